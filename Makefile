@@ -1,0 +1,154 @@
+# Makefile -- qgate: plain make + pkg-config
+#
+#   make            build every executable into build/bin (-O2 -g)
+#   make check      unit + end-to-end tests under ASan/UBSan; ends "N passed, N failed"
+#   make install    PREFIX=/usr/local DESTDIR=  executables, man pages, headers, library
+#   make coverage   gcov/lcov HTML in build/coverage/html and a summary line
+#   make fuzz       every libFuzzer target for a short run (FUZZ_SECONDS=20)
+#   make bench      benchmarks in tests/bench (slow; run by hand)
+#   make demo       run the gates on the bundled examples
+#
+# libgit2, libcurl and libcrypto are loaded on first use (dlopen of their
+# sonames), so `qgate-x --version` starts in about a millisecond; only their
+# headers are needed at build time.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+B ?= build
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+LINK_PKGS := libcjson zlib libzstd expat libpcre2-8
+DL_PKGS := libgit2 libcurl libcrypto
+ALL_PKGS := $(LINK_PKGS) $(DL_PKGS) cmocka
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LINK_PKGS) $(DL_PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+soname = $(or $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir $(1) 2>/dev/null)/$(2)" 2>/dev/null | awk '/SONAME/ {print $$2}'),$(3))
+SONAME_DEFS := -DQG_LIBGIT2_SONAME='"$(call soname,libgit2,libgit2.so,libgit2.so.1.5)"' \
+	-DQG_LIBCURL_SONAME='"$(call soname,libcurl,libcurl.so,libcurl.so.4)"' \
+	-DQG_LIBCRYPTO_SONAME='"$(call soname,libcrypto,libcrypto.so,libcrypto.so.3)"'
+
+OPT ?= -O2 -g
+SAN ?=
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CPPFLAGS += -Iinclude $(SONAME_DEFS) -DQG_VERSION_STR='"$(VERSION)"'
+ALL_CFLAGS = $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -ldl -lm -lpthread
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIBQGATE := $(B)/libqgate.a
+
+GATE_DIRS := $(sort $(notdir $(wildcard gates/*)))
+prog_of = $(if $(filter qgate,$(1)),qgate,qgate-$(1))
+PROGS := $(foreach g,$(GATE_DIRS),$(B)/bin/$(call prog_of,$(g)))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
+
+.PHONY: all check check-build check-run unit e2e install coverage fuzz bench demo deps clean lint-workflows
+.DEFAULT_GOAL := all
+
+all: $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBQGATE): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# One executable per gates/<dir>: gates/qgate is the front `qgate`.
+define GATE_RULES
+$(1)_SRCS := $$(sort $$(wildcard gates/$(1)/*.c))
+$(1)_OBJS := $$($(1)_SRCS:%.c=$(B)/%.o)
+$(1)_LIBOBJS := $$(filter-out $(B)/gates/$(1)/main.o,$$($(1)_OBJS))
+$(B)/bin/$(call prog_of,$(1)): $$($(1)_OBJS) $(LIBQGATE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBQGATE) $$(LIBS_ALL)
+endef
+$(foreach g,$(GATE_DIRS),$(eval $(call GATE_RULES,$(g))))
+
+# Unit tests: tests/unit/test_<gate>_*.c also link that gate's objects (minus
+# main.o); tests/unit/mock_<name>.c is linked into test_<name> with the
+# linker flags in tests/unit/test_<name>.wrap (-Wl,--wrap=...).
+gate_of_test = $(firstword $(filter $(GATE_DIRS),$(word 2,$(subst _, ,$(notdir $(1))))))
+define UNIT_RULES
+$(B)/tests/unit/$(1): $(B)/tests/unit/$(1).o $$(if $$(wildcard tests/unit/mock_$(patsubst test_%,%,$(1)).c),$(B)/tests/unit/mock_$(patsubst test_%,%,$(1)).o) $$($$(call gate_of_test,$(1))_LIBOBJS) $(LIBQGATE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(shell cat tests/unit/$(1).wrap 2>/dev/null) $(LIBQGATE) $$(CMOCKA_LIBS) $$(LIBS_ALL)
+endef
+$(foreach t,$(notdir $(UNIT_SRCS:.c=)),$(eval $(call UNIT_RULES,$(t))))
+$(B)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Igates $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
+
+unit: $(UNIT_BINS)
+
+deps:
+	@$(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null || ci/install-deps
+
+# `make check`: sanitizer build in build/asan, then every test.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# CHECK_B and TESTS (a name filter) let several people test side by side.
+CHECK_B ?= build/asan
+TESTS ?=
+check: deps
+	@$(MAKE) --no-print-directory B=$(CHECK_B) OPT="-O1 -g" SAN="$(SAN_FLAGS)" check-build
+	@B=$(CHECK_B) tests/run $(TESTS)
+
+check-build: all unit
+
+coverage: deps
+	@$(MAKE) --no-print-directory B=build/cov OPT="-O0 -g" SAN="--coverage" check-build
+	@find build/cov -name '*.gcda' -delete
+	-@B=build/cov tests/run >build/cov/tests.log 2>&1; tail -1 build/cov/tests.log
+	@lcov -q --capture --directory build/cov --output-file build/cov/coverage.info --exclude '/usr/*' --exclude '*/tests/*' 2>/dev/null
+	@genhtml -q build/cov/coverage.info --output-directory build/coverage/html
+	@lcov --summary build/cov/coverage.info 2>&1 | awk '/lines|functions/ {printf "coverage: %s ", $$0} END {print ""}'
+
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps
+	@$(MAKE) --no-print-directory B=build/fuzz CC=clang OPT="-O1 -g" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined" fuzz-build
+	@tests/fuzz/run build/fuzz $(FUZZ_SECONDS)
+
+define FUZZ_RULES
+$(B)/tests/fuzz/$(1): tests/fuzz/$(1).c $$($$(call gate_of_test,$(1))_LIBOBJS) $(LIBQGATE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) -Igates $$(ALL_CFLAGS) -fsanitize=fuzzer -o $$@ $$(filter %.c %.o,$$^) $(LIBQGATE) $$(LIBS_ALL)
+endef
+$(foreach t,$(notdir $(FUZZ_SRCS:.c=)),$(eval $(call FUZZ_RULES,$(t))))
+fuzz-build: $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/fuzz/%)
+
+bench: all
+	@tests/bench/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@examples/demo.sh build/bin
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/qgate $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(LIBQGATE) $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/qgate/*.h $(DESTDIR)$(INCLUDEDIR)/qgate/
+	for p in $(notdir $(PROGS)); do install -m 644 docs/$$p.1 $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,27 @@
+/* file.h -- atomic report files and file helpers
+ *
+ * Invariants: qg_file_write_atomic() writes to a temp file in the same folder,
+ * fsyncs it, renames it over the target and fsyncs the folder, so a reader
+ * sees the old file or the new one, never a part. While a temp file exists it
+ * is registered; SIGINT, SIGTERM, SIGHUP and SIGQUIT unlink every registered
+ * temp file before the process dies (handlers installed by qg_main()).
+ */
+#ifndef QGATE_FILE_H
+#define QGATE_FILE_H
+
+#include <stddef.h>
+
+/* 0, or QG_EIO naming the path. "-" writes to stdout (not atomic). */
+int qg_file_write_atomic(const char *path, const void *data, size_t len);
+/* Install the cleanup handlers (idempotent). */
+void qg_file_install_signal_cleanup(void);
+/* mkdir -p; 0 or QG_EIO. */
+int qg_file_mkdirs(const char *path, int mode);
+/* 1 if path exists as a regular file, 0 if not. */
+int qg_file_is_regular(const char *path);
+int qg_file_is_dir(const char *path);
+/* Reject paths that escape base once joined (absolute paths, "..", symlinks
+ * are not followed here): 0 ok, QG_EUSAGE naming the path. */
+int qg_path_check_inside(const char *relpath);
+
+#endif

@@ -1,0 +1,99 @@
+/* opts.h -- option tables that drive parsing and --help
+ *
+ * Invariants: one static table per command; the contract's common flags come
+ * from QG_OPTS_COMMON() so every gate spells them alike. Numbers are parsed
+ * strictly: "12x", "", " 3" and out-of-range values are usage errors
+ * (QG_EUSAGE, exit 2) naming the flag. Long options accept "--name=value" and
+ * "--name value"; "--" ends options; non-options are collected in order.
+ */
+#ifndef QGATE_OPTS_H
+#define QGATE_OPTS_H
+
+#include <stddef.h>
+
+struct qg_buf;
+struct qg_strvec;
+
+enum qg_opt_type {
+	QG_OPT_END = 0,
+	QG_OPT_GROUP,    /* a heading in --help; long_name is the heading */
+	QG_OPT_FLAG,     /* int *: set to 1 (or `defval`) */
+	QG_OPT_STRING,   /* const char **: last one wins */
+	QG_OPT_LIST,     /* struct qg_strvec *: each use appends */
+	QG_OPT_INT,      /* long long *, within [min, max] */
+	QG_OPT_DOUBLE,   /* double *, finite, within [min, max] */
+	QG_OPT_CHOICE,   /* const char **: one of the '|'-separated `choices` */
+};
+
+struct qg_option {
+	enum qg_opt_type type;
+	int short_name;        /* 0 for none */
+	const char *long_name; /* without the dashes */
+	void *value;
+	const char *argh;      /* placeholder in --help, e.g. "FILE" */
+	const char *help;
+	double min, max;       /* for INT and DOUBLE; min == max == 0 means unbounded */
+	const char *choices;   /* for CHOICE: "text|json|github" */
+	long long defval;      /* for FLAG: the value to store (0 means 1) */
+};
+
+#define QG_OPT_GROUP_(h) { QG_OPT_GROUP, 0, (h), NULL, NULL, NULL, 0, 0, NULL, 0 }
+#define QG_OPT_FLAG_(s, l, v, h) { QG_OPT_FLAG, (s), (l), (v), NULL, (h), 0, 0, NULL, 0 }
+#define QG_OPT_STRING_(s, l, v, a, h) { QG_OPT_STRING, (s), (l), (v), (a), (h), 0, 0, NULL, 0 }
+#define QG_OPT_LIST_(s, l, v, a, h) { QG_OPT_LIST, (s), (l), (v), (a), (h), 0, 0, NULL, 0 }
+#define QG_OPT_INT_(s, l, v, a, lo, hi, h) { QG_OPT_INT, (s), (l), (v), (a), (h), (lo), (hi), NULL, 0 }
+#define QG_OPT_DOUBLE_(s, l, v, a, lo, hi, h) { QG_OPT_DOUBLE, (s), (l), (v), (a), (h), (lo), (hi), NULL, 0 }
+#define QG_OPT_CHOICE_(s, l, v, c, h) { QG_OPT_CHOICE, (s), (l), (v), (c), (h), 0, 0, (c), 0 }
+#define QG_OPT_END_() { QG_OPT_END, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0 }
+
+/* The contract's common flags (CONTRACT.md section 2). */
+struct qg_common_opts {
+	const char *junit;
+	const char *json;
+	const char *out_dir;
+	const char *format;  /* NULL: github when GITHUB_ACTIONS=true, else text */
+	const char *config;
+	const char *color;   /* auto|always|never */
+	int quiet;
+	int verbose;
+	int help;
+	int version;
+};
+
+#define QG_OPTS_COMMON(c) \
+	QG_OPT_GROUP_("common options"), \
+	QG_OPT_FLAG_('h', "help", &(c)->help, "show this help and exit 0"), \
+	QG_OPT_FLAG_(0, "version", &(c)->version, "print versions and exit 0"), \
+	QG_OPT_STRING_(0, "junit", &(c)->junit, "FILE", "write the JUnit XML report"), \
+	QG_OPT_STRING_(0, "json", &(c)->json, "FILE", "write the result JSON ('-' = stdout)"), \
+	QG_OPT_STRING_(0, "out", &(c)->out_dir, "DIR", "write DIR/<gate>.json and DIR/<gate>.junit.xml"), \
+	QG_OPT_CHOICE_(0, "format", &(c)->format, "text|json|github", "what goes to stdout"), \
+	QG_OPT_STRING_(0, "config", &(c)->config, "FILE", "read this gate's section of a qgate.json"), \
+	QG_OPT_FLAG_('q', "quiet", &(c)->quiet, "print only the verdict and failures"), \
+	QG_OPT_FLAG_('v', "verbose", &(c)->verbose, "print passed checks and every location"), \
+	QG_OPT_CHOICE_(0, "color", &(c)->color, "auto|always|never", "colour the text output (NO_COLOR honoured)")
+
+struct qg_opts_ctx {
+	const char *prog;          /* "qgate-data validate" for messages and --help */
+	const char *config_section; /* "data", or "data.validate" style: gate then subcommand */
+	const char *const *usage;  /* NULL-terminated usage lines for --help */
+	const char *description;   /* one paragraph for --help, may be NULL */
+	const struct qg_option *options;
+};
+
+/* Parse argv (argv[0] is skipped). When the options set `--config FILE`
+ * (the common `config` member found through the table), the file's section
+ * is applied first, so flags given on the command line override it.
+ * Non-option arguments are appended to `rest`.
+ * Returns 0, or QG_EUSAGE with the message recorded ("qgate-data: unknown
+ * option '--x'"), or QG_EINPUT when the config file is unreadable. */
+int qg_opts_parse(const struct qg_opts_ctx *ctx, int argc, const char **argv, struct qg_strvec *rest);
+
+/* Parse a number strictly: 0 or QG_EUSAGE naming `what`. */
+int qg_parse_ll(long long *out, const char *s, const char *what);
+int qg_parse_double(double *out, const char *s, const char *what);
+
+/* Render --help: usage lines, description, then the table in aligned columns. */
+int qg_opts_help(struct qg_buf *out, const struct qg_opts_ctx *ctx);
+
+#endif

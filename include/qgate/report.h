@@ -1,0 +1,56 @@
+/* report.h -- serialising results: result JSON, JUnit XML, text, GitHub Actions
+ *
+ * Invariants: every writer appends to a struct qg_buf and is deterministic for
+ * a given result (the clock only enters through started_at/duration_ms).
+ * Writers never drop text silently: XML-illegal characters are replaced by
+ * U+FFFD, invalid UTF-8 likewise, and annotations are escaped as GitHub
+ * requires.
+ */
+#ifndef QGATE_REPORT_H
+#define QGATE_REPORT_H
+
+#include <stddef.h>
+
+struct qg_buf;
+struct qg_result;
+
+/* qgate.result/v1 (CONTRACT.md section 3), pretty-printed, ending in "\n". */
+int qg_result_to_json(struct qg_buf *out, const struct qg_result *r);
+/* Parse a result JSON back (for merge and report). QG_EPARSE names `name`. */
+int qg_result_from_json(struct qg_result *out, const char *text, size_t len, const char *name);
+
+/* JUnit XML: <testsuites> with one <testsuite> per result (CONTRACT.md section 4),
+ * valid against junit-ant.xsd and junit-jenkins-10.xsd. */
+int qg_junit_write(struct qg_buf *out, const struct qg_result *const *results, size_t nr);
+/* Append s escaped for XML text or attribute values (quotes escaped too). */
+int qg_xml_escape(struct qg_buf *out, const char *s, size_t len);
+
+enum qg_text_flags {
+	QG_TEXT_COLOR = 1 << 0,
+	QG_TEXT_QUIET = 1 << 1,   /* only the verdict line and failures */
+	QG_TEXT_VERBOSE = 1 << 2, /* passed checks and every location too */
+};
+/* Human output: one aligned line per check, the verdict last. */
+int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags);
+
+/* GitHub Actions (CONTRACT.md section 5). */
+/* Workflow commands (::error/::warning/::notice) for failed, errored and
+ * warning checks: at most 10 per kind, then one "N more" ::notice line. */
+int qg_github_annotations(struct qg_buf *out, const struct qg_result *r);
+/* The Markdown step summary for one run, truncated to stay under 1 MiB. */
+int qg_github_summary(struct qg_buf *out, const struct qg_result *r);
+/* A `key=value` line for $GITHUB_OUTPUT; multi-line values use a random
+ * heredoc delimiter that does not occur in the value. */
+int qg_github_output_line(struct qg_buf *out, const char *key, const char *value);
+/* Escaping for workflow command data (%, CR, LF) and properties (also : ,). */
+int qg_github_escape_data(struct qg_buf *out, const char *s);
+int qg_github_escape_property(struct qg_buf *out, const char *s);
+/* Append data to a file named by an environment variable (GITHUB_OUTPUT,
+ * GITHUB_STEP_SUMMARY); 0 and nothing written when the variable is unset. */
+int qg_github_append_env_file(const char *env_name, const char *data, size_t len);
+
+/* Redact values that look like secrets (AWS keys, bearer/registry tokens,
+ * password=...) in place of printing them. Appends the redacted text. */
+int qg_redact(struct qg_buf *out, const char *s);
+
+#endif

@@ -1,0 +1,141 @@
+/* result.h -- the result model shared by every gate
+ *
+ * A gate run (struct qg_result) holds checks, metrics, the subject (git
+ * context and input artifacts) and, when the gate could not evaluate at all,
+ * a gate-level error. Invariants:
+ * - the run's status and exit code are derived in exactly one place,
+ *   qg_result_status()/qg_result_exit_code(), and fail closed: a gate-level
+ *   error is 2 or 3, any check error is 3, any failed check is 1, and a run in
+ *   which no check passed or failed (none at all, or all skipped) is 3;
+ * - checks are stored as pointers, so a struct qg_check * stays valid while
+ *   more checks are added;
+ * - a check keeps at most QG_LOCATIONS_MAX locations (the first ones); `count`
+ *   is the total, kept separately by the gate.
+ */
+#ifndef QGATE_RESULT_H
+#define QGATE_RESULT_H
+
+#include <stddef.h>
+
+struct qg_json;
+
+#define QG_LOCATIONS_MAX 10
+
+enum qg_status {
+	QG_STATUS_PASS = 0,
+	QG_STATUS_FAIL,
+	QG_STATUS_ERROR,
+	QG_STATUS_SKIP,
+};
+/* "pass", "fail", "error", "skip". */
+const char *qg_status_name(enum qg_status s);
+
+enum qg_value_kind { QG_VALUE_NONE = 0, QG_VALUE_NUMBER, QG_VALUE_STRING, QG_VALUE_BOOL };
+struct qg_value {
+	enum qg_value_kind kind;
+	double number;
+	char *string; /* owned, QG_VALUE_STRING only */
+	int boolean;
+};
+
+struct qg_location {
+	char *file;    /* owned; NULL when unknown */
+	long long line;   /* 1-based; 0 when unknown */
+	long long column; /* 1-based; 0 when unknown */
+	char *message; /* owned; NULL to use the check's message */
+};
+
+enum qg_check_flags {
+	QG_CHECK_WARNING = 1 << 0, /* passed, but annotate as ::warning (e.g. drift above the warn level) */
+	QG_CHECK_HAS_COUNT = 1 << 1,
+};
+
+struct qg_check {
+	char *id;
+	enum qg_status status;
+	char *message;
+	unsigned flags;
+	long long count;
+	struct qg_value observed;
+	struct qg_value expected;
+	struct qg_location locations[QG_LOCATIONS_MAX];
+	size_t nr_locations;
+	struct qg_json *details; /* owned object merged into the check's JSON; may be NULL */
+};
+
+struct qg_artifact {
+	char *path;
+	char sha256[65]; /* hex, "" when not hashed (stdin, URLs) */
+	long long bytes; /* -1 when unknown */
+};
+
+struct qg_subject {
+	int in_repo;      /* 0: commit/ref/dirty are null in the JSON */
+	char commit[41];
+	char *ref;        /* NULL on a detached HEAD */
+	int dirty;
+	struct qg_artifact *artifacts;
+	size_t nr_artifacts;
+	size_t alloc_artifacts;
+};
+
+struct qg_summary {
+	size_t checks, passed, failed, errors, skipped, warnings;
+};
+
+struct qg_result {
+	char *gate;       /* "data", "model", ... */
+	char *version;
+	long long started_at_ms; /* wall clock, ms since the epoch */
+	long long duration_ms;
+	long long started_mono_ns; /* for the duration */
+	struct qg_subject subject;
+	struct qg_check **checks;
+	size_t nr_checks;
+	size_t alloc_checks;
+	struct qg_json *metrics; /* owned object, never NULL after init */
+	int error_exit;      /* 0, or QG_EXIT_USAGE/QG_EXIT_ERROR for a gate-level error */
+	char *error_message; /* owned */
+	char *report_md;     /* owned Markdown block shown in text output and the step summary */
+};
+
+/* Start a run now. 0 or QG_ENOMEM. */
+int qg_result_init(struct qg_result *r, const char *gate, const char *version);
+/* Free everything. Accepts NULL. */
+void qg_result_release(struct qg_result *r);
+
+/* Add a check; the returned pointer stays valid until qg_result_release().
+ * NULL on ENOMEM (error recorded). fmt may be NULL for no message. */
+struct qg_check *qg_result_add_check(struct qg_result *r, const char *id, enum qg_status status,
+				     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct qg_check *qg_result_find_check(const struct qg_result *r, const char *id);
+
+int qg_check_set_message(struct qg_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void qg_check_set_count(struct qg_check *c, long long count);
+void qg_check_observed_number(struct qg_check *c, double v);
+int qg_check_observed_string(struct qg_check *c, const char *s);
+void qg_check_expected_number(struct qg_check *c, double v);
+int qg_check_expected_string(struct qg_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keep the location if fewer than QG_LOCATIONS_MAX are kept; returns 1 when
+ * kept, 0 when dropped (the caller still counts it), QG_ENOMEM. */
+int qg_check_add_location(struct qg_check *c, const char *file, long long line, long long column,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The details object, created on first use. NULL on ENOMEM. */
+struct qg_json *qg_check_details(struct qg_check *c);
+
+/* Record that the gate could not evaluate (exit_code QG_EXIT_USAGE or
+ * QG_EXIT_ERROR; anything else becomes QG_EXIT_ERROR). The first call wins. */
+void qg_result_set_error(struct qg_result *r, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Add an input artifact; hashes local regular files (sha256, bytes). */
+int qg_result_add_artifact(struct qg_result *r, const char *path);
+/* Append Markdown to the gate's report block. */
+int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Stop the clock (sets duration_ms). */
+void qg_result_finish(struct qg_result *r);
+
+void qg_result_summary(const struct qg_result *r, struct qg_summary *out);
+enum qg_status qg_result_status(const struct qg_result *r);
+int qg_result_exit_code(const struct qg_result *r);
+
+#endif

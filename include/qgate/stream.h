@@ -1,0 +1,43 @@
+/* stream.h -- byte sources: files, stdin, gzip/zstd, https://, s3://
+ *
+ * Invariants: a stream is read sequentially in large blocks; decompression is
+ * chosen by extension (.gz, .zst) or, for stdin and URLs, by magic bytes.
+ * Remote sources are streamed (libcurl, loaded on first use): memory stays
+ * bounded whatever the object size. s3:// requests are signed with AWS SigV4
+ * from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+ * AWS_REGION (default us-east-1) and AWS_ENDPOINT_URL. TLS peers are verified.
+ * Errors name the source and never contain credentials.
+ */
+#ifndef QGATE_STREAM_H
+#define QGATE_STREAM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct qg_stream;
+struct qg_strvec;
+
+enum qg_stream_flags {
+	QG_STREAM_RAW = 1 << 0, /* no decompression */
+};
+
+/* Open "-", a path, "https://..." or "s3://bucket/key". QG_EINPUT when
+ * missing or unreadable, QG_ENET on network/HTTP failure, naming the source. */
+int qg_stream_open(struct qg_stream **out, const char *spec, unsigned flags);
+/* Open bytes [offset, offset+len) of an uncompressed local file. */
+int qg_stream_open_range(struct qg_stream **out, const char *path, long long offset, long long len);
+/* Read up to len bytes: count, 0 at the end, or a negative QG_E* code
+ * (truncated gzip/zstd is QG_EPARSE naming the source). */
+ssize_t qg_stream_read(struct qg_stream *s, void *buf, size_t len);
+/* The name used in messages (the path or URL without credentials). */
+const char *qg_stream_name(const struct qg_stream *s);
+/* Compressed bytes consumed so far (for progress); -1 if unknown. */
+long long qg_stream_offset(const struct qg_stream *s);
+void qg_stream_free(struct qg_stream *s);
+
+/* Expand DATA arguments: directories (their files with known extensions,
+ * sorted), globs, and pass-through for "-" and URLs; s3://bucket/prefix/
+ * (trailing slash) lists the objects. QG_EINPUT when a pattern matches nothing. */
+int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr);
+
+#endif
