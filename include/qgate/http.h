@@ -1,0 +1,77 @@
+/* http.h -- HTTP(S) requests and streamed downloads (libcurl, loaded on first use)
+ *
+ * Invariants: libcurl is dlopen'ed once (pthread_once) the first time any
+ * function here needs it, so programs that never touch the network do not
+ * pay for it. TLS peers and host names are always verified; the CA bundle can
+ * be overridden with QG_CA_BUNDLE, CURL_CA_BUNDLE or SSL_CERT_FILE (first set
+ * wins). Initial URLs may be http:// or https://; redirects are followed only
+ * to https:// (at most 10). Connect timeout 30 s (QG_HTTP_CONNECT_TIMEOUT);
+ * a transfer slower than 1 byte/s for 60 s (QG_HTTP_LOW_SPEED_TIME) aborts.
+ * A status >= 400 is an error unless QG_HTTP_ACCEPT_ANY_STATUS is set: 404 and
+ * 410 are QG_EINPUT, others QG_ENET, and the message carries the status and a
+ * short, redacted excerpt of the body (S3 XML errors are reduced to their
+ * <Code> and <Message>). URLs in messages lose their userinfo and query string;
+ * header values and request bodies never appear in messages.
+ */
+#ifndef QGATE_HTTP_H
+#define QGATE_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "qgate/buf.h"
+
+enum qg_http_flags {
+	QG_HTTP_ACCEPT_ANY_STATUS = 1 << 0, /* a status >= 400 is returned, not an error */
+	QG_HTTP_NO_REDIRECT = 1 << 1,       /* do not follow redirects */
+	QG_HTTP_HEAD = 1 << 2,              /* no response body (CURLOPT_NOBODY) */
+};
+
+struct qg_http_req {
+	const char *method;          /* NULL = "GET" (or "PUT"/"POST" when body is set) */
+	const char *url;
+	const char *const *headers;  /* NULL-terminated "Name: value" lines, or NULL */
+	const void *body;            /* request body, or NULL */
+	size_t body_len;
+	unsigned flags;              /* enum qg_http_flags */
+	double timeout_s;            /* whole transfer, 0 = none (streams: 0 always) */
+	size_t max_body;             /* response body cap, 0 = 64 MiB (QG_ETOOBIG past it) */
+	const char *name;            /* how messages name the request; NULL = redacted URL */
+};
+
+struct qg_http_resp {
+	long status;                 /* final HTTP status, 0 when none was received */
+	struct qg_buf body;          /* response body */
+	struct qg_buf headers;       /* raw header block of the final response */
+};
+
+void qg_http_resp_init(struct qg_http_resp *r);
+void qg_http_resp_release(struct qg_http_resp *r);
+/* Copy the value of the first header `name` (case-insensitive) of the final
+ * response into out (reset first). 0, or QG_ENOTFOUND when absent. */
+int qg_http_resp_header(const struct qg_http_resp *r, const char *name, struct qg_buf *out);
+
+/* Run one request to completion and fill resp (init'ed by the caller).
+ * 0 when a response was received and its status is < 400 (or any status with
+ * QG_HTTP_ACCEPT_ANY_STATUS); QG_ENET/QG_EINPUT/QG_ETIMEOUT/QG_ETOOBIG otherwise,
+ * with a message naming the URL. */
+int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp);
+
+/* A streamed GET: bytes are pulled with qg_http_stream_read() and buffered in
+ * a bounded window (1 MiB), so memory stays bounded whatever the size.
+ * open returns once the final status is known: an error status fails here. */
+struct qg_http_stream;
+int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *req);
+/* Count, 0 at the end, or a negative QG_E* code. */
+ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len);
+long qg_http_stream_status(const struct qg_http_stream *h);
+void qg_http_stream_free(struct qg_http_stream *h);
+
+/* The URL without userinfo and query string ("https://host/path?..."), for
+ * messages. Returns a malloc'd string (NULL on ENOMEM). */
+char *qg_http_redact_url(const char *url);
+
+/* libcurl's version string ("libcurl/7.88.1 ..."), loading it if needed;
+ * NULL when it cannot be loaded. Borrowed. */
+const char *qg_http_libcurl_version(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* s3.h -- S3 objects over HTTP(S), signed with AWS SigV4
+ *
+ * Invariants: credentials come from the environment (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN); without
+ * AWS_ACCESS_KEY_ID requests go unsigned (public buckets). Region from
+ * AWS_REGION, then AWS_DEFAULT_REGION, else us-east-1. When AWS_ENDPOINT_URL_S3
+ * or AWS_ENDPOINT_URL is set, URLs are path-style under that endpoint
+ * ({endpoint}/{bucket}/{key}); otherwise virtual-host style
+ * (https://{bucket}.s3.{region}.amazonaws.com/{key}), or path-style on
+ * https://s3.{region}.amazonaws.com for bucket names with dots. Keys are
+ * URI-encoded per AWS rules ('/' kept). Secrets never appear in messages.
+ */
+#ifndef QGATE_S3_H
+#define QGATE_S3_H
+
+#include <stddef.h>
+
+struct qg_http_stream;
+struct qg_http_resp;
+struct qg_strvec;
+
+/* Split "s3://bucket/key" into malloc'd bucket and key (key may be "").
+ * QG_EUSAGE naming the URL when it is not of that shape. */
+int qg_s3_parse_url(char **bucket_out, char **key_out, const char *url);
+
+/* Signed streamed GET of s3://bucket/key (see http.h for errors). */
+int qg_s3_stream_open(struct qg_http_stream **out, const char *url);
+
+/* One signed request on bucket/key (key may be "" for bucket-level calls);
+ * query is a raw "a=b&c=d" string of already-encoded parameters or NULL;
+ * headers are extra "Name: value" lines (signed too) or NULL; the body is
+ * sent with x-amz-content-sha256 set to its SHA-256. Same return values as
+ * qg_http_request(); flags are enum qg_http_flags. */
+int qg_s3_request(struct qg_http_resp *resp, const char *method, const char *bucket,
+		  const char *key, const char *query, const char *const *headers,
+		  const void *body, size_t body_len, unsigned flags);
+
+/* List the objects under s3://bucket/prefix (ListObjectsV2, every page) and
+ * push "s3://bucket/key" for each key into out, in S3's (UTF-8 binary) order.
+ * Keys ending in '/' (folder markers) are skipped. */
+int qg_s3_list(struct qg_strvec *out, const char *url);
+
+#endif
