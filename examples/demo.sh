@@ -1,0 +1,25 @@
+#!/bin/sh
+# examples/demo.sh -- the main job on the bundled examples (`make demo`)
+#
+# Runs every gate that exists on its example project, the way a CI job would:
+# validate the data, check drift against the training baseline, then gate the
+# candidate model against the champion. Reports land in build/demo/.
+# Usage: examples/demo.sh BIN_DIR
+set -u
+BIN=$(cd "${1:-build/bin}" && pwd)
+cd "$(dirname "$0")"
+PATH=$BIN:$PATH
+export PATH
+OUT=../build/demo
+mkdir -p "$OUT"
+status=0
+for step in demo-data.sh demo-drift.sh demo-model.sh; do
+	[ -f "$step" ] || continue
+	echo "== $step"
+	sh "./$step" "$BIN" "$OUT"
+	rc=$?
+	echo "== $step: exit $rc"
+	[ "$rc" -gt "$status" ] && status=$rc
+done
+echo "reports: build/demo/"
+exit "$status"
