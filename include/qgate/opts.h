@@ -4,7 +4,17 @@
  * from QG_OPTS_COMMON() so every gate spells them alike. Numbers are parsed
  * strictly: "12x", "", " 3" and out-of-range values are usage errors
  * (QG_EUSAGE, exit 2) naming the flag. Long options accept "--name=value" and
- * "--name value"; "--" ends options; non-options are collected in order.
+ * "--name value", short ones "-x value", "-xVALUE" and bundles ("-qv");
+ * "--" ends options; non-options are collected in order (options may follow
+ * them unless QG_OPTS_STOP_AT_NON_OPTION). Recorded messages do not carry the
+ * program name ("--bootstrap: 'x12' is not an integer"): qg_gate_die() adds
+ * "qgate-model: error: " in front.
+ *
+ * Config precedence: with --config FILE the file's section is applied first,
+ * then the command line. A STRING/INT/DOUBLE/CHOICE/FLAG given on the command
+ * line overrides the file; a LIST given on the command line REPLACES the
+ * values from the file (it does not append to them), and positional
+ * arguments on the command line likewise replace the file's "args".
  */
 #ifndef QGATE_OPTS_H
 #define QGATE_OPTS_H
@@ -73,27 +83,45 @@ struct qg_common_opts {
 	QG_OPT_FLAG_('v', "verbose", &(c)->verbose, "print passed checks and every location"), \
 	QG_OPT_CHOICE_(0, "color", &(c)->color, "auto|always|never", "colour the text output (NO_COLOR honoured)")
 
+enum qg_opts_flags {
+	/* The first non-option ends options: the rest (including "-x" words) is
+	 * positional, as for `qgate-test COMMAND...`. */
+	QG_OPTS_STOP_AT_NON_OPTION = 1 << 0,
+};
+
 struct qg_opts_ctx {
 	const char *prog;          /* "qgate-data validate" for messages and --help */
 	const char *config_section; /* "data", or "data.validate" style: gate then subcommand */
 	const char *const *usage;  /* NULL-terminated usage lines for --help */
 	const char *description;   /* one paragraph for --help, may be NULL */
 	const struct qg_option *options;
+	unsigned flags;            /* enum qg_opts_flags */
 };
 
 /* Parse argv (argv[0] is skipped). When the options set `--config FILE`
  * (the common `config` member found through the table), the file's section
  * is applied first, so flags given on the command line override it.
  * Non-option arguments are appended to `rest`.
- * Returns 0, or QG_EUSAGE with the message recorded ("qgate-data: unknown
- * option '--x'"), or QG_EINPUT when the config file is unreadable. */
+ * Returns 0, or QG_EUSAGE with the message recorded ("unknown option '--x'
+ * (did you mean '--json'?)"), or QG_EINPUT when the config file is unreadable.
+ * STRING/CHOICE values point into argv or into copies kept for the life of
+ * the process (config values); LIST values are pushed copies the caller
+ * clears. When --help or --version is on the command line the config file
+ * is not read, so help works whatever the file holds. */
 int qg_opts_parse(const struct qg_opts_ctx *ctx, int argc, const char **argv, struct qg_strvec *rest);
 
 /* Parse a number strictly: 0 or QG_EUSAGE naming `what`. */
 int qg_parse_ll(long long *out, const char *s, const char *what);
 int qg_parse_double(double *out, const char *s, const char *what);
 
-/* Render --help: usage lines, description, then the table in aligned columns. */
+/* Render --help: usage lines, description, then the table in aligned columns.
+ * Usage lines not starting with "qgate" get ctx->prog in front. The layout
+ * is fixed (column 32, no terminal width), so the text is stable for the man
+ * pages. */
 int qg_opts_help(struct qg_buf *out, const struct qg_opts_ctx *ctx);
+
+/* The long option name in `options` nearest to `name` (edit distance), or
+ * NULL when none is close enough to be a plausible typo. Borrowed. */
+const char *qg_opts_nearest(const struct qg_option *options, const char *name);
 
 #endif
