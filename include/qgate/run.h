@@ -30,9 +30,11 @@ struct qg_child {
 	double timeout_s;        /* 0 = none */
 	/* filled in */
 	pid_t pid;
+	int running;             /* 1 from a successful start until reaped */
 	int out_fd, err_fd;      /* read ends while running, -1 otherwise */
 	struct qg_buf out, err;
 	int truncated;
+	long long dropped;       /* captured bytes beyond capture_cap, discarded */
 	int exited;              /* 1: exited with exit_code */
 	int exit_code;
 	int signaled;            /* 1: killed by term_signal */
@@ -53,10 +55,13 @@ int qg_child_finish(struct qg_child *c);
 /* start + finish. */
 int qg_child_run(struct qg_child *c);
 /* Run up to `jobs` children at once (all in `children`), each with its own
- * timeout; returns 0 when all were run (inspect each). */
+ * timeout; returns 0 when every child was attempted (inspect each: a child
+ * that could not start has start_errno set and neither exited nor signaled),
+ * or the first QG_E* error that was not about starting a command (fork or
+ * pipe failure), after the others have still been run and reaped. */
 int qg_child_run_parallel(struct qg_child **children, size_t nr, int jobs);
 /* Describe how a finished child ended: "exited with 1", "killed by SIGSEGV",
- * "timed out after 5s". */
+ * "timed out after 5s", "could not start: command not found". */
 const char *qg_child_describe(const struct qg_child *c, char *buf, size_t len);
 
 #endif
