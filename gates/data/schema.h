@@ -1,0 +1,168 @@
+/* schema.h -- Frictionless Table Schema, loaded and compiled for fast checks
+ *
+ * A schema is loaded once (qg_schema_load) into plain C: every field's type,
+ * format and constraints are parsed into typed bounds, a compiled PCRE2
+ * pattern (JIT), and an enum hash set, so the validator never looks at JSON
+ * again. An invalid schema is QG_EUSAGE (exit 2) whose message names the file
+ * and the JSON pointer at fault:
+ *   'schema.json': /fields/3/constraints/minimum: expected a number, found "ten"
+ *
+ * Supported: fields[] {name, type, format, constraints, trueValues,
+ * falseValues, decimalChar, groupChar, missingValues}; types string integer
+ * number boolean date datetime time year any; formats email uri uuid (string),
+ * "default"/"any"/a strptime-like pattern (%Y %m %d %H %M %S %y %f %z %b %%)
+ * for date/datetime/time; constraints required unique minimum maximum
+ * exclusiveMinimum exclusiveMaximum minLength maxLength pattern enum;
+ * missingValues (default [""]); primaryKey (string or array); a "dialect"
+ * object with "delimiter". Extras under "qgate": minRows, maxRows,
+ * maxNullFraction (object field -> fraction, or per field "qgate":
+ * {"maxNullFraction": x}), header "exact" (default) | "subset" | "superset".
+ *
+ * Value parsers (qg_value_*) are pure functions over (ptr, len) -- no
+ * allocation, no locale, no NUL terminator needed -- shared by validate and
+ * infer. They return 0 when the text is a valid value and -1 when not.
+ */
+#ifndef QGATE_DATA_SCHEMA_H
+#define QGATE_DATA_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qgate/strvec.h"
+
+enum qg_field_type {
+	QG_TYPE_STRING = 0,
+	QG_TYPE_INTEGER,
+	QG_TYPE_NUMBER,
+	QG_TYPE_BOOLEAN,
+	QG_TYPE_DATE,
+	QG_TYPE_DATETIME,
+	QG_TYPE_TIME,
+	QG_TYPE_YEAR,
+	QG_TYPE_ANY,
+};
+const char *qg_field_type_name(enum qg_field_type t);
+
+enum qg_field_format {
+	QG_FMT_DEFAULT = 0,
+	QG_FMT_ANY,      /* date/datetime/time: any ISO 8601 spelling we understand */
+	QG_FMT_EMAIL,
+	QG_FMT_URI,
+	QG_FMT_UUID,
+	QG_FMT_PATTERN,  /* date/datetime/time with a strptime-like pattern */
+};
+
+enum qg_constraint {
+	QG_C_REQUIRED = 1 << 0,
+	QG_C_UNIQUE = 1 << 1,
+	QG_C_MINIMUM = 1 << 2,
+	QG_C_MAXIMUM = 1 << 3,
+	QG_C_EXMINIMUM = 1 << 4,
+	QG_C_EXMAXIMUM = 1 << 5,
+	QG_C_MINLENGTH = 1 << 6,
+	QG_C_MAXLENGTH = 1 << 7,
+	QG_C_PATTERN = 1 << 8,
+	QG_C_ENUM = 1 << 9,
+};
+
+enum qg_header_mode { QG_HEADER_EXACT = 0, QG_HEADER_SUBSET, QG_HEADER_SUPERSET };
+
+/* A set of strings (enum values, true/false values) looked up by hash. */
+struct qg_strset {
+	char **items;       /* owned, NUL-terminated (may hold NULs: lens[] rules) */
+	size_t *lens;
+	size_t nr;
+	uint32_t *slots;    /* open addressing: index+1, 0 = empty; power of two */
+	size_t nr_slots;
+};
+/* 1 when (s, n) is in the set. */
+int qg_strset_has(const struct qg_strset *set, const char *s, size_t n);
+
+struct pcre2_real_code_8;
+
+struct qg_schema_field {
+	char *name;
+	size_t name_len;
+	enum qg_field_type type;
+	enum qg_field_format format;
+	char *format_text;        /* as written, for messages; NULL for default */
+	unsigned constraints;     /* enum qg_constraint bits present */
+	/* Bounds as the type's ordered key: integer/year in i*, every other
+	 * type in d* (number value, date = days since 1970-01-01, datetime =
+	 * seconds since the epoch in UTC, time = seconds since midnight). */
+	long long imin, imax, iexmin, iexmax;
+	double dmin, dmax, dexmin, dexmax;
+	char *min_text, *max_text, *exmin_text, *exmax_text; /* for messages */
+	long long min_length, max_length; /* characters (UTF-8 code points) */
+	char *pattern;
+	struct pcre2_real_code_8 *re;     /* compiled, JIT when available */
+	struct qg_strset enum_values;     /* string forms; for integer/number
+					     also enum_num[] (parsed) */
+	double *enum_num;
+	size_t nr_enum_num;
+	struct qg_strset true_values, false_values;
+	char decimal_char, group_char;    /* number/integer; group 0 = none */
+	int has_missing;                  /* field-level missingValues given */
+	struct qg_strset missing_values;  /* only when has_missing */
+	double max_null_fraction;         /* qgate extra; < 0 when not set */
+	int primary_key;                  /* part of the primary key */
+};
+
+struct qg_schema {
+	char *path;
+	struct qg_schema_field *fields;
+	size_t nr_fields;
+	struct qg_strset missing_values;  /* table level (default {""}) */
+	int missing_only_empty;           /* fast path: missingValues == [""] */
+	size_t *primary_key;              /* field indexes */
+	size_t nr_primary_key;
+	char delimiter;                   /* dialect.delimiter, 0 when absent */
+	long long min_rows, max_rows;     /* -1 when absent */
+	enum qg_header_mode header_mode;
+};
+
+/* Load and compile a schema file. 0; QG_EINPUT (unreadable), QG_EPARSE
+ * mapped to QG_EUSAGE (malformed JSON: exit 2), QG_EUSAGE naming the JSON
+ * pointer. On failure *out is released. */
+int qg_schema_load(struct qg_schema *out, const char *path);
+/* The same from text; `name` is used in messages. */
+int qg_schema_parse(struct qg_schema *out, const char *text, size_t len, const char *name);
+void qg_schema_release(struct qg_schema *s);
+/* Index of a field by name, -1 when absent. */
+long qg_schema_field_index(const struct qg_schema *s, const char *name, size_t len);
+
+/* ----------------------------------------------------------- value parsers */
+
+/* Integer: optional sign, digits, optional group character between digits
+ * (group 0 = none). Out of int64 range is invalid. */
+int qg_value_int(const char *s, size_t n, char group, long long *out);
+/* Number: decimal with optional fraction and exponent, NaN, INF, -INF;
+ * decimal/group characters as given ('.' and 0 by default). Correctly
+ * rounded (fast exact path, strtod otherwise). */
+int qg_value_number(const char *s, size_t n, char decimal, char group, double *out);
+/* ISO 8601 date YYYY-MM-DD -> days since 1970-01-01. */
+int qg_value_date(const char *s, size_t n, long long *days);
+/* ISO 8601 datetime YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM|-HH:MM] -> seconds
+ * since the epoch, UTC. `strict` (format default) requires the 'T' and
+ * allows only what Frictionless' default allows; otherwise a space is also
+ * accepted and the seconds may be omitted. */
+int qg_value_datetime(const char *s, size_t n, int strict, double *secs);
+/* HH:MM:SS[.frac] -> seconds since midnight. */
+int qg_value_time(const char *s, size_t n, double *secs);
+/* A strptime-like pattern; result kind depends on `type` (date: days,
+ * datetime: epoch seconds, time: seconds since midnight). */
+int qg_value_pattern(const char *pattern, enum qg_field_type type, const char *s, size_t n, double *out);
+/* 1-4 digit year, optional sign. */
+int qg_value_year(const char *s, size_t n, long long *out);
+int qg_value_email(const char *s, size_t n);
+int qg_value_uri(const char *s, size_t n);
+int qg_value_uuid(const char *s, size_t n);
+/* UTF-8 check: 0 valid, -1 invalid sequence, -2 NUL byte; *chars counts
+ * code points (may be NULL). ASCII runs go 8 bytes at a time. */
+int qg_utf8_check(const char *s, size_t n, size_t *chars);
+
+/* Parse a value of the field's type (missing values already excluded).
+ * *ikey / *dkey get the ordered key used for bounds (see above). */
+int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, long long *ikey, double *dkey);
+
+#endif
