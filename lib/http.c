@@ -1,12 +1,407 @@
-/* http.c -- HTTP(S) through libcurl loaded with dlopen (stub, being written) */
+/* http.c -- HTTP(S) requests and streamed downloads through libcurl
+ *
+ * libcurl is dlopen'ed once (pthread_once) and only the functions used here
+ * are resolved into a table; curl.h is included for types and constants only.
+ * CURL handles never leave this file.
+ *
+ * Streams use a multi handle driven from qg_http_stream_read(): the write
+ * callback copies into a window of 1 MiB and pauses the transfer
+ * (CURL_WRITEFUNC_PAUSE) when the window is full; the reader drains the window
+ * and unpauses. So memory stays bounded and no thread is needed. The
+ * low-speed abort does not fire while paused (libcurl skips paused transfers).
+ *
+ * Nothing that could hold a secret reaches a message: URLs are redacted
+ * (userinfo and query dropped), header values are never echoed, and error
+ * bodies are cut to a short excerpt with AWS key ids and the values of
+ * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN masked.
+ */
 #include "qgate/common.h"
 #include "qgate/http.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <curl/curl.h>
+
+#define HTTP_WINDOW (1u << 20)
+#define HTTP_ERR_EXCERPT 4096
+#define HTTP_HEADERS_CAP (64u << 10)
+#define HTTP_DEFAULT_MAX_BODY ((size_t)64 << 20)
+
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	CURLcode (*easy_perform)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	CURLcode (*easy_pause)(CURL *, int);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+	char *(*version)(void);
+} api;
+
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static char api_error[512];
+
+#define RESOLVE(field, sym) \
+	do { \
+		*(void **)&api.field = dlsym(h, sym); \
+		if (!api.field) { \
+			snprintf(api_error, sizeof(api_error), "%s not found in %s", sym, QG_LIBCURL_SONAME); \
+			return; \
+		} \
+	} while (0)
+
+static void api_load(void)
+{
+	void *h = dlopen(QG_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		const char *e = dlerror();
+
+		snprintf(api_error, sizeof(api_error), "cannot load %s: %s", QG_LIBCURL_SONAME,
+			 e ? e : "unknown error");
+		return;
+	}
+	RESOLVE(global_init, "curl_global_init");
+	RESOLVE(easy_init, "curl_easy_init");
+	RESOLVE(easy_setopt, "curl_easy_setopt");
+	RESOLVE(easy_getinfo, "curl_easy_getinfo");
+	RESOLVE(easy_perform, "curl_easy_perform");
+	RESOLVE(easy_cleanup, "curl_easy_cleanup");
+	RESOLVE(easy_strerror, "curl_easy_strerror");
+	RESOLVE(easy_pause, "curl_easy_pause");
+	RESOLVE(slist_append, "curl_slist_append");
+	RESOLVE(slist_free_all, "curl_slist_free_all");
+	RESOLVE(multi_init, "curl_multi_init");
+	RESOLVE(multi_add_handle, "curl_multi_add_handle");
+	RESOLVE(multi_remove_handle, "curl_multi_remove_handle");
+	RESOLVE(multi_perform, "curl_multi_perform");
+	RESOLVE(multi_poll, "curl_multi_poll");
+	RESOLVE(multi_info_read, "curl_multi_info_read");
+	RESOLVE(multi_cleanup, "curl_multi_cleanup");
+	RESOLVE(version, "curl_version");
+	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(api_error, sizeof(api_error), "curl_global_init failed");
+		api.global_init = NULL;
+	}
+	/* the library stays loaded for the life of the process */
+}
+
+static int api_ready(void)
+{
+	pthread_once(&api_once, api_load);
+	if (!api.global_init || !api.version)
+		return qg_error(QG_ERROR, "libcurl unavailable: %s", api_error[0] ? api_error : "not loaded");
+	return 0;
+}
+
+const char *qg_http_libcurl_version(void)
+{
+	return api_ready() < 0 ? NULL : api.version();
+}
+
+/* ---- redaction ---- */
+
+char *qg_http_redact_url(const char *url)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	const char *auth = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	if (auth) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		at = memrchr(auth, '@', (size_t)(end - auth));
+		if (qg_buf_add(&b, url, (size_t)(auth - url)) < 0)
+			return NULL;
+		if (at)
+			auth = at + 1;
+		url = auth;
+	}
+	n = strcspn(url, "?#");
+	if (qg_buf_add(&b, url, n) < 0 || (url[n] == '?' && qg_buf_addstr(&b, "?...") < 0)) {
+		qg_buf_release(&b);
+		return NULL;
+	}
+	return qg_buf_detach(&b, NULL);
+}
+
+/* Replace every occurrence of secret (when long enough to matter) by "***". */
+static void mask_value(struct qg_buf *b, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *p;
+
+	if (n < 4)
+		return;
+	while ((p = memmem(b->buf, b->len, secret, n))) {
+		size_t off = (size_t)(p - b->buf);
+
+		memcpy(p, "***", 3);
+		memmove(p + 3, p + n, b->len - off - n + 1);
+		qg_buf_setlen(b, b->len - n + 3);
+	}
+}
+
+/* Mask AWS access key ids (AKIA/ASIA + 16 upper-case letters or digits). */
+static void mask_key_ids(struct qg_buf *b)
+{
+	size_t i, j;
+
+	for (i = 0; i + 20 <= b->len; i++) {
+		if (memcmp(b->buf + i, "AKIA", 4) && memcmp(b->buf + i, "ASIA", 4))
+			continue;
+		for (j = 4; j < 20; j++)
+			if (!isupper((unsigned char)b->buf[i + j]) && !isdigit((unsigned char)b->buf[i + j]))
+				break;
+		if (j == 20)
+			memset(b->buf + i + 4, '*', 16);
+	}
+}
+
+static void xml_text(struct qg_buf *out, const char *body, const char *tag)
+{
+	char open[32], close[32];
+	const char *p, *q;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	p = strstr(body, open);
+	if (!p)
+		return;
+	p += strlen(open);
+	q = strstr(p, close);
+	if (q)
+		qg_buf_add(out, p, (size_t)(q - p) > 300 ? 300 : (size_t)(q - p));
+}
+
+/* A one-line, redacted excerpt of an error body. */
+static void error_excerpt(struct qg_buf *out, const char *body, size_t len)
+{
+	size_t i, start = out->len;
+	int space = 0;
+
+	if (strstr(body, "<Code>")) {
+		xml_text(out, body, "Code");
+		if (strstr(body, "<Message>")) {
+			qg_buf_addstr(out, ": ");
+			xml_text(out, body, "Message");
+		}
+	} else {
+		for (i = 0; i < len && out->len - start < 200; i++) {
+			unsigned char c = (unsigned char)body[i];
+
+			if (isspace(c) || c < 0x20 || c == 0x7f) {
+				if (!space && out->len > start)
+					qg_buf_addch(out, ' ');
+				space = 1;
+				continue;
+			}
+			space = 0;
+			qg_buf_addch(out, c);
+		}
+		if (i < len)
+			qg_buf_addstr(out, "...");
+	}
+	qg_buf_rtrim(out);
+	mask_value(out, getenv("AWS_SECRET_ACCESS_KEY"));
+	mask_value(out, getenv("AWS_SESSION_TOKEN"));
+	mask_key_ids(out);
+}
+
+static int status_error(const char *name, long status, const struct qg_buf *body)
+{
+	struct qg_buf ex = QG_BUF_INIT;
+	int code = status == 404 || status == 410 ? QG_EINPUT : QG_ENET;
+	int ret;
+
+	error_excerpt(&ex, body->buf, body->len);
+	if (status >= 300 && status < 400)
+		ret = qg_error(code, "'%s': HTTP %ld: redirect not followed (only https redirects are)", name,
+			       status);
+	else
+		ret = qg_error(code, "'%s': HTTP %ld%s%s", name, status, ex.len ? ": " : "", ex.buf);
+	qg_buf_release(&ex);
+	return ret;
+}
+
+static int curl_error(const char *name, CURLcode rc, const char *detail)
+{
+	const char *what = api.easy_strerror(rc);
+
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return qg_error(QG_ETIMEOUT, "'%s': timed out: %s", name, detail && *detail ? detail : what);
+	if (detail && *detail)
+		return qg_error(QG_ENET, "'%s': %s: %s", name, what, detail);
+	return qg_error(QG_ENET, "'%s': %s", name, what);
+}
+
+/* ---- handle setup shared by requests and streams ---- */
+
+struct http_common {
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs;
+	struct qg_buf *headers;       /* header block of the latest response */
+};
+
+static long env_seconds(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return errno || *end || n <= 0 ? def : n;
+}
+
+static const char *ca_bundle(void)
+{
+	static const char *const vars[] = { "QG_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE" };
+	size_t i;
+
+	for (i = 0; i < QG_ARRAY_SIZE(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_common *c = userp;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && !memcmp(data, "HTTP/", 5))
+		qg_buf_reset(c->headers); /* a new response (redirect, 100 Continue) */
+	if (c->headers->len + n <= HTTP_HEADERS_CAP)
+		qg_buf_add(c->headers, data, n);
+	return n;
+}
+
+static int has_header(const char *const *headers, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; headers && *headers; headers++)
+		if (!strncasecmp(*headers, name, n) && (*headers)[n] == ':')
+			return 1;
+	return 0;
+}
+
+static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_req *req, const char *name)
+{
+	const char *method = req->method;
+	const char *ca = ca_bundle();
+	const char *const *hp;
+	struct curl_slist *l;
+	CURL *e;
+
+	*out = NULL;
+	if (!req->url || !*req->url)
+		return qg_error(QG_EUSAGE, "empty URL");
+	if (strncmp(req->url, "https://", 8) && strncmp(req->url, "http://", 7))
+		return qg_error(QG_EUSAGE, "'%s': only http:// and https:// URLs are supported", name);
+	e = api.easy_init();
+	if (!e)
+		return qg_error(QG_ENOMEM, "'%s': cannot create a curl handle", name);
+	*out = e;
+	if (!method)
+		method = req->body ? "PUT" : (req->flags & QG_HTTP_HEAD) ? "HEAD" : "GET";
+	c->errbuf[0] = '\0';
+	api.easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+	api.easy_setopt(e, CURLOPT_URL, req->url);
+	api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	api.easy_setopt(e, CURLOPT_USERAGENT, "qgate/" QG_VERSION_STR);
+	if (api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
+		api.easy_setopt(e, (CURLoption)181 /* CURLOPT_PROTOCOLS */, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	if (!(req->flags & QG_HTTP_NO_REDIRECT)) {
+		api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		api.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+		if (api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
+			api.easy_setopt(e, (CURLoption)182 /* CURLOPT_REDIR_PROTOCOLS */, (long)CURLPROTO_HTTPS);
+	}
+	api.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	api.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca)
+		api.easy_setopt(e, CURLOPT_CAINFO, ca);
+	api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, env_seconds("QG_HTTP_CONNECT_TIMEOUT", 30));
+	api.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	api.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, env_seconds("QG_HTTP_LOW_SPEED_TIME", 60));
+	if (req->timeout_s > 0)
+		api.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
+	api.easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	api.easy_setopt(e, CURLOPT_HEADERDATA, c);
+
+	if (req->flags & QG_HTTP_HEAD || !strcmp(method, "HEAD"))
+		api.easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET"))
+		api.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (req->body || (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "DELETE"))) {
+		api.easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		api.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+		if (!has_header(req->headers, "Content-Type")) {
+			l = api.slist_append(c->hdrs, "Content-Type: application/octet-stream");
+			if (!l)
+				return qg_error(QG_ENOMEM, "out of memory");
+			c->hdrs = l;
+		}
+		l = api.slist_append(c->hdrs, "Expect:");
+		if (!l)
+			return qg_error(QG_ENOMEM, "out of memory");
+		c->hdrs = l;
+	}
+	for (hp = req->headers; hp && *hp; hp++) {
+		l = api.slist_append(c->hdrs, *hp);
+		if (!l)
+			return qg_error(QG_ENOMEM, "out of memory");
+		c->hdrs = l;
+	}
+	if (c->hdrs)
+		api.easy_setopt(e, CURLOPT_HTTPHEADER, c->hdrs);
+	return 0;
+}
+
+/* ---- one-shot requests ---- */
+
+struct req_ctx {
+	struct http_common c;
+	struct qg_buf *body;
+	size_t max_body;
+	int too_big;
+};
+
+static size_t req_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct req_ctx *r = userp;
+	size_t n = size * nmemb;
+
+	if (r->body->len + n > r->max_body || qg_buf_add(r->body, data, n) < 0) {
+		r->too_big = 1;
+		return 0;
+	}
+	return n;
+}
 
 void qg_http_resp_init(struct qg_http_resp *r)
 {
 	r->status = 0;
 	qg_buf_init(&r->body, 0);
-	qg_buf_init(&r->headers, 0);
+	qg_buf_init(&r->headers, HTTP_HEADERS_CAP + 1);
 }
 
 void qg_http_resp_release(struct qg_http_resp *r)
@@ -15,24 +410,281 @@ void qg_http_resp_release(struct qg_http_resp *r)
 		return;
 	qg_buf_release(&r->body);
 	qg_buf_release(&r->headers);
+	r->status = 0;
+}
+
+int qg_http_resp_header(const struct qg_http_resp *r, const char *name, struct qg_buf *out)
+{
+	const char *line = r->headers.buf, *eol, *v;
+	size_t n = strlen(name);
+
+	qg_buf_reset(out);
+	for (; *line; line = *eol ? eol + 1 : eol) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		if ((size_t)(eol - line) > n && !strncasecmp(line, name, n) && line[n] == ':') {
+			v = line + n + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			while (eol > v && isspace((unsigned char)eol[-1]))
+				eol--;
+			return qg_buf_add(out, v, (size_t)(eol - v));
+		}
+	}
+	return QG_ENOTFOUND;
+}
+
+int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
+{
+	struct req_ctx r;
+	char *redacted = NULL;
+	const char *name;
+	CURL *e = NULL;
+	CURLcode rc;
+	int err;
+
+	if ((err = api_ready()) < 0)
+		return err;
+	memset(&r, 0, sizeof(r));
+	redacted = req->name ? NULL : qg_http_redact_url(req->url ? req->url : "");
+	name = req->name ? req->name : redacted ? redacted : "url";
+	qg_buf_reset(&resp->body);
+	qg_buf_reset(&resp->headers);
+	resp->status = 0;
+	r.c.headers = &resp->headers;
+	r.body = &resp->body;
+	r.max_body = req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY;
+	if ((err = setup_easy(&e, &r.c, req, name)) < 0)
+		goto done;
+	api.easy_setopt(e, CURLOPT_WRITEFUNCTION, req_write_cb);
+	api.easy_setopt(e, CURLOPT_WRITEDATA, &r);
+	rc = api.easy_perform(e);
+	api.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (r.too_big)
+		err = qg_error(QG_ETOOBIG, "'%s': response body larger than %zu bytes", name, r.max_body);
+	else if (rc != CURLE_OK)
+		err = curl_error(name, rc, r.c.errbuf);
+	else if (resp->status >= 400 && !(req->flags & QG_HTTP_ACCEPT_ANY_STATUS))
+		err = status_error(name, resp->status, &resp->body);
+	else
+		err = 0;
+done:
+	if (e)
+		api.easy_cleanup(e);
+	if (r.c.hdrs)
+		api.slist_free_all(r.c.hdrs);
+	free(redacted);
+	return err;
+}
+
+/* ---- streamed GET ---- */
+
+struct qg_http_stream {
+	struct http_common c;
+	CURL *easy;
+	CURLM *multi;
+	char *name;
+	unsigned char *win;
+	size_t rpos, wpos, cap;
+	int started;       /* the body of the final response began (or ended) */
+	int paused;
+	int done;
+	CURLcode result;
+	long status;
+	struct qg_buf errbody;
+	struct qg_buf headers;
+};
+
+static int status_ok(long status)
+{
+	return status >= 200 && status < 300;
+}
+
+static size_t stream_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct qg_http_stream *h = userp;
+	size_t n = size * nmemb;
+	unsigned char *p;
+
+	if (!h->started) {
+		h->started = 1;
+		api.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
+	}
+	if (!status_ok(h->status)) {
+		if (h->errbody.len < HTTP_ERR_EXCERPT)
+			qg_buf_add(&h->errbody, data, n > HTTP_ERR_EXCERPT ? HTTP_ERR_EXCERPT : n);
+		return n;
+	}
+	if (h->wpos + n > h->cap && h->rpos) {
+		memmove(h->win, h->win + h->rpos, h->wpos - h->rpos);
+		h->wpos -= h->rpos;
+		h->rpos = 0;
+	}
+	if (h->wpos + n > h->cap) {
+		if (h->wpos) {
+			h->paused = 1;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		/* a single delivery larger than the window: take it whole */
+		p = realloc(h->win, n);
+		if (!p)
+			return 0;
+		h->win = p;
+		h->cap = n;
+	}
+	memcpy(h->win + h->wpos, data, n);
+	h->wpos += n;
+	return n;
+}
+
+/* Drive the transfer one step: perform, then wait for the socket if needed. */
+static int stream_pump(struct qg_http_stream *h, int wait)
+{
+	CURLMsg *m;
+	CURLMcode mc;
+	int running = 0, left, numfds;
+
+	mc = api.multi_perform(h->multi, &running);
+	if (mc != CURLM_OK)
+		return qg_error(QG_ENET, "'%s': curl multi error %d", h->name, (int)mc);
+	while ((m = api.multi_info_read(h->multi, &left))) {
+		if (m->msg == CURLMSG_DONE && m->easy_handle == h->easy) {
+			h->done = 1;
+			h->result = m->data.result;
+		}
+	}
+	if (h->done) {
+		if (!h->started) {
+			h->started = 1;
+			api.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
+		}
+		return 0;
+	}
+	if (wait && running && !(h->rpos < h->wpos)) {
+		mc = api.multi_poll(h->multi, NULL, 0, 1000, &numfds);
+		if (mc != CURLM_OK)
+			return qg_error(QG_ENET, "'%s': curl poll error %d", h->name, (int)mc);
+	}
+	return 0;
+}
+
+/* The error for a transfer that ended badly, or 0. */
+static int stream_result(struct qg_http_stream *h)
+{
+	if (h->result != CURLE_OK && !(h->result == CURLE_WRITE_ERROR && !status_ok(h->status)))
+		return curl_error(h->name, h->result, h->c.errbuf);
+	return 0;
 }
 
 int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *req)
 {
+	struct qg_http_stream *h;
+	struct qg_http_req get = *req;
+	int err;
+
 	*out = NULL;
-	return qg_error(QG_ENET, "'%s': http support not built yet", req->name ? req->name : "url");
+	if ((err = api_ready()) < 0)
+		return err;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return qg_error(QG_ENOMEM, "out of memory");
+	qg_buf_init(&h->errbody, HTTP_ERR_EXCERPT * 2);
+	qg_buf_init(&h->headers, HTTP_HEADERS_CAP + 1);
+	h->c.headers = &h->headers;
+	h->name = req->name ? qg_strdup(req->name) : qg_http_redact_url(req->url ? req->url : "");
+	h->win = malloc(HTTP_WINDOW);
+	h->cap = HTTP_WINDOW;
+	if (!h->name || !h->win) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto fail;
+	}
+	get.body = NULL;
+	get.body_len = 0;
+	get.flags &= ~(unsigned)QG_HTTP_HEAD;
+	if (!get.method)
+		get.method = "GET";
+	if ((err = setup_easy(&h->easy, &h->c, &get, h->name)) < 0)
+		goto fail;
+	api.easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, stream_write_cb);
+	api.easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	h->multi = api.multi_init();
+	if (!h->multi || api.multi_add_handle(h->multi, h->easy) != CURLM_OK) {
+		err = qg_error(QG_ENOMEM, "'%s': cannot create a curl multi handle", h->name);
+		goto fail;
+	}
+	while (!h->started && !h->done)
+		if ((err = stream_pump(h, 1)) < 0)
+			goto fail;
+	if (!status_ok(h->status)) {
+		/* collect the start of the error body for the message */
+		while (!h->done && h->errbody.len < HTTP_ERR_EXCERPT)
+			if ((err = stream_pump(h, 1)) < 0)
+				goto fail;
+		if (h->status)
+			err = status_error(h->name, h->status, &h->errbody);
+		else if ((err = stream_result(h)) == 0)
+			err = qg_error(QG_ENET, "'%s': no HTTP response", h->name);
+		goto fail;
+	}
+	if (h->done && (err = stream_result(h)) < 0)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	qg_http_stream_free(h);
+	return err;
 }
 
 ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len)
 {
-	return qg_error(QG_ENET, "http support not built yet");
+	size_t n;
+	int err;
+
+	for (;;) {
+		if (h->rpos < h->wpos) {
+			n = h->wpos - h->rpos;
+			if (n > len)
+				n = len;
+			memcpy(buf, h->win + h->rpos, n);
+			h->rpos += n;
+			if (h->rpos == h->wpos)
+				h->rpos = h->wpos = 0;
+			return (ssize_t)n;
+		}
+		if (h->done)
+			return stream_result(h);
+		if (h->paused) {
+			h->paused = 0;
+			api.easy_pause(h->easy, CURLPAUSE_CONT); /* may deliver into the window */
+			continue;
+		}
+		if ((err = stream_pump(h, 1)) < 0)
+			return err;
+	}
+}
+
+long qg_http_stream_status(const struct qg_http_stream *h)
+{
+	return h ? h->status : 0;
 }
 
 void qg_http_stream_free(struct qg_http_stream *h)
 {
-}
-
-char *qg_http_redact_url(const char *url)
-{
-	return qg_strdup(url);
+	if (!h)
+		return;
+	if (h->multi) {
+		if (h->easy)
+			api.multi_remove_handle(h->multi, h->easy);
+		api.multi_cleanup(h->multi);
+	}
+	if (h->easy)
+		api.easy_cleanup(h->easy);
+	if (h->c.hdrs)
+		api.slist_free_all(h->c.hdrs);
+	qg_buf_release(&h->errbody);
+	qg_buf_release(&h->headers);
+	free(h->win);
+	free(h->name);
+	free(h);
 }
