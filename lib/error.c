@@ -39,7 +39,18 @@ int qg_error_wrap(const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, slot_msg, sizeof(old));
-	snprintf(slot_msg, sizeof(slot_msg), "%s%s", prefix, old);
+	{
+		/* bounded concatenation; snprintf("%s%s") trips gcc 12's
+		 * -Wformat-truncation under -Werror */
+		size_t pl = strnlen(prefix, sizeof(slot_msg) - 1);
+		size_t ol = strnlen(old, sizeof(old) - 1);
+
+		if (ol > sizeof(slot_msg) - 1 - pl)
+			ol = sizeof(slot_msg) - 1 - pl;
+		memcpy(slot_msg, prefix, pl);
+		memcpy(slot_msg + pl, old, ol);
+		slot_msg[pl + ol] = '\0';
+	}
 	if (slot_code == QG_OK)
 		slot_code = QG_ERROR;
 	return slot_code;
