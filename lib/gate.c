@@ -261,6 +261,7 @@ int qg_version_print(const char *prog)
 		expat += 6;
 	if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
 		snprintf(pcre, sizeof(pcre), "unknown");
+	pcre[strcspn(pcre, " ")] = '\0'; /* "10.42 2022-12-11": the version only */
 	printf("%s%s %s\n", strncmp(prog, "qgate", 5) ? "qgate-" : "", prog, QG_VERSION);
 	printf("cJSON %s\n", cJSON_Version());
 	printf("zlib %s\n", zlibVersion());
