@@ -13,6 +13,14 @@
 
 /* 0, or QG_EIO naming the path. "-" writes to stdout (not atomic). */
 int qg_file_write_atomic(const char *path, const void *data, size_t len);
+/* Streaming form of the same: open creates and registers the temp file,
+ * commit fsyncs, renames and frees, abort unlinks and frees (accepts NULL).
+ * Errors name the target path (QG_EIO). */
+struct qg_file_atomic;
+int qg_file_atomic_open(struct qg_file_atomic **out, const char *path);
+int qg_file_atomic_write(struct qg_file_atomic *f, const void *data, size_t len);
+int qg_file_atomic_commit(struct qg_file_atomic *f);
+void qg_file_atomic_abort(struct qg_file_atomic *f);
 /* Install the cleanup handlers (idempotent). */
 void qg_file_install_signal_cleanup(void);
 /* mkdir -p; 0 or QG_EIO. */

@@ -135,7 +135,18 @@ int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...) __attribut
 void qg_result_finish(struct qg_result *r);
 
 void qg_result_summary(const struct qg_result *r, struct qg_summary *out);
+/* Why the run is an error when it is one (the gate-level message, the first
+ * errored check's, or "no check was evaluated"); NULL when it is not. */
+const char *qg_result_error_reason(const struct qg_result *r);
 enum qg_status qg_result_status(const struct qg_result *r);
 int qg_result_exit_code(const struct qg_result *r);
+
+struct qg_buf;
+/* Append a value as text: numbers in shortest round-trip form (integers
+ * plainly), strings as they are, booleans as true/false, NONE as "". */
+int qg_value_format(struct qg_buf *out, const struct qg_value *v);
+/* Append "file:line:col: message" for a location (parts that are unknown are
+ * left out; the check's message when the location has none). Not redacted. */
+int qg_location_format(struct qg_buf *out, const struct qg_check *c, const struct qg_location *l);
 
 #endif

@@ -1,0 +1,651 @@
+/* github.c -- GitHub Actions: annotations, step summary, outputs, redaction
+ *
+ * Workflow commands go to stdout as `::error file=F,line=L,col=C,title=T::msg`
+ * with GitHub's escaping (data: % CR LF; properties also : and ,). At most
+ * QG_GH_MAX_PER_KIND annotations of each kind are printed, then one ::notice
+ * says how many were left out; the step summary repeats that count. The
+ * summary is Markdown, hard-capped below 1 MiB (GitHub rejects larger ones)
+ * and cut on a line or at least a UTF-8 boundary, with a note saying so.
+ * $GITHUB_OUTPUT values that span lines use a heredoc with a random
+ * delimiter (getrandom) that is checked not to occur in the value.
+ * qg_redact() masks secret-looking values; every writer passes the messages
+ * it prints through it.
+ */
+#include "qgate/common.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qgate/report.h"
+#include "qgate/result.h"
+
+#define QG_GH_MAX_PER_KIND 10
+#define QG_GH_SUMMARY_MAX ((size_t)1024 * 1024 - 4096) /* room for the note, stays below 1 MiB */
+#define QG_GH_CELL_MAX 600
+#define REDACTED "[REDACTED]"
+
+/* -------------------------------------------------------------- redaction */
+
+static int is_b64(int c)
+{
+	return isalnum(c) || c == '/' || c == '+' || c == '=';
+}
+
+static int is_ident(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+static size_t run_len(const char *s, int (*pred)(int))
+{
+	size_t n = 0;
+
+	while (s[n] && pred((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+static int is_upper_alnum(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_token_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
+	       c == '=';
+}
+
+static int is_alnum_(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* AWS access key id at s: AKIA/ASIA/... + 16 upper-case alphanumerics. */
+static size_t match_aws_key_id(const char *s)
+{
+	static const char *const prefixes[] = { "AKIA", "ASIA", "AGPA", "AIDA", "AROA",
+						"ANPA", "ANVA", "AIPA", "ABIA", "ACCA" };
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(prefixes); i++) {
+		if (strncmp(s, prefixes[i], 4))
+			continue;
+		if (run_len(s + 4, is_upper_alnum) == 16 && !isalnum((unsigned char)s[20]))
+			return 20;
+	}
+	return 0;
+}
+
+/* Registry and chat tokens with a recognisable prefix. */
+static size_t match_prefixed_token(const char *s)
+{
+	static const struct {
+		const char *prefix;
+		size_t min;
+	} kinds[] = {
+		{ "ghp_", 20 }, { "gho_", 20 }, { "ghu_", 20 }, { "ghs_", 20 }, { "ghr_", 20 },
+		{ "github_pat_", 20 }, { "glpat-", 20 }, { "npm_", 30 }, { "xoxb-", 10 },
+		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 },
+	};
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
+		size_t pl = strlen(kinds[i].prefix), n;
+
+		if (strncmp(s, kinds[i].prefix, pl))
+			continue;
+		n = run_len(s + pl, is_token_char);
+		if (n >= kinds[i].min)
+			return pl + n;
+	}
+	return 0;
+}
+
+static int sensitive_key(const char *k, size_t n)
+{
+	static const char *const suffixes[] = {
+		"password", "passwd", "pwd", "token", "secret", "apikey", "api_key", "api-key",
+		"access_key", "secret_key", "private_key", "credential", "credentials",
+		"authorization", "session_key", "client_secret",
+	};
+	char low[64];
+
+	if (n >= sizeof(low))
+		k += n - (sizeof(low) - 1), n = sizeof(low) - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < QG_ARRAY_SIZE(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (n >= sl && !strcmp(low + n - sl, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* A 40-character base64 run that is not plain hex (git object ids are). */
+static int aws_secret_like(const char *v, size_t n)
+{
+	if (n != 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", v[i]))
+			return 1;
+	return 0;
+}
+
+static size_t value_len(const char *v)
+{
+	size_t n = 0;
+
+	while (v[n] && !isspace((unsigned char)v[n]) && !strchr("\"'&,;)<>", v[n]))
+		n++;
+	return n;
+}
+
+int qg_redact(struct qg_buf *out, const char *s)
+{
+	size_t i = 0;
+	int err = 0;
+
+	if (!s)
+		return 0;
+	while (!err && s[i]) {
+		int boundary = i == 0 || !is_alnum_((unsigned char)s[i - 1]);
+		size_t n;
+
+		if (boundary && (n = match_aws_key_id(s + i))) {
+			err = qg_buf_addstr(out, REDACTED);
+			i += n;
+			continue;
+		}
+		if (boundary && (n = match_prefixed_token(s + i))) {
+			err = qg_buf_addstr(out, REDACTED);
+			i += n;
+			continue;
+		}
+		/* scheme://user:password@host */
+		if (!strncmp(s + i, "://", 3)) {
+			size_t u = i + 3, at = 0, colon = 0;
+
+			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && s[k] != '/'; k++) {
+				if (s[k] == '@')
+					at = k;
+				else if (s[k] == ':' && !colon && !at)
+					colon = k;
+			}
+			if (at && colon && colon < at) {
+				err = qg_buf_add(out, s + i, colon + 1 - i);
+				if (!err)
+					err = qg_buf_addstr(out, REDACTED);
+				i = at;
+				continue;
+			}
+		}
+		/* Bearer/Basic credentials */
+		if (boundary && (!strncasecmp(s + i, "bearer", 6) || !strncasecmp(s + i, "basic", 5))) {
+			size_t w = tolower((unsigned char)s[i]) == 'b' && tolower((unsigned char)s[i + 1]) == 'e' ? 6 : 5;
+			size_t sp = 0;
+
+			while (s[i + w + sp] == ' ')
+				sp++;
+			if (sp && (n = run_len(s + i + w + sp, is_token_char)) >= 8 &&
+			    strncmp(s + i + w + sp, REDACTED, strlen(REDACTED))) {
+				err = qg_buf_add(out, s + i, w + sp);
+				if (!err)
+					err = qg_buf_addstr(out, REDACTED);
+				i += w + sp + n;
+				continue;
+			}
+		}
+		/* key=value and key: value */
+		if (boundary && is_ident((unsigned char)s[i])) {
+			size_t k = run_len(s + i, is_ident), v, sep;
+
+			sep = i + k;
+			if (s[sep] == '=' || (s[sep] == ':' && s[sep + 1] == ' ')) {
+				v = sep + 1;
+				while (s[v] == ' ')
+					v++;
+				if (s[v] == '"' || s[v] == '\'')
+					v++;
+				n = value_len(s + v);
+				if (n && strncmp(s + v, REDACTED, strlen(REDACTED)) &&
+				    ((s[sep] == '=' && sensitive_key(s + i, k)) ||
+				     (run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) && n == 40))) {
+					err = qg_buf_add(out, s + i, v - i);
+					if (!err)
+						err = qg_buf_addstr(out, REDACTED);
+					i = v + n;
+					continue;
+				}
+			}
+			err = qg_buf_add(out, s + i, k);
+			i += k;
+			continue;
+		}
+		err = qg_buf_addch(out, s[i]);
+		i++;
+	}
+	return err;
+}
+
+/* --------------------------------------------------------------- escaping */
+
+static int escape(struct qg_buf *out, const char *s, int property)
+{
+	int err = 0;
+
+	for (; !err && s && *s; s++) {
+		switch (*s) {
+		case '%':
+			err = qg_buf_addstr(out, "%25");
+			break;
+		case '\r':
+			err = qg_buf_addstr(out, "%0D");
+			break;
+		case '\n':
+			err = qg_buf_addstr(out, "%0A");
+			break;
+		case ':':
+			err = property ? qg_buf_addstr(out, "%3A") : qg_buf_addch(out, ':');
+			break;
+		case ',':
+			err = property ? qg_buf_addstr(out, "%2C") : qg_buf_addch(out, ',');
+			break;
+		default:
+			err = qg_buf_addch(out, *s);
+			break;
+		}
+	}
+	return err;
+}
+
+int qg_github_escape_data(struct qg_buf *out, const char *s)
+{
+	return escape(out, s, 0);
+}
+
+int qg_github_escape_property(struct qg_buf *out, const char *s)
+{
+	return escape(out, s, 1);
+}
+
+/* Redact, then escape. */
+static int escape_redacted(struct qg_buf *out, const char *s, int property)
+{
+	struct qg_buf r = QG_BUF_INIT;
+	int err = qg_redact(&r, s ? s : "");
+
+	if (!err)
+		err = escape(out, r.buf, property);
+	qg_buf_release(&r);
+	return err;
+}
+
+/* ------------------------------------------------------------ annotations */
+
+enum kind { K_ERROR, K_WARNING, K_NOTICE, K_MAX };
+static const char *const kind_names[K_MAX] = { "error", "warning", "notice" };
+
+struct annot_state {
+	struct qg_buf *out; /* NULL: only count */
+	size_t shown[K_MAX];
+	size_t total[K_MAX];
+};
+
+static int annotate(struct annot_state *st, enum kind k, const char *file, long long line,
+		    long long col, const char *title, const char *msg)
+{
+	struct qg_buf *out = st->out;
+	int err = 0, first = 1;
+
+	st->total[k]++;
+	if (!out || st->shown[k] >= QG_GH_MAX_PER_KIND)
+		return 0;
+	st->shown[k]++;
+	err = qg_buf_addf(out, "::%s", kind_names[k]);
+	if (!err && file && *file) {
+		err = qg_buf_addstr(out, " file=");
+		if (!err)
+			err = escape_redacted(out, file, 1);
+		first = 0;
+		if (!err && line > 0)
+			err = qg_buf_addf(out, ",line=%lld", line);
+		if (!err && line > 0 && col > 0)
+			err = qg_buf_addf(out, ",col=%lld", col);
+	}
+	if (!err && title) {
+		err = qg_buf_addstr(out, first ? " title=" : ",title=");
+		if (!err)
+			err = escape_redacted(out, title, 1);
+	}
+	if (!err)
+		err = qg_buf_addstr(out, "::");
+	if (!err)
+		err = escape_redacted(out, msg ? msg : "", 0);
+	if (!err)
+		err = qg_buf_addch(out, '\n');
+	return err;
+}
+
+static int walk_annotations(struct annot_state *st, const struct qg_result *r)
+{
+	const char *reason = NULL;
+	struct qg_summary s;
+	struct qg_buf title = QG_BUF_INIT;
+	int err = 0;
+
+	qg_result_summary(r, &s);
+	if (qg_result_status(r) == QG_STATUS_ERROR && (r->error_exit || !s.errors))
+		reason = qg_result_error_reason(r);
+	if (reason) {
+		err = qg_buf_addf(&title, "qgate-%s", r->gate ? r->gate : "gate");
+		if (!err)
+			err = annotate(st, K_ERROR, NULL, 0, 0, title.buf, reason);
+	}
+	for (size_t i = 0; !err && i < r->nr_checks; i++) {
+		const struct qg_check *c = r->checks[i];
+		enum kind k;
+
+		if (c->status == QG_STATUS_FAIL || c->status == QG_STATUS_ERROR)
+			k = K_ERROR;
+		else if (c->status != QG_STATUS_SKIP && (c->flags & QG_CHECK_WARNING))
+			k = K_WARNING;
+		else if (c->status == QG_STATUS_PASS || c->status == QG_STATUS_SKIP)
+			continue;
+		else
+			k = K_ERROR; /* out-of-range status: treat as an error */
+		qg_buf_reset(&title);
+		err = qg_buf_addf(&title, "qgate-%s: %s", r->gate ? r->gate : "gate", c->id);
+		if (err)
+			break;
+		if (!c->nr_locations) {
+			err = annotate(st, k, NULL, 0, 0, title.buf, c->message);
+			continue;
+		}
+		for (size_t j = 0; !err && j < c->nr_locations; j++) {
+			const struct qg_location *l = &c->locations[j];
+
+			err = annotate(st, k, l->file, l->line, l->column, title.buf,
+				       l->message ? l->message : c->message);
+		}
+	}
+	qg_buf_release(&title);
+	return err;
+}
+
+int qg_github_annotations(struct qg_buf *out, const struct qg_result *r)
+{
+	struct annot_state st;
+	int err;
+
+	memset(&st, 0, sizeof(st));
+	st.out = out;
+	err = walk_annotations(&st, r);
+	for (int k = 0; !err && k < K_MAX; k++) {
+		if (st.total[k] <= st.shown[k])
+			continue;
+		err = qg_buf_addf(out, "::notice title=qgate-");
+		if (!err)
+			err = escape(out, r->gate ? r->gate : "gate", 1);
+		if (!err)
+			err = qg_buf_addf(out, "::%zu more %s annotations not shown (at most %d per kind), see the step summary\n",
+					  st.total[k] - st.shown[k], kind_names[k], QG_GH_MAX_PER_KIND);
+	}
+	return err;
+}
+
+/* ---------------------------------------------------------------- summary */
+
+/* Markdown table cell: redacted, pipes escaped, newlines as <br>, HTML
+ * specials escaped, cut (UTF-8 safe) at QG_GH_CELL_MAX bytes. */
+static int cell(struct qg_buf *out, const char *s)
+{
+	struct qg_buf r = QG_BUF_INIT;
+	size_t n;
+	int err = qg_redact(&r, s ? s : "");
+
+	n = r.len;
+	if (n > QG_GH_CELL_MAX) {
+		n = QG_GH_CELL_MAX;
+		while (n && ((unsigned char)r.buf[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		switch (r.buf[i]) {
+		case '|':
+			err = qg_buf_addstr(out, "\\|");
+			break;
+		case '\n':
+			err = qg_buf_addstr(out, "<br>");
+			break;
+		case '\r':
+			break;
+		case '<':
+			err = qg_buf_addstr(out, "&lt;");
+			break;
+		case '>':
+			err = qg_buf_addstr(out, "&gt;");
+			break;
+		case '&':
+			err = qg_buf_addstr(out, "&amp;");
+			break;
+		default:
+			err = qg_buf_addch(out, r.buf[i]);
+			break;
+		}
+	}
+	if (!err && n < r.len)
+		err = qg_buf_addstr(out, "…");
+	qg_buf_release(&r);
+	return err;
+}
+
+static const char *status_icon(enum qg_status s)
+{
+	switch (s) {
+	case QG_STATUS_PASS:
+		return "✅";
+	case QG_STATUS_FAIL:
+		return "❌";
+	case QG_STATUS_SKIP:
+		return "⏭️";
+	default:
+		return "⚠️";
+	}
+}
+
+static int summary_row(struct qg_buf *out, const struct qg_check *c)
+{
+	struct qg_buf v = QG_BUF_INIT;
+	int err = qg_buf_addf(out, "| %s %s | ", status_icon(c->status), qg_status_name(c->status));
+
+	if (!err)
+		err = cell(out, c->id);
+	if (!err)
+		err = qg_buf_addstr(out, " | ");
+	if (!err)
+		err = cell(out, c->message);
+	if (!err)
+		err = qg_buf_addstr(out, " | ");
+	if (!err && (c->flags & QG_CHECK_HAS_COUNT))
+		err = qg_buf_addf(out, "%lld", c->count);
+	if (!err)
+		err = qg_buf_addstr(out, " | ");
+	if (!err && !(err = qg_value_format(&v, &c->observed)))
+		err = cell(out, v.buf);
+	if (!err)
+		err = qg_buf_addstr(out, " | ");
+	qg_buf_reset(&v);
+	if (!err && !(err = qg_value_format(&v, &c->expected)))
+		err = cell(out, v.buf);
+	if (!err)
+		err = qg_buf_addstr(out, " |\n");
+	qg_buf_release(&v);
+	return err;
+}
+
+/* Cut b to at most max bytes, on a line end when one is near, else on a
+ * UTF-8 character boundary. */
+static void cut_utf8(struct qg_buf *b, size_t max)
+{
+	size_t n = max, nl;
+
+	if (b->len <= max)
+		return;
+	while (n && ((unsigned char)b->buf[n] & 0xc0) == 0x80)
+		n--;
+	for (nl = n; nl && b->buf[nl - 1] != '\n' && n - nl < 8192; nl--)
+		;
+	if (nl && b->buf[nl - 1] == '\n')
+		n = nl;
+	qg_buf_setlen(b, n);
+}
+
+int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
+{
+	struct qg_buf md = QG_BUF_INIT;
+	struct qg_summary s;
+	struct annot_state st;
+	enum qg_status status = qg_result_status(r);
+	const char *reason = qg_result_error_reason(r);
+	const char *verdict = status == QG_STATUS_PASS ? "PASS" : status == QG_STATUS_FAIL ? "FAIL" : "ERROR";
+	size_t shown = 0;
+	int err;
+
+	qg_result_summary(r, &s);
+	memset(&st, 0, sizeof(st));
+	err = walk_annotations(&st, r); /* counts only */
+	if (!err)
+		err = qg_buf_addf(&md, "### %s qgate-%s: %s\n\n", status_icon(status), r->gate ? r->gate : "gate",
+				  verdict);
+	if (!err && reason) {
+		err = qg_buf_addstr(&md, "**Error:** ");
+		if (!err)
+			err = cell(&md, reason);
+		if (!err)
+			err = qg_buf_addstr(&md, "\n\n");
+	}
+	if (!err)
+		err = qg_buf_addf(&md, "%zu checks: %zu passed, %zu failed, %zu errors, %zu skipped\n\n",
+				  s.checks, s.passed, s.failed, s.errors, s.skipped);
+	if (!err && r->nr_checks)
+		err = qg_buf_addstr(&md, "| Status | Check | Message | Count | Observed | Expected |\n"
+					 "| --- | --- | --- | ---: | --- | --- |\n");
+	for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++, shown++)
+		err = summary_row(&md, r->checks[i]);
+	if (!err && shown < r->nr_checks)
+		err = qg_buf_addf(&md, "\n%zu more checks not shown (summary size limit).\n", r->nr_checks - shown);
+	if (!err && r->report_md && *r->report_md) {
+		err = qg_buf_addstr(&md, "\n");
+		if (!err && md.len < QG_GH_SUMMARY_MAX) {
+			struct qg_buf red = QG_BUF_INIT;
+
+			err = qg_redact(&red, r->report_md);
+			if (!err)
+				err = qg_buf_add(&md, red.buf, red.len < QG_GH_SUMMARY_MAX + 1 ? red.len : QG_GH_SUMMARY_MAX + 1);
+			qg_buf_release(&red);
+		}
+		if (!err && md.len && md.buf[md.len - 1] != '\n')
+			err = qg_buf_addch(&md, '\n');
+	}
+	{
+		size_t me = st.total[K_ERROR] > QG_GH_MAX_PER_KIND ? st.total[K_ERROR] - QG_GH_MAX_PER_KIND : 0;
+		size_t mw = st.total[K_WARNING] > QG_GH_MAX_PER_KIND ? st.total[K_WARNING] - QG_GH_MAX_PER_KIND : 0;
+
+		if (!err && (me || mw))
+			err = qg_buf_addf(&md, "\n%zu more error and %zu more warning annotations were not shown "
+					       "(at most %d per kind).\n", me, mw, QG_GH_MAX_PER_KIND);
+	}
+	if (!err && md.len > QG_GH_SUMMARY_MAX) {
+		size_t full = md.len;
+
+		cut_utf8(&md, QG_GH_SUMMARY_MAX);
+		err = qg_buf_addf(&md, "\n\n> **Note:** summary truncated to stay under GitHub's 1 MiB limit "
+				       "(%zu bytes left out); the JSON report has everything.\n", full - md.len);
+	}
+	if (!err)
+		err = qg_buf_add(out, md.buf, md.len);
+	qg_buf_release(&md);
+	return err;
+}
+
+/* ---------------------------------------------------------------- outputs */
+
+static int random_hex(char *out, size_t bytes)
+{
+	unsigned char raw[32];
+	size_t got = 0;
+
+	if (bytes > sizeof(raw))
+		bytes = sizeof(raw);
+	while (got < bytes) {
+		ssize_t n = getrandom(raw + got, bytes - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return qg_error(QG_EIO, "getrandom failed: %s", strerror(errno));
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int qg_github_output_line(struct qg_buf *out, const char *key, const char *value)
+{
+	char delim[64], hex[33];
+	int err;
+
+	if (!key || !*key || strpbrk(key, "=\r\n") || strstr(key, "<<"))
+		return qg_error(QG_EUSAGE, "invalid GitHub output name '%s'", key ? key : "");
+	if (!value)
+		value = "";
+	if (!strpbrk(value, "\r\n"))
+		return qg_buf_addf(out, "%s=%s\n", key, value);
+	for (int tries = 0;; tries++) {
+		if (tries >= 16)
+			return qg_error(QG_ERROR, "cannot find a delimiter for output '%s'", key);
+		if ((err = random_hex(hex, 16)))
+			return err;
+		snprintf(delim, sizeof(delim), "ghadelimiter_%s", hex);
+		if (!strstr(value, delim))
+			break;
+	}
+	return qg_buf_addf(out, "%s<<%s\n%s\n%s\n", key, delim, value, delim);
+}
+
+int qg_github_append_env_file(const char *env_name, const char *data, size_t len)
+{
+	const char *path = env_name ? getenv(env_name) : NULL;
+	int fd;
+
+	if (!path || !*path)
+		return 0;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return qg_error(QG_EIO, "'%s' ($%s): cannot open: %s", path, env_name, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return qg_error(QG_EIO, "'%s' ($%s): cannot write: %s", path, env_name, strerror(e));
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		return qg_error(QG_EIO, "'%s' ($%s): cannot close: %s", path, env_name, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,660 @@
+/* json.c -- JSON trees over cJSON, with deterministic printing
+ *
+ * This is the only file that sees cJSON: struct qg_json is never defined, a
+ * pointer to it is a cJSON node in disguise. Parsing goes through
+ * cJSON_ParseWithLengthOpts() with return_parse_end (never the global error
+ * pointer, which is not thread-safe); a parse error is located by line and
+ * column and described with what the grammar expected at that point.
+ * Printing is our own: cJSON prints large integers with exponents and does
+ * not round-trip every double, so numbers are formatted here (integers
+ * below 2^53 plainly, others in the shortest of %.15g/%.17g that reads back
+ * equal, NaN/Inf as null) and strings are re-encoded as valid UTF-8 with
+ * invalid bytes replaced by U+FFFD.
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+#include <cjson/cJSON.h>
+
+#include "qgate/json.h"
+
+#define J(x) ((cJSON *)(x))
+#define CJ(x) ((const cJSON *)(x))
+#define Q(x) ((struct qg_json *)(x))
+#define CQ(x) ((const struct qg_json *)(x))
+
+/* ---------------------------------------------------------------- parsing */
+
+struct scan_frame {
+	char kind;      /* '{' or '[' */
+	char after_key; /* object: a key was read, ':' or value pending */
+};
+
+/* Describe what the grammar expected at `pos` by re-scanning the prefix with a
+ * small bracket stack. The prefix parsed correctly up to pos (cJSON said so),
+ * so the scan only has to track strings and structure. */
+static const char *json_expected(const char *text, size_t pos)
+{
+	struct scan_frame stack[64];
+	size_t depth = 0, overflow = 0;
+	char last = 0; /* last significant token: '{' '[' ':' ',' 'v' (value end) or 'k' (key) */
+	size_t i = 0;
+
+	while (i < pos) {
+		char c = text[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			size_t j = i + 1;
+
+			while (j < pos && text[j] != '"') {
+				if (text[j] == '\\')
+					j++;
+				j++;
+			}
+			if (j >= pos)
+				return "a valid string (closing quote, escapes \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX, no raw control characters)";
+			i = j + 1;
+			if (depth && !overflow && stack[depth - 1].kind == '{' &&
+			    (last == '{' || last == ',')) {
+				last = 'k';
+				stack[depth - 1].after_key = 1;
+			} else {
+				last = 'v';
+			}
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (depth < QG_ARRAY_SIZE(stack) && !overflow) {
+				stack[depth].kind = c;
+				stack[depth].after_key = 0;
+				depth++;
+			} else {
+				overflow++;
+			}
+			last = c;
+			i++;
+			continue;
+		}
+		if (c == '}' || c == ']') {
+			if (overflow)
+				overflow--;
+			else if (depth)
+				depth--;
+			last = 'v';
+			i++;
+			continue;
+		}
+		if (c == ':' || c == ',') {
+			last = c;
+			i++;
+			continue;
+		}
+		/* a literal or number: skip to its end */
+		while (i < pos && !strchr(" \t\r\n,:]}[{\"", text[i]))
+			i++;
+		last = 'v';
+	}
+	if (overflow)
+		return "a value";
+	if (!depth)
+		return last == 'v' ? "end of input" : "a value (object, array, string, number, true, false or null)";
+	if (stack[depth - 1].kind == '{') {
+		switch (last) {
+		case '{':
+			return "a string key or '}'";
+		case ',':
+			return "a string key";
+		case 'k':
+			return "':'";
+		case ':':
+			return "a value";
+		default:
+			return "',' or '}'";
+		}
+	}
+	switch (last) {
+	case '[':
+		return "a value or ']'";
+	case ',':
+		return "a value";
+	default:
+		return "',' or ']'";
+	}
+}
+
+static void describe_found(char *out, size_t n, const char *text, size_t len, size_t pos)
+{
+	unsigned char c;
+
+	if (pos >= len) {
+		snprintf(out, n, "end of input");
+		return;
+	}
+	c = (unsigned char)text[pos];
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(out, n, "'%c'", c);
+	else
+		snprintf(out, n, "byte 0x%02x", c);
+}
+
+int qg_json_parse(struct qg_json **out, const char *text, size_t len, const char *name)
+{
+	const char *end = NULL;
+	cJSON *root;
+	size_t pos, line = 1, col = 1;
+	char found[32];
+
+	*out = NULL;
+	if (!text)
+		text = "";
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root) {
+		pos = end ? (size_t)(end - text) : len;
+		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
+				     text[pos] == '\r'))
+			pos++;
+		if (pos >= len || text[pos] == '\0') {
+			*out = Q(root);
+			return 0;
+		}
+		cJSON_Delete(root);
+	} else {
+		pos = end ? (size_t)(end - text) : 0;
+		if (pos > len)
+			pos = len;
+	}
+	for (size_t i = 0; i < pos; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	describe_found(found, sizeof(found), text, len, pos);
+	return qg_error(QG_EPARSE, "'%s':%zu:%zu: invalid JSON: found %s, expected %s",
+			name ? name : "<json>", line, col, found, json_expected(text, pos));
+}
+
+int qg_json_parse_file(struct qg_json **out, const char *path)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	int err;
+
+	*out = NULL;
+	err = qg_buf_read_file(&b, path);
+	if (!err)
+		err = qg_json_parse(out, b.buf, b.len, path);
+	qg_buf_release(&b);
+	return err;
+}
+
+void qg_json_free(struct qg_json *j)
+{
+	if (j)
+		cJSON_Delete(J(j));
+}
+
+struct qg_json *qg_json_dup(const struct qg_json *j)
+{
+	cJSON *d;
+
+	if (!j)
+		return NULL;
+	d = cJSON_Duplicate(CJ(j), 1);
+	if (!d) {
+		qg_error(QG_ENOMEM, "out of memory copying a JSON tree");
+		return NULL;
+	}
+	/* a duplicated member keeps its key; a root has none */
+	if (d->string && !(d->type & cJSON_StringIsConst))
+		cJSON_free(d->string);
+	d->string = NULL;
+	d->type &= ~cJSON_StringIsConst;
+	return Q(d);
+}
+
+struct qg_json *qg_json_new_object(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		qg_error(QG_ENOMEM, "out of memory creating a JSON object");
+	return Q(o);
+}
+
+struct qg_json *qg_json_new_array(void)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (!a)
+		qg_error(QG_ENOMEM, "out of memory creating a JSON array");
+	return Q(a);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+enum qg_json_type qg_json_type(const struct qg_json *j)
+{
+	const cJSON *c = CJ(j);
+
+	if (!c)
+		return QG_JSON_INVALID;
+	switch (c->type & 0xff) {
+	case cJSON_NULL:
+		return QG_JSON_NULL;
+	case cJSON_False:
+	case cJSON_True:
+		return QG_JSON_BOOL;
+	case cJSON_Number:
+		return QG_JSON_NUMBER;
+	case cJSON_String:
+		return QG_JSON_STRING;
+	case cJSON_Array:
+		return QG_JSON_ARRAY;
+	case cJSON_Object:
+		return QG_JSON_OBJECT;
+	default:
+		return QG_JSON_INVALID;
+	}
+}
+
+const char *qg_json_type_name(enum qg_json_type t)
+{
+	switch (t) {
+	case QG_JSON_NULL:
+		return "null";
+	case QG_JSON_BOOL:
+		return "boolean";
+	case QG_JSON_NUMBER:
+		return "number";
+	case QG_JSON_STRING:
+		return "string";
+	case QG_JSON_ARRAY:
+		return "array";
+	case QG_JSON_OBJECT:
+		return "object";
+	default:
+		return "invalid";
+	}
+}
+
+const struct qg_json *qg_json_get(const struct qg_json *obj, const char *key)
+{
+	if (!obj || !key || !cJSON_IsObject(CJ(obj)))
+		return NULL;
+	return CQ(cJSON_GetObjectItemCaseSensitive(CJ(obj), key));
+}
+
+double qg_json_number(const struct qg_json *j)
+{
+	if (!j || !cJSON_IsNumber(CJ(j)))
+		return NAN;
+	return CJ(j)->valuedouble;
+}
+
+const char *qg_json_string(const struct qg_json *j)
+{
+	if (!j || !cJSON_IsString(CJ(j)))
+		return NULL;
+	return CJ(j)->valuestring;
+}
+
+int qg_json_bool(const struct qg_json *j)
+{
+	if (!j || !cJSON_IsBool(CJ(j)))
+		return -1;
+	return cJSON_IsTrue(CJ(j)) ? 1 : 0;
+}
+
+size_t qg_json_size(const struct qg_json *j)
+{
+	size_t n = 0;
+
+	if (!j || !(cJSON_IsArray(CJ(j)) || cJSON_IsObject(CJ(j))))
+		return 0;
+	for (const cJSON *c = CJ(j)->child; c; c = c->next)
+		n++;
+	return n;
+}
+
+const struct qg_json *qg_json_at(const struct qg_json *j, size_t i)
+{
+	const cJSON *c;
+
+	if (!j || !(cJSON_IsArray(CJ(j)) || cJSON_IsObject(CJ(j))))
+		return NULL;
+	for (c = CJ(j)->child; c && i; c = c->next)
+		i--;
+	return CQ(c);
+}
+
+const struct qg_json *qg_json_first(const struct qg_json *j)
+{
+	if (!j || !(cJSON_IsArray(CJ(j)) || cJSON_IsObject(CJ(j))))
+		return NULL;
+	return CQ(CJ(j)->child);
+}
+
+const struct qg_json *qg_json_next(const struct qg_json *j)
+{
+	return j ? CQ(CJ(j)->next) : NULL;
+}
+
+const char *qg_json_key(const struct qg_json *member)
+{
+	return member ? CJ(member)->string : NULL;
+}
+
+/* --------------------------------------------------------------- building */
+
+/* Attach node under parent: objects replace a member of the same name in
+ * place (so a tree never holds duplicate keys), arrays append. The node is
+ * left to the caller on failure. */
+static struct qg_json *attach_node(struct qg_json *parent, const char *key, cJSON *node)
+{
+	cJSON *p = J(parent);
+
+	if (!p) {
+		qg_error(QG_ERROR, "json: no parent to add to");
+		return NULL;
+	}
+	if (cJSON_IsObject(p)) {
+		cJSON *old;
+
+		if (!key) {
+			qg_error(QG_ERROR, "json: object member needs a key");
+			return NULL;
+		}
+		old = cJSON_GetObjectItemCaseSensitive(p, key);
+		if (old) {
+			char *k = qg_strdup(key);
+
+			if (!k)
+				return NULL;
+			if (node->string && !(node->type & cJSON_StringIsConst))
+				cJSON_free(node->string);
+			node->type &= ~cJSON_StringIsConst;
+			/* cJSON frees keys with cJSON_free; it is free() with default hooks */
+			node->string = k;
+			if (!cJSON_ReplaceItemViaPointer(p, old, node)) {
+				qg_error(QG_ERROR, "json: cannot replace member '%s'", key);
+				return NULL;
+			}
+			return Q(node);
+		}
+		if (!cJSON_AddItemToObject(p, key, node)) {
+			qg_error(QG_ENOMEM, "out of memory adding member '%s'", key);
+			return NULL;
+		}
+		return Q(node);
+	}
+	if (cJSON_IsArray(p)) {
+		if (!cJSON_AddItemToArray(p, node)) {
+			qg_error(QG_ENOMEM, "out of memory adding to a JSON array");
+			return NULL;
+		}
+		return Q(node);
+	}
+	qg_error(QG_ERROR, "json: cannot add to a %s", qg_json_type_name(qg_json_type(parent)));
+	return NULL;
+}
+
+/* attach_node() for a node created here: freed on failure. */
+static struct qg_json *attach(struct qg_json *parent, const char *key, cJSON *node)
+{
+	struct qg_json *r;
+
+	if (!node) {
+		qg_error(QG_ENOMEM, "out of memory building JSON");
+		return NULL;
+	}
+	r = attach_node(parent, key, node);
+	if (!r)
+		cJSON_Delete(node);
+	return r;
+}
+
+struct qg_json *qg_json_add_number(struct qg_json *parent, const char *key, double v)
+{
+	return attach(parent, key, cJSON_CreateNumber(v));
+}
+
+struct qg_json *qg_json_add_string(struct qg_json *parent, const char *key, const char *s)
+{
+	return attach(parent, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+struct qg_json *qg_json_add_bool(struct qg_json *parent, const char *key, int v)
+{
+	return attach(parent, key, cJSON_CreateBool(v ? 1 : 0));
+}
+
+struct qg_json *qg_json_add_null(struct qg_json *parent, const char *key)
+{
+	return attach(parent, key, cJSON_CreateNull());
+}
+
+struct qg_json *qg_json_add_object(struct qg_json *parent, const char *key)
+{
+	return attach(parent, key, cJSON_CreateObject());
+}
+
+struct qg_json *qg_json_add_array(struct qg_json *parent, const char *key)
+{
+	return attach(parent, key, cJSON_CreateArray());
+}
+
+int qg_json_attach(struct qg_json *parent, const char *key, struct qg_json *child)
+{
+	cJSON *c = J(child);
+
+	if (!c)
+		return qg_error(QG_ERROR, "json: nothing to attach");
+	if (c->next || c->prev)
+		return qg_error(QG_ERROR, "json: only a root can be attached");
+	if (c->string && !(c->type & cJSON_StringIsConst))
+		cJSON_free(c->string);
+	c->string = NULL;
+	c->type &= ~cJSON_StringIsConst;
+	return attach_node(parent, key, c) ? 0 : qg_error_code();
+}
+
+void qg_json_remove(struct qg_json *obj, const char *key)
+{
+	if (obj && key && cJSON_IsObject(J(obj)))
+		cJSON_DeleteItemFromObjectCaseSensitive(J(obj), key);
+}
+
+/* --------------------------------------------------------------- printing */
+
+static int print_number(struct qg_buf *out, double v)
+{
+	char tmp[40];
+
+	if (!isfinite(v))
+		return qg_buf_addstr(out, "null");
+	if (v == trunc(v) && fabs(v) < 9007199254740992.0) {
+		if (v == 0)
+			return qg_buf_addch(out, '0'); /* also -0 */
+		return qg_buf_addf(out, "%.0f", v);
+	}
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	return qg_buf_addstr(out, tmp);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	unsigned cp;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int qg_json_quote(struct qg_buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t i = 0, start;
+	int err = qg_buf_addch(out, '"');
+
+	while (!err && i < len) {
+		unsigned char c = p[i];
+		size_t n;
+
+		start = i;
+		while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+			i++;
+		if (i > start && (err = qg_buf_add(out, p + start, i - start)))
+			break;
+		if (i >= len)
+			break;
+		c = p[i];
+		switch (c) {
+		case '"':
+			err = qg_buf_addstr(out, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			err = qg_buf_addstr(out, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			err = qg_buf_addstr(out, "\\n");
+			i++;
+			continue;
+		case '\r':
+			err = qg_buf_addstr(out, "\\r");
+			i++;
+			continue;
+		case '\t':
+			err = qg_buf_addstr(out, "\\t");
+			i++;
+			continue;
+		case '\b':
+			err = qg_buf_addstr(out, "\\b");
+			i++;
+			continue;
+		case '\f':
+			err = qg_buf_addstr(out, "\\f");
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (c < 0x20) {
+			err = qg_buf_addf(out, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_valid_len(p + i, len - i);
+		if (n) {
+			err = qg_buf_add(out, p + i, n);
+			i += n;
+		} else {
+			err = qg_buf_addstr(out, "\xef\xbf\xbd"); /* U+FFFD, never dropped */
+			i++;
+		}
+	}
+	return err ? err : qg_buf_addch(out, '"');
+}
+
+static int indent(struct qg_buf *out, int depth)
+{
+	int err = qg_buf_addch(out, '\n');
+
+	for (int i = 0; !err && i < depth; i++)
+		err = qg_buf_addstr(out, "  ");
+	return err;
+}
+
+static int print_node(struct qg_buf *out, const cJSON *c, int pretty, int depth)
+{
+	int err = 0;
+
+	switch (c->type & 0xff) {
+	case cJSON_NULL:
+		return qg_buf_addstr(out, "null");
+	case cJSON_False:
+		return qg_buf_addstr(out, "false");
+	case cJSON_True:
+		return qg_buf_addstr(out, "true");
+	case cJSON_Number:
+		return print_number(out, c->valuedouble);
+	case cJSON_String:
+		return qg_json_quote(out, c->valuestring, c->valuestring ? strlen(c->valuestring) : 0);
+	case cJSON_Raw:
+		return qg_buf_addstr(out, c->valuestring ? c->valuestring : "null");
+	case cJSON_Array:
+	case cJSON_Object: {
+		int obj = cJSON_IsObject(c);
+		const cJSON *m = c->child;
+
+		if (!m)
+			return qg_buf_addstr(out, obj ? "{}" : "[]");
+		err = qg_buf_addch(out, obj ? '{' : '[');
+		for (; !err && m; m = m->next) {
+			if (pretty)
+				err = indent(out, depth + 1);
+			if (!err && obj) {
+				const char *k = m->string ? m->string : "";
+
+				err = qg_json_quote(out, k, strlen(k));
+				if (!err)
+					err = qg_buf_addstr(out, pretty ? ": " : ":");
+			}
+			if (!err)
+				err = print_node(out, m, pretty, depth + 1);
+			if (!err && m->next)
+				err = qg_buf_addch(out, ',');
+		}
+		if (!err && pretty)
+			err = indent(out, depth);
+		if (!err)
+			err = qg_buf_addch(out, obj ? '}' : ']');
+		return err;
+	}
+	default:
+		return qg_buf_addstr(out, "null");
+	}
+}
+
+int qg_json_print(struct qg_buf *out, const struct qg_json *j, int pretty)
+{
+	int err;
+
+	if (!j)
+		err = qg_buf_addstr(out, "null");
+	else
+		err = print_node(out, CJ(j), pretty, 0);
+	if (!err && pretty)
+		err = qg_buf_addch(out, '\n');
+	return err;
+}
