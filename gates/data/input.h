@@ -90,6 +90,7 @@ struct qg_data_piece {
 	long long lines;        /* lines read by the piece (its last record's end) */
 	int status;             /* 0, or the callback's negative QG_E* code */
 	int dropped;            /* merged into the file's first piece: ignore it */
+	char *error;            /* owned message when status < 0 */
 };
 
 struct qg_data_plan {
