@@ -1,0 +1,863 @@
+/* profile.c -- one-pass, mergeable per-field statistics (qgate.profile/v1)
+ *
+ * A profile is built record by record: every non-null cell is hashed once and
+ * the hash feeds the HyperLogLog and the space-saving table; cells that parse
+ * as numbers are parked in a per-field batch of QG_PROF_BATCH values. When a
+ * batch fills up it is folded in at once: exact min/max, a double-double sum
+ * (TwoSum per value, so the mean of merged shards is bit-identical to the
+ * mean of the whole), a two-pass batch mean/M2 merged into the running
+ * moments with Chan's formula, the KLL sketch, and -- for drift -- exact counts
+ * on the baseline's bins. Working per batch keeps the per-cell path to a
+ * parse, a hash and a few stores.
+ *
+ * Profiles merge field by field (matched by name) with the same operations,
+ * which is how -j pieces, --shard runs and `profile --merge` combine.
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+
+#include "qgate/file.h"
+#include "qgate/json.h"
+#include "qgate/table.h"
+#include "qgate/version.h"
+#include "profile.h"
+#include "schema.h"
+
+/* ---- numbers ---------------------------------------------------------------- */
+
+static const double pow10_tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static int special_number(const char *s, size_t n)
+{
+	static const char *const names[] = { "nan", "inf", "infinity" };
+	if (n && (s[0] == '-' || s[0] == '+')) {
+		s++;
+		n--;
+	}
+	for (size_t k = 0; k < QG_ARRAY_SIZE(names); k++)
+		if (strlen(names[k]) == n && !strncasecmp(s, names[k], n))
+			return 1;
+	return -1;
+}
+
+int qg_prof_parse_number(const char *s, size_t n, double *out)
+{
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = 0, slow = 0;
+	uint64_t m = 0;
+
+	if (!n)
+		return -1;
+	if (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	for (; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++) {
+		if (m < 100000000000000000ULL)
+			m = m * 10 + (uint64_t)(s[i] - '0');
+		else
+			slow = 1;
+	}
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++, frac++) {
+			if (m < 100000000000000000ULL)
+				m = m * 10 + (uint64_t)(s[i] - '0');
+			else
+				slow = 1;
+		}
+	}
+	if (!digits)
+		return special_number(s, n);
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t e = i + 1;
+		if (e < n && (s[e] == '-' || s[e] == '+'))
+			e++;
+		if (e >= n)
+			return -1;
+		for (; e < n; e++)
+			if ((unsigned)(s[e] - '0') >= 10)
+				return -1;
+		slow = 1;
+		i = n;
+	}
+	if (i != n)
+		return -1;
+	if (!slow && m <= (1ULL << 53) && frac <= 22) {
+		/* Clinger's fast path: both operands exact, one correctly rounded division */
+		double d = (double)m;
+		if (frac)
+			d /= pow10_tab[frac];
+		*out = neg ? -d : d;
+		return 0;
+	}
+	{
+		char stack[128], *tmp = stack, *end;
+		double d;
+		if (n >= sizeof(stack)) {
+			tmp = qg_strndup(s, n);
+			if (!tmp)
+				return -1;
+		} else {
+			memcpy(stack, s, n);
+			stack[n] = '\0';
+		}
+		d = strtod(tmp, &end);
+		if (tmp != stack)
+			free(tmp);
+		if (!isfinite(d))
+			return 1;
+		*out = d;
+		return 0;
+	}
+}
+
+/* ---- double-double and moments ------------------------------------------------ */
+
+static inline void two_sum(double a, double b, double *s, double *e)
+{
+	double x = a + b, bb = x - a;
+	*e = (a - (x - bb)) + (b - bb);
+	*s = x;
+}
+
+static inline void dd_norm(double *hi, double *lo)
+{
+	double s = *hi + *lo;
+	*lo = *lo - (s - *hi);
+	*hi = s;
+}
+
+static void moments_init(struct qg_prof_moments *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->min = INFINITY;
+	m->max = -INFINITY;
+}
+
+static void moments_merge(struct qg_prof_moments *a, const struct qg_prof_moments *b)
+{
+	double s, e, delta, na = (double)a->n, nb = (double)b->n, N;
+
+	if (!b->n)
+		return;
+	if (!a->n) {
+		*a = *b;
+		return;
+	}
+	two_sum(a->sum_hi, b->sum_hi, &s, &e);
+	e += a->sum_lo + b->sum_lo;
+	a->sum_hi = s;
+	a->sum_lo = e;
+	dd_norm(&a->sum_hi, &a->sum_lo);
+	N = na + nb;
+	delta = b->mean - a->mean;
+	a->mean += delta * (nb / N);
+	a->m2 += b->m2 + delta * delta * (na * nb / N);
+	a->n += b->n;
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+static double moments_mean(const struct qg_prof_moments *m)
+{
+	double n = (double)m->n, q, r;
+	if (!m->n)
+		return NAN;
+	/* (hi + lo) / n as a double-double division, rounded once */
+	q = m->sum_hi / n;
+	r = fma(-q, n, m->sum_hi) + m->sum_lo;
+	return q + r / n;
+}
+
+/* ---- fields ------------------------------------------------------------------ */
+
+static void field_init(struct qg_prof_field *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->numeric_ok = 1;
+	f->schema_field = -1;
+	moments_init(&f->mom);
+	qg_kll_init(&f->kll);
+	qg_hll_init(&f->hll);
+	qg_topk_init(&f->topk);
+}
+
+static void field_release(struct qg_prof_field *f)
+{
+	free(f->name);
+	qg_kll_release(&f->kll);
+	qg_topk_release(&f->topk);
+	free(f->buf);
+	free(f->edges);
+	free(f->bin_counts);
+	if (f->cats) {
+		qg_topk_release(f->cats);
+		free(f->cats);
+	}
+	free(f->cat_counts);
+}
+
+void qg_profile_init(struct qg_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	qg_strvec_init(&p->sources);
+}
+
+void qg_profile_release(struct qg_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nr_fields; i++)
+		field_release(&p->fields[i]);
+	free(p->fields);
+	qg_strvec_clear(&p->sources);
+	qg_profile_init(p);
+}
+
+static void field_set_kind(struct qg_prof_field *f, enum qg_prof_kind k, int source)
+{
+	f->fixed = k;
+	f->type_source = source;
+	if (k == QG_PROF_CATEGORICAL)
+		f->numeric_ok = 0;
+}
+
+long qg_profile_field(struct qg_profile *p, const char *name, size_t len)
+{
+	struct qg_prof_field *f;
+
+	for (size_t i = 0; i < p->nr_fields; i++)
+		if (strlen(p->fields[i].name) == len && !memcmp(p->fields[i].name, name, len))
+			return (long)i;
+	if (QG_ALLOC_GROW(p->fields, p->nr_fields + 1, p->alloc_fields))
+		return QG_ENOMEM;
+	f = &p->fields[p->nr_fields];
+	field_init(f);
+	f->name = qg_strndup(name, len);
+	if (!f->name)
+		return QG_ENOMEM;
+	if (p->schema) {
+		long si = qg_schema_field_index(p->schema, name, len);
+		if (si >= 0) {
+			enum qg_field_type t = p->schema->fields[si].type;
+			f->schema = p->schema;
+			f->schema_field = si;
+			field_set_kind(f, t == QG_TYPE_INTEGER || t == QG_TYPE_NUMBER || t == QG_TYPE_YEAR ?
+						  QG_PROF_NUMERIC : QG_PROF_CATEGORICAL, 1);
+		}
+	}
+	return (long)p->nr_fields++;
+}
+
+int qg_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, long *map)
+{
+	for (size_t i = 0; i < nr; i++) {
+		long idx = qg_profile_field(p, names[i], strlen(names[i]));
+		if (idx < 0)
+			return (int)idx;
+		map[i] = idx;
+	}
+	return 0;
+}
+
+static size_t upper_bound(const double *e, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int field_flush(struct qg_prof_field *f)
+{
+	const double *v = f->buf;
+	uint32_t n = f->nbuf;
+	struct qg_prof_moments b;
+	double s = 0, bm, m2 = 0, hi, lo = 0, e;
+
+	if (!n)
+		return 0;
+	f->nbuf = 0;
+	moments_init(&b);
+	b.n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		s += v[i];
+		b.min = v[i] < b.min ? v[i] : b.min;
+		b.max = v[i] > b.max ? v[i] : b.max;
+	}
+	bm = s / n;
+	for (uint32_t i = 0; i < n; i++) {
+		double d = v[i] - bm;
+		m2 += d * d;
+	}
+	hi = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		two_sum(hi, v[i], &hi, &e);
+		lo += e;
+	}
+	dd_norm(&hi, &lo);
+	b.sum_hi = hi;
+	b.sum_lo = lo;
+	b.mean = bm;
+	b.m2 = m2;
+	moments_merge(&f->mom, &b);
+	if (f->bin_counts)
+		for (uint32_t i = 0; i < n; i++)
+			f->bin_counts[upper_bound(f->edges, f->nr_edges, v[i])]++;
+	return qg_kll_add_batch(&f->kll, v, n);
+}
+
+/* The field gave up on being numeric: free what only numbers need. */
+static void field_drop_numeric(struct qg_prof_field *f)
+{
+	f->numeric_ok = 0;
+	f->nbuf = 0;
+	free(f->buf);
+	f->buf = NULL;
+	qg_kll_release(&f->kll);
+	moments_init(&f->mom);
+}
+
+static int cell_is_null(const struct qg_prof_field *f, const char *s, size_t n, unsigned flags)
+{
+	const struct qg_schema *sc = f->schema;
+
+	if (flags & (QG_CELL_NULL | QG_CELL_MISSING))
+		return 1;
+	if (!sc)
+		return n == 0;
+	if (f->schema_field >= 0 && sc->fields[f->schema_field].has_missing)
+		return qg_strset_has(&sc->fields[f->schema_field].missing_values, s, n);
+	if (sc->missing_only_empty)
+		return n == 0;
+	return qg_strset_has(&sc->missing_values, s, n);
+}
+
+static int field_add(struct qg_prof_field *f, const char *s, size_t n, unsigned flags)
+{
+	uint64_t h;
+	int ret;
+
+	if (cell_is_null(f, s, n, flags)) {
+		f->nulls++;
+		return 0;
+	}
+	f->count++;
+	h = qg_hash64(s, n);
+	qg_hll_add_hash(&f->hll, h);
+	ret = qg_topk_add(&f->topk, s, n, h);
+	if (ret)
+		return ret;
+	if (f->cats) {
+		int ci = qg_topk_find(f->cats, s, n, h);
+		f->cat_counts[ci >= 0 ? (size_t)ci : f->cats->nr]++;
+	}
+	if (f->numeric_ok) {
+		double d;
+		int r;
+		if (f->schema_field >= 0 && (f->schema->fields[f->schema_field].decimal_char != '.' ||
+					     f->schema->fields[f->schema_field].group_char)) {
+			const struct qg_schema_field *sf = &f->schema->fields[f->schema_field];
+			r = qg_value_number(s, n, sf->decimal_char, sf->group_char, &d) ? -1 : isfinite(d) ? 0 : 1;
+		} else {
+			r = qg_prof_parse_number(s, n, &d);
+		}
+		if (r == 0) {
+			if (!f->buf) {
+				f->buf = malloc(QG_PROF_BATCH * sizeof(double));
+				if (!f->buf)
+					return qg_error(QG_ENOMEM, "out of memory");
+			}
+			f->buf[f->nbuf++] = d;
+			if (f->nbuf == QG_PROF_BATCH)
+				return field_flush(f);
+		} else if (r == 1) {
+			f->nonfinite++;
+		} else if (f->fixed == QG_PROF_NUMERIC) {
+			f->invalid++;
+		} else {
+			field_drop_numeric(f);
+		}
+	}
+	return 0;
+}
+
+int qg_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null)
+{
+	if (field >= p->nr_fields)
+		return qg_error(QG_ERROR, "no field %zu", field);
+	return field_add(&p->fields[field], s, len, is_null ? QG_CELL_NULL : 0);
+}
+
+int qg_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map)
+{
+	size_t nr = rec->nr < nr_map ? rec->nr : nr_map;
+	int ret;
+
+	p->rows++;
+	for (size_t i = 0; i < nr; i++) {
+		const struct qg_cell *c = &rec->cells[i];
+		ret = field_add(&p->fields[map[i]], c->ptr, c->len, c->flags);
+		if (ret)
+			return ret;
+	}
+	/* a short CSV row: the absent cells are nulls */
+	for (size_t i = nr; i < nr_map; i++)
+		p->fields[map[i]].nulls++;
+	return 0;
+}
+
+int qg_profile_flush(struct qg_profile *p)
+{
+	for (size_t i = 0; i < p->nr_fields; i++) {
+		int ret = field_flush(&p->fields[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+enum qg_prof_kind qg_prof_field_kind(const struct qg_prof_field *f)
+{
+	if (f->fixed != QG_PROF_AUTO)
+		return f->fixed;
+	if (!f->count)
+		return QG_PROF_AUTO;
+	return f->numeric_ok && f->mom.n + f->nbuf > 0 ? QG_PROF_NUMERIC : QG_PROF_CATEGORICAL;
+}
+
+double qg_prof_field_mean(const struct qg_prof_field *f)
+{
+	return moments_mean(&f->mom);
+}
+
+double qg_prof_field_variance(const struct qg_prof_field *f)
+{
+	return f->mom.n > 1 ? f->mom.m2 / (double)(f->mom.n - 1) : (f->mom.n ? 0.0 : NAN);
+}
+
+/* ---- merge --------------------------------------------------------------------- */
+
+static int field_merge(struct qg_prof_field *a, struct qg_prof_field *b)
+{
+	int ret;
+
+	if ((ret = field_flush(a)) || (ret = field_flush(b)))
+		return ret;
+	a->count += b->count;
+	a->nulls += b->nulls;
+	a->nonfinite += b->nonfinite;
+	a->invalid += b->invalid;
+	if (a->fixed == QG_PROF_AUTO && b->fixed != QG_PROF_AUTO)
+		field_set_kind(a, b->fixed, b->type_source);
+	if (a->numeric_ok && b->numeric_ok) {
+		moments_merge(&a->mom, &b->mom);
+		ret = qg_kll_merge(&a->kll, &b->kll);
+		if (ret)
+			return ret;
+	} else if (a->numeric_ok) {
+		field_drop_numeric(a);
+	}
+	qg_hll_merge(&a->hll, &b->hll);
+	ret = qg_topk_merge(&a->topk, &b->topk);
+	if (ret)
+		return ret;
+	if (a->bin_counts && b->bin_counts && a->nr_edges == b->nr_edges)
+		for (size_t i = 0; i <= a->nr_edges; i++)
+			a->bin_counts[i] += b->bin_counts[i];
+	if (a->cat_counts && b->cat_counts && a->cats->nr == b->cats->nr)
+		for (size_t i = 0; i <= a->cats->nr; i++)
+			a->cat_counts[i] += b->cat_counts[i];
+	return 0;
+}
+
+int qg_profile_merge(struct qg_profile *dst, struct qg_profile *src)
+{
+	uint64_t dst_rows = dst->rows;
+	size_t before = dst->nr_fields;
+	char *seen;
+	int ret = 0;
+
+	seen = calloc(before + 1, 1);
+	if (!seen)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < src->nr_fields; i++) {
+		struct qg_prof_field *sf = &src->fields[i];
+		long di = qg_profile_field(dst, sf->name, strlen(sf->name));
+		if (di < 0) {
+			ret = (int)di;
+			goto done;
+		}
+		if ((size_t)di >= before)
+			dst->fields[di].nulls += dst_rows; /* absent from dst so far */
+		else
+			seen[di] = 1;
+		ret = field_merge(&dst->fields[di], sf);
+		if (ret)
+			goto done;
+	}
+	for (size_t i = 0; i < before; i++)
+		if (!seen[i])
+			dst->fields[i].nulls += src->rows; /* absent from src */
+	dst->rows += src->rows;
+	for (size_t i = 0; i < src->sources.nr; i++)
+		if ((ret = qg_strvec_push(&dst->sources, src->sources.v[i])))
+			goto done;
+done:
+	free(seen);
+	return ret;
+}
+
+/* ---- drift bins ------------------------------------------------------------------ */
+
+int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges)
+{
+	free(f->edges);
+	free(f->bin_counts);
+	f->edges = malloc((nr_edges ? nr_edges : 1) * sizeof(double));
+	f->bin_counts = calloc(nr_edges + 1, sizeof(uint64_t));
+	if (!f->edges || !f->bin_counts)
+		return qg_error(QG_ENOMEM, "out of memory");
+	memcpy(f->edges, edges, nr_edges * sizeof(double));
+	f->nr_edges = nr_edges;
+	field_set_kind(f, QG_PROF_NUMERIC, 2);
+	f->numeric_ok = 1;
+	return 0;
+}
+
+int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats)
+{
+	int ret = 0;
+
+	if (!f->cats) {
+		f->cats = malloc(sizeof(*f->cats));
+		if (!f->cats)
+			return qg_error(QG_ENOMEM, "out of memory");
+	} else {
+		qg_topk_release(f->cats);
+	}
+	qg_topk_init(f->cats);
+	ret = qg_topk_merge(f->cats, cats); /* a copy: merging into an empty summary */
+	if (ret)
+		return ret;
+	free(f->cat_counts);
+	f->cat_counts = calloc(f->cats->nr + 1, sizeof(uint64_t));
+	if (!f->cat_counts)
+		return qg_error(QG_ENOMEM, "out of memory");
+	field_set_kind(f, QG_PROF_CATEGORICAL, 2);
+	return 0;
+}
+
+/* ---- JSON -------------------------------------------------------------------------- */
+
+static const char *kind_name(enum qg_prof_kind k)
+{
+	return k == QG_PROF_NUMERIC ? "numeric" : k == QG_PROF_CATEGORICAL ? "categorical" : "empty";
+}
+
+static const char *const source_names[] = { "values", "schema", "baseline" };
+
+static const struct {
+	const char *key;
+	double q;
+} quantile_keys[] = {
+	{ "p01", 0.01 }, { "p05", 0.05 }, { "p10", 0.10 }, { "p25", 0.25 }, { "p50", 0.50 },
+	{ "p75", 0.75 }, { "p90", 0.90 }, { "p95", 0.95 }, { "p99", 0.99 },
+};
+
+/* Histogram on the deciles: edges min, distinct inner deciles, max. */
+static int add_histogram(struct qg_json *o, struct qg_prof_field *f)
+{
+	struct qg_json *h = qg_json_add_object(o, "histogram"), *e, *fr;
+	double edges[QG_PROF_HIST_BINS + 1];
+	size_t ne = 0;
+
+	if (!h || !(e = qg_json_add_array(h, "edges")) || !(fr = qg_json_add_array(h, "fractions")))
+		return QG_ENOMEM;
+	edges[ne++] = f->mom.min;
+	for (int i = 1; i < QG_PROF_HIST_BINS; i++) {
+		double q = qg_kll_quantile(&f->kll, (double)i / QG_PROF_HIST_BINS);
+		if (q > edges[ne - 1] && q < f->mom.max)
+			edges[ne++] = q;
+	}
+	for (size_t i = 0; i < ne; i++)
+		if (!qg_json_add_number(e, NULL, edges[i]))
+			return QG_ENOMEM;
+	if (!qg_json_add_number(e, NULL, f->mom.max))
+		return QG_ENOMEM;
+	for (size_t i = 0; i < ne; i++) {
+		double lo = i == 0 ? 0.0 : qg_kll_rank_lt(&f->kll, edges[i]);
+		double hi = i + 1 < ne ? qg_kll_rank_lt(&f->kll, edges[i + 1]) : 1.0;
+		if (!qg_json_add_number(fr, NULL, hi - lo))
+			return QG_ENOMEM;
+	}
+	return 0;
+}
+
+static int field_to_json(struct qg_json *arr, struct qg_prof_field *f)
+{
+	struct qg_json *o = qg_json_add_object(arr, NULL), *sk, *q, *top, *m, *sum;
+	enum qg_prof_kind kind = qg_prof_field_kind(f);
+	uint64_t total = f->count + f->nulls;
+	uint32_t order[QG_TOPK_K];
+	size_t nr;
+	int ret;
+
+	if (!o || !qg_json_add_string(o, "name", f->name) || !qg_json_add_string(o, "type", kind_name(kind)) ||
+	    !qg_json_add_string(o, "type_source", source_names[f->type_source]) ||
+	    !qg_json_add_number(o, "count", (double)f->count) || !qg_json_add_number(o, "nulls", (double)f->nulls) ||
+	    !qg_json_add_number(o, "null_fraction", total ? (double)f->nulls / (double)total : 0.0) ||
+	    !qg_json_add_number(o, "nonfinite", (double)f->nonfinite) ||
+	    !qg_json_add_number(o, "invalid", (double)f->invalid) ||
+	    !qg_json_add_number(o, "distinct", floor(qg_hll_estimate(&f->hll) + 0.5)))
+		return QG_ENOMEM;
+	if (kind == QG_PROF_NUMERIC && f->mom.n) {
+		double var = qg_prof_field_variance(f);
+		if (!qg_json_add_number(o, "min", f->mom.min) || !qg_json_add_number(o, "max", f->mom.max) ||
+		    !qg_json_add_number(o, "mean", moments_mean(&f->mom)) || !qg_json_add_number(o, "variance", var) ||
+		    !qg_json_add_number(o, "stddev", sqrt(var)) || !(q = qg_json_add_object(o, "quantiles")))
+			return QG_ENOMEM;
+		for (size_t i = 0; i < QG_ARRAY_SIZE(quantile_keys); i++)
+			if (!qg_json_add_number(q, quantile_keys[i].key, qg_kll_quantile(&f->kll, quantile_keys[i].q)))
+				return QG_ENOMEM;
+		if ((ret = add_histogram(o, f)))
+			return ret;
+	}
+	if (!(top = qg_json_add_array(o, "top")))
+		return QG_ENOMEM;
+	nr = qg_topk_sorted(&f->topk, order);
+	for (size_t i = 0; i < nr && i < 10; i++) {
+		const struct qg_topk_item *it = &f->topk.items[order[i]];
+		struct qg_json *e = qg_json_add_object(top, NULL);
+		if (!e || !qg_json_add_string(e, "value", it->val) || !qg_json_add_number(e, "count", (double)it->count) ||
+		    !qg_json_add_number(e, "error", (double)it->error))
+			return QG_ENOMEM;
+	}
+	if (!(sk = qg_json_add_object(o, "sketches")))
+		return QG_ENOMEM;
+	if (kind == QG_PROF_NUMERIC || kind == QG_PROF_AUTO) {
+		if (!(m = qg_json_add_object(sk, "moments")) || !qg_json_add_number(m, "n", (double)f->mom.n) ||
+		    !(sum = qg_json_add_array(m, "sum")) || !qg_json_add_number(sum, NULL, f->mom.sum_hi) ||
+		    !qg_json_add_number(sum, NULL, f->mom.sum_lo) || !qg_json_add_number(m, "mean", f->mom.mean) ||
+		    !qg_json_add_number(m, "m2", f->mom.m2))
+			return QG_ENOMEM;
+		if (f->mom.n) {
+			if (!qg_json_add_number(m, "min", f->mom.min) || !qg_json_add_number(m, "max", f->mom.max))
+				return QG_ENOMEM;
+		} else if (!qg_json_add_null(m, "min") || !qg_json_add_null(m, "max")) {
+			return QG_ENOMEM;
+		}
+		if ((ret = qg_kll_to_json(sk, "kll", &f->kll)))
+			return ret;
+	}
+	if ((ret = qg_hll_to_json(sk, "hll", &f->hll)) || (ret = qg_topk_to_json(sk, "topk", &f->topk)))
+		return ret;
+	return 0;
+}
+
+int qg_profile_to_json(struct qg_json **root, struct qg_profile *p)
+{
+	struct qg_json *r = qg_json_new_object(), *b, *x, *src, *fields;
+	int ret;
+
+	*root = NULL;
+	if (!r)
+		return QG_ENOMEM;
+	if ((ret = qg_profile_flush(p)))
+		goto fail;
+	ret = QG_ENOMEM;
+	if (!qg_json_add_string(r, "schema", QG_PROFILE_SCHEMA) ||
+	    !qg_json_add_string(r, "generator", "qgate-data " QG_VERSION) ||
+	    !qg_json_add_number(r, "rows", (double)p->rows) || !(src = qg_json_add_array(r, "sources")))
+		goto fail;
+	for (size_t i = 0; i < p->sources.nr; i++)
+		if (!qg_json_add_string(src, NULL, p->sources.v[i]))
+			goto fail;
+	if (!(b = qg_json_add_object(r, "bounds")))
+		goto fail;
+	if (!(x = qg_json_add_object(b, "quantiles")) || !qg_json_add_string(x, "sketch", "kll") ||
+	    !qg_json_add_number(x, "k", QG_KLL_K) || !qg_json_add_number(x, "rank_error", QG_KLL_RANK_ERROR) ||
+	    !qg_json_add_number(x, "confidence", 0.99))
+		goto fail;
+	if (!(x = qg_json_add_object(b, "distinct")) || !qg_json_add_string(x, "sketch", "hll") ||
+	    !qg_json_add_number(x, "p", QG_HLL_P) || !qg_json_add_number(x, "relative_error", QG_HLL_REL_ERROR))
+		goto fail;
+	if (!(x = qg_json_add_object(b, "top")) || !qg_json_add_string(x, "sketch", "space-saving") ||
+	    !qg_json_add_number(x, "k", QG_TOPK_K) || !qg_json_add_string(x, "count_error", "error <= n/k"))
+		goto fail;
+	if (!(x = qg_json_add_object(b, "moments")) ||
+	    !qg_json_add_string(x, "count_min_max_mean", "exact (mean from a double-double sum)") ||
+	    !qg_json_add_string(x, "variance", "sample (n-1), Welford/Chan merge, relative error ~1e-15"))
+		goto fail;
+	if (!(fields = qg_json_add_array(r, "fields")))
+		goto fail;
+	for (size_t i = 0; i < p->nr_fields; i++)
+		if ((ret = field_to_json(fields, &p->fields[i])))
+			goto fail;
+	*root = r;
+	return 0;
+fail:
+	qg_json_free(r);
+	return ret;
+}
+
+static int get_u64(uint64_t *out, const struct qg_json *o, const char *key)
+{
+	double d = qg_json_number(qg_json_get(o, key));
+	if (!(d >= 0) || d > 9007199254740992.0 || d != floor(d))
+		return -1;
+	*out = (uint64_t)d;
+	return 0;
+}
+
+static int field_from_json(struct qg_profile *p, const struct qg_json *o, const char *what, size_t idx)
+{
+	const char *name = qg_json_string(qg_json_get(o, "name"));
+	const char *type = qg_json_string(qg_json_get(o, "type"));
+	const char *tsrc = qg_json_string(qg_json_get(o, "type_source"));
+	const struct qg_json *sk = qg_json_get(o, "sketches"), *m;
+	struct qg_prof_field *f;
+	char where[160];
+	long fi;
+	int ret;
+
+	snprintf(where, sizeof(where), "%s: /fields/%zu", what, idx);
+	if (!name || !type || qg_json_type(sk) != QG_JSON_OBJECT)
+		return qg_error(QG_EPARSE, "%s: expected \"name\", \"type\" and \"sketches\"", where);
+	fi = qg_profile_field(p, name, strlen(name));
+	if (fi < 0)
+		return (int)fi;
+	if ((size_t)fi != p->nr_fields - 1)
+		return qg_error(QG_EPARSE, "%s: field '%s' appears twice", where, name);
+	f = &p->fields[fi];
+	f->schema = NULL;
+	f->schema_field = -1;
+	if (get_u64(&f->count, o, "count") || get_u64(&f->nulls, o, "nulls"))
+		return qg_error(QG_EPARSE, "%s: \"count\" and \"nulls\" must be non-negative integers", where);
+	if ((qg_json_get(o, "nonfinite") && get_u64(&f->nonfinite, o, "nonfinite")) ||
+	    (qg_json_get(o, "invalid") && get_u64(&f->invalid, o, "invalid")))
+		return qg_error(QG_EPARSE, "%s: \"nonfinite\"/\"invalid\" must be non-negative integers", where);
+	for (int i = 0; i < 3; i++)
+		if (tsrc && !strcmp(tsrc, source_names[i]))
+			f->type_source = i;
+	if (!strcmp(type, "numeric")) {
+		f->fixed = f->type_source ? QG_PROF_NUMERIC : QG_PROF_AUTO;
+		f->numeric_ok = 1;
+	} else if (!strcmp(type, "categorical")) {
+		f->fixed = f->type_source ? QG_PROF_CATEGORICAL : QG_PROF_AUTO;
+		f->numeric_ok = 0;
+	} else if (!strcmp(type, "empty")) {
+		f->numeric_ok = 1;
+	} else {
+		return qg_error(QG_EPARSE, "%s/type: expected \"numeric\", \"categorical\" or \"empty\", found \"%s\"",
+				where, type);
+	}
+	if (f->numeric_ok) {
+		const struct qg_json *sum;
+		m = qg_json_get(sk, "moments");
+		sum = qg_json_get(m, "sum");
+		if (get_u64(&f->mom.n, m, "n") || qg_json_size(sum) != 2 || qg_json_type(sum) != QG_JSON_ARRAY)
+			return qg_error(QG_EPARSE, "%s/sketches/moments: expected \"n\" and \"sum\": [hi, lo]", where);
+		f->mom.sum_hi = qg_json_number(qg_json_at(sum, 0));
+		f->mom.sum_lo = qg_json_number(qg_json_at(sum, 1));
+		f->mom.mean = qg_json_number(qg_json_get(m, "mean"));
+		f->mom.m2 = qg_json_number(qg_json_get(m, "m2"));
+		if (f->mom.n) {
+			f->mom.min = qg_json_number(qg_json_get(m, "min"));
+			f->mom.max = qg_json_number(qg_json_get(m, "max"));
+		}
+		if (!isfinite(f->mom.sum_hi) || !isfinite(f->mom.sum_lo) || !isfinite(f->mom.mean) ||
+		    !isfinite(f->mom.m2) || f->mom.m2 < 0 || (f->mom.n && !(f->mom.min <= f->mom.max)) ||
+		    f->mom.n > f->count)
+			return qg_error(QG_EPARSE, "%s/sketches/moments: values out of range", where);
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), "/sketches/kll");
+		ret = qg_kll_from_json(&f->kll, qg_json_get(sk, "kll"), where);
+		if (ret)
+			return ret;
+		if (f->kll.n != f->mom.n)
+			return qg_error(QG_EPARSE, "%s: sketch holds %llu values, moments %llu", where,
+					(unsigned long long)f->kll.n, (unsigned long long)f->mom.n);
+		snprintf(where, sizeof(where), "%s: /fields/%zu", what, idx);
+	}
+	snprintf(where + strlen(where), sizeof(where) - strlen(where), "/sketches/hll");
+	if ((ret = qg_hll_from_json(&f->hll, qg_json_get(sk, "hll"), where)))
+		return ret;
+	snprintf(where, sizeof(where), "%s: /fields/%zu/sketches/topk", what, idx);
+	if ((ret = qg_topk_from_json(&f->topk, qg_json_get(sk, "topk"), where)))
+		return ret;
+	return 0;
+}
+
+int qg_profile_from_json(struct qg_profile *out, const struct qg_json *root, const char *what)
+{
+	const char *schema = qg_json_string(qg_json_get(root, "schema"));
+	const struct qg_json *fields = qg_json_get(root, "fields"), *f, *src;
+	size_t i = 0;
+	int ret;
+
+	qg_profile_init(out);
+	if (qg_json_type(root) != QG_JSON_OBJECT || !schema || strcmp(schema, QG_PROFILE_SCHEMA))
+		return qg_error(QG_EPARSE, "%s: not a profile: expected \"schema\": \"%s\"", what, QG_PROFILE_SCHEMA);
+	if (get_u64(&out->rows, root, "rows") || qg_json_type(fields) != QG_JSON_ARRAY)
+		return qg_error(QG_EPARSE, "%s: expected \"rows\" (an integer) and \"fields\" (an array)", what);
+	src = qg_json_get(root, "sources");
+	for (f = qg_json_first(src); f; f = qg_json_next(f))
+		if (qg_json_string(f) && (ret = qg_strvec_push(&out->sources, qg_json_string(f))))
+			goto fail;
+	for (f = qg_json_first(fields); f; f = qg_json_next(f), i++) {
+		if ((ret = field_from_json(out, f, what, i)))
+			goto fail;
+		if (out->fields[i].count + out->fields[i].nulls != out->rows) {
+			ret = qg_error(QG_EPARSE, "%s: /fields/%zu: count + nulls = %llu, expected rows = %llu", what, i,
+				       (unsigned long long)(out->fields[i].count + out->fields[i].nulls),
+				       (unsigned long long)out->rows);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	qg_profile_release(out);
+	return ret;
+}
+
+int qg_profile_load(struct qg_profile *out, const char *path)
+{
+	struct qg_json *j = NULL;
+	char what[512];
+	int ret;
+
+	qg_profile_init(out);
+	ret = qg_json_parse_file(&j, path);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "'%s'", path);
+	ret = qg_profile_from_json(out, j, what);
+	qg_json_free(j);
+	return ret;
+}
+
+int qg_profile_save(struct qg_profile *p, const char *path)
+{
+	struct qg_json *j = NULL;
+	struct qg_buf b = QG_BUF_INIT;
+	int ret = qg_profile_to_json(&j, p);
+
+	if (!ret)
+		ret = qg_json_print(&b, j, 1);
+	if (!ret)
+		ret = qg_file_write_atomic(path, b.buf, b.len);
+	qg_json_free(j);
+	qg_buf_release(&b);
+	return ret;
+}

@@ -1,0 +1,157 @@
+/* sketch.h -- mergeable streaming sketches for qgate-data profile and drift
+ *
+ * Three summaries, each with bounded memory whatever the stream length and an
+ * exact-or-bounded merge, so that profiles of shards combine:
+ *
+ * - struct qg_kll: KLL quantile sketch (Karnin, Lang, Liberty 2016) over
+ *   doubles, k = 200, capacities shrinking by c = 2/3 per level, with a
+ *   bottom sampler once the stream is long (one item of every 2^s consecutive
+ *   ones enters level s with weight 2^s). Randomness comes from a
+ *   deterministic generator seeded with a constant, so the same input in the
+ *   same order always gives the same sketch. Total weight equals the number
+ *   of values exactly. Stated bound: normalised rank error <= 1.65% with 99%
+ *   confidence (QG_KLL_RANK_ERROR); exact while no compaction happened
+ *   (fewer than ~600 values).
+ * - struct qg_hll: HyperLogLog, p = 14 (16384 one-byte registers, 64-bit
+ *   hash), Ertl's improved estimator; standard error 1.04/sqrt(m) = 0.81%.
+ *   Merge is the register-wise maximum (exact).
+ * - struct qg_topk: space-saving with k = 64 counters (Metwally et al.),
+ *   merged as in Agarwal et al. "Mergeable summaries": a tracked item's count
+ *   overestimates its true count by at most `error`, and every untracked
+ *   item occurs at most `min` times (<= n/k). Exact while fewer than k
+ *   distinct values were seen.
+ *
+ * Values enter as bytes plus their qg_hash64(), computed once per cell by
+ * the caller and shared by the HLL and the space-saving table.
+ */
+#ifndef QGATE_DATA_SKETCH_H
+#define QGATE_DATA_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct qg_buf;
+struct qg_json;
+
+/* A fast 64-bit hash of bytes (wyhash-style 64x64->128 multiply-fold). */
+uint64_t qg_hash64(const void *data, size_t len);
+
+/* ---- KLL ---------------------------------------------------------------- */
+
+#define QG_KLL_K 200
+#define QG_KLL_MAX_LEVELS 60
+#define QG_KLL_RANK_ERROR 0.0165 /* normalised rank error, 99% confidence, k = 200 */
+#define QG_KLL_SEED 0x9e3779b97f4a7c15ULL
+
+struct qg_kll {
+	uint64_t n;        /* values summarised (== total weight) */
+	double min, max;   /* exact; meaningless while n == 0 */
+	uint64_t rng;      /* deterministic generator state */
+	uint32_t nlevels;  /* >= 1 */
+	double *lv[QG_KLL_MAX_LEVELS]; /* level h holds items of weight 2^h; h >= 1 sorted */
+	uint32_t len[QG_KLL_MAX_LEVELS];
+	uint32_t alloc[QG_KLL_MAX_LEVELS];
+	/* sorted view for queries, rebuilt lazily after changes */
+	double *sv_items;
+	uint64_t *sv_cum; /* cumulative weight up to and including item i */
+	size_t sv_nr;
+	int sv_valid;
+};
+
+void qg_kll_init(struct qg_kll *s);
+void qg_kll_release(struct qg_kll *s);
+/* Add a batch of values (NaN must not be passed). Uses the bottom sampler
+ * when the sketch is long enough. 0 or QG_ENOMEM. */
+int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr);
+/* dst += src (src unchanged). 0 or QG_ENOMEM. */
+int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src);
+/* Estimated fraction of values < x (strict) and <= x. 0 when empty. */
+double qg_kll_rank_lt(struct qg_kll *s, double x);
+double qg_kll_rank_le(struct qg_kll *s, double x);
+/* The smallest retained value v with rank_le(v) >= q (q in [0,1]); q = 0
+ * gives min, q = 1 max. NaN when empty. */
+double qg_kll_quantile(struct qg_kll *s, double q);
+/* Retained items in order with their cumulative weights (borrowed, valid
+ * until the next change). Returns the number of items; 0 when empty. */
+size_t qg_kll_sorted(struct qg_kll *s, const double **items, const uint64_t **cum);
+/* Retained items (for memory accounting and tests). */
+size_t qg_kll_retained(const struct qg_kll *s);
+/* {"k":200,"n":N,"min":..,"max":..,"rng":"hex","levels":[[..],..]} */
+int qg_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll *s);
+/* Rebuild from that object; QG_EPARSE naming `what` when malformed. */
+int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what);
+
+/* ---- HyperLogLog ---------------------------------------------------------- */
+
+#define QG_HLL_P 14
+#define QG_HLL_M (1u << QG_HLL_P)
+#define QG_HLL_REL_ERROR 0.008125 /* 1.04 / sqrt(16384) */
+
+struct qg_hll {
+	uint8_t reg[QG_HLL_M];
+};
+
+static inline void qg_hll_add_hash(struct qg_hll *h, uint64_t hash)
+{
+	uint32_t idx = (uint32_t)(hash >> (64 - QG_HLL_P));
+	uint64_t w = (hash << QG_HLL_P) | ((uint64_t)1 << (QG_HLL_P - 1));
+	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
+	if (r > h->reg[idx])
+		h->reg[idx] = r;
+}
+void qg_hll_init(struct qg_hll *h);
+void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src);
+double qg_hll_estimate(const struct qg_hll *h);
+/* Registers as base64 text (a JSON string). */
+int qg_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h);
+int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what);
+
+/* ---- space-saving top-k --------------------------------------------------- */
+
+#define QG_TOPK_K 64
+#define QG_TOPK_SLOTS 256
+#define QG_TOPK_MAXLEN 256 /* bytes of a value kept for display; longer ones match by hash+length */
+
+struct qg_topk_item {
+	char *val;      /* owned, NUL-terminated, at most QG_TOPK_MAXLEN bytes kept */
+	uint32_t len;   /* the value's full length */
+	uint32_t alloc;
+	uint64_t hash;
+	uint64_t count; /* >= true count */
+	uint64_t error; /* count - error <= true count */
+};
+
+struct qg_topk {
+	uint32_t nr;
+	uint32_t cursor;   /* where the next search for a minimal counter starts */
+	uint64_t min;      /* a lower bound of the smallest count once full */
+	uint64_t n;        /* values seen */
+	struct qg_topk_item items[QG_TOPK_K];
+	uint8_t slot[QG_TOPK_SLOTS]; /* open addressing: item index, 0xff empty */
+};
+
+void qg_topk_init(struct qg_topk *t);
+void qg_topk_release(struct qg_topk *t);
+int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+/* Add `count` occurrences at once with a given error (used by merge). */
+int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+		  uint64_t error);
+int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src);
+/* Index of the tracked item, or -1. */
+int qg_topk_find(const struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+/* The smallest tracked count when all k counters are in use, else 0: no
+ * untracked value occurred more often than this. */
+uint64_t qg_topk_untracked_max(const struct qg_topk *t);
+/* Item indices sorted by count descending then value; `order` has room for
+ * QG_TOPK_K. Returns the number of items. */
+size_t qg_topk_sorted(const struct qg_topk *t, uint32_t *order);
+/* {"n":N,"items":[{"value":"..","count":c,"error":e},..]} */
+int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t);
+int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what);
+
+/* Base64 (RFC 4648) used for the HLL registers. */
+int qg_base64_encode(struct qg_buf *out, const void *data, size_t len);
+/* Decode into out (exactly `len` bytes expected): 0 or QG_EPARSE. */
+int qg_base64_decode(void *out, size_t len, const char *text);
+
+#endif
