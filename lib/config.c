@@ -30,6 +30,7 @@ struct cfg {
 	const struct qg_option *options;
 	char gate[64];
 	const char *sub; /* NULL when section has no subcommand */
+	const char *const *subcommands; /* NULL: unknown, be lenient */
 };
 
 static const struct qg_option *find_option(const struct qg_option *options, const char *name)
@@ -118,6 +119,16 @@ static int push_scalar(struct cfg *c, const char *key, const struct qg_option *o
 	}
 }
 
+static int is_subcommand(const struct cfg *c, const char *name)
+{
+	if (!c->subcommands)
+		return 1;
+	for (size_t i = 0; c->subcommands[i]; i++)
+		if (!strcmp(c->subcommands[i], name))
+			return 1;
+	return !strcmp(name, c->sub);
+}
+
 static int unknown_key(const struct cfg *c, const char *key, const char *name)
 {
 	char cmd[160];
@@ -170,7 +181,7 @@ static int apply_object(struct cfg *c, const struct qg_json *obj, const char *pr
 			continue;
 		}
 		o = find_option(c->options, name);
-		if (qg_json_type(m) == QG_JSON_OBJECT && top && !o && c->sub) {
+		if (qg_json_type(m) == QG_JSON_OBJECT && top && !o && c->sub && is_subcommand(c, name)) {
 			/* a subcommand section: only ours applies */
 			if (!strcmp(name, c->sub) && (err = apply_object(c, m, key, 0)) < 0)
 				return err;
@@ -203,6 +214,13 @@ static int apply_object(struct cfg *c, const struct qg_json *obj, const char *pr
 int qg_config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
 		      const char *section, const struct qg_option *options)
 {
+	return qg_config_to_argv_sub(argv_out, args_out, path, section, options, NULL);
+}
+
+int qg_config_to_argv_sub(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			  const char *section, const struct qg_option *options,
+			  const char *const *subcommands)
+{
 	struct qg_json *root = NULL;
 	const struct qg_json *gate;
 	struct cfg c;
@@ -215,6 +233,7 @@ int qg_config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, co
 	c.path = path;
 	c.section = section;
 	c.options = options;
+	c.subcommands = subcommands;
 	dot = strchr(section, '.');
 	if ((dot ? (size_t)(dot - section) : strlen(section)) >= sizeof(c.gate))
 		return qg_error(QG_EUSAGE, "config section '%s' is too long", section);

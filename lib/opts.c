@@ -456,7 +456,8 @@ static int apply_config(struct parser *p, const char *path)
 	}
 	if ((err = qg_strvec_push(&cargv, p->ctx->prog ? p->ctx->prog : "qgate")) < 0)
 		goto done;
-	if ((err = qg_config_to_argv(&cargv, &cargs, path, section, p->ctx->options)) < 0)
+	if ((err = qg_config_to_argv_sub(&cargv, &cargs, path, section, p->ctx->options,
+					 p->ctx->subcommands)) < 0)
 		goto done;
 	p->source = path;
 	err = parse_words(p, (int)cargv.nr, cargv.v);

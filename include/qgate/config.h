@@ -23,4 +23,13 @@ struct qg_option;
 int qg_config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
 		      const char *section, const struct qg_option *options);
 
+/* The same, knowing the gate's subcommands (NULL-terminated): an object
+ * member that is neither a flag nor one of them is an unknown key, so a typo
+ * such as {"model": {"tresholds": {...}}} is caught. With subcommands NULL
+ * (qg_config_to_argv) any object member is taken for another subcommand's
+ * section when `section` names a subcommand. */
+int qg_config_to_argv_sub(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			  const char *section, const struct qg_option *options,
+			  const char *const *subcommands);
+
 #endif

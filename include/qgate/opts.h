@@ -96,6 +96,10 @@ struct qg_opts_ctx {
 	const char *description;   /* one paragraph for --help, may be NULL */
 	const struct qg_option *options;
 	unsigned flags;            /* enum qg_opts_flags */
+	/* The gate's subcommands, NULL-terminated, for qgate.json checking:
+	 * {"data": {"drift": {...}}} is a section only if "drift" is listed
+	 * (NULL: any object member of the gate is taken for one). */
+	const char *const *subcommands;
 };
 
 /* Parse argv (argv[0] is skipped). When the options set `--config FILE`
