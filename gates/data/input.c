@@ -609,6 +609,7 @@ int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size
 
 	memset(src, 0, sizeof(*src));
 	qg_strvec_init(&src->owned_columns);
+	qg_strvec_init(&src->header);
 	src->plan = p;
 	src->piece = piece;
 	src->name = f->spec;
@@ -621,8 +622,21 @@ int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size
 	if (err < 0)
 		return err;
 	o.no_header = f->format != QG_FORMAT_JSONL && pc->offset > 0;
+	qg_strvec_init(&src->header);
 	if ((err = qg_table_open(&src->table, s, &o)) < 0)
 		return err;
+	if (pc->offset > 0) {
+		err = qg_strvec_pushv(&src->header, f->columns.v);
+	} else {
+		nr = qg_table_columns(src->table, &names);
+		for (size_t i = 0; i < nr && err >= 0; i++) {
+			char *c = qg_strndup(names[i].ptr, names[i].len);
+			err = c ? qg_strvec_push(&src->header, c) : qg_error(QG_ENOMEM, "out of memory");
+			free(c);
+		}
+	}
+	if (err < 0)
+		goto fail;
 	if (f->format == QG_FORMAT_JSONL && columns)
 		err = qg_table_set_columns(src->table, columns, nr_columns);
 	else if (pc->offset > 0)
@@ -654,6 +668,7 @@ void qg_data_source_close(struct qg_data_source *src)
 	qg_table_free(src->table);
 	src->table = NULL;
 	qg_strvec_clear(&src->owned_columns);
+	qg_strvec_clear(&src->header);
 	src->columns = NULL;
 	src->nr_columns = 0;
 }

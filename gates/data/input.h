@@ -136,10 +136,14 @@ struct qg_data_source {
 	struct qg_table *table;
 	const char *name;               /* the file's spec, for locations (borrowed) */
 	enum qg_table_format format;
-	const char *const *columns;     /* column names (header, set columns, or the
-					   file's header for headerless pieces) */
+	const char *const *columns;     /* names cells are reported in: the header,
+					   the columns passed to open (JSONL), or the
+					   file's header for headerless pieces */
 	size_t nr_columns;
-	struct qg_strvec owned_columns; /* backing store when we had to copy */
+	struct qg_strvec owned_columns; /* backing store of columns */
+	struct qg_strvec header;        /* names as the file has them (CSV header,
+					   JSONL first object's keys), before any
+					   columns were set */
 	struct qg_data_plan *plan;
 	size_t piece;
 };
