@@ -10,6 +10,32 @@
  * objects/arrays keep their JSON text. Memory is bounded: a record longer
  * than max_record is an error naming the line, never an allocation of
  * whatever size. Errors name the source, line and column.
+ *
+ * Dialect decisions (lib/table.c):
+ * - CSV: RFC 4180 quoting, CRLF or LF line ends, a UTF-8 BOM at the start of
+ *   the input is dropped (columns count from after it). A quote inside an
+ *   unquoted field is kept as text (a"b -> a"b); text after a closing quote
+ *   is appended to the cell ("a"b -> ab), as Python's csv module does. A lone
+ *   CR (not before LF) is data. An unterminated quote at the end of the input
+ *   is QG_EPARSE at the opening quote. TSV: tab, no quoting at all.
+ * - Blank lines (only whitespace in JSONL, empty or a lone CR in CSV/TSV)
+ *   are skipped in every format; they still count as physical lines.
+ * - Cells: rec->cells has at least max(nr, number of columns) entries;
+ *   entries past nr of a short CSV row are QG_CELL_MISSING (text ""). A
+ *   missing cell's column is where it was expected (end of the CSV record,
+ *   the '}' of a JSONL object). Invalid UTF-8 and NUL bytes pass through.
+ * - JSONL: a key that repeats in one object: the last value wins. null is
+ *   QG_CELL_NULL with text "". A lone UTF-16 surrogate in \uXXXX comes out as
+ *   its 3-byte (WTF-8) form, i.e. invalid UTF-8 that a validator reports.
+ *   Nested values are fully checked JSON (depth <= 1024). A malformed line
+ *   is QG_EPARSE "'f':LINE:COL: expected ..., found ..." for that line only:
+ *   the next qg_table_next() goes on with the following line (a row number
+ *   is not used up). Every other error (unterminated quote, record longer
+ *   than max_record, more than 1048576 cells, read failure) is sticky: the
+ *   same code and message on every later call.
+ * - Format AUTO: the extension (.csv .tsv .tab .jsonl .ndjson, under .gz or
+ *   .zst); without one, '{' first means JSONL, a first line with tabs and no
+ *   commas TSV, else CSV.
  */
 #ifndef QGATE_TABLE_H
 #define QGATE_TABLE_H
@@ -49,6 +75,9 @@ struct qg_table_opts {
 	char delimiter;              /* 0: ',' for CSV, '\t' for TSV */
 	int no_header;               /* CSV: the first line is data */
 	size_t max_record;           /* bytes; 0 = 64 MiB */
+	size_t block_size;           /* first buffer size and largest read of a
+					memory source; 0 = 1 MiB. Tests use tiny
+					values to put records across refills. */
 };
 
 struct qg_table;
@@ -56,10 +85,22 @@ struct qg_table;
 /* Takes ownership of the stream (freed by qg_table_free, also on failure).
  * Reads the header (CSV) or nothing yet (JSONL). */
 int qg_table_open(struct qg_table **out, struct qg_stream *s, const struct qg_table_opts *o);
+/* The same reader over bytes in memory (fuzzers, tests, data already
+ * loaded). `data` must stay valid until qg_table_free(); it is copied through
+ * the reader's buffer in pieces of at most block_size bytes, so memory
+ * input exercises exactly the code a stream does. `name` is for messages. */
+int qg_table_open_memory(struct qg_table **out, const void *data, size_t len, const char *name,
+			 const struct qg_table_opts *o);
+/* Format from a file name's extension (.gz/.zst stripped), AUTO if unknown. */
 enum qg_table_format qg_table_format_of(const char *name);
+/* The format in use (never AUTO after a successful open). */
+enum qg_table_format qg_table_format(const struct qg_table *t);
 /* Column names (CSV header, JSONL columns). Valid for the table's lifetime. */
 size_t qg_table_columns(const struct qg_table *t, const struct qg_cell **names);
-/* JSONL: set the columns cells are reported in (copies the names). */
+/* JSONL: set the columns cells are reported in (copies the names); also
+ * CSV/TSV opened with no_header (names only: cells stay positional).
+ * QG_EUSAGE after the first qg_table_next() or for a CSV with a header.
+ * JSONL without it: the first object's keys, known right after open. */
 int qg_table_set_columns(struct qg_table *t, const char *const *names, size_t nr);
 /* 1 with a record, 0 at the end, negative QG_E* on malformed input. */
 int qg_table_next(struct qg_table *t, struct qg_record *rec);
