@@ -7,8 +7,8 @@
  * column and described with what the grammar expected at that point.
  * Printing is our own: cJSON prints large integers with exponents and does
  * not round-trip every double, so numbers are formatted here (integers
- * below 2^53 plainly, others in the shortest of %.15g/%.17g that reads back
- * equal, NaN/Inf as null) and strings are re-encoded as valid UTF-8 with
+ * below 2^53 plainly, others in the shortest of %.15g/%.16g/%.17g that
+ * reads back equal, NaN/Inf as null) and strings are re-encoded as valid UTF-8 with
  * invalid bytes replaced by U+FFFD.
  */
 #include "qgate/common.h"
@@ -163,8 +163,16 @@ int qg_json_parse(struct qg_json **out, const char *text, size_t len, const char
 		}
 		cJSON_Delete(root);
 	} else {
+		size_t k;
+
 		pos = end ? (size_t)(end - text) : 0;
 		if (pos > len)
+			pos = len;
+		/* cJSON stops on the last byte when the input ends early: report
+		 * the end of input, not the trailing newline */
+		for (k = pos; k < len && strchr(" \t\r\n", text[k]); k++)
+			;
+		if (k >= len)
 			pos = len;
 	}
 	for (size_t i = 0; i < pos; i++) {
@@ -483,9 +491,12 @@ static int print_number(struct qg_buf *out, double v)
 			return qg_buf_addch(out, '0'); /* also -0 */
 		return qg_buf_addf(out, "%.0f", v);
 	}
-	snprintf(tmp, sizeof(tmp), "%.15g", v);
-	if (strtod(tmp, NULL) != v)
-		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	/* the shortest of 15, 16, 17 significant digits that reads back equal */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
 	return qg_buf_addstr(out, tmp);
 }
 

@@ -405,9 +405,11 @@ int qg_value_format(struct qg_buf *out, const struct qg_value *v)
 			return qg_buf_addstr(out, v->number > 0 ? "inf" : "-inf");
 		if (v->number == trunc(v->number) && fabs(v->number) < 9007199254740992.0)
 			return qg_buf_addf(out, "%.0f", v->number == 0 ? 0.0 : v->number);
-		snprintf(tmp, sizeof(tmp), "%.15g", v->number);
-		if (strtod(tmp, NULL) != v->number)
-			snprintf(tmp, sizeof(tmp), "%.17g", v->number);
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, v->number);
+			if (strtod(tmp, NULL) == v->number)
+				break;
+		}
 		return qg_buf_addstr(out, tmp);
 	case QG_VALUE_STRING:
 		return qg_buf_addstr(out, v->string ? v->string : "");
