@@ -329,8 +329,9 @@ static const char *const why_no_pos = "no positive labels";
 static const char *const why_no_scores = "no score column";
 
 int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const uint8_t *pred,
-			    double *p, size_t n, double threshold, const uint32_t *w, int clobber)
+			    double *p, size_t n, double threshold, const uint32_t *w, unsigned flags)
 {
+	int clobber = (flags & QG_MB_CLOBBER) != 0;
 	const double eps = DBL_EPSILON;
 	uint64_t tp = 0, fp = 0, fn = 0, tn = 0, npos = 0, total = 0;
 	uint64_t bin_n[QG_ECE_BINS] = { 0 }, bin_pos[QG_ECE_BINS] = { 0 };
@@ -423,7 +424,7 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 		if (npos == 0)
 			set_undefined(out, QG_M_AVERAGE_PRECISION, why_no_pos);
 	}
-	if (npos == 0)
+	if (npos == 0 || (flags & QG_MB_NO_RANK))
 		goto done;
 	if (w) {
 		/* weighted: sort (index) once, then reweight */

@@ -68,11 +68,13 @@ double qg_model_sum(const double *a, size_t n);
 /* Binary classification. y: 0/1 labels; pred: 0/1 predictions or NULL to
  * use p >= threshold; p: positive-class probabilities in [0,1] or NULL (then
  * the ranking and probability metrics are NaN). w: weights or NULL.
- * When `clobber` is set and w == NULL, p may be reordered in place (saves a
- * copy for very large inputs); otherwise the inputs are left unchanged.
+ * flags: QG_MB_CLOBBER (w == NULL only): p may be reordered in place (saves
+ * a copy for very large inputs); otherwise the inputs are left unchanged.
+ * QG_MB_NO_RANK: skip roc_auc and average_precision (they stay NaN).
  * 0 or QG_ENOMEM. */
+enum { QG_MB_CLOBBER = 1 << 0, QG_MB_NO_RANK = 1 << 1 };
 int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const uint8_t *pred,
-			    double *p, size_t n, double threshold, const uint32_t *w, int clobber);
+			    double *p, size_t n, double threshold, const uint32_t *w, unsigned flags);
 
 /* Multiclass: y and pred are class indices in [0, k); proba is n*k
  * row-major or NULL. 0 or QG_ENOMEM. */

@@ -1,0 +1,874 @@
+/* predictions.c -- read predictions through the table reader into arrays
+ *
+ * The table reader (lib/table.c) splits records; this file turns cells into
+ * typed column arrays and checks every value on the way, naming file, line,
+ * column and data row for the first bad one (fail closed: one bad row makes
+ * the whole file unusable, exit 3). Numbers go through a fast exact parser
+ * (Clinger's fast path, strtod for the rest) because a 10-million-row file
+ * has 20 million of them. Arrays grow by doubling with realloc, which glibc
+ * serves with mremap for large blocks, so growth does not double peak memory.
+ *
+ * Binary labels are 0/1 (also true/false and 0.0/1.0). Multiclass classes
+ * come from the score columns (`score_<class>`, header order), from
+ * --classes, or, without either, from the labels and predictions seen
+ * (sorted at the end, as sklearn's unique_labels sorts them).
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+
+#include "qgate/stream.h"
+#include "qgate/table.h"
+
+#include "predictions.h"
+
+/* ---- numbers ---- */
+
+static const double pow10_exact[23] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+int qg_model_parse_double(double *out, const char *p, size_t len)
+{
+	const char *s = p, *e = p + len;
+	uint64_t m = 0;
+	int neg = 0, ndig = 0, sig = 0, frac = 0, any = 0;
+	long exp10 = 0;
+
+	if (s < e && (*s == '+' || *s == '-'))
+		neg = *s++ == '-';
+	for (; s < e && (unsigned)(*s - '0') < 10; s++) {
+		any = 1;
+		if (sig || *s != '0') {
+			sig = 1;
+			if (ndig < 19)
+				m = m * 10 + (uint64_t)(*s - '0');
+			else
+				exp10++; /* dropped digit: slow path below */
+			ndig++;
+		}
+	}
+	if (s < e && *s == '.') {
+		s++;
+		for (; s < e && (unsigned)(*s - '0') < 10; s++) {
+			any = 1;
+			if (sig || *s != '0') {
+				sig = 1;
+				if (ndig < 19) {
+					m = m * 10 + (uint64_t)(*s - '0');
+					frac++;
+				}
+				ndig++;
+			} else {
+				frac++;
+			}
+		}
+	}
+	if (!any)
+		return -1;
+	if (s < e && (*s == 'e' || *s == 'E')) {
+		int eneg = 0;
+		long ev = 0;
+		s++;
+		if (s < e && (*s == '+' || *s == '-'))
+			eneg = *s++ == '-';
+		if (s >= e || (unsigned)(*s - '0') >= 10)
+			return -1;
+		for (; s < e && (unsigned)(*s - '0') < 10; s++)
+			if (ev < 100000)
+				ev = ev * 10 + (*s - '0');
+		exp10 += eneg ? -ev : ev;
+	}
+	if (s != e)
+		return -1;
+	exp10 -= frac;
+	if (ndig <= 19 && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+		double d = (double)m;
+		d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+		*out = neg ? -d : d;
+		return 0;
+	}
+	if (m == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	{
+		char tmp[128], *end, *heap = NULL, *b = tmp;
+		double d;
+		if (len >= sizeof(tmp)) {
+			heap = b = malloc(len + 1);
+			if (!b)
+				return -1;
+		}
+		memcpy(b, p, len);
+		b[len] = 0;
+		errno = 0;
+		d = strtod(b, &end);
+		free(heap);
+		if (!isfinite(d))
+			return -1;
+		*out = d;
+	}
+	return 0;
+}
+
+/* ---- string map ---- */
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(1469598103934665603);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+static int map_rehash(struct qg_str_map *m, size_t nslots)
+{
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nr; i++) {
+		size_t h = hash_str(m->keys[i], strlen(m->keys[i])) & (nslots - 1);
+		while (slots[h])
+			h = (h + 1) & (nslots - 1);
+		slots[h] = (uint32_t)i + 1;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->nslots = nslots;
+	return 0;
+}
+
+long qg_str_map_get(struct qg_str_map *m, const char *key, size_t len, int add)
+{
+	size_t h;
+	if (m->nslots) {
+		h = hash_str(key, len) & (m->nslots - 1);
+		while (m->slots[h]) {
+			const char *k = m->keys[m->slots[h] - 1];
+			if (!strncmp(k, key, len) && k[len] == 0)
+				return (long)m->slots[h] - 1;
+			h = (h + 1) & (m->nslots - 1);
+		}
+	}
+	if (!add)
+		return -1;
+	if (m->nr >= UINT32_MAX - 1)
+		return qg_error(QG_ENOMEM, "too many distinct values");
+	if ((m->nr + 1) * 2 > m->nslots && map_rehash(m, m->nslots ? m->nslots * 2 : 16))
+		return QG_ENOMEM;
+	if (QG_ALLOC_GROW(m->keys, m->nr + 1, m->alloc))
+		return QG_ENOMEM;
+	if (!(m->keys[m->nr] = qg_strndup(key, len)))
+		return qg_error(QG_ENOMEM, "out of memory");
+	h = hash_str(key, len) & (m->nslots - 1);
+	while (m->slots[h])
+		h = (h + 1) & (m->nslots - 1);
+	m->slots[h] = (uint32_t)m->nr + 1;
+	return (long)m->nr++;
+}
+
+void qg_str_map_release(struct qg_str_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nr; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	struct qg_model_data *d;
+	const struct qg_model_read_opts *o;
+	struct qg_table *t;
+	long label, pred, score, id;   /* column indices, -1 absent */
+	long *score_cols;              /* multiclass: per class */
+	int score_array;               /* multiclass: one JSON array column */
+	long *slice_cols;
+	int dynamic_classes;
+	size_t ncols;
+};
+
+static int row_fail(struct reader *r, const struct qg_record *rec, long col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int row_fail(struct reader *r, const struct qg_record *rec, long col, const char *fmt, ...)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	va_list ap;
+	const struct qg_cell *names;
+	size_t nn = qg_table_columns(r->t, &names);
+	long long column = (col >= 0 && (size_t)col < rec->nr) ? rec->cells[col].column : 0;
+
+	va_start(ap, fmt);
+	qg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (col >= 0 && (size_t)col < nn)
+		qg_error(QG_EPARSE, "'%s':%lld:%lld: row %lld: column '%.*s': %s", qg_table_name(r->t), rec->line,
+			 column ? column : 1, rec->row, (int)names[col].len, names[col].ptr, b.buf);
+	else
+		qg_error(QG_EPARSE, "'%s':%lld: row %lld: %s", qg_table_name(r->t), rec->line, rec->row, b.buf);
+	qg_buf_release(&b);
+	return QG_EPARSE;
+}
+
+static long find_col(const struct qg_cell *names, size_t n, const char *want)
+{
+	size_t len = strlen(want);
+	for (size_t i = 0; i < n; i++)
+		if (names[i].len == len && !memcmp(names[i].ptr, want, len))
+			return (long)i;
+	return -1;
+}
+
+static int grow(struct reader *r)
+{
+	struct qg_model_data *d = r->d;
+	size_t want = d->alloc ? d->alloc * 2 : 4096, k = d->k ? d->k : 1;
+	void *p;
+
+	if (want > UINT32_MAX)
+		return qg_error(QG_ENOMEM, "'%s': more than %u rows", d->name, UINT32_MAX);
+#define GROW(field, mult)                                                               \
+	do {                                                                            \
+		if (d->field) {                                                         \
+			p = realloc(d->field, want * (mult) * sizeof(*d->field));       \
+			if (!p)                                                         \
+				return qg_error(QG_ENOMEM, "out of memory at row %zu", d->n); \
+			d->field = p;                                                   \
+		}                                                                       \
+	} while (0)
+	GROW(ybin, 1);
+	GROW(pbin, 1);
+	GROW(ycls, 1);
+	GROW(pcls, 1);
+	GROW(yreg, 1);
+	GROW(preg, 1);
+	GROW(score, (d->task == QG_TASK_MULTICLASS ? k : 1));
+	GROW(id_off, 1);
+	for (size_t s = 0; s < d->nslices; s++)
+		GROW(slices[s].val, 1);
+#undef GROW
+	d->alloc = want;
+	return 0;
+}
+
+static int cell_is_absent(const struct qg_cell *c)
+{
+	return (c->flags & (QG_CELL_MISSING | QG_CELL_NULL)) != 0;
+}
+
+static int parse_binary(int *out, const struct qg_cell *c)
+{
+	double v;
+	if (c->flags & QG_CELL_BOOL) {
+		*out = c->len == 4; /* true */
+		return 0;
+	}
+	if ((c->len == 4 && !strncasecmp(c->ptr, "true", 4)) || (c->len == 5 && !strncasecmp(c->ptr, "false", 5))) {
+		*out = c->len == 4;
+		return 0;
+	}
+	if (!qg_model_parse_double(&v, c->ptr, c->len) && (v == 0 || v == 1)) {
+		*out = v == 1;
+		return 0;
+	}
+	return -1;
+}
+
+static int class_of(struct reader *r, const struct qg_record *rec, long col, int32_t *out, const char *what)
+{
+	const struct qg_cell *c = &rec->cells[col];
+	long k = qg_str_map_get(&r->d->classes, c->ptr, c->len, r->dynamic_classes);
+	if (k == QG_ENOMEM)
+		return QG_ENOMEM;
+	if (k < 0) {
+		struct qg_buf names = QG_BUF_INIT;
+		for (size_t i = 0; i < r->d->classes.nr && i < 20; i++)
+			qg_buf_addf(&names, "%s'%s'", i ? ", " : "", r->d->classes.keys[i]);
+		int ret = row_fail(r, rec, col, "%s '%.*s' outside the classes (%s)", what,
+				   (int)(c->len > 64 ? 64 : c->len), c->ptr, names.buf);
+		qg_buf_release(&names);
+		return ret;
+	}
+	*out = (int32_t)k;
+	return 0;
+}
+
+static int number_of(struct reader *r, const struct qg_record *rec, long col, double *out, int prob)
+{
+	const struct qg_cell *c = &rec->cells[col];
+	if (cell_is_absent(c))
+		return row_fail(r, rec, col, "missing value");
+	if (qg_model_parse_double(out, c->ptr, c->len))
+		return row_fail(r, rec, col, "'%.*s' is not a finite number", (int)(c->len > 64 ? 64 : c->len), c->ptr);
+	if (prob && !(*out >= 0 && *out <= 1))
+		return row_fail(r, rec, col, "probability %.*s outside [0, 1]", (int)(c->len > 64 ? 64 : c->len), c->ptr);
+	if (*out == 0)
+		*out = 0.0; /* -0.0 */
+	return 0;
+}
+
+static int score_array_of(struct reader *r, const struct qg_record *rec, double *row)
+{
+	const struct qg_cell *c = &rec->cells[r->score];
+	const char *p = c->ptr, *e = c->ptr + c->len;
+	size_t k = 0;
+
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= e || *p != '[')
+		return row_fail(r, rec, r->score, "expected a JSON array of %zu class probabilities", r->d->k);
+	p++;
+	for (;;) {
+		const char *q;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		q = p;
+		while (q < e && *q != ',' && *q != ']' && *q != ' ' && *q != '\t')
+			q++;
+		if (k >= r->d->k)
+			return row_fail(r, rec, r->score, "more than %zu class probabilities", r->d->k);
+		if (qg_model_parse_double(&row[k], p, (size_t)(q - p)))
+			return row_fail(r, rec, r->score, "probability %zu '%.*s' is not a finite number", k + 1,
+					(int)(q - p > 64 ? 64 : q - p), p);
+		if (!(row[k] >= 0 && row[k] <= 1))
+			return row_fail(r, rec, r->score, "probability %zu (%.*s) outside [0, 1]", k + 1,
+					(int)(q - p > 64 ? 64 : q - p), p);
+		k++;
+		p = q;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < e && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < e && *p == ']')
+			break;
+		return row_fail(r, rec, r->score, "malformed JSON array of probabilities");
+	}
+	if (k != r->d->k)
+		return row_fail(r, rec, r->score, "%zu class probabilities, expected %zu", k, r->d->k);
+	return 0;
+}
+
+static int read_row(struct reader *r, const struct qg_record *rec)
+{
+	struct qg_model_data *d = r->d;
+	size_t i = d->n;
+	int ret;
+
+	if (rec->nr != r->ncols && qg_table_format(r->t) != QG_FORMAT_JSONL)
+		return row_fail(r, rec, -1, "%zu fields, the header has %zu (ragged row)", rec->nr, r->ncols);
+	if (i >= d->alloc && (ret = grow(r)))
+		return ret;
+	if (cell_is_absent(&rec->cells[r->label]))
+		return row_fail(r, rec, r->label, "missing label");
+	if (r->pred >= 0 && cell_is_absent(&rec->cells[r->pred]))
+		return row_fail(r, rec, r->pred, "missing prediction");
+
+	switch (d->task) {
+	case QG_TASK_BINARY: {
+		int v;
+		if (parse_binary(&v, &rec->cells[r->label]))
+			return row_fail(r, rec, r->label, "label '%.*s' outside the classes 0 and 1",
+					(int)(rec->cells[r->label].len > 64 ? 64 : rec->cells[r->label].len),
+					rec->cells[r->label].ptr);
+		d->ybin[i] = (uint8_t)v;
+		if (r->score >= 0 && (ret = number_of(r, rec, r->score, &d->score[i], 1)))
+			return ret;
+		if (r->pred >= 0) {
+			if (parse_binary(&v, &rec->cells[r->pred]))
+				return row_fail(r, rec, r->pred, "prediction '%.*s' outside the classes 0 and 1",
+						(int)(rec->cells[r->pred].len > 64 ? 64 : rec->cells[r->pred].len),
+						rec->cells[r->pred].ptr);
+			d->pbin[i] = (uint8_t)v;
+		}
+		break;
+	}
+	case QG_TASK_MULTICLASS: {
+		if ((ret = class_of(r, rec, r->label, &d->ycls[i], "label")))
+			return ret;
+		if (r->pred >= 0 && (ret = class_of(r, rec, r->pred, &d->pcls[i], "prediction")))
+			return ret;
+		if (d->score) {
+			double *row = d->score + i * d->k;
+			if (r->score_array) {
+				if ((ret = score_array_of(r, rec, row)))
+					return ret;
+			} else {
+				for (size_t c = 0; c < d->k; c++)
+					if ((ret = number_of(r, rec, r->score_cols[c], &row[c], 1)))
+						return ret;
+			}
+			if (r->pred < 0) {
+				size_t best = 0; /* numpy argmax: the first maximum */
+				for (size_t c = 1; c < d->k; c++)
+					if (row[c] > row[best])
+						best = c;
+				d->pcls[i] = (int32_t)best;
+			}
+		}
+		break;
+	}
+	case QG_TASK_REGRESSION:
+		if ((ret = number_of(r, rec, r->label, &d->yreg[i], 0)) ||
+		    (ret = number_of(r, rec, r->pred, &d->preg[i], 0)))
+			return ret;
+		break;
+	}
+	if (r->id >= 0) {
+		const struct qg_cell *c = &rec->cells[r->id];
+		if (cell_is_absent(c))
+			return row_fail(r, rec, r->id, "missing id");
+		d->id_off[i] = d->ids.len;
+		if (qg_buf_add(&d->ids, c->ptr, c->len) || qg_buf_addch(&d->ids, 0))
+			return qg_error(QG_ENOMEM, "out of memory");
+	}
+	for (size_t s = 0; s < d->nslices; s++) {
+		const struct qg_cell *c = &rec->cells[r->slice_cols[s]];
+		long v = qg_str_map_get(&d->slices[s].values, c->ptr, cell_is_absent(c) ? 0 : c->len, 1);
+		if (v < 0)
+			return (int)v;
+		d->slices[s].val[i] = (uint32_t)v;
+	}
+	d->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	double dx, dy;
+	/* numeric labels sort as numbers (np.unique on ints), others as text */
+	if (!qg_model_parse_double(&dx, x, strlen(x)) && !qg_model_parse_double(&dy, y, strlen(y)) && dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* Dynamic classes were numbered in order of appearance: renumber sorted. */
+static int sort_classes(struct qg_model_data *d)
+{
+	size_t k = d->classes.nr;
+	char **sorted = malloc((k ? k : 1) * sizeof(*sorted));
+	int32_t *remap = malloc((k ? k : 1) * sizeof(*remap));
+	struct qg_str_map m = { 0 };
+
+	if (!sorted || !remap) {
+		free(sorted);
+		free(remap);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
+	memcpy(sorted, d->classes.keys, k * sizeof(*sorted));
+	qsort(sorted, k, sizeof(*sorted), cmp_str);
+	for (size_t i = 0; i < k; i++)
+		if (qg_str_map_get(&m, sorted[i], strlen(sorted[i]), 1) < 0) {
+			free(sorted);
+			free(remap);
+			qg_str_map_release(&m);
+			return QG_ENOMEM;
+		}
+	for (size_t i = 0; i < k; i++)
+		remap[i] = (int32_t)qg_str_map_get(&m, d->classes.keys[i], strlen(d->classes.keys[i]), 0);
+	for (size_t i = 0; i < d->n; i++) {
+		d->ycls[i] = remap[d->ycls[i]];
+		d->pcls[i] = remap[d->pcls[i]];
+	}
+	qg_str_map_release(&d->classes);
+	d->classes = m;
+	d->k = k;
+	free(sorted);
+	free(remap);
+	return 0;
+}
+
+static int setup_columns(struct reader *r)
+{
+	struct qg_model_data *d = r->d;
+	const struct qg_model_read_opts *o = r->o;
+	const struct qg_cell *names;
+	size_t n = qg_table_columns(r->t, &names);
+	const char *label = o->label_col ? o->label_col : "label";
+	const char *pred = o->pred_col ? o->pred_col : "prediction";
+	const char *score = o->score_col ? o->score_col : "score";
+	const char *name = qg_table_name(r->t);
+
+	r->ncols = n;
+	if (!n)
+		return qg_error(QG_EPARSE, "'%s': empty file (expected a header or a first record)", name);
+	r->label = find_col(names, n, label);
+	r->pred = find_col(names, n, pred);
+	r->score = find_col(names, n, score);
+	r->id = o->id_col ? find_col(names, n, o->id_col) : -1;
+	if (r->label < 0)
+		return qg_error(QG_EPARSE, "'%s':1: no label column '%s'", name, label);
+	if (o->pred_given && r->pred < 0)
+		return qg_error(QG_EPARSE, "'%s':1: no prediction column '%s'", name, pred);
+	if (o->id_col && r->id < 0)
+		return qg_error(QG_EPARSE, "'%s':1: no id column '%s'", name, o->id_col);
+
+	switch (d->task) {
+	case QG_TASK_BINARY:
+		if (o->score_given && r->score < 0)
+			return qg_error(QG_EPARSE, "'%s':1: no score column '%s'", name, score);
+		if (r->score < 0 && r->pred < 0)
+			return qg_error(QG_EPARSE, "'%s':1: neither a prediction column '%s' nor a score column '%s'",
+					name, pred, score);
+		break;
+	case QG_TASK_MULTICLASS: {
+		size_t plen = strlen(score);
+		for (size_t c = 0; c < o->nr_classes; c++)
+			if (qg_str_map_get(&d->classes, o->classes[c], strlen(o->classes[c]), 1) < 0)
+				return QG_ENOMEM;
+		if (r->score >= 0) {
+			/* one column of JSON arrays, in --classes order */
+			if (!o->nr_classes)
+				return qg_error(QG_EUSAGE, "'%s': score column '%s' holds arrays: give --classes in their order",
+						name, score);
+			r->score_array = 1;
+		} else {
+			/* score_<class> columns */
+			size_t found = 0;
+			for (size_t i = 0; i < n; i++)
+				if (names[i].len > plen + 1 && !memcmp(names[i].ptr, score, plen) && names[i].ptr[plen] == '_')
+					found++;
+			if (found && !o->nr_classes) {
+				for (size_t i = 0; i < n; i++)
+					if (names[i].len > plen + 1 && !memcmp(names[i].ptr, score, plen) &&
+					    names[i].ptr[plen] == '_' &&
+					    qg_str_map_get(&d->classes, names[i].ptr + plen + 1, names[i].len - plen - 1, 1) < 0)
+						return QG_ENOMEM;
+			}
+			if (found) {
+				r->score_cols = malloc(d->classes.nr * sizeof(*r->score_cols));
+				if (!r->score_cols)
+					return qg_error(QG_ENOMEM, "out of memory");
+				for (size_t c = 0; c < d->classes.nr; c++) {
+					struct qg_buf col = QG_BUF_INIT;
+					qg_buf_addf(&col, "%s_%s", score, d->classes.keys[c]);
+					r->score_cols[c] = find_col(names, n, col.buf);
+					qg_buf_release(&col);
+					if (r->score_cols[c] < 0)
+						return qg_error(QG_EPARSE, "'%s':1: no score column '%s_%s' for class '%s'", name,
+								score, d->classes.keys[c], d->classes.keys[c]);
+				}
+			} else if (o->score_given) {
+				return qg_error(QG_EPARSE, "'%s':1: no score column '%s' nor '%s_<class>' columns", name,
+						score, score);
+			}
+			if (found || r->score_array) {
+			}
+		}
+		if (r->score < 0 && !r->score_cols && r->pred < 0)
+			return qg_error(QG_EPARSE, "'%s':1: neither a prediction column '%s' nor score columns '%s_<class>'",
+					name, pred, score);
+		if (d->classes.nr < 2 && (r->score_array || r->score_cols))
+			return qg_error(QG_EPARSE, "'%s':1: multiclass scores need at least two classes", name);
+		d->k = d->classes.nr;
+		r->dynamic_classes = !r->score_array && !r->score_cols && !o->nr_classes;
+		break;
+	}
+	case QG_TASK_REGRESSION:
+		if (r->pred < 0)
+			return qg_error(QG_EPARSE, "'%s':1: no prediction column '%s'", name, pred);
+		break;
+	}
+
+	if (o->nr_slices) {
+		d->slices = calloc(o->nr_slices, sizeof(*d->slices));
+		r->slice_cols = calloc(o->nr_slices, sizeof(*r->slice_cols));
+		if (!d->slices || !r->slice_cols)
+			return qg_error(QG_ENOMEM, "out of memory");
+		d->nslices = o->nr_slices;
+		for (size_t s = 0; s < o->nr_slices; s++) {
+			r->slice_cols[s] = find_col(names, n, o->slice_cols[s]);
+			if (r->slice_cols[s] < 0)
+				return qg_error(QG_EPARSE, "'%s':1: no slice column '%s'", name, o->slice_cols[s]);
+			if (!(d->slices[s].col = qg_strdup(o->slice_cols[s])))
+				return qg_error(QG_ENOMEM, "out of memory");
+			d->slices[s].val = malloc(1);
+		}
+	}
+
+	/* allocate the arrays this task needs (grown later) */
+#define NEED(field) \
+	do { if (!(d->field = malloc(sizeof(*d->field)))) return qg_error(QG_ENOMEM, "out of memory"); } while (0)
+	switch (d->task) {
+	case QG_TASK_BINARY:
+		NEED(ybin);
+		if (r->pred >= 0)
+			NEED(pbin);
+		if (r->score >= 0)
+			NEED(score);
+		break;
+	case QG_TASK_MULTICLASS:
+		NEED(ycls);
+		NEED(pcls);
+		if (r->score_array || r->score_cols)
+			NEED(score);
+		break;
+	case QG_TASK_REGRESSION:
+		NEED(yreg);
+		NEED(preg);
+		break;
+	}
+	if (r->id >= 0)
+		NEED(id_off);
+#undef NEED
+	for (size_t s = 0; s < d->nslices; s++)
+		if (!d->slices[s].val)
+			return qg_error(QG_ENOMEM, "out of memory");
+	return 0;
+}
+
+int qg_model_data_read_table(struct qg_model_data *d, struct qg_table *t, const struct qg_model_read_opts *o)
+{
+	struct reader r = { .d = d, .o = o, .t = t, .label = -1, .pred = -1, .score = -1, .id = -1 };
+	struct qg_record rec;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	qg_buf_init(&d->ids, 0);
+	d->task = o->task;
+	d->name = qg_strdup(qg_table_name(t));
+	if (!d->name) {
+		ret = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((ret = setup_columns(&r)))
+		goto done;
+	while ((ret = qg_table_next(t, &rec)) == 1)
+		if ((ret = read_row(&r, &rec)))
+			goto done;
+	if (ret < 0)
+		goto done;
+	if (!d->n) {
+		ret = qg_error(QG_EPARSE, "'%s': no data rows (empty file)", d->name);
+		goto done;
+	}
+	if (d->task == QG_TASK_MULTICLASS && r.dynamic_classes && (ret = sort_classes(d)))
+		goto done;
+	ret = 0;
+done:
+	free(r.score_cols);
+	free(r.slice_cols);
+	qg_table_free(t);
+	if (ret)
+		qg_model_data_release(d);
+	return ret;
+}
+
+int qg_model_data_read(struct qg_model_data *d, const char *path, const struct qg_model_read_opts *o)
+{
+	struct qg_stream *s;
+	struct qg_table *t;
+	struct qg_table_opts to = { 0 };
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	if (o->input_format) {
+		if (!strcmp(o->input_format, "csv"))
+			to.format = QG_FORMAT_CSV;
+		else if (!strcmp(o->input_format, "tsv"))
+			to.format = QG_FORMAT_TSV;
+		else if (!strcmp(o->input_format, "jsonl"))
+			to.format = QG_FORMAT_JSONL;
+	}
+	if ((ret = qg_stream_open(&s, path, 0)))
+		return ret;
+	if ((ret = qg_table_open(&t, s, &to)))
+		return ret;
+	return qg_model_data_read_table(d, t, o);
+}
+
+void qg_model_data_release(struct qg_model_data *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->ybin);
+	free(d->pbin);
+	free(d->ycls);
+	free(d->pcls);
+	free(d->yreg);
+	free(d->preg);
+	free(d->score);
+	qg_str_map_release(&d->classes);
+	for (size_t s = 0; s < d->nslices; s++) {
+		free(d->slices[s].col);
+		free(d->slices[s].val);
+		qg_str_map_release(&d->slices[s].values);
+	}
+	free(d->slices);
+	qg_buf_release(&d->ids);
+	free(d->id_off);
+	memset(d, 0, sizeof(*d));
+}
+
+const char *qg_model_data_id(const struct qg_model_data *d, size_t i)
+{
+	return d->ids.buf + d->id_off[i];
+}
+
+/* ---- aligning a baseline with the candidate ---- */
+
+static int label_equal(const struct qg_model_data *a, size_t i, const struct qg_model_data *b, size_t j)
+{
+	switch (a->task) {
+	case QG_TASK_BINARY: return a->ybin[i] == b->ybin[j];
+	case QG_TASK_MULTICLASS: return !strcmp(a->classes.keys[a->ycls[i]], b->classes.keys[b->ycls[j]]);
+	case QG_TASK_REGRESSION: return a->yreg[i] == b->yreg[j];
+	}
+	return 0;
+}
+
+#define PERMUTE(field, mult)                                                          \
+	do {                                                                          \
+		if (base->field) {                                                    \
+			void *np_ = malloc(n * (mult) * sizeof(*base->field) + 1);    \
+			if (!np_) {                                                   \
+				ret = qg_error(QG_ENOMEM, "out of memory");           \
+				goto done;                                            \
+			}                                                             \
+			for (size_t i = 0; i < n; i++)                                \
+				memcpy((char *)np_ + i * (mult) * sizeof(*base->field), \
+				       base->field + (size_t)perm[i] * (mult),        \
+				       (mult) * sizeof(*base->field));                \
+			free(base->field);                                            \
+			base->field = np_;                                            \
+		}                                                                     \
+	} while (0)
+
+int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id)
+{
+	size_t n = cand->n;
+	uint32_t *perm = NULL;
+	struct qg_str_map ids = { 0 };
+	int ret = 0;
+
+	if (base->task == QG_TASK_MULTICLASS) {
+		/* remap baseline class indices onto the candidate's classes */
+		for (size_t i = 0; i < base->n; i++) {
+			long y = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[base->ycls[i]],
+						strlen(base->classes.keys[base->ycls[i]]), 0);
+			long p = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[base->pcls[i]],
+						strlen(base->classes.keys[base->pcls[i]]), 0);
+			if (y < 0 || p < 0)
+				return qg_error(QG_EPARSE, "'%s': row %zu: class '%s' does not occur in '%s'", base->name,
+						i + 1, base->classes.keys[y < 0 ? base->ycls[i] : base->pcls[i]], cand->name);
+		}
+	}
+	if (!by_id) {
+		if (base->n != cand->n)
+			return qg_error(QG_EPARSE, "'%s' has %zu rows but '%s' has %zu: a baseline joined by row order "
+					"must have the same rows (or use --id COL)", base->name, base->n, cand->name, cand->n);
+		for (size_t i = 0; i < n; i++)
+			if (!label_equal(cand, i, base, i))
+				return qg_error(QG_EPARSE, "'%s': row %zu: label differs from '%s' row %zu: the files are "
+						"not the same rows in the same order (use --id COL to join by id)",
+						base->name, i + 1, cand->name, i + 1);
+	} else {
+		if (base->n != cand->n)
+			return qg_error(QG_EPARSE, "'%s' has %zu rows but '%s' has %zu: every id must appear in both",
+					base->name, base->n, cand->name, cand->n);
+		perm = malloc((n ? n : 1) * sizeof(*perm));
+		if (!perm)
+			return qg_error(QG_ENOMEM, "out of memory");
+		for (size_t j = 0; j < base->n; j++) {
+			const char *id = qg_model_data_id(base, j);
+			long before = (long)ids.nr, k = qg_str_map_get(&ids, id, strlen(id), 1);
+			if (k < 0) {
+				ret = (int)k;
+				goto done;
+			}
+			if (k < before) {
+				ret = qg_error(QG_EPARSE, "'%s': row %zu: duplicate id '%s'", base->name, j + 1, id);
+				goto done;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			const char *id = qg_model_data_id(cand, i);
+			long k = qg_str_map_get(&ids, id, strlen(id), 0);
+			if (k < 0) {
+				ret = qg_error(QG_EPARSE, "'%s': row %zu: id '%s' not in the baseline '%s'", cand->name, i + 1,
+					       id, base->name);
+				goto done;
+			}
+			if (!label_equal(cand, i, base, (size_t)k)) {
+				ret = qg_error(QG_EPARSE, "'%s': row %ld (id '%s'): label differs from '%s' row %zu",
+					       base->name, k + 1, id, cand->name, i + 1);
+				goto done;
+			}
+			perm[i] = (uint32_t)k;
+		}
+		/* a candidate id seen twice maps two rows onto one baseline row */
+		{
+			uint8_t *seen = calloc(n ? n : 1, 1);
+			if (!seen) {
+				ret = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (size_t i = 0; i < n; i++) {
+				if (seen[perm[i]]++) {
+					ret = qg_error(QG_EPARSE, "'%s': row %zu: duplicate id '%s'", cand->name, i + 1,
+						       qg_model_data_id(cand, i));
+					free(seen);
+					goto done;
+				}
+			}
+			free(seen);
+		}
+		PERMUTE(ybin, 1);
+		PERMUTE(pbin, 1);
+		PERMUTE(ycls, 1);
+		PERMUTE(pcls, 1);
+		PERMUTE(yreg, 1);
+		PERMUTE(preg, 1);
+		PERMUTE(score, (base->task == QG_TASK_MULTICLASS ? base->k : 1));
+	}
+	if (base->task == QG_TASK_MULTICLASS) {
+		/* class indices and score columns in the candidate's class order */
+		for (size_t i = 0; i < n; i++) {
+			base->ycls[i] = cand->ycls[i];
+			base->pcls[i] = (int32_t)qg_str_map_get((struct qg_str_map *)&cand->classes,
+							      base->classes.keys[base->pcls[i]],
+							      strlen(base->classes.keys[base->pcls[i]]), 0);
+		}
+		if (base->score && base->k != cand->k) {
+			ret = qg_error(QG_EPARSE, "'%s' has %zu classes but '%s' has %zu", base->name, base->k, cand->name,
+				       cand->k);
+			goto done;
+		}
+		if (base->score) {
+			int32_t *map = malloc(base->k * sizeof(*map));
+			double *row = malloc(base->k * sizeof(*row));
+			if (!map || !row) {
+				free(map);
+				free(row);
+				ret = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (size_t c = 0; c < base->k; c++) {
+				long m = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[c],
+							strlen(base->classes.keys[c]), 0);
+				map[c] = (int32_t)m;
+			}
+			for (size_t i = 0; i < n; i++) {
+				double *r = base->score + i * base->k;
+				for (size_t c = 0; c < base->k; c++)
+					row[map[c] < 0 ? c : (size_t)map[c]] = r[c];
+				memcpy(r, row, base->k * sizeof(*row));
+			}
+			free(map);
+			free(row);
+		}
+	}
+done:
+	free(perm);
+	qg_str_map_release(&ids);
+	return ret;
+}
