@@ -1,0 +1,302 @@
+/* test_run.c -- child processes: status, signals, capture, exec errors, timeouts */
+#include "qgate/common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "qgate/run.h"
+
+static void set_args(struct qg_child *c, ...)
+{
+	const char *a;
+	va_list ap;
+
+	va_start(ap, c);
+	while ((a = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(qg_strvec_push(&c->args, a), 0);
+	va_end(ap);
+}
+
+static void test_run_exit_codes(void **state)
+{
+	struct qg_child c;
+	char buf[64];
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "exit 3", NULL);
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exited, 1);
+	assert_int_equal(c.exit_code, 3);
+	assert_int_equal(c.signaled, 0);
+	assert_int_equal(c.timed_out, 0);
+	assert_string_equal(qg_child_describe(&c, buf, sizeof(buf)), "exited with 3");
+	qg_child_release(&c);
+
+	qg_child_init(&c);
+	set_args(&c, "true", NULL);
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exited, 1);
+	assert_int_equal(c.exit_code, 0);
+	qg_child_release(&c);
+}
+
+static void test_run_signal_death(void **state)
+{
+	struct qg_child c;
+	char buf[64];
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "kill -SEGV $$", NULL);
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exited, 0);
+	assert_int_equal(c.signaled, 1);
+	assert_int_equal(c.term_signal, SIGSEGV);
+	assert_string_equal(qg_child_describe(&c, buf, sizeof(buf)), "killed by SIGSEGV");
+	qg_child_release(&c);
+
+	/* SIGPIPE is ignored in the parent (qg_main) but default in the child */
+	signal(SIGPIPE, SIG_IGN);
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "kill -PIPE $$", NULL);
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.signaled, 1);
+	assert_int_equal(c.term_signal, SIGPIPE);
+	qg_child_release(&c);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void test_run_capture_and_merge(void **state)
+{
+	struct qg_child c;
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "printf 'out1\\n'; printf 'err1\\n' >&2; printf out2", NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_string_equal(c.out.buf, "out1\nout2");
+	assert_string_equal(c.err.buf, "err1\n");
+	assert_int_equal(c.truncated, 0);
+	assert_int_equal(c.out_fd, -1);
+	qg_child_release(&c);
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "echo a; echo b >&2; echo c", NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_MERGE_ERR;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_string_equal(c.out.buf, "a\nb\nc\n");
+	qg_child_release(&c);
+
+	/* stdin from /dev/null: cat ends at once */
+	qg_child_init(&c);
+	set_args(&c, "cat", NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_NO_STDIN;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exit_code, 0);
+	assert_int_equal(c.out.len, 0);
+	qg_child_release(&c);
+}
+
+static void test_run_capture_cap(void **state)
+{
+	struct qg_child c;
+
+	/* 300000 bytes through a 1000-byte cap: kept 1000, the rest counted */
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "head -c 300000 /dev/zero; echo tail >&2", NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR;
+	c.capture_cap = 1000;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exited, 1);
+	assert_int_equal(c.exit_code, 0);
+	assert_int_equal(c.out.len, 1000);
+	assert_int_equal(c.truncated, 1);
+	assert_int_equal(c.dropped, 299000);
+	assert_string_equal(c.err.buf, "tail\n");
+	qg_child_release(&c);
+}
+
+static void test_run_env_and_dir(void **state)
+{
+	struct qg_child c;
+
+	setenv("QG_TEST_UNSET_ME", "present", 1);
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "printf '%s|%s|%s' \"$QG_A\" \"${QG_TEST_UNSET_ME-unset}\" \"$(pwd)\"", NULL);
+	assert_int_equal(qg_strvec_push(&c.env, "QG_A=1=2"), 0);
+	assert_int_equal(qg_strvec_push(&c.env, "QG_TEST_UNSET_ME"), 0);
+	c.dir = "/";
+	c.flags = QG_CHILD_CAPTURE_OUT;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_string_equal(c.out.buf, "1=2|unset|/");
+	qg_child_release(&c);
+	unsetenv("QG_TEST_UNSET_ME");
+}
+
+static void test_run_command_not_found(void **state)
+{
+	struct qg_child c;
+	char buf[64];
+
+	qg_child_init(&c);
+	set_args(&c, "qgate-no-such-command-xyz", "arg", NULL);
+	assert_int_equal(qg_child_run(&c), QG_EINPUT);
+	assert_string_equal(qg_error_last(), "'qgate-no-such-command-xyz': command not found");
+	assert_int_equal(c.start_errno, ENOENT);
+	assert_int_equal(c.exited, 0);
+	assert_int_equal(c.running, 0);
+	assert_string_equal(qg_child_describe(&c, buf, sizeof(buf)), "could not start: command not found");
+	/* no zombie was left: there is no child of ours to wait for */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	qg_child_release(&c);
+
+	qg_child_init(&c);
+	set_args(&c, "true", NULL);
+	c.dir = "/nonexistent-qgate-dir";
+	assert_int_equal(qg_child_run(&c), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "cannot change to directory '/nonexistent-qgate-dir'"));
+	qg_child_release(&c);
+
+	qg_child_init(&c);
+	assert_int_equal(qg_child_run(&c), QG_EUSAGE);
+	qg_child_release(&c);
+}
+
+static int wait_gone(pid_t pid, double seconds)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+
+	for (int i = 0; i < (int)(seconds * 100); i++) {
+		/* we are the subreaper: the orphaned grandchild is ours to reap */
+		waitpid(pid, NULL, WNOHANG);
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* THE timeout test: the child's grandchild must die with it. */
+static void test_run_timeout_kills_the_group(void **state)
+{
+	char dir[] = "/tmp/qg-run.XXXXXX", pidfile[64], buf[64];
+	struct qg_child c;
+	long long gpid = 0;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "sleep 300 & echo $! > \"$1\"; wait", "sh", pidfile, NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR; /* the grandchild holds the pipes too */
+	c.timeout_s = 0.5;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.timed_out, 1);
+	assert_int_equal(c.signaled, 1);
+	assert_int_equal(c.term_signal, SIGTERM);
+	assert_true(c.duration_ms >= 450 && c.duration_ms < 2500);
+	assert_string_equal(qg_child_describe(&c, buf, sizeof(buf)), "timed out after 0.5s");
+
+	fp = fopen(pidfile, "r");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%lld", &gpid), 1);
+	fclose(fp);
+	assert_true(gpid > 1);
+	assert_true(wait_gone((pid_t)gpid, 5));
+	/* and the child itself was reaped by qg_child_finish */
+	assert_true(kill(c.pid, 0) < 0 && errno == ESRCH);
+	qg_child_release(&c);
+	unlink(pidfile);
+	rmdir(dir);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* A child that ignores SIGTERM gets SIGKILL after the grace period. */
+static void test_run_timeout_escalates_to_kill(void **state)
+{
+	struct qg_child c;
+
+	qg_child_init(&c);
+	set_args(&c, "sh", "-c", "trap '' TERM; sleep 30; exit 0", NULL);
+	c.timeout_s = 0.2;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.timed_out, 1);
+	assert_int_equal(c.signaled, 1);
+	assert_int_equal(c.term_signal, SIGKILL);
+	assert_true(c.duration_ms >= 2000 && c.duration_ms < 6000);
+	qg_child_release(&c);
+}
+
+static void test_run_parallel(void **state)
+{
+	struct qg_child cs[5], *p[5];
+	struct timespec t0, t1;
+	double secs;
+
+	for (int i = 0; i < 5; i++) {
+		qg_child_init(&cs[i]);
+		p[i] = &cs[i];
+		cs[i].flags = QG_CHILD_CAPTURE_OUT;
+	}
+	set_args(&cs[0], "sh", "-c", "sleep 0.3; echo zero", NULL);
+	set_args(&cs[1], "sh", "-c", "sleep 0.3; exit 4", NULL);
+	set_args(&cs[2], "qgate-no-such-command-xyz", NULL);
+	set_args(&cs[3], "sh", "-c", "sleep 0.3; echo three", NULL);
+	set_args(&cs[4], "sleep", "10", NULL);
+	cs[4].timeout_s = 0.3;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(qg_child_run_parallel(p, 5, 4), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_string_equal(cs[0].out.buf, "zero\n");
+	assert_int_equal(cs[1].exit_code, 4);
+	assert_int_equal(cs[2].start_errno, ENOENT);
+	assert_string_equal(cs[3].out.buf, "three\n");
+	assert_int_equal(cs[4].timed_out, 1);
+	/* four at a time: about 0.3 s, far from the 1.2 s of one at a time */
+	assert_true(secs < 1.0);
+	for (int i = 0; i < 5; i++)
+		qg_child_release(&cs[i]);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+static void test_run_release_kills_running_child(void **state)
+{
+	struct qg_child c;
+	pid_t pid;
+
+	qg_child_init(&c);
+	set_args(&c, "sleep", "30", NULL);
+	assert_int_equal(qg_child_start(&c), 0);
+	pid = c.pid;
+	assert_int_equal(kill(pid, 0), 0);
+	qg_child_release(&c);
+	assert_true(kill(pid, 0) < 0 && errno == ESRCH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_exit_codes),
+		cmocka_unit_test(test_run_signal_death),
+		cmocka_unit_test(test_run_capture_and_merge),
+		cmocka_unit_test(test_run_capture_cap),
+		cmocka_unit_test(test_run_env_and_dir),
+		cmocka_unit_test(test_run_command_not_found),
+		cmocka_unit_test(test_run_timeout_kills_the_group),
+		cmocka_unit_test(test_run_timeout_escalates_to_kill),
+		cmocka_unit_test(test_run_parallel),
+		cmocka_unit_test(test_run_release_kills_running_child),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
