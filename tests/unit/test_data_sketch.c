@@ -1,0 +1,361 @@
+/* test_data_sketch.c -- KLL, HyperLogLog and space-saving: bounds and merges */
+#include "qgate/common.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include "qgate/json.h"
+#include "data/sketch.h"
+
+static uint64_t rng_state = 12345;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A permutation of 0..n-1: the true rank of value v is exactly v/n. */
+static double *permutation(size_t n)
+{
+	double *v = malloc(n * sizeof(double));
+	assert_non_null(v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rnd() % (i + 1);
+		double t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+	return v;
+}
+
+static void feed(struct qg_kll *s, const double *v, size_t n)
+{
+	/* the profile feeds batches of 1024 */
+	for (size_t i = 0; i < n; i += 1024)
+		assert_int_equal(qg_kll_add_batch(s, v + i, n - i < 1024 ? n - i : 1024), 0);
+}
+
+/* Largest |estimated rank - true rank| over a grid of 1000 points of 0..n-1. */
+static double max_rank_error(struct qg_kll *s, size_t n)
+{
+	double worst = 0;
+	for (size_t k = 0; k <= 1000; k++) {
+		double x = floor((double)(n - 1) * (double)k / 1000.0);
+		double est = qg_kll_rank_lt(s, x), truth = x / (double)n;
+		if (fabs(est - truth) > worst)
+			worst = fabs(est - truth);
+	}
+	return worst;
+}
+
+static void test_data_sketch_kll_exact_when_small(void **state)
+{
+	struct qg_kll s;
+	double v[] = { 5, 1, 4, 2, 3, 9, 8, 7, 6, 10 };
+
+	qg_kll_init(&s);
+	assert_int_equal(qg_kll_add_batch(&s, v, 10), 0);
+	assert_int_equal(s.n, 10);
+	assert_true(qg_kll_retained(&s) == 10);
+	assert_true(qg_kll_quantile(&s, 0.5) == 5);
+	assert_true(qg_kll_quantile(&s, 0.0) == 1);
+	assert_true(qg_kll_quantile(&s, 1.0) == 10);
+	assert_true(qg_kll_quantile(&s, 0.91) == 10);
+	assert_true(qg_kll_rank_lt(&s, 3) == 0.2);
+	assert_true(qg_kll_rank_le(&s, 3) == 0.3);
+	qg_kll_release(&s);
+}
+
+static void test_data_sketch_kll_error_1e6(void **state)
+{
+	const size_t n = 1000000;
+	double *v = permutation(n), err;
+	struct qg_kll s;
+
+	qg_kll_init(&s);
+	feed(&s, v, n);
+	assert_true(s.n == n);
+	assert_true(s.min == 0 && s.max == (double)(n - 1));
+	err = max_rank_error(&s, n);
+	print_message("# kll 1e6 shuffled: max rank error %.5f (bound %.4f), %zu retained\n", err,
+		      QG_KLL_RANK_ERROR, qg_kll_retained(&s));
+	assert_true(err <= QG_KLL_RANK_ERROR);
+	assert_true(qg_kll_retained(&s) < 4000); /* bounded memory */
+	/* median within the bound */
+	assert_true(fabs(qg_kll_quantile(&s, 0.5) / (double)n - 0.5) <= QG_KLL_RANK_ERROR);
+	qg_kll_release(&s);
+
+	/* sorted input is the classic adversary of samplers */
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double)i;
+	qg_kll_init(&s);
+	feed(&s, v, n);
+	err = max_rank_error(&s, n);
+	print_message("# kll 1e6 sorted: max rank error %.5f\n", err);
+	assert_true(err <= QG_KLL_RANK_ERROR);
+	qg_kll_release(&s);
+	free(v);
+}
+
+static void test_data_sketch_kll_merge_1e6(void **state)
+{
+	const size_t n = 1000000;
+	double *v = permutation(n), err;
+	struct qg_kll parts[4], all;
+	size_t cut[5] = { 0, 123457, 500000, 500001, n };
+
+	for (int p = 0; p < 4; p++) {
+		qg_kll_init(&parts[p]);
+		feed(&parts[p], v + cut[p], cut[p + 1] - cut[p]);
+	}
+	qg_kll_init(&all);
+	for (int p = 0; p < 4; p++)
+		assert_int_equal(qg_kll_merge(&all, &parts[p]), 0);
+	assert_true(all.n == n);
+	assert_true(all.min == 0 && all.max == (double)(n - 1));
+	err = max_rank_error(&all, n);
+	print_message("# kll 4-way merge of 1e6: max rank error %.5f\n", err);
+	assert_true(err <= QG_KLL_RANK_ERROR);
+	for (int p = 0; p < 4; p++)
+		qg_kll_release(&parts[p]);
+	qg_kll_release(&all);
+	free(v);
+}
+
+static void test_data_sketch_kll_json_roundtrip(void **state)
+{
+	const size_t n = 50000;
+	double *v = permutation(n);
+	struct qg_kll s, t;
+	struct qg_json *root = qg_json_new_object(), *bad;
+	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+
+	qg_kll_init(&s);
+	feed(&s, v, n);
+	assert_int_equal(qg_kll_to_json(root, "kll", &s), 0);
+	assert_int_equal(qg_kll_from_json(&t, qg_json_get(root, "kll"), "test"), 0);
+	assert_true(t.n == s.n && t.min == s.min && t.max == s.max);
+	for (double q = 0; q <= 1.0; q += 0.05)
+		assert_true(qg_kll_quantile(&s, q) == qg_kll_quantile(&t, q));
+	/* re-serialising gives the same text */
+	{
+		struct qg_json *r2 = qg_json_new_object();
+		assert_int_equal(qg_kll_to_json(r2, "kll", &t), 0);
+		assert_int_equal(qg_json_print(&a, root, 0), 0);
+		assert_int_equal(qg_json_print(&b, r2, 0), 0);
+		assert_string_equal(a.buf, b.buf);
+		qg_json_free(r2);
+	}
+	/* weights that do not add up to n are rejected */
+	bad = qg_json_dup(qg_json_get(root, "kll"));
+	qg_json_remove(bad, "n");
+	assert_non_null(qg_json_add_number(bad, "n", 7));
+	qg_kll_release(&t);
+	assert_int_equal(qg_kll_from_json(&t, bad, "'p.json'"), QG_EPARSE);
+	assert_non_null(strstr(qg_error_last(), "'p.json'"));
+	qg_json_free(bad);
+	qg_kll_release(&s);
+	qg_kll_release(&t);
+	qg_json_free(root);
+	qg_buf_release(&a);
+	qg_buf_release(&b);
+	free(v);
+}
+
+static void hll_feed(struct qg_hll *h, uint64_t from, uint64_t to)
+{
+	char s[32];
+	for (uint64_t i = from; i < to; i++) {
+		int len = snprintf(s, sizeof(s), "id%llu", (unsigned long long)i);
+		qg_hll_add_hash(h, qg_hash64(s, (size_t)len));
+	}
+}
+
+static void test_data_sketch_hll_within_3_sigma(void **state)
+{
+	static struct qg_hll h, g;
+	const uint64_t sizes[] = { 10, 1000, 20000, 200000, 1000000 };
+
+	for (size_t k = 0; k < QG_ARRAY_SIZE(sizes); k++) {
+		double est, rel;
+		qg_hll_init(&h);
+		hll_feed(&h, 0, sizes[k]);
+		hll_feed(&h, 0, sizes[k] / 2); /* repeats do not count */
+		est = qg_hll_estimate(&h);
+		rel = fabs(est - (double)sizes[k]) / (double)sizes[k];
+		print_message("# hll n=%llu estimate %.0f (%.3f%%)\n", (unsigned long long)sizes[k], est, rel * 100);
+		assert_true(rel <= 3 * QG_HLL_REL_ERROR);
+	}
+	/* merge = union */
+	qg_hll_init(&h);
+	qg_hll_init(&g);
+	hll_feed(&h, 0, 300000);
+	hll_feed(&g, 200000, 500000);
+	qg_hll_merge(&h, &g);
+	assert_true(fabs(qg_hll_estimate(&h) - 500000) / 500000 <= 3 * QG_HLL_REL_ERROR);
+	qg_hll_init(&g);
+	assert_true(qg_hll_estimate(&g) == 0);
+}
+
+static void test_data_sketch_hll_json(void **state)
+{
+	static struct qg_hll h, g;
+	struct qg_json *root = qg_json_new_object();
+
+	qg_hll_init(&h);
+	hll_feed(&h, 0, 5000);
+	assert_int_equal(qg_hll_to_json(root, "hll", &h), 0);
+	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
+	assert_memory_equal(h.reg, g.reg, sizeof(h.reg));
+	qg_json_remove(root, "hll");
+	assert_non_null(qg_json_add_string(root, "hll", "AAAA"));
+	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), QG_EPARSE);
+	qg_json_free(root);
+}
+
+static void topk_add_str(struct qg_topk *t, const char *s)
+{
+	assert_int_equal(qg_topk_add(t, s, strlen(s), qg_hash64(s, strlen(s))), 0);
+}
+
+static uint64_t topk_count(const struct qg_topk *t, const char *s)
+{
+	int i = qg_topk_find(t, s, strlen(s), qg_hash64(s, strlen(s)));
+	return i < 0 ? 0 : t->items[i].count;
+}
+
+static void test_data_sketch_topk_exact_under_k(void **state)
+{
+	struct qg_topk t;
+	char s[16];
+
+	qg_topk_init(&t);
+	for (int i = 0; i < 50; i++)
+		for (int r = 0; r <= i; r++) {
+			snprintf(s, sizeof(s), "c%d", i);
+			topk_add_str(&t, s);
+		}
+	assert_int_equal(t.nr, 50);
+	assert_true(topk_count(&t, "c0") == 1);
+	assert_true(topk_count(&t, "c49") == 50);
+	assert_true(qg_topk_untracked_max(&t) == 0);
+	{
+		uint32_t order[QG_TOPK_K];
+		assert_int_equal(qg_topk_sorted(&t, order), 50);
+		assert_string_equal(t.items[order[0]].val, "c49");
+	}
+	qg_topk_release(&t);
+}
+
+/* Zipf-like stream over 10000 values: the heavy hitters must be tracked
+ * and every count within [true, true + n/k]. */
+static void test_data_sketch_topk_heavy_hitters_and_merge(void **state)
+{
+	struct qg_topk a, b;
+	static uint64_t truth[10000];
+	char s[16];
+	uint64_t n = 0;
+
+	qg_topk_init(&a);
+	qg_topk_init(&b);
+	memset(truth, 0, sizeof(truth));
+	for (int i = 0; i < 400000; i++) {
+		/* value v with probability ~ 1/(v+1) */
+		uint64_t v = (uint64_t)(pow(10000.0, (double)(rnd() % 1000000) / 1e6)) - 1;
+		snprintf(s, sizeof(s), "k%llu", (unsigned long long)v);
+		truth[v]++;
+		topk_add_str(i & 1 ? &b : &a, s);
+		n++;
+	}
+	assert_true(a.n + b.n == n);
+	assert_int_equal(qg_topk_merge(&a, &b), 0);
+	assert_true(a.n == n);
+	for (int v = 0; v < 10; v++) {
+		uint64_t c;
+		snprintf(s, sizeof(s), "k%d", v);
+		c = topk_count(&a, s);
+		if (truth[v] > n / QG_TOPK_K)
+			assert_true(c > 0); /* a heavy hitter is always tracked */
+		if (!c)
+			continue;
+		assert_true(c >= truth[v]);
+		assert_true(c <= truth[v] + n / QG_TOPK_K);
+		assert_true(c - a.items[qg_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s)))].error <= truth[v]);
+	}
+	/* nothing untracked occurred more often than the reported minimum */
+	for (int v = 0; v < 10000; v++) {
+		snprintf(s, sizeof(s), "k%d", v);
+		if (qg_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
+			assert_true(truth[v] <= qg_topk_untracked_max(&a));
+	}
+	qg_topk_release(&a);
+	qg_topk_release(&b);
+}
+
+static void test_data_sketch_topk_json(void **state)
+{
+	struct qg_topk t, u;
+	struct qg_json *root = qg_json_new_object();
+
+	qg_topk_init(&t);
+	topk_add_str(&t, "a");
+	topk_add_str(&t, "b");
+	topk_add_str(&t, "a");
+	assert_int_equal(qg_topk_to_json(root, "topk", &t), 0);
+	assert_int_equal(qg_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
+	assert_true(u.n == 3 && u.nr == 2);
+	assert_true(topk_count(&u, "a") == 2);
+	topk_add_str(&u, "b");
+	assert_true(topk_count(&u, "b") == 2); /* lookups work after loading */
+	qg_topk_release(&t);
+	qg_topk_release(&u);
+	qg_json_free(root);
+}
+
+static void test_data_sketch_hash_and_base64(void **state)
+{
+	unsigned char raw[100], back[100];
+	struct qg_buf b = QG_BUF_INIT;
+
+	assert_true(qg_hash64("abc", 3) != qg_hash64("abd", 3));
+	assert_true(qg_hash64("", 0) != qg_hash64("a", 1));
+	assert_true(qg_hash64("0123456789abcdefX", 17) != qg_hash64("0123456789abcdefY", 17));
+	assert_true(qg_hash64("abc", 3) == qg_hash64("abc", 3));
+	for (int i = 0; i < 100; i++)
+		raw[i] = (unsigned char)(i * 37);
+	for (size_t len = 0; len < 8; len++) {
+		qg_buf_reset(&b);
+		assert_int_equal(qg_base64_encode(&b, raw, len), 0);
+		assert_int_equal(qg_base64_decode(back, len, b.buf), 0);
+		assert_memory_equal(raw, back, len);
+	}
+	qg_buf_reset(&b);
+	assert_int_equal(qg_base64_encode(&b, "foob", 4), 0);
+	assert_string_equal(b.buf, "Zm9vYg==");
+	assert_int_equal(qg_base64_decode(back, 4, "Zm9v*g=="), QG_EPARSE);
+	qg_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_sketch_kll_exact_when_small),
+		cmocka_unit_test(test_data_sketch_kll_error_1e6),
+		cmocka_unit_test(test_data_sketch_kll_merge_1e6),
+		cmocka_unit_test(test_data_sketch_kll_json_roundtrip),
+		cmocka_unit_test(test_data_sketch_hll_within_3_sigma),
+		cmocka_unit_test(test_data_sketch_hll_json),
+		cmocka_unit_test(test_data_sketch_topk_exact_under_k),
+		cmocka_unit_test(test_data_sketch_topk_heavy_hitters_and_merge),
+		cmocka_unit_test(test_data_sketch_topk_json),
+		cmocka_unit_test(test_data_sketch_hash_and_base64),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
