@@ -60,6 +60,7 @@ import sys
 rows = ["id,name,score"] + ["%d,name%d,%0.3f" % (i, i % 97, i / 7) for i in range(40000)]
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")' "$T/www/data.csv"
 	gzip -c "$T/www/data.csv" >"$T/www/data.csv.gz"
+	head -c 20000 "$T/www/data.csv.gz" >"$T/www/trunc.csv.gz"
 	hport=$(free_port)
 	pport=$(free_port)
 	cat >"$T/ngx/nginx.conf" <<EOF

@@ -283,6 +283,12 @@ static void test_https_with_ca_bundle(void **state)
 	assert_memory_equal(b.buf, want.buf, want.len);
 	qg_buf_reset(&b);
 
+	/* a gzip stream cut short is a parse error naming the URL */
+	snprintf(url, sizeof(url), "%s/trunc.csv.gz", https_base());
+	assert_int_equal(slurp(url, &b, 65536), QG_EPARSE);
+	assert_non_null(strstr(qg_error_last(), "/trunc.csv.gz': truncated gzip stream"));
+	qg_buf_reset(&b);
+
 	/* an error status names the URL and the status */
 	snprintf(url, sizeof(url), "%s/missing.csv", https_base());
 	assert_int_equal(slurp(url, &b, 65536), QG_EINPUT);
