@@ -213,9 +213,9 @@ int qg_redact(struct qg_buf *out, const char *s)
 				if (s[v] == '"' || s[v] == '\'')
 					v++;
 				n = value_len(s + v);
-				if (n && strncmp(s + v, REDACTED, strlen(REDACTED)) &&
-				    ((s[sep] == '=' && sensitive_key(s + i, k)) ||
-				     (run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) && n == 40))) {
+				if (!(s[sep] == '=' && sensitive_key(s + i, k)))
+					n = run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) ? 40 : 0;
+				if (n && strncmp(s + v, REDACTED, strlen(REDACTED))) {
 					err = qg_buf_add(out, s + i, v - i);
 					if (!err)
 						err = qg_buf_addstr(out, REDACTED);
@@ -508,13 +508,13 @@ static void cut_utf8(struct qg_buf *b, size_t max)
 
 int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf md = QG_BUF_INIT;
+	struct qg_buf md = QG_BUF_INIT, tail = QG_BUF_INIT;
 	struct qg_summary s;
 	struct annot_state st;
 	enum qg_status status = qg_result_status(r);
 	const char *reason = qg_result_error_reason(r);
 	const char *verdict = status == QG_STATUS_PASS ? "PASS" : status == QG_STATUS_FAIL ? "FAIL" : "ERROR";
-	size_t shown = 0;
+	size_t shown = 0, me, mw;
 	int err;
 
 	qg_result_summary(r, &s);
@@ -536,41 +536,44 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 	if (!err && r->nr_checks)
 		err = qg_buf_addstr(&md, "| Status | Check | Message | Count | Observed | Expected |\n"
 					 "| --- | --- | --- | ---: | --- | --- |\n");
+	/* rows stop at the budget: no point formatting what will be cut */
 	for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++, shown++)
 		err = summary_row(&md, r->checks[i]);
-	if (!err && shown < r->nr_checks)
-		err = qg_buf_addf(&md, "\n%zu more checks not shown (summary size limit).\n", r->nr_checks - shown);
-	if (!err && r->report_md && *r->report_md) {
-		err = qg_buf_addstr(&md, "\n");
-		if (!err && md.len < QG_GH_SUMMARY_MAX) {
-			struct qg_buf red = QG_BUF_INIT;
+	if (!err && r->report_md && *r->report_md && md.len < QG_GH_SUMMARY_MAX) {
+		struct qg_buf red = QG_BUF_INIT;
 
-			err = qg_redact(&red, r->report_md);
-			if (!err)
-				err = qg_buf_add(&md, red.buf, red.len < QG_GH_SUMMARY_MAX + 1 ? red.len : QG_GH_SUMMARY_MAX + 1);
-			qg_buf_release(&red);
-		}
-		if (!err && md.len && md.buf[md.len - 1] != '\n')
+		err = qg_redact(&red, r->report_md);
+		if (!err)
 			err = qg_buf_addch(&md, '\n');
+		if (!err)
+			err = qg_buf_add(&md, red.buf, red.len < QG_GH_SUMMARY_MAX + 1 ? red.len : QG_GH_SUMMARY_MAX + 1);
+		if (!err && md.buf[md.len - 1] != '\n')
+			err = qg_buf_addch(&md, '\n');
+		qg_buf_release(&red);
 	}
-	{
-		size_t me = st.total[K_ERROR] > QG_GH_MAX_PER_KIND ? st.total[K_ERROR] - QG_GH_MAX_PER_KIND : 0;
-		size_t mw = st.total[K_WARNING] > QG_GH_MAX_PER_KIND ? st.total[K_WARNING] - QG_GH_MAX_PER_KIND : 0;
 
-		if (!err && (me || mw))
-			err = qg_buf_addf(&md, "\n%zu more error and %zu more warning annotations were not shown "
-					       "(at most %d per kind).\n", me, mw, QG_GH_MAX_PER_KIND);
-	}
-	if (!err && md.len > QG_GH_SUMMARY_MAX) {
+	/* the notes at the end are never cut */
+	if (!err && shown < r->nr_checks)
+		err = qg_buf_addf(&tail, "\n%zu more checks not shown (summary size limit); the JSON report has them all.\n",
+				  r->nr_checks - shown);
+	me = st.total[K_ERROR] > QG_GH_MAX_PER_KIND ? st.total[K_ERROR] - QG_GH_MAX_PER_KIND : 0;
+	mw = st.total[K_WARNING] > QG_GH_MAX_PER_KIND ? st.total[K_WARNING] - QG_GH_MAX_PER_KIND : 0;
+	if (!err && (me || mw))
+		err = qg_buf_addf(&tail, "\n%zu more error and %zu more warning annotations were not shown "
+					 "(at most %d per kind).\n", me, mw, QG_GH_MAX_PER_KIND);
+	if (!err && md.len + tail.len > QG_GH_SUMMARY_MAX) {
 		size_t full = md.len;
 
-		cut_utf8(&md, QG_GH_SUMMARY_MAX);
+		cut_utf8(&md, QG_GH_SUMMARY_MAX - tail.len - 512);
 		err = qg_buf_addf(&md, "\n\n> **Note:** summary truncated to stay under GitHub's 1 MiB limit "
 				       "(%zu bytes left out); the JSON report has everything.\n", full - md.len);
 	}
 	if (!err)
 		err = qg_buf_add(out, md.buf, md.len);
+	if (!err)
+		err = qg_buf_add(out, tail.buf, tail.len);
 	qg_buf_release(&md);
+	qg_buf_release(&tail);
 	return err;
 }
 
