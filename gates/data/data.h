@@ -1,0 +1,43 @@
+/* data.h -- qgate-data validate and infer: options and entry points
+ *
+ * main.c parses each subcommand's options into struct qg_data_opts and calls
+ * qg_data_validate() or qg_data_infer(); profile and drift live in
+ * profile.h. Both functions fill their output and return 0, or a negative
+ * QG_E* code when the run could not be evaluated (bad schema: QG_EUSAGE;
+ * unreadable input: QG_EINPUT ...), after qg_error().
+ */
+#ifndef QGATE_DATA_DATA_H
+#define QGATE_DATA_DATA_H
+
+#include "qgate/opts.h"
+#include "qgate/strvec.h"
+#include "input.h"
+
+struct qg_buf;
+struct qg_result;
+
+#define QG_DATA_UNIQUE_MEMORY_DEFAULT 32 /* MiB for all unique/primaryKey sets */
+
+struct qg_data_opts {
+	struct qg_common_opts common;
+	struct qg_data_input_opts input;
+	struct qg_strvec data;       /* DATA arguments */
+	/* validate */
+	const char *schema;
+	long long max_errors;        /* stop after this many violations; 0 = never */
+	long long unique_memory;     /* MiB cap of unique/primaryKey state */
+	/* infer */
+	long long enum_max;          /* most distinct values for an enum (default 10) */
+	long long enum_min_rows;     /* fewest non-missing values before proposing an enum (default 20) */
+	int no_bounds;               /* infer: leave out minimum/maximum */
+};
+
+void qg_data_opts_init(struct qg_data_opts *o);
+void qg_data_opts_release(struct qg_data_opts *o);
+
+/* Validate o->data against o->schema into r (checks, artifacts, metrics). */
+int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r);
+/* Infer a Table Schema from o->data; appends pretty JSON to out. */
+int qg_data_infer(const struct qg_data_opts *o, struct qg_buf *out);
+
+#endif

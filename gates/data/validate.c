@@ -1,0 +1,1072 @@
+/* validate.c -- qgate-data validate: every record against a Table Schema
+ *
+ * The schema is compiled once into a check table: one check per constraint
+ * present (field.<name>.<constraint>, field.<name>.type, table.*). Each input
+ * piece (input.h) is read on a worker thread into its own counters and its
+ * first ten examples per check; nothing is allocated per cell, messages are
+ * formatted only for kept examples. Pieces are merged in file order, so the
+ * examples are the first ones in the data whatever -j is.
+ *
+ * Cells are checked in a fixed order: missing value (required, null
+ * fraction), UTF-8 (table.encoding: invalid UTF-8 or a NUL byte; the cell's
+ * other checks are skipped), type (field.<name>.type; other checks skipped),
+ * then bounds, lengths, pattern, enum and uniqueness. A malformed JSONL line
+ * counts as a table.row-shape violation and reading goes on; any other read
+ * error (unterminated quote, a record over --max-record, truncated gzip,
+ * network) is an error of the run: exit 3.
+ *
+ * Uniqueness (unique, primaryKey) keeps one 64-bit hash per distinct value,
+ * in 64 open-addressing sub-tables (spin-locked only when -j > 1) whose total
+ * size is capped by --unique-memory (default 32 MiB: about 2 million keys at
+ * the worst load factor); beyond the cap the check is an error saying how
+ * much it needed, never a silent pass. Typed values are hashed (integer 7
+ * and 007 are the same key). Two distinct values collide with probability
+ * about n^2/2^65 (n = 10^7 gives 3e-6), reported as a duplicate.
+ */
+#include "qgate/common.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <stdatomic.h>
+
+#include "qgate/json.h"
+#include "qgate/result.h"
+#include "data.h"
+#include "hash.h"
+#include "schema.h"
+
+#define EXAMPLES QG_LOCATIONS_MAX
+#define VALUE_SHOW 64 /* bytes of a value quoted in a message */
+
+enum check_kind {
+	CK_HEADER, CK_ROW_SHAPE, CK_ENCODING, CK_ROWS, CK_PRIMARY_KEY,
+	CK_TYPE, CK_REQUIRED, CK_UNIQUE, CK_MINIMUM, CK_MAXIMUM, CK_EXMIN, CK_EXMAX,
+	CK_MINLEN, CK_MAXLEN, CK_PATTERN, CK_ENUM, CK_NULLFRAC,
+};
+
+struct vcheck {
+	char *id;
+	enum check_kind kind;
+	long field;         /* -1 for table checks */
+};
+
+/* ------------------------------------------------------------ unique sets */
+
+#define USET_SUBS 64
+
+struct uset_sub {
+	uint64_t *slots;
+	size_t nr_slots, nr;
+	atomic_flag lock;
+};
+
+struct uset {
+	struct uset_sub sub[USET_SUBS];
+	int locked;              /* -j > 1 */
+	atomic_llong *bytes;     /* shared budget across all sets */
+	long long cap;
+	atomic_int overflow;
+};
+
+/* 1: inserted (new), 0: already present, -1: over the memory cap */
+static int uset_insert(struct uset *u, uint64_t h)
+{
+	struct uset_sub *s = &u->sub[h >> 58];
+	int ret = 1;
+
+	if (!h)
+		h = 1;
+	if (u->locked)
+		while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
+			;
+	if ((s->nr + 1) * 4 > s->nr_slots * 3) {
+		size_t ns = s->nr_slots ? s->nr_slots * 2 : 1024;
+		long long add = (long long)(ns - s->nr_slots) * 8;
+		uint64_t *slots;
+
+		if (atomic_fetch_add(u->bytes, add) + add > u->cap) {
+			atomic_fetch_sub(u->bytes, add);
+			atomic_store(&u->overflow, 1);
+			ret = -1;
+			goto out;
+		}
+		slots = calloc(ns, sizeof(*slots));
+		if (!slots) {
+			atomic_store(&u->overflow, 1);
+			ret = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < s->nr_slots; i++) {
+			uint64_t v = s->slots[i];
+			if (v) {
+				size_t k = (size_t)v & (ns - 1);
+				while (slots[k])
+					k = (k + 1) & (ns - 1);
+				slots[k] = v;
+			}
+		}
+		free(s->slots);
+		s->slots = slots;
+		s->nr_slots = ns;
+	}
+	{
+		size_t k = (size_t)h & (s->nr_slots - 1);
+		while (s->slots[k]) {
+			if (s->slots[k] == h) {
+				ret = 0;
+				goto out;
+			}
+			k = (k + 1) & (s->nr_slots - 1);
+		}
+		s->slots[k] = h;
+		s->nr++;
+	}
+out:
+	if (u->locked)
+		atomic_flag_clear_explicit(&s->lock, memory_order_release);
+	return ret;
+}
+
+static void uset_release(struct uset *u)
+{
+	for (int i = 0; i < USET_SUBS; i++)
+		free(u->sub[i].slots);
+}
+
+/* ------------------------------------------------------------ run state */
+
+struct example {
+	long long line, column; /* line relative to the piece */
+	char *msg;
+};
+
+struct piece_state {
+	int used;
+	long long *counts;            /* per check */
+	struct example *ex;           /* nr_checks * EXAMPLES */
+	unsigned char *nr_ex;
+	long long rows;
+	long long *nulls;             /* per field */
+	long long *present;           /* per field: rows where the column exists */
+	double *obs_min, *obs_max;    /* per field: extreme typed keys */
+	int header_seen;
+	int stopped;
+};
+
+struct vrun {
+	const struct qg_data_opts *o;
+	const struct qg_schema *S;
+	struct vcheck *checks;
+	size_t nr_checks;
+	/* check index per (field, kind) for the hot loop, -1 when absent */
+	long (*fc)[CK_NULLFRAC + 1];
+	long tc[CK_PRIMARY_KEY + 1];
+	char **field_names;           /* schema field names (JSONL columns) */
+	struct uset *usets;           /* per field (unique) */
+	struct uset pk_set;
+	atomic_llong uset_bytes;
+	struct piece_state *ps;       /* per piece */
+	pcre2_match_data **md;        /* per worker * field */
+	int jobs;
+	atomic_llong violations;      /* for --max-errors */
+	atomic_int stop;
+};
+
+static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
+{
+	struct vrun *v = ctx;
+	struct piece_state *ps = &v->ps[piece];
+
+	if (!ps->used)
+		return;
+	if (ps->ex)
+		for (size_t i = 0; i < v->nr_checks * EXAMPLES; i++)
+			free(ps->ex[i].msg);
+	free(ps->counts);
+	free(ps->ex);
+	free(ps->nr_ex);
+	free(ps->nulls);
+	free(ps->present);
+	free(ps->obs_min);
+	free(ps->obs_max);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* Quote a value for a message: at most VALUE_SHOW bytes, printable ASCII
+ * and valid UTF-8 kept, everything else as \n \t \r \xNN. */
+static void quote_value(struct qg_buf *b, const char *s, size_t n)
+{
+	size_t lim = n > VALUE_SHOW ? VALUE_SHOW : n, i = 0;
+
+	qg_buf_addch(b, '"');
+	while (i < lim) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (c == '"' || c == '\\')
+				qg_buf_addch(b, '\\');
+			qg_buf_addch(b, c);
+			i++;
+		} else if (c == '\n') {
+			qg_buf_addstr(b, "\\n");
+			i++;
+		} else if (c == '\t') {
+			qg_buf_addstr(b, "\\t");
+			i++;
+		} else if (c == '\r') {
+			qg_buf_addstr(b, "\\r");
+			i++;
+		} else if (c >= 0x80) {
+			size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (i + len <= lim && qg_utf8_check(s + i, len, NULL) == 0) {
+				qg_buf_add(b, s + i, len);
+				i += len;
+			} else {
+				qg_buf_addf(b, "\\x%02x", c);
+				i++;
+			}
+		} else {
+			qg_buf_addf(b, "\\x%02x", c);
+			i++;
+		}
+	}
+	qg_buf_addch(b, '"');
+	if (n > lim)
+		qg_buf_addf(b, "... (%zu bytes)", n);
+}
+
+static void violation(struct vrun *v, struct piece_state *ps, long ck, long long line, long long col,
+		      const char *val, size_t vlen, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+static void violation(struct vrun *v, struct piece_state *ps, long ck, long long line, long long col,
+		      const char *val, size_t vlen, const char *fmt, ...)
+{
+	ps->counts[ck]++;
+	if (v->o->max_errors > 0 && atomic_fetch_add(&v->violations, 1) + 1 >= v->o->max_errors)
+		atomic_store(&v->stop, 1);
+	if (ps->nr_ex[ck] < EXAMPLES) {
+		struct qg_buf b = QG_BUF_INIT;
+		struct example *e = &ps->ex[(size_t)ck * EXAMPLES + ps->nr_ex[ck]];
+		va_list ap;
+
+		if (val) {
+			qg_buf_addstr(&b, "value ");
+			quote_value(&b, val, vlen);
+			qg_buf_addch(&b, ' ');
+		}
+		va_start(ap, fmt);
+		qg_buf_vaddf(&b, fmt, ap);
+		va_end(ap);
+		e->line = line;
+		e->column = col;
+		e->msg = qg_buf_detach(&b, NULL);
+		ps->nr_ex[ck]++;
+	}
+}
+
+static int piece_alloc(struct vrun *v, struct piece_state *ps)
+{
+	size_t nf = v->S->nr_fields ? v->S->nr_fields : 1;
+
+	ps->used = 1;
+	ps->counts = calloc(v->nr_checks + 1, sizeof(*ps->counts));
+	ps->ex = calloc((v->nr_checks + 1) * EXAMPLES, sizeof(*ps->ex));
+	ps->nr_ex = calloc(v->nr_checks + 1, 1);
+	ps->nulls = calloc(nf, sizeof(*ps->nulls));
+	ps->present = calloc(nf, sizeof(*ps->present));
+	ps->obs_min = malloc(nf * sizeof(double));
+	ps->obs_max = malloc(nf * sizeof(double));
+	if (!ps->counts || !ps->ex || !ps->nr_ex || !ps->nulls || !ps->present || !ps->obs_min || !ps->obs_max)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nf; i++) {
+		ps->obs_min[i] = INFINITY;
+		ps->obs_max[i] = -INFINITY;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ header */
+
+static void check_header(struct vrun *v, struct piece_state *ps, const struct qg_data_source *src, long *colmap)
+{
+	const struct qg_schema *S = v->S;
+	long ck = v->tc[CK_HEADER];
+	const struct qg_strvec *h = &src->header;
+	struct qg_buf miss = QG_BUF_INIT, extra = QG_BUF_INIT;
+	size_t nmiss = 0, nextra = 0;
+	int order = 0;
+
+	for (size_t i = 0; i < h->nr; i++)
+		for (size_t k = i + 1; k < h->nr; k++)
+			if (!strcmp(h->v[i], h->v[k])) {
+				violation(v, ps, ck, 1, 0, NULL, 0, "column '%s' appears twice in the header (columns %zu and %zu)",
+					  h->v[i], i + 1, k + 1);
+				break;
+			}
+	for (size_t i = 0; i < S->nr_fields; i++) {
+		if (colmap[i] < 0) {
+			qg_buf_addf(&miss, "%s'%s'", nmiss ? ", " : "", S->fields[i].name);
+			nmiss++;
+		} else if (src->format != QG_FORMAT_JSONL && (size_t)colmap[i] != i) {
+			order = 1;
+		}
+	}
+	for (size_t i = 0; i < h->nr; i++) {
+		if (qg_schema_field_index(S, h->v[i], strlen(h->v[i])) < 0) {
+			qg_buf_addf(&extra, "%s'%s'", nextra ? ", " : "", h->v[i]);
+			nextra++;
+		}
+	}
+	if (nmiss && S->header_mode != QG_HEADER_SUBSET)
+		violation(v, ps, ck, 1, 0, NULL, 0, "schema field%s %s missing from the %s", nmiss > 1 ? "s" : "",
+			  miss.buf, src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
+	if (nextra && S->header_mode != QG_HEADER_SUPERSET)
+		violation(v, ps, ck, 1, 0, NULL, 0, "column%s %s not in the schema", nextra > 1 ? "s" : "", extra.buf);
+	if (order && !nmiss && !nextra && S->header_mode == QG_HEADER_EXACT)
+		violation(v, ps, ck, 1, 0, NULL, 0, "columns are not in the schema's order (header 'exact')");
+	qg_buf_release(&miss);
+	qg_buf_release(&extra);
+}
+
+/* ------------------------------------------------------------ cells */
+
+static int enum_has_num(const struct qg_schema_field *f, double x)
+{
+	for (size_t i = 0; i < f->nr_enum_num; i++)
+		if (f->enum_num[i] == x)
+			return 1;
+	return 0;
+}
+
+static inline int is_missing(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c)
+{
+	if (c->flags & (QG_CELL_NULL | QG_CELL_MISSING))
+		return 1;
+	if (f->has_missing)
+		return qg_strset_has(&f->missing_values, c->ptr, c->len);
+	if (S->missing_only_empty)
+		return c->len == 0;
+	return qg_strset_has(&S->missing_values, c->ptr, c->len);
+}
+
+static const char *bound_word(enum check_kind k)
+{
+	switch (k) {
+	case CK_MINIMUM: return "below minimum";
+	case CK_MAXIMUM: return "above maximum";
+	case CK_EXMIN: return "not above exclusiveMinimum";
+	default: return "not below exclusiveMaximum";
+	}
+}
+
+static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const struct qg_cell *c,
+		       long long line, pcre2_match_data *md, uint64_t *pk_hash)
+{
+	const struct qg_schema_field *f = &v->S->fields[fi];
+	const long *ck = v->fc[fi];
+	unsigned cons = f->constraints;
+	long long ik = 0;
+	double dk = 0;
+	size_t chars = 0;
+	int u;
+
+	if (is_missing(v->S, f, c)) {
+		ps->nulls[fi]++;
+		if (cons & QG_C_REQUIRED)
+			violation(v, ps, ck[CK_REQUIRED], line, c->column, NULL, 0,
+				  c->flags & QG_CELL_MISSING ? "missing: field '%s' is required" :
+							       "missing value: field '%s' is required", f->name);
+		*pk_hash = 0; /* the row's primary key is incomplete */
+		return;
+	}
+	u = qg_utf8_check(c->ptr, c->len, &chars);
+	if (u) {
+		violation(v, ps, v->tc[CK_ENCODING], line, c->column, c->ptr, c->len,
+			  u == -2 ? "contains a NUL byte" : "is not valid UTF-8");
+		*pk_hash = qg_data_hash(c->ptr, c->len, 7) | 1;
+		return;
+	}
+	if (f->type != QG_TYPE_STRING || f->format != QG_FMT_DEFAULT) {
+		if (f->type != QG_TYPE_ANY && qg_field_parse(f, c->ptr, c->len, &ik, &dk)) {
+			if (f->type == QG_TYPE_STRING)
+				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len, "is not a valid %s",
+					  f->format_text ? f->format_text : "string");
+			else if (f->format == QG_FMT_PATTERN)
+				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len,
+					  "is not a %s in the format '%s'", qg_field_type_name(f->type), f->format_text);
+			else
+				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len, "is not a valid %s",
+					  qg_field_type_name(f->type));
+			*pk_hash = qg_data_hash(c->ptr, c->len, 7) | 1;
+			return;
+		}
+	}
+	if (cons & (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)) {
+		int integral = f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR;
+		double key = integral ? (double)ik : dk;
+
+		if (key < ps->obs_min[fi])
+			ps->obs_min[fi] = key;
+		if (key > ps->obs_max[fi])
+			ps->obs_max[fi] = key;
+		if ((cons & QG_C_MINIMUM) && (integral ? ik < f->imin : !(dk >= f->dmin)))
+			violation(v, ps, ck[CK_MINIMUM], line, c->column, c->ptr, c->len, "below minimum %s", f->min_text);
+		if ((cons & QG_C_MAXIMUM) && (integral ? ik > f->imax : !(dk <= f->dmax)))
+			violation(v, ps, ck[CK_MAXIMUM], line, c->column, c->ptr, c->len, "above maximum %s", f->max_text);
+		if ((cons & QG_C_EXMINIMUM) && (integral ? ik <= f->iexmin : !(dk > f->dexmin)))
+			violation(v, ps, ck[CK_EXMIN], line, c->column, c->ptr, c->len, "%s %s",
+				  bound_word(CK_EXMIN), f->exmin_text);
+		if ((cons & QG_C_EXMAXIMUM) && (integral ? ik >= f->iexmax : !(dk < f->dexmax)))
+			violation(v, ps, ck[CK_EXMAX], line, c->column, c->ptr, c->len, "%s %s",
+				  bound_word(CK_EXMAX), f->exmax_text);
+	}
+	if ((cons & QG_C_MINLENGTH) && (long long)chars < f->min_length)
+		violation(v, ps, ck[CK_MINLEN], line, c->column, c->ptr, c->len,
+			  "is %zu characters, shorter than minLength %lld", chars, f->min_length);
+	if ((cons & QG_C_MAXLENGTH) && (long long)chars > f->max_length)
+		violation(v, ps, ck[CK_MAXLEN], line, c->column, c->ptr, c->len,
+			  "is %zu characters, longer than maxLength %lld", chars, f->max_length);
+	if (cons & QG_C_PATTERN) {
+		int rc = pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0,
+				     PCRE2_NO_UTF_CHECK, md, NULL);
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			violation(v, ps, ck[CK_PATTERN], line, c->column, c->ptr, c->len,
+				  "could not be matched against pattern /%s/ (PCRE2 error %d)", f->pattern, rc);
+		else if (rc < 0)
+			violation(v, ps, ck[CK_PATTERN], line, c->column, c->ptr, c->len,
+				  "does not match pattern /%s/", f->pattern);
+	}
+	if (cons & QG_C_ENUM) {
+		int in;
+		if (f->enum_num)
+			in = enum_has_num(f, f->type == QG_TYPE_NUMBER ? dk : (double)ik);
+		else if (f->type == QG_TYPE_BOOLEAN)
+			in = qg_strset_has(&f->enum_values, ik ? "true" : "false", ik ? 4 : 5) ||
+			     qg_strset_has(&f->enum_values, c->ptr, c->len);
+		else
+			in = qg_strset_has(&f->enum_values, c->ptr, c->len);
+		if (!in)
+			violation(v, ps, ck[CK_ENUM], line, c->column, c->ptr, c->len, "is not one of the %zu enum values",
+				  f->enum_values.nr);
+	}
+	if ((cons & QG_C_UNIQUE) || f->primary_key) {
+		uint64_t h;
+
+		switch (f->type) {
+		case QG_TYPE_INTEGER:
+		case QG_TYPE_YEAR:
+		case QG_TYPE_BOOLEAN:
+			h = qg_data_fmix64((uint64_t)ik ^ 0x5bd1e995u);
+			break;
+		case QG_TYPE_NUMBER:
+		case QG_TYPE_DATE:
+		case QG_TYPE_DATETIME:
+		case QG_TYPE_TIME: {
+			uint64_t bits;
+			if (dk == 0)
+				dk = 0; /* -0 == 0 */
+			memcpy(&bits, &dk, 8);
+			h = qg_data_fmix64(bits ^ 0x9e3779b97f4a7c15ull);
+			break;
+		}
+		default:
+			h = qg_data_hash(c->ptr, c->len, 0x51ed27u);
+		}
+		if (f->primary_key)
+			*pk_hash = h | 1;
+		if (cons & QG_C_UNIQUE) {
+			int r = uset_insert(&v->usets[fi], h);
+			if (r == 0)
+				violation(v, ps, ck[CK_UNIQUE], line, c->column, c->ptr, c->len, "appears more than once");
+		}
+	}
+}
+
+/* ------------------------------------------------------------ pieces */
+
+static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
+{
+	struct vrun *v = ctx;
+	const struct qg_schema *S = v->S;
+	struct piece_state *ps = &v->ps[piece];
+	struct qg_data_source src;
+	struct qg_record rec;
+	long *colmap = NULL;
+	const struct qg_data_piece *pc = &p->pieces[piece];
+	size_t ncols, nf = S->nr_fields;
+	pcre2_match_data **md = v->md + (size_t)worker * (nf ? nf : 1);
+	char last_err[512] = "";
+	int err, jsonl;
+
+	piece_reset(ctx, p, piece);
+	if ((err = piece_alloc(v, ps)) < 0)
+		return err;
+	jsonl = p->files[pc->file].format == QG_FORMAT_JSONL;
+	err = qg_data_source_open(&src, p, piece, jsonl ? (const char *const *)v->field_names : NULL, jsonl ? nf : 0);
+	if (err < 0)
+		return err;
+	colmap = malloc((nf ? nf : 1) * sizeof(*colmap));
+	if (!colmap) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* field -> column of the cells */
+	for (size_t i = 0; i < nf; i++) {
+		colmap[i] = -1;
+		if (jsonl) {
+			colmap[i] = (long)i;
+			continue;
+		}
+		for (size_t k = 0; k < src.nr_columns; k++)
+			if (!strcmp(src.columns[k], S->fields[i].name)) {
+				colmap[i] = (long)k;
+				break;
+			}
+	}
+	if (pc->offset == 0) {
+		long *hmap = colmap;
+		long *jmap = NULL;
+
+		if (jsonl) { /* header check on the first object's keys */
+			jmap = malloc((nf ? nf : 1) * sizeof(*jmap));
+			if (!jmap) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (size_t i = 0; i < nf; i++) {
+				jmap[i] = -1;
+				for (size_t k = 0; k < src.header.nr; k++)
+					if (!strcmp(src.header.v[k], S->fields[i].name))
+						jmap[i] = (long)k;
+			}
+			hmap = jmap;
+		}
+		if (!jsonl || src.header.nr)
+			check_header(v, ps, &src, hmap);
+		ps->header_seen = 1;
+		free(jmap);
+	}
+	ncols = src.nr_columns;
+	for (;;) {
+		uint64_t pk = 0x12345;
+		int pk_ok = 1;
+
+		if (atomic_load_explicit(&v->stop, memory_order_relaxed)) {
+			ps->stopped = 1;
+			break;
+		}
+		err = qg_table_next(src.table, &rec);
+		if (err == 0)
+			break;
+		if (err < 0) {
+			/* a malformed JSONL line is that line's problem; a sticky
+			 * error repeats the same message */
+			if (jsonl && err == QG_EPARSE && strcmp(last_err, qg_error_last())) {
+				const char *m = qg_error_last();
+				const char *name = src.name;
+				long long l = 0;
+
+				snprintf(last_err, sizeof(last_err), "%s", m);
+				/* "'f':LINE:COL: msg" -> keep msg, locate by LINE */
+				if (*m == '\'' && !strncmp(m + 1, qg_table_name(src.table), strlen(qg_table_name(src.table)))) {
+					const char *q = m + 1 + strlen(qg_table_name(src.table));
+					if (*q == '\'' && q[1] == ':') {
+						char *end;
+						l = strtoll(q + 2, &end, 10);
+						if (*end == ':') {
+							long long col = strtoll(end + 1, &end, 10);
+							if (*end == ':' && end[1] == ' ') {
+								violation(v, ps, v->tc[CK_ROW_SHAPE], l, col, NULL, 0,
+									  "malformed JSON line: %s", end + 2);
+								continue;
+							}
+						}
+					}
+				}
+				(void)name;
+				violation(v, ps, v->tc[CK_ROW_SHAPE], l, 0, NULL, 0, "malformed JSON line: %s", m);
+				continue;
+			}
+			goto done;
+		}
+		last_err[0] = 0;
+		ps->rows++;
+		if (jsonl) {
+			if (rec.extra_keys && S->header_mode != QG_HEADER_SUPERSET)
+				violation(v, ps, v->tc[CK_ROW_SHAPE], rec.line, 1, NULL, 0,
+					  "object has %zu key%s not in the schema", rec.extra_keys,
+					  rec.extra_keys > 1 ? "s" : "");
+		} else if (rec.nr != ncols) {
+			violation(v, ps, v->tc[CK_ROW_SHAPE], rec.line,
+				  rec.nr > ncols ? rec.cells[ncols].column : 0, NULL, 0,
+				  "row has %zu cells, the header has %zu", rec.nr, ncols);
+		}
+		for (size_t i = 0; i < nf; i++) {
+			long c = colmap[i];
+			uint64_t h = 1;
+
+			if (c < 0) {
+				if (S->fields[i].primary_key)
+					pk_ok = 0;
+				continue;
+			}
+			ps->present[i]++;
+			check_cell(v, ps, i, &rec.cells[c], rec.line, md[i], &h);
+			if (S->fields[i].primary_key) {
+				if (!h)
+					pk_ok = 0;
+				else
+					pk = qg_data_fmix64(pk * 0x9e3779b97f4a7c15ull + h);
+			}
+		}
+		if (S->nr_primary_key && !pk_ok) {
+			violation(v, ps, v->tc[CK_PRIMARY_KEY], rec.line, 0, NULL, 0,
+				  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
+				  S->nr_primary_key > 1 ? ", ..." : "");
+		} else if (S->nr_primary_key) {
+			int r = uset_insert(&v->pk_set, pk);
+			if (r == 0)
+				violation(v, ps, v->tc[CK_PRIMARY_KEY], rec.line, 0, NULL, 0,
+					  "primary key (%s%s) repeats an earlier row", S->fields[S->primary_key[0]].name,
+					  S->nr_primary_key > 1 ? ", ..." : "");
+		}
+	}
+	err = 0;
+done:
+	free(colmap);
+	qg_data_source_close(&src);
+	return err;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int add_check(struct vrun *v, enum check_kind k, long field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int add_check(struct vrun *v, enum check_kind k, long field, const char *fmt, ...)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	struct vcheck *c;
+	va_list ap;
+
+	c = realloc(v->checks, (v->nr_checks + 1) * sizeof(*c));
+	if (!c)
+		return qg_error(QG_ENOMEM, "out of memory");
+	v->checks = c;
+	va_start(ap, fmt);
+	qg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	c = &v->checks[v->nr_checks];
+	c->id = qg_buf_detach(&b, NULL);
+	c->kind = k;
+	c->field = field;
+	if (!c->id)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if (field >= 0)
+		v->fc[field][k] = (long)v->nr_checks;
+	else
+		v->tc[k] = (long)v->nr_checks;
+	v->nr_checks++;
+	return 0;
+}
+
+static int build_checks(struct vrun *v)
+{
+	const struct qg_schema *S = v->S;
+	static const struct { unsigned bit; enum check_kind kind; const char *name; } cons[] = {
+		{ QG_C_REQUIRED, CK_REQUIRED, "required" },
+		{ QG_C_UNIQUE, CK_UNIQUE, "unique" },
+		{ QG_C_MINIMUM, CK_MINIMUM, "minimum" },
+		{ QG_C_MAXIMUM, CK_MAXIMUM, "maximum" },
+		{ QG_C_EXMINIMUM, CK_EXMIN, "exclusiveMinimum" },
+		{ QG_C_EXMAXIMUM, CK_EXMAX, "exclusiveMaximum" },
+		{ QG_C_MINLENGTH, CK_MINLEN, "minLength" },
+		{ QG_C_MAXLENGTH, CK_MAXLEN, "maxLength" },
+		{ QG_C_PATTERN, CK_PATTERN, "pattern" },
+		{ QG_C_ENUM, CK_ENUM, "enum" },
+	};
+	int err;
+
+	for (size_t k = 0; k < QG_ARRAY_SIZE(v->tc); k++)
+		v->tc[k] = -1;
+	if ((err = add_check(v, CK_HEADER, -1, "table.header")) < 0 ||
+	    (err = add_check(v, CK_ROW_SHAPE, -1, "table.row-shape")) < 0 ||
+	    (err = add_check(v, CK_ENCODING, -1, "table.encoding")) < 0 ||
+	    (err = add_check(v, CK_ROWS, -1, "table.rows")) < 0)
+		return err;
+	if (S->nr_primary_key && (err = add_check(v, CK_PRIMARY_KEY, -1, "table.primary-key")) < 0)
+		return err;
+	for (size_t i = 0; i < S->nr_fields; i++) {
+		const struct qg_schema_field *f = &S->fields[i];
+
+		for (size_t k = 0; k <= CK_NULLFRAC; k++)
+			v->fc[i][k] = -1;
+		/* every field has a type check, even a plain string (it then
+		 * passes): the report shows each field was looked at */
+		if ((err = add_check(v, CK_TYPE, (long)i, "field.%s.type", f->name)) < 0)
+			return err;
+		for (size_t k = 0; k < QG_ARRAY_SIZE(cons); k++)
+			if ((f->constraints & cons[k].bit) &&
+			    (err = add_check(v, cons[k].kind, (long)i, "field.%s.%s", f->name, cons[k].name)) < 0)
+				return err;
+		if (f->max_null_fraction >= 0 &&
+		    (err = add_check(v, CK_NULLFRAC, (long)i, "field.%s.maxNullFraction", f->name)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+static const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc, long long n, int partial,
+		     const double *omin, const double *omax)
+{
+	const struct qg_schema_field *f = c->field >= 0 ? &v->S->fields[c->field] : NULL;
+	const char *atleast = partial && n ? "at least " : "";
+
+	switch (c->kind) {
+	case CK_HEADER:
+		if (n)
+			qg_check_set_message(qc, "the header does not match the schema (%s)",
+					     v->S->header_mode == QG_HEADER_EXACT ? "exact" :
+					     v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+		else
+			qg_check_set_message(qc, "the header matches the schema");
+		qg_check_expected_string(qc, "%s", v->S->header_mode == QG_HEADER_EXACT ? "exact" :
+					 v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+		break;
+	case CK_ROW_SHAPE:
+		qg_check_set_message(qc, n ? "%s%lld malformed %s" : "every row has the header's shape", atleast, n,
+				     plural(n, "row", "rows"));
+		break;
+	case CK_ENCODING:
+		qg_check_set_message(qc, n ? "%s%lld %s not valid UTF-8 or with a NUL byte" : "all cells are valid UTF-8",
+				     atleast, n, plural(n, "cell", "cells"));
+		break;
+	case CK_TYPE:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s not of type %s", atleast, n, plural(n, "value", "values"),
+					     qg_field_type_name(f->type));
+		else
+			qg_check_set_message(qc, "all values are of type %s", qg_field_type_name(f->type));
+		qg_check_expected_string(qc, "%s%s%s", qg_field_type_name(f->type), f->format_text ? " format " : "",
+					 f->format_text ? f->format_text : "");
+		break;
+	case CK_REQUIRED:
+		qg_check_set_message(qc, n ? "%s%lld missing %s" : "no missing values", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "no missing values");
+		break;
+	case CK_UNIQUE:
+		qg_check_set_message(qc, n ? "%s%lld duplicate %s" : "all values are distinct", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "distinct values");
+		break;
+	case CK_PRIMARY_KEY:
+		qg_check_set_message(qc, n ? "%s%lld %s with a missing or repeated primary key" :
+					     "primary key values are present and distinct", atleast, n,
+				     plural(n, "row", "rows"));
+		qg_check_expected_string(qc, "distinct, present primary keys");
+		break;
+	case CK_MINIMUM:
+	case CK_MAXIMUM:
+	case CK_EXMIN:
+	case CK_EXMAX: {
+		const char *t = c->kind == CK_MINIMUM ? f->min_text : c->kind == CK_MAXIMUM ? f->max_text :
+				c->kind == CK_EXMIN ? f->exmin_text : f->exmax_text;
+		const char *op = c->kind == CK_MINIMUM ? ">=" : c->kind == CK_MAXIMUM ? "<=" :
+				 c->kind == CK_EXMIN ? ">" : "<";
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s %s %s", atleast, n, plural(n, "value", "values"),
+					     bound_word(c->kind), t);
+		else
+			qg_check_set_message(qc, "all values %s %s", op, t);
+		qg_check_expected_string(qc, "%s %s", op, t);
+		if ((f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR)) {
+			double o = (c->kind == CK_MINIMUM || c->kind == CK_EXMIN) ? *omin : *omax;
+			if (isfinite(o))
+				qg_check_observed_number(qc, o);
+		}
+		break;
+	}
+	case CK_MINLEN:
+	case CK_MAXLEN:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s %s than %s %lld characters", atleast, n,
+					     plural(n, "value", "values"), c->kind == CK_MINLEN ? "shorter" : "longer",
+					     c->kind == CK_MINLEN ? "minLength" : "maxLength",
+					     c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		else
+			qg_check_set_message(qc, "all values %s %lld characters", c->kind == CK_MINLEN ? ">=" : "<=",
+					     c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		qg_check_expected_string(qc, "%s %lld characters", c->kind == CK_MINLEN ? ">=" : "<=",
+					 c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		break;
+	case CK_PATTERN:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s not matching /%s/", atleast, n, plural(n, "value", "values"),
+					     f->pattern);
+		else
+			qg_check_set_message(qc, "all values match /%s/", f->pattern);
+		qg_check_expected_string(qc, "/%s/", f->pattern);
+		break;
+	case CK_ENUM:
+		qg_check_set_message(qc, n ? "%s%lld %s outside the enum" : "all values are in the enum", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "one of %zu values", f->enum_values.nr);
+		break;
+	default:
+		break;
+	}
+}
+
+static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r)
+{
+	const struct qg_schema *S = v->S;
+	size_t nf = S->nr_fields;
+	long long rows = 0, *nulls = calloc(nf + 1, sizeof(long long)), *present = calloc(nf + 1, sizeof(long long));
+	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
+	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
+
+	if (!nulls || !present || !omin || !omax) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		omin[i] = INFINITY;
+		omax[i] = -INFINITY;
+	}
+	for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+		struct piece_state *ps = &v->ps[pi];
+		if (p->pieces[pi].dropped || !ps->used)
+			continue;
+		rows += ps->rows;
+		header_seen |= ps->header_seen;
+		for (size_t i = 0; i < nf; i++) {
+			nulls[i] += ps->nulls[i];
+			present[i] += ps->present[i];
+			if (ps->obs_min[i] < omin[i])
+				omin[i] = ps->obs_min[i];
+			if (ps->obs_max[i] > omax[i])
+				omax[i] = ps->obs_max[i];
+		}
+	}
+	for (size_t ci = 0; ci < v->nr_checks; ci++) {
+		const struct vcheck *c = &v->checks[ci];
+		struct qg_check *qc;
+		long long n = 0;
+		size_t fi = c->field >= 0 ? (size_t)c->field : 0;
+
+		for (size_t pi = 0; pi < p->nr_pieces; pi++)
+			if (!p->pieces[pi].dropped && v->ps[pi].used)
+				n += v->ps[pi].counts[ci];
+		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
+		if (!qc) {
+			err = QG_ENOMEM;
+			goto done;
+		}
+		/* examples in data order */
+		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES; pi++) {
+			struct piece_state *ps = &v->ps[pi];
+			long long base;
+
+			if (p->pieces[pi].dropped || !ps->used)
+				continue;
+			base = qg_data_plan_line_base(p, pi);
+			for (size_t k = 0; k < ps->nr_ex[ci] && qc->nr_locations < EXAMPLES; k++) {
+				const struct example *e = &ps->ex[ci * EXAMPLES + k];
+				if (qg_check_add_location(qc, p->files[p->pieces[pi].file].spec,
+							  e->line ? e->line + base : 0, e->column, "%s", e->msg) < 0) {
+					err = QG_ENOMEM;
+					goto done;
+				}
+			}
+		}
+		if (c->kind == CK_ROWS) {
+			int has = S->min_rows >= 0 || S->max_rows >= 0;
+			int bad = (S->min_rows >= 0 && rows < S->min_rows) || (S->max_rows >= 0 && rows > S->max_rows);
+
+			qg_check_observed_number(qc, (double)rows);
+			if (S->min_rows >= 0 && S->max_rows >= 0)
+				qg_check_expected_string(qc, "%lld..%lld rows", S->min_rows, S->max_rows);
+			else if (S->min_rows >= 0)
+				qg_check_expected_string(qc, ">= %lld rows", S->min_rows);
+			else if (S->max_rows >= 0)
+				qg_check_expected_string(qc, "<= %lld rows", S->max_rows);
+			if (has && (stopped || p->shard_count > 1)) {
+				qc->status = QG_STATUS_SKIP;
+				qg_check_set_message(qc, "%lld rows read; the row-count bounds are not checked %s", rows,
+						     stopped ? "after --max-errors stopped the run" :
+							       "on one shard (merge the shards' counts)");
+			} else {
+				qc->status = bad ? QG_STATUS_FAIL : QG_STATUS_PASS;
+				qg_check_set_message(qc, "%lld %s%s", rows, plural(rows, "row", "rows"),
+						     bad ? (rows < S->min_rows ? ", fewer than minRows" : ", more than maxRows") : "");
+			}
+			qg_check_set_count(qc, bad && qc->status == QG_STATUS_FAIL ? 1 : 0);
+			continue;
+		}
+		if (c->kind == CK_NULLFRAC) {
+			const struct qg_schema_field *f = &S->fields[fi];
+			double frac = present[fi] ? (double)nulls[fi] / (double)present[fi] : 0;
+
+			qg_check_observed_number(qc, frac);
+			qg_check_expected_string(qc, "<= %g", f->max_null_fraction);
+			if (stopped) {
+				qc->status = QG_STATUS_SKIP;
+				qg_check_set_message(qc, "not checked: --max-errors stopped the run");
+			} else {
+				qc->status = frac > f->max_null_fraction ? QG_STATUS_FAIL : QG_STATUS_PASS;
+				qg_check_set_message(qc, "%lld of %lld values missing (%.4g)", nulls[fi], present[fi], frac);
+			}
+			qg_check_set_count(qc, qc->status == QG_STATUS_FAIL ? nulls[fi] : 0);
+			{
+				struct qg_json *d = qg_check_details(qc);
+				if (d) {
+					qg_json_add_number(d, "nulls", (double)nulls[fi]);
+					qg_json_add_number(d, "values", (double)present[fi]);
+				}
+			}
+			continue;
+		}
+		qg_check_set_count(qc, n);
+		if (c->kind == CK_HEADER && !header_seen) {
+			qc->status = QG_STATUS_SKIP;
+			qg_check_set_message(qc, "no header in this shard (it is checked by the shard holding the file's start)");
+			continue;
+		}
+		if (c->field >= 0 && !present[fi] && !rows && c->kind != CK_TYPE) {
+			/* an empty table: nothing violates */
+		}
+		if (c->field >= 0 && c->kind != CK_REQUIRED && !n && present[fi] == 0 && rows > 0) {
+			qc->status = QG_STATUS_SKIP;
+			qg_check_set_message(qc, "column '%s' is not in the data", S->fields[fi].name);
+			continue;
+		}
+		if (c->field >= 0 && c->kind == CK_REQUIRED && present[fi] == 0 && rows > 0) {
+			/* a required column absent from the data: every row misses it */
+			qc->status = QG_STATUS_FAIL;
+			qg_check_set_count(qc, rows);
+			qg_check_set_message(qc, "column '%s' is required but not in the data (%lld rows)",
+					     S->fields[fi].name, rows);
+			continue;
+		}
+		describe(v, c, qc, n, stopped, &omin[fi], &omax[fi]);
+		if (c->kind == CK_UNIQUE && atomic_load(&v->usets[fi].overflow)) {
+			qc->status = QG_STATUS_ERROR;
+			qg_check_set_message(qc, "unique check needs more than %lld MiB (raise --unique-memory)",
+					     v->o->unique_memory);
+		}
+		if (c->kind == CK_PRIMARY_KEY && atomic_load(&v->pk_set.overflow)) {
+			qc->status = QG_STATUS_ERROR;
+			qg_check_set_message(qc, "primary key check needs more than %lld MiB (raise --unique-memory)",
+					     v->o->unique_memory);
+		}
+	}
+	qg_json_add_number(r->metrics, "rows", (double)rows);
+	qg_json_add_number(r->metrics, "violations", (double)atomic_load(&v->violations));
+	if (stopped)
+		qg_result_add_markdown(r, "Stopped early after %lld violations (--max-errors); counts are lower bounds.\n",
+				       v->o->max_errors);
+done:
+	free(nulls);
+	free(present);
+	free(omin);
+	free(omax);
+	return err;
+}
+
+int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
+{
+	struct qg_schema S;
+	struct qg_data_plan plan;
+	struct qg_data_input_opts in = o->input;
+	struct vrun v;
+	size_t nf;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	memset(&plan, 0, sizeof(plan));
+	if (!o->schema)
+		return qg_error(QG_EUSAGE, "validate needs --schema SCHEMA.json");
+	if ((err = qg_schema_load(&S, o->schema)) < 0)
+		return err;
+	nf = S.nr_fields;
+	v.o = o;
+	v.S = &S;
+	atomic_init(&v.uset_bytes, 0);
+	atomic_init(&v.violations, 0);
+	atomic_init(&v.stop, 0);
+	if (!in.delimiter && S.delimiter)
+		in.default_delimiter = S.delimiter;
+	if ((err = qg_data_plan_build(&plan, &in, &o->data)) < 0)
+		goto done;
+	v.jobs = plan.jobs;
+	v.fc = calloc(nf + 1, sizeof(*v.fc));
+	v.field_names = calloc(nf + 1, sizeof(char *));
+	v.usets = calloc(nf + 1, sizeof(*v.usets));
+	v.ps = calloc(plan.nr_pieces + 1, sizeof(*v.ps));
+	v.md = calloc((size_t)plan.jobs * (nf ? nf : 1), sizeof(*v.md));
+	if (!v.fc || !v.field_names || !v.usets || !v.ps || !v.md) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		v.field_names[i] = S.fields[i].name;
+		v.usets[i].locked = plan.jobs > 1;
+		v.usets[i].bytes = &v.uset_bytes;
+		v.usets[i].cap = o->unique_memory << 20;
+		for (int w = 0; w < plan.jobs; w++) {
+			if (!S.fields[i].re)
+				continue;
+			v.md[(size_t)w * nf + i] = pcre2_match_data_create_from_pattern((const pcre2_code *)S.fields[i].re, NULL);
+			if (!v.md[(size_t)w * nf + i]) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+		}
+	}
+	v.pk_set.locked = plan.jobs > 1;
+	v.pk_set.bytes = &v.uset_bytes;
+	v.pk_set.cap = o->unique_memory << 20;
+	if ((err = build_checks(&v)) < 0)
+		goto done;
+	for (size_t i = 0; i < plan.nr_files; i++)
+		if ((err = qg_result_add_artifact(r, plan.files[i].spec)) < 0)
+			goto done;
+	if ((err = qg_data_plan_run(&plan, run_piece, piece_reset, &v)) < 0)
+		goto done;
+	for (size_t i = 0; i < plan.nr_pieces; i++) {
+		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
+			err = qg_error(plan.pieces[i].status, "%s", qg_data_plan_piece_error(&plan, i));
+			goto done;
+		}
+	}
+	err = merge_results(&v, &plan, r);
+	if (!err && plan.shard_count > 1)
+		qg_json_add_string(r->metrics, "shard", o->input.shard);
+done:
+	if (v.ps)
+		for (size_t i = 0; i < plan.nr_pieces; i++)
+			piece_reset(&v, &plan, i);
+	for (size_t i = 0; v.checks && i < v.nr_checks; i++)
+		free(v.checks[i].id);
+	free(v.checks);
+	if (v.md)
+		for (size_t i = 0; i < (size_t)(plan.jobs ? plan.jobs : 1) * (nf ? nf : 1); i++)
+			pcre2_match_data_free(v.md[i]);
+	free(v.md);
+	if (v.usets)
+		for (size_t i = 0; i < nf; i++)
+			uset_release(&v.usets[i]);
+	uset_release(&v.pk_set);
+	free(v.usets);
+	free(v.fc);
+	free(v.field_names);
+	free(v.ps);
+	qg_data_plan_release(&plan);
+	qg_schema_release(&S);
+	return err;
+}
