@@ -133,6 +133,19 @@ int qg_prof_parse_number(const char *s, size_t n, double *out);
 /* Drift support: count values exactly on a baseline's bins while reading.
  * Numeric: the given edges (copied). Categorical: the baseline's tracked
  * categories (copied), anything else to "other". Fixes the field's kind. */
+/* Read DATA through input.h (expansion, formats, --shard, -j) into `out`
+ * (initialised, empty): one profile per piece, merged in piece order.
+ * `schema` (may be NULL) fixes kinds and missing values. With `base`, every
+ * piece is first prepared for drift against it (drift.h). Input files become
+ * artifacts of `r` (may be NULL); *bytes gets the bytes of local files read.
+ * 0, or QG_E* naming the file and line. */
+struct qg_data_input_opts;
+struct qg_drift_opts;
+struct qg_result;
+int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
+		    const struct qg_schema *schema, struct qg_profile *base, const struct qg_drift_opts *dopts,
+		    struct qg_result *r, long long *bytes);
+
 int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges);
 int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats);
 

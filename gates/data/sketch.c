@@ -124,22 +124,14 @@ void qg_kll_release(struct qg_kll *s)
 
 static uint32_t kll_cap(uint32_t h, uint32_t nlevels)
 {
-	/* k * (2/3)^depth, at least KLL_M */
-	static double pw[QG_KLL_MAX_LEVELS];
-	static int ready;
+	/* k * (2/3)^depth, at least KLL_M; computed, not cached, so that
+	 * worker threads share no state */
 	uint32_t depth = nlevels - 1 - h;
-	double c;
+	double c = QG_KLL_K;
 
-	if (!ready) {
-		/* idempotent: every thread computes the same table */
-		double v = 1.0;
-		for (uint32_t i = 0; i < QG_KLL_MAX_LEVELS; i++) {
-			pw[i] = v;
-			v *= 2.0 / 3.0;
-		}
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
-	c = ceil(QG_KLL_K * pw[depth] - 1e-9);
+	for (uint32_t i = 0; i < depth && c >= KLL_M; i++)
+		c *= 2.0 / 3.0;
+	c = ceil(c - 1e-9);
 	return c < KLL_M ? KLL_M : (uint32_t)c;
 }
 

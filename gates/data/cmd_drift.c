@@ -1,0 +1,208 @@
+/* cmd_drift.c -- `qgate-data drift`: current data against a baseline profile
+ *
+ *   qgate-data drift --baseline PROFILE.json [--psi-warn X] [--psi-max X]
+ *                    [--ks-max X] [--js-max X] [--bins N] DATA...
+ *   qgate-data drift --baseline PROFILE.json --current-profile P.json
+ *
+ * Data is read through the same path as `profile` (qg_profile_read), with
+ * each piece prepared on the baseline's bins so that the current fractions
+ * are exact counts; a current profile gives sketch-derived fractions instead.
+ * One check per baseline field (drift.h). Exit 0 no drift or only warnings
+ * (annotated ::warning under GitHub Actions), 1 drift above a --*-max
+ * threshold, 2 usage (bad threshold, both or neither current inputs),
+ * 3 could not evaluate (baseline missing or not a profile, unreadable data).
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+
+#include "qgate/gate.h"
+#include "qgate/json.h"
+#include "qgate/opts.h"
+#include "qgate/result.h"
+#include "qgate/version.h"
+#include "drift.h"
+#include "input.h"
+#include "profile.h"
+
+struct drift_cmd_opts {
+	struct qg_common_opts common;
+	struct qg_data_input_opts input;
+	struct qg_drift_opts drift;
+	const char *baseline;
+	const char *current_profile;
+	const char *profile_out;
+};
+
+static const char *const drift_usage[] = {
+	"qgate-data drift --baseline PROFILE.json [--psi-warn X] [--psi-max X] [--ks-max X] [--js-max X] "
+	"[--bins N] [--shard I/N] [-j N] DATA...",
+	"qgate-data drift --baseline PROFILE.json --current-profile PROFILE.json [--psi-max X] ...",
+	NULL,
+};
+
+static int drift_markdown(struct qg_result *r)
+{
+	int err = qg_result_add_markdown(r, "| field | type | PSI | KS | JS | verdict |\n|---|---|---:|---:|---:|---|\n");
+	for (size_t i = 0; i < r->nr_checks && !err; i++) {
+		struct qg_check *c = r->checks[i];
+		const struct qg_json *d = c->details;
+		const char *type = qg_json_string(qg_json_get(d, "type"));
+		double psi = qg_json_number(qg_json_get(d, "psi")), ks = qg_json_number(qg_json_get(d, "ks")),
+		       js = qg_json_number(qg_json_get(d, "js"));
+		char sp[32] = "", sk[32] = "", sj[32] = "";
+		if (strncmp(c->id, "drift.", 6))
+			continue;
+		if (!isnan(psi))
+			snprintf(sp, sizeof(sp), "%.4f", psi);
+		if (!isnan(ks))
+			snprintf(sk, sizeof(sk), "%.4f", ks);
+		if (!isnan(js))
+			snprintf(sj, sizeof(sj), "%.4f", js);
+		err = qg_result_add_markdown(r, "| %s | %s | %s | %s | %s | %s |\n", c->id + 6, type ? type : "",
+					     sp, sk, sj,
+					     c->status == QG_STATUS_FAIL ? "fail"
+					     : c->status == QG_STATUS_SKIP ? "skip"
+					     : c->flags & QG_CHECK_WARNING ? "warn" : "pass");
+	}
+	return err;
+}
+
+static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, struct qg_result *r,
+		     struct qg_buf *drifted, char *max_psi, size_t max_psi_len)
+{
+	struct qg_profile base, cur;
+	long long bytes = 0;
+	int err;
+
+	qg_profile_init(&base);
+	qg_profile_init(&cur);
+	if (!o->baseline) {
+		err = qg_error(QG_EUSAGE, "drift needs --baseline PROFILE.json");
+		goto done;
+	}
+	if (o->drift.psi_warn > o->drift.psi_max) {
+		err = qg_error(QG_EUSAGE, "--psi-warn %g is above --psi-max %g", o->drift.psi_warn, o->drift.psi_max);
+		goto done;
+	}
+	if (o->current_profile && args->nr) {
+		err = qg_error(QG_EUSAGE, "give DATA or --current-profile, not both");
+		goto done;
+	}
+	if (!o->current_profile && !args->nr) {
+		err = qg_error(QG_EUSAGE, "no DATA given (or --current-profile PROFILE.json)");
+		goto done;
+	}
+	if ((err = qg_profile_load(&base, o->baseline)) < 0)
+		goto done;
+	if ((err = qg_result_add_artifact(r, o->baseline)) < 0)
+		goto done;
+	if (o->current_profile) {
+		if ((err = qg_profile_load(&cur, o->current_profile)) < 0 ||
+		    (err = qg_result_add_artifact(r, o->current_profile)) < 0)
+			goto done;
+	} else {
+		err = qg_profile_read(&cur, &o->input, args, NULL, &base, &o->drift, r, &bytes);
+		if (err < 0)
+			goto done;
+		if (o->profile_out && (err = qg_profile_save(&cur, o->profile_out)) < 0)
+			goto done;
+	}
+	if ((err = qg_drift_evaluate(r, &base, &cur, &o->drift, !o->current_profile)) < 0)
+		goto done;
+	if (o->input.shard && !qg_json_add_string(qg_json_add_object(r->metrics, "input"), "shard", o->input.shard)) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < r->nr_checks; i++) {
+		struct qg_check *c = r->checks[i];
+		if (c->status == QG_STATUS_FAIL || (c->flags & QG_CHECK_WARNING)) {
+			if (drifted->len)
+				qg_buf_addch(drifted, ',');
+			qg_buf_addstr(drifted, c->id + 6);
+		}
+	}
+	snprintf(max_psi, max_psi_len, "%.6g",
+		 qg_json_number(qg_json_get(qg_json_get(r->metrics, "drift"), "max_psi")));
+	err = drift_markdown(r);
+done:
+	qg_profile_release(&base);
+	qg_profile_release(&cur);
+	return err;
+}
+
+int qg_data_cmd_drift(int argc, const char **argv)
+{
+	struct drift_cmd_opts o;
+	struct qg_result r;
+	struct qg_strvec rest = QG_STRVEC_INIT;
+	struct qg_buf drifted = QG_BUF_INIT;
+	char max_psi[32] = "";
+	int ret = QG_EXIT_ERROR, err;
+	const struct qg_option options[] = {
+		QG_OPTS_COMMON(&o.common),
+		QG_DATA_INPUT_OPTIONS(&o.input),
+		QG_OPT_GROUP_("drift options"),
+		QG_OPT_STRING_(0, "baseline", &o.baseline, "PROFILE.json", "the baseline profile (qgate-data profile)"),
+		QG_OPT_STRING_(0, "current-profile", &o.current_profile, "PROFILE.json",
+			       "compare this profile instead of reading DATA"),
+		QG_OPT_DOUBLE_(0, "psi-warn", &o.drift.psi_warn, "X", 0, 1e9,
+			       "PSI above X passes with a warning (default 0.1)"),
+		QG_OPT_DOUBLE_(0, "psi-max", &o.drift.psi_max, "X", 0, 1e9, "PSI above X fails (default 0.25)"),
+		QG_OPT_DOUBLE_(0, "ks-max", &o.drift.ks_max, "X", 0, 1,
+			       "numeric fields: KS statistic above X fails (default: not checked)"),
+		QG_OPT_DOUBLE_(0, "js-max", &o.drift.js_max, "X", 0, 1,
+			       "categorical fields: Jensen-Shannon distance above X fails (default: not checked)"),
+		QG_OPT_INT_(0, "bins", &o.drift.bins, "N", 2, 1000, "quantile bins for numeric PSI (default 10)"),
+		QG_OPT_STRING_(0, "profile-out", &o.profile_out, "FILE", "also write the current data's profile"),
+		QG_OPT_END_(),
+	};
+	struct qg_opts_ctx ctx = {
+		.prog = "qgate-data drift",
+		.config_section = "data.drift",
+		.usage = drift_usage,
+		.description = "Compare DATA (or a profile of it) with a baseline profile, one check drift.<field> "
+			       "per field: PSI on the baseline's quantile bins (numbers) or categories (plus "
+			       "\"other\"), KS for numbers, Jensen-Shannon distance for categories. Exit 0 no "
+			       "drift (warnings pass), 1 drift, 2 usage, 3 could not evaluate.",
+		.options = options,
+	};
+
+	memset(&o, 0, sizeof(o));
+	qg_data_input_opts_init(&o.input);
+	qg_drift_opts_init(&o.drift);
+	err = qg_opts_parse(&ctx, argc, argv, &rest);
+	if (err) {
+		ret = qg_gate_die("qgate-data drift", err, NULL);
+		goto done;
+	}
+	if (o.common.help) {
+		struct qg_buf b = QG_BUF_INIT;
+		qg_opts_help(&b, &ctx);
+		fputs(b.buf, stdout);
+		qg_buf_release(&b);
+		ret = QG_EXIT_PASS;
+		goto done;
+	}
+	if (o.common.version) {
+		ret = qg_version_print("qgate-data");
+		goto done;
+	}
+	if (qg_result_init(&r, "data", QG_VERSION)) {
+		ret = qg_gate_die("qgate-data drift", QG_ENOMEM, NULL);
+		goto done;
+	}
+	err = run_drift(&o, &rest, &r, &drifted, max_psi, sizeof(max_psi));
+	if (err < 0) {
+		qg_result_set_error(&r, qg_exit_for_error(err), "%s", qg_error_last());
+		ret = qg_gate_finish(&o.common, &r, NULL);
+	} else {
+		const char *outputs[] = { "drifted", drifted.buf, "max_psi", max_psi, NULL };
+		ret = qg_gate_finish(&o.common, &r, outputs);
+	}
+	qg_result_release(&r);
+done:
+	qg_buf_release(&drifted);
+	qg_strvec_clear(&rest);
+	return ret;
+}

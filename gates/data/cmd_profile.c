@@ -1,0 +1,377 @@
+/* cmd_profile.c -- `qgate-data profile`: one pass of mergeable statistics
+ *
+ *   qgate-data profile [--schema S.json] [--shard I/N] [-j N] DATA... --profile-out P.json
+ *   qgate-data profile --merge A.json B.json... --profile-out ALL.json
+ *
+ * Reading goes through input.h: every piece (a file, or a byte range of one
+ * under -j/--shard) gets its own struct qg_profile on its worker thread, and
+ * the pieces are merged in piece order. Pieces that are whole files are final
+ * as soon as they return, so they are merged eagerly (in order) and freed:
+ * memory stays at about jobs x fields x 45 KiB however many files there are.
+ * A profile run is a gate run too: one check `profile` that passes when the
+ * profile was written, reports through qg_gate_finish().
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "qgate/gate.h"
+#include "qgate/json.h"
+#include "qgate/opts.h"
+#include "qgate/result.h"
+#include "qgate/version.h"
+#include "drift.h"
+#include "input.h"
+#include "profile.h"
+#include "schema.h"
+
+/* ---- reading DATA into a profile ------------------------------------------------- */
+
+struct prun {
+	struct qg_data_plan *plan;
+	struct qg_profile *pieces;    /* one per piece */
+	char *final;                  /* piece finished and will not be rerun */
+	size_t next;                  /* first piece not merged into `out` yet */
+	struct qg_profile *out;
+	const struct qg_schema *schema;
+	struct qg_profile *base;
+	const struct qg_drift_opts *dopts;
+	const char *const *jsonl_columns; /* baseline/schema names for JSONL */
+	size_t nr_jsonl_columns;
+	pthread_mutex_t lock;
+	int merge_err;
+};
+
+static void prun_reset(void *ctx, struct qg_data_plan *p, size_t piece)
+{
+	struct prun *pr = ctx;
+	qg_profile_release(&pr->pieces[piece]);
+}
+
+/* Merge every finished piece at the front of the queue (caller holds lock). */
+static int prun_drain(struct prun *pr)
+{
+	while (pr->next < pr->plan->nr_pieces && pr->final[pr->next]) {
+		size_t i = pr->next++;
+		int err = pr->plan->pieces[i].dropped ? 0 : qg_profile_merge(pr->out, &pr->pieces[i]);
+		qg_profile_release(&pr->pieces[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
+{
+	struct prun *pr = ctx;
+	struct qg_profile *prof = &pr->pieces[piece];
+	struct qg_data_source src;
+	struct qg_record rec;
+	long *map = NULL;
+	int err, jsonl = p->files[p->pieces[piece].file].format == QG_FORMAT_JSONL;
+
+	(void)worker;
+	qg_profile_release(prof);
+	prof->schema = pr->schema;
+	if (pr->base && (err = qg_drift_prepare(prof, pr->base, pr->dopts)) < 0)
+		return err;
+	err = qg_data_source_open(&src, p, piece, jsonl ? pr->jsonl_columns : NULL,
+				  jsonl ? pr->nr_jsonl_columns : 0);
+	if (err < 0)
+		return err;
+	map = malloc((src.nr_columns ? src.nr_columns : 1) * sizeof(*map));
+	if (!map) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((err = qg_profile_bind(prof, src.columns, src.nr_columns, map)) < 0)
+		goto done;
+	while ((err = qg_table_next(src.table, &rec)) > 0)
+		if ((err = qg_profile_add_record(prof, &rec, map, src.nr_columns)) < 0)
+			break;
+	if (err < 0)
+		goto done;
+	/* fields this piece does not have (another file's columns, a baseline
+	 * field): every row of the piece is a null for them */
+	for (size_t i = 0; i < prof->nr_fields; i++) {
+		struct qg_prof_field *f = &prof->fields[i];
+		if (f->count + f->nulls < prof->rows)
+			f->nulls = prof->rows - f->count;
+	}
+	err = qg_profile_flush(prof);
+done:
+	qg_data_source_close(&src);
+	free(map);
+	if (!err && p->pieces[piece].nr_parts <= 1) {
+		/* a whole file is never run again: merge it as soon as it is next */
+		pthread_mutex_lock(&pr->lock);
+		pr->final[piece] = 1;
+		if (!pr->merge_err)
+			pr->merge_err = prun_drain(pr);
+		if (pr->merge_err)
+			err = qg_error(QG_ENOMEM, "merging profiles: out of memory");
+		pthread_mutex_unlock(&pr->lock);
+	}
+	return err < 0 ? err : 0;
+}
+
+int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
+		    const struct qg_schema *schema, struct qg_profile *base, const struct qg_drift_opts *dopts,
+		    struct qg_result *r, long long *bytes)
+{
+	struct qg_data_plan plan;
+	struct qg_data_input_opts io = *in;
+	struct prun pr;
+	const char **names = NULL;
+	int err;
+
+	memset(&plan, 0, sizeof(plan));
+	memset(&pr, 0, sizeof(pr));
+	*bytes = 0;
+	out->schema = schema;
+	if (schema && !io.delimiter && schema->delimiter)
+		io.default_delimiter = schema->delimiter;
+	if ((err = qg_data_plan_build(&plan, &io, data)) < 0)
+		return err;
+	if (base && (err = qg_drift_prepare(out, base, dopts)) < 0)
+		goto done;
+	/* JSONL cells are reported in the columns we ask for: the baseline's or
+	 * the schema's fields; without either, the first object's keys */
+	if (base || schema) {
+		size_t n = base ? base->nr_fields : schema->nr_fields;
+		names = calloc(n + 1, sizeof(*names));
+		if (!names) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++)
+			names[i] = base ? base->fields[i].name : schema->fields[i].name;
+		pr.jsonl_columns = names;
+		pr.nr_jsonl_columns = n;
+	}
+	pr.plan = &plan;
+	pr.out = out;
+	pr.schema = schema;
+	pr.base = base;
+	pr.dopts = dopts;
+	pr.pieces = calloc(plan.nr_pieces + 1, sizeof(*pr.pieces));
+	pr.final = calloc(plan.nr_pieces + 1, 1);
+	if (!pr.pieces || !pr.final) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < plan.nr_pieces; i++)
+		qg_profile_init(&pr.pieces[i]);
+	pthread_mutex_init(&pr.lock, NULL);
+	for (size_t i = 0; i < plan.nr_files; i++) {
+		if (r && (err = qg_result_add_artifact(r, plan.files[i].spec)) < 0)
+			goto done_lock;
+		if ((err = qg_strvec_push(&out->sources, plan.files[i].spec)) < 0)
+			goto done_lock;
+		if (plan.files[i].size > 0)
+			*bytes += plan.files[i].size;
+	}
+	if ((err = qg_data_plan_run(&plan, prun_piece, prun_reset, &pr)) < 0)
+		goto done_lock;
+	for (size_t i = 0; i < plan.nr_pieces; i++)
+		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
+			err = qg_error(plan.pieces[i].status, "%s", qg_data_plan_piece_error(&plan, i));
+			goto done_lock;
+		}
+	/* the rest (pieces of cut files) in order */
+	for (size_t i = pr.next; i < plan.nr_pieces; i++)
+		pr.final[i] = 1;
+	err = prun_drain(&pr);
+	if (!err && plan.shard_count > 1)
+		*bytes = -1; /* a shard reads part of the bytes: no rate */
+done_lock:
+	pthread_mutex_destroy(&pr.lock);
+done:
+	if (pr.pieces)
+		for (size_t i = 0; i < plan.nr_pieces; i++)
+			qg_profile_release(&pr.pieces[i]);
+	free(pr.pieces);
+	free(pr.final);
+	free(names);
+	qg_data_plan_release(&plan);
+	return err;
+}
+
+/* ---- the subcommand ------------------------------------------------------------------- */
+
+struct profile_opts {
+	struct qg_common_opts common;
+	struct qg_data_input_opts input;
+	const char *profile_out;
+	const char *schema;
+	int merge;
+};
+
+static const char *const profile_usage[] = {
+	"qgate-data profile [--schema SCHEMA.json] [--shard I/N] [-j N] DATA... --profile-out PROFILE.json",
+	"qgate-data profile --merge PROFILE.json... --profile-out PROFILE.json",
+	NULL,
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A Markdown table of the fields for the text report and step summary. */
+static int profile_markdown(struct qg_result *r, struct qg_profile *p)
+{
+	int err = qg_result_add_markdown(r, "| field | type | count | nulls | distinct | min | mean | max |\n"
+					    "|---|---|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < p->nr_fields && !err; i++) {
+		struct qg_prof_field *f = &p->fields[i];
+		enum qg_prof_kind k = qg_prof_field_kind(f);
+		if (k == QG_PROF_NUMERIC && f->mom.n)
+			err = qg_result_add_markdown(r, "| %s | numeric | %llu | %llu | %.0f | %.6g | %.6g | %.6g |\n", f->name,
+						     (unsigned long long)f->count, (unsigned long long)f->nulls,
+						     qg_hll_estimate(&f->hll), f->mom.min, qg_prof_field_mean(f), f->mom.max);
+		else
+			err = qg_result_add_markdown(r, "| %s | %s | %llu | %llu | %.0f | | | |\n", f->name,
+						     k == QG_PROF_AUTO ? "empty" : k == QG_PROF_NUMERIC ? "numeric" : "categorical",
+						     (unsigned long long)f->count, (unsigned long long)f->nulls,
+						     qg_hll_estimate(&f->hll));
+	}
+	return err;
+}
+
+static int run_profile(struct profile_opts *o, const struct qg_strvec *args, struct qg_result *r)
+{
+	struct qg_profile prof;
+	struct qg_schema schema;
+	int have_schema = 0, err = 0;
+	long long bytes = 0;
+	double t0 = now_s(), secs;
+	struct qg_check *c;
+	struct qg_json *m;
+
+	qg_profile_init(&prof);
+	if (!o->profile_out) {
+		err = qg_error(QG_EUSAGE, "profile needs --profile-out PROFILE.json");
+		goto done;
+	}
+	if (!args->nr) {
+		err = qg_error(QG_EUSAGE, o->merge ? "--merge needs PROFILE.json arguments" : "no DATA given");
+		goto done;
+	}
+	if (o->merge) {
+		if (o->schema || o->input.shard) {
+			err = qg_error(QG_EUSAGE, "--merge takes profiles: --schema and --shard do not apply");
+			goto done;
+		}
+		for (size_t i = 0; i < args->nr; i++) {
+			struct qg_profile one;
+			if ((err = qg_profile_load(&one, args->v[i])) < 0)
+				goto done;
+			err = qg_result_add_artifact(r, args->v[i]);
+			if (!err)
+				err = qg_profile_merge(&prof, &one);
+			qg_profile_release(&one);
+			if (err < 0)
+				goto done;
+		}
+		bytes = -1;
+	} else {
+		if (o->schema) {
+			if ((err = qg_schema_load(&schema, o->schema)) < 0)
+				goto done;
+			have_schema = 1;
+		}
+		err = qg_profile_read(&prof, &o->input, args, have_schema ? &schema : NULL, NULL, NULL, r, &bytes);
+		if (err < 0)
+			goto done;
+	}
+	if ((err = qg_profile_save(&prof, o->profile_out)) < 0)
+		goto done;
+	secs = now_s() - t0;
+	c = qg_result_add_check(r, "profile", QG_STATUS_PASS, "%s %llu rows, %zu fields into '%s'",
+				o->merge ? "merged" : "profiled", (unsigned long long)prof.rows, prof.nr_fields,
+				o->profile_out);
+	m = qg_json_add_object(r->metrics, "profile");
+	if (!c || !m || !qg_json_add_number(m, "rows", (double)prof.rows) ||
+	    !qg_json_add_number(m, "fields", (double)prof.nr_fields) ||
+	    !qg_json_add_string(m, "profile", o->profile_out) || !qg_json_add_number(m, "seconds", secs) ||
+	    (bytes > 0 && !qg_json_add_number(m, "mb_per_s", secs > 0 ? (double)bytes / 1e6 / secs : 0))) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	if (o->input.shard && !qg_json_add_string(m, "shard", o->input.shard)) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	err = profile_markdown(r, &prof);
+done:
+	qg_profile_release(&prof);
+	if (have_schema)
+		qg_schema_release(&schema);
+	return err;
+}
+
+int qg_data_cmd_profile(int argc, const char **argv)
+{
+	struct profile_opts o;
+	struct qg_result r;
+	struct qg_strvec rest = QG_STRVEC_INIT;
+	int ret = QG_EXIT_ERROR, err;
+	const struct qg_option options[] = {
+		QG_OPTS_COMMON(&o.common),
+		QG_DATA_INPUT_OPTIONS(&o.input),
+		QG_OPT_GROUP_("profile options"),
+		QG_OPT_STRING_(0, "profile-out", &o.profile_out, "FILE",
+			       "write the profile (qgate.profile/v1) here; '-' = stdout"),
+		QG_OPT_STRING_(0, "schema", &o.schema, "SCHEMA.json",
+			       "take field types and missing values from a Table Schema"),
+		QG_OPT_FLAG_(0, "merge", &o.merge, "the arguments are profiles (of shards): merge them"),
+		QG_OPT_END_(),
+	};
+	struct qg_opts_ctx ctx = {
+		.prog = "qgate-data profile",
+		.config_section = "data.profile",
+		.usage = profile_usage,
+		.description = "Profile DATA in one pass: per field count, nulls, min, max, mean, variance, "
+			       "quantiles (KLL, rank error <= 1.65%), distinct values (HyperLogLog, 0.81%), top "
+			       "values (space-saving, k = 64) and a decile histogram. Profiles of shards merge "
+			       "with --merge. Exit 0 written, 2 usage, 3 could not read.",
+		.options = options,
+	};
+
+	memset(&o, 0, sizeof(o));
+	qg_data_input_opts_init(&o.input);
+	err = qg_opts_parse(&ctx, argc, argv, &rest);
+	if (err) {
+		ret = qg_gate_die("qgate-data profile", err, NULL);
+		goto done;
+	}
+	if (o.common.help) {
+		struct qg_buf b = QG_BUF_INIT;
+		qg_opts_help(&b, &ctx);
+		fputs(b.buf, stdout);
+		qg_buf_release(&b);
+		ret = QG_EXIT_PASS;
+		goto done;
+	}
+	if (o.common.version) {
+		ret = qg_version_print("qgate-data");
+		goto done;
+	}
+	if (qg_result_init(&r, "data", QG_VERSION)) {
+		ret = qg_gate_die("qgate-data profile", QG_ENOMEM, NULL);
+		goto done;
+	}
+	err = run_profile(&o, &rest, &r);
+	if (err < 0)
+		qg_result_set_error(&r, qg_exit_for_error(err), "%s", qg_error_last());
+	ret = qg_gate_finish(&o.common, &r, NULL);
+	qg_result_release(&r);
+done:
+	qg_strvec_clear(&rest);
+	return ret;
+}
