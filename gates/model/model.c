@@ -534,36 +534,35 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 			qg_json_add_number(mi, NULL, br.margin_hi);
 		}
 		qg_json_add_number(d, "bootstrap_replicates", (double)br.replicates);
-		if (ck->status == QG_STATUS_PASS && !qg_model_rule_holds(rule, cand, base)) {
-			int significant;
-			if (rule->metric_id == QG_M_ACCURACY && rule->bound == 0) {
-				/* McNemar on the discordant pairs decides `accuracy >= baseline` */
-				uint64_t b01 = 0, b10 = 0;
-				int exact;
-				for (size_t i = 0; i < t->cv->n; i++) {
-					int cr, brt;
-					if (t->cv->task == QG_TASK_BINARY) {
-						int cp = t->cv->pbin ? t->cv->pbin[i] : t->cv->score[i] >= t->cv->threshold;
-						int bp = t->bv->pbin ? t->bv->pbin[i] : t->bv->score[i] >= t->bv->threshold;
-						cr = cp == t->cv->ybin[i];
-						brt = bp == t->bv->ybin[i];
-					} else {
-						cr = t->cv->pcls[i] == t->cv->ycls[i];
-						brt = t->bv->pcls[i] == t->bv->ycls[i];
-					}
-					b01 += cr && !brt;
-					b10 += !cr && brt;
+		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant;
+		if (mcnemar) {
+			/* McNemar on the discordant pairs decides `accuracy >= baseline` */
+			uint64_t b01 = 0, b10 = 0;
+			int exact;
+			for (size_t i = 0; i < t->cv->n; i++) {
+				int cr, brt;
+				if (t->cv->task == QG_TASK_BINARY) {
+					int cp = t->cv->pbin ? t->cv->pbin[i] : t->cv->score[i] >= t->cv->threshold;
+					int bp = t->bv->pbin ? t->bv->pbin[i] : t->bv->score[i] >= t->bv->threshold;
+					cr = cp == t->cv->ybin[i];
+					brt = bp == t->bv->ybin[i];
+				} else {
+					cr = t->cv->pcls[i] == t->cv->ycls[i];
+					brt = t->bv->pcls[i] == t->bv->ycls[i];
 				}
-				p = qg_mcnemar_p(b01, b10, &exact);
-				method = exact ? "mcnemar-exact" : "mcnemar-chi2-cc";
-				qg_json_add_number(d, "discordant_candidate_right", (double)b01);
-				qg_json_add_number(d, "discordant_baseline_right", (double)b10);
-				significant = p < o->alpha;
-			} else {
-				significant = br.replicates && !qg_model_rule_margin_ok(rule, br.margin_hi);
-				if (!br.replicates)
-					significant = 1; /* nothing to resample: fall back to the point values */
+				b01 += cr && !brt;
+				b10 += !cr && brt;
 			}
+			p = qg_mcnemar_p(b01, b10, &exact);
+			method = exact ? "mcnemar-exact" : "mcnemar-chi2-cc";
+			qg_json_add_number(d, "discordant_candidate_right", (double)b01);
+			qg_json_add_number(d, "discordant_baseline_right", (double)b10);
+		}
+		if (ck->status == QG_STATUS_PASS && !qg_model_rule_holds(rule, cand, base)) {
+			if (mcnemar)
+				significant = p < o->alpha;
+			else
+				significant = !br.replicates || !qg_model_rule_margin_ok(rule, br.margin_hi);
 			if (significant) {
 				ck->status = QG_STATUS_FAIL;
 			} else {
