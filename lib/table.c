@@ -40,10 +40,90 @@
 #define TABLE_PAD 64                           /* readable bytes past the data */
 #define TABLE_DEFAULT_BLOCK ((size_t)1 << 20)  /* first buffer size and read size */
 #define TABLE_DEFAULT_MAX ((size_t)64 << 20)   /* max_record when 0 */
-#define TABLE_MAX_CELLS ((size_t)1 << 20)      /* cells in one record */
+#define TABLE_MAX_CELLS ((size_t)1 << 18)      /* cells in one record, columns */
+#define BATCH_RECORDS 256                      /* records split ahead at most */
+#define BATCH_BYTES ((size_t)32 << 10)         /* bytes split ahead (then stop) */
+#define BATCH_CELLS ((size_t)16 << 10)         /* cells split ahead (then stop) */
 #define JSON_MAX_DEPTH 1024                    /* nesting inside one value */
 
-enum { NEED_MORE = 2, BLANK = 3 };
+enum { NEED_MORE = -1000, BLANK = -1001 }; /* internal; below every QG_E* code */
+
+/* Bit k of d, n, q: p[k] is the delimiter, '\n', '"' (q only when quoting). */
+#if defined(__SSE2__)
+struct csv_vec {
+	__m128i d, n, q;
+	int quoting;
+};
+
+static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
+			     uint64_t *q)
+{
+	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+	__m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+	uint64_t md, mn, mq = 0, keep;
+
+	md = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, v->d)) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, v->d)) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, v->d)) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, v->d)) << 48;
+	mn = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, v->n)) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, v->n)) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, v->n)) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, v->n)) << 48;
+	if (v->quoting) {
+		__m128i q0 = _mm_cmpeq_epi8(x0, v->q), q1 = _mm_cmpeq_epi8(x1, v->q);
+		__m128i q2 = _mm_cmpeq_epi8(x2, v->q), q3 = _mm_cmpeq_epi8(x3, v->q);
+
+		/* quotes are rare: one test for the whole block first */
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q0, q1), _mm_or_si128(q2, q3))))
+			mq = (uint64_t)(unsigned)_mm_movemask_epi8(q0) |
+			     (uint64_t)(unsigned)_mm_movemask_epi8(q1) << 16 |
+			     (uint64_t)(unsigned)_mm_movemask_epi8(q2) << 32 |
+			     (uint64_t)(unsigned)_mm_movemask_epi8(q3) << 48;
+	}
+	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
+	*d = md & keep;
+	*n = mn & keep;
+	*q = mq & keep;
+}
+
+static void csv_vec_init(struct csv_vec *v, char d, int quoting)
+{
+	v->d = _mm_set1_epi8(d);
+	v->n = _mm_set1_epi8('\n');
+	v->q = _mm_set1_epi8('"');
+	v->quoting = quoting;
+}
+#else
+struct csv_vec {
+	char d;
+	int quoting;
+};
+
+static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
+			     uint64_t *q)
+{
+	uint64_t md = 0, mn = 0, mq = 0;
+	size_t k, lim = avail < 64 ? avail : 64;
+
+	for (k = 0; k < lim; k++) {
+		md |= (uint64_t)(p[k] == v->d) << k;
+		mn |= (uint64_t)(p[k] == '\n') << k;
+		mq |= (uint64_t)(v->quoting && p[k] == '"') << k;
+	}
+	*d = md;
+	*n = mn;
+	*q = mq;
+}
+
+static void csv_vec_init(struct csv_vec *v, char d, int quoting)
+{
+	v->d = d;
+	v->quoting = quoting;
+}
+#endif
 
 struct qg_table {
 	struct qg_stream *s;     /* NULL for a memory source */
@@ -69,9 +149,14 @@ struct qg_table {
 	long long row;
 	int started;             /* qg_table_next() called */
 
-	/* CSV mask left over from the previous record */
+	/* CSV: records split ahead (cells of recs[k] start at cells[first[k]]),
+	 * and the block masks left over after the last of them */
+	struct csv_vec vec;
+	struct qg_record *recs;
+	size_t *first;
+	size_t bi, bn;
 	size_t sbase;
-	uint64_t smask;
+	uint64_t sd, sn, sq;
 	int svalid;
 
 	struct qg_cell *cells;
@@ -207,67 +292,15 @@ static int table_fill(struct qg_table *t)
 
 static int cells_grow(struct qg_table *t, size_t nr)
 {
-	if (nr > TABLE_MAX_CELLS)
+	/* a batch: BATCH_CELLS, then one more record of TABLE_MAX_CELLS cells
+	 * or padded to the columns (at most TABLE_MAX_CELLS), plus a block */
+	if (nr > BATCH_CELLS + 2 * TABLE_MAX_CELLS + 128)
 		return qg_error(QG_EPARSE, "record has more than %zu cells", TABLE_MAX_CELLS);
 	return QG_ALLOC_GROW(t->cells, nr, t->cells_alloc);
 }
 
 /* ------------------------------------------------------------------ */
 /* CSV / TSV */
-
-#if defined(__SSE2__)
-struct csv_vec {
-	__m128i d, n, q;
-};
-
-static inline uint64_t csv_mask16(const char *p, const struct csv_vec *v)
-{
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, v->d), _mm_cmpeq_epi8(x, v->n)),
-				 _mm_cmpeq_epi8(x, v->q));
-
-	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
-}
-
-/* Bits for delimiter, '\n' and '"' in p[0..64), only below avail. */
-static inline uint64_t csv_mask(const char *p, size_t avail, const struct csv_vec *v)
-{
-	uint64_t m = csv_mask16(p, v) | csv_mask16(p + 16, v) << 16 | csv_mask16(p + 32, v) << 32 |
-		     csv_mask16(p + 48, v) << 48;
-
-	if (avail < 64)
-		m &= ((uint64_t)1 << avail) - 1;
-	return m;
-}
-
-static void csv_vec_init(struct csv_vec *v, char d, char q)
-{
-	v->d = _mm_set1_epi8(d);
-	v->n = _mm_set1_epi8('\n');
-	v->q = _mm_set1_epi8(q);
-}
-#else
-struct csv_vec {
-	char d, q;
-};
-
-static inline uint64_t csv_mask(const char *p, size_t avail, const struct csv_vec *v)
-{
-	uint64_t m = 0;
-	size_t k, n = avail < 64 ? avail : 64;
-
-	for (k = 0; k < n; k++)
-		if (p[k] == v->d || p[k] == '\n' || p[k] == v->q)
-			m |= (uint64_t)1 << k;
-	return m;
-}
-
-static void csv_vec_init(struct csv_vec *v, char d, char q)
-{
-	v->d = d;
-	v->q = q;
-}
-#endif
 
 struct quoted {
 	int status;        /* 0, NEED_MORE or a QG_E* code */
@@ -391,38 +424,45 @@ out:
 	return r;
 }
 
-/* One CSV/TSV record: 1, 0 at the end, NEED_MORE, or an error. */
-static int csv_record(struct qg_table *t, struct qg_record *rec)
+/* Split records ahead into t->recs, as many as the budget allows (at most
+ * `max`): the count (> 0), 0 at the end, NEED_MORE when the next record runs
+ * past the buffered bytes (none split), or an error. An error after some
+ * records is not reported yet: those records are returned, and the next call
+ * starts at the bad record and meets the error again.
+ *
+ * The block masks D (delimiters), N (newlines) and Q (quotes) hold the bits
+ * not consumed yet. Every delimiter below the first newline or quote ends a
+ * plain cell, so those are emitted in a tight loop with no test of the byte;
+ * only a newline (end of record) or a quote stops it. */
+static int csv_batch(struct qg_table *t, size_t max)
 {
-	char *b = t->buf;
-	const size_t len = t->len;
-	const char delim = t->delim;
-	size_t pos = t->pos, start, ls, base, n = 0, end_pos, i;
-	long long nl = t->nl;
+	char *const b = t->buf;
+	const size_t len = t->len, pos0 = t->pos, ncols = t->ncols;
+	const struct csv_vec *v = &t->vec;
+	size_t pos = t->pos, start, base = t->sbase, n = 0, i, cap = t->cells_alloc, end_pos, first, nrec = 0;
+	long long nl = t->nl, rnl = t->nl, coloff, row = t->row;
 	struct qg_cell *cells = t->cells;
-	size_t cap = t->cells_alloc;
-	struct csv_vec v;
-	uint64_t m;
-	int partial = 0;
+	uint64_t D = t->sd, N = t->sn, Q = t->sq;
+	int valid = t->svalid, partial = 0, r = 0;
 
-	/* blank lines */
-	for (;;) {
+	t->bi = t->bn = 0;
+	t->scratch_len = 0;
+	while (nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS) {
+		/* blank lines */
 		if (pos >= len) {
-			t->pos = pos;
-			t->nl = nl;
-			return t->eof ? 0 : NEED_MORE;
+			r = t->eof ? 0 : NEED_MORE;
+			break;
 		}
-		if (b[pos] == '\n') {
-			pos++;
-			nl++;
-			continue;
-		}
-		if (b[pos] == '\r') {
+		if (__builtin_expect(b[pos] == '\n' || b[pos] == '\r', 0)) {
+			if (b[pos] == '\n') {
+				pos++;
+				nl++;
+				continue;
+			}
 			if (pos + 1 >= len) {
 				if (!t->eof) {
-					t->pos = pos;
-					t->nl = nl;
-					return NEED_MORE;
+					r = NEED_MORE;
+					break;
 				}
 				pos++;
 				continue;
@@ -433,157 +473,205 @@ static int csv_record(struct qg_table *t, struct qg_record *rec)
 				continue;
 			}
 		}
-		break;
-	}
-	t->pos = pos;
-	t->nl = nl;
-	t->scratch_len = 0;
-	start = ls = pos;
-	csv_vec_init(&v, delim, t->quoting ? '"' : delim);
-	if (t->svalid && pos >= t->sbase && pos - t->sbase < 64) {
-		base = t->sbase;
-		m = t->smask & (~(uint64_t)0 << (pos - base));
-	} else {
-		base = pos;
-		m = csv_mask(b + base, len - base, &v);
-	}
+		first = n;
+		start = pos;
+		coloff = 1 - (long long)pos; /* a cell's column is its offset + coloff */
+		rnl = nl;
+		if (valid && pos >= base && pos - base < 64) {
+			uint64_t keep = ~(uint64_t)0 << (pos - base);
 
-#define EMIT(P, L, F, COL)                                             \
-	do {                                                           \
-		if (n == cap) {                                        \
-			int e_ = cells_grow(t, n + 1);                 \
-			if (e_ < 0)                                    \
-				return table_stick(t, table_fail(t, e_, nl + 1, 0, "%s", \
-						   "too many cells in one record")); \
-			cells = t->cells;                              \
-			cap = t->cells_alloc;                          \
-		}                                                      \
-		cells[n].ptr = (P);                                    \
-		cells[n].len = (L);                                    \
-		cells[n].flags = (F);                                  \
-		cells[n].column = (long long)(COL);                    \
-		n++;                                                   \
-	} while (0)
-
-	for (;;) {
-		char c;
-
-		while (m == 0) {
-			base += 64;
-			if (base >= len)
-				goto at_end;
-			m = csv_mask(b + base, len - base, &v);
+			D &= keep;
+			N &= keep;
+			Q &= keep;
+		} else {
+			base = pos;
+			csv_block(b + base, len - base, v, &D, &N, &Q);
+			valid = 1;
 		}
-		i = base + (size_t)__builtin_ctzll(m);
-		m &= m - 1;
-		c = b[i];
-		if (c == delim) {
-			EMIT(b + start, i - start, 0, start - ls + 1);
-			start = i + 1;
-			continue;
-		}
-		if (c == '\n') {
-			size_t e = i;
 
-			if (e > start && b[e - 1] == '\r')
-				e--;
-			EMIT(b + start, e - start, 0, start - ls + 1);
-			end_pos = i + 1;
-			nl++;
-			goto done;
-		}
-		/* a quote: only one at the start of a cell opens a quoted field */
-		if (i != start)
-			continue;
-		{
-			struct quoted qr = csv_quoted(t, i, ls, nl);
+		for (;;) {
+			uint64_t stop = N | Q, d, sb;
 
-			if (qr.status == NEED_MORE)
-				return NEED_MORE;
-			if (qr.status < 0)
-				return table_stick(t, qr.status);
-			EMIT(qr.ptr, qr.len, QG_CELL_QUOTED, i - ls + 1);
-			ls = qr.ls;
-			nl = qr.nl;
-			if (qr.kind == 0) {
-				start = qr.term + 1;
-				base = start;
-				m = start < len ? csv_mask(b + base, len - base, &v) : 0;
+			if (__builtin_expect(cap - n < 66, 0)) {
+				if (n - first > TABLE_MAX_CELLS) {
+					r = table_fail(t, QG_EPARSE, rnl + 1, 0, "record has more than %zu cells",
+						       TABLE_MAX_CELLS);
+					goto bad;
+				}
+				if ((r = cells_grow(t, n + 66)) < 0)
+					goto bad;
+				cells = t->cells;
+				cap = t->cells_alloc;
+			}
+			d = stop ? D & ((stop & -stop) - 1) : D;
+			D &= ~d;
+			while (d) {
+				i = base + (size_t)__builtin_ctzll(d);
+				d &= d - 1;
+				cells[n].ptr = b + start;
+				cells[n].len = i - start;
+				cells[n].flags = 0;
+				cells[n].column = (long long)start + coloff;
+				n++;
+				start = i + 1;
+			}
+			if (!stop) {
+				base += 64;
+				if (base >= len)
+					goto at_end;
+				csv_block(b + base, len - base, v, &D, &N, &Q);
 				continue;
 			}
-			if (qr.kind == 1) {
-				end_pos = qr.term + 1;
+			sb = stop & -stop;
+			i = base + (size_t)__builtin_ctzll(sb);
+			if (N & sb) {
+				size_t e = i;
+
+				N &= ~sb;
+				if (e > start && b[e - 1] == '\r')
+					e--;
+				cells[n].ptr = b + start;
+				cells[n].len = e - start;
+				cells[n].flags = 0;
+				cells[n].column = (long long)start + coloff;
+				n++;
+				end_pos = i + 1;
 				nl++;
 				goto done;
 			}
-			end_pos = len;
-			partial = 1;
-			goto done;
+			/* a quote: only one at the start of a cell opens a quoted field */
+			Q &= ~sb;
+			if (i != start)
+				continue;
+			{
+				struct quoted qr = csv_quoted(t, i, (size_t)(1 - coloff), nl);
+
+				if (qr.status) {
+					r = qr.status;
+					goto bad;
+				}
+				cells[n].ptr = qr.ptr;
+				cells[n].len = qr.len;
+				cells[n].flags = QG_CELL_QUOTED;
+				cells[n].column = (long long)i + coloff;
+				n++;
+				coloff = 1 - (long long)qr.ls;
+				nl = qr.nl;
+				if (qr.kind == 0) {
+					start = qr.term + 1;
+					base = start;
+					if (start < len)
+						csv_block(b + base, len - base, v, &D, &N, &Q);
+					else
+						D = N = Q = 0;
+					continue;
+				}
+				valid = 0;
+				if (qr.kind == 1) {
+					end_pos = qr.term + 1;
+					nl++;
+					goto done;
+				}
+				end_pos = len;
+				partial = 1;
+				goto done;
+			}
 		}
-	}
 
 at_end:
-	if (!t->eof)
-		return NEED_MORE;
-	{
-		size_t e = len;
+		if (!t->eof) {
+			r = NEED_MORE;
+			goto bad;
+		}
+		{
+			size_t e = len;
 
-		if (e > start && b[e - 1] == '\r')
-			e--;
-		EMIT(b + start, e - start, 0, start - ls + 1);
-	}
-	end_pos = len;
-	partial = 1;
-	base = len;
-	m = 0;
+			if (e > start && b[e - 1] == '\r')
+				e--;
+			cells[n].ptr = b + start;
+			cells[n].len = e - start;
+			cells[n].flags = 0;
+			cells[n].column = (long long)start + coloff;
+			n++;
+		}
+		end_pos = len;
+		partial = 1;
+		valid = 0;
 
 done:
-	if (end_pos - t->pos > t->max_record + 1)
-		return table_stick(t, table_fail(t, QG_EPARSE, t->nl + 1, 0,
-						 "record longer than %zu bytes (the maximum record size)",
-						 t->max_record));
-	if (n < t->ncols) {
-		long long col = (long long)(end_pos - ls);
-
-		if (cap < t->ncols) {
-			int e_ = cells_grow(t, t->ncols);
-
-			if (e_ < 0)
-				return table_stick(t, e_);
-			cells = t->cells;
+		if (__builtin_expect(end_pos - pos > t->max_record + 1, 0)) {
+			r = table_fail(t, QG_EPARSE, rnl + 1, 0, "record longer than %zu bytes (the maximum record size)",
+				       t->max_record);
+			goto bad;
 		}
-		for (i = n; i < t->ncols; i++) {
-			cells[i].ptr = "";
-			cells[i].len = 0;
-			cells[i].flags = QG_CELL_MISSING;
-			cells[i].column = col > 0 ? col : 1;
+		if (__builtin_expect(n - first > TABLE_MAX_CELLS, 0)) {
+			r = table_fail(t, QG_EPARSE, rnl + 1, 0, "record has more than %zu cells", TABLE_MAX_CELLS);
+			goto bad;
+		}
+		t->recs[nrec].nr = n - first;
+		if (n - first < ncols) {
+			long long col = (long long)(end_pos - 1) + coloff;
+
+			if (cap < first + ncols) {
+				if ((r = cells_grow(t, first + ncols + 66)) < 0)
+					goto bad;
+				cells = t->cells;
+				cap = t->cells_alloc;
+			}
+			for (; n < first + ncols; n++) {
+				cells[n].ptr = "";
+				cells[n].len = 0;
+				cells[n].flags = QG_CELL_MISSING;
+				cells[n].column = col > 0 ? col : 1;
+			}
+		}
+		t->first[nrec] = first;
+		t->recs[nrec].line = rnl + 1;
+		t->recs[nrec].row = ++row;
+		t->recs[nrec].extra_keys = 0;
+		nrec++;
+		pos = end_pos;
+		if (partial) {
+			t->partial = 1;
+			break;
 		}
 	}
-	rec->cells = cells;
-	rec->nr = n;
-	rec->line = t->nl + 1;
-	rec->row = ++t->row;
-	rec->extra_keys = 0;
-	t->pos = end_pos;
+	if (0) {
+bad:
+		nl = rnl; /* the bad record is not consumed */
+		valid = 0;
+	}
+	t->pos = pos;
 	t->nl = nl;
-	t->partial = partial;
+	t->row = row;
 	t->sbase = base;
-	t->smask = m;
-	t->svalid = !partial;
-	return 1;
-#undef EMIT
+	t->sd = D;
+	t->sn = N;
+	t->sq = Q;
+	t->svalid = valid;
+	if (!nrec)
+		return r;
+	for (i = 0; i < nrec; i++)
+		t->recs[i].cells = cells + t->first[i];
+	t->bn = nrec;
+	return (int)nrec;
 }
 
-static int csv_next(struct qg_table *t, struct qg_record *rec)
+/* Split the next batch, refilling as needed: count, 0 or an error (sticky). */
+static int csv_split(struct qg_table *t, size_t max)
 {
 	int r;
 
 	for (;;) {
-		r = csv_record(t, rec);
-		if (r != NEED_MORE)
-			return r;
-		if ((r = table_fill(t)) < 0)
-			return r;
+		r = csv_batch(t, max);
+		if (r == NEED_MORE) {
+			if ((r = table_fill(t)) < 0)
+				return r;
+			continue;
+		}
+		if (r < 0)
+			return table_stick(t, r);
+		return r;
 	}
 }
 
@@ -1305,8 +1393,13 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 	if (t->fmt != QG_FORMAT_JSONL && (t->delim == '\n' || t->delim == '\r' || t->delim == '"'))
 		return qg_error(QG_EUSAGE, "'%s': invalid delimiter 0x%02x (expected any byte but a quote or a line break)",
 				t->name, (unsigned char)t->delim);
-	if ((err = cells_grow(t, 16)) < 0)
+	if ((err = cells_grow(t, 256)) < 0)
 		return err;
+	t->recs = calloc(BATCH_RECORDS, sizeof(*t->recs));
+	t->first = calloc(BATCH_RECORDS, sizeof(*t->first));
+	if (!t->recs || !t->first)
+		return qg_error(QG_ENOMEM, "out of memory");
+	csv_vec_init(&t->vec, t->delim, t->quoting);
 
 	if (t->fmt == QG_FORMAT_JSONL) {
 		/* Peek at the first object for the column names, consuming
@@ -1345,19 +1438,23 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 		return 0;
 	}
 	if (!t->no_header) {
-		struct qg_record rec;
 		size_t i;
-		int r = csv_next(t, &rec);
+		int r = csv_split(t, 1);
 
 		if (r < 0)
 			return r;
 		if (r == 1) {
-			for (i = 0; i < rec.nr; i++)
-				if ((err = cols_add(t, rec.cells[i].ptr, rec.cells[i].len)) < 0)
+			const struct qg_record *h = &t->recs[0];
+
+			/* no reallocation of h->cells: cols_add grows cells to
+			 * ncols <= h->nr, which they already hold */
+			for (i = 0; i < h->nr; i++)
+				if ((err = cols_add(t, h->cells[i].ptr, h->cells[i].len)) < 0)
 					return err;
 			for (i = 0; i < t->ncols; i++)
-				t->cols[i].column = rec.cells[i].column;
+				t->cols[i].column = h->cells[i].column;
 		}
+		t->bi = t->bn = 0;
 		t->row = 0;
 	}
 	return 0;
@@ -1429,12 +1526,48 @@ int qg_table_set_columns(struct qg_table *t, const char *const *names, size_t nr
 
 int qg_table_next(struct qg_table *t, struct qg_record *rec)
 {
+	int r;
+
+	if (t->bi < t->bn) {
+		*rec = t->recs[t->bi++];
+		return 1;
+	}
 	if (t->err)
 		return qg_error(t->err, "%s", t->errmsg);
 	t->started = 1;
 	if (t->fmt == QG_FORMAT_JSONL)
 		return jsonl_next(t, rec);
-	return csv_next(t, rec);
+	if ((r = csv_split(t, BATCH_RECORDS)) <= 0)
+		return r;
+	t->bi = 1;
+	*rec = t->recs[0];
+	return 1;
+}
+
+int qg_table_next_batch(struct qg_table *t, const struct qg_record **recs)
+{
+	int r;
+
+	*recs = NULL;
+	if (t->bi < t->bn) {
+		r = (int)(t->bn - t->bi);
+		*recs = t->recs + t->bi;
+		t->bi = t->bn;
+		return r;
+	}
+	if (t->err)
+		return qg_error(t->err, "%s", t->errmsg);
+	t->started = 1;
+	if (t->fmt == QG_FORMAT_JSONL) {
+		if ((r = jsonl_next(t, &t->recs[0])) == 1)
+			*recs = t->recs;
+		return r;
+	}
+	if ((r = csv_split(t, BATCH_RECORDS)) <= 0)
+		return r;
+	t->bi = t->bn;
+	*recs = t->recs;
+	return r;
 }
 
 long long qg_table_line(const struct qg_table *t)
@@ -1459,6 +1592,8 @@ void qg_table_free(struct qg_table *t)
 	cols_clear(t);
 	free(t->cols);
 	free(t->cells);
+	free(t->recs);
+	free(t->first);
 	free(t->buf);
 	free(t->scratch);
 	free(t->name);

@@ -31,7 +31,7 @@
  *   is QG_EPARSE "'f':LINE:COL: expected ..., found ..." for that line only:
  *   the next qg_table_next() goes on with the following line (a row number
  *   is not used up). Every other error (unterminated quote, record longer
- *   than max_record, more than 1048576 cells, read failure) is sticky: the
+ *   than max_record, more than 262144 cells, read failure) is sticky: the
  *   same code and message on every later call.
  * - Format AUTO: the extension (.csv .tsv .tab .jsonl .ndjson, under .gz or
  *   .zst); without one, '{' first means JSONL, a first line with tabs and no
@@ -104,6 +104,12 @@ size_t qg_table_columns(const struct qg_table *t, const struct qg_cell **names);
 int qg_table_set_columns(struct qg_table *t, const char *const *names, size_t nr);
 /* 1 with a record, 0 at the end, negative QG_E* on malformed input. */
 int qg_table_next(struct qg_table *t, struct qg_record *rec);
+/* The fast path: the next records, up to a few hundred at once (CSV/TSV;
+ * JSONL gives one at a time). Returns the count (> 0) with *recs pointing
+ * at them, 0 at the end, negative QG_E* as qg_table_next(). The records and
+ * their cells are valid until the next call of either function. Mixing the
+ * two calls is fine: records come out once each, in order. */
+int qg_table_next_batch(struct qg_table *t, const struct qg_record **recs);
 /* The physical line count seen so far (for the header line of CSV it is 1). */
 long long qg_table_line(const struct qg_table *t);
 const char *qg_table_name(const struct qg_table *t);

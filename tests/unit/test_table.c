@@ -501,6 +501,68 @@ static void test_table_format_detect(void **state)
 	expect("a,b\tc\n1,2\n", "-", "cols: a b\\x09c\n2/1: 1:1 | 3:2\nlines=2\n");
 }
 
+/* The batch call and the one-record call share one sequence of records. */
+static void test_table_next_batch(void **state)
+{
+	struct qg_buf d = QG_BUF_INIT;
+	struct qg_table_opts o = { .block_size = 100 };
+	struct qg_table *t;
+	struct qg_record rec;
+	const struct qg_record *recs;
+	long long want = 1;
+	int i, r, k, calls = 0;
+
+	(void)state;
+	qg_buf_addstr(&d, "n,sq\n");
+	for (i = 1; i <= 3000; i++)
+		qg_buf_addf(&d, "%d,%d\n", i, i * i);
+	assert_int_equal(qg_table_open_memory(&t, d.buf, d.len, "b.csv", &o), 0);
+	for (;;) {
+		if (calls++ % 2) {
+			if ((r = qg_table_next(t, &rec)) == 0)
+				break;
+			assert_int_equal(r, 1);
+			recs = &rec;
+		} else {
+			if ((r = qg_table_next_batch(t, &recs)) == 0)
+				break;
+			assert_true(r >= 1);
+		}
+		for (k = 0; k < r; k++, want++) {
+			assert_int_equal(recs[k].row, want);
+			assert_int_equal(recs[k].line, want + 1);
+			assert_int_equal(strtoll(recs[k].cells[0].ptr, NULL, 10), want);
+			assert_int_equal(strtoll(recs[k].cells[1].ptr, NULL, 10), want * want);
+		}
+	}
+	assert_int_equal(want, 3001);
+	assert_true(calls < 3000); /* batches hold more than one record */
+	qg_table_free(t);
+	qg_buf_release(&d);
+}
+
+/* A record of 300000 empty cells is refused, not stored. */
+static void test_table_too_many_cells(void **state)
+{
+	size_t n = 300000;
+	char *d = malloc(n + 3);
+	struct qg_table_opts o = { .no_header = 1 };
+	struct qg_table *t;
+	struct qg_record rec;
+
+	(void)state;
+	assert_non_null(d);
+	memcpy(d, "x\n", 2);
+	memset(d + 2, ',', n);
+	d[n + 2] = '\n';
+	assert_int_equal(qg_table_open_memory(&t, d, n + 3, "w.csv", &o), 0);
+	assert_int_equal(qg_table_next(t, &rec), 1);
+	assert_int_equal(qg_table_next(t, &rec), QG_EPARSE);
+	assert_string_equal(qg_error_last(), "'w.csv':2: record has more than 262144 cells");
+	qg_table_free(t);
+	free(d);
+}
+
 /* ------------------------------------------------------------------ */
 /* through real files */
 
@@ -631,6 +693,8 @@ int main(void)
 		cmocka_unit_test(test_table_jsonl_errors),
 		cmocka_unit_test(test_table_jsonl_set_columns),
 		cmocka_unit_test(test_table_format_detect),
+		cmocka_unit_test(test_table_next_batch),
+		cmocka_unit_test(test_table_too_many_cells),
 		cmocka_unit_test(test_table_gz_end_to_end),
 		cmocka_unit_test(test_table_long_field),
 	};
