@@ -35,6 +35,7 @@
 #include "data.h"
 #include "hash.h"
 #include "schema.h"
+#include "uniq.h"
 
 #define EXAMPLES QG_LOCATIONS_MAX
 #define VALUE_SHOW 64 /* bytes of a value quoted in a message */
@@ -50,89 +51,6 @@ struct vcheck {
 	enum check_kind kind;
 	long field;         /* -1 for table checks */
 };
-
-/* ------------------------------------------------------------ unique sets */
-
-#define USET_SUBS 64
-
-struct uset_sub {
-	uint64_t *slots;
-	size_t nr_slots, nr;
-	atomic_flag lock;
-};
-
-struct uset {
-	struct uset_sub sub[USET_SUBS];
-	int locked;              /* -j > 1 */
-	atomic_llong *bytes;     /* shared budget across all sets */
-	long long cap;
-	atomic_int overflow;
-};
-
-/* 1: inserted (new), 0: already present, -1: over the memory cap */
-static int uset_insert(struct uset *u, uint64_t h)
-{
-	struct uset_sub *s = &u->sub[h >> 58];
-	int ret = 1;
-
-	if (!h)
-		h = 1;
-	if (u->locked)
-		while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
-			;
-	if ((s->nr + 1) * 4 > s->nr_slots * 3) {
-		size_t ns = s->nr_slots ? s->nr_slots * 2 : 1024;
-		long long add = (long long)(ns - s->nr_slots) * 8;
-		uint64_t *slots;
-
-		if (atomic_fetch_add(u->bytes, add) + add > u->cap) {
-			atomic_fetch_sub(u->bytes, add);
-			atomic_store(&u->overflow, 1);
-			ret = -1;
-			goto out;
-		}
-		slots = calloc(ns, sizeof(*slots));
-		if (!slots) {
-			atomic_store(&u->overflow, 1);
-			ret = -1;
-			goto out;
-		}
-		for (size_t i = 0; i < s->nr_slots; i++) {
-			uint64_t v = s->slots[i];
-			if (v) {
-				size_t k = (size_t)v & (ns - 1);
-				while (slots[k])
-					k = (k + 1) & (ns - 1);
-				slots[k] = v;
-			}
-		}
-		free(s->slots);
-		s->slots = slots;
-		s->nr_slots = ns;
-	}
-	{
-		size_t k = (size_t)h & (s->nr_slots - 1);
-		while (s->slots[k]) {
-			if (s->slots[k] == h) {
-				ret = 0;
-				goto out;
-			}
-			k = (k + 1) & (s->nr_slots - 1);
-		}
-		s->slots[k] = h;
-		s->nr++;
-	}
-out:
-	if (u->locked)
-		atomic_flag_clear_explicit(&s->lock, memory_order_release);
-	return ret;
-}
-
-static void uset_release(struct uset *u)
-{
-	for (int i = 0; i < USET_SUBS; i++)
-		free(u->sub[i].slots);
-}
 
 /* ------------------------------------------------------------ run state */
 
@@ -150,6 +68,8 @@ struct piece_state {
 	long long *nulls;             /* per field */
 	long long *present;           /* per field: rows where the column exists */
 	double *obs_min, *obs_max;    /* per field: extreme typed keys */
+	struct qg_uniq *uq;           /* per field (unique constraint) */
+	struct qg_uniq pk;            /* primary key */
 	int header_seen;
 	int stopped;
 };
@@ -163,9 +83,9 @@ struct vrun {
 	long (*fc)[CK_NULLFRAC + 1];
 	long tc[CK_PRIMARY_KEY + 1];
 	char **field_names;           /* schema field names (JSONL columns) */
-	struct uset *usets;           /* per field (unique) */
-	struct uset pk_set;
-	atomic_llong uset_bytes;
+	int pk_int;                   /* single integer primary key: interval sets */
+	atomic_llong uniq_bytes;      /* memory budget shared by every key set */
+	int *uniq_overflow;           /* per field, and [nr_fields] for the key */
 	struct piece_state *ps;       /* per piece */
 	pcre2_match_data **md;        /* per worker * field */
 	int jobs;
@@ -190,6 +110,11 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 	free(ps->present);
 	free(ps->obs_min);
 	free(ps->obs_max);
+	if (ps->uq)
+		for (size_t i = 0; i < v->S->nr_fields; i++)
+			qg_uniq_release(&ps->uq[i]);
+	free(ps->uq);
+	qg_uniq_release(&ps->pk);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -276,8 +201,16 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 	ps->present = calloc(nf, sizeof(*ps->present));
 	ps->obs_min = malloc(nf * sizeof(double));
 	ps->obs_max = malloc(nf * sizeof(double));
-	if (!ps->counts || !ps->ex || !ps->nr_ex || !ps->nulls || !ps->present || !ps->obs_min || !ps->obs_max)
+	ps->uq = calloc(nf, sizeof(*ps->uq));
+	if (!ps->counts || !ps->ex || !ps->nr_ex || !ps->nulls || !ps->present || !ps->obs_min || !ps->obs_max ||
+	    !ps->uq)
 		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->S->nr_fields; i++) {
+		enum qg_field_type t = v->S->fields[i].type;
+		qg_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_bytes,
+			     v->o->unique_memory << 20);
+	}
+	qg_uniq_init(&ps->pk, v->pk_int, &v->uniq_bytes, v->o->unique_memory << 20);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -359,8 +292,10 @@ static const char *bound_word(enum check_kind k)
 	}
 }
 
+/* The typed key of a cell for uniqueness: *ikey for integer fields, *pk_hash
+ * a hash of the typed value (0: the cell is missing). */
 static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const struct qg_cell *c,
-		       long long line, pcre2_match_data *md, uint64_t *pk_hash)
+		       long long line, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey)
 {
 	const struct qg_schema_field *f = &v->S->fields[fi];
 	const long *ck = v->fc[fi];
@@ -472,10 +407,12 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		default:
 			h = qg_data_hash(c->ptr, c->len, 0x51ed27u);
 		}
-		if (f->primary_key)
+		if (f->primary_key) {
 			*pk_hash = h | 1;
+			*ikey = ik;
+		}
 		if (cons & QG_C_UNIQUE) {
-			int r = uset_insert(&v->usets[fi], h);
+			int r = ps->uq[fi].ints ? qg_uniq_add_int(&ps->uq[fi], ik) : qg_uniq_add_hash(&ps->uq[fi], h);
 			if (r == 0)
 				violation(v, ps, ck[CK_UNIQUE], line, c->column, c->ptr, c->len, "appears more than once");
 		}
@@ -549,6 +486,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	ncols = src.nr_columns;
 	for (;;) {
 		uint64_t pk = 0x12345;
+		long long pk_int = 0;
 		int pk_ok = 1;
 
 		if (atomic_load_explicit(&v->stop, memory_order_relaxed)) {
@@ -604,6 +542,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		for (size_t i = 0; i < nf; i++) {
 			long c = colmap[i];
 			uint64_t h = 1;
+			long long ik = 0;
 
 			if (c < 0) {
 				if (S->fields[i].primary_key)
@@ -611,10 +550,12 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				continue;
 			}
 			ps->present[i]++;
-			check_cell(v, ps, i, &rec.cells[c], rec.line, md[i], &h);
+			check_cell(v, ps, i, &rec.cells[c], rec.line, md[i], &h, &ik);
 			if (S->fields[i].primary_key) {
 				if (!h)
 					pk_ok = 0;
+				else if (v->pk_int)
+					pk_int = ik;
 				else
 					pk = qg_data_fmix64(pk * 0x9e3779b97f4a7c15ull + h);
 			}
@@ -624,7 +565,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
 				  S->nr_primary_key > 1 ? ", ..." : "");
 		} else if (S->nr_primary_key) {
-			int r = uset_insert(&v->pk_set, pk);
+			int r = v->pk_int ? qg_uniq_add_int(&ps->pk, pk_int) : qg_uniq_add_hash(&ps->pk, pk);
 			if (r == 0)
 				violation(v, ps, v->tc[CK_PRIMARY_KEY], rec.line, 0, NULL, 0,
 					  "primary key (%s%s) repeats an earlier row", S->fields[S->primary_key[0]].name,
@@ -828,9 +769,10 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 	size_t nf = S->nr_fields;
 	long long rows = 0, *nulls = calloc(nf + 1, sizeof(long long)), *present = calloc(nf + 1, sizeof(long long));
 	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
+	long long *xdup = calloc(nf + 1, sizeof(long long));
 	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
 
-	if (!nulls || !present || !omin || !omax) {
+	if (!nulls || !present || !omin || !omax || !xdup) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -853,15 +795,43 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 				omax[i] = ps->obs_max[i];
 		}
 	}
+	/* keys shared between pieces (threads, byte ranges, files) */
+	for (size_t i = 0; i <= nf; i++) {
+		struct qg_uniq g;
+		int is_pk = i == nf;
+
+		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
+			continue;
+		qg_uniq_init(&g, is_pk ? v->pk_int : S->fields[i].type == QG_TYPE_INTEGER || S->fields[i].type == QG_TYPE_YEAR,
+			     &v->uniq_bytes, v->o->unique_memory << 20);
+		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+			struct piece_state *ps = &v->ps[pi];
+			struct qg_uniq *u;
+
+			if (p->pieces[pi].dropped || !ps->used)
+				continue;
+			u = is_pk ? &ps->pk : &ps->uq[i];
+			if (u->overflow || qg_uniq_merge(&g, u, &xdup[i]) < 0)
+				v->uniq_overflow[i] = 1;
+		}
+		if (g.overflow)
+			v->uniq_overflow[i] = 1;
+		qg_uniq_release(&g);
+	}
 	for (size_t ci = 0; ci < v->nr_checks; ci++) {
 		const struct vcheck *c = &v->checks[ci];
 		struct qg_check *qc;
-		long long n = 0;
+		long long n = 0, cross = 0;
 		size_t fi = c->field >= 0 ? (size_t)c->field : 0;
 
 		for (size_t pi = 0; pi < p->nr_pieces; pi++)
 			if (!p->pieces[pi].dropped && v->ps[pi].used)
 				n += v->ps[pi].counts[ci];
+		if (c->kind == CK_UNIQUE)
+			cross = xdup[fi];
+		else if (c->kind == CK_PRIMARY_KEY)
+			cross = xdup[nf];
+		n += cross;
 		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
 		if (!qc) {
 			err = QG_ENOMEM;
@@ -954,12 +924,19 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 			continue;
 		}
 		describe(v, c, qc, n, stopped, &omin[fi], &omax[fi]);
-		if (c->kind == CK_UNIQUE && atomic_load(&v->usets[fi].overflow)) {
+		if (cross) {
+			struct qg_json *d = qg_check_details(qc);
+			if (d)
+				qg_json_add_number(d, "duplicates_across_pieces", (double)cross);
+			qg_result_add_markdown(r, "%s: %lld duplicate%s found between pieces read in parallel or "
+						  "between files have no location.\n", c->id, cross, cross > 1 ? "s" : "");
+		}
+		if (c->kind == CK_UNIQUE && v->uniq_overflow[fi]) {
 			qc->status = QG_STATUS_ERROR;
 			qg_check_set_message(qc, "unique check needs more than %lld MiB (raise --unique-memory)",
 					     v->o->unique_memory);
 		}
-		if (c->kind == CK_PRIMARY_KEY && atomic_load(&v->pk_set.overflow)) {
+		if (c->kind == CK_PRIMARY_KEY && v->uniq_overflow[nf]) {
 			qc->status = QG_STATUS_ERROR;
 			qg_check_set_message(qc, "primary key check needs more than %lld MiB (raise --unique-memory)",
 					     v->o->unique_memory);
@@ -975,6 +952,7 @@ done:
 	free(present);
 	free(omin);
 	free(omax);
+	free(xdup);
 	return err;
 }
 
@@ -996,7 +974,7 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	nf = S.nr_fields;
 	v.o = o;
 	v.S = &S;
-	atomic_init(&v.uset_bytes, 0);
+	atomic_init(&v.uniq_bytes, 0);
 	atomic_init(&v.violations, 0);
 	atomic_init(&v.stop, 0);
 	if (!in.delimiter && S.delimiter)
@@ -1006,18 +984,15 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	v.jobs = plan.jobs;
 	v.fc = calloc(nf + 1, sizeof(*v.fc));
 	v.field_names = calloc(nf + 1, sizeof(char *));
-	v.usets = calloc(nf + 1, sizeof(*v.usets));
+	v.uniq_overflow = calloc(nf + 1, sizeof(int));
 	v.ps = calloc(plan.nr_pieces + 1, sizeof(*v.ps));
 	v.md = calloc((size_t)plan.jobs * (nf ? nf : 1), sizeof(*v.md));
-	if (!v.fc || !v.field_names || !v.usets || !v.ps || !v.md) {
+	if (!v.fc || !v.field_names || !v.uniq_overflow || !v.ps || !v.md) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < nf; i++) {
 		v.field_names[i] = S.fields[i].name;
-		v.usets[i].locked = plan.jobs > 1;
-		v.usets[i].bytes = &v.uset_bytes;
-		v.usets[i].cap = o->unique_memory << 20;
 		for (int w = 0; w < plan.jobs; w++) {
 			if (!S.fields[i].re)
 				continue;
@@ -1028,9 +1003,8 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 			}
 		}
 	}
-	v.pk_set.locked = plan.jobs > 1;
-	v.pk_set.bytes = &v.uset_bytes;
-	v.pk_set.cap = o->unique_memory << 20;
+	v.pk_int = S.nr_primary_key == 1 && (S.fields[S.primary_key[0]].type == QG_TYPE_INTEGER ||
+					      S.fields[S.primary_key[0]].type == QG_TYPE_YEAR);
 	if ((err = build_checks(&v)) < 0)
 		goto done;
 	for (size_t i = 0; i < plan.nr_files; i++)
@@ -1058,11 +1032,7 @@ done:
 		for (size_t i = 0; i < (size_t)(plan.jobs ? plan.jobs : 1) * (nf ? nf : 1); i++)
 			pcre2_match_data_free(v.md[i]);
 	free(v.md);
-	if (v.usets)
-		for (size_t i = 0; i < nf; i++)
-			uset_release(&v.usets[i]);
-	uset_release(&v.pk_set);
-	free(v.usets);
+	free(v.uniq_overflow);
 	free(v.fc);
 	free(v.field_names);
 	free(v.ps);
