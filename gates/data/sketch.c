@@ -149,18 +149,37 @@ static int kll_reserve(struct qg_kll *s, uint32_t h, size_t want)
 	return 0;
 }
 
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Insertion sort for the short arrays, qsort above. */
+/* Sorting doubles (no NaN): an inlined quicksort with median-of-three
+ * pivots, insertion sort for short runs; recursion on the smaller side keeps
+ * the stack at O(log n). */
 static void dbl_sort(double *v, size_t n)
 {
-	if (n > 32) {
-		qsort(v, n, sizeof(*v), dbl_cmp);
-		return;
+	while (n > 24) {
+		size_t i = 0, j = n - 1, mid = n / 2;
+		double a = v[0], b = v[mid], c = v[n - 1], p;
+		p = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		for (;;) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i >= j)
+				break;
+			double t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		/* [0, j] <= p <= [j+1, n) */
+		if (j + 1 < n - j - 1) {
+			dbl_sort(v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			dbl_sort(v + j + 1, n - j - 1);
+			n = j + 1;
+		}
 	}
 	for (size_t i = 1; i < n; i++) {
 		double x = v[i];
@@ -695,6 +714,7 @@ void qg_topk_release(struct qg_topk *t)
 		return;
 	for (uint32_t i = 0; i < QG_TOPK_K; i++)
 		free(t->items[i].val);
+	free(t->filter);
 	qg_topk_init(t);
 }
 
@@ -752,7 +772,7 @@ static int topk_set_val(struct qg_topk_item *it, const char *val, size_t len, ui
 {
 	size_t keep = len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN;
 	if (keep + 1 > it->alloc) {
-		size_t a = (keep + 16) & ~(size_t)15;
+		size_t a = keep + 1 <= 48 ? 48 : QG_TOPK_MAXLEN + 1;
 		char *p = realloc(it->val, a);
 		if (!p)
 			return qg_error(QG_ENOMEM, "out of memory");
@@ -766,18 +786,35 @@ static int topk_set_val(struct qg_topk_item *it, const char *val, size_t len, ui
 	return 0;
 }
 
-int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
-		  uint64_t error)
+/* Make min exact: recount when no counter is known to hold it. */
+static inline void topk_min(struct qg_topk *t)
 {
-	int idx = qg_topk_find(t, val, len, hash);
+	uint64_t m = UINT64_MAX;
+	uint32_t nm = 0;
+
+	if (t->nmin)
+		return;
+	for (uint32_t k = 0; k < QG_TOPK_K; k++) {
+		uint64_t c = t->items[k].count;
+		if (c < m) {
+			m = c;
+			nm = 1;
+		} else if (c == m) {
+			nm++;
+		}
+	}
+	t->min = m;
+	t->nmin = nm;
+}
+
+/* Track a value that is not tracked yet. Plain space-saving (absolute = 0)
+ * adds count/error to the evicted minimum; the filtered form (absolute = 1)
+ * sets them, the bucket already bounding the value's earlier occurrences. */
+static int topk_insert(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+		       uint64_t error, int absolute)
+{
 	uint32_t i;
 
-	t->n += count;
-	if (idx >= 0) {
-		t->items[idx].count += count;
-		t->items[idx].error += error;
-		return 0;
-	}
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	if (t->nr < QG_TOPK_K) {
@@ -792,41 +829,81 @@ int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash,
 	}
 	/* full: replace a counter holding the minimum; the newcomer inherits
 	 * that count as its possible overestimate */
-	for (;;) {
-		i = t->cursor;
-		for (uint32_t step = 0; step < QG_TOPK_K; step++) {
-			if (t->items[i].count <= t->min)
-				goto found;
-			i = (i + 1) & (QG_TOPK_K - 1);
-		}
-		t->min = UINT64_MAX;
-		for (uint32_t k = 0; k < QG_TOPK_K; k++)
-			if (t->items[k].count < t->min)
-				t->min = t->items[k].count;
-	}
-found:
+	topk_min(t);
+	i = t->cursor;
+	while (t->items[i].count != t->min)
+		i = (i + 1) & (QG_TOPK_K - 1);
 	t->cursor = (i + 1) & (QG_TOPK_K - 1);
+	t->nmin--;
 	topk_slot_delete(t, i);
 	{
 		uint64_t old = t->items[i].count;
+		/* the evicted value's count stays as its bucket's bound */
+		if (t->filter) {
+			uint64_t *b = &t->filter[(t->items[i].hash >> 20) & (QG_TOPK_FILTER - 1)];
+			if (*b < old)
+				*b = old;
+		}
 		if (topk_set_val(&t->items[i], val, len, hash))
 			return QG_ENOMEM;
-		t->items[i].count = old + count;
-		t->items[i].error = old + error;
+		t->items[i].count = absolute ? count : old + count;
+		t->items[i].error = absolute ? error : old + error;
+		if (t->items[i].count == t->min)
+			t->nmin++;
 	}
 	topk_slot_insert(t, i);
 	return 0;
 }
 
-int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+		  uint64_t error)
 {
 	int idx = qg_topk_find(t, val, len, hash);
+
+	t->n += count;
 	if (idx >= 0) {
-		t->items[idx].count++;
-		t->n++;
+		if (t->nr == QG_TOPK_K && t->nmin && t->items[idx].count == t->min)
+			t->nmin--;
+		t->items[idx].count += count;
+		t->items[idx].error += error;
 		return 0;
 	}
-	return qg_topk_add_n(t, val, len, hash, 1, 0);
+	return topk_insert(t, val, len, hash, count, error, 0);
+}
+
+int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+{
+	uint32_t s = (uint32_t)hash & SLOT_MASK;
+	uint64_t *b;
+
+	t->n++;
+	for (;;) {
+		uint8_t idx = t->slot[s];
+		if (idx == SLOT_EMPTY)
+			break;
+		if (topk_match(&t->items[idx], val, len, hash)) {
+			if (t->items[idx].count++ == t->min && t->nmin)
+				t->nmin--;
+			return 0;
+		}
+		s = (s + 1) & SLOT_MASK;
+	}
+	if (t->nr < QG_TOPK_K)
+		return topk_insert(t, val, len, hash, 1, 0, 0);
+	if (!t->filter) {
+		t->filter = calloc(QG_TOPK_FILTER, sizeof(uint64_t));
+		if (!t->filter)
+			return qg_error(QG_ENOMEM, "out of memory");
+	}
+	/* filtered space-saving: the bucket absorbs the value until it could
+	 * displace the minimum; bucket values never exceed the minimum */
+	b = &t->filter[(hash >> 20) & (QG_TOPK_FILTER - 1)];
+	topk_min(t);
+	if (*b + 1 < t->min) {
+		(*b)++;
+		return 0;
+	}
+	return topk_insert(t, val, len, hash, *b + 1, *b, 1);
 }
 
 uint64_t qg_topk_untracked_max(const struct qg_topk *t)
@@ -932,6 +1009,26 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 	}
 	out.n = n;
 	out.min = qg_topk_untracked_max(&out);
+	if (out.nr == QG_TOPK_K) {
+		/* buckets must keep bounding untracked values should more be
+		 * added: the sum of both sides' buckets (each <= its side's
+		 * minimum, so <= the merged minimum), or the minimum itself
+		 * where a side kept none */
+		out.filter = malloc(QG_TOPK_FILTER * sizeof(uint64_t));
+		if (!out.filter) {
+			qg_topk_release(&out);
+			return qg_error(QG_ENOMEM, "out of memory");
+		}
+		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++) {
+			uint64_t v = (dst->filter ? dst->filter[i] : dmin) + (src->filter ? src->filter[i] : smin);
+			out.filter[i] = v < out.min ? v : out.min;
+		}
+		for (size_t a = keep; a < nc; a++) {
+			uint64_t *b = &out.filter[(c[a].it->hash >> 20) & (QG_TOPK_FILTER - 1)];
+			if (*b < c[a].count)
+				*b = c[a].count < out.min ? c[a].count : out.min;
+		}
+	}
 	qg_topk_release(dst);
 	*dst = out;
 	return 0;
@@ -997,6 +1094,16 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 		goto bad;
 	t->n = n;
 	t->min = qg_topk_untracked_max(t);
+	if (t->nr == QG_TOPK_K) {
+		/* buckets are not stored: the minimum bounds every untracked value */
+		t->filter = malloc(QG_TOPK_FILTER * sizeof(uint64_t));
+		if (!t->filter) {
+			qg_topk_release(t);
+			return qg_error(QG_ENOMEM, "out of memory");
+		}
+		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++)
+			t->filter[i] = t->min;
+	}
 	return 0;
 bad:
 	qg_topk_release(t);

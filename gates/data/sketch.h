@@ -15,11 +15,16 @@
  * - struct qg_hll: HyperLogLog, p = 14 (16384 one-byte registers, 64-bit
  *   hash), Ertl's improved estimator; standard error 1.04/sqrt(m) = 0.81%.
  *   Merge is the register-wise maximum (exact).
- * - struct qg_topk: space-saving with k = 64 counters (Metwally et al.),
- *   merged as in Agarwal et al. "Mergeable summaries": a tracked item's count
- *   overestimates its true count by at most `error`, and every untracked
- *   item occurs at most `min` times (<= n/k). Exact while fewer than k
- *   distinct values were seen.
+ * - struct qg_topk: space-saving with k = 64 counters (Metwally et al.) in
+ *   its filtered form (Homem & Carvalho, "Filtered Space-Saving", 2010): a
+ *   value that is not tracked first bumps one of QG_TOPK_FILTER hashed
+ *   counters and only takes over a minimal counter once that bucket reaches
+ *   the minimum, so a high-cardinality column costs a lookup and an
+ *   increment per value instead of an eviction. Guarantees as for plain
+ *   space-saving: a tracked item's count overestimates its true count by at
+ *   most `error`, and every untracked item occurs at most min-count times
+ *   (<= n/k). Merged as in Agarwal et al. "Mergeable summaries". Exact while
+ *   fewer than k distinct values were seen.
  *
  * Values enter as bytes plus their qg_hash64(), computed once per cell by
  * the caller and shared by the HLL and the space-saving table.
@@ -111,6 +116,7 @@ int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what
 #define QG_TOPK_K 64
 #define QG_TOPK_SLOTS 256
 #define QG_TOPK_MAXLEN 256 /* bytes of a value kept for display; longer ones match by hash+length */
+#define QG_TOPK_FILTER 1024 /* filter buckets for untracked values */
 
 struct qg_topk_item {
 	char *val;      /* owned, NUL-terminated, at most QG_TOPK_MAXLEN bytes kept */
@@ -124,10 +130,12 @@ struct qg_topk_item {
 struct qg_topk {
 	uint32_t nr;
 	uint32_t cursor;   /* where the next search for a minimal counter starts */
-	uint64_t min;      /* a lower bound of the smallest count once full */
+	uint64_t min;      /* the smallest count once full (exact while nmin > 0) */
+	uint32_t nmin;     /* counters holding exactly `min`; 0 = recompute */
 	uint64_t n;        /* values seen */
 	struct qg_topk_item items[QG_TOPK_K];
 	uint8_t slot[QG_TOPK_SLOTS]; /* open addressing: item index, 0xff empty */
+	uint64_t *filter;  /* QG_TOPK_FILTER buckets, allocated when the table fills; each <= min */
 };
 
 void qg_topk_init(struct qg_topk *t);
