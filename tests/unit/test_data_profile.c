@@ -1,0 +1,220 @@
+/* test_data_profile.c -- one-pass profile: numbers, kinds, exact merges, JSON */
+#include "qgate/common.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include "qgate/json.h"
+#include "data/profile.h"
+
+static uint64_t rng_state = 777;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void add(struct qg_profile *p, size_t field, const char *s)
+{
+	assert_int_equal(qg_profile_add_value(p, field, s, strlen(s), 0), 0);
+}
+
+static void test_data_profile_parse_number(void **state)
+{
+	double d;
+
+	assert_int_equal(qg_prof_parse_number("42", 2, &d), 0);
+	assert_true(d == 42);
+	assert_int_equal(qg_prof_parse_number("-0.125", 6, &d), 0);
+	assert_true(d == -0.125);
+	assert_int_equal(qg_prof_parse_number("0.1", 3, &d), 0);
+	assert_true(d == 0.1); /* correctly rounded */
+	assert_int_equal(qg_prof_parse_number("1e3", 3, &d), 0);
+	assert_true(d == 1000);
+	assert_int_equal(qg_prof_parse_number("123456789012345678901234", 24, &d), 0);
+	assert_true(d == 123456789012345678901234.0);
+	assert_int_equal(qg_prof_parse_number(".5", 2, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(qg_prof_parse_number("NaN", 3, &d), 1);
+	assert_int_equal(qg_prof_parse_number("-INF", 4, &d), 1);
+	assert_int_equal(qg_prof_parse_number("1e999", 5, &d), 1);
+	assert_int_equal(qg_prof_parse_number("", 0, &d), -1);
+	assert_int_equal(qg_prof_parse_number("1e", 2, &d), -1);
+	assert_int_equal(qg_prof_parse_number("12x", 3, &d), -1);
+	assert_int_equal(qg_prof_parse_number("0x10", 4, &d), -1);
+	assert_int_equal(qg_prof_parse_number("-", 1, &d), -1);
+	assert_int_equal(qg_prof_parse_number(" 1", 2, &d), -1);
+}
+
+static void test_data_profile_kinds_and_nulls(void **state)
+{
+	struct qg_profile p;
+
+	qg_profile_init(&p);
+	assert_int_equal(qg_profile_field(&p, "n", 1), 0);
+	assert_int_equal(qg_profile_field(&p, "c", 1), 1);
+	assert_int_equal(qg_profile_field(&p, "e", 1), 2);
+	assert_int_equal(qg_profile_field(&p, "n", 1), 0); /* found, not added */
+	add(&p, 0, "1");
+	add(&p, 0, "2.5");
+	assert_int_equal(qg_profile_add_value(&p, 0, "", 0, 0), 0); /* empty = null */
+	add(&p, 1, "7");
+	add(&p, 1, "seven"); /* one word turns the field categorical */
+	add(&p, 1, "7");
+	assert_int_equal(qg_profile_add_value(&p, 2, "x", 1, 1), 0);
+	assert_int_equal(qg_profile_flush(&p), 0);
+	assert_int_equal(qg_prof_field_kind(&p.fields[0]), QG_PROF_NUMERIC);
+	assert_true(p.fields[0].count == 2 && p.fields[0].nulls == 1);
+	assert_true(qg_prof_field_mean(&p.fields[0]) == 1.75);
+	assert_int_equal(qg_prof_field_kind(&p.fields[1]), QG_PROF_CATEGORICAL);
+	assert_true(p.fields[1].topk.items[qg_topk_find(&p.fields[1].topk, "7", 1, qg_hash64("7", 1))].count == 2);
+	assert_int_equal(qg_prof_field_kind(&p.fields[2]), QG_PROF_AUTO); /* empty */
+	qg_profile_release(&p);
+}
+
+/* Values with two decimals, like money: the sum needs more than 53 bits. */
+static void fill(struct qg_profile **parts, size_t nparts, const size_t *cuts, size_t n, struct qg_profile *whole)
+{
+	char s[64];
+	size_t part = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double v = (double)(int64_t)(rnd() % 20000000) / 100.0 - 50000.0;
+		int len = snprintf(s, sizeof(s), "%.2f", v);
+		const char *cat = (rnd() % 3) ? "red" : "blue";
+		while (part + 1 < nparts && i >= cuts[part + 1])
+			part++;
+		assert_int_equal(qg_profile_add_value(parts[part], 0, s, (size_t)len, 0), 0);
+		assert_int_equal(qg_profile_add_value(whole, 0, s, (size_t)len, 0), 0);
+		assert_int_equal(qg_profile_add_value(parts[part], 1, cat, strlen(cat), 0), 0);
+		assert_int_equal(qg_profile_add_value(whole, 1, cat, strlen(cat), 0), 0);
+		parts[part]->rows++;
+		whole->rows++;
+	}
+}
+
+static void test_data_profile_merge_is_exact(void **state)
+{
+	struct qg_profile a, b, c, whole, merged;
+	struct qg_profile *parts[] = { &a, &b, &c };
+	const size_t cuts[] = { 0, 1001, 250007 }, n = 400000;
+	struct qg_prof_field *w, *m;
+
+	qg_profile_init(&whole);
+	qg_profile_init(&merged);
+	for (int i = 0; i < 3; i++) {
+		qg_profile_init(parts[i]);
+		qg_profile_field(parts[i], "amount", 6);
+		qg_profile_field(parts[i], "colour", 6);
+	}
+	qg_profile_field(&whole, "amount", 6);
+	qg_profile_field(&whole, "colour", 6);
+	fill(parts, 3, cuts, n, &whole);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(qg_profile_merge(&merged, parts[i]), 0);
+	assert_int_equal(qg_profile_flush(&whole), 0);
+	w = &whole.fields[0];
+	m = &merged.fields[0];
+	assert_true(merged.rows == n);
+	assert_true(m->count == w->count && m->mom.n == w->mom.n);
+	assert_true(m->mom.min == w->mom.min && m->mom.max == w->mom.max);
+	/* the double-double sum makes the mean bit-identical */
+	assert_true(m->mom.sum_hi == w->mom.sum_hi && m->mom.sum_lo == w->mom.sum_lo);
+	assert_true(qg_prof_field_mean(m) == qg_prof_field_mean(w));
+	print_message("# variance merged %.17g whole %.17g\n", qg_prof_field_variance(m), qg_prof_field_variance(w));
+	assert_true(fabs(qg_prof_field_variance(m) / qg_prof_field_variance(w) - 1) < 1e-12);
+	for (double q = 0.05; q < 1; q += 0.05) {
+		double x = qg_kll_quantile(&w->kll, q);
+		assert_true(fabs(qg_kll_rank_lt(&m->kll, x) - qg_kll_rank_lt(&w->kll, x)) <= 2 * QG_KLL_RANK_ERROR);
+	}
+	/* categories are exact below k distinct values */
+	m = &merged.fields[1];
+	w = &whole.fields[1];
+	assert_true(m->topk.items[qg_topk_find(&m->topk, "red", 3, qg_hash64("red", 3))].count ==
+		    w->topk.items[qg_topk_find(&w->topk, "red", 3, qg_hash64("red", 3))].count);
+	assert_int_equal(qg_prof_field_kind(m), QG_PROF_CATEGORICAL);
+	for (int i = 0; i < 3; i++)
+		qg_profile_release(parts[i]);
+	qg_profile_release(&whole);
+	qg_profile_release(&merged);
+}
+
+static void test_data_profile_merge_missing_field_counts_nulls(void **state)
+{
+	struct qg_profile a, b;
+
+	qg_profile_init(&a);
+	qg_profile_init(&b);
+	qg_profile_field(&a, "x", 1);
+	qg_profile_field(&b, "y", 1);
+	add(&a, 0, "1");
+	a.rows = 1;
+	add(&b, 0, "u");
+	add(&b, 0, "v");
+	b.rows = 2;
+	assert_int_equal(qg_profile_merge(&a, &b), 0);
+	assert_true(a.rows == 3);
+	assert_true(a.fields[0].count == 1 && a.fields[0].nulls == 2);
+	assert_true(a.fields[1].count == 2 && a.fields[1].nulls == 1);
+	qg_profile_release(&a);
+	qg_profile_release(&b);
+}
+
+static void test_data_profile_json_roundtrip(void **state)
+{
+	struct qg_profile p, q;
+	struct qg_json *j = NULL, *k = NULL;
+	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	char s[32];
+
+	qg_profile_init(&p);
+	qg_profile_field(&p, "v", 1);
+	qg_profile_field(&p, "w", 1);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(s, sizeof(s), "%d", i % 977);
+		add(&p, 0, s);
+		snprintf(s, sizeof(s), "k%d", i % 100);
+		add(&p, 1, s);
+		p.rows++;
+	}
+	assert_int_equal(qg_profile_to_json(&j, &p), 0);
+	assert_string_equal(qg_json_string(qg_json_get(j, "schema")), "qgate.profile/v1");
+	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), 0);
+	assert_int_equal(qg_profile_to_json(&k, &q), 0);
+	assert_int_equal(qg_json_print(&a, j, 1), 0);
+	assert_int_equal(qg_json_print(&b, k, 1), 0);
+	assert_string_equal(a.buf, b.buf); /* load + save is the identity */
+	assert_true(q.fields[0].mom.sum_hi == p.fields[0].mom.sum_hi);
+	qg_json_free(k);
+	qg_profile_release(&q);
+
+	/* a profile that does not add up is refused, naming the member */
+	qg_json_remove(j, "rows");
+	assert_non_null(qg_json_add_number(j, "rows", 4));
+	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
+	assert_non_null(strstr(qg_error_last(), "/fields/0"));
+	qg_json_remove(j, "schema");
+	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
+	assert_non_null(strstr(qg_error_last(), "qgate.profile/v1"));
+	qg_json_free(j);
+	qg_profile_release(&p);
+	qg_buf_release(&a);
+	qg_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_profile_parse_number),
+		cmocka_unit_test(test_data_profile_kinds_and_nulls),
+		cmocka_unit_test(test_data_profile_merge_is_exact),
+		cmocka_unit_test(test_data_profile_merge_missing_field_counts_nulls),
+		cmocka_unit_test(test_data_profile_json_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
