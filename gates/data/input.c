@@ -27,6 +27,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "qgate/result.h"
+#include "qgate/sha256.h"
 #include "qgate/stream.h"
 #include "input.h"
 
@@ -671,4 +673,98 @@ void qg_data_source_close(struct qg_data_source *src)
 	qg_strvec_clear(&src->header);
 	src->columns = NULL;
 	src->nr_columns = 0;
+}
+
+/* ------------------------------------------------------------- artifacts */
+
+static int is_local_regular(const char *spec, long long *bytes)
+{
+	struct stat st;
+
+	if (!strcmp(spec, "-") || is_remote(spec) || stat(spec, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	*bytes = (long long)st.st_size;
+	return 1;
+}
+
+static void *hasher_main(void *arg)
+{
+	struct qg_data_hasher *h = arg;
+
+	for (size_t i = 0; i < h->paths.nr; i++) {
+		long long bytes = -1;
+
+		h->sha[i][0] = 0;
+		h->bytes[i] = -1;
+		if (!is_local_regular(h->paths.v[i], &bytes))
+			continue;
+		h->bytes[i] = bytes;
+		if (h->hash && qg_sha256_file(h->sha[i], &h->bytes[i], h->paths.v[i]) < 0)
+			h->err[i] = qg_error_code() ? qg_error_code() : QG_EIO;
+	}
+	return NULL;
+}
+
+int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash)
+{
+	pthread_t t;
+	size_t n = p->nr_files;
+
+	memset(h, 0, sizeof(*h));
+	qg_strvec_init(&h->paths);
+	h->hash = hash;
+	for (size_t i = 0; i < n; i++)
+		if (qg_strvec_push(&h->paths, p->files[i].spec) < 0)
+			return qg_error(QG_ENOMEM, "out of memory");
+	h->sha = calloc(n + 1, sizeof(*h->sha));
+	h->bytes = calloc(n + 1, sizeof(*h->bytes));
+	h->err = calloc(n + 1, sizeof(*h->err));
+	if (!h->sha || !h->bytes || !h->err)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if (hash && pthread_create(&t, NULL, hasher_main, h) == 0) {
+		h->thread = (unsigned long)t;
+		h->started = 1;
+	} else {
+		hasher_main(h);
+	}
+	return 0;
+}
+
+int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
+{
+	int err = 0;
+
+	if (h->started)
+		pthread_join((pthread_t)h->thread, NULL);
+	h->started = 0;
+	for (size_t i = 0; r && i < h->paths.nr && !err; i++) {
+		struct qg_subject *s = &r->subject;
+		struct qg_artifact *a;
+
+		if (h->err[i]) {
+			err = qg_error(h->err[i], "'%s': cannot hash the input", h->paths.v[i]);
+			break;
+		}
+		if (QG_ALLOC_GROW(s->artifacts, s->nr_artifacts + 1, s->alloc_artifacts)) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			break;
+		}
+		a = &s->artifacts[s->nr_artifacts];
+		memset(a, 0, sizeof(*a));
+		if (!(a->path = qg_strdup(h->paths.v[i]))) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(a->sha256, h->sha[i], sizeof(a->sha256));
+		a->bytes = h->bytes[i];
+		s->nr_artifacts++;
+	}
+	qg_strvec_clear(&h->paths);
+	free(h->sha);
+	free(h->bytes);
+	free(h->err);
+	h->sha = NULL;
+	h->bytes = NULL;
+	h->err = NULL;
+	return err;
 }

@@ -158,6 +158,24 @@ int qg_data_source_open(struct qg_data_source *out, struct qg_data_plan *p, size
 /* Record the piece's line count and free the reader. Accepts a zeroed source. */
 void qg_data_source_close(struct qg_data_source *src);
 
+/* Artifacts for the result's subject, hashed on a helper thread while the
+ * pieces are read (SHA-256 of a 1 GB file costs about as much as reading
+ * it; overlapping hides it when a second core is free). start() snapshots
+ * the plan's files; finish() joins and adds one artifact per file (local
+ * regular files with sha256 and bytes, others with sha256 "" and bytes -1;
+ * with hash == 0 local files get bytes only). */
+struct qg_data_hasher {
+	struct qg_strvec paths;
+	char (*sha)[65];
+	long long *bytes;
+	int *err;
+	int hash, started;
+	unsigned long thread;   /* pthread_t */
+};
+int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);
+struct qg_result;
+int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r);
+
 /* Parse "I/N" strictly: 0 or QG_EUSAGE. */
 int qg_data_parse_shard(long long *index, long long *count, const char *s);
 

@@ -67,6 +67,7 @@ static int cmd_validate(int argc, const char **argv)
 		QG_OPT_INT_(0, "max-errors", &o.max_errors, "N", 1, 1e15, "stop after N violations (counts are then lower bounds)"),
 		QG_OPT_INT_(0, "unique-memory", &o.unique_memory, "MIB", 1, 65536,
 			    "memory cap for unique and primaryKey state (default 32)"),
+		QG_OPT_FLAG_(0, "no-hash", &o.no_hash, "do not SHA-256 the inputs for the report's artifacts"),
 		QG_DATA_INPUT_OPTIONS(&o.input),
 		QG_OPT_END_(),
 	};

@@ -85,6 +85,13 @@ int qg_strset_has(const struct qg_strset *set, const char *s, size_t n)
 
 	if (!set->nr)
 		return 0;
+	/* small sets (booleans, most enums): compare lengths first, no hashing */
+	if (set->nr <= 8) {
+		for (size_t i = 0; i < set->nr; i++)
+			if (set->lens[i] == n && (n == 0 || (set->items[i][0] == s[0] && !memcmp(set->items[i], s, n))))
+				return 1;
+		return 0;
+	}
 	h = (size_t)qg_data_hash(s, n, 0) & (set->nr_slots - 1);
 	while (set->slots[h]) {
 		size_t i = set->slots[h] - 1;
@@ -303,7 +310,7 @@ static int compile_pattern(struct loader *L, struct qg_schema_field *f, const st
 	}
 	/* JIT is an optimisation: without it (unsupported CPU, SELinux
 	 * execmem) the interpreter gives the same answers. */
-	pcre2_jit_compile((pcre2_code *)f->re, PCRE2_JIT_COMPLETE);
+	f->re_jit = pcre2_jit_compile((pcre2_code *)f->re, PCRE2_JIT_COMPLETE) == 0;
 	return 0;
 }
 

@@ -96,6 +96,7 @@ struct qg_schema_field {
 	long long min_length, max_length; /* characters (UTF-8 code points) */
 	char *pattern;
 	struct pcre2_real_code_8 *re;     /* compiled, JIT when available */
+	int re_jit;                       /* JIT compiled: use pcre2_jit_match */
 	struct qg_strset enum_values;     /* string forms; for integer/number
 					     also enum_num[] (parsed) */
 	double *enum_num;

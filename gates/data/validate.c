@@ -29,6 +29,9 @@
 #include <math.h>
 #include <pcre2.h>
 #include <stdatomic.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "qgate/json.h"
 #include "qgate/result.h"
@@ -295,7 +298,7 @@ static const char *bound_word(enum check_kind k)
 /* The typed key of a cell for uniqueness: *ikey for integer fields, *pk_hash
  * a hash of the typed value (0: the cell is missing). */
 static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const struct qg_cell *c,
-		       long long line, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey)
+		       long long line, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey, int clean)
 {
 	const struct qg_schema_field *f = &v->S->fields[fi];
 	const long *ck = v->fc[fi];
@@ -314,7 +317,14 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		*pk_hash = 0; /* the row's primary key is incomplete */
 		return;
 	}
-	u = qg_utf8_check(c->ptr, c->len, &chars);
+	/* a clean record (all ASCII, no NUL) was checked as a whole; quoted
+	 * cells may have been unescaped elsewhere, JSONL strings always are */
+	if (clean && !(c->flags & QG_CELL_QUOTED)) {
+		chars = c->len;
+		u = 0;
+	} else {
+		u = qg_utf8_check(c->ptr, c->len, &chars);
+	}
 	if (u) {
 		violation(v, ps, v->tc[CK_ENCODING], line, c->column, c->ptr, c->len,
 			  u == -2 ? "contains a NUL byte" : "is not valid UTF-8");
@@ -322,7 +332,28 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		return;
 	}
 	if (f->type != QG_TYPE_STRING || f->format != QG_FMT_DEFAULT) {
-		if (f->type != QG_TYPE_ANY && qg_field_parse(f, c->ptr, c->len, &ik, &dk)) {
+		int bad;
+
+		/* the frequent types inline; the rest through qg_field_parse */
+		switch (f->type) {
+		case QG_TYPE_INTEGER:
+			bad = qg_value_int(c->ptr, c->len, f->group_char, &ik);
+			break;
+		case QG_TYPE_NUMBER:
+			bad = qg_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
+			break;
+		case QG_TYPE_DATE:
+			if (f->format != QG_FMT_PATTERN) {
+				long long days;
+				bad = qg_value_date(c->ptr, c->len, &days);
+				dk = (double)days;
+				break;
+			}
+			/* fall through */
+		default:
+			bad = f->type != QG_TYPE_ANY && qg_field_parse(f, c->ptr, c->len, &ik, &dk);
+		}
+		if (bad) {
 			if (f->type == QG_TYPE_STRING)
 				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len, "is not a valid %s",
 					  f->format_text ? f->format_text : "string");
@@ -362,8 +393,9 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		violation(v, ps, ck[CK_MAXLEN], line, c->column, c->ptr, c->len,
 			  "is %zu characters, longer than maxLength %lld", chars, f->max_length);
 	if (cons & QG_C_PATTERN) {
-		int rc = pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0,
-				     PCRE2_NO_UTF_CHECK, md, NULL);
+		int rc = f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0, 0, md, NULL)
+				   : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0,
+						 PCRE2_NO_UTF_CHECK, md, NULL);
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 			violation(v, ps, ck[CK_PATTERN], line, c->column, c->ptr, c->len,
 				  "could not be matched against pattern /%s/ (PCRE2 error %d)", f->pattern, rc);
@@ -421,6 +453,32 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 
 /* ------------------------------------------------------------ pieces */
 
+/* A schema field present in the piece's columns, in the hot loop's terms. */
+struct vf {
+	size_t col, fi;
+	int pk;
+	int trivial; /* plain string without constraints: only missing values count */
+};
+
+/* 1 when [p, p+n) is all ASCII without NUL bytes: then no cell inside needs
+ * its own UTF-8 check. SSE2 16 bytes at a time (the x86_64 baseline). */
+static int ascii_clean(const char *p, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		if (_mm_movemask_epi8(x) | _mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)))
+			return 0;
+	}
+#endif
+	for (; i < n; i++)
+		if ((unsigned char)p[i] - 1u >= 0x7fu)
+			return 0;
+	return 1;
+}
+
 static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
 {
 	struct vrun *v = ctx;
@@ -433,7 +491,9 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	size_t ncols, nf = S->nr_fields;
 	pcre2_match_data **md = v->md + (size_t)worker * (nf ? nf : 1);
 	char last_err[512] = "";
-	int err, jsonl;
+	struct vf *vfs = NULL;
+	size_t nvf = 0;
+	int err, jsonl, clean, pk_absent = 0;
 
 	piece_reset(ctx, p, piece);
 	if ((err = piece_alloc(v, ps)) < 0)
@@ -484,6 +544,26 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		free(jmap);
 	}
 	ncols = src.nr_columns;
+	vfs = malloc((nf ? nf : 1) * sizeof(*vfs));
+	if (!vfs) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct qg_schema_field *f = &S->fields[i];
+
+		if (colmap[i] < 0) {
+			pk_absent |= f->primary_key;
+			continue;
+		}
+		vfs[nvf].col = (size_t)colmap[i];
+		vfs[nvf].fi = i;
+		vfs[nvf].pk = f->primary_key;
+		vfs[nvf].trivial = (f->type == QG_TYPE_STRING || f->type == QG_TYPE_ANY) &&
+				   f->format == QG_FMT_DEFAULT && !f->constraints && !f->primary_key &&
+				   !f->has_missing && S->missing_only_empty;
+		nvf++;
+	}
 	for (;;) {
 		uint64_t pk = 0x12345;
 		long long pk_int = 0;
@@ -529,6 +609,13 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		}
 		last_err[0] = 0;
 		ps->rows++;
+		clean = 0;
+		if (!jsonl && rec.nr) {
+			const char *lo = rec.cells[0].ptr;
+			const struct qg_cell *lc = &rec.cells[rec.nr - 1];
+			if (lc->ptr >= lo && lc->ptr + lc->len - lo < (1 << 24))
+				clean = ascii_clean(lo, (size_t)(lc->ptr + lc->len - lo));
+		}
 		if (jsonl) {
 			if (rec.extra_keys && S->header_mode != QG_HEADER_SUPERSET)
 				violation(v, ps, v->tc[CK_ROW_SHAPE], rec.line, 1, NULL, 0,
@@ -539,19 +626,21 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				  rec.nr > ncols ? rec.cells[ncols].column : 0, NULL, 0,
 				  "row has %zu cells, the header has %zu", rec.nr, ncols);
 		}
-		for (size_t i = 0; i < nf; i++) {
-			long c = colmap[i];
+		if (pk_absent)
+			pk_ok = 0;
+		for (size_t k = 0; k < nvf; k++) {
+			const struct vf *x = &vfs[k];
+			const struct qg_cell *cell = &rec.cells[x->col];
 			uint64_t h = 1;
 			long long ik = 0;
 
-			if (c < 0) {
-				if (S->fields[i].primary_key)
-					pk_ok = 0;
+			/* plain string column in a clean record: only the missing count */
+			if (x->trivial && clean && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING))) {
+				ps->nulls[x->fi] += cell->len == 0;
 				continue;
 			}
-			ps->present[i]++;
-			check_cell(v, ps, i, &rec.cells[c], rec.line, md[i], &h, &ik);
-			if (S->fields[i].primary_key) {
+			check_cell(v, ps, x->fi, cell, rec.line, md[x->fi], &h, &ik, clean);
+			if (x->pk) {
 				if (!h)
 					pk_ok = 0;
 				else if (v->pk_int)
@@ -573,8 +662,11 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		}
 	}
 	err = 0;
+	for (size_t i = 0; i < nf; i++)
+		ps->present[i] = colmap[i] >= 0 ? ps->rows : 0;
 done:
 	free(colmap);
+	free(vfs);
 	qg_data_source_close(&src);
 	return err;
 }
@@ -962,8 +1054,9 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	struct qg_data_plan plan;
 	struct qg_data_input_opts in = o->input;
 	struct vrun v;
+	struct qg_data_hasher hasher;
 	size_t nf;
-	int err;
+	int err, ret2, hashing = 0;
 
 	memset(&v, 0, sizeof(v));
 	memset(&plan, 0, sizeof(plan));
@@ -1007,10 +1100,14 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 					      S.fields[S.primary_key[0]].type == QG_TYPE_YEAR);
 	if ((err = build_checks(&v)) < 0)
 		goto done;
-	for (size_t i = 0; i < plan.nr_files; i++)
-		if ((err = qg_result_add_artifact(r, plan.files[i].spec)) < 0)
-			goto done;
-	if ((err = qg_data_plan_run(&plan, run_piece, piece_reset, &v)) < 0)
+	if ((err = qg_data_hasher_start(&hasher, &plan, !o->no_hash)) < 0)
+		goto done;
+	hashing = 1;
+	err = qg_data_plan_run(&plan, run_piece, piece_reset, &v);
+	hashing = 0;
+	if ((ret2 = qg_data_hasher_finish(&hasher, r)) < 0 && !err)
+		err = ret2;
+	if (err < 0)
 		goto done;
 	for (size_t i = 0; i < plan.nr_pieces; i++) {
 		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
@@ -1022,6 +1119,8 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	if (!err && plan.shard_count > 1)
 		qg_json_add_string(r->metrics, "shard", o->input.shard);
 done:
+	if (hashing)
+		qg_data_hasher_finish(&hasher, NULL);
 	if (v.ps)
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&v, &plan, i);

@@ -12,6 +12,7 @@
 #include "qgate/common.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #include "schema.h"
 
@@ -128,6 +129,37 @@ int qg_value_number(const char *s, size_t n, char decimal, char group, double *o
 			return 0;
 		}
 		return -1;
+	}
+	if (decimal == '.' && !group) {
+		/* the common spelling: digits [. digits] [e[+-]digits] */
+		const unsigned char *p = (const unsigned char *)s + i, *e = (const unsigned char *)s + n, *st = p;
+		size_t nd;
+		int fracd = 0;
+
+		while (p < e && is_digit(*p))
+			m = m * 10 + (*p++ - '0');
+		nd = (size_t)(p - st);
+		if (p < e && *p == '.') {
+			const unsigned char *fs = ++p;
+			while (p < e && is_digit(*p))
+				m = m * 10 + (*p++ - '0');
+			fracd = (int)(p - fs);
+			nd += (size_t)fracd;
+		}
+		if (nd == 0)
+			return -1;
+		if (nd <= 19 && p == e) {
+			if (m <= ((uint64_t)1 << 53) && fracd <= 22) {
+				double d = (double)m / pow10_exact[fracd];
+				*out = neg ? -d : d;
+				return 0;
+			}
+			return number_slow(s, n, decimal, group, out);
+		}
+		if (nd > 19 || (*p != 'e' && *p != 'E'))
+			return nd > 19 ? number_slow(s, n, decimal, group, out) : -1;
+		/* an exponent: let the general loop below handle it */
+		m = 0;
 	}
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -544,33 +576,44 @@ int qg_value_pattern(const char *pat, enum qg_field_type type, const char *s, si
 	}
 }
 
+/* Character classes for e-mail addresses: 1 = allowed in the local part
+ * (RFC 5322 atext and '.'), 2 = allowed in the domain (letters, digits,
+ * '-', '.', and any byte >= 0x80 for internationalised names). */
+static unsigned char email_class[256];
+static void email_class_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		unsigned char k = 0;
+		if (c > ' ' && c < 127 && !strchr("@\"(),:;<>[\\]", c))
+			k |= 1;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c >= 0x80)
+			k |= 2;
+		email_class[c] = k;
+	}
+}
+
 int qg_value_email(const char *s, size_t n)
 {
-	const char *at = memchr(s, '@', n);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const unsigned char *u = (const unsigned char *)s;
 	size_t local, i;
 	int dot = 0;
 
-	if (!at)
-		return -1;
-	local = (size_t)(at - s);
-	if (local == 0 || local > 64 || n - local - 1 < 3)
-		return -1;
-	for (i = 0; i < local; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c == '@' || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
-		    c == ';' || c == '<' || c == '>' || c == '[' || c == '\\' || c == ']' || c == 127)
+	pthread_once(&once, email_class_init);
+	for (local = 0; local < n && u[local] != '@'; local++)
+		if (!(email_class[u[local]] & 1))
 			return -1;
-	}
-	if (s[0] == '.' || s[local - 1] == '.')
+	if (local == 0 || local > 64 || local + 4 > n || s[0] == '.' || s[local - 1] == '.')
 		return -1;
 	for (i = local + 1; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = u[i];
+		if (!(email_class[c] & 2))
+			return -1;
 		if (c == '.') {
-			if (i == local + 1 || i == n - 1 || s[i - 1] == '.')
+			if (i == local + 1 || i == n - 1 || u[i - 1] == '.')
 				return -1;
 			dot = 1;
-		} else if (!(c >= 0x80 || c == '-' || is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))) {
-			return -1;
 		}
 	}
 	return dot ? 0 : -1;
