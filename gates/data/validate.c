@@ -492,6 +492,8 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	pcre2_match_data **md = v->md + (size_t)worker * (nf ? nf : 1);
 	char last_err[512] = "";
 	struct vf *vfs = NULL;
+	const struct qg_record *batch = NULL;
+	int nb = 0, bi = 0;
 	size_t nvf = 0;
 	int err, jsonl, clean, pk_absent = 0;
 
@@ -573,7 +575,18 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			ps->stopped = 1;
 			break;
 		}
-		err = qg_table_next(src.table, &rec);
+		if (bi < nb) {
+			rec = batch[bi++];
+			err = 1;
+		} else {
+			nb = qg_table_next_batch(src.table, &batch);
+			bi = 0;
+			err = nb;
+			if (nb > 0)
+				rec = batch[bi++];
+			else
+				nb = 0;
+		}
 		if (err == 0)
 			break;
 		if (err < 0) {
