@@ -312,8 +312,10 @@ struct quoted {
 	long long nl;
 };
 
-/* A quoted cell opening at b[i]. */
-static struct quoted csv_quoted(struct qg_table *t, size_t i, size_t ls, long long nl)
+/* A quoted cell opening at b[i], in the record that starts at rstart after
+ * rnl newlines; ls is the start of the quote's line, after nl newlines. */
+static struct quoted csv_quoted(struct qg_table *t, size_t rstart, long long rnl, size_t i, size_t ls,
+				long long nl)
 {
 	struct quoted r = { 0, 0, 0, NULL, 0, ls, nl };
 	char *b = t->buf;
@@ -329,8 +331,8 @@ static struct quoted csv_quoted(struct qg_table *t, size_t i, size_t ls, long lo
 				r.status = NEED_MORE;
 				return r;
 			}
-			if (len - t->pos > t->max_record) /* the same error whatever the buffer size */
-				r.status = table_fail(t, QG_EPARSE, t->nl + 1, 0,
+			if (len - rstart > t->max_record) /* the same error whatever the buffer size */
+				r.status = table_fail(t, QG_EPARSE, rnl + 1, 0,
 						      "record longer than %zu bytes (the maximum record size)",
 						      t->max_record);
 			else
@@ -439,7 +441,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 	char *const b = t->buf;
 	const size_t len = t->len, pos0 = t->pos, ncols = t->ncols;
 	const struct csv_vec *v = &t->vec;
-	size_t pos = t->pos, start, base = t->sbase, n = 0, i, cap = t->cells_alloc, end_pos, first, nrec = 0;
+	size_t pos = t->pos, start, rstart, base = t->sbase, n = 0, i, cap = t->cells_alloc, end_pos, first, nrec = 0;
 	long long nl = t->nl, rnl = t->nl, coloff, row = t->row;
 	struct qg_cell *cells = t->cells;
 	uint64_t D = t->sd, N = t->sn, Q = t->sq;
@@ -474,7 +476,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 			}
 		}
 		first = n;
-		start = pos;
+		rstart = start = pos;
 		coloff = 1 - (long long)pos; /* a cell's column is its offset + coloff */
 		rnl = nl;
 		if (valid && pos >= base && pos - base < 64) {
@@ -544,7 +546,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 			if (i != start)
 				continue;
 			{
-				struct quoted qr = csv_quoted(t, i, (size_t)(1 - coloff), nl);
+				struct quoted qr = csv_quoted(t, rstart, rnl, i, (size_t)(1 - coloff), nl);
 
 				if (qr.status) {
 					r = qr.status;
@@ -599,7 +601,8 @@ at_end:
 		valid = 0;
 
 done:
-		if (__builtin_expect(end_pos - pos > t->max_record + 1, 0)) {
+		/* the length without the '\n': the test table_fill() makes */
+		if (__builtin_expect(end_pos - pos - !partial > t->max_record, 0)) {
 			r = table_fail(t, QG_EPARSE, rnl + 1, 0, "record longer than %zu bytes (the maximum record size)",
 				       t->max_record);
 			goto bad;
@@ -1418,6 +1421,10 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 				p = nlp + 1;
 				lineno++;
 			}
+			/* blank lines are consumed: they do not count towards the
+			 * first record's length when the buffer is refilled */
+			t->pos = (size_t)(p - t->buf);
+			t->nl = lineno - 1;
 			if (!nlp && !t->eof) {
 				if ((err = table_fill(t)) < 0) {
 					if (err != QG_EPARSE)
@@ -1426,7 +1433,7 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 				}
 				continue;
 			}
-			if (jsonl_line(t, p, le, lineno, &rec) != 1) {
+			if ((size_t)(le - p) > t->max_record || jsonl_line(t, p, le, lineno, &rec) != 1) {
 				cols_clear(t);
 				t->cols_fixed = 0;
 			}
