@@ -30,7 +30,7 @@
 		       "binary: predict 1 when score >= P, without a prediction column (default 0.5)"),          \
 	QG_OPT_CHOICE_(0, "input-format", &(o)->input_format, "csv|tsv|jsonl",                                  \
 		       "format when the extension does not tell"),                                              \
-	QG_OPT_LIST_(0, "slice", &(o)->slices, "COL", "also compute every metric per value of COL (repeatable)")
+	QG_OPT_LIST_(0, "slice", &(o)->slices, "COL", "also compute every metric per value of COL")
 
 static const char *const check_usage[] = {
 	"qgate-model check --predictions FILE --task binary|multiclass|regression [--label COL] [--prediction COL] "
@@ -58,7 +58,7 @@ static int cmd_check(int argc, const char **argv)
 			       "candidate metrics from a JSON object (name -> number) instead of predictions"),
 		QG_OPT_GROUP_("rules"),
 		QG_OPT_LIST_(0, "require", &o.requires, "EXPR",
-			     "METRIC[@COL=VALUE] OP BOUND, OP >= <= > <, BOUND a number or baseline[+-X[%]] (repeatable)"),
+			     "METRIC[@COL=VALUE] OP BOUND, OP >= <= > <, BOUND a number or baseline[+-X[%]]"),
 		QG_OPT_INT_(0, "min-slice-size", &o.min_slice_size, "N", 1, 1e12,
 			    "skip (never pass) slice checks on fewer than N rows"),
 		QG_OPT_GROUP_("champion comparison"),
