@@ -21,6 +21,8 @@
 #include "qgate/json.h"
 #include "qgate/opts.h"
 #include "qgate/result.h"
+#include "qgate/stream.h"
+#include "qgate/table.h"
 #include "qgate/version.h"
 #include "drift.h"
 #include "input.h"
@@ -63,6 +65,33 @@ static int prun_drain(struct prun *pr)
 	return 0;
 }
 
+/* The header of a CSV file, for a piece that starts past it when the plan
+ * did not record the file's columns (a --shard piece read on one thread). */
+static int read_header(struct qg_strvec *out, const struct qg_data_plan *p, size_t file)
+{
+	struct qg_stream *s = NULL;
+	struct qg_table *t = NULL;
+	struct qg_table_opts o = p->table_opts;
+	const struct qg_cell *names;
+	size_t nr;
+	int err;
+
+	o.format = p->files[file].format;
+	o.no_header = 0;
+	if ((err = qg_stream_open(&s, p->files[file].spec, 0)) < 0)
+		return err;
+	if ((err = qg_table_open(&t, s, &o)) < 0)
+		return err;
+	nr = qg_table_columns(t, &names);
+	for (size_t i = 0; i < nr && !err; i++) {
+		char *c = qg_strndup(names[i].ptr, names[i].len);
+		err = c ? qg_strvec_push(out, c) : qg_error(QG_ENOMEM, "out of memory");
+		free(c);
+	}
+	qg_table_free(t);
+	return err;
+}
+
 static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
 {
 	struct prun *pr = ctx;
@@ -70,6 +99,8 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	struct qg_data_source src;
 	struct qg_record rec;
 	long *map = NULL;
+	const char *const *names;
+	size_t nr_names;
 	int err, jsonl = p->files[p->pieces[piece].file].format == QG_FORMAT_JSONL;
 
 	(void)worker;
@@ -81,15 +112,27 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 				  jsonl ? pr->nr_jsonl_columns : 0);
 	if (err < 0)
 		return err;
-	map = malloc((src.nr_columns ? src.nr_columns : 1) * sizeof(*map));
+	/* CSV cells come in the file's order: its header names them (also for
+	 * headerless pieces of a cut file); JSONL cells in the columns set */
+	if (!jsonl && !src.header.nr && p->pieces[piece].offset > 0 &&
+	    (err = read_header(&src.header, p, p->pieces[piece].file)) < 0)
+		goto done;
+	if (!jsonl && src.header.nr) {
+		names = src.header.v;
+		nr_names = src.header.nr;
+	} else {
+		names = src.columns;
+		nr_names = src.nr_columns;
+	}
+	map = malloc((nr_names ? nr_names : 1) * sizeof(*map));
 	if (!map) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((err = qg_profile_bind(prof, src.columns, src.nr_columns, map)) < 0)
+	if ((err = qg_profile_bind(prof, names, nr_names, map)) < 0)
 		goto done;
 	while ((err = qg_table_next(src.table, &rec)) > 0)
-		if ((err = qg_profile_add_record(prof, &rec, map, src.nr_columns)) < 0)
+		if ((err = qg_profile_add_record(prof, &rec, map, nr_names)) < 0)
 			break;
 	if (err < 0)
 		goto done;

@@ -282,6 +282,19 @@ static int field_check(struct qg_result *r, struct qg_profile *base, struct qg_p
 			qg_check_set_count(c, (long long)(cf->invalid ? cf->invalid : cf->count));
 		return c ? 0 : QG_ENOMEM;
 	}
+	if (kind == QG_PROF_CATEGORICAL && bf->topk.nr == QG_TOPK_K) {
+		/* identifiers and free text: when the 64 tracked values hold less
+		 * than half of the baseline for sure, category shares are noise */
+		uint64_t sure = 0;
+		for (uint32_t i = 0; i < bf->topk.nr; i++)
+			sure += bf->topk.items[i].count - bf->topk.items[i].error;
+		if (2 * sure < bf->count) {
+			c = qg_result_add_check(r, id, QG_STATUS_SKIP,
+						"field '%s' has about %.0f distinct values: too many categories for drift",
+						bf->name, qg_hll_estimate(&bf->hll));
+			return c ? 0 : QG_ENOMEM;
+		}
+	}
 	if ((kind == QG_PROF_NUMERIC && !cf->mom.n) || !cf->count) {
 		c = qg_result_add_check(r, id, QG_STATUS_FAIL, "field '%s' has no values in the current data", bf->name);
 		return c ? 0 : QG_ENOMEM;

@@ -370,8 +370,13 @@ int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
-	dst->rng ^= (src->rng << 17) | (src->rng >> 47);
-	kll_next(dst);
+	if (dst->n == src->n) {
+		/* merging into an empty sketch is a copy */
+		dst->rng = src->rng;
+	} else {
+		dst->rng ^= (src->rng << 17) | (src->rng >> 47);
+		kll_next(dst);
+	}
 	return kll_compress(dst);
 }
 
