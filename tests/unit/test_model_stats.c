@@ -1,0 +1,129 @@
+/* test_model_stats.c -- PRNG, bootstrap, McNemar, number parser, predictions reader */
+#include "qgate/common.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include "qgate/table.h"
+
+#include "model/bootstrap.h"
+#include "model/predictions.h"
+
+static void test_model_stats_rng_reference(void **state)
+{
+	/* xoshiro256** from splitmix64(0): values from an independent Python
+	 * implementation, so a change of generator cannot go unnoticed */
+	struct qg_rng r;
+	qg_rng_seed(&r, 0);
+	assert_true(qg_rng_next(&r) == UINT64_C(0x99ec5f36cb75f2b4));
+	assert_true(qg_rng_next(&r) == UINT64_C(0xbf6e1f784956452a));
+	assert_true(qg_rng_next(&r) == UINT64_C(0x1a5f849d4933e6e0));
+	for (int i = 0; i < 10000; i++)
+		assert_true(qg_rng_below(&r, 7) < 7);
+}
+
+static void test_model_stats_mcnemar(void **state)
+{
+	int exact;
+	/* scipy.stats.binomtest(2, 12, 0.5).pvalue */
+	assert_true(fabs(qg_mcnemar_p(10, 2, &exact) - 0.03857421875) < 1e-15);
+	assert_true(exact);
+	/* scipy.stats.chi2.sf((18 - 1)**2 / 42, 1) */
+	assert_true(fabs(qg_mcnemar_p(30, 12, &exact) - 0.008711912962379598) < 1e-12);
+	assert_false(exact);
+	assert_true(qg_mcnemar_p(0, 0, &exact) == 1.0);
+	assert_true(qg_mcnemar_p(5, 5, &exact) == 1.0);
+}
+
+static double margin_ge(const void *ctx, double c, double b) { return c - b; }
+static int ok_ge(const void *ctx, double m) { return m >= 0; }
+
+static void test_model_stats_bootstrap(void **state)
+{
+	enum { N = 400 };
+	uint8_t y[N];
+	double pc[N], pb[N];
+	struct qg_model_view c = { 0 }, b = { 0 };
+	struct qg_boot_result r1, r2;
+	struct qg_rng rng;
+	qg_rng_seed(&rng, 5);
+	for (int i = 0; i < N; i++) {
+		y[i] = (uint8_t)(i % 2);
+		pb[i] = y[i] ? 0.6 + 0.4 * (double)qg_rng_below(&rng, 1000) / 1000 : 0.4 * (double)qg_rng_below(&rng, 1000) / 1000;
+		pc[i] = (double)qg_rng_below(&rng, 1000) / 1000; /* much worse: random */
+	}
+	c.task = b.task = QG_TASK_BINARY;
+	c.n = b.n = N;
+	c.ybin = b.ybin = y;
+	c.score = pc;
+	b.score = pb;
+	c.threshold = b.threshold = 0.5;
+	assert_int_equal(qg_model_bootstrap(&r1, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_int_equal(qg_model_bootstrap(&r2, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_true(r1.delta_lo == r2.delta_lo && r1.delta_hi == r2.delta_hi);
+	assert_true(r1.delta_hi < 0); /* significantly worse */
+	assert_int_equal(r1.margin_ok, 0);
+	/* the same model against itself: interval is exactly [0, 0] */
+	assert_int_equal(qg_model_bootstrap(&r1, &b, &b, QG_M_F1, 100, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_true(r1.delta_lo == 0 && r1.delta_hi == 0);
+	assert_int_equal(r1.margin_ok, 100);
+}
+
+static void test_model_stats_parse_double(void **state)
+{
+	static const char *const good[] = { "0", "1", "0.5", "-0.25", "1e-5", "1E5", "+3", ".5", "5.",
+					    "0.1234567890123456789", "123456789012345678901234", "2.2250738585072014e-308",
+					    "0.30000000000000004", "9007199254740993", "1e22", "1e23", "0.000001" };
+	static const char *const bad[] = { "", "-", ".", "e5", "1e", "1e+", "nan", "inf", "0x10", "1,5", " 1", "1 ", "1e999", "--1" };
+	double v;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(good); i++) {
+		assert_int_equal(qg_model_parse_double(&v, good[i], strlen(good[i])), 0);
+		assert_true(v == strtod(good[i], NULL));
+	}
+	for (size_t i = 0; i < QG_ARRAY_SIZE(bad); i++)
+		if (qg_model_parse_double(&v, bad[i], strlen(bad[i])) != -1)
+			fail_msg("'%s' parsed", bad[i]);
+}
+
+static void test_model_stats_read_memory(void **state)
+{
+	static const char csv[] = "label,score,g\n1,0.9,a\n0,0.2,b\n1,0.4,a\n";
+	struct qg_model_read_opts o = { 0 };
+	static const char *const sl[] = { "g" };
+	struct qg_model_data d;
+	struct qg_table *t;
+	o.task = QG_TASK_BINARY;
+	o.threshold = 0.5;
+	o.slice_cols = sl;
+	o.nr_slices = 1;
+	assert_int_equal(qg_table_open_memory(&t, csv, sizeof(csv) - 1, "m.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), 0);
+	assert_int_equal(d.n, 3);
+	assert_true(d.score[2] == 0.4);
+	assert_int_equal(d.ybin[1], 0);
+	assert_int_equal(d.slices[0].values.nr, 2);
+	assert_int_equal(d.slices[0].val[2], 0);
+	qg_model_data_release(&d);
+
+	static const char bad[] = "label,score\n1,0.9\n0,1.2\n";
+	o.nr_slices = 0;
+	assert_int_equal(qg_table_open_memory(&t, bad, sizeof(bad) - 1, "m.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	if (!strstr(qg_error_last(), "'m.csv':3:"))
+		fail_msg("message: %s", qg_error_last());
+	assert_non_null(strstr(qg_error_last(), "row 2"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_stats_rng_reference),
+		cmocka_unit_test(test_model_stats_mcnemar),
+		cmocka_unit_test(test_model_stats_bootstrap),
+		cmocka_unit_test(test_model_stats_parse_double),
+		cmocka_unit_test(test_model_stats_read_memory),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
