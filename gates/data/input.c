@@ -208,14 +208,13 @@ static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
 {
 	struct qg_stream *s = NULL;
 	struct qg_table *t = NULL;
-	struct qg_table_opts o = p->table_opts;
+	struct qg_table_opts o = qg_data_plan_table_opts(p, (size_t)(f - p->files));
 	const struct qg_cell *names;
 	size_t nr;
 	int err;
 
 	if (f->columns.nr)
 		return 0;
-	o.format = f->format;
 	if ((err = qg_stream_open(&s, f->spec, 0)) < 0)
 		return err;
 	if ((err = qg_table_open(&t, s, &o)) < 0)
@@ -228,6 +227,16 @@ static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
 	}
 	qg_table_free(t);
 	return err;
+}
+
+struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file)
+{
+	struct qg_table_opts o = p->table_opts;
+
+	o.format = p->files[file].format;
+	if (!o.delimiter && o.format == QG_FORMAT_CSV)
+		o.delimiter = p->csv_delimiter;
+	return o;
 }
 
 /* Cut [start, end) of file fi into up to `parts` pieces at line starts. */
@@ -284,8 +293,7 @@ int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *
 		return err;
 	if (o->delimiter && (err = parse_delimiter(&delim, o->delimiter)) < 0)
 		return err;
-	if (!o->delimiter)
-		delim = o->default_delimiter;
+	p->csv_delimiter = o->default_delimiter;
 	if (o->shard && (err = qg_data_parse_shard(&p->shard_index, &p->shard_count, o->shard)) < 0)
 		return err;
 	p->table_opts.format = fmt;
@@ -603,7 +611,7 @@ int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size
 {
 	struct qg_data_piece *pc = &p->pieces[piece];
 	struct qg_data_file *f = &p->files[pc->file];
-	struct qg_table_opts o = p->table_opts;
+	struct qg_table_opts o = qg_data_plan_table_opts(p, pc->file);
 	struct qg_stream *s = NULL;
 	const struct qg_cell *names;
 	size_t nr;
@@ -616,7 +624,6 @@ int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size
 	src->piece = piece;
 	src->name = f->spec;
 	src->format = f->format;
-	o.format = f->format;
 	if (pc->offset == 0 && pc->len < 0)
 		err = qg_stream_open(&s, f->spec, 0);
 	else

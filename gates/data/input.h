@@ -101,8 +101,11 @@ struct qg_data_plan {
 	int jobs;
 	long long shard_index, shard_count; /* 1/1 when not sharded */
 	size_t nr_inputs;        /* files before the shard was taken (all shards) */
-	struct qg_table_opts table_opts;    /* format AUTO, delimiter, max_record */
+	struct qg_table_opts table_opts;    /* format AUTO, delimiter (--delimiter), max_record */
+	char csv_delimiter;                 /* default_delimiter: CSV files only */
 };
+/* Reader options for one file of the plan (format, delimiter). */
+struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file);
 
 /* Expand `data` (the positional DATA arguments) and plan the pieces of this
  * shard. QG_EUSAGE for a bad --shard/--delimiter/--input-format or no DATA,
