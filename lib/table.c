@@ -165,6 +165,8 @@ struct qg_table {
 	struct qg_cell *cols;    /* names; each ptr malloc'd, NUL-terminated */
 	size_t ncols, cols_alloc;
 	int cols_fixed;          /* JSONL: columns known, new keys are extra */
+	unsigned char *plain;    /* JSONL: name i is written the same in JSON */
+	size_t plain_alloc;
 	int *hash;               /* JSONL: open addressing over cols, -1 empty */
 	size_t hash_size;
 
@@ -713,8 +715,18 @@ static int cols_add(struct qg_table *t, const char *p, size_t n)
 		return qg_error(QG_EPARSE, "more than %zu columns", TABLE_MAX_CELLS);
 	if (QG_ALLOC_GROW(t->cols, t->ncols + 1, t->cols_alloc) < 0)
 		return QG_ENOMEM;
-	if (!(s = qg_strndup(p, n)))
+	/* 16 zero bytes after the name: the key matcher loads 16 at a time */
+	if (n > SIZE_MAX - 17 || !(s = calloc(1, n + 17)))
+		return qg_error(QG_ENOMEM, "out of memory");
+	memcpy(s, p, n);
+	if (QG_ALLOC_GROW(t->plain, t->ncols + 1, t->plain_alloc) < 0) {
+		free(s);
 		return QG_ENOMEM;
+	}
+	t->plain[t->ncols] = 1;
+	for (size_t k = 0; k < n; k++)
+		if (s[k] == '"' || s[k] == '\\' || (unsigned char)s[k] < 0x20)
+			t->plain[t->ncols] = 0;
 	t->cols[t->ncols].ptr = s;
 	t->cols[t->ncols].len = n;
 	t->cols[t->ncols].flags = 0;
@@ -805,16 +817,20 @@ static int jfail(struct jctx *j, const char *at, const char *fmt, ...)
 	return j->err;
 }
 
+/* The byte at a line's end e is its '\n' or, for a last line without one,
+ * the zeroed padding after the data: neither is whitespace, a digit or any
+ * other byte the scanners below continue on, so they need no bound test. */
 static inline const char *jws(const char *p, const char *e)
 {
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+	(void)e;
+	while (*p == ' ' || *p == '\t' || *p == '\r')
 		p++;
 	return p;
 }
 
 /* p just after an opening quote: the closing quote, or NULL after jfail.
  * *esc is set when a backslash was seen. */
-static const char *jstr_end(struct jctx *j, const char *p, int *esc)
+static inline __attribute__((always_inline)) const char *jstr_end(struct jctx *j, const char *p, int *esc)
 {
 	const char *e = j->e, *open = p - 1;
 
@@ -970,7 +986,7 @@ static const char *junescape(struct jctx *j, const char *s, const char *close, s
 }
 
 /* p at a '"': the string's text (unescaped), p advanced past it. */
-static const char *jstring(struct jctx *j, const char **pp, size_t *len)
+static inline __attribute__((always_inline)) const char *jstring(struct jctx *j, const char **pp, size_t *len)
 {
 	const char *p = *pp + 1, *close;
 	int esc = 0;
@@ -985,41 +1001,41 @@ static const char *jstring(struct jctx *j, const char **pp, size_t *len)
 	return junescape(j, p, close, len);
 }
 
-static const char *jnumber(struct jctx *j, const char *p)
+static inline __attribute__((always_inline)) const char *jnumber(struct jctx *j, const char *p)
 {
 	const char *e = j->e, *s = p;
 	char tmp[16];
 
-	if (p < e && *p == '-')
+	if (*p == '-')
 		p++;
-	if (p < e && *p == '0') {
+	if (*p == '0') {
 		p++;
-	} else if (p < e && *p >= '1' && *p <= '9') {
-		while (p < e && *p >= '0' && *p <= '9')
+	} else if (*p >= '1' && *p <= '9') {
+		while (*p >= '0' && *p <= '9')
 			p++;
 	} else {
 		jfail(j, p, "expected a digit in the number starting at column %lld, found %s",
 		      (long long)(s - j->line) + 1, describe(p, e, tmp));
 		return NULL;
 	}
-	if (p < e && *p == '.') {
+	if (*p == '.') {
 		p++;
-		if (p >= e || *p < '0' || *p > '9') {
+		if (*p < '0' || *p > '9') {
 			jfail(j, p, "expected a digit after '.', found %s", describe(p, e, tmp));
 			return NULL;
 		}
-		while (p < e && *p >= '0' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
 			p++;
 	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
+	if (*p == 'e' || *p == 'E') {
 		p++;
-		if (p < e && (*p == '+' || *p == '-'))
+		if (*p == '+' || *p == '-')
 			p++;
-		if (p >= e || *p < '0' || *p > '9') {
+		if (*p < '0' || *p > '9') {
 			jfail(j, p, "expected a digit in the exponent, found %s", describe(p, e, tmp));
 			return NULL;
 		}
-		while (p < e && *p >= '0' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
 			p++;
 	}
 	return p;
@@ -1130,6 +1146,27 @@ key:
 	}
 }
 
+/* Is the JSON string at p (its opening quote) exactly the plain name c,
+ * with no escapes? Names carry 16 zero bytes of padding, and the line has
+ * at least TABLE_PAD readable bytes after e. */
+static inline int key_is(const char *p, const char *e, const struct qg_cell *c)
+{
+	size_t n = c->len;
+
+	if ((size_t)(e - p) < n + 2 || p[n + 1] != '"')
+		return 0;
+#if defined(__SSE2__)
+	if (n <= 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)c->ptr);
+		unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+
+		return ((eq | ~((1u << n) - 1)) & 0xffff) == 0xffff;
+	}
+#endif
+	return !memcmp(p + 1, c->ptr, n);
+}
+
 /* Parse the line [p, e) into rec. 1, BLANK, or QG_EPARSE (j->err). */
 static int jsonl_line(struct qg_table *t, const char *line, const char *e, long long lineno,
 		      struct qg_record *rec)
@@ -1166,6 +1203,19 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 
 		if (p >= e || *p != '"')
 			return jfail(&j, p, "expected a string key, found %s", describe(p, e, tmp));
+		/* the key usually comes where the previous record had it */
+		if (next < t->ncols && t->plain[next] && key_is(p, e, &t->cols[next])) {
+			key = p + 1;
+			klen = t->cols[next].len;
+			p += klen + 2;
+			idx = (long)next;
+			p = jws(p, e);
+			if (*p != ':')
+				return jfail(&j, p, "expected ':' after key \"%.*s\", found %s",
+					     (int)(klen > 40 ? 40 : klen), key, describe(p, e, tmp));
+			p = jws(p + 1, e);
+			goto value;
+		}
 		if (!(key = jstring(&j, &p, &klen)))
 			return j.err;
 		p = jws(p, e);
@@ -1188,6 +1238,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 				cells[idx].flags = QG_CELL_MISSING;
 			}
 		}
+value:
 		if (idx < 0)
 			extra++;
 		else
@@ -1214,19 +1265,29 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 				flags = QG_CELL_NESTED;
 				break;
 			case 'n':
-				if (!(p = jliteral(&j, p, "null", 4)))
-					return j.err;
+				if (e - p < 4 || memcmp(p, "null", 4))
+					return jfail(&j, p, "invalid literal (expected null)");
+				p += 4;
 				flags = QG_CELL_NULL;
 				break;
 			case 't':
+				if (e - p < 4 || memcmp(p, "true", 4))
+					return jfail(&j, p, "invalid literal (expected true)");
+				p += 4;
+				tlen = 4;
+				flags = QG_CELL_BOOL;
+				break;
 			case 'f':
-				if (!(p = jliteral(&j, p, *p == 't' ? "true" : "false", *p == 't' ? 4 : 5)))
-					return j.err;
-				tlen = (size_t)(p - text);
+				if (e - p < 5 || memcmp(p, "false", 5))
+					return jfail(&j, p, "invalid literal (expected false)");
+				p += 5;
+				tlen = 5;
 				flags = QG_CELL_BOOL;
 				break;
 			default:
-				if (!(p = jscalar(&j, p)))
+				if (*p != '-' && (*p < '0' || *p > '9'))
+					return jfail(&j, p, "expected a value, found %s", describe(p, e, tmp));
+				if (!(p = jnumber(&j, p)))
 					return j.err;
 				tlen = (size_t)(p - text);
 				flags = QG_CELL_NUMBER;
@@ -1598,6 +1659,7 @@ void qg_table_free(struct qg_table *t)
 		return;
 	cols_clear(t);
 	free(t->cols);
+	free(t->plain);
 	free(t->cells);
 	free(t->recs);
 	free(t->first);
