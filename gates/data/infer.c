@@ -274,6 +274,11 @@ static void add_int_bound(struct qg_json *cons, const char *key, const struct bo
 	}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *out)
 {
 	struct qg_json *root = qg_json_new_object(), *fields;
@@ -337,8 +342,18 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 		if (!strcmp(type, "string") && !format && !c->enum_over && c->nr_distinct &&
 		    c->values >= r->o->enum_min_rows) {
 			struct qg_json *e = qg_json_add_array(cons, "enum");
+			const char **sorted = calloc(c->nr_distinct, sizeof(char *));
+
+			if (!sorted) {
+				err = QG_ENOMEM;
+				break;
+			}
+			for (size_t d = 0; d < c->nr_distinct; d++)
+				sorted[d] = c->distinct + d * (TEXT_MAX + 1);
+			qsort(sorted, c->nr_distinct, sizeof(char *), cmp_str);
 			for (size_t d = 0; e && d < c->nr_distinct; d++)
-				qg_json_add_string(e, NULL, c->distinct + d * (TEXT_MAX + 1));
+				qg_json_add_string(e, NULL, sorted[d]);
+			free(sorted);
 		}
 		if (qg_json_size(cons) == 0)
 			qg_json_remove(f, "constraints");

@@ -248,8 +248,12 @@ static int cut_file(struct qg_data_plan *p, size_t fi, long long start, long lon
 	long long prev = start;
 	int fd, err = 0;
 
-	if (parts <= 1)
-		return add_piece(p, fi, start, start == 0 && end == f->size ? -1 : end - start, line_offset);
+	if (parts <= 1) {
+		err = add_piece(p, fi, start, start == 0 && end == f->size ? -1 : end - start, line_offset);
+		if (!err && start > 0)
+			err = load_columns(p, f);
+		return err;
+	}
 	fd = open(f->spec, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return qg_error(QG_EINPUT, "'%s': cannot open: %s", f->spec, strerror(errno));
