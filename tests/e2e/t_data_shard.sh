@@ -4,7 +4,6 @@
 # For several files (whole files per shard) and for one file cut into byte
 # ranges, run validate with --shard 1/3, 2/3, 3/3 and --json, add up each
 # check's count (and the rows), and compare with the unsharded result. The
-# check's count (and the rows), and compare with the unsharded result. The
 # data has violations spread over every part so that a lost or doubled row
 # shows up. A key repeated in two shards cannot be seen by either shard, so
 # the data has no repeated keys (uniqueness totals must match, 0 == 0); -j
