@@ -1477,8 +1477,8 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 			for (;;) {
 				nlp = memchr(p, '\n', (size_t)(e - p));
 				le = nlp ? nlp : e;
-				if (!nlp || jws(p, le) < le)
-					break;
+				if (!nlp || jws(p, le) < le || (size_t)(le - p) > t->max_record)
+					break; /* a record, or too long: next() reports it */
 				p = nlp + 1;
 				lineno++;
 			}

@@ -366,6 +366,14 @@ static void test_table_max_record(void **state)
 	expect_opts(d.buf, d.len, "long.jsonl", o, NULL, 0,
 		    "cols: a\n1/1: 6:1#\n"
 		    "E-9 'long.jsonl':2: record longer than 100 bytes (the maximum record size)\nlines=1\n");
+	/* a whitespace-only line over the cap is too long too, whatever the
+	 * buffer size (found by fuzz_jsonl) */
+	qg_buf_reset(&d);
+	for (k = 0; k < 120; k++)
+		qg_buf_addch(&d, '\t');
+	qg_buf_addstr(&d, "\n{\"a\":1}\n");
+	expect_opts(d.buf, d.len, "blank.jsonl", o, NULL, 0,
+		    "cols:\nE-9 'blank.jsonl':1: record longer than 100 bytes (the maximum record size)\nlines=0\n");
 	qg_buf_release(&d);
 }
 
