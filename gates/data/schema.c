@@ -738,10 +738,23 @@ int qg_schema_parse(struct qg_schema *S, const char *text, size_t len, const cha
 	memset(S, 0, sizeof(*S));
 	S->min_rows = S->max_rows = -1;
 	S->path = qg_strdup(name);
+	/* JSON text never holds a raw NUL; refusing it here also keeps such
+	 * bytes away from the JSON error locator */
+	{
+		const char *nul = memchr(text, 0, len);
+		if (nul) {
+			ret = qg_error(QG_EUSAGE, "'%s': byte %zu: a NUL byte, expected JSON text", name,
+				       (size_t)(nul - text) + 1);
+			goto done;
+		}
+	}
 	ret = qg_json_parse(&root, text, len, name);
 	if (ret) {
-		/* a malformed schema is a configuration error: exit 2 */
-		ret = qg_error(QG_EUSAGE, "%s", qg_error_last());
+		/* a malformed schema is a configuration error: exit 2 (the
+		 * message is copied: qg_error() reuses the slot it reads) */
+		char *msg = qg_strdup(qg_error_last());
+		ret = qg_error(QG_EUSAGE, "%s", msg ? msg : "malformed JSON");
+		free(msg);
 		goto done;
 	}
 	if (qg_json_type(root) != QG_JSON_OBJECT) {

@@ -1,0 +1,56 @@
+/* fuzz_data_schema.c -- libFuzzer target for the Table Schema loader
+ *
+ * The input is a schema document. Whatever it holds, loading either succeeds
+ * or fails with QG_EUSAGE (never another code, never a crash) and a message
+ * naming the file and a JSON pointer ("'fuzz.json': /..."). A loaded schema
+ * is then exercised the way the validator uses it: every field parses a set
+ * of sample values (which drives the date patterns, enums, true/false values
+ * and number formats the input defined) and matches its compiled pattern.
+ */
+#include "qgate/common.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "data/schema.h"
+
+static const char *const samples[] = {
+	"", "0", "-1", "42", "1.5", "1,5", "1e9", "NaN", "-INF", "true", "FALSE", "yes", "2021-02-28",
+	"28/02/2021", "2021-02-28T12:00:00Z", "12:30:00", "2021", "a@b.com", "https://x.y/", "x",
+	"123e4567-e89b-12d3-a456-426614174000", "\xff\xfe", "9999999999999999999999",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct qg_schema s;
+	int err = qg_schema_parse(&s, (const char *)data, size, "fuzz.json");
+
+	if (err) {
+		if (err != QG_EUSAGE || strncmp(qg_error_last(), "'fuzz.json'", 11))
+			abort();
+		return 0;
+	}
+	for (size_t i = 0; i < s.nr_fields; i++) {
+		const struct qg_schema_field *f = &s.fields[i];
+		pcre2_match_data *md = f->re ? pcre2_match_data_create_from_pattern((const pcre2_code *)f->re, NULL) : NULL;
+
+		for (size_t k = 0; k < QG_ARRAY_SIZE(samples); k++) {
+			long long ik;
+			double dk;
+			size_t n = strlen(samples[k]);
+
+			(void)qg_field_parse(f, samples[k], n, &ik, &dk);
+			(void)qg_strset_has(&f->enum_values, samples[k], n);
+			if (md && qg_utf8_check(samples[k], n, NULL) == 0)
+				(void)pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)samples[k], n, 0, 0, md, NULL);
+		}
+		pcre2_match_data_free(md);
+		if (qg_schema_field_index(&s, f->name, f->name_len) != (long)i)
+			abort();
+	}
+	for (size_t i = 0; i < s.nr_primary_key; i++)
+		if (s.primary_key[i] >= s.nr_fields)
+			abort();
+	qg_schema_release(&s);
+	return 0;
+}
