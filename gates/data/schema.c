@@ -273,6 +273,7 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 		return bad(L, v, "minimum and maximum apply to integer, number, date, datetime, time and year fields, not %s",
 			   qg_field_type_name(f->type));
 	}
+	free(*text); /* a key given twice: the last one wins */
 	*text = qg_buf_detach(&b, NULL);
 	if (!*text)
 		ret = qg_error(QG_ENOMEM, "out of memory");
@@ -297,6 +298,10 @@ static int compile_pattern(struct loader *L, struct qg_schema_field *f, const st
 
 	if (!s)
 		return bad(L, v, "expected a string (a regular expression)");
+	free(f->pattern);
+	if (f->re)
+		pcre2_code_free((pcre2_code *)f->re);
+	f->re = NULL;
 	f->pattern = qg_strdup(s);
 	if (!f->pattern)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -322,6 +327,10 @@ static int parse_enum(struct loader *L, struct qg_schema_field *f, const struct 
 
 	if (qg_json_type(arr) != QG_JSON_ARRAY || qg_json_size(arr) == 0)
 		return bad(L, arr, "expected a non-empty array");
+	free(f->enum_num);
+	f->enum_num = NULL;
+	f->nr_enum_num = 0;
+	strset_release(&f->enum_values);
 	if (f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR) {
 		f->enum_num = calloc(qg_json_size(arr), sizeof(double));
 		if (!f->enum_num)
