@@ -602,6 +602,38 @@ static int parse_field(struct loader *L, struct qg_schema *S, struct qg_schema_f
 		if (ret)
 			return ret;
 	}
+	/* the folded range (see schema.h) */
+	f->ilo = INT64_MIN;
+	f->ihi = INT64_MAX;
+	f->dlo = -INFINITY;
+	f->dhi = INFINITY;
+	if (f->constraints & QG_C_MINIMUM) {
+		f->ilo = f->imin;
+		f->dlo = f->dmin;
+	}
+	if (f->constraints & QG_C_MAXIMUM) {
+		f->ihi = f->imax;
+		f->dhi = f->dmax;
+	}
+	if (f->constraints & QG_C_EXMINIMUM) {
+		/* iexmin == INT64_MAX admits nothing: an empty range */
+		long long lo = f->iexmin == INT64_MAX ? INT64_MAX : f->iexmin + 1;
+		if (f->iexmin == INT64_MAX)
+			f->ihi = INT64_MIN;
+		if (lo > f->ilo)
+			f->ilo = lo;
+		if (nextafter(f->dexmin, INFINITY) > f->dlo)
+			f->dlo = nextafter(f->dexmin, INFINITY);
+	}
+	if (f->constraints & QG_C_EXMAXIMUM) {
+		long long hi = f->iexmax == INT64_MIN ? INT64_MIN : f->iexmax - 1;
+		if (f->iexmax == INT64_MIN)
+			f->ilo = INT64_MAX;
+		if (hi < f->ihi)
+			f->ihi = hi;
+		if (nextafter(f->dexmax, -INFINITY) < f->dhi)
+			f->dhi = nextafter(f->dexmax, -INFINITY);
+	}
 	if ((v = qg_json_get(fj, "qgate"))) {
 		const struct qg_json *x;
 		size_t m2;

@@ -93,6 +93,10 @@ struct qg_schema_field {
 	long long imin, imax, iexmin, iexmax;
 	double dmin, dmax, dexmin, dexmax;
 	char *min_text, *max_text, *exmin_text, *exmax_text; /* for messages */
+	/* all four bounds folded into one inclusive range for the hot path:
+	 * a value inside [ilo, ihi] / [dlo, dhi] passes every bound check */
+	long long ilo, ihi;
+	double dlo, dhi;
 	long long min_length, max_length; /* characters (UTF-8 code points) */
 	char *pattern;
 	struct pcre2_real_code_8 *re;     /* compiled, JIT when available */

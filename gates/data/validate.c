@@ -367,7 +367,11 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 			return;
 		}
 	}
-	if (cons & (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)) {
+	if ((cons & (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)) &&
+	    ((f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR) ? (ik < f->ilo || ik > f->ihi) :
+								       !(dk >= f->dlo && dk <= f->dhi))) {
+		/* outside the folded range: find which bounds, and keep the
+		 * most extreme violating value as the check's "observed" */
 		int integral = f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR;
 		double key = integral ? (double)ik : dk;
 
@@ -830,7 +834,8 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 		else
 			qg_check_set_message(qc, "all values %s %s", op, t);
 		qg_check_expected_string(qc, "%s %s", op, t);
-		if ((f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR)) {
+		if (n && (f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR)) {
+			/* the most extreme violating value */
 			double o = (c->kind == CK_MINIMUM || c->kind == CK_EXMIN) ? *omin : *omax;
 			if (isfinite(o))
 				qg_check_observed_number(qc, o);
