@@ -8,10 +8,10 @@
 #   qgate-data validate CSV   -j 1 and -j 2 (--no-hash: no SHA-256 of the input)
 #   qgate-data validate CSV   -j 1 with the artifact hash (the default)
 #   qgate-data validate JSONL -j 1
-#   mlr --icsv --ojson cat > /dev/null     Miller reading and re-emitting every record
+#   mlr --icsv --ojson cat > /dev/null     Miller reading and re-emitting every record (slice)
 #   csvclean -n                            csvkit's row-shape check (dry run)
 #   python3-jsonschema                     each JSONL line against an equivalent JSON Schema
-# The Python peers are slow; by default they read the first PEER_BYTES of
+# Miller and the Python peers are slow; by default they read the first PEER_BYTES of
 # the same files (whole lines) and their MB/s is compared. Each fast case
 # runs RUNS times and the fastest run is kept (the machine is shared).
 #
@@ -120,11 +120,11 @@ measure "qgate-data validate CSV -j1 (with SHA-256)" "$CB" "$RUNS" "$QD" validat
 measure "qgate-data validate JSONL -j1 --no-hash" "$JB" "$RUNS" "$QD" validate -q --no-hash --schema "$DIR/schema.json" -j 1 "$JSONL"
 measure "qgate-data validate JSONL -j2 --no-hash" "$JB" "$RUNS" "$QD" validate -q --no-hash --schema "$DIR/schema.json" -j 2 "$JSONL"
 measure "wc -l (JSONL)" "$JB" "$RUNS" wc -l "$JSONL"
-if command -v mlr >/dev/null 2>&1; then
-	measure "mlr --icsv --ojson cat" "$CB" 1 sh -c 'mlr --icsv --ojson cat "$1" >/dev/null' sh "$CSV"
-fi
 measure "qgate-data validate CSV -j1 --no-hash (peer slice)" "$PCB" "$RUNS" "$QD" validate -q --no-hash --schema "$DIR/schema.json" "$DIR/peer.csv"
 measure "qgate-data validate JSONL -j1 --no-hash (peer slice)" "$PJB" "$RUNS" "$QD" validate -q --no-hash --schema "$DIR/schema.json" "$DIR/peer.jsonl"
+if command -v mlr >/dev/null 2>&1; then
+	measure "mlr --icsv --ojson cat (peer slice)" "$PCB" 1 sh -c 'mlr --icsv --ojson cat "$1" >/dev/null' sh "$DIR/peer.csv"
+fi
 if command -v csvclean >/dev/null 2>&1; then
 	measure "csvclean -n (peer slice)" "$PCB" 1 csvclean -n "$DIR/peer.csv"
 fi
