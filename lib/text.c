@@ -221,7 +221,7 @@ int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags
 		if (!err && out->len && out->buf[out->len - 1] != '\n')
 			err = qg_buf_addch(out, '\n');
 	}
-	if (!err && !quiet)
+	if (!err && !quiet && s.checks)
 		err = qg_buf_addf(out, "\n%zu checks: %zu passed, %zu failed, %zu errors, %zu skipped\n", s.checks,
 				  s.passed, s.failed, s.errors, s.skipped);
 	if (err)
