@@ -97,7 +97,7 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	struct prun *pr = ctx;
 	struct qg_profile *prof = &pr->pieces[piece];
 	struct qg_data_source src;
-	struct qg_record rec;
+	const struct qg_record *recs;
 	long *map = NULL;
 	const char *const *names;
 	size_t nr_names;
@@ -131,8 +131,8 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	}
 	if ((err = qg_profile_bind(prof, names, nr_names, map)) < 0)
 		goto done;
-	while ((err = qg_table_next(src.table, &rec)) > 0)
-		if ((err = qg_profile_add_record(prof, &rec, map, nr_names)) < 0)
+	while ((err = qg_table_next_batch(src.table, &recs)) > 0)
+		if ((err = qg_profile_add_batch(prof, recs, (size_t)err, map, nr_names)) < 0)
 			break;
 	if (err < 0)
 		goto done;

@@ -100,6 +100,11 @@ int qg_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, l
  * fields not in the record count a null). 0 or QG_ENOMEM. */
 int qg_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map);
 
+/* Add records recs[0..nr) as qg_profile_add_record() would, one column at
+ * a time (the fast path; same results). 0 or QG_ENOMEM. */
+int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+			 size_t nr_map);
+
 /* Add one non-record value to a field (tests, JSON callers). */
 int qg_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null);
 

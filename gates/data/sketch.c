@@ -18,71 +18,9 @@
 
 /* ---- hashing -------------------------------------------------------------- */
 
-#define H_P0 0xa0761d6478bd642fULL
-#define H_P1 0xe7037ed1a0b428dbULL
-#define H_P2 0x8ebc6af09c88c6e3ULL
-
-static inline uint64_t h_mix(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static inline uint64_t h_r64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t h_r32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
 uint64_t qg_hash64(const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	uint64_t seed = 0x243f6a8885a308d3ULL, a, b;
-	size_t i = len;
-
-	if (len <= 16) {
-		if (len >= 4) {
-			a = (h_r32(p) << 32) | h_r32(p + ((len >> 3) << 2));
-			b = (h_r32(p + len - 4) << 32) | h_r32(p + len - 4 - ((len >> 3) << 2));
-		} else if (len > 0) {
-			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
-			b = 0;
-		} else {
-			a = b = 0;
-		}
-	} else {
-		uint64_t s1 = seed, s2 = seed;
-		while (i > 32) {
-			seed = h_mix(h_r64(p) ^ H_P1, h_r64(p + 8) ^ seed);
-			s1 = h_mix(h_r64(p + 16) ^ H_P2, h_r64(p + 24) ^ s1);
-			p += 32;
-			i -= 32;
-		}
-		seed ^= s1 ^ s2;
-		if (i > 16) {
-			seed = h_mix(h_r64(p) ^ H_P1, h_r64(p + 8) ^ seed);
-			p += 16;
-			i -= 16;
-		}
-		a = h_r64(p + i - 16);
-		b = h_r64(p + i - 8);
-	}
-	a ^= H_P1;
-	b ^= seed;
-	{
-		__uint128_t r = (__uint128_t)a * b;
-		a = (uint64_t)r;
-		b = (uint64_t)(r >> 64);
-	}
-	return h_mix(a ^ H_P0 ^ (uint64_t)len, b ^ H_P1);
+	return qg_hash64_inline(data, len);
 }
 
 /* ---- KLL ------------------------------------------------------------------ */
@@ -791,6 +729,18 @@ static int topk_set_val(struct qg_topk_item *it, const char *val, size_t len, ui
 	return 0;
 }
 
+/* Fold a count into the filter cells of `hash` (cells only grow: each
+ * bounds every untracked value mapped to it). */
+static inline void topk_filter_max(uint32_t *f, uint64_t hash, uint64_t count)
+{
+	uint32_t c = count < UINT32_MAX ? (uint32_t)count : UINT32_MAX;
+	uint32_t *a = &f[qg_topk_cell0(hash)], *b = &f[qg_topk_cell1(hash)];
+	if (*a < c)
+		*a = c;
+	if (*b < c)
+		*b = c;
+}
+
 /* Make min exact: recount when no counter is known to hold it. */
 static inline void topk_min(struct qg_topk *t)
 {
@@ -843,12 +793,9 @@ static int topk_insert(struct qg_topk *t, const char *val, size_t len, uint64_t 
 	topk_slot_delete(t, i);
 	{
 		uint64_t old = t->items[i].count;
-		/* the evicted value's count stays as its bucket's bound */
-		if (t->filter) {
-			uint64_t *b = &t->filter[(t->items[i].hash >> 20) & (QG_TOPK_FILTER - 1)];
-			if (*b < old)
-				*b = old;
-		}
+		/* the evicted value's count stays behind as its cells' bound */
+		if (t->filter)
+			topk_filter_max(t->filter, t->items[i].hash, old);
 		if (topk_set_val(&t->items[i], val, len, hash))
 			return QG_ENOMEM;
 		t->items[i].count = absolute ? count : old + count;
@@ -876,39 +823,36 @@ int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash,
 	return topk_insert(t, val, len, hash, count, error, 0);
 }
 
-int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
-	uint32_t s = (uint32_t)hash & SLOT_MASK;
-	uint64_t *b;
+	uint32_t *a, *b;
+	uint64_t e;
 
 	t->n++;
-	for (;;) {
-		uint8_t idx = t->slot[s];
-		if (idx == SLOT_EMPTY)
-			break;
-		if (topk_match(&t->items[idx], val, len, hash)) {
-			if (t->items[idx].count++ == t->min && t->nmin)
-				t->nmin--;
-			return 0;
-		}
-		s = (s + 1) & SLOT_MASK;
-	}
 	if (t->nr < QG_TOPK_K)
 		return topk_insert(t, val, len, hash, 1, 0, 0);
 	if (!t->filter) {
-		t->filter = calloc(QG_TOPK_FILTER, sizeof(uint64_t));
+		/* everything seen so far is tracked with its exact count:
+		 * untracked values have occurred 0 times */
+		t->filter = calloc(QG_TOPK_FILTER, sizeof(uint32_t));
 		if (!t->filter)
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
-	/* filtered space-saving: the bucket absorbs the value until it could
-	 * displace the minimum; bucket values never exceed the minimum */
-	b = &t->filter[(hash >> 20) & (QG_TOPK_FILTER - 1)];
+	/* conservative update: the estimate (the smaller cell) bounds this
+	 * value's true count; only cells at the estimate move */
+	a = &t->filter[qg_topk_cell0(hash)];
+	b = &t->filter[qg_topk_cell1(hash)];
+	e = (uint64_t)(*a < *b ? *a : *b) + 1;
 	topk_min(t);
-	if (*b + 1 < t->min) {
-		(*b)++;
+	if (e <= t->min && e < UINT32_MAX) {
+		if (*a < e)
+			*a = (uint32_t)e;
+		if (*b < e)
+			*b = (uint32_t)e;
 		return 0;
 	}
-	return topk_insert(t, val, len, hash, *b + 1, *b, 1);
+	/* the value may have occurred min + 1 times: plain space-saving */
+	return topk_insert(t, val, len, hash, t->min + 1, t->min, 1);
 }
 
 uint64_t qg_topk_untracked_max(const struct qg_topk *t)
@@ -1019,20 +963,19 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 		 * added: the sum of both sides' buckets (each <= its side's
 		 * minimum, so <= the merged minimum), or the minimum itself
 		 * where a side kept none */
-		out.filter = malloc(QG_TOPK_FILTER * sizeof(uint64_t));
+		out.filter = malloc(QG_TOPK_FILTER * sizeof(uint32_t));
 		if (!out.filter) {
 			qg_topk_release(&out);
 			return qg_error(QG_ENOMEM, "out of memory");
 		}
 		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++) {
 			uint64_t v = (dst->filter ? dst->filter[i] : dmin) + (src->filter ? src->filter[i] : smin);
-			out.filter[i] = v < out.min ? v : out.min;
+			if (v > out.min)
+				v = out.min;
+			out.filter[i] = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
 		}
-		for (size_t a = keep; a < nc; a++) {
-			uint64_t *b = &out.filter[(c[a].it->hash >> 20) & (QG_TOPK_FILTER - 1)];
-			if (*b < c[a].count)
-				*b = c[a].count < out.min ? c[a].count : out.min;
-		}
+		for (size_t a = keep; a < nc; a++)
+			topk_filter_max(out.filter, c[a].it->hash, c[a].count < out.min ? c[a].count : out.min);
 	}
 	qg_topk_release(dst);
 	*dst = out;
@@ -1101,13 +1044,13 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 	t->min = qg_topk_untracked_max(t);
 	if (t->nr == QG_TOPK_K) {
 		/* buckets are not stored: the minimum bounds every untracked value */
-		t->filter = malloc(QG_TOPK_FILTER * sizeof(uint64_t));
+		t->filter = malloc(QG_TOPK_FILTER * sizeof(uint32_t));
 		if (!t->filter) {
 			qg_topk_release(t);
 			return qg_error(QG_ENOMEM, "out of memory");
 		}
 		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++)
-			t->filter[i] = t->min;
+			t->filter[i] = t->min < UINT32_MAX ? (uint32_t)t->min : UINT32_MAX;
 	}
 	return 0;
 bad:

@@ -15,16 +15,21 @@
  * - struct qg_hll: HyperLogLog, p = 14 (16384 one-byte registers, 64-bit
  *   hash), Ertl's improved estimator; standard error 1.04/sqrt(m) = 0.81%.
  *   Merge is the register-wise maximum (exact).
- * - struct qg_topk: space-saving with k = 64 counters (Metwally et al.) in
- *   its filtered form (Homem & Carvalho, "Filtered Space-Saving", 2010): a
- *   value that is not tracked first bumps one of QG_TOPK_FILTER hashed
- *   counters and only takes over a minimal counter once that bucket reaches
- *   the minimum, so a high-cardinality column costs a lookup and an
- *   increment per value instead of an eviction. Guarantees as for plain
- *   space-saving: a tracked item's count overestimates its true count by at
- *   most `error`, and every untracked item occurs at most min-count times
- *   (<= n/k). Merged as in Agarwal et al. "Mergeable summaries". Exact while
- *   fewer than k distinct values were seen.
+ * - struct qg_topk: space-saving with k = 64 counters (Metwally et al.)
+ *   behind a filter, in the spirit of Homem & Carvalho's "Filtered
+ *   Space-Saving" (2010): once the table is full, a value that is not
+ *   tracked bumps its cells in a small conservative-update count-min sketch
+ *   (QG_TOPK_FILTER counters, two per value) and takes over a
+ *   minimal counter only when that estimate exceeds the minimum. The filter
+ *   bounds every untracked value's true count (an evicted value's count is
+ *   folded back into its cells), so the space-saving invariants hold: an
+ *   insert gets count min + 1 and error min, a tracked item's count
+ *   overestimates its true count by at most `error`, counts add up to at
+ *   most n, and every untracked item occurs at most min-count times
+ *   (<= n/k). On a high-cardinality column the minimum now rises with the
+ *   stream, so most values cost a hash, a probe and two counter updates
+ *   instead of an eviction. Merged as in Agarwal et al. "Mergeable
+ *   summaries". Exact while fewer than k distinct values were seen.
  *
  * Values enter as bytes plus their qg_hash64(), computed once per cell by
  * the caller and shared by the HLL and the space-saving table.
@@ -34,12 +39,82 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct qg_buf;
 struct qg_json;
 
-/* A fast 64-bit hash of bytes (wyhash-style 64x64->128 multiply-fold). */
+/* A fast 64-bit hash of bytes (wyhash-style 64x64->128 multiply-fold).
+ * The inline form is for per-cell loops; both give the same values. */
 uint64_t qg_hash64(const void *data, size_t len);
+
+#define QG_H_P0 0xa0761d6478bd642fULL
+#define QG_H_P1 0xe7037ed1a0b428dbULL
+#define QG_H_P2 0x8ebc6af09c88c6e3ULL
+
+static inline uint64_t qg_h_mix(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t qg_h_r64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t qg_h_r32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline __attribute__((always_inline)) uint64_t qg_hash64_inline(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t seed = 0x243f6a8885a308d3ULL, a, b;
+	size_t i = len;
+
+	if (len <= 16) {
+		if (len >= 4) {
+			a = (qg_h_r32(p) << 32) | qg_h_r32(p + ((len >> 3) << 2));
+			b = (qg_h_r32(p + len - 4) << 32) | qg_h_r32(p + len - 4 - ((len >> 3) << 2));
+		} else if (len > 0) {
+			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		uint64_t s1 = seed, s2 = seed;
+		while (i > 32) {
+			seed = qg_h_mix(qg_h_r64(p) ^ QG_H_P1, qg_h_r64(p + 8) ^ seed);
+			s1 = qg_h_mix(qg_h_r64(p + 16) ^ QG_H_P2, qg_h_r64(p + 24) ^ s1);
+			p += 32;
+			i -= 32;
+		}
+		seed ^= s1 ^ s2;
+		if (i > 16) {
+			seed = qg_h_mix(qg_h_r64(p) ^ QG_H_P1, qg_h_r64(p + 8) ^ seed);
+			p += 16;
+			i -= 16;
+		}
+		a = qg_h_r64(p + i - 16);
+		b = qg_h_r64(p + i - 8);
+	}
+	a ^= QG_H_P1;
+	b ^= seed;
+	{
+		__uint128_t r = (__uint128_t)a * b;
+		a = (uint64_t)r;
+		b = (uint64_t)(r >> 64);
+	}
+	return qg_h_mix(a ^ QG_H_P0 ^ (uint64_t)len, b ^ QG_H_P1);
+}
+
 
 /* ---- KLL ---------------------------------------------------------------- */
 
@@ -116,7 +191,7 @@ int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what
 #define QG_TOPK_K 64
 #define QG_TOPK_SLOTS 256
 #define QG_TOPK_MAXLEN 256 /* bytes of a value kept for display; longer ones match by hash+length */
-#define QG_TOPK_FILTER 1024 /* filter buckets for untracked values */
+#define QG_TOPK_FILTER 8192 /* filter counters (a power of two, >= 16) */
 
 struct qg_topk_item {
 	char *val;      /* owned, NUL-terminated, at most QG_TOPK_MAXLEN bytes kept */
@@ -135,12 +210,58 @@ struct qg_topk {
 	uint64_t n;        /* values seen */
 	struct qg_topk_item items[QG_TOPK_K];
 	uint8_t slot[QG_TOPK_SLOTS]; /* open addressing: item index, 0xff empty */
-	uint64_t *filter;  /* QG_TOPK_FILTER buckets, allocated when the table fills; each <= min */
+	uint32_t *filter;  /* QG_TOPK_FILTER counters, allocated when the table fills; UINT32_MAX = unbounded */
 };
+
+/* Filter cells of a hash: both in one 64-byte line of 16 counters (a
+ * blocked count-min sketch: one cache miss per value), line from bits
+ * 8..16, counters from bits 20..23 and 24..27 (the slot table uses bits
+ * 0..7, the HyperLogLog the top 14). Equal cells are allowed: the bound
+ * holds with one. */
+#define QG_TOPK_FILTER_LINES (QG_TOPK_FILTER / 16)
+static inline uint32_t qg_topk_line(uint64_t hash)
+{
+	return ((uint32_t)(hash >> 8) & (QG_TOPK_FILTER_LINES - 1)) << 4;
+}
+static inline uint32_t qg_topk_cell0(uint64_t hash)
+{
+	return qg_topk_line(hash) | ((uint32_t)(hash >> 20) & 15);
+}
+static inline uint32_t qg_topk_cell1(uint64_t hash)
+{
+	return qg_topk_line(hash) | ((uint32_t)(hash >> 24) & 15);
+}
+/* Warm the cache lines a later qg_topk_add/qg_hll_add_hash of `hash` uses. */
+static inline void qg_topk_prefetch(const struct qg_topk *t, uint64_t hash)
+{
+	if (t->filter)
+		__builtin_prefetch(&t->filter[qg_topk_line(hash)], 1);
+}
 
 void qg_topk_init(struct qg_topk *t);
 void qg_topk_release(struct qg_topk *t);
-int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+/* Count one occurrence. 0 or QG_ENOMEM. The tracked case is inline. */
+int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+static inline int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+{
+	uint32_t s = (uint32_t)hash & (QG_TOPK_SLOTS - 1);
+
+	for (;;) {
+		uint8_t idx = t->slot[s];
+		const struct qg_topk_item *it;
+		if (idx == 0xff)
+			return qg_topk_add_untracked(t, val, len, hash);
+		it = &t->items[idx];
+		if (it->hash == hash && it->len == len &&
+		    !memcmp(it->val, val, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN)) {
+			t->n++;
+			if (t->items[idx].count++ == t->min && t->nmin)
+				t->nmin--;
+			return 0;
+		}
+		s = (s + 1) & (QG_TOPK_SLOTS - 1);
+	}
+}
 /* Add `count` occurrences at once with a given error (used by merge). */
 int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		  uint64_t error);
