@@ -243,6 +243,20 @@ expect_exit 0 "300k distinct strings fit in the default cap" qgate-data validate
 expect_exit 3 "unique check over --unique-memory is an error" qgate-data validate --schema "$T/uk.json" --unique-memory 1 "$T/keys.csv" --json "$T/uk.out.json"
 expect_eq "unique error message" "$(json_get "$T/uk.out.json" '[c for c in d["checks"] if c["id"]=="field.k.unique"][0]["message"]')" "unique check needs more than 1 MiB (raise --unique-memory)"
 
+# qgate.json: the "data" gate's "validate" section, flags on the command line win
+cat >"$T/qgate.json" <<EOF
+{"data": {"validate": {"schema": "$T/schema.json", "max-errors": 3, "args": ["$T/many.csv"]}}}
+EOF
+expect_exit 1 "--config supplies --schema, --max-errors and DATA" qgate-data validate --config "$T/qgate.json" --json "$T/cfg.json"
+expect_eq "--config max-errors applied" "$(json_get "$T/cfg.json" '[c for c in d["checks"] if c["id"]=="field.age.maximum"][0]["count"]')" "3"
+expect_exit 1 "a flag overrides the config" qgate-data validate --config "$T/qgate.json" --max-errors 7 --json "$T/cfg2.json"
+expect_eq "override" "$(json_get "$T/cfg2.json" '[c for c in d["checks"] if c["id"]=="field.age.maximum"][0]["count"]')" "7"
+echo '{"data": {"validate": {"schemaa": "x"}}}' >"$T/badcfg.json"
+expect_exit 2 "unknown key in the config" qgate-data validate --config "$T/badcfg.json" "$T/good.csv"
+expect_exit 1 "--out DIR writes data.json and data.junit.xml" qgate-data validate --schema "$T/schema.json" "$T/bad.csv" --out "$T/outdir"
+validate_result "--out result" "$T/outdir/data.json"
+validate_junit "--out junit" "$T/outdir/data.junit.xml"
+
 # GitHub mode
 GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh.out" GITHUB_STEP_SUMMARY="$T/gh.md" \
 	qgate-data validate --schema "$T/schema.json" "$T/bad.csv" >"$T/gh.txt" 2>&1
