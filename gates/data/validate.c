@@ -266,6 +266,49 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 
 /* ------------------------------------------------------------ cells */
 
+/* 1 when [p, p+n) is all ASCII without NUL bytes: then no cell inside needs
+ * its own UTF-8 check. SSE2 16 bytes at a time (the x86_64 baseline). */
+static int ascii_clean(const char *p, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		if (_mm_movemask_epi8(x) | _mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)))
+			return 0;
+	}
+#endif
+	for (; i < n; i++)
+		if ((unsigned char)p[i] - 1u >= 0x7fu)
+			return 0;
+	return 1;
+}
+
+/* The same for one short cell: 16 bytes at a time, then two overlapping
+ * 8-byte words (a word test flags high bits and zero bytes at once). */
+static inline int word_clean(uint64_t w)
+{
+	return !((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull);
+}
+
+static inline int ascii_fast(const char *p, size_t n)
+{
+	uint64_t a, b;
+
+	if (n >= 16)
+		return ascii_clean(p, n);
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		return word_clean(a) && word_clean(b);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] - 1u >= 0x7fu)
+			return 0;
+	return 1;
+}
+
 static int enum_has_num(const struct qg_schema_field *f, double x)
 {
 	for (size_t i = 0; i < f->nr_enum_num; i++)
@@ -319,7 +362,7 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 	}
 	/* a clean record (all ASCII, no NUL) was checked as a whole; quoted
 	 * cells may have been unescaped elsewhere, JSONL strings always are */
-	if (clean && !(c->flags & QG_CELL_QUOTED)) {
+	if ((clean && !(c->flags & QG_CELL_QUOTED)) || ascii_fast(c->ptr, c->len)) {
 		chars = c->len;
 		u = 0;
 	} else {
@@ -464,24 +507,6 @@ struct vf {
 	int trivial; /* plain string without constraints: only missing values count */
 };
 
-/* 1 when [p, p+n) is all ASCII without NUL bytes: then no cell inside needs
- * its own UTF-8 check. SSE2 16 bytes at a time (the x86_64 baseline). */
-static int ascii_clean(const char *p, size_t n)
-{
-	size_t i = 0;
-#if defined(__SSE2__)
-	const __m128i zero = _mm_setzero_si128();
-	for (; i + 16 <= n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-		if (_mm_movemask_epi8(x) | _mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)))
-			return 0;
-	}
-#endif
-	for (; i < n; i++)
-		if ((unsigned char)p[i] - 1u >= 0x7fu)
-			return 0;
-	return 1;
-}
 
 static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
 {
