@@ -102,7 +102,7 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 		    (err = qg_result_add_artifact(r, o->current_profile)) < 0)
 			goto done;
 	} else {
-		err = qg_profile_read(&cur, &o->input, args, NULL, &base, &o->drift, r, &bytes);
+		err = qg_profile_read(&cur, &o->input, args, NULL, &base, &o->drift, r, &bytes, 0);
 		if (err < 0)
 			goto done;
 		if (o->profile_out && (err = qg_profile_save(&cur, o->profile_out)) < 0)

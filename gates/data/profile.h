@@ -142,14 +142,16 @@ int qg_prof_parse_number(const char *s, size_t n, double *out);
  * (initialised, empty): one profile per piece, merged in piece order.
  * `schema` (may be NULL) fixes kinds and missing values. With `base`, every
  * piece is first prepared for drift against it (drift.h). Input files become
- * artifacts of `r` (may be NULL); *bytes gets the bytes of local files read.
+ * artifacts of `r` (may be NULL; SHA-256 computed on a helper thread
+ * unless QG_PROFILE_NO_HASH); *bytes gets the bytes of local files read.
  * 0, or QG_E* naming the file and line. */
 struct qg_data_input_opts;
 struct qg_drift_opts;
 struct qg_result;
 int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
 		    const struct qg_schema *schema, struct qg_profile *base, const struct qg_drift_opts *dopts,
-		    struct qg_result *r, long long *bytes);
+		    struct qg_result *r, long long *bytes, unsigned flags);
+#define QG_PROFILE_NO_HASH 1u /* flags: artifacts get bytes but no sha256 */
 
 int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges);
 int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats);

@@ -175,9 +175,8 @@ static inline void qg_hll_add_hash(struct qg_hll *h, uint64_t hash)
 {
 	uint32_t idx = (uint32_t)(hash >> (64 - QG_HLL_P));
 	uint64_t w = (hash << QG_HLL_P) | ((uint64_t)1 << (QG_HLL_P - 1));
-	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
-	if (r > h->reg[idx])
-		h->reg[idx] = r;
+	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1), cur = h->reg[idx];
+	h->reg[idx] = r > cur ? r : cur; /* no branch: it rarely goes one way */
 }
 void qg_hll_init(struct qg_hll *h);
 void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src);
@@ -189,7 +188,7 @@ int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what
 /* ---- space-saving top-k --------------------------------------------------- */
 
 #define QG_TOPK_K 64
-#define QG_TOPK_SLOTS 256
+#define QG_TOPK_SLOTS 1024
 #define QG_TOPK_MAXLEN 256 /* bytes of a value kept for display; longer ones match by hash+length */
 #define QG_TOPK_FILTER 8192 /* filter counters (a power of two, >= 16) */
 
@@ -240,20 +239,57 @@ static inline void qg_topk_prefetch(const struct qg_topk *t, uint64_t hash)
 
 void qg_topk_init(struct qg_topk *t);
 void qg_topk_release(struct qg_topk *t);
+/* Equal bytes, `a` a kept value (NUL-terminated, at most QG_TOPK_MAXLEN
+ * bytes), `b` a cell of `len` bytes; the hashes already matched, so this is
+ * a confirmation: short values with two overlapping loads, no call. */
+static inline int qg_topk_same(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y, u, v;
+
+	if (len >= 8 && len <= 16) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + len - 8, 8);
+		memcpy(&v, b + len - 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
+	if (len >= 4 && len < 8) {
+		uint32_t p, q, r, s;
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + len - 4, 4);
+		memcpy(&s, b + len - 4, 4);
+		return ((p ^ q) | (r ^ s)) == 0;
+	}
+	return !memcmp(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
+}
+
 /* Count one occurrence. 0 or QG_ENOMEM. The tracked case is inline. */
 int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
-static inline int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	uint32_t s = (uint32_t)hash & (QG_TOPK_SLOTS - 1);
 
 	for (;;) {
 		uint8_t idx = t->slot[s];
 		const struct qg_topk_item *it;
-		if (idx == 0xff)
+		if (idx == 0xff) {
+			/* untracked, table full, minimum known: the filter usually
+			 * absorbs it (see qg_topk_add_untracked) */
+			if (t->filter && t->nmin) {
+				uint32_t *a = &t->filter[qg_topk_cell0(hash)], *b = &t->filter[qg_topk_cell1(hash)];
+				uint64_t e = (uint64_t)(*a < *b ? *a : *b) + 1;
+				if (e <= t->min && e < UINT32_MAX) {
+					t->n++;
+					*a = *a < e ? (uint32_t)e : *a;
+					*b = *b < e ? (uint32_t)e : *b;
+					return 0;
+				}
+			}
 			return qg_topk_add_untracked(t, val, len, hash);
+		}
 		it = &t->items[idx];
-		if (it->hash == hash && it->len == len &&
-		    !memcmp(it->val, val, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN)) {
+		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
 			t->n++;
 			if (t->items[idx].count++ == t->min && t->nmin)
 				t->nmin--;
