@@ -904,7 +904,7 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 	size_t nf = S->nr_fields;
 	long long rows = 0, *nulls = calloc(nf + 1, sizeof(long long)), *present = calloc(nf + 1, sizeof(long long));
 	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
-	long long *xdup = calloc(nf + 1, sizeof(long long));
+	long long *xdup = calloc(nf + 1, sizeof(long long)), total_violations = 0;
 	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
 
 	if (!nulls || !present || !omin || !omax || !xdup) {
@@ -967,6 +967,7 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 		else if (c->kind == CK_PRIMARY_KEY)
 			cross = xdup[nf];
 		n += cross;
+		total_violations += n;
 		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
 		if (!qc) {
 			err = QG_ENOMEM;
@@ -1078,7 +1079,7 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 		}
 	}
 	qg_json_add_number(r->metrics, "rows", (double)rows);
-	qg_json_add_number(r->metrics, "violations", (double)atomic_load(&v->violations));
+	qg_json_add_number(r->metrics, "violations", (double)total_violations);
 	if (stopped)
 		qg_result_add_markdown(r, "Stopped early after %lld violations (--max-errors); counts are lower bounds.\n",
 				       v->o->max_errors);

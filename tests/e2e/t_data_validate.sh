@@ -65,6 +65,9 @@ expect_eq "required" "$(chk field.id.required '["count"]')" "1"
 expect_eq "required location" "$(chk field.id.required '["locations"][0]["line"]')" "6"
 expect_eq "primary key: one repeat and one missing" "$(chk table.primary-key '["count"]')" "2"
 expect_eq "row shape (short last row)" "$(chk table.row-shape '["count"]')" "1"
+expect_eq "violations metric is the sum of the counts" \
+	"$(json_get "$T/bad.json" 'd["metrics"]["violations"] == sum(c.get("count", 0) for c in d["checks"] if c["id"] != "table.rows" and not c["id"].endswith("maxNullFraction"))')" "true"
+expect_eq "violations metric" "$(json_get "$T/bad.json" 'd["metrics"]["violations"]')" "15"
 expect_eq "value quoted in the message" "$(chk field.color.enum '["locations"][0]["message"]')" 'value "pink" is not one of the 3 enum values'
 expect_eq "newline escaped in a message" "$(chk field.email.type '["locations"][0]["message"]')" 'value "bad\naddress" is not a valid email'
 expect_grep "text output names file:line:col" "bad.csv:3:3: value \"130\" above maximum 120" "$T/out" || true
