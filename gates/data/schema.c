@@ -79,6 +79,36 @@ static int strset_add(struct qg_strset *set, const char *s, size_t n)
 	return 0;
 }
 
+/* Equality of two n-byte strings, words at a time for short ones (no
+ * libc call: enum values are a few bytes). */
+static inline int short_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, z, w;
+	uint32_t p, q, r, t;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&z, a + n - 8, 8);
+		memcpy(&w, b + n - 8, 8);
+		return x == y && z == w;
+	}
+	if (n >= 4 && n < 8) {
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + n - 4, 4);
+		memcpy(&t, b + n - 4, 4);
+		return p == q && r == t;
+	}
+	if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	return !memcmp(a, b, n);
+}
+
 int qg_strset_has(const struct qg_strset *set, const char *s, size_t n)
 {
 	size_t h;
@@ -88,7 +118,7 @@ int qg_strset_has(const struct qg_strset *set, const char *s, size_t n)
 	/* small sets (booleans, most enums): compare lengths first, no hashing */
 	if (set->nr <= 8) {
 		for (size_t i = 0; i < set->nr; i++)
-			if (set->lens[i] == n && (n == 0 || (set->items[i][0] == s[0] && !memcmp(set->items[i], s, n))))
+			if (set->lens[i] == n && short_eq(set->items[i], s, n))
 				return 1;
 		return 0;
 	}

@@ -5,7 +5,13 @@
  * piece (input.h) is read on a worker thread into its own counters and its
  * first ten examples per check; nothing is allocated per cell, messages are
  * formatted only for kept examples. Pieces are merged in file order, so the
- * examples are the first ones in the data whatever -j is.
+ * examples are the first ones in the data whatever -j is. Records come from
+ * the reader in batches of a few hundred and each batch is checked column by
+ * column (one field's type and constraints over every record, then the next
+ * field), which keeps each type's branches predictable; row-level checks
+ * (shape, primary key) run per record. A check fed by several fields
+ * (table.encoding) keeps the first ten examples of each batch's columns,
+ * reported in line order.
  *
  * Cells are checked in a fixed order: missing value (required, null
  * fraction), UTF-8 (table.encoding: invalid UTF-8 or a NUL byte; the cell's
@@ -385,6 +391,10 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		case QG_TYPE_NUMBER:
 			bad = qg_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
 			break;
+		case QG_TYPE_BOOLEAN:
+			ik = qg_strset_has(&f->true_values, c->ptr, c->len);
+			bad = !ik && !qg_strset_has(&f->false_values, c->ptr, c->len);
+			break;
 		case QG_TYPE_DATE:
 			if (f->format != QG_FMT_PATTERN) {
 				long long days;
@@ -514,7 +524,6 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	const struct qg_schema *S = v->S;
 	struct piece_state *ps = &v->ps[piece];
 	struct qg_data_source src;
-	struct qg_record rec;
 	long *colmap = NULL;
 	const struct qg_data_piece *pc = &p->pieces[piece];
 	size_t ncols, nf = S->nr_fields;
@@ -522,9 +531,13 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	char last_err[512] = "";
 	struct vf *vfs = NULL;
 	const struct qg_record *batch = NULL;
-	int nb = 0, bi = 0;
+	unsigned char *bclean = NULL, *bpk_ok = NULL; /* per record of a batch */
+	uint64_t *bpk = NULL;
+	long long *bpk_i = NULL;
+	size_t bcap = 0;
+	int nb = 0, max_errors = v->o->max_errors > 0;
 	size_t nvf = 0;
-	int err, jsonl, clean, pk_absent = 0;
+	int err, jsonl, pk_absent = 0;
 
 	piece_reset(ctx, p, piece);
 	if ((err = piece_alloc(v, ps)) < 0)
@@ -596,26 +609,12 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		nvf++;
 	}
 	for (;;) {
-		uint64_t pk = 0x12345;
-		long long pk_int = 0;
-		int pk_ok = 1;
-
 		if (atomic_load_explicit(&v->stop, memory_order_relaxed)) {
 			ps->stopped = 1;
 			break;
 		}
-		if (bi < nb) {
-			rec = batch[bi++];
-			err = 1;
-		} else {
-			nb = qg_table_next_batch(src.table, &batch);
-			bi = 0;
-			err = nb;
-			if (nb > 0)
-				rec = batch[bi++];
-			else
-				nb = 0;
-		}
+		nb = qg_table_next_batch(src.table, &batch);
+		err = nb;
 		if (err == 0)
 			break;
 		if (err < 0) {
@@ -623,13 +622,13 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			 * error repeats the same message */
 			if (jsonl && err == QG_EPARSE && strcmp(last_err, qg_error_last())) {
 				const char *m = qg_error_last();
-				const char *name = src.name;
+				const char *tn = qg_table_name(src.table);
 				long long l = 0;
 
 				snprintf(last_err, sizeof(last_err), "%s", m);
 				/* "'f':LINE:COL: msg" -> keep msg, locate by LINE */
-				if (*m == '\'' && !strncmp(m + 1, qg_table_name(src.table), strlen(qg_table_name(src.table)))) {
-					const char *q = m + 1 + strlen(qg_table_name(src.table));
+				if (*m == '\'' && !strncmp(m + 1, tn, strlen(tn))) {
+					const char *q = m + 1 + strlen(tn);
 					if (*q == '\'' && q[1] == ':') {
 						char *end;
 						l = strtoll(q + 2, &end, 10);
@@ -643,64 +642,123 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 						}
 					}
 				}
-				(void)name;
 				violation(v, ps, v->tc[CK_ROW_SHAPE], l, 0, NULL, 0, "malformed JSON line: %s", m);
 				continue;
 			}
 			goto done;
 		}
 		last_err[0] = 0;
-		ps->rows++;
-		clean = 0;
-		if (!jsonl && rec.nr) {
-			const char *lo = rec.cells[0].ptr;
-			const struct qg_cell *lc = &rec.cells[rec.nr - 1];
-			if (lc->ptr >= lo && lc->ptr + lc->len - lo < (1 << 24))
-				clean = ascii_clean(lo, (size_t)(lc->ptr + lc->len - lo));
+		if ((size_t)nb > bcap) {
+			size_t nc = (size_t)nb * 2;
+			unsigned char *c2 = realloc(bclean, nc), *o2;
+			uint64_t *h2;
+			long long *i2;
+
+			if (!c2) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			bclean = c2;
+			h2 = realloc(bpk, nc * sizeof(*bpk));
+			if (!h2) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			bpk = h2;
+			i2 = realloc(bpk_i, nc * sizeof(*bpk_i));
+			if (!i2) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			bpk_i = i2;
+			o2 = realloc(bpk_ok, nc);
+			if (!o2) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			bpk_ok = o2;
+			bcap = nc;
 		}
-		if (jsonl) {
-			if (rec.extra_keys && S->header_mode != QG_HEADER_SUPERSET)
-				violation(v, ps, v->tc[CK_ROW_SHAPE], rec.line, 1, NULL, 0,
-					  "object has %zu key%s not in the schema", rec.extra_keys,
-					  rec.extra_keys > 1 ? "s" : "");
-		} else if (rec.nr != ncols) {
-			violation(v, ps, v->tc[CK_ROW_SHAPE], rec.line,
-				  rec.nr > ncols ? rec.cells[ncols].column : 0, NULL, 0,
-				  "row has %zu cells, the header has %zu", rec.nr, ncols);
+		/* pass 1, per record: shape and the record-wide ASCII test */
+		for (int r = 0; r < nb; r++) {
+			const struct qg_record *rec = &batch[r];
+
+			ps->rows++;
+			bclean[r] = 0;
+			bpk[r] = 0x12345;
+			bpk_i[r] = 0;
+			bpk_ok[r] = !pk_absent;
+			if (!jsonl && rec->nr) {
+				const char *lo = rec->cells[0].ptr;
+				const struct qg_cell *lc = &rec->cells[rec->nr - 1];
+				if (lc->ptr >= lo && lc->ptr + lc->len - lo < (1 << 24))
+					bclean[r] = (unsigned char)ascii_clean(lo, (size_t)(lc->ptr + lc->len - lo));
+			}
+			if (jsonl) {
+				if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
+					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,
+						  "object has %zu key%s not in the schema", rec->extra_keys,
+						  rec->extra_keys > 1 ? "s" : "");
+			} else if (rec->nr != ncols) {
+				violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
+					  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
+					  "row has %zu cells, the header has %zu", rec->nr, ncols);
+			}
 		}
-		if (pk_absent)
-			pk_ok = 0;
+		/* pass 2, column by column: one field's checks over the whole
+		 * batch keep the branches of its type predictable */
 		for (size_t k = 0; k < nvf; k++) {
 			const struct vf *x = &vfs[k];
-			const struct qg_cell *cell = &rec.cells[x->col];
-			uint64_t h = 1;
-			long long ik = 0;
+			const size_t col = x->col, fi = x->fi;
+			pcre2_match_data *mdf = md[fi];
 
-			/* plain string column in a clean record: only the missing count */
-			if (x->trivial && clean && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING))) {
-				ps->nulls[x->fi] += cell->len == 0;
+			if (x->trivial) {
+				long long nulls = 0;
+				for (int r = 0; r < nb; r++) {
+					const struct qg_cell *cell = &batch[r].cells[col];
+					uint64_t h = 1;
+					long long ik = 0;
+
+					/* plain string in a clean record: only the missing count */
+					if (bclean[r] && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING))) {
+						nulls += cell->len == 0;
+						continue;
+					}
+					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
+				}
+				ps->nulls[fi] += nulls;
 				continue;
 			}
-			check_cell(v, ps, x->fi, cell, rec.line, md[x->fi], &h, &ik, clean);
-			if (x->pk) {
-				if (!h)
-					pk_ok = 0;
-				else if (v->pk_int)
-					pk_int = ik;
-				else
-					pk = qg_data_fmix64(pk * 0x9e3779b97f4a7c15ull + h);
+			for (int r = 0; r < nb; r++) {
+				uint64_t h = 1;
+				long long ik = 0;
+
+				check_cell(v, ps, fi, &batch[r].cells[col], batch[r].line, mdf, &h, &ik, bclean[r]);
+				if (x->pk && bpk_ok[r]) {
+					if (!h)
+						bpk_ok[r] = 0;
+					else if (v->pk_int)
+						bpk_i[r] = ik;
+					else
+						bpk[r] = qg_data_fmix64(bpk[r] * 0x9e3779b97f4a7c15ull + h);
+				}
+				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+					break;
 			}
+			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+				break;
 		}
-		if (S->nr_primary_key && !pk_ok) {
-			violation(v, ps, v->tc[CK_PRIMARY_KEY], rec.line, 0, NULL, 0,
-				  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
-				  S->nr_primary_key > 1 ? ", ..." : "");
-		} else if (S->nr_primary_key) {
-			int r = v->pk_int ? qg_uniq_add_int(&ps->pk, pk_int) : qg_uniq_add_hash(&ps->pk, pk);
-			if (r == 0)
-				violation(v, ps, v->tc[CK_PRIMARY_KEY], rec.line, 0, NULL, 0,
+		/* pass 3, per record: the primary key */
+		for (int r = 0; S->nr_primary_key && r < nb; r++) {
+			if (!bpk_ok[r]) {
+				violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
+					  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
+					  S->nr_primary_key > 1 ? ", ..." : "");
+			} else if ((v->pk_int ? qg_uniq_add_int(&ps->pk, bpk_i[r]) : qg_uniq_add_hash(&ps->pk, bpk[r])) == 0) {
+				violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
 					  "primary key (%s%s) repeats an earlier row", S->fields[S->primary_key[0]].name,
 					  S->nr_primary_key > 1 ? ", ..." : "");
+			}
 		}
 	}
 	err = 0;
@@ -709,6 +767,10 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 done:
 	free(colmap);
 	free(vfs);
+	free(bclean);
+	free(bpk);
+	free(bpk_i);
+	free(bpk_ok);
 	qg_data_source_close(&src);
 	return err;
 }
@@ -898,6 +960,15 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 	}
 }
 
+static int example_cmp(const void *a, const void *b)
+{
+	const struct example *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
 static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r)
 {
 	const struct qg_schema *S = v->S;
@@ -981,6 +1052,9 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 			if (p->pieces[pi].dropped || !ps->used)
 				continue;
 			base = qg_data_plan_line_base(p, pi);
+			/* a batch is checked field by field: put a check shared by
+			 * fields (table.encoding) back in line order */
+			qsort(&ps->ex[ci * EXAMPLES], ps->nr_ex[ci], sizeof(struct example), example_cmp);
 			for (size_t k = 0; k < ps->nr_ex[ci] && qc->nr_locations < EXAMPLES; k++) {
 				const struct example *e = &ps->ex[ci * EXAMPLES + k];
 				if (qg_check_add_location(qc, p->files[p->pieces[pi].file].spec,
