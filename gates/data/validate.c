@@ -515,7 +515,52 @@ struct vf {
 	size_t col, fi;
 	int pk;
 	int trivial; /* plain string without constraints: only missing values count */
+	int fast;    /* FAST_*: a value passing this test passes every check of the field */
 };
+
+enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_ENUM, FAST_BOOL };
+
+#define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
+
+static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f)
+{
+	unsigned rest = f->constraints & ~(unsigned)QG_C_REQUIRED;
+
+	if (f->primary_key || f->has_missing || !S->missing_only_empty)
+		return FAST_NONE;
+	if (f->type == QG_TYPE_INTEGER && !f->group_char && !(rest & ~(unsigned)BOUNDS))
+		return FAST_INT;
+	if (f->type == QG_TYPE_NUMBER && f->decimal_char == '.' && !f->group_char && !(rest & ~(unsigned)BOUNDS))
+		return FAST_NUM;
+	if (f->type == QG_TYPE_DATE && f->format != QG_FMT_PATTERN && !(rest & ~(unsigned)BOUNDS))
+		return FAST_DATE;
+	if (f->type == QG_TYPE_STRING && f->format == QG_FMT_DEFAULT && rest == QG_C_ENUM)
+		return FAST_ENUM;
+	if (f->type == QG_TYPE_BOOLEAN && !rest)
+		return FAST_BOOL;
+	return FAST_NONE;
+}
+
+/* 1 when the (clean, present) cell passes every check of its field. */
+static inline int fast_pass(int kind, const struct qg_schema_field *f, const char *p, size_t n)
+{
+	long long ik, days;
+	double dk;
+
+	switch (kind) {
+	case FAST_INT:
+		return !qg_value_int(p, n, 0, &ik) && ik >= f->ilo && ik <= f->ihi;
+	case FAST_NUM:
+		return !qg_value_number(p, n, '.', 0, &dk) && dk >= f->dlo && dk <= f->dhi;
+	case FAST_DATE:
+		return !qg_value_date(p, n, &days) && (double)days >= f->dlo && (double)days <= f->dhi;
+	case FAST_ENUM:
+		return qg_strset_has(&f->enum_values, p, n);
+	case FAST_BOOL:
+		return qg_strset_has(&f->true_values, p, n) || qg_strset_has(&f->false_values, p, n);
+	}
+	return 0;
+}
 
 
 static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
@@ -606,6 +651,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		vfs[nvf].trivial = (f->type == QG_TYPE_STRING || f->type == QG_TYPE_ANY) &&
 				   f->format == QG_FMT_DEFAULT && !f->constraints && !f->primary_key &&
 				   !f->has_missing && S->missing_only_empty;
+		vfs[nvf].fast = fast_kind(S, f);
 		nvf++;
 	}
 	for (;;) {
@@ -727,6 +773,27 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
 				}
 				ps->nulls[fi] += nulls;
+				continue;
+			}
+			if (x->fast) {
+				const struct qg_schema_field *f = &S->fields[fi];
+				const int kind = x->fast;
+
+				for (int r = 0; r < nb; r++) {
+					const struct qg_cell *cell = &batch[r].cells[col];
+					uint64_t h = 1;
+					long long ik = 0;
+
+					if (bclean[r] && cell->len && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING)) &&
+					    fast_pass(kind, f, cell->ptr, cell->len))
+						continue;
+					/* missing, unclean or failing: the full path says why */
+					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
+					if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+						break;
+				}
+				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+					break;
 				continue;
 			}
 			for (int r = 0; r < nb; r++) {
