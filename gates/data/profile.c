@@ -328,20 +328,21 @@ static int field_flush(struct qg_prof_field *f)
 	f->nbuf = 0;
 	moments_init(&b);
 	b.n = n;
+	/* one pass for the plain sum, min, max and the TwoSum chain (the same
+	 * operations in the same order as separate loops, so the same bits;
+	 * the chains overlap instead of running one after the other) */
+	hi = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		s += v[i];
 		b.min = v[i] < b.min ? v[i] : b.min;
 		b.max = v[i] > b.max ? v[i] : b.max;
+		two_sum(hi, v[i], &hi, &e);
+		lo += e;
 	}
 	bm = s / n;
 	for (uint32_t i = 0; i < n; i++) {
 		double d = v[i] - bm;
 		m2 += d * d;
-	}
-	hi = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		two_sum(hi, v[i], &hi, &e);
-		lo += e;
 	}
 	dd_norm(&hi, &lo);
 	b.sum_hi = hi;
@@ -475,6 +476,44 @@ static int field_is_plain(const struct qg_prof_field *f)
 	return sc->missing_only_empty;
 }
 
+/* The numbers of a run of non-null cells into the batch buffer. */
+static int field_numbers(struct qg_prof_field *f, const struct qg_cell *const *cs, size_t m)
+{
+	uint32_t nb;
+	int ret;
+
+	if (!f->buf) {
+		f->buf = malloc(QG_PROF_BATCH * sizeof(double));
+		if (!f->buf)
+			return qg_error(QG_ENOMEM, "out of memory");
+	}
+	nb = f->nbuf;
+	for (size_t j = 0; j < m; j++) {
+		double d;
+		int pr = parse_number_fast(cs[j]->ptr, cs[j]->len, &d);
+		if (pr == 2)
+			pr = qg_prof_parse_number(cs[j]->ptr, cs[j]->len, &d);
+		if (pr == 0) {
+			f->buf[nb++] = d;
+			if (nb == QG_PROF_BATCH) {
+				f->nbuf = nb;
+				if ((ret = field_flush(f)))
+					return ret;
+				nb = 0;
+			}
+		} else if (pr == 1) {
+			f->nonfinite++;
+		} else if (f->fixed == QG_PROF_NUMERIC) {
+			f->invalid++;
+		} else {
+			field_drop_numeric(f); /* not a number field after all */
+			return 0;
+		}
+	}
+	f->nbuf = nb;
+	return 0;
+}
+
 #define COL_CHUNK 256
 #define PREFETCH_AHEAD 8
 
@@ -525,28 +564,8 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 			if ((ret = qg_topk_add(&f->topk, cs[j]->ptr, cs[j]->len, hs[j])))
 				return ret;
 		}
-		for (size_t j = 0; j < m && f->numeric_ok; j++) {
-			double d;
-			int pr = parse_number_fast(cs[j]->ptr, cs[j]->len, &d);
-			if (pr == 2)
-				pr = qg_prof_parse_number(cs[j]->ptr, cs[j]->len, &d);
-			if (pr == 0) {
-				if (!f->buf) {
-					f->buf = malloc(QG_PROF_BATCH * sizeof(double));
-					if (!f->buf)
-						return qg_error(QG_ENOMEM, "out of memory");
-				}
-				f->buf[f->nbuf++] = d;
-				if (f->nbuf == QG_PROF_BATCH && (ret = field_flush(f)))
-					return ret;
-			} else if (pr == 1) {
-				f->nonfinite++;
-			} else if (f->fixed == QG_PROF_NUMERIC) {
-				f->invalid++;
-			} else {
-				field_drop_numeric(f);
-			}
-		}
+		if (f->numeric_ok && m && (ret = field_numbers(f, cs, m)))
+			return ret;
 	}
 	return 0;
 }
