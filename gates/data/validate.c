@@ -518,44 +518,68 @@ struct vf {
 	int fast;    /* FAST_*: a value passing this test passes every check of the field */
 };
 
-enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_ENUM, FAST_BOOL };
+enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
 
 #define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
 
 static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f)
 {
 	unsigned rest = f->constraints & ~(unsigned)QG_C_REQUIRED;
+	const unsigned str_ok = QG_C_MINLENGTH | QG_C_MAXLENGTH | QG_C_PATTERN | QG_C_ENUM;
 
 	if (f->primary_key || f->has_missing || !S->missing_only_empty)
 		return FAST_NONE;
-	if (f->type == QG_TYPE_INTEGER && !f->group_char && !(rest & ~(unsigned)BOUNDS))
+	if (f->type == QG_TYPE_INTEGER && !f->group_char && !(rest & ~(unsigned)(BOUNDS | QG_C_UNIQUE)))
 		return FAST_INT;
 	if (f->type == QG_TYPE_NUMBER && f->decimal_char == '.' && !f->group_char && !(rest & ~(unsigned)BOUNDS))
 		return FAST_NUM;
 	if (f->type == QG_TYPE_DATE && f->format != QG_FMT_PATTERN && !(rest & ~(unsigned)BOUNDS))
 		return FAST_DATE;
-	if (f->type == QG_TYPE_STRING && f->format == QG_FMT_DEFAULT && rest == QG_C_ENUM)
-		return FAST_ENUM;
+	if (f->type == QG_TYPE_STRING && f->format != QG_FMT_PATTERN && !(rest & ~str_ok))
+		return FAST_STR;
 	if (f->type == QG_TYPE_BOOLEAN && !rest)
 		return FAST_BOOL;
 	return FAST_NONE;
 }
 
-/* 1 when the (clean, present) cell passes every check of its field. */
-static inline int fast_pass(int kind, const struct qg_schema_field *f, const char *p, size_t n)
+/* 1 when the (clean: ASCII, no NUL; present) cell passes every check of its
+ * field; 0 sends it down the full path, which finds and reports why. A
+ * unique integer is inserted here: a repeat returns 0 and the full path
+ * meets the same repeat again. */
+static inline int fast_pass(int kind, const struct qg_schema_field *f, const char *p, size_t n,
+			    struct qg_uniq *u, pcre2_match_data *md)
 {
 	long long ik, days;
 	double dk;
+	unsigned cons = f->constraints;
 
 	switch (kind) {
 	case FAST_INT:
-		return !qg_value_int(p, n, 0, &ik) && ik >= f->ilo && ik <= f->ihi;
+		if (qg_value_int(p, n, 0, &ik) || ik < f->ilo || ik > f->ihi)
+			return 0;
+		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int(u, ik) != 0;
 	case FAST_NUM:
 		return !qg_value_number(p, n, '.', 0, &dk) && dk >= f->dlo && dk <= f->dhi;
 	case FAST_DATE:
 		return !qg_value_date(p, n, &days) && (double)days >= f->dlo && (double)days <= f->dhi;
-	case FAST_ENUM:
-		return qg_strset_has(&f->enum_values, p, n);
+	case FAST_STR:
+		/* ASCII: characters == bytes */
+		if (((cons & QG_C_MINLENGTH) && (long long)n < f->min_length) ||
+		    ((cons & QG_C_MAXLENGTH) && (long long)n > f->max_length))
+			return 0;
+		if (f->format == QG_FMT_EMAIL ? qg_value_email(p, n) :
+		    f->format == QG_FMT_URI  ? qg_value_uri(p, n) :
+		    f->format == QG_FMT_UUID ? qg_value_uuid(p, n) : 0)
+			return 0;
+		if ((cons & QG_C_ENUM) && !qg_strset_has(&f->enum_values, p, n))
+			return 0;
+		if (cons & QG_C_PATTERN) {
+			int rc = f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, 0, md, NULL)
+					   : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+			if (rc < 0)
+				return 0;
+		}
+		return 1;
 	case FAST_BOOL:
 		return qg_strset_has(&f->true_values, p, n) || qg_strset_has(&f->false_values, p, n);
 	}
@@ -785,7 +809,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 					long long ik = 0;
 
 					if (bclean[r] && cell->len && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING)) &&
-					    fast_pass(kind, f, cell->ptr, cell->len))
+					    fast_pass(kind, f, cell->ptr, cell->len, &ps->uq[fi], mdf))
 						continue;
 					/* missing, unclean or failing: the full path says why */
 					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
