@@ -1,0 +1,88 @@
+#!/bin/sh
+# t_reports.sh -- the contract's common behaviour, through a real gate
+# (qgate-data): exit codes for bad flags and missing inputs, --out, reports
+# left intact when a gate is killed, and the GitHub Actions outputs with
+# GitHub's escaping.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/schema.json" <<'JSON'
+{"fields": [
+  {"name": "id", "type": "integer", "constraints": {"required": true, "unique": true}},
+  {"name": "age", "type": "integer", "constraints": {"maximum": 120}}
+]}
+JSON
+printf 'id,age\n1,20\n2,130\n3,x\n' >"$T/bad.csv"
+printf 'id,age\n1,20\n2,30\n' >"$T/good.csv"
+
+# --- exit codes of the contract
+expect_exit 2 "a bad flag is exit 2" qgate-data validate --no-such-flag --schema "$T/schema.json" "$T/good.csv"
+expect_grep "the bad flag is named" "no-such-flag" "$T/err"
+expect_exit 2 "trailing junk in a number is exit 2" qgate-data validate --max-errors 10x --schema "$T/schema.json" "$T/good.csv"
+expect_exit 3 "a missing input is exit 3" qgate-data validate --schema "$T/schema.json" "$T/nope.csv"
+expect_grep "the missing input is named" "nope.csv" "$T/err"
+expect_exit 0 "a clean dataset passes" qgate-data validate --schema "$T/schema.json" "$T/good.csv"
+expect_exit 1 "violations fail" qgate-data validate --schema "$T/schema.json" "$T/bad.csv"
+expect_exit 1 "the front passes the exit status through" qgate data validate --schema "$T/schema.json" "$T/bad.csv"
+
+# --- --out DIR writes both reports, valid against the schemas
+expect_exit 1 "--out writes reports" qgate-data validate --schema "$T/schema.json" --out "$T/reports/sub" "$T/bad.csv"
+expect_file "--out wrote data.json" "$T/reports/sub/data.json"
+expect_file "--out wrote data.junit.xml" "$T/reports/sub/data.junit.xml"
+validate_junit "--out JUnit" "$T/reports/sub/data.junit.xml"
+validate_result "--out result" "$T/reports/sub/data.json"
+expect_eq "result status is fail" "$(json_get "$T/reports/sub/data.json" 'd["status"]')" "fail"
+expect_eq "result exit_code is 1" "$(json_get "$T/reports/sub/data.json" 'd["exit_code"]')" "1"
+
+# --- a gate killed before it finishes leaves the previous report intact and
+# no temp file behind (it reads from a FIFO that never ends, then gets TERM)
+mkdir -p "$T/kill"
+echo '{"previous": true}' >"$T/kill/r.json"
+cp "$T/kill/r.json" "$T/kill/r.orig"
+mkfifo "$T/fifo"
+qgate-data validate --schema "$T/schema.json" --json "$T/kill/r.json" --junit "$T/kill/r.xml" - <"$T/fifo" >/dev/null 2>&1 &
+pid=$!
+exec 7>"$T/fifo"
+printf 'id,age\n1,20\n' >&7
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+exec 7>&-
+expect_eq "the killed gate reports death by SIGTERM (143)" "$rc" "143"
+if cmp -s "$T/kill/r.json" "$T/kill/r.orig"; then ok "the previous report is intact"; else not_ok "the previous report changed"; fi
+expect_no_file "no JUnit report was half-written" "$T/kill/r.xml"
+left=$(ls -A "$T/kill" | grep -v '^r\.json$' | grep -v '^r\.orig$' | wc -l)
+expect_eq "no temp file is left behind" "$left" "0"
+
+# --- GitHub Actions: annotations escaped, summary and outputs written
+weird="$T/we,ird:na%me.csv"
+cp "$T/bad.csv" "$weird"
+: >"$T/gh_out"; : >"$T/gh_sum"
+GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh_out" GITHUB_STEP_SUMMARY="$T/gh_sum" \
+	qgate-data validate --schema "$T/schema.json" "$weird" >"$T/gh_stdout" 2>"$T/gh_stderr"
+expect_eq "github mode: exit 1" "$?" "1"
+expect_grep "an ::error annotation per violation" '^::error file=.*,line=3,col=3,title=' "$T/gh_stdout"
+expect_grep "',' ':' '%' in the file property are escaped" 'we%2Cird%3Ana%25me\.csv' "$T/gh_stdout"
+expect_no_grep "no raw ',' inside the file property" '^::error file=[^,]*we,ird' "$T/gh_stdout"
+expect_grep "the step summary has the verdict" 'qgate-data: FAIL' "$T/gh_sum"
+expect_grep "the step summary has a checks table" '^\| .*field\.age\.maximum' "$T/gh_sum"
+expect_grep "GITHUB_OUTPUT has status=fail" '^status=fail$' "$T/gh_out"
+expect_grep "GITHUB_OUTPUT has exit_code=1" '^exit_code=1$' "$T/gh_out"
+
+# A value with a newline never starts a second workflow command (the gate
+# escapes values; GitHub's own %0A escaping is unit-tested in test_github).
+printf 'id,age\n1,"12\n0"\n' >"$T/nl.csv"
+GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh_out2" GITHUB_STEP_SUMMARY="$T/gh_sum2" \
+	qgate-data validate --schema "$T/schema.json" "$T/nl.csv" >"$T/gh2" 2>&1
+expect_eq "github mode with a newline value: exit 1" "$?" "1"
+expect_no_grep "a value's newline does not start a line of its own" '^0"' "$T/gh2"
+expect_grep "a value's newline is shown escaped in the annotation" '^::error .*12\\n0' "$T/gh2"
+
+# At most 10 annotations of a kind, then one line counting the rest.
+{ echo 'id,age'; i=1; while [ $i -le 30 ]; do echo "$i,999"; i=$((i + 1)); done; } >"$T/many.csv"
+GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh_out3" GITHUB_STEP_SUMMARY="$T/gh_sum3" \
+	qgate-data validate --schema "$T/schema.json" "$T/many.csv" >"$T/gh3" 2>&1
+n=$(grep -c '^::error ' "$T/gh3")
+expect_eq "at most 10 ::error annotations" "$n" "10"
+expect_grep "the rest are counted" 'more' "$T/gh3"
+done_testing
