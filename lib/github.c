@@ -297,6 +297,26 @@ struct annot_state {
 	size_t total[K_MAX];
 };
 
+/* GitHub attaches an annotation to a file only when the path is relative to
+ * the workspace, so strip "$GITHUB_WORKSPACE/" from absolute paths under it
+ * (and a leading "./"). Paths outside the workspace are kept as they are. */
+static const char *workspace_relative(const char *file)
+{
+	const char *ws = getenv("GITHUB_WORKSPACE");
+	size_t n;
+
+	if (ws && *ws && file[0] == '/') {
+		n = strlen(ws);
+		while (n > 1 && ws[n - 1] == '/')
+			n--;
+		if (!strncmp(file, ws, n) && file[n] == '/' && file[n + 1])
+			return file + n + 1;
+	}
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	return file;
+}
+
 static int annotate(struct annot_state *st, enum kind k, const char *file, long long line,
 		    long long col, const char *title, const char *msg)
 {
@@ -311,7 +331,7 @@ static int annotate(struct annot_state *st, enum kind k, const char *file, long 
 	if (!err && file && *file) {
 		err = qg_buf_addstr(out, " file=");
 		if (!err)
-			err = escape_redacted(out, file, 1);
+			err = escape_redacted(out, workspace_relative(file), 1);
 		first = 0;
 		if (!err && line > 0)
 			err = qg_buf_addf(out, ",line=%lld", line);

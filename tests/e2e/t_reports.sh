@@ -85,4 +85,9 @@ GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh_out3" GITHUB_STEP_SUMMARY="$T/gh_sum3" 
 n=$(grep -c '^::error ' "$T/gh3")
 expect_eq "at most 10 ::error annotations" "$n" "10"
 expect_grep "the rest are counted" 'more' "$T/gh3"
+# Annotation paths are made relative to $GITHUB_WORKSPACE, or GitHub does not
+# attach them to the file.
+GITHUB_ACTIONS=true GITHUB_WORKSPACE="$T" GITHUB_OUTPUT="$T/gh_out4" GITHUB_STEP_SUMMARY="$T/gh_sum4" \
+	qgate-data validate --schema "$T/schema.json" "$T/bad.csv" >"$T/gh4" 2>&1
+expect_grep "annotation paths are relative to GITHUB_WORKSPACE" '^::error file=bad\.csv,line=' "$T/gh4"
 done_testing
