@@ -224,6 +224,11 @@ expect_eq "table.encoding count" "$(json_get "$T/bytes.json" '[c for c in d["che
 expect_eq "invalid byte escaped" "$(json_get "$T/bytes.json" '[c for c in d["checks"] if c["id"]=="table.encoding"][0]["locations"][0]["message"]')" 'value "r\xffd" is not valid UTF-8'
 validate_junit "bad bytes junit" "$T/bytes.xml"
 validate_result "bad bytes result" "$T/bytes.json"
+printf '{"a": "ok", "b": 1}\n{"a": "x\\u0000y", "b": 2}\n{"a": "\377\376", "b": 3}\n{"a": "\\ud800", "b": 4}\n' >"$T/enc.jsonl"
+echo '{"fields": [{"name": "a"}, {"name": "b", "type": "integer"}]}' >"$T/enc.json"
+expect_exit 1 "JSONL: \\u0000, invalid bytes and a lone surrogate are encoding violations" qgate-data validate --schema "$T/enc.json" "$T/enc.jsonl" --json "$T/enc.out.json"
+expect_eq "JSONL encoding count" "$(json_get "$T/enc.out.json" '[c for c in d["checks"] if c["id"]=="table.encoding"][0]["count"]')" "3"
+expect_eq "JSONL NUL message" "$(json_get "$T/enc.out.json" '[c for c in d["checks"] if c["id"]=="table.encoding"][0]["locations"][0]["message"]')" 'value "x\x00y" contains a NUL byte'
 "$DEBIAN_PY" -c 'import sys; sys.stdout.write("id,age,email,score,day,color,code,ok\n1,30,a@b.com,0.5,2021-01-02,red," + "A"*(100*1024*1024) + ",true\n")' >"$T/long.csv"
 expect_exit 3 "a 100 MB line is over the record cap" qgate-data validate --schema "$T/schema.json" "$T/long.csv"
 expect_grep "record cap message" "long.csv" "$T/err"
