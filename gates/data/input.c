@@ -718,22 +718,22 @@ static void *hasher_main(void *arg)
 
 int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash)
 {
-	pthread_t t;
 	size_t n = p->nr_files;
+	int ok = 1;
 
 	memset(h, 0, sizeof(*h));
 	qg_strvec_init(&h->paths);
 	h->hash = hash;
-	for (size_t i = 0; i < n; i++)
-		if (qg_strvec_push(&h->paths, p->files[i].spec) < 0)
-			return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && ok; i++)
+		ok = qg_strvec_push(&h->paths, p->files[i].spec) == 0;
 	h->sha = calloc(n + 1, sizeof(*h->sha));
 	h->bytes = calloc(n + 1, sizeof(*h->bytes));
 	h->err = calloc(n + 1, sizeof(*h->err));
-	if (!h->sha || !h->bytes || !h->err)
+	if (!ok || !h->sha || !h->bytes || !h->err) {
+		qg_data_hasher_finish(h, NULL);
 		return qg_error(QG_ENOMEM, "out of memory");
-	if (hash && pthread_create(&t, NULL, hasher_main, h) == 0) {
-		h->thread = (unsigned long)t;
+	}
+	if (hash && pthread_create(&h->thread, NULL, hasher_main, h) == 0) {
 		h->started = 1;
 	} else {
 		hasher_main(h);
@@ -746,7 +746,7 @@ int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 	int err = 0;
 
 	if (h->started)
-		pthread_join((pthread_t)h->thread, NULL);
+		pthread_join(h->thread, NULL);
 	h->started = 0;
 	for (size_t i = 0; r && i < h->paths.nr && !err; i++) {
 		struct qg_subject *s = &r->subject;

@@ -39,6 +39,7 @@
 #ifndef QGATE_DATA_INPUT_H
 #define QGATE_DATA_INPUT_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "qgate/opts.h"
@@ -173,7 +174,7 @@ struct qg_data_hasher {
 	long long *bytes;
 	int *err;
 	int hash, started;
-	unsigned long thread;   /* pthread_t */
+	pthread_t thread;
 };
 int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);
 struct qg_result;
