@@ -522,12 +522,14 @@ enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
 
 #define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
 
-static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f)
+static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int pk_int)
 {
 	unsigned rest = f->constraints & ~(unsigned)QG_C_REQUIRED;
 	const unsigned str_ok = QG_C_MINLENGTH | QG_C_MAXLENGTH | QG_C_PATTERN | QG_C_ENUM;
 
-	if (f->primary_key || f->has_missing || !S->missing_only_empty)
+	/* a key field only when it is the single integer key (its value is
+	 * then the key, see pass 3) */
+	if ((f->primary_key && !pk_int) || f->has_missing || !S->missing_only_empty)
 		return FAST_NONE;
 	if (f->type == QG_TYPE_INTEGER && !f->group_char && !(rest & ~(unsigned)(BOUNDS | QG_C_UNIQUE)))
 		return FAST_INT;
@@ -547,7 +549,7 @@ static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f)
  * unique integer is inserted here: a repeat returns 0 and the full path
  * meets the same repeat again. */
 static inline int fast_pass(int kind, const struct qg_schema_field *f, const char *p, size_t n,
-			    struct qg_uniq *u, pcre2_match_data *md)
+			    struct qg_uniq *u, pcre2_match_data *md, long long *key)
 {
 	long long ik, days;
 	double dk;
@@ -557,6 +559,7 @@ static inline int fast_pass(int kind, const struct qg_schema_field *f, const cha
 	case FAST_INT:
 		if (qg_value_int(p, n, 0, &ik) || ik < f->ilo || ik > f->ihi)
 			return 0;
+		*key = ik;
 		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int(u, ik) != 0;
 	case FAST_NUM:
 		return !qg_value_number(p, n, '.', 0, &dk) && dk >= f->dlo && dk <= f->dhi;
@@ -675,7 +678,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		vfs[nvf].trivial = (f->type == QG_TYPE_STRING || f->type == QG_TYPE_ANY) &&
 				   f->format == QG_FMT_DEFAULT && !f->constraints && !f->primary_key &&
 				   !f->has_missing && S->missing_only_empty;
-		vfs[nvf].fast = fast_kind(S, f);
+		vfs[nvf].fast = fast_kind(S, f, v->pk_int);
 		nvf++;
 	}
 	for (;;) {
@@ -809,10 +812,19 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 					long long ik = 0;
 
 					if (bclean[r] && cell->len && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING)) &&
-					    fast_pass(kind, f, cell->ptr, cell->len, &ps->uq[fi], mdf))
+					    fast_pass(kind, f, cell->ptr, cell->len, &ps->uq[fi], mdf, &ik)) {
+						if (x->pk)
+							bpk_i[r] = ik;
 						continue;
+					}
 					/* missing, unclean or failing: the full path says why */
 					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
+					if (x->pk && bpk_ok[r]) {
+						if (!h)
+							bpk_ok[r] = 0;
+						else
+							bpk_i[r] = ik;
+					}
 					if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 						break;
 				}
