@@ -1220,9 +1220,6 @@ static int merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_resul
 			qg_check_set_message(qc, "no header in this shard (it is checked by the shard holding the file's start)");
 			continue;
 		}
-		if (c->field >= 0 && !present[fi] && !rows && c->kind != CK_TYPE) {
-			/* an empty table: nothing violates */
-		}
 		if (c->field >= 0 && c->kind != CK_REQUIRED && !n && present[fi] == 0 && rows > 0) {
 			qc->status = QG_STATUS_SKIP;
 			qg_check_set_message(qc, "column '%s' is not in the data", S->fields[fi].name);
