@@ -93,9 +93,12 @@ static const char *json_expected(const char *text, size_t pos)
 			i++;
 			continue;
 		}
-		/* a literal or number: skip to its end */
-		while (i < pos && !strchr(" \t\r\n,:]}[{\"", text[i]))
+		/* a literal or number: skip to its end. A NUL byte is text here, not
+		 * the end of the delimiter set (strchr would match the terminator
+		 * and the scan would never advance). */
+		do
 			i++;
+		while (i < pos && text[i] && !strchr(" \t\r\n,:]}[{\"", text[i]));
 		last = 'v';
 	}
 	if (overflow)

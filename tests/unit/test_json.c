@@ -163,6 +163,17 @@ static void test_json_parse_errors_located(void **state)
 	expect_parse_error("", "'cfg.json':1:1:", "found end of input");
 }
 
+/* A NUL byte inside a literal used to make the error locator loop forever. */
+static void test_json_parse_error_with_nul_byte(void **state)
+{
+	static const char text[] = { '{', '"', 'a', '"', ':', '1', '\0', '2', ',', '}', '\0' };
+	struct qg_json *j = NULL;
+
+	assert_int_equal(qg_json_parse(&j, text, sizeof(text) - 1, "nul.json"), QG_EPARSE);
+	assert_null(j);
+	assert_non_null(strstr(qg_error_last(), "'nul.json':1:"));
+}
+
 static void test_json_parse_file_errors(void **state)
 {
 	struct qg_json *j;
@@ -202,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_json_string_escaping),
 		cmocka_unit_test(test_json_parse_and_read),
 		cmocka_unit_test(test_json_parse_errors_located),
+		cmocka_unit_test(test_json_parse_error_with_nul_byte),
 		cmocka_unit_test(test_json_parse_file_errors),
 		cmocka_unit_test(test_json_dup_and_attach),
 	};
