@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "qgate/json.h"
+#include "qgate/table.h"
 #include "data/profile.h"
 
 static uint64_t rng_state = 777;
@@ -207,6 +208,90 @@ static void test_data_profile_json_roundtrip(void **state)
 	qg_buf_release(&b);
 }
 
+/* The column-at-a-time batch path (qg_profile_add_batch) must give the
+ * same profile, byte for byte, as record by record: integers, decimals,
+ * spellings the fast number parser hands on (exponents, long mantissas,
+ * NaN), nulls, short rows, a column that stops being numeric late, a
+ * high-cardinality column past the top-k filter, and a repeated column
+ * name (two columns, one field). */
+#define BR 6000
+#define BC 6
+static char btext[BR][BC][40];
+static struct qg_cell bcells[BR][BC];
+static struct qg_record brecs[BR];
+
+static char *profile_text(struct qg_profile *p)
+{
+	struct qg_json *j = NULL;
+	struct qg_buf b = QG_BUF_INIT;
+
+	assert_int_equal(qg_profile_to_json(&j, p), 0);
+	assert_int_equal(qg_json_print(&b, j, 1), 0);
+	qg_json_free(j);
+	return qg_buf_detach(&b, NULL);
+}
+
+static void test_data_profile_batch_equals_records(void **state)
+{
+	const char *names[2][BC] = { { "i", "x", "late", "s", "hi", "e" }, { "i", "x", "late", "s", "i", "e" } };
+
+	for (int r = 0; r < BR; r++) {
+		uint64_t v = rnd();
+		snprintf(btext[r][0], 40, "%lld", (long long)(v % 200001) - 100000);
+		switch (v % 7) {
+		case 0: snprintf(btext[r][1], 40, "%.6f", (double)(v % 1000000) / 997.0); break;
+		case 1: snprintf(btext[r][1], 40, "1234567890123456789.%d", (int)(v % 10)); break;
+		case 2: snprintf(btext[r][1], 40, "%de%d", (int)(v % 100), (int)(v % 7) - 3); break;
+		case 3: snprintf(btext[r][1], 40, "%s", v & 8 ? "NaN" : ""); break;
+		default: snprintf(btext[r][1], 40, "-%d.%02d", (int)(v % 1000), (int)(v % 100)); break;
+		}
+		snprintf(btext[r][2], 40, r == 4321 ? "n/a" : "%d", (int)(v % 50));
+		snprintf(btext[r][3], 40, "v%d", (int)((v >> 20) % 300));
+		snprintf(btext[r][4], 40, "%016llx", (unsigned long long)v);
+		snprintf(btext[r][5], 40, "%s", r % 11 ? "" : "x");
+		for (int c = 0; c < BC; c++) {
+			bcells[r][c].ptr = btext[r][c];
+			bcells[r][c].len = strlen(btext[r][c]);
+			bcells[r][c].flags = 0;
+		}
+		brecs[r].cells = bcells[r];
+		brecs[r].nr = r % 97 == 5 ? BC - 2 : BC; /* short rows */
+		if (brecs[r].nr < BC)
+			for (int c = (int)brecs[r].nr; c < BC; c++)
+				bcells[r][c].flags = QG_CELL_MISSING, bcells[r][c].len = 0;
+		brecs[r].line = brecs[r].row = r + 1;
+	}
+	for (int set = 0; set < 2; set++) {
+		struct qg_profile a, b;
+		long map[BC];
+		char *ta, *tb;
+
+		qg_profile_init(&a);
+		qg_profile_init(&b);
+		assert_int_equal(qg_profile_bind(&a, names[set], BC, map), 0);
+		for (int r = 0; r < BR; r++)
+			assert_int_equal(qg_profile_add_record(&a, &brecs[r], map, BC), 0);
+		assert_int_equal(qg_profile_bind(&b, names[set], BC, map), 0);
+		for (int r = 0; r < BR; r += 301)
+			assert_int_equal(qg_profile_add_batch(&b, &brecs[r], BR - r < 301 ? (size_t)(BR - r) : 301, map, BC),
+					 0);
+		ta = profile_text(&a);
+		tb = profile_text(&b);
+		assert_string_equal(ta, tb);
+		assert_true(a.rows == BR);
+		if (set == 0) {
+			assert_int_equal(qg_prof_field_kind(&a.fields[2]), QG_PROF_CATEGORICAL); /* "n/a" late */
+			assert_int_equal(qg_prof_field_kind(&a.fields[1]), QG_PROF_NUMERIC);
+			assert_true(a.fields[1].nonfinite > 0);
+			assert_true(a.fields[4].topk.filter != NULL); /* past the filter */
+		}
+		free(ta);
+		free(tb);
+		qg_profile_release(&a);
+		qg_profile_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_data_profile_merge_is_exact),
 		cmocka_unit_test(test_data_profile_merge_missing_field_counts_nulls),
 		cmocka_unit_test(test_data_profile_json_roundtrip),
+		cmocka_unit_test(test_data_profile_batch_equals_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -299,6 +299,42 @@ static void test_data_sketch_topk_heavy_hitters_and_merge(void **state)
 	qg_topk_release(&b);
 }
 
+/* A uniform high-cardinality stream (the filter's regime): every tracked
+ * count within [true, true + error], counts add up to at most n, nothing
+ * untracked above the minimum, and the minimum at most n/k. */
+static void test_data_sketch_topk_uniform_bounds(void **state)
+{
+	struct qg_topk t;
+	static uint32_t truth[20000];
+	char s[16];
+	uint64_t sum = 0, n = 300000;
+
+	qg_topk_init(&t);
+	memset(truth, 0, sizeof(truth));
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t v = (uint32_t)(rnd() % 20000);
+		truth[v]++;
+		snprintf(s, sizeof(s), "u%u", v);
+		topk_add_str(&t, s);
+	}
+	assert_non_null(t.filter);
+	assert_true(t.n == n);
+	for (uint32_t i = 0; i < t.nr; i++) {
+		unsigned v = (unsigned)atoi(t.items[i].val + 1);
+		assert_true(t.items[i].count >= truth[v]);
+		assert_true(t.items[i].count - t.items[i].error <= truth[v]);
+		sum += t.items[i].count;
+	}
+	assert_true(sum <= n);
+	assert_true(qg_topk_untracked_max(&t) <= n / QG_TOPK_K);
+	for (uint32_t v = 0; v < 20000; v++) {
+		snprintf(s, sizeof(s), "u%u", v);
+		if (qg_topk_find(&t, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
+			assert_true(truth[v] <= qg_topk_untracked_max(&t));
+	}
+	qg_topk_release(&t);
+}
+
 static void test_data_sketch_topk_json(void **state)
 {
 	struct qg_topk t, u;
@@ -355,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_data_sketch_topk_exact_under_k),
 		cmocka_unit_test(test_data_sketch_topk_heavy_hitters_and_merge),
 		cmocka_unit_test(test_data_sketch_topk_json),
+		cmocka_unit_test(test_data_sketch_topk_uniform_bounds),
 		cmocka_unit_test(test_data_sketch_hash_and_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
