@@ -112,12 +112,13 @@ check: deps
 check-build: all unit
 
 coverage: deps
-	@$(MAKE) --no-print-directory B=build/cov OPT="-O0 -g" SAN="--coverage" check-build
+	@$(MAKE) --no-print-directory B=build/cov OPT="-O0 -g" SAN="--coverage -fprofile-update=atomic" check-build
 	@find build/cov -name '*.gcda' -delete
 	-@B=build/cov tests/run >build/cov/tests.log 2>&1; tail -1 build/cov/tests.log
 	@lcov -q --capture --directory build/cov --output-file build/cov/coverage.info --exclude '/usr/*' --exclude '*/tests/*' 2>/dev/null
 	@genhtml -q build/cov/coverage.info --output-directory build/coverage/html
-	@lcov --summary build/cov/coverage.info 2>&1 | awk '/lines|functions/ {printf "coverage: %s ", $$0} END {print ""}'
+	@lcov --summary build/cov/coverage.info 2>&1 | \
+		awk '/lines\.+:|functions\.+:/ {sub(/\.+:/, ""); sub(/^ +/, ""); s = s (s ? ", " : "") $$0} END {print "coverage: " s " (HTML: build/coverage/html/index.html)"}'
 
 FUZZ_SECONDS ?= 20
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
