@@ -8,7 +8,11 @@
  * mean of the whole), a two-pass batch mean/M2 merged into the running
  * moments with Chan's formula, the KLL sketch, and -- for drift -- exact counts
  * on the baseline's bins. Working per batch keeps the per-cell path to a
- * parse, a hash and a few stores.
+ * parse, a hash and a few stores. Readers hand records over in batches
+ * (qg_profile_add_batch), which are taken one column at a time so that a
+ * field's HLL, top-k and filter stay in cache for a run of cells; the
+ * values reach every field in the same order as record by record, so the
+ * profile is the same.
  *
  * Profiles merge field by field (matched by name) with the same operations,
  * which is how -j pieces, --shard runs and `profile --merge` combine.
