@@ -481,7 +481,7 @@ static int field_is_plain(const struct qg_prof_field *f)
 }
 
 /* The numbers of a run of non-null cells into the batch buffer. */
-static int field_numbers(struct qg_prof_field *f, const struct qg_cell *const *cs, size_t m)
+static int field_numbers(struct qg_prof_field *f, const char *const *ps, const size_t *ls, size_t m)
 {
 	uint32_t nb;
 	int ret;
@@ -494,9 +494,9 @@ static int field_numbers(struct qg_prof_field *f, const struct qg_cell *const *c
 	nb = f->nbuf;
 	for (size_t j = 0; j < m; j++) {
 		double d;
-		int pr = parse_number_fast(cs[j]->ptr, cs[j]->len, &d);
+		int pr = parse_number_fast(ps[j], ls[j], &d);
 		if (pr == 2)
-			pr = qg_prof_parse_number(cs[j]->ptr, cs[j]->len, &d);
+			pr = qg_prof_parse_number(ps[j], ls[j], &d);
 		if (pr == 0) {
 			f->buf[nb++] = d;
 			if (nb == QG_PROF_BATCH) {
@@ -539,7 +539,8 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 	}
 	for (size_t base = 0; base < nr; base += COL_CHUNK) {
 		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, m = 0;
-		const struct qg_cell *cs[COL_CHUNK];
+		const char *ps[COL_CHUNK];
+		size_t ls[COL_CHUNK];
 		uint64_t hs[COL_CHUNK];
 
 		/* nulls out, hashes in; then the sketches with the cache lines of
@@ -555,7 +556,8 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 				f->nulls++;
 				continue;
 			}
-			cs[m] = c;
+			ps[m] = c->ptr;
+			ls[m] = c->len;
 			hs[m++] = qg_hash64_inline(c->ptr, c->len);
 		}
 		f->count += m;
@@ -565,10 +567,10 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 				qg_topk_prefetch(&f->topk, hs[j + PREFETCH_AHEAD]);
 			}
 			qg_hll_add_hash(&f->hll, hs[j]);
-			if ((ret = qg_topk_add(&f->topk, cs[j]->ptr, cs[j]->len, hs[j])))
+			if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
 				return ret;
 		}
-		if (f->numeric_ok && m && (ret = field_numbers(f, cs, m)))
+		if (f->numeric_ok && m && (ret = field_numbers(f, ps, ls, m)))
 			return ret;
 	}
 	return 0;
