@@ -7,7 +7,7 @@
  * under -j/--shard) gets its own struct qg_profile on its worker thread, and
  * the pieces are merged in piece order. Pieces that are whole files are final
  * as soon as they return, so they are merged eagerly (in order) and freed:
- * memory stays at about jobs x fields x 70 KiB however many files there are.
+ * memory stays at about jobs x fields x 45 KiB however many files there are.
  * Records are read in batches and profiled a column at a time
  * (qg_profile_add_batch); the inputs' SHA-256 runs on a helper thread.
  * A profile run is a gate run too: one check `profile` that passes when the

@@ -190,7 +190,7 @@ int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what
 #define QG_TOPK_K 64
 #define QG_TOPK_SLOTS 1024
 #define QG_TOPK_MAXLEN 256 /* bytes of a value kept for display; longer ones match by hash+length */
-#define QG_TOPK_FILTER 8192 /* filter counters (a power of two, >= 16) */
+#define QG_TOPK_FILTER 2048 /* filter counters (a power of two, >= 16) */
 
 struct qg_topk_item {
 	char *val;      /* owned, NUL-terminated, at most QG_TOPK_MAXLEN bytes kept */
