@@ -37,7 +37,7 @@
 #include <emmintrin.h>
 #endif
 
-#define TABLE_PAD 64                           /* readable bytes past the data */
+#define TABLE_PAD QG_TABLE_PAD                 /* readable bytes past the data */
 #define TABLE_DEFAULT_BLOCK ((size_t)1 << 20)  /* first buffer size and read size */
 #define TABLE_DEFAULT_MAX ((size_t)64 << 20)   /* max_record when 0 */
 #define TABLE_MAX_CELLS ((size_t)1 << 18)      /* cells in one record, columns */
@@ -47,6 +47,10 @@
 #define JSON_MAX_DEPTH 1024                    /* nesting inside one value */
 
 enum { NEED_MORE = -1000, BLANK = -1001 }; /* internal; below every QG_E* code */
+
+/* The text of missing and null cells: "" followed by readable bytes, so that
+ * every cell's text has QG_TABLE_PAD readable bytes after it (table.h). */
+static const char empty_text[QG_TABLE_PAD];
 
 /* Bit k of d, n, q: p[k] is the delimiter, '\n', '"' (q only when quoting). */
 #if defined(__SSE2__)
@@ -226,9 +230,13 @@ static int table_grow_to(struct qg_table *t, size_t want)
 	if (!nb)
 		return qg_error(QG_ENOMEM, "'%s': out of memory (%zu bytes)", t->name, want);
 	t->buf = nb;
-	ns = realloc(t->scratch, want);
+	/* the pad and any new bytes are zeroed: a validator reading a word
+	 * past the end of a cell (table.h) reads defined bytes */
+	memset(nb + t->alloc, 0, want + TABLE_PAD - t->alloc);
+	ns = realloc(t->scratch, want + TABLE_PAD);
 	if (!ns)
 		return qg_error(QG_ENOMEM, "'%s': out of memory (%zu bytes)", t->name, want);
+	memset(ns + t->alloc, 0, want + TABLE_PAD - t->alloc);
 	t->scratch = ns;
 	t->alloc = want;
 	return 0;
@@ -624,13 +632,15 @@ done:
 				cap = t->cells_alloc;
 			}
 			for (; n < first + ncols; n++) {
-				cells[n].ptr = "";
+				cells[n].ptr = empty_text;
 				cells[n].len = 0;
 				cells[n].flags = QG_CELL_MISSING;
 				cells[n].column = col > 0 ? col : 1;
 			}
 		}
 		t->first[nrec] = first;
+		t->recs[nrec].text = b + rstart;
+		t->recs[nrec].text_len = end_pos - rstart - !partial;
 		t->recs[nrec].line = rnl + 1;
 		t->recs[nrec].row = ++row;
 		t->recs[nrec].extra_keys = 0;
@@ -1186,7 +1196,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 		return QG_ENOMEM;
 	cells = t->cells;
 	for (i = 0; i < t->ncols; i++) {
-		cells[i].ptr = "";
+		cells[i].ptr = empty_text;
 		cells[i].len = 0;
 		cells[i].flags = QG_CELL_MISSING;
 		cells[i].column = 0;
@@ -1233,7 +1243,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 					return j.err = qg_error_code();
 				cells = t->cells;
 				idx = (long)t->ncols - 1;
-				cells[idx].ptr = "";
+				cells[idx].ptr = empty_text;
 				cells[idx].len = 0;
 				cells[idx].flags = QG_CELL_MISSING;
 			}
@@ -1321,6 +1331,8 @@ end:
 			cells[i].column = (long long)(p - line); /* where the key was expected: the '}' */
 	rec->cells = cells;
 	rec->nr = t->ncols;
+	rec->text = line;
+	rec->text_len = (size_t)(e - line);
 	rec->line = lineno;
 	rec->extra_keys = extra;
 	return 1;

@@ -42,6 +42,7 @@
 #include "qgate/json.h"
 #include "qgate/result.h"
 #include "data.h"
+#include "fastval.h"
 #include "hash.h"
 #include "schema.h"
 #include "uniq.h"
@@ -366,9 +367,9 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		*pk_hash = 0; /* the row's primary key is incomplete */
 		return;
 	}
-	/* a clean record (all ASCII, no NUL) was checked as a whole; quoted
-	 * cells may have been unescaped elsewhere, JSONL strings always are */
-	if ((clean && !(c->flags & QG_CELL_QUOTED)) || ascii_fast(c->ptr, c->len)) {
+	/* a clean record (all ASCII, no NUL; JSONL: no backslash) was checked
+	 * as a whole: its cells, unquoted or unescaped, are made of its bytes */
+	if (clean || ascii_fast(c->ptr, c->len)) {
 		chars = c->len;
 		u = 0;
 	} else {
@@ -516,6 +517,11 @@ struct vf {
 	int pk;
 	int trivial; /* plain string without constraints: only missing values count */
 	int fast;    /* FAST_*: a value passing this test passes every check of the field */
+	/* compiled once per piece for the fast path */
+	int words_ok;            /* enum (strings) / true+false values as a word set */
+	struct fv_wordset words;
+	int seq_ok;              /* the pattern as a fixed character sequence */
+	struct fv_charseq seq;
 };
 
 enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
@@ -544,12 +550,117 @@ static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f,
 	return FAST_NONE;
 }
 
+/* A pattern PCRE2 would match (anchored at both ends) exactly when the
+ * subject is a fixed sequence of single characters and bracket classes, in
+ * the subset written here: literal characters that are not metacharacters,
+ * [...] with single characters and ranges (optionally negated), each
+ * optionally followed by {n}. Anything else (escapes, alternation, groups,
+ * other quantifiers, POSIX classes, '-' in unclear places, options) is -1:
+ * the pattern then goes through PCRE2 only. On ASCII subjects without NUL
+ * bytes (the only ones the fast path sees) this decides exactly what PCRE2
+ * decides, in UTF mode or not. */
+static int charseq_compile(struct fv_charseq *cs, const char *pat)
+{
+	const char *p = pat;
+
+	memset(cs, 0, sizeof(*cs));
+	while (*p) {
+		uint64_t set[2] = { 0, 0 }; /* characters 0..127 */
+		unsigned long rep = 1;
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '[') {
+			int neg = 0, nitems = 0;
+
+			p++;
+			if (*p == '^') {
+				neg = 1;
+				p++;
+			}
+			if (*p == ']')
+				return -1; /* a literal ']' first: not in the subset */
+			while (*p != ']') {
+				unsigned char lo = (unsigned char)*p, hi;
+
+				if (!lo || lo >= 127 || lo < ' ' || lo == '\\' || lo == '[' ||
+				    (lo == '-' && nitems) || (lo == '-' && p[1] != ']'))
+					return -1;
+				hi = lo;
+				if (p[1] == '-' && p[2] != ']') {
+					hi = (unsigned char)p[2];
+					if (!hi || hi >= 127 || hi < ' ' || hi == '\\' || hi == '[' || hi == ']' || hi < lo ||
+					    p[3] == '-')
+						return -1;
+					p += 3;
+				} else {
+					p++;
+				}
+				for (unsigned k = lo; k <= hi; k++)
+					set[k >> 6] |= (uint64_t)1 << (k & 63);
+				nitems++;
+			}
+			p++;
+			if (neg) {
+				set[0] = ~set[0] & ~(uint64_t)1; /* NUL never reaches the fast path */
+				set[1] = ~set[1];
+			}
+		} else {
+			if (c < ' ' || c >= 127 || strchr("\\^$.|?*+()[]{}", c))
+				return -1;
+			set[c >> 6] |= (uint64_t)1 << (c & 63);
+			p++;
+		}
+		if (*p == '{') {
+			char *end;
+
+			if ((unsigned)(p[1] - '0') > 9u)
+				return -1;
+			rep = strtoul(p + 1, &end, 10);
+			if (*end != '}' || rep > 64)
+				return -1;
+			p = end + 1;
+		}
+		if (*p == '?' || *p == '*' || *p == '+' || *p == '{')
+			return -1;
+		if (cs->len + rep > 64)
+			return -1;
+		for (unsigned long r = 0; r < rep; r++, cs->len++)
+			for (unsigned k = 0; k < 128; k++)
+				if (set[k >> 6] >> (k & 63) & 1)
+					cs->allow[k] |= (uint64_t)1 << cs->len;
+	}
+	return cs->len ? 0 : -1;
+}
+
+static void vf_compile(struct vf *x, const struct qg_schema_field *f)
+{
+	x->words_ok = 0;
+	x->seq_ok = 0;
+	memset(&x->words, 0, sizeof(x->words));
+	if (x->fast == FAST_BOOL) {
+		x->words_ok = 1;
+		for (size_t i = 0; i < f->true_values.nr && x->words_ok; i++)
+			x->words_ok = fv_wordset_add(&x->words, f->true_values.items[i], f->true_values.lens[i]) == 0;
+		for (size_t i = 0; i < f->false_values.nr && x->words_ok; i++)
+			x->words_ok = fv_wordset_add(&x->words, f->false_values.items[i], f->false_values.lens[i]) == 0;
+	}
+	if (x->fast == FAST_STR && (f->constraints & QG_C_ENUM)) {
+		x->words_ok = 1;
+		for (size_t i = 0; i < f->enum_values.nr && x->words_ok; i++)
+			x->words_ok = fv_wordset_add(&x->words, f->enum_values.items[i], f->enum_values.lens[i]) == 0;
+	}
+	if (x->fast == FAST_STR && (f->constraints & QG_C_PATTERN) && f->pattern)
+		x->seq_ok = charseq_compile(&x->seq, f->pattern) == 0;
+}
+
 /* 1 when the (clean: ASCII, no NUL; present) cell passes every check of its
  * field; 0 sends it down the full path, which finds and reports why. A
  * unique integer is inserted here: a repeat returns 0 and the full path
- * meets the same repeat again. */
-static inline int fast_pass(int kind, const struct qg_schema_field *f, const char *p, size_t n,
-			    struct qg_uniq *u, pcre2_match_data *md, long long *key)
+ * meets the same repeat again. `kind` is a constant at every call, so each
+ * column loop below is compiled for its type alone. */
+static inline __attribute__((always_inline)) int fast_pass(const int kind, const struct vf *x,
+							   const struct qg_schema_field *f, const char *p, size_t n,
+							   struct qg_uniq *u, pcre2_match_data *md, long long *key)
 {
 	long long ik, days;
 	double dk;
@@ -557,26 +668,39 @@ static inline int fast_pass(int kind, const struct qg_schema_field *f, const cha
 
 	switch (kind) {
 	case FAST_INT:
-		if (qg_value_int(p, n, 0, &ik) || ik < f->ilo || ik > f->ihi)
+		if (!fv_int(p, n, &ik) || ik < f->ilo || ik > f->ihi)
 			return 0;
 		*key = ik;
 		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int(u, ik) != 0;
 	case FAST_NUM:
-		return !qg_value_number(p, n, '.', 0, &dk) && dk >= f->dlo && dk <= f->dhi;
+		return fv_number(p, n, &dk) && dk >= f->dlo && dk <= f->dhi;
 	case FAST_DATE:
-		return !qg_value_date(p, n, &days) && (double)days >= f->dlo && (double)days <= f->dhi;
+		return fv_date(p, n, &days) && (double)days >= f->dlo && (double)days <= f->dhi;
 	case FAST_STR:
 		/* ASCII: characters == bytes */
 		if (((cons & QG_C_MINLENGTH) && (long long)n < f->min_length) ||
 		    ((cons & QG_C_MAXLENGTH) && (long long)n > f->max_length))
 			return 0;
-		if (f->format == QG_FMT_EMAIL ? qg_value_email(p, n) :
-		    f->format == QG_FMT_URI  ? qg_value_uri(p, n) :
-		    f->format == QG_FMT_UUID ? qg_value_uuid(p, n) : 0)
+		switch (f->format) {
+		case QG_FMT_EMAIL:
+			if (!fv_email(p, n) && qg_value_email(p, n))
+				return 0;
+			break;
+		case QG_FMT_URI:
+			if (qg_value_uri(p, n))
+				return 0;
+			break;
+		case QG_FMT_UUID:
+			if (qg_value_uuid(p, n))
+				return 0;
+			break;
+		default:
+			break;
+		}
+		if ((cons & QG_C_ENUM) &&
+		    !(x->words_ok ? fv_wordset_has(&x->words, p, n) : qg_strset_has(&f->enum_values, p, n)))
 			return 0;
-		if ((cons & QG_C_ENUM) && !qg_strset_has(&f->enum_values, p, n))
-			return 0;
-		if (cons & QG_C_PATTERN) {
+		if ((cons & QG_C_PATTERN) && !(x->seq_ok && fv_charseq_match(&x->seq, p, n))) {
 			int rc = f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, 0, md, NULL)
 					   : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, md, NULL);
 			if (rc < 0)
@@ -584,9 +708,66 @@ static inline int fast_pass(int kind, const struct qg_schema_field *f, const cha
 		}
 		return 1;
 	case FAST_BOOL:
+		if (x->words_ok)
+			return fv_wordset_has(&x->words, p, n);
 		return qg_strset_has(&f->true_values, p, n) || qg_strset_has(&f->false_values, p, n);
 	}
 	return 0;
+}
+
+/* One field over a batch: the fast test for clean present cells, the full
+ * path (check_cell) for the rest. */
+static inline __attribute__((always_inline)) void fast_column(const int kind, struct vrun *v, struct piece_state *ps,
+							      const struct vf *x, const struct qg_record *batch, int nb,
+							      const unsigned char *bclean, long long *bpk_i,
+							      unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)
+{
+	const struct qg_schema_field *f = &v->S->fields[x->fi];
+	const size_t col = x->col, fi = x->fi;
+	struct qg_uniq *u = &ps->uq[fi];
+
+	for (int r = 0; r < nb; r++) {
+		const struct qg_cell *cell = &batch[r].cells[col];
+		uint64_t h = 1;
+		long long ik = 0;
+
+		if (__builtin_expect(bclean[r] && cell->len && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING)), 1) &&
+		    __builtin_expect(fast_pass(kind, x, f, cell->ptr, cell->len, u, mdf, &ik), 1)) {
+			if (kind == FAST_INT && x->pk)
+				bpk_i[r] = ik;
+			continue;
+		}
+		/* missing, unclean or failing: the full path says why */
+		check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
+		if (x->pk && bpk_ok[r]) {
+			if (!h)
+				bpk_ok[r] = 0;
+			else
+				bpk_i[r] = ik;
+		}
+		if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+			break;
+	}
+}
+
+/* 1 when the record's raw bytes are all ASCII without NUL (and, for JSONL,
+ * without a backslash: then no string was unescaped), so that every cell
+ * is clean: no UTF-8 check, characters == bytes. */
+static int record_clean(const char *p, size_t n, int jsonl)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128(), bs = _mm_set1_epi8(jsonl ? '\\' : 0);
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		if (_mm_movemask_epi8(_mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(x, zero), _mm_cmpeq_epi8(x, bs)))))
+			return 0;
+	}
+#endif
+	for (; i < n; i++)
+		if ((unsigned char)p[i] - 1u >= 0x7fu || (jsonl && p[i] == '\\'))
+			return 0;
+	return 1;
 }
 
 
@@ -679,6 +860,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				   f->format == QG_FMT_DEFAULT && !f->constraints && !f->primary_key &&
 				   !f->has_missing && S->missing_only_empty;
 		vfs[nvf].fast = fast_kind(S, f, v->pk_int);
+		vf_compile(&vfs[nvf], f);
 		nvf++;
 	}
 	for (;;) {
@@ -761,12 +943,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			bpk[r] = 0x12345;
 			bpk_i[r] = 0;
 			bpk_ok[r] = !pk_absent;
-			if (!jsonl && rec->nr) {
-				const char *lo = rec->cells[0].ptr;
-				const struct qg_cell *lc = &rec->cells[rec->nr - 1];
-				if (lc->ptr >= lo && lc->ptr + lc->len - lo < (1 << 24))
-					bclean[r] = (unsigned char)ascii_clean(lo, (size_t)(lc->ptr + lc->len - lo));
-			}
+			bclean[r] = (unsigned char)record_clean(rec->text, rec->text_len, jsonl);
 			if (jsonl) {
 				if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
 					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,
@@ -793,7 +970,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 					long long ik = 0;
 
 					/* plain string in a clean record: only the missing count */
-					if (bclean[r] && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING))) {
+					if (bclean[r] && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING))) {
 						nulls += cell->len == 0;
 						continue;
 					}
@@ -803,30 +980,22 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				continue;
 			}
 			if (x->fast) {
-				const struct qg_schema_field *f = &S->fields[fi];
-				const int kind = x->fast;
-
-				for (int r = 0; r < nb; r++) {
-					const struct qg_cell *cell = &batch[r].cells[col];
-					uint64_t h = 1;
-					long long ik = 0;
-
-					if (bclean[r] && cell->len && !(cell->flags & (QG_CELL_QUOTED | QG_CELL_NULL | QG_CELL_MISSING)) &&
-					    fast_pass(kind, f, cell->ptr, cell->len, &ps->uq[fi], mdf, &ik)) {
-						if (x->pk)
-							bpk_i[r] = ik;
-						continue;
-					}
-					/* missing, unclean or failing: the full path says why */
-					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
-					if (x->pk && bpk_ok[r]) {
-						if (!h)
-							bpk_ok[r] = 0;
-						else
-							bpk_i[r] = ik;
-					}
-					if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
-						break;
+				switch (x->fast) {
+				case FAST_INT:
+					fast_column(FAST_INT, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					break;
+				case FAST_NUM:
+					fast_column(FAST_NUM, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					break;
+				case FAST_DATE:
+					fast_column(FAST_DATE, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					break;
+				case FAST_STR:
+					fast_column(FAST_STR, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					break;
+				case FAST_BOOL:
+					fast_column(FAST_BOOL, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					break;
 				}
 				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 					break;

@@ -24,6 +24,12 @@
  *   entries past nr of a short CSV row are QG_CELL_MISSING (text ""). A
  *   missing cell's column is where it was expected (end of the CSV record,
  *   the '}' of a JSONL object). Invalid UTF-8 and NUL bytes pass through.
+ * - Every cell's text is followed by at least QG_TABLE_PAD readable bytes
+ *   (their values are unspecified), so a checker may load whole words that
+ *   run past a cell's end and mask off the excess.
+ * - rec->text is the record's raw bytes as read (CSV/TSV: without the
+ *   '\n'; JSONL: the line): every cell's text is made of these bytes, except
+ *   that JSONL strings are unescaped (a line without a backslash has none).
  * - JSONL: a key that repeats in one object: the last value wins. null is
  *   QG_CELL_NULL with text "". A lone UTF-16 surrogate in \uXXXX comes out as
  *   its 3-byte (WTF-8) form, i.e. invalid UTF-8 that a validator reports.
@@ -68,7 +74,11 @@ struct qg_record {
 	long long line;     /* physical line where the record starts */
 	long long row;      /* data row, 1-based */
 	size_t extra_keys;  /* JSONL: keys not among the columns */
+	const char *text;   /* the record's raw bytes (see above) */
+	size_t text_len;
 };
+
+#define QG_TABLE_PAD 64 /* readable bytes after the text of every cell */
 
 struct qg_table_opts {
 	enum qg_table_format format; /* AUTO: from the source's extension */
