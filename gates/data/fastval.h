@@ -21,6 +21,7 @@
 #define QGATE_DATA_FASTVAL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -41,10 +42,15 @@ QG_FV_INLINE uint64_t fv_load8(const char *p)
 	return w;
 }
 
-/* the low n bytes of a word, 0 <= n <= 8 */
+static const uint64_t fv_keep_mask[9] = {
+	0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull,
+	0xFFFFFFFFFFFFFFull, ~0ull,
+};
+
+/* the low n bytes of a word, 0 <= n <= 8 (no branch) */
 QG_FV_INLINE uint64_t fv_keep(uint64_t w, size_t n)
 {
-	return n >= 8 ? w : w & (((uint64_t)1 << (n * 8)) - 1);
+	return w & fv_keep_mask[n];
 }
 
 /* 1 when all 8 bytes are '0'..'9' */
@@ -106,16 +112,18 @@ QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 	int neg = 0;
 	uint64_t v;
 
+	size_t sg;
+
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	if (*p == '-' || *p == '+') {
-		neg = *p == '-';
-		p++;
-		n--;
-	}
+	/* the sign without a branch: random signs would mispredict */
+	neg = *p == '-';
+	sg = (size_t)(neg | (*p == '+'));
+	p += sg;
+	n -= sg;
 	if (n - 1 >= 16 || !fv_digits16(fv_load8(p), fv_load8(p + 8), n, &v))
 		return 0;
-	*out = neg ? -(long long)v : (long long)v;
+	*out = (long long)((v ^ -(uint64_t)neg) + (uint64_t)neg);
 	return 1;
 }
 
@@ -137,13 +145,14 @@ QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
 	size_t d, frac = 0;
 	double x;
 
+	size_t sg;
+
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	if (*p == '-' || *p == '+') {
-		neg = *p == '-';
-		p++;
-		n--;
-	}
+	neg = *p == '-';
+	sg = (size_t)(neg | (*p == '+'));
+	p += sg;
+	n -= sg;
 	if (n - 1 >= 16)
 		return 0;
 	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
@@ -172,7 +181,14 @@ QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
 	if (!fv_digits16(a, b, d, &m) || m > ((uint64_t)1 << 53))
 		return 0;
 	x = (double)m / fv_pow10[frac];
-	*out = neg ? -x : x;
+	{
+		/* the sign as a bit, no branch */
+		uint64_t bits;
+		memcpy(&bits, &x, 8);
+		bits |= (uint64_t)neg << 63;
+		memcpy(&x, &bits, 8);
+	}
+	*out = x;
 	return 1;
 #else
 	(void)p;
@@ -193,12 +209,59 @@ QG_FV_INLINE long long fv_days(long long y, unsigned m, unsigned d)
 	return era * 146097 + (long long)doe - 719468;
 }
 
-/* ISO date YYYY-MM-DD: the same days as qg_value_date(). */
-QG_FV_INLINE int fv_date(const char *p, size_t n, long long *days)
+/* The date of a day number (Hinnant's civil_from_days), for bounds. */
+static inline void fv_civil(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+/* A date's ordered key without day numbers: (y << 9) | (m << 5) | d. */
+#define FV_DATE_KEY(y, m, d) (((uint64_t)(y) << 9) | ((uint64_t)(m) << 5) | (uint64_t)(d))
+
+/* The keys [*klo, *khi] of the dates whose day numbers lie in [lo, hi]
+ * (doubles, may be infinite); years outside 0..9999 clamp (fv_date only
+ * reads four-digit years). */
+static inline void fv_date_bounds(double lo, double hi, uint64_t *klo, uint64_t *khi)
+{
+	const double first = -719528.0, last = 2932896.0; /* 0000-01-01, 9999-12-31 */
+	long long y;
+	unsigned m, d;
+
+	if (!(lo > first)) {
+		*klo = 0;
+	} else if (lo > last) {
+		*klo = ~(uint64_t)0;
+	} else {
+		fv_civil((long long)__builtin_ceil(lo), &y, &m, &d);
+		*klo = FV_DATE_KEY(y, m, d);
+	}
+	if (!(hi < last)) {
+		*khi = ~(uint64_t)0 >> 1;
+	} else if (hi < first) {
+		*khi = 0;
+		*klo = 1; /* empty */
+	} else {
+		fv_civil((long long)__builtin_floor(hi), &y, &m, &d);
+		*khi = FV_DATE_KEY(y, m, d);
+	}
+}
+
+/* ISO date YYYY-MM-DD, valid exactly when qg_value_date() says so; *key
+ * orders dates as their day numbers do. */
+QG_FV_INLINE int fv_date(const char *p, size_t n, uint64_t *key)
 {
 	static const unsigned char dm[13] = { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	uint64_t w, y;
-	unsigned mo, d, dmax;
+	unsigned mo, d;
 
 	if (!QG_FV_LE || n != 10)
 		return 0;
@@ -215,10 +278,10 @@ QG_FV_INLINE int fv_date(const char *p, size_t n, long long *days)
 	d = (unsigned)(p[8] - '0') * 10 + (unsigned)(p[9] - '0');
 	if (mo - 1 >= 12u || d == 0)
 		return 0;
-	dmax = dm[mo] + (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-	if (d > dmax)
+	if (__builtin_expect(d > dm[mo], 0) &&
+	    !(mo == 2 && d == 29 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
 		return 0;
-	*days = fv_days((long long)y, mo, d);
+	*key = FV_DATE_KEY(y, mo, d);
 	return 1;
 }
 
@@ -278,14 +341,27 @@ QG_FV_INLINE int fv_email(const char *p, size_t n)
 #endif
 }
 
-/* A small set of short strings (enum values, booleans): each <= 16 bytes,
- * compared as two masked words with no branches. */
-#define FV_WORDSET_MAX 16
+/* A small set of short strings (enum values, booleans), each <= 16 bytes,
+ * in a table with a perfect hash found when the schema is compiled: one
+ * multiply, one slot, three compares, no branch on the data. */
+#define FV_WORDSET_MAX 64
+#define FV_WORDSET_SLOTS 256
+struct fv_word {
+	uint64_t a, b;
+	uint64_t len; /* 17 in an empty slot: never equal to a cell's length */
+};
 struct fv_wordset {
 	size_t nr;
-	uint64_t w[FV_WORDSET_MAX][2];
-	size_t len[FV_WORDSET_MAX];
+	struct fv_word in[FV_WORDSET_MAX]; /* as added */
+	uint64_t mul;
+	unsigned shift;
+	struct fv_word slot[FV_WORDSET_SLOTS];
 };
+
+QG_FV_INLINE uint64_t fv_word_hash(uint64_t a, uint64_t b, uint64_t n, uint64_t mul)
+{
+	return ((a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * mul);
+}
 
 /* 0, or -1 when a value does not fit (the caller keeps the hashed set). */
 static inline int fv_wordset_add(struct fv_wordset *s, const char *v, size_t n)
@@ -295,24 +371,62 @@ static inline int fv_wordset_add(struct fv_wordset *s, const char *v, size_t n)
 	if (n > 16 || s->nr >= FV_WORDSET_MAX)
 		return -1;
 	memcpy(tmp, v, n);
-	memcpy(&s->w[s->nr][0], tmp, 8);
-	memcpy(&s->w[s->nr][1], tmp + 8, 8);
-	s->len[s->nr++] = n;
+	memcpy(&s->in[s->nr].a, tmp, 8);
+	memcpy(&s->in[s->nr].b, tmp + 8, 8);
+	s->in[s->nr++].len = n;
 	return 0;
+}
+
+/* Find a multiplier that puts every word in its own slot: 0, or -1 (the
+ * caller keeps the hashed set). Deterministic (a fixed sequence). */
+static inline int fv_wordset_build(struct fv_wordset *s)
+{
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+
+	for (unsigned bits = 1; bits <= 8; bits++) {
+		size_t size = (size_t)1 << bits;
+
+		if (size < 2 * s->nr)
+			continue;
+		for (int tries = 0; tries < 2000; tries++) {
+			int ok = 1;
+
+			/* splitmix64 */
+			uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+			z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+			z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+			z ^= z >> 31;
+			s->mul = z | 1;
+			s->shift = 64 - bits;
+			for (size_t i = 0; i < FV_WORDSET_SLOTS; i++) {
+				s->slot[i].a = s->slot[i].b = 0;
+				s->slot[i].len = 17;
+			}
+			for (size_t i = 0; i < s->nr && ok; i++) {
+				struct fv_word *w = &s->slot[fv_word_hash(s->in[i].a, s->in[i].b, s->in[i].len, s->mul) >> s->shift];
+				if (w->len != 17 && !(w->len == s->in[i].len && w->a == s->in[i].a && w->b == s->in[i].b))
+					ok = 0;
+				else
+					*w = s->in[i];
+			}
+			if (ok)
+				return 0;
+		}
+	}
+	return -1;
 }
 
 QG_FV_INLINE int fv_wordset_has(const struct fv_wordset *s, const char *p, size_t n)
 {
 	uint64_t a, b;
-	int hit = 0;
+	const struct fv_word *w;
 
 	if (n > 16)
 		return 0;
-	a = fv_keep(fv_load8(p), n);
-	b = n > 8 ? fv_keep(fv_load8(p + 8), n - 8) : 0;
-	for (size_t i = 0; i < s->nr; i++)
-		hit |= (s->len[i] == n) & (s->w[i][0] == a) & (s->w[i][1] == b);
-	return hit;
+	a = fv_keep(fv_load8(p), n < 8 ? n : 8);
+	b = fv_keep(fv_load8(p + 8), n > 8 ? n - 8 : 0);
+	w = &s->slot[fv_word_hash(a, b, n, s->mul) >> s->shift];
+	return (w->len == n) & (w->a == a) & (w->b == b);
 }
 
 /* A pattern that is a fixed-length sequence of ASCII characters and
@@ -322,6 +436,89 @@ struct fv_charseq {
 	size_t len;
 	uint64_t allow[128];
 };
+
+/* A pattern PCRE2 would match (anchored at both ends) exactly when the
+ * subject is a fixed sequence of single characters and bracket classes, in
+ * the subset written here: literal characters that are not metacharacters,
+ * [...] with single characters and ranges (optionally negated), each
+ * optionally followed by {n}. Anything else (escapes, alternation, groups,
+ * other quantifiers, POSIX classes, '-' in unclear places, options) is -1:
+ * the pattern then goes through PCRE2 only. On ASCII subjects without NUL
+ * bytes (the only ones the fast path sees) this decides exactly what PCRE2
+ * decides, in UTF mode or not. */
+static inline int fv_charseq_compile(struct fv_charseq *cs, const char *pat)
+{
+	const char *p = pat;
+
+	memset(cs, 0, sizeof(*cs));
+	while (*p) {
+		uint64_t set[2] = { 0, 0 }; /* characters 0..127 */
+		unsigned long rep = 1;
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '[') {
+			int neg = 0, nitems = 0;
+
+			p++;
+			if (*p == '^') {
+				neg = 1;
+				p++;
+			}
+			if (*p == ']')
+				return -1; /* a literal ']' first: not in the subset */
+			while (*p != ']') {
+				unsigned char lo = (unsigned char)*p, hi;
+
+				/* '-' is literal only first or last */
+				if (!lo || lo >= 127 || lo < ' ' || lo == '\\' || lo == '[' ||
+				    (lo == '-' && ((nitems && p[1] != ']') || p[1] == '-')))
+					return -1;
+				hi = lo;
+				if (p[1] == '-' && p[2] != ']') {
+					hi = (unsigned char)p[2];
+					if (!hi || hi >= 127 || hi < ' ' || hi == '\\' || hi == '[' || hi == ']' || hi == '-' || hi < lo ||
+					    p[3] == '-')
+						return -1;
+					p += 3;
+				} else {
+					p++;
+				}
+				for (unsigned k = lo; k <= hi; k++)
+					set[k >> 6] |= (uint64_t)1 << (k & 63);
+				nitems++;
+			}
+			p++;
+			if (neg) {
+				set[0] = ~set[0] & ~(uint64_t)1; /* NUL never reaches the fast path */
+				set[1] = ~set[1];
+			}
+		} else {
+			if (c < ' ' || c >= 127 || strchr("\\^$.|?*+()[]{}", c))
+				return -1;
+			set[c >> 6] |= (uint64_t)1 << (c & 63);
+			p++;
+		}
+		if (*p == '{') {
+			char *end;
+
+			if ((unsigned)(p[1] - '0') > 9u)
+				return -1;
+			rep = strtoul(p + 1, &end, 10);
+			if (*end != '}' || rep > 64)
+				return -1;
+			p = end + 1;
+		}
+		if (*p == '?' || *p == '*' || *p == '+' || *p == '{')
+			return -1;
+		if (cs->len + rep > 64)
+			return -1;
+		for (unsigned long r = 0; r < rep; r++, cs->len++)
+			for (unsigned k = 0; k < 128; k++)
+				if (set[k >> 6] >> (k & 63) & 1)
+					cs->allow[k] |= (uint64_t)1 << cs->len;
+	}
+	return cs->len ? 0 : -1;
+}
 
 QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, size_t n)
 {

@@ -522,6 +522,7 @@ struct vf {
 	struct fv_wordset words;
 	int seq_ok;              /* the pattern as a fixed character sequence */
 	struct fv_charseq seq;
+	uint64_t dklo, dkhi;     /* date bounds as fv_date keys */
 };
 
 enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
@@ -550,88 +551,6 @@ static int fast_kind(const struct qg_schema *S, const struct qg_schema_field *f,
 	return FAST_NONE;
 }
 
-/* A pattern PCRE2 would match (anchored at both ends) exactly when the
- * subject is a fixed sequence of single characters and bracket classes, in
- * the subset written here: literal characters that are not metacharacters,
- * [...] with single characters and ranges (optionally negated), each
- * optionally followed by {n}. Anything else (escapes, alternation, groups,
- * other quantifiers, POSIX classes, '-' in unclear places, options) is -1:
- * the pattern then goes through PCRE2 only. On ASCII subjects without NUL
- * bytes (the only ones the fast path sees) this decides exactly what PCRE2
- * decides, in UTF mode or not. */
-static int charseq_compile(struct fv_charseq *cs, const char *pat)
-{
-	const char *p = pat;
-
-	memset(cs, 0, sizeof(*cs));
-	while (*p) {
-		uint64_t set[2] = { 0, 0 }; /* characters 0..127 */
-		unsigned long rep = 1;
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '[') {
-			int neg = 0, nitems = 0;
-
-			p++;
-			if (*p == '^') {
-				neg = 1;
-				p++;
-			}
-			if (*p == ']')
-				return -1; /* a literal ']' first: not in the subset */
-			while (*p != ']') {
-				unsigned char lo = (unsigned char)*p, hi;
-
-				if (!lo || lo >= 127 || lo < ' ' || lo == '\\' || lo == '[' ||
-				    (lo == '-' && nitems) || (lo == '-' && p[1] != ']'))
-					return -1;
-				hi = lo;
-				if (p[1] == '-' && p[2] != ']') {
-					hi = (unsigned char)p[2];
-					if (!hi || hi >= 127 || hi < ' ' || hi == '\\' || hi == '[' || hi == ']' || hi < lo ||
-					    p[3] == '-')
-						return -1;
-					p += 3;
-				} else {
-					p++;
-				}
-				for (unsigned k = lo; k <= hi; k++)
-					set[k >> 6] |= (uint64_t)1 << (k & 63);
-				nitems++;
-			}
-			p++;
-			if (neg) {
-				set[0] = ~set[0] & ~(uint64_t)1; /* NUL never reaches the fast path */
-				set[1] = ~set[1];
-			}
-		} else {
-			if (c < ' ' || c >= 127 || strchr("\\^$.|?*+()[]{}", c))
-				return -1;
-			set[c >> 6] |= (uint64_t)1 << (c & 63);
-			p++;
-		}
-		if (*p == '{') {
-			char *end;
-
-			if ((unsigned)(p[1] - '0') > 9u)
-				return -1;
-			rep = strtoul(p + 1, &end, 10);
-			if (*end != '}' || rep > 64)
-				return -1;
-			p = end + 1;
-		}
-		if (*p == '?' || *p == '*' || *p == '+' || *p == '{')
-			return -1;
-		if (cs->len + rep > 64)
-			return -1;
-		for (unsigned long r = 0; r < rep; r++, cs->len++)
-			for (unsigned k = 0; k < 128; k++)
-				if (set[k >> 6] >> (k & 63) & 1)
-					cs->allow[k] |= (uint64_t)1 << cs->len;
-	}
-	return cs->len ? 0 : -1;
-}
-
 static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 {
 	x->words_ok = 0;
@@ -643,14 +562,18 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 			x->words_ok = fv_wordset_add(&x->words, f->true_values.items[i], f->true_values.lens[i]) == 0;
 		for (size_t i = 0; i < f->false_values.nr && x->words_ok; i++)
 			x->words_ok = fv_wordset_add(&x->words, f->false_values.items[i], f->false_values.lens[i]) == 0;
+		x->words_ok = x->words_ok && fv_wordset_build(&x->words) == 0;
 	}
 	if (x->fast == FAST_STR && (f->constraints & QG_C_ENUM)) {
 		x->words_ok = 1;
 		for (size_t i = 0; i < f->enum_values.nr && x->words_ok; i++)
 			x->words_ok = fv_wordset_add(&x->words, f->enum_values.items[i], f->enum_values.lens[i]) == 0;
+		x->words_ok = x->words_ok && fv_wordset_build(&x->words) == 0;
 	}
+	if (x->fast == FAST_DATE)
+		fv_date_bounds(f->dlo, f->dhi, &x->dklo, &x->dkhi);
 	if (x->fast == FAST_STR && (f->constraints & QG_C_PATTERN) && f->pattern)
-		x->seq_ok = charseq_compile(&x->seq, f->pattern) == 0;
+		x->seq_ok = fv_charseq_compile(&x->seq, f->pattern) == 0;
 }
 
 /* 1 when the (clean: ASCII, no NUL; present) cell passes every check of its
@@ -662,7 +585,8 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 							   const struct qg_schema_field *f, const char *p, size_t n,
 							   struct qg_uniq *u, pcre2_match_data *md, long long *key)
 {
-	long long ik, days;
+	long long ik;
+	uint64_t dkey;
 	double dk;
 	unsigned cons = f->constraints;
 
@@ -675,7 +599,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 	case FAST_NUM:
 		return fv_number(p, n, &dk) && dk >= f->dlo && dk <= f->dhi;
 	case FAST_DATE:
-		return fv_date(p, n, &days) && (double)days >= f->dlo && (double)days <= f->dhi;
+		return fv_date(p, n, &dkey) && dkey >= x->dklo && dkey <= x->dkhi;
 	case FAST_STR:
 		/* ASCII: characters == bytes */
 		if (((cons & QG_C_MINLENGTH) && (long long)n < f->min_length) ||

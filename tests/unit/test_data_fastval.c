@@ -1,0 +1,282 @@
+/* test_data_fastval.c -- the validator's fast acceptors agree with the full parsers
+ *
+ * fastval.h may only accept what value.c accepts, with the same value bit for
+ * bit (bounds and keys must not depend on the path a cell took). Each test
+ * runs the acceptor and the full parser on hand-picked edge cases and on
+ * random strings over a small alphabet that hits every branch, with the
+ * QG_TABLE_PAD readable bytes after the text that the reader guarantees
+ * (filled with digits and letters, so reading past the end shows up). It
+ * also checks that the common shapes are really accepted (a fast path that
+ * never fires would pass the first property).
+ */
+#include "qgate/common.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include "qgate/table.h"
+#include "data/fastval.h"
+#include "data/schema.h"
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* s copied into buf with junk after it (the reader's pad) */
+static const char *padded(char *buf, const char *s, size_t n)
+{
+	memcpy(buf, s, n);
+	for (size_t i = 0; i < QG_TABLE_PAD; i++)
+		buf[n + i] = "7.@-a9"[i % 6];
+	return buf;
+}
+
+static size_t random_text(char *out, size_t max, const char *alpha)
+{
+	size_t n = next_rand() % (max + 1), k = strlen(alpha);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = alpha[next_rand() % k];
+	return n;
+}
+
+static void check_int(const char *s, size_t n)
+{
+	char buf[256];
+	long long a = 0, b = 0;
+	int fast = fv_int(padded(buf, s, n), n, &a);
+	int full = qg_value_int(s, n, 0, &b) == 0;
+
+	if (fast) {
+		assert_true(full);
+		assert_true(a == b);
+	}
+}
+
+static void test_data_fastval_int(void **state)
+{
+	static const char *cases[] = { "0", "7", "-7", "+7", "-", "+", "", "007", "12345678", "123456789",
+				       "1234567890123456", "12345678901234567", "-9999999999999999", "1a", "a1",
+				       "1 ", " 1", "--1", "1-", "99999999", "100000000", "1.0" };
+	char buf[64], tmp[256];
+	long long v;
+
+	(void)state;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(cases); i++)
+		check_int(cases[i], strlen(cases[i]));
+	for (int i = 0; i < 200000; i++) {
+		size_t n = random_text(buf, 20, "0123456789012345678-+ x");
+		check_int(buf, n);
+	}
+	/* the common shapes do take the fast path */
+	assert_true(fv_int(padded(tmp, "9750058", 7), 7, &v) && v == 9750058);
+	assert_true(fv_int(padded(tmp, "-1234567890123456", 17), 17, &v) && v == -1234567890123456LL);
+	assert_true(fv_int(padded(tmp, "+42", 3), 3, &v) && v == 42);
+}
+
+static void check_number(const char *s, size_t n)
+{
+	char buf[256];
+	double a = 0, b = 0;
+	int fast = fv_number(padded(buf, s, n), n, &a);
+	int full = qg_value_number(s, n, '.', 0, &b) == 0;
+
+	if (fast) {
+		assert_true(full);
+		assert_memory_equal(&a, &b, sizeof(a)); /* the same bits, -0.0 included */
+	}
+}
+
+static void test_data_fastval_number(void **state)
+{
+	static const char *cases[] = { "0", "-0", "-0.0", "+.5", "-.5", "5.", ".", "-.", "1.2.3", "1e5",
+				       "123456789012345.6", "1234567890123456", "9007199254740993", "9007199254740992",
+				       "0.1234567890123456", "-278.110609", "-0.4958", "1000.0", "12345678.1234567",
+				       "NaN", "INF", "1,5", "..5", "5..", "" };
+	char buf[64], tmp[256];
+	double d;
+
+	(void)state;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(cases); i++)
+		check_number(cases[i], strlen(cases[i]));
+	for (int i = 0; i < 300000; i++) {
+		size_t n = random_text(buf, 20, "01234567890123456789..-+e");
+		check_number(buf, n);
+	}
+	assert_true(fv_number(padded(tmp, "-278.110609", 11), 11, &d) && d == -278.110609);
+	assert_true(fv_number(padded(tmp, "0.4958", 6), 6, &d) && d == 0.4958);
+	assert_true(fv_number(padded(tmp, "17", 2), 2, &d) && d == 17);
+}
+
+static void test_data_fastval_date(void **state)
+{
+	char buf[64], tmp[256];
+	uint64_t k1, k2;
+	long long d1, d2;
+
+	(void)state;
+	/* every day of a few leap-year boundaries and random strings */
+	for (int i = 0; i < 300000; i++) {
+		size_t n;
+		int fast, full;
+
+		if (i & 1) {
+			snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(next_rand() % 10000), (int)(next_rand() % 14),
+				 (int)(next_rand() % 33));
+			n = 10;
+		} else {
+			n = random_text(buf, 11, "0123456789-2-");
+		}
+		fast = fv_date(padded(tmp, buf, n), n, &k1);
+		full = qg_value_date(buf, n, &d1) == 0;
+		assert_int_equal(fast, full);
+		if (!fast)
+			continue;
+		/* keys order as day numbers, and bounds map exactly */
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(next_rand() % 10000), (int)(next_rand() % 12 + 1),
+			 (int)(next_rand() % 28 + 1));
+		assert_true(fv_date(padded(tmp, buf, 10), 10, &k2));
+		assert_int_equal(qg_value_date(buf, 10, &d2), 0);
+		assert_true((k1 < k2) == (d1 < d2) && (k1 == k2) == (d1 == d2));
+		{
+			uint64_t lo, hi;
+			double blo = (double)d2 - (double)(next_rand() % 3), bhi = blo + (double)(next_rand() % 1000);
+
+			fv_date_bounds(blo, bhi, &lo, &hi);
+			assert_int_equal(k1 >= lo && k1 <= hi, (double)d1 >= blo && (double)d1 <= bhi);
+		}
+	}
+	{
+		uint64_t lo, hi;
+		fv_date_bounds(-INFINITY, INFINITY, &lo, &hi);
+		assert_true(fv_date(padded(tmp, "0000-01-01", 10), 10, &k1) && k1 >= lo && k1 <= hi);
+		assert_true(fv_date(padded(tmp, "9999-12-31", 10), 10, &k1) && k1 >= lo && k1 <= hi);
+	}
+	assert_true(fv_date(padded(tmp, "2020-02-29", 10), 10, &k1));
+	assert_false(fv_date(padded(tmp, "2019-02-29", 10), 10, &k1));
+	assert_false(fv_date(padded(tmp, "1900-02-29", 10), 10, &k1));
+	assert_true(fv_date(padded(tmp, "2000-02-29", 10), 10, &k1));
+}
+
+static void check_email(const char *s, size_t n)
+{
+	char buf[256];
+
+	if (fv_email(padded(buf, s, n), n))
+		assert_int_equal(qg_value_email(s, n), 0);
+}
+
+static void test_data_fastval_email(void **state)
+{
+	static const char *cases[] = { "a@b.co", "@b.co", "a@.co", "a@b.", "a@b..co", "a..b@c.de", ".a@b.co", "a.@b.co",
+				       "a@b@c.co", "a%b@c.co", "x_y+z@ex-ample.org", "A@B.CO", "a@bc", "ab@c.d", "a b@c.de",
+				       "a@b.c-", "a@-b.c", "a@b.c.", "a@b.c" };
+	char buf[80], tmp[256];
+
+	(void)state;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(cases); i++)
+		check_email(cases[i], strlen(cases[i]));
+	for (int i = 0; i < 300000; i++) {
+		size_t n = random_text(buf, 70, "ab.@-_+Z9%.a.b");
+		check_email(buf, n);
+	}
+	for (int len = 5; len <= 64; len++) {
+		/* long addresses across the 16-byte chunks */
+		memset(buf, 'x', (size_t)len);
+		buf[len / 2] = '@';
+		buf[len - 3] = '.';
+		check_email(buf, (size_t)len);
+		assert_int_equal(fv_email(padded(tmp, buf, (size_t)len), (size_t)len), qg_value_email(buf, (size_t)len) == 0);
+	}
+	assert_true(fv_email(padded(tmp, "lena.okafor317@corp.example", 27), 27));
+}
+
+static void test_data_fastval_wordset(void **state)
+{
+	static const char *words[] = { "active", "pending", "suspended", "closed", "trial", "", "x", "exactly16bytes!!",
+				       "eight888", "nine99999" };
+	struct fv_wordset *ws = calloc(1, sizeof(*ws));
+	char buf[64], tmp[256];
+
+	(void)state;
+	assert_non_null(ws);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(words); i++)
+		assert_int_equal(fv_wordset_add(ws, words[i], strlen(words[i])), 0);
+	assert_int_equal(fv_wordset_add(ws, "seventeen bytes!!", 17), -1);
+	assert_int_equal(fv_wordset_build(ws), 0);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(words); i++)
+		assert_true(fv_wordset_has(ws, padded(tmp, words[i], strlen(words[i])), strlen(words[i])));
+	for (int i = 0; i < 200000; i++) {
+		size_t n = random_text(buf, 18, "activependingsx9!");
+		int in = 0;
+
+		for (size_t k = 0; k < QG_ARRAY_SIZE(words); k++)
+			in |= strlen(words[k]) == n && !memcmp(words[k], buf, n);
+		assert_int_equal(fv_wordset_has(ws, padded(tmp, buf, n), n), in);
+	}
+	assert_false(fv_wordset_has(ws, padded(tmp, "Active", 6), 6));
+	assert_false(fv_wordset_has(ws, padded(tmp, "activ", 5), 5));
+	free(ws);
+}
+
+static void test_data_fastval_pattern(void **state)
+{
+	static const struct { const char *pat; int ok; } pats[] = {
+		{ "[A-Z0-9]{6}", 1 }, { "[a-c]x[^0-9]{2}", 1 }, { "AB-[0-9]{3}", 1 }, { "[-a]b", 1 }, { "[a-]b", 1 },
+		{ "[a-z]{0}q", 1 }, { "a b#", 1 },
+		{ "[a-z]+", 0 }, { "a|b", 0 }, { "(ab)", 0 }, { "\\d{3}", 0 }, { "a.c", 0 }, { "[a-z-9]", 0 },
+		{ "[]a]", 0 }, { "[[:alpha:]]", 0 }, { "a{2,3}", 0 }, { "a{,3}", 0 }, { "(?i)abc", 0 }, { "^abc$", 0 },
+		{ "", 0 }, { "a{65}", 0 },
+	};
+	struct fv_charseq *cs = calloc(1, sizeof(*cs));
+	char buf[64], tmp[256];
+
+	(void)state;
+	assert_non_null(cs);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(pats); i++) {
+		int errc;
+		PCRE2_SIZE off;
+		pcre2_code *re;
+		pcre2_match_data *md;
+		int ok = fv_charseq_compile(cs, pats[i].pat) == 0;
+
+		assert_int_equal(ok, pats[i].ok);
+		if (!ok)
+			continue;
+		re = pcre2_compile((PCRE2_SPTR)pats[i].pat, PCRE2_ZERO_TERMINATED,
+				   PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &errc, &off, NULL);
+		assert_non_null(re);
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		for (int k = 0; k < 100000; k++) {
+			size_t n = random_text(buf, 8, "ABZ09az-bcqx #!~");
+			int m = pcre2_match(re, (PCRE2_SPTR)buf, n, 0, 0, md, NULL) >= 0;
+
+			assert_int_equal(fv_charseq_match(cs, padded(tmp, buf, n), n), m);
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	free(cs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_fastval_int),
+		cmocka_unit_test(test_data_fastval_number),
+		cmocka_unit_test(test_data_fastval_date),
+		cmocka_unit_test(test_data_fastval_email),
+		cmocka_unit_test(test_data_fastval_wordset),
+		cmocka_unit_test(test_data_fastval_pattern),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
