@@ -133,22 +133,21 @@ static const double fv_pow10[16] = {
 
 /* Number with '.' as the decimal point and no group character: optional
  * sign, then at most 16 bytes of digits with at most one '.', at least one
- * digit, no exponent. The value is Clinger's exact fast path, exactly as
- * qg_value_number() computes it: (double)m / 10^fraction_digits with
- * m <= 2^53. */
-QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
+ * digit, no exponent, and the digits' value m <= 2^53. Its value is then
+ * Clinger's exact fast path, exactly as qg_value_number() computes it:
+ * (neg ? -1 : 1) * ((double)m / 10^frac) -- fv_decimal_value(). The parts
+ * are returned so that bounds can be checked on m without the division
+ * (fv_numrange). */
+QG_FV_INLINE int fv_decimal(const char *p, size_t n, uint64_t *mant, unsigned *fracd, unsigned *negp)
 {
 #if defined(__SSE2__)
-	int neg = 0;
-	unsigned dots;
+	unsigned neg, dots;
 	uint64_t a, b, m;
-	size_t d, frac = 0;
-	double x;
-
-	size_t sg;
+	size_t d, frac = 0, sg;
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
+	/* the sign without a branch: random signs would mispredict */
 	neg = *p == '-';
 	sg = (size_t)(neg | (*p == '+'));
 	p += sg;
@@ -180,33 +179,96 @@ QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
 	/* a second dot is not a digit: rejected here */
 	if (!fv_digits16(a, b, d, &m) || m > ((uint64_t)1 << 53))
 		return 0;
-	x = (double)m / fv_pow10[frac];
-	{
-		/* the sign as a bit, no branch */
-		uint64_t bits;
-		memcpy(&bits, &x, 8);
-		bits |= (uint64_t)neg << 63;
-		memcpy(&x, &bits, 8);
-	}
-	*out = x;
+	*mant = m;
+	*fracd = (unsigned)frac;
+	*negp = neg;
 	return 1;
 #else
 	(void)p;
 	(void)n;
-	(void)out;
+	(void)mant;
+	(void)fracd;
+	(void)negp;
 	return 0;
 #endif
 }
 
-/* Days since 1970-01-01 (Howard Hinnant's days_from_civil, as value.c). */
-QG_FV_INLINE long long fv_days(long long y, unsigned m, unsigned d)
+QG_FV_INLINE double fv_decimal_value(uint64_t m, unsigned frac, unsigned neg)
 {
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
+	double x = (double)m / fv_pow10[frac];
+	uint64_t bits;
+
+	memcpy(&bits, &x, 8);
+	bits |= (uint64_t)neg << 63;
+	memcpy(&x, &bits, 8);
+	return x;
+}
+
+QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
+{
+	uint64_t m;
+	unsigned frac, neg;
+
+	if (!fv_decimal(p, n, &m, &frac, &neg))
+		return 0;
+	*out = fv_decimal_value(m, frac, neg);
+	return 1;
+}
+
+/* Bounds [lo, hi] on fv_decimal values as ranges of m, one per sign and
+ * number of fraction digits: the value is monotonic in m, so
+ * lo <= value <= hi exactly when m lies in [m_lo, m_hi] (found by binary
+ * search over the same division). An empty range has m_lo > m_hi. */
+struct fv_numrange {
+	uint64_t lo[2][16], hi[2][16];
+};
+
+/* The first m in [0, 2^53 + 1] where `what` turns true (it is false then
+ * true as m grows): 0: value >= x, 1: value > x, 2: value <= x, 3: value < x. */
+static inline uint64_t fv_numrange_first(unsigned frac, unsigned neg, int what, double x)
+{
+	uint64_t l = 0, h = ((uint64_t)1 << 53) + 1;
+
+	while (l < h) {
+		uint64_t mid = l + (h - l) / 2;
+		double v = fv_decimal_value(mid, frac, neg);
+		int t = what == 0 ? v >= x : what == 1 ? v > x : what == 2 ? v <= x : v < x;
+
+		if (t)
+			h = mid;
+		else
+			l = mid + 1;
+	}
+	return l;
+}
+
+static inline void fv_numrange_init(struct fv_numrange *r, double lo, double hi)
+{
+	for (unsigned f = 0; f < 16; f++) {
+		/* positive: values rise with m, [first >= lo, first > hi) */
+		uint64_t a = fv_numrange_first(f, 0, 0, lo), b = fv_numrange_first(f, 0, 1, hi);
+
+		r->lo[0][f] = a;
+		r->hi[0][f] = b - 1; /* hi < lo when empty */
+		if (b == 0) {
+			r->lo[0][f] = 1;
+			r->hi[0][f] = 0;
+		}
+		/* negative: values fall as m grows, [first <= hi, first < lo) */
+		a = fv_numrange_first(f, 1, 2, hi);
+		b = fv_numrange_first(f, 1, 3, lo);
+		r->lo[1][f] = a;
+		r->hi[1][f] = b - 1; /* hi < lo when empty */
+		if (b == 0) {
+			r->lo[1][f] = 1;
+			r->hi[1][f] = 0;
+		}
+	}
+}
+
+QG_FV_INLINE int fv_numrange_has(const struct fv_numrange *r, uint64_t m, unsigned frac, unsigned neg)
+{
+	return m >= r->lo[neg][frac] && m <= r->hi[neg][frac];
 }
 
 /* The date of a day number (Hinnant's civil_from_days), for bounds. */

@@ -523,6 +523,8 @@ struct vf {
 	int seq_ok;              /* the pattern as a fixed character sequence */
 	struct fv_charseq seq;
 	uint64_t dklo, dkhi;     /* date bounds as fv_date keys */
+	int num_all;             /* number without bounds: any value passes */
+	struct fv_numrange nr;   /* number bounds as ranges of the mantissa */
 };
 
 enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
@@ -570,6 +572,10 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 			x->words_ok = fv_wordset_add(&x->words, f->enum_values.items[i], f->enum_values.lens[i]) == 0;
 		x->words_ok = x->words_ok && fv_wordset_build(&x->words) == 0;
 	}
+	if (x->fast == FAST_NUM) {
+		x->num_all = !(f->constraints & BOUNDS);
+		fv_numrange_init(&x->nr, f->dlo, f->dhi);
+	}
 	if (x->fast == FAST_DATE)
 		fv_date_bounds(f->dlo, f->dhi, &x->dklo, &x->dkhi);
 	if (x->fast == FAST_STR && (f->constraints & QG_C_PATTERN) && f->pattern)
@@ -587,7 +593,6 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 {
 	long long ik;
 	uint64_t dkey;
-	double dk;
 	unsigned cons = f->constraints;
 
 	switch (kind) {
@@ -597,7 +602,13 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		*key = ik;
 		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int(u, ik) != 0;
 	case FAST_NUM:
-		return fv_number(p, n, &dk) && dk >= f->dlo && dk <= f->dhi;
+	{
+		uint64_t m;
+		unsigned frac, neg;
+
+		/* bounds on the mantissa: no division */
+		return fv_decimal(p, n, &m, &frac, &neg) && (x->num_all || fv_numrange_has(&x->nr, m, frac, neg));
+	}
 	case FAST_DATE:
 		return fv_date(p, n, &dkey) && dkey >= x->dklo && dkey <= x->dkhi;
 	case FAST_STR:
@@ -682,16 +693,28 @@ static int record_clean(const char *p, size_t n, int jsonl)
 	size_t i = 0;
 #if defined(__SSE2__)
 	const __m128i zero = _mm_setzero_si128(), bs = _mm_set1_epi8(jsonl ? '\\' : 0);
+	__m128i acc = zero;
+
+	/* no branch per chunk; the last one is read whole (the text is
+	 * followed by QG_TABLE_PAD readable bytes) and masked */
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		if (_mm_movemask_epi8(_mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(x, zero), _mm_cmpeq_epi8(x, bs)))))
+		acc = _mm_or_si128(acc, _mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(x, zero), _mm_cmpeq_epi8(x, bs))));
+	}
+	if (i < n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(x, zero),
+										   _mm_cmpeq_epi8(x, bs))));
+		if (m & ((1u << (n - i)) - 1))
 			return 0;
 	}
-#endif
+	return !_mm_movemask_epi8(acc);
+#else
 	for (; i < n; i++)
 		if ((unsigned char)p[i] - 1u >= 0x7fu || (jsonl && p[i] == '\\'))
 			return 0;
 	return 1;
+#endif
 }
 
 
@@ -714,7 +737,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	size_t bcap = 0;
 	int nb = 0, max_errors = v->o->max_errors > 0;
 	size_t nvf = 0;
-	int err, jsonl, pk_absent = 0;
+	int err, jsonl, pk_absent = 0, all_clean;
 
 	piece_reset(ctx, p, piece);
 	if ((err = piece_alloc(v, ps)) < 0)
@@ -858,6 +881,9 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			bpk_ok = o2;
 			bcap = nc;
 		}
+		/* a CSV batch is one run of the buffer: one test for all of it */
+		all_clean = !jsonl && batch[nb - 1].text >= batch[0].text &&
+			    record_clean(batch[0].text, (size_t)(batch[nb - 1].text - batch[0].text) + batch[nb - 1].text_len, 0);
 		/* pass 1, per record: shape and the record-wide ASCII test */
 		for (int r = 0; r < nb; r++) {
 			const struct qg_record *rec = &batch[r];
@@ -867,7 +893,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			bpk[r] = 0x12345;
 			bpk_i[r] = 0;
 			bpk_ok[r] = !pk_absent;
-			bclean[r] = (unsigned char)record_clean(rec->text, rec->text_len, jsonl);
+			bclean[r] = all_clean || (unsigned char)record_clean(rec->text, rec->text_len, jsonl);
 			if (jsonl) {
 				if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
 					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,

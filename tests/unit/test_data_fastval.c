@@ -117,6 +117,49 @@ static void test_data_fastval_number(void **state)
 	assert_true(fv_number(padded(tmp, "17", 2), 2, &d) && d == 17);
 }
 
+/* bounds on the mantissa decide exactly what the double compares decide */
+static void test_data_fastval_number_bounds(void **state)
+{
+	static const double bounds[][2] = {
+		{ -1000, 1000 }, { 0, INFINITY }, { -INFINITY, 0 }, { 0.1, 0.3 }, { -0.0, 0.0 }, { 5, 4 },
+		{ -INFINITY, INFINITY }, { 1e300, INFINITY }, { -1e-300, 1e-300 }, { 0.1234567, 99999.25 },
+	};
+	struct fv_numrange *r = calloc(1, sizeof(*r));
+	char buf[64], tmp[256];
+
+	(void)state;
+	assert_non_null(r);
+	for (size_t bi = 0; bi < QG_ARRAY_SIZE(bounds) + 6; bi++) {
+		double lo, hi;
+
+		if (bi < QG_ARRAY_SIZE(bounds)) {
+			lo = bounds[bi][0];
+			hi = bounds[bi][1];
+		} else { /* exclusive bounds as the schema folds them */
+			lo = nextafter((double)(int)(next_rand() % 2000) / 8 - 100, INFINITY);
+			hi = nextafter(lo + (double)(next_rand() % 100000) / 16, -INFINITY);
+		}
+		fv_numrange_init(r, lo, hi);
+		for (int i = 0; i < 100000; i++) {
+			size_t n = random_text(buf, 10, "012345678900.-");
+			uint64_t m;
+			unsigned f, neg;
+			double d;
+
+			if (i % 3 == 0) { /* near the bounds */
+				double t = (i & 1 ? lo : hi) + (double)((int)(next_rand() % 2001) - 1000) / 1000;
+				if (fabs(t) < 1e12)
+					n = (size_t)snprintf(buf, sizeof(buf), "%.3f", t);
+			}
+			if (!fv_decimal(padded(tmp, buf, n), n, &m, &f, &neg))
+				continue;
+			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
+			assert_int_equal(fv_numrange_has(r, m, f, neg), d >= lo && d <= hi);
+		}
+	}
+	free(r);
+}
+
 static void test_data_fastval_date(void **state)
 {
 	char buf[64], tmp[256];
@@ -273,6 +316,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_fastval_int),
 		cmocka_unit_test(test_data_fastval_number),
+		cmocka_unit_test(test_data_fastval_number_bounds),
 		cmocka_unit_test(test_data_fastval_date),
 		cmocka_unit_test(test_data_fastval_email),
 		cmocka_unit_test(test_data_fastval_wordset),
