@@ -1179,7 +1179,7 @@ static inline int key_is(const char *p, const char *e, const struct qg_cell *c)
 
 /* Parse the line [p, e) into rec. 1, BLANK, or QG_EPARSE (j->err). */
 static int jsonl_line(struct qg_table *t, const char *line, const char *e, long long lineno,
-		      struct qg_record *rec)
+		      struct qg_record *rec, size_t off)
 {
 	struct jctx j = { t, line, e, lineno, 0 };
 	const char *p = jws(line, e);
@@ -1189,12 +1189,11 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 
 	if (p >= e)
 		return BLANK;
-	t->scratch_len = 0;
 	if (*p != '{')
 		return jfail(&j, p, "expected '{' at the start of a record, found %s", describe(p, e, tmp));
-	if (t->cells_alloc < t->ncols && cells_grow(t, t->ncols) < 0)
+	if (t->cells_alloc < off + t->ncols && cells_grow(t, off + t->ncols) < 0)
 		return QG_ENOMEM;
-	cells = t->cells;
+	cells = t->cells + off;
 	for (i = 0; i < t->ncols; i++) {
 		cells[i].ptr = empty_text;
 		cells[i].len = 0;
@@ -1241,7 +1240,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 			if (idx < 0 && !t->cols_fixed) {
 				if (cols_add(t, key, klen) < 0)
 					return j.err = qg_error_code();
-				cells = t->cells;
+				cells = t->cells + off; /* off is 0: columns grow only in the first object */
 				idx = (long)t->ncols - 1;
 				cells[idx].ptr = empty_text;
 				cells[idx].len = 0;
@@ -1363,7 +1362,8 @@ static int jsonl_next(struct qg_table *t, struct qg_record *rec)
 			return table_stick(t, table_fail(t, QG_EPARSE, t->nl + 1, 0,
 							 "record longer than %zu bytes (the maximum record size)",
 							 t->max_record));
-		r = jsonl_line(t, b + t->pos, b + lend, t->nl + 1, rec);
+		t->scratch_len = 0;
+		r = jsonl_line(t, b + t->pos, b + lend, t->nl + 1, rec, 0);
 		t->pos = nlp ? lend + 1 : lend;
 		if (nlp)
 			t->nl++;
@@ -1379,6 +1379,60 @@ static int jsonl_next(struct qg_table *t, struct qg_record *rec)
 			return table_stick(t, r);
 		return r; /* a malformed line: the next call goes on with the next line */
 	}
+}
+
+/* The next JSONL records into t->recs, once the columns are known: as many
+ * whole lines as the buffer holds (no refill in the middle: earlier records
+ * point into it), each record's cells at their own offset in t->cells. A
+ * malformed line after some good ones ends the batch without being
+ * consumed, so the next call meets it first and reports it alone, exactly
+ * as jsonl_next() does. */
+static int jsonl_batch(struct qg_table *t)
+{
+	size_t max = BATCH_RECORDS, k = 0, nc = t->ncols;
+
+	if (!t->cols_fixed || !nc) {
+		int r = jsonl_next(t, &t->recs[0]);
+		return r;
+	}
+	if (max * nc > BATCH_CELLS)
+		max = BATCH_CELLS / nc ? BATCH_CELLS / nc : 1;
+	if (t->cells_alloc < max * nc && cells_grow(t, max * nc) < 0)
+		return table_stick(t, QG_ENOMEM);
+	t->scratch_len = 0;
+	while (k < max) {
+		const char *b = t->buf, *nlp;
+		size_t lend;
+		int r;
+
+		if (t->pos >= t->len || !(nlp = memchr(b + t->pos, '\n', t->len - t->pos))) {
+			if (t->pos >= t->len && t->eof)
+				break;
+			if (k || !t->eof)
+				break; /* the rest waits for a refill, by jsonl_next() */
+			nlp = NULL;
+		}
+		lend = nlp ? (size_t)(nlp - b) : t->len;
+		if (lend - t->pos > t->max_record)
+			break;
+		r = jsonl_line(t, b + t->pos, b + lend, t->nl + 1, &t->recs[k], k * nc);
+		if (r != 1 && r != BLANK)
+			break; /* not consumed: reported by the next call */
+		t->pos = nlp ? lend + 1 : lend;
+		if (nlp)
+			t->nl++;
+		else
+			t->partial = 1;
+		if (r == 1) {
+			t->recs[k].row = ++t->row;
+			k++;
+		}
+	}
+	if (k)
+		return (int)k;
+	/* nothing whole in the buffer, the end, or a bad line first */
+	t->scratch_len = 0;
+	return jsonl_next(t, &t->recs[0]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1506,7 +1560,7 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 				}
 				continue;
 			}
-			if ((size_t)(le - p) > t->max_record || jsonl_line(t, p, le, lineno, &rec) != 1) {
+			if ((size_t)(le - p) > t->max_record || (t->scratch_len = 0, jsonl_line(t, p, le, lineno, &rec, 0)) != 1) {
 				cols_clear(t);
 				t->cols_fixed = 0;
 			}
@@ -1639,8 +1693,10 @@ int qg_table_next_batch(struct qg_table *t, const struct qg_record **recs)
 		return qg_error(t->err, "%s", t->errmsg);
 	t->started = 1;
 	if (t->fmt == QG_FORMAT_JSONL) {
-		if ((r = jsonl_next(t, &t->recs[0])) == 1)
+		if ((r = jsonl_batch(t)) > 0) {
 			*recs = t->recs;
+			t->bi = t->bn = (size_t)r;
+		}
 		return r;
 	}
 	if ((r = csv_split(t, BATCH_RECORDS)) <= 0)
