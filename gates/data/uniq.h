@@ -44,6 +44,19 @@ void qg_uniq_release(struct qg_uniq *u);
  * key was not stored; u->overflow is set). */
 int qg_uniq_add_int(struct qg_uniq *u, long long v);
 int qg_uniq_add_hash(struct qg_uniq *u, uint64_t h);
+/* qg_uniq_add_int() with its commonest case inline: the key right after the
+ * interval touched last (an increasing id column), no hashed keys. */
+static inline int qg_uniq_add_int_fast(struct qg_uniq *u, long long v)
+{
+	size_t h = u->hint;
+
+	if (u->ints && !u->nr && !u->has_zero && h < u->nr_iv && u->iv[h][1] != INT64_MAX && v == u->iv[h][1] + 1 &&
+	    (h + 1 == u->nr_iv || u->iv[h + 1][0] > v + 1)) {
+		u->iv[h][1] = v;
+		return 1;
+	}
+	return qg_uniq_add_int(u, v);
+}
 /* Move every key of `from` into `into` (same kind); *dups gets how many keys
  * of `from` were already in `into`. `from` is released. 0, or -1 on
  * overflow. */

@@ -600,7 +600,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		if (!fv_int(p, n, &ik) || ik < f->ilo || ik > f->ihi)
 			return 0;
 		*key = ik;
-		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int(u, ik) != 0;
+		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int_fast(u, ik) != 0;
 	case FAST_NUM:
 	{
 		uint64_t m;
@@ -976,7 +976,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
 					  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
 					  S->nr_primary_key > 1 ? ", ..." : "");
-			} else if ((v->pk_int ? qg_uniq_add_int(&ps->pk, bpk_i[r]) : qg_uniq_add_hash(&ps->pk, bpk[r])) == 0) {
+			} else if ((v->pk_int ? qg_uniq_add_int_fast(&ps->pk, bpk_i[r]) : qg_uniq_add_hash(&ps->pk, bpk[r])) == 0) {
 				violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
 					  "primary key (%s%s) repeats an earlier row", S->fields[S->primary_key[0]].name,
 					  S->nr_primary_key > 1 ? ", ..." : "");

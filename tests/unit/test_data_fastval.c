@@ -21,6 +21,7 @@
 #include "qgate/table.h"
 #include "data/fastval.h"
 #include "data/schema.h"
+#include "data/uniq.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_rand(void)
@@ -311,6 +312,31 @@ static void test_data_fastval_pattern(void **state)
 	free(cs);
 }
 
+/* the inline interval extension answers as qg_uniq_add_int() does */
+static void test_data_fastval_uniq_int(void **state)
+{
+	atomic_llong budget;
+	struct qg_uniq a, b;
+	long long v = 0;
+
+	(void)state;
+	atomic_init(&budget, 0);
+	qg_uniq_init(&a, 1, &budget, 1LL << 30);
+	qg_uniq_init(&b, 1, &budget, 1LL << 30);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t r = next_rand();
+
+		/* mostly runs, some jumps, repeats, the extremes */
+		v = r % 16 ? (v == INT64_MAX ? 0 : v + 1) : r % 5 == 0 ? (v < 0 ? v + 7 : v - (long long)(r >> 40) % 50) : r % 5 == 1 ? INT64_MAX - (long long)(r >> 60)
+		    : r % 5 == 2 ? INT64_MIN : (long long)(r >> 20) % 100000;
+		assert_int_equal(qg_uniq_add_int_fast(&a, v), qg_uniq_add_int(&b, v));
+	}
+	assert_int_equal(a.nr_iv, b.nr_iv);
+	assert_int_equal(a.nr, b.nr);
+	qg_uniq_release(&a);
+	qg_uniq_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_data_fastval_email),
 		cmocka_unit_test(test_data_fastval_wordset),
 		cmocka_unit_test(test_data_fastval_pattern),
+		cmocka_unit_test(test_data_fastval_uniq_int),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
