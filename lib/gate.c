@@ -250,6 +250,33 @@ int qg_gate_die(const char *prog, int err, const char *msg)
 	return QG_EXIT_ERROR; /* fail closed: dying is never a pass */
 }
 
+int qg_gate_start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_common_opts *c,
+		  int argc, const char **argv, struct qg_strvec *rest)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	char exe[64];
+	int err = qg_opts_parse(ctx, argc, argv, rest);
+
+	if (err) {
+		*exit_out = qg_gate_die(ctx->prog, err, NULL);
+		return 1;
+	}
+	if (c->help) {
+		err = qg_opts_help(&b, ctx);
+		if (!err)
+			fputs(b.buf, stdout);
+		qg_buf_release(&b);
+		*exit_out = err ? qg_gate_die(ctx->prog, err, NULL) : QG_EXIT_PASS;
+		return 1;
+	}
+	if (c->version) {
+		snprintf(exe, sizeof(exe), "%.*s", (int)strcspn(ctx->prog, " "), ctx->prog);
+		*exit_out = qg_version_print(exe);
+		return 1;
+	}
+	return 0;
+}
+
 int qg_version_print(const char *prog)
 {
 	char pcre[64] = "";

@@ -50,7 +50,7 @@ static int cmd_check(int argc, const char **argv)
 	struct qg_model_opts o;
 	struct qg_result r;
 	struct qg_strvec rest = QG_STRVEC_INIT;
-	int ret = QG_EXIT_ERROR, err;
+	int ret = QG_EXIT_ERROR;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
@@ -85,23 +85,8 @@ static int cmd_check(int argc, const char **argv)
 	};
 
 	qg_model_opts_init(&o);
-	err = qg_opts_parse(&ctx, argc, argv, &rest);
-	if (err) {
-		ret = qg_gate_die("qgate-model check", err, NULL);
+	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
 		goto done;
-	}
-	if (o.common.help) {
-		struct qg_buf b = QG_BUF_INIT;
-		qg_opts_help(&b, &ctx);
-		fputs(b.buf, stdout);
-		qg_buf_release(&b);
-		ret = QG_EXIT_PASS;
-		goto done;
-	}
-	if (o.common.version) {
-		ret = qg_version_print("qgate-model");
-		goto done;
-	}
 	if (rest.nr) {
 		ret = qg_gate_die("qgate-model check", QG_EUSAGE, "unexpected argument (inputs are given with --predictions)");
 		goto done;
@@ -141,21 +126,8 @@ static int cmd_metrics(int argc, const char **argv)
 	};
 
 	qg_model_opts_init(&o);
-	err = qg_opts_parse(&ctx, argc, argv, &rest);
-	if (err) {
-		ret = qg_gate_die("qgate-model metrics", err, NULL);
+	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
 		goto done;
-	}
-	if (o.common.help) {
-		qg_opts_help(&out, &ctx);
-		fputs(out.buf, stdout);
-		ret = QG_EXIT_PASS;
-		goto done;
-	}
-	if (o.common.version) {
-		ret = qg_version_print("qgate-model");
-		goto done;
-	}
 	if (rest.nr) {
 		ret = qg_gate_die("qgate-model metrics", QG_EUSAGE, "unexpected argument (inputs are given with --predictions)");
 		goto done;

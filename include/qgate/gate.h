@@ -27,6 +27,15 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
  * when msg is NULL) and return the exit code for err. */
 int qg_gate_die(const char *prog, int err, const char *msg);
 
+/* The start every gate command shares: parse argv with ctx (config applied
+ * first), then handle --help (usage on stdout) and --version. Returns 0 when
+ * the command should go on, or 1 when it is finished, with *exit_out set:
+ * 0 after --help/--version, 2 or 3 after a parse error (already printed as
+ * "<ctx->prog>: error: ..."). The version line names the executable, the
+ * first word of ctx->prog. */
+int qg_gate_start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_common_opts *c,
+		  int argc, const char **argv, struct qg_strvec *rest);
+
 /* Print "qgate-<gate> X.Y.Z" and the versions of the libraries it uses. */
 int qg_version_print(const char *prog);
 
