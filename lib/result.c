@@ -293,22 +293,32 @@ int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...)
 	va_list ap;
 	int err;
 
-	if (r->report_md)
+	/* Adopt the block as a buffer and append in place: gates add their
+	 * Markdown a row at a time, so copying the whole block per call would be
+	 * quadratic. */
+	if (r->report_md && r->report_md_alloc) {
+		b.buf = r->report_md;
+		b.len = r->report_md_len;
+		b.alloc = r->report_md_alloc;
+	} else if (r->report_md) {
 		err = qg_buf_addstr(&b, r->report_md);
-	else
-		err = 0;
-	if (!err) {
-		va_start(ap, fmt);
-		err = qg_buf_vaddf(&b, fmt, ap);
-		va_end(ap);
+		if (err)
+			return err;
+		free(r->report_md);
 	}
-	if (err) {
-		qg_buf_release(&b);
+	r->report_md = NULL;
+	va_start(ap, fmt);
+	err = qg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (!b.alloc) {
+		r->report_md_len = r->report_md_alloc = 0;
 		return err;
 	}
-	free(r->report_md);
-	r->report_md = qg_buf_detach(&b, NULL);
-	return r->report_md ? 0 : QG_ENOMEM;
+	/* on error the earlier contents are kept, unchanged */
+	r->report_md = b.buf;
+	r->report_md_len = b.len;
+	r->report_md_alloc = b.alloc;
+	return err;
 }
 
 void qg_result_finish(struct qg_result *r)

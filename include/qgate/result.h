@@ -97,6 +97,7 @@ struct qg_result {
 	int error_exit;      /* 0, or QG_EXIT_USAGE/QG_EXIT_ERROR for a gate-level error */
 	char *error_message; /* owned */
 	char *report_md;     /* owned Markdown block shown in text output and the step summary */
+	size_t report_md_len, report_md_alloc; /* appended in place: amortised growth */
 };
 
 /* Start a run now. 0 or QG_ENOMEM. */
