@@ -497,7 +497,13 @@ QG_FV_INLINE int fv_wordset_has(const struct fv_wordset *s, const char *p, size_
 struct fv_charseq {
 	size_t len;
 	uint64_t allow[128];
+	/* the same class at every position, as at most FV_CHARSEQ_RANGES
+	 * ranges inside 1..126, and len <= 16: one SSE2 test of the cell */
+	int uni;
+	unsigned nrange;
+	char lo[4], hi[4];
 };
+#define FV_CHARSEQ_RANGES 4
 
 /* A pattern PCRE2 would match (anchored at both ends) exactly when the
  * subject is a fixed sequence of single characters and bracket classes, in
@@ -579,7 +585,28 @@ static inline int fv_charseq_compile(struct fv_charseq *cs, const char *pat)
 				if (set[k >> 6] >> (k & 63) & 1)
 					cs->allow[k] |= (uint64_t)1 << cs->len;
 	}
-	return cs->len ? 0 : -1;
+	if (!cs->len)
+		return -1;
+	/* one class repeated: its ranges for the vector test */
+	cs->uni = cs->len <= 16;
+	for (unsigned k = 0; k < 128 && cs->uni; k++) {
+		uint64_t full = cs->len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << cs->len) - 1;
+		int in = cs->allow[k] == full;
+
+		if (cs->allow[k] && !in)
+			cs->uni = 0;
+		else if (in && (k == 0 || k == 127))
+			cs->uni = 0; /* outside what fv_range() tests */
+		else if (in && !(k > 0 && cs->allow[k - 1])) {
+			if (cs->nrange == FV_CHARSEQ_RANGES)
+				cs->uni = 0;
+			else
+				cs->lo[cs->nrange++] = (char)k;
+		}
+		if (in && cs->uni && !cs->allow[k + 1])
+			cs->hi[cs->nrange - 1] = (char)k;
+	}
+	return 0;
 }
 
 QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, size_t n)
@@ -588,6 +615,17 @@ QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, siz
 
 	if (n != s->len)
 		return 0;
+#if defined(__SSE2__)
+	if (s->uni) {
+		/* the cell is followed by readable bytes (QG_TABLE_PAD) */
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), in = _mm_setzero_si128();
+		unsigned all = (1u << n) - 1;
+
+		for (unsigned r = 0; r < s->nrange; r++)
+			in = _mm_or_si128(in, fv_range(x, s->lo[r], s->hi[r]));
+		return ((unsigned)_mm_movemask_epi8(in) & all) == all;
+	}
+#endif
 	for (size_t i = 0; i < n; i++)
 		bad |= ~s->allow[(unsigned char)p[i] & 127] & ((uint64_t)1 << i);
 	return !bad;

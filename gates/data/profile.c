@@ -25,6 +25,7 @@
 #include "qgate/json.h"
 #include "qgate/table.h"
 #include "qgate/version.h"
+#include "fastval.h"
 #include "profile.h"
 #include "schema.h"
 
@@ -494,8 +495,16 @@ static int field_numbers(struct qg_prof_field *f, const char *const *ps, const s
 	nb = f->nbuf;
 	for (size_t j = 0; j < m; j++) {
 		double d;
-		int pr = parse_number_fast(ps[j], ls[j], &d);
-		if (pr == 2)
+		uint64_t mant;
+		unsigned frac, neg;
+		int pr = 0;
+
+		/* [-+]digits[.digits] up to 16 digits word-at-a-time (the cell is
+		 * followed by QG_TABLE_PAD readable bytes), the same double as
+		 * parse_number_fast(); anything else goes the long way */
+		if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg))
+			d = fv_decimal_value(mant, frac, neg);
+		else if ((pr = parse_number_fast(ps[j], ls[j], &d)) == 2)
 			pr = qg_prof_parse_number(ps[j], ls[j], &d);
 		if (pr == 0) {
 			f->buf[nb++] = d;

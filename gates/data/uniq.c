@@ -37,7 +37,10 @@ void qg_uniq_release(struct qg_uniq *u)
 	u->has_zero = 0;
 	u->charged = 0;
 	u->hint = 0;
+	u->fnext = u->flim = 0;
 }
+
+static void uniq_refresh(struct qg_uniq *u);
 
 static int charge(struct qg_uniq *u, long long bytes)
 {
@@ -129,7 +132,10 @@ static int table_add(struct qg_uniq *u, uint64_t v)
 
 int qg_uniq_add_hash(struct qg_uniq *u, uint64_t h)
 {
-	return table_add(u, h);
+	int r = table_add(u, h);
+
+	uniq_refresh(u);
+	return r;
 }
 
 /* ------------------------------------------------------------ intervals */
@@ -178,7 +184,20 @@ static int iv_insert(struct qg_uniq *u, size_t i, long long lo, long long hi)
 	return 0;
 }
 
-int qg_uniq_add_int(struct qg_uniq *u, long long v)
+/* The state qg_uniq_add_int_fast() tests: the key right after interval
+ * `hint`, below the start of the next one, while no key is hashed. */
+static void uniq_refresh(struct qg_uniq *u)
+{
+	size_t h = u->hint;
+
+	u->fnext = u->flim = 0;
+	if (u->ints && !u->nr && !u->has_zero && h < u->nr_iv && u->iv[h][1] != INT64_MAX) {
+		u->fnext = u->iv[h][1] + 1;
+		u->flim = h + 1 == u->nr_iv ? INT64_MAX : u->iv[h + 1][0] - 1;
+	}
+}
+
+static int uniq_add_int(struct qg_uniq *u, long long v)
 {
 	size_t i;
 	int left, right;
@@ -211,6 +230,14 @@ int qg_uniq_add_int(struct qg_uniq *u, long long v)
 		return table_add(u, (uint64_t)v);
 	}
 	return 1;
+}
+
+int qg_uniq_add_int(struct qg_uniq *u, long long v)
+{
+	int r = uniq_add_int(u, v);
+
+	uniq_refresh(u);
+	return r;
 }
 
 static int iv_contains(const struct qg_uniq *u, long long v)
@@ -341,5 +368,6 @@ int qg_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
 		}
 	}
 	qg_uniq_release(from);
+	uniq_refresh(into);
 	return ret;
 }

@@ -36,6 +36,10 @@ struct qg_uniq {
 	atomic_llong *budget;     /* shared bytes in use */
 	long long cap;            /* bytes allowed in total */
 	int overflow;
+	/* the inline fast path (qg_uniq_add_int_fast): v == fnext && v < flim
+	 * extends interval `hint` by one; both 0 (never true) when it does not
+	 * apply. Kept by uniq.c after every change. */
+	long long fnext, flim;
 };
 
 void qg_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap);
@@ -48,11 +52,9 @@ int qg_uniq_add_hash(struct qg_uniq *u, uint64_t h);
  * interval touched last (an increasing id column), no hashed keys. */
 static inline int qg_uniq_add_int_fast(struct qg_uniq *u, long long v)
 {
-	size_t h = u->hint;
-
-	if (u->ints && !u->nr && !u->has_zero && h < u->nr_iv && u->iv[h][1] != INT64_MAX && v == u->iv[h][1] + 1 &&
-	    (h + 1 == u->nr_iv || u->iv[h + 1][0] > v + 1)) {
-		u->iv[h][1] = v;
+	if (v == u->fnext && v < u->flim) {
+		u->iv[u->hint][1] = v;
+		u->fnext = v + 1;
 		return 1;
 	}
 	return qg_uniq_add_int(u, v);

@@ -31,6 +31,8 @@
  */
 #include "qgate/common.h"
 
+#include <limits.h>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
 #include <pcre2.h>
@@ -587,17 +589,38 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
  * unique integer is inserted here: a repeat returns 0 and the full path
  * meets the same repeat again. `kind` is a constant at every call, so each
  * column loop below is compiled for its type alone. */
+/* A field's constants for the fast path, copied into locals once per column
+ * run (the compiler cannot keep them in registers across the stores of the
+ * loop otherwise). */
+struct fq {
+	unsigned cons;
+	int format;
+	long long ilo, ihi;       /* integer bounds */
+	long long minl, maxl;     /* string lengths */
+};
+
+static inline __attribute__((always_inline)) void fq_init(struct fq *q, const struct qg_schema_field *f)
+{
+	q->cons = f->constraints;
+	q->format = f->format;
+	q->ilo = f->ilo;
+	q->ihi = f->ihi;
+	q->minl = (f->constraints & QG_C_MINLENGTH) ? f->min_length : LLONG_MIN;
+	q->maxl = (f->constraints & QG_C_MAXLENGTH) ? f->max_length : LLONG_MAX;
+}
+
 static inline __attribute__((always_inline)) int fast_pass(const int kind, const struct vf *x,
-							   const struct qg_schema_field *f, const char *p, size_t n,
-							   struct qg_uniq *u, pcre2_match_data *md, long long *key)
+							   const struct qg_schema_field *f, const struct fq *q,
+							   const char *p, size_t n, struct qg_uniq *u,
+							   pcre2_match_data *md, long long *key)
 {
 	long long ik;
 	uint64_t dkey;
-	unsigned cons = f->constraints;
+	unsigned cons = q->cons;
 
 	switch (kind) {
 	case FAST_INT:
-		if (!fv_int(p, n, &ik) || ik < f->ilo || ik > f->ihi)
+		if (!fv_int(p, n, &ik) || ik < q->ilo || ik > q->ihi)
 			return 0;
 		*key = ik;
 		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int_fast(u, ik) != 0;
@@ -613,24 +636,17 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		return fv_date(p, n, &dkey) && dkey >= x->dklo && dkey <= x->dkhi;
 	case FAST_STR:
 		/* ASCII: characters == bytes */
-		if (((cons & QG_C_MINLENGTH) && (long long)n < f->min_length) ||
-		    ((cons & QG_C_MAXLENGTH) && (long long)n > f->max_length))
+		if ((long long)n < q->minl || (long long)n > q->maxl)
 			return 0;
-		switch (f->format) {
-		case QG_FMT_EMAIL:
+		if (q->format == QG_FMT_EMAIL) {
 			if (!fv_email(p, n) && qg_value_email(p, n))
 				return 0;
-			break;
-		case QG_FMT_URI:
+		} else if (q->format == QG_FMT_URI) {
 			if (qg_value_uri(p, n))
 				return 0;
-			break;
-		case QG_FMT_UUID:
+		} else if (q->format == QG_FMT_UUID) {
 			if (qg_value_uuid(p, n))
 				return 0;
-			break;
-		default:
-			break;
 		}
 		if ((cons & QG_C_ENUM) &&
 		    !(x->words_ok ? fv_wordset_has(&x->words, p, n) : qg_strset_has(&f->enum_values, p, n)))
@@ -651,34 +667,50 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 }
 
 /* One field over a batch: the fast test for clean present cells, the full
- * path (check_cell) for the rest. */
-static inline __attribute__((always_inline)) void fast_column(const int kind, struct vrun *v, struct piece_state *ps,
-							      const struct vf *x, const struct qg_record *batch, int nb,
+ * path (check_cell) for the rest. `reg` (a constant at every call): the
+ * batch is regular -- every record clean and its cells at rc + r * stride --
+ * so the loop walks one pointer and tests only the length (a null or
+ * missing cell has an empty text, table.h). */
+static inline __attribute__((always_inline)) void fast_column(const int kind, const int reg, struct vrun *v,
+							      struct piece_state *ps, const struct vf *x,
+							      const struct qg_record *batch, int nb,
+							      const struct qg_cell *rc, size_t stride,
 							      const unsigned char *bclean, long long *bpk_i,
 							      unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)
 {
 	const struct qg_schema_field *f = &v->S->fields[x->fi];
 	const size_t col = x->col, fi = x->fi;
+	const int pk = x->pk;
 	struct qg_uniq *u = &ps->uq[fi];
+	struct fq q;
+	const struct qg_cell *cell = reg ? rc + col : NULL;
 
-	for (int r = 0; r < nb; r++) {
-		const struct qg_cell *cell = &batch[r].cells[col];
-		uint64_t h = 1;
+	fq_init(&q, f);
+	for (int r = 0; r < nb; r++, cell += reg ? stride : 0) {
 		long long ik = 0;
 
-		if (__builtin_expect(bclean[r] && cell->len && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING)), 1) &&
-		    __builtin_expect(fast_pass(kind, x, f, cell->ptr, cell->len, u, mdf, &ik), 1)) {
-			if (kind == FAST_INT && x->pk)
+		if (!reg)
+			cell = &batch[r].cells[col];
+		if (__builtin_expect(reg ? cell->len != 0
+					 : bclean[r] && cell->len && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING)),
+				     1) &&
+		    __builtin_expect(fast_pass(kind, x, f, &q, cell->ptr, cell->len, u, mdf, &ik), 1)) {
+			if (kind == FAST_INT && pk)
 				bpk_i[r] = ik;
 			continue;
 		}
 		/* missing, unclean or failing: the full path says why */
-		check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
-		if (x->pk && bpk_ok[r]) {
-			if (!h)
-				bpk_ok[r] = 0;
-			else
-				bpk_i[r] = ik;
+		{
+			uint64_t h = 1;
+			long long ik2 = ik; /* ik itself stays in a register */
+
+			check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik2, reg ? 1 : bclean[r]);
+			if (pk && bpk_ok[r]) {
+				if (!h)
+					bpk_ok[r] = 0;
+				else
+					bpk_i[r] = ik2;
+			}
 		}
 		if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 			break;
@@ -694,6 +726,23 @@ static int record_clean(const char *p, size_t n, int jsonl)
 #if defined(__SSE2__)
 	const __m128i zero = _mm_setzero_si128(), bs = _mm_set1_epi8(jsonl ? '\\' : 0);
 	__m128i acc = zero;
+
+	if (!jsonl) {
+		/* CSV: the high bits OR-ed, NUL as the byte minimum: three
+		 * operations per 16 bytes */
+		__m128i lo = _mm_set1_epi8((char)0xff);
+
+		for (; i + 64 <= n; i += 64) {
+			__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+			__m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
+			__m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+
+			acc = _mm_or_si128(acc, _mm_or_si128(_mm_or_si128(x0, x1), _mm_or_si128(x2, x3)));
+			lo = _mm_min_epu8(lo, _mm_min_epu8(_mm_min_epu8(x0, x1), _mm_min_epu8(x2, x3)));
+		}
+		acc = _mm_or_si128(acc, _mm_cmpeq_epi8(lo, zero));
+	}
 
 	/* no branch per chunk; the last one is read whole (the text is
 	 * followed by QG_TABLE_PAD readable bytes) and masked */
@@ -738,6 +787,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	int nb = 0, max_errors = v->o->max_errors > 0;
 	size_t nvf = 0;
 	int err, jsonl, pk_absent = 0, all_clean;
+	const struct qg_cell *rc; /* cells of a regular batch */
 
 	piece_reset(ctx, p, piece);
 	if ((err = piece_alloc(v, ps)) < 0)
@@ -905,6 +955,18 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 					  "row has %zu cells, the header has %zu", rec->nr, ncols);
 			}
 		}
+		/* regular batch: every record clean, its cells ncols apart in
+		 * one array (a row with more cells than the header breaks it) */
+		rc = NULL;
+		if (ncols && (all_clean || jsonl)) {
+			int r = 0;
+
+			for (rc = batch[0].cells; r < nb; r++)
+				if (!bclean[r] || batch[r].cells != rc + (size_t)r * ncols)
+					break;
+			if (r < nb)
+				rc = NULL;
+		}
 		/* pass 2, column by column: one field's checks over the whole
 		 * batch keep the branches of its type predictable */
 		for (size_t k = 0; k < nvf; k++) {
@@ -932,19 +994,34 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			if (x->fast) {
 				switch (x->fast) {
 				case FAST_INT:
-					fast_column(FAST_INT, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					if (rc)
+						fast_column(FAST_INT, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					else
+						fast_column(FAST_INT, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_NUM:
-					fast_column(FAST_NUM, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					if (rc)
+						fast_column(FAST_NUM, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					else
+						fast_column(FAST_NUM, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_DATE:
-					fast_column(FAST_DATE, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					if (rc)
+						fast_column(FAST_DATE, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					else
+						fast_column(FAST_DATE, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_STR:
-					fast_column(FAST_STR, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					if (rc)
+						fast_column(FAST_STR, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					else
+						fast_column(FAST_STR, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_BOOL:
-					fast_column(FAST_BOOL, v, ps, x, batch, nb, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					if (rc)
+						fast_column(FAST_BOOL, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					else
+						fast_column(FAST_BOOL, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				}
 				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
