@@ -1,6 +1,6 @@
 #!/bin/sh
 # startup.sh -- start-up cost of every gate's --version against /bin/true and
-# `python3 -c pass`, measured in the same run with hyperfine.
+# `python3 -c pass` (the first python3 on PATH and Debian's), measured in the same run with hyperfine.
 # Usage: tests/bench/startup.sh [BIN_DIR]   (default build/bin)
 set -eu
 BIN=${1:-build/bin}
@@ -10,4 +10,4 @@ for g in "$BIN"/qgate "$BIN"/qgate-*; do
 	[ -x "$g" ] && set -- "$@" "$g --version"
 done
 hyperfine -N --warmup 50 --runs 500 --export-markdown "${OUT:-/dev/stdout}" \
-	/bin/true "python3 -c pass" "$@"
+	/bin/true "python3 -c pass" "/usr/bin/python3 -c pass" "$@"
