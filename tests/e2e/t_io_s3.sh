@@ -19,9 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	"$DEBIAN_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$QG_ROOT/tests/e2e/servers/nginx-tls.sh"
 
 if [ ! -x "$DRIVER" ]; then
 	not_ok "driver $DRIVER not built (make check builds it)"
@@ -46,66 +44,28 @@ fi
 
 # ---- nginx with a self-signed certificate ----
 https_ok=0
-NGINX=$(command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; })
-if [ -z "$NGINX" ]; then
-	skip "nginx not installed (Debian package nginx), HTTPS TESTS NOT RUN"
-	echo "WARNING: t_io_s3: https:// tests skipped: nginx not installed" >&2
-elif ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >"$T/openssl.log" 2>&1; then
-	not_ok "openssl req could not make a certificate"; sed 's/^/#   /' "$T/openssl.log"
-else
-	mkdir -p "$T/www" "$T/ngx"
-	"$DEBIAN_PY" -c '
+mkdir -p "$T/www"
+"$DEBIAN_PY" -c '
 import sys
 rows = ["id,name,score"] + ["%d,name%d,%0.3f" % (i, i % 97, i / 7) for i in range(40000)]
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")' "$T/www/data.csv"
-	gzip -c "$T/www/data.csv" >"$T/www/data.csv.gz"
-	head -c 20000 "$T/www/data.csv.gz" >"$T/www/trunc.csv.gz"
-	hport=$(free_port)
-	pport=$(free_port)
-	cat >"$T/ngx/nginx.conf" <<EOF
-user $(id -un);
-worker_processes 1;
-daemon off;
-pid $T/ngx/nginx.pid;
-error_log $T/ngx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/ngx/body;
-	proxy_temp_path $T/ngx/proxy;
-	fastcgi_temp_path $T/ngx/fastcgi;
-	uwsgi_temp_path $T/ngx/uwsgi;
-	scgi_temp_path $T/ngx/scgi;
-	default_type application/octet-stream;
-	server {
-		listen 127.0.0.1:$hport ssl;
-		ssl_certificate $T/cert.pem;
-		ssl_certificate_key $T/key.pem;
-		root $T/www;
-		location = /fail.csv { default_type text/plain; return 503 "down for maintenance\n"; }
-		location = /to-http.csv { return 301 http://127.0.0.1:$pport/data.csv; }
-	}
-	server {
-		listen 127.0.0.1:$pport;
-		root $T/www;
-	}
-}
-EOF
-	"$NGINX" -c "$T/ngx/nginx.conf" -p "$T/ngx" >"$T/ngx/out.log" 2>&1 &
-	NGXPID=$!
-	i=0
-	while ! "$DEBIAN_PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$hport" 2>/dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt 50 ] || ! kill -0 "$NGXPID" 2>/dev/null; then break; fi
-		sleep 0.1
-	done
-	if kill -0 "$NGXPID" 2>/dev/null; then
-		ok "nginx (https) started on 127.0.0.1:$hport"
-		https_ok=1
-	else
-		not_ok "nginx failed to start"; sed 's/^/#   /' "$T/ngx/out.log" "$T/ngx/error.log" 2>/dev/null | head -20
-	fi
+gzip -c "$T/www/data.csv" >"$T/www/data.csv.gz"
+head -c 20000 "$T/www/data.csv.gz" >"$T/www/trunc.csv.gz"
+pport=$(free_port)
+PLAIN_PORT=$pport nginx_tls_start "$T/ngx" "$T/www" "
+		location = /fail.csv { default_type text/plain; return 503 \"down for maintenance\\n\"; }
+		location = /to-http.csv { return 301 http://127.0.0.1:$pport/data.csv; }"
+rc=$?
+NGXPID=$NGX_PID
+hport=$NGX_PORT
+if [ "$rc" -eq 0 ]; then
+	ok "nginx (https) started on 127.0.0.1:$hport"
+	https_ok=1
+elif [ "$rc" -eq 77 ]; then
+	skip "nginx or openssl not installed (Debian packages nginx, openssl), HTTPS TESTS NOT RUN"
+	echo "WARNING: t_io_s3: https:// tests skipped: nginx or openssl not installed" >&2
+else
+	not_ok "nginx failed to start"
 fi
 
 # ---- the driver ----
@@ -114,7 +74,7 @@ set --
 [ "$s3_ok" -eq 1 ] && set -- "$@" QG_TEST_S3_BUCKET=qgate-test AWS_ENDPOINT_URL="http://127.0.0.1:$port" \
 	AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-1
 [ "$https_ok" -eq 1 ] && set -- "$@" QG_TEST_HTTPS_BASE="https://127.0.0.1:$hport" \
-	QG_TEST_HTTPS_CA="$T/cert.pem" QG_TEST_HTTPS_FILE="$T/www/data.csv"
+	QG_TEST_HTTPS_CA="$NGX_CERT" QG_TEST_HTTPS_FILE="$T/www/data.csv"
 expect_exit 0 "test_stream_s3 driver" env -u QG_CA_BUNDLE -u CURL_CA_BUNDLE -u SSL_CERT_FILE \
 	-u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL_S3 -u AWS_PROFILE CMOCKA_MESSAGE_OUTPUT=TAP "$@" "$DRIVER"
 sed 's/^/# driver: /' "$T/out"
