@@ -686,6 +686,35 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 	const struct qg_cell *cell = reg ? rc + col : NULL;
 
 	fq_init(&q, f);
+	if (reg && kind != FAST_INT) {
+		/* one induction variable: the row is worked out on the slow path */
+		const struct qg_cell *const first = cell, *const end = cell + (size_t)nb * stride;
+
+		for (; cell != end; cell += stride) {
+			long long ik = 0;
+			int r;
+
+			if (__builtin_expect(cell->len != 0, 1) &&
+			    __builtin_expect(fast_pass(kind, x, f, &q, cell->ptr, cell->len, u, mdf, &ik), 1))
+				continue;
+			r = (int)((size_t)(cell - first) / stride);
+			{
+				uint64_t h = 1;
+				long long ik2 = ik;
+
+				check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik2, 1);
+				if (pk && bpk_ok[r]) {
+					if (!h)
+						bpk_ok[r] = 0;
+					else
+						bpk_i[r] = ik2;
+				}
+			}
+			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+				break;
+		}
+		return;
+	}
 	for (int r = 0; r < nb; r++, cell += reg ? stride : 0) {
 		long long ik = 0;
 
@@ -716,6 +745,27 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 			break;
 	}
 }
+
+/* One out-of-line function per type and batch shape: each column loop gets
+ * the registers to itself instead of sharing them with run_piece(). */
+#define FAST_COLUMN_FN(name, kind, reg)                                                                      \
+	static __attribute__((noinline)) void name(struct vrun *v, struct piece_state *ps, const struct vf *x, \
+						   const struct qg_record *batch, int nb, const struct qg_cell *rc, \
+						   size_t stride, const unsigned char *bclean, long long *bpk_i,  \
+						   unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)  \
+	{                                                                                                    \
+		fast_column(kind, reg, v, ps, x, batch, nb, rc, stride, bclean, bpk_i, bpk_ok, mdf, max_errors); \
+	}
+FAST_COLUMN_FN(fast_int_r, FAST_INT, 1)
+FAST_COLUMN_FN(fast_int, FAST_INT, 0)
+FAST_COLUMN_FN(fast_num_r, FAST_NUM, 1)
+FAST_COLUMN_FN(fast_num, FAST_NUM, 0)
+FAST_COLUMN_FN(fast_date_r, FAST_DATE, 1)
+FAST_COLUMN_FN(fast_date, FAST_DATE, 0)
+FAST_COLUMN_FN(fast_str_r, FAST_STR, 1)
+FAST_COLUMN_FN(fast_str, FAST_STR, 0)
+FAST_COLUMN_FN(fast_bool_r, FAST_BOOL, 1)
+FAST_COLUMN_FN(fast_bool, FAST_BOOL, 0)
 
 /* 1 when the record's raw bytes are all ASCII without NUL (and, for JSONL,
  * without a backslash: then no string was unescaped), so that every cell
@@ -995,33 +1045,33 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				switch (x->fast) {
 				case FAST_INT:
 					if (rc)
-						fast_column(FAST_INT, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_int_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
-						fast_column(FAST_INT, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_int(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_NUM:
 					if (rc)
-						fast_column(FAST_NUM, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_num_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
-						fast_column(FAST_NUM, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_num(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_DATE:
 					if (rc)
-						fast_column(FAST_DATE, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_date_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
-						fast_column(FAST_DATE, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_date(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_STR:
 					if (rc)
-						fast_column(FAST_STR, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_str_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
-						fast_column(FAST_STR, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_str(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_BOOL:
 					if (rc)
-						fast_column(FAST_BOOL, 1, v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_bool_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
-						fast_column(FAST_BOOL, 0, v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+						fast_bool(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				}
 				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
