@@ -274,6 +274,11 @@ int qg_gate_start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_
 		*exit_out = qg_version_print(exe);
 		return 1;
 	}
+	/* the gate will run: look up the git subject meanwhile (see git.c) */
+	if (qg_git_prefetch(NULL) < 0) {
+		*exit_out = qg_gate_die(ctx->prog, QG_ENOMEM, NULL);
+		return 1;
+	}
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <git2.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "qgate/git.h"
 #include "qgate/result.h"
@@ -114,7 +115,61 @@ static int is_dirty(git_repository *repo)
 	return dirty;
 }
 
-int qg_git_subject(struct qg_subject *out, const char *dir)
+/* Could a repository be found from dir? Walks up looking for ".git" (a
+ * folder or a gitfile) or a bare repository's HEAD + objects. Conservative:
+ * a "yes" still goes through libgit2, which decides; only a "no" (nothing up
+ * to the root, and no GIT_DIR) spares loading and initialising libgit2. */
+static int repository_possible(const char *dir)
+{
+	struct qg_buf path = QG_BUF_INIT;
+	struct stat st;
+	char *real;
+	int found = 0;
+
+	if (getenv("GIT_DIR"))
+		return 1;
+	real = realpath(dir, NULL);
+	if (!real)
+		return 1;
+	if (qg_buf_addstr(&path, real) < 0) {
+		free(real);
+		return 1;
+	}
+	free(real);
+	for (;;) {
+		size_t base = path.len;
+
+		if (qg_buf_addstr(&path, base > 1 ? "/.git" : ".git") < 0) {
+			found = 1;
+			break;
+		}
+		if (lstat(path.buf, &st) == 0) {
+			found = 1;
+			break;
+		}
+		qg_buf_setlen(&path, base);
+		if (qg_buf_addstr(&path, base > 1 ? "/HEAD" : "HEAD") < 0) {
+			found = 1;
+			break;
+		}
+		if (stat(path.buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			found = 1;
+			break;
+		}
+		qg_buf_setlen(&path, base);
+		if (base <= 1)
+			break;
+		while (path.len > 1 && path.buf[path.len - 1] != '/')
+			path.len--;
+		if (path.len > 1)
+			path.len--;
+		qg_buf_setlen(&path, path.len);
+	}
+	qg_buf_release(&path);
+	return found;
+}
+
+static int subject_now(struct qg_subject *out, const char *dir)
 {
 	git_repository *repo = NULL;
 	git_reference *head = NULL;
@@ -126,6 +181,8 @@ int qg_git_subject(struct qg_subject *out, const char *dir)
 	free(out->ref);
 	out->ref = NULL;
 	out->dirty = 0;
+	if (!repository_possible(dir ? dir : "."))
+		return 0;
 	if (!libgit2())
 		return 0;
 	if (lg.repository_open_ext(&repo, dir ? dir : ".", 0, getenv("GIT_CEILING_DIRECTORIES")) < 0)
@@ -152,4 +209,89 @@ int qg_git_subject(struct qg_subject *out, const char *dir)
 done:
 	lg.repository_free(repo);
 	return 0;
+}
+
+/*
+ * Prefetching. Nearly all of the ~10 ms a subject costs is
+ * git_libgit2_init(): Debian's libgit2 parses the whole CA bundle for its
+ * TLS backend. So a gate starts the lookup on a thread as soon as its options
+ * are parsed (qg_gate_start) and collects it when it writes its reports
+ * (qg_gate_finish), overlapping it with the gate's own work. This is the one
+ * piece of process-wide state in this file: one lookup per process, always
+ * joined by qg_git_prefetch_join() (qg_main calls it before exiting, so no
+ * thread outlives the command).
+ */
+static struct {
+	pthread_t thread;
+	int running;
+	int err;
+	char *dir;
+	struct qg_subject subject;
+} pf;
+
+static void *prefetch_main(void *arg)
+{
+	(void)arg;
+	pf.err = subject_now(&pf.subject, pf.dir);
+	return NULL;
+}
+
+int qg_git_prefetch(const char *dir)
+{
+	if (pf.running || pf.dir)
+		return 0;
+	pf.dir = qg_strdup(dir ? dir : ".");
+	if (!pf.dir)
+		return QG_ENOMEM;
+	memset(&pf.subject, 0, sizeof(pf.subject));
+	if (pthread_create(&pf.thread, NULL, prefetch_main, NULL)) {
+		free(pf.dir); /* no thread: qg_git_subject() will look it up itself */
+		pf.dir = NULL;
+		return 0;
+	}
+	pf.running = 1;
+	return 0;
+}
+
+void qg_git_prefetch_join(void)
+{
+	if (pf.running) {
+		pthread_join(pf.thread, NULL);
+		pf.running = 0;
+	}
+}
+
+static void prefetch_clear(void)
+{
+	qg_git_prefetch_join();
+	free(pf.subject.ref);
+	memset(&pf.subject, 0, sizeof(pf.subject));
+	free(pf.dir);
+	pf.dir = NULL;
+}
+
+void qg_git_prefetch_release(void)
+{
+	prefetch_clear();
+}
+
+int qg_git_subject(struct qg_subject *out, const char *dir)
+{
+	int err;
+
+	if (pf.dir && !strcmp(pf.dir, dir ? dir : ".")) {
+		qg_git_prefetch_join();
+		err = pf.err;
+		if (!err) {
+			out->in_repo = pf.subject.in_repo;
+			memcpy(out->commit, pf.subject.commit, sizeof(out->commit));
+			free(out->ref);
+			out->ref = pf.subject.ref; /* ownership moves */
+			pf.subject.ref = NULL;
+			out->dirty = pf.subject.dirty;
+		}
+		prefetch_clear();
+		return err;
+	}
+	return subject_now(out, dir);
 }

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "qgate/file.h"
+#include "qgate/git.h"
 #include "qgate/main.h"
 
 static const char *prog_name(const char *argv0)
@@ -37,6 +38,7 @@ int qg_main(int argc, char **argv, qg_cmd_fn cmd)
 	qg_file_install_signal_cleanup();
 
 	ret = cmd(argc, (const char **)argv);
+	qg_git_prefetch_release(); /* a subject lookup a failed command never collected */
 
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "%s: error: cannot write to stdout: %s\n", prog, strerror(errno));

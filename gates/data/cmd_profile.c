@@ -409,23 +409,8 @@ int qg_data_cmd_profile(int argc, const char **argv)
 
 	memset(&o, 0, sizeof(o));
 	qg_data_input_opts_init(&o.input);
-	err = qg_opts_parse(&ctx, argc, argv, &rest);
-	if (err) {
-		ret = qg_gate_die("qgate-data profile", err, NULL);
+	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
 		goto done;
-	}
-	if (o.common.help) {
-		struct qg_buf b = QG_BUF_INIT;
-		qg_opts_help(&b, &ctx);
-		fputs(b.buf, stdout);
-		qg_buf_release(&b);
-		ret = QG_EXIT_PASS;
-		goto done;
-	}
-	if (o.common.version) {
-		ret = qg_version_print("qgate-data");
-		goto done;
-	}
 	if (qg_result_init(&r, "data", QG_VERSION)) {
 		ret = qg_gate_die("qgate-data profile", QG_ENOMEM, NULL);
 		goto done;

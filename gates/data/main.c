@@ -83,18 +83,9 @@ static int cmd_validate(int argc, const char **argv)
 	int err, ret;
 
 	qg_data_opts_init(&o);
-	err = qg_opts_parse(&ctx, argc, argv, &o.data);
-	if (err < 0) {
+	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &o.data)) {
 		qg_data_opts_release(&o);
-		return qg_gate_die(PROG, err, NULL);
-	}
-	if (o.common.help) {
-		qg_data_opts_release(&o);
-		return print_help(&ctx);
-	}
-	if (o.common.version) {
-		qg_data_opts_release(&o);
-		return qg_version_print("data");
+		return ret;
 	}
 	if (qg_result_init(&r, "data", QG_VERSION) < 0) {
 		qg_data_opts_release(&o);

@@ -13,6 +13,15 @@ struct qg_subject;
 
 /* Fill commit, ref and dirty for the repository around dir ("." when NULL). */
 int qg_git_subject(struct qg_subject *out, const char *dir);
+/* Start the lookup for dir on a thread (gates call it once their options
+ * are parsed); the next qg_git_subject() for the same dir collects it. 0, or
+ * QG_ENOMEM; when no thread can be started the lookup simply happens later. */
+int qg_git_prefetch(const char *dir);
+/* Wait for a running prefetch; then free whatever it left (qg_main calls it
+ * before exiting, so no thread outlives the command). */
+void qg_git_prefetch_join(void);
+void qg_git_prefetch_release(void);
+
 /* The libgit2 version string, "" when it cannot be loaded. */
 const char *qg_git_version(void);
 
