@@ -33,6 +33,21 @@ validate_result "--out result" "$T/reports/sub/data.json"
 expect_eq "result status is fail" "$(json_get "$T/reports/sub/data.json" 'd["status"]')" "fail"
 expect_eq "result exit_code is 1" "$(json_get "$T/reports/sub/data.json" 'd["exit_code"]')" "1"
 
+# --- the subject: the repository around the working directory (looked up on
+# a thread while the gate runs), null outside any repository
+if git -C "$QG_ROOT" rev-parse HEAD >"$T/head" 2>/dev/null; then
+	(cd "$QG_ROOT" && qgate-data validate --schema "$T/schema.json" --json "$T/in-repo.json" "$T/good.csv" >/dev/null 2>&1)
+	expect_eq "subject.commit is HEAD inside the repository" "$(json_get "$T/in-repo.json" 'd["subject"]["commit"]')" "$(cat "$T/head")"
+	expect_grep "subject.ref is a ref or null" '"ref": ("refs/|null)' "$T/in-repo.json"
+else
+	skip "the source tree is not a git repository: subject inside a repository NOT CHECKED"
+fi
+mkdir -p "$T/norepo"
+(cd "$T/norepo" && GIT_CEILING_DIRECTORIES="$T" qgate-data validate --schema "$T/schema.json" --json "$T/no-repo.json" "$T/good.csv" >/dev/null 2>&1)
+expect_eq "subject.commit is null outside a repository" "$(json_get "$T/no-repo.json" 'd["subject"]["commit"]')" "null"
+expect_eq "subject.dirty is null outside a repository" "$(json_get "$T/no-repo.json" 'd["subject"]["dirty"]')" "null"
+validate_result "result outside a repository" "$T/no-repo.json"
+
 # --- a gate killed before it finishes leaves the previous report intact and
 # no temp file behind (it reads from a FIFO that never ends, then gets TERM)
 mkdir -p "$T/kill"
