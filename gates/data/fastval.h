@@ -131,6 +131,119 @@ static const double fv_pow10[16] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 };
 
+/* fv_decimal() without the value: 1 when the text is an optional sign and
+ * 1..15 bytes of digits with at most one '.' and at least one digit -- a
+ * subset of what fv_decimal() accepts (at most 15 digits: always m <=
+ * 2^53), so every cell it passes is a number the full parser accepts.
+ * *negp: a '-' sign; *intd: the digits before the dot. */
+QG_FV_INLINE int fv_decimal_shape(const char *p, size_t n, unsigned *negp, unsigned *intd)
+{
+#if defined(__SSE2__)
+	unsigned all, dig, dots;
+	size_t sg;
+	__m128i x;
+
+	if (!QG_FV_LE || n == 0)
+		return 0;
+	*negp = *p == '-';
+	sg = (size_t)((*p == '-') | (*p == '+'));
+	p += sg;
+	n -= sg;
+	if (n - 1 >= 15)
+		return 0;
+	x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	all = (1u << n) - 1;
+	dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+							_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x))) & all;
+	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & all;
+	/* the digits before the dot (leading zeros included) */
+	*intd = dots ? (unsigned)__builtin_ctz(dots) : (unsigned)n;
+	/* every byte a digit or a dot, one dot at most, a digit at least */
+	return (dig | dots) == all && !(dots & (dots - 1)) && dig;
+#else
+	(void)p;
+	(void)n;
+	(void)negp;
+	(void)intd;
+	return 0;
+#endif
+}
+
+/* An integer's shape without its value: an optional sign and 1..16 digits
+ * (what fv_int() accepts); *negp: a '-' sign, *nd: the digits. */
+QG_FV_INLINE int fv_int_shape(const char *p, size_t n, unsigned *negp, unsigned *nd)
+{
+#if defined(__SSE2__)
+	unsigned all, dig;
+	size_t sg;
+	__m128i x;
+
+	if (!QG_FV_LE || n == 0)
+		return 0;
+	*negp = *p == '-';
+	sg = (size_t)((*p == '-') | (*p == '+'));
+	p += sg;
+	n -= sg;
+	if (n - 1 >= 16)
+		return 0;
+	x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	all = (unsigned)((1ul << n) - 1);
+	dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+							_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x)));
+	*nd = (unsigned)n;
+	return (dig & all) == all;
+#else
+	(void)p;
+	(void)n;
+	(void)negp;
+	(void)nd;
+	return 0;
+#endif
+}
+
+/* For integer bounds [lo, hi]: kd[neg] is the largest digit count whose
+ * every value with that sign lies inside (|value| <= 10^digits - 1), -1
+ * when there is none. */
+static inline void fv_int_safe_digits(long long lo, long long hi, int kd[2])
+{
+	long long p10 = 1;
+
+	kd[0] = kd[1] = -1;
+	for (int d = 1; d <= 16; d++) {
+		p10 *= 10;
+		if (lo <= 0 && p10 - 1 <= hi)
+			kd[0] = d;
+		if (hi >= 0 && -(p10 - 1) >= lo)
+			kd[1] = d;
+	}
+}
+
+QG_FV_INLINE int fv_decimal_syntax(const char *p, size_t n)
+{
+	unsigned neg, intd;
+
+	return fv_decimal_shape(p, n, &neg, &intd);
+}
+
+/* For bounds [lo, hi] (inclusive doubles): kd[neg] is the largest count of
+ * digits before the dot such that every number of fv_decimal_shape() with
+ * that sign and at most that many such digits lies inside (|value| <
+ * 10^digits, and 10^digits is exact), -1 when there is none. */
+static inline void fv_decimal_safe_digits(double lo, double hi, int kd[2])
+{
+	kd[0] = kd[1] = -1;
+	for (int d = 0; d <= 15; d++) {
+		double p10 = 1;
+
+		for (int k = 0; k < d; k++)
+			p10 *= 10;
+		if (lo <= 0 && p10 <= hi)
+			kd[0] = d;
+		if (hi >= 0 && -p10 >= lo)
+			kd[1] = d;
+	}
+}
+
 /* Number with '.' as the decimal point and no group character: optional
  * sign, then at most 16 bytes of digits with at most one '.', at least one
  * digit, no exponent, and the digits' value m <= 2^53. Its value is then
@@ -361,6 +474,24 @@ QG_FV_INLINE __m128i fv_range(__m128i x, char lo, char hi)
  * not starting or ending with '.', then a domain of letters, digits, '-'
  * and '.' with at least one dot, none first, last or doubled, and at least
  * 3 bytes. */
+#if defined(__SSE2__)
+/* fv_email's byte classes of 16 bytes: '@', '.', the domain's characters
+ * (letters, digits, '-', '.') and the local part's extra '_' and '+'. */
+QG_FV_INLINE void fv_email_classes(__m128i x, unsigned *at, unsigned *dot, unsigned *dom, unsigned *loc)
+{
+	__m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20));
+	__m128i isdot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
+	__m128i d = _mm_or_si128(_mm_or_si128(fv_range(l, 'a', 'z'), fv_range(x, '0', '9')),
+				 _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')), isdot));
+	__m128i e = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+
+	*at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+	*dot = (unsigned)_mm_movemask_epi8(isdot);
+	*dom = (unsigned)_mm_movemask_epi8(d);
+	*loc = (unsigned)_mm_movemask_epi8(e);
+}
+#endif
+
 QG_FV_INLINE int fv_email(const char *p, size_t n)
 {
 #if defined(__SSE2__)
@@ -369,18 +500,26 @@ QG_FV_INLINE int fv_email(const char *p, size_t n)
 
 	if (n < 5 || n > 64)
 		return 0;
-	for (k = 0; k < n; k += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-		__m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20));
-		__m128i isdot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
-		__m128i d = _mm_or_si128(_mm_or_si128(fv_range(l, 'a', 'z'), fv_range(x, '0', '9')),
-					 _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')), isdot));
-		__m128i e = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+	if (n <= 32) {
+		/* the common length: two blocks, no loop (the text is padded) */
+		unsigned a0, t0, d0, l0, a1, t1, d1, l1;
 
-		at |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('@'))) << k;
-		dot |= (uint64_t)(unsigned)_mm_movemask_epi8(isdot) << k;
-		dom |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << k;
-		loc |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << k;
+		fv_email_classes(_mm_loadu_si128((const __m128i *)(const void *)p), &a0, &t0, &d0, &l0);
+		fv_email_classes(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), &a1, &t1, &d1, &l1);
+		at = a0 | (uint64_t)a1 << 16;
+		dot = t0 | (uint64_t)t1 << 16;
+		dom = d0 | (uint64_t)d1 << 16;
+		loc = l0 | (uint64_t)l1 << 16;
+	} else {
+		for (k = 0; k < n; k += 16) {
+			unsigned ak, tk, dk, lk;
+
+			fv_email_classes(_mm_loadu_si128((const __m128i *)(const void *)(p + k)), &ak, &tk, &dk, &lk);
+			at |= (uint64_t)ak << k;
+			dot |= (uint64_t)tk << k;
+			dom |= (uint64_t)dk << k;
+			loc |= (uint64_t)lk << k;
+		}
 	}
 	all = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 	at &= all;
@@ -502,6 +641,9 @@ struct fv_charseq {
 	int uni;
 	unsigned nrange;
 	char lo[4], hi[4];
+	/* lo - 1 and hi + 1 in every byte: the vector test's operands, loaded
+	 * instead of broadcast per cell */
+	char vlo[4][16], vhi[4][16];
 };
 #define FV_CHARSEQ_RANGES 4
 
@@ -606,6 +748,10 @@ static inline int fv_charseq_compile(struct fv_charseq *cs, const char *pat)
 		if (in && cs->uni && !cs->allow[k + 1])
 			cs->hi[cs->nrange - 1] = (char)k;
 	}
+	for (unsigned r = 0; r < cs->nrange; r++) {
+		memset(cs->vlo[r], cs->lo[r] - 1, 16);
+		memset(cs->vhi[r], cs->hi[r] + 1, 16);
+	}
 	return 0;
 }
 
@@ -622,7 +768,8 @@ QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, siz
 		unsigned all = (1u << n) - 1;
 
 		for (unsigned r = 0; r < s->nrange; r++)
-			in = _mm_or_si128(in, fv_range(x, s->lo[r], s->hi[r]));
+			in = _mm_or_si128(in, _mm_and_si128(_mm_cmpgt_epi8(x, _mm_loadu_si128((const __m128i *)(const void *)s->vlo[r])),
+							    _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)s->vhi[r]), x)));
 		return ((unsigned)_mm_movemask_epi8(in) & all) == all;
 	}
 #endif

@@ -526,10 +526,18 @@ struct vf {
 	struct fv_charseq seq;
 	uint64_t dklo, dkhi;     /* date bounds as fv_date keys */
 	int num_all;             /* number without bounds: any value passes */
+	int num_kd[2];           /* per sign: digits before the dot that are
+				    always inside the bounds, -1 none */
+	int int_kd[2];           /* the same for integers (FAST_INT_RANGE) */
 	struct fv_numrange nr;   /* number bounds as ranges of the mantissa */
+	int str;                 /* FAST_STR: the FAST_STR_* loop it takes */
 };
 
-enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL };
+/* FAST_STR_*: string fields with exactly one kind of check get a column loop
+ * of their own (the general FAST_STR test with the other branches compiled
+ * out: the same answer for every cell). */
+enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL,
+       FAST_STR_LEN, FAST_STR_EMAIL, FAST_STR_ENUM, FAST_STR_SEQ, FAST_NUM_ANY, FAST_INT_RANGE };
 
 #define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
 
@@ -577,11 +585,27 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 	if (x->fast == FAST_NUM) {
 		x->num_all = !(f->constraints & BOUNDS);
 		fv_numrange_init(&x->nr, f->dlo, f->dhi);
+		fv_decimal_safe_digits(f->dlo, f->dhi, x->num_kd);
 	}
+	if (x->fast == FAST_INT)
+		fv_int_safe_digits(f->ilo, f->ihi, x->int_kd);
 	if (x->fast == FAST_DATE)
 		fv_date_bounds(f->dlo, f->dhi, &x->dklo, &x->dkhi);
 	if (x->fast == FAST_STR && (f->constraints & QG_C_PATTERN) && f->pattern)
 		x->seq_ok = fv_charseq_compile(&x->seq, f->pattern) == 0;
+	x->str = FAST_STR;
+	if (x->fast == FAST_STR) {
+		const unsigned c = f->constraints & ~(unsigned)QG_C_REQUIRED, len = QG_C_MINLENGTH | QG_C_MAXLENGTH;
+
+		if (f->format == QG_FMT_DEFAULT && c && !(c & ~len))
+			x->str = FAST_STR_LEN;
+		else if (f->format == QG_FMT_EMAIL && !c)
+			x->str = FAST_STR_EMAIL;
+		else if (f->format == QG_FMT_DEFAULT && c == QG_C_ENUM && x->words_ok)
+			x->str = FAST_STR_ENUM;
+		else if (f->format == QG_FMT_DEFAULT && c == QG_C_PATTERN && x->seq_ok)
+			x->str = FAST_STR_SEQ;
+	}
 }
 
 /* 1 when the (clean: ASCII, no NUL; present) cell passes every check of its
@@ -627,8 +651,11 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 	case FAST_NUM:
 	{
 		uint64_t m;
-		unsigned frac, neg;
+		unsigned frac, neg, intd;
 
+		/* few digits before the dot: inside the bounds whatever follows */
+		if (fv_decimal_shape(p, n, &neg, &intd) && (int)intd <= x->num_kd[neg])
+			return 1;
 		/* bounds on the mantissa: no division */
 		return fv_decimal(p, n, &m, &frac, &neg) && (x->num_all || fv_numrange_has(&x->nr, m, frac, neg));
 	}
@@ -662,6 +689,29 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		if (x->words_ok)
 			return fv_wordset_has(&x->words, p, n);
 		return qg_strset_has(&f->true_values, p, n) || qg_strset_has(&f->false_values, p, n);
+	/* FAST_STR with one kind of check (vf_compile says which) */
+	case FAST_INT_RANGE: /* neither key nor unique: the value only for bounds */
+	{
+		unsigned neg, nd;
+
+		if (fv_int_shape(p, n, &neg, &nd) && (int)nd <= x->int_kd[neg])
+			return 1;
+		return fv_int(p, n, &ik) && ik >= q->ilo && ik <= q->ihi;
+	}
+	case FAST_NUM_ANY: /* a number without bounds: the syntax alone */
+		return fv_decimal_syntax(p, n);
+	case FAST_STR_LEN:
+		return (long long)n >= q->minl && (long long)n <= q->maxl;
+	case FAST_STR_EMAIL:
+		return fv_email(p, n) || !qg_value_email(p, n);
+	case FAST_STR_ENUM:
+		return fv_wordset_has(&x->words, p, n);
+	case FAST_STR_SEQ:
+		if (fv_charseq_match(&x->seq, p, n))
+			return 1;
+		return (f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, 0, md, NULL)
+				  : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, md,
+						NULL)) >= 0;
 	}
 	return 0;
 }
@@ -766,6 +816,18 @@ FAST_COLUMN_FN(fast_str_r, FAST_STR, 1)
 FAST_COLUMN_FN(fast_str, FAST_STR, 0)
 FAST_COLUMN_FN(fast_bool_r, FAST_BOOL, 1)
 FAST_COLUMN_FN(fast_bool, FAST_BOOL, 0)
+FAST_COLUMN_FN(fast_irange_r, FAST_INT_RANGE, 1)
+FAST_COLUMN_FN(fast_irange, FAST_INT_RANGE, 0)
+FAST_COLUMN_FN(fast_nany_r, FAST_NUM_ANY, 1)
+FAST_COLUMN_FN(fast_nany, FAST_NUM_ANY, 0)
+FAST_COLUMN_FN(fast_slen_r, FAST_STR_LEN, 1)
+FAST_COLUMN_FN(fast_slen, FAST_STR_LEN, 0)
+FAST_COLUMN_FN(fast_semail_r, FAST_STR_EMAIL, 1)
+FAST_COLUMN_FN(fast_semail, FAST_STR_EMAIL, 0)
+FAST_COLUMN_FN(fast_senum_r, FAST_STR_ENUM, 1)
+FAST_COLUMN_FN(fast_senum, FAST_STR_ENUM, 0)
+FAST_COLUMN_FN(fast_sseq_r, FAST_STR_SEQ, 1)
+FAST_COLUMN_FN(fast_sseq, FAST_STR_SEQ, 0)
 
 /* 1 when the record's raw bytes are all ASCII without NUL (and, for JSONL,
  * without a backslash: then no string was unescaped), so that every cell
@@ -985,37 +1047,60 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		all_clean = !jsonl && batch[nb - 1].text >= batch[0].text &&
 			    record_clean(batch[0].text, (size_t)(batch[nb - 1].text - batch[0].text) + batch[nb - 1].text_len, 0);
 		/* pass 1, per record: shape and the record-wide ASCII test */
-		for (int r = 0; r < nb; r++) {
-			const struct qg_record *rec = &batch[r];
+		if (all_clean) {
+			/* the common CSV batch: the per-record flags at once, and the
+			 * regular test in the same loop as the shape */
+			ps->rows += nb;
+			memset(bclean, 1, (size_t)nb);
+			memset(bpk_ok, !pk_absent, (size_t)nb);
+			memset(bpk_i, 0, (size_t)nb * sizeof(*bpk_i));
+			if (!v->pk_int)
+				for (int r = 0; r < nb; r++)
+					bpk[r] = 0x12345;
+			rc = ncols ? batch[0].cells : NULL;
+			for (int r = 0; r < nb; r++) {
+				const struct qg_record *rec = &batch[r];
 
-			ps->rows++;
-			bclean[r] = 0;
-			bpk[r] = 0x12345;
-			bpk_i[r] = 0;
-			bpk_ok[r] = !pk_absent;
-			bclean[r] = all_clean || (unsigned char)record_clean(rec->text, rec->text_len, jsonl);
-			if (jsonl) {
-				if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
-					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,
-						  "object has %zu key%s not in the schema", rec->extra_keys,
-						  rec->extra_keys > 1 ? "s" : "");
-			} else if (rec->nr != ncols) {
-				violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-					  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
-					  "row has %zu cells, the header has %zu", rec->nr, ncols);
+				if (rec->nr != ncols)
+					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
+						  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
+						  "row has %zu cells, the header has %zu", rec->nr, ncols);
+				if (rc && rec->cells != rc + (size_t)r * ncols)
+					rc = NULL;
 			}
-		}
-		/* regular batch: every record clean, its cells ncols apart in
-		 * one array (a row with more cells than the header breaks it) */
-		rc = NULL;
-		if (ncols && (all_clean || jsonl)) {
-			int r = 0;
+		} else {
+			for (int r = 0; r < nb; r++) {
+				const struct qg_record *rec = &batch[r];
 
-			for (rc = batch[0].cells; r < nb; r++)
-				if (!bclean[r] || batch[r].cells != rc + (size_t)r * ncols)
-					break;
-			if (r < nb)
-				rc = NULL;
+				ps->rows++;
+				bclean[r] = 0;
+				bpk[r] = 0x12345;
+				bpk_i[r] = 0;
+				bpk_ok[r] = !pk_absent;
+				bclean[r] = all_clean || (unsigned char)record_clean(rec->text, rec->text_len, jsonl);
+				if (jsonl) {
+					if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
+						violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,
+							  "object has %zu key%s not in the schema", rec->extra_keys,
+							  rec->extra_keys > 1 ? "s" : "");
+				} else if (rec->nr != ncols) {
+					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
+						  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
+						  "row has %zu cells, the header has %zu", rec->nr, ncols);
+				}
+			}
+			/* regular batch: every record clean, its cells ncols apart in
+			 * one array (a row with more cells than the header breaks it) */
+			rc = NULL;
+			if (ncols && (all_clean || jsonl)) {
+				int r = 0;
+
+				for (rc = batch[0].cells; r < nb; r++)
+					if (!bclean[r] || batch[r].cells != rc + (size_t)r * ncols)
+						break;
+				if (r < nb)
+					rc = NULL;
+			}
 		}
 		/* pass 2, column by column: one field's checks over the whole
 		 * batch keep the branches of its type predictable */
@@ -1044,12 +1129,30 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			if (x->fast) {
 				switch (x->fast) {
 				case FAST_INT:
+					if (!x->pk && !(S->fields[fi].constraints & QG_C_UNIQUE)) {
+						if (rc)
+							fast_irange_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf,
+								      max_errors);
+						else
+							fast_irange(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf,
+								    max_errors);
+						break;
+					}
 					if (rc)
 						fast_int_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
 						fast_int(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_NUM:
+					if (x->num_all) {
+						if (rc)
+							fast_nany_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf,
+								    max_errors);
+						else
+							fast_nany(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf,
+								  max_errors);
+						break;
+					}
 					if (rc)
 						fast_num_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					else
@@ -1062,10 +1165,31 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 						fast_date(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
 					break;
 				case FAST_STR:
-					if (rc)
-						fast_str_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					else
-						fast_str(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+#define STR_LOOP(fn)                                                                                  \
+	do {                                                                                          \
+		if (rc)                                                                               \
+			fn##_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors); \
+		else                                                                                  \
+			fn(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);       \
+	} while (0)
+					switch (x->str) {
+					case FAST_STR_LEN:
+						STR_LOOP(fast_slen);
+						break;
+					case FAST_STR_EMAIL:
+						STR_LOOP(fast_semail);
+						break;
+					case FAST_STR_ENUM:
+						STR_LOOP(fast_senum);
+						break;
+					case FAST_STR_SEQ:
+						STR_LOOP(fast_sseq);
+						break;
+					default:
+						STR_LOOP(fast_str);
+						break;
+					}
+#undef STR_LOOP
 					break;
 				case FAST_BOOL:
 					if (rc)

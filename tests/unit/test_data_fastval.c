@@ -12,6 +12,7 @@
 #include "qgate/common.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <limits.h>
 #include <math.h>
 #include <pcre2.h>
 #include <setjmp.h>
@@ -159,6 +160,65 @@ static void test_data_fastval_number_bounds(void **state)
 		}
 	}
 	free(r);
+}
+
+/* The shapes without values: a subset of fv_decimal()/fv_int(), and the
+ * safe digit counts really inside the bounds (the fast paths of number and
+ * integer columns rely on both). */
+static void test_data_fastval_shapes(void **state)
+{
+	static const double dbounds[][2] = {
+		{ -1000, 1000 }, { 0, INFINITY }, { -INFINITY, 0 }, { 0.1, 0.3 }, { -0.0, 0.0 }, { 5, 4 },
+		{ -1e-300, 1e-300 }, { -999.5, 99999.25 }, { 1, 10 }, { -10, -1 },
+	};
+	static const long long ibounds[][2] = {
+		{ 0, 1000000 }, { 1, LLONG_MAX }, { LLONG_MIN, 0 }, { -9, 9 }, { -10, 99 }, { 5, 4 }, { 0, 0 },
+		{ LLONG_MIN, LLONG_MAX }, { -999999, -1 },
+	};
+	char buf[64], tmp[256];
+
+	(void)state;
+	for (size_t bi = 0; bi < QG_ARRAY_SIZE(dbounds); bi++) {
+		double lo = dbounds[bi][0], hi = dbounds[bi][1];
+		int kd[2];
+
+		fv_decimal_safe_digits(lo, hi, kd);
+		for (int i = 0; i < 100000; i++) {
+			size_t n = random_text(buf, 18, "0123456789000.-+");
+			unsigned neg, intd, f, neg2;
+			uint64_t m;
+			double d;
+
+			if (!fv_decimal_shape(padded(tmp, buf, n), n, &neg, &intd)) {
+				assert_false(fv_decimal_syntax(padded(tmp, buf, n), n));
+				continue;
+			}
+			assert_true(fv_decimal_syntax(padded(tmp, buf, n), n));
+			assert_true(fv_decimal(padded(tmp, buf, n), n, &m, &f, &neg2));
+			assert_int_equal(neg, neg2);
+			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
+			if ((int)intd <= kd[neg])
+				assert_true(d >= lo && d <= hi);
+		}
+	}
+	for (size_t bi = 0; bi < QG_ARRAY_SIZE(ibounds); bi++) {
+		long long lo = ibounds[bi][0], hi = ibounds[bi][1];
+		int kd[2];
+
+		fv_int_safe_digits(lo, hi, kd);
+		for (int i = 0; i < 100000; i++) {
+			size_t n = random_text(buf, 18, "01234567890009-+");
+			unsigned neg, nd;
+			long long v;
+			int fast = fv_int(padded(tmp, buf, n), n, &v);
+
+			assert_int_equal(fv_int_shape(padded(tmp, buf, n), n, &neg, &nd), fast);
+			if (!fast)
+				continue;
+			if ((int)nd <= kd[neg])
+				assert_true(v >= lo && v <= hi);
+		}
+	}
 }
 
 static void test_data_fastval_date(void **state)
@@ -344,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_data_fastval_int),
 		cmocka_unit_test(test_data_fastval_number),
 		cmocka_unit_test(test_data_fastval_number_bounds),
+		cmocka_unit_test(test_data_fastval_shapes),
 		cmocka_unit_test(test_data_fastval_date),
 		cmocka_unit_test(test_data_fastval_email),
 		cmocka_unit_test(test_data_fastval_wordset),
