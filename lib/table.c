@@ -11,7 +11,9 @@
  *
  * CSV is split 64 bytes at a time: SSE2 compares (the x86_64 baseline; a
  * scalar fallback elsewhere) give a bit mask of delimiters, newlines and
- * quotes, and the loop walks the set bits. The mask left over at the end of a
+ * quotes, and the loop walks the set bits. The common records (no quote,
+ * as many cells as columns) take a tighter copy of that loop first
+ * (table_simple.h), compiled for AVX2 too and used when the CPU has it. The mask left over at the end of a
  * record is kept for the next one. Quoted cells take a slower path (memchr
  * for the closing quote); they point into the buffer unless they contain a
  * doubled quote, which is undone into a scratch area as large as the buffer
@@ -36,6 +38,14 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* AVX2 for the common CSV records when the CPU has it (chosen at run time:
+ * the build stays baseline x86_64) */
+#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__AVX2__)
+#define CSV_AVX2 1
+#include <immintrin.h>
+#else
+#define CSV_AVX2 0
+#endif
 
 #define TABLE_PAD QG_TABLE_PAD                 /* readable bytes past the data */
 #define TABLE_DEFAULT_BLOCK ((size_t)1 << 20)  /* first buffer size and read size */
@@ -57,7 +67,37 @@ static const char empty_text[QG_TABLE_PAD];
 struct csv_vec {
 	__m128i d, n, q;
 	int quoting;
+	int avx2;  /* the CPU has AVX2: csv_simple_avx2() */
+	int simple; /* the common records' loop first (table_simple.h) */
+	char dc;   /* the delimiter */
 };
+
+#if CSV_AVX2
+/* csv_block() with two 32-byte compares per class: the same masks */
+static inline __attribute__((target("avx2"), always_inline)) void
+csv_block_avx2(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n, uint64_t *q)
+{
+	__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	__m256i vd = _mm256_set1_epi8(v->dc), vn = _mm256_set1_epi8('\n');
+	uint64_t md, mn, mq = 0, keep;
+
+	md = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vd)) |
+	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vd)) << 32;
+	mn = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vn)) |
+	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vn)) << 32;
+	if (v->quoting) {
+		__m256i vq = _mm256_set1_epi8('"');
+
+		mq = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vq)) |
+		     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vq)) << 32;
+	}
+	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
+	*d = md & keep;
+	*n = mn & keep;
+	*q = mq & keep;
+}
+#endif
 
 static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
 			     uint64_t *q)
@@ -99,11 +139,22 @@ static void csv_vec_init(struct csv_vec *v, char d, int quoting)
 	v->n = _mm_set1_epi8('\n');
 	v->q = _mm_set1_epi8('"');
 	v->quoting = quoting;
+	v->dc = d;
+	v->avx2 = 0;
+	/* QG_CSV_GENERAL in the environment: every record the general way
+	 * (the tests compare both) */
+	v->simple = !getenv("QG_CSV_GENERAL");
+#if CSV_AVX2
+	/* QG_NO_AVX2 in the environment: the SSE2 loop (tests, benchmarks) */
+	v->avx2 = __builtin_cpu_supports("avx2") && !getenv("QG_NO_AVX2");
+#endif
 }
 #else
 struct csv_vec {
 	char d;
 	int quoting;
+	int avx2; /* always 0 here */
+	int simple;
 };
 
 static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
@@ -126,6 +177,8 @@ static void csv_vec_init(struct csv_vec *v, char d, int quoting)
 {
 	v->d = d;
 	v->quoting = quoting;
+	v->avx2 = 0;
+	v->simple = !getenv("QG_CSV_GENERAL");
 }
 #endif
 
@@ -436,6 +489,31 @@ out:
 	return r;
 }
 
+/* The splitter's state between records, handed to csv_simple_*(). */
+struct csv_state {
+	size_t pos, base, n, nrec;
+	uint64_t D, N, Q;
+	int valid;
+	long long nl, row;
+};
+
+#define SIMPLE_NAME csv_simple
+#define SIMPLE_ATTRS __attribute__((noinline))
+#define SIMPLE_BLOCK csv_block
+#include "table_simple.h"
+#undef SIMPLE_NAME
+#undef SIMPLE_ATTRS
+#undef SIMPLE_BLOCK
+#if CSV_AVX2
+#define SIMPLE_NAME csv_simple_avx2
+#define SIMPLE_ATTRS __attribute__((noinline, target("avx2")))
+#define SIMPLE_BLOCK csv_block_avx2
+#include "table_simple.h"
+#undef SIMPLE_NAME
+#undef SIMPLE_ATTRS
+#undef SIMPLE_BLOCK
+#endif
+
 /* Split records ahead into t->recs, as many as the budget allows (at most
  * `max`): the count (> 0), 0 at the end, NEED_MORE when the next record runs
  * past the buffered bytes (none split), or an error. An error after some
@@ -460,6 +538,29 @@ static int csv_batch(struct qg_table *t, size_t max)
 	t->bi = t->bn = 0;
 	t->scratch_len = 0;
 	while (nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS) {
+		/* the common records first, then one record the general way */
+		if (v->simple && ncols && t->delim != '\n' && t->delim != '"' && cap - n >= 66 + ncols) {
+			struct csv_state st = { pos, base, n, nrec, D, N, Q, valid, nl, row };
+
+#if CSV_AVX2
+			if (v->avx2)
+				csv_simple_avx2(t, &st, pos0, max);
+			else
+#endif
+				csv_simple(t, &st, pos0, max);
+			pos = st.pos;
+			base = st.base;
+			n = st.n;
+			nrec = st.nrec;
+			D = st.D;
+			N = st.N;
+			Q = st.Q;
+			valid = st.valid;
+			nl = st.nl;
+			row = st.row;
+			if (!(nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS))
+				break;
+		}
 		/* blank lines */
 		if (pos >= len) {
 			r = t->eof ? 0 : NEED_MORE;

@@ -680,6 +680,56 @@ static void test_table_long_field(void **state)
 	}
 }
 
+/* The common records' loop (table_simple.h, SSE2 and AVX2) against the
+ * general splitter on random CSV/TSV: the same cells, columns, lines and
+ * errors, at every block size. */
+static void test_table_simple_loop_same(void **state)
+{
+	static const char *const alpha[] = { "ab,\n", "ab,,\n\n\r", "a,\n\"", "ab\t\n\r\"" };
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	char data[600];
+
+	(void)state;
+	for (int it = 0; it < 3000; it++) {
+		const char *a = alpha[it % 4];
+		size_t k = strlen(a), n;
+		struct qg_table_opts opts = { 0 };
+		char *general, *simple, *sse2;
+
+		memcpy(data, "h1,h2,h3\n", 9);
+		if (it % 4 == 3)
+			memcpy(data, "h1\th2\th3\n", 9);
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 9 + (size_t)(x % 500);
+		for (size_t i = 9; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* mostly whole records of three cells */
+			data[i] = (x >> 40) % 4 ? (it % 4 == 3 ? "abc\tde\tf\n" : "abc,de,f\n")[i % 9] : a[(x >> 8) % k];
+		}
+		opts.format = it % 4 == 3 ? QG_FORMAT_TSV : QG_FORMAT_CSV;
+		opts.max_record = (it % 5) ? 0 : 12;
+		opts.block_size = blocks[(size_t)it % QG_ARRAY_SIZE(blocks)];
+		setenv("QG_CSV_GENERAL", "1", 1);
+		general = render(data, n, "r.csv", &opts, NULL, 0);
+		unsetenv("QG_CSV_GENERAL");
+		simple = render(data, n, "r.csv", &opts, NULL, 0);
+		setenv("QG_NO_AVX2", "1", 1);
+		sse2 = render(data, n, "r.csv", &opts, NULL, 0);
+		unsetenv("QG_NO_AVX2");
+		if (strcmp(general, simple) || strcmp(general, sse2))
+			print_message("input %d:\n--- general\n%s--- simple\n%s--- sse2\n%s", it, general, simple, sse2);
+		assert_string_equal(general, simple);
+		assert_string_equal(general, sse2);
+		free(general);
+		free(simple);
+		free(sse2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_table_too_many_cells),
 		cmocka_unit_test(test_table_gz_end_to_end),
 		cmocka_unit_test(test_table_long_field),
+		cmocka_unit_test(test_table_simple_loop_same),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
