@@ -499,10 +499,14 @@ static int field_numbers(struct qg_prof_field *f, const char *const *ps, const s
 		unsigned frac, neg;
 		int pr = 0;
 
-		/* [-+]digits[.digits] up to 16 digits word-at-a-time (the cell is
+		/* 1..8 plain digits (integer columns): one word, the same double
+		 * as below ((double)m / 1e0 == (double)m, exact below 2^53);
+		 * [-+]digits[.digits] up to 16 digits word-at-a-time (the cell is
 		 * followed by QG_TABLE_PAD readable bytes), the same double as
 		 * parse_number_fast(); anything else goes the long way */
-		if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg))
+		if (ls[j] - 1 < 8 && fv_digits_n(fv_load8(ps[j]), ls[j], &mant))
+			d = (double)mant;
+		else if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg))
 			d = fv_decimal_value(mant, frac, neg);
 		else if ((pr = parse_number_fast(ps[j], ls[j], &d)) == 2)
 			pr = qg_prof_parse_number(ps[j], ls[j], &d);
@@ -570,14 +574,35 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 			hs[m++] = qg_hash64_inline(c->ptr, c->len);
 		}
 		f->count += m;
-		for (size_t j = 0; j < m; j++) {
-			if (j + PREFETCH_AHEAD < m) {
-				__builtin_prefetch(&f->hll.reg[hs[j + PREFETCH_AHEAD] >> (64 - QG_HLL_P)], 1);
-				qg_topk_prefetch(&f->topk, hs[j + PREFETCH_AHEAD]);
+		{
+			/* the filter pointer read once per chunk (a prefetch is
+			 * only a hint: one allocated mid-chunk is simply not
+			 * warmed); the prefetching part of the loop has no bound
+			 * test per cell */
+			const uint32_t *flt = f->topk.filter;
+			size_t j = 0, pm = m > PREFETCH_AHEAD ? m - PREFETCH_AHEAD : 0;
+			if (flt) {
+				for (; j < pm; j++) {
+					uint64_t ha = hs[j + PREFETCH_AHEAD];
+					__builtin_prefetch(&f->hll.reg[ha >> (64 - QG_HLL_P)], 1);
+					__builtin_prefetch(&flt[qg_topk_line(ha)], 1);
+					qg_hll_add_hash(&f->hll, hs[j]);
+					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+						return ret;
+				}
+			} else {
+				for (; j < pm; j++) {
+					__builtin_prefetch(&f->hll.reg[hs[j + PREFETCH_AHEAD] >> (64 - QG_HLL_P)], 1);
+					qg_hll_add_hash(&f->hll, hs[j]);
+					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+						return ret;
+				}
 			}
-			qg_hll_add_hash(&f->hll, hs[j]);
-			if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
-				return ret;
+			for (; j < m; j++) {
+				qg_hll_add_hash(&f->hll, hs[j]);
+				if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+					return ret;
+			}
 		}
 		if (f->numeric_ok && m && (ret = field_numbers(f, ps, ls, m)))
 			return ret;
