@@ -358,7 +358,7 @@ static int field_flush(struct qg_prof_field *f)
 	if (f->bin_counts)
 		for (uint32_t i = 0; i < n; i++)
 			f->bin_counts[upper_bound(f->edges, f->nr_edges, v[i])]++;
-	return qg_kll_add_batch(&f->kll, v, n);
+	return qg_kll_add_batch_mm(&f->kll, v, n, b.min, b.max);
 }
 
 /* The field gave up on being numeric: free what only numbers need. */

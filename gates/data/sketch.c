@@ -225,18 +225,29 @@ static int kll_compress(struct qg_kll *s)
 
 int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr)
 {
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (size_t i = 0; i < nr; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	return qg_kll_add_batch_mm(s, v, nr, lo, hi);
+}
+
+int qg_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi)
+{
 	double tmp[1 << KLL_SAMPLE_MAX];
 	size_t done = 0;
 
 	if (!nr)
 		return 0;
 	s->sv_valid = 0;
-	for (size_t i = 0; i < nr; i++) {
-		if (v[i] < s->min)
-			s->min = v[i];
-		if (v[i] > s->max)
-			s->max = v[i];
-	}
+	/* the same as comparing value by value: the first of equal extremes
+	 * wins either way */
+	if (lo < s->min)
+		s->min = lo;
+	if (hi > s->max)
+		s->max = hi;
 	while (done < nr) {
 		unsigned sh = 0;
 		size_t group, ngroups, chunk, left = nr - done;
@@ -763,6 +774,12 @@ static inline void topk_min(struct qg_topk *t)
 	t->nmin = nm;
 }
 
+/* The inline path's threshold after a change of min, nmin or filter. */
+static inline void topk_thr(struct qg_topk *t)
+{
+	t->thr = t->filter && t->nmin ? (uint32_t)(t->min < UINT32_MAX - 1 ? t->min : UINT32_MAX - 1) : 0;
+}
+
 /* Track a value that is not tracked yet. Plain space-saving (absolute = 0)
  * adds count/error to the evicted minimum; the filtered form (absolute = 1)
  * sets them, the bucket already bounding the value's earlier occurrences. */
@@ -808,8 +825,19 @@ static int topk_insert(struct qg_topk *t, const char *val, size_t len, uint64_t 
 	return 0;
 }
 
+static int topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+		      uint64_t error);
+
 int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		  uint64_t error)
+{
+	int ret = topk_add_n(t, val, len, hash, count, error);
+	topk_thr(t);
+	return ret;
+}
+
+static int topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+		      uint64_t error)
 {
 	int idx = qg_topk_find(t, val, len, hash);
 
@@ -824,7 +852,16 @@ int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash,
 	return topk_insert(t, val, len, hash, count, error, 0);
 }
 
+static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+
 int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+{
+	int ret = topk_add_untracked(t, val, len, hash);
+	topk_thr(t);
+	return ret;
+}
+
+static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	uint32_t *a, *b;
 	uint64_t e;

@@ -143,6 +143,9 @@ void qg_kll_release(struct qg_kll *s);
 /* Add a batch of values (NaN must not be passed). Uses the bottom sampler
  * when the sketch is long enough. 0 or QG_ENOMEM. */
 int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr);
+/* The same with the batch's minimum and maximum already known (the first
+ * of equal extremes, as a strict < / > scan finds them). */
+int qg_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi);
 /* dst += src (src unchanged). 0 or QG_ENOMEM. */
 int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src);
 /* Estimated fraction of values < x (strict) and <= x. 0 when empty. */
@@ -210,6 +213,12 @@ struct qg_topk {
 	struct qg_topk_item items[QG_TOPK_K];
 	uint8_t slot[QG_TOPK_SLOTS]; /* open addressing: item index, 0xff empty */
 	uint32_t *filter;  /* QG_TOPK_FILTER counters, allocated when the table fills; UINT32_MAX = unbounded */
+	/* the inline path's test: an untracked value whose filter estimate
+	 * is below thr is absorbed by the filter; 0 = let
+	 * qg_topk_add_untracked() decide. Nonzero only while filter is set,
+	 * nmin > 0, and then min(min, UINT32_MAX - 1) (e = estimate + 1 <= min
+	 * and e < UINT32_MAX in one compare) */
+	uint32_t thr;
 };
 
 /* Filter cells of a hash: both in one 64-byte line of 16 counters (a
@@ -276,13 +285,16 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 		if (idx == 0xff) {
 			/* untracked, table full, minimum known: the filter usually
 			 * absorbs it (see qg_topk_add_untracked) */
-			if (t->filter && t->nmin) {
-				uint32_t *a = &t->filter[qg_topk_cell0(hash)], *b = &t->filter[qg_topk_cell1(hash)];
-				uint64_t e = (uint64_t)(*a < *b ? *a : *b) + 1;
-				if (e <= t->min && e < UINT32_MAX) {
+			uint32_t thr = t->thr;
+			if (thr) {
+				uint32_t *line = &t->filter[qg_topk_line(hash)];
+				uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
+				uint32_t m = *a < *b ? *a : *b;
+				if (m < thr) {
+					uint32_t e = m + 1;
 					t->n++;
-					*a = *a < e ? (uint32_t)e : *a;
-					*b = *b < e ? (uint32_t)e : *b;
+					*a = *a < e ? e : *a;
+					*b = *b < e ? e : *b;
 					return 0;
 				}
 			}
@@ -291,8 +303,8 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 		it = &t->items[idx];
 		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
 			t->n++;
-			if (t->items[idx].count++ == t->min && t->nmin)
-				t->nmin--;
+			if (t->items[idx].count++ == t->min && t->nmin && !--t->nmin)
+				t->thr = 0;
 			return 0;
 		}
 		s = (s + 1) & (QG_TOPK_SLOTS - 1);
