@@ -218,6 +218,8 @@ struct qg_table {
 
 	struct qg_cell *cells;
 	size_t cells_alloc;
+	long long *colpos;       /* the cells' columns where records need them */
+	size_t colpos_alloc;
 
 	struct qg_cell *cols;    /* names; each ptr malloc'd, NUL-terminated */
 	size_t ncols, cols_alloc;
@@ -359,7 +361,24 @@ static int cells_grow(struct qg_table *t, size_t nr)
 	 * or padded to the columns (at most TABLE_MAX_CELLS), plus a block */
 	if (nr > BATCH_CELLS + 2 * TABLE_MAX_CELLS + 128)
 		return qg_error(QG_EPARSE, "record has more than %zu cells", TABLE_MAX_CELLS);
-	return QG_ALLOC_GROW(t->cells, nr, t->cells_alloc);
+	if (QG_ALLOC_GROW(t->cells, nr, t->cells_alloc) < 0)
+		return QG_ENOMEM;
+	if (t->colpos_alloc < t->cells_alloc) {
+		long long *np = realloc(t->colpos, t->cells_alloc * sizeof(*np));
+
+		if (!np)
+			return qg_error(QG_ENOMEM, "out of memory");
+		t->colpos = np;
+		t->colpos_alloc = t->cells_alloc;
+	}
+	return 0;
+}
+
+long long qg_record_cell_column(const struct qg_record *rec, size_t i)
+{
+	if (rec->columns)
+		return rec->columns[i];
+	return (long long)(rec->cells[i].ptr - rec->text) + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -624,7 +643,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 				cells[n].ptr = b + start;
 				cells[n].len = i - start;
 				cells[n].flags = 0;
-				cells[n].column = (long long)start + coloff;
+				t->colpos[n] = (long long)start + coloff;
 				n++;
 				start = i + 1;
 			}
@@ -646,7 +665,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 				cells[n].ptr = b + start;
 				cells[n].len = e - start;
 				cells[n].flags = 0;
-				cells[n].column = (long long)start + coloff;
+				t->colpos[n] = (long long)start + coloff;
 				n++;
 				end_pos = i + 1;
 				nl++;
@@ -666,7 +685,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 				cells[n].ptr = qr.ptr;
 				cells[n].len = qr.len;
 				cells[n].flags = QG_CELL_QUOTED;
-				cells[n].column = (long long)i + coloff;
+				t->colpos[n] = (long long)i + coloff;
 				n++;
 				coloff = 1 - (long long)qr.ls;
 				nl = qr.nl;
@@ -704,7 +723,7 @@ at_end:
 			cells[n].ptr = b + start;
 			cells[n].len = e - start;
 			cells[n].flags = 0;
-			cells[n].column = (long long)start + coloff;
+			t->colpos[n] = (long long)start + coloff;
 			n++;
 		}
 		end_pos = len;
@@ -736,7 +755,7 @@ done:
 				cells[n].ptr = empty_text;
 				cells[n].len = 0;
 				cells[n].flags = QG_CELL_MISSING;
-				cells[n].column = col > 0 ? col : 1;
+				t->colpos[n] = col > 0 ? col : 1;
 			}
 		}
 		t->first[nrec] = first;
@@ -745,6 +764,7 @@ done:
 		t->recs[nrec].line = rnl + 1;
 		t->recs[nrec].row = ++row;
 		t->recs[nrec].extra_keys = 0;
+		t->recs[nrec].columns = (const long long *)t; /* set below */
 		nrec++;
 		pos = end_pos;
 		if (partial) {
@@ -767,8 +787,11 @@ bad:
 	t->svalid = valid;
 	if (!nrec)
 		return r;
-	for (i = 0; i < nrec; i++)
+	for (i = 0; i < nrec; i++) {
 		t->recs[i].cells = cells + t->first[i];
+		if (t->recs[i].columns) /* split the general way */
+			t->recs[i].columns = t->colpos + t->first[i];
+	}
 	t->bn = nrec;
 	return (int)nrec;
 }
@@ -841,7 +864,6 @@ static int cols_add(struct qg_table *t, const char *p, size_t n)
 	t->cols[t->ncols].ptr = s;
 	t->cols[t->ncols].len = n;
 	t->cols[t->ncols].flags = 0;
-	t->cols[t->ncols].column = 0;
 	t->ncols++;
 	if (!t->hash || t->ncols * 2 > t->hash_size) {
 		if (cols_index(t) < 0)
@@ -1285,6 +1307,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 	struct jctx j = { t, line, e, lineno, 0 };
 	const char *p = jws(line, e);
 	struct qg_cell *cells;
+	long long *cp;
 	size_t i, extra = 0, next = 0;
 	char tmp[16];
 
@@ -1295,11 +1318,12 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 	if (t->cells_alloc < off + t->ncols && cells_grow(t, off + t->ncols) < 0)
 		return QG_ENOMEM;
 	cells = t->cells + off;
+	cp = t->colpos + off;
 	for (i = 0; i < t->ncols; i++) {
 		cells[i].ptr = empty_text;
 		cells[i].len = 0;
 		cells[i].flags = QG_CELL_MISSING;
-		cells[i].column = 0;
+		cp[i] = 0;
 	}
 	p = jws(p + 1, e);
 	if (p < e && *p == '}') {
@@ -1342,6 +1366,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 				if (cols_add(t, key, klen) < 0)
 					return j.err = qg_error_code();
 				cells = t->cells + off; /* off is 0: columns grow only in the first object */
+				cp = t->colpos + off;
 				idx = (long)t->ncols - 1;
 				cells[idx].ptr = empty_text;
 				cells[idx].len = 0;
@@ -1407,7 +1432,7 @@ value:
 				cells[idx].ptr = text;
 				cells[idx].len = tlen;
 				cells[idx].flags = flags;
-				cells[idx].column = (long long)(v - line) + 1;
+				cp[idx] = (long long)(v - line) + 1;
 			}
 		}
 		p = jws(p, e);
@@ -1428,8 +1453,9 @@ end:
 	t->cols_fixed = 1;
 	for (i = 0; i < t->ncols; i++)
 		if (cells[i].flags & QG_CELL_MISSING)
-			cells[i].column = (long long)(p - line); /* where the key was expected: the '}' */
+			cp[i] = (long long)(p - line); /* where the key was expected: the '}' */
 	rec->cells = cells;
+	rec->columns = cp;
 	rec->nr = t->ncols;
 	rec->text = line;
 	rec->text_len = (size_t)(e - line);
@@ -1599,6 +1625,8 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 	if (!o)
 		o = &def;
 	t->max_record = o->max_record ? o->max_record : TABLE_DEFAULT_MAX;
+	if (t->max_record > (size_t)UINT32_MAX - 2 * 1024 * 1024)
+		t->max_record = (size_t)UINT32_MAX - 2 * 1024 * 1024; /* cell lengths are 32-bit */
 	t->block = o->block_size ? o->block_size : TABLE_DEFAULT_BLOCK;
 	if (t->block < 16)
 		t->block = 16;
@@ -1686,8 +1714,6 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 			for (i = 0; i < h->nr; i++)
 				if ((err = cols_add(t, h->cells[i].ptr, h->cells[i].len)) < 0)
 					return err;
-			for (i = 0; i < t->ncols; i++)
-				t->cols[i].column = h->cells[i].column;
 		}
 		t->bi = t->bn = 0;
 		t->row = 0;
@@ -1834,6 +1860,7 @@ void qg_table_free(struct qg_table *t)
 	free(t->first);
 	free(t->buf);
 	free(t->scratch);
+	free(t->colpos);
 	free(t->name);
 	qg_stream_free(t->s);
 	free(t);

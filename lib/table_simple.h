@@ -12,7 +12,8 @@
  * alive for that). It stops at the first record that is anything else, or
  * at the batch's budget, with that record's cells undone; csv_batch() then
  * splits it the general way. Every record split here comes out exactly as
- * csv_batch() would split it (cells, columns, text, line, row).
+ * csv_batch() would split it (cells, text, line, row); their columns are
+ * the cells' offsets in the text (rec->columns NULL).
  */
 static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, size_t pos0, size_t max)
 {
@@ -25,14 +26,13 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 	size_t pos = st->pos, base = st->base, n = st->n, nrec = st->nrec, i, start, first = st->n;
 	uint64_t D = st->D, N = st->N, Q = st->Q;
 	int valid = st->valid;
-	long long nl = st->nl, row = st->row, coloff;
+	long long nl = st->nl, row = st->row;
 
 	while (nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS) {
 		if (pos >= len || (unsigned char)b[pos] <= '\r')
 			break; /* the end, or maybe a blank line: csv_batch() */
 		first = n;
 		start = pos;
-		coloff = 1 - (long long)pos;
 		if (valid && pos - base < 64) { /* pos < base wraps around */
 			uint64_t keep = ~(uint64_t)0 << (pos - base);
 
@@ -57,7 +57,6 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 				cells[n].ptr = b + start;
 				cells[n].len = i - start;
 				cells[n].flags = 0;
-				cells[n].column = (long long)start + coloff;
 				n++;
 				start = i + 1;
 			}
@@ -84,7 +83,6 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 			cells[n].ptr = b + start;
 			cells[n].len = e - start;
 			cells[n].flags = 0;
-			cells[n].column = (long long)start + coloff;
 			n++;
 		}
 		if (n - first != ncols || i - pos > max_record)
@@ -95,6 +93,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		recs[nrec].text_len = i - pos;
 		recs[nrec].line = nl + 1;
 		recs[nrec].row = ++row;
+		recs[nrec].columns = NULL; /* ptr - text + 1 */
 		nrec++;
 		nl++;
 		pos = i + 1;

@@ -460,6 +460,65 @@ QG_FV_INLINE int fv_date(const char *p, size_t n, uint64_t *key)
 	return 1;
 }
 
+/* The date as its text "YYYYMMDD" read big-endian: ordered as the dates
+ * are, without the year's arithmetic. 0 means "not sure": February 29
+ * (the leap year needs the year) and anything fv_date refuses; 1 with
+ * *key set only for a date fv_date accepts with the same order. */
+QG_FV_INLINE int fv_date_text(const char *p, size_t n, uint64_t *key)
+{
+	/* days in month 0..99 (a month of two digits); February without the 29th */
+	static const unsigned char dm[100] = { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	uint64_t w, k;
+	unsigned mo, d;
+
+	if (!QG_FV_LE || n != 10)
+		return 0;
+	w = fv_load8(p);
+	if (((w >> 32) & 0xFF) != '-' || ((w >> 56) & 0xFF) != '-')
+		return 0;
+	k = (w & ~(0xFFull << 32 | 0xFFull << 56)) | ((uint64_t)'0' << 32 | (uint64_t)'0' << 56);
+	if (!fv_digits8(k) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
+		return 0;
+	mo = (unsigned)(p[5] - '0') * 10 + (unsigned)(p[6] - '0');
+	d = (unsigned)(p[8] - '0') * 10 + (unsigned)(p[9] - '0');
+	if (d - 1 >= dm[mo])
+		return 0;
+	k = __builtin_bswap64(w); /* Y Y Y Y - M M - */
+	*key = (k & 0xFFFFFFFF00000000ull) | ((k << 8) & 0xFFFF0000ull) |
+	       (uint64_t)(unsigned char)p[8] << 8 | (uint64_t)(unsigned char)p[9];
+	return 1;
+}
+
+/* fv_date_bounds' keys as fv_date_text keys (the same dates). */
+static inline void fv_date_text_bounds(uint64_t klo, uint64_t khi, uint64_t *tlo, uint64_t *thi)
+{
+	char t[11];
+
+	if (klo > khi) { /* empty */
+		*tlo = ~(uint64_t)0;
+		*thi = 0;
+		return;
+	}
+	if (klo == 0) {
+		*tlo = 0;
+	} else {
+		snprintf(t, sizeof t, "%04u%02u%02u", (unsigned)(klo >> 9) % 10000u, (unsigned)(klo >> 5) & 15u,
+			 (unsigned)klo & 31u);
+		*tlo = 0;
+		for (int i = 0; i < 8; i++)
+			*tlo = *tlo << 8 | (unsigned char)t[i];
+	}
+	if (khi == ~(uint64_t)0 >> 1) {
+		*thi = ~(uint64_t)0;
+	} else {
+		snprintf(t, sizeof t, "%04u%02u%02u", (unsigned)(khi >> 9) % 10000u, (unsigned)(khi >> 5) & 15u,
+			 (unsigned)khi & 31u);
+		*thi = 0;
+		for (int i = 0; i < 8; i++)
+			*thi = *thi << 8 | (unsigned char)t[i];
+	}
+}
+
 #if defined(__SSE2__)
 /* bytes of x in [lo, hi] (ASCII: signed compares are fine) */
 QG_FV_INLINE __m128i fv_range(__m128i x, char lo, char hi)

@@ -351,8 +351,10 @@ static const char *bound_word(enum check_kind k)
 /* The typed key of a cell for uniqueness: *ikey for integer fields, *pk_hash
  * a hash of the typed value (0: the cell is missing). */
 static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const struct qg_cell *c,
-		       long long line, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey, int clean)
+		       const struct qg_record *rec, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey, int clean)
 {
+	const long long line = rec->line;
+#define CCOL qg_record_cell_column(rec, (size_t)(c - rec->cells))
 	const struct qg_schema_field *f = &v->S->fields[fi];
 	const long *ck = v->fc[fi];
 	unsigned cons = f->constraints;
@@ -364,7 +366,7 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 	if (is_missing(v->S, f, c)) {
 		ps->nulls[fi]++;
 		if (cons & QG_C_REQUIRED)
-			violation(v, ps, ck[CK_REQUIRED], line, c->column, NULL, 0,
+			violation(v, ps, ck[CK_REQUIRED], line, CCOL, NULL, 0,
 				  c->flags & QG_CELL_MISSING ? "missing: field '%s' is required" :
 							       "missing value: field '%s' is required", f->name);
 		*pk_hash = 0; /* the row's primary key is incomplete */
@@ -379,7 +381,7 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		u = qg_utf8_check(c->ptr, c->len, &chars);
 	}
 	if (u) {
-		violation(v, ps, v->tc[CK_ENCODING], line, c->column, c->ptr, c->len,
+		violation(v, ps, v->tc[CK_ENCODING], line, CCOL, c->ptr, c->len,
 			  u == -2 ? "contains a NUL byte" : "is not valid UTF-8");
 		*pk_hash = qg_data_hash(c->ptr, c->len, 7) | 1;
 		return;
@@ -412,13 +414,13 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		}
 		if (bad) {
 			if (f->type == QG_TYPE_STRING)
-				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len, "is not a valid %s",
+				violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len, "is not a valid %s",
 					  f->format_text ? f->format_text : "string");
 			else if (f->format == QG_FMT_PATTERN)
-				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len,
+				violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len,
 					  "is not a %s in the format '%s'", qg_field_type_name(f->type), f->format_text);
 			else
-				violation(v, ps, ck[CK_TYPE], line, c->column, c->ptr, c->len, "is not a valid %s",
+				violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len, "is not a valid %s",
 					  qg_field_type_name(f->type));
 			*pk_hash = qg_data_hash(c->ptr, c->len, 7) | 1;
 			return;
@@ -437,31 +439,31 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		if (key > ps->obs_max[fi])
 			ps->obs_max[fi] = key;
 		if ((cons & QG_C_MINIMUM) && (integral ? ik < f->imin : !(dk >= f->dmin)))
-			violation(v, ps, ck[CK_MINIMUM], line, c->column, c->ptr, c->len, "below minimum %s", f->min_text);
+			violation(v, ps, ck[CK_MINIMUM], line, CCOL, c->ptr, c->len, "below minimum %s", f->min_text);
 		if ((cons & QG_C_MAXIMUM) && (integral ? ik > f->imax : !(dk <= f->dmax)))
-			violation(v, ps, ck[CK_MAXIMUM], line, c->column, c->ptr, c->len, "above maximum %s", f->max_text);
+			violation(v, ps, ck[CK_MAXIMUM], line, CCOL, c->ptr, c->len, "above maximum %s", f->max_text);
 		if ((cons & QG_C_EXMINIMUM) && (integral ? ik <= f->iexmin : !(dk > f->dexmin)))
-			violation(v, ps, ck[CK_EXMIN], line, c->column, c->ptr, c->len, "%s %s",
+			violation(v, ps, ck[CK_EXMIN], line, CCOL, c->ptr, c->len, "%s %s",
 				  bound_word(CK_EXMIN), f->exmin_text);
 		if ((cons & QG_C_EXMAXIMUM) && (integral ? ik >= f->iexmax : !(dk < f->dexmax)))
-			violation(v, ps, ck[CK_EXMAX], line, c->column, c->ptr, c->len, "%s %s",
+			violation(v, ps, ck[CK_EXMAX], line, CCOL, c->ptr, c->len, "%s %s",
 				  bound_word(CK_EXMAX), f->exmax_text);
 	}
 	if ((cons & QG_C_MINLENGTH) && (long long)chars < f->min_length)
-		violation(v, ps, ck[CK_MINLEN], line, c->column, c->ptr, c->len,
+		violation(v, ps, ck[CK_MINLEN], line, CCOL, c->ptr, c->len,
 			  "is %zu characters, shorter than minLength %lld", chars, f->min_length);
 	if ((cons & QG_C_MAXLENGTH) && (long long)chars > f->max_length)
-		violation(v, ps, ck[CK_MAXLEN], line, c->column, c->ptr, c->len,
+		violation(v, ps, ck[CK_MAXLEN], line, CCOL, c->ptr, c->len,
 			  "is %zu characters, longer than maxLength %lld", chars, f->max_length);
 	if (cons & QG_C_PATTERN) {
 		int rc = f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0, 0, md, NULL)
 				   : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0,
 						 PCRE2_NO_UTF_CHECK, md, NULL);
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-			violation(v, ps, ck[CK_PATTERN], line, c->column, c->ptr, c->len,
+			violation(v, ps, ck[CK_PATTERN], line, CCOL, c->ptr, c->len,
 				  "could not be matched against pattern /%s/ (PCRE2 error %d)", f->pattern, rc);
 		else if (rc < 0)
-			violation(v, ps, ck[CK_PATTERN], line, c->column, c->ptr, c->len,
+			violation(v, ps, ck[CK_PATTERN], line, CCOL, c->ptr, c->len,
 				  "does not match pattern /%s/", f->pattern);
 	}
 	if (cons & QG_C_ENUM) {
@@ -474,7 +476,7 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		else
 			in = qg_strset_has(&f->enum_values, c->ptr, c->len);
 		if (!in)
-			violation(v, ps, ck[CK_ENUM], line, c->column, c->ptr, c->len, "is not one of the %zu enum values",
+			violation(v, ps, ck[CK_ENUM], line, CCOL, c->ptr, c->len, "is not one of the %zu enum values",
 				  f->enum_values.nr);
 	}
 	if ((cons & QG_C_UNIQUE) || f->primary_key) {
@@ -507,9 +509,10 @@ static void check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const 
 		if (cons & QG_C_UNIQUE) {
 			int r = ps->uq[fi].ints ? qg_uniq_add_int(&ps->uq[fi], ik) : qg_uniq_add_hash(&ps->uq[fi], h);
 			if (r == 0)
-				violation(v, ps, ck[CK_UNIQUE], line, c->column, c->ptr, c->len, "appears more than once");
+				violation(v, ps, ck[CK_UNIQUE], line, CCOL, c->ptr, c->len, "appears more than once");
 		}
 	}
+#undef CCOL
 }
 
 /* ------------------------------------------------------------ pieces */
@@ -526,6 +529,7 @@ struct vf {
 	int seq_ok;              /* the pattern as a fixed character sequence */
 	struct fv_charseq seq;
 	uint64_t dklo, dkhi;     /* date bounds as fv_date keys */
+	uint64_t dtlo, dthi;     /* the same as fv_date_text keys */
 	int num_all;             /* number without bounds: any value passes */
 	int num_kd[2];           /* per sign: digits before the dot that are
 				    always inside the bounds, -1 none */
@@ -591,8 +595,10 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 	}
 	if (x->fast == FAST_INT)
 		fv_int_safe_digits(f->ilo, f->ihi, x->int_kd);
-	if (x->fast == FAST_DATE)
+	if (x->fast == FAST_DATE) {
 		fv_date_bounds(f->dlo, f->dhi, &x->dklo, &x->dkhi);
+		fv_date_text_bounds(x->dklo, x->dkhi, &x->dtlo, &x->dthi);
+	}
 	if (x->fast == FAST_STR && (f->constraints & QG_C_PATTERN) && f->pattern)
 		x->seq_ok = fv_charseq_compile(&x->seq, f->pattern) == 0;
 	x->str = FAST_STR;
@@ -662,7 +668,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		return fv_decimal(p, n, &m, &frac, &neg) && (x->num_all || fv_numrange_has(&x->nr, m, frac, neg));
 	}
 	case FAST_DATE:
-		return fv_date(p, n, &dkey) && dkey >= x->dklo && dkey <= x->dkhi;
+		return fv_date_text(p, n, &dkey) && dkey >= x->dtlo && dkey <= x->dthi;
 	case FAST_STR:
 		/* ASCII: characters == bytes */
 		if ((long long)n < q->minl || (long long)n > q->maxl)
@@ -758,7 +764,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 				uint64_t h = 1;
 				long long ik2 = ik;
 
-				check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik2, 1);
+				check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik2, 1);
 				if (pk && bpk_ok[r]) {
 					if (!h)
 						bpk_ok[r] = 0;
@@ -789,7 +795,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 			uint64_t h = 1;
 			long long ik2 = ik; /* ik itself stays in a register */
 
-			check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik2, reg ? 1 : bclean[r]);
+			check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik2, reg ? 1 : bclean[r]);
 			if (pk && bpk_ok[r]) {
 				if (!h)
 					bpk_ok[r] = 0;
@@ -1079,7 +1085,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 
 				if (rec->nr != ncols)
 					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-						  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
+						  rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
 						  "row has %zu cells, the header has %zu", rec->nr, ncols);
 				if (rc && rec->cells != rc + (size_t)r * ncols)
 					rc = NULL;
@@ -1101,7 +1107,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 							  rec->extra_keys > 1 ? "s" : "");
 				} else if (rec->nr != ncols) {
 					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-						  rec->nr > ncols ? rec->cells[ncols].column : 0, NULL, 0,
+						  rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
 						  "row has %zu cells, the header has %zu", rec->nr, ncols);
 				}
 			}
@@ -1137,7 +1143,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 						nulls += cell->len == 0;
 						continue;
 					}
-					check_cell(v, ps, fi, cell, batch[r].line, mdf, &h, &ik, bclean[r]);
+					check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik, bclean[r]);
 				}
 				ps->nulls[fi] += nulls;
 				continue;
@@ -1229,7 +1235,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				uint64_t h = 1;
 				long long ik = 0;
 
-				check_cell(v, ps, fi, &batch[r].cells[col], batch[r].line, mdf, &h, &ik, bclean[r]);
+				check_cell(v, ps, fi, &batch[r].cells[col], &batch[r], mdf, &h, &ik, bclean[r]);
 				if (x->pk && bpk_ok[r]) {
 					if (!h)
 						bpk_ok[r] = 0;

@@ -202,7 +202,7 @@ static int row_fail(struct reader *r, const struct qg_record *rec, long col, con
 	va_list ap;
 	const struct qg_cell *names;
 	size_t nn = qg_table_columns(r->t, &names);
-	long long column = (col >= 0 && (size_t)col < rec->nr) ? rec->cells[col].column : 0;
+	long long column = (col >= 0 && (size_t)col < rec->nr) ? qg_record_cell_column(rec, (size_t)col) : 0;
 
 	va_start(ap, fmt);
 	qg_buf_vaddf(&b, fmt, ap);

@@ -63,9 +63,9 @@ enum qg_cell_flags {
 
 struct qg_cell {
 	const char *ptr;
-	size_t len;
+	unsigned len;   /* bytes (a record is at most max_record < 4 GiB) */
 	unsigned flags;
-	long long column; /* 1-based byte column of the cell start in its line */
+	/* the cell's column: qg_record_cell_column() */
 };
 
 struct qg_record {
@@ -76,7 +76,16 @@ struct qg_record {
 	size_t extra_keys;  /* JSONL: keys not among the columns */
 	const char *text;   /* the record's raw bytes (see above) */
 	size_t text_len;
+	/* the cells' columns when they are not cells[i].ptr - text + 1 (NULL
+	 * then); read them with qg_record_cell_column() */
+	const long long *columns;
 };
+
+/* The 1-based byte column of cell i's start in its own physical line (for
+ * quoted cells and JSON values: the opening quote; a missing cell: where it
+ * was expected). Computed from the record when it can be: cheap, but meant
+ * for the places that report a cell, not for every cell. */
+long long qg_record_cell_column(const struct qg_record *rec, size_t i);
 
 #define QG_TABLE_PAD 64 /* readable bytes after the text of every cell */
 

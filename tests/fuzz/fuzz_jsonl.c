@@ -34,7 +34,7 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 	nc = qg_table_columns(t, &names);
 	for (i = 0; i < nc; i++) {
 		qg_buf_add(o, names[i].ptr, names[i].len);
-		qg_buf_addf(o, "|%lld\n", names[i].column);
+		qg_buf_addch(o, '\n');
 	}
 	for (;;) {
 		const struct qg_record *recs = &rec;
@@ -66,9 +66,9 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 			for (i = 0; i < x->nr || i < nc; i++) {
 				const struct qg_cell *c = &x->cells[i];
 
-				if (c->column < 0)
+				if (qg_record_cell_column(x, i) < 0)
 					__builtin_trap();
-				qg_buf_addf(o, "%lld,%u,%zu=", c->column, c->flags, c->len);
+				qg_buf_addf(o, "%lld,%u,%u=", qg_record_cell_column(x, i), c->flags, c->len);
 				qg_buf_add(o, c->ptr, c->len);
 			}
 			qg_buf_addch(o, '\n');

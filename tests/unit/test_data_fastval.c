@@ -224,8 +224,9 @@ static void test_data_fastval_shapes(void **state)
 static void test_data_fastval_date(void **state)
 {
 	char buf[64], tmp[256];
-	uint64_t k1, k2;
+	uint64_t k1, k2, t1 = 0, t2;
 	long long d1, d2;
+	int tfast;
 
 	(void)state;
 	/* every day of a few leap-year boundaries and random strings */
@@ -243,6 +244,13 @@ static void test_data_fastval_date(void **state)
 		fast = fv_date(padded(tmp, buf, n), n, &k1);
 		full = qg_value_date(buf, n, &d1) == 0;
 		assert_int_equal(fast, full);
+		/* the text key: only where fv_date says yes, and all of those but
+		 * February 29 */
+		tfast = fv_date_text(padded(tmp, buf, n), n, &t1);
+		if (tfast)
+			assert_true(fast);
+		if (fast && !(buf[5] == '0' && buf[6] == '2' && buf[8] == '2' && buf[9] == '9'))
+			assert_true(tfast);
 		if (!fast)
 			continue;
 		/* keys order as day numbers, and bounds map exactly */
@@ -251,12 +259,20 @@ static void test_data_fastval_date(void **state)
 		assert_true(fv_date(padded(tmp, buf, 10), 10, &k2));
 		assert_int_equal(qg_value_date(buf, 10, &d2), 0);
 		assert_true((k1 < k2) == (d1 < d2) && (k1 == k2) == (d1 == d2));
+		assert_true(fv_date_text(padded(tmp, buf, 10), 10, &t2));
+		if (tfast)
+			assert_true((t1 < t2) == (d1 < d2) && (t1 == t2) == (d1 == d2));
 		{
-			uint64_t lo, hi;
+			uint64_t lo, hi, tlo, thi;
 			double blo = (double)d2 - (double)(next_rand() % 3), bhi = blo + (double)(next_rand() % 1000);
 
+			if (i % 7 == 0)
+				bhi = blo - 1; /* empty */
 			fv_date_bounds(blo, bhi, &lo, &hi);
+			fv_date_text_bounds(lo, hi, &tlo, &thi);
 			assert_int_equal(k1 >= lo && k1 <= hi, (double)d1 >= blo && (double)d1 <= bhi);
+			if (tfast)
+				assert_int_equal(t1 >= tlo && t1 <= thi, (double)d1 >= blo && (double)d1 <= bhi);
 		}
 	}
 	{
@@ -264,7 +280,22 @@ static void test_data_fastval_date(void **state)
 		fv_date_bounds(-INFINITY, INFINITY, &lo, &hi);
 		assert_true(fv_date(padded(tmp, "0000-01-01", 10), 10, &k1) && k1 >= lo && k1 <= hi);
 		assert_true(fv_date(padded(tmp, "9999-12-31", 10), 10, &k1) && k1 >= lo && k1 <= hi);
+	uint64_t tlo, thi;
+
+		fv_date_text_bounds(lo, hi, &tlo, &thi);
+		assert_true(fv_date_text(padded(tmp, "0000-01-01", 10), 10, &t1) && t1 >= tlo && t1 <= thi);
+		assert_true(fv_date_text(padded(tmp, "9999-12-31", 10), 10, &t1) && t1 >= tlo && t1 <= thi);
+		fv_date_bounds(1e9, 2e9, &lo, &hi); /* past 9999: nothing */
+		fv_date_text_bounds(lo, hi, &tlo, &thi);
+		assert_false(t1 >= tlo && t1 <= thi);
+		fv_date_bounds(-2e9, -1e9, &lo, &hi); /* before 0000: nothing */
+		fv_date_text_bounds(lo, hi, &tlo, &thi);
+		assert_false(t1 >= tlo && t1 <= thi);
 	}
+	assert_false(fv_date_text(padded(tmp, "2020-02-29", 10), 10, &t1)); /* not sure: the full path */
+	assert_false(fv_date_text(padded(tmp, "2020-13-01", 10), 10, &t1));
+	assert_false(fv_date_text(padded(tmp, "2020-04-31", 10), 10, &t1));
+	assert_true(fv_date_text(padded(tmp, "2020-02-28", 10), 10, &t1));
 	assert_true(fv_date(padded(tmp, "2020-02-29", 10), 10, &k1));
 	assert_false(fv_date(padded(tmp, "2019-02-29", 10), 10, &k1));
 	assert_false(fv_date(padded(tmp, "1900-02-29", 10), 10, &k1));

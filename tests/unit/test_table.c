@@ -104,7 +104,7 @@ static char *render(const char *data, size_t len, const char *name, const struct
 			qg_buf_addstr(&o, i ? " | " : " ");
 			if (i == rec.nr)
 				qg_buf_addstr(&o, "~ ");
-			qg_buf_addf(&o, "%lld:", c->column);
+			qg_buf_addf(&o, "%lld:", qg_record_cell_column(&rec, i));
 			render_text(&o, c->ptr, c->len);
 			render_flags(&o, c->flags);
 		}
