@@ -610,27 +610,38 @@ QG_FV_INLINE int fv_email(const char *p, size_t n)
  * functions compiled for AVX2. */
 static inline __attribute__((target("avx2"))) int fv_email_avx2(const char *p, size_t n)
 {
-	__m256i x, l, isdot, d, e;
+	__m256i x;
 	uint64_t at, dot, dom, loc, all, lo_m, dm;
 	size_t a;
 
 	if (n < 5 || n > 32)
 		return fv_email(p, n);
-	x = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	l = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
-	isdot = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('.'));
-	d = _mm256_or_si256(
-		_mm256_or_si256(_mm256_and_si256(_mm256_cmpgt_epi8(l, _mm256_set1_epi8('a' - 1)),
-						 _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), l)),
-				_mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8('0' - 1)),
-						 _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), x))),
-		_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')), isdot));
-	e = _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('_')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')));
-	all = ((uint64_t)1 << n) - 1;
-	at = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('@'))) & all;
-	dot = (uint32_t)_mm256_movemask_epi8(isdot);
-	dom = (uint32_t)_mm256_movemask_epi8(d);
-	loc = (uint32_t)_mm256_movemask_epi8(e);
+	/* one class bit per byte from two nibble lookups: 0 digit, 1 letter
+	 * (hi 4/6, lo 1-F), 2 letter (hi 5/7, lo 0-A), 3 '@', 4 '.', 5 '-',
+	 * 6 '+', 7 '_'; anything else (non-ASCII too: pshufb gives 0) none */
+	{
+		const __m256i hit = _mm256_setr_epi8(0, 0, 0x70, 0x01, 0x0A, (char)0x84, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0,
+						     0, 0, 0, 0x70, 0x01, 0x0A, (char)0x84, 0x02, 0x04, 0, 0, 0, 0, 0, 0,
+						     0, 0);
+		const __m256i lot = _mm256_setr_epi8(0x0D, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x06,
+						     0x42, 0x02, 0x22, 0x12, (char)0x82, 0x0D, 0x07, 0x07, 0x07, 0x07,
+						     0x07, 0x07, 0x07, 0x07, 0x07, 0x06, 0x42, 0x02, 0x22, 0x12,
+						     (char)0x82);
+		const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+		__m256i cls;
+
+		x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		cls = _mm256_and_si256(_mm256_shuffle_epi8(hit, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib)),
+				       _mm256_shuffle_epi8(lot, _mm256_and_si256(x, nib)));
+		all = ((uint64_t)1 << n) - 1;
+		at = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(cls, 4)) & all;
+		dot = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(cls, 3));
+		/* dom: any of 0, 1, 2, 4, 5; loc: the domain's or '+', '_' */
+		dom = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x37)), zero));
+		loc = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)0xC0)), zero));
+	}
 	/* from here as fv_email() */
 	if (!at || (at & (at - 1)))
 		return 0;
