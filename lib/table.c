@@ -1322,8 +1322,7 @@ static int jsonl_line(struct qg_table *t, const char *line, const char *e, long 
 	for (i = 0; i < t->ncols; i++) {
 		cells[i].ptr = empty_text;
 		cells[i].len = 0;
-		cells[i].flags = QG_CELL_MISSING;
-		cp[i] = 0;
+		cells[i].flags = QG_CELL_MISSING; /* its column: at the end */
 	}
 	p = jws(p + 1, e);
 	if (p < e && *p == '}') {
