@@ -473,12 +473,27 @@ QG_FV_INLINE int fv_date_text(const char *p, size_t n, uint64_t *key)
 
 	if (!QG_FV_LE || n != 10)
 		return 0;
+#if defined(__SSE2__)
+	{
+		/* digits <= 9 and dashes == 0 after the subtraction, in one compare
+		 * (the 6 bytes after the text are padding: anything goes) */
+		const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		const __m128i t = _mm_sub_epi8(x, _mm_setr_epi8('0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 0, 0, 0,
+								0, 0, 0));
+		const __m128i lim = _mm_setr_epi8(9, 9, 9, 9, 0, 9, 9, 0, 9, 9, -1, -1, -1, -1, -1, -1);
+
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(t, lim), lim)) != 0xFFFF)
+			return 0;
+		w = fv_load8(p);
+	}
+#else
 	w = fv_load8(p);
 	if (((w >> 32) & 0xFF) != '-' || ((w >> 56) & 0xFF) != '-')
 		return 0;
 	k = (w & ~(0xFFull << 32 | 0xFFull << 56)) | ((uint64_t)'0' << 32 | (uint64_t)'0' << 56);
 	if (!fv_digits8(k) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
 		return 0;
+#endif
 	mo = (unsigned)(p[5] - '0') * 10 + (unsigned)(p[6] - '0');
 	d = (unsigned)(p[8] - '0') * 10 + (unsigned)(p[9] - '0');
 	if (d - 1 >= dm[mo])
