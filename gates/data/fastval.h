@@ -116,6 +116,16 @@ QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
+	/* the common cell first: up to 8 digits, no sign (a sign is no digit,
+	 * so such a cell falls through to the full parse below) */
+	if (n <= 8) {
+		uint64_t v8;
+
+		if (fv_digits_n(fv_load8(p), n, &v8)) {
+			*out = (long long)v8;
+			return 1;
+		}
+	}
 	/* the sign without a branch: random signs would mispredict */
 	neg = *p == '-';
 	sg = (size_t)(neg | (*p == '+'));
@@ -627,7 +637,6 @@ static inline __attribute__((target("avx2"))) int fv_email_avx2(const char *p, s
 {
 	__m256i x;
 	uint64_t at, dot, dom, loc, all, lo_m, dm;
-	size_t a;
 
 	if (n < 5 || n > 32)
 		return fv_email(p, n);
@@ -657,18 +666,18 @@ static inline __attribute__((target("avx2"))) int fv_email_avx2(const char *p, s
 		loc = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)0xC0)), zero));
 	}
-	/* from here as fv_email() */
-	if (!at || (at & (at - 1)))
-		return 0;
-	a = (size_t)__builtin_ctzll(at);
-	if (a == 0 || a + 4 > n || p[0] == '.' || p[a - 1] == '.')
-		return 0;
+	/* the tests of fv_email() as masks, without branches: at == 0 leaves
+	 * no domain (dm == 0), hence no domain dot and a 0 */
 	lo_m = at - 1;
 	dm = all & ~(lo_m | at);
-	if ((lo_m & ~(dom | loc)) || (dm & ~dom))
-		return 0;
-	dot &= dm;
-	return dot && !(dot & (at << 1)) && !(dot >> (n - 1)) && !(dot & (dot >> 1));
+	{
+		uint64_t dd = dot & dm;
+		uint64_t bad = (at & lo_m) | (at & 1) | (at >> (n - 3)) | (dot & (1 | (at >> 1))) |
+			       (lo_m & ~(dom | loc)) | (dm & ~dom) | (dd & (at << 1)) | (dd >> (n - 1)) |
+			       (dd & (dd >> 1));
+
+		return dd && !bad;
+	}
 }
 #endif
 

@@ -748,6 +748,66 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 	const struct qg_cell *cell = reg ? rc + col : NULL;
 
 	fq_init(&q, f);
+	if (kind == FAST_INT && reg && (q.cons & QG_C_UNIQUE)) {
+		/* a unique integer column (an id): the interval extension of
+		 * qg_uniq_add_int_fast() with its end kept in a register --
+		 * u->fnext and the interval's end are written back (flushed)
+		 * before anything else reads the set and after the loop */
+		long long nx = u->fnext, lim = u->flim;
+
+#define UNIQ_FLUSH()                                           \
+	do {                                                   \
+		if (nx != u->fnext) {                          \
+			u->iv[u->hint][1] = nx - 1;            \
+			u->fnext = nx;                         \
+		}                                              \
+	} while (0)
+		for (int r = 0; r < nb; r++, cell += stride) {
+			long long ik = 0;
+
+			if (__builtin_expect(cell->len != 0 && fv_int(cell->ptr, cell->len, &ik) && ik >= q.ilo &&
+						     ik <= q.ihi,
+					     1)) {
+				if (__builtin_expect(ik == nx && ik < lim, 1)) {
+					nx = ik + 1;
+					if (pk)
+						bpk_i[r] = ik;
+					continue;
+				}
+				UNIQ_FLUSH();
+				if (qg_uniq_add_int(u, ik) != 0) {
+					nx = u->fnext;
+					lim = u->flim;
+					if (pk)
+						bpk_i[r] = ik;
+					continue;
+				}
+			} else {
+				UNIQ_FLUSH();
+				ik = 0;
+			}
+			/* missing, failing or a repeat: the full path says why */
+			{
+				uint64_t h = 1;
+				long long ik2 = ik;
+
+				check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik2, 1);
+				if (pk && bpk_ok[r]) {
+					if (!h)
+						bpk_ok[r] = 0;
+					else
+						bpk_i[r] = ik2;
+				}
+			}
+			nx = u->fnext;
+			lim = u->flim;
+			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+				break;
+		}
+		UNIQ_FLUSH();
+#undef UNIQ_FLUSH
+		return;
+	}
 	if (reg && kind != FAST_INT) {
 		/* one induction variable: the row is worked out on the slow path */
 		const struct qg_cell *const first = cell, *const end = cell + (size_t)nb * stride;
