@@ -666,18 +666,18 @@ static inline __attribute__((target("avx2"))) int fv_email_avx2(const char *p, s
 		loc = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)0xC0)), zero));
 	}
-	/* the tests of fv_email() as masks, without branches: at == 0 leaves
-	 * no domain (dm == 0), hence no domain dot and a 0 */
+	/* from here as fv_email() (the dots before the '@' and at 0 from the
+	 * dot mask) */
+	if (!at || (at & (at - 1)))
+		return 0;
 	lo_m = at - 1;
+	if ((at & 1) || (at >> (n - 3)) || (dot & (1 | (at >> 1))))
+		return 0;
 	dm = all & ~(lo_m | at);
-	{
-		uint64_t dd = dot & dm;
-		uint64_t bad = (at & lo_m) | (at & 1) | (at >> (n - 3)) | (dot & (1 | (at >> 1))) |
-			       (lo_m & ~(dom | loc)) | (dm & ~dom) | (dd & (at << 1)) | (dd >> (n - 1)) |
-			       (dd & (dd >> 1));
-
-		return dd && !bad;
-	}
+	if ((lo_m & ~(dom | loc)) || (dm & ~dom))
+		return 0;
+	dot &= dm;
+	return dot && !(dot & (at << 1)) && !(dot >> (n - 1)) && !(dot & (dot >> 1));
 }
 #endif
 
