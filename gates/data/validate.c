@@ -1310,8 +1310,40 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 				break;
 		}
-		/* pass 3, per record: the primary key */
-		for (int r = 0; S->nr_primary_key && r < nb; r++) {
+		/* pass 3, per record: the primary key; an integer key extends
+		 * its interval with the end in a register (as fast_column) */
+		if (S->nr_primary_key && v->pk_int) {
+			struct qg_uniq *pu = &ps->pk;
+			long long nx = pu->fnext, lim = pu->flim;
+
+			for (int r = 0; r < nb; r++) {
+				long long k = bpk_i[r];
+
+				if (__builtin_expect(bpk_ok[r] && k == nx && k < lim, 1)) {
+					nx = k + 1;
+					continue;
+				}
+				if (nx != pu->fnext) {
+					pu->iv[pu->hint][1] = nx - 1;
+					pu->fnext = nx;
+				}
+				if (!bpk_ok[r])
+					violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
+						  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
+						  S->nr_primary_key > 1 ? ", ..." : "");
+				else if (qg_uniq_add_int(pu, k) == 0)
+					violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
+						  "primary key (%s%s) repeats an earlier row", S->fields[S->primary_key[0]].name,
+						  S->nr_primary_key > 1 ? ", ..." : "");
+				nx = pu->fnext;
+				lim = pu->flim;
+			}
+			if (nx != pu->fnext) {
+				pu->iv[pu->hint][1] = nx - 1;
+				pu->fnext = nx;
+			}
+		}
+		for (int r = 0; S->nr_primary_key && !v->pk_int && r < nb; r++) {
 			if (!bpk_ok[r]) {
 				violation(v, ps, v->tc[CK_PRIMARY_KEY], batch[r].line, 0, NULL, 0,
 					  "primary key (%s%s) is missing a value", S->fields[S->primary_key[0]].name,
