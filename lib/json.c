@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "qgate/json.h"
+#include "qgate/utf8.h"
 
 #define J(x) ((cJSON *)(x))
 #define CJ(x) ((const cJSON *)(x))
@@ -503,36 +504,6 @@ static int print_number(struct qg_buf *out, double v)
 	return qg_buf_addstr(out, tmp);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0];
-	unsigned cp;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 int qg_json_quote(struct qg_buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -588,7 +559,7 @@ int qg_json_quote(struct qg_buf *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_valid_len(p + i, len - i);
+		n = qg_utf8_decode(p + i, len - i, NULL);
 		if (n) {
 			err = qg_buf_add(out, p + i, n);
 			i += n;

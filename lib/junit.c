@@ -19,43 +19,10 @@
 
 #include "qgate/json.h"
 #include "qgate/report.h"
+#include "qgate/utf8.h"
 #include "qgate/result.h"
 
 #define REPLACEMENT "\xef\xbf\xbd"
-
-/* Decode one UTF-8 sequence at s: its length (1..4) and code point, or 0
- * when the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF,
- * truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp_out)
-{
-	unsigned c = s[0], cp;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp_out = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cp_out = cp;
-	return n;
-}
 
 /* attr: escape tab/LF/CR as character references so attribute-value
  * normalisation keeps them; in element text they stay literal (CR is always
@@ -113,7 +80,7 @@ static int xml_escape(struct qg_buf *out, const char *s, size_t len, int attr)
 		default:
 			break;
 		}
-		n = utf8_decode(p + i, len - i, &cp);
+		n = qg_utf8_decode(p + i, len - i, &cp);
 		if (!n || cp < 0x20 || cp == 0xfffe || cp == 0xffff) {
 			err = qg_buf_addstr(out, REPLACEMENT);
 			i += n ? n : 1;

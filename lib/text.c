@@ -11,6 +11,7 @@
 #include "qgate/common.h"
 
 #include "qgate/report.h"
+#include "qgate/utf8.h"
 #include "qgate/result.h"
 
 #define TEXT_LOCATIONS 3      /* shown per check without -v */
@@ -67,17 +68,12 @@ static int put_clean(struct qg_buf *out, const char *s, int allow_nl)
 		size_t n = 1;
 
 		if (c >= 0x80) {
-			size_t need = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-			size_t k;
-
-			for (k = 1; need && k < need && i + k < r.len && (p[i + k] & 0xc0) == 0x80; k++)
-				;
-			if (!need || k != need) {
+			n = qg_utf8_decode(p + i, r.len - i, NULL);
+			if (!n) {
 				err = qg_buf_addstr(out, "\xef\xbf\xbd");
 				i++;
 				continue;
 			}
-			n = need;
 		} else if ((c < 0x20 && c != '\t' && !(allow_nl && c == '\n')) || c == 0x7f) {
 			err = qg_buf_addstr(out, "\xef\xbf\xbd");
 			i++;

@@ -11,6 +11,8 @@
  */
 #include "qgate/common.h"
 
+#include "qgate/utf8.h"
+
 #include <math.h>
 #include <pthread.h>
 
@@ -683,31 +685,10 @@ int qg_utf8_check(const char *str, size_t n, size_t *chars)
 			count++;
 			continue;
 		}
-		size_t need;
-		uint32_t cp;
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		size_t len = qg_utf8_decode(s + i, n - i, NULL);
+		if (!len)
 			return -1;
-		}
-		if (n - i <= need)
-			return -1;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return -1;
-		i += need + 1;
+		i += len;
 		count++;
 	}
 	if (chars)

@@ -124,6 +124,16 @@ static void test_text_sanitizes_and_redacts(void **state)
 	assert_non_null(strstr(s, "## md\nkeeps newlines\n"));
 	free(s);
 	qg_result_release(&r);
+	/* overlong forms and surrogates are invalid UTF-8 too (the shared decoder) */
+	qg_result_init(&r, "deploy", "0.1.0");
+	qg_result_add_check(&r, "push", QG_STATUS_FAIL, "a\xe0\x80\xaf" "b\xed\xa0\x80" "c \xc3\xa9");
+	s = render(&r, 0);
+	assert_non_null(strstr(s, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b"));
+	assert_null(strstr(s, "\xe0\x80\xaf"));
+	assert_null(strstr(s, "\xed\xa0\x80"));
+	assert_non_null(strstr(s, " \xc3\xa9"));
+	free(s);
+	qg_result_release(&r);
 }
 
 static void test_text_many_passed_collapsed(void **state)
