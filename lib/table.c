@@ -67,31 +67,29 @@ static const char empty_text[QG_TABLE_PAD];
 struct csv_vec {
 	__m128i d, n, q;
 	int quoting;
-	int avx2;  /* the CPU has AVX2: csv_simple_avx2() */
+	int avx2;  /* the CPU has AVX2 (and BMI1/2): csv_simple_avx2() */
 	int simple; /* the common records' loop first (table_simple.h) */
 	char dc;   /* the delimiter */
 };
 
 #if CSV_AVX2
-/* csv_block() with two 32-byte compares per class: the same masks */
+/* csv_block() with two 32-byte compares per class: the same masks; the
+ * constants come in as arguments (kept in registers by the caller) */
 static inline __attribute__((target("avx2"), always_inline)) void
-csv_block_avx2(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n, uint64_t *q)
+csv_block_avx2(const char *p, size_t avail, __m256i vd, __m256i vn, __m256i vq, int quoting, uint64_t *d,
+	       uint64_t *n, uint64_t *q)
 {
 	__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
 	__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	__m256i vd = _mm256_set1_epi8(v->dc), vn = _mm256_set1_epi8('\n');
 	uint64_t md, mn, mq = 0, keep;
 
 	md = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vd)) |
 	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vd)) << 32;
 	mn = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vn)) |
 	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vn)) << 32;
-	if (v->quoting) {
-		__m256i vq = _mm256_set1_epi8('"');
-
+	if (quoting)
 		mq = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vq)) |
 		     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vq)) << 32;
-	}
 	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
 	*d = md & keep;
 	*n = mn & keep;
@@ -99,8 +97,9 @@ csv_block_avx2(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d
 }
 #endif
 
-static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
-			     uint64_t *q)
+static inline __attribute__((always_inline)) void csv_block_v(const char *p, size_t avail, __m128i vd, __m128i vn,
+							     __m128i vq, int quoting, uint64_t *d, uint64_t *n,
+							     uint64_t *q)
 {
 	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
 	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
@@ -108,17 +107,17 @@ static inline void csv_block(const char *p, size_t avail, const struct csv_vec *
 	__m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
 	uint64_t md, mn, mq = 0, keep;
 
-	md = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, v->d)) |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, v->d)) << 16 |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, v->d)) << 32 |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, v->d)) << 48;
-	mn = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, v->n)) |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, v->n)) << 16 |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, v->n)) << 32 |
-	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, v->n)) << 48;
-	if (v->quoting) {
-		__m128i q0 = _mm_cmpeq_epi8(x0, v->q), q1 = _mm_cmpeq_epi8(x1, v->q);
-		__m128i q2 = _mm_cmpeq_epi8(x2, v->q), q3 = _mm_cmpeq_epi8(x3, v->q);
+	md = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vd)) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vd)) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vd)) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vd)) << 48;
+	mn = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vn)) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vn)) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vn)) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vn)) << 48;
+	if (quoting) {
+		__m128i q0 = _mm_cmpeq_epi8(x0, vq), q1 = _mm_cmpeq_epi8(x1, vq);
+		__m128i q2 = _mm_cmpeq_epi8(x2, vq), q3 = _mm_cmpeq_epi8(x3, vq);
 
 		/* quotes are rare: one test for the whole block first */
 		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q0, q1), _mm_or_si128(q2, q3))))
@@ -131,6 +130,12 @@ static inline void csv_block(const char *p, size_t avail, const struct csv_vec *
 	*d = md & keep;
 	*n = mn & keep;
 	*q = mq & keep;
+}
+
+static inline void csv_block(const char *p, size_t avail, const struct csv_vec *v, uint64_t *d, uint64_t *n,
+			     uint64_t *q)
+{
+	csv_block_v(p, avail, v->d, v->n, v->q, v->quoting, d, n, q);
 }
 
 static void csv_vec_init(struct csv_vec *v, char d, int quoting)
@@ -146,7 +151,8 @@ static void csv_vec_init(struct csv_vec *v, char d, int quoting)
 	v->simple = !getenv("QG_CSV_GENERAL");
 #if CSV_AVX2
 	/* QG_NO_AVX2 in the environment: the SSE2 loop (tests, benchmarks) */
-	v->avx2 = __builtin_cpu_supports("avx2") && !getenv("QG_NO_AVX2");
+	v->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+		  __builtin_cpu_supports("bmi2") && !getenv("QG_NO_AVX2");
 #endif
 }
 #else
@@ -518,18 +524,34 @@ struct csv_state {
 
 #define SIMPLE_NAME csv_simple
 #define SIMPLE_ATTRS __attribute__((noinline))
-#define SIMPLE_BLOCK csv_block
+#if defined(__SSE2__)
+#define SIMPLE_INIT(v) \
+	const __m128i sv_d = (v)->d, sv_n = (v)->n, sv_q = (v)->q; \
+	const int sv_quoting = (v)->quoting
+#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block_v(p, avail, sv_d, sv_n, sv_q, sv_quoting, d, n, q)
+#else
+#define SIMPLE_INIT(v) const struct csv_vec *const sv = (v)
+#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block(p, avail, sv, d, n, q)
+#endif
 #include "table_simple.h"
 #undef SIMPLE_NAME
 #undef SIMPLE_ATTRS
+#undef SIMPLE_INIT
 #undef SIMPLE_BLOCK
 #if CSV_AVX2
 #define SIMPLE_NAME csv_simple_avx2
-#define SIMPLE_ATTRS __attribute__((noinline, target("avx2")))
-#define SIMPLE_BLOCK csv_block_avx2
+#define SIMPLE_ATTRS __attribute__((noinline, target("avx2,bmi,bmi2")))
+#define SIMPLE_INIT(v) \
+	__m256i sv_d = _mm256_set1_epi8((v)->dc), sv_n = _mm256_set1_epi8('\n'); \
+	__m256i sv_q = _mm256_set1_epi8('"'); \
+	const int sv_quoting = (v)->quoting; \
+	/* opaque: kept in registers, not rebuilt from immediates per block */ \
+	__asm__("" : "+x"(sv_d), "+x"(sv_n), "+x"(sv_q))
+#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block_avx2(p, avail, sv_d, sv_n, sv_q, sv_quoting, d, n, q)
 #include "table_simple.h"
 #undef SIMPLE_NAME
 #undef SIMPLE_ATTRS
+#undef SIMPLE_INIT
 #undef SIMPLE_BLOCK
 #endif
 

@@ -14,25 +14,47 @@
  * splits it the general way. Every record split here comes out exactly as
  * csv_batch() would split it (cells, text, line, row); their columns are
  * the cells' offsets in the text (rec->columns NULL).
+ *
+ * SIMPLE_INIT declares the block function's constants as locals (loaded
+ * once: the stores into the cells would otherwise make the compiler reload
+ * them for every block) and SIMPLE_BLOCK(p, avail, &D, &N, &Q) uses them.
+ * The cell loop walks pointers (the cell, its start, the block) so that a
+ * cell costs a bit scan, two stores and pointer steps.
  */
+#ifndef SIMPLE_LEN_FLAGS0
+/* c->len = n, c->flags = 0 as one 8-byte store (n < 4 GiB: max_record) */
+#define SIMPLE_LEN_FLAGS0(c, n)                                                    \
+	do {                                                                       \
+		uint64_t lf_ = (uint64_t)(n);                                      \
+		_Static_assert(offsetof(struct qg_cell, flags) ==                  \
+				       offsetof(struct qg_cell, len) + sizeof(unsigned), \
+			       "len, then flags");                                 \
+		memcpy(&(c)->len, &lf_, sizeof(lf_));                              \
+	} while (0)
+#endif
 static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, size_t pos0, size_t max)
 {
 	const char *const b = t->buf;
-	const size_t len = t->len, ncols = t->ncols, cap = t->cells_alloc, max_record = t->max_record;
-	const struct csv_vec *v = &t->vec;
+	const size_t len = t->len, ncols = t->ncols, max_record = t->max_record;
 	struct qg_record *const recs = t->recs;
 	size_t *const firsts = t->first;
-	struct qg_cell *const cells = t->cells;
-	size_t pos = st->pos, base = st->base, n = st->n, nrec = st->nrec, i, start, first = st->n;
+	struct qg_cell *const cells = t->cells, *const cells_end = t->cells + t->cells_alloc - 66;
+	struct qg_cell *c = cells + st->n, *cfirst = c;
+	size_t pos = st->pos, base = st->base, nrec = st->nrec;
+	const size_t stop_pos = pos0 + BATCH_BYTES;
 	uint64_t D = st->D, N = st->N, Q = st->Q;
 	int valid = st->valid;
 	long long nl = st->nl, row = st->row;
+	SIMPLE_INIT(&t->vec);
 
-	while (nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS) {
+	while (nrec < max && pos < stop_pos && (size_t)(c - cells) < BATCH_CELLS) {
+		const char *sp, *bb;
+		size_t i;
+
 		if (pos >= len || (unsigned char)b[pos] <= '\r')
 			break; /* the end, or maybe a blank line: csv_batch() */
-		first = n;
-		start = pos;
+		cfirst = c;
+		sp = b + pos;
 		if (valid && pos - base < 64) { /* pos < base wraps around */
 			uint64_t keep = ~(uint64_t)0 << (pos - base);
 
@@ -41,71 +63,72 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 			Q &= keep;
 		} else {
 			base = pos;
-			SIMPLE_BLOCK(b + base, len - base, v, &D, &N, &Q);
+			SIMPLE_BLOCK(b + base, len - base, &D, &N, &Q);
 			valid = 1;
 		}
+		bb = b + base;
 		for (;;) {
-			uint64_t stop = N | Q, d, sb;
+			uint64_t stop = N | Q, d;
 
-			if (__builtin_expect(cap - n < 66 || n - first > ncols, 0))
+			if (__builtin_expect(c > cells_end || (size_t)(c - cfirst) > ncols, 0))
 				goto undo;
 			d = D & ((stop & -stop) - 1); /* all of D when stop is 0 */
 			D &= ~d;
 			while (d) {
-				i = base + (size_t)__builtin_ctzll(d);
+				const char *q = bb + __builtin_ctzll(d);
+
 				d &= d - 1;
-				cells[n].ptr = b + start;
-				cells[n].len = i - start;
-				cells[n].flags = 0;
-				n++;
-				start = i + 1;
+				c->ptr = sp;
+				SIMPLE_LEN_FLAGS0(c, q - sp);
+				c++;
+				sp = q + 1;
 			}
 			if (!stop) {
 				base += 64;
+				bb += 64;
 				if (base >= len)
 					goto undo;
-				SIMPLE_BLOCK(b + base, len - base, v, &D, &N, &Q);
+				SIMPLE_BLOCK(bb, len - base, &D, &N, &Q);
 				continue;
 			}
-			sb = stop & -stop;
-			if (Q & sb)
+			stop &= -stop;
+			if (Q & stop)
 				goto undo;
-			i = base + (size_t)__builtin_ctzll(sb);
-			N &= ~sb;
+			i = base + (size_t)__builtin_ctzll(stop);
+			N &= ~stop;
 			break;
 		}
-		/* i is the '\n': the record is [pos, i), its last cell [start, e) */
+		/* i is the '\n': the record is [pos, i), its last cell [sp, e) */
 		{
-			size_t e = i;
+			const char *e = b + i;
 
-			if (e > start && b[e - 1] == '\r')
+			if (e > sp && e[-1] == '\r')
 				e--;
-			cells[n].ptr = b + start;
-			cells[n].len = e - start;
-			cells[n].flags = 0;
-			n++;
+			c->ptr = sp;
+			c->len = (unsigned)(e - sp);
+			c->flags = 0;
+			c++;
 		}
-		if (n - first != ncols || i - pos > max_record)
+		if ((size_t)(c - cfirst) != ncols || i - pos > max_record)
 			goto undo;
 		recs[nrec].nr = ncols;
-		firsts[nrec] = first;
+		firsts[nrec] = (size_t)(cfirst - cells);
 		recs[nrec].text = b + pos;
 		recs[nrec].text_len = i - pos;
-		recs[nrec].line = nl + 1;
+		recs[nrec].line = ++nl;
 		recs[nrec].row = ++row;
 		recs[nrec].columns = NULL; /* ptr - text + 1 */
 		nrec++;
-		nl++;
 		pos = i + 1;
 	}
 	if (0) {
 undo:
-		n = first;
+		c = cfirst;
 		valid = 0; /* csv_batch() starts the record's masks afresh */
 	}
 	st->pos = pos;
 	st->base = base;
-	st->n = n;
+	st->n = (size_t)(c - cells);
 	st->nrec = nrec;
 	st->D = D;
 	st->N = N;
