@@ -960,6 +960,27 @@ static int record_clean(const char *p, size_t n, int jsonl)
 #endif
 }
 
+#if FV_AVX2
+/* record_clean(p, n, 0) with 32-byte loads: the same answer, about half the
+ * instructions (a CSV batch is scanned whole before anything else) */
+static __attribute__((noinline, target("avx2"))) int csv_clean_avx2(const char *p, size_t n)
+{
+	__m256i acc = _mm256_setzero_si256(), lo = _mm256_set1_epi8((char)0xff);
+	size_t i = 0;
+
+	for (; i + 64 <= n; i += 64) {
+		__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32));
+
+		acc = _mm256_or_si256(acc, _mm256_or_si256(x0, x1));
+		lo = _mm256_min_epu8(lo, _mm256_min_epu8(x0, x1));
+	}
+	if (_mm256_movemask_epi8(_mm256_or_si256(acc, _mm256_cmpeq_epi8(lo, _mm256_setzero_si256()))))
+		return 0;
+	return record_clean(p + i, n - i, 0);
+}
+#endif
+
 
 static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
 {
@@ -1126,8 +1147,17 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			bcap = nc;
 		}
 		/* a CSV batch is one run of the buffer: one test for all of it */
-		all_clean = !jsonl && batch[nb - 1].text >= batch[0].text &&
-			    record_clean(batch[0].text, (size_t)(batch[nb - 1].text - batch[0].text) + batch[nb - 1].text_len, 0);
+		all_clean = !jsonl && batch[nb - 1].text >= batch[0].text;
+		if (all_clean) {
+			size_t run = (size_t)(batch[nb - 1].text - batch[0].text) + batch[nb - 1].text_len;
+
+#if FV_AVX2
+			if (v->avx2)
+				all_clean = csv_clean_avx2(batch[0].text, run);
+			else
+#endif
+				all_clean = record_clean(batch[0].text, run, 0);
+		}
 		/* pass 1, per record: shape and the record-wide ASCII test */
 		if (all_clean) {
 			/* the common CSV batch: the per-record flags at once, and the
