@@ -695,6 +695,7 @@ struct fv_wordset {
 	struct fv_word in[FV_WORDSET_MAX]; /* as added */
 	uint64_t mul;
 	unsigned shift;
+	int short8; /* every word <= 8 bytes (booleans): one word per cell */
 	struct fv_word slot[FV_WORDSET_SLOTS];
 };
 
@@ -749,8 +750,13 @@ static inline int fv_wordset_build(struct fv_wordset *s)
 				else
 					*w = s->in[i];
 			}
-			if (ok)
+			if (ok) {
+				s->short8 = 1;
+				for (size_t i = 0; i < s->nr; i++)
+					if (s->in[i].len > 8)
+						s->short8 = 0;
 				return 0;
+			}
 		}
 	}
 	return -1;
@@ -767,6 +773,20 @@ QG_FV_INLINE int fv_wordset_has(const struct fv_wordset *s, const char *p, size_
 	b = fv_keep(fv_load8(p + 8), n > 8 ? n - 8 : 0);
 	w = &s->slot[fv_word_hash(a, b, n, s->mul) >> s->shift];
 	return (w->len == n) & (w->a == a) & (w->b == b);
+}
+
+/* fv_wordset_has() for a set with short8 set (booleans): b is 0 for every
+ * word, so the same hash and slot with one load */
+QG_FV_INLINE int fv_wordset_has8(const struct fv_wordset *s, const char *p, size_t n)
+{
+	uint64_t a;
+	const struct fv_word *w;
+
+	if (n > 8)
+		return 0;
+	a = fv_keep(fv_load8(p), n);
+	w = &s->slot[fv_word_hash(a, 0, n, s->mul) >> s->shift];
+	return (w->len == n) & (w->a == a);
 }
 
 /* A pattern that is a fixed-length sequence of ASCII characters and
@@ -894,6 +914,19 @@ static inline int fv_charseq_compile(struct fv_charseq *cs, const char *pat)
 	return 0;
 }
 
+#if defined(__SSE2__)
+/* The bytes of x inside one of the first nr ranges of s (0xff) */
+static inline __attribute__((always_inline)) __m128i fv_charseq_in(const struct fv_charseq *s, __m128i x, unsigned nr)
+{
+	__m128i in = _mm_setzero_si128();
+
+	for (unsigned r = 0; r < nr; r++)
+		in = _mm_or_si128(in, _mm_and_si128(_mm_cmpgt_epi8(x, _mm_loadu_si128((const __m128i *)(const void *)s->vlo[r])),
+						    _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)s->vhi[r]), x)));
+	return in;
+}
+#endif
+
 QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, size_t n)
 {
 	uint64_t bad = 0;
@@ -903,12 +936,27 @@ QG_FV_INLINE int fv_charseq_match(const struct fv_charseq *s, const char *p, siz
 #if defined(__SSE2__)
 	if (s->uni) {
 		/* the cell is followed by readable bytes (QG_TABLE_PAD) */
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), in = _mm_setzero_si128();
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), in;
 		unsigned all = (1u << n) - 1;
 
-		for (unsigned r = 0; r < s->nrange; r++)
-			in = _mm_or_si128(in, _mm_and_si128(_mm_cmpgt_epi8(x, _mm_loadu_si128((const __m128i *)(const void *)s->vlo[r])),
-							    _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)s->vhi[r]), x)));
+		/* unrolled for each number of ranges */
+		switch (s->nrange) {
+		case 0:
+			in = _mm_setzero_si128();
+			break;
+		case 1:
+			in = fv_charseq_in(s, x, 1);
+			break;
+		case 2:
+			in = fv_charseq_in(s, x, 2);
+			break;
+		case 3:
+			in = fv_charseq_in(s, x, 3);
+			break;
+		default:
+			in = fv_charseq_in(s, x, FV_CHARSEQ_RANGES);
+			break;
+		}
 		return ((unsigned)_mm_movemask_epi8(in) & all) == all;
 	}
 #endif

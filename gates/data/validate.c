@@ -695,7 +695,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		return 1;
 	case FAST_BOOL:
 		if (x->words_ok)
-			return fv_wordset_has(&x->words, p, n);
+			return x->words.short8 ? fv_wordset_has8(&x->words, p, n) : fv_wordset_has(&x->words, p, n);
 		return qg_strset_has(&f->true_values, p, n) || qg_strset_has(&f->false_values, p, n);
 	/* FAST_STR with one kind of check (vf_compile says which) */
 	case FAST_INT_RANGE: /* neither key nor unique: the value only for bounds */

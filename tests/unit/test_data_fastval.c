@@ -365,6 +365,37 @@ static void test_data_fastval_wordset(void **state)
 	}
 	assert_false(fv_wordset_has(ws, padded(tmp, "Active", 6), 6));
 	assert_false(fv_wordset_has(ws, padded(tmp, "activ", 5), 5));
+	assert_false(ws->short8); /* "suspended" has 9 bytes */
+	free(ws);
+}
+
+/* booleans: every word <= 8 bytes, so fv_wordset_has8() answers as
+ * fv_wordset_has() with one load */
+static void test_data_fastval_wordset8(void **state)
+{
+	static const char *words[] = { "true", "false", "True", "FALSE", "1", "0", "", "yes", "eight888" };
+	struct fv_wordset *ws = calloc(1, sizeof(*ws));
+	char buf[64], tmp[256];
+
+	(void)state;
+	assert_non_null(ws);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(words); i++)
+		assert_int_equal(fv_wordset_add(ws, words[i], strlen(words[i])), 0);
+	assert_int_equal(fv_wordset_build(ws), 0);
+	assert_true(ws->short8);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(words); i++)
+		assert_true(fv_wordset_has8(ws, padded(tmp, words[i], strlen(words[i])), strlen(words[i])));
+	for (int i = 0; i < 200000; i++) {
+		size_t n = random_text(buf, 12, "truefalsTRUEFALS10yes8");
+		int in = 0;
+
+		for (size_t k = 0; k < QG_ARRAY_SIZE(words); k++)
+			in |= strlen(words[k]) == n && !memcmp(words[k], buf, n);
+		assert_int_equal(fv_wordset_has8(ws, padded(tmp, buf, n), n), in);
+		assert_int_equal(fv_wordset_has(ws, padded(tmp, buf, n), n), in);
+	}
+	assert_false(fv_wordset_has8(ws, padded(tmp, "eight8889", 9), 9));
+	assert_false(fv_wordset_has8(ws, padded(tmp, "tru", 3), 3));
 	free(ws);
 }
 
@@ -444,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_data_fastval_date),
 		cmocka_unit_test(test_data_fastval_email),
 		cmocka_unit_test(test_data_fastval_wordset),
+		cmocka_unit_test(test_data_fastval_wordset8),
 		cmocka_unit_test(test_data_fastval_pattern),
 		cmocka_unit_test(test_data_fastval_uniq_int),
 	};
