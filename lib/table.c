@@ -216,7 +216,8 @@ struct qg_table {
 	 * and the block masks left over after the last of them */
 	struct csv_vec vec;
 	struct qg_record *recs;
-	size_t *first;
+	size_t *first;           /* records split the general way: their first cell */
+	size_t *gen;             /* and which records those are */
 	size_t bi, bn;
 	size_t sbase;
 	uint64_t sd, sn, sq;
@@ -555,6 +556,20 @@ struct csv_state {
 #undef SIMPLE_BLOCK
 #endif
 
+/* The cells array grew (moved) in the middle of a batch: the records the
+ * common-record loop split so far point at their cells (csv_simple()); make
+ * them point into the new array. */
+static void cells_moved(struct qg_table *t, size_t nrec, const struct qg_cell *old)
+{
+	uintptr_t o = (uintptr_t)old; /* freed: only its address is used */
+
+	if ((uintptr_t)t->cells == o)
+		return;
+	for (size_t i = 0; i < nrec; i++)
+		if (!t->recs[i].columns)
+			t->recs[i].cells = t->cells + ((uintptr_t)t->recs[i].cells - o) / sizeof(*t->cells);
+}
+
 /* Split records ahead into t->recs, as many as the budget allows (at most
  * `max`): the count (> 0), 0 at the end, NEED_MORE when the next record runs
  * past the buffered bytes (none split), or an error. An error after some
@@ -575,6 +590,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 	struct qg_cell *cells = t->cells;
 	uint64_t D = t->sd, N = t->sn, Q = t->sq;
 	int valid = t->svalid, partial = 0, r = 0;
+	size_t ngen = 0;
 
 	t->bi = t->bn = 0;
 	t->scratch_len = 0;
@@ -654,6 +670,7 @@ static int csv_batch(struct qg_table *t, size_t max)
 				}
 				if ((r = cells_grow(t, n + 66)) < 0)
 					goto bad;
+				cells_moved(t, nrec, cells);
 				cells = t->cells;
 				cap = t->cells_alloc;
 			}
@@ -770,6 +787,7 @@ done:
 			if (cap < first + ncols) {
 				if ((r = cells_grow(t, first + ncols + 66)) < 0)
 					goto bad;
+				cells_moved(t, nrec, cells);
 				cells = t->cells;
 				cap = t->cells_alloc;
 			}
@@ -781,6 +799,7 @@ done:
 			}
 		}
 		t->first[nrec] = first;
+		t->gen[ngen++] = nrec;
 		t->recs[nrec].text = b + rstart;
 		t->recs[nrec].text_len = end_pos - rstart - !partial;
 		t->recs[nrec].line = rnl + 1;
@@ -809,10 +828,13 @@ bad:
 	t->svalid = valid;
 	if (!nrec)
 		return r;
-	for (i = 0; i < nrec; i++) {
-		t->recs[i].cells = cells + t->first[i];
-		if (t->recs[i].columns) /* split the general way */
-			t->recs[i].columns = t->colpos + t->first[i];
+	/* the common records point at their cells already (cells_moved());
+	 * those split the general way get theirs */
+	for (i = 0; i < ngen; i++) {
+		size_t k = t->gen[i];
+
+		t->recs[k].cells = cells + t->first[k];
+		t->recs[k].columns = t->colpos + t->first[k];
 	}
 	t->bn = nrec;
 	return (int)nrec;
@@ -1677,7 +1699,8 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 		return err;
 	t->recs = calloc(BATCH_RECORDS, sizeof(*t->recs));
 	t->first = calloc(BATCH_RECORDS, sizeof(*t->first));
-	if (!t->recs || !t->first)
+	t->gen = calloc(BATCH_RECORDS, sizeof(*t->gen));
+	if (!t->recs || !t->first || !t->gen)
 		return qg_error(QG_ENOMEM, "out of memory");
 	csv_vec_init(&t->vec, t->delim, t->quoting);
 
@@ -1879,6 +1902,7 @@ void qg_table_free(struct qg_table *t)
 	free(t->cells);
 	free(t->recs);
 	free(t->first);
+	free(t->gen);
 	free(t->buf);
 	free(t->scratch);
 	free(t->colpos);

@@ -37,7 +37,6 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 	const char *const b = t->buf;
 	const size_t len = t->len, ncols = t->ncols, max_record = t->max_record;
 	struct qg_record *const recs = t->recs;
-	size_t *const firsts = t->first;
 	struct qg_cell *const cells = t->cells, *const cells_end = t->cells + t->cells_alloc - 66;
 	struct qg_cell *c = cells + st->n, *cfirst = c;
 	size_t pos = st->pos, base = st->base, nrec = st->nrec;
@@ -114,7 +113,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		if ((size_t)(c - cfirst) != ncols || i - pos > max_record)
 			goto undo;
 		recs[nrec].nr = ncols;
-		firsts[nrec] = (size_t)(cfirst - cells);
+		recs[nrec].cells = cfirst; /* csv_batch() moves it if the cells move */
 		recs[nrec].text = b + pos;
 		recs[nrec].text_len = i - pos;
 		recs[nrec].line = ++nl;
