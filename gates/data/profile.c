@@ -19,6 +19,7 @@
  */
 #include "qgate/common.h"
 
+#include <emmintrin.h>
 #include <math.h>
 
 #include "qgate/file.h"
@@ -228,6 +229,7 @@ static void field_init(struct qg_prof_field *f)
 	qg_kll_init(&f->kll);
 	qg_hll_init(&f->hll);
 	qg_topk_init(&f->topk);
+	f->hll_topk = 1;
 }
 
 static void field_release(struct qg_prof_field *f)
@@ -333,17 +335,48 @@ static int field_flush(struct qg_prof_field *f)
 	f->nbuf = 0;
 	moments_init(&b);
 	b.n = n;
-	/* one pass for the plain sum, min, max and the TwoSum chain (the same
-	 * operations in the same order as separate loops, so the same bits;
-	 * the chains overlap instead of running one after the other) */
 	hi = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		s += v[i];
-		b.min = v[i] < b.min ? v[i] : b.min;
-		b.max = v[i] > b.max ? v[i] : b.max;
-		two_sum(hi, v[i], &hi, &e);
-		lo += e;
+	if (f->nbuf_int == n) {
+		/* integers 0..99999999 only (QG_PROF_BATCH of them): every
+		 * partial sum is an integer below 2^53, so every addition is
+		 * exact in any order -- the plain sum and the TwoSum chain's hi
+		 * are the exact sum and its error terms all +0 -- and min/max
+		 * have no signed zeros or ties to place: two lanes at a time,
+		 * the same bits as the loop below */
+		__m128d vs = _mm_setzero_pd(), vlo = _mm_set1_pd(INFINITY), vhi = _mm_set1_pd(-INFINITY);
+		uint32_t i = 0;
+		for (; i + 2 <= n; i += 2) {
+			__m128d x = _mm_loadu_pd(v + i);
+			vs = _mm_add_pd(vs, x);
+			vlo = _mm_min_pd(vlo, x);
+			vhi = _mm_max_pd(vhi, x);
+		}
+		if (i < n) {
+			__m128d x = _mm_set1_pd(v[i]);
+			vs = _mm_add_sd(vs, x);
+			vlo = _mm_min_pd(vlo, x);
+			vhi = _mm_max_pd(vhi, x);
+		}
+		vs = _mm_add_sd(vs, _mm_unpackhi_pd(vs, vs));
+		vlo = _mm_min_sd(vlo, _mm_unpackhi_pd(vlo, vlo));
+		vhi = _mm_max_sd(vhi, _mm_unpackhi_pd(vhi, vhi));
+		s = hi = _mm_cvtsd_f64(vs);
+		b.min = _mm_cvtsd_f64(vlo);
+		b.max = _mm_cvtsd_f64(vhi);
+	} else {
+		/* one pass for the plain sum, min, max and the TwoSum chain
+		 * (the same operations in the same order as separate loops, so
+		 * the same bits; the chains overlap instead of running one
+		 * after the other) */
+		for (uint32_t i = 0; i < n; i++) {
+			s += v[i];
+			b.min = v[i] < b.min ? v[i] : b.min;
+			b.max = v[i] > b.max ? v[i] : b.max;
+			two_sum(hi, v[i], &hi, &e);
+			lo += e;
+		}
 	}
+	f->nbuf_int = 0;
 	bm = s / n;
 	for (uint32_t i = 0; i < n; i++) {
 		double d = v[i] - bm;
@@ -366,6 +399,7 @@ static void field_drop_numeric(struct qg_prof_field *f)
 {
 	f->numeric_ok = 0;
 	f->nbuf = 0;
+	f->nbuf_int = 0;
 	free(f->buf);
 	f->buf = NULL;
 	qg_kll_release(&f->kll);
@@ -481,10 +515,18 @@ static int field_is_plain(const struct qg_prof_field *f)
 	return sc->missing_only_empty;
 }
 
-/* The numbers of a run of non-null cells into the batch buffer. */
-static int field_numbers(struct qg_prof_field *f, const char *const *ps, const size_t *ls, size_t m)
+/* The numbers of a run of non-null cells into the batch buffer. Cells of
+ * 1..8 plain digits (integer columns) are read as one word, the same
+ * double as below ((double)m / 1e0 == (double)m, exact below 2^53) and
+ * counted in nbuf_int; [-+]digits[.digits] up to 16 digits word-at-a-time
+ * (the cell is followed by QG_TABLE_PAD readable bytes), the same double as
+ * parse_number_fast(); anything else goes the long way. A column whose
+ * last run held decimals skips the integer word (it would fail on the '.'
+ * of nearly every cell); the decimal parser reads integers as well, only
+ * not counted in nbuf_int. */
+static int field_numbers(struct qg_prof_field *f, const char *const *ps, const uint32_t *ls, size_t m)
 {
-	uint32_t nb;
+	uint32_t nb, nint, ndec = 0;
 	int ret;
 
 	if (!f->buf) {
@@ -493,30 +535,30 @@ static int field_numbers(struct qg_prof_field *f, const char *const *ps, const s
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
 	nb = f->nbuf;
+	nint = f->nbuf_int;
 	for (size_t j = 0; j < m; j++) {
 		double d;
 		uint64_t mant;
 		unsigned frac, neg;
 		int pr = 0;
 
-		/* 1..8 plain digits (integer columns): one word, the same double
-		 * as below ((double)m / 1e0 == (double)m, exact below 2^53);
-		 * [-+]digits[.digits] up to 16 digits word-at-a-time (the cell is
-		 * followed by QG_TABLE_PAD readable bytes), the same double as
-		 * parse_number_fast(); anything else goes the long way */
-		if (ls[j] - 1 < 8 && fv_digits_n(fv_load8(ps[j]), ls[j], &mant))
+		if (!f->dec_first && ls[j] - 1 < 8 && fv_digits_n(fv_load8(ps[j]), ls[j], &mant)) {
 			d = (double)mant;
-		else if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg))
+			nint++;
+		} else if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg)) {
 			d = fv_decimal_value(mant, frac, neg);
-		else if ((pr = parse_number_fast(ps[j], ls[j], &d)) == 2)
+			ndec += frac != 0;
+		} else if ((pr = parse_number_fast(ps[j], ls[j], &d)) == 2) {
 			pr = qg_prof_parse_number(ps[j], ls[j], &d);
+		}
 		if (pr == 0) {
 			f->buf[nb++] = d;
 			if (nb == QG_PROF_BATCH) {
 				f->nbuf = nb;
+				f->nbuf_int = nint;
 				if ((ret = field_flush(f)))
 					return ret;
-				nb = 0;
+				nb = nint = 0;
 			}
 		} else if (pr == 1) {
 			f->nonfinite++;
@@ -528,11 +570,37 @@ static int field_numbers(struct qg_prof_field *f, const char *const *ps, const s
 		}
 	}
 	f->nbuf = nb;
+	f->nbuf_int = nint;
+	f->dec_first = ndec * 2 > m;
 	return 0;
 }
 
 #define COL_CHUNK 256
 #define PREFETCH_AHEAD 8
+
+/* The non-null cells of column `col` in r[0..nr): pointers, lengths and
+ * hashes; returns how many (the rest are nulls). */
+static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t col, const char **ps, uint32_t *ls,
+				   uint64_t *hs)
+{
+	const struct qg_record *e = r + nr;
+	size_t m = 0;
+
+	for (; r < e; r++) {
+		const struct qg_cell *c;
+		uint32_t len;
+		if (col >= r->nr)
+			continue;
+		c = &r->cells[col];
+		len = c->len;
+		if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
+			continue;
+		ps[m] = c->ptr;
+		ls[m] = len;
+		hs[m++] = qg_hash64_inline(c->ptr, len);
+	}
+	return m;
+}
 
 static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col)
 {
@@ -551,29 +619,17 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 		return 0;
 	}
 	for (size_t base = 0; base < nr; base += COL_CHUNK) {
-		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, m = 0;
+		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, m;
 		const char *ps[COL_CHUNK];
-		size_t ls[COL_CHUNK];
+		uint32_t ls[COL_CHUNK];
 		uint64_t hs[COL_CHUNK];
 
 		/* nulls out, hashes in; then the sketches with the cache lines of
 		 * a few values ahead already on their way */
-		for (size_t r = base; r < end; r++) {
-			const struct qg_cell *c;
-			if (col >= recs[r].nr) {
-				f->nulls++;
-				continue;
-			}
-			c = &recs[r].cells[col];
-			if (!c->len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING))) {
-				f->nulls++;
-				continue;
-			}
-			ps[m] = c->ptr;
-			ls[m] = c->len;
-			hs[m++] = qg_hash64_inline(c->ptr, c->len);
-		}
+		m = column_gather(recs + base, end - base, col, ps, ls, hs);
+		f->nulls += (end - base) - m;
 		f->count += m;
+		f->topk.n += m;
 		{
 			/* the filter pointer read once per chunk (a prefetch is
 			 * only a hint: one allocated mid-chunk is simply not
@@ -581,28 +637,31 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 			 * test per cell */
 			const uint32_t *flt = f->topk.filter;
 			size_t j = 0, pm = m > PREFETCH_AHEAD ? m - PREFETCH_AHEAD : 0;
-			if (flt) {
+			if (!f->hll_topk) {
+				for (; j < m; j++) {
+					qg_hll_add_hash(&f->hll, hs[j]);
+					f->topk.n--; /* counted above */
+					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+						return ret;
+				}
+			} else if (flt) {
 				for (; j < pm; j++) {
 					uint64_t ha = hs[j + PREFETCH_AHEAD];
 					__builtin_prefetch(&f->hll.reg[ha >> (64 - QG_HLL_P)], 1);
 					__builtin_prefetch(&flt[qg_topk_line(ha)], 1);
-					qg_hll_add_hash(&f->hll, hs[j]);
-					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
 						return ret;
 				}
 			} else {
 				for (; j < pm; j++) {
 					__builtin_prefetch(&f->hll.reg[hs[j + PREFETCH_AHEAD] >> (64 - QG_HLL_P)], 1);
-					qg_hll_add_hash(&f->hll, hs[j]);
-					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
 						return ret;
 				}
 			}
-			for (; j < m; j++) {
-				qg_hll_add_hash(&f->hll, hs[j]);
-				if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+			for (; j < m; j++)
+				if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
 					return ret;
-			}
 		}
 		if (f->numeric_ok && m && (ret = field_numbers(f, ps, ls, m)))
 			return ret;
@@ -688,6 +747,7 @@ static int field_merge(struct qg_prof_field *a, struct qg_prof_field *b)
 		field_drop_numeric(a);
 	}
 	qg_hll_merge(&a->hll, &b->hll);
+	a->hll_topk &= b->hll_topk;
 	ret = qg_topk_merge(&a->topk, &b->topk);
 	if (ret)
 		return ret;
@@ -959,6 +1019,7 @@ static int field_from_json(struct qg_profile *p, const struct qg_json *o, const 
 	if ((size_t)fi != p->nr_fields - 1)
 		return qg_error(QG_EPARSE, "%s: field '%s' appears twice", where, name);
 	f = &p->fields[fi];
+	f->hll_topk = 0; /* not known of a file's sketches */
 	f->schema = NULL;
 	f->schema_field = -1;
 	if (get_u64(&f->count, o, "count") || get_u64(&f->nulls, o, "nulls"))

@@ -64,8 +64,11 @@ struct qg_prof_field {
 	struct qg_kll kll;
 	struct qg_hll hll;
 	struct qg_topk topk;
+	int hll_topk;             /* every tracked top-k value's hash is in hll (qg_topk_hll_add) */
 	double *buf;              /* QG_PROF_BATCH numbers waiting for the batch update */
 	uint32_t nbuf;
+	uint32_t nbuf_int;        /* of them, read as 1..8 plain digits (field_flush's integer pass) */
+	int dec_first;            /* the column loop tries the decimal parser first (the last run had decimals) */
 	/* schema-declared missing values and number spelling (borrowed; NULL none) */
 	const struct qg_schema *schema;
 	long schema_field;

@@ -570,9 +570,41 @@ bad:
 
 /* ---- HyperLogLog ---------------------------------------------------------- */
 
+/* The registers' minimum, how many hold it, and the hash bound past which
+ * no register can rise (qg_hll_add_hash). */
+static void hll_bound(struct qg_hll *h)
+{
+	uint32_t m = 255, nm = 0;
+
+	for (uint32_t i = 0; i < QG_HLL_M; i++) {
+		if (h->reg[i] < m) {
+			m = h->reg[i];
+			nm = 0;
+		}
+		nm += h->reg[i] == m;
+	}
+	h->minv = m;
+	h->nmin = nm;
+	h->lim = m < 64 ? UINT64_MAX >> m : 0;
+}
+
 void qg_hll_init(struct qg_hll *h)
 {
 	memset(h->reg, 0, sizeof(h->reg));
+	h->minv = 0;
+	h->nmin = QG_HLL_M;
+	h->lim = UINT64_MAX;
+}
+
+void qg_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r)
+{
+	/* registers only rise, so minv stays a lower bound; each register
+	 * leaves minv once, so nmin reaches 0 only when none is left there */
+	int last = h->reg[idx] == h->minv && !--h->nmin;
+
+	h->reg[idx] = r;
+	if (last)
+		hll_bound(h);
 }
 
 void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src)
@@ -580,6 +612,7 @@ void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src)
 	for (uint32_t i = 0; i < QG_HLL_M; i++)
 		if (src->reg[i] > dst->reg[i])
 			dst->reg[i] = src->reg[i];
+	hll_bound(dst);
 }
 
 static double hll_sigma(double x)
@@ -643,7 +676,10 @@ int qg_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll 
 int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what)
 {
 	const char *s = qg_json_string(j);
-	if (!s || qg_base64_decode(h->reg, sizeof(h->reg), s))
+	int bad = !s || qg_base64_decode(h->reg, sizeof(h->reg), s);
+
+	hll_bound(h); /* whatever was decoded */
+	if (bad)
 		return qg_error(QG_EPARSE, "%s: expected HyperLogLog registers as base64 of %u bytes", what,
 				QG_HLL_M);
 	for (uint32_t i = 0; i < QG_HLL_M; i++)
@@ -856,6 +892,16 @@ static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, ui
 
 int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
+	int ret;
+
+	t->n++;
+	ret = topk_add_untracked(t, val, len, hash);
+	topk_thr(t);
+	return ret;
+}
+
+int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+{
 	int ret = topk_add_untracked(t, val, len, hash);
 	topk_thr(t);
 	return ret;
@@ -866,7 +912,6 @@ static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, ui
 	uint32_t *a, *b;
 	uint64_t e;
 
-	t->n++;
 	if (t->nr < QG_TOPK_K)
 		return topk_insert(t, val, len, hash, 1, 0, 0);
 	if (!t->filter) {

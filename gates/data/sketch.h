@@ -172,18 +172,32 @@ int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what
 
 struct qg_hll {
 	uint8_t reg[QG_HLL_M];
+	/* a lower bound of every register: a hash whose rank is <= minv
+	 * cannot raise any, i.e. only (hash << QG_HLL_P) <= lim =
+	 * UINT64_MAX >> minv needs the register (see qg_hll_add_hash); nmin
+	 * counts registers still at minv (the bound rises when it reaches 0) */
+	uint64_t lim;
+	uint32_t nmin;
+	uint32_t minv;
 };
+
+/* A register rises (rare: about m ln(n/m) times in n values). */
+void qg_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r);
 
 static inline void qg_hll_add_hash(struct qg_hll *h, uint64_t hash)
 {
-	uint32_t idx = (uint32_t)(hash >> (64 - QG_HLL_P));
-	uint64_t w = (hash << QG_HLL_P) | ((uint64_t)1 << (QG_HLL_P - 1));
-	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
-	/* a register rises about m ln(n/m) times in n values: past the first
-	 * few thousand values the branch is almost never taken (predicted),
-	 * and no store is made */
-	if (__builtin_expect(r > h->reg[idx], 0))
-		h->reg[idx] = r;
+	/* rank r = clz(w) + 1 exceeds minv only when w < 2^(64 - minv): on a
+	 * long high-cardinality stream most hashes stop here, without
+	 * touching the registers */
+	if ((hash << QG_HLL_P) <= h->lim) {
+		uint32_t idx = (uint32_t)(hash >> (64 - QG_HLL_P));
+		uint64_t w = (hash << QG_HLL_P) | ((uint64_t)1 << (QG_HLL_P - 1));
+		uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
+		/* past the first few thousand values the branch is almost
+		 * never taken (predicted), and no store is made */
+		if (__builtin_expect(r > h->reg[idx], 0))
+			qg_hll_rise(h, idx, r);
+	}
 }
 void qg_hll_init(struct qg_hll *h);
 void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src);
@@ -308,6 +322,46 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
 			t->n++;
 			if (t->items[idx].count++ == t->min && t->nmin && !--t->nmin)
+				t->thr = 0;
+			return 0;
+		}
+		s = (s + 1) & (QG_TOPK_SLOTS - 1);
+	}
+}
+/* The profile's column loop: qg_hll_add_hash() and qg_topk_add() of one
+ * value, except that t->n is not counted (the caller adds a run's count at
+ * once) and a tracked value skips the HLL: its hash went into `h` when it
+ * was first seen untracked, and an HLL is a register-wise maximum, so the
+ * same hash again cannot change it. Only for a table and an HLL fed
+ * together from empty (or merged/loaded together). */
+int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk *t, struct qg_hll *h,
+								 const char *val, size_t len, uint64_t hash)
+{
+	uint32_t s = (uint32_t)hash & (QG_TOPK_SLOTS - 1);
+
+	for (;;) {
+		uint8_t idx = t->slot[s];
+		struct qg_topk_item *it;
+		if (idx == 0xff) {
+			uint32_t thr = t->thr;
+			qg_hll_add_hash(h, hash);
+			if (thr) {
+				uint32_t *line = &t->filter[qg_topk_line(hash)];
+				uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
+				uint32_t m = *a < *b ? *a : *b;
+				if (m < thr) {
+					uint32_t e = m + 1;
+					*a = *a < e ? e : *a;
+					*b = *b < e ? e : *b;
+					return 0;
+				}
+			}
+			return qg_topk_add_untracked_nc(t, val, len, hash);
+		}
+		it = &t->items[idx];
+		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
+			if (it->count++ == t->min && t->nmin && !--t->nmin)
 				t->thr = 0;
 			return 0;
 		}

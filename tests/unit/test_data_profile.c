@@ -292,6 +292,74 @@ static void test_data_profile_batch_equals_records(void **state)
 	}
 }
 
+/* Integer columns take field_flush's two-lane pass (batches of plain
+ * digits only) and decimal columns skip the integer word after a run of
+ * decimals: both must leave the profile byte-identical to the record path.
+ * Columns: plain integers with a rare decimal or signed value (breaks a
+ * batch's integer pass), decimals with runs of integers (flips the parser
+ * order back and forth), integers that turn into decimals, a long
+ * high-cardinality integer column past the top-k filter. */
+#define IR 9001
+#define IC 4
+static char itext[IR][IC][32];
+static struct qg_cell icells[IR][IC];
+static struct qg_record irecs[IR];
+
+static void test_data_profile_batch_integer_runs(void **state)
+{
+	const char *names[IC] = { "n", "d", "turn", "big" };
+	struct qg_profile a, b;
+	long map[IC];
+	char *ta, *tb;
+
+	for (int r = 0; r < IR; r++) {
+		uint64_t v = rnd();
+		if (v % 997 == 3)
+			snprintf(itext[r][0], 32, "%d.5", (int)(v % 1000));
+		else if (v % 991 == 5)
+			snprintf(itext[r][0], 32, "-%d", (int)(v % 1000));
+		else if (v % 983 == 7)
+			snprintf(itext[r][0], 32, "+%d", (int)(v % 1000));
+		else
+			snprintf(itext[r][0], 32, "%llu", (unsigned long long)(v % (r % 3 ? 100000000 : 1000)));
+		if ((r / 700) % 2)
+			snprintf(itext[r][1], 32, "%d", (int)(v % 100000));
+		else
+			snprintf(itext[r][1], 32, "%s%d.%04d", v & 1 ? "-" : "", (int)(v % 1000), (int)((v >> 20) % 10000));
+		if (r < IR / 2)
+			snprintf(itext[r][2], 32, "%d", (int)(v % 7));
+		else
+			snprintf(itext[r][2], 32, "%d.%d", (int)(v % 7), (int)(v % 10));
+		snprintf(itext[r][3], 32, "%llu", (unsigned long long)(v % 100000000));
+		for (int c = 0; c < IC; c++) {
+			icells[r][c].ptr = itext[r][c];
+			icells[r][c].len = strlen(itext[r][c]);
+			icells[r][c].flags = 0;
+		}
+		irecs[r].cells = icells[r];
+		irecs[r].nr = IC;
+		irecs[r].line = irecs[r].row = r + 1;
+	}
+	qg_profile_init(&a);
+	qg_profile_init(&b);
+	assert_int_equal(qg_profile_bind(&a, names, IC, map), 0);
+	for (int r = 0; r < IR; r++)
+		assert_int_equal(qg_profile_add_record(&a, &irecs[r], map, IC), 0);
+	assert_int_equal(qg_profile_bind(&b, names, IC, map), 0);
+	for (int r = 0; r < IR; r += 512)
+		assert_int_equal(qg_profile_add_batch(&b, &irecs[r], IR - r < 512 ? (size_t)(IR - r) : 512, map, IC), 0);
+	ta = profile_text(&a);
+	tb = profile_text(&b);
+	assert_string_equal(ta, tb);
+	for (int c = 0; c < IC; c++)
+		assert_int_equal(qg_prof_field_kind(&b.fields[c]), QG_PROF_NUMERIC);
+	assert_true(b.fields[3].topk.filter != NULL);
+	free(ta);
+	free(tb);
+	qg_profile_release(&a);
+	qg_profile_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_data_profile_merge_missing_field_counts_nulls),
 		cmocka_unit_test(test_data_profile_json_roundtrip),
 		cmocka_unit_test(test_data_profile_batch_equals_records),
+		cmocka_unit_test(test_data_profile_batch_integer_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

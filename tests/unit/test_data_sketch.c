@@ -204,6 +204,59 @@ static void test_data_sketch_hll_within_3_sigma(void **state)
 	assert_true(qg_hll_estimate(&g) == 0);
 }
 
+/* The bound that lets most hashes skip the registers (qg_hll_add_hash)
+ * must never skip a rise: the registers equal a plain register-wise
+ * maximum over the same hashes, at every stage of a long stream, after a
+ * merge and after a reload. */
+static void test_data_sketch_hll_bound_exact(void **state)
+{
+	static struct qg_hll h, g;
+	static uint8_t ref[QG_HLL_M];
+	struct qg_json *root = qg_json_new_object();
+	uint32_t low = 0;
+
+	qg_hll_init(&h);
+	memset(ref, 0, sizeof(ref));
+	for (uint64_t i = 1; i <= 3000000; i++) {
+		uint64_t x = rnd();
+		uint32_t idx = (uint32_t)(x >> (64 - QG_HLL_P));
+		uint8_t r = (uint8_t)(__builtin_clzll((x << QG_HLL_P) | (1u << (QG_HLL_P - 1))) + 1);
+		if (r > ref[idx])
+			ref[idx] = r;
+		qg_hll_add_hash(&h, x);
+		if ((i & (i - 1)) == 0 || i % 500000 == 0) {
+			uint32_t m = 255;
+			for (uint32_t k = 0; k < QG_HLL_M; k++)
+				m = ref[k] < m ? ref[k] : m;
+			assert_memory_equal(h.reg, ref, sizeof(ref));
+			assert_true(h.minv <= m);
+			low = m;
+		}
+	}
+	print_message("# hll smallest register after 3e6 hashes: %u (bound %u)\n", low, h.minv);
+	assert_true(low >= 3 && h.minv == low); /* the bound did rise with the stream */
+	/* merge into an empty sketch (bound 0) and a reload both recompute it */
+	qg_hll_init(&g);
+	qg_hll_merge(&g, &h);
+	assert_int_equal(g.minv, h.minv);
+	assert_int_equal(g.nmin, h.nmin);
+	assert_int_equal(qg_hll_to_json(root, "hll", &h), 0);
+	qg_hll_init(&g);
+	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
+	assert_int_equal(g.minv, h.minv);
+	assert_true(g.lim == h.lim);
+	for (int i = 0; i < 200000; i++) {
+		uint64_t x = rnd();
+		uint32_t idx = (uint32_t)(x >> (64 - QG_HLL_P));
+		uint8_t r = (uint8_t)(__builtin_clzll((x << QG_HLL_P) | (1u << (QG_HLL_P - 1))) + 1);
+		if (r > ref[idx])
+			ref[idx] = r;
+		qg_hll_add_hash(&g, x);
+	}
+	assert_memory_equal(g.reg, ref, sizeof(ref));
+	qg_json_free(root);
+}
+
 static void test_data_sketch_hll_json(void **state)
 {
 	static struct qg_hll h, g;
@@ -388,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_data_sketch_kll_json_roundtrip),
 		cmocka_unit_test(test_data_sketch_hll_within_3_sigma),
 		cmocka_unit_test(test_data_sketch_hll_json),
+		cmocka_unit_test(test_data_sketch_hll_bound_exact),
 		cmocka_unit_test(test_data_sketch_topk_exact_under_k),
 		cmocka_unit_test(test_data_sketch_topk_heavy_hitters_and_merge),
 		cmocka_unit_test(test_data_sketch_topk_json),
