@@ -42,11 +42,23 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 	size_t pos = st->pos, base = st->base, nrec = st->nrec;
 	const size_t stop_pos = pos0 + BATCH_BYTES;
 	uint64_t D = st->D, N = st->N, Q = st->Q;
+	/* no blank line is skipped here: row - nl stays as it is; and a record
+	 * start at least 64 bytes past base means "no block loaded": valid
+	 * (st->valid) is base <= pos < base + 64 from here on */
+	const long long row_nl = st->row - st->nl;
+	long long nl = st->nl;
 	int valid = st->valid;
-	long long nl = st->nl, row = st->row;
+	size_t nmax = nrec;
 	SIMPLE_INIT(&t->vec);
 
-	while (nrec < max && pos < stop_pos && (size_t)(c - cells) < BATCH_CELLS) {
+	if (!st->valid)
+		base = pos + 64; /* pos - base wraps around: >= 64 */
+	/* the cell budget as a record count: each record adds ncols cells */
+	if (st->n < BATCH_CELLS)
+		nmax += (BATCH_CELLS - st->n + ncols - 1) / ncols;
+	if (nmax > max)
+		nmax = max;
+	while (nrec < nmax && pos < stop_pos) {
 		const char *sp, *bb;
 		size_t i;
 
@@ -54,7 +66,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 			break; /* the end, or maybe a blank line: csv_batch() */
 		cfirst = c;
 		sp = b + pos;
-		if (valid && pos - base < 64) { /* pos < base wraps around */
+		if (pos - base < 64) { /* pos < base wraps around */
 			uint64_t keep = ~(uint64_t)0 << (pos - base);
 
 			D &= keep;
@@ -117,7 +129,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		recs[nrec].text = b + pos;
 		recs[nrec].text_len = i - pos;
 		recs[nrec].line = ++nl;
-		recs[nrec].row = ++row;
+		recs[nrec].row = nl + row_nl;
 		recs[nrec].columns = NULL; /* ptr - text + 1 */
 		nrec++;
 		pos = i + 1;
@@ -136,5 +148,5 @@ undo:
 	st->Q = Q;
 	st->valid = valid;
 	st->nl = nl;
-	st->row = row;
+	st->row = nl + row_nl;
 }
