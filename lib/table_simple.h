@@ -34,50 +34,50 @@
 #endif
 static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, size_t pos0, size_t max)
 {
-	const char *const b = t->buf;
-	const size_t len = t->len, ncols = t->ncols, max_record = t->max_record;
+	/* pointers rather than indexes, so that the loop's state fits in the
+	 * registers: p the record's start, bb the block's, c the next cell */
+	const char *const b = t->buf, *const end = b + t->len;
+	const size_t ncols = t->ncols, max_record = t->max_record;
 	struct qg_record *const recs = t->recs;
+	struct qg_record *rp = recs + st->nrec, *rp_end = rp;
 	struct qg_cell *const cells = t->cells, *const cells_end = t->cells + t->cells_alloc - 66;
 	struct qg_cell *c = cells + st->n, *cfirst = c;
-	size_t pos = st->pos, base = st->base, nrec = st->nrec;
-	const size_t stop_pos = pos0 + BATCH_BYTES;
+	const char *p = b + st->pos, *bb = b + st->base, *pe;
 	uint64_t D = st->D, N = st->N, Q = st->Q;
-	/* no blank line is skipped here: row - nl stays as it is; and a record
-	 * start at least 64 bytes past base means "no block loaded": valid
-	 * (st->valid) is base <= pos < base + 64 from here on */
+	/* no blank line is skipped here: row - nl stays as it is */
 	const long long row_nl = st->row - st->nl;
 	long long nl = st->nl;
 	int valid = st->valid;
-	size_t nmax = nrec;
 	SIMPLE_INIT(&t->vec);
 
-	if (!st->valid)
-		base = pos + 64; /* pos - base wraps around: >= 64 */
+	/* a record start at least 64 bytes past bb means "no block loaded":
+	 * valid (st->valid) is bb <= p < bb + 64 from here on */
+	if (!valid)
+		bb = p + 64;
 	/* the cell budget as a record count: each record adds ncols cells */
 	if (st->n < BATCH_CELLS)
-		nmax += (BATCH_CELLS - st->n + ncols - 1) / ncols;
-	if (nmax > max)
-		nmax = max;
-	while (nrec < nmax && pos < stop_pos) {
-		const char *sp, *bb;
-		size_t i;
+		rp_end += (BATCH_CELLS - st->n + ncols - 1) / ncols;
+	if (rp_end > recs + max)
+		rp_end = recs + max;
+	/* the byte budget and the buffered bytes: either ends the loop */
+	pe = pos0 + BATCH_BYTES < t->len ? b + pos0 + BATCH_BYTES : end;
+	while (rp < rp_end && p < pe) {
+		const char *sp = p, *q;
 
-		if (pos >= len || (unsigned char)b[pos] <= '\r')
-			break; /* the end, or maybe a blank line: csv_batch() */
+		if ((unsigned char)*p <= '\r')
+			break; /* maybe a blank line: csv_batch() */
 		cfirst = c;
-		sp = b + pos;
-		if (pos - base < 64) { /* pos < base wraps around */
-			uint64_t keep = ~(uint64_t)0 << (pos - base);
+		if ((uintptr_t)(p - bb) < 64) { /* p < bb wraps around */
+			uint64_t keep = ~(uint64_t)0 << (p - bb);
 
 			D &= keep;
 			N &= keep;
 			Q &= keep;
 		} else {
-			base = pos;
-			SIMPLE_BLOCK(b + base, len - base, &D, &N, &Q);
+			bb = p;
+			SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &N, &Q);
 			valid = 1;
 		}
-		bb = b + base;
 		for (;;) {
 			uint64_t stop = N | Q, d;
 
@@ -88,8 +88,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 			d = D & ((stop & -stop) - 1); /* all of D when stop is 0 */
 			D &= ~d;
 			while (d) {
-				const char *q = bb + __builtin_ctzll(d);
-
+				q = bb + __builtin_ctzll(d);
 				d &= d - 1;
 				c->ptr = sp;
 				SIMPLE_LEN_FLAGS0(c, q - sp);
@@ -97,52 +96,50 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 				sp = q + 1;
 			}
 			if (!stop) {
-				base += 64;
 				bb += 64;
-				if (base >= len)
+				if (bb >= end)
 					goto undo;
-				SIMPLE_BLOCK(bb, len - base, &D, &N, &Q);
+				SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &N, &Q);
 				continue;
 			}
 			stop &= -stop;
 			if (Q & stop)
 				goto undo;
-			i = base + (size_t)__builtin_ctzll(stop);
+			q = bb + __builtin_ctzll(stop);
 			N &= ~stop;
 			break;
 		}
-		/* i is the '\n': the record is [pos, i), its last cell [sp, e) */
+		/* q is the '\n': the record is [p, q), its last cell [sp, e) */
 		{
-			const char *e = b + i;
+			const char *e = q;
 
 			if (e > sp && e[-1] == '\r')
 				e--;
 			c->ptr = sp;
-			c->len = (unsigned)(e - sp);
-			c->flags = 0;
+			SIMPLE_LEN_FLAGS0(c, e - sp);
 			c++;
 		}
-		if ((size_t)(c - cfirst) != ncols || i - pos > max_record)
+		if ((size_t)(c - cfirst) != ncols || __builtin_expect((size_t)(q - p) > max_record, 0))
 			goto undo;
-		recs[nrec].nr = ncols;
-		recs[nrec].cells = cfirst; /* csv_batch() moves it if the cells move */
-		recs[nrec].text = b + pos;
-		recs[nrec].text_len = i - pos;
-		recs[nrec].line = ++nl;
-		recs[nrec].row = nl + row_nl;
-		recs[nrec].columns = NULL; /* ptr - text + 1 */
-		nrec++;
-		pos = i + 1;
+		rp->nr = ncols;
+		rp->cells = cfirst; /* csv_batch() moves it if the cells move */
+		rp->text = p;
+		rp->text_len = (size_t)(q - p);
+		rp->line = ++nl;
+		rp->row = nl + row_nl;
+		rp->columns = NULL; /* ptr - text + 1 */
+		rp++;
+		p = q + 1;
 	}
 	if (0) {
 undo:
 		c = cfirst;
 		valid = 0; /* csv_batch() starts the record's masks afresh */
 	}
-	st->pos = pos;
-	st->base = base;
+	st->pos = (size_t)(p - b);
+	st->base = (size_t)(bb - b);
 	st->n = (size_t)(c - cells);
-	st->nrec = nrec;
+	st->nrec = (size_t)(rp - recs);
 	st->D = D;
 	st->N = N;
 	st->Q = Q;
