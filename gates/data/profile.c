@@ -524,49 +524,63 @@ static int field_is_plain(const struct qg_prof_field *f)
  * last run held decimals skips the integer word (it would fail on the '.'
  * of nearly every cell); the decimal parser reads integers as well, only
  * not counted in nbuf_int. */
-static int field_numbers(struct qg_prof_field *f, const char *const *ps, const uint32_t *ls, size_t m)
+/* A non-null cell of a column run: its bytes, length and hash. */
+struct cellv {
+	const char *p;
+	unsigned len;
+	uint64_t h;
+};
+
+static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t m)
 {
 	uint32_t nb, nint, ndec = 0;
-	int ret;
+	double *buf;
+	int ret, dec_first = f->dec_first;
 
 	if (!f->buf) {
 		f->buf = malloc(QG_PROF_BATCH * sizeof(double));
 		if (!f->buf)
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
+	buf = f->buf;
 	nb = f->nbuf;
 	nint = f->nbuf_int;
 	for (size_t j = 0; j < m; j++) {
-		double d;
+		const char *p = cv[j].p;
+		uint32_t n = cv[j].len;
 		uint64_t mant;
 		unsigned frac, neg;
-		int pr = 0;
+		int pr;
 
-		if (!f->dec_first && ls[j] - 1 < 8 && fv_digits_n(fv_load8(ps[j]), ls[j], &mant)) {
-			d = (double)mant;
+		if (!dec_first && n - 1 < 8 && fv_digits_n(fv_load8(p), n, &mant)) {
+			buf[nb++] = (double)mant;
 			nint++;
-		} else if (fv_decimal(ps[j], ls[j], &mant, &frac, &neg)) {
-			d = fv_decimal_value(mant, frac, neg);
+		} else if (fv_decimal(p, n, &mant, &frac, &neg)) {
+			buf[nb++] = fv_decimal_value(mant, frac, neg);
 			ndec += frac != 0;
-		} else if ((pr = parse_number_fast(ps[j], ls[j], &d)) == 2) {
-			pr = qg_prof_parse_number(ps[j], ls[j], &d);
-		}
-		if (pr == 0) {
-			f->buf[nb++] = d;
-			if (nb == QG_PROF_BATCH) {
-				f->nbuf = nb;
-				f->nbuf_int = nint;
-				if ((ret = field_flush(f)))
-					return ret;
-				nb = nint = 0;
-			}
-		} else if (pr == 1) {
-			f->nonfinite++;
-		} else if (f->fixed == QG_PROF_NUMERIC) {
-			f->invalid++;
 		} else {
-			field_drop_numeric(f); /* not a number field after all */
-			return 0;
+			double d;
+			if ((pr = parse_number_fast(p, n, &d)) == 2)
+				pr = qg_prof_parse_number(p, n, &d);
+			if (pr == 0) {
+				buf[nb++] = d;
+			} else if (pr == 1) {
+				f->nonfinite++;
+				continue;
+			} else if (f->fixed == QG_PROF_NUMERIC) {
+				f->invalid++;
+				continue;
+			} else {
+				field_drop_numeric(f); /* not a number field after all */
+				return 0;
+			}
+		}
+		if (nb == QG_PROF_BATCH) {
+			f->nbuf = nb;
+			f->nbuf_int = nint;
+			if ((ret = field_flush(f)))
+				return ret;
+			nb = nint = 0;
 		}
 	}
 	f->nbuf = nb;
@@ -578,13 +592,17 @@ static int field_numbers(struct qg_prof_field *f, const char *const *ps, const u
 #define COL_CHUNK 256
 #define PREFETCH_AHEAD 8
 
-/* The non-null cells of column `col` in r[0..nr): pointers, lengths and
- * hashes; returns how many (the rest are nulls). */
-static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t col, const char **ps, uint32_t *ls,
-				   uint64_t *hs)
+/* The non-null cells of column `col` in r[0..nr) with their hashes;
+ * returns how many (the rest are nulls). */
+static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t col, struct cellv *cv)
 {
 	const struct qg_record *e = r + nr;
-	size_t m = 0;
+	struct cellv *out = cv;
+	struct qg_hash_keys k = QG_HASH_KEYS;
+
+	/* opaque to the compiler: kept in registers, not rematerialised as
+	 * 64-bit immediates for every cell */
+	__asm__("" : "+r"(k.p0), "+r"(k.p1), "+r"(k.seed));
 
 	for (; r < e; r++) {
 		const struct qg_cell *c;
@@ -595,11 +613,12 @@ static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t 
 		len = c->len;
 		if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
 			continue;
-		ps[m] = c->ptr;
-		ls[m] = len;
-		hs[m++] = qg_hash64_inline(c->ptr, len);
+		out->p = c->ptr;
+		out->len = len;
+		out->h = qg_hash64_keys(c->ptr, len, k);
+		out++;
 	}
-	return m;
+	return (size_t)(out - cv);
 }
 
 static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col)
@@ -620,13 +639,11 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 	}
 	for (size_t base = 0; base < nr; base += COL_CHUNK) {
 		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, m;
-		const char *ps[COL_CHUNK];
-		uint32_t ls[COL_CHUNK];
-		uint64_t hs[COL_CHUNK];
+		struct cellv cv[COL_CHUNK];
 
 		/* nulls out, hashes in; then the sketches with the cache lines of
 		 * a few values ahead already on their way */
-		m = column_gather(recs + base, end - base, col, ps, ls, hs);
+		m = column_gather(recs + base, end - base, col, cv);
 		f->nulls += (end - base) - m;
 		f->count += m;
 		f->topk.n += m;
@@ -636,34 +653,26 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 			 * warmed); the prefetching part of the loop has no bound
 			 * test per cell */
 			const uint32_t *flt = f->topk.filter;
-			size_t j = 0, pm = m > PREFETCH_AHEAD ? m - PREFETCH_AHEAD : 0;
+			const struct cellv *c = cv, *ce = cv + m, *pe = m > PREFETCH_AHEAD ? ce - PREFETCH_AHEAD : cv;
 			if (!f->hll_topk) {
-				for (; j < m; j++) {
-					qg_hll_add_hash(&f->hll, hs[j]);
+				for (; c < ce; c++) {
+					qg_hll_add_hash(&f->hll, c->h);
 					f->topk.n--; /* counted above */
-					if ((ret = qg_topk_add(&f->topk, ps[j], ls[j], hs[j])))
+					if ((ret = qg_topk_add(&f->topk, c->p, c->len, c->h)))
 						return ret;
 				}
 			} else if (flt) {
-				for (; j < pm; j++) {
-					uint64_t ha = hs[j + PREFETCH_AHEAD];
-					__builtin_prefetch(&f->hll.reg[ha >> (64 - QG_HLL_P)], 1);
-					__builtin_prefetch(&flt[qg_topk_line(ha)], 1);
-					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
-						return ret;
-				}
-			} else {
-				for (; j < pm; j++) {
-					__builtin_prefetch(&f->hll.reg[hs[j + PREFETCH_AHEAD] >> (64 - QG_HLL_P)], 1);
-					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
+				for (; c < pe; c++) {
+					__builtin_prefetch(&flt[qg_topk_line(c[PREFETCH_AHEAD].h)], 1);
+					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
 						return ret;
 				}
 			}
-			for (; j < m; j++)
-				if ((ret = qg_topk_hll_add(&f->topk, &f->hll, ps[j], ls[j], hs[j])))
+			for (; c < ce; c++)
+				if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
 					return ret;
 		}
-		if (f->numeric_ok && m && (ret = field_numbers(f, ps, ls, m)))
+		if (f->numeric_ok && m && (ret = field_numbers(f, cv, m)))
 			return ret;
 	}
 	return 0;

@@ -72,10 +72,18 @@ static inline uint64_t qg_h_r32(const uint8_t *p)
 	return v;
 }
 
-static inline __attribute__((always_inline)) uint64_t qg_hash64_inline(const void *data, size_t len)
+/* The hash's three constants, as variables: a per-cell loop can hold them
+ * in registers (see profile.c) instead of loading them per value. */
+struct qg_hash_keys {
+	uint64_t p0, p1, seed;
+};
+#define QG_HASH_KEYS { QG_H_P0, QG_H_P1, 0x243f6a8885a308d3ULL }
+
+static inline __attribute__((always_inline)) uint64_t qg_hash64_keys(const void *data, size_t len,
+								 struct qg_hash_keys k)
 {
 	const uint8_t *p = data;
-	uint64_t seed = 0x243f6a8885a308d3ULL, a, b;
+	uint64_t seed = k.seed, a, b;
 	size_t i = len;
 
 	if (len <= 16) {
@@ -105,14 +113,18 @@ static inline __attribute__((always_inline)) uint64_t qg_hash64_inline(const voi
 		a = qg_h_r64(p + i - 16);
 		b = qg_h_r64(p + i - 8);
 	}
-	a ^= QG_H_P1;
+	a ^= k.p1;
 	b ^= seed;
-	{
-		__uint128_t r = (__uint128_t)a * b;
-		a = (uint64_t)r;
-		b = (uint64_t)(r >> 64);
-	}
-	return qg_h_mix(a ^ QG_H_P0 ^ (uint64_t)len, b ^ QG_H_P1);
+	/* the low and high halves of the 128-bit product, as two
+	 * expressions: one instruction either way, but GCC otherwise parks
+	 * the 128-bit value on the stack inside the per-cell loops */
+	return qg_h_mix((a * b) ^ k.p0 ^ (uint64_t)len, (uint64_t)(((__uint128_t)a * b) >> 64) ^ k.p1);
+}
+
+static inline __attribute__((always_inline)) uint64_t qg_hash64_inline(const void *data, size_t len)
+{
+	const struct qg_hash_keys k = QG_HASH_KEYS;
+	return qg_hash64_keys(data, len, k);
 }
 
 
@@ -336,8 +348,11 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
  * together from empty (or merged/loaded together). */
 int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
 static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk *t, struct qg_hll *h,
-								 const char *val, size_t len, uint64_t hash)
+								 const char *const *valp, const unsigned *lenp,
+								 uint64_t hash)
 {
+	/* the value's bytes and length are read only when a slot matches
+	 * (or the slow path needs them): most values never need them */
 	uint32_t s = (uint32_t)hash & (QG_TOPK_SLOTS - 1);
 
 	for (;;) {
@@ -357,10 +372,10 @@ static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk 
 					return 0;
 				}
 			}
-			return qg_topk_add_untracked_nc(t, val, len, hash);
+			return qg_topk_add_untracked_nc(t, *valp, *lenp, hash);
 		}
 		it = &t->items[idx];
-		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
+		if (it->hash == hash && it->len == *lenp && qg_topk_same(it->val, *valp, *lenp)) {
 			if (it->count++ == t->min && t->nmin && !--t->nmin)
 				t->thr = 0;
 			return 0;

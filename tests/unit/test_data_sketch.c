@@ -408,6 +408,89 @@ static void test_data_sketch_topk_json(void **state)
 	qg_json_free(root);
 }
 
+/* The hash as first written (one 128-bit product, constants inline):
+ * sketches saved by earlier builds hold its values, so every rewrite of
+ * qg_hash64_inline()/qg_hash64_keys() must give the same bits. */
+static uint64_t ref_r64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint64_t ref_r32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t ref_mix(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t ref_hash(const uint8_t *p, size_t len)
+{
+	uint64_t seed = 0x243f6a8885a308d3ULL, a, b;
+	size_t i = len;
+
+	if (len <= 16) {
+		if (len >= 4) {
+			a = (ref_r32(p) << 32) | ref_r32(p + ((len >> 3) << 2));
+			b = (ref_r32(p + len - 4) << 32) | ref_r32(p + len - 4 - ((len >> 3) << 2));
+		} else if (len > 0) {
+			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		uint64_t s1 = seed, s2 = seed;
+		while (i > 32) {
+			seed = ref_mix(ref_r64(p) ^ 0xe7037ed1a0b428dbULL, ref_r64(p + 8) ^ seed);
+			s1 = ref_mix(ref_r64(p + 16) ^ 0x8ebc6af09c88c6e3ULL, ref_r64(p + 24) ^ s1);
+			p += 32;
+			i -= 32;
+		}
+		seed ^= s1 ^ s2;
+		if (i > 16) {
+			seed = ref_mix(ref_r64(p) ^ 0xe7037ed1a0b428dbULL, ref_r64(p + 8) ^ seed);
+			p += 16;
+			i -= 16;
+		}
+		a = ref_r64(p + i - 16);
+		b = ref_r64(p + i - 8);
+	}
+	a ^= 0xe7037ed1a0b428dbULL;
+	b ^= seed;
+	{
+		__uint128_t r = (__uint128_t)a * b;
+		a = (uint64_t)r;
+		b = (uint64_t)(r >> 64);
+	}
+	return ref_mix(a ^ 0xa0761d6478bd642fULL ^ (uint64_t)len, b ^ 0xe7037ed1a0b428dbULL);
+}
+
+static void test_data_sketch_hash_unchanged(void **state)
+{
+	uint8_t buf[200];
+	struct qg_hash_keys k = QG_HASH_KEYS;
+
+	for (int round = 0; round < 2000; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)rnd();
+		for (size_t len = 0; len <= 130; len++) {
+			uint64_t want = ref_hash(buf + round % 7, len);
+			assert_true(qg_hash64(buf + round % 7, len) == want);
+			assert_true(qg_hash64_inline(buf + round % 7, len) == want);
+			assert_true(qg_hash64_keys(buf + round % 7, len, k) == want);
+		}
+	}
+	assert_true(qg_hash64("abc", 3) == ref_hash((const uint8_t *)"abc", 3));
+}
+
 static void test_data_sketch_hash_and_base64(void **state)
 {
 	unsigned char raw[100], back[100];
@@ -447,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_data_sketch_topk_json),
 		cmocka_unit_test(test_data_sketch_topk_uniform_bounds),
 		cmocka_unit_test(test_data_sketch_hash_and_base64),
+		cmocka_unit_test(test_data_sketch_hash_unchanged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
