@@ -594,7 +594,8 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 
 /* The non-null cells of column `col` in r[0..nr) with their hashes;
  * returns how many (the rest are nulls). */
-static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t col, struct cellv *cv)
+static inline __attribute__((always_inline)) size_t column_gather(const struct qg_record *r, size_t nr, size_t col,
+								  struct cellv *cv, int hash)
 {
 	const struct qg_record *e = r + nr;
 	struct cellv *out = cv;
@@ -615,10 +616,83 @@ static inline size_t column_gather(const struct qg_record *r, size_t nr, size_t 
 			continue;
 		out->p = c->ptr;
 		out->len = len;
-		out->h = qg_hash64_keys(c->ptr, len, k);
+		if (hash)
+			out->h = qg_hash64_keys(c->ptr, len, k);
 		out++;
 	}
 	return (size_t)(out - cv);
+}
+
+/* A field whose top-k table is not full yet tracks every value it has
+ * seen, each with its exact count (low-cardinality columns: flags, status
+ * codes, a few categories). Its run goes by a small cache from a value's
+ * bytes (up to 16, as two masked words) to its counter: a hit is the
+ * tracked path of qg_topk_hll_add() without hashing the value -- no HLL
+ * update is due for a tracked value, and nothing else reads the hash.
+ * Cached indices stay valid while the table is not full (counters are
+ * only reassigned by evictions, which need a full table), so the loop
+ * stops at the first cell that finds it full; returns how many cells it
+ * took. Misses are hashed and added as usual. */
+struct small_ent {
+	uint64_t w0, w1;
+	uint32_t len, idx;
+	uint64_t pad; /* 32 bytes: the slot's address is one shift */
+};
+
+#define SMALL_SLOTS 32
+
+static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_field *f, struct cellv *cv, size_t m,
+								 int *err)
+{
+	struct small_ent ent[SMALL_SLOTS];
+	struct qg_topk *t = &f->topk;
+	struct cellv *c = cv, *ce = cv + m;
+	unsigned filled = 0;
+
+	memset(ent, 0, sizeof(ent)); /* len 0: empty (cells here are never empty) */
+	for (; c < ce; c++) {
+		const char *p = c->p;
+		unsigned len = c->len, n0 = len < 8 ? len : 8;
+		uint64_t w0 = fv_load8(p) & fv_keep_mask[n0], w1, h;
+		uint32_t sl = (uint32_t)(((w0 + len) * 0x9e3779b97f4a7c15ULL) >> 59);
+		struct small_ent *e;
+		int idx;
+
+		/* linear probing: at most half the slots are filled, so
+		 * chains are short and end at an empty slot */
+		for (;;) {
+			e = &ent[sl];
+			if (e->w0 == w0 && e->len == len) {
+				if (len <= 8 || e->w1 == (fv_load8(p + 8) & fv_keep_mask[(len - 8) & 15]))
+					break;
+			} else if (!e->len) {
+				break;
+			}
+			sl = (sl + 1) & (SMALL_SLOTS - 1);
+		}
+		if (e->len) {
+			struct qg_topk_item *it = &t->items[e->idx];
+			if (it->count++ == t->min && t->nmin && !--t->nmin)
+				t->thr = 0;
+			continue;
+		}
+		/* a value not in the cache (e is the free slot for it) */
+		if (t->nr == QG_TOPK_K)
+			break;
+		h = qg_hash64_inline(p, len);
+		if ((*err = qg_topk_hll_add(t, &f->hll, &c->p, &c->len, h)))
+			break;
+		if (len <= 16 && filled < SMALL_SLOTS / 2 && t->nr < QG_TOPK_K &&
+		    (idx = qg_topk_find(t, p, len, h)) >= 0) {
+			filled++;
+			w1 = len > 8 ? fv_load8(p + 8) & fv_keep_mask[len - 8] : 0;
+			e->w0 = w0;
+			e->w1 = w1;
+			e->len = len;
+			e->idx = (uint32_t)idx;
+		}
+	}
+	return (size_t)(c - cv);
 }
 
 static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col)
@@ -643,17 +717,29 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 
 		/* nulls out, hashes in; then the sketches with the cache lines of
 		 * a few values ahead already on their way */
-		m = column_gather(recs + base, end - base, col, cv);
+		int small = f->hll_topk && f->topk.nr < QG_TOPK_K;
+		size_t done = 0;
+		if (small) {
+			m = column_gather(recs + base, end - base, col, cv, 0);
+			f->topk.n += m;
+			done = column_small(f, cv, m, &ret);
+			if (ret)
+				return ret;
+			for (size_t j = done; j < m; j++)
+				cv[j].h = qg_hash64_inline(cv[j].p, cv[j].len);
+		} else {
+			m = column_gather(recs + base, end - base, col, cv, 1);
+			f->topk.n += m;
+		}
 		f->nulls += (end - base) - m;
 		f->count += m;
-		f->topk.n += m;
 		{
 			/* the filter pointer read once per chunk (a prefetch is
 			 * only a hint: one allocated mid-chunk is simply not
 			 * warmed); the prefetching part of the loop has no bound
 			 * test per cell */
 			const uint32_t *flt = f->topk.filter;
-			const struct cellv *c = cv, *ce = cv + m, *pe = m > PREFETCH_AHEAD ? ce - PREFETCH_AHEAD : cv;
+			const struct cellv *c = cv + done, *ce = cv + m, *pe = m > PREFETCH_AHEAD ? ce - PREFETCH_AHEAD : cv;
 			if (!f->hll_topk) {
 				for (; c < ce; c++) {
 					qg_hll_add_hash(&f->hll, c->h);

@@ -360,6 +360,64 @@ static void test_data_profile_batch_integer_runs(void **state)
 	qg_profile_release(&b);
 }
 
+/* Low-cardinality columns take a cache of values to counters while the
+ * top-k table is not full (no hash per cell): values sharing their first 8
+ * bytes, lengths 1..16 and longer, a column whose table fills in the middle
+ * of a batch and then evicts, nulls in between -- the profile must stay
+ * byte-identical to the record path. */
+#define LR 7000
+#define LC 5
+static char ltext[LR][LC][40];
+static struct qg_cell lcells[LR][LC];
+static struct qg_record lrecs[LR];
+
+static void test_data_profile_batch_low_cardinality(void **state)
+{
+	const char *names[LC] = { "flag", "cat", "fill", "long", "few" };
+	static const char *const cats[] = { "category-A1", "category-A2", "category-B", "categor", "c", "category-A1xyzw",
+					    "category-A1xyzwv", "category-A1xyzwvQ" };
+	struct qg_profile a, b;
+	long map[LC];
+	char *ta, *tb;
+
+	for (int r = 0; r < LR; r++) {
+		uint64_t v = rnd();
+		snprintf(ltext[r][0], 40, "%s", v & 1 ? "true" : (v & 2 ? "false" : ""));
+		snprintf(ltext[r][1], 40, "%s", cats[(v >> 3) % 8]);
+		/* 40 values at first, then ever more: the table fills at some
+		 * cell in the middle of a batch */
+		snprintf(ltext[r][2], 40, "v%d", (int)((v >> 9) % (r < 3000 ? 40 : 40 + (uint64_t)(r - 3000) / 20)));
+		snprintf(ltext[r][3], 40, "a rather long value number %d", (int)((v >> 13) % 6));
+		snprintf(ltext[r][4], 40, "%d", (int)((v >> 17) % 3));
+		for (int c = 0; c < LC; c++) {
+			lcells[r][c].ptr = ltext[r][c];
+			lcells[r][c].len = strlen(ltext[r][c]);
+			lcells[r][c].flags = 0;
+		}
+		lrecs[r].cells = lcells[r];
+		lrecs[r].nr = LC;
+		lrecs[r].line = lrecs[r].row = r + 1;
+	}
+	qg_profile_init(&a);
+	qg_profile_init(&b);
+	assert_int_equal(qg_profile_bind(&a, names, LC, map), 0);
+	for (int r = 0; r < LR; r++)
+		assert_int_equal(qg_profile_add_record(&a, &lrecs[r], map, LC), 0);
+	assert_int_equal(qg_profile_bind(&b, names, LC, map), 0);
+	for (int r = 0; r < LR; r += 700)
+		assert_int_equal(qg_profile_add_batch(&b, &lrecs[r], LR - r < 700 ? (size_t)(LR - r) : 700, map, LC), 0);
+	ta = profile_text(&a);
+	tb = profile_text(&b);
+	assert_string_equal(ta, tb);
+	assert_true(b.fields[1].topk.nr == 8 && b.fields[1].topk.filter == NULL);
+	assert_true(b.fields[2].topk.nr == QG_TOPK_K && b.fields[2].topk.filter != NULL);
+	assert_int_equal(qg_prof_field_kind(&b.fields[4]), QG_PROF_NUMERIC);
+	free(ta);
+	free(tb);
+	qg_profile_release(&a);
+	qg_profile_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_data_profile_json_roundtrip),
 		cmocka_unit_test(test_data_profile_batch_equals_records),
 		cmocka_unit_test(test_data_profile_batch_integer_runs),
+		cmocka_unit_test(test_data_profile_batch_low_cardinality),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
