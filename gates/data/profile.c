@@ -1,7 +1,10 @@
 /* profile.c -- one-pass, mergeable per-field statistics (qgate.profile/v1)
  *
  * A profile is built record by record: every non-null cell is hashed once and
- * the hash feeds the HyperLogLog and the space-saving table; cells that parse
+ * the hash feeds the HyperLogLog and the space-saving table (the column
+ * loop skips the HLL for tracked values and, while a field's table is not
+ * full, finds tracked values by their bytes without hashing: the same
+ * result, see field_add_column); cells that parse
  * as numbers are parked in a per-field batch of QG_PROF_BATCH values. When a
  * batch fills up it is folded in at once: exact min/max, a double-double sum
  * (TwoSum per value, so the mean of merged shards is bit-identical to the
