@@ -316,6 +316,81 @@ QG_FV_INLINE int fv_decimal(const char *p, size_t n, uint64_t *mant, unsigned *f
 #endif
 }
 
+/* The inverses of 5^k modulo 2^64 (k = 0..15): a multiple of 10^k divided
+ * exactly by a shift and one multiplication. */
+static const uint64_t fv_inv5[16] = {
+	0x0000000000000001ull, 0xcccccccccccccccdull, 0x8f5c28f5c28f5c29ull, 0x1cac083126e978d5ull,
+	0xd288ce703afb7e91ull, 0x5d4e8fb00bcbe61dull, 0x790fb65668c26139ull, 0xe5032477ae8d46a5ull,
+	0xc767074b22e90e21ull, 0x8e47ce423a2e9c6dull, 0x4fa7f60d3ed61f49ull, 0x0fee64690c913975ull,
+	0x3662e0e1cf503eb1ull, 0xa47a2cf9f6433fbdull, 0x54186f653140a659ull, 0x7738164770402145ull,
+};
+
+/* 16 bytes 0xff then 16 zeros: 16 bytes loaded from fv_ones16 + 16 - k
+ * keep the first k (0..16) bytes of a vector. */
+static const unsigned char fv_ones16[32] __attribute__((aligned(32))) = {
+	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+};
+
+/* fv_decimal() in SSE2 arithmetic: the same answer, the same (m, frac,
+ * neg) on every input (tests/unit/test_data_fastval.c compares the two).
+ * The 16 bytes after the sign are checked in one pass (digits and at most
+ * one dot), the dot is closed up by blending the vector with itself shifted
+ * by one byte, the bytes past the digits are zeroed, and the digits -- left
+ * aligned, i.e. V = m * 10^(16 - d) -- are combined pairwise by 16- and
+ * 32-bit multiply-adds into two 8-digit halves; m is V divided exactly by
+ * 10^(16 - d): a shift by 16 - d bits and a multiplication by the inverse
+ * of 5^(16 - d) modulo 2^64. No branch on the digit count or the dot's
+ * position. */
+QG_FV_INLINE int fv_decimal_sse(const char *p, size_t n, uint64_t *mant, unsigned *fracd, unsigned *negp)
+{
+#if defined(__SSE2__)
+	unsigned neg, dots, ok, all, k, nd;
+	size_t sg;
+	__m128i x, d, lm, q;
+	uint64_t v, m;
+
+	if (!QG_FV_LE || n == 0)
+		return 0;
+	neg = *p == '-';
+	sg = (size_t)(neg | (*p == '+'));
+	p += sg;
+	n -= sg;
+	if (n - 1 >= 16)
+		return 0;
+	x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	all = (1u << n) - 1;
+	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & all;
+	ok = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) | dots;
+	/* every byte a digit or a dot, one dot at most, not the dot alone */
+	if ((ok & all) != all || (dots & (dots - 1)) || dots == all)
+		return 0;
+	/* drop the byte at the dot (k = 16 without one: nothing moves) */
+	k = (unsigned)__builtin_ctz(dots | 0x10000u);
+	lm = _mm_loadu_si128((const __m128i *)(const void *)(fv_ones16 + 16 - k));
+	d = _mm_or_si128(_mm_and_si128(lm, d), _mm_andnot_si128(lm, _mm_srli_si128(d, 1)));
+	nd = (unsigned)n - (dots != 0);
+	d = _mm_and_si128(d, _mm_loadu_si128((const __m128i *)(const void *)(fv_ones16 + 16 - nd)));
+	/* pairs (10 a + b in 16-bit lanes), quads, then two 8-digit halves */
+	q = _mm_add_epi16(_mm_mullo_epi16(d, _mm_set1_epi16(10)), _mm_srli_epi16(d, 8));
+	q = _mm_and_si128(q, _mm_set1_epi16(0xff));
+	q = _mm_madd_epi16(q, _mm_set1_epi32(0x00010064));
+	q = _mm_packs_epi32(q, q);
+	q = _mm_madd_epi16(q, _mm_set1_epi32(0x00012710));
+	v = (uint64_t)_mm_cvtsi128_si64(q);
+	m = (v & 0xffffffffu) * 100000000u + (v >> 32);
+	m = (m >> (16 - nd)) * fv_inv5[16 - nd];
+	if (m > ((uint64_t)1 << 53))
+		return 0;
+	*mant = m;
+	*fracd = dots ? nd - k : 0;
+	*negp = neg;
+	return 1;
+#else
+	return fv_decimal(p, n, mant, fracd, negp);
+#endif
+}
+
 QG_FV_INLINE double fv_decimal_value(uint64_t m, unsigned frac, unsigned neg)
 {
 	double x = (double)m / fv_pow10[frac];

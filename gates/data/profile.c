@@ -558,7 +558,7 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 		if (!dec_first && n - 1 < 8 && fv_digits_n(fv_load8(p), n, &mant)) {
 			buf[nb++] = (double)mant;
 			nint++;
-		} else if (fv_decimal(p, n, &mant, &frac, &neg)) {
+		} else if (fv_decimal_sse(p, n, &mant, &frac, &neg)) {
 			buf[nb++] = fv_decimal_value(mant, frac, neg);
 			ndec += frac != 0;
 		} else {

@@ -119,6 +119,86 @@ static void test_data_fastval_number(void **state)
 	assert_true(fv_number(padded(tmp, "17", 2), 2, &d) && d == 17);
 }
 
+/* fv_decimal_sse() (the profile's number path) answers exactly as
+ * fv_decimal(): the same acceptance and the same (m, frac, neg) */
+static void check_decimal_sse(const char *s, size_t n, const char *junk)
+{
+	char buf[256];
+	uint64_t m1 = 1, m2 = 2;
+	unsigned f1 = 1, f2 = 2, s1 = 1, s2 = 2;
+	int a, b;
+
+	memcpy(buf, s, n);
+	for (size_t i = 0; i < QG_TABLE_PAD; i++)
+		buf[n + i] = junk[i % strlen(junk)];
+	a = fv_decimal(buf, n, &m1, &f1, &s1);
+	b = fv_decimal_sse(buf, n, &m2, &f2, &s2);
+	if (a != b || (a && (m1 != m2 || f1 != f2 || s1 != s2)))
+		fail_msg("'%.*s': fv_decimal %d m=%llu f=%u neg=%u, fv_decimal_sse %d m=%llu f=%u neg=%u", (int)n, s,
+			 a, (unsigned long long)m1, f1, s1, b, (unsigned long long)m2, f2, s2);
+}
+
+static void test_data_fastval_decimal_sse(void **state)
+{
+	static const char *cases[] = { "0", "-0", "-0.0", "+.5", "-.5", "5.", ".", "-.", "+", "-", "", "1.2.3",
+				       "1e5", "123456789012345.6", "1234567890123456", "9007199254740993",
+				       "9007199254740992", "9999999999999999", "-9007199254740992.", ".9007199254740993",
+				       "0.1234567890123456", "0.123456789012345", "-278.110609", "-0.4958", "1000.0",
+				       "12345678.1234567", "00000000000000000", "0000000000000000", "NaN", "1,5", "..5",
+				       "5..", "\xb0", "1\x80", "9/", ":" };
+	static const char *junks[] = { "7.@-a9", "0", ".", "\xff", "9" };
+	static const char alpha[] = "0123456789.-+/:a \x80\xb9";
+	char buf[64], tmp[256];
+	uint64_t m;
+	unsigned f, neg;
+
+	(void)state;
+	for (size_t j = 0; j < QG_ARRAY_SIZE(junks); j++)
+		for (size_t i = 0; i < QG_ARRAY_SIZE(cases); i++)
+			check_decimal_sse(cases[i], strlen(cases[i]), junks[j]);
+	/* every digit count 1..17, a dot at every position or none, a sign
+	 * or none, and one byte replaced by a non-digit at every position */
+	for (size_t nd = 1; nd <= 17; nd++)
+		for (size_t dot = 0; dot <= nd + 1; dot++)
+			for (int sg = 0; sg < 3; sg++)
+				for (size_t bad = 0; bad <= nd + 2; bad++)
+					for (int rep = 0; rep < 20; rep++) {
+						size_t n = 0;
+						if (sg)
+							buf[n++] = sg == 1 ? '-' : '+';
+						for (size_t i = 0; i < nd; i++) {
+							if (i == dot)
+								buf[n++] = '.';
+							buf[n++] = (char)('0' + next_rand() % 10);
+						}
+						if (dot == nd)
+							buf[n++] = '.';
+						if (rep % 4 == 0) /* large mantissas, near 2^53 */
+							for (size_t i = 0; i < n; i++)
+								if (buf[i] >= '0' && buf[i] <= '9')
+									buf[i] = i % 2 ? '9' : '0' + (char)(rep % 10);
+						if (bad < n)
+							buf[bad] = alpha[10 + next_rand() % (sizeof(alpha) - 11)];
+						check_decimal_sse(buf, n, junks[rep % QG_ARRAY_SIZE(junks)]);
+					}
+	for (int i = 0; i < 2000000; i++) {
+		size_t n = random_text(buf, 20, i % 2 ? "0123456789012345678901234567890123456789.-+" : alpha);
+		check_decimal_sse(buf, n, junks[i % QG_ARRAY_SIZE(junks)]);
+	}
+	/* mantissas around 2^53 and 10^16 - 1 */
+	for (uint64_t v = ((uint64_t)1 << 53) - 300; v < ((uint64_t)1 << 53) + 300; v++) {
+		int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+		check_decimal_sse(buf, (size_t)n, "0");
+		memmove(buf + 4, buf + 3, (size_t)n - 2);
+		buf[3] = '.';
+		check_decimal_sse(buf, (size_t)n + 1, "0");
+	}
+	/* the common shapes are accepted */
+	assert_true(fv_decimal_sse(padded(tmp, "-278.110609", 11), 11, &m, &f, &neg) && m == 278110609 && f == 6 &&
+		    neg == 1);
+	assert_true(fv_decimal_sse(padded(tmp, "0.4958", 6), 6, &m, &f, &neg) && m == 4958 && f == 4 && neg == 0);
+}
+
 /* bounds on the mantissa decide exactly what the double compares decide */
 static void test_data_fastval_number_bounds(void **state)
 {
@@ -470,6 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_fastval_int),
 		cmocka_unit_test(test_data_fastval_number),
+		cmocka_unit_test(test_data_fastval_decimal_sse),
 		cmocka_unit_test(test_data_fastval_number_bounds),
 		cmocka_unit_test(test_data_fastval_shapes),
 		cmocka_unit_test(test_data_fastval_date),
