@@ -218,6 +218,7 @@ struct qg_table {
 	struct qg_record *recs;
 	size_t *first;           /* records split the general way: their first cell */
 	size_t *gen;             /* and which records those are */
+	int regular;             /* the last batch: qg_table_batch_regular() */
 	size_t bi, bn;
 	size_t sbase;
 	uint64_t sd, sn, sq;
@@ -591,9 +592,11 @@ static int csv_batch(struct qg_table *t, size_t max)
 	uint64_t D = t->sd, N = t->sn, Q = t->sq;
 	int valid = t->svalid, partial = 0, r = 0;
 	size_t ngen = 0;
+	int irregular = 0;
 
 	t->bi = t->bn = 0;
 	t->scratch_len = 0;
+	t->regular = 0;
 	while (nrec < max && pos - pos0 < BATCH_BYTES && n < BATCH_CELLS) {
 		/* the common records first, then one record the general way */
 		if (v->simple && ncols && t->delim != '\n' && t->delim != '"' && cap - n >= 66 + ncols) {
@@ -781,6 +784,7 @@ done:
 			goto bad;
 		}
 		t->recs[nrec].nr = n - first;
+		irregular |= n - first != ncols;
 		if (n - first < ncols) {
 			long long col = (long long)(end_pos - 1) + coloff;
 
@@ -830,6 +834,8 @@ bad:
 		return r;
 	/* the common records point at their cells already (cells_moved());
 	 * those split the general way get theirs */
+	/* every record ncols cells, appended one after the other */
+	t->regular = !irregular;
 	for (i = 0; i < ngen; i++) {
 		size_t k = t->gen[i];
 
@@ -1561,6 +1567,7 @@ static int jsonl_batch(struct qg_table *t)
 {
 	size_t max = BATCH_RECORDS, k = 0, nc = t->ncols;
 
+	t->regular = 0; /* not worked out for JSONL */
 	if (!t->cols_fixed || !nc) {
 		int r = jsonl_next(t, &t->recs[0]);
 		return r;
@@ -1875,6 +1882,11 @@ int qg_table_next_batch(struct qg_table *t, const struct qg_record **recs)
 	t->bi = t->bn;
 	*recs = t->recs;
 	return r;
+}
+
+int qg_table_batch_regular(const struct qg_table *t)
+{
+	return t->regular;
 }
 
 long long qg_table_line(const struct qg_table *t)

@@ -1170,7 +1170,9 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				for (int r = 0; r < nb; r++)
 					bpk[r] = 0x12345;
 			rc = ncols ? batch[0].cells : NULL;
-			for (int r = 0; r < nb; r++) {
+			/* the reader knows when every record has ncols cells in
+			 * one array; otherwise each record says */
+			for (int r = qg_table_batch_regular(src.table) ? nb : 0; r < nb; r++) {
 				const struct qg_record *rec = &batch[r];
 
 				if (rec->nr != ncols)

@@ -549,6 +549,62 @@ static void test_table_next_batch(void **state)
 	qg_buf_release(&d);
 }
 
+static uint64_t xorshift(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/* qg_table_batch_regular(): 1 exactly when every record of the batch has as
+ * many cells as columns, and then the cells are one array (record r's at
+ * recs[0].cells + r * columns); checked on batches with short, long and
+ * quoted rows at random places, with every block size the cells move at. */
+static void test_table_batch_regular(void **state)
+{
+	static const char *rows[] = { "1,a,x\n", "2,\"b,c\",y\n", "3,\"q\"\"q\",z\n", "4,d\n", "5,e,f,g\n", "\n",
+				      "6,,\n", "7,\"multi\nline\",w\r\n" };
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+	int regular = 0, irregular = 0;
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		struct qg_buf d = QG_BUF_INIT;
+		struct qg_table_opts o = { .block_size = 64 + (size_t)((x = xorshift(x)) % 4000) };
+		struct qg_table *t;
+		const struct qg_record *recs;
+		int r;
+
+		qg_buf_addstr(&d, "id,s,t\n");
+		for (int i = 0; i < 600; i++) {
+			unsigned k = (unsigned)((x = xorshift(x)) >> 33) % 100;
+			/* mostly plain rows, sometimes one of the others */
+			qg_buf_addstr(&d, k < 97 ? rows[0] : rows[1 + (x >> 20) % 7]);
+		}
+		assert_int_equal(qg_table_open_memory(&t, d.buf, d.len, "r.csv", &o), 0);
+		while ((r = qg_table_next_batch(t, &recs)) > 0) {
+			int all = 1;
+
+			for (int k = 0; k < r; k++)
+				all &= recs[k].nr == 3;
+			assert_int_equal(qg_table_batch_regular(t), all);
+			regular += all;
+			irregular += !all;
+			if (all) {
+				for (int k = 0; k < r; k++)
+					assert_ptr_equal(recs[k].cells, recs[0].cells + (size_t)k * 3);
+			}
+		}
+		assert_int_equal(r, 0);
+		qg_table_free(t);
+		qg_buf_release(&d);
+	}
+	/* both kinds were met */
+	assert_true(regular > 100);
+	assert_true(irregular > 100);
+}
+
 /* A record of 300000 empty cells is refused, not stored. */
 static void test_table_too_many_cells(void **state)
 {
@@ -752,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_table_jsonl_set_columns),
 		cmocka_unit_test(test_table_format_detect),
 		cmocka_unit_test(test_table_next_batch),
+		cmocka_unit_test(test_table_batch_regular),
 		cmocka_unit_test(test_table_too_many_cells),
 		cmocka_unit_test(test_table_gz_end_to_end),
 		cmocka_unit_test(test_table_long_field),
