@@ -84,6 +84,9 @@ struct piece_state {
 	struct qg_uniq pk;            /* primary key */
 	int header_seen;
 	int stopped;
+	int pk_run;                   /* this batch's single integer key column took
+				       * the consecutive path in every row:
+				       * bpk_i[] is one run of integers */
 };
 
 struct vrun {
@@ -754,6 +757,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 		 * u->fnext and the interval's end are written back (flushed)
 		 * before anything else reads the set and after the loop */
 		long long nx = u->fnext, lim = u->flim;
+		int all_next = 1; /* every row took the consecutive path */
 
 #define UNIQ_FLUSH()                                           \
 	do {                                                   \
@@ -774,6 +778,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 						bpk_i[r] = ik;
 					continue;
 				}
+				all_next = 0;
 				UNIQ_FLUSH();
 				if (qg_uniq_add_int(u, ik) != 0) {
 					nx = u->fnext;
@@ -783,6 +788,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 					continue;
 				}
 			} else {
+				all_next = 0;
 				UNIQ_FLUSH();
 				ik = 0;
 			}
@@ -806,6 +812,8 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 		}
 		UNIQ_FLUSH();
 #undef UNIQ_FLUSH
+		if (pk)
+			ps->pk_run = all_next && nb > 0;
 		return;
 	}
 	if (reg && kind != FAST_INT) {
@@ -1158,6 +1166,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 #endif
 				all_clean = record_clean(batch[0].text, run, 0);
 		}
+		ps->pk_run = 0;
 		/* pass 1, per record: shape and the record-wide ASCII test */
 		if (all_clean) {
 			/* the common CSV batch: the per-record flags at once, and the
@@ -1347,8 +1356,16 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		if (S->nr_primary_key && v->pk_int) {
 			struct qg_uniq *pu = &ps->pk;
 			long long nx = pu->fnext, lim = pu->flim;
+			int r = 0;
 
-			for (int r = 0; r < nb; r++) {
+			/* the key column's values are one run (pk_run): the whole
+			 * batch extends the interval at once when the run goes on
+			 * from its end, exactly as the loop below would */
+			if (ps->pk_run && bpk_ok[0] && bpk_i[0] == nx && bpk_i[nb - 1] < lim) {
+				nx = bpk_i[nb - 1] + 1;
+				r = nb;
+			}
+			for (; r < nb; r++) {
 				long long k = bpk_i[r];
 
 				if (__builtin_expect(bpk_ok[r] && k == nx && k < lim, 1)) {
