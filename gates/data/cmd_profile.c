@@ -134,7 +134,9 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	if ((err = qg_profile_bind(prof, names, nr_names, map)) < 0)
 		goto done;
 	while ((err = qg_table_next_batch(src.table, &recs)) > 0)
-		if ((err = qg_profile_add_batch(prof, recs, (size_t)err, map, nr_names)) < 0)
+		if ((err = (qg_table_batch_regular(src.table) ? qg_profile_add_regular_batch
+							      : qg_profile_add_batch)(prof, recs, (size_t)err, map,
+										     nr_names)) < 0)
 			break;
 	if (err < 0)
 		goto done;

@@ -596,9 +596,11 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 #define PREFETCH_AHEAD 8
 
 /* The non-null cells of column `col` in r[0..nr) with their hashes;
- * returns how many (the rest are nulls). */
+ * returns how many (the rest are nulls). `stride` nonzero: the batch is
+ * regular (every record has `stride` cells, all in one array), so the
+ * column is walked with one cell pointer instead of through the records. */
 static inline __attribute__((always_inline)) size_t column_gather(const struct qg_record *r, size_t nr, size_t col,
-								  struct cellv *cv, int hash)
+								  struct cellv *cv, int hash, size_t stride)
 {
 	const struct qg_record *e = r + nr;
 	struct cellv *out = cv;
@@ -608,6 +610,20 @@ static inline __attribute__((always_inline)) size_t column_gather(const struct q
 	 * 64-bit immediates for every cell */
 	__asm__("" : "+r"(k.p0), "+r"(k.p1), "+r"(k.seed));
 
+	if (stride) {
+		const struct qg_cell *c = r->cells + col, *ce = c + nr * stride;
+		for (; c < ce; c += stride) {
+			uint32_t len = c->len;
+			if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
+				continue;
+			out->p = c->ptr;
+			out->len = len;
+			if (hash)
+				out->h = qg_hash64_keys(c->ptr, len, k);
+			out++;
+		}
+		return (size_t)(out - cv);
+	}
 	for (; r < e; r++) {
 		const struct qg_cell *c;
 		uint32_t len;
@@ -698,7 +714,8 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 	return (size_t)(c - cv);
 }
 
-static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col)
+static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col,
+			    size_t stride)
 {
 	int ret;
 
@@ -723,7 +740,7 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 		int small = f->hll_topk && f->topk.nr < QG_TOPK_K;
 		size_t done = 0;
 		if (small) {
-			m = column_gather(recs + base, end - base, col, cv, 0);
+			m = column_gather(recs + base, end - base, col, cv, 0, stride);
 			f->topk.n += m;
 			done = column_small(f, cv, m, &ret);
 			if (ret)
@@ -731,7 +748,7 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 			for (size_t j = done; j < m; j++)
 				cv[j].h = qg_hash64_inline(cv[j].p, cv[j].len);
 		} else {
-			m = column_gather(recs + base, end - base, col, cv, 1);
+			m = column_gather(recs + base, end - base, col, cv, 1, stride);
 			f->topk.n += m;
 		}
 		f->nulls += (end - base) - m;
@@ -767,8 +784,8 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 	return 0;
 }
 
-int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
-			 size_t nr_map)
+static int add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map, size_t nr_map,
+		     size_t stride)
 {
 	unsigned char seen[1024];
 	int ret;
@@ -783,7 +800,7 @@ int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, siz
 			goto by_record;
 	p->rows += nr;
 	for (size_t i = 0; i < nr_map; i++)
-		if ((ret = field_add_column(&p->fields[map[i]], recs, nr, i)))
+		if ((ret = field_add_column(&p->fields[map[i]], recs, nr, i, stride)))
 			return ret;
 	return 0;
 by_record:
@@ -791,6 +808,19 @@ by_record:
 		if ((ret = qg_profile_add_record(p, &recs[r], map, nr_map)))
 			return ret;
 	return 0;
+}
+
+int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+			 size_t nr_map)
+{
+	return add_batch(p, recs, nr, map, nr_map, 0);
+}
+
+int qg_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+				 size_t nr_map)
+{
+	/* the stride walk needs every column of the map in every record */
+	return add_batch(p, recs, nr, map, nr_map, nr && nr_map && recs[0].nr == nr_map ? nr_map : 0);
 }
 
 int qg_profile_flush(struct qg_profile *p)

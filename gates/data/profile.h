@@ -108,6 +108,12 @@ int qg_profile_add_record(struct qg_profile *p, const struct qg_record *rec, con
 int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
 			 size_t nr_map);
 
+/* The same for a batch whose records all have exactly nr_map cells, record
+ * r's at recs[0].cells + r * nr_map (qg_table_batch_regular() said so): a
+ * column is then walked with one cell pointer. */
+int qg_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+				 size_t nr_map);
+
 /* Add one non-record value to a field (tests, JSON callers). */
 int qg_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null);
 

@@ -278,6 +278,26 @@ static void test_data_profile_batch_equals_records(void **state)
 		ta = profile_text(&a);
 		tb = profile_text(&b);
 		assert_string_equal(ta, tb);
+		free(tb);
+		/* regular batches (full rows, one cell array: a column walked
+		 * with one pointer), the short rows on their own */
+		qg_profile_release(&b);
+		qg_profile_init(&b);
+		assert_int_equal(qg_profile_bind(&b, names[set], BC, map), 0);
+		for (int r = 0; r < BR;) {
+			int e = r;
+			while (e < BR && e - r < 301 && brecs[e].nr == BC)
+				e++;
+			if (e > r) {
+				assert_int_equal(qg_profile_add_regular_batch(&b, &brecs[r], (size_t)(e - r), map, BC), 0);
+				r = e;
+			} else {
+				assert_int_equal(qg_profile_add_batch(&b, &brecs[r], 1, map, BC), 0);
+				r++;
+			}
+		}
+		tb = profile_text(&b);
+		assert_string_equal(ta, tb);
 		assert_true(a.rows == BR);
 		if (set == 0) {
 			assert_int_equal(qg_prof_field_kind(&a.fields[2]), QG_PROF_CATEGORICAL); /* "n/a" late */
