@@ -548,34 +548,37 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 	buf = f->buf;
 	nb = f->nbuf;
 	nint = f->nbuf_int;
-	for (size_t j = 0; j < m; j++) {
-		const char *p = cv[j].p;
-		uint32_t n = cv[j].len;
-		uint64_t mant;
-		unsigned frac, neg;
-		int pr;
+	for (const struct cellv *c = cv, *ce = cv + m; c < ce;) {
+		/* up to the batch's end without a per-cell test: a cell adds
+		 * at most one value */
+		const struct cellv *lim = ce - c <= QG_PROF_BATCH - nb ? ce : c + (QG_PROF_BATCH - nb);
+		for (; c < lim; c++) {
+			const char *p = c->p;
+			uint32_t n = c->len;
+			uint64_t mant;
+			unsigned frac, neg;
+			int pr;
 
-		if (!dec_first && n - 1 < 8 && fv_digits_n(fv_load8(p), n, &mant)) {
-			buf[nb++] = (double)mant;
-			nint++;
-		} else if (fv_decimal_sse(p, n, &mant, &frac, &neg)) {
-			buf[nb++] = fv_decimal_value(mant, frac, neg);
-			ndec += frac != 0;
-		} else {
-			double d;
-			if ((pr = parse_number_fast(p, n, &d)) == 2)
-				pr = qg_prof_parse_number(p, n, &d);
-			if (pr == 0) {
-				buf[nb++] = d;
-			} else if (pr == 1) {
-				f->nonfinite++;
-				continue;
-			} else if (f->fixed == QG_PROF_NUMERIC) {
-				f->invalid++;
-				continue;
+			if (!dec_first && n - 1 < 8 && fv_digits_n(fv_load8(p), n, &mant)) {
+				buf[nb++] = (double)mant;
+				nint++;
+			} else if (fv_decimal_sse(p, n, &mant, &frac, &neg)) {
+				buf[nb++] = fv_decimal_value(mant, frac, neg);
+				ndec += frac != 0;
 			} else {
-				field_drop_numeric(f); /* not a number field after all */
-				return 0;
+				double d;
+				if ((pr = parse_number_fast(p, n, &d)) == 2)
+					pr = qg_prof_parse_number(p, n, &d);
+				if (pr == 0) {
+					buf[nb++] = d;
+				} else if (pr == 1) {
+					f->nonfinite++;
+				} else if (f->fixed == QG_PROF_NUMERIC) {
+					f->invalid++;
+				} else {
+					field_drop_numeric(f); /* not a number field after all */
+					return 0;
+				}
 			}
 		}
 		if (nb == QG_PROF_BATCH) {
