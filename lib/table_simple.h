@@ -61,19 +61,23 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		rp_end = recs + max;
 	/* the byte budget and the buffered bytes: either ends the loop */
 	pe = pos0 + BATCH_BYTES < t->len ? b + pos0 + BATCH_BYTES : end;
+	/* the masks from csv_batch() may hold bits before p; after a record
+	 * of this loop they never do (its cells, its newline and no quote
+	 * were consumed), so this is done once */
+	if ((uintptr_t)(p - bb) < 64) { /* p < bb wraps around */
+		uint64_t keep = ~(uint64_t)0 << (p - bb);
+
+		D &= keep;
+		N &= keep;
+		Q &= keep;
+	}
 	while (rp < rp_end && p < pe) {
 		const char *sp = p, *q;
 
 		if ((unsigned char)*p <= '\r')
 			break; /* maybe a blank line: csv_batch() */
 		cfirst = c;
-		if ((uintptr_t)(p - bb) < 64) { /* p < bb wraps around */
-			uint64_t keep = ~(uint64_t)0 << (p - bb);
-
-			D &= keep;
-			N &= keep;
-			Q &= keep;
-		} else {
+		if ((uintptr_t)(p - bb) >= 64) {
 			bb = p;
 			SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &N, &Q);
 			valid = 1;
