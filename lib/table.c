@@ -95,6 +95,27 @@ csv_block_avx2(const char *p, size_t avail, __m256i vd, __m256i vn, __m256i vq, 
 	*n = mn & keep;
 	*q = mq & keep;
 }
+
+/* For the common-record loop: the delimiters, and the stops (newlines and
+ * quotes, or newlines only when vs is '\n') in one mask */
+static inline __attribute__((target("avx2"), always_inline)) void
+csv_block2_avx2(const char *p, size_t avail, __m256i vd, __m256i vn, __m256i vs, uint64_t *d, uint64_t *s)
+{
+	__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	uint64_t md, ms, keep;
+
+	md = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vd)) |
+	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vd)) << 32;
+	ms = (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		     _mm256_or_si256(_mm256_cmpeq_epi8(x0, vn), _mm256_cmpeq_epi8(x0, vs))) |
+	     (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		     _mm256_or_si256(_mm256_cmpeq_epi8(x1, vn), _mm256_cmpeq_epi8(x1, vs)))
+		     << 32;
+	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
+	*d = md & keep;
+	*s = ms & keep;
+}
 #endif
 
 static inline __attribute__((always_inline)) void csv_block_v(const char *p, size_t avail, __m128i vd, __m128i vn,
@@ -136,6 +157,29 @@ static inline void csv_block(const char *p, size_t avail, const struct csv_vec *
 			     uint64_t *q)
 {
 	csv_block_v(p, avail, v->d, v->n, v->q, v->quoting, d, n, q);
+}
+
+/* csv_block2_avx2() with SSE2 */
+static inline __attribute__((always_inline)) void csv_block2_v(const char *p, size_t avail, __m128i vd, __m128i vn,
+							      __m128i vs, uint64_t *d, uint64_t *s)
+{
+	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+	__m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+	uint64_t md, ms, keep;
+
+	md = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vd)) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vd)) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vd)) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vd)) << 48;
+	ms = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x0, vn), _mm_cmpeq_epi8(x0, vs))) |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x1, vn), _mm_cmpeq_epi8(x1, vs))) << 16 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x2, vn), _mm_cmpeq_epi8(x2, vs))) << 32 |
+	     (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x3, vn), _mm_cmpeq_epi8(x3, vs))) << 48;
+	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
+	*d = md & keep;
+	*s = ms & keep;
 }
 
 static void csv_vec_init(struct csv_vec *v, char d, int quoting)
@@ -528,12 +572,16 @@ struct csv_state {
 #define SIMPLE_ATTRS __attribute__((noinline))
 #if defined(__SSE2__)
 #define SIMPLE_INIT(v) \
-	const __m128i sv_d = (v)->d, sv_n = (v)->n, sv_q = (v)->q; \
-	const int sv_quoting = (v)->quoting
-#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block_v(p, avail, sv_d, sv_n, sv_q, sv_quoting, d, n, q)
+	const __m128i sv_d = (v)->d, sv_n = (v)->n, sv_s = (v)->quoting ? (v)->q : (v)->n
+#define SIMPLE_BLOCK(p, avail, d, s) csv_block2_v(p, avail, sv_d, sv_n, sv_s, d, s)
 #else
 #define SIMPLE_INIT(v) const struct csv_vec *const sv = (v)
-#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block(p, avail, sv, d, n, q)
+#define SIMPLE_BLOCK(p, avail, d, s)                            \
+	do {                                                    \
+		uint64_t n_, q_;                                \
+		csv_block(p, avail, sv, d, &n_, &q_);           \
+		*(s) = n_ | q_;                                 \
+	} while (0)
 #endif
 #include "table_simple.h"
 #undef SIMPLE_NAME
@@ -545,11 +593,10 @@ struct csv_state {
 #define SIMPLE_ATTRS __attribute__((noinline, target("avx2,bmi,bmi2")))
 #define SIMPLE_INIT(v) \
 	__m256i sv_d = _mm256_set1_epi8((v)->dc), sv_n = _mm256_set1_epi8('\n'); \
-	__m256i sv_q = _mm256_set1_epi8('"'); \
-	const int sv_quoting = (v)->quoting; \
+	__m256i sv_s = _mm256_set1_epi8((v)->quoting ? '"' : '\n'); \
 	/* opaque: kept in registers, not rebuilt from immediates per block */ \
-	__asm__("" : "+x"(sv_d), "+x"(sv_n), "+x"(sv_q))
-#define SIMPLE_BLOCK(p, avail, d, n, q) csv_block_avx2(p, avail, sv_d, sv_n, sv_q, sv_quoting, d, n, q)
+	__asm__("" : "+x"(sv_d), "+x"(sv_n), "+x"(sv_s))
+#define SIMPLE_BLOCK(p, avail, d, s) csv_block2_avx2(p, avail, sv_d, sv_n, sv_s, d, s)
 #include "table_simple.h"
 #undef SIMPLE_NAME
 #undef SIMPLE_ATTRS

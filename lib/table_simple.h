@@ -17,7 +17,9 @@
  *
  * SIMPLE_INIT declares the block function's constants as locals (loaded
  * once: the stores into the cells would otherwise make the compiler reload
- * them for every block) and SIMPLE_BLOCK(p, avail, &D, &N, &Q) uses them.
+ * them for every block) and SIMPLE_BLOCK(p, avail, &D, &S) uses them: D the
+ * delimiters, S the stops -- newlines and quotes in one mask (with quoting;
+ * newlines only without), a quote told apart by its byte.
  * The cell loop walks pointers (the cell, its start, the block) so that a
  * cell costs a bit scan, two stores and pointer steps.
  */
@@ -43,16 +45,16 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 	struct qg_cell *const cells = t->cells, *const cells_end = t->cells + t->cells_alloc - 66;
 	struct qg_cell *c = cells + st->n, *cfirst = c;
 	const char *p = b + st->pos, *bb = b + st->base, *pe;
-	uint64_t D = st->D, N = st->N, Q = st->Q;
+	/* D the delimiters, S the stops (newlines and, with quoting, quotes) */
+	uint64_t D = st->D, S = st->N | st->Q;
 	/* no blank line is skipped here: row - nl stays as it is */
 	const long long row_nl = st->row - st->nl;
 	long long nl = st->nl;
-	int valid = st->valid;
 	SIMPLE_INIT(&t->vec);
 
 	/* a record start at least 64 bytes past bb means "no block loaded":
 	 * valid (st->valid) is bb <= p < bb + 64 from here on */
-	if (!valid)
+	if (!st->valid)
 		bb = p + 64;
 	/* the cell budget as a record count: each record adds ncols cells */
 	if (st->n < BATCH_CELLS)
@@ -68,8 +70,7 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		uint64_t keep = ~(uint64_t)0 << (p - bb);
 
 		D &= keep;
-		N &= keep;
-		Q &= keep;
+		S &= keep;
 	}
 	while (rp < rp_end && p < pe) {
 		const char *sp = p, *q;
@@ -79,11 +80,10 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 		cfirst = c;
 		if ((uintptr_t)(p - bb) >= 64) {
 			bb = p;
-			SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &N, &Q);
-			valid = 1;
+			SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &S);
 		}
 		for (;;) {
-			uint64_t stop = N | Q, d;
+			uint64_t stop = S, d;
 
 			/* room for this block's cells and the last one; a record
 			 * with too many cells is found at its end (then undone) */
@@ -103,14 +103,14 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 				bb += 64;
 				if (bb >= end)
 					goto undo;
-				SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &N, &Q);
+				SIMPLE_BLOCK(bb, (size_t)(end - bb), &D, &S);
 				continue;
 			}
 			stop &= -stop;
-			if (Q & stop)
-				goto undo;
 			q = bb + __builtin_ctzll(stop);
-			N &= ~stop;
+			if (*q == '"')
+				goto undo; /* a quote (only quoting puts one in S) */
+			S &= ~stop;
 			break;
 		}
 		/* q is the '\n': the record is [p, q), its last cell [sp, e) */
@@ -138,16 +138,15 @@ static SIMPLE_ATTRS void SIMPLE_NAME(struct qg_table *t, struct csv_state *st, s
 	if (0) {
 undo:
 		c = cfirst;
-		valid = 0; /* csv_batch() starts the record's masks afresh */
 	}
+	/* S mixes newlines and quotes: csv_batch() starts its masks afresh */
 	st->pos = (size_t)(p - b);
 	st->base = (size_t)(bb - b);
 	st->n = (size_t)(c - cells);
 	st->nrec = (size_t)(rp - recs);
 	st->D = D;
-	st->N = N;
-	st->Q = Q;
-	st->valid = valid;
+	st->N = st->Q = 0;
+	st->valid = 0;
 	st->nl = nl;
 	st->row = nl + row_nl;
 }
