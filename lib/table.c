@@ -73,31 +73,10 @@ struct csv_vec {
 };
 
 #if CSV_AVX2
-/* csv_block() with two 32-byte compares per class: the same masks; the
- * constants come in as arguments (kept in registers by the caller) */
-static inline __attribute__((target("avx2"), always_inline)) void
-csv_block_avx2(const char *p, size_t avail, __m256i vd, __m256i vn, __m256i vq, int quoting, uint64_t *d,
-	       uint64_t *n, uint64_t *q)
-{
-	__m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	__m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-	uint64_t md, mn, mq = 0, keep;
-
-	md = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vd)) |
-	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vd)) << 32;
-	mn = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vn)) |
-	     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vn)) << 32;
-	if (quoting)
-		mq = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, vq)) |
-		     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, vq)) << 32;
-	keep = avail < 64 ? ((uint64_t)1 << avail) - 1 : ~(uint64_t)0;
-	*d = md & keep;
-	*n = mn & keep;
-	*q = mq & keep;
-}
-
-/* For the common-record loop: the delimiters, and the stops (newlines and
- * quotes, or newlines only when vs is '\n') in one mask */
+/* For the common-record loop, with two 32-byte compares per class: the
+ * delimiters, and the stops (newlines and quotes, or newlines only when vs
+ * is '\n') in one mask; the constants come in as arguments (kept in
+ * registers by the caller) */
 static inline __attribute__((target("avx2"), always_inline)) void
 csv_block2_avx2(const char *p, size_t avail, __m256i vd, __m256i vn, __m256i vs, uint64_t *d, uint64_t *s)
 {
