@@ -598,6 +598,22 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 #define COL_CHUNK 256
 #define PREFETCH_AHEAD 8
 
+/* One cell for column_gather(): appended to out (with its hash when `hash`)
+ * unless it is null or missing; the next free entry. */
+static inline __attribute__((always_inline)) struct cellv *gather_cell(struct cellv *out, const struct qg_cell *c,
+								       int hash, struct qg_hash_keys k)
+{
+	uint32_t len = c->len;
+
+	if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
+		return out;
+	out->p = c->ptr;
+	out->len = len;
+	if (hash)
+		out->h = qg_hash64_keys(c->ptr, len, k);
+	return out + 1;
+}
+
 /* The non-null cells of column `col` in r[0..nr) with their hashes;
  * returns how many (the rest are nulls). `stride` nonzero: the batch is
  * regular (every record has `stride` cells, all in one array), so the
@@ -615,33 +631,13 @@ static inline __attribute__((always_inline)) size_t column_gather(const struct q
 
 	if (stride) {
 		const struct qg_cell *c = r->cells + col, *ce = c + nr * stride;
-		for (; c < ce; c += stride) {
-			uint32_t len = c->len;
-			if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
-				continue;
-			out->p = c->ptr;
-			out->len = len;
-			if (hash)
-				out->h = qg_hash64_keys(c->ptr, len, k);
-			out++;
-		}
+		for (; c < ce; c += stride)
+			out = gather_cell(out, c, hash, k);
 		return (size_t)(out - cv);
 	}
-	for (; r < e; r++) {
-		const struct qg_cell *c;
-		uint32_t len;
-		if (col >= r->nr)
-			continue;
-		c = &r->cells[col];
-		len = c->len;
-		if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
-			continue;
-		out->p = c->ptr;
-		out->len = len;
-		if (hash)
-			out->h = qg_hash64_keys(c->ptr, len, k);
-		out++;
-	}
+	for (; r < e; r++)
+		if (col < r->nr)
+			out = gather_cell(out, &r->cells[col], hash, k);
 	return (size_t)(out - cv);
 }
 

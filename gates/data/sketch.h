@@ -303,6 +303,23 @@ static inline int qg_topk_same(const char *a, const char *b, size_t len)
 	return !memcmp(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
 }
 
+/* An untracked value while the table is full and its minimum known (thr,
+ * nonzero): 1 when the filter absorbs it -- the smaller of its two
+ * counters is below thr, and both are raised to at least that plus one --
+ * 0 when it must go the slow way (see qg_topk_add_untracked). */
+static inline __attribute__((always_inline)) int qg_topk_filter_absorb(struct qg_topk *t, uint64_t hash, uint32_t thr)
+{
+	uint32_t *line = &t->filter[qg_topk_line(hash)];
+	uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
+	uint32_t m = *a < *b ? *a : *b, e = m + 1;
+
+	if (m >= thr)
+		return 0;
+	*a = *a < e ? e : *a;
+	*b = *b < e ? e : *b;
+	return 1;
+}
+
 /* Count one occurrence. 0 or QG_ENOMEM. The tracked case is inline. */
 int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
 static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
@@ -316,17 +333,9 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 			/* untracked, table full, minimum known: the filter usually
 			 * absorbs it (see qg_topk_add_untracked) */
 			uint32_t thr = t->thr;
-			if (thr) {
-				uint32_t *line = &t->filter[qg_topk_line(hash)];
-				uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
-				uint32_t m = *a < *b ? *a : *b;
-				if (m < thr) {
-					uint32_t e = m + 1;
-					t->n++;
-					*a = *a < e ? e : *a;
-					*b = *b < e ? e : *b;
-					return 0;
-				}
+			if (thr && qg_topk_filter_absorb(t, hash, thr)) {
+				t->n++;
+				return 0;
 			}
 			return qg_topk_add_untracked(t, val, len, hash);
 		}
@@ -361,17 +370,8 @@ static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk 
 		if (idx == 0xff) {
 			uint32_t thr = t->thr;
 			qg_hll_add_hash(h, hash);
-			if (thr) {
-				uint32_t *line = &t->filter[qg_topk_line(hash)];
-				uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
-				uint32_t m = *a < *b ? *a : *b;
-				if (m < thr) {
-					uint32_t e = m + 1;
-					*a = *a < e ? e : *a;
-					*b = *b < e ? e : *b;
-					return 0;
-				}
-			}
+			if (thr && qg_topk_filter_absorb(t, hash, thr))
+				return 0;
 			return qg_topk_add_untracked_nc(t, *valp, *lenp, hash);
 		}
 		it = &t->items[idx];

@@ -1181,16 +1181,17 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			rc = ncols ? batch[0].cells : NULL;
 			/* the reader knows when every record has ncols cells in
 			 * one array; otherwise each record says */
-			for (int r = qg_table_batch_regular(src.table) ? nb : 0; r < nb; r++) {
-				const struct qg_record *rec = &batch[r];
+			if (!qg_table_batch_regular(src.table))
+				for (int r = 0; r < nb; r++) {
+					const struct qg_record *rec = &batch[r];
 
-				if (rec->nr != ncols)
-					violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-						  rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
-						  "row has %zu cells, the header has %zu", rec->nr, ncols);
-				if (rc && rec->cells != rc + (size_t)r * ncols)
-					rc = NULL;
-			}
+					if (rec->nr != ncols)
+						violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
+							  rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
+							  "row has %zu cells, the header has %zu", rec->nr, ncols);
+					if (rc && rec->cells != rc + (size_t)r * ncols)
+						rc = NULL;
+				}
 		} else {
 			for (int r = 0; r < nb; r++) {
 				const struct qg_record *rec = &batch[r];
@@ -1250,54 +1251,35 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 				continue;
 			}
 			if (x->fast) {
-				switch (x->fast) {
-				case FAST_INT:
-					if (!x->pk && !(S->fields[fi].constraints & QG_C_UNIQUE)) {
-						if (rc)
-							fast_irange_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf,
-								      max_errors);
-						else
-							fast_irange(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf,
-								    max_errors);
-						break;
-					}
-					if (rc)
-						fast_int_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					else
-						fast_int(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					break;
-				case FAST_NUM:
-					if (x->num_all) {
-						if (rc)
-							fast_nany_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf,
-								    max_errors);
-						else
-							fast_nany(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf,
-								  max_errors);
-						break;
-					}
-					if (rc)
-						fast_num_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					else
-						fast_num(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					break;
-				case FAST_DATE:
-					if (rc)
-						fast_date_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					else
-						fast_date(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					break;
-				case FAST_STR:
-#define STR_LOOP(fn)                                                                                  \
+/* a column loop: the regular-batch copy (fn_r, one cell pointer) when the
+ * cells are one array, else the per-record one */
+#define COLUMN_LOOP(fn)                                                                               \
 	do {                                                                                          \
 		if (rc)                                                                               \
 			fn##_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors); \
 		else                                                                                  \
 			fn(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);       \
 	} while (0)
+				switch (x->fast) {
+				case FAST_INT:
+					if (!x->pk && !(S->fields[fi].constraints & QG_C_UNIQUE))
+						COLUMN_LOOP(fast_irange);
+					else
+						COLUMN_LOOP(fast_int);
+					break;
+				case FAST_NUM:
+					if (x->num_all)
+						COLUMN_LOOP(fast_nany);
+					else
+						COLUMN_LOOP(fast_num);
+					break;
+				case FAST_DATE:
+					COLUMN_LOOP(fast_date);
+					break;
+				case FAST_STR:
 					switch (x->str) {
 					case FAST_STR_LEN:
-						STR_LOOP(fast_slen);
+						COLUMN_LOOP(fast_slen);
 						break;
 					case FAST_STR_EMAIL:
 #if FV_AVX2
@@ -1307,27 +1289,24 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 							break;
 						}
 #endif
-						STR_LOOP(fast_semail);
+						COLUMN_LOOP(fast_semail);
 						break;
 					case FAST_STR_ENUM:
-						STR_LOOP(fast_senum);
+						COLUMN_LOOP(fast_senum);
 						break;
 					case FAST_STR_SEQ:
-						STR_LOOP(fast_sseq);
+						COLUMN_LOOP(fast_sseq);
 						break;
 					default:
-						STR_LOOP(fast_str);
+						COLUMN_LOOP(fast_str);
 						break;
 					}
-#undef STR_LOOP
 					break;
 				case FAST_BOOL:
-					if (rc)
-						fast_bool_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
-					else
-						fast_bool(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);
+					COLUMN_LOOP(fast_bool);
 					break;
 				}
+#undef COLUMN_LOOP
 				if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 					break;
 				continue;
