@@ -67,33 +67,6 @@ static int prun_drain(struct prun *pr)
 	return 0;
 }
 
-/* The header of a CSV file, for a piece that starts past it when the plan
- * did not record the file's columns (a --shard piece read on one thread). */
-static int read_header(struct qg_strvec *out, const struct qg_data_plan *p, size_t file)
-{
-	struct qg_stream *s = NULL;
-	struct qg_table *t = NULL;
-	struct qg_table_opts o = p->table_opts;
-	const struct qg_cell *names;
-	size_t nr;
-	int err;
-
-	o.format = p->files[file].format;
-	o.no_header = 0;
-	if ((err = qg_stream_open(&s, p->files[file].spec, 0)) < 0)
-		return err;
-	if ((err = qg_table_open(&t, s, &o)) < 0)
-		return err;
-	nr = qg_table_columns(t, &names);
-	for (size_t i = 0; i < nr && !err; i++) {
-		char *c = qg_strndup(names[i].ptr, names[i].len);
-		err = c ? qg_strvec_push(out, c) : qg_error(QG_ENOMEM, "out of memory");
-		free(c);
-	}
-	qg_table_free(t);
-	return err;
-}
-
 static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker)
 {
 	struct prun *pr = ctx;
@@ -117,7 +90,7 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	/* CSV cells come in the file's order: its header names them (also for
 	 * headerless pieces of a cut file); JSONL cells in the columns set */
 	if (!jsonl && !src.header.nr && p->pieces[piece].offset > 0 &&
-	    (err = read_header(&src.header, p, p->pieces[piece].file)) < 0)
+	    (err = qg_data_read_columns(p, p->pieces[piece].file, &src.header)) < 0)
 		goto done;
 	if (!jsonl && src.header.nr) {
 		names = src.header.v;

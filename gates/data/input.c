@@ -202,31 +202,35 @@ static int add_piece(struct qg_data_plan *p, size_t file, long long off, long lo
 	return 0;
 }
 
-/* Names of the file's columns (CSV header, JSONL first object), for pieces
- * that do not start at the top of the file. */
-static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
+int qg_data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out)
 {
 	struct qg_stream *s = NULL;
 	struct qg_table *t = NULL;
-	struct qg_table_opts o = qg_data_plan_table_opts(p, (size_t)(f - p->files));
+	struct qg_table_opts o = qg_data_plan_table_opts(p, file);
 	const struct qg_cell *names;
 	size_t nr;
 	int err;
 
-	if (f->columns.nr)
-		return 0;
-	if ((err = qg_stream_open(&s, f->spec, 0)) < 0)
+	o.no_header = 0;
+	if ((err = qg_stream_open(&s, p->files[file].spec, 0)) < 0)
 		return err;
 	if ((err = qg_table_open(&t, s, &o)) < 0)
 		return err;
 	nr = qg_table_columns(t, &names);
 	for (size_t i = 0; i < nr && !err; i++) {
 		char *c = qg_strndup(names[i].ptr, names[i].len);
-		err = c ? qg_strvec_push(&f->columns, c) : qg_error(QG_ENOMEM, "out of memory");
+		err = c ? qg_strvec_push(out, c) : qg_error(QG_ENOMEM, "out of memory");
 		free(c);
 	}
 	qg_table_free(t);
 	return err;
+}
+
+/* Names of the file's columns, once, for the pieces that do not start at
+ * the top of the file. */
+static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
+{
+	return f->columns.nr ? 0 : qg_data_read_columns(p, (size_t)(f - p->files), &f->columns);
 }
 
 struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file)

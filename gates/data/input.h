@@ -107,6 +107,10 @@ struct qg_data_plan {
 };
 /* Reader options for one file of the plan (format, delimiter). */
 struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file);
+/* The names of file `file`'s columns (CSV header, JSONL first object), read
+ * from its top with the plan's reader options, appended to out: for pieces
+ * that do not start at the top of the file. 0 or a negative QG_E*. */
+int qg_data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out);
 
 /* Expand `data` (the positional DATA arguments) and plan the pieces of this
  * shard. QG_EUSAGE for a bad --shard/--delimiter/--input-format or no DATA,
