@@ -599,13 +599,14 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 #define PREFETCH_AHEAD 8
 
 /* One cell for column_gather(): appended to out (with its hash when `hash`)
- * unless it is null or missing; the next free entry. */
+ * unless it is empty or (`flagged`: its flags are looked at) null or
+ * missing; the next free entry. */
 static inline __attribute__((always_inline)) struct cellv *gather_cell(struct cellv *out, const struct qg_cell *c,
-								       int hash, struct qg_hash_keys k)
+								       int hash, int flagged, struct qg_hash_keys k)
 {
 	uint32_t len = c->len;
 
-	if (!len || (c->flags & (QG_CELL_NULL | QG_CELL_MISSING)))
+	if (!len || (flagged && (c->flags & (QG_CELL_NULL | QG_CELL_MISSING))))
 		return out;
 	out->p = c->ptr;
 	out->len = len;
@@ -631,13 +632,15 @@ static inline __attribute__((always_inline)) size_t column_gather(const struct q
 
 	if (stride) {
 		const struct qg_cell *c = r->cells + col, *ce = c + nr * stride;
+		/* a regular batch is CSV records of the header's width: no
+		 * cell is null or missing (table.h), only empty ones are */
 		for (; c < ce; c += stride)
-			out = gather_cell(out, c, hash, k);
+			out = gather_cell(out, c, hash, 0, k);
 		return (size_t)(out - cv);
 	}
 	for (; r < e; r++)
 		if (col < r->nr)
-			out = gather_cell(out, &r->cells[col], hash, k);
+			out = gather_cell(out, &r->cells[col], hash, 1, k);
 	return (size_t)(out - cv);
 }
 

@@ -131,7 +131,8 @@ int qg_table_next(struct qg_table *t, struct qg_record *rec);
 int qg_table_next_batch(struct qg_table *t, const struct qg_record **recs);
 /* 1 when every record of the last qg_table_next_batch() had exactly as many
  * cells as there are columns, so that record r's cells are recs[0].cells +
- * r * columns (one array for the batch); 0 when that is not known. */
+ * r * columns (one array for the batch), none of them QG_CELL_NULL or
+ * QG_CELL_MISSING (only CSV batches are regular); 0 when that is not known. */
 int qg_table_batch_regular(const struct qg_table *t);
 /* The physical line count seen so far (for the header line of CSV it is 1). */
 long long qg_table_line(const struct qg_table *t);
