@@ -359,7 +359,8 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
  * once) and a tracked value skips the HLL: its hash went into `h` when it
  * was first seen untracked, and an HLL is a register-wise maximum, so the
  * same hash again cannot change it. Only for a table and an HLL fed
- * together from empty (or merged/loaded together). */
+ * together from empty (or merged/loaded together), and for values with at
+ * least 32 readable bytes from their start (table cells: QG_TABLE_PAD). */
 int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
 static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk *t, struct qg_hll *h,
 								 const char *const *valp, const unsigned *lenp,
