@@ -86,7 +86,21 @@ static inline __attribute__((always_inline)) uint64_t qg_hash64_keys(const void 
 	uint64_t seed = k.seed, a, b;
 	size_t i = len;
 
-	if (len <= 16) {
+	if (len - 4 < 12) {
+		/* 4..15 bytes, the same a and b as the general form below (its
+		 * middle offset is 0 or 4 here) in fewer steps: 8..15 bytes, a
+		 * is the first word with its halves swapped and b the last
+		 * word; 4..7, each is one 4-byte load twice */
+		if (len >= 8) {
+			uint64_t w = qg_h_r64(p);
+			a = (w << 32) | (w >> 32);
+			b = qg_h_r64(p + len - 8);
+		} else {
+			uint64_t x = qg_h_r32(p), y = qg_h_r32(p + len - 4);
+			a = (x << 32) | x;
+			b = (y << 32) | y;
+		}
+	} else if (len <= 16) {
 		if (len >= 4) {
 			a = (qg_h_r32(p) << 32) | qg_h_r32(p + ((len >> 3) << 2));
 			b = (qg_h_r32(p + len - 4) << 32) | qg_h_r32(p + len - 4 - ((len >> 3) << 2));
