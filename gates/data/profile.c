@@ -716,6 +716,37 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 	return (size_t)(c - cv);
 }
 
+/* A run's non-null cells are in: count them and its nulls. */
+static inline void column_counted(struct qg_prof_field *f, size_t run, size_t m)
+{
+	f->topk.n += m;
+	f->nulls += run - m;
+	f->count += m;
+}
+
+/* The top-k table and HLL of a full, filtered field (hll_topk) take cells
+ * cv[0..m) with their hashes: the filter line of a value a few cells ahead
+ * already on its way. The filter pointer is read once (a prefetch is only
+ * a hint); the prefetching part of the loop has no bound test per cell. */
+static inline __attribute__((always_inline)) int column_sketch(struct qg_prof_field *f, const struct cellv *c,
+							       size_t m)
+{
+	const uint32_t *flt = f->topk.filter;
+	const struct cellv *ce = c + m, *pe = m > PREFETCH_AHEAD ? ce - PREFETCH_AHEAD : c;
+	int ret;
+
+	if (flt)
+		for (; c < pe; c++) {
+			__builtin_prefetch(&flt[qg_topk_line(c[PREFETCH_AHEAD].h)], 1);
+			if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
+				return ret;
+		}
+	for (; c < ce; c++)
+		if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
+			return ret;
+	return 0;
+}
+
 static int field_add_column(struct qg_prof_field *f, const struct qg_record *recs, size_t nr, size_t col,
 			    size_t stride)
 {
@@ -737,50 +768,72 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, m;
 		struct cellv cv[COL_CHUNK];
 
-		/* nulls out, hashes in; then the sketches with the cache lines of
-		 * a few values ahead already on their way */
+		/* nulls out, hashes in (after the small cache when the table
+		 * is not full); then the sketches */
 		int small = f->hll_topk && f->topk.nr < QG_TOPK_K;
 		size_t done = 0;
+		m = column_gather(recs + base, end - base, col, cv, !small, stride);
+		column_counted(f, end - base, m);
 		if (small) {
-			m = column_gather(recs + base, end - base, col, cv, 0, stride);
-			f->topk.n += m;
 			done = column_small(f, cv, m, &ret);
 			if (ret)
 				return ret;
 			for (size_t j = done; j < m; j++)
 				cv[j].h = qg_hash64_inline(cv[j].p, cv[j].len);
-		} else {
-			m = column_gather(recs + base, end - base, col, cv, 1, stride);
-			f->topk.n += m;
 		}
-		f->nulls += (end - base) - m;
-		f->count += m;
-		{
-			/* the filter pointer read once per chunk (a prefetch is
-			 * only a hint: one allocated mid-chunk is simply not
-			 * warmed); the prefetching part of the loop has no bound
-			 * test per cell */
-			const uint32_t *flt = f->topk.filter;
-			const struct cellv *c = cv + done, *ce = cv + m, *pe = m > PREFETCH_AHEAD ? ce - PREFETCH_AHEAD : cv;
-			if (!f->hll_topk) {
-				for (; c < ce; c++) {
-					qg_hll_add_hash(&f->hll, c->h);
-					f->topk.n--; /* counted above */
-					if ((ret = qg_topk_add(&f->topk, c->p, c->len, c->h)))
-						return ret;
-				}
-			} else if (flt) {
-				for (; c < pe; c++) {
-					__builtin_prefetch(&flt[qg_topk_line(c[PREFETCH_AHEAD].h)], 1);
-					if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
-						return ret;
-				}
-			}
-			for (; c < ce; c++)
-				if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
+		if (f->hll_topk) {
+			if ((ret = column_sketch(f, cv + done, m - done)))
+				return ret;
+		} else {
+			for (const struct cellv *c = cv, *ce = cv + m; c < ce; c++) {
+				qg_hll_add_hash(&f->hll, c->h);
+				f->topk.n--; /* counted above */
+				if ((ret = qg_topk_add(&f->topk, c->p, c->len, c->h)))
 					return ret;
+			}
 		}
 		if (f->numeric_ok && m && (ret = field_numbers(f, cv, m)))
+			return ret;
+	}
+	return 0;
+}
+
+/* Two fields in the state most cells of a wide file meet -- plain, the
+ * top-k table full and filtered (states a field never leaves) -- take
+ * their sketch loops interleaved, a cell of one and a cell of the other:
+ * the fields share nothing, so the core overlaps the dependent loads and
+ * late branches (slot, HLL register, filter line) of one with the other's
+ * (4% less CPU on the benchmark CSV; four at a time gained nothing more).
+ * Each field still sees its own cells in order: the same sketches. */
+static int field_pairable(const struct qg_prof_field *f)
+{
+	return field_is_plain(f) && f->hll_topk && f->topk.nr == QG_TOPK_K && f->topk.filter;
+}
+
+static int field_add_pair(struct qg_prof_field *fa, struct qg_prof_field *fb, const struct qg_record *recs,
+			  size_t nr, size_t ca, size_t cb, size_t stride)
+{
+	int ret;
+
+	for (size_t base = 0; base < nr; base += COL_CHUNK) {
+		size_t end = nr - base < COL_CHUNK ? nr : base + COL_CHUNK, ma, mb, j, mm;
+		struct cellv cva[COL_CHUNK], cvb[COL_CHUNK];
+
+		ma = column_gather(recs + base, end - base, ca, cva, 1, stride);
+		mb = column_gather(recs + base, end - base, cb, cvb, 1, stride);
+		column_counted(fa, end - base, ma);
+		column_counted(fb, end - base, mb);
+		mm = ma < mb ? ma : mb;
+		for (j = 0; j < mm; j++) {
+			if ((ret = qg_topk_hll_add(&fa->topk, &fa->hll, &cva[j].p, &cva[j].len, cva[j].h)) ||
+			    (ret = qg_topk_hll_add(&fb->topk, &fb->hll, &cvb[j].p, &cvb[j].len, cvb[j].h)))
+				return ret;
+		}
+		if ((ret = column_sketch(fa, cva + j, ma - j)) || (ret = column_sketch(fb, cvb + j, mb - j)))
+			return ret;
+		if (fa->numeric_ok && ma && (ret = field_numbers(fa, cva, ma)))
+			return ret;
+		if (fb->numeric_ok && mb && (ret = field_numbers(fb, cvb, mb)))
 			return ret;
 	}
 	return 0;
@@ -801,9 +854,18 @@ static int add_batch(struct qg_profile *p, const struct qg_record *recs, size_t 
 		if (seen[map[i]]++)
 			goto by_record;
 	p->rows += nr;
-	for (size_t i = 0; i < nr_map; i++)
-		if ((ret = field_add_column(&p->fields[map[i]], recs, nr, i, stride)))
+	for (size_t i = 0; i < nr_map;) {
+		struct qg_prof_field *f = &p->fields[map[i]], *g = i + 1 < nr_map ? &p->fields[map[i + 1]] : NULL;
+		if (g && field_pairable(f) && field_pairable(g)) {
+			ret = field_add_pair(f, g, recs, nr, i, i + 1, stride);
+			i += 2;
+		} else {
+			ret = field_add_column(f, recs, nr, i, stride);
+			i++;
+		}
+		if (ret)
 			return ret;
+	}
 	return 0;
 by_record:
 	for (size_t r = 0; r < nr; r++)
