@@ -843,6 +843,7 @@ static int add_batch(struct qg_profile *p, const struct qg_record *recs, size_t 
 		     size_t stride)
 {
 	unsigned char seen[1024];
+	size_t held = SIZE_MAX; /* a pairable field waiting for its pair */
 	int ret;
 
 	/* two columns of one field (a repeated header name): keep the record
@@ -854,19 +855,23 @@ static int add_batch(struct qg_profile *p, const struct qg_record *recs, size_t 
 		if (seen[map[i]]++)
 			goto by_record;
 	p->rows += nr;
-	for (size_t i = 0; i < nr_map;) {
-		struct qg_prof_field *f = &p->fields[map[i]], *g = i + 1 < nr_map ? &p->fields[map[i + 1]] : NULL;
-		if (g && field_pairable(f) && field_pairable(g)) {
-			ret = field_add_pair(f, g, recs, nr, i, i + 1, stride);
-			i += 2;
-		} else {
+	/* fields are independent: any order gives the same sketches, so the
+	 * pairable ones go in pairs whatever lies between them */
+	for (size_t i = 0; i < nr_map; i++) {
+		struct qg_prof_field *f = &p->fields[map[i]];
+		if (!field_pairable(f)) {
 			ret = field_add_column(f, recs, nr, i, stride);
-			i++;
+		} else if (held == SIZE_MAX) {
+			held = i;
+			ret = 0;
+		} else {
+			ret = field_add_pair(&p->fields[map[held]], f, recs, nr, held, i, stride);
+			held = SIZE_MAX;
 		}
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return held == SIZE_MAX ? 0 : field_add_column(&p->fields[map[held]], recs, nr, held, stride);
 by_record:
 	for (size_t r = 0; r < nr; r++)
 		if ((ret = qg_profile_add_record(p, &recs[r], map, nr_map)))
