@@ -6,7 +6,7 @@
  * The per-value paths are kept short because profile must run at disk speed:
  * the KLL is fed in batches (its bottom sampler makes the sort work per value
  * shrink as the stream grows), the HLL is one shift and a max, and the
- * space-saving table is a 1024-slot linear-probing hash over 64 counters (a
+ * space-saving table is a 4096-slot linear-probing hash over 64 counters (a
  * count-min filter in front once full) with a
  * rotating cursor that finds a minimal counter in amortised O(1).
  */
