@@ -147,13 +147,21 @@ long qg_str_map_get(struct qg_str_map *m, const char *key, size_t len, int add)
 		h = hash_str(key, len) & (m->nslots - 1);
 		while (m->slots[h]) {
 			const char *k = m->keys[m->slots[h] - 1];
-			if (!strncmp(k, key, len) && k[len] == 0)
+			/* k is a C string: its length first, so that no byte
+			 * past its end is read (a key with a NUL inside once
+			 * made strncmp stop early and k[len] run off) */
+			if (strnlen(k, len + 1) == len && !memcmp(k, key, len))
 				return (long)m->slots[h] - 1;
 			h = (h + 1) & (m->nslots - 1);
 		}
 	}
 	if (!add)
 		return -1;
+	/* keys are C strings (names in reports and JSON): callers reject
+	 * values with a NUL byte with their file and line; this is the
+	 * backstop */
+	if (memchr(key, '\0', len))
+		return qg_error(QG_EPARSE, "a value with a NUL byte cannot be a class or slice name");
 	if (m->nr >= UINT32_MAX - 1)
 		return qg_error(QG_ENOMEM, "too many distinct values");
 	if ((m->nr + 1) * 2 > m->nslots && map_rehash(m, m->nslots ? m->nslots * 2 : 16))
@@ -283,7 +291,11 @@ static int parse_binary(int *out, const struct qg_cell *c)
 static int class_of(struct reader *r, const struct qg_record *rec, long col, int32_t *out, const char *what)
 {
 	const struct qg_cell *c = &rec->cells[col];
-	long k = qg_str_map_get(&r->d->classes, c->ptr, c->len, r->dynamic_classes);
+	long k;
+
+	if (memchr(c->ptr, '\0', c->len))
+		return row_fail(r, rec, col, "%s has a NUL byte", what);
+	k = qg_str_map_get(&r->d->classes, c->ptr, c->len, r->dynamic_classes);
 	if (k == QG_ENOMEM)
 		return QG_ENOMEM;
 	if (k < 0) {
@@ -425,13 +437,18 @@ static int read_row(struct reader *r, const struct qg_record *rec)
 		const struct qg_cell *c = &rec->cells[r->id];
 		if (cell_is_absent(c))
 			return row_fail(r, rec, r->id, "missing id");
+		if (memchr(c->ptr, '\0', c->len))
+			return row_fail(r, rec, r->id, "id has a NUL byte");
 		d->id_off[i] = d->ids.len;
 		if (qg_buf_add(&d->ids, c->ptr, c->len) || qg_buf_addch(&d->ids, 0))
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
 	for (size_t s = 0; s < d->nslices; s++) {
 		const struct qg_cell *c = &rec->cells[r->slice_cols[s]];
-		long v = qg_str_map_get(&d->slices[s].values, c->ptr, cell_is_absent(c) ? 0 : c->len, 1);
+		long v;
+		if (!cell_is_absent(c) && memchr(c->ptr, '\0', c->len))
+			return row_fail(r, rec, r->slice_cols[s], "slice value has a NUL byte");
+		v = qg_str_map_get(&d->slices[s].values, c->ptr, cell_is_absent(c) ? 0 : c->len, 1);
 		if (v < 0)
 			return (int)v;
 		d->slices[s].val[i] = (uint32_t)v;
@@ -537,11 +554,18 @@ static int setup_columns(struct reader *r)
 				if (names[i].len > plen + 1 && !memcmp(names[i].ptr, score, plen) && names[i].ptr[plen] == '_')
 					found++;
 			if (found && !o->nr_classes) {
-				for (size_t i = 0; i < n; i++)
-					if (names[i].len > plen + 1 && !memcmp(names[i].ptr, score, plen) &&
-					    names[i].ptr[plen] == '_' &&
-					    qg_str_map_get(&d->classes, names[i].ptr + plen + 1, names[i].len - plen - 1, 1) < 0)
-						return QG_ENOMEM;
+				for (size_t i = 0; i < n; i++) {
+					long k;
+					if (names[i].len <= plen + 1 || memcmp(names[i].ptr, score, plen) ||
+					    names[i].ptr[plen] != '_')
+						continue;
+					if (memchr(names[i].ptr, '\0', names[i].len))
+						return qg_error(QG_EPARSE, "'%s': score column %zu's name has a NUL byte",
+								name, i + 1);
+					k = qg_str_map_get(&d->classes, names[i].ptr + plen + 1, names[i].len - plen - 1, 1);
+					if (k < 0)
+						return (int)k;
+				}
 			}
 			if (found) {
 				r->score_cols = malloc(d->classes.nr * sizeof(*r->score_cols));

@@ -116,6 +116,50 @@ static void test_model_stats_read_memory(void **state)
 	assert_non_null(strstr(qg_error_last(), "row 2"));
 }
 
+/* Class labels, slice values and ids become names (C strings): a NUL byte
+ * in one is a row error naming its line and column, never a read past a
+ * key (the fuzzer's heap overflow: a label "a\0..." against the class
+ * "a" from score_a made the map's strncmp stop early and read k[len]). */
+static void test_model_stats_read_nul(void **state)
+{
+	static const char mc[] = "label,score_a,score_b\na\0\0\0%\0\0\0\0x}y,0.2,0.8\nb,0.5,0.5\n";
+	static const char sl[] = "label,score,g\n1,0.9,a\n0,0.2,b\0c\n";
+	static const char id[] = "id,label,score\nr\0s,1,0.9\n";
+	static const char hdr[] = "label,score_a,score_b\0c\na,0.2,0.8\n";
+	static const char *const slc[] = { "g" };
+	struct qg_model_read_opts o = { 0 };
+	struct qg_model_data d;
+	struct qg_table *t;
+
+	o.task = QG_TASK_MULTICLASS;
+	o.threshold = 0.5;
+	assert_int_equal(qg_table_open_memory(&t, mc, sizeof(mc) - 1, "mc.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	if (!strstr(qg_error_last(), "'mc.csv':2:1: row 1: column 'label'") || !strstr(qg_error_last(), "NUL byte"))
+		fail_msg("message: %s", qg_error_last());
+
+	assert_int_equal(qg_table_open_memory(&t, hdr, sizeof(hdr) - 1, "hdr.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	if (!strstr(qg_error_last(), "hdr.csv") || !strstr(qg_error_last(), "NUL byte"))
+		fail_msg("message: %s", qg_error_last());
+
+	o.task = QG_TASK_BINARY;
+	o.slice_cols = slc;
+	o.nr_slices = 1;
+	assert_int_equal(qg_table_open_memory(&t, sl, sizeof(sl) - 1, "sl.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	if (!strstr(qg_error_last(), "'sl.csv':3:") || !strstr(qg_error_last(), "column 'g'") ||
+	    !strstr(qg_error_last(), "NUL byte"))
+		fail_msg("message: %s", qg_error_last());
+
+	o.nr_slices = 0;
+	o.id_col = "id";
+	assert_int_equal(qg_table_open_memory(&t, id, sizeof(id) - 1, "id.csv", NULL), 0);
+	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	if (!strstr(qg_error_last(), "'id.csv':2:1:") || !strstr(qg_error_last(), "id has a NUL byte"))
+		fail_msg("message: %s", qg_error_last());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_model_stats_bootstrap),
 		cmocka_unit_test(test_model_stats_parse_double),
 		cmocka_unit_test(test_model_stats_read_memory),
+		cmocka_unit_test(test_model_stats_read_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
