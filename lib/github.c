@@ -551,8 +551,8 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 			err = qg_buf_addstr(&md, "\n\n");
 	}
 	if (!err)
-		err = qg_buf_addf(&md, "%zu checks: %zu passed, %zu failed, %zu errors, %zu skipped\n\n",
-				  s.checks, s.passed, s.failed, s.errors, s.skipped);
+		err = qg_buf_addf(&md, "%zu %s: %zu passed, %zu failed, %zu errors, %zu skipped\n\n", s.checks,
+				  s.checks == 1 ? "check" : "checks", s.passed, s.failed, s.errors, s.skipped);
 	if (!err && r->nr_checks)
 		err = qg_buf_addstr(&md, "| Status | Check | Message | Count | Observed | Expected |\n"
 					 "| --- | --- | --- | ---: | --- | --- |\n");

@@ -218,8 +218,8 @@ int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags
 			err = qg_buf_addch(out, '\n');
 	}
 	if (!err && !quiet && s.checks)
-		err = qg_buf_addf(out, "\n%zu checks: %zu passed, %zu failed, %zu errors, %zu skipped\n", s.checks,
-				  s.passed, s.failed, s.errors, s.skipped);
+		err = qg_buf_addf(out, "\n%zu %s: %zu passed, %zu failed, %zu errors, %zu skipped\n", s.checks,
+				  s.checks == 1 ? "check" : "checks", s.passed, s.failed, s.errors, s.skipped);
 	if (err)
 		return err;
 	err = qg_buf_addf(out, "%sqgate-%s: %s%s%s", color ? C_BOLD : "", gate,

@@ -42,6 +42,13 @@ static void test_text_pass_verdict_and_alignment(void **state)
 	assert_null(strstr(s, "\033[")); /* no colour unless asked */
 	free(s);
 	qg_result_release(&r);
+
+	qg_result_init(&r, "data", "0.1.0");
+	qg_result_add_check(&r, "drift.e", QG_STATUS_SKIP, "no values");
+	s = render(&r, 0);
+	assert_non_null(strstr(s, "\n1 check: 0 passed, 0 failed, 0 errors, 1 skipped\n"));
+	free(s);
+	qg_result_release(&r);
 }
 
 static void test_text_fail_with_locations(void **state)
