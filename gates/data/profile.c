@@ -724,10 +724,12 @@ static inline void column_counted(struct qg_prof_field *f, size_t run, size_t m)
 	f->count += m;
 }
 
-/* The top-k table and HLL of a full, filtered field (hll_topk) take cells
- * cv[0..m) with their hashes: the filter line of a value a few cells ahead
- * already on its way. The filter pointer is read once (a prefetch is only
- * a hint); the prefetching part of the loop has no bound test per cell. */
+/* The top-k table and HLL of an hll_topk field take cells cv[0..m) with
+ * their hashes (qg_topk_hll_add), once the table has a filter with the
+ * filter line of a value a few cells ahead already on its way. The filter
+ * pointer is read once (a prefetch is only a hint: one allocated mid-run
+ * is simply not warmed); the prefetching part of the loop has no bound
+ * test per cell. */
 static inline __attribute__((always_inline)) int column_sketch(struct qg_prof_field *f, const struct cellv *c,
 							       size_t m)
 {
@@ -803,7 +805,8 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
  * their sketch loops interleaved, a cell of one and a cell of the other:
  * the fields share nothing, so the core overlaps the dependent loads and
  * late branches (slot, HLL register, filter line) of one with the other's
- * (4% less CPU on the benchmark CSV; four at a time gained nothing more).
+ * (1-4% less CPU on the benchmark CSV in interleaved runs; four at a time
+ * gained nothing more).
  * Each field still sees its own cells in order: the same sketches. */
 static int field_pairable(const struct qg_prof_field *f)
 {
