@@ -1133,6 +1133,29 @@ int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_top
 	return 0;
 }
 
+/* A loaded value saved cut at QG_TOPK_MAXLEN bytes ("length" says how
+ * long it was): its text (vlen bytes as read back -- the JSON writer
+ * re-encodes invalid UTF-8, so vlen need not be the cap) is kept for
+ * display in a zeroed buffer of the cap, so that comparisons of
+ * min(len, cap) bytes stay inside it. Its original hash cannot be
+ * recomputed; the one given here keeps it from matching new occurrences
+ * (they are counted apart, as the header says). */
+static int topk_set_cut(struct qg_topk_item *it, const char *v, size_t vlen, size_t len)
+{
+	size_t keep = vlen < QG_TOPK_MAXLEN ? vlen : QG_TOPK_MAXLEN;
+	char *p = realloc(it->val, QG_TOPK_MAXLEN + 1);
+
+	if (!p)
+		return qg_error(QG_ENOMEM, "out of memory");
+	memset(p, 0, QG_TOPK_MAXLEN + 1);
+	memcpy(p, v, keep);
+	it->val = p;
+	it->alloc = QG_TOPK_MAXLEN + 1;
+	it->len = (uint32_t)len;
+	it->hash = qg_hash64(p, keep) ^ (uint64_t)len;
+	return 0;
+}
+
 int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what)
 {
 	const struct qg_json *a = qg_json_get(j, "items"), *e;
@@ -1145,22 +1168,25 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 				what, QG_TOPK_K);
 	for (e = qg_json_first(a); e; e = qg_json_next(e)) {
 		const char *v = qg_json_string(qg_json_get(e, "value"));
-		uint64_t count, error, len;
+		uint64_t count, error, len, vlen;
 		struct qg_topk_item *it;
 		if (!v || json_u64(&count, qg_json_get(e, "count")) ||
 		    json_u64(&error, qg_json_get(e, "error")) || error > count)
 			goto bad;
-		len = strlen(v);
-		if (qg_json_get(e, "length") && (json_u64(&len, qg_json_get(e, "length")) || len < strlen(v) ||
-						 len > UINT32_MAX))
-			goto bad;
-		if (qg_topk_find(t, v, len, qg_hash64(v, len)) >= 0 && len <= QG_TOPK_MAXLEN)
+		vlen = len = strlen(v);
+		if (qg_json_get(e, "length") && (json_u64(&len, qg_json_get(e, "length")) || len > UINT32_MAX ||
+						 (len != vlen && len <= QG_TOPK_MAXLEN)))
 			goto bad;
 		it = &t->items[t->nr];
-		if (topk_set_val(it, v, len, qg_hash64(v, len)))
+		if (len == vlen) {
+			uint64_t h = qg_hash64(v, len);
+			if (len <= QG_TOPK_MAXLEN && qg_topk_find(t, v, len, h) >= 0)
+				goto bad;
+			if (topk_set_val(it, v, len, h))
+				return QG_ENOMEM;
+		} else if (topk_set_cut(it, v, vlen, len)) {
 			return QG_ENOMEM;
-		/* values longer than the display cap cannot be re-hashed; they keep
-		 * their slot but will not match new occurrences */
+		}
 		it->count = count;
 		it->error = error;
 		topk_slot_insert(t, t->nr);

@@ -388,6 +388,53 @@ static void test_data_sketch_topk_uniform_bounds(void **state)
 	qg_topk_release(&t);
 }
 
+/* A value longer than QG_TOPK_MAXLEN is saved cut, with "length"; the JSON
+ * writer re-encodes invalid UTF-8 (U+FFFD), so the text read back need not
+ * be QG_TOPK_MAXLEN bytes. Loading it must stay inside the text (the
+ * fuzzer's heap overflow: the hash read "length" bytes of a shorter
+ * string), a saved profile must load again, and a "length" that does not
+ * describe a cut value is an error. */
+static void test_data_sketch_topk_json_cut_values(void **state)
+{
+	char big[300];
+	struct qg_topk t, u, w;
+	struct qg_json *root = qg_json_new_object(), *j = NULL;
+	struct qg_buf b = QG_BUF_INIT;
+	static const char short_len[] = "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,\"length\":300}]}";
+	static const char bad_len[] = "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,\"length\":5}]}";
+
+	memset(big, 'x', sizeof(big));
+	for (size_t i = 250; i < sizeof(big); i++)
+		big[i] = (char)0xff; /* invalid UTF-8 across the cut */
+	qg_topk_init(&t);
+	assert_int_equal(qg_topk_add(&t, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
+	assert_int_equal(qg_topk_to_json(root, "topk", &t), 0);
+	assert_int_equal(qg_json_print(&b, root, 0), 0);
+	qg_json_free(root);
+	root = NULL;
+	assert_int_equal(qg_json_parse(&root, b.buf, b.len, "t.json"), 0);
+	assert_int_equal(qg_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
+	assert_true(u.nr == 1 && u.items[0].len == sizeof(big) && u.items[0].count == 1);
+	assert_int_equal(qg_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
+	qg_topk_release(&u);
+
+	assert_int_equal(qg_json_parse(&j, short_len, sizeof(short_len) - 1, "s.json"), 0);
+	assert_int_equal(qg_topk_from_json(&w, j, "s"), 0);
+	assert_true(w.nr == 1 && w.items[0].len == 300 && !strcmp(w.items[0].val, "ab"));
+	memcpy(big, "ab", 2);
+	assert_int_equal(qg_topk_find(&w, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
+	qg_topk_release(&w);
+	qg_json_free(j);
+	j = NULL;
+	assert_int_equal(qg_json_parse(&j, bad_len, sizeof(bad_len) - 1, "b.json"), 0);
+	assert_int_equal(qg_topk_from_json(&w, j, "b"), QG_EPARSE);
+	qg_topk_release(&w);
+	qg_json_free(j);
+	qg_json_free(root);
+	qg_buf_release(&b);
+	qg_topk_release(&t);
+}
+
 static void test_data_sketch_topk_json(void **state)
 {
 	struct qg_topk t, u;
@@ -528,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_data_sketch_topk_exact_under_k),
 		cmocka_unit_test(test_data_sketch_topk_heavy_hitters_and_merge),
 		cmocka_unit_test(test_data_sketch_topk_json),
+		cmocka_unit_test(test_data_sketch_topk_json_cut_values),
 		cmocka_unit_test(test_data_sketch_topk_uniform_bounds),
 		cmocka_unit_test(test_data_sketch_hash_and_base64),
 		cmocka_unit_test(test_data_sketch_hash_unchanged),
