@@ -14,7 +14,9 @@
 
 #include <math.h>
 
+#include "qgate/buf.h"
 #include "qgate/json.h"
+#include "schema.h" /* qg_utf8_check */
 #include "sketch.h"
 
 /* ---- hashing -------------------------------------------------------------- */
@@ -1123,23 +1125,72 @@ int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_top
 	for (size_t i = 0; i < nr; i++) {
 		const struct qg_topk_item *it = &t->items[order[i]];
 		struct qg_json *e = qg_json_add_object(a, NULL);
+		size_t keep = it->len < QG_TOPK_MAXLEN ? it->len : QG_TOPK_MAXLEN;
 		if (!e || !qg_json_add_string(e, "value", it->val) ||
 		    !qg_json_add_number(e, "count", (double)it->count) ||
 		    !qg_json_add_number(e, "error", (double)it->error))
 			return QG_ENOMEM;
-		if (it->len > QG_TOPK_MAXLEN && !qg_json_add_number(e, "length", it->len))
-			return QG_ENOMEM;
+		if (it->len > QG_TOPK_MAXLEN) {
+			/* the value cut at the cap: its length and the hash of
+			 * all of it, so that it matches its occurrences again */
+			char hex[17];
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)it->hash);
+			if (!qg_json_add_number(e, "length", it->len) || !qg_json_add_string(e, "hash", hex))
+				return QG_ENOMEM;
+		}
+		if (memchr(it->val, '\0', keep) || qg_utf8_check(it->val, keep, NULL)) {
+			/* JSON text cannot carry these bytes (a NUL, invalid
+			 * UTF-8 shown as U+FFFD): the bytes themselves too */
+			struct qg_buf b = QG_BUF_INIT;
+			int ret = qg_base64_encode(&b, it->val, keep);
+			if (!ret && !qg_json_add_string(e, "bytes", b.buf))
+				ret = QG_ENOMEM;
+			qg_buf_release(&b);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
 
+/* 16 hex digits, nothing else: 0 and *out, or -1 */
+static int hex64(uint64_t *out, const char *s)
+{
+	uint64_t v = 0;
+
+	if (!s || strlen(s) != 16)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int c = (unsigned char)s[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An item's "bytes" (base64 of at most QG_TOPK_MAXLEN bytes) into buf:
+ * their number, or -1 when malformed. */
+static long item_bytes(char *buf, const char *text)
+{
+	size_t tl = strlen(text), n;
+
+	if (!tl || tl % 4 || tl / 4 * 3 > QG_TOPK_MAXLEN + 2)
+		return -1;
+	n = tl / 4 * 3 - (text[tl - 1] == '=') - (text[tl - 2] == '=');
+	if (n > QG_TOPK_MAXLEN || qg_base64_decode(buf, n, text))
+		return -1;
+	return (long)n;
+}
+
 /* A loaded value saved cut at QG_TOPK_MAXLEN bytes ("length" says how
- * long it was): its text (vlen bytes as read back -- the JSON writer
- * re-encodes invalid UTF-8, so vlen need not be the cap) is kept for
- * display in a zeroed buffer of the cap, so that comparisons of
- * min(len, cap) bytes stay inside it. Its original hash cannot be
- * recomputed; the one given here keeps it from matching new occurrences
- * (they are counted apart, as the header says). */
+ * long it was): its first bytes (vlen of them: "bytes", or the text as
+ * read back, which the JSON writer may have re-encoded) are kept in a
+ * zeroed buffer of the cap, so that comparisons of min(len, cap) bytes
+ * stay inside it. Its hash is the saved "hash" of the whole value when
+ * there is one (set by the caller); this one, of the kept bytes, matches
+ * no occurrence (files written before "hash" was). */
 static int topk_set_cut(struct qg_topk_item *it, const char *v, size_t vlen, size_t len)
 {
 	size_t keep = vlen < QG_TOPK_MAXLEN ? vlen : QG_TOPK_MAXLEN;
@@ -1168,12 +1219,23 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 				what, QG_TOPK_K);
 	for (e = qg_json_first(a); e; e = qg_json_next(e)) {
 		const char *v = qg_json_string(qg_json_get(e, "value"));
+		const char *bytes_text = qg_json_string(qg_json_get(e, "bytes"));
+		char raw[QG_TOPK_MAXLEN + 3];
 		uint64_t count, error, len, vlen;
 		struct qg_topk_item *it;
 		if (!v || json_u64(&count, qg_json_get(e, "count")) ||
 		    json_u64(&error, qg_json_get(e, "error")) || error > count)
 			goto bad;
-		vlen = len = strlen(v);
+		vlen = strlen(v);
+		if (bytes_text) {
+			/* the value's own bytes (the text only shows them) */
+			long nb = item_bytes(raw, bytes_text);
+			if (nb < 0)
+				goto bad;
+			v = raw;
+			vlen = (uint64_t)nb;
+		}
+		len = vlen;
 		if (qg_json_get(e, "length") && (json_u64(&len, qg_json_get(e, "length")) || len > UINT32_MAX ||
 						 (len != vlen && len <= QG_TOPK_MAXLEN)))
 			goto bad;
@@ -1184,8 +1246,15 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 				goto bad;
 			if (topk_set_val(it, v, len, h))
 				return QG_ENOMEM;
-		} else if (topk_set_cut(it, v, vlen, len)) {
-			return QG_ENOMEM;
+		} else {
+			uint64_t h;
+			if (topk_set_cut(it, v, vlen, len))
+				return QG_ENOMEM;
+			if (qg_json_get(e, "hash")) {
+				if (hex64(&h, qg_json_string(qg_json_get(e, "hash"))))
+					goto bad;
+				it->hash = h;
+			}
 		}
 		it->count = count;
 		it->error = error;
