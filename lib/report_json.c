@@ -11,6 +11,7 @@
  */
 #include "qgate/common.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <time.h>
 
@@ -233,6 +234,12 @@ static int bad(const struct reader *rd, const char *where, const char *what)
 	return qg_error(QG_EPARSE, "'%s': %s: expected %s", rd->name, where, what);
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : dm[m - 1];
+}
+
 static int parse_time(long long *out, const char *s)
 {
 	struct tm tm;
@@ -240,7 +247,19 @@ static int parse_time(long long *out, const char *s)
 	long long ms = 0;
 	time_t t;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+	/* exactly YYYY-MM-DDTHH:MM:SS (sscanf alone took signs, spaces and
+	 * out-of-range fields, which timegm() folded into another time: a
+	 * result read back written differently, or not at all) */
+	if (!s || strlen(s) < 19)
+		return -1;
+	for (int i = 0; i < 19; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : i == 10 ? s[i] != 'T' : i == 13 || i == 16 ? s[i] != ':'
+										       : !isdigit((unsigned char)s[i]))
+			return -1;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	/* a run's time: from 1970 on, every field in its range */
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	s += n;
 	if (*s == '.') {

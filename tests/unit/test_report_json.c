@@ -263,6 +263,29 @@ static void test_report_json_from_json_rejects(void **state)
 	expect_from_json_error("{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"status\": \"pass\", \"checks\": [{\"id\": \"a\", \"status\": \"warn\"}]}", "checks[0]");
 	expect_from_json_error("{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"status\": \"pass\"}", "checks");
 	expect_from_json_error("{\"schema\": \"qgate.result/v1\",", "'in.json':1:");
+	/* started_at: exactly YYYY-MM-DDTHH:MM:SS[.sss]Z, from 1970, each field
+	 * in range (fuzz_result: "0303-..." read, was written "303-..." and did
+	 * not read back; sscanf alone also took signs and spaces) */
+	static const char *const times[] = {
+		"0303-11-26T09:02:07Z", "+026-11-26T09:02:07Z", " 2026-11-26T09:02:07Z", "2026-13-01T00:00:00Z",
+		"2026-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T09:60:00Z",
+		"2026-1-26T09:02:07Z", "2026-11-26 09:02:07Z", "2026-11-26T09:02:07",
+	};
+	for (size_t i = 0; i < QG_ARRAY_SIZE(times); i++) {
+		char doc[256];
+		snprintf(doc, sizeof(doc),
+			 "{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"status\": \"pass\", \"started_at\": \"%s\", "
+			 "\"checks\": []}",
+			 times[i]);
+		expect_from_json_error(doc, "started_at");
+	}
+	{
+		const char *ok = "{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"status\": \"pass\", "
+				 "\"started_at\": \"2024-02-29T23:59:59.5Z\", \"checks\": []}";
+		struct qg_result r;
+		assert_int_equal(qg_result_from_json(&r, ok, strlen(ok), "ok"), 0);
+		qg_result_release(&r);
+	}
 }
 
 static void test_report_json_from_json_fails_closed(void **state)
