@@ -42,6 +42,18 @@ QG_FV_INLINE uint64_t fv_load8(const char *p)
 	return w;
 }
 
+/* A leading '-' or '+' stepped over without a branch (random signs would
+ * mispredict): 1 for '-'. n >= 1. */
+QG_FV_INLINE unsigned fv_skip_sign(const char **p, size_t *n)
+{
+	unsigned neg = **p == '-';
+	size_t sg = (size_t)(neg | (**p == '+'));
+
+	*p += sg;
+	*n -= sg;
+	return neg;
+}
+
 static const uint64_t fv_keep_mask[9] = {
 	0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull,
 	0xFFFFFFFFFFFFFFull, ~0ull,
@@ -112,8 +124,6 @@ QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 	int neg = 0;
 	uint64_t v;
 
-	size_t sg;
-
 	if (!QG_FV_LE || n == 0)
 		return 0;
 	/* the common cell first: up to 8 digits, no sign (a sign is no digit,
@@ -126,11 +136,7 @@ QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 			return 1;
 		}
 	}
-	/* the sign without a branch: random signs would mispredict */
-	neg = *p == '-';
-	sg = (size_t)(neg | (*p == '+'));
-	p += sg;
-	n -= sg;
+	neg = (int)fv_skip_sign(&p, &n);
 	if (n - 1 >= 16 || !fv_digits16(fv_load8(p), fv_load8(p + 8), n, &v))
 		return 0;
 	*out = (long long)((v ^ -(uint64_t)neg) + (uint64_t)neg);
@@ -150,15 +156,11 @@ QG_FV_INLINE int fv_decimal_shape(const char *p, size_t n, unsigned *negp, unsig
 {
 #if defined(__SSE2__)
 	unsigned all, dig, dots;
-	size_t sg;
 	__m128i x;
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	*negp = *p == '-';
-	sg = (size_t)((*p == '-') | (*p == '+'));
-	p += sg;
-	n -= sg;
+	*negp = fv_skip_sign(&p, &n);
 	if (n - 1 >= 15)
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -185,15 +187,11 @@ QG_FV_INLINE int fv_int_shape(const char *p, size_t n, unsigned *negp, unsigned 
 {
 #if defined(__SSE2__)
 	unsigned all, dig;
-	size_t sg;
 	__m128i x;
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	*negp = *p == '-';
-	sg = (size_t)((*p == '-') | (*p == '+'));
-	p += sg;
-	n -= sg;
+	*negp = fv_skip_sign(&p, &n);
 	if (n - 1 >= 16)
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -266,15 +264,11 @@ QG_FV_INLINE int fv_decimal(const char *p, size_t n, uint64_t *mant, unsigned *f
 #if defined(__SSE2__)
 	unsigned neg, dots;
 	uint64_t a, b, m;
-	size_t d, frac = 0, sg;
+	size_t d, frac = 0;
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	/* the sign without a branch: random signs would mispredict */
-	neg = *p == '-';
-	sg = (size_t)(neg | (*p == '+'));
-	p += sg;
-	n -= sg;
+	neg = fv_skip_sign(&p, &n);
 	if (n - 1 >= 16)
 		return 0;
 	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
@@ -345,16 +339,12 @@ QG_FV_INLINE int fv_decimal_sse(const char *p, size_t n, uint64_t *mant, unsigne
 {
 #if defined(__SSE2__)
 	unsigned neg, dots, ok, all, k, nd;
-	size_t sg;
 	__m128i x, d, lm, q;
 	uint64_t v, m;
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	neg = *p == '-';
-	sg = (size_t)(neg | (*p == '+'));
-	p += sg;
-	n -= sg;
+	neg = fv_skip_sign(&p, &n);
 	if (n - 1 >= 16)
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);

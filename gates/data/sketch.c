@@ -818,6 +818,43 @@ static inline void topk_thr(struct qg_topk *t)
 	t->thr = t->filter && t->nmin ? (uint32_t)(t->min < UINT32_MAX - 1 ? t->min : UINT32_MAX - 1) : 0;
 }
 
+/* A value untracked in a full, filtered table: when its filter estimate
+ * plus one stays within the minimum (made exact first), the conservative
+ * update -- only cells at the estimate move -- and 1; else 0 (it may have
+ * occurred min + 1 times: it takes a minimal counter). */
+static inline __attribute__((always_inline)) int topk_filter_take(struct qg_topk *t, uint64_t hash)
+{
+	uint32_t *a = &t->filter[qg_topk_cell0(hash)], *b = &t->filter[qg_topk_cell1(hash)];
+	uint64_t e = (uint64_t)(*a < *b ? *a : *b) + 1;
+
+	topk_min(t);
+	if (e > t->min || e >= UINT32_MAX)
+		return 0;
+	if (*a < e)
+		*a = (uint32_t)e;
+	if (*b < e)
+		*b = (uint32_t)e;
+	return 1;
+}
+
+/* A full table gives up a counter holding the minimum (the search starts
+ * at the cursor): taken out of the index, its count left behind in the
+ * filter as its cells' bound, nmin one less. Returns its index. */
+static inline __attribute__((always_inline)) uint32_t topk_evict(struct qg_topk *t)
+{
+	uint32_t i = t->cursor;
+
+	topk_min(t);
+	while (t->items[i].count != t->min)
+		i = (i + 1) & (QG_TOPK_K - 1);
+	t->cursor = (i + 1) & (QG_TOPK_K - 1);
+	t->nmin--;
+	topk_slot_delete(t, i);
+	if (t->filter)
+		topk_filter_max(t->filter, t->items[i].hash, t->items[i].count);
+	return i;
+}
+
 /* Track a value that is not tracked yet. Plain space-saving (absolute = 0)
  * adds count/error to the evicted minimum; the filtered form (absolute = 1)
  * sets them, the bucket already bounding the value's earlier occurrences. */
@@ -840,18 +877,9 @@ static int topk_insert(struct qg_topk *t, const char *val, size_t len, uint64_t 
 	}
 	/* full: replace a counter holding the minimum; the newcomer inherits
 	 * that count as its possible overestimate */
-	topk_min(t);
-	i = t->cursor;
-	while (t->items[i].count != t->min)
-		i = (i + 1) & (QG_TOPK_K - 1);
-	t->cursor = (i + 1) & (QG_TOPK_K - 1);
-	t->nmin--;
-	topk_slot_delete(t, i);
+	i = topk_evict(t);
 	{
 		uint64_t old = t->items[i].count;
-		/* the evicted value's count stays behind as its cells' bound */
-		if (t->filter)
-			topk_filter_max(t->filter, t->items[i].hash, old);
 		if (topk_set_val(&t->items[i], val, len, hash))
 			return QG_ENOMEM;
 		t->items[i].count = absolute ? count : old + count;
@@ -905,8 +933,7 @@ int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64
 int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	struct qg_topk_item *it;
-	uint32_t *a, *b, i;
-	uint64_t e;
+	uint32_t i;
 	int ret;
 
 	if (t->nr < QG_TOPK_K || !t->filter) {
@@ -915,30 +942,16 @@ int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uin
 		return ret;
 	}
 	/* topk_add_untracked() and topk_insert() of a full filtered table,
-	 * in one piece: the profile comes here for some 5% of the values of
-	 * a high-cardinality column, a call chain of four made it ~250
-	 * instructions a time */
-	a = &t->filter[qg_topk_cell0(hash)];
-	b = &t->filter[qg_topk_cell1(hash)];
-	e = (uint64_t)(*a < *b ? *a : *b) + 1;
-	topk_min(t);
-	if (e <= t->min && e < UINT32_MAX) {
-		if (*a < e)
-			*a = (uint32_t)e;
-		if (*b < e)
-			*b = (uint32_t)e;
+	 * in one piece (the helpers are inlined): the profile comes here for
+	 * some 5% of the values of a high-cardinality column, a call chain of
+	 * four made it ~250 instructions a time */
+	if (topk_filter_take(t, hash)) {
 		topk_thr(t);
 		return 0;
 	}
 	/* topk_insert(t, val, len, hash, min + 1, min, 1) */
-	i = t->cursor;
-	while (t->items[i].count != t->min)
-		i = (i + 1) & (QG_TOPK_K - 1);
-	t->cursor = (i + 1) & (QG_TOPK_K - 1);
-	t->nmin--;
-	topk_slot_delete(t, i);
+	i = topk_evict(t);
 	it = &t->items[i];
-	topk_filter_max(t->filter, it->hash, it->count);
 	if (len < 32 && it->alloc >= 32) {
 		/* a table cell: QG_TABLE_PAD readable bytes follow it */
 		memcpy(it->val, val, 32);
@@ -957,9 +970,6 @@ int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uin
 
 static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
-	uint32_t *a, *b;
-	uint64_t e;
-
 	if (t->nr < QG_TOPK_K)
 		return topk_insert(t, val, len, hash, 1, 0, 0);
 	if (!t->filter) {
@@ -969,19 +979,9 @@ static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, ui
 		if (!t->filter)
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
-	/* conservative update: the estimate (the smaller cell) bounds this
-	 * value's true count; only cells at the estimate move */
-	a = &t->filter[qg_topk_cell0(hash)];
-	b = &t->filter[qg_topk_cell1(hash)];
-	e = (uint64_t)(*a < *b ? *a : *b) + 1;
-	topk_min(t);
-	if (e <= t->min && e < UINT32_MAX) {
-		if (*a < e)
-			*a = (uint32_t)e;
-		if (*b < e)
-			*b = (uint32_t)e;
+	/* the estimate (the smaller cell) bounds this value's true count */
+	if (topk_filter_take(t, hash))
 		return 0;
-	}
 	/* the value may have occurred min + 1 times: plain space-saving */
 	return topk_insert(t, val, len, hash, t->min + 1, t->min, 1);
 }

@@ -231,6 +231,43 @@ static char *profile_text(struct qg_profile *p)
 	return qg_buf_detach(&b, NULL);
 }
 
+/* Record r of a test table: ncols cells over text (ncols strings of width
+ * bytes each), none null. */
+static void make_record(struct qg_record *rec, struct qg_cell *cells, const char *text, size_t width, size_t ncols,
+			int r)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		cells[c].ptr = text + c * width;
+		cells[c].len = (unsigned)strlen(cells[c].ptr);
+		cells[c].flags = 0;
+	}
+	rec->cells = cells;
+	rec->nr = ncols;
+	rec->line = rec->row = r + 1;
+}
+
+/* a: recs profiled one record at a time, b: in batches of `batch`; their
+ * texts in *ta and *tb (the caller frees them and releases a and b) */
+static void profile_both_ways(struct qg_profile *a, struct qg_profile *b, const char *const *names,
+			      const struct qg_record *recs, int nrec, size_t ncols, int batch, char **ta, char **tb)
+{
+	long map[16];
+
+	assert_true(ncols <= QG_ARRAY_SIZE(map));
+	qg_profile_init(a);
+	qg_profile_init(b);
+	assert_int_equal(qg_profile_bind(a, names, ncols, map), 0);
+	for (int r = 0; r < nrec; r++)
+		assert_int_equal(qg_profile_add_record(a, &recs[r], map, ncols), 0);
+	assert_int_equal(qg_profile_bind(b, names, ncols, map), 0);
+	for (int r = 0; r < nrec; r += batch)
+		assert_int_equal(qg_profile_add_batch(b, &recs[r], (size_t)(nrec - r < batch ? nrec - r : batch), map,
+						      ncols),
+				 0);
+	*ta = profile_text(a);
+	*tb = profile_text(b);
+}
+
 static void test_data_profile_batch_equals_records(void **state)
 {
 	const char *names[2][BC] = { { "i", "x", "late", "s", "hi", "e" }, { "i", "x", "late", "s", "i", "e" } };
@@ -249,34 +286,18 @@ static void test_data_profile_batch_equals_records(void **state)
 		snprintf(btext[r][3], 40, "v%d", (int)((v >> 20) % 300));
 		snprintf(btext[r][4], 40, "%016llx", (unsigned long long)v);
 		snprintf(btext[r][5], 40, "%s", r % 11 ? "" : "x");
-		for (int c = 0; c < BC; c++) {
-			bcells[r][c].ptr = btext[r][c];
-			bcells[r][c].len = strlen(btext[r][c]);
-			bcells[r][c].flags = 0;
-		}
-		brecs[r].cells = bcells[r];
+		make_record(&brecs[r], bcells[r], btext[r][0], sizeof(btext[r][0]), BC, r);
 		brecs[r].nr = r % 97 == 5 ? BC - 2 : BC; /* short rows */
 		if (brecs[r].nr < BC)
 			for (int c = (int)brecs[r].nr; c < BC; c++)
 				bcells[r][c].flags = QG_CELL_MISSING, bcells[r][c].len = 0;
-		brecs[r].line = brecs[r].row = r + 1;
 	}
 	for (int set = 0; set < 2; set++) {
 		struct qg_profile a, b;
 		long map[BC];
 		char *ta, *tb;
 
-		qg_profile_init(&a);
-		qg_profile_init(&b);
-		assert_int_equal(qg_profile_bind(&a, names[set], BC, map), 0);
-		for (int r = 0; r < BR; r++)
-			assert_int_equal(qg_profile_add_record(&a, &brecs[r], map, BC), 0);
-		assert_int_equal(qg_profile_bind(&b, names[set], BC, map), 0);
-		for (int r = 0; r < BR; r += 301)
-			assert_int_equal(qg_profile_add_batch(&b, &brecs[r], BR - r < 301 ? (size_t)(BR - r) : 301, map, BC),
-					 0);
-		ta = profile_text(&a);
-		tb = profile_text(&b);
+		profile_both_ways(&a, &b, names[set], brecs, BR, BC, 301, &ta, &tb);
 		assert_string_equal(ta, tb);
 		free(tb);
 		/* regular batches (full rows, one cell array: a column walked
@@ -329,7 +350,6 @@ static void test_data_profile_batch_integer_runs(void **state)
 {
 	const char *names[IC] = { "n", "d", "turn", "big" };
 	struct qg_profile a, b;
-	long map[IC];
 	char *ta, *tb;
 
 	for (int r = 0; r < IR; r++) {
@@ -351,25 +371,9 @@ static void test_data_profile_batch_integer_runs(void **state)
 		else
 			snprintf(itext[r][2], 32, "%d.%d", (int)(v % 7), (int)(v % 10));
 		snprintf(itext[r][3], 32, "%llu", (unsigned long long)(v % 100000000));
-		for (int c = 0; c < IC; c++) {
-			icells[r][c].ptr = itext[r][c];
-			icells[r][c].len = strlen(itext[r][c]);
-			icells[r][c].flags = 0;
-		}
-		irecs[r].cells = icells[r];
-		irecs[r].nr = IC;
-		irecs[r].line = irecs[r].row = r + 1;
+		make_record(&irecs[r], icells[r], itext[r][0], sizeof(itext[r][0]), IC, r);
 	}
-	qg_profile_init(&a);
-	qg_profile_init(&b);
-	assert_int_equal(qg_profile_bind(&a, names, IC, map), 0);
-	for (int r = 0; r < IR; r++)
-		assert_int_equal(qg_profile_add_record(&a, &irecs[r], map, IC), 0);
-	assert_int_equal(qg_profile_bind(&b, names, IC, map), 0);
-	for (int r = 0; r < IR; r += 512)
-		assert_int_equal(qg_profile_add_batch(&b, &irecs[r], IR - r < 512 ? (size_t)(IR - r) : 512, map, IC), 0);
-	ta = profile_text(&a);
-	tb = profile_text(&b);
+	profile_both_ways(&a, &b, names, irecs, IR, IC, 512, &ta, &tb);
 	assert_string_equal(ta, tb);
 	for (int c = 0; c < IC; c++)
 		assert_int_equal(qg_prof_field_kind(&b.fields[c]), QG_PROF_NUMERIC);
@@ -397,7 +401,6 @@ static void test_data_profile_batch_low_cardinality(void **state)
 	static const char *const cats[] = { "category-A1", "category-A2", "category-B", "categor", "c", "category-A1xyzw",
 					    "category-A1xyzwv", "category-A1xyzwvQ" };
 	struct qg_profile a, b;
-	long map[LC];
 	char *ta, *tb;
 
 	for (int r = 0; r < LR; r++) {
@@ -409,25 +412,9 @@ static void test_data_profile_batch_low_cardinality(void **state)
 		snprintf(ltext[r][2], 40, "v%d", (int)((v >> 9) % (r < 3000 ? 40 : 40 + (uint64_t)(r - 3000) / 20)));
 		snprintf(ltext[r][3], 40, "a rather long value number %d", (int)((v >> 13) % 6));
 		snprintf(ltext[r][4], 40, "%d", (int)((v >> 17) % 3));
-		for (int c = 0; c < LC; c++) {
-			lcells[r][c].ptr = ltext[r][c];
-			lcells[r][c].len = strlen(ltext[r][c]);
-			lcells[r][c].flags = 0;
-		}
-		lrecs[r].cells = lcells[r];
-		lrecs[r].nr = LC;
-		lrecs[r].line = lrecs[r].row = r + 1;
+		make_record(&lrecs[r], lcells[r], ltext[r][0], sizeof(ltext[r][0]), LC, r);
 	}
-	qg_profile_init(&a);
-	qg_profile_init(&b);
-	assert_int_equal(qg_profile_bind(&a, names, LC, map), 0);
-	for (int r = 0; r < LR; r++)
-		assert_int_equal(qg_profile_add_record(&a, &lrecs[r], map, LC), 0);
-	assert_int_equal(qg_profile_bind(&b, names, LC, map), 0);
-	for (int r = 0; r < LR; r += 700)
-		assert_int_equal(qg_profile_add_batch(&b, &lrecs[r], LR - r < 700 ? (size_t)(LR - r) : 700, map, LC), 0);
-	ta = profile_text(&a);
-	tb = profile_text(&b);
+	profile_both_ways(&a, &b, names, lrecs, LR, LC, 700, &ta, &tb);
 	assert_string_equal(ta, tb);
 	assert_true(b.fields[1].topk.nr == 8 && b.fields[1].topk.filter == NULL);
 	assert_true(b.fields[2].topk.nr == QG_TOPK_K && b.fields[2].topk.filter != NULL);

@@ -388,6 +388,32 @@ static void test_data_sketch_topk_uniform_bounds(void **state)
 	qg_topk_release(&t);
 }
 
+/* t saved as JSON text and loaded into u, the way a profile file goes;
+ * the text stays in *text for inspection (the caller releases it). */
+static void topk_through_text(struct qg_topk *u, const struct qg_topk *t, struct qg_buf *text)
+{
+	struct qg_json *root = qg_json_new_object(), *back = NULL;
+
+	assert_int_equal(qg_topk_to_json(root, "topk", t), 0);
+	assert_int_equal(qg_json_print(text, root, 0), 0);
+	assert_int_equal(qg_json_parse(&back, text->buf, text->len, "t.json"), 0);
+	assert_int_equal(qg_topk_from_json(u, qg_json_get(back, "topk"), "t"), 0);
+	qg_json_free(back);
+	qg_json_free(root);
+}
+
+/* qg_topk_from_json() of a top-k object given as text: its return code */
+static int topk_from_text(struct qg_topk *u, const char *text)
+{
+	struct qg_json *j = NULL;
+	int ret;
+
+	assert_int_equal(qg_json_parse(&j, text, strlen(text), "x.json"), 0);
+	ret = qg_topk_from_json(u, j, "x");
+	qg_json_free(j);
+	return ret;
+}
+
 /* A value longer than QG_TOPK_MAXLEN is saved cut, with "length"; the JSON
  * writer re-encodes invalid UTF-8 (U+FFFD), so the text read back need not
  * be QG_TOPK_MAXLEN bytes. Loading it must stay inside the text (the
@@ -397,42 +423,31 @@ static void test_data_sketch_topk_uniform_bounds(void **state)
 static void test_data_sketch_topk_json_cut_values(void **state)
 {
 	char big[300];
-	struct qg_topk t, u, w;
-	struct qg_json *root = qg_json_new_object(), *j = NULL;
+	struct qg_topk t, u;
 	struct qg_buf b = QG_BUF_INIT;
-	static const char short_len[] = "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,\"length\":300}]}";
-	static const char bad_len[] = "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,\"length\":5}]}";
 
 	memset(big, 'x', sizeof(big));
 	for (size_t i = 250; i < sizeof(big); i++)
 		big[i] = (char)0xff; /* invalid UTF-8 across the cut */
 	qg_topk_init(&t);
 	assert_int_equal(qg_topk_add(&t, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
-	assert_int_equal(qg_topk_to_json(root, "topk", &t), 0);
-	assert_int_equal(qg_json_print(&b, root, 0), 0);
-	qg_json_free(root);
-	root = NULL;
-	assert_int_equal(qg_json_parse(&root, b.buf, b.len, "t.json"), 0);
-	assert_int_equal(qg_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
+	topk_through_text(&u, &t, &b);
 	assert_true(u.nr == 1 && u.items[0].len == sizeof(big) && u.items[0].count == 1);
 	/* "bytes" and "hash" saved: the cut value matches its occurrences */
 	assert_int_equal(qg_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
 	assert_int_equal(memcmp(u.items[0].val, big, QG_TOPK_MAXLEN), 0);
 	qg_topk_release(&u);
 
-	assert_int_equal(qg_json_parse(&j, short_len, sizeof(short_len) - 1, "s.json"), 0);
-	assert_int_equal(qg_topk_from_json(&w, j, "s"), 0);
-	assert_true(w.nr == 1 && w.items[0].len == 300 && !strcmp(w.items[0].val, "ab"));
+	/* written before "hash": kept for display, matching nothing */
+	assert_int_equal(topk_from_text(&u, "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,"
+					    "\"length\":300}]}"), 0);
+	assert_true(u.nr == 1 && u.items[0].len == 300 && !strcmp(u.items[0].val, "ab"));
 	memcpy(big, "ab", 2);
-	assert_int_equal(qg_topk_find(&w, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
-	qg_topk_release(&w);
-	qg_json_free(j);
-	j = NULL;
-	assert_int_equal(qg_json_parse(&j, bad_len, sizeof(bad_len) - 1, "b.json"), 0);
-	assert_int_equal(qg_topk_from_json(&w, j, "b"), QG_EPARSE);
-	qg_topk_release(&w);
-	qg_json_free(j);
-	qg_json_free(root);
+	assert_int_equal(qg_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
+	qg_topk_release(&u);
+	assert_int_equal(topk_from_text(&u, "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,"
+					    "\"length\":5}]}"), QG_EPARSE);
+	qg_topk_release(&u);
 	qg_buf_release(&b);
 	qg_topk_release(&t);
 }
@@ -445,39 +460,27 @@ static void test_data_sketch_topk_json_bytes(void **state)
 	static const char *const vals[] = { "caf\xe9", "na\xefve", "a\0b", "plain" };
 	static const size_t lens[] = { 4, 5, 3, 5 };
 	struct qg_topk t, u;
-	struct qg_json *root = qg_json_new_object(), *j = NULL;
 	struct qg_buf b = QG_BUF_INIT;
-	static const char bad[] = "{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,\"bytes\":\"Y*==\"}]}";
-	static const char badhash[] =
-		"{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,\"length\":300,\"hash\":\"-123\"}]}";
 
 	qg_topk_init(&t);
 	for (size_t i = 0; i < 4; i++)
 		for (size_t k = 0; k <= i; k++)
 			assert_int_equal(qg_topk_add(&t, vals[i], lens[i], qg_hash64(vals[i], lens[i])), 0);
-	assert_int_equal(qg_topk_to_json(root, "topk", &t), 0);
-	assert_int_equal(qg_json_print(&b, root, 0), 0);
+	topk_through_text(&u, &t, &b);
 	assert_non_null(strstr(b.buf, "\"bytes\""));
-	qg_json_free(root);
-	root = NULL;
-	assert_int_equal(qg_json_parse(&root, b.buf, b.len, "t.json"), 0);
-	assert_int_equal(qg_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
 	for (size_t i = 0; i < 4; i++) {
 		int k = qg_topk_find(&u, vals[i], lens[i], qg_hash64(vals[i], lens[i]));
 		assert_true(k >= 0);
 		assert_true(u.items[k].count == i + 1 && u.items[k].len == lens[i]);
 	}
 	qg_topk_release(&u);
-	assert_int_equal(qg_json_parse(&j, bad, sizeof(bad) - 1, "b.json"), 0);
-	assert_int_equal(qg_topk_from_json(&u, j, "b"), QG_EPARSE);
+	/* malformed "bytes" and "hash" */
+	assert_int_equal(topk_from_text(&u, "{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,"
+					    "\"bytes\":\"Y*==\"}]}"), QG_EPARSE);
 	qg_topk_release(&u);
-	qg_json_free(j);
-	j = NULL;
-	assert_int_equal(qg_json_parse(&j, badhash, sizeof(badhash) - 1, "h.json"), 0);
-	assert_int_equal(qg_topk_from_json(&u, j, "h"), QG_EPARSE);
+	assert_int_equal(topk_from_text(&u, "{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,"
+					    "\"length\":300,\"hash\":\"-123\"}]}"), QG_EPARSE);
 	qg_topk_release(&u);
-	qg_json_free(j);
-	qg_json_free(root);
 	qg_buf_release(&b);
 	qg_topk_release(&t);
 }
