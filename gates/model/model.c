@@ -234,7 +234,7 @@ int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
 	struct qg_json *root = NULL, *slices;
 	struct qg_metric_values v;
 	struct qg_model_view view;
-	enum qg_model_task task;
+	enum qg_model_task task = QG_TASK_BINARY; /* set by task_of() before use */
 	int ret;
 
 	if (!o->predictions)
