@@ -45,7 +45,7 @@ ALL_CFLAGS = $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -ldl -lm -lpthread
 
-LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIBQGATE := $(B)/libqgate.a
 
