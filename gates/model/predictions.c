@@ -1,6 +1,6 @@
 /* predictions.c -- read predictions through the table reader into arrays
  *
- * The table reader (lib/table.c) splits records; this file turns cells into
+ * The table reader (lib/io/table.c) splits records; this file turns cells into
  * typed column arrays and checks every value on the way, naming file, line,
  * column and data row for the first bad one (fail closed: one bad row makes
  * the whole file unusable, exit 3). Numbers go through a fast exact parser

@@ -1,7 +1,7 @@
 /* json.h -- JSON trees for config, results and metrics (wraps cJSON)
  *
  * Invariants: struct qg_json is opaque; cJSON never appears outside
- * lib/json.c. A tree is owned by its root: qg_json_free() on the root frees
+ * lib/core/json.c. A tree is owned by its root: qg_json_free() on the root frees
  * everything, children returned by getters are borrowed. Builders attach the
  * new node to its parent and return it (NULL on ENOMEM, error recorded).
  * Printing is deterministic: members in insertion order, numbers that are
