@@ -8,7 +8,9 @@ QG_ROOT=${QG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 QG_BIN=${QG_BIN:-$QG_ROOT/build/bin}
 PATH=$QG_BIN:$PATH
 export PATH
-SHARED=$QG_ROOT/../shared
+# ../shared holds the JUnit XSDs; QG_SHARED points elsewhere (tests of the
+# skip itself). QG_REQUIRE_SCHEMAS=1 (.ci/run) makes a missing schema a failure.
+SHARED=${QG_SHARED:-$QG_ROOT/../shared}
 DEBIAN_PY=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/qgate-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -17,6 +19,8 @@ _failed=0
 
 ok()     { _n=$((_n + 1)); echo "ok $_n - $*"; }
 not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+# skip REASON: a check that did not run; tests/run counts it apart from passes
+# and failures and prints every skip with its reason on the console.
 skip()   { _n=$((_n + 1)); echo "ok $_n - # SKIP $*"; }
 diag()   { echo "# $*"; }
 
@@ -52,8 +56,11 @@ expect_eq() {
 # validate_junit NAME FILE: against both schemas in ../shared/schemas.
 validate_junit() {
 	if [ ! -d "$SHARED/schemas" ]; then
-		skip "$1: ../shared/schemas not present, JUnit schema validation NOT RUN"
-		echo "WARNING: JUnit schema validation skipped (no ../shared/schemas)" >&2
+		if [ "${QG_REQUIRE_SCHEMAS:-}" = 1 ]; then
+			not_ok "$1: QG_REQUIRE_SCHEMAS=1 and $SHARED/schemas is missing"
+		else
+			skip "$1: $SHARED/schemas not present, JUnit schema validation NOT RUN"
+		fi
 		return
 	fi
 	for _x in junit-ant.xsd junit-jenkins-10.xsd; do
