@@ -1,23 +1,27 @@
 /* main.c -- the front `qgate`: `qgate <gate> ARGS...` runs `qgate-<gate>`
  *
  * Like git's execv_dashed_external(): the gate is looked up next to this
- * executable first (dirname of /proc/self/exe, so an installed set stays
- * together whatever PATH says), then on PATH, and exec'ed in place of this
- * process, so its exit status, signals and stdio are the caller's directly.
- * Gate names are [a-z]+ only: no '/', no '..', nothing a path could hide in.
- * An unknown or missing gate is a usage error (exit 2) that lists the gates
- * that can be found.
+ * executable first (so an installed set stays together whatever PATH says),
+ * then on PATH -- one walk, qg_path_find() in lib/proc/path.c -- and exec'ed
+ * in place of this process, so its exit status, signals and stdio are the
+ * caller's directly. Gate names are [a-z]+ only: no '/', no '..', nothing a
+ * path could hide in.
+ *
+ * What cannot run is a usage error (exit 2) that says why: no gate named
+ * (the usage), a gate of this release that is not installed, a planned gate
+ * (lint, test, deploy) that no release ships yet, or an unknown name (with
+ * "did you mean"). `qgate --help` lists the gates it can find with a line
+ * each; the table below holds the lines and what is planned.
  */
 #include "qgate/common.h"
 
-#include <dirent.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qgate/gate.h"
 #include "qgate/main.h"
 #include "qgate/opts.h"
+#include "qgate/path.h"
 
 #define GATE_NAME_MAX 64
 
@@ -34,6 +38,28 @@ static const char description[] =
 	"2 usage or configuration error, 3 could not evaluate. 'qgate help <gate>'\n"
 	"shows the gate's own --help.";
 
+/* The gates qgate knows by name: shipped in this release, or planned. */
+static const struct known_gate {
+	const char *name;
+	int planned;
+	const char *what;
+} known[] = {
+	{ "data", 0, "datasets against a Table Schema; profiles; drift against a baseline" },
+	{ "model", 0, "model metrics against thresholds and against the champion model" },
+	{ "lint", 1, "linters and built-in checks, new findings only" },
+	{ "test", 1, "run tests with timeouts and retries; gate on results and coverage" },
+	{ "deploy", 1, "push, promote on evidence, health-check, roll back, audit" },
+};
+#define KNOWN_NR (sizeof(known) / sizeof(known[0]))
+
+static const struct known_gate *known_gate(const char *name)
+{
+	for (size_t i = 0; i < KNOWN_NR; i++)
+		if (!strcmp(known[i].name, name))
+			return &known[i];
+	return NULL;
+}
+
 static int valid_gate_name(const char *s)
 {
 	size_t n = 0;
@@ -44,118 +70,136 @@ static int valid_gate_name(const char *s)
 	return n > 0 && n < GATE_NAME_MAX;
 }
 
-/* The folder holding this executable, "" when unknown. */
-static void self_dir(char *buf, size_t len)
+static int die(int err)
 {
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *slash;
-
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		buf[0] = '\0';
+	fprintf(stderr, "qgate: error: %s\n", *qg_error_last() ? qg_error_last() : "unknown error");
+	return err == QG_EUSAGE ? QG_EXIT_USAGE : QG_EXIT_ERROR;
 }
 
-static int is_executable(const char *path)
+/* The folder of this executable, "" when it cannot be told. */
+static void self_dir(struct qg_buf *dir)
 {
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	if (qg_path_self_dir(dir) < 0)
+		qg_error_clear();
 }
 
-/* Find qgate-<gate>: next to us, then on PATH. 0 with the path in out. */
-static int find_gate(struct qg_buf *out, const char *gate)
+/* Gates found next to us and on PATH (qgate-<name>, name a gate name). */
+static int found_gates(struct qg_strvec *names, const char *dir)
 {
-	char dir[4096];
-	const char *path = getenv("PATH"), *p;
+	struct qg_strvec all = QG_STRVEC_INIT;
+	int err = qg_path_list(&all, "qgate-", dir);
 
-	self_dir(dir, sizeof(dir));
-	if (*dir) {
-		qg_buf_reset(out);
-		if (qg_buf_addf(out, "%s/qgate-%s", dir, gate) == 0 && is_executable(out->buf))
-			return 0;
-	}
-	for (p = path ? path : ""; p && *p;) {
-		const char *colon = strchr(p, ':');
-		size_t n = colon ? (size_t)(colon - p) : strlen(p);
-
-		qg_buf_reset(out);
-		/* an empty PATH element means the current folder */
-		if (qg_buf_addf(out, "%.*s/qgate-%s", (int)(n ? n : 1), n ? p : ".", gate) == 0 &&
-		    is_executable(out->buf))
-			return 0;
-		p = colon ? colon + 1 : NULL;
-	}
-	qg_buf_reset(out);
-	return QG_ENOTFOUND;
+	for (size_t i = 0; !err && i < all.nr; i++)
+		if (valid_gate_name(all.v[i]))
+			err = qg_strvec_push(names, all.v[i]);
+	qg_strvec_clear(&all);
+	return err;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int listed(const struct qg_strvec *sv, const char *s)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	for (size_t i = 0; i < sv->nr; i++)
+		if (!strcmp(sv->v[i], s))
+			return 1;
+	return 0;
 }
 
-static void collect_dir(struct qg_strvec *names, const char *dir)
-{
-	DIR *d = opendir(*dir ? dir : ".");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		struct qg_buf full = QG_BUF_INIT;
-		const char *g = e->d_name + 6;
-		int dup = 0;
-
-		if (strncmp(e->d_name, "qgate-", 6) || !valid_gate_name(g))
-			continue;
-		for (size_t i = 0; i < names->nr; i++)
-			dup |= !strcmp(names->v[i], g);
-		if (!dup && qg_buf_addf(&full, "%s/%s", *dir ? dir : ".", e->d_name) == 0 &&
-		    is_executable(full.buf))
-			qg_strvec_push(names, g);
-		qg_buf_release(&full);
-	}
-	closedir(d);
-}
-
-/* Sorted, unique gate names found next to us and on PATH. */
-static void list_gates(struct qg_strvec *names)
-{
-	char dir[4096];
-	const char *path = getenv("PATH"), *p;
-
-	self_dir(dir, sizeof(dir));
-	if (*dir)
-		collect_dir(names, dir);
-	for (p = path ? path : ""; p && *p;) {
-		const char *colon = strchr(p, ':');
-		char *one = qg_strndup(p, colon ? (size_t)(colon - p) : strlen(p));
-
-		if (one)
-			collect_dir(names, one);
-		free(one);
-		p = colon ? colon + 1 : NULL;
-	}
-	if (names->nr > 1)
-		qsort(names->v, names->nr, sizeof(*names->v), cmp_str);
-}
-
-static int not_a_gate(const char *name, const char *why)
+/* The help text's last part: what can run here, what cannot yet. */
+static int add_gate_list(struct qg_buf *b, const char *dir)
 {
 	struct qg_strvec names = QG_STRVEC_INIT;
+	struct qg_buf where = QG_BUF_INIT;
+	int err = found_gates(&names, dir), any = 0;
 
-	list_gates(&names);
-	if (name)
-		fprintf(stderr, "qgate: error: '%s' %s\n", name, why);
-	else
-		fprintf(stderr, "qgate: error: %s\n", why);
+	if (!err)
+		err = qg_buf_addstr(b, "\ngates found next to qgate, then on PATH:\n");
+	for (size_t i = 0; !err && i < names.nr; i++) {
+		const struct known_gate *k = known_gate(names.v[i]);
+		struct qg_buf exe = QG_BUF_INIT;
+
+		if (k) {
+			err = qg_buf_addf(b, "  %-10s%s\n", names.v[i], k->what);
+		} else {
+			err = qg_buf_addf(&exe, "qgate-%s", names.v[i]);
+			if (!err)
+				err = qg_path_find(&where, exe.buf, dir);
+			if (!err)
+				err = qg_buf_addf(b, "  %-10snot a gate of this release (%s)\n", names.v[i],
+						  where.buf);
+		}
+		qg_buf_release(&exe);
+	}
+	if (!err && !names.nr)
+		err = qg_buf_addstr(b, "  (none: no qgate-<gate> executable next to qgate or on PATH)\n");
+	for (size_t i = 0; !err && i < KNOWN_NR; i++) {
+		if (known[i].planned || listed(&names, known[i].name))
+			continue;
+		err = qg_buf_addf(b, "%s%s", any++ ? ", " : "\nof this release, not installed: ", known[i].name);
+	}
+	if (!err && any)
+		err = qg_buf_addch(b, '\n');
+	any = 0;
+	for (size_t i = 0; !err && i < KNOWN_NR; i++) {
+		if (!known[i].planned || listed(&names, known[i].name))
+			continue;
+		err = qg_buf_addf(b, "%s%s", any++ ? ", " : "\nplanned, not in this release: ", known[i].name);
+	}
+	if (!err && any)
+		err = qg_buf_addch(b, '\n');
+	qg_buf_release(&where);
+	qg_strvec_clear(&names);
+	return err;
+}
+
+static int help_text(struct qg_buf *b, const struct qg_opts_ctx *ctx, const char *dir)
+{
+	int err = qg_opts_help(b, ctx);
+
+	return err ? err : add_gate_list(b, dir);
+}
+
+/* The name among the known and the found gates nearest to `name`, or NULL. */
+static const char *nearest_gate(const char *name, const struct qg_strvec *found)
+{
+	struct qg_option *opts = calloc(KNOWN_NR + found->nr + 1, sizeof(*opts));
+	const char *near = NULL;
+	size_t n = 0;
+
+	if (!opts)
+		return NULL;
+	for (size_t i = 0; i < KNOWN_NR; i++)
+		opts[n++] = (struct qg_option)QG_OPT_FLAG_(0, known[i].name, NULL, NULL);
+	for (size_t i = 0; i < found->nr; i++)
+		opts[n++] = (struct qg_option)QG_OPT_FLAG_(0, found->v[i], NULL, NULL);
+	opts[n] = (struct qg_option)QG_OPT_END_();
+	near = qg_opts_nearest(opts, name);
+	free(opts);
+	return near; /* borrowed from known[] or found */
+}
+
+/* A gate that cannot run: say why, list what can, exit 2. */
+static int not_a_gate(const char *name, const char *dir)
+{
+	struct qg_strvec names = QG_STRVEC_INIT;
+	const struct known_gate *k = known_gate(name);
+
+	if (found_gates(&names, dir) < 0)
+		qg_error_clear(); /* the list is a courtesy */
+	if (k && k->planned)
+		fprintf(stderr, "qgate: error: '%s' is a planned gate that is not installed "
+			"(no qgate-%s next to qgate or on PATH)\n", name, name);
+	else if (k)
+		fprintf(stderr, "qgate: error: '%s' is a gate of this release that is not installed "
+			"(no qgate-%s next to qgate or on PATH)\n", name, name);
+	else {
+		const char *near = nearest_gate(name, &names);
+
+		if (near)
+			fprintf(stderr, "qgate: error: '%s' is not a qgate command (did you mean '%s'?)\n",
+				name, near);
+		else
+			fprintf(stderr, "qgate: error: '%s' is not a qgate command\n", name);
+	}
 	if (names.nr) {
 		fprintf(stderr, "available gates:");
 		for (size_t i = 0; i < names.nr; i++)
@@ -170,23 +214,30 @@ static int not_a_gate(const char *name, const char *why)
 }
 
 /* Replace this process with qgate-<gate>; returns only on failure. */
-static int exec_gate(const char *gate, int argc, const char **argv)
+static int exec_gate(const char *gate, const char *const *argv, const char *dir)
 {
 	struct qg_buf path = QG_BUF_INIT;
 	struct qg_strvec args = QG_STRVEC_INIT;
 	int err;
 
-	if (!valid_gate_name(gate))
-		return not_a_gate(gate, "is not a gate name (lowercase letters only)");
-	if (find_gate(&path, gate) < 0) {
-		qg_buf_release(&path);
-		return not_a_gate(gate, "is not a qgate command");
+	if (!valid_gate_name(gate)) {
+		fprintf(stderr, "qgate: error: '%s' is not a gate name (lowercase letters only)\n"
+			"see 'qgate --help'\n", gate);
+		return QG_EXIT_USAGE;
 	}
 	if (qg_strvec_pushf(&args, "qgate-%s", gate) < 0 || qg_strvec_pushv(&args, argv) < 0) {
-		err = qg_gate_die("qgate", QG_ENOMEM, NULL);
+		err = die(QG_ENOMEM);
 		goto done;
 	}
-	(void)argc;
+	err = qg_path_find(&path, args.v[0], dir);
+	if (err == QG_ENOTFOUND) {
+		qg_error_clear();
+		err = not_a_gate(gate, dir);
+		goto done;
+	} else if (err < 0) {
+		err = die(err);
+		goto done;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	signal(SIGPIPE, SIG_DFL); /* the gate sets up its own */
@@ -203,6 +254,7 @@ static int cmd_qgate(int argc, const char **argv)
 {
 	int help = 0, version = 0, err;
 	struct qg_strvec rest = QG_STRVEC_INIT;
+	struct qg_buf dir = QG_BUF_INIT, text = QG_BUF_INIT;
 	const struct qg_option options[] = {
 		QG_OPT_FLAG_('h', "help", &help, "show this help and exit 0"),
 		QG_OPT_FLAG_(0, "version", &version, "print versions and exit 0"),
@@ -218,43 +270,40 @@ static int cmd_qgate(int argc, const char **argv)
 
 	err = qg_opts_parse(&ctx, argc, argv, &rest);
 	if (err < 0) {
-		qg_strvec_clear(&rest);
-		return qg_gate_die("qgate", err, NULL);
-	}
-	if (help) {
-		struct qg_buf b = QG_BUF_INIT;
-
-		err = qg_opts_help(&b, &ctx);
-		if (!err)
-			fputs(b.buf, stdout);
-		qg_buf_release(&b);
-		qg_strvec_clear(&rest);
-		return err ? QG_EXIT_ERROR : QG_EXIT_PASS;
+		err = die(err);
+		goto done;
 	}
 	if (version) {
-		qg_strvec_clear(&rest);
-		return qg_version_print("qgate");
+		err = qg_version_print("qgate");
+		goto done;
 	}
-	if (!rest.nr) {
-		qg_strvec_clear(&rest);
-		return not_a_gate(NULL, "no gate named: usage: qgate <gate> [ARGS...]");
+	self_dir(&dir);
+	/* --help, `qgate help`: the help on stdout, 0; no gate named: on stderr, 2 */
+	if (help || !rest.nr || (!strcmp(rest.v[0], "help") && rest.nr < 2)) {
+		err = help_text(&text, &ctx, dir.buf);
+		if (err < 0) {
+			err = die(err);
+			goto done;
+		}
+		if (!help && !rest.nr) {
+			fprintf(stderr, "qgate: error: no gate named\n%s", text.buf);
+			err = QG_EXIT_USAGE;
+		} else {
+			fputs(text.buf, stdout);
+			err = QG_EXIT_PASS;
+		}
+		goto done;
 	}
 	if (!strcmp(rest.v[0], "help")) {
 		const char *args[] = { "--help", NULL };
 
-		if (rest.nr < 2) {
-			struct qg_buf b = QG_BUF_INIT;
-
-			if (!qg_opts_help(&b, &ctx))
-				fputs(b.buf, stdout);
-			qg_buf_release(&b);
-			qg_strvec_clear(&rest);
-			return QG_EXIT_PASS;
-		}
-		err = exec_gate(rest.v[1], 2, args);
+		err = exec_gate(rest.v[1], args, dir.buf);
 	} else {
-		err = exec_gate(rest.v[0], (int)rest.nr - 1, rest.v + 1);
+		err = exec_gate(rest.v[0], rest.v + 1, dir.buf);
 	}
+done:
+	qg_buf_release(&text);
+	qg_buf_release(&dir);
 	qg_strvec_clear(&rest);
 	return err;
 }

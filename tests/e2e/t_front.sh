@@ -1,6 +1,7 @@
 #!/bin/sh
 # t_front.sh -- the front `qgate`: dispatch to qgate-<gate>, exit status
-# passthrough, unknown gates, name checks, --help in step with docs/qgate.1.
+# passthrough, unknown, planned and uninstalled gates, name checks, the gate
+# list of --help, --help in step with docs/qgate.1.
 . "$(dirname "$0")/lib.sh"
 
 Q=$QG_BIN/qgate
@@ -25,10 +26,26 @@ expect_exit 0 "qgate help (no gate)" "$Q" help
 
 # --help and the man page say the same: the .nf blocks of SYNOPSIS,
 # DESCRIPTION and OPTIONS against the help text without blank lines/headings.
+# The gate list that ends --help depends on what is installed: cut it off.
 sed -n '/^\.SH SYNOPSIS/,/^\.SH GATES/p' "$QG_ROOT/docs/qgate.1" | grep -v '^\.' | sed 's/\\-/-/g' >"$T/man.txt"
-grep -v '^$' "$T/help" | grep -v '^options:$' >"$T/help.txt"
+sed '/^gates found next to qgate, then on PATH:$/,$d' "$T/help" | grep -v '^$' | grep -v '^options:$' >"$T/help.txt"
 if cmp -s "$T/man.txt" "$T/help.txt"; then ok "--help matches docs/qgate.1"; else
 	not_ok "--help differs from docs/qgate.1"; diff "$T/man.txt" "$T/help.txt" | sed 's/^/#   /'; fi
+
+# --help ends with the gates found (beside qgate, then PATH), a line each
+expect_grep "--help lists the gates found" '^gates found next to qgate, then on PATH:$' "$T/help"
+expect_grep "--help describes the data gate" '^  data      datasets against a Table Schema' "$T/help"
+expect_grep "--help describes the model gate" '^  model     model metrics against thresholds' "$T/help"
+expect_grep "--help lists a qgate-* that is not ours with its path" "^  fake      not a gate of this release \\($T/bin/qgate-fake\\)\$" "$T/help"
+expect_grep "--help names the planned gates" '^planned, not in this release: lint, test, deploy$' "$T/help"
+expect_no_grep "--help lists no non-executable qgate-*" 'notexec' "$T/help"
+
+# no gate named: the usage on stderr, exit 2
+expect_exit 2 "no gate at all" "$Q"
+expect_grep "no gate: says so" '^qgate: error: no gate named$' "$T/err"
+expect_grep "no gate: prints the usage" '^usage: qgate <gate> \[ARGS\.\.\.\]$' "$T/err"
+expect_grep "no gate: lists the gates" '^  data      datasets' "$T/err"
+expect_eq "no gate: nothing on stdout" "$(wc -c <"$T/out")" 0
 
 expect_exit 0 "qgate --version" "$Q" --version
 expect_eq "--version first line" "$(head -1 "$T/out")" "qgate 0.1.0"
@@ -49,8 +66,44 @@ expect_grep "unknown gate is named" "'nosuchgate' is not a qgate command" "$T/er
 expect_grep "available gates are listed" '^available gates:.* fake .*fakeerror fakepass' "$T/err"
 expect_no_grep "non-executable qgate-* files are not listed" 'notexec' "$T/err"
 expect_exit 2 "a non-executable qgate-notexec is not a gate" "$Q" notexec
-expect_exit 2 "no gate at all" "$Q"
+expect_no_grep "an unknown name far from any gate gets no suggestion" 'did you mean' "$T/err"
+expect_exit 2 "unknown gate near a real one" "$Q" dta
+expect_grep "did you mean the nearest gate" "^qgate: error: 'dta' is not a qgate command \\(did you mean 'data'\\?\\)\$" "$T/err"
+expect_exit 2 "unknown gate near a found one" "$Q" fakeerorr
+expect_grep "did you mean a found gate" "did you mean 'fakeerror'" "$T/err"
 expect_exit 2 "unknown front option" "$Q" --frobnicate
+
+# planned gates: not an unknown name, exit 2 naming it
+expect_exit 2 "a planned gate that is not installed" "$Q" lint --all-files
+expect_grep "planned gate says so" "^qgate: error: 'lint' is a planned gate that is not installed \\(no qgate-lint next to qgate or on PATH\\)\$" "$T/err"
+expect_no_grep "planned gate is not called unknown" 'not a qgate command' "$T/err"
+expect_exit 2 "qgate help <planned gate>" "$Q" help deploy
+expect_grep "help of a planned gate says so" "'deploy' is a planned gate that is not installed" "$T/err"
+expect_exit 2 "planned gate with a typo" "$Q" tset
+expect_grep "a typo of a planned gate suggests it" "did you mean 'test'" "$T/err"
+# a planned gate that is installed runs like any other
+printf '#!/bin/sh\necho lint-ran\nexit 0\n' >"$T/bin/qgate-lint"
+chmod +x "$T/bin/qgate-lint"
+expect_exit 0 "an installed qgate-lint runs" "$Q" lint
+expect_eq "the installed qgate-lint ran" "$(cat "$T/out")" "lint-ran"
+rm -f "$T/bin/qgate-lint"
+
+# a gate of this release that is not installed: qgate alone in a folder
+mkdir -p "$T/alone"
+cp "$Q" "$T/alone/qgate"
+expect_exit 2 "a shipped gate that is not installed" env PATH=/usr/bin:/bin "$T/alone/qgate" model
+expect_grep "uninstalled gate says so" "^qgate: error: 'model' is a gate of this release that is not installed" "$T/err"
+expect_exit 0 "--help with no gate installed" env PATH=/usr/bin:/bin "$T/alone/qgate" --help
+expect_grep "--help says none was found" '^  \(none: no qgate-<gate> executable next to qgate or on PATH\)$' "$T/out"
+expect_grep "--help names the gates not installed" '^of this release, not installed: data, model$' "$T/out"
+
+# PATH as POSIX reads it: an empty entry is the working folder
+mkdir -p "$T/cwd"
+printf '#!/bin/sh\necho from-cwd\nexit 0\n' >"$T/cwd/qgate-here"
+chmod +x "$T/cwd/qgate-here"
+expect_exit 0 "an empty PATH entry is the working folder" sh -c 'cd "$1" && PATH=/usr/bin:/bin: exec "$2" here' sh "$T/cwd" "$T/alone/qgate"
+expect_eq "the gate in the working folder ran" "$(cat "$T/out")" "from-cwd"
+expect_exit 2 "without the empty entry it is not found" sh -c 'cd "$1" && PATH=/usr/bin:/bin exec "$2" here' sh "$T/cwd" "$T/alone/qgate"
 
 # names that could be paths are refused before any lookup
 expect_exit 2 "gate name with .. is refused" "$Q" ../fakepass
