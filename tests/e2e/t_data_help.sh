@@ -40,7 +40,7 @@ done
 expect_exit 0 "--version" qgate-data --version
 expect_grep "version line" '^qgate-data 0\.1\.0$' "$T/out"
 if command -v man >/dev/null 2>&1; then
-	MANWIDTH=80 man -l "$MAN" >"$T/man.txt" 2>"$T/man.err"
+	MANWIDTH=80 man -l --warnings "$MAN" >"$T/man.txt" 2>"$T/man.err"
 	expect_no_grep "man page renders without warnings" 'warning' "$T/man.err"
 	expect_grep "man page renders" 'qgate-data validate' "$T/man.txt"
 fi
