@@ -3,15 +3,18 @@
 #
 # Runs every gate that exists on its example project, the way a CI job would:
 # validate the data, check drift against the training baseline, then gate the
-# candidate model against the champion. Reports land in build/demo/.
+# candidate model against the champion. Every report lands in build/demo/
+# (the same names --out gives: data-validate.json, model-check.json, ...) and
+# nothing is written into the source tree (tests/e2e/t_demo.sh checks both).
 # Usage: examples/demo.sh BIN_DIR
 set -u
 BIN=$(cd "${1:-build/bin}" && pwd)
 cd "$(dirname "$0")"
 PATH=$BIN:$PATH
 export PATH
-OUT=../build/demo
-mkdir -p "$OUT"
+mkdir -p ../build/demo
+# absolute, so steps that cd into a project folder write here too
+OUT=$(cd ../build/demo && pwd)
 status=0
 for step in demo-data.sh demo-drift.sh demo-model.sh; do
 	[ -f "$step" ] || continue

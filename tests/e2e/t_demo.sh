@@ -1,0 +1,58 @@
+#!/bin/sh
+# t_demo.sh -- `make demo` (examples/demo.sh) writes every report under
+# build/demo/ and nothing into the source tree
+#
+# The examples are copied into a fresh git repository with the project's
+# .gitignore; the demo runs there against the built gates ($QG_BIN) with
+# TMPDIR pointing at an empty folder. Afterwards `git status --porcelain`
+# must be what it was (empty: nothing new, nothing changed), the only ignored
+# path must be build/, build/ must hold nothing but build/demo/, TMPDIR must
+# be empty again, and build/demo/ must hold each step's reports, valid.
+. "$(dirname "$0")/lib.sh"
+
+R=$T/repo
+mkdir -p "$R" "$T/tmp"
+cp -R "$QG_ROOT/examples" "$R/examples"
+cp "$QG_ROOT/.gitignore" "$R/.gitignore"
+# a copy never holds a demo's leftovers from the real tree
+rm -rf "$R/build"
+(
+	cd "$R" && git init -q . && git add -A . &&
+		git -c user.name=t -c user.email=t@example.com commit -q -m examples
+) >"$T/git.log" 2>&1
+expect_eq "a repository of the examples" "$?" 0
+git -C "$R" status --porcelain >"$T/before"
+expect_eq "the copy starts clean" "$(wc -c <"$T/before")" 0
+
+expect_exit 0 "examples/demo.sh runs every step" env TMPDIR="$T/tmp" sh "$R/examples/demo.sh" "$QG_BIN"
+expect_grep "the demo ran the data step" '^== demo-data.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the drift step" '^== demo-drift.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the model step" '^== demo-model.sh: exit 0$' "$T/out"
+
+git -C "$R" status --porcelain >"$T/after"
+if cmp -s "$T/before" "$T/after"; then ok "git status --porcelain unchanged after the demo"; else
+	not_ok "the demo changed the source tree"; sed 's/^/#   /' "$T/after"; fi
+git -C "$R" status --porcelain --ignored >"$T/ignored"
+expect_eq "the only ignored path is build/" "$(cat "$T/ignored")" "!! build/"
+expect_eq "build/ holds only build/demo/" "$(ls -A "$R/build")" "demo"
+expect_eq "nothing left in TMPDIR" "$(ls -A "$T/tmp")" ""
+
+D=$R/build/demo
+for f in data-validate.json data-validate-bad.json data-drift.json; do
+	expect_file "build/demo/$f" "$D/$f"
+done
+# qgate-model's --out report: model-check.json (model.json before --out named commands)
+model=$(ls "$D"/model*.json 2>/dev/null | head -1)
+expect_eq "build/demo holds the model report" "$([ -n "$model" ] && echo yes)" yes
+[ -n "$model" ] && expect_eq "the model report is the model gate's" "$(json_get "$model" 'd["gate"]')" model
+for j in "$D"/*.json; do
+	case $j in *inferred*) continue;; esac
+	validate_result "build/demo/$(basename "$j")" "$j"
+done
+for x in "$D"/*.xml; do
+	[ -f "$x" ] || continue
+	validate_junit "build/demo/$(basename "$x")" "$x"
+done
+expect_file "the inferred schema is under build/demo" "$D/train.inferred.json"
+
+done_testing
