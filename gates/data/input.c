@@ -32,6 +32,10 @@
 #include "qgate/stream.h"
 #include "input.h"
 
+/* What a folder or an s3:// prefix given as DATA contributes: the tables
+ * this gate reads (each also .gz/.zst). */
+static const char *const table_exts[] = { ".csv", ".tsv", ".jsonl", ".ndjson", NULL };
+
 #define PIECE_MIN ((long long)8 << 20) /* don't cut -j pieces smaller than this */
 
 void qg_data_input_opts_init(struct qg_data_input_opts *o)
@@ -309,7 +313,7 @@ int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *
 	p->table_opts.max_record = (size_t)(o->max_record > 0 ? o->max_record : 0);
 	if (!data->nr)
 		return qg_error(QG_EUSAGE, "no DATA given (a path, '-', a directory, a glob or a URL)");
-	if ((err = qg_stream_expand(&files, data->v, data->nr)) < 0)
+	if ((err = qg_stream_expand(&files, data->v, data->nr, table_exts)) < 0)
 		goto done;
 	p->nr_inputs = files.nr;
 	for (size_t i = 0; i < files.nr; i++) {

@@ -9,9 +9,10 @@
  * a transfer slower than 1 byte/s for 60 s (QG_HTTP_LOW_SPEED_TIME) aborts.
  * A status >= 400 is an error unless QG_HTTP_ACCEPT_ANY_STATUS is set: 404 and
  * 410 are QG_EINPUT, others QG_ENET, and the message carries the status and a
- * short, redacted excerpt of the body (S3 XML errors are reduced to their
- * <Code> and <Message>). URLs in messages lose their userinfo and query string;
- * header values and request bodies never appear in messages.
+ * short excerpt of the body (the caller's summary when it gives one, as S3
+ * does for its XML errors), redacted by qg_redact(). URLs in messages are
+ * named by qg_redact_url() (userinfo and query string dropped); header values
+ * and request bodies never appear in messages. Nothing here knows a service.
  */
 #ifndef QGATE_HTTP_H
 #define QGATE_HTTP_H
@@ -36,6 +37,12 @@ struct qg_http_req {
 	double timeout_s;            /* whole transfer, 0 = none (streams: 0 always) */
 	size_t max_body;             /* response body cap, 0 = 64 MiB (QG_ETOOBIG past it) */
 	const char *name;            /* how messages name the request; NULL = redacted URL */
+	/* A one-line summary of an error body for the message (S3: "<Code>:
+	 * <Message>"); append nothing to fall back to the body's start. NULL =
+	 * the body's start. Its text is redacted like the default. */
+	int (*error_excerpt)(struct qg_buf *out, const char *body, size_t len);
+	long *status_out;            /* when not NULL: the final status (0 = none),
+	                                set even when the request fails */
 };
 
 struct qg_http_resp {
@@ -65,10 +72,6 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len);
 long qg_http_stream_status(const struct qg_http_stream *h);
 void qg_http_stream_free(struct qg_http_stream *h);
-
-/* The URL without userinfo and query string ("https://host/path?..."), for
- * messages. Returns a malloc'd string (NULL on ENOMEM). */
-char *qg_http_redact_url(const char *url);
 
 /* libcurl's version string ("libcurl/7.88.1 ..."), loading it if needed;
  * NULL when it cannot be loaded. Borrowed. */

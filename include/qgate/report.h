@@ -29,6 +29,9 @@ enum qg_text_flags {
 	QG_TEXT_COLOR = 1 << 0,
 	QG_TEXT_QUIET = 1 << 1,   /* only the verdict line and failures */
 	QG_TEXT_VERBOSE = 1 << 2, /* passed checks and every location too */
+	/* The run's gate-level error was printed on stderr (qg_gate_finish):
+	 * the verdict line says ERROR without repeating the message. */
+	QG_TEXT_ERROR_SHOWN = 1 << 3,
 };
 /* Human output: one aligned line per check, the verdict last. */
 int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags);
@@ -49,8 +52,8 @@ int qg_github_escape_property(struct qg_buf *out, const char *s);
  * GITHUB_STEP_SUMMARY); 0 and nothing written when the variable is unset. */
 int qg_github_append_env_file(const char *env_name, const char *data, size_t len);
 
-/* Redact values that look like secrets (AWS keys, bearer/registry tokens,
- * password=...) in place of printing them. Appends the redacted text. */
-int qg_redact(struct qg_buf *out, const char *s);
+/* qg_redact() (secrets out of messages) lives in redact.h; every writer
+ * here uses it. */
+#include "qgate/redact.h"
 
 #endif

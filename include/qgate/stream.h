@@ -35,9 +35,13 @@ const char *qg_stream_name(const struct qg_stream *s);
 long long qg_stream_offset(const struct qg_stream *s);
 void qg_stream_free(struct qg_stream *s);
 
-/* Expand DATA arguments: directories (their files with known extensions,
- * sorted), globs, and pass-through for "-" and URLs; s3://bucket/prefix/
- * (trailing slash) lists the objects. QG_EINPUT when a pattern matches nothing. */
-int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr);
+/* Expand input arguments: directories (their files, recursively and sorted),
+ * globs, and pass-through for "-" and URLs; s3://bucket/prefix/ (trailing
+ * slash) lists the objects. Folders and prefixes keep only names ending in
+ * one of exts (a NULL-terminated list such as { ".csv", ".jsonl", NULL },
+ * each also with .gz or .zst after it; NULL keeps every file); files named
+ * directly or by a glob are kept whatever their name. QG_EINPUT when a
+ * pattern matches nothing or a folder/prefix holds no kept file. */
+int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr, const char *const *exts);
 
 #endif

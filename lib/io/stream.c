@@ -12,6 +12,7 @@
 #include "qgate/common.h"
 #include "qgate/stream.h"
 #include "qgate/http.h"
+#include "qgate/redact.h"
 #include "qgate/s3.h"
 
 #include <dirent.h>
@@ -326,7 +327,7 @@ int qg_stream_open(struct qg_stream **out, const char *spec, unsigned flags)
 	if (!spec || !*spec)
 		return qg_error(QG_EUSAGE, "empty input name");
 	if (is_url(spec)) {
-		redacted = qg_http_redact_url(spec);
+		redacted = qg_redact_url(spec);
 		if (!redacted)
 			return qg_error(QG_ENOMEM, "out of memory");
 		s = stream_new(redacted);
@@ -419,17 +420,21 @@ void qg_stream_free(struct qg_stream *s)
 	free(s);
 }
 
-/* ---- expanding DATA arguments ---- */
+/* ---- expanding DATA arguments ----
+ * Which files a folder or prefix contributes is the caller's choice (the
+ * data gate keeps tables, another gate other files): lib/ knows no gate. */
 
-static int is_data_name(const char *name)
+/* A name ending in one of exts, alone or followed by a compression this file
+ * reads (.gz, .zst). NULL exts keeps every name. */
+static int has_kept_ext(const char *name, const char *const *exts)
 {
-	static const char *const exts[] = { ".csv", ".tsv", ".jsonl", ".ndjson" };
 	static const char *const comp[] = { "", ".gz", ".zst" };
-	char tail[32];
-	size_t i, j;
+	char tail[64];
 
-	for (i = 0; i < QG_ARRAY_SIZE(exts); i++)
-		for (j = 0; j < QG_ARRAY_SIZE(comp); j++) {
+	if (!exts)
+		return 1;
+	for (size_t i = 0; exts[i]; i++)
+		for (size_t j = 0; j < QG_ARRAY_SIZE(comp); j++) {
 			snprintf(tail, sizeof(tail), "%s%s", exts[i], comp[j]);
 			if (has_suffix(name, tail))
 				return 1;
@@ -437,14 +442,35 @@ static int is_data_name(const char *name)
 	return 0;
 }
 
+/* "no .csv, .tsv or .jsonl files (optionally .gz/.zst) <where>" */
+static int nothing_kept(const char *name, const char *const *exts, const char *what, const char *where)
+{
+	struct qg_buf list = QG_BUF_INIT;
+	size_t n = 0;
+	int err = 0;
+
+	while (exts && exts[n])
+		n++;
+	for (size_t i = 0; i < n && !err; i++)
+		err = qg_buf_addf(&list, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ", exts[i]);
+	if (err)
+		return err;
+	if (n)
+		err = qg_error(QG_EINPUT, "'%s': no %s %s (optionally .gz/.zst) %s", name, list.buf, what, where);
+	else
+		err = qg_error(QG_EINPUT, "'%s': no %s %s", name, what, where);
+	qg_buf_release(&list);
+	return err;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Collect data files under dir (recursively; hidden entries and symlinked
- * folders skipped, so a link cycle cannot loop). */
-static int walk_dir(struct qg_strvec *files, const char *dir, int depth)
+/* Collect the files with kept extensions under dir (recursively; hidden
+ * entries and symlinked folders skipped, so a link cycle cannot loop). */
+static int walk_dir(struct qg_strvec *files, const char *dir, const char *const *exts, int depth)
 {
 	DIR *d;
 	struct dirent *e;
@@ -472,13 +498,13 @@ static int walk_dir(struct qg_strvec *files, const char *dir, int depth)
 		if (lstat(path.buf, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			if ((err = walk_dir(files, path.buf, depth + 1)) < 0)
+			if ((err = walk_dir(files, path.buf, exts, depth + 1)) < 0)
 				goto done;
 			continue;
 		}
 		if (S_ISLNK(st.st_mode) && (stat(path.buf, &st) < 0 || !S_ISREG(st.st_mode)))
 			continue;
-		if (S_ISREG(st.st_mode) && is_data_name(e->d_name) &&
+		if (S_ISREG(st.st_mode) && has_kept_ext(e->d_name, exts) &&
 		    (err = qg_strvec_push(files, path.buf)) < 0)
 			goto done;
 	}
@@ -490,16 +516,15 @@ done:
 	return err;
 }
 
-static int expand_dir(struct qg_strvec *out, const char *dir)
+static int expand_dir(struct qg_strvec *out, const char *dir, const char *const *exts)
 {
 	struct qg_strvec files = QG_STRVEC_INIT;
 	size_t i;
 	int err;
 
-	err = walk_dir(&files, dir, 0);
+	err = walk_dir(&files, dir, exts, 0);
 	if (!err && !files.nr)
-		err = qg_error(QG_EINPUT, "'%s': no .csv, .tsv, .jsonl or .ndjson files (optionally .gz/.zst) in folder",
-			       dir);
+		err = nothing_kept(dir, exts, "files", "in folder");
 	if (!err) {
 		qsort(files.v, files.nr, sizeof(*files.v), cmp_str);
 		for (i = 0; i < files.nr && !err; i++)
@@ -509,7 +534,7 @@ static int expand_dir(struct qg_strvec *out, const char *dir)
 	return err;
 }
 
-static int expand_glob(struct qg_strvec *out, const char *pattern)
+static int expand_glob(struct qg_strvec *out, const char *pattern, const char *const *exts)
 {
 	glob_t g;
 	struct stat st;
@@ -526,7 +551,7 @@ static int expand_glob(struct qg_strvec *out, const char *pattern)
 	}
 	for (i = 0; i < g.gl_pathc && !err; i++) {
 		if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			err = expand_dir(out, g.gl_pathv[i]);
+			err = expand_dir(out, g.gl_pathv[i], exts);
 		else
 			err = qg_strvec_push(out, g.gl_pathv[i]);
 	}
@@ -535,7 +560,7 @@ static int expand_glob(struct qg_strvec *out, const char *pattern)
 }
 
 /* A prefix listing keeps the objects with data extensions, like a folder. */
-static int expand_s3(struct qg_strvec *out, const char *prefix)
+static int expand_s3(struct qg_strvec *out, const char *prefix, const char *const *exts)
 {
 	struct qg_strvec keys = QG_STRVEC_INIT;
 	size_t i, kept = 0;
@@ -543,18 +568,17 @@ static int expand_s3(struct qg_strvec *out, const char *prefix)
 
 	err = qg_s3_list(&keys, prefix);
 	for (i = 0; !err && i < keys.nr; i++)
-		if (is_data_name(keys.v[i])) {
+		if (has_kept_ext(keys.v[i], exts)) {
 			err = qg_strvec_push(out, keys.v[i]);
 			kept++;
 		}
 	if (!err && !kept)
-		err = qg_error(QG_EINPUT, "'%s': no .csv, .tsv, .jsonl or .ndjson objects (optionally .gz/.zst) under prefix",
-			       prefix);
+		err = nothing_kept(prefix, exts, "objects", "under prefix");
 	qg_strvec_clear(&keys);
 	return err;
 }
 
-int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr)
+int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr, const char *const *exts)
 {
 	struct stat st;
 	const char *spec;
@@ -569,18 +593,18 @@ int qg_stream_expand(struct qg_strvec *out, const char *const *specs, size_t nr)
 			const char *slash = strchr(spec + 5, '/');
 
 			if (!slash || slash[1] == '\0' || has_suffix(spec, "/"))
-				err = expand_s3(out, spec);
+				err = expand_s3(out, spec, exts);
 			else
 				err = qg_strvec_push(out, spec);
 		} else if (!strcmp(spec, "-") || is_url(spec)) {
 			err = qg_strvec_push(out, spec);
 		} else if (stat(spec, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
-				err = expand_dir(out, spec);
+				err = expand_dir(out, spec, exts);
 			else
 				err = qg_strvec_push(out, spec);
 		} else if (strpbrk(spec, "*?[")) {
-			err = expand_glob(out, spec);
+			err = expand_glob(out, spec, exts);
 		} else {
 			err = qg_error(QG_EINPUT, "'%s': cannot open: %s", spec, strerror(errno));
 		}

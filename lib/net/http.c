@@ -10,13 +10,16 @@
  * and unpauses. So memory stays bounded and no thread is needed. The
  * low-speed abort does not fire while paused (libcurl skips paused transfers).
  *
- * Nothing that could hold a secret reaches a message: URLs are redacted
- * (userinfo and query dropped), header values are never echoed, and error
- * bodies are cut to a short excerpt with AWS key ids and the values of
- * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN masked.
+ * Nothing that could hold a secret reaches a message: URLs are named by
+ * qg_redact_url() (userinfo and query dropped), header values are never
+ * echoed, and error bodies are cut to a short excerpt (the caller may give
+ * its own summary, as s3.c does for S3's XML errors) that goes through
+ * qg_redact() after the values of AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
+ * are masked. This file knows no service's error shape.
  */
 #include "qgate/common.h"
 #include "qgate/http.h"
+#include "qgate/redact.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -110,122 +113,66 @@ const char *qg_http_libcurl_version(void)
 	return api_ready() < 0 ? NULL : api.version();
 }
 
-/* ---- redaction ---- */
+/* ---- error messages ---- */
 
-char *qg_http_redact_url(const char *url)
-{
-	struct qg_buf b = QG_BUF_INIT;
-	const char *auth = strstr(url, "://"), *end, *at;
-	size_t n;
-
-	if (auth) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		at = memrchr(auth, '@', (size_t)(end - auth));
-		if (qg_buf_add(&b, url, (size_t)(auth - url)) < 0)
-			return NULL;
-		if (at)
-			auth = at + 1;
-		url = auth;
-	}
-	n = strcspn(url, "?#");
-	if (qg_buf_add(&b, url, n) < 0 || (url[n] == '?' && qg_buf_addstr(&b, "?...") < 0)) {
-		qg_buf_release(&b);
-		return NULL;
-	}
-	return qg_buf_detach(&b, NULL);
-}
-
-/* Replace every occurrence of secret (when long enough to matter) by "***". */
-static void mask_value(struct qg_buf *b, const char *secret)
-{
-	size_t n = secret ? strlen(secret) : 0;
-	char *p;
-
-	if (n < 4)
-		return;
-	while ((p = memmem(b->buf, b->len, secret, n))) {
-		size_t off = (size_t)(p - b->buf);
-
-		memcpy(p, "***", 3);
-		memmove(p + 3, p + n, b->len - off - n + 1);
-		qg_buf_setlen(b, b->len - n + 3);
-	}
-}
-
-/* Mask AWS access key ids (AKIA/ASIA + 16 upper-case letters or digits). */
-static void mask_key_ids(struct qg_buf *b)
-{
-	size_t i, j;
-
-	for (i = 0; i + 20 <= b->len; i++) {
-		if (memcmp(b->buf + i, "AKIA", 4) && memcmp(b->buf + i, "ASIA", 4))
-			continue;
-		for (j = 4; j < 20; j++)
-			if (!isupper((unsigned char)b->buf[i + j]) && !isdigit((unsigned char)b->buf[i + j]))
-				break;
-		if (j == 20)
-			memset(b->buf + i + 4, '*', 16);
-	}
-}
-
-static void xml_text(struct qg_buf *out, const char *body, const char *tag)
-{
-	char open[32], close[32];
-	const char *p, *q;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	p = strstr(body, open);
-	if (!p)
-		return;
-	p += strlen(open);
-	q = strstr(p, close);
-	if (q)
-		qg_buf_add(out, p, (size_t)(q - p) > 300 ? 300 : (size_t)(q - p));
-}
-
-/* A one-line, redacted excerpt of an error body. */
-static void error_excerpt(struct qg_buf *out, const char *body, size_t len)
+/* The start of an error body on one line: whitespace and control bytes
+ * collapsed to single spaces, cut after 200 bytes. */
+static int body_excerpt(struct qg_buf *out, const char *body, size_t len)
 {
 	size_t i, start = out->len;
-	int space = 0;
+	int space = 0, err = 0;
 
-	if (strstr(body, "<Code>")) {
-		xml_text(out, body, "Code");
-		if (strstr(body, "<Message>")) {
-			qg_buf_addstr(out, ": ");
-			xml_text(out, body, "Message");
-		}
-	} else {
-		for (i = 0; i < len && out->len - start < 200; i++) {
-			unsigned char c = (unsigned char)body[i];
+	for (i = 0; i < len && out->len - start < 200 && !err; i++) {
+		unsigned char c = (unsigned char)body[i];
 
-			if (isspace(c) || c < 0x20 || c == 0x7f) {
-				if (!space && out->len > start)
-					qg_buf_addch(out, ' ');
-				space = 1;
-				continue;
-			}
-			space = 0;
-			qg_buf_addch(out, c);
+		if (isspace(c) || c < 0x20 || c == 0x7f) {
+			if (!space && out->len > start)
+				err = qg_buf_addch(out, ' ');
+			space = 1;
+			continue;
 		}
-		if (i < len)
-			qg_buf_addstr(out, "...");
+		space = 0;
+		err = qg_buf_addch(out, c);
 	}
-	qg_buf_rtrim(out);
-	mask_value(out, getenv("AWS_SECRET_ACCESS_KEY"));
-	mask_value(out, getenv("AWS_SESSION_TOKEN"));
-	mask_key_ids(out);
+	if (!err && i < len)
+		err = qg_buf_addstr(out, "...");
+	return err;
 }
 
-static int status_error(const char *name, long status, const struct qg_buf *body)
+/* The excerpt for a message: the caller's summary of the body (S3 gives
+ * "<Code>: <Message>") or its start, redacted. The values of the secrets in
+ * the environment are masked in the body before it is cut, so no part of
+ * one survives at the cut. */
+static int error_excerpt(struct qg_buf *out, const char *body, size_t len, const struct qg_http_req *req)
+{
+	struct qg_buf head = QG_BUF_INIT, raw = QG_BUF_INIT;
+	int err;
+
+	err = qg_buf_add(&head, body, len < HTTP_ERR_EXCERPT ? len : HTTP_ERR_EXCERPT);
+	if (!err)
+		err = qg_redact_value(&head, getenv("AWS_SECRET_ACCESS_KEY"));
+	if (!err)
+		err = qg_redact_value(&head, getenv("AWS_SESSION_TOKEN"));
+	if (!err && req && req->error_excerpt)
+		err = req->error_excerpt(&raw, head.buf, head.len);
+	if (!err && !raw.len)
+		err = body_excerpt(&raw, head.buf, head.len);
+	qg_buf_rtrim(&raw);
+	if (!err)
+		err = qg_redact(out, raw.buf);
+	qg_buf_release(&head);
+	qg_buf_release(&raw);
+	return err;
+}
+
+static int status_error(const char *name, long status, const struct qg_buf *body, const struct qg_http_req *req)
 {
 	struct qg_buf ex = QG_BUF_INIT;
 	int code = status == 404 || status == 410 ? QG_EINPUT : QG_ENET;
 	int ret;
 
-	error_excerpt(&ex, body->buf, body->len);
+	if (error_excerpt(&ex, body->buf, body->len, req) < 0)
+		qg_buf_reset(&ex); /* a message without the excerpt rather than none */
 	if (status >= 300 && status < 400)
 		ret = qg_error(code, "'%s': HTTP %ld: redirect not followed (only https redirects are)", name,
 			       status);
@@ -447,7 +394,7 @@ int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
 	if ((err = api_ready()) < 0)
 		return err;
 	memset(&r, 0, sizeof(r));
-	redacted = req->name ? NULL : qg_http_redact_url(req->url ? req->url : "");
+	redacted = req->name ? NULL : qg_redact_url(req->url ? req->url : "");
 	name = req->name ? req->name : redacted ? redacted : "url";
 	qg_buf_reset(&resp->body);
 	qg_buf_reset(&resp->headers);
@@ -461,12 +408,14 @@ int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
 	api.easy_setopt(e, CURLOPT_WRITEDATA, &r);
 	rc = api.easy_perform(e);
 	api.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (req->status_out)
+		*req->status_out = resp->status;
 	if (r.too_big)
 		err = qg_error(QG_ETOOBIG, "'%s': response body larger than %zu bytes", name, r.max_body);
 	else if (rc != CURLE_OK)
 		err = curl_error(name, rc, r.c.errbuf);
 	else if (resp->status >= 400 && !(req->flags & QG_HTTP_ACCEPT_ANY_STATUS))
-		err = status_error(name, resp->status, &resp->body);
+		err = status_error(name, resp->status, &resp->body, req);
 	else
 		err = 0;
 done:
@@ -584,6 +533,8 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 	int err;
 
 	*out = NULL;
+	if (req->status_out)
+		*req->status_out = 0;
 	if ((err = api_ready()) < 0)
 		return err;
 	h = calloc(1, sizeof(*h));
@@ -592,7 +543,7 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 	qg_buf_init(&h->errbody, HTTP_ERR_EXCERPT * 2);
 	qg_buf_init(&h->headers, HTTP_HEADERS_CAP + 1);
 	h->c.headers = &h->headers;
-	h->name = req->name ? qg_strdup(req->name) : qg_http_redact_url(req->url ? req->url : "");
+	h->name = req->name ? qg_strdup(req->name) : qg_redact_url(req->url ? req->url : "");
 	h->win = malloc(HTTP_WINDOW);
 	h->cap = HTTP_WINDOW;
 	if (!h->name || !h->win) {
@@ -616,13 +567,15 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 	while (!h->started && !h->done)
 		if ((err = stream_pump(h, 1)) < 0)
 			goto fail;
+	if (req->status_out)
+		*req->status_out = h->status;
 	if (!status_ok(h->status)) {
 		/* collect the start of the error body for the message */
 		while (!h->done && h->errbody.len < HTTP_ERR_EXCERPT)
 			if ((err = stream_pump(h, 1)) < 0)
 				goto fail;
 		if (h->status)
-			err = status_error(h->name, h->status, &h->errbody);
+			err = status_error(h->name, h->status, &h->errbody, req);
 		else if ((err = stream_result(h)) == 0)
 			err = qg_error(QG_ENET, "'%s': no HTTP response", h->name);
 		goto fail;

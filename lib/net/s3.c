@@ -6,12 +6,16 @@
  * AWS_ACCESS_KEY_ID is set. Messages name the object as s3://bucket/key,
  * which holds no secret.
  *
+ * S3's XML error bodies are summarised here (<Code>: <Message>) and handed
+ * to http.c as the request's error_excerpt; 401/403 are told by status code.
+ *
  * ListObjectsV2 answers are small, fixed-shape XML documents; the few
  * elements needed (Contents/Key, IsTruncated, NextContinuationToken) are
  * picked out directly rather than through a general XML parser.
  */
 #include "qgate/common.h"
 #include "qgate/http.h"
+#include "qgate/redact.h"
 #include "qgate/s3.h"
 #include "qgate/sigv4.h"
 
@@ -147,12 +151,52 @@ static int s3_prepare(struct qg_buf *url, struct qg_strvec *hdrs, const struct s
 			     time(NULL));
 }
 
-static int hint_anonymous(int err, const struct s3_env *e)
+/* S3's error bodies are XML documents; a message shows their <Code> and
+ * <Message> ("NoSuchKey: The specified key does not exist."), each cut at
+ * 300 bytes. Anything else falls back to http.c's excerpt. */
+static int xml_text(struct qg_buf *out, const char *body, const char *end, const char *tag)
+{
+	char open[32], close[32];
+	const char *p, *q;
+	size_t n;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	p = memmem(body, (size_t)(end - body), open, strlen(open));
+	if (!p)
+		return 0;
+	p += strlen(open);
+	q = memmem(p, (size_t)(end - p), close, strlen(close));
+	if (!q)
+		return 0;
+	n = (size_t)(q - p) > 300 ? 300 : (size_t)(q - p);
+	return qg_buf_add(out, p, n);
+}
+
+static int s3_error_excerpt(struct qg_buf *out, const char *body, size_t len)
+{
+	const char *end = body + len;
+	int err;
+
+	if (!memmem(body, len, "<Code>", 6))
+		return 0;
+	err = xml_text(out, body, end, "Code");
+	if (!err && memmem(body, len, "<Message>", 9)) {
+		err = qg_buf_addstr(out, ": ");
+		if (!err)
+			err = xml_text(out, body, end, "Message");
+	}
+	return err;
+}
+
+/* An unsigned request refused for want of credentials (401/403, told by
+ * the status code) says so. */
+static int hint_anonymous(int err, long status, const struct s3_env *e)
 {
 	char msg[1024];
 
-	if (err < 0 && e->anonymous && (strstr(qg_error_last(), "HTTP 403") || strstr(qg_error_last(), "HTTP 401"))) {
-		snprintf(msg, sizeof(msg), "%s", qg_error_last());
+	if (err < 0 && e->anonymous && (status == 401 || status == 403)) {
+		snprintf(msg, sizeof(msg), "%s", qg_error_last()); /* the slot is rewritten */
 		qg_error(err, "%s (the request was unsigned: AWS_ACCESS_KEY_ID is not set)", msg);
 	}
 	return err;
@@ -165,6 +209,7 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 	struct qg_strvec hdrs = QG_STRVEC_INIT;
 	struct qg_http_req req = { 0 };
 	char *bucket = NULL, *key = NULL, *name = NULL;
+	long status = 0;
 	int err;
 
 	*out = NULL;
@@ -177,7 +222,7 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 	}
 	if ((err = s3_env_load(&e)) < 0)
 		goto done;
-	name = qg_http_redact_url(url);
+	name = qg_redact_url(url);
 	if (!name) {
 		err = QG_ENOMEM;
 		goto done;
@@ -188,7 +233,10 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 	req.url = u.buf;
 	req.headers = hdrs.v;
 	req.name = name;
-	err = hint_anonymous(qg_http_stream_open(out, &req), &e);
+	req.error_excerpt = s3_error_excerpt;
+	req.status_out = &status;
+	err = qg_http_stream_open(out, &req);
+	err = hint_anonymous(err, status, &e);
 done:
 	s3_env_release(&e);
 	qg_strvec_clear(&hdrs);
@@ -226,7 +274,9 @@ int qg_s3_request(struct qg_http_resp *resp, const char *method, const char *buc
 	req.body_len = body_len;
 	req.flags = flags;
 	req.name = name.buf;
-	err = hint_anonymous(qg_http_request(&req, resp), &e);
+	req.error_excerpt = s3_error_excerpt;
+	err = qg_http_request(&req, resp);
+	err = hint_anonymous(err, resp->status, &e);
 done:
 	s3_env_release(&e);
 	qg_strvec_clear(&hdrs);

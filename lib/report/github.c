@@ -1,4 +1,4 @@
-/* github.c -- GitHub Actions: annotations, step summary, outputs, redaction
+/* github.c -- GitHub Actions: annotations, step summary, outputs
  *
  * Workflow commands go to stdout as `::error file=F,line=L,col=C,title=T::msg`
  * with GitHub's escaping (data: % CR LF; properties also : and ,). At most
@@ -8,230 +8,22 @@
  * and cut on a line or at least a UTF-8 boundary, with a note saying so.
  * $GITHUB_OUTPUT values that span lines use a heredoc with a random
  * delimiter (getrandom) that is checked not to occur in the value.
- * qg_redact() masks secret-looking values; every writer passes the messages
- * it prints through it.
+ * Every message printed passes through qg_redact() (lib/core/redact.c).
  */
 #include "qgate/common.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "qgate/redact.h"
 #include "qgate/report.h"
 #include "qgate/result.h"
 
 #define QG_GH_MAX_PER_KIND 10
 #define QG_GH_SUMMARY_MAX ((size_t)1024 * 1024 - 4096) /* room for the note, stays below 1 MiB */
 #define QG_GH_CELL_MAX 600
-#define REDACTED "[REDACTED]"
-
-/* -------------------------------------------------------------- redaction */
-
-static int is_b64(int c)
-{
-	return isalnum(c) || c == '/' || c == '+' || c == '=';
-}
-
-static int is_ident(int c)
-{
-	return isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-static size_t run_len(const char *s, int (*pred)(int))
-{
-	size_t n = 0;
-
-	while (s[n] && pred((unsigned char)s[n]))
-		n++;
-	return n;
-}
-
-static int is_upper_alnum(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int is_token_char(int c)
-{
-	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
-	       c == '=';
-}
-
-static int is_alnum_(int c)
-{
-	return isalnum(c) || c == '_';
-}
-
-/* AWS access key id at s: AKIA/ASIA/... + 16 upper-case alphanumerics. */
-static size_t match_aws_key_id(const char *s)
-{
-	static const char *const prefixes[] = { "AKIA", "ASIA", "AGPA", "AIDA", "AROA",
-						"ANPA", "ANVA", "AIPA", "ABIA", "ACCA" };
-
-	for (size_t i = 0; i < QG_ARRAY_SIZE(prefixes); i++) {
-		if (strncmp(s, prefixes[i], 4))
-			continue;
-		if (run_len(s + 4, is_upper_alnum) == 16 && !isalnum((unsigned char)s[20]))
-			return 20;
-	}
-	return 0;
-}
-
-/* Registry and chat tokens with a recognisable prefix. */
-static size_t match_prefixed_token(const char *s)
-{
-	static const struct {
-		const char *prefix;
-		size_t min;
-	} kinds[] = {
-		{ "ghp_", 20 }, { "gho_", 20 }, { "ghu_", 20 }, { "ghs_", 20 }, { "ghr_", 20 },
-		{ "github_pat_", 20 }, { "glpat-", 20 }, { "npm_", 30 }, { "xoxb-", 10 },
-		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 },
-	};
-
-	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
-		size_t pl = strlen(kinds[i].prefix), n;
-
-		if (strncmp(s, kinds[i].prefix, pl))
-			continue;
-		n = run_len(s + pl, is_token_char);
-		if (n >= kinds[i].min)
-			return pl + n;
-	}
-	return 0;
-}
-
-static int sensitive_key(const char *k, size_t n)
-{
-	static const char *const suffixes[] = {
-		"password", "passwd", "pwd", "token", "secret", "apikey", "api_key", "api-key",
-		"access_key", "secret_key", "private_key", "credential", "credentials",
-		"authorization", "session_key", "client_secret",
-	};
-	char low[64];
-
-	if (n >= sizeof(low))
-		k += n - (sizeof(low) - 1), n = sizeof(low) - 1;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[n] = '\0';
-	for (size_t i = 0; i < QG_ARRAY_SIZE(suffixes); i++) {
-		size_t sl = strlen(suffixes[i]);
-
-		if (n >= sl && !strcmp(low + n - sl, suffixes[i]))
-			return 1;
-	}
-	return 0;
-}
-
-/* A 40-character base64 run that is not plain hex (git object ids are). */
-static int aws_secret_like(const char *v, size_t n)
-{
-	if (n != 40)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789abcdef", v[i]))
-			return 1;
-	return 0;
-}
-
-static size_t value_len(const char *v)
-{
-	size_t n = 0;
-
-	while (v[n] && !isspace((unsigned char)v[n]) && !strchr("\"'&,;)<>", v[n]))
-		n++;
-	return n;
-}
-
-int qg_redact(struct qg_buf *out, const char *s)
-{
-	size_t i = 0;
-	int err = 0;
-
-	if (!s)
-		return 0;
-	while (!err && s[i]) {
-		int boundary = i == 0 || !is_alnum_((unsigned char)s[i - 1]);
-		size_t n;
-
-		if (boundary && (n = match_aws_key_id(s + i))) {
-			err = qg_buf_addstr(out, REDACTED);
-			i += n;
-			continue;
-		}
-		if (boundary && (n = match_prefixed_token(s + i))) {
-			err = qg_buf_addstr(out, REDACTED);
-			i += n;
-			continue;
-		}
-		/* scheme://user:password@host */
-		if (!strncmp(s + i, "://", 3)) {
-			size_t u = i + 3, at = 0, colon = 0;
-
-			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && s[k] != '/'; k++) {
-				if (s[k] == '@')
-					at = k;
-				else if (s[k] == ':' && !colon && !at)
-					colon = k;
-			}
-			if (at && colon && colon < at) {
-				err = qg_buf_add(out, s + i, colon + 1 - i);
-				if (!err)
-					err = qg_buf_addstr(out, REDACTED);
-				i = at;
-				continue;
-			}
-		}
-		/* Bearer/Basic credentials */
-		if (boundary && (!strncasecmp(s + i, "bearer", 6) || !strncasecmp(s + i, "basic", 5))) {
-			size_t w = tolower((unsigned char)s[i]) == 'b' && tolower((unsigned char)s[i + 1]) == 'e' ? 6 : 5;
-			size_t sp = 0;
-
-			while (s[i + w + sp] == ' ')
-				sp++;
-			if (sp && (n = run_len(s + i + w + sp, is_token_char)) >= 8 &&
-			    strncmp(s + i + w + sp, REDACTED, strlen(REDACTED))) {
-				err = qg_buf_add(out, s + i, w + sp);
-				if (!err)
-					err = qg_buf_addstr(out, REDACTED);
-				i += w + sp + n;
-				continue;
-			}
-		}
-		/* key=value and key: value */
-		if (boundary && is_ident((unsigned char)s[i])) {
-			size_t k = run_len(s + i, is_ident), v, sep;
-
-			sep = i + k;
-			if (s[sep] == '=' || (s[sep] == ':' && s[sep + 1] == ' ')) {
-				v = sep + 1;
-				while (s[v] == ' ')
-					v++;
-				if (s[v] == '"' || s[v] == '\'')
-					v++;
-				n = value_len(s + v);
-				if (!(s[sep] == '=' && sensitive_key(s + i, k)))
-					n = run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) ? 40 : 0;
-				if (n && strncmp(s + v, REDACTED, strlen(REDACTED))) {
-					err = qg_buf_add(out, s + i, v - i);
-					if (!err)
-						err = qg_buf_addstr(out, REDACTED);
-					i = v + n;
-					continue;
-				}
-			}
-			err = qg_buf_add(out, s + i, k);
-			i += k;
-			continue;
-		}
-		err = qg_buf_addch(out, s[i]);
-		i++;
-	}
-	return err;
-}
 
 /* --------------------------------------------------------------- escaping */
 

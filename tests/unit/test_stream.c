@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 static char dir[64];
+/* the data gate's list: what qg_stream_expand keeps is the caller's choice */
+static const char *const table_exts[] = { ".csv", ".tsv", ".jsonl", ".ndjson", NULL };
 static unsigned char *big;   /* 3 MiB + 7 of patterned bytes */
 static size_t big_len;
 
@@ -363,7 +365,7 @@ static void test_stream_expand_dir(void **state)
 
 	specs[0] = path_of("tree");
 	specs[1] = "-";
-	assert_int_equal(qg_stream_expand(&out, specs, 2), 0);
+	assert_int_equal(qg_stream_expand(&out, specs, 2, table_exts), 0);
 	assert_int_equal(out.nr, 5);
 	assert_string_equal(out.v[0], path_of("tree/a.tsv"));
 	assert_string_equal(out.v[1], path_of("tree/b.csv"));
@@ -374,8 +376,40 @@ static void test_stream_expand_dir(void **state)
 	qg_strvec_clear(&out);
 
 	specs[0] = path_of("nodata");
-	assert_int_equal(qg_stream_expand(&out, specs, 1), QG_EINPUT);
+	assert_int_equal(qg_stream_expand(&out, specs, 1, table_exts), QG_EINPUT);
 	assert_non_null(strstr(qg_error_last(), "nodata': no .csv"));
+	qg_strvec_clear(&out);
+}
+
+/* lib/ knows no gate: the extensions a folder contributes come from the
+ * caller (before, the data gate's list was built in). */
+static void test_stream_expand_caller_extensions(void **state)
+{
+	static const char *const txt[] = { ".txt", NULL };
+	static const char *const csv[] = { ".csv", NULL };
+	static const char *const two[] = { ".parquet", ".avro", NULL };
+	struct qg_strvec out = QG_STRVEC_INIT;
+	const char *specs[1];
+
+	specs[0] = path_of("tree");
+	assert_int_equal(qg_stream_expand(&out, specs, 1, txt), 0);
+	assert_int_equal(out.nr, 1);
+	assert_string_equal(out.v[0], path_of("tree/notes.txt"));
+	qg_strvec_clear(&out);
+
+	assert_int_equal(qg_stream_expand(&out, specs, 1, csv), 0);
+	assert_int_equal(out.nr, 1); /* b.csv; .csv.bz2 is not a compression the stream reads */
+	assert_string_equal(out.v[0], path_of("tree/b.csv"));
+	qg_strvec_clear(&out);
+
+	/* NULL keeps every file (hidden ones still skipped) */
+	assert_int_equal(qg_stream_expand(&out, specs, 1, NULL), 0);
+	assert_int_equal(out.nr, 6);
+	qg_strvec_clear(&out);
+
+	/* the message names the caller's list */
+	assert_int_equal(qg_stream_expand(&out, specs, 1, two), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "tree': no .parquet or .avro files (optionally .gz/.zst) in folder"));
 	qg_strvec_clear(&out);
 }
 
@@ -387,7 +421,7 @@ static void test_stream_expand_glob(void **state)
 	specs[0] = path_of("tree/*.?sv");
 	specs[1] = "https://example.com/x.csv";
 	specs[2] = path_of("big.csv");
-	assert_int_equal(qg_stream_expand(&out, specs, 3), 0);
+	assert_int_equal(qg_stream_expand(&out, specs, 3, table_exts), 0);
 	assert_int_equal(out.nr, 4);
 	assert_string_equal(out.v[0], path_of("tree/a.tsv"));
 	assert_string_equal(out.v[1], path_of("tree/b.csv"));
@@ -397,7 +431,7 @@ static void test_stream_expand_glob(void **state)
 
 	/* a glob matching a folder expands the folder */
 	specs[0] = path_of("tre*");
-	assert_int_equal(qg_stream_expand(&out, specs, 1), 0);
+	assert_int_equal(qg_stream_expand(&out, specs, 1, table_exts), 0);
 	assert_int_equal(out.nr, 4);
 	qg_strvec_clear(&out);
 }
@@ -409,13 +443,13 @@ static void test_stream_expand_no_match(void **state)
 	char want[300];
 
 	specs[0] = path_of("tree/*.parquet");
-	assert_int_equal(qg_stream_expand(&out, specs, 1), QG_EINPUT);
+	assert_int_equal(qg_stream_expand(&out, specs, 1, table_exts), QG_EINPUT);
 	snprintf(want, sizeof(want), "'%s': no file matches", specs[0]);
 	assert_string_equal(qg_error_last(), want);
 	qg_strvec_clear(&out);
 
 	specs[0] = path_of("absent.csv");
-	assert_int_equal(qg_stream_expand(&out, specs, 1), QG_EINPUT);
+	assert_int_equal(qg_stream_expand(&out, specs, 1, table_exts), QG_EINPUT);
 	assert_non_null(strstr(qg_error_last(), "absent.csv'"));
 	qg_strvec_clear(&out);
 }
@@ -436,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_stream_missing_file),
 		cmocka_unit_test(test_stream_stdin),
 		cmocka_unit_test(test_stream_expand_dir),
+		cmocka_unit_test(test_stream_expand_caller_extensions),
 		cmocka_unit_test(test_stream_expand_glob),
 		cmocka_unit_test(test_stream_expand_no_match),
 	};

@@ -1,0 +1,314 @@
+/* redact.c -- the one redaction of secrets in everything qgate prints
+ *
+ * Every writer (text, JSON, JUnit, GitHub annotations and summary) and every
+ * HTTP error message passes its text through qg_redact(). It scans once,
+ * left to right, and at each word boundary tries the forms in redact.h in
+ * order: fixed-shape credentials (AWS key ids, prefixed tokens), URL
+ * userinfo, Bearer/Basic, secret headers, then key=value pairs whose key
+ * names a secret. A value already reading "[REDACTED]" is kept, so
+ * redacting twice changes nothing. False positives cost a readable word;
+ * false negatives leak a secret into CI logs, so the key list is generous
+ * but stops short of plain words ("tokens=5" stays).
+ */
+#include "qgate/common.h"
+
+#include <ctype.h>
+
+#include "qgate/redact.h"
+
+#define REDACTED QG_REDACTED
+
+
+static int is_b64(int c)
+{
+	return isalnum(c) || c == '/' || c == '+' || c == '=';
+}
+
+static int is_ident(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+static size_t run_len(const char *s, int (*pred)(int))
+{
+	size_t n = 0;
+
+	while (s[n] && pred((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+static int is_upper_alnum(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_token_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
+	       c == '=';
+}
+
+static int is_alnum_(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* AWS access key id at s: AKIA/ASIA/... + 16 upper-case alphanumerics. */
+static size_t match_aws_key_id(const char *s)
+{
+	static const char *const prefixes[] = { "AKIA", "ASIA", "AGPA", "AIDA", "AROA",
+						"ANPA", "ANVA", "AIPA", "ABIA", "ACCA" };
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(prefixes); i++) {
+		if (strncmp(s, prefixes[i], 4))
+			continue;
+		if (run_len(s + 4, is_upper_alnum) == 16 && !isalnum((unsigned char)s[20]))
+			return 20;
+	}
+	return 0;
+}
+
+/* Registry and chat tokens with a recognisable prefix. */
+static size_t match_prefixed_token(const char *s)
+{
+	static const struct {
+		const char *prefix;
+		size_t min;
+	} kinds[] = {
+		{ "ghp_", 20 }, { "gho_", 20 }, { "ghu_", 20 }, { "ghs_", 20 }, { "ghr_", 20 },
+		{ "github_pat_", 20 }, { "glpat-", 20 }, { "npm_", 30 }, { "xoxb-", 10 },
+		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 },
+	};
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
+		size_t pl = strlen(kinds[i].prefix), n;
+
+		if (strncmp(s, kinds[i].prefix, pl))
+			continue;
+		n = run_len(s + pl, is_token_char);
+		if (n >= kinds[i].min)
+			return pl + n;
+	}
+	return 0;
+}
+
+/* The last (up to 63) bytes of a key, lowercased, in low. */
+static const char *lower_tail(char low[64], const char *k, size_t n)
+{
+	if (n >= 64)
+		k += n - 63, n = 63;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[n] = '\0';
+	return low;
+}
+
+/* A key whose `=` value is a secret: by suffix (X-Amz-Security-Token,
+ * X-Amz-Credential and X-Amz-Signature of presigned URLs included), or
+ * exactly (Azure SAS `sig`). */
+static int sensitive_key(const char *k, size_t n)
+{
+	static const char *const suffixes[] = {
+		"password", "passwd", "pwd", "token", "secret", "apikey", "api_key", "api-key",
+		"access_key", "secret_key", "private_key", "credential", "credentials",
+		"authorization", "session_key", "client_secret", "signature",
+	};
+	static const char *const exact[] = { "sig" };
+	char low[64];
+
+	lower_tail(low, k, n);
+	n = strlen(low);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (n >= sl && !strcmp(low + n - sl, suffixes[i]))
+			return 1;
+	}
+	for (size_t i = 0; i < QG_ARRAY_SIZE(exact); i++)
+		if (!strcmp(low, exact[i]))
+			return 1;
+	return 0;
+}
+
+enum { HDR_NONE, HDR_VALUE, HDR_LINE };
+
+/* A header whose `Name: value` is a secret: HDR_LINE when the whole rest of
+ * the line is (its value has spaces: "AWS4-HMAC-SHA256 Credential=...,
+ * Signature=..."), HDR_VALUE when one token is. */
+static int secret_header(const char *k, size_t n)
+{
+	static const char *const line[] = { "authorization", "proxy-authorization", "cookie", "set-cookie" };
+	static const char *const value[] = { "x-amz-security-token", "x-api-key", "private-token",
+					     "x-auth-token" };
+	char low[64];
+
+	if (n >= 64)
+		return HDR_NONE;
+	lower_tail(low, k, n);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(line); i++)
+		if (!strcmp(low, line[i]))
+			return HDR_LINE;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(value); i++)
+		if (!strcmp(low, value[i]))
+			return HDR_VALUE;
+	return HDR_NONE;
+}
+
+/* A 40-character base64 run that is not plain hex (git object ids are). */
+static int aws_secret_like(const char *v, size_t n)
+{
+	if (n != 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", v[i]))
+			return 1;
+	return 0;
+}
+
+static size_t value_len(const char *v)
+{
+	size_t n = 0;
+
+	while (v[n] && !isspace((unsigned char)v[n]) && !strchr("\"'&,;)<>", v[n]))
+		n++;
+	return n;
+}
+
+
+int qg_redact(struct qg_buf *out, const char *s)
+{
+	size_t i = 0;
+	int err = 0;
+
+	if (!s)
+		return 0;
+	while (!err && s[i]) {
+		int boundary = i == 0 || !is_alnum_((unsigned char)s[i - 1]);
+		size_t n;
+
+		if (boundary && (n = match_aws_key_id(s + i))) {
+			err = qg_buf_addstr(out, REDACTED);
+			i += n;
+			continue;
+		}
+		if (boundary && (n = match_prefixed_token(s + i))) {
+			err = qg_buf_addstr(out, REDACTED);
+			i += n;
+			continue;
+		}
+		/* scheme://user:password@host */
+		if (!strncmp(s + i, "://", 3)) {
+			size_t u = i + 3, at = 0, colon = 0;
+
+			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && s[k] != '/'; k++) {
+				if (s[k] == '@')
+					at = k;
+				else if (s[k] == ':' && !colon && !at)
+					colon = k;
+			}
+			if (at && colon && colon < at) {
+				err = qg_buf_add(out, s + i, colon + 1 - i);
+				if (!err)
+					err = qg_buf_addstr(out, REDACTED);
+				i = at;
+				continue;
+			}
+		}
+		/* Bearer/Basic credentials */
+		if (boundary && (!strncasecmp(s + i, "bearer", 6) || !strncasecmp(s + i, "basic", 5))) {
+			size_t w = tolower((unsigned char)s[i]) == 'b' && tolower((unsigned char)s[i + 1]) == 'e' ? 6 : 5;
+			size_t sp = 0;
+
+			while (s[i + w + sp] == ' ')
+				sp++;
+			if (sp && (n = run_len(s + i + w + sp, is_token_char)) >= 8 &&
+			    strncmp(s + i + w + sp, REDACTED, strlen(REDACTED))) {
+				err = qg_buf_add(out, s + i, w + sp);
+				if (!err)
+					err = qg_buf_addstr(out, REDACTED);
+				i += w + sp + n;
+				continue;
+			}
+		}
+		/* key=value and key: value */
+		if (boundary && is_ident((unsigned char)s[i])) {
+			size_t k = run_len(s + i, is_ident), v, sep;
+			int hdr;
+
+			sep = i + k;
+			hdr = s[sep] == ':' ? secret_header(s + i, k) : HDR_NONE;
+			if (s[sep] == '=' || (s[sep] == ':' && (s[sep + 1] == ' ' || hdr))) {
+				v = sep + 1;
+				while (s[v] == ' ' || (hdr && s[v] == '\t'))
+					v++;
+				if (!hdr && (s[v] == '"' || s[v] == '\''))
+					v++;
+				n = value_len(s + v);
+				if (hdr == HDR_LINE)
+					n = strcspn(s + v, "\r\n"); /* Digest values hold quotes and commas */
+				else if (!hdr && !(s[sep] == '=' && sensitive_key(s + i, k)))
+					n = run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) ? 40 : 0;
+				if (n && strncmp(s + v, REDACTED, strlen(REDACTED))) {
+					err = qg_buf_add(out, s + i, v - i);
+					if (!err)
+						err = qg_buf_addstr(out, REDACTED);
+					i = v + n;
+					continue;
+				}
+			}
+			err = qg_buf_add(out, s + i, k);
+			i += k;
+			continue;
+		}
+		err = qg_buf_addch(out, s[i]);
+		i++;
+	}
+	return err;
+}
+
+int qg_redact_value(struct qg_buf *b, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0, from = 0, rl = strlen(REDACTED);
+	char *p;
+	int err;
+
+	if (n < 4)
+		return 0;
+	while ((p = memmem(b->buf + from, b->len - from, secret, n))) {
+		size_t off = (size_t)(p - b->buf);
+
+		if (rl > n && (err = qg_buf_grow(b, rl - n)) < 0)
+			return err;
+		p = b->buf + off;
+		memmove(p + rl, p + n, b->len - off - n + 1);
+		memcpy(p, REDACTED, rl);
+		b->len = b->len - n + rl;
+		from = off + rl;
+	}
+	return 0;
+}
+
+char *qg_redact_url(const char *url)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	const char *auth = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	if (auth) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		at = memrchr(auth, '@', (size_t)(end - auth));
+		if (qg_buf_add(&b, url, (size_t)(auth - url)) < 0)
+			return NULL;
+		if (at)
+			auth = at + 1;
+		url = auth;
+	}
+	n = strcspn(url, "?#");
+	if (qg_buf_add(&b, url, n) < 0 || (url[n] == '?' && qg_buf_addstr(&b, "?...") < 0)) {
+		qg_buf_release(&b);
+		return NULL;
+	}
+	return qg_buf_detach(&b, NULL);
+}
