@@ -2,7 +2,11 @@
 #
 #   make            build every executable into build/bin (-O2 -g)
 #   make check      unit + end-to-end tests under ASan/UBSan; ends "N passed, N failed"
-#   make install    PREFIX=/usr/local DESTDIR=  executables, man pages, headers, library
+#   make install    PREFIX=/usr/local DESTDIR=  executables, man pages, public headers,
+#                   library, pkg-config file (qgate.pc); `make uninstall` removes exactly those
+#   make cross      CROSS=aarch64-linux-gnu-: compile every lib/ and gates/ object for another
+#                   architecture (no link) into build/cross-<arch>
+#   SIMD=0          (any target) compile with -DQG_SIMD=0: every vector path compiled out
 #   make coverage   gcov/lcov HTML in build/coverage/html and a summary line
 #   make fuzz       every libFuzzer target for a short run (FUZZ_SECONDS=20)
 #   make bench      benchmarks in tests/bench (slow; run by hand)
@@ -12,12 +16,19 @@
 # sonames), so `qgate-x --version` starts in about a millisecond; only their
 # headers are needed at build time.
 
-VERSION := 0.1.0
+# The one version source is include/qgate/version.h (QG_VERSION); the
+# Makefile, qgate.pc, the installed man pages and libcurl's User-Agent
+# (QG_VERSION_STR) take it from there.
+VERSION := $(shell sed -n 's/^[#]define QG_VERSION "\([^"]*\)".*/\1/p' include/qgate/version.h)
+ifeq ($(VERSION),)
+$(error cannot read QG_VERSION from include/qgate/version.h)
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
 B ?= build
 
@@ -39,8 +50,10 @@ SONAME_DEFS := -DQG_LIBGIT2_SONAME='"$(call soname,libgit2,libgit2.so,libgit2.so
 
 OPT ?= -O2 -g
 SAN ?=
+# SIMD=0 compiles every vector path out (include/qgate/cpu.h); use its own B.
+SIMD ?=
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS += -Iinclude $(SONAME_DEFS) -DQG_VERSION_STR='"$(VERSION)"'
+CPPFLAGS += -Iinclude $(SONAME_DEFS) -DQG_VERSION_STR='"$(VERSION)"' $(if $(SIMD),-DQG_SIMD=$(SIMD))
 ALL_CFLAGS = $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -ldl -lm -lpthread
@@ -56,7 +69,7 @@ PROGS := $(foreach g,$(GATE_DIRS),$(B)/bin/$(call prog_of,$(g)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
 
-.PHONY: all check check-build check-run unit e2e install coverage fuzz bench demo deps clean lint-workflows
+.PHONY: all check check-build check-run unit e2e install uninstall cross cross-objs print-version print-public-headers coverage fuzz bench demo deps clean lint-workflows
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
@@ -103,7 +116,7 @@ deps:
 # `make check`: sanitizer build in build/asan, then every test.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # CHECK_B and TESTS (a name filter) let several people test side by side.
-CHECK_B ?= build/asan
+CHECK_B ?= build/asan$(if $(SIMD),-simd$(SIMD))
 TESTS ?=
 check: deps
 	@$(MAKE) --no-print-directory B=$(CHECK_B) OPT="-O1 -g" SAN="$(SAN_FLAGS)" check-build
@@ -142,12 +155,64 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@examples/demo.sh build/bin
 
+# Public headers: what a program linking libqgate.a needs to write a gate
+# (results and their reports, options and config, the gate skeleton and
+# main(), JSON trees, report files, the version) plus every header they
+# include. The rest of include/qgate/ (transports, streams, tables, child
+# processes, git, hashes, CPU switches, ...) is internal to the core and the
+# gates in this tree, and is not installed.
+PUBLIC_ROOTS := common.h result.h report.h gate.h opts.h config.h main.h json.h file.h version.h
+qg_incs = $(shell sed -n 's/^[#]include "qgate\/\([^"]*\)".*/\1/p' $(addprefix include/qgate/,$(1)))
+qg_closure = $(if $(filter-out $(1),$(call qg_incs,$(1))),$(call qg_closure,$(sort $(1) $(call qg_incs,$(1)))),$(1))
+PUBLIC_HEADERS = $(call qg_closure,$(sort $(PUBLIC_ROOTS)))
+PC_REQUIRES := $(LINK_PKGS)
+
+# qgate.pc is made at each install (PREFIX and LIBDIR may differ each time);
+# the man pages are installed with the version from version.h in their .TH line.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/qgate $(DESTDIR)$(MANDIR)/man1
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PC_REQUIRES)|g' qgate.pc.in >$(B)/qgate.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/qgate \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIBQGATE) $(DESTDIR)$(LIBDIR)/
-	install -m 644 include/qgate/*.h $(DESTDIR)$(INCLUDEDIR)/qgate/
-	for p in $(notdir $(PROGS)); do install -m 644 docs/$$p.1 $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+	install -m 644 $(addprefix include/qgate/,$(PUBLIC_HEADERS)) $(DESTDIR)$(INCLUDEDIR)/qgate/
+	install -m 644 $(B)/qgate.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for p in $(notdir $(PROGS)); do \
+		sed '/^\.TH /s/"qgate [^"]*"/"qgate $(VERSION)"/' docs/$$p.1 >$(DESTDIR)$(MANDIR)/man1/$$p.1 && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man1/$$p.1 || exit 1; done
+
+# Removes exactly the files install wrote, and include/qgate/ when that
+# leaves it empty; shared folders (bin/, lib/pkgconfig/, ...) stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS))) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(LIBQGATE)) \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/qgate/,$(PUBLIC_HEADERS)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/qgate.pc \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(notdir $(PROGS))))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/qgate 2>/dev/null
+
+# `make cross CROSS=aarch64-linux-gnu-`: every lib/ and gates/ object built by
+# $(CROSS)gcc, so a non-x86 target cannot break unseen. The headers of the
+# libraries are architecture-independent: the host's include folders come
+# after the cross compiler's own (-idirafter). Nothing is linked.
+CROSS ?= aarch64-linux-gnu-
+CROSS_ARCH = $(firstword $(subst -, ,$(CROSS)))
+HOST_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+CROSS_INCS = -idirafter /usr/include $(if $(HOST_MULTIARCH),-idirafter /usr/include/$(HOST_MULTIARCH))
+GATE_OBJS = $(foreach g,$(GATE_DIRS),$($(g)_OBJS))
+cross:
+	@command -v $(CROSS)gcc >/dev/null || { echo "make cross: $(CROSS)gcc not found (Debian: apt-get install gcc-$(CROSS:%-=%))" >&2; exit 1; }
+	@$(MAKE) --no-print-directory B=build/cross-$(CROSS_ARCH) CC=$(CROSS)gcc \
+		PKG_CFLAGS="$(filter-out -I/usr/include/$(HOST_MULTIARCH),$(PKG_CFLAGS))" \
+		CFLAGS="$(CFLAGS) $(CROSS_INCS)" cross-objs
+	@echo "cross: $(CROSS)gcc compiled $$(find build/cross-$(CROSS_ARCH) -name '*.o' | wc -l) objects into build/cross-$(CROSS_ARCH)"
+cross-objs: $(LIB_OBJS) $(GATE_OBJS)
+
+print-version:
+	@echo $(VERSION)
+print-public-headers:
+	@echo $(PUBLIC_HEADERS)
 
 clean:
 	rm -rf build
