@@ -85,7 +85,7 @@ int qg_model_view_metrics(struct qg_metric_values *out, const struct qg_model_vi
 	case QG_TASK_BINARY:
 		return qg_model_binary_metrics(out, v->ybin, v->pbin, v->score, v->n, v->threshold, w, flags);
 	case QG_TASK_MULTICLASS:
-		return qg_model_multiclass_metrics(out, v->ycls, v->pcls, v->score, v->n, v->k, w);
+		return qg_model_multiclass_metrics(out, v->ycls, v->pcls, v->score, v->n, v->k, w, flags);
 	case QG_TASK_REGRESSION:
 		return qg_model_regression_metrics(out, v->yreg, v->preg, v->n, w);
 	}
@@ -120,9 +120,10 @@ struct rank_prep {
 	size_t npos, nneg;
 };
 
-static int rank_prepare(struct rank_prep *rp, const struct qg_model_view *v)
+/* y: 0/1 labels, score: n scores (binary, or one class's column) */
+static int rank_prepare_arrays(struct rank_prep *rp, const uint8_t *y, const double *score, size_t n)
 {
-	size_t n = v->n, np_ = 0, nn = 0;
+	size_t np_ = 0, nn = 0;
 	memset(rp, 0, sizeof(*rp));
 	rp->idx = malloc((n ? n : 1) * sizeof(*rp->idx));
 	rp->sorted = malloc((n ? n : 1) * sizeof(*rp->sorted));
@@ -130,18 +131,23 @@ static int rank_prepare(struct rank_prep *rp, const struct qg_model_view *v)
 	if (!rp->idx || !rp->sorted || !rp->w)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		if (v->ybin[i])
+		if (y[i])
 			rp->idx[np_++] = (uint32_t)i;
 	for (size_t i = 0; i < n; i++)
-		if (!v->ybin[i])
+		if (!y[i])
 			rp->idx[np_ + nn++] = (uint32_t)i;
-	if (qg_model_sort_index_desc(rp->idx, np_, v->score) || qg_model_sort_index_desc(rp->idx + np_, nn, v->score))
+	if (qg_model_sort_index_desc(rp->idx, np_, score) || qg_model_sort_index_desc(rp->idx + np_, nn, score))
 		return QG_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		rp->sorted[i] = v->score[rp->idx[i]];
+		rp->sorted[i] = score[rp->idx[i]];
 	rp->npos = np_;
 	rp->nneg = nn;
 	return 0;
+}
+
+static int rank_prepare(struct rank_prep *rp, const struct qg_model_view *v)
+{
+	return rank_prepare_arrays(rp, v->ybin, v->score, v->n);
 }
 
 static void rank_release(struct rank_prep *rp)
@@ -149,6 +155,52 @@ static void rank_release(struct rank_prep *rp)
 	free(rp->idx);
 	free(rp->sorted);
 	free(rp->w);
+}
+
+/* One-vs-rest: one rank_prep per class (class c against the rest). */
+struct ovr_prep {
+	struct rank_prep *cls;
+	size_t k;
+	double *auc, *prod;
+};
+
+static void ovr_release(struct ovr_prep *op)
+{
+	for (size_t c = 0; op->cls && c < op->k; c++)
+		rank_release(&op->cls[c]);
+	free(op->cls);
+	free(op->auc);
+	free(op->prod);
+	memset(op, 0, sizeof(*op));
+}
+
+static int ovr_prepare(struct ovr_prep *op, const struct qg_model_view *v)
+{
+	size_t n = v->n, k = v->k;
+	uint8_t *y = malloc(n ? n : 1);
+	double *col = malloc((n ? n : 1) * sizeof(*col));
+	int ret = 0;
+
+	memset(op, 0, sizeof(*op));
+	op->cls = calloc(k ? k : 1, sizeof(*op->cls));
+	op->auc = malloc((k ? k : 1) * sizeof(*op->auc));
+	op->prod = malloc((k ? k : 1) * sizeof(*op->prod));
+	if (!y || !col || !op->cls || !op->auc || !op->prod) {
+		ret = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	op->k = k;
+	for (size_t c = 0; c < k && !ret; c++) {
+		for (size_t i = 0; i < n; i++) {
+			y[i] = v->ycls[i] == (int32_t)c;
+			col[i] = v->score[i * k + c];
+		}
+		ret = rank_prepare_arrays(&op->cls[c], y, col, n);
+	}
+done:
+	free(y);
+	free(col);
+	return ret;
 }
 
 static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metric m)
@@ -169,6 +221,34 @@ static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metri
 	return P ? ap : NAN;
 }
 
+/* roc_auc_ovr (macro) or roc_auc_ovr_weighted of one replicate; NaN when a
+ * class has no row in it (sklearn refuses that data). */
+static double ovr_metric(struct ovr_prep *op, const uint32_t *w, enum qg_metric m)
+{
+	uint64_t total = 0;
+	for (size_t c = 0; c < op->k; c++) {
+		struct rank_prep *rp = &op->cls[c];
+		uint64_t P = 0;
+		double ap;
+		for (size_t i = 0; i < rp->npos + rp->nneg; i++) {
+			rp->w[i] = w[rp->idx[i]];
+			if (i < rp->npos)
+				P += rp->w[i];
+		}
+		if (!P)
+			return NAN;
+		qg_model_rank_metrics(&op->auc[c], &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos,
+				      rp->w + rp->npos, rp->nneg);
+		if (isnan(op->auc[c]))
+			return NAN;
+		op->prod[c] = op->auc[c] * (double)P;
+		total += P;
+	}
+	if (m == QG_M_ROC_AUC_OVR)
+		return qg_model_sum(op->auc, op->k) / (double)op->k;
+	return qg_model_sum(op->prod, op->k) / (double)total;
+}
+
 int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *cand,
 		       const struct qg_model_view *base, enum qg_metric metric, size_t replicates,
 		       uint64_t seed, double alpha, qg_margin_fn margin, qg_margin_ok_fn ok, const void *ctx)
@@ -178,18 +258,24 @@ int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *c
 	double *deltas = malloc((replicates ? replicates : 1) * sizeof(*deltas));
 	double *margins = malloc((replicates ? replicates : 1) * sizeof(*margins));
 	struct rank_prep rc, rb;
+	struct ovr_prep oc, ob;
 	int ranking = metric == QG_M_ROC_AUC || metric == QG_M_AVERAGE_PRECISION;
+	int ovr = metric == QG_M_ROC_AUC_OVR || metric == QG_M_ROC_AUC_OVR_WEIGHTED;
 	struct qg_rng rng;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rc, 0, sizeof(rc));
 	memset(&rb, 0, sizeof(rb));
+	memset(&oc, 0, sizeof(oc));
+	memset(&ob, 0, sizeof(ob));
 	if (!w || !deltas || !margins) {
 		ret = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
 	if (ranking && ((ret = rank_prepare(&rc, cand)) || (ret = rank_prepare(&rb, base))))
+		goto done;
+	if (ovr && ((ret = ovr_prepare(&oc, cand)) || (ret = ovr_prepare(&ob, base))))
 		goto done;
 	qg_rng_seed(&rng, seed);
 	for (size_t b = 0; b < replicates; b++) {
@@ -200,6 +286,9 @@ int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *c
 		if (ranking) {
 			c = rank_metric(&rc, w, metric);
 			bv = rank_metric(&rb, w, metric);
+		} else if (ovr) {
+			c = ovr_metric(&oc, w, metric);
+			bv = ovr_metric(&ob, w, metric);
 		} else {
 			struct qg_metric_values vc, vb;
 			if ((ret = qg_model_view_metrics(&vc, cand, w, QG_MB_NO_RANK)) ||
@@ -228,6 +317,8 @@ done:
 	free(margins);
 	rank_release(&rc);
 	rank_release(&rb);
+	ovr_release(&oc);
+	ovr_release(&ob);
 	return ret;
 }
 

@@ -44,6 +44,11 @@ const struct qg_metric_info qg_metric_infos[QG_M_COUNT] = {
 	[QG_M_RMSE] = { "rmse", QG_TASK_REGRESSION, -1 },
 	[QG_M_R2] = { "r2", QG_TASK_REGRESSION, 1 },
 	[QG_M_MAPE] = { "mape", QG_TASK_REGRESSION, -1 },
+	[QG_M_MSE] = { "mse", QG_TASK_REGRESSION, -1 },
+	[QG_M_BALANCED_ACCURACY] = { "balanced_accuracy", QG_TASK_BINARY | QG_TASK_MULTICLASS, 1 },
+	[QG_M_MCC] = { "mcc", QG_TASK_BINARY | QG_TASK_MULTICLASS, 1 },
+	[QG_M_ROC_AUC_OVR] = { "roc_auc_ovr", QG_TASK_MULTICLASS, 1 },
+	[QG_M_ROC_AUC_OVR_WEIGHTED] = { "roc_auc_ovr_weighted", QG_TASK_MULTICLASS, 1 },
 };
 
 int qg_metric_lookup(const char *name, unsigned tasks)
@@ -124,6 +129,13 @@ double qg_model_sum(const double *a, size_t n)
 	for (size_t lo = 0; lo < n; lo += NP_BUFSIZE)
 		total += np_pairwise(a + lo, n - lo < NP_BUFSIZE ? n - lo : NP_BUFSIZE);
 	return total;
+}
+
+int qg_model_proba_row_ok(const double *row, size_t k)
+{
+	/* np.allclose(1, row.sum()): |1 - s| <= atol + rtol * |s| */
+	double s = np_pairwise(row, k);
+	return fabs(1.0 - s) <= 1e-8 + 1e-5 * fabs(s);
 }
 
 /* A running numpy sum of terms produced one at a time. */
@@ -304,6 +316,38 @@ void qg_model_rank_metrics(double *auc_out, double *ap_out, const double *pos, c
 	*ap_out = P ? ksum_get(&ap) : NAN;
 }
 
+/* ---- balanced accuracy and MCC ---- */
+
+/* balanced_accuracy and mcc from the confusion matrix's margins, as sklearn
+ * 1.2.1: balanced accuracy is the mean recall over the classes present in
+ * y_true (np.mean of diag(C) / C.sum(axis=1), NaN rows dropped); MCC is
+ * cov(yt, yp) / sqrt(cov(yt, yt) * cov(yp, yp)) over the margins in float64,
+ * 0.0 when the denominator is 0 (counts are exact in doubles below 2^53, so
+ * the order of numpy's dot products does not matter). ts/ps: true and
+ * predicted count per class, tp: correct per class; recall: k doubles. */
+static void confusion_scores(struct qg_metric_values *out, const uint64_t *tp, const uint64_t *ts,
+			     const uint64_t *ps, size_t k, uint64_t total, double *recall)
+{
+	size_t L = 0;
+	double n = (double)total, correct = 0, dot_tp = 0, dot_pp = 0, dot_tt = 0;
+	double cov_ytyp, cov_ypyp, cov_ytyt;
+
+	for (size_t c = 0; c < k; c++) {
+		double t = (double)ts[c], p = (double)ps[c];
+		if (ts[c])
+			recall[L++] = (double)tp[c] / t;
+		correct += (double)tp[c];
+		dot_tp += t * p;
+		dot_pp += p * p;
+		dot_tt += t * t;
+	}
+	set_metric(out, QG_M_BALANCED_ACCURACY, qg_model_sum(recall, L) / (double)L);
+	cov_ytyp = correct * n - dot_tp;
+	cov_ypyp = n * n - dot_pp;
+	cov_ytyt = n * n - dot_tt;
+	set_metric(out, QG_M_MCC, cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / sqrt(cov_ytyt * cov_ypyp));
+}
+
 /* ---- binary ---- */
 
 int qg_model_ece_bin(double p)
@@ -388,6 +432,8 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 	if (!total) {
 		for (int m = QG_M_ACCURACY; m <= QG_M_ECE; m++)
 			set_undefined(out, m, "no rows");
+		set_undefined(out, QG_M_BALANCED_ACCURACY, "no rows");
+		set_undefined(out, QG_M_MCC, "no rows");
 		goto done;
 	}
 	{
@@ -399,6 +445,12 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 		set_metric(out, QG_M_PRECISION, prec);
 		set_metric(out, QG_M_RECALL, rec);
 		set_metric(out, QG_M_F1, 2 * prec * rec / (den == 0.0 ? 1.0 : den));
+		{
+			/* class 0 then class 1, as sklearn's sorted labels */
+			uint64_t ctp[2] = { tn, tp }, cts[2] = { tn + fp, fn + tp }, cps[2] = { tn + fn, fp + tp };
+			double recall[2];
+			confusion_scores(out, ctp, cts, cps, 2, total, recall);
+		}
 		if (!p) {
 			for (int m = QG_M_ROC_AUC; m <= QG_M_ECE; m++)
 				set_undefined(out, m, why_no_scores);
@@ -520,7 +572,7 @@ done:
 /* ---- multiclass ---- */
 
 int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, const int32_t *pred,
-				const double *proba, size_t n, size_t k, const uint32_t *w)
+				const double *proba, size_t n, size_t k, const uint32_t *w, unsigned flags)
 {
 	const double eps = DBL_EPSILON;
 	uint64_t *tp = calloc(k ? k : 1, sizeof(*tp)), *ps = calloc(k ? k : 1, sizeof(*ps));
@@ -575,6 +627,10 @@ int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, 
 			set_undefined(out, m, "no rows");
 		set_undefined(out, QG_M_ACCURACY, "no rows");
 		set_undefined(out, QG_M_LOG_LOSS, "no rows");
+		set_undefined(out, QG_M_BALANCED_ACCURACY, "no rows");
+		set_undefined(out, QG_M_MCC, "no rows");
+		set_undefined(out, QG_M_ROC_AUC_OVR, "no rows");
+		set_undefined(out, QG_M_ROC_AUC_OVR_WEIGHTED, "no rows");
 		goto done;
 	}
 	{
@@ -616,6 +672,23 @@ int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, 
 			set_undefined(out, QG_M_LOG_LOSS, why_one_class);
 		else
 			set_metric(out, QG_M_LOG_LOSS, (w ? ksum_get(&kll) : np_acc_end(ll)) / (double)total);
+		confusion_scores(out, tp, ts, ps, k, total, row);
+	}
+	if (!proba) {
+		set_undefined(out, QG_M_ROC_AUC_OVR, why_no_scores);
+		set_undefined(out, QG_M_ROC_AUC_OVR_WEIGHTED, why_no_scores);
+	} else if (!(flags & QG_MB_NO_RANK)) {
+		double macro, weighted;
+		const char *why = NULL;
+		if ((ret = qg_model_ovr_auc(&macro, &weighted, &why, y, proba, n, k, w)))
+			goto done;
+		if (why) {
+			set_undefined(out, QG_M_ROC_AUC_OVR, why);
+			set_undefined(out, QG_M_ROC_AUC_OVR_WEIGHTED, why);
+		} else {
+			set_metric(out, QG_M_ROC_AUC_OVR, macro);
+			set_metric(out, QG_M_ROC_AUC_OVR_WEIGHTED, weighted);
+		}
 	}
 done:
 	free(tp);
@@ -674,6 +747,7 @@ int qg_model_regression_metrics(struct qg_metric_values *out, const double *y, c
 	if (!total) {
 		for (int m = QG_M_MAE; m <= QG_M_MAPE; m++)
 			set_undefined(out, m, "no rows");
+		set_undefined(out, QG_M_MSE, "no rows");
 		free(acc);
 		return 0;
 	}
@@ -692,6 +766,7 @@ int qg_model_regression_metrics(struct qg_metric_values *out, const double *y, c
 	}
 	den = w ? ksum_get(&k_dv) : np_acc_end(dv);
 	set_metric(out, QG_M_MAE, (w ? ksum_get(&k_ae) : np_acc_end(ae)) / T);
+	set_metric(out, QG_M_MSE, num / T);
 	set_metric(out, QG_M_RMSE, sqrt(num / T));
 	set_metric(out, QG_M_MAPE, (w ? ksum_get(&k_pe) : np_acc_end(pe)) / T);
 	if (total < 2)

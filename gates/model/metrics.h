@@ -35,6 +35,11 @@ enum qg_metric {
 	QG_M_RMSE,
 	QG_M_R2,
 	QG_M_MAPE,
+	QG_M_MSE,
+	QG_M_BALANCED_ACCURACY,
+	QG_M_MCC,
+	QG_M_ROC_AUC_OVR,
+	QG_M_ROC_AUC_OVR_WEIGHTED,
 	QG_M_COUNT
 };
 
@@ -77,9 +82,21 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 			    double *p, size_t n, double threshold, const uint32_t *w, unsigned flags);
 
 /* Multiclass: y and pred are class indices in [0, k); proba is n*k
- * row-major or NULL. 0 or QG_ENOMEM. */
+ * row-major or NULL. flags: QG_MB_NO_RANK skips roc_auc_ovr and
+ * roc_auc_ovr_weighted (they stay NaN). 0 or QG_ENOMEM. */
 int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, const int32_t *pred,
-				const double *proba, size_t n, size_t k, const uint32_t *w);
+				const double *proba, size_t n, size_t k, const uint32_t *w, unsigned flags);
+
+/* One-vs-rest ROC AUC of multiclass probabilities (ovr.c), as sklearn's
+ * roc_auc_score(multi_class='ovr', average='macro' and 'weighted'): the AUC
+ * of each class against the rest, averaged plainly and weighted by the
+ * class's true count. Undefined (NaN, *why set) when a class has no true
+ * label or when a row's probabilities do not sum to 1 (np.allclose), the
+ * cases sklearn refuses. w: weights or NULL. 0 or QG_ENOMEM. */
+int qg_model_ovr_auc(double *macro, double *weighted, const char **why, const int32_t *y, const double *proba,
+		     size_t n, size_t k, const uint32_t *w);
+/* 1 when a row of probabilities sums to 1 as np.allclose(1, sum) decides. */
+int qg_model_proba_row_ok(const double *row, size_t k);
 
 /* Regression. 0 or QG_ENOMEM. */
 int qg_model_regression_metrics(struct qg_metric_values *out, const double *y, const double *pred,

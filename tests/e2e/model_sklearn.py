@@ -63,9 +63,18 @@ def fmt(x):
     return repr(float(x))
 
 
+maxdiff = {}  # metric -> (largest |qgate - sklearn|, cases compared, cases undefined)
+
+
 def compare(name, got, want):
     bad = []
     for k, v in want.items():
+        d, n, u = maxdiff.get(k, (0.0, 0, 0))
+        if v is None or got.get(k) is None:
+            u += 1
+        else:
+            d = max(d, abs(got[k] - v))
+        maxdiff[k] = (d, n + 1, u)
         if not close(got.get(k), v):
             bad.append(f"{k}: qgate {got.get(k)!r} sklearn {v!r}")
     ok(not bad, f"{name}: {len(want)} metrics equal sklearn to 1e-9")
@@ -86,6 +95,8 @@ def binary_case(name, y, p):
     pred = (p >= 0.5).astype(int)
     want = {
         "accuracy": M.accuracy_score(y, pred),
+        "balanced_accuracy": M.balanced_accuracy_score(y, pred),
+        "mcc": M.matthews_corrcoef(y, pred),
         "precision": M.precision_score(y, pred, zero_division=0),
         "recall": M.recall_score(y, pred, zero_division=0),
         "f1": M.f1_score(y, pred, zero_division=0),
@@ -123,7 +134,16 @@ def multiclass_case(name, y, proba, classes):
         "precision_macro": M.precision_score(y, pred, average="macro", zero_division=0),
         "recall_macro": M.recall_score(y, pred, average="macro", zero_division=0),
         "log_loss": M.log_loss(y, proba, labels=list(range(len(classes)))),
+        "balanced_accuracy": M.balanced_accuracy_score(y, pred),
+        "mcc": M.matthews_corrcoef(y, pred),
     }
+    # one-vs-rest AUC: sklearn refuses rows that do not sum to 1 and labels
+    # that miss a class; qgate reports those as undefined (null)
+    for key, avg in (("roc_auc_ovr", "macro"), ("roc_auc_ovr_weighted", "weighted")):
+        try:
+            want[key] = M.roc_auc_score(y, proba, multi_class="ovr", average=avg)
+        except ValueError:
+            want[key] = None
     compare(name, got, want)
 
 
@@ -139,6 +159,7 @@ def regression_case(name, y, yhat):
         return
     want = {
         "mae": M.mean_absolute_error(y, yhat),
+        "mse": M.mean_squared_error(y, yhat),
         "rmse": M.mean_squared_error(y, yhat, squared=False),
         "r2": M.r2_score(y, yhat) if len(y) > 1 else None,
         "mape": M.mean_absolute_percentage_error(y, yhat),
@@ -177,6 +198,20 @@ for k, n in [(3, 300), (5, 5000), (10, 2000)]:
     pz[::5, 0] = 1.0
     multiclass_case(f"mc_extremes_{k}_{n}", y, pz, classes)
 
+# multiclass: a class without a true label (ovr undefined), predictions
+# only (no scores), and probabilities that sum to 1 with ties
+classes = ["a", "b", "c", "d"]
+y = rng.integers(0, 3, 400)  # never class d
+logits = rng.normal(0, 1, (400, 4))
+proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+multiclass_case("mc_missing_class", y, proba, classes)
+y = rng.integers(0, 4, 2000)
+q = rng.integers(0, 3, (2000, 4)).astype(float)
+q[q.sum(axis=1) == 0, 0] = 1.0
+multiclass_case("mc_tied_proba", y, q / q.sum(axis=1, keepdims=True), classes)
+y = rng.integers(0, 4, 3000)
+multiclass_case("mc_imbalanced", np.where(rng.random(3000) < 0.9, 0, y), proba[rng.integers(0, 400, 3000)], classes)
+
 # regression
 for n in [10, 1000, 30000]:
     y = rng.normal(10, 5, n)
@@ -189,5 +224,8 @@ regression_case("reg_constant", np.full(7, 0.1), np.linspace(0, 1, 7))
 regression_case("reg_ties", np.round(rng.normal(0, 1, 500), 1), np.round(rng.normal(0, 1, 500), 1))
 regression_case("reg_one_row", np.array([3.0]), np.array([2.5]))
 
+for k in sorted(maxdiff):
+    d, n, u = maxdiff[k]
+    print(f"# {k}: {n} cases ({u} undefined, on both sides), max |qgate - sklearn| = {d:.3g}")
 print(f"1..{n_test}")
 sys.exit(1 if failed else 0)

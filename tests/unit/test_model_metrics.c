@@ -84,11 +84,25 @@ static void test_model_metrics_one_class(void **state)
 	NEAR(v.value[QG_M_F1], 0.0);
 }
 
+/* sklearn's docstring example: matthews_corrcoef([+1,+1,+1,-1], [+1,-1,+1,+1]) */
+static void test_model_metrics_binary_mcc(void **state)
+{
+	struct qg_metric_values v;
+	uint8_t y[4] = { 1, 1, 1, 0 }, p[4] = { 1, 0, 1, 1 }, z[4] = { 0, 0, 0, 0 };
+	assert_int_equal(qg_model_binary_metrics(&v, y, p, NULL, 4, 0.5, NULL, 0), 0);
+	NEAR(v.value[QG_M_MCC], -0.3333333333333333);
+	NEAR(v.value[QG_M_BALANCED_ACCURACY], 0.3333333333333333);
+	/* one label everywhere: MCC 0.0, balanced accuracy over the class present */
+	assert_int_equal(qg_model_binary_metrics(&v, z, z, NULL, 4, 0.5, NULL, 0), 0);
+	NEAR(v.value[QG_M_MCC], 0.0);
+	NEAR(v.value[QG_M_BALANCED_ACCURACY], 1.0);
+}
+
 static void test_model_metrics_multiclass(void **state)
 {
 	struct qg_metric_values v;
 	int32_t y[7] = { 0, 1, 2, 2, 1, 0, 2 }, p[7] = { 0, 2, 2, 2, 0, 0, 1 };
-	assert_int_equal(qg_model_multiclass_metrics(&v, y, p, NULL, 7, 3, NULL), 0);
+	assert_int_equal(qg_model_multiclass_metrics(&v, y, p, NULL, 7, 3, NULL, 0), 0);
 	NEAR(v.value[QG_M_F1_MACRO], 0.48888888888888893);
 	NEAR(v.value[QG_M_F1_WEIGHTED], 0.5142857142857143);
 	NEAR(v.value[QG_M_PRECISION_MACRO], 0.4444444444444444);
@@ -96,6 +110,43 @@ static void test_model_metrics_multiclass(void **state)
 	NEAR(v.value[QG_M_F1_MICRO], 4.0 / 7);
 	NEAR(v.value[QG_M_ACCURACY], 4.0 / 7);
 	assert_true(isnan(v.value[QG_M_LOG_LOSS]));
+	/* sklearn 1.2.1: balanced_accuracy_score, matthews_corrcoef */
+	NEAR(v.value[QG_M_BALANCED_ACCURACY], 0.5555555555555555);
+	NEAR(v.value[QG_M_MCC], 0.3550234734023465);
+	assert_true(isnan(v.value[QG_M_ROC_AUC_OVR]));
+	assert_string_equal(v.why[QG_M_ROC_AUC_OVR], "no score column");
+}
+
+/* roc_auc_score(y, proba, multi_class='ovr', average='macro'/'weighted');
+ * weights of 1 give the same numbers; sklearn refuses rows that do not sum
+ * to 1 and a class without a true label: undefined here. */
+static void test_model_metrics_ovr(void **state)
+{
+	struct qg_metric_values v, vw;
+	int32_t y[7] = { 0, 1, 2, 2, 1, 0, 2 }, p[7] = { 0, 2, 2, 2, 0, 0, 1 }, y2[7] = { 0, 1, 1, 1, 1, 0, 1 };
+	double pr[21] = { .7, .2, .1, .2, .3, .5, .1, .1, .8, .3, .3, .4, .5, .4, .1, .6, .2, .2, .2, .5, .3 };
+	uint32_t ones[7] = { 1, 1, 1, 1, 1, 1, 1 };
+
+	assert_int_equal(qg_model_multiclass_metrics(&v, y, p, pr, 7, 3, NULL, 0), 0);
+	NEAR(v.value[QG_M_ROC_AUC_OVR], 0.861111111111111);
+	NEAR(v.value[QG_M_ROC_AUC_OVR_WEIGHTED], 0.8571428571428571);
+	assert_int_equal(qg_model_multiclass_metrics(&vw, y, p, pr, 7, 3, ones, 0), 0);
+	NEAR(vw.value[QG_M_ROC_AUC_OVR], 0.861111111111111);
+	NEAR(vw.value[QG_M_ROC_AUC_OVR_WEIGHTED], 0.8571428571428571);
+	NEAR(vw.value[QG_M_MCC], v.value[QG_M_MCC]);
+	NEAR(vw.value[QG_M_BALANCED_ACCURACY], v.value[QG_M_BALANCED_ACCURACY]);
+	/* QG_MB_NO_RANK: the bootstrap's non-ranking pass skips them */
+	assert_int_equal(qg_model_multiclass_metrics(&v, y, p, pr, 7, 3, ones, QG_MB_NO_RANK), 0);
+	assert_true(isnan(v.value[QG_M_ROC_AUC_OVR]));
+	/* class 2 never true */
+	assert_int_equal(qg_model_multiclass_metrics(&v, y2, p, pr, 7, 3, NULL, 0), 0);
+	assert_true(isnan(v.value[QG_M_ROC_AUC_OVR_WEIGHTED]));
+	assert_non_null(strstr(v.why[QG_M_ROC_AUC_OVR], "no true label"));
+	/* a row that sums to 0.9 */
+	pr[0] = 0.6;
+	assert_int_equal(qg_model_multiclass_metrics(&v, y, p, pr, 7, 3, NULL, 0), 0);
+	assert_true(isnan(v.value[QG_M_ROC_AUC_OVR]));
+	assert_non_null(strstr(v.why[QG_M_ROC_AUC_OVR], "sum to 1"));
 }
 
 static void test_model_metrics_regression(void **state)
@@ -107,6 +158,7 @@ static void test_model_metrics_regression(void **state)
 	NEAR(v.value[QG_M_RMSE], 0.5495452665613635);
 	NEAR(v.value[QG_M_R2], 0.9578212290502793);
 	NEAR(v.value[QG_M_MAPE], 90071992547410.19);
+	NEAR(v.value[QG_M_MSE], 0.302);
 	/* constant y_true: perfect -> 1, otherwise 0 (force_finite) */
 	double c[3] = { 2, 2, 2 }, d[3] = { 2, 2, 3 };
 	assert_int_equal(qg_model_regression_metrics(&v, c, c, 3, NULL), 0);
@@ -182,7 +234,9 @@ int main(void)
 		cmocka_unit_test(test_model_metrics_binary),
 		cmocka_unit_test(test_model_metrics_binary_weighted_equals_unweighted),
 		cmocka_unit_test(test_model_metrics_one_class),
+		cmocka_unit_test(test_model_metrics_binary_mcc),
 		cmocka_unit_test(test_model_metrics_multiclass),
+		cmocka_unit_test(test_model_metrics_ovr),
 		cmocka_unit_test(test_model_metrics_regression),
 		cmocka_unit_test(test_model_metrics_ece_bins),
 		cmocka_unit_test(test_model_metrics_sort),
