@@ -1,8 +1,11 @@
 /* run.h -- running child processes (the shape of git's run-command)
  *
- * Invariants: a child is always started with execvp(argv[0], argv): never a
- * shell, so no user text is interpolated. Each child leads its own process
- * group; a timeout sends SIGTERM then SIGKILL to the whole group, so
+ * Invariants: a child is always started with execve() of argv[0] as found on
+ * PATH by the parent (qg_path_find, before fork: the child resolves nothing
+ * and allocates nothing), never through a shell, so no user text is
+ * interpolated (a script without a #! line is run by /bin/sh, as execvp()
+ * did). A program not found fails in the parent, without a fork. Each child
+ * leads its own process group; a timeout sends SIGTERM then SIGKILL to the whole group, so
  * grandchildren die with it. Captured output is capped (excess is counted and
  * dropped, `truncated` set). Exit by status and death by signal are told apart.
  */
@@ -22,7 +25,7 @@ enum qg_child_flags {
 
 struct qg_child {
 	/* set by the caller */
-	struct qg_strvec args;   /* argv; args.v[0] is looked up on PATH */
+	struct qg_strvec args;   /* argv; args.v[0] is looked up on PATH (as given when it holds a '/') */
 	struct qg_strvec env;    /* extra "K=V" entries (or "K" to unset) */
 	const char *dir;         /* working directory, NULL = inherit */
 	unsigned flags;

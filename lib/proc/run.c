@@ -7,8 +7,14 @@
  * back to the parent through a close-on-exec pipe so "command not found" is
  * an error at start time, not a mysterious exit 127.
  *
- * Between fork() and exec() the child only makes async-signal-safe calls:
- * everything it needs (the environment array) is built before fork().
+ * The child resolves nothing after fork() (git's prepare_cmd()): threads
+ * already run when children start, and one of them may hold the malloc or
+ * environment lock at the moment of fork(), which the child would then wait
+ * for forever. So the parent finds the program on PATH (qg_path_find, the
+ * one PATH walk), builds the environment array and the /bin/sh fallback argv
+ * for scripts without a #! line (what execvp() did on ENOEXEC), and the child
+ * only makes async-signal-safe calls (setpgid, signal, dup2, chdir, execve)
+ * before exec. A program not found is an error in the parent: no fork.
  * Waiting uses a pidfd when the kernel has one, else a short poll tick.
  */
 #include "qgate/common.h"
@@ -21,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qgate/path.h"
 #include "qgate/run.h"
 
 #define DEFAULT_CAPTURE_CAP ((size_t)16 << 20)
@@ -161,6 +168,52 @@ static char **build_env(const struct qg_child *c)
 	return envp;
 }
 
+/* Everything the child needs, made before fork(). */
+struct prepared {
+	struct qg_buf prog;    /* the program's path: argv[0] found on PATH */
+	char **envp;           /* the child's environment (strings borrowed) */
+	const char **sh_argv;  /* "/bin/sh" prog args[1..]: a script without #! */
+};
+
+static void prepared_release(struct prepared *p)
+{
+	qg_buf_release(&p->prog);
+	free(p->envp);
+	free(p->sh_argv);
+}
+
+/* Resolve argv[0] and build envp and the shell fallback. A program that
+ * cannot be found is recorded in the child (start_errno) and is QG_EINPUT
+ * with the message execvp()'s failure used to give. */
+static int prepare(struct prepared *p, struct qg_child *c)
+{
+	const char *name = c->args.v[0];
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	qg_buf_init(&p->prog, 0);
+	err = qg_path_find(&p->prog, name, NULL);
+	if (err == QG_ENOTFOUND) {
+		c->start_errno = errno == EACCES ? EACCES : ENOENT;
+		if (c->start_errno == ENOENT)
+			return qg_error(QG_EINPUT, "'%s': command not found", name);
+		return qg_error(QG_EINPUT, "'%s': cannot run: %s", name, strerror(c->start_errno));
+	}
+	if (err < 0)
+		return err;
+	p->envp = c->env.nr ? build_env(c) : NULL;
+	if (c->env.nr && !p->envp)
+		return QG_ENOMEM;
+	p->sh_argv = calloc(c->args.nr + 2, sizeof(*p->sh_argv));
+	if (!p->sh_argv)
+		return qg_error(QG_ENOMEM, "out of memory");
+	p->sh_argv[0] = "/bin/sh";
+	p->sh_argv[1] = p->prog.buf;
+	for (size_t i = 1; i < c->args.nr; i++)
+		p->sh_argv[i + 1] = c->args.v[i];
+	return 0;
+}
+
 /* In the child: make `from` become `to` without keeping close-on-exec. */
 static int move_fd(int from, int to)
 {
@@ -192,7 +245,8 @@ int qg_child_start(struct qg_child *c)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	struct start_report report;
-	char **envp = NULL;
+	struct prepared prep;
+	char *const *envp;
 	size_t cap = c->capture_cap ? c->capture_cap : DEFAULT_CAPTURE_CAP;
 	sigset_t all, old;
 	ssize_t r;
@@ -204,6 +258,7 @@ int qg_child_start(struct qg_child *c)
 	c->dropped = 0;
 	c->running = 0;
 	c->pid = -1;
+	c->duration_ms = 0;
 	if (!c->args.nr || !c->args.v[0] || !*c->args.v[0])
 		return qg_error(QG_EUSAGE, "no command to run");
 	qg_buf_release(&c->out);
@@ -211,8 +266,9 @@ int qg_child_start(struct qg_child *c)
 	qg_buf_init(&c->out, cap);
 	qg_buf_init(&c->err, cap);
 
-	if (c->env.nr && !(envp = build_env(c)))
-		return QG_ENOMEM;
+	if ((err = prepare(&prep, c)) < 0)
+		goto fail;
+	envp = prep.envp ? prep.envp : environ;
 	if (((c->flags & QG_CHILD_CAPTURE_OUT) && pipe2(outp, O_CLOEXEC) < 0) ||
 	    ((c->flags & QG_CHILD_CAPTURE_ERR) && pipe2(errp, O_CLOEXEC) < 0) ||
 	    pipe2(rep, O_CLOEXEC) < 0) {
@@ -227,6 +283,7 @@ int qg_child_start(struct qg_child *c)
 	c->started_ns = now_ns();
 	pid = fork();
 	if (pid == 0) {
+		/* async-signal-safe calls only from here to execve */
 		sigset_t none;
 		int fd;
 
@@ -253,10 +310,9 @@ int qg_child_start(struct qg_child *c)
 		}
 		if (c->dir && chdir(c->dir) < 0)
 			child_fail(rep[1], STAGE_CHDIR);
-		if (envp)
-			execvpe(c->args.v[0], (char *const *)c->args.v, envp);
-		else
-			execvp(c->args.v[0], (char *const *)c->args.v);
+		execve(prep.prog.buf, (char *const *)c->args.v, envp);
+		if (errno == ENOEXEC) /* no #! line: a shell script, as execvp() ran it */
+			execve(prep.sh_argv[0], (char *const *)prep.sh_argv, envp);
 		child_fail(rep[1], STAGE_EXEC);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -299,7 +355,7 @@ int qg_child_start(struct qg_child *c)
 		set_nonblock(c->out_fd);
 	if (c->err_fd >= 0)
 		set_nonblock(c->err_fd);
-	free(envp);
+	prepared_release(&prep);
 	return 0;
 
 fail:
@@ -309,7 +365,7 @@ fail:
 	close_fd(&errp[1]);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
-	free(envp);
+	prepared_release(&prep);
 	return err;
 }
 

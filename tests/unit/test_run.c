@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,6 +170,159 @@ static void test_run_command_not_found(void **state)
 	qg_child_release(&c);
 }
 
+/* Tests that change PATH get it back even when they fail. */
+static char *saved_path;
+
+static int save_path(void **state)
+{
+	const char *p = getenv("PATH");
+
+	saved_path = p ? strdup(p) : NULL;
+	return p && !saved_path ? -1 : 0;
+}
+
+static int restore_path(void **state)
+{
+	if (saved_path)
+		setenv("PATH", saved_path, 1);
+	else
+		unsetenv("PATH");
+	free(saved_path);
+	saved_path = NULL;
+	return 0;
+}
+
+/* A program not on PATH fails in the parent: nothing is forked (before,
+ * the child searched PATH and reported back, so a pid had been used). */
+static void test_run_not_on_path_fails_in_parent(void **state)
+{
+	char dir[] = "/tmp/qg-run-path.XXXXXX", file[96];
+	struct qg_child c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	setenv("PATH", dir, 1);
+	qg_child_init(&c);
+	set_args(&c, "qg-no-such-tool", NULL);
+	assert_int_equal(qg_child_start(&c), QG_EINPUT);
+	assert_string_equal(qg_error_last(), "'qg-no-such-tool': command not found");
+	assert_int_equal(c.pid, -1); /* never forked */
+	assert_int_equal(c.start_errno, ENOENT);
+	assert_int_equal(c.running, 0);
+	qg_child_release(&c);
+
+	/* a file of that name that is not executable: EACCES, as execvp said */
+	snprintf(file, sizeof(file), "%s/qg-no-such-tool", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("echo no\n", f);
+	fclose(f);
+	chmod(file, 0644);
+	qg_child_init(&c);
+	set_args(&c, "qg-no-such-tool", NULL);
+	assert_int_equal(qg_child_start(&c), QG_EINPUT);
+	assert_string_equal(qg_error_last(), "'qg-no-such-tool': cannot run: Permission denied");
+	assert_int_equal(c.pid, -1);
+	assert_int_equal(c.start_errno, EACCES);
+	qg_child_release(&c);
+
+	unlink(file);
+	rmdir(dir);
+}
+
+/* A name found on PATH runs, from the first folder holding it; a script
+ * without a #! line runs through /bin/sh as execvp() ran it. */
+static void test_run_found_on_path(void **state)
+{
+	char d1[] = "/tmp/qg-run-p1.XXXXXX", d2[] = "/tmp/qg-run-p2.XXXXXX", file[96], path[256];
+	const char *dirs[2] = { d1, d2 };
+	struct qg_child c;
+
+	assert_non_null(mkdtemp(d1));
+	assert_non_null(mkdtemp(d2));
+	for (int i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(file, sizeof(file), "%s/qg-hello", dirs[i]);
+		f = fopen(file, "w");
+		assert_non_null(f);
+		fprintf(f, "%secho \"from %d: $0 $*\"\n", i ? "#!/bin/sh\n" : "", i + 1);
+		fclose(f);
+		chmod(file, 0755);
+	}
+	snprintf(path, sizeof(path), "/nonexistent-qg:%s:%s:/usr/bin:/bin", d1, d2);
+	setenv("PATH", path, 1);
+	qg_child_init(&c);
+	set_args(&c, "qg-hello", "a", "b c", NULL);
+	c.flags = QG_CHILD_CAPTURE_OUT;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exit_code, 0);
+	snprintf(file, sizeof(file), "from 1: %s/qg-hello a b c\n", d1);
+	assert_string_equal(c.out.buf, file);
+	qg_child_release(&c);
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(file, sizeof(file), "%s/qg-hello", dirs[i]);
+		unlink(file);
+		rmdir(dirs[i]);
+	}
+}
+
+/* NUL-separated list of a /proc file of the child. */
+static void child_proc_file(struct qg_child *c, const char *what)
+{
+	qg_child_init(c);
+	set_args(c, "cat", what, NULL);
+	c->flags = QG_CHILD_CAPTURE_OUT;
+	assert_int_equal(qg_child_run(c), 0);
+	assert_int_equal(c->exit_code, 0);
+}
+
+/* The child's argv and envp are exactly what the parent prepared: argv as
+ * given (argv[0] not replaced by the path found), the environment with the
+ * additions and removals applied, nothing else. */
+static void test_run_argv_envp_exact(void **state)
+{
+	extern char **environ;
+	struct qg_child c;
+	struct qg_buf want = QG_BUF_INIT;
+
+	child_proc_file(&c, "/proc/self/cmdline");
+	assert_int_equal(c.out.len, sizeof("cat\0/proc/self/cmdline"));
+	assert_memory_equal(c.out.buf, "cat\0/proc/self/cmdline", c.out.len);
+	qg_child_release(&c);
+
+	setenv("QG_TEST_DROP", "x", 1);
+	setenv("QG_TEST_KEEP", "k", 1);
+	qg_child_init(&c);
+	set_args(&c, "cat", "/proc/self/environ", NULL);
+	assert_int_equal(qg_strvec_push(&c.env, "QG_TEST_DROP"), 0);
+	assert_int_equal(qg_strvec_push(&c.env, "QG_TEST_KEEP=new value"), 0);
+	assert_int_equal(qg_strvec_push(&c.env, "QG_TEST_ADDED=1"), 0);
+	c.flags = QG_CHILD_CAPTURE_OUT;
+	assert_int_equal(qg_child_run(&c), 0);
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "QG_TEST_DROP=", 13) && strncmp(*e, "QG_TEST_KEEP=", 13))
+			assert_int_equal(qg_buf_add(&want, *e, strlen(*e) + 1), 0);
+	assert_int_equal(qg_buf_add(&want, "QG_TEST_KEEP=new value", 23), 0);
+	assert_int_equal(qg_buf_add(&want, "QG_TEST_ADDED=1", 16), 0);
+	assert_int_equal(c.out.len, want.len);
+	assert_memory_equal(c.out.buf, want.buf, want.len);
+	qg_child_release(&c);
+	unsetenv("QG_TEST_DROP");
+	unsetenv("QG_TEST_KEEP");
+
+	/* no additions: the parent's environment, as it is */
+	qg_buf_reset(&want);
+	for (char **e = environ; *e; e++)
+		assert_int_equal(qg_buf_add(&want, *e, strlen(*e) + 1), 0);
+	child_proc_file(&c, "/proc/self/environ");
+	assert_int_equal(c.out.len, want.len);
+	assert_memory_equal(c.out.buf, want.buf, want.len);
+	qg_child_release(&c);
+	qg_buf_release(&want);
+}
+
 static int wait_gone(pid_t pid, double seconds)
 {
 	struct timespec ts = { 0, 10 * 1000000L };
@@ -292,6 +446,9 @@ int main(void)
 		cmocka_unit_test(test_run_capture_cap),
 		cmocka_unit_test(test_run_env_and_dir),
 		cmocka_unit_test(test_run_command_not_found),
+		cmocka_unit_test_setup_teardown(test_run_not_on_path_fails_in_parent, save_path, restore_path),
+		cmocka_unit_test_setup_teardown(test_run_found_on_path, save_path, restore_path),
+		cmocka_unit_test(test_run_argv_envp_exact),
 		cmocka_unit_test(test_run_timeout_kills_the_group),
 		cmocka_unit_test(test_run_timeout_escalates_to_kill),
 		cmocka_unit_test(test_run_parallel),
