@@ -5,7 +5,8 @@
 #   and man-db's --warnings), e.g. a line starting with '.ndjson' is a macro
 #   call troff drops;
 # - nothing users read points at ../shared (it exists only beside the
-#   developers' checkout): README, docs/*.md, the man pages, every --help text;
+#   developers' checkout; nor at its CONTRACT.md or STYLE.md): README,
+#   docs/*.md, the man pages, every --help text;
 # - every file the README and docs/*.md link to, or name as docs/... or
 #   examples/..., exists in the repository;
 # - docs/interface.md covers what ships: each shared flag of the gates'
@@ -42,7 +43,10 @@ else
 fi
 
 # ---- nothing points at ../shared
-for f in README.md docs/*.md docs/*.1 docs/*.json; do
+for f in README.md docs/*.md docs/*.1; do
+	expect_no_grep "$f does not point at ../shared" '\.\./shared|CONTRACT\.md|STYLE\.md' "$f"
+done
+for f in docs/*.json; do
 	expect_no_grep "$f does not point at ../shared" '\.\./shared' "$f"
 done
 : >"$T/helps"
