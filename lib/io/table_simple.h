@@ -1,8 +1,8 @@
 /* table_simple.h -- the CSV splitter's loop for the common records
  *
- * Included by lib/table.c once per instruction set (a template):
+ * Included by lib/io/table_csv.c once per instruction set (a template):
  * SIMPLE_NAME is the function defined, SIMPLE_ATTRS its attributes and
- * SIMPLE_BLOCK the block-mask function it calls (csv_block() with SSE2,
+ * SIMPLE_BLOCK the block-mask function it calls (csv_block_scalar(), csv_block2_v() with SSE2,
  * csv_block_avx2() with AVX2 -- inlined either way, which is the point:
  * the AVX2 compares only pay off inside a function compiled for AVX2).
  *

@@ -9,6 +9,7 @@
  * than the default 1 MiB buffer.
  */
 #include "qgate/common.h"
+#include "qgate/cpu.h"
 #include "qgate/stream.h"
 #include "qgate/table.h"
 
@@ -736,12 +737,15 @@ static void test_table_long_field(void **state)
 	}
 }
 
-/* The common records' loop (table_simple.h, SSE2 and AVX2) against the
- * general splitter on random CSV/TSV: the same cells, columns, lines and
- * errors, at every block size. */
+/* The common records' loop (table_simple.h: portable, SSE2 and AVX2) and
+ * the general splitter's blocks (portable and SSE2) against the general
+ * splitter with portable blocks, on random CSV/TSV: the same cells, columns,
+ * lines and errors at every block size and every QG_SIMD level
+ * (include/qgate/cpu.h; a level the CPU lacks runs the next one down). */
 static void test_table_simple_loop_same(void **state)
 {
 	static const char *const alpha[] = { "ab,\n", "ab,,\n\n\r", "a,\n\"", "ab\t\n\r\"" };
+	static const char *const levels[] = { "scalar", "sse2", "avx2" };
 	uint64_t x = 0x9E3779B97F4A7C15ull;
 	char data[600];
 
@@ -750,7 +754,7 @@ static void test_table_simple_loop_same(void **state)
 		const char *a = alpha[it % 4];
 		size_t k = strlen(a), n;
 		struct qg_table_opts opts = { 0 };
-		char *general, *simple, *sse2;
+		char *general;
 
 		memcpy(data, "h1,h2,h3\n", 9);
 		if (it % 4 == 3)
@@ -769,21 +773,54 @@ static void test_table_simple_loop_same(void **state)
 		opts.format = it % 4 == 3 ? QG_FORMAT_TSV : QG_FORMAT_CSV;
 		opts.max_record = (it % 5) ? 0 : 12;
 		opts.block_size = blocks[(size_t)it % QG_ARRAY_SIZE(blocks)];
-		setenv("QG_CSV_GENERAL", "1", 1);
+		setenv("QG_SIMD", "general", 1);
 		general = render(data, n, "r.csv", &opts, NULL, 0);
-		unsetenv("QG_CSV_GENERAL");
-		simple = render(data, n, "r.csv", &opts, NULL, 0);
-		setenv("QG_NO_AVX2", "1", 1);
-		sse2 = render(data, n, "r.csv", &opts, NULL, 0);
-		unsetenv("QG_NO_AVX2");
-		if (strcmp(general, simple) || strcmp(general, sse2))
-			print_message("input %d:\n--- general\n%s--- simple\n%s--- sse2\n%s", it, general, simple, sse2);
-		assert_string_equal(general, simple);
-		assert_string_equal(general, sse2);
+		for (size_t l = 0; l < QG_ARRAY_SIZE(levels); l++) {
+			char *other;
+
+			setenv("QG_SIMD", levels[l], 1);
+			other = render(data, n, "r.csv", &opts, NULL, 0);
+			if (strcmp(general, other))
+				print_message("input %d:\n--- general\n%s--- %s\n%s", it, general, levels[l], other);
+			assert_string_equal(general, other);
+			free(other);
+		}
+		unsetenv("QG_SIMD");
 		free(general);
-		free(simple);
-		free(sse2);
 	}
+}
+
+/* The QG_SIMD switch: each name lowers the level, never raises it above the
+ * CPU's, and the CPU's own level is asked once (the same answer each time). */
+static void test_table_cpu_level(void **state)
+{
+	enum qg_cpu_level hw = qg_cpu_level_hw();
+
+	(void)state;
+	assert_int_equal(qg_cpu_level_hw(), hw);
+	assert_true(hw >= QG_CPU_SCALAR);
+#if QG_SIMD_SSE2
+	assert_true(hw >= QG_CPU_SSE2);
+#else
+	assert_int_equal(hw, QG_CPU_SCALAR);
+#endif
+	unsetenv("QG_SIMD");
+	assert_int_equal(qg_cpu_level(), hw);
+	setenv("QG_SIMD", "general", 1);
+	assert_int_equal(qg_cpu_level(), QG_CPU_GENERAL);
+	setenv("QG_SIMD", "0", 1);
+	assert_int_equal(qg_cpu_level(), QG_CPU_SCALAR);
+	setenv("QG_SIMD", "scalar", 1);
+	assert_int_equal(qg_cpu_level(), QG_CPU_SCALAR);
+	setenv("QG_SIMD", "sse2", 1);
+	assert_int_equal(qg_cpu_level(), hw < QG_CPU_SSE2 ? hw : QG_CPU_SSE2);
+	setenv("QG_SIMD", "avx2", 1);
+	assert_int_equal(qg_cpu_level(), hw);
+	setenv("QG_SIMD", "bogus", 1);
+	assert_int_equal(qg_cpu_level(), hw);
+	unsetenv("QG_SIMD");
+	assert_string_equal(qg_cpu_level_name(QG_CPU_SSE2), "sse2");
+	assert_string_equal(qg_cpu_level_name(QG_CPU_GENERAL), "general");
 }
 
 int main(void)
@@ -813,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_table_gz_end_to_end),
 		cmocka_unit_test(test_table_long_field),
 		cmocka_unit_test(test_table_simple_loop_same),
+		cmocka_unit_test(test_table_cpu_level),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
