@@ -11,7 +11,11 @@
  * PATH entry (a leading, trailing or doubled ':') means the working folder,
  * as POSIX says and as execvp() did; PATH unset means the system default
  * (confstr(_CS_PATH), "/bin:/usr/bin"), as execvp() did. Nothing here is
- * cached: PATH is read at each call.
+ * cached: PATH is read at each call, from this process's environment (a
+ * caller that gives a child another PATH looks up with that one itself).
+ * A result found through a relative PATH entry (".", "bin") is relative to
+ * the caller's working folder: a caller whose child changes folder before
+ * execve() must make it absolute first.
  */
 #ifndef QGATE_PATH_H
 #define QGATE_PATH_H
