@@ -1,92 +1,40 @@
 /* sha256.c -- SHA-256 through libcrypto's EVP API, loaded on first use
  *
- * libcrypto is dlopen()ed (QG_LIBCRYPTO_SONAME) the first time anything is
- * hashed, under pthread_once, and its functions are resolved into a static
- * table; <openssl/evp.h> is included for types only. Gates that never hash
- * (and every --version) do not pay for loading it. Files are read in 1 MiB
- * blocks, so memory stays flat whatever their size.
+ * libcrypto comes from the one loader (crypto.c: dlopen'ed the first time
+ * anything is hashed, under pthread_once). Gates that never hash (and every
+ * --version) do not pay for loading it. Files are read in 1 MiB blocks, so
+ * memory stays flat whatever their size.
  */
 #include "qgate/common.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
+#include "qgate/crypto.h"
 #include "qgate/sha256.h"
 
-#ifndef QG_LIBCRYPTO_SONAME
-#define QG_LIBCRYPTO_SONAME "libcrypto.so.3"
-#endif
-
 #define READ_BLOCK ((size_t)1 << 20)
-
-static struct {
-	EVP_MD_CTX *(*ctx_new)(void);
-	void (*ctx_free)(EVP_MD_CTX *);
-	const EVP_MD *(*sha256)(void);
-	int (*init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-	int (*update)(EVP_MD_CTX *, const void *, size_t);
-	int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
-	int loaded;
-	char why[256];
-} crypto;
-
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-
-static void crypto_load(void)
-{
-	void *h = dlopen(QG_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		const char *e = dlerror();
-
-		snprintf(crypto.why, sizeof(crypto.why), "cannot load %s: %s", QG_LIBCRYPTO_SONAME,
-			 e ? e : "unknown error");
-		return;
-	}
-	*(void **)&crypto.ctx_new = dlsym(h, "EVP_MD_CTX_new");
-	*(void **)&crypto.ctx_free = dlsym(h, "EVP_MD_CTX_free");
-	*(void **)&crypto.sha256 = dlsym(h, "EVP_sha256");
-	*(void **)&crypto.init = dlsym(h, "EVP_DigestInit_ex");
-	*(void **)&crypto.update = dlsym(h, "EVP_DigestUpdate");
-	*(void **)&crypto.final = dlsym(h, "EVP_DigestFinal_ex");
-	if (!crypto.ctx_new || !crypto.ctx_free || !crypto.sha256 || !crypto.init || !crypto.update ||
-	    !crypto.final) {
-		snprintf(crypto.why, sizeof(crypto.why), "%s lacks the EVP digest functions",
-			 QG_LIBCRYPTO_SONAME);
-		dlclose(h);
-		return;
-	}
-	crypto.loaded = 1; /* the handle stays open for the process's life */
-}
-
-static int crypto_ready(void)
-{
-	pthread_once(&crypto_once, crypto_load);
-	if (!crypto.loaded)
-		return qg_error(QG_ERROR, "sha256: %s", crypto.why);
-	return 0;
-}
+#define SHA256_LEN 32
 
 struct qg_sha256 {
-	EVP_MD_CTX *ctx;
+	const struct qg_crypto *c;
+	struct evp_md_ctx_st *ctx;
 };
 
 int qg_sha256_new(struct qg_sha256 **out)
 {
+	const struct qg_crypto *c = qg_crypto();
 	struct qg_sha256 *h;
-	int err;
 
 	*out = NULL;
-	if ((err = crypto_ready()))
-		return err;
+	if (!c)
+		return qg_error_wrap("sha256: "); /* qg_crypto() said why */
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return qg_error(QG_ENOMEM, "out of memory");
-	h->ctx = crypto.ctx_new();
-	if (!h->ctx || crypto.init(h->ctx, crypto.sha256(), NULL) != 1) {
+	h->c = c;
+	h->ctx = c->md_ctx_new();
+	if (!h->ctx || c->digest_init_ex(h->ctx, c->evp_sha256(), NULL) != 1) {
 		qg_sha256_free(h);
 		return qg_error(QG_ERROR, "sha256: cannot initialise the digest");
 	}
@@ -96,18 +44,18 @@ int qg_sha256_new(struct qg_sha256 **out)
 
 int qg_sha256_update(struct qg_sha256 *h, const void *data, size_t len)
 {
-	if (len && crypto.update(h->ctx, data, len) != 1)
+	if (len && h->c->digest_update(h->ctx, data, len) != 1)
 		return qg_error(QG_ERROR, "sha256: digest update failed");
 	return 0;
 }
 
 int qg_sha256_final(struct qg_sha256 *h, char out[QG_SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned char md[64]; /* EVP_MAX_MD_SIZE */
 	unsigned int n = 0;
 
 	out[0] = '\0';
-	if (crypto.final(h->ctx, md, &n) != 1 || n != 32)
+	if (h->c->digest_final_ex(h->ctx, md, &n) != 1 || n != SHA256_LEN)
 		return qg_error(QG_ERROR, "sha256: digest final failed");
 	for (unsigned i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
@@ -119,7 +67,7 @@ void qg_sha256_free(struct qg_sha256 *h)
 	if (!h)
 		return;
 	if (h->ctx)
-		crypto.ctx_free(h->ctx);
+		h->c->md_ctx_free(h->ctx);
 	free(h);
 }
 

@@ -6,57 +6,16 @@
  * string to sign (algorithm, timestamp, scope, hash of the canonical
  * request), signing key (HMAC chain over date, region, service,
  * "aws4_request" starting from "AWS4" + secret), signature (hex HMAC).
- * libcrypto is dlopen'ed once for HMAC/EVP_Digest; only this file and
- * sha256.c touch it. The secret is only ever an HMAC key: it is copied into
- * one stack buffer, wiped after use, and never formatted into a message.
+ * HMAC and EVP_Digest come from the one libcrypto loader (crypto.c). The
+ * secret is only ever an HMAC key: it is copied into one stack buffer, wiped
+ * after use, and never formatted into a message.
  */
 #include "qgate/common.h"
 #include "qgate/sigv4.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
-#include <pthread.h>
 
-typedef struct evp_md_st EVP_MD_t;
-
-static struct {
-	const EVP_MD_t *(*evp_sha256)(void);
-	unsigned char *(*hmac)(const EVP_MD_t *, const void *, int, const unsigned char *, size_t,
-			       unsigned char *, unsigned int *);
-	int (*evp_digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD_t *, void *);
-} crypto;
-
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-static char crypto_error[256];
-
-static void crypto_load(void)
-{
-	void *h = dlopen(QG_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-	const char *e;
-
-	if (!h) {
-		e = dlerror();
-		snprintf(crypto_error, sizeof(crypto_error), "cannot load %s: %s", QG_LIBCRYPTO_SONAME,
-			 e ? e : "unknown error");
-		return;
-	}
-	*(void **)&crypto.evp_sha256 = dlsym(h, "EVP_sha256");
-	*(void **)&crypto.hmac = dlsym(h, "HMAC");
-	*(void **)&crypto.evp_digest = dlsym(h, "EVP_Digest");
-	if (!crypto.evp_sha256 || !crypto.hmac || !crypto.evp_digest) {
-		snprintf(crypto_error, sizeof(crypto_error), "HMAC/EVP_Digest/EVP_sha256 missing in %s",
-			 QG_LIBCRYPTO_SONAME);
-		crypto.evp_sha256 = NULL;
-	}
-}
-
-static int crypto_ready(void)
-{
-	pthread_once(&crypto_once, crypto_load);
-	if (!crypto.evp_sha256)
-		return qg_error(QG_ERROR, "libcrypto unavailable: %s", crypto_error);
-	return 0;
-}
+#include "qgate/crypto.h"
 
 static void hex(char *out, const unsigned char *md, size_t n)
 {
@@ -72,23 +31,24 @@ static void hex(char *out, const unsigned char *md, size_t n)
 
 int qg_sigv4_sha256_hex(char out[65], const void *data, size_t len)
 {
+	const struct qg_crypto *c = qg_crypto();
 	unsigned char md[32];
 	unsigned int n = 0;
-	int err;
 
-	if ((err = crypto_ready()) < 0)
-		return err;
-	if (!crypto.evp_digest(data, len, md, &n, crypto.evp_sha256(), NULL) || n != 32)
+	if (!c)
+		return QG_ERROR;
+	if (!c->digest(data, len, md, &n, c->evp_sha256(), NULL) || n != 32)
 		return qg_error(QG_ERROR, "sha-256 failed");
 	hex(out, md, 32);
 	return 0;
 }
 
-static int hmac(unsigned char out[32], const void *key, size_t key_len, const char *msg, size_t len)
+static int hmac(const struct qg_crypto *c, unsigned char out[32], const void *key, size_t key_len, const char *msg,
+		size_t len)
 {
 	unsigned int n = 0;
 
-	if (!crypto.hmac(crypto.evp_sha256(), key, (int)key_len, (const unsigned char *)msg, len, out, &n) ||
+	if (!c->hmac(c->evp_sha256(), key, (int)key_len, (const unsigned char *)msg, len, out, &n) ||
 	    n != 32)
 		return qg_error(QG_ERROR, "hmac-sha256 failed");
 	return 0;
@@ -224,9 +184,10 @@ int qg_sigv4_sign(struct qg_strvec *out, const struct qg_sigv4_key *key, const c
 	struct tm tm;
 	int https, err;
 	const char *const *hp;
+	const struct qg_crypto *c;
 
-	if ((err = crypto_ready()) < 0)
-		return err;
+	if (!(c = qg_crypto()))
+		return QG_ERROR;
 	if (!key || !key->access_key_id || !key->secret_access_key || !key->region || !key->service)
 		return qg_error(QG_EUSAGE, "incomplete aws credentials for signing");
 	if (!payload_sha256)
@@ -315,16 +276,16 @@ int qg_sigv4_sign(struct qg_strvec *out, const struct qg_sigv4_key *key, const c
 		err = qg_error(QG_EUSAGE, "aws secret access key is too long");
 		goto done;
 	}
-	err = hmac(kmac, kbuf, strlen(kbuf), date, strlen(date));
+	err = hmac(c, kmac, kbuf, strlen(kbuf), date, strlen(date));
 	memset(kbuf, 0, sizeof(kbuf));
 	if (!err)
-		err = hmac(ktmp, kmac, 32, key->region, strlen(key->region));
+		err = hmac(c, ktmp, kmac, 32, key->region, strlen(key->region));
 	if (!err)
-		err = hmac(kmac, ktmp, 32, key->service, strlen(key->service));
+		err = hmac(c, kmac, ktmp, 32, key->service, strlen(key->service));
 	if (!err)
-		err = hmac(ktmp, kmac, 32, "aws4_request", 12);
+		err = hmac(c, ktmp, kmac, 32, "aws4_request", 12);
 	if (!err)
-		err = hmac(kmac, ktmp, 32, sts.buf, sts.len);
+		err = hmac(c, kmac, ktmp, 32, sts.buf, sts.len);
 	memset(ktmp, 0, sizeof(ktmp));
 	if (err < 0)
 		goto done;
