@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "qgate/decimal.h" /* the digit words; numbers are parsed there */
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -35,25 +37,6 @@
 
 #define QG_FV_INLINE static inline __attribute__((always_inline))
 
-QG_FV_INLINE uint64_t fv_load8(const char *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-	return w;
-}
-
-/* A leading '-' or '+' stepped over without a branch (random signs would
- * mispredict): 1 for '-'. n >= 1. */
-QG_FV_INLINE unsigned fv_skip_sign(const char **p, size_t *n)
-{
-	unsigned neg = **p == '-';
-	size_t sg = (size_t)(neg | (**p == '+'));
-
-	*p += sg;
-	*n -= sg;
-	return neg;
-}
-
 static const uint64_t fv_keep_mask[9] = {
 	0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull,
 	0xFFFFFFFFFFFFFFull, ~0ull,
@@ -63,58 +46,6 @@ static const uint64_t fv_keep_mask[9] = {
 QG_FV_INLINE uint64_t fv_keep(uint64_t w, size_t n)
 {
 	return w & fv_keep_mask[n];
-}
-
-/* 1 when all 8 bytes are '0'..'9' */
-QG_FV_INLINE int fv_digits8(uint64_t w)
-{
-	return ((w & 0xF0F0F0F0F0F0F0F0ull) | (((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
-	       0x3333333333333333ull;
-}
-
-/* the value of 8 digit characters, the first in the lowest byte */
-QG_FV_INLINE uint32_t fv_parse8(uint64_t w)
-{
-	const uint64_t mask = 0x000000FF000000FFull, mul1 = 0x000F424000000064ull, mul2 = 0x0000271000000001ull;
-
-	w -= 0x3030303030303030ull;
-	w = (w * 10) + (w >> 8);
-	w = (((w & mask) * mul1) + (((w >> 16) & mask) * mul2)) >> 32;
-	return (uint32_t)w;
-}
-
-/* The first d (1..8) bytes of w as digits, left-padded with '0': 1 and *v
- * when they are all digits. */
-QG_FV_INLINE int fv_digits_n(uint64_t w, size_t d, uint64_t *v)
-{
-	unsigned sh = (unsigned)(8 * (8 - d));
-	uint64_t x = (w << sh) | (0x3030303030303030ull >> 1 >> (63 - sh));
-
-	if (!fv_digits8(x))
-		return 0;
-	*v = fv_parse8(x);
-	return 1;
-}
-
-/* d (1..16) digits held in two words (the first digit in the lowest byte of
- * a); 1 and *v when they are all digits. */
-QG_FV_INLINE int fv_digits16(uint64_t a, uint64_t b, size_t d, uint64_t *v)
-{
-	uint64_t hi, lo, w;
-
-	if (d <= 8)
-		return fv_digits_n(a, d, v);
-	if (d == 16) {
-		w = b;
-	} else {
-		w = (a >> (8 * (d - 8))) | (b << (8 * (16 - d)));
-	}
-	/* the first d-8 digits are the low bytes of a */
-	if (!fv_digits_n(a, d - 8, &hi) || !fv_digits8(w))
-		return 0;
-	lo = fv_parse8(w);
-	*v = hi * 100000000u + lo;
-	return 1;
 }
 
 /* Integer: optional sign and 1..16 digits (the full path takes longer
@@ -131,54 +62,16 @@ QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 	if (n <= 8) {
 		uint64_t v8;
 
-		if (fv_digits_n(fv_load8(p), n, &v8)) {
+		if (qg_dec_digits_n(qg_dec_load8(p), n, &v8)) {
 			*out = (long long)v8;
 			return 1;
 		}
 	}
-	neg = (int)fv_skip_sign(&p, &n);
-	if (n - 1 >= 16 || !fv_digits16(fv_load8(p), fv_load8(p + 8), n, &v))
+	neg = (int)qg_dec_skip_sign(&p, &n);
+	if (n - 1 >= 16 || !qg_dec_digits16(qg_dec_load8(p), qg_dec_load8(p + 8), n, &v))
 		return 0;
 	*out = (long long)((v ^ -(uint64_t)neg) + (uint64_t)neg);
 	return 1;
-}
-
-static const double fv_pow10[16] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-};
-
-/* fv_decimal() without the value: 1 when the text is an optional sign and
- * 1..15 bytes of digits with at most one '.' and at least one digit -- a
- * subset of what fv_decimal() accepts (at most 15 digits: always m <=
- * 2^53), so every cell it passes is a number the full parser accepts.
- * *negp: a '-' sign; *intd: the digits before the dot. */
-QG_FV_INLINE int fv_decimal_shape(const char *p, size_t n, unsigned *negp, unsigned *intd)
-{
-#if defined(__SSE2__)
-	unsigned all, dig, dots;
-	__m128i x;
-
-	if (!QG_FV_LE || n == 0)
-		return 0;
-	*negp = fv_skip_sign(&p, &n);
-	if (n - 1 >= 15)
-		return 0;
-	x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	all = (1u << n) - 1;
-	dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-							_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x))) & all;
-	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & all;
-	/* the digits before the dot (leading zeros included) */
-	*intd = dots ? (unsigned)__builtin_ctz(dots) : (unsigned)n;
-	/* every byte a digit or a dot, one dot at most, a digit at least */
-	return (dig | dots) == all && !(dots & (dots - 1)) && dig;
-#else
-	(void)p;
-	(void)n;
-	(void)negp;
-	(void)intd;
-	return 0;
-#endif
 }
 
 /* An integer's shape without its value: an optional sign and 1..16 digits
@@ -191,7 +84,7 @@ QG_FV_INLINE int fv_int_shape(const char *p, size_t n, unsigned *negp, unsigned 
 
 	if (!QG_FV_LE || n == 0)
 		return 0;
-	*negp = fv_skip_sign(&p, &n);
+	*negp = qg_dec_skip_sign(&p, &n);
 	if (n - 1 >= 16)
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -224,239 +117,6 @@ static inline void fv_int_safe_digits(long long lo, long long hi, int kd[2])
 		if (hi >= 0 && -(p10 - 1) >= lo)
 			kd[1] = d;
 	}
-}
-
-QG_FV_INLINE int fv_decimal_syntax(const char *p, size_t n)
-{
-	unsigned neg, intd;
-
-	return fv_decimal_shape(p, n, &neg, &intd);
-}
-
-/* For bounds [lo, hi] (inclusive doubles): kd[neg] is the largest count of
- * digits before the dot such that every number of fv_decimal_shape() with
- * that sign and at most that many such digits lies inside (|value| <
- * 10^digits, and 10^digits is exact), -1 when there is none. */
-static inline void fv_decimal_safe_digits(double lo, double hi, int kd[2])
-{
-	kd[0] = kd[1] = -1;
-	for (int d = 0; d <= 15; d++) {
-		double p10 = 1;
-
-		for (int k = 0; k < d; k++)
-			p10 *= 10;
-		if (lo <= 0 && p10 <= hi)
-			kd[0] = d;
-		if (hi >= 0 && -p10 >= lo)
-			kd[1] = d;
-	}
-}
-
-/* Number with '.' as the decimal point and no group character: optional
- * sign, then at most 16 bytes of digits with at most one '.', at least one
- * digit, no exponent, and the digits' value m <= 2^53. Its value is then
- * Clinger's exact fast path, exactly as qg_value_number() computes it:
- * (neg ? -1 : 1) * ((double)m / 10^frac) -- fv_decimal_value(). The parts
- * are returned so that bounds can be checked on m without the division
- * (fv_numrange). */
-QG_FV_INLINE int fv_decimal(const char *p, size_t n, uint64_t *mant, unsigned *fracd, unsigned *negp)
-{
-#if defined(__SSE2__)
-	unsigned neg, dots;
-	uint64_t a, b, m;
-	size_t d, frac = 0;
-
-	if (!QG_FV_LE || n == 0)
-		return 0;
-	neg = fv_skip_sign(&p, &n);
-	if (n - 1 >= 16)
-		return 0;
-	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
-							  _mm_set1_epi8('.'))) & ((1u << n) - 1);
-	a = fv_load8(p);
-	b = fv_load8(p + 8);
-	d = n;
-	if (dots) {
-		unsigned k = (unsigned)__builtin_ctz(dots);
-
-		/* drop the byte at k: the digits close up */
-		if (k < 8) {
-			uint64_t low = ((uint64_t)1 << (8 * k)) - 1;
-			a = (a & low) | ((a >> 8) & ~low) | (b << 56);
-			b >>= 8;
-		} else {
-			uint64_t low = ((uint64_t)1 << (8 * (k - 8))) - 1;
-			b = (b & low) | ((b >> 8) & ~low);
-		}
-		d = n - 1;
-		frac = d - k;
-		if (d == 0)
-			return 0;
-	}
-	/* a second dot is not a digit: rejected here */
-	if (!fv_digits16(a, b, d, &m) || m > ((uint64_t)1 << 53))
-		return 0;
-	*mant = m;
-	*fracd = (unsigned)frac;
-	*negp = neg;
-	return 1;
-#else
-	(void)p;
-	(void)n;
-	(void)mant;
-	(void)fracd;
-	(void)negp;
-	return 0;
-#endif
-}
-
-/* The inverses of 5^k modulo 2^64 (k = 0..15): a multiple of 10^k divided
- * exactly by a shift and one multiplication. */
-static const uint64_t fv_inv5[16] = {
-	0x0000000000000001ull, 0xcccccccccccccccdull, 0x8f5c28f5c28f5c29ull, 0x1cac083126e978d5ull,
-	0xd288ce703afb7e91ull, 0x5d4e8fb00bcbe61dull, 0x790fb65668c26139ull, 0xe5032477ae8d46a5ull,
-	0xc767074b22e90e21ull, 0x8e47ce423a2e9c6dull, 0x4fa7f60d3ed61f49ull, 0x0fee64690c913975ull,
-	0x3662e0e1cf503eb1ull, 0xa47a2cf9f6433fbdull, 0x54186f653140a659ull, 0x7738164770402145ull,
-};
-
-/* 16 bytes 0xff then 16 zeros: 16 bytes loaded from fv_ones16 + 16 - k
- * keep the first k (0..16) bytes of a vector. */
-static const unsigned char fv_ones16[32] __attribute__((aligned(32))) = {
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-};
-
-/* fv_decimal() in SSE2 arithmetic: the same answer, the same (m, frac,
- * neg) on every input (tests/unit/test_data_fastval.c compares the two).
- * The 16 bytes after the sign are checked in one pass (digits and at most
- * one dot), the dot is closed up by blending the vector with itself shifted
- * by one byte, the bytes past the digits are zeroed, and the digits -- left
- * aligned, i.e. V = m * 10^(16 - d) -- are combined pairwise by 16- and
- * 32-bit multiply-adds into two 8-digit halves; m is V divided exactly by
- * 10^(16 - d): a shift by 16 - d bits and a multiplication by the inverse
- * of 5^(16 - d) modulo 2^64. No branch on the digit count or the dot's
- * position. */
-QG_FV_INLINE int fv_decimal_sse(const char *p, size_t n, uint64_t *mant, unsigned *fracd, unsigned *negp)
-{
-#if defined(__SSE2__)
-	unsigned neg, dots, ok, all, k, nd;
-	__m128i x, d, lm, q;
-	uint64_t v, m;
-
-	if (!QG_FV_LE || n == 0)
-		return 0;
-	neg = fv_skip_sign(&p, &n);
-	if (n - 1 >= 16)
-		return 0;
-	x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-	all = (1u << n) - 1;
-	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & all;
-	ok = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) | dots;
-	/* every byte a digit or a dot, one dot at most, not the dot alone */
-	if ((ok & all) != all || (dots & (dots - 1)) || dots == all)
-		return 0;
-	/* drop the byte at the dot (k = 16 without one: nothing moves) */
-	k = (unsigned)__builtin_ctz(dots | 0x10000u);
-	lm = _mm_loadu_si128((const __m128i *)(const void *)(fv_ones16 + 16 - k));
-	d = _mm_or_si128(_mm_and_si128(lm, d), _mm_andnot_si128(lm, _mm_srli_si128(d, 1)));
-	nd = (unsigned)n - (dots != 0);
-	d = _mm_and_si128(d, _mm_loadu_si128((const __m128i *)(const void *)(fv_ones16 + 16 - nd)));
-	/* pairs (10 a + b in 16-bit lanes), quads, then two 8-digit halves */
-	q = _mm_add_epi16(_mm_mullo_epi16(d, _mm_set1_epi16(10)), _mm_srli_epi16(d, 8));
-	q = _mm_and_si128(q, _mm_set1_epi16(0xff));
-	q = _mm_madd_epi16(q, _mm_set1_epi32(0x00010064));
-	q = _mm_packs_epi32(q, q);
-	q = _mm_madd_epi16(q, _mm_set1_epi32(0x00012710));
-	v = (uint64_t)_mm_cvtsi128_si64(q);
-	m = (v & 0xffffffffu) * 100000000u + (v >> 32);
-	m = (m >> (16 - nd)) * fv_inv5[16 - nd];
-	if (m > ((uint64_t)1 << 53))
-		return 0;
-	*mant = m;
-	*fracd = dots ? nd - k : 0;
-	*negp = neg;
-	return 1;
-#else
-	return fv_decimal(p, n, mant, fracd, negp);
-#endif
-}
-
-QG_FV_INLINE double fv_decimal_value(uint64_t m, unsigned frac, unsigned neg)
-{
-	double x = (double)m / fv_pow10[frac];
-	uint64_t bits;
-
-	memcpy(&bits, &x, 8);
-	bits |= (uint64_t)neg << 63;
-	memcpy(&x, &bits, 8);
-	return x;
-}
-
-QG_FV_INLINE int fv_number(const char *p, size_t n, double *out)
-{
-	uint64_t m;
-	unsigned frac, neg;
-
-	if (!fv_decimal(p, n, &m, &frac, &neg))
-		return 0;
-	*out = fv_decimal_value(m, frac, neg);
-	return 1;
-}
-
-/* Bounds [lo, hi] on fv_decimal values as ranges of m, one per sign and
- * number of fraction digits: the value is monotonic in m, so
- * lo <= value <= hi exactly when m lies in [m_lo, m_hi] (found by binary
- * search over the same division). An empty range has m_lo > m_hi. */
-struct fv_numrange {
-	uint64_t lo[2][16], hi[2][16];
-};
-
-/* The first m in [0, 2^53 + 1] where `what` turns true (it is false then
- * true as m grows): 0: value >= x, 1: value > x, 2: value <= x, 3: value < x. */
-static inline uint64_t fv_numrange_first(unsigned frac, unsigned neg, int what, double x)
-{
-	uint64_t l = 0, h = ((uint64_t)1 << 53) + 1;
-
-	while (l < h) {
-		uint64_t mid = l + (h - l) / 2;
-		double v = fv_decimal_value(mid, frac, neg);
-		int t = what == 0 ? v >= x : what == 1 ? v > x : what == 2 ? v <= x : v < x;
-
-		if (t)
-			h = mid;
-		else
-			l = mid + 1;
-	}
-	return l;
-}
-
-static inline void fv_numrange_init(struct fv_numrange *r, double lo, double hi)
-{
-	for (unsigned f = 0; f < 16; f++) {
-		/* positive: values rise with m, [first >= lo, first > hi) */
-		uint64_t a = fv_numrange_first(f, 0, 0, lo), b = fv_numrange_first(f, 0, 1, hi);
-
-		r->lo[0][f] = a;
-		r->hi[0][f] = b - 1; /* hi < lo when empty */
-		if (b == 0) {
-			r->lo[0][f] = 1;
-			r->hi[0][f] = 0;
-		}
-		/* negative: values fall as m grows, [first <= hi, first < lo) */
-		a = fv_numrange_first(f, 1, 2, hi);
-		b = fv_numrange_first(f, 1, 3, lo);
-		r->lo[1][f] = a;
-		r->hi[1][f] = b - 1; /* hi < lo when empty */
-		if (b == 0) {
-			r->lo[1][f] = 1;
-			r->hi[1][f] = 0;
-		}
-	}
-}
-
-QG_FV_INLINE int fv_numrange_has(const struct fv_numrange *r, uint64_t m, unsigned frac, unsigned neg)
-{
-	return m >= r->lo[neg][frac] && m <= r->hi[neg][frac];
 }
 
 /* The date of a day number (Hinnant's civil_from_days), for bounds. */
@@ -515,12 +175,12 @@ QG_FV_INLINE int fv_date(const char *p, size_t n, uint64_t *key)
 
 	if (!QG_FV_LE || n != 10)
 		return 0;
-	w = fv_load8(p);
+	w = qg_dec_load8(p);
 	/* YYYY-MM- with the dashes turned into '0' */
 	if (((w >> 32) & 0xFF) != '-' || ((w >> 56) & 0xFF) != '-')
 		return 0;
 	w = (w & ~(0xFFull << 32 | 0xFFull << 56)) | ((uint64_t)'0' << 32 | (uint64_t)'0' << 56);
-	if (!fv_digits8(w) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
+	if (!qg_dec_digits8(w) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
 		return 0;
 	w -= 0x3030303030303030ull;
 	y = (w & 0xFF) * 1000 + ((w >> 8) & 0xFF) * 100 + ((w >> 16) & 0xFF) * 10 + ((w >> 24) & 0xFF);
@@ -559,14 +219,14 @@ QG_FV_INLINE int fv_date_text(const char *p, size_t n, uint64_t *key)
 
 		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(t, lim), lim)) != 0xFFFF)
 			return 0;
-		w = fv_load8(p);
+		w = qg_dec_load8(p);
 	}
 #else
-	w = fv_load8(p);
+	w = qg_dec_load8(p);
 	if (((w >> 32) & 0xFF) != '-' || ((w >> 56) & 0xFF) != '-')
 		return 0;
 	k = (w & ~(0xFFull << 32 | 0xFFull << 56)) | ((uint64_t)'0' << 32 | (uint64_t)'0' << 56);
-	if (!fv_digits8(k) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
+	if (!qg_dec_digits8(k) || (unsigned)(p[8] - '0') > 9u || (unsigned)(p[9] - '0') > 9u)
 		return 0;
 #endif
 	mo = (unsigned)(p[5] - '0') * 10 + (unsigned)(p[6] - '0');
@@ -834,8 +494,8 @@ QG_FV_INLINE int fv_wordset_has(const struct fv_wordset *s, const char *p, size_
 
 	if (n > 16)
 		return 0;
-	a = fv_keep(fv_load8(p), n < 8 ? n : 8);
-	b = fv_keep(fv_load8(p + 8), n > 8 ? n - 8 : 0);
+	a = fv_keep(qg_dec_load8(p), n < 8 ? n : 8);
+	b = fv_keep(qg_dec_load8(p + 8), n > 8 ? n - 8 : 0);
 	w = &s->slot[fv_word_hash(a, b, n, s->mul) >> s->shift];
 	return (w->len == n) & (w->a == a) & (w->b == b);
 }
@@ -849,7 +509,7 @@ QG_FV_INLINE int fv_wordset_has8(const struct fv_wordset *s, const char *p, size
 
 	if (n > 8)
 		return 0;
-	a = fv_keep(fv_load8(p), n);
+	a = fv_keep(qg_dec_load8(p), n);
 	w = &s->slot[fv_word_hash(a, 0, n, s->mul) >> s->shift];
 	return (w->len == n) & (w->a == a);
 }

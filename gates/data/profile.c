@@ -25,6 +25,7 @@
 #include <emmintrin.h>
 #include <math.h>
 
+#include "qgate/decimal.h"
 #include "qgate/file.h"
 #include "qgate/json.h"
 #include "qgate/table.h"
@@ -34,11 +35,6 @@
 #include "schema.h"
 
 /* ---- numbers ---------------------------------------------------------------- */
-
-static const double pow10_tab[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
 
 static int special_number(const char *s, size_t n)
 {
@@ -53,112 +49,19 @@ static int special_number(const char *s, size_t n)
 	return -1;
 }
 
-/* The common spellings, [-+]digits[.digits] with at most 19 digits in all,
- * in one pass without per-digit bookkeeping; 2 when the general parser
- * must decide (exponents, long mantissas, NaN/INF, not a number). Results
- * are identical to it: the same Clinger fast path, else strtod. */
-static inline int parse_number_fast(const char *s, size_t n, double *out)
+/* A number (qgate/decimal.h), else 1 for NaN and infinity in any case
+ * ("nan", "-Inf", "INFINITY"): 0 and *out, 1 for a non-finite number
+ * (also a literal beyond the double range), -1 for no number. */
+static inline int prof_number(const char *s, size_t n, double *out)
 {
-	const unsigned char *p = (const unsigned char *)s, *e = p + n, *d0;
-	uint64_t m = 0;
-	size_t ndig, frac = 0;
-	int neg = 0;
+	int r = qg_decimal_parse(s, n, out);
 
-	if (p < e && (*p == '-' || *p == '+')) {
-		neg = *p == '-';
-		p++;
-	}
-	d0 = p;
-	while (p < e && (unsigned)(*p - '0') < 10)
-		m = m * 10 + (unsigned)(*p++ - '0');
-	ndig = (size_t)(p - d0);
-	if (p < e && *p == '.') {
-		const unsigned char *f0 = ++p;
-		while (p < e && (unsigned)(*p - '0') < 10)
-			m = m * 10 + (unsigned)(*p++ - '0');
-		frac = (size_t)(p - f0);
-		ndig += frac;
-	}
-	if (p != e || !ndig || ndig > 17 || m > (1ULL << 53) || frac > 22)
-		return 2;
-	{
-		double d = (double)m;
-		if (frac)
-			d /= pow10_tab[frac];
-		*out = neg ? -d : d;
-	}
-	return 0;
+	return r == QG_DECIMAL_SYNTAX ? special_number(s, n) : r;
 }
 
 int qg_prof_parse_number(const char *s, size_t n, double *out)
 {
-	size_t i = 0;
-	int neg = 0, digits = 0, frac = 0, slow = 0;
-	uint64_t m = 0;
-
-	if (!n)
-		return -1;
-	if (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-';
-		i = 1;
-	}
-	for (; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++) {
-		if (m < 100000000000000000ULL)
-			m = m * 10 + (uint64_t)(s[i] - '0');
-		else
-			slow = 1;
-	}
-	if (i < n && s[i] == '.') {
-		for (i++; i < n && (unsigned)(s[i] - '0') < 10; i++, digits++, frac++) {
-			if (m < 100000000000000000ULL)
-				m = m * 10 + (uint64_t)(s[i] - '0');
-			else
-				slow = 1;
-		}
-	}
-	if (!digits)
-		return special_number(s, n);
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		size_t e = i + 1;
-		if (e < n && (s[e] == '-' || s[e] == '+'))
-			e++;
-		if (e >= n)
-			return -1;
-		for (; e < n; e++)
-			if ((unsigned)(s[e] - '0') >= 10)
-				return -1;
-		slow = 1;
-		i = n;
-	}
-	if (i != n)
-		return -1;
-	if (!slow && m <= (1ULL << 53) && frac <= 22) {
-		/* Clinger's fast path: both operands exact, one correctly rounded division */
-		double d = (double)m;
-		if (frac)
-			d /= pow10_tab[frac];
-		*out = neg ? -d : d;
-		return 0;
-	}
-	{
-		char stack[128], *tmp = stack, *end;
-		double d;
-		if (n >= sizeof(stack)) {
-			tmp = qg_strndup(s, n);
-			if (!tmp)
-				return -1;
-		} else {
-			memcpy(stack, s, n);
-			stack[n] = '\0';
-		}
-		d = strtod(tmp, &end);
-		if (tmp != stack)
-			free(tmp);
-		if (!isfinite(d))
-			return 1;
-		*out = d;
-		return 0;
-	}
+	return prof_number(s, n, out);
 }
 
 /* ---- double-double and moments ------------------------------------------------ */
@@ -523,7 +426,7 @@ static int field_is_plain(const struct qg_prof_field *f)
  * double as below ((double)m / 1e0 == (double)m, exact below 2^53) and
  * counted in nbuf_int; [-+]digits[.digits] up to 16 digits word-at-a-time
  * (the cell is followed by QG_TABLE_PAD readable bytes), the same double as
- * parse_number_fast(); anything else goes the long way. A column whose
+ * qg_decimal_parse(); anything else goes the long way. A column whose
  * last run held decimals skips the integer word (it would fail on the '.'
  * of nearly every cell); the decimal parser reads integers as well, only
  * not counted in nbuf_int. */
@@ -559,16 +462,15 @@ static int field_numbers(struct qg_prof_field *f, const struct cellv *cv, size_t
 			unsigned frac, neg;
 			int pr;
 
-			if (!dec_first && n - 1 < 8 && fv_digits_n(fv_load8(p), n, &mant)) {
+			if (!dec_first && n - 1 < 8 && qg_dec_digits_n(qg_dec_load8(p), n, &mant)) {
 				buf[nb++] = (double)mant;
 				nint++;
-			} else if (fv_decimal_sse(p, n, &mant, &frac, &neg)) {
-				buf[nb++] = fv_decimal_value(mant, frac, neg);
+			} else if (qg_decimal_sse(p, n, &mant, &frac, &neg)) {
+				buf[nb++] = qg_decimal_value(mant, frac, neg);
 				ndec += frac != 0;
 			} else {
 				double d;
-				if ((pr = parse_number_fast(p, n, &d)) == 2)
-					pr = qg_prof_parse_number(p, n, &d);
+				pr = prof_number(p, n, &d);
 				if (pr == 0) {
 					buf[nb++] = d;
 				} else if (pr == 1) {
@@ -674,7 +576,7 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 	for (; c < ce; c++) {
 		const char *p = c->p;
 		unsigned len = c->len, n0 = len < 8 ? len : 8;
-		uint64_t w0 = fv_load8(p) & fv_keep_mask[n0], w1, h;
+		uint64_t w0 = qg_dec_load8(p) & fv_keep_mask[n0], w1, h;
 		uint32_t sl = (uint32_t)(((w0 + len) * 0x9e3779b97f4a7c15ULL) >> 59);
 		struct small_ent *e;
 		int idx;
@@ -684,7 +586,7 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 		for (;;) {
 			e = &ent[sl];
 			if (e->w0 == w0 && e->len == len) {
-				if (len <= 8 || e->w1 == (fv_load8(p + 8) & fv_keep_mask[(len - 8) & 15]))
+				if (len <= 8 || e->w1 == (qg_dec_load8(p + 8) & fv_keep_mask[(len - 8) & 15]))
 					break;
 			} else if (!e->len) {
 				break;
@@ -706,7 +608,7 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 		if (len <= 16 && filled < SMALL_SLOTS / 2 && t->nr < QG_TOPK_K &&
 		    (idx = qg_topk_find(t, p, len, h)) >= 0) {
 			filled++;
-			w1 = len > 8 ? fv_load8(p + 8) & fv_keep_mask[len - 8] : 0;
+			w1 = len > 8 ? qg_dec_load8(p + 8) & fv_keep_mask[len - 8] : 0;
 			e->w0 = w0;
 			e->w1 = w1;
 			e->len = len;

@@ -537,7 +537,7 @@ struct vf {
 	int num_kd[2];           /* per sign: digits before the dot that are
 				    always inside the bounds, -1 none */
 	int int_kd[2];           /* the same for integers (FAST_INT_RANGE) */
-	struct fv_numrange nr;   /* number bounds as ranges of the mantissa */
+	struct qg_decimal_range nr;   /* number bounds as ranges of the mantissa */
 	int str;                 /* FAST_STR: the FAST_STR_* loop it takes */
 };
 
@@ -593,8 +593,8 @@ static void vf_compile(struct vf *x, const struct qg_schema_field *f)
 	}
 	if (x->fast == FAST_NUM) {
 		x->num_all = !(f->constraints & BOUNDS);
-		fv_numrange_init(&x->nr, f->dlo, f->dhi);
-		fv_decimal_safe_digits(f->dlo, f->dhi, x->num_kd);
+		qg_decimal_range_init(&x->nr, f->dlo, f->dhi);
+		qg_decimal_safe_digits(f->dlo, f->dhi, x->num_kd);
 	}
 	if (x->fast == FAST_INT)
 		fv_int_safe_digits(f->ilo, f->ihi, x->int_kd);
@@ -665,10 +665,10 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		unsigned frac, neg, intd;
 
 		/* few digits before the dot: inside the bounds whatever follows */
-		if (fv_decimal_shape(p, n, &neg, &intd) && (int)intd <= x->num_kd[neg])
+		if (qg_decimal_shape(p, n, &neg, &intd) && (int)intd <= x->num_kd[neg])
 			return 1;
 		/* bounds on the mantissa: no division */
-		return fv_decimal(p, n, &m, &frac, &neg) && (x->num_all || fv_numrange_has(&x->nr, m, frac, neg));
+		return qg_decimal_swar(p, n, &m, &frac, &neg) && (x->num_all || qg_decimal_range_has(&x->nr, m, frac, neg));
 	}
 	case FAST_DATE:
 		return fv_date_text(p, n, &dkey) && dkey >= x->dtlo && dkey <= x->dthi;
@@ -710,7 +710,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		return fv_int(p, n, &ik) && ik >= q->ilo && ik <= q->ihi;
 	}
 	case FAST_NUM_ANY: /* a number without bounds: the syntax alone */
-		return fv_decimal_syntax(p, n);
+		return qg_decimal_syntax(p, n);
 	case FAST_STR_LEN:
 		return (long long)n >= q->minl && (long long)n <= q->maxl;
 	case FAST_STR_EMAIL:

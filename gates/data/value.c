@@ -4,13 +4,13 @@
  * terminator, no allocation on the common path, no locale -- and answers
  * "is this a valid value of the type, and what is its ordered key". These run
  * once per cell at gigabyte-per-second rates, so each is written for its
- * shape: integers by hand with overflow checks, numbers through the exact
- * fast path of Clinger's algorithm (mantissa < 2^53, |exp| <= 22, one correctly
- * rounded multiply or divide) falling back to strtod only for long or extreme
- * literals, dates and times by fixed digit positions.
+ * shape: integers by hand with overflow checks, numbers through the core's
+ * exact parser (include/qgate/decimal.h: Clinger's fast path, strtod only for
+ * long or extreme literals), dates and times by fixed digit positions.
  */
 #include "qgate/common.h"
 
+#include "qgate/decimal.h"
 #include "qgate/utf8.h"
 
 #include <math.h>
@@ -61,170 +61,28 @@ int qg_value_int(const char *s, size_t n, char group, long long *out)
 	return 0;
 }
 
-static const double pow10_exact[23] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-static int number_slow(const char *s, size_t n, char decimal, char group, double *out)
-{
-	char stack[128];
-	char *tmp = stack, *end;
-	size_t j = 0;
-	int ret = -1;
-
-	if (n + 1 > sizeof(stack)) {
-		if (n > (1u << 20))
-			return -1;
-		tmp = malloc(n + 1);
-		if (!tmp)
-			return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (group && c == group)
-			continue;
-		if (c == decimal)
-			c = '.';
-		else if (c == '.' && decimal != '.')
-			goto done;
-		tmp[j++] = c;
-	}
-	tmp[j] = 0;
-	errno = 0;
-	*out = strtod(tmp, &end);
-	/* Overflow to infinity is not a valid literal; underflow to 0 or a
-	 * denormal is a value (Python agrees). */
-	if (end == tmp + j && j && !(errno == ERANGE && isinf(*out)))
-		ret = 0;
-done:
-	if (tmp != stack)
-		free(tmp);
-	return ret;
-}
-
 int qg_value_number(const char *s, size_t n, char decimal, char group, double *out)
 {
-	size_t i = 0;
-	int neg = 0;
-	uint64_t m = 0;
-	int mdigits = 0, digits = 0, frac = 0, dropped = 0;
-	long exp10 = 0;
+	size_t i = n && (s[0] == '-' || s[0] == '+');
+	int r;
 
-	if (n == 0)
-		return -1;
-	if (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-';
-		i = 1;
-	}
 	if (i < n && !is_digit((unsigned char)s[i]) && s[i] != decimal) {
 		/* NaN, INF, -INF (Frictionless spellings) */
-		size_t r = n - i;
+		size_t rest = n - i;
 
-		if (!neg && s[0] != '+' && r == 3 && memcmp(s, "NaN", 3) == 0) {
+		if (!i && rest == 3 && memcmp(s, "NaN", 3) == 0) {
 			*out = NAN;
 			return 0;
 		}
-		if (r == 3 && memcmp(s + i, "INF", 3) == 0) {
-			*out = neg ? -INFINITY : INFINITY;
+		if (rest == 3 && memcmp(s + i, "INF", 3) == 0) {
+			*out = s[0] == '-' ? -INFINITY : INFINITY;
 			return 0;
 		}
 		return -1;
 	}
-	if (decimal == '.' && !group) {
-		/* the common spelling: digits [. digits] [e[+-]digits] */
-		const unsigned char *p = (const unsigned char *)s + i, *e = (const unsigned char *)s + n, *st = p;
-		size_t nd;
-		int fracd = 0;
-
-		while (p < e && is_digit(*p))
-			m = m * 10 + (*p++ - '0');
-		nd = (size_t)(p - st);
-		if (p < e && *p == '.') {
-			const unsigned char *fs = ++p;
-			while (p < e && is_digit(*p))
-				m = m * 10 + (*p++ - '0');
-			fracd = (int)(p - fs);
-			nd += (size_t)fracd;
-		}
-		if (nd == 0)
-			return -1;
-		if (nd <= 19 && p == e) {
-			if (m <= ((uint64_t)1 << 53) && fracd <= 22) {
-				double d = (double)m / pow10_exact[fracd];
-				*out = neg ? -d : d;
-				return 0;
-			}
-			return number_slow(s, n, decimal, group, out);
-		}
-		if (nd > 19 || (*p != 'e' && *p != 'E'))
-			return nd > 19 ? number_slow(s, n, decimal, group, out) : -1;
-		/* an exponent: let the general loop below handle it */
-		m = 0;
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (is_digit(c)) {
-			if (mdigits < 19) {
-				if (m || c != '0') {
-					m = m * 10 + (c - '0');
-					mdigits++;
-				}
-				if (frac)
-					exp10--;
-			} else {
-				dropped = 1;
-				if (!frac)
-					exp10++;
-			}
-			digits++;
-		} else if (c == (unsigned char)decimal && !frac) {
-			frac = 1;
-		} else if (group && c == (unsigned char)group && !frac && digits && i + 1 < n &&
-			   is_digit((unsigned char)s[i + 1])) {
-			continue;
-		} else {
-			break;
-		}
-	}
-	if (!digits)
-		return -1;
-	if (i < n) {
-		long e = 0;
-		int eneg = 0, edigits = 0;
-
-		if (s[i] != 'e' && s[i] != 'E')
-			return -1;
-		i++;
-		if (i < n && (s[i] == '-' || s[i] == '+')) {
-			eneg = s[i] == '-';
-			i++;
-		}
-		for (; i < n; i++) {
-			if (!is_digit((unsigned char)s[i]))
-				return -1;
-			if (e < 100000)
-				e = e * 10 + (s[i] - '0');
-			edigits++;
-		}
-		if (!edigits)
-			return -1;
-		exp10 += eneg ? -e : e;
-	}
-	if (!dropped && m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
-		double d = (double)m;
-
-		d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
-		*out = neg ? -d : d;
-		return 0;
-	}
-	if (m == 0 && !dropped) {
-		*out = neg ? -0.0 : 0.0;
-		return 0;
-	}
-	return number_slow(s, n, decimal, group, out);
+	/* a literal beyond the double range is not a valid one */
+	r = decimal == '.' && !group ? qg_decimal_parse(s, n, out) : qg_decimal_parse_sep(s, n, decimal, group, out);
+	return r == QG_DECIMAL_OK ? 0 : -1;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */

@@ -3,10 +3,11 @@
  * The table reader (lib/io/table.c) splits records; this file turns cells into
  * typed column arrays and checks every value on the way, naming file, line,
  * column and data row for the first bad one (fail closed: one bad row makes
- * the whole file unusable, exit 3). Numbers go through a fast exact parser
- * (Clinger's fast path, strtod for the rest) because a 10-million-row file
- * has 20 million of them. Arrays grow by doubling with realloc, which glibc
- * serves with mremap for large blocks, so growth does not double peak memory.
+ * the whole file unusable, exit 3). Numbers go through the core's exact
+ * parser (include/qgate/decimal.h: its short literals are parsed inline)
+ * because a 10-million-row file has 20 million of them. Arrays grow by
+ * doubling with realloc, which glibc serves with mremap for large blocks, so
+ * growth does not double peak memory.
  *
  * Binary labels are 0/1 (also true/false and 0.0/1.0). Multiclass classes
  * come from the score columns (`score_<class>`, header order), from
@@ -17,6 +18,7 @@
 
 #include <math.h>
 
+#include "qgate/decimal.h"
 #include "qgate/stream.h"
 #include "qgate/table.h"
 
@@ -24,92 +26,13 @@
 
 /* ---- numbers ---- */
 
-static const double pow10_exact[23] = {
-	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
 int qg_model_parse_double(double *out, const char *p, size_t len)
 {
-	const char *s = p, *e = p + len;
-	uint64_t m = 0;
-	int neg = 0, ndig = 0, sig = 0, frac = 0, any = 0;
-	long exp10 = 0;
+	double d;
 
-	if (s < e && (*s == '+' || *s == '-'))
-		neg = *s++ == '-';
-	for (; s < e && (unsigned)(*s - '0') < 10; s++) {
-		any = 1;
-		if (sig || *s != '0') {
-			sig = 1;
-			if (ndig < 19)
-				m = m * 10 + (uint64_t)(*s - '0');
-			else
-				exp10++; /* dropped digit: slow path below */
-			ndig++;
-		}
-	}
-	if (s < e && *s == '.') {
-		s++;
-		for (; s < e && (unsigned)(*s - '0') < 10; s++) {
-			any = 1;
-			if (sig || *s != '0') {
-				sig = 1;
-				if (ndig < 19) {
-					m = m * 10 + (uint64_t)(*s - '0');
-					frac++;
-				}
-				ndig++;
-			} else {
-				frac++;
-			}
-		}
-	}
-	if (!any)
+	if (qg_decimal_parse(p, len, &d) != QG_DECIMAL_OK)
 		return -1;
-	if (s < e && (*s == 'e' || *s == 'E')) {
-		int eneg = 0;
-		long ev = 0;
-		s++;
-		if (s < e && (*s == '+' || *s == '-'))
-			eneg = *s++ == '-';
-		if (s >= e || (unsigned)(*s - '0') >= 10)
-			return -1;
-		for (; s < e && (unsigned)(*s - '0') < 10; s++)
-			if (ev < 100000)
-				ev = ev * 10 + (*s - '0');
-		exp10 += eneg ? -ev : ev;
-	}
-	if (s != e)
-		return -1;
-	exp10 -= frac;
-	if (ndig <= 19 && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
-		double d = (double)m;
-		d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
-		*out = neg ? -d : d;
-		return 0;
-	}
-	if (m == 0) {
-		*out = neg ? -0.0 : 0.0;
-		return 0;
-	}
-	{
-		char tmp[128], *end, *heap = NULL, *b = tmp;
-		double d;
-		if (len >= sizeof(tmp)) {
-			heap = b = malloc(len + 1);
-			if (!b)
-				return -1;
-		}
-		memcpy(b, p, len);
-		b[len] = 0;
-		errno = 0;
-		d = strtod(b, &end);
-		free(heap);
-		if (!isfinite(d))
-			return -1;
-		*out = d;
-	}
+	*out = d;
 	return 0;
 }
 

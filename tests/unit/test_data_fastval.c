@@ -89,7 +89,7 @@ static void check_number(const char *s, size_t n)
 {
 	char buf[256];
 	double a = 0, b = 0;
-	int fast = fv_number(padded(buf, s, n), n, &a);
+	int fast = qg_decimal_swar_number(padded(buf, s, n), n, &a);
 	int full = qg_value_number(s, n, '.', 0, &b) == 0;
 
 	if (fast) {
@@ -114,13 +114,13 @@ static void test_data_fastval_number(void **state)
 		size_t n = random_text(buf, 20, "01234567890123456789..-+e");
 		check_number(buf, n);
 	}
-	assert_true(fv_number(padded(tmp, "-278.110609", 11), 11, &d) && d == -278.110609);
-	assert_true(fv_number(padded(tmp, "0.4958", 6), 6, &d) && d == 0.4958);
-	assert_true(fv_number(padded(tmp, "17", 2), 2, &d) && d == 17);
+	assert_true(qg_decimal_swar_number(padded(tmp, "-278.110609", 11), 11, &d) && d == -278.110609);
+	assert_true(qg_decimal_swar_number(padded(tmp, "0.4958", 6), 6, &d) && d == 0.4958);
+	assert_true(qg_decimal_swar_number(padded(tmp, "17", 2), 2, &d) && d == 17);
 }
 
-/* fv_decimal_sse() (the profile's number path) answers exactly as
- * fv_decimal(): the same acceptance and the same (m, frac, neg) */
+/* qg_decimal_sse() (the profile's number path) answers exactly as
+ * qg_decimal_swar(): the same acceptance and the same (m, frac, neg) */
 static void check_decimal_sse(const char *s, size_t n, const char *junk)
 {
 	char buf[256];
@@ -131,10 +131,10 @@ static void check_decimal_sse(const char *s, size_t n, const char *junk)
 	memcpy(buf, s, n);
 	for (size_t i = 0; i < QG_TABLE_PAD; i++)
 		buf[n + i] = junk[i % strlen(junk)];
-	a = fv_decimal(buf, n, &m1, &f1, &s1);
-	b = fv_decimal_sse(buf, n, &m2, &f2, &s2);
+	a = qg_decimal_swar(buf, n, &m1, &f1, &s1);
+	b = qg_decimal_sse(buf, n, &m2, &f2, &s2);
 	if (a != b || (a && (m1 != m2 || f1 != f2 || s1 != s2)))
-		fail_msg("'%.*s': fv_decimal %d m=%llu f=%u neg=%u, fv_decimal_sse %d m=%llu f=%u neg=%u", (int)n, s,
+		fail_msg("'%.*s': qg_decimal_swar %d m=%llu f=%u neg=%u, qg_decimal_sse %d m=%llu f=%u neg=%u", (int)n, s,
 			 a, (unsigned long long)m1, f1, s1, b, (unsigned long long)m2, f2, s2);
 }
 
@@ -194,9 +194,9 @@ static void test_data_fastval_decimal_sse(void **state)
 		check_decimal_sse(buf, (size_t)n + 1, "0");
 	}
 	/* the common shapes are accepted */
-	assert_true(fv_decimal_sse(padded(tmp, "-278.110609", 11), 11, &m, &f, &neg) && m == 278110609 && f == 6 &&
+	assert_true(qg_decimal_sse(padded(tmp, "-278.110609", 11), 11, &m, &f, &neg) && m == 278110609 && f == 6 &&
 		    neg == 1);
-	assert_true(fv_decimal_sse(padded(tmp, "0.4958", 6), 6, &m, &f, &neg) && m == 4958 && f == 4 && neg == 0);
+	assert_true(qg_decimal_sse(padded(tmp, "0.4958", 6), 6, &m, &f, &neg) && m == 4958 && f == 4 && neg == 0);
 }
 
 /* bounds on the mantissa decide exactly what the double compares decide */
@@ -206,7 +206,7 @@ static void test_data_fastval_number_bounds(void **state)
 		{ -1000, 1000 }, { 0, INFINITY }, { -INFINITY, 0 }, { 0.1, 0.3 }, { -0.0, 0.0 }, { 5, 4 },
 		{ -INFINITY, INFINITY }, { 1e300, INFINITY }, { -1e-300, 1e-300 }, { 0.1234567, 99999.25 },
 	};
-	struct fv_numrange *r = calloc(1, sizeof(*r));
+	struct qg_decimal_range *r = calloc(1, sizeof(*r));
 	char buf[64], tmp[256];
 
 	(void)state;
@@ -221,7 +221,7 @@ static void test_data_fastval_number_bounds(void **state)
 			lo = nextafter((double)(int)(next_rand() % 2000) / 8 - 100, INFINITY);
 			hi = nextafter(lo + (double)(next_rand() % 100000) / 16, -INFINITY);
 		}
-		fv_numrange_init(r, lo, hi);
+		qg_decimal_range_init(r, lo, hi);
 		for (int i = 0; i < 100000; i++) {
 			size_t n = random_text(buf, 10, "012345678900.-");
 			uint64_t m;
@@ -233,16 +233,16 @@ static void test_data_fastval_number_bounds(void **state)
 				if (fabs(t) < 1e12)
 					n = (size_t)snprintf(buf, sizeof(buf), "%.3f", t);
 			}
-			if (!fv_decimal(padded(tmp, buf, n), n, &m, &f, &neg))
+			if (!qg_decimal_swar(padded(tmp, buf, n), n, &m, &f, &neg))
 				continue;
 			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
-			assert_int_equal(fv_numrange_has(r, m, f, neg), d >= lo && d <= hi);
+			assert_int_equal(qg_decimal_range_has(r, m, f, neg), d >= lo && d <= hi);
 		}
 	}
 	free(r);
 }
 
-/* The shapes without values: a subset of fv_decimal()/fv_int(), and the
+/* The shapes without values: a subset of qg_decimal_swar()/fv_int(), and the
  * safe digit counts really inside the bounds (the fast paths of number and
  * integer columns rely on both). */
 static void test_data_fastval_shapes(void **state)
@@ -262,19 +262,19 @@ static void test_data_fastval_shapes(void **state)
 		double lo = dbounds[bi][0], hi = dbounds[bi][1];
 		int kd[2];
 
-		fv_decimal_safe_digits(lo, hi, kd);
+		qg_decimal_safe_digits(lo, hi, kd);
 		for (int i = 0; i < 100000; i++) {
 			size_t n = random_text(buf, 18, "0123456789000.-+");
 			unsigned neg, intd, f, neg2;
 			uint64_t m;
 			double d;
 
-			if (!fv_decimal_shape(padded(tmp, buf, n), n, &neg, &intd)) {
-				assert_false(fv_decimal_syntax(padded(tmp, buf, n), n));
+			if (!qg_decimal_shape(padded(tmp, buf, n), n, &neg, &intd)) {
+				assert_false(qg_decimal_syntax(padded(tmp, buf, n), n));
 				continue;
 			}
-			assert_true(fv_decimal_syntax(padded(tmp, buf, n), n));
-			assert_true(fv_decimal(padded(tmp, buf, n), n, &m, &f, &neg2));
+			assert_true(qg_decimal_syntax(padded(tmp, buf, n), n));
+			assert_true(qg_decimal_swar(padded(tmp, buf, n), n, &m, &f, &neg2));
 			assert_int_equal(neg, neg2);
 			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
 			if ((int)intd <= kd[neg])
