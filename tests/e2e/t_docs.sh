@@ -7,8 +7,8 @@
 # - nothing users read points at ../shared (it exists only beside the
 #   developers' checkout; nor at its CONTRACT.md or STYLE.md): README,
 #   docs/*.md, the man pages, every --help text;
-# - every file the README and docs/*.md link to, or name as docs/... or
-#   examples/..., exists in the repository;
+# - every file the README and docs/*.md link to, or name in backquotes as
+#   docs/..., examples/..., lib/... (and tests, ci, include, gates), exists;
 # - docs/interface.md covers what ships: each shared flag of the gates'
 #   --help, each command, and marks the gates not shipped as planned.
 . "$(dirname "$0")/lib.sh"
@@ -69,7 +69,7 @@ for f in README.md docs/*.md; do
 		if [ -e "$dir/$l" ]; then ok "$f links to $l"; else not_ok "$f links to $l, which does not exist"; fi
 	done <"$T/links"
 	# paths named in backquotes: `docs/...`, `examples/...` (no placeholders, no globs)
-	grep -oE '`(docs|examples|tests|ci)/[A-Za-z0-9_./-]+`' "$f" | tr -d '`' | grep -v -e '\*' -e node_modules |
+	grep -oE '`(docs|examples|tests|ci|lib|include|gates)/[A-Za-z0-9_./-]+`' "$f" | tr -d '`' | grep -v -e '\*' -e node_modules |
 		sort -u >"$T/paths"
 	while read -r p; do
 		if [ -e "$p" ]; then ok "$f names $p"; else not_ok "$f names $p, which does not exist"; fi
