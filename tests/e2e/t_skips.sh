@@ -77,4 +77,19 @@ expect_grep "validate_junit without schemas: a TAP skip naming the folder" '^ok 
 QG_REQUIRE_SCHEMAS=1 QG_SHARED="$T/none" sh "$T/sub.sh" >"$T/sub.out" 2>&1
 expect_eq "validate_junit under QG_REQUIRE_SCHEMAS=1 without schemas: exit 1" "$?" "1"
 expect_grep "... as not ok" '^not ok 1 - sub: QG_REQUIRE_SCHEMAS=1 and .*/none/schemas is missing' "$T/sub.out"
+
+# --- the JUnit consumers from npm: unreachable registry -> skip, or fail when required
+for req in "" 1; do
+	env -u QG_REQUIRE_SCHEMAS ${req:+QG_REQUIRE_SCHEMAS=1} QG_NPM_JUNIT_DIR="$T/npm-empty" \
+		npm_config_registry=http://127.0.0.1:9/ npm_config_fetch_retries=0 \
+		sh "$QG_ROOT/tests/e2e/t_junit_consumers.sh" >"$T/jc.out" 2>&1
+	_rc=$?
+	if [ -z "$req" ]; then
+		expect_eq "consumers unavailable: exit 0" "$_rc" "0"
+		expect_grep "... a loud skip" '^ok 1 - # SKIP JUnit consumers from npm .* NOT RUN' "$T/jc.out"
+	else
+		expect_eq "consumers unavailable under QG_REQUIRE_SCHEMAS=1: exit 1" "$_rc" "1"
+		expect_grep "... a failure" '^not ok 1 - QG_REQUIRE_SCHEMAS=1 and JUnit consumers' "$T/jc.out"
+	fi
+done
 done_testing
