@@ -27,6 +27,7 @@
 
 #include "bootstrap.h"
 #include "metrics.h"
+#include "load.h"
 #include "model.h"
 #include "predictions.h"
 #include "rules.h"
@@ -47,249 +48,6 @@ void qg_model_opts_release(struct qg_model_opts *o)
 {
 	qg_strvec_clear(&o->slices);
 	qg_strvec_clear(&o->requires);
-}
-
-static int task_of(const char *s, enum qg_model_task *out)
-{
-	if (!s)
-		return qg_error(QG_EUSAGE, "--task is required with --predictions (binary, multiclass or regression)");
-	if (!strcmp(s, "binary"))
-		*out = QG_TASK_BINARY;
-	else if (!strcmp(s, "multiclass"))
-		*out = QG_TASK_MULTICLASS;
-	else if (!strcmp(s, "regression"))
-		*out = QG_TASK_REGRESSION;
-	else
-		return qg_error(QG_EUSAGE, "--task '%s': expected binary, multiclass or regression", s);
-	return 0;
-}
-
-/* ---- loading ---- */
-
-struct loaded {
-	struct qg_model_data d;
-	struct qg_strvec slice_cols;
-	struct qg_strvec classes;
-	int have;
-};
-
-static int split_classes(struct qg_strvec *out, const char *s)
-{
-	const char *p = s;
-	while (s && *p) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		char *one = qg_strndup(p, len);
-		if (!one || qg_strvec_push(out, one)) {
-			free(one);
-			return qg_error(QG_ENOMEM, "out of memory");
-		}
-		free(one);
-		if (!len)
-			return qg_error(QG_EUSAGE, "--classes '%s': empty class name", s);
-		p = c ? c + 1 : p + len;
-	}
-	return 0;
-}
-
-static int load(struct loaded *l, const char *path, const struct qg_model_opts *o, enum qg_model_task task,
-		const struct qg_strvec *slice_cols, int want_ids)
-{
-	struct qg_model_read_opts ro = { 0 };
-	int ret;
-
-	qg_strvec_init(&l->classes);
-	if ((ret = split_classes(&l->classes, o->classes)))
-		return ret;
-	ro.task = task;
-	ro.label_col = o->label;
-	ro.pred_col = o->prediction;
-	ro.score_col = o->score;
-	ro.pred_given = o->prediction != NULL;
-	ro.score_given = o->score != NULL;
-	ro.id_col = want_ids ? o->id : NULL;
-	ro.slice_cols = slice_cols->v;
-	ro.nr_slices = slice_cols->nr;
-	ro.classes = l->classes.v;
-	ro.nr_classes = l->classes.nr;
-	ro.threshold = o->threshold;
-	ro.input_format = o->input_format;
-	ret = qg_model_data_read(&l->d, path, &ro);
-	l->have = ret == 0;
-	return ret;
-}
-
-static void loaded_release(struct loaded *l)
-{
-	if (l->have)
-		qg_model_data_release(&l->d);
-	qg_strvec_clear(&l->classes);
-	l->have = 0;
-}
-
-static void view_all(struct qg_model_view *v, const struct qg_model_data *d, double threshold)
-{
-	memset(v, 0, sizeof(*v));
-	v->task = d->task;
-	v->n = d->n;
-	v->k = d->k;
-	v->ybin = d->ybin;
-	v->pbin = d->pbin;
-	v->ycls = d->ycls;
-	v->pcls = d->pcls;
-	v->yreg = d->yreg;
-	v->preg = d->preg;
-	v->score = d->score;
-	v->threshold = threshold;
-}
-
-/* The rows of slice s with value index val, copied. */
-static int view_slice(struct qg_model_view *v, const struct qg_model_data *d, size_t s, uint32_t val, double threshold)
-{
-	size_t n = 0, j = 0, k = d->k ? d->k : 1;
-	const uint32_t *sv = d->slices[s].val;
-
-	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < d->n; i++)
-		n += sv[i] == val;
-	v->task = d->task;
-	v->k = d->k;
-	v->threshold = threshold;
-	v->owned = 1;
-#define TAKE(field, mult)                                                                       \
-	do {                                                                                    \
-		if (d->field) {                                                                 \
-			v->field = malloc((n ? n : 1) * (mult) * sizeof(*v->field));            \
-			if (!v->field)                                                          \
-				return qg_error(QG_ENOMEM, "out of memory");                    \
-		}                                                                               \
-	} while (0)
-	TAKE(ybin, 1);
-	TAKE(pbin, 1);
-	TAKE(ycls, 1);
-	TAKE(pcls, 1);
-	TAKE(yreg, 1);
-	TAKE(preg, 1);
-	TAKE(score, (d->task == QG_TASK_MULTICLASS ? k : 1));
-#undef TAKE
-	for (size_t i = 0; i < d->n; i++) {
-		if (sv[i] != val)
-			continue;
-		if (d->ybin) v->ybin[j] = d->ybin[i];
-		if (d->pbin) v->pbin[j] = d->pbin[i];
-		if (d->ycls) v->ycls[j] = d->ycls[i];
-		if (d->pcls) v->pcls[j] = d->pcls[i];
-		if (d->yreg) v->yreg[j] = d->yreg[i];
-		if (d->preg) v->preg[j] = d->preg[i];
-		if (d->score) {
-			if (d->task == QG_TASK_MULTICLASS)
-				memcpy(v->score + j * k, d->score + i * k, k * sizeof(double));
-			else
-				v->score[j] = d->score[i];
-		}
-		j++;
-	}
-	v->n = n;
-	return 0;
-}
-
-static int cmp_key_str(const void *a, const void *b)
-{
-	const char *const *x = a, *const *y = b;
-	return strcmp(*x, *y);
-}
-
-/* Slice value indices of slice s ordered by their text. */
-static uint32_t *sorted_values(const struct qg_model_data *d, size_t s)
-{
-	const struct qg_str_map *m = &d->slices[s].values;
-	const char **keys = malloc((m->nr ? m->nr : 1) * sizeof(*keys));
-	uint32_t *order = malloc((m->nr ? m->nr : 1) * sizeof(*order));
-	if (!keys || !order) {
-		free(keys);
-		free(order);
-		return NULL;
-	}
-	for (size_t i = 0; i < m->nr; i++)
-		keys[i] = m->keys[i];
-	qsort(keys, m->nr, sizeof(*keys), cmp_key_str);
-	for (size_t i = 0; i < m->nr; i++)
-		order[i] = (uint32_t)qg_str_map_get((struct qg_str_map *)m, keys[i], strlen(keys[i]), 0);
-	free(keys);
-	return order;
-}
-
-static void add_metric_values(struct qg_json *obj, const struct qg_metric_values *v)
-{
-	for (int m = 0; m < QG_M_COUNT; m++)
-		if (v->present & (1u << m))
-			qg_json_add_number(obj, qg_metric_infos[m].name, v->value[m]);
-}
-
-/* ---- metrics command ---- */
-
-int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
-{
-	struct loaded l = { 0 };
-	struct qg_json *root = NULL, *slices;
-	struct qg_metric_values v;
-	struct qg_model_view view;
-	enum qg_model_task task = QG_TASK_BINARY; /* set by task_of() before use */
-	int ret;
-
-	if (!o->predictions)
-		return qg_error(QG_EUSAGE, "--predictions FILE is required");
-	if ((ret = task_of(o->task, &task)))
-		return ret;
-	if ((ret = load(&l, o->predictions, o, task, &o->slices, 0)))
-		goto done;
-	root = qg_json_new_object();
-	if (!root) {
-		ret = QG_ENOMEM;
-		goto done;
-	}
-	qg_json_add_string(root, "task", qg_model_task_name(task));
-	qg_json_add_number(root, "rows", (double)l.d.n);
-	if (task == QG_TASK_MULTICLASS) {
-		struct qg_json *cl = qg_json_add_array(root, "classes");
-		for (size_t c = 0; c < l.d.classes.nr; c++)
-			qg_json_add_string(cl, NULL, l.d.classes.keys[c]);
-	}
-	struct qg_json *metrics = qg_json_add_object(root, "metrics");
-	slices = qg_json_add_object(root, "slices");
-	/* slices first: the whole-data pass may reorder the scores in place */
-	for (size_t s = 0; s < l.d.nslices; s++) {
-		uint32_t *order = sorted_values(&l.d, s);
-		if (!order) {
-			ret = qg_error(QG_ENOMEM, "out of memory");
-			goto done;
-		}
-		for (size_t i = 0; i < l.d.slices[s].values.nr; i++) {
-			struct qg_buf key = QG_BUF_INIT;
-			struct qg_json *so;
-			if ((ret = view_slice(&view, &l.d, s, order[i], o->threshold)) ||
-			    (ret = qg_model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER))) {
-				qg_model_view_release(&view);
-				free(order);
-				goto done;
-			}
-			qg_buf_addf(&key, "%s=%s", l.d.slices[s].col, l.d.slices[s].values.keys[order[i]]);
-			so = qg_json_add_object(slices, key.buf);
-			add_metric_values(so, &v);
-			qg_buf_release(&key);
-			qg_model_view_release(&view);
-		}
-		free(order);
-	}
-	view_all(&view, &l.d, o->threshold);
-	if ((ret = qg_model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER)))
-		goto done;
-	add_metric_values(metrics, &v);
-	ret = qg_json_print(out, root, 1);
-done:
-	qg_json_free(root);
-	loaded_release(&l);
-	return ret;
 }
 
 /* ---- check command ---- */
@@ -340,7 +98,7 @@ struct ctx {
 	const struct qg_model_opts *o;
 	struct qg_result *r;
 	enum qg_model_task task;
-	struct loaded cand, base;
+	struct model_loaded cand, base;
 	struct metrics_file mcand, mbase;
 	int have_mcand, have_mbase;
 	int baseline_kind; /* 0 none, 1 predictions, 2 metrics file */
@@ -364,18 +122,36 @@ static const char *fmt_num(char *buf, size_t len, double v)
 	return buf;
 }
 
-static void md_row(struct ctx *c, const char *metric, const char *slice, double base, double cand, double delta,
-		   const double *iv, const char *verdict)
+/* The first failure of a run of builder calls sticks in *err: a check must
+ * not go out without a detail, a message or a table row that could not be
+ * added (each builder records its own message). */
+static void keep(int *err, int ret)
 {
-	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	if (!*err && ret < 0)
+		*err = ret;
+}
+
+static void put(int *err, const struct qg_json *added)
+{
+	if (!*err && !added)
+		*err = QG_ENOMEM;
+}
+
+static int md_row(struct ctx *c, const char *metric, const char *slice, double base, double cand, double delta,
+		  const double *iv, const char *verdict)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+	int err = 0;
 	if (!c->md_rows++)
-		qg_buf_addstr(&c->md, "| metric | baseline | candidate | delta | interval | verdict |\n"
-				      "|---|---|---|---|---|---|\n");
-	qg_buf_addf(&c->md, "| %s%s%s | %s | %s | %s | %s | %s |\n", metric, slice ? "@" : "", slice ? slice : "",
-		    fmt_num(b1, sizeof(b1), base), fmt_num(b2, sizeof(b2), cand),
-		    isnan(delta) ? "-" : (snprintf(b3, sizeof(b3), "%+.4f", delta), b3),
-		    iv ? (snprintf(b4, sizeof(b4), "[%+.4f, %+.4f]", iv[0], iv[1]), b4) : "-",
-		    verdict ? verdict : (b5[0] = 0, b5));
+		err = qg_buf_addstr(&c->md, "| metric | baseline | candidate | delta | interval | verdict |\n"
+					    "|---|---|---|---|---|---|\n");
+	if (!err)
+		err = qg_buf_addf(&c->md, "| %s%s%s | %s | %s | %s | %s | %s |\n", metric, slice ? "@" : "",
+				  slice ? slice : "", fmt_num(b1, sizeof(b1), base), fmt_num(b2, sizeof(b2), cand),
+				  isnan(delta) ? "-" : (snprintf(b3, sizeof(b3), "%+.4f", delta), b3),
+				  iv ? (snprintf(b4, sizeof(b4), "[%+.4f, %+.4f]", iv[0], iv[1]), b4) : "-",
+				  verdict ? verdict : "");
+	return err;
 }
 
 static double margin_cb(const void *ctx, double cand, double base)
@@ -388,31 +164,64 @@ static int margin_ok_cb(const void *ctx, double m)
 	return qg_model_rule_margin_ok(ctx, m);
 }
 
+/* A new check "metric.NAME[@SLICE]", "#2", "#3"... when the id is taken.
+ * NULL with the message recorded when the id cannot be built or added. */
 static struct qg_check *new_check(struct ctx *c, const struct qg_model_rule *rule, const char *slice)
 {
 	struct qg_buf id = QG_BUF_INIT;
-	struct qg_check *ck;
-	qg_buf_addf(&id, "metric.%s%s%s", rule->metric, slice ? "@" : "", slice ? slice : "");
-	if (qg_result_find_check(c->r, id.buf)) {
-		size_t base_len = id.len;
-		for (int k = 2;; k++) {
-			qg_buf_setlen(&id, base_len);
-			qg_buf_addf(&id, "#%d", k);
-			if (!qg_result_find_check(c->r, id.buf))
-				break;
-		}
+	struct qg_check *ck = NULL;
+	size_t base_len;
+
+	if (qg_buf_addf(&id, "metric.%s%s%s", rule->metric, slice ? "@" : "", slice ? slice : ""))
+		goto done;
+	base_len = id.len;
+	for (size_t k = 2; qg_result_find_check(c->r, id.buf); k++) {
+		qg_buf_setlen(&id, base_len);
+		if (qg_buf_addf(&id, "#%zu", k))
+			goto done; /* the same id again would be found forever */
 	}
 	ck = qg_result_add_check(c->r, id.buf, QG_STATUS_ERROR, NULL);
+done:
 	qg_buf_release(&id);
 	return ck;
 }
 
-static void details_num(struct qg_json *d, const char *key, double v)
+static void details_num(int *err, struct qg_json *d, const char *key, double v)
 {
-	if (isnan(v))
-		qg_json_add_null(d, key);
+	put(err, isnan(v) ? qg_json_add_null(d, key) : qg_json_add_number(d, key, v));
+}
+
+/* " p=0.0123", or " p < 1/N" when no bootstrap replicate held the rule (the
+ * estimate 0 only says p is below the resolution of N replicates) */
+static const char *fmt_p(char *buf, size_t len, double p, size_t replicates)
+{
+	if (isnan(p))
+		snprintf(buf, len, "%s", "");
+	else if (p == 0 && replicates)
+		snprintf(buf, len, "p < 1/%zu", replicates);
 	else
-		qg_json_add_number(d, key, v);
+		snprintf(buf, len, "p=%.3g", p);
+	return buf;
+}
+
+/* McNemar's discordant pairs on the target's rows (binary or multiclass). */
+static void discordant(const struct target *t, uint64_t *b01, uint64_t *b10)
+{
+	*b01 = *b10 = 0;
+	for (size_t i = 0; i < t->cv->n; i++) {
+		int cr, brt;
+		if (t->cv->task == QG_TASK_BINARY) {
+			int cp = t->cv->pbin ? t->cv->pbin[i] : t->cv->score[i] >= t->cv->threshold;
+			int bp = t->bv->pbin ? t->bv->pbin[i] : t->bv->score[i] >= t->bv->threshold;
+			cr = cp == t->cv->ybin[i];
+			brt = bp == t->bv->ybin[i];
+		} else {
+			cr = t->cv->pcls[i] == t->cv->ycls[i];
+			brt = t->bv->pcls[i] == t->bv->ycls[i];
+		}
+		*b01 += cr && !brt;
+		*b10 += !cr && brt;
+	}
 }
 
 static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const struct target *t)
@@ -420,11 +229,12 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 	const struct qg_model_opts *o = c->o;
 	struct qg_check *ck = new_check(c, rule, t->slice);
 	struct qg_json *d;
-	char bound[96], pbuf[32] = "";
+	char bound[96], pbuf[48] = "";
 	double cand = NAN, base = NAN, delta = NAN, iv[2] = { NAN, NAN }, p = NAN, thr;
 	const char *method = "fixed", *why = NULL, *name = rule->metric;
-	int found = 1, have_iv = 0;
-	size_t rows = t->cv ? t->cv->n : 0;
+	const char *at = t->slice ? "@" : "", *slice = t->slice ? t->slice : "";
+	int found = 1, have_iv = 0, err = 0;
+	size_t rows = t->cv ? t->cv->n : 0, replicates = 0;
 
 	if (!ck || !(d = qg_check_details(ck)))
 		return QG_ENOMEM;
@@ -434,79 +244,80 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 	if (c->have_mcand) {
 		cand = metrics_file_value(&c->mcand, t->slice, name, &found);
 		if (!found) {
-			qg_check_set_message(ck, "%s%s%s not in '%s' (or null): cannot evaluate '%s'", name,
-					     t->slice ? "@" : "", t->slice ? t->slice : "", c->mcand.path, rule->text);
-			md_row(c, name, t->slice, NAN, NAN, NAN, NULL, "error");
-			return 0;
+			keep(&err, qg_check_set_message(ck, "%s%s%s not in '%s' (or null): cannot evaluate '%s'", name, at,
+							slice, c->mcand.path, rule->text));
+			keep(&err, md_row(c, name, t->slice, NAN, NAN, NAN, NULL, "error"));
+			return err;
 		}
 	} else {
 		cand = t->cm->value[rule->metric_id];
 		why = t->cm->why[rule->metric_id];
 		if (isnan(cand)) {
-			qg_check_set_message(ck, "%s cannot be computed%s%s: %s", name, t->slice ? " on " : "",
-					     t->slice ? t->slice : "", why ? why : "undefined on these rows");
-			qg_json_add_number(d, "rows", (double)rows);
-			md_row(c, name, t->slice, NAN, NAN, NAN, NULL, "error");
-			return 0;
+			keep(&err, qg_check_set_message(ck, "%s cannot be computed%s%s: %s", name, t->slice ? " on " : "",
+							slice, why ? why : "undefined on these rows"));
+			put(&err, qg_json_add_number(d, "rows", (double)rows));
+			keep(&err, md_row(c, name, t->slice, NAN, NAN, NAN, NULL, "error"));
+			return err;
 		}
 	}
 	qg_check_observed_number(ck, cand);
-	details_num(d, "candidate", cand);
+	details_num(&err, d, "candidate", cand);
 
 	if (!rule->relative) {
 		thr = rule->bound;
-		qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound);
+		keep(&err, qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound));
 		ck->status = qg_model_rule_holds(rule, cand, NAN) ? QG_STATUS_PASS : QG_STATUS_FAIL;
-		qg_check_set_message(ck, "%s%s%s = %.6g, required %s %s", name, t->slice ? "@" : "",
-				     t->slice ? t->slice : "", cand, qg_rule_op_name(rule->op), bound);
-		qg_json_add_null(d, "baseline");
-		qg_json_add_null(d, "delta");
-		qg_json_add_null(d, "interval");
-		qg_json_add_null(d, "p_value");
-		details_num(d, "alpha", o->alpha);
-		qg_json_add_string(d, "method", method);
-		qg_json_add_number(d, "threshold", thr);
+		keep(&err, qg_check_set_message(ck, "%s%s%s = %.6g, required %s %s", name, at, slice, cand,
+						qg_rule_op_name(rule->op), bound));
+		put(&err, qg_json_add_null(d, "baseline"));
+		put(&err, qg_json_add_null(d, "delta"));
+		put(&err, qg_json_add_null(d, "interval"));
+		put(&err, qg_json_add_null(d, "p_value"));
+		details_num(&err, d, "alpha", o->alpha);
+		put(&err, qg_json_add_string(d, "method", method));
+		put(&err, qg_json_add_number(d, "threshold", thr));
 		if (rows)
-			qg_json_add_number(d, "rows", (double)rows);
-		md_row(c, name, t->slice, NAN, cand, NAN, NULL, qg_status_name(ck->status));
-		return 0;
+			put(&err, qg_json_add_number(d, "rows", (double)rows));
+		keep(&err, md_row(c, name, t->slice, NAN, cand, NAN, NULL, qg_status_name(ck->status)));
+		return err;
 	}
 
 	/* baseline-relative */
 	if (c->baseline_kind == 0) {
 		ck->status = QG_STATUS_SKIP;
-		qg_check_set_message(ck, "no baseline: first deployment: '%s' not evaluated (--allow-missing-baseline)",
-				     rule->text);
-		qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound);
-		qg_json_add_null(d, "baseline");
-		qg_json_add_string(d, "method", "no baseline: first deployment");
+		keep(&err, qg_check_set_message(ck, "no baseline: first deployment: '%s' not evaluated "
+						    "(--allow-missing-baseline)", rule->text));
+		keep(&err, qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound));
+		put(&err, qg_json_add_null(d, "baseline"));
+		put(&err, qg_json_add_string(d, "method", "no baseline: first deployment"));
 		c->skipped_first_deploy++;
-		md_row(c, name, t->slice, NAN, cand, NAN, NULL, "skipped: no baseline (first deployment)");
-		return 0;
+		keep(&err, md_row(c, name, t->slice, NAN, cand, NAN, NULL, "skipped: no baseline (first deployment)"));
+		return err;
 	}
 	if (c->baseline_kind == 2) {
 		base = metrics_file_value(&c->mbase, t->slice, name, &found);
 		if (!found) {
-			qg_check_set_message(ck, "%s%s%s not in the baseline metrics '%s' (or null): cannot evaluate '%s'",
-					     name, t->slice ? "@" : "", t->slice ? t->slice : "", c->mbase.path, rule->text);
-			md_row(c, name, t->slice, NAN, cand, NAN, NULL, "error");
-			return 0;
+			keep(&err, qg_check_set_message(ck, "%s%s%s not in the baseline metrics '%s' (or null): cannot "
+							    "evaluate '%s'", name, at, slice, c->mbase.path, rule->text));
+			keep(&err, md_row(c, name, t->slice, NAN, cand, NAN, NULL, "error"));
+			return err;
 		}
 	} else {
 		base = t->bm->value[rule->metric_id];
 		if (isnan(base)) {
-			qg_check_set_message(ck, "baseline %s cannot be computed%s%s: %s", name, t->slice ? " on " : "",
-					     t->slice ? t->slice : "",
-					     t->bm->why[rule->metric_id] ? t->bm->why[rule->metric_id] : "undefined");
-			md_row(c, name, t->slice, NAN, cand, NAN, NULL, "error");
-			return 0;
+			keep(&err, qg_check_set_message(ck, "baseline %s cannot be computed%s%s: %s", name,
+							t->slice ? " on " : "", slice,
+							t->bm->why[rule->metric_id] ? t->bm->why[rule->metric_id]
+										    : "undefined"));
+			keep(&err, md_row(c, name, t->slice, NAN, cand, NAN, NULL, "error"));
+			return err;
 		}
 	}
 	delta = cand - base;
 	thr = qg_model_rule_threshold(rule, base);
-	qg_check_expected_string(ck, "%s %s (%.6g)", qg_rule_op_name(rule->op), bound, thr);
-	details_num(d, "baseline", base);
-	details_num(d, "delta", delta);
+	keep(&err, qg_check_expected_string(ck, "%s %s (%.6g)", qg_rule_op_name(rule->op), bound, thr));
+	details_num(&err, d, "baseline", base);
+	details_num(&err, d, "delta", delta);
 
 	if (qg_model_rule_holds(rule, cand, base)) {
 		ck->status = QG_STATUS_PASS;
@@ -521,42 +332,32 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 		struct qg_boot_result br;
 		int ret = qg_model_bootstrap(&br, t->cv, t->bv, (enum qg_metric)rule->metric_id, (size_t)o->bootstrap,
 					     (uint64_t)o->seed, o->alpha, margin_cb, margin_ok_cb, rule);
+		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant;
 		if (ret)
 			return ret;
 		method = "paired-bootstrap-percentile";
 		if (br.replicates) {
+			struct qg_json *mi = qg_json_add_array(d, "margin_interval");
 			iv[0] = br.delta_lo;
 			iv[1] = br.delta_hi;
 			have_iv = 1;
 			p = fmin(1.0, 2.0 * (double)br.margin_ok / (double)br.replicates);
-			struct qg_json *mi = qg_json_add_array(d, "margin_interval");
-			qg_json_add_number(mi, NULL, br.margin_lo);
-			qg_json_add_number(mi, NULL, br.margin_hi);
+			replicates = br.replicates;
+			put(&err, mi);
+			put(&err, qg_json_add_number(mi, NULL, br.margin_lo));
+			put(&err, qg_json_add_number(mi, NULL, br.margin_hi));
 		}
-		qg_json_add_number(d, "bootstrap_replicates", (double)br.replicates);
-		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant;
+		put(&err, qg_json_add_number(d, "bootstrap_replicates", (double)br.replicates));
 		if (mcnemar) {
 			/* McNemar on the discordant pairs decides `accuracy >= baseline` */
-			uint64_t b01 = 0, b10 = 0;
+			uint64_t b01, b10;
 			int exact;
-			for (size_t i = 0; i < t->cv->n; i++) {
-				int cr, brt;
-				if (t->cv->task == QG_TASK_BINARY) {
-					int cp = t->cv->pbin ? t->cv->pbin[i] : t->cv->score[i] >= t->cv->threshold;
-					int bp = t->bv->pbin ? t->bv->pbin[i] : t->bv->score[i] >= t->bv->threshold;
-					cr = cp == t->cv->ybin[i];
-					brt = bp == t->bv->ybin[i];
-				} else {
-					cr = t->cv->pcls[i] == t->cv->ycls[i];
-					brt = t->bv->pcls[i] == t->bv->ycls[i];
-				}
-				b01 += cr && !brt;
-				b10 += !cr && brt;
-			}
+			discordant(t, &b01, &b10);
 			p = qg_mcnemar_p(b01, b10, &exact);
+			replicates = 0;
 			method = exact ? "mcnemar-exact" : "mcnemar-chi2-cc";
-			qg_json_add_number(d, "discordant_candidate_right", (double)b01);
-			qg_json_add_number(d, "discordant_baseline_right", (double)b10);
+			put(&err, qg_json_add_number(d, "discordant_candidate_right", (double)b01));
+			put(&err, qg_json_add_number(d, "discordant_baseline_right", (double)b10));
 		}
 		if (ck->status == QG_STATUS_PASS && !qg_model_rule_holds(rule, cand, base)) {
 			if (mcnemar)
@@ -573,32 +374,34 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 	}
 	if (have_iv) {
 		struct qg_json *ia = qg_json_add_array(d, "interval");
-		qg_json_add_number(ia, NULL, iv[0]);
-		qg_json_add_number(ia, NULL, iv[1]);
+		put(&err, ia);
+		put(&err, qg_json_add_number(ia, NULL, iv[0]));
+		put(&err, qg_json_add_number(ia, NULL, iv[1]));
 	} else {
-		qg_json_add_null(d, "interval");
+		put(&err, qg_json_add_null(d, "interval"));
 	}
-	details_num(d, "p_value", p);
-	details_num(d, "alpha", o->alpha);
-	qg_json_add_string(d, "method", method);
-	qg_json_add_number(d, "threshold", thr);
+	details_num(&err, d, "p_value", p);
+	details_num(&err, d, "alpha", o->alpha);
+	put(&err, qg_json_add_string(d, "method", method));
+	put(&err, qg_json_add_number(d, "threshold", thr));
 	if (rows)
-		qg_json_add_number(d, "rows", (double)rows);
+		put(&err, qg_json_add_number(d, "rows", (double)rows));
+	fmt_p(pbuf, sizeof(pbuf), p, replicates);
 	if (ck->status == QG_STATUS_FAIL)
-		qg_check_set_message(ck, "%s%s%s regressed: %.6g vs baseline %.6g (delta %+.6g%s%s), required %s %s%s",
-				     name, t->slice ? "@" : "", t->slice ? t->slice : "", cand, base, delta,
-				     isnan(p) ? "" : ", p=", isnan(p) ? "" : (snprintf(pbuf, sizeof(pbuf), "%.3g", p), pbuf),
-				     qg_rule_op_name(rule->op), bound, c->baseline_kind == 1 ? ", significant" : "");
+		keep(&err, qg_check_set_message(ck, "%s%s%s regressed: %.6g vs baseline %.6g (delta %+.6g%s%s), "
+						    "required %s %s%s", name, at, slice, cand, base, delta,
+						*pbuf ? ", " : "", pbuf, qg_rule_op_name(rule->op), bound,
+						c->baseline_kind == 1 ? ", significant" : ""));
 	else if (ck->flags & QG_CHECK_WARNING)
-		qg_check_set_message(ck, "%s%s%s below its bound (%.6g vs %.6g) but not significantly (p=%.3g, alpha %g)",
-				     name, t->slice ? "@" : "", t->slice ? t->slice : "", cand, thr, p, o->alpha);
+		keep(&err, qg_check_set_message(ck, "%s%s%s below its bound (%.6g vs %.6g) but not significantly "
+						    "(%s, alpha %g)", name, at, slice, cand, thr, pbuf, o->alpha));
 	else
-		qg_check_set_message(ck, "%s%s%s = %.6g, baseline %.6g (delta %+.6g), required %s %s", name,
-				     t->slice ? "@" : "", t->slice ? t->slice : "", cand, base, delta,
-				     qg_rule_op_name(rule->op), bound);
-	md_row(c, name, t->slice, base, cand, delta, have_iv ? iv : NULL,
-	       ck->status == QG_STATUS_FAIL ? "fail" : (ck->flags & QG_CHECK_WARNING ? "pass (not significant)" : "pass"));
-	return 0;
+		keep(&err, qg_check_set_message(ck, "%s%s%s = %.6g, baseline %.6g (delta %+.6g), required %s %s", name,
+						at, slice, cand, base, delta, qg_rule_op_name(rule->op), bound));
+	keep(&err, md_row(c, name, t->slice, base, cand, delta, have_iv ? iv : NULL,
+			  ck->status == QG_STATUS_FAIL ? "fail"
+						       : (ck->flags & QG_CHECK_WARNING ? "pass (not significant)" : "pass")));
+	return err;
 }
 
 static int slice_index(const struct qg_model_data *d, const char *col)
@@ -618,9 +421,10 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 	struct target t = { 0 };
 	int ret;
 
-	qg_buf_addf(&label, "%s=%s", cd->slices[s].col, cd->slices[s].values.keys[val]);
+	memset(&cv, 0, sizeof(cv));
 	memset(&bv, 0, sizeof(bv));
-	if ((ret = view_slice(&cv, cd, s, val, c->o->threshold)))
+	if ((ret = qg_buf_addf(&label, "%s=%s", cd->slices[s].col, cd->slices[s].values.keys[val])) ||
+	    (ret = model_view_slice(&cv, cd, s, val, c->o->threshold)))
 		goto done;
 	if (c->o->min_slice_size > 1 && (long long)cv.n < c->o->min_slice_size) {
 		struct qg_check *ck = new_check(c, rule, label.buf);
@@ -629,10 +433,10 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 			goto done;
 		}
 		ck->status = QG_STATUS_SKIP;
-		qg_check_set_message(ck, "slice %s has %zu rows, fewer than --min-slice-size %lld: not evaluated",
-				     label.buf, cv.n, c->o->min_slice_size);
-		qg_json_add_number(qg_check_details(ck), "rows", (double)cv.n);
-		md_row(c, rule->metric, label.buf, NAN, NAN, NAN, NULL, "skipped: slice too small");
+		keep(&ret, qg_check_set_message(ck, "slice %s has %zu rows, fewer than --min-slice-size %lld: not "
+						    "evaluated", label.buf, cv.n, c->o->min_slice_size));
+		put(&ret, qg_json_add_number(qg_check_details(ck), "rows", (double)cv.n));
+		keep(&ret, md_row(c, rule->metric, label.buf, NAN, NAN, NAN, NULL, "skipped: slice too small"));
 		goto done;
 	}
 	if ((ret = qg_model_view_metrics(&cm, &cv, NULL, 0)))
@@ -645,7 +449,7 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 		struct qg_model_data tmp = c->base.d;
 		tmp.slices = cd->slices;
 		tmp.nslices = cd->nslices;
-		if ((ret = view_slice(&bv, &tmp, s, val, c->o->threshold)) ||
+		if ((ret = model_view_slice(&bv, &tmp, s, val, c->o->threshold)) ||
 		    (ret = qg_model_view_metrics(&bm, &bv, NULL, 0)))
 			goto done;
 		t.bv = &bv;
@@ -667,8 +471,7 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 		/* slices of a metrics file: keys "col=value" under "slices" */
 		struct qg_buf key = QG_BUF_INIT;
 		size_t n = 0;
-		int ret = 0;
-		qg_buf_addf(&key, "%s=", rule->slice_col);
+		int ret = qg_buf_addf(&key, "%s=", rule->slice_col);
 		for (const struct qg_json *m = qg_json_first(c->mcand.slices); m && !ret; m = qg_json_next(m)) {
 			const char *k = qg_json_key(m);
 			struct target t = { 0 };
@@ -685,8 +488,8 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 			if (!ck)
 				ret = QG_ENOMEM;
 			else
-				qg_check_set_message(ck, "no slice %s=%s in '%s': cannot evaluate '%s'", rule->slice_col,
-						     rule->slice_value, c->mcand.path, rule->text);
+				ret = qg_check_set_message(ck, "no slice %s=%s in '%s': cannot evaluate '%s'",
+							   rule->slice_col, rule->slice_value, c->mcand.path, rule->text);
 		}
 		qg_buf_release(&key);
 		return ret;
@@ -698,9 +501,9 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 		if (s < 0)
 			return qg_error(QG_ERROR, "internal: slice column '%s' not loaded", rule->slice_col);
 		if (!strcmp(rule->slice_value, "*")) {
-			uint32_t *order = sorted_values(cd, (size_t)s);
+			uint32_t *order = model_sorted_values(cd, (size_t)s);
 			if (!order)
-				return qg_error(QG_ENOMEM, "out of memory");
+				return QG_ENOMEM;
 			for (size_t i = 0; i < cd->slices[s].values.nr && !ret; i++)
 				ret = eval_slice_value(c, rule, (size_t)s, order[i]);
 			free(order);
@@ -710,16 +513,17 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 					strlen(rule->slice_value), 0);
 		if (v < 0) {
 			struct qg_buf lab = QG_BUF_INIT;
-			struct qg_check *ck;
-			qg_buf_addf(&lab, "%s=%s", rule->slice_col, rule->slice_value);
-			ck = new_check(c, rule, lab.buf);
+			struct qg_check *ck = NULL;
+			if (!(ret = qg_buf_addf(&lab, "%s=%s", rule->slice_col, rule->slice_value)) &&
+			    !(ck = new_check(c, rule, lab.buf)))
+				ret = QG_ENOMEM;
 			qg_buf_release(&lab);
-			if (!ck)
-				return QG_ENOMEM;
-			qg_check_set_message(ck, "no rows with %s=%s in '%s': cannot evaluate '%s'", rule->slice_col,
-					     rule->slice_value, cd->name, rule->text);
-			md_row(c, rule->metric, rule->slice_value, NAN, NAN, NAN, NULL, "error: no such slice");
-			return 0;
+			if (ret)
+				return ret;
+			keep(&ret, qg_check_set_message(ck, "no rows with %s=%s in '%s': cannot evaluate '%s'",
+							rule->slice_col, rule->slice_value, cd->name, rule->text));
+			keep(&ret, md_row(c, rule->metric, rule->slice_value, NAN, NAN, NAN, NULL, "error: no such slice"));
+			return ret;
 		}
 		return eval_slice_value(c, rule, (size_t)s, (uint32_t)v);
 	}
@@ -729,7 +533,7 @@ static void gate_error(struct qg_result *r, int code)
 {
 	const char *msg = qg_error_last();
 	int exit_code = qg_exit_for_error(code);
-	fprintf(stderr, "qgate-model: error: %s\n", msg && *msg ? msg : "unknown error");
+	/* printed once, on stderr, by qg_gate_finish() */
 	qg_result_set_error(r, exit_code ? exit_code : QG_EXIT_ERROR, "%s", msg && *msg ? msg : "unknown error");
 }
 
@@ -768,10 +572,10 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 		goto fail;
 	}
 	if (o->predictions) {
-		if ((ret = task_of(o->task, &c.task)))
+		if ((ret = model_task_of(o->task, &c.task)))
 			goto fail;
 		tasks = c.task;
-	} else if (o->task && (ret = task_of(o->task, &c.task))) {
+	} else if (o->task && (ret = model_task_of(o->task, &c.task))) {
 		goto fail;
 	}
 	c.baseline_kind = o->baseline ? 1 : o->baseline_metrics ? 2 : 0;
@@ -791,7 +595,7 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 			for (size_t s = 0; s < slice_cols.nr; s++)
 				seen |= !strcmp(slice_cols.v[s], rules[i].slice_col);
 			if (!seen && qg_strvec_push(&slice_cols, rules[i].slice_col)) {
-				ret = QG_ENOMEM;
+				ret = qg_error(QG_ENOMEM, "out of memory");
 				goto fail;
 			}
 		}
@@ -801,44 +605,41 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 		for (size_t k = 0; k < slice_cols.nr; k++)
 			seen |= !strcmp(slice_cols.v[k], o->slices.v[s]);
 		if (!seen && qg_strvec_push(&slice_cols, o->slices.v[s])) {
-			ret = QG_ENOMEM;
+			ret = qg_error(QG_ENOMEM, "out of memory");
 			goto fail;
 		}
 	}
 	if (nrel && !c.baseline_kind && !o->allow_missing_baseline) {
-		ret = qg_error(QG_EUSAGE, "%zu rule(s) compare with the baseline (e.g. '%s') but no --baseline or "
-				   "--baseline-metrics was given (--allow-missing-baseline for a first deployment)",
-			       nrel, o->requires.v[0]);
-		for (size_t i = 0; i < nrules; i++)
-			if (rules[i].relative) {
-				ret = qg_error(QG_EUSAGE, "'%s' compares with the baseline but no --baseline or "
-						   "--baseline-metrics was given (--allow-missing-baseline for a first "
-						   "deployment)", rules[i].text);
-				break;
-			}
+		/* one message, naming the first rule that needs a baseline */
+		size_t i = 0;
+		while (!rules[i].relative)
+			i++;
+		ret = qg_error(QG_EUSAGE, "'%s' compares with the baseline but no --baseline or --baseline-metrics "
+				   "was given (--allow-missing-baseline for a first deployment)", rules[i].text);
 		goto fail;
 	}
 
 	/* inputs */
+	/* inputs: the evidence names every file judged, so an artifact that
+	 * cannot be recorded (hashed) is an error, not a report without it */
 	if (o->metrics_file) {
-		qg_result_add_artifact(r, o->metrics_file);
-		if ((ret = metrics_file_load(&c.mcand, o->metrics_file)))
+		if ((ret = qg_result_add_artifact(r, o->metrics_file)) ||
+		    (ret = metrics_file_load(&c.mcand, o->metrics_file)))
 			goto fail;
 		c.have_mcand = 1;
 	} else {
-		qg_result_add_artifact(r, o->predictions);
-		if ((ret = load(&c.cand, o->predictions, o, c.task, &slice_cols, o->baseline && o->id)))
+		if ((ret = qg_result_add_artifact(r, o->predictions)) ||
+		    (ret = model_load(&c.cand, o->predictions, o, c.task, &slice_cols, o->baseline && o->id)))
 			goto fail;
 	}
 	if (o->baseline) {
-		qg_result_add_artifact(r, o->baseline);
-		if ((ret = load(&c.base, o->baseline, o, c.task, &no_slices, o->id != NULL)))
-			goto fail;
-		if ((ret = qg_model_data_align(&c.base.d, &c.cand.d, o->id != NULL)))
+		if ((ret = qg_result_add_artifact(r, o->baseline)) ||
+		    (ret = model_load(&c.base, o->baseline, o, c.task, &no_slices, o->id != NULL)) ||
+		    (ret = qg_model_data_align(&c.base.d, &c.cand.d, o->id != NULL)))
 			goto fail;
 	} else if (o->baseline_metrics) {
-		qg_result_add_artifact(r, o->baseline_metrics);
-		if ((ret = metrics_file_load(&c.mbase, o->baseline_metrics)))
+		if ((ret = qg_result_add_artifact(r, o->baseline_metrics)) ||
+		    (ret = metrics_file_load(&c.mbase, o->baseline_metrics)))
 			goto fail;
 		c.have_mbase = 1;
 	}
@@ -847,21 +648,30 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 	memset(&cview, 0, sizeof(cview));
 	memset(&bview, 0, sizeof(bview));
 	if (!c.have_mcand) {
-		view_all(&cview, &c.cand.d, o->threshold);
+		model_view_all(&cview, &c.cand.d, o->threshold);
 		if ((ret = qg_model_view_metrics(&cm, &cview, NULL, 0)))
 			goto fail;
 		whole.cv = &cview;
 		whole.cm = &cm;
-		qg_json_add_number(r->metrics, "rows", (double)c.cand.d.n);
-		add_metric_values(r->metrics, &cm);
+		if (!qg_json_add_number(r->metrics, "rows", (double)c.cand.d.n)) {
+			ret = QG_ENOMEM;
+			goto fail;
+		}
+		if ((ret = model_add_metric_values(r->metrics, &cm)))
+			goto fail;
 		if (c.baseline_kind == 1) {
-			view_all(&bview, &c.base.d, o->threshold);
+			struct qg_json *bj;
+			model_view_all(&bview, &c.base.d, o->threshold);
 			if ((ret = qg_model_view_metrics(&bm, &bview, NULL, 0)))
 				goto fail;
 			whole.bv = &bview;
 			whole.bm = &bm;
-			struct qg_json *bj = qg_json_add_object(r->metrics, "baseline");
-			add_metric_values(bj, &bm);
+			if (!(bj = qg_json_add_object(r->metrics, "baseline"))) {
+				ret = QG_ENOMEM;
+				goto fail;
+			}
+			if ((ret = model_add_metric_values(bj, &bm)))
+				goto fail;
 		}
 	}
 
@@ -872,29 +682,25 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 	if (c.skipped_first_deploy) {
 		fprintf(stderr, "qgate-model: warning: NO BASELINE: FIRST DEPLOYMENT: %zu baseline rule check(s) "
 				"skipped, not passed (--allow-missing-baseline)\n", c.skipped_first_deploy);
-		qg_result_add_markdown(r, "> **No baseline: first deployment.** %zu baseline rule check(s) were skipped "
-				       "(--allow-missing-baseline); only fixed-bound rules decide this run.\n\n",
-				       c.skipped_first_deploy);
+		if ((ret = qg_result_add_markdown(r, "> **No baseline: first deployment.** %zu baseline rule check(s) "
+						      "were skipped (--allow-missing-baseline); only fixed-bound rules "
+						      "decide this run.\n\n", c.skipped_first_deploy)))
+			goto fail;
 	}
-	if (c.md.len)
-		qg_result_add_markdown(r, "%s", c.md.buf);
+	if (c.md.len && (ret = qg_result_add_markdown(r, "%s", c.md.buf)))
+		goto fail;
 	ret = 0;
 	goto done;
 fail:
-	if (ret == QG_ENOMEM) {
-		fprintf(stderr, "qgate-model: error: %s\n", qg_error_last());
-		qg_result_set_error(r, QG_EXIT_ERROR, "%s", qg_error_last());
-	} else {
-		gate_error(r, ret);
-	}
+	gate_error(r, ret);
 	ret = 0;
 done:
 	for (size_t i = 0; rules && i < nrules; i++)
 		qg_model_rule_release(&rules[i]);
 	free(rules);
 	qg_strvec_clear(&slice_cols);
-	loaded_release(&c.cand);
-	loaded_release(&c.base);
+	model_loaded_release(&c.cand);
+	model_loaded_release(&c.base);
 	qg_json_free(c.mcand.root);
 	qg_json_free(c.mbase.root);
 	qg_buf_release(&c.md);
