@@ -18,6 +18,7 @@
 #include <math.h>
 
 #include "qgate/json.h"
+#include "qgate/utf8.h"
 #include "data.h"
 #include "schema.h"
 

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "qgate/strvec.h"
+#include "qgate/utf8.h" /* qg_utf8_check(), which cells are checked with */
 
 enum qg_field_type {
 	QG_TYPE_STRING = 0,
@@ -162,9 +163,6 @@ int qg_value_year(const char *s, size_t n, long long *out);
 int qg_value_email(const char *s, size_t n);
 int qg_value_uri(const char *s, size_t n);
 int qg_value_uuid(const char *s, size_t n);
-/* UTF-8 check: 0 valid, -1 invalid sequence, -2 NUL byte; *chars counts
- * code points (may be NULL). ASCII runs go 8 bytes at a time. */
-int qg_utf8_check(const char *s, size_t n, size_t *chars);
 
 /* Parse a value of the field's type (missing values already excluded).
  * *ikey / *dkey get the ordered key used for bounds (see above). */

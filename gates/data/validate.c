@@ -43,6 +43,7 @@
 
 #include "qgate/json.h"
 #include "qgate/result.h"
+#include "qgate/utf8.h"
 #include "data.h"
 #include "fastval.h"
 #include "hash.h"

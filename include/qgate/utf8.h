@@ -1,8 +1,9 @@
-/* utf8.h -- the one UTF-8 decoder every writer and validator shares
+/* utf8.h -- the one UTF-8 decoder and checker every writer and validator shares
  *
  * Strict RFC 3629: rejects overlong forms, surrogates (U+D800..U+DFFF),
- * code points above U+10FFFF and truncated sequences. Inline because the data
- * gate calls it per non-ASCII character on its hot path.
+ * code points above U+10FFFF and truncated sequences. The decoder is inline
+ * because the data gate calls it per non-ASCII character on its hot path;
+ * the checker (lib/core/utf8.c) walks whole strings with it.
  */
 #ifndef QGATE_UTF8_H
 #define QGATE_UTF8_H
@@ -48,5 +49,11 @@ done:
 		*cp_out = cp;
 	return n;
 }
+
+/* Check s[0..n): 0 when it is valid UTF-8 without a NUL byte, -1 for an
+ * invalid sequence, -2 for a NUL byte (the first problem found wins);
+ * *chars, when not NULL, gets the number of code points on 0. ASCII runs
+ * go 8 bytes at a time. */
+int qg_utf8_check(const char *s, size_t n, size_t *chars);
 
 #endif

@@ -12,6 +12,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "qgate/utf8.h"
 #include "data/schema.h"
 
 static const char *const samples[] = {

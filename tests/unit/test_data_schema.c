@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "qgate/utf8.h"
+
 #include "data/input.h"
 #include "data/schema.h"
 #include "data/uniq.h"
