@@ -30,6 +30,20 @@ else
 	not_ok "actionlint: exit $rc on $files file(s)"
 	sed 's/^/#   /' "$T/al.out" | head -40
 fi
+# What the CI workflow runs (python3-yaml): the clang sanitizer job runs the
+# tests, not only a build; the vector paths are tested off; aarch64 objects are
+# compiled; and .ci/run requires the schema checks.
+"$DEBIAN_PY" - .github/workflows/ci.yml >"$T/jobs" 2>&1 <<'EOP'
+import sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+for name, job in wf["jobs"].items():
+    runs = " ; ".join(str(s.get("run", "")) for s in job.get("steps", []))
+    print(f"{name}: {runs}")
+EOP
+expect_grep "ci.yml: a clang job runs make check" '^[^:]+: .*make( -j2)? check .*CC=clang' "$T/jobs"
+expect_grep "ci.yml: a job runs make SIMD=0 check" '^[^:]+: .*make( -j2)? SIMD=0 check' "$T/jobs"
+expect_grep "ci.yml: a job cross-compiles for aarch64" '^[^:]+: .*install-deps --cross.*make( -j2)? cross CROSS=aarch64-linux-gnu-' "$T/jobs"
+expect_grep ".ci/run requires the schema checks" '^QG_REQUIRE_SCHEMAS=1$|^export QG_REQUIRE_SCHEMAS=1$' .ci/run
 # The guard itself: a glob that matches nothing is detected.
 "$AL" 'no/such/dir/*.yml' >"$T/none.out" 2>&1
 expect_grep "a glob matching nothing is reported" "No workflow files found" "$T/none.out"
