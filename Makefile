@@ -1,12 +1,13 @@
 # Makefile -- qgate: plain make + pkg-config
 #
 #   make            build every executable into build/bin (-O2 -g)
-#   make check      unit + end-to-end tests under ASan/UBSan; ends "N passed, N failed"
+#   make check      unit + end-to-end tests under ASan/UBSan; ends "N passed, N failed, N skipped"
 #   make install    PREFIX=/usr/local DESTDIR=  executables, man pages, public headers,
 #                   library, pkg-config file (qgate.pc); `make uninstall` removes exactly those
 #   make cross      CROSS=aarch64-linux-gnu-: compile every lib/ and gates/ object for another
 #                   architecture (no link) into build/cross-<arch>
-#   SIMD=0          (any target) compile with -DQG_SIMD=0: every vector path compiled out
+#   SIMD=0          (any target) compile with -DQG_SIMD=0: every vector path compiled out;
+#                   builds go to build/simd0 (check: build/asan-simd0) so no object is mixed
 #   make coverage   gcov/lcov HTML in build/coverage/html and a summary line
 #   make fuzz       every libFuzzer target for a short run (FUZZ_SECONDS=20)
 #   make bench      benchmarks in tests/bench (slow; run by hand)
@@ -30,7 +31,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
-B ?= build
+SIMD ?=
+B ?= build$(if $(SIMD),/simd$(SIMD))
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -50,8 +52,7 @@ SONAME_DEFS := -DQG_LIBGIT2_SONAME='"$(call soname,libgit2,libgit2.so,libgit2.so
 
 OPT ?= -O2 -g
 SAN ?=
-# SIMD=0 compiles every vector path out (include/qgate/cpu.h); use its own B.
-SIMD ?=
+# SIMD=0 compiles every vector path out (include/qgate/cpu.h).
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -Iinclude $(SONAME_DEFS) -DQG_VERSION_STR='"$(VERSION)"' $(if $(SIMD),-DQG_SIMD=$(SIMD))
 ALL_CFLAGS = $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
