@@ -50,6 +50,19 @@ static int split_classes(struct qg_strvec *out, const char *s)
 	return 0;
 }
 
+/* --delimiter: one ASCII character, or "tab"; not a quote or a line break. */
+static int parse_delimiter(char *out, const char *s)
+{
+	if (!strcmp(s, "tab") || !strcmp(s, "\\t"))
+		*out = '\t';
+	else if (strlen(s) == 1 && (unsigned char)*s < 0x80 && !strchr("\"\r\n", *s))
+		*out = *s;
+	else
+		return qg_error(QG_EUSAGE, "--delimiter: expected one ASCII character or 'tab' (not a quote or a line "
+					   "break), found '%s'", s);
+	return 0;
+}
+
 int model_load(struct model_loaded *l, const char *path, const struct qg_model_opts *o, enum qg_model_task task,
 		const struct qg_strvec *slice_cols, int want_ids)
 {
@@ -72,6 +85,12 @@ int model_load(struct model_loaded *l, const char *path, const struct qg_model_o
 	ro.nr_classes = l->classes.nr;
 	ro.threshold = o->threshold;
 	ro.input_format = o->input_format;
+	ro.pos_label = o->pos_label;
+	if (o->pos_label && task != QG_TASK_BINARY)
+		return qg_error(QG_EUSAGE, "--pos-label applies to --task binary (multiclass labels are class names "
+					   "already)");
+	if (o->delimiter && (ret = parse_delimiter(&ro.delimiter, o->delimiter)))
+		return ret;
 	ret = qg_model_data_read(&l->d, path, &ro);
 	l->have = ret == 0;
 	return ret;

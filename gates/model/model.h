@@ -28,6 +28,8 @@ struct qg_model_opts {
 	const char *id;
 	const char *classes;      /* comma-separated, multiclass */
 	const char *input_format;
+	const char *delimiter;    /* CSV field separator: one character or "tab" */
+	const char *pos_label;    /* binary: the label text of the positive class */
 	struct qg_strvec slices;
 	struct qg_strvec requires;
 	double alpha;

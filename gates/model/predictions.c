@@ -22,6 +22,7 @@
 #include "qgate/stream.h"
 #include "qgate/table.h"
 
+#include "diagnose.h"
 #include "predictions.h"
 
 /* ---- numbers ---- */
@@ -123,6 +124,8 @@ struct reader {
 	long *slice_cols;
 	int dynamic_classes;
 	size_t ncols;
+	char *neg_label;               /* --pos-label: the other label text, once seen */
+	int pos_seen;
 };
 
 static int row_fail(struct reader *r, const struct qg_record *rec, long col, const char *fmt, ...)
@@ -209,6 +212,66 @@ static int parse_binary(int *out, const struct qg_cell *c)
 		return 0;
 	}
 	return -1;
+}
+
+/* A binary label or prediction: 0/1 (true/false), or with --pos-label that
+ * text against one other. A label that fits neither is named with what the
+ * label column holds (diagnose.c), so a wrong --task says so. */
+static int binary_of(struct reader *r, const struct qg_record *rec, long col, uint8_t *out, const char *what)
+{
+	const struct qg_cell *c = &rec->cells[col];
+	const char *pos = r->o->pos_label;
+	struct qg_buf msg = QG_BUF_INIT;
+	const char *seeds[3] = { NULL, NULL, NULL };
+	int v, ret, err, has0 = 0, has1 = 0, pos_found = 0, show = (int)(c->len > 64 ? 64 : c->len);
+	size_t k = 0;
+
+	if (pos) {
+		if (c->len == strlen(pos) && !memcmp(c->ptr, pos, c->len)) {
+			*out = 1;
+			r->pos_seen = 1;
+			return 0;
+		}
+		if (memchr(c->ptr, '\0', c->len))
+			return row_fail(r, rec, col, "%s has a NUL byte", what);
+		if (!r->neg_label) {
+			if (!(r->neg_label = qg_strndup(c->ptr, c->len)))
+				return qg_error(QG_ENOMEM, "out of memory");
+		}
+		if (strlen(r->neg_label) == c->len && !memcmp(c->ptr, r->neg_label, c->len)) {
+			*out = 0;
+			return 0;
+		}
+		ret = row_fail(r, rec, col, "%s '%.*s' is a third value besides '%s' (--pos-label) and '%s'", what, show,
+			       c->ptr, pos, r->neg_label);
+		if (r->pos_seen)
+			seeds[k++] = pos;
+		seeds[k++] = r->neg_label;
+	} else {
+		if (!parse_binary(&v, c)) {
+			*out = (uint8_t)v;
+			return 0;
+		}
+		ret = row_fail(r, rec, col, "%s '%.*s' outside the classes 0 and 1", what, show, c->ptr);
+		if (col != r->label)
+			return ret;
+		for (size_t i = 0; i < r->d->n && !(has0 && has1); i++) {
+			has0 |= !r->d->ybin[i];
+			has1 |= r->d->ybin[i];
+		}
+		if (has0)
+			seeds[k++] = "0";
+		if (has1)
+			seeds[k++] = "1";
+	}
+	/* the row's message, then what the rest of the label column holds */
+	if ((err = qg_buf_addstr(&msg, qg_error_last())) ||
+	    (err = model_label_survey(&msg, &pos_found, r->t, r->label, seeds, c->ptr, c->len, pos)))
+		ret = err;
+	else /* a --pos-label that no label has is the flag's fault: usage */
+		ret = qg_error(pos && !pos_found ? QG_EUSAGE : QG_EPARSE, "%s", msg.buf);
+	qg_buf_release(&msg);
+	return ret;
 }
 
 static int class_of(struct reader *r, const struct qg_record *rec, long col, int32_t *out, const char *what)
@@ -307,24 +370,14 @@ static int read_row(struct reader *r, const struct qg_record *rec)
 		return row_fail(r, rec, r->pred, "missing prediction");
 
 	switch (d->task) {
-	case QG_TASK_BINARY: {
-		int v;
-		if (parse_binary(&v, &rec->cells[r->label]))
-			return row_fail(r, rec, r->label, "label '%.*s' outside the classes 0 and 1",
-					(int)(rec->cells[r->label].len > 64 ? 64 : rec->cells[r->label].len),
-					rec->cells[r->label].ptr);
-		d->ybin[i] = (uint8_t)v;
+	case QG_TASK_BINARY:
+		if ((ret = binary_of(r, rec, r->label, &d->ybin[i], "label")))
+			return ret;
 		if (r->score >= 0 && (ret = number_of(r, rec, r->score, &d->score[i], 1)))
 			return ret;
-		if (r->pred >= 0) {
-			if (parse_binary(&v, &rec->cells[r->pred]))
-				return row_fail(r, rec, r->pred, "prediction '%.*s' outside the classes 0 and 1",
-						(int)(rec->cells[r->pred].len > 64 ? 64 : rec->cells[r->pred].len),
-						rec->cells[r->pred].ptr);
-			d->pbin[i] = (uint8_t)v;
-		}
+		if (r->pred >= 0 && (ret = binary_of(r, rec, r->pred, &d->pbin[i], "prediction")))
+			return ret;
 		break;
-	}
 	case QG_TASK_MULTICLASS: {
 		if ((ret = class_of(r, rec, r->label, &d->ycls[i], "label")))
 			return ret;
@@ -351,8 +404,15 @@ static int read_row(struct reader *r, const struct qg_record *rec)
 		break;
 	}
 	case QG_TASK_REGRESSION:
-		if ((ret = number_of(r, rec, r->label, &d->yreg[i], 0)) ||
-		    (ret = number_of(r, rec, r->pred, &d->preg[i], 0)))
+		if ((ret = number_of(r, rec, r->label, &d->yreg[i], 0))) {
+			struct qg_buf msg = QG_BUF_INIT;
+			const struct qg_cell *c = &rec->cells[r->label];
+			if (!qg_buf_addstr(&msg, qg_error_last()) && !model_regression_label_hint(&msg, c->ptr, c->len))
+				ret = qg_error(ret, "%s", msg.buf);
+			qg_buf_release(&msg);
+			return ret;
+		}
+		if ((ret = number_of(r, rec, r->pred, &d->preg[i], 0)))
 			return ret;
 		break;
 	}
@@ -426,6 +486,25 @@ static int sort_classes(struct qg_model_data *d)
 	return 0;
 }
 
+/* A missing column: the message, then the columns the file does have. */
+static int no_column(const struct qg_cell *names, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int no_column(const struct qg_cell *names, size_t n, const char *fmt, ...)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = qg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (!err)
+		err = model_columns_found(&b, names, n);
+	if (!err)
+		err = qg_error(QG_EPARSE, "%s", b.buf);
+	qg_buf_release(&b);
+	return err;
+}
+
 static int setup_columns(struct reader *r)
 {
 	struct qg_model_data *d = r->d;
@@ -445,18 +524,18 @@ static int setup_columns(struct reader *r)
 	r->score = find_col(names, n, score);
 	r->id = o->id_col ? find_col(names, n, o->id_col) : -1;
 	if (r->label < 0)
-		return qg_error(QG_EPARSE, "'%s':1: no label column '%s'", name, label);
+		return no_column(names, n, "'%s':1: no label column '%s'", name, label);
 	if (o->pred_given && r->pred < 0)
-		return qg_error(QG_EPARSE, "'%s':1: no prediction column '%s'", name, pred);
+		return no_column(names, n, "'%s':1: no prediction column '%s'", name, pred);
 	if (o->id_col && r->id < 0)
-		return qg_error(QG_EPARSE, "'%s':1: no id column '%s'", name, o->id_col);
+		return no_column(names, n, "'%s':1: no id column '%s'", name, o->id_col);
 
 	switch (d->task) {
 	case QG_TASK_BINARY:
 		if (o->score_given && r->score < 0)
-			return qg_error(QG_EPARSE, "'%s':1: no score column '%s'", name, score);
+			return no_column(names, n, "'%s':1: no score column '%s'", name, score);
 		if (r->score < 0 && r->pred < 0)
-			return qg_error(QG_EPARSE, "'%s':1: neither a prediction column '%s' nor a score column '%s'",
+			return no_column(names, n, "'%s':1: neither a prediction column '%s' nor a score column '%s'",
 					name, pred, score);
 		break;
 	case QG_TASK_MULTICLASS: {
@@ -500,18 +579,18 @@ static int setup_columns(struct reader *r)
 					r->score_cols[c] = find_col(names, n, col.buf);
 					qg_buf_release(&col);
 					if (r->score_cols[c] < 0)
-						return qg_error(QG_EPARSE, "'%s':1: no score column '%s_%s' for class '%s'", name,
+						return no_column(names, n, "'%s':1: no score column '%s_%s' for class '%s'", name,
 								score, d->classes.keys[c], d->classes.keys[c]);
 				}
 			} else if (o->score_given) {
-				return qg_error(QG_EPARSE, "'%s':1: no score column '%s' nor '%s_<class>' columns", name,
+				return no_column(names, n, "'%s':1: no score column '%s' nor '%s_<class>' columns", name,
 						score, score);
 			}
 			if (found || r->score_array) {
 			}
 		}
 		if (r->score < 0 && !r->score_cols && r->pred < 0)
-			return qg_error(QG_EPARSE, "'%s':1: neither a prediction column '%s' nor score columns '%s_<class>'",
+			return no_column(names, n, "'%s':1: neither a prediction column '%s' nor score columns '%s_<class>'",
 					name, pred, score);
 		if (d->classes.nr < 2 && (r->score_array || r->score_cols))
 			return qg_error(QG_EPARSE, "'%s':1: multiclass scores need at least two classes", name);
@@ -521,7 +600,7 @@ static int setup_columns(struct reader *r)
 	}
 	case QG_TASK_REGRESSION:
 		if (r->pred < 0)
-			return qg_error(QG_EPARSE, "'%s':1: no prediction column '%s'", name, pred);
+			return no_column(names, n, "'%s':1: no prediction column '%s'", name, pred);
 		break;
 	}
 
@@ -534,7 +613,7 @@ static int setup_columns(struct reader *r)
 		for (size_t s = 0; s < o->nr_slices; s++) {
 			r->slice_cols[s] = find_col(names, n, o->slice_cols[s]);
 			if (r->slice_cols[s] < 0)
-				return qg_error(QG_EPARSE, "'%s':1: no slice column '%s'", name, o->slice_cols[s]);
+				return no_column(names, n, "'%s':1: no slice column '%s'", name, o->slice_cols[s]);
 			if (!(d->slices[s].col = qg_strdup(o->slice_cols[s])))
 				return qg_error(QG_ENOMEM, "out of memory");
 			d->slices[s].val = malloc(1);
@@ -599,8 +678,16 @@ int qg_model_data_read_table(struct qg_model_data *d, struct qg_table *t, const 
 	}
 	if (d->task == QG_TASK_MULTICLASS && r.dynamic_classes && (ret = sort_classes(d)))
 		goto done;
+	if (o->pos_label && !r.pos_seen) {
+		/* most likely a typo in the flag: the positive class is never named */
+		ret = qg_error(QG_EUSAGE, "--pos-label '%s': no label or prediction in '%s' is '%s'%s%s%s", o->pos_label,
+			       d->name, o->pos_label, r.neg_label ? " (the labels are all '" : "",
+			       r.neg_label ? r.neg_label : "", r.neg_label ? "')" : "");
+		goto done;
+	}
 	ret = 0;
 done:
+	free(r.neg_label);
 	free(r.score_cols);
 	free(r.slice_cols);
 	qg_table_free(t);
@@ -625,6 +712,7 @@ int qg_model_data_read(struct qg_model_data *d, const char *path, const struct q
 		else if (!strcmp(o->input_format, "jsonl"))
 			to.format = QG_FORMAT_JSONL;
 	}
+	to.delimiter = o->delimiter;
 	if ((ret = qg_stream_open(&s, path, 0)))
 		return ret;
 	if ((ret = qg_table_open(&t, s, &to)))

@@ -31,6 +31,8 @@ struct qg_model_read_opts {
 	size_t nr_classes;
 	double threshold;        /* binary prediction = score >= threshold when no prediction column */
 	const char *input_format; /* "csv", "tsv", "jsonl" or NULL (from the extension) */
+	char delimiter;          /* CSV/TSV field separator, 0 = the format's */
+	const char *pos_label;   /* binary: this label text is class 1, one other text class 0; NULL: 0/1 */
 };
 
 struct qg_str_map {

@@ -4,11 +4,16 @@
  * observed / expected), the first few locations under each failed or
  * errored check (all of them with -v), the gate's Markdown block, the
  * summary counts and a last verdict line such as
- * "qgate-model: PASS (5 checks)". Passed checks are listed too unless there
- * are many of them (then -v lists them); -q keeps only problems and the
- * verdict. ANSI colours only with QG_TEXT_COLOR. Messages are redacted.
+ * "qgate-model: PASS (5 checks)" that counts the checks that ran (skipped
+ * ones are named apart). Observed numbers are shown to 6 significant digits
+ * (integers whole); the JSON report keeps every digit. Passed checks are
+ * listed too unless there are many of them (then -v lists them); -q keeps
+ * only problems and the verdict. ANSI colours only with QG_TEXT_COLOR.
+ * Messages are redacted.
  */
 #include "qgate/common.h"
+
+#include <math.h>
 
 #include "qgate/report.h"
 #include "qgate/utf8.h"
@@ -101,6 +106,16 @@ static size_t utf8_width(const char *s)
 	return n;
 }
 
+/* An observed value for people: a non-integer number to 6 significant
+ * digits (0.8123456789 -> 0.812346), anything else as qg_value_format. */
+static int observed_format(struct qg_buf *out, const struct qg_value *v)
+{
+	if (v->kind == QG_VALUE_NUMBER && isfinite(v->number) &&
+	    !(v->number == floor(v->number) && fabs(v->number) < 1e15))
+		return qg_buf_addf(out, "%.6g", v->number);
+	return qg_value_format(out, v);
+}
+
 static int check_line(struct qg_buf *out, const struct qg_check *c, size_t idw, unsigned flags)
 {
 	int color = flags & QG_TEXT_COLOR;
@@ -132,7 +147,7 @@ static int check_line(struct qg_buf *out, const struct qg_check *c, size_t idw, 
 	}
 	if (!err && c->observed.kind) {
 		err = qg_buf_addstr(out, sep ? ", observed " : "observed ");
-		if (!err && !(err = qg_value_format(&v, &c->observed)))
+		if (!err && !(err = observed_format(&v, &c->observed)))
 			err = add_redacted(out, v.buf);
 		sep = 1;
 	}
@@ -226,11 +241,19 @@ int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags
 			  color ? status_color(st, 0) : "", status_word(st), color ? C_RESET : "");
 	if (err)
 		return err;
-	if (st == QG_STATUS_PASS)
-		err = qg_buf_addf(out, " (%zu check%s%s)\n", s.passed, s.passed == 1 ? "" : "s",
-				  s.skipped ? ", some skipped" : "");
-	else if (st == QG_STATUS_FAIL)
-		err = qg_buf_addf(out, " (%zu of %zu checks failed)\n", s.failed, s.checks);
+	if (st == QG_STATUS_PASS || st == QG_STATUS_FAIL) {
+		/* the checks that ran: skipped ones are counted apart */
+		size_t ran = s.checks - s.skipped;
+		if (st == QG_STATUS_PASS)
+			err = qg_buf_addf(out, " (%zu check%s", ran, ran == 1 ? "" : "s");
+		else
+			err = qg_buf_addf(out, " (%zu of %zu check%s failed", s.failed, ran, ran == 1 ? "" : "s");
+		if (!err && s.skipped)
+			err = qg_buf_addf(out, ", %zu skipped", s.skipped);
+		if (!err)
+			err = qg_buf_addstr(out, ")\n");
+	} else if ((flags & QG_TEXT_ERROR_SHOWN) && r->error_exit && r->error_message)
+		err = qg_buf_addch(out, '\n'); /* the message went to stderr, once */
 	else {
 		err = qg_buf_addstr(out, ": ");
 		if (!err)

@@ -161,6 +161,58 @@ static void test_text_many_passed_collapsed(void **state)
 	qg_result_release(&r);
 }
 
+/* The verdict line counts the checks that ran: skipped ones are not in
+ * "N checks" nor in "F of N checks failed", and are named apart. */
+static void test_text_verdict_counts_checks_that_ran(void **state)
+{
+	struct qg_result r;
+	char *s;
+
+	qg_result_init(&r, "model", "0.1.0");
+	qg_result_add_check(&r, "metric.f1", QG_STATUS_PASS, "ok");
+	qg_result_add_check(&r, "metric.roc_auc", QG_STATUS_SKIP, "no baseline");
+	qg_result_add_check(&r, "metric.mcc", QG_STATUS_PASS, "ok");
+	s = render(&r, 0);
+	assert_string_equal(last_line(s), "qgate-model: PASS (2 checks, 1 skipped)\n");
+	free(s);
+	qg_result_add_check(&r, "metric.ece", QG_STATUS_FAIL, "too high");
+	s = render(&r, 0);
+	assert_string_equal(last_line(s), "qgate-model: FAIL (1 of 3 checks failed, 1 skipped)\n");
+	free(s);
+	qg_result_release(&r);
+
+	qg_result_init(&r, "model", "0.1.0");
+	qg_result_add_check(&r, "metric.f1", QG_STATUS_FAIL, "low");
+	s = render(&r, 0);
+	assert_string_equal(last_line(s), "qgate-model: FAIL (1 of 1 check failed)\n");
+	free(s);
+	qg_result_release(&r);
+}
+
+/* Text rounds observed numbers to 6 significant digits; integers stay whole
+ * and the JSON keeps every digit (test_report_json). */
+static void test_text_observed_six_digits(void **state)
+{
+	struct qg_result r;
+	struct qg_check *c;
+	char *s;
+
+	qg_result_init(&r, "model", "0.1.0");
+	c = qg_result_add_check(&r, "metric.f1", QG_STATUS_PASS, "ok");
+	qg_check_observed_number(c, 0.8123456789012345);
+	c = qg_result_add_check(&r, "metric.rows", QG_STATUS_PASS, "ok");
+	qg_check_observed_number(c, 12345678);
+	c = qg_result_add_check(&r, "metric.mse", QG_STATUS_PASS, "ok");
+	qg_check_observed_number(c, 1234.56789);
+	s = render(&r, 0);
+	assert_non_null(strstr(s, "[observed 0.812346]"));
+	assert_non_null(strstr(s, "[observed 12345678]"));
+	assert_non_null(strstr(s, "[observed 1234.57]"));
+	assert_null(strstr(s, "0.8123456789"));
+	free(s);
+	qg_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +222,8 @@ int main(void)
 		cmocka_unit_test(test_text_color_only_when_asked),
 		cmocka_unit_test(test_text_sanitizes_and_redacts),
 		cmocka_unit_test(test_text_many_passed_collapsed),
+		cmocka_unit_test(test_text_verdict_counts_checks_that_ran),
+		cmocka_unit_test(test_text_observed_six_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
