@@ -235,8 +235,10 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 
 	if (n >= 5 && !memcmp(data, "HTTP/", 5))
 		qg_buf_reset(c->headers); /* a new response (redirect, 100 Continue) */
-	if (c->headers->len + n <= HTTP_HEADERS_CAP)
-		qg_buf_add(c->headers, data, n);
+	/* past the cap the rest is dropped (no header we read lies that far);
+	 * out of memory ends the transfer rather than losing headers unseen */
+	if (c->headers->len + n <= HTTP_HEADERS_CAP && qg_buf_add(c->headers, data, n) < 0)
+		return 0;
 	return n;
 }
 
@@ -461,8 +463,10 @@ static size_t stream_write_cb(char *data, size_t size, size_t nmemb, void *userp
 		api.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
 	}
 	if (!status_ok(h->status)) {
-		if (h->errbody.len < HTTP_ERR_EXCERPT)
-			qg_buf_add(&h->errbody, data, n > HTTP_ERR_EXCERPT ? HTTP_ERR_EXCERPT : n);
+		/* out of memory: stop here, the message goes with what came */
+		if (h->errbody.len < HTTP_ERR_EXCERPT &&
+		    qg_buf_add(&h->errbody, data, n > HTTP_ERR_EXCERPT ? HTTP_ERR_EXCERPT : n) < 0)
+			return 0;
 		return n;
 	}
 	if (h->wpos + n > h->cap && h->rpos) {

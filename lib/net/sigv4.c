@@ -111,8 +111,11 @@ static int hdr_add(struct hdr **v, size_t *nr, size_t *alloc, const char *name, 
 			space = 1;
 			continue;
 		}
-		if (space && b.len)
-			qg_buf_addch(&b, ' ');
+		if (space && b.len && (err = qg_buf_addch(&b, ' ')) < 0) {
+			free(h->name);
+			qg_buf_release(&b);
+			return err; /* a lost space would sign another value */
+		}
 		space = 0;
 		if ((err = qg_buf_addch(&b, *value)) < 0) {
 			free(h->name);
