@@ -41,6 +41,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "qgate/base64.h" /* the registers and non-UTF-8 values in JSON */
+
 struct qg_buf;
 struct qg_json;
 
@@ -418,10 +420,5 @@ size_t qg_topk_sorted(const struct qg_topk *t, uint32_t *order);
 /* {"n":N,"items":[{"value":"..","count":c,"error":e},..]} */
 int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t);
 int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what);
-
-/* Base64 (RFC 4648) used for the HLL registers. */
-int qg_base64_encode(struct qg_buf *out, const void *data, size_t len);
-/* Decode into out (exactly `len` bytes expected): 0 or QG_EPARSE. */
-int qg_base64_decode(void *out, size_t len, const char *text);
 
 #endif
