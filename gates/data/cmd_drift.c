@@ -21,6 +21,7 @@
 #include "qgate/opts.h"
 #include "qgate/result.h"
 #include "qgate/version.h"
+#include "data.h"
 #include "drift.h"
 #include "input.h"
 #include "profile.h"
@@ -32,6 +33,7 @@ struct drift_cmd_opts {
 	const char *baseline;
 	const char *current_profile;
 	const char *profile_out;
+	struct qg_strvec args; /* DATA */
 };
 
 static const char *const drift_usage[] = {
@@ -131,14 +133,26 @@ done:
 	return err;
 }
 
-int qg_data_cmd_drift(int argc, const char **argv)
+static int drift_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 {
-	struct drift_cmd_opts o;
-	struct qg_result r;
-	struct qg_strvec rest = QG_STRVEC_INIT;
+	struct drift_cmd_opts *o = data;
 	struct qg_buf drifted = QG_BUF_INIT;
 	char max_psi[32] = "";
-	int ret = QG_EXIT_ERROR, err;
+	int err = run_drift(o, &o->args, r, &drifted, max_psi, sizeof(max_psi));
+
+	/* $GITHUB_OUTPUT: the fields that drifted or warned, the largest PSI */
+	if (!err && ((err = qg_strvec_push(outputs, "drifted")) < 0 ||
+		     (err = qg_strvec_push(outputs, drifted.buf)) < 0 ||
+		     (err = qg_strvec_push(outputs, "max_psi")) < 0 || (err = qg_strvec_push(outputs, max_psi)) < 0))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	qg_buf_release(&drifted);
+	return err;
+}
+
+int qg_data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
+{
+	struct drift_cmd_opts o;
+	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_DATA_INPUT_OPTIONS(&o.input),
@@ -157,37 +171,26 @@ int qg_data_cmd_drift(int argc, const char **argv)
 		QG_OPT_STRING_(0, "profile-out", &o.profile_out, "FILE", "also write the current data's profile"),
 		QG_OPT_END_(),
 	};
-	struct qg_opts_ctx ctx = {
-		.prog = "qgate-data drift",
-		.config_section = "data.drift",
+	const struct qg_gate_cmd cmd = {
+		.gate = gate,
+		.name = "drift",
 		.usage = drift_usage,
 		.description = "Compare DATA (or a profile of it) with a baseline profile, one check drift.<field> "
 			       "per field: PSI on the baseline's quantile bins (numbers) or categories (plus "
 			       "\"other\"), KS for numbers, Jensen-Shannon distance for categories. Exit 0 no "
 			       "drift (warnings pass), 1 drift, 2 usage, 3 could not evaluate.",
 		.options = options,
+		.common = &o.common,
+		.args = &o.args,
+		.run = drift_run,
+		.data = &o,
 	};
 
 	memset(&o, 0, sizeof(o));
 	qg_data_input_opts_init(&o.input);
 	qg_drift_opts_init(&o.drift);
-	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
-		goto done;
-	if (qg_result_init(&r, "data", QG_VERSION)) {
-		ret = qg_gate_die("qgate-data drift", QG_ENOMEM, NULL);
-		goto done;
-	}
-	err = run_drift(&o, &rest, &r, &drifted, max_psi, sizeof(max_psi));
-	if (err < 0) {
-		qg_result_set_error(&r, qg_exit_for_error(err), "%s", qg_error_last());
-		ret = qg_gate_finish(&o.common, &r, NULL);
-	} else {
-		const char *outputs[] = { "drifted", drifted.buf, "max_psi", max_psi, NULL };
-		ret = qg_gate_finish(&o.common, &r, outputs);
-	}
-	qg_result_release(&r);
-done:
-	qg_buf_release(&drifted);
-	qg_strvec_clear(&rest);
+	qg_strvec_init(&o.args);
+	ret = qg_gate_run(&cmd, argc, argv);
+	qg_strvec_clear(&o.args);
 	return ret;
 }

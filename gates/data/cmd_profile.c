@@ -26,6 +26,7 @@
 #include "qgate/stream.h"
 #include "qgate/table.h"
 #include "qgate/version.h"
+#include "data.h"
 #include "drift.h"
 #include "input.h"
 #include "profile.h"
@@ -240,6 +241,7 @@ done:
 struct profile_opts {
 	struct qg_common_opts common;
 	struct qg_data_input_opts input;
+	struct qg_strvec args;        /* DATA, or the profiles to --merge */
 	const char *profile_out;
 	const char *schema;
 	int merge;
@@ -353,12 +355,18 @@ done:
 	return err;
 }
 
-int qg_data_cmd_profile(int argc, const char **argv)
+static int profile_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
+{
+	struct profile_opts *o = data;
+
+	(void)outputs;
+	return run_profile(o, &o->args, r);
+}
+
+int qg_data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct profile_opts o;
-	struct qg_result r;
-	struct qg_strvec rest = QG_STRVEC_INIT;
-	int ret = QG_EXIT_ERROR, err;
+	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_DATA_INPUT_OPTIONS(&o.input),
@@ -371,31 +379,25 @@ int qg_data_cmd_profile(int argc, const char **argv)
 		QG_OPT_FLAG_(0, "no-hash", &o.no_hash, "do not SHA-256 the inputs for the report's artifacts"),
 		QG_OPT_END_(),
 	};
-	struct qg_opts_ctx ctx = {
-		.prog = "qgate-data profile",
-		.config_section = "data.profile",
+	const struct qg_gate_cmd cmd = {
+		.gate = gate,
+		.name = "profile",
 		.usage = profile_usage,
 		.description = "Profile DATA in one pass: per field count, nulls, min, max, mean, variance, "
 			       "quantiles (KLL, rank error <= 1.65%), distinct values (HyperLogLog, 0.81%), top "
 			       "values (space-saving, k = 64) and a decile histogram. Profiles of shards merge "
 			       "with --merge. Exit 0 written, 2 usage, 3 could not read.",
 		.options = options,
+		.common = &o.common,
+		.args = &o.args,
+		.run = profile_run,
+		.data = &o,
 	};
 
 	memset(&o, 0, sizeof(o));
 	qg_data_input_opts_init(&o.input);
-	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
-		goto done;
-	if (qg_result_init(&r, "data", QG_VERSION)) {
-		ret = qg_gate_die("qgate-data profile", QG_ENOMEM, NULL);
-		goto done;
-	}
-	err = run_profile(&o, &rest, &r);
-	if (err < 0)
-		qg_result_set_error(&r, qg_exit_for_error(err), "%s", qg_error_last());
-	ret = qg_gate_finish(&o.common, &r, NULL);
-	qg_result_release(&r);
-done:
-	qg_strvec_clear(&rest);
+	qg_strvec_init(&o.args);
+	ret = qg_gate_run(&cmd, argc, argv);
+	qg_strvec_clear(&o.args);
 	return ret;
 }

@@ -1,10 +1,13 @@
-/* data.h -- qgate-data validate and infer: options and entry points
+/* data.h -- qgate-data's commands, and validate's and infer's options
  *
- * main.c parses each subcommand's options into struct qg_data_opts and calls
- * qg_data_validate() or qg_data_infer(); profile and drift live in
- * profile.h. Both functions fill their output and return 0, or a negative
- * QG_E* code when the run could not be evaluated (bad schema: QG_EUSAGE;
- * unreadable input: QG_EINPUT ...), after qg_error().
+ * main.c holds the table of subcommands and dispatches; each cmd_<name>.c
+ * is one subcommand: an option table and a run function for qg_gate_run()
+ * (gate.h). cmd_validate.c and cmd_infer.c parse into struct qg_data_opts
+ * and call qg_data_validate() or qg_data_infer(); profile and drift have
+ * their own options (profile.h, drift.h). Both functions fill their output
+ * and return 0, or a negative QG_E* code when the run could not be
+ * evaluated (bad schema: QG_EUSAGE; unreadable input: QG_EINPUT ...), after
+ * qg_error().
  */
 #ifndef QGATE_DATA_DATA_H
 #define QGATE_DATA_DATA_H
@@ -14,7 +17,14 @@
 #include "input.h"
 
 struct qg_buf;
+struct qg_gate;
 struct qg_result;
+
+/* The subcommands (qg_subcommand_fn): argv[0] is the subcommand's name. */
+int qg_data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate);
+int qg_data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate);
+int qg_data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate);
+int qg_data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate);
 
 #define QG_DATA_UNIQUE_MEMORY_DEFAULT 32 /* MiB for all unique/primaryKey sets */
 

@@ -30,9 +30,6 @@ struct qg_json;
 struct qg_record;
 struct qg_schema;
 
-int qg_data_cmd_profile(int argc, const char **argv);
-int qg_data_cmd_drift(int argc, const char **argv);
-
 #define QG_PROFILE_SCHEMA "qgate.profile/v1"
 #define QG_PROF_BATCH 1024
 #define QG_PROF_HIST_BINS 10

@@ -1,9 +1,11 @@
 /* main.c -- qgate-model: gate a candidate model on its metrics
  *
- * Thin by design (git's builtin/ layer): parse the subcommand's option
- * table into struct qg_model_opts, call the engine in model.c, and leave
- * reports and the exit code to qg_gate_finish(). `check` gates; `metrics`
- * prints the metrics JSON and gates nothing.
+ * Thin by design (git's builtin/ layer): the subcommand table at the end is
+ * dispatched by qg_gate_dispatch(); each subcommand is an option table and a
+ * run function for qg_gate_run() (gate.h), which parses into struct
+ * qg_model_opts and leaves reports and the exit code to qg_gate_finish().
+ * `check` gates through the engine in model.c; `metrics` prints the metrics
+ * JSON and gates nothing.
  */
 #include "qgate/common.h"
 
@@ -30,11 +32,15 @@
 		       "binary: predict 1 when score >= P, without a prediction column (default 0.5)"),          \
 	QG_OPT_CHOICE_(0, "input-format", &(o)->input_format, "csv|tsv|jsonl",                                  \
 		       "format when the extension does not tell"),                                              \
+	QG_OPT_STRING_(0, "delimiter", &(o)->delimiter, "C", "CSV field separator: one character or 'tab' (default ,)"), \
+	QG_OPT_STRING_(0, "pos-label", &(o)->pos_label, "TEXT",                                                 \
+		       "binary: the label text of the positive class; one other text is the negative"),        \
 	QG_OPT_LIST_(0, "slice", &(o)->slices, "COL", "also compute every metric per value of COL")
 
 static const char *const check_usage[] = {
 	"qgate-model check --predictions FILE --task binary|multiclass|regression [--label COL] [--prediction COL] "
-	"[--score COL] [--slice COL]... [--baseline FILE | --baseline-metrics FILE.json] --require EXPR... "
+	"[--score COL] [--pos-label TEXT] [--delimiter C] [--slice COL]... "
+	"[--baseline FILE | --baseline-metrics FILE.json] --require EXPR... "
 	"[--alpha 0.05] [--bootstrap N] [--seed S]",
 	"qgate-model check --metrics FILE.json [--baseline-metrics FILE.json] --require EXPR...",
 	NULL,
@@ -45,20 +51,43 @@ static const char *const metrics_usage[] = {
 	NULL,
 };
 
-static int cmd_check(int argc, const char **argv)
+/* What a run function needs: the parsed options and the positionals. */
+struct model_cmd {
+	struct qg_model_opts *o;
+	struct qg_strvec *args;
+};
+
+static int no_args(const struct model_cmd *m)
+{
+	if (m->args->nr)
+		return qg_error(QG_EUSAGE, "unexpected argument '%s' (inputs are given with --predictions)",
+				m->args->v[0]);
+	return 0;
+}
+
+static int check_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
+{
+	const struct model_cmd *m = data;
+	int err = no_args(m);
+
+	(void)outputs;
+	return err ? err : qg_model_run(m->o, r);
+}
+
+static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct qg_model_opts o;
-	struct qg_result r;
 	struct qg_strvec rest = QG_STRVEC_INIT;
-	int ret = QG_EXIT_ERROR;
+	struct model_cmd m = { &o, &rest };
+	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
 		QG_OPT_STRING_(0, "metrics", &o.metrics_file, "FILE.json",
 			       "candidate metrics from a JSON object (name -> number) instead of predictions"),
 		QG_OPT_GROUP_("rules"),
-		QG_OPT_LIST_(0, "require", &o.requires, "EXPR",
-			     "METRIC[@COL=VALUE] OP BOUND, OP >= <= > <, BOUND a number or baseline[+-X[%]]"),
+		QG_OPT_LIST_ADD_(0, "require", &o.requires, "EXPR",
+			     "METRIC[@COL=VALUE] OP BOUND, OP >= <= > <, BOUND a number or baseline[+-X[%]] (adds to the config file's)"),
 		QG_OPT_INT_(0, "min-slice-size", &o.min_slice_size, "N", 1, 1e12,
 			    "skip (never pass) slice checks on fewer than N rows"),
 		QG_OPT_GROUP_("champion comparison"),
@@ -74,109 +103,104 @@ static int cmd_check(int argc, const char **argv)
 		QG_OPT_INT_(0, "seed", &o.seed, "S", 0, 9.2e18, "bootstrap seed (default 0)"),
 		QG_OPT_END_(),
 	};
-	struct qg_opts_ctx ctx = {
-		.prog = "qgate-model check",
-		.config_section = "model.check",
+	const struct qg_gate_cmd cmd = {
+		.gate = gate,
+		.name = "check",
 		.usage = check_usage,
 		.description = "Gate a candidate model: every --require rule becomes a check. Rules against the "
 			       "baseline fail only on a significant regression (paired bootstrap; McNemar for "
 			       "accuracy). Exit 0 pass, 1 fail, 2 usage, 3 could not evaluate.",
 		.options = options,
+		.common = &o.common,
+		.args = &rest,
+		.run = check_run,
+		.data = &m,
 	};
 
 	qg_model_opts_init(&o);
-	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
-		goto done;
-	if (rest.nr) {
-		ret = qg_gate_die("qgate-model check", QG_EUSAGE, "unexpected argument (inputs are given with --predictions)");
-		goto done;
-	}
-	if (qg_result_init(&r, "model", QG_VERSION)) {
-		ret = qg_gate_die("qgate-model check", QG_ENOMEM, NULL);
-		goto done;
-	}
-	if (qg_model_run(&o, &r) < 0)
-		qg_result_set_error(&r, QG_EXIT_ERROR, "%s", qg_error_last());
-	ret = qg_gate_finish(&o.common, &r, NULL);
-	qg_result_release(&r);
-done:
+	ret = qg_gate_run(&cmd, argc, argv);
 	qg_strvec_clear(&rest);
 	qg_model_opts_release(&o);
 	return ret;
 }
 
-static int cmd_metrics(int argc, const char **argv)
+/* metrics prints its JSON: no result, no reports (QG_GATE_NO_RESULT) */
+static int metrics_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
+{
+	const struct model_cmd *m = data;
+	const struct qg_common_opts *c = &m->o->common;
+	struct qg_buf out = QG_BUF_INIT;
+	int err = no_args(m);
+
+	(void)r;
+	(void)outputs;
+	if (err)
+		return err;
+	if (c->junit || c->out_dir || (c->json && strcmp(c->json, "-")))
+		return qg_error(QG_EUSAGE, "metrics writes no reports: its JSON goes to stdout (use 'check' to gate)");
+	err = qg_model_metrics_json(m->o, &out);
+	if (!err && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
+		err = qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
+	qg_buf_release(&out);
+	return err;
+}
+
+static int cmd_metrics(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct qg_model_opts o;
 	struct qg_strvec rest = QG_STRVEC_INIT;
-	struct qg_buf out = QG_BUF_INIT;
-	int ret = QG_EXIT_ERROR, err;
+	struct model_cmd m = { &o, &rest };
+	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
 		QG_OPT_END_(),
 	};
-	struct qg_opts_ctx ctx = {
-		.prog = "qgate-model metrics",
-		.config_section = "model.metrics",
+	const struct qg_gate_cmd cmd = {
+		.gate = gate,
+		.name = "metrics",
 		.usage = metrics_usage,
 		.description = "Print every metric of the task (and per slice) as JSON on stdout; gates nothing "
 			       "(exit 0, or 3 when the input cannot be read, 2 on usage errors).",
 		.options = options,
+		.flags = QG_GATE_NO_RESULT,
+		.common = &o.common,
+		.args = &rest,
+		.run = metrics_run,
+		.data = &m,
 	};
 
 	qg_model_opts_init(&o);
-	if (qg_gate_start(&ret, &ctx, &o.common, argc, argv, &rest))
-		goto done;
-	if (rest.nr) {
-		ret = qg_gate_die("qgate-model metrics", QG_EUSAGE, "unexpected argument (inputs are given with --predictions)");
-		goto done;
-	}
-	if (o.common.junit || o.common.out_dir || (o.common.json && strcmp(o.common.json, "-"))) {
-		ret = qg_gate_die("qgate-model metrics", QG_EUSAGE,
-				  "metrics writes no reports: its JSON goes to stdout (use 'check' to gate)");
-		goto done;
-	}
-	err = qg_model_metrics_json(&o, &out);
-	if (err) {
-		ret = qg_gate_die("qgate-model metrics", err, NULL);
-		goto done;
-	}
-	fwrite(out.buf, 1, out.len, stdout);
-	ret = QG_EXIT_PASS;
-done:
-	qg_buf_release(&out);
+	ret = qg_gate_run(&cmd, argc, argv);
 	qg_strvec_clear(&rest);
 	qg_model_opts_release(&o);
 	return ret;
 }
 
-static const char toplevel_help[] =
-	"usage: qgate-model check --predictions FILE --task binary|multiclass|regression --require EXPR... [options]\n"
-	"       qgate-model check --metrics FILE.json [--baseline-metrics FILE.json] --require EXPR...\n"
-	"       qgate-model metrics --predictions FILE --task ... [--slice COL]...\n"
-	"\n"
-	"Gate a candidate model on its metrics: fixed bounds, the champion, slices, significance.\n"
-	"'qgate-model check --help' and 'qgate-model metrics --help' list every option; see qgate-model(1).\n";
+static const char *const model_usage[] = {
+	"check --predictions FILE --task binary|multiclass|regression --require EXPR... [options]",
+	"check --metrics FILE.json [--baseline-metrics FILE.json] --require EXPR...",
+	"metrics --predictions FILE --task ... [--slice COL]...",
+	NULL,
+};
+
+static const struct qg_option model_commands[] = {
+	QG_OPT_SUBCOMMAND_("check", NULL, cmd_check, "gate a candidate model on its metrics"),
+	QG_OPT_SUBCOMMAND_("metrics", NULL, cmd_metrics, "print every metric as JSON; gates nothing"),
+	QG_OPT_END_(),
+};
+
+static const struct qg_gate model_gate = {
+	.name = "model",
+	.usage = model_usage,
+	.description = "Gate a candidate model on its metrics: fixed bounds, the champion, slices, significance.\n"
+		       "'qgate-model check --help' and 'qgate-model metrics --help' list every option; see qgate-model(1).",
+	.commands = model_commands,
+};
 
 static int cmd_model(int argc, const char **argv)
 {
-	if (argc < 2) {
-		fputs(toplevel_help, stderr);
-		return QG_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(toplevel_help, stdout);
-		return QG_EXIT_PASS;
-	}
-	if (!strcmp(argv[1], "--version"))
-		return qg_version_print("qgate-model");
-	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "metrics"))
-		return cmd_metrics(argc - 1, argv + 1);
-	fprintf(stderr, "qgate-model: error: unknown command '%s' (expected check or metrics)\n", argv[1]);
-	return QG_EXIT_USAGE;
+	return qg_gate_dispatch(&model_gate, argc, argv);
 }
 
 int main(int c, char **v) { return qg_main(c, v, cmd_model); }

@@ -32,4 +32,12 @@ int qg_config_to_argv_sub(struct qg_strvec *argv_out, struct qg_strvec *args_out
 			  const char *section, const struct qg_option *options,
 			  const char *const *subcommands);
 
+/* The same, with the subcommands taken from the gate's option table (its
+ * QG_OPT_SUBCOMMAND_ entries). An object member of the gate's section that
+ * is neither a flag nor a subcommand is QG_EUSAGE suggesting the nearest
+ * subcommand ({"data": {"drfit": {...}}}: "did you mean 'drift'?"). */
+int qg_config_to_argv_cmds(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			   const char *section, const struct qg_option *options,
+			   const struct qg_option *commands);
+
 #endif

@@ -13,8 +13,10 @@
  * Config precedence: with --config FILE the file's section is applied first,
  * then the command line. A STRING/INT/DOUBLE/CHOICE/FLAG given on the command
  * line overrides the file; a LIST given on the command line REPLACES the
- * values from the file (it does not append to them), and positional
- * arguments on the command line likewise replace the file's "args".
+ * values from the file (it does not append to them) unless it is a
+ * QG_OPT_LIST_ADD_ (rules such as qgate-model's --require: the command line
+ * adds to the file's), and positional arguments on the command line likewise
+ * replace the file's "args".
  */
 #ifndef QGATE_OPTS_H
 #define QGATE_OPTS_H
@@ -23,6 +25,8 @@
 
 struct qg_buf;
 struct qg_strvec;
+
+struct qg_gate;
 
 enum qg_opt_type {
 	QG_OPT_END = 0,
@@ -33,28 +37,53 @@ enum qg_opt_type {
 	QG_OPT_INT,      /* long long *, within [min, max] */
 	QG_OPT_DOUBLE,   /* double *, finite, within [min, max] */
 	QG_OPT_CHOICE,   /* const char **: one of the '|'-separated `choices` */
+	QG_OPT_SUBCOMMAND, /* qg_subcommand_fn * (may be NULL): a command word, below */
 };
+
+/* A gate's subcommand (git's parse_opt_subcommand_fn): argv[0] is the
+ * subcommand's own name, `gate` the gate it belongs to (its name and its
+ * table of subcommands, for qgate.json checking). Returns an exit code. */
+typedef int (*qg_subcommand_fn)(int argc, const char **argv, const struct qg_gate *gate);
 
 struct qg_option {
 	enum qg_opt_type type;
 	int short_name;        /* 0 for none */
-	const char *long_name; /* without the dashes */
+	const char *long_name; /* without the dashes; a SUBCOMMAND's word */
 	void *value;
 	const char *argh;      /* placeholder in --help, e.g. "FILE" */
 	const char *help;
 	double min, max;       /* for INT and DOUBLE; min == max == 0 means unbounded */
 	const char *choices;   /* for CHOICE: "text|json|github" */
-	long long defval;      /* for FLAG: the value to store (0 means 1) */
+	long long defval;      /* for FLAG: the value to store (0 means 1); for LIST: 1 = the
+				* command line adds to the config file's values (QG_OPT_LIST_ADD_) */
+	qg_subcommand_fn subcommand_fn; /* for SUBCOMMAND */
 };
 
-#define QG_OPT_GROUP_(h) { QG_OPT_GROUP, 0, (h), NULL, NULL, NULL, 0, 0, NULL, 0 }
-#define QG_OPT_FLAG_(s, l, v, h) { QG_OPT_FLAG, (s), (l), (v), NULL, (h), 0, 0, NULL, 0 }
-#define QG_OPT_STRING_(s, l, v, a, h) { QG_OPT_STRING, (s), (l), (v), (a), (h), 0, 0, NULL, 0 }
-#define QG_OPT_LIST_(s, l, v, a, h) { QG_OPT_LIST, (s), (l), (v), (a), (h), 0, 0, NULL, 0 }
-#define QG_OPT_INT_(s, l, v, a, lo, hi, h) { QG_OPT_INT, (s), (l), (v), (a), (h), (lo), (hi), NULL, 0 }
-#define QG_OPT_DOUBLE_(s, l, v, a, lo, hi, h) { QG_OPT_DOUBLE, (s), (l), (v), (a), (h), (lo), (hi), NULL, 0 }
-#define QG_OPT_CHOICE_(s, l, v, c, h) { QG_OPT_CHOICE, (s), (l), (v), (c), (h), 0, 0, (c), 0 }
-#define QG_OPT_END_() { QG_OPT_END, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0 }
+#define QG_OPT_GROUP_(h) { .type = QG_OPT_GROUP, .long_name = (h) }
+#define QG_OPT_FLAG_(s, l, v, h) { .type = QG_OPT_FLAG, .short_name = (s), .long_name = (l), .value = (v), .help = (h) }
+#define QG_OPT_STRING_(s, l, v, a, h) \
+	{ .type = QG_OPT_STRING, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), .help = (h) }
+#define QG_OPT_LIST_(s, l, v, a, h) \
+	{ .type = QG_OPT_LIST, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), .help = (h) }
+#define QG_OPT_LIST_ADD_(s, l, v, a, h) \
+	{ .type = QG_OPT_LIST, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), .help = (h), \
+	  .defval = 1 }
+#define QG_OPT_INT_(s, l, v, a, lo, hi, h) \
+	{ .type = QG_OPT_INT, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), .help = (h), \
+	  .min = (lo), .max = (hi) }
+#define QG_OPT_DOUBLE_(s, l, v, a, lo, hi, h) \
+	{ .type = QG_OPT_DOUBLE, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), .help = (h), \
+	  .min = (lo), .max = (hi) }
+#define QG_OPT_CHOICE_(s, l, v, c, h) \
+	{ .type = QG_OPT_CHOICE, .short_name = (s), .long_name = (l), .value = (v), .argh = (c), .help = (h), \
+	  .choices = (c) }
+/* A subcommand (git's OPT_SUBCOMMAND): `name` as the first non-option word
+ * stores `fn` in *v (a qg_subcommand_fn *, or NULL to store nothing) and
+ * ends parsing; that word and every word after it go to `rest` untouched,
+ * for the subcommand to parse with its own table. */
+#define QG_OPT_SUBCOMMAND_(name, v, fn, h) \
+	{ .type = QG_OPT_SUBCOMMAND, .long_name = (name), .value = (v), .help = (h), .subcommand_fn = (fn) }
+#define QG_OPT_END_() { .type = QG_OPT_END }
 
 /* The contract's common flags (CONTRACT.md section 2). */
 struct qg_common_opts {
@@ -76,7 +105,7 @@ struct qg_common_opts {
 	QG_OPT_FLAG_(0, "version", &(c)->version, "print versions and exit 0"), \
 	QG_OPT_STRING_(0, "junit", &(c)->junit, "FILE", "write the JUnit XML report"), \
 	QG_OPT_STRING_(0, "json", &(c)->json, "FILE", "write the result JSON ('-' = stdout)"), \
-	QG_OPT_STRING_(0, "out", &(c)->out_dir, "DIR", "write DIR/<gate>.json and DIR/<gate>.junit.xml"), \
+	QG_OPT_STRING_(0, "out", &(c)->out_dir, "DIR", "write DIR/<gate>-<command>.json and .xml"), \
 	QG_OPT_CHOICE_(0, "format", &(c)->format, "text|json|github", "what goes to stdout"), \
 	QG_OPT_STRING_(0, "config", &(c)->config, "FILE", "read this gate's section of a qgate.json"), \
 	QG_OPT_FLAG_('q', "quiet", &(c)->quiet, "print only the verdict and failures"), \
@@ -100,9 +129,19 @@ struct qg_opts_ctx {
 	 * {"data": {"drift": {...}}} is a section only if "drift" is listed
 	 * (NULL: any object member of the gate is taken for one). */
 	const char *const *subcommands;
+	/* The same from the gate's table of QG_OPT_SUBCOMMAND_ entries (what
+	 * qg_gate_run() passes); used when `subcommands` is NULL. A member of the
+	 * gate's section that is neither a flag nor a subcommand is a usage
+	 * error with the nearest subcommand or flag suggested. */
+	const struct qg_option *commands;
 };
 
-/* Parse argv (argv[0] is skipped). When the options set `--config FILE`
+/* Parse argv (argv[0] is skipped). A table with QG_OPT_SUBCOMMAND_ entries
+ * takes the first non-option word as a subcommand (git's OPT_SUBCOMMAND):
+ * its function is stored, parsing stops, and the word and all after it go
+ * to `rest`; a word that names none is QG_EUSAGE ("unknown command 'drfit'
+ * (did you mean 'drift'?)"); no word at all leaves the stored function
+ * untouched for the caller to notice. When the options set `--config FILE`
  * (the common `config` member found through the table), the file's section
  * is applied first, so flags given on the command line override it.
  * Non-option arguments are appended to `rest`.
@@ -127,5 +166,11 @@ int qg_opts_help(struct qg_buf *out, const struct qg_opts_ctx *ctx);
 /* The long option name in `options` nearest to `name` (edit distance), or
  * NULL when none is close enough to be a plausible typo. Borrowed. */
 const char *qg_opts_nearest(const struct qg_option *options, const char *name);
+/* The same among the table's QG_OPT_SUBCOMMAND_ words. */
+const char *qg_opts_nearest_subcommand(const struct qg_option *options, const char *name);
+/* Append the table's subcommand words as "validate, infer, profile or drift". */
+int qg_opts_subcommand_list(struct qg_buf *out, const struct qg_option *options);
+/* The table's QG_OPT_SUBCOMMAND_ entry named `name`, or NULL. */
+const struct qg_option *qg_opts_find_subcommand(const struct qg_option *options, const char *name);
 
 #endif

@@ -85,6 +85,8 @@ struct qg_summary {
 
 struct qg_result {
 	char *gate;       /* "data", "model", ... */
+	char *command;    /* "validate", "check", ...; NULL for a gate without subcommands
+			   * (and in results written before "command" existed) */
 	char *version;
 	long long started_at_ms; /* wall clock, ms since the epoch */
 	long long duration_ms;
@@ -104,6 +106,9 @@ struct qg_result {
 int qg_result_init(struct qg_result *r, const char *gate, const char *version);
 /* Free everything. Accepts NULL. */
 void qg_result_release(struct qg_result *r);
+/* Name the subcommand that ran ("validate"): the result JSON's "command" and
+ * the --out file names (data-validate.json). NULL clears it. 0 or QG_ENOMEM. */
+int qg_result_set_command(struct qg_result *r, const char *command);
 
 /* Add a check; the returned pointer stays valid until qg_result_release().
  * NULL on ENOMEM (error recorded). fmt may be NULL for no message. */

@@ -30,13 +30,15 @@ struct cfg {
 	const struct qg_option *options;
 	char gate[64];
 	const char *sub; /* NULL when section has no subcommand */
-	const char *const *subcommands; /* NULL: unknown, be lenient */
+	const char *const *subcommands; /* NULL: unknown, be lenient (unless commands) */
+	const struct qg_option *commands; /* the gate's QG_OPT_SUBCOMMAND_ table, or NULL */
 };
 
 static const struct qg_option *find_option(const struct qg_option *options, const char *name)
 {
 	for (const struct qg_option *o = options; o && o->type != QG_OPT_END; o++)
-		if (o->type != QG_OPT_GROUP && o->long_name && !strcmp(o->long_name, name))
+		if (o->type != QG_OPT_GROUP && o->type != QG_OPT_SUBCOMMAND && o->long_name &&
+		    !strcmp(o->long_name, name))
 			return o;
 	return NULL;
 }
@@ -121,6 +123,8 @@ static int push_scalar(struct cfg *c, const char *key, const struct qg_option *o
 
 static int is_subcommand(const struct cfg *c, const char *name)
 {
+	if (c->commands)
+		return qg_opts_find_subcommand(c->commands, name) || !strcmp(name, c->sub);
 	if (!c->subcommands)
 		return 1;
 	for (size_t i = 0; c->subcommands[i]; i++)
@@ -139,6 +143,18 @@ static int unknown_key(const struct cfg *c, const char *key, const char *name)
 		return qg_error(QG_EUSAGE, "'%s': unknown key '%s' (not a flag of %s; did you mean '%s'?)",
 				c->path, key, cmd, near);
 	return qg_error(QG_EUSAGE, "'%s': unknown key '%s' (not a flag of %s)", c->path, key, cmd);
+}
+
+/* An object in the gate's section that names no subcommand: most likely a
+ * misspelt one, so the nearest subcommand is the suggestion. */
+static int unknown_section(const struct cfg *c, const char *key, const char *name)
+{
+	const char *near = qg_opts_nearest_subcommand(c->commands, name);
+
+	if (!near)
+		return unknown_key(c, key, name);
+	return qg_error(QG_EUSAGE, "'%s': unknown key '%s' (not a command or flag of qgate-%s; did you mean '%s'?)",
+			c->path, key, c->gate, near);
 }
 
 static int push_args(struct cfg *c, const char *key, const struct qg_json *v)
@@ -187,6 +203,8 @@ static int apply_object(struct cfg *c, const struct qg_json *obj, const char *pr
 				return err;
 			continue;
 		}
+		if (!o && qg_json_type(m) == QG_JSON_OBJECT && top && c->commands)
+			return unknown_section(c, key, name);
 		if (!o)
 			return unknown_key(c, key, name);
 		if (!strcmp(name, "config"))
@@ -217,9 +235,27 @@ int qg_config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, co
 	return qg_config_to_argv_sub(argv_out, args_out, path, section, options, NULL);
 }
 
+static int config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			  const char *section, const struct qg_option *options,
+			  const char *const *subcommands, const struct qg_option *commands);
+
 int qg_config_to_argv_sub(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
 			  const char *section, const struct qg_option *options,
 			  const char *const *subcommands)
+{
+	return config_to_argv(argv_out, args_out, path, section, options, subcommands, NULL);
+}
+
+int qg_config_to_argv_cmds(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			   const char *section, const struct qg_option *options,
+			   const struct qg_option *commands)
+{
+	return config_to_argv(argv_out, args_out, path, section, options, NULL, commands);
+}
+
+static int config_to_argv(struct qg_strvec *argv_out, struct qg_strvec *args_out, const char *path,
+			  const char *section, const struct qg_option *options,
+			  const char *const *subcommands, const struct qg_option *commands)
 {
 	struct qg_json *root = NULL;
 	const struct qg_json *gate;
@@ -234,6 +270,7 @@ int qg_config_to_argv_sub(struct qg_strvec *argv_out, struct qg_strvec *args_out
 	c.section = section;
 	c.options = options;
 	c.subcommands = subcommands;
+	c.commands = commands;
 	dot = strchr(section, '.');
 	if ((dot ? (size_t)(dot - section) : strlen(section)) >= sizeof(c.gate))
 		return qg_error(QG_EUSAGE, "config section '%s' is too long", section);

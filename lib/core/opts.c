@@ -8,6 +8,10 @@
  * for real, so flags override the file. LIST options given on the command
  * line replace what the file set instead of appending to it.
  *
+ * A table may hold subcommand words (git's OPT_SUBCOMMAND): the first
+ * non-option word picks one and everything from it on is the subcommand's
+ * to parse, so a gate's dispatch is a table like any other.
+ *
  * Numbers are strict: the whole word must be a number in "C" notation, with
  * no leading blanks, no trailing junk, no overflow, no NaN or infinities.
  */
@@ -145,7 +149,19 @@ static size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
-const char *qg_opts_nearest(const struct qg_option *options, const char *name)
+/* Options have a long name to type; groups and subcommand words do not. */
+static int is_long_option(const struct qg_option *o)
+{
+	return o->type != QG_OPT_GROUP && o->type != QG_OPT_SUBCOMMAND && o->long_name;
+}
+
+static int is_subcommand(const struct qg_option *o)
+{
+	return o->type == QG_OPT_SUBCOMMAND && o->long_name;
+}
+
+static const char *nearest(const struct qg_option *options, const char *name,
+			   int (*want)(const struct qg_option *))
 {
 	const char *best = NULL;
 	size_t best_d = SIZE_MAX, len = strlen(name), limit;
@@ -154,7 +170,7 @@ const char *qg_opts_nearest(const struct qg_option *options, const char *name)
 	for (const struct qg_option *o = options; o && o->type != QG_OPT_END; o++) {
 		size_t d;
 
-		if (o->type == QG_OPT_GROUP || !o->long_name)
+		if (!want(o))
 			continue;
 		d = edit_distance(name, o->long_name);
 		/* an unambiguous-looking prefix ("--verb") is a typo too */
@@ -168,6 +184,48 @@ const char *qg_opts_nearest(const struct qg_option *options, const char *name)
 	if (!best || best_d > limit || best_d >= len + (len < 3))
 		return NULL;
 	return best;
+}
+
+const char *qg_opts_nearest(const struct qg_option *options, const char *name)
+{
+	return nearest(options, name, is_long_option);
+}
+
+const char *qg_opts_nearest_subcommand(const struct qg_option *options, const char *name)
+{
+	return nearest(options, name, is_subcommand);
+}
+
+const struct qg_option *qg_opts_find_subcommand(const struct qg_option *options, const char *name)
+{
+	for (const struct qg_option *o = options; o && o->type != QG_OPT_END; o++)
+		if (is_subcommand(o) && !strcmp(o->long_name, name))
+			return o;
+	return NULL;
+}
+
+int qg_opts_subcommand_list(struct qg_buf *out, const struct qg_option *options)
+{
+	size_t n = 0, i = 0;
+	int err = 0;
+
+	for (const struct qg_option *o = options; o && o->type != QG_OPT_END; o++)
+		n += is_subcommand(o);
+	for (const struct qg_option *o = options; !err && o && o->type != QG_OPT_END; o++) {
+		if (!is_subcommand(o))
+			continue;
+		i++;
+		err = qg_buf_addf(out, "%s%s", i == 1 ? "" : i == n ? " or " : ", ", o->long_name);
+	}
+	return err;
+}
+
+static int has_subcommands(const struct qg_option *options)
+{
+	for (const struct qg_option *o = options; o && o->type != QG_OPT_END; o++)
+		if (is_subcommand(o))
+			return 1;
+	return 0;
 }
 
 /* ---- the parser ---- */
@@ -249,8 +307,8 @@ static int set_value(struct parser *p, const struct qg_option *o, const char *na
 	case QG_OPT_LIST:
 		if (p->dry)
 			return 0;
-		if (!p->source && p->from_config && p->from_config[idx]) {
-			/* the command line replaces the file's list */
+		if (!p->source && p->from_config && p->from_config[idx] && !o->defval) {
+			/* the command line replaces the file's list (QG_OPT_LIST_ADD_: adds to it) */
 			qg_strvec_clear(o->value);
 			p->from_config[idx] = 0;
 		}
@@ -324,8 +382,7 @@ static int parse_long(struct parser *p, const char *arg, int argc, const char **
 	char shown[128];
 
 	for (o = p->ctx->options; o->type != QG_OPT_END; o++)
-		if (o->type != QG_OPT_GROUP && o->long_name && strlen(o->long_name) == len &&
-		    !strncmp(o->long_name, name, len))
+		if (is_long_option(o) && strlen(o->long_name) == len && !strncmp(o->long_name, name, len))
 			break;
 	if (o->type == QG_OPT_END) {
 		char *n = qg_strndup(name, len);
@@ -361,7 +418,7 @@ static int parse_short(struct parser *p, const char *arg, int argc, const char *
 
 		snprintf(shown, sizeof(shown), "-%c", *c);
 		for (o = p->ctx->options; o->type != QG_OPT_END; o++)
-			if (o->type != QG_OPT_GROUP && o->short_name && o->short_name == *c)
+			if (is_long_option(o) && o->short_name && o->short_name == *c)
 				break;
 		if (o->type == QG_OPT_END)
 			return unknown_option(p, shown, NULL);
@@ -380,10 +437,42 @@ static int parse_short(struct parser *p, const char *arg, int argc, const char *
 	return 0;
 }
 
+/* The subcommand word at argv[i]: store its function, hand it and the rest
+ * of argv to `rest` (the subcommand parses them), and stop. */
+static int take_subcommand(struct parser *p, int argc, const char **argv, int i)
+{
+	const struct qg_option *o = qg_opts_find_subcommand(p->ctx->options, argv[i]);
+	const char *near;
+	int err;
+
+	if (!o) {
+		near = qg_opts_nearest_subcommand(p->ctx->options, argv[i]);
+		if (near)
+			return qg_error(QG_EUSAGE, "unknown command '%s' (did you mean '%s'?)", argv[i], near);
+	{
+		struct qg_buf list = QG_BUF_INIT;
+
+		err = qg_opts_subcommand_list(&list, p->ctx->options);
+		if (!err)
+			err = qg_error(QG_EUSAGE, "unknown command '%s' (expected %s)", argv[i], list.buf);
+		qg_buf_release(&list);
+		return err;
+	}
+	}
+	if (p->dry)
+		return 0;
+	if (o->value)
+		*(qg_subcommand_fn *)o->value = o->subcommand_fn;
+	for (; i < argc && argv[i]; i++)
+		if ((err = qg_strvec_push(p->rest, argv[i])) < 0)
+			return err;
+	return 0;
+}
+
 /* argv[0] is skipped, as in main(). */
 static int parse_words(struct parser *p, int argc, const char **argv)
 {
-	int only_positional = 0;
+	int only_positional = 0, subcommands = has_subcommands(p->ctx->options);
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -391,6 +480,8 @@ static int parse_words(struct parser *p, int argc, const char **argv)
 
 		if (!arg)
 			break;
+		if (subcommands && (only_positional || arg[0] != '-' || !arg[1]))
+			return take_subcommand(p, argc, argv, i);
 		if (only_positional || arg[0] != '-' || !arg[1]) {
 			/* "-" alone is stdin, a positional */
 			if ((err = add_positional(p, arg)) < 0)
@@ -456,8 +547,13 @@ static int apply_config(struct parser *p, const char *path)
 	}
 	if ((err = qg_strvec_push(&cargv, p->ctx->prog ? p->ctx->prog : "qgate")) < 0)
 		goto done;
-	if ((err = qg_config_to_argv_sub(&cargv, &cargs, path, section, p->ctx->options,
-					 p->ctx->subcommands)) < 0)
+	if (p->ctx->subcommands || !p->ctx->commands)
+		err = qg_config_to_argv_sub(&cargv, &cargs, path, section, p->ctx->options,
+					    p->ctx->subcommands);
+	else
+		err = qg_config_to_argv_cmds(&cargv, &cargs, path, section, p->ctx->options,
+					     p->ctx->commands);
+	if (err < 0)
 		goto done;
 	p->source = path;
 	err = parse_words(p, (int)cargv.nr, cargv.v);
@@ -523,6 +619,14 @@ static int add_usage_line(struct qg_buf *out, const char *lead, const char *prog
 	return qg_buf_addf(out, "%s%s%s%s\n", lead, prog, *line ? " " : "", line);
 }
 
+/* "  validate   check DATA ..." in a column after the longest word. */
+static int add_subcommand_line(struct qg_buf *out, const struct qg_option *o, size_t width)
+{
+	if (!o->help || !*o->help)
+		return qg_buf_addf(out, "  %s\n", o->long_name);
+	return qg_buf_addf(out, "  %-*s   %s\n", (int)width, o->long_name, o->help);
+}
+
 static int add_option_line(struct qg_buf *out, const struct qg_option *o)
 {
 	size_t start = out->len, width;
@@ -558,6 +662,11 @@ int qg_opts_help(struct qg_buf *out, const struct qg_opts_ctx *ctx)
 {
 	const char *prog = ctx->prog ? ctx->prog : "qgate";
 	int err = 0, in_group = 0;
+	size_t sub_width = 0;
+
+	for (const struct qg_option *o = ctx->options; o && o->type != QG_OPT_END; o++)
+		if (is_subcommand(o) && strlen(o->long_name) > sub_width)
+			sub_width = strlen(o->long_name);
 
 	if (ctx->usage && ctx->usage[0]) {
 		for (size_t i = 0; !err && ctx->usage[i]; i++)
@@ -574,12 +683,12 @@ int qg_opts_help(struct qg_buf *out, const struct qg_opts_ctx *ctx)
 			continue;
 		}
 		if (!in_group) {
-			err = qg_buf_addstr(out, "\noptions:\n");
+			err = qg_buf_addstr(out, is_subcommand(o) ? "\ncommands:\n" : "\noptions:\n");
 			in_group = 1;
 			if (err)
 				break;
 		}
-		err = add_option_line(out, o);
+		err = is_subcommand(o) ? add_subcommand_line(out, o, sub_width) : add_option_line(out, o);
 	}
 	return err;
 }

@@ -135,6 +135,7 @@ static int build(struct qg_json *root, const struct qg_result *r)
 	format_time(ts, sizeof(ts), r->started_at_ms);
 	if (!qg_json_add_string(root, "schema", SCHEMA_ID) ||
 	    !qg_json_add_string(root, "gate", r->gate ? r->gate : "") ||
+	    (r->command && !qg_json_add_string(root, "command", r->command)) ||
 	    !qg_json_add_string(root, "version", r->version ? r->version : "") ||
 	    !qg_json_add_string(root, "status", qg_status_name(st)) ||
 	    !qg_json_add_number(root, "exit_code", exit_code))
@@ -478,6 +479,17 @@ static int read_result(const struct reader *rd, struct qg_result *out, const str
 	version = qg_json_string(qg_json_get(root, "version"));
 	if ((err = qg_result_init(out, gate, version ? version : "")))
 		return err;
+	/* "command" came with --out's <gate>-<command> names; results written
+	 * before it (CI shards, artifacts) have none and read as they were */
+	if ((v = qg_json_get(root, "command"))) {
+		const char *cmd = qg_json_string(v);
+
+		/* it names report files (--out): a word, never a path */
+		if (!cmd || *cmd < 'a' || *cmd > 'z' || strspn(cmd, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cmd))
+			return bad(rd, "command", "a lowercase word like \"validate\"");
+		if ((err = qg_result_set_command(out, cmd)))
+			return err;
+	}
 	out->started_mono_ns = 0;
 	status = qg_json_string(qg_json_get(root, "status"));
 	if (!status || (strcmp(status, "pass") && strcmp(status, "fail") && strcmp(status, "error")))

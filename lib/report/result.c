@@ -55,6 +55,17 @@ int qg_result_init(struct qg_result *r, const char *gate, const char *version)
 	return 0;
 }
 
+int qg_result_set_command(struct qg_result *r, const char *command)
+{
+	char *copy = NULL;
+
+	if (command && !(copy = qg_strdup(command)))
+		return qg_error(QG_ENOMEM, "out of memory naming the command");
+	free(r->command);
+	r->command = copy;
+	return 0;
+}
+
 static void value_release(struct qg_value *v)
 {
 	if (v->kind == QG_VALUE_STRING)
@@ -91,6 +102,7 @@ void qg_result_release(struct qg_result *r)
 	free(r->subject.ref);
 	qg_json_free(r->metrics);
 	free(r->gate);
+	free(r->command);
 	free(r->version);
 	free(r->error_message);
 	free(r->report_md);

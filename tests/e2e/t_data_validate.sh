@@ -261,9 +261,9 @@ expect_exit 1 "a flag overrides the config" qgate-data validate --config "$T/qga
 expect_eq "override" "$(json_get "$T/cfg2.json" '[c for c in d["checks"] if c["id"]=="field.age.maximum"][0]["count"]')" "7"
 echo '{"data": {"validate": {"schemaa": "x"}}}' >"$T/badcfg.json"
 expect_exit 2 "unknown key in the config" qgate-data validate --config "$T/badcfg.json" "$T/good.csv"
-expect_exit 1 "--out DIR writes data.json and data.junit.xml" qgate-data validate --schema "$T/schema.json" "$T/bad.csv" --out "$T/outdir"
-validate_result "--out result" "$T/outdir/data.json"
-validate_junit "--out junit" "$T/outdir/data.junit.xml"
+expect_exit 1 "--out DIR writes data-validate.json and data-validate.xml" qgate-data validate --schema "$T/schema.json" "$T/bad.csv" --out "$T/outdir"
+validate_result "--out result" "$T/outdir/data-validate.json"
+validate_junit "--out junit" "$T/outdir/data-validate.xml"
 
 # GitHub mode
 GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh.out" GITHUB_STEP_SUMMARY="$T/gh.md" \

@@ -17,10 +17,10 @@ expect_eq "details method" "$(json_get "$T/p.json" 'd["checks"][0]["method"] if 
 
 expect_exit 1 "fixed bound fails" $M check --predictions "$D/cand.csv" --task binary \
 	--require 'roc_auc >= 0.99' --out "$T/outdir"
-expect_file "--out json" "$T/outdir/model.json"
-expect_file "--out junit" "$T/outdir/model.junit.xml"
-validate_junit "fail junit" "$T/outdir/model.junit.xml"
-validate_result "fail json" "$T/outdir/model.json"
+expect_file "--out json" "$T/outdir/model-check.json"
+expect_file "--out junit" "$T/outdir/model-check.xml"
+validate_junit "fail junit" "$T/outdir/model-check.xml"
+validate_result "fail json" "$T/outdir/model-check.json"
 expect_grep "text output has the table" '^\| metric \| baseline \| candidate \| delta \| interval \| verdict \|' "$T/out"
 expect_exit 1 "lower-is-better bound fails" $M check --predictions "$D/cand.csv" --task binary --require 'log_loss <= 0.1'
 

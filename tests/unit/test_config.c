@@ -176,6 +176,50 @@ static void test_config_known_subcommands_catch_typos(void **state)
 	assert_string_equal(joined(&f->argv), "--strict");
 }
 
+static int sub_fn(int argc, const char **argv, const struct qg_gate *gate) { return 0; }
+
+/* The gate's subcommand table (QG_OPT_SUBCOMMAND_ entries) checks the
+ * sections: a misspelt subcommand is exit 2 with "did you mean" (it was
+ * silently skipped when nothing told config.c the subcommands) */
+static void test_config_sections_checked_against_the_table(void **state)
+{
+	struct fixture *f = *state;
+	static const struct qg_option data_cmds[] = {
+		QG_OPT_SUBCOMMAND_("validate", NULL, sub_fn, NULL), QG_OPT_SUBCOMMAND_("infer", NULL, sub_fn, NULL),
+		QG_OPT_SUBCOMMAND_("profile", NULL, sub_fn, NULL), QG_OPT_SUBCOMMAND_("drift", NULL, sub_fn, NULL),
+		QG_OPT_END_(),
+	};
+	const char *typo = "{\"data\": {\"strict\": true, \"drfit\": {\"psi-max\": 0.5}}}";
+	FILE *fp = fopen(f->path, "w");
+
+	assert_non_null(fp);
+	fputs(typo, fp);
+	assert_int_equal(fclose(fp), 0);
+	for (int i = 0; i < 2; i++) {
+		qg_strvec_clear(&f->argv);
+		assert_int_equal(qg_config_to_argv_cmds(&f->argv, &f->args, f->path, i ? "data.drift" : "data.validate",
+							options, data_cmds), QG_EUSAGE);
+		assert_true(strstr(qg_error_last(), "unknown key 'data.drfit' (not a command or flag of qgate-data; "
+						    "did you mean 'drift'?)") != NULL);
+	}
+	/* the subcommand entries are not flags: {"data": {"drift": 1}} is no flag either */
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("{\"data\": {\"drift\": 1}}", fp);
+	assert_int_equal(fclose(fp), 0);
+	qg_strvec_clear(&f->argv);
+	assert_int_equal(qg_config_to_argv_cmds(&f->argv, &f->args, f->path, "data.validate", options, data_cmds),
+			 QG_EUSAGE);
+	/* a real section of another subcommand is skipped, ours applies */
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("{\"data\": {\"drift\": {\"psi-max\": 0.5}, \"validate\": {\"strict\": true}}}", fp);
+	assert_int_equal(fclose(fp), 0);
+	qg_strvec_clear(&f->argv);
+	assert_int_equal(qg_config_to_argv_cmds(&f->argv, &f->args, f->path, "data.validate", options, data_cmds), 0);
+	assert_string_equal(joined(&f->argv), "--strict");
+}
+
 static void test_config_missing_section_is_fine(void **state)
 {
 	struct fixture *f = *state;
@@ -258,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_known_subcommands_catch_typos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_missing_section_is_fine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_wrong_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_sections_checked_against_the_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_malformed_and_missing_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_cli_overrides_config, setup, teardown),
 	};

@@ -1,4 +1,5 @@
-/* test_gate.c -- qg_gate_finish: reports, stdout formats, GitHub files, fail closed */
+/* test_gate.c -- the gate skeleton: qg_gate_finish (reports, stdout formats,
+ * GitHub files, fail closed, one error line), qg_gate_run, qg_gate_dispatch */
 #include "qgate/common.h"
 
 #include <setjmp.h>
@@ -10,14 +11,15 @@
 #include <cmocka.h>
 
 #include "qgate/gate.h"
+#include "qgate/opts.h"
 #include "qgate/result.h"
 
 struct fixture {
 	char dir[64];
 	struct qg_result r;
 	struct qg_common_opts c;
-	int saved_stdout;
-	char out_path[128];
+	int saved_stdout, saved_stderr;
+	char out_path[128], err_path[128];
 };
 
 static int setup(void **state)
@@ -72,6 +74,42 @@ static void capture_end(struct fixture *f, struct qg_buf *out)
 		assert_int_equal(qg_buf_read_file(out, f->out_path), 0);
 }
 
+/* stdout and stderr both, for the error policy */
+static void capture2_begin(struct fixture *f)
+{
+	int fd;
+
+	fflush(stderr);
+	snprintf(f->err_path, sizeof(f->err_path), "%s/stderr", f->dir);
+	fd = open(f->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	f->saved_stderr = dup(2);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+	capture_begin(f);
+}
+
+static void capture2_end(struct fixture *f, struct qg_buf *out, struct qg_buf *err)
+{
+	if (out)
+		qg_buf_reset(out);
+	capture_end(f, out);
+	fflush(stderr);
+	dup2(f->saved_stderr, 2);
+	close(f->saved_stderr);
+	qg_buf_reset(err);
+	assert_int_equal(qg_buf_read_file(err, f->err_path), 0);
+}
+
+static size_t count_lines(const struct qg_buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->len; i++)
+		n += b->buf[i] == '\n';
+	return n;
+}
+
 static void read_file(struct qg_buf *b, const char *dir, const char *name)
 {
 	char path[256];
@@ -107,11 +145,111 @@ static void test_gate_reports_and_exit_codes(void **state)
 	assert_non_null(strstr(b.buf, "\"gate\": \"demo\""));
 	read_file(&b, f->dir, "r.xml");
 	assert_non_null(strstr(b.buf, "<testsuites>"));
+	/* a gate without subcommands: DIR/<gate>.json and .xml */
 	read_file(&b, f->dir, "deep/out/demo.json");
 	assert_non_null(strstr(b.buf, "qgate.result/v1"));
-	read_file(&b, f->dir, "deep/out/demo.junit.xml");
+	assert_null(strstr(b.buf, "\"command\""));
+	read_file(&b, f->dir, "deep/out/demo.xml");
 	assert_non_null(strstr(b.buf, "classname=\"qgate.demo\""));
 	qg_buf_release(&b);
+}
+
+/* --out DIR keeps each command's reports: <gate>-<command>.json/.xml, so a
+ * second command into the same folder does not overwrite the first */
+static void test_gate_out_names_carry_the_command(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf b = QG_BUF_INIT;
+	struct stat st;
+	char out[160], path[200];
+
+	snprintf(out, sizeof(out), "%s/reports", f->dir);
+	f->c.out_dir = out;
+	f->c.format = "json";
+	assert_int_equal(qg_result_set_command(&f->r, "validate"), 0);
+	assert_non_null(qg_result_add_check(&f->r, "a.one", QG_STATUS_PASS, NULL));
+	capture_begin(f);
+	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_PASS);
+	capture_end(f, NULL);
+	qg_result_release(&f->r);
+	assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
+	assert_int_equal(qg_result_set_command(&f->r, "drift"), 0);
+	assert_non_null(qg_result_add_check(&f->r, "a.two", QG_STATUS_FAIL, "moved"));
+	capture_begin(f);
+	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_FAIL);
+	capture_end(f, NULL);
+
+	read_file(&b, f->dir, "reports/demo-validate.json");
+	assert_non_null(strstr(b.buf, "\"command\": \"validate\""));
+	assert_non_null(strstr(b.buf, "\"status\": \"pass\""));
+	read_file(&b, f->dir, "reports/demo-drift.json");
+	assert_non_null(strstr(b.buf, "\"command\": \"drift\""));
+	assert_non_null(strstr(b.buf, "\"status\": \"fail\""));
+	read_file(&b, f->dir, "reports/demo-validate.xml");
+	assert_non_null(strstr(b.buf, "<testsuites>"));
+	read_file(&b, f->dir, "reports/demo-drift.xml");
+	assert_non_null(strstr(b.buf, "a.two"));
+	snprintf(path, sizeof(path), "%s/reports/demo.json", f->dir);
+	assert_int_equal(stat(path, &st), -1);
+
+	/* a command that is not a word never becomes a path */
+	assert_int_equal(qg_result_set_command(&f->r, "../x"), 0);
+	capture2_begin(f);
+	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
+	capture2_end(f, NULL, &b);
+	snprintf(path, sizeof(path), "%s/demo-../x.json", out);
+	assert_int_equal(stat(path, &st), -1);
+	qg_buf_release(&b);
+}
+
+/* A fatal error is printed exactly once, on stderr, in every format, and
+ * stdout never repeats it; the result JSON carries it. */
+static void test_gate_fatal_error_printed_once(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const formats[] = { "text", "json", "github" };
+	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	const char *msg = "'nope.json': cannot open: No such file or directory";
+
+	for (size_t i = 0; i < 3; i++) {
+		qg_result_release(&f->r);
+		assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
+		assert_non_null(qg_result_add_check(&f->r, "a.done", QG_STATUS_PASS, "before the error"));
+		qg_result_set_error(&f->r, QG_EXIT_ERROR, "%s", msg);
+		f->c.format = formats[i];
+		f->c.color = "never";
+		capture2_begin(f);
+		assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
+		capture2_end(f, &out, &err);
+		assert_int_equal(count_lines(&err), 1);
+		assert_non_null(strstr(err.buf, msg));
+		if (!strcmp(formats[i], "github"))
+			assert_true(!strncmp(err.buf, "::error title=qgate-demo::", 26));
+		else
+			assert_true(!strncmp(err.buf, "qgate-demo: error: ", 19));
+		if (!strcmp(formats[i], "json")) {
+			/* the JSON carries it, exactly once */
+			const char *m = strstr(out.buf, "nope.json");
+
+			assert_non_null(m);
+			assert_null(strstr(m + 1, "nope.json"));
+			assert_non_null(strstr(out.buf, "\"error\": {"));
+		} else {
+			assert_null(strstr(out.buf, "nope.json"));
+			assert_non_null(strstr(out.buf, "qgate-demo: ERROR\n"));
+		}
+	}
+
+	/* --json - is the JSON on stdout: the line goes to stderr all the same */
+	f->c.format = NULL;
+	f->c.json = "-";
+	capture2_begin(f);
+	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
+	capture2_end(f, &out, &err);
+	assert_int_equal(count_lines(&err), 1);
+	assert_true(out.buf[0] == '{');
+	qg_buf_release(&out);
+	qg_buf_release(&err);
 }
 
 static void test_gate_json_to_stdout(void **state)
@@ -221,19 +359,248 @@ static void test_gate_color_and_format(void **state)
 	unsetenv("NO_COLOR");
 }
 
+/* qg_gate_die takes exit codes only: 2 and 3 pass through, anything else
+ * (0, 1, a QG_E* error code) is 3 */
 static void test_gate_die_codes(void **state)
 {
 	qg_error(QG_EUSAGE, "--x: bad");
-	assert_int_equal(qg_gate_die("qgate-demo", QG_EUSAGE, NULL), 2);
-	assert_int_equal(qg_gate_die("qgate-demo", QG_EINPUT, "gone"), 3);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EXIT_USAGE, NULL), 2);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EXIT_ERROR, "gone"), 3);
 	assert_int_equal(qg_gate_die("qgate-demo", 0, "odd"), 3); /* never a pass */
-	assert_int_equal(qg_gate_die("qgate-demo", QG_EXIT_USAGE, "usage"), 2);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EXIT_FAIL, "odd"), 3);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EUSAGE, "an error code, not an exit code"), 3);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EINPUT, "gone"), 3);
+}
+
+/* ---- qg_gate_run and qg_gate_dispatch ---- */
+
+struct demo_cmd {
+	struct qg_common_opts common;
+	struct qg_strvec args;
+	const char *mode;
+	int ran;
+};
+
+static int demo_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
+{
+	struct demo_cmd *d = data;
+
+	d->ran++;
+	if (!r) /* QG_GATE_NO_RESULT */
+		return d->mode && !strcmp(d->mode, "bad") ? qg_error(QG_EINPUT, "'in': gone") : 0;
+	assert_string_equal(r->gate, "demo");
+	assert_string_equal(r->command, "check");
+	if (d->mode && !strcmp(d->mode, "usage"))
+		return qg_error(QG_EUSAGE, "--mode usage: not a mode");
+	if (!qg_result_add_check(r, "a.one", d->mode && !strcmp(d->mode, "fail") ? QG_STATUS_FAIL : QG_STATUS_PASS,
+				 "one") ||
+	    qg_strvec_push(outputs, "rows") < 0 || qg_strvec_push(outputs, "7") < 0)
+		return QG_ENOMEM;
+	return 0;
+}
+
+static int demo_subcommand(int argc, const char **argv, const struct qg_gate *gate);
+
+static const struct qg_option demo_commands[] = {
+	QG_OPT_SUBCOMMAND_("check", NULL, demo_subcommand, "check things"),
+	QG_OPT_SUBCOMMAND_("drift", NULL, demo_subcommand, "drift things"),
+	QG_OPT_END_(),
+};
+
+static const struct qg_gate demo_gate = { "demo", NULL, "a gate for tests", demo_commands };
+static const char *const demo_usage[] = { "check [--mode M]", NULL };
+
+static int demo_command(struct demo_cmd *d, unsigned flags, int argc, const char **argv)
+{
+	const struct qg_option options[] = {
+		QG_OPTS_COMMON(&d->common),
+		QG_OPT_STRING_(0, "mode", &d->mode, "M", "pass, fail, usage or bad"),
+		QG_OPT_END_(),
+	};
+	const struct qg_gate_cmd cmd = {
+		.gate = &demo_gate, .name = "check", .usage = demo_usage, .options = options, .flags = flags,
+		.common = &d->common, .args = &d->args, .run = demo_run, .data = d,
+	};
+
+	return qg_gate_run(&cmd, argc, argv);
+}
+
+static int demo_subcommand(int argc, const char **argv, const struct qg_gate *gate)
+{
+	struct demo_cmd d;
+	int ret;
+
+	assert_ptr_equal(gate, &demo_gate);
+	assert_true(argc >= 1);
+	memset(&d, 0, sizeof(d));
+	/* argv[0] is the subcommand's own name */
+	ret = demo_command(&d, 0, argc, argv);
+	qg_strvec_clear(&d.args);
+	return ret + (strcmp(argv[0], "drift") ? 0 : 10);
+}
+
+static void test_gate_run_sequence(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct demo_cmd d;
+	char json[160], cfg[160];
+	const char *pass[] = { "check", "--format", "text", "x.csv", NULL };
+	const char *fail[] = { "check", "--mode", "fail", "--json", json, "--color", "never", NULL };
+	const char *usage[] = { "check", "--mode", "usage", "--json", json, NULL };
+	const char *badflag[] = { "check", "--mdoe", "x", "--json", json, NULL };
+	const char *typo[] = { "check", "--config", cfg, NULL };
+	FILE *fp;
+
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 4, pass), QG_EXIT_PASS);
+	capture2_end(f, &out, &err);
+	assert_int_equal(d.ran, 1);
+	assert_int_equal(d.args.nr, 1);
+	assert_string_equal(d.args.v[0], "x.csv");
+	assert_non_null(strstr(out.buf, "qgate-demo: PASS"));
+	assert_int_equal(err.len, 0);
+	qg_strvec_clear(&d.args);
+
+	snprintf(json, sizeof(json), "%s/r.json", f->dir);
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 7, fail), QG_EXIT_FAIL);
+	capture2_end(f, &out, &err);
+	read_file(&out, f->dir, "r.json");
+	assert_non_null(strstr(out.buf, "\"gate\": \"demo\""));
+	assert_non_null(strstr(out.buf, "\"command\": \"check\""));
+
+	/* run's error: recorded (exit 2 for a usage error), printed once, reported */
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 5, usage), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: --mode usage: not a mode\n");
+	assert_null(strstr(out.buf, "not a mode"));
+	read_file(&out, f->dir, "r.json");
+	assert_non_null(strstr(out.buf, "\"exit_code\": 2"));
+	assert_non_null(strstr(out.buf, "not a mode"));
+
+	/* a bad flag: exit 2 before anything runs, one line naming the command */
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 5, badflag), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_int_equal(d.ran, 0);
+	assert_int_equal(count_lines(&err), 1);
+	assert_non_null(strstr(err.buf, "qgate-demo check: error: unknown option '--mdoe' (did you mean '--mode'?)"));
+
+	/* the config section is checked against the gate's subcommand table */
+	snprintf(cfg, sizeof(cfg), "%s/qgate.json", f->dir);
+	fp = fopen(cfg, "w");
+	assert_non_null(fp);
+	fputs("{\"demo\": {\"drfit\": {\"mode\": \"x\"}}}", fp);
+	fclose(fp);
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 3, typo), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_int_equal(d.ran, 0);
+	assert_non_null(strstr(err.buf, "did you mean 'drift'?"));
+	/* ... and the other subcommand's section is accepted, ours applies */
+	fp = fopen(cfg, "w");
+	assert_non_null(fp);
+	fputs("{\"demo\": {\"drift\": {\"mode\": \"x\"}, \"check\": {\"mode\": \"fail\"}}}", fp);
+	fclose(fp);
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, 0, 3, typo), QG_EXIT_FAIL);
+	capture2_end(f, &out, &err);
+	assert_string_equal(d.mode, "fail");
+	qg_buf_release(&out);
+	qg_buf_release(&err);
+}
+
+static void test_gate_run_without_result(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct demo_cmd d;
+	const char *ok[] = { "check", NULL };
+	const char *bad[] = { "check", "--mode", "bad", "--format", "json", NULL };
+
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, QG_GATE_NO_RESULT, 1, ok), QG_EXIT_PASS);
+	capture2_end(f, &out, &err);
+	assert_int_equal(d.ran, 1);
+	assert_int_equal(out.len, 0); /* no verdict: the command prints its own output */
+	memset(&d, 0, sizeof(d));
+	capture2_begin(f);
+	assert_int_equal(demo_command(&d, QG_GATE_NO_RESULT, 5, bad), QG_EXIT_ERROR);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: 'in': gone\n");
+	assert_int_equal(out.len, 0);
+	qg_buf_release(&out);
+	qg_buf_release(&err);
+}
+
+static void test_gate_dispatch(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	const char *none[] = { "qgate-demo", NULL };
+	const char *help[] = { "qgate-demo", "--help", NULL };
+	const char *helpword[] = { "qgate-demo", "help", NULL };
+	const char *typo[] = { "qgate-demo", "chekc", "--mode", "x", NULL };
+	const char *far[] = { "qgate-demo", "zzzzzz", NULL };
+	const char *drift[] = { "qgate-demo", "drift", "--format", "json", NULL };
+	const char *badopt[] = { "qgate-demo", "--mode", "x", NULL };
+
+	capture2_begin(f);
+	assert_int_equal(qg_gate_dispatch(&demo_gate, 1, none), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(err.buf, "  check   check things\n"));
+	assert_non_null(strstr(err.buf, "qgate-demo: error: no command given (expected check or drift)\n"));
+
+	for (int i = 0; i < 2; i++) {
+		capture2_begin(f);
+		assert_int_equal(qg_gate_dispatch(&demo_gate, 2, i ? helpword : help), QG_EXIT_PASS);
+		capture2_end(f, &out, &err);
+		assert_non_null(strstr(out.buf, "commands:\n  check   check things\n  drift   drift things\n"));
+		assert_non_null(strstr(out.buf, "a gate for tests"));
+		assert_int_equal(err.len, 0);
+	}
+
+	capture2_begin(f);
+	assert_int_equal(qg_gate_dispatch(&demo_gate, 4, typo), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: unknown command 'chekc' (did you mean 'check'?)\n");
+	capture2_begin(f);
+	assert_int_equal(qg_gate_dispatch(&demo_gate, 2, far), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: unknown command 'zzzzzz' (expected check or drift)\n");
+	capture2_begin(f);
+	assert_int_equal(qg_gate_dispatch(&demo_gate, 3, badopt), QG_EXIT_USAGE);
+	capture2_end(f, &out, &err);
+	assert_int_equal(count_lines(&err), 1);
+
+	/* the subcommand gets argv from its own name on, and the gate */
+	capture2_begin(f);
+	assert_int_equal(qg_gate_dispatch(&demo_gate, 4, drift), 10 + QG_EXIT_PASS);
+	capture2_end(f, &out, &err);
+	assert_non_null(strstr(out.buf, "\"command\": \"check\""));
+	qg_buf_release(&out);
+	qg_buf_release(&err);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gate_reports_and_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_out_names_carry_the_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_fatal_error_printed_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_run_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_run_without_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_json_to_stdout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_unwritable_report_exits_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_github_outputs, setup, teardown),

@@ -303,7 +303,7 @@ static void test_opts_help_rendering(void **state)
 		"      --version                 print versions and exit 0\n"
 		"      --junit FILE              write the JUnit XML report\n"
 		"      --json FILE               write the result JSON ('-' = stdout)\n"
-		"      --out DIR                 write DIR/<gate>.json and DIR/<gate>.junit.xml\n"
+		"      --out DIR                 write DIR/<gate>-<command>.json and .xml\n"
 		"      --format text|json|github\n"
 		"                                what goes to stdout\n"
 		"      --config FILE             read this gate's section of a qgate.json\n"
@@ -410,6 +410,104 @@ static void test_opts_config_errors(void **state)
 	assert_int_equal(qg_exit_for_error(QG_EINPUT), 3);
 }
 
+/* ---- subcommand entries (git's OPT_SUBCOMMAND) ---- */
+
+static int sub_a(int argc, const char **argv, const struct qg_gate *gate) { return 1; }
+static int sub_b(int argc, const char **argv, const struct qg_gate *gate) { return 2; }
+
+static void test_opts_subcommands(void **state)
+{
+	struct fixture *f = *state;
+	qg_subcommand_fn fn = NULL;
+	int help = 0;
+	const struct qg_option table[] = {
+		QG_OPT_SUBCOMMAND_("validate", &fn, sub_a, "check DATA"),
+		QG_OPT_SUBCOMMAND_("drift", &fn, sub_b, "compare DATA"),
+		QG_OPT_GROUP_("options"),
+		QG_OPT_FLAG_('h', "help", &help, "show this help"),
+		QG_OPT_END_(),
+	};
+	const struct qg_opts_ctx ctx = { .prog = "qgate-data", .options = table };
+	const char *argv[] = { "qgate-data", "-h", "drift", "--psi-max", "x", "--", "-v", NULL };
+	const char *typo[] = { "qgate-data", "drfit", "--x", NULL };
+	const char *far[] = { "qgate-data", "zzzz", NULL };
+	const char *none[] = { "qgate-data", "-h", NULL };
+	const char *flag_as_word[] = { "qgate-data", "--validate", NULL };
+	struct qg_buf b = QG_BUF_INIT;
+
+	/* options before the word are the table's; from the word on, the subcommand's */
+	assert_int_equal(qg_opts_parse(&ctx, 7, argv, &f->rest), 0);
+	assert_ptr_equal(fn, sub_b);
+	assert_int_equal(help, 1);
+	assert_int_equal(f->rest.nr, 5);
+	assert_string_equal(f->rest.v[0], "drift");
+	assert_string_equal(f->rest.v[2], "x");
+	assert_string_equal(f->rest.v[4], "-v");
+	qg_strvec_clear(&f->rest);
+
+	fn = NULL;
+	assert_int_equal(qg_opts_parse(&ctx, 3, typo, &f->rest), QG_EUSAGE);
+	assert_string_equal(qg_error_last(), "unknown command 'drfit' (did you mean 'drift'?)");
+	assert_null(fn);
+	assert_int_equal(qg_opts_parse(&ctx, 2, far, &f->rest), QG_EUSAGE);
+	assert_string_equal(qg_error_last(), "unknown command 'zzzz' (expected validate or drift)");
+	assert_int_equal(qg_opts_parse(&ctx, 2, none, &f->rest), 0);
+	assert_null(fn); /* no word: the caller decides */
+	/* a subcommand is a word, not a --flag */
+	assert_int_equal(qg_opts_parse(&ctx, 2, flag_as_word, &f->rest), QG_EUSAGE);
+	assert_null(strstr(qg_error_last(), "did you mean"));
+	assert_int_equal(f->rest.nr, 0);
+
+	assert_string_equal(qg_opts_nearest_subcommand(table, "valdiate"), "validate");
+	assert_null(qg_opts_nearest(table, "valdiate")); /* not an option */
+	assert_ptr_equal(qg_opts_find_subcommand(table, "drift"), &table[1]);
+	assert_null(qg_opts_find_subcommand(table, "help"));
+	assert_int_equal(qg_opts_subcommand_list(&b, table), 0);
+	assert_string_equal(b.buf, "validate or drift");
+	qg_buf_reset(&b);
+
+	assert_int_equal(qg_opts_help(&b, &ctx), 0);
+	assert_string_equal(b.buf, "usage: qgate-data [options]\n"
+				   "\n"
+				   "commands:\n"
+				   "  validate   check DATA\n"
+				   "  drift      compare DATA\n"
+				   "\n"
+				   "options:\n"
+				   "  -h, --help                    show this help\n");
+	qg_buf_release(&b);
+}
+
+/* qgate.json sections are checked against the gate's subcommand table */
+static void test_opts_config_sections_against_commands(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	const struct qg_option commands[] = {
+		QG_OPT_SUBCOMMAND_("check", NULL, sub_a, "gate"),
+		QG_OPT_SUBCOMMAND_("metrics", NULL, sub_b, "print"),
+		QG_OPT_END_(),
+	};
+
+	f->ctx.commands = commands;
+	snprintf(path, sizeof(path), "%s/qgate.json", f->dir);
+	write_file(path, "{\"model\": {\"chekc\": {\"task\": \"binary\"}}}");
+	assert_int_equal(parse(f, "--config", path, NULL), QG_EUSAGE);
+	assert_non_null(strstr(qg_error_last(), "unknown key 'model.chekc' (not a command or flag of qgate-model; "
+						"did you mean 'check'?)"));
+	assert_null(f->task);
+
+	/* the other subcommand's section is skipped, ours applies */
+	write_file(path, "{\"model\": {\"metrics\": {\"task\": \"regression\"}, \"check\": {\"task\": \"binary\"}}}");
+	assert_int_equal(parse(f, "--config", path, NULL), 0);
+	assert_string_equal(f->task, "binary");
+
+	/* an object named like nothing at all is still an unknown key */
+	write_file(path, "{\"model\": {\"zzzzzzzz\": {}}}");
+	assert_int_equal(parse(f, "--config", path, NULL), QG_EUSAGE);
+	assert_non_null(strstr(qg_error_last(), "unknown key 'model.zzzzzzzz' (not a flag of qgate-model check)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +525,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_opts_help_flag_sets_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opts_config_then_cli, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opts_config_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opts_subcommands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opts_config_sections_against_commands, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

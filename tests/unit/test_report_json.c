@@ -306,6 +306,54 @@ static void test_report_json_from_json_fails_closed(void **state)
 	qg_result_release(&r);
 }
 
+/* "command" names the subcommand; results without it (written before it,
+ * coming back from CI shards) still read, and write back without it */
+static void test_report_json_command(void **state)
+{
+	static const char old[] =
+		"{\"schema\":\"qgate.result/v1\",\"gate\":\"data\",\"version\":\"0.1.0\",\"status\":\"fail\",\"exit_code\":1,"
+		"\"started_at\":\"2026-11-26T03:00:00Z\",\"duration_ms\":1,\"subject\":{\"commit\":null,\"ref\":null,"
+		"\"dirty\":null,\"artifacts\":[]},\"summary\":{\"checks\":1,\"passed\":0,\"failed\":1,\"errors\":0,"
+		"\"skipped\":0},\"checks\":[{\"id\":\"a\",\"status\":\"fail\",\"message\":\"x\",\"locations\":[]}],\"metrics\":{}}";
+	struct qg_result r, back;
+	struct qg_buf b = QG_BUF_INIT;
+	struct qg_json *j;
+
+	build_full(&r);
+	assert_int_equal(qg_result_set_command(&r, "validate"), 0);
+	assert_int_equal(qg_result_to_json(&b, &r), 0);
+	assert_int_equal(qg_json_parse(&j, b.buf, b.len, "out"), 0);
+	/* right after "gate", as in the contract */
+	assert_string_equal(qg_json_key(qg_json_at(j, 2)), "command");
+	assert_string_equal(qg_json_string(qg_json_get(j, "command")), "validate");
+	qg_json_free(j);
+	round_trip(&r);
+	assert_int_equal(qg_result_from_json(&back, b.buf, b.len, "b.json"), 0);
+	assert_string_equal(back.command, "validate");
+	qg_result_release(&back);
+	assert_int_equal(qg_result_set_command(&r, NULL), 0);
+	assert_null(r.command);
+	qg_result_release(&r);
+
+	assert_int_equal(qg_result_from_json(&back, old, strlen(old), "old.json"), 0);
+	assert_null(back.command);
+	assert_int_equal(qg_result_exit_code(&back), 1);
+	qg_buf_reset(&b);
+	assert_int_equal(qg_result_to_json(&b, &back), 0);
+	assert_null(strstr(b.buf, "\"command\""));
+	assert_int_equal(validate(old, strlen(old), 0), 0);
+	qg_result_release(&back);
+	qg_buf_release(&b);
+
+	/* it names report files: a word, never a path or an empty string */
+	expect_from_json_error("{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"command\": \"../up\", "
+			       "\"status\": \"pass\", \"checks\": []}", "command");
+	expect_from_json_error("{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"command\": \"\", "
+			       "\"status\": \"pass\", \"checks\": []}", "command");
+	expect_from_json_error("{\"schema\": \"qgate.result/v1\", \"gate\": \"x\", \"command\": 7, "
+			       "\"status\": \"pass\", \"checks\": []}", "command");
+}
+
 static void test_report_json_schema_catches_mistakes(void **state)
 {
 	const char *bad[] = {
@@ -315,6 +363,12 @@ static void test_report_json_schema_catches_mistakes(void **state)
 		"\"dirty\":null,\"artifacts\":[]},\"checks\":[],\"metrics\":{}}",
 		/* status and exit code disagree */
 		"{\"schema\":\"qgate.result/v1\",\"gate\":\"data\",\"version\":\"0.1.0\",\"status\":\"pass\",\"exit_code\":1,"
+		"\"started_at\":\"2026-11-26T03:00:00Z\",\"duration_ms\":1,\"subject\":{\"commit\":null,\"ref\":null,"
+		"\"dirty\":null,\"artifacts\":[]},\"summary\":{\"checks\":0,\"passed\":0,\"failed\":0,\"errors\":0,\"skipped\":0},"
+		"\"checks\":[],\"metrics\":{}}",
+		/* a command that is not a word */
+		"{\"schema\":\"qgate.result/v1\",\"gate\":\"data\",\"command\":\"Val idate\",\"version\":\"0.1.0\","
+		"\"status\":\"pass\",\"exit_code\":0,"
 		"\"started_at\":\"2026-11-26T03:00:00Z\",\"duration_ms\":1,\"subject\":{\"commit\":null,\"ref\":null,"
 		"\"dirty\":null,\"artifacts\":[]},\"summary\":{\"checks\":0,\"passed\":0,\"failed\":0,\"errors\":0,\"skipped\":0},"
 		"\"checks\":[],\"metrics\":{}}",
@@ -340,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_report_json_redacts_messages),
 		cmocka_unit_test(test_report_json_from_json_rejects),
 		cmocka_unit_test(test_report_json_from_json_fails_closed),
+		cmocka_unit_test(test_report_json_command),
 		cmocka_unit_test(test_report_json_schema_catches_mistakes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,24 @@ static void test_result_status_names(void **state)
 	qg_result_release(NULL);
 }
 
+/* the command starts unset (a gate without subcommands), is copied, replaced
+ * and cleared, and is released with the result (ASan checks the frees) */
+static void test_result_command(void **state)
+{
+	struct qg_result *r = *state;
+	char name[] = "validate";
+
+	assert_null(r->command);
+	assert_int_equal(qg_result_set_command(r, name), 0);
+	name[0] = 'X';
+	assert_string_equal(r->command, "validate");
+	assert_int_equal(qg_result_set_command(r, "drift"), 0);
+	assert_string_equal(r->command, "drift");
+	assert_int_equal(qg_result_set_command(r, NULL), 0);
+	assert_null(r->command);
+	assert_int_equal(qg_result_set_command(r, "check"), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -302,6 +320,7 @@ int main(void)
 		T(test_result_markdown_appends),
 		T(test_result_clock),
 		T(test_result_status_names),
+		T(test_result_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
