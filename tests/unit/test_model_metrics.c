@@ -228,6 +228,30 @@ static void test_model_metrics_lookup(void **state)
 	assert_int_equal(qg_metric_infos[QG_M_LOG_LOSS].direction, -1);
 }
 
+/* Every metric name the interface lists (docs/interface.md, the contract's
+ * section 6) exists for its task. */
+static void test_model_metrics_contract_names(void **state)
+{
+	static const char *const binary[] = { "accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
+					      "log_loss", "brier", "ece", "balanced_accuracy", "mcc" };
+	static const char *const multiclass[] = { "accuracy", "f1_macro", "f1_micro", "f1_weighted", "precision_macro",
+						  "recall_macro", "log_loss", "balanced_accuracy", "mcc", "roc_auc_ovr",
+						  "roc_auc_ovr_weighted" };
+	static const char *const regression[] = { "mae", "mse", "rmse", "r2", "mape" };
+	for (size_t i = 0; i < QG_ARRAY_SIZE(binary); i++)
+		if (qg_metric_lookup(binary[i], QG_TASK_BINARY) < 0)
+			fail_msg("binary metric '%s' missing", binary[i]);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(multiclass); i++)
+		if (qg_metric_lookup(multiclass[i], QG_TASK_MULTICLASS) < 0)
+			fail_msg("multiclass metric '%s' missing", multiclass[i]);
+	for (size_t i = 0; i < QG_ARRAY_SIZE(regression); i++)
+		if (qg_metric_lookup(regression[i], QG_TASK_REGRESSION) < 0)
+			fail_msg("regression metric '%s' missing", regression[i]);
+	assert_int_equal(qg_metric_infos[QG_M_MSE].direction, -1);
+	assert_int_equal(qg_metric_infos[QG_M_MCC].direction, 1);
+	assert_int_equal(qg_metric_infos[QG_M_ROC_AUC_OVR_WEIGHTED].direction, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_model_metrics_sort),
 		cmocka_unit_test(test_model_metrics_sum),
 		cmocka_unit_test(test_model_metrics_lookup),
+		cmocka_unit_test(test_model_metrics_contract_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
