@@ -145,18 +145,30 @@ void qg_buf_rtrim(struct qg_buf *b)
 	qg_buf_setlen(b, n);
 }
 
+/* Reads in blocks of up to 64 KiB, never asking for room past the cap (a
+ * small cap still reads a small file); at the cap, one more byte read
+ * means the input is too big. */
 int qg_buf_read_fd(struct qg_buf *b, int fd, const char *name)
 {
 	for (;;) {
+		size_t room = b->cap - b->len, want = room < 65536 ? room : 65536;
+		char probe;
 		ssize_t n;
-		int err = qg_buf_grow(b, 65536);
+		int err;
 
-		if (err) {
-			if (err == QG_ETOOBIG)
+		if (!want) {
+			do
+				n = read(fd, &probe, 1);
+			while (n < 0 && errno == EINTR);
+			if (n < 0)
+				return qg_error(QG_EINPUT, "'%s': cannot read: %s", name, strerror(errno));
+			if (n > 0)
 				return qg_error(QG_ETOOBIG, "'%s': larger than %zu bytes", name, b->cap);
-			return err;
+			return 0;
 		}
-		n = read(fd, b->buf + b->len, b->alloc - b->len - 1);
+		if ((err = qg_buf_grow(b, want)) < 0)
+			return err;
+		n = read(fd, b->buf + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

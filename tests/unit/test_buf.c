@@ -111,6 +111,38 @@ static void test_buf_read_file_errors(void **state)
 	unlink(path);
 }
 
+/* A cap below the 64 KiB read block still reads what fits (before, every
+ * read asked for 64 KiB of room first and failed on any cap below it). */
+static void test_buf_read_file_small_cap(void **state)
+{
+	char path[] = "/tmp/qg-buf-cap-XXXXXX";
+	struct qg_buf b;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	qg_buf_init(&b, 100);
+	assert_int_equal(qg_buf_read_file(&b, path), 0);
+	assert_string_equal(b.buf, "0123456789");
+	qg_buf_release(&b);
+	/* exactly the cap fits; one byte more does not */
+	qg_buf_init(&b, 10);
+	assert_int_equal(qg_buf_read_file(&b, path), 0);
+	assert_int_equal(b.len, 10);
+	qg_buf_release(&b);
+	qg_buf_init(&b, 9);
+	assert_int_equal(qg_buf_read_file(&b, path), QG_ETOOBIG);
+	qg_buf_release(&b);
+	/* appended after what is there, the cap counting both */
+	qg_buf_init(&b, 15);
+	assert_int_equal(qg_buf_addstr(&b, "abcde"), 0);
+	assert_int_equal(qg_buf_read_file(&b, path), 0);
+	assert_string_equal(b.buf, "abcde0123456789");
+	qg_buf_release(&b);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_buf_detach_hands_over),
 		cmocka_unit_test(test_buf_rtrim_and_setlen),
 		cmocka_unit_test(test_buf_read_file_errors),
+		cmocka_unit_test(test_buf_read_file_small_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
