@@ -17,7 +17,7 @@
 
 #include "qgate/json.h"
 #include "schema.h"
-#include "hash.h"
+#include "qgate/hash.h"
 
 /* ------------------------------------------------------------- string sets */
 
@@ -65,13 +65,13 @@ static int strset_add(struct qg_strset *set, const char *s, size_t n)
 		set->slots = slots;
 		set->nr_slots = ns;
 		for (size_t i = 0; i < set->nr; i++) {
-			size_t h = (size_t)qg_data_hash(set->items[i], set->lens[i], 0) & (ns - 1);
+			size_t h = (size_t)qg_hash_bytes(set->items[i], set->lens[i], 0) & (ns - 1);
 			while (slots[h])
 				h = (h + 1) & (ns - 1);
 			slots[h] = (uint32_t)(i + 1);
 		}
 	} else {
-		size_t h = (size_t)qg_data_hash(s, n, 0) & (set->nr_slots - 1);
+		size_t h = (size_t)qg_hash_bytes(s, n, 0) & (set->nr_slots - 1);
 		while (set->slots[h])
 			h = (h + 1) & (set->nr_slots - 1);
 		set->slots[h] = (uint32_t)set->nr;
@@ -122,7 +122,7 @@ int qg_strset_has(const struct qg_strset *set, const char *s, size_t n)
 				return 1;
 		return 0;
 	}
-	h = (size_t)qg_data_hash(s, n, 0) & (set->nr_slots - 1);
+	h = (size_t)qg_hash_bytes(s, n, 0) & (set->nr_slots - 1);
 	while (set->slots[h]) {
 		size_t i = set->slots[h] - 1;
 		if (set->lens[i] == n && memcmp(set->items[i], s, n) == 0)

@@ -42,107 +42,10 @@
 #include <string.h>
 
 #include "qgate/base64.h" /* the registers and non-UTF-8 values in JSON */
+#include "qgate/hash.h"   /* qg_hash64(), which values enter with */
 
 struct qg_buf;
 struct qg_json;
-
-/* A fast 64-bit hash of bytes (wyhash-style 64x64->128 multiply-fold).
- * The inline form is for per-cell loops; both give the same values. */
-uint64_t qg_hash64(const void *data, size_t len);
-
-#define QG_H_P0 0xa0761d6478bd642fULL
-#define QG_H_P1 0xe7037ed1a0b428dbULL
-#define QG_H_P2 0x8ebc6af09c88c6e3ULL
-
-static inline uint64_t qg_h_mix(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static inline uint64_t qg_h_r64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t qg_h_r32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-/* The hash's three constants, as variables: a per-cell loop can hold them
- * in registers (see profile.c) instead of loading them per value. */
-struct qg_hash_keys {
-	uint64_t p0, p1, seed;
-};
-#define QG_HASH_KEYS { QG_H_P0, QG_H_P1, 0x243f6a8885a308d3ULL }
-
-static inline __attribute__((always_inline)) uint64_t qg_hash64_keys(const void *data, size_t len,
-								 struct qg_hash_keys k)
-{
-	const uint8_t *p = data;
-	uint64_t seed = k.seed, a, b;
-	size_t i = len;
-
-	if (len - 4 < 12) {
-		/* 4..15 bytes, the same a and b as the general form below (its
-		 * middle offset is 0 or 4 here) in fewer steps: 8..15 bytes, a
-		 * is the first word with its halves swapped and b the last
-		 * word; 4..7, each is one 4-byte load twice */
-		if (len >= 8) {
-			uint64_t w = qg_h_r64(p);
-			a = (w << 32) | (w >> 32);
-			b = qg_h_r64(p + len - 8);
-		} else {
-			uint64_t x = qg_h_r32(p), y = qg_h_r32(p + len - 4);
-			a = (x << 32) | x;
-			b = (y << 32) | y;
-		}
-	} else if (len <= 16) {
-		if (len >= 4) {
-			a = (qg_h_r32(p) << 32) | qg_h_r32(p + ((len >> 3) << 2));
-			b = (qg_h_r32(p + len - 4) << 32) | qg_h_r32(p + len - 4 - ((len >> 3) << 2));
-		} else if (len > 0) {
-			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
-			b = 0;
-		} else {
-			a = b = 0;
-		}
-	} else {
-		uint64_t s1 = seed, s2 = seed;
-		while (i > 32) {
-			seed = qg_h_mix(qg_h_r64(p) ^ QG_H_P1, qg_h_r64(p + 8) ^ seed);
-			s1 = qg_h_mix(qg_h_r64(p + 16) ^ QG_H_P2, qg_h_r64(p + 24) ^ s1);
-			p += 32;
-			i -= 32;
-		}
-		seed ^= s1 ^ s2;
-		if (i > 16) {
-			seed = qg_h_mix(qg_h_r64(p) ^ QG_H_P1, qg_h_r64(p + 8) ^ seed);
-			p += 16;
-			i -= 16;
-		}
-		a = qg_h_r64(p + i - 16);
-		b = qg_h_r64(p + i - 8);
-	}
-	a ^= k.p1;
-	b ^= seed;
-	/* the low and high halves of the 128-bit product, as two
-	 * expressions: one instruction either way, but GCC otherwise parks
-	 * the 128-bit value on the stack inside the per-cell loops */
-	return qg_h_mix((a * b) ^ k.p0 ^ (uint64_t)len, (uint64_t)(((__uint128_t)a * b) >> 64) ^ k.p1);
-}
-
-static inline __attribute__((always_inline)) uint64_t qg_hash64_inline(const void *data, size_t len)
-{
-	const struct qg_hash_keys k = QG_HASH_KEYS;
-	return qg_hash64_keys(data, len, k);
-}
-
 
 /* ---- KLL ---------------------------------------------------------------- */
 

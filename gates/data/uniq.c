@@ -9,7 +9,7 @@
  */
 #include "qgate/common.h"
 
-#include "hash.h"
+#include "qgate/hash.h"
 #include "uniq.h"
 
 #define MID_MAX 4096
@@ -66,7 +66,7 @@ static void uncharge(struct qg_uniq *u, long long bytes)
 
 static inline size_t slot_of(uint64_t v, size_t mask)
 {
-	return (size_t)qg_data_fmix64(v) & mask;
+	return (size_t)qg_hash_fmix64(v) & mask;
 }
 
 static int table_has(const struct qg_uniq *u, uint64_t v)
@@ -203,7 +203,7 @@ static int uniq_add_int(struct qg_uniq *u, long long v)
 	int left, right;
 
 	if (!u->ints)
-		return table_add(u, qg_data_fmix64((uint64_t)v));
+		return table_add(u, qg_hash_fmix64((uint64_t)v));
 	if ((u->nr || u->has_zero) && table_has(u, (uint64_t)v))
 		return 0;
 	i = locate(u, v);
