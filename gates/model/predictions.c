@@ -137,10 +137,13 @@ static int row_fail(struct reader *r, const struct qg_record *rec, long col, con
 	const struct qg_cell *names;
 	size_t nn = qg_table_columns(r->t, &names);
 	long long column = (col >= 0 && (size_t)col < rec->nr) ? qg_record_cell_column(rec, (size_t)col) : 0;
+	int err;
 
 	va_start(ap, fmt);
-	qg_buf_vaddf(&b, fmt, ap);
+	err = qg_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	if (err)
+		return err; /* ENOMEM, recorded */
 	if (col >= 0 && (size_t)col < nn)
 		qg_error(QG_EPARSE, "'%s':%lld:%lld: row %lld: column '%.*s': %s", qg_table_name(r->t), rec->line,
 			 column ? column : 1, rec->row, (int)names[col].len, names[col].ptr, b.buf);
@@ -286,10 +289,12 @@ static int class_of(struct reader *r, const struct qg_record *rec, long col, int
 		return QG_ENOMEM;
 	if (k < 0) {
 		struct qg_buf names = QG_BUF_INIT;
-		for (size_t i = 0; i < r->d->classes.nr && i < 20; i++)
-			qg_buf_addf(&names, "%s'%s'", i ? ", " : "", r->d->classes.keys[i]);
-		int ret = row_fail(r, rec, col, "%s '%.*s' outside the classes (%s)", what,
-				   (int)(c->len > 64 ? 64 : c->len), c->ptr, names.buf);
+		int ret = 0;
+		for (size_t i = 0; !ret && i < r->d->classes.nr && i < 20; i++)
+			ret = qg_buf_addf(&names, "%s'%s'", i ? ", " : "", r->d->classes.keys[i]);
+		if (!ret)
+			ret = row_fail(r, rec, col, "%s '%.*s' outside the classes (%s)", what,
+				       (int)(c->len > 64 ? 64 : c->len), c->ptr, names.buf);
 		qg_buf_release(&names);
 		return ret;
 	}
@@ -575,9 +580,11 @@ static int setup_columns(struct reader *r)
 					return qg_error(QG_ENOMEM, "out of memory");
 				for (size_t c = 0; c < d->classes.nr; c++) {
 					struct qg_buf col = QG_BUF_INIT;
-					qg_buf_addf(&col, "%s_%s", score, d->classes.keys[c]);
-					r->score_cols[c] = find_col(names, n, col.buf);
+					int err = qg_buf_addf(&col, "%s_%s", score, d->classes.keys[c]);
+					r->score_cols[c] = err ? -1 : find_col(names, n, col.buf);
 					qg_buf_release(&col);
+					if (err)
+						return err;
 					if (r->score_cols[c] < 0)
 						return no_column(names, n, "'%s':1: no score column '%s_%s' for class '%s'", name,
 								score, d->classes.keys[c], d->classes.keys[c]);

@@ -88,11 +88,13 @@ int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned ta
 		out->metric_id = qg_metric_lookup(out->metric, tasks);
 		if (out->metric_id < 0) {
 			struct qg_buf names = QG_BUF_INIT;
-			for (int m = 0; m < QG_M_COUNT; m++)
+			ret = 0;
+			for (int m = 0; m < QG_M_COUNT && !ret; m++)
 				if (qg_metric_infos[m].tasks & tasks)
-					qg_buf_addf(&names, "%s%s", names.len ? " " : "", qg_metric_infos[m].name);
-			ret = qg_error(QG_EUSAGE, "bad expression '%s': unknown metric '%s' (known: %s)", expr,
-				       out->metric, names.buf);
+					ret = qg_buf_addf(&names, "%s%s", names.len ? " " : "", qg_metric_infos[m].name);
+			if (!ret)
+				ret = qg_error(QG_EUSAGE, "bad expression '%s': unknown metric '%s' (known: %s)", expr,
+					       out->metric, names.buf);
 			qg_buf_release(&names);
 			goto fail;
 		}
