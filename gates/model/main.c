@@ -57,6 +57,21 @@ struct model_cmd {
 	struct qg_strvec *args;
 };
 
+/* Both subcommands: their table and description in cmd, the rest here. */
+static int run_model_cmd(struct qg_gate_cmd *cmd, struct model_cmd *m, int argc, const char **argv)
+{
+	int ret;
+
+	cmd->common = &m->o->common;
+	cmd->args = m->args;
+	cmd->data = m;
+	qg_model_opts_init(m->o);
+	ret = qg_gate_run(cmd, argc, argv);
+	qg_strvec_clear(m->args);
+	qg_model_opts_release(m->o);
+	return ret;
+}
+
 static int no_args(const struct model_cmd *m)
 {
 	if (m->args->nr)
@@ -79,7 +94,6 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 	struct qg_model_opts o;
 	struct qg_strvec rest = QG_STRVEC_INIT;
 	struct model_cmd m = { &o, &rest };
-	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
@@ -103,7 +117,7 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_INT_(0, "seed", &o.seed, "S", 0, 9.2e18, "bootstrap seed (default 0)"),
 		QG_OPT_END_(),
 	};
-	const struct qg_gate_cmd cmd = {
+	struct qg_gate_cmd cmd = {
 		.gate = gate,
 		.name = "check",
 		.usage = check_usage,
@@ -111,17 +125,10 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 			       "baseline fail only on a significant regression (paired bootstrap; McNemar for "
 			       "accuracy). Exit 0 pass, 1 fail, 2 usage, 3 could not evaluate.",
 		.options = options,
-		.common = &o.common,
-		.args = &rest,
 		.run = check_run,
-		.data = &m,
 	};
 
-	qg_model_opts_init(&o);
-	ret = qg_gate_run(&cmd, argc, argv);
-	qg_strvec_clear(&rest);
-	qg_model_opts_release(&o);
-	return ret;
+	return run_model_cmd(&cmd, &m, argc, argv);
 }
 
 /* metrics prints its JSON: no result, no reports (QG_GATE_NO_RESULT) */
@@ -150,13 +157,12 @@ static int cmd_metrics(int argc, const char **argv, const struct qg_gate *gate)
 	struct qg_model_opts o;
 	struct qg_strvec rest = QG_STRVEC_INIT;
 	struct model_cmd m = { &o, &rest };
-	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
 		QG_OPT_END_(),
 	};
-	const struct qg_gate_cmd cmd = {
+	struct qg_gate_cmd cmd = {
 		.gate = gate,
 		.name = "metrics",
 		.usage = metrics_usage,
@@ -164,17 +170,10 @@ static int cmd_metrics(int argc, const char **argv, const struct qg_gate *gate)
 			       "(exit 0, or 3 when the input cannot be read, 2 on usage errors).",
 		.options = options,
 		.flags = QG_GATE_NO_RESULT,
-		.common = &o.common,
-		.args = &rest,
 		.run = metrics_run,
-		.data = &m,
 	};
 
-	qg_model_opts_init(&o);
-	ret = qg_gate_run(&cmd, argc, argv);
-	qg_strvec_clear(&rest);
-	qg_model_opts_release(&o);
-	return ret;
+	return run_model_cmd(&cmd, &m, argc, argv);
 }
 
 static const char *const model_usage[] = {

@@ -51,54 +51,54 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* fd (1 or 2) goes to DIR/name until restore() */
+static int redirect(const struct fixture *f, int fd, const char *name, char *path, size_t len)
+{
+	int to, saved;
+
+	fflush(fd == 1 ? stdout : stderr);
+	snprintf(path, len, "%s/%s", f->dir, name);
+	to = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(to >= 0);
+	saved = dup(fd);
+	assert_int_equal(dup2(to, fd), fd);
+	close(to);
+	return saved;
+}
+
+static void restore(int fd, int saved, const char *path, struct qg_buf *out)
+{
+	fflush(fd == 1 ? stdout : stderr);
+	dup2(saved, fd);
+	close(saved);
+	if (out) {
+		qg_buf_reset(out);
+		assert_int_equal(qg_buf_read_file(out, path), 0);
+	}
+}
+
 /* stdout goes to a file while the gate finishes */
 static void capture_begin(struct fixture *f)
 {
-	int fd;
-
-	fflush(stdout);
-	snprintf(f->out_path, sizeof(f->out_path), "%s/stdout", f->dir);
-	fd = open(f->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	f->saved_stdout = dup(1);
-	assert_int_equal(dup2(fd, 1), 1);
-	close(fd);
+	f->saved_stdout = redirect(f, 1, "stdout", f->out_path, sizeof(f->out_path));
 }
 
 static void capture_end(struct fixture *f, struct qg_buf *out)
 {
-	fflush(stdout);
-	dup2(f->saved_stdout, 1);
-	close(f->saved_stdout);
-	if (out)
-		assert_int_equal(qg_buf_read_file(out, f->out_path), 0);
+	restore(1, f->saved_stdout, f->out_path, out);
 }
 
 /* stdout and stderr both, for the error policy */
 static void capture2_begin(struct fixture *f)
 {
-	int fd;
-
-	fflush(stderr);
-	snprintf(f->err_path, sizeof(f->err_path), "%s/stderr", f->dir);
-	fd = open(f->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	f->saved_stderr = dup(2);
-	assert_int_equal(dup2(fd, 2), 2);
-	close(fd);
+	f->saved_stderr = redirect(f, 2, "stderr", f->err_path, sizeof(f->err_path));
 	capture_begin(f);
 }
 
 static void capture2_end(struct fixture *f, struct qg_buf *out, struct qg_buf *err)
 {
-	if (out)
-		qg_buf_reset(out);
 	capture_end(f, out);
-	fflush(stderr);
-	dup2(f->saved_stderr, 2);
-	close(f->saved_stderr);
-	qg_buf_reset(err);
-	assert_int_equal(qg_buf_read_file(err, f->err_path), 0);
+	restore(2, f->saved_stderr, f->err_path, err);
 }
 
 static size_t count_lines(const struct qg_buf *b)
