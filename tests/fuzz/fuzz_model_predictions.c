@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.nr_slices = (sel & 8) ? 1 : 0;
 	o.slice_cols = slices;
 	o.id_col = (sel & 16) ? "id" : NULL;
+	o.pos_label = (sel & 64) && o.task == QG_TASK_BINARY ? "a" : NULL; /* string labels */
 	to.format = (sel & 4) ? QG_FORMAT_JSONL : QG_FORMAT_CSV;
 	to.block_size = (sel & 32) ? 16 : 0; /* records across refills */
 	if (qg_table_open_memory(&t, data, size, "fuzz", &to))
