@@ -149,6 +149,10 @@ static int print_fatal(const struct qg_result *r, const char *format)
 		if (!err)
 			err = qg_github_escape_data(&line, msg.buf);
 	} else if (!err) {
+		/* one line, whatever the message holds (a server's reply, ...) */
+		for (size_t i = 0; i < msg.len; i++)
+			if (msg.buf[i] == '\n' || msg.buf[i] == '\r')
+				msg.buf[i] = ' ';
 		err = qg_buf_addf(&line, "qgate-%s: error: %s", r->gate, msg.buf);
 	}
 	if (!err)

@@ -240,6 +240,16 @@ static void test_gate_fatal_error_printed_once(void **state)
 		}
 	}
 
+	/* a message with a line break is still one line */
+	qg_result_release(&f->r);
+	assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
+	qg_result_set_error(&f->r, QG_EXIT_ERROR, "server said:\nno\r\nway");
+	f->c.format = "text";
+	capture2_begin(f);
+	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: server said: no  way\n");
+
 	/* --json - is the JSON on stdout: the line goes to stderr all the same */
 	f->c.format = NULL;
 	f->c.json = "-";
