@@ -321,10 +321,10 @@ static int cell_is_null(const struct qg_prof_field *f, const char *s, size_t n, 
 	if (!sc)
 		return n == 0;
 	if (f->schema_field >= 0 && sc->fields[f->schema_field].has_missing)
-		return qg_strset_has(&sc->fields[f->schema_field].missing_values, s, n);
+		return qg_strmap_has(&sc->fields[f->schema_field].missing_values, s, n);
 	if (sc->missing_only_empty)
 		return n == 0;
-	return qg_strset_has(&sc->missing_values, s, n);
+	return qg_strmap_has(&sc->missing_values, s, n);
 }
 
 static int field_add(struct qg_prof_field *f, const char *s, size_t n, unsigned flags)

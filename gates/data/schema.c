@@ -7,7 +7,7 @@
  * otherwise silently disable a check); unknown descriptive properties
  * (title, description, rdfType, ...) are ignored as Frictionless says.
  * Patterns are compiled with PCRE2 as anchored full matches in UTF mode and
- * JIT-compiled; enum values go into a small open-addressing hash set.
+ * JIT-compiled; enum values go into the core's string map.
  */
 #include "qgate/common.h"
 
@@ -17,119 +17,16 @@
 
 #include "qgate/json.h"
 #include "schema.h"
-#include "qgate/hash.h"
 
 /* ------------------------------------------------------------- string sets */
 
-static void strset_release(struct qg_strset *set)
+/* Enum, true/false and missing values are the core's string map
+ * (include/qgate/strmap.h); adding one twice keeps one. */
+static int strset_add(struct qg_strmap *set, const char *s, size_t n)
 {
-	for (size_t i = 0; i < set->nr; i++)
-		free(set->items[i]);
-	free(set->items);
-	free(set->lens);
-	free(set->slots);
-	memset(set, 0, sizeof(*set));
-}
+	long r = qg_strmap_add(set, s, n);
 
-static int strset_add(struct qg_strset *set, const char *s, size_t n)
-{
-	char **items;
-	size_t *lens;
-
-	if (qg_strset_has(set, s, n))
-		return 0;
-	items = realloc(set->items, (set->nr + 1) * sizeof(*items));
-	if (!items)
-		return qg_error(QG_ENOMEM, "out of memory");
-	set->items = items;
-	lens = realloc(set->lens, (set->nr + 1) * sizeof(*lens));
-	if (!lens)
-		return qg_error(QG_ENOMEM, "out of memory");
-	set->lens = lens;
-	set->items[set->nr] = qg_strndup(s, n);
-	if (!set->items[set->nr])
-		return qg_error(QG_ENOMEM, "out of memory");
-	set->lens[set->nr] = n;
-	set->nr++;
-	/* rebuild the table at load factor <= 1/2 */
-	if (set->nr * 2 > set->nr_slots) {
-		size_t ns = set->nr_slots ? set->nr_slots : 8;
-		uint32_t *slots;
-
-		while (set->nr * 2 > ns)
-			ns *= 2;
-		slots = calloc(ns, sizeof(*slots));
-		if (!slots)
-			return qg_error(QG_ENOMEM, "out of memory");
-		free(set->slots);
-		set->slots = slots;
-		set->nr_slots = ns;
-		for (size_t i = 0; i < set->nr; i++) {
-			size_t h = (size_t)qg_hash_bytes(set->items[i], set->lens[i], 0) & (ns - 1);
-			while (slots[h])
-				h = (h + 1) & (ns - 1);
-			slots[h] = (uint32_t)(i + 1);
-		}
-	} else {
-		size_t h = (size_t)qg_hash_bytes(s, n, 0) & (set->nr_slots - 1);
-		while (set->slots[h])
-			h = (h + 1) & (set->nr_slots - 1);
-		set->slots[h] = (uint32_t)set->nr;
-	}
-	return 0;
-}
-
-/* Equality of two n-byte strings, words at a time for short ones (no
- * libc call: enum values are a few bytes). */
-static inline int short_eq(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y, z, w;
-	uint32_t p, q, r, t;
-
-	if (n >= 8 && n <= 16) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&z, a + n - 8, 8);
-		memcpy(&w, b + n - 8, 8);
-		return x == y && z == w;
-	}
-	if (n >= 4 && n < 8) {
-		memcpy(&p, a, 4);
-		memcpy(&q, b, 4);
-		memcpy(&r, a + n - 4, 4);
-		memcpy(&t, b + n - 4, 4);
-		return p == q && r == t;
-	}
-	if (n < 4) {
-		for (size_t i = 0; i < n; i++)
-			if (a[i] != b[i])
-				return 0;
-		return 1;
-	}
-	return !memcmp(a, b, n);
-}
-
-int qg_strset_has(const struct qg_strset *set, const char *s, size_t n)
-{
-	size_t h;
-
-	if (!set->nr)
-		return 0;
-	/* small sets (booleans, most enums): compare lengths first, no hashing */
-	if (set->nr <= 8) {
-		for (size_t i = 0; i < set->nr; i++)
-			if (set->lens[i] == n && short_eq(set->items[i], s, n))
-				return 1;
-		return 0;
-	}
-	h = (size_t)qg_hash_bytes(s, n, 0) & (set->nr_slots - 1);
-	while (set->slots[h]) {
-		size_t i = set->slots[h] - 1;
-		if (set->lens[i] == n && memcmp(set->items[i], s, n) == 0)
-			return 1;
-		h = (h + 1) & (set->nr_slots - 1);
-	}
-	return 0;
+	return r < 0 ? (int)r : 0;
 }
 
 /* ------------------------------------------------------------ error helper */
@@ -212,7 +109,7 @@ static int pattern_ok(const char *p)
 	return 1;
 }
 
-static int parse_string_list(struct loader *L, struct qg_strset *set, const struct qg_json *arr)
+static int parse_string_list(struct loader *L, struct qg_strmap *set, const struct qg_json *arr)
 {
 	size_t i = 0, mark;
 	const struct qg_json *it;
@@ -360,7 +257,7 @@ static int parse_enum(struct loader *L, struct qg_schema_field *f, const struct 
 	free(f->enum_num);
 	f->enum_num = NULL;
 	f->nr_enum_num = 0;
-	strset_release(&f->enum_values);
+	qg_strmap_release(&f->enum_values);
 	if (f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR) {
 		f->enum_num = calloc(qg_json_size(arr), sizeof(double));
 		if (!f->enum_num)
@@ -935,11 +832,11 @@ static void field_release(struct qg_schema_field *f)
 	free(f->pattern);
 	if (f->re)
 		pcre2_code_free((pcre2_code *)f->re);
-	strset_release(&f->enum_values);
+	qg_strmap_release(&f->enum_values);
 	free(f->enum_num);
-	strset_release(&f->true_values);
-	strset_release(&f->false_values);
-	strset_release(&f->missing_values);
+	qg_strmap_release(&f->true_values);
+	qg_strmap_release(&f->false_values);
+	qg_strmap_release(&f->missing_values);
 }
 
 void qg_schema_release(struct qg_schema *s)
@@ -951,7 +848,7 @@ void qg_schema_release(struct qg_schema *s)
 	free(s->fields);
 	free(s->primary_key);
 	free(s->path);
-	strset_release(&s->missing_values);
+	qg_strmap_release(&s->missing_values);
 	memset(s, 0, sizeof(*s));
 	s->min_rows = s->max_rows = -1;
 }

@@ -28,7 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qgate/strmap.h" /* enum, true/false and missing values */
 #include "qgate/strvec.h"
+
+/* the old name, until validate.c (being split) says qg_strmap_has */
+#define qg_strset_has qg_strmap_has
 #include "qgate/utf8.h" /* qg_utf8_check(), which cells are checked with */
 
 enum qg_field_type {
@@ -68,16 +72,6 @@ enum qg_constraint {
 
 enum qg_header_mode { QG_HEADER_EXACT = 0, QG_HEADER_SUBSET, QG_HEADER_SUPERSET };
 
-/* A set of strings (enum values, true/false values) looked up by hash. */
-struct qg_strset {
-	char **items;       /* owned, NUL-terminated (may hold NULs: lens[] rules) */
-	size_t *lens;
-	size_t nr;
-	uint32_t *slots;    /* open addressing: index+1, 0 = empty; power of two */
-	size_t nr_slots;
-};
-/* 1 when (s, n) is in the set. */
-int qg_strset_has(const struct qg_strset *set, const char *s, size_t n);
 
 struct pcre2_real_code_8;
 
@@ -102,14 +96,14 @@ struct qg_schema_field {
 	char *pattern;
 	struct pcre2_real_code_8 *re;     /* compiled, JIT when available */
 	int re_jit;                       /* JIT compiled: use pcre2_jit_match */
-	struct qg_strset enum_values;     /* string forms; for integer/number
+	struct qg_strmap enum_values;     /* string forms; for integer/number
 					     also enum_num[] (parsed) */
 	double *enum_num;
 	size_t nr_enum_num;
-	struct qg_strset true_values, false_values;
+	struct qg_strmap true_values, false_values;
 	char decimal_char, group_char;    /* number/integer; group 0 = none */
 	int has_missing;                  /* field-level missingValues given */
-	struct qg_strset missing_values;  /* only when has_missing */
+	struct qg_strmap missing_values;  /* only when has_missing */
 	double max_null_fraction;         /* qgate extra; < 0 when not set */
 	int primary_key;                  /* part of the primary key */
 };
@@ -118,7 +112,7 @@ struct qg_schema {
 	char *path;
 	struct qg_schema_field *fields;
 	size_t nr_fields;
-	struct qg_strset missing_values;  /* table level (default {""}) */
+	struct qg_strmap missing_values;  /* table level (default {""}) */
 	int missing_only_empty;           /* fast path: missingValues == [""] */
 	size_t *primary_key;              /* field indexes */
 	size_t nr_primary_key;

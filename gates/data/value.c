@@ -541,11 +541,11 @@ int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, lon
 	case QG_TYPE_NUMBER:
 		return qg_value_number(s, n, f->decimal_char ? f->decimal_char : '.', f->group_char, dkey);
 	case QG_TYPE_BOOLEAN:
-		if (qg_strset_has(&f->true_values, s, n)) {
+		if (qg_strmap_has(&f->true_values, s, n)) {
 			*ikey = 1;
 			return 0;
 		}
-		if (qg_strset_has(&f->false_values, s, n)) {
+		if (qg_strmap_has(&f->false_values, s, n)) {
 			*ikey = 0;
 			return 0;
 		}

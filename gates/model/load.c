@@ -179,7 +179,7 @@ static int cmp_key_str(const void *a, const void *b)
 /* Slice value indices of slice s ordered by their text. */
 uint32_t *model_sorted_values(const struct qg_model_data *d, size_t s)
 {
-	const struct qg_str_map *m = &d->slices[s].values;
+	const struct qg_strmap *m = &d->slices[s].values;
 	const char **keys = malloc((m->nr ? m->nr : 1) * sizeof(*keys));
 	uint32_t *order = malloc((m->nr ? m->nr : 1) * sizeof(*order));
 	if (!keys || !order) {
@@ -192,7 +192,7 @@ uint32_t *model_sorted_values(const struct qg_model_data *d, size_t s)
 		keys[i] = m->keys[i];
 	qsort(keys, m->nr, sizeof(*keys), cmp_key_str);
 	for (size_t i = 0; i < m->nr; i++)
-		order[i] = (uint32_t)qg_str_map_get((struct qg_str_map *)m, keys[i], strlen(keys[i]), 0);
+		order[i] = (uint32_t)qg_str_map_get((struct qg_strmap *)m, keys[i], strlen(keys[i]), 0);
 	free(keys);
 	return order;
 }

@@ -509,7 +509,7 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 			free(order);
 			return ret;
 		}
-		long v = qg_str_map_get((struct qg_str_map *)&cd->slices[s].values, rule->slice_value,
+		long v = qg_str_map_get((struct qg_strmap *)&cd->slices[s].values, rule->slice_value,
 					strlen(rule->slice_value), 0);
 		if (v < 0) {
 			struct qg_buf lab = QG_BUF_INIT;

@@ -20,6 +20,7 @@
 
 #include "qgate/decimal.h"
 #include "qgate/stream.h"
+#include "qgate/strmap.h"
 #include "qgate/table.h"
 
 #include "diagnose.h"
@@ -39,77 +40,16 @@ int qg_model_parse_double(double *out, const char *p, size_t len)
 
 /* ---- string map ---- */
 
-static uint64_t hash_str(const char *s, size_t n)
+long qg_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add)
 {
-	uint64_t h = UINT64_C(1469598103934665603);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-	return h;
-}
-
-static int map_rehash(struct qg_str_map *m, size_t nslots)
-{
-	uint32_t *slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return qg_error(QG_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->nr; i++) {
-		size_t h = hash_str(m->keys[i], strlen(m->keys[i])) & (nslots - 1);
-		while (slots[h])
-			h = (h + 1) & (nslots - 1);
-		slots[h] = (uint32_t)i + 1;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->nslots = nslots;
-	return 0;
-}
-
-long qg_str_map_get(struct qg_str_map *m, const char *key, size_t len, int add)
-{
-	size_t h;
-	if (m->nslots) {
-		h = hash_str(key, len) & (m->nslots - 1);
-		while (m->slots[h]) {
-			const char *k = m->keys[m->slots[h] - 1];
-			/* k is a C string: its length first, so that no byte
-			 * past its end is read (a key with a NUL inside once
-			 * made strncmp stop early and k[len] run off) */
-			if (strnlen(k, len + 1) == len && !memcmp(k, key, len))
-				return (long)m->slots[h] - 1;
-			h = (h + 1) & (m->nslots - 1);
-		}
-	}
 	if (!add)
-		return -1;
+		return qg_strmap_find(m, key, len);
 	/* keys are C strings (names in reports and JSON): callers reject
 	 * values with a NUL byte with their file and line; this is the
 	 * backstop */
 	if (memchr(key, '\0', len))
 		return qg_error(QG_EPARSE, "a value with a NUL byte cannot be a class or slice name");
-	if (m->nr >= UINT32_MAX - 1)
-		return qg_error(QG_ENOMEM, "too many distinct values");
-	if ((m->nr + 1) * 2 > m->nslots && map_rehash(m, m->nslots ? m->nslots * 2 : 16))
-		return QG_ENOMEM;
-	if (QG_ALLOC_GROW(m->keys, m->nr + 1, m->alloc))
-		return QG_ENOMEM;
-	if (!(m->keys[m->nr] = qg_strndup(key, len)))
-		return qg_error(QG_ENOMEM, "out of memory");
-	h = hash_str(key, len) & (m->nslots - 1);
-	while (m->slots[h])
-		h = (h + 1) & (m->nslots - 1);
-	m->slots[h] = (uint32_t)m->nr + 1;
-	return (long)m->nr++;
-}
-
-void qg_str_map_release(struct qg_str_map *m)
-{
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->nr; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
+	return qg_strmap_add(m, key, len);
 }
 
 /* ---- reading ---- */
@@ -461,7 +401,7 @@ static int sort_classes(struct qg_model_data *d)
 	size_t k = d->classes.nr;
 	char **sorted = malloc((k ? k : 1) * sizeof(*sorted));
 	int32_t *remap = malloc((k ? k : 1) * sizeof(*remap));
-	struct qg_str_map m = { 0 };
+	struct qg_strmap m = { 0 };
 
 	if (!sorted || !remap) {
 		free(sorted);
@@ -474,7 +414,7 @@ static int sort_classes(struct qg_model_data *d)
 		if (qg_str_map_get(&m, sorted[i], strlen(sorted[i]), 1) < 0) {
 			free(sorted);
 			free(remap);
-			qg_str_map_release(&m);
+			qg_strmap_release(&m);
 			return QG_ENOMEM;
 		}
 	for (size_t i = 0; i < k; i++)
@@ -483,7 +423,7 @@ static int sort_classes(struct qg_model_data *d)
 		d->ycls[i] = remap[d->ycls[i]];
 		d->pcls[i] = remap[d->pcls[i]];
 	}
-	qg_str_map_release(&d->classes);
+	qg_strmap_release(&d->classes);
 	d->classes = m;
 	d->k = k;
 	free(sorted);
@@ -739,11 +679,11 @@ void qg_model_data_release(struct qg_model_data *d)
 	free(d->yreg);
 	free(d->preg);
 	free(d->score);
-	qg_str_map_release(&d->classes);
+	qg_strmap_release(&d->classes);
 	for (size_t s = 0; s < d->nslices; s++) {
 		free(d->slices[s].col);
 		free(d->slices[s].val);
-		qg_str_map_release(&d->slices[s].values);
+		qg_strmap_release(&d->slices[s].values);
 	}
 	free(d->slices);
 	qg_buf_release(&d->ids);
@@ -789,15 +729,15 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 {
 	size_t n = cand->n;
 	uint32_t *perm = NULL;
-	struct qg_str_map ids = { 0 };
+	struct qg_strmap ids = { 0 };
 	int ret = 0;
 
 	if (base->task == QG_TASK_MULTICLASS) {
 		/* remap baseline class indices onto the candidate's classes */
 		for (size_t i = 0; i < base->n; i++) {
-			long y = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[base->ycls[i]],
+			long y = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->ycls[i]],
 						strlen(base->classes.keys[base->ycls[i]]), 0);
-			long p = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[base->pcls[i]],
+			long p = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->pcls[i]],
 						strlen(base->classes.keys[base->pcls[i]]), 0);
 			if (y < 0 || p < 0)
 				return qg_error(QG_EPARSE, "'%s': row %zu: class '%s' does not occur in '%s'", base->name,
@@ -876,7 +816,7 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 		/* class indices and score columns in the candidate's class order */
 		for (size_t i = 0; i < n; i++) {
 			base->ycls[i] = cand->ycls[i];
-			base->pcls[i] = (int32_t)qg_str_map_get((struct qg_str_map *)&cand->classes,
+			base->pcls[i] = (int32_t)qg_str_map_get((struct qg_strmap *)&cand->classes,
 							      base->classes.keys[base->pcls[i]],
 							      strlen(base->classes.keys[base->pcls[i]]), 0);
 		}
@@ -895,7 +835,7 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 				goto done;
 			}
 			for (size_t c = 0; c < base->k; c++) {
-				long m = qg_str_map_get((struct qg_str_map *)&cand->classes, base->classes.keys[c],
+				long m = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[c],
 							strlen(base->classes.keys[c]), 0);
 				map[c] = (int32_t)m;
 			}
@@ -911,6 +851,6 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 	}
 done:
 	free(perm);
-	qg_str_map_release(&ids);
+	qg_strmap_release(&ids);
 	return ret;
 }

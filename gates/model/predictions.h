@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qgate/strmap.h"
+
 #include "metrics.h"
 
 struct qg_table;
@@ -35,16 +37,10 @@ struct qg_model_read_opts {
 	const char *pos_label;   /* binary: this label text is class 1, one other text class 0; NULL: 0/1 */
 };
 
-struct qg_str_map {
-	char **keys;
-	uint32_t *slots; /* index + 1, 0 = empty */
-	size_t nr, alloc, nslots;
-};
-
 struct qg_model_slice {
 	char *col;
 	uint32_t *val;       /* per row: index into the map's keys */
-	struct qg_str_map values;
+	struct qg_strmap values;
 };
 
 struct qg_model_data {
@@ -56,7 +52,7 @@ struct qg_model_data {
 	double *yreg, *preg;    /* regression */
 	double *score;          /* binary: n; multiclass: n*k; NULL without scores */
 	size_t k;
-	struct qg_str_map classes; /* multiclass class names */
+	struct qg_strmap classes; /* multiclass class names */
 	struct qg_model_slice *slices;
 	size_t nslices;
 	struct qg_buf ids;      /* NUL-separated ids when id_col is set */
@@ -78,10 +74,10 @@ void qg_model_data_release(struct qg_model_data *d);
 /* Row i's id (requires id_col). */
 const char *qg_model_data_id(const struct qg_model_data *d, size_t i);
 
-/* String map: index of key (adding it when absent if add != 0): >= 0,
- * -1 when absent and not added, QG_ENOMEM. */
-long qg_str_map_get(struct qg_str_map *m, const char *key, size_t len, int add);
-void qg_str_map_release(struct qg_str_map *m);
+/* Index of a class or slice value in m (include/qgate/strmap.h), adding it
+ * when absent if add != 0: >= 0, -1 when absent and not added, QG_EPARSE
+ * for a key with a NUL byte (keys are names in reports), QG_ENOMEM. */
+long qg_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add);
 
 /* Make `base` row-aligned with `cand`: by id (both need ids), or by row order
  * (same length and the same label on every row). On success base's arrays

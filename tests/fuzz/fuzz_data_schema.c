@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = strlen(samples[k]);
 
 			(void)qg_field_parse(f, samples[k], n, &ik, &dk);
-			(void)qg_strset_has(&f->enum_values, samples[k], n);
+			(void)qg_strmap_has(&f->enum_values, samples[k], n);
 			if (md && qg_utf8_check(samples[k], n, NULL) == 0)
 				(void)pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)samples[k], n, 0, 0, md, NULL);
 		}

@@ -55,14 +55,14 @@ static void test_data_schema_loads_fields(void **state)
 	assert_true(f->primary_key);
 	assert_double_equal(s.fields[1].dmin, 18263.0, 0); /* days from 1970-01-01 to 2020-01-02 */
 	assert_non_null(s.fields[2].re);
-	assert_true(qg_strset_has(&s.fields[2].enum_values, "aa", 2));
-	assert_false(qg_strset_has(&s.fields[2].enum_values, "aaa", 3));
+	assert_true(qg_strmap_has(&s.fields[2].enum_values, "aa", 2));
+	assert_false(qg_strmap_has(&s.fields[2].enum_values, "aaa", 3));
 	assert_int_equal(s.fields[3].decimal_char, ',');
 	assert_double_equal(s.fields[3].dexmax, 2.5, 0);
 	assert_int_equal(s.nr_primary_key, 2);
 	assert_int_equal(s.primary_key[1], 1);
 	assert_false(s.missing_only_empty);
-	assert_true(qg_strset_has(&s.missing_values, "NA", 2));
+	assert_true(qg_strmap_has(&s.missing_values, "NA", 2));
 	assert_int_equal(s.min_rows, 3);
 	assert_int_equal(s.max_rows, 9);
 	assert_int_equal(s.header_mode, QG_HEADER_SUPERSET);
