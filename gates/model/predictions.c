@@ -664,6 +664,11 @@ int qg_model_data_read(struct qg_model_data *d, const char *path, const struct q
 		return ret;
 	if ((ret = qg_table_open(&t, s, &to)))
 		return ret;
+	if (o->delimiter && qg_table_format(t) == QG_FORMAT_JSONL) {
+		ret = qg_error(QG_EUSAGE, "--delimiter: '%s' is read as JSONL, which has no delimiter", qg_table_name(t));
+		qg_table_free(t);
+		return ret;
+	}
 	return qg_model_data_read_table(d, t, o);
 }
 

@@ -21,6 +21,9 @@ printf 'label\tscore\n1\t0.9\n0\t0.2\n' >"$T/tabs.txt"
 expect_exit 0 "--delimiter tab" $M metrics --predictions "$T/tabs.txt" --task binary --delimiter tab
 expect_exit 2 "--delimiter of two characters" $M metrics --predictions "$T/semi.csv" --task binary --delimiter ';;'
 expect_grep "bad delimiter named" "--delimiter: expected one ASCII character" "$T/err"
+printf '{"label": 1, "score": 0.9}\n' >"$T/one.jsonl"
+expect_exit 2 "--delimiter with JSONL is a usage error" $M metrics --predictions "$T/one.jsonl" --task binary --delimiter ';'
+expect_grep "JSONL has no delimiter" "is read as JSONL, which has no delimiter" "$T/err"
 printf 'y,p\n1,0.9\n' >"$T/cols.csv"
 expect_exit 3 "missing column in a comma file" $M check --predictions "$T/cols.csv" --task binary --require 'f1 > 0'
 expect_grep "columns found listed" "no label column 'label' \(columns found: 'y', 'p'\)" "$T/err"
