@@ -167,22 +167,33 @@ static int print_fatal(const struct qg_result *r, const char *format)
 	return err;
 }
 
-/* The annotations of r without the first line, the run's own ::error,
- * which print_fatal() gave to stderr (github.c writes it first). */
+/* The annotations of r without the run's own ::error (title "qgate-<gate>"
+ * alone; a check's title adds ": <id>"), which print_fatal() gave to
+ * stderr. github.c writes it first, on one line (its data is escaped). */
 static int annotations_but_fatal(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf all = QG_BUF_INIT;
+	struct qg_buf all = QG_BUF_INIT, head = QG_BUF_INIT, title = QG_BUF_INIT;
 	const char *nl;
 	int err = qg_github_annotations(&all, r);
 
+	if (!err)
+		err = qg_buf_addf(&title, "qgate-%s", r->gate);
+	if (!err)
+		err = qg_buf_addstr(&head, "::error title=");
+	if (!err)
+		err = qg_github_escape_property(&head, title.buf);
+	if (!err)
+		err = qg_buf_addstr(&head, "::");
 	if (!err && all.len) {
 		nl = strchr(all.buf, '\n');
-		if (nl && !strncmp(all.buf, "::error title=", 14))
+		if (nl && !strncmp(all.buf, head.buf, head.len))
 			err = qg_buf_add(out, nl + 1, all.len - (size_t)(nl + 1 - all.buf));
 		else
 			err = qg_buf_add(out, all.buf, all.len);
 	}
 	qg_buf_release(&all);
+	qg_buf_release(&head);
+	qg_buf_release(&title);
 	return err;
 }
 

@@ -215,6 +215,7 @@ static void test_gate_fatal_error_printed_once(void **state)
 		qg_result_release(&f->r);
 		assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
 		assert_non_null(qg_result_add_check(&f->r, "a.done", QG_STATUS_PASS, "before the error"));
+		assert_non_null(qg_result_add_check(&f->r, "a.bad", QG_STATUS_FAIL, "130 above 120"));
 		qg_result_set_error(&f->r, QG_EXIT_ERROR, "%s", msg);
 		f->c.format = formats[i];
 		f->c.color = "never";
@@ -223,8 +224,11 @@ static void test_gate_fatal_error_printed_once(void **state)
 		capture2_end(f, &out, &err);
 		assert_int_equal(count_lines(&err), 1);
 		assert_non_null(strstr(err.buf, msg));
-		if (!strcmp(formats[i], "github"))
+		if (!strcmp(formats[i], "github")) {
 			assert_true(!strncmp(err.buf, "::error title=qgate-demo::", 26));
+			/* the checks' annotations stay on stdout */
+			assert_non_null(strstr(out.buf, "::error title=qgate-demo%3A a.bad::130 above 120\n"));
+		}
 		else
 			assert_true(!strncmp(err.buf, "qgate-demo: error: ", 19));
 		if (!strcmp(formats[i], "json")) {
