@@ -6,7 +6,7 @@
 #   call troff drops;
 # - nothing users read points at ../shared (it exists only beside the
 #   developers' checkout; nor at its CONTRACT.md or STYLE.md): README,
-#   docs/*.md, the man pages, every --help text;
+#   docs/*.md, the man pages, the result schema, every --help text;
 # - every file the README and docs/*.md link to, or name in backquotes as
 #   docs/..., examples/..., lib/... (and tests, ci, include, gates), exists;
 # - docs/interface.md covers what ships: each shared flag of the gates'
@@ -43,12 +43,15 @@ else
 fi
 
 # ---- nothing points at ../shared
-for f in README.md docs/*.md docs/*.1; do
+for f in README.md docs/*.md docs/*.1 docs/*.json; do
 	expect_no_grep "$f does not point at ../shared" '\.\./shared|CONTRACT\.md|STYLE\.md' "$f"
 done
-for f in docs/*.json; do
-	expect_no_grep "$f does not point at ../shared" '\.\./shared' "$f"
-done
+# and the schema stays JSON
+if "$DEBIAN_PY" -c 'import json,sys; json.load(open(sys.argv[1]))' docs/result.schema.json 2>"$T/pyerr"; then
+	ok "docs/result.schema.json is JSON"
+else
+	not_ok "docs/result.schema.json is not JSON"; sed 's/^/#   /' "$T/pyerr"
+fi
 : >"$T/helps"
 for cmd in "qgate" "qgate-data" "qgate-data validate" "qgate-data infer" "qgate-data profile" \
 	"qgate-data drift" "qgate-model" "qgate-model check" "qgate-model metrics"; do
