@@ -38,12 +38,7 @@ static const struct qg_gate data_gate = {
 	.commands = data_commands,
 };
 
-static int cmd_data(int argc, const char **argv)
-{
-	return qg_gate_dispatch(&data_gate, argc, argv);
-}
-
 int main(int argc, char **argv)
 {
-	return qg_main(argc, argv, cmd_data);
+	return qg_main_gate(argc, argv, &data_gate);
 }

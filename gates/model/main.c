@@ -197,9 +197,7 @@ static const struct qg_gate model_gate = {
 	.commands = model_commands,
 };
 
-static int cmd_model(int argc, const char **argv)
+int main(int argc, char **argv)
 {
-	return qg_gate_dispatch(&model_gate, argc, argv);
+	return qg_main_gate(argc, argv, &model_gate);
 }
-
-int main(int c, char **v) { return qg_main(c, v, cmd_model); }

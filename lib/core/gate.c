@@ -128,24 +128,34 @@ static int write_out_dir(const struct qg_result *r, const char *dir, const struc
 	return failed ? QG_EIO : 0;
 }
 
+/* "::error title=qgate-<gate>::", the head of the run's own annotation. */
+static int fatal_annotation_head(struct qg_buf *out, const struct qg_result *r)
+{
+	struct qg_buf title = QG_BUF_INIT;
+	int err = qg_buf_addf(&title, "qgate-%s", r->gate);
+
+	if (!err)
+		err = qg_buf_addstr(out, "::error title=");
+	if (!err)
+		err = qg_github_escape_property(out, title.buf);
+	if (!err)
+		err = qg_buf_addstr(out, "::");
+	qg_buf_release(&title);
+	return err;
+}
+
 /* The one line a fatal error gets, on stderr: "qgate-<gate>: error: ..."
  * or, for --format github, the ::error workflow command (which is then
  * not repeated among the annotations on stdout). Redacted like every
  * report. */
 static int print_fatal(const struct qg_result *r, const char *format)
 {
-	struct qg_buf line = QG_BUF_INIT, msg = QG_BUF_INIT, title = QG_BUF_INIT;
+	struct qg_buf line = QG_BUF_INIT, msg = QG_BUF_INIT;
 	int err;
 
 	err = qg_redact(&msg, r->error_message);
 	if (!err && !strcmp(format, "github")) {
-		err = qg_buf_addf(&title, "qgate-%s", r->gate);
-		if (!err)
-			err = qg_buf_addstr(&line, "::error title=");
-		if (!err)
-			err = qg_github_escape_property(&line, title.buf);
-		if (!err)
-			err = qg_buf_addstr(&line, "::");
+		err = fatal_annotation_head(&line, r);
 		if (!err)
 			err = qg_github_escape_data(&line, msg.buf);
 	} else if (!err) {
@@ -163,7 +173,6 @@ static int print_fatal(const struct qg_result *r, const char *format)
 		fputs(line.buf, stderr);
 	qg_buf_release(&line);
 	qg_buf_release(&msg);
-	qg_buf_release(&title);
 	return err;
 }
 
@@ -172,18 +181,12 @@ static int print_fatal(const struct qg_result *r, const char *format)
  * stderr. github.c writes it first, on one line (its data is escaped). */
 static int annotations_but_fatal(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf all = QG_BUF_INIT, head = QG_BUF_INIT, title = QG_BUF_INIT;
+	struct qg_buf all = QG_BUF_INIT, head = QG_BUF_INIT;
 	const char *nl;
 	int err = qg_github_annotations(&all, r);
 
 	if (!err)
-		err = qg_buf_addf(&title, "qgate-%s", r->gate);
-	if (!err)
-		err = qg_buf_addstr(&head, "::error title=");
-	if (!err)
-		err = qg_github_escape_property(&head, title.buf);
-	if (!err)
-		err = qg_buf_addstr(&head, "::");
+		err = fatal_annotation_head(&head, r);
 	if (!err && all.len) {
 		nl = strchr(all.buf, '\n');
 		if (nl && !strncmp(all.buf, head.buf, head.len))
@@ -193,7 +196,6 @@ static int annotations_but_fatal(struct qg_buf *out, const struct qg_result *r)
 	}
 	qg_buf_release(&all);
 	qg_buf_release(&head);
-	qg_buf_release(&title);
 	return err;
 }
 

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "qgate/file.h"
+#include "qgate/gate.h"
 #include "qgate/git.h"
 #include "qgate/main.h"
 
@@ -27,7 +28,7 @@ static const char *prog_name(const char *argv0)
 	return slash ? slash + 1 : argv0;
 }
 
-int qg_main(int argc, char **argv, qg_cmd_fn cmd)
+static int run_main(int argc, char **argv, qg_cmd_fn cmd, const struct qg_gate *gate)
 {
 	const char *prog = prog_name(argc > 0 ? argv[0] : NULL);
 	int ret;
@@ -37,7 +38,7 @@ int qg_main(int argc, char **argv, qg_cmd_fn cmd)
 	signal(SIGPIPE, SIG_IGN);
 	qg_file_install_signal_cleanup();
 
-	ret = cmd(argc, (const char **)argv);
+	ret = gate ? qg_gate_dispatch(gate, argc, (const char **)argv) : cmd(argc, (const char **)argv);
 	qg_git_prefetch_release(); /* a subject lookup a failed command never collected */
 
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -52,4 +53,14 @@ int qg_main(int argc, char **argv, qg_cmd_fn cmd)
 	if (ret < QG_EXIT_PASS || ret > QG_EXIT_ERROR)
 		ret = QG_EXIT_ERROR;
 	return ret;
+}
+
+int qg_main(int argc, char **argv, qg_cmd_fn cmd)
+{
+	return run_main(argc, argv, cmd, NULL);
+}
+
+int qg_main_gate(int argc, char **argv, const struct qg_gate *gate)
+{
+	return run_main(argc, argv, NULL, gate);
 }

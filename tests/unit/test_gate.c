@@ -453,6 +453,35 @@ static int demo_subcommand(int argc, const char **argv, const struct qg_gate *ga
 	return ret + (strcmp(argv[0], "drift") ? 0 : 10);
 }
 
+/* One demo command (argv NULL-terminated) with stdout and stderr captured;
+ * its exit code. d starts zeroed; its args are the caller's to clear. */
+static int run_demo(struct fixture *f, struct demo_cmd *d, unsigned flags, const char **argv,
+		    struct qg_buf *out, struct qg_buf *err)
+{
+	int argc = 0, ret;
+
+	while (argv[argc])
+		argc++;
+	memset(d, 0, sizeof(*d));
+	capture2_begin(f);
+	ret = demo_command(d, flags, argc, argv);
+	capture2_end(f, out, err);
+	return ret;
+}
+
+/* qg_gate_dispatch with stdout and stderr captured; its exit code. */
+static int dispatch(struct fixture *f, const char **argv, struct qg_buf *out, struct qg_buf *err)
+{
+	int argc = 0, ret;
+
+	while (argv[argc])
+		argc++;
+	capture2_begin(f);
+	ret = qg_gate_dispatch(&demo_gate, argc, argv);
+	capture2_end(f, out, err);
+	return ret;
+}
+
 static void test_gate_run_sequence(void **state)
 {
 	struct fixture *f = *state;
@@ -466,10 +495,7 @@ static void test_gate_run_sequence(void **state)
 	const char *typo[] = { "check", "--config", cfg, NULL };
 	FILE *fp;
 
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 4, pass), QG_EXIT_PASS);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, pass, &out, &err), QG_EXIT_PASS);
 	assert_int_equal(d.ran, 1);
 	assert_int_equal(d.args.nr, 1);
 	assert_string_equal(d.args.v[0], "x.csv");
@@ -478,19 +504,13 @@ static void test_gate_run_sequence(void **state)
 	qg_strvec_clear(&d.args);
 
 	snprintf(json, sizeof(json), "%s/r.json", f->dir);
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 7, fail), QG_EXIT_FAIL);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, fail, &out, &err), QG_EXIT_FAIL);
 	read_file(&out, f->dir, "r.json");
 	assert_non_null(strstr(out.buf, "\"gate\": \"demo\""));
 	assert_non_null(strstr(out.buf, "\"command\": \"check\""));
 
 	/* run's error: recorded (exit 2 for a usage error), printed once, reported */
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 5, usage), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, usage, &out, &err), QG_EXIT_USAGE);
 	assert_string_equal(err.buf, "qgate-demo: error: --mode usage: not a mode\n");
 	assert_null(strstr(out.buf, "not a mode"));
 	read_file(&out, f->dir, "r.json");
@@ -498,10 +518,7 @@ static void test_gate_run_sequence(void **state)
 	assert_non_null(strstr(out.buf, "not a mode"));
 
 	/* a bad flag: exit 2 before anything runs, one line naming the command */
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 5, badflag), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, badflag, &out, &err), QG_EXIT_USAGE);
 	assert_int_equal(d.ran, 0);
 	assert_int_equal(count_lines(&err), 1);
 	assert_non_null(strstr(err.buf, "qgate-demo check: error: unknown option '--mdoe' (did you mean '--mode'?)"));
@@ -512,10 +529,7 @@ static void test_gate_run_sequence(void **state)
 	assert_non_null(fp);
 	fputs("{\"demo\": {\"drfit\": {\"mode\": \"x\"}}}", fp);
 	fclose(fp);
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 3, typo), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, typo, &out, &err), QG_EXIT_USAGE);
 	assert_int_equal(d.ran, 0);
 	assert_non_null(strstr(err.buf, "did you mean 'drift'?"));
 	/* ... and the other subcommand's section is accepted, ours applies */
@@ -523,10 +537,7 @@ static void test_gate_run_sequence(void **state)
 	assert_non_null(fp);
 	fputs("{\"demo\": {\"drift\": {\"mode\": \"x\"}, \"check\": {\"mode\": \"fail\"}}}", fp);
 	fclose(fp);
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, 0, 3, typo), QG_EXIT_FAIL);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, 0, typo, &out, &err), QG_EXIT_FAIL);
 	assert_string_equal(d.mode, "fail");
 	qg_buf_release(&out);
 	qg_buf_release(&err);
@@ -540,16 +551,10 @@ static void test_gate_run_without_result(void **state)
 	const char *ok[] = { "check", NULL };
 	const char *bad[] = { "check", "--mode", "bad", "--format", "json", NULL };
 
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, QG_GATE_NO_RESULT, 1, ok), QG_EXIT_PASS);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, QG_GATE_NO_RESULT, ok, &out, &err), QG_EXIT_PASS);
 	assert_int_equal(d.ran, 1);
 	assert_int_equal(out.len, 0); /* no verdict: the command prints its own output */
-	memset(&d, 0, sizeof(d));
-	capture2_begin(f);
-	assert_int_equal(demo_command(&d, QG_GATE_NO_RESULT, 5, bad), QG_EXIT_ERROR);
-	capture2_end(f, &out, &err);
+	assert_int_equal(run_demo(f, &d, QG_GATE_NO_RESULT, bad, &out, &err), QG_EXIT_ERROR);
 	assert_string_equal(err.buf, "qgate-demo: error: 'in': gone\n");
 	assert_int_equal(out.len, 0);
 	qg_buf_release(&out);
@@ -568,39 +573,27 @@ static void test_gate_dispatch(void **state)
 	const char *drift[] = { "qgate-demo", "drift", "--format", "json", NULL };
 	const char *badopt[] = { "qgate-demo", "--mode", "x", NULL };
 
-	capture2_begin(f);
-	assert_int_equal(qg_gate_dispatch(&demo_gate, 1, none), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(dispatch(f, none, &out, &err), QG_EXIT_USAGE);
 	assert_int_equal(out.len, 0);
 	assert_non_null(strstr(err.buf, "  check   check things\n"));
 	assert_non_null(strstr(err.buf, "qgate-demo: error: no command given (expected check or drift)\n"));
 
 	for (int i = 0; i < 2; i++) {
-		capture2_begin(f);
-		assert_int_equal(qg_gate_dispatch(&demo_gate, 2, i ? helpword : help), QG_EXIT_PASS);
-		capture2_end(f, &out, &err);
+		assert_int_equal(dispatch(f, i ? helpword : help, &out, &err), QG_EXIT_PASS);
 		assert_non_null(strstr(out.buf, "commands:\n  check   check things\n  drift   drift things\n"));
 		assert_non_null(strstr(out.buf, "a gate for tests"));
 		assert_int_equal(err.len, 0);
 	}
 
-	capture2_begin(f);
-	assert_int_equal(qg_gate_dispatch(&demo_gate, 4, typo), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(dispatch(f, typo, &out, &err), QG_EXIT_USAGE);
 	assert_string_equal(err.buf, "qgate-demo: error: unknown command 'chekc' (did you mean 'check'?)\n");
-	capture2_begin(f);
-	assert_int_equal(qg_gate_dispatch(&demo_gate, 2, far), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(dispatch(f, far, &out, &err), QG_EXIT_USAGE);
 	assert_string_equal(err.buf, "qgate-demo: error: unknown command 'zzzzzz' (expected check or drift)\n");
-	capture2_begin(f);
-	assert_int_equal(qg_gate_dispatch(&demo_gate, 3, badopt), QG_EXIT_USAGE);
-	capture2_end(f, &out, &err);
+	assert_int_equal(dispatch(f, badopt, &out, &err), QG_EXIT_USAGE);
 	assert_int_equal(count_lines(&err), 1);
 
 	/* the subcommand gets argv from its own name on, and the gate */
-	capture2_begin(f);
-	assert_int_equal(qg_gate_dispatch(&demo_gate, 4, drift), 10 + QG_EXIT_PASS);
-	capture2_end(f, &out, &err);
+	assert_int_equal(dispatch(f, drift, &out, &err), 10 + QG_EXIT_PASS);
 	assert_non_null(strstr(out.buf, "\"command\": \"check\""));
 	qg_buf_release(&out);
 	qg_buf_release(&err);
