@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pcre2.h>
 
+#include "qgate/dtoa.h"
 #include "qgate/json.h"
 #include "schema.h"
 
@@ -159,18 +160,11 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 			*dkey = qg_json_number(v);
 		else if (!s || qg_value_number(s, strlen(s), '.', 0, dkey) || isnan(*dkey))
 			return bad(L, v, "expected a number");
-		qg_buf_addf(&b, "%.17g", *dkey);
 		{
-			/* shortest spelling that reads back */
-			for (int prec = 1; prec <= 17; prec++) {
-				char tmp[40];
-				snprintf(tmp, sizeof(tmp), "%.*g", prec, *dkey);
-				if (strtod(tmp, NULL) == *dkey) {
-					qg_buf_reset(&b);
-					qg_buf_addstr(&b, tmp);
-					break;
-				}
-			}
+			/* the shortest spelling that reads back */
+			char tmp[QG_DTOA_MAX];
+
+			qg_buf_add(&b, tmp, qg_dtoa(tmp, *dkey, 0));
 		}
 		break;
 	case QG_TYPE_DATE:

@@ -16,6 +16,8 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "qgate/dtoa.h"
+
 #include "metrics.h"
 #include "rules.h"
 
@@ -254,26 +256,15 @@ int qg_model_rule_holds(const struct qg_model_rule *r, double value, double base
 
 const char *qg_model_rule_bound_text(const struct qg_model_rule *r, char *buf, size_t len)
 {
+	/* the shortest form: %.17g prints 0.01 as 0.01000000000000000021 */
+	char tmp[QG_DTOA_MAX];
+
+	qg_dtoa(tmp, r->relative ? fabs(r->bound) : r->bound, 0);
 	if (!r->relative)
-		snprintf(buf, len, "%.17g", r->bound);
+		snprintf(buf, len, "%s", tmp);
 	else if (r->bound == 0)
 		snprintf(buf, len, "baseline");
 	else
-		snprintf(buf, len, "baseline%s%.17g%s", r->bound < 0 ? "-" : "+", fabs(r->bound),
-			 r->percent ? "%" : "");
-	/* shortest form: %.17g prints 0.01 as 0.01000000000000000021 */
-	{
-		char tmp[64];
-		double v = r->relative ? fabs(r->bound) : r->bound;
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-			if (strtod(tmp, NULL) == v)
-				break;
-		}
-		if (!r->relative)
-			snprintf(buf, len, "%s", tmp);
-		else if (r->bound != 0)
-			snprintf(buf, len, "baseline%s%s%s", r->bound < 0 ? "-" : "+", tmp, r->percent ? "%" : "");
-	}
+		snprintf(buf, len, "baseline%s%s%s", r->bound < 0 ? "-" : "+", tmp, r->percent ? "%" : "");
 	return buf;
 }

@@ -19,6 +19,7 @@
 #include <math.h>
 
 #include "qgate/config.h"
+#include "qgate/dtoa.h"
 #include "qgate/json.h"
 #include "qgate/opts.h"
 
@@ -57,17 +58,12 @@ static void command_name(char *buf, size_t len, const char *section)
 /* Shortest "%.*g" text that reads back as the same double. */
 static int format_number(char *buf, size_t len, double v)
 {
+	char tmp[QG_DTOA_MAX];
+
 	if (!isfinite(v))
 		return -1;
-	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-		snprintf(buf, len, "%lld", (long long)v);
-		return 0;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
+	qg_dtoa(tmp, v, QG_DTOA_PLAIN_INT);
+	snprintf(buf, len, "%s", tmp);
 	return 0;
 }
 

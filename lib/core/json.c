@@ -7,15 +7,16 @@
  * column and described with what the grammar expected at that point.
  * Printing is our own: cJSON prints large integers with exponents and does
  * not round-trip every double, so numbers are formatted here (integers
- * below 2^53 plainly, others in the shortest of %.15g/%.16g/%.17g that
- * reads back equal, NaN/Inf as null) and strings are re-encoded as valid UTF-8 with
- * invalid bytes replaced by U+FFFD.
+ * below 2^53 plainly, others in the shortest form that reads back equal:
+ * qg_dtoa(); NaN/Inf as null) and strings are re-encoded as valid UTF-8
+ * with invalid bytes replaced by U+FFFD.
  */
 #include "qgate/common.h"
 
 #include <math.h>
 #include <cjson/cJSON.h>
 
+#include "qgate/dtoa.h"
 #include "qgate/json.h"
 #include "qgate/utf8.h"
 
@@ -486,22 +487,12 @@ void qg_json_remove(struct qg_json *obj, const char *key)
 
 static int print_number(struct qg_buf *out, double v)
 {
-	char tmp[40];
+	char tmp[QG_DTOA_MAX];
 
 	if (!isfinite(v))
 		return qg_buf_addstr(out, "null");
-	if (v == trunc(v) && fabs(v) < 9007199254740992.0) {
-		if (v == 0)
-			return qg_buf_addch(out, '0'); /* also -0 */
-		return qg_buf_addf(out, "%.0f", v);
-	}
-	/* the shortest of 15, 16, 17 significant digits that reads back equal */
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	return qg_buf_addstr(out, tmp);
+	/* integers plainly (-0 as 0), others the shortest that reads back */
+	return qg_buf_add(out, tmp, qg_dtoa(tmp, v, QG_DTOA_PLAIN_INT));
 }
 
 int qg_json_quote(struct qg_buf *out, const char *s, size_t len)

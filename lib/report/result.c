@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "qgate/file.h"
+#include "qgate/dtoa.h"
 #include "qgate/json.h"
 #include "qgate/result.h"
 #include "qgate/sha256.h"
@@ -425,14 +426,7 @@ int qg_value_format(struct qg_buf *out, const struct qg_value *v)
 			return qg_buf_addstr(out, "nan");
 		if (isinf(v->number))
 			return qg_buf_addstr(out, v->number > 0 ? "inf" : "-inf");
-		if (v->number == trunc(v->number) && fabs(v->number) < 9007199254740992.0)
-			return qg_buf_addf(out, "%.0f", v->number == 0 ? 0.0 : v->number);
-		for (int prec = 15; prec <= 17; prec++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", prec, v->number);
-			if (strtod(tmp, NULL) == v->number)
-				break;
-		}
-		return qg_buf_addstr(out, tmp);
+		return qg_buf_add(out, tmp, qg_dtoa(tmp, v->number, QG_DTOA_PLAIN_INT));
 	case QG_VALUE_STRING:
 		return qg_buf_addstr(out, v->string ? v->string : "");
 	case QG_VALUE_BOOL:
