@@ -7,7 +7,9 @@
  * QG_TABLE_PAD readable bytes after the text that the reader guarantees
  * (filled with digits and letters, so reading past the end shows up). It
  * also checks that the common shapes are really accepted (a fast path that
- * never fires would pass the first property).
+ * never fires would pass the first property). Last, the whole validator at
+ * every QG_SIMD level (include/qgate/cpu.h): the column loops, the vector
+ * record tests and the full path alone give the same result JSON.
  */
 #include "qgate/common.h"
 
@@ -17,9 +19,14 @@
 #include <pcre2.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "qgate/cpu.h"
+#include "qgate/report.h"
+#include "qgate/result.h"
 #include "qgate/table.h"
+#include "data/data.h"
 #include "data/fastval.h"
 #include "data/schema.h"
 #include "data/uniq.h"
@@ -388,9 +395,9 @@ static void check_email(const char *s, size_t n)
 
 	if (fv_email(padded(buf, s, n), n))
 		assert_int_equal(qg_value_email(s, n), 0);
-#if FV_AVX2
+#if QG_SIMD_AVX2
 	/* the AVX2 variant gives the same answer for every text */
-	if (__builtin_cpu_supports("avx2"))
+	if (qg_cpu_level_hw() >= QG_CPU_AVX2)
 		assert_int_equal(fv_email_avx2(padded(buf, s, n), n), fv_email(padded(buf, s, n), n));
 #endif
 }
@@ -545,6 +552,196 @@ static void test_data_fastval_uniq_int(void **state)
 	qg_uniq_release(&b);
 }
 
+/* ---- the validator at every QG_SIMD level -------------------------------- */
+
+static const char diff_schema[] =
+	"{\"fields\": ["
+	"{\"name\": \"id\", \"type\": \"integer\", \"constraints\": {\"required\": true, \"unique\": true, \"minimum\": 1}},"
+	"{\"name\": \"x\", \"type\": \"number\", \"constraints\": {\"minimum\": -1000, \"maximum\": 1000}},"
+	"{\"name\": \"y\", \"type\": \"number\"},"
+	"{\"name\": \"amount\", \"type\": \"integer\", \"constraints\": {\"minimum\": 0, \"maximum\": 99999}},"
+	"{\"name\": \"name\", \"type\": \"string\", \"constraints\": {\"maxLength\": 12}},"
+	"{\"name\": \"email\", \"type\": \"string\", \"format\": \"email\"},"
+	"{\"name\": \"status\", \"type\": \"string\", \"constraints\": {\"enum\": [\"active\", \"closed\", \"trial\"]}},"
+	"{\"name\": \"day\", \"type\": \"date\", \"constraints\": {\"minimum\": \"2015-01-01\"}},"
+	"{\"name\": \"active\", \"type\": \"boolean\"},"
+	"{\"name\": \"code\", \"type\": \"string\", \"constraints\": {\"pattern\": \"[A-Z0-9]{6}\"}},"
+	"{\"name\": \"note\", \"type\": \"string\"}"
+	"], \"primaryKey\": \"id\"}";
+
+/* One of a few values per column: mostly good, sometimes each way of being
+ * bad (range, syntax, empty, non-ASCII, invalid UTF-8, a NUL). */
+static const char *diff_value(int col, uint64_t r, long long row, char *tmp)
+{
+	static const char *const odd[] = { "", "\xc3\xa9t\xc3\xa9", "bad\xff", "a\"b", "  7", "-0", "1e3", "x,y" };
+	static const char *const good[][4] = {
+		{ NULL, NULL, NULL, NULL },
+		{ "12.5", "-999.25", "0", "1000" },
+		{ "3.14159", "-2", "7.0000001", "12345678901234567890" },
+		{ "0", "99999", "42", "007" },
+		{ "Lena", "Rosa Garcia", "Al", "twelve chars" },
+		{ "a.b@c.example", "x_y+z@d-e.org", "q@r.st", "lena.okafor317@corp.example" },
+		{ "active", "closed", "trial", "active" },
+		{ "2020-08-22", "2015-01-01", "2026-12-31", "2019-02-28" },
+		{ "true", "false", "true", "false" },
+		{ "E8LF8A", "255PHL", "ABC123", "ZZZZZZ" },
+		{ "free text", "", "more", "x" },
+	};
+	static const char *const bad[] = { NULL, "1000.5", "abc", "100000", "thirteen char", "no-at.example",
+					   "open", "2014-12-31", "yes", "abc123", "\xc3" };
+
+	if (col == 0) {
+		/* ids mostly in a run; a repeat or a gap now and then */
+		long long id = r % 53 == 0 ? row / 2 + 1 : r % 61 == 0 ? row + 1000 : row;
+		snprintf(tmp, 32, "%lld", r % 97 == 0 ? -id : id);
+		return tmp;
+	}
+	if (r % 23 == 0)
+		return odd[(r >> 8) % QG_ARRAY_SIZE(odd)];
+	if (r % 11 == 0)
+		return bad[col];
+	return good[col][(r >> 16) % 4];
+}
+
+static char *diff_data(int jsonl, size_t rows)
+{
+	struct qg_buf b = QG_BUF_INIT;
+	static const char *const names[] = { "id", "x", "y", "amount", "name", "email", "status", "day", "active",
+					     "code", "note" };
+	char tmp[32];
+
+	if (!jsonl)
+		qg_buf_addstr(&b, "id,x,y,amount,name,email,status,day,active,code,note\n");
+	for (size_t row = 1; row <= rows; row++) {
+		uint64_t shape = next_rand();
+		int ncols = shape % 89 == 0 ? 10 : shape % 83 == 0 ? 12 : 11;
+
+		if (jsonl)
+			qg_buf_addch(&b, '{');
+		for (int c = 0; c < ncols; c++) {
+			const char *v = diff_value(c % 11, next_rand(), (long long)row, tmp);
+
+			if (jsonl) {
+				qg_buf_addf(&b, "%s\"%s\": ", c ? ", " : "", c < 11 ? names[c] : "extra");
+				if (shape % 97 == 0 && c == 3)
+					qg_buf_addstr(&b, "null");
+				else if (c == 0 && shape % 5)
+					qg_buf_addstr(&b, v); /* an integer key as a JSON number */
+				else {
+					qg_buf_addch(&b, '"');
+					for (const char *q = v; *q; q++)
+						if (*q == '"' || *q == '\\')
+							qg_buf_addf(&b, "\\%c", *q);
+						else
+							qg_buf_addch(&b, *q);
+					qg_buf_addch(&b, '"');
+				}
+			} else {
+				if (c)
+					qg_buf_addch(&b, ',');
+				if (strchr(v, '"') || strchr(v, ',')) {
+					qg_buf_addch(&b, '"');
+					for (const char *q = v; *q; q++) {
+						if (*q == '"')
+							qg_buf_addch(&b, '"');
+						qg_buf_addch(&b, *q);
+					}
+					qg_buf_addch(&b, '"');
+				} else {
+					qg_buf_addstr(&b, v);
+				}
+			}
+		}
+		if (jsonl)
+			qg_buf_addch(&b, '}');
+		if (shape % 101 == 0)
+			qg_buf_add(&b, "\0", 1); /* a NUL byte in the record */
+		qg_buf_addch(&b, '\n');
+	}
+	return qg_buf_detach(&b, NULL);
+}
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The result JSON without the lines that differ between runs (time). */
+static char *validate_json(const char *schema, const char *data, int jobs)
+{
+	struct qg_data_opts o;
+	struct qg_result r;
+	struct qg_buf b = QG_BUF_INIT, out = QG_BUF_INIT;
+	char *line, *save = NULL;
+
+	qg_data_opts_init(&o);
+	o.schema = schema;
+	o.no_hash = 1;
+	o.input.jobs = jobs;
+	assert_int_equal(qg_strvec_push(&o.data, data), 0);
+	assert_int_equal(qg_result_init(&r, "data", "0"), 0);
+	assert_int_equal(qg_data_validate(&o, &r), 0);
+	assert_int_equal(qg_result_to_json(&b, &r), 0);
+	for (line = strtok_r(b.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(line, "\"started_at\"") && !strstr(line, "\"duration_ms\""))
+			qg_buf_addf(&out, "%s\n", line);
+	qg_buf_release(&b);
+	qg_result_release(&r);
+	qg_data_opts_release(&o);
+	return qg_buf_detach(&out, NULL);
+}
+
+static void test_data_fastval_validate_levels(void **state)
+{
+	static const char *const levels[] = { "scalar", "sse2", "avx2" };
+	char dir[] = "/tmp/qg-fastval-XXXXXX", schema[64], csv[64], jsonl[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(schema, sizeof(schema), "%s/s.json", dir);
+	snprintf(csv, sizeof(csv), "%s/d.csv", dir);
+	snprintf(jsonl, sizeof(jsonl), "%s/d.jsonl", dir);
+	write_file(schema, diff_schema, strlen(diff_schema));
+	for (int fmt = 0; fmt < 2; fmt++) {
+		const char *path = fmt ? jsonl : csv;
+		char *data = diff_data(fmt, 3000), *general;
+
+		/* the data's length: it holds NUL bytes */
+		size_t n = 0;
+		for (size_t rows = 0; rows < 3000; n++)
+			rows += data[n] == '\n';
+		write_file(path, data, n);
+		free(data);
+		setenv("QG_SIMD", "general", 1);
+		general = validate_json(schema, path, 1);
+		/* the data must reach every kind of violation, or the test proves little */
+		assert_non_null(strstr(general, "\"field.x.maximum\""));
+		assert_null(strstr(general, "\"violations\": 0"));
+		for (size_t l = 0; l < QG_ARRAY_SIZE(levels); l++) {
+			for (int jobs = 1; jobs <= 2; jobs++) {
+				char *other;
+
+				setenv("QG_SIMD", levels[l], 1);
+				other = validate_json(schema, path, jobs);
+				if (strcmp(general, other))
+					print_message("%s at %s, -j %d:\n--- general\n%s--- level\n%s", path, levels[l],
+						      jobs, general, other);
+				assert_string_equal(general, other);
+				free(other);
+			}
+		}
+		unsetenv("QG_SIMD");
+		free(general);
+		unlink(path);
+	}
+	unlink(schema);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_data_fastval_wordset8),
 		cmocka_unit_test(test_data_fastval_pattern),
 		cmocka_unit_test(test_data_fastval_uniq_int),
+		cmocka_unit_test(test_data_fastval_validate_levels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,157 @@
+/* validate_int.h -- what the validator's files share (gates/data/validate*.c)
+ *
+ * validate.c compiles the schema into checks, reads each piece in passes
+ * over batches of records (shape, then column by column, then the primary
+ * key) and merges the pieces into the result; validate_cell.c is the full
+ * check of one cell (and the messages of violations); validate_fast.c the
+ * column loops that prove most cells pass without it. A cell the fast loops
+ * cannot prove goes down vd_check_cell(), which decides and reports: the
+ * fast loops only ever accept, so both paths give the same counts.
+ */
+#ifndef QGATE_DATA_VALIDATE_INT_H
+#define QGATE_DATA_VALIDATE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdatomic.h>
+
+#include "qgate/cpu.h"
+#include "data.h"
+#include "fastval.h"
+#include "schema.h"
+#include "uniq.h"
+
+#define EXAMPLES QG_LOCATIONS_MAX
+#define VALUE_SHOW 64 /* bytes of a value quoted in a message */
+
+enum check_kind {
+	CK_HEADER, CK_ROW_SHAPE, CK_ENCODING, CK_ROWS, CK_PRIMARY_KEY,
+	CK_TYPE, CK_REQUIRED, CK_UNIQUE, CK_MINIMUM, CK_MAXIMUM, CK_EXMIN, CK_EXMAX,
+	CK_MINLEN, CK_MAXLEN, CK_PATTERN, CK_ENUM, CK_NULLFRAC,
+};
+
+struct vcheck {
+	char *id;
+	enum check_kind kind;
+	long field;         /* -1 for table checks */
+};
+
+/* ------------------------------------------------------------ run state */
+
+struct example {
+	long long line, column; /* line relative to the piece */
+	char *msg;
+};
+
+struct piece_state {
+	int used;
+	long long *counts;            /* per check */
+	struct example *ex;           /* nr_checks * EXAMPLES */
+	unsigned char *nr_ex;
+	long long rows;
+	long long *nulls;             /* per field */
+	long long *present;           /* per field: rows where the column exists */
+	double *obs_min, *obs_max;    /* per field: extreme typed keys */
+	struct qg_uniq *uq;           /* per field (unique constraint) */
+	struct qg_uniq pk;            /* primary key */
+	int header_seen;
+	int stopped;
+	int pk_run;                   /* this batch's single integer key column took
+				       * the consecutive path in every row:
+				       * bpk_i[] is one run of integers */
+};
+
+struct vrun {
+	const struct qg_data_opts *o;
+	const struct qg_schema *S;
+	struct vcheck *checks;
+	size_t nr_checks;
+	/* check index per (field, kind) for the hot loop, -1 when absent */
+	long (*fc)[CK_NULLFRAC + 1];
+	long tc[CK_PRIMARY_KEY + 1];
+	char **field_names;           /* schema field names (JSONL columns) */
+	int pk_int;                   /* single integer primary key: interval sets */
+	int level;                    /* qg_cpu_level() for this run (cpu.h):
+				       * QG_CPU_GENERAL sends every cell down
+				       * vd_check_cell, AVX2 takes the _avx2 loops */
+	atomic_llong uniq_bytes;      /* memory budget shared by every key set */
+	int *uniq_overflow;           /* per field, and [nr_fields] for the key */
+	struct piece_state *ps;       /* per piece */
+	pcre2_match_data **md;        /* per worker * field */
+	int jobs;
+	atomic_llong violations;      /* for --max-errors */
+	atomic_int stop;
+};
+
+/* ------------------------------------------------------------ fast paths */
+
+/* A schema field present in the piece's columns, in the hot loop's terms. */
+struct vf {
+	size_t col, fi;
+	int pk;
+	int trivial; /* plain string without constraints: only missing values count */
+	int fast;    /* FAST_*: a value passing this test passes every check of the field */
+	/* compiled once per piece for the fast path */
+	int words_ok;            /* enum (strings) / true+false values as a word set */
+	struct fv_wordset words;
+	int seq_ok;              /* the pattern as a fixed character sequence */
+	struct fv_charseq seq;
+	uint64_t dklo, dkhi;     /* date bounds as fv_date keys */
+	uint64_t dtlo, dthi;     /* the same as fv_date_text keys */
+	int num_all;             /* number without bounds: any value passes */
+	int num_kd[2];           /* per sign: digits before the dot that are
+				    always inside the bounds, -1 none */
+	int int_kd[2];           /* the same for integers (FAST_INT_RANGE) */
+	struct qg_decimal_range nr;   /* number bounds as ranges of the mantissa */
+	int str;                 /* FAST_STR: the FAST_STR_* loop it takes */
+};
+
+/* FAST_STR_*: string fields with exactly one kind of check get a column loop
+ * of their own (the general FAST_STR test with the other branches compiled
+ * out: the same answer for every cell). */
+enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL,
+       FAST_STR_LEN, FAST_STR_EMAIL, FAST_STR_ENUM, FAST_STR_SEQ, FAST_NUM_ANY, FAST_INT_RANGE,
+       FAST_STR_EMAIL_AVX2 };
+
+#define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
+
+/* ------------------------------------------------------------ validate_cell.c */
+
+/* Count a violation of check ck and keep it as an example while the check
+ * has fewer than EXAMPLES ("value \"...\" " first when val is not NULL). */
+void vd_violation(struct vrun *v, struct piece_state *ps, long ck, long long line, long long col,
+		  const char *val, size_t vlen, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* "below minimum" and the like, for messages */
+const char *vd_bound_word(enum check_kind k);
+
+/* Every check of field fi on one cell, in the fixed order (validate.c's
+ * opening comment), reporting each violation. *pk_hash: a hash of the typed
+ * value for the primary key (0: the cell is missing), *ikey the integer;
+ * clean: the record is ASCII without NUL (no UTF-8 check needed). */
+void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const struct qg_cell *c,
+		   const struct qg_record *rec, pcre2_match_data *md, uint64_t *pk_hash, long long *ikey, int clean);
+
+/* ------------------------------------------------------------ validate_fast.c */
+
+/* The fast kind of a field (FAST_NONE: every cell through vd_check_cell). */
+int vd_fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int pk_int);
+
+/* Compile x's acceptors (word sets, sequences, bounds) for field f. */
+void vd_vf_compile(struct vf *x, const struct qg_schema_field *f);
+
+/* Field x over a batch of nb records with its column loop: rc (when not
+ * NULL) the regular batch's cells, ncols apart; bclean per record; the
+ * primary key's parts into bpk_i/bpk_ok. */
+void vd_fast_column(struct vrun *v, struct piece_state *ps, const struct vf *x, const struct qg_record *batch,
+		    int nb, const struct qg_cell *rc, size_t ncols, const unsigned char *bclean, long long *bpk_i,
+		    unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors);
+
+/* 1 when the bytes are ASCII without NUL (JSONL: and without a backslash),
+ * so every cell inside is clean; the vector loop at QG_CPU_SSE2 and up. */
+int vd_record_clean(const struct vrun *v, const char *p, size_t n, int jsonl);
+
+/* The same for a CSV batch's whole run of bytes (AVX2 when the run allows). */
+int vd_batch_clean(const struct vrun *v, const char *p, size_t n);
+
+#endif
