@@ -37,8 +37,9 @@ int model_columns_found(struct qg_buf *out, const struct qg_cell *names, size_t 
 		/* one column whose name holds a likely delimiter: the file is split on another character */
 		for (const char *d = delims; *d; d++)
 			if (memchr(names[0].ptr, *d, names[0].len)) {
+				char one[2] = { *d, 0 };
 				err = qg_buf_addf(out, "; is the file split on '%s'? give --delimiter '%s'",
-						  *d == '\t' ? "\\t" : (char[2]){ *d, 0 }, *d == '\t' ? "tab" : (char[2]){ *d, 0 });
+						  *d == '\t' ? "\\t" : one, *d == '\t' ? "tab" : one);
 				break;
 			}
 	}

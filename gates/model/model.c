@@ -17,6 +17,10 @@
  * warning goes to stderr and the report. Skipped is never passed: the run
  * passes only if some other (fixed-bound) rule was evaluated and passed; a
  * run whose every check is skipped is exit 3 (qg_result_exit_code()).
+ *
+ * Reading the inputs into views is load.c's (shared with `metrics`). Every
+ * detail, message and table row a check carries is checked as it is added:
+ * one that cannot be added makes the run an error, never a check without it.
  */
 #include "qgate/common.h"
 

@@ -79,7 +79,7 @@ const char *qg_model_data_id(const struct qg_model_data *d, size_t i);
  * for a key with a NUL byte (keys are names in reports), QG_ENOMEM. */
 long qg_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add);
 
-/* Make `base` row-aligned with `cand`: by id (both need ids), or by row order
+/* (align.c) Make `base` row-aligned with `cand`: by id (both need ids), or by row order
  * (same length and the same label on every row). On success base's arrays
  * are permuted into cand's row order. QG_EPARSE names the file and row. */
 int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id);
