@@ -13,14 +13,14 @@
  * and a piece that starts right and ends without an error ends outside
  * quotes, so the next cut was good too; any failure reruns the file whole.
  *
- * Threads. Pieces are handed out by an atomic counter in file order; each
- * worker thread has a stable index so callers can keep per-worker scratch.
+ * Threads: the core's pool (include/qgate/pool.h) hands pieces out in file
+ * order; each worker has a stable index so callers can keep per-worker
+ * scratch. --shard I/N is parsed and divided by include/qgate/shard.h.
  */
 #include "qgate/common.h"
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__SSE2__)
@@ -28,7 +28,9 @@
 #endif
 
 #include "qgate/result.h"
+#include "qgate/pool.h"
 #include "qgate/sha256.h"
+#include "qgate/shard.h"
 #include "qgate/stream.h"
 #include "input.h"
 
@@ -42,30 +44,6 @@ void qg_data_input_opts_init(struct qg_data_input_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->jobs = 1;
-}
-
-int qg_data_parse_shard(long long *index, long long *count, const char *s)
-{
-	const char *slash = s ? strchr(s, '/') : NULL;
-	char *end;
-	long long i, n;
-
-	if (!slash || slash == s || !slash[1])
-		goto bad;
-	errno = 0;
-	i = strtoll(s, &end, 10);
-	if (end != slash || errno || s[0] == '-' || s[0] == '+' || s[0] == ' ')
-		goto bad;
-	n = strtoll(slash + 1, &end, 10);
-	if (*end || errno || slash[1] == '-' || slash[1] == '+' || slash[1] == ' ')
-		goto bad;
-	if (n < 1 || n > 1000000 || i < 1 || i > n)
-		goto bad;
-	*index = i;
-	*count = n;
-	return 0;
-bad:
-	return qg_error(QG_EUSAGE, "--shard: expected I/N with 1 <= I <= N (e.g. 2/4), found '%s'", s ? s : "");
 }
 
 static int parse_delimiter(char *out, const char *s)
@@ -293,6 +271,7 @@ static int cut_file(struct qg_data_plan *p, size_t fi, long long start, long lon
 int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, const struct qg_strvec *data)
 {
 	struct qg_strvec files = QG_STRVEC_INIT;
+	struct qg_shard shard = QG_SHARD_ALL;
 	enum qg_table_format fmt = QG_FORMAT_AUTO;
 	char delim = 0;
 	int err;
@@ -306,8 +285,10 @@ int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *
 	if (o->delimiter && (err = parse_delimiter(&delim, o->delimiter)) < 0)
 		return err;
 	p->csv_delimiter = o->default_delimiter;
-	if (o->shard && (err = qg_data_parse_shard(&p->shard_index, &p->shard_count, o->shard)) < 0)
+	if (o->shard && (err = qg_shard_parse(&shard, o->shard)) < 0)
 		return err;
+	p->shard_index = shard.index;
+	p->shard_count = shard.count;
 	p->table_opts.format = fmt;
 	p->table_opts.delimiter = delim;
 	p->table_opts.max_record = (size_t)(o->max_record > 0 ? o->max_record : 0);
@@ -322,7 +303,7 @@ int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *
 		const char *spec = files.v[i];
 
 		/* --shard over several files: whole files by index */
-		if (p->shard_count > 1 && files.nr > 1 && (long long)(i % (size_t)p->shard_count) != p->shard_index - 1)
+		if (p->shard_count > 1 && files.nr > 1 && !qg_shard_has(&shard, i))
 			continue;
 		if (QG_ALLOC_GROW(p->files, p->nr_files + 1, p->alloc_files)) {
 			err = qg_error(QG_ENOMEM, "out of memory");
@@ -377,10 +358,10 @@ int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *
 			err = qg_error(QG_EINPUT, "'%s': cannot open: %s", f->spec, strerror(errno));
 			goto done;
 		}
-		err = next_line_start(&start, fd, f->size / p->shard_count * (p->shard_index - 1), f->size, f->spec);
+		qg_shard_range(&shard, f->size, &start, &end);
+		err = next_line_start(&start, fd, start, f->size, f->spec);
 		if (!err)
-			err = next_line_start(&end, fd, p->shard_index == p->shard_count ? f->size :
-						   f->size / p->shard_count * p->shard_index, f->size, f->spec);
+			err = next_line_start(&end, fd, end, f->size, f->spec);
 		if (!err && start > 0)
 			err = prefix_scan(fd, start, &nl, &q, f->spec);
 		close(fd);
@@ -455,18 +436,13 @@ void qg_data_plan_release(struct qg_data_plan *p)
 
 /* ------------------------------------------------------------- running */
 
-struct run_shared {
+struct run_ctx {
 	struct qg_data_plan *p;
 	qg_data_piece_fn fn;
 	void *ctx;
-	atomic_size_t next;
 };
 
-struct run_worker {
-	struct run_shared *sh;
-	int worker;
-};
-
+/* Run piece i and keep its outcome: status and message, per piece. */
 static void run_piece(struct qg_data_plan *p, qg_data_piece_fn fn, void *ctx, size_t i, int worker)
 {
 	struct qg_data_piece *pc = &p->pieces[i];
@@ -484,18 +460,11 @@ static void run_piece(struct qg_data_plan *p, qg_data_piece_fn fn, void *ctx, si
 	}
 }
 
-static void *worker_main(void *arg)
+static void pool_task(void *arg, size_t i, int worker)
 {
-	struct run_worker *w = arg;
-	struct run_shared *sh = w->sh;
+	struct run_ctx *rc = arg;
 
-	for (;;) {
-		size_t i = atomic_fetch_add(&sh->next, 1);
-		if (i >= sh->p->nr_pieces)
-			break;
-		run_piece(sh->p, sh->fn, sh->ctx, i, w->worker);
-	}
-	return NULL;
+	run_piece(rc->p, rc->fn, rc->ctx, i, worker);
 }
 
 /* A cut file with a failed piece: fold its pieces into the first and run
@@ -539,39 +508,11 @@ static void rerun_cut_files(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data
 
 int qg_data_plan_run(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data_reset_fn reset, void *ctx)
 {
-	struct run_shared sh;
-	struct run_worker *ws;
-	pthread_t *th;
-	int jobs = p->jobs < 1 ? 1 : p->jobs, started = 0, err = 0;
+	struct run_ctx rc = { p, fn, ctx };
+	int err = 0;
 
-	if ((size_t)jobs > p->nr_pieces)
-		jobs = p->nr_pieces ? (int)p->nr_pieces : 1;
-	sh.p = p;
-	sh.fn = fn;
-	sh.ctx = ctx;
-	atomic_init(&sh.next, 0);
-	ws = calloc((size_t)jobs, sizeof(*ws));
-	th = calloc((size_t)jobs, sizeof(*th));
-	if (!ws || !th) {
-		free(ws);
-		free(th);
-		return qg_error(QG_ENOMEM, "out of memory");
-	}
-	for (int w = 0; w < jobs; w++) {
-		ws[w].sh = &sh;
-		ws[w].worker = w;
-	}
-	/* the calling thread is worker 0 */
-	for (int w = 1; w < jobs; w++) {
-		if (pthread_create(&th[w], NULL, worker_main, &ws[w]))
-			break;
-		started = w;
-	}
-	worker_main(&ws[0]);
-	for (int w = 1; w <= started; w++)
-		pthread_join(th[w], NULL);
-	free(ws);
-	free(th);
+	/* pieces in file order on -j threads (include/qgate/pool.h) */
+	qg_pool_run(p->nr_pieces, p->jobs, pool_task, &rc);
 	rerun_cut_files(p, fn, reset, ctx);
 	/* a range that still fails and stops short of the end of its file may
 	 * have been cut inside quotes by --shard: say so */

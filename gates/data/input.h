@@ -184,7 +184,4 @@ int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p,
 struct qg_result;
 int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r);
 
-/* Parse "I/N" strictly: 0 or QG_EUSAGE. */
-int qg_data_parse_shard(long long *index, long long *count, const char *s);
-
 #endif

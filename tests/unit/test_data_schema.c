@@ -309,24 +309,6 @@ static void test_data_uniq_intervals_and_table(void **state)
 	assert_int_equal(atomic_load(&budget), 0);
 }
 
-static void test_data_input_parse_shard(void **state)
-{
-	long long i, n;
-
-	(void)state;
-	assert_int_equal(qg_data_parse_shard(&i, &n, "2/4"), 0);
-	assert_int_equal(i, 2);
-	assert_int_equal(n, 4);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "1/1"), 0);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "0/4"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "5/4"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "1/"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "/3"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, "1/3x"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, " 1/3"), QG_EUSAGE);
-	assert_int_equal(qg_data_parse_shard(&i, &n, NULL), QG_EUSAGE);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,7 +320,6 @@ int main(void)
 		cmocka_unit_test(test_data_value_dates_times),
 		cmocka_unit_test(test_data_value_formats_and_utf8),
 		cmocka_unit_test(test_data_uniq_intervals_and_table),
-		cmocka_unit_test(test_data_input_parse_shard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
