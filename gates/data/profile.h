@@ -65,6 +65,7 @@ struct qg_prof_field {
 	double *buf;              /* QG_PROF_BATCH numbers waiting for the batch update */
 	uint32_t nbuf;
 	uint32_t nbuf_int;        /* of them, read as 1..8 plain digits (field_flush's integer pass) */
+	int sse2;                 /* that pass in SSE2 (qg_cpu_level(), the same bits) */
 	int dec_first;            /* the column loop tries the decimal parser first (the last run had decimals) */
 	/* schema-declared missing values and number spelling (borrowed; NULL none) */
 	const struct qg_schema *schema;
@@ -83,6 +84,7 @@ struct qg_profile {
 	size_t nr_fields, alloc_fields;
 	struct qg_strvec sources;
 	const struct qg_schema *schema; /* borrowed, may be NULL */
+	int level;                      /* qg_cpu_level() at qg_profile_init (cpu.h) */
 };
 
 void qg_profile_init(struct qg_profile *p);

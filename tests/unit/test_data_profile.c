@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <cmocka.h>
 
+#include "qgate/cpu.h"
 #include "qgate/json.h"
 #include "qgate/table.h"
 #include "data/profile.h"
@@ -378,10 +379,34 @@ static void test_data_profile_batch_integer_runs(void **state)
 	for (int c = 0; c < IC; c++)
 		assert_int_equal(qg_prof_field_kind(&b.fields[c]), QG_PROF_NUMERIC);
 	assert_true(b.fields[3].topk.filter != NULL);
-	free(ta);
+	assert_int_equal(b.fields[0].sse2, qg_cpu_level() >= QG_CPU_SSE2);
 	free(tb);
 	qg_profile_release(&a);
 	qg_profile_release(&b);
+	/* every QG_SIMD level (include/qgate/cpu.h): the portable integer pass
+	 * and, at "general", batches taken record by record give the same bytes */
+	{
+		static const char *const levels[] = { "general", "scalar", "sse2", "avx2" };
+
+		for (size_t l = 0; l < QG_ARRAY_SIZE(levels); l++) {
+			char *la, *lb;
+
+			setenv("QG_SIMD", levels[l], 1);
+			profile_both_ways(&a, &b, names, irecs, IR, IC, 512, &la, &lb);
+			assert_int_equal(b.level, qg_cpu_level());
+			assert_int_equal(b.fields[0].sse2, qg_cpu_level() >= QG_CPU_SSE2);
+			if (l < 2)
+				assert_false(b.fields[0].sse2);
+			assert_string_equal(ta, la);
+			assert_string_equal(ta, lb);
+			free(la);
+			free(lb);
+			qg_profile_release(&a);
+			qg_profile_release(&b);
+		}
+		unsetenv("QG_SIMD");
+	}
+	free(ta);
 }
 
 /* Low-cardinality columns take a cache of values to counters while the
