@@ -23,7 +23,8 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#if defined(__SSE2__)
+#include "qgate/cpu.h"
+#if QG_SIMD_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -122,9 +123,12 @@ static void count_bytes(const unsigned char *p, size_t n, long long *nl, long lo
 {
 	size_t i = 0;
 	long long a = 0, b = 0;
-#if defined(__SSE2__)
+#if QG_SIMD_SSE2
 	const __m128i vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"');
-	for (; i + 16 <= n; i += 16) {
+	/* asked once per MiB read: QG_SIMD can take the portable loop */
+	const size_t vend = qg_cpu_level() >= QG_CPU_SSE2 ? n : 0;
+
+	for (; i + 16 <= vend; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
 		a += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)));
 		b += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)));
