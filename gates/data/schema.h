@@ -31,8 +31,6 @@
 #include "qgate/strmap.h" /* enum, true/false and missing values */
 #include "qgate/strvec.h"
 
-/* the old name, until validate.c (being split) says qg_strmap_has */
-#define qg_strset_has qg_strmap_has
 #include "qgate/utf8.h" /* qg_utf8_check(), which cells are checked with */
 
 enum qg_field_type {

@@ -43,6 +43,7 @@
 
 #include "qgate/base64.h" /* the registers and non-UTF-8 values in JSON */
 #include "qgate/hash.h"   /* qg_hash64(), which values enter with */
+#include "qgate/strmap.h" /* qg_bytes_eq() */
 
 struct qg_buf;
 struct qg_json;
@@ -207,24 +208,7 @@ void qg_topk_release(struct qg_topk *t);
  * a confirmation: short values with two overlapping loads, no call. */
 static inline int qg_topk_same(const char *a, const char *b, size_t len)
 {
-	uint64_t x, y, u, v;
-
-	if (len >= 8 && len <= 16) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&u, a + len - 8, 8);
-		memcpy(&v, b + len - 8, 8);
-		return ((x ^ y) | (u ^ v)) == 0;
-	}
-	if (len >= 4 && len < 8) {
-		uint32_t p, q, r, s;
-		memcpy(&p, a, 4);
-		memcpy(&q, b, 4);
-		memcpy(&r, a + len - 4, 4);
-		memcpy(&s, b + len - 4, 4);
-		return ((p ^ q) | (r ^ s)) == 0;
-	}
-	return !memcmp(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
+	return qg_bytes_eq(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
 }
 
 /* An untracked value while the table is full and its minimum known (thr,

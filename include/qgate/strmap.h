@@ -14,9 +14,44 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define QG_STRMAP_PAD 16
 #define QG_STRMAP_LINEAR 8
+
+/* Equality of n bytes for the short strings of sets and sketches: two
+ * overlapping loads a side for 4..16 bytes, a byte loop below, memcmp
+ * above; inline, so a per-cell lookup makes no call. */
+static inline int qg_bytes_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	if (n >= 8 && n <= 16) {
+		uint64_t p, q, r, s;
+
+		memcpy(&p, x, 8);
+		memcpy(&q, y, 8);
+		memcpy(&r, x + n - 8, 8);
+		memcpy(&s, y + n - 8, 8);
+		return ((p ^ q) | (r ^ s)) == 0;
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t p, q, r, s;
+
+		memcpy(&p, x, 4);
+		memcpy(&q, y, 4);
+		memcpy(&r, x + n - 4, 4);
+		memcpy(&s, y + n - 4, 4);
+		return ((p ^ q) | (r ^ s)) == 0;
+	}
+	if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			if (x[i] != y[i])
+				return 0;
+		return 1;
+	}
+	return !memcmp(x, y, n);
+}
 
 struct qg_strmap {
 	char **keys;      /* owned; keys[i] has lens[i] bytes, then QG_STRMAP_PAD + 1 zeros */

@@ -64,18 +64,14 @@ done:
 
 int qg_decimal_parse_sep(const char *s, size_t n, char decimal, char group, double *out)
 {
-	size_t i = 0;
-	int neg = 0;
+	/* an optional sign, then mantissa digits with at most one decimal
+	 * character and group characters between integer digits */
+	size_t i = n && (s[0] == '-' || s[0] == '+');
+	int neg = n && s[0] == '-';
 	uint64_t m = 0;
 	int mdigits = 0, digits = 0, frac = 0, dropped = 0;
 	long exp10 = 0;
 
-	if (n == 0)
-		return QG_DECIMAL_SYNTAX;
-	if (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-';
-		i = 1;
-	}
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 

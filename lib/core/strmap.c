@@ -12,36 +12,6 @@
 #include "qgate/hash.h"
 #include "qgate/strmap.h"
 
-/* Equality of two n-byte strings, words at a time for short ones (no libc
- * call: enum values and booleans are a few bytes). */
-static inline int short_eq(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y, z, w;
-	uint32_t p, q, r, t;
-
-	if (n >= 8 && n <= 16) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&z, a + n - 8, 8);
-		memcpy(&w, b + n - 8, 8);
-		return x == y && z == w;
-	}
-	if (n >= 4 && n < 8) {
-		memcpy(&p, a, 4);
-		memcpy(&q, b, 4);
-		memcpy(&r, a + n - 4, 4);
-		memcpy(&t, b + n - 4, 4);
-		return p == q && r == t;
-	}
-	if (n < 4) {
-		for (size_t i = 0; i < n; i++)
-			if (a[i] != b[i])
-				return 0;
-		return 1;
-	}
-	return !memcmp(a, b, n);
-}
-
 long qg_strmap_find(const struct qg_strmap *m, const void *key, size_t len)
 {
 	size_t h;
@@ -50,7 +20,7 @@ long qg_strmap_find(const struct qg_strmap *m, const void *key, size_t len)
 		return -1;
 	if (m->nr <= QG_STRMAP_LINEAR) {
 		for (size_t i = 0; i < m->nr; i++)
-			if (m->lens[i] == len && short_eq(m->keys[i], key, len))
+			if (m->lens[i] == len && qg_bytes_eq(m->keys[i], key, len))
 				return (long)i;
 		return -1;
 	}
