@@ -40,7 +40,7 @@ static int label_equal(const struct qg_model_data *a, size_t i, const struct qg_
 		}                                                                     \
 	} while (0)
 
-int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id)
+int model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id)
 {
 	size_t n = cand->n;
 	uint32_t *perm = NULL;
@@ -50,9 +50,9 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 	if (base->task == QG_TASK_MULTICLASS) {
 		/* remap baseline class indices onto the candidate's classes */
 		for (size_t i = 0; i < base->n; i++) {
-			long y = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->ycls[i]],
+			long y = model_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->ycls[i]],
 						strlen(base->classes.keys[base->ycls[i]]), 0);
-			long p = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->pcls[i]],
+			long p = model_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[base->pcls[i]],
 						strlen(base->classes.keys[base->pcls[i]]), 0);
 			if (y < 0 || p < 0)
 				return qg_error(QG_EPARSE, "'%s': row %zu: class '%s' does not occur in '%s'", base->name,
@@ -76,8 +76,8 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 		if (!perm)
 			return qg_error(QG_ENOMEM, "out of memory");
 		for (size_t j = 0; j < base->n; j++) {
-			const char *id = qg_model_data_id(base, j);
-			long before = (long)ids.nr, k = qg_str_map_get(&ids, id, strlen(id), 1);
+			const char *id = model_data_id(base, j);
+			long before = (long)ids.nr, k = model_str_map_get(&ids, id, strlen(id), 1);
 			if (k < 0) {
 				ret = (int)k;
 				goto done;
@@ -88,8 +88,8 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 			}
 		}
 		for (size_t i = 0; i < n; i++) {
-			const char *id = qg_model_data_id(cand, i);
-			long k = qg_str_map_get(&ids, id, strlen(id), 0);
+			const char *id = model_data_id(cand, i);
+			long k = model_str_map_get(&ids, id, strlen(id), 0);
 			if (k < 0) {
 				ret = qg_error(QG_EPARSE, "'%s': row %zu: id '%s' not in the baseline '%s'", cand->name, i + 1,
 					       id, base->name);
@@ -112,7 +112,7 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 			for (size_t i = 0; i < n; i++) {
 				if (seen[perm[i]]++) {
 					ret = qg_error(QG_EPARSE, "'%s': row %zu: duplicate id '%s'", cand->name, i + 1,
-						       qg_model_data_id(cand, i));
+						       model_data_id(cand, i));
 					free(seen);
 					goto done;
 				}
@@ -131,7 +131,7 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 		/* class indices and score columns in the candidate's class order */
 		for (size_t i = 0; i < n; i++) {
 			base->ycls[i] = cand->ycls[i];
-			base->pcls[i] = (int32_t)qg_str_map_get((struct qg_strmap *)&cand->classes,
+			base->pcls[i] = (int32_t)model_str_map_get((struct qg_strmap *)&cand->classes,
 							      base->classes.keys[base->pcls[i]],
 							      strlen(base->classes.keys[base->pcls[i]]), 0);
 		}
@@ -150,7 +150,7 @@ int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *
 				goto done;
 			}
 			for (size_t c = 0; c < base->k; c++) {
-				long m = qg_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[c],
+				long m = model_str_map_get((struct qg_strmap *)&cand->classes, base->classes.keys[c],
 							strlen(base->classes.keys[c]), 0);
 				map[c] = (int32_t)m;
 			}

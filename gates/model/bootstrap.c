@@ -18,7 +18,7 @@
 
 #include "bootstrap.h"
 
-__extension__ typedef unsigned __int128 qg_u128b;
+__extension__ typedef unsigned __int128 model_u128b;
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -28,7 +28,7 @@ static uint64_t splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-void qg_rng_seed(struct qg_rng *r, uint64_t seed)
+void model_rng_seed(struct qg_rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
 		r->s[i] = splitmix64(&seed);
@@ -36,7 +36,7 @@ void qg_rng_seed(struct qg_rng *r, uint64_t seed)
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t qg_rng_next(struct qg_rng *r)
+uint64_t model_rng_next(struct qg_rng *r)
 {
 	uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
 	s[2] ^= s[0];
@@ -48,21 +48,21 @@ uint64_t qg_rng_next(struct qg_rng *r)
 	return result;
 }
 
-uint64_t qg_rng_below(struct qg_rng *r, uint64_t n)
+uint64_t model_rng_below(struct qg_rng *r, uint64_t n)
 {
-	qg_u128b m = (qg_u128b)qg_rng_next(r) * n;
+	model_u128b m = (model_u128b)model_rng_next(r) * n;
 	uint64_t l = (uint64_t)m;
 	if (l < n) {
 		uint64_t t = (0 - n) % n;
 		while (l < t) {
-			m = (qg_u128b)qg_rng_next(r) * n;
+			m = (model_u128b)model_rng_next(r) * n;
 			l = (uint64_t)m;
 		}
 	}
 	return (uint64_t)(m >> 64);
 }
 
-void qg_model_view_release(struct qg_model_view *v)
+void model_view_release(struct qg_model_view *v)
 {
 	if (!v)
 		return;
@@ -78,21 +78,21 @@ void qg_model_view_release(struct qg_model_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int qg_model_view_metrics(struct qg_metric_values *out, const struct qg_model_view *v, const uint32_t *w,
+int model_view_metrics(struct qg_metric_values *out, const struct qg_model_view *v, const uint32_t *w,
 			  unsigned flags)
 {
 	switch (v->task) {
 	case QG_TASK_BINARY:
-		return qg_model_binary_metrics(out, v->ybin, v->pbin, v->score, v->n, v->threshold, w, flags);
+		return model_binary_metrics(out, v->ybin, v->pbin, v->score, v->n, v->threshold, w, flags);
 	case QG_TASK_MULTICLASS:
-		return qg_model_multiclass_metrics(out, v->ycls, v->pcls, v->score, v->n, v->k, w, flags);
+		return model_multiclass_metrics(out, v->ycls, v->pcls, v->score, v->n, v->k, w, flags);
 	case QG_TASK_REGRESSION:
-		return qg_model_regression_metrics(out, v->yreg, v->preg, v->n, w);
+		return model_regression_metrics(out, v->yreg, v->preg, v->n, w);
 	}
 	return qg_error(QG_ERROR, "unknown task");
 }
 
-double qg_quantile_sorted(const double *a, size_t n, double q)
+double model_quantile_sorted(const double *a, size_t n, double q)
 {
 	double pos, frac;
 	size_t lo;
@@ -136,7 +136,7 @@ static int rank_prepare_arrays(struct rank_prep *rp, const uint8_t *y, const dou
 	for (size_t i = 0; i < n; i++)
 		if (!y[i])
 			rp->idx[np_ + nn++] = (uint32_t)i;
-	if (qg_model_sort_index_desc(rp->idx, np_, score) || qg_model_sort_index_desc(rp->idx + np_, nn, score))
+	if (model_sort_index_desc(rp->idx, np_, score) || model_sort_index_desc(rp->idx + np_, nn, score))
 		return QG_ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		rp->sorted[i] = score[rp->idx[i]];
@@ -214,7 +214,7 @@ static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metri
 		else
 			N += rp->w[i];
 	}
-	qg_model_rank_metrics(&auc, &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos, rp->w + rp->npos,
+	model_rank_metrics(&auc, &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos, rp->w + rp->npos,
 			      rp->nneg);
 	if (m == QG_M_ROC_AUC)
 		return (P && N) ? auc : NAN;
@@ -237,7 +237,7 @@ static double ovr_metric(struct ovr_prep *op, const uint32_t *w, enum qg_metric 
 		}
 		if (!P)
 			return NAN;
-		qg_model_rank_metrics(&op->auc[c], &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos,
+		model_rank_metrics(&op->auc[c], &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos,
 				      rp->w + rp->npos, rp->nneg);
 		if (isnan(op->auc[c]))
 			return NAN;
@@ -245,13 +245,13 @@ static double ovr_metric(struct ovr_prep *op, const uint32_t *w, enum qg_metric 
 		total += P;
 	}
 	if (m == QG_M_ROC_AUC_OVR)
-		return qg_model_sum(op->auc, op->k) / (double)op->k;
-	return qg_model_sum(op->prod, op->k) / (double)total;
+		return model_sum(op->auc, op->k) / (double)op->k;
+	return model_sum(op->prod, op->k) / (double)total;
 }
 
-int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *cand,
+int model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *cand,
 		       const struct qg_model_view *base, enum qg_metric metric, size_t replicates,
-		       uint64_t seed, double alpha, qg_margin_fn margin, qg_margin_ok_fn ok, const void *ctx)
+		       uint64_t seed, double alpha, model_margin_fn margin, model_margin_ok_fn ok, const void *ctx)
 {
 	size_t n = cand->n, got = 0;
 	uint32_t *w = malloc((n ? n : 1) * sizeof(*w));
@@ -277,12 +277,12 @@ int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *c
 		goto done;
 	if (ovr && ((ret = ovr_prepare(&oc, cand)) || (ret = ovr_prepare(&ob, base))))
 		goto done;
-	qg_rng_seed(&rng, seed);
+	model_rng_seed(&rng, seed);
 	for (size_t b = 0; b < replicates; b++) {
 		double c, bv;
 		memset(w, 0, n * sizeof(*w));
 		for (size_t i = 0; i < n; i++)
-			w[qg_rng_below(&rng, n)]++;
+			w[model_rng_below(&rng, n)]++;
 		if (ranking) {
 			c = rank_metric(&rc, w, metric);
 			bv = rank_metric(&rb, w, metric);
@@ -291,8 +291,8 @@ int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *c
 			bv = ovr_metric(&ob, w, metric);
 		} else {
 			struct qg_metric_values vc, vb;
-			if ((ret = qg_model_view_metrics(&vc, cand, w, QG_MB_NO_RANK)) ||
-			    (ret = qg_model_view_metrics(&vb, base, w, QG_MB_NO_RANK)))
+			if ((ret = model_view_metrics(&vc, cand, w, QG_MB_NO_RANK)) ||
+			    (ret = model_view_metrics(&vb, base, w, QG_MB_NO_RANK)))
 				goto done;
 			c = vc.value[metric];
 			bv = vb.value[metric];
@@ -307,10 +307,10 @@ int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *c
 	out->replicates = got;
 	qsort(deltas, got, sizeof(*deltas), cmp_double);
 	qsort(margins, got, sizeof(*margins), cmp_double);
-	out->delta_lo = qg_quantile_sorted(deltas, got, alpha / 2);
-	out->delta_hi = qg_quantile_sorted(deltas, got, 1 - alpha / 2);
-	out->margin_lo = qg_quantile_sorted(margins, got, alpha / 2);
-	out->margin_hi = qg_quantile_sorted(margins, got, 1 - alpha / 2);
+	out->delta_lo = model_quantile_sorted(deltas, got, alpha / 2);
+	out->delta_hi = model_quantile_sorted(deltas, got, 1 - alpha / 2);
+	out->margin_lo = model_quantile_sorted(margins, got, alpha / 2);
+	out->margin_hi = model_quantile_sorted(margins, got, 1 - alpha / 2);
 done:
 	free(w);
 	free(deltas);
@@ -322,7 +322,7 @@ done:
 	return ret;
 }
 
-double qg_mcnemar_p(uint64_t b, uint64_t c, int *exact)
+double model_mcnemar_p(uint64_t b, uint64_t c, int *exact)
 {
 	uint64_t n = b + c, k = b < c ? b : c;
 	if (n == 0) {

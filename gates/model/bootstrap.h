@@ -18,10 +18,10 @@ struct qg_rng {
 	uint64_t s[4];
 };
 
-void qg_rng_seed(struct qg_rng *r, uint64_t seed);
-uint64_t qg_rng_next(struct qg_rng *r);
+void model_rng_seed(struct qg_rng *r, uint64_t seed);
+uint64_t model_rng_next(struct qg_rng *r);
 /* Uniform in [0, n), n > 0. */
-uint64_t qg_rng_below(struct qg_rng *r, uint64_t n);
+uint64_t model_rng_below(struct qg_rng *r, uint64_t n);
 
 /* The rows a metric is computed from: borrowed pointers (a whole data set)
  * or owned copies (a slice). */
@@ -36,13 +36,13 @@ struct qg_model_view {
 	int owned;
 };
 
-void qg_model_view_release(struct qg_model_view *v);
-/* Every metric of the task on the view (flags as qg_model_binary_metrics). */
-int qg_model_view_metrics(struct qg_metric_values *out, const struct qg_model_view *v, const uint32_t *w,
+void model_view_release(struct qg_model_view *v);
+/* Every metric of the task on the view (flags as model_binary_metrics). */
+int model_view_metrics(struct qg_metric_values *out, const struct qg_model_view *v, const uint32_t *w,
 			  unsigned flags);
 
 /* Linear-interpolated quantile (numpy's default) of sorted a[0..n). */
-double qg_quantile_sorted(const double *a, size_t n, double q);
+double model_quantile_sorted(const double *a, size_t n, double q);
 
 struct qg_boot_result {
 	double delta_lo, delta_hi;   /* percentile interval of cand - base */
@@ -52,17 +52,17 @@ struct qg_boot_result {
 };
 
 /* margin(c, b) orients the rule (see rules.h); ctx is passed through. */
-typedef double (*qg_margin_fn)(const void *ctx, double cand, double base);
-typedef int (*qg_margin_ok_fn)(const void *ctx, double margin);
+typedef double (*model_margin_fn)(const void *ctx, double cand, double base);
+typedef int (*model_margin_ok_fn)(const void *ctx, double margin);
 
 /* Paired bootstrap of `metric` on cand and base (same n, same rows). */
-int qg_model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *cand,
+int model_bootstrap(struct qg_boot_result *out, const struct qg_model_view *cand,
 		       const struct qg_model_view *base, enum qg_metric metric, size_t replicates,
-		       uint64_t seed, double alpha, qg_margin_fn margin, qg_margin_ok_fn ok, const void *ctx);
+		       uint64_t seed, double alpha, model_margin_fn margin, model_margin_ok_fn ok, const void *ctx);
 
 /* McNemar's test on the discordant pairs: b = candidate right and baseline
  * wrong, c = the reverse. Exact two-sided binomial when b + c < 25, else the
  * chi-square statistic with continuity correction (1 df). *exact tells which. */
-double qg_mcnemar_p(uint64_t b, uint64_t c, int *exact);
+double model_mcnemar_p(uint64_t b, uint64_t c, int *exact);
 
 #endif

@@ -52,10 +52,10 @@ int model_columns_found(struct qg_buf *out, const struct qg_cell *names, size_t 
 static void canonical(const char *p, size_t len, int binary, const char **out, size_t *out_len)
 {
 	double v;
-	if (binary && ((len == 4 && !strncasecmp(p, "true", 4)) || (!qg_model_parse_double(&v, p, len) && v == 1))) {
+	if (binary && ((len == 4 && !strncasecmp(p, "true", 4)) || (!model_parse_double(&v, p, len) && v == 1))) {
 		*out = "1";
 		*out_len = 1;
-	} else if (binary && ((len == 5 && !strncasecmp(p, "false", 5)) || (!qg_model_parse_double(&v, p, len) && v == 0))) {
+	} else if (binary && ((len == 5 && !strncasecmp(p, "false", 5)) || (!model_parse_double(&v, p, len) && v == 0))) {
 		*out = "0";
 		*out_len = 1;
 	} else {
@@ -109,7 +109,7 @@ int model_label_survey(struct qg_buf *out, int *pos_found, struct qg_table *t, l
 		double v;
 		if (pos_label && !strcmp(seen.v[i], pos_label))
 			*pos_found = 1;
-		if (qg_model_parse_double(&v, seen.v[i], strlen(seen.v[i])))
+		if (model_parse_double(&v, seen.v[i], strlen(seen.v[i])))
 			numeric = 0;
 		else if (v != floor(v))
 			integral = 0;

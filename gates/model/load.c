@@ -91,7 +91,7 @@ int model_load(struct model_loaded *l, const char *path, const struct qg_model_o
 					   "already)");
 	if (o->delimiter && (ret = parse_delimiter(&ro.delimiter, o->delimiter)))
 		return ret;
-	ret = qg_model_data_read(&l->d, path, &ro);
+	ret = model_data_read(&l->d, path, &ro);
 	l->have = ret == 0;
 	return ret;
 }
@@ -99,7 +99,7 @@ int model_load(struct model_loaded *l, const char *path, const struct qg_model_o
 void model_loaded_release(struct model_loaded *l)
 {
 	if (l->have)
-		qg_model_data_release(&l->d);
+		model_data_release(&l->d);
 	qg_strvec_clear(&l->classes);
 	l->have = 0;
 }
@@ -192,7 +192,7 @@ uint32_t *model_sorted_values(const struct qg_model_data *d, size_t s)
 		keys[i] = m->keys[i];
 	qsort(keys, m->nr, sizeof(*keys), cmp_key_str);
 	for (size_t i = 0; i < m->nr; i++)
-		order[i] = (uint32_t)qg_str_map_get((struct qg_strmap *)m, keys[i], strlen(keys[i]), 0);
+		order[i] = (uint32_t)model_str_map_get((struct qg_strmap *)m, keys[i], strlen(keys[i]), 0);
 	free(keys);
 	return order;
 }
@@ -200,7 +200,7 @@ uint32_t *model_sorted_values(const struct qg_model_data *d, size_t s)
 int model_add_metric_values(struct qg_json *obj, const struct qg_metric_values *v)
 {
 	for (int m = 0; m < QG_M_COUNT; m++)
-		if ((v->present & (1u << m)) && !qg_json_add_number(obj, qg_metric_infos[m].name, v->value[m]))
+		if ((v->present & (1u << m)) && !qg_json_add_number(obj, model_metric_infos[m].name, v->value[m]))
 			return QG_ENOMEM;
 	return 0;
 }
@@ -217,15 +217,15 @@ static int slice_metrics(struct qg_json *slices, struct model_loaded *l, size_t 
 	int ret;
 
 	if (!(ret = model_view_slice(&view, &l->d, s, val, threshold)) &&
-	    !(ret = qg_model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER)) &&
+	    !(ret = model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER)) &&
 	    !(ret = qg_buf_addf(&key, "%s=%s", l->d.slices[s].col, l->d.slices[s].values.keys[val])))
 		ret = (so = qg_json_add_object(slices, key.buf)) ? model_add_metric_values(so, &v) : QG_ENOMEM;
 	qg_buf_release(&key);
-	qg_model_view_release(&view);
+	model_view_release(&view);
 	return ret;
 }
 
-int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
+int model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
 {
 	struct model_loaded l = { 0 };
 	struct qg_json *root = NULL, *slices, *metrics, *cl;
@@ -241,7 +241,7 @@ int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
 	if ((ret = model_load(&l, o->predictions, o, task, &o->slices, 0)))
 		goto done;
 	ret = QG_ENOMEM; /* every builder below records its message */
-	if (!(root = qg_json_new_object()) || !qg_json_add_string(root, "task", qg_model_task_name(task)) ||
+	if (!(root = qg_json_new_object()) || !qg_json_add_string(root, "task", model_task_name(task)) ||
 	    !qg_json_add_number(root, "rows", (double)l.d.n))
 		goto done;
 	if (task == QG_TASK_MULTICLASS) {
@@ -266,7 +266,7 @@ int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out)
 			goto done;
 	}
 	model_view_all(&view, &l.d, o->threshold);
-	if ((ret = qg_model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER)) || (ret = model_add_metric_values(metrics, &v)))
+	if ((ret = model_view_metrics(&v, &view, NULL, QG_MB_CLOBBER)) || (ret = model_add_metric_values(metrics, &v)))
 		goto done;
 	ret = qg_json_print(out, root, 1);
 done:

@@ -3,7 +3,7 @@
  * Shared by the two commands (model.c's check, and the metrics command in
  * load.c). Invariants: a struct model_loaded owns its data once `have` is
  * set; a view either borrows the whole data (model_view_all) or owns copies
- * of one slice's rows (model_view_slice), and qg_model_view_release() frees
+ * of one slice's rows (model_view_slice), and model_view_release() frees
  * what it owns either way.
  */
 #ifndef QG_MODEL_LOAD_H

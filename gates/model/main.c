@@ -65,10 +65,10 @@ static int run_model_cmd(struct qg_gate_cmd *cmd, struct model_cmd *m, int argc,
 	cmd->common = &m->o->common;
 	cmd->args = m->args;
 	cmd->data = m;
-	qg_model_opts_init(m->o);
+	model_opts_init(m->o);
 	ret = qg_gate_run(cmd, argc, argv);
 	qg_strvec_clear(m->args);
-	qg_model_opts_release(m->o);
+	model_opts_release(m->o);
 	return ret;
 }
 
@@ -86,7 +86,7 @@ static int check_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	int err = no_args(m);
 
 	(void)outputs;
-	return err ? err : qg_model_run(m->o, r);
+	return err ? err : model_run(m->o, r);
 }
 
 static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
@@ -145,7 +145,7 @@ static int metrics_run(void *data, struct qg_result *r, struct qg_strvec *output
 		return err;
 	if (c->junit || c->out_dir || (c->json && strcmp(c->json, "-")))
 		return qg_error(QG_EUSAGE, "metrics writes no reports: its JSON goes to stdout (use 'check' to gate)");
-	err = qg_model_metrics_json(m->o, &out);
+	err = model_metrics_json(m->o, &out);
 	if (!err && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
 		err = qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
 	qg_buf_release(&out);

@@ -2,7 +2,7 @@
  *
  * The formulas follow scikit-learn 1.2.1 line by line where the order of
  * floating-point operations matters: means are numpy's sums (pairwise within
- * blocks of 8192 elements, the blocks added in order, see qg_model_sum) divided
+ * blocks of 8192 elements, the blocks added in order, see model_sum) divided
  * by n; f1 is 2*P*R/(P+R) with zero_division=0; log_loss clips to
  * [eps, 1-eps] with eps = DBL_EPSILON (np.finfo(float64).eps, what
  * eps="auto" means in 1.2.1) and then renormalises each row; mape divides by
@@ -23,9 +23,9 @@
 
 #include "metrics.h"
 
-__extension__ typedef unsigned __int128 qg_u128;
+__extension__ typedef unsigned __int128 model_u128;
 
-const struct qg_metric_info qg_metric_infos[QG_M_COUNT] = {
+const struct qg_metric_info model_metric_infos[QG_M_COUNT] = {
 	[QG_M_ACCURACY] = { "accuracy", QG_TASK_BINARY | QG_TASK_MULTICLASS, 1 },
 	[QG_M_PRECISION] = { "precision", QG_TASK_BINARY, 1 },
 	[QG_M_RECALL] = { "recall", QG_TASK_BINARY, 1 },
@@ -51,15 +51,15 @@ const struct qg_metric_info qg_metric_infos[QG_M_COUNT] = {
 	[QG_M_ROC_AUC_OVR_WEIGHTED] = { "roc_auc_ovr_weighted", QG_TASK_MULTICLASS, 1 },
 };
 
-int qg_metric_lookup(const char *name, unsigned tasks)
+int model_metric_lookup(const char *name, unsigned tasks)
 {
 	for (int m = 0; m < QG_M_COUNT; m++)
-		if (!strcmp(qg_metric_infos[m].name, name) && (!tasks || (qg_metric_infos[m].tasks & tasks)))
+		if (!strcmp(model_metric_infos[m].name, name) && (!tasks || (model_metric_infos[m].tasks & tasks)))
 			return m;
 	return -1;
 }
 
-const char *qg_model_task_name(enum qg_model_task t)
+const char *model_task_name(enum qg_model_task t)
 {
 	switch (t) {
 	case QG_TASK_BINARY: return "binary";
@@ -69,7 +69,7 @@ const char *qg_model_task_name(enum qg_model_task t)
 	return "unknown";
 }
 
-void qg_metric_values_init(struct qg_metric_values *v)
+void model_metric_values_init(struct qg_metric_values *v)
 {
 	for (int m = 0; m < QG_M_COUNT; m++) {
 		v->value[m] = NAN;
@@ -123,7 +123,7 @@ static double np_pairwise(const double *a, size_t n)
 	}
 }
 
-double qg_model_sum(const double *a, size_t n)
+double model_sum(const double *a, size_t n)
 {
 	double total = 0.;
 	for (size_t lo = 0; lo < n; lo += NP_BUFSIZE)
@@ -131,7 +131,7 @@ double qg_model_sum(const double *a, size_t n)
 	return total;
 }
 
-int qg_model_proba_row_ok(const double *row, size_t k)
+int model_proba_row_ok(const double *row, size_t k)
 {
 	/* np.allclose(1, row.sum()): |1 - s| <= atol + rtol * |s| */
 	double s = np_pairwise(row, k);
@@ -190,7 +190,7 @@ static inline uint64_t dkey(double d)
 	return u;
 }
 
-int qg_model_sort_desc(double *a, size_t n, double *tmp)
+int model_sort_desc(double *a, size_t n, double *tmp)
 {
 	enum { BITS = 11, NB = 1 << BITS, PASSES = 6 };
 	size_t (*hist)[NB];
@@ -259,7 +259,7 @@ static int cmp_idx_key(const void *pa, const void *pb)
 	return (a->i > b->i) - (a->i < b->i);
 }
 
-int qg_model_sort_index_desc(uint32_t *idx, size_t n, const double *key)
+int model_sort_index_desc(uint32_t *idx, size_t n, const double *key)
 {
 	struct idx_key *t;
 
@@ -281,12 +281,12 @@ int qg_model_sort_index_desc(uint32_t *idx, size_t n, const double *key)
 
 /* ---- ranking metrics ---- */
 
-void qg_model_rank_metrics(double *auc_out, double *ap_out, const double *pos, const uint32_t *wpos,
+void model_rank_metrics(double *auc_out, double *ap_out, const double *pos, const uint32_t *wpos,
 			   size_t npos, const double *neg, const uint32_t *wneg, size_t nneg)
 {
 	size_t i = 0, j = 0;
 	uint64_t tp = 0, fp = 0, tp_prev = 0, fp_prev = 0, P = 0, N = 0;
-	qg_u128 area2 = 0; /* twice the area under the step curve, in counts */
+	model_u128 area2 = 0; /* twice the area under the step curve, in counts */
 	struct ksum ap = { 0, 0 };
 
 	for (size_t a = 0; a < npos; a++)
@@ -305,7 +305,7 @@ void qg_model_rank_metrics(double *auc_out, double *ap_out, const double *pos, c
 			fp += wneg ? wneg[j++] : (j++, 1);
 		if (tp == tp_prev && fp == fp_prev)
 			continue; /* a threshold whose rows all have weight 0 */
-		area2 += (qg_u128)(fp - fp_prev) * (tp + tp_prev);
+		area2 += (model_u128)(fp - fp_prev) * (tp + tp_prev);
 		if (P && tp != tp_prev)
 			ksum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
 					      ((double)tp / (double)(tp + fp)));
@@ -341,7 +341,7 @@ static void confusion_scores(struct qg_metric_values *out, const uint64_t *tp, c
 		dot_pp += p * p;
 		dot_tt += t * t;
 	}
-	set_metric(out, QG_M_BALANCED_ACCURACY, qg_model_sum(recall, L) / (double)L);
+	set_metric(out, QG_M_BALANCED_ACCURACY, model_sum(recall, L) / (double)L);
 	cov_ytyp = correct * n - dot_tp;
 	cov_ypyp = n * n - dot_pp;
 	cov_ytyt = n * n - dot_tt;
@@ -350,7 +350,7 @@ static void confusion_scores(struct qg_metric_values *out, const uint64_t *tp, c
 
 /* ---- binary ---- */
 
-int qg_model_ece_bin(double p)
+int model_ece_bin(double p)
 {
 	/* numpy: edges = linspace(0, 1, 16) = i * (1/15), last edge exactly 1;
 	 * bin = searchsorted(edges, p, 'left') - 1, clipped to 0 */
@@ -372,7 +372,7 @@ static const char *const why_one_class = "only one class present in the labels";
 static const char *const why_no_pos = "no positive labels";
 static const char *const why_no_scores = "no score column";
 
-int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const uint8_t *pred,
+int model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const uint8_t *pred,
 			    double *p, size_t n, double threshold, const uint32_t *w, unsigned flags)
 {
 	int clobber = (flags & QG_MB_CLOBBER) != 0;
@@ -385,7 +385,7 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 	double *sorted = NULL, *tmp = NULL;
 	int ret = 0;
 
-	qg_metric_values_init(out);
+	model_metric_values_init(out);
 	memset(bin_p, 0, sizeof(bin_p));
 	if (!w && p) {
 		ll = malloc(sizeof(*ll));
@@ -415,7 +415,7 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 			double q = yi ? pc / s : (1 - pc) / s;
 			double l = -log(q);
 			double d = (double)yi - p[i];
-			int b = qg_model_ece_bin(p[i]);
+			int b = model_ece_bin(p[i]);
 			bin_n[b] += wi;
 			bin_pos[b] += yi ? wi : 0;
 			if (w) {
@@ -495,8 +495,8 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 				idx[np_ + nn++] = (uint32_t)i;
 		sorted = malloc(n * sizeof(*sorted));
 		wp = malloc(n * sizeof(*wp));
-		if (!sorted || !wp || qg_model_sort_index_desc(idx, np_, p) ||
-		    qg_model_sort_index_desc(idx + np_, nn, p)) {
+		if (!sorted || !wp || model_sort_index_desc(idx, np_, p) ||
+		    model_sort_index_desc(idx + np_, nn, p)) {
 			free(idx);
 			free(wp);
 			ret = qg_error(QG_ENOMEM, "out of memory");
@@ -510,7 +510,7 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 		sn = sorted + np_;
 		wn = wp + np_;
 		double auc, ap;
-		qg_model_rank_metrics(&auc, &ap, sp, wp, np_, sn, wn, nn);
+		model_rank_metrics(&auc, &ap, sp, wp, np_, sn, wn, nn);
 		free(idx);
 		free(wp);
 		if (npos != total)
@@ -552,11 +552,11 @@ int qg_model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, cons
 			memcpy(arr + np_, tmp, k * sizeof(*arr));
 		}
 		nn = n - np_;
-		if (qg_model_sort_desc(arr, np_, tmp) || qg_model_sort_desc(arr + np_, nn, tmp)) {
+		if (model_sort_desc(arr, np_, tmp) || model_sort_desc(arr + np_, nn, tmp)) {
 			ret = QG_ENOMEM;
 			goto done;
 		}
-		qg_model_rank_metrics(&auc, &ap, arr, NULL, np_, arr + np_, NULL, nn);
+		model_rank_metrics(&auc, &ap, arr, NULL, np_, arr + np_, NULL, nn);
 		if (nn)
 			set_metric(out, QG_M_ROC_AUC, auc);
 		set_metric(out, QG_M_AVERAGE_PRECISION, ap);
@@ -571,7 +571,7 @@ done:
 
 /* ---- multiclass ---- */
 
-int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, const int32_t *pred,
+int model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, const int32_t *pred,
 				const double *proba, size_t n, size_t k, const uint32_t *w, unsigned flags)
 {
 	const double eps = DBL_EPSILON;
@@ -585,7 +585,7 @@ int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, 
 	struct ksum kll = { 0, 0 };
 	int ret = 0;
 
-	qg_metric_values_init(out);
+	model_metric_values_init(out);
 	if (!tp || !ps || !ts || !row || !pc || !fc || !rc || !wt || !fw) {
 		ret = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
@@ -656,16 +656,16 @@ int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, 
 			L++;
 		}
 		set_metric(out, QG_M_ACCURACY, (double)correct / (double)total);
-		set_metric(out, QG_M_PRECISION_MACRO, qg_model_sum(pc, L) / (double)L);
-		set_metric(out, QG_M_RECALL_MACRO, qg_model_sum(rc, L) / (double)L);
-		set_metric(out, QG_M_F1_MACRO, qg_model_sum(fc, L) / (double)L);
+		set_metric(out, QG_M_PRECISION_MACRO, model_sum(pc, L) / (double)L);
+		set_metric(out, QG_M_RECALL_MACRO, model_sum(rc, L) / (double)L);
+		set_metric(out, QG_M_F1_MACRO, model_sum(fc, L) / (double)L);
 		{
 			double P = pss ? (double)tps / (double)pss : 0.0;
 			double R = tss ? (double)tps / (double)tss : 0.0;
 			double den = P + R;
 			set_metric(out, QG_M_F1_MICRO, 2 * P * R / (den == 0.0 ? 1.0 : den));
 		}
-		set_metric(out, QG_M_F1_WEIGHTED, qg_model_sum(fw, L) / qg_model_sum(wt, L));
+		set_metric(out, QG_M_F1_WEIGHTED, model_sum(fw, L) / model_sum(wt, L));
 		if (!proba)
 			set_undefined(out, QG_M_LOG_LOSS, why_no_scores);
 		else if (nclass_true < 2)
@@ -680,7 +680,7 @@ int qg_model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, 
 	} else if (!(flags & QG_MB_NO_RANK)) {
 		double macro, weighted;
 		const char *why = NULL;
-		if ((ret = qg_model_ovr_auc(&macro, &weighted, &why, y, proba, n, k, w)))
+		if ((ret = model_ovr_auc(&macro, &weighted, &why, y, proba, n, k, w)))
 			goto done;
 		if (why) {
 			set_undefined(out, QG_M_ROC_AUC_OVR, why);
@@ -706,7 +706,7 @@ done:
 
 /* ---- regression ---- */
 
-int qg_model_regression_metrics(struct qg_metric_values *out, const double *y, const double *pred,
+int model_regression_metrics(struct qg_metric_values *out, const double *y, const double *pred,
 				size_t n, const uint32_t *w)
 {
 	const double eps = DBL_EPSILON;
@@ -716,7 +716,7 @@ int qg_model_regression_metrics(struct qg_metric_values *out, const double *y, c
 	uint64_t total = 0;
 	double T, mean, num, den;
 
-	qg_metric_values_init(out);
+	model_metric_values_init(out);
 	if (!acc)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (int a = 0; a < 5; a++) {

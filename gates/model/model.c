@@ -36,7 +36,7 @@
 #include "predictions.h"
 #include "rules.h"
 
-void qg_model_opts_init(struct qg_model_opts *o)
+void model_opts_init(struct qg_model_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	qg_strvec_init(&o->slices);
@@ -48,7 +48,7 @@ void qg_model_opts_init(struct qg_model_opts *o)
 	o->min_slice_size = 1;
 }
 
-void qg_model_opts_release(struct qg_model_opts *o)
+void model_opts_release(struct qg_model_opts *o)
 {
 	qg_strvec_clear(&o->slices);
 	qg_strvec_clear(&o->requires);
@@ -160,12 +160,12 @@ static int md_row(struct ctx *c, const char *metric, const char *slice, double b
 
 static double margin_cb(const void *ctx, double cand, double base)
 {
-	return qg_model_rule_margin(ctx, cand, base);
+	return model_rule_margin(ctx, cand, base);
 }
 
 static int margin_ok_cb(const void *ctx, double m)
 {
-	return qg_model_rule_margin_ok(ctx, m);
+	return model_rule_margin_ok(ctx, m);
 }
 
 /* A new check "metric.NAME[@SLICE]", "#2", "#3"... when the id is taken.
@@ -242,7 +242,7 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 
 	if (!ck || !(d = qg_check_details(ck)))
 		return QG_ENOMEM;
-	qg_model_rule_bound_text(rule, bound, sizeof(bound));
+	model_rule_bound_text(rule, bound, sizeof(bound));
 
 	/* candidate value */
 	if (c->have_mcand) {
@@ -269,10 +269,10 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 
 	if (!rule->relative) {
 		thr = rule->bound;
-		keep(&err, qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound));
-		ck->status = qg_model_rule_holds(rule, cand, NAN) ? QG_STATUS_PASS : QG_STATUS_FAIL;
+		keep(&err, qg_check_expected_string(ck, "%s %s", model_rule_op_name(rule->op), bound));
+		ck->status = model_rule_holds(rule, cand, NAN) ? QG_STATUS_PASS : QG_STATUS_FAIL;
 		keep(&err, qg_check_set_message(ck, "%s%s%s = %.6g, required %s %s", name, at, slice, cand,
-						qg_rule_op_name(rule->op), bound));
+						model_rule_op_name(rule->op), bound));
 		put(&err, qg_json_add_null(d, "baseline"));
 		put(&err, qg_json_add_null(d, "delta"));
 		put(&err, qg_json_add_null(d, "interval"));
@@ -291,7 +291,7 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 		ck->status = QG_STATUS_SKIP;
 		keep(&err, qg_check_set_message(ck, "no baseline: first deployment: '%s' not evaluated "
 						    "(--allow-missing-baseline)", rule->text));
-		keep(&err, qg_check_expected_string(ck, "%s %s", qg_rule_op_name(rule->op), bound));
+		keep(&err, qg_check_expected_string(ck, "%s %s", model_rule_op_name(rule->op), bound));
 		put(&err, qg_json_add_null(d, "baseline"));
 		put(&err, qg_json_add_string(d, "method", "no baseline: first deployment"));
 		c->skipped_first_deploy++;
@@ -318,12 +318,12 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 		}
 	}
 	delta = cand - base;
-	thr = qg_model_rule_threshold(rule, base);
-	keep(&err, qg_check_expected_string(ck, "%s %s (%.6g)", qg_rule_op_name(rule->op), bound, thr));
+	thr = model_rule_threshold(rule, base);
+	keep(&err, qg_check_expected_string(ck, "%s %s (%.6g)", model_rule_op_name(rule->op), bound, thr));
 	details_num(&err, d, "baseline", base);
 	details_num(&err, d, "delta", delta);
 
-	if (qg_model_rule_holds(rule, cand, base)) {
+	if (model_rule_holds(rule, cand, base)) {
 		ck->status = QG_STATUS_PASS;
 	} else if (c->baseline_kind == 2 || o->bootstrap == 0) {
 		ck->status = QG_STATUS_FAIL; /* point values: nothing to test */
@@ -334,7 +334,7 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 		method = "point (baseline metrics file)";
 	} else if (o->bootstrap > 0) {
 		struct qg_boot_result br;
-		int ret = qg_model_bootstrap(&br, t->cv, t->bv, (enum qg_metric)rule->metric_id, (size_t)o->bootstrap,
+		int ret = model_bootstrap(&br, t->cv, t->bv, (enum qg_metric)rule->metric_id, (size_t)o->bootstrap,
 					     (uint64_t)o->seed, o->alpha, margin_cb, margin_ok_cb, rule);
 		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant;
 		if (ret)
@@ -357,17 +357,17 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 			uint64_t b01, b10;
 			int exact;
 			discordant(t, &b01, &b10);
-			p = qg_mcnemar_p(b01, b10, &exact);
+			p = model_mcnemar_p(b01, b10, &exact);
 			replicates = 0;
 			method = exact ? "mcnemar-exact" : "mcnemar-chi2-cc";
 			put(&err, qg_json_add_number(d, "discordant_candidate_right", (double)b01));
 			put(&err, qg_json_add_number(d, "discordant_baseline_right", (double)b10));
 		}
-		if (ck->status == QG_STATUS_PASS && !qg_model_rule_holds(rule, cand, base)) {
+		if (ck->status == QG_STATUS_PASS && !model_rule_holds(rule, cand, base)) {
 			if (mcnemar)
 				significant = p < o->alpha;
 			else
-				significant = !br.replicates || !qg_model_rule_margin_ok(rule, br.margin_hi);
+				significant = !br.replicates || !model_rule_margin_ok(rule, br.margin_hi);
 			if (significant) {
 				ck->status = QG_STATUS_FAIL;
 			} else {
@@ -394,14 +394,14 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 	if (ck->status == QG_STATUS_FAIL)
 		keep(&err, qg_check_set_message(ck, "%s%s%s regressed: %.6g vs baseline %.6g (delta %+.6g%s%s), "
 						    "required %s %s%s", name, at, slice, cand, base, delta,
-						*pbuf ? ", " : "", pbuf, qg_rule_op_name(rule->op), bound,
+						*pbuf ? ", " : "", pbuf, model_rule_op_name(rule->op), bound,
 						c->baseline_kind == 1 ? ", significant" : ""));
 	else if (ck->flags & QG_CHECK_WARNING)
 		keep(&err, qg_check_set_message(ck, "%s%s%s below its bound (%.6g vs %.6g) but not significantly "
 						    "(%s, alpha %g)", name, at, slice, cand, thr, pbuf, o->alpha));
 	else
 		keep(&err, qg_check_set_message(ck, "%s%s%s = %.6g, baseline %.6g (delta %+.6g), required %s %s", name,
-						at, slice, cand, base, delta, qg_rule_op_name(rule->op), bound));
+						at, slice, cand, base, delta, model_rule_op_name(rule->op), bound));
 	keep(&err, md_row(c, name, t->slice, base, cand, delta, have_iv ? iv : NULL,
 			  ck->status == QG_STATUS_FAIL ? "fail"
 						       : (ck->flags & QG_CHECK_WARNING ? "pass (not significant)" : "pass")));
@@ -443,7 +443,7 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 		keep(&ret, md_row(c, rule->metric, label.buf, NAN, NAN, NAN, NULL, "skipped: slice too small"));
 		goto done;
 	}
-	if ((ret = qg_model_view_metrics(&cm, &cv, NULL, 0)))
+	if ((ret = model_view_metrics(&cm, &cv, NULL, 0)))
 		goto done;
 	t.slice = label.buf;
 	t.cv = &cv;
@@ -454,15 +454,15 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 		tmp.slices = cd->slices;
 		tmp.nslices = cd->nslices;
 		if ((ret = model_view_slice(&bv, &tmp, s, val, c->o->threshold)) ||
-		    (ret = qg_model_view_metrics(&bm, &bv, NULL, 0)))
+		    (ret = model_view_metrics(&bm, &bv, NULL, 0)))
 			goto done;
 		t.bv = &bv;
 		t.bm = &bm;
 	}
 	ret = eval_target(c, rule, &t);
 done:
-	qg_model_view_release(&cv);
-	qg_model_view_release(&bv);
+	model_view_release(&cv);
+	model_view_release(&bv);
 	qg_buf_release(&label);
 	return ret;
 }
@@ -513,7 +513,7 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 			free(order);
 			return ret;
 		}
-		long v = qg_str_map_get((struct qg_strmap *)&cd->slices[s].values, rule->slice_value,
+		long v = model_str_map_get((struct qg_strmap *)&cd->slices[s].values, rule->slice_value,
 					strlen(rule->slice_value), 0);
 		if (v < 0) {
 			struct qg_buf lab = QG_BUF_INIT;
@@ -541,7 +541,7 @@ static void gate_error(struct qg_result *r, int code)
 	qg_result_set_error(r, exit_code ? exit_code : QG_EXIT_ERROR, "%s", msg && *msg ? msg : "unknown error");
 }
 
-int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
+int model_run(const struct qg_model_opts *o, struct qg_result *r)
 {
 	struct ctx c;
 	struct qg_model_rule *rules = NULL;
@@ -591,7 +591,7 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 		goto fail;
 	}
 	for (size_t i = 0; i < nrules; i++) {
-		if ((ret = qg_model_rule_parse(&rules[i], o->requires.v[i], tasks)))
+		if ((ret = model_rule_parse(&rules[i], o->requires.v[i], tasks)))
 			goto fail;
 		nrel += rules[i].relative;
 		if (rules[i].slice_col) {
@@ -639,7 +639,7 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 	if (o->baseline) {
 		if ((ret = qg_result_add_artifact(r, o->baseline)) ||
 		    (ret = model_load(&c.base, o->baseline, o, c.task, &no_slices, o->id != NULL)) ||
-		    (ret = qg_model_data_align(&c.base.d, &c.cand.d, o->id != NULL)))
+		    (ret = model_data_align(&c.base.d, &c.cand.d, o->id != NULL)))
 			goto fail;
 	} else if (o->baseline_metrics) {
 		if ((ret = qg_result_add_artifact(r, o->baseline_metrics)) ||
@@ -653,7 +653,7 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 	memset(&bview, 0, sizeof(bview));
 	if (!c.have_mcand) {
 		model_view_all(&cview, &c.cand.d, o->threshold);
-		if ((ret = qg_model_view_metrics(&cm, &cview, NULL, 0)))
+		if ((ret = model_view_metrics(&cm, &cview, NULL, 0)))
 			goto fail;
 		whole.cv = &cview;
 		whole.cm = &cm;
@@ -666,7 +666,7 @@ int qg_model_run(const struct qg_model_opts *o, struct qg_result *r)
 		if (c.baseline_kind == 1) {
 			struct qg_json *bj;
 			model_view_all(&bview, &c.base.d, o->threshold);
-			if ((ret = qg_model_view_metrics(&bm, &bview, NULL, 0)))
+			if ((ret = model_view_metrics(&bm, &bview, NULL, 0)))
 				goto fail;
 			whole.bv = &bview;
 			whole.bm = &bm;
@@ -700,7 +700,7 @@ fail:
 	ret = 0;
 done:
 	for (size_t i = 0; rules && i < nrules; i++)
-		qg_model_rule_release(&rules[i]);
+		model_rule_release(&rules[i]);
 	free(rules);
 	qg_strvec_clear(&slice_cols);
 	model_loaded_release(&c.cand);

@@ -1,8 +1,8 @@
 /* model.h -- qgate-model: options and the two commands' engines
  *
- * cmd_model (main.c) parses flags into struct qg_model_opts; qg_model_run()
+ * cmd_model (main.c) parses flags into struct qg_model_opts; model_run()
  * evaluates every --require rule into checks of a struct qg_result, and
- * qg_model_metrics_json() renders `qgate-model metrics`. Both fail closed: a
+ * model_metrics_json() renders `qgate-model metrics`. Both fail closed: a
  * gate-level problem is recorded with qg_result_set_error() (check) or
  * returned as a negative QG_E* code, never turned into a pass.
  */
@@ -40,15 +40,15 @@ struct qg_model_opts {
 	int allow_missing_baseline;
 };
 
-void qg_model_opts_init(struct qg_model_opts *o);
-void qg_model_opts_release(struct qg_model_opts *o);
+void model_opts_init(struct qg_model_opts *o);
+void model_opts_release(struct qg_model_opts *o);
 
 /* Evaluate the rules. Returns 0 when the result holds the verdict (checks
  * or a gate-level error already recorded in r); a negative QG_E* only for
  * ENOMEM-like failures. Messages for gate-level errors also go to stderr. */
-int qg_model_run(const struct qg_model_opts *o, struct qg_result *r);
+int model_run(const struct qg_model_opts *o, struct qg_result *r);
 
 /* The metrics JSON of `qgate-model metrics`. 0 or QG_E* (message recorded). */
-int qg_model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out);
+int model_metrics_json(const struct qg_model_opts *o, struct qg_buf *out);
 
 #endif

@@ -8,7 +8,7 @@
  * too: a class without a true label (its binary AUC has no positives), and
  * rows whose probabilities do not sum to 1 (np.allclose(1, row sums)).
  *
- * Each class's AUC is the binary one (qg_model_rank_metrics: scores of each
+ * Each class's AUC is the binary one (model_rank_metrics: scores of each
  * side sorted in descending order, exact integer area), so the macro and
  * weighted averages equal sklearn's to the last few ulps. With weights (a
  * bootstrap resample) rows are counted w[i] times.
@@ -36,9 +36,9 @@ static int class_auc(double *auc, const int32_t *y, const double *proba, size_t 
 		for (size_t i = 0; i < n; i++)
 			if (y[i] != (int32_t)c)
 				sorted[np_ + nn++] = proba[i * k + c];
-		if (qg_model_sort_desc(sorted, np_, tmp) || qg_model_sort_desc(sorted + np_, nn, tmp))
+		if (model_sort_desc(sorted, np_, tmp) || model_sort_desc(sorted + np_, nn, tmp))
 			return QG_ENOMEM;
-		qg_model_rank_metrics(auc, &ap, sorted, NULL, np_, sorted + np_, NULL, nn);
+		model_rank_metrics(auc, &ap, sorted, NULL, np_, sorted + np_, NULL, nn);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -49,17 +49,17 @@ static int class_auc(double *auc, const int32_t *y, const double *proba, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (y[i] != (int32_t)c)
 			idx[np_ + nn++] = (uint32_t)i;
-	if (qg_model_sort_index_desc(idx, np_, tmp) || qg_model_sort_index_desc(idx + np_, nn, tmp))
+	if (model_sort_index_desc(idx, np_, tmp) || model_sort_index_desc(idx + np_, nn, tmp))
 		return QG_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		sorted[i] = tmp[idx[i]];
 		ws[i] = w[idx[i]];
 	}
-	qg_model_rank_metrics(auc, &ap, sorted, ws, np_, sorted + np_, ws + np_, nn);
+	model_rank_metrics(auc, &ap, sorted, ws, np_, sorted + np_, ws + np_, nn);
 	return 0;
 }
 
-int qg_model_ovr_auc(double *macro, double *weighted, const char **why, const int32_t *y, const double *proba,
+int model_ovr_auc(double *macro, double *weighted, const char **why, const int32_t *y, const double *proba,
 		     size_t n, size_t k, const uint32_t *w)
 {
 	uint64_t *count = calloc(k ? k : 1, sizeof(*count)), total = 0;
@@ -80,7 +80,7 @@ int qg_model_ovr_auc(double *macro, double *weighted, const char **why, const in
 			continue;
 		count[y[i]] += wi;
 		total += wi;
-		if (!qg_model_proba_row_ok(proba + i * k, k)) {
+		if (!model_proba_row_ok(proba + i * k, k)) {
 			*why = why_not_proba;
 			goto done;
 		}
@@ -110,8 +110,8 @@ int qg_model_ovr_auc(double *macro, double *weighted, const char **why, const in
 		prod[c] = auc[c] * (double)count[c];
 	}
 	/* np.mean(score); np.average(score, weights=count) = sum(score * count) / sum(count) */
-	*macro = qg_model_sum(auc, k) / (double)k;
-	*weighted = qg_model_sum(prod, k) / (double)total;
+	*macro = model_sum(auc, k) / (double)k;
+	*weighted = model_sum(prod, k) / (double)total;
 done:
 	free(count);
 	free(auc);

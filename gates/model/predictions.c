@@ -28,7 +28,7 @@
 
 /* ---- numbers ---- */
 
-int qg_model_parse_double(double *out, const char *p, size_t len)
+int model_parse_double(double *out, const char *p, size_t len)
 {
 	double d;
 
@@ -40,7 +40,7 @@ int qg_model_parse_double(double *out, const char *p, size_t len)
 
 /* ---- string map ---- */
 
-long qg_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add)
+long model_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add)
 {
 	if (!add)
 		return qg_strmap_find(m, key, len);
@@ -150,7 +150,7 @@ static int parse_binary(int *out, const struct qg_cell *c)
 		*out = c->len == 4;
 		return 0;
 	}
-	if (!qg_model_parse_double(&v, c->ptr, c->len) && (v == 0 || v == 1)) {
+	if (!model_parse_double(&v, c->ptr, c->len) && (v == 0 || v == 1)) {
 		*out = v == 1;
 		return 0;
 	}
@@ -224,7 +224,7 @@ static int class_of(struct reader *r, const struct qg_record *rec, long col, int
 
 	if (memchr(c->ptr, '\0', c->len))
 		return row_fail(r, rec, col, "%s has a NUL byte", what);
-	k = qg_str_map_get(&r->d->classes, c->ptr, c->len, r->dynamic_classes);
+	k = model_str_map_get(&r->d->classes, c->ptr, c->len, r->dynamic_classes);
 	if (k == QG_ENOMEM)
 		return QG_ENOMEM;
 	if (k < 0) {
@@ -247,7 +247,7 @@ static int number_of(struct reader *r, const struct qg_record *rec, long col, do
 	const struct qg_cell *c = &rec->cells[col];
 	if (cell_is_absent(c))
 		return row_fail(r, rec, col, "missing value");
-	if (qg_model_parse_double(out, c->ptr, c->len))
+	if (model_parse_double(out, c->ptr, c->len))
 		return row_fail(r, rec, col, "'%.*s' is not a finite number", (int)(c->len > 64 ? 64 : c->len), c->ptr);
 	if (prob && !(*out >= 0 && *out <= 1))
 		return row_fail(r, rec, col, "probability %.*s outside [0, 1]", (int)(c->len > 64 ? 64 : c->len), c->ptr);
@@ -276,7 +276,7 @@ static int score_array_of(struct reader *r, const struct qg_record *rec, double 
 			q++;
 		if (k >= r->d->k)
 			return row_fail(r, rec, r->score, "more than %zu class probabilities", r->d->k);
-		if (qg_model_parse_double(&row[k], p, (size_t)(q - p)))
+		if (model_parse_double(&row[k], p, (size_t)(q - p)))
 			return row_fail(r, rec, r->score, "probability %zu '%.*s' is not a finite number", k + 1,
 					(int)(q - p > 64 ? 64 : q - p), p);
 		if (!(row[k] >= 0 && row[k] <= 1))
@@ -376,7 +376,7 @@ static int read_row(struct reader *r, const struct qg_record *rec)
 		long v;
 		if (!cell_is_absent(c) && memchr(c->ptr, '\0', c->len))
 			return row_fail(r, rec, r->slice_cols[s], "slice value has a NUL byte");
-		v = qg_str_map_get(&d->slices[s].values, c->ptr, cell_is_absent(c) ? 0 : c->len, 1);
+		v = model_str_map_get(&d->slices[s].values, c->ptr, cell_is_absent(c) ? 0 : c->len, 1);
 		if (v < 0)
 			return (int)v;
 		d->slices[s].val[i] = (uint32_t)v;
@@ -390,7 +390,7 @@ static int cmp_str(const void *a, const void *b)
 	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
 	double dx, dy;
 	/* numeric labels sort as numbers (np.unique on ints), others as text */
-	if (!qg_model_parse_double(&dx, x, strlen(x)) && !qg_model_parse_double(&dy, y, strlen(y)) && dx != dy)
+	if (!model_parse_double(&dx, x, strlen(x)) && !model_parse_double(&dy, y, strlen(y)) && dx != dy)
 		return dx < dy ? -1 : 1;
 	return strcmp(x, y);
 }
@@ -411,14 +411,14 @@ static int sort_classes(struct qg_model_data *d)
 	memcpy(sorted, d->classes.keys, k * sizeof(*sorted));
 	qsort(sorted, k, sizeof(*sorted), cmp_str);
 	for (size_t i = 0; i < k; i++)
-		if (qg_str_map_get(&m, sorted[i], strlen(sorted[i]), 1) < 0) {
+		if (model_str_map_get(&m, sorted[i], strlen(sorted[i]), 1) < 0) {
 			free(sorted);
 			free(remap);
 			qg_strmap_release(&m);
 			return QG_ENOMEM;
 		}
 	for (size_t i = 0; i < k; i++)
-		remap[i] = (int32_t)qg_str_map_get(&m, d->classes.keys[i], strlen(d->classes.keys[i]), 0);
+		remap[i] = (int32_t)model_str_map_get(&m, d->classes.keys[i], strlen(d->classes.keys[i]), 0);
 	for (size_t i = 0; i < d->n; i++) {
 		d->ycls[i] = remap[d->ycls[i]];
 		d->pcls[i] = remap[d->pcls[i]];
@@ -486,7 +486,7 @@ static int setup_columns(struct reader *r)
 	case QG_TASK_MULTICLASS: {
 		size_t plen = strlen(score);
 		for (size_t c = 0; c < o->nr_classes; c++)
-			if (qg_str_map_get(&d->classes, o->classes[c], strlen(o->classes[c]), 1) < 0)
+			if (model_str_map_get(&d->classes, o->classes[c], strlen(o->classes[c]), 1) < 0)
 				return QG_ENOMEM;
 		if (r->score >= 0) {
 			/* one column of JSON arrays, in --classes order */
@@ -509,7 +509,7 @@ static int setup_columns(struct reader *r)
 					if (memchr(names[i].ptr, '\0', names[i].len))
 						return qg_error(QG_EPARSE, "'%s': score column %zu's name has a NUL byte",
 								name, i + 1);
-					k = qg_str_map_get(&d->classes, names[i].ptr + plen + 1, names[i].len - plen - 1, 1);
+					k = model_str_map_get(&d->classes, names[i].ptr + plen + 1, names[i].len - plen - 1, 1);
 					if (k < 0)
 						return (int)k;
 				}
@@ -598,7 +598,7 @@ static int setup_columns(struct reader *r)
 	return 0;
 }
 
-int qg_model_data_read_table(struct qg_model_data *d, struct qg_table *t, const struct qg_model_read_opts *o)
+int model_data_read_table(struct qg_model_data *d, struct qg_table *t, const struct qg_model_read_opts *o)
 {
 	struct reader r = { .d = d, .o = o, .t = t, .label = -1, .pred = -1, .score = -1, .id = -1 };
 	struct qg_record rec;
@@ -639,11 +639,11 @@ done:
 	free(r.slice_cols);
 	qg_table_free(t);
 	if (ret)
-		qg_model_data_release(d);
+		model_data_release(d);
 	return ret;
 }
 
-int qg_model_data_read(struct qg_model_data *d, const char *path, const struct qg_model_read_opts *o)
+int model_data_read(struct qg_model_data *d, const char *path, const struct qg_model_read_opts *o)
 {
 	struct qg_stream *s;
 	struct qg_table *t;
@@ -669,10 +669,10 @@ int qg_model_data_read(struct qg_model_data *d, const char *path, const struct q
 		qg_table_free(t);
 		return ret;
 	}
-	return qg_model_data_read_table(d, t, o);
+	return model_data_read_table(d, t, o);
 }
 
-void qg_model_data_release(struct qg_model_data *d)
+void model_data_release(struct qg_model_data *d)
 {
 	if (!d)
 		return;
@@ -696,7 +696,7 @@ void qg_model_data_release(struct qg_model_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
-const char *qg_model_data_id(const struct qg_model_data *d, size_t i)
+const char *model_data_id(const struct qg_model_data *d, size_t i)
 {
 	return d->ids.buf + d->id_off[i];
 }

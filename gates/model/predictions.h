@@ -62,26 +62,26 @@ struct qg_model_data {
 /* Parse a decimal number (the whole of p[0..len)): 0, or -1 when it is not
  * a finite number. Exact: Clinger's fast path when the decimal mantissa fits
  * 53 bits and |exponent| <= 22, strtod otherwise. */
-int qg_model_parse_double(double *out, const char *p, size_t len);
+int model_parse_double(double *out, const char *p, size_t len);
 
 /* Read `path`. 0, QG_EINPUT (missing/unreadable, naming it), QG_EPARSE (bad
  * row: file, line, column, row), QG_EUSAGE (bad options), QG_ENOMEM. */
-int qg_model_data_read(struct qg_model_data *out, const char *path, const struct qg_model_read_opts *o);
+int model_data_read(struct qg_model_data *out, const char *path, const struct qg_model_read_opts *o);
 /* The same from an opened table (takes ownership of t). */
-int qg_model_data_read_table(struct qg_model_data *out, struct qg_table *t, const struct qg_model_read_opts *o);
-void qg_model_data_release(struct qg_model_data *d);
+int model_data_read_table(struct qg_model_data *out, struct qg_table *t, const struct qg_model_read_opts *o);
+void model_data_release(struct qg_model_data *d);
 
 /* Row i's id (requires id_col). */
-const char *qg_model_data_id(const struct qg_model_data *d, size_t i);
+const char *model_data_id(const struct qg_model_data *d, size_t i);
 
 /* Index of a class or slice value in m (include/qgate/strmap.h), adding it
  * when absent if add != 0: >= 0, -1 when absent and not added, QG_EPARSE
  * for a key with a NUL byte (keys are names in reports), QG_ENOMEM. */
-long qg_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add);
+long model_str_map_get(struct qg_strmap *m, const char *key, size_t len, int add);
 
 /* (align.c) Make `base` row-aligned with `cand`: by id (both need ids), or by row order
  * (same length and the same label on every row). On success base's arrays
  * are permuted into cand's row order. QG_EPARSE names the file and row. */
-int qg_model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id);
+int model_data_align(struct qg_model_data *base, const struct qg_model_data *cand, int by_id);
 
 #endif

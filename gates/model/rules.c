@@ -61,7 +61,7 @@ static int bad(const char *expr, const char *at, const char *what)
 			expr, (int)(at - expr) + 1, what);
 }
 
-int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned tasks)
+int model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned tasks)
 {
 	const char *s = skip_ws(expr), *start;
 	int ret;
@@ -87,13 +87,13 @@ int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned ta
 		goto fail;
 	}
 	if (tasks) {
-		out->metric_id = qg_metric_lookup(out->metric, tasks);
+		out->metric_id = model_metric_lookup(out->metric, tasks);
 		if (out->metric_id < 0) {
 			struct qg_buf names = QG_BUF_INIT;
 			ret = 0;
 			for (int m = 0; m < QG_M_COUNT && !ret; m++)
-				if (qg_metric_infos[m].tasks & tasks)
-					ret = qg_buf_addf(&names, "%s%s", names.len ? " " : "", qg_metric_infos[m].name);
+				if (model_metric_infos[m].tasks & tasks)
+					ret = qg_buf_addf(&names, "%s%s", names.len ? " " : "", model_metric_infos[m].name);
 			if (!ret)
 				ret = qg_error(QG_EUSAGE, "bad expression '%s': unknown metric '%s' (known: %s)", expr,
 					       out->metric, names.buf);
@@ -101,7 +101,7 @@ int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned ta
 			goto fail;
 		}
 	} else {
-		out->metric_id = qg_metric_lookup(out->metric, 0);
+		out->metric_id = model_metric_lookup(out->metric, 0);
 	}
 
 	if (*s == '@') {
@@ -180,7 +180,7 @@ int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned ta
 		goto fail;
 	}
 	if (out->relative && out->metric_id >= 0) {
-		int dir = qg_metric_infos[out->metric_id].direction;
+		int dir = model_metric_infos[out->metric_id].direction;
 		int up = out->op == QG_OP_GE || out->op == QG_OP_GT;
 		if ((dir > 0) != up) {
 			ret = qg_error(QG_EUSAGE,
@@ -191,11 +191,11 @@ int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned ta
 	}
 	return 0;
 fail:
-	qg_model_rule_release(out);
+	model_rule_release(out);
 	return ret;
 }
 
-void qg_model_rule_release(struct qg_model_rule *r)
+void model_rule_release(struct qg_model_rule *r)
 {
 	if (!r)
 		return;
@@ -207,7 +207,7 @@ void qg_model_rule_release(struct qg_model_rule *r)
 	r->metric_id = -1;
 }
 
-const char *qg_rule_op_name(enum qg_rule_op op)
+const char *model_rule_op_name(enum qg_rule_op op)
 {
 	switch (op) {
 	case QG_OP_GE: return ">=";
@@ -218,7 +218,7 @@ const char *qg_rule_op_name(enum qg_rule_op op)
 	return "?";
 }
 
-double qg_model_rule_threshold(const struct qg_model_rule *r, double base)
+double model_rule_threshold(const struct qg_model_rule *r, double base)
 {
 	if (!r->relative)
 		return r->bound;
@@ -227,22 +227,22 @@ double qg_model_rule_threshold(const struct qg_model_rule *r, double base)
 	return base + r->bound;
 }
 
-double qg_model_rule_margin(const struct qg_model_rule *r, double cand, double base)
+double model_rule_margin(const struct qg_model_rule *r, double cand, double base)
 {
-	double t = qg_model_rule_threshold(r, base);
+	double t = model_rule_threshold(r, base);
 	return (r->op == QG_OP_GE || r->op == QG_OP_GT) ? cand - t : t - cand;
 }
 
-int qg_model_rule_margin_ok(const struct qg_model_rule *r, double margin)
+int model_rule_margin_ok(const struct qg_model_rule *r, double margin)
 {
 	if (isnan(margin))
 		return 0;
 	return (r->op == QG_OP_GE || r->op == QG_OP_LE) ? margin >= 0 : margin > 0;
 }
 
-int qg_model_rule_holds(const struct qg_model_rule *r, double value, double base)
+int model_rule_holds(const struct qg_model_rule *r, double value, double base)
 {
-	double t = qg_model_rule_threshold(r, base);
+	double t = model_rule_threshold(r, base);
 	if (isnan(value) || isnan(t))
 		return 0;
 	switch (r->op) {
@@ -254,7 +254,7 @@ int qg_model_rule_holds(const struct qg_model_rule *r, double value, double base
 	return 0;
 }
 
-const char *qg_model_rule_bound_text(const struct qg_model_rule *r, char *buf, size_t len)
+const char *model_rule_bound_text(const struct qg_model_rule *r, char *buf, size_t len)
 {
 	/* the shortest form: %.17g prints 0.01 as 0.01000000000000000021 */
 	char tmp[QG_DTOA_MAX];

@@ -27,20 +27,20 @@ struct qg_model_rule {
 /* Parse expr. tasks: the task mask whose metric names are allowed (0 =
  * any name made of [A-Za-z0-9_.-], for --metrics files). 0, or QG_EUSAGE
  * naming the expression and what was expected. */
-int qg_model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned tasks);
-void qg_model_rule_release(struct qg_model_rule *r);
+int model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned tasks);
+void model_rule_release(struct qg_model_rule *r);
 
-const char *qg_rule_op_name(enum qg_rule_op op);
+const char *model_rule_op_name(enum qg_rule_op op);
 /* The bound the candidate is held to: the fixed bound, or derived from base. */
-double qg_model_rule_threshold(const struct qg_model_rule *r, double base);
+double model_rule_threshold(const struct qg_model_rule *r, double base);
 /* 1 when value OP threshold holds. */
-int qg_model_rule_holds(const struct qg_model_rule *r, double value, double base);
+int model_rule_holds(const struct qg_model_rule *r, double value, double base);
 /* Margin of the rule, oriented so that >= 0 (> 0 for strict ops) means
  * it holds: cand - threshold for >=/>, threshold - cand for <=/<. */
-double qg_model_rule_margin(const struct qg_model_rule *r, double cand, double base);
+double model_rule_margin(const struct qg_model_rule *r, double cand, double base);
 /* 1 when a margin value satisfies the rule (>= 0, or > 0 for strict ops). */
-int qg_model_rule_margin_ok(const struct qg_model_rule *r, double margin);
+int model_rule_margin_ok(const struct qg_model_rule *r, double margin);
 /* "baseline-0.01", "baseline+2%", "0.8": the bound as written, in buf. */
-const char *qg_model_rule_bound_text(const struct qg_model_rule *r, char *buf, size_t len);
+const char *model_rule_bound_text(const struct qg_model_rule *r, char *buf, size_t len);
 
 #endif

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	to.block_size = (sel & 32) ? 16 : 0; /* records across refills */
 	if (qg_table_open_memory(&t, data, size, "fuzz", &to))
 		return 0;
-	rc = qg_model_data_read_table(&d, t, &o);
+	rc = model_data_read_table(&d, t, &o);
 	if (rc) {
 		assert(rc == QG_EPARSE || rc == QG_ENOMEM || rc == QG_EUSAGE);
 		return 0;
@@ -54,14 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		struct qg_metric_values mv;
 		uint32_t *w = calloc(d.n ? d.n : 1, sizeof(*w));
-		(void)qg_model_view_metrics(&mv, &v, NULL, 0);
+		(void)model_view_metrics(&mv, &v, NULL, 0);
 		if (w) {
 			for (size_t i = 0; i < d.n; i++)
 				w[i] = (uint32_t)(i % 3);
-			(void)qg_model_view_metrics(&mv, &v, w, 0);
+			(void)model_view_metrics(&mv, &v, w, 0);
 			free(w);
 		}
 	}
-	qg_model_data_release(&d);
+	model_data_release(&d);
 	return 0;
 }

@@ -24,15 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = 0;
 	for (int i = 0; i < 2; i++) {
 		struct qg_model_rule r;
-		int rc = qg_model_rule_parse(&r, s, masks[i]);
+		int rc = model_rule_parse(&r, s, masks[i]);
 		if (rc == 0) {
 			assert(r.metric && *r.metric);
 			assert(!r.slice_col == !r.slice_value);
 			assert(isfinite(r.bound));
-			(void)qg_model_rule_holds(&r, 0.5, 0.4);
-			(void)qg_model_rule_margin_ok(&r, qg_model_rule_margin(&r, 0.5, 0.4));
-			qg_model_rule_bound_text(&r, buf, sizeof(buf));
-			qg_model_rule_release(&r);
+			(void)model_rule_holds(&r, 0.5, 0.4);
+			(void)model_rule_margin_ok(&r, model_rule_margin(&r, 0.5, 0.4));
+			model_rule_bound_text(&r, buf, sizeof(buf));
+			model_rule_release(&r);
 		} else {
 			assert(rc == QG_EUSAGE || rc == QG_ENOMEM);
 		}

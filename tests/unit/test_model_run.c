@@ -48,7 +48,7 @@ static int run(struct qg_result *r, const char *const *rules)
 	struct qg_model_opts o;
 	int ret;
 
-	qg_model_opts_init(&o);
+	model_opts_init(&o);
 	o.predictions = csv_path;
 	o.task = "binary";
 	o.bootstrap = 50;
@@ -56,10 +56,10 @@ static int run(struct qg_result *r, const char *const *rules)
 		assert_int_equal(qg_strvec_push(&o.requires, rules[i]), 0);
 	assert_int_equal(qg_result_init(r, "model", "test"), 0);
 	alarm(10); /* a loop on a failed append must fail the test, not hang it */
-	ret = qg_model_run(&o, r);
+	ret = model_run(&o, r);
 	alarm(0);
 	assert_int_equal(ret, 0);
-	qg_model_opts_release(&o);
+	model_opts_release(&o);
 	return qg_result_exit_code(r);
 }
 
@@ -133,23 +133,23 @@ static void test_model_run_metrics_json_failure(void **state)
 	for (size_t i = 0; i < QG_ARRAY_SIZE(keys); i++) {
 		mock_model_run_reset();
 		mock_json_fail_key = keys[i];
-		qg_model_opts_init(&o);
+		model_opts_init(&o);
 		o.predictions = csv_path;
 		o.task = "binary";
 		assert_int_equal(qg_strvec_push(&o.slices, "g"), 0);
-		if (qg_model_metrics_json(&o, &out) != QG_ENOMEM)
+		if (model_metrics_json(&o, &out) != QG_ENOMEM)
 			fail_msg("a failure adding '%s' still printed: %s", keys[i], out.buf);
 		qg_buf_release(&out);
-		qg_model_opts_release(&o);
+		model_opts_release(&o);
 	}
 	mock_model_run_reset();
-	qg_model_opts_init(&o);
+	model_opts_init(&o);
 	o.predictions = csv_path;
 	o.task = "binary";
-	assert_int_equal(qg_model_metrics_json(&o, &out), 0);
+	assert_int_equal(model_metrics_json(&o, &out), 0);
 	assert_non_null(strstr(out.buf, "\"f1\""));
 	qg_buf_release(&out);
-	qg_model_opts_release(&o);
+	model_opts_release(&o);
 }
 
 /* A usage error is recorded once: the message is not written and then

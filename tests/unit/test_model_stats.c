@@ -16,25 +16,25 @@ static void test_model_stats_rng_reference(void **state)
 	/* xoshiro256** from splitmix64(0): values from an independent Python
 	 * implementation, so a change of generator cannot go unnoticed */
 	struct qg_rng r;
-	qg_rng_seed(&r, 0);
-	assert_true(qg_rng_next(&r) == UINT64_C(0x99ec5f36cb75f2b4));
-	assert_true(qg_rng_next(&r) == UINT64_C(0xbf6e1f784956452a));
-	assert_true(qg_rng_next(&r) == UINT64_C(0x1a5f849d4933e6e0));
+	model_rng_seed(&r, 0);
+	assert_true(model_rng_next(&r) == UINT64_C(0x99ec5f36cb75f2b4));
+	assert_true(model_rng_next(&r) == UINT64_C(0xbf6e1f784956452a));
+	assert_true(model_rng_next(&r) == UINT64_C(0x1a5f849d4933e6e0));
 	for (int i = 0; i < 10000; i++)
-		assert_true(qg_rng_below(&r, 7) < 7);
+		assert_true(model_rng_below(&r, 7) < 7);
 }
 
 static void test_model_stats_mcnemar(void **state)
 {
 	int exact;
 	/* scipy.stats.binomtest(2, 12, 0.5).pvalue */
-	assert_true(fabs(qg_mcnemar_p(10, 2, &exact) - 0.03857421875) < 1e-15);
+	assert_true(fabs(model_mcnemar_p(10, 2, &exact) - 0.03857421875) < 1e-15);
 	assert_true(exact);
 	/* scipy.stats.chi2.sf((18 - 1)**2 / 42, 1) */
-	assert_true(fabs(qg_mcnemar_p(30, 12, &exact) - 0.008711912962379598) < 1e-12);
+	assert_true(fabs(model_mcnemar_p(30, 12, &exact) - 0.008711912962379598) < 1e-12);
 	assert_false(exact);
-	assert_true(qg_mcnemar_p(0, 0, &exact) == 1.0);
-	assert_true(qg_mcnemar_p(5, 5, &exact) == 1.0);
+	assert_true(model_mcnemar_p(0, 0, &exact) == 1.0);
+	assert_true(model_mcnemar_p(5, 5, &exact) == 1.0);
 }
 
 static double margin_ge(const void *ctx, double c, double b) { return c - b; }
@@ -48,11 +48,11 @@ static void test_model_stats_bootstrap(void **state)
 	struct qg_model_view c = { 0 }, b = { 0 };
 	struct qg_boot_result r1, r2;
 	struct qg_rng rng;
-	qg_rng_seed(&rng, 5);
+	model_rng_seed(&rng, 5);
 	for (int i = 0; i < N; i++) {
 		y[i] = (uint8_t)(i % 2);
-		pb[i] = y[i] ? 0.6 + 0.4 * (double)qg_rng_below(&rng, 1000) / 1000 : 0.4 * (double)qg_rng_below(&rng, 1000) / 1000;
-		pc[i] = (double)qg_rng_below(&rng, 1000) / 1000; /* much worse: random */
+		pb[i] = y[i] ? 0.6 + 0.4 * (double)model_rng_below(&rng, 1000) / 1000 : 0.4 * (double)model_rng_below(&rng, 1000) / 1000;
+		pc[i] = (double)model_rng_below(&rng, 1000) / 1000; /* much worse: random */
 	}
 	c.task = b.task = QG_TASK_BINARY;
 	c.n = b.n = N;
@@ -60,13 +60,13 @@ static void test_model_stats_bootstrap(void **state)
 	c.score = pc;
 	b.score = pb;
 	c.threshold = b.threshold = 0.5;
-	assert_int_equal(qg_model_bootstrap(&r1, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
-	assert_int_equal(qg_model_bootstrap(&r2, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_int_equal(model_bootstrap(&r1, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_int_equal(model_bootstrap(&r2, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
 	assert_true(r1.delta_lo == r2.delta_lo && r1.delta_hi == r2.delta_hi);
 	assert_true(r1.delta_hi < 0); /* significantly worse */
 	assert_int_equal(r1.margin_ok, 0);
 	/* the same model against itself: interval is exactly [0, 0] */
-	assert_int_equal(qg_model_bootstrap(&r1, &b, &b, QG_M_F1, 100, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	assert_int_equal(model_bootstrap(&r1, &b, &b, QG_M_F1, 100, 1, 0.05, margin_ge, ok_ge, NULL), 0);
 	assert_true(r1.delta_lo == 0 && r1.delta_hi == 0);
 	assert_int_equal(r1.margin_ok, 100);
 }
@@ -79,11 +79,11 @@ static void test_model_stats_parse_double(void **state)
 	static const char *const bad[] = { "", "-", ".", "e5", "1e", "1e+", "nan", "inf", "0x10", "1,5", " 1", "1 ", "1e999", "--1" };
 	double v;
 	for (size_t i = 0; i < QG_ARRAY_SIZE(good); i++) {
-		assert_int_equal(qg_model_parse_double(&v, good[i], strlen(good[i])), 0);
+		assert_int_equal(model_parse_double(&v, good[i], strlen(good[i])), 0);
 		assert_true(v == strtod(good[i], NULL));
 	}
 	for (size_t i = 0; i < QG_ARRAY_SIZE(bad); i++)
-		if (qg_model_parse_double(&v, bad[i], strlen(bad[i])) != -1)
+		if (model_parse_double(&v, bad[i], strlen(bad[i])) != -1)
 			fail_msg("'%s' parsed", bad[i]);
 }
 
@@ -99,18 +99,18 @@ static void test_model_stats_read_memory(void **state)
 	o.slice_cols = sl;
 	o.nr_slices = 1;
 	assert_int_equal(qg_table_open_memory(&t, csv, sizeof(csv) - 1, "m.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), 0);
+	assert_int_equal(model_data_read_table(&d, t, &o), 0);
 	assert_int_equal(d.n, 3);
 	assert_true(d.score[2] == 0.4);
 	assert_int_equal(d.ybin[1], 0);
 	assert_int_equal(d.slices[0].values.nr, 2);
 	assert_int_equal(d.slices[0].val[2], 0);
-	qg_model_data_release(&d);
+	model_data_release(&d);
 
 	static const char bad[] = "label,score\n1,0.9\n0,1.2\n";
 	o.nr_slices = 0;
 	assert_int_equal(qg_table_open_memory(&t, bad, sizeof(bad) - 1, "m.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	assert_int_equal(model_data_read_table(&d, t, &o), QG_EPARSE);
 	if (!strstr(qg_error_last(), "'m.csv':3:"))
 		fail_msg("message: %s", qg_error_last());
 	assert_non_null(strstr(qg_error_last(), "row 2"));
@@ -134,12 +134,12 @@ static void test_model_stats_read_nul(void **state)
 	o.task = QG_TASK_MULTICLASS;
 	o.threshold = 0.5;
 	assert_int_equal(qg_table_open_memory(&t, mc, sizeof(mc) - 1, "mc.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	assert_int_equal(model_data_read_table(&d, t, &o), QG_EPARSE);
 	if (!strstr(qg_error_last(), "'mc.csv':2:1: row 1: column 'label'") || !strstr(qg_error_last(), "NUL byte"))
 		fail_msg("message: %s", qg_error_last());
 
 	assert_int_equal(qg_table_open_memory(&t, hdr, sizeof(hdr) - 1, "hdr.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	assert_int_equal(model_data_read_table(&d, t, &o), QG_EPARSE);
 	if (!strstr(qg_error_last(), "hdr.csv") || !strstr(qg_error_last(), "NUL byte"))
 		fail_msg("message: %s", qg_error_last());
 
@@ -147,7 +147,7 @@ static void test_model_stats_read_nul(void **state)
 	o.slice_cols = slc;
 	o.nr_slices = 1;
 	assert_int_equal(qg_table_open_memory(&t, sl, sizeof(sl) - 1, "sl.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	assert_int_equal(model_data_read_table(&d, t, &o), QG_EPARSE);
 	if (!strstr(qg_error_last(), "'sl.csv':3:") || !strstr(qg_error_last(), "column 'g'") ||
 	    !strstr(qg_error_last(), "NUL byte"))
 		fail_msg("message: %s", qg_error_last());
@@ -155,7 +155,7 @@ static void test_model_stats_read_nul(void **state)
 	o.nr_slices = 0;
 	o.id_col = "id";
 	assert_int_equal(qg_table_open_memory(&t, id, sizeof(id) - 1, "id.csv", NULL), 0);
-	assert_int_equal(qg_model_data_read_table(&d, t, &o), QG_EPARSE);
+	assert_int_equal(model_data_read_table(&d, t, &o), QG_EPARSE);
 	if (!strstr(qg_error_last(), "'id.csv':2:1:") || !strstr(qg_error_last(), "id has a NUL byte"))
 		fail_msg("message: %s", qg_error_last());
 }
