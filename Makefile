@@ -207,7 +207,7 @@ cross:
 	@$(MAKE) --no-print-directory B=build/cross-$(CROSS_ARCH) CC=$(CROSS)gcc \
 		PKG_CFLAGS="$(filter-out -I/usr/include/$(HOST_MULTIARCH),$(PKG_CFLAGS))" \
 		CFLAGS="$(CFLAGS) $(CROSS_INCS)" cross-objs
-	@echo "cross: $(CROSS)gcc compiled $$(find build/cross-$(CROSS_ARCH) -name '*.o' | wc -l) objects into build/cross-$(CROSS_ARCH)"
+	@echo "cross: $(words $(LIB_OBJS) $(GATE_OBJS)) objects of lib/ and gates/ built by $(CROSS)gcc in build/cross-$(CROSS_ARCH)"
 cross-objs: $(LIB_OBJS) $(GATE_OBJS)
 
 print-version:
