@@ -154,4 +154,10 @@ int vd_record_clean(const struct vrun *v, const char *p, size_t n, int jsonl);
 /* The same for a CSV batch's whole run of bytes (AVX2 when the run allows). */
 int vd_batch_clean(const struct vrun *v, const char *p, size_t n);
 
+/* ------------------------------------------------------------ validate_merge.c */
+
+/* The pieces of plan p added up into r: one check per vcheck, metrics rows
+ * and violations. 0 or QG_ENOMEM. */
+int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r);
+
 #endif

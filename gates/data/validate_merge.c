@@ -1,0 +1,326 @@
+/* validate_merge.c -- the validator's pieces merged into the result
+ *
+ * Each piece (a file, or a byte range of one under -j/--shard) kept its own
+ * counts, examples and key sets; here they are added up in file order (so
+ * the examples are the first ones in the data whatever -j is), the key sets
+ * merged to find duplicates between pieces, and every check worded: its
+ * status, message, expected and observed values and locations.
+ */
+#include "qgate/common.h"
+
+#include <math.h>
+
+#include "qgate/json.h"
+#include "qgate/result.h"
+#include "validate_int.h"
+
+static const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc, long long n, int partial,
+		     const double *omin, const double *omax)
+{
+	const struct qg_schema_field *f = c->field >= 0 ? &v->S->fields[c->field] : NULL;
+	const char *atleast = partial && n ? "at least " : "";
+
+	switch (c->kind) {
+	case CK_HEADER:
+		if (n)
+			qg_check_set_message(qc, "the header does not match the schema (%s)",
+					     v->S->header_mode == QG_HEADER_EXACT ? "exact" :
+					     v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+		else
+			qg_check_set_message(qc, "the header matches the schema");
+		qg_check_expected_string(qc, "%s", v->S->header_mode == QG_HEADER_EXACT ? "exact" :
+					 v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+		break;
+	case CK_ROW_SHAPE:
+		qg_check_set_message(qc, n ? "%s%lld malformed %s" : "every row has the header's shape", atleast, n,
+				     plural(n, "row", "rows"));
+		break;
+	case CK_ENCODING:
+		qg_check_set_message(qc, n ? "%s%lld %s not valid UTF-8 or with a NUL byte" : "all cells are valid UTF-8",
+				     atleast, n, plural(n, "cell", "cells"));
+		break;
+	case CK_TYPE:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s not of type %s", atleast, n, plural(n, "value", "values"),
+					     qg_field_type_name(f->type));
+		else
+			qg_check_set_message(qc, "all values are of type %s", qg_field_type_name(f->type));
+		qg_check_expected_string(qc, "%s%s%s", qg_field_type_name(f->type), f->format_text ? " format " : "",
+					 f->format_text ? f->format_text : "");
+		break;
+	case CK_REQUIRED:
+		qg_check_set_message(qc, n ? "%s%lld missing %s" : "no missing values", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "no missing values");
+		break;
+	case CK_UNIQUE:
+		qg_check_set_message(qc, n ? "%s%lld duplicate %s" : "all values are distinct", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "distinct values");
+		break;
+	case CK_PRIMARY_KEY:
+		qg_check_set_message(qc, n ? "%s%lld %s with a missing or repeated primary key" :
+					     "primary key values are present and distinct", atleast, n,
+				     plural(n, "row", "rows"));
+		qg_check_expected_string(qc, "distinct, present primary keys");
+		break;
+	case CK_MINIMUM:
+	case CK_MAXIMUM:
+	case CK_EXMIN:
+	case CK_EXMAX: {
+		const char *t = c->kind == CK_MINIMUM ? f->min_text : c->kind == CK_MAXIMUM ? f->max_text :
+				c->kind == CK_EXMIN ? f->exmin_text : f->exmax_text;
+		const char *op = c->kind == CK_MINIMUM ? ">=" : c->kind == CK_MAXIMUM ? "<=" :
+				 c->kind == CK_EXMIN ? ">" : "<";
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s %s %s", atleast, n, plural(n, "value", "values"),
+					     vd_bound_word(c->kind), t);
+		else
+			qg_check_set_message(qc, "all values %s %s", op, t);
+		qg_check_expected_string(qc, "%s %s", op, t);
+		if (n && (f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR)) {
+			/* the most extreme violating value */
+			double o = (c->kind == CK_MINIMUM || c->kind == CK_EXMIN) ? *omin : *omax;
+			if (isfinite(o))
+				qg_check_observed_number(qc, o);
+		}
+		break;
+	}
+	case CK_MINLEN:
+	case CK_MAXLEN:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s %s than %s %lld characters", atleast, n,
+					     plural(n, "value", "values"), c->kind == CK_MINLEN ? "shorter" : "longer",
+					     c->kind == CK_MINLEN ? "minLength" : "maxLength",
+					     c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		else
+			qg_check_set_message(qc, "all values %s %lld characters", c->kind == CK_MINLEN ? ">=" : "<=",
+					     c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		qg_check_expected_string(qc, "%s %lld characters", c->kind == CK_MINLEN ? ">=" : "<=",
+					 c->kind == CK_MINLEN ? f->min_length : f->max_length);
+		break;
+	case CK_PATTERN:
+		if (n)
+			qg_check_set_message(qc, "%s%lld %s not matching /%s/", atleast, n, plural(n, "value", "values"),
+					     f->pattern);
+		else
+			qg_check_set_message(qc, "all values match /%s/", f->pattern);
+		qg_check_expected_string(qc, "/%s/", f->pattern);
+		break;
+	case CK_ENUM:
+		qg_check_set_message(qc, n ? "%s%lld %s outside the enum" : "all values are in the enum", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "one of %zu values", f->enum_values.nr);
+		break;
+	default:
+		break;
+	}
+}
+
+static int example_cmp(const void *a, const void *b)
+{
+	const struct example *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r)
+{
+	const struct qg_schema *S = v->S;
+	size_t nf = S->nr_fields;
+	long long rows = 0, *nulls = calloc(nf + 1, sizeof(long long)), *present = calloc(nf + 1, sizeof(long long));
+	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
+	long long *xdup = calloc(nf + 1, sizeof(long long)), total_violations = 0;
+	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
+
+	if (!nulls || !present || !omin || !omax || !xdup) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		omin[i] = INFINITY;
+		omax[i] = -INFINITY;
+	}
+	for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+		struct piece_state *ps = &v->ps[pi];
+		if (p->pieces[pi].dropped || !ps->used)
+			continue;
+		rows += ps->rows;
+		header_seen |= ps->header_seen;
+		for (size_t i = 0; i < nf; i++) {
+			nulls[i] += ps->nulls[i];
+			present[i] += ps->present[i];
+			if (ps->obs_min[i] < omin[i])
+				omin[i] = ps->obs_min[i];
+			if (ps->obs_max[i] > omax[i])
+				omax[i] = ps->obs_max[i];
+		}
+	}
+	/* keys shared between pieces (threads, byte ranges, files) */
+	for (size_t i = 0; i <= nf; i++) {
+		struct qg_uniq g;
+		int is_pk = i == nf;
+
+		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
+			continue;
+		qg_uniq_init(&g, is_pk ? v->pk_int : S->fields[i].type == QG_TYPE_INTEGER || S->fields[i].type == QG_TYPE_YEAR,
+			     &v->uniq_bytes, v->o->unique_memory << 20);
+		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+			struct piece_state *ps = &v->ps[pi];
+			struct qg_uniq *u;
+
+			if (p->pieces[pi].dropped || !ps->used)
+				continue;
+			u = is_pk ? &ps->pk : &ps->uq[i];
+			if (u->overflow || qg_uniq_merge(&g, u, &xdup[i]) < 0)
+				v->uniq_overflow[i] = 1;
+		}
+		if (g.overflow)
+			v->uniq_overflow[i] = 1;
+		qg_uniq_release(&g);
+	}
+	for (size_t ci = 0; ci < v->nr_checks; ci++) {
+		const struct vcheck *c = &v->checks[ci];
+		struct qg_check *qc;
+		long long n = 0, cross = 0;
+		size_t fi = c->field >= 0 ? (size_t)c->field : 0;
+
+		for (size_t pi = 0; pi < p->nr_pieces; pi++)
+			if (!p->pieces[pi].dropped && v->ps[pi].used)
+				n += v->ps[pi].counts[ci];
+		if (c->kind == CK_UNIQUE)
+			cross = xdup[fi];
+		else if (c->kind == CK_PRIMARY_KEY)
+			cross = xdup[nf];
+		n += cross;
+		total_violations += n;
+		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
+		if (!qc) {
+			err = QG_ENOMEM;
+			goto done;
+		}
+		/* examples in data order */
+		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES; pi++) {
+			struct piece_state *ps = &v->ps[pi];
+			long long base;
+
+			if (p->pieces[pi].dropped || !ps->used)
+				continue;
+			base = qg_data_plan_line_base(p, pi);
+			/* a batch is checked field by field: put a check shared by
+			 * fields (table.encoding) back in line order */
+			qsort(&ps->ex[ci * EXAMPLES], ps->nr_ex[ci], sizeof(struct example), example_cmp);
+			for (size_t k = 0; k < ps->nr_ex[ci] && qc->nr_locations < EXAMPLES; k++) {
+				const struct example *e = &ps->ex[ci * EXAMPLES + k];
+				if (qg_check_add_location(qc, p->files[p->pieces[pi].file].spec,
+							  e->line ? e->line + base : 0, e->column, "%s", e->msg) < 0) {
+					err = QG_ENOMEM;
+					goto done;
+				}
+			}
+		}
+		if (c->kind == CK_ROWS) {
+			int has = S->min_rows >= 0 || S->max_rows >= 0;
+			int bad = (S->min_rows >= 0 && rows < S->min_rows) || (S->max_rows >= 0 && rows > S->max_rows);
+
+			qg_check_observed_number(qc, (double)rows);
+			if (S->min_rows >= 0 && S->max_rows >= 0)
+				qg_check_expected_string(qc, "%lld..%lld rows", S->min_rows, S->max_rows);
+			else if (S->min_rows >= 0)
+				qg_check_expected_string(qc, ">= %lld rows", S->min_rows);
+			else if (S->max_rows >= 0)
+				qg_check_expected_string(qc, "<= %lld rows", S->max_rows);
+			if (has && (stopped || p->shard_count > 1)) {
+				qc->status = QG_STATUS_SKIP;
+				qg_check_set_message(qc, "%lld rows read; the row-count bounds are not checked %s", rows,
+						     stopped ? "after --max-errors stopped the run" :
+							       "on one shard (merge the shards' counts)");
+			} else {
+				qc->status = bad ? QG_STATUS_FAIL : QG_STATUS_PASS;
+				qg_check_set_message(qc, "%lld %s%s", rows, plural(rows, "row", "rows"),
+						     bad ? (rows < S->min_rows ? ", fewer than minRows" : ", more than maxRows") : "");
+			}
+			qg_check_set_count(qc, bad && qc->status == QG_STATUS_FAIL ? 1 : 0);
+			continue;
+		}
+		if (c->kind == CK_NULLFRAC) {
+			const struct qg_schema_field *f = &S->fields[fi];
+			double frac = present[fi] ? (double)nulls[fi] / (double)present[fi] : 0;
+
+			qg_check_observed_number(qc, frac);
+			qg_check_expected_string(qc, "<= %g", f->max_null_fraction);
+			if (stopped) {
+				qc->status = QG_STATUS_SKIP;
+				qg_check_set_message(qc, "not checked: --max-errors stopped the run");
+			} else {
+				qc->status = frac > f->max_null_fraction ? QG_STATUS_FAIL : QG_STATUS_PASS;
+				qg_check_set_message(qc, "%lld of %lld values missing (%.4g)", nulls[fi], present[fi], frac);
+			}
+			qg_check_set_count(qc, qc->status == QG_STATUS_FAIL ? nulls[fi] : 0);
+			{
+				struct qg_json *d = qg_check_details(qc);
+				if (d) {
+					qg_json_add_number(d, "nulls", (double)nulls[fi]);
+					qg_json_add_number(d, "values", (double)present[fi]);
+				}
+			}
+			continue;
+		}
+		qg_check_set_count(qc, n);
+		if (c->kind == CK_HEADER && !header_seen) {
+			qc->status = QG_STATUS_SKIP;
+			qg_check_set_message(qc, "no header in this shard (it is checked by the shard holding the file's start)");
+			continue;
+		}
+		if (c->field >= 0 && c->kind != CK_REQUIRED && !n && present[fi] == 0 && rows > 0) {
+			qc->status = QG_STATUS_SKIP;
+			qg_check_set_message(qc, "column '%s' is not in the data", S->fields[fi].name);
+			continue;
+		}
+		if (c->field >= 0 && c->kind == CK_REQUIRED && present[fi] == 0 && rows > 0) {
+			/* a required column absent from the data: every row misses it */
+			qc->status = QG_STATUS_FAIL;
+			qg_check_set_count(qc, rows);
+			qg_check_set_message(qc, "column '%s' is required but not in the data (%lld rows)",
+					     S->fields[fi].name, rows);
+			continue;
+		}
+		describe(v, c, qc, n, stopped, &omin[fi], &omax[fi]);
+		if (cross) {
+			struct qg_json *d = qg_check_details(qc);
+			if (d)
+				qg_json_add_number(d, "duplicates_across_pieces", (double)cross);
+			qg_result_add_markdown(r, "%s: %lld duplicate%s found between pieces read in parallel or "
+						  "between files have no location.\n", c->id, cross, cross > 1 ? "s" : "");
+		}
+		if (c->kind == CK_UNIQUE && v->uniq_overflow[fi]) {
+			qc->status = QG_STATUS_ERROR;
+			qg_check_set_message(qc, "unique check needs more than %lld MiB (raise --unique-memory)",
+					     v->o->unique_memory);
+		}
+		if (c->kind == CK_PRIMARY_KEY && v->uniq_overflow[nf]) {
+			qc->status = QG_STATUS_ERROR;
+			qg_check_set_message(qc, "primary key check needs more than %lld MiB (raise --unique-memory)",
+					     v->o->unique_memory);
+		}
+	}
+	qg_json_add_number(r->metrics, "rows", (double)rows);
+	qg_json_add_number(r->metrics, "violations", (double)total_violations);
+	if (stopped)
+		qg_result_add_markdown(r, "Stopped early after %lld violations (--max-errors); counts are lower bounds.\n",
+				       v->o->max_errors);
+done:
+	free(nulls);
+	free(present);
+	free(omin);
+	free(omax);
+	free(xdup);
+	return err;
+}
