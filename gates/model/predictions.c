@@ -491,8 +491,10 @@ static int setup_columns(struct reader *r)
 		if (r->score >= 0) {
 			/* one column of JSON arrays, in --classes order */
 			if (!o->nr_classes)
-				return qg_error(QG_EUSAGE, "'%s': score column '%s' holds arrays: give --classes in their order",
-						name, score);
+				return qg_error(QG_EUSAGE, "'%s': score column '%s' is one column: for --task multiclass it "
+						"holds JSON arrays of class probabilities in --classes order (give --classes), "
+						"or the scores are '%s_<class>' columns; one probability per row is --task "
+						"binary", name, score, score);
 			r->score_array = 1;
 		} else {
 			/* score_<class> columns */
@@ -547,7 +549,9 @@ static int setup_columns(struct reader *r)
 	}
 	case QG_TASK_REGRESSION:
 		if (r->pred < 0)
-			return no_column(names, n, "'%s':1: no prediction column '%s'", name, pred);
+			return no_column(names, n, "'%s':1: no prediction column '%s'%s", name, pred,
+					 r->score >= 0 ? " (regression predicts values; a score column is a classifier's: "
+							 "--task binary?)" : "");
 		break;
 	}
 

@@ -60,6 +60,11 @@ expect_grep "regression suggested" "numbers that look continuous: is this --task
 expect_exit 3 "--task regression on string labels" $M check --predictions "$T/str.csv" --task regression --require 'mae < 1'
 expect_grep "string labels named" "'spam' is not a finite number: --task regression needs numeric labels" "$T/err"
 
+expect_exit 2 "--task multiclass on a binary score column" $M metrics --predictions "$T/three.csv" --task multiclass
+expect_grep "one probability column named" "score column 'score' is one column: .*one probability per row is --task binary" "$T/err"
+expect_exit 3 "--task regression on a classifier's file" $M metrics --predictions "$D/cand.csv" --task regression
+expect_grep "score column named" "no prediction column 'prediction' \(regression predicts values; a score column is a classifier's: --task binary\?\) \(columns found: 'id', 'label', 'score', 'region'\)" "$T/err"
+
 # --- --require on the command line adds to the config file's rules
 printf '{"model": {"check": {"task": "binary", "require": ["roc_auc >= 0.7"]}}}\n' >"$T/qgate.json"
 expect_exit 0 "config rules plus a command-line rule" $M check --config "$T/qgate.json" \
