@@ -141,7 +141,11 @@ def multiclass_case(name, y, proba, classes):
     # that miss a class; qgate reports those as undefined (null)
     for key, avg in (("roc_auc_ovr", "macro"), ("roc_auc_ovr_weighted", "weighted")):
         try:
-            want[key] = M.roc_auc_score(y, proba, multi_class="ovr", average=avg)
+            if len(classes) == 2:  # sklearn wants the binary form: the AUC of class 1's column
+                ok_rows = np.allclose(1, proba.sum(axis=1)) and len(set(y)) == 2
+                want[key] = M.roc_auc_score(y, proba[:, 1]) if ok_rows else None
+            else:
+                want[key] = M.roc_auc_score(y, proba, multi_class="ovr", average=avg)
         except ValueError:
             want[key] = None
     compare(name, got, want)
@@ -211,6 +215,11 @@ q[q.sum(axis=1) == 0, 0] = 1.0
 multiclass_case("mc_tied_proba", y, q / q.sum(axis=1, keepdims=True), classes)
 y = rng.integers(0, 4, 3000)
 multiclass_case("mc_imbalanced", np.where(rng.random(3000) < 0.9, 0, y), proba[rng.integers(0, 400, 3000)], classes)
+
+# two classes: roc_auc_ovr is the binary AUC
+y = rng.integers(0, 2, 700)
+p1 = np.clip(rng.normal(0.4 + 0.2 * y, 0.2), 0, 1)
+multiclass_case("mc_two_classes", y, np.column_stack([1 - p1, p1]), ["neg", "pos"])
 
 # regression
 for n in [10, 1000, 30000]:
