@@ -4,7 +4,7 @@
  *                    [--ks-max X] [--js-max X] [--bins N] DATA...
  *   qgate-data drift --baseline PROFILE.json --current-profile P.json
  *
- * Data is read through the same path as `profile` (qg_profile_read), with
+ * Data is read through the same path as `profile` (data_profile_read), with
  * each piece prepared on the baseline's bins so that the current fractions
  * are exact counts; a current profile gives sketch-derived fractions instead.
  * One check per baseline field (drift.h). Exit 0 no drift or only warnings
@@ -77,8 +77,8 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 	long long bytes = 0;
 	int err;
 
-	qg_profile_init(&base);
-	qg_profile_init(&cur);
+	data_profile_init(&base);
+	data_profile_init(&cur);
 	if (!o->baseline) {
 		err = qg_error(QG_EUSAGE, "drift needs --baseline PROFILE.json");
 		goto done;
@@ -95,22 +95,22 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 		err = qg_error(QG_EUSAGE, "no DATA given (or --current-profile PROFILE.json)");
 		goto done;
 	}
-	if ((err = qg_profile_load(&base, o->baseline)) < 0)
+	if ((err = data_profile_load(&base, o->baseline)) < 0)
 		goto done;
 	if ((err = qg_result_add_artifact(r, o->baseline)) < 0)
 		goto done;
 	if (o->current_profile) {
-		if ((err = qg_profile_load(&cur, o->current_profile)) < 0 ||
+		if ((err = data_profile_load(&cur, o->current_profile)) < 0 ||
 		    (err = qg_result_add_artifact(r, o->current_profile)) < 0)
 			goto done;
 	} else {
-		err = qg_profile_read(&cur, &o->input, args, NULL, &base, &o->drift, r, &bytes, 0);
+		err = data_profile_read(&cur, &o->input, args, NULL, &base, &o->drift, r, &bytes, 0);
 		if (err < 0)
 			goto done;
-		if (o->profile_out && (err = qg_profile_save(&cur, o->profile_out)) < 0)
+		if (o->profile_out && (err = data_profile_save(&cur, o->profile_out)) < 0)
 			goto done;
 	}
-	if ((err = qg_drift_evaluate(r, &base, &cur, &o->drift, !o->current_profile)) < 0)
+	if ((err = data_drift_evaluate(r, &base, &cur, &o->drift, !o->current_profile)) < 0)
 		goto done;
 	if (o->input.shard && !qg_json_add_string(qg_json_add_object(r->metrics, "input"), "shard", o->input.shard)) {
 		err = QG_ENOMEM;
@@ -128,8 +128,8 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 		 qg_json_number(qg_json_get(qg_json_get(r->metrics, "drift"), "max_psi")));
 	err = drift_markdown(r);
 done:
-	qg_profile_release(&base);
-	qg_profile_release(&cur);
+	data_profile_release(&base);
+	data_profile_release(&cur);
 	return err;
 }
 
@@ -149,7 +149,7 @@ static int drift_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	return err;
 }
 
-int qg_data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
+int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct drift_cmd_opts o;
 	int ret;
@@ -187,8 +187,8 @@ int qg_data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
 	};
 
 	memset(&o, 0, sizeof(o));
-	qg_data_input_opts_init(&o.input);
-	qg_drift_opts_init(&o.drift);
+	data_input_opts_init(&o.input);
+	data_drift_opts_init(&o.drift);
 	qg_strvec_init(&o.args);
 	ret = qg_gate_run(&cmd, argc, argv);
 	qg_strvec_clear(&o.args);

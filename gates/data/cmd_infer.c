@@ -4,7 +4,7 @@
  *
  * The output is the schema (stdout, or -o FILE written atomically), not a
  * result: the command runs without one (QG_GATE_NO_RESULT) and refuses the
- * report flags. qg_data_infer() (infer.c) does the work.
+ * report flags. data_infer() (infer.c) does the work.
  */
 #include "qgate/common.h"
 
@@ -33,7 +33,7 @@ static int infer_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	(void)outputs;
 	if (ic->o.common.json || ic->o.common.junit || ic->o.common.out_dir)
 		return qg_error(QG_EUSAGE, "infer writes a schema, not a result: --json, --junit and --out do not apply");
-	err = qg_data_infer(&ic->o, &out);
+	err = data_infer(&ic->o, &out);
 	if (!err && ic->output)
 		err = qg_file_write_atomic(ic->output, out.buf, out.len);
 	else if (!err && fwrite(out.buf, 1, out.len, stdout) != out.len)
@@ -42,7 +42,7 @@ static int infer_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	return err;
 }
 
-int qg_data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
+int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct infer_cmd ic;
 	const struct qg_option options[] = {
@@ -72,9 +72,9 @@ int qg_data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 	};
 	int ret;
 
-	qg_data_opts_init(&ic.o);
+	data_opts_init(&ic.o);
 	ic.output = NULL;
 	ret = qg_gate_run(&cmd, argc, argv);
-	qg_data_opts_release(&ic.o);
+	data_opts_release(&ic.o);
 	return ret;
 }

@@ -3,7 +3,7 @@
  *   qgate-data profile [--schema S.json] [--shard I/N] [-j N] DATA... --profile-out P.json
  *   qgate-data profile --merge A.json B.json... --profile-out ALL.json
  *
- * DATA is read into a profile by the engine (qg_profile_read, profile_read.c).
+ * DATA is read into a profile by the engine (data_profile_read, profile_read.c).
  * A profile run is a gate run too: one check `profile` that passes when the
  * profile was written, reports through qg_gate_finish().
  */
@@ -58,16 +58,16 @@ static int profile_markdown(struct qg_result *r, struct qg_profile *p)
 					    "|---|---|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < p->nr_fields && !err; i++) {
 		struct qg_prof_field *f = &p->fields[i];
-		enum qg_prof_kind k = qg_prof_field_kind(f);
+		enum qg_prof_kind k = data_prof_field_kind(f);
 		if (k == QG_PROF_NUMERIC && f->mom.n)
 			err = qg_result_add_markdown(r, "| %s | numeric | %llu | %llu | %.0f | %.6g | %.6g | %.6g |\n", f->name,
 						     (unsigned long long)f->count, (unsigned long long)f->nulls,
-						     qg_hll_estimate(&f->hll), f->mom.min, qg_prof_field_mean(f), f->mom.max);
+						     data_hll_estimate(&f->hll), f->mom.min, data_prof_field_mean(f), f->mom.max);
 		else
 			err = qg_result_add_markdown(r, "| %s | %s | %llu | %llu | %.0f | | | |\n", f->name,
 						     k == QG_PROF_AUTO ? "empty" : k == QG_PROF_NUMERIC ? "numeric" : "categorical",
 						     (unsigned long long)f->count, (unsigned long long)f->nulls,
-						     qg_hll_estimate(&f->hll));
+						     data_hll_estimate(&f->hll));
 	}
 	return err;
 }
@@ -82,7 +82,7 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 	struct qg_check *c;
 	struct qg_json *m;
 
-	qg_profile_init(&prof);
+	data_profile_init(&prof);
 	if (!o->profile_out) {
 		err = qg_error(QG_EUSAGE, "profile needs --profile-out PROFILE.json");
 		goto done;
@@ -98,28 +98,28 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 		}
 		for (size_t i = 0; i < args->nr; i++) {
 			struct qg_profile one;
-			if ((err = qg_profile_load(&one, args->v[i])) < 0)
+			if ((err = data_profile_load(&one, args->v[i])) < 0)
 				goto done;
 			err = qg_result_add_artifact(r, args->v[i]);
 			if (!err)
-				err = qg_profile_merge(&prof, &one);
-			qg_profile_release(&one);
+				err = data_profile_merge(&prof, &one);
+			data_profile_release(&one);
 			if (err < 0)
 				goto done;
 		}
 		bytes = -1;
 	} else {
 		if (o->schema) {
-			if ((err = qg_schema_load(&schema, o->schema)) < 0)
+			if ((err = data_schema_load(&schema, o->schema)) < 0)
 				goto done;
 			have_schema = 1;
 		}
-		err = qg_profile_read(&prof, &o->input, args, have_schema ? &schema : NULL, NULL, NULL, r, &bytes,
+		err = data_profile_read(&prof, &o->input, args, have_schema ? &schema : NULL, NULL, NULL, r, &bytes,
 				      o->no_hash ? QG_PROFILE_NO_HASH : 0);
 		if (err < 0)
 			goto done;
 	}
-	if ((err = qg_profile_save(&prof, o->profile_out)) < 0)
+	if ((err = data_profile_save(&prof, o->profile_out)) < 0)
 		goto done;
 	secs = now_s() - t0;
 	c = qg_result_add_check(r, "profile", QG_STATUS_PASS, "%s %llu rows, %zu fields into '%s'",
@@ -139,9 +139,9 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 	}
 	err = profile_markdown(r, &prof);
 done:
-	qg_profile_release(&prof);
+	data_profile_release(&prof);
 	if (have_schema)
-		qg_schema_release(&schema);
+		data_schema_release(&schema);
 	return err;
 }
 
@@ -153,7 +153,7 @@ static int profile_run(void *data, struct qg_result *r, struct qg_strvec *output
 	return run_profile(o, &o->args, r);
 }
 
-int qg_data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
+int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct profile_opts o;
 	int ret;
@@ -185,7 +185,7 @@ int qg_data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 	};
 
 	memset(&o, 0, sizeof(o));
-	qg_data_input_opts_init(&o.input);
+	data_input_opts_init(&o.input);
 	qg_strvec_init(&o.args);
 	ret = qg_gate_run(&cmd, argc, argv);
 	qg_strvec_clear(&o.args);

@@ -3,7 +3,7 @@
  *   qgate-data validate --schema SCHEMA.json [--shard I/N] [-j N] [options] DATA...
  *
  * The options parse into struct qg_data_opts (data.h), shared with infer;
- * qg_data_validate() (validate.c) does the work, one check per constraint.
+ * data_validate() (validate.c) does the work, one check per constraint.
  * $GITHUB_OUTPUT gets `rows` (the table.rows check) and `violations` (the
  * counts of the failed checks), also when the run could not be evaluated.
  */
@@ -14,17 +14,17 @@
 #include "qgate/result.h"
 #include "data.h"
 
-void qg_data_opts_init(struct qg_data_opts *o)
+void data_opts_init(struct qg_data_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	qg_data_input_opts_init(&o->input);
+	data_input_opts_init(&o->input);
 	qg_strvec_init(&o->data);
 	o->unique_memory = QG_DATA_UNIQUE_MEMORY_DEFAULT;
 	o->enum_max = 10;
 	o->enum_min_rows = 20;
 }
 
-void qg_data_opts_release(struct qg_data_opts *o)
+void data_opts_release(struct qg_data_opts *o)
 {
 	qg_strvec_clear(&o->data);
 }
@@ -57,13 +57,13 @@ static int validate_outputs(const struct qg_result *r, struct qg_strvec *outputs
 static int validate_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 {
 	const struct qg_data_opts *o = data;
-	int err = qg_data_validate(o, r);
+	int err = data_validate(o, r);
 	int oerr = validate_outputs(r, outputs);
 
 	return err < 0 ? err : oerr;
 }
 
-int qg_data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
+int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct qg_data_opts o;
 	const struct qg_option options[] = {
@@ -91,8 +91,8 @@ int qg_data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate
 	};
 	int ret;
 
-	qg_data_opts_init(&o);
+	data_opts_init(&o);
 	ret = qg_gate_run(&cmd, argc, argv);
-	qg_data_opts_release(&o);
+	data_opts_release(&o);
 	return ret;
 }

@@ -3,7 +3,7 @@
  * main.c holds the table of subcommands and dispatches; each cmd_<name>.c
  * is one subcommand: an option table and a run function for qg_gate_run()
  * (gate.h). cmd_validate.c and cmd_infer.c parse into struct qg_data_opts
- * and call qg_data_validate() or qg_data_infer(); profile and drift have
+ * and call data_validate() or data_infer(); profile and drift have
  * their own options (profile.h, drift.h). Both functions fill their output
  * and return 0, or a negative QG_E* code when the run could not be
  * evaluated (bad schema: QG_EUSAGE; unreadable input: QG_EINPUT ...), after
@@ -21,10 +21,10 @@ struct qg_gate;
 struct qg_result;
 
 /* The subcommands (qg_subcommand_fn): argv[0] is the subcommand's name. */
-int qg_data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate);
-int qg_data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate);
-int qg_data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate);
-int qg_data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate);
+int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate);
+int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate);
+int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate);
+int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate);
 
 #define QG_DATA_UNIQUE_MEMORY_DEFAULT 32 /* MiB for all unique/primaryKey sets */
 
@@ -43,12 +43,12 @@ struct qg_data_opts {
 	int no_bounds;               /* infer: leave out minimum/maximum */
 };
 
-void qg_data_opts_init(struct qg_data_opts *o);
-void qg_data_opts_release(struct qg_data_opts *o);
+void data_opts_init(struct qg_data_opts *o);
+void data_opts_release(struct qg_data_opts *o);
 
 /* Validate o->data against o->schema into r (checks, artifacts, metrics). */
-int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r);
+int data_validate(const struct qg_data_opts *o, struct qg_result *r);
 /* Infer a Table Schema from o->data; appends pretty JSON to out. */
-int qg_data_infer(const struct qg_data_opts *o, struct qg_buf *out);
+int data_infer(const struct qg_data_opts *o, struct qg_buf *out);
 
 #endif

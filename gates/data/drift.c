@@ -1,7 +1,7 @@
 /* drift.c -- PSI, KS and Jensen-Shannon drift checks against a baseline profile
  *
  * The baseline fixes the bins (drift.h); the current side is either data read
- * in this run -- binned exactly while profiling, see qg_prof_field_bin_* -- or
+ * in this run -- binned exactly while profiling, see data_prof_field_bin_* -- or
  * another profile, whose sketches give the fractions. Each baseline field
  * becomes one check `drift.<field>`: fail above --psi-max (or --ks-max for
  * numbers, --js-max for categories), pass with QG_CHECK_WARNING above
@@ -16,7 +16,7 @@
 #include "qgate/result.h"
 #include "drift.h"
 
-void qg_drift_opts_init(struct qg_drift_opts *o)
+void data_drift_opts_init(struct qg_drift_opts *o)
 {
 	o->psi_warn = 0.1;
 	o->psi_max = 0.25;
@@ -25,7 +25,7 @@ void qg_drift_opts_init(struct qg_drift_opts *o)
 	o->bins = QG_DRIFT_BINS;
 }
 
-double qg_drift_psi(const double *b, const double *c, size_t n, double eps)
+double data_drift_psi(const double *b, const double *c, size_t n, double eps)
 {
 	double psi = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ double qg_drift_psi(const double *b, const double *c, size_t n, double eps)
 	return psi;
 }
 
-double qg_drift_js(const double *b, const double *c, size_t n)
+double data_drift_js(const double *b, const double *c, size_t n)
 {
 	double sb = 0, sc = 0, js = 0;
 
@@ -56,11 +56,11 @@ double qg_drift_js(const double *b, const double *c, size_t n)
 	return sqrt(js < 0 ? 0 : js);
 }
 
-double qg_drift_ks(struct qg_kll *a, struct qg_kll *b)
+double data_drift_ks(struct qg_kll *a, struct qg_kll *b)
 {
 	const double *ia, *ib;
 	const uint64_t *ca, *cb;
-	size_t na = qg_kll_sorted(a, &ia, &ca), nb = qg_kll_sorted(b, &ib, &cb), i = 0, j = 0;
+	size_t na = data_kll_sorted(a, &ia, &ca), nb = data_kll_sorted(b, &ib, &cb), i = 0, j = 0;
 	double d = 0;
 
 	if (!na || !nb)
@@ -81,7 +81,7 @@ double qg_drift_ks(struct qg_kll *a, struct qg_kll *b)
 	return d;
 }
 
-int qg_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bins)
+int data_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bins)
 {
 	double *e;
 	size_t k = 0;
@@ -94,7 +94,7 @@ int qg_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bi
 	if (!e)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (long long i = 1; i < bins; i++) {
-		double q = qg_kll_quantile(base, (double)i / (double)bins);
+		double q = data_kll_quantile(base, (double)i / (double)bins);
 		if (!k || q > e[k - 1])
 			e[k++] = q;
 	}
@@ -103,23 +103,23 @@ int qg_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bi
 	return 0;
 }
 
-void qg_drift_sketch_fractions(struct qg_kll *s, const double *edges, size_t nr, double *out)
+void data_drift_sketch_fractions(struct qg_kll *s, const double *edges, size_t nr, double *out)
 {
 	double prev = 0;
 	for (size_t i = 0; i < nr; i++) {
-		double r = qg_kll_rank_lt(s, edges[i]);
+		double r = data_kll_rank_lt(s, edges[i]);
 		out[i] = r - prev;
 		prev = r;
 	}
 	out[nr] = 1 - prev;
 }
 
-int qg_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const struct qg_drift_opts *o)
+int data_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const struct qg_drift_opts *o)
 {
 	for (size_t i = 0; i < base->nr_fields; i++) {
 		struct qg_prof_field *bf = &base->fields[i];
-		enum qg_prof_kind k = qg_prof_field_kind(bf);
-		long ci = qg_profile_field(cur, bf->name, strlen(bf->name));
+		enum qg_prof_kind k = data_prof_field_kind(bf);
+		long ci = data_profile_field(cur, bf->name, strlen(bf->name));
 		int ret = 0;
 
 		if (ci < 0)
@@ -127,12 +127,12 @@ int qg_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const stru
 		if (k == QG_PROF_NUMERIC) {
 			double *edges;
 			size_t nr;
-			ret = qg_drift_edges(&edges, &nr, &bf->kll, o->bins);
+			ret = data_drift_edges(&edges, &nr, &bf->kll, o->bins);
 			if (!ret)
-				ret = qg_prof_field_bin_numeric(&cur->fields[ci], edges, nr);
+				ret = data_prof_field_bin_numeric(&cur->fields[ci], edges, nr);
 			free(edges);
 		} else if (k == QG_PROF_CATEGORICAL) {
-			ret = qg_prof_field_bin_categories(&cur->fields[ci], &bf->topk);
+			ret = data_prof_field_bin_categories(&cur->fields[ci], &bf->topk);
 		}
 		if (ret)
 			return ret;
@@ -174,7 +174,7 @@ static int eval_numeric(struct drift_eval *e, struct qg_json *d, struct qg_prof_
 			return qg_error(QG_ENOMEM, "out of memory");
 		memcpy(edges, cf->edges, cf->nr_edges * sizeof(double));
 		nr = cf->nr_edges;
-	} else if ((ret = qg_drift_edges(&edges, &nr, &bf->kll, o->bins))) {
+	} else if ((ret = data_drift_edges(&edges, &nr, &bf->kll, o->bins))) {
 		return ret;
 	}
 	e->nbins = nr + 1;
@@ -184,7 +184,7 @@ static int eval_numeric(struct drift_eval *e, struct qg_json *d, struct qg_prof_
 		free(edges);
 		return qg_error(QG_ENOMEM, "out of memory");
 	}
-	qg_drift_sketch_fractions(&bf->kll, edges, nr, e->b);
+	data_drift_sketch_fractions(&bf->kll, edges, nr, e->b);
 	if (cur_exact && cf->bin_counts) {
 		uint64_t tot = 0;
 		for (size_t i = 0; i <= nr; i++)
@@ -192,19 +192,19 @@ static int eval_numeric(struct drift_eval *e, struct qg_json *d, struct qg_prof_
 		for (size_t i = 0; i <= nr; i++)
 			e->c[i] = tot ? (double)cf->bin_counts[i] / (double)tot : 0;
 	} else {
-		qg_drift_sketch_fractions(&cf->kll, edges, nr, e->c);
+		data_drift_sketch_fractions(&cf->kll, edges, nr, e->c);
 	}
 	e->base_n = bf->mom.n;
 	e->cur_n = cf->mom.n;
-	e->psi = qg_drift_psi(e->b, e->c, e->nbins, QG_DRIFT_EPS);
-	e->js = qg_drift_js(e->b, e->c, e->nbins);
-	e->ks = qg_drift_ks(&bf->kll, &cf->kll);
+	e->psi = data_drift_psi(e->b, e->c, e->nbins, QG_DRIFT_EPS);
+	e->js = data_drift_js(e->b, e->c, e->nbins);
+	e->ks = data_drift_ks(&bf->kll, &cf->kll);
 	ret = add_numbers(d, "edges", edges, nr);
 	free(edges);
 	if (ret)
 		return ret;
-	if (!qg_json_add_number(d, "ks_bound", (bf->kll.n == qg_kll_retained(&bf->kll) ? 0 : QG_KLL_RANK_ERROR) +
-							   (cf->kll.n == qg_kll_retained(&cf->kll) ? 0 : QG_KLL_RANK_ERROR)))
+	if (!qg_json_add_number(d, "ks_bound", (bf->kll.n == data_kll_retained(&bf->kll) ? 0 : QG_KLL_RANK_ERROR) +
+							   (cf->kll.n == data_kll_retained(&cf->kll) ? 0 : QG_KLL_RANK_ERROR)))
 		return QG_ENOMEM;
 	return 0;
 }
@@ -214,7 +214,7 @@ static int eval_categorical(struct drift_eval *e, struct qg_json *d, struct qg_p
 {
 	const struct qg_topk *bt = &bf->topk;
 	uint32_t order[QG_TOPK_K];
-	size_t nr = qg_topk_sorted(bt, order);
+	size_t nr = data_topk_sorted(bt, order);
 	struct qg_json *cats;
 	double sb = 0, sc = 0;
 
@@ -232,10 +232,10 @@ static int eval_categorical(struct drift_eval *e, struct qg_json *d, struct qg_p
 			return QG_ENOMEM;
 		e->b[i] = bf->count ? (double)it->count / (double)bf->count : 0;
 		if (cur_exact && cf->cats) {
-			int k = qg_topk_find(cf->cats, it->val, it->len, it->hash);
+			int k = data_topk_find(cf->cats, it->val, it->len, it->hash);
 			cc = k >= 0 ? (double)cf->cat_counts[k] : 0;
 		} else {
-			int k = qg_topk_find(&cf->topk, it->val, it->len, it->hash);
+			int k = data_topk_find(&cf->topk, it->val, it->len, it->hash);
 			cc = k >= 0 ? (double)cf->topk.items[k].count : 0;
 		}
 		e->c[i] = cf->count ? cc / (double)cf->count : 0;
@@ -247,8 +247,8 @@ static int eval_categorical(struct drift_eval *e, struct qg_json *d, struct qg_p
 	/* space-saving counts may overestimate: "other" never goes negative */
 	e->b[nr] = sb < 1 ? 1 - sb : 0;
 	e->c[nr] = sc < 1 ? 1 - sc : 0;
-	e->psi = qg_drift_psi(e->b, e->c, e->nbins, QG_DRIFT_EPS);
-	e->js = qg_drift_js(e->b, e->c, e->nbins);
+	e->psi = data_drift_psi(e->b, e->c, e->nbins, QG_DRIFT_EPS);
+	e->js = data_drift_js(e->b, e->c, e->nbins);
 	e->ks = NAN;
 	return 0;
 }
@@ -257,7 +257,7 @@ static int field_check(struct qg_result *r, struct qg_profile *base, struct qg_p
 		       struct qg_profile *cur, struct qg_prof_field *cf, const struct qg_drift_opts *o,
 		       int cur_exact, double *max_psi, size_t *warned)
 {
-	enum qg_prof_kind kind = qg_prof_field_kind(bf);
+	enum qg_prof_kind kind = data_prof_field_kind(bf);
 	struct drift_eval e = { NAN, NAN, NAN, 0, NULL, NULL, 0, 0 };
 	struct qg_check *c;
 	struct qg_json *d;
@@ -274,7 +274,7 @@ static int field_check(struct qg_result *r, struct qg_profile *base, struct qg_p
 					bf->name);
 		return c ? 0 : QG_ENOMEM;
 	}
-	if (kind == QG_PROF_NUMERIC && (cf->invalid || (!cur_exact && qg_prof_field_kind(cf) == QG_PROF_CATEGORICAL))) {
+	if (kind == QG_PROF_NUMERIC && (cf->invalid || (!cur_exact && data_prof_field_kind(cf) == QG_PROF_CATEGORICAL))) {
 		c = qg_result_add_check(r, id, QG_STATUS_FAIL,
 					"field '%s' is numeric in the baseline but %llu current values are not numbers",
 					bf->name, (unsigned long long)(cf->invalid ? cf->invalid : cf->count));
@@ -291,7 +291,7 @@ static int field_check(struct qg_result *r, struct qg_profile *base, struct qg_p
 		if (2 * sure < bf->count) {
 			c = qg_result_add_check(r, id, QG_STATUS_SKIP,
 						"field '%s' has about %.0f distinct values: too many categories for drift",
-						bf->name, qg_hll_estimate(&bf->hll));
+						bf->name, data_hll_estimate(&bf->hll));
 			return c ? 0 : QG_ENOMEM;
 		}
 	}
@@ -355,7 +355,7 @@ done:
 	return ret;
 }
 
-int qg_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_profile *cur,
+int data_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_profile *cur,
 		      const struct qg_drift_opts *o, int cur_exact)
 {
 	double max_psi = 0;
@@ -363,7 +363,7 @@ int qg_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_pr
 	struct qg_json *m;
 	int ret;
 
-	if ((ret = qg_profile_flush(base)) || (ret = qg_profile_flush(cur)))
+	if ((ret = data_profile_flush(base)) || (ret = data_profile_flush(cur)))
 		return ret;
 	for (size_t i = 0; i < base->nr_fields; i++) {
 		struct qg_prof_field *bf = &base->fields[i], *cf = NULL;

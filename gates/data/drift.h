@@ -38,29 +38,29 @@ struct qg_drift_opts {
 	long long bins;  /* numeric bins (default 10) */
 };
 
-void qg_drift_opts_init(struct qg_drift_opts *o);
+void data_drift_opts_init(struct qg_drift_opts *o);
 
 /* PSI of current fractions c against baseline fractions b (n bins). */
-double qg_drift_psi(const double *b, const double *c, size_t n, double eps);
+double data_drift_psi(const double *b, const double *c, size_t n, double eps);
 /* Jensen-Shannon distance, base 2; the inputs are normalised first. */
-double qg_drift_js(const double *b, const double *c, size_t n);
+double data_drift_js(const double *b, const double *c, size_t n);
 /* KS statistic between two sketches' CDFs. */
-double qg_drift_ks(struct qg_kll *a, struct qg_kll *b);
+double data_drift_ks(struct qg_kll *a, struct qg_kll *b);
 /* Inner bin edges from a baseline sketch: quantiles at i/bins, strictly
  * increasing. *edges is malloc'd (may be NULL when *nr == 0). */
-int qg_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bins);
+int data_drift_edges(double **edges, size_t *nr, struct qg_kll *base, long long bins);
 /* Fractions of the sketch's values in the nr+1 bins of `edges`. */
-void qg_drift_sketch_fractions(struct qg_kll *s, const double *edges, size_t nr, double *out);
+void data_drift_sketch_fractions(struct qg_kll *s, const double *edges, size_t nr, double *out);
 
 /* Before reading current data: give `cur` (empty, initialised) one field per
  * baseline field, fixed to the baseline's kind and binned on its bins. */
-int qg_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const struct qg_drift_opts *o);
+int data_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const struct qg_drift_opts *o);
 
 /* Add one `drift.<field>` check per baseline field (and a skipped one per
  * field only the current data has) and the drift metrics. `cur_exact` says
  * the current fractions are exact bin counts (data read) rather than
  * sketch-derived (a current profile). 0 or QG_ENOMEM. */
-int qg_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_profile *cur,
+int data_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_profile *cur,
 		      const struct qg_drift_opts *o, int cur_exact);
 
 #endif

@@ -50,7 +50,7 @@ QG_FV_INLINE uint64_t fv_keep(uint64_t w, size_t n)
 }
 
 /* Integer: optional sign and 1..16 digits (the full path takes longer
- * ones). The same value as qg_value_int(). */
+ * ones). The same value as data_value_int(). */
 QG_FV_INLINE int fv_int(const char *p, size_t n, long long *out)
 {
 	int neg = 0;
@@ -117,7 +117,7 @@ void fv_int_safe_digits(long long lo, long long hi, int kd[2]);
  * reads four-digit years). */
 void fv_date_bounds(double lo, double hi, uint64_t *klo, uint64_t *khi);
 
-/* ISO date YYYY-MM-DD, valid exactly when qg_value_date() says so; *key
+/* ISO date YYYY-MM-DD, valid exactly when data_value_date() says so; *key
  * orders dates as their day numbers do. */
 QG_FV_INLINE int fv_date(const char *p, size_t n, uint64_t *key)
 {
@@ -203,7 +203,7 @@ QG_FV_INLINE __m128i fv_range(__m128i x, char lo, char hi)
 }
 #endif
 
-/* E-mail, the common shape only (see above); 1 when qg_value_email() would
+/* E-mail, the common shape only (see above); 1 when data_value_email() would
  * accept it too: one '@' after 1..64 bytes of letters, digits and . _ - +
  * not starting or ending with '.', then a domain of letters, digits, '-'
  * and '.' with at least one dot, none first, last or doubled, and at least

@@ -152,7 +152,7 @@ static void observe(struct irun *r, struct colstat *c, const struct qg_cell *cel
 		c->fits = 0;
 		return;
 	}
-	if ((f & T_INT) && qg_value_int(s, n, 0, &ik) == 0) {
+	if ((f & T_INT) && data_value_int(s, n, 0, &ik) == 0) {
 		if (ik > (1LL << 53) || ik < -(1LL << 53))
 			c->long_int = 1;
 		bound_update(&c->imin, &c->imax, (double)ik, ik, s, n);
@@ -160,7 +160,7 @@ static void observe(struct irun *r, struct colstat *c, const struct qg_cell *cel
 		f &= ~T_INT;
 	}
 	if (f & T_NUM) {
-		if (qg_value_number(s, n, '.', 0, &d) == 0) {
+		if (data_value_number(s, n, '.', 0, &d) == 0) {
 			if (isnan(d))
 				c->nan = 1;
 			else if (isinf(d))
@@ -175,30 +175,30 @@ static void observe(struct irun *r, struct colstat *c, const struct qg_cell *cel
 	    !(n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))))
 		f &= ~T_BOOL;
 	if (f & T_DATE) {
-		if (qg_value_date(s, n, &days) == 0)
+		if (data_value_date(s, n, &days) == 0)
 			bound_update(&c->tmin[0], &c->tmax[0], (double)days, 0, s, n);
 		else
 			f &= ~T_DATE;
 	}
 	if (f & (T_DT | T_DTANY)) {
-		if (qg_value_datetime(s, n, 1, &d) != 0)
+		if (data_value_datetime(s, n, 1, &d) != 0)
 			f &= ~T_DT;
-		if (qg_value_datetime(s, n, 0, &d) == 0)
+		if (data_value_datetime(s, n, 0, &d) == 0)
 			bound_update(&c->tmin[1], &c->tmax[1], d, 0, s, n);
 		else
 			f &= ~(T_DT | T_DTANY);
 	}
 	if (f & T_TIME) {
-		if (qg_value_time(s, n, &d) == 0)
+		if (data_value_time(s, n, &d) == 0)
 			bound_update(&c->tmin[2], &c->tmax[2], d, 0, s, n);
 		else
 			f &= ~T_TIME;
 	}
-	if ((f & T_UUID) && qg_value_uuid(s, n))
+	if ((f & T_UUID) && data_value_uuid(s, n))
 		f &= ~T_UUID;
-	if ((f & T_EMAIL) && qg_value_email(s, n))
+	if ((f & T_EMAIL) && data_value_email(s, n))
 		f &= ~T_EMAIL;
-	if ((f & T_URI) && qg_value_uri(s, n))
+	if ((f & T_URI) && data_value_uri(s, n))
 		f &= ~T_URI;
 	/* JSONL strings are strings even when they look like numbers */
 	if (cell->flags & QG_CELL_QUOTED)
@@ -217,7 +217,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	int err;
 
 	piece_reset(ctx, p, piece);
-	if ((err = qg_data_source_open(&src, p, piece, NULL, 0)) < 0)
+	if ((err = data_source_open(&src, p, piece, NULL, 0)) < 0)
 		return err;
 	ps->cols = calloc(src.nr_columns + 1, sizeof(*ps->cols));
 	if (!ps->cols) {
@@ -235,7 +235,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			observe(r, &ps->cols[i], &rec.cells[i]);
 	}
 done:
-	qg_data_source_close(&src);
+	data_source_close(&src);
 	return err;
 }
 
@@ -369,7 +369,7 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 	return err < 0 ? err : (err ? qg_error(QG_ENOMEM, "out of memory") : 0);
 }
 
-int qg_data_infer(const struct qg_data_opts *o, struct qg_buf *out)
+int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 {
 	struct qg_data_plan plan;
 	struct irun r;
@@ -380,18 +380,18 @@ int qg_data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.enum_max = o->enum_max > 0 ? (size_t)o->enum_max : 10;
-	if ((err = qg_data_plan_build(&plan, &o->input, &o->data)) < 0)
+	if ((err = data_plan_build(&plan, &o->input, &o->data)) < 0)
 		return err;
 	r.ps = calloc(plan.nr_pieces + 1, sizeof(*r.ps));
 	if (!r.ps) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((err = qg_data_plan_run(&plan, run_piece, piece_reset, &r)) < 0)
+	if ((err = data_plan_run(&plan, run_piece, piece_reset, &r)) < 0)
 		goto done;
 	for (size_t i = 0; i < plan.nr_pieces; i++)
 		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
-			err = qg_error(plan.pieces[i].status, "%s", qg_data_plan_piece_error(&plan, i));
+			err = qg_error(plan.pieces[i].status, "%s", data_plan_piece_error(&plan, i));
 			goto done;
 		}
 	/* merge columns by name, in order of first appearance */
@@ -430,6 +430,6 @@ done:
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&r, &plan, i);
 	free(r.ps);
-	qg_data_plan_release(&plan);
+	data_plan_release(&plan);
 	return err;
 }

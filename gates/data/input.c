@@ -41,7 +41,7 @@ static const char *const table_exts[] = { ".csv", ".tsv", ".jsonl", ".ndjson", N
 
 #define PIECE_MIN ((long long)8 << 20) /* don't cut -j pieces smaller than this */
 
-void qg_data_input_opts_init(struct qg_data_input_opts *o)
+void data_input_opts_init(struct qg_data_input_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->jobs = 1;
@@ -188,11 +188,11 @@ static int add_piece(struct qg_data_plan *p, size_t file, long long off, long lo
 	return 0;
 }
 
-int qg_data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out)
+int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out)
 {
 	struct qg_stream *s = NULL;
 	struct qg_table *t = NULL;
-	struct qg_table_opts o = qg_data_plan_table_opts(p, file);
+	struct qg_table_opts o = data_plan_table_opts(p, file);
 	const struct qg_cell *names;
 	size_t nr;
 	int err;
@@ -216,10 +216,10 @@ int qg_data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_st
  * the top of the file. */
 static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
 {
-	return f->columns.nr ? 0 : qg_data_read_columns(p, (size_t)(f - p->files), &f->columns);
+	return f->columns.nr ? 0 : data_read_columns(p, (size_t)(f - p->files), &f->columns);
 }
 
-struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file)
+struct qg_table_opts data_plan_table_opts(const struct qg_data_plan *p, size_t file)
 {
 	struct qg_table_opts o = p->table_opts;
 
@@ -272,7 +272,7 @@ static int cut_file(struct qg_data_plan *p, size_t fi, long long start, long lon
 	return err;
 }
 
-int qg_data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, const struct qg_strvec *data)
+int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, const struct qg_strvec *data)
 {
 	struct qg_strvec files = QG_STRVEC_INIT;
 	struct qg_shard shard = QG_SHARD_ALL;
@@ -419,11 +419,11 @@ jobs_done:
 done:
 	qg_strvec_clear(&files);
 	if (err)
-		qg_data_plan_release(p);
+		data_plan_release(p);
 	return err;
 }
 
-void qg_data_plan_release(struct qg_data_plan *p)
+void data_plan_release(struct qg_data_plan *p)
 {
 	if (!p)
 		return;
@@ -442,12 +442,12 @@ void qg_data_plan_release(struct qg_data_plan *p)
 
 struct run_ctx {
 	struct qg_data_plan *p;
-	qg_data_piece_fn fn;
+	data_piece_fn fn;
 	void *ctx;
 };
 
 /* Run piece i and keep its outcome: status and message, per piece. */
-static void run_piece(struct qg_data_plan *p, qg_data_piece_fn fn, void *ctx, size_t i, int worker)
+static void run_piece(struct qg_data_plan *p, data_piece_fn fn, void *ctx, size_t i, int worker)
 {
 	struct qg_data_piece *pc = &p->pieces[i];
 	int ret;
@@ -473,7 +473,7 @@ static void pool_task(void *arg, size_t i, int worker)
 
 /* A cut file with a failed piece: fold its pieces into the first and run
  * that again alone, so a bad cut (quotes) can never change the answer. */
-static void rerun_cut_files(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data_reset_fn reset, void *ctx)
+static void rerun_cut_files(struct qg_data_plan *p, data_piece_fn fn, data_reset_fn reset, void *ctx)
 {
 	for (size_t i = 0; i < p->nr_pieces;) {
 		struct qg_data_piece *first = &p->pieces[i];
@@ -510,7 +510,7 @@ static void rerun_cut_files(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data
 	}
 }
 
-int qg_data_plan_run(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data_reset_fn reset, void *ctx)
+int data_plan_run(struct qg_data_plan *p, data_piece_fn fn, data_reset_fn reset, void *ctx)
 {
 	struct run_ctx rc = { p, fn, ctx };
 	int err = 0;
@@ -537,13 +537,13 @@ int qg_data_plan_run(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data_reset_
 	return err;
 }
 
-const char *qg_data_plan_piece_error(const struct qg_data_plan *p, size_t piece)
+const char *data_plan_piece_error(const struct qg_data_plan *p, size_t piece)
 {
 	const char *e = piece < p->nr_pieces ? p->pieces[piece].error : NULL;
 	return e ? e : "";
 }
 
-long long qg_data_plan_line_base(const struct qg_data_plan *p, size_t piece)
+long long data_plan_line_base(const struct qg_data_plan *p, size_t piece)
 {
 	long long base = 0;
 	size_t i = piece;
@@ -563,12 +563,12 @@ long long qg_data_plan_line_base(const struct qg_data_plan *p, size_t piece)
 
 /* ------------------------------------------------------------- sources */
 
-int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size_t piece,
+int data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size_t piece,
 			const char *const *columns, size_t nr_columns)
 {
 	struct qg_data_piece *pc = &p->pieces[piece];
 	struct qg_data_file *f = &p->files[pc->file];
-	struct qg_table_opts o = qg_data_plan_table_opts(p, pc->file);
+	struct qg_table_opts o = data_plan_table_opts(p, pc->file);
 	struct qg_stream *s = NULL;
 	const struct qg_cell *names;
 	size_t nr;
@@ -621,11 +621,11 @@ int qg_data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size
 	src->nr_columns = src->owned_columns.nr;
 	return 0;
 fail:
-	qg_data_source_close(src);
+	data_source_close(src);
 	return err;
 }
 
-void qg_data_source_close(struct qg_data_source *src)
+void data_source_close(struct qg_data_source *src)
 {
 	if (!src)
 		return;
@@ -669,7 +669,7 @@ static void *hasher_main(void *arg)
 	return NULL;
 }
 
-int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash)
+int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash)
 {
 	size_t n = p->nr_files;
 	int ok = 1;
@@ -683,7 +683,7 @@ int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p,
 	h->bytes = calloc(n + 1, sizeof(*h->bytes));
 	h->err = calloc(n + 1, sizeof(*h->err));
 	if (!ok || !h->sha || !h->bytes || !h->err) {
-		qg_data_hasher_finish(h, NULL);
+		data_hasher_finish(h, NULL);
 		return qg_error(QG_ENOMEM, "out of memory");
 	}
 	if (hash && pthread_create(&h->thread, NULL, hasher_main, h) == 0) {
@@ -694,7 +694,7 @@ int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p,
 	return 0;
 }
 
-int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
+int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 {
 	int err = 0;
 

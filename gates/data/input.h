@@ -4,14 +4,14 @@
  *
  *   1. the option table includes QG_DATA_INPUT_OPTIONS(&in) (--input-format,
  *      --delimiter, --shard I/N, -j/--jobs N, --max-record BYTES);
- *   2. qg_data_plan_build() expands the DATA arguments (qg_stream_expand:
+ *   2. data_plan_build() expands the DATA arguments (qg_stream_expand:
  *      paths, "-", directories, globs, .gz/.zst, https://, s3://), picks each
  *      file's format, keeps this shard's part, and cuts the work into pieces;
- *   3. qg_data_plan_run() runs a callback once per piece on -j threads; the
- *      callback opens its piece with qg_data_source_open() and reads records;
+ *   3. data_plan_run() runs a callback once per piece on -j threads; the
+ *      callback opens its piece with data_source_open() and reads records;
  *   4. the caller merges its per-piece state IN PIECE ORDER (piece order is
  *      file order, then byte order), skipping pieces marked `dropped`, and adds
- *      qg_data_plan_line_base() to every record's line to get physical lines.
+ *      data_plan_line_base() to every record's line to get physical lines.
  *
  * Invariants:
  * - A piece is a whole file, or a byte range [offset, offset+len) of one local,
@@ -46,7 +46,7 @@
 #include "qgate/strvec.h"
 #include "qgate/table.h"
 
-/* Filled by option parsing; qg_data_input_opts_init() sets the defaults. */
+/* Filled by option parsing; data_input_opts_init() sets the defaults. */
 struct qg_data_input_opts {
 	const char *input_format; /* "auto" (or NULL), "csv", "tsv", "jsonl" ("ndjson" = "jsonl") */
 	const char *delimiter;    /* one character, or "tab"/"\t"; NULL: the format's default */
@@ -54,7 +54,7 @@ struct qg_data_input_opts {
 	long long jobs;           /* threads, >= 1 (default 1) */
 	long long max_record;     /* bytes per record, 0 = the reader's default (64 MiB) */
 	char default_delimiter;   /* set by the caller (e.g. a schema's dialect) before
-				     qg_data_plan_build(); used when --delimiter is absent */
+				     data_plan_build(); used when --delimiter is absent */
 };
 
 #define QG_DATA_INPUT_OPTIONS(in) \
@@ -69,7 +69,7 @@ struct qg_data_input_opts {
 	QG_OPT_INT_(0, "max-record", &(in)->max_record, "BYTES", 1024, 1073741824.0, \
 		    "longest record accepted (default 67108864)")
 
-void qg_data_input_opts_init(struct qg_data_input_opts *o);
+void data_input_opts_init(struct qg_data_input_opts *o);
 
 struct qg_data_file {
 	char *spec;                    /* as expanded: path, "-", URL (owned) */
@@ -86,8 +86,8 @@ struct qg_data_piece {
 	size_t part, nr_parts;  /* this piece's index among its file's pieces */
 	long long line_offset;  /* physical lines before `offset`: known for part 0
 				   (0, or from the --shard prefix scan); for later
-				   parts computed by qg_data_plan_line_base() */
-	/* filled by qg_data_plan_run() */
+				   parts computed by data_plan_line_base() */
+	/* filled by data_plan_run() */
 	long long lines;        /* lines read by the piece (its last record's end) */
 	int status;             /* 0, or the callback's negative QG_E* code */
 	int dropped;            /* merged into the file's first piece: ignore it */
@@ -106,38 +106,38 @@ struct qg_data_plan {
 	char csv_delimiter;                 /* default_delimiter: CSV files only */
 };
 /* Reader options for one file of the plan (format, delimiter). */
-struct qg_table_opts qg_data_plan_table_opts(const struct qg_data_plan *p, size_t file);
+struct qg_table_opts data_plan_table_opts(const struct qg_data_plan *p, size_t file);
 /* The names of file `file`'s columns (CSV header, JSONL first object), read
  * from its top with the plan's reader options, appended to out: for pieces
  * that do not start at the top of the file. 0 or a negative QG_E*. */
-int qg_data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out);
+int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out);
 
 /* Expand `data` (the positional DATA arguments) and plan the pieces of this
  * shard. QG_EUSAGE for a bad --shard/--delimiter/--input-format or no DATA,
  * QG_EINPUT when an input is missing, a pattern matches nothing, or a byte
  * range boundary falls inside quotes. The message names the input. */
-int qg_data_plan_build(struct qg_data_plan *out, const struct qg_data_input_opts *o,
+int data_plan_build(struct qg_data_plan *out, const struct qg_data_input_opts *o,
 		       const struct qg_strvec *data);
-void qg_data_plan_release(struct qg_data_plan *p);
+void data_plan_release(struct qg_data_plan *p);
 
 /* Called once per piece, possibly on several threads at once (each call gets
  * a different piece; `worker` is 0..jobs-1 and unique among running calls, so
  * per-worker scratch such as PCRE2 match data can be indexed by it). Return 0,
  * or a negative QG_E* code after qg_error() (the message is kept per piece).
- * The callback must set plan->pieces[i].lines through qg_data_source_close().
+ * The callback must set plan->pieces[i].lines through data_source_close().
  * `reset` (may be NULL) is called before a piece is run again or dropped. */
-typedef int (*qg_data_piece_fn)(void *ctx, struct qg_data_plan *p, size_t piece, int worker);
-typedef void (*qg_data_reset_fn)(void *ctx, struct qg_data_plan *p, size_t piece);
+typedef int (*data_piece_fn)(void *ctx, struct qg_data_plan *p, size_t piece, int worker);
+typedef void (*data_reset_fn)(void *ctx, struct qg_data_plan *p, size_t piece);
 
 /* Run every piece. Returns 0 when all ran (inspect pieces[i].status and
- * qg_data_plan_piece_error() for failures), QG_ENOMEM or a thread error. */
-int qg_data_plan_run(struct qg_data_plan *p, qg_data_piece_fn fn, qg_data_reset_fn reset, void *ctx);
+ * data_plan_piece_error() for failures), QG_ENOMEM or a thread error. */
+int data_plan_run(struct qg_data_plan *p, data_piece_fn fn, data_reset_fn reset, void *ctx);
 /* The error message a failed piece recorded ("" when none). Borrowed. */
-const char *qg_data_plan_piece_error(const struct qg_data_plan *p, size_t piece);
+const char *data_plan_piece_error(const struct qg_data_plan *p, size_t piece);
 
 /* Physical line number base for a piece: add it to struct qg_record.line.
- * Valid after qg_data_plan_run() (it sums the lines of earlier parts). */
-long long qg_data_plan_line_base(const struct qg_data_plan *p, size_t piece);
+ * Valid after data_plan_run() (it sums the lines of earlier parts). */
+long long data_plan_line_base(const struct qg_data_plan *p, size_t piece);
 
 /* An open piece. */
 struct qg_data_source {
@@ -161,10 +161,10 @@ struct qg_data_source {
  * file's (first object's keys; for later parts of a cut file, the keys of the
  * file's first object). For CSV/TSV `columns` is ignored: names come from the
  * header. The caller reads with qg_table_next(src->table, &rec). */
-int qg_data_source_open(struct qg_data_source *out, struct qg_data_plan *p, size_t piece,
+int data_source_open(struct qg_data_source *out, struct qg_data_plan *p, size_t piece,
 			const char *const *columns, size_t nr_columns);
 /* Record the piece's line count and free the reader. Accepts a zeroed source. */
-void qg_data_source_close(struct qg_data_source *src);
+void data_source_close(struct qg_data_source *src);
 
 /* Artifacts for the result's subject, hashed on a helper thread while the
  * pieces are read (SHA-256 of a 1 GB file costs about as much as reading
@@ -180,8 +180,8 @@ struct qg_data_hasher {
 	int hash, started;
 	pthread_t thread;
 };
-int qg_data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);
+int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);
 struct qg_result;
-int qg_data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r);
+int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r);
 
 #endif

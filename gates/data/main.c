@@ -22,10 +22,10 @@ static const char *const data_usage[] = {
 };
 
 static const struct qg_option data_commands[] = {
-	QG_OPT_SUBCOMMAND_("validate", NULL, qg_data_cmd_validate, "check DATA against a Table Schema"),
-	QG_OPT_SUBCOMMAND_("infer", NULL, qg_data_cmd_infer, "print a Table Schema inferred from DATA"),
-	QG_OPT_SUBCOMMAND_("profile", NULL, qg_data_cmd_profile, "write a mergeable statistical profile of DATA"),
-	QG_OPT_SUBCOMMAND_("drift", NULL, qg_data_cmd_drift, "compare DATA (or a profile) with a baseline profile"),
+	QG_OPT_SUBCOMMAND_("validate", NULL, data_cmd_validate, "check DATA against a Table Schema"),
+	QG_OPT_SUBCOMMAND_("infer", NULL, data_cmd_infer, "print a Table Schema inferred from DATA"),
+	QG_OPT_SUBCOMMAND_("profile", NULL, data_cmd_profile, "write a mergeable statistical profile of DATA"),
+	QG_OPT_SUBCOMMAND_("drift", NULL, data_cmd_drift, "compare DATA (or a profile) with a baseline profile"),
 	QG_OPT_END_(),
 };
 

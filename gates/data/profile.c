@@ -12,7 +12,7 @@
  * moments with Chan's formula, the KLL sketch, and -- for drift -- exact counts
  * on the baseline's bins. Working per batch keeps the per-cell path to a
  * parse, a hash and a few stores. Readers hand records over in batches
- * (qg_profile_add_batch), which are taken one column at a time so that a
+ * (data_profile_add_batch), which are taken one column at a time so that a
  * field's HLL, top-k and filter stay in cache for a run of cells; the
  * values reach every field in the same order as record by record, so the
  * profile is the same.
@@ -75,7 +75,7 @@ static inline int prof_number(const char *s, size_t n, double *out)
 	return r == QG_DECIMAL_SYNTAX ? special_number(s, n) : r;
 }
 
-int qg_prof_parse_number(const char *s, size_t n, double *out)
+int data_prof_parse_number(const char *s, size_t n, double *out)
 {
 	return prof_number(s, n, out);
 }
@@ -148,35 +148,35 @@ static void field_init(struct qg_prof_field *f)
 	f->numeric_ok = 1;
 	f->schema_field = -1;
 	moments_init(&f->mom);
-	qg_kll_init(&f->kll);
-	qg_hll_init(&f->hll);
-	qg_topk_init(&f->topk);
+	data_kll_init(&f->kll);
+	data_hll_init(&f->hll);
+	data_topk_init(&f->topk);
 	f->hll_topk = 1;
 }
 
 static void field_release(struct qg_prof_field *f)
 {
 	free(f->name);
-	qg_kll_release(&f->kll);
-	qg_topk_release(&f->topk);
+	data_kll_release(&f->kll);
+	data_topk_release(&f->topk);
 	free(f->buf);
 	free(f->edges);
 	free(f->bin_counts);
 	if (f->cats) {
-		qg_topk_release(f->cats);
+		data_topk_release(f->cats);
 		free(f->cats);
 	}
 	free(f->cat_counts);
 }
 
-void qg_profile_init(struct qg_profile *p)
+void data_profile_init(struct qg_profile *p)
 {
 	memset(p, 0, sizeof(*p));
 	qg_strvec_init(&p->sources);
 	p->level = qg_cpu_level();
 }
 
-void qg_profile_release(struct qg_profile *p)
+void data_profile_release(struct qg_profile *p)
 {
 	if (!p)
 		return;
@@ -184,7 +184,7 @@ void qg_profile_release(struct qg_profile *p)
 		field_release(&p->fields[i]);
 	free(p->fields);
 	qg_strvec_clear(&p->sources);
-	qg_profile_init(p);
+	data_profile_init(p);
 }
 
 static void field_set_kind(struct qg_prof_field *f, enum qg_prof_kind k, int source)
@@ -195,7 +195,7 @@ static void field_set_kind(struct qg_prof_field *f, enum qg_prof_kind k, int sou
 		f->numeric_ok = 0;
 }
 
-long qg_profile_field(struct qg_profile *p, const char *name, size_t len)
+long data_profile_field(struct qg_profile *p, const char *name, size_t len)
 {
 	struct qg_prof_field *f;
 
@@ -211,7 +211,7 @@ long qg_profile_field(struct qg_profile *p, const char *name, size_t len)
 	if (!f->name)
 		return QG_ENOMEM;
 	if (p->schema) {
-		long si = qg_schema_field_index(p->schema, name, len);
+		long si = data_schema_field_index(p->schema, name, len);
 		if (si >= 0) {
 			enum qg_field_type t = p->schema->fields[si].type;
 			f->schema = p->schema;
@@ -223,10 +223,10 @@ long qg_profile_field(struct qg_profile *p, const char *name, size_t len)
 	return (long)p->nr_fields++;
 }
 
-int qg_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, long *map)
+int data_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, long *map)
 {
 	for (size_t i = 0; i < nr; i++) {
-		long idx = qg_profile_field(p, names[i], strlen(names[i]));
+		long idx = data_profile_field(p, names[i], strlen(names[i]));
 		if (idx < 0)
 			return (int)idx;
 		map[i] = idx;
@@ -318,7 +318,7 @@ static int field_flush(struct qg_prof_field *f)
 	if (f->bin_counts)
 		for (uint32_t i = 0; i < n; i++)
 			f->bin_counts[upper_bound(f->edges, f->nr_edges, v[i])]++;
-	return qg_kll_add_batch_mm(&f->kll, v, n, b.min, b.max);
+	return data_kll_add_batch_mm(&f->kll, v, n, b.min, b.max);
 }
 
 /* The field gave up on being numeric: free what only numbers need. */
@@ -329,7 +329,7 @@ static void field_drop_numeric(struct qg_prof_field *f)
 	f->nbuf_int = 0;
 	free(f->buf);
 	f->buf = NULL;
-	qg_kll_release(&f->kll);
+	data_kll_release(&f->kll);
 	moments_init(&f->mom);
 }
 
@@ -359,12 +359,12 @@ static int field_add(struct qg_prof_field *f, const char *s, size_t n, unsigned 
 	}
 	f->count++;
 	h = qg_hash64_inline(s, n);
-	qg_hll_add_hash(&f->hll, h);
-	ret = qg_topk_add(&f->topk, s, n, h);
+	data_hll_add_hash(&f->hll, h);
+	ret = data_topk_add(&f->topk, s, n, h);
 	if (ret)
 		return ret;
 	if (f->cats) {
-		int ci = qg_topk_find(f->cats, s, n, h);
+		int ci = data_topk_find(f->cats, s, n, h);
 		f->cat_counts[ci >= 0 ? (size_t)ci : f->cats->nr]++;
 	}
 	if (f->numeric_ok) {
@@ -373,9 +373,9 @@ static int field_add(struct qg_prof_field *f, const char *s, size_t n, unsigned 
 		if (f->schema_field >= 0 && (f->schema->fields[f->schema_field].decimal_char != '.' ||
 					     f->schema->fields[f->schema_field].group_char)) {
 			const struct qg_schema_field *sf = &f->schema->fields[f->schema_field];
-			r = qg_value_number(s, n, sf->decimal_char, sf->group_char, &d) ? -1 : isfinite(d) ? 0 : 1;
+			r = data_value_number(s, n, sf->decimal_char, sf->group_char, &d) ? -1 : isfinite(d) ? 0 : 1;
 		} else {
-			r = qg_prof_parse_number(s, n, &d);
+			r = data_prof_parse_number(s, n, &d);
 		}
 		if (r == 0) {
 			if (!f->buf) {
@@ -397,14 +397,14 @@ static int field_add(struct qg_prof_field *f, const char *s, size_t n, unsigned 
 	return 0;
 }
 
-int qg_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null)
+int data_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null)
 {
 	if (field >= p->nr_fields)
 		return qg_error(QG_ERROR, "no field %zu", field);
 	return field_add(&p->fields[field], s, len, is_null ? QG_CELL_NULL : 0);
 }
 
-int qg_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map)
+int data_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map)
 {
 	size_t nr = rec->nr < nr_map ? rec->nr : nr_map;
 	int ret;
@@ -571,7 +571,7 @@ static inline __attribute__((always_inline)) size_t column_gather(const struct q
  * seen, each with its exact count (low-cardinality columns: flags, status
  * codes, a few categories). Its run goes by a small cache from a value's
  * bytes (up to 16, as two masked words) to its counter: a hit is the
- * tracked path of qg_topk_hll_add() without hashing the value -- no HLL
+ * tracked path of data_topk_hll_add() without hashing the value -- no HLL
  * update is due for a tracked value, and nothing else reads the hash.
  * Cached indices stay valid while the table is not full (counters are
  * only reassigned by evictions, which need a full table), so the loop
@@ -624,10 +624,10 @@ static inline __attribute__((always_inline)) size_t column_small(struct qg_prof_
 		if (t->nr == QG_TOPK_K)
 			break;
 		h = qg_hash64_inline(p, len);
-		if ((*err = qg_topk_hll_add(t, &f->hll, &c->p, &c->len, h)))
+		if ((*err = data_topk_hll_add(t, &f->hll, &c->p, &c->len, h)))
 			break;
 		if (len <= 16 && filled < SMALL_SLOTS / 2 && t->nr < QG_TOPK_K &&
-		    (idx = qg_topk_find(t, p, len, h)) >= 0) {
+		    (idx = data_topk_find(t, p, len, h)) >= 0) {
 			filled++;
 			w1 = len > 8 ? qg_dec_load8(p + 8) & fv_keep_mask[len - 8] : 0;
 			e->w0 = w0;
@@ -648,7 +648,7 @@ static inline void column_counted(struct qg_prof_field *f, size_t run, size_t m)
 }
 
 /* The top-k table and HLL of an hll_topk field take cells cv[0..m) with
- * their hashes (qg_topk_hll_add), once the table has a filter with the
+ * their hashes (data_topk_hll_add), once the table has a filter with the
  * filter line of a value a few cells ahead already on its way. The filter
  * pointer is read once (a prefetch is only a hint: one allocated mid-run
  * is simply not warmed); the prefetching part of the loop has no bound
@@ -662,12 +662,12 @@ static inline __attribute__((always_inline)) int column_sketch(struct qg_prof_fi
 
 	if (flt)
 		for (; c < pe; c++) {
-			__builtin_prefetch(&flt[qg_topk_line(c[PREFETCH_AHEAD].h)], 1);
-			if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
+			__builtin_prefetch(&flt[data_topk_line(c[PREFETCH_AHEAD].h)], 1);
+			if ((ret = data_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
 				return ret;
 		}
 	for (; c < ce; c++)
-		if ((ret = qg_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
+		if ((ret = data_topk_hll_add(&f->topk, &f->hll, &c->p, &c->len, c->h)))
 			return ret;
 	return 0;
 }
@@ -711,9 +711,9 @@ static int field_add_column(struct qg_prof_field *f, const struct qg_record *rec
 				return ret;
 		} else {
 			for (const struct cellv *c = cv, *ce = cv + m; c < ce; c++) {
-				qg_hll_add_hash(&f->hll, c->h);
+				data_hll_add_hash(&f->hll, c->h);
 				f->topk.n--; /* counted above */
-				if ((ret = qg_topk_add(&f->topk, c->p, c->len, c->h)))
+				if ((ret = data_topk_add(&f->topk, c->p, c->len, c->h)))
 					return ret;
 			}
 		}
@@ -751,8 +751,8 @@ static int field_add_pair(struct qg_prof_field *fa, struct qg_prof_field *fb, co
 		column_counted(fb, end - base, mb);
 		mm = ma < mb ? ma : mb;
 		for (j = 0; j < mm; j++) {
-			if ((ret = qg_topk_hll_add(&fa->topk, &fa->hll, &cva[j].p, &cva[j].len, cva[j].h)) ||
-			    (ret = qg_topk_hll_add(&fb->topk, &fb->hll, &cvb[j].p, &cvb[j].len, cvb[j].h)))
+			if ((ret = data_topk_hll_add(&fa->topk, &fa->hll, &cva[j].p, &cva[j].len, cva[j].h)) ||
+			    (ret = data_topk_hll_add(&fb->topk, &fb->hll, &cvb[j].p, &cvb[j].len, cvb[j].h)))
 				return ret;
 		}
 		if ((ret = column_sketch(fa, cva + j, ma - j)) || (ret = column_sketch(fb, cvb + j, mb - j)))
@@ -800,7 +800,7 @@ static int add_batch(struct qg_profile *p, const struct qg_record *recs, size_t 
 	return held == SIZE_MAX ? 0 : field_add_column(&p->fields[map[held]], recs, nr, held, stride);
 by_record:
 	for (size_t r = 0; r < nr; r++)
-		if ((ret = qg_profile_add_record(p, &recs[r], map, nr_map)))
+		if ((ret = data_profile_add_record(p, &recs[r], map, nr_map)))
 			return ret;
 	return 0;
 }
@@ -810,14 +810,14 @@ by_record:
 static int add_records(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map, size_t nr_map)
 {
 	for (size_t r = 0; r < nr; r++) {
-		int ret = qg_profile_add_record(p, &recs[r], map, nr_map);
+		int ret = data_profile_add_record(p, &recs[r], map, nr_map);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+int data_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
 			 size_t nr_map)
 {
 	if (p->level == QG_CPU_GENERAL)
@@ -825,7 +825,7 @@ int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, siz
 	return add_batch(p, recs, nr, map, nr_map, 0);
 }
 
-int qg_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+int data_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
 				 size_t nr_map)
 {
 	if (p->level == QG_CPU_GENERAL)
@@ -834,7 +834,7 @@ int qg_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *r
 	return add_batch(p, recs, nr, map, nr_map, nr && nr_map && recs[0].nr == nr_map ? nr_map : 0);
 }
 
-int qg_profile_flush(struct qg_profile *p)
+int data_profile_flush(struct qg_profile *p)
 {
 	for (size_t i = 0; i < p->nr_fields; i++) {
 		int ret = field_flush(&p->fields[i]);
@@ -844,7 +844,7 @@ int qg_profile_flush(struct qg_profile *p)
 	return 0;
 }
 
-enum qg_prof_kind qg_prof_field_kind(const struct qg_prof_field *f)
+enum qg_prof_kind data_prof_field_kind(const struct qg_prof_field *f)
 {
 	if (f->fixed != QG_PROF_AUTO)
 		return f->fixed;
@@ -853,12 +853,12 @@ enum qg_prof_kind qg_prof_field_kind(const struct qg_prof_field *f)
 	return f->numeric_ok && f->mom.n + f->nbuf > 0 ? QG_PROF_NUMERIC : QG_PROF_CATEGORICAL;
 }
 
-double qg_prof_field_mean(const struct qg_prof_field *f)
+double data_prof_field_mean(const struct qg_prof_field *f)
 {
 	return moments_mean(&f->mom);
 }
 
-double qg_prof_field_variance(const struct qg_prof_field *f)
+double data_prof_field_variance(const struct qg_prof_field *f)
 {
 	return f->mom.n > 1 ? f->mom.m2 / (double)(f->mom.n - 1) : (f->mom.n ? 0.0 : NAN);
 }
@@ -879,15 +879,15 @@ static int field_merge(struct qg_prof_field *a, struct qg_prof_field *b)
 		field_set_kind(a, b->fixed, b->type_source);
 	if (a->numeric_ok && b->numeric_ok) {
 		moments_merge(&a->mom, &b->mom);
-		ret = qg_kll_merge(&a->kll, &b->kll);
+		ret = data_kll_merge(&a->kll, &b->kll);
 		if (ret)
 			return ret;
 	} else if (a->numeric_ok) {
 		field_drop_numeric(a);
 	}
-	qg_hll_merge(&a->hll, &b->hll);
+	data_hll_merge(&a->hll, &b->hll);
 	a->hll_topk &= b->hll_topk;
-	ret = qg_topk_merge(&a->topk, &b->topk);
+	ret = data_topk_merge(&a->topk, &b->topk);
 	if (ret)
 		return ret;
 	if (a->bin_counts && b->bin_counts && a->nr_edges == b->nr_edges)
@@ -899,7 +899,7 @@ static int field_merge(struct qg_prof_field *a, struct qg_prof_field *b)
 	return 0;
 }
 
-int qg_profile_merge(struct qg_profile *dst, struct qg_profile *src)
+int data_profile_merge(struct qg_profile *dst, struct qg_profile *src)
 {
 	uint64_t dst_rows = dst->rows;
 	size_t before = dst->nr_fields;
@@ -911,7 +911,7 @@ int qg_profile_merge(struct qg_profile *dst, struct qg_profile *src)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < src->nr_fields; i++) {
 		struct qg_prof_field *sf = &src->fields[i];
-		long di = qg_profile_field(dst, sf->name, strlen(sf->name));
+		long di = data_profile_field(dst, sf->name, strlen(sf->name));
 		if (di < 0) {
 			ret = (int)di;
 			goto done;
@@ -938,7 +938,7 @@ done:
 
 /* ---- drift bins ------------------------------------------------------------------ */
 
-int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges)
+int data_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges)
 {
 	free(f->edges);
 	free(f->bin_counts);
@@ -953,7 +953,7 @@ int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size
 	return 0;
 }
 
-int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats)
+int data_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats)
 {
 	int ret = 0;
 
@@ -962,10 +962,10 @@ int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *
 		if (!f->cats)
 			return qg_error(QG_ENOMEM, "out of memory");
 	} else {
-		qg_topk_release(f->cats);
+		data_topk_release(f->cats);
 	}
-	qg_topk_init(f->cats);
-	ret = qg_topk_merge(f->cats, cats); /* a copy: merging into an empty summary */
+	data_topk_init(f->cats);
+	ret = data_topk_merge(f->cats, cats); /* a copy: merging into an empty summary */
 	if (ret)
 		return ret;
 	free(f->cat_counts);

@@ -61,7 +61,7 @@ struct qg_prof_field {
 	struct qg_kll kll;
 	struct qg_hll hll;
 	struct qg_topk topk;
-	int hll_topk;             /* every tracked top-k value's hash is in hll (qg_topk_hll_add) */
+	int hll_topk;             /* every tracked top-k value's hash is in hll (data_topk_hll_add) */
 	double *buf;              /* QG_PROF_BATCH numbers waiting for the batch update */
 	uint32_t nbuf;
 	uint32_t nbuf_int;        /* of them, read as 1..8 plain digits (field_flush's integer pass) */
@@ -70,7 +70,7 @@ struct qg_prof_field {
 	/* schema-declared missing values and number spelling (borrowed; NULL none) */
 	const struct qg_schema *schema;
 	long schema_field;
-	/* drift: exact counts on a baseline's bins (set by qg_profile_bin_*) */
+	/* drift: exact counts on a baseline's bins (set by data_profile_bin_*) */
 	double *edges;            /* owned; bins (-inf,e0) [e0,e1) ... [e_last,+inf) */
 	size_t nr_edges;
 	uint64_t *bin_counts;     /* nr_edges + 1 */
@@ -84,64 +84,64 @@ struct qg_profile {
 	size_t nr_fields, alloc_fields;
 	struct qg_strvec sources;
 	const struct qg_schema *schema; /* borrowed, may be NULL */
-	int level;                      /* qg_cpu_level() at qg_profile_init (cpu.h) */
+	int level;                      /* qg_cpu_level() at data_profile_init (cpu.h) */
 };
 
-void qg_profile_init(struct qg_profile *p);
-void qg_profile_release(struct qg_profile *p);
+void data_profile_init(struct qg_profile *p);
+void data_profile_release(struct qg_profile *p);
 
 /* Index of the field named `name`, adding it (with the schema's type when a
  * schema is set) when absent. Negative QG_E* on ENOMEM. */
-long qg_profile_field(struct qg_profile *p, const char *name, size_t len);
+long data_profile_field(struct qg_profile *p, const char *name, size_t len);
 
 /* Map the columns of a source onto fields: map[i] = field index of column i.
  * `map` has room for nr entries. */
-int qg_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, long *map);
+int data_profile_bind(struct qg_profile *p, const char *const *names, size_t nr, long *map);
 
 /* Add one record: cell i goes to field map[i] (cells past nr_map ignored;
  * fields not in the record count a null). 0 or QG_ENOMEM. */
-int qg_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map);
+int data_profile_add_record(struct qg_profile *p, const struct qg_record *rec, const long *map, size_t nr_map);
 
-/* Add records recs[0..nr) as qg_profile_add_record() would, one column at
+/* Add records recs[0..nr) as data_profile_add_record() would, one column at
  * a time (the fast path; same results). 0 or QG_ENOMEM. */
-int qg_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+int data_profile_add_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
 			 size_t nr_map);
 
 /* The same for a batch whose records all have exactly nr_map cells, record
  * r's at recs[0].cells + r * nr_map (qg_table_batch_regular() said so): a
  * column is then walked with one cell pointer. */
-int qg_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
+int data_profile_add_regular_batch(struct qg_profile *p, const struct qg_record *recs, size_t nr, const long *map,
 				 size_t nr_map);
 
 /* Add one non-record value to a field (tests, JSON callers). */
-int qg_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null);
+int data_profile_add_value(struct qg_profile *p, size_t field, const char *s, size_t len, int is_null);
 
 /* Push pending batches into the moments and sketches. Call before reading
  * statistics, merging or serialising. */
-int qg_profile_flush(struct qg_profile *p);
+int data_profile_flush(struct qg_profile *p);
 
 /* dst += src, fields matched by name (a field absent on one side counts
  * that side's rows as nulls). Both flushed first. Counts, min, max and the
  * mean are exact; sketches within their bounds. */
-int qg_profile_merge(struct qg_profile *dst, struct qg_profile *src);
+int data_profile_merge(struct qg_profile *dst, struct qg_profile *src);
 
 /* The field's kind after the pass: numeric, categorical, or AUTO when it
  * held no non-null value ("empty"). */
-enum qg_prof_kind qg_prof_field_kind(const struct qg_prof_field *f);
-double qg_prof_field_mean(const struct qg_prof_field *f);
-double qg_prof_field_variance(const struct qg_prof_field *f); /* sample (n-1) */
+enum qg_prof_kind data_prof_field_kind(const struct qg_prof_field *f);
+double data_prof_field_mean(const struct qg_prof_field *f);
+double data_prof_field_variance(const struct qg_prof_field *f); /* sample (n-1) */
 
 /* Serialise (flushes first). `root` is a new object owned by the caller. */
-int qg_profile_to_json(struct qg_json **root, struct qg_profile *p);
+int data_profile_to_json(struct qg_json **root, struct qg_profile *p);
 /* Read a profile back: QG_EPARSE (exit 3 for a bad baseline) naming `what`
  * and the member at fault. */
-int qg_profile_from_json(struct qg_profile *out, const struct qg_json *root, const char *what);
-int qg_profile_load(struct qg_profile *out, const char *path);
-int qg_profile_save(struct qg_profile *p, const char *path);
+int data_profile_from_json(struct qg_profile *out, const struct qg_json *root, const char *what);
+int data_profile_load(struct qg_profile *out, const char *path);
+int data_profile_save(struct qg_profile *p, const char *path);
 
 /* Parse a number the way profile does: 0 finite (in *out), 1 NaN/INF
  * (recognised but not finite), -1 not a number. */
-int qg_prof_parse_number(const char *s, size_t n, double *out);
+int data_prof_parse_number(const char *s, size_t n, double *out);
 
 /* Drift support: count values exactly on a baseline's bins while reading.
  * Numeric: the given edges (copied). Categorical: the baseline's tracked
@@ -156,12 +156,12 @@ int qg_prof_parse_number(const char *s, size_t n, double *out);
 struct qg_data_input_opts;
 struct qg_drift_opts;
 struct qg_result;
-int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
+int data_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
 		    const struct qg_schema *schema, struct qg_profile *base, const struct qg_drift_opts *dopts,
 		    struct qg_result *r, long long *bytes, unsigned flags);
 #define QG_PROFILE_NO_HASH 1u /* flags: artifacts get bytes but no sha256 */
 
-int qg_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges);
-int qg_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats);
+int data_prof_field_bin_numeric(struct qg_prof_field *f, const double *edges, size_t nr_edges);
+int data_prof_field_bin_categories(struct qg_prof_field *f, const struct qg_topk *cats);
 
 #endif

@@ -45,7 +45,7 @@ static int add_histogram(struct qg_json *o, struct qg_prof_field *f)
 		return QG_ENOMEM;
 	edges[ne++] = f->mom.min;
 	for (int i = 1; i < QG_PROF_HIST_BINS; i++) {
-		double q = qg_kll_quantile(&f->kll, (double)i / QG_PROF_HIST_BINS);
+		double q = data_kll_quantile(&f->kll, (double)i / QG_PROF_HIST_BINS);
 		if (q > edges[ne - 1] && q < f->mom.max)
 			edges[ne++] = q;
 	}
@@ -55,8 +55,8 @@ static int add_histogram(struct qg_json *o, struct qg_prof_field *f)
 	if (!qg_json_add_number(e, NULL, f->mom.max))
 		return QG_ENOMEM;
 	for (size_t i = 0; i < ne; i++) {
-		double lo = i == 0 ? 0.0 : qg_kll_rank_lt(&f->kll, edges[i]);
-		double hi = i + 1 < ne ? qg_kll_rank_lt(&f->kll, edges[i + 1]) : 1.0;
+		double lo = i == 0 ? 0.0 : data_kll_rank_lt(&f->kll, edges[i]);
+		double hi = i + 1 < ne ? data_kll_rank_lt(&f->kll, edges[i + 1]) : 1.0;
 		if (!qg_json_add_number(fr, NULL, hi - lo))
 			return QG_ENOMEM;
 	}
@@ -66,7 +66,7 @@ static int add_histogram(struct qg_json *o, struct qg_prof_field *f)
 static int field_to_json(struct qg_json *arr, struct qg_prof_field *f)
 {
 	struct qg_json *o = qg_json_add_object(arr, NULL), *sk, *q, *top, *m, *sum;
-	enum qg_prof_kind kind = qg_prof_field_kind(f);
+	enum qg_prof_kind kind = data_prof_field_kind(f);
 	uint64_t total = f->count + f->nulls;
 	uint32_t order[QG_TOPK_K];
 	size_t nr;
@@ -78,23 +78,23 @@ static int field_to_json(struct qg_json *arr, struct qg_prof_field *f)
 	    !qg_json_add_number(o, "null_fraction", total ? (double)f->nulls / (double)total : 0.0) ||
 	    !qg_json_add_number(o, "nonfinite", (double)f->nonfinite) ||
 	    !qg_json_add_number(o, "invalid", (double)f->invalid) ||
-	    !qg_json_add_number(o, "distinct", floor(qg_hll_estimate(&f->hll) + 0.5)))
+	    !qg_json_add_number(o, "distinct", floor(data_hll_estimate(&f->hll) + 0.5)))
 		return QG_ENOMEM;
 	if (kind == QG_PROF_NUMERIC && f->mom.n) {
-		double var = qg_prof_field_variance(f);
+		double var = data_prof_field_variance(f);
 		if (!qg_json_add_number(o, "min", f->mom.min) || !qg_json_add_number(o, "max", f->mom.max) ||
-		    !qg_json_add_number(o, "mean", qg_prof_field_mean(f)) || !qg_json_add_number(o, "variance", var) ||
+		    !qg_json_add_number(o, "mean", data_prof_field_mean(f)) || !qg_json_add_number(o, "variance", var) ||
 		    !qg_json_add_number(o, "stddev", sqrt(var)) || !(q = qg_json_add_object(o, "quantiles")))
 			return QG_ENOMEM;
 		for (size_t i = 0; i < QG_ARRAY_SIZE(quantile_keys); i++)
-			if (!qg_json_add_number(q, quantile_keys[i].key, qg_kll_quantile(&f->kll, quantile_keys[i].q)))
+			if (!qg_json_add_number(q, quantile_keys[i].key, data_kll_quantile(&f->kll, quantile_keys[i].q)))
 				return QG_ENOMEM;
 		if ((ret = add_histogram(o, f)))
 			return ret;
 	}
 	if (!(top = qg_json_add_array(o, "top")))
 		return QG_ENOMEM;
-	nr = qg_topk_sorted(&f->topk, order);
+	nr = data_topk_sorted(&f->topk, order);
 	for (size_t i = 0; i < nr && i < 10; i++) {
 		const struct qg_topk_item *it = &f->topk.items[order[i]];
 		struct qg_json *e = qg_json_add_object(top, NULL);
@@ -116,15 +116,15 @@ static int field_to_json(struct qg_json *arr, struct qg_prof_field *f)
 		} else if (!qg_json_add_null(m, "min") || !qg_json_add_null(m, "max")) {
 			return QG_ENOMEM;
 		}
-		if ((ret = qg_kll_to_json(sk, "kll", &f->kll)))
+		if ((ret = data_kll_to_json(sk, "kll", &f->kll)))
 			return ret;
 	}
-	if ((ret = qg_hll_to_json(sk, "hll", &f->hll)) || (ret = qg_topk_to_json(sk, "topk", &f->topk)))
+	if ((ret = data_hll_to_json(sk, "hll", &f->hll)) || (ret = data_topk_to_json(sk, "topk", &f->topk)))
 		return ret;
 	return 0;
 }
 
-int qg_profile_to_json(struct qg_json **root, struct qg_profile *p)
+int data_profile_to_json(struct qg_json **root, struct qg_profile *p)
 {
 	struct qg_json *r = qg_json_new_object(), *b, *x, *src, *fields;
 	int ret;
@@ -132,7 +132,7 @@ int qg_profile_to_json(struct qg_json **root, struct qg_profile *p)
 	*root = NULL;
 	if (!r)
 		return QG_ENOMEM;
-	if ((ret = qg_profile_flush(p)))
+	if ((ret = data_profile_flush(p)))
 		goto fail;
 	ret = QG_ENOMEM;
 	if (!qg_json_add_string(r, "schema", QG_PROFILE_SCHEMA) ||
@@ -193,7 +193,7 @@ static int field_from_json(struct qg_profile *p, const struct qg_json *o, const 
 	snprintf(where, sizeof(where), "%s: /fields/%zu", what, idx);
 	if (!name || !type || qg_json_type(sk) != QG_JSON_OBJECT)
 		return qg_error(QG_EPARSE, "%s: expected \"name\", \"type\" and \"sketches\"", where);
-	fi = qg_profile_field(p, name, strlen(name));
+	fi = data_profile_field(p, name, strlen(name));
 	if (fi < 0)
 		return (int)fi;
 	if ((size_t)fi != p->nr_fields - 1)
@@ -241,7 +241,7 @@ static int field_from_json(struct qg_profile *p, const struct qg_json *o, const 
 		    f->mom.n > f->count)
 			return qg_error(QG_EPARSE, "%s/sketches/moments: values out of range", where);
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), "/sketches/kll");
-		ret = qg_kll_from_json(&f->kll, qg_json_get(sk, "kll"), where);
+		ret = data_kll_from_json(&f->kll, qg_json_get(sk, "kll"), where);
 		if (ret)
 			return ret;
 		if (f->kll.n != f->mom.n)
@@ -250,22 +250,22 @@ static int field_from_json(struct qg_profile *p, const struct qg_json *o, const 
 		snprintf(where, sizeof(where), "%s: /fields/%zu", what, idx);
 	}
 	snprintf(where + strlen(where), sizeof(where) - strlen(where), "/sketches/hll");
-	if ((ret = qg_hll_from_json(&f->hll, qg_json_get(sk, "hll"), where)))
+	if ((ret = data_hll_from_json(&f->hll, qg_json_get(sk, "hll"), where)))
 		return ret;
 	snprintf(where, sizeof(where), "%s: /fields/%zu/sketches/topk", what, idx);
-	if ((ret = qg_topk_from_json(&f->topk, qg_json_get(sk, "topk"), where)))
+	if ((ret = data_topk_from_json(&f->topk, qg_json_get(sk, "topk"), where)))
 		return ret;
 	return 0;
 }
 
-int qg_profile_from_json(struct qg_profile *out, const struct qg_json *root, const char *what)
+int data_profile_from_json(struct qg_profile *out, const struct qg_json *root, const char *what)
 {
 	const char *schema = qg_json_string(qg_json_get(root, "schema"));
 	const struct qg_json *fields = qg_json_get(root, "fields"), *f, *src;
 	size_t i = 0;
 	int ret;
 
-	qg_profile_init(out);
+	data_profile_init(out);
 	if (qg_json_type(root) != QG_JSON_OBJECT || !schema || strcmp(schema, QG_PROFILE_SCHEMA))
 		return qg_error(QG_EPARSE, "%s: not a profile: expected \"schema\": \"%s\"", what, QG_PROFILE_SCHEMA);
 	if (get_u64(&out->rows, root, "rows") || qg_json_type(fields) != QG_JSON_ARRAY)
@@ -286,31 +286,31 @@ int qg_profile_from_json(struct qg_profile *out, const struct qg_json *root, con
 	}
 	return 0;
 fail:
-	qg_profile_release(out);
+	data_profile_release(out);
 	return ret;
 }
 
-int qg_profile_load(struct qg_profile *out, const char *path)
+int data_profile_load(struct qg_profile *out, const char *path)
 {
 	struct qg_json *j = NULL;
 	char what[512];
 	int ret;
 
-	qg_profile_init(out);
+	data_profile_init(out);
 	ret = qg_json_parse_file(&j, path);
 	if (ret)
 		return ret;
 	snprintf(what, sizeof(what), "'%s'", path);
-	ret = qg_profile_from_json(out, j, what);
+	ret = data_profile_from_json(out, j, what);
 	qg_json_free(j);
 	return ret;
 }
 
-int qg_profile_save(struct qg_profile *p, const char *path)
+int data_profile_save(struct qg_profile *p, const char *path)
 {
 	struct qg_json *j = NULL;
 	struct qg_buf b = QG_BUF_INIT;
-	int ret = qg_profile_to_json(&j, p);
+	int ret = data_profile_to_json(&j, p);
 
 	if (!ret)
 		ret = qg_json_print(&b, j, 1);

@@ -6,7 +6,7 @@
  * as soon as they return, so they are merged eagerly (in order) and freed:
  * memory stays at about jobs x fields x 45 KiB however many files there are.
  * Records are read in batches and profiled a column at a time
- * (qg_profile_add_batch); the inputs' SHA-256 runs on a helper thread.
+ * (data_profile_add_batch); the inputs' SHA-256 runs on a helper thread.
  * `profile` and `drift` (cmd_profile.c, cmd_drift.c) both read through here.
  */
 #include "qgate/common.h"
@@ -44,7 +44,7 @@ struct prun {
 static void prun_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 {
 	struct prun *pr = ctx;
-	qg_profile_release(&pr->pieces[piece]);
+	data_profile_release(&pr->pieces[piece]);
 }
 
 /* Merge every finished piece at the front of the queue (caller holds lock). */
@@ -52,8 +52,8 @@ static int prun_drain(struct prun *pr)
 {
 	while (pr->next < pr->plan->nr_pieces && pr->final[pr->next]) {
 		size_t i = pr->next++;
-		int err = pr->plan->pieces[i].dropped ? 0 : qg_profile_merge(pr->out, &pr->pieces[i]);
-		qg_profile_release(&pr->pieces[i]);
+		int err = pr->plan->pieces[i].dropped ? 0 : data_profile_merge(pr->out, &pr->pieces[i]);
+		data_profile_release(&pr->pieces[i]);
 		if (err)
 			return err;
 	}
@@ -72,18 +72,18 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	int err, jsonl = p->files[p->pieces[piece].file].format == QG_FORMAT_JSONL;
 
 	(void)worker;
-	qg_profile_release(prof);
+	data_profile_release(prof);
 	prof->schema = pr->schema;
-	if (pr->base && (err = qg_drift_prepare(prof, pr->base, pr->dopts)) < 0)
+	if (pr->base && (err = data_drift_prepare(prof, pr->base, pr->dopts)) < 0)
 		return err;
-	err = qg_data_source_open(&src, p, piece, jsonl ? pr->jsonl_columns : NULL,
+	err = data_source_open(&src, p, piece, jsonl ? pr->jsonl_columns : NULL,
 				  jsonl ? pr->nr_jsonl_columns : 0);
 	if (err < 0)
 		return err;
 	/* CSV cells come in the file's order: its header names them (also for
 	 * headerless pieces of a cut file); JSONL cells in the columns set */
 	if (!jsonl && !src.header.nr && p->pieces[piece].offset > 0 &&
-	    (err = qg_data_read_columns(p, p->pieces[piece].file, &src.header)) < 0)
+	    (err = data_read_columns(p, p->pieces[piece].file, &src.header)) < 0)
 		goto done;
 	if (!jsonl && src.header.nr) {
 		names = src.header.v;
@@ -97,11 +97,11 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((err = qg_profile_bind(prof, names, nr_names, map)) < 0)
+	if ((err = data_profile_bind(prof, names, nr_names, map)) < 0)
 		goto done;
 	while ((err = qg_table_next_batch(src.table, &recs)) > 0)
-		if ((err = (qg_table_batch_regular(src.table) ? qg_profile_add_regular_batch
-							      : qg_profile_add_batch)(prof, recs, (size_t)err, map,
+		if ((err = (qg_table_batch_regular(src.table) ? data_profile_add_regular_batch
+							      : data_profile_add_batch)(prof, recs, (size_t)err, map,
 										     nr_names)) < 0)
 			break;
 	if (err < 0)
@@ -113,9 +113,9 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 		if (f->count + f->nulls < prof->rows)
 			f->nulls = prof->rows - f->count;
 	}
-	err = qg_profile_flush(prof);
+	err = data_profile_flush(prof);
 done:
-	qg_data_source_close(&src);
+	data_source_close(&src);
 	free(map);
 	if (!err && p->pieces[piece].nr_parts <= 1) {
 		/* a whole file is never run again: merge it as soon as it is next */
@@ -130,7 +130,7 @@ done:
 	return err < 0 ? err : 0;
 }
 
-int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
+int data_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in, const struct qg_strvec *data,
 		    const struct qg_schema *schema, struct qg_profile *base, const struct qg_drift_opts *dopts,
 		    struct qg_result *r, long long *bytes, unsigned flags)
 {
@@ -148,9 +148,9 @@ int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in,
 	out->schema = schema;
 	if (schema && !io.delimiter && schema->delimiter)
 		io.default_delimiter = schema->delimiter;
-	if ((err = qg_data_plan_build(&plan, &io, data)) < 0)
+	if ((err = data_plan_build(&plan, &io, data)) < 0)
 		return err;
-	if (base && (err = qg_drift_prepare(out, base, dopts)) < 0)
+	if (base && (err = data_drift_prepare(out, base, dopts)) < 0)
 		goto done;
 	/* JSONL cells are reported in the columns we ask for: the baseline's or
 	 * the schema's fields; without either, the first object's keys */
@@ -178,7 +178,7 @@ int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in,
 		goto done;
 	}
 	for (size_t i = 0; i < plan.nr_pieces; i++)
-		qg_profile_init(&pr.pieces[i]);
+		data_profile_init(&pr.pieces[i]);
 	pthread_mutex_init(&pr.lock, NULL);
 	for (size_t i = 0; i < plan.nr_files; i++) {
 		if ((err = qg_strvec_push(&out->sources, plan.files[i].spec)) < 0)
@@ -190,12 +190,12 @@ int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in,
 	 * (it costs about a third of profiling on one core) */
 	if (r) {
 		hashing = 1;
-		if ((err = qg_data_hasher_start(&hasher, &plan, !(flags & QG_PROFILE_NO_HASH))) < 0)
+		if ((err = data_hasher_start(&hasher, &plan, !(flags & QG_PROFILE_NO_HASH))) < 0)
 			goto done_lock;
 	}
-	err = qg_data_plan_run(&plan, prun_piece, prun_reset, &pr);
+	err = data_plan_run(&plan, prun_piece, prun_reset, &pr);
 	if (hashing) {
-		int herr = qg_data_hasher_finish(&hasher, r);
+		int herr = data_hasher_finish(&hasher, r);
 		hashing = 0;
 		if (!(err < 0))
 			err = herr;
@@ -204,7 +204,7 @@ int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in,
 		goto done_lock;
 	for (size_t i = 0; i < plan.nr_pieces; i++)
 		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
-			err = qg_error(plan.pieces[i].status, "%s", qg_data_plan_piece_error(&plan, i));
+			err = qg_error(plan.pieces[i].status, "%s", data_plan_piece_error(&plan, i));
 			goto done_lock;
 		}
 	/* the rest (pieces of cut files) in order */
@@ -215,15 +215,15 @@ int qg_profile_read(struct qg_profile *out, const struct qg_data_input_opts *in,
 		*bytes = -1; /* a shard reads part of the bytes: no rate */
 done_lock:
 	if (hashing)
-		qg_data_hasher_finish(&hasher, NULL);
+		data_hasher_finish(&hasher, NULL);
 	pthread_mutex_destroy(&pr.lock);
 done:
 	if (pr.pieces)
 		for (size_t i = 0; i < plan.nr_pieces; i++)
-			qg_profile_release(&pr.pieces[i]);
+			data_profile_release(&pr.pieces[i]);
 	free(pr.pieces);
 	free(pr.final);
 	free(names);
-	qg_data_plan_release(&plan);
+	data_plan_release(&plan);
 	return err;
 }

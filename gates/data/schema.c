@@ -92,7 +92,7 @@ static const char *const type_names[] = {
 	"string", "integer", "number", "boolean", "date", "datetime", "time", "year", "any",
 };
 
-const char *qg_field_type_name(enum qg_field_type t)
+const char *data_field_type_name(enum qg_field_type t)
 {
 	return (size_t)t < QG_ARRAY_SIZE(type_names) ? type_names[t] : "?";
 }
@@ -150,7 +150,7 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 			if (d != floor(d) || fabs(d) > 9.2e18)
 				return bad(L, v, "expected an integer");
 			*ikey = (long long)d;
-		} else if (!s || qg_field_parse(f, s, strlen(s), ikey, dkey)) {
+		} else if (!s || data_field_parse(f, s, strlen(s), ikey, dkey)) {
 			return bad(L, v, "expected %s", f->type == QG_TYPE_YEAR ? "a year" : "an integer");
 		}
 		qg_buf_addf(&b, "%lld", *ikey);
@@ -158,7 +158,7 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 	case QG_TYPE_NUMBER:
 		if (qg_json_type(v) == QG_JSON_NUMBER)
 			*dkey = qg_json_number(v);
-		else if (!s || qg_value_number(s, strlen(s), '.', 0, dkey) || isnan(*dkey))
+		else if (!s || data_value_number(s, strlen(s), '.', 0, dkey) || isnan(*dkey))
 			return bad(L, v, "expected a number");
 		{
 			/* the shortest spelling that reads back */
@@ -175,24 +175,24 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 
 		if (s) {
 			size_t n = strlen(s);
-			if (!qg_field_parse(f, s, n, ikey, dkey))
+			if (!data_field_parse(f, s, n, ikey, dkey))
 				okv = 1;
-			else if (f->type == QG_TYPE_DATE && !qg_value_date(s, n, &days)) {
+			else if (f->type == QG_TYPE_DATE && !data_value_date(s, n, &days)) {
 				*dkey = (double)days;
 				okv = 1;
-			} else if (f->type == QG_TYPE_DATETIME && !qg_value_datetime(s, n, 0, dkey))
+			} else if (f->type == QG_TYPE_DATETIME && !data_value_datetime(s, n, 0, dkey))
 				okv = 1;
-			else if (f->type == QG_TYPE_TIME && !qg_value_time(s, n, dkey))
+			else if (f->type == QG_TYPE_TIME && !data_value_time(s, n, dkey))
 				okv = 1;
 		}
 		if (!okv)
-			return bad(L, v, "expected a %s", qg_field_type_name(f->type));
+			return bad(L, v, "expected a %s", data_field_type_name(f->type));
 		qg_buf_addstr(&b, s);
 		break;
 	}
 	default:
 		return bad(L, v, "minimum and maximum apply to integer, number, date, datetime, time and year fields, not %s",
-			   qg_field_type_name(f->type));
+			   data_field_type_name(f->type));
 	}
 	free(*text); /* a key given twice: the last one wins */
 	*text = qg_buf_detach(&b, NULL);
@@ -273,8 +273,8 @@ static int parse_enum(struct loader *L, struct qg_schema_field *f, const struct 
 			goto next;
 		}
 		if (f->type != QG_TYPE_STRING && f->type != QG_TYPE_ANY &&
-		    qg_field_parse(f, b.buf, b.len, &ik, &dk)) {
-			ret = bad(L, it, "enum value is not a valid %s", qg_field_type_name(f->type));
+		    data_field_parse(f, b.buf, b.len, &ik, &dk)) {
+			ret = bad(L, it, "enum value is not a valid %s", data_field_type_name(f->type));
 			goto next;
 		}
 		if (f->enum_num)
@@ -337,7 +337,7 @@ static int parse_constraints(struct loader *L, struct qg_schema_field *f, const 
 		case 7:
 			if (f->type != QG_TYPE_STRING && f->type != QG_TYPE_ANY) {
 				ret = bad(L, NULL, "%s applies to string fields, not %s", key,
-					  qg_field_type_name(f->type));
+					  data_field_type_name(f->type));
 				break;
 			}
 			ret = parse_length(L, m, k == 6 ? &f->min_length : &f->max_length);
@@ -461,7 +461,7 @@ static int parse_field(struct loader *L, struct qg_schema *S, struct qg_schema_f
 				s = p;
 			}
 		} else {
-			ret = bad(L, v, "a %s field takes no format other than default", qg_field_type_name(f->type));
+			ret = bad(L, v, "a %s field takes no format other than default", data_field_type_name(f->type));
 		}
 		ptr_pop(L, mark);
 		if (ret)
@@ -617,7 +617,7 @@ static int parse_qgate(struct loader *L, struct qg_schema *S, const struct qg_js
 				ret = bad(L, m, "expected an object mapping field names to fractions");
 			for (fm = qg_json_first(m); !ret && fm; fm = qg_json_next(fm)) {
 				const char *fname = qg_json_key(fm);
-				long idx = qg_schema_field_index(S, fname, strlen(fname));
+				long idx = data_schema_field_index(S, fname, strlen(fname));
 				size_t m2;
 
 				ptr_push(L, &m2, fname);
@@ -656,7 +656,7 @@ static int parse_primary_key(struct loader *L, struct qg_schema *S, const struct
 	it = qg_json_type(pk) == QG_JSON_ARRAY ? qg_json_first(pk) : pk;
 	for (; it && i < n; i++, it = qg_json_next(it)) {
 		const char *s = qg_json_string(it);
-		long idx = s ? qg_schema_field_index(S, s, strlen(s)) : -1;
+		long idx = s ? data_schema_field_index(S, s, strlen(s)) : -1;
 		int ret = 0;
 
 		if (qg_json_type(pk) == QG_JSON_ARRAY)
@@ -681,7 +681,7 @@ static int parse_primary_key(struct loader *L, struct qg_schema *S, const struct
 	return 0;
 }
 
-long qg_schema_field_index(const struct qg_schema *s, const char *name, size_t len)
+long data_schema_field_index(const struct qg_schema *s, const char *name, size_t len)
 {
 	for (size_t i = 0; i < s->nr_fields; i++)
 		if (s->fields[i].name && s->fields[i].name_len == len && !memcmp(s->fields[i].name, name, len))
@@ -689,7 +689,7 @@ long qg_schema_field_index(const struct qg_schema *s, const char *name, size_t l
 	return -1;
 }
 
-int qg_schema_parse(struct qg_schema *S, const char *text, size_t len, const char *name)
+int data_schema_parse(struct qg_schema *S, const char *text, size_t len, const char *name)
 {
 	struct loader L = { name, QG_BUF_INIT };
 	struct qg_json *root = NULL;
@@ -794,11 +794,11 @@ done:
 	qg_json_free(root);
 	qg_buf_release(&L.ptr);
 	if (ret)
-		qg_schema_release(S);
+		data_schema_release(S);
 	return ret;
 }
 
-int qg_schema_load(struct qg_schema *out, const char *path)
+int data_schema_load(struct qg_schema *out, const char *path)
 {
 	struct qg_buf b = QG_BUF_INIT;
 	int ret;
@@ -810,7 +810,7 @@ int qg_schema_load(struct qg_schema *out, const char *path)
 		qg_buf_release(&b);
 		return ret == QG_ETOOBIG ? qg_error(QG_EUSAGE, "'%s': schema larger than 64 MiB", path) : ret;
 	}
-	ret = qg_schema_parse(out, b.buf, b.len, path);
+	ret = data_schema_parse(out, b.buf, b.len, path);
 	qg_buf_release(&b);
 	return ret;
 }
@@ -833,7 +833,7 @@ static void field_release(struct qg_schema_field *f)
 	qg_strmap_release(&f->missing_values);
 }
 
-void qg_schema_release(struct qg_schema *s)
+void data_schema_release(struct qg_schema *s)
 {
 	if (!s)
 		return;

@@ -1,6 +1,6 @@
 /* schema.h -- Frictionless Table Schema, loaded and compiled for fast checks
  *
- * A schema is loaded once (qg_schema_load) into plain C: every field's type,
+ * A schema is loaded once (data_schema_load) into plain C: every field's type,
  * format and constraints are parsed into typed bounds, a compiled PCRE2
  * pattern (JIT), and an enum hash set, so the validator never looks at JSON
  * again. An invalid schema is QG_EUSAGE (exit 2) whose message names the file
@@ -18,7 +18,7 @@
  * maxNullFraction (object field -> fraction, or per field "qgate":
  * {"maxNullFraction": x}), header "exact" (default) | "subset" | "superset".
  *
- * Value parsers (qg_value_*) are pure functions over (ptr, len) -- no
+ * Value parsers (data_value_*) are pure functions over (ptr, len) -- no
  * allocation, no locale, no NUL terminator needed -- shared by validate and
  * infer. They return 0 when the text is a valid value and -1 when not.
  */
@@ -44,7 +44,7 @@ enum qg_field_type {
 	QG_TYPE_YEAR,
 	QG_TYPE_ANY,
 };
-const char *qg_field_type_name(enum qg_field_type t);
+const char *data_field_type_name(enum qg_field_type t);
 
 enum qg_field_format {
 	QG_FMT_DEFAULT = 0,
@@ -122,42 +122,42 @@ struct qg_schema {
 /* Load and compile a schema file. 0; QG_EINPUT (unreadable), QG_EPARSE
  * mapped to QG_EUSAGE (malformed JSON: exit 2), QG_EUSAGE naming the JSON
  * pointer. On failure *out is released. */
-int qg_schema_load(struct qg_schema *out, const char *path);
+int data_schema_load(struct qg_schema *out, const char *path);
 /* The same from text; `name` is used in messages. */
-int qg_schema_parse(struct qg_schema *out, const char *text, size_t len, const char *name);
-void qg_schema_release(struct qg_schema *s);
+int data_schema_parse(struct qg_schema *out, const char *text, size_t len, const char *name);
+void data_schema_release(struct qg_schema *s);
 /* Index of a field by name, -1 when absent. */
-long qg_schema_field_index(const struct qg_schema *s, const char *name, size_t len);
+long data_schema_field_index(const struct qg_schema *s, const char *name, size_t len);
 
 /* ----------------------------------------------------------- value parsers */
 
 /* Integer: optional sign, digits, optional group character between digits
  * (group 0 = none). Out of int64 range is invalid. */
-int qg_value_int(const char *s, size_t n, char group, long long *out);
+int data_value_int(const char *s, size_t n, char group, long long *out);
 /* Number: decimal with optional fraction and exponent, NaN, INF, -INF;
  * decimal/group characters as given ('.' and 0 by default). Correctly
  * rounded (fast exact path, strtod otherwise). */
-int qg_value_number(const char *s, size_t n, char decimal, char group, double *out);
+int data_value_number(const char *s, size_t n, char decimal, char group, double *out);
 /* ISO 8601 date YYYY-MM-DD -> days since 1970-01-01. */
-int qg_value_date(const char *s, size_t n, long long *days);
+int data_value_date(const char *s, size_t n, long long *days);
 /* ISO 8601 datetime YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM|-HH:MM] -> seconds
  * since the epoch, UTC. `strict` (format default) requires the 'T' and
  * allows only what Frictionless' default allows; otherwise a space is also
  * accepted and the seconds may be omitted. */
-int qg_value_datetime(const char *s, size_t n, int strict, double *secs);
+int data_value_datetime(const char *s, size_t n, int strict, double *secs);
 /* HH:MM:SS[.frac] -> seconds since midnight. */
-int qg_value_time(const char *s, size_t n, double *secs);
+int data_value_time(const char *s, size_t n, double *secs);
 /* A strptime-like pattern; result kind depends on `type` (date: days,
  * datetime: epoch seconds, time: seconds since midnight). */
-int qg_value_pattern(const char *pattern, enum qg_field_type type, const char *s, size_t n, double *out);
+int data_value_pattern(const char *pattern, enum qg_field_type type, const char *s, size_t n, double *out);
 /* 1-4 digit year, optional sign. */
-int qg_value_year(const char *s, size_t n, long long *out);
-int qg_value_email(const char *s, size_t n);
-int qg_value_uri(const char *s, size_t n);
-int qg_value_uuid(const char *s, size_t n);
+int data_value_year(const char *s, size_t n, long long *out);
+int data_value_email(const char *s, size_t n);
+int data_value_uri(const char *s, size_t n);
+int data_value_uuid(const char *s, size_t n);
 
 /* Parse a value of the field's type (missing values already excluded).
  * *ikey / *dkey get the ordered key used for bounds (see above). */
-int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, long long *ikey, double *dkey);
+int data_field_parse(const struct qg_schema_field *f, const char *s, size_t n, long long *ikey, double *dkey);
 
 #endif

@@ -70,31 +70,31 @@ struct qg_kll {
 	int sv_valid;
 };
 
-void qg_kll_init(struct qg_kll *s);
-void qg_kll_release(struct qg_kll *s);
+void data_kll_init(struct qg_kll *s);
+void data_kll_release(struct qg_kll *s);
 /* Add a batch of values (NaN must not be passed). Uses the bottom sampler
  * when the sketch is long enough. 0 or QG_ENOMEM. */
-int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr);
+int data_kll_add_batch(struct qg_kll *s, const double *v, size_t nr);
 /* The same with the batch's minimum and maximum already known (the first
  * of equal extremes, as a strict < / > scan finds them). */
-int qg_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi);
+int data_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi);
 /* dst += src (src unchanged). 0 or QG_ENOMEM. */
-int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src);
+int data_kll_merge(struct qg_kll *dst, const struct qg_kll *src);
 /* Estimated fraction of values < x (strict) and <= x. 0 when empty. */
-double qg_kll_rank_lt(struct qg_kll *s, double x);
-double qg_kll_rank_le(struct qg_kll *s, double x);
+double data_kll_rank_lt(struct qg_kll *s, double x);
+double data_kll_rank_le(struct qg_kll *s, double x);
 /* The smallest retained value v with rank_le(v) >= q (q in [0,1]); q = 0
  * gives min, q = 1 max. NaN when empty. */
-double qg_kll_quantile(struct qg_kll *s, double q);
+double data_kll_quantile(struct qg_kll *s, double q);
 /* Retained items in order with their cumulative weights (borrowed, valid
  * until the next change). Returns the number of items; 0 when empty. */
-size_t qg_kll_sorted(struct qg_kll *s, const double **items, const uint64_t **cum);
+size_t data_kll_sorted(struct qg_kll *s, const double **items, const uint64_t **cum);
 /* Retained items (for memory accounting and tests). */
-size_t qg_kll_retained(const struct qg_kll *s);
+size_t data_kll_retained(const struct qg_kll *s);
 /* {"k":200,"n":N,"min":..,"max":..,"rng":"hex","levels":[[..],..]} */
-int qg_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll *s);
+int data_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll *s);
 /* Rebuild from that object; QG_EPARSE naming `what` when malformed. */
-int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what);
+int data_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what);
 
 /* ---- HyperLogLog ---------------------------------------------------------- */
 
@@ -106,7 +106,7 @@ struct qg_hll {
 	uint8_t reg[QG_HLL_M];
 	/* a lower bound of every register: a hash whose rank is <= minv
 	 * cannot raise any, i.e. only (hash << QG_HLL_P) <= lim =
-	 * UINT64_MAX >> minv needs the register (see qg_hll_add_hash); nmin
+	 * UINT64_MAX >> minv needs the register (see data_hll_add_hash); nmin
 	 * counts registers still at minv (the bound rises when it reaches 0) */
 	uint64_t lim;
 	uint32_t nmin;
@@ -114,9 +114,9 @@ struct qg_hll {
 };
 
 /* A register rises (rare: about m ln(n/m) times in n values). */
-void qg_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r);
+void data_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r);
 
-static inline void qg_hll_add_hash(struct qg_hll *h, uint64_t hash)
+static inline void data_hll_add_hash(struct qg_hll *h, uint64_t hash)
 {
 	/* rank r = clz(w) + 1 exceeds minv only when w < 2^(64 - minv): on a
 	 * long high-cardinality stream most hashes stop here, without
@@ -128,15 +128,15 @@ static inline void qg_hll_add_hash(struct qg_hll *h, uint64_t hash)
 		/* past the first few thousand values the branch is almost
 		 * never taken (predicted), and no store is made */
 		if (__builtin_expect(r > h->reg[idx], 0))
-			qg_hll_rise(h, idx, r);
+			data_hll_rise(h, idx, r);
 	}
 }
-void qg_hll_init(struct qg_hll *h);
-void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src);
-double qg_hll_estimate(const struct qg_hll *h);
+void data_hll_init(struct qg_hll *h);
+void data_hll_merge(struct qg_hll *dst, const struct qg_hll *src);
+double data_hll_estimate(const struct qg_hll *h);
 /* Registers as base64 text (a JSON string). */
-int qg_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h);
-int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what);
+int data_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h);
+int data_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what);
 
 /* ---- space-saving top-k --------------------------------------------------- */
 
@@ -169,7 +169,7 @@ struct qg_topk {
 	uint32_t *filter;  /* QG_TOPK_FILTER counters, allocated when the table fills; UINT32_MAX = unbounded */
 	/* the inline path's test: an untracked value whose filter estimate
 	 * is below thr is absorbed by the filter; 0 = let
-	 * qg_topk_add_untracked() decide. Nonzero only while filter is set,
+	 * data_topk_add_untracked() decide. Nonzero only while filter is set,
 	 * nmin > 0, and then min(min, UINT32_MAX - 1) (e = estimate + 1 <= min
 	 * and e < UINT32_MAX in one compare) */
 	uint32_t thr;
@@ -182,31 +182,31 @@ struct qg_topk {
  * costs nothing, it is exact). Equal cells are allowed: the bound
  * holds with one. */
 #define QG_TOPK_FILTER_LINES (QG_TOPK_FILTER / 16)
-static inline uint32_t qg_topk_line(uint64_t hash)
+static inline uint32_t data_topk_line(uint64_t hash)
 {
 	return ((uint32_t)(hash >> 8) & (QG_TOPK_FILTER_LINES - 1)) << 4;
 }
-static inline uint32_t qg_topk_cell0(uint64_t hash)
+static inline uint32_t data_topk_cell0(uint64_t hash)
 {
-	return qg_topk_line(hash) | ((uint32_t)(hash >> 20) & 15);
+	return data_topk_line(hash) | ((uint32_t)(hash >> 20) & 15);
 }
-static inline uint32_t qg_topk_cell1(uint64_t hash)
+static inline uint32_t data_topk_cell1(uint64_t hash)
 {
-	return qg_topk_line(hash) | ((uint32_t)(hash >> 24) & 15);
+	return data_topk_line(hash) | ((uint32_t)(hash >> 24) & 15);
 }
-/* Warm the cache lines a later qg_topk_add/qg_hll_add_hash of `hash` uses. */
-static inline void qg_topk_prefetch(const struct qg_topk *t, uint64_t hash)
+/* Warm the cache lines a later data_topk_add/data_hll_add_hash of `hash` uses. */
+static inline void data_topk_prefetch(const struct qg_topk *t, uint64_t hash)
 {
 	if (t->filter)
-		__builtin_prefetch(&t->filter[qg_topk_line(hash)], 1);
+		__builtin_prefetch(&t->filter[data_topk_line(hash)], 1);
 }
 
-void qg_topk_init(struct qg_topk *t);
-void qg_topk_release(struct qg_topk *t);
+void data_topk_init(struct qg_topk *t);
+void data_topk_release(struct qg_topk *t);
 /* Equal bytes, `a` a kept value (NUL-terminated, at most QG_TOPK_MAXLEN
  * bytes), `b` a cell of `len` bytes; the hashes already matched, so this is
  * a confirmation: short values with two overlapping loads, no call. */
-static inline int qg_topk_same(const char *a, const char *b, size_t len)
+static inline int data_topk_same(const char *a, const char *b, size_t len)
 {
 	return qg_bytes_eq(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
 }
@@ -214,10 +214,10 @@ static inline int qg_topk_same(const char *a, const char *b, size_t len)
 /* An untracked value while the table is full and its minimum known (thr,
  * nonzero): 1 when the filter absorbs it -- the smaller of its two
  * counters is below thr, and both are raised to at least that plus one --
- * 0 when it must go the slow way (see qg_topk_add_untracked). */
-static inline __attribute__((always_inline)) int qg_topk_filter_absorb(struct qg_topk *t, uint64_t hash, uint32_t thr)
+ * 0 when it must go the slow way (see data_topk_add_untracked). */
+static inline __attribute__((always_inline)) int data_topk_filter_absorb(struct qg_topk *t, uint64_t hash, uint32_t thr)
 {
-	uint32_t *line = &t->filter[qg_topk_line(hash)];
+	uint32_t *line = &t->filter[data_topk_line(hash)];
 	uint32_t *a = &line[(uint32_t)(hash >> 20) & 15], *b = &line[(uint32_t)(hash >> 24) & 15];
 	uint32_t m = *a < *b ? *a : *b, e = m + 1;
 
@@ -229,8 +229,8 @@ static inline __attribute__((always_inline)) int qg_topk_filter_absorb(struct qg
 }
 
 /* Count one occurrence. 0 or QG_ENOMEM. The tracked case is inline. */
-int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
-static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int data_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+static inline __attribute__((always_inline)) int data_topk_add(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	uint32_t s = (uint32_t)hash & (QG_TOPK_SLOTS - 1);
 
@@ -239,16 +239,16 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 		const struct qg_topk_item *it;
 		if (idx == 0xff) {
 			/* untracked, table full, minimum known: the filter usually
-			 * absorbs it (see qg_topk_add_untracked) */
+			 * absorbs it (see data_topk_add_untracked) */
 			uint32_t thr = t->thr;
-			if (thr && qg_topk_filter_absorb(t, hash, thr)) {
+			if (thr && data_topk_filter_absorb(t, hash, thr)) {
 				t->n++;
 				return 0;
 			}
-			return qg_topk_add_untracked(t, val, len, hash);
+			return data_topk_add_untracked(t, val, len, hash);
 		}
 		it = &t->items[idx];
-		if (it->hash == hash && it->len == len && qg_topk_same(it->val, val, len)) {
+		if (it->hash == hash && it->len == len && data_topk_same(it->val, val, len)) {
 			t->n++;
 			if (t->items[idx].count++ == t->min && t->nmin && !--t->nmin)
 				t->thr = 0;
@@ -257,15 +257,15 @@ static inline __attribute__((always_inline)) int qg_topk_add(struct qg_topk *t, 
 		s = (s + 1) & (QG_TOPK_SLOTS - 1);
 	}
 }
-/* The profile's column loop: qg_hll_add_hash() and qg_topk_add() of one
+/* The profile's column loop: data_hll_add_hash() and data_topk_add() of one
  * value, except that t->n is not counted (the caller adds a run's count at
  * once) and a tracked value skips the HLL: its hash went into `h` when it
  * was first seen untracked, and an HLL is a register-wise maximum, so the
  * same hash again cannot change it. Only for a table and an HLL fed
  * together from empty (or merged/loaded together), and for values with at
  * least 32 readable bytes from their start (table cells: QG_TABLE_PAD). */
-int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
-static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk *t, struct qg_hll *h,
+int data_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+static inline __attribute__((always_inline)) int data_topk_hll_add(struct qg_topk *t, struct qg_hll *h,
 								 const char *const *valp, const unsigned *lenp,
 								 uint64_t hash)
 {
@@ -278,13 +278,13 @@ static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk 
 		struct qg_topk_item *it;
 		if (idx == 0xff) {
 			uint32_t thr = t->thr;
-			qg_hll_add_hash(h, hash);
-			if (thr && qg_topk_filter_absorb(t, hash, thr))
+			data_hll_add_hash(h, hash);
+			if (thr && data_topk_filter_absorb(t, hash, thr))
 				return 0;
-			return qg_topk_add_untracked_nc(t, *valp, *lenp, hash);
+			return data_topk_add_untracked_nc(t, *valp, *lenp, hash);
 		}
 		it = &t->items[idx];
-		if (it->hash == hash && it->len == *lenp && qg_topk_same(it->val, *valp, *lenp)) {
+		if (it->hash == hash && it->len == *lenp && data_topk_same(it->val, *valp, *lenp)) {
 			if (it->count++ == t->min && t->nmin && !--t->nmin)
 				t->thr = 0;
 			return 0;
@@ -293,19 +293,19 @@ static inline __attribute__((always_inline)) int qg_topk_hll_add(struct qg_topk 
 	}
 }
 /* Add `count` occurrences at once with a given error (used by merge). */
-int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+int data_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		  uint64_t error);
-int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src);
+int data_topk_merge(struct qg_topk *dst, const struct qg_topk *src);
 /* Index of the tracked item, or -1. */
-int qg_topk_find(const struct qg_topk *t, const char *val, size_t len, uint64_t hash);
+int data_topk_find(const struct qg_topk *t, const char *val, size_t len, uint64_t hash);
 /* The smallest tracked count when all k counters are in use, else 0: no
  * untracked value occurred more often than this. */
-uint64_t qg_topk_untracked_max(const struct qg_topk *t);
+uint64_t data_topk_untracked_max(const struct qg_topk *t);
 /* Item indices sorted by count descending then value; `order` has room for
  * QG_TOPK_K. Returns the number of items. */
-size_t qg_topk_sorted(const struct qg_topk *t, uint32_t *order);
+size_t data_topk_sorted(const struct qg_topk *t, uint32_t *order);
 /* {"n":N,"items":[{"value":"..","count":c,"error":e},..]} */
-int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t);
-int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what);
+int data_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t);
+int data_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what);
 
 #endif

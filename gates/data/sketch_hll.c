@@ -17,7 +17,7 @@
 /* ---- HyperLogLog ---------------------------------------------------------- */
 
 /* The registers' minimum, how many hold it, and the hash bound past which
- * no register can rise (qg_hll_add_hash). */
+ * no register can rise (data_hll_add_hash). */
 static void hll_bound(struct qg_hll *h)
 {
 	uint32_t m = 255, nm = 0;
@@ -34,7 +34,7 @@ static void hll_bound(struct qg_hll *h)
 	h->lim = m < 64 ? UINT64_MAX >> m : 0;
 }
 
-void qg_hll_init(struct qg_hll *h)
+void data_hll_init(struct qg_hll *h)
 {
 	memset(h->reg, 0, sizeof(h->reg));
 	h->minv = 0;
@@ -42,7 +42,7 @@ void qg_hll_init(struct qg_hll *h)
 	h->lim = UINT64_MAX;
 }
 
-void qg_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r)
+void data_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r)
 {
 	/* registers only rise, so minv stays a lower bound; each register
 	 * leaves minv once, so nmin reaches 0 only when none is left there */
@@ -53,7 +53,7 @@ void qg_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r)
 		hll_bound(h);
 }
 
-void qg_hll_merge(struct qg_hll *dst, const struct qg_hll *src)
+void data_hll_merge(struct qg_hll *dst, const struct qg_hll *src)
 {
 	for (uint32_t i = 0; i < QG_HLL_M; i++)
 		if (src->reg[i] > dst->reg[i])
@@ -90,7 +90,7 @@ static double hll_tau(double x)
 	return z / 3;
 }
 
-double qg_hll_estimate(const struct qg_hll *h)
+double data_hll_estimate(const struct qg_hll *h)
 {
 	/* Ertl, "New cardinality estimation algorithms for HyperLogLog
 	 * sketches" (2017), improved raw estimator: no bias tables */
@@ -109,7 +109,7 @@ double qg_hll_estimate(const struct qg_hll *h)
 	return (m * m / (2 * log(2))) / z;
 }
 
-int qg_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h)
+int data_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h)
 {
 	struct qg_buf b = QG_BUF_INIT;
 	int ret = qg_base64_encode(&b, h->reg, sizeof(h->reg));
@@ -119,7 +119,7 @@ int qg_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll 
 	return ret;
 }
 
-int qg_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what)
+int data_hll_from_json(struct qg_hll *h, const struct qg_json *j, const char *what)
 {
 	const char *s = qg_json_string(j);
 	int bad = !s || qg_base64_decode(h->reg, sizeof(h->reg), s);

@@ -31,7 +31,7 @@ static uint64_t kll_next(struct qg_kll *s)
 	return z ^ (z >> 31);
 }
 
-void qg_kll_init(struct qg_kll *s)
+void data_kll_init(struct qg_kll *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->rng = QG_KLL_SEED;
@@ -40,7 +40,7 @@ void qg_kll_init(struct qg_kll *s)
 	s->max = -INFINITY;
 }
 
-void qg_kll_release(struct qg_kll *s)
+void data_kll_release(struct qg_kll *s)
 {
 	uint32_t h;
 
@@ -50,7 +50,7 @@ void qg_kll_release(struct qg_kll *s)
 		free(s->lv[h]);
 	free(s->sv_items);
 	free(s->sv_cum);
-	qg_kll_init(s);
+	data_kll_init(s);
 }
 
 static uint32_t kll_cap(uint32_t h, uint32_t nlevels)
@@ -215,7 +215,7 @@ static int kll_compress(struct qg_kll *s)
 	}
 }
 
-int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr)
+int data_kll_add_batch(struct qg_kll *s, const double *v, size_t nr)
 {
 	double lo = INFINITY, hi = -INFINITY;
 
@@ -223,10 +223,10 @@ int qg_kll_add_batch(struct qg_kll *s, const double *v, size_t nr)
 		lo = v[i] < lo ? v[i] : lo;
 		hi = v[i] > hi ? v[i] : hi;
 	}
-	return qg_kll_add_batch_mm(s, v, nr, lo, hi);
+	return data_kll_add_batch_mm(s, v, nr, lo, hi);
 }
 
-int qg_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi)
+int data_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo, double hi)
 {
 	double tmp[1 << KLL_SAMPLE_MAX];
 	size_t done = 0;
@@ -283,7 +283,7 @@ int qg_kll_add_batch_mm(struct qg_kll *s, const double *v, size_t nr, double lo,
 	return 0;
 }
 
-int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src)
+int data_kll_merge(struct qg_kll *dst, const struct qg_kll *src)
 {
 	uint32_t h;
 	int ret;
@@ -322,7 +322,7 @@ int qg_kll_merge(struct qg_kll *dst, const struct qg_kll *src)
 	return kll_compress(dst);
 }
 
-size_t qg_kll_retained(const struct qg_kll *s)
+size_t data_kll_retained(const struct qg_kll *s)
 {
 	size_t t = 0;
 	for (uint32_t h = 0; h < s->nlevels; h++)
@@ -343,7 +343,7 @@ static int pair_cmp(const void *a, const void *b)
 
 static int kll_build_view(struct qg_kll *s)
 {
-	size_t n = qg_kll_retained(s), k = 0;
+	size_t n = data_kll_retained(s), k = 0;
 	struct kll_pair *p;
 	uint64_t cum = 0;
 
@@ -383,7 +383,7 @@ static int kll_build_view(struct qg_kll *s)
 	return 0;
 }
 
-size_t qg_kll_sorted(struct qg_kll *s, const double **items, const uint64_t **cum)
+size_t data_kll_sorted(struct qg_kll *s, const double **items, const uint64_t **cum)
 {
 	if (kll_build_view(s))
 		return 0;
@@ -416,17 +416,17 @@ static double kll_rank(struct qg_kll *s, double x, int inclusive)
 	return i ? (double)s->sv_cum[i - 1] / (double)s->n : 0.0;
 }
 
-double qg_kll_rank_lt(struct qg_kll *s, double x)
+double data_kll_rank_lt(struct qg_kll *s, double x)
 {
 	return kll_rank(s, x, 0);
 }
 
-double qg_kll_rank_le(struct qg_kll *s, double x)
+double data_kll_rank_le(struct qg_kll *s, double x)
 {
 	return kll_rank(s, x, 1);
 }
 
-double qg_kll_quantile(struct qg_kll *s, double q)
+double data_kll_quantile(struct qg_kll *s, double q)
 {
 	size_t lo, hi;
 	double target;
@@ -450,7 +450,7 @@ double qg_kll_quantile(struct qg_kll *s, double q)
 	return s->sv_items[lo];
 }
 
-int qg_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll *s)
+int data_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll *s)
 {
 	struct qg_json *o = qg_json_add_object(parent, key), *levels;
 	char hex[32];
@@ -495,7 +495,7 @@ int qg_kll_to_json(struct qg_json *parent, const char *key, const struct qg_kll 
 	return 0;
 }
 
-int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what)
+int data_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what)
 {
 	const struct qg_json *levels = qg_json_get(j, "levels"), *lv;
 	const char *rng = qg_json_string(qg_json_get(j, "rng"));
@@ -503,7 +503,7 @@ int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what
 	uint32_t h = 0;
 	char *end;
 
-	qg_kll_init(s);
+	data_kll_init(s);
 	if (qg_json_type(j) != QG_JSON_OBJECT || qg_json_number(qg_json_get(j, "k")) != QG_KLL_K)
 		return qg_error(QG_EPARSE, "%s: expected a KLL sketch object with k = %d", what, QG_KLL_K);
 	if (sketch_json_u64(&n, qg_json_get(j, "n")) || qg_json_type(levels) != QG_JSON_ARRAY ||
@@ -546,7 +546,7 @@ int qg_kll_from_json(struct qg_kll *s, const struct qg_json *j, const char *what
 	}
 	return 0;
 bad:
-	qg_kll_release(s);
+	data_kll_release(s);
 	return qg_error(QG_EPARSE, "%s: malformed KLL sketch (levels must hold finite numbers, min <= max)",
 			what);
 }

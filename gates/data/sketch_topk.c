@@ -22,20 +22,20 @@
 #define SLOT_EMPTY 0xff
 #define SLOT_MASK (QG_TOPK_SLOTS - 1)
 
-void qg_topk_init(struct qg_topk *t)
+void data_topk_init(struct qg_topk *t)
 {
 	memset(t, 0, sizeof(*t));
 	memset(t->slot, SLOT_EMPTY, sizeof(t->slot));
 }
 
-void qg_topk_release(struct qg_topk *t)
+void data_topk_release(struct qg_topk *t)
 {
 	if (!t)
 		return;
 	for (uint32_t i = 0; i < QG_TOPK_K; i++)
 		free(t->items[i].val);
 	free(t->filter);
-	qg_topk_init(t);
+	data_topk_init(t);
 }
 
 static inline int topk_match(const struct qg_topk_item *it, const char *val, size_t len, uint64_t hash)
@@ -44,7 +44,7 @@ static inline int topk_match(const struct qg_topk_item *it, const char *val, siz
 	return it->hash == hash && it->len == len && !memcmp(it->val, val, cmp);
 }
 
-int qg_topk_find(const struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int data_topk_find(const struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	uint32_t s = (uint32_t)hash & SLOT_MASK;
 	for (;;) {
@@ -111,7 +111,7 @@ static int topk_set_val(struct qg_topk_item *it, const char *val, size_t len, ui
 static inline void topk_filter_max(uint32_t *f, uint64_t hash, uint64_t count)
 {
 	uint32_t c = count < UINT32_MAX ? (uint32_t)count : UINT32_MAX;
-	uint32_t *a = &f[qg_topk_cell0(hash)], *b = &f[qg_topk_cell1(hash)];
+	uint32_t *a = &f[data_topk_cell0(hash)], *b = &f[data_topk_cell1(hash)];
 	if (*a < c)
 		*a = c;
 	if (*b < c)
@@ -151,7 +151,7 @@ static inline void topk_thr(struct qg_topk *t)
  * occurred min + 1 times: it takes a minimal counter). */
 static inline __attribute__((always_inline)) int topk_filter_take(struct qg_topk *t, uint64_t hash)
 {
-	uint32_t *a = &t->filter[qg_topk_cell0(hash)], *b = &t->filter[qg_topk_cell1(hash)];
+	uint32_t *a = &t->filter[data_topk_cell0(hash)], *b = &t->filter[data_topk_cell1(hash)];
 	uint64_t e = (uint64_t)(*a < *b ? *a : *b) + 1;
 
 	topk_min(t);
@@ -221,7 +221,7 @@ static int topk_insert(struct qg_topk *t, const char *val, size_t len, uint64_t 
 static int topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		      uint64_t error);
 
-int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
+int data_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		  uint64_t error)
 {
 	int ret = topk_add_n(t, val, len, hash, count, error);
@@ -232,7 +232,7 @@ int qg_topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash,
 static int topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t hash, uint64_t count,
 		      uint64_t error)
 {
-	int idx = qg_topk_find(t, val, len, hash);
+	int idx = data_topk_find(t, val, len, hash);
 
 	t->n += count;
 	if (idx >= 0) {
@@ -247,7 +247,7 @@ static int topk_add_n(struct qg_topk *t, const char *val, size_t len, uint64_t h
 
 static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash);
 
-int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int data_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	int ret;
 
@@ -257,7 +257,7 @@ int qg_topk_add_untracked(struct qg_topk *t, const char *val, size_t len, uint64
 	return ret;
 }
 
-int qg_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
+int data_topk_add_untracked_nc(struct qg_topk *t, const char *val, size_t len, uint64_t hash)
 {
 	struct qg_topk_item *it;
 	uint32_t i;
@@ -313,7 +313,7 @@ static int topk_add_untracked(struct qg_topk *t, const char *val, size_t len, ui
 	return topk_insert(t, val, len, hash, t->min + 1, t->min, 1);
 }
 
-uint64_t qg_topk_untracked_max(const struct qg_topk *t)
+uint64_t data_topk_untracked_max(const struct qg_topk *t)
 {
 	uint64_t m = UINT64_MAX;
 	if (t->nr < QG_TOPK_K)
@@ -342,7 +342,7 @@ static int ord_cmp(const void *a, const void *b)
 	return (p->len > q->len) - (p->len < q->len);
 }
 
-size_t qg_topk_sorted(const struct qg_topk *t, uint32_t *order)
+size_t data_topk_sorted(const struct qg_topk *t, uint32_t *order)
 {
 	struct ord o[QG_TOPK_K];
 	for (uint32_t i = 0; i < t->nr; i++) {
@@ -355,7 +355,7 @@ size_t qg_topk_sorted(const struct qg_topk *t, uint32_t *order)
 	return t->nr;
 }
 
-int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
+int data_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 {
 	/* Agarwal et al.: a value untracked on one side may have occurred up to
 	 * that side's minimum there, so it is charged that much (as count and
@@ -364,14 +364,14 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 		const struct qg_topk_item *it;
 		uint64_t count, error;
 	} c[2 * QG_TOPK_K];
-	uint64_t dmin = qg_topk_untracked_max(dst), smin = qg_topk_untracked_max(src), n;
+	uint64_t dmin = data_topk_untracked_max(dst), smin = data_topk_untracked_max(src), n;
 	size_t nc = 0, keep;
 	struct qg_topk out;
 	int ret = 0;
 
 	for (uint32_t i = 0; i < dst->nr; i++) {
 		const struct qg_topk_item *it = &dst->items[i];
-		int j = qg_topk_find(src, it->val, it->len, it->hash);
+		int j = data_topk_find(src, it->val, it->len, it->hash);
 		c[nc].it = it;
 		c[nc].count = it->count + (j >= 0 ? src->items[j].count : smin);
 		c[nc].error = it->error + (j >= 0 ? src->items[j].error : smin);
@@ -379,7 +379,7 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 	}
 	for (uint32_t i = 0; i < src->nr; i++) {
 		const struct qg_topk_item *it = &src->items[i];
-		if (qg_topk_find(dst, it->val, it->len, it->hash) >= 0)
+		if (data_topk_find(dst, it->val, it->len, it->hash) >= 0)
 			continue;
 		c[nc].it = it;
 		c[nc].count = it->count + dmin;
@@ -399,7 +399,7 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 	}
 	keep = nc < QG_TOPK_K ? nc : QG_TOPK_K;
 	n = dst->n + src->n;
-	qg_topk_init(&out);
+	data_topk_init(&out);
 	for (size_t a = 0; a < keep && !ret; a++) {
 		struct qg_topk_item *it = &out.items[out.nr];
 		ret = topk_set_val(it, c[a].it->val, c[a].it->len, c[a].it->hash);
@@ -411,11 +411,11 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 		out.nr++;
 	}
 	if (ret) {
-		qg_topk_release(&out);
+		data_topk_release(&out);
 		return ret;
 	}
 	out.n = n;
-	out.min = qg_topk_untracked_max(&out);
+	out.min = data_topk_untracked_max(&out);
 	if (out.nr == QG_TOPK_K) {
 		/* buckets must keep bounding untracked values should more be
 		 * added: the sum of both sides' buckets (each <= its side's
@@ -423,7 +423,7 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 		 * where a side kept none */
 		out.filter = malloc(QG_TOPK_FILTER * sizeof(uint32_t));
 		if (!out.filter) {
-			qg_topk_release(&out);
+			data_topk_release(&out);
 			return qg_error(QG_ENOMEM, "out of memory");
 		}
 		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++) {
@@ -435,16 +435,16 @@ int qg_topk_merge(struct qg_topk *dst, const struct qg_topk *src)
 		for (size_t a = keep; a < nc; a++)
 			topk_filter_max(out.filter, c[a].it->hash, c[a].count < out.min ? c[a].count : out.min);
 	}
-	qg_topk_release(dst);
+	data_topk_release(dst);
 	*dst = out;
 	return 0;
 }
 
-int qg_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t)
+int data_topk_to_json(struct qg_json *parent, const char *key, const struct qg_topk *t)
 {
 	struct qg_json *o = qg_json_add_object(parent, key), *a;
 	uint32_t order[QG_TOPK_K];
-	size_t nr = qg_topk_sorted(t, order);
+	size_t nr = data_topk_sorted(t, order);
 
 	if (!o || !qg_json_add_number(o, "k", QG_TOPK_K) || !qg_json_add_number(o, "n", (double)t->n) ||
 	    !(a = qg_json_add_array(o, "items")))
@@ -534,12 +534,12 @@ static int topk_set_cut(struct qg_topk_item *it, const char *v, size_t vlen, siz
 	return 0;
 }
 
-int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what)
+int data_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *what)
 {
 	const struct qg_json *a = qg_json_get(j, "items"), *e;
 	uint64_t n, sum = 0;
 
-	qg_topk_init(t);
+	data_topk_init(t);
 	if (qg_json_type(j) != QG_JSON_OBJECT || sketch_json_u64(&n, qg_json_get(j, "n")) ||
 	    qg_json_type(a) != QG_JSON_ARRAY || qg_json_size(a) > QG_TOPK_K)
 		return qg_error(QG_EPARSE, "%s: expected a top-k object with \"n\" and at most %d \"items\"",
@@ -569,7 +569,7 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 		it = &t->items[t->nr];
 		if (len == vlen) {
 			uint64_t h = qg_hash64(v, len);
-			if (len <= QG_TOPK_MAXLEN && qg_topk_find(t, v, len, h) >= 0)
+			if (len <= QG_TOPK_MAXLEN && data_topk_find(t, v, len, h) >= 0)
 				goto bad;
 			if (topk_set_val(it, v, len, h))
 				return QG_ENOMEM;
@@ -592,12 +592,12 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 	if (sum > n)
 		goto bad;
 	t->n = n;
-	t->min = qg_topk_untracked_max(t);
+	t->min = data_topk_untracked_max(t);
 	if (t->nr == QG_TOPK_K) {
 		/* buckets are not stored: the minimum bounds every untracked value */
 		t->filter = malloc(QG_TOPK_FILTER * sizeof(uint32_t));
 		if (!t->filter) {
-			qg_topk_release(t);
+			data_topk_release(t);
 			return qg_error(QG_ENOMEM, "out of memory");
 		}
 		for (uint32_t i = 0; i < QG_TOPK_FILTER; i++)
@@ -605,7 +605,7 @@ int qg_topk_from_json(struct qg_topk *t, const struct qg_json *j, const char *wh
 	}
 	return 0;
 bad:
-	qg_topk_release(t);
+	data_topk_release(t);
 	return qg_error(QG_EPARSE, "%s: malformed top-k item (needs string \"value\", integers "
 			"\"count\" >= \"error\", no duplicates)", what);
 }

@@ -15,7 +15,7 @@
 #define MID_MAX 4096
 #define END_MAX ((size_t)1 << 20)
 
-void qg_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap)
+void data_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap)
 {
 	memset(u, 0, sizeof(*u));
 	u->ints = ints;
@@ -23,7 +23,7 @@ void qg_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long c
 	u->cap = cap;
 }
 
-void qg_uniq_release(struct qg_uniq *u)
+void data_uniq_release(struct qg_uniq *u)
 {
 	if (!u)
 		return;
@@ -130,7 +130,7 @@ static int table_add(struct qg_uniq *u, uint64_t v)
 	return 1;
 }
 
-int qg_uniq_add_hash(struct qg_uniq *u, uint64_t h)
+int data_uniq_add_hash(struct qg_uniq *u, uint64_t h)
 {
 	int r = table_add(u, h);
 
@@ -184,7 +184,7 @@ static int iv_insert(struct qg_uniq *u, size_t i, long long lo, long long hi)
 	return 0;
 }
 
-/* The state qg_uniq_add_int_fast() tests: the key right after interval
+/* The state data_uniq_add_int_fast() tests: the key right after interval
  * `hint`, below the start of the next one, while no key is hashed. */
 static void uniq_refresh(struct qg_uniq *u)
 {
@@ -232,7 +232,7 @@ static int uniq_add_int(struct qg_uniq *u, long long v)
 	return 1;
 }
 
-int qg_uniq_add_int(struct qg_uniq *u, long long v)
+int data_uniq_add_int(struct qg_uniq *u, long long v)
 {
 	int r = uniq_add_int(u, v);
 
@@ -314,7 +314,7 @@ static int merge_ints(struct qg_uniq *into, struct qg_uniq *from, long long *dup
 		}
 	}
 	/* the tables: values outside the new intervals */
-	qg_uniq_init(&tab, 1, into->budget, into->cap);
+	data_uniq_init(&tab, 1, into->budget, into->cap);
 	free(into->iv);
 	uncharge(into, (long long)(into->alloc_iv * 16));
 	into->iv = out;
@@ -331,7 +331,7 @@ static int merge_ints(struct qg_uniq *into, struct qg_uniq *from, long long *dup
 	}
 	if (ret) {
 		into->overflow = 1;
-		qg_uniq_release(&tab);
+		data_uniq_release(&tab);
 		return -1;
 	}
 	free(into->slots);
@@ -346,7 +346,7 @@ static int merge_ints(struct qg_uniq *into, struct qg_uniq *from, long long *dup
 	return 0;
 }
 
-int qg_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
+int data_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
 {
 	int ret = 0;
 
@@ -367,7 +367,7 @@ int qg_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
 				ret = -1;
 		}
 	}
-	qg_uniq_release(from);
+	data_uniq_release(from);
 	uniq_refresh(into);
 	return ret;
 }

@@ -13,7 +13,7 @@
  * it happens; when the budget would be exceeded the set stops growing and
  * reports overflow -- the caller turns that into a check error, never a
  * silent pass. One set is used by one thread; sets of different pieces are
- * combined afterwards with qg_uniq_merge(), which counts keys the two share.
+ * combined afterwards with data_uniq_merge(), which counts keys the two share.
  */
 #ifndef QGATE_DATA_UNIQ_H
 #define QGATE_DATA_UNIQ_H
@@ -36,32 +36,32 @@ struct qg_uniq {
 	atomic_llong *budget;     /* shared bytes in use */
 	long long cap;            /* bytes allowed in total */
 	int overflow;
-	/* the inline fast path (qg_uniq_add_int_fast): v == fnext && v < flim
+	/* the inline fast path (data_uniq_add_int_fast): v == fnext && v < flim
 	 * extends interval `hint` by one; both 0 (never true) when it does not
 	 * apply. Kept by uniq.c after every change. */
 	long long fnext, flim;
 };
 
-void qg_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap);
-void qg_uniq_release(struct qg_uniq *u);
+void data_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap);
+void data_uniq_release(struct qg_uniq *u);
 /* 1: new key, 0: seen before (a duplicate), -1: over the memory cap (the
  * key was not stored; u->overflow is set). */
-int qg_uniq_add_int(struct qg_uniq *u, long long v);
-int qg_uniq_add_hash(struct qg_uniq *u, uint64_t h);
-/* qg_uniq_add_int() with its commonest case inline: the key right after the
+int data_uniq_add_int(struct qg_uniq *u, long long v);
+int data_uniq_add_hash(struct qg_uniq *u, uint64_t h);
+/* data_uniq_add_int() with its commonest case inline: the key right after the
  * interval touched last (an increasing id column), no hashed keys. */
-static inline int qg_uniq_add_int_fast(struct qg_uniq *u, long long v)
+static inline int data_uniq_add_int_fast(struct qg_uniq *u, long long v)
 {
 	if (v == u->fnext && v < u->flim) {
 		u->iv[u->hint][1] = v;
 		u->fnext = v + 1;
 		return 1;
 	}
-	return qg_uniq_add_int(u, v);
+	return data_uniq_add_int(u, v);
 }
 /* Move every key of `from` into `into` (same kind); *dups gets how many keys
  * of `from` were already in `into`. `from` is released. 0, or -1 on
  * overflow. */
-int qg_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups);
+int data_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups);
 
 #endif

@@ -65,9 +65,9 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 	free(ps->obs_max);
 	if (ps->uq)
 		for (size_t i = 0; i < v->S->nr_fields; i++)
-			qg_uniq_release(&ps->uq[i]);
+			data_uniq_release(&ps->uq[i]);
 	free(ps->uq);
-	qg_uniq_release(&ps->pk);
+	data_uniq_release(&ps->pk);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -90,10 +90,10 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < v->S->nr_fields; i++) {
 		enum qg_field_type t = v->S->fields[i].type;
-		qg_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_bytes,
+		data_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_bytes,
 			     v->o->unique_memory << 20);
 	}
-	qg_uniq_init(&ps->pk, v->pk_int, &v->uniq_bytes, v->o->unique_memory << 20);
+	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_bytes, v->o->unique_memory << 20);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -128,7 +128,7 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 		}
 	}
 	for (size_t i = 0; i < h->nr; i++) {
-		if (qg_schema_field_index(S, h->v[i], strlen(h->v[i])) < 0) {
+		if (data_schema_field_index(S, h->v[i], strlen(h->v[i])) < 0) {
 			qg_buf_addf(&extra, "%s'%s'", nextra ? ", " : "", h->v[i]);
 			nextra++;
 		}
@@ -185,7 +185,7 @@ static int piece_open(struct vpiece *vp, struct qg_data_plan *p, size_t piece)
 	int err;
 
 	vp->jsonl = p->files[pc->file].format == QG_FORMAT_JSONL;
-	err = qg_data_source_open(&vp->src, p, piece, vp->jsonl ? (const char *const *)v->field_names : NULL,
+	err = data_source_open(&vp->src, p, piece, vp->jsonl ? (const char *const *)v->field_names : NULL,
 				  vp->jsonl ? nf : 0);
 	if (err < 0)
 		return err;
@@ -261,7 +261,7 @@ static void piece_close(struct vpiece *vp)
 	free(vp->bpk_i);
 	free(vp->bpk_ok);
 	if (vp->src_open)
-		qg_data_source_close(&vp->src);
+		data_source_close(&vp->src);
 }
 
 /* A read error: a malformed JSONL line is that line's table.row-shape
@@ -514,7 +514,7 @@ static void pass_keys(struct vpiece *vp)
 			}
 			if (!bpk_ok[r])
 				key_violation(v, ps, batch[r].line, "is missing a value");
-			else if (qg_uniq_add_int(pu, k) == 0)
+			else if (data_uniq_add_int(pu, k) == 0)
 				key_violation(v, ps, batch[r].line, "repeats an earlier row");
 			nx = pu->fnext;
 			lim = pu->flim;
@@ -528,7 +528,7 @@ static void pass_keys(struct vpiece *vp)
 	for (int r = 0; r < nb; r++) {
 		if (!bpk_ok[r])
 			key_violation(v, ps, batch[r].line, "is missing a value");
-		else if (qg_uniq_add_hash(&ps->pk, vp->bpk[r]) == 0)
+		else if (data_uniq_add_hash(&ps->pk, vp->bpk[r]) == 0)
 			key_violation(v, ps, batch[r].line, "repeats an earlier row");
 	}
 }
@@ -656,7 +656,7 @@ static int build_checks(struct vrun *v)
 	return 0;
 }
 
-int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
+int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 {
 	struct qg_schema S;
 	struct qg_data_plan plan;
@@ -670,7 +670,7 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	memset(&plan, 0, sizeof(plan));
 	if (!o->schema)
 		return qg_error(QG_EUSAGE, "validate needs --schema SCHEMA.json");
-	if ((err = qg_schema_load(&S, o->schema)) < 0)
+	if ((err = data_schema_load(&S, o->schema)) < 0)
 		return err;
 	nf = S.nr_fields;
 	v.o = o;
@@ -681,7 +681,7 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	atomic_init(&v.stop, 0);
 	if (!in.delimiter && S.delimiter)
 		in.default_delimiter = S.delimiter;
-	if ((err = qg_data_plan_build(&plan, &in, &o->data)) < 0)
+	if ((err = data_plan_build(&plan, &in, &o->data)) < 0)
 		goto done;
 	v.jobs = plan.jobs;
 	v.fc = calloc(nf + 1, sizeof(*v.fc));
@@ -709,18 +709,18 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 					      S.fields[S.primary_key[0]].type == QG_TYPE_YEAR);
 	if ((err = build_checks(&v)) < 0)
 		goto done;
-	if ((err = qg_data_hasher_start(&hasher, &plan, !o->no_hash)) < 0)
+	if ((err = data_hasher_start(&hasher, &plan, !o->no_hash)) < 0)
 		goto done;
 	hashing = 1;
-	err = qg_data_plan_run(&plan, run_piece, piece_reset, &v);
+	err = data_plan_run(&plan, run_piece, piece_reset, &v);
 	hashing = 0;
-	if ((ret2 = qg_data_hasher_finish(&hasher, r)) < 0 && !err)
+	if ((ret2 = data_hasher_finish(&hasher, r)) < 0 && !err)
 		err = ret2;
 	if (err < 0)
 		goto done;
 	for (size_t i = 0; i < plan.nr_pieces; i++) {
 		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
-			err = qg_error(plan.pieces[i].status, "%s", qg_data_plan_piece_error(&plan, i));
+			err = qg_error(plan.pieces[i].status, "%s", data_plan_piece_error(&plan, i));
 			goto done;
 		}
 	}
@@ -729,7 +729,7 @@ int qg_data_validate(const struct qg_data_opts *o, struct qg_result *r)
 		qg_json_add_string(r->metrics, "shard", o->input.shard);
 done:
 	if (hashing)
-		qg_data_hasher_finish(&hasher, NULL);
+		data_hasher_finish(&hasher, NULL);
 	if (v.ps)
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&v, &plan, i);
@@ -744,8 +744,8 @@ done:
 	free(v.fc);
 	free(v.field_names);
 	free(v.ps);
-	qg_data_plan_release(&plan);
-	qg_schema_release(&S);
+	data_plan_release(&plan);
+	data_schema_release(&S);
 	return err;
 }
 

@@ -204,13 +204,13 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 	if (f->type != QG_TYPE_STRING || f->format != QG_FMT_DEFAULT) {
 		int bad;
 
-		/* the frequent types inline; the rest through qg_field_parse */
+		/* the frequent types inline; the rest through data_field_parse */
 		switch (f->type) {
 		case QG_TYPE_INTEGER:
-			bad = qg_value_int(c->ptr, c->len, f->group_char, &ik);
+			bad = data_value_int(c->ptr, c->len, f->group_char, &ik);
 			break;
 		case QG_TYPE_NUMBER:
-			bad = qg_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
+			bad = data_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
 			break;
 		case QG_TYPE_BOOLEAN:
 			ik = qg_strmap_has(&f->true_values, c->ptr, c->len);
@@ -219,13 +219,13 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 		case QG_TYPE_DATE:
 			if (f->format != QG_FMT_PATTERN) {
 				long long days;
-				bad = qg_value_date(c->ptr, c->len, &days);
+				bad = data_value_date(c->ptr, c->len, &days);
 				dk = (double)days;
 				break;
 			}
 			/* fall through */
 		default:
-			bad = f->type != QG_TYPE_ANY && qg_field_parse(f, c->ptr, c->len, &ik, &dk);
+			bad = f->type != QG_TYPE_ANY && data_field_parse(f, c->ptr, c->len, &ik, &dk);
 		}
 		if (bad) {
 			if (f->type == QG_TYPE_STRING)
@@ -233,10 +233,10 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 					  f->format_text ? f->format_text : "string");
 			else if (f->format == QG_FMT_PATTERN)
 				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len,
-					  "is not a %s in the format '%s'", qg_field_type_name(f->type), f->format_text);
+					  "is not a %s in the format '%s'", data_field_type_name(f->type), f->format_text);
 			else
 				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len, "is not a valid %s",
-					  qg_field_type_name(f->type));
+					  data_field_type_name(f->type));
 			*pk_hash = qg_hash_bytes(c->ptr, c->len, 7) | 1;
 			return;
 		}
@@ -322,7 +322,7 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			*ikey = ik;
 		}
 		if (cons & QG_C_UNIQUE) {
-			int r = ps->uq[fi].ints ? qg_uniq_add_int(&ps->uq[fi], ik) : qg_uniq_add_hash(&ps->uq[fi], h);
+			int r = ps->uq[fi].ints ? data_uniq_add_int(&ps->uq[fi], ik) : data_uniq_add_hash(&ps->uq[fi], h);
 			if (r == 0)
 				vd_violation(v, ps, ck[CK_UNIQUE], line, CCOL, c->ptr, c->len, "appears more than once");
 		}

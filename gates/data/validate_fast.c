@@ -137,7 +137,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		if (!fv_int(p, n, &ik) || ik < q->ilo || ik > q->ihi)
 			return 0;
 		*key = ik;
-		return !(cons & QG_C_UNIQUE) || qg_uniq_add_int_fast(u, ik) != 0;
+		return !(cons & QG_C_UNIQUE) || data_uniq_add_int_fast(u, ik) != 0;
 	case FAST_NUM:
 	{
 		uint64_t m;
@@ -156,13 +156,13 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		if ((long long)n < q->minl || (long long)n > q->maxl)
 			return 0;
 		if (q->format == QG_FMT_EMAIL) {
-			if (!fv_email(p, n) && qg_value_email(p, n))
+			if (!fv_email(p, n) && data_value_email(p, n))
 				return 0;
 		} else if (q->format == QG_FMT_URI) {
-			if (qg_value_uri(p, n))
+			if (data_value_uri(p, n))
 				return 0;
 		} else if (q->format == QG_FMT_UUID) {
-			if (qg_value_uuid(p, n))
+			if (data_value_uuid(p, n))
 				return 0;
 		}
 		if ((cons & QG_C_ENUM) &&
@@ -193,10 +193,10 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 	case FAST_STR_LEN:
 		return (long long)n >= q->minl && (long long)n <= q->maxl;
 	case FAST_STR_EMAIL:
-		return fv_email(p, n) || !qg_value_email(p, n);
+		return fv_email(p, n) || !data_value_email(p, n);
 #if QG_SIMD_AVX2
 	case FAST_STR_EMAIL_AVX2:
-		return fv_email_avx2(p, n) || !qg_value_email(p, n);
+		return fv_email_avx2(p, n) || !data_value_email(p, n);
 #endif
 	case FAST_STR_ENUM:
 		return fv_wordset_has(&x->words, p, n);
@@ -251,7 +251,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 	fq_init(&q, f);
 	if (kind == FAST_INT && reg && (q.cons & QG_C_UNIQUE)) {
 		/* a unique integer column (an id): the interval extension of
-		 * qg_uniq_add_int_fast() with its end kept in a register --
+		 * data_uniq_add_int_fast() with its end kept in a register --
 		 * u->fnext and the interval's end are written back (flushed)
 		 * before anything else reads the set and after the loop */
 		long long nx = u->fnext, lim = u->flim;
@@ -278,7 +278,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 				}
 				all_next = 0;
 				UNIQ_FLUSH();
-				if (qg_uniq_add_int(u, ik) != 0) {
+				if (data_uniq_add_int(u, ik) != 0) {
 					nx = u->fnext;
 					lim = u->flim;
 					if (pk)

@@ -47,10 +47,10 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 	case CK_TYPE:
 		if (n)
 			qg_check_set_message(qc, "%s%lld %s not of type %s", atleast, n, plural(n, "value", "values"),
-					     qg_field_type_name(f->type));
+					     data_field_type_name(f->type));
 		else
-			qg_check_set_message(qc, "all values are of type %s", qg_field_type_name(f->type));
-		qg_check_expected_string(qc, "%s%s%s", qg_field_type_name(f->type), f->format_text ? " format " : "",
+			qg_check_set_message(qc, "all values are of type %s", data_field_type_name(f->type));
+		qg_check_expected_string(qc, "%s%s%s", data_field_type_name(f->type), f->format_text ? " format " : "",
 					 f->format_text ? f->format_text : "");
 		break;
 	case CK_REQUIRED:
@@ -170,7 +170,7 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 
 		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
 			continue;
-		qg_uniq_init(&g, is_pk ? v->pk_int : S->fields[i].type == QG_TYPE_INTEGER || S->fields[i].type == QG_TYPE_YEAR,
+		data_uniq_init(&g, is_pk ? v->pk_int : S->fields[i].type == QG_TYPE_INTEGER || S->fields[i].type == QG_TYPE_YEAR,
 			     &v->uniq_bytes, v->o->unique_memory << 20);
 		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
 			struct piece_state *ps = &v->ps[pi];
@@ -179,12 +179,12 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			if (p->pieces[pi].dropped || !ps->used)
 				continue;
 			u = is_pk ? &ps->pk : &ps->uq[i];
-			if (u->overflow || qg_uniq_merge(&g, u, &xdup[i]) < 0)
+			if (u->overflow || data_uniq_merge(&g, u, &xdup[i]) < 0)
 				v->uniq_overflow[i] = 1;
 		}
 		if (g.overflow)
 			v->uniq_overflow[i] = 1;
-		qg_uniq_release(&g);
+		data_uniq_release(&g);
 	}
 	for (size_t ci = 0; ci < v->nr_checks; ci++) {
 		const struct vcheck *c = &v->checks[ci];
@@ -213,7 +213,7 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 
 			if (p->pieces[pi].dropped || !ps->used)
 				continue;
-			base = qg_data_plan_line_base(p, pi);
+			base = data_plan_line_base(p, pi);
 			/* a batch is checked field by field: put a check shared by
 			 * fields (table.encoding) back in line order */
 			qsort(&ps->ex[ci * EXAMPLES], ps->nr_ex[ci], sizeof(struct example), example_cmp);

@@ -19,7 +19,7 @@
 
 static inline int is_digit(unsigned char c) { return (unsigned)c - (unsigned)'0' < 10u; }
 
-int qg_value_int(const char *s, size_t n, char group, long long *out)
+int data_value_int(const char *s, size_t n, char group, long long *out)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -60,7 +60,7 @@ int qg_value_int(const char *s, size_t n, char group, long long *out)
 	return 0;
 }
 
-int qg_value_number(const char *s, size_t n, char decimal, char group, double *out)
+int data_value_number(const char *s, size_t n, char decimal, char group, double *out)
 {
 	size_t i = n && (s[0] == '-' || s[0] == '+');
 	int r;
@@ -118,7 +118,7 @@ static int ymd_check(long long y, unsigned mo, unsigned d)
 	return 0;
 }
 
-int qg_value_date(const char *s, size_t n, long long *days)
+int data_value_date(const char *s, size_t n, long long *days)
 {
 	unsigned y1, y2, mo, d;
 
@@ -169,7 +169,7 @@ static long parse_hms(const char *s, size_t n, int need_secs, double *secs)
 	return (long)i;
 }
 
-int qg_value_time(const char *s, size_t n, double *secs)
+int data_value_time(const char *s, size_t n, double *secs)
 {
 	long used = parse_hms(s, n, 0, secs);
 
@@ -181,14 +181,14 @@ int qg_value_time(const char *s, size_t n, double *secs)
 	return (size_t)used == n ? 0 : -1;
 }
 
-int qg_value_datetime(const char *s, size_t n, int strict, double *secs)
+int data_value_datetime(const char *s, size_t n, int strict, double *secs)
 {
 	long long days;
 	double t;
 	long used;
 	size_t i;
 
-	if (n < 16 || qg_value_date(s, 10, &days))
+	if (n < 16 || data_value_date(s, 10, &days))
 		return -1;
 	if (s[10] != 'T' && (strict || s[10] != ' '))
 		return -1;
@@ -226,7 +226,7 @@ int qg_value_datetime(const char *s, size_t n, int strict, double *secs)
 	return 0;
 }
 
-int qg_value_year(const char *s, size_t n, long long *out)
+int data_value_year(const char *s, size_t n, long long *out)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -268,7 +268,7 @@ static int read_num(const char *s, size_t n, size_t *i, int mind, int maxd, long
 	return 0;
 }
 
-int qg_value_pattern(const char *pat, enum qg_field_type type, const char *s, size_t n, double *out)
+int data_value_pattern(const char *pat, enum qg_field_type type, const char *s, size_t n, double *out)
 {
 	long long y = 1900, mo = 1, d = 1, h = 0, mi = 0, se = 0, doy = -1, hour12 = -1, off = 0;
 	int pm = -1, have_date = 0;
@@ -452,7 +452,7 @@ static void email_class_init(void)
 	}
 }
 
-int qg_value_email(const char *s, size_t n)
+int data_value_email(const char *s, size_t n)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *u = (const unsigned char *)s;
@@ -478,7 +478,7 @@ int qg_value_email(const char *s, size_t n)
 	return dot ? 0 : -1;
 }
 
-int qg_value_uri(const char *s, size_t n)
+int data_value_uri(const char *s, size_t n)
 {
 	size_t i;
 
@@ -500,7 +500,7 @@ int qg_value_uri(const char *s, size_t n)
 	return 0;
 }
 
-int qg_value_uuid(const char *s, size_t n)
+int data_value_uuid(const char *s, size_t n)
 {
 	if (n != 36)
 		return -1;
@@ -516,7 +516,7 @@ int qg_value_uuid(const char *s, size_t n)
 	return 0;
 }
 
-int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, long long *ikey, double *dkey)
+int data_field_parse(const struct qg_schema_field *f, const char *s, size_t n, long long *ikey, double *dkey)
 {
 	long long days;
 
@@ -524,22 +524,22 @@ int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, lon
 	case QG_TYPE_STRING:
 		switch (f->format) {
 		case QG_FMT_EMAIL:
-			return qg_value_email(s, n);
+			return data_value_email(s, n);
 		case QG_FMT_URI:
-			return qg_value_uri(s, n);
+			return data_value_uri(s, n);
 		case QG_FMT_UUID:
-			return qg_value_uuid(s, n);
+			return data_value_uuid(s, n);
 		default:
 			return 0;
 		}
 	case QG_TYPE_ANY:
 		return 0;
 	case QG_TYPE_INTEGER:
-		return qg_value_int(s, n, f->group_char, ikey);
+		return data_value_int(s, n, f->group_char, ikey);
 	case QG_TYPE_YEAR:
-		return qg_value_year(s, n, ikey);
+		return data_value_year(s, n, ikey);
 	case QG_TYPE_NUMBER:
-		return qg_value_number(s, n, f->decimal_char ? f->decimal_char : '.', f->group_char, dkey);
+		return data_value_number(s, n, f->decimal_char ? f->decimal_char : '.', f->group_char, dkey);
 	case QG_TYPE_BOOLEAN:
 		if (qg_strmap_has(&f->true_values, s, n)) {
 			*ikey = 1;
@@ -552,19 +552,19 @@ int qg_field_parse(const struct qg_schema_field *f, const char *s, size_t n, lon
 		return -1;
 	case QG_TYPE_DATE:
 		if (f->format == QG_FMT_PATTERN)
-			return qg_value_pattern(f->format_text, f->type, s, n, dkey);
-		if (qg_value_date(s, n, &days))
+			return data_value_pattern(f->format_text, f->type, s, n, dkey);
+		if (data_value_date(s, n, &days))
 			return -1;
 		*dkey = (double)days;
 		return 0;
 	case QG_TYPE_DATETIME:
 		if (f->format == QG_FMT_PATTERN)
-			return qg_value_pattern(f->format_text, f->type, s, n, dkey);
-		return qg_value_datetime(s, n, f->format != QG_FMT_ANY, dkey);
+			return data_value_pattern(f->format_text, f->type, s, n, dkey);
+		return data_value_datetime(s, n, f->format != QG_FMT_ANY, dkey);
 	case QG_TYPE_TIME:
 		if (f->format == QG_FMT_PATTERN)
-			return qg_value_pattern(f->format_text, f->type, s, n, dkey);
-		return qg_value_time(s, n, dkey);
+			return data_value_pattern(f->format_text, f->type, s, n, dkey);
+		return data_value_time(s, n, dkey);
 	}
 	return -1;
 }

@@ -26,10 +26,10 @@ static int load(struct qg_profile *p, const uint8_t *data, size_t size)
 	struct qg_json *root = NULL;
 	int err = qg_json_parse(&root, (const char *)data, size, "fuzz.json");
 
-	qg_profile_init(p);
+	data_profile_init(p);
 	if (err)
 		return err;
-	err = qg_profile_from_json(p, root, "'fuzz.json'");
+	err = data_profile_from_json(p, root, "'fuzz.json'");
 	qg_json_free(root);
 	if (err && err != QG_ENOMEM && (err != QG_EPARSE || strncmp(qg_error_last(), "'fuzz.json'", 11)))
 		abort();
@@ -45,39 +45,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qg_buf text = QG_BUF_INIT;
 
 	if (load(&base, data, size)) {
-		qg_profile_release(&base);
+		data_profile_release(&base);
 		return 0;
 	}
 	/* saved and loaded again */
-	if (qg_profile_to_json(&out, &base) == 0) {
+	if (data_profile_to_json(&out, &base) == 0) {
 		if (qg_json_print(&text, out, 0) == 0) {
 			int err = load(&again, (const uint8_t *)text.buf, text.len);
 			if (err && err != QG_ENOMEM)
 				abort();
-			qg_profile_release(&again);
+			data_profile_release(&again);
 		}
 		qg_json_free(out);
 		qg_buf_release(&text);
 	}
 	/* drift against itself: as a current profile, and prepared as data */
-	qg_drift_opts_init(&o);
+	data_drift_opts_init(&o);
 	if (load(&cur, data, size) == 0 && qg_result_init(&r, "data", QG_VERSION) == 0) {
-		(void)qg_drift_evaluate(&r, &base, &cur, &o, 0);
+		(void)data_drift_evaluate(&r, &base, &cur, &o, 0);
 		qg_result_release(&r);
 	}
-	qg_profile_init(&prep);
-	if (qg_drift_prepare(&prep, &base, &o) == 0 && qg_result_init(&r, "data", QG_VERSION) == 0) {
-		(void)qg_drift_evaluate(&r, &base, &prep, &o, 1);
+	data_profile_init(&prep);
+	if (data_drift_prepare(&prep, &base, &o) == 0 && qg_result_init(&r, "data", QG_VERSION) == 0) {
+		(void)data_drift_evaluate(&r, &base, &prep, &o, 1);
 		qg_result_release(&r);
 	}
-	qg_profile_release(&prep);
+	data_profile_release(&prep);
 	/* merged into itself */
-	(void)qg_profile_merge(&base, &cur);
+	(void)data_profile_merge(&base, &cur);
 	for (size_t i = 0; i < base.nr_fields; i++) {
-		(void)qg_prof_field_mean(&base.fields[i]);
-		(void)qg_prof_field_variance(&base.fields[i]);
+		(void)data_prof_field_mean(&base.fields[i]);
+		(void)data_prof_field_variance(&base.fields[i]);
 	}
-	qg_profile_release(&cur);
-	qg_profile_release(&base);
+	data_profile_release(&cur);
+	data_profile_release(&base);
 	return 0;
 }

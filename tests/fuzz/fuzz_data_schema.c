@@ -24,7 +24,7 @@ static const char *const samples[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qg_schema s;
-	int err = qg_schema_parse(&s, (const char *)data, size, "fuzz.json");
+	int err = data_schema_parse(&s, (const char *)data, size, "fuzz.json");
 
 	if (err) {
 		if (err != QG_EUSAGE || strncmp(qg_error_last(), "'fuzz.json'", 11))
@@ -40,18 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			double dk;
 			size_t n = strlen(samples[k]);
 
-			(void)qg_field_parse(f, samples[k], n, &ik, &dk);
+			(void)data_field_parse(f, samples[k], n, &ik, &dk);
 			(void)qg_strmap_has(&f->enum_values, samples[k], n);
 			if (md && qg_utf8_check(samples[k], n, NULL) == 0)
 				(void)pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)samples[k], n, 0, 0, md, NULL);
 		}
 		pcre2_match_data_free(md);
-		if (qg_schema_field_index(&s, f->name, f->name_len) != (long)i)
+		if (data_schema_field_index(&s, f->name, f->name_len) != (long)i)
 			abort();
 	}
 	for (size_t i = 0; i < s.nr_primary_key; i++)
 		if (s.primary_key[i] >= s.nr_fields)
 			abort();
-	qg_schema_release(&s);
+	data_schema_release(&s);
 	return 0;
 }

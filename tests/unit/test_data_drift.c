@@ -38,25 +38,25 @@ static void test_data_drift_statistics_match_scipy(void **state)
 	double x[12];
 	struct qg_kll ka, kb;
 
-	assert_true(fabs(qg_drift_psi(b, c, 3, QG_DRIFT_EPS) - 0.09808292530117262) < 1e-15);
-	assert_true(qg_drift_psi(b, b, 3, QG_DRIFT_EPS) == 0);
+	assert_true(fabs(data_drift_psi(b, c, 3, QG_DRIFT_EPS) - 0.09808292530117262) < 1e-15);
+	assert_true(data_drift_psi(b, b, 3, QG_DRIFT_EPS) == 0);
 	/* an empty bin uses the epsilon: (1e-4 - 0.5) ln(1e-4 / 0.5) */
-	assert_true(fabs(qg_drift_psi(e0, e1, 3, QG_DRIFT_EPS) - 2 * (1 - 1e-4) * log(1 / 1e-4)) < 1e-12);
-	assert_true(fabs(qg_drift_js(b, c, 3) - 0.1320067319489374) < 1e-12);
-	assert_true(fabs(qg_drift_js(u, v, 3) - 0.5622776520642967) < 1e-12);
-	assert_true(fabs(qg_drift_js(e0, e1, 3) - 1.0) < 1e-12);
-	qg_kll_init(&ka);
-	qg_kll_init(&kb);
+	assert_true(fabs(data_drift_psi(e0, e1, 3, QG_DRIFT_EPS) - 2 * (1 - 1e-4) * log(1 / 1e-4)) < 1e-12);
+	assert_true(fabs(data_drift_js(b, c, 3) - 0.1320067319489374) < 1e-12);
+	assert_true(fabs(data_drift_js(u, v, 3) - 0.5622776520642967) < 1e-12);
+	assert_true(fabs(data_drift_js(e0, e1, 3) - 1.0) < 1e-12);
+	data_kll_init(&ka);
+	data_kll_init(&kb);
 	for (int i = 0; i < 10; i++)
 		x[i] = i + 1;
-	assert_int_equal(qg_kll_add_batch(&ka, x, 10), 0);
+	assert_int_equal(data_kll_add_batch(&ka, x, 10), 0);
 	for (int i = 0; i < 12; i++)
 		x[i] = i + 3;
-	assert_int_equal(qg_kll_add_batch(&kb, x, 12), 0);
-	assert_true(fabs(qg_drift_ks(&ka, &kb) - 1.0 / 3) < 1e-12);
-	assert_true(qg_drift_ks(&ka, &ka) == 0);
-	qg_kll_release(&ka);
-	qg_kll_release(&kb);
+	assert_int_equal(data_kll_add_batch(&kb, x, 12), 0);
+	assert_true(fabs(data_drift_ks(&ka, &kb) - 1.0 / 3) < 1e-12);
+	assert_true(data_drift_ks(&ka, &ka) == 0);
+	data_kll_release(&ka);
+	data_kll_release(&kb);
 }
 
 static void build(struct qg_profile *p, double shift, int extra_category, size_t n)
@@ -64,17 +64,17 @@ static void build(struct qg_profile *p, double shift, int extra_category, size_t
 	static const char *const cats[] = { "a", "b", "c", "d" };
 	char s[64];
 
-	qg_profile_init(p);
-	qg_profile_field(p, "x", 1);
-	qg_profile_field(p, "cat", 3);
+	data_profile_init(p);
+	data_profile_field(p, "x", 1);
+	data_profile_field(p, "cat", 3);
 	for (size_t i = 0; i < n; i++) {
 		int len = snprintf(s, sizeof(s), "%.6f", gauss() + shift);
 		const char *c = extra_category && i % 3 == 0 ? "new" : cats[i % 4];
-		assert_int_equal(qg_profile_add_value(p, 0, s, (size_t)len, 0), 0);
-		assert_int_equal(qg_profile_add_value(p, 1, c, strlen(c), 0), 0);
+		assert_int_equal(data_profile_add_value(p, 0, s, (size_t)len, 0), 0);
+		assert_int_equal(data_profile_add_value(p, 1, c, strlen(c), 0), 0);
 		p->rows++;
 	}
-	assert_int_equal(qg_profile_flush(p), 0);
+	assert_int_equal(data_profile_flush(p), 0);
 }
 
 static struct qg_check *run(struct qg_result *r, double shift, int extra, const char *id, int cur_is_profile)
@@ -82,27 +82,27 @@ static struct qg_check *run(struct qg_result *r, double shift, int extra, const 
 	struct qg_profile base, cur;
 	struct qg_drift_opts o;
 
-	qg_drift_opts_init(&o);
+	data_drift_opts_init(&o);
 	build(&base, 0, 0, 20000);
 	if (cur_is_profile) {
 		build(&cur, shift, extra, 10000);
 	} else {
 		/* read "directly": prepared on the baseline's bins, exact counts */
 		char s[64];
-		qg_profile_init(&cur);
-		assert_int_equal(qg_drift_prepare(&cur, &base, &o), 0);
+		data_profile_init(&cur);
+		assert_int_equal(data_drift_prepare(&cur, &base, &o), 0);
 		for (size_t i = 0; i < 10000; i++) {
 			int len = snprintf(s, sizeof(s), "%.6f", gauss() + shift);
 			const char *c = extra && i % 3 == 0 ? "new" : (const char *[]){ "a", "b", "c", "d" }[i % 4];
-			assert_int_equal(qg_profile_add_value(&cur, 0, s, (size_t)len, 0), 0);
-			assert_int_equal(qg_profile_add_value(&cur, 1, c, strlen(c), 0), 0);
+			assert_int_equal(data_profile_add_value(&cur, 0, s, (size_t)len, 0), 0);
+			assert_int_equal(data_profile_add_value(&cur, 1, c, strlen(c), 0), 0);
 			cur.rows++;
 		}
 	}
 	assert_int_equal(qg_result_init(r, "data", "0"), 0);
-	assert_int_equal(qg_drift_evaluate(r, &base, &cur, &o, !cur_is_profile), 0);
-	qg_profile_release(&base);
-	qg_profile_release(&cur);
+	assert_int_equal(data_drift_evaluate(r, &base, &cur, &o, !cur_is_profile), 0);
+	data_profile_release(&base);
+	data_profile_release(&cur);
 	assert_int_equal(r->nr_checks, 2);
 	return qg_result_find_check(r, id);
 }

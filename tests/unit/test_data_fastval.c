@@ -63,7 +63,7 @@ static void check_int(const char *s, size_t n)
 	char buf[256];
 	long long a = 0, b = 0;
 	int fast = fv_int(padded(buf, s, n), n, &a);
-	int full = qg_value_int(s, n, 0, &b) == 0;
+	int full = data_value_int(s, n, 0, &b) == 0;
 
 	if (fast) {
 		assert_true(full);
@@ -97,7 +97,7 @@ static void check_number(const char *s, size_t n)
 	char buf[256];
 	double a = 0, b = 0;
 	int fast = qg_decimal_swar_number(padded(buf, s, n), n, &a);
-	int full = qg_value_number(s, n, '.', 0, &b) == 0;
+	int full = data_value_number(s, n, '.', 0, &b) == 0;
 
 	if (fast) {
 		assert_true(full);
@@ -242,7 +242,7 @@ static void test_data_fastval_number_bounds(void **state)
 			}
 			if (!qg_decimal_swar(padded(tmp, buf, n), n, &m, &f, &neg))
 				continue;
-			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
+			assert_int_equal(data_value_number(buf, n, '.', 0, &d), 0);
 			assert_int_equal(qg_decimal_range_has(r, m, f, neg), d >= lo && d <= hi);
 		}
 	}
@@ -283,7 +283,7 @@ static void test_data_fastval_shapes(void **state)
 			assert_true(qg_decimal_syntax(padded(tmp, buf, n), n));
 			assert_true(qg_decimal_swar(padded(tmp, buf, n), n, &m, &f, &neg2));
 			assert_int_equal(neg, neg2);
-			assert_int_equal(qg_value_number(buf, n, '.', 0, &d), 0);
+			assert_int_equal(data_value_number(buf, n, '.', 0, &d), 0);
 			if ((int)intd <= kd[neg])
 				assert_true(d >= lo && d <= hi);
 		}
@@ -329,7 +329,7 @@ static void test_data_fastval_date(void **state)
 			n = random_text(buf, 11, "0123456789-2-");
 		}
 		fast = fv_date(padded(tmp, buf, n), n, &k1);
-		full = qg_value_date(buf, n, &d1) == 0;
+		full = data_value_date(buf, n, &d1) == 0;
 		assert_int_equal(fast, full);
 		/* the text key: only where fv_date says yes, and all of those but
 		 * February 29 */
@@ -344,7 +344,7 @@ static void test_data_fastval_date(void **state)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(next_rand() % 10000), (int)(next_rand() % 12 + 1),
 			 (int)(next_rand() % 28 + 1));
 		assert_true(fv_date(padded(tmp, buf, 10), 10, &k2));
-		assert_int_equal(qg_value_date(buf, 10, &d2), 0);
+		assert_int_equal(data_value_date(buf, 10, &d2), 0);
 		assert_true((k1 < k2) == (d1 < d2) && (k1 == k2) == (d1 == d2));
 		assert_true(fv_date_text(padded(tmp, buf, 10), 10, &t2));
 		if (tfast)
@@ -394,7 +394,7 @@ static void check_email(const char *s, size_t n)
 	char buf[256];
 
 	if (fv_email(padded(buf, s, n), n))
-		assert_int_equal(qg_value_email(s, n), 0);
+		assert_int_equal(data_value_email(s, n), 0);
 #if QG_SIMD_AVX2
 	/* the AVX2 variant gives the same answer for every text */
 	if (qg_cpu_level_hw() >= QG_CPU_AVX2)
@@ -422,7 +422,7 @@ static void test_data_fastval_email(void **state)
 		buf[len / 2] = '@';
 		buf[len - 3] = '.';
 		check_email(buf, (size_t)len);
-		assert_int_equal(fv_email(padded(tmp, buf, (size_t)len), (size_t)len), qg_value_email(buf, (size_t)len) == 0);
+		assert_int_equal(fv_email(padded(tmp, buf, (size_t)len), (size_t)len), data_value_email(buf, (size_t)len) == 0);
 	}
 	assert_true(fv_email(padded(tmp, "lena.okafor317@corp.example", 27), 27));
 }
@@ -527,7 +527,7 @@ static void test_data_fastval_pattern(void **state)
 	free(cs);
 }
 
-/* the inline interval extension answers as qg_uniq_add_int() does */
+/* the inline interval extension answers as data_uniq_add_int() does */
 static void test_data_fastval_uniq_int(void **state)
 {
 	atomic_llong budget;
@@ -536,20 +536,20 @@ static void test_data_fastval_uniq_int(void **state)
 
 	(void)state;
 	atomic_init(&budget, 0);
-	qg_uniq_init(&a, 1, &budget, 1LL << 30);
-	qg_uniq_init(&b, 1, &budget, 1LL << 30);
+	data_uniq_init(&a, 1, &budget, 1LL << 30);
+	data_uniq_init(&b, 1, &budget, 1LL << 30);
 	for (int i = 0; i < 300000; i++) {
 		uint64_t r = next_rand();
 
 		/* mostly runs, some jumps, repeats, the extremes */
 		v = r % 16 ? (v == INT64_MAX ? 0 : v + 1) : r % 5 == 0 ? (v < 0 ? v + 7 : v - (long long)(r >> 40) % 50) : r % 5 == 1 ? INT64_MAX - (long long)(r >> 60)
 		    : r % 5 == 2 ? INT64_MIN : (long long)(r >> 20) % 100000;
-		assert_int_equal(qg_uniq_add_int_fast(&a, v), qg_uniq_add_int(&b, v));
+		assert_int_equal(data_uniq_add_int_fast(&a, v), data_uniq_add_int(&b, v));
 	}
 	assert_int_equal(a.nr_iv, b.nr_iv);
 	assert_int_equal(a.nr, b.nr);
-	qg_uniq_release(&a);
-	qg_uniq_release(&b);
+	data_uniq_release(&a);
+	data_uniq_release(&b);
 }
 
 /* ---- the validator at every QG_SIMD level -------------------------------- */
@@ -678,20 +678,20 @@ static char *validate_json(const char *schema, const char *data, int jobs)
 	struct qg_buf b = QG_BUF_INIT, out = QG_BUF_INIT;
 	char *line, *save = NULL;
 
-	qg_data_opts_init(&o);
+	data_opts_init(&o);
 	o.schema = schema;
 	o.no_hash = 1;
 	o.input.jobs = jobs;
 	assert_int_equal(qg_strvec_push(&o.data, data), 0);
 	assert_int_equal(qg_result_init(&r, "data", "0"), 0);
-	assert_int_equal(qg_data_validate(&o, &r), 0);
+	assert_int_equal(data_validate(&o, &r), 0);
 	assert_int_equal(qg_result_to_json(&b, &r), 0);
 	for (line = strtok_r(b.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strstr(line, "\"started_at\"") && !strstr(line, "\"duration_ms\""))
 			qg_buf_addf(&out, "%s\n", line);
 	qg_buf_release(&b);
 	qg_result_release(&r);
-	qg_data_opts_release(&o);
+	data_opts_release(&o);
 	return qg_buf_detach(&out, NULL);
 }
 

@@ -23,60 +23,60 @@ static uint64_t rnd(void)
 
 static void add(struct qg_profile *p, size_t field, const char *s)
 {
-	assert_int_equal(qg_profile_add_value(p, field, s, strlen(s), 0), 0);
+	assert_int_equal(data_profile_add_value(p, field, s, strlen(s), 0), 0);
 }
 
 static void test_data_profile_parse_number(void **state)
 {
 	double d;
 
-	assert_int_equal(qg_prof_parse_number("42", 2, &d), 0);
+	assert_int_equal(data_prof_parse_number("42", 2, &d), 0);
 	assert_true(d == 42);
-	assert_int_equal(qg_prof_parse_number("-0.125", 6, &d), 0);
+	assert_int_equal(data_prof_parse_number("-0.125", 6, &d), 0);
 	assert_true(d == -0.125);
-	assert_int_equal(qg_prof_parse_number("0.1", 3, &d), 0);
+	assert_int_equal(data_prof_parse_number("0.1", 3, &d), 0);
 	assert_true(d == 0.1); /* correctly rounded */
-	assert_int_equal(qg_prof_parse_number("1e3", 3, &d), 0);
+	assert_int_equal(data_prof_parse_number("1e3", 3, &d), 0);
 	assert_true(d == 1000);
-	assert_int_equal(qg_prof_parse_number("123456789012345678901234", 24, &d), 0);
+	assert_int_equal(data_prof_parse_number("123456789012345678901234", 24, &d), 0);
 	assert_true(d == 123456789012345678901234.0);
-	assert_int_equal(qg_prof_parse_number(".5", 2, &d), 0);
+	assert_int_equal(data_prof_parse_number(".5", 2, &d), 0);
 	assert_true(d == 0.5);
-	assert_int_equal(qg_prof_parse_number("NaN", 3, &d), 1);
-	assert_int_equal(qg_prof_parse_number("-INF", 4, &d), 1);
-	assert_int_equal(qg_prof_parse_number("1e999", 5, &d), 1);
-	assert_int_equal(qg_prof_parse_number("", 0, &d), -1);
-	assert_int_equal(qg_prof_parse_number("1e", 2, &d), -1);
-	assert_int_equal(qg_prof_parse_number("12x", 3, &d), -1);
-	assert_int_equal(qg_prof_parse_number("0x10", 4, &d), -1);
-	assert_int_equal(qg_prof_parse_number("-", 1, &d), -1);
-	assert_int_equal(qg_prof_parse_number(" 1", 2, &d), -1);
+	assert_int_equal(data_prof_parse_number("NaN", 3, &d), 1);
+	assert_int_equal(data_prof_parse_number("-INF", 4, &d), 1);
+	assert_int_equal(data_prof_parse_number("1e999", 5, &d), 1);
+	assert_int_equal(data_prof_parse_number("", 0, &d), -1);
+	assert_int_equal(data_prof_parse_number("1e", 2, &d), -1);
+	assert_int_equal(data_prof_parse_number("12x", 3, &d), -1);
+	assert_int_equal(data_prof_parse_number("0x10", 4, &d), -1);
+	assert_int_equal(data_prof_parse_number("-", 1, &d), -1);
+	assert_int_equal(data_prof_parse_number(" 1", 2, &d), -1);
 }
 
 static void test_data_profile_kinds_and_nulls(void **state)
 {
 	struct qg_profile p;
 
-	qg_profile_init(&p);
-	assert_int_equal(qg_profile_field(&p, "n", 1), 0);
-	assert_int_equal(qg_profile_field(&p, "c", 1), 1);
-	assert_int_equal(qg_profile_field(&p, "e", 1), 2);
-	assert_int_equal(qg_profile_field(&p, "n", 1), 0); /* found, not added */
+	data_profile_init(&p);
+	assert_int_equal(data_profile_field(&p, "n", 1), 0);
+	assert_int_equal(data_profile_field(&p, "c", 1), 1);
+	assert_int_equal(data_profile_field(&p, "e", 1), 2);
+	assert_int_equal(data_profile_field(&p, "n", 1), 0); /* found, not added */
 	add(&p, 0, "1");
 	add(&p, 0, "2.5");
-	assert_int_equal(qg_profile_add_value(&p, 0, "", 0, 0), 0); /* empty = null */
+	assert_int_equal(data_profile_add_value(&p, 0, "", 0, 0), 0); /* empty = null */
 	add(&p, 1, "7");
 	add(&p, 1, "seven"); /* one word turns the field categorical */
 	add(&p, 1, "7");
-	assert_int_equal(qg_profile_add_value(&p, 2, "x", 1, 1), 0);
-	assert_int_equal(qg_profile_flush(&p), 0);
-	assert_int_equal(qg_prof_field_kind(&p.fields[0]), QG_PROF_NUMERIC);
+	assert_int_equal(data_profile_add_value(&p, 2, "x", 1, 1), 0);
+	assert_int_equal(data_profile_flush(&p), 0);
+	assert_int_equal(data_prof_field_kind(&p.fields[0]), QG_PROF_NUMERIC);
 	assert_true(p.fields[0].count == 2 && p.fields[0].nulls == 1);
-	assert_true(qg_prof_field_mean(&p.fields[0]) == 1.75);
-	assert_int_equal(qg_prof_field_kind(&p.fields[1]), QG_PROF_CATEGORICAL);
-	assert_true(p.fields[1].topk.items[qg_topk_find(&p.fields[1].topk, "7", 1, qg_hash64("7", 1))].count == 2);
-	assert_int_equal(qg_prof_field_kind(&p.fields[2]), QG_PROF_AUTO); /* empty */
-	qg_profile_release(&p);
+	assert_true(data_prof_field_mean(&p.fields[0]) == 1.75);
+	assert_int_equal(data_prof_field_kind(&p.fields[1]), QG_PROF_CATEGORICAL);
+	assert_true(p.fields[1].topk.items[data_topk_find(&p.fields[1].topk, "7", 1, qg_hash64("7", 1))].count == 2);
+	assert_int_equal(data_prof_field_kind(&p.fields[2]), QG_PROF_AUTO); /* empty */
+	data_profile_release(&p);
 }
 
 /* Values with two decimals, like money: the sum needs more than 53 bits. */
@@ -91,10 +91,10 @@ static void fill(struct qg_profile **parts, size_t nparts, const size_t *cuts, s
 		const char *cat = (rnd() % 3) ? "red" : "blue";
 		while (part + 1 < nparts && i >= cuts[part + 1])
 			part++;
-		assert_int_equal(qg_profile_add_value(parts[part], 0, s, (size_t)len, 0), 0);
-		assert_int_equal(qg_profile_add_value(whole, 0, s, (size_t)len, 0), 0);
-		assert_int_equal(qg_profile_add_value(parts[part], 1, cat, strlen(cat), 0), 0);
-		assert_int_equal(qg_profile_add_value(whole, 1, cat, strlen(cat), 0), 0);
+		assert_int_equal(data_profile_add_value(parts[part], 0, s, (size_t)len, 0), 0);
+		assert_int_equal(data_profile_add_value(whole, 0, s, (size_t)len, 0), 0);
+		assert_int_equal(data_profile_add_value(parts[part], 1, cat, strlen(cat), 0), 0);
+		assert_int_equal(data_profile_add_value(whole, 1, cat, strlen(cat), 0), 0);
 		parts[part]->rows++;
 		whole->rows++;
 	}
@@ -107,19 +107,19 @@ static void test_data_profile_merge_is_exact(void **state)
 	const size_t cuts[] = { 0, 1001, 250007 }, n = 400000;
 	struct qg_prof_field *w, *m;
 
-	qg_profile_init(&whole);
-	qg_profile_init(&merged);
+	data_profile_init(&whole);
+	data_profile_init(&merged);
 	for (int i = 0; i < 3; i++) {
-		qg_profile_init(parts[i]);
-		qg_profile_field(parts[i], "amount", 6);
-		qg_profile_field(parts[i], "colour", 6);
+		data_profile_init(parts[i]);
+		data_profile_field(parts[i], "amount", 6);
+		data_profile_field(parts[i], "colour", 6);
 	}
-	qg_profile_field(&whole, "amount", 6);
-	qg_profile_field(&whole, "colour", 6);
+	data_profile_field(&whole, "amount", 6);
+	data_profile_field(&whole, "colour", 6);
 	fill(parts, 3, cuts, n, &whole);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(qg_profile_merge(&merged, parts[i]), 0);
-	assert_int_equal(qg_profile_flush(&whole), 0);
+		assert_int_equal(data_profile_merge(&merged, parts[i]), 0);
+	assert_int_equal(data_profile_flush(&whole), 0);
 	w = &whole.fields[0];
 	m = &merged.fields[0];
 	assert_true(merged.rows == n);
@@ -127,44 +127,44 @@ static void test_data_profile_merge_is_exact(void **state)
 	assert_true(m->mom.min == w->mom.min && m->mom.max == w->mom.max);
 	/* the double-double sum makes the mean bit-identical */
 	assert_true(m->mom.sum_hi == w->mom.sum_hi && m->mom.sum_lo == w->mom.sum_lo);
-	assert_true(qg_prof_field_mean(m) == qg_prof_field_mean(w));
-	print_message("# variance merged %.17g whole %.17g\n", qg_prof_field_variance(m), qg_prof_field_variance(w));
-	assert_true(fabs(qg_prof_field_variance(m) / qg_prof_field_variance(w) - 1) < 1e-12);
+	assert_true(data_prof_field_mean(m) == data_prof_field_mean(w));
+	print_message("# variance merged %.17g whole %.17g\n", data_prof_field_variance(m), data_prof_field_variance(w));
+	assert_true(fabs(data_prof_field_variance(m) / data_prof_field_variance(w) - 1) < 1e-12);
 	for (double q = 0.05; q < 1; q += 0.05) {
-		double x = qg_kll_quantile(&w->kll, q);
-		assert_true(fabs(qg_kll_rank_lt(&m->kll, x) - qg_kll_rank_lt(&w->kll, x)) <= 2 * QG_KLL_RANK_ERROR);
+		double x = data_kll_quantile(&w->kll, q);
+		assert_true(fabs(data_kll_rank_lt(&m->kll, x) - data_kll_rank_lt(&w->kll, x)) <= 2 * QG_KLL_RANK_ERROR);
 	}
 	/* categories are exact below k distinct values */
 	m = &merged.fields[1];
 	w = &whole.fields[1];
-	assert_true(m->topk.items[qg_topk_find(&m->topk, "red", 3, qg_hash64("red", 3))].count ==
-		    w->topk.items[qg_topk_find(&w->topk, "red", 3, qg_hash64("red", 3))].count);
-	assert_int_equal(qg_prof_field_kind(m), QG_PROF_CATEGORICAL);
+	assert_true(m->topk.items[data_topk_find(&m->topk, "red", 3, qg_hash64("red", 3))].count ==
+		    w->topk.items[data_topk_find(&w->topk, "red", 3, qg_hash64("red", 3))].count);
+	assert_int_equal(data_prof_field_kind(m), QG_PROF_CATEGORICAL);
 	for (int i = 0; i < 3; i++)
-		qg_profile_release(parts[i]);
-	qg_profile_release(&whole);
-	qg_profile_release(&merged);
+		data_profile_release(parts[i]);
+	data_profile_release(&whole);
+	data_profile_release(&merged);
 }
 
 static void test_data_profile_merge_missing_field_counts_nulls(void **state)
 {
 	struct qg_profile a, b;
 
-	qg_profile_init(&a);
-	qg_profile_init(&b);
-	qg_profile_field(&a, "x", 1);
-	qg_profile_field(&b, "y", 1);
+	data_profile_init(&a);
+	data_profile_init(&b);
+	data_profile_field(&a, "x", 1);
+	data_profile_field(&b, "y", 1);
 	add(&a, 0, "1");
 	a.rows = 1;
 	add(&b, 0, "u");
 	add(&b, 0, "v");
 	b.rows = 2;
-	assert_int_equal(qg_profile_merge(&a, &b), 0);
+	assert_int_equal(data_profile_merge(&a, &b), 0);
 	assert_true(a.rows == 3);
 	assert_true(a.fields[0].count == 1 && a.fields[0].nulls == 2);
 	assert_true(a.fields[1].count == 2 && a.fields[1].nulls == 1);
-	qg_profile_release(&a);
-	qg_profile_release(&b);
+	data_profile_release(&a);
+	data_profile_release(&b);
 }
 
 static void test_data_profile_json_roundtrip(void **state)
@@ -174,9 +174,9 @@ static void test_data_profile_json_roundtrip(void **state)
 	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
 	char s[32];
 
-	qg_profile_init(&p);
-	qg_profile_field(&p, "v", 1);
-	qg_profile_field(&p, "w", 1);
+	data_profile_init(&p);
+	data_profile_field(&p, "v", 1);
+	data_profile_field(&p, "w", 1);
 	for (int i = 0; i < 5000; i++) {
 		snprintf(s, sizeof(s), "%d", i % 977);
 		add(&p, 0, s);
@@ -184,32 +184,32 @@ static void test_data_profile_json_roundtrip(void **state)
 		add(&p, 1, s);
 		p.rows++;
 	}
-	assert_int_equal(qg_profile_to_json(&j, &p), 0);
+	assert_int_equal(data_profile_to_json(&j, &p), 0);
 	assert_string_equal(qg_json_string(qg_json_get(j, "schema")), "qgate.profile/v1");
-	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), 0);
-	assert_int_equal(qg_profile_to_json(&k, &q), 0);
+	assert_int_equal(data_profile_from_json(&q, j, "'t.json'"), 0);
+	assert_int_equal(data_profile_to_json(&k, &q), 0);
 	assert_int_equal(qg_json_print(&a, j, 1), 0);
 	assert_int_equal(qg_json_print(&b, k, 1), 0);
 	assert_string_equal(a.buf, b.buf); /* load + save is the identity */
 	assert_true(q.fields[0].mom.sum_hi == p.fields[0].mom.sum_hi);
 	qg_json_free(k);
-	qg_profile_release(&q);
+	data_profile_release(&q);
 
 	/* a profile that does not add up is refused, naming the member */
 	qg_json_remove(j, "rows");
 	assert_non_null(qg_json_add_number(j, "rows", 4));
-	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
+	assert_int_equal(data_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
 	assert_non_null(strstr(qg_error_last(), "/fields/0"));
 	qg_json_remove(j, "schema");
-	assert_int_equal(qg_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
+	assert_int_equal(data_profile_from_json(&q, j, "'t.json'"), QG_EPARSE);
 	assert_non_null(strstr(qg_error_last(), "qgate.profile/v1"));
 	qg_json_free(j);
-	qg_profile_release(&p);
+	data_profile_release(&p);
 	qg_buf_release(&a);
 	qg_buf_release(&b);
 }
 
-/* The column-at-a-time batch path (qg_profile_add_batch) must give the
+/* The column-at-a-time batch path (data_profile_add_batch) must give the
  * same profile, byte for byte, as record by record: integers, decimals,
  * spellings the fast number parser hands on (exponents, long mantissas,
  * NaN), nulls, short rows, a column that stops being numeric late, a
@@ -226,7 +226,7 @@ static char *profile_text(struct qg_profile *p)
 	struct qg_json *j = NULL;
 	struct qg_buf b = QG_BUF_INIT;
 
-	assert_int_equal(qg_profile_to_json(&j, p), 0);
+	assert_int_equal(data_profile_to_json(&j, p), 0);
 	assert_int_equal(qg_json_print(&b, j, 1), 0);
 	qg_json_free(j);
 	return qg_buf_detach(&b, NULL);
@@ -255,14 +255,14 @@ static void profile_both_ways(struct qg_profile *a, struct qg_profile *b, const 
 	long map[16];
 
 	assert_true(ncols <= QG_ARRAY_SIZE(map));
-	qg_profile_init(a);
-	qg_profile_init(b);
-	assert_int_equal(qg_profile_bind(a, names, ncols, map), 0);
+	data_profile_init(a);
+	data_profile_init(b);
+	assert_int_equal(data_profile_bind(a, names, ncols, map), 0);
 	for (int r = 0; r < nrec; r++)
-		assert_int_equal(qg_profile_add_record(a, &recs[r], map, ncols), 0);
-	assert_int_equal(qg_profile_bind(b, names, ncols, map), 0);
+		assert_int_equal(data_profile_add_record(a, &recs[r], map, ncols), 0);
+	assert_int_equal(data_profile_bind(b, names, ncols, map), 0);
 	for (int r = 0; r < nrec; r += batch)
-		assert_int_equal(qg_profile_add_batch(b, &recs[r], (size_t)(nrec - r < batch ? nrec - r : batch), map,
+		assert_int_equal(data_profile_add_batch(b, &recs[r], (size_t)(nrec - r < batch ? nrec - r : batch), map,
 						      ncols),
 				 0);
 	*ta = profile_text(a);
@@ -303,18 +303,18 @@ static void test_data_profile_batch_equals_records(void **state)
 		free(tb);
 		/* regular batches (full rows, one cell array: a column walked
 		 * with one pointer), the short rows on their own */
-		qg_profile_release(&b);
-		qg_profile_init(&b);
-		assert_int_equal(qg_profile_bind(&b, names[set], BC, map), 0);
+		data_profile_release(&b);
+		data_profile_init(&b);
+		assert_int_equal(data_profile_bind(&b, names[set], BC, map), 0);
 		for (int r = 0; r < BR;) {
 			int e = r;
 			while (e < BR && e - r < 301 && brecs[e].nr == BC)
 				e++;
 			if (e > r) {
-				assert_int_equal(qg_profile_add_regular_batch(&b, &brecs[r], (size_t)(e - r), map, BC), 0);
+				assert_int_equal(data_profile_add_regular_batch(&b, &brecs[r], (size_t)(e - r), map, BC), 0);
 				r = e;
 			} else {
-				assert_int_equal(qg_profile_add_batch(&b, &brecs[r], 1, map, BC), 0);
+				assert_int_equal(data_profile_add_batch(&b, &brecs[r], 1, map, BC), 0);
 				r++;
 			}
 		}
@@ -322,15 +322,15 @@ static void test_data_profile_batch_equals_records(void **state)
 		assert_string_equal(ta, tb);
 		assert_true(a.rows == BR);
 		if (set == 0) {
-			assert_int_equal(qg_prof_field_kind(&a.fields[2]), QG_PROF_CATEGORICAL); /* "n/a" late */
-			assert_int_equal(qg_prof_field_kind(&a.fields[1]), QG_PROF_NUMERIC);
+			assert_int_equal(data_prof_field_kind(&a.fields[2]), QG_PROF_CATEGORICAL); /* "n/a" late */
+			assert_int_equal(data_prof_field_kind(&a.fields[1]), QG_PROF_NUMERIC);
 			assert_true(a.fields[1].nonfinite > 0);
 			assert_true(a.fields[4].topk.filter != NULL); /* past the filter */
 		}
 		free(ta);
 		free(tb);
-		qg_profile_release(&a);
-		qg_profile_release(&b);
+		data_profile_release(&a);
+		data_profile_release(&b);
 	}
 }
 
@@ -377,12 +377,12 @@ static void test_data_profile_batch_integer_runs(void **state)
 	profile_both_ways(&a, &b, names, irecs, IR, IC, 512, &ta, &tb);
 	assert_string_equal(ta, tb);
 	for (int c = 0; c < IC; c++)
-		assert_int_equal(qg_prof_field_kind(&b.fields[c]), QG_PROF_NUMERIC);
+		assert_int_equal(data_prof_field_kind(&b.fields[c]), QG_PROF_NUMERIC);
 	assert_true(b.fields[3].topk.filter != NULL);
 	assert_int_equal(b.fields[0].sse2, qg_cpu_level() >= QG_CPU_SSE2);
 	free(tb);
-	qg_profile_release(&a);
-	qg_profile_release(&b);
+	data_profile_release(&a);
+	data_profile_release(&b);
 	/* every QG_SIMD level (include/qgate/cpu.h): the portable integer pass
 	 * and, at "general", batches taken record by record give the same bytes */
 	{
@@ -401,8 +401,8 @@ static void test_data_profile_batch_integer_runs(void **state)
 			assert_string_equal(ta, lb);
 			free(la);
 			free(lb);
-			qg_profile_release(&a);
-			qg_profile_release(&b);
+			data_profile_release(&a);
+			data_profile_release(&b);
 		}
 		unsetenv("QG_SIMD");
 	}
@@ -443,11 +443,11 @@ static void test_data_profile_batch_low_cardinality(void **state)
 	assert_string_equal(ta, tb);
 	assert_true(b.fields[1].topk.nr == 8 && b.fields[1].topk.filter == NULL);
 	assert_true(b.fields[2].topk.nr == QG_TOPK_K && b.fields[2].topk.filter != NULL);
-	assert_int_equal(qg_prof_field_kind(&b.fields[4]), QG_PROF_NUMERIC);
+	assert_int_equal(data_prof_field_kind(&b.fields[4]), QG_PROF_NUMERIC);
 	free(ta);
 	free(tb);
-	qg_profile_release(&a);
-	qg_profile_release(&b);
+	data_profile_release(&a);
+	data_profile_release(&b);
 }
 
 int main(void)

@@ -18,7 +18,7 @@
 
 static int load(struct qg_schema *s, const char *json)
 {
-	return qg_schema_parse(s, json, strlen(json), "s.json");
+	return data_schema_parse(s, json, strlen(json), "s.json");
 }
 
 /* Loading fails with QG_EUSAGE and exactly this message. */
@@ -68,9 +68,9 @@ static void test_data_schema_loads_fields(void **state)
 	assert_int_equal(s.header_mode, QG_HEADER_SUPERSET);
 	assert_double_equal(s.fields[2].max_null_fraction, 0.25, 0);
 	assert_true(s.fields[0].max_null_fraction < 0);
-	assert_int_equal(qg_schema_field_index(&s, "n", 1), 3);
-	assert_int_equal(qg_schema_field_index(&s, "zz", 2), -1);
-	qg_schema_release(&s);
+	assert_int_equal(data_schema_field_index(&s, "n", 1), 3);
+	assert_int_equal(data_schema_field_index(&s, "zz", 2), -1);
+	data_schema_release(&s);
 }
 
 static void test_data_schema_errors_name_the_pointer(void **state)
@@ -129,15 +129,15 @@ static void test_data_schema_date_formats(void **state)
 				  "{\"name\": \"t\", \"type\": \"datetime\", \"format\": \"%Y%m%d %H:%M\"},"
 				  "{\"name\": \"b\", \"type\": \"date\", \"format\": \"%d %b %y\"}]}"),
 			 0);
-	assert_int_equal(qg_field_parse(&s.fields[0], "02/01/2020", 10, &ik, &dk), 0);
+	assert_int_equal(data_field_parse(&s.fields[0], "02/01/2020", 10, &ik, &dk), 0);
 	assert_double_equal(dk, 18263.0, 0);
-	assert_int_equal(qg_field_parse(&s.fields[0], "2020-01-02", 10, &ik, &dk), -1);
-	assert_int_equal(qg_field_parse(&s.fields[0], "31/02/2020", 10, &ik, &dk), -1);
-	assert_int_equal(qg_field_parse(&s.fields[1], "20200102 01:30", 14, &ik, &dk), 0);
+	assert_int_equal(data_field_parse(&s.fields[0], "2020-01-02", 10, &ik, &dk), -1);
+	assert_int_equal(data_field_parse(&s.fields[0], "31/02/2020", 10, &ik, &dk), -1);
+	assert_int_equal(data_field_parse(&s.fields[1], "20200102 01:30", 14, &ik, &dk), 0);
 	assert_double_equal(dk, 18263.0 * 86400 + 5400, 0);
-	assert_int_equal(qg_field_parse(&s.fields[2], "2 Jan 20", 8, &ik, &dk), 0);
+	assert_int_equal(data_field_parse(&s.fields[2], "2 Jan 20", 8, &ik, &dk), 0);
 	assert_double_equal(dk, 18263.0, 0);
-	qg_schema_release(&s);
+	data_schema_release(&s);
 }
 
 static void test_data_value_integers(void **state)
@@ -145,24 +145,24 @@ static void test_data_value_integers(void **state)
 	long long v;
 
 	(void)state;
-	assert_int_equal(qg_value_int("42", 2, 0, &v), 0);
+	assert_int_equal(data_value_int("42", 2, 0, &v), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(qg_value_int("-007", 4, 0, &v), 0);
+	assert_int_equal(data_value_int("-007", 4, 0, &v), 0);
 	assert_int_equal(v, -7);
-	assert_int_equal(qg_value_int("+5", 2, 0, &v), 0);
-	assert_int_equal(qg_value_int("9223372036854775807", 19, 0, &v), 0);
+	assert_int_equal(data_value_int("+5", 2, 0, &v), 0);
+	assert_int_equal(data_value_int("9223372036854775807", 19, 0, &v), 0);
 	assert_true(v == INT64_MAX);
-	assert_int_equal(qg_value_int("-9223372036854775808", 20, 0, &v), 0);
+	assert_int_equal(data_value_int("-9223372036854775808", 20, 0, &v), 0);
 	assert_true(v == INT64_MIN);
-	assert_int_equal(qg_value_int("9223372036854775808", 19, 0, &v), -1);
-	assert_int_equal(qg_value_int("", 0, 0, &v), -1);
-	assert_int_equal(qg_value_int("-", 1, 0, &v), -1);
-	assert_int_equal(qg_value_int("1.0", 3, 0, &v), -1);
-	assert_int_equal(qg_value_int(" 1", 2, 0, &v), -1);
-	assert_int_equal(qg_value_int("1,000", 5, ',', &v), 0);
+	assert_int_equal(data_value_int("9223372036854775808", 19, 0, &v), -1);
+	assert_int_equal(data_value_int("", 0, 0, &v), -1);
+	assert_int_equal(data_value_int("-", 1, 0, &v), -1);
+	assert_int_equal(data_value_int("1.0", 3, 0, &v), -1);
+	assert_int_equal(data_value_int(" 1", 2, 0, &v), -1);
+	assert_int_equal(data_value_int("1,000", 5, ',', &v), 0);
 	assert_int_equal(v, 1000);
-	assert_int_equal(qg_value_int(",100", 4, ',', &v), -1);
-	assert_int_equal(qg_value_int("100,", 4, ',', &v), -1);
+	assert_int_equal(data_value_int(",100", 4, ',', &v), -1);
+	assert_int_equal(data_value_int("100,", 4, ',', &v), -1);
 }
 
 static void test_data_value_numbers(void **state)
@@ -175,26 +175,26 @@ static void test_data_value_numbers(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < QG_ARRAY_SIZE(ok); i++) {
-		assert_int_equal(qg_value_number(ok[i], strlen(ok[i]), '.', 0, &d), 0);
+		assert_int_equal(data_value_number(ok[i], strlen(ok[i]), '.', 0, &d), 0);
 		/* correctly rounded: the same double as strtod */
 		assert_true(d == strtod(ok[i], NULL));
 	}
 	for (size_t i = 0; i < QG_ARRAY_SIZE(bad); i++)
-		assert_int_equal(qg_value_number(bad[i], strlen(bad[i]), '.', 0, &d), -1);
-	assert_int_equal(qg_value_number("NaN", 3, '.', 0, &d), 0);
+		assert_int_equal(data_value_number(bad[i], strlen(bad[i]), '.', 0, &d), -1);
+	assert_int_equal(data_value_number("NaN", 3, '.', 0, &d), 0);
 	assert_true(isnan(d));
-	assert_int_equal(qg_value_number("-INF", 4, '.', 0, &d), 0);
+	assert_int_equal(data_value_number("-INF", 4, '.', 0, &d), 0);
 	assert_true(isinf(d) && d < 0);
-	assert_int_equal(qg_value_number("1.234,5", 7, ',', '.', &d), 0);
+	assert_int_equal(data_value_number("1.234,5", 7, ',', '.', &d), 0);
 	assert_double_equal(d, 1234.5, 0);
-	assert_int_equal(qg_value_number("1,5", 3, '.', 0, &d), -1);
+	assert_int_equal(data_value_number("1,5", 3, '.', 0, &d), -1);
 	/* a random sweep against strtod */
 	for (unsigned i = 0; i < 20000; i++) {
 		char buf[64];
 		unsigned long long r = (unsigned long long)i * 2654435761ull;
 		snprintf(buf, sizeof(buf), "%s%llu.%0*llu", i & 1 ? "-" : "", r % 100000, (int)(i % 9) + 1,
 			 (r >> 7) % 1000000000ull % (unsigned long long)pow(10, (i % 9) + 1));
-		assert_int_equal(qg_value_number(buf, strlen(buf), '.', 0, &d), 0);
+		assert_int_equal(data_value_number(buf, strlen(buf), '.', 0, &d), 0);
 		assert_true(d == strtod(buf, NULL));
 	}
 }
@@ -205,29 +205,29 @@ static void test_data_value_dates_times(void **state)
 	double s;
 
 	(void)state;
-	assert_int_equal(qg_value_date("1970-01-01", 10, &days), 0);
+	assert_int_equal(data_value_date("1970-01-01", 10, &days), 0);
 	assert_int_equal(days, 0);
-	assert_int_equal(qg_value_date("2000-02-29", 10, &days), 0);
+	assert_int_equal(data_value_date("2000-02-29", 10, &days), 0);
 	assert_int_equal(days, 11016);
-	assert_int_equal(qg_value_date("1900-02-29", 10, &days), -1);
-	assert_int_equal(qg_value_date("2021-13-01", 10, &days), -1);
-	assert_int_equal(qg_value_date("2021-1-01", 9, &days), -1);
-	assert_int_equal(qg_value_date("2021/01/01", 10, &days), -1);
-	assert_int_equal(qg_value_datetime("1970-01-01T00:00:01Z", 20, 1, &s), 0);
+	assert_int_equal(data_value_date("1900-02-29", 10, &days), -1);
+	assert_int_equal(data_value_date("2021-13-01", 10, &days), -1);
+	assert_int_equal(data_value_date("2021-1-01", 9, &days), -1);
+	assert_int_equal(data_value_date("2021/01/01", 10, &days), -1);
+	assert_int_equal(data_value_datetime("1970-01-01T00:00:01Z", 20, 1, &s), 0);
 	assert_double_equal(s, 1, 0);
-	assert_int_equal(qg_value_datetime("1970-01-01T02:00:00+02:00", 25, 1, &s), 0);
+	assert_int_equal(data_value_datetime("1970-01-01T02:00:00+02:00", 25, 1, &s), 0);
 	assert_double_equal(s, 0, 0);
-	assert_int_equal(qg_value_datetime("1970-01-01T00:00:00.25", 22, 1, &s), 0);
+	assert_int_equal(data_value_datetime("1970-01-01T00:00:00.25", 22, 1, &s), 0);
 	assert_double_equal(s, 0.25, 0);
-	assert_int_equal(qg_value_datetime("1970-01-01 00:00:00", 19, 1, &s), -1);
-	assert_int_equal(qg_value_datetime("1970-01-01 00:00", 16, 0, &s), 0);
-	assert_int_equal(qg_value_datetime("1970-01-01T25:00:00", 19, 1, &s), -1);
-	assert_int_equal(qg_value_time("23:59:59", 8, &s), 0);
+	assert_int_equal(data_value_datetime("1970-01-01 00:00:00", 19, 1, &s), -1);
+	assert_int_equal(data_value_datetime("1970-01-01 00:00", 16, 0, &s), 0);
+	assert_int_equal(data_value_datetime("1970-01-01T25:00:00", 19, 1, &s), -1);
+	assert_int_equal(data_value_time("23:59:59", 8, &s), 0);
 	assert_double_equal(s, 86399, 0);
-	assert_int_equal(qg_value_time("24:00:01", 8, &s), -1);
-	assert_int_equal(qg_value_time("12:60:00", 8, &s), -1);
-	assert_int_equal(qg_value_year("2021", 4, &days), 0);
-	assert_int_equal(qg_value_year("20211", 5, &days), -1);
+	assert_int_equal(data_value_time("24:00:01", 8, &s), -1);
+	assert_int_equal(data_value_time("12:60:00", 8, &s), -1);
+	assert_int_equal(data_value_year("2021", 4, &days), 0);
+	assert_int_equal(data_value_year("20211", 5, &days), -1);
 }
 
 static void test_data_value_formats_and_utf8(void **state)
@@ -235,19 +235,19 @@ static void test_data_value_formats_and_utf8(void **state)
 	size_t chars;
 
 	(void)state;
-	assert_int_equal(qg_value_email("a.b+c@example.com", 17), 0);
-	assert_int_equal(qg_value_email("a@b", 3), -1);
-	assert_int_equal(qg_value_email("@b.com", 6), -1);
-	assert_int_equal(qg_value_email("a b@c.com", 9), -1);
-	assert_int_equal(qg_value_email("a@b..com", 8), -1);
-	assert_int_equal(qg_value_email("a@@b.com", 8), -1);
-	assert_int_equal(qg_value_uri("https://x.org/a?b=c", 19), 0);
-	assert_int_equal(qg_value_uri("urn:isbn:123", 12), 0);
-	assert_int_equal(qg_value_uri("no scheme", 9), -1);
-	assert_int_equal(qg_value_uri("1http://x", 9), -1);
-	assert_int_equal(qg_value_uuid("123e4567-e89b-12d3-a456-426614174000", 36), 0);
-	assert_int_equal(qg_value_uuid("123e4567e89b-12d3-a456-426614174000-", 36), -1);
-	assert_int_equal(qg_value_uuid("123e4567-e89b-12d3-a456-42661417400g", 36), -1);
+	assert_int_equal(data_value_email("a.b+c@example.com", 17), 0);
+	assert_int_equal(data_value_email("a@b", 3), -1);
+	assert_int_equal(data_value_email("@b.com", 6), -1);
+	assert_int_equal(data_value_email("a b@c.com", 9), -1);
+	assert_int_equal(data_value_email("a@b..com", 8), -1);
+	assert_int_equal(data_value_email("a@@b.com", 8), -1);
+	assert_int_equal(data_value_uri("https://x.org/a?b=c", 19), 0);
+	assert_int_equal(data_value_uri("urn:isbn:123", 12), 0);
+	assert_int_equal(data_value_uri("no scheme", 9), -1);
+	assert_int_equal(data_value_uri("1http://x", 9), -1);
+	assert_int_equal(data_value_uuid("123e4567-e89b-12d3-a456-426614174000", 36), 0);
+	assert_int_equal(data_value_uuid("123e4567e89b-12d3-a456-426614174000-", 36), -1);
+	assert_int_equal(data_value_uuid("123e4567-e89b-12d3-a456-42661417400g", 36), -1);
 	assert_int_equal(qg_utf8_check("h\xc3\xa9llo w\xe2\x82\xac", 11, &chars), 0);
 	assert_int_equal(chars, 8);
 	assert_int_equal(qg_utf8_check("abcdefghijklmnopqrstuvwxyz", 26, &chars), 0);
@@ -268,44 +268,44 @@ static void test_data_uniq_intervals_and_table(void **state)
 
 	(void)state;
 	atomic_init(&budget, 0);
-	qg_uniq_init(&u, 1, &budget, 1 << 20);
+	data_uniq_init(&u, 1, &budget, 1 << 20);
 	for (long long i = 1; i <= 100000; i++)
-		assert_int_equal(qg_uniq_add_int(&u, i), 1);
+		assert_int_equal(data_uniq_add_int(&u, i), 1);
 	assert_int_equal(u.nr_iv, 1); /* a run costs one interval */
-	assert_int_equal(qg_uniq_add_int(&u, 500), 0);
-	assert_int_equal(qg_uniq_add_int(&u, 200000), 1);
-	assert_int_equal(qg_uniq_add_int(&u, 200000), 0);
-	assert_int_equal(qg_uniq_add_int(&u, 100001), 1); /* extends the first interval */
-	assert_int_equal(qg_uniq_add_int(&u, 0), 1);
-	assert_int_equal(qg_uniq_add_int(&u, INT64_MIN), 1);
-	assert_int_equal(qg_uniq_add_int(&u, INT64_MAX), 1);
-	assert_int_equal(qg_uniq_add_int(&u, INT64_MAX), 0);
+	assert_int_equal(data_uniq_add_int(&u, 500), 0);
+	assert_int_equal(data_uniq_add_int(&u, 200000), 1);
+	assert_int_equal(data_uniq_add_int(&u, 200000), 0);
+	assert_int_equal(data_uniq_add_int(&u, 100001), 1); /* extends the first interval */
+	assert_int_equal(data_uniq_add_int(&u, 0), 1);
+	assert_int_equal(data_uniq_add_int(&u, INT64_MIN), 1);
+	assert_int_equal(data_uniq_add_int(&u, INT64_MAX), 1);
+	assert_int_equal(data_uniq_add_int(&u, INT64_MAX), 0);
 	/* random keys beyond the interval limits go to the table */
 	for (long long i = 0; i < 20000; i++)
-		assert_int_equal(qg_uniq_add_int(&u, 1000000 + i * 7919 % 1000003 * 3), 1);
-	assert_int_equal(qg_uniq_add_int(&u, 1000000 + 5 * 7919 % 1000003 * 3), 0);
+		assert_int_equal(data_uniq_add_int(&u, 1000000 + i * 7919 % 1000003 * 3), 1);
+	assert_int_equal(data_uniq_add_int(&u, 1000000 + 5 * 7919 % 1000003 * 3), 0);
 
 	/* merging counts the keys both sets hold */
-	qg_uniq_init(&w, 1, &budget, 1 << 20);
+	data_uniq_init(&w, 1, &budget, 1 << 20);
 	for (long long i = 99990; i <= 100020; i++)
-		assert_int_equal(qg_uniq_add_int(&w, i), 1);
-	assert_int_equal(qg_uniq_add_int(&w, 200000), 1);
-	assert_int_equal(qg_uniq_add_int(&w, 1000000 + 5 * 7919 % 1000003 * 3), 1);
-	assert_int_equal(qg_uniq_merge(&u, &w, &dups), 0);
+		assert_int_equal(data_uniq_add_int(&w, i), 1);
+	assert_int_equal(data_uniq_add_int(&w, 200000), 1);
+	assert_int_equal(data_uniq_add_int(&w, 1000000 + 5 * 7919 % 1000003 * 3), 1);
+	assert_int_equal(data_uniq_merge(&u, &w, &dups), 0);
 	assert_int_equal(dups, 12 + 1 + 1); /* 99990..100001, 200000, one table key */
-	assert_int_equal(qg_uniq_add_int(&u, 100015), 0);
-	qg_uniq_release(&u);
+	assert_int_equal(data_uniq_add_int(&u, 100015), 0);
+	data_uniq_release(&u);
 	assert_int_equal(atomic_load(&budget), 0);
 
 	/* over the cap: overflow, never a silent pass */
-	qg_uniq_init(&u, 0, &budget, 64 << 10);
+	data_uniq_init(&u, 0, &budget, 64 << 10);
 	int r = 1;
 	for (uint64_t i = 1; i < 100000 && r >= 0; i++)
-		r = qg_uniq_add_hash(&u, i * 0x9e3779b97f4a7c15ull);
+		r = data_uniq_add_hash(&u, i * 0x9e3779b97f4a7c15ull);
 	assert_int_equal(r, -1);
 	assert_true(u.overflow);
 	assert_true(atomic_load(&budget) <= 64 << 10);
-	qg_uniq_release(&u);
+	data_uniq_release(&u);
 	assert_int_equal(atomic_load(&budget), 0);
 }
 

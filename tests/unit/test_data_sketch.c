@@ -39,7 +39,7 @@ static void feed(struct qg_kll *s, const double *v, size_t n)
 {
 	/* the profile feeds batches of 1024 */
 	for (size_t i = 0; i < n; i += 1024)
-		assert_int_equal(qg_kll_add_batch(s, v + i, n - i < 1024 ? n - i : 1024), 0);
+		assert_int_equal(data_kll_add_batch(s, v + i, n - i < 1024 ? n - i : 1024), 0);
 }
 
 /* Largest |estimated rank - true rank| over a grid of 1000 points of 0..n-1. */
@@ -48,7 +48,7 @@ static double max_rank_error(struct qg_kll *s, size_t n)
 	double worst = 0;
 	for (size_t k = 0; k <= 1000; k++) {
 		double x = floor((double)(n - 1) * (double)k / 1000.0);
-		double est = qg_kll_rank_lt(s, x), truth = x / (double)n;
+		double est = data_kll_rank_lt(s, x), truth = x / (double)n;
 		if (fabs(est - truth) > worst)
 			worst = fabs(est - truth);
 	}
@@ -60,17 +60,17 @@ static void test_data_sketch_kll_exact_when_small(void **state)
 	struct qg_kll s;
 	double v[] = { 5, 1, 4, 2, 3, 9, 8, 7, 6, 10 };
 
-	qg_kll_init(&s);
-	assert_int_equal(qg_kll_add_batch(&s, v, 10), 0);
+	data_kll_init(&s);
+	assert_int_equal(data_kll_add_batch(&s, v, 10), 0);
 	assert_int_equal(s.n, 10);
-	assert_true(qg_kll_retained(&s) == 10);
-	assert_true(qg_kll_quantile(&s, 0.5) == 5);
-	assert_true(qg_kll_quantile(&s, 0.0) == 1);
-	assert_true(qg_kll_quantile(&s, 1.0) == 10);
-	assert_true(qg_kll_quantile(&s, 0.91) == 10);
-	assert_true(qg_kll_rank_lt(&s, 3) == 0.2);
-	assert_true(qg_kll_rank_le(&s, 3) == 0.3);
-	qg_kll_release(&s);
+	assert_true(data_kll_retained(&s) == 10);
+	assert_true(data_kll_quantile(&s, 0.5) == 5);
+	assert_true(data_kll_quantile(&s, 0.0) == 1);
+	assert_true(data_kll_quantile(&s, 1.0) == 10);
+	assert_true(data_kll_quantile(&s, 0.91) == 10);
+	assert_true(data_kll_rank_lt(&s, 3) == 0.2);
+	assert_true(data_kll_rank_le(&s, 3) == 0.3);
+	data_kll_release(&s);
 }
 
 static void test_data_sketch_kll_error_1e6(void **state)
@@ -79,28 +79,28 @@ static void test_data_sketch_kll_error_1e6(void **state)
 	double *v = permutation(n), err;
 	struct qg_kll s;
 
-	qg_kll_init(&s);
+	data_kll_init(&s);
 	feed(&s, v, n);
 	assert_true(s.n == n);
 	assert_true(s.min == 0 && s.max == (double)(n - 1));
 	err = max_rank_error(&s, n);
 	print_message("# kll 1e6 shuffled: max rank error %.5f (bound %.4f), %zu retained\n", err,
-		      QG_KLL_RANK_ERROR, qg_kll_retained(&s));
+		      QG_KLL_RANK_ERROR, data_kll_retained(&s));
 	assert_true(err <= QG_KLL_RANK_ERROR);
-	assert_true(qg_kll_retained(&s) < 4000); /* bounded memory */
+	assert_true(data_kll_retained(&s) < 4000); /* bounded memory */
 	/* median within the bound */
-	assert_true(fabs(qg_kll_quantile(&s, 0.5) / (double)n - 0.5) <= QG_KLL_RANK_ERROR);
-	qg_kll_release(&s);
+	assert_true(fabs(data_kll_quantile(&s, 0.5) / (double)n - 0.5) <= QG_KLL_RANK_ERROR);
+	data_kll_release(&s);
 
 	/* sorted input is the classic adversary of samplers */
 	for (size_t i = 0; i < n; i++)
 		v[i] = (double)i;
-	qg_kll_init(&s);
+	data_kll_init(&s);
 	feed(&s, v, n);
 	err = max_rank_error(&s, n);
 	print_message("# kll 1e6 sorted: max rank error %.5f\n", err);
 	assert_true(err <= QG_KLL_RANK_ERROR);
-	qg_kll_release(&s);
+	data_kll_release(&s);
 	free(v);
 }
 
@@ -112,20 +112,20 @@ static void test_data_sketch_kll_merge_1e6(void **state)
 	size_t cut[5] = { 0, 123457, 500000, 500001, n };
 
 	for (int p = 0; p < 4; p++) {
-		qg_kll_init(&parts[p]);
+		data_kll_init(&parts[p]);
 		feed(&parts[p], v + cut[p], cut[p + 1] - cut[p]);
 	}
-	qg_kll_init(&all);
+	data_kll_init(&all);
 	for (int p = 0; p < 4; p++)
-		assert_int_equal(qg_kll_merge(&all, &parts[p]), 0);
+		assert_int_equal(data_kll_merge(&all, &parts[p]), 0);
 	assert_true(all.n == n);
 	assert_true(all.min == 0 && all.max == (double)(n - 1));
 	err = max_rank_error(&all, n);
 	print_message("# kll 4-way merge of 1e6: max rank error %.5f\n", err);
 	assert_true(err <= QG_KLL_RANK_ERROR);
 	for (int p = 0; p < 4; p++)
-		qg_kll_release(&parts[p]);
-	qg_kll_release(&all);
+		data_kll_release(&parts[p]);
+	data_kll_release(&all);
 	free(v);
 }
 
@@ -137,17 +137,17 @@ static void test_data_sketch_kll_json_roundtrip(void **state)
 	struct qg_json *root = qg_json_new_object(), *bad;
 	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
 
-	qg_kll_init(&s);
+	data_kll_init(&s);
 	feed(&s, v, n);
-	assert_int_equal(qg_kll_to_json(root, "kll", &s), 0);
-	assert_int_equal(qg_kll_from_json(&t, qg_json_get(root, "kll"), "test"), 0);
+	assert_int_equal(data_kll_to_json(root, "kll", &s), 0);
+	assert_int_equal(data_kll_from_json(&t, qg_json_get(root, "kll"), "test"), 0);
 	assert_true(t.n == s.n && t.min == s.min && t.max == s.max);
 	for (double q = 0; q <= 1.0; q += 0.05)
-		assert_true(qg_kll_quantile(&s, q) == qg_kll_quantile(&t, q));
+		assert_true(data_kll_quantile(&s, q) == data_kll_quantile(&t, q));
 	/* re-serialising gives the same text */
 	{
 		struct qg_json *r2 = qg_json_new_object();
-		assert_int_equal(qg_kll_to_json(r2, "kll", &t), 0);
+		assert_int_equal(data_kll_to_json(r2, "kll", &t), 0);
 		assert_int_equal(qg_json_print(&a, root, 0), 0);
 		assert_int_equal(qg_json_print(&b, r2, 0), 0);
 		assert_string_equal(a.buf, b.buf);
@@ -157,12 +157,12 @@ static void test_data_sketch_kll_json_roundtrip(void **state)
 	bad = qg_json_dup(qg_json_get(root, "kll"));
 	qg_json_remove(bad, "n");
 	assert_non_null(qg_json_add_number(bad, "n", 7));
-	qg_kll_release(&t);
-	assert_int_equal(qg_kll_from_json(&t, bad, "'p.json'"), QG_EPARSE);
+	data_kll_release(&t);
+	assert_int_equal(data_kll_from_json(&t, bad, "'p.json'"), QG_EPARSE);
 	assert_non_null(strstr(qg_error_last(), "'p.json'"));
 	qg_json_free(bad);
-	qg_kll_release(&s);
-	qg_kll_release(&t);
+	data_kll_release(&s);
+	data_kll_release(&t);
 	qg_json_free(root);
 	qg_buf_release(&a);
 	qg_buf_release(&b);
@@ -174,7 +174,7 @@ static void hll_feed(struct qg_hll *h, uint64_t from, uint64_t to)
 	char s[32];
 	for (uint64_t i = from; i < to; i++) {
 		int len = snprintf(s, sizeof(s), "id%llu", (unsigned long long)i);
-		qg_hll_add_hash(h, qg_hash64(s, (size_t)len));
+		data_hll_add_hash(h, qg_hash64(s, (size_t)len));
 	}
 }
 
@@ -185,26 +185,26 @@ static void test_data_sketch_hll_within_3_sigma(void **state)
 
 	for (size_t k = 0; k < QG_ARRAY_SIZE(sizes); k++) {
 		double est, rel;
-		qg_hll_init(&h);
+		data_hll_init(&h);
 		hll_feed(&h, 0, sizes[k]);
 		hll_feed(&h, 0, sizes[k] / 2); /* repeats do not count */
-		est = qg_hll_estimate(&h);
+		est = data_hll_estimate(&h);
 		rel = fabs(est - (double)sizes[k]) / (double)sizes[k];
 		print_message("# hll n=%llu estimate %.0f (%.3f%%)\n", (unsigned long long)sizes[k], est, rel * 100);
 		assert_true(rel <= 3 * QG_HLL_REL_ERROR);
 	}
 	/* merge = union */
-	qg_hll_init(&h);
-	qg_hll_init(&g);
+	data_hll_init(&h);
+	data_hll_init(&g);
 	hll_feed(&h, 0, 300000);
 	hll_feed(&g, 200000, 500000);
-	qg_hll_merge(&h, &g);
-	assert_true(fabs(qg_hll_estimate(&h) - 500000) / 500000 <= 3 * QG_HLL_REL_ERROR);
-	qg_hll_init(&g);
-	assert_true(qg_hll_estimate(&g) == 0);
+	data_hll_merge(&h, &g);
+	assert_true(fabs(data_hll_estimate(&h) - 500000) / 500000 <= 3 * QG_HLL_REL_ERROR);
+	data_hll_init(&g);
+	assert_true(data_hll_estimate(&g) == 0);
 }
 
-/* The bound that lets most hashes skip the registers (qg_hll_add_hash)
+/* The bound that lets most hashes skip the registers (data_hll_add_hash)
  * must never skip a rise: the registers equal a plain register-wise
  * maximum over the same hashes, at every stage of a long stream, after a
  * merge and after a reload. */
@@ -215,7 +215,7 @@ static void test_data_sketch_hll_bound_exact(void **state)
 	struct qg_json *root = qg_json_new_object();
 	uint32_t low = 0;
 
-	qg_hll_init(&h);
+	data_hll_init(&h);
 	memset(ref, 0, sizeof(ref));
 	for (uint64_t i = 1; i <= 3000000; i++) {
 		uint64_t x = rnd();
@@ -223,7 +223,7 @@ static void test_data_sketch_hll_bound_exact(void **state)
 		uint8_t r = (uint8_t)(__builtin_clzll((x << QG_HLL_P) | (1u << (QG_HLL_P - 1))) + 1);
 		if (r > ref[idx])
 			ref[idx] = r;
-		qg_hll_add_hash(&h, x);
+		data_hll_add_hash(&h, x);
 		if ((i & (i - 1)) == 0 || i % 500000 == 0) {
 			uint32_t m = 255;
 			for (uint32_t k = 0; k < QG_HLL_M; k++)
@@ -236,13 +236,13 @@ static void test_data_sketch_hll_bound_exact(void **state)
 	print_message("# hll smallest register after 3e6 hashes: %u (bound %u)\n", low, h.minv);
 	assert_true(low >= 3 && h.minv == low); /* the bound did rise with the stream */
 	/* merge into an empty sketch (bound 0) and a reload both recompute it */
-	qg_hll_init(&g);
-	qg_hll_merge(&g, &h);
+	data_hll_init(&g);
+	data_hll_merge(&g, &h);
 	assert_int_equal(g.minv, h.minv);
 	assert_int_equal(g.nmin, h.nmin);
-	assert_int_equal(qg_hll_to_json(root, "hll", &h), 0);
-	qg_hll_init(&g);
-	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
+	assert_int_equal(data_hll_to_json(root, "hll", &h), 0);
+	data_hll_init(&g);
+	assert_int_equal(data_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
 	assert_int_equal(g.minv, h.minv);
 	assert_true(g.lim == h.lim);
 	for (int i = 0; i < 200000; i++) {
@@ -251,7 +251,7 @@ static void test_data_sketch_hll_bound_exact(void **state)
 		uint8_t r = (uint8_t)(__builtin_clzll((x << QG_HLL_P) | (1u << (QG_HLL_P - 1))) + 1);
 		if (r > ref[idx])
 			ref[idx] = r;
-		qg_hll_add_hash(&g, x);
+		data_hll_add_hash(&g, x);
 	}
 	assert_memory_equal(g.reg, ref, sizeof(ref));
 	qg_json_free(root);
@@ -262,25 +262,25 @@ static void test_data_sketch_hll_json(void **state)
 	static struct qg_hll h, g;
 	struct qg_json *root = qg_json_new_object();
 
-	qg_hll_init(&h);
+	data_hll_init(&h);
 	hll_feed(&h, 0, 5000);
-	assert_int_equal(qg_hll_to_json(root, "hll", &h), 0);
-	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
+	assert_int_equal(data_hll_to_json(root, "hll", &h), 0);
+	assert_int_equal(data_hll_from_json(&g, qg_json_get(root, "hll"), "t"), 0);
 	assert_memory_equal(h.reg, g.reg, sizeof(h.reg));
 	qg_json_remove(root, "hll");
 	assert_non_null(qg_json_add_string(root, "hll", "AAAA"));
-	assert_int_equal(qg_hll_from_json(&g, qg_json_get(root, "hll"), "t"), QG_EPARSE);
+	assert_int_equal(data_hll_from_json(&g, qg_json_get(root, "hll"), "t"), QG_EPARSE);
 	qg_json_free(root);
 }
 
 static void topk_add_str(struct qg_topk *t, const char *s)
 {
-	assert_int_equal(qg_topk_add(t, s, strlen(s), qg_hash64(s, strlen(s))), 0);
+	assert_int_equal(data_topk_add(t, s, strlen(s), qg_hash64(s, strlen(s))), 0);
 }
 
 static uint64_t topk_count(const struct qg_topk *t, const char *s)
 {
-	int i = qg_topk_find(t, s, strlen(s), qg_hash64(s, strlen(s)));
+	int i = data_topk_find(t, s, strlen(s), qg_hash64(s, strlen(s)));
 	return i < 0 ? 0 : t->items[i].count;
 }
 
@@ -289,7 +289,7 @@ static void test_data_sketch_topk_exact_under_k(void **state)
 	struct qg_topk t;
 	char s[16];
 
-	qg_topk_init(&t);
+	data_topk_init(&t);
 	for (int i = 0; i < 50; i++)
 		for (int r = 0; r <= i; r++) {
 			snprintf(s, sizeof(s), "c%d", i);
@@ -298,13 +298,13 @@ static void test_data_sketch_topk_exact_under_k(void **state)
 	assert_int_equal(t.nr, 50);
 	assert_true(topk_count(&t, "c0") == 1);
 	assert_true(topk_count(&t, "c49") == 50);
-	assert_true(qg_topk_untracked_max(&t) == 0);
+	assert_true(data_topk_untracked_max(&t) == 0);
 	{
 		uint32_t order[QG_TOPK_K];
-		assert_int_equal(qg_topk_sorted(&t, order), 50);
+		assert_int_equal(data_topk_sorted(&t, order), 50);
 		assert_string_equal(t.items[order[0]].val, "c49");
 	}
-	qg_topk_release(&t);
+	data_topk_release(&t);
 }
 
 /* Zipf-like stream over 10000 values: the heavy hitters must be tracked
@@ -316,8 +316,8 @@ static void test_data_sketch_topk_heavy_hitters_and_merge(void **state)
 	char s[16];
 	uint64_t n = 0;
 
-	qg_topk_init(&a);
-	qg_topk_init(&b);
+	data_topk_init(&a);
+	data_topk_init(&b);
 	memset(truth, 0, sizeof(truth));
 	for (int i = 0; i < 400000; i++) {
 		/* value v with probability ~ 1/(v+1) */
@@ -328,7 +328,7 @@ static void test_data_sketch_topk_heavy_hitters_and_merge(void **state)
 		n++;
 	}
 	assert_true(a.n + b.n == n);
-	assert_int_equal(qg_topk_merge(&a, &b), 0);
+	assert_int_equal(data_topk_merge(&a, &b), 0);
 	assert_true(a.n == n);
 	for (int v = 0; v < 10; v++) {
 		uint64_t c;
@@ -340,16 +340,16 @@ static void test_data_sketch_topk_heavy_hitters_and_merge(void **state)
 			continue;
 		assert_true(c >= truth[v]);
 		assert_true(c <= truth[v] + n / QG_TOPK_K);
-		assert_true(c - a.items[qg_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s)))].error <= truth[v]);
+		assert_true(c - a.items[data_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s)))].error <= truth[v]);
 	}
 	/* nothing untracked occurred more often than the reported minimum */
 	for (int v = 0; v < 10000; v++) {
 		snprintf(s, sizeof(s), "k%d", v);
-		if (qg_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
-			assert_true(truth[v] <= qg_topk_untracked_max(&a));
+		if (data_topk_find(&a, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
+			assert_true(truth[v] <= data_topk_untracked_max(&a));
 	}
-	qg_topk_release(&a);
-	qg_topk_release(&b);
+	data_topk_release(&a);
+	data_topk_release(&b);
 }
 
 /* A uniform high-cardinality stream (the filter's regime): every tracked
@@ -362,7 +362,7 @@ static void test_data_sketch_topk_uniform_bounds(void **state)
 	char s[16];
 	uint64_t sum = 0, n = 300000;
 
-	qg_topk_init(&t);
+	data_topk_init(&t);
 	memset(truth, 0, sizeof(truth));
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t v = (uint32_t)(rnd() % 20000);
@@ -379,13 +379,13 @@ static void test_data_sketch_topk_uniform_bounds(void **state)
 		sum += t.items[i].count;
 	}
 	assert_true(sum <= n);
-	assert_true(qg_topk_untracked_max(&t) <= n / QG_TOPK_K);
+	assert_true(data_topk_untracked_max(&t) <= n / QG_TOPK_K);
 	for (uint32_t v = 0; v < 20000; v++) {
 		snprintf(s, sizeof(s), "u%u", v);
-		if (qg_topk_find(&t, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
-			assert_true(truth[v] <= qg_topk_untracked_max(&t));
+		if (data_topk_find(&t, s, strlen(s), qg_hash64(s, strlen(s))) < 0)
+			assert_true(truth[v] <= data_topk_untracked_max(&t));
 	}
-	qg_topk_release(&t);
+	data_topk_release(&t);
 }
 
 /* t saved as JSON text and loaded into u, the way a profile file goes;
@@ -394,22 +394,22 @@ static void topk_through_text(struct qg_topk *u, const struct qg_topk *t, struct
 {
 	struct qg_json *root = qg_json_new_object(), *back = NULL;
 
-	assert_int_equal(qg_topk_to_json(root, "topk", t), 0);
+	assert_int_equal(data_topk_to_json(root, "topk", t), 0);
 	assert_int_equal(qg_json_print(text, root, 0), 0);
 	assert_int_equal(qg_json_parse(&back, text->buf, text->len, "t.json"), 0);
-	assert_int_equal(qg_topk_from_json(u, qg_json_get(back, "topk"), "t"), 0);
+	assert_int_equal(data_topk_from_json(u, qg_json_get(back, "topk"), "t"), 0);
 	qg_json_free(back);
 	qg_json_free(root);
 }
 
-/* qg_topk_from_json() of a top-k object given as text: its return code */
+/* data_topk_from_json() of a top-k object given as text: its return code */
 static int topk_from_text(struct qg_topk *u, const char *text)
 {
 	struct qg_json *j = NULL;
 	int ret;
 
 	assert_int_equal(qg_json_parse(&j, text, strlen(text), "x.json"), 0);
-	ret = qg_topk_from_json(u, j, "x");
+	ret = data_topk_from_json(u, j, "x");
 	qg_json_free(j);
 	return ret;
 }
@@ -420,7 +420,7 @@ static void topk_rejects(const char *text)
 	struct qg_topk u;
 
 	assert_int_equal(topk_from_text(&u, text), QG_EPARSE);
-	qg_topk_release(&u);
+	data_topk_release(&u);
 }
 
 /* A value longer than QG_TOPK_MAXLEN is saved cut, with "length"; the JSON
@@ -438,25 +438,25 @@ static void test_data_sketch_topk_json_cut_values(void **state)
 	memset(big, 'x', sizeof(big));
 	for (size_t i = 250; i < sizeof(big); i++)
 		big[i] = (char)0xff; /* invalid UTF-8 across the cut */
-	qg_topk_init(&t);
-	assert_int_equal(qg_topk_add(&t, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
+	data_topk_init(&t);
+	assert_int_equal(data_topk_add(&t, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
 	topk_through_text(&u, &t, &b);
 	assert_true(u.nr == 1 && u.items[0].len == sizeof(big) && u.items[0].count == 1);
 	/* "bytes" and "hash" saved: the cut value matches its occurrences */
-	assert_int_equal(qg_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
+	assert_int_equal(data_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), 0);
 	assert_int_equal(memcmp(u.items[0].val, big, QG_TOPK_MAXLEN), 0);
-	qg_topk_release(&u);
+	data_topk_release(&u);
 
 	/* written before "hash": kept for display, matching nothing */
 	assert_int_equal(topk_from_text(&u, "{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,"
 					    "\"length\":300}]}"), 0);
 	assert_true(u.nr == 1 && u.items[0].len == 300 && !strcmp(u.items[0].val, "ab"));
 	memcpy(big, "ab", 2);
-	assert_int_equal(qg_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
-	qg_topk_release(&u);
+	assert_int_equal(data_topk_find(&u, big, sizeof(big), qg_hash64(big, sizeof(big))), -1);
+	data_topk_release(&u);
 	topk_rejects("{\"n\":5,\"items\":[{\"value\":\"ab\",\"count\":5,\"error\":0,\"length\":5}]}");
 	qg_buf_release(&b);
-	qg_topk_release(&t);
+	data_topk_release(&t);
 }
 
 /* Values JSON text cannot carry (not UTF-8, a NUL) round-trip through
@@ -469,24 +469,24 @@ static void test_data_sketch_topk_json_bytes(void **state)
 	struct qg_topk t, u;
 	struct qg_buf b = QG_BUF_INIT;
 
-	qg_topk_init(&t);
+	data_topk_init(&t);
 	for (size_t i = 0; i < 4; i++)
 		for (size_t k = 0; k <= i; k++)
-			assert_int_equal(qg_topk_add(&t, vals[i], lens[i], qg_hash64(vals[i], lens[i])), 0);
+			assert_int_equal(data_topk_add(&t, vals[i], lens[i], qg_hash64(vals[i], lens[i])), 0);
 	topk_through_text(&u, &t, &b);
 	assert_non_null(strstr(b.buf, "\"bytes\""));
 	for (size_t i = 0; i < 4; i++) {
-		int k = qg_topk_find(&u, vals[i], lens[i], qg_hash64(vals[i], lens[i]));
+		int k = data_topk_find(&u, vals[i], lens[i], qg_hash64(vals[i], lens[i]));
 		assert_true(k >= 0);
 		assert_true(u.items[k].count == i + 1 && u.items[k].len == lens[i]);
 	}
-	qg_topk_release(&u);
+	data_topk_release(&u);
 	/* malformed "bytes" and "hash" */
 	topk_rejects("{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,\"bytes\":\"Y*==\"}]}");
 	topk_rejects("{\"n\":1,\"items\":[{\"value\":\"a\",\"count\":1,\"error\":0,"
 		     "\"length\":300,\"hash\":\"-123\"}]}");
 	qg_buf_release(&b);
-	qg_topk_release(&t);
+	data_topk_release(&t);
 }
 
 static void test_data_sketch_topk_json(void **state)
@@ -494,18 +494,18 @@ static void test_data_sketch_topk_json(void **state)
 	struct qg_topk t, u;
 	struct qg_json *root = qg_json_new_object();
 
-	qg_topk_init(&t);
+	data_topk_init(&t);
 	topk_add_str(&t, "a");
 	topk_add_str(&t, "b");
 	topk_add_str(&t, "a");
-	assert_int_equal(qg_topk_to_json(root, "topk", &t), 0);
-	assert_int_equal(qg_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
+	assert_int_equal(data_topk_to_json(root, "topk", &t), 0);
+	assert_int_equal(data_topk_from_json(&u, qg_json_get(root, "topk"), "t"), 0);
 	assert_true(u.n == 3 && u.nr == 2);
 	assert_true(topk_count(&u, "a") == 2);
 	topk_add_str(&u, "b");
 	assert_true(topk_count(&u, "b") == 2); /* lookups work after loading */
-	qg_topk_release(&t);
-	qg_topk_release(&u);
+	data_topk_release(&t);
+	data_topk_release(&u);
 	qg_json_free(root);
 }
 
