@@ -146,34 +146,6 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 
 /* ------------------------------------------------------------ a piece */
 
-/* One piece being read: what its passes share. The batch's per-record
- * arrays (clean, key parts) grow with the largest batch. */
-struct vpiece {
-	struct vrun *v;
-	struct piece_state *ps;
-	struct qg_data_source src;
-	int src_open;
-	long *colmap;                 /* field -> column of the cells, -1 absent */
-	struct vf *vfs;               /* the fields present, in schema order */
-	size_t nvf, ncols;
-	pcre2_match_data **md;        /* this worker's, per field */
-	int jsonl, pk_absent, max_errors;
-	char last_err[512];
-	/* the batch */
-	const struct qg_record *batch;
-	int nb;
-	const struct qg_cell *rc;     /* cells of a regular batch */
-	unsigned char *bclean, *bpk_ok;
-	uint64_t *bpk;
-	long long *bpk_i;
-	size_t bcap;
-};
-
-static int stopping(const struct vrun *v)
-{
-	return atomic_load_explicit(&v->stop, memory_order_relaxed);
-}
-
 /* Open the piece's source, map fields to columns, check the header (the
  * piece holding the file's start) and compile the fields' fast paths. */
 static int piece_open(struct vpiece *vp, struct qg_data_plan *p, size_t piece)
@@ -407,66 +379,6 @@ static void pass_shape(struct vpiece *vp)
 	}
 }
 
-/* Pass 2, column by column: one field's checks over the whole batch keep
- * the branches of its type predictable. */
-static void pass_columns(struct vpiece *vp)
-{
-	struct vrun *v = vp->v;
-	struct piece_state *ps = vp->ps;
-	const struct qg_record *batch = vp->batch;
-	const int nb = vp->nb, max_errors = vp->max_errors;
-	const unsigned char *bclean = vp->bclean;
-
-	for (size_t k = 0; k < vp->nvf; k++) {
-		const struct vf *x = &vp->vfs[k];
-		const size_t col = x->col, fi = x->fi;
-		pcre2_match_data *mdf = vp->md[fi];
-
-		if (x->trivial) {
-			long long nulls = 0;
-			for (int r = 0; r < nb; r++) {
-				const struct qg_cell *cell = &batch[r].cells[col];
-				uint64_t h = 1;
-				long long ik = 0;
-
-				/* plain string in a clean record: only the missing count */
-				if (bclean[r] && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING))) {
-					nulls += cell->len == 0;
-					continue;
-				}
-				vd_check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik, bclean[r]);
-			}
-			ps->nulls[fi] += nulls;
-			continue;
-		}
-		if (x->fast) {
-			vd_fast_column(v, ps, x, batch, nb, vp->rc, vp->ncols, bclean, vp->bpk_i, vp->bpk_ok, mdf,
-				       max_errors);
-			if (max_errors && stopping(v))
-				break;
-			continue;
-		}
-		for (int r = 0; r < nb; r++) {
-			uint64_t h = 1;
-			long long ik = 0;
-
-			vd_check_cell(v, ps, fi, &batch[r].cells[col], &batch[r], mdf, &h, &ik, bclean[r]);
-			if (x->pk && vp->bpk_ok[r]) {
-				if (!h)
-					vp->bpk_ok[r] = 0;
-				else if (v->pk_int)
-					vp->bpk_i[r] = ik;
-				else
-					vp->bpk[r] = qg_hash_fmix64(vp->bpk[r] * 0x9e3779b97f4a7c15ull + h);
-			}
-			if (max_errors && stopping(v))
-				break;
-		}
-		if (max_errors && stopping(v))
-			break;
-	}
-}
-
 static void key_violation(struct vrun *v, struct piece_state *ps, long long line, const char *what)
 {
 	const struct qg_schema *S = v->S;
@@ -568,7 +480,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		if ((err = batch_reserve(&vp, vp.nb)) < 0)
 			goto done;
 		pass_shape(&vp);
-		pass_columns(&vp);
+		vd_pass_columns(&vp);
 		pass_keys(&vp);
 	}
 	err = 0;

@@ -27,6 +27,7 @@
 #include <immintrin.h>
 #endif
 
+#include "qgate/hash.h"
 #include "validate_int.h"
 
 int vd_fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int pk_int)
@@ -478,9 +479,12 @@ int vd_batch_clean(const struct vrun *v, const char *p, size_t n)
 
 /* ------------------------------------------------------------ dispatch */
 
-void vd_fast_column(struct vrun *v, struct piece_state *ps, const struct vf *x, const struct qg_record *batch,
-		    int nb, const struct qg_cell *rc, size_t ncols, const unsigned char *bclean, long long *bpk_i,
-		    unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)
+/* Field x over a batch with its column loop: rc (when not NULL) the regular
+ * batch's cells, ncols apart; the key's parts into bpk_i/bpk_ok. */
+static inline void fast_column_of(struct vrun *v, struct piece_state *ps, const struct vf *x,
+				  const struct qg_record *batch, int nb, const struct qg_cell *rc, size_t ncols,
+				  const unsigned char *bclean, long long *bpk_i, unsigned char *bpk_ok,
+				  pcre2_match_data *mdf, int max_errors)
 {
 	const struct qg_schema_field *f = &v->S->fields[x->fi];
 
@@ -539,4 +543,64 @@ void vd_fast_column(struct vrun *v, struct piece_state *ps, const struct vf *x, 
 		break;
 	}
 #undef COLUMN_LOOP
+}
+
+/* Pass 2, column by column: one field's checks over the whole batch keep
+ * the branches of its type predictable. */
+void vd_pass_columns(struct vpiece *vp)
+{
+	struct vrun *v = vp->v;
+	struct piece_state *ps = vp->ps;
+	const struct qg_record *batch = vp->batch;
+	const int nb = vp->nb, max_errors = vp->max_errors;
+	const unsigned char *bclean = vp->bclean;
+
+	for (size_t k = 0; k < vp->nvf; k++) {
+		const struct vf *x = &vp->vfs[k];
+		const size_t col = x->col, fi = x->fi;
+		pcre2_match_data *mdf = vp->md[fi];
+
+		if (x->trivial) {
+			long long nulls = 0;
+			for (int r = 0; r < nb; r++) {
+				const struct qg_cell *cell = &batch[r].cells[col];
+				uint64_t h = 1;
+				long long ik = 0;
+
+				/* plain string in a clean record: only the missing count */
+				if (bclean[r] && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING))) {
+					nulls += cell->len == 0;
+					continue;
+				}
+				vd_check_cell(v, ps, fi, cell, &batch[r], mdf, &h, &ik, bclean[r]);
+			}
+			ps->nulls[fi] += nulls;
+			continue;
+		}
+		if (x->fast) {
+			fast_column_of(v, ps, x, batch, nb, vp->rc, vp->ncols, bclean, vp->bpk_i, vp->bpk_ok, mdf,
+				       max_errors);
+			if (max_errors && stopping(v))
+				break;
+			continue;
+		}
+		for (int r = 0; r < nb; r++) {
+			uint64_t h = 1;
+			long long ik = 0;
+
+			vd_check_cell(v, ps, fi, &batch[r].cells[col], &batch[r], mdf, &h, &ik, bclean[r]);
+			if (x->pk && vp->bpk_ok[r]) {
+				if (!h)
+					vp->bpk_ok[r] = 0;
+				else if (v->pk_int)
+					vp->bpk_i[r] = ik;
+				else
+					vp->bpk[r] = qg_hash_fmix64(vp->bpk[r] * 0x9e3779b97f4a7c15ull + h);
+			}
+			if (max_errors && stopping(v))
+				break;
+		}
+		if (max_errors && stopping(v))
+			break;
+	}
 }

@@ -115,6 +115,34 @@ enum { FAST_NONE = 0, FAST_INT, FAST_NUM, FAST_DATE, FAST_STR, FAST_BOOL,
 
 #define BOUNDS (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)
 
+/* One piece being read: what its passes share. The batch's per-record
+ * arrays (clean, key parts) grow with the largest batch. */
+struct vpiece {
+	struct vrun *v;
+	struct piece_state *ps;
+	struct qg_data_source src;
+	int src_open;
+	long *colmap;                 /* field -> column of the cells, -1 absent */
+	struct vf *vfs;               /* the fields present, in schema order */
+	size_t nvf, ncols;
+	pcre2_match_data **md;        /* this worker's, per field */
+	int jsonl, pk_absent, max_errors;
+	char last_err[512];
+	/* the batch */
+	const struct qg_record *batch;
+	int nb;
+	const struct qg_cell *rc;     /* cells of a regular batch */
+	unsigned char *bclean, *bpk_ok;
+	uint64_t *bpk;
+	long long *bpk_i;
+	size_t bcap;
+};
+
+static inline int stopping(const struct vrun *v)
+{
+	return atomic_load_explicit(&v->stop, memory_order_relaxed);
+}
+
 /* ------------------------------------------------------------ validate_cell.c */
 
 /* Count a violation of check ck and keep it as an example while the check
@@ -140,19 +168,17 @@ int vd_fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int
 /* Compile x's acceptors (word sets, sequences, bounds) for field f. */
 void vd_vf_compile(struct vf *x, const struct qg_schema_field *f);
 
-/* Field x over a batch of nb records with its column loop: rc (when not
- * NULL) the regular batch's cells, ncols apart; bclean per record; the
- * primary key's parts into bpk_i/bpk_ok. */
-void vd_fast_column(struct vrun *v, struct piece_state *ps, const struct vf *x, const struct qg_record *batch,
-		    int nb, const struct qg_cell *rc, size_t ncols, const unsigned char *bclean, long long *bpk_i,
-		    unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors);
-
 /* 1 when the bytes are ASCII without NUL (JSONL: and without a backslash),
  * so every cell inside is clean; the vector loop at QG_CPU_SSE2 and up. */
 int vd_record_clean(const struct vrun *v, const char *p, size_t n, int jsonl);
 
 /* The same for a CSV batch's whole run of bytes (AVX2 when the run allows). */
 int vd_batch_clean(const struct vrun *v, const char *p, size_t n);
+
+/* Pass 2 of a batch, column by column (validate.c's run_piece calls the
+ * passes in turn): every field present, with its column loop when it has
+ * one, else every cell through vd_check_cell(). */
+void vd_pass_columns(struct vpiece *vp);
 
 /* ------------------------------------------------------------ validate_merge.c */
 
