@@ -95,11 +95,17 @@ QG_FV_INLINE int fv_int_shape(const char *p, size_t n, unsigned *negp, unsigned 
 	*nd = (unsigned)n;
 	return (dig & all) == all;
 #else
-	(void)p;
-	(void)n;
-	(void)negp;
-	(void)nd;
-	return 0;
+	/* the portable twin: the same answer a byte at a time */
+	if (!QG_FV_LE || n == 0)
+		return 0;
+	*negp = qg_dec_skip_sign(&p, &n);
+	if (n - 1 >= 16)
+		return 0;
+	*nd = (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)(unsigned char)p[i] - '0' > 9u)
+			return 0;
+	return 1;
 #endif
 }
 
@@ -228,12 +234,12 @@ QG_FV_INLINE void fv_email_classes(__m128i x, unsigned *at, unsigned *dot, unsig
 
 QG_FV_INLINE int fv_email(const char *p, size_t n)
 {
-#if QG_SIMD_SSE2
 	uint64_t at = 0, dot = 0, dom = 0, loc = 0, all, lo_m, dm;
 	size_t k, a;
 
 	if (n < 5 || n > 64)
 		return 0;
+#if QG_SIMD_SSE2
 	if (n <= 32) {
 		/* the common length: two blocks, no loop (the text is padded) */
 		unsigned a0, t0, d0, l0, a1, t1, d1, l1;
@@ -255,6 +261,18 @@ QG_FV_INLINE int fv_email(const char *p, size_t n)
 			loc |= (uint64_t)lk << k;
 		}
 	}
+#else
+	/* the portable twin of fv_email_classes(), a byte at a time */
+	for (k = 0; k < n; k++) {
+		unsigned c = (unsigned char)p[k], l = c | 0x20;
+		uint64_t bit = (uint64_t)1 << k;
+
+		at |= c == '@' ? bit : 0;
+		dot |= c == '.' ? bit : 0;
+		dom |= (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ? bit : 0;
+		loc |= c == '_' || c == '+' ? bit : 0;
+	}
+#endif
 	all = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 	at &= all;
 	if (!at || (at & (at - 1)))
@@ -269,11 +287,6 @@ QG_FV_INLINE int fv_email(const char *p, size_t n)
 	dot &= dm;
 	/* a dot in the domain, not first, not last, never two in a row */
 	return dot && !(dot & (at << 1)) && !(dot >> (n - 1)) && !(dot & (dot >> 1));
-#else
-	(void)p;
-	(void)n;
-	return 0;
-#endif
 }
 
 #if QG_SIMD_AVX2

@@ -207,11 +207,27 @@ QG_DEC_INLINE int qg_decimal_shape(const char *p, size_t n, unsigned *negp, unsi
 	/* every byte a digit or a dot, one dot at most, a digit at least */
 	return (dig | dots) == all && !(dots & (dots - 1)) && dig;
 #else
-	(void)p;
-	(void)n;
-	(void)negp;
-	(void)intd;
-	return 0;
+	/* the portable twin: the same answer a byte at a time */
+	unsigned dots = 0, dig = 0;
+
+	if (!QG_DEC_LE || n == 0)
+		return 0;
+	*negp = qg_dec_skip_sign(&p, &n);
+	if (n - 1 >= 15)
+		return 0;
+	*intd = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '.') {
+			if (dots++)
+				return 0;
+			*intd = (unsigned)i;
+		} else if ((unsigned)(unsigned char)p[i] - '0' > 9u) {
+			return 0;
+		} else {
+			dig++;
+		}
+	}
+	return dig != 0;
 #endif
 }
 
@@ -237,7 +253,6 @@ void qg_decimal_safe_digits(double lo, double hi, int kd[2]);
  * (struct qg_decimal_range). */
 QG_DEC_INLINE int qg_decimal_swar(const char *p, size_t n, uint64_t *mant, unsigned *fracd, unsigned *negp)
 {
-#if QG_SIMD_SSE2
 	unsigned neg, dots;
 	uint64_t a, b, m;
 	size_t d, frac = 0;
@@ -247,8 +262,14 @@ QG_DEC_INLINE int qg_decimal_swar(const char *p, size_t n, uint64_t *mant, unsig
 	neg = qg_dec_skip_sign(&p, &n);
 	if (n - 1 >= 16)
 		return 0;
+#if QG_SIMD_SSE2
 	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
 							  _mm_set1_epi8('.'))) & ((1u << n) - 1);
+#else
+	dots = 0; /* the portable twin of the compare */
+	for (size_t i = 0; i < n; i++)
+		dots |= (unsigned)(p[i] == '.') << i;
+#endif
 	a = qg_dec_load8(p);
 	b = qg_dec_load8(p + 8);
 	d = n;
@@ -276,14 +297,6 @@ QG_DEC_INLINE int qg_decimal_swar(const char *p, size_t n, uint64_t *mant, unsig
 	*fracd = (unsigned)frac;
 	*negp = neg;
 	return 1;
-#else
-	(void)p;
-	(void)n;
-	(void)mant;
-	(void)fracd;
-	(void)negp;
-	return 0;
-#endif
 }
 
 /* The inverses of 5^k modulo 2^64 (k = 0..15): a multiple of 10^k divided
