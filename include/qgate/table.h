@@ -11,7 +11,8 @@
  * than max_record is an error naming the line, never an allocation of
  * whatever size. Errors name the source, line and column.
  *
- * Dialect decisions (lib/io/table.c):
+ * Dialect decisions (lib/io/table_csv.c and table_jsonl.c; table.c opens a
+ * table and serves this API):
  * - CSV: RFC 4180 quoting, CRLF or LF line ends, a UTF-8 BOM at the start of
  *   the input is dropped (columns count from after it). A quote inside an
  *   unquoted field is kept as text (a"b -> a"b); text after a closing quote
