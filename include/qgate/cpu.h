@@ -61,7 +61,7 @@ enum qg_cpu_level {
  * asked once (thread-safe); the environment at every call. */
 enum qg_cpu_level qg_cpu_level(void);
 
-/* The CPU's level alone (cached), without $QG_SIMD: for tests and --version. */
+/* The CPU's level alone (cached), without $QG_SIMD: for tests. */
 enum qg_cpu_level qg_cpu_level_hw(void);
 
 /* "general", "scalar", "sse2", "avx2" */
