@@ -171,22 +171,10 @@ void qg_tbl_cols_clear(struct qg_table *t)
 	for (i = 0; i < t->ncols; i++)
 		free((char *)t->cols[i].ptr);
 	t->ncols = 0;
-	free(t->hash);
-	t->hash = NULL;
-	t->hash_size = 0;
+	qg_strmap_release(&t->names);
 }
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
-
-int qg_tbl_cols_index(struct qg_table *t);
-static void cols_hash_put(struct qg_table *t, size_t i);
+static int cols_name_put(struct qg_table *t, size_t i);
 
 int qg_tbl_cols_add(struct qg_table *t, const char *p, size_t n)
 {
@@ -212,63 +200,42 @@ int qg_tbl_cols_add(struct qg_table *t, const char *p, size_t n)
 	t->cols[t->ncols].len = n;
 	t->cols[t->ncols].flags = 0;
 	t->ncols++;
-	if (!t->hash || t->ncols * 2 > t->hash_size) {
-		if (qg_tbl_cols_index(t) < 0)
-			return QG_ENOMEM;
-	} else {
-		cols_hash_put(t, t->ncols - 1);
-	}
+	if (cols_name_put(t, t->ncols - 1) < 0)
+		return QG_ENOMEM;
 	return qg_tbl_cells_grow(t, t->ncols);
 }
 
-static void cols_hash_put(struct qg_table *t, size_t i)
+/* Column i's name into the name index: the first of duplicate names gets
+ * the values. */
+static int cols_name_put(struct qg_table *t, size_t i)
 {
-	size_t size = t->hash_size, h = (size_t)hash_bytes(t->cols[i].ptr, t->cols[i].len) & (size - 1);
+	long k = qg_strmap_add(&t->names, t->cols[i].ptr, t->cols[i].len);
 
-	while (t->hash[h] >= 0) {
-		const struct qg_cell *c = &t->cols[t->hash[h]];
-
-		if (c->len == t->cols[i].len && !memcmp(c->ptr, t->cols[i].ptr, c->len))
-			return; /* the first of duplicate names gets the values */
-		h = (h + 1) & (size - 1);
+	if (k < 0)
+		return (int)k;
+	if ((size_t)k + 1 == t->names.nr) {
+		if (QG_ALLOC_GROW(t->name_col, t->names.nr, t->name_col_alloc) < 0)
+			return QG_ENOMEM;
+		t->name_col[k] = (long)i;
 	}
-	t->hash[h] = (int)i;
+	return 0;
 }
 
 int qg_tbl_cols_index(struct qg_table *t)
 {
-	size_t size = 16, i;
-
-	free(t->hash);
-	t->hash = NULL;
-	while (size < t->ncols * 2)
-		size *= 2;
-	if (!(t->hash = malloc(size * sizeof(*t->hash))))
-		return qg_error(QG_ENOMEM, "out of memory");
-	t->hash_size = size;
-	for (i = 0; i < size; i++)
-		t->hash[i] = -1;
-	for (i = 0; i < t->ncols; i++)
-		cols_hash_put(t, i);
+	qg_strmap_release(&t->names);
+	for (size_t i = 0; i < t->ncols; i++)
+		if (cols_name_put(t, i) < 0)
+			return QG_ENOMEM;
 	return 0;
 }
 
 /* Index of a key among the columns, or -1. */
 long qg_tbl_cols_find(const struct qg_table *t, const char *p, size_t n)
 {
-	size_t h;
+	long k = qg_strmap_find(&t->names, p, n);
 
-	if (!t->hash)
-		return -1;
-	h = (size_t)hash_bytes(p, n) & (t->hash_size - 1);
-	while (t->hash[h] >= 0) {
-		const struct qg_cell *c = &t->cols[t->hash[h]];
-
-		if (c->len == n && !memcmp(c->ptr, p, n))
-			return t->hash[h];
-		h = (h + 1) & (t->hash_size - 1);
-	}
-	return -1;
+	return k < 0 ? -1 : t->name_col[k];
 }
 /* ------------------------------------------------------------------ */
 /* opening */
@@ -531,6 +498,7 @@ void qg_table_free(struct qg_table *t)
 	qg_tbl_cols_clear(t);
 	free(t->cols);
 	free(t->plain);
+	free(t->name_col);
 	free(t->cells);
 	free(t->recs);
 	free(t->first);

@@ -20,6 +20,7 @@
 
 #include "qgate/cpu.h"
 #include "qgate/stream.h"
+#include "qgate/strmap.h"
 #include "qgate/table.h"
 
 #if QG_SIMD_SSE2
@@ -99,8 +100,9 @@ struct qg_table {
 	int cols_fixed;          /* JSONL: columns known, new keys are extra */
 	unsigned char *plain;    /* JSONL: name i is written the same in JSON */
 	size_t plain_alloc;
-	int *hash;               /* JSONL: open addressing over cols, -1 empty */
-	size_t hash_size;
+	struct qg_strmap names;  /* JSONL: distinct names (include/qgate/strmap.h) */
+	long *name_col;          /* per distinct name: its first column */
+	size_t name_col_alloc;
 
 	int err;                 /* sticky error: code, message */
 	char errmsg[512];
