@@ -90,8 +90,7 @@ QG_FV_INLINE int fv_int_shape(const char *p, size_t n, unsigned *negp, unsigned 
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);
 	all = (unsigned)((1ul << n) - 1);
-	dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-							_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x)));
+	dig = qg_dec_digit_mask16(x);
 	*nd = (unsigned)n;
 	return (dig & all) == all;
 #else

@@ -186,6 +186,15 @@ QG_DEC_INLINE int qg_dec_digits16(uint64_t a, uint64_t b, size_t d, uint64_t *v)
  * subset of what qg_decimal_swar() accepts (at most 15 digits: always m <=
  * 2^53), so every cell it passes is a number the full parser accepts.
  * *negp: a '-' sign; *intd: the digits before the dot. */
+#if QG_SIMD_SSE2
+/* Bit i set when byte i of the 16 at x is '0'..'9'. */
+QG_DEC_INLINE unsigned qg_dec_digit_mask16(__m128i x)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+							 _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x)));
+}
+#endif
+
 QG_DEC_INLINE int qg_decimal_shape(const char *p, size_t n, unsigned *negp, unsigned *intd)
 {
 #if QG_SIMD_SSE2
@@ -199,8 +208,7 @@ QG_DEC_INLINE int qg_decimal_shape(const char *p, size_t n, unsigned *negp, unsi
 		return 0;
 	x = _mm_loadu_si128((const __m128i *)(const void *)p);
 	all = (1u << n) - 1;
-	dig = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-							_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), x))) & all;
+	dig = qg_dec_digit_mask16(x) & all;
 	dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))) & all;
 	/* the digits before the dot (leading zeros included) */
 	*intd = dots ? (unsigned)__builtin_ctz(dots) : (unsigned)n;
