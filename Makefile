@@ -34,6 +34,10 @@ MANDIR ?= $(PREFIX)/share/man
 SIMD ?=
 B ?= build$(if $(SIMD),/simd$(SIMD))
 
+# A build folder remembers the compiler and flags it was built with (written
+# by check-build), so a later `make install B=build/asan` (t_install.sh) uses
+# them too instead of relinking sanitized objects without the sanitizers.
+-include $(B)/build-flags.mk
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 LINK_PKGS := libcjson zlib libzstd expat libpcre2-8
@@ -124,6 +128,7 @@ check: deps
 	@B=$(CHECK_B) tests/run $(TESTS)
 
 check-build: all unit
+	@printf 'CC := %s\nOPT := %s\nSAN := %s\n' '$(CC)' '$(OPT)' '$(SAN)' >$(B)/build-flags.mk
 
 coverage: deps
 	@$(MAKE) --no-print-directory B=build/cov OPT="-O0 -g" SAN="--coverage -fprofile-update=atomic" check-build
