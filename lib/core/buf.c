@@ -10,12 +10,17 @@
 
 char qg_buf_empty[1];
 
+/* Transitional (buf.h): what a bare QG_BUF_INIT still gives, the old 1 GiB
+ * default, until every buffer names its cap. */
+#define OLD_DEFAULT_CAP ((size_t)1 << 30)
+const struct qg_buf qg_buf_init_ = { qg_buf_empty, 0, 0, OLD_DEFAULT_CAP };
+
 void qg_buf_init(struct qg_buf *b, size_t cap)
 {
 	b->buf = qg_buf_empty;
 	b->len = 0;
 	b->alloc = 0;
-	b->cap = cap ? cap : QG_BUF_DEFAULT_CAP;
+	b->cap = cap ? cap : OLD_DEFAULT_CAP;
 }
 
 void qg_buf_release(struct qg_buf *b)

@@ -99,7 +99,7 @@ static int is_word(const char *s)
 static int write_out_dir(const struct qg_result *r, const char *dir, const struct qg_buf *json,
 			 const struct qg_buf *junit)
 {
-	struct qg_buf path = QG_BUF_INIT, base = QG_BUF_INIT;
+	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH), base = QG_BUF_INIT(QG_CAP_PATH);
 	const char *gate = r->gate;
 	int err, failed = 0;
 
@@ -131,7 +131,7 @@ static int write_out_dir(const struct qg_result *r, const char *dir, const struc
 /* "::error title=qgate-<gate>::", the head of the run's own annotation. */
 static int fatal_annotation_head(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf title = QG_BUF_INIT;
+	struct qg_buf title = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_buf_addf(&title, "qgate-%s", r->gate);
 
 	if (!err)
@@ -150,7 +150,7 @@ static int fatal_annotation_head(struct qg_buf *out, const struct qg_result *r)
  * report. */
 static int print_fatal(const struct qg_result *r, const char *format)
 {
-	struct qg_buf line = QG_BUF_INIT, msg = QG_BUF_INIT;
+	struct qg_buf line = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err;
 
 	err = qg_redact(&msg, r->error_message);
@@ -181,7 +181,7 @@ static int print_fatal(const struct qg_result *r, const char *format)
  * stderr. github.c writes it first, on one line (its data is escaped). */
 static int annotations_but_fatal(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf all = QG_BUF_INIT, head = QG_BUF_INIT;
+	struct qg_buf all = QG_BUF_INIT(QG_CAP_REPORT), head = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *nl;
 	int err = qg_github_annotations(&all, r);
 
@@ -215,7 +215,7 @@ static int write_stdout(const char *gate, const struct qg_buf *b)
 static int github_files(const char *gate, const struct qg_result *r, int code,
 			const char *const *outputs)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_summary sum;
 	char num[32];
 	int err, failed = 0;
@@ -252,7 +252,7 @@ static int github_files(const char *gate, const struct qg_result *r, int code,
 int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const char *const *outputs)
 {
 	static const struct qg_common_opts none;
-	struct qg_buf json = QG_BUF_INIT, junit = QG_BUF_INIT, text = QG_BUF_INIT;
+	struct qg_buf json = QG_BUF_INIT(QG_CAP_REPORT), junit = QG_BUF_INIT(QG_CAP_REPORT), text = QG_BUF_INIT(QG_CAP_REPORT);
 	const struct qg_result *one[1] = { r };
 	const char *gate = r && r->gate ? r->gate : "qgate";
 	const char *format;
@@ -333,7 +333,7 @@ done:
 
 int qg_gate_die(const char *prog, int exit_code, const char *msg)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t plen = prog ? strlen(prog) : 0;
 
 	if (!prog)
@@ -365,7 +365,7 @@ int qg_gate_start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_
 static int start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_common_opts *c,
 		 int argc, const char **argv, struct qg_strvec *rest, int prefetch)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char exe[64];
 	int err = qg_opts_parse(ctx, argc, argv, rest);
 
@@ -473,7 +473,7 @@ static struct qg_option *dispatch_table(const struct qg_gate *g, qg_subcommand_f
 int qg_gate_dispatch(const struct qg_gate *g, int argc, const char **argv)
 {
 	struct qg_strvec rest = QG_STRVEC_INIT;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	qg_subcommand_fn fn = NULL;
 	int help = 0, version = 0, ret = QG_EXIT_ERROR, err;
 	char prog[64];

@@ -195,7 +195,7 @@ int qg_json_parse(struct qg_json **out, const char *text, size_t len, const char
 
 int qg_json_parse_file(struct qg_json **out, const char *path)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
 	int err;
 
 	*out = NULL;

@@ -450,7 +450,7 @@ static int take_subcommand(struct parser *p, int argc, const char **argv, int i)
 		if (near)
 			return qg_error(QG_EUSAGE, "unknown command '%s' (did you mean '%s'?)", argv[i], near);
 	{
-		struct qg_buf list = QG_BUF_INIT;
+		struct qg_buf list = QG_BUF_INIT(QG_CAP_MESSAGE);
 
 		err = qg_opts_subcommand_list(&list, p->ctx->options);
 		if (!err)
@@ -515,7 +515,7 @@ static int has_config_opt(const struct qg_option *options)
 /* "qgate-data validate" -> "data.validate"; NULL when prog is not a gate. */
 static char *section_from_prog(const char *prog)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *p;
 
 	if (!prog)

@@ -291,7 +291,7 @@ int qg_redact_value(struct qg_buf *b, const char *secret)
 
 char *qg_redact_url(const char *url)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_URL);
 	const char *auth = strstr(url, "://"), *end, *at;
 	size_t n;
 

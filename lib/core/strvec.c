@@ -33,7 +33,7 @@ int qg_strvec_push(struct qg_strvec *sv, const char *s)
 
 int qg_strvec_pushf(struct qg_strvec *sv, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	va_list ap;
 	int err;
 

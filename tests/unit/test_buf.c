@@ -143,6 +143,23 @@ static void test_buf_read_file_small_cap(void **state)
 	unlink(path);
 }
 
+/* Every buffer names its cap when it is made (no default). */
+static void test_buf_init_names_its_cap(void **state)
+{
+	struct qg_buf b = QG_BUF_INIT(4), c;
+
+	assert_int_equal(b.cap, 4);
+	assert_int_equal(qg_buf_addstr(&b, "abcd"), 0);
+	assert_int_equal(qg_buf_addch(&b, 'e'), QG_ETOOBIG);
+	assert_string_equal(b.buf, "abcd");
+	qg_buf_release(&b);
+	assert_int_equal(b.cap, 4); /* release keeps the cap */
+	qg_buf_init(&c, QG_CAP_PATH);
+	assert_int_equal(c.cap, QG_CAP_PATH);
+	assert_string_equal(c.buf, "");
+	qg_buf_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_buf_rtrim_and_setlen),
 		cmocka_unit_test(test_buf_read_file_errors),
 		cmocka_unit_test(test_buf_read_file_small_cap),
+		cmocka_unit_test(test_buf_init_names_its_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
