@@ -154,7 +154,7 @@ static mode_t file_mode(void)
 int qg_file_atomic_open(struct qg_file_atomic **out, const char *path)
 {
 	struct qg_file_atomic *f;
-	struct qg_buf tmpl = QG_BUF_INIT;
+	struct qg_buf tmpl = QG_BUF_INIT(QG_CAP_PATH);
 	const char *slash;
 	int err;
 

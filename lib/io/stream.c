@@ -445,7 +445,7 @@ static int has_kept_ext(const char *name, const char *const *exts)
 /* "no .csv, .tsv or .jsonl files (optionally .gz/.zst) <where>" */
 static int nothing_kept(const char *name, const char *const *exts, const char *what, const char *where)
 {
-	struct qg_buf list = QG_BUF_INIT;
+	struct qg_buf list = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t n = 0;
 	int err = 0;
 
@@ -475,7 +475,7 @@ static int walk_dir(struct qg_strvec *files, const char *dir, const char *const 
 	DIR *d;
 	struct dirent *e;
 	struct stat st;
-	struct qg_buf path = QG_BUF_INIT;
+	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
 	size_t base;
 	int err = 0;
 

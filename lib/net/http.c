@@ -145,7 +145,7 @@ static int body_excerpt(struct qg_buf *out, const char *body, size_t len)
  * one survives at the cut. */
 static int error_excerpt(struct qg_buf *out, const char *body, size_t len, const struct qg_http_req *req)
 {
-	struct qg_buf head = QG_BUF_INIT, raw = QG_BUF_INIT;
+	struct qg_buf head = QG_BUF_INIT(QG_CAP_MESSAGE), raw = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err;
 
 	err = qg_buf_add(&head, body, len < HTTP_ERR_EXCERPT ? len : HTTP_ERR_EXCERPT);
@@ -167,7 +167,7 @@ static int error_excerpt(struct qg_buf *out, const char *body, size_t len, const
 
 static int status_error(const char *name, long status, const struct qg_buf *body, const struct qg_http_req *req)
 {
-	struct qg_buf ex = QG_BUF_INIT;
+	struct qg_buf ex = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int code = status == 404 || status == 410 ? QG_EINPUT : QG_ENET;
 	int ret;
 
@@ -349,7 +349,7 @@ static size_t req_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 void qg_http_resp_init(struct qg_http_resp *r)
 {
 	r->status = 0;
-	qg_buf_init(&r->body, 0);
+	qg_buf_init(&r->body, QG_CAP_FILE); /* each request sets its own limit: max_body */
 	qg_buf_init(&r->headers, HTTP_HEADERS_CAP + 1);
 }
 

@@ -205,7 +205,7 @@ static int hint_anonymous(int err, long status, const struct s3_env *e)
 int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 {
 	struct s3_env e;
-	struct qg_buf u = QG_BUF_INIT;
+	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_strvec hdrs = QG_STRVEC_INIT;
 	struct qg_http_req req = { 0 };
 	char *bucket = NULL, *key = NULL, *name = NULL;
@@ -252,7 +252,7 @@ int qg_s3_request(struct qg_http_resp *resp, const char *method, const char *buc
 		  unsigned flags)
 {
 	struct s3_env e;
-	struct qg_buf u = QG_BUF_INIT, name = QG_BUF_INIT;
+	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), name = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_strvec hdrs = QG_STRVEC_INIT;
 	struct qg_http_req req = { 0 };
 	int err;
@@ -371,7 +371,7 @@ static int xml_elem(struct qg_buf *out, const char *p, const char *end, const ch
 int qg_s3_list(struct qg_strvec *out, const char *url)
 {
 	struct qg_http_resp resp;
-	struct qg_buf query = QG_BUF_INIT, token = QG_BUF_INIT, key = QG_BUF_INIT, flag = QG_BUF_INIT;
+	struct qg_buf query = QG_BUF_INIT(QG_CAP_URL), token = QG_BUF_INIT(QG_CAP_URL), key = QG_BUF_INIT(QG_CAP_URL), flag = QG_BUF_INIT(QG_CAP_URL);
 	char *bucket = NULL, *prefix = NULL;
 	const char *p, *end, *c, *ce;
 	int err, pages = 0, truncated = 0;

@@ -92,7 +92,7 @@ static int hdr_add(struct hdr **v, size_t *nr, size_t *alloc, const char *name, 
 		   const char *value)
 {
 	struct hdr *h;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t i;
 	int space = 0, err;
 
@@ -177,7 +177,7 @@ static int canonical_query(struct qg_buf *out, const char *q, size_t len)
 int qg_sigv4_sign(struct qg_strvec *out, const struct qg_sigv4_key *key, const char *method,
 		  const char *url, const char *const *headers, const char *payload_sha256, time_t now)
 {
-	struct qg_buf creq = QG_BUF_INIT, sts = QG_BUF_INIT, signed_names = QG_BUF_INIT, host = QG_BUF_INIT;
+	struct qg_buf creq = QG_BUF_INIT(QG_CAP_MESSAGE), sts = QG_BUF_INIT(QG_CAP_MESSAGE), signed_names = QG_BUF_INIT(QG_CAP_MESSAGE), host = QG_BUF_INIT(QG_CAP_URL);
 	struct hdr *hv = NULL;
 	size_t nr = 0, alloc = 0, i;
 	const char *auth, *end, *path, *query, *at, *colon;

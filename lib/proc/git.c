@@ -121,7 +121,7 @@ static int is_dirty(git_repository *repo)
  * to the root, and no GIT_DIR) spares loading and initialising libgit2. */
 static int repository_possible(const char *dir)
 {
-	struct qg_buf path = QG_BUF_INIT;
+	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
 	struct stat st;
 	char *real;
 	int found = 0;

@@ -127,7 +127,7 @@ static int listed(const struct qg_strvec *sv, const char *s)
 static int list_visit(const char *dir, size_t len, void *vctx)
 {
 	struct list_ctx *l = vctx;
-	struct qg_buf full = QG_BUF_INIT;
+	struct qg_buf full = QG_BUF_INIT(QG_CAP_PATH);
 	char *folder = qg_strndup(dir, len);
 	struct dirent *e;
 	DIR *d;

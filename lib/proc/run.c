@@ -57,8 +57,8 @@ void qg_child_init(struct qg_child *c)
 	memset(c, 0, sizeof(*c));
 	qg_strvec_init(&c->args);
 	qg_strvec_init(&c->env);
-	qg_buf_init(&c->out, 0);
-	qg_buf_init(&c->err, 0);
+	qg_buf_init(&c->out, DEFAULT_CAPTURE_CAP);
+	qg_buf_init(&c->err, DEFAULT_CAPTURE_CAP);
 	c->out_fd = -1;
 	c->err_fd = -1;
 	c->pid = -1;
@@ -191,7 +191,7 @@ static int prepare(struct prepared *p, struct qg_child *c)
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	qg_buf_init(&p->prog, 0);
+	qg_buf_init(&p->prog, QG_CAP_PATH);
 	err = qg_path_find(&p->prog, name, NULL);
 	if (err == QG_ENOTFOUND) {
 		c->start_errno = errno == EACCES ? EACCES : ENOENT;

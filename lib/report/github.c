@@ -69,7 +69,7 @@ int qg_github_escape_property(struct qg_buf *out, const char *s)
 /* Redact, then escape. */
 static int escape_redacted(struct qg_buf *out, const char *s, int property)
 {
-	struct qg_buf r = QG_BUF_INIT;
+	struct qg_buf r = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_redact(&r, s ? s : "");
 
 	if (!err)
@@ -148,7 +148,7 @@ static int walk_annotations(struct annot_state *st, const struct qg_result *r)
 {
 	const char *reason = NULL;
 	struct qg_summary s;
-	struct qg_buf title = QG_BUF_INIT;
+	struct qg_buf title = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = 0;
 
 	qg_result_summary(r, &s);
@@ -217,7 +217,7 @@ int qg_github_annotations(struct qg_buf *out, const struct qg_result *r)
  * specials escaped, cut (UTF-8 safe) at QG_GH_CELL_MAX bytes. */
 static int cell(struct qg_buf *out, const char *s)
 {
-	struct qg_buf r = QG_BUF_INIT;
+	struct qg_buf r = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t n;
 	int err = qg_redact(&r, s ? s : "");
 
@@ -273,7 +273,7 @@ static const char *status_icon(enum qg_status s)
 
 static int summary_row(struct qg_buf *out, const struct qg_check *c)
 {
-	struct qg_buf v = QG_BUF_INIT;
+	struct qg_buf v = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_buf_addf(out, "| %s %s | ", status_icon(c->status), qg_status_name(c->status));
 
 	if (!err)
@@ -320,7 +320,7 @@ static void cut_utf8(struct qg_buf *b, size_t max)
 
 int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_buf md = QG_BUF_INIT, tail = QG_BUF_INIT;
+	struct qg_buf md = QG_BUF_INIT(QG_CAP_REPORT), tail = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_summary s;
 	struct annot_state st;
 	enum qg_status status = qg_result_status(r);
@@ -352,7 +352,7 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 	for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++, shown++)
 		err = summary_row(&md, r->checks[i]);
 	if (!err && r->report_md && *r->report_md && md.len < QG_GH_SUMMARY_MAX) {
-		struct qg_buf red = QG_BUF_INIT;
+		struct qg_buf red = QG_BUF_INIT(QG_CAP_REPORT);
 
 		err = qg_redact(&red, r->report_md);
 		if (!err)

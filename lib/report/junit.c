@@ -100,7 +100,7 @@ int qg_xml_escape(struct qg_buf *out, const char *s, size_t len)
 /* Redact, then escape. */
 static int put(struct qg_buf *out, const char *s, int attr)
 {
-	struct qg_buf r = QG_BUF_INIT;
+	struct qg_buf r = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_redact(&r, s ? s : "");
 
 	if (!err)
@@ -183,7 +183,7 @@ static int write_problem(struct qg_buf *out, const char *elem, const char *type,
 
 static int write_testcase(struct qg_buf *out, const char *classname, const struct qg_check *c)
 {
-	struct qg_buf t = QG_BUF_INIT;
+	struct qg_buf t = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_buf_addstr(out, "    <testcase classname=\"");
 
 	if (!err)
@@ -240,7 +240,7 @@ static int write_property(struct qg_buf *out, const char *name, const char *valu
 static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id, const char *host)
 {
 	struct qg_summary s;
-	struct qg_buf classname = QG_BUF_INIT;
+	struct qg_buf classname = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *reason = NULL;
 	char ts[32], num[32];
 	time_t t = (time_t)(r->started_at_ms >= 0 ? r->started_at_ms / 1000 : 0);

@@ -35,7 +35,7 @@ static int is_check_key(const char *k)
 
 static int add_redacted(struct qg_json *parent, const char *key, const char *s)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = qg_redact(&b, s ? s : "");
 
 	if (!err && !qg_json_add_string(parent, key, b.buf))

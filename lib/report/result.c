@@ -112,7 +112,7 @@ void qg_result_release(struct qg_result *r)
 
 static char *vformat(const char *fmt, va_list ap)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 
 	if (qg_buf_vaddf(&b, fmt, ap) < 0) {
 		qg_buf_release(&b);
@@ -302,7 +302,7 @@ int qg_result_add_artifact(struct qg_result *r, const char *path)
 
 int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	va_list ap;
 	int err;
 

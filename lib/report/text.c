@@ -63,7 +63,7 @@ static const char *status_color(enum qg_status s, unsigned flags)
  * invalid UTF-8 become U+FFFD; newlines too unless allow_nl. */
 static int put_clean(struct qg_buf *out, const char *s, int allow_nl)
 {
-	struct qg_buf r = QG_BUF_INIT;
+	struct qg_buf r = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const unsigned char *p;
 	int err = qg_redact(&r, s ? s : "");
 
@@ -121,7 +121,7 @@ static int check_line(struct qg_buf *out, const struct qg_check *c, size_t idw, 
 	int color = flags & QG_TEXT_COLOR;
 	const char *word = (c->status == QG_STATUS_PASS && (c->flags & QG_CHECK_WARNING)) ? "WARN"
 											: status_word(c->status);
-	struct qg_buf v = QG_BUF_INIT;
+	struct qg_buf v = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t w;
 	int err, sep = 0;
 
@@ -169,7 +169,7 @@ end:
 static int locations(struct qg_buf *out, const struct qg_check *c, unsigned flags)
 {
 	size_t max = (flags & QG_TEXT_VERBOSE) ? c->nr_locations : TEXT_LOCATIONS;
-	struct qg_buf l = QG_BUF_INIT;
+	struct qg_buf l = QG_BUF_INIT(QG_CAP_MESSAGE);
 	long long more;
 	int err = 0;
 
