@@ -119,9 +119,10 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 	for (size_t i = 0; i < r->nr_checks; i++) {
 		struct qg_check *c = r->checks[i];
 		if (c->status == QG_STATUS_FAIL || (c->flags & QG_CHECK_WARNING)) {
-			if (drifted->len)
-				qg_buf_addch(drifted, ',');
-			qg_buf_addstr(drifted, c->id + 6);
+			if (drifted->len && (err = qg_buf_addch(drifted, ',')) < 0)
+				goto done;
+			if ((err = qg_buf_addstr(drifted, c->id + 6)) < 0)
+				goto done;
 		}
 	}
 	snprintf(max_psi, max_psi_len, "%.6g",
@@ -136,7 +137,7 @@ done:
 static int drift_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 {
 	struct drift_cmd_opts *o = data;
-	struct qg_buf drifted = QG_BUF_INIT;
+	struct qg_buf drifted = QG_BUF_INIT(QG_CAP_MESSAGE);
 	char max_psi[32] = "";
 	int err = run_drift(o, &o->args, r, &drifted, max_psi, sizeof(max_psi));
 

@@ -26,7 +26,7 @@ static const char *const infer_usage[] = {
 static int infer_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 {
 	struct infer_cmd *ic = data;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	int err;
 
 	(void)r;

@@ -526,12 +526,18 @@ int data_plan_run(struct qg_data_plan *p, data_piece_fn fn, data_reset_fn reset,
 
 		if (pc->status && !pc->dropped && pc->len >= 0 && pc->offset + pc->len < f->size &&
 		    f->format == QG_FORMAT_CSV) {
-			struct qg_buf b = QG_BUF_INIT;
-			qg_buf_addf(&b, "%s (reading bytes %lld-%lld for --shard %lld/%lld: a quoted field may span "
+			struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+			char *more;
+
+			/* without room for the hint the piece keeps its own message */
+			if (qg_buf_addf(&b, "%s (reading bytes %lld-%lld for --shard %lld/%lld: a quoted field may span "
 					"the end of this shard's range)", pc->error ? pc->error : "",
-				    pc->offset, pc->offset + pc->len, p->shard_index, p->shard_count);
-			free(pc->error);
-			pc->error = qg_buf_detach(&b, NULL);
+					pc->offset, pc->offset + pc->len, p->shard_index, p->shard_count) == 0 &&
+			    (more = qg_buf_detach(&b, NULL))) {
+				free(pc->error);
+				pc->error = more;
+			}
+			qg_buf_release(&b);
 		}
 	}
 	return err;

@@ -309,7 +309,7 @@ int data_profile_load(struct qg_profile *out, const char *path)
 int data_profile_save(struct qg_profile *p, const char *path)
 {
 	struct qg_json *j = NULL;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	int ret = data_profile_to_json(&j, p);
 
 	if (!ret)

@@ -34,27 +34,35 @@ static int strset_add(struct qg_strmap *set, const char *s, size_t n)
 
 struct loader {
 	const char *name;
-	struct qg_buf ptr; /* current JSON pointer */
+	struct qg_buf ptr; /* current JSON pointer, for messages */
+	int ptr_err;       /* sticky: the pointer could not be built (checked at the end) */
 };
 
 static void ptr_push(struct loader *L, size_t *mark, const char *key)
 {
+	int err;
+
 	*mark = L->ptr.len;
-	qg_buf_addch(&L->ptr, '/');
-	for (const char *p = key; *p; p++) {
+	err = qg_buf_addch(&L->ptr, '/');
+	for (const char *p = key; !err && *p; p++) {
 		if (*p == '~')
-			qg_buf_addstr(&L->ptr, "~0");
+			err = qg_buf_addstr(&L->ptr, "~0");
 		else if (*p == '/')
-			qg_buf_addstr(&L->ptr, "~1");
+			err = qg_buf_addstr(&L->ptr, "~1");
 		else
-			qg_buf_addch(&L->ptr, *p);
+			err = qg_buf_addch(&L->ptr, *p);
 	}
+	if (err && !L->ptr_err)
+		L->ptr_err = err;
 }
 
 static void ptr_push_index(struct loader *L, size_t *mark, size_t i)
 {
+	int err;
+
 	*mark = L->ptr.len;
-	qg_buf_addf(&L->ptr, "/%zu", i);
+	if ((err = qg_buf_addf(&L->ptr, "/%zu", i)) < 0 && !L->ptr_err)
+		L->ptr_err = err;
 }
 
 static void ptr_pop(struct loader *L, size_t mark)
@@ -66,24 +74,30 @@ static int bad(struct loader *L, const struct qg_json *found, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 static int bad(struct loader *L, const struct qg_json *found, const char *fmt, ...)
 {
-	struct qg_buf msg = QG_BUF_INIT, val = QG_BUF_INIT;
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE), val = QG_BUF_INIT(QG_CAP_MESSAGE);
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	qg_buf_vaddf(&msg, fmt, ap);
+	err = qg_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	if (found) {
-		qg_json_print(&val, found, 0);
-		if (val.len > 80) {
+	if (!err && found) {
+		err = qg_json_print(&val, found, 0);
+		if (!err && val.len > 80) {
 			qg_buf_setlen(&val, 77);
-			qg_buf_addstr(&val, "...");
+			err = qg_buf_addstr(&val, "...");
 		}
-		qg_buf_addf(&msg, ", found %s", val.buf);
+		if (!err)
+			err = qg_buf_addf(&msg, ", found %s", val.buf);
 	}
-	qg_error(QG_EUSAGE, "'%s': %s: %s", L->name, L->ptr.len ? L->ptr.buf : "/", msg.buf);
+	if (err)
+		qg_error(err, "'%s': out of memory describing a schema error", L->name);
+	else
+		qg_error(QG_EUSAGE, "'%s': %s: %s", L->name, L->ptr_err ? "(location lost)" : L->ptr.len ? L->ptr.buf : "/",
+			 msg.buf);
 	qg_buf_release(&msg);
 	qg_buf_release(&val);
-	return QG_EUSAGE;
+	return err ? err : QG_EUSAGE;
 }
 
 /* ------------------------------------------------------------------ types */
@@ -138,7 +152,7 @@ static int parse_string_list(struct loader *L, struct qg_strmap *set, const stru
 static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct qg_json *v,
 		       long long *ikey, double *dkey, char **text)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *s = qg_json_string(v);
 	int ret = 0;
 
@@ -153,7 +167,7 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 		} else if (!s || data_field_parse(f, s, strlen(s), ikey, dkey)) {
 			return bad(L, v, "expected %s", f->type == QG_TYPE_YEAR ? "a year" : "an integer");
 		}
-		qg_buf_addf(&b, "%lld", *ikey);
+		ret = qg_buf_addf(&b, "%lld", *ikey);
 		break;
 	case QG_TYPE_NUMBER:
 		if (qg_json_type(v) == QG_JSON_NUMBER)
@@ -164,7 +178,7 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 			/* the shortest spelling that reads back */
 			char tmp[QG_DTOA_MAX];
 
-			qg_buf_add(&b, tmp, qg_dtoa(tmp, *dkey, 0));
+			ret = qg_buf_add(&b, tmp, qg_dtoa(tmp, *dkey, 0));
 		}
 		break;
 	case QG_TYPE_DATE:
@@ -187,12 +201,16 @@ static int parse_bound(struct loader *L, struct qg_schema_field *f, const struct
 		}
 		if (!okv)
 			return bad(L, v, "expected a %s", data_field_type_name(f->type));
-		qg_buf_addstr(&b, s);
+		ret = qg_buf_addstr(&b, s);
 		break;
 	}
 	default:
 		return bad(L, v, "minimum and maximum apply to integer, number, date, datetime, time and year fields, not %s",
 			   data_field_type_name(f->type));
+	}
+	if (ret) {
+		qg_buf_release(&b);
+		return ret;
 	}
 	free(*text); /* a key given twice: the last one wins */
 	*text = qg_buf_detach(&b, NULL);
@@ -258,16 +276,18 @@ static int parse_enum(struct loader *L, struct qg_schema_field *f, const struct 
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
 	for (it = qg_json_first(arr); it; it = qg_json_next(it), i++) {
-		struct qg_buf b = QG_BUF_INIT;
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 		const char *s = qg_json_string(it);
 		long long ik = 0;
 		double dk = 0;
 
 		ptr_push_index(L, &mark, i);
 		if (s) {
-			qg_buf_addstr(&b, s);
+			if ((ret = qg_buf_addstr(&b, s)) < 0)
+				goto next;
 		} else if (qg_json_type(it) == QG_JSON_NUMBER || qg_json_type(it) == QG_JSON_BOOL) {
-			qg_json_print(&b, it, 0);
+			if ((ret = qg_json_print(&b, it, 0)) < 0)
+				goto next;
 		} else {
 			ret = bad(L, it, "expected a string or a number");
 			goto next;
@@ -691,7 +711,7 @@ long data_schema_field_index(const struct qg_schema *s, const char *name, size_t
 
 int data_schema_parse(struct qg_schema *S, const char *text, size_t len, const char *name)
 {
-	struct loader L = { name, QG_BUF_INIT };
+	struct loader L = { name, QG_BUF_INIT(QG_CAP_MESSAGE), 0 };
 	struct qg_json *root = NULL;
 	const struct qg_json *fields, *v, *it;
 	size_t mark, i;
@@ -789,7 +809,7 @@ int data_schema_parse(struct qg_schema *S, const char *text, size_t len, const c
 		if (ret)
 			goto done;
 	}
-	ret = 0;
+	ret = L.ptr_err; /* a location that could not be built fails the load */
 done:
 	qg_json_free(root);
 	qg_buf_release(&L.ptr);
@@ -800,11 +820,10 @@ done:
 
 int data_schema_load(struct qg_schema *out, const char *path)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT((size_t)64 << 20); /* a schema: 64 MiB, the message says so */
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	qg_buf_init(&b, 64u << 20);
 	ret = qg_buf_read_file(&b, path);
 	if (ret) {
 		qg_buf_release(&b);

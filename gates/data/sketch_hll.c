@@ -111,7 +111,7 @@ double data_hll_estimate(const struct qg_hll *h)
 
 int data_hll_to_json(struct qg_json *parent, const char *key, const struct qg_hll *h)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	int ret = qg_base64_encode(&b, h->reg, sizeof(h->reg));
 	if (!ret && !qg_json_add_string(parent, key, b.buf))
 		ret = QG_ENOMEM;

@@ -468,7 +468,7 @@ int data_topk_to_json(struct qg_json *parent, const char *key, const struct qg_t
 		if (memchr(it->val, '\0', keep) || qg_utf8_check(it->val, keep, NULL)) {
 			/* JSON text cannot carry these bytes (a NUL, invalid
 			 * UTF-8 shown as U+FFFD): the bytes themselves too */
-			struct qg_buf b = QG_BUF_INIT;
+			struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 			int ret = qg_base64_encode(&b, it->val, keep);
 			if (!ret && !qg_json_add_string(e, "bytes", b.buf))
 				ret = QG_ENOMEM;

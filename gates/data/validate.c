@@ -108,9 +108,10 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 	const struct qg_schema *S = v->S;
 	long ck = v->tc[CK_HEADER];
 	const struct qg_strvec *h = &src->header;
-	struct qg_buf miss = QG_BUF_INIT, extra = QG_BUF_INIT;
+	struct qg_buf miss = QG_BUF_INIT(QG_CAP_MESSAGE), extra = QG_BUF_INIT(QG_CAP_MESSAGE);
+	static const char lost[] = "(not listed: out of memory)";
 	size_t nmiss = 0, nextra = 0;
-	int order = 0;
+	int order = 0, err_miss = 0, err_extra = 0;
 
 	for (size_t i = 0; i < h->nr; i++)
 		for (size_t k = i + 1; k < h->nr; k++)
@@ -121,7 +122,8 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 			}
 	for (size_t i = 0; i < S->nr_fields; i++) {
 		if (colmap[i] < 0) {
-			qg_buf_addf(&miss, "%s'%s'", nmiss ? ", " : "", S->fields[i].name);
+			if (!err_miss)
+				err_miss = qg_buf_addf(&miss, "%s'%s'", nmiss ? ", " : "", S->fields[i].name);
 			nmiss++;
 		} else if (src->format != QG_FORMAT_JSONL && (size_t)colmap[i] != i) {
 			order = 1;
@@ -129,15 +131,17 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 	}
 	for (size_t i = 0; i < h->nr; i++) {
 		if (data_schema_field_index(S, h->v[i], strlen(h->v[i])) < 0) {
-			qg_buf_addf(&extra, "%s'%s'", nextra ? ", " : "", h->v[i]);
+			if (!err_extra)
+				err_extra = qg_buf_addf(&extra, "%s'%s'", nextra ? ", " : "", h->v[i]);
 			nextra++;
 		}
 	}
 	if (nmiss && S->header_mode != QG_HEADER_SUBSET)
 		vd_violation(v, ps, ck, 1, 0, NULL, 0, "schema field%s %s missing from the %s", nmiss > 1 ? "s" : "",
-			  miss.buf, src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
+			  err_miss ? lost : miss.buf, src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
 	if (nextra && S->header_mode != QG_HEADER_SUPERSET)
-		vd_violation(v, ps, ck, 1, 0, NULL, 0, "column%s %s not in the schema", nextra > 1 ? "s" : "", extra.buf);
+		vd_violation(v, ps, ck, 1, 0, NULL, 0, "column%s %s not in the schema", nextra > 1 ? "s" : "",
+			     err_extra ? lost : extra.buf);
 	if (order && !nmiss && !nextra && S->header_mode == QG_HEADER_EXACT)
 		vd_violation(v, ps, ck, 1, 0, NULL, 0, "columns are not in the schema's order (header 'exact')");
 	qg_buf_release(&miss);
@@ -497,17 +501,22 @@ static int add_check(struct vrun *v, enum check_kind k, long field, const char *
 	__attribute__((format(printf, 4, 5)));
 static int add_check(struct vrun *v, enum check_kind k, long field, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct vcheck *c;
 	va_list ap;
+	int err;
 
 	c = realloc(v->checks, (v->nr_checks + 1) * sizeof(*c));
 	if (!c)
 		return qg_error(QG_ENOMEM, "out of memory");
 	v->checks = c;
 	va_start(ap, fmt);
-	qg_buf_vaddf(&b, fmt, ap);
+	err = qg_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	if (err) {
+		qg_buf_release(&b);
+		return err;
+	}
 	c = &v->checks[v->nr_checks];
 	c->id = qg_buf_detach(&b, NULL);
 	c->kind = k;

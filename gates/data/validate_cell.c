@@ -22,48 +22,55 @@
 #include "validate_int.h"
 
 /* Quote a value for a message: at most VALUE_SHOW bytes, printable ASCII
- * and valid UTF-8 kept, everything else as \n \t \r \xNN. */
-static void quote_value(struct qg_buf *b, const char *s, size_t n)
+ * and valid UTF-8 kept, everything else as \n \t \r \xNN. 0 or the
+ * buffer's error. */
+static int quote_value(struct qg_buf *b, const char *s, size_t n)
 {
 	size_t lim = n > VALUE_SHOW ? VALUE_SHOW : n, i = 0;
+	int err = qg_buf_addch(b, '"');
 
-	qg_buf_addch(b, '"');
-	while (i < lim) {
+	while (!err && i < lim) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x20 && c < 0x7f) {
 			if (c == '"' || c == '\\')
-				qg_buf_addch(b, '\\');
-			qg_buf_addch(b, c);
+				err = qg_buf_addch(b, '\\');
+			if (!err)
+				err = qg_buf_addch(b, c);
 			i++;
 		} else if (c == '\n') {
-			qg_buf_addstr(b, "\\n");
+			err = qg_buf_addstr(b, "\\n");
 			i++;
 		} else if (c == '\t') {
-			qg_buf_addstr(b, "\\t");
+			err = qg_buf_addstr(b, "\\t");
 			i++;
 		} else if (c == '\r') {
-			qg_buf_addstr(b, "\\r");
+			err = qg_buf_addstr(b, "\\r");
 			i++;
 		} else if (c >= 0x80) {
 			size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 			if (i + len <= lim && qg_utf8_check(s + i, len, NULL) == 0) {
-				qg_buf_add(b, s + i, len);
+				err = qg_buf_add(b, s + i, len);
 				i += len;
 			} else {
-				qg_buf_addf(b, "\\x%02x", c);
+				err = qg_buf_addf(b, "\\x%02x", c);
 				i++;
 			}
 		} else {
-			qg_buf_addf(b, "\\x%02x", c);
+			err = qg_buf_addf(b, "\\x%02x", c);
 			i++;
 		}
 	}
-	qg_buf_addch(b, '"');
-	if (n > lim)
-		qg_buf_addf(b, "... (%zu bytes)", n);
+	if (!err)
+		err = qg_buf_addch(b, '"');
+	if (!err && n > lim)
+		err = qg_buf_addf(b, "... (%zu bytes)", n);
+	return err;
 }
 
+/* Count the violation; keep its message as one of the check's first
+ * EXAMPLES. A message that cannot be built (out of memory) is not kept:
+ * the count, which decides the verdict, is still right. */
 void vd_violation(struct vrun *v, struct piece_state *ps, long ck, long long line, long long col, const char *val,
 		  size_t vlen, const char *fmt, ...)
 {
@@ -71,21 +78,29 @@ void vd_violation(struct vrun *v, struct piece_state *ps, long ck, long long lin
 	if (v->o->max_errors > 0 && atomic_fetch_add(&v->violations, 1) + 1 >= v->o->max_errors)
 		atomic_store(&v->stop, 1);
 	if (ps->nr_ex[ck] < EXAMPLES) {
-		struct qg_buf b = QG_BUF_INIT;
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 		struct example *e = &ps->ex[(size_t)ck * EXAMPLES + ps->nr_ex[ck]];
 		va_list ap;
+		int err = 0;
 
 		if (val) {
-			qg_buf_addstr(&b, "value ");
-			quote_value(&b, val, vlen);
-			qg_buf_addch(&b, ' ');
+			err = qg_buf_addstr(&b, "value ");
+			if (!err)
+				err = quote_value(&b, val, vlen);
+			if (!err)
+				err = qg_buf_addch(&b, ' ');
 		}
-		va_start(ap, fmt);
-		qg_buf_vaddf(&b, fmt, ap);
-		va_end(ap);
+		if (!err) {
+			va_start(ap, fmt);
+			err = qg_buf_vaddf(&b, fmt, ap);
+			va_end(ap);
+		}
+		if (err || !(e->msg = qg_buf_detach(&b, NULL))) {
+			qg_buf_release(&b);
+			return;
+		}
 		e->line = line;
 		e->column = col;
-		e->msg = qg_buf_detach(&b, NULL);
 		ps->nr_ex[ck]++;
 	}
 }
