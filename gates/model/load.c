@@ -210,7 +210,7 @@ int model_add_metric_values(struct qg_json *obj, const struct qg_metric_values *
 /* One slice's metrics as slices["col=value"]. */
 static int slice_metrics(struct qg_json *slices, struct model_loaded *l, size_t s, uint32_t val, double threshold)
 {
-	struct qg_buf key = QG_BUF_INIT;
+	struct qg_buf key = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_metric_values v;
 	struct qg_model_view view;
 	struct qg_json *so;

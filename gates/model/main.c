@@ -136,7 +136,7 @@ static int metrics_run(void *data, struct qg_result *r, struct qg_strvec *output
 {
 	const struct model_cmd *m = data;
 	const struct qg_common_opts *c = &m->o->common;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	int err = no_args(m);
 
 	(void)r;

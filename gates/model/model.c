@@ -172,7 +172,7 @@ static int margin_ok_cb(const void *ctx, double m)
  * NULL with the message recorded when the id cannot be built or added. */
 static struct qg_check *new_check(struct ctx *c, const struct qg_model_rule *rule, const char *slice)
 {
-	struct qg_buf id = QG_BUF_INIT;
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_check *ck = NULL;
 	size_t base_len;
 
@@ -421,7 +421,7 @@ static int eval_slice_value(struct ctx *c, const struct qg_model_rule *rule, siz
 	const struct qg_model_data *cd = &c->cand.d;
 	struct qg_model_view cv, bv;
 	struct qg_metric_values cm, bm;
-	struct qg_buf label = QG_BUF_INIT;
+	struct qg_buf label = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct target t = { 0 };
 	int ret;
 
@@ -473,7 +473,7 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 		return eval_target(c, rule, whole);
 	if (c->have_mcand) {
 		/* slices of a metrics file: keys "col=value" under "slices" */
-		struct qg_buf key = QG_BUF_INIT;
+		struct qg_buf key = QG_BUF_INIT(QG_CAP_MESSAGE);
 		size_t n = 0;
 		int ret = qg_buf_addf(&key, "%s=", rule->slice_col);
 		for (const struct qg_json *m = qg_json_first(c->mcand.slices); m && !ret; m = qg_json_next(m)) {
@@ -516,7 +516,7 @@ static int eval_rule(struct ctx *c, const struct qg_model_rule *rule, struct tar
 		long v = model_str_map_get((struct qg_strmap *)&cd->slices[s].values, rule->slice_value,
 					strlen(rule->slice_value), 0);
 		if (v < 0) {
-			struct qg_buf lab = QG_BUF_INIT;
+			struct qg_buf lab = QG_BUF_INIT(QG_CAP_MESSAGE);
 			struct qg_check *ck = NULL;
 			if (!(ret = qg_buf_addf(&lab, "%s=%s", rule->slice_col, rule->slice_value)) &&
 			    !(ck = new_check(c, rule, lab.buf)))
@@ -556,7 +556,7 @@ int model_run(const struct qg_model_opts *o, struct qg_result *r)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.r = r;
-	qg_buf_init(&c.md, 0);
+	qg_buf_init(&c.md, QG_CAP_REPORT);
 
 	/* options */
 	if (!!o->predictions == !!o->metrics_file) {

@@ -72,7 +72,7 @@ static int row_fail(struct reader *r, const struct qg_record *rec, long col, con
 	__attribute__((format(printf, 4, 5)));
 static int row_fail(struct reader *r, const struct qg_record *rec, long col, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	va_list ap;
 	const struct qg_cell *names;
 	size_t nn = qg_table_columns(r->t, &names);
@@ -164,7 +164,7 @@ static int binary_of(struct reader *r, const struct qg_record *rec, long col, ui
 {
 	const struct qg_cell *c = &rec->cells[col];
 	const char *pos = r->o->pos_label;
-	struct qg_buf msg = QG_BUF_INIT;
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *seeds[3] = { NULL, NULL, NULL };
 	int v, ret, err, has0 = 0, has1 = 0, pos_found = 0, show = (int)(c->len > 64 ? 64 : c->len);
 	size_t k = 0;
@@ -228,7 +228,7 @@ static int class_of(struct reader *r, const struct qg_record *rec, long col, int
 	if (k == QG_ENOMEM)
 		return QG_ENOMEM;
 	if (k < 0) {
-		struct qg_buf names = QG_BUF_INIT;
+		struct qg_buf names = QG_BUF_INIT(QG_CAP_MESSAGE);
 		int ret = 0;
 		for (size_t i = 0; !ret && i < r->d->classes.nr && i < 20; i++)
 			ret = qg_buf_addf(&names, "%s'%s'", i ? ", " : "", r->d->classes.keys[i]);
@@ -350,7 +350,7 @@ static int read_row(struct reader *r, const struct qg_record *rec)
 	}
 	case QG_TASK_REGRESSION:
 		if ((ret = number_of(r, rec, r->label, &d->yreg[i], 0))) {
-			struct qg_buf msg = QG_BUF_INIT;
+			struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 			const struct qg_cell *c = &rec->cells[r->label];
 			if (!qg_buf_addstr(&msg, qg_error_last()) && !model_regression_label_hint(&msg, c->ptr, c->len))
 				ret = qg_error(ret, "%s", msg.buf);
@@ -435,7 +435,7 @@ static int sort_classes(struct qg_model_data *d)
 static int no_column(const struct qg_cell *names, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int no_column(const struct qg_cell *names, size_t n, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	va_list ap;
 	int err;
 
@@ -521,7 +521,7 @@ static int setup_columns(struct reader *r)
 				if (!r->score_cols)
 					return qg_error(QG_ENOMEM, "out of memory");
 				for (size_t c = 0; c < d->classes.nr; c++) {
-					struct qg_buf col = QG_BUF_INIT;
+					struct qg_buf col = QG_BUF_INIT(QG_CAP_MESSAGE);
 					int err = qg_buf_addf(&col, "%s_%s", score, d->classes.keys[c]);
 					r->score_cols[c] = err ? -1 : find_col(names, n, col.buf);
 					qg_buf_release(&col);
@@ -609,7 +609,7 @@ int model_data_read_table(struct qg_model_data *d, struct qg_table *t, const str
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	qg_buf_init(&d->ids, 0);
+	qg_buf_init(&d->ids, QG_CAP_FILE); /* every row's id: as large as the data */
 	d->task = o->task;
 	d->name = qg_strdup(qg_table_name(t));
 	if (!d->name) {

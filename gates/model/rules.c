@@ -89,7 +89,7 @@ int model_rule_parse(struct qg_model_rule *out, const char *expr, unsigned tasks
 	if (tasks) {
 		out->metric_id = model_metric_lookup(out->metric, tasks);
 		if (out->metric_id < 0) {
-			struct qg_buf names = QG_BUF_INIT;
+			struct qg_buf names = QG_BUF_INIT(QG_CAP_MESSAGE);
 			ret = 0;
 			for (int m = 0; m < QG_M_COUNT && !ret; m++)
 				if (model_metric_infos[m].tasks & tasks)

@@ -108,14 +108,14 @@ static int listed(const struct qg_strvec *sv, const char *s)
 static int add_gate_list(struct qg_buf *b, const char *dir)
 {
 	struct qg_strvec names = QG_STRVEC_INIT;
-	struct qg_buf where = QG_BUF_INIT;
+	struct qg_buf where = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err = found_gates(&names, dir), any = 0;
 
 	if (!err)
 		err = qg_buf_addstr(b, "\ngates found next to qgate, then on PATH:\n");
 	for (size_t i = 0; !err && i < names.nr; i++) {
 		const struct known_gate *k = known_gate(names.v[i]);
-		struct qg_buf exe = QG_BUF_INIT;
+		struct qg_buf exe = QG_BUF_INIT(QG_CAP_PATH);
 
 		if (k) {
 			err = qg_buf_addf(b, "  %-10s%s\n", names.v[i], k->what);
@@ -216,7 +216,7 @@ static int not_a_gate(const char *name, const char *dir)
 /* Replace this process with qgate-<gate>; returns only on failure. */
 static int exec_gate(const char *gate, const char *const *argv, const char *dir)
 {
-	struct qg_buf path = QG_BUF_INIT;
+	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
 	struct qg_strvec args = QG_STRVEC_INIT;
 	int err;
 
@@ -254,7 +254,7 @@ static int cmd_qgate(int argc, const char **argv)
 {
 	int help = 0, version = 0, err;
 	struct qg_strvec rest = QG_STRVEC_INIT;
-	struct qg_buf dir = QG_BUF_INIT, text = QG_BUF_INIT;
+	struct qg_buf dir = QG_BUF_INIT(QG_CAP_PATH), text = QG_BUF_INIT(QG_CAP_REPORT);
 	const struct qg_option options[] = {
 		QG_OPT_FLAG_('h', "help", &help, "show this help and exit 0"),
 		QG_OPT_FLAG_(0, "version", &version, "print versions and exit 0"),
