@@ -81,7 +81,7 @@ int main(void)
 {
 	struct qg_result r;
 	const struct qg_result *rs[] = { &r };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	if (qg_result_init(&r, "demo", QG_VERSION))
 		return 3;

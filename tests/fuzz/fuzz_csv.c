@@ -18,13 +18,13 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 	int r, batch = 0;
 
 	if (qg_table_open_memory(&t, data, size, "fuzz.csv", opts) < 0) {
-		qg_buf_addf(o, "open %d %s\n", qg_error_code(), qg_error_last());
+		FUZZ_ADD(qg_buf_addf(o, "open %d %s\n", qg_error_code(), qg_error_last()));
 		return;
 	}
 	nc = qg_table_columns(t, &names);
 	for (i = 0; i < nc; i++) {
-		qg_buf_add(o, names[i].ptr, names[i].len);
-		qg_buf_addch(o, '\n');
+		FUZZ_ADD(qg_buf_add(o, names[i].ptr, names[i].len));
+		FUZZ_ADD(qg_buf_addch(o, '\n'));
 	}
 	for (;;) {
 		const struct qg_record *recs = &rec;
@@ -38,14 +38,14 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 			break;
 		fuzz_digest_records(o, recs, r, nc, 1);
 	}
-	qg_buf_addf(o, "end %d %s lines=%lld\n", r, r < 0 ? qg_error_last() : "", qg_table_line(t));
+	FUZZ_ADD(qg_buf_addf(o, "end %d %s lines=%lld\n", r, r < 0 ? qg_error_last() : "", qg_table_line(t)));
 	qg_table_free(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qg_table_opts o = { 0 };
-	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	struct qg_buf a = QG_BUF_INIT(QG_CAP_REPORT), b = QG_BUF_INIT(QG_CAP_REPORT);
 	unsigned ctl;
 
 	if (size < 1)

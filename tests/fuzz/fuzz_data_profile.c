@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qg_drift_opts o;
 	struct qg_result r;
 	struct qg_json *out = NULL;
-	struct qg_buf text = QG_BUF_INIT;
+	struct qg_buf text = QG_BUF_INIT(QG_CAP_REPORT);
 
 	if (load(&base, data, size)) {
 		data_profile_release(&base);

@@ -21,7 +21,7 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 	int r, batch = 0, errors = 0;
 
 	if (qg_table_open_memory(&t, data, size, "fuzz.jsonl", opts) < 0) {
-		qg_buf_addf(o, "open %d %s\n", qg_error_code(), qg_error_last());
+		FUZZ_ADD(qg_buf_addf(o, "open %d %s\n", qg_error_code(), qg_error_last()));
 		return;
 	}
 	if (set_columns) {
@@ -32,8 +32,8 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 	}
 	nc = qg_table_columns(t, &names);
 	for (i = 0; i < nc; i++) {
-		qg_buf_add(o, names[i].ptr, names[i].len);
-		qg_buf_addch(o, '\n');
+		FUZZ_ADD(qg_buf_add(o, names[i].ptr, names[i].len));
+		FUZZ_ADD(qg_buf_addch(o, '\n'));
 	}
 	for (;;) {
 		const struct qg_record *recs = &rec;
@@ -44,21 +44,21 @@ static void digest(struct qg_buf *o, const uint8_t *data, size_t size, const str
 		else
 			r = qg_table_next(t, &rec);
 		if (r == QG_EPARSE && !strstr(qg_error_last(), "longer than") && ++errors < 10000) {
-			qg_buf_addf(o, "error %s\n", qg_error_last());
+			FUZZ_ADD(qg_buf_addf(o, "error %s\n", qg_error_last()));
 			continue;
 		}
 		if (r <= 0)
 			break;
 		fuzz_digest_records(o, recs, r, nc, 0);
 	}
-	qg_buf_addf(o, "end %d %s lines=%lld\n", r, r < 0 ? qg_error_last() : "", qg_table_line(t));
+	FUZZ_ADD(qg_buf_addf(o, "end %d %s lines=%lld\n", r, r < 0 ? qg_error_last() : "", qg_table_line(t)));
 	qg_table_free(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qg_table_opts o = { 0 };
-	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	struct qg_buf a = QG_BUF_INIT(QG_CAP_REPORT), b = QG_BUF_INIT(QG_CAP_REPORT);
 	unsigned ctl;
 
 	if (size < 1)

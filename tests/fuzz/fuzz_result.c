@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned text_modes[] = { 0, QG_TEXT_QUIET, QG_TEXT_VERBOSE, QG_TEXT_COLOR | QG_TEXT_VERBOSE };
 	struct qg_result r, again;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	const struct qg_result *one[1] = { &r };
 	int err = qg_result_from_json(&r, (const char *)data, size, "fuzz.json");
 

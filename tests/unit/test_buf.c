@@ -9,7 +9,7 @@
 
 static void test_buf_empty_is_terminated(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_non_null(b.buf);
 	assert_string_equal(b.buf, "");
@@ -21,7 +21,7 @@ static void test_buf_empty_is_terminated(void **state)
 
 static void test_buf_addf_growth(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char big[5000];
 
 	memset(big, 'x', sizeof(big) - 1);
@@ -56,7 +56,7 @@ static void test_buf_cap_refuses_and_keeps_contents(void **state)
 
 static void test_buf_detach_hands_over(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	size_t len = 99;
 	char *p;
 
@@ -65,7 +65,7 @@ static void test_buf_detach_hands_over(void **state)
 	assert_string_equal(p, "");
 	assert_int_equal(len, 0);
 	free(p);
-	qg_buf_addstr(&b, "hello");
+	assert_int_equal(qg_buf_addstr(&b, "hello"), 0);
 	p = qg_buf_detach(&b, &len);
 	assert_string_equal(p, "hello");
 	assert_int_equal(len, 5);
@@ -76,9 +76,9 @@ static void test_buf_detach_hands_over(void **state)
 
 static void test_buf_rtrim_and_setlen(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
-	qg_buf_addstr(&b, "abc \t\r\n");
+	assert_int_equal(qg_buf_addstr(&b, "abc \t\r\n"), 0);
 	qg_buf_rtrim(&b);
 	assert_string_equal(b.buf, "abc");
 	qg_buf_setlen(&b, 1);
@@ -90,7 +90,7 @@ static void test_buf_rtrim_and_setlen(void **state)
 
 static void test_buf_read_file_errors(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char path[] = "/tmp/qg-test-buf-XXXXXX";
 	int fd;
 

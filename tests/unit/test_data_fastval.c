@@ -605,58 +605,58 @@ static const char *diff_value(int col, uint64_t r, long long row, char *tmp)
 
 static char *diff_data(int jsonl, size_t rows)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	static const char *const names[] = { "id", "x", "y", "amount", "name", "email", "status", "day", "active",
 					     "code", "note" };
 	char tmp[32];
 
 	if (!jsonl)
-		qg_buf_addstr(&b, "id,x,y,amount,name,email,status,day,active,code,note\n");
+		assert_int_equal(qg_buf_addstr(&b, "id,x,y,amount,name,email,status,day,active,code,note\n"), 0);
 	for (size_t row = 1; row <= rows; row++) {
 		uint64_t shape = next_rand();
 		int ncols = shape % 89 == 0 ? 10 : shape % 83 == 0 ? 12 : 11;
 
 		if (jsonl)
-			qg_buf_addch(&b, '{');
+			assert_int_equal(qg_buf_addch(&b, '{'), 0);
 		for (int c = 0; c < ncols; c++) {
 			const char *v = diff_value(c % 11, next_rand(), (long long)row, tmp);
 
 			if (jsonl) {
-				qg_buf_addf(&b, "%s\"%s\": ", c ? ", " : "", c < 11 ? names[c] : "extra");
+				assert_int_equal(qg_buf_addf(&b, "%s\"%s\": ", c ? ", " : "", c < 11 ? names[c] : "extra"), 0);
 				if (shape % 97 == 0 && c == 3)
-					qg_buf_addstr(&b, "null");
+					assert_int_equal(qg_buf_addstr(&b, "null"), 0);
 				else if (c == 0 && shape % 5)
-					qg_buf_addstr(&b, v); /* an integer key as a JSON number */
+					assert_int_equal(qg_buf_addstr(&b, v), 0); /* an integer key as a JSON number */
 				else {
-					qg_buf_addch(&b, '"');
+					assert_int_equal(qg_buf_addch(&b, '"'), 0);
 					for (const char *q = v; *q; q++)
 						if (*q == '"' || *q == '\\')
-							qg_buf_addf(&b, "\\%c", *q);
+							assert_int_equal(qg_buf_addf(&b, "\\%c", *q), 0);
 						else
-							qg_buf_addch(&b, *q);
-					qg_buf_addch(&b, '"');
+							assert_int_equal(qg_buf_addch(&b, *q), 0);
+					assert_int_equal(qg_buf_addch(&b, '"'), 0);
 				}
 			} else {
 				if (c)
-					qg_buf_addch(&b, ',');
+					assert_int_equal(qg_buf_addch(&b, ','), 0);
 				if (strchr(v, '"') || strchr(v, ',')) {
-					qg_buf_addch(&b, '"');
+					assert_int_equal(qg_buf_addch(&b, '"'), 0);
 					for (const char *q = v; *q; q++) {
 						if (*q == '"')
-							qg_buf_addch(&b, '"');
-						qg_buf_addch(&b, *q);
+							assert_int_equal(qg_buf_addch(&b, '"'), 0);
+						assert_int_equal(qg_buf_addch(&b, *q), 0);
 					}
-					qg_buf_addch(&b, '"');
+					assert_int_equal(qg_buf_addch(&b, '"'), 0);
 				} else {
-					qg_buf_addstr(&b, v);
+					assert_int_equal(qg_buf_addstr(&b, v), 0);
 				}
 			}
 		}
 		if (jsonl)
-			qg_buf_addch(&b, '}');
+			assert_int_equal(qg_buf_addch(&b, '}'), 0);
 		if (shape % 101 == 0)
-			qg_buf_add(&b, "\0", 1); /* a NUL byte in the record */
-		qg_buf_addch(&b, '\n');
+			assert_int_equal(qg_buf_add(&b, "\0", 1), 0); /* a NUL byte in the record */
+		assert_int_equal(qg_buf_addch(&b, '\n'), 0);
 	}
 	return qg_buf_detach(&b, NULL);
 }
@@ -675,7 +675,7 @@ static char *validate_json(const char *schema, const char *data, int jobs)
 {
 	struct qg_data_opts o;
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT, out = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT), out = QG_BUF_INIT(QG_CAP_REPORT);
 	char *line, *save = NULL;
 
 	data_opts_init(&o);
@@ -688,7 +688,7 @@ static char *validate_json(const char *schema, const char *data, int jobs)
 	assert_int_equal(qg_result_to_json(&b, &r), 0);
 	for (line = strtok_r(b.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strstr(line, "\"started_at\"") && !strstr(line, "\"duration_ms\""))
-			qg_buf_addf(&out, "%s\n", line);
+			assert_int_equal(qg_buf_addf(&out, "%s\n", line), 0);
 	qg_buf_release(&b);
 	qg_result_release(&r);
 	data_opts_release(&o);

@@ -171,7 +171,7 @@ static void test_data_profile_json_roundtrip(void **state)
 {
 	struct qg_profile p, q;
 	struct qg_json *j = NULL, *k = NULL;
-	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	struct qg_buf a = QG_BUF_INIT(QG_CAP_REPORT), b = QG_BUF_INIT(QG_CAP_REPORT);
 	char s[32];
 
 	data_profile_init(&p);
@@ -224,7 +224,7 @@ static struct qg_record brecs[BR];
 static char *profile_text(struct qg_profile *p)
 {
 	struct qg_json *j = NULL;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(data_profile_to_json(&j, p), 0);
 	assert_int_equal(qg_json_print(&b, j, 1), 0);

@@ -135,7 +135,7 @@ static void test_data_sketch_kll_json_roundtrip(void **state)
 	double *v = permutation(n);
 	struct qg_kll s, t;
 	struct qg_json *root = qg_json_new_object(), *bad;
-	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	struct qg_buf a = QG_BUF_INIT(QG_CAP_REPORT), b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	data_kll_init(&s);
 	feed(&s, v, n);
@@ -433,7 +433,7 @@ static void test_data_sketch_topk_json_cut_values(void **state)
 {
 	char big[300];
 	struct qg_topk t, u;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	memset(big, 'x', sizeof(big));
 	for (size_t i = 250; i < sizeof(big); i++)
@@ -467,7 +467,7 @@ static void test_data_sketch_topk_json_bytes(void **state)
 	static const char *const vals[] = { "caf\xe9", "na\xefve", "a\0b", "plain" };
 	static const size_t lens[] = { 4, 5, 3, 5 };
 	struct qg_topk t, u;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	data_topk_init(&t);
 	for (size_t i = 0; i < 4; i++)
@@ -595,7 +595,7 @@ static void test_data_sketch_hash_unchanged(void **state)
 static void test_data_sketch_hash_and_base64(void **state)
 {
 	unsigned char raw[100], back[100];
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_true(qg_hash64("abc", 3) != qg_hash64("abd", 3));
 	assert_true(qg_hash64("", 0) != qg_hash64("a", 1));

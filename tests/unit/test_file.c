@@ -36,11 +36,11 @@ static int teardown(void **state)
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		struct qg_buf p = QG_BUF_INIT;
+		struct qg_buf p = QG_BUF_INIT(QG_CAP_REPORT);
 
 		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
-		qg_buf_addf(&p, "%s/%s", f->dir, e->d_name);
+		assert_int_equal(qg_buf_addf(&p, "%s/%s", f->dir, e->d_name), 0);
 		unlink(p.buf);
 		qg_buf_release(&p);
 	}
@@ -67,7 +67,7 @@ static int count_entries(const char *dir)
 
 static void expect_content(const char *path, const char *want)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_buf_read_file(&b, path), 0);
 	assert_string_equal(b.buf, want);

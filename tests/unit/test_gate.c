@@ -122,7 +122,7 @@ static void read_file(struct qg_buf *b, const char *dir, const char *name)
 static void test_gate_reports_and_exit_codes(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char junit[160], json[160], out[160];
 
 	assert_non_null(qg_result_add_check(&f->r, "a.one", QG_STATUS_PASS, "fine"));
@@ -159,7 +159,7 @@ static void test_gate_reports_and_exit_codes(void **state)
 static void test_gate_out_names_carry_the_command(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct stat st;
 	char out[160], path[200];
 
@@ -208,7 +208,7 @@ static void test_gate_fatal_error_printed_once(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const formats[] = { "text", "json", "github" };
-	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *msg = "'nope.json': cannot open: No such file or directory";
 
 	for (size_t i = 0; i < 3; i++) {
@@ -269,7 +269,7 @@ static void test_gate_fatal_error_printed_once(void **state)
 static void test_gate_json_to_stdout(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_non_null(qg_result_add_check(&f->r, "a.one", QG_STATUS_PASS, NULL));
 	f->c.json = "-";
@@ -308,7 +308,7 @@ static void test_gate_unwritable_report_exits_3(void **state)
 static void test_gate_github_outputs(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char path[160], summary[160];
 	static const char *const outputs[] = { "rows", "12", NULL };
 
@@ -485,7 +485,7 @@ static int dispatch(struct fixture *f, const char **argv, struct qg_buf *out, st
 static void test_gate_run_sequence(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
 	struct demo_cmd d;
 	char json[160], cfg[160];
 	const char *pass[] = { "check", "--format", "text", "x.csv", NULL };
@@ -546,7 +546,7 @@ static void test_gate_run_sequence(void **state)
 static void test_gate_run_without_result(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
 	struct demo_cmd d;
 	const char *ok[] = { "check", NULL };
 	const char *bad[] = { "check", "--mode", "bad", "--format", "json", NULL };
@@ -564,7 +564,7 @@ static void test_gate_run_without_result(void **state)
 static void test_gate_dispatch(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf out = QG_BUF_INIT, err = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *none[] = { "qgate-demo", NULL };
 	const char *help[] = { "qgate-demo", "--help", NULL };
 	const char *helpword[] = { "qgate-demo", "help", NULL };

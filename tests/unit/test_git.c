@@ -41,7 +41,7 @@ static void git(struct qg_buf *out, const char *dir, ...)
 		fail_msg("git %s failed: %s", c.args.v[7], c.err.buf);
 	if (out) {
 		qg_buf_reset(out);
-		qg_buf_addstr(out, c.out.buf);
+		assert_int_equal(qg_buf_addstr(out, c.out.buf), 0);
 		qg_buf_rtrim(out);
 	}
 	qg_child_release(&c);
@@ -100,7 +100,7 @@ static void subject_release(struct qg_subject *s)
 static void test_git_branch_commit_and_dirty(void **state)
 {
 	struct qg_subject s;
-	struct qg_buf head = QG_BUF_INIT;
+	struct qg_buf head = QG_BUF_INIT(QG_CAP_REPORT);
 	char repo[128], sub[160];
 
 	snprintf(repo, sizeof(repo), "%s/repo", base);
@@ -145,7 +145,7 @@ static void test_git_branch_commit_and_dirty(void **state)
 static void test_git_detached_head(void **state)
 {
 	struct qg_subject s;
-	struct qg_buf first = QG_BUF_INIT;
+	struct qg_buf first = QG_BUF_INIT(QG_CAP_REPORT);
 	char repo[128];
 
 	snprintf(repo, sizeof(repo), "%s/repo", base);
@@ -166,14 +166,14 @@ static void test_git_detached_head(void **state)
 static void test_git_shallow_clone(void **state)
 {
 	struct qg_subject s;
-	struct qg_buf head = QG_BUF_INIT, url = QG_BUF_INIT, shallow = QG_BUF_INIT;
+	struct qg_buf head = QG_BUF_INIT(QG_CAP_REPORT), url = QG_BUF_INIT(QG_CAP_REPORT), shallow = QG_BUF_INIT(QG_CAP_REPORT);
 	char repo[128], clone[128];
 
 	snprintf(repo, sizeof(repo), "%s/repo", base);
 	snprintf(clone, sizeof(clone), "%s/shallow", base);
 	memset(&s, 0, sizeof(s));
 	git(&head, repo, "rev-parse", "HEAD", NULL);
-	qg_buf_addf(&url, "file://%s", repo);
+	assert_int_equal(qg_buf_addf(&url, "file://%s", repo), 0);
 	git(NULL, base, "clone", "-q", "--depth", "1", url.buf, clone, NULL);
 	git(&shallow, clone, "rev-parse", "--is-shallow-repository", NULL);
 	assert_string_equal(shallow.buf, "true");

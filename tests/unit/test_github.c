@@ -21,7 +21,7 @@ static size_t count(const char *hay, const char *needle)
 
 static void test_github_escape_data_and_property(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_github_escape_data(&b, "100% a:b,c\r\nd");
 	assert_string_equal(b.buf, "100%25 a:b,c%0D%0Ad");
@@ -34,7 +34,7 @@ static void test_github_escape_data_and_property(void **state)
 static void test_github_annotation_format(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_check *c;
 
 	qg_result_init(&r, "data", "0.1.0");
@@ -56,7 +56,7 @@ static void test_github_annotation_format(void **state)
 static void test_github_annotation_cap_and_more_notice(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "lint", "0.1.0");
 	for (int i = 0; i < 25; i++) {
@@ -82,7 +82,7 @@ static void test_github_annotation_cap_and_more_notice(void **state)
 static void test_github_gate_error_annotated(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "model", "0.1.0");
 	qg_result_set_error(&r, QG_EXIT_USAGE, "bad flag '--x'");
@@ -99,7 +99,7 @@ static void test_github_gate_error_annotated(void **state)
 static void test_github_summary_table(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_check *c;
 
 	qg_result_init(&r, "model", "0.1.0");
@@ -136,7 +136,7 @@ static int valid_utf8(const char *s, size_t len)
 static void test_github_summary_capped_20000_checks(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char msg[200];
 
 	memset(msg, 0, sizeof(msg));
@@ -167,7 +167,7 @@ static void test_github_summary_capped_20000_checks(void **state)
 
 static void test_github_output_line_delimiter(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT, d1 = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT), d1 = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *nl;
 
 	assert_int_equal(qg_github_output_line(&b, "status", "pass"), 0);
@@ -176,19 +176,19 @@ static void test_github_output_line_delimiter(void **state)
 	assert_int_equal(qg_github_output_line(&b, "report", "line1\nline2"), 0);
 	assert_true(!strncmp(b.buf, "report<<ghadelimiter_", 21));
 	nl = strchr(b.buf, '\n');
-	qg_buf_add(&d1, b.buf + 8, (size_t)(nl - b.buf - 8)); /* the delimiter */
+	assert_int_equal(qg_buf_add(&d1, b.buf + 8, (size_t)(nl - b.buf - 8)), 0); /* the delimiter */
 	assert_true(d1.len > 20);
 	/* value, then the same delimiter closing it */
 	{
-		struct qg_buf want = QG_BUF_INIT;
+		struct qg_buf want = QG_BUF_INIT(QG_CAP_REPORT);
 
-		qg_buf_addf(&want, "report<<%s\nline1\nline2\n%s\n", d1.buf, d1.buf);
+		assert_int_equal(qg_buf_addf(&want, "report<<%s\nline1\nline2\n%s\n", d1.buf, d1.buf), 0);
 		assert_string_equal(b.buf, want.buf);
 		qg_buf_release(&want);
 	}
 	/* random: two calls differ */
 	{
-		struct qg_buf b2 = QG_BUF_INIT;
+		struct qg_buf b2 = QG_BUF_INIT(QG_CAP_REPORT);
 
 		qg_github_output_line(&b2, "report", "line1\nline2");
 		assert_string_not_equal(b.buf, b2.buf);
@@ -204,7 +204,7 @@ static void test_github_append_env_file(void **state)
 {
 	char path[] = "/tmp/qg-test-gh-XXXXXX";
 	int fd = mkstemp(path);
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_true(fd >= 0);
 	close(fd);
@@ -213,7 +213,7 @@ static void test_github_append_env_file(void **state)
 	setenv("QG_TEST_GH_FILE", path, 1);
 	assert_int_equal(qg_github_append_env_file("QG_TEST_GH_FILE", "a=1\n", 4), 0);
 	assert_int_equal(qg_github_append_env_file("QG_TEST_GH_FILE", "b=2\n", 4), 0);
-	qg_buf_read_file(&b, path);
+	assert_int_equal(qg_buf_read_file(&b, path), 0);
 	assert_string_equal(b.buf, "a=1\nb=2\n");
 	setenv("QG_TEST_GH_FILE", "/nonexistent/dir/out", 1);
 	assert_int_equal(qg_github_append_env_file("QG_TEST_GH_FILE", "x", 1), QG_EIO);

@@ -10,7 +10,7 @@
 
 static char *print(const struct qg_json *j, int pretty)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_json_print(&b, j, pretty), 0);
 	return qg_buf_detach(&b, NULL);
@@ -95,7 +95,7 @@ static void test_json_pretty_and_order(void **state)
 
 static void test_json_string_escaping(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_json_quote(&b, "a\"b\\c\n\t\x01/é", 11), 0);
 	assert_string_equal(b.buf, "\"a\\\"b\\\\c\\n\\t\\u0001/é\"");

@@ -104,7 +104,7 @@ static int xmllint_one(const char *xsd, const char *xml)
 static void test_junit_validates_against_both_schemas(void **state)
 {
 	static const char *const xsds[] = { "junit-ant.xsd", "junit-jenkins-10.xsd" };
-	struct qg_buf dir = QG_BUF_INIT;
+	struct qg_buf dir = QG_BUF_INIT(QG_CAP_REPORT);
 	char msg[512];
 	struct stat st;
 	int bad = 0;
@@ -125,7 +125,7 @@ static void test_junit_validates_against_both_schemas(void **state)
 	assert_true(nr_saved > 0);
 	for (size_t i = 0; i < nr_saved; i++) {
 		for (size_t j = 0; j < QG_ARRAY_SIZE(xsds); j++) {
-			struct qg_buf xsd = QG_BUF_INIT;
+			struct qg_buf xsd = QG_BUF_INIT(QG_CAP_REPORT);
 			int rc;
 
 			assert_int_equal(qg_buf_addf(&xsd, "%s/%s", dir.buf, xsds[j]), 0);
@@ -145,7 +145,7 @@ static void test_junit_validates_against_both_schemas(void **state)
 
 static char *escape(const char *s, size_t len)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_xml_escape(&b, s, len), 0);
 	return qg_buf_detach(&b, NULL);
@@ -221,7 +221,7 @@ static void test_junit_structure(void **state)
 {
 	struct qg_result r;
 	const struct qg_result *rs[] = { &r };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	build(&r);
 	assert_int_equal(qg_junit_write(&b, rs, 1), 0);
@@ -248,7 +248,7 @@ static void test_junit_gate_error_becomes_testcase(void **state)
 {
 	struct qg_result r;
 	const struct qg_result *rs[] = { &r };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "model", "0.1.0");
 	qg_result_set_error(&r, QG_EXIT_ERROR, "'pred.csv': cannot open: No such file or directory");
@@ -265,7 +265,7 @@ static void test_junit_nothing_evaluated_is_error(void **state)
 {
 	struct qg_result r;
 	const struct qg_result *rs[] = { &r };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "test", "0.1.0");
 	qg_result_add_check(&r, "t", QG_STATUS_SKIP, NULL);
@@ -281,7 +281,7 @@ static void test_junit_several_suites_deterministic(void **state)
 {
 	struct qg_result a, c;
 	const struct qg_result *rs[] = { &a, &c };
-	struct qg_buf b1 = QG_BUF_INIT, b2 = QG_BUF_INIT;
+	struct qg_buf b1 = QG_BUF_INIT(QG_CAP_REPORT), b2 = QG_BUF_INIT(QG_CAP_REPORT);
 
 	build(&a);
 	qg_result_init(&c, "lint", "0.1.0");
@@ -304,7 +304,7 @@ static void test_junit_hostile_ids_validate(void **state)
 {
 	struct qg_result r;
 	const struct qg_result *rs[] = { &r };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char all[256];
 
 	for (int i = 0; i < 255; i++)

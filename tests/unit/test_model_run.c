@@ -128,7 +128,7 @@ static void test_model_run_metrics_json_failure(void **state)
 {
 	static const char *const keys[] = { "metrics", "slices", "task", "rows", "f1", "g=a" };
 	struct qg_model_opts o;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 
 	for (size_t i = 0; i < QG_ARRAY_SIZE(keys); i++) {
 		mock_model_run_reset();

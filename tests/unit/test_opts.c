@@ -291,7 +291,7 @@ static void test_opts_choices(void **state)
 static void test_opts_help_rendering(void **state)
 {
 	struct fixture *f = *state;
-	struct qg_buf b = QG_BUF_INIT, again = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT), again = QG_BUF_INIT(QG_CAP_REPORT);
 	static const char expected[] =
 		"usage: qgate-model check --predictions FILE --require EXPR...\n"
 		"   or: qgate-model check --metrics FILE.json --require EXPR...\n"
@@ -433,7 +433,7 @@ static void test_opts_subcommands(void **state)
 	const char *far[] = { "qgate-data", "zzzz", NULL };
 	const char *none[] = { "qgate-data", "-h", NULL };
 	const char *flag_as_word[] = { "qgate-data", "--validate", NULL };
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	/* options before the word are the table's; from the word on, the subcommand's */
 	assert_int_equal(qg_opts_parse(&ctx, 7, argv, &f->rest), 0);

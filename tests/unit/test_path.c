@@ -46,7 +46,7 @@ static void dir(const struct fixture *fx, const char *rel)
 /* PATH = the given folders of the fixture, joined by ':'; "" stays empty. */
 static void set_path(const struct fixture *fx, const char *const *dirs)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	for (size_t i = 0; dirs[i]; i++) {
 		if (i)
@@ -114,7 +114,7 @@ static int teardown(void **state)
 static void test_path_find_order(void **state)
 {
 	struct fixture *fx = *state;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *abc[] = { "a", "b", "c", NULL };
 	const char *cba[] = { "c", "b", "a", NULL };
 	char beside[128];
@@ -143,7 +143,7 @@ static void test_path_find_order(void **state)
 static void test_path_find_skips_non_programs(void **state)
 {
 	struct fixture *fx = *state;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *abc[] = { "a", "b", "c", NULL };
 
 	put(fx, "a/plain", 0644);      /* not executable */
@@ -180,7 +180,7 @@ static void test_path_find_skips_non_programs(void **state)
 static void test_path_find_slash_names_as_is(void **state)
 {
 	struct fixture *fx = *state;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *abc[] = { "a", "b", "c", NULL };
 
 	put(fx, "c/tool", 0755);
@@ -198,7 +198,7 @@ static void test_path_find_slash_names_as_is(void **state)
 static void test_path_find_empty_entry_is_cwd(void **state)
 {
 	struct fixture *fx = *state;
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	char old[4096];
 	const char *lead[] = { "", "a", NULL };
 	const char *trail[] = { "a", "", NULL };
@@ -226,7 +226,7 @@ static void test_path_find_empty_entry_is_cwd(void **state)
 
 static void test_path_find_unset_path_uses_default(void **state)
 {
-	struct qg_buf out = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 
 	(void)state;
 	assert_int_equal(unsetenv("PATH"), 0);
@@ -284,8 +284,8 @@ static void test_path_list(void **state)
 
 static void test_path_self_dir(void **state)
 {
-	struct qg_buf out = QG_BUF_INIT;
-	struct qg_buf self = QG_BUF_INIT;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
+	struct qg_buf self = QG_BUF_INIT(QG_CAP_REPORT);
 	struct stat st;
 
 	(void)state;

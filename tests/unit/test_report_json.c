@@ -53,15 +53,15 @@ static void write_file(const char *path, const char *data, size_t len)
 static int validate(const char *doc, size_t len, int quiet)
 {
 	char path[] = "/tmp/qg-test-result-json-XXXXXX";
-	struct qg_buf schema = QG_BUF_INIT, script = QG_BUF_INIT;
+	struct qg_buf schema = QG_BUF_INIT(QG_CAP_REPORT), script = QG_BUF_INIT(QG_CAP_REPORT);
 	int fd = mkstemp(path), rc;
 	const char *argv[5];
 
 	assert_true(fd >= 0);
 	close(fd);
 	write_file(path, doc, len);
-	qg_buf_addf(&schema, "%s/docs/result.schema.json", root_dir());
-	qg_buf_addf(&script, "%s/tests/validate-json.py", root_dir());
+	assert_int_equal(qg_buf_addf(&schema, "%s/docs/result.schema.json", root_dir()), 0);
+	assert_int_equal(qg_buf_addf(&script, "%s/tests/validate-json.py", root_dir()), 0);
 	argv[0] = "/usr/bin/python3";
 	argv[1] = script.buf;
 	argv[2] = schema.buf;
@@ -113,7 +113,7 @@ static void build_full(struct qg_result *r)
 static void test_report_json_shape(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_json *j;
 	const struct qg_json *c0;
 
@@ -154,7 +154,7 @@ static void test_report_json_shape(void **state)
 static void round_trip(struct qg_result *r)
 {
 	struct qg_result back;
-	struct qg_buf a = QG_BUF_INIT, b = QG_BUF_INIT;
+	struct qg_buf a = QG_BUF_INIT(QG_CAP_REPORT), b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_result_to_json(&a, r), 0);
 	assert_int_equal(qg_result_from_json(&back, a.buf, a.len, "a.json"), 0);
@@ -179,7 +179,7 @@ static void test_report_json_round_trip_full(void **state)
 static void test_report_json_round_trip_gate_error(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_json *j;
 
 	qg_result_init(&r, "model", "0.1.0");
@@ -200,7 +200,7 @@ static void test_report_json_round_trip_gate_error(void **state)
 static void test_report_json_round_trip_nothing_evaluated(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "test", "0.1.0");
 	qg_result_add_check(&r, "t1", QG_STATUS_SKIP, "skipped");
@@ -215,7 +215,7 @@ static void test_report_json_round_trip_nothing_evaluated(void **state)
 static void test_report_json_round_trip_check_error(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "test", "0.1.0");
 	qg_result_add_check(&r, "t1", QG_STATUS_ERROR, "killed by SIGSEGV");
@@ -230,7 +230,7 @@ static void test_report_json_round_trip_check_error(void **state)
 static void test_report_json_redacts_messages(void **state)
 {
 	struct qg_result r;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_result_init(&r, "deploy", "0.1.0");
 	qg_result_add_check(&r, "push", QG_STATUS_FAIL, "401 with Authorization: Bearer abcdefghijklmnop123 key AKIAIOSFODNN7EXAMPLE");
@@ -316,7 +316,7 @@ static void test_report_json_command(void **state)
 		"\"dirty\":null,\"artifacts\":[]},\"summary\":{\"checks\":1,\"passed\":0,\"failed\":1,\"errors\":0,"
 		"\"skipped\":0},\"checks\":[{\"id\":\"a\",\"status\":\"fail\",\"message\":\"x\",\"locations\":[]}],\"metrics\":{}}";
 	struct qg_result r, back;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_json *j;
 
 	build_full(&r);

@@ -169,7 +169,7 @@ static void test_result_locations_capped(void **state)
 {
 	struct qg_result *r = *state;
 	struct qg_check *c = qg_result_add_check(r, "field.age.maximum", QG_STATUS_FAIL, "too big");
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	for (int i = 1; i <= 25; i++)
 		assert_int_equal(qg_check_add_location(c, "train.csv", i, 3, "row %d", i), i <= QG_LOCATIONS_MAX ? 1 : 0);
@@ -187,7 +187,7 @@ static void test_result_location_format_partial(void **state)
 {
 	struct qg_result *r = *state;
 	struct qg_check *c = qg_result_add_check(r, "x", QG_STATUS_FAIL, "check msg");
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_check_add_location(c, "f.csv", 0, 0, NULL);
 	qg_check_add_location(c, "f.csv", 7, 0, "m");
@@ -207,7 +207,7 @@ static void test_result_values(void **state)
 {
 	struct qg_result *r = *state;
 	struct qg_check *c = qg_result_add_check(r, "m", QG_STATUS_PASS, NULL);
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	qg_check_observed_string(c, "abc");
 	qg_check_observed_number(c, 0.1); /* replaces the string without leaking it */

@@ -285,7 +285,7 @@ static void test_run_argv_envp_exact(void **state)
 {
 	extern char **environ;
 	struct qg_child c;
-	struct qg_buf want = QG_BUF_INIT;
+	struct qg_buf want = QG_BUF_INIT(QG_CAP_REPORT);
 
 	child_proc_file(&c, "/proc/self/cmdline");
 	assert_int_equal(c.out.len, sizeof("cat\0/proc/self/cmdline"));

@@ -53,7 +53,7 @@ static void test_sigv4_get_object(void **state)
 static void test_sigv4_put_object(void **state)
 {
 	struct qg_strvec out = QG_STRVEC_INIT;
-	struct qg_buf url = QG_BUF_INIT;
+	struct qg_buf url = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *hdrs[] = { "Date: Fri, 24 May 2013 00:00:00 GMT", "x-amz-storage-class: REDUCED_REDUNDANCY",
 			       NULL };
 	const char *body = "Welcome to Amazon S3.";
@@ -123,7 +123,7 @@ static void test_sigv4_session_token_and_wrong_secret(void **state)
 
 static void test_sigv4_uri_encode(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_sigv4_uri_encode(&b, "a b/c+d~e_f.g-h/\xc3\xa9*", 1), 0);
 	assert_string_equal(b.buf, "a%20b/c%2Bd~e_f.g-h/%C3%A9%2A");

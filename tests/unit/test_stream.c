@@ -84,7 +84,7 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 
 static int group_setup(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	size_t i;
 
 	snprintf(dir, sizeof(dir), "%s", "/tmp/qg-test-stream.XXXXXX");
@@ -154,7 +154,7 @@ static ssize_t slurp(struct qg_stream *s, struct qg_buf *out, size_t chunk)
 static void test_stream_plain_file(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("big.csv"), 0), 0);
 	assert_string_equal(qg_stream_name(s), path_of("big.csv"));
@@ -181,7 +181,7 @@ static void test_stream_empty_file(void **state)
 static void test_stream_range(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open_range(&s, path_of("big.csv"), 100000, 70001), 0);
 	assert_int_equal(slurp(s, &b, 4096), 0);
@@ -213,7 +213,7 @@ static void test_stream_range(void **state)
 static void test_stream_gzip(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("big.csv.gz"), 0), 0);
 	assert_int_equal(slurp(s, &b, 100003), 0);
@@ -227,7 +227,7 @@ static void test_stream_gzip(void **state)
 static void test_stream_gzip_multi_member(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("multi.csv.gz"), 0), 0);
 	assert_int_equal(slurp(s, &b, 3), 0);
@@ -239,7 +239,7 @@ static void test_stream_gzip_multi_member(void **state)
 static void test_stream_raw_flag(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("multi.csv.gz"), QG_STREAM_RAW), 0);
 	assert_int_equal(slurp(s, &b, 4096), 0);
@@ -253,7 +253,7 @@ static void test_stream_raw_flag(void **state)
 static void test_stream_gzip_truncated(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char want[300];
 
 	assert_int_equal(qg_stream_open(&s, path_of("trunc.csv.gz"), 0), 0);
@@ -269,7 +269,7 @@ static void test_stream_gzip_truncated(void **state)
 static void test_stream_gzip_corrupt(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("garbage.csv.gz"), 0), 0);
 	assert_int_equal(slurp(s, &b, 4096), QG_EPARSE);
@@ -281,7 +281,7 @@ static void test_stream_gzip_corrupt(void **state)
 static void test_stream_zstd(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_stream_open(&s, path_of("big.csv.zst"), 0), 0);
 	assert_int_equal(slurp(s, &b, 65536), 0);
@@ -295,7 +295,7 @@ static void test_stream_zstd(void **state)
 static void test_stream_zstd_truncated(void **state)
 {
 	struct qg_stream *s;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char want[300];
 
 	assert_int_equal(qg_stream_open(&s, path_of("trunc.csv.zst"), 0), 0);
@@ -338,7 +338,7 @@ static void read_stdin_from(const char *name, struct qg_buf *out, ssize_t want_r
 
 static void test_stream_stdin(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	read_stdin_from("multi.csv.gz", &b, 0);
 	assert_string_equal(b.buf, "a,b\n1,2\n3,4\n");

@@ -96,7 +96,7 @@ static void test_s3_read_plain_object(void **state)
 {
 	size_t len = (5u << 20) + 123; /* larger than the 1 MiB window: pauses and resumes */
 	unsigned char *data;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 
 	bucket();
@@ -115,7 +115,7 @@ static void test_s3_read_gzip_object(void **state)
 	const char *csv = "a,b\n1,2\n3,4\n";
 	unsigned char gz[256];
 	z_stream z;
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 
 	bucket();
@@ -144,7 +144,7 @@ static void test_s3_read_gzip_object(void **state)
 static void test_s3_key_needing_encoding(void **state)
 {
 	const char *body = "x\n1\n";
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 
 	bucket();
@@ -249,7 +249,7 @@ static const char *https_base(void)
 
 static void test_https_verified_by_default(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 	ssize_t ret;
 
@@ -269,7 +269,7 @@ static void test_https_verified_by_default(void **state)
 
 static void test_https_with_ca_bundle(void **state)
 {
-	struct qg_buf b = QG_BUF_INIT, want = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT), want = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 
 	snprintf(url, sizeof(url), "%s/data.csv", https_base());
@@ -314,7 +314,7 @@ static void test_http_request_with_ca(void **state)
 {
 	struct qg_http_req req = { 0 };
 	struct qg_http_resp resp;
-	struct qg_buf v = QG_BUF_INIT;
+	struct qg_buf v = QG_BUF_INIT(QG_CAP_REPORT);
 	char url[256];
 
 	snprintf(url, sizeof(url), "%s/fail.csv", https_base());

@@ -33,37 +33,37 @@ static void render_text(struct qg_buf *o, const char *p, size_t n)
 		unsigned char c = (unsigned char)p[i];
 
 		if (c == '\n')
-			qg_buf_addstr(o, "\\n");
+			assert_int_equal(qg_buf_addstr(o, "\\n"), 0);
 		else if (c == '\r')
-			qg_buf_addstr(o, "\\r");
+			assert_int_equal(qg_buf_addstr(o, "\\r"), 0);
 		else if (c < 0x20 || c >= 0x7f || c == '|')
-			qg_buf_addf(o, "\\x%02x", c);
+			assert_int_equal(qg_buf_addf(o, "\\x%02x", c), 0);
 		else
-			qg_buf_addch(o, c);
+			assert_int_equal(qg_buf_addch(o, c), 0);
 	}
 }
 
 static void render_flags(struct qg_buf *o, unsigned f)
 {
 	if (f & QG_CELL_QUOTED)
-		qg_buf_addch(o, 'Q');
+		assert_int_equal(qg_buf_addch(o, 'Q'), 0);
 	if (f & QG_CELL_NULL)
-		qg_buf_addch(o, 'N');
+		assert_int_equal(qg_buf_addch(o, 'N'), 0);
 	if (f & QG_CELL_MISSING)
-		qg_buf_addch(o, 'M');
+		assert_int_equal(qg_buf_addch(o, 'M'), 0);
 	if (f & QG_CELL_NUMBER)
-		qg_buf_addch(o, '#');
+		assert_int_equal(qg_buf_addch(o, '#'), 0);
 	if (f & QG_CELL_BOOL)
-		qg_buf_addch(o, 'B');
+		assert_int_equal(qg_buf_addch(o, 'B'), 0);
 	if (f & QG_CELL_NESTED)
-		qg_buf_addch(o, 'J');
+		assert_int_equal(qg_buf_addch(o, 'J'), 0);
 }
 
 /* Everything the reader says about data, as text. The caller frees. */
 static char *render(const char *data, size_t len, const char *name, const struct qg_table_opts *opts,
 		    const char *const *columns, size_t nr_columns)
 {
-	struct qg_buf o = QG_BUF_INIT;
+	struct qg_buf o = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_table *t;
 	struct qg_record rec;
 	const struct qg_cell *names;
@@ -72,46 +72,46 @@ static char *render(const char *data, size_t len, const char *name, const struct
 
 	r = qg_table_open_memory(&t, data, len, name, opts);
 	if (r < 0) {
-		qg_buf_addf(&o, "open: %d %s\n", r, qg_error_last());
+		assert_int_equal(qg_buf_addf(&o, "open: %d %s\n", r, qg_error_last()), 0);
 		return qg_buf_detach(&o, NULL);
 	}
 	if (columns)
 		assert_int_equal(qg_table_set_columns(t, columns, nr_columns), 0);
 	nc = qg_table_columns(t, &names);
-	qg_buf_addstr(&o, "cols:");
+	assert_int_equal(qg_buf_addstr(&o, "cols:"), 0);
 	for (i = 0; i < nc; i++) {
-		qg_buf_addch(&o, ' ');
+		assert_int_equal(qg_buf_addch(&o, ' '), 0);
 		render_text(&o, names[i].ptr, names[i].len);
 		assert_int_equal(names[i].ptr[names[i].len], '\0');
 	}
-	qg_buf_addch(&o, '\n');
+	assert_int_equal(qg_buf_addch(&o, '\n'), 0);
 	while ((r = qg_table_next(t, &rec)) != 0) {
 		assert_true(++guard < 10000);
 		if (r < 0) {
-			qg_buf_addf(&o, "E%d %s\n", r, qg_error_last());
+			assert_int_equal(qg_buf_addf(&o, "E%d %s\n", r, qg_error_last()), 0);
 			if (qg_table_format(t) != QG_FORMAT_JSONL || r != QG_EPARSE ||
 			    strstr(qg_error_last(), "longer than"))
 				break;
 			continue;
 		}
 		assert_int_equal(r, 1);
-		qg_buf_addf(&o, "%lld/%lld", rec.line, rec.row);
+		assert_int_equal(qg_buf_addf(&o, "%lld/%lld", rec.line, rec.row), 0);
 		if (rec.extra_keys)
-			qg_buf_addf(&o, "+%zu", rec.extra_keys);
-		qg_buf_addstr(&o, ":");
+			assert_int_equal(qg_buf_addf(&o, "+%zu", rec.extra_keys), 0);
+		assert_int_equal(qg_buf_addstr(&o, ":"), 0);
 		for (i = 0; i < rec.nr || i < nc; i++) {
 			const struct qg_cell *c = &rec.cells[i];
 
-			qg_buf_addstr(&o, i ? " | " : " ");
+			assert_int_equal(qg_buf_addstr(&o, i ? " | " : " "), 0);
 			if (i == rec.nr)
-				qg_buf_addstr(&o, "~ ");
-			qg_buf_addf(&o, "%lld:", qg_record_cell_column(&rec, i));
+				assert_int_equal(qg_buf_addstr(&o, "~ "), 0);
+			assert_int_equal(qg_buf_addf(&o, "%lld:", qg_record_cell_column(&rec, i)), 0);
 			render_text(&o, c->ptr, c->len);
 			render_flags(&o, c->flags);
 		}
-		qg_buf_addch(&o, '\n');
+		assert_int_equal(qg_buf_addch(&o, '\n'), 0);
 	}
-	qg_buf_addf(&o, "lines=%lld\n", qg_table_line(t));
+	assert_int_equal(qg_buf_addf(&o, "lines=%lld\n", qg_table_line(t)), 0);
 	qg_table_free(t);
 	return qg_buf_detach(&o, NULL);
 }
@@ -299,20 +299,20 @@ static void test_table_nul_and_invalid_utf8(void **state)
  * there, at every block size around the record length. */
 static void test_table_buffer_boundary(void **state)
 {
-	struct qg_buf d = QG_BUF_INIT, want = QG_BUF_INIT;
+	struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT), want = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_table_opts o = { 0 };
 	size_t bs;
 	int i;
 
 	(void)state;
-	qg_buf_addstr(&d, "k,v\n");
-	qg_buf_addstr(&want, "cols: k v\n");
+	assert_int_equal(qg_buf_addstr(&d, "k,v\n"), 0);
+	assert_int_equal(qg_buf_addstr(&want, "cols: k v\n"), 0);
 	for (i = 0; i < 40; i++) {
-		qg_buf_addf(&d, "%d,\"%.*s\"\n", i, i % 23, "abcdefghijklmnopqrstuvwxyz");
-		qg_buf_addf(&want, "%d/%d: 1:%d | %d:%.*sQ\n", i + 2, i + 1, i, i < 10 ? 3 : 4, i % 23,
-			    "abcdefghijklmnopqrstuvwxyz");
+		assert_int_equal(qg_buf_addf(&d, "%d,\"%.*s\"\n", i, i % 23, "abcdefghijklmnopqrstuvwxyz"), 0);
+		assert_int_equal(qg_buf_addf(&want, "%d/%d: 1:%d | %d:%.*sQ\n", i + 2, i + 1, i, i < 10 ? 3 : 4,
+					     i % 23, "abcdefghijklmnopqrstuvwxyz"), 0);
 	}
-	qg_buf_addf(&want, "lines=41\n");
+	assert_int_equal(qg_buf_addf(&want, "lines=41\n"), 0);
 	for (bs = 16; bs < 80; bs++) {
 		char *got;
 
@@ -327,24 +327,24 @@ static void test_table_buffer_boundary(void **state)
 
 static void test_table_max_record(void **state)
 {
-	struct qg_buf d = QG_BUF_INIT;
+	struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_table_opts o = { .max_record = 100 };
 	size_t k;
 
 	(void)state;
-	qg_buf_addstr(&d, "a,b\n1,2\n3,");
+	assert_int_equal(qg_buf_addstr(&d, "a,b\n1,2\n3,"), 0);
 	for (k = 0; k < 300; k++)
-		qg_buf_addch(&d, 'x');
-	qg_buf_addstr(&d, "\n5,6\n");
+		assert_int_equal(qg_buf_addch(&d, 'x'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "\n5,6\n"), 0);
 	expect_opts(d.buf, d.len, "long.csv", o, NULL, 0,
 		    "cols: a b\n2/1: 1:1 | 3:2\n"
 		    "E-9 'long.csv':3: record longer than 100 bytes (the maximum record size)\nlines=2\n");
 	/* exactly at the cap is fine */
 	qg_buf_reset(&d);
-	qg_buf_addstr(&d, "a\n");
+	assert_int_equal(qg_buf_addstr(&d, "a\n"), 0);
 	for (k = 0; k < 100; k++)
-		qg_buf_addch(&d, 'y');
-	qg_buf_addstr(&d, "\n");
+		assert_int_equal(qg_buf_addch(&d, 'y'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "\n"), 0);
 	{
 		char *got = render(d.buf, d.len, "cap.csv", &o, NULL, 0);
 
@@ -353,17 +353,17 @@ static void test_table_max_record(void **state)
 	}
 	/* a quoted field that never ends is cut by the cap too */
 	qg_buf_reset(&d);
-	qg_buf_addstr(&d, "a\n\"");
+	assert_int_equal(qg_buf_addstr(&d, "a\n\""), 0);
 	for (k = 0; k < 1000; k++)
-		qg_buf_addstr(&d, "z\n");
+		assert_int_equal(qg_buf_addstr(&d, "z\n"), 0);
 	expect_opts(d.buf, d.len, "q.csv", o, NULL, 0,
 		    "cols: a\nE-9 'q.csv':2: record longer than 100 bytes (the maximum record size)\nlines=1\n");
 	/* JSONL */
 	qg_buf_reset(&d);
-	qg_buf_addstr(&d, "{\"a\":1}\n{\"a\":\"");
+	assert_int_equal(qg_buf_addstr(&d, "{\"a\":1}\n{\"a\":\""), 0);
 	for (k = 0; k < 300; k++)
-		qg_buf_addch(&d, 'x');
-	qg_buf_addstr(&d, "\"}\n");
+		assert_int_equal(qg_buf_addch(&d, 'x'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "\"}\n"), 0);
 	expect_opts(d.buf, d.len, "long.jsonl", o, NULL, 0,
 		    "cols: a\n1/1: 6:1#\n"
 		    "E-9 'long.jsonl':2: record longer than 100 bytes (the maximum record size)\nlines=1\n");
@@ -371,8 +371,8 @@ static void test_table_max_record(void **state)
 	 * buffer size (found by fuzz_jsonl) */
 	qg_buf_reset(&d);
 	for (k = 0; k < 120; k++)
-		qg_buf_addch(&d, '\t');
-	qg_buf_addstr(&d, "\n{\"a\":1}\n");
+		assert_int_equal(qg_buf_addch(&d, '\t'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "\n{\"a\":1}\n"), 0);
 	expect_opts(d.buf, d.len, "blank.jsonl", o, NULL, 0,
 		    "cols:\nE-9 'blank.jsonl':1: record longer than 100 bytes (the maximum record size)\nlines=0\n");
 	qg_buf_release(&d);
@@ -453,14 +453,14 @@ static void test_table_jsonl_errors(void **state)
 	       "cols:\nE-9 'f.jsonl':1:6: expected a value, found end of line\n2/1: 6:1#\nlines=2\n");
 	/* deep nesting is an error, not a stack overflow */
 	{
-		struct qg_buf d = QG_BUF_INIT;
+		struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT);
 		char *got;
 		int k;
 
-		qg_buf_addstr(&d, "{\"a\":");
+		assert_int_equal(qg_buf_addstr(&d, "{\"a\":"), 0);
 		for (k = 0; k < 5000; k++)
-			qg_buf_addch(&d, '[');
-		qg_buf_addstr(&d, "}\n");
+			assert_int_equal(qg_buf_addch(&d, '['), 0);
+		assert_int_equal(qg_buf_addstr(&d, "}\n"), 0);
 		got = render(d.buf, d.len, "deep.jsonl", NULL, NULL, 0);
 		assert_non_null(strstr(got, "'deep.jsonl':1:1030: nesting deeper than 1024 levels"));
 		free(got);
@@ -513,7 +513,7 @@ static void test_table_format_detect(void **state)
 /* The batch call and the one-record call share one sequence of records. */
 static void test_table_next_batch(void **state)
 {
-	struct qg_buf d = QG_BUF_INIT;
+	struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT);
 	struct qg_table_opts o = { .block_size = 100 };
 	struct qg_table *t;
 	struct qg_record rec;
@@ -522,9 +522,9 @@ static void test_table_next_batch(void **state)
 	int i, r, k, calls = 0;
 
 	(void)state;
-	qg_buf_addstr(&d, "n,sq\n");
+	assert_int_equal(qg_buf_addstr(&d, "n,sq\n"), 0);
 	for (i = 1; i <= 3000; i++)
-		qg_buf_addf(&d, "%d,%d\n", i, i * i);
+		assert_int_equal(qg_buf_addf(&d, "%d,%d\n", i, i * i), 0);
 	assert_int_equal(qg_table_open_memory(&t, d.buf, d.len, "b.csv", &o), 0);
 	for (;;) {
 		if (calls++ % 2) {
@@ -571,17 +571,17 @@ static void test_table_batch_regular(void **state)
 
 	(void)state;
 	for (int round = 0; round < 400; round++) {
-		struct qg_buf d = QG_BUF_INIT;
+		struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT);
 		struct qg_table_opts o = { .block_size = 64 + (size_t)((x = xorshift(x)) % 4000) };
 		struct qg_table *t;
 		const struct qg_record *recs;
 		int r;
 
-		qg_buf_addstr(&d, "id,s,t\n");
+		assert_int_equal(qg_buf_addstr(&d, "id,s,t\n"), 0);
 		for (int i = 0; i < 600; i++) {
 			unsigned k = (unsigned)((x = xorshift(x)) >> 33) % 100;
 			/* mostly plain rows, sometimes one of the others */
-			qg_buf_addstr(&d, k < 97 ? rows[0] : rows[1 + (x >> 20) % 7]);
+			assert_int_equal(qg_buf_addstr(&d, k < 97 ? rows[0] : rows[1 + (x >> 20) % 7]), 0);
 		}
 		assert_int_equal(qg_table_open_memory(&t, d.buf, d.len, "r.csv", &o), 0);
 		while ((r = qg_table_next_batch(t, &recs)) > 0) {
@@ -654,7 +654,7 @@ static int group_teardown(void **state)
 
 static void test_table_gz_end_to_end(void **state)
 {
-	struct qg_buf csv = QG_BUF_INIT;
+	struct qg_buf csv = QG_BUF_INIT(QG_CAP_REPORT);
 	char path[128];
 	struct qg_stream *s;
 	struct qg_table *t;
@@ -664,9 +664,9 @@ static void test_table_gz_end_to_end(void **state)
 	int i, r;
 
 	(void)state;
-	qg_buf_addstr(&csv, "n,text\r\n");
+	assert_int_equal(qg_buf_addstr(&csv, "n,text\r\n"), 0);
 	for (i = 1; i <= 50000; i++)
-		qg_buf_addf(&csv, "%d,\"line %d, \"\"quoted\"\"\"\r\n", i, i);
+		assert_int_equal(qg_buf_addf(&csv, "%d,\"line %d, \"\"quoted\"\"\"\r\n", i, i), 0);
 	snprintf(path, sizeof(path), "%s/d.csv.gz", dir);
 	assert_non_null(gz = gzopen(path, "wb"));
 	assert_int_equal(gzwrite(gz, csv.buf, (unsigned)csv.len), (int)csv.len);

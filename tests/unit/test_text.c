@@ -10,7 +10,7 @@
 
 static char *render(const struct qg_result *r, unsigned flags)
 {
-	struct qg_buf b = QG_BUF_INIT;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
 	assert_int_equal(qg_text_render(&b, r, flags), 0);
 	return qg_buf_detach(&b, NULL);
