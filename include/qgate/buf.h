@@ -26,9 +26,7 @@
 #define QG_CAP_REPORT ((size_t)1 << 30)   /* a rendered report or JSON/Markdown document */
 #define QG_CAP_FILE ((size_t)1 << 30)     /* a whole file read into memory */
 
-/* Transitional, until every caller checks its appends: then
- * __attribute__((warn_unused_result)). */
-#define QG_MUST_CHECK
+#define QG_MUST_CHECK __attribute__((warn_unused_result))
 
 struct qg_buf {
 	char *buf;
@@ -38,17 +36,10 @@ struct qg_buf {
 };
 
 extern char qg_buf_empty[];
-/* QG_BUF_INIT(cap) for a buffer of that cap. Transitional, until every
- * buffer names its cap: a bare QG_BUF_INIT (no cap) still gives the old
- * 1 GiB default, through the object qg_buf_init_ (automatic variables
- * only); `QG_BUF_INIT(` reaches the macro qg_buf_init_() instead. */
-#define QG_BUF_INIT qg_buf_init_
-#define qg_buf_init_(cap) { qg_buf_empty, 0, 0, (cap) }
-extern const struct qg_buf qg_buf_init_;
+#define QG_BUF_INIT(cap) { qg_buf_empty, 0, 0, (cap) }
 
-/* An empty buffer that may grow to cap bytes. Transitional: cap 0 still
- * means the old 1 GiB default until every caller names its cap. Allocates
- * nothing. */
+/* An empty buffer that may grow to cap bytes (cap > 0; a cap of 0 makes a
+ * buffer every append refuses). Allocates nothing. */
 void qg_buf_init(struct qg_buf *b, size_t cap);
 /* Free the contents and re-initialise with the same cap. Accepts NULL. */
 void qg_buf_release(struct qg_buf *b);

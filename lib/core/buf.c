@@ -1,7 +1,9 @@
 /* buf.c -- the bounded growable buffer
  *
  * Modelled on git's strbuf with curl's dynbuf cap: growth doubles, but never
- * past `cap`, so a hostile input cannot make us allocate without bound.
+ * past `cap`, so a hostile input cannot make us allocate without bound. As
+ * in dynbuf, every buffer is given its cap when made (there is no default)
+ * and every append's result is checked (warn_unused_result in buf.h).
  */
 #include "qgate/common.h"
 
@@ -10,17 +12,12 @@
 
 char qg_buf_empty[1];
 
-/* Transitional (buf.h): what a bare QG_BUF_INIT still gives, the old 1 GiB
- * default, until every buffer names its cap. */
-#define OLD_DEFAULT_CAP ((size_t)1 << 30)
-const struct qg_buf qg_buf_init_ = { qg_buf_empty, 0, 0, OLD_DEFAULT_CAP };
-
 void qg_buf_init(struct qg_buf *b, size_t cap)
 {
 	b->buf = qg_buf_empty;
 	b->len = 0;
 	b->alloc = 0;
-	b->cap = cap ? cap : OLD_DEFAULT_CAP;
+	b->cap = cap; /* no default: 0 makes a buffer every append refuses */
 }
 
 void qg_buf_release(struct qg_buf *b)

@@ -158,6 +158,11 @@ static void test_buf_init_names_its_cap(void **state)
 	assert_int_equal(c.cap, QG_CAP_PATH);
 	assert_string_equal(c.buf, "");
 	qg_buf_release(&c);
+	/* no default: a cap of 0 (a forgotten cap) refuses every append */
+	qg_buf_init(&c, 0);
+	assert_int_equal(qg_buf_addch(&c, 'x'), QG_ETOOBIG);
+	assert_string_equal(c.buf, "");
+	qg_buf_release(&c);
 }
 
 int main(void)
