@@ -13,7 +13,7 @@ mk() {
 }
 
 mk SIMD=0 B="build/t-build-probe" build/t-build-probe/lib/core/buf.o >"$T/simd0"
-expect_grep "SIMD=0 compiles with -DQG_SIMD=0" '^cc .*-DQG_SIMD=0 .*-c lib/core/buf\.c' "$T/simd0"
+expect_grep "SIMD=0 compiles with -DQG_SIMD=0" ' -DQG_SIMD=0 .*-c lib/core/buf\.c' "$T/simd0"
 mk B="build/t-build-probe" build/t-build-probe/lib/core/buf.o >"$T/simd1"
 expect_no_grep "without SIMD there is no QG_SIMD define" 'QG_SIMD' "$T/simd1"
 mk SIMD=0 all >"$T/simd0-all"
