@@ -20,6 +20,7 @@
 #include "qgate/common.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -182,6 +183,24 @@ static void prepared_release(struct prepared *p)
 	free(p->sh_argv);
 }
 
+static int make_absolute(struct qg_buf *path)
+{
+	char cwd[PATH_MAX];
+	struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH);
+	int err;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return qg_error(QG_EINPUT, "cannot find the working folder: %s", strerror(errno));
+	err = qg_buf_addf(&abs, "%s/%s", cwd, path->buf);
+	if (!err) {
+		qg_buf_release(path);
+		*path = abs;
+		return 0;
+	}
+	qg_buf_release(&abs);
+	return err;
+}
+
 /* Resolve argv[0] and build envp and the shell fallback. A program that
  * cannot be found is recorded in the child (start_errno) and is QG_EINPUT
  * with the message execvp()'s failure used to give. */
@@ -200,6 +219,10 @@ static int prepare(struct prepared *p, struct qg_child *c)
 		return qg_error(QG_EINPUT, "'%s': cannot run: %s", name, strerror(c->start_errno));
 	}
 	if (err < 0)
+		return err;
+	/* Found through a relative PATH entry ('.' or empty): it names a file in
+	 * this folder, but the child may chdir first, so make it absolute here. */
+	if (!strchr(name, '/') && p->prog.buf[0] != '/' && (err = make_absolute(&p->prog)) < 0)
 		return err;
 	p->envp = c->env.nr ? build_env(c) : NULL;
 	if (c->env.nr && !p->envp)

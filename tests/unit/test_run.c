@@ -268,6 +268,41 @@ static void test_run_found_on_path(void **state)
 	}
 }
 
+/* A program found through a relative PATH entry ('.') is the one in the
+ * parent's folder, even when the child runs in another one (c.dir). */
+static void test_run_relative_path_entry_with_dir(void **state)
+{
+	char d1[] = "/tmp/qg-run-r1.XXXXXX", d2[] = "/tmp/qg-run-r2.XXXXXX", file[96], old[4096];
+	struct qg_child c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(d1));
+	assert_non_null(mkdtemp(d2));
+	snprintf(file, sizeof(file), "%s/qg-rel", d1);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho \"rel $PWD\"\n");
+	fclose(f);
+	chmod(file, 0755);
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(d1), 0);
+	setenv("PATH", ".:/usr/bin:/bin", 1);
+	qg_child_init(&c);
+	set_args(&c, "qg-rel", NULL);
+	c.dir = d2;
+	c.flags = QG_CHILD_CAPTURE_OUT;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exit_code, 0);
+	snprintf(file, sizeof(file), "rel %s\n", d2);
+	assert_string_equal(c.out.buf, file);
+	qg_child_release(&c);
+	assert_int_equal(chdir(old), 0);
+	snprintf(file, sizeof(file), "%s/qg-rel", d1);
+	unlink(file);
+	rmdir(d1);
+	rmdir(d2);
+}
+
 /* NUL-separated list of a /proc file of the child. */
 static void child_proc_file(struct qg_child *c, const char *what)
 {
@@ -448,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_run_command_not_found),
 		cmocka_unit_test_setup_teardown(test_run_not_on_path_fails_in_parent, save_path, restore_path),
 		cmocka_unit_test_setup_teardown(test_run_found_on_path, save_path, restore_path),
+		cmocka_unit_test_setup_teardown(test_run_relative_path_entry_with_dir, save_path, restore_path),
 		cmocka_unit_test(test_run_argv_envp_exact),
 		cmocka_unit_test(test_run_timeout_kills_the_group),
 		cmocka_unit_test(test_run_timeout_escalates_to_kill),
