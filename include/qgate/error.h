@@ -25,7 +25,7 @@ enum qg_error_code {
 	QG_ENET = -10,     /* network or server failure: exit 3 */
 };
 
-/* The contract's exit codes (CONTRACT.md section 2). */
+/* The contract's exit codes (docs/interface.md, "Exit codes"). */
 enum qg_exit {
 	QG_EXIT_PASS = 0,
 	QG_EXIT_FAIL = 1,

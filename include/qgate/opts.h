@@ -85,7 +85,7 @@ struct qg_option {
 	{ .type = QG_OPT_SUBCOMMAND, .long_name = (name), .value = (v), .help = (h), .subcommand_fn = (fn) }
 #define QG_OPT_END_() { .type = QG_OPT_END }
 
-/* The contract's common flags (CONTRACT.md section 2). */
+/* The contract's common flags (docs/interface.md, "Flags every gate shares"). */
 struct qg_common_opts {
 	const char *junit;
 	const char *json;

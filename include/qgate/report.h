@@ -14,12 +14,12 @@
 struct qg_buf;
 struct qg_result;
 
-/* qgate.result/v1 (CONTRACT.md section 3), pretty-printed, ending in "\n". */
+/* qgate.result/v1 (docs/interface.md, "The result JSON"), pretty-printed, ending in "\n". */
 int qg_result_to_json(struct qg_buf *out, const struct qg_result *r);
 /* Parse a result JSON back (for merge and report). QG_EPARSE names `name`. */
 int qg_result_from_json(struct qg_result *out, const char *text, size_t len, const char *name);
 
-/* JUnit XML: <testsuites> with one <testsuite> per result (CONTRACT.md section 4),
+/* JUnit XML: <testsuites> with one <testsuite> per result (docs/interface.md, "JUnit XML"),
  * valid against junit-ant.xsd and junit-jenkins-10.xsd. */
 int qg_junit_write(struct qg_buf *out, const struct qg_result *const *results, size_t nr);
 /* Append s escaped for XML text or attribute values (quotes escaped too). */
@@ -36,7 +36,7 @@ enum qg_text_flags {
 /* Human output: one aligned line per check, the verdict last. */
 int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags);
 
-/* GitHub Actions (CONTRACT.md section 5). */
+/* GitHub Actions (docs/interface.md, "GitHub Actions"). */
 /* Workflow commands (::error/::warning/::notice) for failed, errored and
  * warning checks: at most 10 per kind, then one "N more" ::notice line. */
 int qg_github_annotations(struct qg_buf *out, const struct qg_result *r);
