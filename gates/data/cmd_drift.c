@@ -1,13 +1,14 @@
 /* cmd_drift.c -- `qgate-data drift`: current data against a baseline profile
  *
  *   qgate-data drift --baseline PROFILE.json [--psi-warn X] [--psi-max X]
- *                    [--ks-max X] [--js-max X] [--bins N] DATA...
+ *                    [--ks-max X] [--js-max X] [--bins N] [--allow-new-fields] DATA...
  *   qgate-data drift --baseline PROFILE.json --current-profile P.json
  *
  * Data is read through the same path as `profile` (data_profile_read), with
  * each piece prepared on the baseline's bins so that the current fractions
  * are exact counts; a current profile gives sketch-derived fractions instead.
- * One check per baseline field (drift.h). Exit 0 no drift or only warnings
+ * One check per baseline field, and a failed one per field the baseline
+ * lacks (skipped under --allow-new-fields) (drift.h). Exit 0 no drift or only warnings
  * (annotated ::warning under GitHub Actions), 1 drift above a --*-max
  * threshold, 2 usage (bad threshold, both or neither current inputs),
  * 3 could not evaluate (baseline missing or not a profile, unreadable data).
@@ -38,7 +39,7 @@ struct drift_cmd_opts {
 
 static const char *const drift_usage[] = {
 	"qgate-data drift --baseline PROFILE.json [--psi-warn X] [--psi-max X] [--ks-max X] [--js-max X] "
-	"[--bins N] [--shard I/N] [-j N] DATA...",
+	"[--bins N] [--allow-new-fields] [--shard I/N] [-j N] DATA...",
 	"qgate-data drift --baseline PROFILE.json --current-profile PROFILE.json [--psi-max X] ...",
 	NULL,
 };
@@ -170,6 +171,8 @@ int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
 			       "categorical fields: Jensen-Shannon distance above X fails (default: not checked)"),
 		QG_OPT_INT_(0, "bins", &o.drift.bins, "N", 2, 1000, "quantile bins for numeric PSI (default 10)"),
 		QG_OPT_STRING_(0, "profile-out", &o.profile_out, "FILE", "also write the current data's profile"),
+		QG_OPT_FLAG_(0, "allow-new-fields", &o.drift.allow_new_fields,
+			     "fields missing from the baseline are skipped (default: they fail)"),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {

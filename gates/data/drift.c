@@ -383,9 +383,15 @@ int data_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_
 		if (!found) {
 			char id[512];
 			snprintf(id, sizeof(id), "drift.%s", cur->fields[j].name);
-			if (!qg_result_add_check(r, id, QG_STATUS_SKIP, "field '%s' is not in the baseline",
-						 cur->fields[j].name))
+			/* a field the baseline never saw was not checked: not a pass */
+			struct qg_check *c = qg_result_add_check(r, id, o->allow_new_fields ? QG_STATUS_SKIP : QG_STATUS_FAIL,
+								 o->allow_new_fields ? "field '%s' is not in the baseline (--allow-new-fields)"
+										     : "field '%s' is not in the baseline",
+								 cur->fields[j].name);
+			if (!c)
 				return QG_ENOMEM;
+			if (!o->allow_new_fields)
+				qg_check_set_count(c, 1);
 		}
 	}
 	m = qg_json_add_object(r->metrics, "drift");

@@ -36,6 +36,7 @@ struct qg_drift_opts {
 	double ks_max;   /* numeric fields; < 0 = not checked (default) */
 	double js_max;   /* categorical fields; < 0 = not checked (default) */
 	long long bins;  /* numeric bins (default 10) */
+	int allow_new_fields; /* fields missing from the baseline are skipped, not failed */
 };
 
 void data_drift_opts_init(struct qg_drift_opts *o);
@@ -56,8 +57,9 @@ void data_drift_sketch_fractions(struct qg_kll *s, const double *edges, size_t n
  * baseline field, fixed to the baseline's kind and binned on its bins. */
 int data_drift_prepare(struct qg_profile *cur, struct qg_profile *base, const struct qg_drift_opts *o);
 
-/* Add one `drift.<field>` check per baseline field (and a skipped one per
- * field only the current data has) and the drift metrics. `cur_exact` says
+/* Add one `drift.<field>` check per baseline field (and one per field only
+ * the current data has: failed, or skipped under allow_new_fields) and the
+ * drift metrics. `cur_exact` says
  * the current fractions are exact bin counts (data read) rather than
  * sketch-derived (a current profile). 0 or QG_ENOMEM. */
 int data_drift_evaluate(struct qg_result *r, struct qg_profile *base, struct qg_profile *cur,
