@@ -8,6 +8,12 @@
  * decoded straight into the caller's buffer. Compression is chosen by
  * extension for local paths (.gz, .zst) and by magic bytes for stdin and
  * URLs; the sniffed bytes stay in the input buffer and are replayed.
+ *
+ * A local regular file is stat'ed when opened and again at its end (or the
+ * end of its range): a different size, modification time or inode, or a
+ * byte count that does not match the size, means it was rewritten while
+ * read, and the stream fails with "changed while being read" (QG_EIO)
+ * rather than pass on content that neither version had.
  */
 #include "qgate/common.h"
 #include "qgate/stream.h"
@@ -46,6 +52,9 @@ struct qg_stream {
 	ZSTD_DStream *zd;
 	size_t zret;                   /* last ZSTD_decompressStream() hint, 0 = frame done */
 	int done;                      /* decoder reached a clean end */
+	int watch;                     /* a local regular file: check it did not change */
+	struct stat st0;               /* its stat at open */
+	long long start, want;         /* range offset; bytes expected (-1 = to the end) */
 };
 
 static int has_suffix(const char *s, const char *suffix)
@@ -61,6 +70,31 @@ static int is_url(const char *spec)
 	       !strncmp(spec, "s3://", 5);
 }
 
+/* At the end of a local file: it is the file that was opened, unchanged,
+ * and every byte it should hold was read. 0 or QG_EIO (sticky). */
+static int check_unchanged(struct qg_stream *s)
+{
+	struct stat st;
+	long long expect;
+
+	if (!s->watch)
+		return 0;
+	s->watch = 0;
+	if (fstat(s->fd, &st) < 0)
+		return s->failed = qg_error(QG_EIO, "'%s': cannot stat: %s", s->name, strerror(errno));
+	expect = (long long)s->st0.st_size - s->start; /* a range may reach past the end */
+	if (s->want >= 0 && s->want < expect)
+		expect = s->want;
+	if (expect < 0)
+		expect = 0;
+	if (st.st_size != s->st0.st_size || st.st_ino != s->st0.st_ino || st.st_dev != s->st0.st_dev ||
+	    st.st_mtim.tv_sec != s->st0.st_mtim.tv_sec || st.st_mtim.tv_nsec != s->st0.st_mtim.tv_nsec ||
+	    /* files in /proc and /sys say size 0 and still hold bytes */
+	    (s->st0.st_size > 0 && s->consumed != expect))
+		return s->failed = qg_error(QG_EIO, "'%s': changed while being read", s->name);
+	return 0;
+}
+
 /* Raw bytes from the source, honouring a range limit. */
 static ssize_t src_read(struct qg_stream *s, void *buf, size_t len)
 {
@@ -72,7 +106,7 @@ static ssize_t src_read(struct qg_stream *s, void *buf, size_t len)
 		len = (size_t)s->remaining;
 	if (!len) {
 		s->src_eof = 1;
-		return 0;
+		return check_unchanged(s);
 	}
 	if (s->http) {
 		n = qg_http_stream_read(s->http, buf, len);
@@ -85,8 +119,10 @@ static ssize_t src_read(struct qg_stream *s, void *buf, size_t len)
 		if (n < 0)
 			return qg_error(QG_EIO, "'%s': read failed: %s", s->name, strerror(errno));
 	}
-	if (n == 0)
+	if (n == 0) {
 		s->src_eof = 1;
+		return check_unchanged(s);
+	}
 	s->consumed += n;
 	if (s->remaining >= 0)
 		s->remaining -= n;
@@ -314,6 +350,11 @@ static int open_file(struct qg_stream *s, const char *path)
 		return qg_error(QG_EINPUT, "'%s': cannot stat: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return qg_error(QG_EINPUT, "'%s': is a directory, expected a file", path);
+	if (S_ISREG(st.st_mode)) {
+		s->watch = 1;
+		s->st0 = st;
+		s->want = -1;
+	}
 	return 0;
 }
 
@@ -389,6 +430,9 @@ int qg_stream_open_range(struct qg_stream **out, const char *path, long long off
 		return err;
 	}
 	s->remaining = len < 0 ? -1 : len;
+	s->start = offset;
+	if (len >= 0)
+		s->want = len;
 	posix_fadvise(s->fd, (off_t)offset, len < 0 ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
 	*out = s;
 	return 0;

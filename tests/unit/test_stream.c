@@ -454,6 +454,105 @@ static void test_stream_expand_no_match(void **state)
 	qg_strvec_clear(&out);
 }
 
+/* Read s to the end: the last return (0 at a clean end, or the error). */
+static ssize_t drain(struct qg_stream *s)
+{
+	char buf[64];
+	ssize_t n;
+
+	while ((n = qg_stream_read(s, buf, sizeof(buf))) > 0)
+		;
+	return n;
+}
+
+/* A file with a modification time in the past, so that a rewrite shows. */
+static void write_old_file(const char *name, const void *data, size_t len)
+{
+	struct timespec ts[2] = { { 1577836800, 0 }, { 1577836800, 0 } };
+
+	write_file(name, data, len);
+	assert_int_equal(utimensat(AT_FDCWD, path_of(name), ts, 0), 0);
+}
+
+static void rewrite_in_place(const char *name, const char *data, int truncate)
+{
+	int fd = open(path_of(name), O_WRONLY | (truncate ? O_TRUNC : 0));
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	assert_int_equal(close(fd), 0);
+}
+
+static void assert_changed(struct qg_stream *s, const char *name)
+{
+	char want[300];
+
+	assert_int_equal(drain(s), QG_EIO);
+	snprintf(want, sizeof(want), "'%s': changed while being read", path_of(name));
+	assert_string_equal(qg_error_last(), want);
+	/* the failure is sticky */
+	assert_int_equal(drain(s), QG_EIO);
+	qg_stream_free(s);
+}
+
+static void test_stream_changed_while_read(void **state)
+{
+	const char *v1 = "a,b\n1,2\n3,4\n5,6\n7,8\n";
+	struct qg_stream *s;
+	char buf[8];
+
+	(void)state;
+	/* same size, new content */
+	write_old_file("chg1.csv", v1, strlen(v1));
+	assert_int_equal(qg_stream_open(&s, path_of("chg1.csv"), 0), 0);
+	assert_int_equal(qg_stream_read(s, buf, 8), 8);
+	rewrite_in_place("chg1.csv", "x,y\n9,9\n9,9\n9,9\n9,9\n", 0);
+	assert_changed(s, "chg1.csv");
+
+	/* truncated and rewritten shorter */
+	write_old_file("chg2.csv", v1, strlen(v1));
+	assert_int_equal(qg_stream_open(&s, path_of("chg2.csv"), 0), 0);
+	assert_int_equal(qg_stream_read(s, buf, 8), 8);
+	rewrite_in_place("chg2.csv", "a,b\n1,2\n", 1);
+	assert_changed(s, "chg2.csv");
+
+	/* grown (appended to) while read */
+	write_old_file("chg3.csv", v1, strlen(v1));
+	assert_int_equal(qg_stream_open(&s, path_of("chg3.csv"), 0), 0);
+	assert_int_equal(qg_stream_read(s, buf, 8), 8);
+	rewrite_in_place("chg3.csv", "a,b\n1,2\n3,4\n5,6\n7,8\n9,10\n", 0);
+	assert_changed(s, "chg3.csv");
+
+	/* a byte range of a file that shrinks under it */
+	write_old_file("chg4.csv", v1, strlen(v1));
+	assert_int_equal(qg_stream_open_range(&s, path_of("chg4.csv"), 4, 12), 0);
+	assert_int_equal(qg_stream_read(s, buf, 4), 4);
+	rewrite_in_place("chg4.csv", "a,b\n1,", 1);
+	assert_changed(s, "chg4.csv");
+
+	/* gzip: the compressed file rewritten */
+	{
+		struct qg_buf gz = QG_BUF_INIT(QG_CAP_REPORT);
+
+		gzip_member(&gz, big, big_len);
+		write_old_file("chg5.csv.gz", gz.buf, gz.len);
+		qg_buf_release(&gz);
+	}
+	assert_int_equal(qg_stream_open(&s, path_of("chg5.csv.gz"), 0), 0);
+	assert_int_equal(qg_stream_read(s, buf, 8), 8);
+	rewrite_in_place("chg5.csv.gz", "garbage", 0);
+	assert_changed(s, "chg5.csv.gz");
+
+	/* unchanged: reads to a clean end */
+	write_old_file("chg6.csv", v1, strlen(v1));
+	assert_int_equal(qg_stream_open(&s, path_of("chg6.csv"), 0), 0);
+	assert_int_equal(drain(s), 0);
+	qg_stream_free(s);
+	assert_int_equal(qg_stream_open_range(&s, path_of("chg6.csv"), 4, 8), 0);
+	assert_int_equal(drain(s), 0);
+	qg_stream_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_stream_expand_caller_extensions),
 		cmocka_unit_test(test_stream_expand_glob),
 		cmocka_unit_test(test_stream_expand_no_match),
+		cmocka_unit_test(test_stream_changed_while_read),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
