@@ -11,7 +11,11 @@
 
 #include <stddef.h>
 
-/* 0, or QG_EIO naming the path. "-" writes to stdout (not atomic). */
+/* 0, or QG_EIO naming the path. "-" writes to stdout (not atomic).
+ * Never renames over anything but a regular file: a character device or FIFO
+ * (/dev/stdout, /dev/null) is written through, a symlink to a regular file
+ * has its target replaced (the link stays), anything else (folder, socket,
+ * block device, dangling link) is QG_EUSAGE. */
 int qg_file_write_atomic(const char *path, const void *data, size_t len);
 /* Streaming form of the same: open creates and registers the temp file,
  * commit fsyncs, renames and frees, abort unlinks and frees (accepts NULL).
@@ -21,6 +25,11 @@ int qg_file_atomic_open(struct qg_file_atomic **out, const char *path);
 int qg_file_atomic_write(struct qg_file_atomic *f, const void *data, size_t len);
 int qg_file_atomic_commit(struct qg_file_atomic *f);
 void qg_file_atomic_abort(struct qg_file_atomic *f);
+/* The same check before anything is written (for option validation, so a
+ * refused report path is exit 2 up front): 0 if path ("-", missing, regular
+ * file, symlink to one, character device, FIFO) can take a report, else
+ * QG_EUSAGE naming it (folder, socket, block device, dangling link). */
+int qg_file_check_output(const char *path);
 /* Install the cleanup handlers (idempotent). */
 void qg_file_install_signal_cleanup(void);
 /* mkdir -p; 0 or QG_EIO. */

@@ -3,7 +3,8 @@
  * Global setup happens once here so no gate can forget it: numbers are
  * parsed and printed in the "C" locale (a gate's verdict must not depend on
  * LC_NUMERIC turning "0.8" into a parse error), SIGPIPE is ignored so a
- * closed pipe is an EPIPE write error we can report, and temp report files
+ * closed pipe is an EPIPE write error we can report, SIGXFSZ likewise so
+ * `ulimit -f` is an EFBIG write error (exit 3), and temp report files
  * are removed if the process is interrupted. Afterwards stdout is flushed
  * and closed explicitly: a gate whose verdict never reached its reader did
  * not pass, so a write error there is exit 3.
@@ -36,6 +37,9 @@ static int run_main(int argc, char **argv, qg_cmd_fn cmd, const struct qg_gate *
 	/* Never setlocale(LC_ALL, ""): strtod/printf must keep '.' decimals. */
 	setlocale(LC_ALL, "C");
 	signal(SIGPIPE, SIG_IGN);
+	/* `ulimit -f`: a write past the limit fails with EFBIG (exit 3, temp
+	 * file removed) instead of the signal killing the gate silently */
+	signal(SIGXFSZ, SIG_IGN);
 	qg_file_install_signal_cleanup();
 
 	ret = gate ? qg_gate_dispatch(gate, argc, (const char **)argv) : cmd(argc, (const char **)argv);

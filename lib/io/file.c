@@ -9,6 +9,10 @@
  * re-raise the signal with its default action, so the exit status still
  * says "killed by SIGTERM". Registry updates block those signals and hold a
  * mutex, so the handler never sees a half-written slot.
+ *
+ * Only a regular file is ever renamed over: character devices and FIFOs
+ * are written through, a symlink is followed to its regular-file target,
+ * anything else is refused (classify_target()).
  */
 #include "qgate/common.h"
 
@@ -130,6 +134,7 @@ void qg_file_install_signal_cleanup(void)
 struct qg_file_atomic {
 	int fd;
 	int slot;
+	int direct; /* a character device or FIFO: written through, no temp file */
 	char *tmp;
 	char *path;
 };
@@ -151,16 +156,136 @@ static mode_t file_mode(void)
 	return 0666 & ~umask_value;
 }
 
+/* What is at the report path decides how it is written: nothing or a
+ * regular file is replaced atomically; a symlink is followed and its
+ * regular-file target replaced (the link stays a link); a character device
+ * or FIFO (/dev/stdout, /dev/null, a pipe) is written through, never renamed
+ * over; anything else (folder, socket, block device, dangling link) is
+ * refused with QG_EUSAGE. *resolved gets the realpath() of a followed link. */
+static int classify_target(const char *path, char **resolved, int *direct)
+{
+	struct stat st;
+
+	*resolved = NULL;
+	*direct = 0;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return qg_error(QG_EIO, "'%s': cannot inspect the output path: %s", path, strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (stat(path, &st) < 0)
+			return qg_error(QG_EUSAGE, "'%s': output path is a symlink to a missing or unreachable file (%s), expected a regular file",
+					path, strerror(errno));
+		if (S_ISREG(st.st_mode)) {
+			*resolved = realpath(path, NULL);
+			if (!*resolved)
+				return qg_error(QG_EIO, "'%s': cannot resolve the symlink: %s", path, strerror(errno));
+			return 0;
+		}
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		*direct = 1;
+		return 0;
+	}
+	return qg_error(QG_EUSAGE, "'%s': output path is %s, expected a regular file, a character device or a FIFO",
+			path, S_ISDIR(st.st_mode) ? "a folder" : S_ISSOCK(st.st_mode) ? "a socket" :
+			S_ISBLK(st.st_mode) ? "a block device" : "not a regular file");
+}
+
+/* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the descriptor N
+ * of this process, or -1. Such a path is written through a dup() of N, so
+ * `--json /dev/stdout >>log` appends in order and never replaces the log. */
+static int own_fd_path(const char *path)
+{
+	const char *num = NULL;
+	char *end;
+	long n;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	if (!strncmp(path, "/dev/fd/", 8))
+		num = path + 8;
+	else if (!strncmp(path, "/proc/self/fd/", 14))
+		num = path + 14;
+	if (!num || *num < '0' || *num > '9')
+		return -1;
+	errno = 0;
+	n = strtol(num, &end, 10);
+	if (errno || *end || n > INT_MAX || fcntl((int)n, F_GETFD) < 0)
+		return -1;
+	return (int)n;
+}
+
+int qg_file_check_output(const char *path)
+{
+	char *resolved = NULL;
+	int direct, err;
+
+	if (!path || !strcmp(path, "-") || own_fd_path(path) >= 0)
+		return 0;
+	err = classify_target(path, &resolved, &direct);
+	free(resolved);
+	return err;
+}
+
+static int open_direct(struct qg_file_atomic **out, const char *path, int own_fd)
+{
+	struct qg_file_atomic *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return qg_error(QG_ENOMEM, "out of memory");
+	f->slot = -1;
+	f->direct = 1;
+	f->path = qg_strdup(path);
+	if (!f->path) {
+		free(f);
+		return QG_ENOMEM;
+	}
+	fflush(stdout); /* /dev/stdout: what stdio holds comes first */
+	if (own_fd >= 0)
+		f->fd = fcntl(own_fd, F_DUPFD_CLOEXEC, 3);
+	else
+		f->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (f->fd < 0) {
+		int err = qg_error(QG_EIO, "'%s': cannot open: %s", path, strerror(errno));
+
+		free(f->path);
+		free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
 int qg_file_atomic_open(struct qg_file_atomic **out, const char *path)
 {
 	struct qg_file_atomic *f;
 	struct qg_buf tmpl = QG_BUF_INIT(QG_CAP_PATH);
 	const char *slash;
+	char *resolved;
+	int direct;
 	int err;
 
 	*out = NULL;
 	if (!path || !*path)
 		return qg_error(QG_EIO, "empty output path");
+	if (own_fd_path(path) >= 0)
+		return open_direct(out, path, own_fd_path(path));
+	err = classify_target(path, &resolved, &direct);
+	if (err)
+		return err;
+	if (direct)
+		return open_direct(out, path, -1);
+	if (resolved) {
+		err = qg_file_atomic_open(out, resolved);
+		free(resolved);
+		return err;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -275,6 +400,13 @@ int qg_file_atomic_commit(struct qg_file_atomic *f)
 {
 	int err = 0;
 
+	if (f->direct) {
+		if (close(f->fd) < 0)
+			err = qg_error(QG_EIO, "'%s': cannot close: %s", f->path, strerror(errno));
+		f->fd = -1;
+		qg_file_atomic_abort(f);
+		return err;
+	}
 	if (fsync(f->fd) < 0 && errno != EINVAL)
 		err = qg_error(QG_EIO, "'%s': cannot fsync: %s", f->path, strerror(errno));
 	if (!err && close(f->fd) < 0)

@@ -178,6 +178,62 @@ static void test_file_path_check_inside(void **state)
 	assert_int_equal(qg_path_check_inside(""), QG_EUSAGE);
 }
 
+/* issue 11: only a regular file is renamed over; a link to one keeps being
+ * a link and its target gets the content; the rest is refused up front */
+static void test_file_check_output_kinds(void **state)
+{
+	struct fx *f = *state;
+	char p[256], link[256], sub[256];
+	struct stat st;
+
+	assert_int_equal(qg_file_check_output("-"), 0);
+	assert_int_equal(qg_file_check_output(f->target), 0);      /* missing */
+	assert_int_equal(qg_file_check_output("/dev/null"), 0);    /* character device */
+	snprintf(p, sizeof(p), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(qg_file_check_output(p), 0);
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(qg_file_check_output(sub), QG_EUSAGE);
+	assert_non_null(strstr(qg_error_last(), "folder"));
+	assert_int_equal(qg_file_write_atomic(sub, "x", 1), QG_EUSAGE);
+	assert_true(qg_file_is_dir(sub));
+	assert_int_equal(rmdir(sub), 0);
+	snprintf(link, sizeof(link), "%s/dangling", f->dir);
+	assert_int_equal(symlink("no-such-target", link), 0);
+	assert_int_equal(qg_file_check_output(link), QG_EUSAGE);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+static void test_file_write_through_symlink(void **state)
+{
+	struct fx *f = *state;
+	char link[256];
+	struct stat st;
+
+	assert_int_equal(qg_file_write_atomic(f->target, "old", 3), 0);
+	snprintf(link, sizeof(link), "%s/link.json", f->dir);
+	assert_int_equal(symlink("report.json", link), 0);
+	assert_int_equal(qg_file_check_output(link), 0);
+	assert_int_equal(qg_file_write_atomic(link, "new", 3), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	expect_content(f->target, "new");
+	assert_int_equal(count_entries(f->dir), 2); /* target and link, no temp */
+	/* a character device is written through: /dev/null stays a device */
+	assert_int_equal(qg_file_write_atomic("/dev/null", "x", 1), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	/* /dev/full: ENOSPC, exit-3 class, named */
+	if (stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+		assert_int_equal(qg_file_write_atomic("/dev/full", "x", 1), QG_EIO);
+		assert_non_null(strstr(qg_error_last(), "/dev/full"));
+		assert_int_equal(stat("/dev/full", &st), 0);
+		assert_true(S_ISCHR(st.st_mode));
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -188,6 +244,8 @@ int main(void)
 		T(test_file_abort_unlinks),
 		T(test_file_mkdirs_and_kinds),
 		T(test_file_path_check_inside),
+		T(test_file_check_output_kinds),
+		T(test_file_write_through_symlink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
