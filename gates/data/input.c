@@ -669,8 +669,12 @@ static void *hasher_main(void *arg)
 		if (!is_local_regular(h->paths.v[i], &bytes))
 			continue;
 		h->bytes[i] = bytes;
-		if (h->hash && qg_sha256_file(h->sha[i], &h->bytes[i], h->paths.v[i]) < 0)
+		if (h->hash && qg_sha256_file(h->sha[i], &h->bytes[i], h->paths.v[i]) < 0) {
 			h->err[i] = qg_error_code() ? qg_error_code() : QG_EIO;
+			/* the error slot is per thread: keep the reason (permission denied...) */
+			if (!h->errmsg && qg_error_last()[0])
+				h->errmsg = qg_strdup(qg_error_last());
+		}
 	}
 	return NULL;
 }
@@ -712,7 +716,8 @@ int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 		struct qg_artifact *a;
 
 		if (h->err[i]) {
-			err = qg_error(h->err[i], "'%s': cannot hash the input", h->paths.v[i]);
+			err = h->errmsg ? qg_error(h->err[i], "%s", h->errmsg)
+					: qg_error(h->err[i], "'%s': cannot hash the input", h->paths.v[i]);
 			break;
 		}
 		if (QG_ALLOC_GROW(s->artifacts, s->nr_artifacts + 1, s->alloc_artifacts)) {
@@ -733,6 +738,8 @@ int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 	free(h->sha);
 	free(h->bytes);
 	free(h->err);
+	free(h->errmsg);
+	h->errmsg = NULL;
 	h->sha = NULL;
 	h->bytes = NULL;
 	h->err = NULL;

@@ -177,6 +177,7 @@ struct qg_data_hasher {
 	char (*sha)[65];
 	long long *bytes;
 	int *err;
+	char *errmsg;            /* the hashing thread's message for the first failure */
 	int hash, started;
 	pthread_t thread;
 };
