@@ -146,6 +146,203 @@ static void describe_found(char *out, size_t n, const char *text, size_t len, si
 		snprintf(out, n, "byte 0x%02x", c);
 }
 
+/* What cJSON accepts silently and qgate refuses: a number that overflows to
+ * an infinity (1e999) and a key that appears twice in one object (cJSON keeps
+ * both, and qg_json_get() would read the first). The text already parsed, so
+ * it is walked in step with the tree: each node's value starts at `pos`, which
+ * gives the line and column. The walk skips what cJSON skips (bytes <= 0x20,
+ * number characters "0-9+-eE."), and stops checking if it ever loses step. */
+struct json_check {
+	const char *text;
+	size_t len, pos;
+	const char *name;
+};
+
+static void json_line_col(const char *text, size_t pos, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < pos; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static void jc_ws(struct json_check *k)
+{
+	while (k->pos < k->len && (unsigned char)k->text[k->pos] <= 0x20)
+		k->pos++;
+}
+
+/* skip a string starting at its opening quote: 0, or 1 when out of step */
+static int jc_string(struct json_check *k)
+{
+	if (k->pos >= k->len || k->text[k->pos] != '"')
+		return 1;
+	for (k->pos++; k->pos < k->len && k->text[k->pos] != '"'; k->pos++)
+		if (k->text[k->pos] == '\\')
+			k->pos++;
+	if (k->pos >= k->len)
+		return 1;
+	k->pos++;
+	return 0;
+}
+
+struct key_at {
+	const char *key;
+	size_t i, pos;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int jc_value(struct json_check *k, const cJSON *node);
+
+static int jc_object(struct json_check *k, const cJSON *node)
+{
+	struct key_at *keys;
+	size_t n = 0, i, dup = SIZE_MAX, first = 0, line, col, fline, fcol, klen;
+	const cJSON *c;
+	int ret;
+
+	for (c = node->child; c; c = c->next)
+		n++;
+	keys = n ? calloc(n, sizeof(*keys)) : NULL;
+	if (n && !keys)
+		return qg_error(QG_ENOMEM, "'%s': out of memory checking JSON keys", k->name);
+	k->pos++; /* '{' */
+	for (i = 0, c = node->child; c; c = c->next, i++) {
+		jc_ws(k);
+		keys[i].key = c->string ? c->string : "";
+		keys[i].i = i;
+		keys[i].pos = k->pos;
+		if (jc_string(k)) {
+			ret = 1;
+			goto done;
+		}
+		jc_ws(k);
+		if (k->pos >= k->len || k->text[k->pos] != ':') {
+			ret = 1;
+			goto done;
+		}
+		k->pos++;
+		if ((ret = jc_value(k, c)))
+			goto done;
+		jc_ws(k);
+		if (k->pos < k->len && k->text[k->pos] == ',')
+			k->pos++;
+	}
+	jc_ws(k);
+	if (k->pos >= k->len || k->text[k->pos] != '}') {
+		ret = 1;
+		goto done;
+	}
+	k->pos++;
+	ret = 0;
+	if (n < 2)
+		goto done;
+	/* sorted by key then by order: a repeat follows its first occurrence;
+	 * report the repeat that comes first in the text */
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(keys[i - 1].key, keys[i].key))
+			continue;
+		if (dup == SIZE_MAX || keys[i].i < keys[dup].i) {
+			dup = i;
+			first = i - 1;
+			while (first && !strcmp(keys[first - 1].key, keys[i].key))
+				first--;
+		}
+	}
+	if (dup == SIZE_MAX)
+		goto done;
+	json_line_col(k->text, keys[dup].pos, &line, &col);
+	json_line_col(k->text, keys[first].pos, &fline, &fcol);
+	/* the key as written (JSON-escaped, so printable), shortened */
+	for (klen = 1; keys[dup].pos + klen < k->len && k->text[keys[dup].pos + klen] != '"'; klen++)
+		if (k->text[keys[dup].pos + klen] == '\\')
+			klen++;
+	klen--;
+	ret = qg_error(QG_EPARSE,
+		       "'%s':%zu:%zu: duplicate key \"%.*s%s\" (first at %zu:%zu), expected each key once in an object",
+		       k->name, line, col, (int)(klen > 64 ? 64 : klen), k->text + keys[dup].pos + 1,
+		       klen > 64 ? "..." : "", fline, fcol);
+done:
+	free(keys);
+	return ret;
+}
+
+/* 0 checked, 1 out of step (stop checking), negative QG_E* error */
+static int jc_value(struct json_check *k, const cJSON *node)
+{
+	size_t start, line, col;
+	const cJSON *c;
+	int ret;
+
+	jc_ws(k);
+	if (k->pos >= k->len)
+		return 1;
+	start = k->pos;
+	switch (node->type & 0xff) {
+	case cJSON_Object:
+		return k->text[k->pos] == '{' ? jc_object(k, node) : 1;
+	case cJSON_Array:
+		if (k->text[k->pos] != '[')
+			return 1;
+		k->pos++;
+		for (c = node->child; c; c = c->next) {
+			if ((ret = jc_value(k, c)))
+				return ret;
+			jc_ws(k);
+			if (k->pos < k->len && k->text[k->pos] == ',')
+				k->pos++;
+		}
+		jc_ws(k);
+		if (k->pos >= k->len || k->text[k->pos] != ']')
+			return 1;
+		k->pos++;
+		return 0;
+	case cJSON_String:
+		return jc_string(k);
+	case cJSON_Number:
+		while (k->pos < k->len && k->text[k->pos] && strchr("0123456789+-eE.", k->text[k->pos]))
+			k->pos++;
+		if (k->pos == start)
+			return 1;
+		if (isfinite(node->valuedouble))
+			return 0;
+		json_line_col(k->text, start, &line, &col);
+		return qg_error(QG_EPARSE,
+				"'%s':%zu:%zu: number %.*s%s is out of range (it overflows to infinity), expected a finite number",
+				k->name, line, col, (int)(k->pos - start > 40 ? 40 : k->pos - start), k->text + start,
+				k->pos - start > 40 ? "..." : "");
+	default: /* true, false, null */
+		while (k->pos < k->len && k->text[k->pos] >= 'a' && k->text[k->pos] <= 'z')
+			k->pos++;
+		return k->pos == start;
+	}
+}
+
+static int json_check(const char *text, size_t len, const cJSON *root, const char *name)
+{
+	struct json_check k = { text, len, 0, name };
+	int ret;
+
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		k.pos = 3; /* cJSON skips a UTF-8 byte-order mark */
+	ret = jc_value(&k, root);
+	return ret < 0 ? ret : 0;
+}
+
 int qg_json_parse(struct qg_json **out, const char *text, size_t len, const char *name)
 {
 	const char *end = NULL;
@@ -163,6 +360,12 @@ int qg_json_parse(struct qg_json **out, const char *text, size_t len, const char
 				     text[pos] == '\r'))
 			pos++;
 		if (pos >= len || text[pos] == '\0') {
+			int err = json_check(text, len, root, name ? name : "<json>");
+
+			if (err < 0) {
+				cJSON_Delete(root);
+				return err;
+			}
 			*out = Q(root);
 			return 0;
 		}

@@ -2,6 +2,7 @@
 #include "qgate/common.h"
 
 #include <math.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <cmocka.h>
@@ -174,6 +175,56 @@ static void test_json_parse_error_with_nul_byte(void **state)
 	assert_non_null(strstr(qg_error_last(), "'nul.json':1:"));
 }
 
+/* cJSON reads 1e999 as an infinity and keeps both members of a repeated key
+ * (qg_json_get() saw the first): both are refused where they are written. */
+static void test_json_non_finite_number_refused(void **state)
+{
+	expect_parse_error("{\"accuracy\": 0.9,\n \"f1\": 1e999}", "'cfg.json':2:8:", "number 1e999 is out of range");
+	expect_parse_error("[1, -1E400]", "'cfg.json':1:5:", "expected a finite number");
+	expect_parse_error("{\"a\": [{\"b\": [0, 2e308]}]}", "'cfg.json':1:18:", "number 2e308");
+	/* after a byte-order mark and around whitespace cJSON skips */
+	expect_parse_error("\xEF\xBB\xBF\r\n\t[ 1e999 ]", "'cfg.json':2:4:", "out of range");
+}
+
+static void test_json_finite_extremes_accepted(void **state)
+{
+	static const char text[] = "{\"max\": 1.7976931348623157e308, \"tiny\": 5e-324, \"under\": 1e-999, "
+				   "\"a\": {\"x\": 1}, \"b\": {\"x\": 2}, \"A\": 3, \"s\": \"a\\\"b\", \"t\": \"a\\\\\"}";
+	struct qg_json *j = NULL;
+
+	assert_int_equal(qg_json_parse(&j, text, strlen(text), "ok.json"), 0);
+	assert_true(qg_json_number(qg_json_get(j, "max")) > 1e308);
+	assert_true(qg_json_number(qg_json_get(j, "under")) == 0);
+	assert_string_equal(qg_json_string(qg_json_get(j, "t")), "a\\");
+	qg_json_free(j);
+}
+
+static void test_json_duplicate_key_refused(void **state)
+{
+	expect_parse_error("{\"accuracy\": 0.9,\n \"accuracy\": 0.1}", "'cfg.json':2:2:", "duplicate key \"accuracy\" (first at 1:2)");
+	/* nested, and the same key written with an escape */
+	expect_parse_error("{\"m\": {\"x\": 1, \"y\": 2,\n\"\\u0078\": 3}}", "'cfg.json':2:1:", "(first at 1:8)");
+	/* the first repeat in the text is the one named */
+	expect_parse_error("{\"b\":1,\"a\":1,\"a\":2,\"b\":2}", "'cfg.json':1:14:", "duplicate key \"a\"");
+	expect_parse_error("[{\"k\":1}, {\"k\":1, \"k\":[]}]", "'cfg.json':1:19:", "expected each key once");
+}
+
+static void test_json_duplicate_key_in_file(void **state)
+{
+	char path[] = "/tmp/qg-test-json-XXXXXX";
+	int fd = mkstemp(path);
+	struct qg_json *j = NULL;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"k\": 1, \"k\": 2}\n", 17), 17);
+	close(fd);
+	assert_int_equal(qg_json_parse_file(&j, path), QG_EPARSE);
+	assert_null(j);
+	assert_non_null(strstr(qg_error_last(), ":1:10: duplicate key"));
+	assert_non_null(strstr(qg_error_last(), path));
+	unlink(path);
+}
+
 static void test_json_parse_file_errors(void **state)
 {
 	struct qg_json *j;
@@ -214,6 +265,10 @@ int main(void)
 		cmocka_unit_test(test_json_parse_and_read),
 		cmocka_unit_test(test_json_parse_errors_located),
 		cmocka_unit_test(test_json_parse_error_with_nul_byte),
+		cmocka_unit_test(test_json_non_finite_number_refused),
+		cmocka_unit_test(test_json_finite_extremes_accepted),
+		cmocka_unit_test(test_json_duplicate_key_refused),
+		cmocka_unit_test(test_json_duplicate_key_in_file),
 		cmocka_unit_test(test_json_parse_file_errors),
 		cmocka_unit_test(test_json_dup_and_attach),
 	};
