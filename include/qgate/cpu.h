@@ -28,7 +28,8 @@
  *                            every CSV record split the general way, every
  *                            validated cell through the full check, every
  *                            profiled batch through the per-record path
- * An unknown value counts as unset. Callers ask once per table, run or
+ * Any other value is exit 2 when a gate starts (qg_env_check(), env.h).
+ * Callers ask once per table, run or
  * batch, never per value.
  */
 #ifndef QGATE_CPU_H

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "qgate/cpu.h"
+#include "qgate/env.h"
 
 static atomic_int hw_level = -1;
 
@@ -34,17 +35,17 @@ enum qg_cpu_level qg_cpu_level_hw(void)
 
 static int env_level(void)
 {
-	const char *e = getenv("QG_SIMD");
+	/* the order of qg_env_simd_values; an invalid value stopped the gate
+	 * at start (qg_env_check(), exit 2), so here it only counts as unset */
+	static const enum qg_cpu_level levels[] = { QG_CPU_AVX2, QG_CPU_SSE2, QG_CPU_SCALAR,
+						    QG_CPU_SCALAR, QG_CPU_SCALAR, QG_CPU_GENERAL };
+	int i;
 
-	if (!e || !*e)
+	_Static_assert(QG_ARRAY_SIZE(levels) == 6, "one level per QG_SIMD value");
+	if (qg_env_choice("QG_SIMD", qg_env_simd_values, qg_env_simd_count, &i) < 0 || i < 0 ||
+	    (size_t)i >= QG_ARRAY_SIZE(levels))
 		return QG_CPU_AVX2;
-	if (!strcmp(e, "general"))
-		return QG_CPU_GENERAL;
-	if (!strcmp(e, "0") || !strcmp(e, "scalar") || !strcmp(e, "off"))
-		return QG_CPU_SCALAR;
-	if (!strcmp(e, "sse2"))
-		return QG_CPU_SSE2;
-	return QG_CPU_AVX2;
+	return (int)levels[i];
 }
 
 enum qg_cpu_level qg_cpu_level(void)

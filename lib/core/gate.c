@@ -31,6 +31,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "qgate/env.h"
 #include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/git.h"
@@ -384,6 +385,11 @@ static int start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_c
 	if (c->version) {
 		snprintf(exe, sizeof(exe), "%.*s", (int)strcspn(ctx->prog, " "), ctx->prog);
 		*exit_out = qg_version_print(exe);
+		return 1;
+	}
+	/* a QG_* variable with a value qgate does not accept is exit 2 (env.h) */
+	if (qg_env_check() < 0) {
+		*exit_out = qg_gate_die(ctx->prog, QG_EXIT_USAGE, NULL);
 		return 1;
 	}
 	/* the gate will run: look up the git subject meanwhile (see git.c) */
