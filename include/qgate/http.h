@@ -5,8 +5,18 @@
  * pay for it. TLS peers and host names are always verified; the CA bundle can
  * be overridden with QG_CA_BUNDLE, CURL_CA_BUNDLE or SSL_CERT_FILE (first set
  * wins). Initial URLs may be http:// or https://; redirects are followed only
- * to https:// (at most 10). Connect timeout 30 s (QG_HTTP_CONNECT_TIMEOUT);
- * a transfer slower than 1 byte/s for 60 s (QG_HTTP_LOW_SPEED_TIME) aborts.
+ * to https:// (at most 10: past that "too many redirects (10)"). A request
+ * carrying headers of its own (signed: S3's x-amz-security-token) never
+ * follows a redirect to another origin (scheme, host or port): it fails
+ * naming the redirect, since libcurl would drop only Authorization. Connect
+ * timeout 30 s (QG_HTTP_CONNECT_TIMEOUT); a transfer slower than 1 byte/s for
+ * 60 s (QG_HTTP_LOW_SPEED_TIME) aborts; every transfer, streams included, has
+ * a total deadline of QG_HTTP_DEFAULT_TIMEOUT (3600 s, QG_HTTP_TIMEOUT; a
+ * request's smaller timeout_s wins), so a server dripping bytes still ends.
+ * These variables take whole seconds (1..604800); any other value is
+ * QG_EUSAGE naming the variable. A 2xx HTTP/1 body with neither
+ * Content-Length nor chunked framing (close-delimited: truncation cannot be
+ * seen) is refused (QG_ENET) unless QG_HTTP_ALLOW_UNFRAMED.
  * A status >= 400 is an error unless QG_HTTP_ACCEPT_ANY_STATUS is set: 404 and
  * 410 are QG_EINPUT, others QG_ENET, and the message carries the status and a
  * short excerpt of the body (the caller's summary when it gives one, as S3
@@ -25,7 +35,10 @@ enum qg_http_flags {
 	QG_HTTP_ACCEPT_ANY_STATUS = 1 << 0, /* a status >= 400 is returned, not an error */
 	QG_HTTP_NO_REDIRECT = 1 << 1,       /* do not follow redirects */
 	QG_HTTP_HEAD = 1 << 2,              /* no response body (CURLOPT_NOBODY) */
+	QG_HTTP_ALLOW_UNFRAMED = 1 << 3,    /* accept a close-delimited body */
 };
+
+#define QG_HTTP_DEFAULT_TIMEOUT 3600L       /* s, total per transfer (QG_HTTP_TIMEOUT) */
 
 struct qg_http_req {
 	const char *method;          /* NULL = "GET" (or "PUT"/"POST" when body is set) */
@@ -34,7 +47,7 @@ struct qg_http_req {
 	const void *body;            /* request body, or NULL */
 	size_t body_len;
 	unsigned flags;              /* enum qg_http_flags */
-	double timeout_s;            /* whole transfer, 0 = none (streams: 0 always) */
+	double timeout_s;            /* whole transfer, 0 = the default deadline */
 	size_t max_body;             /* response body cap, 0 = 64 MiB (QG_ETOOBIG past it) */
 	const char *name;            /* how messages name the request; NULL = redacted URL */
 	/* A one-line summary of an error body for the message (S3: "<Code>:

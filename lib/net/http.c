@@ -50,6 +50,11 @@ static struct {
 	CURLMsg *(*multi_info_read)(CURLM *, int *);
 	CURLMcode (*multi_cleanup)(CURLM *);
 	char *(*version)(void);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	void (*curl_free_fn)(void *);
 } api;
 
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
@@ -93,6 +98,11 @@ static void api_load(void)
 	RESOLVE(multi_info_read, "curl_multi_info_read");
 	RESOLVE(multi_cleanup, "curl_multi_cleanup");
 	RESOLVE(version, "curl_version");
+	RESOLVE(url, "curl_url");
+	RESOLVE(url_set, "curl_url_set");
+	RESOLVE(url_get, "curl_url_get");
+	RESOLVE(url_cleanup, "curl_url_cleanup");
+	RESOLVE(curl_free_fn, "curl_free");
 	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(api_error, sizeof(api_error), "curl_global_init failed");
 		api.global_init = NULL;
@@ -182,10 +192,42 @@ static int status_error(const char *name, long status, const struct qg_buf *body
 	return ret;
 }
 
-static int curl_error(const char *name, CURLcode rc, const char *detail)
+#define HTTP_MAX_REDIRS 10L
+
+/* Why a callback ended the transfer (a refusal, not a network error). */
+enum http_refusal { HTTP_OK = 0, HTTP_CROSS_HOST, HTTP_UNFRAMED };
+
+struct http_common {
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs;
+	struct qg_buf *headers;       /* header block of the latest response */
+	CURL *easy;
+	int same_origin;              /* signed: redirects stay on the origin */
+	int follow;                   /* redirects are followed */
+	int allow_unframed;
+	int nobody;
+	enum http_refusal refused;
+	char *where;                  /* the refused redirect, redacted */
+	long deadline_s;              /* the total deadline set, for messages */
+};
+
+static int curl_error(const char *name, CURLcode rc, const struct http_common *c)
 {
 	const char *what = api.easy_strerror(rc);
+	const char *detail = c->errbuf;
 
+	if (c->refused == HTTP_CROSS_HOST)
+		return qg_error(QG_ENET, "'%s': redirect to another host ('%s') not followed: the request is "
+			       "signed and its headers would go along", name, c->where ? c->where : "?");
+	if (c->refused == HTTP_UNFRAMED)
+		return qg_error(QG_ENET, "'%s': the response has neither Content-Length nor chunked framing, "
+			       "so a truncated body could not be told from a whole one (allow it with "
+			       "--allow-unframed)", name);
+	if (rc == CURLE_TOO_MANY_REDIRECTS)
+		return qg_error(QG_ENET, "'%s': too many redirects (%ld)", name, HTTP_MAX_REDIRS);
+	if (rc == CURLE_OPERATION_TIMEDOUT && c->deadline_s > 0 && strstr(detail, "Operation timed out after"))
+		return qg_error(QG_ETIMEOUT, "'%s': timed out: the transfer took longer than %ld s "
+			       "(QG_HTTP_TIMEOUT): %s", name, c->deadline_s, detail);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return qg_error(QG_ETIMEOUT, "'%s': timed out: %s", name, detail && *detail ? detail : what);
 	if (detail && *detail)
@@ -195,23 +237,129 @@ static int curl_error(const char *name, CURLcode rc, const char *detail)
 
 /* ---- handle setup shared by requests and streams ---- */
 
-struct http_common {
-	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs;
-	struct qg_buf *headers;       /* header block of the latest response */
-};
-
-static long env_seconds(const char *name, long def)
+/* A whole number of seconds from the environment, def when unset; anything
+ * else than 1..86400*7 is a usage error naming the variable. */
+static int env_seconds(const char *name, long def, long *out)
 {
 	const char *v = getenv(name);
 	char *end;
 	long n;
 
-	if (!v || !*v)
-		return def;
+	*out = def;
+	if (!v)
+		return 0;
 	errno = 0;
 	n = strtol(v, &end, 10);
-	return errno || *end || n <= 0 ? def : n;
+	if (errno || !*v || *end || end == v || !isdigit((unsigned char)*v) || n <= 0 || n > 604800L)
+		return qg_error(QG_EUSAGE, "%s='%s': invalid value, expected a whole number of seconds (1 to 604800)",
+				name, v);
+	*out = n;
+	return 0;
+}
+
+/* scheme://host:port of url (base resolves a relative url), lowercased by
+ * libcurl; NULL when it cannot be parsed. */
+static char *url_origin(const char *base, const char *url)
+{
+	CURLU *u = api.url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	size_t n;
+
+	if (!u)
+		return NULL;
+	if ((base && api.url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) ||
+	    api.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    api.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    api.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    api.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		goto done;
+	n = strlen(scheme) + strlen(host) + strlen(port) + 5;
+	out = malloc(n);
+	if (out) {
+		snprintf(out, n, "%s://%s:%s", scheme, host, port);
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+done:
+	if (scheme)
+		api.curl_free_fn(scheme);
+	if (host)
+		api.curl_free_fn(host);
+	if (port)
+		api.curl_free_fn(port);
+	api.url_cleanup(u);
+	return out;
+}
+
+/* The value of header name in a header block, or NULL (points into block,
+ * up to the line's end). */
+static const char *block_header(const char *block, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *line, *eol, *v;
+
+	for (line = block; line && *line; line = *eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		if (!strncasecmp(line, name, n) && line[n] == ':') {
+			v = line + n + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			while (eol > v && isspace((unsigned char)eol[-1]))
+				eol--;
+			*len = (size_t)(eol - v);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* At the end of a response's headers: refuse a redirect of a signed request
+ * to another origin (libcurl would drop Authorization only, not the other
+ * signed headers such as x-amz-security-token), and a 2xx body that has no
+ * framing (HTTP/1 with neither Content-Length nor chunked: a cut connection
+ * would look like the end). 0 = go on, -1 = refused (c->refused set). */
+static int headers_done(struct http_common *c)
+{
+	const char *block = c->headers->buf, *v;
+	long status = 0;
+	size_t len;
+
+	api.easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300 && status < 400 && c->same_origin && c->follow &&
+	    (v = block_header(block, "Location", &len)) && len) {
+		char *loc = malloc(len + 1), *cur = NULL, *from, *to;
+		int same;
+
+		if (!loc)
+			return -1;
+		memcpy(loc, v, len);
+		loc[len] = '\0';
+		api.easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &cur);
+		from = cur ? url_origin(NULL, cur) : NULL;
+		to = cur ? url_origin(cur, loc) : NULL;
+		same = from && to && !strcmp(from, to);
+		free(from);
+		free(to);
+		if (!same) {
+			c->refused = HTTP_CROSS_HOST;
+			c->where = qg_redact_url(loc);
+			free(loc);
+			return -1;
+		}
+		free(loc);
+		return 0;
+	}
+	if (status >= 200 && status < 300 && status != 204 && !c->nobody && !c->allow_unframed &&
+	    !strncmp(block, "HTTP/1", 6) && !block_header(block, "Content-Length", &len)) {
+		v = block_header(block, "Transfer-Encoding", &len);
+		if (!v || len < 7 || strncasecmp(v + len - 7, "chunked", 7)) {
+			c->refused = HTTP_UNFRAMED;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static const char *ca_bundle(void)
@@ -239,6 +387,9 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	 * out of memory ends the transfer rather than losing headers unseen */
 	if (c->headers->len + n <= HTTP_HEADERS_CAP && qg_buf_add(c->headers, data, n) < 0)
 		return 0;
+	if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n'))
+		if (headers_done(c) < 0)
+			return 0;
 	return n;
 }
 
@@ -258,9 +409,15 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	const char *ca = ca_bundle();
 	const char *const *hp;
 	struct curl_slist *l;
+	long connect_s, low_s, total_s;
 	CURL *e;
+	int err;
 
 	*out = NULL;
+	if ((err = env_seconds("QG_HTTP_CONNECT_TIMEOUT", 30, &connect_s)) < 0 ||
+	    (err = env_seconds("QG_HTTP_LOW_SPEED_TIME", 60, &low_s)) < 0 ||
+	    (err = env_seconds("QG_HTTP_TIMEOUT", QG_HTTP_DEFAULT_TIMEOUT, &total_s)) < 0)
+		return err;
 	if (!req->url || !*req->url)
 		return qg_error(QG_EUSAGE, "empty URL");
 	if (strncmp(req->url, "https://", 8) && strncmp(req->url, "http://", 7))
@@ -269,6 +426,9 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	if (!e)
 		return qg_error(QG_ENOMEM, "'%s': cannot create a curl handle", name);
 	*out = e;
+	c->easy = e;
+	c->same_origin = req->headers && *req->headers;
+	c->allow_unframed = !!(req->flags & QG_HTTP_ALLOW_UNFRAMED);
 	if (!method)
 		method = req->body ? "PUT" : (req->flags & QG_HTTP_HEAD) ? "HEAD" : "GET";
 	c->errbuf[0] = '\0';
@@ -279,8 +439,9 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	if (api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
 		api.easy_setopt(e, (CURLoption)181 /* CURLOPT_PROTOCOLS */, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	if (!(req->flags & QG_HTTP_NO_REDIRECT)) {
+		c->follow = 1;
 		api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		api.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+		api.easy_setopt(e, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
 		if (api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
 			api.easy_setopt(e, (CURLoption)182 /* CURLOPT_REDIR_PROTOCOLS */, (long)CURLPROTO_HTTPS);
 	}
@@ -288,16 +449,24 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	api.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (ca)
 		api.easy_setopt(e, CURLOPT_CAINFO, ca);
-	api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, env_seconds("QG_HTTP_CONNECT_TIMEOUT", 30));
+	api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, connect_s);
 	api.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	api.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, env_seconds("QG_HTTP_LOW_SPEED_TIME", 60));
-	if (req->timeout_s > 0)
+	api.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, low_s);
+	/* a total deadline always: a server dripping a byte a second passes the
+	 * low-speed limit forever */
+	if (req->timeout_s > 0 && req->timeout_s < (double)total_s) {
 		api.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
+	} else {
+		c->deadline_s = total_s;
+		api.easy_setopt(e, CURLOPT_TIMEOUT, total_s);
+	}
 	api.easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	api.easy_setopt(e, CURLOPT_HEADERDATA, c);
 
-	if (req->flags & QG_HTTP_HEAD || !strcmp(method, "HEAD"))
+	if (req->flags & QG_HTTP_HEAD || !strcmp(method, "HEAD")) {
+		c->nobody = 1;
 		api.easy_setopt(e, CURLOPT_NOBODY, 1L);
+	}
 	else if (strcmp(method, "GET"))
 		api.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	if (req->body || (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "DELETE"))) {
@@ -415,7 +584,7 @@ int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
 	if (r.too_big)
 		err = qg_error(QG_ETOOBIG, "'%s': response body larger than %zu bytes", name, r.max_body);
 	else if (rc != CURLE_OK)
-		err = curl_error(name, rc, r.c.errbuf);
+		err = curl_error(name, rc, &r.c);
 	else if (resp->status >= 400 && !(req->flags & QG_HTTP_ACCEPT_ANY_STATUS))
 		err = status_error(name, resp->status, &resp->body, req);
 	else
@@ -425,6 +594,7 @@ done:
 		api.easy_cleanup(e);
 	if (r.c.hdrs)
 		api.slist_free_all(r.c.hdrs);
+	free(r.c.where);
 	free(redacted);
 	return err;
 }
@@ -526,7 +696,9 @@ static int stream_pump(struct qg_http_stream *h, int wait)
 static int stream_result(struct qg_http_stream *h)
 {
 	if (h->result != CURLE_OK && !(h->result == CURLE_WRITE_ERROR && !status_ok(h->status)))
-		return curl_error(h->name, h->result, h->c.errbuf);
+		return curl_error(h->name, h->result, &h->c);
+	if (h->c.refused)
+		return curl_error(h->name, h->result, &h->c);
 	return 0;
 }
 
@@ -573,6 +745,10 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 			goto fail;
 	if (req->status_out)
 		*req->status_out = h->status;
+	if (h->done && (h->c.refused || h->result == CURLE_TOO_MANY_REDIRECTS)) {
+		err = stream_result(h);
+		goto fail;
+	}
 	if (!status_ok(h->status)) {
 		/* collect the start of the error body for the message */
 		while (!h->done && h->errbody.len < HTTP_ERR_EXCERPT)
@@ -639,6 +815,7 @@ void qg_http_stream_free(struct qg_http_stream *h)
 		api.easy_cleanup(h->easy);
 	if (h->c.hdrs)
 		api.slist_free_all(h->c.hdrs);
+	free(h->c.where);
 	qg_buf_release(&h->errbody);
 	qg_buf_release(&h->headers);
 	free(h->win);

@@ -1,0 +1,122 @@
+#!/bin/sh
+# t_fault_http.sh -- hostile HTTP(S) servers (issue 11): lib/net/http.c must
+# fail closed. A Python TLS server on 127.0.0.1 (and 127.0.0.2, "another
+# host") with a certificate made here serves: a signed S3 object answered by
+# a redirect to the other host, a redirect loop, a body dripped a byte at a
+# time, and an HTTP/1.0 body delimited only by closing the connection.
+. "$(dirname "$0")/lib.sh"
+trap '[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
+
+if ! command -v openssl >/dev/null 2>&1; then
+	skip "openssl missing (Debian package openssl): HTTP FAULT TESTS NOT RUN"
+	done_testing
+	exit
+fi
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1,IP:127.0.0.2 -keyout "$T/key.pem" -out "$T/cert.pem" \
+	>"$T/openssl.log" 2>&1 || { not_ok "openssl failed"; done_testing; exit; }
+
+cat >"$T/srv.py" <<'PY'
+import http.server, socketserver, ssl, sys, threading, time
+cert, key, portfile, log = sys.argv[1:5]
+CSV = b"id,score\n1,0.5\n2,0.25\n"
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, code, body=b"", extra=(), length=True):
+        self.send_response(code)
+        for k, v in extra: self.send_header(k, v)
+        if length: self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        host = self.server.server_address[0]
+        with open(log, "a") as f:
+            f.write("%s %s token=%s\n" % (host, self.path, self.headers.get("x-amz-security-token", "-")))
+        p = self.path.split("?")[0]
+        port = self.server.server_address[1]
+        if host == "127.0.0.2":
+            return self.send(200, CSV, [("Content-Type", "text/csv")])
+        if p == "/b/moved.csv":
+            return self.send(307, b"", [("Location", "https://127.0.0.2:%d/b/moved.csv" % port)])
+        if p == "/loop.csv":
+            return self.send(302, b"", [("Location", "/loop.csv")])
+        if p == "/framed.csv":
+            return self.send(200, CSV, [("Content-Type", "text/csv")])
+        if p == "/unframed.csv":
+            self.protocol_version = "HTTP/1.0"
+            self.close_connection = True
+            return self.send(200, CSV, [("Content-Type", "text/csv")], length=False)
+        if p == "/drip.csv":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                self.wfile.write(b"id,score\n")
+                for _ in range(600):
+                    self.wfile.write(b"1"); self.wfile.flush(); time.sleep(0.5)
+            except OSError:
+                pass
+            return
+        self.send(404, b"no")
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+a = S(("127.0.0.1", 0), H)
+port = a.server_address[1]
+b = S(("127.0.0.2", port), H)
+for s in (a, b):
+    s.socket = ctx.wrap_socket(s.socket, server_side=True)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+open(portfile + ".tmp", "w").write(str(port))
+import os; os.rename(portfile + ".tmp", portfile)
+threading.Event().wait()
+PY
+"$DEBIAN_PY" "$T/srv.py" "$T/cert.pem" "$T/key.pem" "$T/port" "$T/log" 2>"$T/srv.err" &
+SRV_PID=$!
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -s "$T/port" ]; then
+	not_ok "the test server did not start"; sed 's/^/#   /' "$T/srv.err"; done_testing; exit
+fi
+PORT=$(cat "$T/port")
+URL=https://127.0.0.1:$PORT
+export QG_CA_BUNDLE="$T/cert.pem"
+unset CURL_CA_BUNDLE SSL_CERT_FILE QG_HTTP_TIMEOUT
+cat >"$T/schema.json" <<'JSON'
+{"fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "number"}]}
+JSON
+V="qgate-data validate --schema $T/schema.json"
+
+expect_exit 0 "a framed https body validates (the server works)" $V "$URL/framed.csv"
+
+# 1. a signed S3 request redirected to another host: the session token must not go along
+expect_exit 3 "a signed request redirected to another host is exit 3" \
+	env AWS_ENDPOINT_URL="$URL" AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
+	AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY AWS_SESSION_TOKEN=SESSIONTOKENSECRET42 \
+	AWS_REGION=us-east-1 $V s3://b/moved.csv
+expect_grep "the redirect is named" "redirect to another host \('https://127.0.0.2:$PORT/b/moved.csv'\)" "$T/err"
+expect_no_grep "no request reached the other host" "^127.0.0.2 " "$T/log"
+expect_no_grep "the session token went nowhere else" "127.0.0.2.*SESSIONTOKENSECRET42" "$T/log"
+
+# 2. a redirect loop
+expect_exit 3 "a redirect loop is exit 3" $V "$URL/loop.csv"
+expect_grep "it says too many redirects (10)" "too many redirects \(10\)" "$T/err"
+expect_no_grep "not 'redirect not followed'" "redirect not followed" "$T/err"
+
+# 3. a server dripping bytes (1 byte / 0.5 s passes the low-speed limit) ends at the deadline
+expect_exit 3 "a dripping server is stopped by the total deadline" \
+	timeout 60 env QG_HTTP_TIMEOUT=2 $V "$URL/drip.csv"
+expect_grep "the deadline is named" "took longer than 2 s \(QG_HTTP_TIMEOUT\)" "$T/err"
+expect_exit 2 "an invalid QG_HTTP_TIMEOUT is exit 2" env QG_HTTP_TIMEOUT=2x $V "$URL/framed.csv"
+expect_grep "the variable is named" "QG_HTTP_TIMEOUT='2x'" "$T/err"
+expect_exit 2 "QG_HTTP_TIMEOUT=0 is exit 2" env QG_HTTP_TIMEOUT=0 $V "$URL/framed.csv"
+expect_exit 2 "an invalid QG_HTTP_LOW_SPEED_TIME is exit 2" env QG_HTTP_LOW_SPEED_TIME=-5 $V "$URL/framed.csv"
+expect_grep "that variable is named" "QG_HTTP_LOW_SPEED_TIME" "$T/err"
+
+# 4. a close-delimited body cannot show truncation
+expect_exit 3 "an unframed (HTTP/1.0, no Content-Length) body is exit 3" $V "$URL/unframed.csv"
+expect_grep "the URL is named" "'$URL/unframed.csv'.*neither Content-Length nor chunked" "$T/err"
+done_testing
