@@ -87,6 +87,13 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 		err = qg_error(QG_EUSAGE, "profile needs --profile-out PROFILE.json");
 		goto done;
 	}
+	if (!strcmp(o->profile_out, "-") &&
+	    ((o->common.json && !strcmp(o->common.json, "-")) || !strcmp(qg_gate_format(&o->common), "json"))) {
+		/* two JSON documents on one stdout: neither could be parsed */
+		err = qg_error(QG_EUSAGE, "--profile-out - and %s both write JSON to stdout: send one to a file",
+			       o->common.json && !strcmp(o->common.json, "-") ? "--json -" : "--format json");
+		goto done;
+	}
 	if (!args->nr) {
 		err = qg_error(QG_EUSAGE, o->merge ? "--merge needs PROFILE.json arguments" : "no DATA given");
 		goto done;

@@ -13,6 +13,15 @@
  * GITHUB_ACTIONS=true writes annotations, the step summary and $GITHUB_OUTPUT.
  * It returns the exit code from qg_result_exit_code(), or QG_EXIT_ERROR when a
  * report could not be written (a gate must never pass without its report).
+ * Every output tells the same truth: all temp files are written (and the
+ * GitHub files opened) before any report is renamed into place, so a report
+ * that cannot be written leaves none; a later failure rewrites the reports
+ * already placed with status error. $GITHUB_OUTPUT and stdout then say
+ * error / exit code 3 too. qg_gate_run() refuses (exit 2, before the run)
+ * two report flags naming one file (--json X --junit ./X, --out DIR with
+ * --json DIR/<gate>-<command>.json). Every message on stderr is one line:
+ * control characters are escaped (\n, \xHH; %0A in workflow commands), so
+ * user data never starts a line the GitHub runner would obey.
  *
  * Error policy, the same for every gate and format: a fatal error (the
  * gate could not evaluate) is printed exactly once, on stderr, and the

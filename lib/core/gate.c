@@ -26,7 +26,9 @@
 #include <git2/version.h>
 #include <openssl/opensslv.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <fcntl.h>
 #include <pcre2.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -71,62 +73,60 @@ static int github_actions(void)
 	return gh && !strcmp(gh, "true");
 }
 
+/* One line of stderr for any message, whatever it holds: redacted, and
+ * every control character escaped (a newline as \n, others as \xHH), so
+ * that user data (a file name holding "\n::error::...") can never start a
+ * line, which the GitHub runner would read as a workflow command. */
+static int one_line(struct qg_buf *out, const char *msg)
+{
+	struct qg_buf red = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int err = qg_redact(&red, msg ? msg : "");
+
+	for (size_t i = 0; !err && i < red.len; i++) {
+		unsigned char ch = (unsigned char)red.buf[i];
+
+		if (ch == '\n')
+			err = qg_buf_addstr(out, "\\n");
+		else if (ch == '\r')
+			err = qg_buf_addstr(out, "\\r");
+		else if (ch == '\t')
+			err = qg_buf_addstr(out, "\\t");
+		else if (ch < 0x20 || ch == 0x7f)
+			err = qg_buf_addf(out, "\\x%02x", ch);
+		else
+			err = qg_buf_addch(out, (char)ch);
+	}
+	qg_buf_release(&red);
+	return err;
+}
+
+/* "prog: error: msg\n" on stderr, msg through one_line(). */
+static void print_error_line(const char *prog, const char *msg)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+	if (one_line(&b, msg) < 0)
+		fprintf(stderr, "%s: error: %s\n", prog, "out of memory printing an error");
+	else
+		fprintf(stderr, "%s: error: %s\n", prog, b.buf);
+	qg_buf_release(&b);
+}
+
 /* The message of a failed write goes to stderr at once, so that several
  * failures are all reported; the gate then exits 3. */
 static int report_error(const char *gate, int err)
 {
-	fprintf(stderr, "qgate-%s: error: %s\n", gate, qg_error_last());
+	char prog[96];
+
+	snprintf(prog, sizeof(prog), "qgate-%s", gate);
+	print_error_line(prog, qg_error_last());
 	return err < 0 ? err : QG_EIO;
-}
-
-static int write_report(const char *gate, const char *path, const struct qg_buf *b)
-{
-	int err = qg_file_write_atomic(path, b->buf, b->len);
-
-	if (err < 0)
-		return report_error(gate, err);
-	return 0;
 }
 
 /* A gate or command name becomes part of a file name: a word, never a path. */
 static int is_word(const char *s)
 {
 	return s && *s >= 'a' && *s <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(s);
-}
-
-/* --out DIR: DIR/<gate>-<command>.json and .xml (CONTRACT.md section 2), so
- * that validate and drift written into one folder keep both reports; a
- * gate without subcommands writes DIR/<gate>.json. */
-static int write_out_dir(const struct qg_result *r, const char *dir, const struct qg_buf *json,
-			 const struct qg_buf *junit)
-{
-	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH), base = QG_BUF_INIT(QG_CAP_PATH);
-	const char *gate = r->gate;
-	int err, failed = 0;
-
-	if (!is_word(r->gate) || (r->command && !is_word(r->command))) {
-		qg_error(QG_EUSAGE, "--out: gate '%s' command '%s' cannot name a report file", r->gate ? r->gate : "",
-			 r->command ? r->command : "");
-		return report_error(gate ? gate : "qgate", QG_EUSAGE);
-	}
-	if ((err = qg_file_mkdirs(dir, 0777)) < 0) {
-		report_error(gate, err);
-		return err;
-	}
-	if (r->command)
-		err = qg_buf_addf(&base, "%s/%s-%s", dir, gate, r->command);
-	else
-		err = qg_buf_addf(&base, "%s/%s", dir, gate);
-	if (!err && !(err = qg_buf_addf(&path, "%s.json", base.buf)))
-		err = write_report(gate, path.buf, json);
-	failed |= err < 0;
-	qg_buf_reset(&path);
-	if (!(err = qg_buf_addf(&path, "%s.xml", base.buf)))
-		err = write_report(gate, path.buf, junit);
-	failed |= err < 0;
-	qg_buf_release(&path);
-	qg_buf_release(&base);
-	return failed ? QG_EIO : 0;
 }
 
 /* "::error title=qgate-<gate>::", the head of the run's own annotation. */
@@ -154,17 +154,18 @@ static int print_fatal(const struct qg_result *r, const char *format)
 	struct qg_buf line = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int err;
 
-	err = qg_redact(&msg, r->error_message);
-	if (!err && !strcmp(format, "github")) {
-		err = fatal_annotation_head(&line, r);
+	if (!strcmp(format, "github")) {
+		/* %0A for a newline, as workflow-command data requires */
+		err = qg_redact(&msg, r->error_message);
+		if (!err)
+			err = fatal_annotation_head(&line, r);
 		if (!err)
 			err = qg_github_escape_data(&line, msg.buf);
-	} else if (!err) {
+	} else {
 		/* one line, whatever the message holds (a server's reply, ...) */
-		for (size_t i = 0; i < msg.len; i++)
-			if (msg.buf[i] == '\n' || msg.buf[i] == '\r')
-				msg.buf[i] = ' ';
-		err = qg_buf_addf(&line, "qgate-%s: error: %s", r->gate, msg.buf);
+		err = one_line(&msg, r->error_message);
+		if (!err)
+			err = qg_buf_addf(&line, "qgate-%s: error: %s", r->gate, msg.buf);
 	}
 	if (!err)
 		err = qg_buf_addch(&line, '\n');
@@ -213,92 +214,333 @@ static int write_stdout(const char *gate, const struct qg_buf *b)
 	return 0;
 }
 
-static int github_files(const char *gate, const struct qg_result *r, int code,
-			const char *const *outputs)
+/* ------------------------------------------------------------ the outputs
+ *
+ * Every output tells the same truth: the status is decided before anything
+ * is written. All reports are rendered in memory, then every temp file is
+ * created and filled (and $GITHUB_STEP_SUMMARY / $GITHUB_OUTPUT opened);
+ * a failure there renames nothing. Only then are the temps renamed into
+ * place; if one rename fails, the reports already in place are rewritten
+ * saying error, and $GITHUB_OUTPUT, the summary and stdout say error too. */
+
+#define QG_MAX_REPORTS 4
+
+struct report_target {
+	char *path; /* owned */
+	int xml;
+	struct qg_file_atomic *f;
+	int placed; /* renamed into place (or written to stdout) */
+};
+
+struct outputs {
+	const struct qg_common_opts *c;
+	struct qg_result *r;
+	const char *gate;
+	struct report_target t[QG_MAX_REPORTS];
+	size_t n;
+	struct qg_buf json, junit;
+	struct qg_strvec failures; /* messages of failed writes, printed once */
+	int env_fd[2];             /* GITHUB_STEP_SUMMARY, GITHUB_OUTPUT; -1 when unset */
+};
+
+static const char *const env_names[2] = { "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT" };
+
+/* A write failed: its message (qg_error_last()) is kept to be printed once,
+ * and the run becomes an error (the first error stays the cause). */
+static void note_failure(struct outputs *o, int err)
 {
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
-	struct qg_summary sum;
-	char num[32];
+	const char *msg = qg_error_last();
+
+	if (!msg || !*msg)
+		msg = err == QG_ENOMEM ? "out of memory" : "cannot write a report";
+	if (qg_strvec_push(&o->failures, msg) < 0)
+		(void)0; /* ENOMEM: the error below still fails the run */
+	qg_result_set_error(o->r, QG_EXIT_ERROR, "%s", msg);
+}
+
+static int render_reports(struct outputs *o)
+{
+	const struct qg_result *one[1] = { o->r };
+	int err;
+
+	qg_buf_reset(&o->json);
+	qg_buf_reset(&o->junit);
+	err = qg_result_to_json(&o->json, o->r);
+	if (!err && (o->c->junit || o->c->out_dir))
+		err = qg_junit_write(&o->junit, one, 1);
+	return err;
+}
+
+static int add_target(struct outputs *o, const char *path, int xml)
+{
+	if (o->n >= QG_MAX_REPORTS)
+		return qg_error(QG_ERROR, "too many reports");
+	if (!(o->t[o->n].path = qg_strdup(path)))
+		return qg_error(QG_ENOMEM, "out of memory");
+	o->t[o->n++].xml = xml;
+	return 0;
+}
+
+/* The report files the flags name (--out DIR: DIR/<gate>-<command>.json
+ * and .xml, CONTRACT.md section 2; a gate without subcommands writes
+ * DIR/<gate>.json). DIR is created here. */
+static int collect_targets(struct outputs *o)
+{
+	struct qg_buf base = QG_BUF_INIT(QG_CAP_PATH), path = QG_BUF_INIT(QG_CAP_PATH);
+	const struct qg_result *r = o->r;
+	int err = 0;
+
+	if (o->c->junit)
+		err = add_target(o, o->c->junit, 1);
+	if (!err && o->c->json && strcmp(o->c->json, "-"))
+		err = add_target(o, o->c->json, 0);
+	if (err || !o->c->out_dir)
+		return err;
+	if (!is_word(r->gate) || (r->command && !is_word(r->command)))
+		return qg_error(QG_EUSAGE, "--out: gate '%s' command '%s' cannot name a report file",
+				r->gate ? r->gate : "", r->command ? r->command : "");
+	if ((err = qg_file_mkdirs(o->c->out_dir, 0777)) < 0)
+		return err;
+	if (r->command)
+		err = qg_buf_addf(&base, "%s/%s-%s", o->c->out_dir, r->gate, r->command);
+	else
+		err = qg_buf_addf(&base, "%s/%s", o->c->out_dir, r->gate);
+	if (!err && !(err = qg_buf_addf(&path, "%s.json", base.buf)))
+		err = add_target(o, path.buf, 0);
+	qg_buf_reset(&path);
+	if (!err && !(err = qg_buf_addf(&path, "%s.xml", base.buf)))
+		err = add_target(o, path.buf, 1);
+	qg_buf_release(&path);
+	qg_buf_release(&base);
+	return err;
+}
+
+static const struct qg_buf *target_data(const struct outputs *o, const struct report_target *t)
+{
+	return t->xml ? &o->junit : &o->json;
+}
+
+/* $GITHUB_STEP_SUMMARY and $GITHUB_OUTPUT, opened before any report is
+ * placed (and even when a report failed: they will say error). */
+static int open_env_files(struct outputs *o)
+{
+	int err = 0;
+
+	for (int k = 0; github_actions() && k < 2; k++) {
+		const char *p = getenv(env_names[k]);
+
+		if (!p || !*p)
+			continue;
+		o->env_fd[k] = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (o->env_fd[k] < 0 && !err)
+			err = qg_error(QG_EIO, "'%s' ($%s): cannot open: %s", p, env_names[k], strerror(errno));
+	}
+	return err;
+}
+
+/* Create and fill every temp file, open the GitHub files: 0 when all could
+ * be, else every temp is removed again (nothing renamed, nothing left). */
+static int stage(struct outputs *o)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < o->n; i++) {
+		const struct qg_buf *b = target_data(o, &o->t[i]);
+
+		if (!strcmp(o->t[i].path, "-"))
+			continue; /* stdout: written when the others are placed */
+		err = qg_file_atomic_open(&o->t[i].f, o->t[i].path);
+		if (!err && b->len)
+			err = qg_file_atomic_write(o->t[i].f, b->buf, b->len);
+	}
+	if (err)
+		for (size_t i = 0; i < o->n; i++) {
+			qg_file_atomic_abort(o->t[i].f);
+			o->t[i].f = NULL;
+		}
+	return err;
+}
+
+/* Rename every temp into place. */
+static int place(struct outputs *o)
+{
 	int err, failed = 0;
 
-	err = qg_github_summary(&b, r);
-	if (!err)
-		err = qg_github_append_env_file("GITHUB_STEP_SUMMARY", b.buf, b.len);
-	if (err < 0) {
-		report_error(gate, err);
-		failed = 1;
-	}
+	for (size_t i = 0; i < o->n; i++) {
+		const struct qg_buf *b = target_data(o, &o->t[i]);
 
-	qg_buf_reset(&b);
-	qg_result_summary(r, &sum);
-	err = qg_github_output_line(&b, "status", qg_status_name(qg_result_status(r)));
-	snprintf(num, sizeof(num), "%d", code);
-	if (!err)
-		err = qg_github_output_line(&b, "exit_code", num);
-	snprintf(num, sizeof(num), "%zu", sum.failed);
-	if (!err)
-		err = qg_github_output_line(&b, "failed", num);
-	for (size_t i = 0; !err && outputs && outputs[i] && outputs[i + 1]; i += 2)
-		err = qg_github_output_line(&b, outputs[i], outputs[i + 1]);
-	if (!err)
-		err = qg_github_append_env_file("GITHUB_OUTPUT", b.buf, b.len);
-	if (err < 0) {
-		report_error(gate, err);
-		failed = 1;
+		if (!strcmp(o->t[i].path, "-"))
+			err = qg_file_write_atomic("-", b->buf, b->len);
+		else
+			err = qg_file_atomic_commit(o->t[i].f);
+		o->t[i].f = NULL;
+		if (err < 0) {
+			note_failure(o, err);
+			failed = 1;
+		} else {
+			o->t[i].placed = 1;
+		}
+	}
+	return failed ? QG_EIO : 0;
+}
+
+/* A write failed after reports were placed: they said what the checks
+ * said, so render them again with the error and rewrite them. */
+static void rewrite_placed(struct outputs *o)
+{
+	int err = render_reports(o);
+
+	for (size_t i = 0; i < o->n; i++) {
+		const struct qg_buf *b = target_data(o, &o->t[i]);
+
+		if (!o->t[i].placed || !strcmp(o->t[i].path, "-"))
+			continue;
+		if (!err)
+			err = qg_file_write_atomic(o->t[i].path, b->buf, b->len);
+		if (err < 0) {
+			/* it cannot say error: do not leave it saying pass */
+			if (unlink(o->t[i].path) < 0 && errno != ENOENT)
+				note_failure(o, err);
+			o->t[i].placed = 0;
+			err = 0;
+		}
+	}
+}
+
+static int fd_write_all(int fd, const char *name, const char *data, size_t len)
+{
+	const char *path = getenv(name);
+
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return qg_error(QG_EIO, "'%s' ($%s): cannot write: %s", path ? path : "", name, strerror(errno));
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int github_files(struct outputs *o, int code, const char *const *outputs)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
+	const struct qg_result *r = o->r;
+	struct qg_summary sum;
+	char num[32];
+	int err = 0;
+
+	if (o->env_fd[0] >= 0) {
+		err = qg_github_summary(&b, r);
+		if (!err)
+			err = fd_write_all(o->env_fd[0], env_names[0], b.buf, b.len);
+		if (err < 0)
+			note_failure(o, err);
+	}
+	if (o->env_fd[1] >= 0) {
+		qg_buf_reset(&b);
+		qg_result_summary(r, &sum);
+		err = qg_github_output_line(&b, "status", qg_status_name(qg_result_status(r)));
+		snprintf(num, sizeof(num), "%d", code);
+		if (!err)
+			err = qg_github_output_line(&b, "exit_code", num);
+		snprintf(num, sizeof(num), "%zu", sum.failed);
+		if (!err)
+			err = qg_github_output_line(&b, "failed", num);
+		for (size_t i = 0; !err && outputs && outputs[i] && outputs[i + 1]; i += 2)
+			err = qg_github_output_line(&b, outputs[i], outputs[i + 1]);
+		if (!err)
+			err = fd_write_all(o->env_fd[1], env_names[1], b.buf, b.len);
+		if (err < 0)
+			note_failure(o, err);
 	}
 	qg_buf_release(&b);
-	return failed ? QG_EIO : 0;
+	return err;
 }
 
 int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const char *const *outputs)
 {
 	static const struct qg_common_opts none;
-	struct qg_buf json = QG_BUF_INIT(QG_CAP_REPORT), junit = QG_BUF_INIT(QG_CAP_REPORT), text = QG_BUF_INIT(QG_CAP_REPORT);
-	const struct qg_result *one[1] = { r };
+	struct qg_buf text = QG_BUF_INIT(QG_CAP_REPORT);
+	struct outputs o;
 	const char *gate = r && r->gate ? r->gate : "qgate";
 	const char *format;
+	char prog[96];
 	int json_to_stdout = c && c->json && !strcmp(c->json, "-");
-	int failed = 0, code, err, fatal;
+	int code, err, fatal, had_error, nfail;
 	unsigned flags = 0;
 
 	if (!r)
 		return QG_EXIT_ERROR;
 	if (!c)
 		c = &none;
+	memset(&o, 0, sizeof(o));
+	o.c = c;
+	o.r = r;
+	o.gate = gate;
+	qg_buf_init(&o.json, QG_CAP_REPORT);
+	qg_buf_init(&o.junit, QG_CAP_REPORT);
+	qg_strvec_init(&o.failures);
+	o.env_fd[0] = o.env_fd[1] = -1;
 	qg_result_finish(r);
 	if (!r->subject.in_repo && qg_git_subject(&r->subject, NULL) < 0)
 		r->subject.in_repo = 0; /* no git context is not a reason to fail */
-	code = qg_result_exit_code(r);
 	format = qg_gate_format(c);
-	fatal = r->error_exit && r->error_message;
+	had_error = r->error_exit && r->error_message;
 
 	/* Render everything in memory first: a rendering failure (ENOMEM)
 	 * then writes no report at all rather than a subset. */
-	err = qg_result_to_json(&json, r);
-	if (!err && (c->junit || c->out_dir))
-		err = qg_junit_write(&junit, one, 1);
+	err = render_reports(&o);
 	if (err < 0) {
 		report_error(gate, err);
 		code = QG_EXIT_ERROR;
 		goto done;
 	}
+	err = collect_targets(&o);
+	if (!err)
+		err = stage(&o);
+	if (err < 0)
+		note_failure(&o, err);
+	if ((err = open_env_files(&o)) < 0)
+		note_failure(&o, err);
+	if (o.failures.nr) {
+		/* nothing is placed: every output says error, no report is left */
+		for (size_t i = 0; i < o.n; i++) {
+			qg_file_atomic_abort(o.t[i].f);
+			o.t[i].f = NULL;
+		}
+	} else if (place(&o) < 0) {
+		rewrite_placed(&o);
+	}
+	code = qg_result_exit_code(r);
+	nfail = (int)o.failures.nr;
+	if (github_files(&o, code, outputs) < 0 || (int)o.failures.nr > nfail) {
+		rewrite_placed(&o);
+		code = qg_result_exit_code(r);
+	}
+	if (o.failures.nr)
+		code = QG_EXIT_ERROR; /* a report failed: never less than 3 */
+	fatal = r->error_exit && r->error_message;
 
-	if (c->junit && write_report(gate, c->junit, &junit) < 0)
-		failed = 1;
-	if (c->json && !json_to_stdout && write_report(gate, c->json, &json) < 0)
-		failed = 1;
-	if (c->out_dir && write_out_dir(r, c->out_dir, &json, &junit) < 0)
-		failed = 1;
-
-	/* a fatal error: once, on stderr, before the report that says ERROR */
+	/* a fatal error: once, on stderr, before the report that says ERROR;
+	 * then every other write that failed */
 	if (fatal)
 		print_fatal(r, json_to_stdout ? "json" : format);
+	snprintf(prog, sizeof(prog), "qgate-%s", gate);
+	for (size_t i = fatal && !had_error ? 1 : 0; i < o.failures.nr; i++)
+		print_error_line(prog, o.failures.v[i]);
 
 	/* stdout: "--json -" makes stdout the result JSON alone, so that it
 	 * can be piped; otherwise --format decides. */
 	if (json_to_stdout || !strcmp(format, "json")) {
-		if (write_stdout(gate, &json) < 0)
-			failed = 1;
+		err = 0;
+		if (o.failures.nr && (err = render_reports(&o)) < 0)
+			report_error(gate, err);
+		if (!err && write_stdout(gate, &o.json) < 0)
+			code = QG_EXIT_ERROR;
 	} else {
 		if (c->quiet)
 			flags |= QG_TEXT_QUIET;
@@ -315,26 +557,28 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 			err = qg_text_render(&text, r, flags);
 		if (err < 0) {
 			report_error(gate, err);
-			failed = 1;
+			code = QG_EXIT_ERROR;
 		} else if (write_stdout(gate, &text) < 0) {
-			failed = 1;
+			code = QG_EXIT_ERROR;
 		}
 	}
-
-	if (github_actions() && github_files(gate, r, code, outputs) < 0)
-		failed = 1;
-	if (failed)
-		code = QG_EXIT_ERROR;
 done:
-	qg_buf_release(&json);
-	qg_buf_release(&junit);
+	for (size_t i = 0; i < o.n; i++) {
+		qg_file_atomic_abort(o.t[i].f);
+		free(o.t[i].path);
+	}
+	for (int k = 0; k < 2; k++)
+		if (o.env_fd[k] >= 0)
+			close(o.env_fd[k]);
+	qg_strvec_clear(&o.failures);
+	qg_buf_release(&o.json);
+	qg_buf_release(&o.junit);
 	qg_buf_release(&text);
 	return code;
 }
 
 int qg_gate_die(const char *prog, int exit_code, const char *msg)
 {
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t plen = prog ? strlen(prog) : 0;
 
 	if (!prog)
@@ -346,11 +590,7 @@ int qg_gate_die(const char *prog, int exit_code, const char *msg)
 	/* avoid "qgate-x: error: qgate-x: ..." when the message already has it */
 	if (plen && !strncmp(msg, prog, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
 		msg += plen + 2;
-	if (qg_redact(&b, msg) < 0)
-		fprintf(stderr, "%s: error: %s\n", prog, "out of memory printing an error");
-	else
-		fprintf(stderr, "%s: error: %s\n", prog, b.buf);
-	qg_buf_release(&b);
+	print_error_line(prog, msg);
 	return exit_code == QG_EXIT_USAGE ? QG_EXIT_USAGE : QG_EXIT_ERROR;
 }
 
@@ -400,6 +640,125 @@ static int start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_c
 	return 0;
 }
 
+/* A report path as one comparable name: "-" stays, anything else becomes
+ * absolute with "." and ".." folded and its folder resolved when it exists
+ * (so "X", "./X", "d/../X" and a symlinked folder all compare equal). */
+static char *report_key(const char *path)
+{
+	struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH), out = QG_BUF_INIT(QG_CAP_PATH);
+	struct qg_strvec parts = QG_STRVEC_INIT;
+	char cwd[4096], *dir = NULL, *p, *save = NULL, *slash;
+	int err = 0;
+
+	if (!strcmp(path, "-"))
+		return qg_strdup("-");
+	if (path[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			snprintf(cwd, sizeof(cwd), ".");
+		err = qg_buf_addf(&abs, "%s/", cwd);
+	}
+	if (!err)
+		err = qg_buf_addstr(&abs, path);
+	for (p = err ? NULL : strtok_r(abs.buf, "/", &save); !err && p; p = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, "..")) {
+			if (parts.nr)
+				qg_strvec_pop(&parts);
+			continue;
+		}
+		err = qg_strvec_push(&parts, p);
+	}
+	for (size_t i = 0; !err && i < parts.nr; i++)
+		err = qg_buf_addf(&out, "/%s", parts.v[i]);
+	if (!err && !out.len)
+		err = qg_buf_addch(&out, '/');
+	/* resolve the folder (symlinks) when it exists */
+	if (!err && (slash = strrchr(out.buf, '/')) && slash != out.buf) {
+		*slash = '\0';
+		dir = realpath(out.buf, NULL);
+		*slash = '/';
+		if (dir) {
+			struct qg_buf res = QG_BUF_INIT(QG_CAP_PATH);
+
+			err = qg_buf_addf(&res, "%s%s", strcmp(dir, "/") ? dir : "", slash);
+			if (!err) {
+				qg_buf_release(&out);
+				out = res;
+			} else {
+				qg_buf_release(&res);
+			}
+			free(dir);
+		}
+	}
+	qg_strvec_clear(&parts);
+	qg_buf_release(&abs);
+	if (err) {
+		qg_buf_release(&out);
+		return NULL;
+	}
+	return qg_buf_detach(&out, NULL);
+}
+
+/* Two report flags naming one file would silently keep only the last
+ * report written: refuse before anything runs, naming both flags. */
+static int check_report_paths(const struct qg_common_opts *c, const char *gate, const char *command)
+{
+	struct qg_buf o_json = QG_BUF_INIT(QG_CAP_PATH), o_xml = QG_BUF_INIT(QG_CAP_PATH);
+	const char *flag[4], *path[4];
+	char *key[4] = { NULL, NULL, NULL, NULL };
+	size_t n = 0;
+	int err = 0;
+
+	if (!c)
+		return 0;
+	if (c->junit) {
+		flag[n] = "--junit";
+		path[n++] = c->junit;
+	}
+	if (c->json && strcmp(c->json, "-")) {
+		flag[n] = "--json";
+		path[n++] = c->json;
+	}
+	if (c->out_dir) {
+		if (command)
+			err = qg_buf_addf(&o_json, "%s/%s-%s.json", c->out_dir, gate, command);
+		else
+			err = qg_buf_addf(&o_json, "%s/%s.json", c->out_dir, gate);
+		if (!err)
+			err = qg_buf_add(&o_xml, o_json.buf, o_json.len - 5);
+		if (!err)
+			err = qg_buf_addstr(&o_xml, ".xml");
+		if (!err) {
+			flag[n] = "--out";
+			path[n++] = o_json.buf;
+			flag[n] = "--out";
+			path[n++] = o_xml.buf;
+		}
+	}
+	for (size_t i = 0; !err && i < n; i++)
+		if (!(key[i] = report_key(path[i])))
+			err = qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; !err && i < n; i++) {
+		for (size_t j = i + 1; !err && j < n; j++) {
+			struct stat a, b;
+			int same = !strcmp(key[i], key[j]);
+
+			if (!same && strcmp(key[i], "-") && strcmp(key[j], "-") && !stat(key[i], &a) &&
+			    !stat(key[j], &b))
+				same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+			if (same)
+				err = qg_error(QG_EUSAGE, "%s '%s' and %s '%s' name the same file: one report would be lost",
+					       flag[i], flag[i] == flag[j] ? c->out_dir : path[i], flag[j], path[j]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(key[i]);
+	qg_buf_release(&o_json);
+	qg_buf_release(&o_xml);
+	return err;
+}
+
 int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 {
 	const char *gate = cmd->gate && cmd->gate->name ? cmd->gate->name : "qgate";
@@ -430,6 +789,8 @@ int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 		err = cmd->run(cmd->data, NULL, NULL);
 		return err < 0 ? qg_gate_die(gate_prog, qg_exit_for_error(err), NULL) : QG_EXIT_PASS;
 	}
+	if ((err = check_report_paths(cmd->common, gate, cmd->name)) < 0)
+		return qg_gate_die(gate_prog, qg_exit_for_error(err), NULL);
 	if (qg_result_init(&r, gate, QG_VERSION) < 0)
 		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
 	if (qg_result_set_command(&r, cmd->name) < 0) {

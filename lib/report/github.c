@@ -1,7 +1,8 @@
 /* github.c -- GitHub Actions: annotations, step summary, outputs
  *
  * Workflow commands go to stdout as `::error file=F,line=L,col=C,title=T::msg`
- * with GitHub's escaping (data: % CR LF; properties also : and ,). At most
+ * with GitHub's escaping (data: % CR LF; properties also : and ,; other
+ * control characters but tab as %XX, shown and never obeyed). At most
  * QG_GH_MAX_PER_KIND annotations of each kind are printed, then one ::notice
  * says how many were left out; the step summary repeats that count. The
  * summary is Markdown, hard-capped below 1 MiB (GitHub rejects larger ones)
@@ -49,7 +50,12 @@ static int escape(struct qg_buf *out, const char *s, int property)
 			err = property ? qg_buf_addstr(out, "%2C") : qg_buf_addch(out, ',');
 			break;
 		default:
-			err = qg_buf_addch(out, *s);
+			/* other control characters (ESC above all) are shown, not
+			 * obeyed: a terminal or log viewer never acts on them */
+			if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+				err = qg_buf_addf(out, "%%%02X", (unsigned char)*s);
+			else
+				err = qg_buf_addch(out, *s);
 			break;
 		}
 	}

@@ -252,7 +252,31 @@ static void test_gate_fatal_error_printed_once(void **state)
 	capture2_begin(f);
 	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
 	capture2_end(f, &out, &err);
-	assert_string_equal(err.buf, "qgate-demo: error: server said: no  way\n");
+	assert_string_equal(err.buf, "qgate-demo: error: server said:\\nno\\r\\nway\n");
+
+	/* user data cannot start a line (workflow-command injection): a file
+	 * name holding "\n::error::" stays on the one line, in every format */
+	for (size_t i = 0; i < 3; i++) {
+		qg_result_release(&f->r);
+		assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
+		qg_result_set_error(&f->r, QG_EXIT_ERROR, "'a\n::error::pwned\x1b.csv': cannot open");
+		f->c.format = formats[i];
+		capture2_begin(f);
+		assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
+		capture2_end(f, &out, &err);
+		assert_int_equal(count_lines(&err), 1);
+		assert_null(strstr(err.buf, "\n::"));
+		assert_null(strstr(out.buf, "\n::error::pwned"));
+		assert_null(strchr(err.buf, '\x1b'));
+		if (!strcmp(formats[i], "github"))
+			assert_non_null(strstr(err.buf, "'a%0A::error::pwned"));
+		else
+			assert_non_null(strstr(err.buf, "'a\\n::error::pwned\\x1b.csv'"));
+	}
+	f->c.format = "text";
+	qg_result_release(&f->r);
+	assert_int_equal(qg_result_init(&f->r, "demo", "0.1.0"), 0);
+	qg_result_set_error(&f->r, QG_EXIT_ERROR, "server said:\nno\r\nway");
 
 	/* --json - is the JSON on stdout: the line goes to stderr all the same */
 	f->c.format = NULL;
@@ -284,14 +308,25 @@ static void test_gate_json_to_stdout(void **state)
 static void test_gate_unwritable_report_exits_3(void **state)
 {
 	struct fixture *f = *state;
-	char bad[160];
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
+	char bad[160], good[160];
+	struct stat st;
 
 	assert_non_null(qg_result_add_check(&f->r, "a.one", QG_STATUS_PASS, NULL));
 	snprintf(bad, sizeof(bad), "%s/no/such/dir/r.xml", f->dir);
+	snprintf(good, sizeof(good), "%s/r.json", f->dir);
 	f->c.junit = bad;
+	f->c.json = good;
 	capture_begin(f);
 	assert_int_equal(qg_gate_finish(&f->c, &f->r, NULL), QG_EXIT_ERROR);
-	capture_end(f, NULL);
+	capture_end(f, &b);
+	/* the --json report beside it is not left saying pass, stdout says ERROR */
+	assert_int_equal(stat(good, &st), -1);
+	assert_non_null(strstr(b.buf, "qgate-demo: ERROR"));
+	assert_null(strstr(b.buf, "PASS ("));
+	assert_string_equal(qg_status_name(qg_result_status(&f->r)), "error");
+	f->c.json = NULL;
+	qg_buf_release(&b);
 
 	/* --out over a regular file cannot be created either */
 	qg_result_release(&f->r);
@@ -386,6 +421,21 @@ static void test_gate_die_codes(void **state)
 	assert_int_equal(qg_gate_die("qgate-demo", QG_EINPUT, "gone"), 3);
 }
 
+/* A usage error naming user data is one line too (qg_gate_die). */
+static void test_gate_die_one_line(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
+
+	capture2_begin(f);
+	assert_int_equal(qg_gate_die("qgate-demo", QG_EXIT_USAGE, "unknown option '--x\n::error::pwned'"), 2);
+	capture2_end(f, &out, &err);
+	assert_string_equal(err.buf, "qgate-demo: error: unknown option '--x\\n::error::pwned'\n");
+	qg_buf_release(&out);
+	qg_buf_release(&err);
+}
+
+
 /* ---- qg_gate_run and qg_gate_dispatch ---- */
 
 struct demo_cmd {
@@ -467,6 +517,28 @@ static int run_demo(struct fixture *f, struct demo_cmd *d, unsigned flags, const
 	ret = demo_command(d, flags, argc, argv);
 	capture2_end(f, out, err);
 	return ret;
+}
+
+/* Two report flags naming one file: exit 2 before the run, both named. */
+static void test_gate_same_report_file(void **state)
+{
+	struct fixture *f = *state;
+	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT), err = QG_BUF_INIT(QG_CAP_REPORT);
+	struct demo_cmd d;
+	char json[200], junit[200];
+	const char *argv[] = { "check", "--json", json, "--junit", junit, NULL };
+	struct stat st;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(json, sizeof(json), "%s/r.json", f->dir);
+	snprintf(junit, sizeof(junit), "%s/./sub/../r.json", f->dir);
+	assert_int_equal(run_demo(f, &d, 0, argv, &out, &err), QG_EXIT_USAGE);
+	assert_int_equal(d.ran, 0);
+	assert_non_null(strstr(err.buf, "--junit '"));
+	assert_non_null(strstr(err.buf, "and --json '"));
+	assert_int_equal(stat(json, &st), -1);
+	qg_buf_release(&out);
+	qg_buf_release(&err);
 }
 
 /* qg_gate_dispatch with stdout and stderr captured; its exit code. */
@@ -614,6 +686,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gate_nothing_evaluated_is_not_a_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_color_and_format, setup, teardown),
 		cmocka_unit_test(test_gate_die_codes),
+		cmocka_unit_test_setup_teardown(test_gate_die_one_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_same_report_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
