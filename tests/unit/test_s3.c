@@ -27,7 +27,7 @@
 struct canned {
 	const char *path; /* request path, "/bucket/key" */
 	int status;
-	const char *body;
+	const char *body; /* "/unframed.csv": HTTP/1.0, no Content-Length (ends at close) */
 };
 
 static const struct canned answers[] = {
@@ -42,6 +42,7 @@ static const struct canned answers[] = {
 	  "X-Amz-Signature=aeeed9bbccd4d02ee5c0 failed</Message></Error>" },
 	{ "/plain.xml", 500, "<Error><Code>Boom</Code><Message>m</Message></Error>" },
 	{ "/plain.txt", 503, "down for maintenance\nAuthorization: Bearer abcdefghijklmnop123 was refused\n" },
+	{ "/unframed.csv", 200, "id\n1\n" },
 };
 
 static int listen_fd = -1;
@@ -76,6 +77,9 @@ static void serve_one(int fd)
 	snprintf(path, sizeof(path), "%.*s", sp ? (int)strcspn(sp + 1, " ?") : 0, sp ? sp + 1 : "");
 	a = answer_for(path);
 	blen = a ? (int)strlen(a->body) : 0;
+	if (a && !strcmp(a->path, "/unframed.csv"))
+		hlen = snprintf(head, sizeof(head), "HTTP/1.0 %d Canned\r\nContent-Type: text/csv\r\n\r\n", a->status);
+	else
 	hlen = snprintf(head, sizeof(head),
 			"HTTP/1.1 %d Canned\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n"
 			"Connection: close\r\n\r\n",
@@ -235,6 +239,36 @@ static void test_http_error_body_is_generic(void **state)
 	qg_http_resp_release(&resp);
 }
 
+/* A close-delimited body cannot show truncation: refused unless the caller
+ * allows it with QG_HTTP_ALLOW_UNFRAMED (streams and one-shot requests). */
+static void test_http_unframed_refused_unless_allowed(void **state)
+{
+	struct qg_http_req req = { 0 };
+	struct qg_http_resp resp;
+	struct qg_http_stream *h = NULL;
+	char url[128], buf[64];
+	ssize_t n;
+
+	qg_http_resp_init(&resp);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/unframed.csv", port);
+	req.url = url;
+	assert_int_equal(qg_http_request(&req, &resp), QG_ENET);
+	assert_non_null(strstr(qg_error_last(), "unframed.csv': the response has neither Content-Length nor chunked"));
+	assert_int_equal(qg_http_stream_open(&h, &req), QG_ENET);
+	assert_null(h);
+	assert_non_null(strstr(qg_error_last(), "neither Content-Length nor chunked"));
+	req.flags = QG_HTTP_ALLOW_UNFRAMED;
+	assert_int_equal(qg_http_request(&req, &resp), 0);
+	assert_int_equal(resp.body.len, 5);
+	assert_memory_equal(resp.body.buf, "id\n1\n", 5);
+	assert_int_equal(qg_http_stream_open(&h, &req), 0);
+	assert_non_null(h);
+	n = qg_http_stream_read(h, buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	qg_http_stream_free(h);
+	qg_http_resp_release(&resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_s3_hint_by_status_code),
 		cmocka_unit_test(test_s3_error_excerpt_redacted),
 		cmocka_unit_test(test_http_error_body_is_generic),
+		cmocka_unit_test(test_http_unframed_refused_unless_allowed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
