@@ -222,7 +222,7 @@ static int curl_error(const char *name, CURLcode rc, const struct http_common *c
 	if (c->refused == HTTP_UNFRAMED)
 		return qg_error(QG_ENET, "'%s': the response has neither Content-Length nor chunked framing, "
 			       "so a truncated body could not be told from a whole one (allow it with "
-			       "--allow-unframed)", name);
+			       "QG_HTTP_ALLOW_UNFRAMED=1)", name);
 	if (rc == CURLE_TOO_MANY_REDIRECTS)
 		return qg_error(QG_ENET, "'%s': too many redirects (%ld)", name, HTTP_MAX_REDIRS);
 	if (rc == CURLE_OPERATION_TIMEDOUT && c->deadline_s > 0 && strstr(detail, "Operation timed out after"))
@@ -255,6 +255,22 @@ static int env_seconds(const char *name, long def, long *out)
 				name, v);
 	*out = n;
 	return 0;
+}
+
+/* QG_HTTP_ALLOW_UNFRAMED: unset or "0" = refuse close-delimited bodies, "1" =
+ * accept them (the gates' users have no flag for it yet); else QG_EUSAGE. */
+static int env_allow_unframed(int *out)
+{
+	const char *v = getenv("QG_HTTP_ALLOW_UNFRAMED");
+
+	*out = 0;
+	if (!v || !strcmp(v, "0"))
+		return 0;
+	if (!strcmp(v, "1")) {
+		*out = 1;
+		return 0;
+	}
+	return qg_error(QG_EUSAGE, "QG_HTTP_ALLOW_UNFRAMED='%s': invalid value, expected 0 or 1", v);
 }
 
 /* scheme://host:port of url (base resolves a relative url), lowercased by
@@ -411,12 +427,13 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	struct curl_slist *l;
 	long connect_s, low_s, total_s;
 	CURL *e;
-	int err;
+	int err, unframed_ok;
 
 	*out = NULL;
 	if ((err = env_seconds("QG_HTTP_CONNECT_TIMEOUT", 30, &connect_s)) < 0 ||
 	    (err = env_seconds("QG_HTTP_LOW_SPEED_TIME", 60, &low_s)) < 0 ||
-	    (err = env_seconds("QG_HTTP_TIMEOUT", QG_HTTP_DEFAULT_TIMEOUT, &total_s)) < 0)
+	    (err = env_seconds("QG_HTTP_TIMEOUT", QG_HTTP_DEFAULT_TIMEOUT, &total_s)) < 0 ||
+	    (err = env_allow_unframed(&unframed_ok)) < 0)
 		return err;
 	if (!req->url || !*req->url)
 		return qg_error(QG_EUSAGE, "empty URL");
@@ -428,7 +445,7 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	*out = e;
 	c->easy = e;
 	c->same_origin = req->headers && *req->headers;
-	c->allow_unframed = !!(req->flags & QG_HTTP_ALLOW_UNFRAMED);
+	c->allow_unframed = unframed_ok || (req->flags & QG_HTTP_ALLOW_UNFRAMED);
 	if (!method)
 		method = req->body ? "PUT" : (req->flags & QG_HTTP_HEAD) ? "HEAD" : "GET";
 	c->errbuf[0] = '\0';

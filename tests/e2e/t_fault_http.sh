@@ -84,7 +84,7 @@ fi
 PORT=$(cat "$T/port")
 URL=https://127.0.0.1:$PORT
 export QG_CA_BUNDLE="$T/cert.pem"
-unset CURL_CA_BUNDLE SSL_CERT_FILE QG_HTTP_TIMEOUT
+unset CURL_CA_BUNDLE SSL_CERT_FILE QG_HTTP_TIMEOUT QG_HTTP_ALLOW_UNFRAMED QG_HTTP_LOW_SPEED_TIME QG_HTTP_CONNECT_TIMEOUT
 cat >"$T/schema.json" <<'JSON'
 {"fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "number"}]}
 JSON
@@ -119,4 +119,7 @@ expect_grep "that variable is named" "QG_HTTP_LOW_SPEED_TIME" "$T/err"
 # 4. a close-delimited body cannot show truncation
 expect_exit 3 "an unframed (HTTP/1.0, no Content-Length) body is exit 3" $V "$URL/unframed.csv"
 expect_grep "the URL is named" "'$URL/unframed.csv'.*neither Content-Length nor chunked" "$T/err"
+expect_exit 0 "QG_HTTP_ALLOW_UNFRAMED=1 reads it" env QG_HTTP_ALLOW_UNFRAMED=1 $V "$URL/unframed.csv"
+expect_exit 2 "an invalid QG_HTTP_ALLOW_UNFRAMED is exit 2" env QG_HTTP_ALLOW_UNFRAMED=yes $V "$URL/unframed.csv"
+expect_grep "that variable is named too" "QG_HTTP_ALLOW_UNFRAMED='yes'" "$T/err"
 done_testing
