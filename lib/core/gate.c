@@ -443,6 +443,9 @@ static int github_files(struct outputs *o, int code, const char *const *outputs)
 	if (o->env_fd[1] >= 0) {
 		qg_buf_reset(&b);
 		qg_result_summary(r, &sum);
+		/* the summary may just have failed: the code is decided now */
+		if (o->failures.nr)
+			code = QG_EXIT_ERROR;
 		err = qg_github_output_line(&b, "status", qg_status_name(qg_result_status(r)));
 		snprintf(num, sizeof(num), "%d", code);
 		if (!err)
@@ -454,11 +457,18 @@ static int github_files(struct outputs *o, int code, const char *const *outputs)
 			err = qg_github_output_line(&b, outputs[i], outputs[i + 1]);
 		if (!err)
 			err = fd_write_all(o->env_fd[1], env_names[1], b.buf, b.len);
-		if (err < 0)
+		if (err < 0) {
 			note_failure(o, err);
+			/* the summary written above said what the checks said:
+			 * append the run's error to it */
+			qg_buf_reset(&b);
+			if (o->env_fd[0] >= 0 && !qg_github_summary(&b, r) &&
+			    fd_write_all(o->env_fd[0], env_names[0], b.buf, b.len) < 0)
+				note_failure(o, QG_EIO);
+		}
 	}
 	qg_buf_release(&b);
-	return err;
+	return o->failures.nr ? QG_EIO : 0;
 }
 
 int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const char *const *outputs)

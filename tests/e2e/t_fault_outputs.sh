@@ -83,6 +83,29 @@ expect_exit 3 "--json - with a --junit that cannot be written" \
 expect_eq "the stdout JSON says error" "$(json_get "$T/out" "d['status']")" error
 expect_eq "the stdout JSON says exit code 3" "$(json_get "$T/out" "d['exit_code']")" 3
 
+# a GitHub file that fails after the reports were placed (/dev/full opens,
+# then every write is ENOSPC): the placed reports are rewritten saying error
+if [ -w /dev/full ]; then
+	rm -f "$T/r.json" "$T/r.xml" "$T/gho" "$T/gss"
+	expect_exit 3 "a step summary that cannot be written is exit 3" env GITHUB_ACTIONS=true \
+		GITHUB_STEP_SUMMARY=/dev/full GITHUB_OUTPUT="$T/gho" qgate-data validate --format text \
+		--schema "$T/schema.json" --json "$T/r.json" --junit "$T/r.xml" "$T/good.csv"
+	expect_eq "the placed JSON report was rewritten saying error" "$(json_get "$T/r.json" "d['status']")" error
+	expect_eq "... with exit code 3" "$(json_get "$T/r.json" "d['exit_code']")" 3
+	validate_result "the rewritten JSON report" "$T/r.json"
+	validate_junit "the rewritten JUnit report" "$T/r.xml"
+	expect_grep "the rewritten JUnit report has the error" "<(error|failure)" "$T/r.xml"
+	expect_grep "GITHUB_OUTPUT says exit code 3 after a summary failure" "^exit_code=3$" "$T/gho"
+	expect_grep "stdout says ERROR after a summary failure" "qgate-data: ERROR" "$T/out"
+	expect_exit 3 "a GITHUB_OUTPUT that cannot be written is exit 3" env GITHUB_ACTIONS=true \
+		GITHUB_STEP_SUMMARY="$T/gss" GITHUB_OUTPUT=/dev/full qgate-data validate --format text \
+		--schema "$T/schema.json" --json "$T/r.json" "$T/good.csv"
+	expect_grep "the step summary ends saying ERROR" "qgate-data: ERROR" "$T/gss"
+	expect_eq "the JSON report says error" "$(json_get "$T/r.json" "d['status']")" error
+else
+	skip "/dev/full not writable: the late-failure cases NOT RUN"
+fi
+
 # as an unprivileged user: a folder without write permission
 if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 	U="$T/user"
