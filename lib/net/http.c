@@ -477,6 +477,9 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 		c->deadline_s = total_s;
 		api.easy_setopt(e, CURLOPT_TIMEOUT, total_s);
 	}
+	/* a proxy's "200 Connection established" is no response of ours (it has
+	 * no Content-Length and would read as an unframed body) */
+	api.easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	api.easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	api.easy_setopt(e, CURLOPT_HEADERDATA, c);
 

@@ -70,6 +70,36 @@ b = S(("127.0.0.2", port), H)
 for s in (a, b):
     s.socket = ctx.wrap_socket(s.socket, server_side=True)
     threading.Thread(target=s.serve_forever, daemon=True).start()
+import socket
+def pipe(src, dst):
+    try:
+        while True:
+            d = src.recv(65536)
+            if not d: break
+            dst.sendall(d)
+    except OSError:
+        pass
+    for x in (src, dst):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+def proxy_conn(c):
+    req = b""
+    while b"\r\n\r\n" not in req:
+        d = c.recv(4096)
+        if not d: return c.close()
+        req += d
+    hp = req.split(b" ")[1].decode().rsplit(":", 1)
+    u = socket.create_connection((hp[0], int(hp[1])))
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+    pipe(c, u)
+def proxy(ls):
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=proxy_conn, args=(c,), daemon=True).start()
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(8)
+threading.Thread(target=proxy, args=(ls,), daemon=True).start()
+open(portfile + ".proxy", "w").write(str(ls.getsockname()[1]))
 open(portfile + ".tmp", "w").write(str(port))
 import os; os.rename(portfile + ".tmp", portfile)
 threading.Event().wait()
@@ -82,6 +112,7 @@ if [ ! -s "$T/port" ]; then
 	not_ok "the test server did not start"; sed 's/^/#   /' "$T/srv.err"; done_testing; exit
 fi
 PORT=$(cat "$T/port")
+PROXY_PORT=$(cat "$T/port.proxy")
 URL=https://127.0.0.1:$PORT
 export QG_CA_BUNDLE="$T/cert.pem"
 unset CURL_CA_BUNDLE SSL_CERT_FILE QG_HTTP_TIMEOUT QG_HTTP_ALLOW_UNFRAMED QG_HTTP_LOW_SPEED_TIME QG_HTTP_CONNECT_TIMEOUT
@@ -91,6 +122,9 @@ JSON
 V="qgate-data validate --schema $T/schema.json"
 
 expect_exit 0 "a framed https body validates (the server works)" $V "$URL/framed.csv"
+
+expect_exit 0 "through an https proxy (CONNECT's 200 is not an unframed body)" \
+	env https_proxy="http://127.0.0.1:$PROXY_PORT" HTTPS_PROXY= no_proxy= NO_PROXY= $V "$URL/framed.csv"
 
 # 1. a signed S3 request redirected to another host: the session token must not go along
 expect_exit 3 "a signed request redirected to another host is exit 3" \
