@@ -13,12 +13,12 @@
  * 60 s (QG_HTTP_LOW_SPEED_TIME) aborts; every transfer, streams included, has
  * a total deadline of QG_HTTP_DEFAULT_TIMEOUT (3600 s, QG_HTTP_TIMEOUT; a
  * request's smaller timeout_s wins), so a server dripping bytes still ends.
- * These variables take whole seconds (1..604800); any other value is
- * QG_EUSAGE naming the variable. A 2xx HTTP/1 body with neither
+ * These variables take whole seconds (1..604800; unset or empty = the
+ * default); any other value is QG_EUSAGE naming the variable. A 2xx HTTP/1 body with neither
  * Content-Length nor chunked framing (close-delimited: truncation cannot be
  * seen) is refused (QG_ENET) unless the request has QG_HTTP_ALLOW_UNFRAMED or
- * the environment QG_HTTP_ALLOW_UNFRAMED=1 ("0" or unset: refuse; else
- * QG_EUSAGE).
+ * the environment QG_HTTP_ALLOW_UNFRAMED=1 ("0", empty or unset: refuse;
+ * else QG_EUSAGE).
  * A status >= 400 is an error unless QG_HTTP_ACCEPT_ANY_STATUS is set: 404 and
  * 410 are QG_EINPUT, others QG_ENET, and the message carries the status and a
  * short excerpt of the body (the caller's summary when it gives one, as S3

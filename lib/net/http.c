@@ -18,6 +18,7 @@
  * are masked. This file knows no service's error shape.
  */
 #include "qgate/common.h"
+#include "qgate/env.h"
 #include "qgate/http.h"
 #include "qgate/redact.h"
 
@@ -237,40 +238,25 @@ static int curl_error(const char *name, CURLcode rc, const struct http_common *c
 
 /* ---- handle setup shared by requests and streams ---- */
 
-/* A whole number of seconds from the environment, def when unset; anything
- * else than 1..86400*7 is a usage error naming the variable. */
+/* A whole number of seconds from the environment (lib/core/env.c's rule:
+ * unset or empty = def, anything but 1..604800 is QG_EUSAGE naming it). */
 static int env_seconds(const char *name, long def, long *out)
 {
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
 	*out = def;
-	if (!v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || !*v || *end || end == v || !isdigit((unsigned char)*v) || n <= 0 || n > 604800L)
-		return qg_error(QG_EUSAGE, "%s='%s': invalid value, expected a whole number of seconds (1 to 604800)",
-				name, v);
-	*out = n;
-	return 0;
+	return qg_env_long(name, 1, 604800L, out);
 }
 
-/* QG_HTTP_ALLOW_UNFRAMED: unset or "0" = refuse close-delimited bodies, "1" =
- * accept them (the gates' users have no flag for it yet); else QG_EUSAGE. */
+/* QG_HTTP_ALLOW_UNFRAMED: unset, empty or "0" = refuse close-delimited
+ * bodies, "1" = accept them (the gates have no flag for it yet); else
+ * QG_EUSAGE. */
 static int env_allow_unframed(int *out)
 {
-	const char *v = getenv("QG_HTTP_ALLOW_UNFRAMED");
+	static const char *const values[] = { "0", "1" };
+	int i = -1, err;
 
-	*out = 0;
-	if (!v || !strcmp(v, "0"))
-		return 0;
-	if (!strcmp(v, "1")) {
-		*out = 1;
-		return 0;
-	}
-	return qg_error(QG_EUSAGE, "QG_HTTP_ALLOW_UNFRAMED='%s': invalid value, expected 0 or 1", v);
+	err = qg_env_choice("QG_HTTP_ALLOW_UNFRAMED", values, QG_ARRAY_SIZE(values), &i);
+	*out = i == 1;
+	return err;
 }
 
 /* scheme://host:port of url (base resolves a relative url), lowercased by
