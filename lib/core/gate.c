@@ -480,7 +480,7 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	const char *format;
 	char prog[96];
 	int json_to_stdout = c && c->json && !strcmp(c->json, "-");
-	int code, err, fatal, had_error, nfail;
+	int code, err, fatal, had_error, nfail, stdout_failed = 0;
 	unsigned flags = 0;
 
 	if (!r)
@@ -549,8 +549,8 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 		err = 0;
 		if (o.failures.nr && (err = render_reports(&o)) < 0)
 			report_error(gate, err);
-		if (!err && write_stdout(gate, &o.json) < 0)
-			code = QG_EXIT_ERROR;
+		if (!err && (err = write_stdout(gate, &o.json)) < 0)
+			stdout_failed = 1;
 	} else {
 		if (c->quiet)
 			flags |= QG_TEXT_QUIET;
@@ -568,9 +568,18 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 		if (err < 0) {
 			report_error(gate, err);
 			code = QG_EXIT_ERROR;
-		} else if (write_stdout(gate, &text) < 0) {
-			code = QG_EXIT_ERROR;
+		} else if ((err = write_stdout(gate, &text)) < 0) {
+			stdout_failed = 1;
 		}
+	}
+	if (stdout_failed) {
+		/* already printed; the reports and the GitHub files said what
+		 * the checks said: they say error now */
+		note_failure(&o, err);
+		rewrite_placed(&o);
+		if (github_actions())
+			(void)github_files(&o, QG_EXIT_ERROR, outputs);
+		code = QG_EXIT_ERROR;
 	}
 done:
 	for (size_t i = 0; i < o.n; i++) {

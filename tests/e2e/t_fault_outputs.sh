@@ -102,6 +102,16 @@ if [ -w /dev/full ]; then
 		--schema "$T/schema.json" --json "$T/r.json" "$T/good.csv"
 	expect_grep "the step summary ends saying ERROR" "qgate-data: ERROR" "$T/gss"
 	expect_eq "the JSON report says error" "$(json_get "$T/r.json" "d['status']")" error
+	# stdout itself cannot be written (the last output): the reports and
+	# GITHUB_OUTPUT placed before it say error afterwards
+	rm -f "$T/r.json" "$T/gho"
+	GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gho" GITHUB_STEP_SUMMARY= qgate-data validate --format text \
+		--schema "$T/schema.json" --json "$T/r.json" "$T/good.csv" >/dev/full 2>"$T/err"
+	expect_eq "stdout on /dev/full is exit 3" "$?" 3
+	expect_eq "the JSON report says error after stdout failed" "$(json_get "$T/r.json" "d['status']")" error
+	tail -n 5 "$T/gho" >"$T/gho.last"
+	expect_grep "the last GITHUB_OUTPUT status is error" "^status=error$" "$T/gho.last"
+	expect_grep "the last GITHUB_OUTPUT exit code is 3" "^exit_code=3$" "$T/gho.last"
 else
 	skip "/dev/full not writable: the late-failure cases NOT RUN"
 fi
