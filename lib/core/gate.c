@@ -735,7 +735,7 @@ static int check_report_paths(const struct qg_common_opts *c, const char *gate, 
 		flag[n] = "--junit";
 		path[n++] = c->junit;
 	}
-	if (c->json && strcmp(c->json, "-")) {
+	if (c->json) { /* "-" too: --junit - --json - is two documents on stdout */
 		flag[n] = "--json";
 		path[n++] = c->json;
 	}

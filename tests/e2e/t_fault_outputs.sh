@@ -55,6 +55,7 @@ expect_exit 2 "--out DIR with --json DIR/data-validate.json" \
 expect_grep "--out and --json named" "--json .* and --out .*data-validate.json" "$T/err"
 expect_exit 2 "--out DIR with --junit DIR/data-validate.xml" \
 	qgate-data validate --schema schema.json --out od --junit "$T/od/data-validate.xml" good.csv
+expect_exit 2 "--json - --junit - (two documents on stdout)" qgate-data validate --schema schema.json --json - --junit - good.csv
 expect_exit 0 "distinct report files are fine" \
 	qgate-data validate --schema schema.json --out od --json r.json --junit r.xml good.csv
 expect_exit 2 "profile --profile-out - --json -" qgate-data profile --profile-out - --json - good.csv
