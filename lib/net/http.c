@@ -207,6 +207,7 @@ struct http_common {
 	int follow;                   /* redirects are followed */
 	int allow_unframed;
 	int nobody;
+	int cut;                      /* the header block passed its cap */
 	enum http_refusal refused;
 	char *where;                  /* the refused redirect, redacted */
 	long deadline_s;              /* the total deadline set, for messages */
@@ -329,6 +330,11 @@ static int headers_done(struct http_common *c)
 	size_t len;
 
 	api.easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300 && status < 400 && c->same_origin && c->follow && c->cut) {
+		/* a Location past the cap would go unchecked: fail closed */
+		c->refused = HTTP_CROSS_HOST;
+		return -1;
+	}
 	if (status >= 300 && status < 400 && c->same_origin && c->follow &&
 	    (v = block_header(block, "Location", &len)) && len) {
 		char *loc = malloc(len + 1), *cur = NULL, *from, *to;
@@ -383,8 +389,12 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	struct http_common *c = userp;
 	size_t n = size * nmemb;
 
-	if (n >= 5 && !memcmp(data, "HTTP/", 5))
+	if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
 		qg_buf_reset(c->headers); /* a new response (redirect, 100 Continue) */
+		c->cut = 0;
+	}
+	if (c->headers->len + n > HTTP_HEADERS_CAP)
+		c->cut = 1;
 	/* past the cap the rest is dropped (no header we read lies that far);
 	 * out of memory ends the transfer rather than losing headers unseen */
 	if (c->headers->len + n <= HTTP_HEADERS_CAP && qg_buf_add(c->headers, data, n) < 0)
