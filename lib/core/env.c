@@ -88,5 +88,12 @@ int qg_env_check(void)
 	if ((err = qg_env_long("QG_HTTP_CONNECT_TIMEOUT", 1, 604800L, &l)) < 0 ||
 	    (err = qg_env_long("QG_HTTP_LOW_SPEED_TIME", 1, 604800L, &l)) < 0)
 		return err;
-	return qg_env_long("QG_HTTP_TIMEOUT", 1, 604800L, &l);
+	if ((err = qg_env_long("QG_HTTP_TIMEOUT", 1, 604800L, &l)) < 0)
+		return err;
+	/* lib/net/http.c: "1" accepts close-delimited bodies */
+	{
+		static const char *const unframed[] = { "0", "1" };
+
+		return qg_env_choice("QG_HTTP_ALLOW_UNFRAMED", unframed, QG_ARRAY_SIZE(unframed), &i);
+	}
 }

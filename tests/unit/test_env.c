@@ -62,6 +62,7 @@ static void test_env_check_simd(void **state)
 	unsetenv("QG_HTTP_CONNECT_TIMEOUT");
 	unsetenv("QG_HTTP_LOW_SPEED_TIME");
 	unsetenv("QG_HTTP_TIMEOUT");
+	unsetenv("QG_HTTP_ALLOW_UNFRAMED");
 	unsetenv("QG_SIMD");
 	assert_int_equal(qg_env_check(), 0);
 	for (size_t k = 0; k < QG_ARRAY_SIZE(good); k++) {
@@ -92,6 +93,12 @@ static void test_env_check_http(void **state)
 		unsetenv(vars[k]);
 	}
 	assert_int_equal(qg_env_check(), 0);
+	setenv("QG_HTTP_ALLOW_UNFRAMED", "1", 1);
+	assert_int_equal(qg_env_check(), 0);
+	setenv("QG_HTTP_ALLOW_UNFRAMED", "yes", 1);
+	assert_int_equal(qg_env_check(), QG_EUSAGE);
+	assert_non_null(strstr(qg_error_last(), "QG_HTTP_ALLOW_UNFRAMED='yes': expected 0 or 1"));
+	unsetenv("QG_HTTP_ALLOW_UNFRAMED");
 }
 
 int main(void)
