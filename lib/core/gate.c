@@ -755,6 +755,10 @@ static int check_report_paths(const struct qg_common_opts *c, const char *gate, 
 			path[n++] = o_xml.buf;
 		}
 	}
+	/* a folder, a socket or a link to nothing is a usage error before anything
+	 * runs (the writer would refuse it too, but only at the end, as exit 3) */
+	for (size_t i = 0; !err && i < n; i++)
+		err = qg_file_check_output(path[i]);
 	for (size_t i = 0; !err && i < n; i++)
 		if (!(key[i] = report_key(path[i])))
 			err = qg_error(QG_ENOMEM, "out of memory");

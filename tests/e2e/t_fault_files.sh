@@ -38,13 +38,11 @@ no_temp "no temp file next to the link" "$T/links"
 no_temp "no temp file next to the target" "$T/real"
 
 # --- refused: a folder, a socket, a dangling symlink (exit 2, nothing replaced)
-# refused_exit NAME: exit 2 once the gate checks report paths up front with
-# qg_file_check_output() (lib/core/gate.c); until then the writer itself
-# refuses at write time (exit 3) -- never anything replaced either way
+# refused_exit NAME: the gate checks report paths up front (qg_file_check_output
+# from lib/core/gate.c): exit 2 before anything runs, nothing replaced
 refused_exit() {
 	case $_rc in
 	2) ok "$1 (exit 2)" ;;
-	3) skip "$1: exit 3 at write time, exit 2 needs lib/core/gate.c to call qg_file_check_output()" ;;
 	*) not_ok "$1: exit $_rc, expected 2" ;;
 	esac
 }
