@@ -756,9 +756,12 @@ static int check_report_paths(const struct qg_common_opts *c, const char *gate, 
 		}
 	}
 	/* a folder, a socket or a link to nothing is a usage error before anything
-	 * runs (the writer would refuse it too, but only at the end, as exit 3) */
+	 * runs (the writer would refuse it too, but only at the end, as exit 3); a
+	 * path that cannot be inspected (a parent that is a file) is left to the
+	 * writer, whose failure every output then reports as an error */
 	for (size_t i = 0; !err && i < n; i++)
-		err = qg_file_check_output(path[i]);
+		if (qg_file_check_output(path[i]) == QG_EUSAGE)
+			err = QG_EUSAGE;
 	for (size_t i = 0; !err && i < n; i++)
 		if (!(key[i] = report_key(path[i])))
 			err = qg_error(QG_ENOMEM, "out of memory");
