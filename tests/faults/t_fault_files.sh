@@ -9,7 +9,7 @@
 # The system's /dev/null and /dev/full are only touched after the same checks
 # passed on scratch device nodes (as root): a gate that renames over a device
 # must not take the test machine's /dev/null with it.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 DATA=$QG_ROOT/examples/data
 gate() { qgate-data validate --schema "$DATA/train.schema.json" "$DATA/train.csv" "$@"; }

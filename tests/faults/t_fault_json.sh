@@ -4,7 +4,7 @@
 # repeated in one object. Inputs are exit 3, configuration (a --config file, a
 # Table Schema) exit 2, each naming file, line and column. An invalid QG_*
 # environment value is exit 2 naming the variable, not the default.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 printf '{"accuracy": 0.9,\n "f1": 0.8}\n' >"$T/ok.json"
 printf '{"accuracy": 0.9,\n "f1": 1e999}\n' >"$T/inf.json"

@@ -2,7 +2,7 @@
 # t_fault_drift.sh -- a check that did not run is not a pass: fields in the
 # data that the baseline does not cover fail drift.<field> ("not in the
 # baseline") unless --allow-new-fields, where they stay skipped.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 # the baseline covers only a; the data has a..e
 { echo a; i=0; while [ $i -lt 200 ]; do echo $((i % 10)); i=$((i + 1)); done; } >"$T/base.csv"

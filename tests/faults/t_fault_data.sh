@@ -3,7 +3,7 @@
 # says why (the system's reason, e.g. "Permission denied"), never just
 # "cannot hash the input". Run as an unprivileged user: as root through
 # setpriv (uid/gid 65534, no groups), otherwise as ourselves.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 if [ "$(id -u)" -eq 0 ]; then
 	command -v setpriv >/dev/null 2>&1 || { skip "setpriv not installed"; done_testing; exit 0; }

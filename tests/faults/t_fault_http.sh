@@ -4,7 +4,7 @@
 # host") with a certificate made here serves: a signed S3 object answered by
 # a redirect to the other host, a redirect loop, a body dripped a byte at a
 # time, and an HTTP/1.0 body delimited only by closing the connection.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 trap '[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
 
 if ! command -v openssl >/dev/null 2>&1; then

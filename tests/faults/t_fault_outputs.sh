@@ -7,7 +7,7 @@
 # JSON report is not left saying pass, $GITHUB_OUTPUT says error/3, stdout
 # says ERROR), as root (a parent that is a regular file) and as an
 # unprivileged user (a folder without write permission, setpriv).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 cat >"$T/schema.json" <<'JSON'
 {"fields": [
