@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "schema.h"
+#include "types.h"
 
 static inline int is_digit(unsigned char c) { return (unsigned)c - (unsigned)'0' < 10u; }
 
@@ -66,14 +67,15 @@ int data_value_number(const char *s, size_t n, char decimal, char group, double 
 	int r;
 
 	if (i < n && !is_digit((unsigned char)s[i]) && s[i] != decimal) {
-		/* NaN, INF, -INF (Frictionless spellings) */
+		/* NaN, INF, -INF, in any case (Frictionless spells them so;
+		 * "nan" and "inf" are what other writers produce) */
 		size_t rest = n - i;
 
-		if (!i && rest == 3 && memcmp(s, "NaN", 3) == 0) {
+		if (!i && rest == 3 && !strncasecmp(s, "nan", 3)) {
 			*out = NAN;
 			return 0;
 		}
-		if (rest == 3 && memcmp(s + i, "INF", 3) == 0) {
+		if (rest == 3 && !strncasecmp(s + i, "inf", 3)) {
 			*out = s[0] == '-' ? -INFINITY : INFINITY;
 			return 0;
 		}
@@ -133,8 +135,9 @@ int data_value_date(const char *s, size_t n, long long *days)
 	return 0;
 }
 
-/* HH:MM[:SS[.frac]] at s; returns bytes consumed or -1. */
-static long parse_hms(const char *s, size_t n, int need_secs, double *secs)
+/* HH:MM[:SS[.frac]] at s; returns bytes consumed or -1. `strict` (XSD):
+ * the seconds are required and the fraction is written with '.'. */
+static long parse_hms(const char *s, size_t n, int strict, double *secs)
 {
 	unsigned h, mi, se = 0;
 	size_t i;
@@ -147,7 +150,7 @@ static long parse_hms(const char *s, size_t n, int need_secs, double *secs)
 		if (n < 8 || d2(s + 6, &se))
 			return -1;
 		i = 8;
-		if (i < n && (s[i] == '.' || s[i] == ',')) {
+		if (i < n && (s[i] == '.' || (!strict && s[i] == ','))) {
 			double scale = 0.1;
 			size_t st = ++i;
 
@@ -159,7 +162,7 @@ static long parse_hms(const char *s, size_t n, int need_secs, double *secs)
 			if (i == st)
 				return -1;
 		}
-	} else if (need_secs) {
+	} else if (strict) {
 		return -1;
 	}
 	/* 24:00:00 is ISO 8601's end of day; 60 seconds a leap second. */
@@ -169,22 +172,68 @@ static long parse_hms(const char *s, size_t n, int need_secs, double *secs)
 	return (long)i;
 }
 
+/* An optional zone at s[*i..n): Z or +hh:mm / -hh:mm (XSD: at most 14:00);
+ * not strict also +hhmm and +hh. *off: seconds to subtract for UTC. 0 or -1
+ * (something follows that is not a zone). */
+static int parse_zone(const char *s, size_t n, size_t *i, int strict, double *off)
+{
+	unsigned oh, om = 0;
+	size_t k = *i;
+	int sign;
+
+	*off = 0;
+	if (k == n)
+		return 0;
+	if (s[k] == 'Z') {
+		*i = k + 1;
+		return 0;
+	}
+	if (s[k] != '+' && s[k] != '-')
+		return -1;
+	sign = s[k] == '-' ? -1 : 1;
+	if (n - k < 3 || d2(s + k + 1, &oh))
+		return -1;
+	k += 3;
+	if (k < n || strict) {
+		if (k < n && s[k] == ':')
+			k++;
+		else if (strict)
+			return -1;
+		if (n - k < 2 || d2(s + k, &om))
+			return -1;
+		k += 2;
+	}
+	if (oh > 23 || om > 59 || (strict && (oh > 14 || (oh == 14 && om))))
+		return -1;
+	*off = sign * (oh * 3600.0 + om * 60.0);
+	*i = k;
+	return 0;
+}
+
 int data_value_time(const char *s, size_t n, double *secs)
 {
-	long used = parse_hms(s, n, 0, secs);
+	return data_value_time_fmt(s, n, 1, secs);
+}
+
+int data_value_time_fmt(const char *s, size_t n, int strict, double *secs)
+{
+	long used = parse_hms(s, n, strict, secs);
+	size_t i;
+	double off;
 
 	if (used < 0)
 		return -1;
-	/* optional Z */
-	if ((size_t)used == n - 1 && s[used] == 'Z')
-		return 0;
-	return (size_t)used == n ? 0 : -1;
+	i = (size_t)used;
+	if (parse_zone(s, n, &i, strict, &off) || i != n)
+		return -1;
+	*secs -= off;
+	return 0;
 }
 
 int data_value_datetime(const char *s, size_t n, int strict, double *secs)
 {
 	long long days;
-	double t;
+	double t, off;
 	long used;
 	size_t i;
 
@@ -196,33 +245,9 @@ int data_value_datetime(const char *s, size_t n, int strict, double *secs)
 	if (used < 0)
 		return -1;
 	i = 11 + (size_t)used;
-	if (i < n) {
-		if (s[i] == 'Z' && i + 1 == n) {
-			i++;
-		} else if (s[i] == '+' || s[i] == '-') {
-			unsigned oh, om = 0;
-			int sign = s[i] == '-' ? 1 : -1; /* local = UTC + off: UTC = local - off */
-
-			if (n - i < 3 || d2(s + i + 1, &oh))
-				return -1;
-			i += 3;
-			if (i < n) {
-				if (s[i] == ':')
-					i++;
-				if (n - i != 2 || d2(s + i, &om))
-					return -1;
-				i += 2;
-			}
-			if (oh > 23 || om > 59)
-				return -1;
-			t += sign * (oh * 3600.0 + om * 60.0);
-		} else {
-			return -1;
-		}
-	}
-	if (i != n)
+	if (parse_zone(s, n, &i, strict, &off) || i != n)
 		return -1;
-	*secs = (double)days * 86400.0 + t;
+	*secs = (double)days * 86400.0 + t - off;
 	return 0;
 }
 
@@ -564,7 +589,7 @@ int data_field_parse(const struct qg_schema_field *f, const char *s, size_t n, l
 	case QG_TYPE_TIME:
 		if (f->format == QG_FMT_PATTERN)
 			return data_value_pattern(f->format_text, f->type, s, n, dkey);
-		return data_value_time(s, n, dkey);
+		return data_value_time_fmt(s, n, f->format != QG_FMT_ANY, dkey);
 	}
 	return -1;
 }

@@ -21,4 +21,9 @@ int qg_base64_encode(struct qg_buf *out, const void *data, size_t len);
  * base64 of `len` bytes. No message is recorded: callers name the place. */
 int qg_base64_decode(void *out, size_t len, const char *text);
 
+/* Whether text[0..tl) (no NUL needed) is the canonical base64 text of some
+ * byte string, as qg_base64_decode() would read it: 0 and *len (may be
+ * NULL) the byte count, or QG_EPARSE. No message is recorded. */
+int qg_base64_check(const char *text, size_t tl, size_t *len);
+
 #endif

@@ -85,3 +85,22 @@ int qg_base64_decode(void *out, size_t len, const char *text)
 	}
 	return 0;
 }
+
+int qg_base64_check(const char *text, size_t tl, size_t *len)
+{
+	size_t pad = 0;
+
+	if (tl % 4)
+		return QG_EPARSE;
+	if (tl && text[tl - 1] == '=')
+		pad = tl >= 2 && text[tl - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < tl - pad; i++)
+		if (b64_val((unsigned char)text[i]) < 0)
+			return QG_EPARSE;
+	/* the bits below the last byte are zero in the canonical text */
+	if (pad && (b64_val((unsigned char)text[tl - pad - 1]) & (pad == 2 ? 15 : 3)))
+		return QG_EPARSE;
+	if (len)
+		*len = tl / 4 * 3 - pad;
+	return 0;
+}
