@@ -154,10 +154,12 @@ static int drift_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct drift_cmd_opts o;
+	struct qg_fetch_opts fetch = { 0 };
 	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_DATA_INPUT_OPTIONS(&o.input),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_GROUP_("drift options"),
 		QG_OPT_STRING_(0, "baseline", &o.baseline, "PROFILE.json", "the baseline profile (qgate-data profile)"),
 		QG_OPT_STRING_(0, "current-profile", &o.current_profile, "PROFILE.json",
@@ -188,6 +190,7 @@ int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate)
 		.args = &o.args,
 		.run = drift_run,
 		.data = &o,
+		.fetch = &fetch,
 	};
 
 	memset(&o, 0, sizeof(o));

@@ -45,6 +45,7 @@ static int infer_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct infer_cmd ic;
+	struct qg_fetch_opts fetch = { 0 };
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&ic.o.common),
 		QG_OPT_GROUP_("infer options"),
@@ -54,6 +55,7 @@ int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 			    "fewest values before an enum is proposed (default 20)"),
 		QG_OPT_FLAG_(0, "no-bounds", &ic.o.no_bounds, "leave out minimum and maximum"),
 		QG_DATA_INPUT_OPTIONS(&ic.o.input),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {
@@ -69,6 +71,7 @@ int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 		.args = &ic.o.data,
 		.run = infer_run,
 		.data = &ic,
+		.fetch = &fetch,
 	};
 	int ret;
 

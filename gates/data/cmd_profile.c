@@ -163,10 +163,12 @@ static int profile_run(void *data, struct qg_result *r, struct qg_strvec *output
 int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct profile_opts o;
+	struct qg_fetch_opts fetch = { 0 };
 	int ret;
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_DATA_INPUT_OPTIONS(&o.input),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_GROUP_("profile options"),
 		QG_OPT_STRING_(0, "profile-out", &o.profile_out, "FILE",
 			       "write the profile (qgate.profile/v1) here; '-' = stdout"),
@@ -189,6 +191,7 @@ int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 		.args = &o.args,
 		.run = profile_run,
 		.data = &o,
+		.fetch = &fetch,
 	};
 
 	memset(&o, 0, sizeof(o));

@@ -66,6 +66,7 @@ static int validate_run(void *data, struct qg_result *r, struct qg_strvec *outpu
 int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
 {
 	struct qg_data_opts o;
+	struct qg_fetch_opts fetch = { 0 };
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("validate options"),
@@ -75,6 +76,7 @@ int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
 			    "memory cap for unique and primaryKey state (default 32)"),
 		QG_OPT_FLAG_(0, "no-hash", &o.no_hash, "do not SHA-256 the inputs for the report's artifacts"),
 		QG_DATA_INPUT_OPTIONS(&o.input),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {
@@ -88,6 +90,7 @@ int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
 		.args = &o.data,
 		.run = validate_run,
 		.data = &o,
+		.fetch = &fetch,
 	};
 	int ret;
 

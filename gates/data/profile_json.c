@@ -13,6 +13,8 @@
 
 #include "qgate/file.h"
 #include "qgate/json.h"
+#include "qgate/redact.h"
+#include "qgate/stream.h"
 #include "qgate/version.h"
 #include "profile.h"
 #include "schema.h"
@@ -297,10 +299,24 @@ int data_profile_load(struct qg_profile *out, const char *path)
 	int ret;
 
 	data_profile_init(out);
-	ret = qg_json_parse_file(&j, path);
+	if (qg_stream_is_url(path)) { /* drift --baseline https://... or s3://... */
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
+		char *name = qg_redact_url(path);
+
+		if (!name)
+			return qg_error(QG_ENOMEM, "out of memory");
+		ret = qg_stream_read_all(&b, path, QG_CAP_FILE);
+		if (!ret)
+			ret = qg_json_parse(&j, b.buf, b.len, name);
+		snprintf(what, sizeof(what), "'%s'", name);
+		qg_buf_release(&b);
+		free(name);
+	} else {
+		ret = qg_json_parse_file(&j, path);
+		snprintf(what, sizeof(what), "'%s'", path);
+	}
 	if (ret)
 		return ret;
-	snprintf(what, sizeof(what), "'%s'", path);
 	ret = data_profile_from_json(out, j, what);
 	qg_json_free(j);
 	return ret;

@@ -94,6 +94,7 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 	struct qg_model_opts o;
 	struct qg_strvec rest = QG_STRVEC_INIT;
 	struct model_cmd m = { &o, &rest };
+	struct qg_fetch_opts fetch = { 0 };
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
@@ -115,6 +116,7 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_INT_(0, "bootstrap", &o.bootstrap, "N", 0, 1000000,
 			    "paired bootstrap replicates (default 1000; 0 = compare point values)"),
 		QG_OPT_INT_(0, "seed", &o.seed, "S", 0, 9.2e18, "bootstrap seed (default 0)"),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),
 	};
 	struct qg_gate_cmd cmd = {
@@ -126,6 +128,7 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 			       "accuracy). Exit 0 pass, 1 fail, 2 usage, 3 could not evaluate.",
 		.options = options,
 		.run = check_run,
+		.fetch = &fetch,
 	};
 
 	return run_model_cmd(&cmd, &m, argc, argv);
@@ -157,9 +160,11 @@ static int cmd_metrics(int argc, const char **argv, const struct qg_gate *gate)
 	struct qg_model_opts o;
 	struct qg_strvec rest = QG_STRVEC_INIT;
 	struct model_cmd m = { &o, &rest };
+	struct qg_fetch_opts fetch = { 0 };
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		MODEL_INPUT_OPTIONS(&o),
+		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),
 	};
 	struct qg_gate_cmd cmd = {
@@ -171,6 +176,7 @@ static int cmd_metrics(int argc, const char **argv, const struct qg_gate *gate)
 		.options = options,
 		.flags = QG_GATE_NO_RESULT,
 		.run = metrics_run,
+		.fetch = &fetch,
 	};
 
 	return run_model_cmd(&cmd, &m, argc, argv);

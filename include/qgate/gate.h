@@ -60,7 +60,9 @@ int qg_gate_dispatch(const struct qg_gate *g, int argc, const char **argv);
 enum qg_gate_flags {
 	/* The command prints its own output (infer's schema, metrics' JSON):
 	 * no result and no reports; run() gets r == NULL and outputs == NULL
-	 * and an error ends in one "qgate-<gate>: error: ..." line. */
+	 * and an error ends in one "qgate-<gate>: error: ..." line. run() may
+	 * also return QG_EXIT_FAIL (1) after qg_error(): a check failed; the
+	 * recorded message is printed the same way and the exit code is 1. */
 	QG_GATE_NO_RESULT = 1 << 0,
 };
 
@@ -83,6 +85,9 @@ struct qg_gate_cmd {
 	struct qg_strvec *args;          /* positional arguments (and qgate.json "args") */
 	qg_gate_run_fn run;
 	void *data;                      /* handed to run(): the command's options */
+	/* where QG_OPTS_FETCH stores (a command that reads inputs), or NULL:
+	 * applied to every HTTP transfer (qg_http_set_fetch) before run() */
+	const struct qg_fetch_opts *fetch;
 };
 
 /* Run one command: parse argv (argv[0] is the command's name) as

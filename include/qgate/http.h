@@ -11,14 +11,15 @@
  * naming the redirect, since libcurl would drop only Authorization. Connect
  * timeout 30 s (QG_HTTP_CONNECT_TIMEOUT); a transfer slower than 1 byte/s for
  * 60 s (QG_HTTP_LOW_SPEED_TIME) aborts; every transfer, streams included, has
- * a total deadline of QG_HTTP_DEFAULT_TIMEOUT (3600 s, QG_HTTP_TIMEOUT; a
- * request's smaller timeout_s wins), so a server dripping bytes still ends.
+ * a total deadline of QG_HTTP_DEFAULT_TIMEOUT (3600 s, QG_HTTP_TIMEOUT; the
+ * gate's --timeout, set by qg_http_set_fetch(), replaces both; a request's
+ * smaller timeout_s wins), so a server dripping bytes still ends.
  * These variables take whole seconds (1..604800; unset or empty = the
  * default); any other value is QG_EUSAGE naming the variable. A 2xx HTTP/1 body with neither
  * Content-Length nor chunked framing (close-delimited: truncation cannot be
- * seen) is refused (QG_ENET) unless the request has QG_HTTP_ALLOW_UNFRAMED or
- * the environment QG_HTTP_ALLOW_UNFRAMED=1 ("0", empty or unset: refuse;
- * else QG_EUSAGE).
+ * seen) is refused (QG_ENET) unless the request has QG_HTTP_ALLOW_UNFRAMED,
+ * the gate's --allow-unframed was given, or the environment has
+ * QG_HTTP_ALLOW_UNFRAMED=1 ("0", empty or unset: refuse; else QG_EUSAGE).
  * A status >= 400 is an error unless QG_HTTP_ACCEPT_ANY_STATUS is set: 404 and
  * 410 are QG_EINPUT, others QG_ENET, and the message carries the status and a
  * short excerpt of the body (the caller's summary when it gives one, as S3
@@ -87,6 +88,14 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len);
 long qg_http_stream_status(const struct qg_http_stream *h);
 void qg_http_stream_free(struct qg_http_stream *h);
+
+/* The gate's transfer options (QG_OPTS_FETCH in opts.h: --timeout,
+ * --allow-unframed) for every transfer of this process, streams and S3
+ * requests included; NULL clears them. Call it once, before any input is
+ * read (qg_gate_run() does, for a command with a `fetch` member); the
+ * values are read without a lock afterwards. Loads nothing. */
+struct qg_fetch_opts;
+void qg_http_set_fetch(const struct qg_fetch_opts *f);
 
 /* libcurl's version string ("libcurl/7.88.1 ..."), loading it if needed;
  * NULL when it cannot be loaded. Borrowed. */

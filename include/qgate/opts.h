@@ -112,6 +112,26 @@ struct qg_common_opts {
 	QG_OPT_FLAG_('v', "verbose", &(c)->verbose, "print passed checks and every location"), \
 	QG_OPT_CHOICE_(0, "color", &(c)->color, "auto|always|never", "colour the text output (NO_COLOR honoured)")
 
+/* Transfer options of every command that reads inputs (files, '-', https://,
+ * s3://): qgate-data validate/infer/profile/drift, qgate-model check/metrics.
+ * Not in QG_OPTS_COMMON: other gates use --timeout for other things. The
+ * command hands the struct to qg_gate_run() (gate.h, `fetch`), which applies
+ * it to every HTTP transfer (qg_http_set_fetch) before the run. As flags or
+ * as qgate.json keys ("timeout": 30, "allow-unframed": true); the flag
+ * overrides QG_HTTP_TIMEOUT / adds to QG_HTTP_ALLOW_UNFRAMED. */
+struct qg_fetch_opts {
+	long long timeout;   /* --timeout S: total deadline of each transfer, 1..604800;
+				0 = QG_HTTP_TIMEOUT, else 3600 */
+	int allow_unframed;  /* --allow-unframed: accept a close-delimited HTTP/1 body */
+};
+
+#define QG_OPTS_FETCH(f) \
+	QG_OPT_GROUP_("transfer options (https://, s3://)"), \
+	QG_OPT_INT_(0, "timeout", &(f)->timeout, "S", 1, 604800, \
+		    "total deadline of each transfer, in seconds (default QG_HTTP_TIMEOUT or 3600)"), \
+	QG_OPT_FLAG_(0, "allow-unframed", &(f)->allow_unframed, \
+		     "accept an HTTP/1 body with neither Content-Length nor chunked framing")
+
 enum qg_opts_flags {
 	/* The first non-option ends options: the rest (including "-x" words) is
 	 * positional, as for `qgate-test COMMAND...`. */

@@ -35,6 +35,14 @@ const char *qg_stream_name(const struct qg_stream *s);
 long long qg_stream_offset(const struct qg_stream *s);
 void qg_stream_free(struct qg_stream *s);
 
+/* 1 when spec names a remote source (https://, http://, s3://). */
+int qg_stream_is_url(const char *spec);
+/* Append the whole (decompressed) content of spec to out: for the small
+ * JSON inputs that may be given by URL (drift's --baseline). QG_ETOOBIG
+ * past cap bytes; the errors of qg_stream_open/read otherwise. */
+struct qg_buf;
+int qg_stream_read_all(struct qg_buf *out, const char *spec, size_t cap);
+
 /* Expand input arguments: directories (their files, recursively and sorted),
  * globs, and pass-through for "-" and URLs; s3://bucket/prefix/ (trailing
  * slash) lists the objects. Folders and prefixes keep only names ending in

@@ -31,6 +31,7 @@
 #include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/git.h"
+#include "qgate/http.h"
 #include "qgate/report.h"
 #include "qgate/result.h"
 #include "qgate/version.h"
@@ -233,8 +234,16 @@ int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 		if (start(&ret, &ctx, cmd->common, argc, argv, cmd->args, !(cmd->flags & QG_GATE_NO_RESULT)))
 			return ret;
 	}
+	if (cmd->fetch)
+		qg_http_set_fetch(cmd->fetch);
 	if (cmd->flags & QG_GATE_NO_RESULT) {
 		err = cmd->run(cmd->data, NULL, NULL);
+		/* a check failed (infer: rows that do not match the header): the
+		 * recorded message is the one line, the exit code 1 */
+		if (err == QG_EXIT_FAIL) {
+			qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
+			return QG_EXIT_FAIL;
+		}
 		return err < 0 ? qg_gate_die(gate_prog, qg_exit_for_error(err), NULL) : QG_EXIT_PASS;
 	}
 	if ((err = check_report_paths(cmd->common, gate, cmd->name)) < 0)

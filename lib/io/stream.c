@@ -464,6 +464,34 @@ void qg_stream_free(struct qg_stream *s)
 	free(s);
 }
 
+int qg_stream_is_url(const char *spec)
+{
+	return spec && is_url(spec);
+}
+
+int qg_stream_read_all(struct qg_buf *out, const char *spec, size_t cap)
+{
+	struct qg_stream *s;
+	char block[65536];
+	ssize_t n;
+	int err;
+
+	if ((err = qg_stream_open(&s, spec, 0)) < 0)
+		return err;
+	while ((n = qg_stream_read(s, block, sizeof(block))) > 0) {
+		if (out->len + (size_t)n > cap) {
+			err = qg_error(QG_ETOOBIG, "'%s': larger than %zu bytes", s->name, cap);
+			break;
+		}
+		if ((err = qg_buf_add(out, block, (size_t)n)) < 0)
+			break;
+	}
+	if (n < 0 && !err)
+		err = (int)n;
+	qg_stream_free(s);
+	return err;
+}
+
 /* ---- expanding DATA arguments ----
  * Which files a folder or prefix contributes is the caller's choice (the
  * data gate keeps tables, another gate other files): lib/ knows no gate. */

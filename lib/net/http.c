@@ -20,6 +20,7 @@
 #include "qgate/common.h"
 #include "qgate/env.h"
 #include "qgate/http.h"
+#include "qgate/opts.h"
 #include "qgate/redact.h"
 
 #include <ctype.h>
@@ -211,7 +212,22 @@ struct http_common {
 	enum http_refusal refused;
 	char *where;                  /* the refused redirect, redacted */
 	long deadline_s;              /* the total deadline set, for messages */
+	const char *deadline_from;    /* where it came from: "--timeout" or "QG_HTTP_TIMEOUT" */
 };
+
+/* The process's transfer options (--timeout, --allow-unframed), set once by
+ * the gate before any input is read; read-only afterwards, so the threads
+ * that read inputs see the same values. */
+static struct {
+	long timeout_s;               /* 0: QG_HTTP_TIMEOUT or the default */
+	int allow_unframed;
+} fetch;
+
+void qg_http_set_fetch(const struct qg_fetch_opts *f)
+{
+	fetch.timeout_s = f ? (long)f->timeout : 0;
+	fetch.allow_unframed = f ? f->allow_unframed : 0;
+}
 
 static int curl_error(const char *name, CURLcode rc, const struct http_common *c)
 {
@@ -224,12 +240,12 @@ static int curl_error(const char *name, CURLcode rc, const struct http_common *c
 	if (c->refused == HTTP_UNFRAMED)
 		return qg_error(QG_ENET, "'%s': the response has neither Content-Length nor chunked framing, "
 			       "so a truncated body could not be told from a whole one (allow it with "
-			       "QG_HTTP_ALLOW_UNFRAMED=1)", name);
+			       "--allow-unframed or QG_HTTP_ALLOW_UNFRAMED=1)", name);
 	if (rc == CURLE_TOO_MANY_REDIRECTS)
 		return qg_error(QG_ENET, "'%s': too many redirects (%ld)", name, HTTP_MAX_REDIRS);
 	if (rc == CURLE_OPERATION_TIMEDOUT && c->deadline_s > 0 && strstr(detail, "Operation timed out after"))
 		return qg_error(QG_ETIMEOUT, "'%s': timed out: the transfer took longer than %ld s "
-			       "(QG_HTTP_TIMEOUT): %s", name, c->deadline_s, detail);
+			       "(%s): %s", name, c->deadline_s, c->deadline_from, detail);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return qg_error(QG_ETIMEOUT, "'%s': timed out: %s", name, detail && *detail ? detail : what);
 	if (detail && *detail)
@@ -248,8 +264,7 @@ static int env_seconds(const char *name, long def, long *out)
 }
 
 /* QG_HTTP_ALLOW_UNFRAMED: unset, empty or "0" = refuse close-delimited
- * bodies, "1" = accept them (the gates have no flag for it yet); else
- * QG_EUSAGE. */
+ * bodies, "1" = accept them (as --allow-unframed does); else QG_EUSAGE. */
 static int env_allow_unframed(int *out)
 {
 	static const char *const values[] = { "0", "1" };
@@ -431,6 +446,11 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	    (err = env_seconds("QG_HTTP_TIMEOUT", QG_HTTP_DEFAULT_TIMEOUT, &total_s)) < 0 ||
 	    (err = env_allow_unframed(&unframed_ok)) < 0)
 		return err;
+	c->deadline_from = "QG_HTTP_TIMEOUT";
+	if (fetch.timeout_s > 0) { /* the flag overrides the environment */
+		total_s = fetch.timeout_s;
+		c->deadline_from = "--timeout";
+	}
 	if (!req->url || !*req->url)
 		return qg_error(QG_EUSAGE, "empty URL");
 	if (strncmp(req->url, "https://", 8) && strncmp(req->url, "http://", 7))
@@ -441,7 +461,7 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	*out = e;
 	c->easy = e;
 	c->same_origin = req->headers && *req->headers;
-	c->allow_unframed = unframed_ok || (req->flags & QG_HTTP_ALLOW_UNFRAMED);
+	c->allow_unframed = unframed_ok || fetch.allow_unframed || (req->flags & QG_HTTP_ALLOW_UNFRAMED);
 	if (!method)
 		method = req->body ? "PUT" : (req->flags & QG_HTTP_HEAD) ? "HEAD" : "GET";
 	c->errbuf[0] = '\0';

@@ -20,6 +20,7 @@ cat >"$T/srv.py" <<'PY'
 import http.server, socketserver, ssl, sys, threading, time
 cert, key, portfile, log = sys.argv[1:5]
 CSV = b"id,score\n1,0.5\n2,0.25\n"
+PREDS = b"label,prediction,score\n1,1,0.9\n0,0,0.2\n1,1,0.7\n0,1,0.6\n"
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a): pass
@@ -48,6 +49,24 @@ class H(http.server.BaseHTTPRequestHandler):
             self.protocol_version = "HTTP/1.0"
             self.close_connection = True
             return self.send(200, CSV, [("Content-Type", "text/csv")], length=False)
+        if p == "/preds.csv":
+            self.protocol_version = "HTTP/1.0"
+            self.close_connection = True
+            return self.send(200, PREDS, [("Content-Type", "text/csv")], length=False)
+        if p == "/profile.json":
+            self.protocol_version = "HTTP/1.0"
+            self.close_connection = True
+            return self.send(200, open(portfile + ".profile", "rb").read(), length=False)
+        if p == "/slow.csv":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(CSV)))
+            self.end_headers()
+            try:
+                for i in range(0, len(CSV), 6):
+                    self.wfile.write(CSV[i:i + 6]); self.wfile.flush(); time.sleep(0.5)
+            except OSError:
+                pass
+            return
         if p == "/drip.csv":
             self.send_response(200)
             self.send_header("Content-Length", "1000000")
@@ -156,4 +175,63 @@ expect_grep "the URL is named" "'$URL/unframed.csv'.*neither Content-Length nor 
 expect_exit 0 "QG_HTTP_ALLOW_UNFRAMED=1 reads it" env QG_HTTP_ALLOW_UNFRAMED=1 $V "$URL/unframed.csv"
 expect_exit 2 "an invalid QG_HTTP_ALLOW_UNFRAMED is exit 2" env QG_HTTP_ALLOW_UNFRAMED=yes $V "$URL/unframed.csv"
 expect_grep "that variable is named too" "QG_HTTP_ALLOW_UNFRAMED='yes'" "$T/err"
+
+# 5. the flags (issue 11): --timeout and --allow-unframed on every command
+#    that reads inputs, overriding the environment, and as qgate.json keys
+start=$(date +%s)
+expect_exit 3 "--timeout 2 stops a dripping server" timeout 60 $V --timeout 2 "$URL/drip.csv"
+took=$(( $(date +%s) - start ))
+expect_eq "... in about 2 s (took ${took}s)" "$([ "$took" -le 10 ] && echo yes)" yes
+expect_grep "the URL and 'timed out' are named" "'$URL/drip.csv': timed out: the transfer took longer than 2 s \(--timeout\)" "$T/err"
+expect_exit 3 "--timeout 2 wins over QG_HTTP_TIMEOUT=3600" timeout 60 env QG_HTTP_TIMEOUT=3600 $V --timeout 2 "$URL/drip.csv"
+expect_exit 3 "a body sent over ~2 s is cut by QG_HTTP_TIMEOUT=1" env QG_HTTP_TIMEOUT=1 $V "$URL/slow.csv"
+expect_exit 0 "--timeout 20 wins over QG_HTTP_TIMEOUT=1 (a larger flag too)" env QG_HTTP_TIMEOUT=1 $V --timeout 20 "$URL/slow.csv"
+expect_exit 3 "--timeout 2 with credentials in the URL" timeout 60 $V --timeout 2 \
+	"https://alice:S3cr3tPW@127.0.0.1:$PORT/drip.csv?X-Amz-Signature=SIGSECRET99"
+expect_grep "... names the URL redacted" "'$URL/drip.csv(\?[^']*)?': timed out" "$T/err"
+expect_no_grep "... and no secret" "S3cr3tPW|SIGSECRET99|alice" "$T/err"
+for bad in 0 -1 x 2x 604801 1.5; do
+	expect_exit 2 "--timeout $bad is exit 2" $V --timeout "$bad" "$URL/framed.csv"
+	expect_grep "--timeout $bad: the flag is named" "--timeout" "$T/err"
+done
+expect_exit 3 "an unframed body without the flag is exit 3" $V "$URL/unframed.csv"
+expect_grep "the message names the flag" "allow it with --allow-unframed" "$T/err"
+expect_exit 0 "validate --allow-unframed reads it" $V --allow-unframed "$URL/unframed.csv"
+expect_exit 0 "infer --allow-unframed" qgate-data infer --allow-unframed "$URL/unframed.csv"
+expect_grep "infer read the body" '"name": "score"' "$T/out"
+expect_exit 3 "infer without it is exit 3" qgate-data infer "$URL/unframed.csv"
+expect_exit 0 "profile --allow-unframed" qgate-data profile --allow-unframed "$URL/unframed.csv" --profile-out "$T/prof.json"
+expect_exit 3 "profile without it is exit 3" qgate-data profile "$URL/unframed.csv" --profile-out "$T/prof2.json"
+expect_exit 0 "drift --allow-unframed" qgate-data drift --allow-unframed --baseline "$T/prof.json" "$URL/unframed.csv"
+expect_exit 3 "drift without it is exit 3" qgate-data drift --baseline "$T/prof.json" "$URL/unframed.csv"
+expect_exit 3 "drift --timeout 2 against a dripping server" timeout 60 qgate-data drift --timeout 2 --baseline "$T/prof.json" "$URL/drip.csv"
+expect_grep "drift names the deadline" "took longer than 2 s \(--timeout\)" "$T/err"
+expect_exit 0 "model metrics --allow-unframed (predictions by URL)" \
+	qgate-model metrics --allow-unframed --predictions "$URL/preds.csv" --task binary
+expect_exit 3 "model metrics without it is exit 3" qgate-model metrics --predictions "$URL/preds.csv" --task binary
+expect_exit 0 "model check --allow-unframed" qgate-model check --allow-unframed --predictions "$URL/preds.csv" \
+	--task binary --require 'accuracy >= 0.5' --json "$T/m.json"
+validate_result "model check result" "$T/m.json"
+expect_exit 3 "model check without it is exit 3" qgate-model check --predictions "$URL/preds.csv" \
+	--task binary --require 'accuracy >= 0.5' --json "$T/m2.json"
+validate_result "model check error result" "$T/m2.json"
+expect_exit 3 "model check --timeout 2 against a dripping server" timeout 60 qgate-model check --timeout 2 \
+	--predictions "$URL/drip.csv" --task binary --require 'accuracy >= 0.5'
+expect_grep "model names the deadline" "took longer than 2 s \(--timeout\)" "$T/err"
+expect_exit 2 "model --timeout 0 is exit 2" qgate-model check --timeout 0 --predictions "$URL/preds.csv" \
+	--task binary --require 'accuracy >= 0.5'
+cat >"$T/cfg.json" <<JSON
+{"data": {"validate": {"allow-unframed": true}, "profile": {"timeout": 2}},
+ "model": {"metrics": {"allow-unframed": true}}}
+JSON
+expect_exit 0 "qgate.json \"allow-unframed\": true" $V --config "$T/cfg.json" "$URL/unframed.csv"
+expect_exit 3 "qgate.json \"timeout\": 2 stops a drip" timeout 60 qgate-data profile --config "$T/cfg.json" "$URL/drip.csv" --profile-out "$T/p3.json"
+expect_grep "... naming --timeout" "took longer than 2 s \(--timeout\)" "$T/err"
+expect_exit 0 "qgate-model metrics from qgate.json" qgate-model metrics --config "$T/cfg.json" --predictions "$URL/preds.csv" --task binary
+echo '{"data": {"validate": {"timeout": 0}}}' >"$T/cfg0.json"
+expect_exit 2 "qgate.json \"timeout\": 0 is exit 2" $V --config "$T/cfg0.json" "$URL/framed.csv"
+cp "$T/prof.json" "$T/port.profile"
+expect_exit 3 "drift --baseline by URL, unframed, is exit 3" qgate-data drift --baseline "$URL/profile.json" "$URL/framed.csv"
+expect_grep "... because it is unframed" "profile.json.*neither Content-Length" "$T/err"
+expect_exit 0 "drift --baseline by URL with --allow-unframed" qgate-data drift --allow-unframed --baseline "$URL/profile.json" "$URL/framed.csv"
 done_testing
