@@ -73,7 +73,7 @@ int data_cmd_validate(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_STRING_(0, "schema", &o.schema, "FILE", "the Frictionless Table Schema to check against"),
 		QG_OPT_INT_(0, "max-errors", &o.max_errors, "N", 1, 1e15, "stop after N violations (counts are then lower bounds)"),
 		QG_OPT_INT_(0, "unique-memory", &o.unique_memory, "MIB", 1, 65536,
-			    "memory cap for unique and primaryKey state (default 32)"),
+			    "memory for unique and primaryKey keys before they spill to $TMPDIR (default 256)"),
 		QG_OPT_FLAG_(0, "no-hash", &o.no_hash, "do not SHA-256 the inputs for the report's artifacts"),
 		QG_DATA_INPUT_OPTIONS(&o.input),
 		QG_OPTS_FETCH(&fetch),

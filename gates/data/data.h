@@ -26,7 +26,7 @@ int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate);
 int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate);
 int data_cmd_drift(int argc, const char **argv, const struct qg_gate *gate);
 
-#define QG_DATA_UNIQUE_MEMORY_DEFAULT 32 /* MiB for all unique/primaryKey sets */
+#define QG_DATA_UNIQUE_MEMORY_DEFAULT 256 /* MiB of unique/primaryKey keys in memory before spilling */
 
 struct qg_data_opts {
 	struct qg_common_opts common;

@@ -1,26 +1,191 @@
-/* uniq.c -- bounded key sets for unique/primaryKey (see uniq.h)
+/* uniq.c -- key sets for unique/primaryKey at any size (see uniq.h)
  *
- * Intervals make the usual key column (1, 2, 3, ... possibly with gaps)
- * nearly free: a sorted input only ever extends the last interval or appends
- * one, both O(1) through `hint`. Inserting in the middle costs a memmove, so
- * it is allowed only while there are few intervals (MID_MAX); past that,
- * keys that fit no interval go to the hash table. Invariant: no value is in
- * both an interval and the table.
+ * Reading appends; checking sorts. Appending a key and its line costs the
+ * same at 1 M and at 1 G keys (no table to probe, nothing to rehash), and a
+ * buffer that reaches its share of --unique-memory is written out as one
+ * run, bucketed by the key's top byte, to a temporary file. After the read
+ * data_uniq_check() takes each of the 256 partitions in turn: the
+ * partition's entries from every run and every buffer (a few MB at 50 M
+ * keys), a radix pass on the next bits and insertion sorts, then one scan
+ * for equal keys. Time is linear in the keys, memory is the cap plus one
+ * partition.
+ *
+ * Intervals make the usual integer key column (1, 2, 3, ... possibly with
+ * gaps) nearly free: a sorted input only ever extends the last interval or
+ * appends one, O(1) through `hint`. Opening an interval in the middle costs
+ * a memmove, allowed while there are few intervals (MID_MAX); joining two
+ * intervals far from the end would too, so there the left one is only
+ * extended (intervals stay disjoint, merely adjacent). Keys that fit no
+ * interval become entries. An entry whose value an interval later covers is
+ * a duplicate found by the check (its first line then is unknown).
  */
 #include "qgate/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
 
 #include "qgate/hash.h"
 #include "uniq.h"
 
 #define MID_MAX 4096
 #define END_MAX ((size_t)1 << 20)
+#define FIRST_ENTRIES 1024
+#define NPART 256
 
-void data_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap)
+struct data_uniq_run {
+	long long off;          /* in the spill file; -1: the set's buffer */
+	size_t cum[NPART + 1];  /* entries before partition b */
+};
+
+/* ---------------------------------------------------------------- pool */
+
+int data_uniq_pool_init(struct data_uniq_pool *pool, long long cap)
+{
+	memset(pool, 0, sizeof(*pool));
+	atomic_init(&pool->bytes, 0);
+	atomic_init(&pool->end, 0);
+	atomic_init(&pool->failed, 0);
+	pool->cap = cap;
+	pool->fd = -1;
+	if (pthread_mutex_init(&pool->lock, NULL))
+		return qg_error(QG_ENOMEM, "out of memory");
+	return 0;
+}
+
+void data_uniq_pool_release(struct data_uniq_pool *pool)
+{
+	if (!pool)
+		return;
+	if (pool->fd >= 0)
+		close(pool->fd);
+	pool->fd = -1;
+	pthread_mutex_destroy(&pool->lock);
+}
+
+static void pool_fail(struct data_uniq_pool *pool, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void pool_fail(struct data_uniq_pool *pool, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&pool->lock);
+	if (!atomic_load(&pool->failed)) {
+		va_start(ap, fmt);
+		vsnprintf(pool->err, sizeof(pool->err), fmt, ap);
+		va_end(ap);
+		pool->err_code = code;
+		atomic_store(&pool->failed, 1);
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+int data_uniq_pool_error(struct data_uniq_pool *pool)
+{
+	if (!atomic_load(&pool->failed))
+		return 0;
+	return qg_error(pool->err_code, "%s", pool->err);
+}
+
+long long data_uniq_pool_spilled(struct data_uniq_pool *pool)
+{
+	return atomic_load(&pool->end);
+}
+
+static const char *tmpdir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+/* The spill file, created on first use and unlinked at once: nothing is
+ * left behind whichever way the process ends. */
+static int pool_file(struct data_uniq_pool *pool)
+{
+	int fd;
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->fd < 0) {
+		char path[4096];
+		int n = snprintf(path, sizeof(path), "%s/qgate-keys-XXXXXX", tmpdir());
+
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			pthread_mutex_unlock(&pool->lock);
+			pool_fail(pool, QG_EIO, "'%s': temporary folder name too long for the unique check's spill file",
+				  tmpdir());
+			return -1;
+		}
+		pool->fd = mkstemp(path);
+		if (pool->fd < 0) {
+			int e = errno;
+			pthread_mutex_unlock(&pool->lock);
+			pool_fail(pool, QG_EIO, "'%s': cannot create the unique check's spill file: %s (set TMPDIR)", path,
+				  strerror(e));
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = pool->fd;
+	pthread_mutex_unlock(&pool->lock);
+	return fd;
+}
+
+static int pool_write(struct data_uniq_pool *pool, const void *buf, size_t len, long long *off)
+{
+	int fd = pool_file(pool);
+	const char *p = buf;
+	long long at;
+
+	if (fd < 0)
+		return -1;
+	at = *off = atomic_fetch_add(&pool->end, (long long)len);
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, (off_t)at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			pool_fail(pool, QG_EIO, "'%s': cannot write the unique check's spill file: %s", tmpdir(),
+				  w < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+		p += w;
+		at += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int pool_read(struct data_uniq_pool *pool, void *buf, size_t len, long long at)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = pread(pool->fd, p, len, (off_t)at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			pool_fail(pool, QG_EIO, "'%s': cannot read the unique check's spill file: %s", tmpdir(),
+				  r < 0 ? strerror(errno) : "file ends early");
+			return -1;
+		}
+		p += r;
+		at += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sets */
+
+void data_uniq_init(struct qg_uniq *u, int ints, struct data_uniq_pool *pool, size_t piece, long long share)
 {
 	memset(u, 0, sizeof(*u));
 	u->ints = ints;
-	u->budget = budget;
-	u->cap = cap;
+	u->pool = pool;
+	u->piece = piece;
+	u->share = share > 0 ? share : pool ? pool->cap : 0;
 }
 
 void data_uniq_release(struct qg_uniq *u)
@@ -28,28 +193,31 @@ void data_uniq_release(struct qg_uniq *u)
 	if (!u)
 		return;
 	free(u->iv);
-	free(u->slots);
-	if (u->budget && u->charged)
-		atomic_fetch_sub(u->budget, u->charged);
+	free(u->e);
+	free(u->runs);
+	if (u->pool && u->charged)
+		atomic_fetch_sub(&u->pool->bytes, u->charged);
 	u->iv = NULL;
-	u->slots = NULL;
-	u->nr_iv = u->alloc_iv = u->nr_slots = u->nr = 0;
-	u->has_zero = 0;
+	u->e = NULL;
+	u->runs = NULL;
+	u->nr_iv = u->alloc_iv = u->nr = u->alloc = u->nr_runs = 0;
 	u->charged = 0;
 	u->hint = 0;
 	u->fnext = u->flim = 0;
 }
 
-static void uniq_refresh(struct qg_uniq *u);
-
-static int charge(struct qg_uniq *u, long long bytes)
+/* 0, or -1 when the set's share or the pool's cap would be exceeded. */
+static int charge(struct qg_uniq *u, long long bytes, int force)
 {
-	if (u->budget) {
-		if (atomic_fetch_add(u->budget, bytes) + bytes > u->cap) {
-			atomic_fetch_sub(u->budget, bytes);
-			u->overflow = 1;
+	if (u->pool && !force) {
+		if (u->charged + bytes > u->share)
+			return -1;
+		if (atomic_fetch_add(&u->pool->bytes, bytes) + bytes > u->pool->cap) {
+			atomic_fetch_sub(&u->pool->bytes, bytes);
 			return -1;
 		}
+	} else if (u->pool) {
+		atomic_fetch_add(&u->pool->bytes, bytes);
 	}
 	u->charged += bytes;
 	return 0;
@@ -57,85 +225,133 @@ static int charge(struct qg_uniq *u, long long bytes)
 
 static void uncharge(struct qg_uniq *u, long long bytes)
 {
-	if (u->budget)
-		atomic_fetch_sub(u->budget, bytes);
+	if (u->pool)
+		atomic_fetch_sub(&u->pool->bytes, bytes);
 	u->charged -= bytes;
 }
 
-/* ---------------------------------------------------------------- table */
-
-static inline size_t slot_of(uint64_t v, size_t mask)
+static void no_memory(struct qg_uniq *u, size_t bytes)
 {
-	return (size_t)qg_hash_fmix64(v) & mask;
+	u->failed = 1;
+	if (u->pool)
+		pool_fail(u->pool, QG_ENOMEM,
+			  "out of memory: the system refused %zu bytes for the unique/primaryKey key set "
+			  "(--unique-memory %lld MiB is more than this process may allocate; lower it)",
+			  bytes, u->pool->cap >> 20);
 }
 
-static int table_has(const struct qg_uniq *u, uint64_t v)
+/* Partition b of an entry: its key's top byte. */
+static inline unsigned part_of(uint64_t k)
 {
-	size_t k, mask;
+	return (unsigned)(k >> 56);
+}
 
-	if (!v)
-		return u->has_zero;
+/* Reorder e[0..n) by partition in place (American flag sort); cum[b] is the
+ * first entry of partition b, cum[NPART] == n. */
+static void bucket(struct data_uniq_ent *e, size_t n, size_t *cum)
+{
+	size_t cnt[NPART] = { 0 }, next[NPART];
+
+	for (size_t i = 0; i < n; i++)
+		cnt[part_of(e[i].k)]++;
+	cum[0] = 0;
+	for (unsigned b = 0; b < NPART; b++) {
+		cum[b + 1] = cum[b] + cnt[b];
+		next[b] = cum[b];
+	}
+	for (unsigned b = 0; b < NPART; b++) {
+		while (next[b] < cum[b + 1]) {
+			struct data_uniq_ent x = e[next[b]];
+			unsigned d = part_of(x.k);
+
+			while (d != b) {
+				struct data_uniq_ent y = e[next[d]];
+				e[next[d]++] = x;
+				x = y;
+				d = part_of(x.k);
+			}
+			e[next[b]++] = x;
+		}
+	}
+}
+
+/* The buffer as one run in the spill file; the buffer is empty after. */
+static int spill(struct qg_uniq *u)
+{
+	struct data_uniq_run *runs, *r;
+
 	if (!u->nr)
 		return 0;
-	mask = u->nr_slots - 1;
-	for (k = slot_of(v, mask); u->slots[k]; k = (k + 1) & mask)
-		if (u->slots[k] == v)
-			return 1;
+	if (!u->pool) {
+		no_memory(u, u->alloc * sizeof(*u->e));
+		return -1;
+	}
+	runs = realloc(u->runs, (u->nr_runs + 1) * sizeof(*runs));
+	if (!runs) {
+		no_memory(u, (u->nr_runs + 1) * sizeof(*runs));
+		return -1;
+	}
+	u->runs = runs;
+	r = &runs[u->nr_runs];
+	bucket(u->e, u->nr, r->cum);
+	if (pool_write(u->pool, u->e, u->nr * sizeof(*u->e), &r->off) < 0) {
+		u->failed = 1;
+		return -1;
+	}
+	u->nr_runs++;
+	u->nr = 0;
 	return 0;
 }
 
-/* 1 inserted, 0 present, -1 overflow */
-static int table_add(struct qg_uniq *u, uint64_t v)
+/* Room for one more entry: a larger buffer within the set's share and the
+ * pool's cap, or the buffer spilled. 0, or -1 (the pool failed). */
+static int grow(struct qg_uniq *u)
 {
-	size_t k, mask;
+	size_t want[2] = { u->alloc ? u->alloc * 2 : FIRST_ENTRIES, u->alloc + u->alloc / 4 };
 
-	if (!v) {
-		if (u->has_zero)
-			return 0;
-		u->has_zero = 1;
-		return 1;
+	if (u->pool && atomic_load_explicit(&u->pool->failed, memory_order_relaxed)) {
+		u->failed = 1;
+		return -1;
 	}
-	if ((u->nr + 1) * 4 > u->nr_slots * 3) {
-		size_t ns = u->nr_slots ? u->nr_slots * 2 : 1024;
-		uint64_t *slots;
+	for (int t = 0; t < 2; t++) {
+		size_t ns = want[t];
+		long long bytes = (long long)((ns - u->alloc) * sizeof(*u->e));
+		struct data_uniq_ent *e;
 
-		if (charge(u, (long long)(ns * 8)) < 0)
-			return -1;
-		slots = calloc(ns, 8);
-		if (!slots) {
-			uncharge(u, (long long)(ns * 8));
-			u->overflow = 1;
+		if (ns <= u->alloc)
+			continue;
+		/* the first buffer is always allowed: a set that could not
+		 * hold a thousand keys would spill every thousand */
+		if (charge(u, bytes, !u->alloc) < 0)
+			continue;
+		e = realloc(u->e, ns * sizeof(*e));
+		if (!e) {
+			uncharge(u, bytes);
+			no_memory(u, ns * sizeof(*e));
 			return -1;
 		}
-		for (size_t i = 0; i < u->nr_slots; i++) {
-			uint64_t x = u->slots[i];
-			if (x) {
-				for (k = slot_of(x, ns - 1); slots[k]; k = (k + 1) & (ns - 1))
-					;
-				slots[k] = x;
-			}
-		}
-		if (u->nr_slots)
-			uncharge(u, (long long)(u->nr_slots * 8));
-		free(u->slots);
-		u->slots = slots;
-		u->nr_slots = ns;
+		u->e = e;
+		u->alloc = ns;
+		return 0;
 	}
-	mask = u->nr_slots - 1;
-	for (k = slot_of(v, mask); u->slots[k]; k = (k + 1) & mask)
-		if (u->slots[k] == v)
-			return 0;
-	u->slots[k] = v;
+	return spill(u);
+}
+
+static int add_entry(struct qg_uniq *u, uint64_t k, long long line)
+{
+	if (u->nr == u->alloc && grow(u) < 0)
+		return -1;
+	u->e[u->nr].k = k;
+	u->e[u->nr].pos = DATA_UNIQ_POS(u->piece, line);
 	u->nr++;
 	return 1;
 }
 
-int data_uniq_add_hash(struct qg_uniq *u, uint64_t h)
+int data_uniq_add_hash(struct qg_uniq *u, uint64_t h, long long line)
 {
-	int r = table_add(u, h);
-
-	uniq_refresh(u);
-	return r;
+	if (u->failed)
+		return -1;
+	return add_entry(u, h, line);
 }
 
 /* ------------------------------------------------------------ intervals */
@@ -160,18 +376,18 @@ static size_t locate(const struct qg_uniq *u, long long v)
 	return lo;
 }
 
+/* 0, or -1 when the intervals may not grow (the key becomes an entry). */
 static int iv_insert(struct qg_uniq *u, size_t i, long long lo, long long hi)
 {
 	if (u->nr_iv == u->alloc_iv) {
 		size_t na = u->alloc_iv ? u->alloc_iv * 2 : 64;
 		long long (*iv)[2];
 
-		if (charge(u, (long long)((na - u->alloc_iv) * 16)) < 0)
+		if (charge(u, (long long)((na - u->alloc_iv) * 16), 0) < 0)
 			return -1;
 		iv = realloc(u->iv, na * 16);
 		if (!iv) {
 			uncharge(u, (long long)((na - u->alloc_iv) * 16));
-			u->overflow = 1;
 			return -1;
 		}
 		u->iv = iv;
@@ -184,190 +400,264 @@ static int iv_insert(struct qg_uniq *u, size_t i, long long lo, long long hi)
 	return 0;
 }
 
-/* The state data_uniq_add_int_fast() tests: the key right after interval
- * `hint`, below the start of the next one, while no key is hashed. */
+/* The state data_uniq_extend() tests: the key right after interval `hint`,
+ * below the start of the next one. */
 static void uniq_refresh(struct qg_uniq *u)
 {
 	size_t h = u->hint;
 
 	u->fnext = u->flim = 0;
-	if (u->ints && !u->nr && !u->has_zero && h < u->nr_iv && u->iv[h][1] != INT64_MAX) {
+	if (u->ints && h < u->nr_iv && u->iv[h][1] != INT64_MAX) {
 		u->fnext = u->iv[h][1] + 1;
 		u->flim = h + 1 == u->nr_iv ? INT64_MAX : u->iv[h + 1][0] - 1;
 	}
 }
 
-static int uniq_add_int(struct qg_uniq *u, long long v)
+static int uniq_add_int(struct qg_uniq *u, long long v, long long line)
 {
 	size_t i;
 	int left, right;
 
 	if (!u->ints)
-		return table_add(u, qg_hash_fmix64((uint64_t)v));
-	if ((u->nr || u->has_zero) && table_has(u, (uint64_t)v))
-		return 0;
+		return add_entry(u, qg_hash_fmix64((uint64_t)v), line);
 	i = locate(u, v);
 	if (i < u->nr_iv && u->iv[i][0] <= v)
 		return 0;
 	left = i > 0 && v != INT64_MIN && u->iv[i - 1][1] == v - 1;
 	right = i < u->nr_iv && v != INT64_MAX && u->iv[i][0] == v + 1;
-	if (left && right) {
+	if (left && right && u->nr_iv - i <= MID_MAX) {
 		u->iv[i - 1][1] = u->iv[i][1];
 		memmove(u->iv + i, u->iv + i + 1, (u->nr_iv - i - 1) * 16);
 		u->nr_iv--;
 		u->hint = i - 1;
 	} else if (left) {
+		/* joining far from the end would move the tail: the two
+		 * intervals stay, adjacent */
 		u->iv[i - 1][1] = v;
 		u->hint = i - 1;
 	} else if (right) {
 		u->iv[i][0] = v;
 		u->hint = i;
-	} else if ((i == u->nr_iv && u->nr_iv < END_MAX) || u->nr_iv < MID_MAX) {
-		if (iv_insert(u, i, v, v) < 0)
-			return -1;
+	} else if (((i == u->nr_iv && u->nr_iv < END_MAX) || u->nr_iv < MID_MAX) && iv_insert(u, i, v, v) == 0) {
 		u->hint = i;
 	} else {
-		return table_add(u, (uint64_t)v);
+		return add_entry(u, qg_hash_fmix64((uint64_t)v), line);
 	}
 	return 1;
 }
 
-int data_uniq_add_int(struct qg_uniq *u, long long v)
+int data_uniq_add_int(struct qg_uniq *u, long long v, long long line)
 {
-	int r = uniq_add_int(u, v);
+	int r;
 
+	if (u->failed)
+		return -1;
+	r = uniq_add_int(u, v, line);
 	uniq_refresh(u);
 	return r;
 }
 
-static int iv_contains(const struct qg_uniq *u, long long v)
+/* ---------------------------------------------------------------- check */
+
+/* fmix64's inverse: integer keys are stored mixed (uniform partitions) and
+ * shown as the value again. */
+static uint64_t unfmix64(uint64_t k)
 {
-	size_t lo = 0, hi = u->nr_iv;
+	k ^= k >> 33;
+	k *= 0x9cb4b2f8129337dbull;
+	k ^= k >> 33;
+	k *= 0x4f74430c22a54005ull;
+	k ^= k >> 33;
+	return k;
+}
+
+static int iv_cmp(const void *a, const void *b)
+{
+	const long long *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static int in_union(long long (*U)[2], size_t n, long long v)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (u->iv[mid][1] < v)
+		if (U[mid][1] < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < u->nr_iv && u->iv[lo][0] <= v;
+	return lo < n && U[lo][0] <= v;
 }
 
-/* ---------------------------------------------------------------- merge */
-
-static int merge_ints(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
+static inline int ent_less(const struct data_uniq_ent *a, const struct data_uniq_ent *b)
 {
+	return a->k < b->k || (a->k == b->k && a->pos < b->pos);
+}
+
+/* Sort a partition: one counting pass on the bits below its top byte into
+ * out, then insertion sorts of the (few-entry) buckets. */
+static void sort_part(const struct data_uniq_ent *in, struct data_uniq_ent *out, size_t n, size_t *cnt)
+{
+	unsigned bits = 4;
+	size_t nb, sum = 0;
+
+	while (bits < 20 && ((size_t)1 << bits) < n)
+		bits++;
+	nb = (size_t)1 << bits;
+	memset(cnt, 0, (nb + 1) * sizeof(*cnt));
+	for (size_t i = 0; i < n; i++)
+		cnt[((in[i].k << 8) >> (64 - bits)) + 1]++;
+	for (size_t b = 0; b <= nb; b++) {
+		sum += cnt[b];
+		cnt[b] = sum;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[cnt[(in[i].k << 8) >> (64 - bits)]++] = in[i];
+	/* cnt[b] is now the end of bucket b: insertion sort by (k, pos) */
+	for (size_t i = 1; i < n; i++) {
+		struct data_uniq_ent x = out[i];
+		size_t j = i;
+
+		while (j > 0 && ent_less(&x, &out[j - 1])) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = x;
+	}
+}
+
+int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, size_t n, data_uniq_dup_fn fn,
+		    void *ctx, long long *dups, long long *iv_dups)
+{
+	long long (*U)[2] = NULL;
+	size_t nu = 0, niv = 0, cap = 0, *cnt = NULL;
+	struct data_uniq_ent *a = NULL, *b = NULL;
+	size_t (*mem)[NPART + 1] = NULL;
 	long long d = 0;
-	size_t a = 0, b = 0, n = 0, cap = into->nr_iv + from->nr_iv;
-	long long (*out)[2] = NULL;
-	struct qg_uniq tab;
-	int ret = 0;
+	unsigned __int128 len = 0;
+	int ints = 0, ret = 0;
 
-	/* overlaps of intervals: walk both sorted lists */
-	while (a < into->nr_iv && b < from->nr_iv) {
-		long long lo = into->iv[a][0] > from->iv[b][0] ? into->iv[a][0] : from->iv[b][0];
-		long long hi = into->iv[a][1] < from->iv[b][1] ? into->iv[a][1] : from->iv[b][1];
-		if (lo <= hi)
-			d += hi - lo + 1;
-		if (into->iv[a][1] < from->iv[b][1])
-			a++;
-		else
-			b++;
+	*dups = 0;
+	*iv_dups = 0;
+	if (pool && (ret = data_uniq_pool_error(pool)) < 0)
+		goto done;
+	for (size_t s = 0; s < n; s++) {
+		ints |= sets[s]->ints;
+		niv += sets[s]->nr_iv;
 	}
-	/* table values against the other side's intervals and table */
-	if (into->has_zero && iv_contains(from, 0))
-		d++;
-	for (size_t i = 0; i < into->nr_slots; i++)
-		if (into->slots[i] && iv_contains(from, (long long)into->slots[i]))
-			d++;
-	if (from->has_zero && (iv_contains(into, 0) || into->has_zero))
-		d++;
-	for (size_t i = 0; i < from->nr_slots; i++) {
-		long long x = (long long)from->slots[i];
-		if (from->slots[i] && (iv_contains(into, x) || table_has(into, (uint64_t)x)))
-			d++;
-	}
-	/* union of the intervals, coalescing adjacent ones */
-	if (cap && charge(into, (long long)(cap * 16)) < 0)
-		return -1;
-	out = malloc((cap ? cap : 1) * 16);
-	if (!out) {
-		uncharge(into, (long long)(cap * 16));
-		into->overflow = 1;
-		return -1;
-	}
-	a = b = 0;
-	while (a < into->nr_iv || b < from->nr_iv) {
-		long long *nx;
-		if (b >= from->nr_iv || (a < into->nr_iv && into->iv[a][0] <= from->iv[b][0]))
-			nx = into->iv[a++];
-		else
-			nx = from->iv[b++];
-		if (n && (out[n - 1][1] == INT64_MAX || nx[0] <= out[n - 1][1] + 1)) {
-			if (nx[1] > out[n - 1][1])
-				out[n - 1][1] = nx[1];
-		} else {
-			out[n][0] = nx[0];
-			out[n][1] = nx[1];
-			n++;
+	/* intervals: the overlaps are repeats between sets */
+	if (niv) {
+		size_t k = 0;
+
+		U = malloc(niv * 16);
+		if (!U) {
+			ret = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
 		}
-	}
-	/* the tables: values outside the new intervals */
-	data_uniq_init(&tab, 1, into->budget, into->cap);
-	free(into->iv);
-	uncharge(into, (long long)(into->alloc_iv * 16));
-	into->iv = out;
-	into->nr_iv = n;
-	into->alloc_iv = cap;
-	into->hint = 0;
-	for (int side = 0; side < 2 && !ret; side++) {
-		struct qg_uniq *s = side ? from : into;
-		if (s->has_zero && !iv_contains(into, 0))
-			tab.has_zero = 1;
-		for (size_t i = 0; i < s->nr_slots && !ret; i++)
-			if (s->slots[i] && !iv_contains(into, (long long)s->slots[i]) && table_add(&tab, s->slots[i]) < 0)
-				ret = -1;
-	}
-	if (ret) {
-		into->overflow = 1;
-		data_uniq_release(&tab);
-		return -1;
-	}
-	free(into->slots);
-	uncharge(into, (long long)(into->nr_slots * 8));
-	into->slots = tab.slots;
-	into->nr_slots = tab.nr_slots;
-	into->nr = tab.nr;
-	into->has_zero = tab.has_zero;
-	/* move tab's charge to into */
-	into->charged += tab.charged;
-	*dups += d;
-	return 0;
-}
-
-int data_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups)
-{
-	int ret = 0;
-
-	if (from->overflow)
-		into->overflow = 1;
-	if (into->ints) {
-		ret = merge_ints(into, from, dups);
-	} else {
-		if (from->has_zero && table_add(into, 0) == 0)
-			(*dups)++;
-		for (size_t i = 0; i < from->nr_slots && !ret; i++) {
-			if (!from->slots[i])
+		for (size_t s = 0; s < n; s++)
+			for (size_t i = 0; i < sets[s]->nr_iv; i++, k++) {
+				U[k][0] = sets[s]->iv[i][0];
+				U[k][1] = sets[s]->iv[i][1];
+				len += (unsigned __int128)((uint64_t)U[k][1] - (uint64_t)U[k][0]) + 1;
+			}
+		qsort(U, niv, 16, iv_cmp);
+		for (size_t i = 0; i < niv; i++) {
+			if (nu && U[i][0] <= U[nu - 1][1]) {
+				if (U[i][1] > U[nu - 1][1])
+					U[nu - 1][1] = U[i][1];
 				continue;
-			int r = table_add(into, from->slots[i]);
-			if (r == 0)
-				(*dups)++;
-			else if (r < 0)
-				ret = -1;
+			}
+			U[nu][0] = U[i][0];
+			U[nu][1] = U[i][1];
+			nu++;
+		}
+		for (size_t i = 0; i < nu; i++)
+			len -= (unsigned __int128)((uint64_t)U[i][1] - (uint64_t)U[i][0]) + 1;
+		*iv_dups = (long long)len;
+	}
+	/* the buffers, bucketed like the runs */
+	mem = calloc(n ? n : 1, sizeof(*mem));
+	cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt));
+	if (!mem || !cnt) {
+		ret = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t s = 0; s < n; s++)
+		bucket(sets[s]->e, sets[s]->nr, mem[s]);
+	for (unsigned p = 0; p < NPART; p++) {
+		size_t m = 0, at = 0;
+
+		for (size_t s = 0; s < n; s++) {
+			m += mem[s][p + 1] - mem[s][p];
+			for (size_t r = 0; r < sets[s]->nr_runs; r++)
+				m += sets[s]->runs[r].cum[p + 1] - sets[s]->runs[r].cum[p];
+		}
+		if (m < 2)
+			continue;
+		if (m > cap) {
+			struct data_uniq_ent *na = realloc(a, m * sizeof(*a)), *nb2;
+
+			if (na)
+				a = na;
+			nb2 = na ? realloc(b, m * sizeof(*b)) : NULL;
+			if (!na || !nb2) {
+				ret = qg_error(QG_ENOMEM, "out of memory: a partition of the unique check holds %zu keys", m);
+				goto done;
+			}
+			b = nb2;
+			cap = m;
+		}
+		for (size_t s = 0; s < n; s++) {
+			const struct qg_uniq *u = sets[s];
+			size_t k = mem[s][p + 1] - mem[s][p];
+
+			memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
+			at += k;
+			for (size_t r = 0; r < u->nr_runs; r++) {
+				const struct data_uniq_run *run = &u->runs[r];
+
+				k = run->cum[p + 1] - run->cum[p];
+				if (k && pool_read(pool, a + at, k * sizeof(*a),
+						   run->off + (long long)(run->cum[p] * sizeof(*a))) < 0) {
+					ret = data_uniq_pool_error(pool);
+					goto done;
+				}
+				at += k;
+			}
+		}
+		sort_part(a, b, m, cnt);
+		for (size_t i = 0; i < m;) {
+			size_t j = i + 1;
+			long long v = 0;
+			int inu = 0;
+
+			while (j < m && b[j].k == b[i].k)
+				j++;
+			if (ints) {
+				v = (long long)unfmix64(b[i].k);
+				inu = nu && in_union(U, nu, v);
+			}
+			if (j - i > 1 || inu) {
+				for (size_t x = inu ? i : i + 1; x < j; x++) {
+					d++;
+					if (fn)
+						fn(ctx, b[x].pos, inu ? UINT64_MAX : b[i].pos, ints, v);
+				}
+			}
+			i = j;
 		}
 	}
-	data_uniq_release(from);
-	uniq_refresh(into);
+	*dups = d;
+done:
+	for (size_t s = 0; s < n; s++)
+		data_uniq_release(sets[s]);
+	free(U);
+	free(mem);
+	free(cnt);
+	free(a);
+	free(b);
 	return ret;
 }

@@ -1,67 +1,124 @@
-/* uniq.h -- bounded sets of keys for unique and primaryKey checks
+/* uniq.h -- key sets for unique, primaryKey (and other key checks) at any size
  *
  * A key is either an integer (integer/year fields, a single-field integer
  * primary key) or a 64-bit hash of the typed value (everything else).
  *
- * Integer keys live in a sorted array of disjoint intervals [lo, hi]: a run
- * of consecutive ids (the common shape of a key column) costs 16 bytes
- * however long it is. Keys that extend no interval open a new one while
- * there are fewer than QG_UNIQ_MAX_INTERVALS; after that they go to an
- * open-addressing hash table of raw values. Hash keys only use the table.
+ * Integer keys first try a sorted array of disjoint intervals [lo, hi]: a
+ * run of consecutive ids (the common shape of a key column) costs 16 bytes
+ * however long it is, and a repeat inside an interval is found at once
+ * (data_uniq_add_int() returns 0). Keys that extend no interval, and every
+ * hashed key, are appended with their line to a buffer of entries: no
+ * lookup while reading. Duplicates among entries are found once, after the
+ * read, by data_uniq_check(): the entries of every set of one check are
+ * split into 256 partitions by the top byte of the key, and each partition
+ * is sorted (a radix pass and insertion sorts: linear in the keys) and
+ * scanned for equal keys, so a duplicate names its line and the line of the
+ * key's first occurrence, whichever piece (thread, byte range, file) they
+ * came from.
  *
- * Memory: every growth is charged to a shared budget (atomic, bytes) before
- * it happens; when the budget would be exceeded the set stops growing and
- * reports overflow -- the caller turns that into a check error, never a
- * silent pass. One set is used by one thread; sets of different pieces are
- * combined afterwards with data_uniq_merge(), which counts keys the two share.
+ * Memory: the buffers are charged to a pool's budget (--unique-memory) and
+ * to a per-set share of it; a buffer that may not grow is spilled: bucketed
+ * by partition and written as one run to the pool's temporary file (created
+ * in $TMPDIR, unlinked at once, so it disappears on every exit path), and
+ * the buffer starts again. The disk is the limit. An allocation the system
+ * refuses (ulimit -v) fails the pool at once: every later add returns -1
+ * and data_uniq_pool_error() says "out of memory".
+ *
+ * Integer keys are stored as fmix64(v), a bijection, so they are exact and
+ * the value is shown again in messages. Hashed keys are exact up to the
+ * 64-bit hash: two distinct values collide with probability about n^2/2^65.
  */
 #ifndef QGATE_DATA_UNIQ_H
 #define QGATE_DATA_UNIQ_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define QG_UNIQ_MAX_INTERVALS 65536
+/* One pool per run: the budget, the spill file, the first failure. */
+struct data_uniq_pool {
+	atomic_llong bytes;        /* charged by every set */
+	long long cap;             /* bytes allowed in total */
+	pthread_mutex_t lock;      /* the spill file's creation, the error */
+	int fd;                    /* -1 until the first spill */
+	atomic_llong end;          /* bytes reserved in the spill file */
+	atomic_int failed;
+	int err_code;              /* QG_E* of the first failure */
+	char err[512];
+};
+
+/* A key and where it was: piece << 40 | line (line relative to the piece). */
+struct data_uniq_ent {
+	uint64_t k;
+	uint64_t pos;
+};
+#define DATA_UNIQ_LINE_BITS 40
+#define DATA_UNIQ_POS(piece, line) (((uint64_t)(piece) << DATA_UNIQ_LINE_BITS) | (uint64_t)(line))
+#define DATA_UNIQ_POS_PIECE(pos) ((size_t)((pos) >> DATA_UNIQ_LINE_BITS))
+#define DATA_UNIQ_POS_LINE(pos) ((long long)((pos) & (((uint64_t)1 << DATA_UNIQ_LINE_BITS) - 1)))
+
+struct data_uniq_run;
 
 struct qg_uniq {
 	int ints;                 /* 1: integer keys, 0: hash keys */
-	long long (*iv)[2];       /* sorted, disjoint, non-adjacent intervals */
+	long long (*iv)[2];       /* sorted, disjoint intervals */
 	size_t nr_iv, alloc_iv;
 	size_t hint;              /* interval touched last (sorted input: O(1)) */
-	uint64_t *slots;          /* 0 = empty; integer 0 stored via has_zero */
-	size_t nr_slots, nr;
-	int has_zero;
-	long long charged;        /* bytes charged to the budget */
-	atomic_llong *budget;     /* shared bytes in use */
-	long long cap;            /* bytes allowed in total */
-	int overflow;
-	/* the inline fast path (data_uniq_add_int_fast): v == fnext && v < flim
+	struct data_uniq_ent *e;  /* entries not yet checked */
+	size_t nr, alloc;
+	struct data_uniq_run *runs; /* spilled entries */
+	size_t nr_runs;
+	uint64_t piece;
+	long long charged;        /* bytes charged to the pool */
+	long long share;          /* bytes this set may hold */
+	struct data_uniq_pool *pool;
+	int failed;
+	/* the inline fast path (data_uniq_extend): v == fnext && v < flim
 	 * extends interval `hint` by one; both 0 (never true) when it does not
 	 * apply. Kept by uniq.c after every change. */
 	long long fnext, flim;
 };
 
-void data_uniq_init(struct qg_uniq *u, int ints, atomic_llong *budget, long long cap);
+/* The pool: cap in bytes. 0, or QG_ENOMEM. */
+int data_uniq_pool_init(struct data_uniq_pool *pool, long long cap);
+void data_uniq_pool_release(struct data_uniq_pool *pool);
+/* 0 while nothing failed; else the failure's QG_E* code, recorded again with
+ * qg_error() (the thread reading the pool may not be the one that failed). */
+int data_uniq_pool_error(struct data_uniq_pool *pool);
+/* Bytes written to the spill file so far. */
+long long data_uniq_pool_spilled(struct data_uniq_pool *pool);
+
+/* A set of the piece `piece` that may hold `share` bytes (0: the pool's cap). */
+void data_uniq_init(struct qg_uniq *u, int ints, struct data_uniq_pool *pool, size_t piece, long long share);
 void data_uniq_release(struct qg_uniq *u);
-/* 1: new key, 0: seen before (a duplicate), -1: over the memory cap (the
- * key was not stored; u->overflow is set). */
-int data_uniq_add_int(struct qg_uniq *u, long long v);
-int data_uniq_add_hash(struct qg_uniq *u, uint64_t h);
-/* data_uniq_add_int() with its commonest case inline: the key right after the
- * interval touched last (an increasing id column), no hashed keys. */
-static inline int data_uniq_add_int_fast(struct qg_uniq *u, long long v)
+/* 1: kept (a duplicate, if any, is found by data_uniq_check), 0: a repeat
+ * of a key in an interval (found now), -1: the pool failed. */
+int data_uniq_add_int(struct qg_uniq *u, long long v, long long line);
+int data_uniq_add_hash(struct qg_uniq *u, uint64_t h, long long line);
+/* The commonest case inline: v right after the interval touched last (an
+ * increasing id column). 1: added; 0: not this case, call data_uniq_add_int. */
+static inline int data_uniq_extend(struct qg_uniq *u, long long v)
 {
 	if (v == u->fnext && v < u->flim) {
 		u->iv[u->hint][1] = v;
 		u->fnext = v + 1;
 		return 1;
 	}
-	return data_uniq_add_int(u, v);
+	return 0;
 }
-/* Move every key of `from` into `into` (same kind); *dups gets how many keys
- * of `from` were already in `into`. `from` is released. 0, or -1 on
- * overflow. */
-int data_uniq_merge(struct qg_uniq *into, struct qg_uniq *from, long long *dups);
+
+/* One duplicate found by data_uniq_check: the repeat at `pos`, the key's
+ * first occurrence at `first` (UINT64_MAX: unknown, the first was a
+ * member of an interval, which keeps no lines); for integer keys the value. */
+typedef void (*data_uniq_dup_fn)(void *ctx, uint64_t pos, uint64_t first, int has_value, long long value);
+
+/* Every duplicate between and inside the sets (all of one kind): *dups gets
+ * their number (repeats inside one set's intervals, already reported by
+ * data_uniq_add_int, are not counted again), fn is called for each entry
+ * that is a duplicate (not for overlaps of intervals: *iv_dups counts
+ * those). The sets are released. 0, or a negative QG_E* (I/O, memory). */
+int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, size_t n, data_uniq_dup_fn fn,
+		    void *ctx, long long *dups, long long *iv_dups);
 
 #endif

@@ -90,10 +90,10 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < v->S->nr_fields; i++) {
 		enum qg_field_type t = v->S->fields[i].type;
-		data_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_bytes,
-			     v->o->unique_memory << 20);
+		data_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_pool,
+			       (size_t)(ps - v->ps), v->uniq_share);
 	}
-	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_bytes, v->o->unique_memory << 20);
+	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -430,7 +430,7 @@ static void pass_keys(struct vpiece *vp)
 			}
 			if (!bpk_ok[r])
 				key_violation(v, ps, batch[r].line, "is missing a value");
-			else if (data_uniq_add_int(pu, k) == 0)
+			else if (data_uniq_add_int(pu, k, batch[r].line) == 0)
 				key_violation(v, ps, batch[r].line, "repeats an earlier row");
 			nx = pu->fnext;
 			lim = pu->flim;
@@ -444,7 +444,7 @@ static void pass_keys(struct vpiece *vp)
 	for (int r = 0; r < nb; r++) {
 		if (!bpk_ok[r])
 			key_violation(v, ps, batch[r].line, "is missing a value");
-		else if (data_uniq_add_hash(&ps->pk, vp->bpk[r]) == 0)
+		else if (data_uniq_add_hash(&ps->pk, vp->bpk[r], batch[r].line) == 0)
 			key_violation(v, ps, batch[r].line, "repeats an earlier row");
 	}
 }
@@ -486,6 +486,12 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		pass_shape(&vp);
 		vd_pass_columns(&vp);
 		pass_keys(&vp);
+		/* a key set the system refused memory for (or a spill file
+		 * that cannot be written) stops the run at once */
+		if (atomic_load_explicit(&v->uniq_pool.failed, memory_order_relaxed)) {
+			err = data_uniq_pool_error(&v->uniq_pool);
+			goto done;
+		}
 	}
 	err = 0;
 	for (size_t i = 0; i < nf; i++)
@@ -597,20 +603,32 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	v.o = o;
 	v.S = &S;
 	v.level = qg_cpu_level();
-	atomic_init(&v.uniq_bytes, 0);
 	atomic_init(&v.violations, 0);
 	atomic_init(&v.stop, 0);
 	if (!in.delimiter && S.delimiter)
 		in.default_delimiter = S.delimiter;
+	if ((err = data_uniq_pool_init(&v.uniq_pool, o->unique_memory << 20)) < 0) {
+		data_schema_release(&S);
+		return err;
+	}
 	if ((err = data_plan_build(&plan, &in, &o->data)) < 0)
 		goto done;
+	{
+		/* each key set of a running piece gets an equal share of the
+		 * cap; a finished piece's sets keep what they hold, charged to
+		 * the pool, and later sets spill sooner */
+		long long nsets = S.nr_primary_key ? 1 : 0;
+
+		for (size_t i = 0; i < nf; i++)
+			nsets += (S.fields[i].constraints & QG_C_UNIQUE) != 0;
+		v.uniq_share = (o->unique_memory << 20) / ((nsets ? nsets : 1) * (plan.jobs > 0 ? plan.jobs : 1));
+	}
 	v.jobs = plan.jobs;
 	v.fc = calloc(nf + 1, sizeof(*v.fc));
 	v.field_names = calloc(nf + 1, sizeof(char *));
-	v.uniq_overflow = calloc(nf + 1, sizeof(int));
 	v.ps = calloc(plan.nr_pieces + 1, sizeof(*v.ps));
 	v.md = calloc((size_t)plan.jobs * (nf ? nf : 1), sizeof(*v.md));
-	if (!v.fc || !v.field_names || !v.uniq_overflow || !v.ps || !v.md) {
+	if (!v.fc || !v.field_names || !v.ps || !v.md) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -661,7 +679,7 @@ done:
 		for (size_t i = 0; i < (size_t)(plan.jobs ? plan.jobs : 1) * (nf ? nf : 1); i++)
 			pcre2_match_data_free(v.md[i]);
 	free(v.md);
-	free(v.uniq_overflow);
+	data_uniq_pool_release(&v.uniq_pool);
 	free(v.fc);
 	free(v.field_names);
 	free(v.ps);

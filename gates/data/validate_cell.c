@@ -337,7 +337,8 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			*ikey = ik;
 		}
 		if (cons & QG_C_UNIQUE) {
-			int r = ps->uq[fi].ints ? data_uniq_add_int(&ps->uq[fi], ik) : data_uniq_add_hash(&ps->uq[fi], h);
+			int r = ps->uq[fi].ints ? data_uniq_add_int(&ps->uq[fi], ik, line) :
+						  data_uniq_add_hash(&ps->uq[fi], h, line);
 			if (r == 0)
 				vd_violation(v, ps, ck[CK_UNIQUE], line, CCOL, c->ptr, c->len, "appears more than once");
 		}

@@ -101,8 +101,8 @@ void vd_vf_compile(struct vf *x, const struct qg_schema_field *f)
 
 /* 1 when the (clean: ASCII, no NUL; present) cell passes every check of its
  * field; 0 sends it down the full path, which finds and reports why. A
- * unique integer is inserted here: a repeat returns 0 and the full path
- * meets the same repeat again. `kind` is a constant at every call, so each
+ * unique integer is inserted here only when it extends its interval; any
+ * other goes down the full path, which inserts it with its line. `kind` is a constant at every call, so each
  * column loop below is compiled for its type alone. */
 /* A field's constants for the fast path, copied into locals once per column
  * run (the compiler cannot keep them in registers across the stores of the
@@ -138,7 +138,9 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 		if (!fv_int(p, n, &ik) || ik < q->ilo || ik > q->ihi)
 			return 0;
 		*key = ik;
-		return !(cons & QG_C_UNIQUE) || data_uniq_add_int_fast(u, ik) != 0;
+		/* a unique key off the consecutive path goes down the full
+		 * path, which knows its line */
+		return !(cons & QG_C_UNIQUE) || data_uniq_extend(u, ik);
 	case FAST_NUM:
 	{
 		uint64_t m;
@@ -279,7 +281,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 				}
 				all_next = 0;
 				UNIQ_FLUSH();
-				if (data_uniq_add_int(u, ik) != 0) {
+				if (data_uniq_add_int(u, ik, batch[r].line) != 0) {
 					nx = u->fnext;
 					lim = u->flim;
 					if (pk)

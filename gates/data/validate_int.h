@@ -74,8 +74,8 @@ struct vrun {
 	int level;                    /* qg_cpu_level() for this run (cpu.h):
 				       * QG_CPU_GENERAL sends every cell down
 				       * vd_check_cell, AVX2 takes the _avx2 loops */
-	atomic_llong uniq_bytes;      /* memory budget shared by every key set */
-	int *uniq_overflow;           /* per field, and [nr_fields] for the key */
+	struct data_uniq_pool uniq_pool; /* budget and spill file of every key set */
+	long long uniq_share;         /* bytes one key set may hold */
 	struct piece_state *ps;       /* per piece */
 	pcre2_match_data **md;        /* per worker * field */
 	int jobs;

@@ -122,6 +122,149 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 	}
 }
 
+/* ------------------------------------------------------------ key duplicates */
+
+/* The first EXAMPLES duplicates data_uniq_check() found, in data order. */
+struct dupex {
+	uint64_t pos, first;
+	int has_value;
+	long long value;
+};
+struct dups {
+	struct dupex ex[EXAMPLES];
+	size_t n;
+};
+
+static void dup_found(void *ctx, uint64_t pos, uint64_t first, int has_value, long long value)
+{
+	struct dups *d = ctx;
+	size_t k = d->n;
+
+	if (k == EXAMPLES && d->ex[k - 1].pos <= pos)
+		return;
+	if (k < EXAMPLES)
+		d->n++;
+	else
+		k--;
+	while (k > 0 && d->ex[k - 1].pos > pos) {
+		d->ex[k] = d->ex[k - 1];
+		k--;
+	}
+	d->ex[k].pos = pos;
+	d->ex[k].first = first;
+	d->ex[k].has_value = has_value;
+	d->ex[k].value = value;
+}
+
+/* A location to report: a piece's example (msg borrowed) or a duplicate
+ * found after the read (msg owned). */
+struct kloc {
+	size_t piece;
+	long long line, column;
+	char *msg;
+	int owned;
+};
+
+static int kloc_cmp(const void *a, const void *b)
+{
+	const struct kloc *x = a, *y = b;
+
+	if (x->piece != y->piece)
+		return x->piece < y->piece ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+/* "the line of the first occurrence", naming the file when it differs */
+static int first_words(struct qg_buf *b, struct qg_data_plan *p, size_t piece, uint64_t first)
+{
+	size_t fp;
+
+	if (first == UINT64_MAX)
+		return qg_buf_addstr(b, " (its first line is not kept: it is in a run of consecutive ids)");
+	fp = DATA_UNIQ_POS_PIECE(first);
+	if (p->pieces[fp].file != p->pieces[piece].file)
+		return qg_buf_addf(b, " (first in '%s' on line %lld)", p->files[p->pieces[fp].file].spec,
+				   DATA_UNIQ_POS_LINE(first) + data_plan_line_base(p, fp));
+	return qg_buf_addf(b, " (first on line %lld)", DATA_UNIQ_POS_LINE(first) + data_plan_line_base(p, fp));
+}
+
+/* The unique/primaryKey check's locations: the pieces' examples (repeats
+ * of integer intervals, missing keys) and the duplicates found after the
+ * read, in data order. */
+static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vcheck *c, size_t ci,
+			 const struct dups *d, struct qg_check *qc)
+{
+	const struct qg_schema *S = v->S;
+	struct kloc *L;
+	size_t n = d ? d->n : 0, k = 0;
+	int err = 0;
+
+	for (size_t pi = 0; pi < p->nr_pieces; pi++)
+		if (!p->pieces[pi].dropped && v->ps[pi].used)
+			n += v->ps[pi].nr_ex[ci];
+	L = calloc(n ? n : 1, sizeof(*L));
+	if (!L)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+		struct piece_state *ps = &v->ps[pi];
+
+		if (p->pieces[pi].dropped || !ps->used)
+			continue;
+		for (size_t x = 0; x < ps->nr_ex[ci]; x++) {
+			const struct example *e = &ps->ex[ci * EXAMPLES + x];
+			L[k++] = (struct kloc){ pi, e->line, e->column, e->msg, 0 };
+		}
+	}
+	for (size_t x = 0; d && x < d->n && !err; x++) {
+		const struct dupex *e = &d->ex[x];
+		size_t pi = DATA_UNIQ_POS_PIECE(e->pos);
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+		if (c->kind == CK_PRIMARY_KEY) {
+			err = qg_buf_addf(&b, "primary key (%s%s) ", S->fields[S->primary_key[0]].name,
+					  S->nr_primary_key > 1 ? ", ..." : "");
+			if (!err && e->has_value)
+				err = qg_buf_addf(&b, "%lld ", e->value);
+			if (!err)
+				err = qg_buf_addstr(&b, "repeats an earlier row");
+		} else if (e->has_value) {
+			err = qg_buf_addf(&b, "value %lld appears more than once", e->value);
+		} else {
+			err = qg_buf_addstr(&b, "duplicate value");
+		}
+		if (!err)
+			err = first_words(&b, p, pi, e->first);
+		if (!err && !(L[k].msg = qg_buf_detach(&b, NULL)))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		qg_buf_release(&b);
+		if (err)
+			break;
+		L[k].piece = pi;
+		L[k].line = DATA_UNIQ_POS_LINE(e->pos);
+		L[k].owned = 1;
+		k++;
+	}
+	if (!err) {
+		qsort(L, k, sizeof(*L), kloc_cmp);
+		for (size_t x = 0; x < k && qc->nr_locations < EXAMPLES; x++) {
+			const struct kloc *l = &L[x];
+			if (qg_check_add_location(qc, p->files[p->pieces[l->piece].file].spec,
+						  l->line ? l->line + data_plan_line_base(p, l->piece) : 0, l->column, "%s",
+						  l->msg) < 0) {
+				err = QG_ENOMEM;
+				break;
+			}
+		}
+	}
+	for (size_t x = 0; x < k; x++)
+		if (L[x].owned)
+			free(L[x].msg);
+	free(L);
+	return err;
+}
+
 static int example_cmp(const void *a, const void *b)
 {
 	const struct example *x = a, *y = b;
@@ -139,6 +282,8 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
 	long long *xdup = calloc(nf + 1, sizeof(long long)), total_violations = 0;
 	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
+	struct dups *dset = NULL;
+	struct qg_uniq **sets = NULL;
 
 	if (!nulls || !present || !omin || !omax || !xdup) {
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -163,28 +308,33 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 				omax[i] = ps->obs_max[i];
 		}
 	}
-	/* keys shared between pieces (threads, byte ranges, files) */
+	/* every key set of a check at once: duplicates inside and between
+	 * pieces (threads, byte ranges, files), with both lines */
+	if (!(dset = calloc(nf + 1, sizeof(*dset))) || !(sets = calloc(p->nr_pieces + 1, sizeof(*sets)))) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i <= nf; i++) {
-		struct qg_uniq g;
 		int is_pk = i == nf;
+		size_t ns = 0;
+		long long hd = 0, ivd = 0;
 
 		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
 			continue;
-		data_uniq_init(&g, is_pk ? v->pk_int : S->fields[i].type == QG_TYPE_INTEGER || S->fields[i].type == QG_TYPE_YEAR,
-			     &v->uniq_bytes, v->o->unique_memory << 20);
 		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
 			struct piece_state *ps = &v->ps[pi];
-			struct qg_uniq *u;
 
-			if (p->pieces[pi].dropped || !ps->used)
-				continue;
-			u = is_pk ? &ps->pk : &ps->uq[i];
-			if (u->overflow || data_uniq_merge(&g, u, &xdup[i]) < 0)
-				v->uniq_overflow[i] = 1;
+			if (!p->pieces[pi].dropped && ps->used)
+				sets[ns++] = is_pk ? &ps->pk : &ps->uq[i];
 		}
-		if (g.overflow)
-			v->uniq_overflow[i] = 1;
-		data_uniq_release(&g);
+		if ((err = data_uniq_check(&v->uniq_pool, sets, ns, dup_found, &dset[i], &hd, &ivd)) < 0)
+			goto done;
+		xdup[i] = hd + ivd;
+	}
+	{
+		long long spilled = data_uniq_pool_spilled(&v->uniq_pool);
+		if (spilled)
+			qg_json_add_number(r->metrics, "unique_spilled_bytes", (double)spilled);
 	}
 	for (size_t ci = 0; ci < v->nr_checks; ci++) {
 		const struct vcheck *c = &v->checks[ci];
@@ -207,7 +357,12 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			goto done;
 		}
 		/* examples in data order */
-		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES; pi++) {
+		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY) {
+			if ((err = key_locations(v, p, c, ci, &dset[c->kind == CK_UNIQUE ? fi : nf], qc)) < 0)
+				goto done;
+		}
+		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES &&
+				    c->kind != CK_UNIQUE && c->kind != CK_PRIMARY_KEY; pi++) {
 			struct piece_state *ps = &v->ps[pi];
 			long long base;
 
@@ -293,23 +448,7 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			continue;
 		}
 		describe(v, c, qc, n, stopped, &omin[fi], &omax[fi]);
-		if (cross) {
-			struct qg_json *d = qg_check_details(qc);
-			if (d)
-				qg_json_add_number(d, "duplicates_across_pieces", (double)cross);
-			qg_result_add_markdown(r, "%s: %lld duplicate%s found between pieces read in parallel or "
-						  "between files have no location.\n", c->id, cross, cross > 1 ? "s" : "");
-		}
-		if (c->kind == CK_UNIQUE && v->uniq_overflow[fi]) {
-			qc->status = QG_STATUS_ERROR;
-			qg_check_set_message(qc, "unique check needs more than %lld MiB (raise --unique-memory)",
-					     v->o->unique_memory);
-		}
-		if (c->kind == CK_PRIMARY_KEY && v->uniq_overflow[nf]) {
-			qc->status = QG_STATUS_ERROR;
-			qg_check_set_message(qc, "primary key check needs more than %lld MiB (raise --unique-memory)",
-					     v->o->unique_memory);
-		}
+		(void)cross;
 	}
 	qg_json_add_number(r->metrics, "rows", (double)rows);
 	qg_json_add_number(r->metrics, "violations", (double)total_violations);
@@ -322,5 +461,7 @@ done:
 	free(omin);
 	free(omax);
 	free(xdup);
+	free(dset);
+	free(sets);
 	return err;
 }

@@ -1,0 +1,93 @@
+#!/bin/sh
+# t_data_unique.sh -- unique and primaryKey at any size (issue 12): keys past
+# --unique-memory spill to $TMPDIR and are still checked exactly, a duplicate
+# names its line and the line of the first occurrence, -j and --shard agree,
+# and a cap the process cannot map stops at once with "out of memory".
+. "$(dirname "$0")/lib.sh"
+
+chk() { json_get "$1" "[c for c in d['checks'] if c['id']=='$2'][0]$3"; }
+
+# 1 M distinct string ids (and a copy with one planted duplicate)
+"$DEBIAN_PY" -c '
+import sys
+w = sys.stdout.write
+w("id,v\n")
+for i in range(1000000): w("k%07d,%d\n" % ((i * 7919) % 1000000, i))' >"$T/m.csv"
+echo '{"fields": [{"name": "id", "constraints": {"unique": true}}, {"name": "v", "type": "integer"}]}' >"$T/m.json"
+echo '{"fields": [{"name": "id"}, {"name": "v", "type": "integer"}], "primaryKey": "id"}' >"$T/mpk.json"
+# line 2 holds k0000000; the duplicate goes on line 900002
+sed '900002s/^[^,]*,/k0000000,/' "$T/m.csv" >"$T/mdup.csv"
+
+expect_exit 0 "1 M distinct string ids pass with the default memory" \
+	qgate-data validate --schema "$T/m.json" "$T/m.csv" --json "$T/m.out.json"
+validate_result "1 M result" "$T/m.out.json"
+expect_exit 1 "1 M string ids with one duplicate fail" \
+	qgate-data validate --schema "$T/m.json" "$T/mdup.csv" --json "$T/md.json" --junit "$T/md.xml"
+validate_result "duplicate result" "$T/md.json"
+validate_junit "duplicate junit" "$T/md.xml"
+expect_eq "one duplicate" "$(chk "$T/md.json" field.id.unique "['count']")" "1"
+expect_eq "the duplicate's line" "$(chk "$T/md.json" field.id.unique "['locations'][0]['line']")" "900002"
+expect_eq "the first occurrence named" "$(chk "$T/md.json" field.id.unique "['locations'][0]['message']")" \
+	"duplicate value (first on line 2)"
+
+# a tiny --unique-memory forces spilling: same answer, both lines named
+expect_exit 1 "--unique-memory 1 spills and still finds the duplicate" \
+	qgate-data validate --schema "$T/m.json" --unique-memory 1 "$T/mdup.csv" --json "$T/ms.json"
+validate_result "spilled result" "$T/ms.json"
+expect_eq "spilled: one duplicate" "$(chk "$T/ms.json" field.id.unique "['count']")" "1"
+expect_eq "spilled: both lines" "$(chk "$T/ms.json" field.id.unique "['locations'][0]['line']"):$(chk "$T/ms.json" field.id.unique "['locations'][0]['message']")" \
+	"900002:duplicate value (first on line 2)"
+expect_eq "spilled: the metric says it spilled" "$(json_get "$T/ms.json" 'd["metrics"].get("unique_spilled_bytes", 0) > 0')" "true"
+expect_exit 0 "--unique-memory 1 on distinct keys passes" \
+	qgate-data validate --schema "$T/m.json" --unique-memory 1 "$T/m.csv"
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" qgate-data validate --schema "$T/m.json" --unique-memory 1 "$T/mdup.csv" >/dev/null 2>&1
+expect_eq "the spill file is gone after the run" "$(ls -A "$T/tmp" | wc -l | tr -d ' ')" "0"
+TMPDIR="$T/nosuchdir" qgate-data validate --schema "$T/m.json" --unique-memory 1 "$T/mdup.csv" >/dev/null 2>"$T/err"
+expect_eq "a spill folder that does not exist is exit 3" "$?" "3"
+expect_grep "the spill error names the folder" "nosuchdir.*spill file" "$T/err"
+
+# primary key, -j and --shard
+expect_exit 1 "primaryKey duplicate, spilled, -j 2" \
+	qgate-data validate --schema "$T/mpk.json" --unique-memory 1 -j 2 "$T/mdup.csv" --json "$T/mp.json"
+expect_eq "primary key: one repeat at line 900002" \
+	"$(chk "$T/mp.json" table.primary-key "['count']"):$(chk "$T/mp.json" table.primary-key "['locations'][0]['line']")" "1:900002"
+expect_eq "primary key message names the first line" "$(chk "$T/mp.json" table.primary-key "['locations'][0]['message']")" \
+	"primary key (id) repeats an earlier row (first on line 2)"
+expect_exit 1 "-j 2 unique in memory" qgate-data validate --schema "$T/m.json" -j 2 "$T/mdup.csv" --json "$T/mj.json"
+expect_eq "-j 2: same location" "$(chk "$T/mj.json" field.id.unique "['locations']")" "$(chk "$T/md.json" field.id.unique "['locations']")"
+
+# several duplicates across files: counted once each, data order
+printf 'id,v\na,1\nb,2\nc,3\n' >"$T/f1.csv"
+printf 'id,v\nd,4\na,5\nb,6\na,7\n' >"$T/f2.csv"
+expect_exit 1 "duplicates between files" qgate-data validate --schema "$T/m.json" --unique-memory 1 "$T/f1.csv" "$T/f2.csv" --json "$T/f.json"
+expect_eq "three repeats" "$(chk "$T/f.json" field.id.unique "['count']")" "3"
+expect_eq "the other file is named" "$(chk "$T/f.json" field.id.unique "['locations'][0]['message']")" \
+	"duplicate value (first in '$T/f1.csv' on line 2)"
+expect_eq "repeat lines in order" "$(json_get "$T/f.json" "[l['line'] for l in [c for c in d['checks'] if c['id']=='field.id.unique'][0]['locations']]")" "[3, 4, 5]"
+
+# shuffled integer ids: intervals and entries together
+"$DEBIAN_PY" -c '
+import random
+random.seed(3)
+ids = list(range(1, 300001)); random.shuffle(ids)
+ids[250000] = ids[10]
+print("id")
+for i in ids: print(i)' >"$T/ints.csv"
+echo '{"fields": [{"name": "id", "type": "integer", "constraints": {"unique": true}}]}' >"$T/ints.json"
+for mem in 256 1; do
+	expect_exit 1 "shuffled integers with one repeat (--unique-memory $mem)" \
+		qgate-data validate --schema "$T/ints.json" --unique-memory $mem "$T/ints.csv" --json "$T/i$mem.json"
+	expect_eq "shuffled integers: count, line (mem $mem)" \
+		"$(chk "$T/i$mem.json" field.id.unique "['count']"):$(chk "$T/i$mem.json" field.id.unique "['locations'][0]['line']")" "1:250002"
+	# the repeat of a key held in an interval is found while reading (its
+	# first line is not kept); a repeat of a scattered key names it
+	expect_grep "the repeat is reported (mem $mem)" "appears more than once" "$T/i$mem.json"
+done
+
+# a cap larger than the process may map: stops at the first refusal
+expect_exit 3 "--unique-memory over ulimit -v is exit 3" sh -c \
+	"ulimit -v 200000; exec timeout 60 qgate-data validate --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
+expect_grep "out of memory message" "out of memory" "$T/err"
+
+done_testing
