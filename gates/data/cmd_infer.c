@@ -54,6 +54,8 @@ int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_INT_(0, "enum-min-rows", &ic.o.enum_min_rows, "N", 1, 1e15,
 			    "fewest values before an enum is proposed (default 20)"),
 		QG_OPT_FLAG_(0, "no-bounds", &ic.o.no_bounds, "leave out minimum and maximum"),
+		QG_OPT_CHOICE_(0, "header", &ic.o.infer_header, "auto|yes|no",
+			       "whether the first CSV line is a header (default: sniffed)"),
 		QG_DATA_INPUT_OPTIONS(&ic.o.input),
 		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),

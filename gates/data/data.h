@@ -41,6 +41,7 @@ struct qg_data_opts {
 	long long enum_max;          /* most distinct values for an enum (default 10) */
 	long long enum_min_rows;     /* fewest non-missing values before proposing an enum (default 20) */
 	int no_bounds;               /* infer: leave out minimum/maximum */
+	const char *infer_header;    /* infer: --header auto|yes|no (NULL = auto) */
 };
 
 void data_opts_init(struct qg_data_opts *o);

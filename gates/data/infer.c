@@ -10,14 +10,33 @@
  * values and no missing ones; minimum/maximum are the observed extremes
  * (left out for NaN/infinite numbers); enum is proposed for a string column
  * with at most --enum-max distinct values over at least --enum-min-rows
- * values. The promise, tested end to end: the data validates against the
- * schema inferred from it.
+ * values (and for an integer column that is not an id). The promise, tested
+ * end to end: the data validates against the schema inferred from it.
+ *
+ * Before reading, the head of every CSV input (64 KiB, at most 100 records)
+ * is sniffed: the delimiter (',', ';', tab, '|': the one giving the same
+ * number of fields, more than one, on every record; --delimiter overrides)
+ * and whether the first record is a header (a column whose values are all
+ * numbers, dates or booleans under a first cell that is not says "header";
+ * first cells of their columns' type say "no header"; nothing typed: a
+ * header; --header yes|no overrides). What was decided goes to stderr and
+ * into the schema as a CSV Dialect ("dialect": {"delimiter", "header"}). A
+ * header-less file's columns are field1..fieldN and its first line is data.
+ *
+ * Rows that do not have as many cells as the header are refused (exit 1,
+ * the first such line): a schema from a misread file would be wrong.
+ * Columns named like ids (id, *_id, *Id, key, uuid) get no maximum and no
+ * enum; the first such column whose values are all present and distinct
+ * (checked on 64-bit hashes, up to 4 M values; past that nothing is
+ * proposed) becomes the primaryKey.
  */
 #include "qgate/common.h"
 
 #include <math.h>
 
+#include "qgate/hash.h"
 #include "qgate/json.h"
+#include "qgate/stream.h"
 #include "qgate/utf8.h"
 #include "data.h"
 #include "schema.h"
@@ -47,17 +66,26 @@ struct colstat {
 	size_t nr_distinct;
 	char *distinct;     /* enum_max * (TEXT_MAX + 1) */
 	size_t *dlen;
+	int id_like;        /* named like an id: no maximum, no enum, maybe the primaryKey */
+	int id_dup;         /* a value seen twice (or the set gave up): not a key */
+	uint64_t *ids;      /* open addressing set of value hashes (0 = empty) */
+	size_t nr_ids, cap_ids;
 };
+
+#define IDS_MAX ((size_t)1 << 22) /* values checked for a primaryKey */
 
 struct ipiece {
 	struct colstat *cols;
 	size_t nr_cols;
+	long long bad_line;  /* first record whose cell count is not the header's (0: none) */
+	size_t bad_nr;
 };
 
 struct irun {
 	const struct qg_data_opts *o;
 	struct ipiece *ps;
 	size_t enum_max;
+	int headerless;      /* CSV/TSV: the first line is data */
 };
 
 static void col_release(struct colstat *c)
@@ -65,6 +93,67 @@ static void col_release(struct colstat *c)
 	free(c->name);
 	free(c->distinct);
 	free(c->dlen);
+	free(c->ids);
+}
+
+/* id, ID, user_id, user-id, "user id", userId, key, uuid, guid */
+static int name_is_id(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strcasecmp(name, "id") || !strcasecmp(name, "key") || !strcasecmp(name, "uuid") ||
+	    !strcasecmp(name, "guid"))
+		return 1;
+	if (n > 3 && (name[n - 3] == '_' || name[n - 3] == '-' || name[n - 3] == ' ') &&
+	    !strcasecmp(name + n - 2, "id"))
+		return 1;
+	return n > 2 && name[n - 2] == 'I' && name[n - 1] == 'd' && name[n - 3] >= 'a' && name[n - 3] <= 'z';
+}
+
+/* Add a value hash; 1 when it was there already, -1 when the set is full or
+ * memory ran out (the column then proposes no key), 0 otherwise. */
+static int ids_add(struct colstat *c, uint64_t h)
+{
+	size_t i;
+
+	if (!h)
+		h = 1;
+	if (2 * (c->nr_ids + 1) > c->cap_ids) {
+		size_t cap = c->cap_ids ? 2 * c->cap_ids : 1024;
+		uint64_t *t;
+
+		if (c->nr_ids >= IDS_MAX || !(t = calloc(cap, sizeof(*t))))
+			return -1;
+		for (i = 0; i < c->cap_ids; i++)
+			if (c->ids[i]) {
+				size_t j = (size_t)c->ids[i] & (cap - 1);
+
+				while (t[j])
+					j = (j + 1) & (cap - 1);
+				t[j] = c->ids[i];
+			}
+		free(c->ids);
+		c->ids = t;
+		c->cap_ids = cap;
+	}
+	for (i = (size_t)h & (c->cap_ids - 1); c->ids[i]; i = (i + 1) & (c->cap_ids - 1))
+		if (c->ids[i] == h)
+			return 1;
+	c->ids[i] = h;
+	c->nr_ids++;
+	return 0;
+}
+
+static void id_seen(struct colstat *c, uint64_t h)
+{
+	if (c->id_dup)
+		return;
+	if (ids_add(c, h)) {
+		c->id_dup = 1;
+		free(c->ids);
+		c->ids = NULL;
+		c->nr_ids = c->cap_ids = 0;
+	}
 }
 
 static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
@@ -82,6 +171,7 @@ static int col_init(struct irun *r, struct colstat *c, const char *name)
 {
 	memset(c, 0, sizeof(*c));
 	c->fits = T_ALL;
+	c->id_like = name_is_id(name);
 	c->name = qg_strdup(name);
 	c->distinct = malloc(r->enum_max * (TEXT_MAX + 1) + 1);
 	c->dlen = calloc(r->enum_max + 1, sizeof(size_t));
@@ -159,6 +249,14 @@ static void observe(struct irun *r, struct colstat *c, const struct qg_cell *cel
 	} else {
 		f &= ~T_INT;
 	}
+	if (c->id_like && !c->id_dup) {
+		/* integers by value ("01" and "1" are one); a string column
+		 * holding both then proposes no key, which is safe */
+		if (data_value_int(s, n, 0, &ik) == 0)
+			id_seen(c, qg_hash_fmix64((uint64_t)ik ^ 0x9e3779b97f4a7c15ULL));
+		else
+			id_seen(c, qg_hash64(s, n));
+	}
 	if (f & T_NUM) {
 		if (data_value_number(s, n, '.', 0, &d) == 0) {
 			if (isnan(d))
@@ -214,7 +312,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	struct ipiece *ps = &r->ps[piece];
 	struct qg_data_source src;
 	struct qg_record rec;
-	int err;
+	int err, csv;
 
 	piece_reset(ctx, p, piece);
 	if ((err = data_source_open(&src, p, piece, NULL, 0)) < 0)
@@ -224,14 +322,29 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
+	csv = src.format != QG_FORMAT_JSONL;
 	for (size_t i = 0; i < src.nr_columns; i++) {
+		char name[32];
+
 		ps->nr_cols = i + 1;
-		if ((err = col_init(r, &ps->cols[i], src.columns[i])) < 0)
+		snprintf(name, sizeof(name), "field%zu", i + 1);
+		if ((err = col_init(r, &ps->cols[i], csv && r->headerless ? name : src.columns[i])) < 0)
 			goto done;
 	}
+	/* a header-less file's first line is its first row */
+	if (csv && r->headerless && p->pieces[piece].offset == 0)
+		for (size_t i = 0; i < ps->nr_cols && i < src.header.nr; i++) {
+			struct qg_cell cell = { .ptr = src.header.v[i], .len = (unsigned)strlen(src.header.v[i]) };
+
+			observe(r, &ps->cols[i], &cell);
+		}
 	while ((err = qg_table_next(src.table, &rec)) > 0) {
-		size_t n = rec.nr < ps->nr_cols ? ps->nr_cols : rec.nr;
-		for (size_t i = 0; i < ps->nr_cols && i < n; i++)
+		if (csv && rec.nr != ps->nr_cols) {
+			ps->bad_line = rec.line;
+			ps->bad_nr = rec.nr;
+			break;
+		}
+		for (size_t i = 0; i < ps->nr_cols && i < rec.nr; i++)
 			observe(r, &ps->cols[i], &rec.cells[i]);
 	}
 done:
@@ -262,6 +375,11 @@ static void merge_col(struct irun *r, struct colstat *a, const struct colstat *b
 	a->enum_over |= b->enum_over;
 	for (size_t i = 0; i < b->nr_distinct && !a->enum_over; i++)
 		add_distinct(r, a, b->distinct + i * (TEXT_MAX + 1), b->dlen[i]);
+	if (b->id_dup)
+		a->id_dup = 1;
+	for (size_t i = 0; i < b->cap_ids && !a->id_dup; i++)
+		if (b->ids[i])
+			id_seen(a, b->ids[i]);
 }
 
 static void add_int_bound(struct qg_json *cons, const char *key, const struct bound *b, int long_int)
@@ -280,9 +398,48 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *out)
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* An integer column's distinct values as a sorted enum (deduplicated by
+ * value); long integers as strings so they stay exact. */
+static int add_int_enum(struct qg_json *cons, const struct colstat *c)
+{
+	struct qg_json *e = qg_json_add_array(cons, "enum");
+	long long *v = calloc(c->nr_distinct + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!e || !v) {
+		free(v);
+		return QG_ENOMEM;
+	}
+	for (size_t d = 0; d < c->nr_distinct; d++)
+		if (data_value_int(c->distinct + d * (TEXT_MAX + 1), c->dlen[d], 0, &v[n]) == 0)
+			n++;
+	qsort(v, n, sizeof(*v), cmp_ll);
+	for (size_t d = 0; d < n; d++) {
+		char tmp[32];
+
+		if (d && v[d] == v[d - 1])
+			continue;
+		snprintf(tmp, sizeof(tmp), "%lld", v[d]);
+		if (!(c->long_int ? qg_json_add_string(e, NULL, tmp) : qg_json_add_number(e, NULL, (double)v[d]))) {
+			free(v);
+			return QG_ENOMEM;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *out, char delim, int csv)
 {
 	struct qg_json *root = qg_json_new_object(), *fields;
+	const char *key = NULL;
 	int err = 0;
 
 	if (!root)
@@ -293,7 +450,7 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 		struct qg_json *f = qg_json_add_object(fields, NULL), *cons;
 		unsigned fits = c->values ? c->fits : 0;
 		const char *type = "string", *format = NULL;
-		int k = -1;
+		int k = -1, int_enum;
 
 		if (!f) {
 			err = QG_ENOMEM;
@@ -328,10 +485,20 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 		}
 		if (c->values && !c->missing)
 			qg_json_add_bool(cons, "required", 1);
-		if (!r->o->no_bounds) {
+		/* the first id-like column with every value present and distinct */
+		if (!key && c->id_like && !c->id_dup && c->values && !c->missing && (fits & (T_INT | T_UUID) ||
+		    !strcmp(type, "string")))
+			key = c->name;
+		int_enum = (fits & T_INT) && !c->id_like && !c->enum_over && c->nr_distinct &&
+			   c->values >= r->o->enum_min_rows;
+		if (int_enum && (err = add_int_enum(cons, c)) < 0)
+			break;
+		if (!r->o->no_bounds && !int_enum) {
 			if ((fits & T_INT) && c->imin.set) {
+				/* ids grow: a maximum would fail next month's data */
 				add_int_bound(cons, "minimum", &c->imin, c->long_int);
-				add_int_bound(cons, "maximum", &c->imax, c->long_int);
+				if (!c->id_like)
+					add_int_bound(cons, "maximum", &c->imax, c->long_int);
 			} else if (!(fits & T_INT) && (fits & T_NUM) && c->nmin.set && !c->nan && !c->inf) {
 				qg_json_add_number(cons, "minimum", c->nmin.key);
 				qg_json_add_number(cons, "maximum", c->nmax.key);
@@ -340,7 +507,7 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 				qg_json_add_string(cons, "maximum", c->tmax[k].text);
 			}
 		}
-		if (!strcmp(type, "string") && !format && !c->enum_over && c->nr_distinct &&
+		if (!strcmp(type, "string") && !format && !c->enum_over && c->nr_distinct && !c->id_like &&
 		    c->values >= r->o->enum_min_rows) {
 			struct qg_json *e = qg_json_add_array(cons, "enum");
 			const char **sorted = calloc(c->nr_distinct, sizeof(char *));
@@ -363,10 +530,298 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 		struct qg_json *mv = qg_json_add_array(root, "missingValues");
 		if (mv)
 			qg_json_add_string(mv, NULL, "");
-		err = qg_json_print(out, root, 1);
+		if (key && !qg_json_add_string(root, "primaryKey", key))
+			err = QG_ENOMEM;
+		if (csv) { /* what was decided, so that validate reads the file alike */
+			struct qg_json *d = qg_json_add_object(root, "dialect");
+			char dl[2] = { delim, 0 };
+
+			if (!d || !qg_json_add_string(d, "delimiter", dl) ||
+			    !qg_json_add_bool(d, "header", !r->headerless))
+				err = QG_ENOMEM;
+		}
+		if (!err)
+			err = qg_json_print(out, root, 1);
 	}
 	qg_json_free(root);
 	return err < 0 ? err : (err ? qg_error(QG_ENOMEM, "out of memory") : 0);
+}
+
+/* ---- sniffing the dialect of a CSV file from its head ---- */
+
+#define SNIFF_BYTES (64u << 10)
+#define SNIFF_RECORDS 100
+
+struct sniff {
+	char delim;
+	int header;      /* 1 yes, 0 no */
+	int records;     /* complete records looked at */
+};
+
+/* Split the head into records and cells (quotes honoured, "" inside quotes
+ * is a quote); calls cell(ctx, record, column, text, len) for each cell of
+ * the first SNIFF_RECORDS complete records (a record cut by the end of the
+ * head is left out) and returns how many records there were; blank lines
+ * are skipped. cell may be NULL: ncells[] then gets each record's count. */
+static int sniff_split(const char *b, size_t n, int cut, char d, int *ncells, struct qg_strvec *cells)
+{
+	size_t i = 0;
+	int rec = 0;
+	struct qg_buf cur = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_strvec row = QG_STRVEC_INIT;
+
+	while (i < n && rec < SNIFF_RECORDS) {
+		int q = 0, fields = 1, err = 0;
+		size_t start = i;
+
+		qg_buf_reset(&cur);
+		qg_strvec_clear(&row);
+		while (i < n) {
+			char ch = b[i];
+
+			if (q) {
+				if (ch == '"' && i + 1 < n && b[i + 1] == '"') {
+					err = qg_buf_addch(&cur, '"');
+					i += 2;
+					continue;
+				}
+				if (ch == '"')
+					q = 0;
+				else
+					err = qg_buf_addch(&cur, ch);
+			} else if (ch == '"') {
+				q = 1;
+			} else if (ch == d) {
+				fields++;
+				if (cells && !err)
+					err = qg_strvec_push(&row, cur.buf ? cur.buf : "");
+				qg_buf_reset(&cur);
+			} else if (ch == '\n') {
+				break;
+			} else if (ch != '\r') {
+				err = qg_buf_addch(&cur, ch);
+			}
+			if (err)
+				break;
+			i++;
+		}
+		if (err || (i >= n && cut))
+			break; /* out of memory (treated as nothing more), or the cut record */
+		i++;
+		if (i - start <= 1 || (i - start == 2 && b[start] == '\r'))
+			continue; /* a blank line */
+		if (ncells)
+			ncells[rec] = fields;
+		if (cells) {
+			if (qg_strvec_push(&row, cur.buf ? cur.buf : "") < 0)
+				break;
+			for (size_t k = 0; k < row.nr; k++)
+				if (qg_strvec_push(&cells[k < 64 ? k : 63], row.v[k]) < 0)
+					break;
+			/* columns past 64 share a slot: they only vote on the header */
+		}
+		rec++;
+	}
+	qg_buf_release(&cur);
+	qg_strvec_clear(&row);
+	return rec;
+}
+
+static char sniff_delimiter(const char *b, size_t n, int cut)
+{
+	static const char cand[] = { ',', '\t', ';', '|' };
+	int counts[SNIFF_RECORDS];
+	int best = -1, best_score = 0, best_fields = 0;
+
+	for (int c = 0; c < (int)sizeof(cand); c++) {
+		int nr = sniff_split(b, n, cut, cand[c], counts, NULL), score = 0;
+
+		if (nr < 1 || counts[0] < 2)
+			continue;
+		for (int k = 0; k < nr; k++)
+			score += counts[k] == counts[0];
+		if (score == nr)
+			score = 2 * nr + 1; /* every record alike wins */
+		if (score > best_score || (score == best_score && counts[0] > best_fields)) {
+			best = c;
+			best_score = score;
+			best_fields = counts[0];
+		}
+	}
+	return best < 0 ? ',' : cand[best];
+}
+
+enum { K_NONE, K_INT, K_NUM, K_BOOL, K_DATE };
+
+static int value_kind(const char *s, size_t n)
+{
+	long long ik;
+	double d;
+
+	if (!n)
+		return K_NONE;
+	if (data_value_int(s, n, 0, &ik) == 0)
+		return K_INT;
+	if (data_value_number(s, n, '.', 0, &d) == 0)
+		return K_NUM;
+	if ((n == 4 && !strncasecmp(s, "true", 4)) || (n == 5 && !strncasecmp(s, "false", 5)))
+		return K_BOOL;
+	if (data_value_date(s, n, &ik) == 0)
+		return K_DATE;
+	return -1; /* text */
+}
+
+/* 1 when the first record looks like a header: a typed column (every
+ * non-empty value below is a number, boolean or date) whose first cell is
+ * not of that type; 0 when typed columns all have a first cell of their
+ * type; 1 when nothing is typed (names cannot be told from values). */
+static int sniff_header(const char *b, size_t n, int cut, char d)
+{
+	struct qg_strvec cells[64];
+	int nr, yes = 0, no = 0;
+
+	for (int k = 0; k < 64; k++)
+		qg_strvec_init(&cells[k]);
+	nr = sniff_split(b, n, cut, d, NULL, cells);
+	for (int k = 0; nr >= 2 && k < 64 && cells[k].nr >= 2; k++) {
+		int kind = K_NONE, first;
+
+		for (size_t i = 1; i < cells[k].nr; i++) {
+			int v = value_kind(cells[k].v[i], strlen(cells[k].v[i]));
+
+			if (v == K_NONE)
+				continue;
+			if (kind == K_NONE || kind == v)
+				kind = v;
+			else if ((kind == K_INT && v == K_NUM) || (kind == K_NUM && v == K_INT))
+				kind = K_NUM;
+			else
+				kind = -1;
+			if (kind < 0)
+				break;
+		}
+		if (kind <= K_NONE)
+			continue;
+		first = value_kind(cells[k].v[0], strlen(cells[k].v[0]));
+		if (first == K_NONE)
+			continue;
+		if (first == kind || (kind == K_NUM && first == K_INT))
+			no++;
+		else
+			yes++;
+	}
+	for (int k = 0; k < 64; k++)
+		qg_strvec_clear(&cells[k]);
+	return yes > 0 || !no;
+}
+
+/* Read the head of spec (decompressed) and decide its dialect. */
+static int sniff_file(struct sniff *out, const char *spec, char delim, const char *header_opt)
+{
+	struct qg_stream *st;
+	char *buf = malloc(SNIFF_BYTES);
+	size_t n = 0;
+	ssize_t k = 1;
+	int err;
+
+	if (!buf)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if ((err = qg_stream_open(&st, spec, 0)) < 0) {
+		free(buf);
+		return err;
+	}
+	while (n < SNIFF_BYTES && (k = qg_stream_read(st, buf + n, SNIFF_BYTES - n)) > 0)
+		n += (size_t)k;
+	qg_stream_free(st);
+	if (k < 0) {
+		free(buf);
+		return (int)k;
+	}
+	out->delim = delim ? delim : sniff_delimiter(buf, n, n == SNIFF_BYTES);
+	if (header_opt && !strcmp(header_opt, "yes"))
+		out->header = 1;
+	else if (header_opt && !strcmp(header_opt, "no"))
+		out->header = 0;
+	else
+		out->header = sniff_header(buf, n, n == SNIFF_BYTES, out->delim);
+	out->records = sniff_split(buf, n, n == SNIFF_BYTES, out->delim, NULL, NULL);
+	free(buf);
+	return 0;
+}
+
+static const char *delim_name(char d, char *tmp)
+{
+	if (d == '\t')
+		return "tab";
+	tmp[0] = '\'';
+	tmp[1] = d;
+	tmp[2] = '\'';
+	tmp[3] = 0;
+	return tmp;
+}
+
+/* Decide the dialect of every CSV/TSV input (stdin is not sniffed: its
+ * bytes cannot be read twice), refuse inputs that disagree, and say what
+ * was decided. *delim_out is 0 when no CSV file was sniffed. */
+static int decide_dialect(struct irun *r, const struct qg_data_plan *plan, char *delim_out, int *csv_out)
+{
+	const struct qg_data_opts *o = r->o;
+	char given = 0, tmp[8], tmp2[8];
+	struct sniff first = { 0 }, cur = { 0 };
+	const char *first_name = NULL, *csv_name = NULL;
+	char csv_delim = 0;
+	int err;
+
+	*delim_out = 0;
+	*csv_out = 0;
+	if (o->input.delimiter)
+		given = plan->table_opts.delimiter;
+	for (size_t i = 0; i < plan->nr_files; i++) {
+		const struct qg_data_file *f = &plan->files[i];
+
+		if (f->format == QG_FORMAT_JSONL)
+			continue;
+		*csv_out = 1;
+		if (!strcmp(f->spec, "-")) {
+			cur.delim = given ? given : f->format == QG_FORMAT_TSV ? '\t' : ',';
+			cur.header = !(o->infer_header && !strcmp(o->infer_header, "no"));
+			cur.records = 0;
+		} else if ((err = sniff_file(&cur, f->spec, given ? given : f->format == QG_FORMAT_TSV ? '\t' : 0,
+					     o->infer_header)) < 0) {
+			return err;
+		}
+		if (f->format == QG_FORMAT_CSV) {
+			if (csv_name && cur.delim != csv_delim)
+				return qg_error(QG_EUSAGE, "'%s' (delimiter %s) and '%s' (delimiter %s) differ: one "
+						"schema has one dialect (give --delimiter)", csv_name,
+						delim_name(csv_delim, tmp), f->spec, delim_name(cur.delim, tmp2));
+			if (!csv_name) {
+				csv_name = f->spec;
+				csv_delim = cur.delim;
+			}
+		}
+		if (!first_name) {
+			first = cur;
+			first_name = f->spec;
+		} else if (cur.header != first.header && cur.records > 1 && first.records > 1) {
+			return qg_error(QG_EUSAGE, "'%s' (header row %s) and '%s' (header row %s) differ: one schema "
+					"has one dialect (give --header yes or no)", first_name,
+					first.header ? "yes" : "no", f->spec, cur.header ? "yes" : "no");
+		}
+	}
+	if (!first_name)
+		return 0;
+	if (csv_name)
+		first.delim = csv_delim;
+	*delim_out = first.delim;
+	r->headerless = !first.header;
+	if (!o->common.quiet)
+		fprintf(stderr, "qgate-data infer: '%s': delimiter %s%s, header row %s%s\n", first_name,
+			delim_name(first.delim, tmp), given ? " (--delimiter)" : !strcmp(first_name, "-") ? " (stdin: not sniffed)" : " (sniffed)",
+			first.header ? "yes" : "no (columns field1..fieldN)",
+			o->infer_header && strcmp(o->infer_header, "auto") ? " (--header)" :
+			!strcmp(first_name, "-") ? "" : " (sniffed; --header yes|no overrides)");
+	return 0;
 }
 
 int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
@@ -375,13 +830,27 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 	struct irun r;
 	struct colstat *cols = NULL;
 	size_t nr = 0;
-	int err;
+	char delim = 0;
+	int err, csv = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.enum_max = o->enum_max > 0 ? (size_t)o->enum_max : 10;
 	if ((err = data_plan_build(&plan, &o->input, &o->data)) < 0)
 		return err;
+	if ((err = decide_dialect(&r, &plan, &delim, &csv)) < 0) {
+		data_plan_release(&plan);
+		return err;
+	}
+	if (delim && delim != ',' && !o->input.delimiter) {
+		/* read again with the sniffed delimiter (CSV files; TSV keeps tab) */
+		struct qg_data_input_opts in = o->input;
+
+		in.default_delimiter = delim;
+		data_plan_release(&plan);
+		if ((err = data_plan_build(&plan, &in, &o->data)) < 0)
+			return err;
+	}
 	r.ps = calloc(plan.nr_pieces + 1, sizeof(*r.ps));
 	if (!r.ps) {
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -392,6 +861,19 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 	for (size_t i = 0; i < plan.nr_pieces; i++)
 		if (plan.pieces[i].status && !plan.pieces[i].dropped) {
 			err = qg_error(plan.pieces[i].status, "%s", data_plan_piece_error(&plan, i));
+			goto done;
+		}
+	for (size_t i = 0; i < plan.nr_pieces; i++)
+		if (!plan.pieces[i].dropped && r.ps[i].bad_line) {
+			const struct qg_data_file *f = &plan.files[plan.pieces[i].file];
+			char tmp[8];
+
+			qg_error(QG_EPARSE, "'%s':%lld: row has %zu cells, the header has %zu: infer needs rows that "
+				 "match the header (delimiter %s; give --delimiter if it is another)", f->spec,
+				 r.ps[i].bad_line + data_plan_line_base(&plan, i), r.ps[i].bad_nr, r.ps[i].nr_cols,
+				 delim_name(data_plan_table_opts(&plan, plan.pieces[i].file).delimiter ?
+					    data_plan_table_opts(&plan, plan.pieces[i].file).delimiter : ',', tmp));
+			err = QG_EXIT_FAIL;
 			goto done;
 		}
 	/* merge columns by name, in order of first appearance */
@@ -421,7 +903,7 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 		err = qg_error(QG_EINPUT, "no columns found in the input (empty data?)");
 		goto done;
 	}
-	err = emit(&r, cols, nr, out);
+	err = emit(&r, cols, nr, out, delim ? delim : ',', csv);
 done:
 	for (size_t i = 0; i < nr; i++)
 		col_release(&cols[i]);
