@@ -558,11 +558,11 @@ struct sniff {
 	int records;     /* complete records looked at */
 };
 
-/* Split the head into records and cells (quotes honoured, "" inside quotes
- * is a quote); calls cell(ctx, record, column, text, len) for each cell of
- * the first SNIFF_RECORDS complete records (a record cut by the end of the
- * head is left out) and returns how many records there were; blank lines
- * are skipped. cell may be NULL: ncells[] then gets each record's count. */
+/* Split the head into records on delimiter d (quotes honoured, "" inside
+ * quotes is a quote) and return how many complete records there are among
+ * the first SNIFF_RECORDS (with `cut`, the last one, cut by the end of the
+ * head, is left out; blank lines are skipped). When not NULL, ncells[r]
+ * gets record r's cell count and cells[k] the text of column k (k < 64). */
 static int sniff_split(const char *b, size_t n, int cut, char d, int *ncells, struct qg_strvec *cells)
 {
 	size_t i = 0;
@@ -615,10 +615,10 @@ static int sniff_split(const char *b, size_t n, int cut, char d, int *ncells, st
 		if (cells) {
 			if (qg_strvec_push(&row, cur.buf ? cur.buf : "") < 0)
 				break;
-			for (size_t k = 0; k < row.nr; k++)
-				if (qg_strvec_push(&cells[k < 64 ? k : 63], row.v[k]) < 0)
+			/* the first 64 columns vote on the header */
+			for (size_t k = 0; k < row.nr && k < 64; k++)
+				if (qg_strvec_push(&cells[k], row.v[k]) < 0)
 					break;
-			/* columns past 64 share a slot: they only vote on the header */
 		}
 		rec++;
 	}
