@@ -34,7 +34,9 @@
  *   merged back into its first piece, the others are marked `dropped`, the
  *   caller's reset callback is called for each, and the first piece is run
  *   again whole on one thread -- so -j never changes the result, only the time.
- * - Memory: no piece holds more than one reader (max_record bytes at most).
+ * - Memory: no piece holds more than one reader (max_record bytes at most);
+ *   a closed piece's reader is kept by the plan and re-opened on the next
+ *   piece (qg_table_reopen), so N files cost N opens, not N buffers.
  */
 #ifndef QGATE_DATA_INPUT_H
 #define QGATE_DATA_INPUT_H
@@ -104,6 +106,11 @@ struct qg_data_plan {
 	size_t nr_inputs;        /* files before the shard was taken (all shards) */
 	struct qg_table_opts table_opts;    /* format AUTO, delimiter (--delimiter), max_record */
 	char csv_delimiter;                 /* default_delimiter: CSV files only */
+	/* readers of closed pieces, re-opened on the next piece (at most one
+	 * per thread): many small files allocate no buffer each */
+	pthread_mutex_t spare_lock;
+	struct qg_table **spare;
+	size_t nr_spare, alloc_spare;
 };
 /* Reader options for one file of the plan (format, delimiter). */
 struct qg_table_opts data_plan_table_opts(const struct qg_data_plan *p, size_t file);

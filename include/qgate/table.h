@@ -105,6 +105,12 @@ struct qg_table;
 /* Takes ownership of the stream (freed by qg_table_free, also on failure).
  * Reads the header (CSV) or nothing yet (JSONL). */
 int qg_table_open(struct qg_table **out, struct qg_stream *s, const struct qg_table_opts *o);
+/* Read another stream with t's buffers: qg_table_free(t) then
+ * qg_table_open() without their allocations (a reader re-opened on the
+ * next of many small files allocates and zeroes nothing). Takes ownership
+ * of s and frees the stream t was reading. On failure t holds the error's
+ * state: free it (or reopen it again). */
+int qg_table_reopen(struct qg_table *t, struct qg_stream *s, const struct qg_table_opts *o);
 /* The same reader over bytes in memory (fuzzers, tests, data already
  * loaded). `data` must stay valid until qg_table_free(); it is copied through
  * the reader's buffer in pieces of at most block_size bytes, so memory

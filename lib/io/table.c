@@ -308,7 +308,8 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 	t->no_header = o->no_header;
 	if (!t->name)
 		return qg_error(QG_ENOMEM, "out of memory");
-	if ((err = table_grow_to(t, t->block)) < 0)
+	/* a reopened table keeps its buffer when it is large enough */
+	if (t->alloc < t->block && (err = table_grow_to(t, t->block)) < 0)
 		return err;
 	if ((err = qg_tbl_fill(t)) < 0)
 		return err;
@@ -329,9 +330,12 @@ static int table_setup(struct qg_table *t, const struct qg_table_opts *o)
 				t->name, (unsigned char)t->delim);
 	if ((err = qg_tbl_cells_grow(t, 256)) < 0)
 		return err;
-	t->recs = calloc(BATCH_RECORDS, sizeof(*t->recs));
-	t->first = calloc(BATCH_RECORDS, sizeof(*t->first));
-	t->gen = calloc(BATCH_RECORDS, sizeof(*t->gen));
+	if (!t->recs)
+		t->recs = calloc(BATCH_RECORDS, sizeof(*t->recs));
+	if (!t->first)
+		t->first = calloc(BATCH_RECORDS, sizeof(*t->first));
+	if (!t->gen)
+		t->gen = calloc(BATCH_RECORDS, sizeof(*t->gen));
 	if (!t->recs || !t->first || !t->gen)
 		return qg_error(QG_ENOMEM, "out of memory");
 	qg_tbl_csv_init(&t->vec, t->delim, t->quoting);
@@ -377,6 +381,39 @@ int qg_table_open(struct qg_table **out, struct qg_stream *s, const struct qg_ta
 	}
 	*out = t;
 	return 0;
+}
+
+int qg_table_reopen(struct qg_table *t, struct qg_stream *s, const struct qg_table_opts *o)
+{
+	/* everything but the allocations goes back to what calloc gave */
+	qg_stream_free(t->s);
+	t->s = s;
+	t->mem = NULL;
+	t->mem_len = t->mem_off = 0;
+	free(t->name);
+	t->name = qg_strdup(qg_stream_name(s) ? qg_stream_name(s) : "-");
+	t->fmt = QG_FORMAT_AUTO;
+	t->delim = 0;
+	t->quoting = t->no_header = 0;
+	t->max_record = t->block = 0;
+	t->pos = t->len = 0;
+	t->eof = 0;
+	t->scratch_len = 0;
+	t->nl = 0;
+	t->partial = 0;
+	t->row = 0;
+	t->started = 0;
+	memset(&t->vec, 0, sizeof(t->vec));
+	t->regular = 0;
+	t->bi = t->bn = 0;
+	t->sbase = 0;
+	t->sd = t->sn = t->sq = 0;
+	t->svalid = 0;
+	qg_tbl_cols_clear(t);
+	t->cols_fixed = 0;
+	t->err = 0;
+	t->errmsg[0] = 0;
+	return table_setup(t, o);
 }
 
 int qg_table_open_memory(struct qg_table **out, const void *data, size_t len, const char *name,
