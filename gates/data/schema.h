@@ -43,6 +43,14 @@ enum qg_field_type {
 	QG_TYPE_TIME,
 	QG_TYPE_YEAR,
 	QG_TYPE_ANY,
+	/* the rest of Table Schema v1 and v2 (parsers in types.h) */
+	QG_TYPE_YEARMONTH,
+	QG_TYPE_DURATION,
+	QG_TYPE_GEOPOINT,
+	QG_TYPE_GEOJSON,
+	QG_TYPE_OBJECT,
+	QG_TYPE_ARRAY,
+	QG_TYPE_LIST,
 };
 const char *data_field_type_name(enum qg_field_type t);
 
@@ -53,6 +61,10 @@ enum qg_field_format {
 	QG_FMT_URI,
 	QG_FMT_UUID,
 	QG_FMT_PATTERN,  /* date/datetime/time with a strptime-like pattern */
+	QG_FMT_BINARY,   /* string: base64 */
+	QG_FMT_ARRAY,    /* geopoint [lon, lat] */
+	QG_FMT_OBJECT,   /* geopoint {"lon": .., "lat": ..} */
+	QG_FMT_TOPOJSON,   /* geojson */
 };
 
 enum qg_constraint {
@@ -104,6 +116,9 @@ struct qg_schema_field {
 	struct qg_strmap missing_values;  /* only when has_missing */
 	double max_null_fraction;         /* qgate extra; < 0 when not set */
 	int primary_key;                  /* part of the primary key */
+	int bare_number;                  /* integer/number bareNumber (default 1) */
+	char list_delimiter;              /* list delimiter (default ',') */
+	enum qg_field_type item_type;     /* list itemType (default string) */
 };
 
 struct qg_schema {

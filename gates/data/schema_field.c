@@ -12,10 +12,10 @@
 #include <math.h>
 #include <pcre2.h>
 
-#include "qgate/dtoa.h"
 #include "qgate/json.h"
 #include "schema.h"
 #include "schema_int.h"
+#include "types.h"
 
 /* ------------------------------------------------------------------ types */
 
@@ -51,6 +51,11 @@ static int parse_bound(struct schema_loader *L, struct qg_schema_field *f, const
 	int ret = 0;
 
 	switch (f->type) {
+	case QG_TYPE_YEARMONTH:
+		if (!s || data_value_yearmonth(s, strlen(s), ikey))
+			return schema_bad(L, v, "expected a yearmonth (YYYY-MM)");
+		ret = qg_buf_addstr(&b, s);
+		break;
 	case QG_TYPE_INTEGER:
 	case QG_TYPE_YEAR:
 		if (qg_json_type(v) == QG_JSON_NUMBER) {
@@ -68,12 +73,10 @@ static int parse_bound(struct schema_loader *L, struct qg_schema_field *f, const
 			*dkey = qg_json_number(v);
 		else if (!s || data_value_number(s, strlen(s), '.', 0, dkey) || isnan(*dkey))
 			return schema_bad(L, v, "expected a number");
-		{
-			/* the shortest spelling that reads back */
-			char tmp[QG_DTOA_MAX];
-
-			ret = qg_buf_add(&b, tmp, qg_dtoa(tmp, *dkey, 0));
-		}
+		/* messages print the bound as the schema wrote it ("50", not
+		 * "5e+01"): a string as it is, a JSON number as the JSON
+		 * printer spells it (integers without exponent) */
+		ret = s ? qg_buf_addstr(&b, s) : qg_json_print(&b, v, 0);
 		break;
 	case QG_TYPE_DATE:
 	case QG_TYPE_DATETIME:
@@ -99,7 +102,7 @@ static int parse_bound(struct schema_loader *L, struct qg_schema_field *f, const
 		break;
 	}
 	default:
-		return schema_bad(L, v, "minimum and maximum apply to integer, number, date, datetime, time and year fields, not %s",
+		return schema_bad(L, v, "minimum and maximum apply to integer, number, date, datetime, time, year and yearmonth fields, not %s",
 			   data_field_type_name(f->type));
 	}
 	if (ret) {
@@ -366,6 +369,8 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 	}
 
 	f->decimal_char = '.';
+	f->bare_number = 1;       /* the keys of each type are read with the type table */
+	f->list_delimiter = ',';
 	if ((v = qg_json_get(fj, "decimalChar"))) {
 		schema_ptr_push(L, &mark, "decimalChar");
 		ret = schema_char(L, v, &f->decimal_char);

@@ -20,6 +20,7 @@
 #include "qgate/utf8.h"
 #include "qgate/hash.h"
 #include "validate_int.h"
+#include "types.h"
 
 /* Quote a value for a message: at most VALUE_SHOW bytes, printable ASCII
  * and valid UTF-8 kept, everything else as \n \t \r \xNN. 0 or the
@@ -222,10 +223,12 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 		/* the frequent types inline; the rest through data_field_parse */
 		switch (f->type) {
 		case QG_TYPE_INTEGER:
-			bad = data_value_int(c->ptr, c->len, f->group_char, &ik);
+			bad = !f->bare_number ? data_field_parse(f, c->ptr, c->len, &ik, &dk) :
+					      data_value_int(c->ptr, c->len, f->group_char, &ik);
 			break;
 		case QG_TYPE_NUMBER:
-			bad = data_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
+			bad = !f->bare_number ? data_field_parse(f, c->ptr, c->len, &ik, &dk) :
+					      data_value_number(c->ptr, c->len, f->decimal_char, f->group_char, &dk);
 			break;
 		case QG_TYPE_BOOLEAN:
 			ik = qg_strmap_has(&f->true_values, c->ptr, c->len);
@@ -249,6 +252,12 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			else if (f->format == QG_FMT_PATTERN)
 				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len,
 					  "is not a %s in the format '%s'", data_field_type_name(f->type), f->format_text);
+			else if (f->type == QG_TYPE_LIST)
+				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len,
+					  "is not a valid list of %s items", data_field_type_name(f->item_type));
+			else if (f->format_text && f->format != QG_FMT_DEFAULT)
+				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len, "is not a valid %s (format %s)",
+					  data_field_type_name(f->type), f->format_text);
 			else
 				vd_violation(v, ps, ck[CK_TYPE], line, CCOL, c->ptr, c->len, "is not a valid %s",
 					  data_field_type_name(f->type));
@@ -257,34 +266,72 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 		}
 	}
 	if ((cons & (QG_C_MINIMUM | QG_C_MAXIMUM | QG_C_EXMINIMUM | QG_C_EXMAXIMUM)) &&
-	    ((f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR) ? (ik < f->ilo || ik > f->ihi) :
+	    ((f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR || f->type == QG_TYPE_YEARMONTH) ?
+		     (ik < f->ilo || ik > f->ihi) :
 								       !(dk >= f->dlo && dk <= f->dhi))) {
 		/* outside the folded range: find which bounds, and keep the
 		 * most extreme violating value as the check's "observed" */
-		int integral = f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR;
+		int integral = f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_YEAR || f->type == QG_TYPE_YEARMONTH;
 		double key = integral ? (double)ik : dk;
 
 		if (key < ps->obs_min[fi])
 			ps->obs_min[fi] = key;
 		if (key > ps->obs_max[fi])
 			ps->obs_max[fi] = key;
-		if ((cons & QG_C_MINIMUM) && (integral ? ik < f->imin : !(dk >= f->dmin)))
-			vd_violation(v, ps, ck[CK_MINIMUM], line, CCOL, c->ptr, c->len, "below minimum %s", f->min_text);
-		if ((cons & QG_C_MAXIMUM) && (integral ? ik > f->imax : !(dk <= f->dmax)))
-			vd_violation(v, ps, ck[CK_MAXIMUM], line, CCOL, c->ptr, c->len, "above maximum %s", f->max_text);
-		if ((cons & QG_C_EXMINIMUM) && (integral ? ik <= f->iexmin : !(dk > f->dexmin)))
-			vd_violation(v, ps, ck[CK_EXMIN], line, CCOL, c->ptr, c->len, "%s %s",
-				  vd_bound_word(CK_EXMIN), f->exmin_text);
-		if ((cons & QG_C_EXMAXIMUM) && (integral ? ik >= f->iexmax : !(dk < f->dexmax)))
-			vd_violation(v, ps, ck[CK_EXMAX], line, CCOL, c->ptr, c->len, "%s %s",
-				  vd_bound_word(CK_EXMAX), f->exmax_text);
+		if (!integral && isnan(dk)) {
+			/* NaN is inside no range: one violation, of the first bound
+			 * the field has, not one per bound */
+			enum check_kind k = (cons & QG_C_MINIMUM) ? CK_MINIMUM : (cons & QG_C_MAXIMUM) ? CK_MAXIMUM :
+					    (cons & QG_C_EXMINIMUM) ? CK_EXMIN : CK_EXMAX;
+			const char *t = k == CK_MINIMUM ? f->min_text : k == CK_MAXIMUM ? f->max_text :
+					k == CK_EXMIN ? f->exmin_text : f->exmax_text;
+
+			vd_violation(v, ps, ck[k], line, CCOL, c->ptr, c->len, "is NaN, outside the bounds (%s %s)",
+				     k == CK_MINIMUM ? "minimum" : k == CK_MAXIMUM ? "maximum" :
+				     k == CK_EXMIN ? "exclusiveMinimum" : "exclusiveMaximum", t);
+		} else {
+			if ((cons & QG_C_MINIMUM) && (integral ? ik < f->imin : !(dk >= f->dmin)))
+				vd_violation(v, ps, ck[CK_MINIMUM], line, CCOL, c->ptr, c->len, "below minimum %s",
+					     f->min_text);
+			if ((cons & QG_C_MAXIMUM) && (integral ? ik > f->imax : !(dk <= f->dmax)))
+				vd_violation(v, ps, ck[CK_MAXIMUM], line, CCOL, c->ptr, c->len, "above maximum %s",
+					     f->max_text);
+			if ((cons & QG_C_EXMINIMUM) && (integral ? ik <= f->iexmin : !(dk > f->dexmin)))
+				vd_violation(v, ps, ck[CK_EXMIN], line, CCOL, c->ptr, c->len, "%s %s",
+					     vd_bound_word(CK_EXMIN), f->exmin_text);
+			if ((cons & QG_C_EXMAXIMUM) && (integral ? ik >= f->iexmax : !(dk < f->dexmax)))
+				vd_violation(v, ps, ck[CK_EXMAX], line, CCOL, c->ptr, c->len, "%s %s",
+					     vd_bound_word(CK_EXMAX), f->exmax_text);
+		}
 	}
-	if ((cons & QG_C_MINLENGTH) && (long long)chars < f->min_length)
-		vd_violation(v, ps, ck[CK_MINLEN], line, CCOL, c->ptr, c->len,
-			  "is %zu characters, shorter than minLength %lld", chars, f->min_length);
-	if ((cons & QG_C_MAXLENGTH) && (long long)chars > f->max_length)
-		vd_violation(v, ps, ck[CK_MAXLEN], line, CCOL, c->ptr, c->len,
-			  "is %zu characters, longer than maxLength %lld", chars, f->max_length);
+	if ((cons & (QG_C_MINLENGTH | QG_C_MAXLENGTH)) &&
+	    (f->type == QG_TYPE_LIST || f->type == QG_TYPE_ARRAY || f->type == QG_TYPE_OBJECT)) {
+		/* a collection's length is its number of items (read again:
+		 * only fields with a length constraint pay for it) */
+		const char *unit = f->type == QG_TYPE_OBJECT ? "members" : "items";
+		size_t items = 0;
+
+		if (f->type == QG_TYPE_LIST)
+			(void)data_value_list(c->ptr, c->len, f->list_delimiter ? f->list_delimiter : ',', f->item_type,
+					      &f->true_values, &f->false_values, &items);
+		else if (f->type == QG_TYPE_ARRAY)
+			(void)data_value_array(c->ptr, c->len, &items);
+		else
+			(void)data_value_object(c->ptr, c->len, &items);
+		if ((cons & QG_C_MINLENGTH) && (long long)items < f->min_length)
+			vd_violation(v, ps, ck[CK_MINLEN], line, CCOL, c->ptr, c->len,
+				     "has %zu %s, fewer than minLength %lld", items, unit, f->min_length);
+		if ((cons & QG_C_MAXLENGTH) && (long long)items > f->max_length)
+			vd_violation(v, ps, ck[CK_MAXLEN], line, CCOL, c->ptr, c->len,
+				     "has %zu %s, more than maxLength %lld", items, unit, f->max_length);
+	} else {
+		if ((cons & QG_C_MINLENGTH) && (long long)chars < f->min_length)
+			vd_violation(v, ps, ck[CK_MINLEN], line, CCOL, c->ptr, c->len,
+				     "is %zu characters, shorter than minLength %lld", chars, f->min_length);
+		if ((cons & QG_C_MAXLENGTH) && (long long)chars > f->max_length)
+			vd_violation(v, ps, ck[CK_MAXLEN], line, CCOL, c->ptr, c->len,
+				     "is %zu characters, longer than maxLength %lld", chars, f->max_length);
+	}
 	if (cons & QG_C_PATTERN) {
 		int rc = f->re_jit ? pcre2_jit_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0, 0, md, NULL)
 				   : pcre2_match((const pcre2_code *)f->re, (PCRE2_SPTR)c->ptr, c->len, 0,
@@ -309,12 +356,29 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			vd_violation(v, ps, ck[CK_ENUM], line, CCOL, c->ptr, c->len, "is not one of the %zu enum values",
 				  f->enum_values.nr);
 	}
+	if (cons & QG_C_CATEGORIES) {
+		/* v2 categories (string or integer fields): integers compare
+		 * by value ("+01" is category 1) */
+		char num[32];
+		int in;
+
+		if (f->type == QG_TYPE_INTEGER) {
+			int nl = snprintf(num, sizeof(num), "%lld", ik);
+			in = qg_strmap_has(&f->categories, num, (size_t)nl);
+		} else {
+			in = qg_strmap_has(&f->categories, c->ptr, c->len);
+		}
+		if (!in)
+			vd_violation(v, ps, ck[CK_CATEGORIES], line, CCOL, c->ptr, c->len, "is not one of the %zu categories",
+				  f->categories.nr);
+	}
 	if ((cons & QG_C_UNIQUE) || f->primary_key) {
 		uint64_t h;
 
 		switch (f->type) {
 		case QG_TYPE_INTEGER:
 		case QG_TYPE_YEAR:
+		case QG_TYPE_YEARMONTH:
 		case QG_TYPE_BOOLEAN:
 			h = qg_hash_fmix64((uint64_t)ik ^ 0x5bd1e995u);
 			break;

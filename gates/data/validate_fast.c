@@ -27,6 +27,7 @@
 #include <immintrin.h>
 #endif
 
+#include "qgate/base64.h"
 #include "qgate/hash.h"
 #include "validate_int.h"
 
@@ -166,6 +167,9 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 				return 0;
 		} else if (q->format == QG_FMT_UUID) {
 			if (data_value_uuid(p, n))
+				return 0;
+		} else if (q->format == QG_FMT_BINARY) {
+			if (qg_base64_check(p, n, NULL))
 				return 0;
 		}
 		if ((cons & QG_C_ENUM) &&

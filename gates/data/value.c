@@ -554,17 +554,43 @@ int data_field_parse(const struct qg_schema_field *f, const char *s, size_t n, l
 			return data_value_uri(s, n);
 		case QG_FMT_UUID:
 			return data_value_uuid(s, n);
+		case QG_FMT_BINARY:
+			return data_value_binary(s, n);
 		default:
 			return 0;
 		}
 	case QG_TYPE_ANY:
 		return 0;
 	case QG_TYPE_INTEGER:
+		if (!f->bare_number)
+			data_value_strip_bare(&s, &n, 0);
 		return data_value_int(s, n, f->group_char, ikey);
 	case QG_TYPE_YEAR:
 		return data_value_year(s, n, ikey);
 	case QG_TYPE_NUMBER:
+		if (!f->bare_number)
+			data_value_strip_bare(&s, &n, f->decimal_char ? f->decimal_char : '.');
 		return data_value_number(s, n, f->decimal_char ? f->decimal_char : '.', f->group_char, dkey);
+	case QG_TYPE_YEARMONTH:
+		return data_value_yearmonth(s, n, ikey);
+	case QG_TYPE_DURATION:
+		return data_value_duration(s, n, dkey);
+	case QG_TYPE_GEOPOINT: {
+		double lat;
+
+		return data_value_geopoint(s, n, f->format == QG_FMT_ARRAY ? DATA_GEOPOINT_ARRAY :
+						 f->format == QG_FMT_OBJECT ? DATA_GEOPOINT_OBJECT :
+						 DATA_GEOPOINT_DEFAULT, dkey, &lat);
+	}
+	case QG_TYPE_GEOJSON:
+		return data_value_geojson(s, n, f->format == QG_FMT_TOPOJSON);
+	case QG_TYPE_OBJECT:
+		return data_value_object(s, n, NULL);
+	case QG_TYPE_ARRAY:
+		return data_value_array(s, n, NULL);
+	case QG_TYPE_LIST:
+		return data_value_list(s, n, f->list_delimiter ? f->list_delimiter : ',', f->item_type, &f->true_values,
+				       &f->false_values, NULL);
 	case QG_TYPE_BOOLEAN:
 		if (qg_strmap_has(&f->true_values, s, n)) {
 			*ikey = 1;
