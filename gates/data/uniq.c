@@ -614,7 +614,8 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 			const struct qg_uniq *u = sets[s];
 			size_t k = mem[s][p + 1] - mem[s][p];
 
-			memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
+			if (k)
+				memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
 			at += k;
 			for (size_t r = 0; r < u->nr_runs; r++) {
 				const struct data_uniq_run *run = &u->runs[r];

@@ -530,26 +530,28 @@ static void test_data_fastval_pattern(void **state)
 /* the inline interval extension answers as data_uniq_add_int() does */
 static void test_data_fastval_uniq_int(void **state)
 {
-	atomic_llong budget;
+	struct data_uniq_pool pool;
 	struct qg_uniq a, b;
 	long long v = 0;
 
 	(void)state;
-	atomic_init(&budget, 0);
-	data_uniq_init(&a, 1, &budget, 1LL << 30);
-	data_uniq_init(&b, 1, &budget, 1LL << 30);
+	assert_int_equal(data_uniq_pool_init(&pool, 1LL << 30), 0);
+	data_uniq_init(&a, 1, &pool, 0, 0);
+	data_uniq_init(&b, 1, &pool, 0, 0);
 	for (int i = 0; i < 300000; i++) {
 		uint64_t r = next_rand();
 
 		/* mostly runs, some jumps, repeats, the extremes */
 		v = r % 16 ? (v == INT64_MAX ? 0 : v + 1) : r % 5 == 0 ? (v < 0 ? v + 7 : v - (long long)(r >> 40) % 50) : r % 5 == 1 ? INT64_MAX - (long long)(r >> 60)
 		    : r % 5 == 2 ? INT64_MIN : (long long)(r >> 20) % 100000;
-		assert_int_equal(data_uniq_add_int_fast(&a, v), data_uniq_add_int(&b, v));
+		assert_int_equal(data_uniq_extend(&a, v) || data_uniq_add_int(&a, v, i + 2),
+				 data_uniq_add_int(&b, v, i + 2));
 	}
 	assert_int_equal(a.nr_iv, b.nr_iv);
 	assert_int_equal(a.nr, b.nr);
 	data_uniq_release(&a);
 	data_uniq_release(&b);
+	data_uniq_pool_release(&pool);
 }
 
 /* ---- the validator at every QG_SIMD level -------------------------------- */

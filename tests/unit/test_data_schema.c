@@ -10,7 +10,6 @@
 
 #include "data/input.h"
 #include "data/schema.h"
-#include "data/uniq.h"
 
 #ifndef assert_double_equal
 #define assert_double_equal(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -260,55 +259,6 @@ static void test_data_value_formats_and_utf8(void **state)
 	assert_int_equal(qg_utf8_check("\xe2\x82", 2, &chars), -1);          /* truncated */
 }
 
-static void test_data_uniq_intervals_and_table(void **state)
-{
-	atomic_llong budget;
-	struct qg_uniq u, w;
-	long long dups = 0;
-
-	(void)state;
-	atomic_init(&budget, 0);
-	data_uniq_init(&u, 1, &budget, 1 << 20);
-	for (long long i = 1; i <= 100000; i++)
-		assert_int_equal(data_uniq_add_int(&u, i), 1);
-	assert_int_equal(u.nr_iv, 1); /* a run costs one interval */
-	assert_int_equal(data_uniq_add_int(&u, 500), 0);
-	assert_int_equal(data_uniq_add_int(&u, 200000), 1);
-	assert_int_equal(data_uniq_add_int(&u, 200000), 0);
-	assert_int_equal(data_uniq_add_int(&u, 100001), 1); /* extends the first interval */
-	assert_int_equal(data_uniq_add_int(&u, 0), 1);
-	assert_int_equal(data_uniq_add_int(&u, INT64_MIN), 1);
-	assert_int_equal(data_uniq_add_int(&u, INT64_MAX), 1);
-	assert_int_equal(data_uniq_add_int(&u, INT64_MAX), 0);
-	/* random keys beyond the interval limits go to the table */
-	for (long long i = 0; i < 20000; i++)
-		assert_int_equal(data_uniq_add_int(&u, 1000000 + i * 7919 % 1000003 * 3), 1);
-	assert_int_equal(data_uniq_add_int(&u, 1000000 + 5 * 7919 % 1000003 * 3), 0);
-
-	/* merging counts the keys both sets hold */
-	data_uniq_init(&w, 1, &budget, 1 << 20);
-	for (long long i = 99990; i <= 100020; i++)
-		assert_int_equal(data_uniq_add_int(&w, i), 1);
-	assert_int_equal(data_uniq_add_int(&w, 200000), 1);
-	assert_int_equal(data_uniq_add_int(&w, 1000000 + 5 * 7919 % 1000003 * 3), 1);
-	assert_int_equal(data_uniq_merge(&u, &w, &dups), 0);
-	assert_int_equal(dups, 12 + 1 + 1); /* 99990..100001, 200000, one table key */
-	assert_int_equal(data_uniq_add_int(&u, 100015), 0);
-	data_uniq_release(&u);
-	assert_int_equal(atomic_load(&budget), 0);
-
-	/* over the cap: overflow, never a silent pass */
-	data_uniq_init(&u, 0, &budget, 64 << 10);
-	int r = 1;
-	for (uint64_t i = 1; i < 100000 && r >= 0; i++)
-		r = data_uniq_add_hash(&u, i * 0x9e3779b97f4a7c15ull);
-	assert_int_equal(r, -1);
-	assert_true(u.overflow);
-	assert_true(atomic_load(&budget) <= 64 << 10);
-	data_uniq_release(&u);
-	assert_int_equal(atomic_load(&budget), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,7 +269,6 @@ int main(void)
 		cmocka_unit_test(test_data_value_numbers),
 		cmocka_unit_test(test_data_value_dates_times),
 		cmocka_unit_test(test_data_value_formats_and_utf8),
-		cmocka_unit_test(test_data_uniq_intervals_and_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
