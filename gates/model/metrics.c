@@ -131,6 +131,11 @@ double model_sum(const double *a, size_t n)
 	return total;
 }
 
+double model_row_sum(const double *a, size_t n)
+{
+	return np_pairwise(a, n);
+}
+
 int model_proba_row_ok(const double *row, size_t k)
 {
 	/* np.allclose(1, row.sum()): |1 - s| <= atol + rtol * |s| */

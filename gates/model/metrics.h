@@ -95,6 +95,9 @@ int model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, con
  * cases sklearn refuses. w: weights or NULL. 0 or QG_ENOMEM. */
 int model_ovr_auc(double *macro, double *weighted, const char **why, const int32_t *y, const double *proba,
 		     size_t n, size_t k, const uint32_t *w);
+/* numpy's sum of one short row (one pairwise block, no 8192 split): what
+ * log_loss renormalises a row of probabilities by. */
+double model_row_sum(const double *a, size_t n);
 /* 1 when a row of probabilities sums to 1 as np.allclose(1, sum) decides. */
 int model_proba_row_ok(const double *row, size_t k);
 

@@ -25,6 +25,7 @@
 #include "qgate/common.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include "qgate/json.h"
 #include "qgate/result.h"
@@ -44,6 +45,7 @@ void model_opts_init(struct qg_model_opts *o)
 	o->alpha = 0.05;
 	o->threshold = 0.5;
 	o->bootstrap = 1000;
+	o->bootstrap_rows = 100000;
 	o->seed = 0;
 	o->min_slice_size = 1;
 }
@@ -109,6 +111,7 @@ struct ctx {
 	size_t skipped_first_deploy;
 	struct qg_buf md;
 	int md_rows;
+	int progress; /* a bootstrap progress line on stderr (a terminal, not --quiet, not GitHub) */
 };
 
 struct target {
@@ -334,12 +337,23 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 		method = "point (baseline metrics file)";
 	} else if (o->bootstrap > 0) {
 		struct qg_boot_result br;
-		int ret = model_bootstrap(&br, t->cv, t->bv, (enum qg_metric)rule->metric_id, (size_t)o->bootstrap,
-					     (uint64_t)o->seed, o->alpha, margin_cb, margin_ok_cb, rule);
-		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant;
-		if (ret)
+		struct qg_boot_opts bo = { 0 };
+		char label[160];
+		int mcnemar = rule->metric_id == QG_M_ACCURACY && rule->bound == 0, significant, ret;
+		snprintf(label, sizeof(label), "%s%s%s", name, at, slice);
+		bo.replicates = (size_t)o->bootstrap;
+		bo.seed = (uint64_t)o->seed;
+		bo.alpha = o->alpha;
+		bo.max_rows = (size_t)o->bootstrap_rows;
+		bo.cand_value = cand;
+		bo.base_value = base;
+		bo.margin = margin_cb;
+		bo.ok = margin_ok_cb;
+		bo.ctx = rule;
+		bo.progress = c->progress ? label : NULL;
+		if ((ret = model_bootstrap(&br, t->cv, t->bv, (enum qg_metric)rule->metric_id, &bo)))
 			return ret;
-		method = "paired-bootstrap-percentile";
+		method = br.subsample ? "paired-bootstrap-subsample" : "paired-bootstrap-percentile";
 		if (br.replicates) {
 			struct qg_json *mi = qg_json_add_array(d, "margin_interval");
 			iv[0] = br.delta_lo;
@@ -352,6 +366,8 @@ static int eval_target(struct ctx *c, const struct qg_model_rule *rule, const st
 			put(&err, qg_json_add_number(mi, NULL, br.margin_hi));
 		}
 		put(&err, qg_json_add_number(d, "bootstrap_replicates", (double)br.replicates));
+		put(&err, qg_json_add_number(d, "bootstrap_rows", (double)br.rows));
+		put(&err, qg_json_add_number(d, "bootstrap_scale", br.scale));
 		if (mcnemar) {
 			/* McNemar on the discordant pairs decides `accuracy >= baseline` */
 			uint64_t b01, b10;
@@ -583,6 +599,10 @@ int model_run(const struct qg_model_opts *o, struct qg_result *r)
 		goto fail;
 	}
 	c.baseline_kind = o->baseline ? 1 : o->baseline_metrics ? 2 : 0;
+	{
+		const char *gh = getenv("GITHUB_ACTIONS");
+		c.progress = isatty(STDERR_FILENO) && !o->common.quiet && !(gh && !strcmp(gh, "true"));
+	}
 
 	/* rules: all parsed before any data is read */
 	rules = calloc(nrules, sizeof(*rules));

@@ -35,6 +35,7 @@ struct qg_model_opts {
 	double alpha;
 	double threshold;
 	long long bootstrap;
+	long long bootstrap_rows;  /* above this many rows, bootstrap a subsample (0: never) */
 	long long seed;
 	long long min_slice_size;
 	int allow_missing_baseline;

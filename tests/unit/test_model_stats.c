@@ -60,13 +60,16 @@ static void test_model_stats_bootstrap(void **state)
 	c.score = pc;
 	b.score = pb;
 	c.threshold = b.threshold = 0.5;
-	assert_int_equal(model_bootstrap(&r1, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
-	assert_int_equal(model_bootstrap(&r2, &c, &b, QG_M_ROC_AUC, 200, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	struct qg_boot_opts o = { .replicates = 200, .seed = 1, .alpha = 0.05, .margin = margin_ge, .ok = ok_ge };
+	o.cand_value = o.base_value = NAN;
+	assert_int_equal(model_bootstrap(&r1, &c, &b, QG_M_ROC_AUC, &o), 0);
+	assert_int_equal(model_bootstrap(&r2, &c, &b, QG_M_ROC_AUC, &o), 0);
 	assert_true(r1.delta_lo == r2.delta_lo && r1.delta_hi == r2.delta_hi);
 	assert_true(r1.delta_hi < 0); /* significantly worse */
 	assert_int_equal(r1.margin_ok, 0);
 	/* the same model against itself: interval is exactly [0, 0] */
-	assert_int_equal(model_bootstrap(&r1, &b, &b, QG_M_F1, 100, 1, 0.05, margin_ge, ok_ge, NULL), 0);
+	o.replicates = 100;
+	assert_int_equal(model_bootstrap(&r1, &b, &b, QG_M_F1, &o), 0);
 	assert_true(r1.delta_lo == 0 && r1.delta_hi == 0);
 	assert_int_equal(r1.margin_ok, 100);
 }
