@@ -141,9 +141,16 @@ int data_profile_to_json(struct qg_json **root, struct qg_profile *p)
 	    !qg_json_add_string(r, "generator", "qgate-data " QG_VERSION) ||
 	    !qg_json_add_number(r, "rows", (double)p->rows) || !(src = qg_json_add_array(r, "sources")))
 		goto fail;
-	for (size_t i = 0; i < p->sources.nr; i++)
-		if (!qg_json_add_string(src, NULL, p->sources.v[i]))
+	/* sources name the inputs as every report does: a URL's userinfo and
+	 * secret query values redacted (redact.h) */
+	for (size_t i = 0; i < p->sources.nr; i++) {
+		char *name = qg_redact_dup(p->sources.v[i]);
+		int ok = name && qg_json_add_string(src, NULL, name);
+
+		free(name);
+		if (!ok)
 			goto fail;
+	}
 	if (!(b = qg_json_add_object(r, "bounds")))
 		goto fail;
 	if (!(x = qg_json_add_object(b, "quantiles")) || !qg_json_add_string(x, "sketch", "kll") ||

@@ -133,8 +133,14 @@ struct qg_json *qg_check_details(struct qg_check *c);
  * QG_EXIT_ERROR; anything else becomes QG_EXIT_ERROR). The first call wins. */
 void qg_result_set_error(struct qg_result *r, int exit_code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Add an input artifact; hashes local regular files (sha256, bytes). */
+/* Add an input artifact; hashes local regular files (sha256, bytes). The
+ * path is stored redacted (redact.h: a URL's userinfo and secret query
+ * values replaced), as are location files. */
 int qg_result_add_artifact(struct qg_result *r, const char *path);
+/* Redact, in place, every artifact path and location file (for entries a
+ * gate added without the functions above); qg_gate_finish() calls it
+ * before writing anything. 0 or QG_ENOMEM. */
+int qg_result_redact(struct qg_result *r);
 /* Append Markdown to the gate's report block. */
 int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stop the clock (sets duration_ms). */

@@ -13,6 +13,7 @@
 #include "qgate/common.h"
 
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,16 +184,23 @@ static int annotations_but_fatal(struct qg_buf *out, const struct qg_result *r)
 	return err;
 }
 
+/* stdout failed and that was said: what is left in its buffer is dropped
+ * and the error cleared, so that the flush at exit (main.c) finds nothing
+ * to write and does not say it a second time. */
+static int stdout_error(const char *gate)
+{
+	qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
+	__fpurge(stdout);
+	clearerr(stdout);
+	return report_error(gate, QG_EIO);
+}
+
 static int write_stdout(const char *gate, const struct qg_buf *b)
 {
-	if (b->len && fwrite(b->buf, 1, b->len, stdout) != b->len) {
-		qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
-		return report_error(gate, QG_EIO);
-	}
-	if (fflush(stdout) == EOF) {
-		qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
-		return report_error(gate, QG_EIO);
-	}
+	if (b->len && fwrite(b->buf, 1, b->len, stdout) != b->len)
+		return stdout_error(gate);
+	if (fflush(stdout) == EOF)
+		return stdout_error(gate);
 	return 0;
 }
 
@@ -238,6 +246,9 @@ static void note_failure(struct outputs *o, int err)
 	if (qg_strvec_push(&o->failures, msg) < 0)
 		(void)0; /* ENOMEM: the error below still fails the run */
 	qg_result_set_error(o->r, QG_EXIT_ERROR, "%s", msg);
+	/* a usage error came first: its message stays the cause, but the run
+	 * now exits 3 (a report is missing), and every output must say so */
+	o->r->error_exit = QG_EXIT_ERROR;
 }
 
 static int render_reports(struct outputs *o)
@@ -484,8 +495,11 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	had_error = r->error_exit && r->error_message;
 
 	/* Render everything in memory first: a rendering failure (ENOMEM)
-	 * then writes no report at all rather than a subset. */
-	err = render_reports(&o);
+	 * then writes no report at all rather than a subset. Every name in
+	 * the result is redacted before anything sees it. */
+	err = qg_result_redact(r);
+	if (!err)
+		err = render_reports(&o);
 	if (err < 0) {
 		report_error(gate, err);
 		code = QG_EXIT_ERROR;

@@ -5,7 +5,10 @@
  * left to right, and at each word boundary tries the forms in redact.h in
  * order: fixed-shape credentials (AWS key ids, prefixed tokens), URL
  * userinfo, Bearer/Basic, secret headers, then key=value pairs whose key
- * names a secret. A value already reading "[REDACTED]" is kept, so
+ * names a secret. A URL so keeps its scheme, host, path and harmless query
+ * parameters (users can tell which file it was, shards of different files
+ * stay apart) and loses its userinfo and secret query values:
+ * https://[REDACTED]@host/p.csv?X-Amz-Date=20240101T000000Z&X-Amz-Signature=[REDACTED]. A value already reading "[REDACTED]" is kept, so
  * redacting twice changes nothing. False positives cost a readable word;
  * false negatives leak a secret into CI logs, so the key list is generous
  * but stops short of plain words ("tokens=5" stays).
@@ -112,9 +115,11 @@ static int sensitive_key(const char *k, size_t n)
 	static const char *const suffixes[] = {
 		"password", "passwd", "pwd", "token", "secret", "apikey", "api_key", "api-key",
 		"access_key", "secret_key", "private_key", "credential", "credentials",
-		"authorization", "session_key", "client_secret", "signature",
+		"authorization", "session_key", "client_secret", "signature", "passphrase",
 	};
-	static const char *const exact[] = { "sig" };
+	/* Azure SAS `sig`; API keys (`?key=`), CloudFront `Policy`, `auth`,
+	 * `pass` and `jwt` query parameters */
+	static const char *const exact[] = { "sig", "key", "auth", "pass", "jwt", "policy" };
 	char low[64];
 
 	lower_tail(low, k, n);
@@ -197,18 +202,16 @@ int qg_redact(struct qg_buf *out, const char *s)
 			i += n;
 			continue;
 		}
-		/* scheme://user:password@host */
+		/* scheme://userinfo@host: the whole userinfo, the user too (a
+		 * token is often the user: https://TOKEN@github.com/...) */
 		if (!strncmp(s + i, "://", 3)) {
-			size_t u = i + 3, at = 0, colon = 0;
+			size_t u = i + 3, at = 0;
 
-			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && s[k] != '/'; k++) {
+			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && !strchr("/?#", s[k]); k++)
 				if (s[k] == '@')
 					at = k;
-				else if (s[k] == ':' && !colon && !at)
-					colon = k;
-			}
-			if (at && colon && colon < at) {
-				err = qg_buf_add(out, s + i, colon + 1 - i);
+			if (at > u) {
+				err = qg_buf_add(out, s + i, 3);
 				if (!err)
 					err = qg_buf_addstr(out, REDACTED);
 				i = at;
@@ -289,26 +292,18 @@ int qg_redact_value(struct qg_buf *b, const char *secret)
 	return 0;
 }
 
-char *qg_redact_url(const char *url)
+char *qg_redact_dup(const char *s)
 {
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_URL);
-	const char *auth = strstr(url, "://"), *end, *at;
-	size_t n;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 
-	if (auth) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		at = memrchr(auth, '@', (size_t)(end - auth));
-		if (qg_buf_add(&b, url, (size_t)(auth - url)) < 0)
-			return NULL;
-		if (at)
-			auth = at + 1;
-		url = auth;
-	}
-	n = strcspn(url, "?#");
-	if (qg_buf_add(&b, url, n) < 0 || (url[n] == '?' && qg_buf_addstr(&b, "?...") < 0)) {
+	if (qg_redact(&b, s ? s : "") < 0) {
 		qg_buf_release(&b);
 		return NULL;
 	}
 	return qg_buf_detach(&b, NULL);
+}
+
+char *qg_redact_url(const char *url)
+{
+	return qg_redact_dup(url);
 }

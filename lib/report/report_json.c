@@ -4,7 +4,9 @@
  * tree and prints it deterministically (member order fixed here, numbers in
  * shortest round-trip form). qg_result_from_json() reads it back for `qgate
  * merge` and `qgate report`; from_json(to_json(r)) prints identically, which
- * the unit tests check. Messages go through qg_redact() on the way out.
+ * the unit tests check. Every string a result holds goes through qg_redact()
+ * on the way out (messages, artifact paths, location files, the gate's
+ * details and metrics), so no gate can print a secret by forgetting to.
  * A run that is an error without a gate-level error or an errored check
  * (no check evaluated) still gets a top-level "error" object, so every error
  * document says why.
@@ -42,6 +44,37 @@ static int add_redacted(struct qg_json *parent, const char *key, const char *s)
 		err = qg_error_code() ? qg_error_code() : QG_ENOMEM;
 	qg_buf_release(&b);
 	return err;
+}
+
+/* j copied under parent (key NULL in an array) with every string value
+ * through qg_redact(): the gate's own members (details, metrics) may name
+ * inputs too. Keys are kept (redacting one could collide with another). */
+static int add_redacted_tree(struct qg_json *parent, const char *key, const struct qg_json *j, int depth)
+{
+	struct qg_json *c;
+	int err = 0;
+
+	if (depth > 256)
+		return qg_error(QG_ERROR, "a report member nested too deeply");
+	switch (qg_json_type(j)) {
+	case QG_JSON_OBJECT:
+	case QG_JSON_ARRAY:
+		c = qg_json_type(j) == QG_JSON_OBJECT ? qg_json_add_object(parent, key) : qg_json_add_array(parent, key);
+		if (!c)
+			return QG_ENOMEM;
+		for (const struct qg_json *m = qg_json_first(j); m && !err; m = qg_json_next(m))
+			err = add_redacted_tree(c, qg_json_type(j) == QG_JSON_OBJECT ? qg_json_key(m) : NULL, m,
+						depth + 1);
+		return err;
+	case QG_JSON_STRING:
+		return add_redacted(parent, key, qg_json_string(j));
+	case QG_JSON_NUMBER:
+		return qg_json_add_number(parent, key, qg_json_number(j)) ? 0 : QG_ENOMEM;
+	case QG_JSON_BOOL:
+		return qg_json_add_bool(parent, key, qg_json_bool(j) > 0) ? 0 : QG_ENOMEM;
+	default:
+		return qg_json_add_null(parent, key) ? 0 : QG_ENOMEM;
+	}
 }
 
 static int add_value(struct qg_json *parent, const char *key, const struct qg_value *v)
@@ -95,8 +128,8 @@ static int build_check(struct qg_json *arr, const struct qg_check *c)
 
 		if (!lo)
 			return QG_ENOMEM;
-		if (!(l->file ? qg_json_add_string(lo, "file", l->file) : qg_json_add_null(lo, "file")))
-			return QG_ENOMEM;
+		if (l->file ? (err = add_redacted(lo, "file", l->file)) : !qg_json_add_null(lo, "file"))
+			return err ? err : QG_ENOMEM;
 		if (l->line > 0 && !qg_json_add_number(lo, "line", (double)l->line))
 			return QG_ENOMEM;
 		if (l->column > 0 && !qg_json_add_number(lo, "column", (double)l->column))
@@ -107,24 +140,18 @@ static int build_check(struct qg_json *arr, const struct qg_check *c)
 	/* gate-specific members; the standard ones cannot be overridden */
 	for (const struct qg_json *m = qg_json_first(c->details); m; m = qg_json_next(m)) {
 		const char *k = qg_json_key(m);
-		struct qg_json *d;
 
 		if (!k || is_check_key(k))
 			continue;
-		d = qg_json_dup(m);
-		if (!d)
-			return QG_ENOMEM;
-		if ((err = qg_json_attach(o, k, d))) {
-			qg_json_free(d);
+		if ((err = add_redacted_tree(o, k, m, 0)))
 			return err;
-		}
 	}
 	return 0;
 }
 
 static int build(struct qg_json *root, const struct qg_result *r)
 {
-	struct qg_json *subj, *arts, *sum, *checks, *metrics;
+	struct qg_json *subj, *arts, *sum, *checks;
 	const struct qg_subject *s = &r->subject;
 	struct qg_summary su;
 	char ts[32];
@@ -171,8 +198,10 @@ static int build(struct qg_json *root, const struct qg_result *r)
 		const struct qg_artifact *a = &s->artifacts[i];
 		struct qg_json *ao = qg_json_add_object(arts, NULL);
 
-		if (!ao || !qg_json_add_string(ao, "path", a->path ? a->path : ""))
+		if (!ao)
 			return QG_ENOMEM;
+		if ((err = add_redacted(ao, "path", a->path)))
+			return err;
 		if (!(a->sha256[0] ? qg_json_add_string(ao, "sha256", a->sha256) : qg_json_add_null(ao, "sha256")))
 			return QG_ENOMEM;
 		if (!(a->bytes >= 0 ? qg_json_add_number(ao, "bytes", (double)a->bytes) : qg_json_add_null(ao, "bytes")))
@@ -194,17 +223,10 @@ static int build(struct qg_json *root, const struct qg_result *r)
 		if ((err = build_check(checks, r->checks[i])))
 			return err;
 
-	if (qg_json_type(r->metrics) == QG_JSON_OBJECT) {
-		metrics = qg_json_dup(r->metrics);
-		if (!metrics)
-			return QG_ENOMEM;
-		if ((err = qg_json_attach(root, "metrics", metrics))) {
-			qg_json_free(metrics);
-			return err;
-		}
-	} else if (!qg_json_add_object(root, "metrics")) {
+	if (qg_json_type(r->metrics) == QG_JSON_OBJECT)
+		return add_redacted_tree(root, "metrics", r->metrics, 0);
+	if (!qg_json_add_object(root, "metrics"))
 		return QG_ENOMEM;
-	}
 	return 0;
 }
 

@@ -5,6 +5,11 @@
  * (qg_result_status(), qg_result_exit_code()), and they fail closed: a run
  * that could not evaluate, a check that errored, or a run in which no check
  * passed or failed at all never ends in 0.
+ *
+ * Names that may be URLs (artifact paths, location files) are stored
+ * redacted (qg_redact(): userinfo and secret query values replaced), so no
+ * writer, gate or merge ever sees the secret; qg_result_redact() does the
+ * same for entries a gate added by hand.
  */
 #include "qgate/common.h"
 
@@ -14,6 +19,7 @@
 #include "qgate/file.h"
 #include "qgate/dtoa.h"
 #include "qgate/json.h"
+#include "qgate/redact.h"
 #include "qgate/result.h"
 #include "qgate/sha256.h"
 
@@ -231,7 +237,7 @@ int qg_check_add_location(struct qg_check *c, const char *file, long long line, 
 		return 0;
 	l = &c->locations[c->nr_locations];
 	memset(l, 0, sizeof(*l));
-	l->file = file ? qg_strdup(file) : NULL;
+	l->file = file ? qg_redact_dup(file) : NULL;
 	l->line = line > 0 ? line : 0;
 	l->column = column > 0 ? column : 0;
 	if (fmt) {
@@ -284,9 +290,9 @@ int qg_result_add_artifact(struct qg_result *r, const char *path)
 		return err;
 	a = &s->artifacts[s->nr_artifacts];
 	memset(a, 0, sizeof(*a));
-	a->path = qg_strdup(path);
+	a->path = qg_redact_dup(path); /* hashed below under its real name */
 	if (!a->path)
-		return QG_ENOMEM;
+		return qg_error(QG_ENOMEM, "out of memory");
 	a->bytes = -1;
 	if (strcmp(path, "-") && !strstr(path, "://") && qg_file_is_regular(path)) {
 		err = qg_sha256_file(a->sha256, &a->bytes, path);
@@ -331,6 +337,32 @@ int qg_result_add_markdown(struct qg_result *r, const char *fmt, ...)
 	r->report_md = b.buf;
 	r->report_md_len = b.len;
 	r->report_md_alloc = b.alloc;
+	return err;
+}
+
+/* *s redacted in place; 0 or QG_ENOMEM (then *s is unchanged). */
+static int redact_in_place(char **s)
+{
+	char *red;
+
+	if (!*s)
+		return 0;
+	if (!(red = qg_redact_dup(*s)))
+		return qg_error(QG_ENOMEM, "out of memory redacting a report");
+	free(*s);
+	*s = red;
+	return 0;
+}
+
+int qg_result_redact(struct qg_result *r)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < r->subject.nr_artifacts; i++)
+		err = redact_in_place(&r->subject.artifacts[i].path);
+	for (size_t i = 0; !err && i < r->nr_checks; i++)
+		for (size_t k = 0; !err && k < r->checks[i]->nr_locations; k++)
+			err = redact_in_place(&r->checks[i]->locations[k].file);
 	return err;
 }
 

@@ -188,7 +188,7 @@ expect_exit 3 "a body sent over ~2 s is cut by QG_HTTP_TIMEOUT=1" env QG_HTTP_TI
 expect_exit 0 "--timeout 20 wins over QG_HTTP_TIMEOUT=1 (a larger flag too)" env QG_HTTP_TIMEOUT=1 $V --timeout 20 "$URL/slow.csv"
 expect_exit 3 "--timeout 2 with credentials in the URL" timeout 60 $V --timeout 2 \
 	"https://alice:S3cr3tPW@127.0.0.1:$PORT/drip.csv?X-Amz-Signature=SIGSECRET99"
-expect_grep "... names the URL redacted" "'$URL/drip.csv(\?[^']*)?': timed out" "$T/err"
+expect_grep "... names the URL redacted" "'https://\[REDACTED\]@127.0.0.1:$PORT/drip.csv(\?[^']*)?': timed out" "$T/err"
 expect_no_grep "... and no secret" "S3cr3tPW|SIGSECRET99|alice" "$T/err"
 for bad in 0 -1 x 2x 604801 1.5; do
 	expect_exit 2 "--timeout $bad is exit 2" $V --timeout "$bad" "$URL/framed.csv"

@@ -141,4 +141,39 @@ else
 	skip "not root or no setpriv: the unprivileged read-only folder case NOT RUN"
 fi
 
+# --- a usage error (exit 2) and a report that cannot be written (exit 3):
+# the process and every output say the same exit code, 3
+printf '{"fields": 5}\n' >"$T/badschema.json"
+rm -f "$T/gho"
+expect_exit 3 "a bad schema and a --junit that cannot be written is exit 3" env GITHUB_ACTIONS=true \
+	GITHUB_OUTPUT="$T/gho" qgate-data validate --schema "$T/badschema.json" --json - \
+	--junit "$T/afile/r.xml" "$T/good.csv"
+expect_eq "the stdout JSON says exit code 3, as the process" "$(json_get "$T/out" "d['exit_code']")" 3
+expect_eq "its error object says exit code 3" "$(json_get "$T/out" "d['error']['exit_code']")" 3
+expect_eq "the stdout JSON still names the first cause" \
+	"$(json_get "$T/out" "'expected an array of field objects' in d['error']['message']")" true
+expect_grep "GITHUB_OUTPUT says exit code 3 (usage error then a report)" "^exit_code=3$" "$T/gho"
+if [ -w /dev/full ]; then
+	rm -f "$T/r.json"
+	expect_exit 3 "a bad schema and a step summary that cannot be written is exit 3" env GITHUB_ACTIONS=true \
+		GITHUB_STEP_SUMMARY=/dev/full qgate-data validate --schema "$T/badschema.json" --json "$T/r.json" \
+		"$T/good.csv"
+	expect_eq "the rewritten JSON report says exit code 3, as the process" "$(json_get "$T/r.json" "d['exit_code']")" 3
+	validate_result "the rewritten JSON report (usage error then a summary)" "$T/r.json"
+
+	# --- stdout that cannot be written is said once on stderr
+	for how in "--json -" "--format json" "--format text"; do
+		# shellcheck disable=SC2086
+		qgate-data validate $how --schema "$T/schema.json" "$T/good.csv" >/dev/full 2>"$T/err"
+		expect_eq "$how, stdout on /dev/full is exit 3" "$?" 3
+		expect_eq "$how, 'cannot write to stdout' is said once" "$(grep -c 'cannot write to stdout' "$T/err")" 1
+	done
+	qgate-data validate --schema "$T/schema.json" --json /dev/full "$T/good.csv" >"$T/out" 2>"$T/err"
+	expect_eq "--json /dev/full is exit 3" "$?" 3
+	expect_eq "--json /dev/full is said once" "$(grep -c '/dev/full' "$T/err")" 1
+	expect_eq "... and stdout is not said to fail" "$(grep -c 'stdout' "$T/err")" 0
+else
+	skip "/dev/full not writable: the late usage-error and stdout-once cases NOT RUN"
+fi
+
 done_testing

@@ -37,11 +37,24 @@ static void test_redact_keys_and_tokens(void **state)
 
 static void test_redact_url_userinfo(void **state)
 {
-	expect_redacted("https://user:pa55@registry.example.com/v2/", "https://user:[REDACTED]@registry.example.com/v2/");
+	/* the whole userinfo goes: the user is often the token */
+	expect_redacted("https://user:pa55@registry.example.com/v2/", "https://[REDACTED]@registry.example.com/v2/");
 	expect_redacted("cannot fetch 'http://bob:s3cr3t%40x@127.0.0.1:9000/b/k.csv': 404",
-			"cannot fetch 'http://bob:[REDACTED]@127.0.0.1:9000/b/k.csv': 404");
-	/* no password, nothing to hide */
-	expect_redacted("ssh://git@github.com/o/r.git", "ssh://git@github.com/o/r.git");
+			"cannot fetch 'http://[REDACTED]@127.0.0.1:9000/b/k.csv': 404");
+	expect_redacted("https://0123456789abcdef0123@github.com/o/r.git", "https://[REDACTED]@github.com/o/r.git");
+	expect_redacted("ssh://git@github.com/o/r.git", "ssh://[REDACTED]@github.com/o/r.git");
+	/* the last '@' of the authority ends it (a password holding '@') */
+	expect_redacted("http://u:p@ss@h/x", "http://[REDACTED]@h/x");
+	/* a password with characters that end a word elsewhere */
+	expect_redacted("http://u:p'a\"s<s>@h/x", "http://[REDACTED]@h/x");
+	/* an '@' after the authority is not userinfo */
+	expect_redacted("https://h/p/a@b.csv", "https://h/p/a@b.csv");
+	expect_redacted("https://h?mail=a@b", "https://h?mail=a@b");
+	expect_redacted("https://h#x@y", "https://h#x@y");
+	expect_redacted("see https://h/x and mail a@b", "see https://h/x and mail a@b");
+	/* an empty userinfo, and the redacted form itself */
+	expect_redacted("http://@h/x", "http://@h/x");
+	expect_redacted("s3://bucket/key.csv", "s3://bucket/key.csv");
 }
 
 static void test_redact_presigned_query(void **state)
@@ -128,13 +141,51 @@ static void expect_url(const char *in, const char *want)
 	free(got);
 }
 
+/* qg_redact_url is qg_redact on a URL: one form in messages and reports,
+ * which still names the file (scheme, host, port, path, harmless query). */
 static void test_redact_url_form(void **state)
 {
-	expect_url("https://user:pw@host:8443/a/b.csv?X-Amz-Signature=abc#f", "https://host:8443/a/b.csv?...");
-	expect_url("https://tok@host/a", "https://host/a");
+	/* a secret value runs to '&' or a space: a '#' after it goes too (in
+	 * text outside URLs a password may hold one) */
+	expect_url("https://user:pw@host:8443/a/b.csv?X-Amz-Signature=abc#f",
+		   "https://[REDACTED]@host:8443/a/b.csv?X-Amz-Signature=[REDACTED]");
+	expect_url("https://tok@host/a", "https://[REDACTED]@host/a");
 	expect_url("s3://bucket/key.csv", "s3://bucket/key.csv");
-	expect_url("http://h/p#frag", "http://h/p");
-	expect_url("plain/path?x", "plain/path?...");
+	expect_url("http://h/p#frag", "http://h/p#frag");
+	expect_url("plain/path?x", "plain/path?x");
+	expect_url("", "");
+	/* every secret query value, the harmless ones kept in place */
+	expect_url("https://b.s3.amazonaws.com/k.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
+		   "%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600"
+		   "&X-Amz-SignedHeaders=host&X-Amz-Security-Token=IQoJb3&X-Amz-Signature=aeeed9bb&part=3",
+		   "https://b.s3.amazonaws.com/k.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[REDACTED]"
+		   "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600"
+		   "&X-Amz-SignedHeaders=host&X-Amz-Security-Token=[REDACTED]&X-Amz-Signature=[REDACTED]&part=3");
+	expect_url("https://h/p?token=a&sig=b&key=c&auth=d&pass=e&jwt=f&Policy=g&access_token=h&api_key=i&password=j",
+		   "https://h/p?token=[REDACTED]&sig=[REDACTED]&key=[REDACTED]&auth=[REDACTED]&pass=[REDACTED]"
+		   "&jwt=[REDACTED]&Policy=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]&password=[REDACTED]");
+	/* a secret value that is empty, the first parameter, a fragment */
+	expect_url("https://h/p?sig=&x=1", "https://h/p?sig=&x=1");
+	expect_url("https://h/p#access_token=abc&x=1", "https://h/p#access_token=[REDACTED]&x=1");
+	/* two files differing by path or a harmless parameter stay apart;
+	 * differing only by secrets, they are one file */
+	expect_url("https://u:p@h/a.csv?part=1&sig=x", "https://[REDACTED]@h/a.csv?part=1&sig=[REDACTED]");
+	expect_url("https://u:q@h/a.csv?part=2&sig=y", "https://[REDACTED]@h/a.csv?part=2&sig=[REDACTED]");
+	/* idempotent */
+	expect_url("https://[REDACTED]@h/a.csv?sig=[REDACTED]", "https://[REDACTED]@h/a.csv?sig=[REDACTED]");
+}
+
+static void test_redact_dup(void **state)
+{
+	char *s = qg_redact_dup("http://a:b@h/x?token=t");
+
+	assert_non_null(s);
+	assert_string_equal(s, "http://[REDACTED]@h/x?token=[REDACTED]");
+	free(s);
+	s = qg_redact_dup(NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
 }
 
 int main(void)
@@ -147,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_redact_leaves_ordinary_text),
 		cmocka_unit_test(test_redact_value),
 		cmocka_unit_test(test_redact_url_form),
+		cmocka_unit_test(test_redact_dup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
