@@ -5,10 +5,12 @@
  * Byte ranges of one file. A cut is placed right after the first '\n' at or
  * after the nominal offset (size * k / parts), found with a small pread, so
  * every process computes the same cuts without talking to the others. A cut
- * inside a quoted CSV field would be wrong; --shard proves its start is not
- * inside quotes by counting '"' in the bytes before it (RFC 4180 quoting
- * toggles on every quote, escaped "" included), together with '\n' for
- * physical line numbers -- one SSE2 pass at memory speed. Within one process
+ * inside a quoted CSV field would be wrong; --shard places its cuts exactly
+ * by replaying the reader's quoting from the file's start (struct rec_scan:
+ * a quote opens a field only at a cell's start, so a bare a"b does not flip
+ * anything), counting '\n' for physical line numbers on the way -- an SSE2
+ * pass at memory speed that looks at quotes one by one only in blocks that
+ * hold one. A cut inside quotes moves to the end of that record. Within one process
  * (-j) no pre-scan is needed: the first piece starts at a known-good place,
  * and a piece that starts right and ends without an error ends outside
  * quotes, so the next cut was good too; any failure reruns the file whole.
@@ -119,55 +121,150 @@ static int next_line_start(long long *out, int fd, long long from, long long siz
 	return 0;
 }
 
-static void count_bytes(const unsigned char *p, size_t n, long long *nl, long long *q)
+/* The CSV reader's quoting, replayed over raw bytes to find record
+ * boundaries (lib/io/table_csv.c is the authority; this follows it): a
+ * quote opens a quoted field only at the start of a cell (after the
+ * delimiter, a '\n', or the start of the data after a BOM); inside, "" is a
+ * quote and any other quote closes the field; text after the closing quote
+ * and quotes inside unquoted cells are plain text. A '\n' outside quotes
+ * ends a record. Without quoting (TSV, JSONL) every '\n' does. */
+struct rec_scan {
+	int quoting, inq, pend, fs;
+	char delim;
+	long long nl; /* '\n' bytes walked (physical lines) */
+};
+
+static inline void scan_step(struct rec_scan *c, unsigned char ch)
+{
+	if (c->inq) {
+		if (c->pend) {
+			c->pend = 0;
+			if (ch == '"')
+				return; /* "" inside quotes */
+			c->inq = 0;
+			c->fs = ch == (unsigned char)c->delim || ch == '\n';
+			return;
+		}
+		c->pend = ch == '"';
+		return;
+	}
+	if (ch == '"' && c->fs) {
+		c->inq = 1;
+		c->fs = 0;
+		return;
+	}
+	c->fs = ch == (unsigned char)c->delim || ch == '\n';
+}
+
+/* Walk p[0..n): newlines counted, quote state carried. Blocks without a
+ * quote only count newlines (most of any file): memory speed. */
+static void scan_walk(struct rec_scan *c, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
-	long long a = 0, b = 0;
 #if QG_SIMD_SSE2
 	const __m128i vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"');
-	/* asked once per MiB read: QG_SIMD can take the portable loop */
 	const size_t vend = qg_cpu_level() >= QG_CPU_SSE2 ? n : 0;
 
 	for (; i + 16 <= vend; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		a += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)));
-		b += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)));
+		unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq));
+
+		c->nl += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)));
+		if (!c->quoting)
+			continue;
+		if (!mq && !c->pend) {
+			if (!c->inq)
+				c->fs = p[i + 15] == (unsigned char)c->delim || p[i + 15] == '\n';
+			continue;
+		}
+		for (size_t k = 0; k < 16; k++)
+			scan_step(c, p[i + k]);
 	}
 #endif
 	for (; i < n; i++) {
-		a += p[i] == '\n';
-		b += p[i] == '"';
+		c->nl += p[i] == '\n';
+		if (c->quoting)
+			scan_step(c, p[i]);
 	}
-	*nl += a;
-	*q += b;
 }
 
-/* Count '\n' and '"' in [0, end) of fd. */
-static int prefix_scan(int fd, long long end, long long *nl, long long *q, const char *name)
+/* Walk from byte `from` to the first record boundary at or after `to`
+ * (just after a '\n' outside quotes), or to `size`: *cut. `from` must be
+ * a boundary or where the state in c was left. */
+static int scan_to_boundary(struct rec_scan *c, int fd, long long from, long long to, long long size,
+			    long long *cut, unsigned char *buf, size_t cap, const char *name)
 {
-	size_t cap = 1 << 20;
-	unsigned char *buf = malloc(cap);
-	long long off = 0;
+	long long off = from;
 
-	*nl = *q = 0;
-	if (!buf)
-		return qg_error(QG_ENOMEM, "out of memory");
-	while (off < end) {
-		size_t want = (size_t)(end - off < (long long)cap ? end - off : (long long)cap);
+	while (off < size) {
+		size_t want = (size_t)(size - off < (long long)cap ? size - off : (long long)cap);
 		ssize_t n = pread(fd, buf, want, off);
+		size_t i = 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			free(buf);
+		if (n <= 0)
 			return qg_error(QG_EINPUT, "'%s': cannot read at byte %lld: %s", name, off,
 					n < 0 ? strerror(errno) : "file shrank while reading");
+		if (off == 0 && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+			i = 3; /* the reader drops a BOM: the first cell starts after it */
+		/* the bytes before `to` in bulk */
+		if (off + (long long)i < to) {
+			size_t k = (size_t)(to - off < n ? to - off : n);
+
+			scan_walk(c, buf + i, k - i);
+			i = k;
 		}
-		count_bytes(buf, (size_t)n, nl, q);
+		/* then byte by byte to the boundary */
+		for (; i < (size_t)n; i++) {
+			c->nl += buf[i] == '\n';
+			if (c->quoting)
+				scan_step(c, buf[i]);
+			if (buf[i] == '\n' && !c->inq) {
+				*cut = off + (long long)i + 1;
+				return 0;
+			}
+		}
 		off += n;
 	}
-	free(buf);
+	*cut = size;
 	return 0;
+}
+
+/* --shard of one file: this shard's byte range [*start, *end), each end
+ * the first record boundary at or after the nominal cut (include/qgate/
+ * shard.h), and the physical lines before *start. Exact for quoted fields
+ * holding newlines: the quote state is carried from the file's start, so
+ * every shard computes the same cuts and the records of the shards are
+ * the whole run's, each once. */
+static int shard_cuts(const struct qg_data_plan *p, const struct qg_data_file *f, int fd, long long nstart,
+		      long long nend, long long *start, long long *end, long long *lines)
+{
+	struct qg_table_opts o = data_plan_table_opts(p, 0);
+	struct rec_scan c = { 0 };
+	size_t cap = 1 << 20;
+	unsigned char *buf;
+	int err = 0;
+
+	c.quoting = f->format == QG_FORMAT_CSV;
+	c.delim = o.delimiter ? o.delimiter : (f->format == QG_FORMAT_TSV ? '\t' : ',');
+	c.fs = 1;
+	*start = 0;
+	*end = f->size;
+	*lines = 0;
+	if (!(buf = malloc(cap)))
+		return qg_error(QG_ENOMEM, "out of memory");
+	/* a cut landing right after a record boundary stays there: the
+	 * boundary is searched from the byte before it */
+	if (nstart > 0)
+		err = scan_to_boundary(&c, fd, 0, nstart - 1, f->size, start, buf, cap, f->spec);
+	*lines = c.nl;
+	if (!err && *start >= nend)
+		*end = *start; /* one record spans this whole part: the shard before has it */
+	else if (!err && nend < f->size)
+		err = scan_to_boundary(&c, fd, *start, nend - 1, f->size, end, buf, cap, f->spec);
+	free(buf);
+	return err;
 }
 
 /* ------------------------------------------------------------- planning */
@@ -344,7 +441,7 @@ int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, 
 	/* --shard of a single input */
 	if (p->shard_count > 1 && files.nr == 1) {
 		struct qg_data_file *f = &p->files[0];
-		long long start = 0, end = 0, nl = 0, q = 0;
+		long long start = 0, end = 0, nl = 0;
 		int fd;
 
 		if (!f->splittable || f->size <= 0) {
@@ -364,21 +461,10 @@ int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, 
 			goto done;
 		}
 		qg_shard_range(&shard, f->size, &start, &end);
-		err = next_line_start(&start, fd, start, f->size, f->spec);
-		if (!err)
-			err = next_line_start(&end, fd, end, f->size, f->spec);
-		if (!err && start > 0)
-			err = prefix_scan(fd, start, &nl, &q, f->spec);
+		err = shard_cuts(p, f, fd, start, end, &start, &end, &nl);
 		close(fd);
 		if (err)
 			goto done;
-		if (f->format == QG_FORMAT_CSV && (q & 1)) {
-			err = qg_error(QG_EINPUT, "'%s':%lld: cannot cut the file for --shard %lld/%lld: byte %lld is "
-						  "inside a quoted field (a newline inside quotes); shard several files "
-						  "instead, or run without --shard",
-				       f->spec, nl + 1, p->shard_index, p->shard_count, start);
-			goto done;
-		}
 		if (end > start) {
 			long long parts = p->jobs > 1 ? (end - start) / PIECE_MIN : 1;
 			if (parts > p->jobs)
@@ -753,6 +839,11 @@ int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, in
 
 	memset(h, 0, sizeof(*h));
 	qg_strvec_init(&h->paths);
+	/* --shard of one file reads a byte range: hashing the whole file would
+	 * read all of it in every shard, so the digest is not computed (the
+	 * artifact keeps its bytes, sha256 ""); a whole file per shard is hashed */
+	if (p->shard_count > 1 && p->nr_inputs == 1 && n == 1 && p->files[0].splittable)
+		hash = 0;
 	h->hash = hash;
 	for (size_t i = 0; i < n && ok; i++)
 		ok = qg_strvec_push(&h->paths, p->files[i].spec) == 0;

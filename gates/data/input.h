@@ -20,11 +20,16 @@
  *   opened headerless and get the header's names from the plan (file->columns).
  * - --shard I/N: with several files, file k (0-based, after expansion) belongs
  *   to shard (k mod N) + 1, whole. With one local uncompressed file, the file
- *   is cut at line boundaries into N byte ranges; shard I > 1 first scans the
- *   bytes before its range, counting '\n' (for physical line numbers) and, for
- *   CSV, '"' -- an odd quote count means the boundary is inside a quoted field
- *   (a newline inside quotes) and the plan refuses clearly (QG_EINPUT, exit
- *   3) instead of guessing. Compressed, stdin and remote inputs
+ *   is cut into N byte ranges at record boundaries: each nominal cut
+ *   (qg_shard_range) moves to the first record start at or after it, found by
+ *   replaying the reader's quoting from the file's start (a '\n' inside a
+ *   quoted CSV cell is not a boundary; TSV/JSONL: every '\n' is), so the
+ *   shards' records are the unsharded run's, each in exactly one shard, and
+ *   the walk also counts the physical lines before the range. That walk reads
+ *   the bytes before the range (no parsing: newline counts, quotes handled
+ *   one by one only in 16-byte blocks that hold one) but never hashes them:
+ *   the artifact of a sharded file has no sha256 (data_hasher_start).
+ *   Compressed, stdin and remote inputs
  *   are never cut: one shard gets the whole file, others get nothing.
  * - -j N: pieces are spread over N threads. When there are fewer files than
  *   threads, large local uncompressed files are also cut into byte ranges;
