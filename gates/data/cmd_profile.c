@@ -36,6 +36,7 @@ struct profile_opts {
 	const char *schema;
 	int merge;
 	int no_hash;
+	int allow_unknown_keys;
 };
 
 static const char *const profile_usage[] = {
@@ -117,7 +118,8 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 		bytes = -1;
 	} else {
 		if (o->schema) {
-			if ((err = data_schema_load(&schema, o->schema)) < 0)
+			if ((err = data_schema_load_flags(&schema, o->schema,
+							  o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0)) < 0)
 				goto done;
 			have_schema = 1;
 		}
@@ -174,6 +176,8 @@ int data_cmd_profile(int argc, const char **argv, const struct qg_gate *gate)
 			       "write the profile (qgate.profile/v1) here; '-' = stdout"),
 		QG_OPT_STRING_(0, "schema", &o.schema, "SCHEMA.json",
 			       "take field types and missing values from a Table Schema"),
+		QG_OPT_FLAG_(0, "allow-unknown-keys", &o.allow_unknown_keys,
+			     "accept keys the Table Schema does not define (custom metadata) at its top level and in fields"),
 		QG_OPT_FLAG_(0, "merge", &o.merge, "the arguments are profiles (of shards): merge them"),
 		QG_OPT_FLAG_(0, "no-hash", &o.no_hash, "do not SHA-256 the inputs for the report's artifacts"),
 		QG_OPT_END_(),

@@ -37,6 +37,8 @@ struct qg_data_opts {
 	long long max_errors;        /* stop after this many violations; 0 = never */
 	long long unique_memory;     /* MiB cap of unique/primaryKey state */
 	int no_hash;                 /* artifacts without sha256 (bytes only) */
+	int allow_unknown_keys;      /* schema: custom keys at the top level and in fields */
+	int allow_empty;             /* a table with no rows passes table.rows */
 	/* infer */
 	long long enum_max;          /* most distinct values for an enum (default 10) */
 	long long enum_min_rows;     /* fewest non-missing values before proposing an enum (default 20) */

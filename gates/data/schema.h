@@ -7,16 +7,24 @@
  * and the JSON pointer at fault:
  *   'schema.json': /fields/3/constraints/minimum: expected a number, found "ten"
  *
- * Supported: fields[] {name, type, format, constraints, trueValues,
- * falseValues, decimalChar, groupChar, missingValues}; types string integer
- * number boolean date datetime time year any; formats email uri uuid (string),
- * "default"/"any"/a strptime-like pattern (%Y %m %d %H %M %S %y %f %z %b %%)
- * for date/datetime/time; constraints required unique minimum maximum
- * exclusiveMinimum exclusiveMaximum minLength maxLength pattern enum;
- * missingValues (default [""]); primaryKey (string or array); a "dialect"
- * object with "delimiter". Extras under "qgate": minRows, maxRows,
- * maxNullFraction (object field -> fraction, or per field "qgate":
- * {"maxNullFraction": x}), header "exact" (default) | "subset" | "superset".
+ * Nothing in a schema is ignored: every key Table Schema v1/v2 and CSV
+ * Dialect define is honoured or refused (exit 2 naming the JSON pointer),
+ * unknown keys are refused with "did you mean" (DATA_SCHEMA_ALLOW_UNKNOWN
+ * accepts custom metadata at the top level and in fields). The key tables
+ * are in schema.c (top level, dialect, qgate) and schema_field.c (fields,
+ * constraints); the per-type table (types, formats, constraints allowed,
+ * type-specific keys) is data_types[] in schema_type.c.
+ *
+ * Read: fields[] {name, type, format, constraints, trueValues, falseValues,
+ * decimalChar, groupChar, bareNumber, delimiter, itemType, missingValues,
+ * categories, categoriesOrdered}; missingValues (strings or v2 {value,
+ * label} objects, default [""]); primaryKey (string or array); v2
+ * uniqueKeys and fieldsMatch; foreignKeys; a "dialect" object. Extras under
+ * "qgate": minRows, maxRows, maxNullFraction (object field -> fraction, or
+ * per field "qgate": {"maxNullFraction": x}), delimiter, and the retired
+ * header "exact" | "subset" | "superset" (mapped to fieldsMatch: qgate's
+ * "subset" meant the data's columns are a subset of the fields, which is
+ * the spec's "superset", and the other way round).
  *
  * Value parsers (data_value_*) are pure functions over (ptr, len) -- no
  * allocation, no locale, no NUL terminator needed -- shared by validate and
@@ -43,7 +51,8 @@ enum qg_field_type {
 	QG_TYPE_TIME,
 	QG_TYPE_YEAR,
 	QG_TYPE_ANY,
-	/* the rest of Table Schema v1 and v2 (parsers in types.h) */
+	/* the rest of Table Schema v1 and v2 (parsers in types.h); a new
+	 * type also gets a row in data_types[] (schema_type.c) */
 	QG_TYPE_YEARMONTH,
 	QG_TYPE_DURATION,
 	QG_TYPE_GEOPOINT,
@@ -78,9 +87,42 @@ enum qg_constraint {
 	QG_C_MAXLENGTH = 1 << 7,
 	QG_C_PATTERN = 1 << 8,
 	QG_C_ENUM = 1 << 9,
+	QG_C_CATEGORIES = 1 << 10, /* v2 categories (a field key, checked like a constraint) */
 };
 
-enum qg_header_mode { QG_HEADER_EXACT = 0, QG_HEADER_SUBSET, QG_HEADER_SUPERSET };
+/* v2 fieldsMatch, with the spec's meanings (S = the schema's fields, D =
+ * the data's columns): exact S = D in order; equal S = D in any order;
+ * subset S within D (D may have more); superset D within S (D may lack
+ * some); partial at least one of S in D. Fields map by name except exact. */
+enum qg_fields_match {
+	QG_MATCH_EXACT = 0,
+	QG_MATCH_EQUAL,
+	QG_MATCH_SUBSET,
+	QG_MATCH_SUPERSET,
+	QG_MATCH_PARTIAL,
+};
+const char *data_fields_match_name(enum qg_fields_match m);
+
+/* One row of the per-type table (schema_type.c): the reader takes a type's
+ * formats, allowed constraints and type-specific keys from here only. */
+struct data_format_name {
+	const char *name;
+	enum qg_field_format format;
+};
+struct data_type_info {
+	const char *name;                         /* as the schema spells it */
+	int type;                                 /* enum qg_field_type; -1: a spec type
+						     qgate cannot check yet (refused) */
+	unsigned constraints;                     /* enum qg_constraint bits allowed */
+	const struct data_format_name *formats;   /* besides "default"; NULL-ended */
+	int pattern_formats;                      /* "any" and strptime-like patterns */
+	const char *const *keys;                  /* field keys only this type takes */
+};
+extern const struct data_type_info data_types[];
+extern const size_t data_nr_types;
+/* The row of a type name / of a type, NULL when there is none. */
+const struct data_type_info *data_type_info_find(const char *name);
+const struct data_type_info *data_type_info_of(enum qg_field_type t);
 
 
 struct pcre2_real_code_8;
@@ -119,6 +161,28 @@ struct qg_schema_field {
 	int bare_number;                  /* integer/number bareNumber (default 1) */
 	char list_delimiter;              /* list delimiter (default ',') */
 	enum qg_field_type item_type;     /* list itemType (default string) */
+	int has_categories;               /* v2 categories given */
+	int categories_ordered;           /* v2 categoriesOrdered */
+	struct qg_strmap categories;      /* the categories' values as text (labels
+					     are descriptive) */
+};
+
+/* v2 uniqueKeys: each a list of field indexes (into qg_schema.fields). */
+struct qg_unique_key {
+	size_t *fields;
+	size_t nr;
+};
+
+/* foreignKeys: fields[i] of this table references ref_fields[i] of
+ * `resource` (NULL: this table, a self-reference; v1 "" and an omitted v2
+ * resource both mean that). For a self-reference ref_index[i] is the index
+ * of ref_fields[i] in this schema; for another resource -1. */
+struct qg_foreign_key {
+	size_t *fields;
+	size_t nr;
+	char *resource;
+	char **ref_fields;
+	long *ref_index;
 };
 
 struct qg_schema {
@@ -131,15 +195,26 @@ struct qg_schema {
 	size_t nr_primary_key;
 	char delimiter;                   /* dialect.delimiter, 0 when absent */
 	long long min_rows, max_rows;     /* -1 when absent */
-	enum qg_header_mode header_mode;
+	enum qg_fields_match fields_match;
+	struct qg_unique_key *unique_keys;
+	size_t nr_unique_keys;
+	struct qg_foreign_key *foreign_keys;
+	size_t nr_foreign_keys;
+};
+
+enum data_schema_flags {
+	DATA_SCHEMA_ALLOW_UNKNOWN = 1 << 0, /* custom keys at the top level and in fields */
 };
 
 /* Load and compile a schema file. 0; QG_EINPUT (unreadable), QG_EPARSE
  * mapped to QG_EUSAGE (malformed JSON: exit 2), QG_EUSAGE naming the JSON
  * pointer. On failure *out is released. */
 int data_schema_load(struct qg_schema *out, const char *path);
+int data_schema_load_flags(struct qg_schema *out, const char *path, unsigned flags);
 /* The same from text; `name` is used in messages. */
 int data_schema_parse(struct qg_schema *out, const char *text, size_t len, const char *name);
+int data_schema_parse_flags(struct qg_schema *out, const char *text, size_t len, const char *name,
+			    unsigned flags);
 void data_schema_release(struct qg_schema *s);
 /* Index of a field by name, -1 when absent. */
 long data_schema_field_index(const struct qg_schema *s, const char *name, size_t len);

@@ -19,15 +19,6 @@
 
 /* ------------------------------------------------------------------ types */
 
-static const char *const type_names[] = {
-	"string", "integer", "number", "boolean", "date", "datetime", "time", "year", "any",
-};
-
-const char *data_field_type_name(enum qg_field_type t)
-{
-	return (size_t)t < QG_ARRAY_SIZE(type_names) ? type_names[t] : "?";
-}
-
 /* Validate a strptime-like pattern: only directives we implement. */
 static int pattern_ok(const char *p)
 {
@@ -206,13 +197,17 @@ static int parse_enum(struct schema_loader *L, struct qg_schema_field *f, const 
 	return 0;
 }
 
+/* Table Schema constraints (v1 and v2). All are honoured except
+ * jsonSchema (v2, array and object fields), which is refused. Which
+ * constraint a type allows comes from data_types[] (schema_type.c). */
 static const char *const constraint_names[] = {
 	"required", "unique", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-	"minLength", "maxLength", "pattern", "enum",
+	"minLength", "maxLength", "pattern", "enum", "jsonSchema", NULL,
 };
 
 static int parse_constraints(struct schema_loader *L, struct qg_schema_field *f, const struct qg_json *c)
 {
+	const struct data_type_info *ti = data_type_info_of(f->type);
 	const struct qg_json *m;
 
 	if (qg_json_type(c) != QG_JSON_OBJECT)
@@ -222,10 +217,21 @@ static int parse_constraints(struct schema_loader *L, struct qg_schema_field *f,
 		size_t mark, k;
 		int ret = 0;
 
-		for (k = 0; k < QG_ARRAY_SIZE(constraint_names); k++)
+		for (k = 0; constraint_names[k]; k++)
 			if (!strcmp(key, constraint_names[k]))
 				break;
+		if (!constraint_names[k])
+			return schema_unknown_key(L, key, constraint_names, "constraint");
 		schema_ptr_push(L, &mark, key);
+		if (k == 10) {
+			ret = schema_bad(L, NULL, "not supported: qgate does not check jsonSchema (refused rather than ignored)");
+		} else if (!ti || !(ti->constraints & (1u << k))) {
+			ret = schema_bad(L, NULL, "not allowed on type '%s'", data_field_type_name(f->type));
+		}
+		if (ret) {
+			schema_ptr_pop(L, mark);
+			return ret;
+		}
 		switch (k) {
 		case 0:
 		case 1:
@@ -252,11 +258,6 @@ static int parse_constraints(struct schema_loader *L, struct qg_schema_field *f,
 			break;
 		case 6:
 		case 7:
-			if (f->type != QG_TYPE_STRING && f->type != QG_TYPE_ANY) {
-				ret = schema_bad(L, NULL, "%s applies to string fields, not %s", key,
-					  data_field_type_name(f->type));
-				break;
-			}
 			ret = parse_length(L, m, k == 6 ? &f->min_length : &f->max_length);
 			f->constraints |= k == 6 ? QG_C_MINLENGTH : QG_C_MAXLENGTH;
 			break;
@@ -268,15 +269,241 @@ static int parse_constraints(struct schema_loader *L, struct qg_schema_field *f,
 			ret = parse_enum(L, f, m);
 			f->constraints |= QG_C_ENUM;
 			break;
-		default:
-			ret = schema_bad(L, NULL, "unknown constraint (expected one of required, unique, minimum, maximum, "
-					  "exclusiveMinimum, exclusiveMaximum, minLength, maxLength, pattern, enum)");
 		}
 		schema_ptr_pop(L, mark);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* Field keys, v1 and v2. Descriptive (known, not checked): title,
+ * description, example, rdfType. Type-specific keys (data_types[].keys) on
+ * another type are refused. "qgate" holds qgate's own per-field options. */
+static const char *const field_keys[] = {
+	"name", "type", "format", "constraints", "missingValues", "title", "description", "example", "rdfType",
+	"trueValues", "falseValues", "decimalChar", "groupChar", "bareNumber", "delimiter", "itemType",
+	"categories", "categoriesOrdered", "qgate", NULL,
+};
+static const char *const field_qgate_keys[] = { "maxNullFraction", NULL };
+
+/* Every key of the field object is known, and a type-specific one is on
+ * a type that takes it. */
+static int check_field_keys(struct schema_loader *L, const struct qg_schema_field *f, const struct qg_json *fj)
+{
+	const struct data_type_info *ti = data_type_info_of(f->type);
+
+	for (const struct qg_json *m = qg_json_first(fj); m; m = qg_json_next(m)) {
+		const char *key = qg_json_key(m);
+		struct qg_buf types = QG_BUF_INIT(QG_CAP_MESSAGE);
+		size_t mark;
+		int specific = 0, ret = 0;
+
+		if (!schema_in(key, field_keys)) {
+			if (!L->allow_unknown)
+				return schema_unknown_key(L, key, field_keys, "field key");
+			continue;
+		}
+		for (size_t t = 0; t < data_nr_types; t++) {
+			if (!schema_in(key, data_types[t].keys))
+				continue;
+			if (!ret)
+				ret = qg_buf_addf(&types, "%s%s", specific ? ", " : "", data_types[t].name);
+			specific = 1;
+		}
+		if (!ret && specific && !(ti && schema_in(key, ti->keys))) {
+			schema_ptr_push(L, &mark, key);
+			ret = schema_bad(L, NULL, "not allowed on type '%s' (%s applies to %s fields)",
+					 data_field_type_name(f->type), key, types.buf);
+			schema_ptr_pop(L, mark);
+		}
+		qg_buf_release(&types);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* v2 categories: an array of values (strings for string fields, integers
+ * for integer fields) or of {"value", "label"} objects; kept as text. */
+static int parse_categories(struct schema_loader *L, struct qg_schema_field *f, const struct qg_json *arr)
+{
+	static const char *const keys[] = { "value", "label", NULL };
+	size_t i = 0, mark;
+	const struct qg_json *it;
+
+	if (qg_json_type(arr) != QG_JSON_ARRAY || qg_json_size(arr) == 0)
+		return schema_bad(L, arr, "expected a non-empty array of values or {\"value\", \"label\"} objects");
+	for (it = qg_json_first(arr); it; it = qg_json_next(it), i++) {
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+		const struct qg_json *val = it;
+		long long ik = 0;
+		double dk = 0;
+		int ret = 0;
+
+		schema_ptr_push_index(L, &mark, i);
+		if (qg_json_type(it) == QG_JSON_OBJECT) {
+			for (const struct qg_json *m = qg_json_first(it); !ret && m; m = qg_json_next(m))
+				if (!schema_in(qg_json_key(m), keys))
+					ret = schema_unknown_key(L, qg_json_key(m), keys, "category property");
+			val = qg_json_get(it, "value");
+			if (!ret && qg_json_get(it, "label") && !qg_json_string(qg_json_get(it, "label")))
+				ret = schema_bad(L, qg_json_get(it, "label"), "expected a string label");
+			if (!ret && !val)
+				ret = schema_bad(L, NULL, "missing: a category object needs a value");
+		}
+		if (!ret) {
+			if (f->type == QG_TYPE_STRING && qg_json_string(val))
+				ret = qg_buf_addstr(&b, qg_json_string(val));
+			else if (f->type == QG_TYPE_INTEGER && qg_json_type(val) == QG_JSON_NUMBER)
+				ret = qg_json_print(&b, val, 0);
+			else
+				ret = schema_bad(L, val, "expected %s category value",
+						 f->type == QG_TYPE_STRING ? "a string" : "an integer");
+			if (!ret && f->type == QG_TYPE_INTEGER && data_field_parse(f, b.buf, b.len, &ik, &dk))
+				ret = schema_bad(L, val, "expected an integer category value");
+		}
+		if (!ret)
+			ret = schema_strset_add(&f->categories, b.buf, b.len);
+		qg_buf_release(&b);
+		schema_ptr_pop(L, mark);
+		if (ret)
+			return ret;
+	}
+	f->has_categories = 1;
+	return 0;
+}
+
+/* The keys only some types take (their rows in data_types[] list them;
+ * check_field_keys() already refused them on other types). */
+static int parse_type_keys(struct schema_loader *L, struct qg_schema_field *f, const struct qg_json *fj)
+{
+	static const char *const item_types[] = { "string", "integer", "number", "boolean", "date", "datetime", "time", NULL };
+	const struct qg_json *v;
+	size_t mark;
+	int ret = 0;
+
+	f->bare_number = 1;
+	f->list_delimiter = ',';
+	f->item_type = QG_TYPE_STRING;
+	if ((v = qg_json_get(fj, "bareNumber"))) {
+		schema_ptr_push(L, &mark, "bareNumber");
+		if (qg_json_bool(v) < 0)
+			ret = schema_bad(L, v, "expected true or false");
+		else
+			f->bare_number = qg_json_bool(v);
+		schema_ptr_pop(L, mark);
+		if (ret)
+			return ret;
+	}
+	if ((v = qg_json_get(fj, "delimiter"))) {
+		schema_ptr_push(L, &mark, "delimiter");
+		ret = schema_char(L, v, &f->list_delimiter);
+		schema_ptr_pop(L, mark);
+		if (ret)
+			return ret;
+	}
+	if ((v = qg_json_get(fj, "itemType"))) {
+		const char *s = qg_json_string(v);
+		const struct data_type_info *it = s && schema_in(s, item_types) ? data_type_info_find(s) : NULL;
+
+		schema_ptr_push(L, &mark, "itemType");
+		if (!it)
+			ret = schema_bad(L, v, "expected one of string, integer, number, boolean, date, datetime, time");
+		else
+			f->item_type = (enum qg_field_type)it->type;
+		schema_ptr_pop(L, mark);
+		if (ret)
+			return ret;
+	}
+	if ((v = qg_json_get(fj, "categories"))) {
+		schema_ptr_push(L, &mark, "categories");
+		ret = parse_categories(L, f, v);
+		schema_ptr_pop(L, mark);
+		if (ret)
+			return ret;
+		f->constraints |= QG_C_CATEGORIES;
+	}
+	if ((v = qg_json_get(fj, "categoriesOrdered"))) {
+		schema_ptr_push(L, &mark, "categoriesOrdered");
+		if (qg_json_bool(v) < 0)
+			ret = schema_bad(L, v, "expected true or false");
+		else if (!qg_json_get(fj, "categories"))
+			ret = schema_bad(L, v, "categoriesOrdered needs categories");
+		else
+			f->categories_ordered = qg_json_bool(v);
+		schema_ptr_pop(L, mark);
+	}
+	return ret;
+}
+
+/* The field's type from the table: an unknown name suggests the nearest. */
+static int parse_type(struct schema_loader *L, struct qg_schema_field *f, const struct qg_json *v)
+{
+	const char *names[32], *s = qg_json_string(v);
+	const struct data_type_info *ti = s ? data_type_info_find(s) : NULL;
+	size_t n = 0;
+
+	if (ti && ti->type >= 0) {
+		f->type = (enum qg_field_type)ti->type;
+		return 0;
+	}
+	if (ti)
+		return schema_bad(L, v, "not supported: qgate cannot check type '%s' (refused rather than read as any)", s);
+	for (size_t t = 0; t < data_nr_types && n + 1 < QG_ARRAY_SIZE(names); t++)
+		names[n++] = data_types[t].name;
+	names[n] = NULL;
+	if (s && schema_nearest(s, names))
+		return schema_bad(L, v, "unknown type (did you mean '%s'?)", schema_nearest(s, names));
+	return schema_bad(L, v, "expected a type name (string, integer, number, boolean, date, datetime, time, year, "
+				"yearmonth, duration, geopoint, geojson, object, array, list, any)");
+}
+
+/* The format: "default", a named format of the type's row, or for date,
+ * time and datetime "any" and strptime-like patterns. */
+static int parse_format(struct schema_loader *L, struct qg_schema_field *f, const struct qg_json *v, const char **text)
+{
+	const struct data_type_info *ti = data_type_info_of(f->type);
+	const char *s = qg_json_string(v);
+	struct qg_buf names = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int ret = 0;
+
+	*text = s;
+	if (!s)
+		return schema_bad(L, v, "expected a string");
+	if (!strcmp(s, "default")) {
+		f->format = QG_FMT_DEFAULT;
+		return 0;
+	}
+	for (const struct data_format_name *fn = ti ? ti->formats : NULL; fn && fn->name; fn++) {
+		if (!strcmp(s, fn->name)) {
+			f->format = fn->format;
+			return 0;
+		}
+	}
+	if (ti && ti->pattern_formats) {
+		const char *p = s;
+
+		if (!strcmp(s, "any")) {
+			f->format = QG_FMT_ANY;
+			return 0;
+		}
+		if (!strncmp(p, "fmt:", 4)) /* Frictionless v0 spelling */
+			p += 4;
+		if (strchr(p, '%') && pattern_ok(p)) {
+			f->format = QG_FMT_PATTERN;
+			*text = p;
+			return 0;
+		}
+		return schema_bad(L, v, "expected default, any, or a pattern using %%Y %%y %%m %%d %%j %%H %%I %%M %%S %%f %%p %%b %%B %%z %%%%");
+	}
+	for (const struct data_format_name *fn = ti ? ti->formats : NULL; !ret && fn && fn->name; fn++)
+		ret = qg_buf_addf(&names, ", %s", fn->name);
+	if (!ret)
+		ret = schema_bad(L, v, "not a format of type '%s' (expected default%s)", data_field_type_name(f->type),
+				 names.buf);
+	qg_buf_release(&names);
+	return ret;
 }
 
 int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_schema_field *f, const struct qg_json *fj)
@@ -314,52 +541,19 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 
 	v = qg_json_get(fj, "type");
 	if (v) {
-		size_t k;
-		s = qg_json_string(v);
-		for (k = 0; s && k < QG_ARRAY_SIZE(type_names); k++)
-			if (!strcmp(s, type_names[k]))
-				break;
 		schema_ptr_push(L, &mark, "type");
-		if (!s || k == QG_ARRAY_SIZE(type_names))
-			ret = schema_bad(L, v, "expected one of string, integer, number, boolean, date, datetime, time, year, any");
+		ret = parse_type(L, f, v);
 		schema_ptr_pop(L, mark);
 		if (ret)
 			return ret;
-		f->type = (enum qg_field_type)k;
 	}
+	if ((ret = check_field_keys(L, f, fj)))
+		return ret;
 
 	v = qg_json_get(fj, "format");
 	if (v) {
-		s = qg_json_string(v);
 		schema_ptr_push(L, &mark, "format");
-		if (!s) {
-			ret = schema_bad(L, v, "expected a string");
-		} else if (!strcmp(s, "default")) {
-			f->format = QG_FMT_DEFAULT;
-		} else if (!strcmp(s, "any")) {
-			f->format = QG_FMT_ANY;
-		} else if (f->type == QG_TYPE_STRING) {
-			if (!strcmp(s, "email"))
-				f->format = QG_FMT_EMAIL;
-			else if (!strcmp(s, "uri"))
-				f->format = QG_FMT_URI;
-			else if (!strcmp(s, "uuid"))
-				f->format = QG_FMT_UUID;
-			else if (strcmp(s, "binary"))
-				ret = schema_bad(L, v, "expected default, email, uri, uuid or binary for a string field");
-		} else if (f->type == QG_TYPE_DATE || f->type == QG_TYPE_DATETIME || f->type == QG_TYPE_TIME) {
-			const char *p = s;
-			if (!strncmp(p, "fmt:", 4)) /* Frictionless v0 spelling */
-				p += 4;
-			if (!strchr(p, '%') || !pattern_ok(p))
-				ret = schema_bad(L, v, "expected default, any, or a pattern using %%Y %%y %%m %%d %%j %%H %%I %%M %%S %%f %%p %%b %%B %%z %%%%");
-			else {
-				f->format = QG_FMT_PATTERN;
-				s = p;
-			}
-		} else {
-			ret = schema_bad(L, v, "a %s field takes no format other than default", data_field_type_name(f->type));
-		}
+		ret = parse_format(L, f, v, &s);
 		schema_ptr_pop(L, mark);
 		if (ret)
 			return ret;
@@ -369,8 +563,6 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 	}
 
 	f->decimal_char = '.';
-	f->bare_number = 1;       /* the keys of each type are read with the type table */
-	f->list_delimiter = ',';
 	if ((v = qg_json_get(fj, "decimalChar"))) {
 		schema_ptr_push(L, &mark, "decimalChar");
 		ret = schema_char(L, v, &f->decimal_char);
@@ -387,6 +579,8 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 		if (ret)
 			return ret;
 	}
+	if ((ret = parse_type_keys(L, f, fj)))
+		return ret;
 	v = qg_json_get(fj, "trueValues");
 	schema_ptr_push(L, &mark, "trueValues");
 	if (v)
@@ -409,7 +603,7 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 		return ret < 0 ? ret : QG_ENOMEM;
 	if ((v = qg_json_get(fj, "missingValues"))) {
 		schema_ptr_push(L, &mark, "missingValues");
-		ret = schema_string_list(L, &f->missing_values, v);
+		ret = schema_missing_list(L, &f->missing_values, v);
 		schema_ptr_pop(L, mark);
 		if (ret)
 			return ret;
@@ -461,6 +655,11 @@ int schema_field_parse(struct schema_loader *L, struct qg_schema *S, struct qg_s
 		schema_ptr_push(L, &mark, "qgate");
 		if (qg_json_type(v) != QG_JSON_OBJECT)
 			ret = schema_bad(L, v, "expected an object");
+		for (x = qg_json_first(v); !ret && x; x = qg_json_next(x))
+			if (!schema_in(qg_json_key(x), field_qgate_keys))
+				ret = schema_unknown_key(L, qg_json_key(x), field_qgate_keys, "qgate field option");
+		if (ret)
+			;
 		else if ((x = qg_json_get(v, "maxNullFraction"))) {
 			schema_ptr_push(L, &m2, "maxNullFraction");
 			ret = schema_fraction(L, x, &f->max_null_fraction);
@@ -489,4 +688,5 @@ void schema_field_release(struct qg_schema_field *f)
 	qg_strmap_release(&f->true_values);
 	qg_strmap_release(&f->false_values);
 	qg_strmap_release(&f->missing_values);
+	qg_strmap_release(&f->categories);
 }

@@ -36,7 +36,17 @@ void schema_ptr_pop(struct schema_loader *L, size_t mark);
 int schema_bad(struct schema_loader *L, const struct qg_json *found, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Known keys (NULL-ended lists): schema_in() is 1 when key is one of
+ * them; schema_unknown_key() is QG_EUSAGE at /<pointer>/<key> with the
+ * nearest known key suggested ("did you mean 'primaryKey'?"). */
+int schema_in(const char *key, const char *const *known);
+const char *schema_nearest(const char *name, const char *const *known);
+int schema_unknown_key(struct schema_loader *L, const char *key, const char *const *known, const char *what);
+
 int schema_string_list(struct schema_loader *L, struct qg_strmap *set, const struct qg_json *arr);
+/* missingValues: an array of strings, or (v2) of {"value", "label"}
+ * objects -- the labels are descriptive. */
+int schema_missing_list(struct schema_loader *L, struct qg_strmap *set, const struct qg_json *arr);
 int schema_char(struct schema_loader *L, const struct qg_json *v, char *out);
 int schema_fraction(struct schema_loader *L, const struct qg_json *v, double *out);
 

@@ -136,14 +136,21 @@ static void check_header(struct vrun *v, struct piece_state *ps, const struct qg
 			nextra++;
 		}
 	}
-	if (nmiss && S->header_mode != QG_HEADER_SUBSET)
-		vd_violation(v, ps, ck, 1, 0, NULL, 0, "schema field%s %s missing from the %s", nmiss > 1 ? "s" : "",
-			  err_miss ? lost : miss.buf, src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
-	if (nextra && S->header_mode != QG_HEADER_SUPERSET)
-		vd_violation(v, ps, ck, 1, 0, NULL, 0, "column%s %s not in the schema", nextra > 1 ? "s" : "",
-			     err_extra ? lost : extra.buf);
-	if (order && !nmiss && !nextra && S->header_mode == QG_HEADER_EXACT)
-		vd_violation(v, ps, ck, 1, 0, NULL, 0, "columns are not in the schema's order (header 'exact')");
+	/* fieldsMatch (schema.h): superset and partial let schema fields be
+	 * missing, subset and partial let the data have more columns, exact
+	 * also wants the schema's order, partial at least one field */
+	if (S->fields_match == QG_MATCH_PARTIAL && nmiss == S->nr_fields && S->nr_fields)
+		vd_violation(v, ps, ck, 1, 0, NULL, 0, "none of the schema's fields is in the %s (fieldsMatch 'partial')",
+			     src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
+	else if (nmiss && S->fields_match != QG_MATCH_SUPERSET && S->fields_match != QG_MATCH_PARTIAL)
+		vd_violation(v, ps, ck, 1, 0, NULL, 0, "schema field%s %s missing from the %s",
+			     nmiss > 1 ? "s" : "", err_miss ? lost : miss.buf,
+			     src->format == QG_FORMAT_JSONL ? "first object's keys" : "header");
+	if (nextra && S->fields_match != QG_MATCH_SUBSET && S->fields_match != QG_MATCH_PARTIAL)
+		vd_violation(v, ps, ck, 1, 0, NULL, 0, "column%s %s not in the schema",
+			     nextra > 1 ? "s" : "", err_extra ? lost : extra.buf);
+	if (order && !nmiss && !nextra && S->fields_match == QG_MATCH_EXACT)
+		vd_violation(v, ps, ck, 1, 0, NULL, 0, "columns are not in the schema's order (fieldsMatch 'exact')");
 	qg_buf_release(&miss);
 	qg_buf_release(&extra);
 }
@@ -357,7 +364,7 @@ static void pass_shape(struct vpiece *vp)
 		vp->bpk_ok[r] = !vp->pk_absent;
 		bclean[r] = (unsigned char)vd_record_clean(v, rec->text, rec->text_len, jsonl);
 		if (jsonl) {
-			if (rec->extra_keys && S->header_mode != QG_HEADER_SUPERSET)
+			if (rec->extra_keys && S->fields_match != QG_MATCH_SUBSET && S->fields_match != QG_MATCH_PARTIAL)
 				vd_violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line, 1, NULL, 0,
 					     "object has %zu key%s not in the schema", rec->extra_keys,
 					     rec->extra_keys > 1 ? "s" : "");
@@ -551,6 +558,7 @@ static int build_checks(struct vrun *v)
 		{ QG_C_MAXLENGTH, CK_MAXLEN, "maxLength" },
 		{ QG_C_PATTERN, CK_PATTERN, "pattern" },
 		{ QG_C_ENUM, CK_ENUM, "enum" },
+		{ QG_C_CATEGORIES, CK_CATEGORIES, "categories" },
 	};
 	int err;
 
@@ -597,8 +605,17 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	memset(&plan, 0, sizeof(plan));
 	if (!o->schema)
 		return qg_error(QG_EUSAGE, "validate needs --schema SCHEMA.json");
-	if ((err = data_schema_load(&S, o->schema)) < 0)
+	if ((err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0)) < 0)
 		return err;
+	/* read but not checked yet: refused, never ignored */
+	if (S.nr_foreign_keys || S.nr_unique_keys) {
+		err = qg_error(QG_EUSAGE, "'%s': /%s: not supported yet: qgate-data validate does not check %s "
+					  "(refused rather than ignored)", o->schema,
+			       S.nr_foreign_keys ? "foreignKeys" : "uniqueKeys",
+			       S.nr_foreign_keys ? "foreign keys" : "uniqueKeys");
+		data_schema_release(&S);
+		return err;
+	}
 	nf = S.nr_fields;
 	v.o = o;
 	v.S = &S;

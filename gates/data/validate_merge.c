@@ -28,13 +28,11 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 	switch (c->kind) {
 	case CK_HEADER:
 		if (n)
-			qg_check_set_message(qc, "the header does not match the schema (%s)",
-					     v->S->header_mode == QG_HEADER_EXACT ? "exact" :
-					     v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+			qg_check_set_message(qc, "the header does not match the schema (fieldsMatch %s)",
+					     data_fields_match_name(v->S->fields_match));
 		else
 			qg_check_set_message(qc, "the header matches the schema");
-		qg_check_expected_string(qc, "%s", v->S->header_mode == QG_HEADER_EXACT ? "exact" :
-					 v->S->header_mode == QG_HEADER_SUBSET ? "subset" : "superset");
+		qg_check_expected_string(qc, "%s", data_fields_match_name(v->S->fields_match));
 		break;
 	case CK_ROW_SHAPE:
 		qg_check_set_message(qc, n ? "%s%lld malformed %s" : "every row has the header's shape", atleast, n,
@@ -116,6 +114,11 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 		qg_check_set_message(qc, n ? "%s%lld %s outside the enum" : "all values are in the enum", atleast, n,
 				     plural(n, "value", "values"));
 		qg_check_expected_string(qc, "one of %zu values", f->enum_values.nr);
+		break;
+	case CK_CATEGORIES:
+		qg_check_set_message(qc, n ? "%s%lld %s outside the categories" : "all values are categories", atleast, n,
+				     plural(n, "value", "values"));
+		qg_check_expected_string(qc, "one of %zu categories", f->categories.nr);
 		break;
 	default:
 		break;
@@ -384,6 +387,20 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 		if (c->kind == CK_ROWS) {
 			int has = S->min_rows >= 0 || S->max_rows >= 0;
 			int bad = (S->min_rows >= 0 && rows < S->min_rows) || (S->max_rows >= 0 && rows > S->max_rows);
+			/* empty is not valid: a header and no rows fails unless the
+			 * schema allows it ("qgate": {"minRows": 0}) or --allow-empty
+			 * (one shard of several may be empty: not judged there) */
+			int empty = !rows && S->min_rows < 0 && !v->o->allow_empty && !stopped && p->shard_count <= 1;
+
+			if (empty) {
+				qg_check_observed_number(qc, 0);
+				qg_check_expected_string(qc, ">= 1 rows");
+				qc->status = QG_STATUS_FAIL;
+				qg_check_set_message(qc, "0 rows: the table is empty (allow it with \"qgate\": "
+							 "{\"minRows\": 0} or --allow-empty)");
+				qg_check_set_count(qc, 1);
+				continue;
+			}
 
 			qg_check_observed_number(qc, (double)rows);
 			if (S->min_rows >= 0 && S->max_rows >= 0)
