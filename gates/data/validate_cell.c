@@ -356,6 +356,22 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			vd_violation(v, ps, ck[CK_ENUM], line, CCOL, c->ptr, c->len, "is not one of the %zu enum values",
 				  f->enum_values.nr);
 	}
+	if (cons & QG_C_CATEGORIES) {
+		/* v2 categories (string or integer fields): integers compare
+		 * by value ("+01" is category 1) */
+		char num[32];
+		int in;
+
+		if (f->type == QG_TYPE_INTEGER) {
+			int nl = snprintf(num, sizeof(num), "%lld", ik);
+			in = qg_strmap_has(&f->categories, num, (size_t)nl);
+		} else {
+			in = qg_strmap_has(&f->categories, c->ptr, c->len);
+		}
+		if (!in)
+			vd_violation(v, ps, ck[CK_CATEGORIES], line, CCOL, c->ptr, c->len, "is not one of the %zu categories",
+				  f->categories.nr);
+	}
 	if ((cons & QG_C_UNIQUE) || f->primary_key) {
 		uint64_t h;
 
