@@ -27,13 +27,14 @@
  * the first such line): a schema from a misread file would be wrong.
  * Columns named like ids (id, *_id, *Id, key, uuid) get no maximum and no
  * enum; the first such column whose values are all present and distinct
- * (checked on 64-bit hashes, up to 4 M values; past that nothing is
- * proposed) becomes the primaryKey.
+ * (checked on sorted 64-bit hashes, up to 4 M values, 32 MiB a column; past
+ * that nothing is proposed) becomes the primaryKey.
  */
 #include "qgate/common.h"
 
 #include <math.h>
 
+#include "qgate/gate.h"
 #include "qgate/hash.h"
 #include "qgate/json.h"
 #include "qgate/stream.h"
@@ -110,50 +111,84 @@ static int name_is_id(const char *name)
 	return n > 2 && name[n - 2] == 'I' && name[n - 1] == 'd' && name[n - 3] >= 'a' && name[n - 3] <= 'z';
 }
 
-/* Add a value hash; 1 when it was there already, -1 when the set is full or
- * memory ran out (the column then proposes no key), 0 otherwise. */
-static int ids_add(struct colstat *c, uint64_t h)
+/* Value hashes are appended (a sequential write, cheap) and checked for
+ * repeats once, sorted, when the schema is written. Past IDS_MAX values, or
+ * when memory runs out, the column gives up (id_dup): no key is proposed. */
+static void id_give_up(struct colstat *c)
 {
-	size_t i;
-
-	if (!h)
-		h = 1;
-	if (2 * (c->nr_ids + 1) > c->cap_ids) {
-		size_t cap = c->cap_ids ? 2 * c->cap_ids : 1024;
-		uint64_t *t;
-
-		if (c->nr_ids >= IDS_MAX || !(t = calloc(cap, sizeof(*t))))
-			return -1;
-		for (i = 0; i < c->cap_ids; i++)
-			if (c->ids[i]) {
-				size_t j = (size_t)c->ids[i] & (cap - 1);
-
-				while (t[j])
-					j = (j + 1) & (cap - 1);
-				t[j] = c->ids[i];
-			}
-		free(c->ids);
-		c->ids = t;
-		c->cap_ids = cap;
-	}
-	for (i = (size_t)h & (c->cap_ids - 1); c->ids[i]; i = (i + 1) & (c->cap_ids - 1))
-		if (c->ids[i] == h)
-			return 1;
-	c->ids[i] = h;
-	c->nr_ids++;
-	return 0;
+	c->id_dup = 1;
+	free(c->ids);
+	c->ids = NULL;
+	c->nr_ids = c->cap_ids = 0;
 }
 
 static void id_seen(struct colstat *c, uint64_t h)
 {
 	if (c->id_dup)
 		return;
-	if (ids_add(c, h)) {
-		c->id_dup = 1;
-		free(c->ids);
-		c->ids = NULL;
-		c->nr_ids = c->cap_ids = 0;
+	if (c->nr_ids == c->cap_ids) {
+		size_t cap = c->cap_ids ? 2 * c->cap_ids : 1024;
+		uint64_t *t;
+
+		if (c->nr_ids >= IDS_MAX || !(t = realloc(c->ids, cap * sizeof(*t)))) {
+			id_give_up(c);
+			return;
+		}
+		c->ids = t;
+		c->cap_ids = cap;
 	}
+	c->ids[c->nr_ids++] = h;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* LSD radix sort, 8 passes of a byte (qsort when the buffer cannot be had). */
+static void sort_u64(uint64_t *v, size_t n)
+{
+	uint64_t *tmp = n > 64 ? malloc(n * sizeof(*tmp)) : NULL, *a = v, *b = tmp, *t;
+	size_t count[256];
+
+	if (!tmp) {
+		qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(a[i] >> shift) & 255]++;
+		for (int k = 0; k < 256; k++) {
+			size_t c = count[k];
+
+			count[k] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 255]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	/* 8 passes: the sorted values are back in v */
+	free(tmp);
+}
+
+/* 1 when no value hash repeats (sorts the hashes). */
+static int ids_distinct(struct colstat *c)
+{
+	if (c->id_dup)
+		return 0;
+	sort_u64(c->ids, c->nr_ids);
+	for (size_t i = 1; i < c->nr_ids; i++)
+		if (c->ids[i] == c->ids[i - 1])
+			return 0;
+	return 1;
 }
 
 static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
@@ -360,7 +395,7 @@ static void merge_bound(struct bound *lo, struct bound *hi, const struct bound *
 		*hi = *ohi;
 }
 
-static void merge_col(struct irun *r, struct colstat *a, const struct colstat *b)
+static void merge_col(struct irun *r, struct colstat *a, struct colstat *b)
 {
 	a->fits &= b->fits;
 	a->values += b->values;
@@ -377,9 +412,15 @@ static void merge_col(struct irun *r, struct colstat *a, const struct colstat *b
 		add_distinct(r, a, b->distinct + i * (TEXT_MAX + 1), b->dlen[i]);
 	if (b->id_dup)
 		a->id_dup = 1;
-	for (size_t i = 0; i < b->cap_ids && !a->id_dup; i++)
-		if (b->ids[i])
-			id_seen(a, b->ids[i]);
+	if (!a->id_dup && !a->ids && b->ids) { /* the first piece: take its hashes */
+		a->ids = b->ids;
+		a->nr_ids = b->nr_ids;
+		a->cap_ids = b->cap_ids;
+		b->ids = NULL;
+		b->nr_ids = b->cap_ids = 0;
+	}
+	for (size_t i = 0; i < b->nr_ids && !a->id_dup; i++)
+		id_seen(a, b->ids[i]);
 }
 
 static void add_int_bound(struct qg_json *cons, const char *key, const struct bound *b, int long_int)
@@ -486,8 +527,8 @@ static int emit(struct irun *r, struct colstat *cols, size_t nr, struct qg_buf *
 		if (c->values && !c->missing)
 			qg_json_add_bool(cons, "required", 1);
 		/* the first id-like column with every value present and distinct */
-		if (!key && c->id_like && !c->id_dup && c->values && !c->missing && (fits & (T_INT | T_UUID) ||
-		    !strcmp(type, "string")))
+		if (!key && c->id_like && !c->id_dup && c->values && !c->missing &&
+		    ((fits & T_INT) || !strcmp(type, "string")) && ids_distinct(c))
 			key = c->name;
 		int_enum = (fits & T_INT) && !c->id_like && !c->enum_over && c->nr_distinct &&
 			   c->values >= r->o->enum_min_rows;
