@@ -125,13 +125,34 @@ static int cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
+/* Neumaier's compensated sum, as metrics.c's ksum for weighted metrics. */
+struct nsum {
+	double s, c;
+};
+
+static inline void nsum_add(struct nsum *k, double x)
+{
+	double t = k->s + x;
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
 /* Sorted-by-score orders for the ranking metrics of one model. */
 struct rank_prep {
 	uint32_t *idx; /* positives then negatives, each by score descending */
 	double *sorted;
-	uint32_t *w;
 	size_t npos, nneg;
+	/* the two lists merged, by score descending, positives first within a
+	 * tie: row index, and flags RANK_POS (a positive) and RANK_END (the last
+	 * row of its score: a threshold of the curve ends there) */
+	uint32_t *midx;
+	uint8_t *mflag;
 };
+
+enum { RANK_POS = 1, RANK_END = 2 };
 
 /* y: 0/1 labels, score: n scores (binary, or one class's column) */
 static int rank_prepare_arrays(struct rank_prep *rp, const uint8_t *y, const double *score, size_t n)
@@ -140,8 +161,7 @@ static int rank_prepare_arrays(struct rank_prep *rp, const uint8_t *y, const dou
 	memset(rp, 0, sizeof(*rp));
 	rp->idx = malloc((n ? n : 1) * sizeof(*rp->idx));
 	rp->sorted = malloc((n ? n : 1) * sizeof(*rp->sorted));
-	rp->w = malloc((n ? n : 1) * sizeof(*rp->w));
-	if (!rp->idx || !rp->sorted || !rp->w)
+	if (!rp->idx || !rp->sorted)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (y[i])
@@ -155,6 +175,27 @@ static int rank_prepare_arrays(struct rank_prep *rp, const uint8_t *y, const dou
 		rp->sorted[i] = score[rp->idx[i]];
 	rp->npos = np_;
 	rp->nneg = nn;
+	/* the merge of model_rank_metrics, done once */
+	rp->midx = malloc((n ? n : 1) * sizeof(*rp->midx));
+	rp->mflag = malloc(n ? n : 1);
+	if (!rp->midx || !rp->mflag)
+		return qg_error(QG_ENOMEM, "out of memory");
+	{
+		const double *pos = rp->sorted, *neg = rp->sorted + np_;
+		size_t i = 0, j = 0, k = 0;
+		while (i < np_ || j < nn) {
+			double t = i < np_ && (j >= nn || pos[i] >= neg[j]) ? pos[i] : neg[j];
+			while (i < np_ && pos[i] == t) {
+				rp->midx[k] = rp->idx[i++];
+				rp->mflag[k++] = RANK_POS;
+			}
+			while (j < nn && neg[j] == t) {
+				rp->midx[k] = rp->idx[np_ + j++];
+				rp->mflag[k++] = 0;
+			}
+			rp->mflag[k - 1] |= RANK_END;
+		}
+	}
 	return 0;
 }
 
@@ -167,7 +208,8 @@ static void rank_release(struct rank_prep *rp)
 {
 	free(rp->idx);
 	free(rp->sorted);
-	free(rp->w);
+	free(rp->midx);
+	free(rp->mflag);
 }
 
 /* One-vs-rest: one rank_prep per class (class c against the rest). */
@@ -216,22 +258,60 @@ done:
 	return ret;
 }
 
+/* roc_auc or average_precision of one replicate: model_rank_metrics's
+ * walk over the thresholds (the same sums in the same order, hence the same
+ * numbers) along the merged order, one pass and only the metric asked for. */
+static double rank_auc(const struct rank_prep *rp, const uint32_t *w, uint64_t *P)
+{
+	size_t n = rp->npos + rp->nneg;
+	const uint32_t *midx = rp->midx;
+	const uint8_t *mflag = rp->mflag;
+	uint64_t tp = 0, fp = 0, tp_prev = 0, fp_prev = 0;
+	model_u128b area2 = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		uint64_t wk = w[midx[k]], pos = mflag[k] & RANK_POS;
+		tp += pos ? wk : 0;
+		fp += pos ? 0 : wk;
+		if (mflag[k] & RANK_END) {
+			area2 += (model_u128b)(fp - fp_prev) * (tp + tp_prev);
+			tp_prev = tp;
+			fp_prev = fp;
+		}
+	}
+	*P = tp;
+	return tp && fp ? (double)area2 / (2.0 * (double)tp * (double)fp) : NAN;
+}
+
 static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metric m)
 {
-	double auc, ap;
-	uint64_t P = 0, N = 0;
-	for (size_t i = 0; i < rp->npos + rp->nneg; i++) {
-		rp->w[i] = w[rp->idx[i]];
-		if (i < rp->npos)
-			P += rp->w[i];
-		else
-			N += rp->w[i];
-	}
-	model_rank_metrics(&auc, &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos, rp->w + rp->npos,
-			      rp->nneg);
+	size_t n = rp->npos + rp->nneg;
+	const uint32_t *midx = rp->midx;
+	const uint8_t *mflag = rp->mflag;
+	uint64_t tp = 0, fp = 0, tp_prev = 0, fp_prev = 0, P = 0;
+
 	if (m == QG_M_ROC_AUC)
-		return (P && N) ? auc : NAN;
-	return P ? ap : NAN;
+		return rank_auc(rp, w, &P);
+	{
+		struct nsum ap = { 0, 0 };
+		for (size_t i = 0; i < rp->npos; i++)
+			P += w[rp->idx[i]];
+		if (!P)
+			return NAN;
+		for (size_t k = 0; k < n; k++) {
+			uint64_t wk = w[midx[k]], pos = mflag[k] & RANK_POS;
+			tp += pos ? wk : 0;
+			fp += pos ? 0 : wk;
+			if ((mflag[k] & RANK_END) && (tp != tp_prev || fp != fp_prev)) {
+				if (tp != tp_prev)
+					nsum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
+							      ((double)tp / (double)(tp + fp)));
+				tp_prev = tp;
+				fp_prev = fp;
+			}
+		}
+		return ap.s + ap.c;
+	}
 }
 
 /* roc_auc_ovr (macro) or roc_auc_ovr_weighted of one replicate; NaN when a
@@ -240,20 +320,10 @@ static double ovr_metric(struct ovr_prep *op, const uint32_t *w, enum qg_metric 
 {
 	uint64_t total = 0;
 	for (size_t c = 0; c < op->k; c++) {
-		struct rank_prep *rp = &op->cls[c];
-		uint64_t P = 0;
-		double ap;
-		for (size_t i = 0; i < rp->npos + rp->nneg; i++) {
-			rp->w[i] = w[rp->idx[i]];
-			if (i < rp->npos)
-				P += rp->w[i];
-		}
-		if (!P)
-			return NAN;
-		model_rank_metrics(&op->auc[c], &ap, rp->sorted, rp->w, rp->npos, rp->sorted + rp->npos,
-				      rp->w + rp->npos, rp->nneg);
+		uint64_t P;
+		op->auc[c] = rank_auc(&op->cls[c], w, &P);
 		if (isnan(op->auc[c]))
-			return NAN;
+			return NAN; /* no row of the class, or of the rest */
 		op->prod[c] = op->auc[c] * (double)P;
 		total += P;
 	}
@@ -553,20 +623,6 @@ static int fast_prepare(struct fast_prep *f, const struct qg_model_view *v, enum
 		}
 	}
 	return 0;
-}
-
-struct nsum {
-	double s, c;
-};
-
-static inline void nsum_add(struct nsum *k, double x)
-{
-	double t = k->s + x;
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
 }
 
 /* One replicate's value from the prepared terms; NaN where the full
