@@ -32,6 +32,13 @@
 #define MID_MAX 4096
 #define END_MAX ((size_t)1 << 20)
 #define FIRST_ENTRIES 1024
+/* A buffer holds at most 2^18 entries (4 MiB, 8 with its bucketing copy),
+ * however large the cap: past that it spills. Measured on 5 M string ids
+ * (bench_unique.sh): a 256 MiB buffer took 6 s, 4-16 MiB ones 2 s -- first
+ * touches of fresh memory (page faults) cost more than writing the run to
+ * the page cache and reading it back once. The cap still bounds the sum
+ * over every set (fields x pieces read at once). */
+#define MAX_ENTRIES ((size_t)1 << 18)
 #define NPART 256
 
 struct data_uniq_run {
@@ -194,11 +201,13 @@ void data_uniq_release(struct qg_uniq *u)
 		return;
 	free(u->iv);
 	free(u->e);
+	free(u->tmp);
 	free(u->runs);
 	if (u->pool && u->charged)
 		atomic_fetch_sub(&u->pool->bytes, u->charged);
 	u->iv = NULL;
 	u->e = NULL;
+	u->tmp = NULL;
 	u->runs = NULL;
 	u->nr_iv = u->alloc_iv = u->nr = u->alloc = u->nr_runs = 0;
 	u->charged = 0;
@@ -246,11 +255,16 @@ static inline unsigned part_of(uint64_t k)
 	return (unsigned)(k >> 56);
 }
 
-/* Reorder e[0..n) by partition in place (American flag sort); cum[b] is the
- * first entry of partition b, cum[NPART] == n. */
-static void bucket(struct data_uniq_ent *e, size_t n, size_t *cum)
+/* u's entries bucketed by partition (a counting pass, then one scatter
+ * into u->tmp, which becomes u->e); cum[b] is the first entry of partition
+ * b, cum[NPART] == nr. Out of place: 256 sequential write streams, where an
+ * in-place permutation would miss the cache on every swap. */
+static void bucket(struct qg_uniq *u, size_t *cum)
 {
 	size_t cnt[NPART] = { 0 }, next[NPART];
+	const struct data_uniq_ent *e = u->e;
+	struct data_uniq_ent *t = u->tmp;
+	size_t n = u->nr;
 
 	for (size_t i = 0; i < n; i++)
 		cnt[part_of(e[i].k)]++;
@@ -259,20 +273,12 @@ static void bucket(struct data_uniq_ent *e, size_t n, size_t *cum)
 		cum[b + 1] = cum[b] + cnt[b];
 		next[b] = cum[b];
 	}
-	for (unsigned b = 0; b < NPART; b++) {
-		while (next[b] < cum[b + 1]) {
-			struct data_uniq_ent x = e[next[b]];
-			unsigned d = part_of(x.k);
-
-			while (d != b) {
-				struct data_uniq_ent y = e[next[d]];
-				e[next[d]++] = x;
-				x = y;
-				d = part_of(x.k);
-			}
-			e[next[b]++] = x;
-		}
-	}
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		t[next[part_of(e[i].k)]++] = e[i];
+	u->tmp = u->e;
+	u->e = t;
 }
 
 /* The buffer as one run in the spill file; the buffer is empty after. */
@@ -293,7 +299,7 @@ static int spill(struct qg_uniq *u)
 	}
 	u->runs = runs;
 	r = &runs[u->nr_runs];
-	bucket(u->e, u->nr, r->cum);
+	bucket(u, r->cum);
 	if (pool_write(u->pool, u->e, u->nr * sizeof(*u->e), &r->off) < 0) {
 		u->failed = 1;
 		return -1;
@@ -304,10 +310,15 @@ static int spill(struct qg_uniq *u)
 }
 
 /* Room for one more entry: a larger buffer within the set's share and the
- * pool's cap, or the buffer spilled. 0, or -1 (the pool failed). */
+ * pool's cap (charged twice: the bucketing copy is as large), or the buffer
+ * spilled. 0, or -1 (the pool failed). */
 static int grow(struct qg_uniq *u)
 {
 	size_t want[2] = { u->alloc ? u->alloc * 2 : FIRST_ENTRIES, u->alloc + u->alloc / 4 };
+
+	for (int t = 0; t < 2; t++)
+		if (want[t] > MAX_ENTRIES)
+			want[t] = MAX_ENTRIES;
 
 	if (u->pool && atomic_load_explicit(&u->pool->failed, memory_order_relaxed)) {
 		u->failed = 1;
@@ -315,8 +326,8 @@ static int grow(struct qg_uniq *u)
 	}
 	for (int t = 0; t < 2; t++) {
 		size_t ns = want[t];
-		long long bytes = (long long)((ns - u->alloc) * sizeof(*u->e));
-		struct data_uniq_ent *e;
+		long long bytes = (long long)((ns - u->alloc) * sizeof(*u->e)) * 2;
+		struct data_uniq_ent *e, *tmp;
 
 		if (ns <= u->alloc)
 			continue;
@@ -324,13 +335,19 @@ static int grow(struct qg_uniq *u)
 		 * hold a thousand keys would spill every thousand */
 		if (charge(u, bytes, !u->alloc) < 0)
 			continue;
+		free(u->tmp);
+		u->tmp = NULL;
 		e = realloc(u->e, ns * sizeof(*e));
-		if (!e) {
+		if (e)
+			u->e = e;
+		tmp = e ? malloc(ns * sizeof(*tmp)) : NULL;
+		if (!tmp) {
+			/* the old buffer stays (charged) for release */
 			uncharge(u, bytes);
 			no_memory(u, ns * sizeof(*e));
 			return -1;
 		}
-		u->e = e;
+		u->tmp = tmp;
 		u->alloc = ns;
 		return 0;
 	}
@@ -586,7 +603,7 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 		goto done;
 	}
 	for (size_t s = 0; s < n; s++)
-		bucket(sets[s]->e, sets[s]->nr, mem[s]);
+		bucket(sets[s], mem[s]);
 	for (unsigned p = 0; p < NPART; p++) {
 		size_t m = 0, at = 0;
 

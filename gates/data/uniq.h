@@ -66,6 +66,7 @@ struct qg_uniq {
 	size_t nr_iv, alloc_iv;
 	size_t hint;              /* interval touched last (sorted input: O(1)) */
 	struct data_uniq_ent *e;  /* entries not yet checked */
+	struct data_uniq_ent *tmp; /* as large: e bucketed by partition */
 	size_t nr, alloc;
 	struct data_uniq_run *runs; /* spilled entries */
 	size_t nr_runs;

@@ -90,12 +90,19 @@ done
 # start under ulimit -v at all, and the case is skipped there)
 if ! sh -c 'ulimit -v 200000; exec qgate-data --version' >/dev/null 2>&1; then
 	skip "ulimit -v: this build cannot start under an address-space limit (ASan): NOT RUN"
+	skip "ulimit -v: exit 3: NOT RUN"
 	skip "ulimit -v: out of memory message: NOT RUN"
 	done_testing
 	exit
 fi
-expect_exit 3 "--unique-memory over ulimit -v is exit 3" sh -c \
-	"ulimit -v 200000; exec timeout 60 qgate-data validate --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
-expect_grep "out of memory message" "out of memory" "$T/err"
+# the cap is a bound, never an allocation: a cap far over what the process
+# may map still checks (exit 1: the planted duplicate), in bounded buffers
+expect_exit 1 "--unique-memory 60000 under ulimit -v 200000 still checks" sh -c \
+	"ulimit -v 200000; exec timeout 120 qgate-data validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/mdup.csv' '$T/m.csv'"
+# too little address space: the first refusal stops the run (timeout would
+# be 124: the old code kept reading through thousands of failing mmaps)
+expect_exit 3 "a refused allocation under ulimit -v 45000 is exit 3 at once" sh -c \
+	"ulimit -v 45000; exec timeout 60 qgate-data validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
+expect_grep "out of memory message" "error: out of memory" "$T/err"
 
 done_testing

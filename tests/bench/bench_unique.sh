@@ -1,0 +1,77 @@
+#!/bin/sh
+# bench_unique.sh -- unique/primaryKey at growing sizes: time and peak RSS, old vs new
+#
+# For each row count N, generates (once) a CSV "id,v" of N distinct string
+# ids in a scrambled order ("u" + 10 digits, (i * 7919) mod N) with one
+# planted duplicate (line 2's id again at 90% of the file), then runs in the
+# same loop, interleaved, each under /usr/bin/time (wall seconds, max RSS):
+#   base    qgate-data validate with a schema without constraints
+#   unique  the same with "unique": true on id
+#   pk      the same with "primaryKey": "id"
+# for the new binary and, when OLD is set, the old one (OLD_ARGS, default
+# "--unique-memory 8192": the old default of 32 MiB cannot hold 1 M string
+# ids). Old runs are capped by OLD_TIMEOUT seconds (default 300). The
+# expected verdict is exit 1 (one duplicate) for unique/pk, 0 for base.
+#
+# Usage: tests/bench/bench_unique.sh [N...]   (default: 1000000 5000000 10000000 20000000)
+# Environment: NEW (build/bin/qgate-data), OLD (unset: no old runs),
+#              BENCH_DIR (/work/bench/unique: generated data, never in the repo),
+#              JOBS (-j for every run, default 1), ARGS (extra flags, new and old)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NEW=${NEW:-$ROOT/build/bin/qgate-data}
+OLD=${OLD:-}
+OLD_ARGS=${OLD_ARGS:---unique-memory 8192}
+OLD_TIMEOUT=${OLD_TIMEOUT:-300}
+DIR=${BENCH_DIR:-/work/bench/unique}
+JOBS=${JOBS:-1}
+ARGS=${ARGS:-}
+[ $# -gt 0 ] || set -- 1000000 5000000 10000000 20000000
+[ -x "$NEW" ] || { echo "bench_unique: $NEW not built" >&2; exit 3; }
+mkdir -p "$DIR"
+echo '{"fields": [{"name": "id"}, {"name": "v", "type": "integer"}]}' >"$DIR/base.json"
+echo '{"fields": [{"name": "id", "constraints": {"unique": true}}, {"name": "v", "type": "integer"}]}' >"$DIR/unique.json"
+echo '{"fields": [{"name": "id"}, {"name": "v", "type": "integer"}], "primaryKey": "id"}' >"$DIR/pk.json"
+
+gen() {
+	[ -s "$2" ] && return 0
+	/usr/bin/python3 - "$1" "$2" <<'EOF' || exit 3
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+dup = int(n * 0.9)
+with open(path + ".tmp", "w") as f:
+    f.write("id,v\n")
+    step = 1000000
+    for lo in range(0, n, step):
+        rows = []
+        for i in range(lo, min(n, lo + step)):
+            k = 0 if i == dup else (i * 7919) % n
+            rows.append("u%010d,%d\n" % (k, i))
+        f.write("".join(rows))
+import os
+os.rename(path + ".tmp", path)
+EOF
+}
+
+# run LABEL BIN TIMEOUT ARGS...: one line "label secs rss_mb exit"
+run() {
+	_l=$1; _b=$2; _t=$3; shift 3
+	/usr/bin/time -f "%e %M" -o "$DIR/time.out" timeout "$_t" "$_b" validate --no-hash -j "$JOBS" "$@" >/dev/null 2>"$DIR/err.out"
+	_rc=$?
+	set -- $(tail -1 "$DIR/time.out")
+	printf '| %s | %s | %s | %d |\n' "$_l" "$_rc" "$1" $(( ${2:-0} / 1024 ))
+}
+
+echo "| rows | case | binary | exit | seconds | max RSS MB |"
+echo "|---:|---|---|---:|---:|---:|"
+for n in "$@"; do
+	csv=$DIR/ids.$n.csv
+	gen "$n" "$csv"
+	for c in base unique pk; do
+		run "$n | $c | new" "$NEW" 3600 --schema "$DIR/$c.json" $ARGS "$csv"
+		if [ -n "$OLD" ] && [ "$c" != base ]; then
+			run "$n | $c | old" "$OLD" "$OLD_TIMEOUT" --schema "$DIR/$c.json" $OLD_ARGS $ARGS "$csv"
+		fi
+	done
+done
+rm -f "$DIR/time.out" "$DIR/err.out"
