@@ -82,9 +82,18 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 			qg_check_set_message(qc, "all values %s %s", op, t);
 		qg_check_expected_string(qc, "%s %s", op, t);
 		if (n && (f->type == QG_TYPE_INTEGER || f->type == QG_TYPE_NUMBER || f->type == QG_TYPE_YEAR)) {
-			/* the most extreme violating value */
+			/* the most extreme violating value -- when it violates
+			 * this bound: a NaN counted here has no value to show,
+			 * and the extreme may belong to the other bound */
+			int integral = f->type != QG_TYPE_NUMBER;
 			double o = (c->kind == CK_MINIMUM || c->kind == CK_EXMIN) ? *omin : *omax;
-			if (isfinite(o))
+			double b = c->kind == CK_MINIMUM ? (integral ? (double)f->imin : f->dmin) :
+				   c->kind == CK_MAXIMUM ? (integral ? (double)f->imax : f->dmax) :
+				   c->kind == CK_EXMIN ? (integral ? (double)f->iexmin : f->dexmin) :
+							 (integral ? (double)f->iexmax : f->dexmax);
+			int beyond = c->kind == CK_MINIMUM ? o < b : c->kind == CK_MAXIMUM ? o > b :
+				     c->kind == CK_EXMIN ? o <= b : o >= b;
+			if (isfinite(o) && beyond)
 				qg_check_observed_number(qc, o);
 		}
 		break;

@@ -132,6 +132,10 @@ expect_grep "json expected '<= 50'" '"<= 50"' "$T/b.out.json"
 expect_grep "text says 'above maximum 0.1'" "above maximum 0.1" "$T/b.txt"
 expect_eq "NaN: one violation in all (v.minimum + v.maximum = 2: 51 and NaN)" \
 	"$(json_get "$T/b.out.json" 'sum(c["count"] for c in d["checks"] if c["id"] in ("field.v.minimum", "field.v.maximum"))')" "2"
+expect_eq "NaN counted against minimum shows no observed value" \
+	"$(json_get "$T/b.out.json" '[c.get("observed", "none") for c in d["checks"] if c["id"]=="field.v.minimum"][0]')" "none"
+expect_eq "maximum observed 51" \
+	"$(json_get "$T/b.out.json" '[c.get("observed", "none") for c in d["checks"] if c["id"]=="field.v.maximum"][0]')" "51"
 expect_grep "step summary says 'above maximum 50'" "above maximum 50" "$T/summary.md"
 expect_no_grep "step summary never says 5e+01" "5e\\+01" "$T/summary.md"
 
