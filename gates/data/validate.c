@@ -28,13 +28,15 @@
  * error (unterminated quote, a record over --max-record, truncated gzip,
  * network) is an error of the run: exit 3.
  *
- * Uniqueness (unique, primaryKey) keeps one 64-bit hash per distinct value,
- * in 64 open-addressing sub-tables (spin-locked only when -j > 1) whose total
- * size is capped by --unique-memory (default 32 MiB: about 2 million keys at
- * the worst load factor); beyond the cap the check is an error saying how
- * much it needed, never a silent pass. Typed values are hashed (integer 7
- * and 007 are the same key). Two distinct values collide with probability
- * about n^2/2^65 (n = 10^7 gives 3e-6), reported as a duplicate.
+ * Uniqueness (unique, primaryKey): each piece's key sets (uniq.h) take the
+ * typed value's hash, or the integer, with its line (integer 7 and 007 are
+ * the same key); runs of integer ids are intervals, whose repeats are found
+ * while reading. Everything else is checked after the read by
+ * vd_merge_results() over every piece at once (data_uniq_check), so a
+ * duplicate names both lines whichever pieces they are in. Memory is capped
+ * by --unique-memory (default 256 MiB) and keys past it spill to $TMPDIR:
+ * any size is checked. Two distinct values collide with probability about
+ * n^2/2^65 (n = 10^7 gives 3e-6), reported as a duplicate.
  */
 #include "qgate/common.h"
 
