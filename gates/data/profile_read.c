@@ -39,6 +39,8 @@ struct prun {
 	size_t nr_jsonl_columns;
 	pthread_mutex_t lock;
 	int merge_err;
+	int direct;                   /* one thread: every piece is read straight
+					 into `out`, in order (no per-file merge) */
 };
 
 static void prun_reset(void *ctx, struct qg_data_plan *p, size_t piece)
@@ -72,10 +74,17 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 	int err, jsonl = p->files[p->pieces[piece].file].format == QG_FORMAT_JSONL;
 
 	(void)worker;
-	data_profile_release(prof);
-	prof->schema = pr->schema;
-	if (pr->base && (err = data_drift_prepare(prof, pr->base, pr->dopts)) < 0)
-		return err;
+	if (pr->direct) {
+		/* one state across every file: a file's sketches are the whole
+		 * run's, not a merge of thousands of small ones (issue 12: the
+		 * merges were the time, and each top-k merge adds error) */
+		prof = pr->out;
+	} else {
+		data_profile_release(prof);
+		prof->schema = pr->schema;
+		if (pr->base && (err = data_drift_prepare(prof, pr->base, pr->dopts)) < 0)
+			return err;
+	}
 	err = data_source_open(&src, p, piece, jsonl ? pr->jsonl_columns : NULL,
 				  jsonl ? pr->nr_jsonl_columns : 0);
 	if (err < 0)
@@ -113,11 +122,12 @@ static int prun_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worke
 		if (f->count + f->nulls < prof->rows)
 			f->nulls = prof->rows - f->count;
 	}
-	err = data_profile_flush(prof);
+	if (!pr->direct)
+		err = data_profile_flush(prof);
 done:
 	data_source_close(&src);
 	free(map);
-	if (!err && p->pieces[piece].nr_parts <= 1) {
+	if (!err && !pr->direct && p->pieces[piece].nr_parts <= 1) {
 		/* a whole file is never run again: merge it as soon as it is next */
 		pthread_mutex_lock(&pr->lock);
 		pr->final[piece] = 1;
@@ -171,6 +181,12 @@ int data_profile_read(struct qg_profile *out, const struct qg_data_input_opts *i
 	pr.schema = schema;
 	pr.base = base;
 	pr.dopts = dopts;
+	/* one thread reads the pieces one after another, in order, each a
+	 * whole file or the shard's one range (cut_file cuts only for -j) */
+	pr.direct = plan.jobs <= 1;
+	for (size_t i = 0; i < plan.nr_pieces; i++)
+		if (plan.pieces[i].nr_parts > 1)
+			pr.direct = 0;
 	pr.pieces = calloc(plan.nr_pieces + 1, sizeof(*pr.pieces));
 	pr.final = calloc(plan.nr_pieces + 1, 1);
 	if (!pr.pieces || !pr.final) {
@@ -208,9 +224,13 @@ int data_profile_read(struct qg_profile *out, const struct qg_data_input_opts *i
 			goto done_lock;
 		}
 	/* the rest (pieces of cut files) in order */
-	for (size_t i = pr.next; i < plan.nr_pieces; i++)
-		pr.final[i] = 1;
-	err = prun_drain(&pr);
+	if (pr.direct) {
+		err = data_profile_flush(out);
+	} else {
+		for (size_t i = pr.next; i < plan.nr_pieces; i++)
+			pr.final[i] = 1;
+		err = prun_drain(&pr);
+	}
 	if (!err && plan.shard_count > 1)
 		*bytes = -1; /* a shard reads part of the bytes: no rate */
 done_lock:

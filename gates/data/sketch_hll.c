@@ -8,6 +8,11 @@
 
 #include <math.h>
 
+#include "qgate/cpu.h"
+#if QG_SIMD_SSE2
+#include <emmintrin.h>
+#endif
+
 #include "qgate/buf.h"
 #include "qgate/json.h"
 #include "schema.h" /* qg_utf8_check */
@@ -53,8 +58,39 @@ void data_hll_rise(struct qg_hll *h, uint32_t idx, uint8_t r)
 		hll_bound(h);
 }
 
+/* Many small files are many merges (one per file and field): the
+ * register-wise maximum and the new bound in 16-byte steps, the bound's
+ * count in a second pass (scalar twin: the loops above). */
 void data_hll_merge(struct qg_hll *dst, const struct qg_hll *src)
 {
+#if QG_SIMD_SSE2
+	if (qg_cpu_level() >= QG_CPU_SSE2) {
+		__m128i mn = _mm_set1_epi8((char)0xff), vm;
+		uint8_t lanes[16], m = 255;
+		uint32_t nm = 0;
+
+		for (uint32_t i = 0; i < QG_HLL_M; i += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(dst->reg + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(src->reg + i));
+			__m128i x = _mm_max_epu8(a, b);
+
+			_mm_storeu_si128((__m128i *)(dst->reg + i), x);
+			mn = _mm_min_epu8(mn, x);
+		}
+		_mm_storeu_si128((__m128i *)lanes, mn);
+		for (int k = 0; k < 16; k++)
+			m = lanes[k] < m ? lanes[k] : m;
+		vm = _mm_set1_epi8((char)m);
+		for (uint32_t i = 0; i < QG_HLL_M; i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(dst->reg + i));
+			nm += (uint32_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vm)));
+		}
+		dst->minv = m;
+		dst->nmin = nm;
+		dst->lim = m < 64 ? UINT64_MAX >> m : 0;
+		return;
+	}
+#endif
 	for (uint32_t i = 0; i < QG_HLL_M; i++)
 		if (src->reg[i] > dst->reg[i])
 			dst->reg[i] = src->reg[i];
