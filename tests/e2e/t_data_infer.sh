@@ -165,13 +165,17 @@ expect_grep "stderr says there is no header row" "header row no" "$T/err"
 expect_eq "no column named after a value" "$(json_get "$T/nh.json" '[x["name"] for x in d["fields"]]')" '["field1", "field2", "field3"]'
 expect_eq "the first line is data (minimum 59)" "$(json_get "$T/nh.json" 'd["fields"][0]["constraints"]["minimum"]')" "59"
 expect_eq "dialect header false" "$(json_get "$T/nh.json" 'd["dialect"]["header"]')" "false"
-# validate must honour dialect.header (the schema reader's part of issue 12);
-# until it does, the round trip of a header-less file is reported as a skip
+# validate must honour dialect.header false (the schema reader and the data
+# reader's part of issue 12); until it does (today it refuses the key with
+# exit 2 rather than ignore it), the round trip of a header-less file is
+# reported as a skip
 roundtrip() { # NAME SCHEMA DATA
 	qgate-data validate --schema "$2" "$3" >"$T/out" 2>"$T/err"
 	_rc=$?
-	if [ $_rc -eq 1 ] && grep -q "missing from the header" "$T/out"; then
-		skip "$1: validate ignores dialect.header (schema reader): ROUND TRIP NOT CHECKED"
+	if [ $_rc -eq 2 ] && grep -q "/dialect/header: not supported" "$T/err"; then
+		skip "$1: validate refuses dialect.header false: ROUND TRIP NOT CHECKED"
+	elif [ $_rc -eq 1 ] && grep -q "missing from the header" "$T/out"; then
+		skip "$1: validate ignores dialect.header: ROUND TRIP NOT CHECKED"
 	elif [ $_rc -eq 0 ]; then
 		ok "$1 (exit 0)"
 	else
