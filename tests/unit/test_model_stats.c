@@ -74,6 +74,91 @@ static void test_model_stats_bootstrap(void **state)
 	assert_int_equal(r1.margin_ok, 100);
 }
 
+/* The subsample (m-out-of-n) path: the class floor decides m, the interval
+ * of a mean metric is the full bootstrap's within Monte-Carlo noise and not
+ * the unscaled subsample's, a model against itself is exactly [0, 0], and a
+ * seed gives the same numbers twice. */
+static void test_model_stats_bootstrap_subsample(void **state)
+{
+	enum { N = 40000 };
+	uint8_t *y = malloc(N), *rare = malloc(N);
+	double *pc = malloc(N * sizeof(double)), *pb = malloc(N * sizeof(double));
+	struct qg_model_view c = { 0 }, b = { 0 };
+	struct qg_metric_values mc, mb;
+	struct qg_boot_result full, sub, sub2;
+	struct qg_boot_opts o = { .replicates = 400, .seed = 3, .alpha = 0.05, .margin = margin_ge, .ok = ok_ge };
+	struct qg_rng rng;
+	double wf, ws;
+
+	assert_non_null(y);
+	assert_non_null(rare);
+	assert_non_null(pc);
+	assert_non_null(pb);
+	model_rng_seed(&rng, 9);
+	for (int i = 0; i < N; i++) {
+		y[i] = (uint8_t)(model_rng_below(&rng, 10) < 4);
+		rare[i] = (uint8_t)(i % 200 == 0); /* 200 positives */
+		pc[i] = y[i] ? (double)model_rng_below(&rng, 1000) / 1000 * 0.7 + 0.3 : (double)model_rng_below(&rng, 1000) / 1000 * 0.7;
+		pb[i] = y[i] ? (double)model_rng_below(&rng, 1000) / 1000 * 0.7 + 0.3 : (double)model_rng_below(&rng, 1000) / 1000 * 0.7;
+	}
+	c.task = b.task = QG_TASK_BINARY;
+	c.n = b.n = N;
+	c.ybin = b.ybin = y;
+	c.score = pc;
+	b.score = pb;
+	c.threshold = b.threshold = 0.5;
+
+	/* m: max(max_rows, the size keeping 500 of the rarest class), or n */
+	assert_int_equal(model_bootstrap_rows(&c, 0), N);
+	assert_int_equal(model_bootstrap_rows(&c, N), N);
+	assert_int_equal(model_bootstrap_rows(&c, 4000), 4000);
+	c.ybin = rare;
+	assert_int_equal(model_bootstrap_rows(&c, 4000), N); /* 500 of 200 positives: every row */
+	c.ybin = y;
+
+	assert_int_equal(model_view_metrics(&mc, &c, NULL, 0), 0);
+	assert_int_equal(model_view_metrics(&mb, &b, NULL, 0), 0);
+	o.cand_value = mc.value[QG_M_ACCURACY];
+	o.base_value = mb.value[QG_M_ACCURACY];
+	assert_int_equal(model_bootstrap(&full, &c, &b, QG_M_ACCURACY, &o), 0);
+	assert_false(full.subsample);
+	assert_int_equal(full.rows, N);
+	assert_true(full.scale == 1);
+	o.max_rows = 4000;
+	assert_int_equal(model_bootstrap(&sub, &c, &b, QG_M_ACCURACY, &o), 0);
+	assert_int_equal(model_bootstrap(&sub2, &c, &b, QG_M_ACCURACY, &o), 0);
+	assert_true(sub.subsample);
+	assert_int_equal(sub.rows, 4000);
+	assert_true(fabs(sub.scale - sqrt(0.1)) < 1e-15);
+	assert_true(sub.delta_lo == sub2.delta_lo && sub.delta_hi == sub2.delta_hi);
+	wf = full.delta_hi - full.delta_lo;
+	ws = sub.delta_hi - sub.delta_lo;
+	/* same width within noise (unscaled it would be sqrt(10) = 3.2 times wider) */
+	if (ws < 0.8 * wf || ws > 1.25 * wf)
+		fail_msg("width %g vs full %g", ws, wf);
+	/* centred on the full-data delta, not the subsample's */
+	if (fabs((sub.delta_lo + sub.delta_hi) / 2 - (full.delta_lo + full.delta_hi) / 2) > 0.15 * wf)
+		fail_msg("centre %g vs full %g", (sub.delta_lo + sub.delta_hi) / 2, (full.delta_lo + full.delta_hi) / 2);
+
+	/* the same model: exactly [0, 0], and the rule held in every replicate */
+	o.cand_value = o.base_value = mb.value[QG_M_ROC_AUC];
+	assert_int_equal(model_bootstrap(&sub, &b, &b, QG_M_ROC_AUC, &o), 0);
+	assert_true(sub.subsample);
+	assert_true(sub.delta_lo == 0 && sub.delta_hi == 0);
+	assert_int_equal(sub.margin_ok, sub.replicates);
+
+	/* an undefined full value (NaN): no subsample, every row */
+	o.cand_value = NAN;
+	o.replicates = 5;
+	assert_int_equal(model_bootstrap(&sub, &c, &b, QG_M_ROC_AUC, &o), 0);
+	assert_false(sub.subsample);
+	assert_int_equal(sub.rows, N);
+	free(y);
+	free(rare);
+	free(pc);
+	free(pb);
+}
+
 static void test_model_stats_parse_double(void **state)
 {
 	static const char *const good[] = { "0", "1", "0.5", "-0.25", "1e-5", "1E5", "+3", ".5", "5.",
@@ -169,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_model_stats_rng_reference),
 		cmocka_unit_test(test_model_stats_mcnemar),
 		cmocka_unit_test(test_model_stats_bootstrap),
+		cmocka_unit_test(test_model_stats_bootstrap_subsample),
 		cmocka_unit_test(test_model_stats_parse_double),
 		cmocka_unit_test(test_model_stats_read_memory),
 		cmocka_unit_test(test_model_stats_read_nul),
