@@ -112,6 +112,12 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
  * QG_EXIT_ERROR: dying is never a pass. */
 int qg_gate_die(const char *prog, int exit_code, const char *msg);
 
+/* Print "prog: message" on one line of stderr: a note or warning that
+ * names inputs (infer's sniffed dialect). The message is redacted
+ * (redact.h) and its control characters escaped, as the error line is, so
+ * no URL secret and no workflow command can reach stderr through it. */
+void qg_gate_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The start every gate command shares: parse argv with ctx (config applied
  * first), then handle --help (usage on stdout) and --version. Returns 0 when
  * the command should go on, or 1 when it is finished, with *exit_out set:

@@ -43,7 +43,8 @@ int qg_github_annotations(struct qg_buf *out, const struct qg_result *r);
 /* The Markdown step summary for one run, truncated to stay under 1 MiB. */
 int qg_github_summary(struct qg_buf *out, const struct qg_result *r);
 /* A `key=value` line for $GITHUB_OUTPUT; multi-line values use a random
- * heredoc delimiter that does not occur in the value. */
+ * heredoc delimiter that does not occur in the value. The value is
+ * redacted (redact.h). */
 int qg_github_output_line(struct qg_buf *out, const char *key, const char *value);
 /* Escaping for workflow command data (%, CR, LF) and properties (also : ,). */
 int qg_github_escape_data(struct qg_buf *out, const char *s);

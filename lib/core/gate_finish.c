@@ -592,6 +592,22 @@ done:
 	return code;
 }
 
+void qg_gate_note(const char *prog, const char *fmt, ...)
+{
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE), line = QG_BUF_INIT(QG_CAP_MESSAGE);
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = qg_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (!err)
+		err = one_line(&line, msg.buf);
+	fprintf(stderr, "%s: %s\n", prog ? prog : "qgate", err ? "out of memory printing a note" : line.buf);
+	qg_buf_release(&msg);
+	qg_buf_release(&line);
+}
+
 int qg_gate_die(const char *prog, int exit_code, const char *msg)
 {
 	size_t plen = prog ? strlen(prog) : 0;

@@ -421,25 +421,35 @@ static int random_hex(char *out, size_t bytes)
 
 int qg_github_output_line(struct qg_buf *out, const char *key, const char *value)
 {
+	struct qg_buf red = QG_BUF_INIT(QG_CAP_MESSAGE);
 	char delim[64], hex[33];
 	int err;
 
 	if (!key || !*key || strpbrk(key, "=\r\n") || strstr(key, "<<"))
 		return qg_error(QG_EUSAGE, "invalid GitHub output name '%s'", key ? key : "");
-	if (!value)
-		value = "";
-	if (!strpbrk(value, "\r\n"))
-		return qg_buf_addf(out, "%s=%s\n", key, value);
+	/* a gate's output may name an input: redacted like every output */
+	if ((err = qg_redact(&red, value ? value : "")) < 0)
+		goto done;
+	value = red.buf;
+	if (!strpbrk(value, "\r\n")) {
+		err = qg_buf_addf(out, "%s=%s\n", key, value);
+		goto done;
+	}
 	for (int tries = 0;; tries++) {
-		if (tries >= 16)
-			return qg_error(QG_ERROR, "cannot find a delimiter for output '%s'", key);
+		if (tries >= 16) {
+			err = qg_error(QG_ERROR, "cannot find a delimiter for output '%s'", key);
+			goto done;
+		}
 		if ((err = random_hex(hex, 16)))
-			return err;
+			goto done;
 		snprintf(delim, sizeof(delim), "ghadelimiter_%s", hex);
 		if (!strstr(value, delim))
 			break;
 	}
-	return qg_buf_addf(out, "%s<<%s\n%s\n%s\n", key, delim, value, delim);
+	err = qg_buf_addf(out, "%s<<%s\n%s\n%s\n", key, delim, value, delim);
+done:
+	qg_buf_release(&red);
+	return err;
 }
 
 int qg_github_append_env_file(const char *env_name, const char *data, size_t len)

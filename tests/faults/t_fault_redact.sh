@@ -158,7 +158,22 @@ for fmt in text json; do
 	rc=$(run_gh "d-$fmt" qgate-data drift -v --baseline "$T/o/p.json" --format "$fmt" "$DATA")
 	expect_eq "drift --format $fmt (exit 0)" "$rc" 0
 done
+# the baseline by URL too (drift --baseline may be a URL)
+cp "$T/o/p.json" "$T/www/p.json"
+rc=$(run_gh d2 qgate-data drift --baseline "$BASE/p.json?$Q" --json "$T/o/d2.json" --junit "$T/o/d2.xml" \
+	--format github "$DATA")
+expect_eq "drift with the baseline by URL (exit 0)" "$rc" 0
+expect_eq "the baseline artifact is redacted" \
+	"$(json_get "$T/o/d2.json" '[a["path"] for a in d["subject"]["artifacts"] if "p.json" in a["path"]][0].split("?")[0]')" \
+	"http://[REDACTED]@127.0.0.1:$PORT/p.json"
 no_secret "profile and drift"
+
+# infer names its input on stderr (the sniffed dialect) and in nothing else
+rc=$(run_gh i1 qgate-data infer "$DATA")
+expect_eq "infer of the URL (exit 0)" "$rc" 0
+expect_grep "infer names the input, redacted, on stderr" "'http://\[REDACTED\]@127.0.0.1:$PORT/d.csv\?" "$T/o/i1.err"
+expect_grep "infer wrote a schema" '"fields"' "$T/o/i1.out"
+no_secret "infer"
 
 # shards of two URLs (whole files per shard): the rows add up, the shards
 # name the two files apart (the redacted paths stay distinct), and the shard

@@ -165,6 +165,21 @@ static void test_github_summary_capped_20000_checks(void **state)
 	qg_result_release(&r);
 }
 
+/* $GITHUB_OUTPUT is an output like any other: a value naming a URL is
+ * redacted (one line and heredoc alike) */
+static void test_github_output_line_redacted(void **state)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
+
+	assert_int_equal(qg_github_output_line(&b, "input", "https://u:pw@h/x.csv?X-Amz-Signature=abc&part=1"), 0);
+	assert_string_equal(b.buf, "input=https://[REDACTED]@h/x.csv?X-Amz-Signature=[REDACTED]&part=1\n");
+	qg_buf_reset(&b);
+	assert_int_equal(qg_github_output_line(&b, "inputs", "a.csv\nhttps://h/y.csv?token=s3cr3t"), 0);
+	assert_null(strstr(b.buf, "s3cr3t"));
+	assert_non_null(strstr(b.buf, "\nhttps://h/y.csv?token=[REDACTED]\n"));
+	qg_buf_release(&b);
+}
+
 static void test_github_output_line_delimiter(void **state)
 {
 	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT), d1 = QG_BUF_INIT(QG_CAP_REPORT);
@@ -232,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_github_summary_table),
 		cmocka_unit_test(test_github_summary_capped_20000_checks),
 		cmocka_unit_test(test_github_output_line_delimiter),
+		cmocka_unit_test(test_github_output_line_redacted),
 		cmocka_unit_test(test_github_append_env_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
