@@ -259,6 +259,13 @@ static int shard_cuts(const struct qg_data_plan *p, const struct qg_data_file *f
 	if (nstart > 0)
 		err = scan_to_boundary(&c, fd, 0, nstart - 1, f->size, start, buf, cap, f->spec);
 	*lines = c.nl;
+	if (!err && nstart > 0 && *start == f->size && c.inq && !c.pend) {
+		/* the rest of the file is one unterminated quoted cell: never
+		 * an empty pass (the shard where it opens reports the line) */
+		err = qg_error(QG_EPARSE, "'%s': a quoted field opened before byte %lld is not closed at the end "
+					  "of the file: --shard %lld/%lld has no record to read",
+			       f->spec, nstart, p->shard_index, p->shard_count);
+	}
 	if (!err && *start >= nend)
 		*end = *start; /* one record spans this whole part: the shard before has it */
 	else if (!err && nend < f->size)
@@ -609,28 +616,8 @@ int data_plan_run(struct qg_data_plan *p, data_piece_fn fn, data_reset_fn reset,
 	/* pieces in file order on -j threads (include/qgate/pool.h) */
 	qg_pool_run(p->nr_pieces, p->jobs, pool_task, &rc);
 	rerun_cut_files(p, fn, reset, ctx);
-	/* a range that still fails and stops short of the end of its file may
-	 * have been cut inside quotes by --shard: say so */
-	for (size_t i = 0; i < p->nr_pieces; i++) {
-		struct qg_data_piece *pc = &p->pieces[i];
-		const struct qg_data_file *f = &p->files[pc->file];
-
-		if (pc->status && !pc->dropped && pc->len >= 0 && pc->offset + pc->len < f->size &&
-		    f->format == QG_FORMAT_CSV) {
-			struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-			char *more;
-
-			/* without room for the hint the piece keeps its own message */
-			if (qg_buf_addf(&b, "%s (reading bytes %lld-%lld for --shard %lld/%lld: a quoted field may span "
-					"the end of this shard's range)", pc->error ? pc->error : "",
-					pc->offset, pc->offset + pc->len, p->shard_index, p->shard_count) == 0 &&
-			    (more = qg_buf_detach(&b, NULL))) {
-				free(pc->error);
-				pc->error = more;
-			}
-			qg_buf_release(&b);
-		}
-	}
+	/* no hint about quotes on a piece that still fails: --shard cuts are
+	 * exact (shard_cuts) and a -j cut that failed was run again whole */
 	return err;
 }
 

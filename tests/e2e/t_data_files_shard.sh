@@ -127,6 +127,22 @@ done
 expect_eq "big record: rows by shard" \
 	"$(for k in 1 2 3 4; do json_get "$T/b$k.json" 'd["metrics"]["rows"]'; done | tr '\n' ' ')" "1 0 0 1 "
 
+# an unterminated quote swallows the rest of the file: the shard where it
+# opens says where, and the shards after it fail too (never a pass on nothing)
+"$DEBIAN_PY" - "$T/unt.csv" <<'EOF2'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("id,v,s,t\n")
+    for i in range(1, 2001):
+        f.write("%d,5,a,%s\n" % (i, '"open' if i == 700 else "x"))
+EOF2
+expect_exit 3 "unterminated quote, unsharded" qgate-data validate --schema "$T/schema.json" "$T/unt.csv"
+expect_exit 3 "unterminated quote, shard 1/3 (it opens there)" qgate-data validate --schema "$T/schema.json" --shard 1/3 "$T/unt.csv"
+expect_grep "shard 1/3 names the line" "unt.csv':701:9: unterminated quoted field" "$T/err"
+expect_exit 3 "unterminated quote, shard 2/3 does not pass on nothing" qgate-data validate --schema "$T/schema.json" --shard 2/3 "$T/unt.csv"
+expect_grep "shard 2/3 says why" "is not closed at the end of the file: --shard 2/3 has no record" "$T/err"
+expect_exit 3 "unterminated quote, shard 3/3 does not pass on nothing" qgate-data validate --schema "$T/schema.json" --shard 3/3 "$T/unt.csv"
+
 # digests: the whole run names the file's, a shard of the file does not compute it
 expect_eq "unsharded: the file's sha256" "$(json_get "$T/all.json" 'd["subject"]["artifacts"][0]["sha256"]')" \
 	"$(sha256sum "$T/q.csv" | cut -d' ' -f1)"
