@@ -168,8 +168,8 @@ static void test_data_value_numbers(void **state)
 {
 	static const char *ok[] = { "0", "-0", "1.5", "-278.110609", ".5", "5.", "1e3", "-2.5E-3", "1e-320",
 				    "123456789012345678901234567890", "0.1", "3.141592653589793", "1e22", "1e23" };
-	static const char *bad[] = { "", ".", "-", "1e", "1e+", "1.2.3", "abc", "0x10", "1 ", " 1", "1e400", "inf",
-				     "nan", "--1", "1-" };
+	static const char *bad[] = { "", ".", "-", "1e", "1e+", "1.2.3", "abc", "0x10", "1 ", " 1", "1e400", "infinity",
+				     "nann", "-nan", "--1", "1-" };
 	double d;
 
 	(void)state;
