@@ -857,7 +857,7 @@ static int decide_dialect(struct irun *r, const struct qg_data_plan *plan, char 
 	*delim_out = first.delim;
 	r->headerless = !first.header;
 	if (!o->common.quiet)
-		fprintf(stderr, "qgate-data infer: '%s': delimiter %s%s, header row %s%s\n", first_name,
+		qg_gate_note("qgate-data infer", "'%s': delimiter %s%s, header row %s%s", first_name,
 			delim_name(first.delim, tmp), given ? " (--delimiter)" : !strcmp(first_name, "-") ? " (stdin: not sniffed)" :
 			!csv_name ? " (TSV)" : " (sniffed)",
 			first.header ? "yes" : "no (columns field1..fieldN)",
