@@ -117,7 +117,7 @@ static int cmd_check(int argc, const char **argv, const struct qg_gate *gate)
 			    "paired bootstrap replicates (default 1000; 0 = compare point values)"),
 		QG_OPT_INT_(0, "bootstrap-rows", &o.bootstrap_rows, "N", 0, 4294967295.0,
 			    "above N rows, replicates resample a stratified subsample, interval scaled by sqrt(m/n) "
-			    "(default 100000; 0 = every row)"),
+			    "(default 50000; 0 = every row)"),
 		QG_OPT_INT_(0, "seed", &o.seed, "S", 0, 9.2e18, "bootstrap seed (default 0)"),
 		QG_OPTS_FETCH(&fetch),
 		QG_OPT_END_(),

@@ -45,7 +45,7 @@ void model_opts_init(struct qg_model_opts *o)
 	o->alpha = 0.05;
 	o->threshold = 0.5;
 	o->bootstrap = 1000;
-	o->bootstrap_rows = 100000;
+	o->bootstrap_rows = 50000;
 	o->seed = 0;
 	o->min_slice_size = 1;
 }
