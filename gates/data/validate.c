@@ -70,6 +70,10 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 			data_uniq_release(&ps->uq[i]);
 	free(ps->uq);
 	data_uniq_release(&ps->pk);
+	if (ps->uk)
+		for (size_t i = 0; i < v->S->nr_unique_keys; i++)
+			data_uniq_release(&ps->uk[i]);
+	free(ps->uk);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -96,6 +100,11 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 			       (size_t)(ps - v->ps), v->uniq_share);
 	}
 	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+	ps->uk = calloc(v->S->nr_unique_keys + 1, sizeof(*ps->uk));
+	if (!ps->uk)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->S->nr_unique_keys; i++)
+		data_uniq_init(&ps->uk[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -495,6 +504,8 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		pass_shape(&vp);
 		vd_pass_columns(&vp);
 		pass_keys(&vp);
+		if (v->S->nr_unique_keys)
+			vd_pass_unique_keys(&vp);
 		/* a key set the system refused memory for (or a spill file
 		 * that cannot be written) stops the run at once */
 		if (atomic_load_explicit(&v->uniq_pool.failed, memory_order_relaxed)) {
@@ -573,6 +584,8 @@ static int build_checks(struct vrun *v)
 		return err;
 	if (S->nr_primary_key && (err = add_check(v, CK_PRIMARY_KEY, -1, "table.primary-key")) < 0)
 		return err;
+	if (S->nr_unique_keys && (err = add_check(v, CK_UNIQUE_KEYS, -1, "table.unique-keys")) < 0)
+		return err;
 	for (size_t i = 0; i < S->nr_fields; i++) {
 		const struct qg_schema_field *f = &S->fields[i];
 
@@ -610,11 +623,9 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	if ((err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0)) < 0)
 		return err;
 	/* read but not checked yet: refused, never ignored */
-	if (S.nr_foreign_keys || S.nr_unique_keys) {
-		err = qg_error(QG_EUSAGE, "'%s': /%s: not supported yet: qgate-data validate does not check %s "
-					  "(refused rather than ignored)", o->schema,
-			       S.nr_foreign_keys ? "foreignKeys" : "uniqueKeys",
-			       S.nr_foreign_keys ? "foreign keys" : "uniqueKeys");
+	if (S.nr_foreign_keys) {
+		err = qg_error(QG_EUSAGE, "'%s': /foreignKeys: not supported yet: qgate-data validate does not check "
+					  "foreign keys (refused rather than ignored)", o->schema);
 		data_schema_release(&S);
 		return err;
 	}
@@ -636,7 +647,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 		/* each key set of a running piece gets an equal share of the
 		 * cap; a finished piece's sets keep what they hold, charged to
 		 * the pool, and later sets spill sooner */
-		long long nsets = S.nr_primary_key ? 1 : 0;
+		long long nsets = (S.nr_primary_key ? 1 : 0) + (long long)S.nr_unique_keys;
 
 		for (size_t i = 0; i < nf; i++)
 			nsets += (S.fields[i].constraints & QG_C_UNIQUE) != 0;

@@ -28,6 +28,7 @@ enum check_kind {
 	CK_HEADER, CK_ROW_SHAPE, CK_ENCODING, CK_ROWS, CK_PRIMARY_KEY,
 	CK_TYPE, CK_REQUIRED, CK_UNIQUE, CK_MINIMUM, CK_MAXIMUM, CK_EXMIN, CK_EXMAX,
 	CK_MINLEN, CK_MAXLEN, CK_PATTERN, CK_ENUM, CK_CATEGORIES, CK_NULLFRAC,
+	CK_UNIQUE_KEYS, /* table.unique-keys (v2 uniqueKeys) */
 };
 
 struct vcheck {
@@ -54,6 +55,7 @@ struct piece_state {
 	double *obs_min, *obs_max;    /* per field: extreme typed keys */
 	struct qg_uniq *uq;           /* per field (unique constraint) */
 	struct qg_uniq pk;            /* primary key */
+	struct qg_uniq *uk;           /* per v2 unique key */
 	int header_seen;
 	int stopped;
 	int pk_run;                   /* this batch's single integer key column took
@@ -68,7 +70,7 @@ struct vrun {
 	size_t nr_checks;
 	/* check index per (field, kind) for the hot loop, -1 when absent */
 	long (*fc)[CK_NULLFRAC + 1];
-	long tc[CK_PRIMARY_KEY + 1];
+	long tc[CK_UNIQUE_KEYS + 1]; /* table checks (field checks' slots unused) */
 	char **field_names;           /* schema field names (JSONL columns) */
 	int pk_int;                   /* single integer primary key: interval sets */
 	int level;                    /* qg_cpu_level() for this run (cpu.h):
@@ -179,6 +181,18 @@ int vd_batch_clean(const struct vrun *v, const char *p, size_t n);
  * passes in turn): every field present, with its column loop when it has
  * one, else every cell through vd_check_cell(). */
 void vd_pass_columns(struct vpiece *vp);
+
+/* ------------------------------------------------------------ validate_keys.c */
+
+/* v2 uniqueKeys over a batch: each record's key (the typed values of its
+ * fields hashed together) into the piece's set of that key; a record with a
+ * part missing is not checked for that key (SQL's rule: missing values are
+ * not equal to each other). Duplicates are found by vd_merge_results(). */
+void vd_pass_unique_keys(struct vpiece *vp);
+
+/* The typed key of a cell as vd_check_cell() hashes it (integer 7 and 007
+ * are one key); 0 when the cell is missing. */
+uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c);
 
 /* ------------------------------------------------------------ validate_merge.c */
 

@@ -67,6 +67,12 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 				     plural(n, "row", "rows"));
 		qg_check_expected_string(qc, "distinct, present primary keys");
 		break;
+	case CK_UNIQUE_KEYS:
+		qg_check_set_message(qc, n ? "%s%lld %s repeating a unique key" : "every unique key is distinct", atleast,
+				     n, plural(n, "row", "rows"));
+		qg_check_expected_string(qc, "distinct values of each of %zu unique %s", v->S->nr_unique_keys,
+					 plural((long long)v->S->nr_unique_keys, "key", "keys"));
+		break;
 	case CK_MINIMUM:
 	case CK_MAXIMUM:
 	case CK_EXMIN:
@@ -141,10 +147,12 @@ struct dupex {
 	uint64_t pos, first;
 	int has_value;
 	long long value;
+	size_t key;      /* table.unique-keys: which unique key */
 };
 struct dups {
 	struct dupex ex[EXAMPLES];
 	size_t n;
+	size_t cur_key;  /* the unique key being checked */
 };
 
 static void dup_found(void *ctx, uint64_t pos, uint64_t first, int has_value, long long value)
@@ -166,6 +174,7 @@ static void dup_found(void *ctx, uint64_t pos, uint64_t first, int has_value, lo
 	d->ex[k].first = first;
 	d->ex[k].has_value = has_value;
 	d->ex[k].value = value;
+	d->ex[k].key = d->cur_key;
 }
 
 /* A location to report: a piece's example (msg borrowed) or a duplicate
@@ -234,7 +243,15 @@ static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vc
 		size_t pi = DATA_UNIQ_POS_PIECE(e->pos);
 		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 
-		if (c->kind == CK_PRIMARY_KEY) {
+		if (c->kind == CK_UNIQUE_KEYS) {
+			const struct qg_unique_key *uk = &S->unique_keys[e->key];
+
+			err = qg_buf_addstr(&b, "unique key (");
+			for (size_t f = 0; f < uk->nr && !err; f++)
+				err = qg_buf_addf(&b, "%s%s", f ? ", " : "", S->fields[uk->fields[f]].name);
+			if (!err)
+				err = qg_buf_addstr(&b, ") repeats an earlier row");
+		} else if (c->kind == CK_PRIMARY_KEY) {
 			err = qg_buf_addf(&b, "primary key (%s%s) ", S->fields[S->primary_key[0]].name,
 					  S->nr_primary_key > 1 ? ", ..." : "");
 			if (!err && e->has_value)
@@ -294,8 +311,9 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
 	long long *xdup = calloc(nf + 1, sizeof(long long)), total_violations = 0;
 	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
-	struct dups *dset = NULL;
+	struct dups *dset = NULL, ukd = { .n = 0 };
 	struct qg_uniq **sets = NULL;
+	long long xuk = 0;
 
 	if (!nulls || !present || !omin || !omax || !xdup) {
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -343,6 +361,22 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			goto done;
 		xdup[i] = hd + ivd;
 	}
+	/* v2 uniqueKeys: one check for all of them */
+	for (size_t k = 0; k < S->nr_unique_keys; k++) {
+		size_t ns = 0;
+		long long hd = 0, ivd = 0;
+
+		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+			struct piece_state *ps = &v->ps[pi];
+
+			if (!p->pieces[pi].dropped && ps->used)
+				sets[ns++] = &ps->uk[k];
+		}
+		ukd.cur_key = k;
+		if ((err = data_uniq_check(&v->uniq_pool, sets, ns, dup_found, &ukd, &hd, &ivd)) < 0)
+			goto done;
+		xuk += hd + ivd;
+	}
 	{
 		long long spilled = data_uniq_pool_spilled(&v->uniq_pool);
 		if (spilled)
@@ -361,6 +395,8 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			cross = xdup[fi];
 		else if (c->kind == CK_PRIMARY_KEY)
 			cross = xdup[nf];
+		else if (c->kind == CK_UNIQUE_KEYS)
+			cross = xuk;
 		n += cross;
 		total_violations += n;
 		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
@@ -369,12 +405,14 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			goto done;
 		}
 		/* examples in data order */
-		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY) {
-			if ((err = key_locations(v, p, c, ci, &dset[c->kind == CK_UNIQUE ? fi : nf], qc)) < 0)
+		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY || c->kind == CK_UNIQUE_KEYS) {
+			if ((err = key_locations(v, p, c, ci,
+						 c->kind == CK_UNIQUE_KEYS ? &ukd : &dset[c->kind == CK_UNIQUE ? fi : nf],
+						 qc)) < 0)
 				goto done;
 		}
-		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES &&
-				    c->kind != CK_UNIQUE && c->kind != CK_PRIMARY_KEY; pi++) {
+		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES && c->kind != CK_UNIQUE &&
+				    c->kind != CK_PRIMARY_KEY && c->kind != CK_UNIQUE_KEYS; pi++) {
 			struct piece_state *ps = &v->ps[pi];
 			long long base;
 
