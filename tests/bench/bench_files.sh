@@ -50,6 +50,16 @@ cp "$ROOT/tests/bench/bench_files_schema.json" "$DIR/files/schema.json" 2>/dev/n
 S=$DIR/files/schema.json
 
 # measure LABEL CMD...: "label cpu_s wall_s rss_kb exit" (fastest of RUNS)
+# label BIN_DIR ALL...: "old" for the first of two directories, "new" for the second
+label() {
+	b=$1; shift
+	if [ $# -eq 2 ]; then
+		if [ "$b" = "$1" ]; then echo old; else echo new; fi
+	else
+		echo "$b"
+	fi
+}
+
 measure() {
 	label=$1; shift
 	best=""
@@ -74,7 +84,7 @@ measure() {
 	echo "|---|---:|---:|---:|---:|"
 	for cmd in validate profile; do
 		for b in "$@"; do
-			tag=$(basename "$(dirname "$b")")/$(basename "$b")
+			tag=$(label "$b" "$@")
 			if [ "$cmd" = validate ]; then
 				extra="--schema $S --no-hash"
 			else
@@ -87,7 +97,7 @@ measure() {
 		done
 	done
 	for b in "$@"; do
-		tag=$(basename "$(dirname "$b")")/$(basename "$b")
+		tag=$(label "$b" "$@")
 		for n in "$SMALL" "$LARGE"; do
 			measure "$tag validate first $n files (RSS)" "$b/qgate-data" validate --schema "$S" --no-hash "$DIR/files/first$n"
 		done

@@ -27,6 +27,16 @@ fi
 S=$ROOT/tests/bench/bench_files_schema.json
 MB=$(($(wc -c <"$CSV") / 1000000))
 
+# label BIN_DIR ALL...: "old" for the first of two directories, "new" for the second
+label() {
+	b=$1; shift
+	if [ $# -eq 2 ]; then
+		if [ "$b" = "$1" ]; then echo old; else echo new; fi
+	else
+		echo "$b"
+	fi
+}
+
 measure() {
 	label=$1; shift
 	best=""
@@ -43,20 +53,20 @@ measure() {
 		fi
 		i=$((i + 1))
 	done
-	echo "| $label | $best | $bwall | $(awk -v c="$best" -v m="$MB" 'BEGIN { printf "%.0f", c > 0 ? m / c : 0 }') | $((brss / 1024)) | $rc |"
+	echo "| $label | $best | $bwall | $(awk -v c="$best" -v m="$MB" 'BEGIN { printf "%.0f", (c > 0 ? m / c : 0) }') | $((brss / 1024)) | $rc |"
 }
 
 {
 	echo "| case ($MB MB CSV) | CPU s | wall s | MB/CPU s (whole file) | max RSS MiB | exit |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	for b in "$@"; do
-		tag=$(basename "$(dirname "$b")")/$(basename "$b")
+		tag=$(label "$b" "$@")
 		measure "$tag unsharded --no-hash" "$b/qgate-data" validate --schema "$S" --no-hash "$CSV"
 		measure "$tag unsharded (SHA-256)" "$b/qgate-data" validate --schema "$S" "$CSV"
 	done
 	for k in 1 2 3 4; do
 		for b in "$@"; do
-			tag=$(basename "$(dirname "$b")")/$(basename "$b")
+			tag=$(label "$b" "$@")
 			measure "$tag --shard $k/4" "$b/qgate-data" validate --schema "$S" --shard "$k/4" "$CSV"
 		done
 	done
