@@ -76,7 +76,7 @@ static int item_ok(const char *s, size_t n, enum qg_field_type t, const struct q
 
 /* The elements of a JSON array as list items: strings by their text,
  * numbers for integer (integral, in range) and number items, true/false
- * for boolean items. */
+ * for boolean items. 0 valid, -1 not, 1 when the text is not JSON. */
 static int list_json(const char *s, size_t n, enum qg_field_type t, const struct qg_strmap *tv,
 		     const struct qg_strmap *fv, size_t *items)
 {
@@ -84,7 +84,9 @@ static int list_json(const char *s, size_t n, enum qg_field_type t, const struct
 	const struct qg_json *x;
 	int ret = 0;
 
-	if (qg_json_parse(&j, s, n, NULL) || qg_json_type(j) != QG_JSON_ARRAY) {
+	if (qg_json_parse(&j, s, n, NULL))
+		return 1; /* not JSON: read as delimited text */
+	if (qg_json_type(j) != QG_JSON_ARRAY) {
 		qg_json_free(j);
 		return -1;
 	}
@@ -120,8 +122,14 @@ int data_value_list(const char *s, size_t n, char delim, enum qg_field_type t, c
 {
 	size_t k = 0, st = 0;
 
-	if (n && s[0] == '[' && delim != '[')
-		return list_json(s, n, t, tv, fv, items);
+	if (n && s[0] == '[' && delim != '[') {
+		/* a JSON array (a JSONL nested value) is a list of its
+		 * elements; text that only starts with '[' ("[a],[b]") is not */
+		int r = list_json(s, n, t, tv, fv, items);
+
+		if (r <= 0)
+			return r;
+	}
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != delim)
 			continue;

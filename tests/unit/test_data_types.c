@@ -320,6 +320,9 @@ static void test_data_types_list(void **state)
 	assert_int_equal(data_value_list(S("[true, \"false\"]"), ',', QG_TYPE_BOOLEAN, &tv, &fv, &k), 0);
 	assert_int_equal(data_value_list(S("[[1]]"), ',', QG_TYPE_STRING, &tv, &fv, &k), -1);
 	assert_int_equal(data_value_list(S("[1, 2"), ',', QG_TYPE_INTEGER, &tv, &fv, &k), -1);
+	/* text that starts with '[' but is not JSON is delimited text */
+	assert_int_equal(data_value_list(S("[a],[b]"), ',', QG_TYPE_STRING, &tv, &fv, &k), 0);
+	assert_int_equal((int)k, 2);
 	qg_strmap_release(&tv);
 	qg_strmap_release(&fv);
 }
