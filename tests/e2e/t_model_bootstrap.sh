@@ -201,7 +201,7 @@ with open(out, "w") as f:
         f.write(f"{name} {rc} {data!r}\n")
 EOF
 expect_grep "terminal: a progress line" "^tty 0 .*\\\\rqgate-model: bootstrap roc_auc [0-9]+/400" "$T/tty"
-expect_grep "terminal: the line is cleared at the end" "^tty 0 .*x1b\\[K'\$" "$T/tty"
+expect_grep "terminal: the line is cleared at the end" "^tty 0 .*[0-9]/400[^\\]*\\\\x1b\\[K\\\\r\\\\x1b\\[K'\$" "$T/tty"
 expect_grep "--quiet: no progress" "^quiet 0 b''\$" "$T/tty"
 expect_grep "GITHUB_ACTIONS: no progress" "^github 0 b''\$" "$T/tty"
 done_testing
