@@ -38,6 +38,13 @@ int qg_redact(struct qg_buf *out, const char *s);
  * buffer's error. */
 int qg_redact_value(struct qg_buf *b, const char *secret);
 
+/* Mask, in b (an error body a server sent back), the secrets of the URL
+ * the request went to: its user and password (as written, percent-decoded
+ * and as a Basic credential) and the values of its secret query
+ * parameters; values shorter than 4 bytes are left (qg_redact_value). 0 or
+ * the buffer's error. */
+int qg_redact_url_secrets(struct qg_buf *b, const char *url);
+
 /* A redacted, malloc'd copy of s (NULL s gives ""). NULL on ENOMEM. */
 char *qg_redact_dup(const char *s);
 

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 
+#include "qgate/base64.h"
 #include "qgate/redact.h"
 
 #define REDACTED QG_REDACTED
@@ -290,6 +291,88 @@ int qg_redact_value(struct qg_buf *b, const char *secret)
 		from = off + rl;
 	}
 	return 0;
+}
+
+/* v[0..n) percent-decoded (and '+' as a space when plus: a query) appended
+ * to out. */
+static int pct_decode(struct qg_buf *out, const char *v, size_t n, int plus)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		if (v[i] == '%' && i + 2 < n && isxdigit((unsigned char)v[i + 1]) && isxdigit((unsigned char)v[i + 2])) {
+			char hex[3] = { v[i + 1], v[i + 2], 0 };
+
+			err = qg_buf_addch(out, (char)strtol(hex, NULL, 16));
+			i += 2;
+		} else {
+			err = qg_buf_addch(out, plus && v[i] == '+' ? ' ' : v[i]);
+		}
+	}
+	return err;
+}
+
+/* Mask v[0..n) in b as it was written and percent-decoded (a server
+ * echoes what it received, decoded). */
+static int mask_both(struct qg_buf *b, const char *v, size_t n, int plus)
+{
+	struct qg_buf raw = QG_BUF_INIT(QG_CAP_URL), dec = QG_BUF_INIT(QG_CAP_URL);
+	int err = qg_buf_add(&raw, v, n);
+
+	if (!err)
+		err = pct_decode(&dec, v, n, plus);
+	if (!err)
+		err = qg_redact_value(b, raw.buf);
+	if (!err && strcmp(raw.buf, dec.buf))
+		err = qg_redact_value(b, dec.buf);
+	qg_buf_release(&raw);
+	qg_buf_release(&dec);
+	return err;
+}
+
+int qg_redact_url_secrets(struct qg_buf *b, const char *url)
+{
+	const char *auth = url ? strstr(url, "://") : NULL, *end, *at, *q;
+	int err = 0;
+
+	if (!url)
+		return 0;
+	if (auth) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		at = memrchr(auth, '@', (size_t)(end - auth));
+		if (at) {
+			const char *colon = memchr(auth, ':', (size_t)(at - auth));
+			struct qg_buf plain = QG_BUF_INIT(QG_CAP_URL), basic = QG_BUF_INIT(QG_CAP_URL);
+
+			/* the user, the password, and "user:password" as the
+			 * Basic credential libcurl sent (decoded, then base64) */
+			err = mask_both(b, auth, (size_t)((colon ? colon : at) - auth), 0);
+			if (!err && colon)
+				err = mask_both(b, colon + 1, (size_t)(at - colon - 1), 0);
+			if (!err)
+				err = pct_decode(&plain, auth, (size_t)((colon ? colon : at) - auth), 0);
+			if (!err && colon && !(err = qg_buf_addch(&plain, ':')))
+				err = pct_decode(&plain, colon + 1, (size_t)(at - colon - 1), 0);
+			if (!err)
+				err = qg_base64_encode(&basic, plain.buf, plain.len);
+			if (!err)
+				err = qg_redact_value(b, basic.buf);
+			qg_buf_release(&plain);
+			qg_buf_release(&basic);
+		}
+	}
+	q = strchr(url, '?');
+	while (!err && q && *q && *q != '#') {
+		const char *k = q + 1, *eq, *amp;
+
+		amp = k + strcspn(k, "&#");
+		eq = memchr(k, '=', (size_t)(amp - k));
+		if (eq && sensitive_key(k, (size_t)(eq - k)))
+			err = mask_both(b, eq + 1, (size_t)(amp - eq - 1), 1);
+		q = *amp == '&' ? amp : NULL;
+	}
+	return err;
 }
 
 char *qg_redact_dup(const char *s)

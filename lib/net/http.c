@@ -165,6 +165,8 @@ static int error_excerpt(struct qg_buf *out, const char *body, size_t len, const
 		err = qg_redact_value(&head, getenv("AWS_SECRET_ACCESS_KEY"));
 	if (!err)
 		err = qg_redact_value(&head, getenv("AWS_SESSION_TOKEN"));
+	if (!err && req && req->url) /* a server echoing the password or signature */
+		err = qg_redact_url_secrets(&head, req->url);
 	if (!err && req && req->error_excerpt)
 		err = req->error_excerpt(&raw, head.buf, head.len);
 	if (!err && !raw.len)

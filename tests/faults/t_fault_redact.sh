@@ -44,7 +44,7 @@ class H(http.server.BaseHTTPRequestHandler):
             body = ("denied: GET %s\nAuthorization: %s\n" % (self.path, auth)).encode()
             self.send_response(403)
         elif auth != want:
-            body = b"who are you"
+            body = ("who are you: %s %s (%s)" % (auth, plain, plain.split(":")[-1])).encode()
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="qgate"')
         else:
@@ -52,7 +52,7 @@ class H(http.server.BaseHTTPRequestHandler):
                 body = open(os.path.join(root, path.lstrip("/")), "rb").read()
                 self.send_response(200)
             except OSError:
-                body = ("no such file: %s (%s)" % (self.path, auth)).encode()
+                body = ("no such file: %s (%s; password %s)" % (self.path, auth, pw)).encode()
                 self.send_response(404)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -215,8 +215,9 @@ done
 no_secret "qgate-model check"
 
 # errors: a missing file (404), a wrong password (401), a server echoing the
-# request and its Authorization header in an error body (403): exit 3, the
-# message names the file, no secret on stderr or in any report
+# request and its Authorization header in an error body (403), the bodies
+# also echoing the password and the credential decoded: exit 3, the message
+# names the file, no secret on stderr or in any report
 for what in "404:$BASE/missing.csv?$Q" "401:http://$USER_S:wrong$PASS_S@127.0.0.1:$PORT/d.csv?$Q" \
 	"403:$BASE/echo?$Q"; do
 	code=${what%%:*}; url=${what#*:}

@@ -175,6 +175,28 @@ static void test_redact_url_form(void **state)
 	expect_url("https://[REDACTED]@h/a.csv?sig=[REDACTED]", "https://[REDACTED]@h/a.csv?sig=[REDACTED]");
 }
 
+/* an error body echoing what the request sent: the URL's own secrets go,
+ * as written, decoded and as a Basic credential; other words stay */
+static void test_redact_url_secrets(void **state)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
+
+	assert_int_equal(qg_buf_addstr(&b, "user alice pass p@ss w0rd! cred YWxpY2U6cEBzcyB3MHJkIQ== "
+					 "sig SIGVALUE99 tok tok/en+1 part 1234 ok"), 0);
+	assert_int_equal(qg_redact_url_secrets(&b, "https://alice:p%40ss%20w0rd%21@h/x.csv?X-Amz-Signature=SIGVALUE99"
+						   "&token=tok%2Fen%2B1&part=1234#frag"), 0);
+	assert_string_equal(b.buf, "user [REDACTED] pass [REDACTED] cred [REDACTED] sig [REDACTED] tok [REDACTED] "
+				   "part 1234 ok");
+	/* no userinfo, no query, short values, NULL: nothing to mask */
+	qg_buf_reset(&b);
+	assert_int_equal(qg_buf_addstr(&b, "a b abc"), 0);
+	assert_int_equal(qg_redact_url_secrets(&b, "https://a:b@h/p?sig=abc"), 0);
+	assert_int_equal(qg_redact_url_secrets(&b, "plain/path"), 0);
+	assert_int_equal(qg_redact_url_secrets(&b, NULL), 0);
+	assert_string_equal(b.buf, "a b abc");
+	qg_buf_release(&b);
+}
+
 static void test_redact_dup(void **state)
 {
 	char *s = qg_redact_dup("http://a:b@h/x?token=t");
@@ -199,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_redact_value),
 		cmocka_unit_test(test_redact_url_form),
 		cmocka_unit_test(test_redact_dup),
+		cmocka_unit_test(test_redact_url_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
