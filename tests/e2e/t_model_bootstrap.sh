@@ -172,6 +172,48 @@ EOF
 if [ $? -eq 0 ]; then ok "regression: subsample agrees with the full bootstrap"; else not_ok "regression intervals disagree"; fi
 sed 's/^/# /' "$T/cmp"
 
+# multiclass (strata: the 3 classes): subsample against the full bootstrap
+"$DEBIAN_PY" - "$D" <<'EOF'
+import sys, numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(5)
+n, k = 30000, 3
+y = rng.choice(k, n, p=[0.5, 0.3, 0.2])
+for name, signal in (("mc_cand", 1.2), ("mc_champ", 1.25)):
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), y] += signal
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    with open(f"{d}/{name}.csv", "w") as f:
+        f.write("label,score_a,score_b,score_c\n")
+        f.write("".join(f"{'abc'[y[i]]},{p[i, 0]!r},{p[i, 1]!r},{p[i, 2]!r}\n" for i in range(n)))
+EOF
+for rows in 0 3000; do
+	expect_exit 0 "multiclass, --bootstrap-rows $rows" $M check --predictions "$D/mc_cand.csv" --baseline "$D/mc_champ.csv" \
+		--task multiclass --require 'roc_auc_ovr>=baseline-0.05' --require 'f1_macro>=baseline-0.05' \
+		--require 'log_loss<=baseline+0.05' --bootstrap-rows $rows --bootstrap 500 --json "$T/mc$rows.json"
+done
+# round(n_c * 3000 / n) rows of each class c
+want=$("$DEBIAN_PY" -c '
+import sys, collections
+lab = [l.split(",", 1)[0] for l in open(sys.argv[1]).read().split("\n")[1:] if l]
+n = len(lab)
+m = sum((c * 3000 + n // 2) // n for c in collections.Counter(lab).values())
+print([m] * 3)' "$D/mc_cand.csv")
+expect_eq "multiclass: stratified rows a replicate" "$(json_get "$T/mc3000.json" '[c["bootstrap_rows"] for c in d["checks"]]')" "$want"
+"$DEBIAN_PY" - "$T/mc0.json" "$T/mc3000.json" >"$T/cmp" 2>&1 <<'EOF'
+import json, sys
+f, s = (json.load(open(p))["checks"] for p in sys.argv[1:])
+bad = 0
+for a, b in zip(f, s):
+    u, v = a["interval"], b["interval"]
+    err = max(abs(u[0] - v[0]), abs(u[1] - v[1])) / (u[1] - u[0])
+    print(a["id"], b["method"], u, v, round(err, 3))
+    bad += err > 0.15 or b["method"] != "paired-bootstrap-subsample"
+sys.exit(1 if bad else 0)
+EOF
+if [ $? -eq 0 ]; then ok "multiclass: subsample agrees with the full bootstrap"; else not_ok "multiclass intervals disagree"; fi
+sed 's/^/# /' "$T/cmp"
+
 # --- progress: on a terminal only
 "$DEBIAN_PY" - "$M" "$D" "$T/tty" <<'EOF'
 import os, pty, subprocess, sys
