@@ -12,6 +12,7 @@
 #include "qgate/gate.h"
 #include "qgate/opts.h"
 #include "data.h"
+#include "package.h"
 
 struct infer_cmd {
 	struct qg_data_opts o;
@@ -20,6 +21,7 @@ struct infer_cmd {
 
 static const char *const infer_usage[] = {
 	"qgate-data infer [options] DATA... > SCHEMA.json",
+	"qgate-data infer --package [-o DIR/datapackage.json] [options] DATA...",
 	NULL,
 };
 
@@ -33,7 +35,16 @@ static int infer_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	(void)outputs;
 	if (ic->o.common.json || ic->o.common.junit || ic->o.common.out_dir)
 		return qg_error(QG_EUSAGE, "infer writes a schema, not a result: --json, --junit and --out do not apply");
-	err = data_infer(&ic->o, &out);
+	if (!ic->o.infer_package && ic->output) {
+		/* -o .../datapackage.json asks for a data package */
+		const char *base = strrchr(ic->output, '/');
+
+		ic->o.infer_package = !strcmp(base ? base + 1 : ic->output, "datapackage.json");
+	}
+	if (ic->o.infer_package)
+		err = data_package_infer(&ic->o, ic->output, &out);
+	else
+		err = data_infer(&ic->o, &out);
 	if (!err && ic->output)
 		err = qg_file_write_atomic(ic->output, out.buf, out.len);
 	else if (!err && fwrite(out.buf, 1, out.len, stdout) != out.len)
@@ -54,6 +65,9 @@ int data_cmd_infer(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_INT_(0, "enum-min-rows", &ic.o.enum_min_rows, "N", 1, 1e15,
 			    "fewest values before an enum is proposed (default 20)"),
 		QG_OPT_FLAG_(0, "no-bounds", &ic.o.no_bounds, "leave out minimum and maximum"),
+		QG_OPT_FLAG_(0, "package", &ic.o.infer_package,
+			     "write a data package (datapackage.json): one resource per DATA file with its schema "
+			     "(also when -o names datapackage.json)"),
 		QG_OPT_CHOICE_(0, "header", &ic.o.infer_header, "auto|yes|no",
 			       "whether the first CSV line is a header (default: sniffed)"),
 		QG_DATA_INPUT_OPTIONS(&ic.o.input),

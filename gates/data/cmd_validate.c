@@ -13,6 +13,7 @@
 #include "qgate/opts.h"
 #include "qgate/result.h"
 #include "data.h"
+#include "package.h"
 
 void data_opts_init(struct qg_data_opts *o)
 {
@@ -31,6 +32,7 @@ void data_opts_release(struct qg_data_opts *o)
 
 static const char *const validate_usage[] = {
 	"qgate-data validate --schema SCHEMA.json [--shard I/N] [-j N] [options] DATA...",
+	"qgate-data validate [options] datapackage.json",
 	NULL,
 };
 
@@ -41,8 +43,13 @@ static int validate_outputs(const struct qg_result *r, struct qg_strvec *outputs
 	int err;
 
 	for (size_t i = 0; i < r->nr_checks; i++) {
-		if (!strcmp(r->checks[i]->id, "table.rows") && r->checks[i]->observed.kind == QG_VALUE_NUMBER)
-			n = (long long)r->checks[i]->observed.number;
+		const char *id = r->checks[i]->id;
+		size_t l = strlen(id);
+
+		/* a data package has one resource.<name>.table.rows per resource */
+		if ((!strcmp(id, "table.rows") || (l > 11 && !strcmp(id + l - 11, ".table.rows"))) &&
+		    r->checks[i]->observed.kind == QG_VALUE_NUMBER)
+			n = (n < 0 ? 0 : n) + (long long)r->checks[i]->observed.number;
 		else if (r->checks[i]->status == QG_STATUS_FAIL)
 			v += r->checks[i]->count;
 	}
@@ -57,7 +64,7 @@ static int validate_outputs(const struct qg_result *r, struct qg_strvec *outputs
 static int validate_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 {
 	const struct qg_data_opts *o = data;
-	int err = data_validate(o, r);
+	int err = data_package_wanted(o) ? data_package_validate(o, r) : data_validate(o, r);
 	int oerr = validate_outputs(r, outputs);
 
 	return err < 0 ? err : oerr;

@@ -34,6 +34,8 @@ struct qg_data_opts {
 	struct qg_strvec data;       /* DATA arguments */
 	/* validate */
 	const char *schema;
+	const char *schema_text;     /* package.c: the schema's JSON (o->schema only names it) */
+	size_t schema_len;
 	long long max_errors;        /* stop after this many violations; 0 = never */
 	long long unique_memory;     /* MiB cap of unique/primaryKey state */
 	int no_hash;                 /* artifacts without sha256 (bytes only) */
@@ -44,6 +46,7 @@ struct qg_data_opts {
 	long long enum_min_rows;     /* fewest non-missing values before proposing an enum (default 20) */
 	int no_bounds;               /* infer: leave out minimum/maximum */
 	const char *infer_header;    /* infer: --header auto|yes|no (NULL = auto) */
+	int infer_package;           /* infer: --package, a datapackage.json (package.c) */
 };
 
 void data_opts_init(struct qg_data_opts *o);

@@ -620,7 +620,12 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	memset(&plan, 0, sizeof(plan));
 	if (!o->schema)
 		return qg_error(QG_EUSAGE, "validate needs --schema SCHEMA.json");
-	if ((err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0)) < 0)
+	if (o->schema_text)
+		err = data_schema_parse_flags(&S, o->schema_text, o->schema_len, o->schema,
+					      o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0);
+	else
+		err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0);
+	if (err < 0)
 		return err;
 	/* read but not checked yet: refused, never ignored */
 	if (S.nr_foreign_keys) {
