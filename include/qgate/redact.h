@@ -6,10 +6,10 @@
  * scheme://user:password@host (user and password: a token is often the user);
  * values of secret-looking keys (password=, *_token=, *secret*=, presigned
  * URL parameters such as X-Amz-Signature, X-Amz-Security-Token,
- * X-Amz-Credential, Signature, sig, key, Policy); whole values of
+ * X-Amz-Credential, Signature, sig, auth, jwt); whole values of
  * Authorization, Proxy-Authorization and Cookie headers; Bearer/Basic
  * credentials; AWS access key ids; registry/chat tokens with a known prefix
- * (ghp_, glpat-, npm_, xoxb-, pypi-, ...); 40-character AWS-secret-like
+ * (ghp_, glpat-, npm_, xoxb-, pypi-, AIza, ...); 40-character AWS-secret-like
  * values after "key: ". Git object ids and ordinary words are left alone.
  *
  * One form everywhere (docs/interface.md, "Secrets"): a URL keeps its scheme,

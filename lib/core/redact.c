@@ -82,7 +82,7 @@ static size_t match_prefixed_token(const char *s)
 	} kinds[] = {
 		{ "ghp_", 20 }, { "gho_", 20 }, { "ghu_", 20 }, { "ghs_", 20 }, { "ghr_", 20 },
 		{ "github_pat_", 20 }, { "glpat-", 20 }, { "npm_", 30 }, { "xoxb-", 10 },
-		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 },
+		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 }, { "AIza", 35 },
 	};
 
 	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
@@ -118,9 +118,10 @@ static int sensitive_key(const char *k, size_t n)
 		"access_key", "secret_key", "private_key", "credential", "credentials",
 		"authorization", "session_key", "client_secret", "signature", "passphrase",
 	};
-	/* Azure SAS `sig`; API keys (`?key=`), CloudFront `Policy`, `auth`,
-	 * `pass` and `jwt` query parameters */
-	static const char *const exact[] = { "sig", "key", "auth", "pass", "jwt", "policy" };
+	/* Azure SAS `sig`, `auth` and `jwt` query parameters. Not `key` or
+	 * `policy`: they name data columns too (a model's slice key=...);
+	 * Google API keys are caught by their shape (AIza...) */
+	static const char *const exact[] = { "sig", "auth", "jwt" };
 	char low[64];
 
 	lower_tail(low, k, n);

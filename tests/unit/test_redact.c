@@ -161,9 +161,13 @@ static void test_redact_url_form(void **state)
 		   "https://b.s3.amazonaws.com/k.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[REDACTED]"
 		   "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600"
 		   "&X-Amz-SignedHeaders=host&X-Amz-Security-Token=[REDACTED]&X-Amz-Signature=[REDACTED]&part=3");
-	expect_url("https://h/p?token=a&sig=b&key=c&auth=d&pass=e&jwt=f&Policy=g&access_token=h&api_key=i&password=j",
-		   "https://h/p?token=[REDACTED]&sig=[REDACTED]&key=[REDACTED]&auth=[REDACTED]&pass=[REDACTED]"
-		   "&jwt=[REDACTED]&Policy=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]&password=[REDACTED]");
+	expect_url("https://h/p?token=a&sig=b&auth=d&jwt=f&access_token=h&api_key=i&password=j&apiKey=k",
+		   "https://h/p?token=[REDACTED]&sig=[REDACTED]&auth=[REDACTED]"
+		   "&jwt=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]&password=[REDACTED]&apiKey=[REDACTED]");
+	/* a Google API key by its shape; `key` and `policy` name columns too */
+	expect_url("https://maps.googleapis.com/x?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&q=1",
+		   "https://maps.googleapis.com/x?key=[REDACTED]&q=1");
+	expect_redacted("accuracy@key=eu below 0.9, policy=gold", "accuracy@key=eu below 0.9, policy=gold");
 	/* a secret value that is empty, the first parameter, a fragment */
 	expect_url("https://h/p?sig=&x=1", "https://h/p?sig=&x=1");
 	expect_url("https://h/p#access_token=abc&x=1", "https://h/p#access_token=[REDACTED]&x=1");
