@@ -7,7 +7,8 @@
 # without read permission (as a user exit 3 "Permission denied"; as root the
 # file is readable and the verdict is the file's: what differs by privilege is
 # asserted for each), and a file cut in half while the gate reads it (strace
-# holds its first read: exit 3 "changed while being read").
+# holds its first read; the cut is at a line end, so what is left is a valid
+# table: exit 3 "changed while being read").
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/gates.sh"
 
@@ -77,8 +78,13 @@ out.write(lines[0])
 n = 0
 while n < 2 << 20:
     for l in lines[1:]:
-        out.write(l); n += len(l)' "$G_PASS" "$W/big.$ext"
-		_size=$(stat -c %s "$W/big.$ext")
+        out.write(l); n += len(l)
+out.close()
+data = open(sys.argv[2], "rb").read()
+print(data.rfind(b"\n", 0, len(data) // 2) + 1)' "$G_PASS" "$W/big.$ext" >"$W/cut"
+		# cut at a line end: what is left is a valid, shorter table that only
+		# the change check can tell from the file the gate started reading
+		_cut=$(cat "$W/cut")
 		rm -f "$W/strace.log"
 		ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 strace -f -o "$W/strace.log" -P "$W/big.$ext" \
 			-e trace=openat,read -e inject=read:delay_exit=1000000:when=1 \
@@ -89,7 +95,7 @@ while n < 2 << 20:
 			sleep 0.05
 			_i=$((_i + 1))
 		done
-		truncate -s $((_size / 2)) "$W/big.$ext"
+		truncate -s "$_cut" "$W/big.$ext"
 		wait_bounded "$_pid" 120
 		expect_eq "$G_ID: an input truncated while read is exit 3" "$_rc" 3
 		expect_grep "$G_ID: truncated: says changed while being read" "big\.$ext'.*changed while being read" "$T/err"
