@@ -445,6 +445,19 @@ int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, 
 		}
 	}
 
+	/* a chunked table: every later CSV/TSV chunk has the first one's header */
+	if (o->chunked && p->nr_files > 1 && p->files[0].format != QG_FORMAT_JSONL) {
+		if ((err = data_read_columns(p, 0, &p->files[1].columns)) < 0)
+			goto done;
+		for (size_t i = 1; i < p->nr_files && !err; i++) {
+			p->files[i].headerless = 1;
+			if (i > 1)
+				err = qg_strvec_pushv(&p->files[i].columns, p->files[1].columns.v);
+		}
+		if (err < 0)
+			goto done;
+	}
+
 	/* --shard of a single input */
 	if (p->shard_count > 1 && files.nr == 1) {
 		struct qg_data_file *f = &p->files[0];
@@ -729,12 +742,12 @@ int data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size_t 
 		err = qg_stream_open_range(&s, f->spec, pc->offset, pc->len < 0 ? f->size - pc->offset : pc->len);
 	if (err < 0)
 		return err;
-	o.no_header = f->format != QG_FORMAT_JSONL && pc->offset > 0;
+	o.no_header = f->format != QG_FORMAT_JSONL && (pc->offset > 0 || f->headerless);
 	o.block_size = piece_block(f, pc);
 	qg_strvec_init(&src->header);
 	if ((err = open_reader(p, &src->table, s, &o)) < 0)
 		return err;
-	if (pc->offset > 0) {
+	if (pc->offset > 0 || f->headerless) {
 		err = qg_strvec_pushv(&src->header, f->columns.v);
 	} else {
 		nr = qg_table_columns(src->table, &names);
@@ -748,7 +761,7 @@ int data_source_open(struct qg_data_source *src, struct qg_data_plan *p, size_t 
 		goto fail;
 	if (f->format == QG_FORMAT_JSONL && columns)
 		err = qg_table_set_columns(src->table, columns, nr_columns);
-	else if (pc->offset > 0)
+	else if (pc->offset > 0 || f->headerless)
 		err = qg_table_set_columns(src->table, f->columns.v, f->columns.nr);
 	if (err < 0)
 		goto fail;

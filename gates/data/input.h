@@ -62,6 +62,8 @@ struct qg_data_input_opts {
 	long long max_record;     /* bytes per record, 0 = the reader's default (64 MiB) */
 	char default_delimiter;   /* set by the caller (e.g. a schema's dialect) before
 				     data_plan_build(); used when --delimiter is absent */
+	int chunked;              /* set by the caller (a data package's chunked path): the
+				     files are one table, the header in the first only */
 };
 
 #define QG_DATA_INPUT_OPTIONS(in) \
@@ -84,6 +86,7 @@ struct qg_data_file {
 	long long size;                /* bytes of a local regular file, else -1 */
 	int splittable;                /* local, regular, uncompressed */
 	struct qg_strvec columns;      /* header / first-object names when the file is cut */
+	int headerless;                /* a chunk after the first: columns from the first file */
 };
 
 struct qg_data_piece {

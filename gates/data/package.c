@@ -11,8 +11,8 @@
  * resource.<name>.hash and resource.<name>.bytes: a mismatch fails.
  * Paths are relative to the descriptor's folder and never escape it (no
  * absolute path, no '..', no symlink out of it); a path that is a URL is
- * taken as it is. Refused: inline `data`, chunked paths (several files),
- * encodings other than UTF-8, hashes other than sha256, non-tabular
+ * taken as it is. A chunked path (an array) is one table whose header is
+ * in the first file only (input.h: chunked). Refused: inline `data`, encodings other than UTF-8, hashes other than sha256, non-tabular
  * formats, and foreignKeys (data_validate refuses them: not checked yet).
  */
 #include "qgate/common.h"
@@ -311,19 +311,27 @@ static int read_resource(const struct pkg *P, const struct qg_json *rs, size_t i
 	if (!(v = qg_json_get(rs, "path")))
 		return bad(P, ptr, "a resource needs a 'path' to its data file");
 	if (qg_json_type(v) == QG_JSON_ARRAY) {
+		/* chunks: one table, the header in the first file only */
 		if (qg_json_size(v) == 0)
 			return bad(P, ptr, "expected at least one path");
-		if (qg_json_size(v) > 1)
-			return bad(P, ptr, "chunked paths (several files, the header in the first only) are not "
-					   "supported yet (refused rather than ignored)");
-		v = qg_json_at(v, 0);
-		snprintf(ptr, sizeof(ptr), "%s/path/0", R->ptr);
-	}
-	if (!(s = qg_json_string(v)))
-		return bad(P, ptr, "expected a string");
-	{
+		for (size_t i = 0; i < qg_json_size(v); i++) {
+			char *spec;
+
+			snprintf(ptr, sizeof(ptr), "%s/path/%zu", R->ptr, i);
+			if (!(s = qg_json_string(qg_json_at(v, i))))
+				return bad(P, ptr, "expected a string");
+			if ((err = resolve(P, ptr, s, &spec)) < 0)
+				return err;
+			err = qg_strvec_push(&R->paths, spec);
+			free(spec);
+			if (err < 0)
+				return err;
+		}
+	} else {
 		char *spec;
 
+		if (!(s = qg_json_string(v)))
+			return bad(P, ptr, "expected a string or an array of strings");
 		if ((err = resolve(P, ptr, s, &spec)) < 0)
 			return err;
 		err = qg_strvec_push(&R->paths, spec);
@@ -370,29 +378,35 @@ static void res_release(struct res *R)
 	memset(R, 0, sizeof(*R));
 }
 
-/* sha256 and size of the raw bytes of spec (a file or URL). */
-static int hash_spec(const char *spec, char hex[QG_SHA256_HEX], long long *bytes)
+/* sha256 and size of the raw bytes of the resource's files, concatenated
+ * (chunks), each a file or URL. */
+static int hash_paths(const struct qg_strvec *paths, char hex[QG_SHA256_HEX], long long *bytes)
 {
 	struct qg_stream *s = NULL;
 	struct qg_sha256 *h = NULL;
 	static char buf[1 << 16];
-	ssize_t n;
+	ssize_t n = 0;
 	int err;
 
 	*bytes = 0;
-	if ((err = qg_stream_open(&s, spec, QG_STREAM_RAW)) < 0)
-		return err;
 	if ((err = qg_sha256_new(&h)) < 0)
-		goto done;
-	while ((n = qg_stream_read(s, buf, sizeof(buf))) > 0) {
-		*bytes += n;
-		if ((err = qg_sha256_update(h, buf, (size_t)n)) < 0)
+		return err;
+	for (size_t i = 0; i < paths->nr; i++) {
+		if ((err = qg_stream_open(&s, paths->v[i], QG_STREAM_RAW)) < 0)
 			goto done;
+		while ((n = qg_stream_read(s, buf, sizeof(buf))) > 0) {
+			*bytes += n;
+			if ((err = qg_sha256_update(h, buf, (size_t)n)) < 0)
+				goto done;
+		}
+		qg_stream_free(s);
+		s = NULL;
+		if (n < 0) {
+			err = (int)n;
+			goto done;
+		}
 	}
-	if (n < 0)
-		err = (int)n;
-	else
-		err = qg_sha256_final(h, hex);
+	err = qg_sha256_final(h, hex);
 done:
 	qg_sha256_free(h);
 	qg_stream_free(s);
@@ -409,10 +423,10 @@ static int check_integrity(struct qg_result *r, const struct res *R, const struc
 
 	if (!R->hash && R->bytes < 0)
 		return 0;
-	if (art && art->sha256[0] && art->bytes >= 0) {
+	if (art && R->paths.nr == 1 && art->sha256[0] && art->bytes >= 0) {
 		memcpy(hex, art->sha256, sizeof(art->sha256) < sizeof(hex) ? sizeof(art->sha256) : sizeof(hex));
 		bytes = art->bytes;
-	} else if ((err = hash_spec(file, hex, &bytes)) < 0) {
+	} else if ((err = hash_paths(&R->paths, hex, &bytes)) < 0) {
 		return err;
 	}
 	if (R->hash) {
@@ -540,6 +554,7 @@ static int validate_resource(const struct qg_data_opts *o, struct qg_result *r, 
 	so.schema_text = text.buf;
 	so.schema_len = text.len;
 	so.data = R->paths;
+	so.input.chunked = R->paths.nr > 1;
 	if (R->format && (!o->input.input_format || !strcmp(o->input.input_format, "auto")))
 		so.input.input_format = R->format;
 	if ((err = data_validate(&so, &sub)) < 0)

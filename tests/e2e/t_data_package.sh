@@ -115,14 +115,26 @@ sed "s|\.\./outside\.csv|data/link.csv|" "$P/escape.json" >"$P/link.json"
 expect_exit 2 "a symlink out of the folder is exit 2" qgate-data validate "$P/link.json"
 rm -f "$P/data/link.csv"
 
-# chunked paths: refused until headerless chunks are read (fail closed)
-printf '3,cy\n' >"$P/data/people2.csv"
+# chunked paths: one table, the header in the first file only
+printf '3,cy\n4,x\n' >"$P/data/people2.csv"
+printf 'x,dan\n' >"$P/data/people3.csv"
 cat >"$P/chunks.json" <<'JSON'
 {"resources": [{"name": "people", "path": ["data/people.csv", "data/people2.csv"],
   "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}}]}
 JSON
-expect_exit 2 "chunked paths are refused (not read wrongly)" qgate-data validate "$P/chunks.json"
-expect_grep "chunk pointer" "/resources/0/path: chunked" "$T/err"
+expect_exit 0 "a chunked path is one table (later chunks have no header)" \
+	qgate-data validate "$P/chunks.json" --json "$T/chunks.json"
+expect_eq "rows of every chunk counted" \
+	"$(json_get "$T/chunks.json" '[c["observed"] for c in d["checks"] if c["id"]=="resource.people.table.rows"][0]')" "4"
+CSHA=$(cat "$P/data/people.csv" "$P/data/people2.csv" | sha256sum | cut -d' ' -f1)
+sed "s|\"path\"|\"hash\": \"sha256:$CSHA\", \"path\"|" "$P/chunks.json" >"$P/chunks-hash.json"
+expect_exit 0 "a chunked resource's hash is over the chunks concatenated" qgate-data validate "$P/chunks-hash.json"
+sed 's|"data/people2.csv"|"data/people2.csv", "data/people3.csv"|' "$P/chunks.json" >"$P/chunks3.json"
+expect_exit 1 "a bad cell in the third chunk fails" qgate-data validate "$P/chunks3.json"
+expect_grep "named by chunk file and its own line" "data/people3\.csv:1:1: " "$T/out"
+sed 's|"data/people2.csv"|"../outside.csv"|' "$P/chunks.json" >"$P/chunks-esc.json"
+expect_exit 2 "a chunk escaping the folder is exit 2" qgate-data validate "$P/chunks-esc.json"
+expect_grep "chunk pointer" "/resources/0/path/1: '\.\./outside\.csv' escapes" "$T/err"
 cat >"$P/onechunk.json" <<'JSON'
 {"resources": [{"name": "people", "path": ["data/people.csv"],
   "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}}]}
