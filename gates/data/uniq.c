@@ -679,3 +679,118 @@ done:
 	free(b);
 	return ret;
 }
+
+/* ------------------------------------------------------------ anti-join */
+
+int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, size_t ns, struct qg_uniq *const *ref,
+		       size_t nr, data_uniq_dup_fn fn, void *ctx, int has_value, long long *missing)
+{
+	size_t n = ns + nr, cap = 0, rcap = 0, *cnt = NULL;
+	struct qg_uniq **all = NULL;
+	struct data_uniq_ent *a = NULL, *b = NULL, *ra = NULL, *rb = NULL;
+	size_t (*mem)[NPART + 1] = NULL;
+	long long d = 0;
+	int ret = 0;
+
+	*missing = 0;
+	if (pool && (ret = data_uniq_pool_error(pool)) < 0)
+		goto done;
+	all = calloc(n ? n : 1, sizeof(*all));
+	mem = calloc(n ? n : 1, sizeof(*mem));
+	cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt));
+	if (!all || !mem || !cnt) {
+		ret = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t s = 0; s < ns; s++)
+		all[s] = src[s];
+	for (size_t s = 0; s < nr; s++)
+		all[ns + s] = ref[s];
+	for (size_t s = 0; s < n; s++)
+		bucket(all[s], mem[s]);
+	for (unsigned p = 0; p < NPART; p++) {
+		size_t m[2] = { 0, 0 };
+
+		for (size_t s = 0; s < n; s++) {
+			size_t *mm = &m[s >= ns];
+
+			*mm += mem[s][p + 1] - mem[s][p];
+			for (size_t r = 0; r < all[s]->nr_runs; r++)
+				*mm += all[s]->runs[r].cum[p + 1] - all[s]->runs[r].cum[p];
+		}
+		if (!m[0])
+			continue;
+		for (int side = 0; side < 2; side++) {
+			size_t *c = side ? &rcap : &cap, want = m[side] ? m[side] : 1;
+			struct data_uniq_ent **x = side ? &ra : &a, **y = side ? &rb : &b;
+
+			if (want > *c) {
+				struct data_uniq_ent *nx = realloc(*x, want * sizeof(**x)), *ny;
+
+				if (nx)
+					*x = nx;
+				ny = nx ? realloc(*y, want * sizeof(**y)) : NULL;
+				if (!nx || !ny) {
+					ret = qg_error(QG_ENOMEM,
+						       "out of memory: a partition of the foreign key check holds %zu keys",
+						       want);
+					goto done;
+				}
+				*y = ny;
+				*c = want;
+			}
+		}
+		{
+			size_t at[2] = { 0, 0 };
+
+			for (size_t s = 0; s < n; s++) {
+				const struct qg_uniq *u = all[s];
+				int side = s >= ns;
+				struct data_uniq_ent *dst = side ? ra : a;
+				size_t k = mem[s][p + 1] - mem[s][p];
+
+				if (k)
+					memcpy(dst + at[side], u->e + mem[s][p], k * sizeof(*dst));
+				at[side] += k;
+				for (size_t r = 0; r < u->nr_runs; r++) {
+					const struct data_uniq_run *run = &u->runs[r];
+
+					k = run->cum[p + 1] - run->cum[p];
+					if (k && pool_read(pool, dst + at[side], k * sizeof(*dst),
+							   run->off + (long long)(run->cum[p] * sizeof(*dst))) < 0) {
+						ret = data_uniq_pool_error(pool);
+						goto done;
+					}
+					at[side] += k;
+				}
+			}
+		}
+		sort_part(a, b, m[0], cnt);
+		if (m[1])
+			sort_part(ra, rb, m[1], cnt);
+		/* merge: a referencing key absent from the referenced keys */
+		for (size_t i = 0, j = 0; i < m[0]; i++) {
+			while (j < m[1] && rb[j].k < b[i].k)
+				j++;
+			if (j < m[1] && rb[j].k == b[i].k)
+				continue;
+			d++;
+			if (fn)
+				fn(ctx, b[i].pos, UINT64_MAX, has_value, has_value ? (long long)unfmix64(b[i].k) : 0);
+		}
+	}
+	*missing = d;
+done:
+	for (size_t s = 0; s < ns; s++)
+		data_uniq_release(src[s]);
+	for (size_t s = 0; s < nr; s++)
+		data_uniq_release(ref[s]);
+	free(all);
+	free(mem);
+	free(cnt);
+	free(a);
+	free(b);
+	free(ra);
+	free(rb);
+	return ret;
+}

@@ -122,4 +122,15 @@ typedef void (*data_uniq_dup_fn)(void *ctx, uint64_t pos, uint64_t first, int ha
 int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, size_t n, data_uniq_dup_fn fn,
 		    void *ctx, long long *dups, long long *iv_dups);
 
+/* Foreign keys: every entry of the sets `src` (referencing keys, with their
+ * lines) whose key is in none of the sets `ref` (referenced keys; their
+ * lines are not used) is missing: *missing gets their number and fn is
+ * called for each (first: UINT64_MAX; with has_value the key is taken as
+ * an integer stored as fmix64(v), and v is passed). Per partition both
+ * sides are gathered (from buffers and spilled runs), sorted and merged:
+ * linear in the keys, memory the cap plus one partition of each side. All
+ * sets are released. 0, or a negative QG_E*. */
+int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, size_t ns, struct qg_uniq *const *ref,
+		       size_t nr, data_uniq_dup_fn fn, void *ctx, int has_value, long long *missing);
+
 #endif

@@ -74,6 +74,14 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 		for (size_t i = 0; i < v->S->nr_unique_keys; i++)
 			data_uniq_release(&ps->uk[i]);
 	free(ps->uk);
+	for (size_t i = 0; i < 2 * v->S->nr_foreign_keys; i++) {
+		if (ps->fks)
+			data_uniq_release(&ps->fks[i]);
+		if (ps->fkr)
+			data_uniq_release(&ps->fkr[i]);
+	}
+	free(ps->fks);
+	free(ps->fkr);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -105,6 +113,14 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < v->S->nr_unique_keys; i++)
 		data_uniq_init(&ps->uk[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+	ps->fks = calloc(2 * v->S->nr_foreign_keys + 1, sizeof(*ps->fks));
+	ps->fkr = calloc(2 * v->S->nr_foreign_keys + 1, sizeof(*ps->fkr));
+	if (!ps->fks || !ps->fkr)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < 2 * v->S->nr_foreign_keys; i++) {
+		data_uniq_init(&ps->fks[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+		data_uniq_init(&ps->fkr[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+	}
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -506,6 +522,8 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		pass_keys(&vp);
 		if (v->S->nr_unique_keys)
 			vd_pass_unique_keys(&vp);
+		if (v->S->nr_foreign_keys)
+			vd_pass_foreign_keys(&vp);
 		/* a key set the system refused memory for (or a spill file
 		 * that cannot be written) stops the run at once */
 		if (atomic_load_explicit(&v->uniq_pool.failed, memory_order_relaxed)) {
@@ -586,6 +604,8 @@ static int build_checks(struct vrun *v)
 		return err;
 	if (S->nr_unique_keys && (err = add_check(v, CK_UNIQUE_KEYS, -1, "table.unique-keys")) < 0)
 		return err;
+	if (S->nr_foreign_keys && (err = add_check(v, CK_FOREIGN_KEY, -1, "table.foreign-key")) < 0)
+		return err;
 	for (size_t i = 0; i < S->nr_fields; i++) {
 		const struct qg_schema_field *f = &S->fields[i];
 
@@ -627,10 +647,15 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 		err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0);
 	if (err < 0)
 		return err;
-	/* read but not checked yet: refused, never ignored */
-	if (S.nr_foreign_keys) {
-		err = qg_error(QG_EUSAGE, "'%s': /foreignKeys: not supported yet: qgate-data validate does not check "
-					  "foreign keys (refused rather than ignored)", o->schema);
+	/* a key into another resource needs that resource: only a Data
+	 * Package names it (refused here, never ignored) */
+	for (size_t k = 0; k < S.nr_foreign_keys; k++) {
+		if (!S.foreign_keys[k].resource)
+			continue;
+		err = qg_error(QG_EUSAGE,
+			       "'%s': /foreignKeys/%zu/reference/resource: \"%s\" names another resource: only "
+			       "checked inside a Data Package (qgate-data validate datapackage.json); a "
+			       "self-reference has resource \"\"", o->schema, k, S.foreign_keys[k].resource);
 		data_schema_release(&S);
 		return err;
 	}
@@ -648,11 +673,19 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	}
 	if ((err = data_plan_build(&plan, &in, &o->data)) < 0)
 		goto done;
+	if (S.nr_foreign_keys && plan.shard_count > 1) {
+		/* a shard does not hold the rows the others reference */
+		err = qg_error(QG_EUSAGE, "'%s': /foreignKeys: cannot be checked on one shard (--shard %s): the "
+					  "referenced rows may be in another; validate the whole table", o->schema,
+			       o->input.shard);
+		goto done;
+	}
 	{
 		/* each key set of a running piece gets an equal share of the
 		 * cap; a finished piece's sets keep what they hold, charged to
 		 * the pool, and later sets spill sooner */
-		long long nsets = (S.nr_primary_key ? 1 : 0) + (long long)S.nr_unique_keys;
+		long long nsets = (S.nr_primary_key ? 1 : 0) + (long long)S.nr_unique_keys +
+				  4 * (long long)S.nr_foreign_keys;
 
 		for (size_t i = 0; i < nf; i++)
 			nsets += (S.fields[i].constraints & QG_C_UNIQUE) != 0;

@@ -29,6 +29,7 @@ enum check_kind {
 	CK_TYPE, CK_REQUIRED, CK_UNIQUE, CK_MINIMUM, CK_MAXIMUM, CK_EXMIN, CK_EXMAX,
 	CK_MINLEN, CK_MAXLEN, CK_PATTERN, CK_ENUM, CK_CATEGORIES, CK_NULLFRAC,
 	CK_UNIQUE_KEYS, /* table.unique-keys (v2 uniqueKeys) */
+	CK_FOREIGN_KEY, /* table.foreign-key (self-referencing foreignKeys) */
 };
 
 struct vcheck {
@@ -56,6 +57,8 @@ struct piece_state {
 	struct qg_uniq *uq;           /* per field (unique constraint) */
 	struct qg_uniq pk;            /* primary key */
 	struct qg_uniq *uk;           /* per v2 unique key */
+	struct qg_uniq *fks, *fkr;    /* per foreign key x 2 hashes: referencing
+				       * keys (with lines), referenced keys */
 	int header_seen;
 	int stopped;
 	int pk_run;                   /* this batch's single integer key column took
@@ -70,7 +73,7 @@ struct vrun {
 	size_t nr_checks;
 	/* check index per (field, kind) for the hot loop, -1 when absent */
 	long (*fc)[CK_NULLFRAC + 1];
-	long tc[CK_UNIQUE_KEYS + 1]; /* table checks (field checks' slots unused) */
+	long tc[CK_FOREIGN_KEY + 1]; /* table checks (field checks' slots unused) */
 	char **field_names;           /* schema field names (JSONL columns) */
 	int pk_int;                   /* single integer primary key: interval sets */
 	int level;                    /* qg_cpu_level() for this run (cpu.h):
@@ -193,6 +196,14 @@ void vd_pass_unique_keys(struct vpiece *vp);
 /* The typed key of a cell as vd_check_cell() hashes it (integer 7 and 007
  * are one key); 0 when the cell is missing. */
 uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c);
+
+/* Self-referencing foreign keys over a batch: each record's referencing key
+ * (with its line) and referenced key into the piece's sets fks/fkr (see
+ * validate_keys.c for the hashing rule); vd_merge_results() anti-joins. */
+void vd_pass_foreign_keys(struct vpiece *vp);
+/* 1: foreign key fk is one integer field to one integer field, stored
+ * exactly (one pair of sets); 0: hashed twice (two pairs). */
+int vd_fk_exact(const struct qg_schema *S, const struct qg_foreign_key *fk);
 
 /* ------------------------------------------------------------ validate_merge.c */
 

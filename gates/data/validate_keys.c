@@ -8,6 +8,21 @@
  * Unlike the primary key, a record missing a part of a unique key is not a
  * violation and is not compared (as SQL treats NULL in a UNIQUE
  * constraint).
+ *
+ * Foreign keys to the same table (vd_pass_foreign_keys) use the same sets:
+ * each record adds its referencing key with its line to the piece's
+ * "source" set and its referenced key to the "target" set, and
+ * vd_merge_results() anti-joins them (data_uniq_antijoin). A key of one
+ * integer field referencing an integer field is stored exactly (fmix64 of
+ * the value: a bijection, the value shown again). Any other key is hashed
+ * twice, with independent seeds, into two pairs of sets: a row is a
+ * violation when its key is missing under either hash. A violation is
+ * therefore hidden only when both 64-bit hashes of its key collide with
+ * those of one referenced key (about n^2/2^128); a difference between the
+ * two counts (one hash collided) fails the check closed (exit 3).
+ * When a referencing and a referenced field have different types their
+ * values are compared as text; a value that is not of its integer field's
+ * type is not compared (field.<name>.type fails already).
  */
 #include "qgate/common.h"
 
@@ -25,7 +40,8 @@ static int cell_missing(const struct qg_schema *S, const struct qg_schema_field 
 	return qg_strmap_has(&S->missing_values, c->ptr, c->len);
 }
 
-uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c)
+static uint64_t cell_key_seeded(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c,
+				uint64_t seed)
 {
 	long long ik = 0;
 	double dk = 0;
@@ -39,7 +55,7 @@ uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f,
 	case QG_TYPE_BOOLEAN:
 		if (data_field_parse(f, c->ptr, c->len, &ik, &dk))
 			break; /* not of its type: the bytes (field.<name>.type fails) */
-		return qg_hash_fmix64((uint64_t)ik ^ 0x5bd1e995u) | 1;
+		return qg_hash_fmix64(((uint64_t)ik ^ 0x5bd1e995u) + seed) | 1;
 	case QG_TYPE_NUMBER:
 	case QG_TYPE_DATE:
 	case QG_TYPE_DATETIME:
@@ -49,11 +65,16 @@ uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f,
 		if (dk == 0)
 			dk = 0; /* -0 == 0 */
 		memcpy(&bits, &dk, 8);
-		return qg_hash_fmix64(bits ^ 0x9e3779b97f4a7c15ull) | 1;
+		return qg_hash_fmix64((bits ^ 0x9e3779b97f4a7c15ull) + seed) | 1;
 	default:
 		break;
 	}
-	return qg_hash_bytes(c->ptr, c->len, 0x51ed27u) | 1;
+	return qg_hash_bytes(c->ptr, c->len, 0x51ed27u + seed) | 1;
+}
+
+uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f, const struct qg_cell *c)
+{
+	return cell_key_seeded(S, f, c, 0);
 }
 
 void vd_pass_unique_keys(struct vpiece *vp)
@@ -85,6 +106,86 @@ void vd_pass_unique_keys(struct vpiece *vp)
 				continue; /* a part is missing: not compared */
 			if (data_uniq_add_hash(&ps->uk[k], h, rec->line) < 0)
 				return; /* the pool failed: run_piece stops the run */
+		}
+	}
+}
+
+int vd_fk_exact(const struct qg_schema *S, const struct qg_foreign_key *fk)
+{
+	enum qg_field_type a, b;
+
+	if (fk->nr != 1 || fk->ref_index[0] < 0)
+		return 0;
+	a = S->fields[fk->fields[0]].type;
+	b = S->fields[fk->ref_index[0]].type;
+	return (a == QG_TYPE_INTEGER || a == QG_TYPE_YEAR) && (b == QG_TYPE_INTEGER || b == QG_TYPE_YEAR);
+}
+
+/* The key of fields idx[] (referencing when ref == 0) in rec: 1 and *h, or 0
+ * when a part is missing (or, exact, not an integer). */
+static int fk_key(const struct vpiece *vp, const struct qg_foreign_key *fk, int ref, int exact, uint64_t seed,
+		  const struct qg_record *rec, uint64_t *h)
+{
+	const struct qg_schema *S = vp->v->S;
+	uint64_t acc = 0x243f6a8885a308d3ull ^ seed;
+
+	for (size_t i = 0; i < fk->nr; i++) {
+		size_t fi = ref ? (size_t)fk->ref_index[i] : fk->fields[i];
+		const struct qg_schema_field *f = &S->fields[fi];
+		const struct qg_schema_field *g = &S->fields[ref ? fk->fields[i] : (size_t)fk->ref_index[i]];
+		long col = vp->colmap[fi];
+		const struct qg_cell *c;
+		uint64_t part;
+
+		if (col < 0 || (size_t)col >= rec->nr)
+			return 0;
+		c = &rec->cells[col];
+		if (cell_missing(S, f, c))
+			return 0;
+		if (exact) {
+			long long ik = 0;
+			double dk = 0;
+
+			if (data_field_parse(f, c->ptr, c->len, &ik, &dk))
+				return 0;
+			*h = qg_hash_fmix64((uint64_t)ik);
+			return 1;
+		}
+		if (f->type == g->type)
+			part = cell_key_seeded(S, f, c, seed);
+		else
+			part = qg_hash_bytes(c->ptr, c->len, 0x7f4a7c15u + seed) | 1;
+		acc = qg_hash_fmix64(acc * 0x9e3779b97f4a7c15ull + part);
+	}
+	*h = acc;
+	return 1;
+}
+
+void vd_pass_foreign_keys(struct vpiece *vp)
+{
+	struct vrun *v = vp->v;
+	const struct qg_schema *S = v->S;
+	struct piece_state *ps = vp->ps;
+
+	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
+		const struct qg_foreign_key *fk = &S->foreign_keys[k];
+		int exact = vd_fk_exact(S, fk);
+
+		if (fk->resource)
+			continue; /* refused before the read */
+		for (int pass = 0; pass < (exact ? 1 : 2); pass++) {
+			uint64_t seed = pass ? 0xc2b2ae3d27d4eb4full : 0;
+			struct qg_uniq *src = &ps->fks[2 * k + (size_t)pass], *dst = &ps->fkr[2 * k + (size_t)pass];
+
+			for (int r = 0; r < vp->nb; r++) {
+				const struct qg_record *rec = &vp->batch[r];
+				uint64_t h;
+
+				if (fk_key(vp, fk, 0, exact, seed, rec, &h) && data_uniq_add_hash(src, h, rec->line) < 0)
+					return;
+				if (fk_key(vp, fk, 1, exact, seed, rec, &h) && data_uniq_add_hash(dst, h, rec->line) < 0)
+					return;
+			}
 		}
 	}
 }

@@ -73,6 +73,12 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 		qg_check_expected_string(qc, "distinct values of each of %zu unique %s", v->S->nr_unique_keys,
 					 plural((long long)v->S->nr_unique_keys, "key", "keys"));
 		break;
+	case CK_FOREIGN_KEY:
+		qg_check_set_message(qc, n ? "%s%lld %s with a foreign key that has no match" :
+					     "every foreign key has a match", atleast, n, plural(n, "row", "rows"));
+		qg_check_expected_string(qc, "each of %zu foreign %s matched in the referenced fields",
+					 v->S->nr_foreign_keys, plural((long long)v->S->nr_foreign_keys, "key", "keys"));
+		break;
 	case CK_MINIMUM:
 	case CK_MAXIMUM:
 	case CK_EXMIN:
@@ -243,7 +249,21 @@ static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vc
 		size_t pi = DATA_UNIQ_POS_PIECE(e->pos);
 		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 
-		if (c->kind == CK_UNIQUE_KEYS) {
+		if (c->kind == CK_FOREIGN_KEY) {
+			const struct qg_foreign_key *fk = &S->foreign_keys[e->key];
+
+			err = qg_buf_addstr(&b, "foreign key (");
+			for (size_t f = 0; f < fk->nr && !err; f++)
+				err = qg_buf_addf(&b, "%s%s", f ? ", " : "", S->fields[fk->fields[f]].name);
+			if (!err && e->has_value)
+				err = qg_buf_addf(&b, ")=(%lld", e->value);
+			if (!err)
+				err = qg_buf_addstr(&b, ") has no match in (");
+			for (size_t f = 0; f < fk->nr && !err; f++)
+				err = qg_buf_addf(&b, "%s%s", f ? ", " : "", fk->ref_fields[f]);
+			if (!err)
+				err = qg_buf_addstr(&b, ")");
+		} else if (c->kind == CK_UNIQUE_KEYS) {
 			const struct qg_unique_key *uk = &S->unique_keys[e->key];
 
 			err = qg_buf_addstr(&b, "unique key (");
@@ -263,7 +283,7 @@ static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vc
 		} else {
 			err = qg_buf_addstr(&b, "duplicate value");
 		}
-		if (!err)
+		if (!err && c->kind != CK_FOREIGN_KEY)
 			err = first_words(&b, p, pi, e->first);
 		if (!err && !(L[k].msg = qg_buf_detach(&b, NULL)))
 			err = qg_error(QG_ENOMEM, "out of memory");
@@ -311,7 +331,9 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	double *omin = malloc((nf + 1) * sizeof(double)), *omax = malloc((nf + 1) * sizeof(double));
 	long long *xdup = calloc(nf + 1, sizeof(long long)), total_violations = 0;
 	int stopped = atomic_load(&v->stop), header_seen = 0, err = 0;
-	struct dups *dset = NULL, ukd = { .n = 0 };
+	struct dups *dset = NULL, ukd = { .n = 0 }, fkd = { .n = 0 };
+	struct qg_uniq **rsets = NULL;
+	long long xfk = 0;
 	struct qg_uniq **sets = NULL;
 	long long xuk = 0;
 
@@ -340,7 +362,8 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	}
 	/* every key set of a check at once: duplicates inside and between
 	 * pieces (threads, byte ranges, files), with both lines */
-	if (!(dset = calloc(nf + 1, sizeof(*dset))) || !(sets = calloc(p->nr_pieces + 1, sizeof(*sets)))) {
+	if (!(dset = calloc(nf + 1, sizeof(*dset))) || !(sets = calloc(p->nr_pieces + 1, sizeof(*sets))) ||
+	    !(rsets = calloc(p->nr_pieces + 1, sizeof(*rsets)))) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -377,6 +400,39 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			goto done;
 		xuk += hd + ivd;
 	}
+	/* foreign keys to the same table: referencing keys anti-joined with
+	 * the referenced keys of every piece; a hashed key twice (two
+	 * independent hashes: a violation is hidden only when both collide) */
+	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
+		int exact = vd_fk_exact(S, &S->foreign_keys[k]);
+		long long miss[2] = { 0, 0 };
+
+		if (S->foreign_keys[k].resource)
+			continue;
+		fkd.cur_key = k;
+		for (int pass = 0; pass < (exact ? 1 : 2); pass++) {
+			size_t ns = 0;
+
+			for (size_t pi = 0; pi < p->nr_pieces; pi++) {
+				struct piece_state *ps = &v->ps[pi];
+
+				if (!p->pieces[pi].dropped && ps->used) {
+					rsets[ns] = &ps->fkr[2 * k + (size_t)pass];
+					sets[ns++] = &ps->fks[2 * k + (size_t)pass];
+				}
+			}
+			if ((err = data_uniq_antijoin(&v->uniq_pool, sets, ns, rsets, ns, pass ? NULL : dup_found, &fkd,
+						      exact, &miss[pass])) < 0)
+				goto done;
+		}
+		if (!exact && miss[0] != miss[1]) {
+			err = qg_error(QG_EIO, "'%s': /foreignKeys/%zu: the two hashes of the foreign key check disagree "
+					       "(%lld and %lld rows without a match: a 64-bit hash collision); the check "
+					       "cannot decide", v->o->schema, k, miss[0], miss[1]);
+			goto done;
+		}
+		xfk += miss[0];
+	}
 	{
 		long long spilled = data_uniq_pool_spilled(&v->uniq_pool);
 		if (spilled)
@@ -397,6 +453,8 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			cross = xdup[nf];
 		else if (c->kind == CK_UNIQUE_KEYS)
 			cross = xuk;
+		else if (c->kind == CK_FOREIGN_KEY)
+			cross = xfk;
 		n += cross;
 		total_violations += n;
 		qc = qg_result_add_check(r, c->id, n ? QG_STATUS_FAIL : QG_STATUS_PASS, NULL);
@@ -405,14 +463,17 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			goto done;
 		}
 		/* examples in data order */
-		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY || c->kind == CK_UNIQUE_KEYS) {
+		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY || c->kind == CK_UNIQUE_KEYS ||
+		    c->kind == CK_FOREIGN_KEY) {
 			if ((err = key_locations(v, p, c, ci,
-						 c->kind == CK_UNIQUE_KEYS ? &ukd : &dset[c->kind == CK_UNIQUE ? fi : nf],
+						 c->kind == CK_UNIQUE_KEYS ? &ukd : c->kind == CK_FOREIGN_KEY ? &fkd :
+						 &dset[c->kind == CK_UNIQUE ? fi : nf],
 						 qc)) < 0)
 				goto done;
 		}
 		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES && c->kind != CK_UNIQUE &&
-				    c->kind != CK_PRIMARY_KEY && c->kind != CK_UNIQUE_KEYS; pi++) {
+				    c->kind != CK_PRIMARY_KEY && c->kind != CK_UNIQUE_KEYS && c->kind != CK_FOREIGN_KEY;
+		     pi++) {
 			struct piece_state *ps = &v->ps[pi];
 			long long base;
 
@@ -527,5 +588,6 @@ done:
 	free(xdup);
 	free(dset);
 	free(sets);
+	free(rsets);
 	return err;
 }
