@@ -12,8 +12,10 @@
  * Paths are relative to the descriptor's folder and never escape it (no
  * absolute path, no '..', no symlink out of it); a path that is a URL is
  * taken as it is. A chunked path (an array) is one table whose header is
- * in the first file only (input.h: chunked). Refused: inline `data`, encodings other than UTF-8, hashes other than sha256, non-tabular
- * formats, and foreignKeys (data_validate refuses them: not checked yet).
+ * in the first file only (input.h: chunked). Refused: inline `data`,
+ * encodings other than UTF-8, hashes other than sha256, non-tabular
+ * formats, and foreignKeys into another resource (not checked yet; a key
+ * into the resource itself, by "" or its name, is data_validate's check).
  */
 #include "qgate/common.h"
 
@@ -571,6 +573,38 @@ done:
 	return err;
 }
 
+/* foreignKeys: a reference to the resource itself (by its name) is the
+ * same-table check data_validate() does (rewritten to ""); one to another
+ * resource of the package is not checked yet and is refused (exit 2), one
+ * to a resource the package lacks is an error of the descriptor. */
+static int check_foreign_keys(const struct pkg *P, struct res *R, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		const struct qg_json *fks = qg_json_get(R[i].schema, "foreignKeys");
+
+		for (size_t k = 0; qg_json_type(fks) == QG_JSON_ARRAY && k < qg_json_size(fks); k++) {
+			struct qg_json *ref = (struct qg_json *)qg_json_get(qg_json_at(fks, k), "reference");
+			const char *name = qg_json_string(qg_json_get(ref, "resource"));
+			char ptr[160];
+			size_t j;
+
+			if (!name || !*name)
+				continue;
+			snprintf(ptr, sizeof(ptr), "%s/schema/foreignKeys/%zu/reference/resource", R[i].ptr, k);
+			for (j = 0; j < nr && strcmp(R[j].name, name); j++)
+				;
+			if (j == nr)
+				return bad(P, ptr, "no resource named '%s' in the package", name);
+			if (j != i)
+				return bad(P, ptr, "a foreign key into resource '%s' (another resource) is not checked "
+						   "yet (refused rather than ignored); a key into the same resource is", name);
+			if (!qg_json_add_string(ref, "resource", ""))
+				return qg_error(QG_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
 int data_package_wanted(const struct qg_data_opts *o)
 {
 	size_t n;
@@ -630,6 +664,8 @@ int data_package_validate(const struct qg_data_opts *o, struct qg_result *r)
 				goto done;
 			}
 	}
+	if ((err = check_foreign_keys(&P, R, nr)) < 0)
+		goto done;
 	if ((err = qg_result_add_artifact(r, P.desc)) < 0)
 		goto done;
 	if (!(metrics = qg_json_add_object(r->metrics, "resources"))) {

@@ -151,7 +151,21 @@ cat >"$P/fk.json" <<'JSON'
    "foreignKeys": [{"fields": "id", "reference": {"resource": "people", "fields": "id"}}]}}]}
 JSON
 expect_exit 2 "foreignKeys across resources are refused (not checked yet)" qgate-data validate "$P/fk.json"
-expect_grep "foreignKeys named" "foreignKeys" "$T/err"
+expect_grep "the refusal names the pointer" "/resources/1/schema/foreignKeys/0/reference/resource: a foreign key into resource 'people' \(another resource\) is not checked yet" "$T/err"
+sed 's|"resource": "people"|"resource": "nobody"|' "$P/fk.json" >"$P/fk-missing.json"
+expect_exit 2 "a foreign key into a resource the package lacks is exit 2" qgate-data validate "$P/fk-missing.json"
+expect_grep "missing resource named" "no resource named 'nobody'" "$T/err"
+# a key into the resource itself, by its name: the same-table check
+printf 'id,parent\n1,\n2,1\n3,9\n' >"$P/data/tree.csv"
+cat >"$P/fk-self.json" <<'JSON'
+{"resources": [{"name": "tree", "path": "data/tree.csv",
+  "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}],
+   "foreignKeys": [{"fields": "parent", "reference": {"resource": "tree", "fields": "id"}}]}}]}
+JSON
+expect_exit 1 "a self-reference by the resource's name is checked" qgate-data validate "$P/fk-self.json" --json "$T/fk.json"
+validate_result "self foreign key result" "$T/fk.json"
+expect_eq "the dangling parent is located" \
+	"$(json_get "$T/fk.json" '[c["locations"][0]["line"] for c in d["checks"] if c["id"]=="resource.tree.table.foreign-key"][0]')" "4"
 
 # a resource dialect is honoured (semicolons)
 printf 'id;name\n1;ann\n' >"$P/data/semi.csv"
