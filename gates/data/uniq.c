@@ -629,11 +629,10 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 		}
 		for (size_t s = 0; s < n; s++) {
 			const struct qg_uniq *u = sets[s];
-			size_t k = mem[s][p + 1] - mem[s][p];
+			size_t k;
 
-			if (k)
-				memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
-			at += k;
+			/* the runs (older) before the buffer: equal keys arrive
+			 * in line order, and the insertion sorts stay linear */
 			for (size_t r = 0; r < u->nr_runs; r++) {
 				const struct data_uniq_run *run = &u->runs[r];
 
@@ -645,6 +644,10 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 				}
 				at += k;
 			}
+			k = mem[s][p + 1] - mem[s][p];
+			if (k)
+				memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
+			at += k;
 		}
 		sort_part(a, b, m, cnt);
 		for (size_t i = 0; i < m;) {
@@ -747,11 +750,9 @@ int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, 
 				const struct qg_uniq *u = all[s];
 				int side = s >= ns;
 				struct data_uniq_ent *dst = side ? ra : a;
-				size_t k = mem[s][p + 1] - mem[s][p];
+				size_t k;
 
-				if (k)
-					memcpy(dst + at[side], u->e + mem[s][p], k * sizeof(*dst));
-				at[side] += k;
+				/* runs first: equal keys in line order (linear sorts) */
 				for (size_t r = 0; r < u->nr_runs; r++) {
 					const struct data_uniq_run *run = &u->runs[r];
 
@@ -763,6 +764,10 @@ int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, 
 					}
 					at[side] += k;
 				}
+				k = mem[s][p + 1] - mem[s][p];
+				if (k)
+					memcpy(dst + at[side], u->e + mem[s][p], k * sizeof(*dst));
+				at[side] += k;
 			}
 		}
 		sort_part(a, b, m[0], cnt);
