@@ -219,6 +219,8 @@ struct res {
 	struct qg_strvec paths; /* resolved */
 	struct qg_json *schema; /* owned, with the resource's dialect merged */
 	char *schema_name;      /* owned: the schema's name in messages */
+	struct qg_buf text;     /* the schema as JSON text, for so */
+	struct qg_data_opts so; /* what data_validate() gets */
 };
 
 static int read_resource(const struct pkg *P, const struct qg_json *rs, size_t idx, struct res *R)
@@ -377,6 +379,8 @@ static void res_release(struct res *R)
 	qg_strvec_clear(&R->paths);
 	qg_json_free(R->schema);
 	free(R->schema_name);
+	if (R->text.buf)
+		qg_buf_release(&R->text);
 	memset(R, 0, sizeof(*R));
 }
 
@@ -538,28 +542,35 @@ static int absorb(struct qg_result *r, struct qg_result *sub, const char *name, 
 	return 0;
 }
 
-static int validate_resource(const struct qg_data_opts *o, struct qg_result *r, struct res *R,
-			     struct qg_json *metrics)
+/* The options data_validate() gets for the resource (R->so, R->text). */
+static int resource_opts(const struct qg_data_opts *o, struct res *R)
 {
-	struct qg_data_opts so = *o;
+	int err;
+
+	qg_buf_init(&R->text, PKG_CAP);
+	if ((err = qg_json_print(&R->text, R->schema, 0)) < 0)
+		return err;
+	R->so = *o;
+	R->so.schema = R->schema_name;
+	R->so.schema_text = R->text.buf;
+	R->so.schema_len = R->text.len;
+	R->so.data = R->paths;
+	R->so.input.chunked = R->paths.nr > 1;
+	if (R->format && (!o->input.input_format || !strcmp(o->input.input_format, "auto")))
+		R->so.input.input_format = R->format;
+	return 0;
+}
+
+static int validate_resource(struct qg_result *r, struct res *R, struct qg_json *metrics)
+{
 	struct qg_result sub;
-	struct qg_buf text = QG_BUF_INIT(PKG_CAP);
 	const struct qg_artifact *art = NULL;
 	size_t first_art = r->subject.nr_artifacts;
 	int err;
 
 	if ((err = qg_result_init(&sub, r->gate, r->version)) < 0)
 		return err;
-	if ((err = qg_json_print(&text, R->schema, 0)) < 0)
-		goto done;
-	so.schema = R->schema_name;
-	so.schema_text = text.buf;
-	so.schema_len = text.len;
-	so.data = R->paths;
-	so.input.chunked = R->paths.nr > 1;
-	if (R->format && (!o->input.input_format || !strcmp(o->input.input_format, "auto")))
-		so.input.input_format = R->format;
-	if ((err = data_validate(&so, &sub)) < 0)
+	if ((err = data_validate(&R->so, &sub)) < 0)
 		goto done;
 	if ((err = absorb(r, &sub, R->name, metrics)) < 0)
 		goto done;
@@ -568,7 +579,6 @@ static int validate_resource(const struct qg_data_opts *o, struct qg_result *r, 
 			art = &r->subject.artifacts[i];
 	err = check_integrity(r, R, art);
 done:
-	qg_buf_release(&text);
 	qg_result_release(&sub);
 	return err;
 }
@@ -673,7 +683,10 @@ int data_package_validate(const struct qg_data_opts *o, struct qg_result *r)
 		goto done;
 	}
 	for (size_t i = 0; i < nr; i++)
-		if ((err = validate_resource(o, r, &R[i], metrics)) < 0)
+		if ((err = resource_opts(o, &R[i])) < 0)
+			goto done;
+	for (size_t i = 0; i < nr; i++)
+		if ((err = validate_resource(r, &R[i], metrics)) < 0)
 			goto done;
 done:
 	for (size_t i = 0; R && i < nr; i++)
