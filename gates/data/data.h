@@ -41,12 +41,31 @@ struct qg_data_opts {
 	int no_hash;                 /* artifacts without sha256 (bytes only) */
 	int allow_unknown_keys;      /* schema: custom keys at the top level and in fields */
 	int allow_empty;             /* a table with no rows passes table.rows */
+	/* foreignKeys into other resources (package.c): the resources a key
+	 * may name, see struct data_fk_target */
+	const struct data_fk_target *fk_targets;
+	size_t nr_fk_targets;
+	void *fk_collect;            /* validate.c only: this run gathers referenced keys */
 	/* infer */
 	long long enum_max;          /* most distinct values for an enum (default 10) */
 	long long enum_min_rows;     /* fewest non-missing values before proposing an enum (default 20) */
 	int no_bounds;               /* infer: leave out minimum/maximum */
 	const char *infer_header;    /* infer: --header auto|yes|no (NULL = auto) */
 	int infer_package;           /* infer: --package, a datapackage.json (package.c) */
+};
+
+/* A resource that another resource's foreignKeys may name. package.c sets
+ * o->fk_targets (one per resource of the package: its name and the options
+ * data_validate() gets for it: schema_text, data, input) on each resource's
+ * options before data_validate(); a foreign key whose reference.resource is
+ * one of these names is then checked (table.foreign-key, as for a
+ * self-reference): data_validate() reads the named resource's data once more
+ * (with opts->fk_collect set: only the referenced fields' keys are gathered,
+ * into this run's spilling key sets) and anti-joins this table's keys
+ * against them. A name not among them stays exit 2. */
+struct data_fk_target {
+	const char *name;
+	const struct qg_data_opts *opts;
 };
 
 void data_opts_init(struct qg_data_opts *o);

@@ -82,6 +82,8 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 	}
 	free(ps->fks);
 	free(ps->fkr);
+	data_uniq_release(&ps->fkc[0]);
+	data_uniq_release(&ps->fkc[1]);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -121,6 +123,9 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 		data_uniq_init(&ps->fks[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
 		data_uniq_init(&ps->fkr[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
 	}
+	if (v->collect)
+		for (int i = 0; i < 2; i++)
+			data_uniq_init(&ps->fkc[i], 0, v->collect->pool, (size_t)(ps - v->ps), v->collect->share);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -524,6 +529,13 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 			vd_pass_unique_keys(&vp);
 		if (v->S->nr_foreign_keys)
 			vd_pass_foreign_keys(&vp);
+		if (v->collect) {
+			vd_pass_fk_collect(&vp);
+			if (atomic_load_explicit(&v->collect->pool->failed, memory_order_relaxed)) {
+				err = data_uniq_pool_error(v->collect->pool);
+				goto done;
+			}
+		}
 		/* a key set the system refused memory for (or a spill file
 		 * that cannot be written) stops the run at once */
 		if (atomic_load_explicit(&v->uniq_pool.failed, memory_order_relaxed)) {
@@ -626,6 +638,140 @@ static int build_checks(struct vrun *v)
 	return 0;
 }
 
+/* ------------------------------------------------------------ foreign keys */
+
+static int is_int_type(enum qg_field_type t)
+{
+	return t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR;
+}
+
+static const struct data_fk_target *fk_target(const struct qg_data_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nr_fk_targets; i++)
+		if (o->fk_targets[i].name && !strcmp(o->fk_targets[i].name, name))
+			return &o->fk_targets[i];
+	return NULL;
+}
+
+static int target_schema(struct qg_schema *T, const struct qg_data_opts *to)
+{
+	unsigned fl = to->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0;
+
+	if (to->schema_text)
+		return data_schema_parse_flags(T, to->schema_text, to->schema_len, to->schema, fl);
+	return data_schema_load_flags(T, to->schema, fl);
+}
+
+static void release_fks(struct vrun *v, size_t n)
+{
+	for (size_t k = 0; v->fks && k < n; k++) {
+		struct vfk *x = &v->fks[k];
+
+		free(x->src);
+		free(x->ref);
+		free(x->src_other);
+		free(x->ref_other);
+		for (size_t j = 0; j < x->nr_ext; j++)
+			data_uniq_release(&x->ext[j]);
+		free(x->ext);
+	}
+	free(v->fks);
+	v->fks = NULL;
+}
+
+/* v->fks from the schema: indexes and types of both sides; a reference to
+ * another resource resolved among o->fk_targets (a Data Package), else
+ * refused (exit 2, never ignored). */
+static int setup_fks(struct vrun *v, const struct qg_schema *S, const struct qg_data_opts *o)
+{
+	v->fks = calloc(S->nr_foreign_keys + 1, sizeof(*v->fks));
+	if (!v->fks)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
+		const struct qg_foreign_key *fk = &S->foreign_keys[k];
+		struct vfk *x = &v->fks[k];
+		const struct data_fk_target *t = NULL;
+		struct qg_schema T;
+		int err;
+
+		x->nr = fk->nr;
+		x->src = calloc(fk->nr + 1, sizeof(*x->src));
+		x->ref = calloc(fk->nr + 1, sizeof(*x->ref));
+		x->src_other = calloc(fk->nr + 1, sizeof(*x->src_other));
+		x->ref_other = calloc(fk->nr + 1, sizeof(*x->ref_other));
+		if (!x->src || !x->ref || !x->src_other || !x->ref_other)
+			return qg_error(QG_ENOMEM, "out of memory");
+		if (fk->resource && !(t = fk_target(o, fk->resource)))
+			return qg_error(QG_EUSAGE,
+					"'%s': /foreignKeys/%zu/reference/resource: \"%s\" names another resource: only "
+					"checked inside a Data Package (qgate-data validate datapackage.json) that has "
+					"it; a self-reference has resource \"\"", o->schema, k, fk->resource);
+		if (t && (err = target_schema(&T, t->opts)) < 0)
+			return err;
+		for (size_t i = 0; i < fk->nr; i++) {
+			x->src[i] = fk->fields[i];
+			x->ref_other[i] = S->fields[fk->fields[i]].type;
+			if (!t) {
+				x->ref[i] = (size_t)fk->ref_index[i];
+				x->src_other[i] = S->fields[x->ref[i]].type;
+				continue;
+			}
+			for (x->ref[i] = 0; x->ref[i] < T.nr_fields; x->ref[i]++)
+				if (!strcmp(T.fields[x->ref[i]].name, fk->ref_fields[i]))
+					break;
+			if (x->ref[i] == T.nr_fields) {
+				err = qg_error(QG_EUSAGE, "'%s': /foreignKeys/%zu/reference/fields/%zu: resource '%s' has no "
+							  "field '%s'", o->schema, k, i, fk->resource, fk->ref_fields[i]);
+				data_schema_release(&T);
+				return err;
+			}
+			x->src_other[i] = T.fields[x->ref[i]].type;
+		}
+		if (t)
+			data_schema_release(&T);
+		x->exact = fk->nr == 1 && is_int_type(S->fields[x->src[0]].type) && is_int_type(x->src_other[0]);
+	}
+	return 0;
+}
+
+/* After this table's read: every other resource a foreign key names is read
+ * once more for its referenced keys (a collect run: its result discarded,
+ * its own checks are its own run's). */
+static int collect_fks(struct vrun *v, const struct qg_schema *S, const struct qg_data_opts *o,
+		       const struct qg_result *r)
+{
+	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
+		const struct qg_foreign_key *fk = &S->foreign_keys[k];
+		const struct data_fk_target *t;
+		struct vfk_collect req;
+		struct qg_data_opts to;
+		struct qg_result sub;
+		int err;
+
+		if (!fk->resource || !(t = fk_target(o, fk->resource)))
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.fk = &v->fks[k];
+		req.pool = &v->uniq_pool;
+		req.share = v->uniq_share;
+		to = *t->opts;
+		to.fk_collect = &req;
+		to.fk_targets = NULL;
+		to.nr_fk_targets = 0;
+		to.no_hash = 1;
+		to.max_errors = 0;
+		if ((err = qg_result_init(&sub, r->gate, r->version)) < 0)
+			return err;
+		err = data_validate(&to, &sub);
+		qg_result_release(&sub);
+		v->fks[k].ext = req.out;
+		v->fks[k].nr_ext = req.nr_out;
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 {
 	struct qg_schema S;
@@ -635,6 +781,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	struct qg_data_hasher hasher;
 	size_t nf;
 	int err, ret2, hashing = 0;
+	size_t nfk_saved = 0;
 
 	memset(&v, 0, sizeof(v));
 	memset(&plan, 0, sizeof(plan));
@@ -647,15 +794,14 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 		err = data_schema_load_flags(&S, o->schema, o->allow_unknown_keys ? DATA_SCHEMA_ALLOW_UNKNOWN : 0);
 	if (err < 0)
 		return err;
-	/* a key into another resource needs that resource: only a Data
-	 * Package names it (refused here, never ignored) */
-	for (size_t k = 0; k < S.nr_foreign_keys; k++) {
-		if (!S.foreign_keys[k].resource)
-			continue;
-		err = qg_error(QG_EUSAGE,
-			       "'%s': /foreignKeys/%zu/reference/resource: \"%s\" names another resource: only "
-			       "checked inside a Data Package (qgate-data validate datapackage.json); a "
-			       "self-reference has resource \"\"", o->schema, k, S.foreign_keys[k].resource);
+	/* a collect run reads another table only for a caller's keys: its
+	 * own foreign keys are not checked here (they are in its own run) */
+	v.collect = o->fk_collect;
+	nfk_saved = S.nr_foreign_keys;
+	if (v.collect)
+		S.nr_foreign_keys = 0;
+	if ((err = setup_fks(&v, &S, o)) < 0) {
+		S.nr_foreign_keys = nfk_saved;
 		data_schema_release(&S);
 		return err;
 	}
@@ -731,6 +877,28 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 			goto done;
 		}
 	}
+	if ((err = collect_fks(&v, &S, o, r)) < 0)
+		goto done;
+	if (v.collect) {
+		/* hand the referenced keys to the caller (its pool's sets) */
+		for (size_t i = 0; i < plan.nr_pieces; i++) {
+			struct piece_state *ps = &v.ps[i];
+			struct qg_uniq *x;
+
+			if (plan.pieces[i].dropped || !ps->used)
+				continue;
+			x = realloc(v.collect->out, (v.collect->nr_out + 2) * sizeof(*x));
+			if (!x) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
+			v.collect->out = x;
+			x[v.collect->nr_out++] = ps->fkc[0];
+			x[v.collect->nr_out++] = ps->fkc[1];
+			memset(ps->fkc, 0, sizeof(ps->fkc));
+		}
+		goto done;
+	}
 	err = vd_merge_results(&v, &plan, r);
 	if (!err && plan.shard_count > 1)
 		qg_json_add_string(r->metrics, "shard", o->input.shard);
@@ -747,11 +915,13 @@ done:
 		for (size_t i = 0; i < (size_t)(plan.jobs ? plan.jobs : 1) * (nf ? nf : 1); i++)
 			pcre2_match_data_free(v.md[i]);
 	free(v.md);
+	release_fks(&v, nfk_saved);
 	data_uniq_pool_release(&v.uniq_pool);
 	free(v.fc);
 	free(v.field_names);
 	free(v.ps);
 	data_plan_release(&plan);
+	S.nr_foreign_keys = nfk_saved;
 	data_schema_release(&S);
 	return err;
 }

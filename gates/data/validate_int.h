@@ -59,11 +59,37 @@ struct piece_state {
 	struct qg_uniq *uk;           /* per v2 unique key */
 	struct qg_uniq *fks, *fkr;    /* per foreign key x 2 hashes: referencing
 				       * keys (with lines), referenced keys */
+	struct qg_uniq fkc[2];        /* collect runs: referenced keys (2 hashes) */
 	int header_seen;
 	int stopped;
 	int pk_run;                   /* this batch's single integer key column took
 				       * the consecutive path in every row:
 				       * bpk_i[] is one run of integers */
+};
+
+/* One foreign key as the passes see it: the referencing fields' indexes in
+ * this schema, the referenced fields' in theirs (this one for a
+ * self-reference), each side's type on the other side (equal types compare
+ * typed values, else text); exact: one integer field to one integer field,
+ * stored exactly (else two hashes). ext: another resource's referenced keys
+ * (two sets per piece of it: hash 1, hash 2). */
+struct vfk {
+	size_t *src, *ref;
+	enum qg_field_type *src_other, *ref_other;
+	size_t nr;
+	int exact;
+	struct qg_uniq *ext;
+	size_t nr_ext;
+};
+
+/* A run that only gathers the referenced keys of fk (ref, ref_other) into
+ * sets of the caller's pool (validate.c, o->fk_collect). */
+struct vfk_collect {
+	const struct vfk *fk;
+	struct data_uniq_pool *pool;
+	long long share;
+	struct qg_uniq *out;
+	size_t nr_out;
 };
 
 struct vrun {
@@ -80,6 +106,8 @@ struct vrun {
 				       * QG_CPU_GENERAL sends every cell down
 				       * vd_check_cell, AVX2 takes the _avx2 loops */
 	struct data_uniq_pool uniq_pool; /* budget and spill file of every key set */
+	struct vfk *fks;              /* per foreign key */
+	struct vfk_collect *collect;  /* gathering another run's referenced keys */
 	long long uniq_share;         /* bytes one key set may hold */
 	struct piece_state *ps;       /* per piece */
 	pcre2_match_data **md;        /* per worker * field */
@@ -201,9 +229,8 @@ uint64_t vd_cell_key(const struct qg_schema *S, const struct qg_schema_field *f,
  * (with its line) and referenced key into the piece's sets fks/fkr (see
  * validate_keys.c for the hashing rule); vd_merge_results() anti-joins. */
 void vd_pass_foreign_keys(struct vpiece *vp);
-/* 1: foreign key fk is one integer field to one integer field, stored
- * exactly (one pair of sets); 0: hashed twice (two pairs). */
-int vd_fk_exact(const struct qg_schema *S, const struct qg_foreign_key *fk);
+/* A collect run (v->collect): the referenced keys of a batch into fkc. */
+void vd_pass_fk_collect(struct vpiece *vp);
 
 /* ------------------------------------------------------------ validate_merge.c */
 

@@ -110,30 +110,17 @@ void vd_pass_unique_keys(struct vpiece *vp)
 	}
 }
 
-int vd_fk_exact(const struct qg_schema *S, const struct qg_foreign_key *fk)
+/* The key of fields idx[] in rec (other[]: the type on the other side): 1
+ * and *h, or 0 when a part is missing (or, exact, not an integer). */
+static int fk_key(const struct qg_schema *S, const long *colmap, const size_t *idx,
+		  const enum qg_field_type *other, size_t n, int exact, uint64_t seed, const struct qg_record *rec,
+		  uint64_t *h)
 {
-	enum qg_field_type a, b;
-
-	if (fk->nr != 1 || fk->ref_index[0] < 0)
-		return 0;
-	a = S->fields[fk->fields[0]].type;
-	b = S->fields[fk->ref_index[0]].type;
-	return (a == QG_TYPE_INTEGER || a == QG_TYPE_YEAR) && (b == QG_TYPE_INTEGER || b == QG_TYPE_YEAR);
-}
-
-/* The key of fields idx[] (referencing when ref == 0) in rec: 1 and *h, or 0
- * when a part is missing (or, exact, not an integer). */
-static int fk_key(const struct vpiece *vp, const struct qg_foreign_key *fk, int ref, int exact, uint64_t seed,
-		  const struct qg_record *rec, uint64_t *h)
-{
-	const struct qg_schema *S = vp->v->S;
 	uint64_t acc = 0x243f6a8885a308d3ull ^ seed;
 
-	for (size_t i = 0; i < fk->nr; i++) {
-		size_t fi = ref ? (size_t)fk->ref_index[i] : fk->fields[i];
-		const struct qg_schema_field *f = &S->fields[fi];
-		const struct qg_schema_field *g = &S->fields[ref ? fk->fields[i] : (size_t)fk->ref_index[i]];
-		long col = vp->colmap[fi];
+	for (size_t i = 0; i < n; i++) {
+		const struct qg_schema_field *f = &S->fields[idx[i]];
+		long col = colmap[idx[i]];
 		const struct qg_cell *c;
 		uint64_t part;
 
@@ -151,7 +138,7 @@ static int fk_key(const struct vpiece *vp, const struct qg_foreign_key *fk, int 
 			*h = qg_hash_fmix64((uint64_t)ik);
 			return 1;
 		}
-		if (f->type == g->type)
+		if (f->type == other[i])
 			part = cell_key_seeded(S, f, c, seed);
 		else
 			part = qg_hash_bytes(c->ptr, c->len, 0x7f4a7c15u + seed) | 1;
@@ -161,6 +148,8 @@ static int fk_key(const struct vpiece *vp, const struct qg_foreign_key *fk, int 
 	return 1;
 }
 
+#define FK_SEED2 0xc2b2ae3d27d4eb4full
+
 void vd_pass_foreign_keys(struct vpiece *vp)
 {
 	struct vrun *v = vp->v;
@@ -168,24 +157,45 @@ void vd_pass_foreign_keys(struct vpiece *vp)
 	struct piece_state *ps = vp->ps;
 
 	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
-		const struct qg_foreign_key *fk = &S->foreign_keys[k];
-		int exact = vd_fk_exact(S, fk);
+		const struct vfk *fk = &v->fks[k];
+		int self = !S->foreign_keys[k].resource;
 
-		if (fk->resource)
-			continue; /* refused before the read */
-		for (int pass = 0; pass < (exact ? 1 : 2); pass++) {
-			uint64_t seed = pass ? 0xc2b2ae3d27d4eb4full : 0;
+		for (int pass = 0; pass < (fk->exact ? 1 : 2); pass++) {
+			uint64_t seed = pass ? FK_SEED2 : 0;
 			struct qg_uniq *src = &ps->fks[2 * k + (size_t)pass], *dst = &ps->fkr[2 * k + (size_t)pass];
 
 			for (int r = 0; r < vp->nb; r++) {
 				const struct qg_record *rec = &vp->batch[r];
 				uint64_t h;
 
-				if (fk_key(vp, fk, 0, exact, seed, rec, &h) && data_uniq_add_hash(src, h, rec->line) < 0)
+				if (fk_key(S, vp->colmap, fk->src, fk->src_other, fk->nr, fk->exact, seed, rec, &h) &&
+				    data_uniq_add_hash(src, h, rec->line) < 0)
 					return;
-				if (fk_key(vp, fk, 1, exact, seed, rec, &h) && data_uniq_add_hash(dst, h, rec->line) < 0)
+				if (self &&
+				    fk_key(S, vp->colmap, fk->ref, fk->ref_other, fk->nr, fk->exact, seed, rec, &h) &&
+				    data_uniq_add_hash(dst, h, rec->line) < 0)
 					return;
 			}
+		}
+	}
+}
+
+void vd_pass_fk_collect(struct vpiece *vp)
+{
+	struct vrun *v = vp->v;
+	const struct vfk *fk = v->collect->fk;
+	struct piece_state *ps = vp->ps;
+
+	for (int pass = 0; pass < (fk->exact ? 1 : 2); pass++) {
+		uint64_t seed = pass ? FK_SEED2 : 0;
+
+		for (int r = 0; r < vp->nb; r++) {
+			const struct qg_record *rec = &vp->batch[r];
+			uint64_t h;
+
+			if (fk_key(v->S, vp->colmap, fk->ref, fk->ref_other, fk->nr, fk->exact, seed, rec, &h) &&
+			    data_uniq_add_hash(&ps->fkc[pass], h, rec->line) < 0)
+				return;
 		}
 	}
 }

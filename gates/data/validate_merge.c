@@ -258,7 +258,8 @@ static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vc
 			if (!err && e->has_value)
 				err = qg_buf_addf(&b, ")=(%lld", e->value);
 			if (!err)
-				err = qg_buf_addstr(&b, ") has no match in (");
+				err = qg_buf_addf(&b, ") has no match in %s%s%s(", fk->resource ? "'" : "",
+						  fk->resource ? fk->resource : "", fk->resource ? "' " : "");
 			for (size_t f = 0; f < fk->nr && !err; f++)
 				err = qg_buf_addf(&b, "%s%s", f ? ", " : "", fk->ref_fields[f]);
 			if (!err)
@@ -404,24 +405,36 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	 * the referenced keys of every piece; a hashed key twice (two
 	 * independent hashes: a violation is hidden only when both collide) */
 	for (size_t k = 0; k < S->nr_foreign_keys; k++) {
-		int exact = vd_fk_exact(S, &S->foreign_keys[k]);
+		struct vfk *vf = &v->fks[k];
+		int exact = vf->exact, self = !S->foreign_keys[k].resource;
 		long long miss[2] = { 0, 0 };
 
-		if (S->foreign_keys[k].resource)
-			continue;
 		fkd.cur_key = k;
 		for (int pass = 0; pass < (exact ? 1 : 2); pass++) {
-			size_t ns = 0;
+			size_t ns = 0, nr = 0;
 
 			for (size_t pi = 0; pi < p->nr_pieces; pi++) {
 				struct piece_state *ps = &v->ps[pi];
 
 				if (!p->pieces[pi].dropped && ps->used) {
-					rsets[ns] = &ps->fkr[2 * k + (size_t)pass];
+					if (self)
+						rsets[nr++] = &ps->fkr[2 * k + (size_t)pass];
 					sets[ns++] = &ps->fks[2 * k + (size_t)pass];
 				}
 			}
-			if ((err = data_uniq_antijoin(&v->uniq_pool, sets, ns, rsets, ns, pass ? NULL : dup_found, &fkd,
+			if (!self) {
+				/* another resource's keys: as many sets as its pieces */
+				struct qg_uniq **x = realloc(rsets, (p->nr_pieces + vf->nr_ext + 1) * sizeof(*x));
+
+				if (!x) {
+					err = qg_error(QG_ENOMEM, "out of memory");
+					goto done;
+				}
+				rsets = x;
+				for (size_t j = (size_t)pass; j < vf->nr_ext; j += 2)
+					rsets[nr++] = &vf->ext[j];
+			}
+			if ((err = data_uniq_antijoin(&v->uniq_pool, sets, ns, rsets, nr, pass ? NULL : dup_found, &fkd,
 						      exact, &miss[pass])) < 0)
 				goto done;
 		}
