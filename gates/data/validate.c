@@ -801,6 +801,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	if (v.collect)
 		S.nr_foreign_keys = 0;
 	if ((err = setup_fks(&v, &S, o)) < 0) {
+		release_fks(&v, S.nr_foreign_keys);
 		S.nr_foreign_keys = nfk_saved;
 		data_schema_release(&S);
 		return err;
@@ -915,7 +916,7 @@ done:
 		for (size_t i = 0; i < (size_t)(plan.jobs ? plan.jobs : 1) * (nf ? nf : 1); i++)
 			pcre2_match_data_free(v.md[i]);
 	free(v.md);
-	release_fks(&v, nfk_saved);
+	release_fks(&v, S.nr_foreign_keys); /* 0 in a collect run: its fks were not set up */
 	data_uniq_pool_release(&v.uniq_pool);
 	free(v.fc);
 	free(v.field_names);
