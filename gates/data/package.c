@@ -14,8 +14,9 @@
  * taken as it is. A chunked path (an array) is one table whose header is
  * in the first file only (input.h: chunked). Refused: inline `data`,
  * encodings other than UTF-8, hashes other than sha256, non-tabular
- * formats, and foreignKeys into another resource (not checked yet; a key
- * into the resource itself, by "" or its name, is data_validate's check).
+ * formats. foreignKeys (into the resource itself, by "" or its name, or
+ * into another resource of the package: o->fk_targets) are data_validate's
+ * check, table.foreign-key.
  */
 #include "qgate/common.h"
 
@@ -585,8 +586,9 @@ done:
 
 /* foreignKeys: a reference to the resource itself (by its name) is the
  * same-table check data_validate() does (rewritten to ""); one to another
- * resource of the package is not checked yet and is refused (exit 2), one
- * to a resource the package lacks is an error of the descriptor. */
+ * resource of the package is checked by data_validate() through
+ * o->fk_targets; one to a resource the package lacks is an error of the
+ * descriptor. */
 static int check_foreign_keys(const struct pkg *P, struct res *R, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
@@ -606,8 +608,7 @@ static int check_foreign_keys(const struct pkg *P, struct res *R, size_t nr)
 			if (j == nr)
 				return bad(P, ptr, "no resource named '%s' in the package", name);
 			if (j != i)
-				return bad(P, ptr, "a foreign key into resource '%s' (another resource) is not checked "
-						   "yet (refused rather than ignored); a key into the same resource is", name);
+				continue; /* data_validate() reads resource j (o->fk_targets) */
 			if (!qg_json_add_string(ref, "resource", ""))
 				return qg_error(QG_ENOMEM, "out of memory");
 		}
@@ -632,6 +633,7 @@ int data_package_validate(const struct qg_data_opts *o, struct qg_result *r)
 	struct qg_json *doc = NULL, *metrics;
 	const struct qg_json *rs, *v;
 	struct res *R = NULL;
+	struct data_fk_target *targets = NULL;
 	size_t nr = 0;
 	int err;
 
@@ -685,6 +687,19 @@ int data_package_validate(const struct qg_data_opts *o, struct qg_result *r)
 	for (size_t i = 0; i < nr; i++)
 		if ((err = resource_opts(o, &R[i])) < 0)
 			goto done;
+	/* foreignKeys may name any resource of the package (data.h) */
+	if (!(targets = calloc(nr, sizeof(*targets)))) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		targets[i].name = R[i].name;
+		targets[i].opts = &R[i].so;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		R[i].so.fk_targets = targets;
+		R[i].so.nr_fk_targets = nr;
+	}
 	for (size_t i = 0; i < nr; i++)
 		if ((err = validate_resource(r, &R[i], metrics)) < 0)
 			goto done;
@@ -692,6 +707,7 @@ done:
 	for (size_t i = 0; R && i < nr; i++)
 		res_release(&R[i]);
 	free(R);
+	free(targets);
 	qg_json_free(doc);
 	qg_buf_release(&b);
 	free(P.base);

@@ -141,7 +141,7 @@ cat >"$P/onechunk.json" <<'JSON'
 JSON
 expect_exit 0 "a one-element path array is read" qgate-data validate "$P/onechunk.json"
 
-# foreign keys across resources are not checked yet: refused
+# foreign keys across resources: the referenced resource's keys are read
 cat >"$P/fk.json" <<'JSON'
 {"resources": [
  {"name": "people", "path": "data/people.csv",
@@ -150,8 +150,16 @@ cat >"$P/fk.json" <<'JSON'
   "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "integer"}],
    "foreignKeys": [{"fields": "id", "reference": {"resource": "people", "fields": "id"}}]}}]}
 JSON
-expect_exit 2 "foreignKeys across resources are refused (not checked yet)" qgate-data validate "$P/fk.json"
-expect_grep "the refusal names the pointer" "/resources/1/schema/foreignKeys/0/reference/resource: a foreign key into resource 'people' \(another resource\) is not checked yet" "$T/err"
+expect_exit 1 "a foreign key into another resource is checked (id 3 has no person)" \
+	qgate-data validate "$P/fk.json" --json "$T/fkx.json" --junit "$T/fkx.xml"
+validate_result "cross-resource foreign key result" "$T/fkx.json"
+validate_junit "cross-resource foreign key junit" "$T/fkx.xml"
+expect_grep "the dangling row is named by file and line" "data/scores\.csv:4: .*has no match in 'people'" "$T/out"
+expect_eq "one violation, on the referencing resource" \
+	"$(json_get "$T/fkx.json" '[c["count"] for c in d["checks"] if c["id"]=="resource.scores.table.foreign-key"][0]')" "1"
+printf 'id,name\n1,ann\n2,bob\n3,cy\n' >"$P/data/people.csv"
+expect_exit 0 "every key matched passes" qgate-data validate "$P/fk.json"
+printf 'id,name\n1,ann\n2,bob\n' >"$P/data/people.csv"
 sed 's|"resource": "people"|"resource": "nobody"|' "$P/fk.json" >"$P/fk-missing.json"
 expect_exit 2 "a foreign key into a resource the package lacks is exit 2" qgate-data validate "$P/fk-missing.json"
 expect_grep "missing resource named" "no resource named 'nobody'" "$T/err"
