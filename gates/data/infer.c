@@ -33,7 +33,9 @@
 #include "qgate/common.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
+#include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/hash.h"
 #include "qgate/json.h"
@@ -87,6 +89,7 @@ struct irun {
 	struct ipiece *ps;
 	size_t enum_max;
 	int headerless;      /* CSV/TSV: the first line is data */
+	struct qg_file_stamp *stamps; /* plan file i as sniffed (local regular files) */
 };
 
 static void col_release(struct colstat *c)
@@ -756,15 +759,22 @@ static int sniff_header(const char *b, size_t n, int cut, char d)
 	return yes > 0 || !no;
 }
 
-/* Read the head of spec (decompressed) and decide its dialect. */
-static int sniff_file(struct sniff *out, const char *spec, char delim, const char *header_opt)
+/* Read the head of spec (decompressed) and decide its dialect. A local
+ * file is stamped first: it is read again, so it must be the same file at
+ * the end (data_infer checks). */
+static int sniff_file(struct sniff *out, const char *spec, char delim, const char *header_opt,
+		      struct qg_file_stamp *stamp)
 {
 	struct qg_stream *st;
-	char *buf = malloc(SNIFF_BYTES);
+	struct stat sb;
+	char *buf;
 	size_t n = 0;
 	ssize_t k = 1;
 	int err;
 
+	if (!qg_stream_is_url(spec) && stat(spec, &sb) == 0 && S_ISREG(sb.st_mode))
+		qg_file_stamp_set(stamp, &sb);
+	buf = malloc(SNIFF_BYTES);
 	if (!buf)
 		return qg_error(QG_ENOMEM, "out of memory");
 	if ((err = qg_stream_open(&st, spec, 0)) < 0) {
@@ -801,8 +811,16 @@ static const char *delim_name(char d, char *tmp)
 	return tmp;
 }
 
-/* Decide the dialect of every CSV/TSV input (stdin is not sniffed: its
- * bytes cannot be read twice), refuse inputs that disagree, and say what
+/* A URL or a regular file can be read twice; a FIFO or a device cannot. */
+static int sniffable(const char *spec)
+{
+	struct stat sb;
+
+	return qg_stream_is_url(spec) || (stat(spec, &sb) == 0 && S_ISREG(sb.st_mode));
+}
+
+/* Decide the dialect of every CSV/TSV input (stdin, FIFOs and devices are
+ * not sniffed: their bytes cannot be read twice), refuse inputs that disagree, and say what
  * was decided. *delim_out is 0 when no CSV file was sniffed. */
 static int decide_dialect(struct irun *r, const struct qg_data_plan *plan, char *delim_out, int *csv_out)
 {
@@ -823,12 +841,12 @@ static int decide_dialect(struct irun *r, const struct qg_data_plan *plan, char 
 		if (f->format == QG_FORMAT_JSONL)
 			continue;
 		*csv_out = 1;
-		if (!strcmp(f->spec, "-")) {
+		if (!strcmp(f->spec, "-") || !sniffable(f->spec)) {
 			cur.delim = given ? given : f->format == QG_FORMAT_TSV ? '\t' : ',';
 			cur.header = !(o->infer_header && !strcmp(o->infer_header, "no"));
 			cur.records = 0;
 		} else if ((err = sniff_file(&cur, f->spec, given ? given : f->format == QG_FORMAT_TSV ? '\t' : 0,
-					     o->infer_header)) < 0) {
+					     o->infer_header, &r->stamps[i])) < 0) {
 			return err;
 		}
 		if (f->format == QG_FORMAT_CSV) {
@@ -858,11 +876,13 @@ static int decide_dialect(struct irun *r, const struct qg_data_plan *plan, char 
 	r->headerless = !first.header;
 	if (!o->common.quiet)
 		qg_gate_note("qgate-data infer", "'%s': delimiter %s%s, header row %s%s", first_name,
-			delim_name(first.delim, tmp), given ? " (--delimiter)" : !strcmp(first_name, "-") ? " (stdin: not sniffed)" :
+			delim_name(first.delim, tmp), given ? " (--delimiter)" :
+			!strcmp(first_name, "-") ? " (stdin: not sniffed)" :
+			!sniffable(first_name) ? " (not a regular file: not sniffed)" :
 			!csv_name ? " (TSV)" : " (sniffed)",
 			first.header ? "yes" : "no (columns field1..fieldN)",
 			o->infer_header && strcmp(o->infer_header, "auto") ? " (--header)" :
-			!strcmp(first_name, "-") ? "" : " (sniffed; --header yes|no overrides)");
+			!strcmp(first_name, "-") || !sniffable(first_name) ? "" : " (sniffed; --header yes|no overrides)");
 	return 0;
 }
 
@@ -880,7 +900,13 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 	r.enum_max = o->enum_max > 0 ? (size_t)o->enum_max : 10;
 	if ((err = data_plan_build(&plan, &o->input, &o->data)) < 0)
 		return err;
+	r.stamps = calloc(plan.nr_files + 1, sizeof(*r.stamps));
+	if (!r.stamps) {
+		data_plan_release(&plan);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
 	if ((err = decide_dialect(&r, &plan, &delim, &csv)) < 0) {
+		free(r.stamps);
 		data_plan_release(&plan);
 		return err;
 	}
@@ -890,8 +916,10 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 
 		in.default_delimiter = delim;
 		data_plan_release(&plan);
-		if ((err = data_plan_build(&plan, &in, &o->data)) < 0)
+		if ((err = data_plan_build(&plan, &in, &o->data)) < 0) {
+			free(r.stamps);
 			return err;
+		}
 	}
 	r.ps = calloc(plan.nr_pieces + 1, sizeof(*r.ps));
 	if (!r.ps) {
@@ -916,6 +944,12 @@ int data_infer(const struct qg_data_opts *o, struct qg_buf *out)
 				 delim_name(data_plan_table_opts(&plan, plan.pieces[i].file).delimiter ?
 					    data_plan_table_opts(&plan, plan.pieces[i].file).delimiter : ',', tmp));
 			err = QG_EXIT_FAIL;
+			goto done;
+		}
+	/* a sniffed file is read twice: both reads must have seen one file */
+	for (size_t i = 0; i < plan.nr_files; i++)
+		if (qg_file_stamp_changed(&r.stamps[i], plan.files[i].spec)) {
+			err = qg_error(QG_EIO, "'%s': changed while being read", plan.files[i].spec);
 			goto done;
 		}
 	/* merge columns by name, in order of first appearance */
@@ -954,6 +988,7 @@ done:
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&r, &plan, i);
 	free(r.ps);
+	free(r.stamps);
 	data_plan_release(&plan);
 	return err;
 }

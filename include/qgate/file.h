@@ -41,4 +41,18 @@ int qg_file_is_dir(const char *path);
  * are not followed here): 0 ok, QG_EUSAGE naming the path. */
 int qg_path_check_inside(const char *relpath);
 
+/* What a file was when it was read: qg_file_stamp_changed() tells whether
+ * it has been replaced or rewritten since (device, inode, size, mtime). */
+struct stat;
+struct qg_file_stamp {
+	int set;
+	unsigned long long dev, ino;
+	long long size, mtime_sec, mtime_nsec;
+};
+void qg_file_stamp_set(struct qg_file_stamp *stamp, const struct stat *st);
+int qg_file_stamp_equal(const struct qg_file_stamp *a, const struct qg_file_stamp *b);
+/* 1 when PATH is no longer the file STAMP describes (or cannot be stat'ed),
+ * 0 when it is unchanged or STAMP was never set. */
+int qg_file_stamp_changed(const struct qg_file_stamp *stamp, const char *path);
+
 #endif

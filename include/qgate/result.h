@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "qgate/file.h"
+
 struct qg_json;
 
 #define QG_LOCATIONS_MAX 10
@@ -67,6 +69,9 @@ struct qg_artifact {
 	char *path;
 	char sha256[65]; /* hex, "" when not hashed (stdin, URLs) */
 	long long bytes; /* -1 when unknown */
+	/* a local file as it was hashed; qg_result_check_artifacts() fails the
+	 * run when it changed afterwards (not set when path was redacted) */
+	struct qg_file_stamp stamp;
 };
 
 struct qg_subject {
@@ -137,6 +142,11 @@ void qg_result_set_error(struct qg_result *r, int exit_code, const char *fmt, ..
  * path is stored redacted (redact.h: a URL's userinfo and secret query
  * values replaced), as are location files. */
 int qg_result_add_artifact(struct qg_result *r, const char *path);
+/* Every local artifact still the file that was hashed: 0, or QG_EIO
+ * "'path': changed while being read" for the first that was replaced or
+ * rewritten since (its digest would name bytes the gate did not judge).
+ * qg_gate_run() calls it after the command ran. */
+int qg_result_check_artifacts(const struct qg_result *r);
 /* Redact, in place, every artifact path and location file (for entries a
  * gate added without the functions above); qg_gate_finish() calls it
  * before writing anything. 0 or QG_ENOMEM. */

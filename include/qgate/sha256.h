@@ -8,11 +8,21 @@
 
 #include <stddef.h>
 
+#include "qgate/file.h"
+
 #define QG_SHA256_HEX 65
 
 int qg_sha256_hex(char out[QG_SHA256_HEX], const void *data, size_t len);
-/* Hash a file; *bytes_out gets its size when not NULL. QG_EINPUT names it. */
+/* Hash a file; *bytes_out gets its size when not NULL. QG_EINPUT names it.
+ * A regular file is fstat'ed when opened and at its end: a different size,
+ * inode or modification time, or a byte count other than its size, is
+ * QG_EIO "changed while being read" (the digest would name bytes that no
+ * version of the file held). */
 int qg_sha256_file(char out[QG_SHA256_HEX], long long *bytes_out, const char *path);
+
+/* qg_sha256_file, and the file's stamp as opened into *stamp. */
+int qg_sha256_file_stamp(char out[QG_SHA256_HEX], long long *bytes_out, const char *path,
+			 struct qg_file_stamp *stamp);
 
 struct qg_sha256;
 int qg_sha256_new(struct qg_sha256 **out);

@@ -255,6 +255,10 @@ int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
 	}
 	err = cmd->run(cmd->data, &r, &outputs);
+	/* the evidence names the bytes it judged: an input hashed and then
+	 * rewritten before the verdict is an error, not a digest of other bytes */
+	if (err >= 0 && !r.error_message)
+		err = qg_result_check_artifacts(&r) < 0 ? QG_EIO : err;
 	if (err < 0) {
 		const char *msg = qg_error_last();
 

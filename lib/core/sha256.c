@@ -8,6 +8,7 @@
 #include "qgate/common.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qgate/crypto.h"
@@ -86,14 +87,19 @@ int qg_sha256_hex(char out[QG_SHA256_HEX], const void *data, size_t len)
 	return err;
 }
 
-int qg_sha256_file(char out[QG_SHA256_HEX], long long *bytes_out, const char *path)
+int qg_sha256_file_stamp(char out[QG_SHA256_HEX], long long *bytes_out, const char *path,
+			 struct qg_file_stamp *stamp)
 {
+	struct qg_file_stamp at_open = {0}, at_end = {0};
 	struct qg_sha256 *h = NULL;
 	unsigned char *buf = NULL;
 	long long total = 0;
+	struct stat st;
 	int fd = -1, err;
 
 	out[0] = '\0';
+	if (stamp)
+		memset(stamp, 0, sizeof(*stamp));
 	if ((err = qg_sha256_new(&h)))
 		return err;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -101,6 +107,8 @@ int qg_sha256_file(char out[QG_SHA256_HEX], long long *bytes_out, const char *pa
 		err = qg_error(QG_EINPUT, "'%s': cannot open: %s", path, strerror(errno));
 		goto done;
 	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		qg_file_stamp_set(&at_open, &st);
 	buf = malloc(READ_BLOCK);
 	if (!buf) {
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -121,13 +129,29 @@ int qg_sha256_file(char out[QG_SHA256_HEX], long long *bytes_out, const char *pa
 		if ((err = qg_sha256_update(h, buf, (size_t)n)))
 			goto done;
 	}
+	if (at_open.set) {
+		/* files in /proc and /sys say size 0 and still hold bytes */
+		if (fstat(fd, &st) == 0)
+			qg_file_stamp_set(&at_end, &st);
+		if (!at_end.set || !qg_file_stamp_equal(&at_open, &at_end) || (at_open.size > 0 && total != at_open.size)) {
+			err = qg_error(QG_EIO, "'%s': changed while being read", path);
+			goto done;
+		}
+	}
 	err = qg_sha256_final(h, out);
 	if (!err && bytes_out)
 		*bytes_out = total;
+	if (!err && stamp)
+		*stamp = at_open;
 done:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
 	qg_sha256_free(h);
 	return err;
+}
+
+int qg_sha256_file(char out[QG_SHA256_HEX], long long *bytes_out, const char *path)
+{
+	return qg_sha256_file_stamp(out, bytes_out, path, NULL);
 }

@@ -500,6 +500,35 @@ int qg_file_is_regular(const char *path)
 	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+void qg_file_stamp_set(struct qg_file_stamp *stamp, const struct stat *st)
+{
+	stamp->set = 1;
+	stamp->dev = (unsigned long long)st->st_dev;
+	stamp->ino = (unsigned long long)st->st_ino;
+	stamp->size = (long long)st->st_size;
+	stamp->mtime_sec = (long long)st->st_mtim.tv_sec;
+	stamp->mtime_nsec = (long long)st->st_mtim.tv_nsec;
+}
+
+int qg_file_stamp_equal(const struct qg_file_stamp *a, const struct qg_file_stamp *b)
+{
+	return a->set == b->set && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+int qg_file_stamp_changed(const struct qg_file_stamp *stamp, const char *path)
+{
+	struct qg_file_stamp now = {0};
+	struct stat st;
+
+	if (!stamp || !stamp->set)
+		return 0;
+	if (stat(path, &st) < 0)
+		return 1;
+	qg_file_stamp_set(&now, &st);
+	return !qg_file_stamp_equal(stamp, &now);
+}
+
 int qg_file_is_dir(const char *path)
 {
 	struct stat st;

@@ -295,14 +295,27 @@ int qg_result_add_artifact(struct qg_result *r, const char *path)
 		return qg_error(QG_ENOMEM, "out of memory");
 	a->bytes = -1;
 	if (strcmp(path, "-") && !strstr(path, "://") && qg_file_is_regular(path)) {
-		err = qg_sha256_file(a->sha256, &a->bytes, path);
+		err = qg_sha256_file_stamp(a->sha256, &a->bytes, path, &a->stamp);
 		if (err) {
 			free(a->path);
 			memset(a, 0, sizeof(*a));
 			return err;
 		}
+		if (strcmp(a->path, path))
+			a->stamp.set = 0; /* re-checked by its stored name only */
 	}
 	s->nr_artifacts++;
+	return 0;
+}
+
+int qg_result_check_artifacts(const struct qg_result *r)
+{
+	for (size_t i = 0; i < r->subject.nr_artifacts; i++) {
+		const struct qg_artifact *a = &r->subject.artifacts[i];
+
+		if (a->stamp.set && qg_file_stamp_changed(&a->stamp, a->path))
+			return qg_error(QG_EIO, "'%s': changed while being read", a->path);
+	}
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "qgate/common.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -69,6 +70,36 @@ static void test_sha256_file_missing(void **state)
 	assert_string_equal(hex, "");
 }
 
+/* A file hashed and then rewritten is no longer the file its stamp names
+ * (what qg_result_check_artifacts relies on); an untouched one is. */
+static void test_sha256_file_stamp(void **state)
+{
+	char path[] = "/tmp/qg-test-stamp-XXXXXX";
+	char hex[QG_SHA256_HEX];
+	struct qg_file_stamp st = { 0 }, unset = { 0 };
+	long long bytes = 0;
+	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "a,b\n1,2\n", 8), 8);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(qg_sha256_file_stamp(hex, &bytes, path, &st), 0);
+	assert_true(st.set);
+	assert_int_equal(st.size, 8);
+	assert_int_equal(qg_file_stamp_changed(&st, path), 0);
+	assert_int_equal(qg_file_stamp_changed(&unset, path), 0);
+	/* same size, new content: the modification time tells */
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x,y\n3,4\n", 8), 8);
+	close(fd);
+	assert_int_equal(qg_file_stamp_changed(&st, path), 1);
+	unlink(path);
+	assert_int_equal(qg_file_stamp_changed(&st, path), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -76,6 +107,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_streaming_million_a),
 		cmocka_unit_test(test_sha256_file_spans_blocks),
 		cmocka_unit_test(test_sha256_file_missing),
+		cmocka_unit_test(test_sha256_file_stamp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
