@@ -75,7 +75,7 @@ printf 'id;age\n1;30\n' >"$T/semi.csv"
 printf '{"fields": [%s], "dialect": {"delimiter": ";", "header": true, "quoteChar": "\\"", "doubleQuote": true, "lineTerminator": "\\r\\n", "skipInitialSpace": false, "csvddfVersion": 1.2}}\n' "$F" >"$T/dia.json"
 expect_exit 0 "dialect defaults honoured" qgate-data validate --schema "$T/dia.json" "$T/semi.csv"
 
-# ---- foreignKeys and uniqueKeys: parsed (bad ones exit 2); not checked yet, so refused
+# ---- foreignKeys and uniqueKeys: parsed (bad ones exit 2); a key into another resource is refused outside a Data Package
 refused "{\"fields\": [$F], \"foreignKeys\": [{\"fields\": \"id\", \"reference\": {\"resource\": \"\", \"fields\": \"nope\"}}]}" \
 	"foreign key to a missing field" "/foreignKeys/0/reference/fields: no such field"
 refused "{\"fields\": [$F], \"foreignKeys\": [{\"fields\": [\"id\", \"age\"], \"reference\": {\"resource\": \"o\", \"fields\": \"x\"}}]}" \
@@ -83,7 +83,7 @@ refused "{\"fields\": [$F], \"foreignKeys\": [{\"fields\": [\"id\", \"age\"], \"
 refused "{\"fields\": [$F], \"uniqueKeys\": [[\"id\", \"nope\"]]}" "unique key of a missing field" \
 	"/uniqueKeys/0/1: no such field"
 refused "{\"fields\": [$F], \"foreignKeys\": [{\"fields\": \"id\", \"reference\": {\"resource\": \"o\", \"fields\": \"x\"}}]}" \
-	"foreign keys not checked: refused" "/foreignKeys: not supported yet"
+	"a foreign key into another resource: refused outside a Data Package" "/foreignKeys/0/reference/resource: \"o\" names another resource"
 
 # ---- fieldsMatch with the spec's meanings (schema id, age)
 printf 'age,id\n30,1\n' >"$T/swap.csv"
