@@ -685,14 +685,125 @@ done:
 
 /* ------------------------------------------------------------ anti-join */
 
+#define AJ_CHUNK 65536 /* entries read at a time from a run */
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort and drop repeats: the referenced keys of a partition as a set. */
+static size_t sort_unique(uint64_t *k, size_t n)
+{
+	size_t m = 0;
+
+	if (n < 2)
+		return n;
+	qsort(k, n, sizeof(*k), u64_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!m || k[m - 1] != k[i])
+			k[m++] = k[i];
+	return m;
+}
+
+static int in_sorted(const uint64_t *k, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && k[lo] == x;
+}
+
+/* Partition p of set u (its runs, then its buffer, cum: the buffer's
+ * bucketing), AJ_CHUNK entries at a time into buf, each chunk to fn. */
+typedef int (*aj_chunk_fn)(void *ctx, const struct data_uniq_ent *e, size_t n);
+static int each_chunk(struct data_uniq_pool *pool, const struct qg_uniq *u, const size_t *cum, unsigned p,
+		      struct data_uniq_ent *buf, aj_chunk_fn fn, void *ctx)
+{
+	for (size_t r = 0; r < u->nr_runs; r++) {
+		const struct data_uniq_run *run = &u->runs[r];
+
+		for (size_t at = run->cum[p]; at < run->cum[p + 1];) {
+			size_t k = run->cum[p + 1] - at < AJ_CHUNK ? run->cum[p + 1] - at : AJ_CHUNK;
+
+			if (pool_read(pool, buf, k * sizeof(*buf), run->off + (long long)(at * sizeof(*buf))) < 0)
+				return data_uniq_pool_error(pool);
+			if (fn(ctx, buf, k) < 0)
+				return QG_ENOMEM;
+			at += k;
+		}
+	}
+	if (cum[p + 1] > cum[p] && fn(ctx, u->e + cum[p], cum[p + 1] - cum[p]) < 0)
+		return QG_ENOMEM;
+	return 0;
+}
+
+struct aj {
+	uint64_t *rk;         /* referenced keys of the partition */
+	size_t nrk, cap;
+	data_uniq_dup_fn fn;
+	void *ctx;
+	int has_value;
+	long long missing;
+};
+
+/* Referenced keys appended; a full array is compacted (sorted, repeats
+ * dropped) before it grows, so it holds about the distinct keys. */
+static int aj_ref(void *ctx, const struct data_uniq_ent *e, size_t n)
+{
+	struct aj *a = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a->nrk == a->cap) {
+			a->nrk = sort_unique(a->rk, a->nrk);
+			if (a->nrk == a->cap || a->nrk > a->cap / 2) {
+				size_t nc = a->cap ? a->cap * 2 : 4096;
+				uint64_t *x = realloc(a->rk, nc * sizeof(*x));
+
+				if (!x)
+					return qg_error(QG_ENOMEM, "out of memory: a partition of the foreign key check "
+								   "holds %zu distinct referenced keys", a->nrk);
+				a->rk = x;
+				a->cap = nc;
+			}
+		}
+		a->rk[a->nrk++] = e[i].k;
+	}
+	return 0;
+}
+
+/* Referencing keys streamed against the set: each absent one is missing. */
+static int aj_src(void *ctx, const struct data_uniq_ent *e, size_t n)
+{
+	struct aj *a = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in_sorted(a->rk, a->nrk, e[i].k))
+			continue;
+		a->missing++;
+		if (a->fn)
+			a->fn(a->ctx, e[i].pos, UINT64_MAX, a->has_value,
+			      a->has_value ? (long long)unfmix64(e[i].k) : 0);
+	}
+	return 0;
+}
+
 int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, size_t ns, struct qg_uniq *const *ref,
 		       size_t nr, data_uniq_dup_fn fn, void *ctx, int has_value, long long *missing)
 {
-	size_t n = ns + nr, cap = 0, rcap = 0, *cnt = NULL;
+	size_t n = ns + nr;
 	struct qg_uniq **all = NULL;
-	struct data_uniq_ent *a = NULL, *b = NULL, *ra = NULL, *rb = NULL;
+	struct data_uniq_ent *buf = NULL;
 	size_t (*mem)[NPART + 1] = NULL;
-	long long d = 0;
+	struct aj a = { .fn = fn, .ctx = ctx, .has_value = has_value };
 	int ret = 0;
 
 	*missing = 0;
@@ -700,8 +811,8 @@ int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, 
 		goto done;
 	all = calloc(n ? n : 1, sizeof(*all));
 	mem = calloc(n ? n : 1, sizeof(*mem));
-	cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt));
-	if (!all || !mem || !cnt) {
+	buf = malloc(AJ_CHUNK * sizeof(*buf));
+	if (!all || !mem || !buf) {
 		ret = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -711,80 +822,21 @@ int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, 
 		all[ns + s] = ref[s];
 	for (size_t s = 0; s < n; s++)
 		bucket(all[s], mem[s]);
+	/* per partition: the referenced keys as a sorted set (about the
+	 * distinct ones: a key many rows reference costs one slot), then the
+	 * referencing keys streamed against it in chunks, so a skewed
+	 * partition (every row naming one parent) costs no memory */
 	for (unsigned p = 0; p < NPART; p++) {
-		size_t m[2] = { 0, 0 };
-
-		for (size_t s = 0; s < n; s++) {
-			size_t *mm = &m[s >= ns];
-
-			*mm += mem[s][p + 1] - mem[s][p];
-			for (size_t r = 0; r < all[s]->nr_runs; r++)
-				*mm += all[s]->runs[r].cum[p + 1] - all[s]->runs[r].cum[p];
-		}
-		if (!m[0])
-			continue;
-		for (int side = 0; side < 2; side++) {
-			size_t *c = side ? &rcap : &cap, want = m[side] ? m[side] : 1;
-			struct data_uniq_ent **x = side ? &ra : &a, **y = side ? &rb : &b;
-
-			if (want > *c) {
-				struct data_uniq_ent *nx = realloc(*x, want * sizeof(**x)), *ny;
-
-				if (nx)
-					*x = nx;
-				ny = nx ? realloc(*y, want * sizeof(**y)) : NULL;
-				if (!nx || !ny) {
-					ret = qg_error(QG_ENOMEM,
-						       "out of memory: a partition of the foreign key check holds %zu keys",
-						       want);
-					goto done;
-				}
-				*y = ny;
-				*c = want;
-			}
-		}
-		{
-			size_t at[2] = { 0, 0 };
-
-			for (size_t s = 0; s < n; s++) {
-				const struct qg_uniq *u = all[s];
-				int side = s >= ns;
-				struct data_uniq_ent *dst = side ? ra : a;
-				size_t k;
-
-				/* runs first: equal keys in line order (linear sorts) */
-				for (size_t r = 0; r < u->nr_runs; r++) {
-					const struct data_uniq_run *run = &u->runs[r];
-
-					k = run->cum[p + 1] - run->cum[p];
-					if (k && pool_read(pool, dst + at[side], k * sizeof(*dst),
-							   run->off + (long long)(run->cum[p] * sizeof(*dst))) < 0) {
-						ret = data_uniq_pool_error(pool);
-						goto done;
-					}
-					at[side] += k;
-				}
-				k = mem[s][p + 1] - mem[s][p];
-				if (k)
-					memcpy(dst + at[side], u->e + mem[s][p], k * sizeof(*dst));
-				at[side] += k;
-			}
-		}
-		sort_part(a, b, m[0], cnt);
-		if (m[1])
-			sort_part(ra, rb, m[1], cnt);
-		/* merge: a referencing key absent from the referenced keys */
-		for (size_t i = 0, j = 0; i < m[0]; i++) {
-			while (j < m[1] && rb[j].k < b[i].k)
-				j++;
-			if (j < m[1] && rb[j].k == b[i].k)
-				continue;
-			d++;
-			if (fn)
-				fn(ctx, b[i].pos, UINT64_MAX, has_value, has_value ? (long long)unfmix64(b[i].k) : 0);
-		}
+		a.nrk = 0;
+		for (size_t s = ns; s < n; s++)
+			if ((ret = each_chunk(pool, all[s], mem[s], p, buf, aj_ref, &a)) < 0)
+				goto done;
+		a.nrk = sort_unique(a.rk, a.nrk);
+		for (size_t s = 0; s < ns; s++)
+			if ((ret = each_chunk(pool, all[s], mem[s], p, buf, aj_src, &a)) < 0)
+				goto done;
 	}
-	*missing = d;
+	*missing = a.missing;
 done:
 	for (size_t s = 0; s < ns; s++)
 		data_uniq_release(src[s]);
@@ -792,10 +844,7 @@ done:
 		data_uniq_release(ref[s]);
 	free(all);
 	free(mem);
-	free(cnt);
-	free(a);
-	free(b);
-	free(ra);
-	free(rb);
+	free(buf);
+	free(a.rk);
 	return ret;
 }

@@ -126,10 +126,12 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
  * lines) whose key is in none of the sets `ref` (referenced keys; their
  * lines are not used) is missing: *missing gets their number and fn is
  * called for each (first: UINT64_MAX; with has_value the key is taken as
- * an integer stored as fmix64(v), and v is passed). Per partition both
- * sides are gathered (from buffers and spilled runs), sorted and merged:
- * linear in the keys, memory the cap plus one partition of each side. All
- * sets are released. 0, or a negative QG_E*. */
+ * an integer stored as fmix64(v), and v is passed). Per partition the
+ * referenced keys are gathered (from buffers and spilled runs) into a
+ * sorted set of the distinct ones, then the referencing keys are streamed
+ * against it in chunks: memory is the cap plus one partition's distinct
+ * referenced keys, whatever the skew of the referencing side. All sets are
+ * released. 0, or a negative QG_E*. */
 int data_uniq_antijoin(struct data_uniq_pool *pool, struct qg_uniq *const *src, size_t ns, struct qg_uniq *const *ref,
 		       size_t nr, data_uniq_dup_fn fn, void *ctx, int has_value, long long *missing);
 
