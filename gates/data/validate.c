@@ -37,6 +37,13 @@
  * by --unique-memory (default 256 MiB) and keys past it spill to $TMPDIR:
  * any size is checked. Two distinct values collide with probability about
  * n^2/2^65 (n = 10^7 gives 3e-6), reported as a duplicate.
+ *
+ * Foreign keys (table.foreign-key): each row's referencing key (with its
+ * line) and, for a self-reference, its referenced key go into key sets of
+ * the same pool; a key into another resource (o->fk_targets, a Data
+ * Package) is gathered by a collect run over that resource after this
+ * table's read. vd_merge_results() anti-joins them (data_uniq_antijoin);
+ * validate_keys.c has the hashing rule (exact integers, else two hashes).
  */
 #include "qgate/common.h"
 
