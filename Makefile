@@ -123,9 +123,14 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # CHECK_B and TESTS (a name filter) let several people test side by side.
 CHECK_B ?= build/asan$(if $(SIMD),-simd$(SIMD))
 TESTS ?=
+# The address-space faults (ulimit -v) need binaries without sanitizers (ASan
+# reserves terabytes of shadow memory up front): the release build in
+# $(CHECK_REL_B) runs those, unless QG_FAULT_REL_BIN names others.
+CHECK_REL_B ?= $(B)
 check: deps
 	@$(MAKE) --no-print-directory B=$(CHECK_B) OPT="-O1 -g" SAN="$(SAN_FLAGS)" check-build
-	@B=$(CHECK_B) tests/run $(TESTS)
+	@$(MAKE) --no-print-directory B=$(CHECK_REL_B) all
+	@QG_FAULT_REL_BIN=$${QG_FAULT_REL_BIN:-$(CURDIR)/$(CHECK_REL_B)/bin} B=$(CHECK_B) tests/run $(TESTS)
 
 check-build: all unit
 	@printf 'CC := %s\nOPT := %s\nSAN := %s\n' '$(CC)' '$(OPT)' '$(SAN)' >$(B)/build-flags.mk

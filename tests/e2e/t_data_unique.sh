@@ -87,8 +87,11 @@ done
 
 # a cap larger than the process may map: stops at the first refusal (a
 # sanitizer build reserves terabytes of address space up front: it cannot
-# start under ulimit -v at all, and the case is skipped there)
-if ! sh -c 'ulimit -v 200000; exec qgate-data --version' >/dev/null 2>&1; then
+# start under ulimit -v at all: the release build make check names in
+# QG_FAULT_REL_BIN takes these cases, else they are skipped)
+QD=qgate-data
+[ -n "${QG_FAULT_REL_BIN:-}" ] && [ -x "$QG_FAULT_REL_BIN/qgate-data" ] && QD=$QG_FAULT_REL_BIN/qgate-data
+if ! sh -c "ulimit -v 200000; exec '$QD' --version" >/dev/null 2>&1; then
 	skip "ulimit -v: this build cannot start under an address-space limit (ASan): NOT RUN"
 	skip "ulimit -v: exit 3: NOT RUN"
 	skip "ulimit -v: out of memory message: NOT RUN"
@@ -98,11 +101,11 @@ fi
 # the cap is a bound, never an allocation: a cap far over what the process
 # may map still checks (exit 1: the planted duplicate), in bounded buffers
 expect_exit 1 "--unique-memory 60000 under ulimit -v 200000 still checks" sh -c \
-	"ulimit -v 200000; exec timeout 120 qgate-data validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/mdup.csv' '$T/m.csv'"
+	"ulimit -v 200000; exec timeout 120 '$QD' validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/mdup.csv' '$T/m.csv'"
 # too little address space: the first refusal stops the run (timeout would
 # be 124: the old code kept reading through thousands of failing mmaps)
 expect_exit 3 "a refused allocation under ulimit -v 45000 is exit 3 at once" sh -c \
-	"ulimit -v 45000; exec timeout 60 qgate-data validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
+	"ulimit -v 45000; exec timeout 60 '$QD' validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
 expect_grep "out of memory message" "error: out of memory" "$T/err"
 
 done_testing
