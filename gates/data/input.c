@@ -822,7 +822,7 @@ static void *hasher_main(void *arg)
 		if (!is_local_regular(h->paths.v[i], &bytes))
 			continue;
 		h->bytes[i] = bytes;
-		if (h->hash && qg_sha256_file(h->sha[i], &h->bytes[i], h->paths.v[i]) < 0) {
+		if (h->hash && qg_sha256_file_stamp(h->sha[i], &h->bytes[i], h->paths.v[i], &h->stamp[i]) < 0) {
 			h->err[i] = qg_error_code() ? qg_error_code() : QG_EIO;
 			/* the error slot is per thread: keep the reason (permission denied...) */
 			if (!h->errmsg && qg_error_last()[0])
@@ -849,8 +849,9 @@ int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, in
 		ok = qg_strvec_push(&h->paths, p->files[i].spec) == 0;
 	h->sha = calloc(n + 1, sizeof(*h->sha));
 	h->bytes = calloc(n + 1, sizeof(*h->bytes));
+	h->stamp = calloc(n + 1, sizeof(*h->stamp));
 	h->err = calloc(n + 1, sizeof(*h->err));
-	if (!ok || !h->sha || !h->bytes || !h->err) {
+	if (!ok || !h->sha || !h->bytes || !h->stamp || !h->err) {
 		data_hasher_finish(h, NULL);
 		return qg_error(QG_ENOMEM, "out of memory");
 	}
@@ -890,16 +891,19 @@ int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 		}
 		memcpy(a->sha256, h->sha[i], sizeof(a->sha256));
 		a->bytes = h->bytes[i];
+		a->stamp = h->stamp[i]; /* qg_result_check_artifacts: not rewritten since */
 		s->nr_artifacts++;
 	}
 	qg_strvec_clear(&h->paths);
 	free(h->sha);
 	free(h->bytes);
+	free(h->stamp);
 	free(h->err);
 	free(h->errmsg);
 	h->errmsg = NULL;
 	h->sha = NULL;
 	h->bytes = NULL;
+	h->stamp = NULL;
 	h->err = NULL;
 	return err;
 }

@@ -191,6 +191,7 @@ struct qg_data_hasher {
 	struct qg_strvec paths;
 	char (*sha)[65];
 	long long *bytes;
+	struct qg_file_stamp *stamp; /* each file as hashed: re-checked after the run */
 	int *err;
 	char *errmsg;            /* the hashing thread's message for the first failure */
 	int hash, started;
