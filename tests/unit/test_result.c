@@ -1,6 +1,7 @@
 /* test_result.c -- the result model and the one place the verdict is derived */
 #include "qgate/common.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,6 +251,31 @@ static void test_result_artifact_hashed(void **state)
 	unlink(path);
 }
 
+/* An input rewritten after it was hashed: the digest names bytes the gate
+ * did not judge, so the run is an error (qg_gate_run calls the check). */
+static void test_result_artifact_rewritten(void **state)
+{
+	struct qg_result *r = *state;
+	char path[] = "/tmp/qg-test-result-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	assert_int_equal(qg_result_add_artifact(r, path), 0);
+	assert_int_equal(qg_result_add_artifact(r, "https://example.com/x.csv"), 0);
+	assert_int_equal(qg_result_check_artifacts(r), 0);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "d", 1), 1);
+	close(fd);
+	assert_int_equal(qg_result_check_artifacts(r), QG_EIO);
+	assert_non_null(strstr(qg_error_last(), "changed while being read"));
+	assert_non_null(strstr(qg_error_last(), path));
+	unlink(path);
+	assert_int_equal(qg_result_check_artifacts(r), QG_EIO);
+}
+
 static void test_result_markdown_appends(void **state)
 {
 	struct qg_result *r = *state;
@@ -302,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_result_zero_checks_is_error),
+		T(test_result_artifact_rewritten),
 		T(test_result_all_skipped_is_error),
 		T(test_result_pass),
 		T(test_result_fail_beats_pass),
