@@ -125,21 +125,6 @@ static int cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
-/* Neumaier's compensated sum, as metrics.c's ksum for weighted metrics. */
-struct nsum {
-	double s, c;
-};
-
-static inline void nsum_add(struct nsum *k, double x)
-{
-	double t = k->s + x;
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
 /* Sorted-by-score orders for the ranking metrics of one model. */
 struct rank_prep {
 	uint32_t *idx; /* positives then negatives, each by score descending */
@@ -293,7 +278,7 @@ static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metri
 	if (m == QG_M_ROC_AUC)
 		return rank_auc(rp, w, &P);
 	{
-		struct nsum ap = { 0, 0 };
+		struct model_ksum ap = { 0, 0 };
 		for (size_t i = 0; i < rp->npos; i++)
 			P += w[rp->idx[i]];
 		if (!P)
@@ -304,13 +289,13 @@ static double rank_metric(struct rank_prep *rp, const uint32_t *w, enum qg_metri
 			fp += pos ? 0 : wk;
 			if ((mflag[k] & RANK_END) && (tp != tp_prev || fp != fp_prev)) {
 				if (tp != tp_prev)
-					nsum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
+					model_ksum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
 							      ((double)tp / (double)(tp + fp)));
 				tp_prev = tp;
 				fp_prev = fp;
 			}
 		}
-		return ap.s + ap.c;
+		return model_ksum_get(&ap);
 	}
 }
 
@@ -645,7 +630,7 @@ static int fast_value(double *out, const struct fast_prep *f, const struct qg_mo
 		return ret;
 	}
 	{
-		struct nsum sum = { 0, 0 };
+		struct model_ksum sum = { 0, 0 };
 		uint64_t total = 0, npos = 0;
 		size_t k = v->k ? v->k : 1, nclass = 0;
 		uint64_t seen[FAST_MAX_K] = { 0 };
@@ -658,7 +643,7 @@ static int fast_value(double *out, const struct fast_prep *f, const struct qg_mo
 				npos += v->ybin[i] ? wi : 0;
 			else
 				seen[v->ycls[i]] += wi;
-			nsum_add(&sum, (double)wi * f->term[i]);
+			model_ksum_add(&sum, (double)wi * f->term[i]);
 		}
 		if (v->task == QG_TASK_MULTICLASS)
 			for (size_t c = 0; c < k; c++)
@@ -666,7 +651,7 @@ static int fast_value(double *out, const struct fast_prep *f, const struct qg_mo
 		if (!total || (m == QG_M_LOG_LOSS && (v->task == QG_TASK_BINARY ? (npos == 0 || npos == total) : nclass < 2)))
 			*out = NAN;
 		else
-			*out = (sum.s + sum.c) / (double)total;
+			*out = model_ksum_get(&sum) / (double)total;
 	}
 	return 0;
 }

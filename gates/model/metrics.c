@@ -167,22 +167,6 @@ static double np_acc_end(struct np_acc *s)
 	return s->total;
 }
 
-/* Neumaier's compensated sum, for weighted (bootstrap) metrics. */
-struct ksum {
-	double s, c;
-};
-
-static inline void ksum_add(struct ksum *k, double x)
-{
-	double t = k->s + x;
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
-static inline double ksum_get(const struct ksum *k) { return k->s + k->c; }
 
 /* ---- sorting ---- */
 
@@ -292,7 +276,7 @@ void model_rank_metrics(double *auc_out, double *ap_out, const double *pos, cons
 	size_t i = 0, j = 0;
 	uint64_t tp = 0, fp = 0, tp_prev = 0, fp_prev = 0, P = 0, N = 0;
 	model_u128 area2 = 0; /* twice the area under the step curve, in counts */
-	struct ksum ap = { 0, 0 };
+	struct model_ksum ap = { 0, 0 };
 
 	for (size_t a = 0; a < npos; a++)
 		P += wpos ? wpos[a] : 1;
@@ -312,13 +296,13 @@ void model_rank_metrics(double *auc_out, double *ap_out, const double *pos, cons
 			continue; /* a threshold whose rows all have weight 0 */
 		area2 += (model_u128)(fp - fp_prev) * (tp + tp_prev);
 		if (P && tp != tp_prev)
-			ksum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
+			model_ksum_add(&ap, ((double)tp / (double)P - (double)tp_prev / (double)P) *
 					      ((double)tp / (double)(tp + fp)));
 		tp_prev = tp;
 		fp_prev = fp;
 	}
 	*auc_out = (P && N) ? (double)area2 / (2.0 * (double)P * (double)N) : NAN;
-	*ap_out = P ? ksum_get(&ap) : NAN;
+	*ap_out = P ? model_ksum_get(&ap) : NAN;
 }
 
 /* ---- balanced accuracy and MCC ---- */
@@ -384,9 +368,9 @@ int model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const u
 	const double eps = DBL_EPSILON;
 	uint64_t tp = 0, fp = 0, fn = 0, tn = 0, npos = 0, total = 0;
 	uint64_t bin_n[QG_ECE_BINS] = { 0 }, bin_pos[QG_ECE_BINS] = { 0 };
-	struct ksum bin_p[QG_ECE_BINS];
+	struct model_ksum bin_p[QG_ECE_BINS];
 	struct np_acc *ll = NULL, *br = NULL;
-	struct ksum kll = { 0, 0 }, kbr = { 0, 0 };
+	struct model_ksum kll = { 0, 0 }, kbr = { 0, 0 };
 	double *sorted = NULL, *tmp = NULL;
 	int ret = 0;
 
@@ -424,13 +408,13 @@ int model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const u
 			bin_n[b] += wi;
 			bin_pos[b] += yi ? wi : 0;
 			if (w) {
-				ksum_add(&kll, (double)wi * l);
-				ksum_add(&kbr, (double)wi * d * d);
-				ksum_add(&bin_p[b], (double)wi * p[i]);
+				model_ksum_add(&kll, (double)wi * l);
+				model_ksum_add(&kbr, (double)wi * d * d);
+				model_ksum_add(&bin_p[b], (double)wi * p[i]);
 			} else {
 				np_acc_add(ll, l);
 				np_acc_add(br, d * d);
-				ksum_add(&bin_p[b], p[i]);
+				model_ksum_add(&bin_p[b], p[i]);
 			}
 		}
 	}
@@ -464,13 +448,13 @@ int model_binary_metrics(struct qg_metric_values *out, const uint8_t *y, const u
 		if (npos == 0 || npos == total)
 			set_undefined(out, QG_M_LOG_LOSS, why_one_class);
 		else
-			set_metric(out, QG_M_LOG_LOSS, (w ? ksum_get(&kll) : np_acc_end(ll)) / T);
-		set_metric(out, QG_M_BRIER, (w ? ksum_get(&kbr) : np_acc_end(br)) / T);
+			set_metric(out, QG_M_LOG_LOSS, (w ? model_ksum_get(&kll) : np_acc_end(ll)) / T);
+		set_metric(out, QG_M_BRIER, (w ? model_ksum_get(&kbr) : np_acc_end(br)) / T);
 		double ece = 0;
 		for (int b = 0; b < QG_ECE_BINS; b++)
 			if (bin_n[b]) {
 				double nb = (double)bin_n[b];
-				ece += fabs((double)bin_pos[b] / nb - ksum_get(&bin_p[b]) / nb) * (nb / T);
+				ece += fabs((double)bin_pos[b] / nb - model_ksum_get(&bin_p[b]) / nb) * (nb / T);
 			}
 		set_metric(out, QG_M_ECE, ece);
 	}
@@ -587,7 +571,7 @@ int model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, con
 	double *rc = calloc(k ? k : 1, sizeof(*rc)), *wt = calloc(k ? k : 1, sizeof(*wt));
 	double *fw = calloc(k ? k : 1, sizeof(*fw));
 	struct np_acc *ll = NULL;
-	struct ksum kll = { 0, 0 };
+	struct model_ksum kll = { 0, 0 };
 	int ret = 0;
 
 	model_metric_values_init(out);
@@ -622,7 +606,7 @@ int model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, con
 			double s = np_pairwise(row, k);
 			double l = -log(row[y[i]] / s);
 			if (w)
-				ksum_add(&kll, (double)wi * l);
+				model_ksum_add(&kll, (double)wi * l);
 			else
 				np_acc_add(ll, l);
 		}
@@ -676,7 +660,7 @@ int model_multiclass_metrics(struct qg_metric_values *out, const int32_t *y, con
 		else if (nclass_true < 2)
 			set_undefined(out, QG_M_LOG_LOSS, why_one_class);
 		else
-			set_metric(out, QG_M_LOG_LOSS, (w ? ksum_get(&kll) : np_acc_end(ll)) / (double)total);
+			set_metric(out, QG_M_LOG_LOSS, (w ? model_ksum_get(&kll) : np_acc_end(ll)) / (double)total);
 		confusion_scores(out, tp, ts, ps, k, total, row);
 	}
 	if (!proba) {
@@ -717,7 +701,7 @@ int model_regression_metrics(struct qg_metric_values *out, const double *y, cons
 	const double eps = DBL_EPSILON;
 	struct np_acc *acc = malloc(5 * sizeof(*acc));
 	struct np_acc *ae = acc, *se = acc + 1, *pe = acc + 2, *sy = acc + 3, *dv = acc + 4;
-	struct ksum k_ae = { 0, 0 }, k_se = { 0, 0 }, k_pe = { 0, 0 }, k_sy = { 0, 0 }, k_dv = { 0, 0 };
+	struct model_ksum k_ae = { 0, 0 }, k_se = { 0, 0 }, k_pe = { 0, 0 }, k_sy = { 0, 0 }, k_dv = { 0, 0 };
 	uint64_t total = 0;
 	double T, mean, num, den;
 
@@ -738,10 +722,10 @@ int model_regression_metrics(struct qg_metric_values *out, const double *y, cons
 		double ay = fabs(y[i]);
 		double pe_i = a / (ay > eps ? ay : eps);
 		if (w) {
-			ksum_add(&k_ae, (double)wi * a);
-			ksum_add(&k_se, (double)wi * d * d);
-			ksum_add(&k_pe, (double)wi * pe_i);
-			ksum_add(&k_sy, (double)wi * y[i]);
+			model_ksum_add(&k_ae, (double)wi * a);
+			model_ksum_add(&k_se, (double)wi * d * d);
+			model_ksum_add(&k_pe, (double)wi * pe_i);
+			model_ksum_add(&k_sy, (double)wi * y[i]);
 		} else {
 			np_acc_add(ae, a);
 			np_acc_add(se, d * d);
@@ -757,23 +741,23 @@ int model_regression_metrics(struct qg_metric_values *out, const double *y, cons
 		return 0;
 	}
 	T = (double)total;
-	mean = (w ? ksum_get(&k_sy) : np_acc_end(sy)) / T;
-	num = w ? ksum_get(&k_se) : np_acc_end(se);
+	mean = (w ? model_ksum_get(&k_sy) : np_acc_end(sy)) / T;
+	num = w ? model_ksum_get(&k_se) : np_acc_end(se);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t wi = w ? w[i] : 1;
 		if (!wi)
 			continue;
 		double d = y[i] - mean;
 		if (w)
-			ksum_add(&k_dv, (double)wi * d * d);
+			model_ksum_add(&k_dv, (double)wi * d * d);
 		else
 			np_acc_add(dv, d * d);
 	}
-	den = w ? ksum_get(&k_dv) : np_acc_end(dv);
-	set_metric(out, QG_M_MAE, (w ? ksum_get(&k_ae) : np_acc_end(ae)) / T);
+	den = w ? model_ksum_get(&k_dv) : np_acc_end(dv);
+	set_metric(out, QG_M_MAE, (w ? model_ksum_get(&k_ae) : np_acc_end(ae)) / T);
 	set_metric(out, QG_M_MSE, num / T);
 	set_metric(out, QG_M_RMSE, sqrt(num / T));
-	set_metric(out, QG_M_MAPE, (w ? ksum_get(&k_pe) : np_acc_end(pe)) / T);
+	set_metric(out, QG_M_MAPE, (w ? model_ksum_get(&k_pe) : np_acc_end(pe)) / T);
 	if (total < 2)
 		set_undefined(out, QG_M_R2, "r2 needs at least two rows");
 	else if (num == 0.0)

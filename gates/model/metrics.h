@@ -12,6 +12,7 @@
 #define QG_MODEL_METRICS_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 enum qg_model_task { QG_TASK_BINARY = 1, QG_TASK_MULTICLASS = 2, QG_TASK_REGRESSION = 4 };
@@ -119,5 +120,22 @@ int model_sort_index_desc(uint32_t *idx, size_t n, const double *key);
 
 /* The ECE bin of a probability in [0,1]: bins (i/15, (i+1)/15], 0 in bin 0. */
 int model_ece_bin(double p);
+
+/* Neumaier's compensated sum, for weighted (bootstrap) metrics. */
+struct model_ksum {
+	double s, c;
+};
+
+static inline void model_ksum_add(struct model_ksum *k, double x)
+{
+	double t = k->s + x;
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double model_ksum_get(const struct model_ksum *k) { return k->s + k->c; }
 
 #endif
