@@ -420,6 +420,18 @@ done:
 	return err;
 }
 
+/* A check "resource.<name>.<what>", passed or failed; NULL when out of memory. */
+static struct qg_check *resource_check(struct qg_result *r, const char *name, const char *what, int pass)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_check *c = NULL;
+
+	if (qg_buf_addf(&b, "resource.%s.%s", name, what) == 0)
+		c = qg_result_add_check(r, b.buf, pass ? QG_STATUS_PASS : QG_STATUS_FAIL, NULL);
+	qg_buf_release(&b);
+	return c;
+}
+
 static int check_integrity(struct qg_result *r, const struct res *R, const struct qg_artifact *art)
 {
 	char hex[QG_SHA256_HEX] = "";
@@ -439,15 +451,7 @@ static int check_integrity(struct qg_result *r, const struct res *R, const struc
 	if (R->hash) {
 		int same = !strcasecmp(hex, R->hash);
 
-		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-
-		if ((err = qg_buf_addf(&b, "resource.%s.hash", R->name)) < 0) {
-			qg_buf_release(&b);
-			return err;
-		}
-		c = qg_result_add_check(r, b.buf, same ? QG_STATUS_PASS : QG_STATUS_FAIL, NULL);
-		qg_buf_release(&b);
-		if (!c)
+		if (!(c = resource_check(r, R->name, "hash", same)))
 			return QG_ENOMEM;
 		if ((err = qg_check_observed_string(c, hex)) < 0 ||
 		    (err = qg_check_expected_string(c, "%s", R->hash)) < 0)
@@ -466,15 +470,7 @@ static int check_integrity(struct qg_result *r, const struct res *R, const struc
 	}
 	if (R->bytes >= 0) {
 		int same = bytes == R->bytes;
-		struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-
-		if ((err = qg_buf_addf(&b, "resource.%s.bytes", R->name)) < 0) {
-			qg_buf_release(&b);
-			return err;
-		}
-		c = qg_result_add_check(r, b.buf, same ? QG_STATUS_PASS : QG_STATUS_FAIL, NULL);
-		qg_buf_release(&b);
-		if (!c)
+		if (!(c = resource_check(r, R->name, "bytes", same)))
 			return QG_ENOMEM;
 		qg_check_observed_number(c, (double)bytes);
 		qg_check_expected_number(c, (double)R->bytes);
