@@ -18,6 +18,11 @@
  * Threads: the core's pool (include/qgate/pool.h) hands pieces out in file
  * order; each worker has a stable index so callers can keep per-worker
  * scratch. --shard I/N is parsed and divided by include/qgate/shard.h.
+ *
+ * Why one long file: planning (specs to files to pieces), running pieces on
+ * threads, the sources and the hashing thread share the plan's private state
+ * (spare readers, the piece table). The next seam is the artifacts section
+ * (the hasher), which only needs the file list.
  */
 #include "qgate/common.h"
 

@@ -17,6 +17,11 @@
  * formats. foreignKeys (into the resource itself, by "" or its name, or
  * into another resource of the package: o->fk_targets) are data_validate's
  * check, table.foreign-key.
+ *
+ * Why one long file: reading the descriptor and running its resources share
+ * struct res (paths, schema, options) from the key check to the foreign-key
+ * targets; infer --package sits at the end. The next seam is the descriptor
+ * reader (keys, paths, hash/bytes) against the run (absorb, integrity).
  */
 #include "qgate/common.h"
 

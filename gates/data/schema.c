@@ -8,6 +8,10 @@
  * "qgate" section. One field (name, type, format, constraints) is read in
  * schema_field.c; the per-type table (which types exist, which formats and
  * constraints each allows) is in schema_type.c; schema_int.h joins them.
+ *
+ * Why one long file: the top-level reader and its known-keys tables ("did
+ * you mean" works on them) belong together; one field is in schema_field.c
+ * and the per-type table in schema_type.c already.
  */
 #include "qgate/common.h"
 

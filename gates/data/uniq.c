@@ -18,6 +18,10 @@
  * extended (intervals stay disjoint, merely adjacent). Keys that fit no
  * interval become entries. An entry whose value an interval later covers is
  * a duplicate found by the check (its first line then is unknown).
+ *
+ * Why one long file: the pool (memory cap, spill files), sets, intervals,
+ * the partitioned check and the foreign-key anti-join all walk the same
+ * partitions and spill runs. The next seam is the anti-join (uniq_fk.c).
  */
 #include "qgate/common.h"
 

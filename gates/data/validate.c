@@ -44,6 +44,11 @@
  * Package) is gathered by a collect run over that resource after this
  * table's read. vd_merge_results() anti-joins them (data_uniq_antijoin);
  * validate_keys.c has the hashing rule (exact integers, else two hashes).
+ *
+ * Why one long file: the run's passes (header, pieces, setup, foreign keys)
+ * share struct vrun and the per-piece state of validate_int.h; cells are in
+ * validate_cell.c, merging in validate_merge.c, keys in validate_keys.c. The
+ * next seam is setup (constraints to check slots) into validate_setup.c.
  */
 #include "qgate/common.h"
 
