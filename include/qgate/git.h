@@ -25,4 +25,77 @@ void qg_git_prefetch_release(void);
 /* The libgit2 version string, "" when it cannot be loaded. */
 const char *qg_git_version(void);
 
+/* ---- The repository as data (lint's files and filters, test's diff coverage).
+ * An opened repository is an opaque handle; libgit2 objects never leave
+ * lib/proc/. Every call returns 0 or a negative QG_E* after qg_error():
+ * QG_EINPUT "not a git repository" (naming dir) when there is none, or when
+ * libgit2 cannot be loaded; an unknown ref is QG_EUSAGE naming it. */
+struct qg_git_repo;
+
+int qg_git_repo_open(struct qg_git_repo **out, const char *dir);
+void qg_git_repo_free(struct qg_git_repo *repo);
+/* The work tree's absolute path, with a trailing '/' ("" for a bare repo). */
+const char *qg_git_repo_workdir(const struct qg_git_repo *repo);
+/* The short name of the checked-out branch ("main"); NULL when detached. */
+const char *qg_git_repo_branch(const struct qg_git_repo *repo);
+
+/* One tracked file, as the index records it. */
+struct qg_git_file {
+	const char *path;     /* repository-relative, '/'-separated; valid during the callback */
+	unsigned mode;        /* 0100644, 0100755, 0120000 (symlink), 0160000 (gitlink) */
+	long long size;       /* size recorded in the index (staged blob size for --staged) */
+	char oid[41];         /* blob id, hex */
+};
+typedef int (*qg_git_file_fn)(void *ud, const struct qg_git_file *f);
+/* Call fn for every path in the index, in index order (conflicted paths
+ * once, with stage 0 or their "ours" entry). fn returning non-zero stops the
+ * walk and that value is returned. */
+int qg_git_ls_files(struct qg_git_repo *repo, qg_git_file_fn fn, void *ud);
+/* Read the blob `oid` (hex) into out (for --staged: the content that will
+ * be committed); QG_ETOOBIG past out's cap. */
+struct qg_buf;
+int qg_git_read_blob(struct qg_git_repo *repo, const char *oid, struct qg_buf *out);
+/* Is `path` (repository-relative) ignored by .gitignore / info/exclude? 1/0, or QG_E*. */
+int qg_git_path_ignored(struct qg_git_repo *repo, const char *path);
+
+/* The merge base of `ref` and HEAD as 40 hex (out has 41 bytes). `ref` is any
+ * revision libgit2 resolves ("origin/main", a tag, a sha); QG_EUSAGE naming
+ * it when it does not resolve, QG_EINPUT when there is no common ancestor. */
+int qg_git_merge_base(struct qg_git_repo *repo, const char *ref, char out[41]);
+
+/* A diff from a base commit, as the lines it added, per file. */
+struct qg_git_hunk {
+	long long new_start, new_lines; /* the hunk's range in the new file (1-based; lines 0 = pure deletion) */
+	long long old_start, old_lines;
+};
+struct qg_git_diff_file {
+	char *path;           /* new path, repository-relative */
+	char *old_path;       /* path in the base (differs on a rename), NULL for an added file */
+	char status;          /* 'A' added, 'M' modified, 'R' renamed, 'C' copied, 'D' deleted, 'T' type change */
+	int binary;
+	long long *added;     /* sorted line numbers (new file) of added or changed lines */
+	size_t nr_added;
+	struct qg_git_hunk *hunks;   /* with the diff's context lines (--filter diff-context) */
+	size_t nr_hunks;
+};
+struct qg_git_diff {
+	struct qg_git_diff_file *files; /* sorted by path */
+	size_t nr;
+};
+enum qg_git_diff_target {
+	QG_GIT_DIFF_WORKDIR = 0,  /* base .. work tree (with the index): what a CI checkout or a laptop has */
+	QG_GIT_DIFF_INDEX,        /* base .. index: what is staged (pre-commit) */
+	QG_GIT_DIFF_HEAD,         /* base .. HEAD: committed changes only */
+};
+/* Diff base_oid (40 hex, usually from qg_git_merge_base) against target,
+ * renames and copies followed (git's default 50% similarity), `context`
+ * lines around each hunk (3 as git). */
+int qg_git_diff(struct qg_git_repo *repo, const char *base_oid, enum qg_git_diff_target target,
+		unsigned context, struct qg_git_diff *out);
+void qg_git_diff_release(struct qg_git_diff *d);
+/* The file's entry, NULL when the diff does not touch `path`. */
+const struct qg_git_diff_file *qg_git_diff_find(const struct qg_git_diff *d, const char *path);
+/* Is `line` of `f` among its added lines? (binary search) */
+int qg_git_diff_file_added(const struct qg_git_diff_file *f, long long line);
+
 #endif

@@ -1,0 +1,197 @@
+/* lint.h -- qgate-lint's shared model: files, findings, tools, checkers
+ *
+ * The parts of the gate meet here: the file selection and the built-in
+ * checks produce findings (files.c, builtin*.c), the report parsers produce
+ * findings (parse_*.c, runner.c), the filters and the baseline mark them
+ * (filter.c, baseline.c), and the writers turn them into the result, SARIF
+ * and Code Quality (report.c, sarif_out.c, codequality.c).
+ *
+ * Invariants: a finding's `file` is repository-relative with '/' separators
+ * (LINT_F_OUTSIDE when it could not be made so: then it is kept as given);
+ * strings in a finding are owned by its list; a list is only touched by one
+ * thread (workers fill their own and lint_findings_move() joins them).
+ */
+#ifndef QGATE_LINT_H
+#define QGATE_LINT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "qgate/buf.h"
+#include "qgate/strvec.h"
+
+struct qg_git_repo;
+struct qg_git_diff;
+struct qg_result;
+
+enum lint_level { LINT_NOTE = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
+const char *lint_level_name(enum lint_level l);          /* "note", "warning", "error" */
+int lint_level_parse(const char *s, enum lint_level *out); /* also "info"->note, "none"->note; -1 unknown */
+
+enum lint_finding_flags {
+	LINT_F_OUTSIDE = 1 << 0,    /* file is outside the repository (kept, flagged) */
+	LINT_F_SUPPRESSED = 1 << 1, /* suppressed by the tool's own report (SARIF suppressions) */
+	LINT_F_FILTERED = 1 << 2,   /* hidden by --filter (not on a changed line / file) */
+	LINT_F_BASELINE = 1 << 3,   /* hidden by --baseline (an old finding) */
+	LINT_F_FIXED = 1 << 4,      /* repaired by --fix */
+};
+#define LINT_F_HIDDEN (LINT_F_SUPPRESSED | LINT_F_FILTERED | LINT_F_BASELINE | LINT_F_FIXED)
+
+struct lint_finding {
+	char *tool;          /* "builtin", "shellcheck", "gcc", ... */
+	char *rule;          /* "trailing-whitespace", "SC2086", "-Wunused-variable"; never NULL ("" -> "finding") */
+	enum lint_level level;
+	char *file;          /* see invariants; NULL for a repository-wide finding (no-commit-to-branch) */
+	long long line, column, end_line; /* 1-based, 0 unknown */
+	char *message;       /* one line, secrets already masked by the producer */
+	char *help_uri;      /* rule documentation, may be NULL */
+	char fingerprint[33];/* hex, "" until lint_fingerprint() fills it */
+	unsigned flags;
+};
+
+struct lint_findings {
+	struct lint_finding *v;
+	size_t nr, alloc;
+};
+/* Append a finding (strings copied; message from fmt). Returns the new
+ * finding or NULL on ENOMEM (after qg_error). */
+struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *tool, const char *rule,
+				       enum lint_level level, const char *file, long long line,
+				       long long column, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+/* Move every finding of src to the end of dst (src is left empty). */
+int lint_findings_move(struct lint_findings *dst, struct lint_findings *src);
+/* Sort by file, line, column, tool, rule (stable output for every writer). */
+void lint_findings_sort(struct lint_findings *fs);
+void lint_findings_release(struct lint_findings *fs);
+
+/* A tool whose findings are in the run: one SARIF run, one group of checks. */
+struct lint_rule {
+	char *id;
+	char *description;   /* short description, may be NULL */
+	char *help_uri;      /* may be NULL */
+	enum lint_level default_level;
+};
+struct lint_tool {
+	char *name;          /* "builtin", "shellcheck" */
+	char *version;       /* may be NULL */
+	char *info_uri;      /* may be NULL */
+	struct lint_rule *rules;
+	size_t nr_rules, alloc_rules;
+	int failed;          /* the tool did not run to the end (exit 3 already decided) */
+};
+struct lint_tools {
+	struct lint_tool *v;
+	size_t nr, alloc;
+};
+/* The tool named `name`, added when new; NULL on ENOMEM. */
+struct lint_tool *lint_tools_get(struct lint_tools *ts, const char *name);
+/* The rule `id` of t, added (with default_level) when new; NULL on ENOMEM. */
+struct lint_rule *lint_tool_rule(struct lint_tool *t, const char *id, enum lint_level default_level);
+void lint_tools_release(struct lint_tools *ts);
+
+/* One file to check. For --staged the bytes are the index's blob. */
+struct lint_file {
+	const char *path;    /* repository-relative (or as given outside a repository) */
+	const char *abs;     /* path to open in the work tree (NULL when staged) */
+	const char *oid;     /* staged blob id (hex), NULL when reading the work tree */
+	unsigned mode;       /* git mode (0100644, 0100755, 0120000) or from lstat */
+	long long size;
+	int binary;          /* set by the core: a NUL in the first 8 KiB, as git decides */
+};
+
+/* The run: what every part may read. Filled by main.c. */
+struct lint_ctx {
+	struct qg_git_repo *repo; /* NULL outside a repository */
+	const char *root;         /* absolute work tree with trailing '/', or the cwd */
+	int staged;               /* --staged */
+	int jobs;
+	long long large_file_kib; /* large-file threshold, default 500 */
+	struct qg_strvec protected_branches; /* no-commit-to-branch, default main, master */
+	struct qg_strvec excludes;           /* exclude globs (qgate.json lint.exclude) */
+};
+
+/* Reading a file's bytes, whichever its source (work tree or blob). */
+struct lint_reader;
+int lint_reader_open(struct lint_reader **out, const struct lint_ctx *ctx, const struct lint_file *f);
+/* >0 bytes, 0 at the end, <0 QG_E* (message names the file). */
+ssize_t lint_reader_read(struct lint_reader *r, void *buf, size_t len);
+void lint_reader_close(struct lint_reader *r);
+
+/* Make a path from a report repository-relative. *outside = 1 (and out holds
+ * the path as given) when it is not inside the repository. */
+int lint_path_normalise(const struct lint_ctx *ctx, const char *raw, struct qg_buf *out, int *outside);
+
+/* A built-in check. The core (builtin.c) reads each selected file once, in
+ * 64 KiB blocks, and drives every enabled checker over it:
+ *   path-only checkers: path(), no bytes read for them;
+ *   streaming checkers: begin(), then line() for every line (with its
+ *     terminator; a line longer than 1 MiB is delivered in pieces with
+ *     `cont` = 1 on the later pieces), then end();
+ *   whole-file checkers: file(), which reads through lint_reader itself.
+ * Per-repository checkers (case-conflict, no-commit-to-branch) have repo(),
+ * called once with every selected file. Text-only checkers (LINT_C_TEXT)
+ * never see binary files. Each function returns 0 or QG_E* (a file that
+ * cannot be read is QG_EINPUT naming it: exit 3). */
+enum lint_checker_flags {
+	LINT_C_TEXT = 1 << 0,
+	LINT_C_FIXABLE = 1 << 1,
+	LINT_C_DEFAULT = 1 << 2,  /* on with a bare --builtin */
+};
+struct lint_checker {
+	const char *id;
+	const char *description;
+	enum lint_level level;
+	unsigned flags;
+	int (*applies)(const struct lint_file *f); /* NULL = every file */
+	int (*path)(const struct lint_ctx *ctx, const struct lint_file *f, struct lint_findings *out);
+	void *(*begin)(const struct lint_ctx *ctx, const struct lint_file *f);
+	int (*line)(void *st, const char *line, size_t len, long long lineno, int cont, struct lint_findings *out);
+	int (*end)(void *st, struct lint_findings *out); /* also frees st */
+	int (*file)(const struct lint_ctx *ctx, const struct lint_file *f, struct lint_findings *out);
+	int (*repo)(const struct lint_ctx *ctx, const struct lint_file *files, size_t nr, struct lint_findings *out);
+};
+/* The tables: text checks (builtin_text.c), structured checks
+ * (builtin_struct.c: json, yaml, xml), each ending with an entry whose id is NULL. */
+extern const struct lint_checker lint_text_checkers[];
+extern const struct lint_checker lint_struct_checkers[];
+
+/* Ingesting a linter's report (parse*.c). `parser` is "gcc", "sarif",
+ * "checkstyle", "regex:PATTERN" or "auto"; `tool` names the tool when the
+ * format does not (the --run program's name, or the file's). Findings go to
+ * out, the tool and its rules to tools. Malformed input is QG_EINPUT with
+ * "file:line:column: ..."; a SARIF run with executionSuccessful false or
+ * error notifications is QG_EINPUT too (exit 3). */
+int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *name,
+		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools);
+int lint_parse_file(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *path,
+		    struct lint_findings *out, struct lint_tools *tools);
+/* --run 'CMD' (runner.c): split like a shell without expansion, exec with
+ * argv, parse its stdout (and stderr for gcc). A crash, a timeout or a
+ * non-zero exit with nothing parsable is QG_EINPUT with its stderr tail. */
+int lint_run_tool(const struct lint_ctx *ctx, const char *cmd, const char *parser, double timeout_s,
+		  struct lint_findings *out, struct lint_tools *tools);
+
+/* Filters (filter.c), as reviewdog defines them. */
+enum lint_filter { LINT_FILTER_NOFILTER = 0, LINT_FILTER_ADDED, LINT_FILTER_DIFF_CONTEXT, LINT_FILTER_FILE };
+int lint_filter_parse(const char *s, enum lint_filter *out);
+/* Mark findings the diff does not cover with LINT_F_FILTERED. */
+int lint_filter_apply(enum lint_filter mode, const struct qg_git_diff *d, struct lint_findings *fs);
+
+/* Fingerprints and the baseline (baseline.c). Fingerprints come from the
+ * tool, the rule, the file and the normalised text of the finding's line
+ * and its neighbours, so moved code keeps its fingerprint. */
+int lint_fingerprint(const struct lint_ctx *ctx, struct lint_findings *fs);
+int lint_baseline_write(const char *path, const struct lint_findings *fs);
+/* Mark the findings the baseline file holds with LINT_F_BASELINE. */
+int lint_baseline_apply(const char *path, struct lint_findings *fs);
+
+/* Writers. report.c: one check per tool and rule (lint.<tool>.<rule>) with
+ * count and locations, metrics errors/warnings/notes/new. */
+int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, const struct lint_findings *fs,
+		long long max_errors, long long max_warnings, struct qg_result *r);
+/* sarif_out.c (over lib/report/sarif.c) and codequality.c. */
+int lint_sarif_write(const char *path, const struct lint_tools *tools, const struct lint_findings *fs);
+int lint_codequality_write(const char *path, const struct lint_findings *fs);
+
+#endif
