@@ -40,7 +40,7 @@ B ?= build$(if $(SIMD),/simd$(SIMD))
 -include $(B)/build-flags.mk
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-LINK_PKGS := libcjson zlib libzstd expat libpcre2-8
+LINK_PKGS := libcjson zlib libzstd expat libpcre2-8 yaml-0.1
 DL_PKGS := libgit2 libcurl libcrypto
 ALL_PKGS := $(LINK_PKGS) $(DL_PKGS) cmocka
 
@@ -116,7 +116,7 @@ $(B)/tests/unit/%.o: tests/unit/%.c
 unit: $(UNIT_BINS)
 
 deps:
-	@$(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null || ci/install-deps
+	@ci/install-deps --quiet
 
 # `make check`: sanitizer build in build/asan, then every test.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
