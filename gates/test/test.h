@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct qg_result;
+struct qg_buf;
 
 enum test_outcome { TEST_PASS = 0, TEST_SKIP, TEST_FAIL, TEST_ERROR }; /* ordered by severity */
 const char *test_outcome_name(enum test_outcome o); /* "passed", "skipped", "failed", "error" */
@@ -84,5 +85,92 @@ struct test_cov_opts {
 };
 int test_cov_given(const struct test_cov_opts *o); /* any coverage input? */
 int test_coverage_gate(const struct test_cov_opts *o, struct qg_result *r);
+
+/* ---- owned by T1: the runner, the verdict, quarantine, shards, merge ---- */
+#include "qgate/shard.h"
+
+/* A case's extras (test.c). */
+int test_case_add_failed_attempt(struct test_case *c, const char *message);
+int test_case_set(char **field, const char *value); /* replace an owned string (NULL clears) */
+/* "classname.name", or "name" when the classname is empty (quarantine
+ * entries, timings and baselines name tests so); a check's id is "test." + it. */
+int test_case_ident(struct qg_buf *out, const struct test_case *c);
+
+/* Running (run_tests.c). With `command` and no each/list: one command whose
+ * reports are read afterwards (junit_in/tap_in, or its stdout as TAP with
+ * `tap`); with neither reports nor --tap the command is one test. With
+ * each/list: every program is a test, run through `command` when given. */
+struct test_run_opts {
+	const char *const *command; size_t nr_command;
+	const char *const *each; size_t nr_each;
+	const char *list;
+	const char *const *junit_in; size_t nr_junit_in;
+	const char *const *tap_in; size_t nr_tap_in;
+	int tap;
+	long long jobs;          /* >= 1 */
+	double timeout_s;        /* 0 = none */
+	double kill_after_s;     /* grace between SIGTERM and SIGKILL */
+	long long retries;
+	struct qg_shard shard;   /* {1, 1}: everything */
+	int sharded;             /* --shard given */
+	const char *timings;     /* --timings RESULT.json, or NULL */
+	int verbose, quiet;
+};
+struct test_run_info {
+	int ran;                 /* something was run or read: no test at all is exit 3 */
+	int command_run;         /* a single command ran */
+	int command_exit;        /* its exit status (-1 when it did not exit) */
+	char command_how[160];   /* "exited with 1", "killed by SIGSEGV" */
+	char command_name[256];
+	size_t programs;         /* --each/--list programs in this shard */
+	size_t programs_total;   /* before sharding */
+	size_t orphans_killed;   /* processes a test left behind, killed */
+};
+int test_run(const struct test_run_opts *o, struct test_results *out, struct test_run_info *info);
+/* Kill and reap every process left reparented to us (PR_SET_CHILD_SUBREAPER). */
+size_t test_reap_orphans(const char *marker);
+
+/* Quarantine (quarantine.c): JSON [{"name","expires","reason"}] or
+ * {"tests": [...]}, or text lines "NAME expires=YYYY-MM-DD [reason]". */
+struct test_quarantine_entry {
+	char *name, *reason;
+	long long expires_day;   /* days since the epoch; the entry holds through that day */
+	char expires[11];
+	long long line;
+};
+struct test_quarantine {
+	struct test_quarantine_entry *v;
+	size_t nr;
+	char *path;
+};
+int test_quarantine_load(struct test_quarantine *q, const char *path);
+const struct test_quarantine_entry *test_quarantine_find(const struct test_quarantine *q, const char *ident);
+void test_quarantine_release(struct test_quarantine *q);
+
+/* Sharding (shard.c): which of `names` this shard runs (keep[i] = 1).
+ * With timings (a result JSON: its test checks' duration_ms) the longest
+ * test goes first into the emptiest shard; without, by name hash. */
+int test_shard_pick(unsigned char *keep, const char *const *names, size_t n, const struct qg_shard *s,
+		    const char *timings);
+
+/* The verdict (verdict.c): checks (one per test, id "test.<ident>", then
+ * the tests.* checks) and metrics. */
+struct test_verdict_opts {
+	long long min_tests;     /* -1: not asked */
+	long long max_skipped;   /* -1: not asked */
+	const char *baseline;    /* --baseline RESULT.json */
+	const char *quarantine;  /* --quarantine FILE */
+	int expect_tests;        /* a command, --each/--list or a report was given */
+	int quiet;
+};
+int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *info, struct test_results *rs,
+		 struct qg_result *r);
+
+/* Merging shards (merge.c): N result JSONs of `qgate-test --shard I/N`
+ * into one equal to an unsharded run: the test checks united (sorted by
+ * id, as one run orders them), tests.* checks the most severe of each id,
+ * the counting metrics summed. `out` must be initialised (qg_result_init). */
+int test_merge_results(struct qg_result *out, const struct qg_result *const *shards, size_t n);
+int test_merge_files(struct qg_result *out, const char *const *paths, size_t n);
 
 #endif
