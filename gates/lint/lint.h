@@ -23,6 +23,7 @@
 struct qg_git_repo;
 struct qg_git_diff;
 struct qg_result;
+struct lint_ctx;
 
 enum lint_level { LINT_NOTE = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
 const char *lint_level_name(enum lint_level l);          /* "note", "warning", "error" */
@@ -98,7 +99,37 @@ struct lint_file {
 	unsigned mode;       /* git mode (0100644, 0100755, 0120000) or from lstat */
 	long long size;
 	int binary;          /* set by the core: a NUL in the first 8 KiB, as git decides */
+	unsigned flags;      /* enum lint_file_flags */
 };
+enum lint_file_flags {
+	LINT_FILE_OUTSIDE = 1 << 0, /* named on the command line, outside the repository: path as given */
+	LINT_FILE_NAMED = 1 << 1,   /* named on the command line itself (a FIFO is read as a stream) */
+};
+
+/* The selected files (files.c), sorted by path, each once; strings owned. */
+struct lint_files {
+	struct lint_file *v;
+	size_t nr, alloc;
+};
+struct lint_select {
+	const char *const *paths;   /* PATH... as given (relative to the cwd), may be empty */
+	size_t nr_paths;
+	int all_files;              /* --all-files: walk PATHs on disk (untracked too, ignored not) */
+	const struct qg_git_diff *changed; /* --changed-since: only files this diff touches, or NULL */
+};
+/* Select the files: tracked files (the index; blobs for --staged), narrowed
+ * by PATHs, the diff and the exclude globs. A PATH naming nothing is
+ * QG_EINPUT naming it. Outside a repository (ctx->repo NULL) PATHs are
+ * walked on disk. */
+int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel, struct lint_files *out);
+void lint_files_release(struct lint_files *fs);
+/* A NUL in the first 8000 bytes (git's buffer_is_binary). */
+int lint_is_binary(const void *buf, size_t len);
+/* Glob match for exclude patterns: a pattern without '/' matches any path
+ * component (and everything under it); with '/' the whole path from the
+ * root (a leading '/' anchors, '**' crosses folders). 1 match, 0 not. */
+int lint_glob_match(const char *pattern, const char *path);
+int lint_excluded(const struct lint_ctx *ctx, const char *path);
 
 /* The run: what every part may read. Filled by main.c. */
 struct lint_ctx {
@@ -109,6 +140,7 @@ struct lint_ctx {
 	long long large_file_kib; /* large-file threshold, default 500 */
 	struct qg_strvec protected_branches; /* no-commit-to-branch, default main, master */
 	struct qg_strvec excludes;           /* exclude globs (qgate.json lint.exclude) */
+	const char *cwd;          /* absolute cwd with trailing '/' (PATHs and report paths are relative to it) */
 };
 
 /* Reading a file's bytes, whichever its source (work tree or blob). */
@@ -155,6 +187,31 @@ struct lint_checker {
  * (builtin_struct.c: json, yaml, xml), each ending with an entry whose id is NULL. */
 extern const struct lint_checker lint_text_checkers[];
 extern const struct lint_checker lint_struct_checkers[];
+/* line() may also return LINT_LINE_DONE: this checker needs no more lines of
+ * this file (the core stops reading once no checker needs more). */
+#define LINT_LINE_DONE 1
+
+/* The enabled built-in checks (builtin.c). */
+struct lint_checkset {
+	const struct lint_checker **v;
+	size_t nr, alloc;
+};
+/* Enable checks from --builtin specs: "default" (or "") = every LINT_C_DEFAULT
+ * check, "all", an id, "-id" to drop one; comma lists allowed. Unknown id is
+ * QG_EUSAGE with the nearest id. */
+int lint_checkset_parse(struct lint_checkset *set, const char *const *specs, size_t nr);
+int lint_checkset_has(const struct lint_checkset *set, const char *id);
+void lint_checkset_release(struct lint_checkset *set);
+/* Run the enabled checks over the files (ctx->jobs workers); findings to
+ * out, the tool "builtin" and its enabled rules to tools. */
+int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set, struct lint_files *files,
+		     struct lint_findings *out, struct lint_tools *tools);
+/* --fix (fix.c): rewrite files with findings of the enabled fixable rules
+ * (trailing-whitespace, end-of-file, mixed-line-ending, byte-order-mark),
+ * atomically, keeping the mode; their findings get LINT_F_FIXED. *changed
+ * counts the files rewritten. Refused for staged files (QG_EUSAGE). */
+int lint_fix(const struct lint_ctx *ctx, const struct lint_checkset *set, const struct lint_files *files,
+	     struct lint_findings *fs, long long *changed);
 
 /* Ingesting a linter's report (parse*.c). `parser` is "gcc", "sarif",
  * "checkstyle", "regex:PATTERN" or "auto"; `tool` names the tool when the
