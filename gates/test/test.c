@@ -156,3 +156,12 @@ int test_case_ident(struct qg_buf *out, const struct test_case *c)
 		err = qg_buf_addstr(out, c->name ? c->name : "");
 	return err;
 }
+
+void test_results_remove(struct test_results *rs, size_t i)
+{
+	if (i >= rs->nr)
+		return;
+	case_release(&rs->v[i]);
+	memmove(rs->v + i, rs->v + i + 1, (rs->nr - i - 1) * sizeof(*rs->v));
+	rs->nr--;
+}

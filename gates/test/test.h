@@ -95,6 +95,7 @@ int test_case_set(char **field, const char *value); /* replace an owned string (
 /* "classname.name", or "name" when the classname is empty (quarantine
  * entries, timings and baselines name tests so); a check's id is "test." + it. */
 int test_case_ident(struct qg_buf *out, const struct test_case *c);
+void test_results_remove(struct test_results *rs, size_t i); /* drop case i, keeping the order */
 
 /* Running (run_tests.c). With `command` and no each/list: one command whose
  * reports are read afterwards (junit_in/tap_in, or its stdout as TAP with
@@ -120,7 +121,7 @@ struct test_run_info {
 	int ran;                 /* something was run or read: no test at all is exit 3 */
 	int command_run;         /* a single command ran */
 	int command_exit;        /* its exit status (-1 when it did not exit) */
-	char command_how[160];   /* "exited with 1", "killed by SIGSEGV" */
+	char command_how[512];   /* "exited with 1", "killed by SIGSEGV" */
 	char command_name[256];
 	size_t programs;         /* --each/--list programs in this shard */
 	size_t programs_total;   /* before sharding */

@@ -1,0 +1,386 @@
+/* verdict.c -- test results into checks and metrics
+ *
+ * One check per test case (contract §4: one <testcase> per check), id
+ * "test.<classname>.<name>" ("test.<name>" without a classname), in the
+ * order of their identity, so a sharded run merged and an unsharded run
+ * list the same checks. Each check's details carry the case (classname,
+ * name, outcome, duration_ms, attempts, flaky, quarantined, the failed
+ * attempts), so a later run reads timings and baselines from it. Then the
+ * tests.* checks: tests.command (the command's exit status against its
+ * reports), tests.declared (the reports declare more failures than their
+ * cases carry), tests.suite (errors outside any case), tests.min,
+ * tests.skipped, tests.vanished (--baseline), tests.quarantine (expired).
+ *
+ * A failed test is a failed check (exit 1), an errored test (a timeout, a
+ * program that cannot start, JUnit <error>) an errored check (exit 3, the
+ * contract's "could not evaluate"); a flaky test and a quarantined failure
+ * pass with a warning and are listed apart in the Markdown (which the JUnit
+ * report carries in <system-out>, failed attempts included).
+ */
+#include "qgate/common.h"
+
+#include <time.h>
+
+#include "qgate/gate.h"
+#include "qgate/json.h"
+#include "qgate/result.h"
+#include "qgate/strmap.h"
+
+#include "test.h"
+
+#define LIST_MAX 50
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_case(const void *pa, const void *pb)
+{
+	const struct test_case *a = pa, *b = pb;
+	int d = cmp_str(a->classname, b->classname);
+
+	if (!d)
+		d = cmp_str(a->name, b->name);
+	if (!d)
+		d = cmp_str(a->file, b->file);
+	if (!d)
+		d = (a->line > b->line) - (a->line < b->line);
+	if (!d)
+		d = cmp_str(a->source, b->source);
+	return d;
+}
+
+static long long today_days(void)
+{
+	return (long long)(time(NULL) / 86400);
+}
+
+static enum qg_status status_of(enum test_outcome o)
+{
+	switch (o) {
+	case TEST_PASS:
+		return QG_STATUS_PASS;
+	case TEST_SKIP:
+		return QG_STATUS_SKIP;
+	case TEST_FAIL:
+		return QG_STATUS_FAIL;
+	default:
+		return QG_STATUS_ERROR;
+	}
+}
+
+static int case_details(struct qg_check *ck, const struct test_case *c)
+{
+	struct qg_json *d = qg_check_details(ck), *a;
+
+	if (!d)
+		return QG_ENOMEM;
+	if (!qg_json_add_string(d, "classname", c->classname ? c->classname : "") ||
+	    !qg_json_add_string(d, "name", c->name ? c->name : "") ||
+	    !qg_json_add_string(d, "outcome", c->flaky ? "flaky" : test_outcome_name(c->outcome)))
+		return QG_ENOMEM;
+	if (c->time_s >= 0 && !qg_json_add_number(d, "duration_ms", c->time_s * 1000.0))
+		return QG_ENOMEM;
+	if (c->file && !qg_json_add_string(d, "file", c->file))
+		return QG_ENOMEM;
+	if (c->line > 0 && !qg_json_add_number(d, "line", (double)c->line))
+		return QG_ENOMEM;
+	if (c->source && !qg_json_add_string(d, "source", c->source))
+		return QG_ENOMEM;
+	if (c->attempts > 1 && !qg_json_add_number(d, "attempts", c->attempts))
+		return QG_ENOMEM;
+	if (c->flaky && !qg_json_add_bool(d, "flaky", 1))
+		return QG_ENOMEM;
+	if (c->quarantined && !qg_json_add_bool(d, "quarantined", 1))
+		return QG_ENOMEM;
+	if (c->nr_failed_attempts) {
+		if (!(a = qg_json_add_array(d, "failed_attempts")))
+			return QG_ENOMEM;
+		for (size_t i = 0; i < c->nr_failed_attempts; i++)
+			if (!qg_json_add_string(a, NULL, c->failed_attempts[i]))
+				return QG_ENOMEM;
+	}
+	return 0;
+}
+
+/* The failure's text: the message, then the captured output. */
+static int case_location(struct qg_check *ck, const struct test_case *c)
+{
+	const char *file = c->file ? c->file : c->source;
+	int r;
+
+	if (!c->detail && !file)
+		return 0;
+	if (c->detail)
+		r = qg_check_add_location(ck, file, c->line, 0, "%s%s%s", c->message ? c->message : "",
+					  c->message ? "\n" : "", c->detail);
+	else
+		r = qg_check_add_location(ck, file, c->line, 0, "%s", c->message ? c->message : "");
+	return r < 0 ? r : 0;
+}
+
+struct counts {
+	long long tests, passed, failed, errors, skipped, flaky, quarantined;
+};
+
+static int add_case(struct qg_result *r, struct test_case *c, const struct test_quarantine *q,
+		    struct counts *n, struct qg_buf *flaky_md, struct qg_buf *quar_md, struct qg_buf *expired)
+{
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), ident = QG_BUF_INIT(QG_CAP_MESSAGE);
+	const struct test_quarantine_entry *qe = NULL;
+	enum qg_status st = status_of(c->outcome);
+	struct qg_check *ck;
+	int err = test_case_ident(&ident, c);
+
+	if (!err)
+		err = qg_buf_addf(&id, "test.%s", ident.buf);
+	if (err)
+		goto done;
+	n->tests++;
+	if (c->outcome >= TEST_FAIL && q && (qe = test_quarantine_find(q, ident.buf))) {
+		if (qe->expires_day >= today_days()) {
+			c->quarantined = 1;
+			st = QG_STATUS_PASS;
+			n->quarantined++;
+			if (n->quarantined <= LIST_MAX)
+				err = qg_buf_addf(quar_md, "- `%s` until %s%s%s: %s\n", ident.buf, qe->expires,
+						  qe->reason ? " — " : "", qe->reason ? qe->reason : "",
+						  c->message ? c->message : test_outcome_name(c->outcome));
+		} else {
+			err = qg_buf_addf(expired, "%s%s (expired %s)", expired->len ? ", " : "", ident.buf,
+					  qe->expires);
+			qe = NULL;
+		}
+		if (err)
+			goto done;
+	}
+	switch (c->outcome) {
+	case TEST_PASS:
+		if (c->flaky)
+			n->flaky++;
+		else
+			n->passed++;
+		break;
+	case TEST_SKIP:
+		n->skipped++;
+		break;
+	case TEST_FAIL:
+		n->failed++;
+		break;
+	case TEST_ERROR:
+		n->errors++;
+		break;
+	}
+	if (c->flaky)
+		ck = qg_result_add_check(r, id.buf, st, "flaky: passed on attempt %d after %zu failed", c->attempts,
+					 c->nr_failed_attempts);
+	else if (c->quarantined)
+		ck = qg_result_add_check(r, id.buf, st, "quarantined until %s: %s: %s", qe->expires,
+					 test_outcome_name(c->outcome), c->message ? c->message : "no message");
+	else if (c->message)
+		ck = qg_result_add_check(r, id.buf, st, "%s", c->message);
+	else
+		ck = qg_result_add_check(r, id.buf, st, "%s", test_outcome_name(c->outcome));
+	if (!ck) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	if (c->flaky || c->quarantined)
+		ck->flags |= QG_CHECK_WARNING;
+	if ((err = case_details(ck, c)) < 0)
+		goto done;
+	if (c->outcome >= TEST_FAIL || c->flaky)
+		err = case_location(ck, c);
+	if (!err && c->flaky && n->flaky <= LIST_MAX) {
+		err = qg_buf_addf(flaky_md, "- `%s` passed on attempt %d\n", ident.buf, c->attempts);
+		for (size_t i = 0; !err && i < c->nr_failed_attempts; i++)
+			err = qg_buf_addf(flaky_md, "  - %s\n", c->failed_attempts[i]);
+	}
+done:
+	qg_buf_release(&id);
+	qg_buf_release(&ident);
+	return err;
+}
+
+/* The test ids of a baseline result that are not in `now`. */
+static int vanished(struct qg_result *r, const char *baseline, const struct qg_strmap *now, struct counts *n)
+{
+	struct qg_json *j = NULL;
+	const struct qg_json *checks;
+	struct qg_check *ck = NULL;
+	long long gone = 0, total = 0;
+	int err = qg_json_parse_file(&j, baseline);
+
+	if (err < 0)
+		return err;
+	checks = qg_json_get(j, "checks");
+	if (qg_json_type(checks) != QG_JSON_ARRAY || !qg_json_string(qg_json_get(j, "schema")) ||
+	    strcmp(qg_json_string(qg_json_get(j, "schema")), "qgate.result/v1")) {
+		qg_json_free(j);
+		return qg_error(QG_EINPUT, "'%s': not a qgate.result/v1 document with a \"checks\" array "
+					   "(--baseline takes an earlier qgate-test result JSON)", baseline);
+	}
+	for (const struct qg_json *c = qg_json_first(checks); c; c = qg_json_next(c)) {
+		const char *id = qg_json_string(qg_json_get(c, "id"));
+
+		if (!id || strncmp(id, "test.", 5))
+			continue;
+		total++;
+		if (qg_strmap_has(now, id, strlen(id)))
+			continue;
+		if (!ck && !(ck = qg_result_add_check(r, "tests.vanished", QG_STATUS_FAIL, NULL))) {
+			qg_json_free(j);
+			return QG_ENOMEM;
+		}
+		gone++;
+		if (qg_check_add_location(ck, baseline, 0, 0, "%s is in the baseline and did not run", id + 5) < 0) {
+			qg_json_free(j);
+			return QG_ENOMEM;
+		}
+	}
+	qg_json_free(j);
+	(void)n;
+	if (!ck)
+		ck = qg_result_add_check(r, "tests.vanished", QG_STATUS_PASS,
+					 "every one of the baseline's %lld tests ran", total);
+	else
+		err = qg_check_set_message(ck, "%lld of the baseline's %lld tests are gone (first: %s)", gone, total,
+					   ck->locations[0].message ? ck->locations[0].message : "");
+	if (!ck)
+		return QG_ENOMEM;
+	qg_check_set_count(ck, gone);
+	return err < 0 ? err : 0;
+}
+
+int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *info, struct test_results *rs,
+		 struct qg_result *r)
+{
+	struct qg_buf flaky_md = QG_BUF_INIT(QG_CAP_REPORT), quar_md = QG_BUF_INIT(QG_CAP_REPORT);
+	struct qg_buf expired = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct test_quarantine q = { 0 };
+	struct qg_strmap ids = QG_STRMAP_INIT;
+	struct counts n = { 0 };
+	struct qg_check *ck;
+	int err = 0;
+
+	if (o->quarantine && (err = test_quarantine_load(&q, o->quarantine)) < 0)
+		goto done;
+	if (o->expect_tests && !rs->nr && !rs->suite_errors && !rs->declared_failures && !rs->declared_errors) {
+		if (info->command_run)
+			err = qg_error(QG_EINPUT, "no test ran: '%s' (%s) reported no test", info->command_name,
+				       info->command_how[0] ? info->command_how : "did not run");
+		else if (info->programs_total && !info->programs)
+			err = qg_error(QG_EINPUT, "no test ran: this shard has none of the %zu tests",
+				       info->programs_total);
+		else
+			err = qg_error(QG_EINPUT, "no test ran: the reports hold no test case");
+		goto done;
+	}
+	qsort(rs->v, rs->nr, sizeof(*rs->v), cmp_case);
+	for (size_t i = 0; !err && i < rs->nr; i++) {
+		err = add_case(r, &rs->v[i], o->quarantine ? &q : NULL, &n, &flaky_md, &quar_md, &expired);
+		if (!err && o->baseline) {
+			struct qg_check *last = r->checks[r->nr_checks - 1];
+
+			if (qg_strmap_add(&ids, last->id, strlen(last->id)) < 0)
+				err = QG_ENOMEM;
+		}
+	}
+	if (err)
+		goto done;
+	/* errors outside any case, and what the reports declare beyond their cases */
+	if (rs->suite_errors) {
+		n.errors += rs->suite_errors;
+		if (!(ck = qg_result_add_check(r, "tests.suite", QG_STATUS_ERROR,
+					       "%lld error(s) outside any test case (a suite-level <error>, Bail out!)",
+					       rs->suite_errors)))
+			goto nomem;
+		qg_check_set_count(ck, rs->suite_errors);
+	}
+	if (rs->declared_failures + rs->declared_errors > n.failed + n.errors + n.quarantined) {
+		long long extra = rs->declared_failures + rs->declared_errors - (n.failed + n.errors + n.quarantined);
+
+		n.failed += extra;
+		if (!(ck = qg_result_add_check(r, "tests.declared", QG_STATUS_FAIL,
+					       "the reports declare %lld failure(s) and %lld error(s) their test cases "
+					       "do not carry", rs->declared_failures, rs->declared_errors)))
+			goto nomem;
+		qg_check_set_count(ck, extra);
+	}
+	if (info->command_run && (n.tests || rs->suite_errors)) {
+		int bad = info->command_exit != 0;
+		int tests_bad = n.failed + n.errors > 0;
+
+		if (!bad)
+			ck = qg_result_add_check(r, "tests.command", QG_STATUS_PASS, "'%s' exited with 0",
+						 info->command_name);
+		else if (tests_bad)
+			ck = qg_result_add_check(r, "tests.command", QG_STATUS_FAIL, "'%s' ended with %s",
+						 info->command_name, info->command_how);
+		else
+			ck = qg_result_add_check(r, "tests.command", QG_STATUS_FAIL,
+						 "'%s' ended with %s although every reported test passed "
+						 "(a crash after the reports, or a failure they do not show)",
+						 info->command_name, info->command_how);
+		if (!ck)
+			goto nomem;
+	}
+	if (o->min_tests >= 0) {
+		ck = qg_result_add_check(r, "tests.min", n.tests >= o->min_tests ? QG_STATUS_PASS : QG_STATUS_FAIL,
+					 "%lld test(s) ran, at least %lld wanted", n.tests, o->min_tests);
+		if (!ck)
+			goto nomem;
+		qg_check_observed_number(ck, (double)n.tests);
+		if (qg_check_expected_string(ck, ">= %lld", o->min_tests) < 0)
+			goto nomem;
+	}
+	if (o->max_skipped >= 0) {
+		ck = qg_result_add_check(r, "tests.skipped",
+					 n.skipped <= o->max_skipped ? QG_STATUS_PASS : QG_STATUS_FAIL,
+					 "%lld test(s) skipped, at most %lld allowed", n.skipped, o->max_skipped);
+		if (!ck)
+			goto nomem;
+		qg_check_observed_number(ck, (double)n.skipped);
+		if (qg_check_expected_string(ck, "<= %lld", o->max_skipped) < 0)
+			goto nomem;
+	}
+	if (o->baseline && (err = vanished(r, o->baseline, &ids, &n)) < 0)
+		goto done;
+	if (expired.len && !qg_result_add_check(r, "tests.quarantine", QG_STATUS_FAIL,
+						"quarantine expired, failures block again: %s", expired.buf))
+		goto nomem;
+	if (info->orphans_killed)
+		qg_gate_note("qgate-test", "killed %zu process(es) the tests left running", info->orphans_killed);
+	{
+		struct qg_json *m = r->metrics;
+
+		if (!qg_json_add_number(m, "tests", (double)n.tests) ||
+		    !qg_json_add_number(m, "passed", (double)n.passed) ||
+		    !qg_json_add_number(m, "failed", (double)n.failed) ||
+		    !qg_json_add_number(m, "errors", (double)n.errors) ||
+		    !qg_json_add_number(m, "skipped", (double)n.skipped) ||
+		    !qg_json_add_number(m, "flaky", (double)n.flaky) ||
+		    (o->quarantine && !qg_json_add_number(m, "quarantined", (double)n.quarantined)))
+			goto nomem;
+	}
+	err = qg_result_add_markdown(r, "%lld tests: %lld passed, %lld failed, %lld errors, %lld skipped, %lld flaky%s\n",
+				     n.tests, n.passed, n.failed, n.errors, n.skipped, n.flaky,
+				     n.quarantined ? " (failures in quarantine not counted as blocking)" : "");
+	if (!err && flaky_md.len)
+		err = qg_result_add_markdown(r, "\n**Flaky** (passed on a retry; failed attempts below):\n%s%s", flaky_md.buf,
+					     n.flaky > LIST_MAX ? "- ...\n" : "");
+	if (!err && quar_md.len)
+		err = qg_result_add_markdown(r, "\n**Quarantined** (failed, not blocking until the date):\n%s%s",
+					     quar_md.buf, n.quarantined > LIST_MAX ? "- ...\n" : "");
+	goto done;
+nomem:
+	err = qg_error(QG_ENOMEM, "out of memory");
+done:
+	test_quarantine_release(&q);
+	qg_strmap_release(&ids);
+	qg_buf_release(&flaky_md);
+	qg_buf_release(&quar_md);
+	qg_buf_release(&expired);
+	return err;
+}
