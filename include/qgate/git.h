@@ -87,9 +87,11 @@ enum qg_git_diff_target {
 	QG_GIT_DIFF_INDEX,        /* base .. index: what is staged (pre-commit) */
 	QG_GIT_DIFF_HEAD,         /* base .. HEAD: committed changes only */
 };
-/* Diff base_oid (40 hex, usually from qg_git_merge_base) against target,
- * renames and copies followed (git's default 50% similarity), `context`
- * lines around each hunk (3 as git). */
+/* Diff base_oid (40 hex, usually from qg_git_merge_base; any revision
+ * resolves) against target, renames followed as git does by default (50%
+ * similarity; copies are not looked for, so a copy is an added file),
+ * `context` lines around each hunk (3 as git). Untracked files are in no
+ * target. A deleted file is listed ('D', no lines). */
 int qg_git_diff(struct qg_git_repo *repo, const char *base_oid, enum qg_git_diff_target target,
 		unsigned context, struct qg_git_diff *out);
 void qg_git_diff_release(struct qg_git_diff *d);

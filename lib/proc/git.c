@@ -6,49 +6,33 @@
  * Failure to load it, or no repository, is not an error: the subject just
  * says in_repo = 0 and the result JSON carries a null subject context.
  *
- * git_repository objects never leave this file.
+ * The function table lives in git_int.h, shared with git_repo.c and
+ * git_diff.c (the repository as data); git_repository objects never leave
+ * lib/proc/.
  */
 #include "qgate/common.h"
 
 #include <dlfcn.h>
-#include <git2.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
 #include "qgate/git.h"
 #include "qgate/result.h"
 
+#include "git_int.h"
+
 #ifndef QG_LIBGIT2_SONAME
 #define QG_LIBGIT2_SONAME "libgit2.so"
 #endif
 
-static struct {
-	int loaded;
-	char version[32];
-	int (*init)(void);
-	int (*opts)(int option, ...);
-	int (*version_fn)(int *major, int *minor, int *rev);
-	int (*repository_open_ext)(git_repository **out, const char *path, unsigned int flags,
-				   const char *ceiling_dirs);
-	void (*repository_free)(git_repository *repo);
-	int (*repository_head_detached)(git_repository *repo);
-	int (*repository_head)(git_reference **out, git_repository *repo);
-	int (*repository_is_bare)(const git_repository *repo);
-	int (*reference_name_to_id)(git_oid *out, git_repository *repo, const char *name);
-	const char *(*reference_name)(const git_reference *ref);
-	void (*reference_free)(git_reference *ref);
-	char *(*oid_tostr)(char *out, size_t n, const git_oid *id);
-	int (*status_list_new)(git_status_list **out, git_repository *repo, const git_status_options *opts);
-	size_t (*status_list_entrycount)(git_status_list *list);
-	void (*status_list_free)(git_status_list *list);
-} lg;
+struct qg_libgit2 qg_lg;
 
 static pthread_once_t lg_once = PTHREAD_ONCE_INIT;
 
 #define LOAD(h, field, sym) \
 	do { \
-		*(void **)(&lg.field) = dlsym((h), (sym)); \
-		if (!lg.field) \
+		*(void **)(&qg_lg.field) = dlsym((h), (sym)); \
+		if (!qg_lg.field) \
 			return; \
 	} while (0)
 
@@ -74,27 +58,69 @@ static void load_libgit2(void)
 	LOAD(h, status_list_new, "git_status_list_new");
 	LOAD(h, status_list_entrycount, "git_status_list_entrycount");
 	LOAD(h, status_list_free, "git_status_list_free");
-	if (lg.init() < 0)
+	LOAD(h, error_last, "git_error_last");
+	LOAD(h, repository_workdir, "git_repository_workdir");
+	LOAD(h, reference_lookup, "git_reference_lookup");
+	LOAD(h, reference_symbolic_target, "git_reference_symbolic_target");
+	LOAD(h, repository_index, "git_repository_index");
+	LOAD(h, index_read, "git_index_read");
+	LOAD(h, index_entrycount, "git_index_entrycount");
+	LOAD(h, index_get_byindex, "git_index_get_byindex");
+	LOAD(h, index_free, "git_index_free");
+	LOAD(h, oid_fromstrn, "git_oid_fromstrn");
+	LOAD(h, blob_lookup, "git_blob_lookup");
+	LOAD(h, blob_rawcontent, "git_blob_rawcontent");
+	LOAD(h, blob_rawsize, "git_blob_rawsize");
+	LOAD(h, blob_free, "git_blob_free");
+	LOAD(h, ignore_path_is_ignored, "git_ignore_path_is_ignored");
+	LOAD(h, revparse_single, "git_revparse_single");
+	LOAD(h, object_peel, "git_object_peel");
+	LOAD(h, object_id, "git_object_id");
+	LOAD(h, object_free, "git_object_free");
+	LOAD(h, merge_base, "git_merge_base");
+	LOAD(h, commit_lookup, "git_commit_lookup");
+	LOAD(h, commit_tree, "git_commit_tree");
+	LOAD(h, commit_free, "git_commit_free");
+	LOAD(h, commit_parentcount, "git_commit_parentcount");
+	LOAD(h, commit_parent_id, "git_commit_parent_id");
+	LOAD(h, commit_time, "git_commit_time");
+	LOAD(h, repository_is_shallow, "git_repository_is_shallow");
+	LOAD(h, tree_free, "git_tree_free");
+	LOAD(h, diff_options_init, "git_diff_options_init");
+	LOAD(h, diff_find_options_init, "git_diff_find_options_init");
+	LOAD(h, diff_tree_to_tree, "git_diff_tree_to_tree");
+	LOAD(h, diff_tree_to_index, "git_diff_tree_to_index");
+	LOAD(h, diff_tree_to_workdir_with_index, "git_diff_tree_to_workdir_with_index");
+	LOAD(h, diff_find_similar, "git_diff_find_similar");
+	LOAD(h, diff_num_deltas, "git_diff_num_deltas");
+	LOAD(h, diff_free, "git_diff_free");
+	LOAD(h, patch_from_diff, "git_patch_from_diff");
+	LOAD(h, patch_get_delta, "git_patch_get_delta");
+	LOAD(h, patch_num_hunks, "git_patch_num_hunks");
+	LOAD(h, patch_get_hunk, "git_patch_get_hunk");
+	LOAD(h, patch_get_line_in_hunk, "git_patch_get_line_in_hunk");
+	LOAD(h, patch_free, "git_patch_free");
+	if (qg_lg.init() < 0)
 		return;
 	/* We only read HEAD and the status, never run hooks or filters, so the
 	 * owner check (CVE-2022-24765) only gets in the way of CI containers
 	 * whose checkout belongs to another uid. */
-	lg.opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	lg.version_fn(&major, &minor, &rev);
-	snprintf(lg.version, sizeof(lg.version), "%d.%d.%d", major, minor, rev);
-	lg.loaded = 1;
+	qg_lg.opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	qg_lg.version_fn(&major, &minor, &rev);
+	snprintf(qg_lg.version, sizeof(qg_lg.version), "%d.%d.%d", major, minor, rev);
+	qg_lg.loaded = 1;
 	/* the handle stays open for the life of the process */
 }
 
-static int libgit2(void)
+int qg_libgit2(void)
 {
 	pthread_once(&lg_once, load_libgit2);
-	return lg.loaded;
+	return qg_lg.loaded;
 }
 
 const char *qg_git_version(void)
 {
-	return libgit2() ? lg.version : "";
+	return qg_libgit2() ? qg_lg.version : "";
 }
 
 static int is_dirty(git_repository *repo)
@@ -108,10 +134,10 @@ static int is_dirty(git_repository *repo)
 	/* tracked files only: untracked ones and submodules do not count */
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (lg.status_list_new(&list, repo, &so) < 0)
+	if (qg_lg.status_list_new(&list, repo, &so) < 0)
 		return 0;
-	dirty = lg.status_list_entrycount(list) > 0;
-	lg.status_list_free(list);
+	dirty = qg_lg.status_list_entrycount(list) > 0;
+	qg_lg.status_list_free(list);
 	return dirty;
 }
 
@@ -183,31 +209,31 @@ static int subject_now(struct qg_subject *out, const char *dir)
 	out->dirty = 0;
 	if (!repository_possible(dir ? dir : "."))
 		return 0;
-	if (!libgit2())
+	if (!qg_libgit2())
 		return 0;
-	if (lg.repository_open_ext(&repo, dir ? dir : ".", 0, getenv("GIT_CEILING_DIRECTORIES")) < 0)
+	if (qg_lg.repository_open_ext(&repo, dir ? dir : ".", 0, getenv("GIT_CEILING_DIRECTORIES")) < 0)
 		return 0; /* not in a repository */
 	/* an unborn branch (no commit yet) has no subject to report */
-	if (lg.reference_name_to_id(&oid, repo, "HEAD") < 0)
+	if (qg_lg.reference_name_to_id(&oid, repo, "HEAD") < 0)
 		goto done;
-	lg.oid_tostr(hex, sizeof(hex), &oid);
+	qg_lg.oid_tostr(hex, sizeof(hex), &oid);
 	if (strlen(hex) != 40)
 		goto done;
 	memcpy(out->commit, hex, 41);
-	if (lg.repository_head_detached(repo) != 1 && lg.repository_head(&head, repo) == 0) {
-		out->ref = qg_strdup(lg.reference_name(head));
+	if (qg_lg.repository_head_detached(repo) != 1 && qg_lg.repository_head(&head, repo) == 0) {
+		out->ref = qg_strdup(qg_lg.reference_name(head));
 		if (!out->ref) {
 			out->commit[0] = '\0';
-			lg.reference_free(head);
-			lg.repository_free(repo);
+			qg_lg.reference_free(head);
+			qg_lg.repository_free(repo);
 			return QG_ENOMEM;
 		}
-		lg.reference_free(head);
+		qg_lg.reference_free(head);
 	}
-	out->dirty = lg.repository_is_bare(repo) ? 0 : is_dirty(repo);
+	out->dirty = qg_lg.repository_is_bare(repo) ? 0 : is_dirty(repo);
 	out->in_repo = 1;
 done:
-	lg.repository_free(repo);
+	qg_lg.repository_free(repo);
 	return 0;
 }
 

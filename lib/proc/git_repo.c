@@ -1,0 +1,376 @@
+/* git_repo.c -- the repository as data: open, ls-files, blobs, ignores, merge base
+ *
+ * The handle of qgate/git.h over a git_repository (libgit2 through the
+ * table in git_int.h). What qgate-lint needs to pick its files (the index,
+ * .gitignore, staged blobs) and what --changed-since needs to find its base
+ * (the merge base of a ref and HEAD). The diff itself is git_diff.c.
+ *
+ * Every libgit2 call on a handle holds its lock: a lint run's workers read
+ * blobs from several threads, and a git_repository's caches are not meant
+ * for concurrent use.
+ */
+#include "qgate/common.h"
+
+#include "qgate/git.h"
+#include "qgate/strmap.h"
+
+#include "git_int.h"
+
+int qg_git_fail(int code, const char *what)
+{
+	const git_error *e = qg_lg.error_last ? qg_lg.error_last() : NULL;
+
+	if (e && e->message && *e->message)
+		return qg_error(code, "%s: %s", what, e->message);
+	return qg_error(code, "%s", what);
+}
+
+/* The branch HEAD names, even on an unborn branch (a repository's first
+ * commit is still a commit to a branch); NULL when detached. */
+static int read_branch(struct qg_git_repo *r)
+{
+	git_reference *head = NULL;
+	const char *target;
+
+	if (qg_lg.repository_head_detached(r->repo) == 1)
+		return 0;
+	if (qg_lg.reference_lookup(&head, r->repo, "HEAD") < 0)
+		return 0;
+	target = qg_lg.reference_symbolic_target(head);
+	if (target && !strncmp(target, "refs/heads/", 11)) {
+		r->branch = qg_strdup(target + 11);
+		if (!r->branch) {
+			qg_lg.reference_free(head);
+			return qg_error(QG_ENOMEM, "out of memory");
+		}
+	}
+	qg_lg.reference_free(head);
+	return 0;
+}
+
+int qg_git_repo_open(struct qg_git_repo **out, const char *dir)
+{
+	struct qg_git_repo *r;
+	const char *wd;
+	int err;
+
+	*out = NULL;
+	if (!dir)
+		dir = ".";
+	if (!qg_libgit2())
+		return qg_error(QG_EINPUT, "'%s': not a git repository (libgit2 cannot be loaded)", dir);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&r->lock, NULL)) {
+		free(r);
+		return qg_error(QG_ENOMEM, "cannot create a lock");
+	}
+	r->dir = qg_strdup(dir);
+	if (!r->dir) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (qg_lg.repository_open_ext(&r->repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES")) < 0) {
+		r->repo = NULL;
+		err = qg_error(QG_EINPUT, "'%s': not a git repository", dir);
+		goto fail;
+	}
+	wd = qg_lg.repository_is_bare(r->repo) ? NULL : qg_lg.repository_workdir(r->repo);
+	r->workdir = qg_strdup(wd ? wd : "");
+	if (!r->workdir) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto fail;
+	}
+	err = read_branch(r);
+	if (err)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	qg_git_repo_free(r);
+	return err;
+}
+
+void qg_git_repo_free(struct qg_git_repo *r)
+{
+	if (!r)
+		return;
+	if (r->index)
+		qg_lg.index_free(r->index);
+	if (r->repo)
+		qg_lg.repository_free(r->repo);
+	pthread_mutex_destroy(&r->lock);
+	free(r->dir);
+	free(r->workdir);
+	free(r->branch);
+	free(r);
+}
+
+const char *qg_git_repo_workdir(const struct qg_git_repo *r)
+{
+	return r ? r->workdir : "";
+}
+
+const char *qg_git_repo_branch(const struct qg_git_repo *r)
+{
+	return r ? r->branch : NULL;
+}
+
+/* The index, re-read from disk when it changed (a hook may have staged). */
+int qg_git_load_index(struct qg_git_repo *r)
+{
+	if (!r->index && qg_lg.repository_index(&r->index, r->repo) < 0) {
+		r->index = NULL;
+		return qg_git_fail(QG_EINPUT, "cannot read the git index");
+	}
+	if (qg_lg.index_read(r->index, 0) < 0)
+		return qg_git_fail(QG_EINPUT, "cannot read the git index");
+	return 0;
+}
+
+/* Among a conflicted path's entries (stages 1-3, in index order), the one
+ * to report: "ours" (2), else the first. */
+static size_t pick_entry(git_index *idx, size_t i, size_t n, size_t *next)
+{
+	const git_index_entry *e = qg_lg.index_get_byindex(idx, i);
+	size_t j = i + 1, pick = i;
+
+	while (j < n) {
+		const git_index_entry *f = qg_lg.index_get_byindex(idx, j);
+
+		if (!f || strcmp(f->path, e->path))
+			break;
+		if (GIT_INDEX_ENTRY_STAGE(f) == 0 ||
+		    (GIT_INDEX_ENTRY_STAGE(f) == 2 &&
+		     GIT_INDEX_ENTRY_STAGE(qg_lg.index_get_byindex(idx, pick)) != 0))
+			pick = j;
+		j++;
+	}
+	*next = j;
+	return pick;
+}
+
+int qg_git_ls_files(struct qg_git_repo *r, qg_git_file_fn fn, void *ud)
+{
+	size_t i, n, next;
+	int err;
+
+	pthread_mutex_lock(&r->lock);
+	err = qg_git_load_index(r);
+	if (err) {
+		pthread_mutex_unlock(&r->lock);
+		return err;
+	}
+	n = qg_lg.index_entrycount(r->index);
+	for (i = 0; i < n; i = next) {
+		const git_index_entry *e;
+		struct qg_git_file f;
+
+		e = qg_lg.index_get_byindex(r->index, pick_entry(r->index, i, n, &next));
+		if (!e)
+			continue;
+		f.path = e->path;
+		f.mode = e->mode;
+		f.size = e->file_size;
+		qg_lg.oid_tostr(f.oid, sizeof(f.oid), &e->id);
+		/* the callback may use the handle (read a blob): the lock is
+		 * not held while it runs, the index is not re-read meanwhile */
+		pthread_mutex_unlock(&r->lock);
+		err = fn(ud, &f);
+		pthread_mutex_lock(&r->lock);
+		if (err)
+			break;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+static int parse_oid(git_oid *out, const char *hex)
+{
+	size_t len = hex ? strlen(hex) : 0;
+
+	if (len != GIT_OID_HEXSZ || strspn(hex, "0123456789abcdefABCDEF") != len ||
+	    qg_lg.oid_fromstrn(out, hex, len) < 0)
+		return qg_error(QG_EUSAGE, "'%s': not an object id (40 hex digits)", hex ? hex : "");
+	return 0;
+}
+
+int qg_git_read_blob(struct qg_git_repo *r, const char *oid, struct qg_buf *out)
+{
+	git_oid id;
+	git_blob *blob = NULL;
+	git_object_size_t size;
+	int err = parse_oid(&id, oid);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&r->lock);
+	if (qg_lg.blob_lookup(&blob, r->repo, &id) < 0) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "blob %s", oid);
+		err = qg_git_fail(QG_EINPUT, what);
+		goto done;
+	}
+	size = qg_lg.blob_rawsize(blob);
+	if (size > (git_object_size_t)SIZE_MAX || out->len + (size_t)size > out->cap || out->len + (size_t)size < out->len) {
+		err = qg_error(QG_ETOOBIG, "blob %s: %llu bytes, more than %zu", oid, (unsigned long long)size,
+			       out->cap);
+		goto done;
+	}
+	err = qg_buf_add(out, qg_lg.blob_rawcontent(blob), (size_t)size);
+done:
+	if (blob)
+		qg_lg.blob_free(blob);
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+int qg_git_path_ignored(struct qg_git_repo *r, const char *path)
+{
+	int ignored = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (qg_lg.ignore_path_is_ignored(&ignored, r->repo, path) < 0) {
+		char what[256];
+
+		snprintf(what, sizeof(what), "'%s': cannot evaluate .gitignore", path);
+		err = qg_git_fail(QG_EINPUT, what);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err ? err : !!ignored;
+}
+
+/* Caller holds the lock. */
+int qg_git_resolve_commit(struct qg_git_repo *r, const char *rev, git_oid *out)
+{
+	git_object *obj = NULL, *commit = NULL;
+
+	if (!rev || !*rev)
+		return qg_error(QG_EUSAGE, "an empty revision");
+	if (qg_lg.revparse_single(&obj, r->repo, rev) < 0)
+		return qg_error(QG_EUSAGE, "'%s': unknown revision (not a branch, tag or commit in '%s')", rev,
+				r->dir);
+	if (qg_lg.object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		qg_lg.object_free(obj);
+		return qg_error(QG_EUSAGE, "'%s': not a commit", rev);
+	}
+	*out = *qg_lg.object_id(commit);
+	qg_lg.object_free(commit);
+	qg_lg.object_free(obj);
+	return 0;
+}
+
+/* Commits reachable from start (start included) into seen; a parent that is
+ * not in the object store (past a shallow boundary) ends that path. When
+ * `stop` is given, the walk does not go past commits in it. */
+static int walk_ancestors(struct qg_git_repo *r, const git_oid *start, struct qg_strmap *seen,
+			  const struct qg_strmap *stop)
+{
+	size_t i;
+
+	if (qg_strmap_add(seen, start->id, GIT_OID_RAWSZ) < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (i = 0; i < seen->nr; i++) {
+		git_commit *c = NULL;
+		git_oid id;
+		unsigned n, k;
+
+		memcpy(id.id, seen->keys[i], GIT_OID_RAWSZ);
+		if (stop && qg_strmap_has(stop, id.id, GIT_OID_RAWSZ))
+			continue;
+		if (qg_lg.commit_lookup(&c, r->repo, &id) < 0)
+			continue;
+		n = qg_lg.commit_parentcount(c);
+		for (k = 0; k < n; k++) {
+			const git_oid *p = qg_lg.commit_parent_id(c, k);
+
+			if (p && qg_strmap_add(seen, p->id, GIT_OID_RAWSZ) < 0) {
+				qg_lg.commit_free(c);
+				return qg_error(QG_ENOMEM, "out of memory");
+			}
+		}
+		qg_lg.commit_free(c);
+	}
+	return 0;
+}
+
+/* libgit2 1.5 walks into the parents a shallow clone does not have and
+ * fails (leaking on that path); so in a shallow repository the merge base
+ * is found here: the
+ * commits of HEAD's history (up to the boundary) that `one` also reaches,
+ * where the walk from HEAD first meets them; of several, the newest. 0 and
+ * *found = 0 when the shallow history holds no common commit. */
+static int shallow_merge_base(struct qg_git_repo *r, const git_oid *one, const git_oid *head, git_oid *out,
+			      int *found)
+{
+	struct qg_strmap a = QG_STRMAP_INIT, b = QG_STRMAP_INIT;
+	git_time_t best = 0;
+	size_t i;
+	int err;
+
+	*found = 0;
+	err = walk_ancestors(r, one, &a, NULL);
+	if (!err)
+		err = walk_ancestors(r, head, &b, &a);
+	for (i = 0; !err && i < b.nr; i++) {
+		git_commit *c = NULL;
+		git_oid id;
+
+		if (!qg_strmap_has(&a, b.keys[i], GIT_OID_RAWSZ))
+			continue;
+		memcpy(id.id, b.keys[i], GIT_OID_RAWSZ);
+		if (qg_lg.commit_lookup(&c, r->repo, &id) < 0)
+			continue;
+		if (!*found || qg_lg.commit_time(c) > best) {
+			best = qg_lg.commit_time(c);
+			*out = id;
+			*found = 1;
+		}
+		qg_lg.commit_free(c);
+	}
+	qg_strmap_release(&a);
+	qg_strmap_release(&b);
+	return err;
+}
+
+int qg_git_merge_base(struct qg_git_repo *r, const char *ref, char out[41])
+{
+	git_oid one, head, base;
+	int err, rc;
+
+	out[0] = '\0';
+	pthread_mutex_lock(&r->lock);
+	err = qg_git_resolve_commit(r, ref, &one);
+	if (!err && qg_lg.reference_name_to_id(&head, r->repo, "HEAD") < 0)
+		err = qg_error(QG_EINPUT, "'%s': HEAD names no commit yet", r->dir);
+	if (!err) {
+		if (qg_lg.repository_is_shallow(r->repo) == 1) {
+			int found = 0;
+
+			err = shallow_merge_base(r, &one, &head, &base, &found);
+			rc = err ? -1 : found ? 0 : GIT_ENOTFOUND;
+		} else {
+			rc = qg_lg.merge_base(&base, r->repo, &one, &head);
+		}
+		if (err) {
+			/* recorded */
+		} else if (rc == GIT_ENOTFOUND) {
+			err = qg_error(QG_EINPUT,
+				       "'%s' and HEAD have no common ancestor (a shallow clone may need "
+				       "a deeper fetch)",
+				       ref);
+		} else if (rc < 0) {
+			char what[256];
+
+			snprintf(what, sizeof(what), "merge base of '%s' and HEAD", ref);
+			err = qg_git_fail(QG_EINPUT, what);
+		} else {
+			qg_lg.oid_tostr(out, 41, &base);
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
