@@ -1,0 +1,355 @@
+/* test_test_readers.c -- the JUnit, TAP and go test -json readers on real and hostile reports
+ *
+ * The peer test reads every junit/, tap/ and other-xml/ row of
+ * ../shared/peer-reports/MANIFEST.tsv ($QG_SHARED/peer-reports when set)
+ * with the reader its format calls for and compares tests, failures,
+ * errors and skipped with the manifest (valid=no rows, and the foreign
+ * other-xml formats, must fail with QG_EINPUT naming the file). Without
+ * ../shared it is skipped loudly. The edge cases that follow are this
+ * project's own, written here as small files.
+ */
+#include "qgate/common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "test/test.h"
+
+static const char *root_dir(void)
+{
+	const char *r = getenv("QG_ROOT");
+
+	return r && *r ? r : ".";
+}
+
+/* The counts the contract reports: elements, suite errors, and the declared
+ * failures/errors where they exceed what the elements show. */
+struct counts {
+	long long tests, failures, errors, skipped;
+};
+
+static struct counts count(const struct test_results *rs)
+{
+	struct counts c = { (long long)rs->nr, 0, rs->suite_errors, 0 };
+
+	for (size_t i = 0; i < rs->nr; i++) {
+		if (rs->v[i].outcome == TEST_FAIL)
+			c.failures++;
+		else if (rs->v[i].outcome == TEST_ERROR)
+			c.errors++;
+		else if (rs->v[i].outcome == TEST_SKIP)
+			c.skipped++;
+	}
+	if (rs->declared_failures + rs->declared_errors > c.failures + c.errors) {
+		if (rs->declared_failures > c.failures)
+			c.failures = rs->declared_failures;
+		if (rs->declared_errors > c.errors)
+			c.errors = rs->declared_errors;
+	}
+	return c;
+}
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/qg-test-readers-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_PATH);
+	static const char *const names[] = { "a.xml", "b.xml", "c.tap", "d.json", "e.xml" };
+
+	(void)state;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(names); i++) {
+		qg_buf_reset(&b);
+		if (qg_buf_addf(&b, "%s/%s", tmpdir, names[i]) == 0)
+			unlink(b.buf);
+	}
+	qg_buf_release(&b);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* ---- the peer reports ---------------------------------------------------- */
+
+static int read_as(const char *fmt, const char *path, struct test_results *rs)
+{
+	if (!strcmp(fmt, "tap"))
+		return test_read_tap(path, rs);
+	return test_read_junit(path, rs); /* junit, and the foreign XML it must refuse */
+}
+
+static void test_test_readers_peer_reports(void **state)
+{
+	struct qg_buf dir = QG_BUF_INIT(QG_CAP_PATH), path = QG_BUF_INIT(QG_CAP_PATH);
+	const char *shared = getenv("QG_SHARED");
+	char line[4096];
+	FILE *m;
+	int rows = 0, bad = 0;
+
+	(void)state;
+	if (shared && *shared)
+		assert_int_equal(qg_buf_addf(&dir, "%s/peer-reports", shared), 0);
+	else
+		assert_int_equal(qg_buf_addf(&dir, "%s/../shared/peer-reports", root_dir()), 0);
+	assert_int_equal(qg_buf_addstr(&path, dir.buf), 0);
+	assert_int_equal(qg_buf_addstr(&path, "/MANIFEST.tsv"), 0);
+	m = fopen(path.buf, "r");
+	if (!m) {
+		qg_buf_release(&dir);
+		qg_buf_release(&path);
+		skip(); /* loudly: cmocka prints SKIPPED with the test's name */
+		return;
+	}
+	while (fgets(line, sizeof(line), m)) {
+		char *f[10] = { 0 }, *p = line;
+		struct test_results rs = { 0 };
+		struct counts want, got;
+		int nf = 0, err, foreign, valid;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (nf < 10 && p) {
+			f[nf++] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (nf < 9 || !strcmp(f[0], "path"))
+			continue;
+		if (strncmp(f[0], "junit/", 6) && strncmp(f[0], "tap/", 4) && strncmp(f[0], "other-xml/", 10))
+			continue;
+		rows++;
+		foreign = !strncmp(f[0], "other-xml/", 10);
+		valid = !strcmp(f[8], "yes") && !foreign;
+		qg_buf_reset(&path);
+		assert_int_equal(qg_buf_addf(&path, "%s/%s", dir.buf, f[0]), 0);
+		err = read_as(f[1], path.buf, &rs);
+		if (!valid) {
+			if (err != QG_EINPUT || !strstr(qg_error_last(), f[0])) {
+				print_error("%s: expected refusal naming the file, got %d '%s'\n", f[0], err,
+					    qg_error_last());
+				bad++;
+			} else if (foreign && !strstr(qg_error_last(), "not JUnit XML")) {
+				print_error("%s: foreign report not refused by name: '%s'\n", f[0], qg_error_last());
+				bad++;
+			} else {
+				print_message("# refused %s: %s\n", f[0], qg_error_last());
+			}
+			test_results_release(&rs);
+			continue;
+		}
+		want.tests = atoll(f[3]), want.failures = atoll(f[4]), want.errors = atoll(f[5]);
+		want.skipped = atoll(f[6]);
+		if (err) {
+			print_error("%s: refused: %s\n", f[0], qg_error_last());
+			bad++;
+			test_results_release(&rs);
+			continue;
+		}
+		got = count(&rs);
+		if (memcmp(&got, &want, sizeof(got))) {
+			print_error("%s: got %lld/%lld/%lld/%lld, manifest %lld/%lld/%lld/%lld\n", f[0], got.tests,
+				    got.failures, got.errors, got.skipped, want.tests, want.failures, want.errors,
+				    want.skipped);
+			bad++;
+		}
+		for (size_t i = 0; i < rs.nr; i++)
+			assert_string_equal(rs.v[i].source, path.buf);
+		test_results_release(&rs);
+	}
+	fclose(m);
+	print_message("# %d peer reports read, %d mismatches\n", rows, bad);
+	assert_true(rows >= 60);
+	assert_int_equal(bad, 0);
+	qg_buf_release(&dir);
+	qg_buf_release(&path);
+}
+
+/* ---- JUnit edge cases ---------------------------------------------------- */
+
+static struct test_results read_junit_text(const char *text, int want_err)
+{
+	struct test_results rs = { 0 };
+	const char *p = write_tmp("a.xml", text);
+
+	assert_int_equal(test_read_junit(p, &rs), want_err);
+	if (want_err)
+		assert_non_null(strstr(qg_error_last(), "a.xml"));
+	return rs;
+}
+
+static void test_test_readers_junit_outcomes(void **state)
+{
+	struct test_results rs = read_junit_text(
+		"<testsuites><testsuite name='S' tests='99' failures='0'>\n"
+		"<testcase classname='c' name='pass' time='0.5' file='t.py' line='12'/>\n"
+		"<testcase classname='c' name='fail'><failure message='boom'>trace\nline 2</failure></testcase>\n"
+		"<testcase classname='c' name='err'><failure message='f'/><error message='e'>E</error></testcase>\n"
+		"<testcase classname='c' name='todo'><skipped type='todo'/><failure message='not yet'/></testcase>\n"
+		"<testcase name='dis' status='disabled'/>\n"
+		"<testcase classname='c' name='nomsg'><failure>first line\nsecond</failure></testcase>\n"
+		"<testcase/>\n"
+		"<testcase classname='c' name='skipfail'><skipped/><failure message='x'/></testcase>\n"
+		"<error message='Dubious, test returned 3'/>\n"
+		"</testsuite></testsuites>\n", 0);
+	struct counts c = count(&rs);
+
+	assert_int_equal(rs.nr, 8);
+	assert_int_equal(c.failures, 3); /* a plain <skipped/> beside a <failure> is the failure */
+	assert_int_equal(c.errors, 2); /* err + the suite-level <error> */
+	assert_int_equal(c.skipped, 2);
+	assert_string_equal(rs.v[0].name, "pass");
+	assert_string_equal(rs.v[0].file, "t.py");
+	assert_int_equal(rs.v[0].line, 12);
+	assert_true(rs.v[0].time_s == 0.5);
+	assert_int_equal(rs.v[1].outcome, TEST_FAIL);
+	assert_string_equal(rs.v[1].message, "boom");
+	assert_string_equal(rs.v[1].detail, "trace\nline 2");
+	assert_int_equal(rs.v[2].outcome, TEST_ERROR);
+	assert_string_equal(rs.v[2].message, "e");
+	assert_int_equal(rs.v[3].outcome, TEST_SKIP);
+	assert_string_equal(rs.v[4].classname, "S"); /* no classname: the suite names it */
+	assert_int_equal(rs.v[4].outcome, TEST_SKIP);
+	assert_string_equal(rs.v[5].message, "first line");
+	assert_string_equal(rs.v[6].name, ""); /* unnamed case kept */
+	assert_int_equal(rs.v[7].outcome, TEST_FAIL);
+	assert_int_equal(rs.declared_failures, 0);
+	test_results_release(&rs);
+}
+
+static void test_test_readers_junit_declared(void **state)
+{
+	struct test_results rs;
+	struct counts c;
+
+	/* attributes only: the declared counts are all there is */
+	rs = read_junit_text("<testsuite name='x' tests='5' failures='1' errors='1' skipped='1'/>", 0);
+	c = count(&rs);
+	assert_int_equal(c.tests, 5);
+	assert_int_equal(c.failures, 1);
+	assert_int_equal(c.errors, 1);
+	assert_int_equal(c.skipped, 1);
+	test_results_release(&rs);
+	/* elements pass, the root declares an error (gotestsum's build failure) */
+	rs = read_junit_text("<testsuites tests='2' errors='1'><testsuite name='p' tests='1'>"
+			     "<testcase name='a'/></testsuite></testsuites>", 0);
+	c = count(&rs);
+	assert_int_equal(c.tests, 1);
+	assert_int_equal(c.errors, 1);
+	assert_int_equal(c.failures, 0);
+	test_results_release(&rs);
+	/* nested suites: the outer total includes the inner, never summed twice */
+	rs = read_junit_text("<testsuites><testsuite tests='2' failures='1'><testsuite tests='1' failures='1'>"
+			     "<testcase name='a'><failure/></testcase></testsuite><testcase name='b'/>"
+			     "</testsuite></testsuites>", 0);
+	c = count(&rs);
+	assert_int_equal(c.tests, 2);
+	assert_int_equal(c.failures, 1);
+	test_results_release(&rs);
+}
+
+static void test_test_readers_junit_reruns(void **state)
+{
+	struct test_results rs = read_junit_text(
+		"<testsuite name='s'>"
+		"<testcase classname='C' name='flaky'><flakyFailure message='m1' type='T'><stackTrace>x</stackTrace>"
+		"</flakyFailure><flakyFailure message='m2'/></testcase>"
+		"<testcase classname='C' name='red'><failure message='f'/><rerunFailure message='r1'/></testcase>"
+		"<testcase classname='C' name='py'><rerun message='again'/></testcase>"
+		"<testcase classname='C' name='red'/>" /* gotestsum's appended rerun: counted again */
+		"</testsuite>", 0);
+	struct counts c = count(&rs);
+
+	assert_int_equal(c.tests, 4);
+	assert_int_equal(c.failures, 1);
+	assert_true(rs.v[0].flaky);
+	assert_int_equal(rs.v[0].outcome, TEST_PASS);
+	assert_int_equal(rs.v[0].attempts, 3);
+	assert_int_equal(rs.v[0].nr_failed_attempts, 2);
+	assert_string_equal(rs.v[0].failed_attempts[0], "flakyFailure: m1");
+	assert_false(rs.v[1].flaky);
+	assert_int_equal(rs.v[1].attempts, 2);
+	assert_true(rs.v[2].flaky);
+	test_results_release(&rs);
+}
+
+static void test_test_readers_junit_refusals(void **state)
+{
+	struct test_results rs;
+
+	rs = read_junit_text("<?xml version='1.0'?>\n<TestRun id='1' xmlns='http://microsoft.com/schemas/VisualStudio/TeamTest/2010'/>",
+			     QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "a.xml':2:1: a TRX report (root <TestRun>), not JUnit XML"));
+	rs = read_junit_text("<assemblies/>", QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "an xUnit.net report (root <assemblies>), not JUnit XML"));
+	rs = read_junit_text("<test-results total='1'/>", QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "an NUnit report (root <test-results>), not JUnit XML"));
+	rs = read_junit_text("<test-run/>", QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "an NUnit report"));
+	rs = read_junit_text("<suites><suite/></suites>", QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "root element <suites>, expected <testsuites> or <testsuite>"));
+	rs = read_junit_text("", QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "a.xml': empty, expected an XML document"));
+	rs = read_junit_text("<testsuite><testcase name='a'/>", QG_EINPUT); /* truncated */
+	assert_non_null(strstr(qg_error_last(), "truncated?"));
+	rs = read_junit_text("<!DOCTYPE t [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]><testsuite>&b;</testsuite>",
+			     QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "entity declarations are refused"));
+	assert_int_equal(rs.nr, 0);
+	rs = read_junit_text("<testsuites><testsuite><testcase name='a'/></testsuite></testsuites>trailing", QG_EINPUT);
+	assert_int_equal(rs.nr, 0); /* nothing appended from a refused file */
+}
+
+static void test_test_readers_junit_bounded_text(void **state)
+{
+	struct qg_buf d = QG_BUF_INIT(QG_CAP_REPORT);
+	struct test_results rs;
+
+	assert_int_equal(qg_buf_addstr(&d, "<testsuite><testcase name='big'><failure message='m'>"), 0);
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(qg_buf_addch(&d, 'x'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "</failure><system-out>"), 0);
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(qg_buf_addch(&d, 'y'), 0);
+	assert_int_equal(qg_buf_addstr(&d, "</system-out></testcase></testsuite>"), 0);
+	rs = read_junit_text(d.buf, 0);
+	assert_int_equal(rs.nr, 1);
+	assert_true(strlen(rs.v[0].detail) <= (64 << 10) + 16);
+	assert_non_null(strstr(rs.v[0].detail, "[truncated]"));
+	test_results_release(&rs);
+	qg_buf_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_test_readers_peer_reports),
+		cmocka_unit_test(test_test_readers_junit_outcomes),
+		cmocka_unit_test(test_test_readers_junit_declared),
+		cmocka_unit_test(test_test_readers_junit_reruns),
+		cmocka_unit_test(test_test_readers_junit_refusals),
+		cmocka_unit_test(test_test_readers_junit_bounded_text),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
