@@ -846,6 +846,7 @@ static int run_command(const struct test_run_opts *o, struct test_results *out, 
 	base = base ? base + 1 : o->command[0];
 	snprintf(info->command_name, sizeof(info->command_name), "%s", line.buf);
 	info->ran = info->command_run = 1;
+	info->command_reports = reports || o->tap;
 	info->command_exit = -1;
 	/* the command's own results come through run_jobs as one test... */
 	err = run_jobs(&j, 1, &one, &got, info, base);

@@ -4,7 +4,7 @@
  * are disjoint and cover everything. Without timings a program goes to
  * shard (FNV-1a(name) mod N) + 1: stable when programs are added or
  * removed. With --timings RESULT.json (an earlier run's result) each
- * program's duration is its check's details.duration_ms (or the sum over
+ * program's duration is its check's duration_ms (or the sum over
  * the cases whose classname is the program: TAP files); programs the
  * timings do not know take the mean of those it does. Then the longest
  * first goes into the emptiest shard (ties: the lowest index, the name).
@@ -75,7 +75,7 @@ static int load_timings(const char *path, const char *const *names, size_t n, st
 	}
 	for (const struct qg_json *c = qg_json_first(checks); c; c = qg_json_next(c)) {
 		const char *id = qg_json_string(qg_json_get(c, "id"));
-		const struct qg_json *d = qg_json_get(c, "details");
+		const struct qg_json *d = c; /* the details are members of the check */
 		const char *cls = qg_json_string(qg_json_get(d, "classname"));
 		double t = qg_json_number(qg_json_get(d, "duration_ms"));
 		long k = -1;

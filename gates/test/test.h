@@ -120,6 +120,7 @@ struct test_run_opts {
 struct test_run_info {
 	int ran;                 /* something was run or read: no test at all is exit 3 */
 	int command_run;         /* a single command ran */
+	int command_reports;     /* ...and its results came from reports (its exit status is tests.command) */
 	int command_exit;        /* its exit status (-1 when it did not exit) */
 	char command_how[512];   /* "exited with 1", "killed by SIGSEGV" */
 	char command_name[256];

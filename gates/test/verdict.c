@@ -110,7 +110,7 @@ static int case_location(struct qg_check *ck, const struct test_case *c)
 	const char *file = c->file ? c->file : c->source;
 	int r;
 
-	if (!c->detail && !file)
+	if ((!c->detail && !file) || (c->outcome < TEST_FAIL && !c->detail))
 		return 0;
 	if (c->detail)
 		r = qg_check_add_location(ck, file, c->line, 0, "%s%s%s", c->message ? c->message : "",
@@ -308,7 +308,7 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 			goto nomem;
 		qg_check_set_count(ck, extra);
 	}
-	if (info->command_run && (n.tests || rs->suite_errors)) {
+	if (info->command_run && info->command_reports && (n.tests || rs->suite_errors)) {
 		int bad = info->command_exit != 0;
 		int tests_bad = n.failed + n.errors > 0;
 
