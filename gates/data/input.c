@@ -41,6 +41,7 @@
 #include "qgate/shard.h"
 #include "qgate/stream.h"
 #include "input.h"
+#include "schema.h"
 
 /* What a folder or an s3:// prefix given as DATA contributes: the tables
  * this gate reads (each also .gz/.zst). */
@@ -52,6 +53,17 @@ void data_input_opts_init(struct qg_data_input_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->jobs = 1;
+}
+
+void data_input_from_schema(struct qg_data_input_opts *o, const struct qg_schema *S)
+{
+	if (!o->delimiter && S->delimiter)
+		o->default_delimiter = S->delimiter;
+	if (S->no_header) {
+		o->headerless = 1;
+		o->columns = S->field_names;
+		o->nr_columns = S->nr_fields;
+	}
 }
 
 static int parse_delimiter(char *out, const char *s)
@@ -325,7 +337,7 @@ int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strve
  * the top of the file. */
 static int load_columns(struct qg_data_plan *p, struct qg_data_file *f)
 {
-	return f->columns.nr ? 0 : data_read_columns(p, (size_t)(f - p->files), &f->columns);
+	return f->columns.nr || f->headerless ? 0 : data_read_columns(p, (size_t)(f - p->files), &f->columns);
 }
 
 struct qg_table_opts data_plan_table_opts(const struct qg_data_plan *p, size_t file)
@@ -450,8 +462,22 @@ int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, 
 		}
 	}
 
+	/* no header line in any CSV/TSV file: the caller's columns */
+	if (o->headerless) {
+		p->no_header = 1;
+		err = 0;
+		for (size_t i = 0; i < p->nr_files && !err; i++) {
+			if (p->files[i].format == QG_FORMAT_JSONL)
+				continue;
+			p->files[i].headerless = 1;
+			for (size_t k = 0; k < o->nr_columns && !err; k++)
+				err = qg_strvec_push(&p->files[i].columns, o->columns[k]);
+		}
+		if (err < 0)
+			goto done;
+	}
 	/* a chunked table: every later CSV/TSV chunk has the first one's header */
-	if (o->chunked && p->nr_files > 1 && p->files[0].format != QG_FORMAT_JSONL) {
+	if (o->chunked && !o->headerless && p->nr_files > 1 && p->files[0].format != QG_FORMAT_JSONL) {
 		if ((err = data_read_columns(p, 0, &p->files[1].columns)) < 0)
 			goto done;
 		for (size_t i = 1; i < p->nr_files && !err; i++) {

@@ -64,6 +64,12 @@ struct qg_data_input_opts {
 				     data_plan_build(); used when --delimiter is absent */
 	int chunked;              /* set by the caller (a data package's chunked path): the
 				     files are one table, the header in the first only */
+	int headerless;           /* set by the caller (a schema's dialect.header false):
+				     CSV/TSV files have no header line, every line is a
+				     data row (physical line numbers unchanged), and
+				     `columns` are their columns; JSONL is unaffected */
+	const char *const *columns;
+	size_t nr_columns;
 };
 
 #define QG_DATA_INPUT_OPTIONS(in) \
@@ -80,13 +86,21 @@ struct qg_data_input_opts {
 
 void data_input_opts_init(struct qg_data_input_opts *o);
 
+struct qg_schema;
+/* What a Table Schema's dialect says about reading: its delimiter (when
+ * --delimiter is absent) and dialect.header false (headerless, the fields'
+ * names as the columns). `o` borrows the schema's names: keep the schema
+ * until the plan is released. */
+void data_input_from_schema(struct qg_data_input_opts *o, const struct qg_schema *S);
+
 struct qg_data_file {
 	char *spec;                    /* as expanded: path, "-", URL (owned) */
 	enum qg_table_format format;   /* never AUTO after planning */
 	long long size;                /* bytes of a local regular file, else -1 */
 	int splittable;                /* local, regular, uncompressed */
 	struct qg_strvec columns;      /* header / first-object names when the file is cut */
-	int headerless;                /* a chunk after the first: columns from the first file */
+	int headerless;                /* a chunk after the first (columns from the first
+					  file), or no header line at all (plan->no_header) */
 };
 
 struct qg_data_piece {
@@ -112,6 +126,8 @@ struct qg_data_plan {
 	int jobs;
 	long long shard_index, shard_count; /* 1/1 when not sharded */
 	size_t nr_inputs;        /* files before the shard was taken (all shards) */
+	int no_header;           /* CSV/TSV files have no header line at all: their
+				    columns are the caller's (input opts' headerless) */
 	struct qg_table_opts table_opts;    /* format AUTO, delimiter (--delimiter), max_record */
 	char csv_delimiter;                 /* default_delimiter: CSV files only */
 	/* readers of closed pieces, re-opened on the next piece (at most one

@@ -260,9 +260,13 @@ static const char *const root_keys[] = {
  * each (lib/io/table_csv.c: one-byte delimiter, '"' quotes doubled, \n or
  * \r\n line ends, a header line):
  *   delimiter            honoured
- *   header               true honoured; false refused
- *   headerRows           [1] honoured; other rows refused
- *   headerJoin           known (only joins several header rows)
+ *   header               honoured: false = no header line, every line is a
+ *                        data row and the fields' names are the columns
+ *                        (input.h: a plan's headerless columns)
+ *   headerRows           [1] honoured; [] = header false (header true with []
+ *                        is refused as contradictory); other rows refused
+ *   headerJoin           a string: honoured (it only joins several header
+ *                        rows, and there is at most one)
  *   quoteChar            "\"" honoured; other refused
  *   doubleQuote          true honoured; false refused
  *   lineTerminator       "\n" "\r\n" honoured (both are read); other refused
@@ -298,6 +302,7 @@ static int dialect_bool(struct schema_loader *L, const struct qg_json *v, int wa
 static int parse_dialect(struct schema_loader *L, struct qg_schema *S, const struct qg_json *d)
 {
 	const struct qg_json *m;
+	int header = -1, header_rows = -1; /* -1: not given */
 
 	if (qg_json_type(d) != QG_JSON_OBJECT)
 		return schema_bad(L, d, "expected an object");
@@ -314,14 +319,28 @@ static int parse_dialect(struct schema_loader *L, struct qg_schema *S, const str
 		schema_ptr_push(L, &mark, key);
 		if (!strcmp(key, "delimiter")) {
 			ret = schema_char(L, m, &S->delimiter);
-		} else if (!strcmp(key, "header") || !strcmp(key, "doubleQuote") || !strcmp(key, "caseSensitiveHeader")) {
+		} else if (!strcmp(key, "header")) {
+			int b = qg_json_bool(m);
+
+			if (b < 0)
+				ret = schema_bad(L, m, "expected true or false");
+			else if (b && header_rows == 0)
+				ret = schema_bad(L, m, "true contradicts /dialect/headerRows [] (no header row)");
+			else
+				header = b;
+		} else if (!strcmp(key, "doubleQuote") || !strcmp(key, "caseSensitiveHeader")) {
 			ret = dialect_bool(L, m, 1);
 		} else if (!strcmp(key, "skipInitialSpace")) {
 			ret = dialect_bool(L, m, 0);
 		} else if (!strcmp(key, "headerRows")) {
-			if (qg_json_type(m) != QG_JSON_ARRAY || qg_json_size(m) != 1 ||
-			    qg_json_number(qg_json_at(m, 0)) != 1)
-				ret = schema_bad(L, m, "not supported: the CSV reader takes one header row, [1]");
+			if (qg_json_type(m) == QG_JSON_ARRAY && qg_json_size(m) == 0) {
+				header_rows = 0;
+				if (header == 1)
+					ret = schema_bad(L, m, "[] (no header row) contradicts /dialect/header true");
+			} else if (qg_json_type(m) != QG_JSON_ARRAY || qg_json_size(m) != 1 ||
+				   qg_json_number(qg_json_at(m, 0)) != 1) {
+				ret = schema_bad(L, m, "not supported: the CSV reader takes one header row, [1], or none, []");
+			}
 		} else if (!strcmp(key, "headerJoin")) {
 			if (!s)
 				ret = schema_bad(L, m, "expected a string");
@@ -349,6 +368,8 @@ static int parse_dialect(struct schema_loader *L, struct qg_schema *S, const str
 		if (ret)
 			return ret;
 	}
+	/* header false wins over headerRows [1] (v2: headerRows is ignored then) */
+	S->no_header = header == 0 || (header < 0 && header_rows == 0);
 	return 0;
 }
 
@@ -779,6 +800,10 @@ int data_schema_parse_flags(struct qg_schema *S, const char *text, size_t len, c
 			goto done;
 	}
 	ret = L.ptr_err; /* a location that could not be built fails the load */
+	if (!ret && !(S->field_names = calloc(S->nr_fields + 1, sizeof(*S->field_names))))
+		ret = qg_error(QG_ENOMEM, "out of memory");
+	for (i = 0; !ret && i < S->nr_fields; i++)
+		S->field_names[i] = S->fields[i].name;
 done:
 	qg_json_free(root);
 	qg_buf_release(&L.ptr);
@@ -815,6 +840,7 @@ void data_schema_release(struct qg_schema *s)
 	for (size_t i = 0; i < s->nr_fields; i++)
 		schema_field_release(&s->fields[i]);
 	free(s->fields);
+	free((void *)s->field_names);
 	free(s->primary_key);
 	for (size_t i = 0; i < s->nr_unique_keys; i++)
 		free(s->unique_keys[i].fields);

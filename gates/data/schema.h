@@ -194,6 +194,10 @@ struct qg_schema {
 	size_t *primary_key;              /* field indexes */
 	size_t nr_primary_key;
 	char delimiter;                   /* dialect.delimiter, 0 when absent */
+	int no_header;                    /* dialect.header false (or v2 headerRows []):
+					     CSV/TSV lines are all data, the fields'
+					     names are the columns (input.h) */
+	const char **field_names;         /* fields[i].name, nr_fields of them (borrowed) */
 	long long min_rows, max_rows;     /* -1 when absent */
 	enum qg_fields_match fields_match;
 	struct qg_unique_key *unique_keys;

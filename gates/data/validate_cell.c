@@ -21,6 +21,7 @@
 #include "qgate/hash.h"
 #include "validate_int.h"
 #include "types.h"
+#include "validate_cell.h"
 
 /* Quote a value for a message: at most VALUE_SHOW bytes, printable ASCII
  * and valid UTF-8 kept, everything else as \n \t \r \xNN. 0 or the
@@ -106,6 +107,55 @@ void vd_violation(struct vrun *v, struct piece_state *ps, long ck, long long lin
 	}
 }
 
+
+/* A CSV/TSV row with another number of cells than the header has columns
+ * (with dialect.header false: than the schema has fields), for
+ * table.row-shape. A short row names each column it lacks, as a missing
+ * value is named ("missing value for field 'age' (short row: 3 of 5
+ * cells)"), located where the first missing cell was expected; a long row
+ * is located at its first extra cell. */
+void vd_row_shape(struct vpiece *vp, const struct qg_record *rec)
+{
+	struct vrun *v = vp->v;
+	struct piece_state *ps = vp->ps;
+	const long ck = v->tc[CK_ROW_SHAPE];
+	const size_t ncols = vp->ncols;
+	const int nohdr = vp->src.plan && vp->src.plan->no_header;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+	size_t shown = 0, fields = 0;
+	int err = 0;
+
+	if (rec->nr > ncols) {
+		vd_violation(v, ps, ck, rec->line, qg_record_cell_column(rec, ncols), NULL, 0,
+			     nohdr ? "row has %zu cells, the schema has %zu fields (dialect.header false)"
+				   : "row has %zu cells, the header has %zu",
+			     rec->nr, ncols);
+		return;
+	}
+	if (ps->nr_ex[ck] >= EXAMPLES) { /* counted only: no message is kept */
+		vd_violation(v, ps, ck, rec->line, 0, NULL, 0, "short row");
+		return;
+	}
+	for (size_t k = rec->nr; k < ncols; k++)
+		fields += vp->src.columns && data_schema_field_index(v->S, vp->src.columns[k],
+								      strlen(vp->src.columns[k])) >= 0;
+	err = qg_buf_addf(&b, "missing value%s for %s%s ", ncols - rec->nr > 1 ? "s" : "",
+			  fields == ncols - rec->nr ? "field" : "column", ncols - rec->nr > 1 ? "s" : "");
+	for (size_t k = rec->nr; k < ncols && !err; k++) {
+		if (shown == 8) {
+			err = qg_buf_addf(&b, ", and %zu more", ncols - k);
+			break;
+		}
+		err = qg_buf_addf(&b, "%s'%s'", shown ? ", " : "", vp->src.columns ? vp->src.columns[k] : "?");
+		shown++;
+	}
+	if (!err)
+		err = qg_buf_addf(&b, " (short row: %zu of %zu cells%s)", rec->nr, ncols,
+				  nohdr ? ", dialect.header false" : "");
+	vd_violation(v, ps, ck, rec->line, qg_record_cell_column(rec, rec->nr), NULL, 0, "%s",
+		     err ? "short row" : b.buf);
+	qg_buf_release(&b);
+}
 
 /* 1 when [p, p+n) is all ASCII without NUL bytes: then no cell inside needs
  * its own UTF-8 check. SSE2 16 bytes at a time (the x86_64 baseline). */
@@ -196,10 +246,19 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 
 	if (is_missing(v->S, f, c)) {
 		ps->nulls[fi]++;
-		if (cons & QG_C_REQUIRED)
+		/* one wording for every missing value; a cell the record does
+		 * not have says why: a short CSV row, or an absent JSONL key */
+		if ((cons & QG_C_REQUIRED) && !(c->flags & QG_CELL_MISSING))
+			vd_violation(v, ps, ck[CK_REQUIRED], line, CCOL, NULL, 0, "missing value: field '%s' is required",
+				     f->name);
+		else if ((cons & QG_C_REQUIRED) && (size_t)(c - rec->cells) >= rec->nr)
 			vd_violation(v, ps, ck[CK_REQUIRED], line, CCOL, NULL, 0,
-				  c->flags & QG_CELL_MISSING ? "missing: field '%s' is required" :
-							       "missing value: field '%s' is required", f->name);
+				     "missing value: field '%s' is required (short row: %zu cell%s)", f->name, rec->nr,
+				     rec->nr == 1 ? "" : "s");
+		else if (cons & QG_C_REQUIRED)
+			vd_violation(v, ps, ck[CK_REQUIRED], line, CCOL, NULL, 0,
+				     "missing value: field '%s' is required (the object has no key '%s')", f->name,
+				     f->name);
 		*pk_hash = 0; /* the row's primary key is incomplete */
 		return;
 	}

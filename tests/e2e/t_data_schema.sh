@@ -63,8 +63,11 @@ refused '{"fields": [{"name": "id", "type": "integer", "format": "email"}, {"nam
 	"format not of the type" "/fields/0/format: not a format of type 'integer'"
 
 # ---- dialect: honoured or refused, never ignored
-refused "{\"fields\": [$F], \"dialect\": {\"header\": false}}" "dialect header false" \
-	"/dialect/header: not supported"
+# (header false is honoured: t_data_header.sh)
+refused "{\"fields\": [$F], \"dialect\": {\"headerRows\": [2]}}" "dialect headerRows [2]" \
+	"/dialect/headerRows: not supported"
+refused "{\"fields\": [$F], \"dialect\": {\"header\": 0}}" "dialect header 0" \
+	"/dialect/header: expected true or false"
 refused "{\"fields\": [$F], \"dialect\": {\"quoteChar\": \"'\"}}" "dialect quoteChar" "/dialect/quoteChar: not supported"
 refused "{\"fields\": [$F], \"dialect\": {\"commentChar\": \"#\"}}" "dialect commentChar" "/dialect/commentChar: not supported"
 refused "{\"fields\": [$F], \"dialect\": {\"skipInitialSpace\": true}}" "dialect skipInitialSpace" \
