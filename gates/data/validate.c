@@ -59,6 +59,7 @@
 #include "qgate/result.h"
 #include "qgate/hash.h"
 #include "validate_int.h"
+#include "validate_cell.h"
 
 static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 {
@@ -390,9 +391,7 @@ static void pass_shape(struct vpiece *vp)
 				const struct qg_record *rec = &batch[r];
 
 				if (rec->nr != ncols)
-					vd_violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-						     rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
-						     "row has %zu cells, the header has %zu", rec->nr, ncols);
+					vd_row_shape(vp, rec);
 				if (rc && rec->cells != rc + (size_t)r * ncols)
 					rc = NULL;
 			}
@@ -413,9 +412,7 @@ static void pass_shape(struct vpiece *vp)
 					     "object has %zu key%s not in the schema", rec->extra_keys,
 					     rec->extra_keys > 1 ? "s" : "");
 		} else if (rec->nr != ncols) {
-			vd_violation(v, ps, v->tc[CK_ROW_SHAPE], rec->line,
-				     rec->nr > ncols ? qg_record_cell_column(rec, ncols) : 0, NULL, 0,
-				     "row has %zu cells, the header has %zu", rec->nr, ncols);
+			vd_row_shape(vp, rec);
 		}
 	}
 	/* regular batch: every record clean, its cells ncols apart in one
@@ -824,8 +821,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	v.level = qg_cpu_level();
 	atomic_init(&v.violations, 0);
 	atomic_init(&v.stop, 0);
-	if (!in.delimiter && S.delimiter)
-		in.default_delimiter = S.delimiter;
+	data_input_from_schema(&in, &S); /* dialect: delimiter, header false */
 	if ((err = data_uniq_pool_init(&v.uniq_pool, o->unique_memory << 20)) < 0) {
 		data_schema_release(&S);
 		return err;
