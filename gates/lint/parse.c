@@ -1,0 +1,246 @@
+/* parse.c -- ingesting a linter's report: parser dispatch and format sniffing
+ *
+ * lint_parse_file() maps the report (or reads stdin), lint_parse_buf() picks
+ * the parser by name: gcc, sarif, checkstyle, cppcheck, shellcheck-json,
+ * gcc-json, regex:PATTERN, or auto, which looks at the first bytes: JSON with
+ * "runs" or "$schema" is SARIF, {"comments": ...} or an array of objects with
+ * "code" is shellcheck, an array of objects with "kind" is GCC's JSON, an XML
+ * root <checkstyle> is checkstyle, <results> is cppcheck, anything else is
+ * read as gcc-style text. lint_parse_add() is where every parser's finding is
+ * made (path normalised, message on one line, rule registered on its tool).
+ */
+#include "qgate/common.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse.h"
+
+/* One line: newlines, tabs and other control bytes become spaces; trailing
+ * blanks dropped. */
+static int add_one_line(struct qg_buf *b, const char *s, size_t n)
+{
+	size_t i, start = b->len;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		unsigned char c = (unsigned char)s[i];
+		err = qg_buf_addch(b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+	}
+	while (b->len > start && b->buf[b->len - 1] == ' ')
+		b->len--;
+	qg_buf_setlen(b, b->len);
+	return err;
+}
+
+struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, const char *rule, enum lint_level level,
+				    const char *file, long long line, long long col, const char *msg, size_t msglen)
+{
+	struct qg_buf m = QG_BUF_INIT(QG_CAP_MESSAGE), path = QG_BUF_INIT(QG_CAP_PATH);
+	struct lint_finding *f = NULL;
+	struct lint_tool *t;
+	int outside = 0;
+
+	if (!tool || !*tool)
+		tool = p->tool && *p->tool ? p->tool : "lint";
+	if (!rule || !*rule)
+		rule = "finding";
+	if (add_one_line(&m, msg ? msg : "", msg ? msglen : 0) < 0)
+		goto done;
+	if (file && p->ctx) {
+		if (lint_path_normalise(p->ctx, file, &path, &outside) < 0)
+			goto done;
+		file = path.buf;
+	}
+	if (line < 0)
+		line = 0;
+	if (col < 0)
+		col = 0;
+	f = lint_findings_add(p->out, tool, rule, level, file, line, col, "%s", m.len ? m.buf : rule);
+	if (!f)
+		goto done;
+	if (outside)
+		f->flags |= LINT_F_OUTSIDE;
+	if (p->tools) {
+		t = lint_tools_get(p->tools, tool);
+		if (!t || !lint_tool_rule(t, f->rule, level)) {
+			f = NULL;
+			goto done;
+		}
+	}
+done:
+	qg_buf_release(&m);
+	qg_buf_release(&path);
+	return f;
+}
+
+int lint_parse_append(struct lint_finding *f, const char *sep, const char *text, size_t len)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int err;
+
+	err = qg_buf_addstr(&b, f->message ? f->message : "");
+	if (!err)
+		err = qg_buf_addstr(&b, sep);
+	if (!err)
+		err = add_one_line(&b, text, len);
+	if (err < 0) {
+		qg_buf_release(&b);
+		return err;
+	}
+	free(f->message);
+	f->message = qg_buf_detach(&b, NULL);
+	return f->message ? 0 : qg_error(QG_ENOMEM, "out of memory");
+}
+
+static const char *skip_space(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	return s;
+}
+
+/* The first element name of an XML document (after the declaration,
+ * comments, processing instructions and a doctype). */
+static size_t xml_root(const char *s, const char *e, const char **name)
+{
+	while (s < e) {
+		s = skip_space(s, e);
+		if (s >= e || *s != '<')
+			return 0;
+		if (e - s >= 4 && !memcmp(s, "<!--", 4)) {
+			const char *c = memmem(s + 4, (size_t)(e - s - 4), "-->", 3);
+			if (!c)
+				return 0;
+			s = c + 3;
+			continue;
+		}
+		if (e - s >= 2 && (s[1] == '?' || s[1] == '!')) {
+			const char *c = memchr(s, '>', (size_t)(e - s));
+			if (!c)
+				return 0;
+			s = c + 1;
+			continue;
+		}
+		{
+			const char *n = ++s;
+			while (s < e && !strchr(" \t\r\n/>", *s))
+				s++;
+			*name = n;
+			return (size_t)(s - n);
+		}
+	}
+	return 0;
+}
+
+const char *lint_parse_sniff(const char *data, size_t len)
+{
+	const char *s = data, *e = data + len, *root;
+	size_t head, n;
+
+	if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	s = skip_space(s, e);
+	head = (size_t)(e - s) < 8192 ? (size_t)(e - s) : 8192;
+	if (s < e && *s == '{') {
+		if (memmem(s, head, "\"runs\"", 6) || memmem(s, head, "\"$schema\"", 9))
+			return "sarif";
+		if (memmem(s, head, "\"comments\"", 10))
+			return "shellcheck-json";
+		return "sarif"; /* an object of another kind is refused by the SARIF reader, naming it */
+	}
+	if (s < e && *s == '[') {
+		const char *k = memmem(s, head, "\"kind\"", 6), *c = memmem(s, head, "\"code\"", 6);
+		if (k && (!c || k < c))
+			return "gcc-json";
+		return "shellcheck-json";
+	}
+	if (s < e && *s == '<') {
+		n = xml_root(s, e, &root);
+		if (n == 7 && !memcmp(root, "results", 7))
+			return "cppcheck";
+		return "checkstyle"; /* checkstyle names a wrong root itself */
+	}
+	return "gcc";
+}
+
+int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *name,
+		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools)
+{
+	struct lint_parse p = { ctx, tool, name ? name : "-", out, tools };
+
+	if (!parser || !strcmp(parser, "auto"))
+		parser = lint_parse_sniff(data, len);
+	if (!strcmp(parser, "gcc"))
+		return lint_parse_gcc(&p, data, len);
+	if (!strcmp(parser, "sarif"))
+		return lint_parse_sarif(&p, data, len);
+	if (!strcmp(parser, "checkstyle"))
+		return lint_parse_checkstyle(&p, data, len);
+	if (!strcmp(parser, "cppcheck"))
+		return lint_parse_cppcheck(&p, data, len);
+	if (!strcmp(parser, "shellcheck-json"))
+		return lint_parse_shellcheck_json(&p, data, len);
+	if (!strcmp(parser, "gcc-json"))
+		return lint_parse_gcc_json(&p, data, len);
+	if (!strncmp(parser, "regex:", 6))
+		return lint_parse_regex(&p, parser + 6, data, len);
+	return qg_error(QG_EUSAGE,
+			"unknown parser '%s' (expected gcc, sarif, checkstyle, cppcheck, shellcheck-json, gcc-json, "
+			"regex:PATTERN or auto)",
+			parser);
+}
+
+int lint_parse_file(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *path,
+		    struct lint_findings *out, struct lint_tools *tools)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
+	struct stat st;
+	void *map = NULL;
+	int fd = -1, err;
+
+	if (!parser)
+		parser = "auto";
+	if (!strncmp(parser, "regex:", 6) && (err = lint_regex_check(parser + 6)) < 0)
+		return err;
+	if (strcmp(parser, "gcc") && strcmp(parser, "auto") && strcmp(parser, "sarif") && strcmp(parser, "checkstyle") &&
+	    strcmp(parser, "cppcheck") && strcmp(parser, "shellcheck-json") && strcmp(parser, "gcc-json") &&
+	    strncmp(parser, "regex:", 6))
+		return lint_parse_buf(ctx, parser, tool, path, "", 0, out, tools); /* names the unknown parser */
+	if (!strcmp(path, "-")) {
+		err = qg_buf_read_fd(&b, 0, "-");
+		if (!err)
+			err = lint_parse_buf(ctx, parser, tool, "-", b.buf, b.len, out, tools);
+		qg_buf_release(&b);
+		return err;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return qg_error(QG_EINPUT, "'%s': cannot open report: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* A pipe or device: read it whole. */
+		err = qg_buf_read_fd(&b, fd, path);
+		close(fd);
+		if (!err)
+			err = lint_parse_buf(ctx, parser, tool, path, b.buf, b.len, out, tools);
+		qg_buf_release(&b);
+		return err;
+	}
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			err = qg_error(QG_EINPUT, "'%s': cannot map report: %s", path, strerror(errno));
+			close(fd);
+				return err;
+		}
+		(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	}
+	close(fd);
+	err = lint_parse_buf(ctx, parser, tool, path, map ? map : "", map ? (size_t)st.st_size : 0, out, tools);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	return err;
+}
