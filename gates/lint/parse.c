@@ -23,16 +23,17 @@
 static int add_one_line(struct qg_buf *b, const char *s, size_t n)
 {
 	size_t i, start = b->len;
-	int err = 0;
+	int err = qg_buf_add(b, s, n);
 
-	for (i = 0; i < n && !err; i++) {
-		unsigned char c = (unsigned char)s[i];
-		err = qg_buf_addch(b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
+	if (err < 0)
+		return err;
+	for (i = start; i < b->len; i++)
+		if ((unsigned char)b->buf[i] < 0x20 || b->buf[i] == 0x7f)
+			b->buf[i] = ' ';
 	while (b->len > start && b->buf[b->len - 1] == ' ')
 		b->len--;
 	qg_buf_setlen(b, b->len);
-	return err;
+	return 0;
 }
 
 struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, const char *rule, enum lint_level level,
@@ -63,7 +64,7 @@ struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, cons
 		goto done;
 	if (outside)
 		f->flags |= LINT_F_OUTSIDE;
-	if (p->tools) {
+	if (p->tools && !p->rule_known) {
 		t = lint_tools_get(p->tools, tool);
 		if (!t || !lint_tool_rule(t, f->rule, level)) {
 			f = NULL;
@@ -169,7 +170,7 @@ const char *lint_parse_sniff(const char *data, size_t len)
 int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *name,
 		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools)
 {
-	struct lint_parse p = { ctx, tool, name ? name : "-", out, tools };
+	struct lint_parse p = { ctx, tool, name ? name : "-", out, tools, 0 };
 
 	if (!parser || !strcmp(parser, "auto"))
 		parser = lint_parse_sniff(data, len);

@@ -17,6 +17,7 @@ struct lint_parse {
 	const char *name;           /* the input's name in messages */
 	struct lint_findings *out;
 	struct lint_tools *tools;
+	int rule_known;             /* the caller registered the finding's rule already */
 };
 
 /* Add a finding; msg is msglen bytes (folded to one line). NULL on ENOMEM. */

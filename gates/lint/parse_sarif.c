@@ -27,6 +27,8 @@ struct sarif {
 	uint32_t run, driver, rules, exts, bases, artifacts;
 	struct lint_tool *tool;
 	char *tool_name;
+	uint32_t *rule_at;      /* driver rules by index (the array walk is linear) */
+	size_t nr_rule_at, alloc_rule_at;
 };
 
 static int bad_type(struct sarif *x, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -95,13 +97,19 @@ static int uri_to_path(const char *u, struct qg_buf *out)
 	} else if (!strncmp(u, "file:", 5) && u[5] == '/') {
 		u += 5;
 	}
-	for (; *u && !err; u++) {
-		if (*u == '%' && hexv((unsigned char)u[1]) >= 0 && hexv((unsigned char)u[2]) >= 0) {
+	while (*u && !err) {
+		const char *pc = strchr(u, '%');
+		if (!pc)
+			return qg_buf_addstr(out, u);
+		if ((err = qg_buf_add(out, u, (size_t)(pc - u))) < 0)
+			break;
+		u = pc;
+		if (hexv((unsigned char)u[1]) >= 0 && hexv((unsigned char)u[2]) >= 0) {
 			int c = hexv((unsigned char)u[1]) * 16 + hexv((unsigned char)u[2]);
 			err = qg_buf_addch(out, c ? (char)c : '?');
-			u += 2;
+			u += 3;
 		} else {
-			err = qg_buf_addch(out, *u);
+			err = qg_buf_addch(out, *u++);
 		}
 	}
 	return err;
@@ -166,7 +174,15 @@ static int format_message(struct sarif *x, const char *tmpl, uint32_t args, stru
 
 	qg_buf_reset(out);
 	while (*s && !err) {
-		if (*s == '{' && s[1] >= '0' && s[1] <= '9' && js_is(&x->d, args, JS_ARR)) {
+		const char *br = strchr(s, '{');
+		if (!br || !js_is(&x->d, args, JS_ARR)) {
+			err = qg_buf_addstr(out, s);
+			break;
+		}
+		if ((err = qg_buf_add(out, s, (size_t)(br - s))) < 0)
+			break;
+		s = br;
+		if (s[1] >= '0' && s[1] <= '9') {
 			char *end;
 			unsigned long k = strtoul(s + 1, &end, 10);
 			uint32_t v = *end == '}' ? js_at(&x->d, args, k) : 0;
@@ -202,7 +218,11 @@ static uint32_t rule_of(struct sarif *x, uint32_t res, uint32_t rule_id)
 	}
 	if (idx) {
 		i = js_int(&x->d, idx, &ok);
-		if (ok && i >= 0 && (r = js_at(&x->d, rules, (size_t)i)) && js_is(&x->d, r, JS_OBJ))
+		if (ok && i >= 0 && rules == x->rules)
+			r = (size_t)i < x->nr_rule_at ? x->rule_at[i] : 0;
+		else
+			r = ok && i >= 0 ? js_at(&x->d, rules, (size_t)i) : 0;
+		if (r && js_is(&x->d, r, JS_OBJ))
 			return r;
 	}
 	if (!js_is(&x->d, rule_id, JS_STR) || js_str(&x->d, rule_id, &x->t) < 0)
@@ -398,8 +418,11 @@ static int one_result(struct sarif *x, size_t ri, size_t k, uint32_t res)
 		col = js_int(&x->d, js_get(&x->d, region, "startColumn"), &ok);
 		end_line = js_int(&x->d, js_get(&x->d, region, "endLine"), &ok);
 	}
+	/* rules of the driver and extensions are registered already (register_rules) */
+	x->p->rule_known = rule && rid.len && js_str_eq(&x->d, js_get(&x->d, rule, "id"), rid.buf);
 	f = lint_parse_add(x->p, x->tool_name, rid.len ? rid.buf : NULL, level, path.len ? path.buf : NULL, line, col,
 			   text.buf, text.len);
+	x->p->rule_known = 0;
 	if (!f) {
 		err = qg_error_code() < 0 ? qg_error_code() : QG_ENOMEM;
 		goto done;
@@ -459,6 +482,14 @@ static int one_run(struct sarif *x, size_t ri)
 		return err;
 	if ((err = register_rules(x, x->rules)) < 0)
 		return err;
+	x->nr_rule_at = 0;
+	if (x->rules) {
+		uint32_t c = x->rules + 1;
+		if (QG_ALLOC_GROW(x->rule_at, x->d.n[x->rules].len, x->alloc_rule_at) < 0)
+			return QG_ENOMEM;
+		for (k = 0; k < x->d.n[x->rules].len; k++, c = x->d.n[c].next)
+			x->rule_at[x->nr_rule_at++] = c;
+	}
 	for (k = 0; x->exts && k < x->d.n[x->exts].len; k++)
 		if ((err = register_rules(x, js_get(&x->d, js_at(&x->d, x->exts, k), "rules"))) < 0)
 			return err;
@@ -524,6 +555,7 @@ done:
 		p->tools = NULL;
 	}
 	free(x.tool_name);
+	free(x.rule_at);
 	js_release(&x.d);
 	qg_buf_release(&x.s);
 	qg_buf_release(&x.t);
