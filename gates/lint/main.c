@@ -161,8 +161,11 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 				goto out;
 			}
 			if (builtins && !o->args.nr) {
-				err = qg_error(QG_EINPUT, "%s (name the files to check: qgate-lint [opts] PATH...)",
-					       qg_error_last());
+				char *why = qg_strdup(qg_error_last());
+
+				err = qg_error(QG_EINPUT, "%s (outside a repository, name the files to check: "
+					       "qgate-lint [opts] PATH...)", why && *why ? why : "not a git repository");
+				free(why);
 				goto out;
 			}
 			qg_error_clear();

@@ -232,7 +232,9 @@ int lint_path_normalise(const struct lint_ctx *ctx, const char *raw, struct qg_b
 	if (err < 0 || (err = lexical(out, joined.buf)) < 0)
 		goto out;
 	/* root has a trailing '/'; the normalised path has none */
-	if (rlen > 1 && out->len >= rlen && !memcmp(out->buf, root, rlen)) {
+	if (rlen > 1 && out->len == rlen - 1 && !memcmp(out->buf, root, rlen - 1)) {
+		qg_buf_reset(out); /* the root itself */
+	} else if (rlen > 1 && out->len >= rlen && !memcmp(out->buf, root, rlen)) {
 		memmove(out->buf, out->buf + rlen, out->len - rlen + 1);
 		out->len -= rlen;
 	} else if (rlen == 1) {
