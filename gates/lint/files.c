@@ -39,6 +39,7 @@ struct sel {
 	struct lint_files *out;
 	struct tracked *t;
 	size_t nr_t, alloc_t;
+	int loaded; /* the index is read on first need (a PATH outside the repository needs none) */
 };
 
 static int collect_tracked(void *ud, const struct qg_git_file *f)
@@ -65,6 +66,19 @@ static int collect_tracked(void *ud, const struct qg_git_file *f)
 static int cmp_tracked(const void *a, const void *b)
 {
 	return strcmp(((const struct tracked *)a)->path, ((const struct tracked *)b)->path);
+}
+
+static int load_tracked(struct sel *s)
+{
+	int err;
+
+	if (s->loaded || !s->ctx->repo)
+		return 0;
+	s->loaded = 1;
+	if ((err = qg_git_ls_files(s->ctx->repo, collect_tracked, s)) < 0)
+		return err;
+	qsort(s->t, s->nr_t, sizeof(*s->t), cmp_tracked);
+	return 0;
 }
 
 static const struct tracked *find_tracked(const struct sel *s, const char *path)
@@ -212,6 +226,29 @@ static int walk(struct sel *s, struct qg_buf *abs, struct qg_buf *rel, int in_re
 	return err;
 }
 
+/* A file named on the command line and not tracked: a symbolic link is
+ * read through (the user named it; a dangling one stays a link for
+ * broken-symlink); a FIFO is read as a stream; a device or anything else is
+ * refused by the reader (exit 3). */
+static int add_named(struct sel *s, const char *rel, const char *abs, const struct stat *lst, unsigned flags)
+{
+	struct stat st;
+
+	if (S_ISLNK(lst->st_mode) && stat(abs, &st) == 0) {
+		char *real = realpath(abs, NULL);
+		int err;
+
+		if (!real)
+			return qg_error(QG_EINPUT, "'%s': %s", rel, strerror(errno));
+		err = add_file(s, rel, real, NULL, mode_of(&st) ? mode_of(&st) : 0100644, (long long)st.st_size,
+			       flags | LINT_FILE_NAMED);
+		free(real);
+		return err;
+	}
+	return add_file(s, rel, abs, NULL, mode_of(lst) ? mode_of(lst) : 0100644, (long long)lst->st_size,
+			flags | LINT_FILE_NAMED);
+}
+
 /* One PATH from the command line. */
 static int select_path(struct sel *s, const char *raw)
 {
@@ -259,10 +296,11 @@ static int select_path(struct sel *s, const char *raw)
 				err = qg_error(QG_EINPUT, "'%s': no files to check in this folder", raw);
 			goto out;
 		}
-		err = add_file(s, outside ? raw : rel.buf, raw, NULL, mode_of(&st) ? mode_of(&st) : 0100644,
-			       (long long)st.st_size, flags);
+		err = add_named(s, outside ? raw : rel.buf, raw, &st, flags);
 		goto out;
 	}
+	if ((err = load_tracked(s)) < 0)
+		goto out;
 	if (s->sel->all_files && have_st && S_ISDIR(st.st_mode)) {
 		if ((err = qg_buf_addf(&abs, "%s%s", ctx->root, strcmp(rel.buf, ".") ? rel.buf : "")) < 0)
 			goto out;
@@ -302,8 +340,7 @@ static int select_path(struct sel *s, const char *raw)
 		/* an untracked file named on the command line is checked */
 		if ((err = qg_buf_addf(&abs, "%s%s", ctx->root, rel.buf)) < 0)
 			goto out;
-		err = add_file(s, rel.buf, abs.buf, NULL, mode_of(&st) ? mode_of(&st) : 0100644,
-			       (long long)st.st_size, LINT_FILE_NAMED);
+		err = add_named(s, rel.buf, abs.buf, &st, LINT_FILE_NAMED);
 	}
 out:
 	qg_buf_release(&rel);
@@ -328,12 +365,9 @@ int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel,
 	struct sel s = { .ctx = ctx, .sel = sel, .out = out };
 	int err = 0;
 
-	if (ctx->repo) {
-		if ((err = qg_git_ls_files(ctx->repo, collect_tracked, &s)) < 0)
-			goto out;
-		qsort(s.t, s.nr_t, sizeof(*s.t), cmp_tracked);
-	}
 	if (!sel->nr_paths) {
+		if ((err = load_tracked(&s)) < 0)
+			goto out;
 		for (size_t i = 0; i < s.nr_t && !err; i++)
 			err = add_tracked(&s, &s.t[i]);
 	} else {

@@ -257,6 +257,7 @@ out:
 
 struct lint_reader {
 	int fd;
+	struct stat st; /* at open: a regular file that changes while read is exit 3 */
 	struct qg_buf blob;
 	size_t pos;
 	char *name;
@@ -299,6 +300,7 @@ int lint_reader_open(struct lint_reader **out, const struct lint_ctx *ctx, const
 			lint_reader_close(r);
 			return err;
 		}
+		r->st = st;
 	}
 	*out = r;
 	return 0;
@@ -317,7 +319,12 @@ ssize_t lint_reader_read(struct lint_reader *r, void *buf, size_t len)
 	}
 	for (;;) {
 		ssize_t n = read(r->fd, buf, len);
+		struct stat now;
 
+		if (n == 0 && S_ISREG(r->st.st_mode) &&
+		    (fstat(r->fd, &now) < 0 || now.st_size != r->st.st_size ||
+		     now.st_mtim.tv_sec != r->st.st_mtim.tv_sec || now.st_mtim.tv_nsec != r->st.st_mtim.tv_nsec))
+			return qg_error(QG_EIO, "'%s': changed while being read", r->name);
 		if (n >= 0)
 			return n;
 		if (errno != EINTR)
