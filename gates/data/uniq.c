@@ -219,6 +219,48 @@ void data_uniq_release(struct qg_uniq *u)
 	u->fnext = u->flim = 0;
 }
 
+/* A finished piece's set keeps only what it holds: interval and entry
+ * buffers cut to their length (ten thousand small files otherwise keep
+ * ten thousand mostly empty 1,024-entry buffers until the check). */
+void data_uniq_shrink(struct qg_uniq *u)
+{
+	if (u->alloc_iv > u->nr_iv) {
+		long long (*iv)[2] = u->nr_iv ? realloc(u->iv, u->nr_iv * 16) : NULL;
+
+		if (iv || !u->nr_iv) {
+			if (!u->nr_iv)
+				free(u->iv);
+			if (u->pool)
+				atomic_fetch_sub(&u->pool->bytes, (long long)((u->alloc_iv - u->nr_iv) * 16));
+			u->charged -= (long long)((u->alloc_iv - u->nr_iv) * 16);
+			u->iv = iv;
+			u->alloc_iv = u->nr_iv;
+			if (u->hint >= u->nr_iv)
+				u->hint = 0;
+		}
+	}
+	if (u->alloc > u->nr) {
+		size_t n = u->nr, freed = u->alloc - n;
+		struct data_uniq_ent *e, *t;
+
+		if (!n) {
+			free(u->e);
+			free(u->tmp);
+			u->e = u->tmp = NULL;
+		} else {
+			/* shrinking realloc keeps the block when it cannot move it */
+			if ((e = realloc(u->e, n * sizeof(*e))))
+				u->e = e;
+			if (u->tmp && (t = realloc(u->tmp, n * sizeof(*t))))
+				u->tmp = t;
+		}
+		u->alloc = n;
+		if (u->pool)
+			atomic_fetch_sub(&u->pool->bytes, (long long)(freed * sizeof(*u->e)) * 2);
+		u->charged -= (long long)(freed * sizeof(*u->e)) * 2;
+	}
+}
+
 /* 0, or -1 when the set's share or the pool's cap would be exceeded. */
 static int charge(struct qg_uniq *u, long long bytes, int force)
 {
@@ -556,7 +598,8 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 	long long (*U)[2] = NULL;
 	size_t nu = 0, niv = 0, cap = 0, *cnt = NULL;
 	struct data_uniq_ent *a = NULL, *b = NULL;
-	size_t (*mem)[NPART + 1] = NULL;
+	size_t (*mem)[NPART + 1] = NULL, nact = 0;
+	struct qg_uniq **act = NULL;
 	long long d = 0;
 	unsigned __int128 len = 0;
 	int ints = 0, ret = 0;
@@ -599,25 +642,37 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 			len -= (unsigned __int128)((uint64_t)U[i][1] - (uint64_t)U[i][0]) + 1;
 		*iv_dups = (long long)len;
 	}
-	/* the buffers, bucketed like the runs */
-	mem = calloc(n ? n : 1, sizeof(*mem));
-	cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt));
-	if (!mem || !cnt) {
+	/* the buffers, bucketed like the runs; only sets holding entries
+	 * (ten thousand files of sequential ids hold intervals only) */
+	act = calloc(n ? n : 1, sizeof(*act));
+	if (!act) {
 		ret = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t s = 0; s < n; s++)
-		bucket(sets[s], mem[s]);
+		if (sets[s]->nr || sets[s]->nr_runs)
+			act[nact++] = sets[s];
+	mem = calloc(nact ? nact : 1, sizeof(*mem));
+	if (!mem) {
+		ret = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t s = 0; s < nact; s++)
+		bucket(act[s], mem[s]);
 	for (unsigned p = 0; p < NPART; p++) {
 		size_t m = 0, at = 0;
 
-		for (size_t s = 0; s < n; s++) {
+		for (size_t s = 0; s < nact; s++) {
 			m += mem[s][p + 1] - mem[s][p];
-			for (size_t r = 0; r < sets[s]->nr_runs; r++)
-				m += sets[s]->runs[r].cum[p + 1] - sets[s]->runs[r].cum[p];
+			for (size_t r = 0; r < act[s]->nr_runs; r++)
+				m += act[s]->runs[r].cum[p + 1] - act[s]->runs[r].cum[p];
 		}
 		if (m < 2)
 			continue;
+		if (!cnt && !(cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt)))) {
+			ret = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (m > cap) {
 			struct data_uniq_ent *na = realloc(a, m * sizeof(*a)), *nb2;
 
@@ -631,8 +686,8 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 			b = nb2;
 			cap = m;
 		}
-		for (size_t s = 0; s < n; s++) {
-			const struct qg_uniq *u = sets[s];
+		for (size_t s = 0; s < nact; s++) {
+			const struct qg_uniq *u = act[s];
 			size_t k;
 
 			/* the runs (older) before the buffer: equal keys arrive
@@ -680,10 +735,92 @@ done:
 	for (size_t s = 0; s < n; s++)
 		data_uniq_release(sets[s]);
 	free(U);
+	free(act);
 	free(mem);
 	free(cnt);
 	free(a);
 	free(b);
+	return ret;
+}
+
+/* ------------------------------------------------------------- absorb */
+
+/* dst's intervals become a list the check unions (data_uniq_check sorts
+ * every set's intervals and counts the overlaps as repeats), no longer
+ * kept sorted or disjoint: appending costs O(src), and an interval that
+ * continues the last one (sequential ids across files) extends it. */
+static int absorb_intervals(struct qg_uniq *dst, struct qg_uniq *src)
+{
+	if (dst->nr_iv + src->nr_iv > dst->alloc_iv) {
+		size_t na = dst->alloc_iv ? dst->alloc_iv : 64;
+		long long (*iv)[2];
+
+		while (na < dst->nr_iv + src->nr_iv)
+			na *= 2;
+		charge(dst, (long long)((na - dst->alloc_iv) * 16), 1);
+		iv = realloc(dst->iv, na * 16);
+		if (!iv) {
+			uncharge(dst, (long long)((na - dst->alloc_iv) * 16));
+			no_memory(dst, na * 16);
+			return -1;
+		}
+		dst->iv = iv;
+		dst->alloc_iv = na;
+	}
+	for (size_t j = 0; j < src->nr_iv; j++) {
+		long long *last = dst->nr_iv ? dst->iv[dst->nr_iv - 1] : NULL;
+
+		if (last && last[1] != INT64_MAX && last[1] + 1 == src->iv[j][0]) {
+			last[1] = src->iv[j][1];
+		} else {
+			dst->iv[dst->nr_iv][0] = src->iv[j][0];
+			dst->iv[dst->nr_iv][1] = src->iv[j][1];
+			dst->nr_iv++;
+		}
+	}
+	dst->hint = 0;
+	dst->fnext = dst->flim = 0;
+	return 0;
+}
+
+int data_uniq_absorb(struct qg_uniq *dst, struct qg_uniq *src)
+{
+	int ret = 0;
+
+	if (dst->failed || src->failed) {
+		dst->failed = 1;
+		ret = -1;
+		goto done;
+	}
+	if (src->nr_iv && (ret = absorb_intervals(dst, src)) < 0)
+		goto done;
+	if (src->nr_runs) {
+		/* the runs are read before the buffer: dst's buffered keys
+		 * (older) go out first so the order stays the data's */
+		struct data_uniq_run *runs;
+
+		if ((ret = spill(dst)) < 0)
+			goto done;
+		runs = realloc(dst->runs, (dst->nr_runs + src->nr_runs) * sizeof(*runs));
+		if (!runs) {
+			no_memory(dst, (dst->nr_runs + src->nr_runs) * sizeof(*runs));
+			ret = -1;
+			goto done;
+		}
+		memcpy(runs + dst->nr_runs, src->runs, src->nr_runs * sizeof(*runs));
+		dst->runs = runs;
+		dst->nr_runs += src->nr_runs;
+		src->nr_runs = 0;
+	}
+	for (size_t k = 0; k < src->nr; k++) {
+		if (dst->nr == dst->alloc && grow(dst) < 0) {
+			ret = -1;
+			goto done;
+		}
+		dst->e[dst->nr++] = src->e[k];
+	}
+done:
+	data_uniq_release(src);
 	return ret;
 }
 

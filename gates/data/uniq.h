@@ -93,6 +93,14 @@ long long data_uniq_pool_spilled(struct data_uniq_pool *pool);
 /* A set of the piece `piece` that may hold `share` bytes (0: the pool's cap). */
 void data_uniq_init(struct qg_uniq *u, int ints, struct data_uniq_pool *pool, size_t piece, long long share);
 void data_uniq_release(struct qg_uniq *u);
+/* Cut a finished set's buffers to what they hold (uniq.c). */
+void data_uniq_shrink(struct qg_uniq *u);
+/* Move src's keys into dst (a set of the same check, earlier in data
+ * order; dst is then only checked, never added to): intervals appended
+ * (the check unions them and counts overlaps as repeats), entries
+ * appended with their pieces and lines, spilled runs handed over; src is
+ * released. 0, or -1 when the pool failed (data_uniq_pool_error()). */
+int data_uniq_absorb(struct qg_uniq *dst, struct qg_uniq *src);
 /* 1: kept (a duplicate, if any, is found by data_uniq_check), 0: a repeat
  * of a key in an interval (found now), -1: the pool failed. */
 int data_uniq_add_int(struct qg_uniq *u, long long v, long long line);

@@ -68,16 +68,7 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 
 	if (!ps->used)
 		return;
-	if (ps->ex)
-		for (size_t i = 0; i < v->nr_checks * EXAMPLES; i++)
-			free(ps->ex[i].msg);
-	free(ps->counts);
-	free(ps->ex);
-	free(ps->nr_ex);
-	free(ps->nulls);
-	free(ps->present);
-	free(ps->obs_min);
-	free(ps->obs_max);
+	vd_piece_free_totals(v, ps);
 	if (ps->uq)
 		for (size_t i = 0; i < v->S->nr_fields; i++)
 			data_uniq_release(&ps->uq[i]);
@@ -557,6 +548,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 		vp.ps->present[i] = vp.colmap[i] >= 0 ? vp.ps->rows : 0;
 done:
 	piece_close(&vp);
+	vd_fold_done(v, p, piece, err == 0);
 	return err;
 }
 
@@ -794,6 +786,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 
 	memset(&v, 0, sizeof(v));
 	memset(&plan, 0, sizeof(plan));
+	pthread_mutex_init(&v.fold_lock, NULL);
 	if (!o->schema)
 		return qg_error(QG_EUSAGE, "validate needs --schema SCHEMA.json");
 	if (o->schema_text)
@@ -869,7 +862,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	}
 	v.pk_int = S.nr_primary_key == 1 && (S.fields[S.primary_key[0]].type == QG_TYPE_INTEGER ||
 					      S.fields[S.primary_key[0]].type == QG_TYPE_YEAR);
-	if ((err = build_checks(&v)) < 0)
+	if ((err = build_checks(&v)) < 0 || (err = vd_acc_alloc(&v)) < 0)
 		goto done;
 	if ((err = data_hasher_start(&hasher, &plan, !o->no_hash)) < 0)
 		goto done;
@@ -917,6 +910,15 @@ done:
 	if (v.ps)
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&v, &plan, i);
+	vd_piece_free_totals(&v, &v.acc);
+	for (size_t i = 0; v.acc.uq && i < nf; i++)
+		data_uniq_release(&v.acc.uq[i]);
+	free(v.acc.uq);
+	data_uniq_release(&v.acc.pk);
+	for (size_t i = 0; v.acc.uk && i < S.nr_unique_keys; i++)
+		data_uniq_release(&v.acc.uk[i]);
+	free(v.acc.uk);
+	pthread_mutex_destroy(&v.fold_lock);
 	for (size_t i = 0; v.checks && i < v.nr_checks; i++)
 		free(v.checks[i].id);
 	free(v.checks);

@@ -13,6 +13,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "qgate/cpu.h"
@@ -43,6 +44,7 @@ struct vcheck {
 struct example {
 	long long line, column; /* line relative to the piece */
 	char *msg;
+	size_t piece;           /* the piece it came from (set when folded) */
 };
 
 struct piece_state {
@@ -62,6 +64,8 @@ struct piece_state {
 	struct qg_uniq fkc[2];        /* collect runs: referenced keys (2 hashes) */
 	int header_seen;
 	int stopped;
+	int finished;                 /* 1: read without error, -1: failed, 0: not yet */
+	int folded;                   /* its counts and examples are in vrun.acc */
 	int pk_run;                   /* this batch's single integer key column took
 				       * the consecutive path in every row:
 				       * bpk_i[] is one run of integers */
@@ -114,6 +118,13 @@ struct vrun {
 	int jobs;
 	atomic_llong violations;      /* for --max-errors */
 	atomic_int stop;
+	/* Finished pieces in file order are folded into acc (counts, examples,
+	 * field totals) and their arrays freed, so memory does not grow with
+	 * the number of files; key sets stay with their piece for the check. */
+	struct piece_state acc;
+	pthread_mutex_t fold_lock;
+	size_t folded;                /* pieces [0, folded) are in acc */
+	int fold_stuck;               /* a cut file failed: fold after the rerun */
 };
 
 /* ------------------------------------------------------------ fast paths */
@@ -237,5 +248,13 @@ void vd_pass_fk_collect(struct vpiece *vp);
 /* The pieces of plan p added up into r: one check per vcheck, metrics rows
  * and violations. 0 or QG_ENOMEM. */
 int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r);
+/* Folding (validate_merge.c). vd_fold_done(): piece ended (ok or not);
+ * folds every finished piece at the front of the plan into v->acc.
+ * vd_fold_rest(): after the run, every piece not folded yet. */
+int vd_acc_alloc(struct vrun *v);
+void vd_fold_done(struct vrun *v, struct qg_data_plan *p, size_t piece, int ok);
+void vd_fold_rest(struct vrun *v, struct qg_data_plan *p);
+/* Free a piece's counts, examples and field totals (not its key sets). */
+void vd_piece_free_totals(struct vrun *v, struct piece_state *ps);
 
 #endif

@@ -228,21 +228,13 @@ static int key_locations(struct vrun *v, struct qg_data_plan *p, const struct vc
 	size_t n = d ? d->n : 0, k = 0;
 	int err = 0;
 
-	for (size_t pi = 0; pi < p->nr_pieces; pi++)
-		if (!p->pieces[pi].dropped && v->ps[pi].used)
-			n += v->ps[pi].nr_ex[ci];
+	n += v->acc.nr_ex[ci];
 	L = calloc(n ? n : 1, sizeof(*L));
 	if (!L)
 		return qg_error(QG_ENOMEM, "out of memory");
-	for (size_t pi = 0; pi < p->nr_pieces; pi++) {
-		struct piece_state *ps = &v->ps[pi];
-
-		if (p->pieces[pi].dropped || !ps->used)
-			continue;
-		for (size_t x = 0; x < ps->nr_ex[ci]; x++) {
-			const struct example *e = &ps->ex[ci * EXAMPLES + x];
-			L[k++] = (struct kloc){ pi, e->line, e->column, e->msg, 0 };
-		}
+	for (size_t x = 0; x < v->acc.nr_ex[ci]; x++) {
+		const struct example *e = &v->acc.ex[ci * EXAMPLES + x];
+		L[k++] = (struct kloc){ e->piece, e->line, e->column, e->msg, 0 };
 	}
 	for (size_t x = 0; d && x < d->n && !err; x++) {
 		const struct dupex *e = &d->ex[x];
@@ -324,6 +316,157 @@ static int example_cmp(const void *a, const void *b)
 	return x->column < y->column ? -1 : x->column > y->column;
 }
 
+/* ------------------------------------------------------------ folding */
+
+void vd_piece_free_totals(struct vrun *v, struct piece_state *ps)
+{
+	if (ps->ex)
+		for (size_t i = 0; i < v->nr_checks * EXAMPLES; i++)
+			free(ps->ex[i].msg);
+	free(ps->counts);
+	free(ps->ex);
+	free(ps->nr_ex);
+	free(ps->nulls);
+	free(ps->present);
+	free(ps->obs_min);
+	free(ps->obs_max);
+	ps->counts = NULL;
+	ps->ex = NULL;
+	ps->nr_ex = NULL;
+	ps->nulls = ps->present = NULL;
+	ps->obs_min = ps->obs_max = NULL;
+}
+
+int vd_acc_alloc(struct vrun *v)
+{
+	struct piece_state *a = &v->acc;
+	size_t nf = v->S->nr_fields ? v->S->nr_fields : 1;
+
+	a->used = 1;
+	a->counts = calloc(v->nr_checks + 1, sizeof(*a->counts));
+	a->ex = calloc((v->nr_checks + 1) * EXAMPLES, sizeof(*a->ex));
+	a->nr_ex = calloc(v->nr_checks + 1, 1);
+	a->nulls = calloc(nf, sizeof(*a->nulls));
+	a->present = calloc(nf, sizeof(*a->present));
+	a->obs_min = malloc(nf * sizeof(double));
+	a->obs_max = malloc(nf * sizeof(double));
+	a->uq = calloc(nf, sizeof(*a->uq));
+	a->uk = calloc(v->S->nr_unique_keys + 1, sizeof(*a->uk));
+	if (!a->counts || !a->ex || !a->nr_ex || !a->nulls || !a->present || !a->obs_min || !a->obs_max || !a->uq ||
+	    !a->uk)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->S->nr_fields; i++) {
+		enum qg_field_type t = v->S->fields[i].type;
+
+		data_uniq_init(&a->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_pool, 0, v->uniq_share);
+	}
+	data_uniq_init(&a->pk, v->pk_int, &v->uniq_pool, 0, v->uniq_share);
+	for (size_t i = 0; i < v->S->nr_unique_keys; i++)
+		data_uniq_init(&a->uk[i], 0, &v->uniq_pool, 0, v->uniq_share);
+	for (size_t i = 0; i < nf; i++) {
+		a->obs_min[i] = INFINITY;
+		a->obs_max[i] = -INFINITY;
+	}
+	return 0;
+}
+
+/* Add piece pi's counts, field totals and first examples (in data order)
+ * to acc, then free them: the piece keeps only its key sets. */
+static void fold_piece(struct vrun *v, size_t pi)
+{
+	struct piece_state *a = &v->acc, *ps = &v->ps[pi];
+
+	a->rows += ps->rows;
+	a->header_seen |= ps->header_seen;
+	a->stopped |= ps->stopped;
+	for (size_t i = 0; i < v->S->nr_fields; i++) {
+		a->nulls[i] += ps->nulls[i];
+		a->present[i] += ps->present[i];
+		if (ps->obs_min[i] < a->obs_min[i])
+			a->obs_min[i] = ps->obs_min[i];
+		if (ps->obs_max[i] > a->obs_max[i])
+			a->obs_max[i] = ps->obs_max[i];
+	}
+	for (size_t ci = 0; ci < v->nr_checks; ci++) {
+		struct example *ex = &ps->ex[ci * EXAMPLES];
+
+		a->counts[ci] += ps->counts[ci];
+		/* a batch is checked field by field: put a check shared by
+		 * fields (table.encoding) back in line order */
+		qsort(ex, ps->nr_ex[ci], sizeof(*ex), example_cmp);
+		for (size_t k = 0; k < ps->nr_ex[ci] && a->nr_ex[ci] < EXAMPLES; k++) {
+			struct example *d = &a->ex[ci * EXAMPLES + a->nr_ex[ci]++];
+
+			*d = ex[k];
+			d->piece = pi;
+			ex[k].msg = NULL;
+		}
+	}
+	vd_piece_free_totals(v, ps);
+	/* unique, primaryKey, uniqueKeys: the keys join acc's sets (a failure
+	 * is the pool's, reported by the check) */
+	for (size_t i = 0; ps->uq && i < v->S->nr_fields; i++)
+		if (v->S->fields[i].constraints & QG_C_UNIQUE)
+			data_uniq_absorb(&a->uq[i], &ps->uq[i]);
+	free(ps->uq);
+	ps->uq = NULL;
+	if (v->S->nr_primary_key)
+		data_uniq_absorb(&a->pk, &ps->pk);
+	for (size_t i = 0; ps->uk && i < v->S->nr_unique_keys; i++)
+		data_uniq_absorb(&a->uk[i], &ps->uk[i]);
+	free(ps->uk);
+	ps->uk = NULL;
+	/* foreign keys stay with their piece (the anti-join reads them) */
+	for (size_t i = 0; i < 2 * v->S->nr_foreign_keys; i++) {
+		if (ps->fks)
+			data_uniq_shrink(&ps->fks[i]);
+		if (ps->fkr)
+			data_uniq_shrink(&ps->fkr[i]);
+	}
+	data_uniq_shrink(&ps->fkc[0]);
+	data_uniq_shrink(&ps->fkc[1]);
+	ps->folded = 1;
+}
+
+/* Fold the finished front of the plan. A cut file's parts go together and
+ * only when all were read: a failed part makes the whole file run again
+ * (data_plan_run), so from then on folding waits for the end. */
+static void fold_front(struct vrun *v, struct qg_data_plan *p)
+{
+	while (!v->fold_stuck && v->folded < p->nr_pieces) {
+		size_t i = v->folded, n = 1;
+		const struct qg_data_piece *pc = &p->pieces[i];
+
+		if (pc->nr_parts > 1 && pc->part == 0 && i + pc->nr_parts <= p->nr_pieces)
+			n = pc->nr_parts;
+		for (size_t k = i; k < i + n; k++) {
+			if (v->ps[k].finished < 0)
+				v->fold_stuck = 1;
+			if (v->ps[k].finished <= 0)
+				return;
+		}
+		for (size_t k = i; k < i + n; k++)
+			fold_piece(v, k);
+		v->folded = i + n;
+	}
+}
+
+void vd_fold_done(struct vrun *v, struct qg_data_plan *p, size_t piece, int ok)
+{
+	pthread_mutex_lock(&v->fold_lock);
+	v->ps[piece].finished = ok ? 1 : -1;
+	fold_front(v, p);
+	pthread_mutex_unlock(&v->fold_lock);
+}
+
+void vd_fold_rest(struct vrun *v, struct qg_data_plan *p)
+{
+	for (size_t pi = 0; pi < p->nr_pieces; pi++)
+		if (!p->pieces[pi].dropped && v->ps[pi].used && !v->ps[pi].folded)
+			fold_piece(v, pi);
+	v->folded = p->nr_pieces;
+}
+
 int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r)
 {
 	const struct qg_schema *S = v->S;
@@ -346,20 +489,14 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 		omin[i] = INFINITY;
 		omax[i] = -INFINITY;
 	}
-	for (size_t pi = 0; pi < p->nr_pieces; pi++) {
-		struct piece_state *ps = &v->ps[pi];
-		if (p->pieces[pi].dropped || !ps->used)
-			continue;
-		rows += ps->rows;
-		header_seen |= ps->header_seen;
-		for (size_t i = 0; i < nf; i++) {
-			nulls[i] += ps->nulls[i];
-			present[i] += ps->present[i];
-			if (ps->obs_min[i] < omin[i])
-				omin[i] = ps->obs_min[i];
-			if (ps->obs_max[i] > omax[i])
-				omax[i] = ps->obs_max[i];
-		}
+	vd_fold_rest(v, p);
+	rows = v->acc.rows;
+	header_seen = v->acc.header_seen;
+	for (size_t i = 0; i < nf; i++) {
+		nulls[i] = v->acc.nulls[i];
+		present[i] = v->acc.present[i];
+		omin[i] = v->acc.obs_min[i];
+		omax[i] = v->acc.obs_max[i];
 	}
 	/* every key set of a check at once: duplicates inside and between
 	 * pieces (threads, byte ranges, files), with both lines */
@@ -375,12 +512,8 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 
 		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
 			continue;
-		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
-			struct piece_state *ps = &v->ps[pi];
-
-			if (!p->pieces[pi].dropped && ps->used)
-				sets[ns++] = is_pk ? &ps->pk : &ps->uq[i];
-		}
+		/* every piece is folded: its keys are in acc's sets */
+		sets[ns++] = is_pk ? &v->acc.pk : &v->acc.uq[i];
 		if ((err = data_uniq_check(&v->uniq_pool, sets, ns, dup_found, &dset[i], &hd, &ivd)) < 0)
 			goto done;
 		xdup[i] = hd + ivd;
@@ -390,12 +523,7 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 		size_t ns = 0;
 		long long hd = 0, ivd = 0;
 
-		for (size_t pi = 0; pi < p->nr_pieces; pi++) {
-			struct piece_state *ps = &v->ps[pi];
-
-			if (!p->pieces[pi].dropped && ps->used)
-				sets[ns++] = &ps->uk[k];
-		}
+		sets[ns++] = &v->acc.uk[k];
 		ukd.cur_key = k;
 		if ((err = data_uniq_check(&v->uniq_pool, sets, ns, dup_found, &ukd, &hd, &ivd)) < 0)
 			goto done;
@@ -457,9 +585,7 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 		long long n = 0, cross = 0;
 		size_t fi = c->field >= 0 ? (size_t)c->field : 0;
 
-		for (size_t pi = 0; pi < p->nr_pieces; pi++)
-			if (!p->pieces[pi].dropped && v->ps[pi].used)
-				n += v->ps[pi].counts[ci];
+		n = v->acc.counts[ci];
 		if (c->kind == CK_UNIQUE)
 			cross = xdup[fi];
 		else if (c->kind == CK_PRIMARY_KEY)
@@ -484,25 +610,16 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 						 qc)) < 0)
 				goto done;
 		}
-		for (size_t pi = 0; pi < p->nr_pieces && qc->nr_locations < EXAMPLES && c->kind != CK_UNIQUE &&
-				    c->kind != CK_PRIMARY_KEY && c->kind != CK_UNIQUE_KEYS && c->kind != CK_FOREIGN_KEY;
-		     pi++) {
-			struct piece_state *ps = &v->ps[pi];
-			long long base;
+		for (size_t k = 0; k < v->acc.nr_ex[ci] && qc->nr_locations < EXAMPLES && c->kind != CK_UNIQUE &&
+				   c->kind != CK_PRIMARY_KEY && c->kind != CK_UNIQUE_KEYS && c->kind != CK_FOREIGN_KEY;
+		     k++) {
+			const struct example *e = &v->acc.ex[ci * EXAMPLES + k];
 
-			if (p->pieces[pi].dropped || !ps->used)
-				continue;
-			base = data_plan_line_base(p, pi);
-			/* a batch is checked field by field: put a check shared by
-			 * fields (table.encoding) back in line order */
-			qsort(&ps->ex[ci * EXAMPLES], ps->nr_ex[ci], sizeof(struct example), example_cmp);
-			for (size_t k = 0; k < ps->nr_ex[ci] && qc->nr_locations < EXAMPLES; k++) {
-				const struct example *e = &ps->ex[ci * EXAMPLES + k];
-				if (qg_check_add_location(qc, p->files[p->pieces[pi].file].spec,
-							  e->line ? e->line + base : 0, e->column, "%s", e->msg) < 0) {
-					err = QG_ENOMEM;
-					goto done;
-				}
+			if (qg_check_add_location(qc, p->files[p->pieces[e->piece].file].spec,
+						  e->line ? e->line + data_plan_line_base(p, e->piece) : 0, e->column,
+						  "%s", e->msg) < 0) {
+				err = QG_ENOMEM;
+				goto done;
 			}
 		}
 		if (c->kind == CK_ROWS) {

@@ -97,4 +97,35 @@ if sa != sb:
 print("%d fields equal" % len(sa[0]))
 EOF2
 if [ $? -eq 0 ]; then ok "profile: the folder's statistics are the concatenation's ($(cat "$T/prof.out"))"; else not_ok "profile: statistics differ"; sed 's/^/#   /' "$T/prof.out" | head; fi
+# Finished files are folded as they end (counts, examples, key sets), so
+# memory does not grow with the number of files: the examples must still
+# come in data order and duplicates between files (integer ids kept as
+# intervals, string ids as hashes) must be found with both lines.
+expect_eq "validate: examples in data order" "$(json_get "$T/many.json" 'all([(l["file"], l["line"]) for l in c["locations"]] == sorted((l["file"], l["line"]) for l in c["locations"]) for c in d["checks"] if c["id"] != "field.id.unique")')" "true"
+cat >"$T/keys.json" <<'EOF2'
+{"fields": [
+  {"name": "id", "type": "integer", "constraints": {"unique": true}},
+  {"name": "code", "type": "string", "constraints": {"unique": true}}
+ ]}
+EOF2
+"$DEBIAN_PY" - "$T" <<'EOF2'
+import os, sys
+d = sys.argv[1] + "/keys"
+os.makedirs(d)
+for k in range(600):
+    with open(d + "/k%04d.csv" % k, "w") as f:
+        f.write("id,code\n")
+        for r in range(5):
+            i = k * 5 + r
+            # file 450 repeats id 17 (file 3) and code c0042 (file 8)
+            if k == 450 and r == 2:
+                f.write("17,c0042\n")
+            else:
+                f.write("%d,c%04d\n" % (i, i))
+EOF2
+expect_exit 1 "600 files: duplicates between files" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/keys.out.json" "$T/keys"
+validate_result "600 files result" "$T/keys.out.json"
+expect_eq "integer id repeated once" "$(json_get "$T/keys.out.json" '[c["count"] for c in d["checks"] if c["id"] == "field.id.unique"][0]')" "1"
+expect_eq "string code repeated once, its first file named" "$(json_get "$T/keys.out.json" '[(c["count"], c["locations"][0]["file"].split("/")[-1], c["locations"][0]["line"], c["locations"][0]["message"]) for c in d["checks"] if c["id"] == "field.code.unique"][0]')" "[1, \"k0450.csv\", 4, \"duplicate value (first in '$T/keys/k0008.csv' on line 4)\"]"
+
 done_testing
