@@ -1,0 +1,126 @@
+#!/bin/sh
+# bench_junit.sh -- qgate-test's JUnit ingestion beside `xmllint --stream --noout` (issue 14)
+#
+# Generates (once, into BENCH_DIR) JUnit reports of the sizes asked and reads
+# each in the same run with, under /usr/bin/time -v (wall time, peak RSS):
+#   xmllint --stream --noout F                    libxml2's streaming reader: the floor
+#   qgate-test --junit-in F --json /dev/null      the whole gate: read, verdict, result JSON
+# Two shapes, because memory has two parts: the reader itself is flat in the
+# file's size (expat streaming, one open element's text, capped), and the
+# result list grows by one entry per <testcase>:
+#   out-N.xml    output-heavy: ~8 KiB of <system-out> per case (what big
+#                real reports are made of), so few cases per MB -- RSS shows
+#                the reader's flat memory;
+#   cases-N.xml  many small cases (~330 bytes each: 5% failures with text,
+#                3% skipped, 20% with a line of output) -- RSS shows the
+#                per-case cost of the results (and of the verdict's checks).
+# Each case runs RUNS times and the run with the least CPU time is kept; MB/s
+# is of CPU time (user + sys), since the machine is shared. qgate-test's exit
+# is 1 (the generated reports hold failures), xmllint's 0.
+#
+# Usage: tests/bench/bench_junit.sh [BIN_DIR]   (OUT=file.md for the table)
+# Environment: SIZES_MB ("100 1000"), SHAPES ("out cases"), RUNS (1),
+#              BENCH_DIR (build/bench)
+set -u
+BIN=${1:-build/bin}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SIZES_MB=${SIZES_MB:-100 1000}
+SHAPES=${SHAPES:-out cases}
+RUNS=${RUNS:-1}
+DIR=${BENCH_DIR:-$ROOT/build/bench}
+OUT=${OUT:-/dev/stdout}
+QT=$BIN/qgate-test
+mkdir -p "$DIR"
+[ -x "$QT" ] || { echo "bench_junit: $QT not built" >&2; exit 3; }
+command -v xmllint >/dev/null || { echo "bench_junit: xmllint not installed" >&2; exit 3; }
+
+gen() { # gen SHAPE MB FILE
+	/usr/bin/python3 - "$1" "$2" "$3" <<'EOF' || exit 3
+import random, sys
+shape, mb, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+target = mb * 1000 * 1000
+rnd = random.Random(14)
+out_line = "captured output &amp; more: &lt;ok&gt; line %d\n"
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench">\n')
+    size, i, suite = 0, 0, 0
+    while size < target:
+        parts = ['  <testsuite name="pkg.mod%d" timestamp="2026-12-06T22:00:00" hostname="ci">\n' % suite]
+        for _ in range(100):
+            i += 1
+            cls = "pkg.mod%d.TestClass%d" % (suite, i % 7)
+            head = '    <testcase classname="%s" name="test_case_%d" time="%.4f" file="tests/test_mod%d.py" line="%d"' % (
+                cls, i, rnd.random(), suite, 10 + i % 900)
+            r = rnd.random()
+            if shape == "out":
+                text = "".join(out_line % k for k in range(200))
+                if r < 0.05:
+                    parts.append(head + '><failure message="assert 1 == 2">Traceback\n' + "".join(out_line % k for k in range(25)) +
+                                 '</failure><system-out>' + text + '</system-out></testcase>\n')
+                else:
+                    parts.append(head + '><system-out><![CDATA[' + text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") + ']]></system-out></testcase>\n')
+            else:
+                if r < 0.05:
+                    parts.append(head + '><failure message="assert x == y" type="AssertionError">Traceback (most recent call last):\n'
+                                 '  File "tests/test_mod.py", line 12, in test\n    assert x == y\nAssertionError: 1 != 2</failure></testcase>\n')
+                elif r < 0.08:
+                    parts.append(head + '><skipped message="not on this platform"/></testcase>\n')
+                elif r < 0.28:
+                    parts.append(head + '><system-out>' + (out_line % i) + '</system-out></testcase>\n')
+                else:
+                    parts.append(head + '/>\n')
+        parts.append('  </testsuite>\n')
+        chunk = "".join(parts)
+        f.write(chunk)
+        size += len(chunk)
+        suite += 1
+    f.write('</testsuites>\n')
+import os
+os.rename(path + ".tmp", path)
+EOF
+}
+
+# measure CMD...: the fastest of RUNS runs (by CPU time: the machine is
+# shared, so wall time says more about the neighbours), as
+# "cpu_seconds wall_seconds max_rss_kb exit_code"
+measure() {
+	_best=
+	_r=0
+	while [ "$_r" -lt "$RUNS" ]; do
+		_r=$((_r + 1))
+		/usr/bin/time -v "$@" >/dev/null 2>"$DIR/time.txt"
+		_rc=$?
+		_w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$DIR/time.txt" |
+			awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+		_m=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$DIR/time.txt")
+		_u=$(sed -n 's/.*User time (seconds): //p' "$DIR/time.txt")
+		_s=$(sed -n 's/.*System time (seconds): //p' "$DIR/time.txt")
+		_c=$(awk "BEGIN { print $_u + $_s }")
+		if [ -z "$_best" ] || awk "BEGIN { exit !($_c < ${_best%% *}) }"; then _best="$_c $_w $_m $_rc"; fi
+	done
+	echo "$_best"
+}
+
+{
+	echo "| file | MB | cases | tool | CPU s (user+sys) | wall s | MB/s (of CPU time) | max RSS (MB) | exit |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+} >"$OUT"
+for mb in $SIZES_MB; do
+	for shape in $SHAPES; do
+		F=$DIR/junit-$shape-$mb.xml
+		[ -f "$F" ] || gen "$shape" "$mb" "$F"
+		bytes=$(wc -c <"$F" | tr -d ' ')
+		cases=$(grep -c '<testcase ' "$F")
+		for tool in xmllint qgate-test; do
+			if [ "$tool" = xmllint ]; then
+				set -- xmllint --stream --noout "$F"
+			else
+				set -- "$QT" --junit-in "$F" --json /dev/null -q
+			fi
+			m=$(measure "$@")
+			set -- $m
+			awk -v f="$(basename "$F")" -v b="$bytes" -v c="$cases" -v t="$tool" -v s="$1" -v w="$2" -v r="$3" -v rc="$4" \
+				'BEGIN { printf "| %s | %.0f | %d | %s | %.2f | %.2f | %.0f | %.1f | %s |\n", f, b / 1e6, c, t, s, w, (s > 0 ? b / 1e6 / s : 0), r / 1024, rc }' >>"$OUT"
+		done
+	done
+done
