@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh -- qgate-lint on examples/lint (demo.sh BIN_DIR OUT_DIR; `make demo` may call it)
 #
-# 1. the planted tree, as CI would check it: exit 1 expected (8 errors);
+# 1. the planted tree, as CI would check it: exit 1 expected (9 errors);
 # 2. --fix in a temporary copy (nothing is written into the source tree):
 #    exit 1 (files changed), then a second check of the copy shows only the
 #    findings --fix cannot repair.
