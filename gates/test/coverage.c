@@ -215,6 +215,7 @@ static int diff_gate(const struct test_cov_opts *o, struct cov_model *m, struct 
 		goto done;
 	}
 	qg_check_set_count(c, valid - covered);
+	(void)qg_result_add_markdown(r, "| changed lines (since %s) | %lld | %lld | %.2f%% |\n", o->base, covered, valid, p);
 	if (valid == 0) {
 		err = qg_check_set_message(c, "no instrumentable line changed since %s (%zu changed files, %lld with coverage data): nothing to measure",
 					   o->base, d.nr, files_seen);
@@ -301,14 +302,14 @@ int test_coverage_gate(const struct test_cov_opts *o, struct qg_result *r)
 			goto done;
 		}
 	}
-	if (o->diff_min >= 0 && (err = diff_gate(o, &m, repo, r)))
-		goto done;
 	(void)qg_result_add_markdown(r, "| coverage | covered | valid | percent |\n|---|---:|---:|---:|\n"
 					"| lines | %lld | %lld | %.2f%% |\n",
 				     m.lines_covered, m.lines_valid, cov_percent(m.lines_covered, m.lines_valid));
 	if (m.br_valid)
 		(void)qg_result_add_markdown(r, "| branches | %lld | %lld | %.2f%% |\n", m.br_covered, m.br_valid,
 					     cov_percent(m.br_covered, m.br_valid));
+	if (o->diff_min >= 0 && (err = diff_gate(o, &m, repo, r)))
+		goto done;
 	if (o->cobertura_out) {
 		struct qg_buf b = QG_BUF_INIT(QG_CAP_REPORT);
 

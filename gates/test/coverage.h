@@ -87,6 +87,10 @@ int cov_read_cobertura_buf(struct cov_model *m, const char *data, size_t len, co
 struct qg_buf;
 int cov_write_cobertura(struct qg_buf *out, const struct cov_model *m, long long timestamp);
 
+/* Record QG_EINPUT "'name':line:col: message" ("'name': message" when
+ * line is 0) and return it. */
+int cov_input_error(const char *name, long long line, long long col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The recorded error again as QG_EINPUT (a reader's malformed input is
  * "cannot evaluate", whatever code the layer below chose). */
 int cov_error_as_input(void);

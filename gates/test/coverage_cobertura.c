@@ -3,7 +3,8 @@
  * Reading streams the document through qgate/xml.h (expat; entity
  * declarations and deep nesting refused there): <sources><source> give the
  * folders the classes' filenames are relative to (the first under which the
- * file exists, else the first), <class filename> names a file, and its
+ * file exists, else the first; a relative source, gcovr -r . writes ".", is
+ * taken from the working folder), <class filename> names a file, and its
  * <lines><line number hits [branch="true" condition-coverage="50% (1/2)"]>
  * are the records. Lines under <method> repeat the class's lines in
  * Cobertura's own output and are skipped. The rates and totals on the
@@ -34,22 +35,8 @@ struct cob {
 	int started;     /* root seen */
 };
 
-static int bad(const struct cob *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(const struct cob *c, const char *fmt, ...)
-{
-	const struct qg_xml *x = qg_xml_current();
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = qg_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	err = qg_error(QG_EINPUT, "'%s':%lld:%lld: %s", c->name, qg_xml_line(x), qg_xml_column(x),
-		       err ? "malformed Cobertura report" : b.buf);
-	qg_buf_release(&b);
-	return err;
-}
+/* QG_EINPUT where the parser is (the element being started). */
+#define bad(c, ...) cov_input_error((c)->name, qg_xml_line(qg_xml_current()), qg_xml_column(qg_xml_current()), __VA_ARGS__)
 
 static int parse_ull(const char *s, unsigned long long *out)
 {

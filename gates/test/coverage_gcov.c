@@ -25,20 +25,8 @@
 
 #define GCOV_CAP ((size_t)1 << 30)
 
-static int bad(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(const char *name, const char *fmt, ...)
-{
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = qg_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	err = qg_error(QG_EINPUT, "'%s': %s", name, err ? "malformed gcov JSON" : b.buf);
-	qg_buf_release(&b);
-	return err;
-}
+/* QG_EINPUT naming the document (a structure error names the member). */
+#define bad(name, ...) cov_input_error((name), 0, 0, __VA_ARGS__)
 
 /* A non-negative integer member; -1 when absent or not one. */
 static double get_count(const struct qg_json *o, const char *key)

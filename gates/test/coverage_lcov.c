@@ -26,20 +26,8 @@ struct lcov {
 	long long record_at; /* line of its SF */
 };
 
-static int bad(const struct lcov *s, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(const struct lcov *s, size_t col, const char *fmt, ...)
-{
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = qg_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	err = qg_error(QG_EINPUT, "'%s':%lld:%zu: %s", s->name, s->lineno, col, err ? "malformed lcov record" : b.buf);
-	qg_buf_release(&b);
-	return err;
-}
+/* QG_EINPUT at the current line of the tracefile, column col. */
+#define bad(s, col, ...) cov_input_error((s)->name, (s)->lineno, (long long)(col), __VA_ARGS__)
 
 /* An unsigned decimal in [p, end): 0 and the value, or -1. Saturates. */
 static int parse_u(const char *p, const char *end, unsigned long long *out)
