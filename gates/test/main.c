@@ -99,6 +99,10 @@ static int test_gate_run(void *data, struct qg_result *r, struct qg_strvec *outp
 	if (!vo.expect_tests && !cov)
 		return qg_error(QG_EUSAGE, "nothing to judge: give -- COMMAND..., --each GLOB, --list FILE, "
 					   "--junit-in GLOB, --tap-in GLOB or coverage input");
+	ro.result = r;
+	/* the list is evidence: hashed, and a list rewritten while read is an error */
+	if (o->list && (err = qg_result_add_artifact(r, o->list)) < 0)
+		return err;
 	memset(&info, 0, sizeof(info));
 	if (vo.expect_tests && (err = test_run(&ro, &rs, &info)) < 0)
 		goto done;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "qgate/file.h"
+#include "qgate/result.h"
 #include "qgate/run.h"
 
 #include "test.h"
@@ -147,6 +148,32 @@ static void on_sigchld(int sig)
 	errno = saved;
 }
 
+/* The slots running now (set while run_jobs runs), for the signal handler
+ * and test_reap_orphans(). */
+struct slot;
+static struct slot *live_slots;
+static size_t live_nr;
+static struct sigaction old_fatal[4];
+static const int fatal_sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+static void kill_live_groups(void);
+
+/* qgate-test killed: its tests die with it (SIGKILL to each group), then
+ * the handler that was there (the temp-file cleanup, which re-raises) runs. */
+static void on_fatal(int sig)
+{
+	kill_live_groups();
+	for (size_t i = 0; i < 4; i++) {
+		if (fatal_sigs[i] != sig)
+			continue;
+		sigaction(sig, &old_fatal[i], NULL);
+		if (old_fatal[i].sa_handler != SIG_IGN && old_fatal[i].sa_handler != SIG_DFL &&
+		    !(old_fatal[i].sa_flags & SA_SIGINFO))
+			old_fatal[i].sa_handler(sig);
+		else
+			raise(sig);
+	}
+}
+
 static const char *signame(int sig, char *buf, size_t len)
 {
 	const char *abbr = sigabbrev_np(sig);
@@ -181,9 +208,12 @@ struct slot {
 	int used;
 };
 
-/* The slots running now, for test_reap_orphans() to spare their markers. */
-static struct slot *live_slots;
-static size_t live_nr;
+static void kill_live_groups(void)
+{
+	for (size_t i = 0; i < live_nr; i++)
+		if (live_slots[i].used && live_slots[i].c.pid > 0 && !live_slots[i].c.start_errno)
+			kill(-live_slots[i].c.pid, SIGKILL);
+}
 
 static int is_live_leader(pid_t pid)
 {
@@ -574,9 +604,19 @@ static int run_jobs(struct job *jv, size_t nj, const struct test_run_opts *o, st
 	sa.sa_handler = on_sigchld;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, &old_sa);
 	live_slots = slots;
 	live_nr = width;
+	sigaction(SIGCHLD, &sa, &old_sa);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = 0;
+	for (size_t i = 0; i < 4; i++) {
+		struct sigaction cur;
+
+		sigaction(fatal_sigs[i], NULL, &cur);
+		old_fatal[i] = cur;
+		if (cur.sa_handler != SIG_IGN) /* an ignored signal stays ignored */
+			sigaction(fatal_sigs[i], &sa, NULL);
+	}
 	(void)next;
 
 	while (!err && (qhead != qtail || running)) {
@@ -692,6 +732,9 @@ done:
 				slot_release(&slots[i]);
 			}
 	}
+	if (wake_pipe[0] >= 0)
+		for (size_t i = 0; i < 4; i++)
+			sigaction(fatal_sigs[i], &old_fatal[i], NULL);
 	live_slots = NULL;
 	live_nr = 0;
 	info->orphans_killed += test_reap_orphans(NULL);
@@ -733,7 +776,7 @@ static int collect_programs(struct qg_strvec *names, const struct test_run_opts 
 		globfree(&g);
 	}
 	if (!err && o->list) {
-		struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
+		struct qg_buf b = QG_BUF_INIT((size_t)64 << 20);
 		char *line, *save = NULL;
 		long long ln = 0;
 
@@ -778,6 +821,8 @@ static int run_each(const struct test_run_opts *o, struct test_results *out, str
 
 	if (err < 0)
 		goto done;
+	if (o->list && o->result && (err = qg_result_check_artifacts(o->result)) < 0)
+		goto done;
 	info->programs_total = names.nr;
 	keep = calloc(names.nr + 1, 1);
 	jv = calloc(names.nr + 1, sizeof(*jv));
@@ -798,8 +843,9 @@ static int run_each(const struct test_run_opts *o, struct test_results *out, str
 		for (size_t k = 0; !err && k < o->nr_command; k++)
 			err = qg_strvec_push(&j->argv, o->command[k]);
 		if (!err) {
-			/* a path without a '/' is a file here, not a name to look up on PATH */
-			if (!o->nr_command && !strchr(names.v[i], '/'))
+			/* a name without a '/' is the file here when there is one
+			 * (what --each matched), else a program on PATH */
+			if (!o->nr_command && !strchr(names.v[i], '/') && qg_file_is_regular(names.v[i]) > 0)
 				err = qg_strvec_pushf(&j->argv, "./%s", names.v[i]);
 			else
 				err = qg_strvec_push(&j->argv, names.v[i]);

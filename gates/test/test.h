@@ -116,6 +116,9 @@ struct test_run_opts {
 	int sharded;             /* --shard given */
 	const char *timings;     /* --timings RESULT.json, or NULL */
 	int verbose, quiet;
+	/* the run's result: --list is checked against its artifact (hashed by
+	 * the caller) right after it is read, before any test runs */
+	const struct qg_result *result;
 };
 struct test_run_info {
 	int ran;                 /* something was run or read: no test at all is exit 3 */
