@@ -87,9 +87,9 @@ int qg_libgit2(void);
 
 #include <pthread.h>
 
-/* The opaque handle of qgate/git.h. One lock serialises every libgit2 call
- * on it, so -j workers may share a handle (a git_repository is not meant
- * to be used from several threads at once). */
+/* The opaque handle of qgate/git.h. One recursive lock serialises every
+ * libgit2 call on it, so -j workers may share a handle (a git_repository is
+ * not meant to be used from several threads at once). */
 struct qg_git_repo {
 	git_repository *repo;
 	git_index *index;    /* loaded on first use, re-read from disk each ls-files */

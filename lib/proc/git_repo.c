@@ -5,9 +5,9 @@
  * .gitignore, staged blobs) and what --changed-since needs to find its base
  * (the merge base of a ref and HEAD). The diff itself is git_diff.c.
  *
- * Every libgit2 call on a handle holds its lock: a lint run's workers read
- * blobs from several threads, and a git_repository's caches are not meant
- * for concurrent use.
+ * Every libgit2 call on a handle holds its lock (recursive, so an ls-files
+ * callback may read blobs): a lint run's workers read blobs from several
+ * threads, and a git_repository's caches are not meant for concurrent use.
  */
 #include "qgate/common.h"
 
@@ -62,9 +62,17 @@ int qg_git_repo_open(struct qg_git_repo **out, const char *dir)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return qg_error(QG_ENOMEM, "out of memory");
-	if (pthread_mutex_init(&r->lock, NULL)) {
-		free(r);
-		return qg_error(QG_ENOMEM, "cannot create a lock");
+	{
+		pthread_mutexattr_t attr;
+		int bad = pthread_mutexattr_init(&attr) ||
+			  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) ||
+			  pthread_mutex_init(&r->lock, &attr);
+
+		pthread_mutexattr_destroy(&attr);
+		if (bad) {
+			free(r);
+			return qg_error(QG_ENOMEM, "cannot create a lock");
+		}
 	}
 	r->dir = qg_strdup(dir);
 	if (!r->dir) {
@@ -174,11 +182,9 @@ int qg_git_ls_files(struct qg_git_repo *r, qg_git_file_fn fn, void *ud)
 		f.mode = e->mode;
 		f.size = e->file_size;
 		qg_lg.oid_tostr(f.oid, sizeof(f.oid), &e->id);
-		/* the callback may use the handle (read a blob): the lock is
-		 * not held while it runs, the index is not re-read meanwhile */
-		pthread_mutex_unlock(&r->lock);
+		/* the lock is recursive: the callback may use the handle (read
+		 * a blob); other threads wait, so the index stays as it is */
 		err = fn(ud, &f);
-		pthread_mutex_lock(&r->lock);
 		if (err)
 			break;
 	}

@@ -565,6 +565,78 @@ static void test_git_repo_ls_files_matches_git(void **state)
 	qg_buf_release(&s.text);
 }
 
+struct conflict_state {
+	int seen_a;
+	int entries;
+	char oid[41];
+};
+
+static int conflict_cb(void *ud, const struct qg_git_file *f)
+{
+	struct conflict_state *s = ud;
+
+	s->entries++;
+	if (!strcmp(f->path, "a.txt")) {
+		s->seen_a++;
+		memcpy(s->oid, f->oid, 41);
+	}
+	return 0;
+}
+
+/* A merge conflict: the path comes once, as "ours" (stage 2). */
+static void test_git_repo_ls_files_conflict_once(void **state)
+{
+	struct qg_git_repo *r = NULL;
+	struct qg_buf url = QG_BUF_INIT(QG_CAP_PATH), ours = QG_BUF_INIT(QG_CAP_REPORT),
+		      paths = QG_BUF_INIT(QG_CAP_REPORT);
+	struct conflict_state s = { 0, 0, "" };
+	struct qg_child c;
+	const char *prev;
+	char clone[160];
+	size_t i, unique = 0;
+
+	snprintf(clone, sizeof(clone), "%s/conflict", base);
+	assert_int_equal(qg_buf_addf(&url, "file://%s", repo), 0);
+	git(NULL, base, "clone", "-q", url.buf, clone, NULL);
+	git(NULL, clone, "checkout", "-q", "-b", "side", NULL);
+	write_file(clone, "a.txt", "side\n");
+	git(NULL, clone, "commit", "-q", "-am", "side", NULL);
+	git(NULL, clone, "checkout", "-q", "main", NULL);
+	write_file(clone, "a.txt", "ours\n");
+	git(NULL, clone, "commit", "-q", "-am", "ours", NULL);
+	/* the merge fails (exit 1) and leaves stages 1, 2 and 3 of a.txt */
+	qg_child_init(&c);
+	assert_int_equal(qg_strvec_pushv(&c.args, (const char *const[]){ "git", "-c", "user.name=t", "-c",
+								  "user.email=t@example.com", "merge", "-q",
+								  "side", NULL }),
+			 0);
+	qg_strvec_push(&c.env, "GIT_CONFIG_NOSYSTEM=1");
+	qg_strvec_push(&c.env, "GIT_CONFIG_GLOBAL=/dev/null");
+	c.dir = clone;
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
+	assert_int_equal(qg_child_run(&c), 0);
+	assert_int_equal(c.exit_code, 1);
+	qg_child_release(&c);
+
+	git_line(&ours, clone, "rev-parse", ":2:a.txt", NULL);
+	git(&paths, clone, "ls-files", "-z", NULL);
+	/* git ls-files names a conflicted path once per stage (adjacent): count names once */
+	for (i = 0, prev = NULL; i < paths.len; i += strlen(paths.buf + i) + 1) {
+		if (!prev || strcmp(prev, paths.buf + i))
+			unique++;
+		prev = paths.buf + i;
+	}
+	assert_int_equal(qg_git_repo_open(&r, clone), 0);
+	assert_int_equal(qg_git_ls_files(r, conflict_cb, &s), 0);
+	assert_int_equal(s.seen_a, 1);
+	assert_string_equal(s.oid, ours.buf);
+	assert_int_equal((size_t)s.entries, unique);
+	qg_git_repo_free(r);
+	qg_buf_release(&url);
+	qg_buf_release(&ours);
+	qg_buf_release(&paths);
+}
+
 static void test_git_repo_read_blob_is_the_staged_content(void **state)
 {
 	struct qg_git_repo *r = NULL;
@@ -732,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_git_repo_diff_workdir_matches_git),
 		cmocka_unit_test(test_git_repo_diff_known_lines),
 		cmocka_unit_test(test_git_repo_ls_files_matches_git),
+		cmocka_unit_test(test_git_repo_ls_files_conflict_once),
 		cmocka_unit_test(test_git_repo_read_blob_is_the_staged_content),
 		cmocka_unit_test(test_git_repo_ignored),
 		cmocka_unit_test(test_git_repo_workdir_branch_and_merge_base),
