@@ -500,6 +500,18 @@ static int attempt_results(struct slot *s, const struct test_run_opts *o, struct
 		}
 		if (oc == TEST_PASS || (oc == TEST_SKIP && rs->nr))
 			return 0;
+		/* a plain non-zero exit that the failed TAP cases explain is not
+		 * one more failure: the cases get the captured output instead */
+		if (oc == TEST_FAIL && !s->c.signaled && *worst >= TEST_FAIL) {
+			err = cap_render(&detail, &s->out, "stdout");
+			if (!err)
+				err = cap_render(&detail, &s->err, "stderr");
+			for (size_t i = 0; !err && i < rs->nr; i++)
+				if (rs->v[i].outcome >= TEST_FAIL && !rs->v[i].detail && detail.len)
+					err = test_case_set(&rs->v[i].detail, detail.buf);
+			qg_buf_release(&detail);
+			return err;
+		}
 	}
 	c = test_results_add(rs, "", s->job->name, oc, oc == TEST_PASS ? NULL : how, s->job->name);
 	if (!c)
