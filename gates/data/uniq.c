@@ -592,6 +592,42 @@ static void sort_part(const struct data_uniq_ent *in, struct data_uniq_ent *out,
 	}
 }
 
+/* The smallest values (at most max, ascending) that two intervals of the
+ * sets hold: repeats whose lines the intervals do not keep. */
+size_t data_uniq_overlaps(struct qg_uniq *const *sets, size_t n, long long *vals, size_t max)
+{
+	long long (*U)[2];
+	size_t niv = 0, k = 0, nv = 0;
+	long long top = 0;
+
+	for (size_t s = 0; s < n; s++)
+		niv += sets[s]->nr_iv;
+	if (niv < 2 || !max || !(U = malloc(niv * 16)))
+		return 0;
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < sets[s]->nr_iv; i++, k++) {
+			U[k][0] = sets[s]->iv[i][0];
+			U[k][1] = sets[s]->iv[i][1];
+		}
+	qsort(U, niv, 16, iv_cmp);
+	for (size_t i = 0; i < niv && nv < max; i++) {
+		if (i && U[i][0] <= top) {
+			long long hi = U[i][1] < top ? U[i][1] : top;
+
+			for (long long x = U[i][0]; nv < max; x++) {
+				if (!nv || vals[nv - 1] < x)
+					vals[nv++] = x;
+				if (x == hi)
+					break;
+			}
+		}
+		if (!i || U[i][1] > top)
+			top = U[i][1];
+	}
+	free(U);
+	return nv;
+}
+
 int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, size_t n, data_uniq_dup_fn fn,
 		    void *ctx, long long *dups, long long *iv_dups)
 {

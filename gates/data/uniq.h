@@ -127,6 +127,10 @@ typedef void (*data_uniq_dup_fn)(void *ctx, uint64_t pos, uint64_t first, int ha
  * data_uniq_add_int, are not counted again), fn is called for each entry
  * that is a duplicate (not for overlaps of intervals: *iv_dups counts
  * those). The sets are released. 0, or a negative QG_E* (I/O, memory). */
+/* The smallest values (at most max, ascending) held by two intervals of
+ * the sets: repeats found by counting, whose lines are not kept. Call it
+ * before data_uniq_check(), which releases the sets. */
+size_t data_uniq_overlaps(struct qg_uniq *const *sets, size_t n, long long *vals, size_t max);
 int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, size_t n, data_uniq_dup_fn fn,
 		    void *ctx, long long *dups, long long *iv_dups);
 

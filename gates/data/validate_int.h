@@ -252,6 +252,11 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
  * folds every finished piece at the front of the plan into v->acc.
  * vd_fold_rest(): after the run, every piece not folded yet. */
 int vd_acc_alloc(struct vrun *v);
+/* validate_locate.c: read the inputs again for the lines of the integer
+ * values vals (at most EXAMPLES) of field fi, calling fn for every
+ * occurrence after the first; nothing when an input cannot be re-read. */
+int vd_locate_int_repeats(struct vrun *v, struct qg_data_plan *p, size_t fi, const long long *vals, size_t nv,
+			  data_uniq_dup_fn fn, void *ctx);
 void vd_fold_done(struct vrun *v, struct qg_data_plan *p, size_t piece, int ok);
 void vd_fold_rest(struct vrun *v, struct qg_data_plan *p);
 /* Free a piece's counts, examples and field totals (not its key sets). */

@@ -166,6 +166,14 @@ static void dup_found(void *ctx, uint64_t pos, uint64_t first, int has_value, lo
 	struct dups *d = ctx;
 	size_t k = d->n;
 
+	/* a line found twice (by the check and by vd_locate_int_repeats())
+	 * is one duplicate; the known first line wins */
+	for (size_t i = 0; i < d->n; i++)
+		if (d->ex[i].pos == pos && d->ex[i].key == d->cur_key) {
+			if (d->ex[i].first == UINT64_MAX)
+				d->ex[i].first = first;
+			return;
+		}
 	if (k == EXAMPLES && d->ex[k - 1].pos <= pos)
 		return;
 	if (k < EXAMPLES)
@@ -507,14 +515,19 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	}
 	for (size_t i = 0; i <= nf; i++) {
 		int is_pk = i == nf;
-		size_t ns = 0;
-		long long hd = 0, ivd = 0;
+		size_t ns = 0, nov;
+		long long hd = 0, ivd = 0, ov[EXAMPLES];
 
 		if (is_pk ? !S->nr_primary_key : !(S->fields[i].constraints & QG_C_UNIQUE))
 			continue;
 		/* every piece is folded: its keys are in acc's sets */
 		sets[ns++] = is_pk ? &v->acc.pk : &v->acc.uq[i];
+		nov = sets[0]->ints ? data_uniq_overlaps(sets, ns, ov, EXAMPLES) : 0;
 		if ((err = data_uniq_check(&v->uniq_pool, sets, ns, dup_found, &dset[i], &hd, &ivd)) < 0)
+			goto done;
+		/* repeats between intervals have no lines: find them */
+		if (nov && (err = vd_locate_int_repeats(v, p, is_pk ? S->primary_key[0] : i, ov, nov, dup_found,
+							&dset[i])) < 0)
 			goto done;
 		xdup[i] = hd + ivd;
 	}

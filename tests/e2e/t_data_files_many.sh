@@ -125,7 +125,25 @@ for k in range(600):
 EOF2
 expect_exit 1 "600 files: duplicates between files" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/keys.out.json" "$T/keys"
 validate_result "600 files result" "$T/keys.out.json"
-expect_eq "integer id repeated once" "$(json_get "$T/keys.out.json" '[c["count"] for c in d["checks"] if c["id"] == "field.id.unique"][0]')" "1"
+# integer ids are intervals, which keep no lines: the repeat is located by
+# a second read of the key column (validate_locate.c)
+expect_eq "integer id repeated once, both lines named" "$(json_get "$T/keys.out.json" '[(c["count"], c["locations"][0]["file"].split("/")[-1], c["locations"][0]["line"], c["locations"][0]["message"]) for c in d["checks"] if c["id"] == "field.id.unique"][0]')" "[1, \"k0450.csv\", 4, \"value 17 appears more than once (first in '$T/keys/k0003.csv' on line 4)\"]"
+# one file of 22 MB read by two threads (pieces of at least 8 MiB): the
+# repeats at the end are in the second piece, their first lines in the first
+"$DEBIAN_PY" - "$T" <<'EOF2'
+import sys
+with open(sys.argv[1] + "/big.csv", "w") as f:
+    f.write("id,code\n")
+    for i in range(1, 1400001):
+        f.write("%d,c%d\n" % (i, i))
+    for i in range(1000, 1003):
+        f.write("%d,r%d\n" % (i, i))
+EOF2
+expect_exit 1 "one file, -j 2: repeated ids at the end" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/big.out.json" "$T/big.csv"
+expect_eq "each repeat with both lines" "$(json_get "$T/big.out.json" '[(c["count"], [(l["line"], l["message"]) for l in c["locations"]]) for c in d["checks"] if c["id"] == "field.id.unique"][0]')" \
+	"[3, [[1400002, \"value 1000 appears more than once (first on line 1001)\"], [1400003, \"value 1001 appears more than once (first on line 1002)\"], [1400004, \"value 1002 appears more than once (first on line 1003)\"]]]"
+cat "$T/big.csv" | expect_exit 1 "the same from stdin: counted, not re-read" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/big.stdin.json" -
+expect_eq "stdin: the count stands" "$(json_get "$T/big.stdin.json" '[c["count"] for c in d["checks"] if c["id"] == "field.id.unique"][0]')" "3"
 expect_eq "string code repeated once, its first file named" "$(json_get "$T/keys.out.json" '[(c["count"], c["locations"][0]["file"].split("/")[-1], c["locations"][0]["line"], c["locations"][0]["message"]) for c in d["checks"] if c["id"] == "field.code.unique"][0]')" "[1, \"k0450.csv\", 4, \"duplicate value (first in '$T/keys/k0008.csv' on line 4)\"]"
 
 done_testing
