@@ -98,8 +98,8 @@ static int lcov_line(struct lcov *s, const char *p, size_t len)
 	size_t klen;
 	int err;
 
-	if (len && p[len - 1] == '\r')
-		end--, len--;
+	while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+		end--, len--; /* CRLF files, trailing blanks (lcov's own reader chomps too) */
 	if (len == 0)
 		return 0;
 	if (len == 13 && !memcmp(p, "end_of_record", 13)) {

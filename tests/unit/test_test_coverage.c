@@ -75,8 +75,8 @@ static const char lcov_two_records[] =
 	"VER:2.0\r\n"
 	"end_of_record\r\n"
 	"SF:/elsewhere/include/stdio.h\n"
-	"DA:10,1\n"
-	"end_of_record\n";
+	"DA:10,1 \n"
+	"end_of_record \t\n";
 
 static void test_cov_lcov_records_merged(void **state)
 {
