@@ -147,7 +147,7 @@ static size_t skip_ws(const char *s, size_t i, size_t n)
 	return i;
 }
 
-int js_parse(struct js_doc *d, const char *src, size_t len, const char *name)
+static int js_parse_tree(struct js_doc *d, const char *src, size_t len, const char *name)
 {
 	uint32_t stack[JS_MAX_DEPTH];
 	int depth = 0, err, want_value = 1;
@@ -292,6 +292,15 @@ int js_parse(struct js_doc *d, const char *src, size_t len, const char *name)
 		}
 		return js_fail(d, name, i, d->n[idx].type == JS_OBJ ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
+}
+
+int js_parse(struct js_doc *d, const char *src, size_t len, const char *name)
+{
+	int err = js_parse_tree(d, src, len, name);
+
+	if (err < 0)
+		js_release(d);
+	return err;
 }
 
 void js_release(struct js_doc *d)

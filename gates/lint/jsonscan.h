@@ -35,7 +35,8 @@ struct js_doc {
 };
 
 /* Parse src (a leading UTF-8 BOM is skipped). Malformed text is QG_EINPUT
- * "name:line:column: ..."; nesting deeper than 512 is refused the same way. */
+ * "name:line:column: ..."; nesting deeper than 512 is refused the same way.
+ * On failure nothing stays allocated (js_release() is still safe). */
 int js_parse(struct js_doc *d, const char *src, size_t len, const char *name);
 void js_release(struct js_doc *d);
 
