@@ -12,82 +12,39 @@
 #include "qgate/result.h"
 #include "qgate/run.h"
 
+#include "test_git_fixture.h"
+
 static char base[64];
 
-/* Run git with a fixed identity and no user/system config; returns stdout. */
+/* git(1) with its answer trimmed (rev-parse and friends). */
 static void git(struct qg_buf *out, const char *dir, ...)
 {
-	struct qg_child c;
-	const char *a;
 	va_list ap;
 
-	qg_child_init(&c);
-	assert_int_equal(qg_strvec_pushv(&c.args, (const char *const[]){ "git", "-c", "user.name=qgate test",
-								  "-c", "user.email=test@example.com",
-								  "-c", "protocol.file.allow=always", NULL }),
-			 0);
 	va_start(ap, dir);
-	while ((a = va_arg(ap, const char *)) != NULL)
-		assert_int_equal(qg_strvec_push(&c.args, a), 0);
+	fx_git_va(out, 0, dir, ap);
 	va_end(ap);
-	qg_strvec_push(&c.env, "GIT_CONFIG_NOSYSTEM=1");
-	qg_strvec_push(&c.env, "GIT_CONFIG_GLOBAL=/dev/null");
-	qg_strvec_push(&c.env, "GIT_TERMINAL_PROMPT=0");
-	c.dir = dir;
-	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
-	c.timeout_s = 60;
-	assert_int_equal(qg_child_run(&c), 0);
-	if (!c.exited || c.exit_code != 0)
-		fail_msg("git %s failed: %s", c.args.v[7], c.err.buf);
-	if (out) {
-		qg_buf_reset(out);
-		assert_int_equal(qg_buf_addstr(out, c.out.buf), 0);
+	if (out)
 		qg_buf_rtrim(out);
-	}
-	qg_child_release(&c);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
 }
 
 static int setup_group(void **state)
 {
 	char repo[128];
 
-	snprintf(base, sizeof(base), "/tmp/qg-git.XXXXXX");
-	if (!mkdtemp(base))
+	if (fx_init_repo(base, sizeof(base), "/tmp/qg-git.XXXXXX", repo, sizeof(repo)) < 0)
 		return -1;
-	/* never find a repository above the temp folder */
-	setenv("GIT_CEILING_DIRECTORIES", base, 1);
-	snprintf(repo, sizeof(repo), "%s/repo", base);
-	if (mkdir(repo, 0755) < 0)
-		return -1;
-	git(NULL, repo, "init", "-q", "-b", "main", NULL);
-	write_file(repo, "a.txt", "one\n");
+	fx_write_file(repo, "a.txt", "one\n");
 	git(NULL, repo, "add", "a.txt", NULL);
 	git(NULL, repo, "commit", "-q", "-m", "first", NULL);
-	write_file(repo, "a.txt", "two\n");
+	fx_write_file(repo, "a.txt", "two\n");
 	git(NULL, repo, "commit", "-q", "-am", "second", NULL);
 	return 0;
 }
 
 static int teardown_group(void **state)
 {
-	struct qg_child c;
-
-	qg_child_init(&c);
-	qg_strvec_pushv(&c.args, (const char *const[]){ "rm", "-rf", base, NULL });
-	qg_child_run(&c);
-	qg_child_release(&c);
+	fx_rm_rf(base);
 	return 0;
 }
 
@@ -116,7 +73,7 @@ static void test_git_branch_commit_and_dirty(void **state)
 	assert_int_equal(s.dirty, 0);
 
 	/* an untracked file does not make the tree dirty */
-	write_file(repo, "untracked.txt", "x\n");
+	fx_write_file(repo, "untracked.txt", "x\n");
 	assert_int_equal(qg_git_subject(&s, repo), 0);
 	assert_int_equal(s.dirty, 0);
 
@@ -128,7 +85,7 @@ static void test_git_branch_commit_and_dirty(void **state)
 	assert_string_equal(s.commit, head.buf);
 
 	/* editing a tracked file does; so does a staged change */
-	write_file(repo, "a.txt", "three\n");
+	fx_write_file(repo, "a.txt", "three\n");
 	assert_int_equal(qg_git_subject(&s, repo), 0);
 	assert_int_equal(s.dirty, 1);
 	git(NULL, repo, "add", "a.txt", NULL);

@@ -1,4 +1,4 @@
-/* test_git_repo.c -- the repository as data (git_repo.c, git_diff.c) against git(1)
+/* test_git_repo.c -- the repository as data (git_repo.c, git_diff.c) against fx_git(1)
  *
  * Every repository is built with the real git command in a temp folder, and
  * what libgit2 reports is compared with what git itself prints: the added
@@ -18,65 +18,30 @@
 #include "qgate/git.h"
 #include "qgate/run.h"
 
+#include "test_git_fixture.h"
+
 static char base[64];
 static char repo[128];
 static char first_commit[41];
 
-/* Run git with a fixed identity and no user/system config; stdout to out
- * (kept as is: -z output has NULs, so out->len counts them). */
-static void git(struct qg_buf *out, const char *dir, ...)
-{
-	struct qg_child c;
-	const char *a;
-	va_list ap;
-
-	qg_child_init(&c);
-	assert_int_equal(qg_strvec_pushv(&c.args, (const char *const[]){ "git", "-c", "user.name=qgate test",
-								  "-c", "user.email=test@example.com",
-								  "-c", "protocol.file.allow=always", "-c",
-								  "diff.renames=true", NULL }),
-			 0);
-	va_start(ap, dir);
-	while ((a = va_arg(ap, const char *)) != NULL)
-		assert_int_equal(qg_strvec_push(&c.args, a), 0);
-	va_end(ap);
-	qg_strvec_push(&c.env, "GIT_CONFIG_NOSYSTEM=1");
-	qg_strvec_push(&c.env, "GIT_CONFIG_GLOBAL=/dev/null");
-	qg_strvec_push(&c.env, "GIT_TERMINAL_PROMPT=0");
-	c.dir = dir;
-	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
-	c.timeout_s = 60;
-	assert_int_equal(qg_child_run(&c), 0);
-	if (!c.exited || c.exit_code != 0)
-		fail_msg("git %s failed: %s", c.args.v[9], c.err.buf);
-	if (out) {
-		qg_buf_reset(out);
-		assert_int_equal(qg_buf_add(out, c.out.buf, c.out.len), 0);
-	}
-	qg_child_release(&c);
-}
-
 static void git_line(struct qg_buf *out, const char *dir, const char *a1, const char *a2, const char *a3)
 {
-	git(out, dir, a1, a2, a3, NULL);
+	fx_git(out, dir, a1, a2, a3, NULL);
 	qg_buf_rtrim(out);
 }
 
-static void write_bytes(const char *dir, const char *name, const char *data, size_t len)
+/* Clone the test repository into base/name (depth 0: the whole history). */
+static void clone_repo(char *out, size_t len, const char *name, int depth)
 {
-	char path[256];
-	FILE *fp;
+	char url[160], d[16];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	write_bytes(dir, name, text, strlen(text));
+	snprintf(out, len, "%s/%s", base, name);
+	snprintf(url, sizeof(url), "file://%s", repo);
+	snprintf(d, sizeof(d), "%d", depth);
+	if (depth)
+		fx_git(NULL, base, "clone", "-q", "--depth", d, url, out, NULL);
+	else
+		fx_git(NULL, base, "clone", "-q", url, out, NULL);
 }
 
 /* "prefix1\n" .. "prefixN\n", with line `edit` replaced by "edited\n" (0: none). */
@@ -87,7 +52,7 @@ static void write_lines(const char *dir, const char *name, const char *prefix, i
 
 	for (i = 1; i <= n; i++)
 		assert_int_equal(i == edit ? qg_buf_addstr(&b, "edited\n") : qg_buf_addf(&b, "%s %d\n", prefix, i), 0);
-	write_bytes(dir, name, b.buf, b.len);
+	fx_write_bytes(dir, name, b.buf, b.len);
 	qg_buf_release(&b);
 }
 
@@ -103,52 +68,46 @@ static int setup_group(void **state)
 {
 	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 
-	snprintf(base, sizeof(base), "/tmp/qg-gitrepo.XXXXXX");
-	if (!mkdtemp(base))
+	if (fx_init_repo(base, sizeof(base), "/tmp/qg-gitrepo.XXXXXX", repo, sizeof(repo)) < 0)
 		return -1;
-	setenv("GIT_CEILING_DIRECTORIES", base, 1);
-	snprintf(repo, sizeof(repo), "%s/repo", base);
-	if (mkdir(repo, 0755) < 0)
-		return -1;
-	git(NULL, repo, "init", "-q", "-b", "main", NULL);
 	write_lines(repo, "a.txt", "line", 10, 0);
 	write_lines(repo, "old.txt", "the old file's line", 20, 0);
-	write_file(repo, "del.txt", "gone\n");
-	write_file(repo, "sp ace.txt", "a\nb\n");
-	write_file(repo, nl_name, "1\n");
-	write_bytes(repo, "bin.dat", "\0abc", 4);
-	write_file(repo, "stay.txt", "s\n");
-	write_file(repo, "cut.txt", "1\n2\n3\n");
-	write_file(repo, "run.sh", "echo\n");
-	write_file(repo, ".gitignore", "*.o\nbuild/\n");
-	git(NULL, repo, "add", "-A", NULL);
-	git(NULL, repo, "commit", "-q", "-m", "first", NULL);
-	git(&out, repo, "rev-parse", "HEAD", NULL);
+	fx_write_file(repo, "del.txt", "gone\n");
+	fx_write_file(repo, "sp ace.txt", "a\nb\n");
+	fx_write_file(repo, nl_name, "1\n");
+	fx_write_bytes(repo, "bin.dat", "\0abc", 4);
+	fx_write_file(repo, "stay.txt", "s\n");
+	fx_write_file(repo, "cut.txt", "1\n2\n3\n");
+	fx_write_file(repo, "run.sh", "echo\n");
+	fx_write_file(repo, ".gitignore", "*.o\nbuild/\n");
+	fx_git(NULL, repo, "add", "-A", NULL);
+	fx_git(NULL, repo, "commit", "-q", "-m", "first", NULL);
+	fx_git(&out, repo, "rev-parse", "HEAD", NULL);
 	qg_buf_rtrim(&out);
 	memcpy(first_commit, out.buf, 41);
 
-	write_file(repo, "a.txt", "line 1\nline 2\nLINE 3\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\nline 10\n"
+	fx_write_file(repo, "a.txt", "line 1\nline 2\nLINE 3\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\nline 10\n"
 				  "line 11\nline 12\n");
-	git(NULL, repo, "mv", "old.txt", "renamed.txt", NULL);
+	fx_git(NULL, repo, "mv", "old.txt", "renamed.txt", NULL);
 	write_lines(repo, "renamed.txt", "the old file's line", 21, 5);
-	write_file(repo, "added.txt", "x\ny\n");
-	git(NULL, repo, "rm", "-q", "del.txt", NULL);
-	write_file(repo, "sp ace.txt", "a\nB\nc\n");
-	write_file(repo, nl_name, "1\n2\n");
-	write_bytes(repo, "bin.dat", "\0abd", 4);
-	write_file(repo, "cut.txt", "1\n3\n");
+	fx_write_file(repo, "added.txt", "x\ny\n");
+	fx_git(NULL, repo, "rm", "-q", "del.txt", NULL);
+	fx_write_file(repo, "sp ace.txt", "a\nB\nc\n");
+	fx_write_file(repo, nl_name, "1\n2\n");
+	fx_write_bytes(repo, "bin.dat", "\0abd", 4);
+	fx_write_file(repo, "cut.txt", "1\n3\n");
 	{
 		char p[200];
 
 		snprintf(p, sizeof(p), "%s/run.sh", repo);
 		chmod(p, 0755);
 	}
-	git(NULL, repo, "add", "-A", NULL);
-	git(NULL, repo, "commit", "-q", "-m", "second", NULL);
+	fx_git(NULL, repo, "add", "-A", NULL);
+	fx_git(NULL, repo, "commit", "-q", "-m", "second", NULL);
 
-	write_file(repo, "stay.txt", "s\nstaged\n");
-	git(NULL, repo, "add", "stay.txt", NULL);
-	write_file(repo, "a.txt", "LINE 1\nline 2\nLINE 3\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\nline 10\n"
+	fx_write_file(repo, "stay.txt", "s\nstaged\n");
+	fx_git(NULL, repo, "add", "stay.txt", NULL);
+	fx_write_file(repo, "a.txt", "LINE 1\nline 2\nLINE 3\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\nline 10\n"
 				  "line 11\nline 12\n");
 	qg_buf_release(&out);
 	return 0;
@@ -156,12 +115,7 @@ static int setup_group(void **state)
 
 static int teardown_group(void **state)
 {
-	struct qg_child c;
-
-	qg_child_init(&c);
-	qg_strvec_pushv(&c.args, (const char *const[]){ "rm", "-rf", base, NULL });
-	qg_child_run(&c);
-	qg_child_release(&c);
+	fx_rm_rf(base);
 	return 0;
 }
 
@@ -245,7 +199,7 @@ static void git_expected(struct qg_buf *canon, const char *const *args, const ch
 	int header = 0;
 
 	memset(w, 0, sizeof(w));
-	git(&ns, repo, "diff", "--name-status", "-z", "-M", args[0], args[1], args[2], NULL);
+	fx_git(&ns, repo, "diff", "--name-status", "-z", "-M", args[0], args[1], args[2], NULL);
 	for (p = ns.buf, end = ns.buf + ns.len; p < end;) {
 		char st = *p;
 
@@ -262,7 +216,7 @@ static void git_expected(struct qg_buf *canon, const char *const *args, const ch
 		p += strlen(p) + 1;
 		nr++;
 	}
-	git(&num, repo, "diff", "--numstat", "-z", "-M", args[0], args[1], args[2], NULL);
+	fx_git(&num, repo, "diff", "--numstat", "-z", "-M", args[0], args[1], args[2], NULL);
 	for (p = num.buf, end = num.buf + num.len; p < end;) {
 		int bin = !strncmp(p, "-\t-\t", 4);
 		const char *name = strrchr(p, '\t') + 1;
@@ -275,7 +229,7 @@ static void git_expected(struct qg_buf *canon, const char *const *args, const ch
 		}
 		want_find(w, nr, name)->binary = bin;
 	}
-	git(&patch, repo, "diff", context, "-M", args[0], args[1], args[2], NULL);
+	fx_git(&patch, repo, "diff", context, "-M", args[0], args[1], args[2], NULL);
 	for (p = patch.buf, end = patch.buf + patch.len; p < end;) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
@@ -548,7 +502,7 @@ static void test_git_repo_ls_files_matches_git(void **state)
 	struct ls_state s = { QG_BUF_INIT(QG_CAP_REPORT), 0, 0 };
 
 	assert_int_equal(qg_git_repo_open(&r, repo), 0);
-	git(&want, repo, "ls-files", "-s", "-z", NULL);
+	fx_git(&want, repo, "ls-files", "-s", "-z", NULL);
 	assert_int_equal(qg_git_ls_files(r, ls_cb, &s), 0);
 	assert_int_equal(s.text.len, want.len);
 	assert_memory_equal(s.text.buf, want.buf, want.len);
@@ -587,39 +541,24 @@ static int conflict_cb(void *ud, const struct qg_git_file *f)
 static void test_git_repo_ls_files_conflict_once(void **state)
 {
 	struct qg_git_repo *r = NULL;
-	struct qg_buf url = QG_BUF_INIT(QG_CAP_PATH), ours = QG_BUF_INIT(QG_CAP_REPORT),
-		      paths = QG_BUF_INIT(QG_CAP_REPORT);
+	struct qg_buf ours = QG_BUF_INIT(QG_CAP_REPORT), paths = QG_BUF_INIT(QG_CAP_REPORT);
 	struct conflict_state s = { 0, 0, "" };
-	struct qg_child c;
 	const char *prev;
 	char clone[160];
 	size_t i, unique = 0;
 
-	snprintf(clone, sizeof(clone), "%s/conflict", base);
-	assert_int_equal(qg_buf_addf(&url, "file://%s", repo), 0);
-	git(NULL, base, "clone", "-q", url.buf, clone, NULL);
-	git(NULL, clone, "checkout", "-q", "-b", "side", NULL);
-	write_file(clone, "a.txt", "side\n");
-	git(NULL, clone, "commit", "-q", "-am", "side", NULL);
-	git(NULL, clone, "checkout", "-q", "main", NULL);
-	write_file(clone, "a.txt", "ours\n");
-	git(NULL, clone, "commit", "-q", "-am", "ours", NULL);
+	clone_repo(clone, sizeof(clone), "conflict", 0);
+	fx_git(NULL, clone, "checkout", "-q", "-b", "side", NULL);
+	fx_write_file(clone, "a.txt", "side\n");
+	fx_git(NULL, clone, "commit", "-q", "-am", "side", NULL);
+	fx_git(NULL, clone, "checkout", "-q", "main", NULL);
+	fx_write_file(clone, "a.txt", "ours\n");
+	fx_git(NULL, clone, "commit", "-q", "-am", "ours", NULL);
 	/* the merge fails (exit 1) and leaves stages 1, 2 and 3 of a.txt */
-	qg_child_init(&c);
-	assert_int_equal(qg_strvec_pushv(&c.args, (const char *const[]){ "git", "-c", "user.name=t", "-c",
-								  "user.email=t@example.com", "merge", "-q",
-								  "side", NULL }),
-			 0);
-	qg_strvec_push(&c.env, "GIT_CONFIG_NOSYSTEM=1");
-	qg_strvec_push(&c.env, "GIT_CONFIG_GLOBAL=/dev/null");
-	c.dir = clone;
-	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
-	assert_int_equal(qg_child_run(&c), 0);
-	assert_int_equal(c.exit_code, 1);
-	qg_child_release(&c);
+	fx_git_exit(1, clone, "merge", "-q", "side", NULL);
 
 	git_line(&ours, clone, "rev-parse", ":2:a.txt", NULL);
-	git(&paths, clone, "ls-files", "-z", NULL);
+	fx_git(&paths, clone, "ls-files", "-z", NULL);
 	/* git ls-files names a conflicted path once per stage (adjacent): count names once */
 	for (i = 0, prev = NULL; i < paths.len; i += strlen(paths.buf + i) + 1) {
 		if (!prev || strcmp(prev, paths.buf + i))
@@ -632,7 +571,6 @@ static void test_git_repo_ls_files_conflict_once(void **state)
 	assert_string_equal(s.oid, ours.buf);
 	assert_int_equal((size_t)s.entries, unique);
 	qg_git_repo_free(r);
-	qg_buf_release(&url);
 	qg_buf_release(&ours);
 	qg_buf_release(&paths);
 }
@@ -692,7 +630,7 @@ static void test_git_repo_workdir_branch_and_merge_base(void **state)
 	assert_string_equal(qg_git_repo_branch(r), "main");
 
 	/* a feature branch from the first commit: the merge base is that commit */
-	git(NULL, repo, "branch", "feature", first_commit, NULL);
+	fx_git(NULL, repo, "branch", "feature", first_commit, NULL);
 	assert_int_equal(qg_git_merge_base(r, "feature", mb), 0);
 	assert_string_equal(mb, first_commit);
 	assert_int_equal(qg_git_merge_base(r, "HEAD~1", mb), 0);
@@ -707,11 +645,11 @@ static void test_git_repo_workdir_branch_and_merge_base(void **state)
 
 	/* unrelated history: no common ancestor */
 	snprintf(orphan, sizeof(orphan), "%s/orphan", base);
-	git(NULL, base, "init", "-q", "-b", "other", orphan, NULL);
-	write_file(orphan, "o.txt", "o\n");
-	git(NULL, orphan, "add", "o.txt", NULL);
-	git(NULL, orphan, "commit", "-q", "-m", "o", NULL);
-	git(NULL, repo, "fetch", "-q", orphan, "other:other", NULL);
+	fx_git(NULL, base, "init", "-q", "-b", "other", orphan, NULL);
+	fx_write_file(orphan, "o.txt", "o\n");
+	fx_git(NULL, orphan, "add", "o.txt", NULL);
+	fx_git(NULL, orphan, "commit", "-q", "-m", "o", NULL);
+	fx_git(NULL, repo, "fetch", "-q", orphan, "other:other", NULL);
 	assert_int_equal(qg_git_merge_base(r, "other", mb), QG_EINPUT);
 	assert_non_null(strstr(qg_error_last(), "no common ancestor"));
 	qg_git_repo_free(r);
@@ -723,13 +661,10 @@ static void test_git_repo_detached_and_unborn(void **state)
 {
 	struct qg_git_repo *r = NULL;
 	struct qg_git_diff d;
-	struct qg_buf url = QG_BUF_INIT(QG_CAP_PATH);
 	char clone[160], fresh[160];
 
-	snprintf(clone, sizeof(clone), "%s/detached", base);
-	assert_int_equal(qg_buf_addf(&url, "file://%s", repo), 0);
-	git(NULL, base, "clone", "-q", url.buf, clone, NULL);
-	git(NULL, clone, "checkout", "-q", "--detach", "HEAD", NULL);
+	clone_repo(clone, sizeof(clone), "detached", 0);
+	fx_git(NULL, clone, "checkout", "-q", "--detach", "HEAD", NULL);
 	assert_int_equal(qg_git_repo_open(&r, clone), 0);
 	assert_null(qg_git_repo_branch(r));
 	assert_int_equal(qg_git_diff(r, "HEAD~1", QG_GIT_DIFF_WORKDIR, 3, &d), 0);
@@ -740,28 +675,25 @@ static void test_git_repo_detached_and_unborn(void **state)
 
 	/* a repository before its first commit still names its branch */
 	snprintf(fresh, sizeof(fresh), "%s/fresh", base);
-	git(NULL, base, "init", "-q", "-b", "trunk", fresh, NULL);
+	fx_git(NULL, base, "init", "-q", "-b", "trunk", fresh, NULL);
 	assert_int_equal(qg_git_repo_open(&r, fresh), 0);
 	assert_string_equal(qg_git_repo_branch(r), "trunk");
 	qg_git_repo_free(r);
-	qg_buf_release(&url);
 }
 
 static void test_git_repo_shallow_clone(void **state)
 {
 	struct qg_git_repo *r = NULL;
 	struct qg_git_diff d;
-	struct qg_buf url = QG_BUF_INIT(QG_CAP_PATH), head = QG_BUF_INIT(QG_CAP_REPORT);
+	struct qg_buf head = QG_BUF_INIT(QG_CAP_REPORT);
 	char clone[160], mb[41];
 	const struct qg_git_diff_file *f;
 
-	snprintf(clone, sizeof(clone), "%s/shallow", base);
-	assert_int_equal(qg_buf_addf(&url, "file://%s", repo), 0);
-	git(NULL, base, "clone", "-q", "--depth", "1", url.buf, clone, NULL);
+	clone_repo(clone, sizeof(clone), "shallow", 1);
 	git_line(&head, clone, "rev-parse", "HEAD", NULL);
 	/* a commit on top of the shallow boundary, as a CI checkout of a PR */
-	write_file(clone, "sp ace.txt", "a\nB\nc\nd\n");
-	git(NULL, clone, "commit", "-q", "-am", "third", NULL);
+	fx_write_file(clone, "sp ace.txt", "a\nB\nc\nd\n");
+	fx_git(NULL, clone, "commit", "-q", "-am", "third", NULL);
 
 	assert_int_equal(qg_git_repo_open(&r, clone), 0);
 	/* libgit2 1.5 alone fails here (it looks for the boundary's parents) */
@@ -778,7 +710,6 @@ static void test_git_repo_shallow_clone(void **state)
 	assert_int_equal(qg_git_merge_base(r, first_commit, mb), QG_EUSAGE);
 	assert_non_null(strstr(qg_error_last(), first_commit));
 	qg_git_repo_free(r);
-	qg_buf_release(&url);
 	qg_buf_release(&head);
 }
 

@@ -22,6 +22,8 @@
 
 #include "lint/lint.h"
 
+#include "test_git_fixture.h"
+
 /* ---- filters */
 
 static long long a_added[] = { 5, 6, 20 };
@@ -134,25 +136,13 @@ static int setup_group(void **state)
 
 static int teardown_group(void **state)
 {
-	struct qg_child c;
-
-	qg_child_init(&c);
-	qg_strvec_pushv(&c.args, (const char *const[]){ "rm", "-rf", dir, NULL });
-	qg_child_run(&c);
-	qg_child_release(&c);
+	fx_rm_rf(dir);
 	return 0;
 }
 
 static void put(const char *name, const char *text)
 {
-	char path[160];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
+	fx_write_file(dir, name, text);
 }
 
 static void path_of(char *out, size_t len, const char *name)
