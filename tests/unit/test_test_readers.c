@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -340,6 +341,206 @@ static void test_test_readers_junit_bounded_text(void **state)
 	qg_buf_release(&d);
 }
 
+/* ---- TAP ------------------------------------------------------------------ */
+
+/* Feed text to a TAP parser in pieces of `step` bytes; 0 or the error. */
+static int tap_text(const char *text, size_t step, struct test_results *rs)
+{
+	struct test_tap *t;
+	size_t len = strlen(text);
+	int err;
+
+	assert_int_equal(test_tap_new(&t, "s.tap", "cls"), 0);
+	err = 0;
+	for (size_t off = 0; !err && off < len; off += step)
+		err = test_tap_feed(t, text + off, len - off < step ? len - off : step);
+	if (!err)
+		err = test_tap_finish(t, rs);
+	test_tap_free(t);
+	return err;
+}
+
+static void test_test_readers_tap_points(void **state)
+{
+	static const char tap[] = "TAP version 14\r\n"
+				  "1..9\r\n"
+				  "ok 1 - passes\r\n"
+				  "not ok 2 - fails\n"
+				  "  ---\n"
+				  "  message: 'boom here'\n"
+				  "  severity: fail\n"
+				  "  ...\n"
+				  "ok 3 - skipped # SKIP no network\n"
+				  "not ok 4 - todo # TODO later\n"
+				  "ok 5 - title#todo is a title\n"
+				  "ok 6 - escaped \\# TODO not a directive\n"
+				  "not ok 7 # skip not a failure under TAP 14\n"
+				  "ok - unnumbered\n"
+				  "pragma +strict\n"
+				  "this line is junk\n"
+				  "# Subtest: parent\n"
+				  "    ok 1 - child a\n"
+				  "    not ok 2 - child b broke\n"
+				  "    1..2\n"
+				  "not ok 9 - parent\n";
+	struct test_results whole = { 0 }, piece = { 0 };
+	struct counts c;
+
+	(void)state;
+	assert_int_equal(tap_text(tap, sizeof(tap), &whole), 0);
+	assert_int_equal(tap_text(tap, 1, &piece), 0);
+	assert_int_equal(whole.nr, 9);
+	assert_int_equal(piece.nr, 9);
+	for (size_t i = 0; i < whole.nr; i++) {
+		assert_string_equal(whole.v[i].name, piece.v[i].name);
+		assert_int_equal(whole.v[i].outcome, piece.v[i].outcome);
+		assert_string_equal(whole.v[i].classname, "cls");
+	}
+	c = count(&whole);
+	assert_int_equal(c.failures, 2); /* 2 and the parent 9 */
+	assert_int_equal(c.skipped, 2);  /* 3 and 7 */
+	assert_string_equal(whole.v[0].name, "passes");
+	assert_string_equal(whole.v[1].message, "boom here");
+	assert_non_null(strstr(whole.v[1].detail, "severity: fail"));
+	assert_string_equal(whole.v[2].message, "SKIP: no network");
+	assert_int_equal(whole.v[3].outcome, TEST_PASS); /* a TODO failure does not fail */
+	assert_string_equal(whole.v[3].message, "TODO (failed): later");
+	assert_string_equal(whole.v[4].name, "title#todo is a title");
+	assert_null(whole.v[4].message);
+	assert_string_equal(whole.v[5].name, "escaped # TODO not a directive");
+	assert_int_equal(whole.v[5].outcome, TEST_PASS);
+	assert_string_equal(whole.v[7].name, "unnumbered");
+	assert_non_null(strstr(whole.v[8].detail, "not ok 2 - child b broke"));
+	test_results_release(&whole);
+	test_results_release(&piece);
+}
+
+static void test_test_readers_tap_plans(void **state)
+{
+	struct test_results rs = { 0 };
+
+	(void)state;
+	/* plan last, skip-all, bail out */
+	assert_int_equal(tap_text("ok 1\nok 2\n1..2\n", 3, &rs), 0);
+	assert_int_equal(rs.nr, 2);
+	assert_int_equal(tap_text("1..0 # SKIP nothing to do here\n", 5, &rs), 0);
+	assert_int_equal(rs.nr, 2);
+	assert_int_equal(tap_text("1..5\nok 1\nBail out! database down\nok 2\nnot ok 3\n", 4, &rs), 0);
+	assert_int_equal(rs.nr, 3);
+	assert_int_equal(rs.suite_errors, 1);
+	test_results_release(&rs);
+	/* invalid streams name the line */
+	assert_int_equal(tap_text("ok 1\nok 2\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "'s.tap':2: no plan"));
+	assert_int_equal(tap_text("1..2\nok 1\nok 2\n1..2\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "'s.tap':4: a second plan (the first was on line 1)"));
+	assert_int_equal(tap_text("ok 1\n1..2\nok 2\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "'s.tap':2: the plan is in the middle"));
+	assert_int_equal(tap_text("1..3\nok 1\nok 2\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "plan 1..3 but 2 test points"));
+	assert_int_equal(tap_text("1..2\nok 1\nok 1\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "test point number 1 appears more than once"));
+	assert_int_equal(tap_text("1..2\nok 0\nok 1\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "test point number 0 outside the plan 1..2"));
+	assert_int_equal(tap_text("2..3\nok 2\nok 3\n", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "does not start at 1"));
+	assert_int_equal(tap_text("", 64, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "'s.tap': empty"));
+	assert_int_equal(rs.nr, 0); /* nothing appended from an invalid stream */
+	/* a stream without a final newline still counts its last line */
+	assert_int_equal(tap_text("1..1\nok 1 - last", 2, &rs), 0);
+	assert_int_equal(rs.nr, 1);
+	assert_string_equal(rs.v[0].name, "last");
+	test_results_release(&rs);
+}
+
+/* ---- go test -json --------------------------------------------------------- */
+
+static void test_test_readers_gotest(void **state)
+{
+	struct test_results rs = { 0 };
+	const char *p;
+
+	(void)state;
+	p = write_tmp("d.json",
+		      "{\"Action\":\"start\",\"Package\":\"ex/a\"}\n"
+		      "{\"Action\":\"run\",\"Package\":\"ex/a\",\"Test\":\"TestOK\"}\n"
+		      "{\"Action\":\"output\",\"Package\":\"ex/a\",\"Test\":\"TestOK\",\"Output\":\"=== RUN TestOK\\n\"}\n"
+		      "{\"Action\":\"pass\",\"Package\":\"ex/a\",\"Test\":\"TestOK\",\"Elapsed\":0.25}\n"
+		      "{\"Action\":\"run\",\"Package\":\"ex/a\",\"Test\":\"TestBad\"}\n"
+		      "{\"Action\":\"output\",\"Package\":\"ex/a\",\"Test\":\"TestBad\",\"Output\":\"    a_test.go:9: want 1\\n\"}\n"
+		      "{\"Action\":\"fail\",\"Package\":\"ex/a\",\"Test\":\"TestBad\"}\n"
+		      "{\"Action\":\"run\",\"Package\":\"ex/a\",\"Test\":\"TestBad/sub\"}\n"
+		      "{\"Action\":\"skip\",\"Package\":\"ex/a\",\"Test\":\"TestBad/sub\"}\n"
+		      "{\"Action\":\"run\",\"Package\":\"ex/a\",\"Test\":\"TestHang\"}\n"
+		      "{\"Action\":\"fail\",\"Package\":\"ex/a\",\"Elapsed\":1}\n"
+		      "# ex/b [build failed]\n"
+		      "{\"Action\":\"fail\",\"Package\":\"ex/b\",\"Elapsed\":0}\n");
+	assert_int_equal(test_read_gotest_json(p, &rs), 0);
+	assert_int_equal(rs.nr, 5);
+	assert_string_equal(rs.v[0].classname, "ex/a");
+	assert_string_equal(rs.v[0].name, "TestOK");
+	assert_int_equal(rs.v[0].outcome, TEST_PASS);
+	assert_true(rs.v[0].time_s == 0.25);
+	assert_int_equal(rs.v[1].outcome, TEST_FAIL);
+	assert_non_null(strstr(rs.v[1].detail, "a_test.go:9: want 1"));
+	assert_int_equal(rs.v[2].outcome, TEST_SKIP);
+	assert_int_equal(rs.v[3].outcome, TEST_ERROR); /* started, never ended */
+	assert_string_equal(rs.v[4].classname, "ex/b"); /* package failed with no failing test */
+	assert_int_equal(rs.v[4].outcome, TEST_ERROR);
+	test_results_release(&rs);
+	p = write_tmp("d.json", "ok  \tex/a\t0.1s\n");
+	assert_int_equal(test_read_gotest_json(p, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "no go test -json event"));
+	p = write_tmp("d.json", "{\"Action\":\"pass\"\n");
+	assert_int_equal(test_read_gotest_json(p, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "d.json':1:"));
+	assert_int_equal(rs.nr, 0);
+}
+
+/* ---- reports: globs and stale files ------------------------------------------ */
+
+static void test_test_readers_reports(void **state)
+{
+	struct test_results rs = { 0 };
+	struct qg_buf g = QG_BUF_INIT(QG_CAP_PATH), t = QG_BUF_INIT(QG_CAP_PATH), none = QG_BUF_INIT(QG_CAP_PATH);
+	const char *jg[2], *tg[1];
+	struct timespec ts;
+	long long now_ms;
+
+	(void)state;
+	write_tmp("a.xml", "<testsuite><testcase name='a'/></testsuite>");
+	write_tmp("b.xml", "<testsuite><testcase name='b'><failure/></testcase></testsuite>");
+	write_tmp("c.tap", "1..1\nok 1 - c\n");
+	assert_int_equal(qg_buf_addf(&g, "%s/*.xml", tmpdir), 0);
+	assert_int_equal(qg_buf_addf(&t, "%s/c.tap", tmpdir), 0);
+	assert_int_equal(qg_buf_addf(&none, "%s/nothing-*.xml", tmpdir), 0);
+	jg[0] = g.buf, jg[1] = g.buf; /* the same file twice is read once */
+	tg[0] = t.buf;
+	assert_int_equal(test_read_reports(jg, 2, tg, 1, 0, &rs), 0);
+	assert_int_equal(rs.nr, 3);
+	assert_string_equal(rs.v[0].name, "a"); /* sorted */
+	assert_string_equal(rs.v[1].name, "b");
+	assert_string_equal(rs.v[2].name, "c");
+	test_results_release(&rs);
+	jg[1] = none.buf;
+	assert_int_equal(test_read_reports(jg, 2, NULL, 0, 0, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "nothing-*.xml': no JUnit report matches"));
+	assert_int_equal(rs.nr, 0);
+	/* written before the run started: stale */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	assert_int_equal(test_read_reports(jg, 1, NULL, 0, now_ms + 60000, &rs), QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "a.xml': stale report (written before this run started)"));
+	assert_int_equal(rs.nr, 0);
+	assert_int_equal(test_read_reports(jg, 1, NULL, 0, now_ms - 60000, &rs), 0);
+	assert_int_equal(rs.nr, 2);
+	test_results_release(&rs);
+	qg_buf_release(&g);
+	qg_buf_release(&t);
+	qg_buf_release(&none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +550,10 @@ int main(void)
 		cmocka_unit_test(test_test_readers_junit_reruns),
 		cmocka_unit_test(test_test_readers_junit_refusals),
 		cmocka_unit_test(test_test_readers_junit_bounded_text),
+		cmocka_unit_test(test_test_readers_tap_points),
+		cmocka_unit_test(test_test_readers_tap_plans),
+		cmocka_unit_test(test_test_readers_gotest),
+		cmocka_unit_test(test_test_readers_reports),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
