@@ -144,8 +144,10 @@ int test_quarantine_load(struct test_quarantine *q, const char *path)
 	memset(q, 0, sizeof(*q));
 	if (!(q->path = strdup(path)))
 		return qg_error(QG_ENOMEM, "out of memory");
-	if ((err = qg_buf_read_file(&b, path)) < 0)
+	if ((err = qg_buf_read_file(&b, path)) < 0) {
+		qg_buf_release(&b);
 		return err;
+	}
 	if (memchr(b.buf, '\0', b.len)) {
 		qg_buf_release(&b);
 		return qg_error(QG_EUSAGE, "'%s': a NUL byte: not a quarantine list", path);

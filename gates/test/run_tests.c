@@ -362,9 +362,11 @@ static int slot_start(struct slot *s, struct job *j, const struct test_run_opts 
 	j->attempt++;
 	s->used = 1;
 	err = qg_child_start(&s->c);
-	if (err < 0 && s->c.pid <= 0 && !s->c.start_errno)
-		s->c.start_errno = ENOENT; /* not found on PATH: refused before fork */
-	return err == QG_ENOMEM ? err : 0;
+	/* no pipe, no fork (EMFILE, EAGAIN): the gate cannot go on, one error */
+	if (err == QG_ENOMEM || err == QG_EIO || (err < 0 && !s->c.start_errno))
+		return err;
+	/* the program cannot start (not found, not executable): the test's error */
+	return 0;
 }
 
 static void slot_release(struct slot *s)
@@ -792,8 +794,10 @@ static int collect_programs(struct qg_strvec *names, const struct test_run_opts 
 		char *line, *save = NULL;
 		long long ln = 0;
 
-		if ((err = qg_buf_read_file(&b, o->list)) < 0)
+		if ((err = qg_buf_read_file(&b, o->list)) < 0) {
+			qg_buf_release(&b);
 			return err;
+		}
 		if (memchr(b.buf, '\0', b.len)) {
 			qg_buf_release(&b);
 			return qg_error(QG_EINPUT, "'%s': a NUL byte: not a list of programs", o->list);
