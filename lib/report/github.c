@@ -6,7 +6,9 @@
  * QG_GH_MAX_PER_KIND annotations of each kind are printed, then one ::notice
  * says how many were left out; the step summary repeats that count. The
  * summary is Markdown, hard-capped below 1 MiB (GitHub rejects larger ones)
- * and cut on a line or at least a UTF-8 boundary, with a note saying so.
+ * and cut on a line or at least a UTF-8 boundary, with a note saying so;
+ * failed checks come first, then errors, each with its locations (file:
+ * line:column and message), then the passed and skipped checks.
  * $GITHUB_OUTPUT values that span lines use a heredoc with a random
  * delimiter (getrandom) that is checked not to occur in the value.
  * Every message printed passes through qg_redact() (lib/core/redact.c).
@@ -307,6 +309,68 @@ static int summary_row(struct qg_buf *out, const struct qg_check *c)
 	return err;
 }
 
+/* Where a check is listed: 0 failed, 1 error (or an unknown status), 2
+ * the rest (passed, warned, skipped). */
+static int check_rank(const struct qg_check *c)
+{
+	if (c->status == QG_STATUS_FAIL)
+		return 0;
+	if (c->status == QG_STATUS_PASS || c->status == QG_STATUS_SKIP)
+		return 2;
+	return 1;
+}
+
+/* A failed check's locations as a list under its id:
+ *   **field.age.maximum** (2 of 7)
+ *   - data.csv:3:5: value "99" above maximum 50
+ * at most QG_GH_MAX_PER_KIND, then how many more the check counted. */
+static int summary_locations(struct qg_buf *out, const struct qg_check *c)
+{
+	struct qg_buf where = QG_BUF_INIT(QG_CAP_MESSAGE);
+	size_t n = c->nr_locations < QG_GH_MAX_PER_KIND ? c->nr_locations : QG_GH_MAX_PER_KIND;
+	long long total = (c->flags & QG_CHECK_HAS_COUNT) && c->count > (long long)c->nr_locations
+				  ? c->count : (long long)c->nr_locations;
+	int err = 0;
+
+	if (!c->nr_locations)
+		return 0;
+	err = qg_buf_addstr(out, "**");
+	if (!err)
+		err = cell(out, c->id);
+	if (!err)
+		err = qg_buf_addstr(out, "**");
+	if (!err && total > (long long)n)
+		err = qg_buf_addf(out, " (%zu of %lld)", n, total);
+	if (!err)
+		err = qg_buf_addstr(out, "\n\n");
+	for (size_t j = 0; !err && j < n; j++) {
+		const struct qg_location *l = &c->locations[j];
+
+		qg_buf_reset(&where);
+		if (l->file && *l->file) {
+			err = qg_buf_addstr(&where, workspace_relative(l->file));
+			if (!err && l->line > 0)
+				err = qg_buf_addf(&where, ":%lld", l->line);
+			if (!err && l->line > 0 && l->column > 0)
+				err = qg_buf_addf(&where, ":%lld", l->column);
+			if (!err)
+				err = qg_buf_addstr(&where, ": ");
+		}
+		if (!err)
+			err = qg_buf_addstr(&where, l->message ? l->message : c->message ? c->message : "");
+		if (!err)
+			err = qg_buf_addstr(out, "- ");
+		if (!err)
+			err = cell(out, where.buf);
+		if (!err)
+			err = qg_buf_addch(out, '\n');
+	}
+	if (!err)
+		err = qg_buf_addch(out, '\n');
+	qg_buf_release(&where);
+	return err;
+}
+
 /* Cut b to at most max bytes, on a line end when one is near, else on a
  * UTF-8 character boundary. */
 static void cut_utf8(struct qg_buf *b, size_t max)
@@ -351,12 +415,32 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 	if (!err)
 		err = qg_buf_addf(&md, "%zu %s: %zu passed, %zu failed, %zu errors, %zu skipped\n\n", s.checks,
 				  s.checks == 1 ? "check" : "checks", s.passed, s.failed, s.errors, s.skipped);
-	if (!err && r->nr_checks)
-		err = qg_buf_addstr(&md, "| Status | Check | Message | Count | Observed | Expected |\n"
-					 "| --- | --- | --- | ---: | --- | --- |\n");
-	/* rows stop at the budget: no point formatting what will be cut */
-	for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++, shown++)
-		err = summary_row(&md, r->checks[i]);
+	/* failing checks first, then errors, each with its locations; then
+	 * the rest in a table of their own. Rows stop at the budget: no point
+	 * formatting what will be cut. */
+	for (int rank = 0, table = 0; !err && rank < 3 && md.len < QG_GH_SUMMARY_MAX; rank++) {
+		for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++) {
+			if (check_rank(r->checks[i]) != rank)
+				continue;
+			if (!table && rank == 2 && shown)
+				err = qg_buf_addstr(&md, "#### Passed and skipped\n\n");
+			if (!table && !err)
+				err = qg_buf_addstr(&md, "| Status | Check | Message | Count | Observed | Expected |\n"
+							 "| --- | --- | --- | ---: | --- | --- |\n");
+			table = 1;
+			if (!err)
+				err = summary_row(&md, r->checks[i]);
+			shown++;
+		}
+		if (rank == 1 && table && !err) {
+			/* the failures' and errors' locations, before the passes */
+			err = qg_buf_addstr(&md, "\n#### Locations\n\n");
+			for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++)
+				if (check_rank(r->checks[i]) < 2)
+					err = summary_locations(&md, r->checks[i]);
+			table = 0;
+		}
+	}
 	if (!err && r->report_md && *r->report_md && md.len < QG_GH_SUMMARY_MAX) {
 		struct qg_buf red = QG_BUF_INIT(QG_CAP_REPORT);
 

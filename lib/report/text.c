@@ -1,8 +1,10 @@
 /* text.c -- the human report on stdout
  *
  * One aligned line per check (status word, id, message, then count /
- * observed / expected), the first few locations under each failed or
- * errored check (all of them with -v), the gate's Markdown block, the
+ * observed / expected; failed checks first, then errors, then passed,
+ * warned and skipped ones, each group in the gate's order), the first few
+ * locations under each failed or errored check (all of them with -v), the
+ * gate's Markdown block, the
  * summary counts and a last verdict line such as
  * "qgate-model: PASS (5 checks)" that counts the checks that ran (skipped
  * ones are named apart). Observed numbers are shown to 6 significant digits
@@ -192,6 +194,17 @@ static int locations(struct qg_buf *out, const struct qg_check *c, unsigned flag
 	return err;
 }
 
+/* Where a check is listed: 0 failed, 1 error (or an unknown status), 2
+ * the rest (passed, warned, skipped). */
+static int check_rank(const struct qg_check *c)
+{
+	if (c->status == QG_STATUS_FAIL)
+		return 0;
+	if (c->status == QG_STATUS_PASS || c->status == QG_STATUS_SKIP)
+		return 2;
+	return 1;
+}
+
 int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags)
 {
 	int color = flags & QG_TEXT_COLOR, quiet = flags & QG_TEXT_QUIET, verbose = flags & QG_TEXT_VERBOSE;
@@ -210,19 +223,24 @@ int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags
 		if (w > idw && w <= TEXT_ID_WIDTH_MAX)
 			idw = w;
 	}
-	for (size_t i = 0; !err && i < r->nr_checks; i++) {
-		const struct qg_check *c = r->checks[i];
-		int problem = c->status == QG_STATUS_FAIL || c->status == QG_STATUS_ERROR ||
-			      (c->status != QG_STATUS_PASS && c->status != QG_STATUS_SKIP);
+	/* failing checks first, then errors, then the rest (warnings, passes,
+	 * skips), each group in the gate's order */
+	for (int rank = 0; rank < 3; rank++)
+		for (size_t i = 0; !err && i < r->nr_checks; i++) {
+			const struct qg_check *c = r->checks[i];
+			int problem = c->status == QG_STATUS_FAIL || c->status == QG_STATUS_ERROR ||
+				      (c->status != QG_STATUS_PASS && c->status != QG_STATUS_SKIP);
 
-		if (c->status == QG_STATUS_PASS && !(c->flags & QG_CHECK_WARNING) && !list_passed)
-			continue;
-		if (quiet && !problem)
-			continue;
-		err = check_line(out, c, idw, flags);
-		if (!err && (problem || verbose))
-			err = locations(out, c, flags);
-	}
+			if (check_rank(c) != rank)
+				continue;
+			if (c->status == QG_STATUS_PASS && !(c->flags & QG_CHECK_WARNING) && !list_passed)
+				continue;
+			if (quiet && !problem)
+				continue;
+			err = check_line(out, c, idw, flags);
+			if (!err && (problem || verbose))
+				err = locations(out, c, flags);
+		}
 	if (!err && s.passed && !list_passed && !quiet)
 		err = qg_buf_addf(out, "  (%zu passed checks not listed; -v lists them)\n", s.passed);
 	if (!err && !quiet && r->report_md && *r->report_md) {

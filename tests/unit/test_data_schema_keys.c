@@ -104,12 +104,25 @@ static void test_data_schema_keys_dialect(void **state)
 				  "\"headerRows\": [1], \"lineTerminator\": \"\\n\", \"caseSensitiveHeader\": true}}", 0),
 			 0);
 	assert_int_equal(s.delimiter, ';');
+	assert_int_equal(s.no_header, 0);
 	data_schema_release(&s);
-	expect_error("{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"header\": false}}",
-		     "'s.json': /dialect/header: not supported: the CSV reader needs true here (refused rather than "
-		     "ignored), found false");
+	/* header false (or v2 headerRows []): the fields' names are the columns */
+	assert_int_equal(load(&s, "{\"fields\": [{\"name\": \"a\"}, {\"name\": \"b\"}], \"dialect\": {\"header\": false}}", 0),
+			 0);
+	assert_int_equal(s.no_header, 1);
+	assert_string_equal(s.field_names[0], "a");
+	assert_string_equal(s.field_names[1], "b");
+	data_schema_release(&s);
+	assert_int_equal(load(&s, "{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"headerRows\": []}}", 0), 0);
+	assert_int_equal(s.no_header, 1);
+	data_schema_release(&s);
+	expect_error("{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"header\": true, \"headerRows\": []}}",
+		     "'s.json': /dialect/headerRows: [] (no header row) contradicts /dialect/header true, found []");
+	expect_error("{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"header\": \"no\"}}",
+		     "'s.json': /dialect/header: expected true or false, found \"no\"");
 	expect_error("{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"headerRows\": [1, 2]}}",
-		     "'s.json': /dialect/headerRows: not supported: the CSV reader takes one header row, [1], found [1,2]");
+		     "'s.json': /dialect/headerRows: not supported: the CSV reader takes one header row, [1], or none, [], "
+		     "found [1,2]");
 	expect_error("{\"fields\": [{\"name\": \"a\"}], \"dialect\": {\"nullSequence\": \"NA\"}}",
 		     "'s.json': /dialect/nullSequence: not supported by qgate's reader (refused rather than ignored)");
 }
