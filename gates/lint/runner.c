@@ -45,7 +45,7 @@ int lint_split_command(const char *cmd, struct qg_strvec *argv)
 	size_t i = 0;
 	int in_word = 0, err = 0;
 
-	while (cmd[i] && !err) {
+	while (!err && cmd[i]) {
 		char c = cmd[i];
 
 		if (c == ' ' || c == '\t' || c == '\n') {
@@ -82,6 +82,8 @@ int lint_split_command(const char *cmd, struct qg_strvec *argv)
 			}
 			if (!err && !cmd[j])
 				err = refuse(cmd, i, "unterminated double quote");
+			if (err)
+				break;
 			i = j + 1;
 			continue;
 		}

@@ -4,7 +4,9 @@
  * is never malformed: the gcc parser must succeed on any bytes. Oracles: the
  * findings keep their invariants; the same text with CRLF line ends gives the
  * same findings; "auto" on text that sniffs as gcc gives the same count; a
- * fixed regex over the same text never crashes and also succeeds.
+ * fixed regex over the same text never crashes and also succeeds. The
+ * bytes up to the first NUL are also a --run command line: split, it is
+ * either argv (at least one word) or QG_EUSAGE with a message.
  */
 #include "fuzz_lint_common.h"
 
@@ -59,6 +61,15 @@ skip_crlf:
 	    (const char *)data, size, &b);
 	lint_findings_release(&b);
 	lint_findings_release(&a);
+	qg_buf_reset(&crlf);
+	if (qg_buf_add(&crlf, data, size) == 0) {
+		struct qg_strvec argv = QG_STRVEC_INIT;
+		err = lint_split_command(crlf.buf, &argv);
+		if ((err == 0 && argv.nr == 0) || (err && err != QG_EUSAGE && err != QG_ENOMEM) ||
+		    (err && !*qg_error_last()))
+			abort();
+		qg_strvec_clear(&argv);
+	}
 	qg_buf_release(&crlf);
 	qg_error_clear();
 	return 0;
