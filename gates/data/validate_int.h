@@ -114,6 +114,7 @@ struct vrun {
 	struct vfk_collect *collect;  /* gathering another run's referenced keys */
 	long long uniq_share;         /* bytes one key set may hold */
 	struct piece_state *ps;       /* per piece */
+	struct vf *vft;               /* per field: its fast path, compiled once */
 	pcre2_match_data **md;        /* per worker * field */
 	int jobs;
 	atomic_llong violations;      /* for --max-errors */
