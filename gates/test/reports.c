@@ -8,17 +8,42 @@
  * an earlier run: QG_EINPUT "stale report (written before this run
  * started)". A file matched by two globs of the same kind is read once.
  * The first report that cannot be read stops the reading, and nothing from
- * any of them is appended to `out` (all or nothing).
+ * any of them is appended to `out` (all or nothing). A report that starts
+ * with '{' is `go test -json` output, read as such under either flag (the
+ * contract has no flag of its own for it).
  */
 #include "qgate/common.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "qgate/strmap.h"
 #include "test.h"
 
 #define STALE_SLACK_MS 20
+
+/* A report whose first byte (after a BOM and blanks) is '{' is go test
+ * -json's event stream, whichever flag named it: neither JUnit XML nor TAP
+ * can start so. */
+static int starts_with_brace(const char *path)
+{
+	unsigned char b[256];
+	ssize_t n;
+	size_t i = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, b, sizeof(b));
+	close(fd);
+	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		i = 3;
+	while ((ssize_t)i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return (ssize_t)i < n && b[i] == '{';
+}
 
 static int read_one(const char *path, int tap, long long not_before_ms, struct test_results *rs)
 {
@@ -35,6 +60,8 @@ static int read_one(const char *path, int tap, long long not_before_ms, struct t
 		if (mtime_ms + STALE_SLACK_MS < not_before_ms)
 			return qg_error(QG_EINPUT, "'%s': stale report (written before this run started)", path);
 	}
+	if (starts_with_brace(path))
+		return test_read_gotest_json(path, rs);
 	return tap ? test_read_tap(path, rs) : test_read_junit(path, rs);
 }
 

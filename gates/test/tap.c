@@ -25,8 +25,8 @@
  *   purpose, which is an error already);
  * - a YAML block (`  ---` ... `  ...`, two spaces deeper than the point)
  *   right after a point is that point's detail (bounded), and its
- *   `message:` key (plain, quoted or a block scalar's first line) becomes
- *   the point's message;
+ *   `message:` key (else `error:`, where node:test puts it; plain, quoted or
+ *   a block scalar's first line) becomes the point's message;
  * - subtests (decided here): indented lines -- TAP 14's 4-space streams,
  *   with or without `# Subtest:` headers, bare ones starting 8 spaces deep,
  *   and Test2's buffered `ok N - name {` ... `}` -- are not counted: the
@@ -134,16 +134,18 @@ static int yaml_flush(struct test_tap *t)
 		return 0;
 	}
 	c = &t->rs.v[t->rs.nr - 1];
-	/* message: the first "message:" key of the block */
+	/* message: the first "message:" key of the block, else its "error:"
+	 * (node:test writes the failure there) */
+	for (int pass = 0; pass < 2 && !msg; pass++)
 	for (p = t->yaml.buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *q = p;
-		size_t n;
+		const char *q = p, *key = pass ? "error:" : "message:";
+		size_t n, kl = strlen(key);
 
 		while (is_ws(*q))
 			q++;
-		if (strncmp(q, "message:", 8))
+		if (strncmp(q, key, kl))
 			continue;
-		v = q + 8;
+		v = q + kl;
 		while (is_ws(*v))
 			v++;
 		n = strcspn(v, "\n");
