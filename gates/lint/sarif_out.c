@@ -27,8 +27,15 @@
  * ones; the writer counts and reports the rest. Relative paths are written
  * against %SRCROOT%, the repository's work tree (found as libgit2 finds it:
  * the nearest folder above the current one holding .git); a finding outside
- * the repository gets an absolute file:// URI. Columns are written as the
- * tool reported them (see qgate/sarif.h on column units).
+ * the repository gets an absolute file:// URI.
+ *
+ * Columns: the runs declare columnKind "utf16CodeUnits". The built-in
+ * checks report 1-based byte columns, so for them the line is read from the
+ * work tree and the column converted (qg_sarif_utf16_column: on an ASCII
+ * line the same number; "yaml" is left alone, libyaml counts characters).
+ * Other tools' columns are written as they reported them: a tool's SARIF
+ * already speaks UTF-16 by default, while GCC counts display columns and
+ * most text formats bytes, which agree with UTF-16 on ASCII lines only.
  */
 #include "qgate/common.h"
 
@@ -133,6 +140,61 @@ struct run_plan {
 	int merged;
 };
 
+/* Reading the line a built-in finding points at, to convert its column;
+ * findings come in file and line order, so one forward pass per file. */
+struct colconv {
+	FILE *fp;
+	char *path;          /* the file open in fp */
+	long long line;      /* the line fp is in */
+	int mid;             /* fp is inside `line`, not at its start */
+	struct qg_buf buf;
+};
+
+static long long convert_column(struct colconv *cc, const char *root, const struct lint_finding *f)
+{
+	long long want = f->column;
+	int c;
+
+	if (want <= 1 || !f->file || !f->line || (f->flags & LINT_F_OUTSIDE) || f->file[0] == '/' ||
+	    !f->tool || strcmp(f->tool, "builtin") || !strcmp(f->rule, "yaml") || want > (1 << 20))
+		return want;
+	if (!cc->path || strcmp(cc->path, f->file) || f->line < cc->line || (f->line == cc->line && cc->mid)) {
+		struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
+
+		if (cc->fp)
+			fclose(cc->fp);
+		free(cc->path);
+		cc->path = qg_strdup(f->file);
+		cc->fp = NULL;
+		if (cc->path && !qg_buf_addf(&p, "%s%s", root, f->file))
+			cc->fp = fopen(p.buf, "rb");
+		qg_buf_release(&p);
+		cc->line = 1;
+		cc->mid = 0;
+	}
+	if (!cc->fp)
+		return want;
+	while (cc->line < f->line) {
+		while ((c = getc_unlocked(cc->fp)) != EOF && c != '\n')
+			;
+		if (c == EOF)
+			return want;
+		cc->line++;
+		cc->mid = 0;
+	}
+	qg_buf_reset(&cc->buf);
+	cc->mid = 1;
+	while (cc->buf.len < (size_t)(want - 1) && (c = getc_unlocked(cc->fp)) != EOF && c != '\n') {
+		if (qg_buf_addch(&cc->buf, c))
+			return want;
+	}
+	if (c == '\n') {
+		cc->line++;
+		cc->mid = 0;
+	}
+	return qg_sarif_utf16_column(cc->buf.buf, cc->buf.len, want);
+}
+
 struct writer {
 	const struct lint_tools *tools;
 	const struct lint_findings *fs;
@@ -142,6 +204,8 @@ struct writer {
 	struct run_plan *runs;
 	size_t nr_runs;
 	struct qg_buf id, path, text;
+	const char *root;
+	struct colconv cc;
 };
 
 static int rule_id(struct writer *w, const struct run_plan *rp, const char *tool, const char *rule)
@@ -189,7 +253,7 @@ static int write_result(struct qg_sarif *s, struct writer *w, const struct run_p
 	res.message = rp->merged ? w->text.buf : f->message;
 	res.path = file;
 	res.start_line = f->line;
-	res.start_column = f->column;
+	res.start_column = convert_column(&w->cc, w->root, f);
 	res.end_line = f->end_line;
 	res.fingerprint_key = "qgateFingerprint/v1";
 	res.fingerprint = f->fingerprint;
@@ -324,7 +388,7 @@ int lint_sarif_write(const char *path, const struct lint_tools *tools, const str
 {
 	struct writer w = { .tools = tools, .fs = fs, .names = QG_STRMAP_INIT,
 			    .id = QG_BUF_INIT(QG_CAP_MESSAGE), .path = QG_BUF_INIT(QG_CAP_PATH),
-			    .text = QG_BUF_INIT(QG_CAP_MESSAGE) };
+			    .text = QG_BUF_INIT(QG_CAP_MESSAGE), .cc = { .buf = QG_BUF_INIT((size_t)1 << 20) } };
 	struct qg_buf root = QG_BUF_INIT(QG_CAP_PATH);
 	struct qg_sarif_opts o = { 0 };
 	struct qg_sarif *s = NULL;
@@ -362,6 +426,7 @@ int lint_sarif_write(const char *path, const struct lint_tools *tools, const str
 	if ((err = find_root(&root)))
 		goto out;
 	o.srcroot = root.buf;
+	w.root = root.buf;
 	if ((err = qg_sarif_open(&s, path, &o)))
 		goto out;
 	for (size_t r = 0; !err && r < w.nr_runs; r++)
@@ -383,6 +448,10 @@ out:
 	qg_buf_release(&w.id);
 	qg_buf_release(&w.path);
 	qg_buf_release(&w.text);
+	qg_buf_release(&w.cc.buf);
+	if (w.cc.fp)
+		fclose(w.cc.fp);
+	free(w.cc.path);
 	qg_strmap_release(&w.names);
 	free(w.run_of_name);
 	free(w.tool_of_name);

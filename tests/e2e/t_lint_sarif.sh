@@ -150,7 +150,7 @@ mkdir -p "$R/sub dir"
 git -C "$R" init -q
 printf 'hello  \nworld\n' >"$R/a.txt"
 printf 'x\t\r\ny\n' >"$R/sub dir/sp ace.txt"
-printf 'caf\303\251 \n' >"$R/$(printf 'caf\303\251.txt')"
+printf 'caf\303\251 \n\360\237\230\200x\t\n' >"$R/$(printf 'caf\303\251.txt')"
 printf '{"a": 1, "a": 2}\n' >"$R/d.json"
 printf 'aws_key = AKIAIOSFODNN7EXAMPLE\n' >"$R/s.cfg"
 git -C "$R" add . && git -C "$R" -c user.email=t@example.org -c user.name=t commit -qm one
@@ -175,6 +175,13 @@ expect_eq "builtin: every result has a qgate fingerprint" \
 	"$(py "$T/b.sarif" 'all(len(x["partialFingerprints"]["qgateFingerprint/v1"]) >= 16 for x in d["runs"][0]["results"])')" true
 expect_eq "builtin: trailing whitespace at line 1 column 6" \
 	"$(py "$T/b.sarif" '[(l["physicalLocation"]["region"]["startLine"], l["physicalLocation"]["region"].get("startColumn")) for x in d["runs"][0]["results"] for l in x["locations"] if x["ruleId"] == "trailing-whitespace" and l["physicalLocation"]["artifactLocation"]["uri"] == "a.txt"]')" '[[1, 6]]'
+# the built-in checks count bytes; SARIF columns are UTF-16 code units:
+# "café " has its space at byte 6 = unit 5, U+1F600 (4 bytes, 2 units) + "x"
+# puts the tab at byte 6 = unit 4
+expect_eq "builtin: byte columns become UTF-16 columns" \
+	"$(py "$T/b.sarif" '[l["physicalLocation"]["region"].get("startColumn") for x in d["runs"][0]["results"] for l in x["locations"] if l["physicalLocation"]["artifactLocation"]["uri"] == "caf%C3%A9.txt"]')" '[5, 4]'
+expect_eq "builtin: the result JSON keeps byte columns" \
+	"$(py "$T/b.json" '[l["column"] for c in d["checks"] for l in c.get("locations", []) if l["file"].startswith("caf")]')" '[6, 6]'
 expect_no_grep "builtin: the secret is not in the SARIF" 'AKIAIOSFODNN7EXAMPLE' "$T/b.sarif"
 
 # 2. the baseline: old findings are accepted suppressions, a new one is open
