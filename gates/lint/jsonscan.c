@@ -147,6 +147,53 @@ static size_t skip_ws(const char *s, size_t i, size_t n)
 	return i;
 }
 
+/* A string at src[*i] == '"': pushed as a node, *i after its closing quote. */
+static int push_string(struct js_doc *d, const char *name, size_t *i)
+{
+	uint32_t idx;
+	int err, esc;
+
+	if ((err = js_push(d, JS_STR, *i + 1, &idx)) < 0)
+		return err;
+	(*i)++;
+	if ((err = scan_string(d, name, i, &esc)) < 0)
+		return err;
+	d->n[idx].len = (uint32_t)(*i - 1 - d->n[idx].off);
+	d->n[idx].esc = (uint8_t)esc;
+	return 0;
+}
+
+/* An object key and its ':' (what = the message when no key is there). */
+static int push_key(struct js_doc *d, const char *name, size_t *i, const char *what)
+{
+	int err;
+
+	if (*i >= d->len || d->src[*i] != '"')
+		return js_fail(d, name, *i, what);
+	if ((err = push_string(d, name, i)) < 0)
+		return err;
+	*i = skip_ws(d->src, *i, d->len);
+	if (*i >= d->len || d->src[*i] != ':')
+		return js_fail(d, name, *i, "expected ':' after an object key");
+	(*i)++;
+	return 0;
+}
+
+/* true, false or null at src[*i]. */
+static int push_literal(struct js_doc *d, const char *name, size_t *i, const char *word, enum js_type t)
+{
+	size_t n = strlen(word);
+	uint32_t idx;
+	int err;
+
+	if (d->len - *i < n || memcmp(d->src + *i, word, n))
+		return js_fail(d, name, *i, "expected a value");
+	if ((err = js_push(d, t, *i, &idx)) < 0)
+		return err;
+	*i += n;
+	return 0;
+}
+
 static int js_parse_tree(struct js_doc *d, const char *src, size_t len, const char *name)
 {
 	uint32_t stack[JS_MAX_DEPTH];
@@ -190,54 +237,25 @@ static int js_parse_tree(struct js_doc *d, const char *src, size_t len, const ch
 					want_value = 0;
 					break;
 				}
-				if (d->n[idx].type == JS_OBJ) {
-					int esc;
-					if (i >= len || src[i] != '"')
-						return js_fail(d, name, i, "expected a string key or '}'");
-					if ((err = js_push(d, JS_STR, i + 1, &idx)) < 0)
-						return err;
-					i++;
-					if ((err = scan_string(d, name, &i, &esc)) < 0)
-						return err;
-					d->n[idx].len = (uint32_t)(i - 1 - d->n[idx].off);
-					d->n[idx].esc = (uint8_t)esc;
-					i = skip_ws(src, i, len);
-					if (i >= len || src[i] != ':')
-						return js_fail(d, name, i, "expected ':' after an object key");
-					i++;
-				}
+				if (d->n[idx].type == JS_OBJ &&
+				    (err = push_key(d, name, &i, "expected a string key or '}'")) < 0)
+					return err;
 				continue;
-			case '"': {
-				int esc;
-				if ((err = js_push(d, JS_STR, i + 1, &idx)) < 0)
+			case '"':
+				if ((err = push_string(d, name, &i)) < 0)
 					return err;
-				i++;
-				if ((err = scan_string(d, name, &i, &esc)) < 0)
-					return err;
-				d->n[idx].len = (uint32_t)(i - 1 - d->n[idx].off);
-				d->n[idx].esc = (uint8_t)esc;
 				break;
-			}
 			case 't':
-				if (len - i < 4 || memcmp(src + i, "true", 4))
-					return js_fail(d, name, i, "expected a value");
-				if ((err = js_push(d, JS_TRUE, i, &idx)) < 0)
+				if ((err = push_literal(d, name, &i, "true", JS_TRUE)) < 0)
 					return err;
-				i += 4;
 				break;
 			case 'f':
-				if (len - i < 5 || memcmp(src + i, "false", 5))
-					return js_fail(d, name, i, "expected a value");
-				if ((err = js_push(d, JS_FALSE, i, &idx)) < 0)
+				if ((err = push_literal(d, name, &i, "false", JS_FALSE)) < 0)
 					return err;
-				i += 5;
 				break;
 			case 'n':
-				if (len - i < 4 || memcmp(src + i, "null", 4))
-					return js_fail(d, name, i, "expected a value");
-				if ((err = js_push(d, JS_NULL, i, &idx)) < 0)
+				if ((err = push_literal(d, name, &i, "null", JS_NULL)) < 0)
 					return err;
-				i += 4;
 				break;
 			default:
 				if (src[i] != '-' && (src[i] < '0' || src[i] > '9'))
@@ -264,23 +282,8 @@ static int js_parse_tree(struct js_doc *d, const char *src, size_t len, const ch
 			return js_fail(d, name, i, d->n[idx].type == JS_OBJ ? "expected ',' or '}'" : "expected ',' or ']'");
 		if (src[i] == ',') {
 			i = skip_ws(src, i + 1, len);
-			if (d->n[idx].type == JS_OBJ) {
-				uint32_t k;
-				int esc;
-				if (i >= len || src[i] != '"')
-					return js_fail(d, name, i, "expected a string key");
-				if ((err = js_push(d, JS_STR, i + 1, &k)) < 0)
-					return err;
-				i++;
-				if ((err = scan_string(d, name, &i, &esc)) < 0)
-					return err;
-				d->n[k].len = (uint32_t)(i - 1 - d->n[k].off);
-				d->n[k].esc = (uint8_t)esc;
-				i = skip_ws(src, i, len);
-				if (i >= len || src[i] != ':')
-					return js_fail(d, name, i, "expected ':' after an object key");
-				i++;
-			}
+			if (d->n[idx].type == JS_OBJ && (err = push_key(d, name, &i, "expected a string key")) < 0)
+				return err;
 			want_value = 1;
 			continue;
 		}
