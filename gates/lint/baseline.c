@@ -1,10 +1,14 @@
 /* baseline.c -- fingerprints and --baseline / --write-baseline
  *
  * A finding's fingerprint follows SARIF's partialFingerprints idea: it is
- * the SHA-256 (first 128 bits, hex) of the tool, the rule, the file and the
- * whitespace-normalised text of the finding's line and of one neighbour on
- * each side, plus an occurrence index that tells identical findings on
- * identical lines apart (0 for the first in list order, 1 for the next...).
+ * a 128-bit hash (MurmurHash3 x64, hex) of the tool, the rule, the file and
+ * the whitespace-normalised text of the finding's line and of one neighbour
+ * on each side (each line as its FNV-1a 64), plus an occurrence index that
+ * tells identical findings on identical lines apart (0 for the first in
+ * list order, 1 for the next...). The hashes are written out here rather
+ * than taken from libcrypto: they are persisted, must not depend on a
+ * library being loadable, and SHA-256 cost 4 s per 200k findings through
+ * qg_sha256_hex (its hex formatting); these cost ~1 us a finding.
  * No line number and no column goes in: code that moves keeps its
  * fingerprint, an edited line (or an edited neighbour) gets a new one.
  * Normalising drops leading and trailing whitespace and folds every run of
@@ -29,7 +33,6 @@
 #include "qgate/file.h"
 #include "qgate/git.h"
 #include "qgate/json.h"
-#include "qgate/sha256.h"
 #include "qgate/strmap.h"
 
 #include "lint.h"
@@ -38,71 +41,128 @@
 #define FP_HEX 32
 #define NOT_MATCHED (LINT_F_SUPPRESSED | LINT_F_FIXED)
 
-/* ---- hashing one line's normalised text */
+/* ---- stable hashes (they are persisted in baselines, so they are written
+ * out here byte by byte, independent of the platform and of any library:
+ * FNV-1a 64 per line, MurmurHash3 x64 128 for the fingerprint) */
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static void hex64(char *out, uint64_t v)
+{
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		out[i] = hexdigits[v & 15];
+}
+
+static uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static uint64_t le64(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+/* MurmurHash3_x64_128 (Austin Appleby, public domain), seed 0, as h1 h2 hex. */
+static void murmur3_hex(char out[33], const void *key, size_t len)
+{
+	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+	const unsigned char *d = key, *tail = d + (len & ~(size_t)15);
+	uint64_t h1 = 0, h2 = 0, k1, k2;
+	size_t rem = len & 15;
+
+	for (; d < tail; d += 16) {
+		k1 = le64(d, 8) * c1;
+		k1 = rotl64(k1, 31) * c2;
+		h1 ^= k1;
+		h1 = rotl64(h1, 27) + h2;
+		h1 = h1 * 5 + 0x52dce729;
+		k2 = le64(d + 8, 8) * c2;
+		k2 = rotl64(k2, 33) * c1;
+		h2 ^= k2;
+		h2 = rotl64(h2, 31) + h1;
+		h2 = h2 * 5 + 0x38495ab5;
+	}
+	if (rem > 8) {
+		k2 = le64(tail + 8, rem - 8) * c2;
+		h2 ^= rotl64(k2, 33) * c1;
+	}
+	if (rem) {
+		k1 = le64(tail, rem < 8 ? rem : 8) * c1;
+		h1 ^= rotl64(k1, 31) * c2;
+	}
+	h1 ^= (uint64_t)len;
+	h2 ^= (uint64_t)len;
+	h1 += h2;
+	h2 += h1;
+	h1 = fmix64(h1);
+	h2 = fmix64(h2);
+	h1 += h2;
+	h2 += h1;
+	hex64(out, h1);
+	hex64(out + 16, h2);
+	out[32] = '\0';
+}
+
+/* ---- one line's normalised text, hashed as it streams by */
 
 struct line_hash {
 	long long line;
 	int present;        /* the file has this line */
-	char hex[FP_HEX + 1];
+	char hex[17];
 };
 
 struct line_state {
-	struct qg_sha256 *sha;
-	char chunk[4096];
-	size_t n;
+	uint64_t h;
 	int pending_space, seen_text, seen_bytes;
 };
 
-static int chunk_flush(struct line_state *s)
+static void fnv_byte(struct line_state *s, unsigned char c)
 {
-	int err = s->n ? qg_sha256_update(s->sha, s->chunk, s->n) : 0;
-
-	s->n = 0;
-	return err;
+	s->h = (s->h ^ c) * 0x100000001b3ULL;
 }
 
-static int line_byte(struct line_state *s, unsigned char c)
+static void line_byte(struct line_state *s, unsigned char c)
 {
 	s->seen_bytes = 1;
 	if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
 		s->pending_space = s->seen_text;
-		return 0;
-	}
-	if (s->n + 2 > sizeof(s->chunk)) {
-		int err = chunk_flush(s);
-
-		if (err)
-			return err;
+		return;
 	}
 	if (s->pending_space)
-		s->chunk[s->n++] = ' ';
+		fnv_byte(s, ' ');
 	s->pending_space = 0;
 	s->seen_text = 1;
-	s->chunk[s->n++] = (char)c;
-	return 0;
+	fnv_byte(s, c);
 }
 
-static int line_begin(struct line_state *s)
+static void line_begin(struct line_state *s)
 {
 	memset(s, 0, sizeof(*s));
-	return qg_sha256_new(&s->sha);
+	s->h = 0xcbf29ce484222325ULL;
 }
 
-static int line_end(struct line_state *s, struct line_hash *out)
+static void line_end(struct line_state *s, struct line_hash *out)
 {
-	char hex[QG_SHA256_HEX];
-	int err = chunk_flush(s);
-
-	if (!err)
-		err = qg_sha256_final(s->sha, hex);
-	qg_sha256_free(s->sha);
-	s->sha = NULL;
-	if (err)
-		return err;
-	memcpy(out->hex, hex, FP_HEX);
-	out->hex[FP_HEX] = '\0';
+	hex64(out->hex, s->h);
+	out->hex[16] = '\0';
 	out->present = 1;
-	return 0;
 }
 
 /* Hash the lines `want` (sorted, unique) of f; lines past the end stay
@@ -140,28 +200,24 @@ static int hash_lines(const struct lint_ctx *ctx, const struct lint_file *f, str
 			unsigned char c = (unsigned char)buf[i];
 
 			if (!active && want[wi].line == cur) {
-				err = line_begin(&st);
-				active = !err;
+				line_begin(&st);
+				active = 1;
 			}
-			if (err)
-				break;
 			if (c != '\n') {
 				if (active)
-					err = line_byte(&st, c);
+					line_byte(&st, c);
 				continue;
 			}
 			if (active) {
-				err = line_end(&st, &want[wi]);
+				line_end(&st, &want[wi]);
 				active = 0;
 				wi++;
 			}
 			cur++;
 		}
 	}
-	if (active && !err && !*unreadable && st.seen_bytes) /* a last line without its newline */
-		err = line_end(&st, &want[wi]);
-	if (st.sha)
-		qg_sha256_free(st.sha);
+	if (active && !*unreadable && st.seen_bytes) /* a last line without its newline */
+		line_end(&st, &want[wi]);
 	lint_reader_close(rd);
 	return err;
 }
@@ -226,19 +282,28 @@ static int staged_cb(void *ud, const struct qg_git_file *f)
 	return 0;
 }
 
-/* The text key of every finding (without its occurrence index) into keys[i]. */
-static int set_key(char **slot, const struct qg_buf *key)
+/* The key of finding x (without its occurrence index), hashed into out:
+ * tool, rule, file and what stands for its text (ctx). */
+static int set_key(const struct lint_finding *x, const struct qg_buf *ctx, struct qg_buf *scratch, char out[33])
 {
-	free(*slot);
-	*slot = qg_strdup(key->buf);
-	return *slot ? 0 : qg_error(QG_ENOMEM, "out of memory");
+	int err;
+
+	qg_buf_reset(scratch);
+	err = qg_buf_addf(scratch, "qgate-lint-fingerprint/1\n%s\n%s\n%s\n", x->tool ? x->tool : "",
+			  x->rule ? x->rule : "", x->file ? x->file : "");
+	if (!err)
+		err = qg_buf_add(scratch, ctx->buf, ctx->len);
+	if (!err)
+		murmur3_hex(out, scratch->buf, scratch->len);
+	return err;
 }
 
-static int context_keys(const struct lint_ctx *ctx, struct lint_findings *fs, char **keys)
+static int context_keys(const struct lint_ctx *ctx, struct lint_findings *fs, char (*keys)[33])
 {
 	struct fp_item *items = NULL;
 	struct staged_map staged = { QG_STRMAP_INIT, NULL };
-	struct qg_buf key = QG_BUF_INIT(QG_CAP_MESSAGE), abs = QG_BUF_INIT(QG_CAP_PATH);
+	struct qg_buf key = QG_BUF_INIT(QG_CAP_MESSAGE), abs = QG_BUF_INIT(QG_CAP_PATH),
+		      scratch = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct line_hash *lh = NULL;
 	long long *lines = NULL;
 	size_t nr_items = 0, i, a, b;
@@ -329,7 +394,7 @@ static int context_keys(const struct lint_ctx *ctx, struct lint_findings *fs, ch
 				err = qg_buf_addf(&key, "text\n%s\n%s\n%s", line_hex(lh, nl, x->line - 1),
 						  line_hex(lh, nl, x->line), line_hex(lh, nl, x->line + 1));
 			if (!err)
-				err = set_key(&keys[items[k].idx], &key);
+				err = set_key(x, &key, &scratch, keys[items[k].idx]);
 		}
 	}
 	/* the others: no line (tool, rule, file), no file (tool, rule, message) */
@@ -341,7 +406,7 @@ static int context_keys(const struct lint_ctx *ctx, struct lint_findings *fs, ch
 		qg_buf_reset(&key);
 		err = x->file ? qg_buf_addstr(&key, "file") : qg_buf_addf(&key, "message\n%s", x->message ? x->message : "");
 		if (!err)
-			err = set_key(&keys[i], &key);
+			err = set_key(x, &key, &scratch, keys[i]);
 	}
 	free(items);
 	free(lines);
@@ -350,58 +415,40 @@ static int context_keys(const struct lint_ctx *ctx, struct lint_findings *fs, ch
 	qg_strmap_release(&staged.paths);
 	qg_buf_release(&key);
 	qg_buf_release(&abs);
+	qg_buf_release(&scratch);
 	return err;
 }
 
 int lint_fingerprint(const struct lint_ctx *ctx, struct lint_findings *fs)
 {
 	struct qg_strmap seen = QG_STRMAP_INIT;
-	struct qg_buf full = QG_BUF_INIT(QG_CAP_MESSAGE);
 	long long *counts = NULL;
-	char **keys = fs->nr ? calloc(fs->nr, sizeof(*keys)) : NULL;
+	char (*keys)[33] = fs->nr ? calloc(fs->nr, sizeof(*keys)) : NULL;
 	size_t alloc = 0, i;
 	int err = fs->nr && !keys ? qg_error(QG_ENOMEM, "out of memory") : 0;
 
 	if (!err)
 		err = context_keys(ctx, fs, keys);
-
 	for (i = 0; !err && i < fs->nr; i++) {
-		struct lint_finding *x = &fs->v[i];
-		char hex[QG_SHA256_HEX];
-		size_t before;
+		char full[64];
+		size_t before = seen.nr;
 		long slot;
+		int n;
 
-		qg_buf_reset(&full);
-		err = qg_buf_addf(&full, "qgate-lint-fingerprint/1\n%s\n%s\n%s\n", x->tool ? x->tool : "",
-				  x->rule ? x->rule : "", x->file ? x->file : "");
-		if (!err)
-			err = qg_buf_addstr(&full, keys[i]);
-		if (err)
-			break;
 		/* the occurrence index: how many findings before this one had the same key */
-		before = seen.nr;
-		slot = qg_strmap_add(&seen, full.buf, full.len);
+		slot = qg_strmap_add(&seen, keys[i], FP_HEX);
 		if (slot < 0 || QG_ALLOC_GROW(counts, seen.nr, alloc)) {
 			err = qg_error(QG_ENOMEM, "out of memory");
 			break;
 		}
 		if (seen.nr > before)
 			counts[slot] = 0;
-		err = qg_buf_addf(&full, "\n#%lld", counts[slot]++);
-		if (err)
-			break;
-		err = qg_sha256_hex(hex, full.buf, full.len);
-		if (err)
-			break;
-		memcpy(x->fingerprint, hex, FP_HEX);
-		x->fingerprint[FP_HEX] = '\0';
+		n = snprintf(full, sizeof(full), "%s#%lld", keys[i], counts[slot]++);
+		murmur3_hex(fs->v[i].fingerprint, full, (size_t)n);
 	}
-	for (i = 0; keys && i < fs->nr; i++)
-		free(keys[i]);
 	free(keys);
 	free(counts);
 	qg_strmap_release(&seen);
-	qg_buf_release(&full);
 	return err;
 }
 

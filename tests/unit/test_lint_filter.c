@@ -222,6 +222,23 @@ static void test_lint_fingerprint_moves_and_edits(void **state)
 	assert_string_not_equal(a, f);
 }
 
+/* Baselines are kept in repositories: the fingerprint of a given finding on
+ * given text must never change between versions (a change here needs a new
+ * baseline schema). The value was computed apart from baseline.c, by a
+ * Python model of the definition: FNV-1a 64 of each normalised line,
+ * MurmurHash3 x64 128 of "qgate-lint-fingerprint/1\ngcc\n-Wunused-variable\n
+ * golden.c\ntext\n" + the three line hashes joined by "\n", then of that
+ * hash's hex + "#0" (the model also gives MurmurHash3's published value for
+ * "The quick brown fox jumps over the lazy dog"). */
+static void test_lint_fingerprint_is_stable(void **state)
+{
+	char fp[33];
+
+	put("golden.c", "int a;\n  int  b ;\nint c;\n");
+	fingerprint_one("golden.c", 2, fp);
+	assert_string_equal(fp, "c80b21b6a4307ea78273b9cbf2ea8a5d");
+}
+
 static void test_lint_fingerprint_edges(void **state)
 {
 	struct lint_ctx ctx = ctx_here();
@@ -384,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_lint_filter_parse_names),
 		cmocka_unit_test(test_lint_filter_keeps_other_flags),
 		cmocka_unit_test(test_lint_fingerprint_moves_and_edits),
+		cmocka_unit_test(test_lint_fingerprint_is_stable),
 		cmocka_unit_test(test_lint_fingerprint_edges),
 		cmocka_unit_test(test_lint_baseline_old_stays_old_new_is_new),
 		cmocka_unit_test(test_lint_baseline_counts_recorded_times),
