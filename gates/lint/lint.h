@@ -223,6 +223,10 @@ int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *t
 		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools);
 int lint_parse_file(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *path,
 		    struct lint_findings *out, struct lint_tools *tools);
+/* 1 when `parser` names a format lint_parse_buf() reads: gcc, sarif,
+ * checkstyle, cppcheck, shellcheck-json, gcc-json, regex:PATTERN, auto
+ * (parse.c; for checking --parser up front). */
+int lint_parser_known(const char *parser);
 /* --run 'CMD' (runner.c): split like a shell without expansion, exec with
  * argv, parse its stdout (and stderr for gcc). A crash, a timeout or a
  * non-zero exit with nothing parsable is QG_EINPUT with its stderr tail. */

@@ -167,6 +167,22 @@ const char *lint_parse_sniff(const char *data, size_t len)
 	return "gcc";
 }
 
+int lint_parser_known(const char *parser)
+{
+	static const char *const known[] = { "gcc", "sarif", "checkstyle", "cppcheck", "shellcheck-json", "gcc-json",
+					     "auto" };
+	size_t i;
+
+	if (!parser)
+		return 0;
+	if (!strncmp(parser, "regex:", 6))
+		return 1;
+	for (i = 0; i < QG_ARRAY_SIZE(known); i++)
+		if (!strcmp(parser, known[i]))
+			return 1;
+	return 0;
+}
+
 int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *name,
 		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools)
 {
@@ -206,9 +222,7 @@ int lint_parse_file(const struct lint_ctx *ctx, const char *parser, const char *
 		parser = "auto";
 	if (!strncmp(parser, "regex:", 6) && (err = lint_regex_check(parser + 6)) < 0)
 		return err;
-	if (strcmp(parser, "gcc") && strcmp(parser, "auto") && strcmp(parser, "sarif") && strcmp(parser, "checkstyle") &&
-	    strcmp(parser, "cppcheck") && strcmp(parser, "shellcheck-json") && strcmp(parser, "gcc-json") &&
-	    strncmp(parser, "regex:", 6))
+	if (!lint_parser_known(parser))
 		return lint_parse_buf(ctx, parser, tool, path, "", 0, out, tools); /* names the unknown parser */
 	if (!strcmp(path, "-")) {
 		err = qg_buf_read_fd(&b, 0, "-");
