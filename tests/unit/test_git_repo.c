@@ -8,6 +8,7 @@
  */
 #include "qgate/common.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -605,6 +606,90 @@ static void test_git_repo_read_blob_is_the_staged_content(void **state)
 	qg_buf_release(&small);
 }
 
+/* -j workers share one handle: blobs read from 4 threads at once while a
+ * fifth walks the index come back whole (ASan/UBSan watch the rest). */
+struct reader {
+	struct qg_git_repo *r;
+	const char *oid;
+	size_t want_len;
+	int bad;
+};
+
+static void *read_many(void *arg)
+{
+	struct reader *rd = arg;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		qg_buf_reset(&b);
+		if (qg_git_read_blob(rd->r, rd->oid, &b) || b.len != rd->want_len ||
+		    strncmp(b.buf, "line 1\nline 2\nLINE 3\n", 21))
+			rd->bad++;
+	}
+	qg_buf_release(&b);
+	return NULL;
+}
+
+struct walk {
+	struct qg_git_repo *r;
+	int n, bad;
+};
+
+/* Reads each blob from inside the walk (the handle's lock is recursive). */
+static int count_cb(void *ud, const struct qg_git_file *f)
+{
+	struct walk *w = ud;
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_FILE);
+
+	w->n++;
+	if ((f->mode & 0170000) == 0100000 &&
+	    (qg_git_read_blob(w->r, f->oid, &b) || (long long)b.len != f->size))
+		w->bad++;
+	qg_buf_release(&b);
+	return 0;
+}
+
+static void *walk_many(void *arg)
+{
+	struct reader *rd = arg;
+	struct walk w = { rd->r, 0, 0 };
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		w.n = 0;
+		if (qg_git_ls_files(rd->r, count_cb, &w) || w.n < 10 || w.bad)
+			rd->bad++;
+	}
+	return NULL;
+}
+
+static void test_git_repo_threads_share_a_handle(void **state)
+{
+	struct qg_git_repo *r = NULL;
+	struct qg_buf oid = QG_BUF_INIT(QG_CAP_REPORT);
+	struct reader rd[5];
+	pthread_t t[5];
+	int i;
+
+	assert_int_equal(qg_git_repo_open(&r, repo), 0);
+	git_line(&oid, repo, "rev-parse", ":a.txt", NULL);
+	for (i = 0; i < 5; i++) {
+		rd[i].r = r;
+		rd[i].oid = oid.buf;
+		rd[i].want_len = strlen("line 1\nline 2\nLINE 3\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\n"
+					"line 10\nline 11\nline 12\n");
+		rd[i].bad = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, i == 4 ? walk_many : read_many, &rd[i]), 0);
+	}
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(rd[i].bad, 0);
+	}
+	qg_git_repo_free(r);
+	qg_buf_release(&oid);
+}
+
 static void test_git_repo_ignored(void **state)
 {
 	struct qg_git_repo *r = NULL;
@@ -737,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_git_repo_ls_files_matches_git),
 		cmocka_unit_test(test_git_repo_ls_files_conflict_once),
 		cmocka_unit_test(test_git_repo_read_blob_is_the_staged_content),
+		cmocka_unit_test(test_git_repo_threads_share_a_handle),
 		cmocka_unit_test(test_git_repo_ignored),
 		cmocka_unit_test(test_git_repo_workdir_branch_and_merge_base),
 		cmocka_unit_test(test_git_repo_detached_and_unborn),
