@@ -277,7 +277,8 @@ int cov_write_cobertura(struct qg_buf *out, const struct cov_model *m, long long
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nr_files; i++)
 		fs[i] = &m->files[i];
-	qsort(fs, m->nr_files, sizeof(*fs), cmp_path);
+	if (m->nr_files)
+		qsort(fs, m->nr_files, sizeof(*fs), cmp_path);
 	err = qg_buf_addf(out,
 			  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			  "<!DOCTYPE coverage SYSTEM \"http://cobertura.sourceforge.net/xml/coverage-04.dtd\">\n"

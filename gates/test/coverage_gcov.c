@@ -94,7 +94,8 @@ static int read_file_entry(struct cov_model *m, const struct qg_json *fe, size_t
 			goto done;
 	}
 	/* branches numbered per line across its entries, in document order */
-	qsort(order, n, sizeof(*order), cmp_entry);
+	if (n)
+		qsort(order, n, sizeof(*order), cmp_entry);
 	uint64_t key = 0;
 
 	for (size_t k = 0; k < n; k++) {

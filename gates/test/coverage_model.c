@@ -305,8 +305,10 @@ int cov_model_finish(struct cov_model *m)
 
 	if (m->finished)
 		return 0;
-	qsort(m->rl, m->nr_rl, sizeof(*m->rl), cmp_rl);
-	qsort(m->rb, m->nr_rb, sizeof(*m->rb), cmp_rb);
+	if (m->nr_rl) /* qsort wants a pointer even for nothing */
+		qsort(m->rl, m->nr_rl, sizeof(*m->rl), cmp_rl);
+	if (m->nr_rb)
+		qsort(m->rb, m->nr_rb, sizeof(*m->rb), cmp_rb);
 	/* lines: one entry per (file, line), hits summed */
 	while (i < m->nr_rl) {
 		struct cov_file *f = &m->files[m->rl[i].file];
