@@ -236,4 +236,32 @@ else
 	skip "--junit-in: the JUnit reader is not built yet ($(head -c 200 "$T/jcheck"))"
 fi
 
+# --- ctest --output-junit on a tiny CMake project built here
+if ! command -v cmake >/dev/null 2>&1 || ! command -v ctest >/dev/null 2>&1; then
+	skip "cmake/ctest not installed: the ctest case NOT RUN"
+else
+	mkdir -p cm
+	cat >cm/CMakeLists.txt <<'EOF'
+cmake_minimum_required(VERSION 3.21)
+project(tiny C)
+enable_testing()
+add_executable(ok ok.c)
+add_test(NAME adds COMMAND ok 0)
+add_test(NAME breaks COMMAND ok 1)
+add_test(NAME skipped COMMAND ok 77)
+set_tests_properties(skipped PROPERTIES SKIP_RETURN_CODE 77)
+EOF
+	printf '#include <stdlib.h>\nint main(int c, char **v) { return c > 1 ? atoi(v[1]) : 0; }\n' >cm/ok.c
+	if cmake -S cm -B cm/build >"$T/cmake.log" 2>&1 && cmake --build cm/build >>"$T/cmake.log" 2>&1; then
+		expect_exit 1 "ctest --output-junit through -- COMMAND" $Q --junit-in cm/build/ctest.xml --json "$T/ct.json" \
+			--junit "$T/ct.xml" -- ctest --test-dir cm/build --output-junit ctest.xml
+		validate_result "ctest result" "$T/ct.json"
+		validate_junit "ctest JUnit" "$T/ct.xml"
+		expect_eq "ctest's cases" "$(json_get "$T/ct.json" '[d["metrics"][k] for k in ("tests","passed","failed","skipped")]')" '[3, 1, 1, 1]'
+		expect_eq "ctest's exit goes to tests.command" "$(json_get "$T/ct.json" '[c["status"] for c in d["checks"] if c["id"]=="tests.command"][0]')" fail
+	else
+		not_ok "the CMake project did not build"; sed 's/^/#   /' "$T/cmake.log" | tail -5
+	fi
+fi
+
 done_testing
