@@ -1,8 +1,10 @@
 /* builtin_struct.c -- the structured built-in checks: json, yaml, xml
  *
- * json: the file is read (up to 256 MiB) into a jsonscan tree: syntax errors
- * with line and column, then every duplicate key in an object (first 100 a
- * file). yaml: libyaml's event parser, streamed through lint_reader: syntax
+ * json: a push state machine over the streamed lines (memory: the open
+ * containers and the keys of the open objects, whatever the file's size):
+ * the first syntax error with its line and column (then the check stops
+ * reading), every duplicate key of an object (escapes decoded, so "\u0061"
+ * and "a" are the same key; the first 100 a file). yaml: libyaml's event parser, streamed through lint_reader: syntax
  * errors with line and column, duplicate scalar keys in a mapping; several
  * documents per file are fine; aliases are events, never expanded (no
  * billion laughs). xml: expat well-formedness through qgate/xml.h's push
@@ -16,10 +18,8 @@
 
 #include "qgate/xml.h"
 
-#include "jsonscan.h"
 #include "lint.h"
 
-#define STRUCT_JSON_MAX ((size_t)256 << 20)
 #define STRUCT_MAX_DUPS 100
 
 static int has_ext(const char *path, const char *const *exts)
@@ -87,110 +87,504 @@ static const char *split_pos(const char *msg, const char *name, long long *line,
 	return end;
 }
 
-/* json */
-struct json_dups {
-	const struct js_doc *d;
-	const struct lint_file *f;
-	struct lint_findings *out;
-	int count;
+/* The keys of one open JSON object or YAML mapping, with where each was
+ * first seen: the key bytes in one arena (NUL allowed) and an
+ * open-addressing index into them. */
+struct kent {
+	size_t off, len;
+	long long line, col;
+};
+struct keyset {
+	struct qg_buf arena;
+	struct kent *v;
+	size_t nr, alloc;
+	uint32_t *tab;
+	size_t tab_cap;
 };
 
-static int json_dup(void *ud, uint32_t dup, uint32_t first)
+static void keyset_init(struct keyset *ks)
 {
-	struct json_dups *j = ud;
-	struct qg_buf k = QG_BUF_INIT(QG_CAP_MESSAGE), m = QG_BUF_INIT(QG_CAP_MESSAGE);
-	long long l, c, fl, fc;
-	int err;
+	memset(ks, 0, sizeof(*ks));
+	qg_buf_init(&ks->arena, QG_CAP_FILE);
+}
 
-	if (++j->count > STRUCT_MAX_DUPS)
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int keyset_index(struct keyset *ks)
+{
+	size_t cap = 16, i, j;
+	while (cap < ks->nr * 2 + 2)
+		cap *= 2;
+	if (cap == ks->tab_cap)
 		return 0;
-	js_where(j->d, j->d->n[dup].off - 1, &l, &c);
-	js_where(j->d, j->d->n[first].off - 1, &fl, &fc);
-	err = js_str(j->d, dup, &k);
-	if (!err)
-		err = qg_buf_addf(&m, "duplicate key \"%.*s\" (first at line %lld, column %lld)", k.len > 80 ? 80 : (int)k.len,
-				  k.buf, fl, fc);
-	if (!err)
-		err = add(j->out, "json", j->f->path, l, c, m.buf);
-	qg_buf_release(&k);
-	qg_buf_release(&m);
-	return err;
+	free(ks->tab);
+	if (!(ks->tab = calloc(cap, sizeof(*ks->tab))))
+		return qg_error(QG_ENOMEM, "out of memory");
+	ks->tab_cap = cap;
+	for (i = 0; i < ks->nr; i++) {
+		for (j = hash_bytes(ks->arena.buf + ks->v[i].off, ks->v[i].len) & (cap - 1); ks->tab[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		ks->tab[j] = (uint32_t)i + 1;
+	}
+	return 0;
 }
 
-static int read_all(const struct lint_ctx *ctx, const struct lint_file *f, struct qg_buf *b, size_t cap, int *toobig)
+/* Add key k (n bytes) seen at line:col. Returns NULL when new (or on error:
+ * *err set), else the earlier entry it repeats. */
+static const struct kent *keyset_add(struct keyset *ks, const char *k, size_t n, long long line, long long col,
+				     int *err)
 {
-	struct lint_reader *r;
+	size_t j;
+
+	*err = 0;
+	if ((*err = keyset_index(ks)) < 0)
+		return NULL;
+	for (j = hash_bytes(k, n) & (ks->tab_cap - 1); ks->tab[j]; j = (j + 1) & (ks->tab_cap - 1)) {
+		const struct kent *e = &ks->v[ks->tab[j] - 1];
+		if (e->len == n && !memcmp(ks->arena.buf + e->off, k, n))
+			return e;
+	}
+	if (ks->nr >= UINT32_MAX - 1)
+		return NULL;
+	if (QG_ALLOC_GROW(ks->v, ks->nr + 1, ks->alloc) < 0) {
+		*err = qg_error(QG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	ks->v[ks->nr].off = ks->arena.len;
+	ks->v[ks->nr].len = n;
+	ks->v[ks->nr].line = line;
+	ks->v[ks->nr].col = col;
+	if ((*err = qg_buf_add(&ks->arena, k, n)) < 0)
+		return NULL;
+	ks->tab[j] = (uint32_t)++ks->nr;
+	return NULL;
+}
+
+static void keyset_release(struct keyset *ks)
+{
+	qg_buf_release(&ks->arena);
+	free(ks->v);
+	free(ks->tab);
+	keyset_init(ks);
+}
+
+/* json: a push parser fed line by line. */
+#define JSON_MAX_DEPTH 512
+
+enum jstate { J_VALUE, J_VALUE_OR_CLOSE, J_KEY_OR_CLOSE, J_KEY, J_COLON, J_AFTER, J_DONE, J_STRING, J_NUMBER,
+	      J_LITERAL };
+
+struct jcheck {
+	const struct lint_file *f;
+	enum jstate state;
+	int str_is_key, esc, uhex, bom, started, failed, dups;
+	unsigned ucp, hi;       /* \u value being read; a high surrogate waiting for its pair */
+	int nstate;             /* number: 0 after '-', 1 a leading 0, 2 digits, 3 after '.', 4 fraction, 5 after e, 6 after sign, 7 exponent */
+	const char *lit;
+	size_t litpos;
+	char *stk;              /* '{' or '[' per open container */
+	struct keyset *keys;    /* per depth (used for objects) */
+	size_t depth, alloc_stk, alloc_keys;
+	struct qg_buf key;
+	long long line, col, key_line, key_col;
+};
+
+static void *json_begin(const struct lint_ctx *ctx, const struct lint_file *f)
+{
+	struct jcheck *j = calloc(1, sizeof(*j));
+
+	(void)ctx;
+	if (!j)
+		return NULL;
+	j->f = f;
+	j->state = J_VALUE;
+	j->line = j->col = 1;
+	qg_buf_init(&j->key, QG_CAP_MESSAGE);
+	return j;
+}
+
+static int json_fail(struct jcheck *j, struct lint_findings *out, const char *what)
+{
+	j->failed = 1;
+	return lint_findings_add(out, "builtin", "json", LINT_ERROR, j->f->path, j->line, j->col, "malformed JSON: %s",
+				 what)
+		       ? LINT_LINE_DONE
+		       : (qg_error_code() < 0 ? qg_error_code() : QG_ENOMEM);
+}
+
+static void json_after_value(struct jcheck *j)
+{
+	j->state = j->depth ? J_AFTER : J_DONE;
+}
+
+static int json_push(struct jcheck *j, struct lint_findings *out, char c)
+{
+	if (j->depth >= JSON_MAX_DEPTH)
+		return json_fail(j, out, "nested deeper than 512 levels");
+	if (QG_ALLOC_GROW(j->stk, j->depth + 1, j->alloc_stk) < 0 ||
+	    QG_ALLOC_GROW(j->keys, j->depth + 1, j->alloc_keys) < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	j->stk[j->depth] = c;
+	keyset_init(&j->keys[j->depth]);
+	j->depth++;
+	j->state = c == '{' ? J_KEY_OR_CLOSE : J_VALUE_OR_CLOSE;
+	return 0;
+}
+
+static void json_pop(struct jcheck *j)
+{
+	keyset_release(&j->keys[--j->depth]);
+	json_after_value(j);
+}
+
+static int json_key_done(struct jcheck *j, struct lint_findings *out)
+{
 	int err;
+	const struct kent *first = keyset_add(&j->keys[j->depth - 1], j->key.buf, j->key.len, j->key_line, j->key_col,
+					      &err);
 
-	*toobig = 0;
-	if ((err = lint_reader_open(&r, ctx, f)) < 0)
+	if (err < 0)
 		return err;
-	for (;;) {
-		ssize_t n;
-		if ((err = qg_buf_grow(b, 65536)) < 0)
-			break;
-		n = lint_reader_read(r, b->buf + b->len, b->alloc - b->len - 1 < 65536 ? b->alloc - b->len - 1 : 65536);
-		if (n < 0) {
-			err = (int)n;
-			break;
-		}
-		if (n == 0)
-			break;
-		qg_buf_setlen(b, b->len + (size_t)n);
-		if (b->len > cap) {
-			*toobig = 1;
-			break;
-		}
-	}
-	lint_reader_close(r);
-	return err;
+	if (first && ++j->dups <= STRUCT_MAX_DUPS &&
+	    !lint_findings_add(out, "builtin", "json", LINT_ERROR, j->f->path, j->key_line, j->key_col,
+			       "duplicate key \"%.*s\" (first at line %lld, column %lld)",
+			       j->key.len > 80 ? 80 : (int)j->key.len, j->key.buf, first->line, first->col))
+		return qg_error_code() < 0 ? qg_error_code() : QG_ENOMEM;
+	return 0;
 }
 
-static int json_file(const struct lint_ctx *ctx, const struct lint_file *f, struct lint_findings *out)
+static int key_add(struct jcheck *j, unsigned char c)
 {
-	struct qg_buf b = QG_BUF_INIT(STRUCT_JSON_MAX + (1 << 17));
-	struct js_doc d;
-	int err, toobig;
+	return j->str_is_key ? qg_buf_addch(&j->key, (char)c) : 0;
+}
 
-	if ((err = read_all(ctx, f, &b, STRUCT_JSON_MAX, &toobig)) < 0)
-		goto done;
-	if (toobig) {
-		err = lint_findings_add(out, "builtin", "json", LINT_WARNING, f->path, 0, 0,
-					"larger than %zu MiB, not checked", STRUCT_JSON_MAX >> 20)
-			      ? 0
-			      : QG_ENOMEM;
-		goto done;
+static int key_add_cp(struct jcheck *j, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (!j->str_is_key)
+		return 0;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
 	}
-	if (!b.len) {
-		err = add(out, "json", f->path, 1, 1, "empty file, expected a JSON value");
-		goto done;
+	return qg_buf_add(&j->key, u, n);
+}
+
+static int hexdigit(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One byte in a string (after the opening quote). */
+static int json_string_byte(struct jcheck *j, struct lint_findings *out, unsigned char c)
+{
+	if (j->uhex) {
+		int h = hexdigit(c);
+		unsigned cp;
+		int err = 0;
+		if (h < 0)
+			return json_fail(j, out, "\\u must be followed by four hex digits");
+		j->ucp = j->ucp * 16 + (unsigned)h;
+		if (--j->uhex)
+			return 0;
+		cp = j->ucp;
+		if (j->hi) { /* a high surrogate waited for this one */
+			if (cp >= 0xDC00 && cp < 0xE000) {
+				cp = 0x10000 + ((j->hi - 0xD800) << 10) + (cp - 0xDC00);
+				j->hi = 0;
+				return key_add_cp(j, cp);
+			}
+			j->hi = 0;
+			err = key_add_cp(j, 0xFFFD);
+		}
+		if (!err && cp >= 0xD800 && cp < 0xDC00) {
+			j->hi = cp;
+			return 0;
+		}
+		return err ? err : key_add_cp(j, cp >= 0xDC00 && cp < 0xE000 ? 0xFFFD : cp);
 	}
-	if ((err = js_parse(&d, b.buf, b.len, f->path)) < 0) {
-		long long l, c;
-		const char *m;
-		char *msg;
-		js_release(&d);
-		if (err != QG_EINPUT)
-			goto done;
-		msg = qg_strdup(qg_error_last());
-		m = split_pos(msg ? msg : "", f->path, &l, &c);
-		err = add(out, "json", f->path, l, c, m);
-		free(msg);
-		qg_error_clear();
-		goto done;
+	if (j->hi && !(j->esc == 1 && c == 'u') && !(j->esc == 0 && c == '\\')) {
+		/* a lone high surrogate: what follows is not its pair */
+		int err;
+		j->hi = 0;
+		if ((err = key_add_cp(j, 0xFFFD)) < 0)
+			return err;
 	}
-	{
-		struct json_dups j = { &d, f, out, 0 };
-		err = js_check_dups(&d, json_dup, &j);
-		if (!err && j.count > STRUCT_MAX_DUPS)
-			err = lint_findings_add(out, "builtin", "json", LINT_ERROR, f->path, 0, 0,
-						"%d more duplicate keys not listed", j.count - STRUCT_MAX_DUPS)
+	if (j->esc == 1) {
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		const char *k = c ? strchr(from, c) : NULL;
+		j->esc = 0;
+		if (c == 'u') {
+			j->uhex = 4;
+			j->ucp = 0;
+			return 0;
+		}
+		if (!k)
+			return json_fail(j, out, "invalid escape in a string");
+		return key_add(j, (unsigned char)to[k - from]);
+	}
+	if (c == '"') {
+		j->esc = 0;
+		if (j->str_is_key) {
+			j->state = J_COLON;
+			return json_key_done(j, out);
+		}
+		json_after_value(j);
+		return 0;
+	}
+	if (c == '\\') {
+		j->esc = 1;
+		return 0;
+	}
+	if (c < 0x20)
+		return json_fail(j, out, "control character in a string (escape it)");
+	return key_add(j, c);
+}
+
+/* One byte of a number; *again = 1 when the byte ends it and must be read
+ * again as what follows. */
+static int json_number_byte(struct jcheck *j, struct lint_findings *out, unsigned char c, int *again)
+{
+	int digit = c >= '0' && c <= '9';
+
+	*again = 0;
+	switch (j->nstate) {
+	case 0:
+		if (!digit)
+			return json_fail(j, out, "expected a digit");
+		j->nstate = c == '0' ? 1 : 2;
+		return 0;
+	case 1:
+	case 2:
+		if (digit && j->nstate == 2)
+			return 0;
+		if (c == '.') {
+			j->nstate = 3;
+			return 0;
+		}
+		if (c == 'e' || c == 'E') {
+			j->nstate = 5;
+			return 0;
+		}
+		break;
+	case 3:
+	case 4:
+		if (digit) {
+			j->nstate = 4;
+			return 0;
+		}
+		if (j->nstate == 3)
+			return json_fail(j, out, "expected a digit after '.'");
+		if (c == 'e' || c == 'E') {
+			j->nstate = 5;
+			return 0;
+		}
+		break;
+	case 5:
+		if (c == '+' || c == '-') {
+			j->nstate = 6;
+			return 0;
+		}
+		/* fall through */
+	case 6:
+		if (!digit)
+			return json_fail(j, out, "expected a digit in the exponent");
+		j->nstate = 7;
+		return 0;
+	default:
+		if (digit)
+			return 0;
+		break;
+	}
+	json_after_value(j);
+	*again = 1;
+	return 0;
+}
+
+static int json_byte(struct jcheck *j, struct lint_findings *out, unsigned char c)
+{
+	int rc, again;
+
+	switch (j->state) {
+	case J_STRING:
+		return json_string_byte(j, out, c);
+	case J_NUMBER:
+		if ((rc = json_number_byte(j, out, c, &again)) != 0 || !again)
+			return rc;
+		break; /* read c again below */
+	case J_LITERAL:
+		if (c != (unsigned char)j->lit[j->litpos])
+			return json_fail(j, out, "expected a value");
+		if (!j->lit[++j->litpos])
+			json_after_value(j);
+		return 0;
+	default:
+		break;
+	}
+	if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+		return 0;
+	j->started = 1;
+	switch (j->state) {
+	case J_VALUE:
+	case J_VALUE_OR_CLOSE:
+		if (c == ']' && j->state == J_VALUE_OR_CLOSE) {
+			json_pop(j);
+			return 0;
+		}
+		if (c == '{' || c == '[')
+			return json_push(j, out, (char)c);
+		if (c == '"') {
+			j->state = J_STRING;
+			j->str_is_key = 0;
+			return 0;
+		}
+		if (c == 't' || c == 'f' || c == 'n') {
+			j->lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+			j->litpos = 1;
+			j->state = J_LITERAL;
+			return 0;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			j->state = J_NUMBER;
+			j->nstate = c == '-' ? 0 : c == '0' ? 1 : 2;
+			return 0;
+		}
+		return json_fail(j, out, "expected a value");
+	case J_KEY_OR_CLOSE:
+	case J_KEY:
+		if (c == '}' && j->state == J_KEY_OR_CLOSE) {
+			json_pop(j);
+			return 0;
+		}
+		if (c != '"')
+			return json_fail(j, out, j->state == J_KEY ? "expected a string key" : "expected a string key or '}'");
+		j->state = J_STRING;
+		j->str_is_key = 1;
+		j->key_line = j->line;
+		j->key_col = j->col;
+		qg_buf_reset(&j->key);
+		return 0;
+	case J_COLON:
+		if (c != ':')
+			return json_fail(j, out, "expected ':' after an object key");
+		j->state = J_VALUE;
+		return 0;
+	case J_AFTER: {
+		char top = j->stk[j->depth - 1];
+		if (c == ',') {
+			j->state = top == '{' ? J_KEY : J_VALUE;
+			return 0;
+		}
+		if ((c == '}' && top == '{') || (c == ']' && top == '['))  {
+			json_pop(j);
+			return 0;
+		}
+		return json_fail(j, out, top == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+	case J_DONE:
+		return json_fail(j, out, "unexpected text after the JSON value");
+	default:
+		return json_fail(j, out, "expected a value");
+	}
+}
+
+static int json_line(void *st, const char *line, size_t len, long long lineno, int cont, struct lint_findings *out)
+{
+	struct jcheck *j = st;
+	size_t i = 0;
+	int rc;
+
+	(void)lineno;
+	(void)cont;
+	if (j->failed)
+		return LINT_LINE_DONE;
+	/* a UTF-8 byte order mark at the very start is skipped */
+	while (j->bom < 3 && i < len) {
+		if ((unsigned char)line[i] != (unsigned char)"\xEF\xBB\xBF"[j->bom]) {
+			if (j->bom)
+				return json_fail(j, out, "expected a value");
+			j->bom = 3;
+			break;
+		}
+		j->bom++;
+		i++;
+		j->col++;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((rc = json_byte(j, out, c)) != 0)
+			return rc;
+		if (c == '\n') {
+			j->line++;
+			j->col = 1;
+		} else {
+			j->col++;
+		}
+	}
+	return 0;
+}
+
+static int json_end(void *st, struct lint_findings *out)
+{
+	struct jcheck *j = st;
+	int err = 0, again;
+
+	if (!j)
+		return 0;
+	if (!j->failed) {
+		if (j->state == J_NUMBER && (err = json_number_byte(j, out, ' ', &again)) > 0)
+			err = 0;
+		if (err < 0) {
+			/* out of memory: passed up */
+		} else if (j->failed) {
+			err = 0;
+		} else if (!j->started) {
+			err = lint_findings_add(out, "builtin", "json", LINT_ERROR, j->f->path, 1, 1,
+						"empty file, expected a JSON value")
 				      ? 0
 				      : QG_ENOMEM;
+		} else if (j->state != J_DONE) {
+			err = lint_findings_add(out, "builtin", "json", LINT_ERROR, j->f->path, j->line, j->col,
+						"malformed JSON: unexpected end of the file%s",
+						j->state == J_STRING ? " (unterminated string)" : "")
+				      ? 0
+				      : QG_ENOMEM;
+		}
+		if (!err && j->dups > STRUCT_MAX_DUPS &&
+		    !lint_findings_add(out, "builtin", "json", LINT_ERROR, j->f->path, 0, 0,
+				       "%d more duplicate keys not listed", j->dups - STRUCT_MAX_DUPS))
+			err = QG_ENOMEM;
 	}
-	js_release(&d);
-done:
-	qg_buf_release(&b);
+	while (j->depth)
+		keyset_release(&j->keys[--j->depth]);
+	free(j->keys);
+	free(j->stk);
+	qg_buf_release(&j->key);
+	free(j);
 	return err;
 }
 
@@ -198,68 +592,8 @@ done:
 struct yframe {
 	int mapping;      /* 1 mapping, 0 sequence */
 	int expect_key;
-	struct qg_strvec keys;  /* keys seen, with lines in lines[] */
-	long long *lines;
-	size_t alloc_lines;
-	/* a small open-addressing index into keys, rebuilt as it grows */
-	uint32_t *tab;
-	size_t tab_cap;
+	struct keyset keys;
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static int yframe_index(struct yframe *fr)
-{
-	size_t cap = 16, i, j;
-	while (cap < fr->keys.nr * 2 + 2)
-		cap *= 2;
-	if (cap == fr->tab_cap)
-		return 0;
-	free(fr->tab);
-	if (!(fr->tab = calloc(cap, sizeof(*fr->tab))))
-		return qg_error(QG_ENOMEM, "out of memory");
-	fr->tab_cap = cap;
-	for (i = 0; i < fr->keys.nr; i++) {
-		for (j = hash_str(fr->keys.v[i]) & (cap - 1); fr->tab[j]; j = (j + 1) & (cap - 1))
-			;
-		fr->tab[j] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-/* 0 new (added), >0 the line of the earlier key + 1, <0 error. */
-static long long yframe_key(struct yframe *fr, const char *k, long long line)
-{
-	size_t j;
-	int err;
-
-	if ((err = yframe_index(fr)) < 0)
-		return err;
-	for (j = hash_str(k) & (fr->tab_cap - 1); fr->tab[j]; j = (j + 1) & (fr->tab_cap - 1))
-		if (!strcmp(fr->keys.v[fr->tab[j] - 1], k))
-			return fr->lines[fr->tab[j] - 1] + 1;
-	if (fr->keys.nr >= UINT32_MAX - 1)
-		return 0;
-	if (qg_strvec_push(&fr->keys, k) < 0 || QG_ALLOC_GROW(fr->lines, fr->keys.nr, fr->alloc_lines) < 0)
-		return QG_ENOMEM;
-	fr->lines[fr->keys.nr - 1] = line;
-	fr->tab[j] = (uint32_t)fr->keys.nr;
-	return 0;
-}
-
-static void yframe_release(struct yframe *fr)
-{
-	qg_strvec_clear(&fr->keys);
-	free(fr->lines);
-	free(fr->tab);
-	memset(fr, 0, sizeof(*fr));
-}
 
 struct yread {
 	struct lint_reader *r;
@@ -329,7 +663,7 @@ static int yaml_file(const struct lint_ctx *ctx, const struct lint_file *f, stru
 				break;
 			}
 			memset(&st[depth], 0, sizeof(st[depth]));
-			qg_strvec_init(&st[depth].keys);
+			keyset_init(&st[depth].keys);
 			st[depth].mapping = ev.type == YAML_MAPPING_START_EVENT;
 			st[depth].expect_key = 1;
 			depth++;
@@ -337,26 +671,26 @@ static int yaml_file(const struct lint_ctx *ctx, const struct lint_file *f, stru
 		case YAML_MAPPING_END_EVENT:
 		case YAML_SEQUENCE_END_EVENT:
 			if (depth) {
-				yframe_release(&st[--depth]);
+				keyset_release(&st[--depth].keys);
 				yframe_value_done(st, depth);
 			}
 			break;
 		case YAML_SCALAR_EVENT:
 			if (depth && st[depth - 1].mapping && st[depth - 1].expect_key &&
 			    strcmp((const char *)ev.data.scalar.value, "<<")) {
-				long long first = yframe_key(&st[depth - 1], (const char *)ev.data.scalar.value,
-							     (long long)ev.start_mark.line + 1);
-				if (first < 0) {
-					err = (int)first;
-				} else if (first > 0 && ++dups <= STRUCT_MAX_DUPS) {
+				const char *k = (const char *)ev.data.scalar.value;
+				size_t kl = ev.data.scalar.length;
+				const struct kent *first = keyset_add(&st[depth - 1].keys, k, kl,
+								      (long long)ev.start_mark.line + 1,
+								      (long long)ev.start_mark.column + 1, &err);
+				if (!err && first && ++dups <= STRUCT_MAX_DUPS)
 					err = lint_findings_add(out, "builtin", "yaml", LINT_ERROR, f->path,
 								(long long)ev.start_mark.line + 1,
 								(long long)ev.start_mark.column + 1,
-								"duplicate key \"%.80s\" (first at line %lld)",
-								(const char *)ev.data.scalar.value, first - 1)
+								"duplicate key \"%.*s\" (first at line %lld)",
+								kl > 80 ? 80 : (int)kl, k, first->line)
 						      ? 0
 						      : QG_ENOMEM;
-				}
 			}
 			yframe_value_done(st, depth);
 			break;
@@ -365,7 +699,7 @@ static int yaml_file(const struct lint_ctx *ctx, const struct lint_file *f, stru
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			while (depth)
-				yframe_release(&st[--depth]);
+				keyset_release(&st[--depth].keys);
 			break;
 		default:
 			break;
@@ -373,7 +707,7 @@ static int yaml_file(const struct lint_ctx *ctx, const struct lint_file *f, stru
 		yaml_event_delete(&ev);
 	}
 	while (depth)
-		yframe_release(&st[--depth]);
+		keyset_release(&st[--depth].keys);
 	free(st);
 	yaml_parser_delete(&parser);
 	lint_reader_close(y.r);
@@ -430,7 +764,7 @@ done:
 
 const struct lint_checker lint_struct_checkers[] = {
 	{ "json", "JSON syntax (line and column) and duplicate keys", LINT_ERROR, LINT_C_TEXT | LINT_C_DEFAULT,
-	  json_applies, NULL, NULL, NULL, NULL, json_file, NULL },
+	  json_applies, NULL, json_begin, json_line, json_end, NULL, NULL },
 	{ "yaml", "YAML syntax (libyaml) and duplicate keys; several documents allowed, aliases never expanded",
 	  LINT_ERROR, LINT_C_TEXT | LINT_C_DEFAULT, yaml_applies, NULL, NULL, NULL, NULL, yaml_file, NULL },
 	{ "xml", "XML well-formedness (expat); entity declarations refused", LINT_ERROR,

@@ -484,17 +484,14 @@ static uint64_t key_hash(const struct js_doc *d, uint32_t k, struct qg_buf *tmp,
 
 static int keys_equal(const struct js_doc *d, uint32_t a, uint32_t b)
 {
-	struct qg_buf t = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf ta = QG_BUF_INIT(QG_CAP_MESSAGE), tb = QG_BUF_INIT(QG_CAP_MESSAGE);
 	int eq;
 
 	if (!d->n[a].esc && !d->n[b].esc)
 		return d->n[a].len == d->n[b].len && !memcmp(d->src + d->n[a].off, d->src + d->n[b].off, d->n[a].len);
-	if (js_str(d, a, &t) < 0) {
-		qg_buf_release(&t);
-		return 0;
-	}
-	eq = js_str_eq(d, b, t.buf) && strlen(t.buf) == t.len;
-	qg_buf_release(&t);
+	eq = js_str(d, a, &ta) == 0 && js_str(d, b, &tb) == 0 && ta.len == tb.len && !memcmp(ta.buf, tb.buf, ta.len);
+	qg_buf_release(&ta);
+	qg_buf_release(&tb);
 	return eq;
 }
 

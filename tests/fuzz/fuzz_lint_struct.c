@@ -1,12 +1,14 @@
 /* fuzz_lint_struct.c -- libFuzzer target for the json, yaml and xml built-in checks
  *
- * The first byte picks the check; the rest is the file, written to a temp
- * file the check reads through lint_reader as it would a work-tree file.
+ * The first byte picks the check (low 2 bits) and, for the streaming json
+ * check, the size of the pieces lines are cut into (the rest); the other
+ * bytes are the file, written to a temp file that whole-file checks read
+ * through lint_reader as they would a work-tree file.
  * Oracles: a malformed file is a finding, never an error (the check returns
  * 0 on any bytes); every finding is rule = the check, level error or
- * warning, with a line; for json, the JSON tree decides: a document it
- * refuses gives exactly one finding, one it accepts gives one finding per
- * duplicate key (up to the cap).
+ * warning, with a line; for json, jsonscan's tree (an independent parser)
+ * decides: a document it refuses gives exactly one finding, one it accepts
+ * gives one finding per duplicate key (up to the cap and its summary line).
  */
 #include "fuzz_lint_common.h"
 
@@ -33,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	k = data[0] % 3;
+	k = (data[0] & 3) % 3;
 	if (!*path)
 		snprintf(path, sizeof(path), "/tmp/fuzz_lint_struct.%d", (int)getpid());
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -48,7 +50,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		;
 	if (!c->id || !c->applies(&f))
 		abort();
-	err = c->file(NULL, &f, &fs);
+	if (c->file) {
+		err = c->file(NULL, &f, &fs);
+	} else {
+		const char *s = (const char *)data + 1, *e = (const char *)data + size;
+		size_t piece = (size_t)(data[0] >> 2) + 1;
+		long long lineno = 1;
+		int cont = 0;
+		void *st = c->begin(NULL, &f);
+		if (!st)
+			abort();
+		err = 0;
+		while (s < e && !err) {
+			const char *nl = memchr(s, '\n', (size_t)(e - s));
+			size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(e - s);
+			if (n > piece)
+				n = piece;
+			err = c->line(st, s, n, lineno, cont, &fs);
+			cont = s[n - 1] != '\n';
+			lineno += !cont;
+			s += n;
+		}
+		if (err == LINT_LINE_DONE)
+			err = 0;
+		if (c->end(st, &fs) < 0 || err)
+			abort();
+	}
 	if (err)
 		abort(); /* malformed input is a finding, not an error */
 	check_findings(&fs);
@@ -57,13 +84,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	if (k == 0) {
 		struct js_doc d;
-		int dups = 0;
-		if (js_parse(&d, (const char *)data + 1, size - 1, "x") < 0 || size == 1) {
-			if (fs.nr != 1)
+		int dups = 0, syntax = 0;
+		for (size_t i = 0; i < fs.nr; i++)
+			syntax += !strncmp(fs.v[i].message, "malformed JSON", 14) || !strncmp(fs.v[i].message, "empty file", 10);
+		if (js_parse(&d, (const char *)data + 1, size - 1, "x") < 0) {
+			if (syntax != 1) /* duplicates before the error may be reported too */
 				abort();
 		} else {
 			js_check_dups(&d, count_dup, &dups);
-			if ((int)fs.nr != (dups > 100 ? 101 : dups))
+			if (syntax || (int)fs.nr != (dups > 100 ? 101 : dups))
 				abort();
 		}
 		js_release(&d);

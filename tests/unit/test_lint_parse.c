@@ -374,8 +374,45 @@ static void test_jsonscan(void **state)
 	qg_buf_release(&b);
 }
 
-/* The structured checks over real files. */
-static int run_check(const char *id, const char *path, const char *content, struct lint_findings *fs)
+/* The structured checks over real files: whole-file checkers read them,
+ * streaming ones get their lines (in pieces of at most `piece` bytes, as the
+ * core cuts long lines). */
+static int drive(const struct lint_checker *c, const struct lint_file *f, const char *content, size_t piece,
+		 struct lint_findings *fs)
+{
+	const char *s = content, *e = content + strlen(content);
+	long long lineno = 1;
+	void *st;
+	int err = 0, cont = 0;
+
+	if (c->file)
+		return c->file(NULL, f, fs);
+	st = c->begin(NULL, f);
+	assert_non_null(st);
+	while (s < e && !err) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s));
+		size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(e - s);
+		if (n > piece)
+			n = piece;
+		err = c->line(st, s, n, lineno, cont, fs);
+		cont = s[n - 1] != '\n';
+		if (!cont)
+			lineno++;
+		s += n;
+		if (err == LINT_LINE_DONE) {
+			err = 0;
+			break;
+		}
+	}
+	if (!err)
+		err = c->end(st, fs);
+	else
+		c->end(st, fs);
+	return err;
+}
+
+static int run_check_piece(const char *id, const char *path, const char *content, size_t piece,
+			   struct lint_findings *fs)
 {
 	const struct lint_checker *c;
 	struct lint_file f;
@@ -395,8 +432,28 @@ static int run_check(const char *id, const char *path, const char *content, stru
 		;
 	assert_non_null(c->id);
 	assert_true(c->applies(&f));
-	err = c->file(NULL, &f, fs);
+	err = drive(c, &f, content, piece, fs);
 	unlink(abs);
+	return err;
+}
+
+static int run_check(const char *id, const char *path, const char *content, struct lint_findings *fs)
+{
+	struct lint_findings one = { 0 };
+	size_t before = fs->nr, i;
+	int err = run_check_piece(id, path, content, (size_t)1 << 20, fs);
+
+	/* fed byte by byte: the same findings */
+	if (!err) {
+		assert_int_equal(run_check_piece(id, path, content, 1, &one), 0);
+		assert_int_equal(one.nr, fs->nr - before);
+		for (i = 0; i < one.nr; i++) {
+			assert_string_equal(one.v[i].message, fs->v[before + i].message);
+			assert_int_equal(one.v[i].line, fs->v[before + i].line);
+			assert_int_equal(one.v[i].column, fs->v[before + i].column);
+		}
+	}
+	lint_findings_release(&one);
 	return err;
 }
 
@@ -422,6 +479,29 @@ static void test_struct_checks(void **state)
 	assert_int_equal(fs.v[0].column, 7);
 	assert_string_equal(fs.v[0].message, "malformed JSON: expected ':' after an object key");
 	lint_findings_release(&fs);
+	/* keys equal once decoded (surrogate pairs, NUL), numbers, literals, BOM, nesting */
+	assert_int_equal(run_check("json", "u.json",
+				   "\xEF\xBB\xBF{\"\\ud83d\\ude00\": 1, \"\xF0\x9F\x98\x80\": -0.5e+3, \"a\\u0000b\": true,"
+				   " \"a\\u0000c\": null, \"x\": [[], {}, [1e5, false]], \"a\\u0000b\": 0}",
+				   &fs), 0);
+	assert_int_equal(fs.nr, 2);
+	assert_int_equal(fs.v[0].line, 1);
+	assert_int_equal(fs.v[0].column, 24); /* bytes: the BOM counts */
+	lint_findings_release(&fs);
+	static const char *const bad[] = { "", "  \n", "01", "[1,]", "{\"a\" 1}", "[1 2]", "\"\\x\"", "tru", "[", "1 2",
+					   "-", "1.", "{,}", "\"a", "[\"\x01\"]", "{\"a\":1", "nul", "1e", "[}", NULL };
+	for (const char *const *b = bad; *b; b++) {
+		assert_int_equal(run_check("json", "bad.json", *b, &fs), 0);
+		if (fs.nr != 1)
+			fail_msg("'%s': %zu findings", *b, fs.nr);
+		lint_findings_release(&fs);
+	}
+	static const char *const good[] = { "0", "-0", "1.5E-7", "\"s\"", "[]", "{}", " true ", "null\n", "[0,-1,2.25]", NULL };
+	for (const char *const *g = good; *g; g++) {
+		assert_int_equal(run_check("json", "good.json", *g, &fs), 0);
+		if (fs.nr != 0)
+			fail_msg("'%s': %s", *g, fs.v[0].message);
+	}
 
 	assert_int_equal(run_check("yaml", "ok.yaml", "a: 1\nb: &x [1, 2]\nc: *x\n---\na: 2\n", &fs), 0);
 	assert_int_equal(fs.nr, 0);
