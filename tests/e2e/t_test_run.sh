@@ -81,9 +81,10 @@ exec perl -e '\$0 = "\$ENV{QGT1_MARK}_hang2"; \$SIG{TERM} = "IGNORE"; sleep 300'
 EOF
 chmod +x hang.sh
 # without qgate-test the daemon does survive its test (so the check below can fail)
-./daemon.sh
+# (its own marker: the killed daemon may linger as a zombie of PID 1)
+QGT1_MARK=qgt1p$$ ./daemon.sh
 sleep 0.3
-_p=$(pgrep -f "${MARK}_daemon")
+_p=$(pgrep -f "qgt1p$$_daemon")
 if [ -n "$_p" ]; then ok "the daemon outlives a plain run ($_p)"; kill $_p; else not_ok "the daemon did not start"; fi
 expect_exit 3 "daemon + hang" $Q --each daemon.sh --each hang.sh -j 2 --timeout 1 --kill-after 0.5 --json "$T/dh.json"
 expect_eq "the daemon's test passed, the hang timed out" "$(json_get "$T/dh.json" '[(c["id"],c["status"]) for c in d["checks"]]')" \
