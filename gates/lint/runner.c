@@ -168,7 +168,7 @@ int lint_run_tool(const struct lint_ctx *ctx, const char *cmd, const char *parse
 	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR | QG_CHILD_NO_STDIN;
 	c.capture_cap = (size_t)512 << 20;
 	c.timeout_s = timeout_s;
-	c.dir = ctx && ctx->root && *ctx->root ? ctx->root : NULL;
+	c.dir = NULL; /* the cwd: report paths are relative to it (lint_ctx.cwd) */
 	rcmd = qg_redact_dup(cmd);
 	if ((err = qg_child_run(&c)) < 0) {
 		err = qg_error_wrap("--run '%s': ", rcmd ? rcmd : "");

@@ -36,6 +36,12 @@ expect_eq "checkstyle via --run: counts" "$(counts "$T/r.json")" "$SC_WANT"
 expect_exit 0 "--run with a backslash-escaped space" qgate-lint --run 'shellcheck -f gcc my\ script.sh' --parser gcc --json "$T/r.json"
 expect_eq "backslash: counts" "$(counts "$T/r.json")" "$SC_WANT"
 
+# from a subfolder: the command runs there, its paths become repository-relative
+mkdir -p sub && cp 'my script.sh' sub/x.sh
+(cd sub && qgate-lint --run 'shellcheck -f gcc x.sh' --parser gcc --json "$T/r.json" >/dev/null 2>&1)
+expect_eq "--run from a subfolder: paths relative to the repository" \
+	"$(json_get "$T/r.json" 'sorted(set(l["file"] for c in d["checks"] for l in c.get("locations",[])))')" '["sub/x.sh"]'
+
 # gcc writes its diagnostics to stderr and exits 0 on warnings
 printf 'int f(int a)\n{\n\tint unused;\n\treturn a;\n}\n' >w.c
 expect_exit 0 "--run gcc: findings read from stderr" \
