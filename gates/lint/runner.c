@@ -9,7 +9,8 @@
  * offset, so no one mistakes this for a shell. The program is executed
  * directly (lib/proc/run.c: no sh -c, own process group, killed with its
  * children on timeout). Its stdout is parsed; for text formats (gcc, regex)
- * stderr is parsed too (compilers write there). Fail closed: killed by a
+ * stderr is parsed too (compilers write there), and a document format (XML,
+ * JSON) is read from stderr when only stderr holds one (cppcheck --xml). Fail closed: killed by a
  * signal, timed out, output truncated, unparsable output, or a non-zero
  * exit with no finding is QG_EINPUT (exit 3) quoting the tail of stderr,
  * redacted. The tool's name is the base name of argv[0] unless the report
@@ -142,6 +143,18 @@ static char *tail_of(const struct qg_buf *b)
 	return qg_buf_detach(&r, NULL);
 }
 
+/* Output that starts like a document (XML or JSON), not like text lines. */
+static int looks_structured(const struct qg_buf *b)
+{
+	const char *s = b->buf, *e = b->buf + b->len;
+
+	if (b->len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	return s < e && (*s == '<' || *s == '{' || *s == '[');
+}
+
 static int text_parser(const char *parser)
 {
 	return !strcmp(parser, "gcc") || !strncmp(parser, "regex:", 6);
@@ -154,7 +167,7 @@ int lint_run_tool(const struct lint_ctx *ctx, const char *cmd, const char *parse
 	const char *slash, *tool = NULL, *use;
 	char how[128], *tail = NULL, *rcmd = NULL;
 	size_t before = out->nr;
-	int err;
+	int err, errdoc;
 
 	if (!parser)
 		parser = "auto";
@@ -186,13 +199,19 @@ int lint_run_tool(const struct lint_ctx *ctx, const char *cmd, const char *parse
 			       c.capture_cap);
 		goto done;
 	}
+	/* Which stream holds the report: text formats read both (compilers
+	 * write to stderr); a document format reads stdout, or stderr when only
+	 * stderr holds a document (cppcheck --xml writes its XML there). */
+	errdoc = !looks_structured(&c.out) && looks_structured(&c.err);
 	use = parser;
 	if (!strcmp(use, "auto"))
-		use = lint_parse_sniff(c.out.buf, c.out.len);
+		use = lint_parse_sniff(errdoc ? c.err.buf : c.out.buf, errdoc ? c.err.len : c.out.len);
 	if (text_parser(use)) {
 		err = lint_parse_buf(ctx, use, tool, "stdout", c.out.buf, c.out.len, out, tools);
 		if (!err)
 			err = lint_parse_buf(ctx, use, tool, "stderr", c.err.buf, c.err.len, out, tools);
+	} else if (errdoc) {
+		err = lint_parse_buf(ctx, use, tool, "stderr", c.err.buf, c.err.len, out, tools);
 	} else {
 		err = lint_parse_buf(ctx, use, tool, "stdout", c.out.buf, c.out.len, out, tools);
 	}

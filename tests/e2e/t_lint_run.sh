@@ -49,6 +49,13 @@ expect_exit 0 "--run gcc: findings read from stderr" \
 expect_eq "gcc via --run: one warning" "$(counts "$T/r.json")" "0/1/0"
 expect_eq "gcc via --run: the rule" "$(json_get "$T/r.json" '[c["id"] for c in d["checks"] if c["id"].startswith("lint.gcc.")]')" '["lint.gcc.-Wunused-variable"]'
 
+# cppcheck --xml writes the XML to stderr, progress to stdout
+printf 'int g(void) { int *p = 0; return *p; }\n' >n.c
+CCE=$(cppcheck --xml n.c 2>&1 >/dev/null | grep -c 'severity="error"')
+expect_exit 1 "--run cppcheck --xml: the report on stderr is found" qgate-lint --run 'cppcheck --xml n.c' --parser auto --json "$T/r.json"
+expect_eq "cppcheck via --run: its errors" "$(json_get "$T/r.json" 'd["metrics"]["errors"]')" "$CCE"
+expect_eq "cppcheck via --run: named cppcheck" "$(json_get "$T/r.json" 'sorted(set(c["tool"] for c in d["checks"] if "tool" in c))')" '["cppcheck"]'
+
 printf 'a: 1\na: 2\n' >y.yaml
 expect_exit 1 "--run yamllint -f parsable: an error fails the gate" qgate-lint --run 'yamllint -f parsable y.yaml' --parser gcc --json "$T/r.json"
 expect_eq "yamllint via --run: counts" "$(json_get "$T/r.json" 'd["metrics"]["errors"]')" 1
