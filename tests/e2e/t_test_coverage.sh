@@ -267,6 +267,22 @@ gzip -dc build/main.gcov.json.gz >"$T/plain/main.gcov.json"
 expect_exit 0 "plain .gcov.json files" $Q --gcov "$T/plain" --json "$T/p.json"
 expect_eq "... the same counts" "$(counts "$T/p.json")" "$L_LINES $L_BR"
 
+# --- coverage.py's Cobertura (when Debian's python3-coverage is there)
+if "$DEBIAN_PY" -c 'import coverage' 2>/dev/null; then
+	mkdir "$T/py" && cd "$T/py" || exit 1
+	printf 'def f(x):\n    if x > 1:\n        return 1\n    return 0\n\n\ndef g():\n    return 2\n\n\nf(3)\n' >m.py
+	"$DEBIAN_PY" -m coverage run --branch m.py >/dev/null 2>&1
+	"$DEBIAN_PY" -m coverage xml -o cov.xml >/dev/null 2>&1
+	"$DEBIAN_PY" -m coverage json -o cov.json >/dev/null 2>&1
+	PYC=$(json_get cov.json '"%d %d %d %d" % (d["totals"]["covered_lines"], d["totals"]["num_statements"], d["totals"]["covered_branches"], d["totals"]["num_branches"])')
+	diag "coverage.py: lines and branches $PYC"
+	expect_exit 0 "coverage.py's Cobertura read" $Q --cobertura cov.xml --json "$T/py.json"
+	expect_eq "... coverage.py's own totals" "$(counts "$T/py.json")" "$PYC"
+	cd "$P" || exit 1
+else
+	skip "python3-coverage is not installed: coverage.py's Cobertura NOT cross-checked (unit test and fuzz seed cover its shape)"
+fi
+
 # --- malformed inputs: exit 3, file:line:column
 head -n 5 cov.info >"$T/trunc.info"
 expect_exit 3 "a truncated tracefile" $Q --coverage "$T/trunc.info"
