@@ -8,6 +8,7 @@
 # Two shapes, because memory has two parts: the reader itself is flat in the
 # file's size (expat streaming, one open element's text, capped), and the
 # result list grows by one entry per <testcase>:
+#   flat-N.xml   ~1 MB of <system-out> per case: RSS is the reader's alone;
 #   out-N.xml    output-heavy: ~8 KiB of <system-out> per case (what big
 #                real reports are made of), so few cases per MB -- RSS shows
 #                the reader's flat memory;
@@ -19,13 +20,13 @@
 # is 1 (the generated reports hold failures), xmllint's 0.
 #
 # Usage: tests/bench/bench_junit.sh [BIN_DIR]   (OUT=file.md for the table)
-# Environment: SIZES_MB ("100 1000"), SHAPES ("out cases"), RUNS (1),
+# Environment: SIZES_MB ("100 1000"), SHAPES ("flat out cases"), RUNS (1),
 #              BENCH_DIR (build/bench)
 set -u
 BIN=${1:-build/bin}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SIZES_MB=${SIZES_MB:-100 1000}
-SHAPES=${SHAPES:-out cases}
+SHAPES=${SHAPES:-flat out cases}
 RUNS=${RUNS:-1}
 DIR=${BENCH_DIR:-$ROOT/build/bench}
 OUT=${OUT:-/dev/stdout}
@@ -46,13 +47,15 @@ with open(path + ".tmp", "w", encoding="utf-8") as f:
     size, i, suite = 0, 0, 0
     while size < target:
         parts = ['  <testsuite name="pkg.mod%d" timestamp="2026-12-06T22:00:00" hostname="ci">\n' % suite]
-        for _ in range(100):
+        for _ in range(10 if shape == "flat" else 100):
             i += 1
             cls = "pkg.mod%d.TestClass%d" % (suite, i % 7)
             head = '    <testcase classname="%s" name="test_case_%d" time="%.4f" file="tests/test_mod%d.py" line="%d"' % (
                 cls, i, rnd.random(), suite, 10 + i % 900)
             r = rnd.random()
-            if shape == "out":
+            if shape == "flat":
+                parts.append(head + '><system-out>' + (out_line % 0) * 26000 + '</system-out></testcase>\n')
+            elif shape == "out":
                 text = "".join(out_line % k for k in range(200))
                 if r < 0.05:
                     parts.append(head + '><failure message="assert 1 == 2">Traceback\n' + "".join(out_line % k for k in range(25)) +
