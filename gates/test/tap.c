@@ -20,8 +20,8 @@
  *   makes the stream invalid: test_tap_finish() is QG_EINPUT naming the
  *   line. `1..0` (with or without `# reason`) is a valid skip-all. An empty
  *   stream is invalid;
- * - `Bail out!` ends the stream: one error (suite_errors), the lines after
- *   it are ignored, and the plan is not checked (the run was cut short on
+ * - `Bail out!` ends the stream, also from inside a subtest (TAP 14): one
+ *   error (suite_errors), the lines after it are ignored, and the plan is not checked (the run was cut short on
  *   purpose, which is an error already);
  * - a YAML block (`  ---` ... `  ...`, two spaces deeper than the point)
  *   right after a point is that point's detail (bounded), and its
@@ -370,6 +370,11 @@ static int tap_line(struct test_tap *t, char *s, size_t len)
 
 		while (is_ws(*q))
 			q++;
+		if (!strncasecmp(q, "bail out!", 9)) { /* a subtest's bail out ends the whole run */
+			t->bailed = 1;
+			t->rs.suite_errors++;
+			return 0;
+		}
 		return keep_sub_failure(t, q);
 	}
 	if (parse_plan(s, &a, &b)) {

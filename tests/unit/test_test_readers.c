@@ -428,6 +428,10 @@ static void test_test_readers_tap_plans(void **state)
 	assert_int_equal(tap_text("1..5\nok 1\nBail out! database down\nok 2\nnot ok 3\n", 4, &rs), 0);
 	assert_int_equal(rs.nr, 3);
 	assert_int_equal(rs.suite_errors, 1);
+	/* a bail out inside a subtest ends the whole stream (TAP 14) */
+	assert_int_equal(tap_text("1..3\nok 1\n# Subtest: s\n    ok 1\n    Bail out! disk full\nok 2\n", 64, &rs), 0);
+	assert_int_equal(rs.nr, 4);
+	assert_int_equal(rs.suite_errors, 2);
 	test_results_release(&rs);
 	/* invalid streams name the line */
 	assert_int_equal(tap_text("ok 1\nok 2\n", 64, &rs), QG_EINPUT);
