@@ -56,10 +56,12 @@ int unused(int v)
 	int s = 0;
 	for (int i = 0; i < v; i++)
 		s += i;
-	return s;
+	return half(s);
 }
 EOF
-printf 'int clamp(int v, int lo, int hi);\nint sign(int v);\nint unused(int v);\n' >src/calc.h
+# half() is compiled into both objects, run from main.o only: its lines are
+# one file's records from two translation units, summed
+printf 'int clamp(int v, int lo, int hi);\nint sign(int v);\nint unused(int v);\nstatic inline int half(int v)\n{\n\treturn v / 2;\n}\n' >src/calc.h
 cat >src/main.c <<'EOF'
 #include <stdio.h>
 #include "calc.h"
@@ -67,7 +69,7 @@ cat >src/main.c <<'EOF'
 int main(int argc, char **argv)
 {
 	(void)argv;
-	int r = clamp(argc * 5, 0, 3) + sign(argc);
+	int r = clamp(argc * 5, 0, 3) + sign(argc) + half(argc);
 	if (argc > 5)
 		printf("many\n");
 	printf("%d\n", r);
@@ -252,7 +254,7 @@ for l in lines:
         bc += int(a); bt += int(b)
 print(r.get("lines-covered"), r.get("lines-valid"), r.get("branches-covered"), r.get("branches-valid"), cov, len(lines), bc, bt,
       sorted(c.get("filename") for c in r.iter("class")))' "$T/out.xml")
-expect_eq "--cobertura-out: totals and elements agree with lcov" "$OUT" "$L_LINES $L_BR $L_LINES $L_BR ['src/calc.c', 'src/main.c']"
+expect_eq "--cobertura-out: totals and elements agree with lcov" "$OUT" "$L_LINES $L_BR $L_LINES $L_BR ['src/calc.c', 'src/calc.h', 'src/main.c']"
 expect_exit 0 "--cobertura-out read back" $Q --cobertura "$T/out.xml" --json "$T/rb.json"
 expect_eq "... the same counts" "$(counts "$T/rb.json")" "$L_LINES $L_BR"
 expect_exit 2 "--cobertura-out into a folder is a usage error" $Q --coverage cov.info --cobertura-out "$T"
