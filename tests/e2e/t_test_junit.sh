@@ -78,18 +78,7 @@ fi
 
 # --- node:test's JUnit reporter: todo = <skipped type="todo"> + <failure>, nested suites
 if command -v node >/dev/null 2>&1 && node --test --test-reporter=junit --help >/dev/null 2>&1; then
-	cat >n.test.mjs <<'JS'
-import test from 'node:test';
-import assert from 'node:assert';
-test('passes', () => {});
-test('fails', () => { assert.strictEqual(1, 2); });
-test('skipped', { skip: 'not here' }, () => {});
-test('todo', { todo: 'later' }, () => { throw new Error('x'); });
-test('parent', async (t) => {
-  await t.test('child ok', () => {});
-  await t.test('child bad', () => { throw new Error('bad child'); });
-});
-JS
+	cp "$QG_ROOT/tests/e2e/test_readers_node.mjs" n.test.mjs
 	node --test --test-reporter=junit n.test.mjs >node.xml 2>/dev/null
 	expect_exit 1 "node:test report: failures block" $Q --junit-in node.xml --json "$T/node.json"
 	validate_result "node result" "$T/node.json"

@@ -76,18 +76,7 @@ fi
 
 # node:test's TAP: YAML diagnostics with error:, indented subtests, todo
 if command -v node >/dev/null 2>&1 && node --test --test-reporter=tap --help >/dev/null 2>&1; then
-	cat >n.test.mjs <<'JS'
-import test from 'node:test';
-import assert from 'node:assert';
-test('passes', () => {});
-test('fails', () => { assert.strictEqual(1, 2); });
-test('skipped', { skip: 'not here' }, () => {});
-test('todo', { todo: 'later' }, () => { throw new Error('x'); });
-test('parent', async (t) => {
-  await t.test('child ok', () => {});
-  await t.test('child bad', () => { throw new Error('bad child'); });
-});
-JS
+	cp "$QG_ROOT/tests/e2e/test_readers_node.mjs" n.test.mjs
 	node --test --test-reporter=tap n.test.mjs >node.tap 2>/dev/null
 	expect_exit 1 "node:test TAP: failures block" $Q --tap-in node.tap --json "$T/node.json"
 	expect_eq "node:test TAP counts (top-level points)" "$(metrics "$T/node.json")" "5/2/0/1"
