@@ -5,7 +5,9 @@
 # here (a base commit on main, a change on a feature branch), run once, and
 # its coverage written three ways from the same .gcda files: gcov's JSON
 # (gcov -b --json-format), lcov's tracefile (lcov --capture, branch coverage
-# on) and gcovr's Cobertura XML. qgate-test must count exactly what lcov
+# on) and gcovr's Cobertura XML (a static inline function in the header is
+# in both objects and runs from one: one file's records from two
+# translation units, summed). qgate-test must count exactly what lcov
 # --summary and gcovr count (lines and branches; on this project gcc 12's
 # gcov, lcov 1.16 and gcovr 5.2 agree, so there is no excluded line to
 # explain), decide the thresholds on those counts, and find the same
