@@ -12,7 +12,8 @@
  * (the diff from the merge base of --base and HEAD to the work tree) that
  * the coverage report instruments; a changed line the report does not know
  * (a comment, a file without coverage data) does not count. A change with
- * no instrumentable changed line passes with a note. The uncovered changed
+ * no instrumentable changed line passes with a note; a report none of whose
+ * files lies in the work tree cannot be matched and is exit 3. The uncovered changed
  * lines are the check's locations (annotations) and, folded into ranges,
  * its details.
  */
@@ -156,6 +157,17 @@ static int diff_gate(const struct test_cov_opts *o, struct cov_model *m, struct 
 	size_t nr_miss = 0, alloc_miss = 0;
 	int err;
 
+	/* a report whose every file is outside the work tree (built in another
+	 * checkout, a container's /src) can match no change: that is not a pass */
+	size_t inside = 0;
+
+	for (size_t i = 0; i < m->nr_files; i++)
+		inside += m->files[i].path[0] != '/';
+	if (!inside)
+		return qg_error(QG_EINPUT,
+				"no file of the coverage data is inside the repository '%s' (first: '%s'): "
+				"diff coverage cannot match the change (generate it in this checkout)",
+				qg_git_repo_workdir(repo), m->nr_files ? m->files[0].path : "");
 	if ((err = qg_git_merge_base(repo, o->base, oid)) || (err = qg_git_diff(repo, oid, QG_GIT_DIFF_WORKDIR, 0, &d)))
 		goto done;
 	c = qg_result_add_check(r, "coverage.diff", QG_STATUS_PASS, NULL);

@@ -192,6 +192,10 @@ echo '/* a comment, not instrumented */' >>src/calc.c
 expect_exit 0 "a comment-only change: passes with a note" $Q --coverage cov.info --diff-coverage-min 90 --base HEAD --json "$T/n2.json"
 expect_eq "... 0 changed lines measured" "$(json_get "$T/n2.json" 'd["metrics"]["diff_lines_valid"]')" 0
 g checkout -q src/calc.c
+sed "s|^SF:$P/|SF:/elsewhere/ci/|" cov.info >"$T/moved.info"
+expect_exit 3 "diff coverage of a report built in another checkout cannot evaluate" \
+	$Q --coverage "$T/moved.info" --diff-coverage-min 90 --base main
+expect_grep "... saying why" "no file of the coverage data is inside the repository" "$T/err"
 expect_exit 2 "an unknown --base is a usage error" $Q --coverage cov.info --diff-coverage-min 90 --base no-such-ref
 
 # --- --cobertura-out: DTD-valid, its counts, read back
