@@ -226,7 +226,8 @@ static int finish(struct fixer *f, struct out *o)
 }
 
 /* Count CRLF and LF endings (for the majority). */
-static int count_eols(const struct lint_ctx *ctx, const struct lint_file *lf, char *buf, long long *crlf, long long *lf_n)
+static int count_eols(const struct lint_ctx *ctx, const struct lint_file *lf, char *buf, long long *crlf,
+		      long long *lf_n)
 {
 	struct lint_reader *r;
 	int err = lint_reader_open(&r, ctx, lf), prev_cr = 0;

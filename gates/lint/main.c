@@ -64,8 +64,13 @@ static int cpu_count(void)
 
 static int valid_parser(const char *p)
 {
-	return !strcmp(p, "gcc") || !strcmp(p, "sarif") || !strcmp(p, "checkstyle") || !strcmp(p, "auto") ||
-	       !strncmp(p, "regex:", 6);
+	static const char *const names[] = { "gcc", "sarif", "checkstyle", "cppcheck", "shellcheck-json", "gcc-json",
+					     "auto" };
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(names); i++)
+		if (!strcmp(p, names[i]))
+			return 1;
+	return !strncmp(p, "regex:", 6);
 }
 
 static int pairs_from_config(struct lint_opts *o)
@@ -109,7 +114,8 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	builtins = o->builtin_on_cli || o->builtin.nr || (!o->nr_pairs);
 	for (size_t i = 0; i < o->nr_pairs; i++)
 		if (!valid_parser(o->pairs[i].parser))
-			return qg_error(QG_EUSAGE, "--parser: '%s' is not gcc, sarif, checkstyle, regex:PATTERN or auto",
+			return qg_error(QG_EUSAGE, "--parser: '%s' is not gcc, sarif, checkstyle, cppcheck, shellcheck-json, gcc-json, "
+					"regex:PATTERN or auto",
 					o->pairs[i].parser);
 	if (o->fix && o->staged)
 		return qg_error(QG_EUSAGE, "--fix repairs the work tree, not the index: drop --staged (or stage, then fix)");
@@ -346,8 +352,8 @@ static int lint_cmd(int argc, const char **argv)
 		QG_OPT_LIST_ADD_(0, "run", &o.run, "'CMD'", "run a linter (argv split like a shell, no expansion)"),
 		QG_OPT_LIST_ADD_(0, "input", &o.input, "FILE", "read a linter's report"),
 		QG_OPT_LIST_ADD_(0, "parser", &o.parser, "P",
-				 "the report format of the --run/--input before it: gcc, sarif, checkstyle, "
-				 "regex:PATTERN, auto"),
+				 "the report format of the --run/--input before it: gcc, sarif, checkstyle, cppcheck, "
+				 "shellcheck-json, gcc-json, regex:PATTERN, auto (default)"),
 		QG_OPT_DOUBLE_(0, "timeout", &o.timeout, "S", 0.001, 604800, "deadline of each --run (default 3600)"),
 		QG_OPT_FLAG_(0, "staged", &o.staged, "check what is staged (the index's blobs), not the work tree"),
 		QG_OPT_FLAG_(0, "all-files", &o.all_files,
