@@ -8,7 +8,10 @@
 # diff-context (inside a hunk with its 3 context lines), file (anywhere in a
 # changed file), nofilter (everything). The baseline: a finding moved 10
 # lines down stays old, an edited line makes it new, a second identical
-# finding is new, a new one on an added line is reported.
+# finding is new, a new one on an added line is reported. Then the same
+# with a real linter (shellcheck -f gcc through --run). A fingerprint
+# covers the line and one neighbour each side, so "moved" here means the
+# block moved with its neighbours.
 . "$(dirname "$0")/lib.sh"
 
 command -v git >/dev/null 2>&1 || { skip "git not installed"; done_testing; exit 0; }
@@ -156,5 +159,34 @@ expect_eq "the staged line only" "$(found "$T/st.json" | tr '\n' ' ')" "other.tx
 expect_exit 0 "the work tree has no change" qgate-lint --builtin=trailing-whitespace --changed-since HEAD \
 	--json "$T/wt.json"
 expect_eq "nothing in the work tree" "$(json_get "$T/wt.json" 'd["metrics"]["errors"]')" 0
+
+# ---- a real linter: shellcheck's findings through --run, filtered and baselined
+if ! command -v shellcheck >/dev/null 2>&1; then
+	skip "shellcheck not installed: the real-linter filter and baseline checks NOT RUN"
+else
+	S=$T/sc
+	mkdir "$S" && cd "$S" || exit 1
+	printf '#!/bin/sh\n# a script\necho $1\n# end\n' >s.sh
+	g init -q -b main . && g add . && g commit -q -m base && g tag base || not_ok "shellcheck repository"
+	# SC2086 is shellcheck's "info": a note, so these runs pass (exit 0)
+	expect_exit 0 "shellcheck: baseline at the base" qgate-lint --run 'shellcheck -f gcc s.sh' --parser gcc \
+		--max-warnings 0 --write-baseline "$T/sc-bl.json" --json "$T/sc0.json"
+	expect_eq "shellcheck: one finding at the base" "$(json_get "$T/sc0.json" 'd["metrics"]["total"]')" 1
+	# 10 lines above the old finding (its neighbours unchanged), a new one added at the end
+	{ printf '#!/bin/sh\n'; i=0; while [ "$i" -lt 10 ]; do echo "# pad $i"; i=$((i + 1)); done
+	  printf '# a script\necho $1\n# end\nrm $2\n'; } >s.sh
+	g commit -q -am change || not_ok "shellcheck second commit"
+	scl() { json_get "$1" '" ".join(sorted("%s:%s:%s" % (c["rule"], l["file"], l["line"]) for c in d["checks"] if c["id"].startswith("lint.shellcheck") or c.get("tool") == "shellcheck" for l in c.get("locations", [])))'; }
+	expect_exit 0 "shellcheck --changed-since base" qgate-lint --run 'shellcheck -f gcc s.sh' --parser gcc \
+		--max-warnings 0 --changed-since base --json "$T/sc1.json"
+	validate_result "shellcheck --changed-since result" "$T/sc1.json"
+	expect_eq "shellcheck: only the added line's finding" "$(scl "$T/sc1.json")" "SC2086:s.sh:15"
+	expect_exit 0 "shellcheck --baseline" qgate-lint --run 'shellcheck -f gcc s.sh' --parser gcc \
+		--max-warnings 0 --baseline "$T/sc-bl.json" --json "$T/sc2.json"
+	expect_eq "shellcheck: the moved one stays old, the new one is new" "$(scl "$T/sc2.json")" "SC2086:s.sh:15"
+	expect_eq "shellcheck: one hidden by the baseline" "$(json_get "$T/sc2.json" 'd["metrics"]["baseline"]')" 1
+	expect_eq "shellcheck: one new note" "$(json_get "$T/sc2.json" 'd["metrics"]["notes"]')" 1
+	cd "$R" || exit 1
+fi
 
 done_testing
