@@ -47,6 +47,7 @@
 
 struct data_uniq_run {
 	long long off;          /* in the spill file; -1: the set's buffer */
+	struct data_uniq_ent *mem; /* or kept in memory (charged to its set) */
 	size_t cum[NPART + 1];  /* entries before partition b */
 };
 
@@ -206,6 +207,8 @@ void data_uniq_release(struct qg_uniq *u)
 	free(u->iv);
 	free(u->e);
 	free(u->tmp);
+	for (size_t i = 0; i < u->nr_runs; i++)
+		free(u->runs[i].mem);
 	free(u->runs);
 	if (u->pool && u->charged)
 		atomic_fetch_sub(&u->pool->bytes, u->charged);
@@ -345,7 +348,27 @@ static int spill(struct qg_uniq *u)
 	}
 	u->runs = runs;
 	r = &runs[u->nr_runs];
+	r->mem = NULL;
+	r->off = -1;
 	bucket(u, r->cum);
+	/* within the cap, the bucketed buffer itself becomes the run and the
+	 * set fills a new one: writing runs to the page cache and reading them
+	 * back was 43% of a 10 M-key check (copy_folio_from_iter_atomic) */
+	if (charge(u, (long long)(u->nr * sizeof(*u->e)), 0) == 0) {
+		struct data_uniq_ent *fresh = malloc(u->alloc * sizeof(*fresh));
+		struct data_uniq_ent *kept = fresh ? realloc(u->e, u->nr * sizeof(*kept)) : NULL;
+
+		if (kept) {
+			r->mem = kept;
+			u->e = u->tmp;
+			u->tmp = fresh;
+			u->nr_runs++;
+			u->nr = 0;
+			return 0;
+		}
+		free(fresh);
+		uncharge(u, (long long)(u->nr * sizeof(*u->e)));
+	}
 	if (pool_write(u->pool, u->e, u->nr * sizeof(*u->e), &r->off) < 0) {
 		u->failed = 1;
 		return -1;
@@ -353,6 +376,17 @@ static int spill(struct qg_uniq *u)
 	u->nr_runs++;
 	u->nr = 0;
 	return 0;
+}
+
+/* Entries [first, first + n) of a run, from memory or the spill file. */
+static int run_read(struct data_uniq_pool *pool, const struct data_uniq_run *run, struct data_uniq_ent *buf,
+		    size_t first, size_t n)
+{
+	if (run->mem) {
+		memcpy(buf, run->mem + first, n * sizeof(*buf));
+		return 0;
+	}
+	return pool_read(pool, buf, n * sizeof(*buf), run->off + (long long)(first * sizeof(*buf)));
 }
 
 /* Room for one more entry: a larger buffer within the set's share and the
@@ -732,8 +766,7 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 				const struct data_uniq_run *run = &u->runs[r];
 
 				k = run->cum[p + 1] - run->cum[p];
-				if (k && pool_read(pool, a + at, k * sizeof(*a),
-						   run->off + (long long)(run->cum[p] * sizeof(*a))) < 0) {
+				if (k && run_read(pool, run, a + at, run->cum[p], k) < 0) {
 					ret = data_uniq_pool_error(pool);
 					goto done;
 				}
@@ -844,6 +877,14 @@ int data_uniq_absorb(struct qg_uniq *dst, struct qg_uniq *src)
 			goto done;
 		}
 		memcpy(runs + dst->nr_runs, src->runs, src->nr_runs * sizeof(*runs));
+		/* runs kept in memory move with their charge */
+		for (size_t i = 0; i < src->nr_runs; i++)
+			if (src->runs[i].mem) {
+				long long b = (long long)((src->runs[i].cum[NPART]) * sizeof(struct data_uniq_ent));
+
+				src->charged -= b;
+				dst->charged += b;
+			}
 		dst->runs = runs;
 		dst->nr_runs += src->nr_runs;
 		src->nr_runs = 0;
@@ -911,7 +952,7 @@ static int each_chunk(struct data_uniq_pool *pool, const struct qg_uniq *u, cons
 		for (size_t at = run->cum[p]; at < run->cum[p + 1];) {
 			size_t k = run->cum[p + 1] - at < AJ_CHUNK ? run->cum[p + 1] - at : AJ_CHUNK;
 
-			if (pool_read(pool, buf, k * sizeof(*buf), run->off + (long long)(at * sizeof(*buf))) < 0)
+			if (run_read(pool, run, buf, at, k) < 0)
 				return data_uniq_pool_error(pool);
 			if (fn(ctx, buf, k) < 0)
 				return QG_ENOMEM;

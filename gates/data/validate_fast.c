@@ -34,7 +34,7 @@
 int vd_fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int pk_int)
 {
 	unsigned rest = f->constraints & ~(unsigned)QG_C_REQUIRED;
-	const unsigned str_ok = QG_C_MINLENGTH | QG_C_MAXLENGTH | QG_C_PATTERN | QG_C_ENUM;
+	const unsigned str_ok = QG_C_MINLENGTH | QG_C_MAXLENGTH | QG_C_PATTERN | QG_C_ENUM | QG_C_UNIQUE;
 
 	/* a key field only when it is the single integer key (its value is
 	 * then the key, see pass 3) */
@@ -308,6 +308,26 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 #undef UNIQ_FLUSH
 		if (pk)
 			ps->pk_run = all_next && nb > 0;
+		return;
+	}
+	if (kind == FAST_STR && (q.cons & QG_C_UNIQUE)) {
+		/* a unique string column (an id): a passing cell's key goes into
+		 * the set here, hashed as vd_check_cell() hashes it, with its
+		 * line; the others take the full path, which adds theirs */
+		for (int r = 0; r < nb; r++, cell += reg ? stride : 0) {
+			if (!reg)
+				cell = &batch[r].cells[col];
+			if (__builtin_expect(reg ? cell->len != 0
+						 : bclean[r] && cell->len && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING)),
+					     1) &&
+			    __builtin_expect(fast_pass(kind, x, f, &q, cell->ptr, cell->len, u, mdf, NULL), 1)) {
+				data_uniq_add_hash(u, qg_hash_bytes(cell->ptr, cell->len, 0x51ed27u), batch[r].line);
+				continue;
+			}
+			slow_cell(v, ps, fi, cell, &batch[r], mdf, 0, reg ? 1 : bclean[r], pk, &bpk_ok[r], &bpk_i[r]);
+			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
+				break;
+		}
 		return;
 	}
 	if (reg && kind != FAST_INT) {

@@ -29,6 +29,8 @@ expect_eq "one duplicate" "$(chk "$T/md.json" field.id.unique "['count']")" "1"
 expect_eq "the duplicate's line" "$(chk "$T/md.json" field.id.unique "['locations'][0]['line']")" "900002"
 expect_eq "the first occurrence named" "$(chk "$T/md.json" field.id.unique "['locations'][0]['message']")" \
 	"duplicate value (first on line 2)"
+# 16 MB of keys fit the default 256 MiB cap: kept in memory, nothing spilled
+expect_eq "default memory: the keys stay in memory" "$(json_get "$T/md.json" 'd["metrics"].get("unique_spilled_bytes", 0)')" "0"
 
 # a tiny --unique-memory forces spilling: same answer, both lines named
 expect_exit 1 "--unique-memory 1 spills and still finds the duplicate" \
