@@ -3,7 +3,7 @@
 #
 # Makes N programs (a #!/bin/sh script that exits 0, and the same N as a
 # list), then, in the same run, each RUNS times (the fastest wall time kept):
-#   xargs -P J -n 1 sh -c '"$0"' < list     the floor: start each, wait, nothing else
+#   xargs -P J -n 1 env < list              the floor: exec each (through env), wait
 #   qgate-test --list list -j J --json F    each in its own process group, output
 #                                           captured, orphans reaped, one check per
 #                                           test, the result JSON written
@@ -49,7 +49,7 @@ best() { # best CMD...: the fastest of RUNS wall times, in seconds
 	done
 	printf '%.3f' "$_best"
 }
-x=$(best sh -c "xargs -P $J -n 1 sh -c '\"\$0\"' <list")
+x=$(best sh -c "xargs -P $J -n 1 env <list")
 q=$(best "$QT" --list list -j "$J" --json "$DIR/result.json")
 tests=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics"]["tests"])' "$DIR/result.json")
 [ "$tests" = "$N" ] || { echo "bench_test: qgate-test counted $tests tests, not $N" >&2; exit 3; }
