@@ -13,6 +13,7 @@
 
 struct qg_buf;
 struct qg_result;
+struct qg_check;
 
 /* qgate.result/v1 (docs/interface.md, "The result JSON"), pretty-printed, ending in "\n". */
 int qg_result_to_json(struct qg_buf *out, const struct qg_result *r);
@@ -35,6 +36,9 @@ enum qg_text_flags {
 };
 /* Human output: one aligned line per check, the verdict last. */
 int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags);
+/* Where the human reports list a check (text and step summary): 0 failed,
+ * 1 errored (or an unknown status), 2 the rest (passed, warned, skipped). */
+int qg_report_check_rank(const struct qg_check *c);
 
 /* GitHub Actions (docs/interface.md, "GitHub Actions"). */
 /* Workflow commands (::error/::warning/::notice) for failed, errored and

@@ -309,17 +309,6 @@ static int summary_row(struct qg_buf *out, const struct qg_check *c)
 	return err;
 }
 
-/* Where a check is listed: 0 failed, 1 error (or an unknown status), 2
- * the rest (passed, warned, skipped). */
-static int check_rank(const struct qg_check *c)
-{
-	if (c->status == QG_STATUS_FAIL)
-		return 0;
-	if (c->status == QG_STATUS_PASS || c->status == QG_STATUS_SKIP)
-		return 2;
-	return 1;
-}
-
 /* A failed check's locations as a list under its id:
  *   **field.age.maximum** (2 of 7)
  *   - data.csv:3:5: value "99" above maximum 50
@@ -420,7 +409,7 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 	 * formatting what will be cut. */
 	for (int rank = 0, table = 0; !err && rank < 3 && md.len < QG_GH_SUMMARY_MAX; rank++) {
 		for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++) {
-			if (check_rank(r->checks[i]) != rank)
+			if (qg_report_check_rank(r->checks[i]) != rank)
 				continue;
 			if (!table && rank == 2 && shown)
 				err = qg_buf_addstr(&md, "#### Passed and skipped\n\n");
@@ -436,7 +425,7 @@ int qg_github_summary(struct qg_buf *out, const struct qg_result *r)
 			/* the failures' and errors' locations, before the passes */
 			err = qg_buf_addstr(&md, "\n#### Locations\n\n");
 			for (size_t i = 0; !err && i < r->nr_checks && md.len < QG_GH_SUMMARY_MAX; i++)
-				if (check_rank(r->checks[i]) < 2)
+				if (qg_report_check_rank(r->checks[i]) < 2)
 					err = summary_locations(&md, r->checks[i]);
 			table = 0;
 		}

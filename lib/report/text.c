@@ -194,9 +194,7 @@ static int locations(struct qg_buf *out, const struct qg_check *c, unsigned flag
 	return err;
 }
 
-/* Where a check is listed: 0 failed, 1 error (or an unknown status), 2
- * the rest (passed, warned, skipped). */
-static int check_rank(const struct qg_check *c)
+int qg_report_check_rank(const struct qg_check *c)
 {
 	if (c->status == QG_STATUS_FAIL)
 		return 0;
@@ -231,7 +229,7 @@ int qg_text_render(struct qg_buf *out, const struct qg_result *r, unsigned flags
 			int problem = c->status == QG_STATUS_FAIL || c->status == QG_STATUS_ERROR ||
 				      (c->status != QG_STATUS_PASS && c->status != QG_STATUS_SKIP);
 
-			if (check_rank(c) != rank)
+			if (qg_report_check_rank(c) != rank)
 				continue;
 			if (c->status == QG_STATUS_PASS && !(c->flags & QG_CHECK_WARNING) && !list_passed)
 				continue;
