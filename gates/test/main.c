@@ -112,11 +112,16 @@ static int test_gate_run(void *data, struct qg_result *r, struct qg_strvec *outp
 		goto done;
 	m = r->metrics;
 	if (vo.expect_tests) {
+		/* $GITHUB_OUTPUT: the core writes status, exit_code and failed
+		 * (checks); the test counts are tests and tests_<metric> */
 		static const char *const keys[] = { "tests", "passed", "failed", "errors", "skipped", "flaky" };
+		char key[32];
 
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if ((err = set_output(outputs, keys[i], qg_json_number(qg_json_get(m, keys[i])))) < 0)
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			snprintf(key, sizeof(key), "%s%s", i ? "tests_" : "", keys[i]);
+			if ((err = set_output(outputs, key, qg_json_number(qg_json_get(m, keys[i])))) < 0)
 				goto done;
+		}
 	}
 	err = 0;
 done:

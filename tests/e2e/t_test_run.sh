@@ -265,4 +265,12 @@ EOF
 	fi
 fi
 
+# --- GitHub Actions: the test counts in $GITHUB_OUTPUT, beside the core's keys
+rm -f count
+expect_exit 0 "under GitHub Actions" env GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gho" GITHUB_STEP_SUMMARY="$T/ghs" \
+	$Q --each flaky.sh --each t/pass.sh --retries 1
+expect_eq "GITHUB_OUTPUT keys are not repeated" "$(cut -d= -f1 "$T/gho" | sort | uniq -d | tr '\n' ' ')" ""
+expect_grep "tests_flaky=1 in GITHUB_OUTPUT" '^tests_flaky=1$' "$T/gho"
+expect_grep "the flaky test is a warning annotation" '^::warning .*test\.flaky\.sh::flaky: passed on attempt 2' "$T/out"
+
 done_testing
