@@ -219,8 +219,8 @@ static int key_line(void *st, const char *line, size_t len, long long lineno, in
 {
 	struct st *s = st;
 
-	if (!memmem(line, len, "PRIVATE KEY", 11) && !memmem(line, len, "PuTTY-User", 10) &&
-	    !memmem(line, len, "OpenVPN", 7))
+	/* every header holds a 'V' (PRIVATE, OpenVPN) or a 'Y' (PuTTY): two memchr()s skip most lines */
+	if (!memchr(line, 'V', len) && !memchr(line, 'Y', len))
 		return 0;
 	for (size_t i = 0; i < QG_ARRAY_SIZE(key_headers); i++) {
 		const char *h = key_headers[i];
@@ -295,14 +295,31 @@ static int report_secret(struct lint_findings *out, const struct st *s, long lon
 	return f ? 0 : QG_ENOMEM;
 }
 
-static const char *ci_find(const char *line, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
+/* The bytes a secret can start with (AKIA/AIza, gh/gl, xox, sk_/rk_, aws_): the
+ * scan skips every other byte with one table look-up. */
+static const unsigned char secret_first[256] = {
+	['A'] = 1, ['g'] = 1, ['x'] = 1, ['s'] = 1, ['r'] = 1, ['a'] = 1,
+};
 
-	for (size_t i = 0; i + n <= len; i++)
-		if ((line[i] | 0x20) == needle[0] && !strncasecmp(line + i, needle, n))
-			return line + i;
-	return NULL;
+static int aws_secret_at(const char *p, const char *end, const char **val)
+{
+	static const char *const names[] = { "aws_secret_access_key", "aws_secret_key" };
+
+	if (end - p < 14 || (p[1] | 0x20) != 'w' || (p[2] | 0x20) != 's' || p[3] != '_')
+		return 0;
+	for (size_t i = 0; i < QG_ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+
+		if ((size_t)(end - p) >= n && !strncasecmp(p, names[i], n)) {
+			const char *q = p + n;
+
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '"' || *q == '\'' || *q == ':' || *q == '='))
+				q++;
+			*val = q;
+			return run_of(q, end, "/+") == 40;
+		}
+	}
+	return 0;
 }
 
 static int secret_line(void *st, const char *line, size_t len, long long lineno, int cont,
@@ -310,18 +327,28 @@ static int secret_line(void *st, const char *line, size_t len, long long lineno,
 {
 	struct st *s = st;
 	const char *end = line + len;
-	const char *aws;
 
 	if (!cont)
 		s->off = 0;
 	for (const char *p = line; p < end; p++) {
 		unsigned char c = (unsigned char)*p;
-		size_t left = (size_t)(end - p);
+		size_t left;
 
-		if (c != 'A' && c != 'g' && c != 'x' && c != 's' && c != 'r')
+		if (!secret_first[c] || (p > line && alnum((unsigned char)p[-1])))
 			continue;
-		if (p > line && alnum((unsigned char)p[-1]))
-			continue;
+		left = (size_t)(end - p);
+		if (c == 'a' || c == 'A') {
+			const char *v;
+
+			if (aws_secret_at(p, end, &v)) {
+				if (report_secret(out, s, lineno, line, v, 40, "AWS secret access key") < 0)
+					return QG_ENOMEM;
+				p = v + 39;
+				continue;
+			}
+			if (c == 'a')
+				continue;
+		}
 		if (c == 'A' && left >= 20 &&
 		    (!memcmp(p, "AKIA", 4) || !memcmp(p, "ASIA", 4) || !memcmp(p, "ABIA", 4) || !memcmp(p, "ACCA", 4))) {
 			size_t n = 4;
@@ -332,9 +359,14 @@ static int secret_line(void *st, const char *line, size_t len, long long lineno,
 				if (report_secret(out, s, lineno, line, p, n, "AWS access key id") < 0)
 					return QG_ENOMEM;
 				p += n - 1;
-				continue;
 			}
+			continue;
 		}
+		if (c == 'A' && (left < 4 || p[1] != 'I' || p[2] != 'z' || p[3] != 'a'))
+			continue;
+		if (left < 3 || ((c == 's' || c == 'r') && (p[1] != 'k' || p[2] != '_')) ||
+		    (c == 'x' && (p[1] != 'o' || p[2] != 'x')) || (c == 'g' && p[1] != 'h' && p[1] != 'l'))
+			continue;
 		for (size_t k = 0; k < QG_ARRAY_SIZE(kinds); k++) {
 			const struct secret_kind *sk = &kinds[k];
 			size_t pl = strlen(sk->prefix), n;
@@ -348,19 +380,6 @@ static int secret_line(void *st, const char *line, size_t len, long long lineno,
 				return QG_ENOMEM;
 			p += pl + n - 1;
 			break;
-		}
-	}
-	/* an AWS secret access key: 40 base64 characters after the key's name */
-	if ((aws = ci_find(line, len, "aws_secret_access_key")) || (aws = ci_find(line, len, "aws_secret_key"))) {
-		const char *p = aws + (((aws[11] | 0x20) == 'a') ? 21 : 14);
-
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '"' || *p == '\'' || *p == ':' || *p == '='))
-			p++;
-		{
-			size_t n = run_of(p, end, "/+");
-
-			if (n == 40 && report_secret(out, s, lineno, line, p, n, "AWS secret access key") < 0)
-				return QG_ENOMEM;
 		}
 	}
 	s->off += cont ? (long long)len : 0;
