@@ -219,9 +219,15 @@ static int key_line(void *st, const char *line, size_t len, long long lineno, in
 {
 	struct st *s = st;
 
-	/* every header holds a 'V' (PRIVATE, OpenVPN) or a 'Y' (PuTTY): two memchr()s skip most lines */
-	if (!memchr(line, 'V', len) && !memchr(line, 'Y', len))
-		return 0;
+	/* every header holds "PRIVATE KEY", "OpenVPN" (a 'V') or "PuTTY" (a 'Y'):
+	 * memchr() skips most lines, one memmem() most of the rest */
+	{
+		int v = memchr(line, 'V', len) != NULL;
+
+		if (!(v && (memmem(line, len, "PRIVATE KEY", 11) || memmem(line, len, "OpenVPN", 7))) &&
+		    !(memchr(line, 'Y', len) && memmem(line, len, "PuTTY-User", 10)))
+			return 0;
+	}
 	for (size_t i = 0; i < QG_ARRAY_SIZE(key_headers); i++) {
 		const char *h = key_headers[i];
 		const char *p = memmem(line, len, h, strlen(h));

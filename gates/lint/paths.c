@@ -258,6 +258,7 @@ out:
 struct lint_reader {
 	int fd;
 	struct stat st; /* at open: a regular file that changes while read is exit 3 */
+	int check_end;  /* named on the command line, or past one block: fstat again at the end */
 	struct qg_buf blob;
 	size_t pos;
 	char *name;
@@ -301,6 +302,7 @@ int lint_reader_open(struct lint_reader **out, const struct lint_ctx *ctx, const
 			return err;
 		}
 		r->st = st;
+		r->check_end = (f->flags & LINT_FILE_NAMED) || st.st_size > 64 * 1024;
 	}
 	*out = r;
 	return 0;
@@ -321,7 +323,7 @@ ssize_t lint_reader_read(struct lint_reader *r, void *buf, size_t len)
 		ssize_t n = read(r->fd, buf, len);
 		struct stat now;
 
-		if (n == 0 && S_ISREG(r->st.st_mode) &&
+		if (n == 0 && S_ISREG(r->st.st_mode) && r->check_end &&
 		    (fstat(r->fd, &now) < 0 || now.st_size != r->st.st_size ||
 		     now.st_mtim.tv_sec != r->st.st_mtim.tv_sec || now.st_mtim.tv_nsec != r->st.st_mtim.tv_nsec))
 			return qg_error(QG_EIO, "'%s': changed while being read", r->name);

@@ -1,0 +1,83 @@
+#!/bin/sh
+# bench_lint.sh -- qgate-lint's built-in checks over a large real tree, beside reading it and its peers (issue 13)
+#
+# Copies SRC (default /usr/include; more trees in SRCS) once into a scratch
+# git repository (BENCH_DIR/lint-tree, committed), then times in the same
+# run, under /usr/bin/time (wall, user+sys CPU, peak RSS):
+#   read        git ls-files -z | xargs -0 cat >/dev/null     the floor: reading the same files
+#   lint -j1    qgate-lint --large-file-kib 1000000 -j 1      every default built-in check, one core
+#   lint -j2    the same on two threads
+#   peers       git diff --check (empty tree .. HEAD: whitespace), grep -rIl for merge markers,
+#               yamllint / xmllint --noout over the tree's .yaml / .xml files when there are any
+# The page cache is warmed by one untimed read first; each case runs RUNS
+# times and the fastest wall time is kept (the machine is shared). The
+# verdict of qgate-lint is whatever the tree holds (exit 1 is normal: real
+# headers have trailing whitespace and mixed endings); exit 3 is a failure.
+#
+# Usage: tests/bench/bench_lint.sh [BIN_DIR]   (OUT=file.md for the table)
+# Environment: SRCS ("/usr/include"), RUNS (3), BENCH_DIR (build/bench)
+set -u
+BIN=${1:-build/bin}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN;; esac
+SRCS=${SRCS:-/usr/include}
+RUNS=${RUNS:-3}
+DIR=${BENCH_DIR:-$ROOT/build/bench}
+OUT=${OUT:-/dev/stdout}
+QL=$BIN/qgate-lint
+[ -x "$QL" ] || { echo "bench_lint: $QL not built" >&2; exit 3; }
+TREE=$DIR/lint-tree
+mkdir -p "$DIR"
+if [ ! -d "$TREE/.git" ]; then
+	rm -rf "$TREE" && mkdir -p "$TREE" || exit 3
+	for s in $SRCS; do
+		mkdir -p "$TREE/$(basename "$s")" && cp -R "$s/." "$TREE/$(basename "$s")/" 2>/dev/null
+	done
+	(cd "$TREE" && git init -q . && git add -A . 2>/dev/null &&
+		git -c user.name=bench -c user.email=bench@example.com commit -q -m tree) || exit 3
+fi
+cd "$TREE" || exit 3
+files=$(git ls-files | wc -l)
+mb=$(git ls-files -z | xargs -0 cat 2>/dev/null | wc -c | awk '{ printf "%.0f", $1 / 1048576 }')
+git ls-files -z | xargs -0 cat >/dev/null 2>&1 # warm the cache
+
+# best NAME CMD...: the fastest of RUNS, as "wall cpu rss_mb"
+best() {
+	_name=$1; shift
+	_best=
+	_i=0
+	while [ "$_i" -lt "$RUNS" ]; do
+		/usr/bin/time -f '%e %U %S %M' -o "$DIR/lint.time" "$@" >/dev/null 2>"$DIR/lint.err"
+		_rc=$?
+		if [ "$_rc" -ge 2 ] && [ "$_name" != grep ] && [ "$_name" != yamllint ] && [ "$_name" != "git diff --check" ]; then
+			echo "bench_lint: $_name exited $_rc" >&2; head -3 "$DIR/lint.err" >&2
+		fi
+		_l=$(tail -1 "$DIR/lint.time" | awk '{ printf "%s %.2f %.1f", $1, $2 + $3, $4 / 1024 }')
+		if [ -z "$_best" ] || awk -v a="${_l%% *}" -v b="${_best%% *}" 'BEGIN { exit !(a < b) }'; then _best=$_l; fi
+		_i=$((_i + 1))
+	done
+	echo "$_best"
+}
+
+# symbolic links to folders make cat complain: qgate-lint does not read links either
+read_t=$(best read sh -c 'git ls-files -z | xargs -0 cat >/dev/null 2>&1; exit 0')
+j1=$(best lint "$QL" --large-file-kib 1000000 -j 1 -q)
+j2=$(best lint "$QL" --large-file-kib 1000000 -j 2 -q)
+dc=$(best "git diff --check" git diff --check "$(git hash-object -t tree /dev/null)" HEAD)
+gr=$(best grep grep -rIlE --exclude-dir=.git '^(<<<<<<< |>>>>>>> )' .)
+w() { echo "$1" | awk '{ print $1 }'; }
+ratio() { awk -v a="$(w "$1")" -v b="$(w "$2")" 'BEGIN { printf "%.2f", a / b }'; }
+cratio() { awk -v a="$(echo "$1" | awk '{ print $2 }')" -v b="$(echo "$2" | awk '{ print $2 }')" 'BEGIN { printf "%.2f", a / b }'; }
+{
+	echo "# bench_lint: $files files, $mb MB ($SRCS), $(nproc) CPUs, best of $RUNS"
+	echo
+	echo "| case | wall s | cpu s | RSS MB | wall vs read | cpu vs read |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	for row in "read: git ls-files, xargs cat=$read_t" "qgate-lint -j 1, all default checks=$j1" \
+		"qgate-lint -j 2=$j2" "git diff --check, whitespace only=$dc" "grep -rIl, merge markers=$gr"; do
+		name=${row%%=*}; v=${row#*=}
+		echo "| $name | $(echo "$v" | awk '{ print $1 " | " $2 " | " $3 }') | $(ratio "$v" "$read_t") | $(cratio "$v" "$read_t") |"
+	done
+	echo
+	echo "-j 2 speed-up over -j 1: $(ratio "$j1" "$j2")x"
+} >"$OUT"
