@@ -18,6 +18,7 @@
 
 #include "qgate/xml.h"
 
+#include "jsonscan.h"
 #include "lint.h"
 
 #define STRUCT_MAX_DUPS 100
@@ -267,43 +268,14 @@ static int key_add(struct jcheck *j, unsigned char c)
 
 static int key_add_cp(struct jcheck *j, unsigned cp)
 {
-	char u[4];
-	size_t n;
-
-	if (!j->str_is_key)
-		return 0;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return qg_buf_add(&j->key, u, n);
-}
-
-static int hexdigit(unsigned char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return j->str_is_key ? js_utf8_put(&j->key, cp) : 0;
 }
 
 /* One byte in a string (after the opening quote). */
 static int json_string_byte(struct jcheck *j, struct lint_findings *out, unsigned char c)
 {
 	if (j->uhex) {
-		int h = hexdigit(c);
+		int h = js_hexval(c);
 		unsigned cp;
 		int err = 0;
 		if (h < 0)

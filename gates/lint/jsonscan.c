@@ -57,7 +57,7 @@ static int js_push(struct js_doc *d, enum js_type t, size_t off, uint32_t *idx)
 	return 0;
 }
 
-static int hexval(int c)
+int js_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -95,8 +95,8 @@ static int scan_string(const struct js_doc *d, const char *name, size_t *pos, in
 			i++;
 			break;
 		case 'u':
-			if (i + 4 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0 || hexval(s[i + 3]) < 0 ||
-			    hexval(s[i + 4]) < 0)
+			if (i + 4 >= n || js_hexval(s[i + 1]) < 0 || js_hexval(s[i + 2]) < 0 || js_hexval(s[i + 3]) < 0 ||
+			    js_hexval(s[i + 4]) < 0)
 				return js_fail(d, name, i, "\\u must be followed by four hex digits");
 			i += 5;
 			break;
@@ -315,7 +315,7 @@ void js_release(struct js_doc *d)
 	d->nr = d->alloc = 0;
 }
 
-static int utf8_put(struct qg_buf *b, unsigned cp)
+int js_utf8_put(struct qg_buf *b, unsigned cp)
 {
 	char u[4];
 	size_t n;
@@ -344,8 +344,8 @@ static int utf8_put(struct qg_buf *b, unsigned cp)
 
 static unsigned hex4(const char *p)
 {
-	return (unsigned)(hexval((unsigned char)p[0]) << 12 | hexval((unsigned char)p[1]) << 8 |
-			  hexval((unsigned char)p[2]) << 4 | hexval((unsigned char)p[3]));
+	return (unsigned)(js_hexval((unsigned char)p[0]) << 12 | js_hexval((unsigned char)p[1]) << 8 |
+			  js_hexval((unsigned char)p[2]) << 4 | js_hexval((unsigned char)p[3]));
 }
 
 int js_str(const struct js_doc *d, uint32_t i, struct qg_buf *b)
@@ -385,7 +385,7 @@ int js_str(const struct js_doc *d, uint32_t i, struct qg_buf *b)
 			}
 			if (cp >= 0xD800 && cp < 0xE000)
 				cp = 0xFFFD; /* a lone surrogate */
-			err = utf8_put(b, cp);
+			err = js_utf8_put(b, cp);
 			break;
 		}
 		default: err = qg_buf_addch(b, *s); s++; break;

@@ -53,6 +53,10 @@ int js_str_eq(const struct js_doc *d, uint32_t i, const char *s);
 long long js_int(const struct js_doc *d, uint32_t i, int *ok);
 /* 1-based line and column of byte offset off. */
 void js_where(const struct js_doc *d, size_t off, long long *line, long long *col);
+/* Helpers the other readers share: a hex digit's value (-1 when not one),
+ * and code point cp appended to b as UTF-8. */
+int js_hexval(int c);
+int js_utf8_put(struct qg_buf *b, unsigned cp);
 /* Callback for every duplicate key (key node index, first key's index). */
 int js_check_dups(const struct js_doc *d, int (*cb)(void *ud, uint32_t dup, uint32_t first), void *ud);
 

@@ -76,11 +76,6 @@ static int level_of(struct sarif *x, uint32_t v, enum lint_level *out, const cha
 	return 0;
 }
 
-static int hexv(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* A URI (possibly relative) into a path: file:// stripped, %XX decoded. */
 static int uri_to_path(const char *u, struct qg_buf *out)
 {
@@ -104,8 +99,8 @@ static int uri_to_path(const char *u, struct qg_buf *out)
 		if ((err = qg_buf_add(out, u, (size_t)(pc - u))) < 0)
 			break;
 		u = pc;
-		if (hexv((unsigned char)u[1]) >= 0 && hexv((unsigned char)u[2]) >= 0) {
-			int c = hexv((unsigned char)u[1]) * 16 + hexv((unsigned char)u[2]);
+		if (js_hexval((unsigned char)u[1]) >= 0 && js_hexval((unsigned char)u[2]) >= 0) {
+			int c = js_hexval((unsigned char)u[1]) * 16 + js_hexval((unsigned char)u[2]);
 			err = qg_buf_addch(out, c ? (char)c : '?');
 			u += 3;
 		} else {
