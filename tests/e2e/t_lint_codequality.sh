@@ -14,6 +14,7 @@
 # fingerprints still), the baseline (hidden findings left out), moved code
 # (same fingerprint), gcc note/warning/error levels, an empty report.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lint_outputs_repo.sh"
 
 cat >"$T/cq.schema.json" <<'EOF'
 {
@@ -69,13 +70,7 @@ py() { json_get "$1" "$2"; }
 visible() { py "$1" 'd["metrics"]["errors"] + d["metrics"]["warnings"] + d["metrics"]["notes"]'; }
 
 R=$T/repo
-mkdir -p "$R"
-git -C "$R" init -q
-printf 'hello  \nworld\n' >"$R/a.txt"
-printf 'x\t\r\ny\n' >"$R/sp ace.txt"
-printf '{"a": 1, "a": 2}\n' >"$R/d.json"
-printf 'aws_key = AKIAIOSFODNN7EXAMPLE\n' >"$R/s.cfg"
-git -C "$R" add . && git -C "$R" -c user.email=t@example.org -c user.name=t commit -qm one
+planted_repo "$R"
 
 # 1. built-in findings
 (cd "$R" && qgate-lint --builtin=all --branch nobranch --codequality "$T/b.json" --json "$T/r.json") >"$T/out" 2>"$T/err"
@@ -94,7 +89,7 @@ expect_eq "builtin: other errors are major" \
 expect_eq "builtin: trailing whitespace of a.txt at line 1" \
 	"$(py "$T/b.json" '[i["location"]["lines"]["begin"] for i in d if i["check_name"] == "lint.builtin.trailing-whitespace" and i["location"]["path"] == "a.txt"]')" '[1]'
 expect_eq "builtin: a path with a space kept as it is" \
-	"$(py "$T/b.json" 'sorted({i["location"]["path"] for i in d})')" '["a.txt", "d.json", "s.cfg", "sp ace.txt"]'
+	"$(py "$T/b.json" 'sorted({i["location"]["path"] for i in d})')" '["a.txt", "caf\u00e9.txt", "d.json", "s.cfg", "sub dir/sp ace.txt"]'
 expect_no_grep "builtin: the secret is not in the report" 'AKIAIOSFODNN7EXAMPLE' "$T/b.json"
 
 # 2. identical findings get distinct fingerprints

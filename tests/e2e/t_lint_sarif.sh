@@ -24,6 +24,7 @@
 # validator checks skip loudly; under QG_REQUIRE_SCHEMAS=1 (.ci/run) a
 # missing validator or schema is a failure.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lint_outputs_repo.sh"
 
 NPM_DIR=${QG_NPM_SARIF_DIR:-$QG_ROOT/build/npm-sarif}
 PKG=@microsoft/sarif-multitool@5.7.0
@@ -146,14 +147,7 @@ metrics() { py "$1" '" ".join(str(d["metrics"][k]) for k in ("errors","warnings"
 
 # 1. built-in findings in a scratch repository
 R=$T/repo
-mkdir -p "$R/sub dir"
-git -C "$R" init -q
-printf 'hello  \nworld\n' >"$R/a.txt"
-printf 'x\t\r\ny\n' >"$R/sub dir/sp ace.txt"
-printf 'caf\303\251 \n\360\237\230\200x\t\n' >"$R/$(printf 'caf\303\251.txt')"
-printf '{"a": 1, "a": 2}\n' >"$R/d.json"
-printf 'aws_key = AKIAIOSFODNN7EXAMPLE\n' >"$R/s.cfg"
-git -C "$R" add . && git -C "$R" -c user.email=t@example.org -c user.name=t commit -qm one
+planted_repo "$R"
 (cd "$R" && qgate-lint --builtin=all --branch nobranch --sarif "$T/b.sarif" --json "$T/b.json") >"$T/out" 2>"$T/err"
 expect_eq "builtin: exit 1 on planted problems" "$?" 1
 validate_result "builtin" "$T/b.json"
