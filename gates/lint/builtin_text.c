@@ -91,8 +91,11 @@ static int ws_line(void *st, const char *line, size_t len, long long lineno, int
 	while (k && (line[k - 1] == ' ' || line[k - 1] == '\t' || line[k - 1] == '\v' || line[k - 1] == '\f'))
 		k--;
 	if (k < n)
-		return add(out, "trailing-whitespace", s->path, lineno, (long long)k + 1 + (cont ? s->off : 0),
-			   "trailing whitespace (%s%lld characters)", "", (long long)(n - k));
+		return lint_findings_add(out, TOOL, "trailing-whitespace", LINT_ERROR, s->path, lineno,
+					 (long long)k + 1 + (cont ? s->off : 0), "trailing whitespace (%zu character%s)",
+					 n - k, n - k == 1 ? "" : "s")
+			       ? 0
+			       : QG_ENOMEM;
 	s->off = cont ? s->off + (long long)len : (long long)len;
 	return 0;
 }
