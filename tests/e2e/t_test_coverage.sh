@@ -177,10 +177,13 @@ expect_eq "diff coverage counts = the oracle's" \
 expect_eq "the uncovered changed lines are the locations" \
 	"$(json_get "$T/d.json" '"".join("%s:%d " % (l["file"], l["line"]) for c in d["checks"] if c["id"] == "coverage.diff" for l in c["locations"])')" \
 	"$MISS"
+expect_eq "... counted" "$(json_get "$T/d.json" '[c["count"] for c in d["checks"] if c["id"] == "coverage.diff"]')" "[$((DV - DC))]"
 case $MISS in '') not_ok "the change leaves some line uncovered (the test needs one)" ;; *) ok "the change leaves lines uncovered" ;; esac
 expect_grep "the locations are in the JUnit text" 'src/calc.c:[0-9]+' "$T/d.xml"
 DP=$("$DEBIAN_PY" -c "import sys; print(int(sys.argv[1]) * 100 // int(sys.argv[2]))" "$DC" "$DV")
-expect_exit 0 "--diff-coverage-min $DP passes" $Q --gcov build --diff-coverage-min "$DP" --base main
+expect_exit 0 "--diff-coverage-min $DP passes" $Q --gcov build --diff-coverage-min "$DP" --base main --json "$T/dp.json"
+expect_eq "... count 0, the uncovered lines kept as notes" \
+	"$(json_get "$T/dp.json" '[(c["count"], len(c["locations"])) for c in d["checks"] if c["id"] == "coverage.diff"]')" "[[0, $((DV - DC))]]"
 expect_exit 1 "--diff-coverage-min $((DP + 1)) fails" $Q --cobertura cov.xml --diff-coverage-min $((DP + 1)) --base main
 (cd build && $Q --coverage ../cov.info --diff-coverage-min 100 --base main --json "$T/sub.json" >/dev/null 2>&1)
 expect_eq "run from a subfolder: the same repository-relative locations" \
