@@ -289,6 +289,16 @@ static void test_cov_cobertura_malformed(void **state)
 		  "condition-coverage");
 	cob_fails("<coverage><class filename=\"a\"><line number=\"1\" hits=\"1\"", "'c.xml':1:");
 	cob_fails("", "c.xml");
+	/* an entity bomb is refused before anything is expanded, deep nesting too */
+	cob_fails("<?xml version=\"1.0\"?>\n<!DOCTYPE coverage [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>\n"
+		  "<coverage><class filename=\"&b;\"/></coverage>",
+		  "'c.xml':2:32: entity declarations are refused");
+	char deep[4096];
+	size_t n = (size_t)snprintf(deep, sizeof(deep), "<coverage>");
+
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<x>");
+	cob_fails(deep, "'c.xml':1:200: elements nested deeper than 64 levels");
 }
 
 /* ---- the gate, on files ---- */
