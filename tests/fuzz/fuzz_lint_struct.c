@@ -15,6 +15,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+static char path[64];
+
+static void drop_temp(void)
+{
+	unlink(path);
+}
+
 static int count_dup(void *ud, uint32_t a, uint32_t b)
 {
 	(void)a;
@@ -25,7 +32,6 @@ static int count_dup(void *ud, uint32_t a, uint32_t b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	static const char *const ids[] = { "json", "yaml", "xml" };
 	static const char *const names[] = { "f.json", "f.yaml", "f.xml" };
 	const struct lint_checker *c;
@@ -36,8 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	k = (data[0] & 3) % 3;
-	if (!*path)
-		snprintf(path, sizeof(path), "/tmp/fuzz_lint_struct.%d", (int)getpid());
+	if (!*path) { /* tmpfs when there is one: ext4 flushes a truncated file on close */
+		snprintf(path, sizeof(path), "%s/fuzz_lint_struct.%d", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
+			 (int)getpid());
+		atexit(drop_temp);
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
