@@ -574,6 +574,62 @@ static void test_sarif_fuzz_strings(void **state)
 	qg_json_free(j);
 }
 
+/* Many small logs with random limits and random text: every one parses,
+ * and written + dropped = offered in each run, as the file itself says. */
+static void test_sarif_fuzz_limits(void **state)
+{
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	const char *p = out_path("fuzz_limits.sarif");
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+	(void)state;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+	for (int iter = 0; iter < 40; iter++) {
+		struct qg_sarif_opts o = { .max_results = 1 + NEXT() % 30, .max_gzip = 2000 + NEXT() % 20000,
+					   .gzip_reserve = 512 };
+		size_t runs = 1 + NEXT() % 4, offered[4] = { 0 };
+		struct qg_sarif_stats st;
+		struct qg_sarif *s;
+		struct qg_json *j;
+
+		assert_int_equal(qg_sarif_open(&s, p, &o), 0);
+		for (size_t r = 0; r < runs; r++) {
+			struct qg_sarif_tool tool = { "t", NULL, NULL, NULL };
+			struct qg_sarif_rule rule = { "R", NULL, NULL, NULL, NULL, QG_SARIF_ERROR };
+			size_t n = NEXT() % 60;
+
+			assert_int_equal(qg_sarif_run_begin(s, &tool), 0);
+			assert_int_equal(qg_sarif_rule(s, &rule), 0);
+			for (size_t k = 0; k < n; k++) {
+				struct qg_sarif_result res = { .rule_id = "R", .level = QG_SARIF_ERROR, .path = "f" };
+				size_t len = NEXT() % 4 == 0 ? NEXT() % 5000 : NEXT() % 80;
+
+				qg_buf_reset(&msg);
+				for (size_t i = 0; i < len; i++)
+					assert_int_equal(qg_buf_addch(&msg, (int)(1 + NEXT() % 255)), 0);
+				res.message = msg.buf;
+				res.start_line = (long long)k + 1;
+				assert_true(qg_sarif_result(s, &res) >= 0);
+				offered[r]++;
+			}
+		}
+		assert_int_equal(qg_sarif_commit(s, &st), 0);
+		assert_true(st.gzip_bytes <= o.max_gzip);
+		j = parse(p);
+		for (size_t r = 0; r < runs; r++) {
+			const struct qg_json *run = qg_json_at(qg_json_get(j, "runs"), r);
+			size_t written = qg_json_size(qg_json_get(run, "results"));
+			double dropped = qg_json_number(get_path(run, "properties.qgate/resultsDropped"));
+
+			assert_true(written <= o.max_results);
+			assert_int_equal(written + (dropped == dropped ? (size_t)dropped : 0), offered[r]);
+		}
+		qg_json_free(j);
+	}
+#undef NEXT
+	qg_buf_release(&msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_sarif_abort_leaves_nothing),
 		cmocka_unit_test(test_sarif_uri_and_columns),
 		cmocka_unit_test(test_sarif_fuzz_strings),
+		cmocka_unit_test(test_sarif_fuzz_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
