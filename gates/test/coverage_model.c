@@ -390,17 +390,10 @@ int cov_error_as_input(void)
 
 int cov_input_error(const char *name, long long line, long long col, const char *fmt, ...)
 {
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
 	va_list ap;
-	int err;
 
 	va_start(ap, fmt);
-	err = qg_buf_vaddf(&b, fmt, ap);
+	qg_verror(QG_EINPUT, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		err = qg_error(QG_EINPUT, "'%s':%lld:%lld: %s", name, line, col, err ? "malformed input" : b.buf);
-	else
-		err = qg_error(QG_EINPUT, "'%s': %s", name, err ? "malformed input" : b.buf);
-	qg_buf_release(&b);
-	return err;
+	return line > 0 ? qg_error_wrap("'%s':%lld:%lld: ", name, line, col) : qg_error_wrap("'%s': ", name);
 }

@@ -10,13 +10,4 @@
 
 #include "fuzz_test_cov.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	struct cov_model m;
-
-	if (cov_model_init(&m, "/r"))
-		return 0;
-	fuzz_cov_check(&m, cov_read_cobertura_buf(&m, (const char *)data, size, "fuzz.xml"), "fuzz.xml");
-	cov_model_release(&m);
-	return 0;
-}
+FUZZ_COV_TARGET(cov_read_cobertura_buf, "fuzz.xml")

@@ -61,4 +61,17 @@ static void fuzz_cov_check(struct cov_model *m, int err, const char *name)
 	qg_buf_release(&out);
 }
 
+/* The whole target: read the input with `read`, calling it `name`. */
+#define FUZZ_COV_TARGET(read, name)                                                       \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                      \
+	{                                                                                 \
+		struct cov_model m;                                                       \
+                                                                                          \
+		if (cov_model_init(&m, "/r"))                                             \
+			return 0;                                                         \
+		fuzz_cov_check(&m, read(&m, (const char *)data, size, name), name);       \
+		cov_model_release(&m);                                                    \
+		return 0;                                                                 \
+	}
+
 #endif

@@ -10,13 +10,4 @@
 
 #include "fuzz_test_cov.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	struct cov_model m;
-
-	if (cov_model_init(&m, "/r"))
-		return 0;
-	fuzz_cov_check(&m, cov_read_lcov_buf(&m, (const char *)data, size, "fuzz.info"), "fuzz.info");
-	cov_model_release(&m);
-	return 0;
-}
+FUZZ_COV_TARGET(cov_read_lcov_buf, "fuzz.info")
