@@ -10,7 +10,9 @@
  *
  * Targets: the work tree through the index (git diff BASE: tracked files as
  * they are on disk), the index (git diff --cached BASE) or HEAD (git diff
- * BASE HEAD). Untracked files are not part of any of them.
+ * BASE HEAD). Untracked files are not part of any of them; submodules are
+ * not entered. A type change (a file that became a symlink) is 'T' with the
+ * new side's lines all added, as git's patch shows it.
  */
 #include "qgate/common.h"
 
@@ -121,6 +123,48 @@ static int add_delta(git_diff *diff, size_t idx, struct qg_git_diff *out, size_t
 	return err;
 }
 
+/* A path both deleted and added is a type change (a file that became a
+ * symlink): one 'T' entry with the deletion's hunks, then the addition's,
+ * and the addition's lines. */
+static int join_typechanges(struct qg_git_diff *d)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < d->nr; i++) {
+		struct qg_git_diff_file *f = &d->files[i], *g = i + 1 < d->nr ? &d->files[i + 1] : NULL;
+		struct qg_git_diff_file *del, *add;
+		struct qg_git_hunk *h;
+
+		if (!g || strcmp(f->path, g->path) || !((f->status == 'D' && g->status == 'A') ||
+							 (f->status == 'A' && g->status == 'D'))) {
+			d->files[o++] = *f;
+			continue;
+		}
+		del = f->status == 'D' ? f : g;
+		add = f->status == 'D' ? g : f;
+		h = realloc(del->hunks, (del->nr_hunks + add->nr_hunks + 1) * sizeof(*h));
+		if (!h)
+			return oom();
+		if (add->nr_hunks)
+			memcpy(h + del->nr_hunks, add->hunks, add->nr_hunks * sizeof(*h));
+		free(add->hunks);
+		add->hunks = h;
+		add->nr_hunks += del->nr_hunks;
+		del->hunks = NULL; /* the deletion's hunks come first, as git prints them */
+		add->status = 'T';
+		add->binary |= del->binary;
+		free(add->old_path);
+		add->old_path = del->old_path;
+		del->old_path = NULL;
+		free(del->path);
+		free(del->added);
+		d->files[o++] = *add;
+		i++;
+	}
+	d->nr = o;
+	return 0;
+}
+
 static int commit_tree(struct qg_git_repo *r, const git_oid *id, const char *name, git_tree **out)
 {
 	git_commit *c = NULL;
@@ -158,7 +202,11 @@ int qg_git_diff(struct qg_git_repo *r, const char *base_oid, enum qg_git_diff_ta
 	if (err)
 		goto done;
 	qg_lg.diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_IGNORE_SUBMODULES;
+	/* no GIT_DIFF_INCLUDE_TYPECHANGE: libgit2 then gives a type change no
+	 * lines; split into a deletion and an addition (as git's patch shows
+	 * it) the new side's lines are all added, and join_typechanges() makes
+	 * the pair one 'T' entry again */
+	opts.flags = GIT_DIFF_IGNORE_SUBMODULES;
 	opts.context_lines = context;
 	opts.interhunk_lines = 0;
 	switch (target) {
@@ -199,8 +247,10 @@ int qg_git_diff(struct qg_git_repo *r, const char *base_oid, enum qg_git_diff_ta
 	n = qg_lg.diff_num_deltas(diff);
 	for (i = 0; i < n && !err; i++)
 		err = add_delta(diff, i, out, &alloc);
-	if (!err && out->nr > 1)
+	if (!err && out->nr > 1) {
 		qsort(out->files, out->nr, sizeof(*out->files), cmp_file);
+		err = join_typechanges(out);
+	}
 done:
 	if (diff)
 		qg_lg.diff_free(diff);

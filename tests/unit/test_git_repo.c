@@ -62,8 +62,9 @@ static const char nl_name[] = "new\nline.txt";
 /*
  * The repository: commit 1 (the base), commit 2 on main (HEAD) with a
  * modified, a renamed-and-edited, an added, a deleted, a binary, a
- * mode-changed file and names with a space and a newline; then a staged-only
- * change (stay.txt) and a work-tree-only change (a.txt line 1).
+ * mode-changed file, a file that became a symlink, one that gained its
+ * final newline, a CRLF file, and names with a space and a newline; then a
+ * staged-only change (stay.txt) and a work-tree-only change (a.txt line 1).
  */
 static int setup_group(void **state)
 {
@@ -80,6 +81,9 @@ static int setup_group(void **state)
 	fx_write_file(repo, "stay.txt", "s\n");
 	fx_write_file(repo, "cut.txt", "1\n2\n3\n");
 	fx_write_file(repo, "run.sh", "echo\n");
+	fx_write_file(repo, "nonl.txt", "a\nb");
+	fx_write_file(repo, "crlf.txt", "a\r\nb\r\nc\r\n");
+	fx_write_file(repo, "link.txt", "a regular file\n");
 	fx_write_file(repo, ".gitignore", "*.o\nbuild/\n");
 	fx_git(NULL, repo, "add", "-A", NULL);
 	fx_git(NULL, repo, "commit", "-q", "-m", "first", NULL);
@@ -97,6 +101,15 @@ static int setup_group(void **state)
 	fx_write_file(repo, nl_name, "1\n2\n");
 	fx_write_bytes(repo, "bin.dat", "\0abd", 4);
 	fx_write_file(repo, "cut.txt", "1\n3\n");
+	fx_write_file(repo, "nonl.txt", "a\nb\nc\n");
+	fx_write_file(repo, "crlf.txt", "a\r\nB\r\nc\r\n");
+	{
+		char p[200];
+
+		snprintf(p, sizeof(p), "%s/link.txt", repo);
+		unlink(p);
+		assert_int_equal(symlink("a.txt", p), 0);
+	}
 	{
 		char p[200];
 
@@ -454,6 +467,18 @@ static void test_git_repo_diff_known_lines(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->status, 'M');
 	assert_int_equal(f->nr_hunks, 0);
+
+	f = qg_git_diff_find(&d, "link.txt"); /* a file that became a symlink: its one line is new */
+	assert_non_null(f);
+	assert_int_equal(f->status, 'T');
+	assert_string_equal(f->old_path, "link.txt");
+	assert_int_equal(f->nr_added, 1);
+	assert_int_equal(f->added[0], 1);
+
+	f = qg_git_diff_find(&d, "nonl.txt"); /* the old last line gains its newline: changed */
+	assert_non_null(f);
+	assert_int_equal(f->nr_added, 2);
+	assert_int_equal(f->added[0], 2);
 
 	assert_null(qg_git_diff_find(&d, ".gitignore"));
 	qg_git_diff_release(&d);
