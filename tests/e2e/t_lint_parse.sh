@@ -67,6 +67,12 @@ expect_eq "shellcheck reports an error in bad.sh" "$([ "$BAD_E" -gt 0 ] && echo 
 expect_exit 1 "an error finding fails the gate" qgate-lint --input bad.gcc --parser gcc --json "$T/r.json"
 expect_eq "bad.sh errors counted" "$(json_get "$T/r.json" 'd["metrics"]["errors"]')" "$BAD_E"
 
+# a report on stdin, and one whose name has a space
+expect_exit 0 "--input - reads stdin" sh -c 'qgate-lint --input - --parser gcc --max-errors -1 --json "$1" <sc.gcc' sh "$T/r.json"
+expect_eq "stdin: counts" "$(counts "$T/r.json")" "$SC_WANT"
+cp sc.json1 'sc report.json'
+ingest "a report name with a space" "$SC_WANT" 0 'sc report.json' auto
+
 # --- cppcheck --xml (version 2 goes to stderr) ------------------------------------
 cat >c.c <<'C'
 #include <stdlib.h>
