@@ -18,6 +18,14 @@
 #include "qgate/json.h"
 #include "qgate/sarif.h"
 
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
 static char tmpdir[] = "/tmp/test_sarif.XXXXXX";
 
 static int setup_dir(void **state)
@@ -389,7 +397,7 @@ static void test_sarif_gzip_cap(void **state)
 	 * ~ 500 KB gzipped, far over a 200 KB cap */
 	for (int i = 0; i < 2000; i++) {
 		for (size_t k = 0; k < sizeof(msg) - 1; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			xorshift(&x);
 			msg[k] = (char)('a' + x % 26);
 		}
 		msg[sizeof(msg) - 1] = 0;
@@ -529,10 +537,10 @@ static void test_sarif_fuzz_strings(void **state)
 		for (int k = 0; k < 5; k++) {
 			size_t n;
 
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			xorshift(&x);
 			n = 1 + x % (sizeof(bufs[k]) - 1);
 			for (size_t i = 0; i < n; i++) {
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				xorshift(&x);
 				bufs[k][i] = (char)(1 + x % 255);
 			}
 			bufs[k][n] = 0;
@@ -547,7 +555,7 @@ static void test_sarif_fuzz_strings(void **state)
 		for (int r = 0; r < 200; r++) {
 			struct qg_sarif_result res = { 0 };
 
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			xorshift(&x);
 			res.rule_id = bufs[x % 5];
 			res.level = (enum qg_sarif_level)(x % 4);
 			res.message = bufs[(x >> 8) % 5];
@@ -583,15 +591,17 @@ static void test_sarif_fuzz_limits(void **state)
 	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 
 	(void)state;
-#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+#define NEXT() xorshift(&x)
 	for (int iter = 0; iter < 40; iter++) {
-		struct qg_sarif_opts o = { .max_results = 1 + NEXT() % 30, .max_gzip = 2000 + NEXT() % 20000,
-					   .gzip_reserve = 512 };
-		size_t runs = 1 + NEXT() % 4, offered[4] = { 0 };
+		struct qg_sarif_opts o = { .gzip_reserve = 512 };
+		size_t runs, offered[4] = { 0 };
 		struct qg_sarif_stats st;
 		struct qg_sarif *s;
 		struct qg_json *j;
 
+		o.max_results = 1 + NEXT() % 30;
+		o.max_gzip = 2000 + NEXT() % 20000;
+		runs = 1 + NEXT() % 4;
 		assert_int_equal(qg_sarif_open(&s, p, &o), 0);
 		for (size_t r = 0; r < runs; r++) {
 			struct qg_sarif_tool tool = { "t", NULL, NULL, NULL };
