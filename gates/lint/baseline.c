@@ -32,6 +32,7 @@
 
 #include "qgate/file.h"
 #include "qgate/git.h"
+#include "qgate/hash.h"
 #include "qgate/json.h"
 #include "qgate/strmap.h"
 
@@ -58,16 +59,6 @@ static void hex64(char *out, uint64_t v)
 static uint64_t rotl64(uint64_t x, int r)
 {
 	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
 }
 
 static uint64_t le64(const unsigned char *p, size_t n)
@@ -111,8 +102,8 @@ static void murmur3_hex(char out[33], const void *key, size_t len)
 	h2 ^= (uint64_t)len;
 	h1 += h2;
 	h2 += h1;
-	h1 = fmix64(h1);
-	h2 = fmix64(h2);
+	h1 = qg_hash_fmix64(h1); /* MurmurHash3's own finaliser */
+	h2 = qg_hash_fmix64(h2);
 	h1 += h2;
 	h2 += h1;
 	hex64(out, h1);
