@@ -43,16 +43,19 @@ const char *qg_git_repo_branch(const struct qg_git_repo *repo);
 struct qg_git_file {
 	const char *path;     /* repository-relative, '/'-separated; valid during the callback */
 	unsigned mode;        /* 0100644, 0100755, 0120000 (symlink), 0160000 (gitlink) */
-	long long size;       /* size recorded in the index (staged blob size for --staged) */
+	long long size;       /* size recorded in the index (the work tree file's at staging;
+	                       * git keeps it modulo 2^32, so stat a file past 4 GiB) */
 	char oid[41];         /* blob id, hex */
 };
 typedef int (*qg_git_file_fn)(void *ud, const struct qg_git_file *f);
 /* Call fn for every path in the index, in index order (conflicted paths
  * once, with stage 0 or their "ours" entry). fn returning non-zero stops the
- * walk and that value is returned. */
+ * walk and that value is returned. The handle is locked during the walk
+ * (other threads using it wait); fn may use the handle itself. */
 int qg_git_ls_files(struct qg_git_repo *repo, qg_git_file_fn fn, void *ud);
 /* Read the blob `oid` (hex) into out (for --staged: the content that will
- * be committed); QG_ETOOBIG past out's cap. */
+ * be committed); QG_ETOOBIG past out's cap. The whole blob is in memory
+ * (libgit2 inflates objects whole; it has no stream for packed objects). */
 struct qg_buf;
 int qg_git_read_blob(struct qg_git_repo *repo, const char *oid, struct qg_buf *out);
 /* Is `path` (repository-relative) ignored by .gitignore / info/exclude? 1/0, or QG_E*. */
