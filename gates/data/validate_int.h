@@ -258,6 +258,9 @@ int vd_acc_alloc(struct vrun *v);
  * occurrence after the first; nothing when an input cannot be re-read. */
 int vd_locate_int_repeats(struct vrun *v, struct qg_data_plan *p, size_t fi, const long long *vals, size_t nv,
 			  data_uniq_dup_fn fn, void *ctx);
+/* Complete check ci's examples holding `marker` (repeats of integer field
+ * fi caught by a piece's intervals) with " (first on line N)". */
+int vd_locate_first_lines(struct vrun *v, struct qg_data_plan *p, size_t ci, size_t fi, const char *marker);
 void vd_fold_done(struct vrun *v, struct qg_data_plan *p, size_t piece, int ok);
 void vd_fold_rest(struct vrun *v, struct qg_data_plan *p);
 /* Free a piece's counts, examples and field totals (not its key sets). */

@@ -614,6 +614,14 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			err = QG_ENOMEM;
 			goto done;
 		}
+		/* repeats an integer interval caught while reading: their
+		 * first lines, by reading those pieces again */
+		if (v->acc.nr_ex[ci] && c->kind == CK_UNIQUE && v->acc.uq[fi].ints &&
+		    (err = vd_locate_first_lines(v, p, ci, fi, "appears more than once")) < 0)
+			goto done;
+		if (v->acc.nr_ex[ci] && c->kind == CK_PRIMARY_KEY && v->pk_int &&
+		    (err = vd_locate_first_lines(v, p, ci, S->primary_key[0], "repeats an earlier row")) < 0)
+			goto done;
 		/* examples in data order */
 		if (c->kind == CK_UNIQUE || c->kind == CK_PRIMARY_KEY || c->kind == CK_UNIQUE_KEYS ||
 		    c->kind == CK_FOREIGN_KEY) {

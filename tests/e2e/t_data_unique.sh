@@ -110,4 +110,17 @@ expect_exit 3 "a refused allocation under ulimit -v 45000 is exit 3 at once" sh 
 	"ulimit -v 45000; exec timeout 60 '$QD' validate --no-hash --schema '$T/m.json' --unique-memory 60000 '$T/m.csv' '$T/m.csv' '$T/m.csv' '$T/m.csv'"
 expect_grep "out of memory message" "error: out of memory" "$T/err"
 
+# integer ids repeated inside one piece: the piece's intervals catch the
+# repeat while reading; the first line comes from reading the key column
+# again (validate_locate.c), for unique and for primaryKey alike
+printf 'id,v\n1,a\n2,b\n3,c\n2,d\n4,e\n1,f\n' >"$T/rep.csv"
+echo '{"fields": [{"name": "id", "type": "integer", "constraints": {"unique": true}}, {"name": "v"}]}' >"$T/rep.json"
+echo '{"fields": [{"name": "id", "type": "integer"}, {"name": "v"}], "primaryKey": "id"}' >"$T/reppk.json"
+expect_exit 1 "repeated integer ids fail" qgate-data validate --schema "$T/rep.json" --json "$T/rep.out.json" "$T/rep.csv"
+expect_eq "unique: each repeat names its first line" "$(chk "$T/rep.out.json" field.id.unique "['locations']" | tr -d ' ')" \
+	"$(printf '[{"file":"%s","line":5,"column":1,"message":"value\\"2\\"appearsmorethanonce(firstonline3)"},{"file":"%s","line":7,"column":1,"message":"value\\"1\\"appearsmorethanonce(firstonline2)"}]' "$T/rep.csv" "$T/rep.csv")"
+expect_exit 1 "repeated integer primary keys fail" qgate-data validate --schema "$T/reppk.json" --json "$T/reppk.out.json" "$T/rep.csv"
+expect_eq "primaryKey: each repeat names its first line" "$(chk "$T/reppk.out.json" table.primary-key "['locations'][1]['message']")" \
+	"primary key (id) repeats an earlier row (first on line 2)"
+
 done_testing
