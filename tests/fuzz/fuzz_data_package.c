@@ -35,6 +35,20 @@ static void put(const char *name, const char *text)
 	close(fd);
 }
 
+/* the folder goes when the run ends (a crash leaves it for the report) */
+static void cleanup(void)
+{
+	static const char *const names[] = { "a.csv", "a2.csv", "b.tsv", "c.jsonl", "s.json", "d.json",
+					     "datapackage.json" };
+	char path[320];
+
+	for (size_t i = 0; i < QG_ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -44,6 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dir, sizeof(dir), "%s/qgate-fuzz-pkg.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	snprintf(desc, sizeof(desc), "%s/datapackage.json", dir);
 	put("a.csv", "id,name\n1,ann\n2,bob\n");
 	put("a2.csv", "3,cy\n4,dee\n");
