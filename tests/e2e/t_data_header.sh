@@ -135,17 +135,24 @@ cat >"$P/datapackage.json" <<'JSON'
                         {"name": "age", "type": "integer", "constraints": {"maximum": 50}}]}},
  {"name": "chunks", "path": ["a.csv", "b.csv"], "dialect": {"header": false},
   "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "name"},
-                        {"name": "age", "type": "integer", "constraints": {"maximum": 50}}]}}]}
+                        {"name": "age", "type": "integer", "constraints": {"maximum": 50}}]}},
+ {"name": "refs", "path": "r.csv", "dialect": {"header": false},
+  "schema": {"fields": [{"name": "pid", "type": "integer"}],
+             "foreignKeys": [{"fields": "pid", "reference": {"resource": "one", "fields": "id"}}]}}]}
 JSON
+printf '2\n5\n1\n' >"$P/r.csv"
 expect_exit 1 "package: header-less resources" qgate-data validate "$P/datapackage.json" --json "$T/pkg.json" --junit "$T/pkg.xml"
 validate_result "package result" "$T/pkg.json"
 validate_junit "package junit" "$T/pkg.xml"
 expect_eq "package: rows of each resource (every line of every chunk)" \
-	"$(json_get "$T/pkg.json" '[c["observed"] for c in d["checks"] if c["id"].endswith(".table.rows")]')" "[2, 4]"
+	"$(json_get "$T/pkg.json" '[c["observed"] for c in d["checks"] if c["id"].endswith(".table.rows")]')" "[2, 4, 3]"
 expect_eq "package: resource one passes its maximum" \
 	"$(chk "$T/pkg.json" resource.one.field.age.maximum "['status']")" "pass"
 expect_eq "package: the chunked resource fails at b.csv line 2" \
 	"$(json_get "$T/pkg.json" "[(l['file'].split('/')[-1], l['line']) for c in d['checks'] if c['id']=='resource.chunks.field.age.maximum' for l in c['locations']]")" \
 	'[["b.csv", 2]]'
+expect_eq "package: a foreign key into a header-less resource (line 1 of a.csv is a key)" \
+	"$(json_get "$T/pkg.json" "[(l['file'].split('/')[-1], l['line'], l['message']) for c in d['checks'] if c['id']=='resource.refs.table.foreign-key' for l in c['locations']]")" \
+	'[["r.csv", 2, "foreign key (pid)=(5) has no match in '"'"'one'"'"' (id)"]]'
 
 done_testing
