@@ -148,7 +148,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps
 	@$(MAKE) --no-print-directory B=build/fuzz CC=clang OPT="-O1 -g" \
-		SAN="-fsanitize=fuzzer-no-link,address,undefined" fuzz-build
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" fuzz-build
 	@tests/fuzz/run build/fuzz $(FUZZ_SECONDS)
 
 define FUZZ_RULES

@@ -58,8 +58,13 @@ int qg_sha256_final(struct qg_sha256 *h, char out[QG_SHA256_HEX])
 	out[0] = '\0';
 	if (h->c->digest_final_ex(h->ctx, md, &n) != 1 || n != SHA256_LEN)
 		return qg_error(QG_ERROR, "sha256: digest final failed");
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (unsigned i = 0; i < n; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * n] = '\0';
 	return 0;
 }
 
