@@ -595,7 +595,7 @@ static int case_repo(const struct lint_ctx *ctx, const struct lint_file *files, 
 				break;
 		}
 	}
-	if (!err)
+	if (!err && n > 1)
 		qsort(v, n, sizeof(*v), cmp_lowered);
 	for (size_t i = 0; i + 1 < n && !err; i++) {
 		/* same lowered name, different spelling: report each spelling once */

@@ -77,7 +77,8 @@ static int load_tracked(struct sel *s)
 	s->loaded = 1;
 	if ((err = qg_git_ls_files(s->ctx->repo, collect_tracked, s)) < 0)
 		return err;
-	qsort(s->t, s->nr_t, sizeof(*s->t), cmp_tracked);
+	if (s->nr_t > 1)
+		qsort(s->t, s->nr_t, sizeof(*s->t), cmp_tracked);
 	return 0;
 }
 
@@ -377,7 +378,8 @@ int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel,
 	if (err < 0)
 		goto out;
 	/* sorted, each path once */
-	qsort(out->v, out->nr, sizeof(*out->v), cmp_file);
+	if (out->nr > 1)
+		qsort(out->v, out->nr, sizeof(*out->v), cmp_file);
 	{
 		size_t w = 0;
 
