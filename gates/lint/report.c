@@ -106,6 +106,19 @@ static int has_group(const struct lint_findings *fs, const size_t *idx, size_t n
 	return 0;
 }
 
+/* lint.max-errors / lint.max-warnings: the count against its budget. */
+static int budget_check(struct qg_result *r, const char *id, const char *what, long long n, long long max, int fail)
+{
+	struct qg_check *c = qg_result_add_check(r, id, fail ? QG_STATUS_FAIL : QG_STATUS_PASS, "%lld %s%s, %lld allowed",
+						 n, what, n == 1 ? "" : "s", max);
+
+	if (!c)
+		return QG_ENOMEM;
+	qg_check_observed_number(c, (double)n);
+	qg_check_expected_number(c, (double)max);
+	return 0;
+}
+
 int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, const struct lint_findings *fs,
 		long long max_errors, long long max_warnings, struct qg_result *r)
 {
@@ -167,30 +180,10 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		}
 		qg_buf_release(&id);
 	}
-	if (!err && max_errors >= 0) {
-		struct qg_check *c = qg_result_add_check(r, "lint.max-errors", error_fail ? QG_STATUS_FAIL : QG_STATUS_PASS,
-							 "%lld error%s, %lld allowed", errors, errors == 1 ? "" : "s",
-							 max_errors);
-
-		if (!c)
-			err = QG_ENOMEM;
-		else {
-			qg_check_observed_number(c, (double)errors);
-			qg_check_expected_number(c, (double)max_errors);
-		}
-	}
-	if (!err && max_warnings >= 0) {
-		struct qg_check *c = qg_result_add_check(r, "lint.max-warnings", warn_fail ? QG_STATUS_FAIL : QG_STATUS_PASS,
-							 "%lld warning%s, %lld allowed", warnings,
-							 warnings == 1 ? "" : "s", max_warnings);
-
-		if (!c)
-			err = QG_ENOMEM;
-		else {
-			qg_check_observed_number(c, (double)warnings);
-			qg_check_expected_number(c, (double)max_warnings);
-		}
-	}
+	if (!err && max_errors >= 0)
+		err = budget_check(r, "lint.max-errors", "error", errors, max_errors, error_fail);
+	if (!err && max_warnings >= 0)
+		err = budget_check(r, "lint.max-warnings", "warning", warnings, max_warnings, warn_fail);
 	if (!err)
 		err = add_metric(r, "errors", errors);
 	if (!err)

@@ -5,12 +5,7 @@
 # trailing whitespace is compared with `git diff --check`, the merge markers
 # with a grep, and no secret may appear in any output.
 . "$(dirname "$0")/lib.sh"
-L=qgate-lint
-R=$T/repo
-mkdir -p "$R"
-cd "$R" || exit 1
-g() { git -c user.name=t -c user.email=t@example.com -c init.defaultBranch=main "$@"; }
-g init -q .
+. "$(dirname "$0")/lint_repo.sh"
 
 # --- the planted tree
 printf 'clean\n' >clean.txt

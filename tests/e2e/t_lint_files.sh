@@ -1,12 +1,7 @@
 #!/bin/sh
 # t_lint_files.sh -- which files qgate-lint checks: tracked, PATH, --all-files, --staged, odd names, outside a repo
 . "$(dirname "$0")/lib.sh"
-L=qgate-lint
-R=$T/repo
-mkdir -p "$R"
-cd "$R" || exit 1
-g() { git -c user.name=t -c user.email=t@example.com -c init.defaultBranch=main "$@"; }
-g init -q .
+. "$(dirname "$0")/lint_repo.sh"
 
 files() {
 	"$DEBIAN_PY" -c '

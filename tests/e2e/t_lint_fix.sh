@@ -1,12 +1,7 @@
 #!/bin/sh
 # t_lint_fix.sh -- qgate-lint --fix: exact bytes after the repair, mode kept, exit 1 then 0
 . "$(dirname "$0")/lib.sh"
-L=qgate-lint
-R=$T/repo
-mkdir -p "$R"
-cd "$R" || exit 1
-g() { git -c user.name=t -c user.email=t@example.com -c init.defaultBranch=main "$@"; }
-g init -q .
+. "$(dirname "$0")/lint_repo.sh"
 
 printf 'a  \nb\t\n \nc\n' >ws.txt
 printf 'last line' >nonl.txt
