@@ -2,9 +2,11 @@
  *
  * The report is streamed through qg_xml (expat): memory is flat in the
  * report's size except for the result list itself, which gets one entry per
- * <testcase> (classname, name and source strings; messages and failure text
- * only for cases that did not pass, each bounded). A 1 GB report of passing
- * tests therefore costs the list and nothing else.
+ * <testcase> (classname, name, file and source strings; messages and failure
+ * text only for cases that did not pass, each bounded). A 1 GB report of
+ * passing tests therefore costs the list and nothing else. A failure with no
+ * text of its own (ctest, jest) gets its case's <system-out>/<system-err>
+ * (the first 64 KiB) as its detail.
  *
  * Counting (CONTRACT.md §6, binding):
  * - every <testcase> at any depth is one test (nested suites flattened,
@@ -54,6 +56,7 @@ enum junit_kind {
 	K_SKIPPED,  /* <skipped> under a testcase */
 	K_RERUN,    /* an earlier failed attempt under a testcase */
 	K_SUITE_ERROR, /* <error> directly under a testsuite */
+	K_OUTPUT,   /* <system-out>/<system-err> under a testcase */
 };
 
 /* The <testcase> being read (one at a time: a testcase inside a testcase
@@ -79,6 +82,10 @@ struct junit_reader {
 	unsigned nr_cases;
 	char *suite_names[JUNIT_MAX_DEPTH + 2]; /* name of each open testsuite (NULL elsewhere) */
 	size_t nr_testcases;
+	/* the current case's captured output (its <system-out> and
+	 * <system-err>, bounded): the detail of a failure that has no text of
+	 * its own (ctest, jest); one buffer reused case after case */
+	struct qg_buf output;
 	/* declarations: the root's own, and the sum over the suites under it */
 	long long root_decl[4], sub_decl[4]; /* tests, failures, errors, skipped */
 	int root_has[4], sub_has[4];
@@ -139,8 +146,8 @@ static char *bounded_dup(const char *s, size_t len, size_t cap, int truncated)
 
 static int set_msg(char **field, const char *value)
 {
-	if (!value)
-		return 0;
+	if (!value || !*value)
+		return 0; /* message="" (ctest) says nothing */
 	free(*field);
 	*field = bounded_dup(value, strlen(value), JUNIT_MSG_CAP, 0);
 	return *field ? 0 : qg_error(QG_ENOMEM, "out of memory");
@@ -218,6 +225,7 @@ static int case_start(struct junit_reader *jr, const char **attrs)
 	c = &jr->cases[jr->nr_cases++];
 	memset(c, 0, sizeof(*c));
 	qg_strvec_init(&c->attempts);
+	qg_buf_reset(&jr->output);
 	if (!cls || !*cls)
 		cls = qg_xml_attr(attrs, "class");
 	if (!cls || !*cls)
@@ -248,7 +256,8 @@ static int case_start(struct junit_reader *jr, const char **attrs)
 	return 0;
 }
 
-/* The first line of text, bounded, for a failure that has no message=. */
+/* The first line of text, bounded, for a failure that has no message= (its
+ * own text, else its case's output). */
 static char *first_line(const char *text)
 {
 	size_t n;
@@ -288,8 +297,8 @@ static int case_end(struct junit_reader *jr)
 		o = TEST_SKIP;
 		msg = "disabled";
 	}
-	if (!msg && text && (o == TEST_FAIL || o == TEST_ERROR))
-		msg = fallback = first_line(text);
+	if (!msg && (o == TEST_FAIL || o == TEST_ERROR))
+		msg = fallback = first_line(text && *text ? text : jr->output.buf);
 	tc = test_results_add(jr->out, c->classname, c->name, o, msg, jr->path);
 	if (!tc) {
 		err = QG_ENOMEM;
@@ -303,6 +312,10 @@ static int case_end(struct junit_reader *jr)
 	if (text && *text)
 		tc->detail = text == c->text_error ? c->text_error : c->text_failure,
 		*(text == c->text_error ? &c->text_error : &c->text_failure) = NULL;
+	else if ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len &&
+		 !(tc->detail = qg_strndup(jr->output.buf, jr->output.len)))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	qg_buf_reset(&jr->output);
 	for (size_t i = 0; !err && i < c->attempts.nr; i++)
 		err = test_case_add_failed_attempt(tc, c->attempts.v[i]);
 	tc->attempts = 1 + (int)(c->attempts.nr < 1000000 ? c->attempts.nr : 1000000);
@@ -361,6 +374,8 @@ static int j_start(void *ud, const char *qname, const char **attrs)
 			if (type && !strcmp(type, "todo"))
 				c->skipped_todo = 1;
 			err = set_msg(&c->msg_skipped, msg ? msg : type);
+		} else if (!strcmp(name, "system-out") || !strcmp(name, "system-err")) {
+			k = K_OUTPUT;
 		} else if (!strcmp(name, "rerunFailure") || !strcmp(name, "rerunError") ||
 			   !strcmp(name, "flakyFailure") || !strcmp(name, "flakyError") || !strcmp(name, "rerun")) {
 			k = K_RERUN;
@@ -403,6 +418,20 @@ static int j_end(void *ud, const char *qname, const char *text, size_t len)
 			err = case_end(jr);
 		break;
 	case K_ERROR:
+	case K_OUTPUT: {
+		size_t room = JUNIT_TEXT_CAP > jr->output.len ? JUNIT_TEXT_CAP - jr->output.len : 0;
+
+		if (len && jr->output.len && jr->output.buf[jr->output.len - 1] != '\n' && room > 1) {
+			if (qg_buf_addch(&jr->output, '\n') < 0)
+				err = qg_error(QG_ENOMEM, "out of memory");
+			room--;
+		}
+		if (len > room)
+			len = room;
+		if (!err && len && qg_buf_add(&jr->output, text, len) < 0)
+			err = qg_error(QG_ENOMEM, "out of memory");
+		break;
+	}
 	case K_FAILURE: {
 		struct junit_case *c = &jr->cases[jr->nr_cases - 1];
 		char **slot = k == K_ERROR ? &c->text_error : &c->text_failure;
@@ -458,6 +487,7 @@ int test_read_junit(const char *path, struct test_results *out)
 	if (!jr)
 		return qg_error(QG_ENOMEM, "out of memory");
 	jr->path = path;
+	qg_buf_init(&jr->output, JUNIT_TEXT_CAP + 1);
 	jr->out = &mine;
 	h.ud = jr;
 	err = qg_xml_parse_file(path, path, &h);
@@ -476,6 +506,7 @@ int test_read_junit(const char *path, struct test_results *out)
 		case_clear(&jr->cases[i]);
 	for (unsigned d = 0; d < JUNIT_MAX_DEPTH + 2; d++)
 		free(jr->suite_names[d]);
+	qg_buf_release(&jr->output);
 	free(jr);
 	if (!err)
 		err = test_results_move(out, &mine);

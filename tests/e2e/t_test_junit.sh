@@ -106,6 +106,9 @@ CM
 		expect_exit 1 "ctest report: the failure blocks" $Q --junit-in ct.xml --json "$T/ct.json"
 		validate_result "ctest result" "$T/ct.json"
 		expect_eq "ctest counts (disabled = skipped)" "$(metrics "$T/ct.json")" "3/1/0/1"
+		# ctest writes message="" and the test's output in <system-out>
+		expect_eq "ctest: the failure's message is its output's first line" \
+			"$(json_get "$T/ct.json" '[c["message"] for c in d["checks"] if c["status"] == "fail"][0]')" "broken"
 	else
 		skip "cmake could not configure: ctest's JUnit NOT READ"
 	fi

@@ -338,6 +338,17 @@ static void test_test_readers_junit_bounded_text(void **state)
 	assert_true(strlen(rs.v[0].detail) <= (64 << 10) + 16);
 	assert_non_null(strstr(rs.v[0].detail, "[truncated]"));
 	test_results_release(&rs);
+	/* a failure without text of its own: the case's output is the detail */
+	rs = read_junit_text("<testsuite><testcase name='c'><failure message='Failed'/><system-out>broken here</system-out>"
+			     "<system-err>err line</system-err></testcase>"
+			     "<testcase name='p'><system-out>a pass keeps none</system-out></testcase>"
+			     "<testcase name='f'><failure>own text</failure><system-out>not used</system-out></testcase>"
+			     "</testsuite>", 0);
+	assert_int_equal(rs.nr, 3);
+	assert_string_equal(rs.v[0].detail, "broken here\nerr line");
+	assert_null(rs.v[1].detail);
+	assert_string_equal(rs.v[2].detail, "own text");
+	test_results_release(&rs);
 	qg_buf_release(&d);
 }
 
