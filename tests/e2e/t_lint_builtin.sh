@@ -104,11 +104,15 @@ if [ -s "$T/git_ws" ] && cmp -s "$T/git_ws" "$T/our_ws"; then ok "trailing white
 # merge markers: a grep for lines starting with the markers (in a conflict)
 expect_eq "merge markers = grep" "$(grep -cE '^(<<<<<<< |=======$|>>>>>>> )' conflict.txt)" 3
 
-# --- the secrets never reach an output
+# --- the secrets never reach an output (SARIF, Code Quality and the baseline too)
+$L --large-file-kib 2 --sarif "$T/r.sarif" --codequality "$T/r.cq.json" --write-baseline "$T/r.base" \
+	--json "$T/r2.json" >/dev/null 2>&1
+expect_eq "SARIF, Code Quality and baseline written" "$(ls "$T/r.sarif" "$T/r.cq.json" "$T/r.base" 2>/dev/null | wc -l | tr -d ' ')" 3
 for s in AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMIbK7MDENGbPxRfiCYEXAMPLEKEY1 ghp_0123456789abcdefghijABCDEFGHIJ012345 \
 	glpat-abcdefghij0123456789 xoxb-1234567890-abcdef sk_live_0123456789abcdefABCDEFGH \
 	AIzaSyA0123456789abcdefghijklmnopqrstuv IOSFODNN wJalrXUt; do
-	if grep -l -- "$s" "$T/r.json" "$T/r.xml" "$T/text.out" "$T/text.err" >/dev/null 2>&1; then
+	if grep -l -- "$s" "$T/r.json" "$T/r.xml" "$T/text.out" "$T/text.err" "$T/r.sarif" "$T/r.cq.json" \
+		"$T/r.base" "$T/r2.json" >/dev/null 2>&1; then
 		not_ok "secret ${s%"${s#????}"}... appears in an output"
 	else ok "secret ${s%"${s#????}"}... in no output"; fi
 done
