@@ -22,6 +22,7 @@
 
 #include "qgate/gate.h"
 #include "qgate/git.h"
+#include "qgate/json.h"
 #include "qgate/main.h"
 #include "qgate/opts.h"
 #include "qgate/result.h"
@@ -264,8 +265,14 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		goto out;
 	if (o->codequality && (err = lint_codequality_write(o->codequality, &fs)) < 0)
 		goto out;
-	if (qg_strvec_push(outputs, "findings") < 0 || qg_strvec_pushf(outputs, "%zu", fs.nr) < 0)
-		err = QG_ENOMEM;
+	/* $GITHUB_OUTPUT: errors, warnings, new (as the metrics say) */
+	for (size_t i = 0; i < 3 && !err; i++) {
+		static const char *const keys[] = { "errors", "warnings", "new" };
+		double v = qg_json_number(qg_json_get(r->metrics, keys[i]));
+
+		if (qg_strvec_push(outputs, keys[i]) < 0 || qg_strvec_pushf(outputs, "%.0f", v == v ? v : 0) < 0)
+			err = QG_ENOMEM;
+	}
 out:
 	if (ctx.protected_branches.v != o->branch.v)
 		qg_strvec_clear(&ctx.protected_branches);
