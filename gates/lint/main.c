@@ -11,10 +11,6 @@
  * --run/--input pair with the --parser that follows each on the command
  * line (default auto); in qgate.json "parser" pairs by position with "run"
  * then "input". A bare --builtin means --builtin=default.
- *
- * The parts other files implement are declared in lint.h; weak stand-ins
- * at the end of this file say "not available in this build" (exit 2) so a
- * build missing one still links and never passes by accident.
  */
 #include "qgate/common.h"
 
@@ -434,70 +430,6 @@ static int lint_cmd(int argc, const char **argv)
 	qg_strvec_clear(&o.exclude);
 	qg_strvec_clear(&o.args);
 	return ret;
-}
-
-/* ---- weak stand-ins: the build links whatever part has not landed yet,
- * and using it says so (exit 2) instead of passing */
-
-#define QG_WEAK __attribute__((weak))
-
-static int missing(const char *what)
-{
-	return qg_error(QG_EUSAGE, "%s: not available in this build", what);
-}
-
-QG_WEAK int lint_parse_file(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *path,
-			    struct lint_findings *out, struct lint_tools *t)
-{
-	return missing("--input");
-}
-
-QG_WEAK int lint_run_tool(const struct lint_ctx *ctx, const char *c, const char *parser, double timeout_s,
-			  struct lint_findings *out, struct lint_tools *t)
-{
-	return missing("--run");
-}
-
-QG_WEAK int lint_filter_parse(const char *s, enum lint_filter *out)
-{
-	static const char *const names[] = { "nofilter", "added", "diff-context", "file" };
-
-	for (size_t i = 0; i < QG_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i])) {
-			*out = (enum lint_filter)i;
-			return 0;
-		}
-	return -1;
-}
-
-QG_WEAK int lint_filter_apply(enum lint_filter mode, const struct qg_git_diff *d, struct lint_findings *fs)
-{
-	return missing("--filter");
-}
-
-QG_WEAK int lint_fingerprint(const struct lint_ctx *ctx, struct lint_findings *fs)
-{
-	return 0;
-}
-
-QG_WEAK int lint_baseline_write(const char *path, const struct lint_findings *fs)
-{
-	return missing("--write-baseline");
-}
-
-QG_WEAK int lint_baseline_apply(const char *path, struct lint_findings *fs)
-{
-	return missing("--baseline");
-}
-
-QG_WEAK int lint_sarif_write(const char *path, const struct lint_tools *t, const struct lint_findings *fs)
-{
-	return missing("--sarif");
-}
-
-QG_WEAK int lint_codequality_write(const char *path, const struct lint_findings *fs)
-{
-	return missing("--codequality");
 }
 
 int main(int argc, char **argv)
