@@ -549,75 +549,98 @@ static int link_path(const struct lint_ctx *ctx, const struct lint_file *f, stru
 /* ---- case-conflict (the files and their folders, as pre-commit-hooks) */
 
 struct lowered {
-	char *low;
-	const char *orig;
-	size_t len;
+	char *low;  /* the lowered name (a path or one of its folders) */
+	char *name; /* as spelled */
+	int sel;    /* from a selected file (else only tracked) */
 };
+
+struct case_set {
+	struct lowered *v;
+	size_t n, alloc;
+};
+
+/* Add `p` and each of its folders. */
+static int case_add(struct case_set *cs, const char *p, int sel)
+{
+	for (size_t k = 0;; k++) {
+		if (p[k] != '/' && p[k])
+			continue;
+		if (QG_ALLOC_GROW(cs->v, cs->n + 1, cs->alloc) < 0)
+			return QG_ENOMEM;
+		cs->v[cs->n].name = qg_strndup(p, k);
+		cs->v[cs->n].low = qg_strndup(p, k);
+		cs->v[cs->n].sel = sel;
+		if (!cs->v[cs->n].name || !cs->v[cs->n].low) {
+			free(cs->v[cs->n].name);
+			free(cs->v[cs->n].low);
+			return qg_error(QG_ENOMEM, "out of memory");
+		}
+		for (char *c = cs->v[cs->n].low; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+		cs->n++;
+		if (!p[k])
+			return 0;
+	}
+}
+
+static int case_tracked(void *ud, const struct qg_git_file *f)
+{
+	return case_add(ud, f->path, 0);
+}
 
 static int cmp_lowered(const void *a, const void *b)
 {
 	const struct lowered *x = a, *y = b;
 	int c = strcmp(x->low, y->low);
 
-	return c ? c : strcmp(x->orig, y->orig) ? strcmp(x->orig, y->orig) : (x->len > y->len) - (x->len < y->len);
+	return c ? c : strcmp(x->name, y->name);
 }
 
+/* Paths that collide on a case-insensitive disk, as pre-commit-hooks'
+ * check-case-conflict: the selected files against each other and against
+ * every tracked file (a new README.md beside a tracked readme.md), folders
+ * included; a collision is reported when one side is selected. */
 static int case_repo(const struct lint_ctx *ctx, const struct lint_file *files, size_t nr, struct lint_findings *out)
 {
-	struct lowered *v = NULL;
-	size_t n = 0, alloc = 0;
+	struct case_set cs = { 0 };
 	int err = 0;
 
-	for (size_t i = 0; i < nr && !err; i++) {
-		const char *p = files[i].path;
+	for (size_t i = 0; i < nr && !err; i++)
+		if (!(files[i].flags & LINT_FILE_OUTSIDE))
+			err = case_add(&cs, files[i].path, 1);
+	if (!err && ctx->repo && nr)
+		err = qg_git_ls_files(ctx->repo, case_tracked, &cs);
+	if (!err && cs.n > 1) {
+		size_t w = 0;
 
-		if (files[i].flags & LINT_FILE_OUTSIDE)
-			continue;
-		for (size_t k = 0;; k++) {
-			if (p[k] != '/' && p[k])
+		qsort(cs.v, cs.n, sizeof(*cs.v), cmp_lowered);
+		/* one entry per spelling, selected when any of its copies is */
+		for (size_t i = 0; i < cs.n; i++) {
+			if (w && !strcmp(cs.v[w - 1].name, cs.v[i].name)) {
+				cs.v[w - 1].sel |= cs.v[i].sel;
+				free(cs.v[i].name);
+				free(cs.v[i].low);
 				continue;
-			if (QG_ALLOC_GROW(v, n + 1, alloc) < 0) {
-				err = QG_ENOMEM;
-				break;
 			}
-			v[n].orig = p;
-			v[n].len = k;
-			v[n].low = qg_strndup(p, k);
-			if (!v[n].low) {
-				err = qg_error(QG_ENOMEM, "out of memory");
-				break;
-			}
-			for (char *c = v[n].low; *c; c++)
-				if (*c >= 'A' && *c <= 'Z')
-					*c = (char)(*c + 32);
-			n++;
-			if (!p[k])
-				break;
+			cs.v[w++] = cs.v[i];
 		}
+		cs.n = w;
 	}
-	if (!err && n > 1)
-		qsort(v, n, sizeof(*v), cmp_lowered);
-	for (size_t i = 0; i + 1 < n && !err; i++) {
-		/* same lowered name, different spelling: report each spelling once */
-		if (strcmp(v[i].low, v[i + 1].low))
-			continue;
-		if (v[i].len == v[i + 1].len && !strncmp(v[i].orig, v[i + 1].orig, v[i].len))
-			continue;
-		{
-			char *a = qg_strndup(v[i].orig, v[i].len), *b = qg_strndup(v[i + 1].orig, v[i + 1].len);
-			struct lint_finding *f = a && b ? lint_findings_add(out, TOOL, "case-conflict", LINT_ERROR, b, 0, 0,
-									   "'%s' and '%s' differ only in case", a, b)
-							: NULL;
+	for (size_t i = 0; i + 1 < cs.n && !err; i++) {
+		const struct lowered *a = &cs.v[i], *b = &cs.v[i + 1];
 
-			if (!f)
-				err = QG_ENOMEM;
-			free(a);
-			free(b);
-		}
+		if (strcmp(a->low, b->low) || (!a->sel && !b->sel))
+			continue;
+		if (!lint_findings_add(out, TOOL, "case-conflict", LINT_ERROR, b->sel ? b->name : a->name, 0, 0,
+				       "'%s' and '%s' differ only in case", a->name, b->name))
+			err = QG_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i].low);
-	free(v);
+	for (size_t i = 0; i < cs.n; i++) {
+		free(cs.v[i].name);
+		free(cs.v[i].low);
+	}
+	free(cs.v);
 	return err;
 }
 

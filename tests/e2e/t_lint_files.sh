@@ -99,6 +99,14 @@ cd "$R" || exit 1
 expect_exit 1 "a file outside the repository, named" $L --builtin=trailing-whitespace --json "$T/os.json" "$O/sub/p.txt"
 expect_eq "kept as given" "$(files "$T/os.json")" "$O/sub/p.txt"
 
+# --- case-conflict looks at every tracked path, not only the selected ones
+printf 'other\n' >Top.txt
+expect_exit 1 "a new Top.txt beside the tracked top.txt" $L --builtin=case-conflict --json "$T/cc.json" Top.txt
+expect_eq "the conflict is on the selected side" "$(json_get "$T/cc.json" '[l["file"] + ": " + l["message"] for c in d["checks"] if c["id"]=="lint.builtin.case-conflict" for l in c["locations"]]')" \
+	'["Top.txt: '"'"'Top.txt'"'"' and '"'"'top.txt'"'"' differ only in case"]'
+expect_exit 0 "a selection without a conflict passes" $L --builtin=case-conflict src
+rm -f Top.txt
+
 # --- --changed-since: only files the diff touches
 g checkout -q -b feature
 printf 'new bad \n' >feature.txt
