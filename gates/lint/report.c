@@ -184,24 +184,19 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		err = budget_check(r, "lint.max-errors", "error", errors, max_errors, error_fail);
 	if (!err && max_warnings >= 0)
 		err = budget_check(r, "lint.max-warnings", "warning", warnings, max_warnings, warn_fail);
-	if (!err)
-		err = add_metric(r, "errors", errors);
-	if (!err)
-		err = add_metric(r, "warnings", warnings);
-	if (!err)
-		err = add_metric(r, "notes", notes);
-	if (!err)
-		err = add_metric(r, "new", (long long)n);
-	if (!err)
-		err = add_metric(r, "total", (long long)fs->nr);
-	if (!err)
-		err = add_metric(r, "suppressed", suppressed);
-	if (!err)
-		err = add_metric(r, "filtered", filtered);
-	if (!err)
-		err = add_metric(r, "baseline", baseline);
-	if (!err)
-		err = add_metric(r, "fixed", fixed);
+	{
+		const struct {
+			const char *key;
+			long long v;
+		} metrics[] = {
+			{ "errors", errors },     { "warnings", warnings },      { "notes", notes },
+			{ "new", (long long)n },	  { "total", (long long)fs->nr }, { "suppressed", suppressed },
+			{ "filtered", filtered }, { "baseline", baseline },	{ "fixed", fixed },
+		};
+
+		for (size_t i = 0; i < QG_ARRAY_SIZE(metrics) && !err; i++)
+			err = add_metric(r, metrics[i].key, metrics[i].v);
+	}
 	free(idx);
 	(void)ctx;
 	return err;
