@@ -189,9 +189,9 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 			const char *key;
 			long long v;
 		} metrics[] = {
-			{ "errors", errors },     { "warnings", warnings },      { "notes", notes },
-			{ "new", (long long)n },	  { "total", (long long)fs->nr }, { "suppressed", suppressed },
-			{ "filtered", filtered }, { "baseline", baseline },	{ "fixed", fixed },
+			{ "errors", errors },     { "warnings", warnings },    { "notes", notes },
+			{ "new", (long long)n },  { "total", (long long)fs->nr }, { "suppressed", suppressed },
+			{ "filtered", filtered }, { "baseline", baseline },    { "fixed", fixed },
 		};
 
 		for (size_t i = 0; i < QG_ARRAY_SIZE(metrics) && !err; i++)
