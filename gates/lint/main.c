@@ -259,6 +259,19 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		goto out;
 	if (o->sarif && (err = lint_sarif_write(o->sarif, &tools, &fs)) < 0)
 		goto out;
+	/* --out DIR writes DIR/lint.sarif beside lint.json and lint.xml (contract §2) */
+	if (o->common.out_dir) {
+		struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
+
+		err = qg_buf_addf(&path, "%s/lint.sarif", o->common.out_dir);
+		if (!err)
+			err = qg_file_mkdirs(o->common.out_dir, 0777);
+		if (!err)
+			err = lint_sarif_write(path.buf, &tools, &fs);
+		qg_buf_release(&path);
+		if (err < 0)
+			goto out;
+	}
 	if (o->codequality && (err = lint_codequality_write(o->codequality, &fs)) < 0)
 		goto out;
 	/* $GITHUB_OUTPUT: errors, warnings, new (as the metrics say) */

@@ -154,6 +154,12 @@ validate_result "builtin" "$T/b.json"
 sarif_ok "builtin" "$T/b.sarif"
 schema_ok "builtin" "$T/b.sarif"
 expect_eq "builtin: SARIF counts = result metrics" "$(counts "$T/b.sarif")" "$(metrics "$T/b.json") 0"
+# --out DIR: lint.json, lint.xml and lint.sarif side by side (contract §2)
+(cd "$R" && qgate-lint --builtin=all --branch nobranch --out "$T/outdir") >"$T/out" 2>"$T/err"
+expect_eq "--out: exit 1 on planted problems" "$?" 1
+expect_eq "--out: lint.json, lint.sarif, lint.xml" "$(ls "$T/outdir" | tr '\n' ' ')" "lint.json lint.sarif lint.xml "
+schema_ok "--out lint.sarif" "$T/outdir/lint.sarif"
+expect_eq "--out: the same results as --sarif" "$(counts "$T/outdir/lint.sarif")" "$(counts "$T/b.sarif")"
 expect_eq "builtin: one run, tool builtin" "$(py "$T/b.sarif" '[r["tool"]["driver"]["name"] for r in d["runs"]]')" '["builtin"]'
 expect_eq "builtin: automationDetails" "$(py "$T/b.sarif" 'd["runs"][0]["automationDetails"]["id"]')" "qgate-lint/builtin/"
 expect_eq "builtin: %SRCROOT% is the work tree" \
