@@ -92,12 +92,13 @@ for c in "qgate-data validate" "qgate-data infer" "qgate-data profile" "qgate-da
 	"qgate-model check" "qgate-model metrics"; do
 	expect_grep "interface.md shows $c" "^$c " "$I"
 done
-for g in lint test deploy; do
+for g in deploy; do
 	expect_grep "interface.md marks qgate-$g planned" "^\| \`qgate-$g\` \|.*\| planned, not in this release \|$" "$I"
 	expect_no_grep "qgate.1 refers to no page of qgate-$g" "qgate\\\\-$g \\(1\\)" docs/qgate.1
 done
-for g in data model; do
+for g in data model lint test; do
 	expect_grep "interface.md marks qgate-$g shipped" "^\| \`qgate-$g\` \|.*\| ships \|$" "$I"
+	expect_grep "qgate.1 refers to the page of qgate-$g" "qgate\\\\-$g \\(1\\)" docs/qgate.1
 done
 expect_grep "interface.md points at the result schema" '\(result\.schema\.json\)' "$I"
 expect_grep "README points at interface.md" '\(docs/interface\.md\)' README.md
