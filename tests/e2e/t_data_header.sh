@@ -155,4 +155,13 @@ expect_eq "package: a foreign key into a header-less resource (line 1 of a.csv i
 	"$(json_get "$T/pkg.json" "[(l['file'].split('/')[-1], l['line'], l['message']) for c in d['checks'] if c['id']=='resource.refs.table.foreign-key' for l in c['locations']]")" \
 	'[["r.csv", 2, "foreign key (pid)=(5) has no match in '"'"'one'"'"' (id)"]]'
 
+# infer --package on a header-less file writes a descriptor whose data validates
+mkdir -p "$T/ip"
+printf '59,2,32.1\n60,3,30.5\n61,1,29.0\n62,2,31.2\n' >"$T/ip/nohdr.csv"
+expect_exit 0 "infer --package on a header-less file" qgate-data infer --package "$T/ip/nohdr.csv" -o "$T/ip/datapackage.json"
+expect_exit 0 "... its data validates against it" qgate-data validate "$T/ip/datapackage.json" --json "$T/ip.json"
+validate_result "infer --package round trip result" "$T/ip.json"
+expect_eq "... four rows (line 1 is data)" \
+	"$(json_get "$T/ip.json" '[c["observed"] for c in d["checks"] if c["id"].endswith(".table.rows")]')" "[4]"
+
 done_testing
