@@ -2,7 +2,9 @@
  *
  * Each glob is expanded with glob(3) (sorted, no shell); a glob that matches
  * nothing is QG_EINPUT naming it (a command that exits 0 and leaves no
- * report is not a pass), and so is a match that is not a regular file. A
+ * report is not a pass; a name without wildcards says why it is missing),
+ * and so is a folder; a pipe or device is read as a stream. A report that
+ * changes while it is read is QG_EINPUT "changed while being read". A
  * report last written before the run started (mtime < not_before_ms, less
  * a 20 ms allowance for the kernel's coarse file clock) is a stale file from
  * an earlier run: QG_EINPUT "stale report (written before this run
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qgate/file.h"
 #include "qgate/strmap.h"
 #include "test.h"
 
@@ -48,21 +51,39 @@ static int starts_with_brace(const char *path)
 static int read_one(const char *path, int tap, long long not_before_ms, struct test_results *rs)
 {
 	struct stat st;
+	struct qg_file_stamp stamp;
+	int err;
 
 	if (stat(path, &st) < 0)
 		return qg_error(QG_EINPUT, "'%s': cannot stat: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return qg_error(QG_EINPUT, "'%s': is a folder, expected a %s report", path, tap ? "TAP" : "JUnit XML");
 	if (!S_ISREG(st.st_mode))
-		return qg_error(QG_EINPUT, "'%s': not a regular file, expected a %s report", path,
-				tap ? "TAP" : "JUnit XML");
+		/* a pipe or a device: read as a stream (no sniffing, which would
+		 * consume it; no age, which it does not have) */
+		return tap ? test_read_tap(path, rs) : test_read_junit(path, rs);
 	if (not_before_ms > 0) {
 		long long mtime_ms = (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 
 		if (mtime_ms + STALE_SLACK_MS < not_before_ms)
 			return qg_error(QG_EINPUT, "'%s': stale report (written before this run started)", path);
 	}
+	qg_file_stamp_set(&stamp, &st);
 	if (starts_with_brace(path))
-		return test_read_gotest_json(path, rs);
-	return tap ? test_read_tap(path, rs) : test_read_junit(path, rs);
+		err = test_read_gotest_json(path, rs);
+	else
+		err = tap ? test_read_tap(path, rs) : test_read_junit(path, rs);
+	/* a report rewritten or truncated under the reader (a runner still
+	 * writing it) was not judged whole, whatever the parse said */
+	if (qg_file_stamp_changed(&stamp, path))
+		err = qg_error(QG_EINPUT, "'%s': changed while being read", path);
+	return err;
+}
+
+/* No wildcard: the pattern is a file name, and its absence says why. */
+static int plain_name(const char *pattern)
+{
+	return !strpbrk(pattern, "*?[");
 }
 
 static int read_globs(const char *const *globs, size_t nr, int tap, long long not_before_ms,
@@ -75,7 +96,12 @@ static int read_globs(const char *const *globs, size_t nr, int tap, long long no
 		glob_t g = { 0 };
 		int rc = glob(globs[i], GLOB_ERR, NULL, &g);
 
-		if (rc == GLOB_NOMATCH) {
+		if (rc == GLOB_NOMATCH && plain_name(globs[i])) {
+			struct stat st;
+
+			err = qg_error(QG_EINPUT, "'%s': cannot open the %s report: %s", globs[i], tap ? "TAP" : "JUnit",
+				       stat(globs[i], &st) < 0 ? strerror(errno) : "not found");
+		} else if (rc == GLOB_NOMATCH) {
 			err = qg_error(QG_EINPUT, "'%s': no %s report matches", globs[i], tap ? "TAP" : "JUnit");
 		} else if (rc == GLOB_NOSPACE) {
 			err = qg_error(QG_ENOMEM, "out of memory");
