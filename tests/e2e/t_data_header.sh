@@ -10,6 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 
 chk() { json_get "$1" "[c for c in d['checks'] if c['id']=='$2'][0]$3"; }
+# validated CODE NAME SCHEMA DATA BASE: validate with --json $T/BASE.json and
+# --junit $T/BASE.xml, the exit code and both reports checked
+validated() {
+	expect_exit "$1" "$2" qgate-data validate --schema "$3" "$4" --json "$T/$5.json" --junit "$T/$5.xml"
+	validate_result "$2: result" "$T/$5.json"
+	validate_junit "$2: junit" "$T/$5.xml"
+}
 locs() { json_get "$1" "[(l['line'], l.get('column', 0), l['message']) for l in [c for c in d['checks'] if c['id']=='$2'][0]['locations']]"; }
 
 cat >"$T/nh.json" <<'JSON'
@@ -20,10 +27,7 @@ cat >"$T/nh.json" <<'JSON'
 JSON
 # no header: the first line is a row (an integer id in a header would fail)
 printf '1,ann,30\n2,bob,40\n3,cy,20\n' >"$T/ok.csv"
-expect_exit 0 "header false: a header-less file passes" \
-	qgate-data validate --schema "$T/nh.json" "$T/ok.csv" --json "$T/ok.out.json" --junit "$T/ok.xml"
-validate_result "pass result" "$T/ok.out.json"
-validate_junit "pass junit" "$T/ok.xml"
+validated 0 "header false: a header-less file passes" "$T/nh.json" "$T/ok.csv" ok.out
 expect_eq "every line is a row" "$(chk "$T/ok.out.json" table.rows "['observed']")" "3"
 expect_eq "the header check passes on the fields' names" "$(chk "$T/ok.out.json" table.header "['status']")" "pass"
 # the same schema without header false reads line 1 as the header
@@ -35,10 +39,7 @@ expect_eq "control: header check fails" "$(chk "$T/hd.out.json" table.header "['
 
 # failures at physical lines: a quoted newline makes line 3-4 one record
 printf '1,ann,30\n2,bob,40\n"3\n",cy,99\n4,dee\n5,ed,1,2\n6,fay,51\n' >"$T/bad.csv"
-expect_exit 1 "header false: bad rows fail" \
-	qgate-data validate --schema "$T/nh.json" "$T/bad.csv" --json "$T/bad.out.json" --junit "$T/bad.xml"
-validate_result "fail result" "$T/bad.out.json"
-validate_junit "fail junit" "$T/bad.xml"
+validated 1 "header false: bad rows fail" "$T/nh.json" "$T/bad.csv" bad.out
 expect_eq "rows counted from line 1" "$(chk "$T/bad.out.json" table.rows "['observed']")" "6"
 expect_eq "maximum: physical lines 3 (the record's start) and 7" \
 	"$(json_get "$T/bad.out.json" "[l['line'] for l in [c for c in d['checks'] if c['id']=='field.age.maximum'][0]['locations']]")" "[3, 7]"
