@@ -156,8 +156,8 @@ int data_profile_read(struct qg_profile *out, const struct qg_data_input_opts *i
 	memset(&pr, 0, sizeof(pr));
 	*bytes = 0;
 	out->schema = schema;
-	if (schema && !io.delimiter && schema->delimiter)
-		io.default_delimiter = schema->delimiter;
+	if (schema)
+		data_input_from_schema(&io, schema); /* dialect: delimiter, header false */
 	if ((err = data_plan_build(&plan, &io, data)) < 0)
 		return err;
 	if (base && (err = data_drift_prepare(out, base, dopts)) < 0)

@@ -30,6 +30,8 @@ static void describe(struct vrun *v, const struct vcheck *c, struct qg_check *qc
 		if (n)
 			qg_check_set_message(qc, "the header does not match the schema (fieldsMatch %s)",
 					     data_fields_match_name(v->S->fields_match));
+		else if (v->S->no_header)
+			qg_check_set_message(qc, "no header (dialect.header false): the schema's fields are the columns");
 		else
 			qg_check_set_message(qc, "the header matches the schema");
 		qg_check_expected_string(qc, "%s", data_fields_match_name(v->S->fields_match));

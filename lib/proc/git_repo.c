@@ -18,8 +18,12 @@
 
 int qg_git_fail(int code, const char *what)
 {
+	int saved = errno; /* libgit2 words an EMFILE on open as "no longer exists" */
 	const git_error *e = qg_lg.error_last ? qg_lg.error_last() : NULL;
 
+	if (saved == EMFILE || saved == ENFILE || saved == ENOMEM)
+		return qg_error(code, "%s: %s%s%s", what, strerror(saved), e && e->message && *e->message ? " (libgit2: " : "",
+				e && e->message && *e->message ? e->message : "");
 	if (e && e->message && *e->message)
 		return qg_error(code, "%s: %s", what, e->message);
 	return qg_error(code, "%s", what);

@@ -142,7 +142,7 @@ EOF2
 expect_exit 1 "one file, -j 2: repeated ids at the end" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/big.out.json" "$T/big.csv"
 expect_eq "each repeat with both lines" "$(json_get "$T/big.out.json" '[(c["count"], [(l["line"], l["message"]) for l in c["locations"]]) for c in d["checks"] if c["id"] == "field.id.unique"][0]')" \
 	"[3, [[1400002, \"value 1000 appears more than once (first on line 1001)\"], [1400003, \"value 1001 appears more than once (first on line 1002)\"], [1400004, \"value 1002 appears more than once (first on line 1003)\"]]]"
-cat "$T/big.csv" | expect_exit 1 "the same from stdin: counted, not re-read" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/big.stdin.json" -
+expect_exit 1 "the same from stdin: counted, not re-read" qgate-data validate --schema "$T/keys.json" -j 2 --json "$T/big.stdin.json" - <"$T/big.csv"
 expect_eq "stdin: the count stands" "$(json_get "$T/big.stdin.json" '[c["count"] for c in d["checks"] if c["id"] == "field.id.unique"][0]')" "3"
 expect_eq "string code repeated once, its first file named" "$(json_get "$T/keys.out.json" '[(c["count"], c["locations"][0]["file"].split("/")[-1], c["locations"][0]["line"], c["locations"][0]["message"]) for c in d["checks"] if c["id"] == "field.code.unique"][0]')" "[1, \"k0450.csv\", 4, \"duplicate value (first in '$T/keys/k0008.csv' on line 4)\"]"
 

@@ -165,4 +165,12 @@ validate_result "infer --package round trip result" "$T/ip.json"
 expect_eq "... four rows (line 1 is data)" \
 	"$(json_get "$T/ip.json" '[c["observed"] for c in d["checks"] if c["id"].endswith(".table.rows")]')" "[4]"
 
+# profile reads the same dialect: every line a row, the schema's names
+printf '1,a\n2,b\n3,c\n' >"$T/nhp.csv"
+echo '{"fields": [{"name": "id", "type": "integer"}, {"name": "v"}], "dialect": {"header": false}}' >"$T/nhp.json"
+expect_exit 0 "profile --schema with header false" qgate-data profile --schema "$T/nhp.json" --profile-out "$T/nhp.prof.json" "$T/nhp.csv"
+expect_eq "profile: 3 rows, columns id and v" "$(json_get "$T/nhp.prof.json" '(d["rows"], sorted(d["fields"]) if isinstance(d["fields"], dict) else [f["name"] for f in d["fields"]])')" '[3, ["id", "v"]]'
+expect_exit 0 "validate: header false" qgate-data validate --schema "$T/nhp.json" --json "$T/nhp.v.json" "$T/nhp.csv"
+expect_eq "table.header says there is no header" "$(json_get "$T/nhp.v.json" '[c["message"] for c in d["checks"] if c["id"] == "table.header"][0]')" "no header (dialect.header false): the schema's fields are the columns"
+
 done_testing
