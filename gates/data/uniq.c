@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "qgate/hash.h"
@@ -330,6 +331,22 @@ static void bucket(struct qg_uniq *u, size_t *cum)
 	u->e = t;
 }
 
+/* A buffer of whole 2 MiB pages where the kernel gives them on request
+ * (transparent huge pages in "madvise" mode): a run kept in memory is
+ * written once, and 4 KiB page faults were a fifth of a 10 M-key check. */
+static void *big_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+
+	if (bytes < huge)
+		return malloc(bytes);
+	if (posix_memalign(&p, huge, bytes))
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
 /* The buffer as one run in the spill file; the buffer is empty after. */
 static int spill(struct qg_uniq *u)
 {
@@ -355,7 +372,7 @@ static int spill(struct qg_uniq *u)
 	 * set fills a new one: writing runs to the page cache and reading them
 	 * back was 43% of a 10 M-key check (copy_folio_from_iter_atomic) */
 	if (charge(u, (long long)(u->nr * sizeof(*u->e)), 0) == 0) {
-		struct data_uniq_ent *fresh = malloc(u->alloc * sizeof(*fresh));
+		struct data_uniq_ent *fresh = big_alloc(u->alloc * sizeof(*fresh));
 		struct data_uniq_ent *kept = fresh ? realloc(u->e, u->nr * sizeof(*kept)) : NULL;
 
 		if (kept) {

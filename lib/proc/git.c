@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "qgate/git.h"
@@ -270,6 +271,18 @@ int qg_git_prefetch(const char *dir)
 	if (!pf.dir)
 		return QG_ENOMEM;
 	memset(&pf.subject, 0, sizeof(pf.subject));
+	/* Under an address-space limit (ulimit -v) the lookup runs now, before
+	 * the gate's own work can use the room up: libgit2 1.5 answers an
+	 * allocation failure by recursing in git_error_set_oom() until its
+	 * stack overflows (SIGSEGV), which no caller can catch. */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+			prefetch_main(NULL);
+			return 0;
+		}
+	}
 	if (pthread_create(&pf.thread, NULL, prefetch_main, NULL)) {
 		free(pf.dir); /* no thread: qg_git_subject() will look it up itself */
 		pf.dir = NULL;
