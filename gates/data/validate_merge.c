@@ -1,9 +1,12 @@
 /* validate_merge.c -- the validator's pieces merged into the result
  *
- * Each piece (a file, or a byte range of one under -j/--shard) kept its own
- * counts, examples and key sets; here they are added up in file order (so
- * the examples are the first ones in the data whatever -j is), the key sets
- * merged to find duplicates between pieces, and every check worded: its
+ * Each piece (a file, or a byte range of one under -j/--shard) keeps its own
+ * counts, examples and key sets while it is read; as soon as every piece
+ * before it has finished, it is folded into one accumulator in file order
+ * (so the examples are the first ones in the data whatever -j is, and ten
+ * thousand files cost no more memory than one). After the read the key
+ * sets are checked for duplicates between pieces (the lines of repeated
+ * integer ids found by validate_locate.c), and every check is worded: its
  * status, message, expected and observed values and locations.
  */
 #include "qgate/common.h"
