@@ -16,6 +16,11 @@
  * killed and reaped, and only then the leader is reaped and its pipes
  * drained. A process carrying a marker of a test still running is left to
  * that test. At exit main.c calls test_reap_orphans(NULL), which kills all.
+ *
+ * Why one long file: the poll loop, the capture, the retries and the
+ * reaping share the slots of the tests running now (struct slot), and the
+ * signal handler reads them. The next seam is the reaping (the /proc walk,
+ * the markers, test_reap_orphans) into run_reap.c behind a small slot API.
  */
 #include "qgate/common.h"
 
