@@ -17,6 +17,11 @@
  */
 #include "qgate/common.h"
 
+#include "qgate/cpu.h"
+#if QG_SIMD_SSE2
+#include <emmintrin.h>
+#endif
+
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -310,6 +315,60 @@ static const unsigned char secret_first[256] = {
 	['A'] = 1, ['g'] = 1, ['x'] = 1, ['s'] = 1, ['r'] = 1, ['a'] = 1,
 };
 
+/* The second byte of a secret's first two: 'a'/'A' only before w (aws_),
+ * A before I/K/S/B/C, g before h/l, x before o, s/r before k. Most words
+ * starting with these letters (struct, return, size, get, xor, and) stop
+ * here, before the checks below. */
+static inline int secret_second(unsigned char c, unsigned char d)
+{
+	switch (c) {
+	case 'a':
+		return (d | 0x20) == 'w';
+	case 'A':
+		return (d | 0x20) == 'w' || d == 'I' || d == 'K' || d == 'S' || d == 'B' || d == 'C';
+	case 'g':
+		return d == 'h' || d == 'l';
+	case 'x':
+		return d == 'o';
+	default: /* s, r */
+		return d == 'k';
+	}
+}
+
+/* The next position at or after p where a secret can start by its first
+ * two bytes (end when none): with SSE2 16 positions at a time (a byte and
+ * the one after it against every pair secret_second() accepts), else one
+ * at a time; the same answer either way. */
+static inline const char *secret_next(const char *p, const char *end)
+{
+#if QG_SIMD_SSE2
+#define EQ(v, ch) _mm_cmpeq_epi8((v), _mm_set1_epi8(ch))
+	while (end - p >= 17) {
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		__m128i w = EQ(_mm_or_si128(v1, _mm_set1_epi8(0x20)), 'w');
+		__m128i Anext = _mm_or_si128(_mm_or_si128(EQ(v1, 'I'), EQ(v1, 'K')),
+					     _mm_or_si128(_mm_or_si128(EQ(v1, 'S'), EQ(v1, 'B')), EQ(v1, 'C')));
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_and_si128(_mm_or_si128(EQ(v0, 'a'), EQ(v0, 'A')), w),
+				     _mm_and_si128(EQ(v0, 'A'), Anext)),
+			_mm_or_si128(_mm_and_si128(EQ(v0, 'g'), _mm_or_si128(EQ(v1, 'h'), EQ(v1, 'l'))),
+				     _mm_or_si128(_mm_and_si128(EQ(v0, 'x'), EQ(v1, 'o')),
+						  _mm_and_si128(_mm_or_si128(EQ(v0, 's'), EQ(v0, 'r')), EQ(v1, 'k')))));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
+	}
+#undef EQ
+#endif
+	while (p < end && !(secret_first[(unsigned char)*p] && p + 1 < end &&
+			    secret_second((unsigned char)p[0], (unsigned char)p[1])))
+		p++;
+	return p;
+}
+
 static int aws_secret_at(const char *p, const char *end, const char **val)
 {
 	static const char *const names[] = { "aws_secret_access_key", "aws_secret_key" };
@@ -339,11 +398,11 @@ static int secret_line(void *st, const char *line, size_t len, long long lineno,
 
 	if (!cont)
 		s->off = 0;
-	for (const char *p = line; p < end; p++) {
+	for (const char *p = line; (p = secret_next(p, end)) < end; p++) {
 		unsigned char c = (unsigned char)*p;
 		size_t left;
 
-		if (!secret_first[c] || (p > line && alnum((unsigned char)p[-1])))
+		if (p > line && alnum((unsigned char)p[-1]))
 			continue;
 		left = (size_t)(end - p);
 		if (c == 'a' || c == 'A') {
