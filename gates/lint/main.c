@@ -247,7 +247,10 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 			goto out;
 	}
 	lint_findings_sort(&fs);
-	if ((err = lint_fingerprint(&ctx, &fs)) < 0)
+	/* fingerprints re-read every line a finding is on: only for what
+	 * carries them (SARIF, Code Quality, the baseline) */
+	if ((o->sarif || o->codequality || o->baseline || o->write_baseline || o->common.out_dir) &&
+	    (err = lint_fingerprint(&ctx, &fs)) < 0)
 		goto out;
 	if (have_diff && filter != LINT_FILTER_NOFILTER && (err = lint_filter_apply(filter, &diff, &fs)) < 0)
 		goto out;
