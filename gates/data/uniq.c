@@ -1,9 +1,12 @@
 /* uniq.c -- key sets for unique/primaryKey at any size (see uniq.h)
  *
  * Reading appends; checking sorts. Appending a key and its line costs the
- * same at 1 M and at 1 G keys (no table to probe, nothing to rehash), and a
- * buffer that reaches its share of --unique-memory is written out as one
- * run, bucketed by the key's top byte, to a temporary file. After the read
+ * same at 1 M and at 1 G keys (no table to probe, nothing to rehash). A
+ * full buffer becomes one run, bucketed by the key's top byte: kept in
+ * memory while the set's share of --unique-memory allows, else written to a
+ * temporary file. A finished piece's sets are absorbed into the run's
+ * (data_uniq_absorb), so ten thousand files hold no more sets than one.
+ * After the read
  * data_uniq_check() takes each of the 256 partitions in turn: the
  * partition's entries from every run and every buffer (a few MB at 50 M
  * keys), a radix pass on the next bits and insertion sorts, then one scan
@@ -20,8 +23,9 @@
  * a duplicate found by the check (its first line then is unknown).
  *
  * Why one long file: the pool (memory cap, spill files), sets, intervals,
- * the partitioned check and the foreign-key anti-join all walk the same
- * partitions and spill runs. The next seam is the anti-join (uniq_fk.c).
+ * absorbing, the partitioned check and the foreign-key anti-join all walk
+ * the same partitions and runs (in memory or spilled). The next seam is the
+ * anti-join (uniq_fk.c), which needs only run_read() and bucket().
  */
 #include "qgate/common.h"
 

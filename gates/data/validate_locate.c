@@ -16,6 +16,8 @@
  */
 #include "qgate/common.h"
 
+#include <limits.h>
+
 #include "qgate/result.h"
 #include "qgate/stream.h"
 #include "validate_int.h"
@@ -28,85 +30,9 @@ static int rereadable(const struct qg_data_plan *p)
 	return 1;
 }
 
-/* One piece: the cells of column col equal to one of vals. */
-static int locate_piece(struct vrun *v, struct qg_data_plan *p, size_t pi, const struct qg_schema_field *f,
-			const long long *vals, size_t nv, uint64_t *first, data_uniq_dup_fn fn, void *ctx)
-{
-	struct qg_data_source src;
-	const struct qg_record *recs;
-	int jsonl = p->files[p->pieces[pi].file].format == QG_FORMAT_JSONL, n, err;
-	long col = -1;
-
-	memset(&src, 0, sizeof(src));
-	err = data_source_open(&src, p, pi, jsonl ? (const char *const *)v->field_names : NULL,
-			       jsonl ? v->S->nr_fields : 0);
-	if (err < 0)
-		return err;
-	for (size_t k = 0; k < src.nr_columns; k++)
-		if (!strcmp(src.columns[k], f->name)) {
-			col = (long)k;
-			break;
-		}
-	/* a read error here was reported by the first read: this piece
-	 * simply gives no more lines */
-	while (col >= 0 && (n = qg_table_next_batch(src.table, &recs)) > 0) {
-		for (int r = 0; r < n; r++) {
-			const struct qg_cell *c;
-			long long ik = 0;
-			double dk = 0;
-
-			if ((size_t)col >= recs[r].nr)
-				continue;
-			c = &recs[r].cells[col];
-			if (f->bare_number ? data_value_int(c->ptr, c->len, f->group_char, &ik)
-					   : data_field_parse(f, c->ptr, c->len, &ik, &dk))
-				continue;
-			for (size_t x = 0; x < nv; x++) {
-				uint64_t pos = DATA_UNIQ_POS(pi, recs[r].line);
-
-				if (vals[x] != ik)
-					continue;
-				if (first[x] == UINT64_MAX)
-					first[x] = pos;
-				else
-					fn(ctx, pos, first[x], 1, ik);
-			}
-		}
-	}
-	data_source_close(&src);
-	return 0;
-}
-
-int vd_locate_int_repeats(struct vrun *v, struct qg_data_plan *p, size_t fi, const long long *vals, size_t nv,
-			  data_uniq_dup_fn fn, void *ctx)
-{
-	uint64_t first[EXAMPLES];
-	int err = 0;
-
-	if (!nv || nv > EXAMPLES || !rereadable(p))
-		return 0;
-	for (size_t x = 0; x < nv; x++)
-		first[x] = UINT64_MAX;
-	for (size_t pi = 0; pi < p->nr_pieces && !err; pi++)
-		if (!p->pieces[pi].dropped)
-			err = locate_piece(v, p, pi, &v->S->fields[fi], vals, nv, first, fn, ctx);
-	return err;
-}
-
-/* ---------------------------------------------------- first occurrences */
-
-/* A repeat that the piece's own intervals caught while reading: its line
- * is known, the value's first line is not (intervals keep none). */
-struct repeat {
-	long long line;
-	long long value;
-	int has_value;
-	long long first;
-	struct example *ex;
-};
-
-/* Read piece pi's records up to line `last`, calling fn for each value of
- * field f. */
+/* Read piece pi's key column (field f) up to line `last` (LLONG_MAX: to
+ * the end), calling fn with each integer value and its line. A read error
+ * here was reported by the first read: the piece simply gives no more. */
 static int scan_piece(struct vrun *v, struct qg_data_plan *p, size_t pi, const struct qg_schema_field *f,
 		      long long last, void (*fn)(void *ctx, long long line, long long value), void *ctx)
 {
@@ -126,7 +52,7 @@ static int scan_piece(struct vrun *v, struct qg_data_plan *p, size_t pi, const s
 			break;
 		}
 	while (!done && col >= 0 && (n = qg_table_next_batch(src.table, &recs)) > 0) {
-		for (int r = 0; r < n && !done; r++) {
+		for (int r = 0; r < n; r++) {
 			const struct qg_cell *c;
 			long long ik = 0;
 			double dk = 0;
@@ -147,6 +73,63 @@ static int scan_piece(struct vrun *v, struct qg_data_plan *p, size_t pi, const s
 	data_source_close(&src);
 	return 0;
 }
+
+struct repeats {
+	size_t pi;
+	const long long *vals;
+	size_t nv;
+	uint64_t *first;
+	data_uniq_dup_fn fn;
+	void *ctx;
+};
+
+/* Every occurrence after a value's first goes to the check's callback. */
+static void take_repeats(void *ctx, long long line, long long value)
+{
+	struct repeats *rp = ctx;
+	uint64_t pos = DATA_UNIQ_POS(rp->pi, line);
+
+	for (size_t x = 0; x < rp->nv; x++) {
+		if (rp->vals[x] != value)
+			continue;
+		if (rp->first[x] == UINT64_MAX)
+			rp->first[x] = pos;
+		else
+			rp->fn(rp->ctx, pos, rp->first[x], 1, value);
+	}
+}
+
+int vd_locate_int_repeats(struct vrun *v, struct qg_data_plan *p, size_t fi, const long long *vals, size_t nv,
+			  data_uniq_dup_fn fn, void *ctx)
+{
+	uint64_t first[EXAMPLES];
+	struct repeats rp = { 0, vals, nv, first, fn, ctx };
+	int err = 0;
+
+	if (!nv || nv > EXAMPLES || !rereadable(p))
+		return 0;
+	for (size_t x = 0; x < nv; x++)
+		first[x] = UINT64_MAX;
+	for (size_t pi = 0; pi < p->nr_pieces && !err; pi++) {
+		if (p->pieces[pi].dropped)
+			continue;
+		rp.pi = pi;
+		err = scan_piece(v, p, pi, &v->S->fields[fi], LLONG_MAX, take_repeats, &rp);
+	}
+	return err;
+}
+
+/* ---------------------------------------------------- first occurrences */
+
+/* A repeat that the piece's own intervals caught while reading: its line
+ * is known, the value's first line is not (intervals keep none). */
+struct repeat {
+	long long line;
+	long long value;
+	int has_value;
+	long long first;
+	struct example *ex;
+};
 
 struct scan {
 	struct repeat *rep;
