@@ -61,11 +61,9 @@
 #include "validate_int.h"
 #include "validate_cell.h"
 
-static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
+/* A piece's state, or the run's accumulator (validate_merge.c). */
+void vd_piece_release(struct vrun *v, struct piece_state *ps)
 {
-	struct vrun *v = ctx;
-	struct piece_state *ps = &v->ps[piece];
-
 	if (!ps->used)
 		return;
 	vd_piece_free_totals(v, ps);
@@ -91,8 +89,16 @@ static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
 	memset(ps, 0, sizeof(*ps));
 }
 
+static void piece_reset(void *ctx, struct qg_data_plan *p, size_t piece)
+{
+	struct vrun *v = ctx;
 
-static int piece_alloc(struct vrun *v, struct piece_state *ps)
+	vd_piece_release(v, &v->ps[piece]);
+}
+
+/* A piece's state (piece: its index, which its key sets record), or the
+ * run's accumulator (piece 0: it never adds keys of its own). */
+int vd_piece_alloc(struct vrun *v, struct piece_state *ps, size_t piece)
 {
 	size_t nf = v->S->nr_fields ? v->S->nr_fields : 1;
 
@@ -111,25 +117,25 @@ static int piece_alloc(struct vrun *v, struct piece_state *ps)
 	for (size_t i = 0; i < v->S->nr_fields; i++) {
 		enum qg_field_type t = v->S->fields[i].type;
 		data_uniq_init(&ps->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_pool,
-			       (size_t)(ps - v->ps), v->uniq_share);
+			       piece, v->uniq_share);
 	}
-	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+	data_uniq_init(&ps->pk, v->pk_int, &v->uniq_pool, piece, v->uniq_share);
 	ps->uk = calloc(v->S->nr_unique_keys + 1, sizeof(*ps->uk));
 	if (!ps->uk)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < v->S->nr_unique_keys; i++)
-		data_uniq_init(&ps->uk[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+		data_uniq_init(&ps->uk[i], 0, &v->uniq_pool, piece, v->uniq_share);
 	ps->fks = calloc(2 * v->S->nr_foreign_keys + 1, sizeof(*ps->fks));
 	ps->fkr = calloc(2 * v->S->nr_foreign_keys + 1, sizeof(*ps->fkr));
 	if (!ps->fks || !ps->fkr)
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (size_t i = 0; i < 2 * v->S->nr_foreign_keys; i++) {
-		data_uniq_init(&ps->fks[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
-		data_uniq_init(&ps->fkr[i], 0, &v->uniq_pool, (size_t)(ps - v->ps), v->uniq_share);
+		data_uniq_init(&ps->fks[i], 0, &v->uniq_pool, piece, v->uniq_share);
+		data_uniq_init(&ps->fkr[i], 0, &v->uniq_pool, piece, v->uniq_share);
 	}
 	if (v->collect)
 		for (int i = 0; i < 2; i++)
-			data_uniq_init(&ps->fkc[i], 0, v->collect->pool, (size_t)(ps - v->ps), v->collect->share);
+			data_uniq_init(&ps->fkc[i], 0, v->collect->pool, piece, v->collect->share);
 	for (size_t i = 0; i < nf; i++) {
 		ps->obs_min[i] = INFINITY;
 		ps->obs_max[i] = -INFINITY;
@@ -521,7 +527,7 @@ static int run_piece(void *ctx, struct qg_data_plan *p, size_t piece, int worker
 	vp.md = v->md + (size_t)worker * (nf ? nf : 1);
 	vp.max_errors = v->o->max_errors > 0;
 	piece_reset(ctx, p, piece);
-	if ((err = piece_alloc(v, vp.ps)) < 0)
+	if ((err = vd_piece_alloc(v, vp.ps, piece)) < 0)
 		return err;
 	if ((err = piece_open(&vp, p, piece)) < 0)
 		goto done;
@@ -881,7 +887,7 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 	}
 	v.pk_int = S.nr_primary_key == 1 && (S.fields[S.primary_key[0]].type == QG_TYPE_INTEGER ||
 					      S.fields[S.primary_key[0]].type == QG_TYPE_YEAR);
-	if ((err = build_checks(&v)) < 0 || (err = vd_acc_alloc(&v)) < 0 || (err = compile_fields(&v)) < 0)
+	if ((err = build_checks(&v)) < 0 || (err = vd_piece_alloc(&v, &v.acc, 0)) < 0 || (err = compile_fields(&v)) < 0)
 		goto done;
 	if ((err = data_hasher_start(&hasher, &plan, !o->no_hash)) < 0)
 		goto done;
@@ -929,14 +935,7 @@ done:
 	if (v.ps)
 		for (size_t i = 0; i < plan.nr_pieces; i++)
 			piece_reset(&v, &plan, i);
-	vd_piece_free_totals(&v, &v.acc);
-	for (size_t i = 0; v.acc.uq && i < nf; i++)
-		data_uniq_release(&v.acc.uq[i]);
-	free(v.acc.uq);
-	data_uniq_release(&v.acc.pk);
-	for (size_t i = 0; v.acc.uk && i < S.nr_unique_keys; i++)
-		data_uniq_release(&v.acc.uk[i]);
-	free(v.acc.uk);
+	vd_piece_release(&v, &v.acc);
 	pthread_mutex_destroy(&v.fold_lock);
 	for (size_t i = 0; v.checks && i < v.nr_checks; i++)
 		free(v.checks[i].id);

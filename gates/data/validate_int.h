@@ -252,7 +252,9 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 /* Folding (validate_merge.c). vd_fold_done(): piece ended (ok or not);
  * folds every finished piece at the front of the plan into v->acc.
  * vd_fold_rest(): after the run, every piece not folded yet. */
-int vd_acc_alloc(struct vrun *v);
+/* validate.c: a piece's state, or the accumulator (piece 0). */
+int vd_piece_alloc(struct vrun *v, struct piece_state *ps, size_t piece);
+void vd_piece_release(struct vrun *v, struct piece_state *ps);
 /* validate_locate.c: read the inputs again for the lines of the integer
  * values vals (at most EXAMPLES) of field fi, calling fn for every
  * occurrence after the first; nothing when an input cannot be re-read. */

@@ -350,39 +350,6 @@ void vd_piece_free_totals(struct vrun *v, struct piece_state *ps)
 	ps->obs_min = ps->obs_max = NULL;
 }
 
-int vd_acc_alloc(struct vrun *v)
-{
-	struct piece_state *a = &v->acc;
-	size_t nf = v->S->nr_fields ? v->S->nr_fields : 1;
-
-	a->used = 1;
-	a->counts = calloc(v->nr_checks + 1, sizeof(*a->counts));
-	a->ex = calloc((v->nr_checks + 1) * EXAMPLES, sizeof(*a->ex));
-	a->nr_ex = calloc(v->nr_checks + 1, 1);
-	a->nulls = calloc(nf, sizeof(*a->nulls));
-	a->present = calloc(nf, sizeof(*a->present));
-	a->obs_min = malloc(nf * sizeof(double));
-	a->obs_max = malloc(nf * sizeof(double));
-	a->uq = calloc(nf, sizeof(*a->uq));
-	a->uk = calloc(v->S->nr_unique_keys + 1, sizeof(*a->uk));
-	if (!a->counts || !a->ex || !a->nr_ex || !a->nulls || !a->present || !a->obs_min || !a->obs_max || !a->uq ||
-	    !a->uk)
-		return qg_error(QG_ENOMEM, "out of memory");
-	for (size_t i = 0; i < v->S->nr_fields; i++) {
-		enum qg_field_type t = v->S->fields[i].type;
-
-		data_uniq_init(&a->uq[i], t == QG_TYPE_INTEGER || t == QG_TYPE_YEAR, &v->uniq_pool, 0, v->uniq_share);
-	}
-	data_uniq_init(&a->pk, v->pk_int, &v->uniq_pool, 0, v->uniq_share);
-	for (size_t i = 0; i < v->S->nr_unique_keys; i++)
-		data_uniq_init(&a->uk[i], 0, &v->uniq_pool, 0, v->uniq_share);
-	for (size_t i = 0; i < nf; i++) {
-		a->obs_min[i] = INFINITY;
-		a->obs_max[i] = -INFINITY;
-	}
-	return 0;
-}
-
 /* Add piece pi's counts, field totals and first examples (in data order)
  * to acc, then free them: the piece keeps only its key sets. */
 static void fold_piece(struct vrun *v, size_t pi)
