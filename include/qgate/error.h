@@ -23,6 +23,7 @@ enum qg_error_code {
 	QG_ENOTFOUND = -8, /* a looked-up thing does not exist */
 	QG_EPARSE = -9,    /* malformed input data (file, line named): exit 3 */
 	QG_ENET = -10,     /* network or server failure: exit 3 */
+	QG_ECONFLICT = -11, /* a compare-and-swap lost: the thing moved since it was read */
 };
 
 /* The contract's exit codes (docs/interface.md, "Exit codes"). */
