@@ -23,8 +23,9 @@
 
 #include <stddef.h>
 
+#include "qgate/strvec.h"
+
 struct qg_buf;
-struct qg_strvec;
 
 struct qg_gate;
 
@@ -97,6 +98,12 @@ struct qg_common_opts {
 	int verbose;
 	int help;
 	int version;
+	/* --subject FILE (repeatable): each file's SHA-256 joins the result's
+	 * subject.artifacts after the command's own inputs. qg_gate_run() hashes
+	 * them before the run (a missing or unreadable file is exit 3 naming it,
+	 * and nothing runs), refuses them for a command without a result (exit
+	 * 2), and clears the list before it returns. */
+	struct qg_strvec subject;
 };
 
 #define QG_OPTS_COMMON(c) \
@@ -106,6 +113,7 @@ struct qg_common_opts {
 	QG_OPT_STRING_(0, "junit", &(c)->junit, "FILE", "write the JUnit XML report"), \
 	QG_OPT_STRING_(0, "json", &(c)->json, "FILE", "write the result JSON ('-' = stdout)"), \
 	QG_OPT_STRING_(0, "out", &(c)->out_dir, "DIR", "write DIR/<gate>-<command>.json and .xml"), \
+	QG_OPT_LIST_(0, "subject", &(c)->subject, "FILE", "add FILE's SHA-256 to the result's subject.artifacts"), \
 	QG_OPT_CHOICE_(0, "format", &(c)->format, "text|json|github", "what goes to stdout"), \
 	QG_OPT_STRING_(0, "config", &(c)->config, "FILE", "read this gate's section of a qgate.json"), \
 	QG_OPT_FLAG_('q', "quiet", &(c)->quiet, "print only the verdict and failures"), \

@@ -208,12 +208,67 @@ static int check_report_paths(const struct qg_common_opts *c, const char *gate, 
 	return err;
 }
 
+/* --subject FILE...: hash each file now, before the run, into `held` (a
+ * scratch result), so that a missing or unreadable one stops the command
+ * before it does any work (exit 3 naming it) and the digest names the bytes
+ * as they were when judged. The command never sees them; subject_move()
+ * puts them behind its own inputs once it ran. */
+static int subject_hash(struct qg_result *held, const struct qg_strvec *files)
+{
+	int err;
+
+	for (size_t i = 0; i < files->nr; i++) {
+		const char *path = files->v[i];
+
+		if (!*path)
+			return qg_error(QG_EUSAGE, "--subject: an empty file name (expected a local file)");
+		if (!strcmp(path, "-") || strstr(path, "://"))
+			return qg_error(QG_EUSAGE, "--subject '%s': expected a local file", path);
+		if (!qg_file_is_regular(path)) {
+			struct stat st;
+
+			if (stat(path, &st) < 0)
+				return qg_error(QG_EINPUT, "--subject '%s': %s", path, strerror(errno));
+			return qg_error(QG_EINPUT, "--subject '%s': not a regular file", path);
+		}
+		if ((err = qg_result_add_artifact(held, path)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int subject_move(struct qg_result *r, struct qg_result *held)
+{
+	struct qg_subject *s = &r->subject, *h = &held->subject;
+
+	if (!h->nr_artifacts)
+		return 0;
+	if (QG_ALLOC_GROW(s->artifacts, s->nr_artifacts + h->nr_artifacts, s->alloc_artifacts) < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	memcpy(s->artifacts + s->nr_artifacts, h->artifacts, h->nr_artifacts * sizeof(*h->artifacts));
+	s->nr_artifacts += h->nr_artifacts;
+	h->nr_artifacts = 0; /* moved: their paths belong to r now */
+	return 0;
+}
+
+static int gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv);
+
 int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
+{
+	int ret = gate_run(cmd, argc, argv);
+
+	/* the list lives in the command's options but is the core's flag */
+	if (cmd->common)
+		qg_strvec_clear(&cmd->common->subject);
+	return ret;
+}
+
+static int gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 {
 	const char *gate = cmd->gate && cmd->gate->name ? cmd->gate->name : "qgate";
 	char gate_prog[64], prog[128], section[128];
 	struct qg_strvec outputs = QG_STRVEC_INIT;
-	struct qg_result r;
+	struct qg_result r, held;
 	int ret, err;
 
 	snprintf(gate_prog, sizeof(gate_prog), "qgate-%s", gate);
@@ -236,6 +291,9 @@ int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 	}
 	if (cmd->fetch)
 		qg_http_set_fetch(cmd->fetch);
+	if ((cmd->flags & QG_GATE_NO_RESULT) && cmd->common && cmd->common->subject.nr)
+		return qg_gate_die(gate_prog, QG_EXIT_USAGE,
+				   "--subject applies to commands that write a result; this one does not");
 	if (cmd->flags & QG_GATE_NO_RESULT) {
 		err = cmd->run(cmd->data, NULL, NULL);
 		/* a check failed (infer: rows that do not match the header): the
@@ -254,7 +312,17 @@ int qg_gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 		qg_result_release(&r);
 		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
 	}
-	err = cmd->run(cmd->data, &r, &outputs);
+	if (qg_result_init(&held, gate, QG_VERSION) < 0) {
+		qg_result_release(&r);
+		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
+	}
+	err = cmd->common ? subject_hash(&held, &cmd->common->subject) : 0;
+	if (!err)
+		err = cmd->run(cmd->data, &r, &outputs);
+	/* after an error too: the reports name what was hashed */
+	if (subject_move(&r, &held) < 0 && err >= 0)
+		err = QG_ENOMEM;
+	qg_result_release(&held);
 	/* the evidence names the bytes it judged: an input hashed and then
 	 * rewritten before the verdict is an error, not a digest of other bytes */
 	if (err >= 0 && !r.error_message)

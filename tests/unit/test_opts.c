@@ -304,6 +304,7 @@ static void test_opts_help_rendering(void **state)
 		"      --junit FILE              write the JUnit XML report\n"
 		"      --json FILE               write the result JSON ('-' = stdout)\n"
 		"      --out DIR                 write DIR/<gate>-<command>.json and .xml\n"
+		"      --subject FILE            add FILE's SHA-256 to the result's subject.artifacts (repeatable)\n"
 		"      --format text|json|github\n"
 		"                                what goes to stdout\n"
 		"      --config FILE             read this gate's section of a qgate.json\n"
