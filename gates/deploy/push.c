@@ -1,0 +1,729 @@
+/* push.c -- qgate-deploy push: files -> layers -> manifest -> referrers -> tag
+ *
+ * The order is what keeps a tag honest: every file is stored as a blob under its
+ * SHA-256 (skipped when the store already has it, so a push interrupted at any
+ * point resumes where it stopped), then the empty config, then the manifest
+ * without a tag, then the evidence and provenance manifests whose subject is it,
+ * and only then the tag moves. A crash before the last step leaves the old tag
+ * where it was.
+ *
+ * Each file is read twice at most: once to hash it (so the store can be asked
+ * whether it has the blob before anything is sent) and, only when it must be
+ * sent, once more while the store hashes what it receives in the same pass and
+ * refuses it unless it names the same digest (a file changed in between is
+ * QG_EINPUT, never a blob under the wrong name). A re-push of unchanged files
+ * reads each once and writes no blob.
+ */
+#include "qgate/common.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qgate/git.h"
+#include "qgate/json.h"
+#include "qgate/redact.h"
+#include "qgate/result.h"
+#include "qgate/sha256.h"
+
+#include "push.h"
+
+#define ANN_TITLE "org.opencontainers.image.title"
+#define ANN_REVISION "org.opencontainers.image.revision"
+#define ANN_SOURCE "org.opencontainers.image.source"
+#define ANN_VERSION "org.opencontainers.image.version"
+#define ANN_CREATED "org.opencontainers.image.created"
+#define MT_INTOTO_LAYER "application/vnd.in-toto+json"
+#define MAX_RESULT ((size_t)64 << 20)
+
+/* Helper A's audit log (audit.c); a weak reference until it is linked in. */
+extern int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const struct dp_audit_entry *e)
+	__attribute__((weak));
+
+static const struct {
+	const char *ext, *type;
+} media_types[] = {
+	{ ".onnx", "application/vnd.onnx" },
+	{ ".safetensors", "application/vnd.safetensors" },
+	{ ".pkl", "application/x-python-pickle" },
+	{ ".pickle", "application/x-python-pickle" },
+	{ ".joblib", "application/x-joblib" },
+	{ ".pt", "application/x-pytorch" },
+	{ ".pth", "application/x-pytorch" },
+	{ ".h5", "application/x-hdf5" },
+	{ ".hdf5", "application/x-hdf5" },
+	{ ".keras", "application/x-keras" },
+	{ ".gguf", "application/x-gguf" },
+	{ ".npy", "application/x-npy" },
+	{ ".npz", "application/x-npz" },
+	{ ".tflite", "application/x-tflite" },
+	{ ".pb", "application/x-protobuf" },
+	{ ".json", "application/json" },
+	{ ".jsonl", "application/jsonl" },
+	{ ".ndjson", "application/x-ndjson" },
+	{ ".csv", "text/csv" },
+	{ ".tsv", "text/tab-separated-values" },
+	{ ".parquet", "application/vnd.apache.parquet" },
+	{ ".arrow", "application/vnd.apache.arrow.file" },
+	{ ".feather", "application/vnd.apache.arrow.file" },
+	{ ".avro", "application/avro" },
+	{ ".txt", "text/plain" },
+	{ ".md", "text/markdown" },
+	{ ".yaml", "application/yaml" },
+	{ ".yml", "application/yaml" },
+	{ ".xml", "application/xml" },
+	{ ".tar", "application/x-tar" },
+	{ ".gz", "application/gzip" },
+	{ ".tgz", "application/gzip" },
+	{ ".zst", "application/zstd" },
+	{ ".zip", "application/zip" },
+};
+
+const char *dp_media_type_guess(const char *path)
+{
+	size_t n = strlen(path), i;
+
+	for (i = 0; i < QG_ARRAY_SIZE(media_types); i++) {
+		size_t e = strlen(media_types[i].ext);
+		if (n > e && !strcasecmp(path + n - e, media_types[i].ext))
+			return media_types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* type "/" subtype of RFC 6838 restricted-name characters, parameters refused */
+static int media_type_valid(const char *t)
+{
+	const char *slash = strchr(t, '/'), *p;
+
+	if (!slash || slash == t || !slash[1] || strlen(t) > 255)
+		return 0;
+	for (p = t; *p; p++) {
+		if (p == slash)
+			continue;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("!#$&-^_.+", *p)))
+			return 0;
+	}
+	return 1;
+}
+
+static void rfc3339(char out[32], time_t t)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+/* SOURCE_DATE_EPOCH (reproducible builds) fixes the creation time, so a re-push
+ * of the same files at the same commit gives the same manifest digest. */
+static int created_time(char out[32])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	long long v;
+
+	if (sde && *sde) {
+		if (qg_parse_ll(&v, sde, "SOURCE_DATE_EPOCH") < 0 || v < 0 || v > 253402300799LL)
+			return qg_error(QG_EUSAGE, "SOURCE_DATE_EPOCH: '%s' is not a time in seconds since 1970", sde);
+		rfc3339(out, (time_t)v);
+		return 0;
+	}
+	rfc3339(out, time(NULL));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ inputs */
+
+struct push_file {
+	const char *path;
+	const char *media_type;
+	char digest[DP_DIGEST_SIZE];
+	long long size;
+	struct qg_file_stamp stamp;
+};
+
+struct evidence_file {
+	char *path;
+	char *name;
+};
+
+static int cmp_ev(const void *a, const void *b)
+{
+	return strcmp(((const struct evidence_file *)a)->name, ((const struct evidence_file *)b)->name);
+}
+
+/* Every entry of dir must be a regular *.json holding a qgate.result/v1; anything
+ * else is refused by name (a stray file would be attached as if it were evidence). */
+static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t *nr)
+{
+	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (!d)
+		return qg_error(QG_EINPUT, "'%s': %s (expected a folder of qgate result JSON files)", dir, strerror(errno));
+	while (!err && (e = readdir(d)) != NULL) {
+		struct qg_json *j = NULL;
+		struct evidence_file *grown;
+		const char *schema;
+		size_t n = strlen(e->d_name);
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		qg_buf_reset(&p);
+		if (qg_buf_addf(&p, "%s/%s", dir, e->d_name) < 0) {
+			err = qg_error(QG_ETOOBIG, "'%s': path too long", dir);
+			break;
+		}
+		if (lstat(p.buf, &st) < 0) {
+			err = qg_error(QG_EINPUT, "'%s': %s", p.buf, strerror(errno));
+			break;
+		}
+		if (!S_ISREG(st.st_mode) || n < 6 || strcmp(e->d_name + n - 5, ".json")) {
+			err = qg_error(QG_EINPUT, "'%s': not a qgate result (expected only regular *.json files with "
+					"\"schema\": \"qgate.result/v1\" in the evidence folder)", p.buf);
+			break;
+		}
+		err = qg_json_parse_file(&j, p.buf);
+		if (err) {
+			err = qg_error(QG_EINPUT, "%s", qg_error_last());
+			break;
+		}
+		schema = qg_json_string(qg_json_get(j, "schema"));
+		if (!schema || strcmp(schema, "qgate.result/v1"))
+			err = qg_error(QG_EINPUT, "'%s': \"schema\" is '%s' (expected \"qgate.result/v1\")", p.buf,
+				       schema ? schema : "(none)");
+		qg_json_free(j);
+		if (err)
+			break;
+		grown = realloc(*out, (*nr + 1) * sizeof(**out));
+		if (!grown) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			break;
+		}
+		*out = grown;
+		grown[*nr].path = qg_strdup(p.buf);
+		grown[*nr].name = qg_strdup(e->d_name);
+		(*nr)++;
+		if (!grown[*nr - 1].path || !grown[*nr - 1].name)
+			err = qg_error(QG_ENOMEM, "out of memory");
+	}
+	closedir(d);
+	qg_buf_release(&p);
+	if (!err && !*nr)
+		err = qg_error(QG_EINPUT, "'%s': no qgate result JSON files in the evidence folder", dir);
+	if (!err)
+		qsort(*out, *nr, sizeof(**out), cmp_ev);
+	return err;
+}
+
+static void evidence_free(struct evidence_file *ev, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		free(ev[i].path);
+		free(ev[i].name);
+	}
+	free(ev);
+}
+
+/* ------------------------------------------------------------------ storing */
+
+struct push_state {
+	struct dp_push_opts *o;
+	struct qg_result *r;
+	struct dp_store *s;
+	struct dp_ref ref;
+	long long bytes_sent, bytes_skipped, blobs_sent, blobs_skipped;
+	char created[32];
+};
+
+static int put_data_blob(struct push_state *ps, const void *data, size_t len, struct dp_desc *out)
+{
+	struct dp_source src = { .data = data, .len = len };
+	char hex[QG_SHA256_HEX], digest[DP_DIGEST_SIZE];
+	int skipped = 0, err = qg_sha256_hex(hex, data, len);
+
+	if (err)
+		return err;
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	return ps->s->ops->blob_put(ps->s, &src, digest, out, &skipped);
+}
+
+/* Store the manifest without a tag; its descriptor in *out (media type, digest, size). */
+static int put_manifest(struct push_state *ps, const struct dp_manifest *m, const char *tag, struct dp_desc *out,
+			struct qg_buf *body)
+{
+	char hex[QG_SHA256_HEX];
+	int err;
+
+	qg_buf_reset(body);
+	err = dp_manifest_write(m, body);
+	if (!err)
+		err = qg_sha256_hex(hex, body->buf, body->len);
+	if (err)
+		return err;
+	snprintf(out->digest, DP_DIGEST_SIZE, "sha256:%s", hex);
+	out->size = (long long)body->len;
+	free(out->media_type);
+	out->media_type = qg_strdup(DP_MT_MANIFEST);
+	if (!out->media_type)
+		return qg_error(QG_ENOMEM, "out of memory");
+	return ps->s->ops->manifest_put(ps->s, tag, body->buf, body->len, DP_MT_MANIFEST, NULL);
+}
+
+static int set_empty_config(struct push_state *ps, struct dp_manifest *m)
+{
+	int err = put_data_blob(ps, "{}", 2, &m->config);
+
+	if (!err && !(m->config.media_type = qg_strdup(DP_MT_EMPTY)))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	return err;
+}
+
+static int set_subject(struct dp_manifest *m, const struct dp_desc *subject)
+{
+	m->subject = calloc(1, sizeof(*m->subject));
+	if (!m->subject || !(m->subject->media_type = qg_strdup(subject->media_type)))
+		return qg_error(QG_ENOMEM, "out of memory");
+	memcpy(m->subject->digest, subject->digest, DP_DIGEST_SIZE);
+	m->subject->size = subject->size;
+	return 0;
+}
+
+/* A referrer manifest (evidence, provenance) of `subject`, registered with the store. */
+static int put_referrer(struct push_state *ps, struct dp_manifest *m, const struct dp_desc *subject,
+			struct dp_desc *out)
+{
+	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE);
+	int err = put_manifest(ps, m, NULL, out, &body);
+
+	if (!err && !(out->artifact_type = qg_strdup(m->artifact_type)))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	if (!err)
+		err = ps->s->ops->referrer_add(ps->s, subject->digest, out);
+	qg_buf_release(&body);
+	return err;
+}
+
+static int push_evidence(struct push_state *ps, const struct evidence_file *ev, size_t nr,
+			 const struct dp_desc *subject, struct dp_desc *out)
+{
+	struct dp_manifest m = { .artifact_type = NULL };
+	struct dp_source src = { 0 };
+	size_t i;
+	int err, skipped;
+
+	m.artifact_type = qg_strdup(DP_AT_EVIDENCE);
+	m.media_type = qg_strdup(DP_MT_MANIFEST);
+	m.layers = calloc(nr, sizeof(*m.layers));
+	if (!m.artifact_type || !m.media_type || !m.layers) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	err = set_empty_config(ps, &m);
+	for (i = 0; !err && i < nr; i++) {
+		src.path = ev[i].path;
+		m.nr_layers = i + 1;
+		err = ps->s->ops->blob_put(ps->s, &src, NULL, &m.layers[i], &skipped);
+		if (!err && !(m.layers[i].media_type = qg_strdup(DP_MT_RESULT)))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		if (!err)
+			err = dp_desc_annotate(&m.layers[i], ANN_TITLE, ev[i].name);
+	}
+	if (!err)
+		err = set_subject(&m, subject);
+	if (!err)
+		err = dp_manifest_annotate(&m, ANN_CREATED, ps->created);
+	if (!err)
+		err = put_referrer(ps, &m, subject, out);
+done:
+	dp_manifest_release(&m);
+	return err;
+}
+
+static int push_provenance(struct push_state *ps, const struct dp_provenance *p, const struct dp_desc *subject,
+			   struct dp_desc *out)
+{
+	struct qg_buf st = QG_BUF_INIT(QG_CAP_FILE);
+	struct dp_manifest m = { 0 };
+	int err;
+
+	m.artifact_type = qg_strdup(DP_AT_INTOTO);
+	m.media_type = qg_strdup(DP_MT_MANIFEST);
+	m.layers = calloc(1, sizeof(*m.layers));
+	if (!m.artifact_type || !m.media_type || !m.layers) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	err = dp_provenance_statement(&st, p);
+	if (!err)
+		err = set_empty_config(ps, &m);
+	if (!err) {
+		m.nr_layers = 1;
+		err = put_data_blob(ps, st.buf, st.len, &m.layers[0]);
+	}
+	if (!err && !(m.layers[0].media_type = qg_strdup(MT_INTOTO_LAYER)))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	if (!err)
+		err = dp_desc_annotate(&m.layers[0], ANN_TITLE, "provenance.intoto.json");
+	if (!err)
+		err = set_subject(&m, subject);
+	if (!err)
+		err = dp_manifest_annotate(&m, ANN_CREATED, ps->created);
+	if (!err)
+		err = put_referrer(ps, &m, subject, out);
+done:
+	dp_manifest_release(&m);
+	qg_buf_release(&st);
+	return err;
+}
+
+/* ------------------------------------------------------------------ the command */
+
+static int check_inputs(struct dp_push_opts *o, struct push_file *files)
+{
+	size_t i, j;
+
+	for (i = 0; i < o->files.nr; i++) {
+		const char *path = o->files.v[i];
+		struct stat st;
+
+		files[i].path = path;
+		files[i].media_type = dp_media_type_guess(path);
+		if (stat(path, &st) < 0)
+			return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return qg_error(QG_EINPUT, "'%s': not a regular file (push stores files, one layer each)", path);
+		for (j = 0; j < i; j++)
+			if (!strcmp(base_name(files[j].path), base_name(path)))
+				return qg_error(QG_EUSAGE, "'%s' and '%s' have the same name: each layer's title must be unique",
+						files[j].path, path);
+	}
+	for (i = 0; i < o->media_types.nr; i++) {
+		const char *spec = o->media_types.v[i], *eq = strrchr(spec, '=');
+		int found = 0;
+
+		if (!eq || eq == spec || !media_type_valid(eq + 1))
+			return qg_error(QG_EUSAGE, "--media-type '%s': expected FILE=TYPE/SUBTYPE", spec);
+		for (j = 0; j < o->files.nr; j++) {
+			size_t n = (size_t)(eq - spec);
+			if ((strlen(files[j].path) == n && !strncmp(files[j].path, spec, n)) ||
+			    (strlen(base_name(files[j].path)) == n && !strncmp(base_name(files[j].path), spec, n))) {
+				files[j].media_type = eq + 1;
+				found = 1;
+			}
+		}
+		if (!found)
+			return qg_error(QG_EUSAGE, "--media-type '%s': '%.*s' is not one of the files pushed", spec,
+					(int)(eq - spec), spec);
+	}
+	for (i = 0; i < o->annotations.nr; i++) {
+		const char *eq = strchr(o->annotations.v[i], '=');
+		if (!eq || eq == o->annotations.v[i])
+			return qg_error(QG_EUSAGE, "--annotation '%s': expected KEY=VALUE", o->annotations.v[i]);
+	}
+	return 0;
+}
+
+static int add_metric(struct qg_result *r, const char *name, double v)
+{
+	return qg_json_add_number(r->metrics, name, v) ? 0 : QG_ENOMEM;
+}
+
+int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *outputs)
+{
+	struct push_state ps = { .o = o, .r = r };
+	struct dp_store_opts so = { .insecure = o->insecure, .ca_file = o->ca_file, .chunk_size = o->chunk_size, .create = 1 };
+	struct push_file *files = NULL;
+	struct evidence_file *ev = NULL;
+	struct dp_material *mats = NULL;
+	struct dp_manifest m = { 0 };
+	struct dp_desc md = { 0 }, evd = { 0 }, provd = { 0 };
+	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE), store = QG_BUF_INIT(QG_CAP_URL), source = QG_BUF_INIT(QG_CAP_URL);
+	char started[32], finished[32], before[DP_DIGEST_SIZE] = "", check_digest[DP_DIGEST_SIZE];
+	size_t nr_ev = 0, i;
+	int err;
+	struct qg_check *c;
+
+	rfc3339(started, time(NULL));
+	err = dp_ref_parse(&ps.ref, o->to, 1);
+	if (err)
+		goto done;
+	if (ps.ref.digest[0] || !ps.ref.tag) {
+		err = qg_error(QG_EUSAGE, "'%s': push needs TARGET:TAG (a digest is what push computes)", o->to);
+		goto done;
+	}
+	if (!o->files.nr) {
+		err = qg_error(QG_EUSAGE, "no FILE to push");
+		goto done;
+	}
+	files = calloc(o->files.nr, sizeof(*files));
+	mats = calloc(o->materials.nr ? o->materials.nr : 1, sizeof(*mats));
+	if (!files || !mats) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	err = check_inputs(o, files);
+	if (!err)
+		err = created_time(ps.created);
+	if (!err && o->evidence)
+		err = read_evidence_dir(o->evidence, &ev, &nr_ev);
+	for (i = 0; !err && i < o->materials.nr; i++) {
+		mats[i].path = o->materials.v[i];
+		err = qg_sha256_file(mats[i].sha256, &mats[i].bytes, mats[i].path);
+	}
+	if (err)
+		goto done;
+	if (!r->subject.in_repo && qg_git_subject(&r->subject, NULL) < 0)
+		r->subject.in_repo = 0;
+	if (o->source)
+		err = qg_redact(&source, o->source);
+	else if (getenv("GITHUB_SERVER_URL") && getenv("GITHUB_REPOSITORY") && *getenv("GITHUB_REPOSITORY"))
+		err = qg_buf_addf(&source, "%s/%s", getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"));
+	if (!err)
+		err = dp_ref_format_store(&ps.ref, &store);
+	if (!err)
+		err = dp_store_open(&ps.s, &ps.ref, &so);
+	if (err)
+		goto done;
+
+	/* the tag's digest before, for the audit log */
+	err = ps.s->ops->manifest_get(ps.s, ps.ref.tag, NULL, before, NULL);
+	if (err == QG_ENOTFOUND) {
+		before[0] = '\0';
+		err = 0;
+	}
+	if (err)
+		goto done;
+
+	/* the files: hash, then store what is missing */
+	m.artifact_type = qg_strdup(DP_AT_MODEL);
+	m.media_type = qg_strdup(DP_MT_MANIFEST);
+	m.layers = calloc(o->files.nr, sizeof(*m.layers));
+	if (!m.artifact_type || !m.media_type || !m.layers) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < o->files.nr; i++) {
+		struct dp_source src = { .path = files[i].path };
+		char hex[QG_SHA256_HEX];
+		int skipped = 0;
+
+		err = qg_sha256_file_stamp(hex, &files[i].size, files[i].path, &files[i].stamp);
+		if (err)
+			goto done;
+		snprintf(files[i].digest, DP_DIGEST_SIZE, "sha256:%s", hex);
+		m.nr_layers = i + 1;
+		err = ps.s->ops->blob_put(ps.s, &src, files[i].digest, &m.layers[i], &skipped);
+		if (err)
+			goto done;
+		if (m.layers[i].size != files[i].size) {
+			err = qg_error(QG_EINPUT, "'%s': %lld bytes stored, %lld hashed (changed while being pushed?)",
+				       files[i].path, m.layers[i].size, files[i].size);
+			goto done;
+		}
+		if (skipped) {
+			ps.blobs_skipped++;
+			ps.bytes_skipped += files[i].size;
+		} else {
+			ps.blobs_sent++;
+			ps.bytes_sent += files[i].size;
+		}
+		if (!(m.layers[i].media_type = qg_strdup(files[i].media_type)))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		if (!err)
+			err = dp_desc_annotate(&m.layers[i], ANN_TITLE, base_name(files[i].path));
+		if (!err)
+			err = QG_ALLOC_GROW(r->subject.artifacts, r->subject.nr_artifacts + 1, r->subject.alloc_artifacts);
+		if (!err) {
+			struct qg_artifact *a = &r->subject.artifacts[r->subject.nr_artifacts];
+			memset(a, 0, sizeof(*a));
+			if (!(a->path = qg_strdup(files[i].path)))
+				err = qg_error(QG_ENOMEM, "out of memory");
+			memcpy(a->sha256, hex, sizeof(a->sha256));
+			a->bytes = files[i].size;
+			a->stamp = files[i].stamp;
+			r->subject.nr_artifacts++;
+		}
+		if (err)
+			goto done;
+	}
+	c = qg_result_add_check(r, "push.blobs", QG_STATUS_PASS, "%lld of %zu files stored, %lld already present",
+				ps.blobs_sent, o->files.nr, ps.blobs_skipped);
+	if (!c) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	qg_check_observed_number(c, (double)ps.blobs_sent);
+
+	/* the manifest, untagged for now */
+	err = set_empty_config(&ps, &m);
+	if (!err && r->subject.in_repo && r->subject.commit[0])
+		err = dp_manifest_annotate(&m, ANN_REVISION, r->subject.commit);
+	if (!err && source.len)
+		err = dp_manifest_annotate(&m, ANN_SOURCE, source.buf);
+	if (!err && o->artifact_version)
+		err = dp_manifest_annotate(&m, ANN_VERSION, o->artifact_version);
+	if (!err)
+		err = dp_manifest_annotate(&m, ANN_CREATED, ps.created);
+	for (i = 0; !err && i < o->annotations.nr; i++) {
+		const char *kv = o->annotations.v[i], *eq = strchr(kv, '=');
+		char *key = qg_strndup(kv, (size_t)(eq - kv));
+		err = key ? dp_manifest_annotate(&m, key, eq + 1) : qg_error(QG_ENOMEM, "out of memory");
+		free(key);
+	}
+	if (!err)
+		err = put_manifest(&ps, &m, NULL, &md, &body);
+	if (err)
+		goto done;
+	c = qg_result_add_check(r, "push.manifest", QG_STATUS_PASS, "manifest %s (%lld bytes, %zu layers)", md.digest,
+				md.size, m.nr_layers);
+	if (!c || qg_check_observed_string(c, md.digest) < 0) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+
+	/* referrers: evidence, provenance */
+	if (nr_ev) {
+		err = push_evidence(&ps, ev, nr_ev, &md, &evd);
+		if (err)
+			goto done;
+		c = qg_result_add_check(r, "push.evidence", QG_STATUS_PASS, "%zu result files attached as %s", nr_ev,
+					evd.digest);
+		if (!c || qg_check_observed_string(c, evd.digest) < 0 || qg_strvec_push(outputs, "evidence_digest") < 0 ||
+		    qg_strvec_push(outputs, evd.digest) < 0) {
+			err = QG_ENOMEM;
+			goto done;
+		}
+	}
+	if (!o->no_provenance) {
+		struct dp_provenance p = {
+			.target = store.buf,
+			.tag = ps.ref.tag,
+			.manifest_digest = md.digest,
+			.layers = m.layers,
+			.nr_layers = m.nr_layers,
+			.commit = r->subject.in_repo && r->subject.commit[0] ? r->subject.commit : NULL,
+			.ref = r->subject.ref,
+			.dirty = r->subject.dirty,
+			.source = source.len ? source.buf : NULL,
+			.materials = mats,
+			.nr_materials = o->materials.nr,
+			.started = started,
+			.invocation = getenv("GITHUB_RUN_ID"),
+		};
+		rfc3339(finished, time(NULL));
+		p.finished = finished;
+		err = push_provenance(&ps, &p, &md, &provd);
+		if (err)
+			goto done;
+		c = qg_result_add_check(r, "push.provenance", QG_STATUS_PASS, "in-toto statement %s (%zu materials)",
+					provd.digest, o->materials.nr);
+		if (!c || qg_check_observed_string(c, provd.digest) < 0 ||
+		    qg_strvec_push(outputs, "provenance_digest") < 0 || qg_strvec_push(outputs, provd.digest) < 0) {
+			err = QG_ENOMEM;
+			goto done;
+		}
+	}
+
+	/* the tag, last */
+	err = ps.s->ops->manifest_put(ps.s, ps.ref.tag, body.buf, body.len, DP_MT_MANIFEST, NULL);
+	if (!err)
+		err = ps.s->ops->manifest_get(ps.s, ps.ref.tag, NULL, check_digest, NULL);
+	if (err == QG_ENOTFOUND)
+		err = qg_error(QG_EIO, "'%s': tag '%s' not found right after it was written", o->to, ps.ref.tag);
+	if (err)
+		goto done;
+	c = qg_result_add_check(r, "push.tag", strcmp(check_digest, md.digest) ? QG_STATUS_FAIL : QG_STATUS_PASS,
+				"%s:%s -> %s", store.buf, ps.ref.tag, check_digest);
+	if (!c || qg_check_observed_string(c, check_digest) < 0 || qg_check_expected_string(c, "%s", md.digest) < 0) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+
+	if (dp_audit_append) {
+		const char *evid[2] = { evd.digest[0] ? evd.digest : NULL, NULL };
+		struct dp_audit_opts ao = { .log = o->audit_log, .sign_key = o->sign_key };
+		struct dp_audit_entry e = {
+			.action = "push",
+			.target = store.buf,
+			.tag = ps.ref.tag,
+			.digest_before = before[0] ? before : NULL,
+			.digest_after = md.digest,
+			.verdict = "pass",
+			.evidence = evid[0] ? evid : NULL,
+			.nr_evidence = evid[0] ? 1 : 0,
+		};
+		err = dp_audit_append(&ao, ps.s, &e);
+		if (err)
+			goto done;
+	} else if (o->audit_log) {
+		err = qg_error(QG_EUSAGE, "--audit-log: the audit log is not built into this qgate-deploy");
+		goto done;
+	}
+
+	err = add_metric(r, "files", (double)o->files.nr);
+	if (!err)
+		err = add_metric(r, "blobs_sent", (double)ps.blobs_sent);
+	if (!err)
+		err = add_metric(r, "blobs_skipped", (double)ps.blobs_skipped);
+	if (!err)
+		err = add_metric(r, "bytes_sent", (double)ps.bytes_sent);
+	if (!err)
+		err = add_metric(r, "bytes_skipped", (double)ps.bytes_skipped);
+	if (!err)
+		err = add_metric(r, "manifest_bytes", (double)md.size);
+	if (!err)
+		err = qg_strvec_push(outputs, "digest");
+	if (!err)
+		err = qg_strvec_push(outputs, md.digest);
+	if (!err)
+		err = qg_result_add_markdown(r, "pushed `%s:%s` = `%s` (%lld bytes sent, %lld already there)\n", store.buf,
+					     ps.ref.tag, md.digest, ps.bytes_sent, ps.bytes_skipped);
+	if (err) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (o->common.verbose)
+		fprintf(stderr, "qgate-deploy push: store counters: %lld bytes sent, %lld blobs sent, %lld skipped\n",
+			ps.s->bytes_sent, ps.s->blobs_sent, ps.s->blobs_skipped);
+	{
+		const char *fmt = o->common.format;
+		int json_stdout = (o->common.json && !strcmp(o->common.json, "-")) || (fmt && !strcmp(fmt, "json"));
+		if (!json_stdout) {
+			printf("%s\n", md.digest);
+			fflush(stdout);
+		}
+	}
+done:
+	if (err == QG_ENOMEM && !*qg_error_last())
+		err = qg_error(QG_ENOMEM, "out of memory");
+	dp_store_close(ps.s);
+	dp_ref_release(&ps.ref);
+	dp_manifest_release(&m);
+	dp_desc_release(&md);
+	dp_desc_release(&evd);
+	dp_desc_release(&provd);
+	evidence_free(ev, nr_ev);
+	free(files);
+	free(mats);
+	qg_buf_release(&body);
+	qg_buf_release(&store);
+	qg_buf_release(&source);
+	return err;
+}
