@@ -277,6 +277,45 @@ struct dp_audit_opts {
  * write, fsync) under an flock. */
 int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const struct dp_audit_entry *e);
 
+/* The log's format (docs: qgate-deploy(1) AUDIT LOG). One JSON object per line, members in
+ * this order: schema ("qgate.audit/v1"), seq (1, 2, ...), time, actor, action, target, tag,
+ * digest_before, digest_after, commit, evidence, verdict, prev, and when signed key + sig.
+ * prev is "sha256:" + the SHA-256 of the previous line's exact bytes (without its newline);
+ * the first entry's prev is DP_AUDIT_GENESIS (the SHA-256 of no bytes). A signed entry ends
+ * with ,"key":"sha256:<hex of the raw public key>","sig":"<base64 Ed25519 signature>"}; the
+ * signature is over the line with its ,"sig":... member removed (the bytes up to ,"sig" and
+ * a closing brace). The copy kept with an oci-layout:DIR target is DIR/DP_AUDIT_LAYOUT_FILE
+ * with its own seq and chain; remote stores keep no copy (the --audit-log file is the log). */
+#define DP_AUDIT_SCHEMA "qgate.audit/v1"
+#define DP_AUDIT_GENESIS "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define DP_AUDIT_LAYOUT_FILE "qgate-audit.jsonl"
+
+enum dp_audit_kind { DP_AUDIT_CHAIN = 1, DP_AUDIT_SIGNATURE };
+
+struct dp_audit_problem {
+	long long line;           /* 1-based */
+	enum dp_audit_kind kind;
+	char *message;            /* "entry 4 follows line 2, not line 3: ..." */
+};
+
+struct dp_audit_report {
+	size_t entries, signed_entries;
+	char head[DP_DIGEST_SIZE];  /* hash of the last line (DP_AUDIT_GENESIS when empty) */
+	struct dp_audit_problem *problems;
+	size_t nr_problems, alloc_problems;
+	size_t nr_chain, nr_signature;
+};
+
+struct qg_ed25519_key;
+/* Check the log held in data[0..len) (`name` for messages): the chain (seq, prev), and with
+ * key != NULL every entry's signature. Returns 0 when it was read as an audit log (the
+ * problems, if any, in rep: a removed, reordered, inserted or edited entry, a truncated
+ * last line, a bad or missing signature), or QG_EPARSE "'name':LINE: ..." when it is not an
+ * audit log (a line that is not JSON or not a qgate.audit/v1 entry; also an empty file). */
+int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, const char *name,
+		   const struct qg_ed25519_key *key);
+void dp_audit_report_release(struct dp_audit_report *rep);
+
 /* ------------------------------------------------------------------ subcommands (cmd_*.c) */
 
 struct qg_gate;
