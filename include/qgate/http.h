@@ -39,6 +39,11 @@ enum qg_http_flags {
 	QG_HTTP_NO_REDIRECT = 1 << 1,       /* do not follow redirects */
 	QG_HTTP_HEAD = 1 << 2,              /* no response body (CURLOPT_NOBODY) */
 	QG_HTTP_ALLOW_UNFRAMED = 1 << 3,    /* accept a close-delimited body */
+	QG_HTTP_INSECURE = 1 << 4,          /* no TLS peer/host verification (--insecure) */
+	/* redirects may leave the origin although the request has headers: its only
+	 * secret is Authorization, which libcurl drops on another host (registry
+	 * blobs redirected to a CDN) */
+	QG_HTTP_REDIRECT_ANY_ORIGIN = 1 << 5,
 };
 
 #define QG_HTTP_DEFAULT_TIMEOUT 3600L       /* s, total per transfer (QG_HTTP_TIMEOUT) */
@@ -59,6 +64,17 @@ struct qg_http_req {
 	int (*error_excerpt)(struct qg_buf *out, const char *body, size_t len);
 	long *status_out;            /* when not NULL: the final status (0 = none),
 	                                set even when the request fails */
+	/* A streamed request body (registry uploads): when read_body is not NULL,
+	 * body must be NULL and libcurl pulls the bytes through it: it returns a
+	 * count, 0 at the end, or a negative QG_E* code (after qg_error()) that
+	 * ends the transfer and is what qg_http_request() returns. body_size
+	 * bytes are announced as Content-Length (-1: chunked transfer). The body
+	 * is never rewound: a request that would need it again fails (QG_ENET). */
+	ssize_t (*read_body)(void *ctx, void *buf, size_t len);
+	void *read_ctx;
+	long long body_size;
+	const char *ca_file;         /* CA bundle for this request (replaces the default
+	                                and QG_CA_BUNDLE...), or NULL */
 };
 
 struct qg_http_resp {
@@ -87,6 +103,9 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 /* Count, 0 at the end, or a negative QG_E* code. */
 ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len);
 long qg_http_stream_status(const struct qg_http_stream *h);
+/* Copy the value of the first header `name` of the stream's final response
+ * into out (reset first): 0, or QG_ENOTFOUND when absent. */
+int qg_http_stream_header(const struct qg_http_stream *h, const char *name, struct qg_buf *out);
 void qg_http_stream_free(struct qg_http_stream *h);
 
 /* The gate's transfer options (QG_OPTS_FETCH in opts.h: --timeout,

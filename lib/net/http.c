@@ -16,6 +16,10 @@
  * its own summary, as s3.c does for S3's XML errors) that goes through
  * qg_redact() after the values of AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
  * are masked. This file knows no service's error shape.
+ *
+ * Streamed request bodies (req->read_body, registry blob uploads) go through
+ * CURLOPT_UPLOAD with a read callback; a callback error is kept and returned
+ * instead of libcurl's "aborted by callback", so the caller's message wins.
  */
 #include "qgate/common.h"
 #include "qgate/env.h"
@@ -32,6 +36,7 @@
 #define HTTP_ERR_EXCERPT 4096
 #define HTTP_HEADERS_CAP (64u << 10)
 #define HTTP_DEFAULT_MAX_BODY ((size_t)64 << 20)
+#define HTTP_UPLOAD_BUFFER (512u << 10)
 
 static struct {
 	CURLcode (*global_init)(long);
@@ -214,6 +219,8 @@ struct http_common {
 	enum http_refusal refused;
 	char *where;                  /* the refused redirect, redacted */
 	long deadline_s;              /* the total deadline set, for messages */
+	const struct qg_http_req *req; /* for the streamed body's callback */
+	int read_err;                 /* the streamed body's callback failed with this */
 	const char *deadline_from;    /* where it came from: "--timeout" or "QG_HTTP_TIMEOUT" */
 };
 
@@ -422,6 +429,19 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* The streamed request body: the caller's callback, its error kept. */
+static size_t read_cb(char *buf, size_t size, size_t nmemb, void *userp)
+{
+	struct http_common *c = userp;
+	ssize_t n = c->req->read_body(c->req->read_ctx, buf, size * nmemb);
+
+	if (n < 0) {
+		c->read_err = (int)n;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)n;
+}
+
 static int has_header(const char *const *headers, const char *name)
 {
 	size_t n = strlen(name);
@@ -462,7 +482,8 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 		return qg_error(QG_ENOMEM, "'%s': cannot create a curl handle", name);
 	*out = e;
 	c->easy = e;
-	c->same_origin = req->headers && *req->headers;
+	c->same_origin = req->headers && *req->headers && !(req->flags & QG_HTTP_REDIRECT_ANY_ORIGIN);
+	c->req = req;
 	c->allow_unframed = unframed_ok || fetch.allow_unframed || (req->flags & QG_HTTP_ALLOW_UNFRAMED);
 	if (!method)
 		method = req->body ? "PUT" : (req->flags & QG_HTTP_HEAD) ? "HEAD" : "GET";
@@ -480,8 +501,15 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 		if (api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
 			api.easy_setopt(e, (CURLoption)182 /* CURLOPT_REDIR_PROTOCOLS */, (long)CURLPROTO_HTTPS);
 	}
-	api.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	api.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->flags & QG_HTTP_INSECURE) {
+		api.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		api.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		api.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+		api.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	if (req->ca_file && *req->ca_file)
+		ca = req->ca_file;
 	if (ca)
 		api.easy_setopt(e, CURLOPT_CAINFO, ca);
 	api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, connect_s);
@@ -507,9 +535,20 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	}
 	else if (strcmp(method, "GET"))
 		api.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	if (req->body || (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "DELETE"))) {
-		api.easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		api.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+	if (req->read_body || req->body ||
+	    (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "DELETE"))) {
+		if (req->read_body) {
+			api.easy_setopt(e, CURLOPT_UPLOAD, 1L);
+			api.easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+			api.easy_setopt(e, CURLOPT_READDATA, c);
+			api.easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)HTTP_UPLOAD_BUFFER);
+			if (req->body_size >= 0)
+				api.easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_size);
+		} else {
+			api.easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+			api.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+					(curl_off_t)(req->body ? req->body_len : 0));
+		}
 		if (!has_header(req->headers, "Content-Type")) {
 			l = api.slist_append(c->hdrs, "Content-Type: application/octet-stream");
 			if (!l)
@@ -569,9 +608,9 @@ void qg_http_resp_release(struct qg_http_resp *r)
 	r->status = 0;
 }
 
-int qg_http_resp_header(const struct qg_http_resp *r, const char *name, struct qg_buf *out)
+static int header_value(const char *block, const char *name, struct qg_buf *out)
 {
-	const char *line = r->headers.buf, *eol, *v;
+	const char *line = block, *eol, *v;
 	size_t n = strlen(name);
 
 	qg_buf_reset(out);
@@ -589,6 +628,11 @@ int qg_http_resp_header(const struct qg_http_resp *r, const char *name, struct q
 		}
 	}
 	return QG_ENOTFOUND;
+}
+
+int qg_http_resp_header(const struct qg_http_resp *r, const char *name, struct qg_buf *out)
+{
+	return header_value(r->headers.buf, name, out);
 }
 
 int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
@@ -619,7 +663,9 @@ int qg_http_request(const struct qg_http_req *req, struct qg_http_resp *resp)
 	api.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (req->status_out)
 		*req->status_out = resp->status;
-	if (r.too_big)
+	if (r.c.read_err)
+		err = r.c.read_err; /* the body's own message */
+	else if (r.too_big)
 		err = qg_error(QG_ETOOBIG, "'%s': response body larger than %zu bytes", name, r.max_body);
 	else if (rc != CURLE_OK)
 		err = curl_error(name, rc, &r.c);
@@ -766,6 +812,7 @@ int qg_http_stream_open(struct qg_http_stream **out, const struct qg_http_req *r
 	}
 	get.body = NULL;
 	get.body_len = 0;
+	get.read_body = NULL;
 	get.flags &= ~(unsigned)QG_HTTP_HEAD;
 	if (!get.method)
 		get.method = "GET";
@@ -838,6 +885,15 @@ ssize_t qg_http_stream_read(struct qg_http_stream *h, void *buf, size_t len)
 long qg_http_stream_status(const struct qg_http_stream *h)
 {
 	return h ? h->status : 0;
+}
+
+int qg_http_stream_header(const struct qg_http_stream *h, const char *name, struct qg_buf *out)
+{
+	if (!h) {
+		qg_buf_reset(out);
+		return QG_ENOTFOUND;
+	}
+	return header_value(h->headers.buf, name, out);
 }
 
 void qg_http_stream_free(struct qg_http_stream *h)
