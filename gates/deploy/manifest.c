@@ -8,8 +8,8 @@
  * unchanged files a no-op.
  *
  * The reader refuses anything it cannot vouch for rather than guessing: JSON that
- * does not parse, a duplicated member (two parsers could read two different
- * manifests from one body), schemaVersion other than 2, a mediaType that is
+ * does not parse, a duplicated member (qg_json_parse refuses it: two parsers could
+ * read two different manifests from one body), schemaVersion other than 2, a mediaType that is
  * neither an OCI manifest nor an OCI index, a descriptor without a valid sha256
  * digest or a non-negative integral size, members of the wrong JSON type. Each
  * refusal is QG_EINPUT naming the file or URL and the JSON pointer of the member.
@@ -243,6 +243,21 @@ int dp_manifest_write(const struct dp_manifest *m, struct qg_buf *out)
 
 /* ------------------------------------------------------------------ parsing */
 
+/* Re-record the last error as QG_EINPUT (a malformed input file is exit 3); the
+ * message is copied first: qg_error_last() points into the slot being written. */
+static int as_input_error(int err)
+{
+	char *msg;
+
+	if (err == QG_ENOMEM)
+		return err;
+	msg = qg_strdup(qg_error_last());
+	err = qg_error(QG_EINPUT, "%s", msg ? msg : "unreadable input");
+	free(msg);
+	return err;
+}
+
+
 struct pctx {
 	const char *name;
 	char ptr[256]; /* the JSON pointer being read, for messages */
@@ -251,37 +266,6 @@ struct pctx {
 static int perr(struct pctx *c, const char *what)
 {
 	return qg_error(QG_EINPUT, "'%s': %s: %s", c->name, *c->ptr ? c->ptr : "/", what);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Fail closed on an object that names one member twice. */
-static int check_unique(struct pctx *c, const struct qg_json *obj)
-{
-	size_t n = qg_json_size(obj), i = 0;
-	const struct qg_json *it;
-	const char **keys;
-	int err = 0;
-
-	if (n < 2)
-		return 0;
-	keys = malloc(n * sizeof(*keys));
-	if (!keys)
-		return qg_error(QG_ENOMEM, "out of memory");
-	for (it = qg_json_first(obj); it && i < n; it = qg_json_next(it))
-		keys[i++] = qg_json_key(it) ? qg_json_key(it) : "";
-	qsort(keys, i, sizeof(*keys), cmp_str);
-	for (n = 1; n < i; n++)
-		if (!strcmp(keys[n - 1], keys[n])) {
-			err = qg_error(QG_EINPUT, "'%s': %s: member '%s' appears twice", c->name, *c->ptr ? c->ptr : "/",
-				       keys[n]);
-			break;
-		}
-	free(keys);
-	return err;
 }
 
 static size_t push_ptr(struct pctx *c, const char *seg)
@@ -330,7 +314,6 @@ static int parse_annotations(struct pctx *c, const struct qg_json *obj, struct d
 		err = perr(c, "expected an object of strings");
 		goto done;
 	}
-	err = check_unique(c, a);
 	for (it = qg_json_first(a); !err && it; it = qg_json_next(it)) {
 		if (qg_json_type(it) != QG_JSON_STRING) {
 			size_t o2 = push_ptr(c, qg_json_key(it));
@@ -356,9 +339,6 @@ static int parse_desc(struct pctx *c, const struct qg_json *j, struct dp_desc *d
 
 	if (qg_json_type(j) != QG_JSON_OBJECT)
 		return perr(c, "expected a descriptor object");
-	err = check_unique(c, j);
-	if (err)
-		return err;
 	err = opt_string(c, j, "mediaType", &d->media_type);
 	if (!err && !d->media_type)
 		err = perr(c, "descriptor without a mediaType");
@@ -402,9 +382,6 @@ static int parse_tree(struct dp_manifest *m, struct pctx *c, const struct qg_jso
 
 	if (qg_json_type(root) != QG_JSON_OBJECT)
 		return perr(c, "expected a JSON object (an OCI image manifest or index)");
-	err = check_unique(c, root);
-	if (err)
-		return err;
 	sv = qg_json_get(root, "schemaVersion");
 	if (qg_json_type(sv) != QG_JSON_NUMBER || qg_json_number(sv) != 2) {
 		old = push_ptr(c, "schemaVersion");
@@ -494,7 +471,7 @@ int dp_manifest_parse(struct dp_manifest *out, const char *body, size_t len, con
 	err = qg_json_parse(&root, body, len, c.name);
 	if (err) {
 		if (err != QG_ENOMEM)
-			err = qg_error(QG_EINPUT, "%s", qg_error_last());
+			err = as_input_error(err);
 		return err;
 	}
 	err = parse_tree(out, &c, root);

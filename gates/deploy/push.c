@@ -143,6 +143,21 @@ static int created_time(char out[32])
 
 /* ------------------------------------------------------------------ inputs */
 
+/* Re-record the last error as QG_EINPUT (a malformed input file is exit 3); the
+ * message is copied first: qg_error_last() points into the slot being written. */
+static int as_input_error(int err)
+{
+	char *msg;
+
+	if (err == QG_ENOMEM)
+		return err;
+	msg = qg_strdup(qg_error_last());
+	err = qg_error(QG_EINPUT, "%s", msg ? msg : "unreadable input");
+	free(msg);
+	return err;
+}
+
+
 struct push_file {
 	const char *path;
 	const char *media_type;
@@ -199,7 +214,7 @@ static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t
 		}
 		err = qg_json_parse_file(&j, p.buf);
 		if (err) {
-			err = qg_error(QG_EINPUT, "%s", qg_error_last());
+			err = as_input_error(err);
 			break;
 		}
 		schema = qg_json_string(qg_json_get(j, "schema"));

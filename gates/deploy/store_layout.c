@@ -217,6 +217,21 @@ static int index_find_tag(struct layout *l, const struct dp_manifest *idx, const
 
 /* ------------------------------------------------------------------ opening */
 
+/* Re-record the last error as QG_EINPUT (a malformed input file is exit 3); the
+ * message is copied first: qg_error_last() points into the slot being written. */
+static int as_input_error(int err)
+{
+	char *msg;
+
+	if (err == QG_ENOMEM)
+		return err;
+	msg = qg_strdup(qg_error_last());
+	err = qg_error(QG_EINPUT, "%s", msg ? msg : "unreadable input");
+	free(msg);
+	return err;
+}
+
+
 /* Remove .qgate/tmp/blob-<pid>-* of processes that no longer exist. */
 static void clean_stale(struct layout *l)
 {
@@ -258,7 +273,7 @@ static int read_layout_file(struct layout *l)
 	if (!err)
 		err = qg_json_parse_file(&j, p.buf);
 	if (err == QG_EPARSE)
-		err = qg_error(QG_EINPUT, "%s", qg_error_last());
+		err = as_input_error(err);
 	if (!err) {
 		v = qg_json_string(qg_json_get(j, "imageLayoutVersion"));
 		if (!v || strncmp(v, "1.", 2))
@@ -447,6 +462,8 @@ static int fsync_dir(const char *path)
 	return err;
 }
 
+static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf *buf, size_t max);
+
 static int layout_blob_put(struct dp_store *s, const struct dp_source *src, const char *expect,
 			   struct dp_desc *out, int *skipped)
 {
@@ -471,20 +488,27 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 			goto done;
 		}
 	}
-	/* present already (and, for a regular file, of the same size: a blob of
-	 * another size under that name is damaged and gets replaced below) */
+	/* present already: verified (a blob is only ever renamed into place once it
+	 * hashes to its name, so a mismatch is damage or tampering, which is refused
+	 * rather than papered over) and skipped */
 	if (expect && *expect) {
 		err = layout_blob_has(s, expect, &have);
 		if (err < 0 && err != QG_ENOTFOUND)
 			goto done;
-		if (!err && (!src->path ? have == (long long)src->len : !S_ISREG(st.st_mode) || have == st.st_size)) {
+		if (!err) {
+			err = blob_read(l, expect, -1, NULL, 0);
+			if (!err && (src->path ? S_ISREG(st.st_mode) && have != st.st_size : have != (long long)src->len))
+				err = qg_error(QG_EINPUT, "'%s': %lld bytes, the blob of %s has %lld", name,
+					       src->path ? (long long)st.st_size : (long long)src->len, expect, have);
+			if (err)
+				goto done;
 			memcpy(out->digest, expect, DP_DIGEST_SIZE);
 			out->size = have;
 			*skipped = 1;
 			s->blobs_skipped++;
-			err = 0;
 			goto done;
 		}
+		err = 0;
 	}
 	err = path_of(&tmp, l, ".qgate/tmp");
 	if (!err)
@@ -551,11 +575,7 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	err = blob_path(&final, l, out->digest);
 	if (err)
 		goto done;
-	if (have < 0 && layout_blob_has(s, out->digest, &have) == 0 && have == size) {
-		*skipped = 1; /* someone else stored it meanwhile */
-		s->blobs_skipped++;
-		goto done;
-	}
+	/* renamed over a blob stored meanwhile: the same bytes, verified just now */
 	if (rename(tmp.buf, final.buf) < 0) {
 		err = qg_error(QG_EIO, "'%s': cannot rename to '%s': %s", tmp.buf, final.buf, strerror(errno));
 		goto done;
@@ -579,7 +599,8 @@ done:
 	return err;
 }
 
-/* Stream a blob to fd (or into buf), verifying its digest; fd < 0 = into buf. */
+/* Stream a blob to fd (fd >= 0), into buf (buf != NULL) or only hash it, verifying its
+ * digest: a mismatch is QG_EINPUT naming the file ("damaged blob"). */
 static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf *buf, size_t max)
 {
 	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
@@ -603,7 +624,7 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 		err = qg_error(QG_EINPUT, "'%s': not a regular file", p.buf);
 		goto done;
 	}
-	if (fd < 0 && (size_t)st.st_size > max) {
+	if (buf && (size_t)st.st_size > max) {
 		err = qg_error(QG_ETOOBIG, "'%s': %lld bytes, more than the %zu allowed", p.buf, (long long)st.st_size,
 			       max);
 		goto done;
@@ -625,7 +646,7 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 		err = qg_sha256_update(h, chunk, (size_t)n);
 		if (!err && fd >= 0)
 			err = write_all(fd, chunk, (size_t)n, "temporary copy");
-		if (!err && fd < 0) {
+		if (!err && buf) {
 			if ((size_t)size > max)
 				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed", p.buf, max);
 			else if (qg_buf_add(buf, chunk, (size_t)n) < 0)
@@ -635,7 +656,8 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 	if (!err)
 		err = qg_sha256_final(h, hex);
 	if (!err && strcmp(hex, digest + 7))
-		err = qg_error(QG_EINPUT, "'%s': digest mismatch: the file hashes to sha256:%s (damaged blob)", p.buf, hex);
+		err = qg_error(QG_EINPUT, "'%s': digest mismatch: the file hashes to sha256:%s (damaged blob; remove it "
+			       "and push again)", p.buf, hex);
 	if (!err)
 		l->base.bytes_received += size;
 done:
