@@ -1,14 +1,213 @@
-/* cmd_audit.c -- placeholder until its owner lands the real command (exit 3) */
+/* cmd_audit.c -- `qgate-deploy audit verify FILE [--pubkey FILE] [--head DIGEST]`
+ *
+ * Checks a hash-chained audit log (audit.c, format in deploy.h) and writes
+ * a result like any gate, so CI can keep the verdict: "audit.chain" (every
+ * entry links to the line before it and follows it in seq: an edited,
+ * removed, reordered or inserted entry, or a cut last line, fails it with
+ * the line named), "audit.signatures" (with --pubkey: every entry signed by
+ * that key, each signature valid; skipped without it), and with --head
+ * "audit.head" (the last line is the one whose hash was kept elsewhere: the
+ * loss of the newest entries shows). Exit 0 intact, 1 tampered (each line
+ * named), 2 usage, 3 not an audit log (a line that is not JSON or not a
+ * qgate.audit/v1 entry, named file:line) or unreadable.
+ */
 #include "qgate/common.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qgate/crypto.h"
 #include "qgate/gate.h"
+#include "qgate/json.h"
+#include "qgate/opts.h"
+#include "qgate/result.h"
 
 #include "deploy.h"
 
+struct audit_opts {
+	struct qg_common_opts common;
+	struct qg_strvec args; /* verify FILE */
+	const char *pubkey;
+	const char *head;
+};
+
+static const char *const audit_usage[] = {
+	"qgate-deploy audit verify FILE [--pubkey FILE] [--head sha256:...]",
+	NULL,
+};
+
+static int read_log(struct qg_buf *out, const char *path)
+{
+	struct stat st;
+	char *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return qg_error(QG_EINPUT, "'%s': cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return qg_error(QG_EINPUT, "'%s': not a file", path);
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (err = qg_buf_grow(out, (size_t)st.st_size)) < 0) {
+		close(fd);
+		return err == QG_ETOOBIG ? qg_error(QG_ETOOBIG, "'%s': larger than 1 GiB", path) : err;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (out->alloc - out->len < 65536 + 1 && (err = qg_buf_grow(out, 65536)) < 0)
+			break;
+		p = out->buf + out->len;
+		n = read(fd, p, out->alloc - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = qg_error(QG_EINPUT, "'%s': cannot read: %s", path, strerror(errno));
+			break;
+		}
+		if (!n)
+			break;
+		qg_buf_setlen(out, out->len + (size_t)n);
+	}
+	close(fd);
+	return err;
+}
+
+static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *outputs, const char *path)
+{
+	struct qg_buf data = QG_BUF_INIT(QG_CAP_FILE);
+	struct qg_ed25519_key *key = NULL;
+	struct dp_audit_report rep;
+	struct qg_check *c;
+	struct qg_json *m;
+	int err;
+
+	memset(&rep, 0, sizeof(rep));
+	if (o->head && !dp_digest_valid(o->head))
+		return qg_error(QG_EUSAGE, "--head '%s': expected sha256:<64 lowercase hex>", o->head);
+	if (o->pubkey && (err = qg_ed25519_key_load(&key, o->pubkey, 0)) < 0)
+		return err;
+	if ((err = read_log(&data, path)) < 0 || (err = dp_audit_check(&rep, data.buf, data.len, path, key)) < 0)
+		goto done;
+
+	/* the chain */
+	if (!rep.nr_chain)
+		c = qg_result_add_check(r, "audit.chain", QG_STATUS_PASS, "%zu entries, every one linked to the line before it",
+					rep.entries);
+	else
+		c = qg_result_add_check(r, "audit.chain", QG_STATUS_FAIL, "%zu problem%s in %zu entries: the log was changed",
+					rep.nr_chain, rep.nr_chain == 1 ? "" : "s", rep.entries);
+	if (!c) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	qg_check_set_count(c, (long long)rep.nr_chain);
+	for (size_t i = 0; i < rep.nr_problems && err >= 0; i++)
+		if (rep.problems[i].kind == DP_AUDIT_CHAIN)
+			err = qg_check_add_location(c, path, rep.problems[i].line, 0, "%s", rep.problems[i].message);
+	if (err < 0)
+		goto done;
+	err = 0;
+
+	/* the signatures */
+	if (!key && rep.signed_entries)
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_SKIP,
+					"%zu of %zu entries are signed; not checked without --pubkey", rep.signed_entries,
+					rep.entries);
+	else if (!key)
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_SKIP,
+					"no entry is signed (appended without --sign-key)");
+	else if (!rep.nr_signature)
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_PASS, "%zu entries signed by %s, every signature valid",
+					rep.entries, qg_ed25519_key_id(key));
+	else
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_FAIL, "%zu of %zu entries not validly signed by %s",
+					rep.nr_signature, rep.entries, qg_ed25519_key_id(key));
+	if (!c) {
+		err = QG_ENOMEM;
+		goto done;
+	}
+	if (key)
+		qg_check_set_count(c, (long long)rep.nr_signature);
+	for (size_t i = 0; i < rep.nr_problems && err >= 0; i++)
+		if (rep.problems[i].kind == DP_AUDIT_SIGNATURE)
+			err = qg_check_add_location(c, path, rep.problems[i].line, 0, "%s", rep.problems[i].message);
+	if (err < 0)
+		goto done;
+	err = 0;
+
+	/* the head kept elsewhere */
+	if (o->head) {
+		int same = !strcmp(o->head, rep.head);
+
+		c = qg_result_add_check(r, "audit.head", same ? QG_STATUS_PASS : QG_STATUS_FAIL,
+					same ? "the last entry is the one expected" :
+					"the last entry is not the one expected: entries were removed from the end, or the log was rewritten");
+		if (!c || qg_check_observed_string(c, rep.head) < 0 || qg_check_expected_string(c, "%s", o->head) < 0) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (!same)
+			qg_check_set_count(c, 1);
+	}
+
+	m = qg_json_add_object(r->metrics, "audit");
+	if (!m || !qg_json_add_number(m, "entries", (double)rep.entries) ||
+	    !qg_json_add_number(m, "signed", (double)rep.signed_entries) || !qg_json_add_string(m, "head", rep.head) ||
+	    qg_result_add_markdown(r, "Audit log `%s`: %zu entries, head `%s`\n", path, rep.entries, rep.head) < 0 ||
+	    qg_strvec_push(outputs, "head") < 0 || qg_strvec_push(outputs, rep.head) < 0 ||
+	    qg_strvec_push(outputs, "entries") < 0 || qg_strvec_pushf(outputs, "%zu", rep.entries) < 0) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+done:
+	dp_audit_report_release(&rep);
+	qg_ed25519_key_free(key);
+	qg_buf_release(&data);
+	return err;
+}
+
+static int audit_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
+{
+	struct audit_opts *o = data;
+
+	if (!o->args.nr)
+		return qg_error(QG_EUSAGE, "no audit command given (expected 'verify FILE')");
+	if (strcmp(o->args.v[0], "verify"))
+		return qg_error(QG_EUSAGE, "unknown audit command '%s' (expected 'verify FILE')", o->args.v[0]);
+	if (o->args.nr != 2)
+		return qg_error(QG_EUSAGE, "audit verify takes one FILE, %zu given", o->args.nr - 1);
+	return verify(o, r, outputs, o->args.v[1]);
+}
+
 int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
 {
-	(void)argc;
-	(void)argv;
-	(void)gate;
-	return qg_gate_die("qgate-deploy", 3, "this command is not built yet");
+	struct audit_opts o = { 0 };
+	const struct qg_option options[] = {
+		QG_OPTS_COMMON(&o.common),
+		QG_OPT_GROUP_("audit options"),
+		QG_OPT_STRING_(0, "pubkey", &o.pubkey, "FILE",
+			       "Ed25519 public key (PEM): every entry must carry a valid signature by it"),
+		QG_OPT_STRING_(0, "head", &o.head, "DIGEST",
+			       "the hash of the last entry, kept elsewhere (catches entries removed from the end)"),
+		QG_OPT_END_(),
+	};
+	const struct qg_gate_cmd cmd = {
+		.gate = gate,
+		.name = "audit",
+		.usage = audit_usage,
+		.description = "Verify a hash-chained audit log: every entry links to the one before it (an edited, removed,\n"
+			       "reordered or inserted entry is named by line), and with --pubkey every entry's Ed25519\n"
+			       "signature. Exit 0 intact, 1 tampered, 3 not an audit log.",
+		.options = options,
+		.common = &o.common,
+		.args = &o.args,
+		.run = audit_run,
+		.data = &o,
+	};
+	int ret = qg_gate_run(&cmd, argc, argv);
+
+	qg_strvec_clear(&o.args);
+	return ret;
 }
