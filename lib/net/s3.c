@@ -11,7 +11,13 @@
  *
  * ListObjectsV2 answers are small, fixed-shape XML documents; the few
  * elements needed (Contents/Key, IsTruncated, NextContinuationToken) are
- * picked out directly rather than through a general XML parser.
+ * picked out directly rather than through a general XML parser. The same
+ * goes for the multipart upload answers (UploadId, the Complete result).
+ *
+ * Writes (qgate-deploy's s3:// store): multipart uploads (create, one part,
+ * complete, abort) and a conditional PUT. Each part's body is signed with
+ * its SHA-256 (x-amz-content-sha256), so S3 refuses a part that arrives
+ * other than it was sent; the caller holds one part in memory at a time.
  */
 #include "qgate/common.h"
 #include "qgate/http.h"
@@ -204,6 +210,11 @@ static int hint_anonymous(int err, long status, const struct s3_env *e)
 
 int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 {
+	return qg_s3_stream_get(out, url, NULL);
+}
+
+int qg_s3_stream_get(struct qg_http_stream **out, const char *url, long *status_out)
+{
 	struct s3_env e;
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_strvec hdrs = QG_STRVEC_INIT;
@@ -213,6 +224,8 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 	int err;
 
 	*out = NULL;
+	if (status_out)
+		*status_out = 0;
 	if ((err = qg_s3_parse_url(&bucket, &key, url)) < 0)
 		return err;
 	if (!*key) {
@@ -236,6 +249,8 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 	req.error_excerpt = s3_error_excerpt;
 	req.status_out = &status;
 	err = qg_http_stream_open(out, &req);
+	if (status_out)
+		*status_out = status;
 	err = hint_anonymous(err, status, &e);
 done:
 	s3_env_release(&e);
@@ -442,5 +457,176 @@ int qg_s3_list(struct qg_strvec *out, const char *url)
 	qg_buf_release(&flag);
 	free(bucket);
 	free(prefix);
+	return err;
+}
+
+/* ---- writes: conditional PUT, multipart uploads ---- */
+
+int qg_s3_put_if(struct qg_buf *etag_out, const char *bucket, const char *key, const char *if_match,
+		 const char *const *headers, const void *body, size_t body_len)
+{
+	struct qg_http_resp resp;
+	struct qg_strvec hdrs = QG_STRVEC_INIT;
+	int err;
+
+	qg_http_resp_init(&resp);
+	err = headers ? qg_strvec_pushv(&hdrs, headers) : 0;
+	if (!err)
+		err = if_match ? qg_strvec_pushf(&hdrs, "If-Match: %s", if_match)
+			       : qg_strvec_push(&hdrs, "If-None-Match: *");
+	if (err < 0) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	err = qg_s3_request(&resp, "PUT", bucket, key, NULL, hdrs.v, body ? body : "", body_len,
+			    QG_HTTP_ACCEPT_ANY_STATUS);
+	if (err < 0)
+		goto done;
+	/* 412 Precondition Failed; 409 ConditionalRequestConflict (a concurrent
+	 * conditional write in flight): either way the object moved */
+	if (resp.status == 412 || resp.status == 409) {
+		err = QG_ECONFLICT;
+		goto done;
+	}
+	if (resp.status >= 400) {
+		struct qg_buf why = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+		if (s3_error_excerpt(&why, resp.body.buf, resp.body.len) < 0 || !why.len)
+			qg_buf_reset(&why);
+		err = qg_error(resp.status == 404 ? QG_EINPUT : QG_ENET, "'s3://%s/%s': HTTP %ld%s%s", bucket, key,
+			       resp.status, why.len ? ": " : "", why.buf);
+		qg_buf_release(&why);
+		goto done;
+	}
+	if (etag_out) {
+		qg_buf_reset(etag_out);
+		if (qg_http_resp_header(&resp, "ETag", etag_out) < 0)
+			qg_buf_reset(etag_out);
+	}
+done:
+	qg_strvec_clear(&hdrs);
+	qg_http_resp_release(&resp);
+	return err;
+}
+
+/* "?uploadId=<encoded>" plus extra parameters before it. */
+static int upload_query(struct qg_buf *q, const char *before, const char *upload_id)
+{
+	int err = qg_buf_addstr(q, before ? before : "");
+
+	if (!err)
+		err = qg_buf_addstr(q, "uploadId=");
+	if (!err)
+		err = qg_sigv4_uri_encode(q, upload_id, 0);
+	return err < 0 ? qg_error(err, "out of memory") : 0;
+}
+
+int qg_s3_multipart_create(char **upload_id, const char *bucket, const char *key, const char *const *headers)
+{
+	struct qg_http_resp resp;
+	struct qg_buf id = QG_BUF_INIT(4096);
+	int err, found;
+
+	*upload_id = NULL;
+	qg_http_resp_init(&resp);
+	err = qg_s3_request(&resp, "POST", bucket, key, "uploads", headers, "", 0, 0);
+	if (err < 0)
+		goto done;
+	found = xml_elem(&id, resp.body.buf, resp.body.buf + resp.body.len, "UploadId");
+	if (found < 0) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!found || !id.len) {
+		err = qg_error(QG_ENET, "'s3://%s/%s': the multipart upload answer holds no UploadId", bucket, key);
+		goto done;
+	}
+	*upload_id = qg_buf_detach(&id, NULL);
+	if (!*upload_id)
+		err = qg_error(QG_ENOMEM, "out of memory");
+done:
+	qg_buf_release(&id);
+	qg_http_resp_release(&resp);
+	return err;
+}
+
+int qg_s3_multipart_part(struct qg_buf *etag, const char *bucket, const char *key, const char *upload_id, int part,
+			 const void *data, size_t len)
+{
+	struct qg_http_resp resp;
+	struct qg_buf q = QG_BUF_INIT(QG_CAP_URL), before = QG_BUF_INIT(64);
+	int err;
+
+	if (part < 1 || part > 10000)
+		return qg_error(QG_EUSAGE, "'s3://%s/%s': part number %d (expected 1..10000)", bucket, key, part);
+	qg_http_resp_init(&resp);
+	err = qg_buf_addf(&before, "partNumber=%d&", part) < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
+	if (!err)
+		err = upload_query(&q, before.buf, upload_id);
+	if (!err)
+		err = qg_s3_request(&resp, "PUT", bucket, key, q.buf, NULL, data ? data : "", len, 0);
+	if (!err) {
+		qg_buf_reset(etag);
+		if (qg_http_resp_header(&resp, "ETag", etag) < 0 || !etag->len)
+			err = qg_error(QG_ENET, "'s3://%s/%s': part %d was answered without an ETag", bucket, key, part);
+	}
+	qg_buf_release(&q);
+	qg_buf_release(&before);
+	qg_http_resp_release(&resp);
+	return err;
+}
+
+int qg_s3_multipart_complete(struct qg_buf *etag_out, const char *bucket, const char *key, const char *upload_id,
+			     const struct qg_strvec *etags)
+{
+	struct qg_http_resp resp;
+	struct qg_buf q = QG_BUF_INIT(QG_CAP_URL), xml = QG_BUF_INIT(QG_CAP_MESSAGE), why = QG_BUF_INIT(QG_CAP_MESSAGE);
+	static const char *const hdrs[] = { "Content-Type: application/xml", NULL };
+	size_t i;
+	int err;
+
+	if (!etags->nr)
+		return qg_error(QG_EUSAGE, "'s3://%s/%s': a multipart upload needs at least one part", bucket, key);
+	qg_http_resp_init(&resp);
+	err = qg_buf_addstr(&xml, "<CompleteMultipartUpload>");
+	for (i = 0; !err && i < etags->nr; i++)
+		err = qg_buf_addf(&xml, "<Part><PartNumber>%zu</PartNumber><ETag>%s</ETag></Part>", i + 1, etags->v[i]);
+	if (!err)
+		err = qg_buf_addstr(&xml, "</CompleteMultipartUpload>");
+	err = err < 0 ? qg_error(err, "out of memory") : upload_query(&q, NULL, upload_id);
+	if (!err)
+		err = qg_s3_request(&resp, "POST", bucket, key, q.buf, hdrs, xml.buf, xml.len, 0);
+	if (err < 0)
+		goto done;
+	/* S3 may answer 200 and still fail: the error is then in the body */
+	if (!memmem(resp.body.buf, resp.body.len, "<CompleteMultipartUploadResult", 30)) {
+		if (s3_error_excerpt(&why, resp.body.buf, resp.body.len) < 0)
+			qg_buf_reset(&why);
+		err = qg_error(QG_ENET, "'s3://%s/%s': completing the multipart upload failed%s%s", bucket, key,
+			       why.len ? ": " : "", why.buf);
+		goto done;
+	}
+	if (etag_out && xml_elem(etag_out, resp.body.buf, resp.body.buf + resp.body.len, "ETag") != 1)
+		qg_buf_reset(etag_out);
+done:
+	qg_buf_release(&q);
+	qg_buf_release(&xml);
+	qg_buf_release(&why);
+	qg_http_resp_release(&resp);
+	return err;
+}
+
+int qg_s3_multipart_abort(const char *bucket, const char *key, const char *upload_id)
+{
+	struct qg_http_resp resp;
+	struct qg_buf q = QG_BUF_INIT(QG_CAP_URL);
+	int err;
+
+	qg_http_resp_init(&resp);
+	err = upload_query(&q, NULL, upload_id);
+	if (!err)
+		err = qg_s3_request(&resp, "DELETE", bucket, key, q.buf, NULL, NULL, 0, 0);
+	qg_buf_release(&q);
+	qg_http_resp_release(&resp);
 	return err;
 }
