@@ -421,10 +421,16 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 	}
 	if ((err = dp_store_open(&src, &from, &o->store)))
 		goto done;
-	if (same)
+	if (same) {
 		dst = src;
-	else if ((err = dp_store_open(&dst, &to, &o->store)))
-		goto done;
+	} else {
+		/* a layout or prefix that does not exist yet is made: promoting into a new place */
+		struct dp_store_opts dso = o->store;
+
+		dso.create = 1;
+		if ((err = dp_store_open(&dst, &to, &dso)))
+			goto done;
+	}
 	ac.store = dst;
 	ac.tag = to.tag;
 
