@@ -1,10 +1,12 @@
 /* junit_in.c -- JUnit XML reports in, in every dialect runners write, streamed
  *
  * The report is streamed through qg_xml (expat): memory is flat in the
- * report's size except for the result list itself, which gets one entry per
- * <testcase> (classname, name, file and source strings; messages and failure
- * text only for cases that did not pass, each bounded). A 1 GB report of
- * passing tests therefore costs the list and nothing else. A failure with no
+ * report's size except for the results themselves. A plain passed or
+ * skipped case (most of them) is one compact line (test.h: outcome, time,
+ * "test.<classname>.<name>", a skip's reason; ~50 bytes); a case that did
+ * not pass, or passed after reruns, is a full entry (file, line, source,
+ * message, failure text bounded). A 1 GB report of passing tests therefore
+ * costs its names and nothing else. A failure with no
  * text of its own (ctest, jest) gets its case's <system-out>/<system-err>
  * (the first 64 KiB) as its detail.
  *
@@ -297,6 +299,14 @@ static int case_end(struct junit_reader *jr)
 		o = TEST_SKIP;
 		msg = "disabled";
 	}
+	if ((o == TEST_PASS || o == TEST_SKIP) && !c->attempts.nr && !jr->out->keep_cases) {
+		/* the common case, kept compact: identity, time, skip reason */
+		err = test_results_compact(jr->out, o, c->time_s, c->classname, c->name, msg);
+		if (!err)
+			jr->nr_testcases++;
+		qg_buf_reset(&jr->output);
+		goto out;
+	}
 	if (!msg && (o == TEST_FAIL || o == TEST_ERROR))
 		msg = fallback = first_line(text && *text ? text : jr->output.buf);
 	tc = test_results_add(jr->out, c->classname, c->name, o, msg, jr->path);
@@ -488,6 +498,7 @@ int test_read_junit(const char *path, struct test_results *out)
 		return qg_error(QG_ENOMEM, "out of memory");
 	jr->path = path;
 	qg_buf_init(&jr->output, JUNIT_TEXT_CAP + 1);
+	mine.keep_cases = out->keep_cases;
 	jr->out = &mine;
 	h.ud = jr;
 	err = qg_xml_parse_file(path, path, &h);

@@ -96,10 +96,68 @@ static int copy_check(struct qg_result *out, const struct qg_check *c)
 	return 0;
 }
 
+/* A shard's tests.passed cases, appended (each line checked). */
+static int add_cases(struct test_results *rs, const char *cases)
+{
+	struct test_compact_line l;
+	size_t len = strlen(cases), n = 0;
+	char *b;
+
+	for (size_t i = 0; i < len;) {
+		size_t k = strcspn(cases + i, "\n");
+
+		if (k && test_compact_parse(&l, cases + i, k) < 0)
+			return qg_error(QG_EINPUT, "tests.passed: a case line that is not "
+						   "\"<p|s>\\t<ms>\\t<id>\\t<message>\": '%.100s'", cases + i);
+		n += k != 0;
+		i += k + 1;
+	}
+	if (rs->compact_len + len + 2 > rs->compact_alloc) {
+		if (!(b = realloc(rs->compact, rs->compact_len + len + 2)))
+			return qg_error(QG_ENOMEM, "out of memory");
+		rs->compact = b;
+		rs->compact_alloc = rs->compact_len + len + 2;
+	}
+	memcpy(rs->compact + rs->compact_len, cases, len);
+	rs->compact_len += len;
+	if (len && cases[len - 1] != '\n')
+		rs->compact[rs->compact_len++] = '\n';
+	rs->compact[rs->compact_len] = '\0';
+	rs->nr_compact += n;
+	return 0;
+}
+
+/* tests.passed of the merged run: the shards' cases in one sorted list,
+ * as verdict.c writes it for one run. */
+static int passed_check(struct qg_result *out, struct test_results *rs)
+{
+	long long passed = 0, skipped = 0;
+	struct qg_check *ck;
+	struct qg_json *d;
+	int err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact);
+
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < rs->compact_len;) {
+		size_t k = strcspn(rs->compact + i, "\n");
+
+		if (k)
+			*(rs->compact[i] == 'p' ? &passed : &skipped) += 1;
+		i += k + 1;
+	}
+	ck = qg_result_add_check(out, "tests.passed", passed ? QG_STATUS_PASS : QG_STATUS_SKIP,
+				 "%lld test(s) passed, %lld skipped (each one in \"cases\")", passed, skipped);
+	if (!ck || !(d = qg_check_details(ck)) || !qg_json_add_number(d, "passed", (double)passed) ||
+	    !qg_json_add_number(d, "skipped", (double)skipped) || !qg_json_add_string(d, "cases", rs->compact))
+		return qg_error(QG_ENOMEM, "out of memory");
+	return 0;
+}
+
 int test_merge_results(struct qg_result *out, const struct qg_result *const *shards, size_t n)
 {
 	const struct qg_check **tests = NULL, **aggr = NULL;
 	size_t nt = 0, na = 0, all = 0;
+	struct test_results passed = { 0 };
 	double sums[sizeof(counted) / sizeof(counted[0])] = { 0 };
 	int err = 0;
 
@@ -135,6 +193,13 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 				tests[nt++] = c;
 				continue;
 			}
+			if (!strcmp(c->id, "tests.passed")) {
+				const char *cases = qg_json_string(qg_json_get(c->details, "cases"));
+
+				if (cases && *cases && (err = add_cases(&passed, cases)) < 0)
+					goto done;
+				continue;
+			}
 			for (k = 0; k < na && strcmp(aggr[k]->id, c->id); k++)
 				;
 			if (k == na)
@@ -146,6 +211,8 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 	qsort(tests, nt, sizeof(*tests), cmp_check);
 	for (size_t i = 0; !err && i < nt; i++)
 		err = copy_check(out, tests[i]);
+	if (!err && passed.nr_compact)
+		err = passed_check(out, &passed);
 	for (size_t i = 0; !err && i < na; i++)
 		err = copy_check(out, aggr[i]);
 	for (size_t k = 0; !err && k < sizeof(counted) / sizeof(counted[0]); k++) {
@@ -161,6 +228,7 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 						  "%.0f flaky (%zu shards merged)\n",
 					     sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], n);
 done:
+	test_results_release(&passed);
 	free(tests);
 	free(aggr);
 	return err;

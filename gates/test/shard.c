@@ -44,6 +44,43 @@ static int cmp_item(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+/* The durations of tests.passed's cases (test.h's compact lines): a case
+ * is a program's when its id is "test.<program>", or "test.<program>.<case>"
+ * (TAP points of a program: summed). */
+static int timings_of_cases(const char *cases, const struct qg_strmap *map, double *ms, const char *path)
+{
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct test_compact_line l;
+	int err = 0;
+
+	for (size_t i = 0; !err && cases[i];) {
+		size_t len = strcspn(cases + i, "\n");
+		long k = -1;
+
+		if (len && test_compact_parse(&l, cases + i, len) < 0) {
+			err = qg_error(QG_EINPUT, "'%s': tests.passed: a case line that is not "
+						  "\"<p|s>\\t<ms>\\t<id>\\t<message>\"", path);
+			break;
+		}
+		if (len && l.ms >= 0 && l.id_len > 5) {
+			qg_buf_reset(&id);
+			if (test_compact_unescape(&id, l.id + 5, l.id_len - 5) < 0) {
+				err = qg_error(QG_ENOMEM, "out of memory");
+				break;
+			}
+			k = qg_strmap_find(map, id.buf, id.len);
+			for (size_t e = id.len; k < 0 && e-- > 0;)
+				if (id.buf[e] == '.')
+					k = qg_strmap_find(map, id.buf, e);
+			if (k >= 0)
+				ms[k] = (ms[k] < 0 ? 0 : ms[k]) + l.ms;
+		}
+		i += len + (cases[i + len] ? 1 : 0);
+	}
+	qg_buf_release(&id);
+	return err;
+}
+
 static int load_timings(const char *path, const char *const *names, size_t n, struct item *items)
 {
 	struct qg_strmap map = QG_STRMAP_INIT;
@@ -80,6 +117,11 @@ static int load_timings(const char *path, const char *const *names, size_t n, st
 		double t = qg_json_number(qg_json_get(d, "duration_ms"));
 		long k = -1;
 
+		if (id && !strcmp(id, "tests.passed") && qg_json_string(qg_json_get(d, "cases"))) {
+			if ((err = timings_of_cases(qg_json_string(qg_json_get(d, "cases")), &map, ms, path)) < 0)
+				goto done;
+			continue;
+		}
 		if (!id || strncmp(id, "test.", 5) || !isfinite(t) || t < 0)
 			continue;
 		if (cls && !*cls)

@@ -118,10 +118,217 @@ int test_case_set(char **field, const char *value)
 	return 0;
 }
 
+static int compact_add(struct test_results *rs, const char *data, size_t len)
+{
+	if (rs->compact_len + len + 1 > rs->compact_alloc) {
+		size_t n = rs->compact_alloc ? rs->compact_alloc : 4096;
+		char *b;
+
+		while (n < rs->compact_len + len + 1)
+			n *= 2;
+		if (n > QG_CAP_REPORT)
+			return qg_error(QG_ETOOBIG, "more than %zu bytes of test names", (size_t)QG_CAP_REPORT);
+		if (!(b = realloc(rs->compact, n)))
+			return qg_error(QG_ENOMEM, "out of memory");
+		rs->compact = b;
+		rs->compact_alloc = n;
+	}
+	memcpy(rs->compact + rs->compact_len, data, len);
+	rs->compact_len += len;
+	rs->compact[rs->compact_len] = '\0';
+	return 0;
+}
+
+int test_compact_escape(struct qg_buf *out, const char *s, size_t len)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < len; i++) {
+		size_t start = i;
+
+		while (i < len && s[i] != '\\' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			i++;
+		if (i > start)
+			err = qg_buf_add(out, s + start, i - start);
+		if (err || i >= len)
+			break;
+		err = qg_buf_addstr(out, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r");
+	}
+	return err;
+}
+
+int test_compact_unescape(struct qg_buf *out, const char *s, size_t len)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < len; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 1 < len) {
+			c = s[++i];
+			c = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+		}
+		err = qg_buf_addch(out, c);
+	}
+	return err;
+}
+
+/* s escaped straight into the compact list */
+static int compact_escaped(struct test_results *rs, const char *s, size_t len)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < len; i++) {
+		size_t start = i;
+
+		while (i < len && s[i] != '\\' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			i++;
+		if (i > start)
+			err = compact_add(rs, s + start, i - start);
+		if (err || i >= len)
+			break;
+		err = compact_add(rs, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r", 2);
+	}
+	return err;
+}
+
+int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
+			 const char *name, const char *message)
+{
+	size_t mark = rs->compact_len;
+	char head[64];
+	int n, err;
+
+	if (time_s >= 0 && time_s < 1e12)
+		n = snprintf(head, sizeof(head), "%c\t%.0f\ttest.", o == TEST_PASS ? 'p' : 's', time_s * 1000.0);
+	else
+		n = snprintf(head, sizeof(head), "%c\t-\ttest.", o == TEST_PASS ? 'p' : 's');
+	err = compact_add(rs, head, (size_t)n);
+	if (!err && classname && *classname) {
+		err = compact_escaped(rs, classname, strlen(classname));
+		if (!err)
+			err = compact_add(rs, ".", 1);
+	}
+	if (!err && name)
+		err = compact_escaped(rs, name, strlen(name));
+	if (!err)
+		err = compact_add(rs, "\t", 1);
+	if (!err && message) {
+		size_t full = strlen(message), len = full < 1024 ? full : 1024;
+
+		while (len && len < full && ((unsigned char)message[len] & 0xc0) == 0x80)
+			len--; /* cut on a character boundary */
+		err = compact_escaped(rs, message, len);
+	}
+	if (!err)
+		err = compact_add(rs, "\n", 1);
+	if (err) {
+		rs->compact_len = mark;
+		if (rs->compact)
+			rs->compact[mark] = '\0';
+		return err;
+	}
+	rs->nr_compact++;
+	return 0;
+}
+
+int test_compact_parse(struct test_compact_line *out, const char *line, size_t len)
+{
+	const char *end = line + len, *t1, *t2, *t3;
+	char *e;
+
+	if (len < 4 || (line[0] != 'p' && line[0] != 's') || line[1] != '\t')
+		return -1;
+	if (!(t1 = memchr(line + 2, '\t', len - 2)) || !(t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1))))
+		return -1;
+	t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1));
+	out->outcome = line[0];
+	out->ms = -1;
+	if (!(t1 - line == 3 && line[2] == '-')) {
+		out->ms = strtod(line + 2, &e);
+		if (e != t1 || !(out->ms >= 0))
+			return -1;
+	}
+	out->id = t1 + 1;
+	out->id_len = (size_t)(t2 - t1 - 1);
+	out->msg = t2 + 1;
+	out->msg_len = (size_t)(end - t2 - 1);
+	if (t3)
+		return -1;
+	return out->id_len ? 0 : -1;
+}
+
+static const char *sort_base;
+
+static int cmp_line(const void *pa, const void *pb)
+{
+	const char *a = sort_base + *(const size_t *)pa, *b = sort_base + *(const size_t *)pb;
+	const char *ia = strchr(strchr(a, '\t') + 1, '\t') + 1, *ib = strchr(strchr(b, '\t') + 1, '\t') + 1;
+	size_t la = strcspn(ia, "\t\n"), lb = strcspn(ib, "\t\n");
+	int d = memcmp(ia, ib, la < lb ? la : lb);
+
+	if (!d)
+		d = (la > lb) - (la < lb);
+	if (!d)
+		d = strcmp(a, b);
+	return d;
+}
+
+int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr)
+{
+	size_t *off, k = 0, n = 0;
+	char *out;
+
+	if (nr < 2)
+		return 0;
+	off = malloc(nr * sizeof(*off));
+	out = malloc(*len + 1);
+	if (!off || !out) {
+		free(off);
+		free(out);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
+	/* every line NUL-terminated in place, for the comparison */
+	for (size_t i = 0; i < *len && k < nr; i++) {
+		off[k++] = i;
+		i += strcspn(*buf + i, "\n");
+		(*buf)[i] = '\0';
+	}
+	sort_base = *buf;
+	qsort(off, k, sizeof(*off), cmp_line);
+	for (size_t i = 0; i < k; i++) {
+		size_t l = strlen(*buf + off[i]);
+
+		memcpy(out + n, *buf + off[i], l);
+		n += l;
+		out[n++] = '\n';
+	}
+	out[n] = '\0';
+	free(off);
+	free(*buf);
+	*buf = out;
+	*len = n;
+	*alloc = *len + 1;
+	return 0;
+}
+
 int test_results_move(struct test_results *dst, struct test_results *src)
 {
 	if (grow(dst, src->nr) < 0)
 		return QG_ENOMEM;
+	if (src->compact_len) {
+		if (!dst->compact_len) {
+			free(dst->compact);
+			dst->compact = src->compact;
+			dst->compact_len = src->compact_len;
+			dst->compact_alloc = src->compact_alloc;
+			src->compact = NULL;
+		} else if (compact_add(dst, src->compact, src->compact_len) < 0) {
+			return QG_ENOMEM;
+		}
+		dst->nr_compact += src->nr_compact;
+	}
+	free(src->compact);
 	if (src->nr)
 		memcpy(dst->v + dst->nr, src->v, src->nr * sizeof(*src->v));
 	dst->nr += src->nr;
@@ -140,6 +347,7 @@ void test_results_release(struct test_results *rs)
 	for (size_t i = 0; i < rs->nr; i++)
 		case_release(&rs->v[i]);
 	free(rs->v);
+	free(rs->compact);
 	memset(rs, 0, sizeof(*rs));
 }
 

@@ -45,7 +45,32 @@ struct test_results {
 	 * errors than declared) */
 	long long declared_failures, declared_errors;
 	long long suite_errors;  /* <error> directly under a <testsuite>, "Bail out!" */
+	/* Plain passed and skipped cases, kept compact (a reader of a big
+	 * report adds them here instead of as test_case entries; the verdict
+	 * moves the rest here): one line each, "<p|s>\t<ms|->\t<check id>\t
+	 * <message>\n", id and message escaped by test_compact_escape(). This
+	 * is what the result's tests.passed check lists in its "cases". */
+	char *compact;
+	size_t compact_len, compact_alloc, nr_compact;
+	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
 };
+/* Append a passed or skipped case to the compact list (time_s < 0: unknown). */
+int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
+			 const char *name, const char *message);
+/* Escape s for a compact line (backslash, tab, LF, CR as \\ \t \n \r); and back. */
+int test_compact_escape(struct qg_buf *out, const char *s, size_t len);
+int test_compact_unescape(struct qg_buf *out, const char *s, size_t len);
+/* One compact line split: its fields point into the line (escaped, not
+ * NUL-terminated). 0, or -1 when the line is not one. */
+struct test_compact_line {
+	char outcome;          /* 'p' or 's' */
+	double ms;             /* -1 unknown */
+	const char *id, *msg;
+	size_t id_len, msg_len;
+};
+int test_compact_parse(struct test_compact_line *out, const char *line, size_t len);
+/* Sort a compact list by check id (then the whole line), in place. */
+int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr);
 /* Append a case (strings copied, NULL allowed where the struct says so). */
 struct test_case *test_results_add(struct test_results *rs, const char *classname, const char *name,
 				   enum test_outcome outcome, const char *message, const char *source);

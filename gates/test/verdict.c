@@ -1,21 +1,28 @@
 /* verdict.c -- test results into checks and metrics
  *
- * One check per test case (contract §4: one <testcase> per check), id
- * "test.<classname>.<name>" ("test.<name>" without a classname), in the
- * order of their identity, so a sharded run merged and an unsharded run
- * list the same checks. Each check's details carry the case (classname,
- * name, outcome, duration_ms, attempts, flaky, quarantined, the failed
- * attempts), so a later run reads timings and baselines from it. Then the
- * tests.* checks: tests.command (the command's exit status against its
- * reports), tests.declared (the reports declare more failures than their
- * cases carry), tests.suite (errors outside any case), tests.min,
- * tests.skipped, tests.vanished (--baseline), tests.quarantine (expired).
+ * A check per test that needs a look: failed, errored, flaky or
+ * quarantined, id "test.<classname>.<name>" ("test.<name>" without a
+ * classname), in the order of their identity, so a sharded run merged and
+ * an unsharded run list the same checks. Each such check's details carry
+ * the case (classname, name, outcome, duration_ms, attempts, flaky,
+ * quarantined, the failed attempts). The plain passed and skipped tests
+ * (nearly all of a big report) are one check, tests.passed, whose "cases"
+ * lists each of them compactly (test.h: outcome, duration, id, a skip's
+ * reason, sorted by id): a qg_check and its details for each cost ~3.5 KB
+ * a test (633,900 cases of a 100 MB report took 2.3 GB); a line costs its
+ * bytes. The JUnit report still writes a <testcase> for every line, and
+ * timings, baselines and merges read them. Then the tests.* checks:
+ * tests.command (the command's exit status against its reports),
+ * tests.declared (the reports declare more failures than their cases
+ * carry), tests.suite (errors outside any case), tests.min, tests.skipped,
+ * tests.vanished (--baseline), tests.quarantine (expired).
  *
  * A failed test is a failed check (exit 1), an errored test (a timeout, a
  * program that cannot start, JUnit <error>) an errored check (exit 3, the
  * contract's "could not evaluate"); a flaky test and a quarantined failure
- * pass with a warning and are listed apart in the Markdown (which the JUnit
- * report carries in <system-out>, failed attempts included).
+ * pass with a warning and are listed apart in the Markdown; the JUnit
+ * report keeps a flaky test's failed attempts as testcases beside it
+ * (lib/report/junit.c).
  */
 #include "qgate/common.h"
 
@@ -203,12 +210,78 @@ done:
 	return err;
 }
 
+/* The plain passed and skipped cases: counted, sorted by id, and listed in
+ * one check, tests.passed, as its "cases" (lines "<p|s>\t<ms|->\t<id>\t
+ * <skip message>", test.h): a check of its own for each would cost a few
+ * KiB a test, and a report holds millions. The JUnit report writes a
+ * <testcase> for each line. */
+static int add_compact(struct qg_result *r, struct test_results *rs, struct qg_strmap *ids, struct counts *n)
+{
+	struct test_compact_line l;
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
+	long long passed = 0, skipped = 0;
+	struct qg_check *ck;
+	struct qg_json *d;
+	int err;
+
+	if (!rs->nr_compact)
+		return 0;
+	if ((err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact)) < 0)
+		return err;
+	for (size_t i = 0; i < rs->compact_len;) {
+		size_t len = strcspn(rs->compact + i, "\n");
+
+		if (test_compact_parse(&l, rs->compact + i, len) < 0)
+			return qg_error(QG_ERROR, "internal: a malformed compact test line");
+		if (l.outcome == 'p')
+			passed++;
+		else
+			skipped++;
+		if (ids) {
+			qg_buf_reset(&id);
+			if (test_compact_unescape(&id, l.id, l.id_len) < 0 || qg_strmap_add(ids, id.buf, id.len) < 0) {
+				qg_buf_release(&id);
+				return qg_error(QG_ENOMEM, "out of memory");
+			}
+		}
+		i += len + 1;
+	}
+	qg_buf_release(&id);
+	n->tests += passed + skipped;
+	n->passed += passed;
+	n->skipped += skipped;
+	ck = qg_result_add_check(r, "tests.passed", passed ? QG_STATUS_PASS : QG_STATUS_SKIP,
+				 "%lld test(s) passed, %lld skipped (each one in \"cases\")", passed, skipped);
+	if (!ck || !(d = qg_check_details(ck)) || !qg_json_add_number(d, "passed", (double)passed) ||
+	    !qg_json_add_number(d, "skipped", (double)skipped) || !qg_json_add_string(d, "cases", rs->compact))
+		return qg_error(QG_ENOMEM, "out of memory");
+	free(rs->compact); /* the check has its copy */
+	rs->compact = NULL;
+	rs->compact_len = rs->compact_alloc = rs->nr_compact = 0;
+	return 0;
+}
+
+static int one_vanished(struct qg_result *r, struct qg_check **ck, const char *baseline, const struct qg_strmap *now,
+			const char *id, long long *gone, long long *total)
+{
+	(*total)++;
+	if (qg_strmap_has(now, id, strlen(id)))
+		return 0;
+	if (!*ck && !(*ck = qg_result_add_check(r, "tests.vanished", QG_STATUS_FAIL, NULL)))
+		return QG_ENOMEM;
+	(*gone)++;
+	if (qg_check_add_location(*ck, baseline, 0, 0, "%s is in the baseline and did not run", id + 5) < 0)
+		return QG_ENOMEM;
+	return 0;
+}
+
 /* The test ids of a baseline result that are not in `now`. */
 static int vanished(struct qg_result *r, const char *baseline, const struct qg_strmap *now, struct counts *n)
 {
 	struct qg_json *j = NULL;
 	const struct qg_json *checks;
 	struct qg_check *ck = NULL;
+	struct qg_buf one = QG_BUF_INIT(QG_CAP_MESSAGE);
 	long long gone = 0, total = 0;
 	int err = qg_json_parse_file(&j, baseline);
 
@@ -221,25 +294,38 @@ static int vanished(struct qg_result *r, const char *baseline, const struct qg_s
 		return qg_error(QG_EINPUT, "'%s': not a qgate.result/v1 document with a \"checks\" array "
 					   "(--baseline takes an earlier qgate-test result JSON)", baseline);
 	}
-	for (const struct qg_json *c = qg_json_first(checks); c; c = qg_json_next(c)) {
+	for (const struct qg_json *c = qg_json_first(checks); !err && c; c = qg_json_next(c)) {
 		const char *id = qg_json_string(qg_json_get(c, "id"));
+		const char *cases = qg_json_string(qg_json_get(c, "cases"));
 
+		if (id && !strcmp(id, "tests.passed") && cases) {
+			struct test_compact_line l;
+
+			for (size_t i = 0; !err && cases[i];) {
+				size_t len = strcspn(cases + i, "\n");
+
+				if (test_compact_parse(&l, cases + i, len) < 0) {
+					err = qg_error(QG_EINPUT, "'%s': tests.passed: a case line that is not "
+								  "\"<p|s>\\t<ms>\\t<id>\\t<message>\"", baseline);
+					break;
+				}
+				qg_buf_reset(&one);
+				if (test_compact_unescape(&one, l.id, l.id_len) < 0)
+					err = qg_error(QG_ENOMEM, "out of memory");
+				else
+					err = one_vanished(r, &ck, baseline, now, one.buf, &gone, &total);
+				i += len + (cases[i + len] ? 1 : 0);
+			}
+			continue;
+		}
 		if (!id || strncmp(id, "test.", 5))
 			continue;
-		total++;
-		if (qg_strmap_has(now, id, strlen(id)))
-			continue;
-		if (!ck && !(ck = qg_result_add_check(r, "tests.vanished", QG_STATUS_FAIL, NULL))) {
-			qg_json_free(j);
-			return QG_ENOMEM;
-		}
-		gone++;
-		if (qg_check_add_location(ck, baseline, 0, 0, "%s is in the baseline and did not run", id + 5) < 0) {
-			qg_json_free(j);
-			return QG_ENOMEM;
-		}
+		err = one_vanished(r, &ck, baseline, now, id, &gone, &total);
 	}
+	qg_buf_release(&one);
 	qg_json_free(j);
+	if (err)
+		return err;
 	(void)n;
 	if (!ck)
 		ck = qg_result_add_check(r, "tests.vanished", QG_STATUS_PASS,
@@ -266,7 +352,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 
 	if (o->quarantine && (err = test_quarantine_load(&q, o->quarantine)) < 0)
 		goto done;
-	if (o->expect_tests && !rs->nr && !rs->suite_errors && !rs->declared_failures && !rs->declared_errors) {
+	if (o->expect_tests && !rs->nr && !rs->nr_compact && !rs->suite_errors && !rs->declared_failures &&
+	    !rs->declared_errors) {
 		if (info->command_run)
 			err = qg_error(QG_EINPUT, "no test ran: '%s' (%s) reported no test", info->command_name,
 				       info->command_how[0] ? info->command_how : "did not run");
@@ -279,7 +366,13 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 	}
 	qsort(rs->v, rs->nr, sizeof(*rs->v), cmp_case);
 	for (size_t i = 0; !err && i < rs->nr; i++) {
-		err = add_case(r, &rs->v[i], o->quarantine ? &q : NULL, &n, &flaky_md, &quar_md, &expired);
+		struct test_case *c = &rs->v[i];
+
+		if ((c->outcome == TEST_PASS && !c->flaky) || c->outcome == TEST_SKIP) {
+			err = test_results_compact(rs, c->outcome, c->time_s, c->classname, c->name, c->message);
+			continue;
+		}
+		err = add_case(r, c, o->quarantine ? &q : NULL, &n, &flaky_md, &quar_md, &expired);
 		if (!err && o->baseline) {
 			struct qg_check *last = r->checks[r->nr_checks - 1];
 
@@ -287,6 +380,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 				err = QG_ENOMEM;
 		}
 	}
+	if (!err)
+		err = add_compact(r, rs, o->baseline ? &ids : NULL, &n);
 	if (err)
 		goto done;
 	/* errors outside any case, and what the reports declare beyond their cases */

@@ -226,6 +226,184 @@ static int write_testcase(struct qg_buf *out, const char *classname, const struc
 	return err;
 }
 
+/* A check that stands for many cases (qgate-test's tests.passed) lists them
+ * in its details as "cases": one line each, "<p|s|f|e>\t<ms|->\t<name>\t
+ * <message>", name and message with backslash, tab, LF and CR escaped as
+ * \\ \t \n \r. Each line is a <testcase> of its own (passed, skipped,
+ * failed, errored); the check itself is not written. */
+static const char *check_cases(const struct qg_check *c)
+{
+	return c->details ? qg_json_string(qg_json_get(c->details, "cases")) : NULL;
+}
+
+struct case_line {
+	char outcome;
+	double ms;
+	const char *name, *msg;
+	size_t name_len, msg_len;
+};
+
+static int case_parse(struct case_line *l, const char *s, size_t len)
+{
+	const char *end = s + len, *t1, *t2;
+	char *e;
+
+	if (len < 4 || !strchr("psfe", s[0]) || s[1] != '\t' || !(t1 = memchr(s + 2, '\t', len - 2)) ||
+	    !(t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1))))
+		return -1;
+	l->outcome = s[0];
+	l->ms = -1;
+	if (!(t1 - s == 3 && s[2] == '-')) {
+		l->ms = strtod(s + 2, &e);
+		if (e != t1)
+			return -1;
+	}
+	l->name = t1 + 1;
+	l->name_len = (size_t)(t2 - t1 - 1);
+	l->msg = t2 + 1;
+	l->msg_len = (size_t)(end - t2 - 1);
+	return 0;
+}
+
+static int unescape(struct qg_buf *out, const char *s, size_t len)
+{
+	int err = 0;
+
+	qg_buf_reset(out);
+	for (size_t i = 0; !err && i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '\\' && i + 1 < len) {
+			ch = s[++i];
+			ch = ch == 't' ? '\t' : ch == 'n' ? '\n' : ch == 'r' ? '\r' : ch;
+		}
+		err = qg_buf_addch(out, ch);
+	}
+	return err;
+}
+
+/* Count a check's cases: every line, and the skipped/failed/errored ones. */
+static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_t *failed, size_t *errors)
+{
+	for (const char *p = cases; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (len) {
+			(*tests)++;
+			*skipped += *p == 's';
+			*failed += *p == 'f';
+			*errors += *p == 'e';
+		}
+		p += len + (p[len] ? 1 : 0);
+	}
+}
+
+static int write_cases(struct qg_buf *out, const char *classname, const char *cases)
+{
+	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct case_line l;
+	int err = 0;
+
+	for (const char *p = cases; !err && *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (len && case_parse(&l, p, len) < 0)
+			err = qg_error(QG_ERROR, "internal: a malformed case line in a check's \"cases\"");
+		else if (len && !(err = unescape(&name, l.name, l.name_len)) && !(err = unescape(&msg, l.msg, l.msg_len))) {
+			err = qg_buf_addstr(out, "    <testcase classname=\"");
+			if (!err)
+				err = put(out, classname, 1);
+			if (!err)
+				err = qg_buf_addstr(out, "\" name=\"");
+			if (!err)
+				err = put(out, name.buf, 1);
+			if (!err)
+				err = qg_buf_addstr(out, "\" time=\"");
+			if (!err)
+				err = put_time(out, l.ms > 0 ? l.ms / 1000.0 : 0);
+			if (!err && l.outcome == 'p') {
+				err = qg_buf_addstr(out, "\"/>\n");
+			} else if (!err && l.outcome == 's') {
+				err = qg_buf_addstr(out, "\">\n      <skipped message=\"");
+				if (!err)
+					err = put(out, msg.len ? msg.buf : "skipped", 1);
+				if (!err)
+					err = qg_buf_addstr(out, "\"/>\n    </testcase>\n");
+			} else if (!err) {
+				err = qg_buf_addstr(out, "\">\n");
+				if (!err)
+					err = write_problem(out, l.outcome == 'f' ? "failure" : "error",
+							    l.outcome == 'f' ? "qgate.fail" : "qgate.error", msg.buf, msg.buf);
+				if (!err)
+					err = qg_buf_addstr(out, "    </testcase>\n");
+			}
+		}
+		p += len + (p[len] ? 1 : 0);
+	}
+	qg_buf_release(&name);
+	qg_buf_release(&msg);
+	return err;
+}
+
+/* A flaky check (details "flaky": true, "failed_attempts": [messages]):
+ * its failed attempts are kept beside it, one <testcase> each named
+ * "<check id> [attempt N of M failed]" holding <skipped> with the
+ * attempt's message. Neither schema allows anything else to record them:
+ * the Ant schema's <testcase> holds at most one of skipped/error/failure
+ * (no system-out), and a <failure> would fail a build the gate passed. */
+static const struct qg_json *failed_attempts(const struct qg_check *c)
+{
+	const struct qg_json *a;
+
+	if (!c->details || qg_json_bool(qg_json_get(c->details, "flaky")) != 1)
+		return NULL;
+	a = qg_json_get(c->details, "failed_attempts");
+	return qg_json_type(a) == QG_JSON_ARRAY && qg_json_size(a) ? a : NULL;
+}
+
+static int write_attempts(struct qg_buf *out, const char *classname, const struct qg_check *c,
+			  const struct qg_json *attempts)
+{
+	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	double total = qg_json_number(qg_json_get(c->details, "attempts"));
+	size_t n = qg_json_size(attempts), k = 0;
+	long long m = isfinite(total) && total > (double)n ? (long long)total : (long long)n + 1;
+	int err = 0;
+
+	for (const struct qg_json *a = qg_json_first(attempts); !err && a; a = qg_json_next(a)) {
+		const char *text = qg_json_string(a);
+
+		k++;
+		qg_buf_reset(&name);
+		qg_buf_reset(&msg);
+		err = qg_buf_addf(&name, "%s [attempt %zu of %lld failed]", c->id, k, m);
+		if (!err)
+			err = qg_buf_addf(&msg, "flaky: attempt %zu of %lld failed, attempt %lld passed: %s", k, m, m,
+					  text ? text : "");
+		if (!err)
+			err = qg_buf_addstr(out, "    <testcase classname=\"");
+		if (!err)
+			err = put(out, classname, 1);
+		if (!err)
+			err = qg_buf_addstr(out, "\" name=\"");
+		if (!err)
+			err = put(out, name.buf, 1);
+		if (!err)
+			err = qg_buf_addstr(out, "\" time=\"0.000\">\n      <skipped message=\"");
+		if (!err)
+			err = put(out, msg.buf, 1);
+		if (!err)
+			err = qg_buf_addstr(out, "\">");
+		if (!err)
+			err = put(out, text ? text : "", 0);
+		if (!err)
+			err = qg_buf_addstr(out, "</skipped>\n    </testcase>\n");
+	}
+	qg_buf_release(&name);
+	qg_buf_release(&msg);
+	return err;
+}
+
 static int write_property(struct qg_buf *out, const char *name, const char *value)
 {
 	int err = qg_buf_addf(out, "      <property name=\"%s\" value=\"", name);
@@ -251,6 +429,27 @@ static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id,
 	qg_result_summary(r, &s);
 	if (qg_result_status(r) == QG_STATUS_ERROR && (r->error_exit || !s.errors))
 		reason = qg_result_error_reason(r);
+	/* a check standing for cases is written as those cases; a flaky
+	 * one's failed attempts are testcases beside it */
+	for (size_t i = 0; i < r->nr_checks; i++) {
+		const struct qg_check *c = r->checks[i];
+		const char *cases = check_cases(c);
+		const struct qg_json *att = failed_attempts(c);
+
+		if (cases) {
+			s.checks--;
+			if (c->status == QG_STATUS_SKIP)
+				s.skipped--;
+			else if (c->status == QG_STATUS_FAIL)
+				s.failed--;
+			else if (c->status == QG_STATUS_ERROR)
+				s.errors--;
+			count_cases(cases, &s.checks, &s.skipped, &s.failed, &s.errors);
+		} else if (att) {
+			s.checks += qg_json_size(att);
+			s.skipped += qg_json_size(att);
+		}
+	}
 	tests = s.checks + (reason ? 1 : 0);
 	errors = s.errors + (reason ? 1 : 0);
 	if (!gmtime_r(&t, &tm))
@@ -288,8 +487,19 @@ static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id,
 		err = write_property(out, "qgate.ref", r->subject.ref);
 	if (!err)
 		err = qg_buf_addstr(out, "    </properties>\n");
-	for (size_t i = 0; !err && i < r->nr_checks; i++)
-		err = write_testcase(out, classname.buf, r->checks[i]);
+	for (size_t i = 0; !err && i < r->nr_checks; i++) {
+		const struct qg_check *c = r->checks[i];
+		const char *cases = check_cases(c);
+		const struct qg_json *att = failed_attempts(c);
+
+		if (cases) {
+			err = write_cases(out, classname.buf, cases);
+			continue;
+		}
+		err = write_testcase(out, classname.buf, c);
+		if (!err && att)
+			err = write_attempts(out, classname.buf, c, att);
+	}
 	if (!err && reason) {
 		err = qg_buf_addstr(out, "    <testcase classname=\"");
 		if (!err)

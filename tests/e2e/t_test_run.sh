@@ -15,6 +15,10 @@ MARK=qgt1m$$
 QGT1_MARK=$MARK
 export QGT1_MARK
 
+# every test of a result, sorted, as [id, status]: the test.* checks (tests
+# that did not simply pass) and the cases tests.passed lists (the rest)
+ALL='sorted([[c["id"], c["status"]] for c in d["checks"] if c["id"].startswith("test.")] + [[l.split("\t")[2], {"p": "pass", "s": "skip"}[l[0]]] for c in d["checks"] if c["id"] == "tests.passed" for l in c["cases"].splitlines()])'
+
 mk() { # mk FILE BODY...: an executable sh script
 	_f=$1; shift
 	printf '#!/bin/sh\n%s\n' "$*" >"$_f"
@@ -30,8 +34,18 @@ expect_exit 1 "--each: a failing test blocks" $Q --each 't/*.sh' -j 2 --json "$T
 validate_result "--each result" "$T/e.json"
 validate_junit "--each JUnit" "$T/e.xml"
 expect_eq "metrics" "$(json_get "$T/e.json" '[d["metrics"][k] for k in ("tests","passed","failed","errors","skipped","flaky")]')" '[4, 1, 2, 0, 1, 0]'
-expect_eq "one check per test, by name" "$(json_get "$T/e.json" '[c["id"] for c in d["checks"]]')" \
+expect_eq "every test, by name" "$(json_get "$T/e.json" "[t[0] for t in $ALL]")" \
 	'["test.t/fail.sh", "test.t/pass.sh", "test.t/segv.sh", "test.t/skip.sh"]'
+expect_eq "a check for each test that did not pass, then tests.passed listing the rest" \
+	"$(json_get "$T/e.json" '[c["id"] for c in d["checks"]]')" '["test.t/fail.sh", "test.t/segv.sh", "tests.passed"]'
+expect_eq "tests.passed: its cases, with durations" \
+	"$(json_get "$T/e.json" '[(l.split("\t")[0], l.split("\t")[1].isdigit(), l.split("\t")[2]) for c in d["checks"] if c["id"] == "tests.passed" for l in c["cases"].splitlines()]')" \
+	'[["p", true, "test.t/pass.sh"], ["s", true, "test.t/skip.sh"]]'
+expect_eq "... and its counts" "$(json_get "$T/e.json" '[(c["status"], c["passed"], c["skipped"]) for c in d["checks"] if c["id"] == "tests.passed"]')" \
+	'[["pass", 1, 1]]'
+expect_eq "the JUnit report has every test" \
+	"$("$DEBIAN_PY" -c 'import sys, xml.etree.ElementTree as E; print(sorted((t.get("name"), [c.tag for c in t]) for t in E.parse(sys.argv[1]).iter("testcase")))' "$T/e.xml")" \
+	"[('test.t/fail.sh', ['failure']), ('test.t/pass.sh', []), ('test.t/segv.sh', ['failure']), ('test.t/skip.sh', ['skipped'])]"
 expect_eq "the signal is named" "$(json_get "$T/e.json" '[c["message"] for c in d["checks"] if c["id"]=="test.t/segv.sh"][0]')" 'killed by SIGSEGV'
 expect_grep "failures printed as they happen" '^FAIL t/fail.sh \(exit 1, [0-9.]+ s\)$' "$T/err"
 expect_grep "the crash printed with its signal" '^FAIL t/segv.sh \(killed by SIGSEGV' "$T/err"
@@ -47,7 +61,7 @@ expect_exit 3 "a non-executable test is an error" $Q --each 't/noexec.sh' --json
 expect_grep "names it" "cannot start 't/noexec.sh': Permission denied" "$T/err"
 printf 't/pass.sh\n# comment\n\n/no/such/test\n' >list.txt
 expect_exit 3 "--list with a missing program" $Q --list list.txt --json "$T/l.json"
-expect_eq "the missing one is the error" "$(json_get "$T/l.json" '[(c["id"],c["status"]) for c in d["checks"]]')" \
+expect_eq "the missing one is the error" "$(json_get "$T/l.json" "$ALL")" \
 	'[["test./no/such/test", "error"], ["test.t/pass.sh", "pass"]]'
 expect_exit 2 "--each with --list" $Q --each 't/*.sh' --list list.txt
 expect_exit 2 "nothing to judge" $Q
@@ -87,7 +101,7 @@ sleep 0.3
 _p=$(pgrep -f "qgt1p$$_daemon")
 if [ -n "$_p" ]; then ok "the daemon outlives a plain run ($_p)"; kill $_p; else not_ok "the daemon did not start"; fi
 expect_exit 3 "daemon + hang" $Q --each daemon.sh --each hang.sh -j 2 --timeout 1 --kill-after 0.5 --json "$T/dh.json"
-expect_eq "the daemon's test passed, the hang timed out" "$(json_get "$T/dh.json" '[(c["id"],c["status"]) for c in d["checks"]]')" \
+expect_eq "the daemon's test passed, the hang timed out" "$(json_get "$T/dh.json" "$ALL")" \
 	'[["test.daemon.sh", "pass"], ["test.hang.sh", "error"]]'
 _left=$(pgrep -f "$MARK" || true)
 if [ -z "$_left" ]; then ok "no process of the tests is alive after qgate-test"; else
@@ -147,18 +161,29 @@ for k in 1 2 3; do
 done
 cat >"$T/shards.py" <<'EOF'
 import json, sys
-def ids(f): return sorted(c["id"] for c in json.load(open(f))["checks"] if c["id"].startswith("test."))
+def tests(f): # {id: duration_ms} of every test: test.* checks and tests.passed's cases
+    t = {}
+    for c in json.load(open(f))["checks"]:
+        if c["id"].startswith("test."):
+            t[c["id"]] = c.get("duration_ms", 0)
+        elif c["id"] == "tests.passed":
+            for l in c["cases"].splitlines():
+                o, ms, i, m = l.split("\t")
+                t[i] = 0 if ms == "-" else float(ms)
+    return t
+def ids(f): return sorted(tests(f))
 whole = ids(sys.argv[1])
+print("all", len(whole))
 for p in ("h", "w"):
     parts = [ids(f"{sys.argv[2]}/{p}{k}.json") for k in (1, 2, 3)]
     u = sum(parts, [])
     print(p, sorted(u) == whole, len(u) == len(set(u)))
-ms = {c["id"]: c.get("duration_ms", 0) for c in json.load(open(sys.argv[1]))["checks"]}
+ms = tests(sys.argv[1])
 loads = [sum(ms[i] for i in ids(f"{sys.argv[2]}/w{k}.json")) for k in (1, 2, 3)]
 print("balanced", max(loads) - min(loads) <= max(ms.values()) + 1)
 EOF
 expect_eq "shards are disjoint and cover the whole" "$("$DEBIAN_PY" "$T/shards.py" "$T/all.json" "$T" | tr '\n' ' ')" \
-	'h True True w True True balanced True '
+	'all 24 h True True w True True balanced True '
 validate_result "a shard's result" "$T/w2.json"
 expect_exit 1 "a single command gets QGATE_SHARD_INDEX/TOTAL" $Q --shard 2/5 --json "$T/se.json" -- sh -c 'echo "shard=$QGATE_SHARD_INDEX/$QGATE_SHARD_TOTAL"; exit 1'
 expect_grep "the command saw 2/5" 'shard=2/5' "$T/se.json"
@@ -194,7 +219,7 @@ cat >p/b.t <<'EOF'
 print "1..1\nnot ok 1 - broken\n"; exit 1;
 EOF
 expect_exit 1 "--each 'p/*.t' -- perl" $Q --each 'p/*.t' --json "$T/perl.json" -- perl
-expect_eq "each .t a test" "$(json_get "$T/perl.json" '[(c["id"],c["status"]) for c in d["checks"]]')" \
+expect_eq "each .t a test" "$(json_get "$T/perl.json" "$ALL")" \
 	'[["test.p/a.t", "pass"], ["test.p/b.t", "fail"]]'
 
 # --- the readers (TAP push parser, JUnit) when they are built

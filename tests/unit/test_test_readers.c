@@ -124,7 +124,7 @@ static void test_test_readers_peer_reports(void **state)
 	}
 	while (fgets(line, sizeof(line), m)) {
 		char *f[10] = { 0 }, *p = line;
-		struct test_results rs = { 0 };
+		struct test_results rs = { .keep_cases = 1 } /* every case a test_case, in order */;
 		struct counts want, got;
 		int nf = 0, err, foreign, valid;
 
@@ -190,7 +190,7 @@ static void test_test_readers_peer_reports(void **state)
 
 static struct test_results read_junit_text(const char *text, int want_err)
 {
-	struct test_results rs = { 0 };
+	struct test_results rs = { .keep_cases = 1 } /* every case a test_case, in order */;
 	const char *p = write_tmp("a.xml", text);
 
 	assert_int_equal(test_read_junit(p, &rs), want_err);
@@ -350,6 +350,36 @@ static void test_test_readers_junit_bounded_text(void **state)
 	assert_string_equal(rs.v[2].detail, "own text");
 	test_results_release(&rs);
 	qg_buf_release(&d);
+}
+
+/* A plain pass or skip read without keep_cases is one compact line (test.h):
+ * identity escaped, the time in ms, a skip's reason; the rest stay cases. */
+static void test_test_readers_junit_compact(void **state)
+{
+	struct test_results rs = { 0 };
+	const char *p = write_tmp("k.xml", "<testsuite name='S'><testcase classname='c' name='b' time='0.25'/>"
+				  "<testcase classname='c' name='a&#9;x\\y'/><testcase name='s'><skipped message='why'/>"
+				  "</testcase><testcase classname='c' name='f'><failure message='m'/></testcase>"
+				  "<testcase classname='c' name='fl'><rerun message='r'/></testcase></testsuite>");
+	struct test_compact_line l;
+
+	(void)state;
+	assert_int_equal(test_read_junit(p, &rs), 0);
+	assert_int_equal(rs.nr, 2); /* the failure and the flaky case */
+	assert_string_equal(rs.v[0].name, "f");
+	assert_true(rs.v[1].flaky);
+	assert_int_equal(rs.nr_compact, 3);
+	assert_string_equal(rs.compact, "p\t250\ttest.c.b\t\np\t-\ttest.c.a\\tx\\\\y\t\ns\t-\ttest.S.s\twhy\n");
+	assert_int_equal(test_compact_sort(&rs.compact, &rs.compact_len, &rs.compact_alloc, rs.nr_compact), 0);
+	assert_string_equal(rs.compact, "s\t-\ttest.S.s\twhy\np\t-\ttest.c.a\\tx\\\\y\t\np\t250\ttest.c.b\t\n");
+	assert_int_equal(test_compact_parse(&l, rs.compact, strcspn(rs.compact, "\n")), 0);
+	assert_int_equal(l.outcome, 's');
+	assert_true(l.ms < 0);
+	assert_int_equal(l.id_len, 8);
+	assert_int_equal(l.msg_len, 3);
+	assert_int_equal(test_compact_parse(&l, "x\t1\tid\t", 7), -1);
+	assert_int_equal(test_compact_parse(&l, "p\t1\tid", 6), -1);
+	test_results_release(&rs);
 }
 
 /* ---- TAP ------------------------------------------------------------------ */
@@ -517,7 +547,7 @@ static void test_test_readers_gotest(void **state)
 
 static void test_test_readers_reports(void **state)
 {
-	struct test_results rs = { 0 };
+	struct test_results rs = { .keep_cases = 1 } /* every case a test_case, in order */;
 	struct qg_buf g = QG_BUF_INIT(QG_CAP_PATH), t = QG_BUF_INIT(QG_CAP_PATH), none = QG_BUF_INIT(QG_CAP_PATH);
 	const char *jg[2], *tg[1];
 	struct timespec ts;
@@ -538,6 +568,7 @@ static void test_test_readers_reports(void **state)
 	assert_string_equal(rs.v[1].name, "b");
 	assert_string_equal(rs.v[2].name, "c");
 	test_results_release(&rs);
+	rs.keep_cases = 1;
 	jg[1] = none.buf;
 	assert_int_equal(test_read_reports(jg, 2, NULL, 0, 0, &rs), QG_EINPUT);
 	assert_non_null(strstr(qg_error_last(), "nothing-*.xml': no JUnit report matches"));
@@ -569,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_test_readers_tap_plans),
 		cmocka_unit_test(test_test_readers_gotest),
 		cmocka_unit_test(test_test_readers_reports),
+		cmocka_unit_test(test_test_readers_junit_compact),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

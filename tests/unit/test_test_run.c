@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "qgate/json.h"
+#include "qgate/report.h"
 #include "qgate/result.h"
 
 #include "test/test.h"
@@ -199,6 +200,57 @@ static void test_test_run_merge(void **state)
 	qg_result_release(&merged);
 }
 
+/* Passing and skipped tests are one check, tests.passed, listing them; the
+ * JUnit report still has a testcase for each, and a flaky test's failed
+ * attempts beside it (valid under both schemas: t_test_junit checks). */
+static void test_test_run_compact_verdict(void **state)
+{
+	struct test_results rs = { 0 };
+	struct test_run_info info;
+	struct test_verdict_opts vo = { .min_tests = -1, .max_skipped = -1, .expect_tests = 1 };
+	struct qg_buf x = QG_BUF_INIT(QG_CAP_REPORT);
+	struct qg_result r;
+	const struct qg_check *c;
+	struct test_case *f;
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(qg_result_init(&r, "test", "0"), 0);
+	assert_int_equal(test_results_compact(&rs, TEST_PASS, 0.5, "k", "b", NULL), 0);
+	assert_int_equal(test_results_compact(&rs, TEST_SKIP, -1, "", "a<", "no <x>"), 0);
+	assert_non_null(test_results_add(&rs, "k", "c", TEST_PASS, NULL, "src"));
+	assert_non_null(f = test_results_add(&rs, "k", "fl", TEST_PASS, NULL, "src"));
+	f->flaky = 1;
+	f->attempts = 2;
+	assert_int_equal(test_case_add_failed_attempt(f, "boom"), 0);
+	assert_int_equal(test_verdict(&vo, &info, &rs, &r), 0);
+	assert_int_equal(r.nr_checks, 2);
+	assert_string_equal(r.checks[0]->id, "test.k.fl");
+	c = r.checks[1];
+	assert_string_equal(c->id, "tests.passed");
+	assert_int_equal(c->status, QG_STATUS_PASS);
+	assert_string_equal(qg_json_string(qg_json_get(c->details, "cases")),
+			    "s\t-\ttest.a<\tno <x>\np\t500\ttest.k.b\t\np\t-\ttest.k.c\t\n");
+	assert_true(qg_json_number(qg_json_get(r.metrics, "tests")) == 4);
+	assert_true(qg_json_number(qg_json_get(r.metrics, "passed")) == 2);
+	assert_true(qg_json_number(qg_json_get(r.metrics, "skipped")) == 1);
+	assert_true(qg_json_number(qg_json_get(r.metrics, "flaky")) == 1);
+	assert_int_equal(qg_result_exit_code(&r), 0);
+	{
+		const struct qg_result *one[1] = { &r };
+
+		assert_int_equal(qg_junit_write(&x, one, 1), 0);
+	}
+	assert_non_null(strstr(x.buf, "tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"2\""));
+	assert_non_null(strstr(x.buf, "name=\"test.k.b\" time=\"0.500\"/>"));
+	assert_non_null(strstr(x.buf, "name=\"test.a&lt;\" time=\"0.000\">\n      <skipped message=\"no &lt;x&gt;\"/>"));
+	assert_non_null(strstr(x.buf, "name=\"test.k.fl [attempt 1 of 2 failed]\""));
+	assert_null(strstr(x.buf, "tests.passed"));
+	qg_buf_release(&x);
+	test_results_release(&rs);
+	qg_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_test_run_quarantine),
 		cmocka_unit_test(test_test_run_shard),
 		cmocka_unit_test(test_test_run_merge),
+		cmocka_unit_test(test_test_run_compact_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
