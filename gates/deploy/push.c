@@ -279,6 +279,26 @@ static int put_data_blob(struct push_state *ps, const void *data, size_t len, st
 	return ps->s->ops->blob_put(ps->s, &src, digest, out, &skipped);
 }
 
+/* Hash a file, then store it unless the store has it: one read when it is there,
+ * two when it is sent (the store hashes what it receives and refuses another
+ * digest, so a file changed in between is never stored under the first one). */
+static int put_file(struct push_state *ps, const char *path, struct dp_desc *out, int *skipped, long long *size,
+		    char hex[QG_SHA256_HEX], struct qg_file_stamp *stamp)
+{
+	struct dp_source src = { .path = path };
+	char digest[DP_DIGEST_SIZE];
+	int err = qg_sha256_file_stamp(hex, size, path, stamp);
+
+	if (err)
+		return err;
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	err = ps->s->ops->blob_put(ps->s, &src, digest, out, skipped);
+	if (!err && out->size != *size)
+		err = qg_error(QG_EINPUT, "'%s': %lld bytes stored, %lld hashed (changed while being pushed?)", path,
+			       out->size, *size);
+	return err;
+}
+
 /* Store the manifest without a tag; its descriptor in *out (media type, digest, size). */
 static int put_manifest(struct push_state *ps, const struct dp_manifest *m, const char *tag, struct dp_desc *out,
 			struct qg_buf *body)
@@ -339,7 +359,9 @@ static int push_evidence(struct push_state *ps, const struct evidence_file *ev, 
 			 const struct dp_desc *subject, struct dp_desc *out)
 {
 	struct dp_manifest m = { .artifact_type = NULL };
-	struct dp_source src = { 0 };
+	struct qg_file_stamp stamp;
+	char hex[QG_SHA256_HEX];
+	long long size;
 	size_t i;
 	int err, skipped;
 
@@ -352,9 +374,8 @@ static int push_evidence(struct push_state *ps, const struct evidence_file *ev, 
 	}
 	err = set_empty_config(ps, &m);
 	for (i = 0; !err && i < nr; i++) {
-		src.path = ev[i].path;
 		m.nr_layers = i + 1;
-		err = ps->s->ops->blob_put(ps->s, &src, NULL, &m.layers[i], &skipped);
+		err = put_file(ps, ev[i].path, &m.layers[i], &skipped, &size, hex, &stamp);
 		if (!err && !(m.layers[i].media_type = qg_strdup(DP_MT_RESULT)))
 			err = qg_error(QG_ENOMEM, "out of memory");
 		if (!err)
@@ -535,23 +556,14 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		goto done;
 	}
 	for (i = 0; i < o->files.nr; i++) {
-		struct dp_source src = { .path = files[i].path };
 		char hex[QG_SHA256_HEX];
 		int skipped = 0;
 
-		err = qg_sha256_file_stamp(hex, &files[i].size, files[i].path, &files[i].stamp);
+		m.nr_layers = i + 1;
+		err = put_file(&ps, files[i].path, &m.layers[i], &skipped, &files[i].size, hex, &files[i].stamp);
 		if (err)
 			goto done;
 		snprintf(files[i].digest, DP_DIGEST_SIZE, "sha256:%s", hex);
-		m.nr_layers = i + 1;
-		err = ps.s->ops->blob_put(ps.s, &src, files[i].digest, &m.layers[i], &skipped);
-		if (err)
-			goto done;
-		if (m.layers[i].size != files[i].size) {
-			err = qg_error(QG_EINPUT, "'%s': %lld bytes stored, %lld hashed (changed while being pushed?)",
-				       files[i].path, m.layers[i].size, files[i].size);
-			goto done;
-		}
 		if (skipped) {
 			ps.blobs_skipped++;
 			ps.bytes_skipped += files[i].size;
@@ -644,6 +656,8 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		};
 		rfc3339(finished, time(NULL));
 		p.finished = finished;
+		if (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"))
+			p.started = p.finished = ps.created; /* reproducible: same inputs, same statement */
 		err = push_provenance(&ps, &p, &md, &provd);
 		if (err)
 			goto done;
