@@ -42,6 +42,7 @@ expect_eq "the model result names model.onnx" \
 	"$(json_get ev/model-check.json '[a["path"] for a in d["subject"]["artifacts"]][-1]')" model.onnx
 
 L=$T/lay
+AUD=$T/audit.jsonl
 expect_exit 0 "push model.onnx with its evidence to staging" \
 	qgate-deploy push --to "oci-layout:$L:staging" --evidence ev model.onnx -q --json "$T/push.json"
 tagdigest() { # LAYOUT TAG: the tag's digest from index.json, "" when absent
@@ -55,7 +56,7 @@ case $D1 in sha256:*) ok "staging is $D1" ;; *) not_ok "staging's digest: '$D1'"
 # ---- promote staging -> production on the attached evidence
 expect_exit 0 "promote staging -> production (data, model passed)" \
 	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:production" --require data,model \
-	--json "$T/p1.json" --junit "$T/p1.xml"
+	--json "$T/p1.json" --junit "$T/p1.xml" --audit-log "$AUD"
 validate_result "promote result" "$T/p1.json"
 validate_junit "promote JUnit" "$T/p1.xml"
 expect_eq "production is the pushed digest" "$(tagdigest "$L" production)" "$D1"
@@ -82,7 +83,8 @@ expect_eq "no production-previous yet" "$(tagdigest "$L" production-previous)" "
 
 # ---- refusals: exit 1, production unchanged
 expect_exit 1 "a required gate without a result blocks" \
-	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:canary" --require data,model,lint
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:canary" --require data,model,lint \
+	--audit-log "$AUD"
 expect_grep "it names the missing gate" "no result for gate 'lint'" "$T/out"
 expect_eq "canary not created" "$(tagdigest "$L" canary)" ""
 
@@ -207,7 +209,7 @@ expect_eq "production moved to the promoted digest" "$(tagdigest "$L" production
 expect_exit 1 "promote --health against a sick endpoint (404)" \
 	qgate-deploy promote --from "oci-layout:$L:other-commit" --to "oci-layout:$L:production" --require data,model \
 	--evidence ev3 --health "http://127.0.0.1:$PORT/missing" --interval 0.05 --failure-limit 2 --timeout 10 \
-	--json "$T/p4.json"
+	--json "$T/p4.json" --audit-log "$AUD"
 expect_grep "it says it rolled back" "rolled back" "$T/err"
 expect_eq "production is back on the digest before" "$(tagdigest "$L" production)" "$D1"
 expect_eq "promote.rollback passed" \
@@ -221,5 +223,16 @@ expect_exit 3 "promote --health with nothing answering: rolled back, exit 3" \
 	--evidence ev3 --health "http://127.0.0.1:$PORT/health" --interval 0.05 --timeout 1
 expect_grep "it says it rolled back" "rolled back" "$T/err"
 expect_eq "production is back again" "$(tagdigest "$L" production)" "$D1"
+
+# ---- the audit trail: every outcome, a chain that verifies, the copy kept in the layout
+expect_eq "the audit log holds each outcome in order" \
+	"$("$PY" -c 'import json,sys; print(" ".join(e["action"]+":"+str(e["verdict"]) for e in map(json.loads, open(sys.argv[1]))))' "$AUD")" \
+	"promote:pass promote:fail promote:pass health:fail rollback:pass"
+expect_eq "the rollback entry goes from the sick digest back to the one before" \
+	"$("$PY" -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][-1]; print(e["digest_before"], e["digest_after"])' "$AUD")" \
+	"$D2 $D1"
+expect_exit 0 "audit verify accepts the log" qgate-deploy audit verify "$AUD"
+expect_exit 0 "audit verify accepts the copy kept in the layout" qgate-deploy audit verify "$L/qgate-audit.jsonl"
+expect_grep "the layout's copy has the race's refusal" '"action":"promote".*"verdict":"fail"' "$L/qgate-audit.jsonl"
 
 done_testing
