@@ -4,10 +4,11 @@
  * (lint_text_checkers from builtin_text.c, lint_struct_checkers from
  * builtin_struct.c when that file is in the build). lint_builtin_run()
  * hands the files to -j N workers (qgate/pool.h); each worker owns its
- * finding list and its buffers, and the lists are joined at the end in
- * file order. Per file: path-only checkers first (no bytes read); then,
+ * finding list and its buffers, sorts each file's findings as it finishes
+ * the file, and the lists are joined at the end in file order: sorted,
+ * with no global sort on one thread. Per file: path-only checkers first (no bytes read); then,
  * when a streaming or whole-file checker applies, the file is read in
- * 64 KiB blocks; the first block decides binary (a NUL in the first 8000
+ * 64 KiB blocks (its lstat done first, on the worker too); the first block decides binary (a NUL in the first 8000
  * bytes, as git) and text-only checkers drop out; lines are split once and
  * every active checker sees each line (a line past 1 MiB comes in pieces
  * cut on a UTF-8 boundary, `cont` set on the later ones), so memory stays
@@ -196,11 +197,18 @@ struct worker {
 	unsigned char *done;
 };
 
+/* Where file i's findings are: worker w's list, from `start`, `n` of them. */
+struct span {
+	size_t start, n;
+	int worker;
+};
+
 struct run {
 	const struct lint_ctx *ctx;
 	const struct lint_checkset *set;
 	struct lint_files *files;
 	struct worker *w;
+	struct span *spans;
 	pthread_mutex_t lock;
 	int err;
 	char *msg;
@@ -348,8 +356,13 @@ static int check_file(struct run *run, struct worker *w, struct lint_file *f)
 {
 	const struct lint_checkset *set = run->set;
 	size_t nstream = 0;
-	int want_file = 0, err;
-	int is_link = (f->mode & 0170000) == 0120000;
+	int want_file = 0, err, is_link;
+
+	if ((err = lint_file_stat(f)) < 0)
+		return err;
+	if (f->flags & LINT_FILE_GONE)
+		return 0;
+	is_link = (f->mode & 0170000) == 0120000;
 
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct lint_checker *c = set->v[i];
@@ -383,16 +396,51 @@ static int check_file(struct run *run, struct worker *w, struct lint_file *f)
 	return 0;
 }
 
+/* One file: its findings sorted here, on the worker (they come by checker,
+ * not by line), and their place noted, so the lists join in file order
+ * without a global sort. */
 static void task(void *ud, size_t i, int worker)
 {
 	struct run *run = ud;
+	struct worker *w = &run->w[worker];
+	size_t start = w->out.nr;
 	int err;
 
 	if (run->stop)
 		return;
-	err = check_file(run, &run->w[worker], &run->files->v[i]);
-	if (err < 0)
+	err = check_file(run, w, &run->files->v[i]);
+	if (err < 0) {
 		fail(run, err);
+		return;
+	}
+	lint_findings_sort_from(&w->out, start);
+	run->spans[i] = (struct span){ start, w->out.nr - start, worker };
+}
+
+/* Append every worker's findings to out in file order (files are sorted by
+ * path, each file's findings by line: the result is sorted). */
+static int join(struct run *run, int jobs, struct lint_findings *out)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < jobs; i++)
+		total += run->w[i].out.nr;
+	if (!total)
+		return 0;
+	if (QG_ALLOC_GROW(out->v, out->nr + total, out->alloc) < 0)
+		return QG_ENOMEM;
+	for (size_t i = 0; i < run->files->nr; i++) {
+		const struct span *sp = &run->spans[i];
+
+		if (!sp->n)
+			continue;
+		memcpy(out->v + out->nr, run->w[sp->worker].out.v + sp->start, sp->n * sizeof(*out->v));
+		out->nr += sp->n;
+	}
+	/* the strings moved to out */
+	for (int i = 0; i < jobs; i++)
+		run->w[i].out.nr = 0;
+	return 0;
 }
 
 int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set, struct lint_files *files,
@@ -417,8 +465,12 @@ int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set
 	if ((size_t)jobs > files->nr)
 		jobs = files->nr ? (int)files->nr : 1;
 	run.w = calloc((size_t)jobs, sizeof(*run.w));
-	if (!run.w)
+	run.spans = calloc(files->nr ? files->nr : 1, sizeof(*run.spans));
+	if (!run.w || !run.spans) {
+		free(run.w);
+		free(run.spans);
 		return qg_error(QG_ENOMEM, "out of memory");
+	}
 	pthread_mutex_init(&run.lock, NULL);
 	for (int i = 0; i < jobs; i++) {
 		struct worker *w = &run.w[i];
@@ -435,11 +487,11 @@ int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set
 		qg_pool_run(files->nr, jobs, task, &run);
 	if (!err && run.err)
 		err = qg_error(run.err, "%s", run.msg ? run.msg : "a built-in check failed");
+	if (!err)
+		err = join(&run, jobs, out);
 	for (int i = 0; i < jobs; i++) {
 		struct worker *w = &run.w[i];
 
-		if (!err && lint_findings_move(out, &w->out) < 0)
-			err = QG_ENOMEM;
 		lint_findings_release(&w->out);
 		qg_buf_release(&w->carry);
 		free(w->block);
@@ -448,13 +500,14 @@ int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set
 		free(w->done);
 	}
 	free(run.w);
+	free(run.spans);
 	free(run.msg);
 	pthread_mutex_destroy(&run.lock);
 	if (err)
 		return err;
 	/* per-repository checkers, once */
 	for (size_t i = 0; i < set->nr; i++)
-		if (set->v[i]->repo && (err = set->v[i]->repo(ctx, files->v, files->nr, out)) < 0)
+		if (set->v[i]->repo && (err = set->v[i]->repo(ctx, files, out)) < 0)
 			return err;
 	return 0;
 }

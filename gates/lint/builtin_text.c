@@ -22,6 +22,8 @@
 #include <emmintrin.h>
 #endif
 
+#include <limits.h>
+#include <stdint.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -605,108 +607,206 @@ static int link_path(const struct lint_ctx *ctx, const struct lint_file *f, stru
 	return err;
 }
 
-/* ---- case-conflict (the files and their folders, as pre-commit-hooks) */
+/* ---- case-conflict (the files and their folders, as pre-commit-hooks)
+ *
+ * Every name (a path and each of its folders) goes into one hash table
+ * keyed by its lowered spelling (ASCII A-Z, as before); a key reached by a
+ * second spelling chains it and marks the key. Only marked keys are sorted
+ * and reported, so 50k paths cost one pass and no copies: the names point
+ * into the selection's paths and the index's (lint_files.tracked). */
 
-struct lowered {
-	char *low;  /* the lowered name (a path or one of its folders) */
-	char *name; /* as spelled */
-	int sel;    /* from a selected file (else only tracked) */
+struct cname {
+	const char *s;   /* the spelling: s[0..len) */
+	uint32_t len;
+	uint32_t hash;
+	int next;        /* the next spelling of the same lowered name, -1 none */
+	unsigned char sel;      /* from a selected file (else only tracked) */
+	unsigned char conflict; /* (a key's first spelling) more than one spelling */
 };
 
 struct case_set {
-	struct lowered *v;
+	struct cname *v;
 	size_t n, alloc;
+	int *slot;       /* index + 1 of each key's first spelling, 0 empty */
+	size_t nslot;    /* a power of two */
+	int *marked;     /* keys with several spellings */
+	size_t nmarked, alloc_marked;
 };
 
-/* Add `p` and each of its folders. */
+static unsigned char low_c(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int same_lowered(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (low_c((unsigned char)a[i]) != low_c((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+static int case_grow(struct case_set *cs)
+{
+	size_t n = cs->nslot ? cs->nslot * 2 : 1024;
+	int *slot = calloc(n, sizeof(*slot));
+
+	if (!slot)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < cs->nslot; i++) {
+		size_t j;
+
+		if (!cs->slot[i])
+			continue;
+		for (j = cs->v[cs->slot[i] - 1].hash & (n - 1); slot[j]; j = (j + 1) & (n - 1))
+			;
+		slot[j] = cs->slot[i];
+	}
+	free(cs->slot);
+	cs->slot = slot;
+	cs->nslot = n;
+	return 0;
+}
+
+/* One name: s[0..len), its lowered hash h. */
+static int case_name(struct case_set *cs, const char *s, size_t len, uint32_t h, int sel)
+{
+	size_t j;
+	struct cname *e;
+
+	if (cs->n + 1 > cs->nslot / 2 && case_grow(cs) < 0)
+		return QG_ENOMEM;
+	for (j = h & (cs->nslot - 1); cs->slot[j]; j = (j + 1) & (cs->nslot - 1)) {
+		int k = cs->slot[j] - 1;
+
+		e = &cs->v[k];
+		if (e->hash != h || e->len != len || !same_lowered(e->s, s, len))
+			continue;
+		/* the key is known: this spelling too? */
+		for (int x = k;; x = cs->v[x].next) {
+			if (!memcmp(cs->v[x].s, s, len)) {
+				cs->v[x].sel |= (unsigned char)sel;
+				return 0;
+			}
+			if (cs->v[x].next < 0) {
+				if (QG_ALLOC_GROW(cs->v, cs->n + 1, cs->alloc) < 0)
+					return QG_ENOMEM;
+				cs->v[cs->n] = (struct cname){ s, (uint32_t)len, h, -1, (unsigned char)sel, 0 };
+				cs->v[x].next = (int)cs->n++;
+				if (!cs->v[k].conflict) {
+					cs->v[k].conflict = 1;
+					if (QG_ALLOC_GROW(cs->marked, cs->nmarked + 1, cs->alloc_marked) < 0)
+						return QG_ENOMEM;
+					cs->marked[cs->nmarked++] = k;
+				}
+				return 0;
+			}
+		}
+	}
+	if (cs->n >= INT_MAX - 1)
+		return qg_error(QG_ETOOBIG, "case-conflict: more than %d names", INT_MAX - 1);
+	if (QG_ALLOC_GROW(cs->v, cs->n + 1, cs->alloc) < 0)
+		return QG_ENOMEM;
+	cs->v[cs->n] = (struct cname){ s, (uint32_t)len, h, -1, (unsigned char)sel, 0 };
+	cs->slot[j] = (int)++cs->n;
+	return 0;
+}
+
+/* `p` and each of its folders (FNV-1a over the lowered bytes, one pass). */
 static int case_add(struct case_set *cs, const char *p, int sel)
 {
+	uint32_t h = 2166136261u;
+	int err;
+
 	for (size_t k = 0;; k++) {
-		if (p[k] != '/' && p[k])
-			continue;
-		if (QG_ALLOC_GROW(cs->v, cs->n + 1, cs->alloc) < 0)
-			return QG_ENOMEM;
-		cs->v[cs->n].name = qg_strndup(p, k);
-		cs->v[cs->n].low = qg_strndup(p, k);
-		cs->v[cs->n].sel = sel;
-		if (!cs->v[cs->n].name || !cs->v[cs->n].low) {
-			free(cs->v[cs->n].name);
-			free(cs->v[cs->n].low);
-			return qg_error(QG_ENOMEM, "out of memory");
+		if (p[k] == '/' || !p[k]) {
+			if (k > UINT32_MAX / 2)
+				return qg_error(QG_ETOOBIG, "case-conflict: a path longer than 2 GiB");
+			if ((err = case_name(cs, p, k, h, sel)) < 0)
+				return err;
+			if (!p[k])
+				return 0;
 		}
-		for (char *c = cs->v[cs->n].low; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + 32);
-		cs->n++;
-		if (!p[k])
-			return 0;
+		h = (h ^ low_c((unsigned char)p[k])) * 16777619u;
 	}
 }
 
 static int case_tracked(void *ud, const struct qg_git_file *f)
 {
-	return case_add(ud, f->path, 0);
+	struct qg_strvec *v = ud;
+
+	return qg_strvec_push(v, f->path);
 }
 
-static int cmp_lowered(const void *a, const void *b)
+static int cmp_cname(const void *a, const void *b)
 {
-	const struct lowered *x = a, *y = b;
-	int c = strcmp(x->low, y->low);
+	const struct cname *x = a, *y = b;
 
-	return c ? c : strcmp(x->name, y->name);
+	/* a lowered key's spellings all have its length */
+	return memcmp(x->s, y->s, x->len);
 }
 
 /* Paths that collide on a case-insensitive disk, as pre-commit-hooks'
  * check-case-conflict: the selected files against each other and against
  * every tracked file (a new README.md beside a tracked readme.md), folders
  * included; a collision is reported when one side is selected. */
-static int case_repo(const struct lint_ctx *ctx, const struct lint_file *files, size_t nr, struct lint_findings *out)
+static int case_repo(const struct lint_ctx *ctx, const struct lint_files *files, struct lint_findings *out)
 {
 	struct case_set cs = { 0 };
+	struct qg_strvec index = QG_STRVEC_INIT;
+	struct cname *group = NULL;
+	size_t ngroup = 0, agroup = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < nr && !err; i++)
-		if (!(files[i].flags & LINT_FILE_OUTSIDE))
-			err = case_add(&cs, files[i].path, 1);
-	if (!err && ctx->repo && nr)
-		err = qg_git_ls_files(ctx->repo, case_tracked, &cs);
-	if (!err && cs.n > 1) {
-		size_t w = 0;
+	for (size_t i = 0; i < files->nr && !err; i++)
+		if (!(files->v[i].flags & (LINT_FILE_OUTSIDE | LINT_FILE_GONE)))
+			err = case_add(&cs, files->v[i].path, 1);
+	if (!err && ctx->repo && files->nr) {
+		if (files->have_tracked) {
+			for (size_t i = 0; i < files->nr_tracked && !err; i++)
+				err = case_add(&cs, files->tracked[i], 0);
+		} else if (!(err = qg_git_ls_files(ctx->repo, case_tracked, &index))) {
+			for (size_t i = 0; i < index.nr && !err; i++)
+				err = case_add(&cs, index.v[i], 0);
+		}
+	}
+	for (size_t m = 0; m < cs.nmarked && !err; m++) {
+		ngroup = 0;
+		for (int x = cs.marked[m]; x >= 0 && !err; x = cs.v[x].next) {
+			if (QG_ALLOC_GROW(group, ngroup + 1, agroup) < 0)
+				err = QG_ENOMEM;
+			else
+				group[ngroup++] = cs.v[x];
+		}
+		if (err)
+			break;
+		qsort(group, ngroup, sizeof(*group), cmp_cname);
+		for (size_t i = 0; i + 1 < ngroup && !err; i++) {
+			const struct cname *a = &group[i], *b = &group[i + 1];
+			char *name = qg_strndup(b->sel ? b->s : a->s, b->sel ? b->len : a->len);
 
-		qsort(cs.v, cs.n, sizeof(*cs.v), cmp_lowered);
-		/* one entry per spelling, selected when any of its copies is */
-		for (size_t i = 0; i < cs.n; i++) {
-			if (w && !strcmp(cs.v[w - 1].name, cs.v[i].name)) {
-				cs.v[w - 1].sel |= cs.v[i].sel;
-				free(cs.v[i].name);
-				free(cs.v[i].low);
+			if (!a->sel && !b->sel) {
+				free(name);
 				continue;
 			}
-			cs.v[w++] = cs.v[i];
+			if (!name || !lint_findings_add(out, TOOL, "case-conflict", LINT_ERROR, name, 0, 0,
+							"'%.*s' and '%.*s' differ only in case", (int)a->len, a->s,
+							(int)b->len, b->s))
+				err = qg_error(QG_ENOMEM, "out of memory");
+			free(name);
 		}
-		cs.n = w;
 	}
-	for (size_t i = 0; i + 1 < cs.n && !err; i++) {
-		const struct lowered *a = &cs.v[i], *b = &cs.v[i + 1];
-
-		if (strcmp(a->low, b->low) || (!a->sel && !b->sel))
-			continue;
-		if (!lint_findings_add(out, TOOL, "case-conflict", LINT_ERROR, b->sel ? b->name : a->name, 0, 0,
-				       "'%s' and '%s' differ only in case", a->name, b->name))
-			err = QG_ENOMEM;
-	}
-	for (size_t i = 0; i < cs.n; i++) {
-		free(cs.v[i].name);
-		free(cs.v[i].low);
-	}
+	free(group);
 	free(cs.v);
+	free(cs.slot);
+	free(cs.marked);
+	qg_strvec_clear(&index);
 	return err;
 }
 
 /* ---- no-commit-to-branch */
 
-static int branch_repo(const struct lint_ctx *ctx, const struct lint_file *files, size_t nr,
-		       struct lint_findings *out)
+static int branch_repo(const struct lint_ctx *ctx, const struct lint_files *files, struct lint_findings *out)
 {
 	const char *b;
 

@@ -47,8 +47,7 @@ static int collect_tracked(void *ud, const struct qg_git_file *f)
 	struct sel *s = ud;
 	struct tracked *t;
 
-	if (f->mode == 0160000)
-		return 0;
+	/* gitlinks stay in the list (case-conflict sees them) but are never checked */
 	if (QG_ALLOC_GROW(s->t, s->nr_t + 1, s->alloc_t) < 0)
 		return QG_ENOMEM;
 	t = &s->t[s->nr_t];
@@ -68,16 +67,25 @@ static int cmp_tracked(const void *a, const void *b)
 	return strcmp(((const struct tracked *)a)->path, ((const struct tracked *)b)->path);
 }
 
+static int is_gitlink(const struct tracked *t)
+{
+	return t->mode == 0160000;
+}
+
 static int load_tracked(struct sel *s)
 {
 	int err;
+	size_t i;
 
 	if (s->loaded || !s->ctx->repo)
 		return 0;
 	s->loaded = 1;
 	if ((err = qg_git_ls_files(s->ctx->repo, collect_tracked, s)) < 0)
 		return err;
-	if (s->nr_t > 1)
+	/* the index is kept sorted by path: sort only when it is not */
+	for (i = 1; i < s->nr_t && strcmp(s->t[i - 1].path, s->t[i].path) < 0; i++)
+		;
+	if (i < s->nr_t)
 		qsort(s->t, s->nr_t, sizeof(*s->t), cmp_tracked);
 	return 0;
 }
@@ -133,33 +141,52 @@ static int add_file(struct sel *s, const char *rel, const char *abs, const char 
 }
 
 /* A tracked entry as a file to check: the blob for --staged, else the work
- * tree's file (gone from the work tree: nothing to check). */
+ * tree's file. Its lstat (mode and size, or gone from the work tree:
+ * nothing to check) is left to the workers (LINT_FILE_STAT, lint_file_stat()),
+ * so 50k system calls run in parallel instead of before them. */
 static int add_tracked(struct sel *s, const struct tracked *t)
 {
 	struct qg_buf abs = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct stat st;
 	int err;
 
+	if (is_gitlink(t))
+		return 0;
 	if (s->ctx->staged)
 		return add_file(s, t->path, NULL, t->oid, t->mode, t->size, 0);
 	if ((err = qg_buf_addf(&abs, "%s%s", s->ctx->root, t->path)) < 0)
 		return err;
-	if (lstat(abs.buf, &st) < 0) {
-		err = errno == ENOENT || errno == ENOTDIR ? 0
-							   : qg_error(QG_EINPUT, "'%s': %s", t->path, strerror(errno));
-		qg_buf_release(&abs);
-		return err;
-	}
-	{
-		unsigned m = mode_of(&st);
-
-		/* the index's executable bit when the kind agrees (core.filemode's view) */
-		if (m && (m & 0170000) == (t->mode & 0170000))
-			m = t->mode;
-		err = m ? add_file(s, t->path, abs.buf, NULL, m, (long long)st.st_size, 0) : 0;
-	}
+	err = add_file(s, t->path, abs.buf, NULL, t->mode, t->size, LINT_FILE_STAT);
 	qg_buf_release(&abs);
 	return err;
+}
+
+int lint_file_stat(struct lint_file *f)
+{
+	struct stat st;
+	unsigned m;
+
+	if (!(f->flags & LINT_FILE_STAT))
+		return 0;
+	f->flags &= ~(unsigned)LINT_FILE_STAT;
+	if (lstat(f->abs, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			f->flags |= LINT_FILE_GONE;
+			return 0;
+		}
+		return qg_error(QG_EINPUT, "'%s': %s", f->path, strerror(errno));
+	}
+	m = mode_of(&st);
+	if (!m) {
+		/* a folder (or a device) where the index has a file: nothing to check */
+		f->flags |= LINT_FILE_GONE;
+		return 0;
+	}
+	/* the index's executable bit when the kind agrees (core.filemode's view) */
+	if ((m & 0170000) == (f->mode & 0170000))
+		m = f->mode;
+	f->mode = m;
+	f->size = (long long)st.st_size;
+	return 0;
 }
 
 /* Walk dir (absolute `abs`, display `rel`) on disk. */
@@ -211,7 +238,7 @@ static int walk(struct sel *s, struct qg_buf *abs, struct qg_buf *rel, int in_re
 			const struct tracked *t = in_repo ? find_tracked(s, rel->buf) : NULL;
 			unsigned m = mode_of(&st);
 
-			if (t && (t->mode & 0170000) == (m & 0170000))
+			if (t && !is_gitlink(t) && (t->mode & 0170000) == (m & 0170000))
 				m = t->mode;
 			if ((err = add_file(s, rel->buf, abs->buf, NULL, m, (long long)st.st_size, flags)) < 0)
 				break;
@@ -321,6 +348,8 @@ static int select_path(struct sel *s, const char *raw)
 		for (size_t i = 0; i < s->nr_t; i++) {
 			const char *p = s->t[i].path;
 
+			if (is_gitlink(&s->t[i]))
+				continue;
 			if (all || (!strncmp(p, rel.buf, plen) && (p[plen] == 0 || p[plen] == '/'))) {
 				if ((err = add_tracked(s, &s->t[i])) < 0)
 					goto out;
@@ -377,9 +406,15 @@ int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel,
 	}
 	if (err < 0)
 		goto out;
-	/* sorted, each path once */
-	if (out->nr > 1)
-		qsort(out->v, out->nr, sizeof(*out->v), cmp_file);
+	/* sorted, each path once (every tracked file, no PATH: already so) */
+	{
+		size_t i = 1;
+
+		while (i < out->nr && strcmp(out->v[i - 1].path, out->v[i].path) < 0)
+			i++;
+		if (i < out->nr)
+			qsort(out->v, out->nr, sizeof(*out->v), cmp_file);
+	}
 	{
 		size_t w = 0;
 
@@ -391,6 +426,20 @@ int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel,
 			out->v[w++] = out->v[i];
 		}
 		out->nr = w;
+	}
+	/* the index's paths stay for case-conflict (no second read) */
+	if (s.loaded && ctx->repo) {
+		out->tracked = malloc((s.nr_t ? s.nr_t : 1) * sizeof(*out->tracked));
+		if (!out->tracked) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < s.nr_t; i++) {
+			out->tracked[i] = s.t[i].path;
+			s.t[i].path = NULL;
+		}
+		out->nr_tracked = s.nr_t;
+		out->have_tracked = 1;
 	}
 out:
 	for (size_t i = 0; i < s.nr_t; i++)
@@ -408,4 +457,10 @@ void lint_files_release(struct lint_files *fs)
 	free(fs->v);
 	fs->v = NULL;
 	fs->nr = fs->alloc = 0;
+	for (size_t i = 0; i < fs->nr_tracked; i++)
+		free(fs->tracked[i]);
+	free(fs->tracked);
+	fs->tracked = NULL;
+	fs->nr_tracked = 0;
+	fs->have_tracked = 0;
 }

@@ -3,7 +3,8 @@
  * The small shared pieces every other file of the gate codes against
  * (lint.h): a finding list owns its strings, a tool owns its rules, and
  * sorting gives every writer the same order (file, line, column, tool,
- * rule, message).
+ * rule, message): a sorted prefix (the built-in checks' findings come so)
+ * costs one pass, and only what follows it is sorted and merged in.
  */
 #include "qgate/common.h"
 
@@ -135,10 +136,48 @@ static int cmp_finding(const void *pa, const void *pb)
 	return 0;
 }
 
+void lint_findings_sort_from(struct lint_findings *fs, size_t from)
+{
+	size_t i = from + 1;
+
+	while (i < fs->nr && cmp_finding(&fs->v[i - 1], &fs->v[i]) <= 0)
+		i++;
+	if (i < fs->nr)
+		qsort(fs->v + from, fs->nr - from, sizeof(*fs->v), cmp_finding);
+}
+
 void lint_findings_sort(struct lint_findings *fs)
 {
-	if (fs->nr > 1)
+	struct lint_finding *tail;
+	size_t p = 1, nt, i, j, k;
+
+	if (fs->nr < 2)
+		return;
+	while (p < fs->nr && cmp_finding(&fs->v[p - 1], &fs->v[p]) <= 0)
+		p++;
+	if (p == fs->nr)
+		return;
+	nt = fs->nr - p;
+	lint_findings_sort_from(fs, p);
+	if (cmp_finding(&fs->v[p - 1], &fs->v[p]) <= 0)
+		return;
+	/* merge the sorted tail into the sorted prefix, from the back */
+	tail = malloc(nt * sizeof(*tail));
+	if (!tail) {
 		qsort(fs->v, fs->nr, sizeof(*fs->v), cmp_finding);
+		return;
+	}
+	memcpy(tail, fs->v + p, nt * sizeof(*tail));
+	i = p;  /* prefix left: v[0..i) */
+	j = nt; /* tail left: tail[0..j) */
+	k = fs->nr;
+	while (j) {
+		if (i && cmp_finding(&fs->v[i - 1], &tail[j - 1]) > 0)
+			fs->v[--k] = fs->v[--i];
+		else
+			fs->v[--k] = tail[--j];
+	}
+	free(tail);
 }
 
 void lint_findings_release(struct lint_findings *fs)

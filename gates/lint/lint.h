@@ -62,8 +62,13 @@ struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *too
 	__attribute__((format(printf, 8, 9)));
 /* Move every finding of src to the end of dst (src is left empty). */
 int lint_findings_move(struct lint_findings *dst, struct lint_findings *src);
-/* Sort by file, line, column, tool, rule (stable output for every writer). */
+/* Sort by file, line, column, tool, rule, message (stable output for every
+ * writer). A sorted prefix is kept: only the rest is sorted, then merged in
+ * (the built-in checks hand over their findings already in order, so a run
+ * costs one pass plus the linters' findings). */
 void lint_findings_sort(struct lint_findings *fs);
+/* Sort v[from..nr) alone (a worker's findings of one file). */
+void lint_findings_sort_from(struct lint_findings *fs, size_t from);
 void lint_findings_release(struct lint_findings *fs);
 
 /* A tool whose findings are in the run: one SARIF run, one group of checks. */
@@ -104,12 +109,20 @@ struct lint_file {
 enum lint_file_flags {
 	LINT_FILE_OUTSIDE = 1 << 0, /* named on the command line, outside the repository: path as given */
 	LINT_FILE_NAMED = 1 << 1,   /* named on the command line itself (a FIFO is read as a stream) */
+	LINT_FILE_GONE = 1 << 2,    /* tracked but gone from the work tree (found by the worker's lstat): not checked */
+	LINT_FILE_STAT = 1 << 3,    /* mode and size still to come from lstat (the workers do it, in parallel) */
 };
 
-/* The selected files (files.c), sorted by path, each once; strings owned. */
+/* The selected files (files.c), sorted by path, each once; strings owned.
+ * `tracked` keeps every path of the index (gitlinks too, in index order)
+ * when the selection read it, for case-conflict (have_tracked 0: not read,
+ * a PATH outside the repository needed no index). */
 struct lint_files {
 	struct lint_file *v;
 	size_t nr, alloc;
+	char **tracked;
+	size_t nr_tracked;
+	int have_tracked;
 };
 struct lint_select {
 	const char *const *paths;   /* PATH... as given (relative to the cwd), may be empty */
@@ -123,6 +136,10 @@ struct lint_select {
  * walked on disk. */
 int lint_files_select(const struct lint_ctx *ctx, const struct lint_select *sel, struct lint_files *out);
 void lint_files_release(struct lint_files *fs);
+/* A LINT_FILE_STAT file's lstat: mode (the index's executable bit when the
+ * kind agrees) and size, or LINT_FILE_GONE when the work tree has no file
+ * there. 0, or QG_EINPUT naming it. Called by the workers before a file's checks. */
+int lint_file_stat(struct lint_file *f);
 /* A NUL in the first 8000 bytes (git's buffer_is_binary). */
 int lint_is_binary(const void *buf, size_t len);
 /* Glob match for exclude patterns: a pattern without '/' matches any path
@@ -162,7 +179,7 @@ int lint_path_normalise(const struct lint_ctx *ctx, const char *raw, struct qg_b
  *     `cont` = 1 on the later pieces), then end();
  *   whole-file checkers: file(), which reads through lint_reader itself.
  * Per-repository checkers (case-conflict, no-commit-to-branch) have repo(),
- * called once with every selected file. Text-only checkers (LINT_C_TEXT)
+ * called once with every selected file (LINT_FILE_GONE ones included: skip them). Text-only checkers (LINT_C_TEXT)
  * never see binary files. Each function returns 0 or QG_E* (a file that
  * cannot be read is QG_EINPUT naming it: exit 3). */
 enum lint_checker_flags {
@@ -181,7 +198,7 @@ struct lint_checker {
 	int (*line)(void *st, const char *line, size_t len, long long lineno, int cont, struct lint_findings *out);
 	int (*end)(void *st, struct lint_findings *out); /* also frees st */
 	int (*file)(const struct lint_ctx *ctx, const struct lint_file *f, struct lint_findings *out);
-	int (*repo)(const struct lint_ctx *ctx, const struct lint_file *files, size_t nr, struct lint_findings *out);
+	int (*repo)(const struct lint_ctx *ctx, const struct lint_files *files, struct lint_findings *out);
 };
 /* The tables: text checks (builtin_text.c), structured checks
  * (builtin_struct.c: json, yaml, xml), each ending with an entry whose id is NULL. */

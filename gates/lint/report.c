@@ -17,6 +17,9 @@
  */
 #include "qgate/common.h"
 
+#include <limits.h>
+#include <stdint.h>
+
 #include "qgate/json.h"
 #include "qgate/result.h"
 
@@ -24,21 +27,90 @@
 
 #define SHOWN_HIDDEN (LINT_F_SUPPRESSED | LINT_F_FILTERED | LINT_F_BASELINE)
 
-static const struct lint_findings *sort_fs;
+/* The findings' groups: one per tool and rule, found through a small hash
+ * table (a run holds a few dozen rules and ~10^5 findings: no sort of the
+ * findings themselves, no string compare per finding beyond its group's). */
+struct group {
+	const char *tool, *rule;
+	size_t n, at; /* findings in it; its first slot in the grouped index */
+};
 
-static int cmp_idx(const void *pa, const void *pb)
+struct groups {
+	struct group *v;
+	size_t nr, alloc;
+	int *slot;   /* index + 1, 0 empty */
+	size_t nslot;
+};
+
+static uint32_t group_hash(const char *tool, const char *rule)
 {
-	const struct lint_finding *a = &sort_fs->v[*(const size_t *)pa], *b = &sort_fs->v[*(const size_t *)pb];
+	uint32_t h = 2166136261u;
+
+	for (const char *p = tool; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const char *p = rule; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static int groups_grow(struct groups *g)
+{
+	size_t n = g->nslot ? g->nslot * 2 : 64;
+	int *slot = calloc(n, sizeof(*slot));
+
+	if (!slot)
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->nr; i++) {
+		size_t j = group_hash(g->v[i].tool, g->v[i].rule) & (n - 1);
+
+		while (slot[j])
+			j = (j + 1) & (n - 1);
+		slot[j] = (int)i + 1;
+	}
+	free(g->slot);
+	g->slot = slot;
+	g->nslot = n;
+	return 0;
+}
+
+/* The group of tool+rule (added when new): its index, or -1 (ENOMEM), or
+ * with add 0, -2 when there is none. */
+static long group_of(struct groups *g, const char *tool, const char *rule, int add)
+{
+	size_t j;
+
+	if (g->nr + 1 > g->nslot / 2 && groups_grow(g) < 0)
+		return -1;
+	for (j = group_hash(tool, rule) & (g->nslot - 1); g->slot[j]; j = (j + 1) & (g->nslot - 1)) {
+		const struct group *x = &g->v[g->slot[j] - 1];
+
+		if (!strcmp(x->tool, tool) && !strcmp(x->rule, rule))
+			return g->slot[j] - 1;
+	}
+	if (!add)
+		return -2;
+	if (g->nr >= INT_MAX - 1 || QG_ALLOC_GROW(g->v, g->nr + 1, g->alloc) < 0)
+		return -1;
+	g->v[g->nr] = (struct group){ tool, rule, 0, 0 };
+	g->slot[j] = (int)++g->nr;
+	return (long)g->nr - 1;
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const struct group *a = *(const struct group *const *)pa, *b = *(const struct group *const *)pb;
 	int c = strcmp(a->tool, b->tool);
 
-	if (!c)
-		c = strcmp(a->rule, b->rule);
-	if (!c) {
-		size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+	return c ? c : strcmp(a->rule, b->rule);
+}
 
-		c = (x > y) - (x < y);
-	}
-	return c;
+static int tool_has_group(const struct groups *g, const char *tool)
+{
+	for (size_t i = 0; i < g->nr; i++)
+		if (!strcmp(g->v[i].tool, tool))
+			return 1;
+	return 0;
 }
 
 static int add_metric(struct qg_result *r, const char *key, long long v)
@@ -95,17 +167,6 @@ static int group_check(struct qg_result *r, const struct lint_findings *fs, cons
 	return err;
 }
 
-static int has_group(const struct lint_findings *fs, const size_t *idx, size_t n, const char *tool, const char *rule)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct lint_finding *f = &fs->v[idx[i]];
-
-		if (!strcmp(f->tool, tool) && (!rule || !strcmp(f->rule, rule)))
-			return 1;
-	}
-	return 0;
-}
-
 /* lint.max-errors / lint.max-warnings: the count against its budget. */
 static int budget_check(struct qg_result *r, const char *id, const char *what, long long n, long long max, int fail)
 {
@@ -123,13 +184,19 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		long long max_errors, long long max_warnings, struct qg_result *r)
 {
 	long long errors = 0, warnings = 0, notes = 0, suppressed = 0, filtered = 0, baseline = 0, fixed = 0;
-	size_t *idx = NULL, n = 0;
+	size_t *idx = NULL, *gidx = NULL, n = 0;
+	struct groups g = { 0 };
+	struct group **order = NULL;
 	int error_fail, warn_fail, err = 0;
 
-	if (fs->nr && !(idx = malloc(fs->nr * sizeof(*idx))))
-		return qg_error(QG_ENOMEM, "out of memory");
+	if (fs->nr && (!(idx = malloc(fs->nr * sizeof(*idx))) || !(gidx = malloc(fs->nr * sizeof(*gidx))))) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the shown findings, each with its group (a group's findings keep their order) */
 	for (size_t i = 0; i < fs->nr; i++) {
 		const struct lint_finding *f = &fs->v[i];
+		long gi;
 
 		suppressed += !!(f->flags & LINT_F_SUPPRESSED);
 		filtered += !!(f->flags & LINT_F_FILTERED);
@@ -137,6 +204,15 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		fixed += !!(f->flags & LINT_F_FIXED);
 		if (f->flags & SHOWN_HIDDEN)
 			continue;
+		/* runs of one rule are common: the last group first */
+		if (n && !strcmp(fs->v[idx[n - 1]].rule, f->rule) && !strcmp(fs->v[idx[n - 1]].tool, f->tool))
+			gi = (long)gidx[n - 1];
+		else if ((gi = group_of(&g, f->tool, f->rule, 1)) < 0) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto out;
+		}
+		g.v[gi].n++;
+		gidx[n] = (size_t)gi;
 		idx[n++] = i;
 		if (f->level == LINT_ERROR)
 			errors++;
@@ -147,17 +223,30 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 	}
 	error_fail = max_errors >= 0 && errors > max_errors;
 	warn_fail = max_warnings >= 0 && warnings > max_warnings;
-	sort_fs = fs;
-	if (n > 1)
-		qsort(idx, n, sizeof(*idx), cmp_idx);
-	for (size_t i = 0; i < n && !err;) {
-		size_t j = i + 1;
+	/* groups in tool, rule order; the findings bucketed by group (stable) */
+	if (g.nr) {
+		size_t at = 0, *grouped;
 
-		while (j < n && !strcmp(fs->v[idx[j]].tool, fs->v[idx[i]].tool) &&
-		       !strcmp(fs->v[idx[j]].rule, fs->v[idx[i]].rule))
-			j++;
-		err = group_check(r, fs, idx + i, j - i, error_fail, warn_fail);
-		i = j;
+		if (!(order = malloc(g.nr * sizeof(*order))) || !(grouped = malloc(n * sizeof(*grouped)))) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < g.nr; i++)
+			order[i] = &g.v[i];
+		qsort(order, g.nr, sizeof(*order), cmp_group);
+		for (size_t i = 0; i < g.nr; i++) {
+			order[i]->at = at;
+			at += order[i]->n;
+		}
+		for (size_t i = 0; i < n; i++)
+			grouped[g.v[gidx[i]].at++] = idx[i];
+		free(idx);
+		idx = grouped;
+		for (size_t i = 0; i < g.nr && !err; i++) {
+			size_t start = order[i]->at - order[i]->n;
+
+			err = group_check(r, fs, idx + start, order[i]->n, error_fail, warn_fail);
+		}
 	}
 	/* passing checks: enabled built-in rules without findings, quiet tools */
 	for (size_t t = 0; t < tools->nr && !err; t++) {
@@ -166,14 +255,14 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 
 		if (!strcmp(tool->name, "builtin")) {
 			for (size_t k = 0; k < tool->nr_rules && !err; k++) {
-				if (has_group(fs, idx, n, "builtin", tool->rules[k].id))
+				if (g.nr && group_of(&g, "builtin", tool->rules[k].id, 0) >= 0)
 					continue;
 				qg_buf_reset(&id);
 				if (qg_buf_addf(&id, "lint.builtin.%s", tool->rules[k].id) < 0 ||
 				    !qg_result_add_check(r, id.buf, QG_STATUS_PASS, "no findings"))
 					err = QG_ENOMEM;
 			}
-		} else if (!has_group(fs, idx, n, tool->name, NULL)) {
+		} else if (!tool_has_group(&g, tool->name)) {
 			if (qg_buf_addf(&id, "lint.%s", tool->name) < 0 ||
 			    !qg_result_add_check(r, id.buf, QG_STATUS_PASS, "no findings"))
 				err = QG_ENOMEM;
@@ -197,7 +286,12 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		for (size_t i = 0; i < QG_ARRAY_SIZE(metrics) && !err; i++)
 			err = add_metric(r, metrics[i].key, metrics[i].v);
 	}
+out:
 	free(idx);
+	free(gidx);
+	free(order);
+	free(g.v);
+	free(g.slot);
 	(void)ctx;
 	return err;
 }

@@ -107,6 +107,25 @@ expect_eq "the conflict is on the selected side" "$(json_get "$T/cc.json" '[l["f
 expect_exit 0 "a selection without a conflict passes" $L --builtin=case-conflict src
 rm -f Top.txt
 
+# --- three spellings of one name: each neighbour pair once, in byte order
+mkdir -p cc3
+printf 'a\n' >cc3/readme.md && printf 'b\n' >cc3/README.md && printf 'c\n' >cc3/Readme.md
+g add cc3 && g commit -qm cc3
+expect_exit 1 "three spellings conflict" $L --builtin=case-conflict --json "$T/cc3.json" cc3
+cc3() { json_get "$1" '[l["file"] + ": " + l["message"] for c in d["checks"] if c["id"]=="lint.builtin.case-conflict" for l in c["locations"]]'; }
+expect_eq "two findings, each on the later spelling" "$(cc3 "$T/cc3.json")" \
+	'["cc3/Readme.md: '"'"'cc3/README.md'"'"' and '"'"'cc3/Readme.md'"'"' differ only in case", "cc3/readme.md: '"'"'cc3/Readme.md'"'"' and '"'"'cc3/readme.md'"'"' differ only in case"]'
+# a tracked file gone from the work tree is not checked (no error), still tracked for case-conflict
+rm cc3/Readme.md
+expect_exit 0 "a tracked file deleted in the work tree: nothing to check" $L --builtin=trailing-whitespace,end-of-file cc3
+expect_exit 1 "the deleted spelling still collides with the others" $L --builtin=case-conflict --json "$T/cc3b.json" cc3
+expect_eq "findings on the files still there" "$(cc3 "$T/cc3b.json")" \
+	'["cc3/README.md: '"'"'cc3/README.md'"'"' and '"'"'cc3/Readme.md'"'"' differ only in case", "cc3/readme.md: '"'"'cc3/Readme.md'"'"' and '"'"'cc3/readme.md'"'"' differ only in case"]'
+# a folder where the index has a file: skipped, as a deleted file
+mkdir cc3/Readme.md
+expect_exit 0 "a folder in place of a tracked file: nothing to check" $L --builtin=trailing-whitespace cc3
+rm -rf cc3 && g rm -rq --cached cc3 && g commit -qm "no cc3"
+
 # --- --changed-since: only files the diff touches
 g checkout -q -b feature
 printf 'new bad \n' >feature.txt

@@ -101,6 +101,59 @@ static void test_findings(void **state)
 	}
 }
 
+/* lint_findings_sort keeps a sorted prefix and merges the rest in: the
+ * result equals a plain qsort for every split of a random list. */
+static int cmp_plain(const void *pa, const void *pb)
+{
+	const struct lint_finding *a = pa, *b = pb;
+	int c = (a->file != NULL) - (b->file != NULL);
+
+	if (a->file && b->file)
+		c = strcmp(a->file, b->file);
+	if (!c)
+		c = (a->line > b->line) - (a->line < b->line);
+	if (!c)
+		c = (a->column > b->column) - (a->column < b->column);
+	if (!c)
+		c = strcmp(a->rule, b->rule);
+	if (!c)
+		c = strcmp(a->message, b->message);
+	return c;
+}
+
+static void test_sort_merge(void **state)
+{
+	unsigned seed = 7;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		struct lint_findings a = { 0 }, want = { 0 };
+		size_t n = 1 + (size_t)(round % 40), split;
+		char file[8];
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			snprintf(file, sizeof(file), "f%u", (seed >> 16) % 5);
+			assert_non_null(lint_findings_add(&a, "t", (seed >> 8) & 1 ? "r1" : "r2", LINT_ERROR,
+							  (seed >> 20) % 7 ? file : NULL, (seed >> 4) % 6, (seed >> 12) % 3,
+							  "m%u", (seed >> 24) % 3));
+		}
+		for (size_t i = 0; i < n; i++)
+			assert_non_null(lint_findings_add(&want, a.v[i].tool, a.v[i].rule, a.v[i].level, a.v[i].file,
+							  a.v[i].line, a.v[i].column, "%s", a.v[i].message));
+		/* a sorted prefix of `split` findings, then the rest as they come */
+		split = (size_t)round % (n + 1);
+		qsort(a.v, split, sizeof(*a.v), cmp_plain);
+		qsort(want.v, want.nr, sizeof(*want.v), cmp_plain);
+		lint_findings_sort(&a);
+		for (size_t i = 0; i < n; i++)
+			if (cmp_plain(&a.v[i], &want.v[i]))
+				fail_msg("round %d (n %zu, split %zu): finding %zu out of order", round, n, split, i);
+		lint_findings_release(&a);
+		lint_findings_release(&want);
+	}
+}
+
 static void test_checkset(void **state)
 {
 	struct lint_checkset set = { 0 };
@@ -181,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),     cmocka_unit_test(test_normalise), cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_sort_merge),
 		cmocka_unit_test(test_checkset), cmocka_unit_test(test_checkers),
 	};
 
