@@ -1,0 +1,301 @@
+#!/bin/sh
+# t_deploy_s3.sh -- qgate-deploy push to s3://BUCKET/PREFIX against s3rver (signatures checked)
+#
+# Starts s3rver (tests/e2e/servers) and, in front of it, a small logging
+# proxy written here that records every request line and can answer a
+# matching request with an error instead of forwarding it. Then: a push to
+# s3://qgate-deploy/models:v1 (a 300 KB blob through a multipart upload of
+# 64 KiB parts, small ones in one PUT), every object read back with curl's
+# own SigV4 signing and compared byte for byte, the prefix copied to a folder
+# that skopeo reads as an OCI layout, a re-push that sends no blob, a part
+# answered 503 once (retried), a part that keeps failing (exit 3, upload
+# aborted, nothing under the digest, tag unmoved), wrong credentials (exit 3,
+# the secret in no output) and the store driver test_deploy_s3. A server that
+# cannot be started is a SKIP on stdout and a WARNING on stderr.
+. "$(dirname "$0")/lib.sh"
+. "$QG_ROOT/tests/e2e/servers/nginx-tls.sh" # free_port
+
+QG_BUILD=${QG_BUILD:-$QG_ROOT/build/asan}
+DRIVER=$QG_BUILD/tests/unit/test_deploy_s3
+S3PID= PXPID=
+cleanup() {
+	[ -n "$PXPID" ] && kill "$PXPID" 2>/dev/null
+	[ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+BUCKET=qgate-deploy
+port=$(sh "$QG_ROOT/tests/e2e/servers/start-s3rver.sh" "$T/s3" "$BUCKET" "$T/s3.pid" 2>"$T/s3.err")
+rc=$?
+[ -f "$T/s3.pid" ] && S3PID=$(cat "$T/s3.pid")
+if [ "$rc" -eq 77 ]; then
+	skip "s3rver unavailable, S3 DEPLOY TESTS NOT RUN: $(tr '\n' ' ' <"$T/s3.err")"
+	echo "WARNING: t_deploy_s3: s3:// tests skipped: $(cat "$T/s3.err")" >&2
+	done_testing
+	exit
+elif [ "$rc" -ne 0 ]; then
+	not_ok "s3rver failed to start"; sed 's/^/#   /' "$T/s3.err"
+	done_testing
+	exit
+fi
+ok "s3rver started on 127.0.0.1:$port"
+S3=http://127.0.0.1:$port
+
+# ---- the logging, fault-injecting proxy ----
+cat >"$T/proxy.py" <<'PY'
+import socket, sys, threading
+up_port, port_file, log_file, rules_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+lock = threading.Lock()
+used = {}
+
+def read_head(f):
+    lines = []
+    while True:
+        l = f.readline()
+        if not l:
+            return None
+        if l in (b"\r\n", b"\n"):
+            return lines
+        lines.append(l)
+
+def rule_for(line):
+    # rules: "SUBSTRING STATUS TIMES" per line; the first with times left answers
+    try:
+        rules = [r.split() for r in open(rules_file).read().splitlines() if r.strip()]
+    except OSError:
+        return None
+    with lock:
+        for i, (sub, status, times) in enumerate(rules):
+            if sub in line and used.get((i, sub), 0) < int(times):
+                used[(i, sub)] = used.get((i, sub), 0) + 1
+                return int(status)
+    return None
+
+def serve(c):
+    f = c.makefile("rb")
+    try:
+        while True:
+            head = read_head(f)
+            if not head:
+                return
+            line = head[0].decode("latin-1").strip()
+            n = 0
+            for h in head[1:]:
+                k, _, v = h.decode("latin-1").partition(":")
+                if k.strip().lower() == "content-length":
+                    n = int(v.strip())
+            body = f.read(n) if n else b""
+            method, target = line.split()[0], line.split()[1]
+            status = rule_for(method + " " + target)
+            if status:
+                msg = b"<Error><Code>InjectedFault</Code><Message>injected by the test</Message></Error>"
+                c.sendall(b"HTTP/1.1 %d Injected\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s"
+                          % (status, len(msg), msg if method != "HEAD" else b""))
+                answer = status
+            else:
+                u = socket.create_connection(("127.0.0.1", up_port))
+                out = [head[0]] + [h for h in head[1:] if not h.lower().startswith(b"connection:")]
+                u.sendall(b"".join(out) + b"Connection: close\r\n\r\n" + body)
+                data = b""
+                while True:
+                    b = u.recv(65536)
+                    if not b:
+                        break
+                    data += b
+                u.close()
+                c.sendall(data)
+                answer = int(data.split(b" ", 2)[1]) if data else 0
+                if not data:
+                    return
+            with lock:
+                with open(log_file, "a") as lf:
+                    lf.write("%s %s %d %d\n" % (method, target, answer, len(body)))
+            if not status and b"connection: close" in data.split(b"\r\n\r\n", 1)[0].lower():
+                return
+    except (OSError, ValueError):
+        pass
+    finally:
+        c.close()
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open(port_file + ".tmp", "w").write(str(s.getsockname()[1]))
+import os
+os.replace(port_file + ".tmp", port_file)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+: >"$T/rules"
+: >"$T/log"
+"$DEBIAN_PY" "$T/proxy.py" "$port" "$T/proxy.port" "$T/log" "$T/rules" 2>"$T/proxy.err" &
+PXPID=$!
+i=0
+while [ ! -s "$T/proxy.port" ] && [ "$i" -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+if [ -s "$T/proxy.port" ]; then ok "logging proxy in front of s3rver"; else
+	not_ok "proxy did not start"; sed 's/^/#   /' "$T/proxy.err"; done_testing; exit; fi
+EP=http://127.0.0.1:$(cat "$T/proxy.port")
+
+SECRET=S3RVER
+s3env() {
+	env -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_ENDPOINT_URL_S3 -u AWS_DEFAULT_REGION \
+		AWS_ENDPOINT_URL="$EP" AWS_ACCESS_KEY_ID=S3RVER AWS_REGION=us-east-1 SOURCE_DATE_EPOCH=1764000000 "$@"
+}
+# signed reads straight from s3rver (curl's own SigV4), not through qgate
+get() { # KEY OUT
+	curl -sS -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "S3RVER:$SECRET" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+		-o "$2" "$S3/$BUCKET/$1" 2>"$T/curl.err"
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+# requests of the last run (the log is cut before each run)
+run_log() { cp "$T/log" "$T/run.log"; : >"$T/log"; }
+count() { grep -Ec -- "$1" "$T/run.log"; }
+
+mkdir -p "$T/in"
+head -c 300001 /dev/urandom >"$T/in/model.bin"
+printf '{"layers": 3}\n' >"$T/in/config.json"
+printf 'label,score\n1,0.9\n' >"$T/in/predictions.csv"
+BIG=$(sha "$T/in/model.bin")
+
+# ---- push ----
+expect_exit 0 "push to s3://$BUCKET/models:v1" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v1" --chunk-size 65536 --json "$T/push.json" --junit "$T/push.xml" \
+	"$T/in/model.bin" "$T/in/config.json" "$T/in/predictions.csv"
+run_log
+DIGEST=$(head -1 "$T/out")
+expect_grep "the digest on stdout" '^sha256:[0-9a-f]{64}$' "$T/out"
+validate_result "push result" "$T/push.json"
+validate_junit "push junit" "$T/push.xml"
+expect_eq "the result names the same digest" "$(json_get "$T/push.json" '[c["observed"] for c in d["checks"] if c["id"]=="push.tag"][0]')" "$DIGEST"
+expect_eq "the 300001-byte blob went through one multipart upload" \
+	"$(count "^POST /$BUCKET/models/blobs/sha256/$BIG\\?uploads ")" 1
+expect_eq "in 5 parts of at most 64 KiB" "$(count "^PUT /$BUCKET/models/blobs/sha256/$BIG\\?partNumber=[1-5]&uploadId=[^ ]* 200 ")" 5
+expect_eq "no part larger than --chunk-size" \
+	"$(awk -v big="$BIG" '$1=="PUT" && index($2, big) && $4 > 65536' "$T/run.log" | wc -l | tr -d ' ')" 0
+expect_eq "completed once" "$(count "^POST /$BUCKET/models/blobs/sha256/$BIG\\?uploadId=[^ ]* 200 ")" 1
+expect_eq "the small files in one PUT each" \
+	"$(count "^PUT /$BUCKET/models/blobs/sha256/($(sha "$T/in/config.json")|$(sha "$T/in/predictions.csv")) 200 ")" 2
+expect_eq "no object written under another name (blobs, index.json, oci-layout only)" \
+	"$(grep -E '^PUT ' "$T/run.log" | grep -Evc "^PUT /$BUCKET/models/(blobs/sha256/[0-9a-f]{64}(\\?partNumber=[0-9]+&uploadId=[^ ]*)?|index.json|oci-layout) ")" 0
+
+# ---- read back with curl ----
+if get models/oci-layout "$T/oci-layout"; then ok "oci-layout read back"; else not_ok "oci-layout: $(cat "$T/curl.err")"; fi
+expect_eq "oci-layout content" "$(cat "$T/oci-layout")" '{"imageLayoutVersion":"1.0.0"}'
+get models/index.json "$T/index.json"
+expect_eq "index.json tags v1 with the digest" \
+	"$(json_get "$T/index.json" '[m["digest"] for m in d["manifests"] if m.get("annotations",{}).get("org.opencontainers.image.ref.name")=="v1"]')" \
+	"[\"$DIGEST\"]"
+get "models/blobs/sha256/${DIGEST#sha256:}" "$T/manifest.json"
+expect_eq "the manifest object hashes to its digest" "sha256:$(sha "$T/manifest.json")" "$DIGEST"
+same=0
+for f in model.bin config.json predictions.csv; do
+	d=$(json_get "$T/manifest.json" "[l['digest'] for l in d['layers'] if l['annotations']['org.opencontainers.image.title']=='$f'][0]")
+	get "models/blobs/sha256/${d#sha256:}" "$T/back.$f" && cmp -s "$T/back.$f" "$T/in/$f" && same=$((same + 1))
+done
+expect_eq "every layer read back is byte-identical to its file" "$same" 3
+cfg=$(json_get "$T/manifest.json" 'd["config"]["digest"]')
+get "models/blobs/sha256/${cfg#sha256:}" "$T/config.blob"
+expect_eq "the config blob hashes to its digest" "sha256:$(sha "$T/config.blob")" "$cfg"
+
+# ---- the prefix copied to a folder is an OCI layout skopeo reads ----
+"$DEBIAN_PY" - "$S3" "$BUCKET" models "$T/layout" >"$T/sync.log" 2>&1 <<'PY'
+import os, re, sys, urllib.request
+ep, bucket, prefix, out = sys.argv[1:5]
+xml = urllib.request.urlopen("%s/%s?list-type=2&prefix=%s/" % (ep, bucket, prefix)).read().decode()
+for key in re.findall(r"<Key>([^<]+)</Key>", xml):
+    dest = os.path.join(out, key[len(prefix) + 1:])
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    with open(dest, "wb") as f:
+        f.write(urllib.request.urlopen("%s/%s/%s" % (ep, bucket, key)).read())
+PY
+if command -v skopeo >/dev/null 2>&1; then
+	if skopeo inspect --raw "oci:$T/layout:v1" >"$T/skopeo.raw" 2>"$T/skopeo.err"; then
+		ok "skopeo reads the copied prefix as an OCI layout"
+	else
+		not_ok "skopeo inspect oci:layout:v1"; sed 's/^/#   /' "$T/skopeo.err" "$T/sync.log" | head
+	fi
+	expect_eq "skopeo's manifest is the pushed digest" "sha256:$(sha "$T/skopeo.raw")" "$DIGEST"
+else
+	skip "skopeo not installed, OCI LAYOUT READ-BACK NOT RUN"
+fi
+expect_exit 0 "oci-layout: reads the copied prefix (the same layout)" \
+	qgate-deploy push --to "oci-layout:$T/layout:copy" "$T/in/config.json"
+
+# ---- a re-push sends nothing (SOURCE_DATE_EPOCH fixes the manifest's creation time) ----
+expect_exit 0 "the same push again" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v1" --chunk-size 65536 --json "$T/again.json" \
+	"$T/in/model.bin" "$T/in/config.json" "$T/in/predictions.csv"
+run_log
+expect_eq "the same digest" "$(head -1 "$T/out")" "$DIGEST"
+expect_eq "nothing was written (no PUT, no multipart)" "$(count '^(PUT|POST) ')" 0
+expect_eq "the blobs were found by HEAD" "$(count "^HEAD /$BUCKET/models/blobs/sha256/$BIG 200 " | awk '{print ($1 >= 1)}')" 1
+
+# a new version: only the new bytes go
+printf 'label,score\n1,0.8\n' >"$T/in/predictions.csv"
+expect_exit 0 "push v2 with one changed file" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v2" --chunk-size 65536 \
+	"$T/in/model.bin" "$T/in/config.json" "$T/in/predictions.csv"
+run_log
+expect_eq "the large blob was not sent again" "$(count "^(PUT|POST) /$BUCKET/models/blobs/sha256/$BIG")" 0
+expect_eq "the changed file was" "$(count "^PUT /$BUCKET/models/blobs/sha256/$(sha "$T/in/predictions.csv") 200 ")" 1
+
+# ---- faults ----
+head -c 200000 /dev/urandom >"$T/in/model2.bin"
+BIG2=$(sha "$T/in/model2.bin")
+echo "partNumber=2& 503 1" >"$T/rules"
+expect_exit 0 "a part answered 503 once is retried" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v3" --chunk-size 65536 "$T/in/model2.bin"
+run_log
+expect_eq "part 2 was sent twice: 503, then 200" \
+	"$(grep -E "^PUT /$BUCKET/models/blobs/sha256/$BIG2\\?partNumber=2&" "$T/run.log" | awk '{print $3}' | tr '\n' ' ')" "503 200 "
+get "models/blobs/sha256/$BIG2" "$T/back2.bin"
+expect_eq "and the blob is whole" "$(sha "$T/back2.bin")" "$BIG2"
+
+head -c 200000 /dev/urandom >"$T/in/model3.bin"
+BIG3=$(sha "$T/in/model3.bin")
+echo "partNumber=3& 500 100" >"$T/rules"
+expect_exit 3 "a part that keeps failing: exit 3" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v4" --chunk-size 65536 --json "$T/fail.json" "$T/in/model3.bin"
+run_log
+: >"$T/rules"
+validate_result "failed push result" "$T/fail.json"
+expect_grep "the error names the object and the answer" "s3://$BUCKET/models/blobs/sha256/$BIG3.*500" "$T/err"
+expect_eq "retried 3 times, then gave up" "$(count "^PUT /$BUCKET/models/blobs/sha256/$BIG3\\?partNumber=3&")" 4
+expect_eq "the upload was aborted" "$(count "^DELETE /$BUCKET/models/blobs/sha256/$BIG3\\?uploadId=")" 1
+expect_eq "never completed" "$(count "^POST /$BUCKET/models/blobs/sha256/$BIG3\\?uploadId=")" 0
+if get "models/blobs/sha256/$BIG3" "$T/none"; then not_ok "an object exists under the digest"; else
+	ok "no object under the digest"; fi
+get models/index.json "$T/index2.json"
+expect_eq "the tag v4 was not written" \
+	"$(json_get "$T/index2.json" '[m for m in d["manifests"] if m.get("annotations",{}).get("org.opencontainers.image.ref.name")=="v4"]')" "[]"
+
+# ---- credentials and missing things ----
+BAD=wJalrXUtnFEMI-not-the-right-one-0123456
+expect_exit 3 "a wrong secret: exit 3" s3env AWS_SECRET_ACCESS_KEY=$BAD \
+	qgate-deploy push --to "s3://$BUCKET/models:v5" --json "$T/bad.json" --junit "$T/bad.xml" "$T/in/config.json"
+validate_result "wrong-secret result" "$T/bad.json"
+validate_junit "wrong-secret junit" "$T/bad.xml"
+expect_grep "the error names the bucket and the 403" "s3://$BUCKET/models.*403|403.*s3://$BUCKET/models" "$T/err"
+cat "$T/out" "$T/err" "$T/bad.json" "$T/bad.xml" >"$T/all-out"
+expect_no_grep "the secret is in no output" "$BAD|not-the-right-one" "$T/all-out"
+expect_exit 3 "a bucket that does not exist: exit 3" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://no-such-bucket/models:v1" "$T/in/config.json"
+expect_grep "NoSuchBucket is named" "NoSuchBucket|no-such-bucket" "$T/err"
+expect_exit 2 "a malformed bucket name: exit 2" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://B_/models:v1" "$T/in/config.json"
+
+# ---- the store driver ----
+if [ -x "$DRIVER" ]; then
+	expect_exit 0 "test_deploy_s3 driver (store ops against s3rver)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+		QG_TEST_S3_BUCKET=$BUCKET CMOCKA_MESSAGE_OUTPUT=TAP "$DRIVER"
+	sed 's/^/# driver: /' "$T/out"
+	expect_eq "driver tests passed" "$(grep -c '^ok ' "$T/out")" 4
+else
+	not_ok "driver $DRIVER not built (make check builds it)"
+fi
+
+done_testing
