@@ -453,7 +453,7 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 			break;
 		}
 		default:
-			h = qg_hash_bytes(c->ptr, c->len, 0x51ed27u);
+			h = vd_hash_text(c->ptr, c->len, 0x51ed27u);
 		}
 		if (f->primary_key) {
 			*pk_hash = h | 1;

@@ -36,9 +36,10 @@ int vd_fast_kind(const struct qg_schema *S, const struct qg_schema_field *f, int
 	unsigned rest = f->constraints & ~(unsigned)QG_C_REQUIRED;
 	const unsigned str_ok = QG_C_MINLENGTH | QG_C_MAXLENGTH | QG_C_PATTERN | QG_C_ENUM | QG_C_UNIQUE;
 
-	/* a key field only when it is the single integer key (its value is
-	 * then the key, see pass 3) */
-	if ((f->primary_key && !pk_int) || f->has_missing || !S->missing_only_empty)
+	/* a key field when it is the single integer key (its value is then
+	 * the key, see pass 3) or a string (its text's hash is its part of
+	 * the key, as vd_check_cell() makes it) */
+	if ((f->primary_key && !pk_int && f->type != QG_TYPE_STRING) || f->has_missing || !S->missing_only_empty)
 		return FAST_NONE;
 	if (f->type == QG_TYPE_INTEGER && !f->group_char && !(rest & ~(unsigned)(BOUNDS | QG_C_UNIQUE)))
 		return FAST_INT;
@@ -223,7 +224,7 @@ static inline __attribute__((always_inline)) int fast_pass(const int kind, const
 static inline __attribute__((always_inline)) void slow_cell(struct vrun *v, struct piece_state *ps, size_t fi,
 							    const struct qg_cell *cell, const struct qg_record *rec,
 							    pcre2_match_data *mdf, long long ik, int clean, int pk,
-							    unsigned char *pk_ok, long long *pk_i)
+							    unsigned char *pk_ok, long long *pk_i, uint64_t *pk_h)
 {
 	uint64_t h = 1;
 
@@ -231,8 +232,10 @@ static inline __attribute__((always_inline)) void slow_cell(struct vrun *v, stru
 	if (pk && *pk_ok) {
 		if (!h)
 			*pk_ok = 0;
-		else
+		else if (v->pk_int)
 			*pk_i = ik;
+		else
+			*pk_h = qg_hash_fmix64(*pk_h * 0x9e3779b97f4a7c15ull + h);
 	}
 }
 
@@ -245,7 +248,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 							      struct piece_state *ps, const struct vf *x,
 							      const struct qg_record *batch, int nb,
 							      const struct qg_cell *rc, size_t stride,
-							      const unsigned char *bclean, long long *bpk_i,
+							      const unsigned char *bclean, long long *bpk_i, uint64_t *bpk,
 							      unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)
 {
 	const struct qg_schema_field *f = &v->S->fields[x->fi];
@@ -298,7 +301,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 				ik = 0;
 			}
 			/* missing, failing or a repeat: the full path says why */
-			slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, 1, pk, &bpk_ok[r], &bpk_i[r]);
+			slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, 1, pk, &bpk_ok[r], &bpk_i[r], &bpk[r]);
 			nx = u->fnext;
 			lim = u->flim;
 			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
@@ -310,10 +313,13 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 			ps->pk_run = all_next && nb > 0;
 		return;
 	}
-	if (kind == FAST_STR && (q.cons & QG_C_UNIQUE)) {
-		/* a unique string column (an id): a passing cell's key goes into
-		 * the set here, hashed as vd_check_cell() hashes it, with its
-		 * line; the others take the full path, which adds theirs */
+	if (kind == FAST_STR && ((q.cons & QG_C_UNIQUE) || pk)) {
+		/* a unique or key string column (an id): a passing cell's hash,
+		 * as vd_check_cell() makes it, goes into the set here with its
+		 * line, and into the row's key; the others take the full path,
+		 * which does both */
+		const int uniq = (q.cons & QG_C_UNIQUE) != 0;
+
 		for (int r = 0; r < nb; r++, cell += reg ? stride : 0) {
 			if (!reg)
 				cell = &batch[r].cells[col];
@@ -321,10 +327,15 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 						 : bclean[r] && cell->len && !(cell->flags & (QG_CELL_NULL | QG_CELL_MISSING)),
 					     1) &&
 			    __builtin_expect(fast_pass(kind, x, f, &q, cell->ptr, cell->len, u, mdf, NULL), 1)) {
-				data_uniq_add_hash(u, qg_hash_bytes(cell->ptr, cell->len, 0x51ed27u), batch[r].line);
+				uint64_t h = vd_hash_text(cell->ptr, cell->len, 0x51ed27u);
+
+				if (uniq)
+					data_uniq_add_hash(u, h, batch[r].line);
+				if (pk && bpk_ok[r])
+					bpk[r] = qg_hash_fmix64(bpk[r] * 0x9e3779b97f4a7c15ull + (h | 1));
 				continue;
 			}
-			slow_cell(v, ps, fi, cell, &batch[r], mdf, 0, reg ? 1 : bclean[r], pk, &bpk_ok[r], &bpk_i[r]);
+			slow_cell(v, ps, fi, cell, &batch[r], mdf, 0, reg ? 1 : bclean[r], pk, &bpk_ok[r], &bpk_i[r], &bpk[r]);
 			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 				break;
 		}
@@ -342,7 +353,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 			    __builtin_expect(fast_pass(kind, x, f, &q, cell->ptr, cell->len, u, mdf, &ik), 1))
 				continue;
 			r = (int)((size_t)(cell - first) / stride);
-			slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, 1, pk, &bpk_ok[r], &bpk_i[r]);
+			slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, 1, pk, &bpk_ok[r], &bpk_i[r], &bpk[r]);
 			if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 				break;
 		}
@@ -362,7 +373,7 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 			continue;
 		}
 		/* missing, unclean or failing: the full path says why */
-		slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, reg ? 1 : bclean[r], pk, &bpk_ok[r], &bpk_i[r]);
+		slow_cell(v, ps, fi, cell, &batch[r], mdf, ik, reg ? 1 : bclean[r], pk, &bpk_ok[r], &bpk_i[r], &bpk[r]);
 		if (max_errors && atomic_load_explicit(&v->stop, memory_order_relaxed))
 			break;
 	}
@@ -374,9 +385,11 @@ static inline __attribute__((always_inline)) void fast_column(const int kind, co
 	static __attribute__((noinline)) void name(struct vrun *v, struct piece_state *ps, const struct vf *x, \
 						   const struct qg_record *batch, int nb, const struct qg_cell *rc, \
 						   size_t stride, const unsigned char *bclean, long long *bpk_i,  \
-						   unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)  \
+						   uint64_t *bpk, unsigned char *bpk_ok, pcre2_match_data *mdf,   \
+						   int max_errors)                                                \
 	{                                                                                                    \
-		fast_column(kind, reg, v, ps, x, batch, nb, rc, stride, bclean, bpk_i, bpk_ok, mdf, max_errors); \
+		fast_column(kind, reg, v, ps, x, batch, nb, rc, stride, bclean, bpk_i, bpk, bpk_ok, mdf,       \
+			    max_errors);                                                                     \
 	}
 FAST_COLUMN_FN(fast_int_r, FAST_INT, 1)
 FAST_COLUMN_FN(fast_int, FAST_INT, 0)
@@ -402,10 +415,10 @@ FAST_COLUMN_FN(fast_senum, FAST_STR_ENUM, 0)
 /* the e-mail loop compiled for AVX2 (one 32-byte block per cell) */
 static __attribute__((noinline, target("avx2"))) void
 fast_semail_avx2_r(struct vrun *v, struct piece_state *ps, const struct vf *x, const struct qg_record *batch, int nb,
-		   const struct qg_cell *rc, size_t stride, const unsigned char *bclean, long long *bpk_i,
+		   const struct qg_cell *rc, size_t stride, const unsigned char *bclean, long long *bpk_i, uint64_t *bpk,
 		   unsigned char *bpk_ok, pcre2_match_data *mdf, int max_errors)
 {
-	fast_column(FAST_STR_EMAIL_AVX2, 1, v, ps, x, batch, nb, rc, stride, bclean, bpk_i, bpk_ok, mdf, max_errors);
+	fast_column(FAST_STR_EMAIL_AVX2, 1, v, ps, x, batch, nb, rc, stride, bclean, bpk_i, bpk, bpk_ok, mdf, max_errors);
 }
 #endif
 FAST_COLUMN_FN(fast_sseq_r, FAST_STR_SEQ, 1)
@@ -509,7 +522,7 @@ int vd_batch_clean(const struct vrun *v, const char *p, size_t n)
  * batch's cells, ncols apart; the key's parts into bpk_i/bpk_ok. */
 static inline void fast_column_of(struct vrun *v, struct piece_state *ps, const struct vf *x,
 				  const struct qg_record *batch, int nb, const struct qg_cell *rc, size_t ncols,
-				  const unsigned char *bclean, long long *bpk_i, unsigned char *bpk_ok,
+				  const unsigned char *bclean, long long *bpk_i, uint64_t *bpk, unsigned char *bpk_ok,
 				  pcre2_match_data *mdf, int max_errors)
 {
 	const struct qg_schema_field *f = &v->S->fields[x->fi];
@@ -519,9 +532,9 @@ static inline void fast_column_of(struct vrun *v, struct piece_state *ps, const 
 #define COLUMN_LOOP(fn)                                                                               \
 	do {                                                                                          \
 		if (rc)                                                                               \
-			fn##_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors); \
+			fn##_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk, bpk_ok, mdf, max_errors); \
 		else                                                                                  \
-			fn(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk_ok, mdf, max_errors);       \
+			fn(v, ps, x, batch, nb, NULL, 0, bclean, bpk_i, bpk, bpk_ok, mdf, max_errors);       \
 	} while (0)
 	switch (x->fast) {
 	case FAST_INT:
@@ -540,14 +553,15 @@ static inline void fast_column_of(struct vrun *v, struct piece_state *ps, const 
 		COLUMN_LOOP(fast_date);
 		break;
 	case FAST_STR:
-		switch (x->str) {
+		/* a key string: the general loop, which hashes it */
+		switch (x->pk ? FAST_STR : x->str) {
 		case FAST_STR_LEN:
 			COLUMN_LOOP(fast_slen);
 			break;
 		case FAST_STR_EMAIL:
 #if QG_SIMD_AVX2
 			if (rc && v->level >= QG_CPU_AVX2) {
-				fast_semail_avx2_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk_ok, mdf, max_errors);
+				fast_semail_avx2_r(v, ps, x, batch, nb, rc, ncols, bclean, bpk_i, bpk, bpk_ok, mdf, max_errors);
 				break;
 			}
 #endif
@@ -604,8 +618,8 @@ void vd_pass_columns(struct vpiece *vp)
 			continue;
 		}
 		if (x->fast) {
-			fast_column_of(v, ps, x, batch, nb, vp->rc, vp->ncols, bclean, vp->bpk_i, vp->bpk_ok, mdf,
-				       max_errors);
+			fast_column_of(v, ps, x, batch, nb, vp->rc, vp->ncols, bclean, vp->bpk_i, vp->bpk, vp->bpk_ok,
+				       mdf, max_errors);
 			if (max_errors && stopping(v))
 				break;
 			continue;
