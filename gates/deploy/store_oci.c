@@ -61,6 +61,7 @@
 #define OCI_SMALL_MAX ((size_t)1 << 20)
 #define OCI_RETRY_AFTER_MAX 60
 #define OCI_IO_CHUNK ((size_t)1 << 20)
+#define OCI_PROBE_TIMEOUT 5.0
 
 #define ACCEPT_MANIFESTS "Accept: " DP_MT_MANIFEST ", " DP_MT_INDEX
 
@@ -1325,6 +1326,11 @@ static int ping(struct oci *o)
 		struct qg_http_req req = { .url = u.buf, .flags = QG_HTTP_ACCEPT_ANY_STATUS | o->hflags,
 					   .ca_file = o->ca_file, .max_body = OCI_SMALL_MAX };
 		int attempt;
+
+		/* --insecure probes https briefly: a plain-http server may never
+		 * answer a TLS hello (the connect timeout would be 30 s) */
+		if (o->hflags && !strncmp(o->base_url, "https:", 6))
+			req.timeout_s = OCI_PROBE_TIMEOUT;
 
 		for (attempt = 1;; attempt++) {
 			err = qg_http_request(&req, &resp);

@@ -1,0 +1,300 @@
+#!/bin/sh
+# t_deploy_registry.sh -- qgate-deploy push to oci:// against Debian's docker-registry
+#
+# Started here on 127.0.0.1 (free ports), killed at exit:
+#   1. a plain-HTTP registry (delete enabled): push --insecure, read back with skopeo
+#      (inspect --raw digest, copy dir: and a byte compare of every layer), the
+#      referrers fallback tag, https-by-default (no --insecure: exit 3);
+#   2. a TLS registry (CA and server certificate made with openssl) with htpasswd
+#      Basic auth: --ca-file, --insecure (unverified TLS), QGATE_REGISTRY_* and
+#      config.json credentials, wrong password / none: exit 3 naming the URL, and
+#      the password never in any output;
+#   3. tests/e2e/faultproxy.py in front of registry 1: 503 + Retry-After and 500
+#      retried, a connection cut mid-blob retried, uploads cut every time fail
+#      without a tag and the next push sends only the unfinished blob (bytes
+#      counted by the proxy), kill -9 during a push then the same push completes;
+#   4. the store's own operations (tests/unit/test_deploy_registry with
+#      QG_TEST_REGISTRY / QG_TEST_PROXY set): manifests verified against
+#      Docker-Content-Digest, tag compare-and-swap, mount, referrers, tag delete.
+. "$(dirname "$0")/lib.sh"
+PIDS=
+cleanup() {
+	for _p in $PIDS; do kill "$_p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_port() {
+	"$DEBIAN_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() { # PORT PID
+	_i=0
+	while ! "$DEBIAN_PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 100 ] || ! kill -0 "$2" 2>/dev/null; then return 1; fi
+		sleep 0.1
+	done
+}
+REGISTRY=$(command -v docker-registry 2>/dev/null || echo /usr/bin/docker-registry)
+for _prog in "$REGISTRY" skopeo htpasswd openssl; do
+	if ! command -v "$_prog" >/dev/null 2>&1; then
+		skip "$_prog missing (Debian packages docker-registry, skopeo, apache2-utils, openssl): REGISTRY TESTS NOT RUN"
+		echo "WARNING: t_deploy_registry skipped: $_prog missing" >&2
+		done_testing
+		exit
+	fi
+done
+unset QGATE_REGISTRY_USERNAME QGATE_REGISTRY_PASSWORD QG_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE
+export DOCKER_CONFIG="$T/nodocker" # no credentials of the machine's user
+export HOME="$T/home"
+mkdir -p "$HOME"
+
+# start_registry NAME PORT EXTRA_HTTP EXTRA_TOP: sets REG_PID
+start_registry() {
+	mkdir -p "$T/$1/data"
+	cat >"$T/$1/config.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $T/$1/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$2
+$3
+$4
+YML
+	"$REGISTRY" serve "$T/$1/config.yml" >"$T/$1/log" 2>&1 &
+	REG_PID=$!
+	PIDS="$PIDS $REG_PID"
+	wait_port "$2" "$REG_PID" || { sed 's/^/#   /' "$T/$1/log" | head -20; return 1; }
+}
+
+# bytes NAME SIZE: a file of random bytes
+bytes() { head -c "$2" /dev/urandom >"$T/$1"; }
+hexof() { sha256sum "$1" | cut -c1-64; }
+digest_of_out() { grep -Eo 'sha256:[0-9a-f]{64}' "$T/out" | head -1; }
+proxy_bytes() { json_get "$T/proxy/stats.json" 'd["body_bytes"]'; }
+
+# ---------------------------------------------------------------- 1. plain HTTP
+P1=$(free_port)
+if ! start_registry reg1 "$P1" "" ""; then
+	not_ok "docker-registry (plain HTTP) failed to start"
+	done_testing
+	exit
+fi
+R1=127.0.0.1:$P1
+bytes model.bin 3000000
+bytes weights.bin 12000000
+printf 'model card\n' >"$T/card.txt"
+
+expect_exit 0 "push to a plain-HTTP registry with --insecure (chunked above 4 MiB)" \
+	qgate-deploy push --to "oci://$R1/team/model:v1" --insecure --chunk-size 4194304 \
+	--json "$T/push1.json" "$T/model.bin" "$T/weights.bin" "$T/card.txt"
+D1=$(digest_of_out)
+validate_result "push result" "$T/push1.json"
+expect_grep "the digest is printed" '^sha256:[0-9a-f]{64}' "$T/out"
+
+skopeo inspect --raw --tls-verify=false "docker://$R1/team/model:v1" >"$T/raw.json" 2>"$T/skopeo.err"
+expect_eq "skopeo reads the manifest and it hashes to the printed digest" "sha256:$(hexof "$T/raw.json")" "$D1"
+expect_eq "the manifest lists the three layers" \
+	"$(json_get "$T/raw.json" 'len(d["layers"])')" "3"
+rm -rf "$T/copy1"
+if skopeo copy -q --src-tls-verify=false "docker://$R1/team/model:v1" "dir:$T/copy1" >"$T/skopeo.out" 2>&1; then
+	ok "skopeo copy of the pushed artifact to dir:"
+else
+	not_ok "skopeo copy failed"; sed 's/^/#   /' "$T/skopeo.out" | head
+fi
+for _f in model.bin weights.bin card.txt; do
+	if cmp -s "$T/$_f" "$T/copy1/$(hexof "$T/$_f")"; then ok "layer $_f is byte-identical in the registry"
+	else not_ok "layer $_f differs or is missing in the skopeo copy"; fi
+done
+skopeo list-tags --tls-verify=false "docker://$R1/team/model" >"$T/tags.json" 2>&1
+expect_grep "the referrers fallback tag sha256-<digest> names the pushed manifest" \
+	"\"sha256-${D1#sha256:}\"" "$T/tags.json"
+
+expect_exit 3 "without --insecure the registry is reached over verified https only (exit 3)" \
+	qgate-deploy push --to "oci://$R1/team/model:v2" "$T/card.txt"
+expect_grep "the failure names the https URL" "https://127.0.0.1:$P1" "$T/err"
+
+expect_exit 2 "a malformed oci:// reference is exit 2" \
+	qgate-deploy push --to "oci://$R1/Team/../x:v1" --insecure "$T/card.txt"
+
+# ---------------------------------------------------------------- 2. TLS + htpasswd
+mkdir -p "$T/tls"
+PASS='Qg-s3cret-Passw0rd-7781'
+(
+	cd "$T/tls" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=qgate-test-ca -keyout ca.key -out ca.pem &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf &&
+	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out server.pem &&
+	htpasswd -Bbn qguser "$PASS" >htpasswd
+) >"$T/tls/log" 2>&1 || { sed 's/^/#   /' "$T/tls/log" | tail -5; }
+P2=$(free_port)
+if start_registry reg2 "$P2" "  tls:
+    certificate: $T/tls/server.pem
+    key: $T/tls/server.key" "auth:
+  htpasswd:
+    realm: qgate-test
+    path: $T/tls/htpasswd"; then
+	R2=127.0.0.1:$P2
+	expect_exit 0 "push over TLS with --ca-file and QGATE_REGISTRY_USERNAME/PASSWORD (Basic)" \
+		env QGATE_REGISTRY_USERNAME=qguser QGATE_REGISTRY_PASSWORD="$PASS" \
+		qgate-deploy push --to "oci://$R2/team/model:v1" --ca-file "$T/tls/ca.pem" "$T/model.bin" "$T/card.txt"
+	D2=$(digest_of_out)
+	cat "$T/out" "$T/err" >"$T/all-outputs"
+	skopeo inspect --raw --creds "qguser:$PASS" --cert-dir "$T/tls" "docker://$R2/team/model:v1" >"$T/raw2.json" 2>"$T/skopeo2.err" ||
+		skopeo inspect --raw --creds "qguser:$PASS" --tls-verify=false "docker://$R2/team/model:v1" >"$T/raw2.json" 2>>"$T/skopeo2.err"
+	expect_eq "skopeo reads the TLS push back (same digest)" "sha256:$(hexof "$T/raw2.json")" "$D2"
+
+	expect_exit 3 "a certificate from an unknown CA is refused by default (exit 3)" \
+		env QGATE_REGISTRY_USERNAME=qguser QGATE_REGISTRY_PASSWORD="$PASS" \
+		qgate-deploy push --to "oci://$R2/team/model:v2" "$T/card.txt"
+	expect_grep "the TLS failure names the URL" "https://127.0.0.1:$P2" "$T/err"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+
+	expect_exit 0 "--insecure accepts the unverified certificate" \
+		env QGATE_REGISTRY_USERNAME=qguser QGATE_REGISTRY_PASSWORD="$PASS" \
+		qgate-deploy push --to "oci://$R2/team/model:v3" --insecure "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+
+	mkdir -p "$T/dockercfg"
+	_b64=$(printf 'qguser:%s' "$PASS" | base64 -w0)
+	printf '{"auths": {"https://%s": {"auth": "%s"}}}\n' "$R2" "$_b64" >"$T/dockercfg/config.json"
+	expect_exit 0 "credentials from \$DOCKER_CONFIG/config.json auths (base64 auth)" \
+		env DOCKER_CONFIG="$T/dockercfg" qgate-deploy push --to "oci://$R2/team/model:v4" \
+		--ca-file "$T/tls/ca.pem" "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+	mkdir -p "$HOME/.docker"
+	printf '{"auths": {"%s": {"username": "qguser", "password": "%s"}}}\n' "$R2" "$PASS" >"$HOME/.docker/config.json"
+	expect_exit 0 "credentials from ~/.docker/config.json (username/password)" \
+		env -u DOCKER_CONFIG qgate-deploy push --to "oci://$R2/team/model:v5" \
+		--ca-file "$T/tls/ca.pem" "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+	rm -rf "$HOME/.docker"
+
+	expect_exit 3 "a wrong password is exit 3" \
+		env QGATE_REGISTRY_USERNAME=qguser QGATE_REGISTRY_PASSWORD="wrong-$PASS" \
+		qgate-deploy push --to "oci://$R2/team/model:v6" --ca-file "$T/tls/ca.pem" --json "$T/bad.json" "$T/card.txt"
+	expect_grep "the failure names the registry URL" "oci://127.0.0.1:$P2/team/model" "$T/err"
+	expect_grep "the failure says authentication failed (401)" "authentication failed \(HTTP 401" "$T/err"
+	cat "$T/out" "$T/err" "$T/bad.json" >>"$T/all-outputs"
+	expect_exit 3 "no credentials is exit 3, saying where they are looked for" \
+		qgate-deploy push --to "oci://$R2/team/model:v7" --ca-file "$T/tls/ca.pem" "$T/card.txt"
+	expect_grep "the missing credentials are named" "QGATE_REGISTRY_USERNAME" "$T/err"
+	expect_exit 2 "QGATE_REGISTRY_USERNAME without the password is exit 2" \
+		env QGATE_REGISTRY_USERNAME=qguser qgate-deploy push --to "oci://$R2/team/model:v8" \
+		--ca-file "$T/tls/ca.pem" "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+	expect_no_grep "the password appears in no output (stdout, stderr, result JSON)" "$PASS" "$T/all-outputs"
+	expect_no_grep "nor its base64 form" "$_b64" "$T/all-outputs"
+else
+	not_ok "docker-registry (TLS + htpasswd) failed to start"
+fi
+
+# ---------------------------------------------------------------- 3. faults
+mkdir -p "$T/proxy"
+echo '[]' >"$T/proxy/rules.json"
+"$DEBIAN_PY" "$QG_ROOT/tests/e2e/faultproxy.py" "$R1" "$T/proxy/port" "$T/proxy/rules.json" \
+	"$T/proxy/stats.json" >"$T/proxy/log" 2>&1 &
+PROXY_PID=$!
+PIDS="$PIDS $PROXY_PID"
+_i=0
+while [ ! -s "$T/proxy/port" ] && [ "$_i" -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+RP=127.0.0.1:$(cat "$T/proxy/port" 2>/dev/null)
+rules() { printf '%s\n' "$1" >"$T/proxy/rules.json"; }
+faults() { json_get "$T/proxy/stats.json" 'd["faults"]'; }
+
+bytes f1.bin 2000000
+rules '[{"match": "POST /v2/", "times": 2, "status": 503, "retry_after": 1},
+        {"match": "HEAD /v2/team/faults/blobs/", "times": 1, "status": 500},
+        {"match": "PUT /v2/team/faults/manifests/", "times": 1, "status": 502}]'
+_t0=$(date +%s)
+expect_exit 0 "503 with Retry-After, 500 and 502 are retried until the push passes" \
+	qgate-deploy push --to "oci://$RP/team/faults:v1" --insecure "$T/f1.bin"
+_t1=$(date +%s)
+expect_eq "every injected fault was met" "$(faults)" "4"
+if [ $((_t1 - _t0)) -ge 2 ]; then ok "Retry-After: 1 was waited for twice ($((_t1 - _t0)) s)"
+else not_ok "the push did not wait for Retry-After ($((_t1 - _t0)) s)"; fi
+
+bytes f2.bin 9000000
+rules '[{"match": "PATCH /v2/team/faults/blobs/uploads/", "times": 1, "cut_after": 1500000}]'
+expect_exit 0 "a connection cut in the middle of a blob is retried (the blob restarts)" \
+	qgate-deploy push --to "oci://$RP/team/faults:v2" --insecure --chunk-size 2097152 "$T/f2.bin"
+rm -rf "$T/copy2"
+skopeo copy -q --src-tls-verify=false "docker://$R1/team/faults:v2" "dir:$T/copy2" >/dev/null 2>&1
+if cmp -s "$T/f2.bin" "$T/copy2/$(hexof "$T/f2.bin")"; then ok "the retried blob is byte-identical"
+else not_ok "the retried blob differs"; fi
+
+# every upload of the large blob cut: the push fails, no tag; the next push
+# sends only what did not finish
+bytes f3a.bin 3000000
+bytes f3b.bin 8000000
+rules '[{"match": "PATCH /v2/team/resume/blobs/uploads/", "cut_after": 1000000}]'
+# (chunk 4 MiB: the 3 MB blob goes as one PUT, the 8 MB one as PATCHes)
+expect_exit 3 "uploads cut every time: the push fails (exit 3) after its retries" \
+	qgate-deploy push --to "oci://$RP/team/resume:v1" --insecure --chunk-size 4194304 "$T/f3a.bin" "$T/f3b.bin"
+skopeo inspect --raw --tls-verify=false "docker://$R1/team/resume:v1" >/dev/null 2>&1
+_rc=$?
+if [ "$_rc" -ne 0 ]; then ok "no tag points at the half-pushed artifact"
+else not_ok "the tag exists after a failed push"; fi
+rules '[]'
+_b0=$(proxy_bytes)
+expect_exit 0 "the same push then completes" \
+	qgate-deploy push --to "oci://$RP/team/resume:v1" --insecure --chunk-size 4194304 "$T/f3a.bin" "$T/f3b.bin"
+_sent=$(($(proxy_bytes) - _b0))
+diag "second push sent $_sent request-body bytes through the proxy"
+if [ "$_sent" -ge 8000000 ] && [ "$_sent" -lt 9000000 ]; then
+	ok "only the unfinished blob was sent again ($_sent bytes; the finished 3000000-byte blob was not)"
+else
+	not_ok "the second push sent $_sent bytes (expected 8000000 + manifests, the finished blob skipped)"
+fi
+
+# kill -9 in the middle of a push, then the same push
+bytes k1.bin 3000000
+bytes k2.bin 30000000
+rules '[{"match": "PATCH /v2/team/killed/blobs/uploads/", "delay": 0.25}]'
+_b0=$(proxy_bytes)
+qgate-deploy push --to "oci://$RP/team/killed:v1" --insecure --chunk-size 1048576 "$T/k1.bin" "$T/k2.bin" \
+	>"$T/kill.out" 2>&1 &
+_push=$!
+_i=0
+while [ $(($(proxy_bytes) - _b0)) -lt 6000000 ] && [ "$_i" -lt 300 ] && kill -0 "$_push" 2>/dev/null; do
+	sleep 0.1; _i=$((_i + 1))
+done
+kill -9 "$_push" 2>/dev/null
+wait "$_push" 2>/dev/null
+_rc=$?
+expect_eq "the push was killed mid-way (status 137)" "$_rc" "137"
+rules '[]'
+sleep 1 # the proxy drains what the killed push left in its socket buffers
+_b1=$(proxy_bytes)
+expect_exit 0 "after kill -9 the same push completes" \
+	qgate-deploy push --to "oci://$RP/team/killed:v1" --insecure --chunk-size 1048576 "$T/k1.bin" "$T/k2.bin"
+_sent=$(($(proxy_bytes) - _b1))
+if [ "$_sent" -ge 30000000 ] && [ "$_sent" -lt 32000000 ]; then ok "the blob finished before the kill was not sent again ($_sent bytes)"
+else not_ok "the push after kill -9 sent $_sent bytes (the finished 3000000-byte blob again?)"; fi
+rm -rf "$T/copy3"
+skopeo copy -q --src-tls-verify=false "docker://$R1/team/killed:v1" "dir:$T/copy3" >/dev/null 2>&1
+if cmp -s "$T/k2.bin" "$T/copy3/$(hexof "$T/k2.bin")" && cmp -s "$T/k1.bin" "$T/copy3/$(hexof "$T/k1.bin")"; then
+	ok "the artifact pushed after the kill is byte-identical"
+else not_ok "the artifact pushed after the kill differs"; fi
+
+# ---------------------------------------------------------------- 4. the store's operations
+UNIT=${QG_BUILD:-$QG_ROOT/build}/tests/unit/test_deploy_registry
+if [ -x "$UNIT" ]; then
+	rules '[{"match": "GET /v2/team/ops/manifests/", "corrupt_response": true}]'
+	if QG_TEST_REGISTRY="$R1" QG_TEST_PROXY="$RP" CMOCKA_MESSAGE_OUTPUT=stdout "$UNIT" >"$T/unit.out" 2>&1; then
+		ok "store operations against the live registry (test_deploy_registry)"
+	else
+		not_ok "store operations against the live registry"; sed 's/^/#   /' "$T/unit.out" | tail -30
+	fi
+else
+	skip "$UNIT not built (make unit): live store operations NOT RUN"
+fi
+done_testing
