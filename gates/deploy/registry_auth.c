@@ -210,7 +210,7 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 	if (scope_out)
 		*scope_out = NULL;
 	if (!h || !*h)
-		return qg_error(QG_ENET, "registry '%s' answered 401 without a WWW-Authenticate challenge", a->host);
+		return qg_error(QG_ENET, "'oci://%s' answered 401 without a WWW-Authenticate challenge", a->host);
 	while (*h == ' ')
 		h++;
 	if (!strncasecmp(h, "Basic", 5) && (!h[5] || h[5] == ' ')) {
@@ -222,7 +222,7 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 
 		if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))) {
 			free(realm);
-			return qg_error(QG_ENET, "registry '%s': Bearer challenge without an http(s) realm", a->host);
+			return qg_error(QG_ENET, "'oci://%s': Bearer challenge without an http(s) realm", a->host);
 		}
 		free(a->realm);
 		free(a->service);
@@ -233,7 +233,7 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 			*scope_out = challenge_param(h + 6, "scope");
 		return 0;
 	}
-	return qg_error(QG_ENET, "registry '%s': unsupported authentication scheme in WWW-Authenticate "
+	return qg_error(QG_ENET, "'oci://%s': unsupported authentication scheme in WWW-Authenticate "
 		       "(expected Basic or Bearer)", a->host);
 }
 
@@ -294,7 +294,7 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	}
 	if (a->user) {
 		if (strncmp(a->realm, "https://", 8) && !(a->http_flags & QG_HTTP_INSECURE)) {
-			err = qg_error(QG_EINPUT, "registry '%s': token realm '%s' is not https: credentials "
+			err = qg_error(QG_EINPUT, "'oci://%s': token realm '%s' is not https: credentials "
 				       "are not sent over plain http (--insecure allows it)", a->host, realm_name);
 			goto done;
 		}
@@ -313,7 +313,7 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	if (err < 0)
 		goto done;
 	if (resp.status == 401 || resp.status == 403) {
-		err = qg_error(QG_EINPUT, "registry '%s': authentication failed: the token service '%s' "
+		err = qg_error(QG_EINPUT, "'oci://%s': authentication failed: the token service '%s' "
 			       "answered HTTP %ld for scope '%s' (%s)", a->host, realm_name, resp.status,
 			       scope ? scope : "",
 			       a->user ? (!strcmp(a->creds_from, "QGATE_REGISTRY_USERNAME")
@@ -323,12 +323,12 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 		goto done;
 	}
 	if (resp.status != 200) {
-		err = qg_error(QG_ENET, "registry '%s': token service '%s' answered HTTP %ld", a->host,
+		err = qg_error(QG_ENET, "'oci://%s': token service '%s' answered HTTP %ld", a->host,
 			       realm_name, resp.status);
 		goto done;
 	}
 	if ((err = qg_json_parse(&root, resp.body.buf, resp.body.len, realm_name)) < 0) {
-		err = qg_error(QG_ENET, "registry '%s': token service '%s' sent a body that is not JSON",
+		err = qg_error(QG_ENET, "'oci://%s': token service '%s' sent a body that is not JSON",
 			       a->host, realm_name);
 		goto done;
 	}
@@ -336,7 +336,7 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	if (!tok || !*tok)
 		tok = qg_json_string(qg_json_get(root, "access_token"));
 	if (!tok || !*tok) {
-		err = qg_error(QG_ENET, "registry '%s': token service '%s' sent no token", a->host, realm_name);
+		err = qg_error(QG_ENET, "'oci://%s': token service '%s' sent no token", a->host, realm_name);
 		goto done;
 	}
 	*token_out = strdup(tok);

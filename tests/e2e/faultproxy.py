@@ -16,6 +16,13 @@ request, so a test changes faults between runs) is a list of rules:
     {"match": "GET /v2/team/model/manifests/", "times": 1, "corrupt_response": true}
         flip a byte of the response body
 
+    {"auth": "bearer", "user": "u", "password": "p", "token": "T"}
+        act as the registry's Bearer token service: a request without
+        "Authorization: Bearer T" is answered 401 with a challenge whose realm
+        is this proxy's /token; GET /token with Basic u:p answers {"token": T}
+        (the scopes asked for are kept in the stats); forwarded requests lose
+        their Authorization
+
 "match" is a substring of "METHOD PATH"; "times" counts down (absent:
 always). STATS_FILE gets, after every request, {"requests": N,
 "body_bytes": bytes of request bodies forwarded upstream, "faults": N,
@@ -33,7 +40,9 @@ UP_PORT = int(UP_PORT)
 PORT_FILE, RULES_FILE, STATS_FILE = sys.argv[2], sys.argv[3], sys.argv[4]
 
 lock = threading.Lock()
-stats = {"requests": 0, "body_bytes": 0, "faults": 0, "by_method": {}}
+stats = {"requests": 0, "body_bytes": 0, "faults": 0, "by_method": {}, "token_scopes": [],
+         "token_refused": 0}
+MY_PORT = [0]
 used = {}  # rule index (in the current rules file text) -> times used
 
 
@@ -42,6 +51,57 @@ def save_stats():
     with open(tmp, "w") as f:
         json.dump(stats, f)
     os.replace(tmp, STATS_FILE)
+
+
+def bearer_rule():
+    try:
+        with open(RULES_FILE) as f:
+            rules = json.loads(f.read() or "[]")
+    except (OSError, ValueError):
+        return None
+    for r in rules:
+        if r.get("auth") == "bearer":
+            return r
+    return None
+
+
+def send_simple(client, status, body, extra=""):
+    client.sendall(("HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n"
+                    % (status, len(body), extra)).encode() + body)
+
+
+def bearer(client, cf, method, path, headers, length, rule):
+    """True when the request was answered here (token or 401)."""
+    import base64
+    import urllib.parse
+    auth = header(headers, "authorization") or ""
+    if path.startswith("/token"):
+        want = "Basic " + base64.b64encode(("%s:%s" % (rule["user"], rule["password"])).encode()).decode()
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)
+        relay_body(cf, None, length)
+        if auth != want:
+            with lock:
+                stats["token_refused"] += 1
+            send_simple(client, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}')
+        else:
+            with lock:
+                stats["token_scopes"] += q.get("scope", [])
+            send_simple(client, 200, json.dumps({"token": rule["token"]}).encode())
+        return True
+    if auth == "Bearer " + rule["token"]:
+        return False
+    relay_body(cf, None, length)
+    parts = path.split("/")
+    scope = ""
+    if len(parts) > 3 and parts[1] == "v2":
+        for i, p in enumerate(parts):
+            if p in ("blobs", "manifests", "tags", "referrers"):
+                scope = ',scope="repository:%s:pull,push"' % "/".join(parts[2:i])
+                break
+    send_simple(client, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                'WWW-Authenticate: Bearer realm="http://127.0.0.1:%d/token",service="faultproxy"%s\r\n'
+                % (MY_PORT[0], scope))
+    return True
 
 
 def pick_rule(line):
@@ -53,7 +113,7 @@ def pick_rule(line):
     except (OSError, ValueError):
         return None
     for i, r in enumerate(rules):
-        if r.get("match", "") not in line:
+        if "auth" in r or r.get("match", "") not in line:
             continue
         key = (text, i)
         with lock:
@@ -145,6 +205,14 @@ def handle(client):
             with lock:
                 stats["requests"] += 1
                 stats["by_method"][method] = stats["by_method"].get(method, 0) + 1
+            br = bearer_rule()
+            if br is not None:
+                if bearer(client, cf, method, path, headers, length, br):
+                    with lock:
+                        save_stats()
+                    continue
+                raw = b"".join(l for l in raw.splitlines(True)
+                               if not l.lower().startswith(b"authorization:"))
             if rule and "delay" in rule:
                 time.sleep(rule["delay"])
             if rule and "status" in rule:
@@ -212,6 +280,7 @@ def main():
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
     srv.listen(64)
+    MY_PORT[0] = srv.getsockname()[1]
     save_stats()
     with open(PORT_FILE + ".tmp", "w") as f:
         f.write(str(srv.getsockname()[1]))

@@ -285,6 +285,22 @@ if cmp -s "$T/k2.bin" "$T/copy3/$(hexof "$T/k2.bin")" && cmp -s "$T/k1.bin" "$T/
 	ok "the artifact pushed after the kill is byte-identical"
 else not_ok "the artifact pushed after the kill differs"; fi
 
+# the Bearer token flow: the proxy plays the token service (realm on itself)
+BPASS='Bearer-pw-0192-secret'
+rules '[{"auth": "bearer", "user": "buser", "password": "'"$BPASS"'", "token": "tok-3fe1c0ffee"}]'
+expect_exit 0 "Bearer challenge: token fetched from the realm with the Basic credentials" \
+	env QGATE_REGISTRY_USERNAME=buser QGATE_REGISTRY_PASSWORD="$BPASS" \
+	qgate-deploy push --to "oci://$RP/team/bearer:v1" --insecure "$T/card.txt"
+cat "$T/out" "$T/err" >"$T/bearer-outputs"
+expect_grep "the token was asked for the repository's push scope" '"repository:team/bearer:pull,push"' "$T/proxy/stats.json"
+expect_exit 3 "the token service refusing the credentials is exit 3" \
+	env QGATE_REGISTRY_USERNAME=buser QGATE_REGISTRY_PASSWORD="not-$BPASS" \
+	qgate-deploy push --to "oci://$RP/team/bearer:v2" --insecure "$T/card.txt"
+expect_grep "the refusal names the registry and the token service" "oci://$RP.*token service 'http://$RP/token' answered HTTP 401" "$T/err"
+cat "$T/out" "$T/err" >>"$T/bearer-outputs"
+expect_no_grep "neither the password nor the token appears in any output" "$BPASS|tok-3fe1c0ffee" "$T/bearer-outputs"
+rules '[]'
+
 # ---------------------------------------------------------------- 4. the store's operations
 UNIT=${QG_BUILD:-$QG_ROOT/build}/tests/unit/test_deploy_registry
 if [ -x "$UNIT" ]; then
