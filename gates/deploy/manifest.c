@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "qgate/json.h"
+#include "qgate/utf8.h"
 
 #include "deploy.h"
 
@@ -268,6 +269,13 @@ static int perr(struct pctx *c, const char *what)
 	return qg_error(QG_EINPUT, "'%s': %s: %s", c->name, *c->ptr ? c->ptr : "/", what);
 }
 
+/* A decoded string that is not UTF-8 (a lone surrogate escape, "\\u0000") would
+ * be written back differently, changing the digest: refused. */
+static int utf8_ok(const char *s)
+{
+	return qg_utf8_check(s, strlen(s), NULL) == 0;
+}
+
 static size_t push_ptr(struct pctx *c, const char *seg)
 {
 	size_t old = strlen(c->ptr);
@@ -295,6 +303,8 @@ static int opt_string(struct pctx *c, const struct qg_json *obj, const char *key
 	old = push_ptr(c, key);
 	if (qg_json_type(v) != QG_JSON_STRING)
 		err = perr(c, "expected a string");
+	else if (!utf8_ok(qg_json_string(v)))
+		err = perr(c, "not valid UTF-8");
 	else if (!(*out = qg_strdup(qg_json_string(v))))
 		err = qg_error(QG_ENOMEM, "out of memory");
 	c->ptr[old] = '\0';
@@ -315,9 +325,9 @@ static int parse_annotations(struct pctx *c, const struct qg_json *obj, struct d
 		goto done;
 	}
 	for (it = qg_json_first(a); !err && it; it = qg_json_next(it)) {
-		if (qg_json_type(it) != QG_JSON_STRING) {
+		if (qg_json_type(it) != QG_JSON_STRING || !utf8_ok(qg_json_key(it)) || !utf8_ok(qg_json_string(it))) {
 			size_t o2 = push_ptr(c, qg_json_key(it));
-			err = perr(c, "expected a string");
+			err = perr(c, qg_json_type(it) != QG_JSON_STRING ? "expected a string" : "not valid UTF-8");
 			c->ptr[o2] = '\0';
 			break;
 		}
@@ -468,6 +478,8 @@ int dp_manifest_parse(struct dp_manifest *out, const char *body, size_t len, con
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if (qg_utf8_check(body, len, NULL) != 0)
+		return qg_error(QG_EINPUT, "'%s': not UTF-8 text (a manifest is JSON in UTF-8)", c.name);
 	err = qg_json_parse(&root, body, len, c.name);
 	if (err) {
 		if (err != QG_ENOMEM)

@@ -15,13 +15,6 @@
 
 #include "deploy.h"
 
-/* The registry and S3 backends live in their own files (store_oci.c, store_s3.c);
- * weak references let this file link before they exist. */
-extern int dp_store_oci_open(struct dp_store **out, const struct dp_ref *ref, const struct dp_store_opts *o)
-	__attribute__((weak));
-extern int dp_store_s3_open(struct dp_store **out, const struct dp_ref *ref, const struct dp_store_opts *o)
-	__attribute__((weak));
-
 int dp_store_open(struct dp_store **out, const struct dp_ref *ref, const struct dp_store_opts *o)
 {
 	static const struct dp_store_opts none;
@@ -33,12 +26,8 @@ int dp_store_open(struct dp_store **out, const struct dp_ref *ref, const struct 
 	case DP_LAYOUT:
 		return dp_store_layout_open(out, ref, o);
 	case DP_OCI:
-		if (!dp_store_oci_open)
-			return qg_error(QG_EUSAGE, "'%s': oci:// targets are not built into this qgate-deploy", ref->text);
 		return dp_store_oci_open(out, ref, o);
 	case DP_S3:
-		if (!dp_store_s3_open)
-			return qg_error(QG_EUSAGE, "'%s': s3:// targets are not built into this qgate-deploy", ref->text);
 		return dp_store_s3_open(out, ref, o);
 	}
 	return qg_error(QG_EUSAGE, "'%s': unknown target kind", ref->text ? ref->text : "");

@@ -153,6 +153,18 @@ GITHUB_ACTIONS=true GITHUB_OUTPUT=$T/gh_out GITHUB_STEP_SUMMARY=$T/gh_sum $D pus
 expect_eq "push under GitHub Actions" "$?" 0
 expect_grep "digest=sha256:... in GITHUB_OUTPUT" '^digest=sha256:[0-9a-f]{64}$' "$T/gh_out"
 
+# ---------------------------------------------------------------- audit log
+expect_exit 0 "push with --audit-log" $D push --to "oci-layout:$T/aud:v1" --audit-log "$T/audit.jsonl" model/params.json
+AD=$(digest_line "$T/out")
+expect_eq "the audit entry is a push of that digest" \
+	"$(json_get "$T/audit.jsonl" 'd["action"]+" "+d["tag"]+" "+d["digest_after"]')" "push v1 $AD"
+expect_eq "the copy kept with the layout says the same" \
+	"$(json_get "$T/aud/qgate-audit.jsonl" 'd["digest_after"]')" "$AD"
+expect_exit 0 "push again moves the tag: the entry names the digest before" \
+	$D push --to "oci-layout:$T/aud:v1" --audit-log "$T/audit.jsonl" model/train.csv
+expect_eq "digest_before is the first push" "$(tail -1 "$T/audit.jsonl" >"$T/last.json"; json_get "$T/last.json" 'd["digest_before"]')" "$AD"
+expect_exit 0 "audit verify accepts the log push wrote" $D audit verify "$T/audit.jsonl"
+
 # ---------------------------------------------------------------- concurrent pushes keep every tag
 for i in 1 2 3 4; do
 	printf 'file %s\n' "$i" >"$T/c$i.txt"
