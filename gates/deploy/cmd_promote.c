@@ -120,7 +120,7 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_STRING_(0, "from", &o.from, "TARGET:TAG", "the artifact to promote (a tag, or TARGET@sha256:...)"),
 		QG_OPT_STRING_(0, "to", &o.to, "TARGET:TAG", "the tag to move (same or another store)"),
 		QG_OPT_LIST_(0, "require", &o.require_lists, "GATE,...",
-			     "gates that must have passed for this commit and these bytes (repeatable)"),
+			     "gates that must have passed for this commit and these bytes"),
 		QG_OPT_STRING_(0, "evidence", &o.evidence, "DIR",
 			       "read the gates' result JSONs from DIR (default: the evidence attached by push)"),
 		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append every outcome to this hash-chained audit log"),
@@ -148,12 +148,12 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 		.gate = gate,
 		.name = "promote",
 		.usage = promote_usage,
-		.description = "Resolve --from to one manifest digest, gather the gates' results (attached to it by "
-			       "push --evidence, or --evidence DIR) and move the --to tag to that digest only if every "
-			       "--require gate passed, for the artifact's commit, naming every layer's SHA-256 in its "
-			       "subject.artifacts. The move is a compare-and-swap against the digest read at the start "
-			       "(exit 1 \"TAG moved\" otherwise); the replaced digest is kept as TAG-previous. Within one "
-			       "store only the manifest is written; across stores the blobs are copied first. With "
+		.description = "Resolve --from to one manifest digest, gather the gates' results (attached by push\n"
+			       "--evidence, or --evidence DIR) and move the --to tag to that digest only if every\n"
+			       "--require gate passed, for the artifact's commit, naming every layer's SHA-256 in its\n"
+			       "subject.artifacts. The move is a compare-and-swap against the digest read at the start\n"
+			       "(exit 1 \"TAG moved\" otherwise); the replaced digest is kept as TAG-previous. Within one\n"
+			       "store only the manifest is written; across stores the blobs are copied first. With\n"
 			       "--health the deployment is watched after the move and rolled back when unhealthy.",
 		.options = options,
 		.common = &o.common,
@@ -220,9 +220,9 @@ int dp_cmd_rollback(int argc, const char **argv, const struct qg_gate *gate)
 		.gate = gate,
 		.name = "rollback",
 		.usage = rollback_usage,
-		.description = "Point TAG back at TAG-previous (or --to DIGEST) once that manifest and every blob it "
-			       "names are verified present in the store, by compare-and-swap against the digest read "
-			       "at the start. The replaced digest becomes TAG-previous, so a rollback can be undone.",
+		.description = "Point TAG back at TAG-previous (or --to DIGEST) once that manifest and every blob\n"
+			       "it names are verified present in the store, by compare-and-swap against the digest\n"
+			       "read at the start. The replaced digest becomes TAG-previous, so a rollback can be undone.",
 		.options = options,
 		.common = &o.common,
 		.args = &o.args,

@@ -54,7 +54,9 @@ else
 fi
 : >"$T/helps"
 for cmd in "qgate" "qgate-data" "qgate-data validate" "qgate-data infer" "qgate-data profile" \
-	"qgate-data drift" "qgate-model" "qgate-model check" "qgate-model metrics"; do
+	"qgate-data drift" "qgate-model" "qgate-model check" "qgate-model metrics" \
+	"qgate-deploy" "qgate-deploy push" "qgate-deploy promote" "qgate-deploy rollback" \
+	"qgate-deploy health" "qgate-deploy audit"; do
 	# shellcheck disable=SC2086
 	expect_exit 0 "$cmd --help" $cmd --help
 	cat "$T/out" >>"$T/helps"
@@ -89,14 +91,11 @@ while read -r flag; do
 	if grep -q -- "\`$flag" "$I"; then ok "interface.md documents $flag"; else not_ok "interface.md does not document $flag"; fi
 done <"$T/common"
 for c in "qgate-data validate" "qgate-data infer" "qgate-data profile" "qgate-data drift" \
-	"qgate-model check" "qgate-model metrics"; do
+	"qgate-model check" "qgate-model metrics" "qgate-deploy push" "qgate-deploy promote" \
+	"qgate-deploy rollback" "qgate-deploy health" "qgate-deploy pin" "qgate-deploy audit verify"; do
 	expect_grep "interface.md shows $c" "^$c " "$I"
 done
-for g in deploy; do
-	expect_grep "interface.md marks qgate-$g planned" "^\| \`qgate-$g\` \|.*\| planned, not in this release \|$" "$I"
-	expect_no_grep "qgate.1 refers to no page of qgate-$g" "qgate\\\\-$g \\(1\\)" docs/qgate.1
-done
-for g in data model lint test; do
+for g in data model lint test deploy; do
 	expect_grep "interface.md marks qgate-$g shipped" "^\| \`qgate-$g\` \|.*\| ships \|$" "$I"
 	expect_grep "qgate.1 refers to the page of qgate-$g" "qgate\\\\-$g \\(1\\)" docs/qgate.1
 done

@@ -37,7 +37,8 @@ expect_grep "--help lists the gates found" '^gates found next to qgate, then on 
 expect_grep "--help describes the data gate" '^  data      datasets against a Table Schema' "$T/help"
 expect_grep "--help describes the model gate" '^  model     model metrics against thresholds' "$T/help"
 expect_grep "--help lists a qgate-* that is not ours with its path" "^  fake      not a gate of this release \\($T/bin/qgate-fake\\)\$" "$T/help"
-expect_grep "--help names the planned gates" '^planned, not in this release: deploy$' "$T/help"
+expect_no_grep "--help names no planned gate (deploy ships)" '^planned, not in this release' "$T/help"
+expect_grep "--help describes the deploy gate" '^  deploy    push, promote on evidence, health-check' "$T/help"
 expect_grep "--help describes the lint gate" '^  lint      linters and built-in checks' "$T/help"
 expect_grep "--help describes the test gate" '^  test      run tests with timeouts and retries' "$T/help"
 expect_no_grep "--help lists no non-executable qgate-*" 'notexec' "$T/help"
@@ -75,20 +76,11 @@ expect_exit 2 "unknown gate near a found one" "$Q" fakeerorr
 expect_grep "did you mean a found gate" "did you mean 'fakeerror'" "$T/err"
 expect_exit 2 "unknown front option" "$Q" --frobnicate
 
-# planned gates: not an unknown name, exit 2 naming it
-expect_exit 2 "a planned gate that is not installed" "$Q" deploy --all-files
-expect_grep "planned gate says so" "^qgate: error: 'deploy' is a planned gate that is not installed \\(no qgate-deploy next to qgate or on PATH\\)\$" "$T/err"
-expect_no_grep "planned gate is not called unknown" 'not a qgate command' "$T/err"
-expect_exit 2 "qgate help <planned gate>" "$Q" help deploy
-expect_grep "help of a planned gate says so" "'deploy' is a planned gate that is not installed" "$T/err"
-expect_exit 2 "planned gate with a typo" "$Q" delpoy
-expect_grep "a typo of a planned gate suggests it" "did you mean 'deploy'" "$T/err"
-# a planned gate that is installed runs like any other
-printf '#!/bin/sh\necho deploy-ran\nexit 0\n' >"$T/bin/qgate-deploy"
-chmod +x "$T/bin/qgate-deploy"
-expect_exit 0 "an installed qgate-deploy runs" "$Q" deploy
-expect_eq "the installed qgate-deploy ran" "$(cat "$T/out")" "deploy-ran"
-rm -f "$T/bin/qgate-deploy"
+# deploy ships: a typo of it is suggested, its --help comes from qgate-deploy
+expect_exit 2 "a typo of the deploy gate" "$Q" delpoy
+expect_grep "a typo of deploy suggests it" "did you mean 'deploy'" "$T/err"
+expect_exit 0 "qgate help deploy runs qgate-deploy --help" "$Q" help deploy
+expect_grep "help deploy is qgate-deploy's usage" '^usage: qgate-deploy push ' "$T/out"
 
 # a gate of this release that is not installed: qgate alone in a folder
 mkdir -p "$T/alone"
@@ -97,7 +89,9 @@ expect_exit 2 "a shipped gate that is not installed" env PATH=/usr/bin:/bin "$T/
 expect_grep "uninstalled gate says so" "^qgate: error: 'model' is a gate of this release that is not installed" "$T/err"
 expect_exit 0 "--help with no gate installed" env PATH=/usr/bin:/bin "$T/alone/qgate" --help
 expect_grep "--help says none was found" '^  \(none: no qgate-<gate> executable next to qgate or on PATH\)$' "$T/out"
-expect_grep "--help names the gates not installed" '^of this release, not installed: data, model, lint, test$' "$T/out"
+expect_grep "--help names the gates not installed" '^of this release, not installed: data, model, lint, test, deploy$' "$T/out"
+expect_exit 2 "deploy, a gate of this release, not installed" env PATH=/usr/bin:/bin "$T/alone/qgate" deploy
+expect_grep "uninstalled deploy says so" "^qgate: error: 'deploy' is a gate of this release that is not installed" "$T/err"
 
 # PATH as POSIX reads it: an empty entry is the working folder
 mkdir -p "$T/cwd"
