@@ -4,7 +4,8 @@
 # Runs every gate that exists on its example project, the way a CI job would:
 # validate the data, check drift against the training baseline, then gate the
 # candidate model against the champion, lint the example tree (planted
-# problems) and run the example C project's tests. Every report lands in build/demo/
+# problems), run the example C project's tests, and push, promote, health-check and roll
+# back the example model in an OCI layout (deploy/). Every report lands in build/demo/
 # (the same names --out gives: data-validate.json, model-check.json, ...) and
 # nothing is written into the source tree (tests/e2e/t_demo.sh checks both).
 # Usage: examples/demo.sh BIN_DIR
@@ -17,7 +18,7 @@ mkdir -p ../build/demo
 # absolute, so steps that cd into a project folder write here too
 OUT=$(cd ../build/demo && pwd)
 status=0
-for step in demo-data.sh demo-drift.sh demo-model.sh lint/demo.sh test/demo.sh; do
+for step in demo-data.sh demo-drift.sh demo-model.sh lint/demo.sh test/demo.sh deploy/demo.sh; do
 	[ -f "$step" ] || continue
 	echo "== $step"
 	sh "./$step" "$BIN" "$OUT"

@@ -28,6 +28,9 @@ expect_exit 0 "examples/demo.sh runs every step" env TMPDIR="$T/tmp" sh "$R/exam
 expect_grep "the demo ran the data step" '^== demo-data.sh: exit 0$' "$T/out"
 expect_grep "the demo ran the drift step" '^== demo-drift.sh: exit 0$' "$T/out"
 expect_grep "the demo ran the model step" '^== demo-model.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the lint step" '^== lint/demo.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the test step" '^== test/demo.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the deploy step" '^== deploy/demo.sh: exit 0$' "$T/out"
 
 git -C "$R" status --porcelain >"$T/after"
 if cmp -s "$T/before" "$T/after"; then ok "git status --porcelain unchanged after the demo"; else
