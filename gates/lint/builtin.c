@@ -195,7 +195,58 @@ struct worker {
 	void **states;
 	const struct lint_checker **active;
 	unsigned char *done;
+	/* per active checker, this file: findings kept, counted past the cap, the last kept */
+	size_t *kept, *last;
+	long long *dropped;
 };
+
+static void finding_free(struct lint_finding *f)
+{
+	free(f->tool);
+	free(f->rule);
+	free(f->file);
+	free(f->message);
+	free(f->help_uri);
+}
+
+/* Checker i added out[before..]: keep what fits under LINT_KEEP_PER_FILE,
+ * count the rest. */
+static void cap(struct worker *w, size_t i, size_t before)
+{
+	size_t added = w->out.nr - before, keep;
+
+	if (!added)
+		return;
+	keep = w->kept[i] >= LINT_KEEP_PER_FILE ? 0 : LINT_KEEP_PER_FILE - w->kept[i];
+	if (keep > added)
+		keep = added;
+	for (size_t k = before + keep; k < w->out.nr; k++) {
+		w->dropped[i] += 1 + w->out.v[k].more;
+		finding_free(&w->out.v[k]);
+	}
+	w->out.nr = before + keep;
+	w->kept[i] += keep;
+	if (keep)
+		w->last[i] = before + keep - 1;
+}
+
+/* At the end of a file: what checker i counted past the cap goes into its
+ * last kept finding (and its message). */
+static int cap_end(struct worker *w, size_t i)
+{
+	struct lint_finding *f;
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+	if (!w->dropped[i] || !w->kept[i])
+		return 0;
+	f = &w->out.v[w->last[i]];
+	f->more += w->dropped[i];
+	if (qg_buf_addf(&msg, "%s (and %lld more in this file, counted but not listed)", f->message, f->more) < 0)
+		return QG_ENOMEM;
+	free(f->message);
+	f->message = qg_buf_detach(&msg, NULL);
+	return 0;
+}
 
 /* Where file i's findings are: worker w's list, from `start`, `n` of them. */
 struct span {
@@ -234,9 +285,12 @@ static int feed(struct worker *w, size_t nr, const char *line, size_t len, long 
 	for (size_t i = 0; i < nr; i++) {
 		int rc;
 
+		size_t before = w->out.nr;
+
 		if (w->done[i])
 			continue;
 		rc = w->active[i]->line(w->states[i], line, len, lineno, cont, &w->out);
+		cap(w, i, before);
 		if (rc < 0)
 			return rc;
 		if (rc == LINT_LINE_DONE) {
@@ -266,8 +320,11 @@ static int stream_file(struct run *run, struct worker *w, struct lint_file *f, s
 
 	if ((err = lint_reader_open(&rd, run->ctx, f)) < 0)
 		return err;
-	for (size_t i = 0; i < nr; i++)
+	for (size_t i = 0; i < nr; i++) {
 		w->states[i] = NULL;
+		w->kept[i] = w->last[i] = 0;
+		w->dropped[i] = 0;
+	}
 	qg_buf_reset(&w->carry);
 	for (;;) {
 		ssize_t n = lint_reader_read(rd, w->block, BLOCK);
@@ -342,6 +399,9 @@ out:
 		const struct lint_checker *c = w->active[i];
 		int e2;
 
+		e2 = cap_end(w, i);
+		if (e2 < 0 && !err)
+			err = e2;
 		if (((c->flags & LINT_C_TEXT) && f->binary) || !c->end)
 			continue;
 		e2 = c->end(w->states[i], &w->out);
@@ -480,7 +540,10 @@ int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set
 		w->states = calloc(set->nr + 1, sizeof(*w->states));
 		w->active = calloc(set->nr + 1, sizeof(*w->active));
 		w->done = calloc(set->nr + 1, 1);
-		if (!w->block || !w->states || !w->active || !w->done)
+		w->kept = calloc(set->nr + 1, sizeof(*w->kept));
+		w->last = calloc(set->nr + 1, sizeof(*w->last));
+		w->dropped = calloc(set->nr + 1, sizeof(*w->dropped));
+		if (!w->block || !w->states || !w->active || !w->done || !w->kept || !w->last || !w->dropped)
 			err = qg_error(QG_ENOMEM, "out of memory");
 	}
 	if (!err && files->nr)
@@ -498,6 +561,9 @@ int lint_builtin_run(const struct lint_ctx *ctx, const struct lint_checkset *set
 		free(w->states);
 		free(w->active);
 		free(w->done);
+		free(w->kept);
+		free(w->last);
+		free(w->dropped);
 	}
 	free(run.w);
 	free(run.spans);

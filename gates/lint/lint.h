@@ -48,7 +48,14 @@ struct lint_finding {
 	char *help_uri;      /* rule documentation, may be NULL */
 	char fingerprint[33];/* hex, "" until lint_fingerprint() fills it */
 	unsigned flags;
+	long long more;      /* findings of the same rule later in the same file that were counted, not
+			      * kept (a built-in check past LINT_KEEP_PER_FILE in one file): every count
+			      * is 1 + more, the message says how many */
 };
+/* A built-in check keeps at most this many findings per file; the rest are
+ * counted into the last one kept (`more`), so a 2 GB file with a finding on
+ * every line costs the memory of this many, not of 50 million. */
+#define LINT_KEEP_PER_FILE 10000
 
 struct lint_findings {
 	struct lint_finding *v;

@@ -13,7 +13,8 @@
  * limit) do the same for warnings. Within the budget a check passes with
  * the warning flag (annotated, not failing). metrics: errors, warnings,
  * notes, new (every finding still shown), total, suppressed, filtered,
- * baseline, fixed.
+ * baseline, fixed. A finding with `more` (a built-in check's per-file cap)
+ * counts as 1 + more everywhere.
  */
 #include "qgate/common.h"
 
@@ -123,23 +124,27 @@ static int group_check(struct qg_result *r, const struct lint_findings *fs, cons
 {
 	const struct lint_finding *first = &fs->v[idx[0]];
 	enum lint_level level = LINT_NOTE;
-	long long fixed = 0;
+	long long fixed = 0, count = 0;
 	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_check *c;
 	struct qg_json *d;
 	int fail, err = 0;
 
+	/* a finding stands for 1 + more (the per-file cap of the built-in checks) */
 	for (size_t i = 0; i < n; i++) {
-		if (fs->v[idx[i]].level > level)
-			level = fs->v[idx[i]].level;
-		fixed += !!(fs->v[idx[i]].flags & LINT_F_FIXED);
+		const struct lint_finding *f = &fs->v[idx[i]];
+
+		if (f->level > level)
+			level = f->level;
+		count += 1 + f->more;
+		fixed += f->flags & LINT_F_FIXED ? 1 + f->more : 0;
 	}
 	fail = (level == LINT_ERROR && error_fail) || (level == LINT_WARNING && warn_fail);
 	if (qg_buf_addf(&id, "lint.%s.%s", first->tool, first->rule) < 0)
 		return QG_ENOMEM;
-	c = qg_result_add_check(r, id.buf, fail ? QG_STATUS_FAIL : QG_STATUS_PASS, "%zu %s%s%s: %s", n,
-				lint_level_name(level), n == 1 ? "" : "s",
-				fixed ? (fixed == (long long)n ? ", fixed by --fix (re-stage)" : ", some fixed by --fix")
+	c = qg_result_add_check(r, id.buf, fail ? QG_STATUS_FAIL : QG_STATUS_PASS, "%lld %s%s%s: %s", count,
+				lint_level_name(level), count == 1 ? "" : "s",
+				fixed ? (fixed == count ? ", fixed by --fix (re-stage)" : ", some fixed by --fix")
 				      : "",
 				first->message);
 	qg_buf_release(&id);
@@ -147,7 +152,7 @@ static int group_check(struct qg_result *r, const struct lint_findings *fs, cons
 		return QG_ENOMEM;
 	if (!fail)
 		c->flags |= QG_CHECK_WARNING;
-	qg_check_set_count(c, (long long)n);
+	qg_check_set_count(c, count);
 	for (size_t i = 0; i < n && i < QG_LOCATIONS_MAX && !err; i++) {
 		const struct lint_finding *f = &fs->v[idx[i]];
 
@@ -184,6 +189,7 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		long long max_errors, long long max_warnings, struct qg_result *r)
 {
 	long long errors = 0, warnings = 0, notes = 0, suppressed = 0, filtered = 0, baseline = 0, fixed = 0;
+	long long shown = 0, total = 0;
 	size_t *idx = NULL, *gidx = NULL, n = 0;
 	struct groups g = { 0 };
 	struct group **order = NULL;
@@ -196,14 +202,17 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 	/* the shown findings, each with its group (a group's findings keep their order) */
 	for (size_t i = 0; i < fs->nr; i++) {
 		const struct lint_finding *f = &fs->v[i];
+		long long w = 1 + f->more; /* what the finding stands for */
 		long gi;
 
-		suppressed += !!(f->flags & LINT_F_SUPPRESSED);
-		filtered += !!(f->flags & LINT_F_FILTERED);
-		baseline += !!(f->flags & LINT_F_BASELINE);
-		fixed += !!(f->flags & LINT_F_FIXED);
+		total += w;
+		suppressed += f->flags & LINT_F_SUPPRESSED ? w : 0;
+		filtered += f->flags & LINT_F_FILTERED ? w : 0;
+		baseline += f->flags & LINT_F_BASELINE ? w : 0;
+		fixed += f->flags & LINT_F_FIXED ? w : 0;
 		if (f->flags & SHOWN_HIDDEN)
 			continue;
+		shown += w;
 		/* runs of one rule are common: the last group first */
 		if (n && !strcmp(fs->v[idx[n - 1]].rule, f->rule) && !strcmp(fs->v[idx[n - 1]].tool, f->tool))
 			gi = (long)gidx[n - 1];
@@ -215,11 +224,11 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 		gidx[n] = (size_t)gi;
 		idx[n++] = i;
 		if (f->level == LINT_ERROR)
-			errors++;
+			errors += w;
 		else if (f->level == LINT_WARNING)
-			warnings++;
+			warnings += w;
 		else
-			notes++;
+			notes += w;
 	}
 	error_fail = max_errors >= 0 && errors > max_errors;
 	warn_fail = max_warnings >= 0 && warnings > max_warnings;
@@ -279,7 +288,7 @@ int lint_report(const struct lint_ctx *ctx, const struct lint_tools *tools, cons
 			long long v;
 		} metrics[] = {
 			{ "errors", errors },     { "warnings", warnings },    { "notes", notes },
-			{ "new", (long long)n },  { "total", (long long)fs->nr }, { "suppressed", suppressed },
+			{ "new", shown },  { "total", total }, { "suppressed", suppressed },
 			{ "filtered", filtered }, { "baseline", baseline },    { "fixed", fixed },
 		};
 

@@ -153,6 +153,16 @@ expect_eq "column past 3 MiB" "$(json_get "$T/long.json" 'sorted((c["id"], c["lo
 	'[["lint.builtin.trailing-whitespace", 3145730], ["lint.builtin.utf8", 3145729]]'
 rm -f long.txt
 
+# --- a finding on every line: at most 10,000 kept per file and rule, every one counted
+awk 'BEGIN { for (i = 0; i < 10005; i++) print "x " }' >many.txt
+expect_exit 1 "10,005 findings in one file" $L --builtin=trailing-whitespace --all-files --json "$T/many.json" \
+	--sarif "$T/many.sarif" many.txt
+expect_eq "all counted" "$(json_get "$T/many.json" '[d["metrics"]["errors"], [c["count"] for c in d["checks"] if c["id"]=="lint.builtin.trailing-whitespace"]]')" \
+	'[10005, [10005]]'
+expect_eq "10,000 kept; the last says how many more" "$(json_get "$T/many.sarif" '[len(d["runs"][0]["results"]), d["runs"][0]["results"][-1]["message"]["text"], d["runs"][0]["results"][-1]["locations"][0]["physicalLocation"]["region"]["startLine"]]')" \
+	'[10000, "trailing whitespace (1 character) (and 5 more in this file, counted but not listed)", 10000]'
+rm -f many.txt
+
 # --- qgate.json section "lint"
 printf '{"lint": {"builtin": ["trailing-whitespace"], "exclude": ["ws.txt"]}}\n' >"$T/qgate.json"
 expect_exit 0 "config: checks and exclude globs" $L --config "$T/qgate.json" --json "$T/c.json"
