@@ -47,6 +47,10 @@
 #define JUNIT_TEXT_CAP ((size_t)64 << 10)  /* failure text kept per case */
 #define JUNIT_MSG_CAP ((size_t)4 << 10)    /* a message attribute kept */
 #define JUNIT_MAX_DEPTH 256u
+#define JUNIT_TEXT_BUDGET ((size_t)64 << 20) /* failure text kept over all the reports of a run */
+
+/* reports are read one after the other (reports.c) */
+static size_t text_kept;
 
 enum junit_kind {
 	K_OTHER = 0,
@@ -319,12 +323,21 @@ static int case_end(struct junit_reader *jr)
 	tc->time_s = c->time_s;
 	if (c->file)
 		tc->file = c->file, c->file = NULL;
-	if (text && *text)
+	if (text_kept >= JUNIT_TEXT_BUDGET) {
+		/* a run where everything broke: the first failures keep their
+		 * text, the rest their message */
+		if ((text && *text) || ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len))
+			err = test_case_set(&tc->detail, "[failure text not kept: this run already holds "
+							 "64 MiB of it]");
+	} else if (text && *text) {
 		tc->detail = text == c->text_error ? c->text_error : c->text_failure,
 		*(text == c->text_error ? &c->text_error : &c->text_failure) = NULL;
-	else if ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len &&
-		 !(tc->detail = qg_strndup(jr->output.buf, jr->output.len)))
-		err = qg_error(QG_ENOMEM, "out of memory");
+		text_kept += strlen(tc->detail);
+	} else if ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len) {
+		if (!(tc->detail = qg_strndup(jr->output.buf, jr->output.len)))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		text_kept += jr->output.len;
+	}
 	qg_buf_reset(&jr->output);
 	for (size_t i = 0; !err && i < c->attempts.nr; i++)
 		err = test_case_add_failed_attempt(tc, c->attempts.v[i]);

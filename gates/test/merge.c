@@ -153,11 +153,57 @@ static int passed_check(struct qg_result *out, struct test_results *rs)
 	return 0;
 }
 
+/* tests.failed of the merged run: the shards' lines beyond their first
+ * TEST_FULL_MAX failures, in one sorted list. (Which failures have checks
+ * of their own then follows each shard's first TEST_FULL_MAX, not the
+ * whole run's: a merged run of more than TEST_FULL_MAX failures lists the
+ * same tests, counts and verdict, split differently.) */
+static int failed_check(struct qg_result *out, struct test_results *rs)
+{
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct test_compact_line l;
+	long long failed = 0, errors = 0;
+	struct qg_check *ck;
+	struct qg_json *d;
+	int err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact);
+
+	if (err < 0)
+		return err;
+	if (!(ck = qg_result_add_check(out, "tests.failed", QG_STATUS_FAIL, NULL)))
+		return QG_ENOMEM;
+	for (size_t i = 0; !err && i < rs->compact_len;) {
+		size_t k = strcspn(rs->compact + i, "\n");
+
+		if (k && !test_compact_parse(&l, rs->compact + i, k)) {
+			*(l.outcome == 'e' ? &errors : &failed) += 1;
+			qg_buf_reset(&id);
+			qg_buf_reset(&msg);
+			if (test_compact_unescape(&id, l.id, l.id_len) < 0 || test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
+			    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + (id.len > 5 ? 5 : 0), msg.buf) < 0)
+				err = qg_error(QG_ENOMEM, "out of memory");
+		}
+		i += k + 1;
+	}
+	qg_buf_release(&id);
+	qg_buf_release(&msg);
+	if (err)
+		return err;
+	if (errors)
+		ck->status = QG_STATUS_ERROR;
+	qg_check_set_count(ck, failed + errors);
+	if (qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which have "
+				     "checks of their own (each one in \"cases\")", failed, errors, TEST_FULL_MAX) < 0 ||
+	    !(d = qg_check_details(ck)) || !qg_json_add_number(d, "failed", (double)failed) ||
+	    !qg_json_add_number(d, "errors", (double)errors) || !qg_json_add_string(d, "cases", rs->compact))
+		return qg_error(QG_ENOMEM, "out of memory");
+	return 0;
+}
+
 int test_merge_results(struct qg_result *out, const struct qg_result *const *shards, size_t n)
 {
 	const struct qg_check **tests = NULL, **aggr = NULL;
 	size_t nt = 0, na = 0, all = 0;
-	struct test_results passed = { 0 };
+	struct test_results passed = { 0 }, failed = { 0 };
 	double sums[sizeof(counted) / sizeof(counted[0])] = { 0 };
 	int err = 0;
 
@@ -193,10 +239,11 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 				tests[nt++] = c;
 				continue;
 			}
-			if (!strcmp(c->id, "tests.passed")) {
+			if (!strcmp(c->id, "tests.passed") || !strcmp(c->id, "tests.failed")) {
 				const char *cases = qg_json_string(qg_json_get(c->details, "cases"));
 
-				if (cases && *cases && (err = add_cases(&passed, cases)) < 0)
+				if (cases && *cases &&
+				    (err = add_cases(c->id[6] == 'p' ? &passed : &failed, cases)) < 0)
 					goto done;
 				continue;
 			}
@@ -213,6 +260,8 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 		err = copy_check(out, tests[i]);
 	if (!err && passed.nr_compact)
 		err = passed_check(out, &passed);
+	if (!err && failed.nr_compact)
+		err = failed_check(out, &failed);
 	for (size_t i = 0; !err && i < na; i++)
 		err = copy_check(out, aggr[i]);
 	for (size_t k = 0; !err && k < sizeof(counted) / sizeof(counted[0]); k++) {
@@ -229,6 +278,7 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 					     sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], n);
 done:
 	test_results_release(&passed);
+	test_results_release(&failed);
 	free(tests);
 	free(aggr);
 	return err;

@@ -117,7 +117,8 @@ static int load_timings(const char *path, const char *const *names, size_t n, st
 		double t = qg_json_number(qg_json_get(d, "duration_ms"));
 		long k = -1;
 
-		if (id && !strcmp(id, "tests.passed") && qg_json_string(qg_json_get(d, "cases"))) {
+		if (id && (!strcmp(id, "tests.passed") || !strcmp(id, "tests.failed")) &&
+		    qg_json_string(qg_json_get(d, "cases"))) {
 			if ((err = timings_of_cases(qg_json_string(qg_json_get(d, "cases")), &map, ms, path)) < 0)
 				goto done;
 			continue;

@@ -199,10 +199,12 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 	char head[64];
 	int n, err;
 
+	char oc = o == TEST_PASS ? 'p' : o == TEST_SKIP ? 's' : o == TEST_FAIL ? 'f' : 'e';
+
 	if (time_s >= 0 && time_s < 1e12)
-		n = snprintf(head, sizeof(head), "%c\t%.0f\ttest.", o == TEST_PASS ? 'p' : 's', time_s * 1000.0);
+		n = snprintf(head, sizeof(head), "%c\t%.0f\ttest.", oc, time_s * 1000.0);
 	else
-		n = snprintf(head, sizeof(head), "%c\t-\ttest.", o == TEST_PASS ? 'p' : 's');
+		n = snprintf(head, sizeof(head), "%c\t-\ttest.", oc);
 	err = compact_add(rs, head, (size_t)n);
 	if (!err && classname && *classname) {
 		err = compact_escaped(rs, classname, strlen(classname));
@@ -237,7 +239,7 @@ int test_compact_parse(struct test_compact_line *out, const char *line, size_t l
 	const char *end = line + len, *t1, *t2, *t3;
 	char *e;
 
-	if (len < 4 || (line[0] != 'p' && line[0] != 's') || line[1] != '\t')
+	if (len < 4 || !strchr("psfe", line[0]) || line[1] != '\t')
 		return -1;
 	if (!(t1 = memchr(line + 2, '\t', len - 2)) || !(t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1))))
 		return -1;

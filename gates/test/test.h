@@ -54,7 +54,10 @@ struct test_results {
 	size_t compact_len, compact_alloc, nr_compact;
 	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
 };
-/* Append a passed or skipped case to the compact list (time_s < 0: unknown). */
+/* Append a case to the compact list (time_s < 0: unknown); outcome 'p',
+ * 's', 'f' or 'e' (failed and errored cases beyond the verdict's first
+ * TEST_FULL_MAX go to tests.failed so). */
+#define TEST_FULL_MAX 1000
 int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
 			 const char *name, const char *message);
 /* Escape s for a compact line (backslash, tab, LF, CR as \\ \t \n \r); and back. */
@@ -63,7 +66,7 @@ int test_compact_unescape(struct qg_buf *out, const char *s, size_t len);
 /* One compact line split: its fields point into the line (escaped, not
  * NUL-terminated). 0, or -1 when the line is not one. */
 struct test_compact_line {
-	char outcome;          /* 'p' or 's' */
+	char outcome;          /* 'p', 's', 'f' or 'e' */
 	double ms;             /* -1 unknown */
 	const char *id, *msg;
 	size_t id_len, msg_len;

@@ -261,6 +261,73 @@ static int add_compact(struct qg_result *r, struct test_results *rs, struct qg_s
 	return 0;
 }
 
+static int in_quarantine(const struct test_quarantine *q, const struct test_case *c)
+{
+	struct qg_buf ident = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int found;
+
+	if (!q)
+		return 0;
+	if (test_case_ident(&ident, c) < 0) {
+		qg_buf_release(&ident);
+		return 1; /* keep it a check of its own: that path reports the ENOMEM */
+	}
+	found = test_quarantine_find(q, ident.buf) != NULL;
+	qg_buf_release(&ident);
+	return found;
+}
+
+/* Failed and errored tests beyond the first TEST_FULL_MAX (by identity):
+ * one check, tests.failed, fail (error when one errored), counting them,
+ * its first locations naming them, and "cases" listing every one as
+ * tests.passed does. A run where everything broke (100,000 failures, each
+ * with a traceback) so costs a line a test, not a check. */
+static int add_overflow(struct qg_result *r, struct test_results *over, struct qg_strmap *ids)
+{
+	struct test_compact_line l;
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	long long failed = 0, errors = 0;
+	struct qg_check *ck;
+	struct qg_json *d;
+	int err;
+
+	if (!over->nr_compact)
+		return 0;
+	if ((err = test_compact_sort(&over->compact, &over->compact_len, &over->compact_alloc, over->nr_compact)) < 0)
+		return err;
+	if (!(ck = qg_result_add_check(r, "tests.failed", QG_STATUS_FAIL, NULL)))
+		return QG_ENOMEM;
+	for (size_t i = 0; !err && i < over->compact_len;) {
+		size_t len = strcspn(over->compact + i, "\n");
+
+		if (test_compact_parse(&l, over->compact + i, len) < 0) {
+			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
+			break;
+		}
+		*(l.outcome == 'f' ? &failed : &errors) += 1;
+		qg_buf_reset(&id);
+		qg_buf_reset(&msg);
+		if (test_compact_unescape(&id, l.id, l.id_len) < 0 || test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
+		    (ids && qg_strmap_add(ids, id.buf, id.len) < 0) ||
+		    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + 5, msg.buf) < 0)
+			err = qg_error(QG_ENOMEM, "out of memory");
+		i += len + 1;
+	}
+	qg_buf_release(&id);
+	qg_buf_release(&msg);
+	if (err)
+		return err;
+	if (errors)
+		ck->status = QG_STATUS_ERROR;
+	qg_check_set_count(ck, failed + errors);
+	if (qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which have "
+				     "checks of their own (each one in \"cases\")", failed, errors, TEST_FULL_MAX) < 0 ||
+	    !(d = qg_check_details(ck)) || !qg_json_add_number(d, "failed", (double)failed) ||
+	    !qg_json_add_number(d, "errors", (double)errors) || !qg_json_add_string(d, "cases", over->compact))
+		return qg_error(QG_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int one_vanished(struct qg_result *r, struct qg_check **ck, const char *baseline, const struct qg_strmap *now,
 			const char *id, long long *gone, long long *total)
 {
@@ -298,7 +365,7 @@ static int vanished(struct qg_result *r, const char *baseline, const struct qg_s
 		const char *id = qg_json_string(qg_json_get(c, "id"));
 		const char *cases = qg_json_string(qg_json_get(c, "cases"));
 
-		if (id && !strcmp(id, "tests.passed") && cases) {
+		if (id && (!strcmp(id, "tests.passed") || !strcmp(id, "tests.failed")) && cases) {
 			struct test_compact_line l;
 
 			for (size_t i = 0; !err && cases[i];) {
@@ -347,7 +414,9 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 	struct test_quarantine q = { 0 };
 	struct qg_strmap ids = QG_STRMAP_INIT;
 	struct counts n = { 0 };
+	struct test_results over = { 0 };
 	struct qg_check *ck;
+	size_t nfull = 0;
 	int err = 0;
 
 	if (o->quarantine && (err = test_quarantine_load(&q, o->quarantine)) < 0)
@@ -364,7 +433,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 			err = qg_error(QG_EINPUT, "no test ran: the reports hold no test case");
 		goto done;
 	}
-	qsort(rs->v, rs->nr, sizeof(*rs->v), cmp_case);
+	if (rs->nr)
+		qsort(rs->v, rs->nr, sizeof(*rs->v), cmp_case);
 	for (size_t i = 0; !err && i < rs->nr; i++) {
 		struct test_case *c = &rs->v[i];
 
@@ -372,6 +442,15 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 			err = test_results_compact(rs, c->outcome, c->time_s, c->classname, c->name, c->message);
 			continue;
 		}
+		if (c->outcome >= TEST_FAIL && nfull >= TEST_FULL_MAX && !in_quarantine(o->quarantine ? &q : NULL, c)) {
+			/* beyond the first TEST_FULL_MAX: a line of tests.failed */
+			n.tests++;
+			*(c->outcome == TEST_FAIL ? &n.failed : &n.errors) += 1;
+			err = test_results_compact(&over, c->outcome, c->time_s, c->classname, c->name,
+						   c->message ? c->message : test_outcome_name(c->outcome));
+			continue;
+		}
+		nfull += c->outcome >= TEST_FAIL;
 		err = add_case(r, c, o->quarantine ? &q : NULL, &n, &flaky_md, &quar_md, &expired);
 		if (!err && o->baseline) {
 			struct qg_check *last = r->checks[r->nr_checks - 1];
@@ -382,6 +461,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 	}
 	if (!err)
 		err = add_compact(r, rs, o->baseline ? &ids : NULL, &n);
+	if (!err)
+		err = add_overflow(r, &over, o->baseline ? &ids : NULL);
 	if (err)
 		goto done;
 	/* errors outside any case, and what the reports declare beyond their cases */
@@ -473,6 +554,7 @@ nomem:
 	err = qg_error(QG_ENOMEM, "out of memory");
 done:
 	test_quarantine_release(&q);
+	test_results_release(&over);
 	qg_strmap_release(&ids);
 	qg_buf_release(&flaky_md);
 	qg_buf_release(&quar_md);

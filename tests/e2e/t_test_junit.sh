@@ -162,4 +162,35 @@ expect_exit 0 "the same report rewritten by the command is read" \
 /usr/bin/python3 -c 'import sys; sys.stdout.write("<testsuite><testcase name=\"big\"><failure message=\"m\">" + "x" * 1000000 + "</failure></testcase></testsuite>")' >big.xml
 expect_exit 1 "a huge failure text is bounded, the failure still counts" $Q --junit-in big.xml --json "$T/big.json"
 expect_eq "big: counted" "$(metrics "$T/big.json")" "1/1/0/0"
+# --- a report where everything broke: the first 1000 failures (by identity)
+# are checks of their own, the rest one tests.failed check listing each;
+# every test is still in the JUnit report, and a baseline still names them
+/usr/bin/python3 -c '
+import sys
+w = sys.stdout.write
+w("<testsuites><testsuite name=\"s\">")
+for i in range(1200):
+    w("<testcase classname=\"k\" name=\"f%04d\" time=\"0.5\"><failure message=\"boom %d\">trace %d</failure></testcase>" % (i, i, i))
+for i in range(3):
+    w("<testcase classname=\"k\" name=\"p%d\"/>" % i)
+w("<testcase classname=\"k\" name=\"zz\"><error message=\"died\"/></testcase>")
+w("</testsuite></testsuites>")' >many.xml
+expect_exit 3 "1200 failures and an error: the error makes it 3" $Q --junit-in many.xml --json "$T/many.json" --junit "$T/many.xml"
+validate_result "many failures: result" "$T/many.json"
+validate_junit "many failures: JUnit" "$T/many.xml"
+expect_eq "many: counted" "$(metrics "$T/many.json")" "1204/1200/1/0"
+expect_eq "many: 1000 test checks (the first by identity), tests.passed, tests.failed" \
+	"$(json_get "$T/many.json" '[len([c for c in d["checks"] if c["id"].startswith("test.")]), d["checks"][999]["id"], [c["id"] for c in d["checks"][1000:]]]')" \
+	'[1000, "test.k.f0999", ["tests.passed", "tests.failed"]]'
+expect_eq "many: tests.failed counts and lists the rest, the error among them" \
+	"$(json_get "$T/many.json" '[(c["status"], c["count"], c["failed"], c["errors"], len(c["cases"].splitlines()), c["cases"].splitlines()[0], c["locations"][0]["message"], len(c["locations"])) for c in d["checks"] if c["id"] == "tests.failed"][0]')" \
+	'["error", 201, 200, 1, 201, "f\t500\ttest.k.f1000\tboom 1000", "k.f1000: boom 1000", 10]'
+expect_eq "many: the JUnit report has all 1204 testcases, 1200 failures" \
+	"$("$DEBIAN_PY" -c 'import sys, xml.etree.ElementTree as E; t = list(E.parse(sys.argv[1]).iter("testcase")); print(len(t), sum(1 for c in t if c.find("failure") is not None), sum(1 for c in t if c.find("error") is not None))' "$T/many.xml")" \
+	'1204 1200 1'
+/usr/bin/python3 -c 'import sys; sys.stdout.write("<testsuite><testcase classname=\"k\" name=\"p0\"/></testsuite>")' >few.xml
+expect_exit 1 "many as the baseline: the vanished include the listed ones" $Q --junit-in few.xml --baseline "$T/many.json" --json "$T/few.json"
+expect_eq "few: 1203 gone" "$(json_get "$T/few.json" '[c["count"] for c in d["checks"] if c["id"] == "tests.vanished"]')" '[1203]'
+validate_result "few: result" "$T/few.json"
+
 done_testing
