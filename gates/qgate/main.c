@@ -24,6 +24,8 @@
 #include "qgate/opts.h"
 #include "qgate/path.h"
 
+#include "front.h"
+
 #define GATE_NAME_MAX 64
 
 static const char *const usage[] = {
@@ -38,6 +40,17 @@ static const char description[] =
 	"then on PATH. The gate's exit status is qgate's: 0 pass, 1 a check failed,\n"
 	"2 usage or configuration error, 3 could not evaluate. 'qgate help <gate>'\n"
 	"shows the gate's own --help.";
+
+/* The front's own commands, run in this process (front.h). */
+static const struct front_command {
+	const char *name;
+	int (*fn)(int argc, const char **argv);
+} front_commands[] = {
+	{ "run", front_cmd_run },
+	{ "hook", front_cmd_hook },
+	{ "merge", front_cmd_merge },
+	{ "report", front_cmd_report },
+};
 
 /* The gates qgate knows by name: shipped in this release, or planned. */
 static const struct known_gate {
@@ -295,9 +308,21 @@ static int cmd_qgate(int argc, const char **argv)
 		}
 		goto done;
 	}
+	for (size_t i = 0; i < QG_ARRAY_SIZE(front_commands); i++)
+		if (!strcmp(rest.v[0], front_commands[i].name)) {
+			err = front_commands[i].fn((int)rest.nr, rest.v);
+			goto done;
+		}
 	if (!strcmp(rest.v[0], "help")) {
 		const char *args[] = { "--help", NULL };
 
+		for (size_t i = 0; i < QG_ARRAY_SIZE(front_commands); i++)
+			if (!strcmp(rest.v[1], front_commands[i].name)) {
+				const char *cargs[] = { front_commands[i].name, "--help", NULL };
+
+				err = front_commands[i].fn(2, cargs);
+				goto done;
+			}
 		err = exec_gate(rest.v[1], args, dir.buf);
 	} else {
 		err = exec_gate(rest.v[0], rest.v + 1, dir.buf);
