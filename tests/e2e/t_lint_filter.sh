@@ -189,4 +189,21 @@ else
 	cd "$R" || exit 1
 fi
 
+# --- a renamed file: libgit2's diff follows the rename, so the old finding
+# stays out of "added" and a line added after the rename is reported
+RN=$T/rename
+mkdir "$RN" && cd "$RN" || exit 1
+g init -q -b main .
+i=1; while [ "$i" -le 30 ]; do if [ "$i" = 3 ]; then echo "line $i "; else echo "line $i"; fi; i=$((i + 1)); done >old.txt
+g add old.txt && g commit -qm base
+g checkout -qb pr && g mv old.txt new.txt
+sed 's/^line 20$/line 20 /' new.txt >n.tmp && mv n.tmp new.txt
+g commit -qam "rename and edit"
+rn() { json_get "$1" '[d["metrics"]["new"], d["metrics"]["filtered"], sorted("%s:%s" % (l["file"], l["line"]) for c in d["checks"] for l in c.get("locations", []))]'; }
+expect_exit 1 "rename: --filter added" qgate-lint --builtin=trailing-whitespace --changed-since main --json "$T/rn1.json"
+expect_eq "rename: only the line added after the rename" "$(rn "$T/rn1.json")" '[1, 1, ["new.txt:20"]]'
+expect_exit 1 "rename: --filter file" qgate-lint --builtin=trailing-whitespace --changed-since main --filter file --json "$T/rn2.json"
+expect_eq "rename: the whole renamed file" "$(rn "$T/rn2.json")" '[2, 0, ["new.txt:20", "new.txt:3"]]'
+cd "$R" || exit 1
+
 done_testing
