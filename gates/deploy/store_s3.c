@@ -12,7 +12,8 @@
  *
  * Requests go through lib/net/s3.c (SigV4 from AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION; AWS_ENDPOINT_URL for
- * MinIO/s3rver, path style). Idempotent requests that fail for want of an
+ * MinIO/s3rver, path style); --ca-file and --insecure reach them through
+ * qg_s3_set_tls() (a private endpoint's CA, a self-signed test server). Idempotent requests that fail for want of an
  * answer, or with 429/5xx, are retried three times with backoff (0.25, 0.5,
  * 1 s).
  *
@@ -337,6 +338,9 @@ int dp_store_s3_open(struct dp_store **out, const struct dp_ref *ref, const stru
 	if (o && o->chunk_size && (o->chunk_size < 1024 || (unsigned long long)o->chunk_size > MAX_PART))
 		return qg_error(QG_EUSAGE, "--chunk-size %lld: expected 1024..%zu bytes for s3://", o->chunk_size,
 				MAX_PART);
+	/* --ca-file and --insecure apply to every transfer of the command, S3's included */
+	if (o && (o->ca_file || o->insecure))
+		qg_s3_set_tls(o->ca_file, o->insecure);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return qg_error(QG_ENOMEM, "out of memory");

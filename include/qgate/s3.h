@@ -19,6 +19,13 @@ struct qg_http_stream;
 struct qg_http_resp;
 struct qg_strvec;
 
+/* TLS options for every S3 request and stream of this process afterwards:
+ * ca_file replaces the CA bundle (and QG_CA_BUNDLE...), insecure skips
+ * peer and host verification (test servers only). NULL/0 = the defaults.
+ * ca_file is borrowed: it must outlive the requests. Call it before any
+ * request (qgate-deploy's --ca-file and --insecure); read without a lock. */
+void qg_s3_set_tls(const char *ca_file, int insecure);
+
 /* Split "s3://bucket/key" into malloc'd bucket and key (key may be "").
  * QG_EUSAGE naming the URL when it is not of that shape. */
 int qg_s3_parse_url(char **bucket_out, char **key_out, const char *url);

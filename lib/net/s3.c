@@ -34,6 +34,18 @@ struct s3_env {
 	int anonymous;
 };
 
+/* TLS options of every request of this process (qg_s3_set_tls). */
+static struct {
+	const char *ca_file;
+	int insecure;
+} tls;
+
+void qg_s3_set_tls(const char *ca_file, int insecure)
+{
+	tls.ca_file = ca_file && *ca_file ? ca_file : NULL;
+	tls.insecure = insecure;
+}
+
 static const char *env_nonempty(const char *name)
 {
 	const char *v = getenv(name);
@@ -248,6 +260,9 @@ int qg_s3_stream_get(struct qg_http_stream **out, const char *url, long *status_
 	req.name = name;
 	req.error_excerpt = s3_error_excerpt;
 	req.status_out = &status;
+	req.ca_file = tls.ca_file;
+	if (tls.insecure)
+		req.flags |= QG_HTTP_INSECURE;
 	err = qg_http_stream_open(out, &req);
 	if (status_out)
 		*status_out = status;
@@ -287,7 +302,8 @@ int qg_s3_request(struct qg_http_resp *resp, const char *method, const char *buc
 	req.headers = hdrs.v;
 	req.body = body;
 	req.body_len = body_len;
-	req.flags = flags;
+	req.flags = flags | (tls.insecure ? QG_HTTP_INSECURE : 0);
+	req.ca_file = tls.ca_file;
 	req.name = name.buf;
 	req.error_excerpt = s3_error_excerpt;
 	err = qg_http_request(&req, resp);

@@ -10,15 +10,18 @@
 # that skopeo reads as an OCI layout, a re-push that sends no blob, a part
 # answered 503 once (retried), a part that keeps failing (exit 3, upload
 # aborted, nothing under the digest, tag unmoved), wrong credentials (exit 3,
-# the secret in no output) and the store driver test_deploy_s3. A server that
+# the secret in no output), an https endpoint (nginx with a self-signed
+# certificate in front of s3rver: refused, then trusted with --ca-file or
+# --insecure) and the store driver test_deploy_s3. A server that
 # cannot be started is a SKIP on stdout and a WARNING on stderr.
 . "$(dirname "$0")/lib.sh"
 . "$QG_ROOT/tests/e2e/servers/nginx-tls.sh" # free_port
 
 QG_BUILD=${QG_BUILD:-$QG_ROOT/build/asan}
 DRIVER=$QG_BUILD/tests/unit/test_deploy_s3
-S3PID= PXPID=
+S3PID= PXPID= TLSPID=
 cleanup() {
+	[ -n "$TLSPID" ] && kill "$TLSPID" 2>/dev/null
 	[ -n "$PXPID" ] && kill "$PXPID" 2>/dev/null
 	[ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null
 	rm -rf "$T"
@@ -287,6 +290,36 @@ expect_exit 3 "a bucket that does not exist: exit 3" s3env AWS_SECRET_ACCESS_KEY
 expect_grep "NoSuchBucket is named" "NoSuchBucket|no-such-bucket" "$T/err"
 expect_exit 2 "a malformed bucket name: exit 2" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
 	qgate-deploy push --to "s3://B_/models:v1" "$T/in/config.json"
+
+# ---- TLS: nginx with a self-signed certificate in front of s3rver ----
+nginx_tls_start "$T/tls" "$T" "
+		client_max_body_size 0;
+		location / { proxy_pass $S3; proxy_set_header Host \$http_host; proxy_request_buffering off; }"
+rc=$?
+TLSPID=$NGX_PID
+if [ "$rc" -eq 77 ]; then
+	skip "nginx or openssl not installed, S3 OVER TLS TESTS NOT RUN"
+	echo "WARNING: t_deploy_s3: TLS tests skipped" >&2
+elif [ "$rc" -ne 0 ]; then
+	not_ok "nginx (TLS proxy) failed to start"
+else
+	tls() {
+		env -u QG_CA_BUNDLE -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+			-u AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL="https://127.0.0.1:$NGX_PORT" AWS_ACCESS_KEY_ID=S3RVER \
+			AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-1 "$@"
+	}
+	expect_exit 3 "https endpoint with an unknown CA: exit 3" tls qgate-deploy push --to "s3://$BUCKET/tls:v1" \
+		"$T/in/config.json"
+	expect_grep "the certificate is named" "certificate|SSL" "$T/err"
+	expect_exit 0 "--ca-file trusts it" tls qgate-deploy push --to "s3://$BUCKET/tls:v1" --ca-file "$NGX_CERT" \
+		"$T/in/config.json"
+	expect_exit 0 "--insecure (test servers only) skips the check" tls qgate-deploy push --to "s3://$BUCKET/tls:v2" \
+		--insecure --chunk-size 65536 "$T/in/model.bin"
+	get tls/index.json "$T/tls-index.json"
+	expect_eq "both tags arrived through TLS" \
+		"$(json_get "$T/tls-index.json" 'sorted(m["annotations"]["org.opencontainers.image.ref.name"] for m in d["manifests"] if "annotations" in m)')" \
+		'["v1", "v2"]'
+fi
 
 # ---- the store driver ----
 if [ -x "$DRIVER" ]; then
