@@ -291,6 +291,80 @@ expect_grep "NoSuchBucket is named" "NoSuchBucket|no-such-bucket" "$T/err"
 expect_exit 2 "a malformed bucket name: exit 2" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
 	qgate-deploy push --to "s3://B_/models:v1" "$T/in/config.json"
 
+# ---- promote and rollback on s3:// (real gate results as evidence) ----
+R=$T/repo
+mkdir -p "$R"
+(
+	cd "$R" || exit 1
+	git init -q . && git config user.email t@example.com && git config user.name t
+	printf '{"fields": [{"name": "id", "type": "integer", "constraints": {"unique": true}}]}\n' >schema.json
+	printf 'id\n1\n2\n3\n' >train.csv
+	printf 'id,label,score\n1,0,0.1\n2,1,0.9\n3,0,0.3\n4,1,0.8\n' >preds.csv
+	head -c 9437184 /dev/urandom >model.onnx # 9 MiB: past the default 8 MiB part
+	head -c 5000 /dev/urandom >model2.onnx
+	git add . && git commit -qm fixtures
+	mkdir ev
+	qgate-data validate --schema schema.json --subject model.onnx --json ev/data-validate.json -q train.csv
+	qgate-model check --predictions preds.csv --task binary --require 'roc_auc >= 0.5' --subject model.onnx \
+		--json ev/model-check.json -q
+) >"$T/gates.log" 2>&1
+# a store's tag, from index.json read with curl
+tagof() { # PREFIX TAG
+	get "$1/index.json" "$T/tagof.json" && json_get "$T/tagof.json" \
+		"([m['digest'] for m in d['manifests'] if m.get('annotations',{}).get('org.opencontainers.image.ref.name')=='$2']+[''])[0]"
+}
+P=s3://$BUCKET/promo
+expect_exit 0 "push a 9 MiB model with its evidence to $P:staging" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy push --to "$2:staging" --evidence ev model.onnx' sh "$R" "$P"
+D1=$(tagof promo staging)
+expect_exit 0 "push another model to $P:later" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy push --to "$2:later" model2.onnx' sh "$R" "$P"
+D2=$(tagof promo later)
+: >"$T/log"
+expect_exit 0 "promote staging -> production within the bucket" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy promote --from "$2:staging" --to "$2:production" --require data,model --json "$3"' \
+	sh "$R" "$P" "$T/promo.json"
+run_log
+validate_result "s3 promote result" "$T/promo.json"
+expect_eq "production is the staging digest" "$(tagof promo production)" "$D1"
+expect_eq "no blob was written (manifest only)" "$(count "^(PUT|POST) /$BUCKET/promo/blobs/")" 0
+expect_exit 0 "rollback --to the other digest" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy rollback --target "$P:production" --to "$D2"
+expect_eq "production moved back, production-previous kept" \
+	"$(tagof promo production) $(tagof promo production-previous)" "$D2 $D1"
+HOLD=$T/hold
+s3env AWS_SECRET_ACCESS_KEY=$SECRET QGATE_DEPLOY_TEST_HOLD=$HOLD sh -c 'cd "$1" && qgate-deploy promote \
+	--from "$2:staging" --to "$2:production" --require data,model' sh "$R" "$P" >"$T/race.out" 2>"$T/race.err" &
+RACE=$!
+i=0
+while [ ! -e "$HOLD" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+if [ -e "$HOLD" ]; then ok "promote paused before its swap"; else not_ok "promote never reached its swap"; fi
+expect_exit 0 "meanwhile production is rolled back to production-previous" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy rollback --target "$P:production"
+rm -f "$HOLD"
+wait $RACE
+rc=$?
+expect_eq "the paused promote lost the compare-and-swap on index.json: exit 1" "$rc" 1
+expect_grep "it says production moved" "production moved" "$T/race.out"
+expect_eq "production is what the rollback put there" "$(tagof promo production)" "$D1"
+mkdir -p "$T/lay"
+expect_exit 0 "promote from s3:// into an oci-layout (blobs streamed across)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy promote --from "$2:staging" --to "oci-layout:$3:production" --require data,model' \
+	sh "$R" "$P" "$T/lay2"
+LAYER=$(sha "$R/model.onnx")
+if cmp -s "$T/lay2/blobs/sha256/$LAYER" "$R/model.onnx"; then ok "the 9 MiB model arrived byte for byte"; else
+	not_ok "the model blob is not in the layout"; fi
+: >"$T/log"
+expect_exit 0 "and from that layout into another prefix (evidence copied along)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy promote --from "oci-layout:$3:production" --to "s3://$4/copy:production" \
+		--require data,model' sh "$R" "$P" "$T/lay2" "$BUCKET"
+run_log
+expect_eq "the model was sent as one 2-part multipart upload (digest known: one pass)" \
+	"$(count "^POST /$BUCKET/copy/blobs/sha256/$LAYER\\?uploads ") $(count "^PUT /$BUCKET/copy/blobs/sha256/$LAYER\\?partNumber=")" "1 2"
+get "copy/blobs/sha256/$LAYER" "$T/copied.onnx"
+expect_eq "read back whole" "$(sha "$T/copied.onnx")" "$LAYER"
+expect_eq "the copy's production is the same digest" "$(tagof copy production)" "$D1"
+
 # ---- TLS: nginx with a self-signed certificate in front of s3rver ----
 nginx_tls_start "$T/tls" "$T" "
 		client_max_body_size 0;
