@@ -96,109 +96,6 @@ static int copy_check(struct qg_result *out, const struct qg_check *c)
 	return 0;
 }
 
-/* A shard's tests.passed cases, appended (each line checked). */
-static int add_cases(struct test_results *rs, const char *cases)
-{
-	struct test_compact_line l;
-	size_t len = strlen(cases), n = 0;
-	char *b;
-
-	for (size_t i = 0; i < len;) {
-		size_t k = strcspn(cases + i, "\n");
-
-		if (k && test_compact_parse(&l, cases + i, k) < 0)
-			return qg_error(QG_EINPUT, "tests.passed: a case line that is not "
-						   "\"<p|s>\\t<ms>\\t<id>\\t<message>\": '%.100s'", cases + i);
-		n += k != 0;
-		i += k + 1;
-	}
-	if (rs->compact_len + len + 2 > rs->compact_alloc) {
-		if (!(b = realloc(rs->compact, rs->compact_len + len + 2)))
-			return qg_error(QG_ENOMEM, "out of memory");
-		rs->compact = b;
-		rs->compact_alloc = rs->compact_len + len + 2;
-	}
-	memcpy(rs->compact + rs->compact_len, cases, len);
-	rs->compact_len += len;
-	if (len && cases[len - 1] != '\n')
-		rs->compact[rs->compact_len++] = '\n';
-	rs->compact[rs->compact_len] = '\0';
-	rs->nr_compact += n;
-	return 0;
-}
-
-/* tests.passed of the merged run: the shards' cases in one sorted list,
- * as verdict.c writes it for one run. */
-static int passed_check(struct qg_result *out, struct test_results *rs)
-{
-	long long passed = 0, skipped = 0;
-	struct qg_check *ck;
-	struct qg_json *d;
-	int err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact);
-
-	if (err < 0)
-		return err;
-	for (size_t i = 0; i < rs->compact_len;) {
-		size_t k = strcspn(rs->compact + i, "\n");
-
-		if (k)
-			*(rs->compact[i] == 'p' ? &passed : &skipped) += 1;
-		i += k + 1;
-	}
-	ck = qg_result_add_check(out, "tests.passed", passed ? QG_STATUS_PASS : QG_STATUS_SKIP,
-				 "%lld test(s) passed, %lld skipped (each one in \"cases\")", passed, skipped);
-	if (!ck || !(d = qg_check_details(ck)) || !qg_json_add_number(d, "passed", (double)passed) ||
-	    !qg_json_add_number(d, "skipped", (double)skipped) || !qg_json_add_string(d, "cases", rs->compact))
-		return qg_error(QG_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* tests.failed of the merged run: the shards' lines beyond their first
- * TEST_FULL_MAX failures, in one sorted list. (Which failures have checks
- * of their own then follows each shard's first TEST_FULL_MAX, not the
- * whole run's: a merged run of more than TEST_FULL_MAX failures lists the
- * same tests, counts and verdict, split differently.) */
-static int failed_check(struct qg_result *out, struct test_results *rs)
-{
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct test_compact_line l;
-	long long failed = 0, errors = 0;
-	struct qg_check *ck;
-	struct qg_json *d;
-	int err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact);
-
-	if (err < 0)
-		return err;
-	if (!(ck = qg_result_add_check(out, "tests.failed", QG_STATUS_FAIL, NULL)))
-		return QG_ENOMEM;
-	for (size_t i = 0; !err && i < rs->compact_len;) {
-		size_t k = strcspn(rs->compact + i, "\n");
-
-		if (k && !test_compact_parse(&l, rs->compact + i, k)) {
-			*(l.outcome == 'e' ? &errors : &failed) += 1;
-			qg_buf_reset(&id);
-			qg_buf_reset(&msg);
-			if (test_compact_unescape(&id, l.id, l.id_len) < 0 || test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
-			    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + (id.len > 5 ? 5 : 0), msg.buf) < 0)
-				err = qg_error(QG_ENOMEM, "out of memory");
-		}
-		i += k + 1;
-	}
-	qg_buf_release(&id);
-	qg_buf_release(&msg);
-	if (err)
-		return err;
-	if (errors)
-		ck->status = QG_STATUS_ERROR;
-	qg_check_set_count(ck, failed + errors);
-	if (qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which have "
-				     "checks of their own (each one in \"cases\")", failed, errors, TEST_FULL_MAX) < 0 ||
-	    !(d = qg_check_details(ck)) || !qg_json_add_number(d, "failed", (double)failed) ||
-	    !qg_json_add_number(d, "errors", (double)errors) || !qg_json_add_string(d, "cases", rs->compact))
-		return qg_error(QG_ENOMEM, "out of memory");
-	return 0;
-}
-
 int test_merge_results(struct qg_result *out, const struct qg_result *const *shards, size_t n)
 {
 	const struct qg_check **tests = NULL, **aggr = NULL;
@@ -243,7 +140,7 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 				const char *cases = qg_json_string(qg_json_get(c->details, "cases"));
 
 				if (cases && *cases &&
-				    (err = add_cases(c->id[6] == 'p' ? &passed : &failed, cases)) < 0)
+				    (err = test_results_add_cases(c->id[6] == 'p' ? &passed : &failed, cases, c->id)) < 0)
 					goto done;
 				continue;
 			}
@@ -258,10 +155,15 @@ int test_merge_results(struct qg_result *out, const struct qg_result *const *sha
 	qsort(tests, nt, sizeof(*tests), cmp_check);
 	for (size_t i = 0; !err && i < nt; i++)
 		err = copy_check(out, tests[i]);
-	if (!err && passed.nr_compact)
-		err = passed_check(out, &passed);
-	if (!err && failed.nr_compact)
-		err = failed_check(out, &failed);
+	/* tests.passed and tests.failed: the shards' cases in one sorted list
+	 * each, as verdict.c writes them for one run. (Which failures have
+	 * checks of their own follows each shard's first TEST_FULL_MAX, not
+	 * the whole run's: a merged run of more than TEST_FULL_MAX failures
+	 * lists the same tests, counts and verdict, split differently.) */
+	if (!err)
+		err = test_compact_check(out, &passed, 0, NULL, NULL);
+	if (!err)
+		err = test_compact_check(out, &failed, 1, NULL, NULL);
 	for (size_t i = 0; !err && i < na; i++)
 		err = copy_check(out, aggr[i]);
 	for (size_t k = 0; !err && k < sizeof(counted) / sizeof(counted[0]); k++) {

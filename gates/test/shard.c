@@ -44,40 +44,37 @@ static int cmp_item(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-/* The durations of tests.passed's cases (test.h's compact lines): a case
- * is a program's when its id is "test.<program>", or "test.<program>.<case>"
- * (TAP points of a program: summed). */
+/* The durations of tests.passed's (and tests.failed's) cases: a case is a
+ * program's when it has no classname and its name is the program's, or
+ * its classname is the program (TAP points of a program: summed). */
 static int timings_of_cases(const char *cases, const struct qg_strmap *map, double *ms, const char *path)
 {
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct test_cases_iter it;
 	struct test_compact_line l;
-	int err = 0;
+	int more, err = 0;
 
-	for (size_t i = 0; !err && cases[i];) {
-		size_t len = strcspn(cases + i, "\n");
-		long k = -1;
+	test_cases_begin(&it, cases);
+	while (!err && (more = test_cases_next(&it, &l)) > 0) {
+		long k;
 
-		if (len && test_compact_parse(&l, cases + i, len) < 0) {
-			err = qg_error(QG_EINPUT, "'%s': tests.passed: a case line that is not "
-						  "\"<p|s>\\t<ms>\\t<id>\\t<message>\"", path);
+		if (l.ms < 0 || l.prefix_len < 5 || memcmp(l.prefix, "test.", 5))
+			continue;
+		qg_buf_reset(&name);
+		if (l.prefix_len == 5)
+			err = test_compact_unescape(&name, l.name, l.name_len);
+		else if (l.prefix_len > 6)
+			err = test_compact_unescape(&name, l.prefix + 5, l.prefix_len - 6);
+		if (err < 0) {
+			err = qg_error(QG_ENOMEM, "out of memory");
 			break;
 		}
-		if (len && l.ms >= 0 && l.id_len > 5) {
-			qg_buf_reset(&id);
-			if (test_compact_unescape(&id, l.id + 5, l.id_len - 5) < 0) {
-				err = qg_error(QG_ENOMEM, "out of memory");
-				break;
-			}
-			k = qg_strmap_find(map, id.buf, id.len);
-			for (size_t e = id.len; k < 0 && e-- > 0;)
-				if (id.buf[e] == '.')
-					k = qg_strmap_find(map, id.buf, e);
-			if (k >= 0)
-				ms[k] = (ms[k] < 0 ? 0 : ms[k]) + l.ms;
-		}
-		i += len + (cases[i + len] ? 1 : 0);
+		if (name.len && (k = qg_strmap_find(map, name.buf, name.len)) >= 0)
+			ms[k] = (ms[k] < 0 ? 0 : ms[k]) + l.ms;
 	}
-	qg_buf_release(&id);
+	if (!err && more < 0)
+		err = qg_error(QG_EINPUT, "'%s': line %lld of a \"cases\" list is not a case", path, it.line);
+	qg_buf_release(&name);
 	return err;
 }
 

@@ -195,14 +195,14 @@ static int compact_escaped(struct test_results *rs, const char *s, size_t len)
 int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
 			 const char *name, const char *message)
 {
+	char oc = o == TEST_PASS ? 'p' : o == TEST_SKIP ? 's' : o == TEST_FAIL ? 'f' : 'e';
 	size_t mark = rs->compact_len;
 	char head[64];
 	int n, err;
 
-	char oc = o == TEST_PASS ? 'p' : o == TEST_SKIP ? 's' : o == TEST_FAIL ? 'f' : 'e';
-
-	if (time_s >= 0 && time_s < 1e12)
-		n = snprintf(head, sizeof(head), "%c\t%.0f\ttest.", oc, time_s * 1000.0);
+	/* integral milliseconds print without the %f machinery */
+	if (time_s >= 0 && time_s < 1e12 && time_s * 1000.0 + 0.5 < 9e15)
+		n = snprintf(head, sizeof(head), "%c\t%lld\ttest.", oc, (long long)(time_s * 1000.0 + 0.5));
 	else
 		n = snprintf(head, sizeof(head), "%c\t-\ttest.", oc);
 	err = compact_add(rs, head, (size_t)n);
@@ -211,6 +211,8 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 		if (!err)
 			err = compact_add(rs, ".", 1);
 	}
+	if (!err)
+		err = compact_add(rs, "\t", 1);
 	if (!err && name)
 		err = compact_escaped(rs, name, strlen(name));
 	if (!err)
@@ -234,43 +236,73 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 	return 0;
 }
 
-int test_compact_parse(struct test_compact_line *out, const char *line, size_t len)
+/* "<o>\t<ms|->\t" into l; the rest after it in *rest. */
+static int parse_head(struct test_compact_line *l, const char *line, const char *end, const char **rest)
 {
-	const char *end = line + len, *t1, *t2, *t3;
+	const char *t1;
 	char *e;
 
-	if (len < 4 || !strchr("psfe", line[0]) || line[1] != '\t')
+	if (end - line < 4 || !strchr("psfe", line[0]) || line[1] != '\t' ||
+	    !(t1 = memchr(line + 2, '\t', (size_t)(end - line - 2))))
 		return -1;
-	if (!(t1 = memchr(line + 2, '\t', len - 2)) || !(t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1))))
-		return -1;
-	t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1));
-	out->outcome = line[0];
-	out->ms = -1;
+	l->outcome = line[0];
+	l->ms = -1;
 	if (!(t1 - line == 3 && line[2] == '-')) {
-		out->ms = strtod(line + 2, &e);
-		if (e != t1 || !(out->ms >= 0))
+		l->ms = strtod(line + 2, &e);
+		if (e != t1 || !(l->ms >= 0))
 			return -1;
 	}
-	out->id = t1 + 1;
-	out->id_len = (size_t)(t2 - t1 - 1);
-	out->msg = t2 + 1;
-	out->msg_len = (size_t)(end - t2 - 1);
-	if (t3)
+	*rest = t1 + 1;
+	return 0;
+}
+
+int test_compact_parse(struct test_compact_line *out, const char *line, size_t len)
+{
+	const char *end = line + len, *p, *t2, *t3;
+
+	if (parse_head(out, line, end, &p) < 0 || !(t2 = memchr(p, '\t', (size_t)(end - p))) ||
+	    !(t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1))) || memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))
 		return -1;
-	return out->id_len ? 0 : -1;
+	out->prefix = p;
+	out->prefix_len = (size_t)(t2 - p);
+	out->name = t2 + 1;
+	out->name_len = (size_t)(t3 - t2 - 1);
+	out->msg = t3 + 1;
+	out->msg_len = (size_t)(end - t3 - 1);
+	return 0;
+}
+
+int test_compact_id(struct qg_buf *out, const struct test_compact_line *l)
+{
+	int err;
+
+	qg_buf_reset(out);
+	err = test_compact_unescape(out, l->prefix, l->prefix_len);
+	if (!err)
+		err = test_compact_unescape(out, l->name, l->name_len);
+	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
 }
 
 static const char *sort_base;
 
+/* Lines are NUL-terminated in place while sorted: (prefix, name), then the line. */
 static int cmp_line(const void *pa, const void *pb)
 {
 	const char *a = sort_base + *(const size_t *)pa, *b = sort_base + *(const size_t *)pb;
-	const char *ia = strchr(strchr(a, '\t') + 1, '\t') + 1, *ib = strchr(strchr(b, '\t') + 1, '\t') + 1;
-	size_t la = strcspn(ia, "\t\n"), lb = strcspn(ib, "\t\n");
-	int d = memcmp(ia, ib, la < lb ? la : lb);
+	const char *pa2 = strchr(strchr(a, '\t') + 1, '\t') + 1, *pb2 = strchr(strchr(b, '\t') + 1, '\t') + 1;
+	size_t la = strcspn(pa2, "\t"), lb = strcspn(pb2, "\t");
+	int d = memcmp(pa2, pb2, la < lb ? la : lb);
 
 	if (!d)
 		d = (la > lb) - (la < lb);
+	if (!d) {
+		const char *na = pa2 + la + 1, *nb = pb2 + lb + 1;
+
+		la = strcspn(na, "\t"), lb = strcspn(nb, "\t");
+		d = memcmp(na, nb, la < lb ? la : lb);
+		if (!d)
+			d = (la > lb) - (la < lb);
+	}
 	if (!d)
 		d = strcmp(a, b);
 	return d;
@@ -290,7 +322,6 @@ int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr)
 		free(out);
 		return qg_error(QG_ENOMEM, "out of memory");
 	}
-	/* every line NUL-terminated in place, for the comparison */
 	for (size_t i = 0; i < *len && k < nr; i++) {
 		off[k++] = i;
 		i += strcspn(*buf + i, "\n");
@@ -312,6 +343,121 @@ int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr)
 	*len = n;
 	*alloc = *len + 1;
 	return 0;
+}
+
+char *test_compact_render(const char *lines, size_t len)
+{
+	struct test_compact_line l;
+	const char *prefix = NULL;
+	size_t prefix_len = 0, n = 0, nl = 0;
+	char *out;
+
+	/* a group costs "c\t" + prefix + "\n" once and saves its prefix on
+	 * every case: never more than 3 bytes a line over the lines */
+	for (const char *q = lines; (q = memchr(q, '\n', (size_t)(lines + len - q))); q++)
+		nl++;
+	if (!(out = malloc(len + 3 * nl + 4))) {
+		qg_error(QG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < len;) {
+		size_t k = strcspn(lines + i, "\n");
+
+		if (k && !test_compact_parse(&l, lines + i, k)) {
+			size_t head = (size_t)(l.prefix - (lines + i));
+
+			if (!prefix || prefix_len != l.prefix_len || memcmp(prefix, l.prefix, prefix_len)) {
+				prefix = l.prefix, prefix_len = l.prefix_len;
+				memcpy(out + n, "c\t", 2);
+				memcpy(out + n + 2, prefix, prefix_len);
+				n += 2 + prefix_len;
+				out[n++] = '\n';
+			}
+			memcpy(out + n, lines + i, head);
+			n += head;
+			memcpy(out + n, l.name, (size_t)(lines + i + k - l.name));
+			n += (size_t)(lines + i + k - l.name);
+			out[n++] = '\n';
+		}
+		i += k + 1;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void test_cases_begin(struct test_cases_iter *it, const char *cases)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = cases ? cases : "";
+	it->prefix = "";
+}
+
+int test_cases_next(struct test_cases_iter *it, struct test_compact_line *l)
+{
+	while (*it->p) {
+		const char *line = it->p, *end = line + strcspn(line, "\n"), *rest, *t;
+
+		it->p = *end ? end + 1 : end;
+		it->line++;
+		if (end == line)
+			continue;
+		if (line[0] == 'c' && end - line >= 2 && line[1] == '\t') {
+			it->prefix = line + 2;
+			it->prefix_len = (size_t)(end - line - 2);
+			if (memchr(it->prefix, '\t', it->prefix_len))
+				return -1;
+			continue;
+		}
+		if (parse_head(l, line, end, &rest) < 0 || !(t = memchr(rest, '\t', (size_t)(end - rest))) ||
+		    memchr(t + 1, '\t', (size_t)(end - t - 1)))
+			return -1;
+		l->prefix = it->prefix;
+		l->prefix_len = it->prefix_len;
+		l->name = rest;
+		l->name_len = (size_t)(t - rest);
+		l->msg = t + 1;
+		l->msg_len = (size_t)(end - t - 1);
+		return 1;
+	}
+	return 0;
+}
+
+int test_results_add_cases(struct test_results *rs, const char *cases, const char *name)
+{
+	struct test_cases_iter it;
+	struct test_compact_line l;
+	char head[64];
+	int r, err = 0;
+
+	test_cases_begin(&it, cases);
+	while (!err && (r = test_cases_next(&it, &l)) > 0) {
+		size_t mark = rs->compact_len;
+		int n = snprintf(head, sizeof(head), "%c\t", l.outcome);
+
+		if (l.ms >= 0)
+			n += snprintf(head + n, sizeof(head) - (size_t)n, "%.15g\t", l.ms);
+		else
+			n += snprintf(head + n, sizeof(head) - (size_t)n, "-\t");
+		err = compact_add(rs, head, (size_t)n);
+		if (!err)
+			err = compact_add(rs, l.prefix, l.prefix_len);
+		if (!err)
+			err = compact_add(rs, "\t", 1);
+		if (!err)
+			err = compact_add(rs, l.name, (size_t)(l.msg + l.msg_len - l.name));
+		if (!err)
+			err = compact_add(rs, "\n", 1);
+		if (err) {
+			rs->compact_len = mark;
+			rs->compact[mark] = '\0';
+		} else {
+			rs->nr_compact++;
+		}
+	}
+	if (!err && r < 0)
+		err = qg_error(QG_EINPUT, "'%s': line %lld of a \"cases\" list is neither \"c<TAB>prefix\" nor "
+					  "\"<p|s|f|e><TAB><ms|-><TAB><name><TAB><message>\"", name, it.line);
+	return err;
 }
 
 int test_results_move(struct test_results *dst, struct test_results *src)

@@ -47,9 +47,10 @@ struct test_results {
 	long long suite_errors;  /* <error> directly under a <testsuite>, "Bail out!" */
 	/* Plain passed and skipped cases, kept compact (a reader of a big
 	 * report adds them here instead of as test_case entries; the verdict
-	 * moves the rest here): one line each, "<p|s>\t<ms|->\t<check id>\t
-	 * <message>\n", id and message escaped by test_compact_escape(). This
-	 * is what the result's tests.passed check lists in its "cases". */
+	 * moves the rest here): one line each, "<p|s|f|e>\t<ms|->\t
+	 * test.<classname>.\t<name>\t<message>\n", the fields escaped by
+	 * test_compact_escape(). The result's tests.passed check lists them as
+	 * "cases" (test_compact_render()). */
 	char *compact;
 	size_t compact_len, compact_alloc, nr_compact;
 	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
@@ -63,17 +64,37 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 /* Escape s for a compact line (backslash, tab, LF, CR as \\ \t \n \r); and back. */
 int test_compact_escape(struct qg_buf *out, const char *s, size_t len);
 int test_compact_unescape(struct qg_buf *out, const char *s, size_t len);
-/* One compact line split: its fields point into the line (escaped, not
- * NUL-terminated). 0, or -1 when the line is not one. */
+/* One case: its fields point into the text (escaped, not NUL-terminated);
+ * its check id is prefix + name. */
 struct test_compact_line {
 	char outcome;          /* 'p', 's', 'f' or 'e' */
 	double ms;             /* -1 unknown */
-	const char *id, *msg;
-	size_t id_len, msg_len;
+	const char *prefix, *name, *msg;
+	size_t prefix_len, name_len, msg_len;
 };
+/* An internal line (above, without its "\n"): 0, or -1 when it is not one. */
 int test_compact_parse(struct test_compact_line *out, const char *line, size_t len);
-/* Sort a compact list by check id (then the whole line), in place. */
+/* The check id, unescaped, into out (reset first). */
+int test_compact_id(struct qg_buf *out, const struct test_compact_line *l);
+/* Sort the internal lines by (prefix, name, the whole line), in place. */
 int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr);
+/* The "cases" text of a result (what readers of results parse): the sorted
+ * internal lines grouped, a line "c\t<prefix>" before each run of cases
+ * sharing it, each case "<o>\t<ms|->\t<name>\t<message>" (its id is the
+ * last prefix + name; before any "c" line the prefix is empty). A malloc'd
+ * string, NULL on ENOMEM (error recorded). */
+char *test_compact_render(const char *lines, size_t len);
+/* Walk a "cases" text: 1 and the next case in *l, 0 at the end, -1 on a
+ * line that is not one (it->line is its 1-based number). */
+struct test_cases_iter {
+	const char *p, *prefix;
+	size_t prefix_len;
+	long long line;
+};
+void test_cases_begin(struct test_cases_iter *it, const char *cases);
+int test_cases_next(struct test_cases_iter *it, struct test_compact_line *l);
+/* Append a "cases" text's cases to rs's compact list (merging results). */
+int test_results_add_cases(struct test_results *rs, const char *cases, const char *name);
 /* Append a case (strings copied, NULL allowed where the struct says so). */
 struct test_case *test_results_add(struct test_results *rs, const char *classname, const char *name,
 				   enum test_outcome outcome, const char *message, const char *source);
@@ -198,6 +219,10 @@ struct test_verdict_opts {
 };
 int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *info, struct test_results *rs,
 		 struct qg_result *r);
+/* The compact list as tests.passed (failed = 0) or tests.failed (1); see verdict.c. */
+struct qg_strmap;
+int test_compact_check(struct qg_result *r, struct test_results *rs, int failed, struct qg_strmap *ids,
+		       long long counts[4]);
 
 /* Merging shards (merge.c): N result JSONs of `qgate-test --shard I/N`
  * into one equal to an unsharded run: the test checks united (sorted by

@@ -210,55 +210,84 @@ done:
 	return err;
 }
 
-/* The plain passed and skipped cases: counted, sorted by id, and listed in
- * one check, tests.passed, as its "cases" (lines "<p|s>\t<ms|->\t<id>\t
- * <skip message>", test.h): a check of its own for each would cost a few
- * KiB a test, and a report holds millions. The JUnit report writes a
- * <testcase> for each line. */
-static int add_compact(struct qg_result *r, struct test_results *rs, struct qg_strmap *ids, struct counts *n)
+/* The compact cases of rs as one check (test.h): with `failed` 0 the plain
+ * passed and skipped tests, tests.passed (pass; skip when none passed); with
+ * 1 the failed and errored tests beyond the first TEST_FULL_MAX, by
+ * identity, tests.failed (fail, error when one errored; its first
+ * locations name them): a run where everything broke (100,000 failures,
+ * each with a traceback) so costs a line a test, not a check. Sorted by
+ * id, counted into counts[] (p, s, f, e), listed in "cases"; every id goes
+ * into `ids` when given. A check and its details for each test cost ~3.5
+ * KB (633,900 cases of a 100 MB report took 2.3 GB); a line costs its
+ * name. The list is released. */
+int test_compact_check(struct qg_result *r, struct test_results *rs, int failed, struct qg_strmap *ids,
+		       long long counts[4])
 {
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct test_compact_line l;
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
-	long long passed = 0, skipped = 0;
+	long long n[4] = { 0 };
 	struct qg_check *ck;
 	struct qg_json *d;
+	char *cases = NULL;
 	int err;
 
 	if (!rs->nr_compact)
 		return 0;
 	if ((err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact)) < 0)
 		return err;
-	for (size_t i = 0; i < rs->compact_len;) {
+	if (!(ck = qg_result_add_check(r, failed ? "tests.failed" : "tests.passed", QG_STATUS_PASS, NULL)))
+		return QG_ENOMEM;
+	for (size_t i = 0; !err && i < rs->compact_len;) {
 		size_t len = strcspn(rs->compact + i, "\n");
 
-		if (test_compact_parse(&l, rs->compact + i, len) < 0)
-			return qg_error(QG_ERROR, "internal: a malformed compact test line");
-		if (l.outcome == 'p')
-			passed++;
-		else
-			skipped++;
-		if (ids) {
-			qg_buf_reset(&id);
-			if (test_compact_unescape(&id, l.id, l.id_len) < 0 || qg_strmap_add(ids, id.buf, id.len) < 0) {
-				qg_buf_release(&id);
-				return qg_error(QG_ENOMEM, "out of memory");
-			}
+		if (test_compact_parse(&l, rs->compact + i, len) < 0) {
+			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
+			break;
+		}
+		n[l.outcome == 'p' ? 0 : l.outcome == 's' ? 1 : l.outcome == 'f' ? 2 : 3]++;
+		if ((ids || failed) && (err = test_compact_id(&id, &l)) < 0)
+			break;
+		if (ids && qg_strmap_add(ids, id.buf, id.len) < 0)
+			err = qg_error(QG_ENOMEM, "out of memory");
+		if (!err && failed) {
+			qg_buf_reset(&msg);
+			if (test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
+			    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + (id.len > 5 ? 5 : 0), msg.buf) < 0)
+				err = qg_error(QG_ENOMEM, "out of memory");
 		}
 		i += len + 1;
 	}
 	qg_buf_release(&id);
-	n->tests += passed + skipped;
-	n->passed += passed;
-	n->skipped += skipped;
-	ck = qg_result_add_check(r, "tests.passed", passed ? QG_STATUS_PASS : QG_STATUS_SKIP,
-				 "%lld test(s) passed, %lld skipped (each one in \"cases\")", passed, skipped);
-	if (!ck || !(d = qg_check_details(ck)) || !qg_json_add_number(d, "passed", (double)passed) ||
-	    !qg_json_add_number(d, "skipped", (double)skipped) || !qg_json_add_string(d, "cases", rs->compact))
-		return qg_error(QG_ENOMEM, "out of memory");
-	free(rs->compact); /* the check has its copy */
+	qg_buf_release(&msg);
+	if (!err && !(cases = test_compact_render(rs->compact, rs->compact_len)))
+		err = QG_ENOMEM;
+	/* the rendered text replaces the lines */
+	free(rs->compact);
 	rs->compact = NULL;
 	rs->compact_len = rs->compact_alloc = rs->nr_compact = 0;
-	return 0;
+	if (err) {
+		free(cases);
+		return err;
+	}
+	if (failed) {
+		ck->status = n[3] ? QG_STATUS_ERROR : QG_STATUS_FAIL;
+		qg_check_set_count(ck, n[2] + n[3]);
+		err = qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which "
+					       "have checks of their own (each one in \"cases\")", n[2], n[3],
+					   TEST_FULL_MAX);
+	} else {
+		ck->status = n[0] ? QG_STATUS_PASS : QG_STATUS_SKIP;
+		err = qg_check_set_message(ck, "%lld test(s) passed, %lld skipped (each one in \"cases\")", n[0], n[1]);
+	}
+	if (err < 0 || !(d = qg_check_details(ck)) ||
+	    !qg_json_add_number(d, failed ? "failed" : "passed", (double)n[failed ? 2 : 0]) ||
+	    !qg_json_add_number(d, failed ? "errors" : "skipped", (double)n[failed ? 3 : 1]) ||
+	    !qg_json_add_string(d, "cases", cases))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	free(cases);
+	for (int k = 0; counts && k < 4; k++)
+		counts[k] += n[k];
+	return err < 0 ? err : 0;
 }
 
 static int in_quarantine(const struct test_quarantine *q, const struct test_case *c)
@@ -275,57 +304,6 @@ static int in_quarantine(const struct test_quarantine *q, const struct test_case
 	found = test_quarantine_find(q, ident.buf) != NULL;
 	qg_buf_release(&ident);
 	return found;
-}
-
-/* Failed and errored tests beyond the first TEST_FULL_MAX (by identity):
- * one check, tests.failed, fail (error when one errored), counting them,
- * its first locations naming them, and "cases" listing every one as
- * tests.passed does. A run where everything broke (100,000 failures, each
- * with a traceback) so costs a line a test, not a check. */
-static int add_overflow(struct qg_result *r, struct test_results *over, struct qg_strmap *ids)
-{
-	struct test_compact_line l;
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
-	long long failed = 0, errors = 0;
-	struct qg_check *ck;
-	struct qg_json *d;
-	int err;
-
-	if (!over->nr_compact)
-		return 0;
-	if ((err = test_compact_sort(&over->compact, &over->compact_len, &over->compact_alloc, over->nr_compact)) < 0)
-		return err;
-	if (!(ck = qg_result_add_check(r, "tests.failed", QG_STATUS_FAIL, NULL)))
-		return QG_ENOMEM;
-	for (size_t i = 0; !err && i < over->compact_len;) {
-		size_t len = strcspn(over->compact + i, "\n");
-
-		if (test_compact_parse(&l, over->compact + i, len) < 0) {
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-			break;
-		}
-		*(l.outcome == 'f' ? &failed : &errors) += 1;
-		qg_buf_reset(&id);
-		qg_buf_reset(&msg);
-		if (test_compact_unescape(&id, l.id, l.id_len) < 0 || test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
-		    (ids && qg_strmap_add(ids, id.buf, id.len) < 0) ||
-		    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + 5, msg.buf) < 0)
-			err = qg_error(QG_ENOMEM, "out of memory");
-		i += len + 1;
-	}
-	qg_buf_release(&id);
-	qg_buf_release(&msg);
-	if (err)
-		return err;
-	if (errors)
-		ck->status = QG_STATUS_ERROR;
-	qg_check_set_count(ck, failed + errors);
-	if (qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which have "
-				     "checks of their own (each one in \"cases\")", failed, errors, TEST_FULL_MAX) < 0 ||
-	    !(d = qg_check_details(ck)) || !qg_json_add_number(d, "failed", (double)failed) ||
-	    !qg_json_add_number(d, "errors", (double)errors) || !qg_json_add_string(d, "cases", over->compact))
-		return qg_error(QG_ENOMEM, "out of memory");
-	return 0;
 }
 
 static int one_vanished(struct qg_result *r, struct qg_check **ck, const char *baseline, const struct qg_strmap *now,
@@ -366,23 +344,17 @@ static int vanished(struct qg_result *r, const char *baseline, const struct qg_s
 		const char *cases = qg_json_string(qg_json_get(c, "cases"));
 
 		if (id && (!strcmp(id, "tests.passed") || !strcmp(id, "tests.failed")) && cases) {
+			struct test_cases_iter it;
 			struct test_compact_line l;
+			int more;
 
-			for (size_t i = 0; !err && cases[i];) {
-				size_t len = strcspn(cases + i, "\n");
-
-				if (test_compact_parse(&l, cases + i, len) < 0) {
-					err = qg_error(QG_EINPUT, "'%s': tests.passed: a case line that is not "
-								  "\"<p|s>\\t<ms>\\t<id>\\t<message>\"", baseline);
-					break;
-				}
-				qg_buf_reset(&one);
-				if (test_compact_unescape(&one, l.id, l.id_len) < 0)
-					err = qg_error(QG_ENOMEM, "out of memory");
-				else
+			test_cases_begin(&it, cases);
+			while (!err && (more = test_cases_next(&it, &l)) > 0)
+				if (!(err = test_compact_id(&one, &l)))
 					err = one_vanished(r, &ck, baseline, now, one.buf, &gone, &total);
-				i += len + (cases[i + len] ? 1 : 0);
-			}
+			if (!err && more < 0)
+				err = qg_error(QG_EINPUT, "'%s': %s: line %lld of \"cases\" is not a case", baseline, id,
+					       it.line);
 			continue;
 		}
 		if (!id || strncmp(id, "test.", 5))
@@ -459,10 +431,16 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 				err = QG_ENOMEM;
 		}
 	}
+	if (!err && rs->nr_compact) {
+		long long k[4] = { 0 };
+
+		err = test_compact_check(r, rs, 0, o->baseline ? &ids : NULL, k);
+		n.tests += k[0] + k[1];
+		n.passed += k[0];
+		n.skipped += k[1];
+	}
 	if (!err)
-		err = add_compact(r, rs, o->baseline ? &ids : NULL, &n);
-	if (!err)
-		err = add_overflow(r, &over, o->baseline ? &ids : NULL);
+		err = test_compact_check(r, &over, 1, o->baseline ? &ids : NULL, NULL);
 	if (err)
 		goto done;
 	/* errors outside any case, and what the reports declare beyond their cases */

@@ -228,9 +228,11 @@ static int write_testcase(struct qg_buf *out, const char *classname, const struc
 
 /* A check that stands for many cases (qgate-test's tests.passed) lists them
  * in its details as "cases": one line each, "<p|s|f|e>\t<ms|->\t<name>\t
- * <message>", name and message with backslash, tab, LF and CR escaped as
- * \\ \t \n \r. Each line is a <testcase> of its own (passed, skipped,
- * failed, errored); the check itself is not written. */
+ * <message>", the testcase's name being the last "c\t<prefix>" line's
+ * prefix + name (a run of cases shares its class so), prefix, name and
+ * message with backslash, tab, LF and CR escaped as \\ \t \n \r. Each
+ * case is a <testcase> of its own (passed, skipped, failed, errored); the
+ * check itself is not written. */
 static const char *check_cases(const struct qg_check *c)
 {
 	return c->details ? qg_json_string(qg_json_get(c->details, "cases")) : NULL;
@@ -288,7 +290,7 @@ static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_
 	for (const char *p = cases; *p;) {
 		size_t len = strcspn(p, "\n");
 
-		if (len) {
+		if (len && *p != 'c') {
 			(*tests)++;
 			*skipped += *p == 's';
 			*failed += *p == 'f';
@@ -301,13 +303,16 @@ static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_
 static int write_cases(struct qg_buf *out, const char *classname, const char *cases)
 {
 	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct case_line l;
 	int err = 0;
 
 	for (const char *p = cases; !err && *p;) {
 		size_t len = strcspn(p, "\n");
 
-		if (len && case_parse(&l, p, len) < 0)
+		if (len >= 2 && p[0] == 'c' && p[1] == '\t')
+			err = unescape(&prefix, p + 2, len - 2);
+		else if (len && case_parse(&l, p, len) < 0)
 			err = qg_error(QG_ERROR, "internal: a malformed case line in a check's \"cases\"");
 		else if (len && !(err = unescape(&name, l.name, l.name_len)) && !(err = unescape(&msg, l.msg, l.msg_len))) {
 			err = qg_buf_addstr(out, "    <testcase classname=\"");
@@ -315,6 +320,8 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 				err = put(out, classname, 1);
 			if (!err)
 				err = qg_buf_addstr(out, "\" name=\"");
+			if (!err && prefix.len)
+				err = put(out, prefix.buf, 1);
 			if (!err)
 				err = put(out, name.buf, 1);
 			if (!err)
@@ -342,6 +349,7 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 	}
 	qg_buf_release(&name);
 	qg_buf_release(&msg);
+	qg_buf_release(&prefix);
 	return err;
 }
 

@@ -16,8 +16,32 @@ QGT1_MARK=$MARK
 export QGT1_MARK
 
 # every test of a result, sorted, as [id, status]: the test.* checks (tests
-# that did not simply pass) and the cases tests.passed lists (the rest)
-ALL='sorted([[c["id"], c["status"]] for c in d["checks"] if c["id"].startswith("test.")] + [[l.split("\t")[2], {"p": "pass", "s": "skip"}[l[0]]] for c in d["checks"] if c["id"] == "tests.passed" for l in c["cases"].splitlines()])'
+# that did not simply pass) and the cases tests.passed lists (the rest; a
+# "c<TAB>prefix" line starts the cases whose ids are prefix + name)
+cat >"$T/cases.py" <<'PY'
+import json, sys
+def cases(c):
+    pre = ""
+    for l in c.get("cases", "").splitlines():
+        if l.startswith("c\t"):
+            pre = l[2:]
+            continue
+        o, ms, name, msg = l.split("\t")
+        yield o, (None if ms == "-" else float(ms)), pre + name, msg
+def tests(f):  # {id: (status, duration_ms)}
+    t = {}
+    for c in json.load(open(f))["checks"]:
+        if c["id"].startswith("test."):
+            t[c["id"]] = (c["status"], c.get("duration_ms", 0))
+        elif c["id"] in ("tests.passed", "tests.failed"):
+            for o, ms, i, m in cases(c):
+                t[i] = ({"p": "pass", "s": "skip", "f": "fail", "e": "error"}[o], ms or 0)
+    return t
+if __name__ == "__main__":
+    t = tests(sys.argv[1])
+    print(json.dumps(sorted([i, t[i][0]] for i in t)))
+PY
+all_tests() { "$DEBIAN_PY" "$T/cases.py" "$1"; }
 
 mk() { # mk FILE BODY...: an executable sh script
 	_f=$1; shift
@@ -34,13 +58,13 @@ expect_exit 1 "--each: a failing test blocks" $Q --each 't/*.sh' -j 2 --json "$T
 validate_result "--each result" "$T/e.json"
 validate_junit "--each JUnit" "$T/e.xml"
 expect_eq "metrics" "$(json_get "$T/e.json" '[d["metrics"][k] for k in ("tests","passed","failed","errors","skipped","flaky")]')" '[4, 1, 2, 0, 1, 0]'
-expect_eq "every test, by name" "$(json_get "$T/e.json" "[t[0] for t in $ALL]")" \
-	'["test.t/fail.sh", "test.t/pass.sh", "test.t/segv.sh", "test.t/skip.sh"]'
+expect_eq "every test, by name" "$(all_tests "$T/e.json")" \
+	'[["test.t/fail.sh", "fail"], ["test.t/pass.sh", "pass"], ["test.t/segv.sh", "fail"], ["test.t/skip.sh", "skip"]]'
 expect_eq "a check for each test that did not pass, then tests.passed listing the rest" \
 	"$(json_get "$T/e.json" '[c["id"] for c in d["checks"]]')" '["test.t/fail.sh", "test.t/segv.sh", "tests.passed"]'
 expect_eq "tests.passed: its cases, with durations" \
-	"$(json_get "$T/e.json" '[(l.split("\t")[0], l.split("\t")[1].isdigit(), l.split("\t")[2]) for c in d["checks"] if c["id"] == "tests.passed" for l in c["cases"].splitlines()]')" \
-	'[["p", true, "test.t/pass.sh"], ["s", true, "test.t/skip.sh"]]'
+	"$(json_get "$T/e.json" '[(l.split("\t")[0], l.split("\t")[1].isdigit(), l.split("\t")[2]) if l[0] != "c" else l for c in d["checks"] if c["id"] == "tests.passed" for l in c["cases"].splitlines()]')" \
+	'["c\ttest.", ["p", true, "t/pass.sh"], ["s", true, "t/skip.sh"]]'
 expect_eq "... and its counts" "$(json_get "$T/e.json" '[(c["status"], c["passed"], c["skipped"]) for c in d["checks"] if c["id"] == "tests.passed"]')" \
 	'[["pass", 1, 1]]'
 expect_eq "the JUnit report has every test" \
@@ -61,7 +85,7 @@ expect_exit 3 "a non-executable test is an error" $Q --each 't/noexec.sh' --json
 expect_grep "names it" "cannot start 't/noexec.sh': Permission denied" "$T/err"
 printf 't/pass.sh\n# comment\n\n/no/such/test\n' >list.txt
 expect_exit 3 "--list with a missing program" $Q --list list.txt --json "$T/l.json"
-expect_eq "the missing one is the error" "$(json_get "$T/l.json" "$ALL")" \
+expect_eq "the missing one is the error" "$(all_tests "$T/l.json")" \
 	'[["test./no/such/test", "error"], ["test.t/pass.sh", "pass"]]'
 expect_exit 2 "--each with --list" $Q --each 't/*.sh' --list list.txt
 expect_exit 2 "nothing to judge" $Q
@@ -101,7 +125,7 @@ sleep 0.3
 _p=$(pgrep -f "qgt1p$$_daemon")
 if [ -n "$_p" ]; then ok "the daemon outlives a plain run ($_p)"; kill $_p; else not_ok "the daemon did not start"; fi
 expect_exit 3 "daemon + hang" $Q --each daemon.sh --each hang.sh -j 2 --timeout 1 --kill-after 0.5 --json "$T/dh.json"
-expect_eq "the daemon's test passed, the hang timed out" "$(json_get "$T/dh.json" "$ALL")" \
+expect_eq "the daemon's test passed, the hang timed out" "$(all_tests "$T/dh.json")" \
 	'[["test.daemon.sh", "pass"], ["test.hang.sh", "error"]]'
 _left=$(pgrep -f "$MARK" || true)
 if [ -z "$_left" ]; then ok "no process of the tests is alive after qgate-test"; else
@@ -160,17 +184,9 @@ for k in 1 2 3; do
 	$Q --each 'p/*.sh' --shard $k/3 --timings "$T/all.json" --json "$T/w$k.json" >/dev/null 2>&1
 done
 cat >"$T/shards.py" <<'EOF'
-import json, sys
-def tests(f): # {id: duration_ms} of every test: test.* checks and tests.passed's cases
-    t = {}
-    for c in json.load(open(f))["checks"]:
-        if c["id"].startswith("test."):
-            t[c["id"]] = c.get("duration_ms", 0)
-        elif c["id"] == "tests.passed":
-            for l in c["cases"].splitlines():
-                o, ms, i, m = l.split("\t")
-                t[i] = 0 if ms == "-" else float(ms)
-    return t
+import sys
+sys.path.insert(0, sys.argv[2])
+from cases import tests
 def ids(f): return sorted(tests(f))
 whole = ids(sys.argv[1])
 print("all", len(whole))
@@ -178,7 +194,7 @@ for p in ("h", "w"):
     parts = [ids(f"{sys.argv[2]}/{p}{k}.json") for k in (1, 2, 3)]
     u = sum(parts, [])
     print(p, sorted(u) == whole, len(u) == len(set(u)))
-ms = tests(sys.argv[1])
+ms = {i: v[1] for i, v in tests(sys.argv[1]).items()}
 loads = [sum(ms[i] for i in ids(f"{sys.argv[2]}/w{k}.json")) for k in (1, 2, 3)]
 print("balanced", max(loads) - min(loads) <= max(ms.values()) + 1)
 EOF
@@ -219,7 +235,7 @@ cat >p/b.t <<'EOF'
 print "1..1\nnot ok 1 - broken\n"; exit 1;
 EOF
 expect_exit 1 "--each 'p/*.t' -- perl" $Q --each 'p/*.t' --json "$T/perl.json" -- perl
-expect_eq "each .t a test" "$(json_get "$T/perl.json" "$ALL")" \
+expect_eq "each .t a test" "$(all_tests "$T/perl.json")" \
 	'[["test.p/a.t", "pass"], ["test.p/b.t", "fail"]]'
 
 # --- the readers (TAP push parser, JUnit) when they are built

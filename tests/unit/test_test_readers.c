@@ -362,6 +362,9 @@ static void test_test_readers_junit_compact(void **state)
 				  "</testcase><testcase classname='c' name='f'><failure message='m'/></testcase>"
 				  "<testcase classname='c' name='fl'><rerun message='r'/></testcase></testsuite>");
 	struct test_compact_line l;
+	struct test_cases_iter it;
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
+	char *cases;
 
 	(void)state;
 	assert_int_equal(test_read_junit(p, &rs), 0);
@@ -369,16 +372,39 @@ static void test_test_readers_junit_compact(void **state)
 	assert_string_equal(rs.v[0].name, "f");
 	assert_true(rs.v[1].flaky);
 	assert_int_equal(rs.nr_compact, 3);
-	assert_string_equal(rs.compact, "p\t250\ttest.c.b\t\np\t-\ttest.c.a\\tx\\\\y\t\ns\t-\ttest.S.s\twhy\n");
+	assert_string_equal(rs.compact, "p\t250\ttest.c.\tb\t\np\t-\ttest.c.\ta\\tx\\\\y\t\ns\t-\ttest.S.\ts\twhy\n");
 	assert_int_equal(test_compact_sort(&rs.compact, &rs.compact_len, &rs.compact_alloc, rs.nr_compact), 0);
-	assert_string_equal(rs.compact, "s\t-\ttest.S.s\twhy\np\t-\ttest.c.a\\tx\\\\y\t\np\t250\ttest.c.b\t\n");
+	assert_string_equal(rs.compact, "s\t-\ttest.S.\ts\twhy\np\t-\ttest.c.\ta\\tx\\\\y\t\np\t250\ttest.c.\tb\t\n");
 	assert_int_equal(test_compact_parse(&l, rs.compact, strcspn(rs.compact, "\n")), 0);
 	assert_int_equal(l.outcome, 's');
 	assert_true(l.ms < 0);
-	assert_int_equal(l.id_len, 8);
+	assert_int_equal(l.prefix_len, 7);
+	assert_int_equal(l.name_len, 1);
 	assert_int_equal(l.msg_len, 3);
-	assert_int_equal(test_compact_parse(&l, "x\t1\tid\t", 7), -1);
-	assert_int_equal(test_compact_parse(&l, "p\t1\tid", 6), -1);
+	assert_int_equal(test_compact_parse(&l, "x\t1\tp.\tid\t", 10), -1);
+	assert_int_equal(test_compact_parse(&l, "p\t1\tp.\tid", 9), -1);
+	/* as a result lists them: grouped by prefix, and read back */
+	cases = test_compact_render(rs.compact, rs.compact_len);
+	assert_non_null(cases);
+	assert_string_equal(cases, "c\ttest.S.\ns\t-\ts\twhy\nc\ttest.c.\np\t-\ta\\tx\\\\y\t\np\t250\tb\t\n");
+	test_cases_begin(&it, cases);
+	assert_int_equal(test_cases_next(&it, &l), 1);
+	assert_int_equal(test_compact_id(&id, &l), 0);
+	assert_string_equal(id.buf, "test.S.s");
+	assert_int_equal(test_cases_next(&it, &l), 1);
+	assert_int_equal(test_compact_id(&id, &l), 0);
+	assert_string_equal(id.buf, "test.c.a\tx\\y");
+	assert_int_equal(test_cases_next(&it, &l), 1);
+	assert_true(l.ms == 250);
+	assert_int_equal(test_cases_next(&it, &l), 0);
+	test_cases_begin(&it, "p\t1\tfull.id\t\nc\tx\ty\n");
+	assert_int_equal(test_cases_next(&it, &l), 1); /* no prefix yet: the name is the id */
+	assert_int_equal(test_compact_id(&id, &l), 0);
+	assert_string_equal(id.buf, "full.id");
+	assert_int_equal(test_cases_next(&it, &l), -1);
+	assert_int_equal(it.line, 2);
+	free(cases);
+	qg_buf_release(&id);
 	test_results_release(&rs);
 }
 

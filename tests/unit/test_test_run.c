@@ -230,7 +230,7 @@ static void test_test_run_compact_verdict(void **state)
 	assert_string_equal(c->id, "tests.passed");
 	assert_int_equal(c->status, QG_STATUS_PASS);
 	assert_string_equal(qg_json_string(qg_json_get(c->details, "cases")),
-			    "s\t-\ttest.a<\tno <x>\np\t500\ttest.k.b\t\np\t-\ttest.k.c\t\n");
+			    "c\ttest.\ns\t-\ta<\tno <x>\nc\ttest.k.\np\t500\tb\t\np\t-\tc\t\n");
 	assert_true(qg_json_number(qg_json_get(r.metrics, "tests")) == 4);
 	assert_true(qg_json_number(qg_json_get(r.metrics, "passed")) == 2);
 	assert_true(qg_json_number(qg_json_get(r.metrics, "skipped")) == 1);
