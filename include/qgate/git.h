@@ -66,6 +66,20 @@ int qg_git_path_ignored(struct qg_git_repo *repo, const char *path);
  * it when it does not resolve, QG_EINPUT when there is no common ancestor. */
 int qg_git_merge_base(struct qg_git_repo *repo, const char *ref, char out[41]);
 
+/* Commit the work-tree contents of `paths` (NULL-terminated; absolute or
+ * relative to the current folder, each inside the work tree) on top of HEAD
+ * with `message`, moving HEAD (its branch, or HEAD itself when detached; a
+ * repository's first commit on an unborn branch too). Only those paths
+ * change: the new tree is HEAD's tree with them replaced, whatever else is
+ * staged, and their index entries are updated so `git status` is clean for
+ * them. Author and committer: git config user.name/user.email, else
+ * $GITHUB_ACTOR <GITHUB_ACTOR@users.noreply.github.com>; neither is
+ * QG_EINPUT saying so. out (41 bytes) gets the new commit's id. Returns 0,
+ * 1 when the paths already hold what HEAD has (nothing committed, out
+ * empty), or QG_EINPUT (a path outside the work tree, a bare repository,
+ * libgit2's message). */
+int qg_git_commit_paths(struct qg_git_repo *repo, const char *const *paths, const char *message, char out[41]);
+
 /* A diff from a base commit, as the lines it added, per file. */
 struct qg_git_hunk {
 	long long new_start, new_lines; /* the hunk's range in the new file (1-based; lines 0 = pure deletion) */

@@ -101,9 +101,26 @@ static void load_libgit2(void)
 	LOAD(h, patch_get_hunk, "git_patch_get_hunk");
 	LOAD(h, patch_get_line_in_hunk, "git_patch_get_line_in_hunk");
 	LOAD(h, patch_free, "git_patch_free");
+	LOAD(h, index_new, "git_index_new");
+	LOAD(h, index_read_tree, "git_index_read_tree");
+	LOAD(h, index_add, "git_index_add");
+	LOAD(h, index_add_bypath, "git_index_add_bypath");
+	LOAD(h, index_write, "git_index_write");
+	LOAD(h, index_write_tree_to, "git_index_write_tree_to");
+	LOAD(h, blob_create_from_workdir, "git_blob_create_from_workdir");
+	LOAD(h, tree_lookup, "git_tree_lookup");
+	LOAD(h, tree_entry_bypath, "git_tree_entry_bypath");
+	LOAD(h, tree_entry_filemode, "git_tree_entry_filemode");
+	LOAD(h, tree_entry_free, "git_tree_entry_free");
+	LOAD(h, commit_tree_id, "git_commit_tree_id");
+	LOAD(h, signature_default, "git_signature_default");
+	LOAD(h, signature_now, "git_signature_now");
+	LOAD(h, signature_free, "git_signature_free");
+	LOAD(h, commit_create, "git_commit_create");
 	if (qg_lg.init() < 0)
 		return;
-	/* We only read HEAD and the status, never run hooks or filters, so the
+	/* We read HEAD and the status and, for `qgate-deploy pin --commit`,
+	 * write one commit of files the user named; we never run hooks, so the
 	 * owner check (CVE-2022-24765) only gets in the way of CI containers
 	 * whose checkout belongs to another uid. */
 	qg_lg.opts(GIT_OPT_SET_OWNER_VALIDATION, 0);

@@ -78,6 +78,25 @@ struct qg_libgit2 {
 	int (*patch_get_line_in_hunk)(const git_diff_line **out, git_patch *patch, size_t hunk_idx,
 				      size_t line_of_hunk);
 	void (*patch_free)(git_patch *patch);
+	/* committing files (qg_git_commit_paths, git_repo.c) */
+	int (*index_new)(git_index **out);
+	int (*index_read_tree)(git_index *index, const git_tree *tree);
+	int (*index_add)(git_index *index, const git_index_entry *source_entry);
+	int (*index_add_bypath)(git_index *index, const char *path);
+	int (*index_write)(git_index *index);
+	int (*index_write_tree_to)(git_oid *out, git_index *index, git_repository *repo);
+	int (*blob_create_from_workdir)(git_oid *id, git_repository *repo, const char *relative_path);
+	int (*tree_lookup)(git_tree **out, git_repository *repo, const git_oid *id);
+	int (*tree_entry_bypath)(git_tree_entry **out, const git_tree *root, const char *path);
+	git_filemode_t (*tree_entry_filemode)(const git_tree_entry *entry);
+	void (*tree_entry_free)(git_tree_entry *entry);
+	const git_oid *(*commit_tree_id)(const git_commit *commit);
+	int (*signature_default)(git_signature **out, git_repository *repo);
+	int (*signature_now)(git_signature **out, const char *name, const char *email);
+	void (*signature_free)(git_signature *sig);
+	int (*commit_create)(git_oid *id, git_repository *repo, const char *update_ref, const git_signature *author,
+			     const git_signature *committer, const char *message_encoding, const char *message,
+			     const git_tree *tree, size_t parent_count, const git_commit *parents[]);
 };
 
 extern struct qg_libgit2 qg_lg;

@@ -11,6 +11,8 @@
  */
 #include "qgate/common.h"
 
+#include <sys/stat.h>
+
 #include "qgate/git.h"
 #include "qgate/strmap.h"
 
@@ -382,5 +384,147 @@ int qg_git_merge_base(struct qg_git_repo *r, const char *ref, char out[41])
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+/* ------------------------------------------------------------ commits */
+
+/* path (absolute, or relative to the current folder) relative to the work
+ * tree, into out; QG_EINPUT when it lies outside. */
+static int workdir_relative(struct qg_git_repo *r, const char *path, struct qg_buf *out)
+{
+	char *wd = realpath(r->workdir, NULL), *abs = realpath(path, NULL);
+	size_t n;
+	int err = 0;
+
+	if (!abs)
+		err = qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
+	else if (!wd)
+		err = qg_error(QG_EINPUT, "'%s': the work tree '%s' cannot be resolved", path, r->workdir);
+	else if (n = strlen(wd), strncmp(abs, wd, n) || abs[n] != '/' || !abs[n + 1])
+		err = qg_error(QG_EINPUT, "'%s': outside the work tree of the repository at '%s'", path, wd);
+	else
+		err = qg_buf_addstr(out, abs + n + 1);
+	free(wd);
+	free(abs);
+	return err;
+}
+
+static int commit_author(git_signature **out, git_repository *repo)
+{
+	const char *actor = getenv("GITHUB_ACTOR");
+	struct qg_buf email = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int err = 0;
+
+	if (qg_lg.signature_default(out, repo) == 0)
+		return 0;
+	if (!actor || !*actor)
+		return qg_git_fail(QG_EINPUT, "no commit author: set git config user.name and user.email, or GITHUB_ACTOR");
+	if ((err = qg_buf_addf(&email, "%s@users.noreply.github.com", actor)) < 0 ||
+	    qg_lg.signature_now(out, actor, email.buf) < 0)
+		err = err ? err : qg_git_fail(QG_EINPUT, "cannot make a commit author from GITHUB_ACTOR");
+	qg_buf_release(&email);
+	return err;
+}
+
+int qg_git_commit_paths(struct qg_git_repo *r, const char *const *paths, const char *message, char out[41])
+{
+	git_index *mem = NULL;
+	git_commit *parent = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid head, tree_id, commit_id;
+	struct qg_strvec rel = QG_STRVEC_INIT;
+	int err = 0;
+
+	out[0] = '\0';
+	if (!r->workdir[0])
+		return qg_error(QG_EINPUT, "'%s': a bare repository has no work tree to commit from", r->dir);
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; paths[i] && !err; i++) {
+		struct qg_buf b = QG_BUF_INIT(QG_CAP_PATH);
+
+		err = workdir_relative(r, paths[i], &b);
+		if (!err)
+			err = qg_strvec_push(&rel, b.buf);
+		qg_buf_release(&b);
+	}
+	if (err)
+		goto done;
+	/* HEAD's tree, or nothing on an unborn branch */
+	if (qg_lg.reference_name_to_id(&head, r->repo, "HEAD") == 0) {
+		if (qg_lg.commit_lookup(&parent, r->repo, &head) < 0 || qg_lg.commit_tree(&base, parent) < 0) {
+			err = qg_git_fail(QG_EINPUT, "cannot read the HEAD commit");
+			goto done;
+		}
+	}
+	if (qg_lg.index_new(&mem) < 0 || (base && qg_lg.index_read_tree(mem, base) < 0)) {
+		err = qg_git_fail(QG_EINPUT, "cannot build the commit's tree");
+		goto done;
+	}
+	for (size_t i = 0; i < rel.nr; i++) {
+		git_index_entry entry;
+		git_tree_entry *te = NULL;
+		struct stat st;
+
+		memset(&entry, 0, sizeof(entry));
+		entry.path = rel.v[i];
+		if (qg_lg.blob_create_from_workdir(&entry.id, r->repo, rel.v[i]) < 0) {
+			err = qg_git_fail(QG_EINPUT, paths[i]);
+			goto done;
+		}
+		if (base && qg_lg.tree_entry_bypath(&te, base, rel.v[i]) == 0) {
+			entry.mode = qg_lg.tree_entry_filemode(te);
+			qg_lg.tree_entry_free(te);
+		} else {
+			entry.mode = !stat(paths[i], &st) && (st.st_mode & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE
+										 : GIT_FILEMODE_BLOB;
+		}
+		if (qg_lg.index_add(mem, &entry) < 0) {
+			err = qg_git_fail(QG_EINPUT, paths[i]);
+			goto done;
+		}
+	}
+	if (qg_lg.index_write_tree_to(&tree_id, mem, r->repo) < 0 || qg_lg.tree_lookup(&tree, r->repo, &tree_id) < 0) {
+		err = qg_git_fail(QG_EINPUT, "cannot write the commit's tree");
+		goto done;
+	}
+	if (parent && !memcmp(qg_lg.commit_tree_id(parent)->id, tree_id.id, sizeof(tree_id.id))) {
+		err = 1; /* nothing changed */
+		goto done;
+	}
+	if ((err = commit_author(&sig, r->repo)) < 0)
+		goto done;
+	{
+		const git_commit *parents[1] = { parent };
+
+		if (qg_lg.commit_create(&commit_id, r->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
+					parents) < 0) {
+			err = qg_git_fail(QG_EINPUT, "cannot create the commit");
+			goto done;
+		}
+	}
+	qg_lg.oid_tostr(out, 41, &commit_id);
+	/* the real index follows, so the committed paths are not shown as changed */
+	if ((err = qg_git_load_index(r)) < 0)
+		goto done;
+	for (size_t i = 0; i < rel.nr && !err; i++)
+		if (qg_lg.index_add_bypath(r->index, rel.v[i]) < 0)
+			err = qg_git_fail(QG_EINPUT, "committed, but the index could not be updated");
+	if (!err && qg_lg.index_write(r->index) < 0)
+		err = qg_git_fail(QG_EINPUT, "committed, but the index could not be written");
+done:
+	if (sig)
+		qg_lg.signature_free(sig);
+	if (tree)
+		qg_lg.tree_free(tree);
+	if (base)
+		qg_lg.tree_free(base);
+	if (parent)
+		qg_lg.commit_free(parent);
+	if (mem)
+		qg_lg.index_free(mem);
+	pthread_mutex_unlock(&r->lock);
+	qg_strvec_clear(&rel);
 	return err;
 }
