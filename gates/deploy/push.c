@@ -7,12 +7,12 @@
  * and only then the tag moves. A crash before the last step leaves the old tag
  * where it was.
  *
- * Each file is read twice at most: once to hash it (so the store can be asked
- * whether it has the blob before anything is sent) and, only when it must be
- * sent, once more while the store hashes what it receives in the same pass and
- * refuses it unless it names the same digest (a file changed in between is
- * QG_EINPUT, never a blob under the wrong name). A re-push of unchanged files
- * reads each once and writes no blob.
+ * Each file is read as few times as the store allows (put_file): into a layout
+ * that holds no blob of its size it is read once, hashed while it is written;
+ * otherwise it is hashed first, the store is asked whether it has that digest,
+ * and only a missing blob is sent, the store hashing what it receives and
+ * refusing another digest (a file changed in between is QG_EINPUT, never a blob
+ * under the wrong name). A re-push of unchanged files writes no blob.
  */
 #include "qgate/common.h"
 
@@ -275,16 +275,38 @@ static int put_data_blob(struct push_state *ps, const void *data, size_t len, st
 	return ps->s->ops->blob_put(ps->s, &src, digest, out, &skipped);
 }
 
-/* Hash a file, then store it unless the store has it: one read when it is there,
- * two when it is sent (the store hashes what it receives and refuses another
- * digest, so a file changed in between is never stored under the first one). */
+/* Store a file as a blob, reading it as few times as possible:
+ * - into a layout that holds no blob of the file's size, the file cannot be there:
+ *   it is read once, hashed while it is written (one pass);
+ * - otherwise (and for remote stores, where asking is cheaper than sending) it is
+ *   hashed first and stored only when the store lacks it; when it must be sent the
+ *   store hashes what it receives and refuses another digest, so a file changed
+ *   in between is never stored under the first one.
+ * A re-push of unchanged files thus reads each once and writes nothing. */
 static int put_file(struct push_state *ps, const char *path, struct dp_desc *out, int *skipped, long long *size,
 		    char hex[QG_SHA256_HEX], struct qg_file_stamp *stamp)
 {
 	struct dp_source src = { .path = path };
 	char digest[DP_DIGEST_SIZE];
-	int err = qg_sha256_file_stamp(hex, size, path, stamp);
+	struct stat st;
+	int err;
 
+	if (ps->s->ref.kind == DP_LAYOUT) {
+		if (stat(path, &st) < 0)
+			return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
+		if (S_ISREG(st.st_mode) && !dp_layout_has_size(ps->s, (long long)st.st_size)) {
+			qg_file_stamp_set(stamp, &st);
+			err = ps->s->ops->blob_put(ps->s, &src, NULL, out, skipped);
+			if (err)
+				return err;
+			*size = out->size;
+			if (*size != (long long)st.st_size || qg_file_stamp_changed(stamp, path))
+				return qg_error(QG_EIO, "'%s': changed while being read", path);
+			memcpy(hex, out->digest + 7, QG_SHA256_HEX);
+			return 0;
+		}
+	}
+	err = qg_sha256_file_stamp(hex, size, path, stamp);
 	if (err)
 		return err;
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);

@@ -32,6 +32,11 @@ struct dp_push_opts {
  * "digest", D (and the referrers' digests) to outputs. */
 int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *outputs);
 
+/* store_layout.c: 1 when the layout s holds a blob of exactly `size` bytes (or
+ * cannot tell), 0 when none has that size, so a file of that size cannot be there
+ * and is stored in one pass without hashing it first. */
+int dp_layout_has_size(struct dp_store *s, long long size);
+
 /* The media type a file's extension suggests ("application/octet-stream" when
  * none is known). Borrowed. */
 const char *dp_media_type_guess(const char *path);

@@ -10,7 +10,9 @@
  *   DIR/.qgate/lock            flock'ed while index.json is read-modified-written
  *   DIR/.qgate/tmp/            blobs being written (blob-<pid>-<n>)
  *
- * A blob is written to .qgate/tmp while it is hashed (one pass over the source),
+ * A blob is written to .qgate/tmp while it is hashed (one pass over the source;
+ * dp_layout_has_size() lets push skip hashing a file first when no blob of its
+ * size exists, so a new file is read once),
  * fsynced, and renamed to blobs/sha256/<hex> only when its digest is the one
  * expected, so a crash (kill -9 included) never leaves a blob under a name it does
  * not hash to; the temporary files of processes that are gone are removed the next
@@ -44,6 +46,7 @@
 #include "qgate/sha256.h"
 
 #include "deploy.h"
+#include "push.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
 #define MAX_MANIFEST ((size_t)4 << 20)
@@ -464,6 +467,32 @@ static int fsync_dir(const char *path)
 
 static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf *buf, size_t max);
 
+int dp_layout_has_size(struct dp_store *s, long long size)
+{
+	struct layout *l = (struct layout *)s;
+	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
+	struct dirent *e;
+	struct stat st;
+	int found = 0, fd;
+	DIR *d;
+
+	if (!s || s->ops != &layout_ops || path_of(&p, l, "blobs/sha256") < 0 || !(d = opendir(p.buf))) {
+		qg_buf_release(&p);
+		return 1; /* cannot tell: hash first */
+	}
+	fd = dirfd(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (S_ISREG(st.st_mode) && st.st_size == size))
+			found = 1;
+	}
+	closedir(d);
+	qg_buf_release(&p);
+	return found;
+}
+
+
 static int layout_blob_put(struct dp_store *s, const struct dp_source *src, const char *expect,
 			   struct dp_desc *out, int *skipped)
 {
@@ -575,7 +604,18 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	err = blob_path(&final, l, out->digest);
 	if (err)
 		goto done;
-	/* renamed over a blob stored meanwhile: the same bytes, verified just now */
+	/* stored without a digest to expect: a blob already under the name is kept
+	 * (the file's bytes hash to it) after checking it is whole */
+	if (!(expect && *expect) && layout_blob_has(s, out->digest, &have) == 0) {
+		err = have == size ? blob_read(l, out->digest, -1, NULL, 0)
+				   : qg_error(QG_EINPUT, "'%s': %lld bytes, expected %lld (damaged blob; remove it and push again)",
+					      final.buf, have, size);
+		if (!err) {
+			*skipped = 1;
+			s->blobs_skipped++;
+		}
+		goto done;
+	}
 	if (rename(tmp.buf, final.buf) < 0) {
 		err = qg_error(QG_EIO, "'%s': cannot rename to '%s': %s", tmp.buf, final.buf, strerror(errno));
 		goto done;
