@@ -47,7 +47,7 @@ S3=http://127.0.0.1:$port
 
 # ---- the logging, fault-injecting proxy ----
 cat >"$T/proxy.py" <<'PY'
-import socket, sys, threading
+import socket, sys, threading, time
 up_port, port_file, log_file, rules_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 lock = threading.Lock()
 used = {}
@@ -64,15 +64,18 @@ def read_head(f):
 
 def rule_for(line):
     # rules: "SUBSTRING STATUS TIMES" per line; the first with times left answers
+    # with STATUS instead of forwarding ("sleep": waits 3 s, then forwards)
     try:
-        rules = [r.split() for r in open(rules_file).read().splitlines() if r.strip()]
+        text = open(rules_file).read()
+        rules = [r.rsplit(None, 2) for r in text.splitlines() if r.strip()]
     except OSError:
         return None
     with lock:
         for i, (sub, status, times) in enumerate(rules):
-            if sub in line and used.get((i, sub), 0) < int(times):
-                used[(i, sub)] = used.get((i, sub), 0) + 1
-                return int(status)
+            key = (text, i)  # a rewritten rules file starts its counts again
+            if sub in line and used.get(key, 0) < int(times):
+                used[key] = used.get(key, 0) + 1
+                return status
     return None
 
 def serve(c):
@@ -91,7 +94,11 @@ def serve(c):
             body = f.read(n) if n else b""
             method, target = line.split()[0], line.split()[1]
             status = rule_for(method + " " + target)
+            if status == "sleep":
+                time.sleep(3)
+                status = None
             if status:
+                status = int(status)
                 msg = b"<Error><Code>InjectedFault</Code><Message>injected by the test</Message></Error>"
                 c.sendall(b"HTTP/1.1 %d Injected\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s"
                           % (status, len(msg), msg if method != "HEAD" else b""))
@@ -275,6 +282,50 @@ if get "models/blobs/sha256/$BIG3" "$T/none"; then not_ok "an object exists unde
 get models/index.json "$T/index2.json"
 expect_eq "the tag v4 was not written" \
 	"$(json_get "$T/index2.json" '[m for m in d["manifests"] if m.get("annotations",{}).get("org.opencontainers.image.ref.name")=="v4"]')" "[]"
+
+# index.json answered 412 once (a conditional write lost): read, checked and written again
+echo "PUT /$BUCKET/models/index.json 412 1" >"$T/rules"
+expect_exit 0 "a tag write answered 412 Precondition Failed is redone" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v6" "$T/in/config.json"
+run_log
+expect_eq "index.json: the write answered 412 was read and written again (412, then 200s)" \
+	"$(grep -E "^PUT /$BUCKET/models/index.json " "$T/run.log" | awk '{print $3}' | tr '\n' ' ' | cut -c1-8)" \
+	"412 200 "
+echo "PUT /$BUCKET/models/index.json 412 100" >"$T/rules"
+expect_exit 3 "index.json that never stops changing: exit 3" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v7" "$T/in/config.json"
+run_log
+: >"$T/rules"
+expect_grep "it says so" "index.json changed 8 times" "$T/err"
+get models/index.json "$T/index3.json"
+expect_eq "v7 was not written, v6 was" \
+	"$(json_get "$T/index3.json" 'sorted(m["annotations"]["org.opencontainers.image.ref.name"] for m in d["manifests"] if m.get("annotations",{}).get("org.opencontainers.image.ref.name") in ("v6","v7"))')" \
+	'["v6"]'
+
+# kill -9 in the middle of a multipart upload, then the same push completes
+head -c 300000 /dev/urandom >"$T/in/model4.bin"
+BIG4=$(sha "$T/in/model4.bin")
+echo "partNumber=3& sleep 1" >"$T/rules"
+# env execs qgate-deploy: $! is its pid (a shell function in the background would be a subshell)
+env -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL="$EP" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-1 \
+	qgate-deploy push --to "s3://$BUCKET/models:v8" --chunk-size 65536 "$T/in/model4.bin" >/dev/null 2>&1 &
+KPID=$!
+i=0
+until grep -q "partNumber=2&.* 200 " "$T/log" 2>/dev/null || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.05; done
+sleep 0.3
+kill -9 "$KPID" 2>/dev/null
+wait "$KPID" 2>/dev/null
+sleep 3.5 # the held part reaches s3rver; nothing completes it
+run_log
+: >"$T/rules"
+expect_eq "killed after part 2, before completing" \
+	"$(count "^PUT /$BUCKET/models/blobs/sha256/$BIG4\\?partNumber=2&") $(count "^POST /$BUCKET/models/blobs/sha256/$BIG4\\?uploadId=")" "1 0"
+if get "models/blobs/sha256/$BIG4" "$T/none"; then not_ok "a half-pushed object exists under the digest"; else
+	ok "nothing under the digest after kill -9"; fi
+expect_exit 0 "the same push again completes" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v8" --chunk-size 65536 "$T/in/model4.bin"
+get "models/blobs/sha256/$BIG4" "$T/back4.bin"
+expect_eq "and the blob is whole" "$(sha "$T/back4.bin")" "$BIG4"
 
 # ---- credentials and missing things ----
 BAD=wJalrXUtnFEMI-not-the-right-one-0123456
