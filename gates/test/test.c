@@ -192,6 +192,31 @@ static int compact_escaped(struct test_results *rs, const char *s, size_t len)
 	return err;
 }
 
+/* The index of "test.<classname>." (escaped; "test." without a classname). */
+static long intern_prefix(struct test_results *rs, const char *classname)
+{
+	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
+	char small[256];
+	size_t len = classname ? strlen(classname) : 0;
+	long k;
+
+	if (len + 7 < sizeof(small) && !strpbrk(classname ? classname : "", "\\\t\n\r")) {
+		memcpy(small, "test.", 5);
+		if (len) {
+			memcpy(small + 5, classname, len);
+			small[5 + len++] = '.';
+		}
+		k = qg_strmap_add(&rs->prefixes, small, 5 + len);
+	} else if (qg_buf_addstr(&b, "test.") < 0 || test_compact_escape(&b, classname, len) < 0 ||
+		   qg_buf_addch(&b, '.') < 0) {
+		k = QG_ENOMEM;
+	} else {
+		k = qg_strmap_add(&rs->prefixes, b.buf, b.len);
+	}
+	qg_buf_release(&b);
+	return k < 0 ? qg_error(QG_ENOMEM, "out of memory") : k;
+}
+
 int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
 			 const char *name, const char *message)
 {
@@ -201,18 +226,15 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 	int n, err;
 
 	/* integral milliseconds print without the %f machinery */
+	long k = intern_prefix(rs, classname);
+
+	if (k < 0)
+		return (int)k;
 	if (time_s >= 0 && time_s < 1e12 && time_s * 1000.0 + 0.5 < 9e15)
-		n = snprintf(head, sizeof(head), "%c\t%lld\ttest.", oc, (long long)(time_s * 1000.0 + 0.5));
+		n = snprintf(head, sizeof(head), "%c\t%lld\t%ld\t", oc, (long long)(time_s * 1000.0 + 0.5), k);
 	else
-		n = snprintf(head, sizeof(head), "%c\t-\ttest.", oc);
+		n = snprintf(head, sizeof(head), "%c\t-\t%ld\t", oc, k);
 	err = compact_add(rs, head, (size_t)n);
-	if (!err && classname && *classname) {
-		err = compact_escaped(rs, classname, strlen(classname));
-		if (!err)
-			err = compact_add(rs, ".", 1);
-	}
-	if (!err)
-		err = compact_add(rs, "\t", 1);
 	if (!err && name)
 		err = compact_escaped(rs, name, strlen(name));
 	if (!err)
@@ -256,15 +278,20 @@ static int parse_head(struct test_compact_line *l, const char *line, const char 
 	return 0;
 }
 
-int test_compact_parse(struct test_compact_line *out, const char *line, size_t len)
+int test_compact_parse(const struct test_results *rs, struct test_compact_line *out, const char *line, size_t len)
 {
 	const char *end = line + len, *p, *t2, *t3;
+	char *e;
+	unsigned long k;
 
 	if (parse_head(out, line, end, &p) < 0 || !(t2 = memchr(p, '\t', (size_t)(end - p))) ||
 	    !(t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1))) || memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))
 		return -1;
-	out->prefix = p;
-	out->prefix_len = (size_t)(t2 - p);
+	k = strtoul(p, &e, 10);
+	if (e != t2 || e == p || k >= rs->prefixes.nr)
+		return -1;
+	out->prefix = rs->prefixes.keys[k];
+	out->prefix_len = rs->prefixes.lens[k];
 	out->name = t2 + 1;
 	out->name_len = (size_t)(t3 - t2 - 1);
 	out->msg = t3 + 1;
@@ -284,99 +311,127 @@ int test_compact_id(struct qg_buf *out, const struct test_compact_line *l)
 }
 
 static const char *sort_base;
+static const struct qg_strmap *sort_prefixes;
+
+static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
+{
+	int d = memcmp(a, b, la < lb ? la : lb);
+
+	return d ? d : (la > lb) - (la < lb);
+}
 
 /* Lines are NUL-terminated in place while sorted: (prefix, name), then the line. */
 static int cmp_line(const void *pa, const void *pb)
 {
 	const char *a = sort_base + *(const size_t *)pa, *b = sort_base + *(const size_t *)pb;
-	const char *pa2 = strchr(strchr(a, '\t') + 1, '\t') + 1, *pb2 = strchr(strchr(b, '\t') + 1, '\t') + 1;
-	size_t la = strcspn(pa2, "\t"), lb = strcspn(pb2, "\t");
-	int d = memcmp(pa2, pb2, la < lb ? la : lb);
+	const char *ka = strchr(strchr(a, '\t') + 1, '\t') + 1, *kb = strchr(strchr(b, '\t') + 1, '\t') + 1;
+	char *na, *nb;
+	unsigned long ia = strtoul(ka, &na, 10), ib = strtoul(kb, &nb, 10);
+	int d = ia == ib ? 0 : cmp_bytes(sort_prefixes->keys[ia], sort_prefixes->lens[ia], sort_prefixes->keys[ib],
+					 sort_prefixes->lens[ib]);
 
-	if (!d)
-		d = (la > lb) - (la < lb);
 	if (!d) {
-		const char *na = pa2 + la + 1, *nb = pb2 + lb + 1;
-
-		la = strcspn(na, "\t"), lb = strcspn(nb, "\t");
-		d = memcmp(na, nb, la < lb ? la : lb);
-		if (!d)
-			d = (la > lb) - (la < lb);
+		na++, nb++;
+		d = cmp_bytes(na, strcspn(na, "\t"), nb, strcspn(nb, "\t"));
 	}
 	if (!d)
 		d = strcmp(a, b);
 	return d;
 }
 
-int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr)
+int test_compact_sort(struct test_results *rs)
 {
-	size_t *off, k = 0, n = 0;
-	char *out;
+	size_t *off, k = 0, n = 0, nr = rs->nr_compact;
+	char *out, *buf = rs->compact;
 
 	if (nr < 2)
 		return 0;
 	off = malloc(nr * sizeof(*off));
-	out = malloc(*len + 1);
+	out = malloc(rs->compact_len + 1);
 	if (!off || !out) {
 		free(off);
 		free(out);
 		return qg_error(QG_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < *len && k < nr; i++) {
+	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
 		off[k++] = i;
-		i += strcspn(*buf + i, "\n");
-		(*buf)[i] = '\0';
+		i += strcspn(buf + i, "\n");
+		buf[i] = '\0';
 	}
-	sort_base = *buf;
+	sort_base = buf;
+	sort_prefixes = &rs->prefixes;
 	qsort(off, k, sizeof(*off), cmp_line);
 	for (size_t i = 0; i < k; i++) {
-		size_t l = strlen(*buf + off[i]);
+		size_t l = strlen(buf + off[i]);
 
-		memcpy(out + n, *buf + off[i], l);
+		memcpy(out + n, buf + off[i], l);
 		n += l;
 		out[n++] = '\n';
 	}
 	out[n] = '\0';
 	free(off);
-	free(*buf);
-	*buf = out;
-	*len = n;
-	*alloc = *len + 1;
+	free(buf);
+	rs->compact = out;
+	rs->compact_len = n;
+	rs->compact_alloc = n + 1;
 	return 0;
 }
 
-char *test_compact_render(const char *lines, size_t len)
+char *test_compact_render(const struct test_results *rs)
 {
 	struct test_compact_line l;
-	const char *prefix = NULL;
-	size_t prefix_len = 0, n = 0, nl = 0;
+	const char *lines = rs->compact ? rs->compact : "";
+	size_t len = rs->compact_len, n = 0, room = len + 1, last = (size_t)-1;
 	char *out;
 
-	/* a group costs "c\t" + prefix + "\n" once and saves its prefix on
-	 * every case: never more than 3 bytes a line over the lines */
-	for (const char *q = lines; (q = memchr(q, '\n', (size_t)(lines + len - q))); q++)
-		nl++;
-	if (!(out = malloc(len + 3 * nl + 4))) {
+	/* a group costs "c\t" + prefix + "\n" once, and each case its
+	 * prefix's index less: grown as needed */
+	for (size_t k = 0; k < rs->prefixes.nr; k++)
+		room += rs->prefixes.lens[k] + 3;
+	if (!(out = malloc(room))) {
 		qg_error(QG_ENOMEM, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < len;) {
 		size_t k = strcspn(lines + i, "\n");
 
-		if (k && !test_compact_parse(&l, lines + i, k)) {
-			size_t head = (size_t)(l.prefix - (lines + i));
+		if (k && !test_compact_parse(rs, &l, lines + i, k)) {
+			const char *pidx = strchr(strchr(lines + i, '\t') + 1, '\t') + 1;
+			size_t idx = strtoul(pidx, NULL, 10), tail = (size_t)(lines + i + k - l.name);
 
-			if (!prefix || prefix_len != l.prefix_len || memcmp(prefix, l.prefix, prefix_len)) {
-				prefix = l.prefix, prefix_len = l.prefix_len;
+			if (idx != last) {
+				char *grown;
+
+				if (n + l.prefix_len + 4 + (pidx - (lines + i)) + tail + 2 > room) {
+					room = room * 2 + l.prefix_len + k + 8;
+					if (!(grown = realloc(out, room))) {
+						free(out);
+						qg_error(QG_ENOMEM, "out of memory");
+						return NULL;
+					}
+					out = grown;
+				}
+				last = idx;
 				memcpy(out + n, "c\t", 2);
-				memcpy(out + n + 2, prefix, prefix_len);
-				n += 2 + prefix_len;
+				memcpy(out + n + 2, l.prefix, l.prefix_len);
+				n += 2 + l.prefix_len;
 				out[n++] = '\n';
 			}
-			memcpy(out + n, lines + i, head);
-			n += head;
-			memcpy(out + n, l.name, (size_t)(lines + i + k - l.name));
-			n += (size_t)(lines + i + k - l.name);
+			if (n + (size_t)(pidx - (lines + i)) + tail + 2 > room) {
+				char *grown;
+
+				room = room * 2 + k + 8;
+				if (!(grown = realloc(out, room))) {
+					free(out);
+					qg_error(QG_ENOMEM, "out of memory");
+					return NULL;
+				}
+				out = grown;
+			}
+			memcpy(out + n, lines + i, (size_t)(pidx - (lines + i)));
+			n += (size_t)(pidx - (lines + i));
+			memcpy(out + n, l.name, tail);
+			n += tail;
 			out[n++] = '\n';
 		}
 		i += k + 1;
@@ -432,24 +487,27 @@ int test_results_add_cases(struct test_results *rs, const char *cases, const cha
 	test_cases_begin(&it, cases);
 	while (!err && (r = test_cases_next(&it, &l)) > 0) {
 		size_t mark = rs->compact_len;
+		long k = qg_strmap_add(&rs->prefixes, l.prefix, l.prefix_len);
 		int n = snprintf(head, sizeof(head), "%c\t", l.outcome);
 
 		if (l.ms >= 0)
 			n += snprintf(head + n, sizeof(head) - (size_t)n, "%.15g\t", l.ms);
 		else
 			n += snprintf(head + n, sizeof(head) - (size_t)n, "-\t");
+		if (k < 0) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			break;
+		}
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "%ld\t", k);
 		err = compact_add(rs, head, (size_t)n);
-		if (!err)
-			err = compact_add(rs, l.prefix, l.prefix_len);
-		if (!err)
-			err = compact_add(rs, "\t", 1);
 		if (!err)
 			err = compact_add(rs, l.name, (size_t)(l.msg + l.msg_len - l.name));
 		if (!err)
 			err = compact_add(rs, "\n", 1);
 		if (err) {
 			rs->compact_len = mark;
-			rs->compact[mark] = '\0';
+			if (rs->compact)
+				rs->compact[mark] = '\0';
 		} else {
 			rs->nr_compact++;
 		}
@@ -465,18 +523,52 @@ int test_results_move(struct test_results *dst, struct test_results *src)
 	if (grow(dst, src->nr) < 0)
 		return QG_ENOMEM;
 	if (src->compact_len) {
-		if (!dst->compact_len) {
+		if (!dst->compact_len && !dst->prefixes.nr) {
+			struct qg_strmap t = dst->prefixes;
+
 			free(dst->compact);
 			dst->compact = src->compact;
 			dst->compact_len = src->compact_len;
 			dst->compact_alloc = src->compact_alloc;
+			dst->nr_compact = src->nr_compact;
+			dst->prefixes = src->prefixes;
+			src->prefixes = t;
 			src->compact = NULL;
-		} else if (compact_add(dst, src->compact, src->compact_len) < 0) {
-			return QG_ENOMEM;
+		} else {
+			/* the lines name src's prefixes: renumbered into dst's */
+			struct test_compact_line l;
+			char head[64];
+
+			for (size_t i = 0; i < src->compact_len;) {
+				size_t k = strcspn(src->compact + i, "\n"), mark = dst->compact_len;
+				const char *pidx;
+				long idx;
+				int n, err;
+
+				if (test_compact_parse(src, &l, src->compact + i, k) < 0)
+					return qg_error(QG_ERROR, "internal: a malformed compact test line");
+				pidx = strchr(strchr(src->compact + i, '\t') + 1, '\t') + 1;
+				if ((idx = qg_strmap_add(&dst->prefixes, l.prefix, l.prefix_len)) < 0)
+					return qg_error(QG_ENOMEM, "out of memory");
+				n = snprintf(head, sizeof(head), "%ld\t", idx);
+				err = compact_add(dst, src->compact + i, (size_t)(pidx - (src->compact + i)));
+				if (!err)
+					err = compact_add(dst, head, (size_t)n);
+				if (!err)
+					err = compact_add(dst, l.name, (size_t)(src->compact + i + k - l.name) + 1);
+				if (err) {
+					dst->compact_len = mark;
+					if (dst->compact)
+						dst->compact[mark] = '\0';
+					return err;
+				}
+				dst->nr_compact++;
+				i += k + 1;
+			}
 		}
-		dst->nr_compact += src->nr_compact;
 	}
 	free(src->compact);
+	qg_strmap_release(&src->prefixes);
 	if (src->nr)
 		memcpy(dst->v + dst->nr, src->v, src->nr * sizeof(*src->v));
 	dst->nr += src->nr;
@@ -496,6 +588,7 @@ void test_results_release(struct test_results *rs)
 		case_release(&rs->v[i]);
 	free(rs->v);
 	free(rs->compact);
+	qg_strmap_release(&rs->prefixes);
 	memset(rs, 0, sizeof(*rs));
 }
 

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "qgate/strmap.h"
+
 struct qg_result;
 struct qg_buf;
 
@@ -47,12 +49,14 @@ struct test_results {
 	long long suite_errors;  /* <error> directly under a <testsuite>, "Bail out!" */
 	/* Plain passed and skipped cases, kept compact (a reader of a big
 	 * report adds them here instead of as test_case entries; the verdict
-	 * moves the rest here): one line each, "<p|s|f|e>\t<ms|->\t
-	 * test.<classname>.\t<name>\t<message>\n", the fields escaped by
-	 * test_compact_escape(). The result's tests.passed check lists them as
-	 * "cases" (test_compact_render()). */
+	 * moves the rest here): one line each, "<p|s|f|e>\t<ms|->\t<P>\t
+	 * <name>\t<message>\n", P the index in `prefixes` of the id's prefix
+	 * ("test.<classname>.", interned: a class costs its name once), the
+	 * fields escaped by test_compact_escape(). The result's tests.passed
+	 * check lists them as "cases" (test_compact_render()). */
 	char *compact;
 	size_t compact_len, compact_alloc, nr_compact;
+	struct qg_strmap prefixes;
 	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
 };
 /* Append a case to the compact list (time_s < 0: unknown); outcome 'p',
@@ -72,18 +76,18 @@ struct test_compact_line {
 	const char *prefix, *name, *msg;
 	size_t prefix_len, name_len, msg_len;
 };
-/* An internal line (above, without its "\n"): 0, or -1 when it is not one. */
-int test_compact_parse(struct test_compact_line *out, const char *line, size_t len);
+/* An internal line of rs (above, without its "\n"): 0, or -1 when it is not one. */
+int test_compact_parse(const struct test_results *rs, struct test_compact_line *out, const char *line, size_t len);
 /* The check id, unescaped, into out (reset first). */
 int test_compact_id(struct qg_buf *out, const struct test_compact_line *l);
 /* Sort the internal lines by (prefix, name, the whole line), in place. */
-int test_compact_sort(char **buf, size_t *len, size_t *alloc, size_t nr);
+int test_compact_sort(struct test_results *rs);
 /* The "cases" text of a result (what readers of results parse): the sorted
  * internal lines grouped, a line "c\t<prefix>" before each run of cases
  * sharing it, each case "<o>\t<ms|->\t<name>\t<message>" (its id is the
  * last prefix + name; before any "c" line the prefix is empty). A malloc'd
  * string, NULL on ENOMEM (error recorded). */
-char *test_compact_render(const char *lines, size_t len);
+char *test_compact_render(const struct test_results *rs);
 /* Walk a "cases" text: 1 and the next case in *l, 0 at the end, -1 on a
  * line that is not one (it->line is its 1-based number). */
 struct test_cases_iter {
@@ -220,7 +224,6 @@ struct test_verdict_opts {
 int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *info, struct test_results *rs,
 		 struct qg_result *r);
 /* The compact list as tests.passed (failed = 0) or tests.failed (1); see verdict.c. */
-struct qg_strmap;
 int test_compact_check(struct qg_result *r, struct test_results *rs, int failed, struct qg_strmap *ids,
 		       long long counts[4]);
 

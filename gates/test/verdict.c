@@ -233,14 +233,14 @@ int test_compact_check(struct qg_result *r, struct test_results *rs, int failed,
 
 	if (!rs->nr_compact)
 		return 0;
-	if ((err = test_compact_sort(&rs->compact, &rs->compact_len, &rs->compact_alloc, rs->nr_compact)) < 0)
+	if ((err = test_compact_sort(rs)) < 0)
 		return err;
 	if (!(ck = qg_result_add_check(r, failed ? "tests.failed" : "tests.passed", QG_STATUS_PASS, NULL)))
 		return QG_ENOMEM;
 	for (size_t i = 0; !err && i < rs->compact_len;) {
 		size_t len = strcspn(rs->compact + i, "\n");
 
-		if (test_compact_parse(&l, rs->compact + i, len) < 0) {
+		if (test_compact_parse(rs, &l, rs->compact + i, len) < 0) {
 			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
 			break;
 		}
@@ -259,12 +259,13 @@ int test_compact_check(struct qg_result *r, struct test_results *rs, int failed,
 	}
 	qg_buf_release(&id);
 	qg_buf_release(&msg);
-	if (!err && !(cases = test_compact_render(rs->compact, rs->compact_len)))
+	if (!err && !(cases = test_compact_render(rs)))
 		err = QG_ENOMEM;
 	/* the rendered text replaces the lines */
 	free(rs->compact);
 	rs->compact = NULL;
 	rs->compact_len = rs->compact_alloc = rs->nr_compact = 0;
+	qg_strmap_release(&rs->prefixes);
 	if (err) {
 		free(cases);
 		return err;

@@ -372,19 +372,22 @@ static void test_test_readers_junit_compact(void **state)
 	assert_string_equal(rs.v[0].name, "f");
 	assert_true(rs.v[1].flaky);
 	assert_int_equal(rs.nr_compact, 3);
-	assert_string_equal(rs.compact, "p\t250\ttest.c.\tb\t\np\t-\ttest.c.\ta\\tx\\\\y\t\ns\t-\ttest.S.\ts\twhy\n");
-	assert_int_equal(test_compact_sort(&rs.compact, &rs.compact_len, &rs.compact_alloc, rs.nr_compact), 0);
-	assert_string_equal(rs.compact, "s\t-\ttest.S.\ts\twhy\np\t-\ttest.c.\ta\\tx\\\\y\t\np\t250\ttest.c.\tb\t\n");
-	assert_int_equal(test_compact_parse(&l, rs.compact, strcspn(rs.compact, "\n")), 0);
+	/* prefixes interned: test.c. is 0, test.S. is 1 */
+	assert_string_equal(rs.compact, "p\t250\t0\tb\t\np\t-\t0\ta\\tx\\\\y\t\ns\t-\t1\ts\twhy\n");
+	assert_int_equal(rs.prefixes.nr, 2);
+	assert_int_equal(test_compact_sort(&rs), 0);
+	assert_string_equal(rs.compact, "s\t-\t1\ts\twhy\np\t-\t0\ta\\tx\\\\y\t\np\t250\t0\tb\t\n");
+	assert_int_equal(test_compact_parse(&rs, &l, rs.compact, strcspn(rs.compact, "\n")), 0);
 	assert_int_equal(l.outcome, 's');
 	assert_true(l.ms < 0);
 	assert_int_equal(l.prefix_len, 7);
 	assert_int_equal(l.name_len, 1);
 	assert_int_equal(l.msg_len, 3);
-	assert_int_equal(test_compact_parse(&l, "x\t1\tp.\tid\t", 10), -1);
-	assert_int_equal(test_compact_parse(&l, "p\t1\tp.\tid", 9), -1);
+	assert_int_equal(test_compact_parse(&rs, &l, "x\t1\t0\tid\t", 9), -1);
+	assert_int_equal(test_compact_parse(&rs, &l, "p\t1\t0\tid", 8), -1);
+	assert_int_equal(test_compact_parse(&rs, &l, "p\t1\t2\tid\t", 9), -1); /* no prefix 2 */
 	/* as a result lists them: grouped by prefix, and read back */
-	cases = test_compact_render(rs.compact, rs.compact_len);
+	cases = test_compact_render(&rs);
 	assert_non_null(cases);
 	assert_string_equal(cases, "c\ttest.S.\ns\t-\ts\twhy\nc\ttest.c.\np\t-\ta\\tx\\\\y\t\np\t250\tb\t\n");
 	test_cases_begin(&it, cases);
