@@ -95,6 +95,29 @@ static void cls_fill(void)
 					 (c < 0x20 || c == '"' || c == '\\' ? C_STOP : 0) | (c >= 0x80 ? C_HIGH : 0));
 }
 
+/* The code unit of the "\\uXXXX" at p, or 0x10000 when there is none. */
+static unsigned u_escape(const char *p, const char *end)
+{
+	unsigned v = 0;
+
+	if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+		return 0x10000;
+	for (int i = 2; i < 6; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return 0x10000;
+	}
+	return v;
+}
+
 /* A JSON string at rd->p: its raw span, escapes checked, UTF-8 checked. */
 static int read_string(struct reader *rd, struct span *out)
 {
@@ -121,11 +144,19 @@ static int read_string(struct reader *rd, struct span *out)
 			return fail(rd, "an unfinished escape%s", "");
 		c = (unsigned char)rd->p[1];
 		if (c == 'u') {
-			if (rd->end - rd->p < 6)
-				return fail(rd, "an unfinished \\u escape%s", "");
-			for (int i = 2; i < 6; i++)
-				if (!rd->p[i] || !strchr("0123456789abcdefABCDEF", rd->p[i]))
-					return fail(rd, "a bad \\u escape%s", "");
+			unsigned cp = u_escape(rd->p, rd->end), lo;
+
+			if (cp > 0xffff)
+				return fail(rd, "a bad \\u escape%s", "");
+			/* UTF-16 surrogates only as a pair: a lone one is no character */
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return fail(rd, "a lone low surrogate escape%s", "");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				lo = u_escape(rd->p + 6, rd->end);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return fail(rd, "a high surrogate escape without its low half%s", "");
+				rd->p += 6;
+			}
 			rd->p += 6;
 			continue;
 		}
@@ -783,12 +814,15 @@ static int problem(struct dp_audit_report *rep, enum dp_audit_kind kind, long lo
 	return 0;
 }
 
+static const char genesis_hex[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+_Static_assert(sizeof(genesis_hex) == HEX + 1, "genesis");
+
 /* The chain at line i (0-based): seq and prev against line i-1. */
 static int check_link(struct dp_audit_report *rep, struct line *L, size_t i, struct qg_strmap *map, int *map_built)
 {
 	const struct entry *e = &L[i].e;
 	long long want = i ? L[i - 1].e.seq + 1 : 1, ln = (long long)i + 1;
-	const char *want_prev = i ? L[i - 1].hash : DP_AUDIT_GENESIS + 7;
+	const char *want_prev = i ? L[i - 1].hash : genesis_hex;
 	int prev_ok = !memcmp(e->prev.p + 7, want_prev, HEX);
 	long j;
 
@@ -797,7 +831,7 @@ static int check_link(struct dp_audit_report *rep, struct line *L, size_t i, str
 	if (prev_ok)
 		return problem(rep, DP_AUDIT_CHAIN, ln, "entry %lld where entry %lld was expected, yet it links to line %lld: "
 			       "its seq was edited", e->seq, want, ln - 1);
-	if (i && !memcmp(e->prev.p + 7, DP_AUDIT_GENESIS + 7, HEX))
+	if (i && !memcmp(e->prev.p + 7, genesis_hex, HEX))
 		return problem(rep, DP_AUDIT_CHAIN, ln, "entry %lld starts a new chain (its prev is the genesis hash): "
 			       "inserted, or the lines before it were replaced", e->seq);
 	if (!*map_built) {
