@@ -445,6 +445,45 @@ static int part_put(struct s3store *s, const char *key, const char *upload_id, i
 	return err;
 }
 
+/* The object under key has this size (a HEAD that fails leaves the recorded
+ * error as it was). */
+static int present_with_size(struct s3store *s, const char *key, long long size)
+{
+	struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	long long have = -1;
+	int code = qg_error_code(), yes;
+
+	if (qg_buf_addstr(&msg, qg_error_last()) < 0)
+		qg_buf_reset(&msg);
+	yes = s3_head(s, key, &have, NULL) == 0 && have == size;
+	if (code)
+		qg_error(code, "%s", msg.buf);
+	qg_buf_release(&msg);
+	return yes;
+}
+
+/* CompleteMultipartUpload, retried when transient. An attempt whose answer
+ * was lost may have completed the upload: the retry then finds it gone (AWS:
+ * 404 NoSuchUpload; s3rver: 500), so after any failure the object's HEAD is
+ * asked first: there with the size sent is done (the key is the digest the
+ * parts were verified against). */
+static int complete(struct s3store *s, const char *key, const char *upload_id, const struct qg_strvec *etags,
+		    long long size)
+{
+	int err, attempt;
+
+	for (attempt = 0;; attempt++) {
+		err = qg_s3_multipart_complete(NULL, s->bucket, key, upload_id, etags);
+		if (err < 0 && err != QG_ENOMEM && present_with_size(s, key, size)) {
+			qg_error_clear();
+			return 0;
+		}
+		if (!transient(err, 0) || attempt >= RETRIES)
+			return err;
+		backoff(attempt);
+	}
+}
+
 /* Multipart upload of `size` bytes to the key of `digest`, from fd (read from
  * where it stands) or from data; the bytes must hash to digest, else the
  * upload is aborted: QG_EINPUT when the caller only claimed the digest
@@ -472,8 +511,13 @@ static int upload_multipart(struct s3store *s, int fd, const char *data, long lo
 		err = qg_sha256_new(&h);
 	if (!err && fd >= 0 && !(buf = malloc(part)))
 		err = qg_error(QG_ENOMEM, "out of memory (a %zu-byte part buffer)", part);
-	if (!err)
+	for (int attempt = 0; !err; attempt++) {
 		err = qg_s3_multipart_create(&upload_id, s->bucket, key.buf, NULL);
+		if (!transient(err, 0) || attempt >= RETRIES)
+			break;
+		backoff(attempt);
+		err = 0;
+	}
 	if (err)
 		goto done;
 	for (;;) {
@@ -512,7 +556,7 @@ static int upload_multipart(struct s3store *s, int fd, const char *data, long lo
 				       "before as %s)", name, sent, size, hex, digest);
 	}
 	if (!err)
-		err = qg_s3_multipart_complete(NULL, s->bucket, key.buf, upload_id, &etags);
+		err = complete(s, key.buf, upload_id, &etags, size);
 done:
 	if (err && upload_id) {
 		/* keep the first error: abort's own would replace it */
@@ -606,12 +650,15 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 		goto done;
 	}
 	if (!S_ISREG(sb.st_mode) || (unsigned long long)sb.st_size <= s->part_size) {
-		/* small, or a pipe: one read into memory (one byte more tells a pipe too long) */
-		if (!(buf = malloc(s->part_size + 1))) {
+		/* small, or a pipe: one read into memory (one byte more tells a file that
+		 * grew, or a pipe too long) */
+		size_t want = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : s->part_size + 1;
+
+		if (!(buf = malloc(want))) {
 			err = qg_error(QG_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((err = read_full(fd, buf, s->part_size + 1, &got, src->path)) < 0)
+		if ((err = read_full(fd, buf, want, &got, src->path)) < 0)
 			goto done;
 		if (got > s->part_size) {
 			err = qg_error(QG_EINPUT, "'%s': not a regular file and larger than the %zu-byte part size "
@@ -835,6 +882,7 @@ static int index_write(struct s3store *s, const struct dp_manifest *idx, const c
 	}
 	if (err && err != QG_ENOTFOUND)
 		goto done;
+	/* a server that gives no ETag gets an unconditional write after the re-read ("") */
 	err = qg_s3_put_if(NULL, s->bucket, key.buf, etag, hdrs, body.buf, body.len);
 done:
 	qg_buf_release(&key);

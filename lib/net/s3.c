@@ -487,7 +487,7 @@ int qg_s3_put_if(struct qg_buf *etag_out, const char *bucket, const char *key, c
 
 	qg_http_resp_init(&resp);
 	err = headers ? qg_strvec_pushv(&hdrs, headers) : 0;
-	if (!err)
+	if (!err && (!if_match || *if_match))
 		err = if_match ? qg_strvec_pushf(&hdrs, "If-Match: %s", if_match)
 			       : qg_strvec_push(&hdrs, "If-None-Match: *");
 	if (err < 0) {

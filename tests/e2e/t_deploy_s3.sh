@@ -94,8 +94,10 @@ def serve(c):
             body = f.read(n) if n else b""
             method, target = line.split()[0], line.split()[1]
             status = rule_for(method + " " + target)
-            if status == "sleep":
-                time.sleep(3)
+            lose = status == "lose"  # forwarded, but the answer is lost: 503 instead
+            if status in ("sleep", "lose"):
+                if status == "sleep":
+                    time.sleep(3)
                 status = None
             if status:
                 status = int(status)
@@ -114,8 +116,12 @@ def serve(c):
                         break
                     data += b
                 u.close()
-                c.sendall(data)
                 answer = int(data.split(b" ", 2)[1]) if data else 0
+                if lose:
+                    msg = b"<Error><Code>InjectedFault</Code><Message>answer lost</Message></Error>"
+                    data = b"HTTP/1.1 503 Lost\r\nContent-Length: %d\r\n\r\n%s" % (len(msg), msg)
+                    answer = 599
+                c.sendall(data)
                 if not data:
                     return
             with lock:
@@ -267,6 +273,31 @@ expect_eq "part 2 was sent twice: 503, then 200" \
 	"$(grep -E "^PUT /$BUCKET/models/blobs/sha256/$BIG2\\?partNumber=2&" "$T/run.log" | awk '{print $3}' | tr '\n' ' ')" "503 200 "
 get "models/blobs/sha256/$BIG2" "$T/back2.bin"
 expect_eq "and the blob is whole" "$(sha "$T/back2.bin")" "$BIG2"
+
+head -c 200000 /dev/urandom >"$T/in/model5.bin"
+BIG5=$(sha "$T/in/model5.bin")
+printf 'POST /%s/models/blobs/sha256/%s?uploads 503 1\nPOST /%s/models/blobs/sha256/%s?uploadId= 503 1\n' \
+	"$BUCKET" "$BIG5" "$BUCKET" "$BIG5" >"$T/rules"
+expect_exit 0 "creating and completing the upload answered 503 once each: retried" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/models:v3b" --chunk-size 65536 "$T/in/model5.bin"
+run_log
+expect_eq "create: 503 then 200; complete: 503 then 200" \
+	"$(grep -E "^POST /$BUCKET/models/blobs/sha256/$BIG5\\?" "$T/run.log" | awk '{print $3}' | tr '\n' ' ')" "503 200 503 200 "
+get "models/blobs/sha256/$BIG5" "$T/back5.bin"
+expect_eq "the blob is whole" "$(sha "$T/back5.bin")" "$BIG5"
+
+head -c 200000 /dev/urandom >"$T/in/model6.bin"
+BIG6=$(sha "$T/in/model6.bin")
+printf 'POST /%s/models/blobs/sha256/%s?uploadId= lose 1\n' "$BUCKET" "$BIG6" >"$T/rules"
+s3env AWS_SECRET_ACCESS_KEY=$SECRET qgate-deploy push --to "s3://$BUCKET/models:v3c" --chunk-size 65536 \
+	"$T/in/model6.bin" >"$T/out" 2>"$T/err"
+rc=$?
+run_log
+expect_eq "a completed upload whose answer was lost: found done by HEAD (exit 0)" "$rc" 0
+expect_eq "completed once, not aborted" \
+	"$(count "^POST /$BUCKET/models/blobs/sha256/$BIG6\\?uploadId=") $(count "^DELETE /$BUCKET/models/blobs/sha256/$BIG6")" "1 0"
+get "models/blobs/sha256/$BIG6" "$T/back6.bin"
+expect_eq "the blob is whole" "$(sha "$T/back6.bin")" "$BIG6"
 
 head -c 200000 /dev/urandom >"$T/in/model3.bin"
 BIG3=$(sha "$T/in/model3.bin")
