@@ -6,6 +6,8 @@
  */
 #include "qgate/common.h"
 
+#include <stdint.h>
+
 #include "test.h"
 
 const char *test_outcome_name(enum test_outcome o)
@@ -310,71 +312,119 @@ int test_compact_id(struct qg_buf *out, const struct test_compact_line *l)
 	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
 }
 
+/* Sorting: each line keyed by its prefix's rank (the prefixes sorted once)
+ * and the offset of its name, 8 bytes a line; a line's start is found back
+ * from its name (the lines are NUL-terminated in place while sorted). */
+struct sort_key {
+	uint32_t rank, name;
+};
+
 static const char *sort_base;
 static const struct qg_strmap *sort_prefixes;
 
-static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
+static int cmp_prefix(const void *pa, const void *pb)
 {
-	int d = memcmp(a, b, la < lb ? la : lb);
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	size_t la = sort_prefixes->lens[a], lb = sort_prefixes->lens[b];
+	int d = memcmp(sort_prefixes->keys[a], sort_prefixes->keys[b], la < lb ? la : lb);
 
 	return d ? d : (la > lb) - (la < lb);
 }
 
-/* Lines are NUL-terminated in place while sorted: (prefix, name), then the line. */
-static int cmp_line(const void *pa, const void *pb)
+static const char *line_of(const char *name)
 {
-	const char *a = sort_base + *(const size_t *)pa, *b = sort_base + *(const size_t *)pb;
-	const char *ka = strchr(strchr(a, '\t') + 1, '\t') + 1, *kb = strchr(strchr(b, '\t') + 1, '\t') + 1;
-	char *na, *nb;
-	unsigned long ia = strtoul(ka, &na, 10), ib = strtoul(kb, &nb, 10);
-	int d = ia == ib ? 0 : cmp_bytes(sort_prefixes->keys[ia], sort_prefixes->lens[ia], sort_prefixes->keys[ib],
-					 sort_prefixes->lens[ib]);
+	while (name > sort_base && name[-1])
+		name--;
+	return name;
+}
 
-	if (!d) {
-		na++, nb++;
-		d = cmp_bytes(na, strcspn(na, "\t"), nb, strcspn(nb, "\t"));
-	}
-	if (!d)
-		d = strcmp(a, b);
-	return d;
+static int cmp_key(const void *pa, const void *pb)
+{
+	const struct sort_key *ka = pa, *kb = pb;
+	const unsigned char *a, *b;
+
+	if (ka->rank != kb->rank)
+		return ka->rank < kb->rank ? -1 : 1;
+	/* names end at a tab (never inside one: escaped) */
+	a = (const unsigned char *)sort_base + ka->name, b = (const unsigned char *)sort_base + kb->name;
+	while (*a == *b && *a != '\t')
+		a++, b++;
+	if (*a != *b)
+		return *a == '\t' ? -1 : *b == '\t' ? 1 : *a < *b ? -1 : 1;
+	return strcmp(line_of(sort_base + ka->name), line_of(sort_base + kb->name));
 }
 
 int test_compact_sort(struct test_results *rs)
 {
-	size_t *off, k = 0, n = 0, nr = rs->nr_compact;
-	char *out, *buf = rs->compact;
+	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
+	struct sort_key *key;
+	uint32_t *order = NULL, *rank = NULL;
+	char *out = NULL, *buf = rs->compact;
+	int err = 0;
 
 	if (nr < 2)
 		return 0;
-	off = malloc(nr * sizeof(*off));
-	out = malloc(rs->compact_len + 1);
-	if (!off || !out) {
-		free(off);
-		free(out);
-		return qg_error(QG_ENOMEM, "out of memory");
+	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
+		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
+	key = malloc(nr * sizeof(*key));
+	order = malloc((np + 1) * sizeof(*order));
+	rank = malloc((np + 1) * sizeof(*rank));
+	if (!key || !order || !rank) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
 	}
+	for (size_t i = 0; i < np; i++)
+		order[i] = (uint32_t)i;
+	sort_prefixes = &rs->prefixes;
+	qsort(order, np, sizeof(*order), cmp_prefix);
+	for (size_t i = 0; i < np; i++)
+		rank[order[i]] = (uint32_t)i;
+	free(order);
+	order = NULL;
 	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
-		off[k++] = i;
+		const char *p = strchr(strchr(buf + i, '\t') + 1, '\t') + 1;
+		char *e;
+		unsigned long idx = strtoul(p, &e, 10);
+
+		if (idx >= np || *e != '\t') {
+			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
+			goto done;
+		}
+		key[k].rank = rank[idx];
+		key[k++].name = (uint32_t)(e + 1 - buf);
 		i += strcspn(buf + i, "\n");
 		buf[i] = '\0';
 	}
+	free(rank);
+	rank = NULL;
 	sort_base = buf;
-	sort_prefixes = &rs->prefixes;
-	qsort(off, k, sizeof(*off), cmp_line);
+	qsort(key, k, sizeof(*key), cmp_key);
+	if (!(out = malloc(rs->compact_len + 1))) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < k; i++) {
-		size_t l = strlen(buf + off[i]);
+		const char *line = line_of(buf + key[i].name);
+		size_t l = strlen(line);
 
-		memcpy(out + n, buf + off[i], l);
+		memcpy(out + n, line, l);
 		n += l;
 		out[n++] = '\n';
 	}
 	out[n] = '\0';
-	free(off);
 	free(buf);
 	rs->compact = out;
 	rs->compact_len = n;
 	rs->compact_alloc = n + 1;
-	return 0;
+done:
+	if (err) /* the lines again as they were */
+		for (size_t i = 0; i < rs->compact_len; i++)
+			if (!buf[i])
+				buf[i] = '\n';
+	free(key);
+	free(order);
+	free(rank);
+	return err;
 }
 
 char *test_compact_render(const struct test_results *rs)
