@@ -10,6 +10,8 @@
 
 #include <strings.h>
 
+#include "qgate/strmap.h"
+
 #include "lint.h"
 
 const char *lint_level_name(enum lint_level l)
@@ -92,6 +94,21 @@ struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *too
 	return f;
 }
 
+int lint_findings_reserve(struct lint_findings *fs, size_t extra)
+{
+	struct lint_finding *v;
+	size_t want = fs->nr + extra;
+
+	if (want <= fs->alloc || extra > SIZE_MAX / sizeof(*v) - fs->nr)
+		return 0; /* enough room (or absurd: the adds will say) */
+	v = realloc(fs->v, want * sizeof(*v));
+	if (!v)
+		return 0; /* a hint only: the adds grow it as usual */
+	fs->v = v;
+	fs->alloc = want;
+	return 0;
+}
+
 int lint_findings_move(struct lint_findings *dst, struct lint_findings *src)
 {
 	if (!src->nr)
@@ -136,13 +153,117 @@ static int cmp_finding(const void *pa, const void *pb)
 	return 0;
 }
 
+/* A finding with its file's rank among the distinct files (0 = no file):
+ * most comparisons end on the rank and the line, without a strcmp. */
+struct ranked {
+	size_t rank;
+	const struct lint_finding *f;
+};
+
+static int cmp_ranked(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+	int c;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if ((c = cmp_ll(a->f->line, b->f->line)) || (c = cmp_ll(a->f->column, b->f->column)) ||
+	    (c = cmp_str(a->f->tool, b->f->tool)) || (c = cmp_str(a->f->rule, b->f->rule)))
+		return c;
+	return cmp_str(a->f->message, b->f->message);
+}
+
+static int cmp_name(const void *pa, const void *pb)
+{
+	return strcmp(*(char *const *)pa, *(char *const *)pb);
+}
+
+/* Sort v[from..nr) through file ranks: the distinct files (a string map)
+ * sorted once, then (rank, line, column, ...) per finding. 0, or QG_ENOMEM
+ * (nothing changed: the caller sorts the plain way). */
+static int sort_ranked(struct lint_findings *fs, size_t from)
+{
+	size_t n = fs->nr - from, *rank_of = NULL;
+	struct qg_strmap files = QG_STRMAP_INIT;
+	struct ranked *r = calloc(n, sizeof(*r));
+	char **names = NULL;
+	long *slot = calloc(n, sizeof(*slot));
+	int err = 0;
+
+	if (!r || !slot) {
+		err = QG_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		const char *file = fs->v[from + i].file;
+
+		slot[i] = file ? qg_strmap_add(&files, file, strlen(file)) : -1;
+		if (file && slot[i] < 0)
+			err = QG_ENOMEM;
+	}
+	if (err)
+		goto out;
+	names = malloc((files.nr ? files.nr : 1) * sizeof(*names));
+	rank_of = malloc((files.nr ? files.nr : 1) * sizeof(*rank_of));
+	if (!names || !rank_of) {
+		err = QG_ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < files.nr; k++)
+		names[k] = files.keys[k];
+	qsort(names, files.nr, sizeof(*names), cmp_name);
+	for (size_t k = 0; k < files.nr; k++)
+		rank_of[qg_strmap_find(&files, names[k], strlen(names[k]))] = k + 1;
+	for (size_t i = 0; i < n; i++) {
+		r[i].rank = slot[i] < 0 ? 0 : rank_of[slot[i]];
+		r[i].f = &fs->v[from + i];
+	}
+	qsort(r, n, sizeof(*r), cmp_ranked);
+	/* place i takes the finding r[i] points to: the permutation applied in
+	 * place, cycle by cycle (no second copy of the findings) */
+	{
+		struct lint_finding *v = fs->v + from;
+		size_t *src = (size_t *)slot; /* same size, no longer needed */
+
+		for (size_t i = 0; i < n; i++)
+			src[i] = (size_t)(r[i].f - v);
+		for (size_t i = 0; i < n; i++) {
+			struct lint_finding keep;
+			size_t at = i;
+
+			if (src[i] == SIZE_MAX || src[i] == i)
+				continue;
+			keep = v[i];
+			while (src[at] != i) {
+				size_t next = src[at];
+
+				v[at] = v[next];
+				src[at] = SIZE_MAX;
+				at = next;
+			}
+			v[at] = keep;
+			src[at] = SIZE_MAX;
+		}
+	}
+out:
+	qg_strmap_release(&files);
+	free(names);
+	free(rank_of);
+	free(slot);
+	free(r);
+	return err;
+}
+
 void lint_findings_sort_from(struct lint_findings *fs, size_t from)
 {
 	size_t i = from + 1;
 
 	while (i < fs->nr && cmp_finding(&fs->v[i - 1], &fs->v[i]) <= 0)
 		i++;
-	if (i < fs->nr)
+	if (i >= fs->nr)
+		return;
+	/* many findings (a linter's report): by file rank; a file's few: plainly */
+	if (fs->nr - from < 64 || sort_ranked(fs, from) < 0)
 		qsort(fs->v + from, fs->nr - from, sizeof(*fs->v), cmp_finding);
 }
 

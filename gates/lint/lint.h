@@ -67,6 +67,9 @@ struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *too
 				       enum lint_level level, const char *file, long long line,
 				       long long column, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+/* Room for `extra` more findings, exactly (a report that says how many it
+ * holds: no doubling slack). A hint: always 0, the adds still grow it. */
+int lint_findings_reserve(struct lint_findings *fs, size_t extra);
 /* Move every finding of src to the end of dst (src is left empty). */
 int lint_findings_move(struct lint_findings *dst, struct lint_findings *src);
 /* Sort by file, line, column, tool, rule, message (stable output for every

@@ -17,6 +17,8 @@
  */
 #include "qgate/common.h"
 
+#include "qgate/strmap.h"
+
 #include "jsonscan.h"
 #include "parse.h"
 
@@ -29,6 +31,13 @@ struct sarif {
 	char *tool_name;
 	uint32_t *rule_at;      /* driver rules by index (the array walk is linear) */
 	size_t nr_rule_at, alloc_rule_at;
+	/* driver rules by id, built on the first result that names its rule
+	 * only by ruleId (a linear walk per result was quadratic: 100 rules and
+	 * 600k results spent most of a 70 MB log's time there) */
+	struct qg_strmap ids;
+	uint32_t *id_node;      /* parallel to ids: the first rule with that id */
+	size_t alloc_id_node;
+	int ids_built;
 };
 
 static int bad_type(struct sarif *x, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -193,6 +202,36 @@ static int format_message(struct sarif *x, const char *tmpl, uint32_t args, stru
 	return err;
 }
 
+/* The driver rules' ids into x->ids (first one of each id kept, as the
+ * walk it replaces found it). */
+static int build_ids(struct sarif *x)
+{
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE);
+	int err = 0;
+
+	x->ids_built = 1;
+	for (size_t k = 0; k < x->nr_rule_at && !err; k++) {
+		uint32_t r = x->rule_at[k], v = js_get(&x->d, r, "id");
+		long at;
+
+		if (!js_is(&x->d, r, JS_OBJ) || !js_is(&x->d, v, JS_STR) || js_str(&x->d, v, &id) < 0)
+			continue;
+		if (qg_strmap_has(&x->ids, id.buf, id.len))
+			continue;
+		if ((at = qg_strmap_add(&x->ids, id.buf, id.len)) < 0 ||
+		    QG_ALLOC_GROW(x->id_node, (size_t)at + 1, x->alloc_id_node) < 0)
+			err = QG_ENOMEM;
+		else
+			x->id_node[at] = r;
+	}
+	qg_buf_release(&id);
+	if (err) {
+		qg_error_clear();
+		x->ids_built = -1;
+	}
+	return err;
+}
+
 /* The rule object of a result (0 when none). */
 static uint32_t rule_of(struct sarif *x, uint32_t res, uint32_t rule_id)
 {
@@ -222,7 +261,15 @@ static uint32_t rule_of(struct sarif *x, uint32_t res, uint32_t rule_id)
 	}
 	if (!js_is(&x->d, rule_id, JS_STR) || js_str(&x->d, rule_id, &x->t) < 0)
 		return 0;
-	for (e = 0; e <= (x->exts ? x->d.n[x->exts].len : 0); e++) {
+	if (!x->ids_built && build_ids(x) < 0)
+		x->ids_built = -1; /* no memory for the map: the linear walk below still answers */
+	if (x->ids_built > 0) {
+		long at = qg_strmap_find(&x->ids, x->t.buf, x->t.len);
+
+		if (at >= 0)
+			return x->id_node[at];
+	}
+	for (e = x->ids_built > 0 ? 1 : 0; e <= (x->exts ? x->d.n[x->exts].len : 0); e++) {
 		uint32_t rs = e == 0 ? x->rules : js_get(&x->d, js_at(&x->d, x->exts, e - 1), "rules");
 		if (!js_is(&x->d, rs, JS_ARR))
 			continue;
@@ -478,6 +525,8 @@ static int one_run(struct sarif *x, size_t ri)
 	if ((err = register_rules(x, x->rules)) < 0)
 		return err;
 	x->nr_rule_at = 0;
+	qg_strmap_release(&x->ids);
+	x->ids_built = 0;
 	if (x->rules) {
 		uint32_t c = x->rules + 1;
 		if (QG_ALLOC_GROW(x->rule_at, x->d.n[x->rules].len, x->alloc_rule_at) < 0)
@@ -498,6 +547,7 @@ static int one_run(struct sarif *x, size_t ri)
 				x->p->name, ri, x->tool_name);
 	if (x->d.n[results].type != JS_ARR)
 		return bad_type(x, "an array", "/runs/%zu/results", ri);
+	lint_findings_reserve(x->p->out, x->d.n[results].len);
 	v = results + 1;
 	for (k = 0; k < x->d.n[results].len; k++) {
 		if ((err = one_result(x, ri, k, v)) < 0)
@@ -551,6 +601,8 @@ done:
 	}
 	free(x.tool_name);
 	free(x.rule_at);
+	qg_strmap_release(&x.ids);
+	free(x.id_node);
 	js_release(&x.d);
 	qg_buf_release(&x.s);
 	qg_buf_release(&x.t);

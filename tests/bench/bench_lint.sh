@@ -7,8 +7,10 @@
 #   read        git ls-files -z | xargs -0 cat >/dev/null     the floor: reading the same files
 #   lint -j1    qgate-lint --large-file-kib 1000000 -j 1      every default built-in check, one core
 #   lint -j2    the same on two threads
-#   peers       git diff --check (empty tree .. HEAD: whitespace), grep -rIl for merge markers,
-#               yamllint / xmllint --noout over the tree's .yaml / .xml files when there are any
+#   peers       git diff --check (empty tree .. HEAD: whitespace), grep -rIl for merge markers
+#   sarif       a ~100 MB SARIF 2.1.0 (SARIF_MB; 2 runs, rules, levels, suppressions, written
+#               once by python3) read with --input --parser sarif: target under 1 s, RSS under 4x
+#               the file (the RSS column against the file's size is printed)
 # The page cache is warmed by one untimed read first; each case runs RUNS
 # times and the fastest wall time is kept (the machine is shared). The
 # verdict of qgate-lint is whatever the tree holds (exit 1 is normal: real
@@ -65,6 +67,35 @@ j1=$(best lint "$QL" --large-file-kib 1000000 -j 1 -q)
 j2=$(best lint "$QL" --large-file-kib 1000000 -j 2 -q)
 dc=$(best "git diff --check" git diff --check "$(git hash-object -t tree /dev/null)" HEAD)
 gr=$(best grep grep -rIlE --exclude-dir=.git '^(<<<<<<< |>>>>>>> )' .)
+# the SARIF ingest: one generated report (~SARIF_MB MB), read once per run
+SARIF=$DIR/lint-big.sarif
+SARIF_MB=${SARIF_MB:-100}
+if [ ! -s "$SARIF" ]; then
+	/usr/bin/python3 - "$SARIF" "$SARIF_MB" <<'PY' || exit 3
+import json, sys
+path, mb = sys.argv[1], int(sys.argv[2])
+per = 225  # bytes a result takes, about (a dense log: short messages, no fingerprints)
+n = mb * 1024 * 1024 // per // 2
+with open(path, "w") as f:
+    f.write('{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[')
+    for run in range(2):
+        f.write(("," if run else "") + json.dumps({"tool": {"driver": {"name": "tool%d" % run, "rules": [
+            {"id": "R%03d" % r, "defaultConfiguration": {"level": ["error", "warning", "note"][r % 3]}}
+            for r in range(100)]}}})[:-1] + ',"results":[')
+        for i in range(n):
+            res = {"ruleId": "R%03d" % (i % 100), "message": {"text": "finding %d of run %d: something is off here" % (i, run)},
+                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/dir%d/file%d.c" % (i % 50, i % 997)},
+                                                       "region": {"startLine": i % 5000 + 1, "startColumn": i % 80 + 1}}}]}
+            if i % 10 == 0:
+                res["suppressions"] = [{"kind": "inSource"}]
+            f.write(("," if i else "") + json.dumps(res, separators=(",", ":")))
+        f.write("]}")
+    f.write("]}\n")
+PY
+fi
+sarif_mb=$(wc -c <"$SARIF" | awk '{ printf "%.0f", $1 / 1048576 }')
+sa=$(best lint "$QL" --input "$SARIF" --parser sarif --max-errors -1 -q)
+
 w() { echo "$1" | awk '{ print $1 }'; }
 ratio() { awk -v a="$(w "$1")" -v b="$(w "$2")" 'BEGIN { printf "%.2f", a / b }'; }
 cratio() { awk -v a="$(echo "$1" | awk '{ print $2 }')" -v b="$(echo "$2" | awk '{ print $2 }')" 'BEGIN { printf "%.2f", a / b }'; }
@@ -78,6 +109,9 @@ cratio() { awk -v a="$(echo "$1" | awk '{ print $2 }')" -v b="$(echo "$2" | awk 
 		name=${row%%=*}; v=${row#*=}
 		echo "| $name | $(echo "$v" | awk '{ print $1 " | " $2 " | " $3 }') | $(ratio "$v" "$read_t") | $(cratio "$v" "$read_t") |"
 	done
+	echo "| qgate-lint --input ${sarif_mb} MB SARIF | $(echo "$sa" | awk '{ print $1 " | " $2 " | " $3 }') | | |"
 	echo
-	echo "-j 2 speed-up over -j 1: $(ratio "$j1" "$j2")x"
+	echo "-j 2 speed-up over -j 1: $(ratio "$j1" "$j2")x (wall), CPU -j 1 $(echo "$j1" | awk '{ print $2 }') s, -j 2 $(echo "$j2" | awk '{ print $2 }') s"
+	echo "SARIF: RSS $(echo "$sa" | awk -v mb="$sarif_mb" '{ printf "%.2f", $3 / mb }')x the file (target under 4x), wall $(w "$sa") s (target under 1 s)"
+	echo "load when done: $(uptime | sed 's/.*load average: //')"
 } >"$OUT"
