@@ -24,9 +24,10 @@
  *     into memory, hashed, and sent in one PUT signed with its SHA-256
  *     (x-amz-content-sha256): S3 itself refuses a body that arrives other than
  *     it was hashed, and a PUT is atomic.
- *   - Larger blobs go through a multipart upload to blobs/sha256/<hex>, one
- *     part in memory at a time (memory stays flat), each part signed with its
- *     own SHA-256. The object appears only at CompleteMultipartUpload, which is
+ *   - Larger blobs go through a multipart upload to blobs/sha256/<hex>, four
+ *     parts in flight at once on the task pool (memory stays flat: four part
+ *     buffers), each part signed with its own SHA-256 while the blob's digest
+ *     takes the parts in order. The object appears only at CompleteMultipartUpload, which is
  *     sent only once the bytes sent hash to the digest; any failure aborts the
  *     upload. When the caller knows the digest (`expect`: copies between
  *     stores) that is one pass over the source. When it does not (push of a
@@ -58,12 +59,14 @@
 #include "qgate/common.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "qgate/http.h"
 #include "qgate/json.h"
+#include "qgate/pool.h"
 #include "qgate/s3.h"
 #include "qgate/sha256.h"
 
@@ -77,6 +80,7 @@
 #define MAX_PARTS 10000
 #define RETRIES 3
 #define CAS_ATTEMPTS 8
+#define UPLOAD_JOBS 4                      /* parts in flight at once */
 
 struct s3store {
 	struct dp_store base;
@@ -426,22 +430,18 @@ static int hash_hex(char digest[DP_DIGEST_SIZE], const void *data, size_t len)
 	return err;
 }
 
-/* One part, retried when transient. */
+/* One part, retried when transient; its ETag into etag. */
 static int part_put(struct s3store *s, const char *key, const char *upload_id, int n, const void *data, size_t len,
-		    struct qg_strvec *etags)
+		    struct qg_buf *etag)
 {
-	struct qg_buf etag = QG_BUF_INIT(1024);
 	int err, attempt;
 
 	for (attempt = 0;; attempt++) {
-		err = qg_s3_multipart_part(&etag, s->bucket, key, upload_id, n, data, len);
+		err = qg_s3_multipart_part(etag, s->bucket, key, upload_id, n, data, len);
 		if (!transient(err, 0) || attempt >= RETRIES)
 			break;
 		backoff(attempt);
 	}
-	if (!err && qg_strvec_push(etags, etag.buf) < 0)
-		err = qg_error(QG_ENOMEM, "out of memory");
-	qg_buf_release(&etag);
 	return err;
 }
 
@@ -484,33 +484,142 @@ static int complete(struct s3store *s, const char *key, const char *upload_id, c
 	}
 }
 
-/* Multipart upload of `size` bytes to the key of `digest`, from fd (read from
- * where it stands) or from data; the bytes must hash to digest, else the
- * upload is aborted: QG_EINPUT when the caller only claimed the digest
- * (claimed = 1), QG_EIO when the file changed since it was hashed. */
+/* A multipart upload in flight: UPLOAD_JOBS parts are read and sent at once
+ * (the pool's threads, one part buffer each), while the blob's SHA-256 is fed
+ * the parts strictly in order (a part waits for its turn to hash, under mu). */
+struct upload {
+	struct s3store *s;
+	const char *key, *upload_id, *name;
+	int fd;                  /* read with pread(), or -1 */
+	const char *data;        /* or the bytes in memory */
+	long long size;
+	size_t part, nr_parts;
+	char *bufs[UPLOAD_JOBS];
+	struct qg_buf *etags;    /* one per part */
+	struct qg_sha256 *h;
+	pthread_mutex_t mu;
+	pthread_cond_t turn;
+	size_t next_hash;        /* the part whose bytes go into h next */
+	int failed;              /* the first failure's code, 0 while none */
+	struct qg_buf msg;       /* and its message */
+	long long sent;
+};
+
+static void upload_fail(struct upload *u, int err)
+{
+	pthread_mutex_lock(&u->mu);
+	if (!u->failed) {
+		u->failed = err;
+		qg_buf_reset(&u->msg);
+		if (qg_buf_addstr(&u->msg, qg_error_last()) < 0)
+			qg_buf_reset(&u->msg);
+	}
+	pthread_cond_broadcast(&u->turn);
+	pthread_mutex_unlock(&u->mu);
+}
+
+static void upload_part(void *ctx, size_t task, int worker)
+{
+	struct upload *u = ctx;
+	long long off = (long long)task * (long long)u->part;
+	size_t len = (size_t)(u->size - off < (long long)u->part ? u->size - off : (long long)u->part), got = 0;
+	const char *p;
+	int err = 0;
+
+	pthread_mutex_lock(&u->mu);
+	err = u->failed;
+	pthread_mutex_unlock(&u->mu);
+	if (err)
+		return;
+	if (u->fd >= 0) {
+		if (!u->bufs[worker] && !(u->bufs[worker] = malloc(u->part))) {
+			upload_fail(u, qg_error(QG_ENOMEM, "out of memory (a %zu-byte part buffer)", u->part));
+			return;
+		}
+		while (got < len) {
+			ssize_t n = pread(u->fd, u->bufs[worker] + got, len - got, (off_t)(off + (long long)got));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				upload_fail(u, qg_error(QG_EINPUT, "'%s': %s", u->name, strerror(errno)));
+				return;
+			}
+			if (n == 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got < len) {
+			upload_fail(u, qg_error(QG_EIO, "'%s': changed while being pushed (shorter than the %lld bytes "
+						"hashed)", u->name, u->size));
+			return;
+		}
+		p = u->bufs[worker];
+	} else {
+		p = u->data + off;
+	}
+	/* the blob's digest takes the parts in order */
+	pthread_mutex_lock(&u->mu);
+	while (!u->failed && u->next_hash != task)
+		pthread_cond_wait(&u->turn, &u->mu);
+	if (!u->failed) {
+		err = qg_sha256_update(u->h, p, len);
+		u->next_hash++;
+		pthread_cond_broadcast(&u->turn);
+	}
+	pthread_mutex_unlock(&u->mu);
+	if (err) {
+		upload_fail(u, err);
+		return;
+	}
+	if ((err = part_put(u->s, u->key, u->upload_id, (int)task + 1, p, len, &u->etags[task])) < 0) {
+		upload_fail(u, err);
+		return;
+	}
+	pthread_mutex_lock(&u->mu);
+	u->sent += (long long)len;
+	pthread_mutex_unlock(&u->mu);
+}
+
+/* Multipart upload of `size` bytes to the key of `digest`, from fd or from
+ * data; the bytes must hash to digest, else the upload is aborted: QG_EINPUT
+ * when the caller only claimed the digest (claimed = 1), QG_EIO when the file
+ * changed since it was hashed. Memory: UPLOAD_JOBS part buffers at most. */
 static int upload_multipart(struct s3store *s, int fd, const char *data, long long size, const char *digest,
 			    int claimed, const char *name)
 {
 	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_strvec etags = QG_STRVEC_INIT;
-	struct qg_sha256 *h = NULL;
-	size_t part = s->part_size, got;
-	long long sent = 0;
-	char *upload_id = NULL, *buf = NULL, hex[QG_SHA256_HEX];
-	int err, n = 0, code;
+	struct upload u;
+	char *upload_id = NULL, hex[QG_SHA256_HEX];
+	size_t i;
+	int err, code, jobs;
 
+	memset(&u, 0, sizeof(u));
+	u.part = s->part_size;
 	/* at most 10000 parts: grow the part size for very large blobs (in MiB) */
-	if ((unsigned long long)size > (unsigned long long)part * MAX_PARTS) {
-		part = (size_t)(((unsigned long long)size + MAX_PARTS - 1) / MAX_PARTS);
-		part = (part + ((size_t)1 << 20) - 1) & ~(((size_t)1 << 20) - 1);
-		if (part > MAX_PART)
+	if ((unsigned long long)size > (unsigned long long)u.part * MAX_PARTS) {
+		u.part = (size_t)(((unsigned long long)size + MAX_PARTS - 1) / MAX_PARTS);
+		u.part = (u.part + ((size_t)1 << 20) - 1) & ~(((size_t)1 << 20) - 1);
+		if (u.part > MAX_PART)
 			return qg_error(QG_EINPUT, "'%s': %lld bytes, more than S3's 10000 parts of 5 GiB", name, size);
 	}
+	u.nr_parts = (size_t)((size + (long long)u.part - 1) / (long long)u.part);
+	u.s = s;
+	u.name = name;
+	u.fd = fd;
+	u.data = data;
+	u.size = size;
+	pthread_mutex_init(&u.mu, NULL);
+	pthread_cond_init(&u.turn, NULL);
+	qg_buf_init(&u.msg, QG_CAP_MESSAGE);
 	err = blob_key(&key, s, digest);
+	if (!err && !(u.etags = calloc(u.nr_parts, sizeof(*u.etags))))
+		err = qg_error(QG_ENOMEM, "out of memory");
+	for (i = 0; !err && i < u.nr_parts; i++)
+		qg_buf_init(&u.etags[i], 1024);
 	if (!err)
-		err = qg_sha256_new(&h);
-	if (!err && fd >= 0 && !(buf = malloc(part)))
-		err = qg_error(QG_ENOMEM, "out of memory (a %zu-byte part buffer)", part);
+		err = qg_sha256_new(&u.h);
 	for (int attempt = 0; !err; attempt++) {
 		err = qg_s3_multipart_create(&upload_id, s->bucket, key.buf, NULL);
 		if (!transient(err, 0) || attempt >= RETRIES)
@@ -520,41 +629,26 @@ static int upload_multipart(struct s3store *s, int fd, const char *data, long lo
 	}
 	if (err)
 		goto done;
-	for (;;) {
-		const char *p;
-
-		if (fd >= 0) {
-			if ((err = read_full(fd, buf, part, &got, name)) < 0)
-				break;
-			p = buf;
-		} else {
-			got = (size_t)(size - sent) < part ? (size_t)(size - sent) : part;
-			p = data + sent;
-		}
-		if (!got && n)
-			break;
-		if ((err = qg_sha256_update(h, p, got)) < 0)
-			break;
-		if ((long long)got > size - sent) {
-			err = qg_error(QG_EIO, "'%s': grew while being pushed (more than %lld bytes)", name, size);
-			break;
-		}
-		if ((err = part_put(s, key.buf, upload_id, ++n, p, got, &etags)) < 0)
-			break;
-		sent += (long long)got;
-		s->base.bytes_sent += (long long)got;
-		if (got < part || sent == size)
-			break;
+	u.key = key.buf;
+	u.upload_id = upload_id;
+	jobs = u.nr_parts < UPLOAD_JOBS ? (int)u.nr_parts : UPLOAD_JOBS;
+	qg_pool_run(u.nr_parts, jobs, upload_part, &u);
+	s->base.bytes_sent += u.sent;
+	if (u.failed) {
+		err = qg_error(u.failed, "%s", u.msg.buf);
+		goto done;
 	}
-	if (!err)
-		err = qg_sha256_final(h, hex);
-	if (!err && (sent != size || strcmp(hex, digest + 7))) {
+	err = qg_sha256_final(u.h, hex);
+	if (!err && strcmp(hex, digest + 7)) {
 		if (claimed)
 			err = qg_error(QG_EINPUT, "'%s': hashes to sha256:%s, expected %s", name, hex, digest);
 		else
-			err = qg_error(QG_EIO, "'%s': changed while being pushed (%lld of %lld bytes, sha256:%s, hashed "
-				       "before as %s)", name, sent, size, hex, digest);
+			err = qg_error(QG_EIO, "'%s': changed while being pushed (sha256:%s, hashed before as %s)", name,
+				       hex, digest);
 	}
+	for (i = 0; !err && i < u.nr_parts; i++)
+		if (qg_strvec_push(&etags, u.etags[i].buf) < 0)
+			err = qg_error(QG_ENOMEM, "out of memory");
 	if (!err)
 		err = complete(s, key.buf, upload_id, &etags, size);
 done:
@@ -567,12 +661,19 @@ done:
 			qg_error_clear();
 		qg_error(code ? code : err, "%s", msg.buf);
 	}
+	for (i = 0; i < UPLOAD_JOBS; i++)
+		free(u.bufs[i]);
+	for (i = 0; u.etags && i < u.nr_parts; i++)
+		qg_buf_release(&u.etags[i]);
+	free(u.etags);
 	free(upload_id);
-	free(buf);
-	qg_sha256_free(h);
+	qg_sha256_free(u.h);
 	qg_strvec_clear(&etags);
 	qg_buf_release(&key);
 	qg_buf_release(&msg);
+	qg_buf_release(&u.msg);
+	pthread_mutex_destroy(&u.mu);
+	pthread_cond_destroy(&u.turn);
 	return err;
 }
 
