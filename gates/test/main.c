@@ -3,8 +3,9 @@
  * A gate without subcommands (docs/dev/GATE.md): the option table, then
  * test_run() (run_tests.c) fills the results, test_verdict() (verdict.c)
  * turns them into checks and metrics, and test_coverage_gate() (coverage*.c)
- * adds the coverage checks. Everything after "--" (or from the first word
- * that is not an option) is the COMMAND, passed through untouched.
+ * adds the coverage checks; --merge instead unites the results of --shard
+ * runs (merge.c). Everything after "--" (or from the first word that is
+ * not an option) is the COMMAND, passed through untouched.
  */
 #include "qgate/common.h"
 
@@ -20,7 +21,7 @@
 struct test_opts {
 	struct qg_common_opts common;
 	struct qg_strvec args;       /* COMMAND... */
-	struct qg_strvec each, junit_in, tap_in;
+	struct qg_strvec each, junit_in, tap_in, merge;
 	const char *list, *shard, *timings, *quarantine, *baseline;
 	const char *lcov, *gcov_dir, *cobertura, *base, *cobertura_out;
 	double timeout, kill_after;
@@ -76,6 +77,19 @@ static int test_gate_run(void *data, struct qg_result *r, struct qg_strvec *outp
 	const struct qg_json *m;
 	int err, cov = test_cov_given(&co);
 
+	if (o->merge.nr) {
+		if (o->args.nr || o->each.nr || o->list || o->junit_in.nr || o->tap_in.nr || cov || o->shard)
+			return qg_error(QG_EUSAGE, "--merge combines the results of earlier --shard runs: give no "
+						   "command, tests, reports, coverage or --shard with it");
+		/* the shards' results are the evidence this run judged */
+		for (size_t i = 0; i < o->merge.nr; i++)
+			if ((err = qg_result_add_artifact(r, o->merge.v[i])) < 0)
+				return err;
+		if ((err = test_merge_files(r, o->merge.v, o->merge.nr)) < 0)
+			return err;
+		goto outputs;
+	}
+
 	if (o->shard) {
 		if ((err = qg_shard_parse(&ro.shard, o->shard)) < 0)
 			return err;
@@ -110,8 +124,9 @@ static int test_gate_run(void *data, struct qg_result *r, struct qg_strvec *outp
 		goto done;
 	if (cov && (err = test_coverage_gate(&co, r)) < 0)
 		goto done;
+outputs:
 	m = r->metrics;
-	if (vo.expect_tests) {
+	if (vo.expect_tests || o->merge.nr) {
 		/* $GITHUB_OUTPUT: the core writes status, exit_code and failed
 		 * (checks); the test counts are tests and tests_<metric> */
 		static const char *const keys[] = { "tests", "passed", "failed", "errors", "skipped", "flaky" };
@@ -153,6 +168,7 @@ static int cmd_test(int argc, const char **argv)
 		QG_OPT_STRING_(0, "quarantine", &o.quarantine, "FILE", "known-flaky tests whose failures do not block until they expire"),
 		QG_OPT_STRING_(0, "shard", &o.shard, "I/N", "run the I-th of N parts of the tests"),
 		QG_OPT_STRING_(0, "timings", &o.timings, "RESULT.json", "balance the shards by the durations of an earlier run"),
+		QG_OPT_LIST_(0, "merge", &o.merge, "RESULT.json", "merge the results of the --shard runs into one (runs nothing)"),
 		QG_OPT_GROUP_("reports"),
 		QG_OPT_LIST_(0, "junit-in", &o.junit_in, "GLOB", "read the JUnit XML reports the command writes"),
 		QG_OPT_LIST_(0, "tap-in", &o.tap_in, "GLOB", "read TAP files"),
@@ -188,6 +204,7 @@ static int cmd_test(int argc, const char **argv)
 	qg_strvec_clear(&o.each);
 	qg_strvec_clear(&o.junit_in);
 	qg_strvec_clear(&o.tap_in);
+	qg_strvec_clear(&o.merge);
 	return ret;
 }
 

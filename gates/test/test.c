@@ -219,24 +219,41 @@ static long intern_prefix(struct test_results *rs, const char *classname)
 	return k < 0 ? qg_error(QG_ENOMEM, "out of memory") : k;
 }
 
+static size_t put_uint(char *out, unsigned long long v)
+{
+	char t[24];
+	size_t n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
 int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
 			 const char *name, const char *message)
 {
 	char oc = o == TEST_PASS ? 'p' : o == TEST_SKIP ? 's' : o == TEST_FAIL ? 'f' : 'e';
-	size_t mark = rs->compact_len;
-	char head[64];
-	int n, err;
-
-	/* integral milliseconds print without the %f machinery */
+	size_t mark = rs->compact_len, n = 0;
 	long k = intern_prefix(rs, classname);
+	char head[64];
+	int err;
 
 	if (k < 0)
 		return (int)k;
-	if (time_s >= 0 && time_s < 1e12 && time_s * 1000.0 + 0.5 < 9e15)
-		n = snprintf(head, sizeof(head), "%c\t%lld\t%ld\t", oc, (long long)(time_s * 1000.0 + 0.5), k);
+	/* once a case: digits by hand, not printf */
+	head[n++] = oc;
+	head[n++] = '\t';
+	if (time_s >= 0 && time_s < 1e12)
+		n += put_uint(head + n, (unsigned long long)(time_s * 1000.0 + 0.5));
 	else
-		n = snprintf(head, sizeof(head), "%c\t-\t%ld\t", oc, k);
-	err = compact_add(rs, head, (size_t)n);
+		head[n++] = '-';
+	head[n++] = '\t';
+	n += put_uint(head + n, (unsigned long long)k);
+	head[n++] = '\t';
+	err = compact_add(rs, head, n);
 	if (!err && name)
 		err = compact_escaped(rs, name, strlen(name));
 	if (!err)

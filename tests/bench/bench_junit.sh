@@ -21,7 +21,9 @@
 #
 # Usage: tests/bench/bench_junit.sh [BIN_DIR]   (OUT=file.md for the table)
 # Environment: SIZES_MB ("100 1000"), SHAPES ("flat out cases"), RUNS (1),
-#              BENCH_DIR (build/bench)
+#              BENCH_DIR (build/bench), BEFORE (a directory holding an older
+#              qgate-test to measure in the same run, e.g. one built from an
+#              earlier commit; BEFORE_MAX_MB (200) skips it on bigger files)
 set -u
 BIN=${1:-build/bin}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -114,12 +116,14 @@ for mb in $SIZES_MB; do
 		[ -f "$F" ] || gen "$shape" "$mb" "$F"
 		bytes=$(wc -c <"$F" | tr -d ' ')
 		cases=$(grep -c '<testcase ' "$F")
-		for tool in xmllint qgate-test; do
-			if [ "$tool" = xmllint ]; then
-				set -- xmllint --stream --noout "$F"
-			else
-				set -- "$QT" --junit-in "$F" --json /dev/null -q
-			fi
+		tools="xmllint qgate-test"
+		[ -n "${BEFORE:-}" ] && [ "$mb" -le "${BEFORE_MAX_MB:-200}" ] && tools="xmllint qgate-test-before qgate-test"
+		for tool in $tools; do
+			case $tool in
+			xmllint) set -- xmllint --stream --noout "$F" ;;
+			qgate-test-before) set -- "$BEFORE/qgate-test" --junit-in "$F" --json /dev/null -q ;;
+			*) set -- "$QT" --junit-in "$F" --json /dev/null -q ;;
+			esac
 			m=$(measure "$@")
 			set -- $m
 			awk -v f="$(basename "$F")" -v b="$bytes" -v c="$cases" -v t="$tool" -v s="$1" -v w="$2" -v r="$3" -v rc="$4" \

@@ -201,6 +201,20 @@ EOF
 expect_eq "shards are disjoint and cover the whole" "$("$DEBIAN_PY" "$T/shards.py" "$T/all.json" "$T" | tr '\n' ' ')" \
 	'all 24 h True True w True True balanced True '
 validate_result "a shard's result" "$T/w2.json"
+# --- --merge: the shards' results united equal the whole run
+for p in h w; do
+	expect_exit 0 "--merge the $p shards" $Q --merge "$T/${p}1.json" --merge "$T/${p}2.json" --merge "$T/${p}3.json" \
+		--json "$T/m$p.json" --junit "$T/m$p.xml"
+	expect_eq "merged $p: the same tests as the whole run" "$(all_tests "$T/m$p.json")" "$(all_tests "$T/all.json")"
+	expect_eq "merged $p: the same metrics" "$(json_get "$T/m$p.json" '[d["metrics"][k] for k in ("tests","passed","failed","errors","skipped","flaky")]')" \
+		"$(json_get "$T/all.json" '[d["metrics"][k] for k in ("tests","passed","failed","errors","skipped","flaky")]')"
+	expect_eq "merged $p: the shards named as artifacts" "$(json_get "$T/m$p.json" 'len(d["subject"]["artifacts"])')" 3
+	validate_result "merged $p: result" "$T/m$p.json"
+	validate_junit "merged $p: JUnit" "$T/m$p.xml"
+done
+expect_exit 1 "--merge: a failing shard fails the merge" $Q --merge "$T/h1.json" --merge "$T/e.json" --json "$T/mf.json"
+expect_exit 3 "--merge: a file that is not a qgate-test result is refused" $Q --merge "$QG_ROOT/docs/result.schema.json"
+expect_exit 2 "--merge with a command" $Q --merge "$T/h1.json" -- true
 expect_exit 1 "a single command gets QGATE_SHARD_INDEX/TOTAL" $Q --shard 2/5 --json "$T/se.json" -- sh -c 'echo "shard=$QGATE_SHARD_INDEX/$QGATE_SHARD_TOTAL"; exit 1'
 expect_grep "the command saw 2/5" 'shard=2/5' "$T/se.json"
 expect_exit 2 "--shard 4/3" $Q --shard 4/3 --each 'p/*.sh'

@@ -5,7 +5,8 @@
  * QG_EINPUT (or QG_ENOMEM) naming the file and appends nothing, or succeeds
  * with every case well formed: names present, an outcome in range, a
  * source naming the file, messages bounded, attempts >= 1 and a flaky case
- * passed. Anything else aborts.
+ * passed; the plain passes and skips kept compact each parse, sort and
+ * render to as many cases. Anything else aborts.
  */
 #define _GNU_SOURCE 1
 #include "qgate/common.h"
@@ -32,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	err = test_read_junit(path, &rs);
 	if (err) {
-		if (rs.nr || (err != QG_ENOMEM && (err != QG_EINPUT || !strstr(qg_error_last(), path))))
+		if (rs.nr || rs.nr_compact ||
+		    (err != QG_ENOMEM && (err != QG_EINPUT || !strstr(qg_error_last(), path))))
 			abort();
 		return 0;
 	}
@@ -52,6 +54,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rs.suite_errors < 0 || rs.declared_failures < 0 || rs.declared_errors < 0)
 		abort();
+	/* the plain passes and skips: one well-formed compact line each, and
+	 * they sort and render as a result lists them */
+	{
+		struct test_compact_line l;
+		struct test_cases_iter it;
+		size_t lines = 0, back = 0;
+		char *cases;
+
+		for (size_t i = 0; i < rs.compact_len; lines++) {
+			size_t len = strcspn(rs.compact + i, "\n");
+
+			if (test_compact_parse(&rs, &l, rs.compact + i, len) < 0 || (l.outcome != 'p' && l.outcome != 's') ||
+			    l.msg_len > 3 * 1024 + 16)
+				abort();
+			i += len + 1;
+		}
+		if (lines != rs.nr_compact || test_compact_sort(&rs) < 0 || !(cases = test_compact_render(&rs)))
+			abort();
+		test_cases_begin(&it, cases);
+		while (test_cases_next(&it, &l) > 0)
+			back++;
+		if (back != rs.nr_compact || test_cases_next(&it, &l) != 0)
+			abort();
+		free(cases);
+	}
 	test_results_release(&rs);
 	return 0;
 }
