@@ -62,7 +62,51 @@ static struct {
 	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
 	void (*url_cleanup)(CURLU *);
 	void (*curl_free_fn)(void *);
+	CURLSH *(*share_init)(void);
+	CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
 } api;
+
+/* One share for the process: connections (keep-alive across requests: a
+ * registry push is dozens of requests to one host), DNS answers and TLS
+ * sessions. Guarded per data kind, since streams and requests may run on
+ * several threads. NULL when it could not be made (requests then open their
+ * own connections, as before). */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userp)
+{
+	(void)h;
+	(void)access;
+	(void)userp;
+	if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *userp)
+{
+	(void)h;
+	(void)userp;
+	if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&share_locks[data]);
+}
+
+static void share_make(void)
+{
+	CURLSH *sh = api.share_init();
+
+	if (!sh)
+		return;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	if (api.share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    api.share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    api.share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    api.share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    api.share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+		return; /* kept (a share may not be freed half set up in use): unused */
+	share = sh;
+}
 
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 static char api_error[512];
@@ -110,10 +154,14 @@ static void api_load(void)
 	RESOLVE(url_get, "curl_url_get");
 	RESOLVE(url_cleanup, "curl_url_cleanup");
 	RESOLVE(curl_free_fn, "curl_free");
+	RESOLVE(share_init, "curl_share_init");
+	RESOLVE(share_setopt, "curl_share_setopt");
 	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(api_error, sizeof(api_error), "curl_global_init failed");
 		api.global_init = NULL;
+		return;
 	}
+	share_make();
 	/* the library stays loaded for the life of the process */
 }
 
@@ -491,6 +539,8 @@ static int setup_easy(CURL **out, struct http_common *c, const struct qg_http_re
 	api.easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	api.easy_setopt(e, CURLOPT_URL, req->url);
 	api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	if (share)
+		api.easy_setopt(e, CURLOPT_SHARE, share);
 	api.easy_setopt(e, CURLOPT_USERAGENT, "qgate/" QG_VERSION_STR);
 	if (api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
 		api.easy_setopt(e, (CURLoption)181 /* CURLOPT_PROTOCOLS */, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
