@@ -43,7 +43,7 @@ static const struct lint_checker *const *tables(size_t *nr)
 	return t;
 }
 
-static const struct lint_checker *find_checker(const char *id, size_t len)
+const struct lint_checker *lint_checker_find(const char *id, size_t len)
 {
 	size_t nt;
 	const struct lint_checker *const *t = tables(&nt);
@@ -140,7 +140,7 @@ int lint_checkset_parse(struct lint_checkset *set, const char *const *specs, siz
 			} else if (idlen == 3 && !memcmp(id, "all", 3)) {
 				if ((err = set_add_flagged(set, 0)) < 0)
 					return err;
-			} else if (!(c = find_checker(id, idlen))) {
+			} else if (!(c = lint_checker_find(id, idlen))) {
 				size_t nt, best_d = 99;
 				const struct lint_checker *const *t = tables(&nt);
 				const char *best = NULL;
@@ -427,7 +427,8 @@ static int check_file(struct run *run, struct worker *w, struct lint_file *f)
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct lint_checker *c = set->v[i];
 
-		if (c->applies && !c->applies(f))
+		if ((c->applies && !c->applies(f)) ||
+		    (run->ctx->excludes_for.nr && lint_excluded_for(run->ctx, c->id, f->path)))
 			continue;
 		if (c->path && (err = c->path(run->ctx, f, &w->out)) < 0)
 			return err;
@@ -448,7 +449,8 @@ static int check_file(struct run *run, struct worker *w, struct lint_file *f)
 		for (size_t i = 0; i < set->nr; i++) {
 			const struct lint_checker *c = set->v[i];
 
-			if (!c->file || (c->applies && !c->applies(f)) || ((c->flags & LINT_C_TEXT) && f->binary))
+			if (!c->file || (c->applies && !c->applies(f)) || ((c->flags & LINT_C_TEXT) && f->binary) ||
+			    (run->ctx->excludes_for.nr && lint_excluded_for(run->ctx, c->id, f->path)))
 				continue;
 			if ((err = c->file(run->ctx, f, &w->out)) < 0)
 				return err;

@@ -157,6 +157,16 @@ int lint_is_binary(const void *buf, size_t len);
  * root (a leading '/' anchors, '**' crosses folders). 1 match, 0 not. */
 int lint_glob_match(const char *pattern, const char *path);
 int lint_excluded(const struct lint_ctx *ctx, const char *path);
+/* Is `path` left out of the built-in check `id` alone (an exclude "ID:GLOB",
+ * pre-commit's per-hook exclude)? 1/0. */
+int lint_excluded_for(const struct lint_ctx *ctx, const char *id, const char *path);
+/* Split --exclude values into globs for every check (plain) and "ID:GLOB"
+ * for one check (scoped, kept whole). A value whose part before the first
+ * ':' looks like a check id (lowercase, digits, '-') but names none is
+ * QG_EUSAGE naming it. */
+int lint_excludes_split(const struct qg_strvec *in, struct qg_strvec *plain, struct qg_strvec *scoped);
+/* The built-in check named id[0..len), or NULL (builtin.c). */
+const struct lint_checker *lint_checker_find(const char *id, size_t len);
 
 /* The run: what every part may read. Filled by main.c. */
 struct lint_ctx {
@@ -167,6 +177,7 @@ struct lint_ctx {
 	long long large_file_kib; /* large-file threshold, default 500 */
 	struct qg_strvec protected_branches; /* no-commit-to-branch, default main, master */
 	struct qg_strvec excludes;           /* exclude globs (qgate.json lint.exclude) */
+	struct qg_strvec excludes_for;       /* "ID:GLOB": excluded from one built-in check only */
 	const char *cwd;          /* absolute cwd with trailing '/' (PATHs and report paths are relative to it) */
 };
 

@@ -143,7 +143,10 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	ctx.large_file_kib = o->large_kib;
 	ctx.staged = o->staged;
 	ctx.protected_branches = o->branch;
-	ctx.excludes = o->exclude;
+	qg_strvec_init(&ctx.excludes);
+	qg_strvec_init(&ctx.excludes_for);
+	if ((err = lint_excludes_split(&o->exclude, &ctx.excludes, &ctx.excludes_for)) < 0)
+		goto out;
 	if (!ctx.protected_branches.nr) {
 		qg_strvec_init(&ctx.protected_branches);
 		if (qg_strvec_push(&ctx.protected_branches, "main") < 0 ||
@@ -288,6 +291,8 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 out:
 	if (ctx.protected_branches.v != o->branch.v)
 		qg_strvec_clear(&ctx.protected_branches);
+	qg_strvec_clear(&ctx.excludes);
+	qg_strvec_clear(&ctx.excludes_for);
 	if (have_diff)
 		qg_git_diff_release(&diff);
 	if (ctx.repo)
@@ -377,7 +382,7 @@ static int lint_cmd(int argc, const char **argv)
 		QG_OPT_FLAG_(0, "staged", &o.staged, "check what is staged (the index's blobs), not the work tree"),
 		QG_OPT_FLAG_(0, "all-files", &o.all_files,
 			     "walk PATHs on disk: untracked files too (ignored ones not)"),
-		QG_OPT_LIST_(0, "exclude", &o.exclude, "GLOB", "leave out matching paths (qgate.json lint.exclude)"),
+		QG_OPT_LIST_(0, "exclude", &o.exclude, "GLOB", "leave out matching paths; ID:GLOB from built-in check ID only (qgate.json lint.exclude)"),
 		QG_OPT_INT_(0, "large-file-kib", &o.large_kib, "N", 1, 1e12, "large-file limit (default 500)"),
 		QG_OPT_LIST_(0, "branch", &o.branch, "NAME", "no-commit-to-branch: protected branch (default main, master)"),
 		QG_OPT_INT_('j', "jobs", &o.jobs, "N", 1, 256, "check files on N threads (default: the CPUs, at most 16)"),

@@ -152,6 +152,45 @@ int lint_excluded(const struct lint_ctx *ctx, const char *path)
 	return 0;
 }
 
+int lint_excluded_for(const struct lint_ctx *ctx, const char *id, const char *path)
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < ctx->excludes_for.nr; i++) {
+		const char *e = ctx->excludes_for.v[i];
+
+		if (!strncmp(e, id, n) && e[n] == ':' && lint_glob_match(e + n + 1, path))
+			return 1;
+	}
+	return 0;
+}
+
+int lint_excludes_split(const struct qg_strvec *in, struct qg_strvec *plain, struct qg_strvec *scoped)
+{
+	for (size_t i = 0; i < in->nr; i++) {
+		const char *e = in->v[i], *colon = strchr(e, ':');
+		size_t k, n = colon ? (size_t)(colon - e) : 0;
+		int idlike = n > 0;
+
+		for (k = 0; k < n && idlike; k++)
+			idlike = (e[k] >= 'a' && e[k] <= 'z') || (e[k] >= '0' && e[k] <= '9') || e[k] == '-';
+		if (!idlike) {
+			if (qg_strvec_push(plain, e) < 0)
+				return QG_ENOMEM;
+			continue;
+		}
+		if (!lint_checker_find(e, n))
+			return qg_error(QG_EUSAGE, "--exclude '%s': '%.*s' is not a built-in check (ID:GLOB leaves GLOB out "
+					"of check ID only; a path with ':' in its first folder: write it as '[%c]%s')",
+					e, (int)n, e, e[0], e + 1);
+		if (!colon[1])
+			return qg_error(QG_EUSAGE, "--exclude '%s': no glob after '%.*s:'", e, (int)n, e);
+		if (qg_strvec_push(scoped, e) < 0)
+			return QG_ENOMEM;
+	}
+	return 0;
+}
+
 /* ---- paths */
 
 /* Lexically normalise an absolute path into out (".", "..", "//" resolved). */

@@ -167,6 +167,14 @@ rm -f many.txt
 printf '{"lint": {"builtin": ["trailing-whitespace"], "exclude": ["ws.txt"]}}\n' >"$T/qgate.json"
 expect_exit 0 "config: checks and exclude globs" $L --config "$T/qgate.json" --json "$T/c.json"
 expect_eq "config check list" "$(json_get "$T/c.json" '[c["id"] for c in d["checks"]]')" '["lint.builtin.trailing-whitespace", "lint.max-errors"]'
+# ID:GLOB leaves GLOB out of one check only (pre-commit's per-hook exclude)
+printf '{"lint": {"builtin": ["secret", "trailing-whitespace"], "exclude": ["secret:*.txt", "secret:nosuch/**"]}}\n' >"$T/scoped.json"
+expect_exit 1 "config: a scoped exclude" $L --config "$T/scoped.json" --json "$T/sc.json"
+expect_eq "secret: only the file the scope leaves in" "$(json_get "$T/sc.json" 'sorted(set(l["file"] for c in d["checks"] if c["id"]=="lint.builtin.secret" for l in c["locations"]))')" '["aws2.cfg"]'
+expect_eq "trailing-whitespace: *.txt still checked" "$(json_get "$T/sc.json" 'sorted(set(l["file"] for c in d["checks"] if c["id"]=="lint.builtin.trailing-whitespace" for l in c["locations"]))')" '["ws.txt"]'
+expect_exit 2 "an unknown check in ID:GLOB" $L --builtin=secret --exclude 'secrte:*.txt'
+expect_grep "the unknown check is named" "'secrte' is not a built-in check" "$T/err"
+expect_exit 1 "a bracket makes a path with ':' a plain glob" $L --builtin=secret --exclude '[s]ecrte:*.txt'
 printf '{"lint": {"nosuch": 1}}\n' >"$T/bad.json"
 expect_exit 2 "config: unknown key" $L --config "$T/bad.json"
 expect_exit 0 "--out DIR writes lint.json and lint.xml" $L --builtin=large-file --out "$T/outdir"
