@@ -64,6 +64,8 @@ static size_t match_aws_key_id(const char *s)
 	static const char *const prefixes[] = { "AKIA", "ASIA", "AGPA", "AIDA", "AROA",
 						"ANPA", "ANVA", "AIPA", "ABIA", "ACCA" };
 
+	if (s[0] != 'A') /* every prefix's first byte: most words end here */
+		return 0;
 	for (size_t i = 0; i < QG_ARRAY_SIZE(prefixes); i++) {
 		if (strncmp(s, prefixes[i], 4))
 			continue;
@@ -85,10 +87,16 @@ static size_t match_prefixed_token(const char *s)
 		{ "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxs-", 10 }, { "pypi-", 30 }, { "AIza", 35 },
 	};
 
+	switch (s[0]) { /* the prefixes' first bytes: most words end here */
+	case 'g': case 'n': case 'x': case 'p': case 'A':
+		break;
+	default:
+		return 0;
+	}
 	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
 		size_t pl = strlen(kinds[i].prefix), n;
 
-		if (strncmp(s, kinds[i].prefix, pl))
+		if (s[0] != kinds[i].prefix[0] || strncmp(s, kinds[i].prefix, pl))
 			continue;
 		n = run_len(s + pl, is_token_char);
 		if (n >= kinds[i].min)
