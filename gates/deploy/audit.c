@@ -712,8 +712,12 @@ int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const str
 	if (o && o->log)
 		err = append_to(o->log, &f, e, key);
 	if (!err && s && s->ref.kind == DP_LAYOUT && s->ref.dir) {
+		struct stat a, b;
+
 		err = qg_buf_addf(&copy, "%s/%s", s->ref.dir, DP_AUDIT_LAYOUT_FILE);
-		if (!err)
+		/* --audit-log naming the copy itself: one entry, not two */
+		if (!err && !(o && o->log && !stat(o->log, &a) && !stat(copy.buf, &b) && a.st_dev == b.st_dev &&
+			      a.st_ino == b.st_ino))
 			err = append_to(copy.buf, &f, e, key);
 	}
 	qg_buf_release(&copy);

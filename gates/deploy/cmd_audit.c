@@ -45,9 +45,10 @@ static int read_log(struct qg_buf *out, const char *path)
 
 	if (fd < 0)
 		return qg_error(QG_EINPUT, "'%s': cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		close(fd);
-		return qg_error(QG_EINPUT, "'%s': not a file", path);
+		return qg_error(QG_EINPUT, "'%s': %s; expected an audit log file", path,
+				S_ISDIR(st.st_mode) ? "a folder" : "not a regular file or a pipe");
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0 && (err = qg_buf_grow(out, (size_t)st.st_size)) < 0) {
 		close(fd);

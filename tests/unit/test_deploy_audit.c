@@ -278,6 +278,16 @@ static void test_deploy_audit_copy_and_refusals(void **state)
 	assert_int_equal(dp_audit_check(&rep, b.buf, b.len, path.buf, NULL), 0);
 	assert_int_equal((int)rep.entries, 2);
 	dp_audit_report_release(&rep);
+	/* --audit-log naming the copy itself: one entry per append, not two */
+	{
+		struct dp_audit_opts same = { .log = path.buf };
+
+		assert_int_equal(dp_audit_append(&same, &s, &e), 0);
+		read_all(path.buf, &b);
+		assert_int_equal(dp_audit_check(&rep, b.buf, b.len, path.buf, NULL), 0);
+		assert_int_equal((int)rep.entries, 3);
+		dp_audit_report_release(&rep);
+	}
 	/* what the caller hands in is checked */
 	e.digest_after = "sha256:12";
 	assert_int_equal(dp_audit_append(&o, NULL, &e), QG_ERROR);
