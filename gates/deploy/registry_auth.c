@@ -31,11 +31,16 @@
 #define REG_CONFIG_MAX ((size_t)4 << 20)
 #define REG_TOKEN_MAX ((size_t)1 << 20)
 
-/* host[:port] of a config.json key ("https://host:5000/v1/", "host"). */
+/* host[:port] of a config.json key ("https://host:5000/v1/", "host").
+ * Docker Hub's credentials sit under "https://index.docker.io/v1/" whatever
+ * name the registry is reached by. */
 static int key_is_host(const char *key, const char *host)
 {
 	const char *p = key, *end;
 	size_t n;
+
+	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") || !strcmp(host, "index.docker.io"))
+		host = "index.docker.io";
 
 	if (!strncmp(p, "https://", 8))
 		p += 8;
@@ -283,8 +288,18 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	err = qg_buf_addstr(&url, a->realm);
 	if (!err && a->service)
 		err = add_query(&url, "service", a->service, &first);
-	if (!err && scope && *scope)
-		err = add_query(&url, "scope", scope, &first);
+	/* several scopes (a mount: this repository and the source) go as one
+	 * scope= parameter each */
+	for (const char *sc = scope ? scope : ""; !err && *sc;) {
+		size_t n = strcspn(sc, " ");
+		char *one = strndup(sc, n);
+
+		err = one ? add_query(&url, "scope", one, &first) : qg_error(QG_ENOMEM, "out of memory");
+		free(one);
+		sc += n;
+		while (*sc == ' ')
+			sc++;
+	}
 	if (err)
 		goto done;
 	realm_name = qg_redact_url(a->realm);

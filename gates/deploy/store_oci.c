@@ -97,6 +97,7 @@ struct call {
 	long long body_size;
 	size_t max_body;
 	int once;                        /* no retry here (streamed body: the caller retries) */
+	const char *from_repo;           /* a mount: its source repository's pull scope too */
 };
 
 static void sleep_s(double s)
@@ -133,17 +134,29 @@ static void note_retry_after(struct oci *o, const struct qg_http_resp *resp)
 
 	o->retry_after = 0;
 	if (qg_http_resp_header(resp, "Retry-After", &v) == 0 && v.len) {
+		struct tm tm;
+
 		errno = 0;
 		n = strtol(v.buf, &end, 10);
-		if (!errno && !*end && n > 0) /* an HTTP-date is left to the backoff */
+		if (errno || *end || end == v.buf) { /* an HTTP-date: the wait is until then */
+			memset(&tm, 0, sizeof(tm));
+			end = strptime(v.buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+			n = end && !*end ? (long)(timegm(&tm) - time(NULL)) : 0;
+		}
+		if (n > 0)
 			o->retry_after = n > OCI_RETRY_AFTER_MAX ? OCI_RETRY_AFTER_MAX : n;
 	}
 	qg_buf_release(&v);
 }
 
-static int scope_of(struct oci *o, int push, struct qg_buf *out)
+/* The token scope(s) of a request: space-separated, as registry_auth.c
+ * sends each as its own scope= parameter. */
+static int scope_of(struct oci *o, int push, const char *from_repo, struct qg_buf *out)
 {
 	qg_buf_reset(out);
+	if (from_repo && strcmp(from_repo, o->base.ref.repo))
+		return qg_buf_addf(out, "repository:%s:%s repository:%s:pull", o->base.ref.repo,
+				   push ? "pull,push" : "pull", from_repo);
 	return qg_buf_addf(out, "repository:%s:%s", o->base.ref.repo, push ? "pull,push" : "pull");
 }
 
@@ -160,7 +173,7 @@ static int oci_call(struct oci *o, const struct call *c, struct qg_http_resp *re
 	int attempt = 0, challenged = 0, err;
 	size_t n;
 
-	if ((err = scope_of(o, c->push, &scope)) < 0)
+	if ((err = scope_of(o, c->push, c->from_repo, &scope)) < 0)
 		return err;
 	name = qg_redact_url(c->url->buf);
 	if (!name)
@@ -197,6 +210,16 @@ static int oci_call(struct oci *o, const struct call *c, struct qg_http_resp *re
 				backoff(o, attempt);
 				continue;
 			}
+			break;
+		}
+		if (resp->status == 401 && c->read_body && !challenged) {
+			/* a token that expired during a long upload: the body cannot be
+			 * sent again here, so drop the token and let the blob restart */
+			qg_http_resp_header(resp, "WWW-Authenticate", &www);
+			if (reg_auth_challenge(&o->auth, www.buf, NULL) == 0)
+				o->retryable = o->auth.scheme == REG_BEARER;
+			qg_error_clear();
+			reg_auth_forget(&o->auth, scope.buf);
 			break;
 		}
 		if (resp->status == 401 && !challenged && !c->read_body) {
@@ -695,7 +718,7 @@ static int oci_blob_mount(struct dp_store *s, const char *digest, const char *fr
 	struct oci *o = (struct oci *)s;
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), loc = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_http_resp resp;
-	struct call c = { .method = "POST", .url = &u, .what = digest, .push = 1 };
+	struct call c = { .method = "POST", .url = &u, .what = digest, .push = 1, .from_repo = from_repo };
 	int err;
 
 	qg_http_resp_init(&resp);
@@ -790,7 +813,7 @@ static int blob_stream_once(struct oci *o, const char *digest, int fd, struct qg
 	int err;
 
 	o->retryable = 0;
-	if ((err = scope_of(o, 0, &scope)) < 0 || (err = reg_auth_header(&o->auth, scope.buf, &auth)) < 0)
+	if ((err = scope_of(o, 0, NULL, &scope)) < 0 || (err = reg_auth_header(&o->auth, scope.buf, &auth)) < 0)
 		goto done;
 	if (auth.len)
 		hdrs[0] = auth.buf;

@@ -222,6 +222,15 @@ expect_eq "every injected fault was met" "$(faults)" "4"
 if [ $((_t1 - _t0)) -ge 2 ]; then ok "Retry-After: 1 was waited for twice ($((_t1 - _t0)) s)"
 else not_ok "the push did not wait for Retry-After ($((_t1 - _t0)) s)"; fi
 
+_when=$(LC_ALL=C date -u -d '+3 sec' '+%a, %d %b %Y %H:%M:%S GMT')
+rules '[{"match": "POST /v2/", "times": 1, "status": 429, "retry_after": "'"$_when"'"}]'
+_t0=$(date +%s)
+expect_exit 0 "429 with an HTTP-date Retry-After is waited for and retried" \
+	qgate-deploy push --to "oci://$RP/team/faults:v1b" --insecure "$T/card.txt"
+_t1=$(date +%s)
+if [ $((_t1 - _t0)) -ge 2 ]; then ok "the wait lasted until the date ($((_t1 - _t0)) s)"
+else not_ok "the push did not wait for the Retry-After date ($((_t1 - _t0)) s)"; fi
+
 bytes f2.bin 9000000
 rules '[{"match": "PATCH /v2/team/faults/blobs/uploads/", "times": 1, "cut_after": 1500000}]'
 expect_exit 0 "a connection cut in the middle of a blob is retried (the blob restarts)" \
