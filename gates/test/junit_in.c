@@ -69,7 +69,10 @@ enum junit_kind {
  * is read as its own case, and its parent's result elements that come after
  * it are still the parent's). */
 struct junit_case {
-	char *classname, *name, *file;
+	char *classname, *name, *file; /* in `store`, file NULL when absent */
+	/* the three NUL-separated, reused case after case: no allocation per
+	 * case (a report may hold millions) */
+	struct qg_buf store;
 	long long line;
 	double time_s;
 	int disabled;
@@ -106,11 +109,11 @@ static const char *local_name(const char *name)
 	return c ? c + 1 : name;
 }
 
+/* Everything but the store, which the next case reuses. */
 static void case_clear(struct junit_case *c)
 {
-	free(c->classname);
-	free(c->name);
-	free(c->file);
+	struct qg_buf store = c->store;
+
 	free(c->msg_error);
 	free(c->msg_failure);
 	free(c->msg_skipped);
@@ -118,6 +121,7 @@ static void case_clear(struct junit_case *c)
 	free(c->text_failure);
 	qg_strvec_clear(&c->attempts);
 	memset(c, 0, sizeof(*c));
+	c->store = store;
 }
 
 static int junit_where(const char *path, const char *what)
@@ -228,18 +232,32 @@ static int case_start(struct junit_reader *jr, const char **attrs)
 
 	if (jr->nr_cases >= QG_ARRAY_SIZE(jr->cases))
 		return junit_where(jr->path, "<testcase> nested inside more than 8 other <testcase> elements");
+	const char *name = qg_xml_attr(attrs, "name"), *file = qg_xml_attr(attrs, "file");
+	size_t name_at, file_at = 0;
+
 	c = &jr->cases[jr->nr_cases++];
-	memset(c, 0, sizeof(*c));
+	case_clear(c);
 	qg_strvec_init(&c->attempts);
 	qg_buf_reset(&jr->output);
 	if (!cls || !*cls)
 		cls = qg_xml_attr(attrs, "class");
 	if (!cls || !*cls)
 		cls = innermost_suite(jr); /* jest, ctest: the suite names the class */
-	c->classname = qg_strdup(cls ? cls : "");
-	c->name = qg_strdup((v = qg_xml_attr(attrs, "name")) ? v : "");
-	if ((v = qg_xml_attr(attrs, "file")) && *v && !(c->file = qg_strdup(v)))
+	qg_buf_reset(&c->store);
+	if (qg_buf_add(&c->store, cls ? cls : "", cls ? strlen(cls) + 1 : 1) < 0)
 		return qg_error(QG_ENOMEM, "out of memory");
+	name_at = c->store.len;
+	if (qg_buf_add(&c->store, name ? name : "", name ? strlen(name) + 1 : 1) < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if (file && *file) {
+		file_at = c->store.len;
+		if (qg_buf_add(&c->store, file, strlen(file) + 1) < 0)
+			return qg_error(QG_ENOMEM, "out of memory");
+	}
+	/* pointers last: the store may have moved while it grew */
+	c->classname = c->store.buf;
+	c->name = c->store.buf + name_at;
+	c->file = file_at ? c->store.buf + file_at : NULL;
 	if ((v = qg_xml_attr(attrs, "line")) && *v) {
 		char *end;
 		long long l = strtoll(v, &end, 10);
@@ -257,8 +275,6 @@ static int case_start(struct junit_reader *jr, const char **attrs)
 	}
 	v = qg_xml_attr(attrs, "status");
 	c->disabled = v && (!strcmp(v, "disabled") || !strcmp(v, "notrun"));
-	if (!c->classname || !c->name)
-		return qg_error(QG_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -321,8 +337,8 @@ static int case_end(struct junit_reader *jr)
 	jr->nr_testcases++;
 	tc->line = c->line;
 	tc->time_s = c->time_s;
-	if (c->file)
-		tc->file = c->file, c->file = NULL;
+	if (c->file && !(tc->file = qg_strdup(c->file)))
+		err = qg_error(QG_ENOMEM, "out of memory");
 	if (text_kept >= JUNIT_TEXT_BUDGET) {
 		/* a run where everything broke: the first failures keep their
 		 * text, the rest their message */
@@ -511,6 +527,8 @@ int test_read_junit(const char *path, struct test_results *out)
 		return qg_error(QG_ENOMEM, "out of memory");
 	jr->path = path;
 	qg_buf_init(&jr->output, JUNIT_TEXT_CAP + 1);
+	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++)
+		qg_buf_init(&jr->cases[i].store, QG_CAP_MESSAGE);
 	mine.keep_cases = out->keep_cases;
 	jr->out = &mine;
 	h.ud = jr;
@@ -526,8 +544,10 @@ int test_read_junit(const char *path, struct test_results *out)
 				mine.declared_errors += d;
 		}
 	}
-	for (unsigned i = 0; i < jr->nr_cases; i++)
+	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++) {
 		case_clear(&jr->cases[i]);
+		qg_buf_release(&jr->cases[i].store);
+	}
 	for (unsigned d = 0; d < JUNIT_MAX_DEPTH + 2; d++)
 		free(jr->suite_names[d]);
 	qg_buf_release(&jr->output);
