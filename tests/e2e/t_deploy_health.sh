@@ -95,6 +95,12 @@ NGXCONF
 		"$(json_get "$T/ok.json" '[d["metrics"]["probes"], d["metrics"]["passed"], d["metrics"]["last_status"]]')" '[3, 3, 200]'
 	expect_eq "p95 within [p50, max]" \
 		"$(json_get "$T/ok.json" 'd["metrics"]["p50_ms"] <= d["metrics"]["p95_ms"] <= d["metrics"]["max_ms"]')" true
+	expect_exit 0 "under GitHub Actions" env GITHUB_ACTIONS=true GITHUB_OUTPUT="$T/gh.out" \
+		GITHUB_STEP_SUMMARY="$T/gh.md" $DEPLOY health --url "$U" --interval 0.05
+	expect_grep "\$GITHUB_OUTPUT: healthy=true" '^healthy=true$' "$T/gh.out"
+	expect_grep "\$GITHUB_OUTPUT: p95_ms" '^p95_ms=[0-9.]+$' "$T/gh.out"
+	expect_grep "\$GITHUB_OUTPUT: status=pass" '^status=pass$' "$T/gh.out"
+	expect_grep "the step summary has the probe table" '\| probes \| answered \| passed' "$T/gh.md"
 	expect_exit 0 "a nested pointer and a boolean" $DEPLOY health --url "$U" --interval 0.05 --expect-body /db/up=true
 	expect_exit 0 "a substring" $DEPLOY health --url "$U" --interval 0.05 --expect-body '"version":"1.4.2"'
 	expect_exit 0 "--min-probes 1 stops at the first pass" $DEPLOY health --url "$U" --min-probes 1 --json "$T/one.json"
