@@ -240,6 +240,13 @@ int test_compact_check(struct qg_result *r, struct test_results *rs, int failed,
 	for (size_t i = 0; !err && i < rs->compact_len;) {
 		size_t len = strcspn(rs->compact + i, "\n");
 
+		if (!ids && !failed) { /* counting needs the outcome only */
+			char o = rs->compact[i];
+
+			n[o == 'p' ? 0 : o == 's' ? 1 : o == 'f' ? 2 : 3]++;
+			i += len + 1;
+			continue;
+		}
 		if (test_compact_parse(rs, &l, rs->compact + i, len) < 0) {
 			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
 			break;
