@@ -833,50 +833,93 @@ done:
 	return err;
 }
 
-/* Stream a blob to fd or into buf (fd < 0), verifying its digest. */
+/* Open the blob's stream from byte `offset` on, retried when transient; *skip
+ * gets how many bytes of it to drop (a server that ignored the range sends
+ * the object from its start). */
+static int stream_open(struct s3store *s, struct qg_http_stream **hs, const char *url, long long offset,
+		       long long *skip)
+{
+	struct qg_buf cr = QG_BUF_INIT(256);
+	long status = 0;
+	int err = 0, attempt;
+
+	*skip = 0;
+	for (attempt = 0;; attempt++) {
+		err = qg_s3_stream_get_from(hs, url, offset, &status);
+		if (!transient(err, status) || attempt >= RETRIES)
+			break;
+		backoff(attempt);
+	}
+	if (err < 0 && status == 404) {
+		qg_error_clear();
+		return QG_ENOTFOUND;
+	}
+	if (err < 0 || offset <= 0)
+		return err;
+	if (status == 200) {
+		*skip = offset;
+	} else if (status != 206 || qg_http_stream_header(*hs, "Content-Range", &cr) < 0 ||
+		   strncmp(cr.buf, "bytes ", 6) || strtoll(cr.buf + 6, NULL, 10) != offset) {
+		err = qg_error(QG_ENET, "'%s': resuming at byte %lld: answered %ld '%s'", url, offset, status, cr.buf);
+		qg_http_stream_free(*hs);
+		*hs = NULL;
+	}
+	qg_buf_release(&cr);
+	return err;
+}
+
+/* Stream a blob to fd or into buf (fd < 0), verifying its digest. A download
+ * cut short is resumed where it stopped (Range), RETRIES times; the digest
+ * over everything kept decides. */
 static int blob_read(struct s3store *s, const char *digest, int fd, struct qg_buf *buf, size_t max)
 {
 	struct qg_buf url = QG_BUF_INIT(QG_CAP_URL), key = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_http_stream *hs = NULL;
 	struct qg_sha256 *h = NULL;
 	char hex[QG_SHA256_HEX], *chunk = NULL;
-	long long size = 0;
-	long status = 0;
-	int err, attempt;
+	long long size = 0, skip = 0;
+	int err, resumes = 0;
 
 	if (!dp_digest_valid(digest))
 		return bad_digest(digest);
 	err = blob_key(&key, s, digest);
 	if (!err && qg_buf_addf(&url, "s3://%s/%s", s->bucket, key.buf) < 0)
 		err = qg_error(QG_ENOMEM, "out of memory");
-	for (attempt = 0; !err; attempt++) {
-		err = qg_s3_stream_get(&hs, url.buf, &status);
-		if (!transient(err, status) || attempt >= RETRIES)
-			break;
-		backoff(attempt);
-		err = 0;
-	}
-	if (err < 0 && status == 404) {
-		qg_error_clear();
-		err = QG_ENOTFOUND;
-	}
+	if (!err)
+		err = stream_open(s, &hs, url.buf, 0, &skip);
 	if (!err)
 		err = qg_sha256_new(&h);
 	if (!err && !(chunk = malloc((size_t)1 << 20)))
 		err = qg_error(QG_ENOMEM, "out of memory");
 	while (!err) {
 		ssize_t n = qg_http_stream_read(hs, chunk, (size_t)1 << 20);
+		const char *p = chunk;
 
+		if (n < 0 && transient((int)n, 0) && resumes < RETRIES) {
+			qg_http_stream_free(hs);
+			hs = NULL;
+			backoff(resumes++);
+			err = stream_open(s, &hs, url.buf, size, &skip);
+			continue;
+		}
 		if (n < 0) {
 			err = (int)n;
 			break;
 		}
 		if (n == 0)
 			break;
+		if (skip) {
+			long long drop = skip < n ? skip : (long long)n;
+
+			skip -= drop;
+			p += drop;
+			n -= (ssize_t)drop;
+			if (!n)
+				continue;
+		}
 		size += n;
-		err = qg_sha256_update(h, chunk, (size_t)n);
+		err = qg_sha256_update(h, p, (size_t)n);
 		if (!err && fd >= 0) {
-			const char *p = chunk;
 			size_t left = (size_t)n;
 
 			while (left && !err) {
@@ -895,7 +938,7 @@ static int blob_read(struct s3store *s, const char *digest, int fd, struct qg_bu
 		if (!err && fd < 0) {
 			if ((size_t)size > max)
 				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed", url.buf, max);
-			else if (qg_buf_add(buf, chunk, (size_t)n) < 0)
+			else if (qg_buf_add(buf, p, (size_t)n) < 0)
 				err = qg_error(QG_ETOOBIG, "'%s': too large for its buffer", url.buf);
 		}
 	}

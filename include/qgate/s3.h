@@ -35,6 +35,10 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url);
 /* The same, and the final HTTP status (0 = none) into *status_out when not
  * NULL, set when the open fails too (404: the object is not there). */
 int qg_s3_stream_get(struct qg_http_stream **out, const char *url, long *status_out);
+/* The same from byte `offset` on (Range: bytes=OFFSET-, signed) to resume a
+ * cut download: the status is 206 when the server honoured the range, 200
+ * when it sends the whole object again (the caller skips what it has). */
+int qg_s3_stream_get_from(struct qg_http_stream **out, const char *url, long long offset, long *status_out);
 
 /* One signed request on bucket/key (key may be "" for bucket-level calls);
  * query is a raw "a=b&c=d" string of already-encoded parameters or NULL;

@@ -227,10 +227,16 @@ int qg_s3_stream_open(struct qg_http_stream **out, const char *url)
 
 int qg_s3_stream_get(struct qg_http_stream **out, const char *url, long *status_out)
 {
+	return qg_s3_stream_get_from(out, url, 0, status_out);
+}
+
+int qg_s3_stream_get_from(struct qg_http_stream **out, const char *url, long long offset, long *status_out)
+{
 	struct s3_env e;
-	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL);
+	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), range = QG_BUF_INIT(64);
 	struct qg_strvec hdrs = QG_STRVEC_INIT;
 	struct qg_http_req req = { 0 };
+	const char *extra[2] = { NULL, NULL };
 	char *bucket = NULL, *key = NULL, *name = NULL;
 	long status = 0;
 	int err;
@@ -252,7 +258,14 @@ int qg_s3_stream_get(struct qg_http_stream **out, const char *url, long *status_
 		err = QG_ENOMEM;
 		goto done;
 	}
-	if ((err = s3_prepare(&u, &hdrs, &e, "GET", bucket, key, NULL, NULL, NULL, 0)) < 0)
+	if (offset > 0) {
+		if (qg_buf_addf(&range, "Range: bytes=%lld-", offset) < 0) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
+		}
+		extra[0] = range.buf;
+	}
+	if ((err = s3_prepare(&u, &hdrs, &e, "GET", bucket, key, NULL, offset > 0 ? extra : NULL, NULL, 0)) < 0)
 		goto done;
 	req.method = "GET";
 	req.url = u.buf;
@@ -271,6 +284,7 @@ done:
 	s3_env_release(&e);
 	qg_strvec_clear(&hdrs);
 	qg_buf_release(&u);
+	qg_buf_release(&range);
 	free(name);
 	free(bucket);
 	free(key);

@@ -95,7 +95,8 @@ def serve(c):
             method, target = line.split()[0], line.split()[1]
             status = rule_for(method + " " + target)
             lose = status == "lose"  # forwarded, but the answer is lost: 503 instead
-            if status in ("sleep", "lose"):
+            cut = status == "cut"    # forwarded, the answer cut mid-body (connection closed)
+            if status in ("sleep", "lose", "cut"):
                 if status == "sleep":
                     time.sleep(3)
                 status = None
@@ -121,6 +122,13 @@ def serve(c):
                     msg = b"<Error><Code>InjectedFault</Code><Message>answer lost</Message></Error>"
                     data = b"HTTP/1.1 503 Lost\r\nContent-Length: %d\r\n\r\n%s" % (len(msg), msg)
                     answer = 599
+                if cut:
+                    head_len = data.find(b"\r\n\r\n") + 4
+                    c.sendall(data[:head_len + (len(data) - head_len) // 2])
+                    with lock:
+                        with open(log_file, "a") as lf:
+                            lf.write("%s %s %d %d cut\n" % (method, target, answer, len(body)))
+                    return
                 c.sendall(data)
                 if not data:
                     return
@@ -439,6 +447,18 @@ expect_exit 0 "promote from s3:// into an oci-layout (blobs streamed across)" s3
 LAYER=$(sha "$R/model.onnx")
 if cmp -s "$T/lay2/blobs/sha256/$LAYER" "$R/model.onnx"; then ok "the 9 MiB model arrived byte for byte"; else
 	not_ok "the model blob is not in the layout"; fi
+# the same with the model's download cut in the middle once: resumed where it stopped
+printf 'GET /%s/promo/blobs/sha256/%s cut 1\n' "$BUCKET" "$LAYER" >"$T/rules"
+: >"$T/log"
+expect_exit 0 "a download cut mid-blob is resumed (Range)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy promote --from "$2:staging" --to "oci-layout:$3:production" --require data,model' \
+	sh "$R" "$P" "$T/lay3"
+run_log
+: >"$T/rules"
+expect_eq "cut once (200), then the rest asked for and sent (206)" \
+	"$(grep -E "^GET /$BUCKET/promo/blobs/sha256/$LAYER " "$T/run.log" | awk '{print $3 $5}' | tr '\n' ' ')" "200cut 206 "
+if cmp -s "$T/lay3/blobs/sha256/$LAYER" "$R/model.onnx"; then ok "and the model arrived whole"; else
+	not_ok "the resumed model blob differs"; fi
 : >"$T/log"
 expect_exit 0 "and from that layout into another prefix (evidence copied along)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
 	sh -c 'cd "$1" && qgate-deploy promote --from "oci-layout:$3:production" --to "s3://$4/copy:production" \
