@@ -15,6 +15,8 @@ request, so a test changes faults between runs) is a list of rules:
         wait before forwarding
     {"match": "GET /v2/team/model/manifests/", "times": 1, "corrupt_response": true}
         flip a byte of the response body
+    {"match": "PUT /v2/", "times": 1, "corrupt_request": true}
+        flip a byte of the request body on its way to the registry
 
     {"auth": "bearer", "user": "u", "password": "p", "token": "T"}
         act as the registry's Bearer token service: a request without
@@ -153,7 +155,7 @@ def header(headers, name):
     return None
 
 
-def relay_body(src, dst, length, count=None, cut_after=None):
+def relay_body(src, dst, length, count=None, cut_after=None, corrupt=False):
     """Copy length bytes; returns False when cut."""
     sent = 0
     while sent < length:
@@ -165,6 +167,8 @@ def relay_body(src, dst, length, count=None, cut_after=None):
         chunk = src.read(want)
         if not chunk:
             return False
+        if corrupt and sent == 0:
+            chunk = bytes([chunk[0] ^ 0x01]) + chunk[1:]
         if dst is not None:
             dst.sendall(chunk)
         sent += len(chunk)
@@ -230,7 +234,8 @@ def handle(client):
                 uf = up.makefile("rb")
             up.sendall(raw)
             cut = rule.get("cut_after") if rule else None
-            if not relay_body(cf, up, length, count=True, cut_after=cut):
+            if not relay_body(cf, up, length, count=True, cut_after=cut,
+                              corrupt=bool(rule and rule.get("corrupt_request"))):
                 with lock:
                     save_stats()
                 return  # cut: both sides closed in finally

@@ -231,6 +231,23 @@ _t1=$(date +%s)
 if [ $((_t1 - _t0)) -ge 2 ]; then ok "the wait lasted until the date ($((_t1 - _t0)) s)"
 else not_ok "the push did not wait for the Retry-After date ($((_t1 - _t0)) s)"; fi
 
+# a slow answer past the transfer deadline: that request times out and is retried
+rules '[{"match": "HEAD /v2/team/slow/blobs/", "times": 1, "delay": 4}]'
+expect_exit 0 "an answer slower than QG_HTTP_TIMEOUT=2 times out and the request is retried" \
+	env QG_HTTP_TIMEOUT=2 qgate-deploy push --to "oci://$RP/team/slow:v1" --insecure "$T/card.txt"
+expect_eq "the slow answer was met" "$(json_get "$T/proxy/stats.json" 'd["faults"]')" "6"
+
+# bytes corrupted on the way: the registry refuses them, the tag is not written
+bytes fc.bin 100000
+rules '[{"match": "PUT /v2/team/corrupt/blobs/uploads/", "times": 1, "corrupt_request": true}]'
+expect_exit 3 "a blob corrupted in transit is refused (exit 3)" \
+	qgate-deploy push --to "oci://$RP/team/corrupt:v1" --insecure "$T/fc.bin"
+expect_grep "the refusal is the registry's digest check" "DIGEST_INVALID" "$T/err"
+skopeo inspect --raw --tls-verify=false "docker://$R1/team/corrupt:v1" >/dev/null 2>&1
+_rc=$?
+if [ "$_rc" -ne 0 ]; then ok "no tag points at the refused bytes"
+else not_ok "a tag exists after the corrupted upload"; fi
+
 bytes f2.bin 9000000
 rules '[{"match": "PATCH /v2/team/faults/blobs/uploads/", "times": 1, "cut_after": 1500000}]'
 expect_exit 0 "a connection cut in the middle of a blob is retried (the blob restarts)" \
