@@ -580,6 +580,10 @@ static int upload_once(struct oci *o, struct sender *r)
 				goto done;
 			if (resp.status != 202) {
 				err = status_error(o, &c, &resp);
+				/* the session lost (expired, 404) or out of step (416): a
+				 * new one may pass */
+				if (resp.status == 404 || resp.status == 416 || status_retryable(resp.status))
+					o->retryable = 1;
 				goto done;
 			}
 			if (r->off != end) {
