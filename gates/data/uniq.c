@@ -50,11 +50,59 @@
 #define MAX_ENTRIES ((size_t)1 << 18)
 #define NPART 256
 
+/* A run's entry, packed: 10 or 12 bytes instead of 16. The key's top byte
+ * is the partition (implied by where the entry is), the piece is the run's
+ * (one for all its entries), and the line is an offset from the run's
+ * first: w holds the key's low 56 bits above the offset's low 8 bits, hi
+ * the rest of the offset -- 16 bits (P10: a run of 2^18 keys spanning less
+ * than 2^24 lines, the usual case) or 32 (P12: any line, 40 bits): three
+ * eighths (P10) or a quarter (P12) less memory kept and spill written. On
+ * a VM whose fresh pages cost more than the copy into them (the host backs
+ * them on first touch), the bytes are the time. */
+struct data_uniq_p12 {
+	uint64_t w;
+	uint32_t hi;
+} __attribute__((packed));
+struct data_uniq_p10 {
+	uint64_t w;
+	uint16_t hi;
+} __attribute__((packed));
+_Static_assert(sizeof(struct data_uniq_p12) == 12, "packed entries are 12 bytes");
+_Static_assert(sizeof(struct data_uniq_p10) == 10, "packed entries are 10 bytes");
+
+enum { RUN_WIDE, RUN_P12, RUN_P10 };
+
+/* The packed formats as one: the key of partition `part`, the offset. */
+#define PENT_PUT(d, k, off)                                   \
+	do {                                                  \
+		__typeof__(d) d_ = (d);                       \
+		uint64_t o_ = (off);                          \
+		d_->w = ((k) << 8) | (o_ & 0xff);             \
+		d_->hi = (__typeof__(d_->hi))(o_ >> 8);       \
+	} while (0)
+#define PENT_KEY(x, part) (((uint64_t)(part) << 56) | ((x)->w >> 8))
+#define PENT_OFF(x) (((uint64_t)(x)->hi << 8) | ((x)->w & 0xff))
+
 struct data_uniq_run {
 	long long off;          /* in the spill file; -1: the set's buffer */
-	struct data_uniq_ent *mem; /* or kept in memory (charged to its set) */
+	void *mem;              /* or kept in memory (charged to its set) */
 	size_t cum[NPART + 1];  /* entries before partition b */
+	uint64_t base;          /* packed: DATA_UNIQ_POS(piece, first line) --
+				 * an entry's pos is base + its offset */
+	int fmt;                /* RUN_P10, RUN_P12, or RUN_WIDE (data_uniq_ent:
+				 * the buffer held keys of several pieces) */
 };
+
+static inline size_t fmt_esz(int fmt)
+{
+	return fmt == RUN_P10 ? sizeof(struct data_uniq_p10) :
+	       fmt == RUN_P12 ? sizeof(struct data_uniq_p12) : sizeof(struct data_uniq_ent);
+}
+
+static inline size_t run_esz(const struct data_uniq_run *r)
+{
+	return fmt_esz(r->fmt);
+}
 
 /* ---------------------------------------------------------------- pool */
 
@@ -335,6 +383,50 @@ static void bucket(struct qg_uniq *u, size_t *cum)
 	u->e = t;
 }
 
+/* u's entries bucketed by partition into out: packed when they are all of
+ * one piece (10 bytes when their lines span less than 2^24), else as they
+ * are. Returns the format; *base: the packed entries' first pos. u->e is
+ * unchanged (it goes on as the set's buffer). */
+static int bucket_out(const struct qg_uniq *u, void *out, size_t *cum, uint64_t *base)
+{
+	size_t cnt[NPART] = { 0 }, next[NPART];
+	const struct data_uniq_ent *e = u->e;
+	const size_t n = u->nr;
+	uint64_t lo = e[0].pos, hi = e[0].pos;
+
+	for (size_t i = 0; i < n; i++) {
+		cnt[part_of(e[i].k)]++;
+		lo = e[i].pos < lo ? e[i].pos : lo;
+		hi = e[i].pos > hi ? e[i].pos : hi;
+	}
+	cum[0] = 0;
+	for (unsigned b = 0; b < NPART; b++) {
+		cum[b + 1] = cum[b] + cnt[b];
+		next[b] = cum[b];
+	}
+	*base = lo;
+	/* one piece: lo and hi share it, and every pos between them is lo
+	 * plus a line offset */
+	if ((lo >> DATA_UNIQ_LINE_BITS) == (hi >> DATA_UNIQ_LINE_BITS) && hi - lo < ((uint64_t)1 << 24)) {
+		struct data_uniq_p10 *t = out;
+
+		for (size_t i = 0; i < n; i++)
+			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - lo);
+		return RUN_P10;
+	}
+	if ((lo >> DATA_UNIQ_LINE_BITS) == (hi >> DATA_UNIQ_LINE_BITS)) {
+		struct data_uniq_p12 *t = out;
+
+		for (size_t i = 0; i < n; i++)
+			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - lo);
+		return RUN_P12;
+	}
+	for (size_t i = 0; i < n; i++)
+		((struct data_uniq_ent *)out)[next[part_of(e[i].k)]++] = e[i];
+	*base = 0;
+	return RUN_WIDE;
+}
+
 /* A buffer of whole 2 MiB pages where the kernel gives them on request
  * (transparent huge pages in "madvise" mode): a run kept in memory is
  * written once, and 4 KiB page faults were a fifth of a 10 M-key check. */
@@ -355,6 +447,7 @@ static void *big_alloc(size_t bytes)
 static int spill(struct qg_uniq *u)
 {
 	struct data_uniq_run *runs, *r;
+	size_t bytes;
 
 	if (!u->nr)
 		return 0;
@@ -371,26 +464,26 @@ static int spill(struct qg_uniq *u)
 	r = &runs[u->nr_runs];
 	r->mem = NULL;
 	r->off = -1;
-	bucket(u, r->cum);
-	/* within the cap, the bucketed buffer itself becomes the run and the
-	 * set fills a new one: writing runs to the page cache and reading them
+	r->fmt = bucket_out(u, u->tmp, r->cum, &r->base);
+	bytes = u->nr * run_esz(r);
+	/* within the cap, the bucketed copy itself becomes the run and the
+	 * set gets a new one: writing runs to the page cache and reading them
 	 * back was 43% of a 10 M-key check (copy_folio_from_iter_atomic) */
-	if (charge(u, (long long)(u->nr * sizeof(*u->e)), 0) == 0) {
+	if (charge(u, (long long)bytes, 0) == 0) {
 		struct data_uniq_ent *fresh = big_alloc(u->alloc * sizeof(*fresh));
-		struct data_uniq_ent *kept = fresh ? realloc(u->e, u->nr * sizeof(*kept)) : NULL;
+		void *kept = fresh ? realloc(u->tmp, bytes) : NULL;
 
 		if (kept) {
 			r->mem = kept;
-			u->e = u->tmp;
 			u->tmp = fresh;
 			u->nr_runs++;
 			u->nr = 0;
 			return 0;
 		}
 		free(fresh);
-		uncharge(u, (long long)(u->nr * sizeof(*u->e)));
+		uncharge(u, (long long)bytes);
 	}
-	if (pool_write(u->pool, u->e, u->nr * sizeof(*u->e), &r->off) < 0) {
+	if (pool_write(u->pool, u->tmp, bytes, &r->off) < 0) {
 		u->failed = 1;
 		return -1;
 	}
@@ -399,15 +492,51 @@ static int spill(struct qg_uniq *u)
 	return 0;
 }
 
-/* Entries [first, first + n) of a run, from memory or the spill file. */
-static int run_read(struct data_uniq_pool *pool, const struct data_uniq_run *run, struct data_uniq_ent *buf,
-		    size_t first, size_t n)
+/* n entries of format fmt (of partition p, positions from base) as
+ * data_uniq_ent into out; src may be out's last n * fmt_esz(fmt) bytes
+ * (entry i is read before it is written, and 16(i + 1) <= 16n - esz(n -
+ * i - 1) for esz <= 16). */
+static void unpack(struct data_uniq_ent *out, const void *src, size_t n, int fmt, unsigned p, uint64_t base)
 {
+	if (fmt == RUN_P10) {
+		const struct data_uniq_p10 *x = src;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t k = PENT_KEY(&x[i], p), pos = base + PENT_OFF(&x[i]);
+
+			out[i].k = k;
+			out[i].pos = pos;
+		}
+	} else if (fmt == RUN_P12) {
+		const struct data_uniq_p12 *x = src;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t k = PENT_KEY(&x[i], p), pos = base + PENT_OFF(&x[i]);
+
+			out[i].k = k;
+			out[i].pos = pos;
+		}
+	} else {
+		memmove(out, src, n * sizeof(*out));
+	}
+}
+
+/* Entries [first, first + n) of a run (all of partition p), from memory or
+ * the spill file, as entries. */
+static int run_read(struct data_uniq_pool *pool, const struct data_uniq_run *run, unsigned p,
+		    struct data_uniq_ent *buf, size_t first, size_t n)
+{
+	const size_t esz = run_esz(run);
+	char *at = (char *)buf + n * (sizeof(*buf) - esz);
+
 	if (run->mem) {
-		memcpy(buf, run->mem + first, n * sizeof(*buf));
+		unpack(buf, (const char *)run->mem + first * esz, n, run->fmt, p, run->base);
 		return 0;
 	}
-	return pool_read(pool, buf, n * sizeof(*buf), run->off + (long long)(first * sizeof(*buf)));
+	if (pool_read(pool, at, n * esz, run->off + (long long)(first * esz)) < 0)
+		return -1;
+	unpack(buf, at, n, run->fmt, p, run->base);
+	return 0;
 }
 
 /* Room for one more entry: a larger buffer within the set's share and the
@@ -465,7 +594,7 @@ static int add_entry(struct qg_uniq *u, uint64_t k, long long line)
 	return 1;
 }
 
-int data_uniq_add_hash(struct qg_uniq *u, uint64_t h, long long line)
+int data_uniq_add_hash_slow(struct qg_uniq *u, uint64_t h, long long line)
 {
 	if (u->failed)
 		return -1;
@@ -615,36 +744,105 @@ static inline int ent_less(const struct data_uniq_ent *a, const struct data_uniq
 	return a->k < b->k || (a->k == b->k && a->pos < b->pos);
 }
 
-/* Sort a partition: one counting pass on the bits below its top byte into
- * out, then insertion sorts of the (few-entry) buckets. */
-static void sort_part(const struct data_uniq_ent *in, struct data_uniq_ent *out, size_t n, size_t *cnt)
+/* One partition's entries from one source: a run (packed or not, in memory
+ * or read into the staging buffer) or a set's bucketed buffer. */
+struct seg {
+	const void *p;
+	size_t n;
+	int fmt;
+	uint64_t base;
+};
+
+/* The bucket of an entry within its partition: the `bits` below the top
+ * byte (a packed entry holds them at the top of w). */
+#define SUB_WIDE(k, bits) ((size_t)(((k) << 8) >> (64 - (bits))))
+#define SUB_PACKED(w, bits) ((size_t)((w) >> (64 - (bits))))
+
+/* Insertion sort by (k, pos): linear on the output of a counting pass
+ * (buckets of one or two entries). */
+static void insertion_sort(struct data_uniq_ent *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct data_uniq_ent x = a[i];
+		size_t j = i;
+
+		while (j > 0 && ent_less(&x, &a[j - 1])) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
+/* Partition p sorted into out (m entries, from the segments): a counting
+ * pass over the sources (10 or 12 bytes an entry where packed), one
+ * scatter that unpacks as it goes, then insertion sorts of the (one or two
+ * entry) buckets. The sources are read twice and the 16-byte entries
+ * written once: before, the partition was first copied whole, then
+ * counted, then scattered. (Two counting passes -- groups by the first
+ * bits, then each group in cache -- measured no faster at 50 M keys.)
+ * cnt: room for 2^20 + 1 counters. */
+static void sort_segs(const struct seg *sg, size_t ns, unsigned p, struct data_uniq_ent *out, size_t m,
+		      uint32_t *cnt)
 {
 	unsigned bits = 4;
-	size_t nb, sum = 0;
+	size_t nb;
+	uint32_t sum = 0;
 
-	while (bits < 20 && ((size_t)1 << bits) < n)
+	/* at most one entry a bucket on average (two measured the same:
+	 * fewer counters, more moves in the insertion sorts) */
+	while (bits < 20 && ((size_t)1 << bits) < m)
 		bits++;
 	nb = (size_t)1 << bits;
 	memset(cnt, 0, (nb + 1) * sizeof(*cnt));
-	for (size_t i = 0; i < n; i++)
-		cnt[((in[i].k << 8) >> (64 - bits)) + 1]++;
+/* one source's count, then its scatter, for a packed format */
+#define COUNT_PACKED(T)                                          \
+	do {                                                     \
+		const T *x = sg[s].p;                            \
+		for (size_t i = 0; i < sg[s].n; i++)             \
+			cnt[SUB_PACKED(x[i].w, bits) + 1]++;     \
+	} while (0)
+#define SCATTER_PACKED(T)                                                      \
+	do {                                                                   \
+		const T *x = sg[s].p;                                          \
+		const uint64_t base = sg[s].base;                              \
+		for (size_t i = 0; i < sg[s].n; i++) {                         \
+			struct data_uniq_ent *o = &out[cnt[SUB_PACKED(x[i].w, bits)]++]; \
+			o->k = PENT_KEY(&x[i], p);                             \
+			o->pos = base + PENT_OFF(&x[i]);                       \
+		}                                                              \
+	} while (0)
+	for (size_t s = 0; s < ns; s++) {
+		if (sg[s].fmt == RUN_P10) {
+			COUNT_PACKED(struct data_uniq_p10);
+		} else if (sg[s].fmt == RUN_P12) {
+			COUNT_PACKED(struct data_uniq_p12);
+		} else {
+			const struct data_uniq_ent *x = sg[s].p;
+
+			for (size_t i = 0; i < sg[s].n; i++)
+				cnt[SUB_WIDE(x[i].k, bits) + 1]++;
+		}
+	}
 	for (size_t b = 0; b <= nb; b++) {
 		sum += cnt[b];
 		cnt[b] = sum;
 	}
-	for (size_t i = 0; i < n; i++)
-		out[cnt[(in[i].k << 8) >> (64 - bits)]++] = in[i];
-	/* cnt[b] is now the end of bucket b: insertion sort by (k, pos) */
-	for (size_t i = 1; i < n; i++) {
-		struct data_uniq_ent x = out[i];
-		size_t j = i;
+	for (size_t s = 0; s < ns; s++) {
+		if (sg[s].fmt == RUN_P10) {
+			SCATTER_PACKED(struct data_uniq_p10);
+		} else if (sg[s].fmt == RUN_P12) {
+			SCATTER_PACKED(struct data_uniq_p12);
+		} else {
+			const struct data_uniq_ent *x = sg[s].p;
 
-		while (j > 0 && ent_less(&x, &out[j - 1])) {
-			out[j] = out[j - 1];
-			j--;
+			for (size_t i = 0; i < sg[s].n; i++)
+				out[cnt[SUB_WIDE(x[i].k, bits)]++] = x[i];
 		}
-		out[j] = x;
 	}
+#undef COUNT_PACKED
+#undef SCATTER_PACKED
+	insertion_sort(out, m);
 }
 
 /* The smallest values (at most max, ascending) that two intervals of the
@@ -687,8 +885,10 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 		    void *ctx, long long *dups, long long *iv_dups)
 {
 	long long (*U)[2] = NULL;
-	size_t nu = 0, niv = 0, cap = 0, *cnt = NULL;
+	size_t nu = 0, niv = 0, cap = 0;
+	uint32_t *cnt = NULL;
 	struct data_uniq_ent *a = NULL, *b = NULL;
+	struct seg *sg = NULL;
 	size_t (*mem)[NPART + 1] = NULL, nact = 0;
 	struct qg_uniq **act = NULL;
 	long long d = 0;
@@ -751,7 +951,7 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 	for (size_t s = 0; s < nact; s++)
 		bucket(act[s], mem[s]);
 	for (unsigned p = 0; p < NPART; p++) {
-		size_t m = 0, at = 0;
+		size_t m = 0, at = 0, nsg = 0;
 
 		for (size_t s = 0; s < nact; s++) {
 			m += mem[s][p + 1] - mem[s][p];
@@ -760,9 +960,23 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 		}
 		if (m < 2)
 			continue;
+		if (m > UINT32_MAX) {
+			ret = qg_error(QG_ENOMEM, "out of memory: a partition of the unique check holds %zu keys", m);
+			goto done;
+		}
 		if (!cnt && !(cnt = malloc((((size_t)1 << 20) + 1) * sizeof(*cnt)))) {
 			ret = qg_error(QG_ENOMEM, "out of memory");
 			goto done;
+		}
+		if (!sg) {
+			size_t nseg = nact;
+
+			for (size_t s = 0; s < nact; s++)
+				nseg += act[s]->nr_runs;
+			if (!(sg = malloc(nseg * sizeof(*sg)))) {
+				ret = qg_error(QG_ENOMEM, "out of memory");
+				goto done;
+			}
 		}
 		if (m > cap) {
 			struct data_uniq_ent *na = realloc(a, m * sizeof(*a)), *nb2;
@@ -777,28 +991,47 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 			b = nb2;
 			cap = m;
 		}
+		/* the sources in data order, the runs (older) before the
+		 * buffer: the scatter is stable, so equal keys arrive in line
+		 * order and the insertion sorts stay linear. Runs in memory are
+		 * read where they are, spilled ones staged in a. */
 		for (size_t s = 0; s < nact; s++) {
 			const struct qg_uniq *u = act[s];
 			size_t k;
 
-			/* the runs (older) before the buffer: equal keys arrive
-			 * in line order, and the insertion sorts stay linear */
 			for (size_t r = 0; r < u->nr_runs; r++) {
 				const struct data_uniq_run *run = &u->runs[r];
+				const size_t esz = run_esz(run);
 
 				k = run->cum[p + 1] - run->cum[p];
-				if (k && run_read(pool, run, a + at, run->cum[p], k) < 0) {
-					ret = data_uniq_pool_error(pool);
-					goto done;
+				if (!k)
+					continue;
+				sg[nsg].n = k;
+				sg[nsg].fmt = run->fmt;
+				sg[nsg].base = run->base;
+				if (run->mem) {
+					sg[nsg].p = (const char *)run->mem + run->cum[p] * esz;
+				} else {
+					if (pool_read(pool, (char *)a + at, k * esz, run->off + (long long)(run->cum[p] * esz)) <
+					    0) {
+						ret = data_uniq_pool_error(pool);
+						goto done;
+					}
+					sg[nsg].p = (const char *)a + at;
+					at += k * esz;
 				}
-				at += k;
+				nsg++;
 			}
 			k = mem[s][p + 1] - mem[s][p];
-			if (k)
-				memcpy(a + at, u->e + mem[s][p], k * sizeof(*a));
-			at += k;
+			if (k) {
+				sg[nsg].p = u->e + mem[s][p];
+				sg[nsg].n = k;
+				sg[nsg].fmt = RUN_WIDE;
+				sg[nsg].base = 0;
+				nsg++;
+			}
 		}
-		sort_part(a, b, m, cnt);
+		sort_segs(sg, nsg, p, b, m, cnt);
 		for (size_t i = 0; i < m;) {
 			size_t j = i + 1;
 			long long v = 0;
@@ -806,7 +1039,7 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 
 			while (j < m && b[j].k == b[i].k)
 				j++;
-			if (ints) {
+			if (ints && (nu || j - i > 1)) {
 				v = (long long)unfmix64(b[i].k);
 				inu = nu && in_union(U, nu, v);
 			}
@@ -828,6 +1061,7 @@ done:
 	free(act);
 	free(mem);
 	free(cnt);
+	free(sg);
 	free(a);
 	free(b);
 	return ret;
@@ -901,7 +1135,7 @@ int data_uniq_absorb(struct qg_uniq *dst, struct qg_uniq *src)
 		/* runs kept in memory move with their charge */
 		for (size_t i = 0; i < src->nr_runs; i++)
 			if (src->runs[i].mem) {
-				long long b = (long long)((src->runs[i].cum[NPART]) * sizeof(struct data_uniq_ent));
+				long long b = (long long)(src->runs[i].cum[NPART] * run_esz(&src->runs[i]));
 
 				src->charged -= b;
 				dst->charged += b;
@@ -973,7 +1207,7 @@ static int each_chunk(struct data_uniq_pool *pool, const struct qg_uniq *u, cons
 		for (size_t at = run->cum[p]; at < run->cum[p + 1];) {
 			size_t k = run->cum[p + 1] - at < AJ_CHUNK ? run->cum[p + 1] - at : AJ_CHUNK;
 
-			if (run_read(pool, run, buf, at, k) < 0)
+			if (run_read(pool, run, p, buf, at, k) < 0)
 				return data_uniq_pool_error(pool);
 			if (fn(ctx, buf, k) < 0)
 				return QG_ENOMEM;

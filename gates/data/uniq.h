@@ -104,7 +104,20 @@ int data_uniq_absorb(struct qg_uniq *dst, struct qg_uniq *src);
 /* 1: kept (a duplicate, if any, is found by data_uniq_check), 0: a repeat
  * of a key in an interval (found now), -1: the pool failed. */
 int data_uniq_add_int(struct qg_uniq *u, long long v, long long line);
-int data_uniq_add_hash(struct qg_uniq *u, uint64_t h, long long line);
+int data_uniq_add_hash_slow(struct qg_uniq *u, uint64_t h, long long line);
+/* A hashed key appended inline while the buffer has room (a call per key
+ * was a tenth of the unique string column loop); else uniq.c grows or
+ * spills the buffer. */
+static inline int data_uniq_add_hash(struct qg_uniq *u, uint64_t h, long long line)
+{
+	if (__builtin_expect(u->nr < u->alloc && !u->failed, 1)) {
+		u->e[u->nr].k = h;
+		u->e[u->nr].pos = DATA_UNIQ_POS(u->piece, line);
+		u->nr++;
+		return 1;
+	}
+	return data_uniq_add_hash_slow(u, h, line);
+}
 /* The commonest case inline: v right after the interval touched last (an
  * increasing id column). 1: added; 0: not this case, call data_uniq_add_int. */
 static inline int data_uniq_extend(struct qg_uniq *u, long long v)

@@ -295,8 +295,8 @@ static void test_data_fastval_shapes(void **state)
 		fv_int_safe_digits(lo, hi, kd);
 		for (int i = 0; i < 100000; i++) {
 			size_t n = random_text(buf, 18, "01234567890009-+");
-			unsigned neg, nd;
-			long long v;
+			unsigned neg = 0, nd = 0;
+			long long v = 0;
 			int fast = fv_int(padded(tmp, buf, n), n, &v);
 
 			assert_int_equal(fv_int_shape(padded(tmp, buf, n), n, &neg, &nd), fast);
@@ -311,7 +311,7 @@ static void test_data_fastval_shapes(void **state)
 static void test_data_fastval_date(void **state)
 {
 	char buf[64], tmp[256];
-	uint64_t k1, k2, t1 = 0, t2;
+	uint64_t k1 = 0, k2 = 0, t1 = 0, t2 = 0;
 	long long d1, d2;
 	int tfast;
 

@@ -87,8 +87,11 @@ static size_t tmp_entries(const char *dir)
 	return n;
 }
 
-/* Hash keys in `pieces` sets; cap bytes in the pool. */
-static void run_hash(long long cap, int pieces, size_t per, uint64_t range)
+/* Hash keys in `pieces` sets (numbered from piece0, lines from line0);
+ * cap bytes in the pool; absorb: every set is absorbed into the first as a
+ * run folds finished pieces (its buffer then holds several pieces' keys). */
+static void run_hash_at(long long cap, int pieces, size_t per, uint64_t range, size_t piece0, long long line0,
+			int absorb)
 {
 	struct data_uniq_pool pool;
 	struct qg_uniq *u = calloc((size_t)pieces, sizeof(*u));
@@ -103,19 +106,23 @@ static void run_hash(long long cap, int pieces, size_t per, uint64_t range)
 	assert_non_null(all);
 	assert_int_equal(data_uniq_pool_init(&pool, cap), 0);
 	for (int p = 0; p < pieces; p++) {
-		data_uniq_init(&u[p], 0, &pool, (size_t)p, 0);
+		data_uniq_init(&u[p], 0, &pool, piece0 + (size_t)p, 0);
 		ptr[p] = &u[p];
 		for (size_t i = 0; i < per; i++) {
 			uint64_t key = qg_hash_fmix64(next_rand() % range + 1);
-			assert_int_equal(data_uniq_add_hash(&u[p], key, (long long)i + 2), 1);
+			assert_int_equal(data_uniq_add_hash(&u[p], key, line0 + (long long)i * 3), 1);
 			all[n].key = key;
-			all[n].pos = DATA_UNIQ_POS(p, i + 2);
+			all[n].pos = DATA_UNIQ_POS(piece0 + (size_t)p, line0 + (long long)i * 3);
 			n++;
+		}
+		if (absorb && p > 0) {
+			data_uniq_shrink(&u[p]);
+			assert_int_equal(data_uniq_absorb(&u[0], &u[p]), 0);
 		}
 	}
 	if (cap < (1 << 20))
 		assert_true(data_uniq_pool_spilled(&pool) > 0);
-	assert_int_equal(data_uniq_check(&pool, ptr, (size_t)pieces, on_dup, &s, &dups, &ivd), 0);
+	assert_int_equal(data_uniq_check(&pool, ptr, absorb ? 1 : (size_t)pieces, on_dup, &s, &dups, &ivd), 0);
 	assert_int_equal(ivd, 0);
 	qsort(all, n, sizeof(*all), occ_cmp);
 	qsort(s.f, s.n, sizeof(*s.f), found_cmp);
@@ -146,6 +153,24 @@ static void run_hash(long long cap, int pieces, size_t per, uint64_t range)
 	free(all);
 	free(ptr);
 	free(u);
+}
+
+static void run_hash(long long cap, int pieces, size_t per, uint64_t range)
+{
+	run_hash_at(cap, pieces, per, range, 0, 2, 0);
+}
+
+/* Runs are kept and spilled as 12-byte entries (the piece per run, a line
+ * in 40 bits); a buffer holding several pieces' keys stays 16 bytes. Lines
+ * near 2^40, pieces past 2^8, absorbed sets, kept and spilled runs. */
+static void test_data_uniq_packed(void **state)
+{
+	(void)state;
+	run_hash_at(64LL << 20, 3, 300000, 600000, 300, ((long long)1 << 40) - 1000000, 0);
+	run_hash_at(1LL << 20, 3, 300000, 600000, 70000, ((long long)1 << 39) + 12345, 0);
+	run_hash_at(64LL << 20, 5, 100000, 300000, 1, 2, 1);
+	run_hash_at(2LL << 20, 5, 100000, 300000, 1, 2, 1);
+	run_hash_at(256 << 10, 40, 5000, 100000, 9, 7, 1);
 }
 
 static void test_data_uniq_hash_memory(void **state)
@@ -301,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_data_uniq_intervals),
 		cmocka_unit_test(test_data_uniq_hash_memory),
 		cmocka_unit_test(test_data_uniq_hash_spill),
+		cmocka_unit_test(test_data_uniq_packed),
 		cmocka_unit_test(test_data_uniq_ints),
 		cmocka_unit_test(test_data_uniq_spill_error),
 	};
