@@ -1,8 +1,10 @@
 /* evidence.c -- gather the gates' result JSONs and judge whether they allow a promotion
  *
  * Evidence is a set of qgate.result/v1 documents, read either from a folder (--evidence DIR:
- * every *.json in it, regular files only, no symbolic links, so nothing outside DIR is read)
- * or from the store (the referrers of the artifact whose artifactType is DP_AT_EVIDENCE, each
+ * every *.json in it, regular files only, no symbolic links, so nothing outside DIR is read;
+ * a folder without any is an error, not "no evidence": it is most likely the wrong folder),
+ * from one file (--evidence FILE: a path that is not a folder is read as one result, a pipe
+ * included), or from the store (the referrers of the artifact whose artifactType is DP_AT_EVIDENCE, each
  * layer one result JSON). Every document goes through qg_result_from_json(), the same strict
  * reader `qgate merge` uses, and its status is the derived one (qg_result_status), so a file
  * that says "pass" beside a failed check counts as failed: fail closed.
@@ -109,19 +111,46 @@ static int is_json_name(const struct dirent *d)
 	return n > 5 && !strcmp(d->d_name + n - 5, ".json");
 }
 
+/* --evidence FILE: the one result a path that is not a folder holds (read as a stream, so a
+ * pipe works; a device that never ends stops at EVIDENCE_MAX). */
+static int read_one(struct dp_evidence_set *set, int fd, const char *path)
+{
+	struct qg_buf body = QG_BUF_INIT(EVIDENCE_MAX);
+	int err = qg_buf_read_fd(&body, fd, path);
+
+	if (!err)
+		err = evidence_add(set, body.buf, body.len, path);
+	qg_buf_release(&body);
+	return err;
+}
+
 int dp_evidence_read_dir(struct dp_evidence_set *set, const char *dir)
 {
 	struct dirent **names = NULL;
 	struct qg_buf body = QG_BUF_INIT(EVIDENCE_MAX);
 	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
-	int dfd, n, err = 0;
+	struct stat dst;
+	int dfd, n = 0, err = 0;
 
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_CLOEXEC);
 	if (dfd < 0)
-		return qg_error(QG_EINPUT, "'%s': cannot open the evidence folder: %s", dir, strerror(errno));
+		return qg_error(QG_EINPUT, "'%s': cannot open: %s", dir, strerror(errno));
+	if (fstat(dfd, &dst) < 0) {
+		err = qg_error(QG_EINPUT, "'%s': cannot stat: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (!S_ISDIR(dst.st_mode)) {
+		err = read_one(set, dfd, dir);
+		goto done;
+	}
 	n = scandir(dir, &names, is_json_name, alphasort);
 	if (n < 0) {
+		n = 0;
 		err = qg_error(QG_EINPUT, "'%s': cannot list the evidence folder: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (!n) {
+		err = qg_error(QG_EINPUT, "'%s': no qgate result (*.json) in the evidence folder", dir);
 		goto done;
 	}
 	for (int i = 0; i < n && !err; i++) {

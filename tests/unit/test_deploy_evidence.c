@@ -230,10 +230,38 @@ static void test_deploy_evidence_no_escape(void **state)
 	assert_non_null(strstr(qg_error_last(), "not a regular file"));
 	assert_int_equal(rmdir(link), 0);
 
+	/* an empty folder: most likely the wrong one, not "no evidence" */
+	err = dp_evidence_read_dir(&set, f->dir);
+	assert_int_equal(err, QG_EINPUT);
+	assert_non_null(strstr(qg_error_last(), "no qgate result"));
+
 	/* a missing folder */
 	err = dp_evidence_read_dir(&set, "/nonexistent/qgate-evidence");
 	assert_int_equal(err, QG_EINPUT);
 	assert_non_null(strstr(qg_error_last(), "/nonexistent/qgate-evidence"));
+}
+
+static void test_deploy_evidence_one_file(void **state)
+{
+	struct fx *f = *state;
+	struct dp_evidence_set set = { 0 };
+	char doc[2048], path[256];
+
+	/* --evidence FILE: a path that is not a folder is one result, whatever its name */
+	result_json(doc, sizeof(doc), "model", "check", "pass", COMMIT_A, HEX_MODEL, HEX_DATA);
+	write_file(f->dir, "result.txt", doc);
+	snprintf(path, sizeof(path), "%s/result.txt", f->dir);
+	assert_int_equal(dp_evidence_read_dir(&set, path), 0);
+	assert_int_equal(set.nr, 1);
+	assert_string_equal(set.items[0].gate, "model");
+	assert_string_equal(set.items[0].source, path);
+	dp_evidence_release(&set);
+
+	write_file(f->dir, "bad.json", "[1, 2]");
+	snprintf(path, sizeof(path), "%s/bad.json", f->dir);
+	assert_true(dp_evidence_read_dir(&set, path) < 0);
+	assert_non_null(strstr(qg_error_last(), "bad.json"));
+	assert_int_equal(set.nr, 0);
 }
 
 static void test_deploy_evidence_judge(void **state)
@@ -459,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_status_is_derived, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_refuses_other_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_no_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_evidence_one_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_judge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_judge_failures, setup, teardown),
 		cmocka_unit_test(test_deploy_evidence_attached),
