@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "qgate/crypto.h"
+#include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/json.h"
 #include "qgate/opts.h"
@@ -70,6 +71,18 @@ static int read_log(struct qg_buf *out, const char *path)
 		if (!n)
 			break;
 		qg_buf_setlen(out, out->len + (size_t)n);
+	}
+	/* a file cut or rewritten while it was read is not the log we checked */
+	if (!err && S_ISREG(st.st_mode)) {
+		struct qg_file_stamp before, after;
+		struct stat now;
+
+		qg_file_stamp_set(&before, &st);
+		if (fstat(fd, &now) < 0)
+			memset(&now, 0, sizeof(now));
+		qg_file_stamp_set(&after, &now);
+		if (!qg_file_stamp_equal(&before, &after) || (long long)out->len != (long long)st.st_size)
+			err = qg_error(QG_EIO, "'%s': changed while being read", path);
 	}
 	close(fd);
 	return err;
