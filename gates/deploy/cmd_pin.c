@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/git.h"
 #include "qgate/json.h"
@@ -107,7 +108,18 @@ static int read_file(const char *path, struct qg_buf *out, struct stat *st)
 			return qg_error(QG_ETOOBIG, "'%s': larger than 64 MiB: not a manifest", path);
 		}
 	}
-	close(fd);
+	{
+		struct qg_file_stamp before, after;
+		struct stat now;
+
+		qg_file_stamp_set(&before, st);
+		if (fstat(fd, &now) < 0)
+			memset(&now, 0, sizeof(now));
+		qg_file_stamp_set(&after, &now);
+		close(fd);
+		if (!qg_file_stamp_equal(&before, &after) || (long long)out->len != (long long)st->st_size)
+			return qg_error(QG_EIO, "'%s': changed while being read", path);
+	}
 	return 0;
 }
 
@@ -123,6 +135,16 @@ static int replace_file(const char *path, const struct stat *old, const struct q
 	if ((err = qg_buf_addf(&tmp, "%.*s%s.%s.qgate-pin-XXXXXX", slash ? (int)(slash - path) : 0, path, slash ? "/" : "",
 			       slash ? slash + 1 : path)) < 0)
 		return err;
+	{
+		/* an edit made since we read it would be lost: refuse, write nothing */
+		struct qg_file_stamp stamp;
+
+		qg_file_stamp_set(&stamp, old);
+		if (qg_file_stamp_changed(&stamp, path)) {
+			err = qg_error(QG_EIO, "'%s': changed while being pinned; nothing written", path);
+			goto done;
+		}
+	}
 	if ((fd = mkostemp(tmp.buf, O_CLOEXEC)) < 0) {
 		err = qg_error(QG_EIO, "'%s': cannot create a temporary file beside it: %s", path, strerror(errno));
 		goto done;
