@@ -475,6 +475,10 @@ static void task(void *ud, size_t i, int worker)
 		fail(run, err);
 		return;
 	}
+	/* a file named outside the repository: its findings are flagged as a linter's are */
+	if ((run->files->v[i].flags & LINT_FILE_OUTSIDE) && run->ctx->repo)
+		for (size_t k = start; k < w->out.nr; k++)
+			w->out.v[k].flags |= LINT_F_OUTSIDE;
 	lint_findings_sort_from(&w->out, start);
 	run->spans[i] = (struct span){ start, w->out.nr - start, worker };
 }

@@ -5,7 +5,8 @@
  * --fix repaired still counts (the user must re-stage: exit 1, as hooks
  * expect). Each tool+rule with findings is a check `lint.<tool>.<rule>`
  * with its count and first locations (each with its finding's message,
- * so GitHub annotations land on the exact lines); each enabled built-in
+ * so GitHub annotations land on the exact lines; a file outside the
+ * repository is kept as given and its message says so); each enabled built-in
  * rule without findings is a passing check, and so is a tool that ran
  * and reported nothing (`lint.<tool>`). The verdict is the budgets':
  * errors above --max-errors (default 0) fail every check holding errors
@@ -156,8 +157,9 @@ static int group_check(struct qg_result *r, const struct lint_findings *fs, cons
 	for (size_t i = 0; i < n && i < QG_LOCATIONS_MAX && !err; i++) {
 		const struct lint_finding *f = &fs->v[idx[i]];
 
-		if (qg_check_add_location(c, f->file, f->line, f->column, "%s%s", f->message,
-					  f->flags & LINT_F_FIXED ? " (fixed)" : "") < 0)
+		if (qg_check_add_location(c, f->file, f->line, f->column, "%s%s%s", f->message,
+					  f->flags & LINT_F_FIXED ? " (fixed)" : "",
+					  f->flags & LINT_F_OUTSIDE ? " (outside the repository)" : "") < 0)
 			err = QG_ENOMEM;
 	}
 	if (!err && (d = qg_check_details(c)) != NULL) {

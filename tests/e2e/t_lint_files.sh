@@ -98,6 +98,8 @@ expect_exit 0 "outside: a clean file" $L ok.txt
 cd "$R" || exit 1
 expect_exit 1 "a file outside the repository, named" $L --builtin=trailing-whitespace --json "$T/os.json" "$O/sub/p.txt"
 expect_eq "kept as given" "$(files "$T/os.json")" "$O/sub/p.txt"
+expect_eq "and flagged" "$(json_get "$T/os.json" '[l["message"] for c in d["checks"] for l in c.get("locations", []) if c["id"] == "lint.builtin.trailing-whitespace"]')" \
+	'["trailing whitespace (1 character) (outside the repository)"]'
 
 # --- case-conflict looks at every tracked path, not only the selected ones
 printf 'other\n' >Top.txt

@@ -118,6 +118,13 @@ expect_eq "gcc: the include chain is attached to the header's warning" \
 	"$(json_get "$T/r.json" '[l["message"] for c in d["checks"] for l in c.get("locations",[]) if l.get("file")=="w.h" and "unused variable" in l["message"]][0]')" \
 	"unused variable 'y' (included from w.c:1)"
 
+# a header outside the repository (a system include): kept as given, flagged
+printf '/usr/include/stdio.h:10:2: warning: outside the tree [-Wsys]\nw.c:1:1: warning: inside [-Wsys]\n' >out.gcc
+expect_exit 0 "gcc: a finding outside the repository" qgate-lint --input out.gcc --parser gcc --json "$T/out.json"
+expect_eq "gcc: outside kept and flagged, inside not" \
+	"$(json_get "$T/out.json" 'sorted([l["file"], l["message"]] for c in d["checks"] for l in c.get("locations",[]))')" \
+	'[["/usr/include/stdio.h", "outside the tree (outside the repository)"], ["w.c", "inside"]]'
+
 # --- yamllint -f parsable ----------------------------------------------------------
 printf 'a: 1\nb: [1,2 ]\na: 2\nc:   x   \nd: "this line is definitely far too long for the default yamllint line-length rule of eighty"\n' >y.yaml
 yamllint -f parsable y.yaml >yl.txt
