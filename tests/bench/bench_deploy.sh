@@ -10,7 +10,8 @@
 #                                                         of a dir: image skopeo reads)
 # interleaved, ROUNDS times each. Wall, user+sys CPU and max RSS of the client are taken
 # with GNU time (/usr/bin/time -f); the registry's own work is the same for both.
-# Env: B (build dir, default build), CHUNK (qgate --chunk-size, default its own).
+# Env: B (build dir, default build), CHUNK (qgate --chunk-size, default its own),
+# BENCH_CWD (where the clients run; default the temp folder, outside any git work tree).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-build}
@@ -68,6 +69,10 @@ cat "$W/model.bin" >/dev/null # warm the page cache for both
 run() { # LABEL CMD...: one timed run on an empty registry
 	label=$1; shift
 	start_registry
+	# from the temp folder: outside a git work tree push skips the commit
+	# lookup (its status walk of a large tree is the git code's cost, not
+	# the transfer's; BENCH_CWD=DIR measures it)
+	cd "${BENCH_CWD:-$W}"
 	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" >"$W/out" 2>&1 || { cat "$W/out"; exit 1; }
 	read -r wall user sys rss <"$W/time"
 	stop_registry
@@ -85,6 +90,10 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 echo
+for k in qgate skopeo; do
+	printf '%-8s median wall %6.2f s\n' "$k" "$(awk -v k="$k" '$1 == k {print $2}' "$W/results" | sort -n |
+		awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')"
+done
 awk '{ n[$1]++; w[$1]+=$2; c[$1]+=$3; if ($4 > m[$1]) m[$1]=$4 }
      END { for (k in n) printf "%-8s mean wall %6.2f s  mean cpu %6.2f s  max RSS %7d KiB  (%d runs)\n", k, w[k]/n[k], c[k]/n[k], m[k], n[k];
            if (n["qgate"] && n["skopeo"]) printf "qgate/skopeo wall ratio %.2f, cpu ratio %.2f\n", (w["qgate"]/n["qgate"])/(w["skopeo"]/n["skopeo"]), (c["qgate"]/n["qgate"])/(c["skopeo"]/n["skopeo"]) }' "$W/results"
