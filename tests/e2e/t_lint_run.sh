@@ -6,7 +6,9 @@
 # then the ways a linter fails: killed by a signal, hanging past --timeout
 # (the whole process group dies), exiting 2 with nothing parsable (exit 3
 # quoting its stderr tail, secrets redacted), not found; and shell syntax in
-# CMD refused with exit 2 naming the character, never run.
+# CMD refused with exit 2 naming the character, never run. Last, a SARIF from
+# a real analyzer (clang --analyze --analyzer-output sarif) against the same
+# analyzer's text diagnostics.
 . "$(dirname "$0")/lib.sh"
 
 W=$T/w
@@ -107,5 +109,25 @@ done
 expect_no_file "nothing refused ran" pwned
 expect_exit 2 "an unterminated quote is exit 2" qgate-lint --run "shellcheck 'x.sh" --parser gcc
 expect_exit 2 "an empty command is exit 2" qgate-lint --run "   " --parser gcc
+
+# --- a SARIF written by a real tool: clang's static analyzer (--analyzer-output sarif),
+# checked against the same analyzer's own text diagnostics (rule, line, column)
+if command -v clang >/dev/null 2>&1; then
+	printf '#include <stdlib.h>\nint f(int *p) { int *q = malloc(4); if (!p) return *p; return 0; }\n' >an.c
+	LC_ALL=C clang --analyze --analyzer-output sarif -o an.sarif an.c 2>an.txt
+	WANT=$(sed -n 's/^an\.c:\([0-9]*\):\([0-9]*\): warning: .* \[\([a-zA-Z.]*\)\]$/\3:\1:\2/p' an.txt | sort | tr '\n' ' ')
+	diag "clang's text says: $WANT"
+	expect_eq "clang found its three" "$(echo "$WANT" | wc -w | tr -d ' ')" 3
+	expect_exit 0 "clang --analyze SARIF through --input" qgate-lint --input an.sarif --parser sarif --json "$T/an.json"
+	validate_result "clang SARIF result" "$T/an.json"
+	rl() { json_get "$1" '" ".join(sorted("%s:%s:%s" % (c["id"][len("lint.clang."):], l["line"], l["column"]) for c in d["checks"] if c["id"].startswith("lint.clang.") for l in c.get("locations", []))) + " "'; }
+	expect_eq "clang SARIF: the text's rules, lines and columns" "$(rl "$T/an.json")" "$WANT"
+	expect_eq "clang SARIF: file:// URIs made repository-relative" "$(json_get "$T/an.json" 'sorted(set(l["file"] for c in d["checks"] for l in c.get("locations", [])))')" '["an.c"]'
+	expect_exit 0 "clang --analyze through --run (SARIF on stdout)" \
+		qgate-lint --run 'clang --analyze --analyzer-output sarif -o /dev/stdout an.c' --parser sarif --json "$T/an2.json"
+	expect_eq "clang via --run: counts" "$(counts "$T/an2.json")" "0/3/0"
+else
+	skip "clang not installed: no SARIF from a real analyzer"
+fi
 
 done_testing
