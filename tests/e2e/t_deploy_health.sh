@@ -32,7 +32,7 @@ expect_exit 2 "a stray argument" $DEPLOY health --url http://127.0.0.1:1/ extra
 # ---- a closed port: nothing ever answers -> 3 ----
 cport=$(free_port)
 expect_exit 3 "closed port: unreachable (exit 3)" $DEPLOY health --url "http://127.0.0.1:$cport/health" \
-	--interval 0.1 --timeout 1 --json "$T/closed.json" --junit "$T/closed.xml"
+	--interval 0.1 --timeout 2 --json "$T/closed.json" --junit "$T/closed.xml"
 expect_grep "stderr says unreachable and names the URL" "unreachable.*127.0.0.1:$cport/health|127.0.0.1:$cport/health.*unreachable" "$T/err"
 expect_eq "one error line on stderr" "$(wc -l <"$T/err" | tr -d ' ')" 1
 validate_result "closed-port result" "$T/closed.json"
@@ -234,7 +234,7 @@ elif [ "$rc" -ne 0 ]; then
 	not_ok "TLS nginx failed to start"
 else
 	expect_exit 3 "self-signed certificate, verified: nothing answered (exit 3)" env -u QG_CA_BUNDLE -u CURL_CA_BUNDLE \
-		-u SSL_CERT_FILE $DEPLOY health --url "https://127.0.0.1:$NGX_PORT/h" --interval 0.1 --timeout 1
+		-u SSL_CERT_FILE $DEPLOY health --url "https://127.0.0.1:$NGX_PORT/h" --interval 0.1 --timeout 5
 	expect_grep "the TLS failure is named" "certificate|SSL" "$T/err"
 	expect_exit 0 "--insecure accepts it" env -u QG_CA_BUNDLE -u CURL_CA_BUNDLE -u SSL_CERT_FILE \
 		$DEPLOY health --url "https://127.0.0.1:$NGX_PORT/h" --interval 0.05 --insecure --expect-body ok
@@ -253,7 +253,7 @@ if [ -n "$NGX" ]; then
 		expect_eq "health with --audit-log: exit 0" "$rc" 0
 		expect_grep "a health entry with its verdict" '"action":"health".*"verdict":"pass"|"verdict":"pass".*"action":"health"' "$T/audit.jsonl"
 		expect_exit 3 "an unreachable watch is logged too" $DEPLOY health --url "http://127.0.0.1:$cport/" \
-			--interval 0.1 --timeout 0.5 --audit-log "$T/audit.jsonl"
+			--interval 0.1 --timeout 2 --audit-log "$T/audit.jsonl"
 		expect_grep "stderr keeps the watch's error" "unreachable" "$T/err"
 		expect_eq "two entries" "$(wc -l <"$T/audit.jsonl" | tr -d ' ')" 2
 		expect_grep "the second says error" '"verdict":"error"' "$T/audit.jsonl"
