@@ -220,7 +220,7 @@ struct watch {
 	long last_status;
 	enum probe_fail last_fail;
 	struct qg_buf last_why;  /* why the latest failed probe failed */
-	struct qg_buf first_err; /* the transport error of the latest unanswered probe */
+	struct qg_buf first_err; /* why the latest unanswered probe got no answer */
 	struct qg_buf body_why;  /* why the latest body mismatch did not match */
 };
 
@@ -285,8 +285,15 @@ static int probe(struct watch *w, const char *name, double timeout_s)
 		if (msg[0] == '\'' && !strncmp(msg + 1, name, nl) && !strncmp(msg + 1 + nl, "': ", 3))
 			msg += nl + 4;
 		f = PROBE_NOANSWER;
-		qg_buf_reset(&w->first_err);
-		err = qg_buf_addstr(&w->first_err, msg);
+		/* the message kept for "unreachable" is the latest, unless this probe
+		 * only ran out of the watch's remaining time: the one before says why
+		 * (refused, certificate) better than "timed out" */
+		if (!(err == QG_ETIMEOUT && timeout_s < PROBE_TIMEOUT_S && w->first_err.len)) {
+			qg_buf_reset(&w->first_err);
+			err = qg_buf_addstr(&w->first_err, msg);
+		} else {
+			err = 0;
+		}
 		if (!err)
 			err = qg_buf_addf(&w->last_why, "no answer (%s)", msg);
 		qg_error_clear();
