@@ -5,9 +5,11 @@
  * config.json, refused options. Live, when tests/e2e/t_deploy_registry.sh runs this
  * binary with QG_TEST_REGISTRY=127.0.0.1:PORT (a plain-HTTP docker-registry) and
  * QG_TEST_PROXY (faultproxy.py in front of it, corrupting manifest GETs of
- * team/ops): blobs (skip, chunked, digest refused), manifests (compare-and-swap,
- * Docker-Content-Digest checked), referrers through the fallback tag, mount, tag
- * delete. Without the variables the live tests are skipped.
+ * team/ops, and playing a Bearer token service when QG_TEST_BEARER is set): blobs
+ * (skip, chunked, digest refused), manifests (compare-and-swap,
+ * Docker-Content-Digest checked), referrers through the fallback tag, mount (with
+ * both repositories' token scopes), tag delete. Without the variables the live tests
+ * are skipped.
  */
 #include "qgate/common.h"
 
@@ -23,6 +25,7 @@
 #include "deploy/registry_int.h"
 
 static char tmpdir[64];
+static char *env_user, *env_pass; /* QGATE_REGISTRY_* as the test was started with */
 
 static int setup(void **state)
 {
@@ -169,6 +172,10 @@ static struct dp_store *open_live(const char *env, const char *repo)
 
 	if (!host || !*host)
 		return NULL;
+	if (env_user && env_pass) { /* setup() cleared them for the offline tests */
+		setenv("QGATE_REGISTRY_USERNAME", env_user, 1);
+		setenv("QGATE_REGISTRY_PASSWORD", env_pass, 1);
+	}
 	snprintf(text, sizeof(text), "oci://%s/%s", host, repo);
 	assert_int_equal(dp_ref_parse(&ref, text, 0), 0);
 	if (dp_store_oci_open(&s, &ref, &o) < 0)
@@ -380,15 +387,50 @@ static void test_deploy_registry_manifests(void **state)
 	dp_store_close(s);
 }
 
+/* Through faultproxy.py acting as a Bearer token service (QG_TEST_BEARER, its
+ * stats file in QG_TEST_BEARER_STATS, credentials in QGATE_REGISTRY_*): a
+ * mount asks one token for both repositories' scopes. */
+static void test_deploy_registry_bearer_mount(void **state)
+{
+	struct dp_store *s = NULL;
+	const char *stats = getenv("QG_TEST_BEARER_STATS");
+	struct qg_buf b = QG_BUF_INIT(1 << 20);
+	char want[DP_DIGEST_SIZE];
+
+	(void)state;
+	(void)s;
+	if (!getenv("QG_TEST_BEARER") || !stats || !env_user || !env_pass)
+		skip();
+	s = open_live("QG_TEST_BEARER", "team/ops-bearer");
+	digest_of(want, layer, strlen(layer));
+	assert_int_equal(s->ops->blob_mount(s, want, "team/ops"), 0);
+	assert_int_equal(s->ops->blob_has(s, want, NULL), 0);
+	assert_int_equal(s->ops->blob_get(s, want, &b, 0), 0);
+	assert_string_equal(b.buf, layer);
+	qg_buf_reset(&b);
+	assert_int_equal(qg_buf_read_file(&b, stats), 0);
+	assert_non_null(strstr(b.buf, "\"repository:team/ops:pull\""));
+	assert_non_null(strstr(b.buf, "\"repository:team/ops-bearer:pull,push\""));
+	qg_buf_release(&b);
+	dp_store_close(s);
+}
+
 int main(void)
 {
+	env_user = qg_strdup(getenv("QGATE_REGISTRY_USERNAME"));
+	env_pass = qg_strdup(getenv("QGATE_REGISTRY_PASSWORD"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_deploy_registry_challenge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_bad_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_manifests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_registry_bearer_mount, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+
+	free(env_user);
+	free(env_pass);
+	return ret;
 }
