@@ -383,13 +383,13 @@ static void bucket(struct qg_uniq *u, size_t *cum)
 	u->e = t;
 }
 
-/* u's entries bucketed by partition into out: packed when they are all of
- * one piece (10 bytes when their lines span less than 2^24), else as they
- * are. Returns the format; *base: the packed entries' first pos. u->e is
- * unchanged (it goes on as the set's buffer). */
-static int bucket_out(const struct qg_uniq *u, void *out, size_t *cum, uint64_t *base)
+/* How u's entries become a run: cum[b] the first entry of partition b,
+ * and the format -- packed when they are all of one piece (10 bytes when
+ * their lines span less than 2^24), else as they are; *base: the packed
+ * entries' first pos. */
+static int bucket_plan(const struct qg_uniq *u, size_t *cum, uint64_t *base)
 {
-	size_t cnt[NPART] = { 0 }, next[NPART];
+	size_t cnt[NPART] = { 0 };
 	const struct data_uniq_ent *e = u->e;
 	const size_t n = u->nr;
 	uint64_t lo = e[0].pos, hi = e[0].pos;
@@ -400,31 +400,40 @@ static int bucket_out(const struct qg_uniq *u, void *out, size_t *cum, uint64_t 
 		hi = e[i].pos > hi ? e[i].pos : hi;
 	}
 	cum[0] = 0;
-	for (unsigned b = 0; b < NPART; b++) {
+	for (unsigned b = 0; b < NPART; b++)
 		cum[b + 1] = cum[b] + cnt[b];
-		next[b] = cum[b];
-	}
 	*base = lo;
 	/* one piece: lo and hi share it, and every pos between them is lo
 	 * plus a line offset */
-	if ((lo >> DATA_UNIQ_LINE_BITS) == (hi >> DATA_UNIQ_LINE_BITS) && hi - lo < ((uint64_t)1 << 24)) {
+	if ((lo >> DATA_UNIQ_LINE_BITS) == (hi >> DATA_UNIQ_LINE_BITS))
+		return hi - lo < ((uint64_t)1 << 24) ? RUN_P10 : RUN_P12;
+	*base = 0;
+	return RUN_WIDE;
+}
+
+/* u's entries bucketed into out as bucket_plan() said; u->e is unchanged
+ * (it goes on as the set's buffer). */
+static void bucket_out(const struct qg_uniq *u, void *out, const size_t *cum, int fmt, uint64_t base)
+{
+	const struct data_uniq_ent *e = u->e;
+	const size_t n = u->nr;
+	size_t next[NPART];
+
+	memcpy(next, cum, sizeof(next));
+	if (fmt == RUN_P10) {
 		struct data_uniq_p10 *t = out;
 
 		for (size_t i = 0; i < n; i++)
-			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - lo);
-		return RUN_P10;
-	}
-	if ((lo >> DATA_UNIQ_LINE_BITS) == (hi >> DATA_UNIQ_LINE_BITS)) {
+			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - base);
+	} else if (fmt == RUN_P12) {
 		struct data_uniq_p12 *t = out;
 
 		for (size_t i = 0; i < n; i++)
-			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - lo);
-		return RUN_P12;
+			PENT_PUT(&t[next[part_of(e[i].k)]++], e[i].k, e[i].pos - base);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			((struct data_uniq_ent *)out)[next[part_of(e[i].k)]++] = e[i];
 	}
-	for (size_t i = 0; i < n; i++)
-		((struct data_uniq_ent *)out)[next[part_of(e[i].k)]++] = e[i];
-	*base = 0;
-	return RUN_WIDE;
 }
 
 /* A buffer of whole 2 MiB pages where the kernel gives them on request
@@ -464,25 +473,26 @@ static int spill(struct qg_uniq *u)
 	r = &runs[u->nr_runs];
 	r->mem = NULL;
 	r->off = -1;
-	r->fmt = bucket_out(u, u->tmp, r->cum, &r->base);
+	r->fmt = bucket_plan(u, r->cum, &r->base);
 	bytes = u->nr * run_esz(r);
-	/* within the cap, the bucketed copy itself becomes the run and the
-	 * set gets a new one: writing runs to the page cache and reading them
-	 * back was 43% of a 10 M-key check (copy_folio_from_iter_atomic) */
+	/* within the cap the run is bucketed straight into memory of its
+	 * exact size (writing runs to the page cache and reading them back was
+	 * 43% of a 10 M-key check: copy_folio_from_iter_atomic). Exact: a
+	 * fresh page costs more than the copy into it, and a 4 MiB buffer cut
+	 * to a 2.5 MiB run had two huge pages cleared. */
 	if (charge(u, (long long)bytes, 0) == 0) {
-		struct data_uniq_ent *fresh = big_alloc(u->alloc * sizeof(*fresh));
-		void *kept = fresh ? realloc(u->tmp, bytes) : NULL;
+		void *kept = big_alloc(bytes);
 
 		if (kept) {
+			bucket_out(u, kept, r->cum, r->fmt, r->base);
 			r->mem = kept;
-			u->tmp = fresh;
 			u->nr_runs++;
 			u->nr = 0;
 			return 0;
 		}
-		free(fresh);
 		uncharge(u, (long long)bytes);
 	}
+	bucket_out(u, u->tmp, r->cum, r->fmt, r->base);
 	if (pool_write(u->pool, u->tmp, bytes, &r->off) < 0) {
 		u->failed = 1;
 		return -1;

@@ -17,10 +17,13 @@
  * came from.
  *
  * Memory: the buffers are charged to a pool's budget (--unique-memory) and
- * to a per-set share of it; a buffer that may not grow is spilled: bucketed
- * by partition and written as one run to the pool's temporary file (created
- * in $TMPDIR, unlinked at once, so it disappears on every exit path), and
- * the buffer starts again. The disk is the limit. An allocation the system
+ * to a per-set share of it; a full buffer becomes a run, bucketed by
+ * partition and packed (10 bytes an entry: the partition byte implied, the
+ * piece the run's, the line an offset from the run's first; 12 or 16 bytes
+ * when that does not fit), kept in memory while the share allows, else
+ * written to the pool's temporary file (created in $TMPDIR, unlinked at
+ * once, so it disappears on every exit path), and the buffer starts again.
+ * The disk is the limit. An allocation the system
  * refuses (ulimit -v) fails the pool at once: every later add returns -1
  * and data_uniq_pool_error() says "out of memory".
  *
