@@ -13,9 +13,12 @@
  * Requests go through lib/net/s3.c (SigV4 from AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION; AWS_ENDPOINT_URL for
  * MinIO/s3rver, path style); --ca-file and --insecure reach them through
- * qg_s3_set_tls() (a private endpoint's CA, a self-signed test server). Idempotent requests that fail for want of an
- * answer, or with 429/5xx, are retried three times with backoff (0.25, 0.5,
- * 1 s).
+ * qg_s3_set_tls() (a private endpoint's CA, a self-signed test server).
+ * Requests that fail for want of an answer, or with 429/5xx, are retried
+ * three times with backoff (0.25, 0.5, 1 s): reads, HEADs, blob PUTs and
+ * parts (all idempotent: the key is the content's digest), creating and
+ * completing an upload (a completion whose answer was lost is recognised by
+ * HEAD). A download cut short resumes where it stopped (Range).
  *
  * Blobs. S3 has no rename, so "write under a temporary name, rename once the
  * hash matches" becomes: know the digest before the object is named, and make
@@ -27,10 +30,11 @@
  *   - Larger blobs go through a multipart upload to blobs/sha256/<hex>, four
  *     parts in flight at once on the task pool (memory stays flat: four part
  *     buffers), each part signed with its own SHA-256 while the blob's digest
- *     takes the parts in order. The object appears only at CompleteMultipartUpload, which is
- *     sent only once the bytes sent hash to the digest; any failure aborts the
- *     upload. When the caller knows the digest (`expect`: copies between
- *     stores) that is one pass over the source. When it does not (push of a
+ *     takes the parts in order. The object appears only at
+ *     CompleteMultipartUpload, which is sent only once the bytes sent hash to
+ *     the digest; any failure aborts the upload. When the caller knows the
+ *     digest (`expect`: copies between stores) that is one pass over the
+ *     source. When it does not (push of a
  *     local file), the file is hashed first and read again while uploading:
  *     the cost is a second local read, and the gain is that a blob already in
  *     the bucket (HEAD) is never sent at all, which a re-push relies on. The
@@ -746,8 +750,12 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 	fd = open(src->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return qg_error(QG_EINPUT, "'%s': %s", src->path, strerror(errno));
-	if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
-		err = qg_error(QG_EINPUT, "'%s': %s", src->path, S_ISDIR(sb.st_mode) ? "is a folder" : strerror(errno));
+	if (fstat(fd, &sb) < 0) {
+		err = qg_error(QG_EINPUT, "'%s': %s", src->path, strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		err = qg_error(QG_EINPUT, "'%s': is a folder (expected a file)", src->path);
 		goto done;
 	}
 	if (!S_ISREG(sb.st_mode) || (unsigned long long)sb.st_size <= s->part_size) {
