@@ -494,8 +494,12 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 		goto out;
 	if ((err = CHECK(r, "promote.move", QG_STATUS_PASS, "%s -> %s (was %s)", to.tag, cand.digest, or_none(old))))
 		goto out;
+	sent0 = dst->bytes_sent;
 	if ((err = keep_previous(dst, to.tag, old)))
 		goto fail_moved;
+	/* tagging TAG-previous is one more manifest PUT on a registry: counted apart */
+	if ((err = metric(r, "previous_bytes_sent", (double)(dst->bytes_sent - sent0))))
+		goto out;
 	if ((err = audit(&ac, "promote", old, cand.digest, "pass")))
 		goto out;
 
