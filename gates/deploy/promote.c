@@ -351,8 +351,14 @@ static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ct
 		if (!err)
 			err = swap(dst, tag, &prev, cand);
 	} else {
-		/* the first promotion: before it the tag did not exist, and so it is again */
+		/* the first promotion: before it the tag did not exist, and so it is again. Stores
+		 * delete without a condition: the tag is re-read just before (best effort, as a
+		 * registry's swap is) */
 		err = test_hold();
+		if (!err)
+			err = tag_digest(dst, tag, now);
+		if (!err && strcmp(now, cand))
+			err = QG_ECONFLICT;
 		if (!err)
 			err = dst->ops->tag_delete(dst, tag);
 		if (err == QG_ENOTFOUND)

@@ -215,6 +215,11 @@ expect_eq "production is back on the digest before" "$(tagdigest "$L" production
 expect_eq "promote.rollback passed" \
 	"$(json_get "$T/p4.json" '[c["status"] for c in d["checks"] if c["id"]=="promote.rollback"][0]')" pass
 validate_result "promote --health result" "$T/p4.json"
+expect_exit 1 "a first promotion to a new tag that is sick" \
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:fresh" --require data,model \
+	--health "http://127.0.0.1:$PORT/missing" --interval 0.05 --failure-limit 2 --timeout 10
+expect_eq "the new tag is removed again (it did not exist before)" "$(tagdigest "$L" fresh)" ""
+expect_grep "it says it rolled back to none" "rolled back from $D1 to none" "$T/err"
 kill "$SRV_PID" 2>/dev/null
 wait "$SRV_PID" 2>/dev/null
 SRV_PID=
@@ -223,6 +228,25 @@ expect_exit 3 "promote --health with nothing answering: rolled back, exit 3" \
 	--evidence ev3 --health "http://127.0.0.1:$PORT/health" --interval 0.05 --timeout 1
 expect_grep "it says it rolled back" "rolled back" "$T/err"
 expect_eq "production is back again" "$(tagdigest "$L" production)" "$D1"
+
+# ---- GitHub Actions outputs; signed audit entries
+GO=$T/github_output
+: >"$GO"
+expect_exit 0 "promote under GitHub Actions" env GITHUB_ACTIONS=true GITHUB_OUTPUT="$GO" \
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:gh" --require data,model
+expect_grep "GITHUB_OUTPUT has the digest" "^digest=$D1\$" "$GO"
+expect_grep "GITHUB_OUTPUT says it moved" "^moved=true\$" "$GO"
+expect_grep "GITHUB_OUTPUT has the status" "^status=pass\$" "$GO"
+if command -v openssl >/dev/null 2>&1 && openssl genpkey -algorithm ed25519 -out "$T/key.pem" 2>/dev/null &&
+	openssl pkey -in "$T/key.pem" -pubout -out "$T/pub.pem" 2>/dev/null; then
+	expect_exit 0 "promote with --sign-key" qgate-deploy promote --from "oci-layout:$L:staging" \
+		--to "oci-layout:$L:signed" --require data,model --audit-log "$T/signed.jsonl" --sign-key "$T/key.pem"
+	expect_exit 0 "its signed entry verifies with the public key" \
+		qgate-deploy audit verify "$T/signed.jsonl" --pubkey "$T/pub.pem"
+	expect_no_grep "the private key is never printed" "PRIVATE KEY" "$T/out"
+else
+	skip "openssl cannot make an Ed25519 key: --sign-key NOT tested"
+fi
 
 # ---- the audit trail: every outcome, a chain that verifies, the copy kept in the layout
 expect_eq "the audit log holds each outcome in order" \
