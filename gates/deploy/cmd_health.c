@@ -45,8 +45,8 @@ static const char *const health_usage[] = {
 };
 
 /* audit.c is another helper's file; a weak reference lets this one link before it lands */
-extern int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const struct dp_audit_entry *e)
-	__attribute__((weak));
+extern int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s,
+			   const struct dp_audit_entry *e) __attribute__((weak));
 
 static int audit(const struct health_cmd_opts *o, const char *verdict)
 {
@@ -56,7 +56,8 @@ static int audit(const struct health_cmd_opts *o, const char *verdict)
 	int err;
 
 	if (!dp_audit_append)
-		return qg_error(QG_EUSAGE, "--audit-log: the audit log is not built into this qgate-deploy");
+		return qg_error(QG_EUSAGE,
+				"--audit-log: the audit log is not built into this qgate-deploy");
 	target = qg_redact_url(o->url);
 	if (!target)
 		return QG_ENOMEM;
@@ -77,7 +78,8 @@ static int health_run(void *data, struct qg_result *r, struct qg_strvec *outputs
 	int err, aerr;
 
 	if (o->args.nr)
-		return qg_error(QG_EUSAGE, "unexpected argument '%s' (the URL is given with --url)", o->args.v[0]);
+		return qg_error(QG_EUSAGE, "unexpected argument '%s' (the URL is given with --url)",
+				o->args.v[0]);
 	if (!o->url)
 		return qg_error(QG_EUSAGE, "health needs --url URL");
 	if (o->sign_key && !o->audit_log)
@@ -126,35 +128,44 @@ int dp_cmd_health(int argc, const char **argv, const struct qg_gate *gate)
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("health options"),
-		QG_OPT_STRING_(0, "url", &o.url, "URL", "the endpoint to probe (http:// or https://)"),
+		QG_OPT_STRING_(0, "url", &o.url, "URL",
+			       "the endpoint to probe (http:// or https://)"),
 		QG_OPT_INT_(0, "expect-status", &o.expect_status, "N", 100, 599,
 			    "the status a healthy answer has (default: any 2xx)"),
-		QG_OPT_STRING_(0, "expect-body", &o.expect_body, "TEXT|/json/pointer=VALUE",
-			       "the body contains TEXT, or its JSON value at the pointer equals VALUE"),
-		QG_OPT_DOUBLE_(0, "interval", &o.interval_s, "S", 0.01, 3600, "seconds between probes (default 1)"),
-		QG_OPT_DOUBLE_(0, "timeout", &o.timeout_s, "S", 0.1, 604800,
-			       "the whole watch, in seconds (default 30); nothing answered by then is exit 3"),
+		QG_OPT_STRING_(
+			0, "expect-body", &o.expect_body, "TEXT|/json/pointer=VALUE",
+			"the body contains TEXT, or its JSON value at the pointer equals VALUE"),
+		QG_OPT_DOUBLE_(0, "interval", &o.interval_s, "S", 0.01, 3600,
+			       "seconds between probes (default 1)"),
+		QG_OPT_DOUBLE_(
+			0, "timeout", &o.timeout_s, "S", 0.1, 604800,
+			"the whole watch, in seconds (default 30); nothing answered by then is exit 3"),
 		QG_OPT_INT_(0, "failure-limit", &o.failure_limit, "N", 1, 1000000,
 			    "failed probes in a row that make it unhealthy (default 3)"),
-		QG_OPT_DOUBLE_(0, "max-latency-p95", &o.max_latency_p95_ms, "MS", 0.001, 1e9,
-			       "the p95 latency of the answered probes may not exceed MS milliseconds"),
+		QG_OPT_DOUBLE_(
+			0, "max-latency-p95", &o.max_latency_p95_ms, "MS", 0.001, 1e9,
+			"the p95 latency of the answered probes may not exceed MS milliseconds"),
 		QG_OPT_INT_(0, "min-probes", &o.min_probes, "N", 1, 1000000,
 			    "passing probes needed for a healthy verdict (default 3)"),
-		QG_OPT_FLAG_(0, "insecure", &o.insecure, "do not verify the TLS certificate (test servers only)"),
-		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append the verdict to this hash-chained audit log"),
-		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE", "sign the audit entry with this Ed25519 key (PEM)"),
+		QG_OPT_FLAG_(0, "insecure", &o.insecure,
+			     "do not verify the TLS certificate (test servers only)"),
+		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE",
+			       "append the verdict to this hash-chained audit log"),
+		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE",
+			       "sign the audit entry with this Ed25519 key (PEM)"),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {
 		.gate = gate,
 		.name = "health",
 		.usage = health_usage,
-		.description = "Probe URL every --interval until it is healthy (--min-probes passing probes, the "
-			       "latest passing, p95 latency within --max-latency-p95), unhealthy (--failure-limit "
-			       "failures in a row, or the watch ended failing) or --timeout passes. A probe passes "
-			       "with the expected status (any 2xx by default) and, with --expect-body, a body that "
-			       "contains TEXT or whose JSON value at /json/pointer equals VALUE. Exit 0 healthy, "
-			       "1 unhealthy, 2 usage, 3 unreachable (nothing answered before the timeout).",
+		.description =
+			"Probe URL every --interval until it is healthy (--min-probes passing probes, the "
+			"latest passing, p95 latency within --max-latency-p95), unhealthy (--failure-limit "
+			"failures in a row, or the watch ended failing) or --timeout passes. A probe passes "
+			"with the expected status (any 2xx by default) and, with --expect-body, a body that "
+			"contains TEXT or whose JSON value at /json/pointer equals VALUE. Exit 0 healthy, "
+			"1 unhealthy, 2 usage, 3 unreachable (nothing answered before the timeout).",
 		.options = options,
 		.common = &o.common,
 		.args = &o.args,

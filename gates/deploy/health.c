@@ -42,7 +42,8 @@
 /* ------------------------------------------------------------------ body matching */
 
 /* Resolve an RFC 6901 pointer ("" = the whole document). NULL when absent. */
-static const struct qg_json *json_pointer(const struct qg_json *j, const char *ptr, size_t len, int *bad)
+static const struct qg_json *json_pointer(const struct qg_json *j, const char *ptr, size_t len,
+					  int *bad)
 {
 	struct qg_buf tok = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *p = ptr, *end = ptr + len;
@@ -80,7 +81,8 @@ static const struct qg_json *json_pointer(const struct qg_json *j, const char *p
 			char *e;
 			unsigned long long i;
 
-			if (!tok.len || (tok.len > 1 && tok.buf[0] == '0') || tok.buf[0] < '0' || tok.buf[0] > '9') {
+			if (!tok.len || (tok.len > 1 && tok.buf[0] == '0') || tok.buf[0] < '0' ||
+			    tok.buf[0] > '9') {
 				j = NULL;
 				break;
 			}
@@ -158,8 +160,8 @@ int dp_health_body_match(const char *expect, const char *body, size_t len, struc
 			qg_buf_reset(&text);
 			err = qg_json_print(&text, v, 0);
 			if (!err)
-				err = qg_buf_addf(why, "%.*s is %.200s%s", (int)plen, expect, text.buf,
-						  text.len > 200 ? "..." : "");
+				err = qg_buf_addf(why, "%.*s is %.200s%s", (int)plen, expect,
+						  text.buf, text.len > 200 ? "..." : "");
 		}
 	}
 	qg_json_free(doc);
@@ -211,11 +213,11 @@ enum probe_fail { PROBE_OK = 0, PROBE_NOANSWER, PROBE_STATUS, PROBE_BODY };
 
 struct watch {
 	const struct dp_health_opts *o;
-	double *lat;             /* latencies of answered probes, ms */
+	double *lat; /* latencies of answered probes, ms */
 	size_t nr_lat, alloc_lat;
 	long probes, answered, passed, failed;
-	long waited;             /* unanswered probes before the first answer */
-	long status_fails, body_fails;  /* over the whole watch */
+	long waited;                             /* unanswered probes before the first answer */
+	long status_fails, body_fails;           /* over the whole watch */
 	long streak, streak_status, streak_body; /* the current run of failures */
 	long last_status;
 	enum probe_fail last_fail;
@@ -282,7 +284,8 @@ static int probe(struct watch *w, const char *name, double timeout_s)
 		const char *msg = qg_error_last();
 		size_t nl = strlen(name);
 
-		if (msg[0] == '\'' && !strncmp(msg + 1, name, nl) && !strncmp(msg + 1 + nl, "': ", 3))
+		if (msg[0] == '\'' && !strncmp(msg + 1, name, nl) &&
+		    !strncmp(msg + 1 + nl, "': ", 3))
 			msg += nl + 4;
 		f = PROBE_NOANSWER;
 		/* the message kept for "unreachable" is the latest, unless this probe
@@ -315,19 +318,22 @@ static int probe(struct watch *w, const char *name, double timeout_s)
 	if (!status_ok(w->o, status)) {
 		f = PROBE_STATUS;
 		if (w->o->expect_status)
-			err = qg_buf_addf(&w->last_why, "status %ld (expected %ld)", status, w->o->expect_status);
+			err = qg_buf_addf(&w->last_why, "status %ld (expected %ld)", status,
+					  w->o->expect_status);
 		else
 			err = qg_buf_addf(&w->last_why, "status %ld (expected 2xx)", status);
 	} else if (w->o->expect_body) {
 		if (err == QG_ETOOBIG) {
 			f = PROBE_BODY;
-			err = qg_buf_addf(&w->last_why, "the body is larger than %zu bytes", HEALTH_MAX_BODY);
+			err = qg_buf_addf(&w->last_why, "the body is larger than %zu bytes",
+					  HEALTH_MAX_BODY);
 		} else if (err < 0) {
 			/* answered, but the body could not be read whole */
 			f = PROBE_BODY;
-			err = qg_buf_addf(&w->last_why, "the body could not be read (%s)", qg_error_last());
-		} else if ((m = dp_health_body_match(w->o->expect_body, resp.body.buf, resp.body.len,
-						     &w->last_why)) < 0) {
+			err = qg_buf_addf(&w->last_why, "the body could not be read (%s)",
+					  qg_error_last());
+		} else if ((m = dp_health_body_match(w->o->expect_body, resp.body.buf,
+						     resp.body.len, &w->last_why)) < 0) {
 			err = m;
 			goto done;
 		} else {
@@ -378,16 +384,19 @@ static void apply_defaults(struct dp_health_opts *o)
 		o->expect_body = NULL;
 }
 
-static int add_metrics(struct qg_result *r, const struct watch *w, double p50, double p95, double max)
+static int add_metrics(struct qg_result *r, const struct watch *w, double p50, double p95,
+		       double max)
 {
 	struct qg_json *m = r->metrics;
 
-	if (!qg_json_add_number(m, "probes", (double)w->probes) || !qg_json_add_number(m, "answered", (double)w->answered) ||
-	    !qg_json_add_number(m, "passed", (double)w->passed) || !qg_json_add_number(m, "failed", (double)w->failed))
+	if (!qg_json_add_number(m, "probes", (double)w->probes) ||
+	    !qg_json_add_number(m, "answered", (double)w->answered) ||
+	    !qg_json_add_number(m, "passed", (double)w->passed) ||
+	    !qg_json_add_number(m, "failed", (double)w->failed))
 		return QG_ENOMEM;
 	if (w->nr_lat) {
-		if (!qg_json_add_number(m, "p50_ms", p50) || !qg_json_add_number(m, "p95_ms", p95) ||
-		    !qg_json_add_number(m, "max_ms", max))
+		if (!qg_json_add_number(m, "p50_ms", p50) ||
+		    !qg_json_add_number(m, "p95_ms", p95) || !qg_json_add_number(m, "max_ms", max))
 			return QG_ENOMEM;
 	}
 	if (!qg_json_add_number(m, "unanswered_before_first", (double)w->waited))
@@ -403,8 +412,8 @@ static double round_ms(double ms)
 	return floor(ms * 1000.0 + 0.5) / 1000.0;
 }
 
-static int verdict_checks(struct qg_result *r, const struct watch *w, int by_streak, int healthy_probes,
-			  double timeout_s)
+static int verdict_checks(struct qg_result *r, const struct watch *w, int by_streak,
+			  int healthy_probes, double timeout_s)
 {
 	const struct dp_health_opts *o = w->o;
 	struct qg_check *c;
@@ -434,20 +443,23 @@ static int verdict_checks(struct qg_result *r, const struct watch *w, int by_str
 	body_fail = !healthy && w->streak_body > 0;
 
 	if (!status_fail)
-		c = qg_result_add_check(r, "health.status", QG_STATUS_PASS, "%ld of %ld probes answered with status %s",
-					w->probes - w->waited - w->status_fails, w->probes - w->waited, expect);
+		c = qg_result_add_check(r, "health.status", QG_STATUS_PASS,
+					"%ld of %ld probes answered with status %s",
+					w->probes - w->waited - w->status_fails,
+					w->probes - w->waited, expect);
 	else if (w->streak && by_streak)
 		c = qg_result_add_check(r, "health.status", QG_STATUS_FAIL,
-					"%ld probes in a row failed (--failure-limit %ld): %s", w->streak,
-					o->failure_limit, w->last_why.buf);
+					"%ld probes in a row failed (--failure-limit %ld): %s",
+					w->streak, o->failure_limit, w->last_why.buf);
 	else if (w->streak)
 		c = qg_result_add_check(r, "health.status", QG_STATUS_FAIL,
-					"the latest probe failed when the %g s watch ended: %s", timeout_s,
-					w->last_why.buf);
+					"the latest probe failed when the %g s watch ended: %s",
+					timeout_s, w->last_why.buf);
 	else
-		c = qg_result_add_check(r, "health.status", QG_STATUS_FAIL,
-					"%ld of %ld probes passed before the %g s timeout, %ld needed (--min-probes)",
-					w->passed, w->probes, timeout_s, o->min_probes);
+		c = qg_result_add_check(
+			r, "health.status", QG_STATUS_FAIL,
+			"%ld of %ld probes passed before the %g s timeout, %ld needed (--min-probes)",
+			w->passed, w->probes, timeout_s, o->min_probes);
 	if (!c)
 		return QG_ENOMEM;
 	qg_check_set_count(c, w->status_fails);
@@ -462,11 +474,12 @@ static int verdict_checks(struct qg_result *r, const struct watch *w, int by_str
 
 	if (o->expect_body) {
 		if (body_fail)
-			c = qg_result_add_check(r, "health.body", QG_STATUS_FAIL, "%s (expected %s)", w->body_why.buf,
+			c = qg_result_add_check(r, "health.body", QG_STATUS_FAIL,
+						"%s (expected %s)", w->body_why.buf,
 						o->expect_body);
 		else
-			c = qg_result_add_check(r, "health.body", QG_STATUS_PASS, "the body matched %s",
-						o->expect_body);
+			c = qg_result_add_check(r, "health.body", QG_STATUS_PASS,
+						"the body matched %s", o->expect_body);
 		if (!c)
 			return QG_ENOMEM;
 		qg_check_set_count(c, w->body_fails);
@@ -477,9 +490,10 @@ static int verdict_checks(struct qg_result *r, const struct watch *w, int by_str
 	if (o->max_latency_p95_ms > 0) {
 		int over = p95 > o->max_latency_p95_ms;
 
-		c = qg_result_add_check(r, "health.latency-p95", over ? QG_STATUS_FAIL : QG_STATUS_PASS,
-					"p95 latency %g ms over %zu answered probes (budget %g ms)", p95, w->nr_lat,
-					o->max_latency_p95_ms);
+		c = qg_result_add_check(r, "health.latency-p95",
+					over ? QG_STATUS_FAIL : QG_STATUS_PASS,
+					"p95 latency %g ms over %zu answered probes (budget %g ms)",
+					p95, w->nr_lat, o->max_latency_p95_ms);
 		if (!c)
 			return QG_ENOMEM;
 		qg_check_observed_number(c, p95);
@@ -488,9 +502,11 @@ static int verdict_checks(struct qg_result *r, const struct watch *w, int by_str
 	}
 	if ((err = add_metrics(r, w, p50, p95, max)) < 0)
 		return qg_error(err, "out of memory");
-	return qg_result_add_markdown(r, "| probes | answered | passed | failed | p50 ms | p95 ms | max ms |\n"
-				      "|---:|---:|---:|---:|---:|---:|---:|\n| %ld | %ld | %ld | %ld | %g | %g | %g |\n",
-				      w->probes, w->answered, w->passed, w->failed, p50, p95, max);
+	return qg_result_add_markdown(
+		r,
+		"| probes | answered | passed | failed | p50 ms | p95 ms | max ms |\n"
+		"|---:|---:|---:|---:|---:|---:|---:|\n| %ld | %ld | %ld | %ld | %g | %g | %g |\n",
+		w->probes, w->answered, w->passed, w->failed, p50, p95, max);
 }
 
 int dp_health_watch(struct qg_result *r, const struct dp_health_opts *opts)
@@ -507,11 +523,13 @@ int dp_health_watch(struct qg_result *r, const struct dp_health_opts *opts)
 	qg_buf_init(&w.first_err, QG_CAP_MESSAGE);
 	qg_buf_init(&w.body_why, QG_CAP_MESSAGE);
 	if (!o.url || (strncmp(o.url, "http://", 7) && strncmp(o.url, "https://", 8))) {
-		err = qg_error(QG_EUSAGE, "'%s': expected an http:// or https:// URL", o.url ? o.url : "");
+		err = qg_error(QG_EUSAGE, "'%s': expected an http:// or https:// URL",
+			       o.url ? o.url : "");
 		goto done;
 	}
 	if (o.expect_status && (o.expect_status < 100 || o.expect_status > 599)) {
-		err = qg_error(QG_EUSAGE, "--expect-status %ld: expected an HTTP status 100..599", o.expect_status);
+		err = qg_error(QG_EUSAGE, "--expect-status %ld: expected an HTTP status 100..599",
+			       o.expect_status);
 		goto done;
 	}
 	name = qg_redact_url(o.url);
@@ -543,8 +561,9 @@ int dp_health_watch(struct qg_result *r, const struct dp_health_opts *opts)
 		sleep_s(t0 + o.interval_s - now_s());
 	}
 	if (!w.answered) {
-		err = qg_error(QG_ENET, "'%s': unreachable: no answer in %ld probe%s over %g s (%s)", name, w.probes,
-			       w.probes == 1 ? "" : "s", o.timeout_s,
+		err = qg_error(QG_ENET,
+			       "'%s': unreachable: no answer in %ld probe%s over %g s (%s)", name,
+			       w.probes, w.probes == 1 ? "" : "s", o.timeout_s,
 			       w.first_err.len ? w.first_err.buf : "no probe could start");
 		goto done;
 	}

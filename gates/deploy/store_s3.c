@@ -78,18 +78,18 @@
 
 #define REF_NAME "org.opencontainers.image.ref.name"
 #define MAX_MANIFEST ((size_t)4 << 20)
-#define MAX_INDEX ((size_t)64 << 20)      /* lib/net/http.c's default body cap */
+#define MAX_INDEX ((size_t)64 << 20) /* lib/net/http.c's default body cap */
 #define DEFAULT_PART ((size_t)8 << 20)
-#define MAX_PART ((size_t)5 << 30)         /* S3's limit per part */
+#define MAX_PART ((size_t)5 << 30) /* S3's limit per part */
 #define MAX_PARTS 10000
 #define RETRIES 3
 #define CAS_ATTEMPTS 8
-#define UPLOAD_JOBS 4                      /* parts in flight at once */
+#define UPLOAD_JOBS 4 /* parts in flight at once */
 
 struct s3store {
 	struct dp_store base;
 	char *bucket;
-	char *prefix;      /* "" or "a/b" (no trailing '/') */
+	char *prefix; /* "" or "a/b" (no trailing '/') */
 	size_t part_size;
 };
 
@@ -115,19 +115,23 @@ static int blob_key(struct qg_buf *out, const struct s3store *s, const char *dig
 
 static int bad_digest(const char *d)
 {
-	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)", d ? d : "");
+	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)",
+			d ? d : "");
 }
 
 static int tag_ok(const char *t)
 {
 	size_t i, n = strlen(t);
 
-	if (n == 0 || n > 128 || !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') || ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
+	if (n == 0 || n > 128 ||
+	    !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') ||
+	      ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
 		return 0;
 	for (i = 1; i < n; i++) {
 		char c = t[i];
 
-		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') ||
+		      ((c | 32) >= 'a' && (c | 32) <= 'z')))
 			return 0;
 	}
 	return 1;
@@ -146,7 +150,8 @@ static int transient(int err, long status)
 {
 	if (err == QG_ENOMEM || err == QG_EUSAGE)
 		return 0;
-	return (err == QG_ENET || err == QG_ETIMEOUT) && (status == 0 || status == 429 || status >= 500);
+	return (err == QG_ENET || err == QG_ETIMEOUT) &&
+	       (status == 0 || status == 429 || status >= 500);
 }
 
 static void backoff(int attempt)
@@ -156,7 +161,8 @@ static void backoff(int attempt)
 
 /* One idempotent request, retried when transient. */
 static int s3_do(struct s3store *s, struct qg_http_resp *resp, const char *method, const char *key,
-		 const char *query, const char *const *headers, const void *body, size_t len, unsigned flags)
+		 const char *query, const char *const *headers, const void *body, size_t len,
+		 unsigned flags)
 {
 	int err, attempt;
 
@@ -182,17 +188,22 @@ static int s3_head(struct s3store *s, const char *key, long long *size, struct q
 	int err;
 
 	qg_http_resp_init(&resp);
-	err = s3_do(s, &resp, "HEAD", key, NULL, NULL, NULL, 0, QG_HTTP_HEAD | QG_HTTP_ACCEPT_ANY_STATUS);
+	err = s3_do(s, &resp, "HEAD", key, NULL, NULL, NULL, 0,
+		    QG_HTTP_HEAD | QG_HTTP_ACCEPT_ANY_STATUS);
 	if (err < 0)
 		goto done;
 	if (resp.status == 404) {
 		err = QG_ENOTFOUND;
 	} else if (resp.status == 401 || resp.status == 403) {
-		err = qg_error(QG_ENET, "'s3://%s/%s': HTTP %ld: access denied (check AWS_ACCESS_KEY_ID and "
-			       "AWS_SECRET_ACCESS_KEY; S3 also answers 403 for a missing object when the "
-			       "credentials may not list the bucket)", s->bucket, key, resp.status);
+		err = qg_error(
+			QG_ENET,
+			"'s3://%s/%s': HTTP %ld: access denied (check AWS_ACCESS_KEY_ID and "
+			"AWS_SECRET_ACCESS_KEY; S3 also answers 403 for a missing object when the "
+			"credentials may not list the bucket)",
+			s->bucket, key, resp.status);
 	} else if (resp.status < 200 || resp.status >= 300) {
-		err = qg_error(QG_ENET, "'s3://%s/%s': HEAD answered HTTP %ld", s->bucket, key, resp.status);
+		err = qg_error(QG_ENET, "'s3://%s/%s': HEAD answered HTTP %ld", s->bucket, key,
+			       resp.status);
 	} else {
 		if (size) {
 			char *end;
@@ -205,8 +216,10 @@ static int s3_head(struct s3store *s, const char *key, long long *size, struct q
 					*size = -1;
 			}
 			if (*size < 0)
-				err = qg_error(QG_ENET, "'s3://%s/%s': HEAD answered without a usable Content-Length",
-					       s->bucket, key);
+				err = qg_error(
+					QG_ENET,
+					"'s3://%s/%s': HEAD answered without a usable Content-Length",
+					s->bucket, key);
 		}
 		if (!err && etag && qg_http_resp_header(&resp, "ETag", etag) < 0)
 			qg_buf_reset(etag);
@@ -219,7 +232,8 @@ done:
 
 /* GET a small object whole into out: 0, QG_ENOTFOUND (no message) when
  * absent, QG_EINPUT when larger than max, else an error naming it. */
-static int s3_get_small(struct s3store *s, const char *key, struct qg_buf *out, size_t max, struct qg_buf *etag)
+static int s3_get_small(struct s3store *s, const char *key, struct qg_buf *out, size_t max,
+			struct qg_buf *etag)
 {
 	struct qg_http_resp resp;
 	int err;
@@ -233,12 +247,13 @@ static int s3_get_small(struct s3store *s, const char *key, struct qg_buf *out, 
 	if (err < 0)
 		goto done;
 	if (resp.body.len > max) {
-		err = qg_error(QG_EINPUT, "'s3://%s/%s': %zu bytes, more than the %zu allowed", s->bucket, key,
-			       resp.body.len, max);
+		err = qg_error(QG_EINPUT, "'s3://%s/%s': %zu bytes, more than the %zu allowed",
+			       s->bucket, key, resp.body.len, max);
 		goto done;
 	}
 	if (qg_buf_add(out, resp.body.buf, resp.body.len) < 0) {
-		err = qg_error(QG_ETOOBIG, "'s3://%s/%s': too large for its buffer", s->bucket, key);
+		err = qg_error(QG_ETOOBIG, "'s3://%s/%s': too large for its buffer", s->bucket,
+			       key);
 		goto done;
 	}
 	if (etag && qg_http_resp_header(&resp, "ETag", etag) < 0)
@@ -248,7 +263,8 @@ done:
 	return err;
 }
 
-static int s3_put_plain(struct s3store *s, const char *key, const void *data, size_t len, const char *content_type)
+static int s3_put_plain(struct s3store *s, const char *key, const void *data, size_t len,
+			const char *content_type)
 {
 	struct qg_http_resp resp;
 	struct qg_buf ct = QG_BUF_INIT(256);
@@ -262,7 +278,8 @@ static int s3_put_plain(struct s3store *s, const char *key, const void *data, si
 		hdrs[0] = ct.buf;
 	}
 	if (!err)
-		err = s3_do(s, &resp, "PUT", key, NULL, content_type ? hdrs : NULL, data ? data : "", len, 0);
+		err = s3_do(s, &resp, "PUT", key, NULL, content_type ? hdrs : NULL,
+			    data ? data : "", len, 0);
 	qg_buf_release(&ct);
 	qg_http_resp_release(&resp);
 	return err;
@@ -273,7 +290,8 @@ static int s3_put_plain(struct s3store *s, const char *key, const void *data, si
 static int layout_check(struct s3store *s, const struct dp_store_opts *o)
 {
 	static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	static const char index_json[] = "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":[]}";
+	static const char index_json[] = "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX
+					 "\",\"manifests\":[]}";
 	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), body = QG_BUF_INIT(65536);
 	struct qg_json *j = NULL;
 	const char *v;
@@ -292,23 +310,27 @@ static int layout_check(struct s3store *s, const struct dp_store_opts *o)
 		qg_buf_release(&ikey);
 		/* an index without oci-layout is someone else's: refuse, as the layout does */
 		if (!err && (!(o && o->create) || has_index))
-			err = qg_error(QG_EINPUT, "'s3://%s/%s': missing (not an OCI image layout%s)", s->bucket, key.buf,
-				       has_index ? "" : "; push creates one");
+			err = qg_error(QG_EINPUT,
+				       "'s3://%s/%s': missing (not an OCI image layout%s)",
+				       s->bucket, key.buf, has_index ? "" : "; push creates one");
 		if (!err)
-			err = s3_put_plain(s, key.buf, layout_json, sizeof(layout_json) - 1, "application/json");
+			err = s3_put_plain(s, key.buf, layout_json, sizeof(layout_json) - 1,
+					   "application/json");
 		if (err)
 			goto done;
 	} else if (err) {
 		goto done;
 	} else {
 		if ((err = qg_json_parse(&j, body.buf, body.len, key.buf)) < 0) {
-			err = qg_error(QG_EINPUT, "'s3://%s/%s': %s", s->bucket, key.buf, qg_error_last());
+			err = qg_error(QG_EINPUT, "'s3://%s/%s': %s", s->bucket, key.buf,
+				       qg_error_last());
 			goto done;
 		}
 		v = qg_json_string(qg_json_get(j, "imageLayoutVersion"));
 		if (!v || strncmp(v, "1.", 2)) {
-			err = qg_error(QG_EINPUT, "'s3://%s/%s': imageLayoutVersion '%s' (expected 1.x)", s->bucket, key.buf,
-				       v ? v : "(none)");
+			err = qg_error(QG_EINPUT,
+				       "'s3://%s/%s': imageLayoutVersion '%s' (expected 1.x)",
+				       s->bucket, key.buf, v ? v : "(none)");
 			goto done;
 		}
 	}
@@ -319,12 +341,15 @@ static int layout_check(struct s3store *s, const struct dp_store_opts *o)
 		err = s3_head(s, key.buf, &size, NULL);
 		if (err == QG_ENOTFOUND) {
 			if (o && o->create) {
-				err = qg_s3_put_if(NULL, s->bucket, key.buf, NULL, NULL, index_json, sizeof(index_json) - 1);
+				err = qg_s3_put_if(NULL, s->bucket, key.buf, NULL, NULL, index_json,
+						   sizeof(index_json) - 1);
 				if (err == QG_ECONFLICT)
 					err = 0; /* another push created it meanwhile */
 			} else {
-				err = qg_error(QG_EINPUT, "'s3://%s/%s': missing (an OCI image layout needs an index.json)",
-					       s->bucket, key.buf);
+				err = qg_error(
+					QG_EINPUT,
+					"'s3://%s/%s': missing (an OCI image layout needs an index.json)",
+					s->bucket, key.buf);
 			}
 		}
 	}
@@ -342,10 +367,12 @@ int dp_store_s3_open(struct dp_store **out, const struct dp_ref *ref, const stru
 
 	*out = NULL;
 	if (ref->kind != DP_S3 || !ref->host || !*ref->host || !ref->repo)
-		return qg_error(QG_EUSAGE, "'%s': not an s3:// reference", ref->text ? ref->text : "");
-	if (o && o->chunk_size && (o->chunk_size < 1024 || (unsigned long long)o->chunk_size > MAX_PART))
-		return qg_error(QG_EUSAGE, "--chunk-size %lld: expected 1024..%zu bytes for s3://", o->chunk_size,
-				MAX_PART);
+		return qg_error(QG_EUSAGE, "'%s': not an s3:// reference",
+				ref->text ? ref->text : "");
+	if (o && o->chunk_size &&
+	    (o->chunk_size < 1024 || (unsigned long long)o->chunk_size > MAX_PART))
+		return qg_error(QG_EUSAGE, "--chunk-size %lld: expected 1024..%zu bytes for s3://",
+				o->chunk_size, MAX_PART);
 	/* --ca-file and --insecure apply to every transfer of the command, S3's included */
 	if (o && (o->ca_file || o->insecure))
 		qg_s3_set_tls(o->ca_file, o->insecure);
@@ -360,7 +387,8 @@ int dp_store_s3_open(struct dp_store **out, const struct dp_ref *ref, const stru
 	s->bucket = qg_strdup(ref->host);
 	s->prefix = qg_strdup(ref->repo);
 	s->part_size = o && o->chunk_size ? (size_t)o->chunk_size : DEFAULT_PART;
-	if (!s->base.ref.text || !s->base.ref.host || !s->base.ref.repo || !s->bucket || !s->prefix) {
+	if (!s->base.ref.text || !s->base.ref.host || !s->base.ref.repo || !s->bucket ||
+	    !s->prefix) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -435,8 +463,8 @@ static int hash_hex(char digest[DP_DIGEST_SIZE], const void *data, size_t len)
 }
 
 /* One part, retried when transient; its ETag into etag. */
-static int part_put(struct s3store *s, const char *key, const char *upload_id, int n, const void *data, size_t len,
-		    struct qg_buf *etag)
+static int part_put(struct s3store *s, const char *key, const char *upload_id, int n,
+		    const void *data, size_t len, struct qg_buf *etag)
 {
 	int err, attempt;
 
@@ -471,8 +499,8 @@ static int present_with_size(struct s3store *s, const char *key, long long size)
  * 404 NoSuchUpload; s3rver: 500), so after any failure the object's HEAD is
  * asked first: there with the size sent is done (the key is the digest the
  * parts were verified against). */
-static int complete(struct s3store *s, const char *key, const char *upload_id, const struct qg_strvec *etags,
-		    long long size)
+static int complete(struct s3store *s, const char *key, const char *upload_id,
+		    const struct qg_strvec *etags, long long size)
 {
 	int err, attempt;
 
@@ -494,18 +522,18 @@ static int complete(struct s3store *s, const char *key, const char *upload_id, c
 struct upload {
 	struct s3store *s;
 	const char *key, *upload_id, *name;
-	int fd;                  /* read with pread(), or -1 */
-	const char *data;        /* or the bytes in memory */
+	int fd;           /* read with pread(), or -1 */
+	const char *data; /* or the bytes in memory */
 	long long size;
 	size_t part, nr_parts;
 	char *bufs[UPLOAD_JOBS];
-	struct qg_buf *etags;    /* one per part */
+	struct qg_buf *etags; /* one per part */
 	struct qg_sha256 *h;
 	pthread_mutex_t mu;
 	pthread_cond_t turn;
-	size_t next_hash;        /* the part whose bytes go into h next */
-	int failed;              /* the first failure's code, 0 while none */
-	struct qg_buf msg;       /* and its message */
+	size_t next_hash;  /* the part whose bytes go into h next */
+	int failed;        /* the first failure's code, 0 while none */
+	struct qg_buf msg; /* and its message */
 	long long sent;
 };
 
@@ -526,7 +554,9 @@ static void upload_part(void *ctx, size_t task, int worker)
 {
 	struct upload *u = ctx;
 	long long off = (long long)task * (long long)u->part;
-	size_t len = (size_t)(u->size - off < (long long)u->part ? u->size - off : (long long)u->part), got = 0;
+	size_t len = (size_t)(u->size - off < (long long)u->part ? u->size - off :
+								   (long long)u->part),
+	       got = 0;
 	const char *p;
 	int err = 0;
 
@@ -537,16 +567,19 @@ static void upload_part(void *ctx, size_t task, int worker)
 		return;
 	if (u->fd >= 0) {
 		if (!u->bufs[worker] && !(u->bufs[worker] = malloc(u->part))) {
-			upload_fail(u, qg_error(QG_ENOMEM, "out of memory (a %zu-byte part buffer)", u->part));
+			upload_fail(u, qg_error(QG_ENOMEM, "out of memory (a %zu-byte part buffer)",
+						u->part));
 			return;
 		}
 		while (got < len) {
-			ssize_t n = pread(u->fd, u->bufs[worker] + got, len - got, (off_t)(off + (long long)got));
+			ssize_t n = pread(u->fd, u->bufs[worker] + got, len - got,
+					  (off_t)(off + (long long)got));
 
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				upload_fail(u, qg_error(QG_EINPUT, "'%s': %s", u->name, strerror(errno)));
+				upload_fail(u, qg_error(QG_EINPUT, "'%s': %s", u->name,
+							strerror(errno)));
 				return;
 			}
 			if (n == 0)
@@ -554,8 +587,12 @@ static void upload_part(void *ctx, size_t task, int worker)
 			got += (size_t)n;
 		}
 		if (got < len) {
-			upload_fail(u, qg_error(QG_EIO, "'%s': changed while being pushed (shorter than the %lld bytes "
-						"hashed)", u->name, u->size));
+			upload_fail(
+				u,
+				qg_error(QG_EIO,
+					 "'%s': changed while being pushed (shorter than the %lld bytes "
+					 "hashed)",
+					 u->name, u->size));
 			return;
 		}
 		p = u->bufs[worker];
@@ -576,7 +613,8 @@ static void upload_part(void *ctx, size_t task, int worker)
 		upload_fail(u, err);
 		return;
 	}
-	if ((err = part_put(u->s, u->key, u->upload_id, (int)task + 1, p, len, &u->etags[task])) < 0) {
+	if ((err = part_put(u->s, u->key, u->upload_id, (int)task + 1, p, len, &u->etags[task])) <
+	    0) {
 		upload_fail(u, err);
 		return;
 	}
@@ -589,8 +627,8 @@ static void upload_part(void *ctx, size_t task, int worker)
  * data; the bytes must hash to digest, else the upload is aborted: QG_EINPUT
  * when the caller only claimed the digest (claimed = 1), QG_EIO when the file
  * changed since it was hashed. Memory: UPLOAD_JOBS part buffers at most. */
-static int upload_multipart(struct s3store *s, int fd, const char *data, long long size, const char *digest,
-			    int claimed, const char *name)
+static int upload_multipart(struct s3store *s, int fd, const char *data, long long size,
+			    const char *digest, int claimed, const char *name)
 {
 	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_strvec etags = QG_STRVEC_INIT;
@@ -606,7 +644,9 @@ static int upload_multipart(struct s3store *s, int fd, const char *data, long lo
 		u.part = (size_t)(((unsigned long long)size + MAX_PARTS - 1) / MAX_PARTS);
 		u.part = (u.part + ((size_t)1 << 20) - 1) & ~(((size_t)1 << 20) - 1);
 		if (u.part > MAX_PART)
-			return qg_error(QG_EINPUT, "'%s': %lld bytes, more than S3's 10000 parts of 5 GiB", name, size);
+			return qg_error(QG_EINPUT,
+					"'%s': %lld bytes, more than S3's 10000 parts of 5 GiB",
+					name, size);
 	}
 	u.nr_parts = (size_t)((size + (long long)u.part - 1) / (long long)u.part);
 	u.s = s;
@@ -645,10 +685,13 @@ static int upload_multipart(struct s3store *s, int fd, const char *data, long lo
 	err = qg_sha256_final(u.h, hex);
 	if (!err && strcmp(hex, digest + 7)) {
 		if (claimed)
-			err = qg_error(QG_EINPUT, "'%s': hashes to sha256:%s, expected %s", name, hex, digest);
-		else
-			err = qg_error(QG_EIO, "'%s': changed while being pushed (sha256:%s, hashed before as %s)", name,
+			err = qg_error(QG_EINPUT, "'%s': hashes to sha256:%s, expected %s", name,
 				       hex, digest);
+		else
+			err = qg_error(
+				QG_EIO,
+				"'%s': changed while being pushed (sha256:%s, hashed before as %s)",
+				name, hex, digest);
 	}
 	for (i = 0; !err && i < u.nr_parts; i++)
 		if (qg_strvec_push(&etags, u.etags[i].buf) < 0)
@@ -682,7 +725,8 @@ done:
 }
 
 /* The blob is there with this size: skip. 1 skipped, 0 not there, <0 error. */
-static int already(struct s3store *s, const char *digest, long long size, struct dp_desc *out, int *skipped)
+static int already(struct s3store *s, const char *digest, long long size, struct dp_desc *out,
+		   int *skipped)
 {
 	long long have = -1;
 	int err = s3_blob_has(&s->base, digest, &have);
@@ -701,8 +745,8 @@ static int already(struct s3store *s, const char *digest, long long size, struct
 }
 
 /* Bytes in memory: hash, skip when present, else one PUT (or parts). */
-static int put_memory(struct s3store *s, const void *data, size_t len, const char *expect, const char *name,
-		      struct dp_desc *out, int *skipped)
+static int put_memory(struct s3store *s, const void *data, size_t len, const char *expect,
+		      const char *name, struct dp_desc *out, int *skipped)
 {
 	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL);
 	char digest[DP_DIGEST_SIZE];
@@ -731,8 +775,8 @@ static int put_memory(struct s3store *s, const void *data, size_t len, const cha
 	return err;
 }
 
-static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const char *expect, struct dp_desc *out,
-		       int *skipped)
+static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const char *expect,
+		       struct dp_desc *out, int *skipped)
 {
 	struct s3store *s = (struct s3store *)st;
 	const char *name = src->path ? src->path : "(data)";
@@ -770,14 +814,17 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 		if ((err = read_full(fd, buf, want, &got, src->path)) < 0)
 			goto done;
 		if (got > s->part_size) {
-			err = qg_error(QG_EINPUT, "'%s': not a regular file and larger than the %zu-byte part size "
-				       "(s3:// reads a large blob twice: give a file, or a larger --chunk-size)",
-				       src->path, s->part_size);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': not a regular file and larger than the %zu-byte part size "
+				"(s3:// reads a large blob twice: give a file, or a larger --chunk-size)",
+				src->path, s->part_size);
 			goto done;
 		}
 		if (S_ISREG(sb.st_mode) && (long long)got != (long long)sb.st_size) {
-			err = qg_error(QG_EIO, "'%s': changed while being read (%zu bytes, %lld expected)", src->path, got,
-				       (long long)sb.st_size);
+			err = qg_error(QG_EIO,
+				       "'%s': changed while being read (%zu bytes, %lld expected)",
+				       src->path, got, (long long)sb.st_size);
 			goto done;
 		}
 		err = put_memory(s, buf, got, expect, name, out, skipped);
@@ -804,7 +851,8 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 
 		err = qg_sha256_new(&h);
 		while (!err) {
-			if ((err = read_full(fd, buf, (size_t)1 << 20, &got, src->path)) < 0 || !got)
+			if ((err = read_full(fd, buf, (size_t)1 << 20, &got, src->path)) < 0 ||
+			    !got)
 				break;
 			total += (long long)got;
 			err = qg_sha256_update(h, buf, got);
@@ -812,8 +860,9 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 		if (!err)
 			err = qg_sha256_final(h, hex);
 		if (!err && total != (long long)sb.st_size)
-			err = qg_error(QG_EIO, "'%s': changed while being read (%lld bytes, %lld expected)", src->path,
-				       total, (long long)sb.st_size);
+			err = qg_error(QG_EIO,
+				       "'%s': changed while being read (%lld bytes, %lld expected)",
+				       src->path, total, (long long)sb.st_size);
 		if (err)
 			goto done;
 	}
@@ -825,7 +874,8 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 	if ((err = already(s, digest, (long long)sb.st_size, out, skipped)) != 0)
 		goto done;
 	if (lseek(fd, 0, SEEK_SET) < 0) {
-		err = qg_error(QG_EINPUT, "'%s': cannot read it again: %s", src->path, strerror(errno));
+		err = qg_error(QG_EINPUT, "'%s': cannot read it again: %s", src->path,
+			       strerror(errno));
 		goto done;
 	}
 	err = upload_multipart(s, fd, NULL, (long long)sb.st_size, digest, 0, name);
@@ -844,8 +894,8 @@ done:
 /* Open the blob's stream from byte `offset` on, retried when transient; *skip
  * gets how many bytes of it to drop (a server that ignored the range sends
  * the object from its start). */
-static int stream_open(struct s3store *s, struct qg_http_stream **hs, const char *url, long long offset,
-		       long long *skip)
+static int stream_open(struct s3store *s, struct qg_http_stream **hs, const char *url,
+		       long long offset, long long *skip)
 {
 	struct qg_buf cr = QG_BUF_INIT(256);
 	long status = 0;
@@ -868,7 +918,8 @@ static int stream_open(struct s3store *s, struct qg_http_stream **hs, const char
 		*skip = offset;
 	} else if (status != 206 || qg_http_stream_header(*hs, "Content-Range", &cr) < 0 ||
 		   strncmp(cr.buf, "bytes ", 6) || strtoll(cr.buf + 6, NULL, 10) != offset) {
-		err = qg_error(QG_ENET, "'%s': resuming at byte %lld: answered %ld '%s'", url, offset, status, cr.buf);
+		err = qg_error(QG_ENET, "'%s': resuming at byte %lld: answered %ld '%s'", url,
+			       offset, status, cr.buf);
 		qg_http_stream_free(*hs);
 		*hs = NULL;
 	}
@@ -936,7 +987,8 @@ static int blob_read(struct s3store *s, const char *digest, int fd, struct qg_bu
 				if (w < 0 && errno == EINTR)
 					continue;
 				if (w < 0)
-					err = qg_error(QG_EIO, "temporary copy of %s: %s", digest, strerror(errno));
+					err = qg_error(QG_EIO, "temporary copy of %s: %s", digest,
+						       strerror(errno));
 				else {
 					p += w;
 					left -= (size_t)w;
@@ -945,16 +997,20 @@ static int blob_read(struct s3store *s, const char *digest, int fd, struct qg_bu
 		}
 		if (!err && fd < 0) {
 			if ((size_t)size > max)
-				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed", url.buf, max);
+				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed",
+					       url.buf, max);
 			else if (qg_buf_add(buf, p, (size_t)n) < 0)
-				err = qg_error(QG_ETOOBIG, "'%s': too large for its buffer", url.buf);
+				err = qg_error(QG_ETOOBIG, "'%s': too large for its buffer",
+					       url.buf);
 		}
 	}
 	if (!err)
 		err = qg_sha256_final(h, hex);
 	if (!err && strcmp(hex, digest + 7))
-		err = qg_error(QG_EINPUT, "'%s': digest mismatch: the object hashes to sha256:%s (damaged blob)", url.buf,
-			       hex);
+		err = qg_error(
+			QG_EINPUT,
+			"'%s': digest mismatch: the object hashes to sha256:%s (damaged blob)",
+			url.buf, hex);
 	if (!err)
 		s->base.bytes_received += size;
 	qg_http_stream_free(hs);
@@ -984,7 +1040,8 @@ static int s3_blob_to_fd(struct dp_store *st, const char *digest, int fd)
 /* Read index.json: QG_ENOTFOUND (no message) when absent; its ETag into etag. */
 static int index_read(struct s3store *s, struct dp_manifest *idx, struct qg_buf *etag)
 {
-	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), body = QG_BUF_INIT(MAX_INDEX), name = QG_BUF_INIT(QG_CAP_URL);
+	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), body = QG_BUF_INIT(MAX_INDEX),
+		      name = QG_BUF_INIT(QG_CAP_URL);
 	int err;
 
 	memset(idx, 0, sizeof(*idx));
@@ -997,8 +1054,9 @@ static int index_read(struct s3store *s, struct dp_manifest *idx, struct qg_buf 
 		err = dp_manifest_parse(idx, body.buf, body.len, name.buf);
 	if (!err && !idx->is_index) {
 		dp_manifest_release(idx);
-		err = qg_error(QG_EINPUT, "'%s': expected an image index (%s), found an image manifest", name.buf,
-			       DP_MT_INDEX);
+		err = qg_error(QG_EINPUT,
+			       "'%s': expected an image index (%s), found an image manifest",
+			       name.buf, DP_MT_INDEX);
 	}
 	qg_buf_release(&key);
 	qg_buf_release(&body);
@@ -1008,15 +1066,16 @@ static int index_read(struct s3store *s, struct dp_manifest *idx, struct qg_buf 
 
 static int index_missing(struct s3store *s)
 {
-	return qg_error(QG_EINPUT, "'s3://%s/%s%sindex.json': missing (not an OCI image layout)", s->bucket, s->prefix,
-			*s->prefix ? "/" : "");
+	return qg_error(QG_EINPUT, "'s3://%s/%s%sindex.json': missing (not an OCI image layout)",
+			s->bucket, s->prefix, *s->prefix ? "/" : "");
 }
 
 /* Write index.json if it is still as read (etag; NULL = it must not exist).
  * QG_ECONFLICT (no message) when it changed. */
 static int index_write(struct s3store *s, const struct dp_manifest *idx, const char *etag)
 {
-	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), body = QG_BUF_INIT(MAX_INDEX), now = QG_BUF_INIT(1024);
+	struct qg_buf key = QG_BUF_INIT(QG_CAP_URL), body = QG_BUF_INIT(MAX_INDEX),
+		      now = QG_BUF_INIT(1024);
 	static const char *const hdrs[] = { "Content-Type: application/json", NULL };
 	long long size;
 	int err;
@@ -1046,7 +1105,8 @@ done:
 static void index_remove(struct dp_manifest *idx, size_t i)
 {
 	dp_desc_release(&idx->layers[i]);
-	memmove(&idx->layers[i], &idx->layers[i + 1], (idx->nr_layers - i - 1) * sizeof(*idx->layers));
+	memmove(&idx->layers[i], &idx->layers[i + 1],
+		(idx->nr_layers - i - 1) * sizeof(*idx->layers));
 	idx->nr_layers--;
 }
 
@@ -1070,7 +1130,8 @@ static int index_append(struct dp_manifest *idx, const char *media_type, const c
 	return tag ? dp_desc_annotate(d, REF_NAME, tag) : 0;
 }
 
-static int index_find_tag(struct s3store *s, const struct dp_manifest *idx, const char *tag, long *at)
+static int index_find_tag(struct s3store *s, const struct dp_manifest *idx, const char *tag,
+			  long *at)
 {
 	size_t i;
 
@@ -1081,8 +1142,10 @@ static int index_find_tag(struct s3store *s, const struct dp_manifest *idx, cons
 		if (!name || strcmp(name, tag))
 			continue;
 		if (*at >= 0 && strcmp(idx->layers[*at].digest, idx->layers[i].digest))
-			return qg_error(QG_EINPUT, "'%s': index.json: tag '%s' names two manifests (%s and %s)",
-					s->base.ref.text, tag, idx->layers[*at].digest, idx->layers[i].digest);
+			return qg_error(QG_EINPUT,
+					"'%s': index.json: tag '%s' names two manifests (%s and %s)",
+					s->base.ref.text, tag, idx->layers[*at].digest,
+					idx->layers[i].digest);
 		if (*at < 0)
 			*at = (long)i;
 	}
@@ -1091,18 +1154,18 @@ static int index_find_tag(struct s3store *s, const struct dp_manifest *idx, cons
 
 /* ------------------------------------------------------------------ manifests and tags */
 
-static int read_manifest(struct s3store *s, const char *digest, long long want_size, struct qg_buf *body,
-			 struct dp_manifest *m)
+static int read_manifest(struct s3store *s, const char *digest, long long want_size,
+			 struct qg_buf *body, struct dp_manifest *m)
 {
 	struct qg_buf name = QG_BUF_INIT(QG_CAP_URL);
 	int err = blob_read(s, digest, -1, body, MAX_MANIFEST);
 
 	if (err == QG_ENOTFOUND)
-		err = qg_error(QG_EINPUT, "'%s': manifest %s is listed in index.json but missing", s->base.ref.text,
-			       digest);
+		err = qg_error(QG_EINPUT, "'%s': manifest %s is listed in index.json but missing",
+			       s->base.ref.text, digest);
 	if (!err && want_size >= 0 && (long long)body->len != want_size)
-		err = qg_error(QG_EINPUT, "'%s': index.json: %s is %zu bytes, the index says %lld", s->base.ref.text,
-			       digest, body->len, want_size);
+		err = qg_error(QG_EINPUT, "'%s': index.json: %s is %zu bytes, the index says %lld",
+			       s->base.ref.text, digest, body->len, want_size);
 	if (!err && m) {
 		if (qg_buf_addf(&name, "%s@%s", s->base.ref.text, digest) < 0)
 			err = qg_error(QG_ENOMEM, "out of memory");
@@ -1176,29 +1239,34 @@ static int check_present(struct s3store *s, const struct dp_manifest *m, const c
 	int err = 0;
 
 	for (i = 0; !err && i <= m->nr_layers; i++) {
-		const struct dp_desc *d = i < m->nr_layers ? &m->layers[i] : m->is_index ? NULL : &m->config;
+		const struct dp_desc *d = i < m->nr_layers ? &m->layers[i] :
+					  m->is_index      ? NULL :
+							     &m->config;
 
 		if (!d)
 			break;
 		err = s3_blob_has(&s->base, d->digest, &have);
 		if (err == QG_ENOTFOUND)
-			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is not in the bucket", s->base.ref.text, what,
-				       d->digest);
+			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is not in the bucket",
+				       s->base.ref.text, what, d->digest);
 		else if (!err && have != d->size)
-			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is %lld bytes, the manifest says %lld",
-				       s->base.ref.text, what, d->digest, have, d->size);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': cannot tag %s: %s is %lld bytes, the manifest says %lld",
+				s->base.ref.text, what, d->digest, have, d->size);
 	}
 	return err;
 }
 
 static int cas_exhausted(struct s3store *s)
 {
-	return qg_error(QG_EIO, "'%s': index.json changed %d times while being updated (too many writers?)",
+	return qg_error(QG_EIO,
+			"'%s': index.json changed %d times while being updated (too many writers?)",
 			s->base.ref.text, CAS_ATTEMPTS);
 }
 
-static int s3_manifest_put(struct dp_store *st, const char *tag, const void *body, size_t len, const char *media_type,
-			   const char *expect_old)
+static int s3_manifest_put(struct dp_store *st, const char *tag, const void *body, size_t len,
+			   const char *media_type, const char *expect_old)
 {
 	struct s3store *s = (struct s3store *)st;
 	struct dp_manifest m = { 0 }, idx = { 0 };
@@ -1221,8 +1289,8 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 	}
 	err = dp_manifest_parse(&m, body, len, name.buf);
 	if (!err && media_type && strcmp(media_type, m.media_type))
-		err = qg_error(QG_EUSAGE, "manifest %s: media type '%s' given, the body says '%s'", digest, media_type,
-			       m.media_type);
+		err = qg_error(QG_EUSAGE, "manifest %s: media type '%s' given, the body says '%s'",
+			       digest, media_type, m.media_type);
 	if (!err)
 		err = check_present(s, &m, tag ? tag : digest);
 	if (!err)
@@ -1251,7 +1319,8 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 			if ((err = index_find_tag(s, &idx, tag, &at)) < 0)
 				break;
 			if (expect_old && ((!*expect_old && at >= 0) ||
-					   (*expect_old && (at < 0 || strcmp(idx.layers[at].digest, expect_old))))) {
+					   (*expect_old && (at < 0 || strcmp(idx.layers[at].digest,
+									     expect_old))))) {
 				err = QG_ECONFLICT;
 				break;
 			}
@@ -1271,7 +1340,8 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 			if (i < idx.nr_layers)
 				break; /* listed already: reachable, nothing to write */
 		}
-		err = index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len, tag);
+		err = index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len,
+				   tag);
 		if (!err)
 			err = index_write(s, &idx, exists ? etag.buf : NULL);
 		if (err == QG_ECONFLICT)
@@ -1336,8 +1406,8 @@ static int s3_tag_delete(struct dp_store *st, const char *tag)
 
 /* ------------------------------------------------------------------ referrers */
 
-static int s3_referrers(struct dp_store *st, const char *digest, const char *artifact_type, struct dp_desc **out,
-			size_t *nr)
+static int s3_referrers(struct dp_store *st, const char *digest, const char *artifact_type,
+			struct dp_desc **out, size_t *nr)
 {
 	struct s3store *s = (struct s3store *)st;
 	struct dp_manifest idx = { 0 };
@@ -1369,7 +1439,8 @@ static int s3_referrers(struct dp_store *st, const char *digest, const char *art
 			continue;
 		err = read_manifest(s, e->digest, e->size, &body, &m);
 		if (!err && m.subject && !strcmp(m.subject->digest, digest) &&
-		    (!artifact_type || (m.artifact_type && !strcmp(m.artifact_type, artifact_type)))) {
+		    (!artifact_type ||
+		     (m.artifact_type && !strcmp(m.artifact_type, artifact_type)))) {
 			grown = realloc(*out, (*nr + 1) * sizeof(**out));
 			if (!grown) {
 				err = qg_error(QG_ENOMEM, "out of memory");
@@ -1384,7 +1455,8 @@ static int s3_referrers(struct dp_store *st, const char *digest, const char *art
 				d->size = e->size;
 				for (j = 0; !err && j < m.nr_ann; j++)
 					err = dp_desc_annotate(d, m.ann[j].key, m.ann[j].value);
-				if (!err && (!d->media_type || (m.artifact_type && !d->artifact_type)))
+				if (!err &&
+				    (!d->media_type || (m.artifact_type && !d->artifact_type)))
 					err = qg_error(QG_ENOMEM, "out of memory");
 			}
 		}

@@ -24,7 +24,8 @@ static void test_deploy_health_body_substring(void **state)
 	assert_int_equal(match("OK", "status: ok\n", &why), 0); /* case-sensitive */
 	assert_string_equal(why.buf, "the body does not contain the text");
 	assert_int_equal(match("status: ok\n", "status: ok\n", NULL), 1);
-	assert_int_equal(match("status: ok\n!", "status: ok\n", NULL), 0); /* longer than the body */
+	assert_int_equal(match("status: ok\n!", "status: ok\n", NULL),
+			 0); /* longer than the body */
 	assert_int_equal(match("x", "", NULL), 0);
 	/* a '/' without '=' is text, not a pointer */
 	assert_int_equal(match("/healthz", "GET /healthz fine", NULL), 1);
@@ -38,29 +39,30 @@ static void test_deploy_health_body_substring(void **state)
 static void test_deploy_health_body_pointer(void **state)
 {
 	struct qg_buf why = QG_BUF_INIT(QG_CAP_MESSAGE);
-	const char *doc = "{\"status\":\"ok\",\"version\":\"1.2\",\"ready\":true,\"load\":0.50,\"n\":3,"
-			  "\"db\":{\"up\":false,\"a/b\":\"slash\",\"m~n\":\"tilde\",\"eq\":\"x=y\"},"
-			  "\"list\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"nil\":null,\"obj\":{\"k\":1},\"\":\"empty\"}";
+	const char *doc =
+		"{\"status\":\"ok\",\"version\":\"1.2\",\"ready\":true,\"load\":0.50,\"n\":3,"
+		"\"db\":{\"up\":false,\"a/b\":\"slash\",\"m~n\":\"tilde\",\"eq\":\"x=y\"},"
+		"\"list\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"nil\":null,\"obj\":{\"k\":1},\"\":\"empty\"}";
 
 	(void)state;
 	assert_int_equal(match("/status=ok", doc, &why), 1);
 	assert_int_equal(match("/status=down", doc, &why), 0);
 	assert_string_equal(why.buf, "/status is \"ok\"");
-	assert_int_equal(match("/version=1.2", doc, NULL), 1);   /* a string by its text */
-	assert_int_equal(match("/version=1.20", doc, NULL), 0);  /* ... not numerically */
+	assert_int_equal(match("/version=1.2", doc, NULL), 1);  /* a string by its text */
+	assert_int_equal(match("/version=1.20", doc, NULL), 0); /* ... not numerically */
 	assert_int_equal(match("/ready=true", doc, NULL), 1);
 	assert_int_equal(match("/ready=false", doc, NULL), 0);
 	assert_int_equal(match("/ready=\"true\"", doc, NULL), 0);
-	assert_int_equal(match("/load=0.5", doc, NULL), 1);      /* numbers numerically */
+	assert_int_equal(match("/load=0.5", doc, NULL), 1); /* numbers numerically */
 	assert_int_equal(match("/load=5e-1", doc, NULL), 1);
 	assert_int_equal(match("/load=0.51", doc, NULL), 0);
-	assert_int_equal(match("/load=", doc, NULL), 0);         /* an empty VALUE is no number */
+	assert_int_equal(match("/load=", doc, NULL), 0); /* an empty VALUE is no number */
 	assert_int_equal(match("/load=0.5x", doc, NULL), 0);
 	assert_int_equal(match("/n=3", doc, NULL), 1);
 	assert_int_equal(match("/db/up=false", doc, NULL), 1);
 	assert_int_equal(match("/db/a~1b=slash", doc, NULL), 1); /* RFC 6901 escapes */
 	assert_int_equal(match("/db/m~0n=tilde", doc, NULL), 1);
-	assert_int_equal(match("/db/eq=x=y", doc, NULL), 1);     /* split at the first '=' */
+	assert_int_equal(match("/db/eq=x=y", doc, NULL), 1); /* split at the first '=' */
 	assert_int_equal(match("/list/1/name=b", doc, NULL), 1);
 	assert_int_equal(match("/list/01/name=b", doc, NULL), 0); /* no leading zeros */
 	assert_int_equal(match("/list/2/name=b", doc, &why), 0);

@@ -82,7 +82,8 @@ static int raw_get(struct qg_buf *out, const char *prefix, const char *rel)
 
 	snprintf(key, sizeof(key), "%s-%ld/%s", prefix, (long)getpid(), rel);
 	qg_http_resp_init(&resp);
-	err = qg_s3_request(&resp, "GET", bucket(), key, NULL, NULL, NULL, 0, QG_HTTP_ACCEPT_ANY_STATUS);
+	err = qg_s3_request(&resp, "GET", bucket(), key, NULL, NULL, NULL, 0,
+			    QG_HTTP_ACCEPT_ANY_STATUS);
 	if (!err && resp.status == 404)
 		err = QG_ENOTFOUND;
 	else if (!err && resp.status != 200)
@@ -140,7 +141,8 @@ static void test_deploy_s3_blobs(void **state)
 	struct dp_desc d = { 0 };
 	struct dp_source src = { 0 };
 	struct qg_buf b = QG_BUF_INIT((size_t)16 << 20);
-	char path[] = "/tmp/qgate-s3-blob-XXXXXX", dig[DP_DIGEST_SIZE], dig2[DP_DIGEST_SIZE], wrong[DP_DIGEST_SIZE];
+	char path[] = "/tmp/qgate-s3-blob-XXXXXX", dig[DP_DIGEST_SIZE], dig2[DP_DIGEST_SIZE],
+	     wrong[DP_DIGEST_SIZE];
 	const size_t big = 300000;
 	char *data = random_bytes(big, 7), *data2 = random_bytes(big, 8);
 	long long size = -1;
@@ -236,8 +238,8 @@ static void test_deploy_s3_blobs(void **state)
 }
 
 /* A manifest with the {} config and one layer of `layer` bytes; subject optional. */
-static void make_manifest(struct qg_buf *out, struct dp_store *s, const char *layer, const char *artifact_type,
-			  const char *subject, long long subject_size)
+static void make_manifest(struct qg_buf *out, struct dp_store *s, const char *layer,
+			  const char *artifact_type, const char *subject, long long subject_size)
 {
 	struct dp_source src = { .data = layer, .len = strlen(layer) };
 	struct dp_source cfg = { .data = "{}", .len = 2 };
@@ -247,24 +249,30 @@ static void make_manifest(struct qg_buf *out, struct dp_store *s, const char *la
 	assert_int_equal(s->ops->blob_put(s, &src, NULL, &d, &skipped), 0);
 	assert_int_equal(s->ops->blob_put(s, &cfg, NULL, &c, &skipped), 0);
 	qg_buf_reset(out);
-	assert_int_equal(qg_buf_addf(out,
-				     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":\"%s\","
-				     "\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":2},"
-				     "\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"%s\",\"size\":%lld}]",
-				     DP_MT_MANIFEST, artifact_type, DP_MT_EMPTY, c.digest, d.digest, d.size),
-			 0);
+	assert_int_equal(
+		qg_buf_addf(
+			out,
+			"{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":\"%s\","
+			"\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":2},"
+			"\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"%s\",\"size\":%lld}]",
+			DP_MT_MANIFEST, artifact_type, DP_MT_EMPTY, c.digest, d.digest, d.size),
+		0);
 	if (subject)
-		assert_int_equal(qg_buf_addf(out, ",\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}",
-					     DP_MT_MANIFEST, subject, subject_size),
-				 0);
+		assert_int_equal(
+			qg_buf_addf(
+				out,
+				",\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}",
+				DP_MT_MANIFEST, subject, subject_size),
+			0);
 	assert_int_equal(qg_buf_addch(out, '}'), 0);
 }
 
 static void test_deploy_s3_tags(void **state)
 {
 	struct dp_store *s = NULL;
-	struct qg_buf m1 = QG_BUF_INIT(1 << 20), m2 = QG_BUF_INIT(1 << 20), ev = QG_BUF_INIT(1 << 20),
-		      got = QG_BUF_INIT(1 << 20), mt = QG_BUF_INIT(1024), idx = QG_BUF_INIT(1 << 20);
+	struct qg_buf m1 = QG_BUF_INIT(1 << 20), m2 = QG_BUF_INIT(1 << 20),
+		      ev = QG_BUF_INIT(1 << 20), got = QG_BUF_INIT(1 << 20), mt = QG_BUF_INIT(1024),
+		      idx = QG_BUF_INIT(1 << 20);
 	char d1[DP_DIGEST_SIZE], d2[DP_DIGEST_SIZE], de[DP_DIGEST_SIZE], rd[DP_DIGEST_SIZE];
 	struct dp_desc *refs = NULL;
 	size_t nr = 0;
@@ -307,12 +315,15 @@ static void test_deploy_s3_tags(void **state)
 		char missing[DP_DIGEST_SIZE];
 
 		digest_of(missing, "never stored", 12);
-		assert_int_equal(qg_buf_addf(&bad,
-					     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
-					     "\"digest\":\"%s\",\"size\":12},\"layers\":[]}",
-					     DP_MT_MANIFEST, DP_MT_EMPTY, missing),
-				 0);
-		assert_int_equal(s->ops->manifest_put(s, "bad", bad.buf, bad.len, NULL, NULL), QG_EINPUT);
+		assert_int_equal(
+			qg_buf_addf(
+				&bad,
+				"{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+				"\"digest\":\"%s\",\"size\":12},\"layers\":[]}",
+				DP_MT_MANIFEST, DP_MT_EMPTY, missing),
+			0);
+		assert_int_equal(s->ops->manifest_put(s, "bad", bad.buf, bad.len, NULL, NULL),
+				 QG_EINPUT);
 		assert_non_null(strstr(qg_error_last(), "is not in the bucket"));
 		assert_int_equal(s->ops->manifest_get(s, "bad", NULL, rd, NULL), QG_ENOTFOUND);
 		/* not JSON: refused before anything is written */
