@@ -60,8 +60,8 @@ struct qg_buf;
 
 /* PUT body at bucket/key only when the object is as it was read: if_match =
  * its ETag then (sent as If-Match), NULL = it must not exist (If-None-Match:
- * *), "" = no condition (a server that gave no ETag). 0 written (its new ETag, quotes kept, into etag_out when not NULL);
- * QG_ECONFLICT WITHOUT a message when the server refused the condition (412,
+ * *), "" = no condition (a server that gave no ETag). 0 written (its new
+ * ETag, quotes kept, into etag_out when not NULL); QG_ECONFLICT WITHOUT a message when the server refused the condition (412,
  * or 409 ConditionalRequestConflict); other errors as qg_s3_request(). AWS S3
  * and MinIO honour both headers; a server that ignores them (s3rver) writes
  * unconditionally, so a caller that must not lose a race re-reads first. */
