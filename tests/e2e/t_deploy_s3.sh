@@ -369,6 +369,23 @@ expect_exit 0 "the same push again completes" s3env AWS_SECRET_ACCESS_KEY=$SECRE
 get "models/blobs/sha256/$BIG4" "$T/back4.bin"
 expect_eq "and the blob is whole" "$(sha "$T/back4.bin")" "$BIG4"
 
+# ---- prefixes: none (the bucket's root) and nested ----
+expect_exit 0 "push to the bucket's root (no prefix)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET:root" "$T/in/config.json"
+get index.json "$T/root-index.json"
+expect_eq "index.json at the root names the tag" \
+	"$(json_get "$T/root-index.json" '[m["annotations"]["org.opencontainers.image.ref.name"] for m in d["manifests"] if "annotations" in m]')" \
+	'["root"]'
+expect_exit 0 "push to a nested prefix" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/team/churn/models/:v1" "$T/in/config.json"
+if get team/churn/models/oci-layout "$T/nested-layout"; then ok "the nested prefix holds the layout"; else
+	not_ok "no oci-layout under team/churn/models/"; fi
+expect_exit 2 "a prefix with '..' is refused" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy push --to "s3://$BUCKET/a/../b:v1" "$T/in/config.json"
+expect_exit 3 "an empty prefix that is not a layout, read without create: exit 3" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy rollback --target "s3://$BUCKET/nothing-here:prod" --to "sha256:$(printf '%064d' 0)"
+expect_grep "naming the missing oci-layout" "s3://$BUCKET/nothing-here/oci-layout': missing" "$T/err"
+
 # ---- credentials and missing things ----
 BAD=wJalrXUtnFEMI-not-the-right-one-0123456
 expect_exit 3 "a wrong secret: exit 3" s3env AWS_SECRET_ACCESS_KEY=$BAD \
