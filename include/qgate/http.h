@@ -26,6 +26,11 @@
  * does for its XML errors), redacted by qg_redact(). URLs in messages are
  * named by qg_redact_url() (userinfo and query string dropped); header values
  * and request bodies never appear in messages. Nothing here knows a service.
+ * Connections, DNS answers and TLS sessions are shared by every request of
+ * the process (one curl share, locked per kind): a request to a host talked
+ * to before reuses its open connection (keep-alive), as a registry push of
+ * dozens of requests needs; libcurl matches a connection only to requests
+ * with the same TLS settings.
  */
 #ifndef QGATE_HTTP_H
 #define QGATE_HTTP_H
