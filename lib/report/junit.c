@@ -267,11 +267,18 @@ static int case_parse(struct case_line *l, const char *s, size_t len)
 	return 0;
 }
 
+static int unescape_add(struct qg_buf *out, const char *s, size_t len);
+
 static int unescape(struct qg_buf *out, const char *s, size_t len)
+{
+	qg_buf_reset(out);
+	return unescape_add(out, s, len);
+}
+
+static int unescape_add(struct qg_buf *out, const char *s, size_t len)
 {
 	int err = 0;
 
-	qg_buf_reset(out);
 	for (size_t i = 0; !err && i < len; i++) {
 		char ch = s[i];
 
@@ -303,10 +310,16 @@ static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_
 static int write_cases(struct qg_buf *out, const char *classname, const char *cases)
 {
 	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_MESSAGE), head = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct case_line l;
-	int err = 0;
+	int err;
 
+	/* once for all the cases: the element's head, its classname escaped */
+	err = qg_buf_addstr(&head, "    <testcase classname=\"");
+	if (!err)
+		err = put(&head, classname, 1);
+	if (!err)
+		err = qg_buf_addstr(&head, "\" name=\"");
 	for (const char *p = cases; !err && *p;) {
 		size_t len = strcspn(p, "\n");
 
@@ -314,14 +327,14 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 			err = unescape(&prefix, p + 2, len - 2);
 		else if (len && case_parse(&l, p, len) < 0)
 			err = qg_error(QG_ERROR, "internal: a malformed case line in a check's \"cases\"");
-		else if (len && !(err = unescape(&name, l.name, l.name_len)) && !(err = unescape(&msg, l.msg, l.msg_len))) {
-			err = qg_buf_addstr(out, "    <testcase classname=\"");
+		else if (len && !(err = unescape(&msg, l.msg, l.msg_len))) {
+			/* the name whole (prefix + name), so redaction sees what a reader does */
+			qg_buf_setlen(&name, 0);
+			err = qg_buf_add(&name, prefix.buf, prefix.len);
 			if (!err)
-				err = put(out, classname, 1);
+				err = unescape_add(&name, l.name, l.name_len);
 			if (!err)
-				err = qg_buf_addstr(out, "\" name=\"");
-			if (!err && prefix.len)
-				err = put(out, prefix.buf, 1);
+				err = qg_buf_add(out, head.buf, head.len);
 			if (!err)
 				err = put(out, name.buf, 1);
 			if (!err)
@@ -350,6 +363,7 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 	qg_buf_release(&name);
 	qg_buf_release(&msg);
 	qg_buf_release(&prefix);
+	qg_buf_release(&head);
 	return err;
 }
 
