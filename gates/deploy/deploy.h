@@ -314,6 +314,10 @@ struct qg_ed25519_key;
  * audit log (a line that is not JSON or not a qgate.audit/v1 entry; also an empty file). */
 int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, const char *name,
 		   const struct qg_ed25519_key *key);
+/* The same with several trusted keys (rotation): each entry must be validly signed by the key,
+ * among keys[0..nr_keys), that its "key" names; nr_keys 0 checks no signature. */
+int dp_audit_check_keys(struct dp_audit_report *rep, const char *data, size_t len, const char *name,
+			const struct qg_ed25519_key *const *keys, size_t nr_keys);
 void dp_audit_report_release(struct dp_audit_report *rep);
 
 /* ------------------------------------------------------------------ subcommands (cmd_*.c) */
