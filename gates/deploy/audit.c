@@ -738,9 +738,19 @@ struct line {
 struct check_ctx {
 	struct line *lines;
 	size_t nr;
-	const struct qg_ed25519_key *key;
+	const struct qg_ed25519_key *const *keys;
+	size_t nr_keys;
 	int err;
 };
+
+/* The key among c->keys whose id the entry names, or NULL. */
+static const struct qg_ed25519_key *key_for(const struct check_ctx *c, const struct entry *e)
+{
+	for (size_t k = 0; k < c->nr_keys; k++)
+		if (e->key.len == DP_DIGEST_LEN && !memcmp(e->key.p, qg_ed25519_key_id(c->keys[k]), DP_DIGEST_LEN))
+			return c->keys[k];
+	return NULL;
+}
 
 #define BATCH 1024
 
@@ -768,9 +778,10 @@ static void sig_task(void *ud, size_t task, int worker)
 		char sig_text[89];
 		int ok;
 
+		const struct qg_ed25519_key *key;
+
 		l->sig_ok = -1;
-		if (!l->e.sig.present || l->e.key.len != DP_DIGEST_LEN ||
-		    memcmp(l->e.key.p, qg_ed25519_key_id(c->key), DP_DIGEST_LEN))
+		if (!l->e.sig.present || !(key = key_for(c, &l->e)))
 			continue;
 		memcpy(sig_text, l->e.sig.p, 88);
 		sig_text[88] = '\0';
@@ -780,7 +791,7 @@ static void sig_task(void *ud, size_t task, int worker)
 			l->sig_ok = 0;
 			continue;
 		}
-		ok = qg_ed25519_verify(c->key, msg.buf, msg.len, sig);
+		ok = qg_ed25519_verify(key, msg.buf, msg.len, sig);
 		l->sig_ok = (signed char)(ok < 0 ? -2 : ok);
 	}
 	qg_buf_release(&msg);
@@ -879,6 +890,14 @@ static int jobs(void)
 int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, const char *name,
 		   const struct qg_ed25519_key *key)
 {
+	const struct qg_ed25519_key *const keys[1] = { key };
+
+	return dp_audit_check_keys(rep, data, len, name, keys, key ? 1 : 0);
+}
+
+int dp_audit_check_keys(struct dp_audit_report *rep, const char *data, size_t len, const char *name,
+			const struct qg_ed25519_key *const *keys, size_t nr_keys)
+{
 	struct check_ctx c = { 0 };
 	struct qg_strmap map = QG_STRMAP_INIT;
 	size_t nr = 0, alloc = 0, truncated = 0;
@@ -922,7 +941,8 @@ int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, co
 	}
 	rep->entries = nr;
 	c.nr = nr;
-	c.key = key;
+	c.keys = keys;
+	c.nr_keys = nr_keys;
 	qg_pool_run((nr + BATCH - 1) / BATCH, jobs(), hash_task, &c);
 	if (c.err) {
 		err = qg_error(QG_ERROR, "'%s': cannot hash the entries", name);
@@ -942,7 +962,7 @@ int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, co
 	}
 	for (size_t i = 0; i < nr; i++)
 		rep->signed_entries += c.lines[i].e.sig.present;
-	if (!key || err)
+	if (!nr_keys || err)
 		goto done;
 	qg_pool_run((nr + 63) / 64, jobs(), sig_task, &c);
 	for (size_t i = 0; i < nr && !err; i++) {
@@ -951,9 +971,12 @@ int dp_audit_check(struct dp_audit_report *rep, const char *data, size_t len, co
 
 		if (!l->e.sig.present)
 			err = problem(rep, DP_AUDIT_SIGNATURE, ln, "entry %lld is not signed", l->e.seq);
-		else if (l->sig_ok == -1)
+		else if (l->sig_ok == -1 && nr_keys == 1)
 			err = problem(rep, DP_AUDIT_SIGNATURE, ln, "entry %lld is signed by key %.*s, not by the --pubkey key %s",
-				      l->e.seq, (int)l->e.key.len, l->e.key.p, qg_ed25519_key_id(key));
+				      l->e.seq, (int)l->e.key.len, l->e.key.p, qg_ed25519_key_id(keys[0]));
+		else if (l->sig_ok == -1)
+			err = problem(rep, DP_AUDIT_SIGNATURE, ln, "entry %lld is signed by key %.*s, by none of the %zu --pubkey keys",
+				      l->e.seq, (int)l->e.key.len, l->e.key.p, nr_keys);
 		else if (l->sig_ok == -2)
 			err = qg_error(QG_ERROR, "'%s':%lld: libcrypto could not check the signature", name, ln);
 		else if (!l->sig_ok)

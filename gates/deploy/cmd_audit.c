@@ -5,7 +5,8 @@
  * entry links to the line before it and follows it in seq: an edited,
  * removed, reordered or inserted entry, or a cut last line, fails it with
  * the line named), "audit.signatures" (with --pubkey: every entry signed by
- * that key, each signature valid; skipped without it), and with --head
+ * the key it names, one of those given -- several for a rotation -- each
+ * signature valid; skipped without it), and with --head
  * "audit.head" (the last line is the one whose hash was kept elsewhere: the
  * loss of the newest entries shows). Exit 0 intact, 1 tampered (each line
  * named), 2 usage, 3 not an audit log (a line that is not JSON or not a
@@ -29,12 +30,12 @@
 struct audit_opts {
 	struct qg_common_opts common;
 	struct qg_strvec args; /* verify FILE */
-	const char *pubkey;
+	struct qg_strvec pubkeys;
 	const char *head;
 };
 
 static const char *const audit_usage[] = {
-	"qgate-deploy audit verify FILE [--pubkey FILE] [--head sha256:...]",
+	"qgate-deploy audit verify FILE [--pubkey FILE]... [--head sha256:...]",
 	NULL,
 };
 
@@ -91,7 +92,8 @@ static int read_log(struct qg_buf *out, const char *path)
 static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *outputs, const char *path)
 {
 	struct qg_buf data = QG_BUF_INIT(QG_CAP_FILE);
-	struct qg_ed25519_key *key = NULL;
+	struct qg_ed25519_key **keys = NULL;
+	size_t nr_keys = 0;
 	struct dp_audit_report rep;
 	struct qg_check *c;
 	struct qg_json *m;
@@ -100,9 +102,14 @@ static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *o
 	memset(&rep, 0, sizeof(rep));
 	if (o->head && !dp_digest_valid(o->head))
 		return qg_error(QG_EUSAGE, "--head '%s': expected sha256:<64 lowercase hex>", o->head);
-	if (o->pubkey && (err = qg_ed25519_key_load(&key, o->pubkey, 0)) < 0)
-		return err;
-	if ((err = read_log(&data, path)) < 0 || (err = dp_audit_check(&rep, data.buf, data.len, path, key)) < 0)
+	if (o->pubkeys.nr && !(keys = calloc(o->pubkeys.nr, sizeof(*keys))))
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (; nr_keys < o->pubkeys.nr; nr_keys++)
+		if ((err = qg_ed25519_key_load(&keys[nr_keys], o->pubkeys.v[nr_keys], 0)) < 0)
+			goto done;
+	if ((err = read_log(&data, path)) < 0 ||
+	    (err = dp_audit_check_keys(&rep, data.buf, data.len, path, (const struct qg_ed25519_key *const *)keys,
+				       nr_keys)) < 0)
 		goto done;
 
 	/* the chain */
@@ -125,24 +132,31 @@ static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *o
 	err = 0;
 
 	/* the signatures */
-	if (!key && rep.signed_entries)
+	if (!nr_keys && rep.signed_entries)
 		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_SKIP,
 					"%zu of %zu entries are signed; not checked without --pubkey", rep.signed_entries,
 					rep.entries);
-	else if (!key)
+	else if (!nr_keys)
 		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_SKIP,
 					"no entry is signed (appended without --sign-key)");
-	else if (!rep.nr_signature)
+	else if (!rep.nr_signature && nr_keys == 1)
 		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_PASS, "%zu entries signed by %s, every signature valid",
-					rep.entries, qg_ed25519_key_id(key));
-	else
+					rep.entries, qg_ed25519_key_id(keys[0]));
+	else if (!rep.nr_signature)
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_PASS,
+					"%zu entries signed by the %zu keys given, every signature valid", rep.entries, nr_keys);
+	else if (nr_keys == 1)
 		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_FAIL, "%zu of %zu entries not validly signed by %s",
-					rep.nr_signature, rep.entries, qg_ed25519_key_id(key));
+					rep.nr_signature, rep.entries, qg_ed25519_key_id(keys[0]));
+	else
+		c = qg_result_add_check(r, "audit.signatures", QG_STATUS_FAIL,
+					"%zu of %zu entries not validly signed by one of the %zu keys given", rep.nr_signature,
+					rep.entries, nr_keys);
 	if (!c) {
 		err = QG_ENOMEM;
 		goto done;
 	}
-	if (key)
+	if (nr_keys)
 		qg_check_set_count(c, (long long)rep.nr_signature);
 	for (size_t i = 0; i < rep.nr_problems && err >= 0; i++)
 		if (rep.problems[i].kind == DP_AUDIT_SIGNATURE)
@@ -177,7 +191,9 @@ static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *o
 	}
 done:
 	dp_audit_report_release(&rep);
-	qg_ed25519_key_free(key);
+	for (size_t i = 0; i < nr_keys; i++)
+		qg_ed25519_key_free(keys[i]);
+	free(keys);
 	qg_buf_release(&data);
 	return err;
 }
@@ -201,8 +217,8 @@ int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("audit options"),
-		QG_OPT_STRING_(0, "pubkey", &o.pubkey, "FILE",
-			       "Ed25519 public key (PEM): every entry must carry a valid signature by it"),
+		QG_OPT_LIST_(0, "pubkey", &o.pubkeys, "FILE",
+			     "Ed25519 public key (PEM): every entry must carry a valid signature by one of these keys"),
 		QG_OPT_STRING_(0, "head", &o.head, "DIGEST",
 			       "the hash of the last entry, kept elsewhere (catches entries removed from the end)"),
 		QG_OPT_END_(),
@@ -223,5 +239,6 @@ int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
 	int ret = qg_gate_run(&cmd, argc, argv);
 
 	qg_strvec_clear(&o.args);
+	qg_strvec_clear(&o.pubkeys);
 	return ret;
 }

@@ -156,6 +156,13 @@ expect_grep "names the key file" "rsa.pem.*Ed25519" "$T/err"
 expect_exit 3 "a missing key file" "$D" audit verify audit.jsonl --pubkey nope.pem
 expect_exit 3 "push with an RSA --sign-key" "$D" push --to oci-layout:L:x --audit-log rsa.jsonl --sign-key rsa.pem model.bin
 
+# --- a key rotation: entries 1-2 signed by one key, 3 by the next; --pubkey repeatable
+for k in 1 2; do "$D" push --to "oci-layout:R:r$k" --audit-log rot.jsonl --sign-key key.pem model.bin >/dev/null 2>&1; done
+"$D" push --to oci-layout:R:r3 --audit-log rot.jsonl --sign-key other.pem model.bin >/dev/null 2>&1
+expect_exit 0 "rotation: both keys given" "$D" audit verify rot.jsonl --pubkey pub.pem --pubkey other.pub.pem --json rot.json
+expect_eq "rotation: 3 entries signed" "$(json_get rot.json 'd["metrics"]["audit"]["signed"]')" 3
+tamper rotation-old-key-only rot.jsonl 1 3 'not by the --pubkey key' --pubkey pub.pem
+
 # --- not an audit log: exit 3 naming file:line
 printf 'hello\n' >notjson.txt
 expect_exit 3 "not JSON" "$D" audit verify notjson.txt
