@@ -21,7 +21,8 @@
 
 struct promote_cmd_opts {
 	struct qg_common_opts common;
-	const char *from, *to, *evidence, *health_url, *expect_body, *audit_log, *sign_key, *ca_file;
+	const char *from, *to, *evidence, *health_url, *expect_body, *audit_log, *sign_key,
+		*ca_file;
 	struct qg_strvec require_lists, require, args;
 	long long expect_status, failure_limit, min_probes;
 	double interval_s, timeout_s, max_latency_p95_ms;
@@ -52,13 +53,18 @@ static int split_require(struct qg_strvec *out, const struct qg_strvec *lists)
 			char name[64];
 
 			if (!n || n >= sizeof(name))
-				return qg_error(QG_EUSAGE, "--require '%s': expected GATE[,GATE...] (gate names like data, "
-							   "model or data-validate)", lists->v[i]);
+				return qg_error(
+					QG_EUSAGE,
+					"--require '%s': expected GATE[,GATE...] (gate names like data, "
+					"model or data-validate)",
+					lists->v[i]);
 			snprintf(name, sizeof(name), "%.*s", (int)n, p);
 			if (name[0] < 'a' || name[0] > 'z' ||
 			    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
-				return qg_error(QG_EUSAGE, "--require: '%s' is not a gate name (lowercase letters, digits, '-')",
-						name);
+				return qg_error(
+					QG_EUSAGE,
+					"--require: '%s' is not a gate name (lowercase letters, digits, '-')",
+					name);
 			if (qg_strvec_push(out, name) < 0)
 				return qg_error(QG_ENOMEM, "out of memory");
 			if (!p[n])
@@ -77,15 +83,20 @@ static int promote_run(void *data, struct qg_result *r, struct qg_strvec *output
 	int err;
 
 	if (o->args.nr)
-		return qg_error(QG_EUSAGE, "unexpected argument '%s' (promote takes --from and --to)", o->args.v[0]);
+		return qg_error(QG_EUSAGE,
+				"unexpected argument '%s' (promote takes --from and --to)",
+				o->args.v[0]);
 	if (!o->from || !o->to)
 		return qg_error(QG_EUSAGE, "promote needs --from TARGET:TAG and --to TARGET:TAG");
 	if (!o->require_lists.nr)
-		return qg_error(QG_EUSAGE, "promote needs --require GATE,... (the gates whose results allow it)");
+		return qg_error(
+			QG_EUSAGE,
+			"promote needs --require GATE,... (the gates whose results allow it)");
 	if (o->sign_key && !o->audit_log)
 		return qg_error(QG_EUSAGE, "--sign-key needs --audit-log FILE");
-	if (!o->health_url && (o->expect_status || o->expect_body || o->interval_s || o->timeout_s ||
-			       o->failure_limit || o->max_latency_p95_ms || o->min_probes))
+	if (!o->health_url &&
+	    (o->expect_status || o->expect_body || o->interval_s || o->timeout_s ||
+	     o->failure_limit || o->max_latency_p95_ms || o->min_probes))
 		return qg_error(QG_EUSAGE, "the health flags need --health URL");
 	if ((err = split_require(&o->require, &o->require_lists)))
 		return err;
@@ -117,29 +128,40 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("promote options"),
-		QG_OPT_STRING_(0, "from", &o.from, "TARGET:TAG", "the artifact to promote (a tag, or TARGET@sha256:...)"),
-		QG_OPT_STRING_(0, "to", &o.to, "TARGET:TAG", "the tag to move (same or another store)"),
+		QG_OPT_STRING_(0, "from", &o.from, "TARGET:TAG",
+			       "the artifact to promote (a tag, or TARGET@sha256:...)"),
+		QG_OPT_STRING_(0, "to", &o.to, "TARGET:TAG",
+			       "the tag to move (same or another store)"),
 		QG_OPT_LIST_(0, "require", &o.require_lists, "GATE,...",
 			     "gates that must have passed for this commit and these bytes"),
-		QG_OPT_STRING_(0, "evidence", &o.evidence, "DIR|FILE",
-			       "read the gates' result JSONs from DIR, or one from FILE (default: the evidence attached by push)"),
-		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append every outcome to this hash-chained audit log"),
-		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE", "sign the audit entries with this Ed25519 key (PEM)"),
-		QG_OPT_FLAG_(0, "insecure", &o.insecure,
-			     "plain HTTP / unverified TLS for oci:// and --health (test servers only)"),
-		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE", "extra CA bundle for oci:// registries"),
+		QG_OPT_STRING_(
+			0, "evidence", &o.evidence, "DIR|FILE",
+			"read the gates' result JSONs from DIR, or one from FILE (default: the evidence attached by push)"),
+		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE",
+			       "append every outcome to this hash-chained audit log"),
+		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE",
+			       "sign the audit entries with this Ed25519 key (PEM)"),
+		QG_OPT_FLAG_(
+			0, "insecure", &o.insecure,
+			"plain HTTP / unverified TLS for oci:// and --health (test servers only)"),
+		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
+			       "extra CA bundle for oci:// registries"),
 		QG_OPT_GROUP_("health options (watch after the move; unhealthy rolls back)"),
 		QG_OPT_STRING_(0, "health", &o.health_url, "URL", "probe URL after the move"),
 		QG_OPT_INT_(0, "expect-status", &o.expect_status, "N", 100, 599,
 			    "the status a healthy answer has (default: any 2xx)"),
-		QG_OPT_STRING_(0, "expect-body", &o.expect_body, "TEXT|/json/pointer=VALUE",
-			       "the body contains TEXT, or its JSON value at the pointer equals VALUE"),
-		QG_OPT_DOUBLE_(0, "interval", &o.interval_s, "S", 0.01, 3600, "seconds between probes (default 1)"),
-		QG_OPT_DOUBLE_(0, "timeout", &o.timeout_s, "S", 0.1, 604800, "the whole watch, in seconds (default 30)"),
+		QG_OPT_STRING_(
+			0, "expect-body", &o.expect_body, "TEXT|/json/pointer=VALUE",
+			"the body contains TEXT, or its JSON value at the pointer equals VALUE"),
+		QG_OPT_DOUBLE_(0, "interval", &o.interval_s, "S", 0.01, 3600,
+			       "seconds between probes (default 1)"),
+		QG_OPT_DOUBLE_(0, "timeout", &o.timeout_s, "S", 0.1, 604800,
+			       "the whole watch, in seconds (default 30)"),
 		QG_OPT_INT_(0, "failure-limit", &o.failure_limit, "N", 1, 1000000,
 			    "failed probes in a row that make it unhealthy (default 3)"),
-		QG_OPT_DOUBLE_(0, "max-latency-p95", &o.max_latency_p95_ms, "MS", 0.001, 1e9,
-			       "the p95 latency of the answered probes may not exceed MS milliseconds"),
+		QG_OPT_DOUBLE_(
+			0, "max-latency-p95", &o.max_latency_p95_ms, "MS", 0.001, 1e9,
+			"the p95 latency of the answered probes may not exceed MS milliseconds"),
 		QG_OPT_INT_(0, "min-probes", &o.min_probes, "N", 1, 1000000,
 			    "passing probes needed for a healthy verdict (default 3)"),
 		QG_OPT_END_(),
@@ -148,13 +170,14 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 		.gate = gate,
 		.name = "promote",
 		.usage = promote_usage,
-		.description = "Resolve --from to one manifest digest, gather the gates' results (attached by push\n"
-			       "--evidence, or --evidence DIR) and move the --to tag to that digest only if every\n"
-			       "--require gate passed, for the artifact's commit, naming every layer's SHA-256 in its\n"
-			       "subject.artifacts. The move is a compare-and-swap against the digest read at the start\n"
-			       "(exit 1 \"TAG moved\" otherwise); the replaced digest is kept as TAG-previous. Within one\n"
-			       "store only the manifest is written; across stores the blobs are copied first. With\n"
-			       "--health the deployment is watched after the move and rolled back when unhealthy.",
+		.description =
+			"Resolve --from to one manifest digest, gather the gates' results (attached by push\n"
+			"--evidence, or --evidence DIR) and move the --to tag to that digest only if every\n"
+			"--require gate passed, for the artifact's commit, naming every layer's SHA-256 in its\n"
+			"subject.artifacts. The move is a compare-and-swap against the digest read at the start\n"
+			"(exit 1 \"TAG moved\" otherwise); the replaced digest is kept as TAG-previous. Within one\n"
+			"store only the manifest is written; across stores the blobs are copied first. With\n"
+			"--health the deployment is watched after the move and rolled back when unhealthy.",
 		.options = options,
 		.common = &o.common,
 		.args = &o.args,
@@ -187,7 +210,9 @@ static int rollback_run(void *data, struct qg_result *r, struct qg_strvec *outpu
 	struct dp_rollback_opts ro = { 0 };
 
 	if (o->args.nr)
-		return qg_error(QG_EUSAGE, "unexpected argument '%s' (rollback takes --target TARGET:TAG)", o->args.v[0]);
+		return qg_error(QG_EUSAGE,
+				"unexpected argument '%s' (rollback takes --target TARGET:TAG)",
+				o->args.v[0]);
 	if (!o->target)
 		return qg_error(QG_EUSAGE, "rollback needs --target TARGET:TAG");
 	if (o->sign_key && !o->audit_log)
@@ -209,20 +234,26 @@ int dp_cmd_rollback(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("rollback options"),
 		QG_OPT_STRING_(0, "target", &o.target, "TARGET:TAG", "the tag to move back"),
-		QG_OPT_STRING_(0, "to", &o.to, "DIGEST", "the digest to point it at (default: TAG-previous's)"),
-		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append the outcome to this hash-chained audit log"),
-		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE", "sign the audit entry with this Ed25519 key (PEM)"),
-		QG_OPT_FLAG_(0, "insecure", &o.insecure, "plain HTTP / unverified TLS for oci:// (test registries only)"),
-		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE", "extra CA bundle for oci:// registries"),
+		QG_OPT_STRING_(0, "to", &o.to, "DIGEST",
+			       "the digest to point it at (default: TAG-previous's)"),
+		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE",
+			       "append the outcome to this hash-chained audit log"),
+		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE",
+			       "sign the audit entry with this Ed25519 key (PEM)"),
+		QG_OPT_FLAG_(0, "insecure", &o.insecure,
+			     "plain HTTP / unverified TLS for oci:// (test registries only)"),
+		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
+			       "extra CA bundle for oci:// registries"),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {
 		.gate = gate,
 		.name = "rollback",
 		.usage = rollback_usage,
-		.description = "Point TAG back at TAG-previous (or --to DIGEST) once that manifest and every blob\n"
-			       "it names are verified present in the store, by compare-and-swap against the digest\n"
-			       "read at the start. The replaced digest becomes TAG-previous, so a rollback can be undone.",
+		.description =
+			"Point TAG back at TAG-previous (or --to DIGEST) once that manifest and every blob\n"
+			"it names are verified present in the store, by compare-and-swap against the digest\n"
+			"read at the start. The replaced digest becomes TAG-previous, so a rollback can be undone.",
 		.options = options,
 		.common = &o.common,
 		.args = &o.args,

@@ -4,8 +4,8 @@
  * every *.json in it, regular files only, no symbolic links, so nothing outside DIR is read;
  * a folder without any is an error, not "no evidence": it is most likely the wrong folder),
  * from one file (--evidence FILE: a path that is not a folder is read as one result, a pipe
- * included), or from the store (the referrers of the artifact whose artifactType is DP_AT_EVIDENCE, each
- * layer one result JSON). Every document goes through qg_result_from_json(), the same strict
+ * included), or from the store (the referrers of the artifact whose artifactType is
+ * DP_AT_EVIDENCE, each layer one result JSON). Every document goes through qg_result_from_json(), the same strict
  * reader `qgate merge` uses, and its status is the derived one (qg_result_status), so a file
  * that says "pass" beside a failed check counts as failed: fail closed.
  *
@@ -58,7 +58,8 @@ void dp_evidence_release(struct dp_evidence_set *set)
 
 /* Parse one result document (bytes already read) and append it to set. `source` names it in
  * messages: the file name within DIR, or the referrer layer's title. */
-static int evidence_add(struct dp_evidence_set *set, const char *text, size_t len, const char *source)
+static int evidence_add(struct dp_evidence_set *set, const char *text, size_t len,
+			const char *source)
 {
 	struct qg_result r;
 	struct dp_evidence e = { 0 };
@@ -72,7 +73,8 @@ static int evidence_add(struct dp_evidence_set *set, const char *text, size_t le
 		return qg_error_wrap("evidence: ");
 	err = QG_ENOMEM;
 	if (!(e.gate = qg_strdup(r.gate)) || (r.command && !(e.command = qg_strdup(r.command))) ||
-	    !(e.status = qg_strdup(qg_status_name(qg_result_status(&r)))) || !(e.source = qg_strdup(source)))
+	    !(e.status = qg_strdup(qg_status_name(qg_result_status(&r)))) ||
+	    !(e.source = qg_strdup(source)))
 		goto fail;
 	if (r.subject.in_repo && !(e.commit = qg_strdup(r.subject.commit)))
 		goto fail;
@@ -146,11 +148,13 @@ int dp_evidence_read_dir(struct dp_evidence_set *set, const char *dir)
 	n = scandir(dir, &names, is_json_name, alphasort);
 	if (n < 0) {
 		n = 0;
-		err = qg_error(QG_EINPUT, "'%s': cannot list the evidence folder: %s", dir, strerror(errno));
+		err = qg_error(QG_EINPUT, "'%s': cannot list the evidence folder: %s", dir,
+			       strerror(errno));
 		goto done;
 	}
 	if (!n) {
-		err = qg_error(QG_EINPUT, "'%s': no qgate result (*.json) in the evidence folder", dir);
+		err = qg_error(QG_EINPUT, "'%s': no qgate result (*.json) in the evidence folder",
+			       dir);
 		goto done;
 	}
 	for (int i = 0; i < n && !err; i++) {
@@ -165,15 +169,19 @@ int dp_evidence_read_dir(struct dp_evidence_set *set, const char *dir)
 		 * not hang the promotion. Both are refused below, never followed. */
 		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
-			err = qg_error(QG_EINPUT, "'%s': %s", path.buf,
-				       errno == ELOOP ? "a symbolic link (evidence must be regular files inside the folder)"
-						      : strerror(errno));
+			err = qg_error(
+				QG_EINPUT, "'%s': %s", path.buf,
+				errno == ELOOP ?
+					"a symbolic link (evidence must be regular files inside the folder)" :
+					strerror(errno));
 			break;
 		}
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			close(fd);
-			err = qg_error(QG_EINPUT, "'%s': not a regular file (evidence must be qgate.result/v1 files)",
-				       path.buf);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': not a regular file (evidence must be qgate.result/v1 files)",
+				path.buf);
 			break;
 		}
 		qg_buf_reset(&body);
@@ -201,7 +209,8 @@ int dp_evidence_read_attached(struct dp_evidence_set *set, struct dp_store *s, c
 	int err;
 
 	if (!s->ops->referrers)
-		return qg_error(QG_EINPUT, "'%s': this store cannot list referrers (give --evidence DIR)",
+		return qg_error(QG_EINPUT,
+				"'%s': this store cannot list referrers (give --evidence DIR)",
 				s->ref.text);
 	err = s->ops->referrers(s, digest, DP_AT_EVIDENCE, &refs, &nr);
 	if (err == QG_ENOTFOUND)
@@ -215,8 +224,10 @@ int dp_evidence_read_attached(struct dp_evidence_set *set, struct dp_store *s, c
 		qg_buf_reset(&body);
 		err = s->ops->manifest_get(s, refs[i].digest, &body, got, NULL);
 		if (err == QG_ENOTFOUND)
-			err = qg_error(QG_EINPUT, "'%s': evidence manifest %s is listed as a referrer but missing",
-				       s->ref.text, refs[i].digest);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': evidence manifest %s is listed as a referrer but missing",
+				s->ref.text, refs[i].digest);
 		if (err)
 			break;
 		qg_buf_reset(&name);
@@ -226,8 +237,9 @@ int dp_evidence_read_attached(struct dp_evidence_set *set, struct dp_store *s, c
 			break;
 		/* fail closed: evidence attached to another artifact is not this one's */
 		if (m.is_index || !m.subject || strcmp(m.subject->digest, digest)) {
-			err = qg_error(QG_EINPUT, "'%s': evidence manifest does not name %s as its subject", name.buf,
-				       digest);
+			err = qg_error(QG_EINPUT,
+				       "'%s': evidence manifest does not name %s as its subject",
+				       name.buf, digest);
 			dp_manifest_release(&m);
 			break;
 		}
@@ -236,17 +248,23 @@ int dp_evidence_read_attached(struct dp_evidence_set *set, struct dp_store *s, c
 			const char *title = dp_desc_annotation(d, TITLE_KEY);
 
 			if (!d->media_type || strcmp(d->media_type, DP_MT_RESULT)) {
-				err = qg_error(QG_EINPUT, "'%s': layer %s has media type '%s', expected '" DP_MT_RESULT "'",
-					       name.buf, d->digest, d->media_type ? d->media_type : "");
+				err = qg_error(
+					QG_EINPUT,
+					"'%s': layer %s has media type '%s', expected '" DP_MT_RESULT
+					"'",
+					name.buf, d->digest, d->media_type ? d->media_type : "");
 				break;
 			}
 			qg_buf_reset(&body);
 			if ((err = s->ops->blob_get(s, d->digest, &body, EVIDENCE_MAX))) {
 				if (err == QG_ENOTFOUND)
-					err = qg_error(QG_EINPUT, "'%s': evidence blob %s is missing", name.buf, d->digest);
+					err = qg_error(QG_EINPUT,
+						       "'%s': evidence blob %s is missing",
+						       name.buf, d->digest);
 				break;
 			}
-			err = evidence_add(set, body.buf, body.len, title && *title ? title : d->digest);
+			err = evidence_add(set, body.buf, body.len,
+					   title && *title ? title : d->digest);
 		}
 		dp_manifest_release(&m);
 	}
@@ -265,7 +283,8 @@ static int gate_matches(const struct dp_evidence *e, const char *want)
 
 	if (!strcmp(e->gate, want))
 		return 1;
-	return e->command && !strncmp(want, e->gate, gl) && want[gl] == '-' && !strcmp(want + gl + 1, e->command);
+	return e->command && !strncmp(want, e->gate, gl) && want[gl] == '-' &&
+	       !strcmp(want + gl + 1, e->command);
 }
 
 static int has_artifact(const struct dp_evidence *e, const char *digest)
@@ -293,7 +312,11 @@ static int problem(struct qg_check *c, struct qg_buf *msg, long long *count, con
 	if (!err && msg->len)
 		err = qg_buf_addstr(msg, "; ");
 	if (!err)
-		err = qg_buf_addf(msg, "%s%s%s", prefix ? source : "", prefix == 1 ? ": " : prefix ? " " : "", line.buf);
+		err = qg_buf_addf(msg, "%s%s%s", prefix ? source : "",
+				  prefix == 1 ? ": " :
+				  prefix      ? " " :
+						"",
+				  line.buf);
 	if (!err && qg_check_add_location(c, source, 0, 0, "%s", line.buf) < 0)
 		err = QG_ENOMEM;
 	(*count)++;
@@ -334,10 +357,13 @@ static int judge_gate(struct qg_result *r, const struct dp_evidence_set *set, co
 		if (strcmp(e->status, "pass"))
 			err = problem(c, &msg, &count, e->source, 1, "status %s", e->status);
 		if (!err && commit && !e->commit)
-			err = problem(c, &msg, &count, e->source, 1, "made outside a git repository (no commit), the artifact's commit is %s",
-				      short_commit(commit, b));
+			err = problem(
+				c, &msg, &count, e->source, 1,
+				"made outside a git repository (no commit), the artifact's commit is %s",
+				short_commit(commit, b));
 		else if (!err && commit && strcmp(e->commit, commit))
-			err = problem(c, &msg, &count, e->source, 1, "commit %s is not the artifact's commit %s",
+			err = problem(c, &msg, &count, e->source, 1,
+				      "commit %s is not the artifact's commit %s",
 				      short_commit(e->commit, a), short_commit(commit, b));
 		for (size_t l = 0; m && l < m->nr_layers && !err; l++) {
 			const struct dp_desc *d = &m->layers[l];
@@ -346,10 +372,11 @@ static int judge_gate(struct qg_result *r, const struct dp_evidence_set *set, co
 			if (has_artifact(e, d->digest))
 				continue;
 			if (title && *title)
-				err = problem(c, &msg, &count, e->source, 2, "does not name layer %s (%s)", title,
-					      d->digest);
+				err = problem(c, &msg, &count, e->source, 2,
+					      "does not name layer %s (%s)", title, d->digest);
 			else
-				err = problem(c, &msg, &count, e->source, 2, "does not name layer %s", d->digest);
+				err = problem(c, &msg, &count, e->source, 2,
+					      "does not name layer %s", d->digest);
 		}
 	}
 	if (!err && !seen)
@@ -361,9 +388,9 @@ static int judge_gate(struct qg_result *r, const struct dp_evidence_set *set, co
 		c->status = QG_STATUS_FAIL;
 		err = qg_check_set_message(c, "%s", msg.buf);
 	} else {
-		err = qg_check_set_message(c, "%zu result%s passed for %s%s, naming every layer", seen,
-					   seen == 1 ? "" : "s", commit ? "commit " : "any commit",
-					   commit ? commit : "");
+		err = qg_check_set_message(c, "%zu result%s passed for %s%s, naming every layer",
+					   seen, seen == 1 ? "" : "s",
+					   commit ? "commit " : "any commit", commit ? commit : "");
 	}
 done:
 	qg_buf_release(&id);
@@ -372,7 +399,8 @@ done:
 }
 
 int dp_evidence_judge(struct qg_result *r, const struct dp_evidence_set *set,
-		      const struct qg_strvec *require, const char *commit, const struct dp_manifest *m)
+		      const struct qg_strvec *require, const char *commit,
+		      const struct dp_manifest *m)
 {
 	int err = 0;
 

@@ -39,7 +39,7 @@
 #define PREVIOUS_SUFFIX "-previous"
 #define TAG_MAX 128
 
-/* ------------------------------------------------------------------ one artifact read from a store */
+/* ---------------------------------------------------------- one artifact read from a store */
 
 struct art {
 	char digest[DP_DIGEST_SIZE];
@@ -82,8 +82,9 @@ static int art_read(struct art *a, struct dp_store *s, const char *what)
 		return err;
 	if (strncmp(a->digest, "sha256:", 7) || strcmp(a->digest + 7, hex) ||
 	    (dp_digest_valid(what) && strcmp(what, a->digest)))
-		return qg_error(QG_EINPUT, "'%s': manifest '%s' read back as sha256:%s, expected %s", s->ref.text, what,
-				hex, dp_digest_valid(what) ? what : a->digest);
+		return qg_error(QG_EINPUT,
+				"'%s': manifest '%s' read back as sha256:%s, expected %s",
+				s->ref.text, what, hex, dp_digest_valid(what) ? what : a->digest);
 	if ((err = dp_manifest_parse(&a->m, a->body.buf, a->body.len, s->ref.text)))
 		return err;
 	a->parsed = 1;
@@ -102,7 +103,8 @@ static int verify_blobs(struct dp_store *s, const struct art *a, int depth)
 	int err = 0;
 
 	if (depth > MAX_DEPTH)
-		return qg_error(QG_EINPUT, "'%s': %s: indexes nested deeper than %d", s->ref.text, a->digest, MAX_DEPTH);
+		return qg_error(QG_EINPUT, "'%s': %s: indexes nested deeper than %d", s->ref.text,
+				a->digest, MAX_DEPTH);
 	for (size_t i = 0; i <= a->m.nr_layers && !err; i++) {
 		const struct dp_desc *d;
 		const char *title;
@@ -116,8 +118,10 @@ static int verify_blobs(struct dp_store *s, const struct art *a, int depth)
 			art_init(&child);
 			err = art_read(&child, s, a->m.layers[i].digest);
 			if (err == QG_ENOTFOUND)
-				err = qg_error(QG_EINPUT, "'%s': %s names manifest %s, which is not in the store",
-					       s->ref.text, a->digest, a->m.layers[i].digest);
+				err = qg_error(
+					QG_EINPUT,
+					"'%s': %s names manifest %s, which is not in the store",
+					s->ref.text, a->digest, a->m.layers[i].digest);
 			if (!err)
 				err = verify_blobs(s, &child, depth + 1);
 			art_release(&child);
@@ -127,11 +131,13 @@ static int verify_blobs(struct dp_store *s, const struct art *a, int depth)
 		title = dp_desc_annotation(d, TITLE_KEY);
 		err = s->ops->blob_has(s, d->digest, &size);
 		if (err == QG_ENOTFOUND)
-			err = qg_error(QG_EINPUT, "'%s': %s names blob %s%s%s%s, which is not in the store", s->ref.text,
-				       a->digest, d->digest, title ? " (" : "", title ? title : "", title ? ")" : "");
+			err = qg_error(QG_EINPUT,
+				       "'%s': %s names blob %s%s%s%s, which is not in the store",
+				       s->ref.text, a->digest, d->digest, title ? " (" : "",
+				       title ? title : "", title ? ")" : "");
 		else if (!err && size >= 0 && d->size >= 0 && size != d->size)
-			err = qg_error(QG_EINPUT, "'%s': blob %s has %lld bytes, %s says %lld", s->ref.text, d->digest,
-				       size, a->digest, d->size);
+			err = qg_error(QG_EINPUT, "'%s': blob %s has %lld bytes, %s says %lld",
+				       s->ref.text, d->digest, size, a->digest, d->size);
 	}
 	return err;
 }
@@ -155,7 +161,9 @@ static int tag_digest(struct dp_store *s, const char *tag, char out[DP_DIGEST_SI
 static int previous_tag(char out[TAG_MAX + 16], const char *tag)
 {
 	if (strlen(tag) + strlen(PREVIOUS_SUFFIX) > TAG_MAX)
-		return qg_error(QG_EUSAGE, "tag '%s' is too long to keep '%s" PREVIOUS_SUFFIX "' beside it (at most %d characters)",
+		return qg_error(QG_EUSAGE,
+				"tag '%s' is too long to keep '%s" PREVIOUS_SUFFIX
+				"' beside it (at most %d characters)",
 				tag, tag, TAG_MAX - (int)strlen(PREVIOUS_SUFFIX));
 	snprintf(out, TAG_MAX + 16, "%s" PREVIOUS_SUFFIX, tag);
 	return 0;
@@ -169,7 +177,8 @@ static const char *or_none(const char *digest)
 /* Point tag at a (compare-and-swap against expect_old: "" = the tag must not exist). */
 static int swap(struct dp_store *s, const char *tag, const struct art *a, const char *expect_old)
 {
-	return s->ops->manifest_put(s, tag, a->body.buf, a->body.len, art_media_type(a), expect_old);
+	return s->ops->manifest_put(s, tag, a->body.buf, a->body.len, art_media_type(a),
+				    expect_old);
 }
 
 /* TAG-previous := old (nothing when there was no old). */
@@ -186,8 +195,9 @@ static int keep_previous(struct dp_store *s, const char *tag, const char *old)
 	art_init(&a);
 	err = art_read(&a, s, old);
 	if (err == QG_ENOTFOUND)
-		err = qg_error(QG_EINPUT, "'%s': the previous manifest %s is gone; cannot keep it as '%s'", s->ref.text,
-			       old, prev);
+		err = qg_error(QG_EINPUT,
+			       "'%s': the previous manifest %s is gone; cannot keep it as '%s'",
+			       s->ref.text, old, prev);
 	if (!err)
 		err = swap(s, prev, &a, NULL);
 	art_release(&a);
@@ -220,13 +230,13 @@ static int test_hold(void)
 
 struct audit_ctx {
 	const struct dp_audit_opts *opts;
-	struct dp_store *store;   /* the store whose tag moves (its copy of the log) */
+	struct dp_store *store; /* the store whose tag moves (its copy of the log) */
 	const char *tag;
 	const struct qg_strvec *evidence;
 };
 
-static int audit(const struct audit_ctx *a, const char *action, const char *before, const char *after,
-		 const char *verdict)
+static int audit(const struct audit_ctx *a, const char *action, const char *before,
+		 const char *after, const char *verdict)
 {
 	struct qg_buf target = QG_BUF_INIT(QG_CAP_URL);
 	struct dp_audit_entry e = { 0 };
@@ -254,7 +264,8 @@ static int audit(const struct audit_ctx *a, const char *action, const char *befo
 }
 
 /* Record an error outcome in the log without losing the error's own message. */
-static int audit_error(const struct audit_ctx *a, const char *action, const char *before, const char *after, int code)
+static int audit_error(const struct audit_ctx *a, const char *action, const char *before,
+		       const char *after, int code)
 {
 	char msg[2048];
 	int err;
@@ -265,7 +276,7 @@ static int audit_error(const struct audit_ctx *a, const char *action, const char
 	return qg_error(code, "%s", msg);
 }
 
-/* ------------------------------------------------------------------ helpers for checks and outputs */
+/* ---------------------------------------------------------- helpers for checks and outputs */
 
 static int output(struct qg_strvec *outputs, const char *key, const char *value)
 {
@@ -283,7 +294,9 @@ static int metric(struct qg_result *r, const char *key, double v)
 
 static int metric_str(struct qg_result *r, const char *key, const char *s)
 {
-	return qg_json_add_string(r->metrics, key, s ? s : "") ? 0 : qg_error(QG_ENOMEM, "out of memory");
+	return qg_json_add_string(r->metrics, key, s ? s : "") ?
+		       0 :
+		       qg_error(QG_ENOMEM, "out of memory");
 }
 
 #define CHECK(r, id, st, ...) (qg_result_add_check((r), (id), (st), __VA_ARGS__) ? 0 : QG_ENOMEM)
@@ -322,7 +335,8 @@ static int copy_referrers(struct dp_store *dst, struct dp_store *src, const char
 static int any_failed_since(const struct qg_result *r, size_t from)
 {
 	for (size_t i = from; i < r->nr_checks; i++)
-		if (r->checks[i]->status == QG_STATUS_FAIL || r->checks[i]->status == QG_STATUS_ERROR)
+		if (r->checks[i]->status == QG_STATUS_FAIL ||
+		    r->checks[i]->status == QG_STATUS_ERROR)
 			return 1;
 	return 0;
 }
@@ -331,8 +345,8 @@ static int any_failed_since(const struct qg_result *r, size_t from)
 
 /* After an unhealthy (or unreachable) watch: the tag back to old, by compare-and-swap against
  * the digest this promotion wrote. Adds promote.rollback. */
-static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ctx *ac, const char *tag,
-		const char *old, const char *cand, const char *why)
+static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ctx *ac,
+		const char *tag, const char *old, const char *cand, const char *why)
 {
 	struct art prev;
 	char now[DP_DIGEST_SIZE];
@@ -342,8 +356,10 @@ static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ct
 	if (*old) {
 		err = art_read(&prev, dst, old);
 		if (err == QG_ENOTFOUND)
-			err = qg_error(QG_EINPUT, "'%s': the previous manifest %s is gone; %s still points at %s",
-				       dst->ref.text, old, tag, cand);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': the previous manifest %s is gone; %s still points at %s",
+				dst->ref.text, old, tag, cand);
 		if (!err)
 			err = verify_blobs(dst, &prev, 0);
 		if (!err)
@@ -367,9 +383,10 @@ static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ct
 	if (err == QG_ECONFLICT) {
 		qg_error_clear();
 		if (!(err = tag_digest(dst, tag, now)))
-			err = CHECK(r, "promote.rollback", QG_STATUS_FAIL,
-				    "%s moved during the health check (was %s, now %s): not rolled back", tag, cand,
-				    or_none(now));
+			err = CHECK(
+				r, "promote.rollback", QG_STATUS_FAIL,
+				"%s moved during the health check (was %s, now %s): not rolled back",
+				tag, cand, or_none(now));
 		if (!err)
 			err = audit(ac, "rollback", now, now, "fail");
 		goto done;
@@ -378,11 +395,13 @@ static int undo(struct qg_result *r, struct dp_store *dst, const struct audit_ct
 		goto done;
 	if ((err = keep_previous(dst, tag, cand)))
 		goto done;
-	err = CHECK(r, "promote.rollback", QG_STATUS_PASS, "%s; %s rolled back to %s", why, tag, or_none(old));
+	err = CHECK(r, "promote.rollback", QG_STATUS_PASS, "%s; %s rolled back to %s", why, tag,
+		    or_none(old));
 	if (!err)
 		err = audit(ac, "rollback", cand, old, "pass");
 	if (!err)
-		qg_gate_note("qgate-deploy promote", "%s: %s rolled back from %s to %s", why, tag, cand, or_none(old));
+		qg_gate_note("qgate-deploy promote", "%s: %s rolled back from %s to %s", why, tag,
+			     cand, or_none(old));
 done:
 	art_release(&prev);
 	return err;
@@ -402,11 +421,15 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 
 	art_init(&cand);
 	if (!o->require || !o->require->nr)
-		return qg_error(QG_EUSAGE, "promote needs --require GATE,... (the gates whose results allow it)");
+		return qg_error(
+			QG_EUSAGE,
+			"promote needs --require GATE,... (the gates whose results allow it)");
 	if ((err = dp_ref_parse(&from, o->from, 1)) || (err = dp_ref_parse(&to, o->to, 1)))
 		goto done;
 	if (!to.tag || to.digest[0]) {
-		err = qg_error(QG_EUSAGE, "--to '%s': expected TARGET:TAG (promote moves a tag, not a digest)", o->to);
+		err = qg_error(QG_EUSAGE,
+			       "--to '%s': expected TARGET:TAG (promote moves a tag, not a digest)",
+			       o->to);
 		goto done;
 	}
 	if ((err = previous_tag(prev, to.tag)))
@@ -436,19 +459,23 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 		goto fail;
 	err = art_read(&cand, src, from.digest[0] ? from.digest : from.tag);
 	if (err == QG_ENOTFOUND)
-		err = qg_error(QG_EINPUT, "'%s': %s '%s' not found", src->ref.text, from.digest[0] ? "manifest" : "tag",
+		err = qg_error(QG_EINPUT, "'%s': %s '%s' not found", src->ref.text,
+			       from.digest[0] ? "manifest" : "tag",
 			       from.digest[0] ? from.digest : from.tag);
 	if (!err && cand.m.is_index)
-		err = qg_error(QG_EINPUT, "'%s': %s is an image index; promote takes one artifact manifest (push's)",
-			       o->from, cand.digest);
+		err = qg_error(
+			QG_EINPUT,
+			"'%s': %s is an image index; promote takes one artifact manifest (push's)",
+			o->from, cand.digest);
 	if (err)
 		goto fail;
-	if ((err = metric_str(r, "digest", cand.digest)) || (err = metric_str(r, "previous", old)) ||
+	if ((err = metric_str(r, "digest", cand.digest)) ||
+	    (err = metric_str(r, "previous", old)) ||
 	    (err = metric(r, "manifest_bytes", (double)cand.body.len)))
 		goto fail;
 
-	err = o->evidence_dir ? dp_evidence_read_dir(&set, o->evidence_dir)
-			      : dp_evidence_read_attached(&set, src, cand.digest);
+	err = o->evidence_dir ? dp_evidence_read_dir(&set, o->evidence_dir) :
+				dp_evidence_read_attached(&set, src, cand.digest);
 	if (err)
 		goto fail;
 	for (size_t i = 0; i < set.nr; i++)
@@ -459,14 +486,15 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 	if ((err = dp_evidence_judge(r, &set, o->require, artifact_commit(&cand.m), &cand.m)))
 		goto fail;
 	if (qg_result_status(r) != QG_STATUS_PASS) {
-		err = CHECK(r, "promote.move", QG_STATUS_SKIP, "%s not moved: the evidence does not allow %s",
-			    to.tag, cand.digest);
+		err = CHECK(r, "promote.move", QG_STATUS_SKIP,
+			    "%s not moved: the evidence does not allow %s", to.tag, cand.digest);
 		if (!err)
 			err = audit(&ac, "promote", old, old, "fail");
 		goto out;
 	}
 	if (!strcmp(old, cand.digest)) {
-		err = CHECK(r, "promote.move", QG_STATUS_PASS, "%s already points at %s", to.tag, cand.digest);
+		err = CHECK(r, "promote.move", QG_STATUS_PASS, "%s already points at %s", to.tag,
+			    cand.digest);
 		if (!err)
 			err = audit(&ac, "promote", old, old, "pass");
 		goto out;
@@ -485,8 +513,8 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 		qg_error_clear();
 		if ((err = tag_digest(dst, to.tag, now)))
 			goto fail;
-		err = CHECK(r, "promote.move", QG_STATUS_FAIL, "%s moved (was %s, now %s)", to.tag, or_none(old),
-			    or_none(now));
+		err = CHECK(r, "promote.move", QG_STATUS_FAIL, "%s moved (was %s, now %s)", to.tag,
+			    or_none(old), or_none(now));
 		if (!err)
 			err = audit(&ac, "promote", now, now, "fail");
 		goto out;
@@ -498,7 +526,8 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 	    (err = metric(r, "blobs_sent", (double)(dst->blobs_sent - blobs0))) ||
 	    (err = metric(r, "blobs_skipped", (double)(dst->blobs_skipped - skipped0))))
 		goto out;
-	if ((err = CHECK(r, "promote.move", QG_STATUS_PASS, "%s -> %s (was %s)", to.tag, cand.digest, or_none(old))))
+	if ((err = CHECK(r, "promote.move", QG_STATUS_PASS, "%s -> %s (was %s)", to.tag,
+			 cand.digest, or_none(old))))
 		goto out;
 	sent0 = dst->bytes_sent;
 	if ((err = keep_previous(dst, to.tag, old)))
@@ -521,16 +550,19 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 			snprintf(why, sizeof(why), "%s", qg_error_last());
 			if ((err = audit(&ac, "health", cand.digest, cand.digest, "error")))
 				goto out;
-			if ((err = undo(r, dst, &ac, to.tag, old, cand.digest, "health check error")))
+			if ((err = undo(r, dst, &ac, to.tag, old, cand.digest,
+					"health check error")))
 				goto out;
 			moved = 0;
-			err = qg_error(code, "%s (%s rolled back to %s)", why, to.tag, or_none(old));
+			err = qg_error(code, "%s (%s rolled back to %s)", why, to.tag,
+				       or_none(old));
 			goto out;
 		}
 		if (any_failed_since(r, before)) {
 			if ((err = audit(&ac, "health", cand.digest, cand.digest, "fail")))
 				goto out;
-			if ((err = undo(r, dst, &ac, to.tag, old, cand.digest, "unhealthy after the promotion")))
+			if ((err = undo(r, dst, &ac, to.tag, old, cand.digest,
+					"unhealthy after the promotion")))
 				goto out;
 			moved = 0;
 		} else if ((err = audit(&ac, "health", cand.digest, cand.digest, "pass"))) {
@@ -572,14 +604,17 @@ int dp_rollback(struct qg_result *r, const struct dp_rollback_opts *o, struct qg
 	struct dp_store *s = NULL;
 	struct audit_ctx ac = { &o->audit, NULL, NULL, NULL };
 	struct art want;
-	char cur[DP_DIGEST_SIZE] = "", now[DP_DIGEST_SIZE], prev[TAG_MAX + 16], to[DP_DIGEST_SIZE] = "";
+	char cur[DP_DIGEST_SIZE] = "", now[DP_DIGEST_SIZE], prev[TAG_MAX + 16],
+	     to[DP_DIGEST_SIZE] = "";
 	int err, moved = 0;
 
 	art_init(&want);
 	if ((err = dp_ref_parse(&target, o->target, 1)))
 		goto done;
 	if (!target.tag || target.digest[0]) {
-		err = qg_error(QG_EUSAGE, "--target '%s': expected TARGET:TAG (rollback moves a tag)", o->target);
+		err = qg_error(QG_EUSAGE,
+			       "--target '%s': expected TARGET:TAG (rollback moves a tag)",
+			       o->target);
 		goto done;
 	}
 	if (o->to && !dp_digest_valid(o->to)) {
@@ -600,7 +635,9 @@ int dp_rollback(struct qg_result *r, const struct dp_rollback_opts *o, struct qg
 		if ((err = tag_digest(s, prev, to)))
 			goto fail;
 		if (!*to) {
-			err = qg_error(QG_EINPUT, "'%s': no tag '%s' to roll back to (give --to DIGEST)", s->ref.text, prev);
+			err = qg_error(QG_EINPUT,
+				       "'%s': no tag '%s' to roll back to (give --to DIGEST)",
+				       s->ref.text, prev);
 			goto fail;
 		}
 	}
@@ -614,7 +651,8 @@ int dp_rollback(struct qg_result *r, const struct dp_rollback_opts *o, struct qg
 	if ((err = metric_str(r, "digest", want.digest)) || (err = metric_str(r, "previous", cur)))
 		goto fail;
 	if (!strcmp(cur, want.digest)) {
-		err = CHECK(r, "rollback.move", QG_STATUS_PASS, "%s already points at %s", target.tag, want.digest);
+		err = CHECK(r, "rollback.move", QG_STATUS_PASS, "%s already points at %s",
+			    target.tag, want.digest);
 		if (!err)
 			err = audit(&ac, "rollback", cur, cur, "pass");
 		goto out;
@@ -625,8 +663,8 @@ int dp_rollback(struct qg_result *r, const struct dp_rollback_opts *o, struct qg
 		qg_error_clear();
 		if ((err = tag_digest(s, target.tag, now)))
 			goto fail;
-		err = CHECK(r, "rollback.move", QG_STATUS_FAIL, "%s moved (was %s, now %s)", target.tag, or_none(cur),
-			    or_none(now));
+		err = CHECK(r, "rollback.move", QG_STATUS_FAIL, "%s moved (was %s, now %s)",
+			    target.tag, or_none(cur), or_none(now));
 		if (!err)
 			err = audit(&ac, "rollback", now, now, "fail");
 		goto out;
@@ -634,7 +672,8 @@ int dp_rollback(struct qg_result *r, const struct dp_rollback_opts *o, struct qg
 	if (err)
 		goto fail;
 	moved = 1;
-	if ((err = CHECK(r, "rollback.move", QG_STATUS_PASS, "%s -> %s (was %s)", target.tag, want.digest, or_none(cur))))
+	if ((err = CHECK(r, "rollback.move", QG_STATUS_PASS, "%s -> %s (was %s)", target.tag,
+			 want.digest, or_none(cur))))
 		goto out;
 	if ((err = keep_previous(s, target.tag, cur))) {
 		qg_error_wrap("%s now points at %s, but: ", target.tag, want.digest);

@@ -17,18 +17,18 @@
 #define DP_TEST_HOLD_ENV "QGATE_DEPLOY_TEST_HOLD"
 
 struct dp_promote_opts {
-	const char *from;                 /* TARGET:TAG or TARGET@sha256:... */
-	const char *to;                   /* TARGET:TAG */
-	const struct qg_strvec *require;  /* gate names ("data", or "data-validate"), at least one */
-	const char *evidence_dir;         /* --evidence DIR, or NULL: the evidence attached in the source */
+	const char *from;                /* TARGET:TAG or TARGET@sha256:... */
+	const char *to;                  /* TARGET:TAG */
+	const struct qg_strvec *require; /* gate names ("data", or "data-validate"), at least one */
+	const char *evidence_dir; /* --evidence DIR, or NULL: the evidence attached in the source */
 	const struct dp_health_opts *health; /* url NULL: no watch */
 	struct dp_audit_opts audit;
 	struct dp_store_opts store;
 };
 
 struct dp_rollback_opts {
-	const char *target;               /* TARGET:TAG */
-	const char *to;                   /* sha256:..., or NULL for TAG-previous */
+	const char *target; /* TARGET:TAG */
+	const char *to;     /* sha256:..., or NULL for TAG-previous */
 	struct dp_audit_opts audit;
 	struct dp_store_opts store;
 };

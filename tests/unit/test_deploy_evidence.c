@@ -59,26 +59,29 @@ static void write_file(const char *dir, const char *name, const char *text)
 }
 
 /* A result document as the gates write it: one check of the given status. */
-static void result_json(char *out, size_t n, const char *gate, const char *command, const char *status,
-			const char *commit, const char *hex1, const char *hex2)
+static void result_json(char *out, size_t n, const char *gate, const char *command,
+			const char *status, const char *commit, const char *hex1, const char *hex2)
 {
 	char arts[512] = "";
 	int exit_code = !strcmp(status, "pass") ? 0 : !strcmp(status, "fail") ? 1 : 3;
 
 	if (hex1 && hex2)
-		snprintf(arts, sizeof(arts),
-			 "{\"path\": \"a\", \"sha256\": \"%s\", \"bytes\": 1}, {\"path\": \"b\", \"sha256\": \"%s\", \"bytes\": 1}",
-			 hex1, hex2);
+		snprintf(
+			arts, sizeof(arts),
+			"{\"path\": \"a\", \"sha256\": \"%s\", \"bytes\": 1}, {\"path\": \"b\", \"sha256\": \"%s\", \"bytes\": 1}",
+			hex1, hex2);
 	else if (hex1)
-		snprintf(arts, sizeof(arts), "{\"path\": \"a\", \"sha256\": \"%s\", \"bytes\": 1}", hex1);
-	snprintf(out, n,
-		 "{\"schema\": \"qgate.result/v1\", \"gate\": \"%s\", \"command\": \"%s\", \"version\": \"0.1.0\",\n"
-		 " \"status\": \"%s\", \"exit_code\": %d, \"started_at\": \"2026-12-07T01:00:00Z\", \"duration_ms\": 1,\n"
-		 " \"subject\": {\"commit\": %s%s%s, \"ref\": null, \"dirty\": false, \"artifacts\": [%s]},\n"
-		 " \"summary\": {\"checks\": 1, \"passed\": %d, \"failed\": %d, \"errors\": 0, \"skipped\": 0},\n"
-		 " \"checks\": [{\"id\": \"x\", \"status\": \"%s\"}], \"metrics\": {}}\n",
-		 gate, command, status, exit_code, commit ? "\"" : "", commit ? commit : "null", commit ? "\"" : "",
-		 arts, !strcmp(status, "pass"), !strcmp(status, "fail"), status);
+		snprintf(arts, sizeof(arts), "{\"path\": \"a\", \"sha256\": \"%s\", \"bytes\": 1}",
+			 hex1);
+	snprintf(
+		out, n,
+		"{\"schema\": \"qgate.result/v1\", \"gate\": \"%s\", \"command\": \"%s\", \"version\": \"0.1.0\",\n"
+		" \"status\": \"%s\", \"exit_code\": %d, \"started_at\": \"2026-12-07T01:00:00Z\", \"duration_ms\": 1,\n"
+		" \"subject\": {\"commit\": %s%s%s, \"ref\": null, \"dirty\": false, \"artifacts\": [%s]},\n"
+		" \"summary\": {\"checks\": 1, \"passed\": %d, \"failed\": %d, \"errors\": 0, \"skipped\": 0},\n"
+		" \"checks\": [{\"id\": \"x\", \"status\": \"%s\"}], \"metrics\": {}}\n",
+		gate, command, status, exit_code, commit ? "\"" : "", commit ? commit : "null",
+		commit ? "\"" : "", arts, !strcmp(status, "pass"), !strcmp(status, "fail"), status);
 }
 
 /* A manifest of two layers (model.onnx, train.csv) built by hand. */
@@ -152,7 +155,8 @@ static void test_deploy_evidence_read_dir(void **state)
 	{
 		char hex[QG_SHA256_HEX];
 
-		assert_int_equal(qg_sha256_hex(hex, doc, strlen(doc)), 0); /* doc = data-validate.json's */
+		assert_int_equal(qg_sha256_hex(hex, doc, strlen(doc)),
+				 0); /* doc = data-validate.json's */
 		assert_string_equal(set.items[0].digest + 7, hex);
 	}
 	dp_evidence_release(&set);
@@ -169,7 +173,8 @@ static void test_deploy_evidence_status_is_derived(void **state)
 	result_json(doc, sizeof(doc), "model", "check", "fail", COMMIT_A, HEX_MODEL, HEX_DATA);
 	p = strstr(doc, "\"status\": \"fail\", \"exit_code\": 1");
 	assert_non_null(p);
-	memcpy(p, "\"status\": \"pass\", \"exit_code\": 0", strlen("\"status\": \"pass\", \"exit_code\": 0"));
+	memcpy(p, "\"status\": \"pass\", \"exit_code\": 0",
+	       strlen("\"status\": \"pass\", \"exit_code\": 0"));
 	write_file(f->dir, "model-check.json", doc);
 	assert_int_equal(dp_evidence_read_dir(&set, f->dir), 0);
 	assert_int_equal(set.nr, 1);
@@ -307,7 +312,9 @@ static void test_deploy_evidence_judge(void **state)
 	/* another commit */
 	c = judge(&r, &set, "model", COMMIT_B);
 	assert_int_equal(c->status, QG_STATUS_FAIL);
-	assert_non_null(strstr(c->message, "model-check.json: commit aaaaaaaaaaaa is not the artifact's commit bbbbbbbbbbbb"));
+	assert_non_null(strstr(
+		c->message,
+		"model-check.json: commit aaaaaaaaaaaa is not the artifact's commit bbbbbbbbbbbb"));
 	qg_result_release(&r);
 	dp_evidence_release(&set);
 }
@@ -342,7 +349,9 @@ static void test_deploy_evidence_judge_failures(void **state)
 
 	c = judge(&r, &set, "data", COMMIT_A);
 	assert_int_equal(c->status, QG_STATUS_FAIL);
-	assert_non_null(strstr(c->message, "data-validate.json does not name layer train.csv (sha256:" HEX_DATA ")"));
+	assert_non_null(strstr(c->message,
+			       "data-validate.json does not name layer train.csv (sha256:" HEX_DATA
+			       ")"));
 	assert_null(strstr(c->message, "model.onnx"));
 	qg_result_release(&r);
 
@@ -378,7 +387,8 @@ struct memstore {
 	int blob_missing;
 };
 
-static int mem_referrers(struct dp_store *s, const char *digest, const char *at, struct dp_desc **out, size_t *nr)
+static int mem_referrers(struct dp_store *s, const char *digest, const char *at,
+			 struct dp_desc **out, size_t *nr)
 {
 	struct memstore *ms = (struct memstore *)s;
 	struct dp_desc *d;
@@ -397,8 +407,8 @@ static int mem_referrers(struct dp_store *s, const char *digest, const char *at,
 	return 0;
 }
 
-static int mem_manifest_get(struct dp_store *s, const char *ref, struct qg_buf *body, char digest[DP_DIGEST_SIZE],
-			    struct qg_buf *mt)
+static int mem_manifest_get(struct dp_store *s, const char *ref, struct qg_buf *body,
+			    char digest[DP_DIGEST_SIZE], struct qg_buf *mt)
 {
 	struct memstore *ms = (struct memstore *)s;
 
@@ -443,13 +453,20 @@ static void test_deploy_evidence_attached(void **state)
 	ms.subject = subject;
 	ms.res_body = doc;
 	snprintf(ms.res_digest, sizeof(ms.res_digest), "sha256:%s", hex);
-	assert_int_equal(qg_buf_addf(&man,
-				     "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_MANIFEST "\",\"artifactType\":\"" DP_AT_EVIDENCE "\","
-				     "\"config\":{\"mediaType\":\"" DP_MT_EMPTY "\",\"digest\":\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\",\"size\":2},"
-				     "\"layers\":[{\"mediaType\":\"" DP_MT_RESULT "\",\"digest\":\"%s\",\"size\":%zu,"
-				     "\"annotations\":{\"org.opencontainers.image.title\":\"model-check.json\"}}],"
-				     "\"subject\":{\"mediaType\":\"" DP_MT_MANIFEST "\",\"digest\":\"%s\",\"size\":10}}",
-				     ms.res_digest, strlen(doc), subject), 0);
+	assert_int_equal(
+		qg_buf_addf(
+			&man,
+			"{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_MANIFEST
+			"\",\"artifactType\":\"" DP_AT_EVIDENCE "\","
+			"\"config\":{\"mediaType\":\"" DP_MT_EMPTY
+			"\",\"digest\":\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\",\"size\":2},"
+			"\"layers\":[{\"mediaType\":\"" DP_MT_RESULT
+			"\",\"digest\":\"%s\",\"size\":%zu,"
+			"\"annotations\":{\"org.opencontainers.image.title\":\"model-check.json\"}}],"
+			"\"subject\":{\"mediaType\":\"" DP_MT_MANIFEST
+			"\",\"digest\":\"%s\",\"size\":10}}",
+			ms.res_digest, strlen(doc), subject),
+		0);
 	ms.ev_manifest = man.buf;
 	assert_int_equal(qg_sha256_hex(hex, man.buf, man.len), 0);
 	snprintf(ms.ev_digest, sizeof(ms.ev_digest), "sha256:%s", hex);
@@ -484,12 +501,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_read_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deploy_evidence_status_is_derived, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deploy_evidence_refuses_other_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_evidence_status_is_derived, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_evidence_refuses_other_json, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_no_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_one_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_evidence_judge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deploy_evidence_judge_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_evidence_judge_failures, setup,
+						teardown),
 		cmocka_unit_test(test_deploy_evidence_attached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
