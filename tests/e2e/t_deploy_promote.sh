@@ -182,6 +182,22 @@ else
 	skip "skopeo not installed: the second layout NOT read back"
 fi
 
+# ---- --from a digest; an artifact whose blob is gone is never promoted
+expect_exit 0 "promote --from TARGET@DIGEST" \
+	qgate-deploy promote --from "oci-layout:$L@$D1" --to "oci-layout:$L:by-digest" --require data,model
+expect_eq "the tag points at that digest" "$(tagdigest "$L" by-digest)" "$D1"
+L3=$T/lay3
+mkdir -p ev4
+qgate-model check --predictions preds.csv --task binary --require 'roc_auc >= 0.8' --subject model-v1.onnx \
+	--json ev4/model-check.json -q >/dev/null 2>&1
+expect_exit 0 "push into a third layout" \
+	qgate-deploy push --to "oci-layout:$L3:staging" --evidence ev4 model-v1.onnx -q
+rm -f "$L3/blobs/sha256/$LAYER"
+expect_exit 3 "promote of an artifact whose model blob is gone" \
+	qgate-deploy promote --from "oci-layout:$L3:staging" --to "oci-layout:$L3:production" --require model
+expect_grep "it names the missing blob" "sha256:$LAYER \\(model-v1.onnx\\), which is not in the store" "$T/err"
+expect_eq "production was not created" "$(tagdigest "$L3" production)" ""
+
 # ---- usage and input errors
 expect_exit 2 "no --require" qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:production"
 expect_exit 2 "an unknown target scheme" \
