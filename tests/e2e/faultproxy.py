@@ -17,6 +17,8 @@ request, so a test changes faults between runs) is a list of rules:
         flip a byte of the response body
     {"match": "PUT /v2/", "times": 1, "corrupt_request": true}
         flip a byte of the request body on its way to the registry
+    {"match": "GET /v2/x/referrers/", "answer": {"content_type": "...", "body": {...}}}
+        answer 200 with that JSON body (a registry with the referrers API)
 
     {"auth": "bearer", "user": "u", "password": "p", "token": "T"}
         act as the registry's Bearer token service: a request without
@@ -219,6 +221,15 @@ def handle(client):
                                if not l.lower().startswith(b"authorization:"))
             if rule and "delay" in rule:
                 time.sleep(rule["delay"])
+            if rule and "answer" in rule:
+                relay_body(cf, None, length)
+                body = json.dumps(rule["answer"]["body"]).encode()
+                client.sendall(
+                    ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                     % (rule["answer"]["content_type"], len(body))).encode() + body)
+                with lock:
+                    save_stats()
+                continue
             if rule and "status" in rule:
                 relay_body(cf, None, length)
                 body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected by faultproxy"}]}'

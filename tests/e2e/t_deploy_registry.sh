@@ -14,8 +14,9 @@
 #      without a tag and the next push sends only the unfinished blob (bytes
 #      counted by the proxy), kill -9 during a push then the same push completes;
 #   4. the store's own operations (tests/unit/test_deploy_registry with
-#      QG_TEST_REGISTRY / QG_TEST_PROXY set): manifests verified against
-#      Docker-Content-Digest, tag compare-and-swap, mount, referrers, tag delete.
+#      QG_TEST_REGISTRY / QG_TEST_PROXY / QG_TEST_BEARER set): manifests verified
+#      against Docker-Content-Digest, tag compare-and-swap, mount (Bearer scopes),
+#      referrers (fallback tag, and the API answered by the proxy), tag delete.
 . "$(dirname "$0")/lib.sh"
 PIDS=
 cleanup() {
@@ -330,7 +331,13 @@ rules '[]'
 # ---------------------------------------------------------------- 4. the store's operations
 UNIT=${QG_BUILD:-$QG_ROOT/build}/tests/unit/test_deploy_registry
 if [ -x "$UNIT" ]; then
-	rules '[{"match": "GET /v2/team/ops/manifests/", "corrupt_response": true},
+	_idx='{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+	  {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 500, "artifactType": "application/vnd.qgate.evidence.v1",
+	   "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111"},
+	  {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 600, "artifactType": "application/vnd.in-toto+json",
+	   "digest": "sha256:2222222222222222222222222222222222222222222222222222222222222222"}]}'
+	rules '[{"match": "GET /v2/team/refapi/referrers/", "answer": {"content_type": "application/vnd.oci.image.index.v1+json", "body": '"$_idx"'}},
+	        {"match": "GET /v2/team/ops/manifests/", "corrupt_response": true},
 	        {"auth": "bearer", "user": "opsuser", "password": "ops-pw-5521", "token": "tok-ops-77"}]'
 	QG_TEST_REGISTRY="$R1" QG_TEST_PROXY="$RP" QG_TEST_BEARER="$RP" QG_TEST_BEARER_STATS="$T/proxy/stats.json" \
 		QGATE_REGISTRY_USERNAME=opsuser QGATE_REGISTRY_PASSWORD=ops-pw-5521 \

@@ -415,6 +415,41 @@ static void test_deploy_registry_bearer_mount(void **state)
 	dp_store_close(s);
 }
 
+/* A registry with the referrers API (faultproxy.py answering GET
+ * /v2/team/refapi/referrers/... with an index of two referrers, whatever the
+ * artifactType asked): the answer is filtered here again, and referrer_add
+ * writes no fallback tag. */
+#define REF_EVIDENCE "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define REF_INTOTO "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+#define REF_SUBJECT "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+static void test_deploy_registry_referrers_api(void **state)
+{
+	struct dp_store *p = open_live("QG_TEST_PROXY", "team/refapi");
+	struct dp_store *d = open_live("QG_TEST_REGISTRY", "team/refapi");
+	struct dp_desc *out = NULL, m = { .size = 10 };
+	size_t nr = 0;
+	char dg[DP_DIGEST_SIZE];
+
+	(void)state;
+	if (!p || !d)
+		skip();
+	assert_int_equal(p->ops->referrers(p, REF_SUBJECT, DP_AT_EVIDENCE, &out, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(out[0].digest, REF_EVIDENCE);
+	assert_int_equal(p->ops->referrers(p, REF_SUBJECT, NULL, &out, &nr), 0);
+	assert_int_equal(nr, 2); /* the evidence once, the in-toto statement added */
+	assert_string_equal(out[1].digest, REF_INTOTO);
+	for (size_t i = 0; i < nr; i++)
+		dp_desc_release(&out[i]);
+	free(out);
+	snprintf(m.digest, sizeof(m.digest), "%s", REF_EVIDENCE);
+	assert_int_equal(p->ops->referrer_add(p, REF_SUBJECT, &m), 0);
+	assert_int_equal(d->ops->manifest_get(d, "sha256-3333333333333333333333333333333333333333333333333333333333333333",
+					      NULL, dg, NULL), QG_ENOTFOUND);
+	dp_store_close(p);
+	dp_store_close(d);
+}
+
 int main(void)
 {
 	env_user = qg_strdup(getenv("QGATE_REGISTRY_USERNAME"));
@@ -426,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_registry_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_manifests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_bearer_mount, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_registry_referrers_api, setup, teardown),
 	};
 
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
