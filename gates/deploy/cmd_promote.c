@@ -26,13 +26,14 @@ struct promote_cmd_opts {
 	struct qg_strvec require_lists, require, args;
 	long long expect_status, failure_limit, min_probes;
 	double interval_s, timeout_s, max_latency_p95_ms;
-	int insecure;
+	int insecure, dry_run;
 };
 
 static const char *const promote_usage[] = {
 	"qgate-deploy promote --from TARGET:TAG --to TARGET:TAG --require GATE,... [--evidence DIR] "
 	"[--health URL [--expect-status N] [--expect-body TEXT|/json/pointer=VALUE] [--interval S] [--timeout S] "
-	"[--failure-limit N] [--max-latency-p95 MS] [--min-probes N]] [--audit-log FILE [--sign-key FILE]]",
+	"[--failure-limit N] [--max-latency-p95 MS] [--min-probes N]] [--audit-log FILE [--sign-key FILE]] "
+	"[--dry-run]",
 	NULL,
 };
 
@@ -98,6 +99,8 @@ static int promote_run(void *data, struct qg_result *r, struct qg_strvec *output
 	    (o->expect_status || o->expect_body || o->interval_s || o->timeout_s ||
 	     o->failure_limit || o->max_latency_p95_ms || o->min_probes))
 		return qg_error(QG_EUSAGE, "the health flags need --health URL");
+	if (o->dry_run && o->health_url)
+		return qg_error(QG_EUSAGE, "--dry-run moves nothing: there is nothing for --health to watch");
 	if ((err = split_require(&o->require, &o->require_lists)))
 		return err;
 	h.url = o->health_url;
@@ -118,6 +121,7 @@ static int promote_run(void *data, struct qg_result *r, struct qg_strvec *output
 	po.audit.sign_key = o->sign_key;
 	po.store.insecure = o->insecure;
 	po.store.ca_file = o->ca_file;
+	po.dry_run = o->dry_run;
 	return dp_promote(r, &po, outputs);
 }
 
@@ -146,6 +150,8 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 			"plain HTTP / unverified TLS for oci:// and --health (test servers only)"),
 		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
 			       "extra CA bundle for oci:// registries"),
+		QG_OPT_FLAG_(0, "dry-run", &o.dry_run,
+			     "judge the evidence and verify the artifact, move nothing"),
 		QG_OPT_GROUP_("health options (watch after the move; unhealthy rolls back)"),
 		QG_OPT_STRING_(0, "health", &o.health_url, "URL", "probe URL after the move"),
 		QG_OPT_INT_(0, "expect-status", &o.expect_status, "N", 100, 599,

@@ -447,15 +447,22 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 		/* a layout or prefix that does not exist yet is made: promoting into a new place */
 		struct dp_store_opts dso = o->store;
 
-		dso.create = 1;
-		if ((err = dp_store_open(&dst, &to, &dso)))
+		dso.create = !o->dry_run;
+		err = dp_store_open(&dst, &to, &dso);
+		/* a dry run creates nothing: a layout folder that does not exist yet has no tag */
+		if (err && o->dry_run && to.kind == DP_LAYOUT && access(to.dir, F_OK) < 0 &&
+		    errno == ENOENT) {
+			qg_error_clear();
+			err = 0;
+		}
+		if (err)
 			goto done;
 	}
-	ac.store = dst;
+	ac.store = o->dry_run ? NULL : dst; /* a dry run appends no audit entry */
 	ac.tag = to.tag;
 
 	/* the compare-and-swap's expected value: the destination as it is now */
-	if ((err = tag_digest(dst, to.tag, old)))
+	if (dst && (err = tag_digest(dst, to.tag, old)))
 		goto fail;
 	err = art_read(&cand, src, from.digest[0] ? from.digest : from.tag);
 	if (err == QG_ENOTFOUND)
@@ -490,6 +497,15 @@ int dp_promote(struct qg_result *r, const struct dp_promote_opts *o, struct qg_s
 			    "%s not moved: the evidence does not allow %s", to.tag, cand.digest);
 		if (!err)
 			err = audit(&ac, "promote", old, old, "fail");
+		goto out;
+	}
+	if (o->dry_run) {
+		/* what the real run would check before moving, then nothing moves */
+		if ((err = verify_blobs(src, &cand, 0)))
+			goto done;
+		err = CHECK(r, "promote.move", QG_STATUS_SKIP,
+			    "dry run: %s would move from %s to %s", to.tag, or_none(old),
+			    cand.digest);
 		goto out;
 	}
 	if (!strcmp(old, cand.digest)) {

@@ -22,6 +22,7 @@ struct dp_promote_opts {
 	const struct qg_strvec *require; /* gate names ("data", or "data-validate"), at least one */
 	const char *evidence_dir; /* --evidence DIR, or NULL: the evidence attached in the source */
 	const struct dp_health_opts *health; /* url NULL: no watch */
+	int dry_run; /* --dry-run: judge and verify, move nothing, append no audit entry */
 	struct dp_audit_opts audit;
 	struct dp_store_opts store;
 };

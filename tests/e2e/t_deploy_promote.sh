@@ -182,6 +182,22 @@ else
 	skip "skopeo not installed: the second layout NOT read back"
 fi
 
+# ---- --dry-run: judged and verified, nothing written
+cp "$L/index.json" "$T/index.before"
+wc -l <"$L/qgate-audit.jsonl" >"$T/audit.before"
+expect_exit 0 "--dry-run of an allowed promotion" \
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:dry" --require data,model --dry-run
+expect_grep "it says what would move" "dry run: dry would move from none to $D1" "$T/out"
+expect_exit 1 "--dry-run of a refused promotion" \
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:dry" --require lint --dry-run
+if cmp -s "$L/index.json" "$T/index.before"; then ok "--dry-run wrote no tag"; else not_ok "--dry-run changed index.json"; fi
+expect_eq "--dry-run appended no audit entry" "$(wc -l <"$L/qgate-audit.jsonl")" "$(cat "$T/audit.before")"
+expect_exit 0 "--dry-run into a layout that does not exist" \
+	qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$T/nolayout:production" --require data,model --dry-run
+expect_no_file "--dry-run created no layout" "$T/nolayout"
+expect_exit 2 "--dry-run with --health" qgate-deploy promote --from "oci-layout:$L:staging" --to "oci-layout:$L:dry" \
+	--require data,model --dry-run --health http://127.0.0.1:9/
+
 # ---- --from a digest; an artifact whose blob is gone is never promoted
 expect_exit 0 "promote --from TARGET@DIGEST" \
 	qgate-deploy promote --from "oci-layout:$L@$D1" --to "oci-layout:$L:by-digest" --require data,model
