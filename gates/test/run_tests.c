@@ -44,6 +44,7 @@
 #define HALF_CAP ((size_t)64 << 10)
 #define MARKER_ENV "QGATE_TEST_ID"
 #define DRAIN_MS 500
+#define ATTEMPT_OUTPUT_MAX ((size_t)4 << 10) /* of a failed attempt's output kept, its end */
 
 /* ---- bounded capture: the first and the last 64 KiB ---- */
 
@@ -563,6 +564,8 @@ static int attempt_done(struct slot *s, const struct test_run_opts *o, struct te
 					goto done;
 				}
 				c->attempts = j->attempt;
+				if (rs.v[i].detail && (err = test_case_set(&c->detail, rs.v[i].detail)) < 0)
+					goto done;
 			}
 		*requeue = 1;
 		goto done;
@@ -573,12 +576,24 @@ static int attempt_done(struct slot *s, const struct test_run_opts *o, struct te
 		c->attempts = j->attempt;
 		for (size_t k = 0; k < j->failed_before.nr; k++) {
 			const struct test_case *f = &j->failed_before.v[k];
-			char msg[1024];
+			struct qg_buf msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 
 			if (strcmp(f->classname, c->classname) || strcmp(f->name, c->name))
 				continue;
-			snprintf(msg, sizeof(msg), "attempt %d: %s", f->attempts, f->message ? f->message : "failed");
-			if ((err = test_case_add_failed_attempt(c, msg)) < 0)
+			/* the attempt's message, then the end of its output (the
+			 * JUnit report keeps both beside the test) */
+			err = qg_buf_addf(&msg, "attempt %d: %.1000s", f->attempts, f->message ? f->message : "failed");
+			if (!err && f->detail && *f->detail) {
+				size_t len = strlen(f->detail), from = len > ATTEMPT_OUTPUT_MAX ? len - ATTEMPT_OUTPUT_MAX : 0;
+
+				while (from < len && ((unsigned char)f->detail[from] & 0xc0) == 0x80)
+					from++; /* on a character boundary */
+				err = qg_buf_addf(&msg, "\n%s%s", from ? "[...] " : "", f->detail + from);
+			}
+			if (!err)
+				err = test_case_add_failed_attempt(c, msg.buf);
+			qg_buf_release(&msg);
+			if (err < 0)
 				goto done;
 		}
 		if (c->nr_failed_attempts && c->outcome == TEST_PASS)

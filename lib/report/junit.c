@@ -399,9 +399,9 @@ static int write_attempts(struct qg_buf *out, const char *classname, const struc
 		qg_buf_reset(&name);
 		qg_buf_reset(&msg);
 		err = qg_buf_addf(&name, "%s [attempt %zu of %lld failed]", c->id, k, m);
-		if (!err)
-			err = qg_buf_addf(&msg, "flaky: attempt %zu of %lld failed, attempt %lld passed: %s", k, m, m,
-					  text ? text : "");
+		if (!err) /* the attempt's first line; the element's text has all of it */
+			err = qg_buf_addf(&msg, "flaky: attempt %zu of %lld failed, attempt %lld passed: %.*s", k, m, m,
+					  (int)strcspn(text ? text : "", "\n"), text ? text : "");
 		if (!err)
 			err = qg_buf_addstr(out, "    <testcase classname=\"");
 		if (!err)

@@ -155,8 +155,15 @@ validate_result "flaky result" "$T/fl.json"
 validate_junit "flaky JUnit" "$T/fl.xml"
 expect_eq "flaky counted apart" "$(json_get "$T/fl.json" '[d["metrics"][k] for k in ("tests","passed","flaky")]')" '[2, 1, 1]'
 expect_eq "flaky in the check" "$(json_get "$T/fl.json" '[(c["flaky"], c["attempts"], c["failed_attempts"]) for c in d["checks"] if c["id"]=="test.flaky.sh"][0]')" \
-	'[true, 2, ["attempt 1: exit 1"]]'
+	'[true, 2, ["attempt 1: exit 1\nstdout:\nfirst-attempt-fails\n"]]'
 expect_grep "the failed attempt is in the JUnit report" 'attempt 1: exit 1' "$T/fl.xml"
+expect_eq "... as a testcase beside the test's: <skipped> with the attempt's message and output (both XSDs allow it)" \
+	"$("$DEBIAN_PY" -c 'import sys, xml.etree.ElementTree as E
+for t in E.parse(sys.argv[1]).iter("testcase"):
+    if "flaky" in t.get("name"):
+        print(t.get("name"), [(c.tag, c.get("message"), c.text) for c in t])' "$T/fl.xml")" \
+	"test.flaky.sh []
+test.flaky.sh [attempt 1 of 2 failed] [('skipped', 'flaky: attempt 1 of 2 failed, attempt 2 passed: attempt 1: exit 1', 'attempt 1: exit 1\nstdout:\nfirst-attempt-fails\n')]"
 expect_grep "printed as flaky" '^FLAKY flaky.sh' "$T/err"
 expect_exit 1 "a test failing every time fails after its retries" $Q --each t/fail.sh --retries 2 --json "$T/rf.json"
 expect_eq "three attempts" "$(json_get "$T/rf.json" 'd["checks"][0]["attempts"]')" 3
