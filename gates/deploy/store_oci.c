@@ -525,7 +525,7 @@ static int check_created(struct oci *o, const struct qg_http_resp *resp, const c
 static int upload_once(struct oci *o, struct sender *r)
 {
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), loc = QG_BUF_INIT(QG_CAP_URL);
-	struct qg_buf range = QG_BUF_INIT(128), clen = QG_BUF_INIT(64);
+	struct qg_buf range = QG_BUF_INIT(128);
 	struct qg_http_resp resp;
 	struct call c = { .url = &u, .what = r->digest, .push = 1 };
 	int err;
@@ -621,7 +621,6 @@ done:
 	qg_buf_release(&u);
 	qg_buf_release(&loc);
 	qg_buf_release(&range);
-	qg_buf_release(&clen);
 	return err;
 }
 
@@ -876,10 +875,16 @@ static int oci_blob_to_fd(struct dp_store *s, const char *digest, int fd)
 
 	if (!dp_digest_valid(digest))
 		return qg_error(QG_EUSAGE, "'%s': '%s' is not sha256:<64 lowercase hex>", o->name, digest);
+	/* a stream cannot answer a 401 by itself: a HEAD first (through
+	 * oci_call, which meets the repository's challenge and fetches its
+	 * token), so the credentials go along from the start */
+	err = oci_blob_has(s, digest, NULL);
+	if (err == QG_ENOTFOUND)
+		return qg_error(QG_EINPUT, "'%s': blob %s not found", o->name, digest);
+	if (err < 0)
+		return err;
 	if ((err = url_v2(o, &u, "blobs/%s", digest)) < 0)
 		return err;
-	/* an error status is only known once the stream opens: get the
-	 * challenge first if the registry has not said what it wants yet */
 	for (attempt = 1;; attempt++) {
 		err = blob_stream_once(o, digest, fd, &u);
 		if (err == 0 || !o->retryable || attempt >= OCI_ATTEMPTS || start < 0)

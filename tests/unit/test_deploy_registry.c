@@ -407,6 +407,17 @@ static void test_deploy_registry_bearer_mount(void **state)
 	assert_int_equal(s->ops->blob_has(s, want, NULL), 0);
 	assert_int_equal(s->ops->blob_get(s, want, &b, 0), 0);
 	assert_string_equal(b.buf, layer);
+	{
+		char path[256];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/bearer.bin", tmpdir);
+		fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(s->ops->blob_to_fd(s, want, fd), 0);
+		assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)strlen(layer));
+		close(fd);
+	}
 	qg_buf_reset(&b);
 	assert_int_equal(qg_buf_read_file(&b, stats), 0);
 	assert_non_null(strstr(b.buf, "\"repository:team/ops:pull\""));
