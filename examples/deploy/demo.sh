@@ -11,7 +11,8 @@
 #  4. model-v2.json goes the same way, but its deployment answers 404: promote rolls
 #     production back to model.json by itself (exit 1, as expected);
 #  5. the endpoint is healthy again, model-v2 is promoted, then rolled back by hand;
-#  6. audit verify checks the hash-chained log of every step (exit 0).
+#  6. pin writes production's digest into a copy of k8s/deployment.yaml (the GitOps handoff);
+#  7. audit verify checks the hash-chained log of every step (exit 0).
 # The layout and the evidence live in a scratch folder removed at exit; reports go to OUT
 # (deploy-*.json/.xml, deploy-audit.jsonl). Exits 0 when every step gave the expected status,
 # else the first surprise's.
@@ -81,6 +82,16 @@ step 0 "$BIN/qgate-deploy" health --url "http://127.0.0.1:$PORT/health" --expect
 	--min-probes 2 --timeout 10 --audit-log "$AUDIT" -q
 step 0 "$BIN/qgate-deploy" rollback --target "$REG:production" --audit-log "$AUDIT" \
 	--json "$OUT/deploy-rollback.json" --junit "$OUT/deploy-rollback.xml"
+
+echo "== the GitOps handoff"
+PROD=$("$PY" -c 'import json, sys
+for m in json.load(open(sys.argv[1] + "/index.json"))["manifests"]:
+    if (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == "production":
+        print(m["digest"])' "$W/registry") || exit 3
+mkdir -p "$W/k8s" && cp k8s/deployment.yaml "$W/k8s/deployment.yaml" || exit 3
+step 0 "$BIN/qgate-deploy" pin --file "$W/k8s/deployment.yaml" --image registry.example.com/ml/churn \
+	--digest "$PROD" --json "$OUT/deploy-pin.json" -q
+diff k8s/deployment.yaml "$W/k8s/deployment.yaml"
 
 echo "== the audit trail"
 step 0 "$BIN/qgate-deploy" audit verify "$AUDIT" --json "$OUT/deploy-audit.json"

@@ -28,12 +28,16 @@ cp "$T/out" "$T/demo.out"
 expect_grep "the sick release was rolled back by itself (exit 1 expected)" '^exit status: 1 \(expected 1\)$' "$T/demo.out"
 expect_eq "no step gave an unexpected status" \
 	"$(grep -c '^exit status:' "$T/demo.out")" "$(grep -Ec '^exit status: ([0-9]+) \(expected \1\)$' "$T/demo.out")"
+expect_grep "pin changed one line of the deployment (the diff's only hunk)" '^19c19$' "$T/demo.out"
+expect_grep "to production's digest" '^>  +image: registry\.example\.com/ml/churn@sha256:[0-9a-f]{64}   # pin rewrites this line only$' "$T/demo.out"
 expect_grep "production ends on the first model" '^production is sha256:[0-9a-f]{64} \(model\.json\)$' "$T/demo.out"
+PROD=$(sed -n 's/^production is \(sha256:[0-9a-f]*\) .*/\1/p' "$T/demo.out")
+expect_grep "the pinned digest is production's" "churn@$PROD " "$T/demo.out"
 expect_eq "git status --porcelain is empty after the demo" "$(git -C "$R" status --porcelain)" ""
 expect_eq "nothing left in TMPDIR" "$(ls -A "$T/tmp")" ""
 
 O=$T/reports
-for f in deploy-promote.json deploy-promote-sick.json deploy-rollback.json deploy-audit.json; do
+for f in deploy-promote.json deploy-promote-sick.json deploy-rollback.json deploy-pin.json deploy-audit.json; do
 	validate_result "$f" "$O/$f"
 done
 for f in deploy-promote.xml deploy-rollback.xml; do
