@@ -45,6 +45,8 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 			     "the layer media type of FILE instead of the one its extension suggests (repeatable)"),
 		QG_OPT_LIST_(0, "material", &o.materials, "FILE",
 			     "an input dataset named by digest in the provenance statement (repeatable)"),
+		QG_OPT_INT_(0, "max-stream", &o.max_stream, "BYTES", 1, 1e15,
+			    "most bytes read from a FIFO, pipe or device given as FILE (default 1 GiB)"),
 		QG_OPT_FLAG_(0, "no-provenance", &o.no_provenance, "do not attach the in-toto provenance statement"),
 		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append the push to this hash-chained audit log"),
 		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE", "sign the audit entry with this Ed25519 key (PEM)"),

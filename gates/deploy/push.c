@@ -17,6 +17,7 @@
 #include "qgate/common.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +36,8 @@
 #define ANN_VERSION "org.opencontainers.image.version"
 #define ANN_CREATED "org.opencontainers.image.created"
 #define MT_INTOTO_LAYER "application/vnd.in-toto+json"
-#define MAX_RESULT ((size_t)64 << 20)
+#define CHUNK ((size_t)1 << 20)
+#define DEFAULT_MAX_STREAM (1LL << 30) /* --max-stream: a FIFO or device read as a stream */
 
 static const struct {
 	const char *ext, *type;
@@ -283,28 +285,128 @@ static int put_data_blob(struct push_state *ps, const void *data, size_t len, st
  *   store hashes what it receives and refuses another digest, so a file changed
  *   in between is never stored under the first one.
  * A re-push of unchanged files thus reads each once and writes nothing. */
+/* Read a stream (a FIFO, a pipe, a device) once into an unlinked temporary file,
+ * hashing it on the way, at most `max` bytes: its digest is then known before
+ * anything is sent, as for a regular file. The temporary file's descriptor in *out. */
+static int spool_stream(const char *path, int in, long long max, int *out, char hex[QG_SHA256_HEX],
+			long long *size)
+{
+	const char *dir = getenv("TMPDIR");
+	struct qg_sha256 *h = NULL;
+	char tmpl[4096], *chunk = malloc(CHUNK);
+	int fd = -1, err;
+
+	*out = -1;
+	*size = 0;
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (!chunk)
+		return qg_error(QG_ENOMEM, "out of memory");
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (fd < 0) {
+		snprintf(tmpl, sizeof(tmpl), "%s/qgate-push.XXXXXX", dir);
+		fd = mkstemp(tmpl);
+		if (fd >= 0)
+			unlink(tmpl);
+	}
+	if (fd < 0) {
+		free(chunk);
+		return qg_error(QG_EIO, "'%s': cannot create a temporary file: %s", dir, strerror(errno));
+	}
+	err = qg_sha256_new(&h);
+	while (!err) {
+		ssize_t n = read(in, chunk, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		*size += n;
+		if (*size > max) {
+			err = qg_error(QG_EINPUT, "'%s': a stream of more than %lld bytes (see --max-stream)", path, max);
+			break;
+		}
+		err = qg_sha256_update(h, chunk, (size_t)n);
+		for (ssize_t off = 0; !err && off < n;) {
+			ssize_t w = write(fd, chunk + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				err = qg_error(QG_EIO, "'%s': cannot write a temporary copy: %s", dir, strerror(errno));
+			else
+				off += w;
+		}
+	}
+	if (!err)
+		err = qg_sha256_final(h, hex);
+	qg_sha256_free(h);
+	free(chunk);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Store a file as a blob, reading it as few times as possible:
+ * - into a layout that holds no blob of the file's size, the file cannot be there:
+ *   it is read once, hashed while it is written (one pass);
+ * - otherwise (and for remote stores, where asking is cheaper than sending) it is
+ *   hashed first and stored only when the store lacks it; when it must be sent the
+ *   store hashes what it receives and refuses another digest, so a file changed
+ *   in between is never stored under the first one;
+ * - a stream (FIFO, pipe, device) is read once into a temporary file (spool_stream)
+ *   and stored from there.
+ * A re-push of unchanged files thus reads each once and writes nothing. */
 static int put_file(struct push_state *ps, const char *path, struct dp_desc *out, int *skipped, long long *size,
 		    char hex[QG_SHA256_HEX], struct qg_file_stamp *stamp)
 {
 	struct dp_source src = { .path = path };
-	char digest[DP_DIGEST_SIZE];
+	char digest[DP_DIGEST_SIZE], proc[64];
 	struct stat st;
-	int err;
+	int err, fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (ps->s->ref.kind == DP_LAYOUT) {
-		if (stat(path, &st) < 0)
-			return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
-		if (S_ISREG(st.st_mode) && !dp_layout_has_size(ps->s, (long long)st.st_size)) {
-			qg_file_stamp_set(stamp, &st);
-			err = ps->s->ops->blob_put(ps->s, &src, NULL, out, skipped);
-			if (err)
-				return err;
-			*size = out->size;
-			if (*size != (long long)st.st_size || qg_file_stamp_changed(stamp, path))
-				return qg_error(QG_EIO, "'%s': changed while being read", path);
-			memcpy(hex, out->digest + 7, QG_SHA256_HEX);
-			return 0;
-		}
+	if (fd < 0)
+		return qg_error(QG_EINPUT, "'%s': cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		err = qg_error(QG_EINPUT, "'%s': %s", path, S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		int tmp = -1;
+		err = spool_stream(path, fd, ps->o->max_stream > 0 ? ps->o->max_stream : DEFAULT_MAX_STREAM, &tmp, hex,
+				   size);
+		close(fd);
+		if (err)
+			return err;
+		memset(stamp, 0, sizeof(*stamp)); /* nothing to re-check: the bytes are ours now */
+		snprintf(digest, sizeof(digest), "sha256:%s", hex);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tmp);
+		src.path = proc;
+		err = ps->s->ops->blob_put(ps->s, &src, digest, out, skipped);
+		close(tmp);
+		if (!err && out->size != *size)
+			err = qg_error(QG_EIO, "'%s': %lld bytes stored, %lld read", path, out->size, *size);
+		return err;
+	}
+	close(fd);
+	if (ps->s->ref.kind == DP_LAYOUT && !dp_layout_has_size(ps->s, (long long)st.st_size)) {
+		qg_file_stamp_set(stamp, &st);
+		err = ps->s->ops->blob_put(ps->s, &src, NULL, out, skipped);
+		if (err)
+			return err;
+		*size = out->size;
+		if (*size != (long long)st.st_size || qg_file_stamp_changed(stamp, path))
+			return qg_error(QG_EIO, "'%s': changed while being read", path);
+		memcpy(hex, out->digest + 7, QG_SHA256_HEX);
+		return 0;
 	}
 	err = qg_sha256_file_stamp(hex, size, path, stamp);
 	if (err)
@@ -461,8 +563,8 @@ static int check_inputs(struct dp_push_opts *o, struct push_file *files)
 		files[i].media_type = dp_media_type_guess(path);
 		if (stat(path, &st) < 0)
 			return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
-		if (!S_ISREG(st.st_mode))
-			return qg_error(QG_EINPUT, "'%s': not a regular file (push stores files, one layer each)", path);
+		if (S_ISDIR(st.st_mode))
+			return qg_error(QG_EINPUT, "'%s': is a folder (push stores files, one layer each)", path);
 		for (j = 0; j < i; j++)
 			if (!strcmp(base_name(files[j].path), base_name(path)))
 				return qg_error(QG_EUSAGE, "'%s' and '%s' have the same name: each layer's title must be unique",

@@ -20,6 +20,7 @@ struct dp_push_opts {
 	const char *sign_key;         /* --sign-key FILE */
 	const char *ca_file;          /* --ca-file FILE (oci://) */
 	long long chunk_size;         /* --chunk-size BYTES (oci://, s3://) */
+	long long max_stream;         /* --max-stream BYTES: most read from a FIFO or device (0 = 1 GiB) */
 	int insecure;                 /* --insecure (oci://) */
 	int no_provenance;            /* --no-provenance */
 	struct qg_strvec annotations; /* --annotation K=V */

@@ -511,7 +511,7 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	if (src->path) {
 		in = open(src->path, O_RDONLY | O_CLOEXEC);
 		if (in < 0)
-			return qg_error(QG_EINPUT, "'%s': %s", src->path, strerror(errno));
+			return qg_error(QG_EINPUT, "'%s': cannot open: %s", src->path, strerror(errno));
 		if (fstat(in, &st) < 0 || S_ISDIR(st.st_mode)) {
 			err = qg_error(QG_EINPUT, "'%s': %s", src->path, S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
 			goto done;

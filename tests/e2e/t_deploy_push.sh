@@ -175,6 +175,18 @@ expect_eq "four concurrent pushes: four tags in index.json" \
 	"$(json_get "$T/conc/index.json" 'sorted(m["annotations"]["org.opencontainers.image.ref.name"] for m in d["manifests"] if "annotations" in m)')" \
 	'["t1", "t2", "t3", "t4"]'
 
+# ---------------------------------------------------------------- a FIFO is read once as a stream
+mkfifo "$T/stream.onnx"
+cat model/model.onnx >"$T/stream.onnx" &
+expect_exit 0 "push from a FIFO" $D push --to "oci-layout:$T/fifo:v1" --json "$T/rf.json" "$T/stream.onnx"
+wait
+expect_eq "the FIFO's layer is the file's bytes" "$(json_get "$T/rf.json" 'd["subject"]["artifacts"][0]["sha256"]')" \
+	"$(hex_of model/model.onnx)"
+expect_file "stored under its digest" "$T/fifo/blobs/sha256/$(hex_of model/model.onnx)"
+(head -c 5000 /dev/zero >"$T/stream.onnx" &)
+expect_exit 3 "a stream longer than --max-stream" $D push --to "oci-layout:$T/fifo:v2" --max-stream 4096 "$T/stream.onnx"
+expect_grep "says so" "stream.onnx': a stream of more than 4096 bytes" "$T/err"
+
 # ---------------------------------------------------------------- bad input
 expect_exit 2 "unknown target scheme" $D push --to ftp://host/x:v1 model/params.json
 expect_grep "names the scheme" "unknown target scheme 'ftp'" "$T/err"
