@@ -32,27 +32,39 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 	const struct qg_option options[] = {
 		QG_OPTS_COMMON(&o.common),
 		QG_OPT_GROUP_("push options"),
-		QG_OPT_STRING_(0, "to", &o.to, "TARGET:TAG",
-			       "where to push: oci-layout:DIR:TAG, oci://HOST[:PORT]/REPO:TAG or s3://BUCKET/PREFIX:TAG"),
-		QG_OPT_STRING_(0, "evidence", &o.evidence, "DIR",
-			       "attach the qgate result JSON files in DIR as a referrer (anything else in DIR is refused)"),
-		QG_OPT_LIST_(0, "annotation", &o.annotations, "K=V", "add a manifest annotation (repeatable)"),
+		QG_OPT_STRING_(
+			0, "to", &o.to, "TARGET:TAG",
+			"where to push: oci-layout:DIR:TAG, oci://HOST[:PORT]/REPO:TAG or s3://BUCKET/PREFIX:TAG"),
+		QG_OPT_STRING_(
+			0, "evidence", &o.evidence, "DIR",
+			"attach the qgate result JSON files in DIR as a referrer (anything else in DIR is refused)"),
+		QG_OPT_LIST_(0, "annotation", &o.annotations, "K=V",
+			     "add a manifest annotation (repeatable)"),
 		QG_OPT_STRING_(0, "artifact-version", &o.artifact_version, "V",
 			       "org.opencontainers.image.version of the artifact"),
-		QG_OPT_STRING_(0, "source", &o.source, "URL",
-			       "org.opencontainers.image.source (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY)"),
-		QG_OPT_LIST_(0, "media-type", &o.media_types, "FILE=TYPE",
-			     "the layer media type of FILE instead of the one its extension suggests (repeatable)"),
-		QG_OPT_LIST_(0, "material", &o.materials, "FILE",
-			     "an input dataset named by digest in the provenance statement (repeatable)"),
-		QG_OPT_INT_(0, "max-stream", &o.max_stream, "BYTES", 1, 1e15,
-			    "most bytes read from a FIFO, pipe or device given as FILE (default 1 GiB)"),
-		QG_OPT_FLAG_(0, "no-provenance", &o.no_provenance, "do not attach the in-toto provenance statement"),
-		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE", "append the push to this hash-chained audit log"),
-		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE", "sign the audit entry with this Ed25519 key (PEM)"),
+		QG_OPT_STRING_(
+			0, "source", &o.source, "URL",
+			"org.opencontainers.image.source (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY)"),
+		QG_OPT_LIST_(
+			0, "media-type", &o.media_types, "FILE=TYPE",
+			"the layer media type of FILE instead of the one its extension suggests (repeatable)"),
+		QG_OPT_LIST_(
+			0, "material", &o.materials, "FILE",
+			"an input dataset named by digest in the provenance statement (repeatable)"),
+		QG_OPT_INT_(
+			0, "max-stream", &o.max_stream, "BYTES", 1, 1e15,
+			"most bytes read from a FIFO, pipe or device given as FILE (default 1 GiB)"),
+		QG_OPT_FLAG_(0, "no-provenance", &o.no_provenance,
+			     "do not attach the in-toto provenance statement"),
+		QG_OPT_STRING_(0, "audit-log", &o.audit_log, "FILE",
+			       "append the push to this hash-chained audit log"),
+		QG_OPT_STRING_(0, "sign-key", &o.sign_key, "FILE",
+			       "sign the audit entry with this Ed25519 key (PEM)"),
 		QG_OPT_GROUP_("transfer options (oci://, s3://)"),
-		QG_OPT_FLAG_(0, "insecure", &o.insecure, "plain HTTP / unverified TLS (test registries only)"),
-		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE", "extra CA bundle for the registry"),
+		QG_OPT_FLAG_(0, "insecure", &o.insecure,
+			     "plain HTTP / unverified TLS (test registries only)"),
+		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
+			       "extra CA bundle for the registry"),
 		QG_OPT_INT_(0, "chunk-size", &o.chunk_size, "BYTES", 0, 5368709120.0,
 			    "upload part size (registry PATCH, S3 multipart); 0 = default"),
 		QG_OPT_END_(),
@@ -61,10 +73,11 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 		.gate = gate,
 		.name = "push",
 		.usage = push_usage,
-		.description = "Store FILEs as one OCI artifact (a layer each, titled with the file name), the manifest\n"
-			       "annotated with the git commit, source, version and creation time, then move TAG to it.\n"
-			       "Blobs already in the target are not sent again; the tag moves only after every blob,\n"
-			       "the evidence and the provenance statement are stored. Prints the digest.",
+		.description =
+			"Store FILEs as one OCI artifact (a layer each, titled with the file name), the manifest\n"
+			"annotated with the git commit, source, version and creation time, then move TAG to it.\n"
+			"Blobs already in the target are not sent again; the tag moves only after every blob,\n"
+			"the evidence and the provenance statement are stored. Prints the digest.",
 		.options = options,
 		.common = &o.common,
 		.args = &o.files,

@@ -134,7 +134,8 @@ void dp_manifest_release(struct dp_manifest *m)
 
 static int cmp_ann(const void *a, const void *b)
 {
-	return strcmp((*(const struct dp_annotation *const *)a)->key, (*(const struct dp_annotation *const *)b)->key);
+	return strcmp((*(const struct dp_annotation *const *)a)->key,
+		      (*(const struct dp_annotation *const *)b)->key);
 }
 
 static int write_str(struct qg_buf *out, const char *s)
@@ -180,7 +181,8 @@ static int write_desc(struct qg_buf *out, const struct dp_desc *d)
 	int err;
 
 	if (!d->media_type || !dp_digest_valid(d->digest) || d->size < 0)
-		return qg_error(QG_EUSAGE, "descriptor '%s' is incomplete (media type, digest and size needed)",
+		return qg_error(QG_EUSAGE,
+				"descriptor '%s' is incomplete (media type, digest and size needed)",
 				d->digest);
 	err = qg_buf_addstr(out, "{\"mediaType\":");
 	if (!err)
@@ -258,7 +260,6 @@ static int as_input_error(int err)
 	return err;
 }
 
-
 struct pctx {
 	const char *name;
 	char ptr[256]; /* the JSON pointer being read, for messages */
@@ -311,7 +312,8 @@ static int opt_string(struct pctx *c, const struct qg_json *obj, const char *key
 	return err;
 }
 
-static int parse_annotations(struct pctx *c, const struct qg_json *obj, struct dp_annotation **ann, size_t *nr)
+static int parse_annotations(struct pctx *c, const struct qg_json *obj, struct dp_annotation **ann,
+			     size_t *nr)
 {
 	const struct qg_json *a = qg_json_get(obj, "annotations"), *it;
 	size_t old;
@@ -325,9 +327,11 @@ static int parse_annotations(struct pctx *c, const struct qg_json *obj, struct d
 		goto done;
 	}
 	for (it = qg_json_first(a); !err && it; it = qg_json_next(it)) {
-		if (qg_json_type(it) != QG_JSON_STRING || !utf8_ok(qg_json_key(it)) || !utf8_ok(qg_json_string(it))) {
+		if (qg_json_type(it) != QG_JSON_STRING || !utf8_ok(qg_json_key(it)) ||
+		    !utf8_ok(qg_json_string(it))) {
 			size_t o2 = push_ptr(c, qg_json_key(it));
-			err = perr(c, qg_json_type(it) != QG_JSON_STRING ? "expected a string" : "not valid UTF-8");
+			err = perr(c, qg_json_type(it) != QG_JSON_STRING ? "expected a string" :
+									   "not valid UTF-8");
 			c->ptr[o2] = '\0';
 			break;
 		}
@@ -372,8 +376,8 @@ static int parse_desc(struct pctx *c, const struct qg_json *j, struct dp_desc *d
 	old = push_ptr(c, "size");
 	if (!sz)
 		err = perr(c, "missing (expected the size in bytes)");
-	else if (qg_json_type(sz) != QG_JSON_NUMBER || !isfinite(size) || size < 0 || size > MAX_SIZE ||
-		 size != floor(size))
+	else if (qg_json_type(sz) != QG_JSON_NUMBER || !isfinite(size) || size < 0 ||
+		 size > MAX_SIZE || size != floor(size))
 		err = perr(c, "expected a non-negative integer");
 	else
 		d->size = (long long)size;
@@ -409,17 +413,21 @@ static int parse_tree(struct dp_manifest *m, struct pctx *c, const struct qg_jso
 			m->is_index = 1;
 		else if (strcmp(m->media_type, DP_MT_MANIFEST)) {
 			old = push_ptr(c, "mediaType");
-			err = qg_error(QG_EINPUT, "'%s': %s: unknown media type '%s' (expected %s or %s)", c->name, c->ptr,
-				       m->media_type, DP_MT_MANIFEST, DP_MT_INDEX);
+			err = qg_error(QG_EINPUT,
+				       "'%s': %s: unknown media type '%s' (expected %s or %s)",
+				       c->name, c->ptr, m->media_type, DP_MT_MANIFEST, DP_MT_INDEX);
 			c->ptr[old] = '\0';
 			return err;
 		}
 	} else {
 		/* the specs only say SHOULD: tell the two apart by their members, refuse both */
 		int has_m = qg_json_get(root, "manifests") != NULL;
-		int has_l = qg_json_get(root, "layers") != NULL || qg_json_get(root, "config") != NULL;
+		int has_l = qg_json_get(root, "layers") != NULL ||
+			    qg_json_get(root, "config") != NULL;
 		if (has_m == has_l)
-			return perr(c, "no mediaType, and neither an index (manifests) nor a manifest (config, layers)");
+			return perr(
+				c,
+				"no mediaType, and neither an index (manifests) nor a manifest (config, layers)");
 		m->is_index = has_m;
 		m->media_type = qg_strdup(has_m ? DP_MT_INDEX : DP_MT_MANIFEST);
 		if (!m->media_type)
@@ -430,7 +438,8 @@ static int parse_tree(struct dp_manifest *m, struct pctx *c, const struct qg_jso
 		if (qg_json_get(root, "manifests"))
 			return perr(c, "an image manifest with a 'manifests' member");
 		old = push_ptr(c, "config");
-		err = cfg ? parse_desc(c, cfg, &m->config) : perr(c, "missing (an image manifest needs a config)");
+		err = cfg ? parse_desc(c, cfg, &m->config) :
+			    perr(c, "missing (an image manifest needs a config)");
 		c->ptr[old] = '\0';
 		if (err)
 			return err;
@@ -479,7 +488,8 @@ int dp_manifest_parse(struct dp_manifest *out, const char *body, size_t len, con
 
 	memset(out, 0, sizeof(*out));
 	if (qg_utf8_check(body, len, NULL) != 0)
-		return qg_error(QG_EINPUT, "'%s': not UTF-8 text (a manifest is JSON in UTF-8)", c.name);
+		return qg_error(QG_EINPUT, "'%s': not UTF-8 text (a manifest is JSON in UTF-8)",
+				c.name);
 	err = qg_json_parse(&root, body, len, c.name);
 	if (err) {
 		if (err != QG_ENOMEM)

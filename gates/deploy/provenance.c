@@ -44,7 +44,8 @@ static struct qg_json *add_digest(struct qg_json *parent, const char *algo, cons
 
 int dp_provenance_statement(struct qg_buf *out, const struct dp_provenance *p)
 {
-	struct qg_json *st = qg_json_new_object(), *subj, *it, *pred, *bd, *ext, *deps, *run, *builder, *ver, *meta;
+	struct qg_json *st = qg_json_new_object(), *subj, *it, *pred, *bd, *ext, *deps, *run,
+		       *builder, *ver, *meta;
 	size_t i;
 	int err = QG_ENOMEM;
 
@@ -55,10 +56,12 @@ int dp_provenance_statement(struct qg_buf *out, const struct dp_provenance *p)
 	if (!(subj = qg_json_add_array(st, "subject")))
 		goto done;
 	it = qg_json_add_object(subj, NULL);
-	if (!it || !qg_json_add_string(it, "name", p->target) || !add_digest(it, "sha256", p->manifest_digest + 7))
+	if (!it || !qg_json_add_string(it, "name", p->target) ||
+	    !add_digest(it, "sha256", p->manifest_digest + 7))
 		goto done;
 	for (i = 0; i < p->nr_layers; i++) {
-		const char *title = dp_desc_annotation(&p->layers[i], "org.opencontainers.image.title");
+		const char *title = dp_desc_annotation(&p->layers[i],
+						       "org.opencontainers.image.title");
 		it = qg_json_add_object(subj, NULL);
 		if (!it || !qg_json_add_string(it, "name", title ? title : p->layers[i].digest) ||
 		    !add_digest(it, "sha256", p->layers[i].digest + 7))
@@ -66,11 +69,15 @@ int dp_provenance_statement(struct qg_buf *out, const struct dp_provenance *p)
 	}
 	if (!qg_json_add_string(st, "predicateType", "https://slsa.dev/provenance/v1"))
 		goto done;
-	if (!(pred = qg_json_add_object(st, "predicate")) || !(bd = qg_json_add_object(pred, "buildDefinition")) ||
-	    !qg_json_add_string(bd, "buildType", BUILD_TYPE) || !(ext = qg_json_add_object(bd, "externalParameters")) ||
-	    !qg_json_add_string(ext, "target", p->target) || (p->tag && !qg_json_add_string(ext, "tag", p->tag)) ||
+	if (!(pred = qg_json_add_object(st, "predicate")) ||
+	    !(bd = qg_json_add_object(pred, "buildDefinition")) ||
+	    !qg_json_add_string(bd, "buildType", BUILD_TYPE) ||
+	    !(ext = qg_json_add_object(bd, "externalParameters")) ||
+	    !qg_json_add_string(ext, "target", p->target) ||
+	    (p->tag && !qg_json_add_string(ext, "tag", p->tag)) ||
 	    (p->source && !qg_json_add_string(ext, "source", p->source)) ||
-	    !qg_json_add_object(bd, "internalParameters") || !(deps = qg_json_add_array(bd, "resolvedDependencies")))
+	    !qg_json_add_object(bd, "internalParameters") ||
+	    !(deps = qg_json_add_array(bd, "resolvedDependencies")))
 		goto done;
 	if (p->commit) {
 		it = qg_json_add_object(deps, NULL);
@@ -87,7 +94,8 @@ int dp_provenance_statement(struct qg_buf *out, const struct dp_provenance *p)
 			if (e)
 				goto done;
 		}
-		if (!qg_json_add_string(it, "name", "source") || !add_digest(it, "gitCommit", p->commit))
+		if (!qg_json_add_string(it, "name", "source") ||
+		    !add_digest(it, "gitCommit", p->commit))
 			goto done;
 		if (p->dirty) {
 			struct qg_json *ann = qg_json_add_object(it, "annotations");
@@ -101,9 +109,12 @@ int dp_provenance_statement(struct qg_buf *out, const struct dp_provenance *p)
 		    !add_digest(it, "sha256", p->materials[i].sha256))
 			goto done;
 	}
-	if (!(run = qg_json_add_object(pred, "runDetails")) || !(builder = qg_json_add_object(run, "builder")) ||
-	    !qg_json_add_string(builder, "id", BUILDER_ID) || !(ver = qg_json_add_object(builder, "version")) ||
-	    !qg_json_add_string(ver, "qgate-deploy", QG_VERSION_STR) || !(meta = qg_json_add_object(run, "metadata")) ||
+	if (!(run = qg_json_add_object(pred, "runDetails")) ||
+	    !(builder = qg_json_add_object(run, "builder")) ||
+	    !qg_json_add_string(builder, "id", BUILDER_ID) ||
+	    !(ver = qg_json_add_object(builder, "version")) ||
+	    !qg_json_add_string(ver, "qgate-deploy", QG_VERSION_STR) ||
+	    !(meta = qg_json_add_object(run, "metadata")) ||
 	    (p->invocation && !qg_json_add_string(meta, "invocationId", p->invocation)) ||
 	    (p->started && !qg_json_add_string(meta, "startedOn", p->started)) ||
 	    (p->finished && !qg_json_add_string(meta, "finishedOn", p->finished)))

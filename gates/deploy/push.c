@@ -107,8 +107,8 @@ static int media_type_valid(const char *t)
 	for (p = t; *p; p++) {
 		if (p == slash)
 			continue;
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      strchr("!#$&-^_.+", *p)))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("!#$&-^_.+", *p)))
 			return 0;
 	}
 	return 1;
@@ -131,7 +131,9 @@ static int created_time(char out[32])
 
 	if (sde && *sde) {
 		if (qg_parse_ll(&v, sde, "SOURCE_DATE_EPOCH") < 0 || v < 0 || v > 253402300799LL)
-			return qg_error(QG_EUSAGE, "SOURCE_DATE_EPOCH: '%s' is not a time in seconds since 1970", sde);
+			return qg_error(
+				QG_EUSAGE,
+				"SOURCE_DATE_EPOCH: '%s' is not a time in seconds since 1970", sde);
 		rfc3339(out, (time_t)v);
 		return 0;
 	}
@@ -155,7 +157,6 @@ static int as_input_error(int err)
 	return err;
 }
 
-
 struct push_file {
 	const char *path;
 	const char *media_type;
@@ -171,7 +172,8 @@ struct evidence_file {
 
 static int cmp_ev(const void *a, const void *b)
 {
-	return strcmp(((const struct evidence_file *)a)->name, ((const struct evidence_file *)b)->name);
+	return strcmp(((const struct evidence_file *)a)->name,
+		      ((const struct evidence_file *)b)->name);
 }
 
 /* Every entry of dir must be a regular *.json holding a qgate.result/v1; anything
@@ -187,7 +189,9 @@ static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t
 	*out = NULL;
 	*nr = 0;
 	if (!d)
-		return qg_error(QG_EINPUT, "'%s': %s (expected a folder of qgate result JSON files)", dir, strerror(errno));
+		return qg_error(QG_EINPUT,
+				"'%s': %s (expected a folder of qgate result JSON files)", dir,
+				strerror(errno));
 	while (!err && (e = readdir(d)) != NULL) {
 		struct qg_json *j = NULL;
 		struct evidence_file *grown;
@@ -206,8 +210,11 @@ static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t
 			break;
 		}
 		if (!S_ISREG(st.st_mode) || n < 6 || strcmp(e->d_name + n - 5, ".json")) {
-			err = qg_error(QG_EINPUT, "'%s': not a qgate result (expected only regular *.json files with "
-					"\"schema\": \"qgate.result/v1\" in the evidence folder)", p.buf);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': not a qgate result (expected only regular *.json files with "
+				"\"schema\": \"qgate.result/v1\" in the evidence folder)",
+				p.buf);
 			break;
 		}
 		err = qg_json_parse_file(&j, p.buf);
@@ -217,8 +224,9 @@ static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t
 		}
 		schema = qg_json_string(qg_json_get(j, "schema"));
 		if (!schema || strcmp(schema, "qgate.result/v1"))
-			err = qg_error(QG_EINPUT, "'%s': \"schema\" is '%s' (expected \"qgate.result/v1\")", p.buf,
-				       schema ? schema : "(none)");
+			err = qg_error(QG_EINPUT,
+				       "'%s': \"schema\" is '%s' (expected \"qgate.result/v1\")",
+				       p.buf, schema ? schema : "(none)");
 		qg_json_free(j);
 		if (err)
 			break;
@@ -237,7 +245,8 @@ static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t
 	closedir(d);
 	qg_buf_release(&p);
 	if (!err && !*nr)
-		err = qg_error(QG_EINPUT, "'%s': no qgate result JSON files in the evidence folder", dir);
+		err = qg_error(QG_EINPUT, "'%s': no qgate result JSON files in the evidence folder",
+			       dir);
 	if (!err)
 		qsort(*out, *nr, sizeof(**out), cmp_ev);
 	return err;
@@ -313,7 +322,8 @@ static int spool_stream(const char *path, int in, long long max, int *out, char 
 	}
 	if (fd < 0) {
 		free(chunk);
-		return qg_error(QG_EIO, "'%s': cannot create a temporary file: %s", dir, strerror(errno));
+		return qg_error(QG_EIO, "'%s': cannot create a temporary file: %s", dir,
+				strerror(errno));
 	}
 	err = qg_sha256_new(&h);
 	while (!err) {
@@ -328,7 +338,9 @@ static int spool_stream(const char *path, int in, long long max, int *out, char 
 			break;
 		*size += n;
 		if (*size > max) {
-			err = qg_error(QG_EINPUT, "'%s': a stream of more than %lld bytes (see --max-stream)", path, max);
+			err = qg_error(QG_EINPUT,
+				       "'%s': a stream of more than %lld bytes (see --max-stream)",
+				       path, max);
 			break;
 		}
 		err = qg_sha256_update(h, chunk, (size_t)n);
@@ -337,7 +349,8 @@ static int spool_stream(const char *path, int in, long long max, int *out, char 
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
-				err = qg_error(QG_EIO, "'%s': cannot write a temporary copy: %s", dir, strerror(errno));
+				err = qg_error(QG_EIO, "'%s': cannot write a temporary copy: %s",
+					       dir, strerror(errno));
 			else
 				off += w;
 		}
@@ -364,8 +377,8 @@ static int spool_stream(const char *path, int in, long long max, int *out, char 
  * - a stream (FIFO, pipe, device) is read once into a temporary file (spool_stream)
  *   and stored from there.
  * A re-push of unchanged files thus reads each once and writes nothing. */
-static int put_file(struct push_state *ps, const char *path, struct dp_desc *out, int *skipped, long long *size,
-		    char hex[QG_SHA256_HEX], struct qg_file_stamp *stamp)
+static int put_file(struct push_state *ps, const char *path, struct dp_desc *out, int *skipped,
+		    long long *size, char hex[QG_SHA256_HEX], struct qg_file_stamp *stamp)
 {
 	struct dp_source src = { .path = path };
 	char digest[DP_DIGEST_SIZE], proc[64];
@@ -375,14 +388,16 @@ static int put_file(struct push_state *ps, const char *path, struct dp_desc *out
 	if (fd < 0)
 		return qg_error(QG_EINPUT, "'%s': cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		err = qg_error(QG_EINPUT, "'%s': %s", path, S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
+		err = qg_error(QG_EINPUT, "'%s': %s", path,
+			       S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
 		close(fd);
 		return err;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		int tmp = -1;
-		err = spool_stream(path, fd, ps->o->max_stream > 0 ? ps->o->max_stream : DEFAULT_MAX_STREAM, &tmp, hex,
-				   size);
+		err = spool_stream(path, fd,
+				   ps->o->max_stream > 0 ? ps->o->max_stream : DEFAULT_MAX_STREAM,
+				   &tmp, hex, size);
 		close(fd);
 		if (err)
 			return err;
@@ -393,7 +408,8 @@ static int put_file(struct push_state *ps, const char *path, struct dp_desc *out
 		err = ps->s->ops->blob_put(ps->s, &src, digest, out, skipped);
 		close(tmp);
 		if (!err && out->size != *size)
-			err = qg_error(QG_EIO, "'%s': %lld bytes stored, %lld read", path, out->size, *size);
+			err = qg_error(QG_EIO, "'%s': %lld bytes stored, %lld read", path,
+				       out->size, *size);
 		return err;
 	}
 	close(fd);
@@ -414,14 +430,15 @@ static int put_file(struct push_state *ps, const char *path, struct dp_desc *out
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
 	err = ps->s->ops->blob_put(ps->s, &src, digest, out, skipped);
 	if (!err && out->size != *size)
-		err = qg_error(QG_EINPUT, "'%s': %lld bytes stored, %lld hashed (changed while being pushed?)", path,
-			       out->size, *size);
+		err = qg_error(QG_EINPUT,
+			       "'%s': %lld bytes stored, %lld hashed (changed while being pushed?)",
+			       path, out->size, *size);
 	return err;
 }
 
 /* Store the manifest without a tag; its descriptor in *out (media type, digest, size). */
-static int put_manifest(struct push_state *ps, const struct dp_manifest *m, const char *tag, struct dp_desc *out,
-			struct qg_buf *body)
+static int put_manifest(struct push_state *ps, const struct dp_manifest *m, const char *tag,
+			struct dp_desc *out, struct qg_buf *body)
 {
 	char hex[QG_SHA256_HEX];
 	int err;
@@ -512,8 +529,8 @@ done:
 	return err;
 }
 
-static int push_provenance(struct push_state *ps, const struct dp_provenance *p, const struct dp_desc *subject,
-			   struct dp_desc *out)
+static int push_provenance(struct push_state *ps, const struct dp_provenance *p,
+			   const struct dp_desc *subject, struct dp_desc *out)
 {
 	struct qg_buf st = QG_BUF_INIT(QG_CAP_FILE);
 	struct dp_manifest m = { 0 };
@@ -564,34 +581,42 @@ static int check_inputs(struct dp_push_opts *o, struct push_file *files)
 		if (stat(path, &st) < 0)
 			return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));
 		if (S_ISDIR(st.st_mode))
-			return qg_error(QG_EINPUT, "'%s': is a folder (push stores files, one layer each)", path);
+			return qg_error(QG_EINPUT,
+					"'%s': is a folder (push stores files, one layer each)",
+					path);
 		for (j = 0; j < i; j++)
 			if (!strcmp(base_name(files[j].path), base_name(path)))
-				return qg_error(QG_EUSAGE, "'%s' and '%s' have the same name: each layer's title must be unique",
-						files[j].path, path);
+				return qg_error(
+					QG_EUSAGE,
+					"'%s' and '%s' have the same name: each layer's title must be unique",
+					files[j].path, path);
 	}
 	for (i = 0; i < o->media_types.nr; i++) {
 		const char *spec = o->media_types.v[i], *eq = strrchr(spec, '=');
 		int found = 0;
 
 		if (!eq || eq == spec || !media_type_valid(eq + 1))
-			return qg_error(QG_EUSAGE, "--media-type '%s': expected FILE=TYPE/SUBTYPE", spec);
+			return qg_error(QG_EUSAGE, "--media-type '%s': expected FILE=TYPE/SUBTYPE",
+					spec);
 		for (j = 0; j < o->files.nr; j++) {
 			size_t n = (size_t)(eq - spec);
 			if ((strlen(files[j].path) == n && !strncmp(files[j].path, spec, n)) ||
-			    (strlen(base_name(files[j].path)) == n && !strncmp(base_name(files[j].path), spec, n))) {
+			    (strlen(base_name(files[j].path)) == n &&
+			     !strncmp(base_name(files[j].path), spec, n))) {
 				files[j].media_type = eq + 1;
 				found = 1;
 			}
 		}
 		if (!found)
-			return qg_error(QG_EUSAGE, "--media-type '%s': '%.*s' is not one of the files pushed", spec,
-					(int)(eq - spec), spec);
+			return qg_error(QG_EUSAGE,
+					"--media-type '%s': '%.*s' is not one of the files pushed",
+					spec, (int)(eq - spec), spec);
 	}
 	for (i = 0; i < o->annotations.nr; i++) {
 		const char *eq = strchr(o->annotations.v[i], '=');
 		if (!eq || eq == o->annotations.v[i])
-			return qg_error(QG_EUSAGE, "--annotation '%s': expected KEY=VALUE", o->annotations.v[i]);
+			return qg_error(QG_EUSAGE, "--annotation '%s': expected KEY=VALUE",
+					o->annotations.v[i]);
 	}
 	return 0;
 }
@@ -604,13 +629,17 @@ static int add_metric(struct qg_result *r, const char *name, double v)
 int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *outputs)
 {
 	struct push_state ps = { .o = o, .r = r };
-	struct dp_store_opts so = { .insecure = o->insecure, .ca_file = o->ca_file, .chunk_size = o->chunk_size, .create = 1 };
+	struct dp_store_opts so = { .insecure = o->insecure,
+				    .ca_file = o->ca_file,
+				    .chunk_size = o->chunk_size,
+				    .create = 1 };
 	struct push_file *files = NULL;
 	struct evidence_file *ev = NULL;
 	struct dp_material *mats = NULL;
 	struct dp_manifest m = { 0 };
 	struct dp_desc md = { 0 }, evd = { 0 }, provd = { 0 };
-	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE), store = QG_BUF_INIT(QG_CAP_URL), source = QG_BUF_INIT(QG_CAP_URL);
+	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE), store = QG_BUF_INIT(QG_CAP_URL),
+		      source = QG_BUF_INIT(QG_CAP_URL);
 	char started[32], finished[32], before[DP_DIGEST_SIZE] = "", check_digest[DP_DIGEST_SIZE];
 	size_t nr_ev = 0, i;
 	int err;
@@ -621,7 +650,9 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	if (err)
 		goto done;
 	if (ps.ref.digest[0] || !ps.ref.tag) {
-		err = qg_error(QG_EUSAGE, "'%s': push needs TARGET:TAG (a digest is what push computes)", o->to);
+		err = qg_error(QG_EUSAGE,
+			       "'%s': push needs TARGET:TAG (a digest is what push computes)",
+			       o->to);
 		goto done;
 	}
 	if (!o->files.nr) {
@@ -649,8 +680,10 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		r->subject.in_repo = 0;
 	if (o->source)
 		err = qg_redact(&source, o->source);
-	else if (getenv("GITHUB_SERVER_URL") && getenv("GITHUB_REPOSITORY") && *getenv("GITHUB_REPOSITORY"))
-		err = qg_buf_addf(&source, "%s/%s", getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"));
+	else if (getenv("GITHUB_SERVER_URL") && getenv("GITHUB_REPOSITORY") &&
+		 *getenv("GITHUB_REPOSITORY"))
+		err = qg_buf_addf(&source, "%s/%s", getenv("GITHUB_SERVER_URL"),
+				  getenv("GITHUB_REPOSITORY"));
 	if (!err)
 		err = dp_ref_format_store(&ps.ref, &store);
 	if (!err)
@@ -680,7 +713,8 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		int skipped = 0;
 
 		m.nr_layers = i + 1;
-		err = put_file(&ps, files[i].path, &m.layers[i], &skipped, &files[i].size, hex, &files[i].stamp);
+		err = put_file(&ps, files[i].path, &m.layers[i], &skipped, &files[i].size, hex,
+			       &files[i].stamp);
 		if (err)
 			goto done;
 		snprintf(files[i].digest, DP_DIGEST_SIZE, "sha256:%s", hex);
@@ -696,7 +730,8 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		if (!err)
 			err = dp_desc_annotate(&m.layers[i], ANN_TITLE, base_name(files[i].path));
 		if (!err)
-			err = QG_ALLOC_GROW(r->subject.artifacts, r->subject.nr_artifacts + 1, r->subject.alloc_artifacts);
+			err = QG_ALLOC_GROW(r->subject.artifacts, r->subject.nr_artifacts + 1,
+					    r->subject.alloc_artifacts);
 		if (!err) {
 			struct qg_artifact *a = &r->subject.artifacts[r->subject.nr_artifacts];
 			memset(a, 0, sizeof(*a));
@@ -710,8 +745,9 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		if (err)
 			goto done;
 	}
-	c = qg_result_add_check(r, "push.blobs", QG_STATUS_PASS, "%lld of %zu files stored, %lld already present",
-				ps.blobs_sent, o->files.nr, ps.blobs_skipped);
+	c = qg_result_add_check(r, "push.blobs", QG_STATUS_PASS,
+				"%lld of %zu files stored, %lld already present", ps.blobs_sent,
+				o->files.nr, ps.blobs_skipped);
 	if (!c) {
 		err = QG_ENOMEM;
 		goto done;
@@ -731,15 +767,17 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	for (i = 0; !err && i < o->annotations.nr; i++) {
 		const char *kv = o->annotations.v[i], *eq = strchr(kv, '=');
 		char *key = qg_strndup(kv, (size_t)(eq - kv));
-		err = key ? dp_manifest_annotate(&m, key, eq + 1) : qg_error(QG_ENOMEM, "out of memory");
+		err = key ? dp_manifest_annotate(&m, key, eq + 1) :
+			    qg_error(QG_ENOMEM, "out of memory");
 		free(key);
 	}
 	if (!err)
 		err = put_manifest(&ps, &m, NULL, &md, &body);
 	if (err)
 		goto done;
-	c = qg_result_add_check(r, "push.manifest", QG_STATUS_PASS, "manifest %s (%lld bytes, %zu layers)", md.digest,
-				md.size, m.nr_layers);
+	c = qg_result_add_check(r, "push.manifest", QG_STATUS_PASS,
+				"manifest %s (%lld bytes, %zu layers)", md.digest, md.size,
+				m.nr_layers);
 	if (!c || qg_check_observed_string(c, md.digest) < 0) {
 		err = QG_ENOMEM;
 		goto done;
@@ -750,9 +788,10 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		err = push_evidence(&ps, ev, nr_ev, &md, &evd);
 		if (err)
 			goto done;
-		c = qg_result_add_check(r, "push.evidence", QG_STATUS_PASS, "%zu result files attached as %s", nr_ev,
-					evd.digest);
-		if (!c || qg_check_observed_string(c, evd.digest) < 0 || qg_strvec_push(outputs, "evidence_digest") < 0 ||
+		c = qg_result_add_check(r, "push.evidence", QG_STATUS_PASS,
+					"%zu result files attached as %s", nr_ev, evd.digest);
+		if (!c || qg_check_observed_string(c, evd.digest) < 0 ||
+		    qg_strvec_push(outputs, "evidence_digest") < 0 ||
 		    qg_strvec_push(outputs, evd.digest) < 0) {
 			err = QG_ENOMEM;
 			goto done;
@@ -765,7 +804,8 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 			.manifest_digest = md.digest,
 			.layers = m.layers,
 			.nr_layers = m.nr_layers,
-			.commit = r->subject.in_repo && r->subject.commit[0] ? r->subject.commit : NULL,
+			.commit = r->subject.in_repo && r->subject.commit[0] ? r->subject.commit :
+									       NULL,
 			.ref = r->subject.ref,
 			.dirty = r->subject.dirty,
 			.source = source.len ? source.buf : NULL,
@@ -777,14 +817,17 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 		rfc3339(finished, time(NULL));
 		p.finished = finished;
 		if (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"))
-			p.started = p.finished = ps.created; /* reproducible: same inputs, same statement */
+			p.started = p.finished =
+				ps.created; /* reproducible: same inputs, same statement */
 		err = push_provenance(&ps, &p, &md, &provd);
 		if (err)
 			goto done;
-		c = qg_result_add_check(r, "push.provenance", QG_STATUS_PASS, "in-toto statement %s (%zu materials)",
-					provd.digest, o->materials.nr);
+		c = qg_result_add_check(r, "push.provenance", QG_STATUS_PASS,
+					"in-toto statement %s (%zu materials)", provd.digest,
+					o->materials.nr);
 		if (!c || qg_check_observed_string(c, provd.digest) < 0 ||
-		    qg_strvec_push(outputs, "provenance_digest") < 0 || qg_strvec_push(outputs, provd.digest) < 0) {
+		    qg_strvec_push(outputs, "provenance_digest") < 0 ||
+		    qg_strvec_push(outputs, provd.digest) < 0) {
 			err = QG_ENOMEM;
 			goto done;
 		}
@@ -795,12 +838,15 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	if (!err)
 		err = ps.s->ops->manifest_get(ps.s, ps.ref.tag, NULL, check_digest, NULL);
 	if (err == QG_ENOTFOUND)
-		err = qg_error(QG_EIO, "'%s': tag '%s' not found right after it was written", o->to, ps.ref.tag);
+		err = qg_error(QG_EIO, "'%s': tag '%s' not found right after it was written", o->to,
+			       ps.ref.tag);
 	if (err)
 		goto done;
-	c = qg_result_add_check(r, "push.tag", strcmp(check_digest, md.digest) ? QG_STATUS_FAIL : QG_STATUS_PASS,
+	c = qg_result_add_check(r, "push.tag",
+				strcmp(check_digest, md.digest) ? QG_STATUS_FAIL : QG_STATUS_PASS,
 				"%s:%s -> %s", store.buf, ps.ref.tag, check_digest);
-	if (!c || qg_check_observed_string(c, check_digest) < 0 || qg_check_expected_string(c, "%s", md.digest) < 0) {
+	if (!c || qg_check_observed_string(c, check_digest) < 0 ||
+	    qg_check_expected_string(c, "%s", md.digest) < 0) {
 		err = QG_ENOMEM;
 		goto done;
 	}
@@ -839,18 +885,21 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	if (!err)
 		err = qg_strvec_push(outputs, md.digest);
 	if (!err)
-		err = qg_result_add_markdown(r, "pushed `%s:%s` = `%s` (%lld bytes sent, %lld already there)\n", store.buf,
-					     ps.ref.tag, md.digest, ps.bytes_sent, ps.bytes_skipped);
+		err = qg_result_add_markdown(
+			r, "pushed `%s:%s` = `%s` (%lld bytes sent, %lld already there)\n",
+			store.buf, ps.ref.tag, md.digest, ps.bytes_sent, ps.bytes_skipped);
 	if (err) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
 	if (o->common.verbose)
-		fprintf(stderr, "qgate-deploy push: store counters: %lld bytes sent, %lld blobs sent, %lld skipped\n",
+		fprintf(stderr,
+			"qgate-deploy push: store counters: %lld bytes sent, %lld blobs sent, %lld skipped\n",
 			ps.s->bytes_sent, ps.s->blobs_sent, ps.s->blobs_skipped);
 	{
 		const char *fmt = o->common.format;
-		int json_stdout = (o->common.json && !strcmp(o->common.json, "-")) || (fmt && !strcmp(fmt, "json"));
+		int json_stdout = (o->common.json && !strcmp(o->common.json, "-")) ||
+				  (fmt && !strcmp(fmt, "json"));
 		if (!json_stdout) {
 			printf("%s\n", md.digest);
 			fflush(stdout);

@@ -20,9 +20,9 @@ struct dp_push_opts {
 	const char *sign_key;         /* --sign-key FILE */
 	const char *ca_file;          /* --ca-file FILE (oci://) */
 	long long chunk_size;         /* --chunk-size BYTES (oci://, s3://) */
-	long long max_stream;         /* --max-stream BYTES: most read from a FIFO or device (0 = 1 GiB) */
-	int insecure;                 /* --insecure (oci://) */
-	int no_provenance;            /* --no-provenance */
+	long long max_stream; /* --max-stream BYTES: most read from a FIFO or device (0 = 1 GiB) */
+	int insecure;         /* --insecure (oci://) */
+	int no_provenance;    /* --no-provenance */
 	struct qg_strvec annotations; /* --annotation K=V */
 	struct qg_strvec media_types; /* --media-type FILE=TYPE */
 	struct qg_strvec materials;   /* --material FILE */
@@ -51,15 +51,15 @@ struct dp_material {
 
 /* What the in-toto Statement says (provenance.c). */
 struct dp_provenance {
-	const char *target;             /* the store, as dp_ref_format_store() writes it */
+	const char *target; /* the store, as dp_ref_format_store() writes it */
 	const char *tag;
-	const char *manifest_digest;    /* the pushed artifact */
-	const struct dp_desc *layers;   /* its layers (title + digest each) */
+	const char *manifest_digest;  /* the pushed artifact */
+	const struct dp_desc *layers; /* its layers (title + digest each) */
 	size_t nr_layers;
-	const char *commit;             /* 40 hex, or NULL outside a repository */
-	const char *ref;                /* the branch, or NULL */
+	const char *commit; /* 40 hex, or NULL outside a repository */
+	const char *ref;    /* the branch, or NULL */
 	int dirty;
-	const char *source;             /* the repository URL, or NULL */
+	const char *source; /* the repository URL, or NULL */
 	const struct dp_material *materials;
 	size_t nr_materials;
 	const char *started, *finished; /* RFC 3339 UTC */

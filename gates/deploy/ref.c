@@ -129,7 +129,8 @@ static int bucket_valid(const char *b)
 	if (n < 3 || n > 63)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '.' || b[i] == '-'))
+		if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '.' ||
+		      b[i] == '-'))
 			return 0;
 	return isalnum((unsigned char)b[0]) && isalnum((unsigned char)b[n - 1]);
 }
@@ -141,8 +142,10 @@ static int split_tag_digest(struct dp_ref *out, char *loc, const char *text)
 
 	if (at && !strncmp(at + 1, "sha256:", 7)) {
 		if (!dp_digest_valid(at + 1))
-			return qg_error(QG_EUSAGE, "'%s': malformed digest '%s' (expected sha256:<64 lowercase hex>)",
-					text, at + 1);
+			return qg_error(
+				QG_EUSAGE,
+				"'%s': malformed digest '%s' (expected sha256:<64 lowercase hex>)",
+				text, at + 1);
 		memcpy(out->digest, at + 1, DP_DIGEST_SIZE);
 		*at = '\0';
 	}
@@ -150,8 +153,10 @@ static int split_tag_digest(struct dp_ref *out, char *loc, const char *text)
 	colon = strrchr(slash ? slash : loc, ':');
 	if (colon) {
 		if (!tag_valid(colon + 1))
-			return qg_error(QG_EUSAGE, "'%s': malformed tag '%s' (expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127})",
-					text, colon + 1);
+			return qg_error(
+				QG_EUSAGE,
+				"'%s': malformed tag '%s' (expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127})",
+				text, colon + 1);
 		out->tag = qg_strdup(colon + 1);
 		if (!out->tag)
 			return qg_error(QG_ENOMEM, "out of memory");
@@ -167,7 +172,9 @@ static int parse_layout(struct dp_ref *out, char *rest, const char *text)
 	if (err)
 		return err;
 	if (!*rest)
-		return qg_error(QG_EUSAGE, "'%s': the layout folder is empty (expected oci-layout:DIR[:TAG])", text);
+		return qg_error(QG_EUSAGE,
+				"'%s': the layout folder is empty (expected oci-layout:DIR[:TAG])",
+				text);
 	out->dir = qg_strdup(rest);
 	return out->dir ? 0 : qg_error(QG_ENOMEM, "out of memory");
 }
@@ -181,7 +188,9 @@ static int parse_oci(struct dp_ref *out, char *rest, const char *text)
 		return qg_error(QG_EUSAGE, "'%s': expected oci://HOST[:PORT]/REPO[:TAG]", text);
 	*slash = '\0';
 	if (!host_valid(rest))
-		return qg_error(QG_EUSAGE, "'%s': malformed registry host '%s' (expected HOST[:PORT])", text, rest);
+		return qg_error(QG_EUSAGE,
+				"'%s': malformed registry host '%s' (expected HOST[:PORT])", text,
+				rest);
 	out->host = qg_strdup(rest);
 	if (!out->host)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -190,9 +199,11 @@ static int parse_oci(struct dp_ref *out, char *rest, const char *text)
 	if (err)
 		return err;
 	if (!repo_valid(rest))
-		return qg_error(QG_EUSAGE,
-				"'%s': malformed repository '%s' (expected lowercase [a-z0-9]+([._-][a-z0-9]+)* path "
-				"components)", text, rest);
+		return qg_error(
+			QG_EUSAGE,
+			"'%s': malformed repository '%s' (expected lowercase [a-z0-9]+([._-][a-z0-9]+)* path "
+			"components)",
+			text, rest);
 	out->repo = qg_strdup(rest);
 	return out->repo ? 0 : qg_error(QG_ENOMEM, "out of memory");
 }
@@ -210,7 +221,9 @@ static int parse_s3(struct dp_ref *out, char *rest, const char *text)
 	if (slash)
 		*slash = '\0';
 	if (!bucket_valid(rest))
-		return qg_error(QG_EUSAGE, "'%s': malformed bucket '%s' (expected 3-63 of [a-z0-9.-])", text, rest);
+		return qg_error(QG_EUSAGE,
+				"'%s': malformed bucket '%s' (expected 3-63 of [a-z0-9.-])", text,
+				rest);
 	out->host = qg_strdup(rest);
 	if (!out->host)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -218,10 +231,12 @@ static int parse_s3(struct dp_ref *out, char *rest, const char *text)
 	n = strlen(rest);
 	while (n && rest[n - 1] == '/')
 		rest[--n] = '\0';
-	if (strstr(rest, "//") || !strcmp(rest, "..") || !strncmp(rest, "../", 3) || strstr(rest, "/../") ||
-	    (n >= 3 && !strcmp(rest + n - 3, "/..")) || *rest == '/')
-		return qg_error(QG_EUSAGE, "'%s': malformed prefix '%s' (expected PREFIX without empty or '..' parts)",
-				text, rest);
+	if (strstr(rest, "//") || !strcmp(rest, "..") || !strncmp(rest, "../", 3) ||
+	    strstr(rest, "/../") || (n >= 3 && !strcmp(rest + n - 3, "/..")) || *rest == '/')
+		return qg_error(
+			QG_EUSAGE,
+			"'%s': malformed prefix '%s' (expected PREFIX without empty or '..' parts)",
+			text, rest);
 	out->repo = qg_strdup(rest);
 	return out->repo ? 0 : qg_error(QG_ENOMEM, "out of memory");
 }
@@ -256,13 +271,16 @@ int dp_ref_parse(struct dp_ref *out, const char *text, int need_tag)
 		copy = qg_strdup(text + 5);
 		err = copy ? parse_s3(out, copy, text) : qg_error(QG_ENOMEM, "out of memory");
 	} else if ((colon = strchr(text, ':')) && colon > text) {
-		err = qg_error(QG_EUSAGE, "'%s': unknown target scheme '%.*s' (expected oci-layout:, oci://, s3://)",
-			       text, (int)(colon - text), text);
+		err = qg_error(
+			QG_EUSAGE,
+			"'%s': unknown target scheme '%.*s' (expected oci-layout:, oci://, s3://)",
+			text, (int)(colon - text), text);
 	} else {
 		err = qg_error(QG_EUSAGE, "'%s': not a target " SCHEMES, text);
 	}
 	if (!err && need_tag && !out->tag && !out->digest[0])
-		err = qg_error(QG_EUSAGE, "'%s': no tag (expected TARGET:TAG or TARGET@sha256:...)", text);
+		err = qg_error(QG_EUSAGE, "'%s': no tag (expected TARGET:TAG or TARGET@sha256:...)",
+			       text);
 done:
 	free(copy);
 	if (err)
@@ -321,7 +339,8 @@ int dp_ref_format_store(const struct dp_ref *r, struct qg_buf *out)
 	case DP_OCI:
 		return qg_buf_addf(out, "oci://%s/%s", r->host, r->repo);
 	case DP_S3:
-		return *r->repo ? qg_buf_addf(out, "s3://%s/%s", r->host, r->repo) : qg_buf_addf(out, "s3://%s", r->host);
+		return *r->repo ? qg_buf_addf(out, "s3://%s/%s", r->host, r->repo) :
+				  qg_buf_addf(out, "s3://%s", r->host);
 	}
 	return qg_error(QG_EUSAGE, "reference of no known kind");
 }

@@ -56,7 +56,8 @@ static int temp_fd(void)
 	snprintf(path, sizeof(path), "%s/qgate-deploy.XXXXXX", dir);
 	fd = mkstemp(path);
 	if (fd < 0)
-		return qg_error(QG_EIO, "'%s': cannot create a temporary file: %s", dir, strerror(errno));
+		return qg_error(QG_EIO, "'%s': cannot create a temporary file: %s", dir,
+				strerror(errno));
 	unlink(path);
 	return fd;
 }
@@ -76,8 +77,8 @@ int dp_blob_copy(struct dp_store *dst, struct dp_store *src, const struct dp_des
 	}
 	if (err < 0 && err != QG_ENOTFOUND)
 		return err;
-	if (dst->ops->blob_mount && src->ref.kind == DP_OCI && dst->ref.kind == DP_OCI && src->ref.host &&
-	    dst->ref.host && !strcmp(src->ref.host, dst->ref.host)) {
+	if (dst->ops->blob_mount && src->ref.kind == DP_OCI && dst->ref.kind == DP_OCI &&
+	    src->ref.host && dst->ref.host && !strcmp(src->ref.host, dst->ref.host)) {
 		err = dst->ops->blob_mount(dst, d->digest, src->ref.repo);
 		if (err != QG_ENOTFOUND)
 			return err;
@@ -94,7 +95,8 @@ int dp_blob_copy(struct dp_store *dst, struct dp_store *src, const struct dp_des
 		err = dst->ops->blob_put(dst, &from, d->digest, &got, &skipped);
 	}
 	if (!err && d->size >= 0 && got.size != d->size)
-		err = qg_error(QG_EINPUT, "blob %s: %lld bytes, the manifest says %lld", d->digest, got.size, d->size);
+		err = qg_error(QG_EINPUT, "blob %s: %lld bytes, the manifest says %lld", d->digest,
+			       got.size, d->size);
 	dp_desc_release(&got);
 	close(fd);
 	return err;
@@ -103,8 +105,8 @@ int dp_blob_copy(struct dp_store *dst, struct dp_store *src, const struct dp_des
 #define MAX_MANIFEST ((size_t)4 << 20)
 #define MAX_DEPTH 8
 
-static int copy_manifest(struct dp_store *dst, struct dp_store *src, const char *digest, const char *tag,
-			 const char *expect_old, int depth)
+static int copy_manifest(struct dp_store *dst, struct dp_store *src, const char *digest,
+			 const char *tag, const char *expect_old, int depth)
 {
 	struct qg_buf body = QG_BUF_INIT(MAX_MANIFEST), mt = QG_BUF_INIT(1024);
 	struct dp_manifest m = { 0 };
@@ -118,26 +120,30 @@ static int copy_manifest(struct dp_store *dst, struct dp_store *src, const char 
 	if (err == QG_ENOTFOUND)
 		err = qg_error(QG_EINPUT, "'%s': manifest %s not found", src->ref.text, digest);
 	if (!err && strcmp(got, digest))
-		err = qg_error(QG_EINPUT, "'%s': asked for manifest %s, got %s", src->ref.text, digest, got);
+		err = qg_error(QG_EINPUT, "'%s': asked for manifest %s, got %s", src->ref.text,
+			       digest, got);
 	if (!err)
 		err = dp_manifest_parse(&m, body.buf, body.len, src->ref.text);
 	if (!err && !m.is_index)
 		err = dp_blob_copy(dst, src, &m.config);
 	for (i = 0; !err && i < m.nr_layers; i++)
-		err = m.is_index ? copy_manifest(dst, src, m.layers[i].digest, NULL, NULL, depth + 1)
-				 : dp_blob_copy(dst, src, &m.layers[i]);
+		err = m.is_index ?
+			      copy_manifest(dst, src, m.layers[i].digest, NULL, NULL, depth + 1) :
+			      dp_blob_copy(dst, src, &m.layers[i]);
 	if (!err)
-		err = dst->ops->manifest_put(dst, tag, body.buf, body.len, mt.len ? mt.buf : m.media_type, expect_old);
+		err = dst->ops->manifest_put(dst, tag, body.buf, body.len,
+					     mt.len ? mt.buf : m.media_type, expect_old);
 	dp_manifest_release(&m);
 	qg_buf_release(&body);
 	qg_buf_release(&mt);
 	return err;
 }
 
-int dp_artifact_copy(struct dp_store *dst, struct dp_store *src, const char *digest, const char *tag,
-		     const char *expect_old)
+int dp_artifact_copy(struct dp_store *dst, struct dp_store *src, const char *digest,
+		     const char *tag, const char *expect_old)
 {
 	if (!dp_digest_valid(digest))
-		return qg_error(QG_EUSAGE, "'%s': expected sha256:<64 lowercase hex>", digest ? digest : "");
+		return qg_error(QG_EUSAGE, "'%s': expected sha256:<64 lowercase hex>",
+				digest ? digest : "");
 	return copy_manifest(dst, src, digest, tag, expect_old, 0);
 }

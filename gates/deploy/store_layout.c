@@ -77,18 +77,22 @@ static int blob_path(struct qg_buf *out, const struct layout *l, const char *dig
 
 static int bad_digest(const char *d)
 {
-	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)", d ? d : "");
+	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)",
+			d ? d : "");
 }
 
 static int tag_ok(const char *t)
 {
 	size_t i, n = strlen(t);
 
-	if (n == 0 || n > 128 || !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') || ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
+	if (n == 0 || n > 128 ||
+	    !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') ||
+	      ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
 		return 0;
 	for (i = 1; i < n; i++) {
 		char c = t[i];
-		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') ||
+		      ((c | 32) >= 'a' && (c | 32) <= 'z')))
 			return 0;
 	}
 	return 1;
@@ -148,7 +152,8 @@ static int index_read(struct layout *l, struct dp_manifest *idx)
 		err = dp_manifest_parse(idx, body.buf, body.len, p.buf);
 	if (!err && !idx->is_index) {
 		dp_manifest_release(idx);
-		err = qg_error(QG_EINPUT, "'%s': expected an image index (%s), found an image manifest", p.buf,
+		err = qg_error(QG_EINPUT,
+			       "'%s': expected an image index (%s), found an image manifest", p.buf,
 			       DP_MT_INDEX);
 	}
 	qg_buf_release(&p);
@@ -174,7 +179,8 @@ static int index_write(struct layout *l, const struct dp_manifest *idx)
 static void index_remove(struct dp_manifest *idx, size_t i)
 {
 	dp_desc_release(&idx->layers[i]);
-	memmove(&idx->layers[i], &idx->layers[i + 1], (idx->nr_layers - i - 1) * sizeof(*idx->layers));
+	memmove(&idx->layers[i], &idx->layers[i + 1],
+		(idx->nr_layers - i - 1) * sizeof(*idx->layers));
 	idx->nr_layers--;
 }
 
@@ -200,7 +206,8 @@ static int index_append(struct dp_manifest *idx, const char *media_type, const c
 
 /* The entry of `tag` in idx: its index, -1 when absent; two entries naming
  * different manifests for one tag is a broken layout (QG_EINPUT). */
-static int index_find_tag(struct layout *l, const struct dp_manifest *idx, const char *tag, long *at)
+static int index_find_tag(struct layout *l, const struct dp_manifest *idx, const char *tag,
+			  long *at)
 {
 	size_t i;
 
@@ -210,8 +217,10 @@ static int index_find_tag(struct layout *l, const struct dp_manifest *idx, const
 		if (!name || strcmp(name, tag))
 			continue;
 		if (*at >= 0 && strcmp(idx->layers[*at].digest, idx->layers[i].digest))
-			return qg_error(QG_EINPUT, "'%s/index.json': tag '%s' names two manifests (%s and %s)", l->dir, tag,
-					idx->layers[*at].digest, idx->layers[i].digest);
+			return qg_error(QG_EINPUT,
+					"'%s/index.json': tag '%s' names two manifests (%s and %s)",
+					l->dir, tag, idx->layers[*at].digest,
+					idx->layers[i].digest);
 		if (*at < 0)
 			*at = (long)i;
 	}
@@ -233,7 +242,6 @@ static int as_input_error(int err)
 	free(msg);
 	return err;
 }
-
 
 /* Remove .qgate/tmp/blob-<pid>-* of processes that no longer exist. */
 static void clean_stale(struct layout *l)
@@ -280,7 +288,8 @@ static int read_layout_file(struct layout *l)
 	if (!err) {
 		v = qg_json_string(qg_json_get(j, "imageLayoutVersion"));
 		if (!v || strncmp(v, "1.", 2))
-			err = qg_error(QG_EINPUT, "'%s': imageLayoutVersion '%s' (expected 1.x)", p.buf, v ? v : "(none)");
+			err = qg_error(QG_EINPUT, "'%s': imageLayoutVersion '%s' (expected 1.x)",
+				       p.buf, v ? v : "(none)");
 	}
 	qg_json_free(j);
 	qg_buf_release(&p);
@@ -292,7 +301,8 @@ static int read_layout_file(struct layout *l)
 static int layout_init(struct layout *l)
 {
 	static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	static const char index_json[] = "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":[]}";
+	static const char index_json[] = "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX
+					 "\",\"manifests\":[]}";
 	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
 	int err, fd = -1;
 
@@ -318,7 +328,8 @@ static int layout_init(struct layout *l)
 
 static const struct dp_store_ops layout_ops;
 
-int dp_store_layout_open(struct dp_store **out, const struct dp_ref *ref, const struct dp_store_opts *o)
+int dp_store_layout_open(struct dp_store **out, const struct dp_ref *ref,
+			 const struct dp_store_opts *o)
 {
 	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
 	struct layout *l;
@@ -327,7 +338,8 @@ int dp_store_layout_open(struct dp_store **out, const struct dp_ref *ref, const 
 
 	*out = NULL;
 	if (ref->kind != DP_LAYOUT || !ref->dir || !*ref->dir)
-		return qg_error(QG_EUSAGE, "'%s': not an oci-layout: reference", ref->text ? ref->text : "");
+		return qg_error(QG_EUSAGE, "'%s': not an oci-layout: reference",
+				ref->text ? ref->text : "");
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -344,14 +356,15 @@ int dp_store_layout_open(struct dp_store **out, const struct dp_ref *ref, const 
 		l->dir[strlen(l->dir) - 1] = '\0';
 	if (stat(l->dir, &st) < 0) {
 		if (errno != ENOENT || !(o && o->create))
-			err = qg_error(QG_EINPUT, "'%s': %s (expected an OCI image layout folder)", l->dir,
-				       strerror(errno));
+			err = qg_error(QG_EINPUT, "'%s': %s (expected an OCI image layout folder)",
+				       l->dir, strerror(errno));
 		else
 			err = layout_init(l);
 		if (err)
 			goto done;
 	} else if (!S_ISDIR(st.st_mode)) {
-		err = qg_error(QG_EINPUT, "'%s': not a folder (expected an OCI image layout folder)", l->dir);
+		err = qg_error(QG_EINPUT,
+			       "'%s': not a folder (expected an OCI image layout folder)", l->dir);
 		goto done;
 	}
 	err = path_of(&p, l, "oci-layout");
@@ -377,7 +390,10 @@ int dp_store_layout_open(struct dp_store **out, const struct dp_ref *ref, const 
 			if (o && o->create)
 				err = layout_init(l);
 			else
-				err = qg_error(QG_EINPUT, "'%s': missing (an OCI image layout needs an index.json)", q.buf);
+				err = qg_error(
+					QG_EINPUT,
+					"'%s': missing (an OCI image layout needs an index.json)",
+					q.buf);
 		}
 		qg_buf_release(&q);
 	}
@@ -418,8 +434,9 @@ static int layout_blob_has(struct dp_store *s, const char *digest, long long *si
 	err = blob_path(&p, l, digest);
 	if (!err) {
 		if (lstat(p.buf, &st) < 0)
-			err = errno == ENOENT ? QG_ENOTFOUND
-					      : qg_error(QG_EIO, "'%s': %s", p.buf, strerror(errno));
+			err = errno == ENOENT ?
+				      QG_ENOTFOUND :
+				      qg_error(QG_EIO, "'%s': %s", p.buf, strerror(errno));
 		else if (!S_ISREG(st.st_mode))
 			err = qg_error(QG_EINPUT, "'%s': not a regular file", p.buf);
 		else if (size)
@@ -458,7 +475,8 @@ static int fsync_dir(const char *path)
 		*slash = '\0';
 	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0)
-		err = qg_error(QG_EIO, "'%s': cannot sync the folder: %s", slash ? dir : ".", strerror(errno));
+		err = qg_error(QG_EIO, "'%s': cannot sync the folder: %s", slash ? dir : ".",
+			       strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(dir);
@@ -476,7 +494,8 @@ int dp_layout_has_size(struct dp_store *s, long long size)
 	int found = 0, fd;
 	DIR *d;
 
-	if (!s || s->ops != &layout_ops || path_of(&p, l, "blobs/sha256") < 0 || !(d = opendir(p.buf))) {
+	if (!s || s->ops != &layout_ops || path_of(&p, l, "blobs/sha256") < 0 ||
+	    !(d = opendir(p.buf))) {
 		qg_buf_release(&p);
 		return 1; /* cannot tell: hash first */
 	}
@@ -484,14 +503,14 @@ int dp_layout_has_size(struct dp_store *s, long long size)
 	while (!found && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (S_ISREG(st.st_mode) && st.st_size == size))
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (S_ISREG(st.st_mode) && st.st_size == size))
 			found = 1;
 	}
 	closedir(d);
 	qg_buf_release(&p);
 	return found;
 }
-
 
 static int layout_blob_put(struct dp_store *s, const struct dp_source *src, const char *expect,
 			   struct dp_desc *out, int *skipped)
@@ -511,9 +530,11 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	if (src->path) {
 		in = open(src->path, O_RDONLY | O_CLOEXEC);
 		if (in < 0)
-			return qg_error(QG_EINPUT, "'%s': cannot open: %s", src->path, strerror(errno));
+			return qg_error(QG_EINPUT, "'%s': cannot open: %s", src->path,
+					strerror(errno));
 		if (fstat(in, &st) < 0 || S_ISDIR(st.st_mode)) {
-			err = qg_error(QG_EINPUT, "'%s': %s", src->path, S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
+			err = qg_error(QG_EINPUT, "'%s': %s", src->path,
+				       S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));
 			goto done;
 		}
 	}
@@ -526,9 +547,13 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 			goto done;
 		if (!err) {
 			err = blob_read(l, expect, -1, NULL, 0);
-			if (!err && (src->path ? S_ISREG(st.st_mode) && have != st.st_size : have != (long long)src->len))
-				err = qg_error(QG_EINPUT, "'%s': %lld bytes, the blob of %s has %lld", name,
-					       src->path ? (long long)st.st_size : (long long)src->len, expect, have);
+			if (!err && (src->path ? S_ISREG(st.st_mode) && have != st.st_size :
+						 have != (long long)src->len))
+				err = qg_error(QG_EINPUT,
+					       "'%s': %lld bytes, the blob of %s has %lld", name,
+					       src->path ? (long long)st.st_size :
+							   (long long)src->len,
+					       expect, have);
 			if (err)
 				goto done;
 			memcpy(out->digest, expect, DP_DIGEST_SIZE);
@@ -543,7 +568,9 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	if (!err)
 		err = qg_file_mkdirs(tmp.buf, 0777);
 	if (!err)
-		err = qg_buf_addf(&tmp, "/blob-%ld-%lu", (long)getpid(), ++l->seq) < 0 ? QG_ETOOBIG : 0;
+		err = qg_buf_addf(&tmp, "/blob-%ld-%lu", (long)getpid(), ++l->seq) < 0 ?
+			      QG_ETOOBIG :
+			      0;
 	if (err)
 		goto done;
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -591,8 +618,9 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	snprintf(out->digest, DP_DIGEST_SIZE, "sha256:%s", hex);
 	out->size = size;
 	if (expect && *expect && strcmp(expect, out->digest)) {
-		err = qg_error(QG_EINPUT, "'%s': hashes to %s, expected %s (changed while being pushed?)", name,
-			       out->digest, expect);
+		err = qg_error(QG_EINPUT,
+			       "'%s': hashes to %s, expected %s (changed while being pushed?)",
+			       name, out->digest, expect);
 		goto done;
 	}
 	if (fsync(fd) < 0) {
@@ -607,9 +635,12 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 	/* stored without a digest to expect: a blob already under the name is kept
 	 * (the file's bytes hash to it) after checking it is whole */
 	if (!(expect && *expect) && layout_blob_has(s, out->digest, &have) == 0) {
-		err = have == size ? blob_read(l, out->digest, -1, NULL, 0)
-				   : qg_error(QG_EINPUT, "'%s': %lld bytes, expected %lld (damaged blob; remove it and push again)",
-					      final.buf, have, size);
+		err = have == size ?
+			      blob_read(l, out->digest, -1, NULL, 0) :
+			      qg_error(
+				      QG_EINPUT,
+				      "'%s': %lld bytes, expected %lld (damaged blob; remove it and push again)",
+				      final.buf, have, size);
 		if (!err) {
 			*skipped = 1;
 			s->blobs_skipped++;
@@ -617,7 +648,8 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 		goto done;
 	}
 	if (rename(tmp.buf, final.buf) < 0) {
-		err = qg_error(QG_EIO, "'%s': cannot rename to '%s': %s", tmp.buf, final.buf, strerror(errno));
+		err = qg_error(QG_EIO, "'%s': cannot rename to '%s': %s", tmp.buf, final.buf,
+			       strerror(errno));
 		goto done;
 	}
 	err = fsync_dir(final.buf);
@@ -657,7 +689,8 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 		goto done;
 	in = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0) {
-		err = errno == ENOENT ? QG_ENOTFOUND : qg_error(QG_EINPUT, "'%s': %s", p.buf, strerror(errno));
+		err = errno == ENOENT ? QG_ENOTFOUND :
+					qg_error(QG_EINPUT, "'%s': %s", p.buf, strerror(errno));
 		goto done;
 	}
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -665,8 +698,8 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 		goto done;
 	}
 	if (buf && (size_t)st.st_size > max) {
-		err = qg_error(QG_ETOOBIG, "'%s': %lld bytes, more than the %zu allowed", p.buf, (long long)st.st_size,
-			       max);
+		err = qg_error(QG_ETOOBIG, "'%s': %lld bytes, more than the %zu allowed", p.buf,
+			       (long long)st.st_size, max);
 		goto done;
 	}
 	err = qg_sha256_new(&h);
@@ -688,7 +721,8 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 			err = write_all(fd, chunk, (size_t)n, "temporary copy");
 		if (!err && buf) {
 			if ((size_t)size > max)
-				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed", p.buf, max);
+				err = qg_error(QG_ETOOBIG, "'%s': more than the %zu bytes allowed",
+					       p.buf, max);
 			else if (qg_buf_add(buf, chunk, (size_t)n) < 0)
 				err = qg_error(QG_ENOMEM, "'%s': out of memory", p.buf);
 		}
@@ -696,8 +730,11 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 	if (!err)
 		err = qg_sha256_final(h, hex);
 	if (!err && strcmp(hex, digest + 7))
-		err = qg_error(QG_EINPUT, "'%s': digest mismatch: the file hashes to sha256:%s (damaged blob; remove it "
-			       "and push again)", p.buf, hex);
+		err = qg_error(
+			QG_EINPUT,
+			"'%s': digest mismatch: the file hashes to sha256:%s (damaged blob; remove it "
+			"and push again)",
+			p.buf, hex);
 	if (!err)
 		l->base.bytes_received += size;
 done:
@@ -734,8 +771,8 @@ static int layout_blob_to_fd(struct dp_store *s, const char *digest, int fd)
 
 /* ------------------------------------------------------------------ manifests and tags */
 
-static int read_manifest(struct layout *l, const char *digest, long long want_size, struct qg_buf *body,
-			 struct dp_manifest *m, const char *why)
+static int read_manifest(struct layout *l, const char *digest, long long want_size,
+			 struct qg_buf *body, struct dp_manifest *m, const char *why)
 {
 	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
 	int err = blob_read(l, digest, -1, body, MAX_MANIFEST);
@@ -745,8 +782,8 @@ static int read_manifest(struct layout *l, const char *digest, long long want_si
 			err = qg_error(QG_EINPUT, "'%s': missing (%s)", p.buf, why);
 	}
 	if (!err && want_size >= 0 && (long long)body->len != want_size)
-		err = qg_error(QG_EINPUT, "'%s/index.json': %s is %zu bytes, the index says %lld", l->dir, digest, body->len,
-			       want_size);
+		err = qg_error(QG_EINPUT, "'%s/index.json': %s is %zu bytes, the index says %lld",
+			       l->dir, digest, body->len, want_size);
 	if (!err && m) {
 		if (blob_path(&p, l, digest) == 0)
 			err = dp_manifest_parse(m, body->buf, body->len, p.buf);
@@ -815,15 +852,20 @@ static int check_present(struct layout *l, const struct dp_manifest *m, const ch
 	int err = 0;
 
 	for (i = 0; !err && i <= m->nr_layers; i++) {
-		const struct dp_desc *d = i < m->nr_layers ? &m->layers[i] : m->is_index ? NULL : &m->config;
+		const struct dp_desc *d = i < m->nr_layers ? &m->layers[i] :
+					  m->is_index      ? NULL :
+							     &m->config;
 		if (!d)
 			break;
 		err = layout_blob_has(&l->base, d->digest, &have);
 		if (err == QG_ENOTFOUND)
-			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is not in the layout", l->dir, what, d->digest);
+			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is not in the layout",
+				       l->dir, what, d->digest);
 		else if (!err && have != d->size)
-			err = qg_error(QG_EINPUT, "'%s': cannot tag %s: %s is %lld bytes, the manifest says %lld", l->dir,
-				       what, d->digest, have, d->size);
+			err = qg_error(
+				QG_EINPUT,
+				"'%s': cannot tag %s: %s is %lld bytes, the manifest says %lld",
+				l->dir, what, d->digest, have, d->size);
 	}
 	return err;
 }
@@ -850,8 +892,8 @@ static int layout_manifest_put(struct dp_store *s, const char *tag, const void *
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
 	err = dp_manifest_parse(&m, body, len, tag ? tag : digest);
 	if (!err && media_type && strcmp(media_type, m.media_type))
-		err = qg_error(QG_EUSAGE, "manifest %s: media type '%s' given, the body says '%s'", digest, media_type,
-			       m.media_type);
+		err = qg_error(QG_EUSAGE, "manifest %s: media type '%s' given, the body says '%s'",
+			       digest, media_type, m.media_type);
 	if (!err)
 		err = check_present(l, &m, tag ? tag : digest);
 	if (!err)
@@ -866,15 +908,17 @@ static int layout_manifest_put(struct dp_store *s, const char *tag, const void *
 		err = index_find_tag(l, &idx, tag, &at);
 		if (err)
 			goto done;
-		if (expect_old && ((!*expect_old && at >= 0) ||
-				   (*expect_old && (at < 0 || strcmp(idx.layers[at].digest, expect_old))))) {
+		if (expect_old &&
+		    ((!*expect_old && at >= 0) ||
+		     (*expect_old && (at < 0 || strcmp(idx.layers[at].digest, expect_old))))) {
 			err = QG_ECONFLICT;
 			goto done;
 		}
 		/* one entry per tag; an untagged entry of the same manifest becomes this one */
 		for (i = idx.nr_layers; i-- > 0;) {
 			const char *name = dp_desc_annotation(&idx.layers[i], REF_NAME);
-			if ((name && !strcmp(name, tag)) || (!name && !strcmp(idx.layers[i].digest, digest)))
+			if ((name && !strcmp(name, tag)) ||
+			    (!name && !strcmp(idx.layers[i].digest, digest)))
 				index_remove(&idx, i);
 		}
 	} else {
@@ -953,7 +997,8 @@ static int layout_referrers(struct dp_store *s, const char *digest, const char *
 			continue;
 		err = read_manifest(l, e->digest, e->size, &body, &m, "index.json names it");
 		if (!err && m.subject && !strcmp(m.subject->digest, digest) &&
-		    (!artifact_type || (m.artifact_type && !strcmp(m.artifact_type, artifact_type)))) {
+		    (!artifact_type ||
+		     (m.artifact_type && !strcmp(m.artifact_type, artifact_type)))) {
 			grown = realloc(*out, (*nr + 1) * sizeof(**out));
 			if (!grown) {
 				err = qg_error(QG_ENOMEM, "out of memory");
@@ -968,7 +1013,8 @@ static int layout_referrers(struct dp_store *s, const char *digest, const char *
 				d->size = e->size;
 				for (j = 0; !err && j < m.nr_ann; j++)
 					err = dp_desc_annotate(d, m.ann[j].key, m.ann[j].value);
-				if (!err && (!d->media_type || (m.artifact_type && !d->artifact_type)))
+				if (!err &&
+				    (!d->media_type || (m.artifact_type && !d->artifact_type)))
 					err = qg_error(QG_ENOMEM, "out of memory");
 			}
 		}

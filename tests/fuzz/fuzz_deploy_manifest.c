@@ -29,9 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* what was read can be written */
 		if (dp_manifest_parse(&again, a.buf, a.len, "again.json") != 0)
 			abort(); /* what was written reads back */
-		if (dp_manifest_write(&again, &b) != 0 || a.len != b.len || memcmp(a.buf, b.buf, a.len))
+		if (dp_manifest_write(&again, &b) != 0 || a.len != b.len ||
+		    memcmp(a.buf, b.buf, a.len))
 			abort(); /* and writes the same bytes */
-		if (again.is_index != m.is_index || again.nr_layers != m.nr_layers || !again.subject != !m.subject)
+		if (again.is_index != m.is_index || again.nr_layers != m.nr_layers ||
+		    !again.subject != !m.subject)
 			abort();
 		dp_manifest_release(&again);
 		dp_manifest_release(&m);

@@ -75,8 +75,8 @@ static void put(struct dp_store *s, const char *data, struct dp_desc *out)
 }
 
 /* A manifest of one layer holding `content`, its body in *body. */
-static void make_manifest(struct dp_store *s, const char *content, const char *subject, struct qg_buf *body,
-			  char digest[DP_DIGEST_SIZE])
+static void make_manifest(struct dp_store *s, const char *content, const char *subject,
+			  struct qg_buf *body, char digest[DP_DIGEST_SIZE])
 {
 	struct dp_manifest m = { 0 };
 	struct dp_desc cfg, layer;
@@ -140,9 +140,12 @@ static void test_deploy_layout_blobs(void **state)
 	digest_of(want, "hello", 5);
 	assert_int_equal(s->ops->blob_has(s, want, NULL), QG_ENOTFOUND);
 	/* a wrong expected digest commits nothing */
-	assert_int_equal(s->ops->blob_put(s, &src, "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-					  &d, &skipped),
-			 QG_EINPUT);
+	assert_int_equal(
+		s->ops->blob_put(
+			s, &src,
+			"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			&d, &skipped),
+		QG_EINPUT);
 	assert_int_equal(s->ops->blob_has(s, want, NULL), QG_ENOTFOUND);
 	assert_int_equal(s->ops->blob_put(s, &src, want, &d, &skipped), 0);
 	assert_int_equal(skipped, 0);
@@ -180,8 +183,8 @@ static void test_deploy_layout_tags(void **state)
 {
 	struct fx *f = *state;
 	struct dp_store *s = f->s;
-	struct qg_buf b1 = QG_BUF_INIT(1 << 20), b2 = QG_BUF_INIT(1 << 20), got = QG_BUF_INIT(1 << 20),
-		      mt = QG_BUF_INIT(256);
+	struct qg_buf b1 = QG_BUF_INIT(1 << 20), b2 = QG_BUF_INIT(1 << 20),
+		      got = QG_BUF_INIT(1 << 20), mt = QG_BUF_INIT(256);
 	char d1[DP_DIGEST_SIZE], d2[DP_DIGEST_SIZE], d[DP_DIGEST_SIZE];
 
 	make_manifest(s, "one", NULL, &b1, d1);
@@ -189,7 +192,8 @@ static void test_deploy_layout_tags(void **state)
 	assert_int_equal(s->ops->manifest_get(s, "prod", NULL, d, NULL), QG_ENOTFOUND);
 	/* "" = must not exist */
 	assert_int_equal(s->ops->manifest_put(s, "prod", b1.buf, b1.len, DP_MT_MANIFEST, ""), 0);
-	assert_int_equal(s->ops->manifest_put(s, "prod", b2.buf, b2.len, DP_MT_MANIFEST, ""), QG_ECONFLICT);
+	assert_int_equal(s->ops->manifest_put(s, "prod", b2.buf, b2.len, DP_MT_MANIFEST, ""),
+			 QG_ECONFLICT);
 	assert_int_equal(s->ops->manifest_get(s, "prod", &got, d, &mt), 0);
 	assert_string_equal(d, d1);
 	assert_string_equal(mt.buf, DP_MT_MANIFEST);
@@ -201,16 +205,20 @@ static void test_deploy_layout_tags(void **state)
 	assert_int_equal(s->ops->manifest_get(s, "prod", NULL, d, NULL), 0);
 	assert_string_equal(d, d2);
 	/* expecting a tag that does not exist */
-	assert_int_equal(s->ops->manifest_put(s, "staging", b1.buf, b1.len, NULL, d1), QG_ECONFLICT);
+	assert_int_equal(s->ops->manifest_put(s, "staging", b1.buf, b1.len, NULL, d1),
+			 QG_ECONFLICT);
 	/* no check */
 	assert_int_equal(s->ops->manifest_put(s, "staging", b1.buf, b1.len, NULL, NULL), 0);
 	/* by digest */
 	qg_buf_reset(&got);
 	assert_int_equal(s->ops->manifest_get(s, d1, &got, d, NULL), 0);
 	assert_memory_equal(got.buf, b1.buf, b1.len);
-	assert_int_equal(s->ops->manifest_get(s,
-		"sha256:0000000000000000000000000000000000000000000000000000000000000000", NULL, d, NULL),
-			 QG_ENOTFOUND);
+	assert_int_equal(
+		s->ops->manifest_get(
+			s,
+			"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			NULL, d, NULL),
+		QG_ENOTFOUND);
 	/* delete */
 	assert_int_equal(s->ops->tag_delete(s, "staging"), 0);
 	assert_int_equal(s->ops->manifest_get(s, "staging", NULL, d, NULL), QG_ENOTFOUND);
@@ -218,9 +226,11 @@ static void test_deploy_layout_tags(void **state)
 	assert_int_equal(s->ops->manifest_put(s, "bad tag", b1.buf, b1.len, NULL, NULL), QG_EUSAGE);
 	/* a manifest naming a blob the layout lacks is not tagged */
 	{
-		const char *m = "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_MANIFEST "\",\"config\":{\"mediaType\":\"a/b\","
-				"\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
-				"\"size\":2},\"layers\":[]}";
+		const char *m =
+			"{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_MANIFEST
+			"\",\"config\":{\"mediaType\":\"a/b\","
+			"\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+			"\"size\":2},\"layers\":[]}";
 		assert_int_equal(s->ops->manifest_put(s, "x", m, strlen(m), NULL, NULL), QG_EINPUT);
 		assert_non_null(strstr(qg_error_last(), "is not in the layout"));
 		assert_int_equal(s->ops->manifest_get(s, "x", NULL, d, NULL), QG_ENOTFOUND);
@@ -313,7 +323,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_layout_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_layout_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_layout_tags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deploy_layout_referrers_and_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_layout_referrers_and_copy, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_layout_stale_temp, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,7 +36,9 @@ static void build(struct dp_manifest *m)
 	m->layers = calloc(2, sizeof(*m->layers));
 	m->nr_layers = 2;
 	set_desc(&m->layers[0], "application/vnd.onnx", H2, 1234);
-	assert_int_equal(dp_desc_annotate(&m->layers[0], "org.opencontainers.image.title", "model.onnx"), 0);
+	assert_int_equal(dp_desc_annotate(&m->layers[0], "org.opencontainers.image.title",
+					  "model.onnx"),
+			 0);
 	set_desc(&m->layers[1], "text/csv", H3, 0);
 	/* annotations added out of order: written sorted */
 	assert_int_equal(dp_manifest_annotate(m, "z.last", "1"), 0);
@@ -52,8 +54,10 @@ static void test_deploy_manifest_canonical(void **state)
 	const char *expect =
 		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 		"\"artifactType\":\"application/vnd.qgate.artifact.v1\","
-		"\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" H1 "\",\"size\":2},"
-		"\"layers\":[{\"mediaType\":\"application/vnd.onnx\",\"digest\":\"" H2 "\",\"size\":1234,"
+		"\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" H1
+		"\",\"size\":2},"
+		"\"layers\":[{\"mediaType\":\"application/vnd.onnx\",\"digest\":\"" H2
+		"\",\"size\":1234,"
 		"\"annotations\":{\"org.opencontainers.image.title\":\"model.onnx\"}},"
 		"{\"mediaType\":\"text/csv\",\"digest\":\"" H3 "\",\"size\":0}],"
 		"\"annotations\":{\"a.first\":\"quote \\\" and \\\\ and \\n\","
@@ -74,7 +78,8 @@ static void test_deploy_manifest_canonical(void **state)
 	assert_int_equal(back.nr_layers, 2);
 	assert_string_equal(back.layers[0].digest, H2);
 	assert_int_equal(back.layers[0].size, 1234);
-	assert_string_equal(dp_desc_annotation(&back.layers[0], "org.opencontainers.image.title"), "model.onnx");
+	assert_string_equal(dp_desc_annotation(&back.layers[0], "org.opencontainers.image.title"),
+			    "model.onnx");
 	assert_string_equal(dp_manifest_annotation(&back, "a.first"), "quote \" and \\ and \n");
 	assert_null(back.subject);
 	assert_int_equal(dp_manifest_write(&back, &again), 0);
@@ -86,8 +91,8 @@ static void test_deploy_manifest_canonical(void **state)
 	set_desc(m.subject, DP_MT_MANIFEST, H3, 99);
 	qg_buf_reset(&out);
 	assert_int_equal(dp_manifest_write(&m, &out), 0);
-	assert_non_null(strstr(out.buf, "],\"subject\":{\"mediaType\":\"" DP_MT_MANIFEST "\",\"digest\":\"" H3
-					"\",\"size\":99},\"annotations\""));
+	assert_non_null(strstr(out.buf, "],\"subject\":{\"mediaType\":\"" DP_MT_MANIFEST
+					"\",\"digest\":\"" H3 "\",\"size\":99},\"annotations\""));
 	assert_int_equal(dp_manifest_parse(&back, out.buf, out.len, "m.json"), 0);
 	assert_non_null(back.subject);
 	assert_string_equal(back.subject->digest, H3);
@@ -102,11 +107,12 @@ static void test_deploy_manifest_canonical(void **state)
 static void test_deploy_manifest_index(void **state)
 {
 	/* an index as skopeo writes index.json: no artifactType, platform ignored */
-	const char *idx = "{\n  \"schemaVersion\": 2,\n  \"manifests\": [\n    {\"mediaType\": \"" DP_MT_MANIFEST
-			  "\", \"digest\": \"" H1 "\", \"size\": 500, \"platform\": {\"os\": \"linux\"},"
-			  " \"annotations\": {\"org.opencontainers.image.ref.name\": \"v1\"}},\n"
-			  "    {\"mediaType\": \"" DP_MT_MANIFEST "\", \"artifactType\": \"" DP_AT_EVIDENCE
-			  "\", \"digest\": \"" H2 "\", \"size\": 7}\n  ]\n}\n";
+	const char *idx =
+		"{\n  \"schemaVersion\": 2,\n  \"manifests\": [\n    {\"mediaType\": \"" DP_MT_MANIFEST
+		"\", \"digest\": \"" H1 "\", \"size\": 500, \"platform\": {\"os\": \"linux\"},"
+		" \"annotations\": {\"org.opencontainers.image.ref.name\": \"v1\"}},\n"
+		"    {\"mediaType\": \"" DP_MT_MANIFEST "\", \"artifactType\": \"" DP_AT_EVIDENCE
+		"\", \"digest\": \"" H2 "\", \"size\": 7}\n  ]\n}\n";
 	struct dp_manifest m;
 	struct qg_buf out = QG_BUF_INIT(1 << 20);
 
@@ -115,19 +121,26 @@ static void test_deploy_manifest_index(void **state)
 	assert_true(m.is_index);
 	assert_string_equal(m.media_type, DP_MT_INDEX);
 	assert_int_equal(m.nr_layers, 2);
-	assert_string_equal(dp_desc_annotation(&m.layers[0], "org.opencontainers.image.ref.name"), "v1");
+	assert_string_equal(dp_desc_annotation(&m.layers[0], "org.opencontainers.image.ref.name"),
+			    "v1");
 	assert_string_equal(m.layers[1].artifact_type, DP_AT_EVIDENCE);
 	assert_int_equal(dp_manifest_write(&m, &out), 0);
-	assert_string_equal(out.buf, "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":["
-				     "{\"mediaType\":\"" DP_MT_MANIFEST "\",\"digest\":\"" H1 "\",\"size\":500,"
-				     "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}},"
-				     "{\"mediaType\":\"" DP_MT_MANIFEST "\",\"artifactType\":\"" DP_AT_EVIDENCE
-				     "\",\"digest\":\"" H2 "\",\"size\":7}]}");
+	assert_string_equal(out.buf,
+			    "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":["
+			    "{\"mediaType\":\"" DP_MT_MANIFEST "\",\"digest\":\"" H1
+			    "\",\"size\":500,"
+			    "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}},"
+			    "{\"mediaType\":\"" DP_MT_MANIFEST
+			    "\",\"artifactType\":\"" DP_AT_EVIDENCE "\",\"digest\":\"" H2
+			    "\",\"size\":7}]}");
 	dp_manifest_release(&m);
 
 	/* an empty index */
-	assert_int_equal(dp_manifest_parse(&m, "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":[]}",
-					   strlen("{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX "\",\"manifests\":[]}"),
+	assert_int_equal(dp_manifest_parse(&m,
+					   "{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX
+					   "\",\"manifests\":[]}",
+					   strlen("{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_INDEX
+						  "\",\"manifests\":[]}"),
 					   "i"),
 			 0);
 	assert_true(m.is_index);
@@ -160,8 +173,10 @@ static void test_deploy_manifest_fail_closed(void **state)
 	refused("{\"schemaVersion\":1," CFG ",\"layers\":[]}", "/schemaVersion: expected 2");
 	refused("{\"schemaVersion\":\"2\"," CFG ",\"layers\":[]}", "/schemaVersion: expected 2");
 	refused("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\"," CFG
-		",\"layers\":[]}", "/mediaType: unknown media type");
-	refused("{\"schemaVersion\":2,\"mediaType\":7," CFG ",\"layers\":[]}", "/mediaType: expected a string");
+		",\"layers\":[]}",
+		"/mediaType: unknown media type");
+	refused("{\"schemaVersion\":2,\"mediaType\":7," CFG ",\"layers\":[]}",
+		"/mediaType: expected a string");
 	refused("{\"schemaVersion\":2,\"layers\":[]}", "/config: missing");
 	refused("{\"schemaVersion\":2}", "neither an index");
 	refused("{\"schemaVersion\":2," CFG ",\"manifests\":[]}", "neither an index");
@@ -170,33 +185,49 @@ static void test_deploy_manifest_fail_closed(void **state)
 		"index with 'config'");
 	refused("{\"schemaVersion\":2,\"mediaType\":\"" DP_MT_MANIFEST "\"," CFG ",\"layers\":{}}",
 		"/layers: expected an array");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"sha256:12\",\"size\":1}]}",
+	refused("{\"schemaVersion\":2," CFG
+		",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"sha256:12\",\"size\":1}]}",
 		"/layers/0/digest: expected sha256");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"md5:" H1 "\",\"size\":1}]}",
+	refused("{\"schemaVersion\":2," CFG
+		",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"md5:" H1 "\",\"size\":1}]}",
 		"/layers/0/digest");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"size\":1}]}", "/layers/0/digest: missing");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\"}]}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"size\":1}]}",
+		"/layers/0/digest: missing");
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\"}]}",
 		"/layers/0/size: missing");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\",\"size\":-1}]}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\",\"size\":-1}]}",
 		"/layers/0/size: expected a non-negative integer");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\",\"size\":1.5}]}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\",\"size\":1.5}]}",
 		"/layers/0/size");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\",\"size\":1e300}]}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\",\"size\":1e300}]}",
 		"/layers/0/size");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\",\"size\":\"1\"}]}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\",\"size\":\"1\"}]}",
 		"/layers/0/size");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"digest\":\"" H2 "\",\"size\":1}]}", "/layers/0: descriptor without");
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"digest\":\"" H2 "\",\"size\":1}]}",
+		"/layers/0: descriptor without");
 	refused("{\"schemaVersion\":2," CFG ",\"layers\":[3]}", "/layers/0: expected a descriptor");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":{\"k\":1}}", "/annotations/k: expected a string");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":[]}", "/annotations: expected an object");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"subject\":{\"mediaType\":\"a/b\",\"size\":1}}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":{\"k\":1}}",
+		"/annotations/k: expected a string");
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":[]}",
+		"/annotations: expected an object");
+	refused("{\"schemaVersion\":2," CFG
+		",\"layers\":[],\"subject\":{\"mediaType\":\"a/b\",\"size\":1}}",
 		"/subject/digest: missing");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"artifactType\":[]}", "/artifactType: expected a string");
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"artifactType\":[]}",
+		"/artifactType: expected a string");
 	/* duplicated members: two parsers could read two manifests */
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"layers\":[]}", "duplicate key \"layers\"");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2 "\",\"digest\":\"" H3
-		"\",\"size\":1}]}", "duplicate key \"digest\"");
-	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"layers\":[]}",
+		"duplicate key \"layers\"");
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[{\"mediaType\":\"a/b\",\"digest\":\"" H2
+		"\",\"digest\":\"" H3 "\",\"size\":1}]}",
+		"duplicate key \"digest\"");
+	refused("{\"schemaVersion\":2," CFG
+		",\"layers\":[],\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
 		"duplicate key \"k\"");
 }
 

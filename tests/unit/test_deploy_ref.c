@@ -119,7 +119,8 @@ static void expect_usage(const char *text, int need_tag, const char *words)
 static void test_deploy_ref_malformed(void **state)
 {
 	(void)state;
-	expect_usage("ftp://host/x:v1", 1, "unknown target scheme 'ftp' (expected oci-layout:, oci://, s3://)");
+	expect_usage("ftp://host/x:v1", 1,
+		     "unknown target scheme 'ftp' (expected oci-layout:, oci://, s3://)");
 	expect_usage("docker://x:v1", 1, "unknown target scheme 'docker'");
 	expect_usage("just-a-name", 1, "not a target");
 	expect_usage("", 1, "empty target");
@@ -129,8 +130,9 @@ static void test_deploy_ref_malformed(void **state)
 	expect_usage("oci-layout:d:-bad", 1, "malformed tag '-bad'");
 	expect_usage("oci-layout:d:a+b", 1, "malformed tag");
 	expect_usage("oci-layout:d@sha256:abc", 1, "malformed digest");
-	expect_usage("oci-layout:d@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", 1,
-		     "malformed digest");
+	expect_usage("oci-layout:d@sha256:"
+		     "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+		     1, "malformed digest");
 	expect_usage("oci://host", 1, "expected oci://HOST[:PORT]/REPO");
 	expect_usage("oci:///repo:v1", 1, "expected oci://HOST");
 	expect_usage("oci://host:99999/r:v1", 1, "malformed registry host");
