@@ -277,11 +277,23 @@ static int utf8_ok(const char *s)
 	return qg_utf8_check(s, strlen(s), NULL) == 0;
 }
 
+/* Append "/seg" with '~' and '/' escaped as RFC 6901 says ("~0", "~1"); a pointer
+ * longer than the buffer is cut (it only names the place in a message). */
 static size_t push_ptr(struct pctx *c, const char *seg)
 {
-	size_t old = strlen(c->ptr);
+	size_t old = strlen(c->ptr), n = old;
 
-	snprintf(c->ptr + old, sizeof(c->ptr) - old, "/%s", seg);
+	if (n + 1 < sizeof(c->ptr))
+		c->ptr[n++] = '/';
+	for (; *seg && n + 2 < sizeof(c->ptr); seg++) {
+		if (*seg == '~' || *seg == '/') {
+			c->ptr[n++] = '~';
+			c->ptr[n++] = *seg == '~' ? '0' : '1';
+		} else {
+			c->ptr[n++] = *seg;
+		}
+	}
+	c->ptr[n] = '\0';
 	return old;
 }
 

@@ -215,6 +215,9 @@ static void test_deploy_manifest_fail_closed(void **state)
 		"/annotations/k: expected a string");
 	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":[]}",
 		"/annotations: expected an object");
+	/* the JSON pointer escapes '/' and '~' (RFC 6901) */
+	refused("{\"schemaVersion\":2," CFG ",\"layers\":[],\"annotations\":{\"a/b~c\":1}}",
+		"/annotations/a~1b~0c: expected a string");
 	refused("{\"schemaVersion\":2," CFG
 		",\"layers\":[],\"subject\":{\"mediaType\":\"a/b\",\"size\":1}}",
 		"/subject/digest: missing");
