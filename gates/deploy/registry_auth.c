@@ -3,9 +3,12 @@
  * Credentials are taken as users already keep them: QGATE_REGISTRY_USERNAME
  * and QGATE_REGISTRY_PASSWORD override everything; otherwise the `auths`
  * entry for the host in $DOCKER_CONFIG/config.json (or ~/.docker/config.json),
- * with a base64 "auth" ("user:password") or "username"/"password" members.
- * Credential helpers (credsStore, credHelpers) are not run: a registry that
- * needs one gets the 401 message naming where credentials are looked for.
+ * with a base64 "auth" ("user:password") or "username"/"password" members,
+ * or, as docker does, from a credential helper: credHelpers[host] first,
+ * else credsStore (whose "not found" falls back to the auths entry). A helper
+ * is `docker-credential-<name> get` run with argv (lib/proc/run.c, found on
+ * PATH, 30 s limit), the server's name on its stdin and {"Username",
+ * "Secret"} on its stdout; identity tokens (Username "<token>") are refused.
  *
  * The registry says what it wants in a 401's WWW-Authenticate: Basic (the
  * credentials go along with every request from then on) or Bearer
@@ -24,12 +27,26 @@
 #include "qgate/redact.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include "qgate/run.h"
 
 #include "registry_int.h"
 
 #define REG_CONFIG_MAX ((size_t)4 << 20)
 #define REG_TOKEN_MAX ((size_t)1 << 20)
+
+/* The recorded message again under another code (the parser's QG_EPARSE is
+ * this store's QG_EINPUT / a config's QG_EUSAGE). Copied first: formatting
+ * the slot into itself would overlap. */
+static int recode(int code)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", qg_error_last());
+	return qg_error(code, "%s", msg);
+}
 
 /* host[:port] of a config.json key ("https://host:5000/v1/", "host").
  * Docker Hub's credentials sit under "https://index.docker.io/v1/" whatever
@@ -61,6 +78,99 @@ static int set_creds(struct reg_auth *a, const char *user, size_t ulen, const ch
 	return 0;
 }
 
+/* The name a credential helper knows the registry by. */
+static const char *helper_server(const char *host)
+{
+	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") || !strcmp(host, "index.docker.io"))
+		return "https://index.docker.io/v1/";
+	return host;
+}
+
+/* Run docker-credential-<helper> get. 0 with the credentials set, 0 without
+ * (the helper has none for this server), or an error naming the helper. */
+static int creds_from_helper(struct reg_auth *a, const char *helper, const char *path, const char *member)
+{
+	struct qg_child c;
+	struct qg_json *root = NULL;
+	const char *server = helper_server(a->host), *user, *secret;
+	int p[2] = { -1, -1 }, saved = -1, err;
+	size_t i;
+
+	for (i = 0; helper[i]; i++)
+		if (!isalnum((unsigned char)helper[i]) && !strchr("-_.", helper[i]))
+			break;
+	if (!*helper || helper[i])
+		return qg_error(QG_EUSAGE, "'%s': %s names the credential helper '%s' (expected letters, digits, "
+				"'-', '_' or '.')", path, member, helper);
+	qg_child_init(&c);
+	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR;
+	c.capture_cap = (size_t)64 << 10;
+	c.timeout_s = 30;
+	if ((err = qg_strvec_pushf(&c.args, "docker-credential-%s", helper)) < 0 ||
+	    (err = qg_strvec_push(&c.args, "get")) < 0)
+		goto done;
+	/* the server's name on the helper's stdin: a pipe put on fd 0 for the
+	 * child to inherit, the parent's stdin put back right after */
+	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], server, strlen(server)) != (ssize_t)strlen(server) ||
+	    close(p[1]) < 0 || (saved = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(p[0], 0) < 0) {
+		err = qg_error(QG_EIO, "credential helper docker-credential-%s: %s", helper, strerror(errno));
+		p[1] = -1;
+		goto done;
+	}
+	p[1] = -1;
+	err = qg_child_run(&c);
+	dup2(saved, 0);
+	if (err < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", qg_error_last());
+		err = qg_error(QG_EINPUT, "'%s': %s names the credential helper '%s': %s", path, member, helper, why);
+		goto done;
+	}
+	if (!c.exited || c.exit_code != 0) {
+		char how[128];
+
+		if (c.exited && strstr(c.out.buf, "credentials not found")) {
+			err = 0; /* none for this server */
+			goto done;
+		}
+		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) %s", helper, path,
+			       qg_child_describe(&c, how, sizeof(how)));
+		goto done;
+	}
+	if (qg_json_parse(&root, c.out.buf, c.out.len, NULL) < 0) {
+		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) printed no JSON credentials",
+			       helper, path);
+		goto done;
+	}
+	user = qg_json_string(qg_json_get(root, "Username"));
+	secret = qg_json_string(qg_json_get(root, "Secret"));
+	if (!user || !secret || !*secret) {
+		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s): expected Username and Secret",
+			       helper, path);
+		goto done;
+	}
+	if (!strcmp(user, "<token>")) {
+		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) gave an identity token for "
+			       "'%s': identity tokens are not supported (use QGATE_REGISTRY_USERNAME/PASSWORD)",
+			       helper, path, a->host);
+		goto done;
+	}
+	err = set_creds(a, user, strlen(user), secret, path);
+done:
+	if (saved >= 0)
+		close(saved);
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (c.out.len)
+		explicit_bzero(c.out.buf, c.out.len);
+	qg_json_free(root);
+	qg_child_release(&c);
+	return err;
+}
+
 static int creds_from_config(struct reg_auth *a, const char *path)
 {
 	struct qg_json *root = NULL;
@@ -73,8 +183,24 @@ static int creds_from_config(struct reg_auth *a, const char *path)
 	if ((err = qg_buf_read_file(&text, path)) < 0)
 		goto done;
 	if ((err = qg_json_parse(&root, text.buf, text.len, path)) < 0) {
-		err = qg_error(QG_EUSAGE, "%s", qg_error_last());
+		err = recode(QG_EUSAGE);
 		goto done;
+	}
+	for (m = qg_json_first(qg_json_get(root, "credHelpers")); m; m = qg_json_next(m)) {
+		const char *key = qg_json_key(m), *helper = qg_json_string(m);
+
+		if (key && key_is_host(key, a->host) && helper) {
+			err = creds_from_helper(a, helper, path, "credHelpers");
+			goto done;
+		}
+	}
+	{
+		const char *store = qg_json_string(qg_json_get(root, "credsStore"));
+
+		if (store && *store) {
+			if ((err = creds_from_helper(a, store, path, "credsStore")) < 0 || a->user)
+				goto done;
+		}
 	}
 	auths = qg_json_get(root, "auths");
 	for (m = qg_json_first(auths); m; m = qg_json_next(m)) {

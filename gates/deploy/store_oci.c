@@ -82,6 +82,17 @@ struct oci {
 	int retryable;           /* the last failure may pass when tried again */
 };
 
+/* The recorded message again under another code (the parser's QG_EPARSE is
+ * this store's QG_EINPUT / a config's QG_EUSAGE). Copied first: formatting
+ * the slot into itself would overlap. */
+static int recode(int code)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", qg_error_last());
+	return qg_error(code, "%s", msg);
+}
+
 /* ---------------------------------------------------------------- requests */
 
 struct call {
@@ -1097,7 +1108,7 @@ static int index_descs(const char *body, size_t len, const char *name, const cha
 	int err;
 
 	if ((err = qg_json_parse(&root, body, len, name)) < 0)
-		return qg_error(QG_EINPUT, "%s", qg_error_last());
+		return recode(QG_EINPUT);
 	ms = qg_json_get(root, "manifests");
 	if (qg_json_type(ms) != QG_JSON_ARRAY) {
 		err = qg_error(QG_EINPUT, "'%s': /manifests: expected an array (an image index)", name);
@@ -1260,7 +1271,7 @@ static int oci_referrer_add(struct dp_store *s, const char *subject, const struc
 			if ((err = qg_buf_addf(&name, "%s:%s", o->name, tag)) < 0)
 				goto done;
 			if ((err = qg_json_parse(&prev, body.buf, body.len, name.buf)) < 0) {
-				err = qg_error(QG_EINPUT, "%s", qg_error_last());
+				err = recode(QG_EINPUT);
 				goto done;
 			}
 		}

@@ -179,6 +179,37 @@ if start_registry reg2 "$P2" "  tls:
 	cat "$T/out" "$T/err" >>"$T/all-outputs"
 	rm -rf "$HOME/.docker"
 
+	# credential helpers: docker-credential-<name> get, the server on stdin
+	mkdir -p "$T/helperbin"
+	cat >"$T/helperbin/docker-credential-qgtest" <<HELPER
+#!/bin/sh
+read -r server
+echo "\$server" >>"$T/helper.log"
+if [ "\$server" = "$R2" ]; then
+	printf '{"ServerURL": "%s", "Username": "qguser", "Secret": "%s"}\n' "\$server" '$PASS'
+else
+	echo "credentials not found in native keychain"
+	exit 1
+fi
+HELPER
+	chmod +x "$T/helperbin/docker-credential-qgtest"
+	printf '{"credHelpers": {"%s": "qgtest"}}\n' "$R2" >"$T/dockercfg/config.json"
+	expect_exit 0 "credentials from a credential helper (credHelpers)" \
+		env DOCKER_CONFIG="$T/dockercfg" PATH="$T/helperbin:$PATH" qgate-deploy push \
+		--to "oci://$R2/team/model:v9" --ca-file "$T/tls/ca.pem" "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+	expect_grep "the helper was asked for this registry on its stdin" "^$R2\$" "$T/helper.log"
+	printf '{"credsStore": "qgtest"}\n' >"$T/dockercfg/config.json"
+	expect_exit 0 "credentials from the credsStore helper" \
+		env DOCKER_CONFIG="$T/dockercfg" PATH="$T/helperbin:$PATH" qgate-deploy push \
+		--to "oci://$R2/team/model:v10" --ca-file "$T/tls/ca.pem" "$T/card.txt"
+	cat "$T/out" "$T/err" >>"$T/all-outputs"
+	printf '{"credHelpers": {"%s": "qgnosuch"}}\n' "$R2" >"$T/dockercfg/config.json"
+	expect_exit 3 "a credential helper that is not installed is exit 3" \
+		env DOCKER_CONFIG="$T/dockercfg" qgate-deploy push \
+		--to "oci://$R2/team/model:v11" --ca-file "$T/tls/ca.pem" "$T/card.txt"
+	expect_grep "the missing helper is named" "docker-credential-qgnosuch" "$T/err"
+
 	expect_exit 3 "a wrong password is exit 3" \
 		env QGATE_REGISTRY_USERNAME=qguser QGATE_REGISTRY_PASSWORD="wrong-$PASS" \
 		qgate-deploy push --to "oci://$R2/team/model:v6" --ca-file "$T/tls/ca.pem" --json "$T/bad.json" "$T/card.txt"
