@@ -655,6 +655,18 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 			       o->to);
 		goto done;
 	}
+	if (!strncmp(ps.ref.tag, "sha256-", 7) && strlen(ps.ref.tag) == 71) {
+		char d[DP_DIGEST_SIZE];
+		snprintf(d, sizeof(d), "sha256:%s", ps.ref.tag + 7);
+		if (dp_digest_valid(d)) {
+			err = qg_error(
+				QG_EUSAGE,
+				"'%s': tags sha256-<hex> are the referrers fallback index, not "
+				"for artifacts",
+				o->to);
+			goto done;
+		}
+	}
 	if (!o->files.nr) {
 		err = qg_error(QG_EUSAGE, "no FILE to push");
 		goto done;

@@ -196,6 +196,8 @@ expect_exit 2 "malformed registry reference" $D push --to oci://host/Upper:v1 mo
 expect_exit 2 "no tag" $D push --to "oci-layout:$L" model/params.json
 expect_exit 2 "a digest instead of a tag" \
 	$D push --to "oci-layout:$L@sha256:0000000000000000000000000000000000000000000000000000000000000000" model/params.json
+expect_exit 2 "a sha256-<hex> tag (the referrers fallback)" \
+	$D push --to "oci-layout:$L:sha256-0000000000000000000000000000000000000000000000000000000000000000" model/params.json
 expect_exit 2 "no --to" $D push model/params.json
 expect_exit 2 "no file" $D push --to "oci-layout:$L:v9"
 expect_exit 2 "two files with one name" $D push --to "oci-layout:$L:v9" model/params.json "$T/scratch/../repo/model/params.json"
