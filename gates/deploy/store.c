@@ -3,8 +3,9 @@
  * dp_store_open() picks the backend from the reference (oci-layout:, oci://,
  * s3://). The copies work on any pair of backends through struct dp_store_ops
  * alone: a blob already at the destination is skipped, a blob within one registry
- * is mounted, any other is streamed through an unlinked temporary file (so memory
- * stays flat whatever the size) and committed under its digest only once the
+ * is mounted, a layout's blob file is read by the destination directly, any other
+ * is streamed through an unlinked temporary file (so memory stays flat whatever
+ * the size); each is committed under its digest only once the
  * destination has hashed the same digest. A manifest is copied after everything
  * it names, so the tag at the destination never points at a half-copied artifact.
  */
@@ -82,6 +83,25 @@ int dp_blob_copy(struct dp_store *dst, struct dp_store *src, const struct dp_des
 		err = dst->ops->blob_mount(dst, d->digest, src->ref.repo);
 		if (err != QG_ENOTFOUND)
 			return err;
+	}
+	if (src->ref.kind == DP_LAYOUT && src->ref.dir) {
+		/* a layout's blob is a file already: the destination reads it once and
+		 * refuses it unless it hashes to its name (no temporary copy) */
+		struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
+		if (qg_buf_addf(&p, "%s/blobs/sha256/%s", src->ref.dir, d->digest + 7) < 0) {
+			qg_buf_release(&p);
+			return qg_error(QG_ETOOBIG, "'%s': path too long", src->ref.dir);
+		}
+		from.path = p.buf;
+		err = dst->ops->blob_put(dst, &from, d->digest, &got, &skipped);
+		if (!err && d->size >= 0 && got.size != d->size)
+			err = qg_error(QG_EINPUT, "'%s': %lld bytes, the manifest says %lld", p.buf,
+				       got.size, d->size);
+		if (!err)
+			src->bytes_received += got.size;
+		dp_desc_release(&got);
+		qg_buf_release(&p);
+		return err;
 	}
 	fd = temp_fd();
 	if (fd < 0)

@@ -284,6 +284,25 @@ static void test_deploy_layout_referrers_and_copy(void **state)
 	assert_int_equal(dp_artifact_copy(dst, s, db, "prod", db), 0);
 	assert_int_equal(dst->blobs_skipped - before >= 2, 1); /* config and layer not sent again */
 	assert_int_equal(dp_artifact_copy(dst, s, db, "prod", ""), QG_ECONFLICT);
+	/* a damaged blob in the source is not copied, and the tag does not move */
+	{
+		char w3[DP_DIGEST_SIZE], p3[1024], d3[DP_DIGEST_SIZE];
+		struct qg_buf b3 = QG_BUF_INIT(1 << 20);
+		FILE *fp;
+		make_manifest(s, "third", NULL, &b3, d3);
+		assert_int_equal(s->ops->manifest_put(s, NULL, b3.buf, b3.len, NULL, NULL), 0);
+		digest_of(w3, "third", 5);
+		snprintf(p3, sizeof(p3), "%s/blobs/sha256/%s", f->path, w3 + 7);
+		fp = fopen(p3, "w");
+		assert_non_null(fp);
+		fputs("THIRD", fp);
+		fclose(fp);
+		assert_int_equal(dp_artifact_copy(dst, s, d3, "prod", NULL), 0 + QG_EINPUT);
+		assert_non_null(strstr(qg_error_last(), "hashes to"));
+		assert_int_equal(dst->ops->manifest_get(dst, "prod", NULL, d, NULL), 0);
+		assert_string_equal(d, db);
+		qg_buf_release(&b3);
+	}
 	dp_store_close(dst);
 	dp_ref_release(&r);
 	qg_buf_release(&base);
