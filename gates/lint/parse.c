@@ -36,6 +36,59 @@ static int add_one_line(struct qg_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+#define SEEN_MAX 65536 /* spellings remembered per report (then each is normalised anew) */
+
+/* file normalised (once per spelling of a report); *out borrowed from p or path. */
+static int normalise_seen(struct lint_parse *p, const char *file, struct qg_buf *path, const char **out, int *outside)
+{
+	size_t n = strlen(file);
+	long at;
+	int err;
+
+	if (p->seen && (at = qg_strmap_find(p->seen, file, n)) >= 0) {
+		*out = p->seen_v[at].norm;
+		*outside = p->seen_v[at].outside;
+		return 0;
+	}
+	if ((err = lint_path_normalise(p->ctx, file, path, outside)) < 0)
+		return err;
+	*out = path->buf;
+	/* remembering is an optimisation: no memory for it is no error */
+	if (!p->seen && !(p->seen = calloc(1, sizeof(*p->seen))))
+		return 0;
+	if (p->seen->nr >= SEEN_MAX || qg_alloc_grow((void **)&p->seen_v, &p->alloc_seen, p->seen->nr + 1,
+						     sizeof(*p->seen_v)) < 0) {
+		qg_error_clear();
+		return 0;
+	}
+	{
+		char *norm = qg_strdup(path->buf);
+
+		if (!norm || (at = qg_strmap_add(p->seen, file, n)) < 0) {
+			free(norm);
+			qg_error_clear();
+			return 0;
+		}
+		p->seen_v[at].norm = norm;
+		p->seen_v[at].outside = *outside;
+	}
+	return 0;
+}
+
+static void seen_release(struct lint_parse *p)
+{
+	if (p->seen) {
+		for (size_t i = 0; i < p->seen->nr; i++)
+			free(p->seen_v[i].norm);
+		qg_strmap_release(p->seen);
+		free(p->seen);
+	}
+	free(p->seen_v);
+	p->seen = NULL;
+	p->seen_v = NULL;
+	p->alloc_seen = 0;
+}
+
 struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, const char *rule, enum lint_level level,
 				    const char *file, long long line, long long col, const char *msg, size_t msglen)
 {
@@ -50,11 +103,8 @@ struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, cons
 		rule = "finding";
 	if (add_one_line(&m, msg ? msg : "", msg ? msglen : 0) < 0)
 		goto done;
-	if (file && p->ctx) {
-		if (lint_path_normalise(p->ctx, file, &path, &outside) < 0)
-			goto done;
-		file = path.buf;
-	}
+	if (file && p->ctx && normalise_seen(p, file, &path, &file, &outside) < 0)
+		goto done;
 	if (line < 0)
 		line = 0;
 	if (col < 0)
@@ -183,27 +233,36 @@ int lint_parser_known(const char *parser)
 	return 0;
 }
 
+static int dispatch(struct lint_parse *pp, const char *parser, const char *data, size_t len);
+
 int lint_parse_buf(const struct lint_ctx *ctx, const char *parser, const char *tool, const char *name,
 		   const char *data, size_t len, struct lint_findings *out, struct lint_tools *tools)
 {
-	struct lint_parse p = { ctx, tool, name ? name : "-", out, tools, 0 };
+	struct lint_parse p = { ctx, tool, name ? name : "-", out, tools, 0, NULL, NULL, 0 };
+	int err = dispatch(&p, parser, data, len);
 
+	seen_release(&p);
+	return err;
+}
+
+static int dispatch(struct lint_parse *pp, const char *parser, const char *data, size_t len)
+{
 	if (!parser || !strcmp(parser, "auto"))
 		parser = lint_parse_sniff(data, len);
 	if (!strcmp(parser, "gcc"))
-		return lint_parse_gcc(&p, data, len);
+		return lint_parse_gcc(pp, data, len);
 	if (!strcmp(parser, "sarif"))
-		return lint_parse_sarif(&p, data, len);
+		return lint_parse_sarif(pp, data, len);
 	if (!strcmp(parser, "checkstyle"))
-		return lint_parse_checkstyle(&p, data, len);
+		return lint_parse_checkstyle(pp, data, len);
 	if (!strcmp(parser, "cppcheck"))
-		return lint_parse_cppcheck(&p, data, len);
+		return lint_parse_cppcheck(pp, data, len);
 	if (!strcmp(parser, "shellcheck-json"))
-		return lint_parse_shellcheck_json(&p, data, len);
+		return lint_parse_shellcheck_json(pp, data, len);
 	if (!strcmp(parser, "gcc-json"))
-		return lint_parse_gcc_json(&p, data, len);
+		return lint_parse_gcc_json(pp, data, len);
 	if (!strncmp(parser, "regex:", 6))
-		return lint_parse_regex(&p, parser + 6, data, len);
+		return lint_parse_regex(pp, parser + 6, data, len);
 	return qg_error(QG_EUSAGE,
 			"unknown parser '%s' (expected gcc, sarif, checkstyle, cppcheck, shellcheck-json, gcc-json, "
 			"regex:PATTERN or auto)",

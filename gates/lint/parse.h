@@ -9,6 +9,8 @@
 #ifndef QGATE_LINT_PARSE_H
 #define QGATE_LINT_PARSE_H
 
+#include "qgate/strmap.h"
+
 #include "lint.h"
 
 struct lint_parse {
@@ -18,6 +20,14 @@ struct lint_parse {
 	struct lint_findings *out;
 	struct lint_tools *tools;
 	int rule_known;             /* the caller registered the finding's rule already */
+	/* paths as the report spells them -> normalised (a report names a few
+	 * files many times: lint_path_normalise once per spelling) */
+	struct qg_strmap *seen;
+	struct lint_path_seen {
+		char *norm;
+		int outside;
+	} *seen_v;                  /* parallel to seen's keys */
+	size_t alloc_seen;
 };
 
 /* Add a finding; msg is msglen bytes (folded to one line). NULL on ENOMEM. */
