@@ -31,6 +31,7 @@
 static const char *const usage[] = {
 	"qgate <gate> [ARGS...]",
 	"qgate help <gate>",
+	"qgate run [--config FILE] [--stage NAME] [-j N] [--only STEP,...] [--changed-since REF] [--out DIR]",
 	"qgate --help | --version",
 	NULL,
 };
