@@ -91,6 +91,7 @@ struct junit_reader {
 	unsigned nr_cases;
 	char *suite_names[JUNIT_MAX_DEPTH + 2]; /* name of each open testsuite (NULL elsewhere) */
 	size_t nr_testcases;
+	size_t failing;     /* failed/errored cases held whole in out */
 	/* the current case's captured output (its <system-out> and
 	 * <system-err>, bounded): the detail of a failure that has no text of
 	 * its own (ctest, jest); one buffer reused case after case */
@@ -360,6 +361,13 @@ static int case_end(struct junit_reader *jr)
 	tc->attempts = 1 + (int)(c->attempts.nr < 1000000 ? c->attempts.nr : 1000000);
 	if (c->attempts.nr && o == TEST_PASS)
 		tc->flaky = 1;
+	/* everything broke: past 2 * TEST_FULL_MAX failures, those after the
+	 * first TEST_FULL_MAX (by identity) become lines (amortised: a sort
+	 * every TEST_FULL_MAX failures) */
+	if (!err && o >= TEST_FAIL && !jr->out->keep_cases && ++jr->failing >= 2 * TEST_FULL_MAX) {
+		err = test_results_trim_failures(jr->out);
+		jr->failing = TEST_FULL_MAX;
+	}
 out:
 	free(fallback);
 	case_clear(c);
@@ -511,6 +519,12 @@ static int add_declared(struct junit_reader *jr)
 		snprintf(name, sizeof(name), "declared test %lld", i + 1);
 		if (!test_results_add(jr->out, "", name, o, o == TEST_PASS ? NULL : why, jr->path))
 			return QG_ENOMEM;
+		if (o >= TEST_FAIL && !jr->out->keep_cases && (i + 1) % (2 * TEST_FULL_MAX) == 0) {
+			int err = test_results_trim_failures(jr->out);
+
+			if (err < 0)
+				return err;
+		}
 	}
 	return 0;
 }

@@ -681,3 +681,111 @@ void test_results_remove(struct test_results *rs, size_t i)
 	memmove(rs->v + i, rs->v + i + 1, (rs->nr - i - 1) * sizeof(*rs->v));
 	rs->nr--;
 }
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+int test_case_cmp(const void *pa, const void *pb)
+{
+	const struct test_case *a = pa, *b = pb;
+	int d = cmp_str(a->classname, b->classname);
+
+	if (!d)
+		d = cmp_str(a->name, b->name);
+	if (!d)
+		d = cmp_str(a->file, b->file);
+	if (!d)
+		d = (a->line > b->line) - (a->line < b->line);
+	if (!d)
+		d = cmp_str(a->source, b->source);
+	return d;
+}
+
+static int cmp_case_ptr(const void *pa, const void *pb)
+{
+	return test_case_cmp(*(const struct test_case *const *)pa, *(const struct test_case *const *)pb);
+}
+
+int test_results_trim_failures(struct test_results *rs)
+{
+	struct test_case **fail, *v;
+	size_t nf = 0, k = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < rs->nr; i++)
+		nf += rs->v[i].outcome >= TEST_FAIL;
+	if (nf <= TEST_FULL_MAX)
+		return 0;
+	if (!(fail = malloc(nf * sizeof(*fail))))
+		return qg_error(QG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < rs->nr; i++)
+		if (rs->v[i].outcome >= TEST_FAIL)
+			fail[k++] = &rs->v[i];
+	qsort(fail, nf, sizeof(*fail), cmp_case_ptr);
+	/* beyond the first TEST_FULL_MAX: a line each, the entry marked for
+	 * removal (outcome out of range) */
+	for (size_t i = TEST_FULL_MAX; !err && i < nf; i++) {
+		struct test_case *c = fail[i];
+
+		err = test_results_compact(rs, c->outcome, c->time_s, c->classname, c->name,
+					   c->message ? c->message : test_outcome_name(c->outcome));
+		if (!err)
+			c->outcome = (enum test_outcome)-1;
+	}
+	free(fail);
+	/* keep the rest in their order */
+	v = rs->v;
+	k = 0;
+	for (size_t i = 0; i < rs->nr; i++) {
+		if ((int)v[i].outcome == -1) {
+			case_release(&v[i]);
+			continue;
+		}
+		if (k != i)
+			v[k] = v[i];
+		k++;
+	}
+	rs->nr = k;
+	return err;
+}
+
+int test_results_add_line(struct test_results *dst, const struct test_compact_line *l)
+{
+	size_t mark = dst->compact_len, n = 0;
+	long k = qg_strmap_add(&dst->prefixes, l->prefix, l->prefix_len);
+	char head[64];
+	int err;
+
+	if (k < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	head[n++] = l->outcome;
+	head[n++] = '\t';
+	if (l->ms >= 0 && l->ms < 1e15 && l->ms == (double)(unsigned long long)l->ms)
+		n += put_uint(head + n, (unsigned long long)l->ms);
+	else if (l->ms >= 0)
+		n += (size_t)snprintf(head + n, sizeof(head) - n, "%.15g", l->ms);
+	else
+		head[n++] = '-';
+	head[n++] = '\t';
+	n += put_uint(head + n, (unsigned long long)k);
+	head[n++] = '\t';
+	err = compact_add(dst, head, n);
+	if (!err)
+		err = compact_add(dst, l->name, l->name_len);
+	if (!err)
+		err = compact_add(dst, "\t", 1);
+	if (!err)
+		err = compact_add(dst, l->msg, l->msg_len);
+	if (!err)
+		err = compact_add(dst, "\n", 1);
+	if (err) {
+		dst->compact_len = mark;
+		if (dst->compact)
+			dst->compact[mark] = '\0';
+		return err;
+	}
+	dst->nr_compact++;
+	return 0;
+}

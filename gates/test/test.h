@@ -97,6 +97,8 @@ struct test_cases_iter {
 };
 void test_cases_begin(struct test_cases_iter *it, const char *cases);
 int test_cases_next(struct test_cases_iter *it, struct test_compact_line *l);
+/* Append one case (from another list or a "cases" text) to dst's list. */
+int test_results_add_line(struct test_results *dst, const struct test_compact_line *l);
 /* Append a "cases" text's cases to rs's compact list (merging results). */
 int test_results_add_cases(struct test_results *rs, const char *cases, const char *name);
 /* Append a case (strings copied, NULL allowed where the struct says so). */
@@ -149,6 +151,13 @@ int test_case_set(char **field, const char *value); /* replace an owned string (
  * entries, timings and baselines name tests so); a check's id is "test." + it. */
 int test_case_ident(struct qg_buf *out, const struct test_case *c);
 void test_results_remove(struct test_results *rs, size_t i); /* drop case i, keeping the order */
+/* The order of identity: classname, name, file, line, source (qsort). */
+int test_case_cmp(const void *a, const void *b);
+/* More than TEST_FULL_MAX failed and errored cases in rs: those beyond the
+ * first TEST_FULL_MAX by identity become compact 'f'/'e' lines (a reader
+ * calls it as it goes, so a report where everything broke costs a line a
+ * failure; the verdict's first TEST_FULL_MAX are among those kept). */
+int test_results_trim_failures(struct test_results *rs);
 
 /* Running (run_tests.c). With `command` and no each/list: one command whose
  * reports are read afterwards (junit_in/tap_in, or its stdout as TAP with

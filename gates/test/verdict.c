@@ -37,27 +37,6 @@
 
 #define LIST_MAX 50
 
-static int cmp_str(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
-static int cmp_case(const void *pa, const void *pb)
-{
-	const struct test_case *a = pa, *b = pb;
-	int d = cmp_str(a->classname, b->classname);
-
-	if (!d)
-		d = cmp_str(a->name, b->name);
-	if (!d)
-		d = cmp_str(a->file, b->file);
-	if (!d)
-		d = (a->line > b->line) - (a->line < b->line);
-	if (!d)
-		d = cmp_str(a->source, b->source);
-	return d;
-}
-
 static long long today_days(void)
 {
 	return (long long)(time(NULL) / 86400);
@@ -298,6 +277,62 @@ int test_compact_check(struct qg_result *r, struct test_results *rs, int failed,
 	return err < 0 ? err : 0;
 }
 
+/* Failures a reader already made lines (test_results_trim_failures():
+ * none of them is among the first TEST_FULL_MAX) go to tests.failed, with
+ * the plain passes and skips left in rs; a quarantined one comes back as a
+ * case of `back`, to be judged as one. */
+static int split_failed_lines(struct test_results *rs, struct test_results *over, struct test_results *back,
+			      const struct test_quarantine *q, struct counts *n)
+{
+	struct test_results keep = { 0 };
+	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf cls = QG_BUF_INIT(QG_CAP_MESSAGE), name = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct test_compact_line l;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < rs->compact_len;) {
+		size_t len = strcspn(rs->compact + i, "\n");
+
+		if (test_compact_parse(rs, &l, rs->compact + i, len) < 0)
+			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
+		else if (l.outcome == 'p' || l.outcome == 's')
+			err = test_results_add_line(&keep, &l);
+		else if (!(err = test_compact_id(&id, &l)) && q && id.len > 5 && test_quarantine_find(q, id.buf + 5)) {
+			/* its classname and name again: the prefix is "test.<classname>." */
+			qg_buf_reset(&msg);
+			qg_buf_reset(&cls);
+			qg_buf_reset(&name);
+			if (test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
+			    (l.prefix_len > 6 && test_compact_unescape(&cls, l.prefix + 5, l.prefix_len - 6) < 0) ||
+			    test_compact_unescape(&name, l.name, l.name_len) < 0 ||
+			    !test_results_add(back, cls.buf, name.buf, l.outcome == 'f' ? TEST_FAIL : TEST_ERROR, msg.buf, NULL))
+				err = QG_ENOMEM;
+			else
+				back->v[back->nr - 1].time_s = l.ms >= 0 ? l.ms / 1000.0 : -1;
+		} else if (!err) {
+			n->tests++;
+			*(l.outcome == 'f' ? &n->failed : &n->errors) += 1;
+			err = test_results_add_line(over, &l);
+		}
+		i += len + 1;
+	}
+	qg_buf_release(&id);
+	qg_buf_release(&msg);
+	qg_buf_release(&cls);
+	qg_buf_release(&name);
+	if (!err) {
+		free(rs->compact);
+		qg_strmap_release(&rs->prefixes);
+		rs->compact = keep.compact, rs->compact_len = keep.compact_len, rs->compact_alloc = keep.compact_alloc;
+		rs->nr_compact = keep.nr_compact;
+		rs->prefixes = keep.prefixes;
+		keep.compact = NULL;
+		memset(&keep.prefixes, 0, sizeof(keep.prefixes));
+	}
+	test_results_release(&keep);
+	return err;
+}
+
 static int in_quarantine(const struct test_quarantine *q, const struct test_case *c)
 {
 	struct qg_buf ident = QG_BUF_INIT(QG_CAP_MESSAGE);
@@ -394,7 +429,7 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 	struct test_quarantine q = { 0 };
 	struct qg_strmap ids = QG_STRMAP_INIT;
 	struct counts n = { 0 };
-	struct test_results over = { 0 };
+	struct test_results over = { 0 }, back = { 0 };
 	struct qg_check *ck;
 	size_t nfull = 0;
 	int err = 0;
@@ -413,8 +448,12 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 			err = qg_error(QG_EINPUT, "no test ran: the reports hold no test case");
 		goto done;
 	}
+	if (rs->nr_compact && (err = split_failed_lines(rs, &over, &back, o->quarantine ? &q : NULL, &n)) < 0)
+		goto done;
+	if (back.nr && (err = test_results_move(rs, &back)) < 0)
+		goto done;
 	if (rs->nr)
-		qsort(rs->v, rs->nr, sizeof(*rs->v), cmp_case);
+		qsort(rs->v, rs->nr, sizeof(*rs->v), test_case_cmp);
 	for (size_t i = 0; !err && i < rs->nr; i++) {
 		struct test_case *c = &rs->v[i];
 
@@ -430,7 +469,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 						   c->message ? c->message : test_outcome_name(c->outcome));
 			continue;
 		}
-		nfull += c->outcome >= TEST_FAIL;
+		/* a quarantined failure does not take one of the places */
+		nfull += c->outcome >= TEST_FAIL && !in_quarantine(o->quarantine ? &q : NULL, c);
 		err = add_case(r, c, o->quarantine ? &q : NULL, &n, &flaky_md, &quar_md, &expired);
 		if (!err && o->baseline) {
 			struct qg_check *last = r->checks[r->nr_checks - 1];
@@ -541,6 +581,7 @@ nomem:
 done:
 	test_quarantine_release(&q);
 	test_results_release(&over);
+	test_results_release(&back);
 	qg_strmap_release(&ids);
 	qg_buf_release(&flaky_md);
 	qg_buf_release(&quar_md);

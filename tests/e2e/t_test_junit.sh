@@ -192,5 +192,26 @@ expect_eq "many: the JUnit report has all 1204 testcases, 1200 failures" \
 expect_exit 1 "many as the baseline: the vanished include the listed ones" $Q --junit-in few.xml --baseline "$T/many.json" --json "$T/few.json"
 expect_eq "few: 1203 gone" "$(json_get "$T/few.json" '[c["count"] for c in d["checks"] if c["id"] == "tests.vanished"]')" '[1203]'
 validate_result "few: result" "$T/few.json"
+# 5000 failures in one report: the reader keeps the first 1000 (by identity)
+# whole as it goes and the rest as lines; one of those is quarantined and
+# comes back as its own (passing) check; the result is the same as above
+/usr/bin/python3 -c '
+import sys
+w = sys.stdout.write
+w("<testsuite name=\"s\">")
+for i in reversed(range(5000)):
+    w("<testcase classname=\"k\" name=\"f%04d\"><failure message=\"boom %d\">trace %d</failure></testcase>" % (i, i, i))
+w("<testcase classname=\"k\" name=\"p\"/></testsuite>")' >broke.xml
+printf 'k.f4321 expires=2999-01-01 known\n' >broke.quarantine
+expect_exit 1 "everything broke: 5000 failures" $Q --junit-in broke.xml --quarantine broke.quarantine --json "$T/broke.json" --junit "$T/broke.xml"
+validate_result "broke: result" "$T/broke.json"
+validate_junit "broke: JUnit" "$T/broke.xml"
+expect_eq "broke: counted (the quarantined failure among them)" "$(json_get "$T/broke.json" '[d["metrics"][k] for k in ("tests","failed","quarantined")]')" '[5001, 5000, 1]'
+expect_eq "broke: the first 1000 by identity are checks, and the quarantined one, tests.failed has the other 3999" \
+	"$(json_get "$T/broke.json" '[[c["id"] for c in d["checks"] if c["id"].startswith("test.")][i] for i in (0, 999, 1000)] + [[(c["count"], len(c["cases"].splitlines())) for c in d["checks"] if c["id"] == "tests.failed"], [c["status"] for c in d["checks"] if c["id"] == "test.k.f4321"]]')" \
+	'["test.k.f0000", "test.k.f0999", "test.k.f4321", [[3999, 4000]], ["pass"]]'
+expect_eq "broke: the JUnit report has all 5001" \
+	"$("$DEBIAN_PY" -c 'import sys, xml.etree.ElementTree as E; t = list(E.parse(sys.argv[1]).iter("testcase")); print(len(t), sum(1 for c in t if c.find("failure") is not None))' "$T/broke.xml")" \
+	'5001 4999'
 
 done_testing
