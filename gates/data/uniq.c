@@ -768,15 +768,15 @@ struct seg {
 #define SUB_WIDE(k, bits) ((size_t)(((k) << 8) >> (64 - (bits))))
 #define SUB_PACKED(w, bits) ((size_t)((w) >> (64 - (bits))))
 
-/* Insertion sort by (k, pos): linear on the output of a counting pass
- * (buckets of one or two entries). */
-static void insertion_sort(struct data_uniq_ent *a, size_t n)
+/* Insertion sort of keys: linear on the output of a counting pass
+ * (buckets of one or two keys). */
+static void sort_keys_small(uint64_t *a, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
-		struct data_uniq_ent x = a[i];
+		uint64_t x = a[i];
 		size_t j = i;
 
-		while (j > 0 && ent_less(&x, &a[j - 1])) {
+		while (j > 0 && x < a[j - 1]) {
 			a[j] = a[j - 1];
 			j--;
 		}
@@ -784,22 +784,22 @@ static void insertion_sort(struct data_uniq_ent *a, size_t n)
 	}
 }
 
-/* Partition p sorted into out (m entries, from the segments): a counting
- * pass over the sources (10 or 12 bytes an entry where packed), one
- * scatter that unpacks as it goes, then insertion sorts of the (one or two
- * entry) buckets. The sources are read twice and the 16-byte entries
- * written once: before, the partition was first copied whole, then
- * counted, then scattered. (Two counting passes -- groups by the first
- * bits, then each group in cache -- measured no faster at 50 M keys.)
- * cnt: room for 2^20 + 1 counters. */
-static void sort_segs(const struct seg *sg, size_t ns, unsigned p, struct data_uniq_ent *out, size_t m,
-		      uint32_t *cnt)
+/* The keys of partition p sorted into out (m of them, from the segments):
+ * a counting pass over the sources (10 or 12 bytes an entry where packed),
+ * one scatter of the bare keys by the bits below the top byte, then
+ * insertion sorts of the (one or two key) buckets. Keys only: 8 bytes
+ * scattered and moved where whole entries were 16 (the check's largest
+ * cost at 50 M keys); the lines of the few repeated keys are gathered
+ * afterwards (gather_dups). (Two counting passes -- groups by the first
+ * bits, then each group in cache -- measured no faster.) cnt: room for
+ * 2^20 + 1 counters. */
+static void sort_segs(const struct seg *sg, size_t ns, unsigned p, uint64_t *out, size_t m, uint32_t *cnt)
 {
 	unsigned bits = 4;
 	size_t nb;
 	uint32_t sum = 0;
 
-	/* at most one entry a bucket on average (two measured the same:
+	/* at most one key a bucket on average (two measured the same:
 	 * fewer counters, more moves in the insertion sorts) */
 	while (bits < 20 && ((size_t)1 << bits) < m)
 		bits++;
@@ -812,15 +812,11 @@ static void sort_segs(const struct seg *sg, size_t ns, unsigned p, struct data_u
 		for (size_t i = 0; i < sg[s].n; i++)             \
 			cnt[SUB_PACKED(x[i].w, bits) + 1]++;     \
 	} while (0)
-#define SCATTER_PACKED(T)                                                      \
-	do {                                                                   \
-		const T *x = sg[s].p;                                          \
-		const uint64_t base = sg[s].base;                              \
-		for (size_t i = 0; i < sg[s].n; i++) {                         \
-			struct data_uniq_ent *o = &out[cnt[SUB_PACKED(x[i].w, bits)]++]; \
-			o->k = PENT_KEY(&x[i], p);                             \
-			o->pos = base + PENT_OFF(&x[i]);                       \
-		}                                                              \
+#define SCATTER_PACKED(T)                                                           \
+	do {                                                                        \
+		const T *x = sg[s].p;                                               \
+		for (size_t i = 0; i < sg[s].n; i++)                                \
+			out[cnt[SUB_PACKED(x[i].w, bits)]++] = PENT_KEY(&x[i], p);  \
 	} while (0)
 	for (size_t s = 0; s < ns; s++) {
 		if (sg[s].fmt == RUN_P10) {
@@ -847,12 +843,81 @@ static void sort_segs(const struct seg *sg, size_t ns, unsigned p, struct data_u
 			const struct data_uniq_ent *x = sg[s].p;
 
 			for (size_t i = 0; i < sg[s].n; i++)
-				out[cnt[SUB_WIDE(x[i].k, bits)]++] = x[i];
+				out[cnt[SUB_WIDE(x[i].k, bits)]++] = x[i].k;
 		}
 	}
 #undef COUNT_PACKED
 #undef SCATTER_PACKED
-	insertion_sort(out, m);
+	sort_keys_small(out, m);
+}
+
+static int key_in(const uint64_t *k, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && k[lo] == x;
+}
+
+static int ent_cmp(const void *x, const void *y)
+{
+	const struct data_uniq_ent *a = x, *b = y;
+
+	return ent_less(a, b) ? -1 : ent_less(b, a);
+}
+
+/* Every entry of the segments whose key is one of dk (nd, sorted), with
+ * its position, into *out (grown as needed; *cap its room), sorted by
+ * (k, pos). Returns how many, or -1 (out of memory). */
+static long long gather_dups(const struct seg *sg, size_t ns, unsigned p, const uint64_t *dk, size_t nd,
+			     struct data_uniq_ent **out, size_t *cap)
+{
+	size_t n = 0;
+
+#define GATHER(k_, pos_)                                                              \
+	do {                                                                          \
+		uint64_t k0 = (k_);                                                   \
+		if (key_in(dk, nd, k0)) {                                             \
+			if (n == *cap) {                                              \
+				size_t nc = *cap ? *cap * 2 : 256;                    \
+				struct data_uniq_ent *o = realloc(*out, nc * sizeof(*o)); \
+				if (!o)                                               \
+					return -1;                                    \
+				*out = o;                                             \
+				*cap = nc;                                            \
+			}                                                             \
+			(*out)[n].k = k0;                                             \
+			(*out)[n].pos = (pos_);                                       \
+			n++;                                                          \
+		}                                                                     \
+	} while (0)
+	for (size_t s = 0; s < ns; s++) {
+		if (sg[s].fmt == RUN_P10) {
+			const struct data_uniq_p10 *x = sg[s].p;
+
+			for (size_t i = 0; i < sg[s].n; i++)
+				GATHER(PENT_KEY(&x[i], p), sg[s].base + PENT_OFF(&x[i]));
+		} else if (sg[s].fmt == RUN_P12) {
+			const struct data_uniq_p12 *x = sg[s].p;
+
+			for (size_t i = 0; i < sg[s].n; i++)
+				GATHER(PENT_KEY(&x[i], p), sg[s].base + PENT_OFF(&x[i]));
+		} else {
+			const struct data_uniq_ent *x = sg[s].p;
+
+			for (size_t i = 0; i < sg[s].n; i++)
+				GATHER(x[i].k, x[i].pos);
+		}
+	}
+#undef GATHER
+	qsort(*out, n, sizeof(**out), ent_cmp);
+	return (long long)n;
 }
 
 /* The smallest values (at most max, ascending) that two intervals of the
@@ -897,7 +962,8 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 	long long (*U)[2] = NULL;
 	size_t nu = 0, niv = 0, cap = 0;
 	uint32_t *cnt = NULL;
-	struct data_uniq_ent *a = NULL, *b = NULL;
+	struct data_uniq_ent *a = NULL, *b = NULL, *dl = NULL;
+	size_t dcap = 0;
 	struct seg *sg = NULL;
 	size_t (*mem)[NPART + 1] = NULL, nact = 0;
 	struct qg_uniq **act = NULL;
@@ -961,7 +1027,9 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 	for (size_t s = 0; s < nact; s++)
 		bucket(act[s], mem[s]);
 	for (unsigned p = 0; p < NPART; p++) {
-		size_t m = 0, at = 0, nsg = 0;
+		size_t m = 0, at = 0, nsg = 0, nd;
+		uint64_t *kb, *dk;
+		long long ng;
 
 		for (size_t s = 0; s < nact; s++) {
 			m += mem[s][p + 1] - mem[s][p];
@@ -1041,24 +1109,43 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 				nsg++;
 			}
 		}
-		sort_segs(sg, nsg, p, b, m, cnt);
+		/* the keys sorted (in b's first half); the repeated ones, and
+		 * integers an interval holds, listed once each in its second */
+		kb = (uint64_t *)b;
+		dk = kb + m;
+		nd = 0;
+		sort_segs(sg, nsg, p, kb, m, cnt);
 		for (size_t i = 0; i < m;) {
+			size_t j = i + 1;
+
+			while (j < m && kb[j] == kb[i])
+				j++;
+			if (j - i > 1 || (ints && nu && in_union(U, nu, (long long)unfmix64(kb[i]))))
+				dk[nd++] = kb[i];
+			i = j;
+		}
+		if (!nd)
+			continue;
+		/* their entries, with lines, from the sources again */
+		if ((ng = gather_dups(sg, nsg, p, dk, nd, &dl, &dcap)) < 0) {
+			ret = qg_error(QG_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < (size_t)ng;) {
 			size_t j = i + 1;
 			long long v = 0;
 			int inu = 0;
 
-			while (j < m && b[j].k == b[i].k)
+			while (j < (size_t)ng && dl[j].k == dl[i].k)
 				j++;
-			if (ints && (nu || j - i > 1)) {
-				v = (long long)unfmix64(b[i].k);
+			if (ints) {
+				v = (long long)unfmix64(dl[i].k);
 				inu = nu && in_union(U, nu, v);
 			}
-			if (j - i > 1 || inu) {
-				for (size_t x = inu ? i : i + 1; x < j; x++) {
-					d++;
-					if (fn)
-						fn(ctx, b[x].pos, inu ? UINT64_MAX : b[i].pos, ints, v);
-				}
+			for (size_t x = inu ? i : i + 1; x < j; x++) {
+				d++;
+				if (fn)
+					fn(ctx, dl[x].pos, inu ? UINT64_MAX : dl[i].pos, ints, v);
 			}
 			i = j;
 		}
@@ -1074,6 +1161,7 @@ done:
 	free(sg);
 	free(a);
 	free(b);
+	free(dl);
 	return ret;
 }
 
