@@ -56,7 +56,8 @@ static int key_is_host(const char *key, const char *host)
 	const char *p = key, *end;
 	size_t n;
 
-	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") || !strcmp(host, "index.docker.io"))
+	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") ||
+	    !strcmp(host, "index.docker.io"))
 		host = "index.docker.io";
 
 	if (!strncmp(p, "https://", 8))
@@ -68,7 +69,8 @@ static int key_is_host(const char *key, const char *host)
 	return n == strlen(host) && !strncasecmp(p, host, n);
 }
 
-static int set_creds(struct reg_auth *a, const char *user, size_t ulen, const char *pass, const char *from)
+static int set_creds(struct reg_auth *a, const char *user, size_t ulen, const char *pass,
+		     const char *from)
 {
 	a->user = strndup(user, ulen);
 	a->pass = strdup(pass);
@@ -81,14 +83,16 @@ static int set_creds(struct reg_auth *a, const char *user, size_t ulen, const ch
 /* The name a credential helper knows the registry by. */
 static const char *helper_server(const char *host)
 {
-	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") || !strcmp(host, "index.docker.io"))
+	if (!strcmp(host, "docker.io") || !strcmp(host, "registry-1.docker.io") ||
+	    !strcmp(host, "index.docker.io"))
 		return "https://index.docker.io/v1/";
 	return host;
 }
 
 /* Run docker-credential-<helper> get. 0 with the credentials set, 0 without
  * (the helper has none for this server), or an error naming the helper. */
-static int creds_from_helper(struct reg_auth *a, const char *helper, const char *path, const char *member)
+static int creds_from_helper(struct reg_auth *a, const char *helper, const char *path,
+			     const char *member)
 {
 	struct qg_child c;
 	struct qg_json *root = NULL;
@@ -100,8 +104,11 @@ static int creds_from_helper(struct reg_auth *a, const char *helper, const char 
 		if (!isalnum((unsigned char)helper[i]) && !strchr("-_.", helper[i]))
 			break;
 	if (!*helper || helper[i])
-		return qg_error(QG_EUSAGE, "'%s': %s names the credential helper '%s' (expected letters, digits, "
-				"'-', '_' or '.')", path, member, helper);
+		return qg_error(
+			QG_EUSAGE,
+			"'%s': %s names the credential helper '%s' (expected letters, digits, "
+			"'-', '_' or '.')",
+			path, member, helper);
 	qg_child_init(&c);
 	c.flags = QG_CHILD_CAPTURE_OUT | QG_CHILD_CAPTURE_ERR;
 	c.capture_cap = (size_t)64 << 10;
@@ -111,9 +118,11 @@ static int creds_from_helper(struct reg_auth *a, const char *helper, const char 
 		goto done;
 	/* the server's name on the helper's stdin: a pipe put on fd 0 for the
 	 * child to inherit, the parent's stdin put back right after */
-	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], server, strlen(server)) != (ssize_t)strlen(server) ||
-	    close(p[1]) < 0 || (saved = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(p[0], 0) < 0) {
-		err = qg_error(QG_EIO, "credential helper docker-credential-%s: %s", helper, strerror(errno));
+	if (pipe2(p, O_CLOEXEC) < 0 ||
+	    write(p[1], server, strlen(server)) != (ssize_t)strlen(server) || close(p[1]) < 0 ||
+	    (saved = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(p[0], 0) < 0) {
+		err = qg_error(QG_EIO, "credential helper docker-credential-%s: %s", helper,
+			       strerror(errno));
 		p[1] = -1;
 		goto done;
 	}
@@ -124,7 +133,8 @@ static int creds_from_helper(struct reg_auth *a, const char *helper, const char 
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", qg_error_last());
-		err = qg_error(QG_EINPUT, "'%s': %s names the credential helper '%s': %s", path, member, helper, why);
+		err = qg_error(QG_EINPUT, "'%s': %s names the credential helper '%s': %s", path,
+			       member, helper, why);
 		goto done;
 	}
 	if (!c.exited || c.exit_code != 0) {
@@ -134,26 +144,32 @@ static int creds_from_helper(struct reg_auth *a, const char *helper, const char 
 			err = 0; /* none for this server */
 			goto done;
 		}
-		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) %s", helper, path,
-			       qg_child_describe(&c, how, sizeof(how)));
+		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) %s", helper,
+			       path, qg_child_describe(&c, how, sizeof(how)));
 		goto done;
 	}
 	if (qg_json_parse(&root, c.out.buf, c.out.len, NULL) < 0) {
-		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) printed no JSON credentials",
-			       helper, path);
+		err = qg_error(
+			QG_EINPUT,
+			"credential helper docker-credential-%s (%s) printed no JSON credentials",
+			helper, path);
 		goto done;
 	}
 	user = qg_json_string(qg_json_get(root, "Username"));
 	secret = qg_json_string(qg_json_get(root, "Secret"));
 	if (!user || !secret || !*secret) {
-		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s): expected Username and Secret",
-			       helper, path);
+		err = qg_error(
+			QG_EINPUT,
+			"credential helper docker-credential-%s (%s): expected Username and Secret",
+			helper, path);
 		goto done;
 	}
 	if (!strcmp(user, "<token>")) {
-		err = qg_error(QG_EINPUT, "credential helper docker-credential-%s (%s) gave an identity token for "
-			       "'%s': identity tokens are not supported (use QGATE_REGISTRY_USERNAME/PASSWORD)",
-			       helper, path, a->host);
+		err = qg_error(
+			QG_EINPUT,
+			"credential helper docker-credential-%s (%s) gave an identity token for "
+			"'%s': identity tokens are not supported (use QGATE_REGISTRY_USERNAME/PASSWORD)",
+			helper, path, a->host);
 		goto done;
 	}
 	err = set_creds(a, user, strlen(user), secret, path);
@@ -216,8 +232,10 @@ static int creds_from_config(struct reg_auth *a, const char *path)
 			char *plain, *colon;
 
 			if (qg_base64_check(b64, strlen(b64), &n) < 0) {
-				err = qg_error(QG_EUSAGE, "'%s': auths.\"%s\".auth is not base64 "
-					       "(expected base64 of user:password)", path, key);
+				err = qg_error(QG_EUSAGE,
+					       "'%s': auths.\"%s\".auth is not base64 "
+					       "(expected base64 of user:password)",
+					       path, key);
 				goto done;
 			}
 			plain = calloc(1, n + 1);
@@ -225,11 +243,14 @@ static int creds_from_config(struct reg_auth *a, const char *path)
 				err = qg_error(QG_ENOMEM, "out of memory");
 				goto done;
 			}
-			if (qg_base64_decode(plain, n, b64) < 0 || !(colon = memchr(plain, ':', n))) {
+			if (qg_base64_decode(plain, n, b64) < 0 ||
+			    !(colon = memchr(plain, ':', n))) {
 				explicit_bzero(plain, n);
 				free(plain);
-				err = qg_error(QG_EUSAGE, "'%s': auths.\"%s\".auth does not decode to "
-					       "user:password", path, key);
+				err = qg_error(QG_EUSAGE,
+					       "'%s': auths.\"%s\".auth does not decode to "
+					       "user:password",
+					       path, key);
 				goto done;
 			}
 			err = set_creds(a, plain, (size_t)(colon - plain), colon + 1, path);
@@ -266,8 +287,10 @@ int reg_auth_init(struct reg_auth *a, const char *host, unsigned http_flags, con
 		return qg_error(QG_ENOMEM, "out of memory");
 	if ((u && *u) || (p && *p)) {
 		if (!u || !*u || !p || !*p)
-			return qg_error(QG_EUSAGE, "QGATE_REGISTRY_USERNAME and QGATE_REGISTRY_PASSWORD go "
-				       "together (%s is not set)", u && *u ? "the password" : "the user name");
+			return qg_error(QG_EUSAGE,
+					"QGATE_REGISTRY_USERNAME and QGATE_REGISTRY_PASSWORD go "
+					"together (%s is not set)",
+					u && *u ? "the password" : "the user name");
 		return set_creds(a, u, strlen(u), p, "QGATE_REGISTRY_USERNAME");
 	}
 	if (dir && *dir)
@@ -341,7 +364,9 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 	if (scope_out)
 		*scope_out = NULL;
 	if (!h || !*h)
-		return qg_error(QG_ENET, "'oci://%s' answered 401 without a WWW-Authenticate challenge", a->host);
+		return qg_error(QG_ENET,
+				"'oci://%s' answered 401 without a WWW-Authenticate challenge",
+				a->host);
 	while (*h == ' ')
 		h++;
 	if (!strncasecmp(h, "Basic", 5) && (!h[5] || h[5] == ' ')) {
@@ -353,7 +378,9 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 
 		if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))) {
 			free(realm);
-			return qg_error(QG_ENET, "'oci://%s': Bearer challenge without an http(s) realm", a->host);
+			return qg_error(QG_ENET,
+					"'oci://%s': Bearer challenge without an http(s) realm",
+					a->host);
 		}
 		free(a->realm);
 		free(a->service);
@@ -364,8 +391,10 @@ int reg_auth_challenge(struct reg_auth *a, const char *h, char **scope_out)
 			*scope_out = challenge_param(h + 6, "scope");
 		return 0;
 	}
-	return qg_error(QG_ENET, "'oci://%s': unsupported authentication scheme in WWW-Authenticate "
-		       "(expected Basic or Bearer)", a->host);
+	return qg_error(QG_ENET,
+			"'oci://%s': unsupported authentication scheme in WWW-Authenticate "
+			"(expected Basic or Bearer)",
+			a->host);
 }
 
 static int add_basic(struct reg_auth *a, struct qg_buf *out)
@@ -420,7 +449,8 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 		size_t n = strcspn(sc, " ");
 		char *one = strndup(sc, n);
 
-		err = one ? add_query(&url, "scope", one, &first) : qg_error(QG_ENOMEM, "out of memory");
+		err = one ? add_query(&url, "scope", one, &first) :
+			    qg_error(QG_ENOMEM, "out of memory");
 		free(one);
 		sc += n;
 		while (*sc == ' ')
@@ -435,8 +465,10 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	}
 	if (a->user) {
 		if (strncmp(a->realm, "https://", 8) && !(a->http_flags & QG_HTTP_INSECURE)) {
-			err = qg_error(QG_EINPUT, "'oci://%s': token realm '%s' is not https: credentials "
-				       "are not sent over plain http (--insecure allows it)", a->host, realm_name);
+			err = qg_error(QG_EINPUT,
+				       "'oci://%s': token realm '%s' is not https: credentials "
+				       "are not sent over plain http (--insecure allows it)",
+				       a->host, realm_name);
 			goto done;
 		}
 		if ((err = add_basic(a, &hdr)) < 0)
@@ -445,8 +477,12 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	}
 	{
 		struct qg_http_req req = {
-			.url = url.buf, .headers = headers, .flags = QG_HTTP_ACCEPT_ANY_STATUS | a->http_flags,
-			.max_body = REG_TOKEN_MAX, .name = realm_name, .ca_file = a->ca_file,
+			.url = url.buf,
+			.headers = headers,
+			.flags = QG_HTTP_ACCEPT_ANY_STATUS | a->http_flags,
+			.max_body = REG_TOKEN_MAX,
+			.name = realm_name,
+			.ca_file = a->ca_file,
 		};
 
 		err = qg_http_request(&req, &resp);
@@ -454,13 +490,15 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	if (err < 0)
 		goto done;
 	if (resp.status == 401 || resp.status == 403) {
-		err = qg_error(QG_EINPUT, "'oci://%s': authentication failed: the token service '%s' "
-			       "answered HTTP %ld for scope '%s' (%s)", a->host, realm_name, resp.status,
-			       scope ? scope : "",
-			       a->user ? (!strcmp(a->creds_from, "QGATE_REGISTRY_USERNAME")
-						  ? "credentials from QGATE_REGISTRY_USERNAME/PASSWORD"
-						  : "credentials from the config.json auths entry")
-				       : "no credentials found");
+		err = qg_error(QG_EINPUT,
+			       "'oci://%s': authentication failed: the token service '%s' "
+			       "answered HTTP %ld for scope '%s' (%s)",
+			       a->host, realm_name, resp.status, scope ? scope : "",
+			       a->user ?
+				       (!strcmp(a->creds_from, "QGATE_REGISTRY_USERNAME") ?
+						"credentials from QGATE_REGISTRY_USERNAME/PASSWORD" :
+						"credentials from the config.json auths entry") :
+				       "no credentials found");
 		goto done;
 	}
 	if (resp.status != 200) {
@@ -469,7 +507,8 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 		goto done;
 	}
 	if ((err = qg_json_parse(&root, resp.body.buf, resp.body.len, realm_name)) < 0) {
-		err = qg_error(QG_ENET, "'oci://%s': token service '%s' sent a body that is not JSON",
+		err = qg_error(QG_ENET,
+			       "'oci://%s': token service '%s' sent a body that is not JSON",
 			       a->host, realm_name);
 		goto done;
 	}
@@ -477,7 +516,8 @@ static int fetch_token(struct reg_auth *a, const char *scope, char **token_out)
 	if (!tok || !*tok)
 		tok = qg_json_string(qg_json_get(root, "access_token"));
 	if (!tok || !*tok) {
-		err = qg_error(QG_ENET, "'oci://%s': token service '%s' sent no token", a->host, realm_name);
+		err = qg_error(QG_ENET, "'oci://%s': token service '%s' sent no token", a->host,
+			       realm_name);
 		goto done;
 	}
 	*token_out = strdup(tok);
@@ -536,7 +576,8 @@ void reg_auth_forget(struct reg_auth *a, const char *scope)
 			continue;
 		free(a->tokens[i].scope);
 		free_secret(a->tokens[i].token);
-		memmove(a->tokens + i, a->tokens + i + 1, sizeof(a->tokens[0]) * (a->nr_tokens - i - 1));
+		memmove(a->tokens + i, a->tokens + i + 1,
+			sizeof(a->tokens[0]) * (a->nr_tokens - i - 1));
 		a->nr_tokens--;
 		return;
 	}

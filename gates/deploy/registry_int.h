@@ -17,15 +17,17 @@ enum reg_scheme { REG_NONE = 0, REG_BASIC, REG_BEARER };
 #define REG_MAX_TOKENS 8
 
 struct reg_auth {
-	char *host;              /* "host[:port]" as in the reference */
-	char *user, *pass;       /* NULL when none were found */
-	char *creds_from;        /* "QGATE_REGISTRY_USERNAME" or the config.json path */
-	enum reg_scheme scheme;  /* what the registry asked for (REG_NONE: nothing yet) */
-	char *realm, *service;   /* Bearer challenge */
-	struct { char *scope, *token; } tokens[REG_MAX_TOKENS];
+	char *host;             /* "host[:port]" as in the reference */
+	char *user, *pass;      /* NULL when none were found */
+	char *creds_from;       /* "QGATE_REGISTRY_USERNAME" or the config.json path */
+	enum reg_scheme scheme; /* what the registry asked for (REG_NONE: nothing yet) */
+	char *realm, *service;  /* Bearer challenge */
+	struct {
+		char *scope, *token;
+	} tokens[REG_MAX_TOKENS];
 	size_t nr_tokens;
-	unsigned http_flags;     /* QG_HTTP_INSECURE when --insecure */
-	const char *ca_file;     /* borrowed from the store */
+	unsigned http_flags; /* QG_HTTP_INSECURE when --insecure */
+	const char *ca_file; /* borrowed from the store */
 };
 
 /* Find the credentials for host: QGATE_REGISTRY_USERNAME/QGATE_REGISTRY_PASSWORD

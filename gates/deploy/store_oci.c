@@ -72,14 +72,14 @@
 struct oci {
 	struct dp_store base;
 	struct reg_auth auth;
-	char *base_url;          /* "https://host[:port]" or "http://..." */
-	char *name;              /* "oci://host[:port]/repo" for messages */
+	char *base_url; /* "https://host[:port]" or "http://..." */
+	char *name;     /* "oci://host[:port]/repo" for messages */
 	char *ca_file;
-	unsigned hflags;         /* QG_HTTP_INSECURE with --insecure */
+	unsigned hflags; /* QG_HTTP_INSECURE with --insecure */
 	long long chunk;
-	int referrers_api;       /* -1 unknown, 0 absent (fallback tag), 1 present */
-	long retry_after;        /* seconds the last answer asked to wait, 0 none */
-	int retryable;           /* the last failure may pass when tried again */
+	int referrers_api; /* -1 unknown, 0 absent (fallback tag), 1 present */
+	long retry_after;  /* seconds the last answer asked to wait, 0 none */
+	int retryable;     /* the last failure may pass when tried again */
 };
 
 /* The recorded message again under another code (the parser's QG_EPARSE is
@@ -98,17 +98,17 @@ static int recode(int code)
 struct call {
 	const char *method;
 	struct qg_buf *url;
-	const char *what;                /* what the request is about, for messages */
-	int push;                        /* scope pull,push (else pull) */
-	const char *const *headers;      /* extra header lines, NULL-terminated */
+	const char *what;           /* what the request is about, for messages */
+	int push;                   /* scope pull,push (else pull) */
+	const char *const *headers; /* extra header lines, NULL-terminated */
 	const void *body;
 	size_t body_len;
 	ssize_t (*read_body)(void *, void *, size_t);
 	void *read_ctx;
 	long long body_size;
 	size_t max_body;
-	int once;                        /* no retry here (streamed body: the caller retries) */
-	const char *from_repo;           /* a mount: its source repository's pull scope too */
+	int once;              /* no retry here (streamed body: the caller retries) */
+	const char *from_repo; /* a mount: its source repository's pull scope too */
 };
 
 static void sleep_s(double s)
@@ -191,17 +191,25 @@ static int oci_call(struct oci *o, const struct call *c, struct qg_http_resp *re
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (;;) {
 		struct qg_http_req req = {
-			.method = c->method, .url = c->url->buf, .flags = QG_HTTP_ACCEPT_ANY_STATUS | o->hflags,
-			.body = c->body, .body_len = c->body_len, .read_body = c->read_body,
-			.read_ctx = c->read_ctx, .body_size = c->body_size,
-			.max_body = c->max_body ? c->max_body : OCI_SMALL_MAX, .name = name,
-			.ca_file = o->ca_file, .headers = hdrs,
+			.method = c->method,
+			.url = c->url->buf,
+			.flags = QG_HTTP_ACCEPT_ANY_STATUS | o->hflags,
+			.body = c->body,
+			.body_len = c->body_len,
+			.read_body = c->read_body,
+			.read_ctx = c->read_ctx,
+			.body_size = c->body_size,
+			.max_body = c->max_body ? c->max_body : OCI_SMALL_MAX,
+			.name = name,
+			.ca_file = o->ca_file,
+			.headers = hdrs,
 		};
 
 		if (!strcmp(c->method, "HEAD"))
 			req.flags |= QG_HTTP_HEAD;
 		if (!strcmp(c->method, "GET"))
-			req.flags |= QG_HTTP_REDIRECT_ANY_ORIGIN; /* blobs on a CDN: Authorization is dropped */
+			req.flags |=
+				QG_HTTP_REDIRECT_ANY_ORIGIN; /* blobs on a CDN: Authorization is dropped */
 		qg_buf_reset(&auth);
 		if ((err = reg_auth_header(&o->auth, scope.buf, &auth)) < 0)
 			break;
@@ -310,27 +318,31 @@ static int status_error(struct oci *o, const struct call *c, const struct qg_htt
 	if (error_summary(o, resp, &ex) < 0)
 		qg_buf_reset(&ex);
 	if (resp->status == 401 || resp->status == 403)
-		ret = qg_error(QG_EINPUT, "'%s': %s: authentication failed (HTTP %ld%s%s; %s)", o->name,
-			       c->what, resp->status, ex.len ? ": " : "", ex.buf,
-			       o->auth.user ? (!strcmp(o->auth.creds_from, "QGATE_REGISTRY_USERNAME")
-						       ? "credentials from QGATE_REGISTRY_USERNAME/PASSWORD"
-						       : "credentials from the auths entry of config.json")
-					    : "no credentials: set QGATE_REGISTRY_USERNAME/QGATE_REGISTRY_PASSWORD "
-					      "or an auths entry in $DOCKER_CONFIG/config.json");
+		ret = qg_error(
+			QG_EINPUT, "'%s': %s: authentication failed (HTTP %ld%s%s; %s)", o->name,
+			c->what, resp->status, ex.len ? ": " : "", ex.buf,
+			o->auth.user ?
+				(!strcmp(o->auth.creds_from, "QGATE_REGISTRY_USERNAME") ?
+					 "credentials from QGATE_REGISTRY_USERNAME/PASSWORD" :
+					 "credentials from the auths entry of config.json") :
+				"no credentials: set QGATE_REGISTRY_USERNAME/QGATE_REGISTRY_PASSWORD "
+				"or an auths entry in $DOCKER_CONFIG/config.json");
 	else {
 		/* the /v2/... path without its query (an upload's state) */
 		const char *path = strstr(c->url->buf, "/v2/");
 
 		path = path ? path : "";
-		ret = qg_error(resp->status == 404 ? QG_EINPUT : QG_ENET, "'%s': %s: %s %.*s answered HTTP %ld%s%s",
-			       o->name, c->what, c->method, (int)strcspn(path, "?"), path, resp->status,
+		ret = qg_error(resp->status == 404 ? QG_EINPUT : QG_ENET,
+			       "'%s': %s: %s %.*s answered HTTP %ld%s%s", o->name, c->what,
+			       c->method, (int)strcspn(path, "?"), path, resp->status,
 			       ex.len ? ": " : "", ex.buf);
 	}
 	qg_buf_release(&ex);
 	return ret;
 }
 
-static int url_v2(struct oci *o, struct qg_buf *u, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int url_v2(struct oci *o, struct qg_buf *u, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int url_v2(struct oci *o, struct qg_buf *u, const char *fmt, ...)
 {
 	va_list ap;
@@ -352,7 +364,8 @@ static int add_enc(struct qg_buf *u, const char *s)
 	for (; !err && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		err = isalnum(ch) || strchr("-._~:", ch) ? qg_buf_addch(u, ch) : qg_buf_addf(u, "%%%02X", ch);
+		err = isalnum(ch) || strchr("-._~:", ch) ? qg_buf_addch(u, ch) :
+							   qg_buf_addf(u, "%%%02X", ch);
 	}
 	return err;
 }
@@ -368,7 +381,8 @@ static int location_url(struct oci *o, const struct qg_http_resp *resp, struct q
 	qg_buf_reset(out);
 	if (qg_http_resp_header(resp, "Location", &loc) < 0 || !loc.len) {
 		qg_buf_release(&loc);
-		return qg_error(QG_ENET, "'%s': upload answered HTTP %ld without a Location", o->name, resp->status);
+		return qg_error(QG_ENET, "'%s': upload answered HTTP %ld without a Location",
+				o->name, resp->status);
 	}
 	p = loc.buf;
 	if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8)) {
@@ -378,8 +392,10 @@ static int location_url(struct oci *o, const struct qg_http_resp *resp, struct q
 		if (strncasecmp(host, o->base.ref.host, hl) || (host[hl] != '/' && host[hl])) {
 			char *r = qg_redact_url(p);
 
-			err = qg_error(QG_ENET, "'%s': upload Location '%s' is on another host (refused: the "
-				       "credentials would go there)", o->name, r ? r : "?");
+			err = qg_error(QG_ENET,
+				       "'%s': upload Location '%s' is on another host (refused: the "
+				       "credentials would go there)",
+				       o->name, r ? r : "?");
 			free(r);
 			qg_buf_release(&loc);
 			return err;
@@ -388,7 +404,8 @@ static int location_url(struct oci *o, const struct qg_http_resp *resp, struct q
 	}
 	if (*p != '/') {
 		qg_buf_release(&loc);
-		return qg_error(QG_ENET, "'%s': upload Location is not a path on the registry", o->name);
+		return qg_error(QG_ENET, "'%s': upload Location is not a path on the registry",
+				o->name);
 	}
 	err = qg_buf_addf(out, "%s%s", o->base_url, p);
 	qg_buf_release(&loc);
@@ -434,8 +451,8 @@ struct sender {
 	const char *src_name;
 	long long off, end, total;
 	struct qg_sha256 *h;
-	const char *digest;        /* announced */
-	const char *expect;        /* the caller's, or NULL: a mismatch is the file changing */
+	const char *digest; /* announced */
+	const char *expect; /* the caller's, or NULL: a mismatch is the file changing */
 	const struct qg_file_stamp *stamp;
 	int checked;
 	char got[DP_DIGEST_SIZE];
@@ -452,11 +469,13 @@ static int sender_finish(struct sender *r)
 	r->checked = 1;
 	if (strcmp(r->got, r->digest)) {
 		if (r->expect)
-			return qg_error(QG_EINPUT, "'%s': digest %s, expected %s: nothing committed to '%s'",
+			return qg_error(QG_EINPUT,
+					"'%s': digest %s, expected %s: nothing committed to '%s'",
 					r->src_name, r->got, r->expect, r->o->name);
-		return qg_error(QG_EIO, "'%s': changed while being read (hashed %s before the upload, %s "
-				"while sending): nothing committed to '%s'", r->src_name, r->digest, r->got,
-				r->o->name);
+		return qg_error(QG_EIO,
+				"'%s': changed while being read (hashed %s before the upload, %s "
+				"while sending): nothing committed to '%s'",
+				r->src_name, r->digest, r->got, r->o->name);
 	}
 	if (r->stamp && r->stamp->set && qg_file_stamp_changed(r->stamp, r->src_name))
 		return qg_error(QG_EIO, "'%s': changed while being read: nothing committed to '%s'",
@@ -483,10 +502,13 @@ static ssize_t sender_read(void *ctx, void *buf, size_t len)
 			n = pread(r->fd, buf, len, (off_t)r->off);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			return qg_error(QG_EIO, "'%s': read error: %s", r->src_name, strerror(errno));
+			return qg_error(QG_EIO, "'%s': read error: %s", r->src_name,
+					strerror(errno));
 		if (n == 0)
-			return qg_error(QG_EIO, "'%s': changed while being read (shorter than its %lld bytes)",
-					r->src_name, r->total);
+			return qg_error(
+				QG_EIO,
+				"'%s': changed while being read (shorter than its %lld bytes)",
+				r->src_name, r->total);
 	}
 	if ((err = qg_sha256_update(r->h, buf, (size_t)n)) < 0)
 		return err;
@@ -526,8 +548,10 @@ static int check_created(struct oci *o, const struct qg_http_resp *resp, const c
 	struct qg_buf v = QG_BUF_INIT(256);
 	int err = 0;
 
-	if (qg_http_resp_header(resp, "Docker-Content-Digest", &v) == 0 && v.len && strcmp(v.buf, digest))
-		err = qg_error(QG_ENET, "'%s': blob committed as %s, expected %s", o->name, v.buf, digest);
+	if (qg_http_resp_header(resp, "Docker-Content-Digest", &v) == 0 && v.len &&
+	    strcmp(v.buf, digest))
+		err = qg_error(QG_ENET, "'%s': blob committed as %s, expected %s", o->name, v.buf,
+			       digest);
 	qg_buf_release(&v);
 	return err;
 }
@@ -561,45 +585,63 @@ static int upload_once(struct oci *o, struct sender *r)
 		const char *hdrs[] = { "Content-Type: application/octet-stream", NULL };
 
 		qg_buf_reset(&u);
-		if ((err = qg_buf_addf(&u, "%s%cdigest=", loc.buf, strchr(loc.buf, '?') ? '&' : '?')) < 0 ||
+		if ((err = qg_buf_addf(&u, "%s%cdigest=", loc.buf,
+				       strchr(loc.buf, '?') ? '&' : '?')) < 0 ||
 		    (err = add_enc(&u, r->digest)) < 0)
 			goto done;
 		r->end = r->total;
-		c = (struct call){ .method = "PUT", .url = &u, .what = r->digest, .push = 1, .headers = hdrs,
-				   .read_body = sender_read, .read_ctx = r, .body_size = r->total, .once = 1 };
+		c = (struct call){ .method = "PUT",
+				   .url = &u,
+				   .what = r->digest,
+				   .push = 1,
+				   .headers = hdrs,
+				   .read_body = sender_read,
+				   .read_ctx = r,
+				   .body_size = r->total,
+				   .once = 1 };
 		if (r->total == 0 && (err = sender_finish(r)) < 0)
 			goto done;
 		if ((err = oci_call(o, &c, &resp)) < 0)
 			goto done;
 	} else {
 		while (r->off < r->total) {
-			long long start = r->off, end = start + o->chunk < r->total ? start + o->chunk : r->total;
-			const char *hdrs[] = { "Content-Type: application/octet-stream", range.buf, NULL };
+			long long start = r->off,
+				  end = start + o->chunk < r->total ? start + o->chunk : r->total;
+			const char *hdrs[] = { "Content-Type: application/octet-stream", range.buf,
+					       NULL };
 
 			qg_buf_reset(&range);
-			if ((err = qg_buf_addf(&range, "Content-Range: %lld-%lld", start, end - 1)) < 0)
+			if ((err = qg_buf_addf(&range, "Content-Range: %lld-%lld", start,
+					       end - 1)) < 0)
 				goto done;
 			hdrs[1] = range.buf;
 			qg_buf_reset(&u);
 			if ((err = qg_buf_addstr(&u, loc.buf)) < 0)
 				goto done;
 			r->end = end;
-			c = (struct call){ .method = "PATCH", .url = &u, .what = r->digest, .push = 1,
-					   .headers = hdrs, .read_body = sender_read, .read_ctx = r,
-					   .body_size = end - start, .once = 1 };
+			c = (struct call){ .method = "PATCH",
+					   .url = &u,
+					   .what = r->digest,
+					   .push = 1,
+					   .headers = hdrs,
+					   .read_body = sender_read,
+					   .read_ctx = r,
+					   .body_size = end - start,
+					   .once = 1 };
 			if ((err = oci_call(o, &c, &resp)) < 0)
 				goto done;
 			if (resp.status != 202) {
 				err = status_error(o, &c, &resp);
 				/* the session lost (expired, 404) or out of step (416): a
 				 * new one may pass */
-				if (resp.status == 404 || resp.status == 416 || status_retryable(resp.status))
+				if (resp.status == 404 || resp.status == 416 ||
+				    status_retryable(resp.status))
 					o->retryable = 1;
 				goto done;
 			}
 			if (r->off != end) {
-				err = qg_error(QG_ENET, "'%s': %s: chunk %lld-%lld not sent whole", o->name,
-					       r->digest, start, end - 1);
+				err = qg_error(QG_ENET, "'%s': %s: chunk %lld-%lld not sent whole",
+					       o->name, r->digest, start, end - 1);
 				o->retryable = 1;
 				goto done;
 			}
@@ -611,7 +653,8 @@ static int upload_once(struct oci *o, struct sender *r)
 			goto done;
 		}
 		qg_buf_reset(&u);
-		if ((err = qg_buf_addf(&u, "%s%cdigest=", loc.buf, strchr(loc.buf, '?') ? '&' : '?')) < 0 ||
+		if ((err = qg_buf_addf(&u, "%s%cdigest=", loc.buf,
+				       strchr(loc.buf, '?') ? '&' : '?')) < 0 ||
 		    (err = add_enc(&u, r->digest)) < 0)
 			goto done;
 		c = (struct call){ .method = "PUT", .url = &u, .what = r->digest, .push = 1 };
@@ -650,8 +693,9 @@ static int oci_blob_put(struct dp_store *s, const struct dp_source *src, const c
 	if (expect && !*expect)
 		expect = NULL;
 	if (expect && !dp_digest_valid(expect))
-		return qg_error(QG_EUSAGE, "'%s': expected digest '%s' is not sha256:<64 lowercase hex>", o->name,
-				expect);
+		return qg_error(QG_EUSAGE,
+				"'%s': expected digest '%s' is not sha256:<64 lowercase hex>",
+				o->name, expect);
 	r.src_name = src->path ? src->path : "(bytes)";
 	if (src->path) {
 		struct stat st;
@@ -663,7 +707,8 @@ static int oci_blob_put(struct dp_store *s, const struct dp_source *src, const c
 		}
 		r.fd = open(src->path, O_RDONLY | O_CLOEXEC);
 		if (r.fd < 0)
-			return qg_error(QG_EINPUT, "'%s': cannot open: %s", src->path, strerror(errno));
+			return qg_error(QG_EINPUT, "'%s': cannot open: %s", src->path,
+					strerror(errno));
 		if (fstat(r.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			close(r.fd);
 			return qg_error(QG_EINPUT, "'%s': not a regular file", src->path);
@@ -683,7 +728,8 @@ static int oci_blob_put(struct dp_store *s, const struct dp_source *src, const c
 			return err;
 		snprintf(digest, sizeof(digest), "sha256:%s", hex);
 		if (expect && strcmp(expect, digest))
-			return qg_error(QG_EINPUT, "%s: digest %s, expected %s: nothing committed to '%s'",
+			return qg_error(QG_EINPUT,
+					"%s: digest %s, expected %s: nothing committed to '%s'",
 					r.src_name, digest, expect, o->name);
 	}
 	if (expect)
@@ -700,8 +746,8 @@ static int oci_blob_put(struct dp_store *s, const struct dp_source *src, const c
 		goto ok;
 	}
 	if (err == 0) {
-		err = qg_error(QG_EINPUT, "'%s': blob %s is there with %lld bytes, expected %lld", o->name, digest,
-			       have, size);
+		err = qg_error(QG_EINPUT, "'%s': blob %s is there with %lld bytes, expected %lld",
+			       o->name, digest, have, size);
 		goto done;
 	}
 	if (err != QG_ENOTFOUND)
@@ -732,7 +778,9 @@ static int oci_blob_mount(struct dp_store *s, const char *digest, const char *fr
 	struct oci *o = (struct oci *)s;
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), loc = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_http_resp resp;
-	struct call c = { .method = "POST", .url = &u, .what = digest, .push = 1, .from_repo = from_repo };
+	struct call c = {
+		.method = "POST", .url = &u, .what = digest, .push = 1, .from_repo = from_repo
+	};
 	int err;
 
 	qg_http_resp_init(&resp);
@@ -768,7 +816,8 @@ static int check_digest(struct oci *o, const char *digest, const void *data, siz
 	if (err < 0)
 		return err;
 	if (strncmp(digest, "sha256:", 7) || strcmp(digest + 7, hex))
-		return qg_error(QG_EINPUT, "'%s': blob %s read back with digest sha256:%s", o->name, digest, hex);
+		return qg_error(QG_EINPUT, "'%s': blob %s read back with digest sha256:%s", o->name,
+				digest, hex);
 	return 0;
 }
 
@@ -777,7 +826,9 @@ static int oci_blob_get(struct dp_store *s, const char *digest, struct qg_buf *o
 	struct oci *o = (struct oci *)s;
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL);
 	struct qg_http_resp resp;
-	struct call c = { .method = "GET", .url = &u, .what = digest, .max_body = max ? max : OCI_MANIFEST_MAX };
+	struct call c = {
+		.method = "GET", .url = &u, .what = digest, .max_body = max ? max : OCI_MANIFEST_MAX
+	};
 	int err;
 
 	qg_http_resp_init(&resp);
@@ -827,7 +878,8 @@ static int blob_stream_once(struct oci *o, const char *digest, int fd, struct qg
 	int err;
 
 	o->retryable = 0;
-	if ((err = scope_of(o, 0, NULL, &scope)) < 0 || (err = reg_auth_header(&o->auth, scope.buf, &auth)) < 0)
+	if ((err = scope_of(o, 0, NULL, &scope)) < 0 ||
+	    (err = reg_auth_header(&o->auth, scope.buf, &auth)) < 0)
 		goto done;
 	if (auth.len)
 		hdrs[0] = auth.buf;
@@ -838,13 +890,18 @@ static int blob_stream_once(struct oci *o, const char *digest, int fd, struct qg
 		goto done;
 	}
 	{
-		struct qg_http_req req = { .url = u->buf, .headers = hdrs, .name = name, .status_out = &status,
-					   .flags = o->hflags | QG_HTTP_REDIRECT_ANY_ORIGIN, .ca_file = o->ca_file };
+		struct qg_http_req req = { .url = u->buf,
+					   .headers = hdrs,
+					   .name = name,
+					   .status_out = &status,
+					   .flags = o->hflags | QG_HTTP_REDIRECT_ANY_ORIGIN,
+					   .ca_file = o->ca_file };
 
 		err = qg_http_stream_open(&h, &req);
 	}
 	if (err < 0) {
-		o->retryable = status ? status_retryable(status) : (err == QG_ENET || err == QG_ETIMEOUT);
+		o->retryable = status ? status_retryable(status) :
+					(err == QG_ENET || err == QG_ETIMEOUT);
 		if (status == 404)
 			err = qg_error(QG_EINPUT, "'%s': blob %s not found", o->name, digest);
 		goto done;
@@ -852,7 +909,8 @@ static int blob_stream_once(struct oci *o, const char *digest, int fd, struct qg
 	if ((err = qg_sha256_new(&sh)) < 0)
 		goto done;
 	while ((n = qg_http_stream_read(h, buf, OCI_IO_CHUNK)) > 0) {
-		if ((err = qg_sha256_update(sh, buf, (size_t)n)) < 0 || (err = write_all(fd, buf, (size_t)n)) < 0)
+		if ((err = qg_sha256_update(sh, buf, (size_t)n)) < 0 ||
+		    (err = write_all(fd, buf, (size_t)n)) < 0)
 			goto done;
 		o->base.bytes_received += n;
 	}
@@ -864,7 +922,8 @@ static int blob_stream_once(struct oci *o, const char *digest, int fd, struct qg
 	if ((err = qg_sha256_final(sh, hex)) < 0)
 		goto done;
 	if (strcmp(digest + 7, hex))
-		err = qg_error(QG_EINPUT, "'%s': blob %s read back with digest sha256:%s", o->name, digest, hex);
+		err = qg_error(QG_EINPUT, "'%s': blob %s read back with digest sha256:%s", o->name,
+			       digest, hex);
 done:
 	if (auth.len)
 		explicit_bzero(auth.buf, auth.len);
@@ -885,7 +944,8 @@ static int oci_blob_to_fd(struct dp_store *s, const char *digest, int fd)
 	int err, attempt;
 
 	if (!dp_digest_valid(digest))
-		return qg_error(QG_EUSAGE, "'%s': '%s' is not sha256:<64 lowercase hex>", o->name, digest);
+		return qg_error(QG_EUSAGE, "'%s': '%s' is not sha256:<64 lowercase hex>", o->name,
+				digest);
 	/* a stream cannot answer a 401 by itself: a HEAD first (through
 	 * oci_call, which meets the repository's challenge and fetches its
 	 * token), so the credentials go along from the start */
@@ -918,7 +978,10 @@ static int manifest_fetch(struct oci *o, const char *ref, int head, struct qg_bu
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), v = QG_BUF_INIT(256);
 	const char *hdrs[] = { ACCEPT_MANIFESTS, NULL };
 	struct qg_http_resp resp;
-	struct call c = { .method = head ? "HEAD" : "GET", .url = &u, .what = ref, .headers = hdrs,
+	struct call c = { .method = head ? "HEAD" : "GET",
+			  .url = &u,
+			  .what = ref,
+			  .headers = hdrs,
 			  .max_body = OCI_MANIFEST_MAX };
 	char hex[QG_SHA256_HEX];
 	int err;
@@ -947,12 +1010,15 @@ static int manifest_fetch(struct oci *o, const char *ref, int head, struct qg_bu
 	if ((err = qg_sha256_hex(hex, resp.body.buf, resp.body.len)) < 0)
 		goto done;
 	if (v.len && (strncmp(v.buf, "sha256:", 7) || strcmp(v.buf + 7, hex))) {
-		err = qg_error(QG_EINPUT, "'%s': manifest '%s': Docker-Content-Digest %s but the bytes hash to "
-			       "sha256:%s", o->name, ref, v.buf, hex);
+		err = qg_error(QG_EINPUT,
+			       "'%s': manifest '%s': Docker-Content-Digest %s but the bytes hash to "
+			       "sha256:%s",
+			       o->name, ref, v.buf, hex);
 		goto done;
 	}
 	if (!strncmp(ref, "sha256:", 7) && strcmp(ref + 7, hex)) {
-		err = qg_error(QG_EINPUT, "'%s': manifest %s read back with digest sha256:%s", o->name, ref, hex);
+		err = qg_error(QG_EINPUT, "'%s': manifest %s read back with digest sha256:%s",
+			       o->name, ref, hex);
 		goto done;
 	}
 	if (digest)
@@ -981,8 +1047,8 @@ done:
 	return err;
 }
 
-static int oci_manifest_get(struct dp_store *s, const char *ref, struct qg_buf *body, char digest[DP_DIGEST_SIZE],
-			    struct qg_buf *media_type)
+static int oci_manifest_get(struct dp_store *s, const char *ref, struct qg_buf *body,
+			    char digest[DP_DIGEST_SIZE], struct qg_buf *media_type)
 {
 	char d[DP_DIGEST_SIZE];
 
@@ -997,8 +1063,13 @@ static int oci_manifest_put(struct dp_store *s, const char *tag, const void *bod
 	struct qg_http_resp resp;
 	char hex[QG_SHA256_HEX], digest[DP_DIGEST_SIZE], cur[DP_DIGEST_SIZE] = "";
 	const char *hdrs[] = { ct.buf, NULL };
-	struct call c = { .method = "PUT", .url = &u, .what = tag ? tag : "manifest", .push = 1,
-			  .body = body, .body_len = len, .headers = hdrs };
+	struct call c = { .method = "PUT",
+			  .url = &u,
+			  .what = tag ? tag : "manifest",
+			  .push = 1,
+			  .body = body,
+			  .body_len = len,
+			  .headers = hdrs };
 	int err;
 
 	qg_http_resp_init(&resp);
@@ -1017,7 +1088,8 @@ static int oci_manifest_put(struct dp_store *s, const char *tag, const void *bod
 			goto done;
 		}
 	}
-	if ((err = qg_buf_addf(&ct, "Content-Type: %s", media_type ? media_type : DP_MT_MANIFEST)) < 0 ||
+	if ((err = qg_buf_addf(&ct, "Content-Type: %s", media_type ? media_type : DP_MT_MANIFEST)) <
+		    0 ||
 	    (err = url_v2(o, &u, "manifests/%s", tag ? tag : digest)) < 0)
 		goto done;
 	hdrs[0] = ct.buf;
@@ -1028,8 +1100,10 @@ static int oci_manifest_put(struct dp_store *s, const char *tag, const void *bod
 		goto done;
 	}
 	o->base.bytes_sent += (long long)len;
-	if (qg_http_resp_header(&resp, "Docker-Content-Digest", &v) == 0 && v.len && strcmp(v.buf, digest))
-		err = qg_error(QG_ENET, "'%s': manifest stored as %s, its bytes hash to %s", o->name, v.buf, digest);
+	if (qg_http_resp_header(&resp, "Docker-Content-Digest", &v) == 0 && v.len &&
+	    strcmp(v.buf, digest))
+		err = qg_error(QG_ENET, "'%s': manifest stored as %s, its bytes hash to %s",
+			       o->name, v.buf, digest);
 done:
 	qg_http_resp_release(&resp);
 	qg_buf_release(&u);
@@ -1057,9 +1131,12 @@ static int oci_tag_delete(struct dp_store *s, const char *tag)
 	else if (resp.status == 404)
 		err = QG_ENOTFOUND;
 	else if (resp.status == 400 || resp.status == 405)
-		err = qg_error(QG_ENET, "'%s': the registry does not delete tags (DELETE of tag '%s' answered "
-			       "HTTP %ld); the tag is left: deleting manifest %s by digest would remove every "
-			       "tag naming it", o->name, tag, resp.status, cur);
+		err = qg_error(
+			QG_ENET,
+			"'%s': the registry does not delete tags (DELETE of tag '%s' answered "
+			"HTTP %ld); the tag is left: deleting manifest %s by digest would remove every "
+			"tag naming it",
+			o->name, tag, resp.status, cur);
 	else
 		err = status_error(o, &c, &resp);
 done:
@@ -1080,8 +1157,10 @@ static int desc_from_json(struct dp_desc *d, const struct qg_json *j, const char
 
 	memset(d, 0, sizeof(*d));
 	if (!mt || !dg || !dp_digest_valid(dg) || !(size >= 0) || size > 9e15)
-		return qg_error(QG_EINPUT, "'%s': /manifests/%zu: expected a descriptor with mediaType, a "
-				"sha256 digest and a size", name, i);
+		return qg_error(QG_EINPUT,
+				"'%s': /manifests/%zu: expected a descriptor with mediaType, a "
+				"sha256 digest and a size",
+				name, i);
 	snprintf(d->digest, sizeof(d->digest), "%s", dg);
 	d->size = (long long)size;
 	d->media_type = strdup(mt);
@@ -1111,7 +1190,8 @@ static int index_descs(const char *body, size_t len, const char *name, const cha
 		return recode(QG_EINPUT);
 	ms = qg_json_get(root, "manifests");
 	if (qg_json_type(ms) != QG_JSON_ARRAY) {
-		err = qg_error(QG_EINPUT, "'%s': /manifests: expected an array (an image index)", name);
+		err = qg_error(QG_EINPUT, "'%s': /manifests: expected an array (an image index)",
+			       name);
 		goto done;
 	}
 	for (m = qg_json_first(ms); m; m = qg_json_next(m), i++) {
@@ -1125,7 +1205,8 @@ static int index_descs(const char *body, size_t len, const char *name, const cha
 		}
 		for (k = 0; k < *nr; k++)
 			dup |= !strcmp((*out)[k].digest, d.digest);
-		if (dup || (artifact_type && (!d.artifact_type || strcmp(d.artifact_type, artifact_type)))) {
+		if (dup || (artifact_type &&
+			    (!d.artifact_type || strcmp(d.artifact_type, artifact_type)))) {
 			dp_desc_release(&d);
 			continue;
 		}
@@ -1150,19 +1231,24 @@ static int fallback_tag(char tag[DP_DIGEST_SIZE], const char *digest)
 
 /* GET the referrers API: 0 with the index in body, QG_ENOTFOUND when the
  * registry has none (o->referrers_api = 0). */
-static int referrers_api(struct oci *o, const char *digest, const char *artifact_type, struct qg_buf *body)
+static int referrers_api(struct oci *o, const char *digest, const char *artifact_type,
+			 struct qg_buf *body)
 {
 	struct qg_buf u = QG_BUF_INIT(QG_CAP_URL), v = QG_BUF_INIT(256);
 	const char *hdrs[] = { "Accept: " DP_MT_INDEX, NULL };
 	struct qg_http_resp resp;
-	struct call c = { .method = "GET", .url = &u, .what = "referrers", .headers = hdrs,
+	struct call c = { .method = "GET",
+			  .url = &u,
+			  .what = "referrers",
+			  .headers = hdrs,
 			  .max_body = OCI_MANIFEST_MAX };
 	int err;
 
 	qg_http_resp_init(&resp);
 	if ((err = url_v2(o, &u, "referrers/%s", digest)) < 0)
 		goto done;
-	if (artifact_type && ((err = qg_buf_addstr(&u, "?artifactType=")) < 0 || (err = add_enc(&u, artifact_type)) < 0))
+	if (artifact_type && ((err = qg_buf_addstr(&u, "?artifactType=")) < 0 ||
+			      (err = add_enc(&u, artifact_type)) < 0))
 		goto done;
 	if ((err = oci_call(o, &c, &resp)) < 0)
 		goto done;
@@ -1171,7 +1257,8 @@ static int referrers_api(struct oci *o, const char *digest, const char *artifact
 		o->referrers_api = 1;
 		qg_buf_reset(body);
 		err = qg_buf_add(body, resp.body.buf, resp.body.len);
-	} else if (resp.status == 404 || resp.status == 200 || resp.status == 400 || resp.status == 405) {
+	} else if (resp.status == 404 || resp.status == 200 || resp.status == 400 ||
+		   resp.status == 405) {
 		/* no API (distribution 2.x: 404), or something that is not an index */
 		o->referrers_api = 0;
 		err = QG_ENOTFOUND;
@@ -1185,8 +1272,8 @@ done:
 	return err;
 }
 
-static int oci_referrers(struct dp_store *s, const char *digest, const char *artifact_type, struct dp_desc **out,
-			 size_t *nr)
+static int oci_referrers(struct dp_store *s, const char *digest, const char *artifact_type,
+			 struct dp_desc **out, size_t *nr)
 {
 	struct oci *o = (struct oci *)s;
 	struct qg_buf body = QG_BUF_INIT(OCI_MANIFEST_MAX), name = QG_BUF_INIT(QG_CAP_MESSAGE);
@@ -1199,7 +1286,8 @@ static int oci_referrers(struct dp_store *s, const char *digest, const char *art
 	if (o->referrers_api != 0) {
 		err = referrers_api(o, digest, artifact_type, &body);
 		if (err == 0)
-			err = qg_buf_addf(&name, "%s/v2/%s/referrers/%s", o->name, o->base.ref.repo, digest);
+			err = qg_buf_addf(&name, "%s/v2/%s/referrers/%s", o->name, o->base.ref.repo,
+					  digest);
 	}
 	if (err == QG_ENOTFOUND) {
 		err = manifest_fetch(o, tag, 0, &body, d, NULL);
@@ -1222,8 +1310,10 @@ static int desc_to_json(struct qg_json *arr, const struct dp_desc *m)
 {
 	struct qg_json *j = qg_json_add_object(arr, NULL), *a;
 
-	if (!j || !qg_json_add_string(j, "mediaType", m->media_type ? m->media_type : DP_MT_MANIFEST) ||
-	    !qg_json_add_string(j, "digest", m->digest) || !qg_json_add_number(j, "size", (double)m->size))
+	if (!j ||
+	    !qg_json_add_string(j, "mediaType", m->media_type ? m->media_type : DP_MT_MANIFEST) ||
+	    !qg_json_add_string(j, "digest", m->digest) ||
+	    !qg_json_add_number(j, "size", (double)m->size))
 		return QG_ENOMEM;
 	if (m->artifact_type && !qg_json_add_string(j, "artifactType", m->artifact_type))
 		return QG_ENOMEM;
@@ -1279,7 +1369,8 @@ static int oci_referrer_add(struct dp_store *s, const char *subject, const struc
 			goto done;
 		root = qg_json_new_object();
 		if (!root || !qg_json_add_number(root, "schemaVersion", 2) ||
-		    !qg_json_add_string(root, "mediaType", DP_MT_INDEX) || !(arr = qg_json_add_array(root, "manifests"))) {
+		    !qg_json_add_string(root, "mediaType", DP_MT_INDEX) ||
+		    !(arr = qg_json_add_array(root, "manifests"))) {
 			qg_json_free(root);
 			qg_json_free(prev);
 			err = qg_error(QG_ENOMEM, "out of memory");
@@ -1289,7 +1380,9 @@ static int oci_referrer_add(struct dp_store *s, const char *subject, const struc
 		if (prev && qg_json_type(ms) != QG_JSON_ARRAY) {
 			qg_json_free(root);
 			qg_json_free(prev);
-			err = qg_error(QG_EINPUT, "'%s': /manifests: expected an array (an image index)", name.buf);
+			err = qg_error(QG_EINPUT,
+				       "'%s': /manifests: expected an array (an image index)",
+				       name.buf);
 			goto done;
 		}
 		for (e = qg_json_first(ms); e && !err; e = qg_json_next(e)) {
@@ -1318,7 +1411,8 @@ static int oci_referrer_add(struct dp_store *s, const char *subject, const struc
 		if (err != QG_ECONFLICT)
 			goto done;
 	}
-	err = qg_error(QG_ECONFLICT, "'%s': the referrers tag %s kept moving while it was updated", o->name, tag);
+	err = qg_error(QG_ECONFLICT, "'%s': the referrers tag %s kept moving while it was updated",
+		       o->name, tag);
 done:
 	qg_buf_release(&body);
 	qg_buf_release(&out);
@@ -1370,8 +1464,10 @@ static int ping(struct oci *o)
 		goto done;
 	{
 		/* no auth header yet and no retry of a 401: just learn the challenge */
-		struct qg_http_req req = { .url = u.buf, .flags = QG_HTTP_ACCEPT_ANY_STATUS | o->hflags,
-					   .ca_file = o->ca_file, .max_body = OCI_SMALL_MAX };
+		struct qg_http_req req = { .url = u.buf,
+					   .flags = QG_HTTP_ACCEPT_ANY_STATUS | o->hflags,
+					   .ca_file = o->ca_file,
+					   .max_body = OCI_SMALL_MAX };
 		int attempt;
 
 		/* --insecure probes https briefly: a plain-http server may never
@@ -1381,10 +1477,12 @@ static int ping(struct oci *o)
 
 		for (attempt = 1;; attempt++) {
 			err = qg_http_request(&req, &resp);
-			o->retryable = err < 0 ? resp.status == 0 && (err == QG_ENET || err == QG_ETIMEOUT)
-					       : status_retryable(resp.status);
+			o->retryable = err < 0 ? resp.status == 0 &&
+							 (err == QG_ENET || err == QG_ETIMEOUT) :
+						 status_retryable(resp.status);
 			/* --insecure tries https once before plain http */
-			if (!o->retryable || attempt >= OCI_ATTEMPTS || (o->hflags && !strncmp(o->base_url, "https:", 6)))
+			if (!o->retryable || attempt >= OCI_ATTEMPTS ||
+			    (o->hflags && !strncmp(o->base_url, "https:", 6)))
 				break;
 			if (err == 0)
 				note_retry_after(o, &resp);
@@ -1398,9 +1496,11 @@ static int ping(struct oci *o)
 		qg_http_resp_header(&resp, "WWW-Authenticate", &www);
 		err = reg_auth_challenge(&o->auth, www.buf, NULL);
 	} else if (resp.status != 200) {
-		err = resp.status >= 500 ? status_error(o, &c, &resp)
-					 : qg_error(QG_EINPUT, "'%s': not an OCI registry (GET /v2/ answered HTTP %ld)",
-						    o->name, resp.status);
+		err = resp.status >= 500 ?
+			      status_error(o, &c, &resp) :
+			      qg_error(QG_EINPUT,
+				       "'%s': not an OCI registry (GET /v2/ answered HTTP %ld)",
+				       o->name, resp.status);
 	}
 done:
 	qg_http_resp_release(&resp);
@@ -1434,7 +1534,8 @@ static int copy_ref(struct dp_ref *to, const struct dp_ref *from)
 	return 0;
 }
 
-int dp_store_oci_open(struct dp_store **out, const struct dp_ref *ref, const struct dp_store_opts *opts)
+int dp_store_oci_open(struct dp_store **out, const struct dp_ref *ref,
+		      const struct dp_store_opts *opts)
 {
 	static const struct dp_store_opts none;
 	struct oci *o;
@@ -1445,7 +1546,8 @@ int dp_store_oci_open(struct dp_store **out, const struct dp_ref *ref, const str
 	if (!opts)
 		opts = &none;
 	if (!ref->host || !*ref->host || !ref->repo || !*ref->repo)
-		return qg_error(QG_EUSAGE, "'%s': expected oci://HOST[:PORT]/REPO", ref->text ? ref->text : "");
+		return qg_error(QG_EUSAGE, "'%s': expected oci://HOST[:PORT]/REPO",
+				ref->text ? ref->text : "");
 	if (opts->chunk_size < 0)
 		return qg_error(QG_EUSAGE, "--chunk-size: expected a positive size");
 	o = calloc(1, sizeof(*o));

@@ -69,8 +69,13 @@ static void test_deploy_registry_challenge(void **state)
 	setenv("DOCKER_CONFIG", tmpdir, 1);
 	assert_int_equal(reg_auth_init(&a, "reg.example:5000", 0, NULL), 0);
 	assert_null(a.user);
-	assert_int_equal(reg_auth_challenge(&a, "Bearer realm=\"https://auth.example/token\",service=\"registry.example\","
-					       "scope=\"repository:team/model:pull,push\"", &scope), 0);
+	assert_int_equal(
+		reg_auth_challenge(
+			&a,
+			"Bearer realm=\"https://auth.example/token\",service=\"registry.example\","
+			"scope=\"repository:team/model:pull,push\"",
+			&scope),
+		0);
 	assert_int_equal(a.scheme, REG_BEARER);
 	assert_string_equal(a.realm, "https://auth.example/token");
 	assert_string_equal(a.service, "registry.example");
@@ -93,8 +98,9 @@ static void test_deploy_registry_credentials(void **state)
 	(void)state;
 	setenv("DOCKER_CONFIG", tmpdir, 1);
 	/* "user:pa:ss" in base64; the password keeps its colon */
-	write_file("config.json", "{\"auths\": {\"other.example\": {\"auth\": \"eDp5\"},"
-				  " \"https://reg.example:5000/v1/\": {\"auth\": \"dXNlcjpwYTpzcw==\"}}}");
+	write_file("config.json",
+		   "{\"auths\": {\"other.example\": {\"auth\": \"eDp5\"},"
+		   " \"https://reg.example:5000/v1/\": {\"auth\": \"dXNlcjpwYTpzcw==\"}}}");
 	assert_int_equal(reg_auth_init(&a, "reg.example:5000", 0, NULL), 0);
 	assert_string_equal(a.user, "user");
 	assert_string_equal(a.pass, "pa:ss");
@@ -116,7 +122,9 @@ static void test_deploy_registry_credentials(void **state)
 	assert_null(a.user);
 	reg_auth_release(&a);
 
-	write_file("config.json", "{\"auths\": {\"reg.example:5000\": {\"username\": \"u2\", \"password\": \"p2\"}}}");
+	write_file(
+		"config.json",
+		"{\"auths\": {\"reg.example:5000\": {\"username\": \"u2\", \"password\": \"p2\"}}}");
 	assert_int_equal(reg_auth_init(&a, "reg.example:5000", 0, NULL), 0);
 	assert_string_equal(a.user, "u2");
 	assert_string_equal(a.pass, "p2");
@@ -133,7 +141,8 @@ static void test_deploy_registry_credentials(void **state)
 	reg_auth_release(&a);
 	unsetenv("QGATE_REGISTRY_USERNAME");
 
-	write_file("config.json", "{\"auths\": {\"reg.example:5000\": {\"auth\": \"not base64!\"}}}");
+	write_file("config.json",
+		   "{\"auths\": {\"reg.example:5000\": {\"auth\": \"not base64!\"}}}");
 	assert_int_equal(reg_auth_init(&a, "reg.example:5000", 0, NULL), QG_EUSAGE);
 	assert_non_null(strstr(qg_error_last(), "config.json"));
 	reg_auth_release(&a);
@@ -202,10 +211,14 @@ static void manifest_text(struct qg_buf *b, const char *note)
 	digest_of(cfg, "{}", 2);
 	digest_of(lay, layer, strlen(layer));
 	qg_buf_reset(b);
-	assert_int_equal(qg_buf_addf(b, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
-				     "\"digest\":\"%s\",\"size\":2},\"layers\":[{\"mediaType\":\"text/plain\","
-				     "\"digest\":\"%s\",\"size\":%zu}],\"annotations\":{\"note\":\"%s\"}}",
-				     DP_MT_MANIFEST, DP_MT_EMPTY, cfg, lay, strlen(layer), note), 0);
+	assert_int_equal(
+		qg_buf_addf(
+			b,
+			"{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+			"\"digest\":\"%s\",\"size\":2},\"layers\":[{\"mediaType\":\"text/plain\","
+			"\"digest\":\"%s\",\"size\":%zu}],\"annotations\":{\"note\":\"%s\"}}",
+			DP_MT_MANIFEST, DP_MT_EMPTY, cfg, lay, strlen(layer), note),
+		0);
 }
 
 static void test_deploy_registry_blobs(void **state)
@@ -289,7 +302,8 @@ static void test_deploy_registry_blobs(void **state)
 static void test_deploy_registry_manifests(void **state)
 {
 	struct dp_store *s = open_live("QG_TEST_REGISTRY", "team/ops");
-	struct qg_buf m1 = QG_BUF_INIT(1 << 20), m2 = QG_BUF_INIT(1 << 20), got = QG_BUF_INIT(1 << 20);
+	struct qg_buf m1 = QG_BUF_INIT(1 << 20), m2 = QG_BUF_INIT(1 << 20),
+		      got = QG_BUF_INIT(1 << 20);
 	struct qg_buf mt = QG_BUF_INIT(1024);
 	char d1[DP_DIGEST_SIZE], d2[DP_DIGEST_SIZE], d[DP_DIGEST_SIZE], tag[32];
 
@@ -304,8 +318,10 @@ static void test_deploy_registry_manifests(void **state)
 	assert_int_equal(s->ops->manifest_get(s, tag, &got, d, NULL), QG_ENOTFOUND);
 	assert_int_equal(s->ops->manifest_put(s, tag, m1.buf, m1.len, DP_MT_MANIFEST, ""), 0);
 	/* "" = must not exist: it does now */
-	assert_int_equal(s->ops->manifest_put(s, tag, m2.buf, m2.len, DP_MT_MANIFEST, ""), QG_ECONFLICT);
-	assert_int_equal(s->ops->manifest_put(s, tag, m2.buf, m2.len, DP_MT_MANIFEST, d2), QG_ECONFLICT);
+	assert_int_equal(s->ops->manifest_put(s, tag, m2.buf, m2.len, DP_MT_MANIFEST, ""),
+			 QG_ECONFLICT);
+	assert_int_equal(s->ops->manifest_put(s, tag, m2.buf, m2.len, DP_MT_MANIFEST, d2),
+			 QG_ECONFLICT);
 	assert_int_equal(s->ops->manifest_get(s, tag, &got, d, &mt), 0);
 	assert_string_equal(d, d1);
 	assert_int_equal(got.len, m1.len);
@@ -326,13 +342,19 @@ static void test_deploy_registry_manifests(void **state)
 
 		digest_of(cfg, "{}", 2);
 		digest_of(lay, layer, strlen(layer));
-		assert_int_equal(qg_buf_addf(&rm, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":\"%s\","
-					     "\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":2},"
-					     "\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"%s\",\"size\":%zu}],"
-					     "\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}}",
-					     DP_MT_MANIFEST, DP_AT_EVIDENCE, DP_MT_EMPTY, cfg, lay, strlen(layer),
-					     DP_MT_MANIFEST, d2, m2.len), 0);
-		assert_int_equal(s->ops->manifest_put(s, NULL, rm.buf, rm.len, DP_MT_MANIFEST, NULL), 0);
+		assert_int_equal(
+			qg_buf_addf(
+				&rm,
+				"{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":\"%s\","
+				"\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":2},"
+				"\"layers\":[{\"mediaType\":\"text/plain\",\"digest\":\"%s\",\"size\":%zu}],"
+				"\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}}",
+				DP_MT_MANIFEST, DP_AT_EVIDENCE, DP_MT_EMPTY, cfg, lay,
+				strlen(layer), DP_MT_MANIFEST, d2, m2.len),
+			0);
+		assert_int_equal(s->ops->manifest_put(s, NULL, rm.buf, rm.len, DP_MT_MANIFEST,
+						      NULL),
+				 0);
 		digest_of(r.digest, rm.buf, rm.len);
 		r.size = (long long)rm.len;
 		r.media_type = strdup(DP_MT_MANIFEST);
@@ -455,8 +477,12 @@ static void test_deploy_registry_referrers_api(void **state)
 	free(out);
 	snprintf(m.digest, sizeof(m.digest), "%s", REF_EVIDENCE);
 	assert_int_equal(p->ops->referrer_add(p, REF_SUBJECT, &m), 0);
-	assert_int_equal(d->ops->manifest_get(d, "sha256-3333333333333333333333333333333333333333333333333333333333333333",
-					      NULL, dg, NULL), QG_ENOTFOUND);
+	assert_int_equal(
+		d->ops->manifest_get(
+			d,
+			"sha256-3333333333333333333333333333333333333333333333333333333333333333",
+			NULL, dg, NULL),
+		QG_ENOTFOUND);
 	dp_store_close(p);
 	dp_store_close(d);
 }
@@ -472,7 +498,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_registry_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_manifests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_registry_bearer_mount, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deploy_registry_referrers_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_registry_referrers_api, setup,
+						teardown),
 	};
 
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
