@@ -39,7 +39,7 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 			0, "evidence", &o.evidence, "DIR",
 			"attach the qgate result JSON files in DIR as a referrer (anything else in DIR is refused)"),
 		QG_OPT_LIST_(0, "annotation", &o.annotations, "K=V",
-			     "add a manifest annotation (repeatable)"),
+			     "add a manifest annotation"),
 		QG_OPT_STRING_(0, "artifact-version", &o.artifact_version, "V",
 			       "org.opencontainers.image.version of the artifact"),
 		QG_OPT_STRING_(
@@ -47,10 +47,10 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 			"org.opencontainers.image.source (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY)"),
 		QG_OPT_LIST_(
 			0, "media-type", &o.media_types, "FILE=TYPE",
-			"the layer media type of FILE instead of the one its extension suggests (repeatable)"),
+			"the layer media type of FILE instead of the one its extension suggests"),
 		QG_OPT_LIST_(
 			0, "material", &o.materials, "FILE",
-			"an input dataset named by digest in the provenance statement (repeatable)"),
+			"an input dataset named by digest in the provenance statement"),
 		QG_OPT_INT_(
 			0, "max-stream", &o.max_stream, "BYTES", 1, 1e15,
 			"most bytes read from a FIFO, pipe or device given as FILE (default 1 GiB)"),
