@@ -223,7 +223,9 @@ struct dp_evidence_set {
 	size_t nr;
 };
 
-/* Read every *.json qgate.result/v1 in dir (others are refused by name). */
+/* Read every *.json in dir, each a qgate.result/v1 (anything else named *.json is refused
+ * by name; other files are ignored); a path that is not a folder is read as one result; a
+ * folder without *.json is QG_EINPUT. */
 int dp_evidence_read_dir(struct dp_evidence_set *set, const char *dir);
 /* Read the evidence attached to `digest` in store s (its referrers of DP_AT_EVIDENCE). */
 int dp_evidence_read_attached(struct dp_evidence_set *set, struct dp_store *s, const char *digest);
