@@ -65,10 +65,21 @@ struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *too
 	va_list ap;
 	int err;
 
+	char *message;
+
 	if (QG_ALLOC_GROW(fs->v, fs->nr + 1, fs->alloc) < 0)
 		return NULL;
 	va_start(ap, fmt);
-	err = qg_buf_vaddf(&msg, fmt ? fmt : "", ap);
+	if (fmt && !strcmp(fmt, "%s")) {
+		/* the parsers' case (a message already made): one copy, no formatting */
+		const char *m = va_arg(ap, const char *);
+
+		message = qg_strdup(m ? m : "(null)");
+		err = 0;
+	} else {
+		err = qg_buf_vaddf(&msg, fmt ? fmt : "", ap);
+		message = err < 0 ? NULL : qg_buf_detach(&msg, NULL);
+	}
 	va_end(ap);
 	if (err < 0)
 		return NULL;
@@ -77,7 +88,7 @@ struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *too
 	f->tool = qg_strdup(tool && *tool ? tool : "lint");
 	f->rule = qg_strdup(rule && *rule ? rule : "finding");
 	f->file = file ? qg_strdup(file) : NULL;
-	f->message = qg_buf_detach(&msg, NULL);
+	f->message = message;
 	if (!f->tool || !f->rule || (file && !f->file) || !f->message) {
 		free(f->tool);
 		free(f->rule);
