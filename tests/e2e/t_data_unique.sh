@@ -126,4 +126,24 @@ expect_exit 1 "repeated integer primary keys fail" qgate-data validate --schema 
 expect_eq "primaryKey: each repeat names its first line" "$(chk "$T/reppk.out.json" table.primary-key "['locations'][1]['message']")" \
 	"primary key (id) repeats an earlier row (first on line 2)"
 
+# a string primaryKey takes the column fast path (its text hashed there):
+# the same verdict, counts and locations as the full path (QG_SIMD=general),
+# with a missing key, a quoted repeat, non-ASCII keys and a composite key
+printf 'id,name,v\na1,x,1\na2,y,2\n,z,3\na1,w,4\nb\303\251,q,5\nb\303\251,q,6\na2,x,7\n"a3",y,8\na3,y,9\n' >"$T/spk.csv"
+echo '{"fields": [{"name": "id"}, {"name": "name"}, {"name": "v", "type": "integer"}], "primaryKey": "id"}' >"$T/spk1.json"
+echo '{"fields": [{"name": "id"}, {"name": "name"}, {"name": "v", "type": "integer"}], "primaryKey": ["id", "name"]}' >"$T/spk2.json"
+for k in 1 2; do
+	expect_exit 1 "string primaryKey ($k field(s)), fast path" \
+		qgate-data validate --no-hash --schema "$T/spk$k.json" --json "$T/spk$k.f.json" "$T/spk.csv"
+	validate_result "string primaryKey ($k), fast path" "$T/spk$k.f.json"
+	expect_exit 1 "string primaryKey ($k field(s)), full path" \
+		env QG_SIMD=general qgate-data validate --no-hash --schema "$T/spk$k.json" --json "$T/spk$k.g.json" "$T/spk.csv"
+	expect_eq "string primaryKey ($k): fast and full paths report the same" \
+		"$(chk "$T/spk$k.f.json" table.primary-key "['count']") $(chk "$T/spk$k.f.json" table.primary-key "['locations']")" \
+		"$(chk "$T/spk$k.g.json" table.primary-key "['count']") $(chk "$T/spk$k.g.json" table.primary-key "['locations']")"
+done
+expect_eq "string primaryKey: a missing key and four repeats, each naming its first line" \
+	"$(chk "$T/spk1.f.json" table.primary-key "['count']"):$(chk "$T/spk1.f.json" table.primary-key "['locations'][3]['message']")" \
+	"5:primary key (id) repeats an earlier row (first on line 3)"
+
 done_testing
