@@ -20,7 +20,10 @@
  * than a general JSON tree, so 100,000 entries are checked well under a
  * second (tests/bench/bench_audit.sh); anything it does not accept is not
  * an audit entry. Hashes of lines are computed in parallel, and so are
- * signature checks.
+ * signature checks (each against the key the entry names, among the keys
+ * given: a key rotation keeps verifying). Signatures cost what libcrypto's
+ * Ed25519 costs (about 140 us each here, as in Python's cryptography): a
+ * signed 100,000-entry log takes seconds, not the chain's fraction of one.
  */
 #include "qgate/common.h"
 

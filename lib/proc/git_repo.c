@@ -1,9 +1,12 @@
-/* git_repo.c -- the repository as data: open, ls-files, blobs, ignores, merge base
+/* git_repo.c -- the repository as data: open, ls-files, blobs, ignores, merge base, commits
  *
  * The handle of qgate/git.h over a git_repository (libgit2 through the
  * table in git_int.h). What qgate-lint needs to pick its files (the index,
- * .gitignore, staged blobs) and what --changed-since needs to find its base
- * (the merge base of a ref and HEAD). The diff itself is git_diff.c.
+ * .gitignore, staged blobs), what --changed-since needs to find its base
+ * (the merge base of a ref and HEAD), and the one write: `qgate-deploy pin
+ * --commit` commits named files (qg_git_commit_paths), building the tree
+ * in an in-memory index from HEAD's so nothing else staged goes with them.
+ * The diff itself is git_diff.c.
  *
  * Every libgit2 call on a handle holds its lock (recursive, so an ls-files
  * callback may read blobs): a lint run's workers read blobs from several
