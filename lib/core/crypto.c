@@ -192,7 +192,7 @@ int qg_ed25519_key_load(struct qg_ed25519_key **out, const char *path, int want_
 	const struct qg_crypto *c;
 	struct qg_buf text = QG_BUF_INIT(65536 + 1);
 	struct qg_ed25519_key *k = NULL;
-	unsigned char der[256], raw[32];
+	unsigned char der[8192], raw[32];
 	char label[64];
 	size_t der_len = 0, raw_len = sizeof(raw);
 	int err;
