@@ -35,7 +35,7 @@ struct audit_opts {
 };
 
 static const char *const audit_usage[] = {
-	"qgate-deploy audit verify FILE [--pubkey FILE]... [--head sha256:...]",
+	"qgate-deploy audit verify FILE|oci-layout:DIR [--pubkey FILE]... [--head sha256:...]",
 	NULL,
 };
 
@@ -208,6 +208,27 @@ static int audit_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		return qg_error(QG_EUSAGE, "unknown audit command '%s' (expected 'verify FILE')", o->args.v[0]);
 	if (o->args.nr != 2)
 		return qg_error(QG_EUSAGE, "audit verify takes one FILE, %zu given", o->args.nr - 1);
+	/* an oci-layout target: the copy kept with it */
+	if (!strncmp(o->args.v[1], "oci-layout:", 11)) {
+		struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
+		struct dp_ref ref;
+		int err = dp_ref_parse(&ref, o->args.v[1], 0);
+
+		if (err < 0)
+			return err;
+		if (ref.tag || ref.digest[0])
+			err = qg_error(QG_EUSAGE, "'%s': name the layout without a tag or digest", o->args.v[1]);
+		if (!err)
+			err = qg_buf_addf(&path, "%s/%s", ref.dir, DP_AUDIT_LAYOUT_FILE);
+		if (!err)
+			err = verify(o, r, outputs, path.buf);
+		qg_buf_release(&path);
+		dp_ref_release(&ref);
+		return err;
+	}
+	if (strstr(o->args.v[1], "://"))
+		return qg_error(QG_EUSAGE, "'%s': remote stores keep no audit log copy; give the --audit-log FILE",
+				o->args.v[1]);
 	return verify(o, r, outputs, o->args.v[1]);
 }
 
@@ -227,7 +248,8 @@ int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
 		.gate = gate,
 		.name = "audit",
 		.usage = audit_usage,
-		.description = "Verify a hash-chained audit log: every entry links to the one before it (an edited, removed,\n"
+		.description = "Verify a hash-chained audit log (FILE, or oci-layout:DIR for the copy kept in the layout,\n"
+			       "DIR/qgate-audit.jsonl): every entry links to the one before it (an edited, removed,\n"
 			       "reordered or inserted entry is named by line), and with --pubkey every entry's Ed25519\n"
 			       "signature. Exit 0 intact, 1 tampered, 3 not an audit log.",
 		.options = options,

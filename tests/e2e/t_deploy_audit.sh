@@ -48,6 +48,11 @@ expect_eq "checks" "$(json_get v.json '[(c["id"], c["status"]) for c in d["check
 	'[["audit.chain", "pass"], ["audit.signatures", "pass"]]'
 expect_eq "entries metric" "$(json_get v.json 'd["metrics"]["audit"]["entries"]')" 5
 expect_exit 0 "verify the copy in the layout" "$D" audit verify L/qgate-audit.jsonl --pubkey pub.pem
+expect_exit 0 "... named by the target" "$D" audit verify oci-layout:L --pubkey pub.pem --json copy.json
+expect_eq "... five entries there too" "$(json_get copy.json 'd["metrics"]["audit"]["entries"]')" 5
+expect_exit 2 "... a target with a tag" "$D" audit verify oci-layout:L:v1
+expect_exit 2 "... a remote store" "$D" audit verify oci://127.0.0.1:5000/repo
+expect_grep "... says there is no copy" "remote stores keep no audit log copy" "$T/err"
 expect_exit 0 "verify without a key: signatures skipped" "$D" audit verify audit.jsonl --json nokey.json
 expect_eq "signatures skipped" "$(json_get nokey.json '[c["status"] for c in d["checks"] if c["id"] == "audit.signatures"]')" '["skip"]'
 
