@@ -614,9 +614,28 @@ static int check_inputs(struct dp_push_opts *o, struct push_file *files)
 	}
 	for (i = 0; i < o->annotations.nr; i++) {
 		const char *eq = strchr(o->annotations.v[i], '=');
+		static const struct {
+			const char *key, *why;
+		} own[] = {
+			{ ANN_REVISION, "the git commit, from the repository" },
+			{ ANN_CREATED, "the time of the push (SOURCE_DATE_EPOCH fixes it)" },
+			{ ANN_SOURCE, "use --source" },
+			{ ANN_VERSION, "use --artifact-version" },
+			{ "org.opencontainers.image.ref.name", "the tag is --to's" },
+		};
+		size_t k;
+
 		if (!eq || eq == o->annotations.v[i])
 			return qg_error(QG_EUSAGE, "--annotation '%s': expected KEY=VALUE",
 					o->annotations.v[i]);
+		/* what push records itself cannot be given: a revision annotation
+		 * naming another commit would contradict the provenance */
+		for (k = 0; k < QG_ARRAY_SIZE(own); k++)
+			if (strlen(own[k].key) == (size_t)(eq - o->annotations.v[i]) &&
+			    !strncmp(own[k].key, o->annotations.v[i],
+				     (size_t)(eq - o->annotations.v[i])))
+				return qg_error(QG_EUSAGE, "--annotation '%s': push sets %s (%s)",
+						o->annotations.v[i], own[k].key, own[k].why);
 	}
 	return 0;
 }

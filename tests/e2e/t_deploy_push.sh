@@ -198,6 +198,9 @@ expect_exit 2 "a digest instead of a tag" \
 	$D push --to "oci-layout:$L@sha256:0000000000000000000000000000000000000000000000000000000000000000" model/params.json
 expect_exit 2 "a sha256-<hex> tag (the referrers fallback)" \
 	$D push --to "oci-layout:$L:sha256-0000000000000000000000000000000000000000000000000000000000000000" model/params.json
+expect_exit 2 "--annotation of the revision push records itself" \
+	$D push --to "oci-layout:$L:v9" --annotation org.opencontainers.image.revision=0000 model/params.json
+expect_grep "says why" "push sets org.opencontainers.image.revision" "$T/err"
 expect_exit 2 "no --to" $D push model/params.json
 expect_exit 2 "no file" $D push --to "oci-layout:$L:v9"
 expect_exit 2 "two files with one name" $D push --to "oci-layout:$L:v9" model/params.json "$T/scratch/../repo/model/params.json"
