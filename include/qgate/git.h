@@ -80,6 +80,14 @@ int qg_git_merge_base(struct qg_git_repo *repo, const char *ref, char out[41]);
  * libgit2's message). */
 int qg_git_commit_paths(struct qg_git_repo *repo, const char *const *paths, const char *message, char out[41]);
 
+/* The folder git runs this repository's hooks from, absolute, without a
+ * trailing '/', appended to out: core.hooksPath when set (absolute; "~/" is
+ * $HOME; relative to the work tree's top, or to the git folder of a bare
+ * repository, as git takes it), else hooks/ in the common git folder (a
+ * linked worktree shares its main repository's hooks). *from_config says
+ * whether core.hooksPath chose it. The folder may not exist yet. */
+int qg_git_hooks_dir(struct qg_git_repo *repo, struct qg_buf *out, int *from_config);
+
 /* A diff from a base commit, as the lines it added, per file. */
 struct qg_git_hunk {
 	long long new_start, new_lines; /* the hunk's range in the new file (1-based; lines 0 = pure deletion) */

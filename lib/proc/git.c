@@ -117,6 +117,11 @@ static void load_libgit2(void)
 	LOAD(h, signature_now, "git_signature_now");
 	LOAD(h, signature_free, "git_signature_free");
 	LOAD(h, commit_create, "git_commit_create");
+	LOAD(h, repository_commondir, "git_repository_commondir");
+	LOAD(h, repository_path, "git_repository_path");
+	LOAD(h, repository_config_snapshot, "git_repository_config_snapshot");
+	LOAD(h, config_get_string, "git_config_get_string");
+	LOAD(h, config_free, "git_config_free");
 	if (qg_lg.init() < 0)
 		return;
 	/* We read HEAD and the status and, for `qgate-deploy pin --commit`,

@@ -97,6 +97,12 @@ struct qg_libgit2 {
 	int (*commit_create)(git_oid *id, git_repository *repo, const char *update_ref, const git_signature *author,
 			     const git_signature *committer, const char *message_encoding, const char *message,
 			     const git_tree *tree, size_t parent_count, const git_commit *parents[]);
+	/* the hooks folder (qg_git_hooks_dir, git_repo.c) */
+	const char *(*repository_commondir)(const git_repository *repo);
+	const char *(*repository_path)(const git_repository *repo);
+	int (*repository_config_snapshot)(git_config **out, git_repository *repo);
+	int (*config_get_string)(const char **out, const git_config *cfg, const char *name);
+	void (*config_free)(git_config *cfg);
 };
 
 extern struct qg_libgit2 qg_lg;

@@ -531,3 +531,70 @@ done:
 	qg_strvec_clear(&rel);
 	return err;
 }
+
+/* ------------------------------------------------------------ hooks */
+
+static int add_trimmed(struct qg_buf *out, const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return qg_buf_add(out, path, n);
+}
+
+int qg_git_hooks_dir(struct qg_git_repo *r, struct qg_buf *out, int *from_config)
+{
+	git_config *cfg = NULL;
+	const char *hp = NULL, *base;
+	int err = 0, rc;
+
+	*from_config = 0;
+	pthread_mutex_lock(&r->lock);
+	if (qg_lg.repository_config_snapshot(&cfg, r->repo) < 0) {
+		err = qg_git_fail(QG_EINPUT, "cannot read the repository's git config");
+		goto done;
+	}
+	rc = qg_lg.config_get_string(&hp, cfg, "core.hooksPath");
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		err = qg_git_fail(QG_EINPUT, "cannot read core.hooksPath");
+		goto done;
+	}
+	if (rc == 0 && hp && *hp) {
+		*from_config = 1;
+		if (hp[0] == '/') {
+			err = add_trimmed(out, hp);
+		} else if (hp[0] == '~') {
+			const char *home = getenv("HOME");
+
+			if (hp[1] && hp[1] != '/')
+				err = qg_error(QG_EINPUT, "core.hooksPath '%s': only '~/' is understood, not '~user/'", hp);
+			else if (!home || home[0] != '/')
+				err = qg_error(QG_EINPUT, "core.hooksPath '%s': HOME is not an absolute path", hp);
+			else if (!(err = add_trimmed(out, home)) && hp[1] && hp[2])
+				err = qg_buf_addf(out, "/%s", hp + 2);
+		} else {
+			/* relative to where git runs hooks: the work tree's top, or
+			 * the git folder of a bare repository */
+			base = r->workdir[0] ? r->workdir : qg_lg.repository_path(r->repo);
+			err = qg_buf_addstr(out, base);
+			if (!err && (!out->len || out->buf[out->len - 1] != '/'))
+				err = qg_buf_addch(out, '/');
+			if (!err)
+				err = qg_buf_addstr(out, hp);
+		}
+	} else {
+		/* worktrees share the main repository's hooks */
+		base = qg_lg.repository_commondir(r->repo);
+		err = add_trimmed(out, base ? base : qg_lg.repository_path(r->repo));
+		if (!err)
+			err = qg_buf_addstr(out, "/hooks");
+	}
+	while (!err && out->len > 1 && out->buf[out->len - 1] == '/')
+		qg_buf_setlen(out, out->len - 1);
+done:
+	if (cfg)
+		qg_lg.config_free(cfg);
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
