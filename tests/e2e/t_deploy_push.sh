@@ -110,6 +110,16 @@ expect_eq "re-push: the same digest" "$(digest_line "$T/out")" "$DIGEST"
 expect_eq "re-push: the blob file was not rewritten (same inode)" \
 	"$(ls -i "$L/blobs/sha256/$(hex_of model/model.onnx)" | cut -d' ' -f1)" "$ino_before"
 
+# ---------------------------------------------------------------- a changed file of the same size
+cp model/weights.bin "$T/weights.orig"
+printf 'Z' | dd of=model/weights.bin bs=1 seek=10 conv=notrunc 2>/dev/null
+expect_exit 0 "push a file changed in place (same size)" \
+	$D push --to "oci-layout:$L:v1b" --json "$T/r3.json" model/weights.bin
+expect_eq "its new bytes are sent" "$(json_get "$T/r3.json" 'd["metrics"]["blobs_sent"]')" 1
+expect_eq "stored under the new digest" "sha256:$(hex_of "$L/blobs/sha256/$(hex_of model/weights.bin)")" \
+	"sha256:$(hex_of model/weights.bin)"
+cp "$T/weights.orig" model/weights.bin
+
 # ---------------------------------------------------------------- referrers: evidence, provenance
 cat >"$T/referrers.py" <<'PY'
 import json, sys, hashlib
