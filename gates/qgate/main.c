@@ -32,6 +32,7 @@ static const char *const usage[] = {
 	"qgate <gate> [ARGS...]",
 	"qgate help <gate>",
 	"qgate run [--config FILE] [--stage NAME] [-j N] [--only STEP,...] [--changed-since REF] [--out DIR]",
+	"qgate hook install [--stage NAME] [--force] | uninstall | status",
 	"qgate --help | --version",
 	NULL,
 };
