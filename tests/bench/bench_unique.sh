@@ -21,7 +21,11 @@
 # Environment: NEW (build/bin/qgate-data), OLD (unset: no old runs),
 #              BENCH_DIR (/work/bench/unique: generated data, never in the repo),
 #              JOBS (-j for every run, default 1), ARGS (extra flags, new and old),
-#              RUNS (rounds, default 1)
+#              RUNS (rounds, default 1), SETTLE (seconds of sleep before each
+#              run, default 0: on a VM that hands freed memory back to its host
+#              a run started right after a large one finds warm pages, and the
+#              order of the cases then biases them; 5 puts every run in the
+#              state of a run started on its own)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NEW=${NEW:-$ROOT/build/bin/qgate-data}
@@ -32,6 +36,7 @@ DIR=${BENCH_DIR:-/work/bench/unique}
 JOBS=${JOBS:-1}
 ARGS=${ARGS:-}
 RUNS=${RUNS:-1}
+SETTLE=${SETTLE:-0}
 [ $# -gt 0 ] || set -- 1000000 5000000 10000000 20000000
 [ -x "$NEW" ] || { echo "bench_unique: $NEW not built" >&2; exit 3; }
 mkdir -p "$DIR"
@@ -62,6 +67,7 @@ EOF
 # run LABEL BIN TIMEOUT ARGS...: one line "| label | exit | wall | cpu | rss_mb |"
 run() {
 	_l=$1; _b=$2; _t=$3; shift 3
+	[ "$SETTLE" = 0 ] || sleep "$SETTLE"
 	/usr/bin/time -f "%e %U %S %M" -o "$DIR/time.out" timeout "$_t" "$_b" validate --no-hash -j "$JOBS" "$@" >/dev/null 2>"$DIR/err.out"
 	_rc=$?
 	set -- $(tail -1 "$DIR/time.out")
