@@ -452,6 +452,8 @@ int front_cmd_report(int argc, const char **argv)
 	if (!err) {
 		qg_buf_reset(&out);
 		err = text_summary(&out, &rp, !html && !md);
+		if (!err && (html || md))
+			qg_buf_setlen(&out, strcspn(out.buf, "\n") + 1); /* the verdict line only */
 		if (!err && html && strcmp(html, "-"))
 			err = qg_buf_addf(&out, "html: %s\n", html);
 		if (!err && md && strcmp(md, "-"))

@@ -21,7 +21,7 @@ static const char css[] =
 	"padding:16px;color:#1b1f24;background:#fff}"
 	"h1{font-size:22px;margin:0 0 8px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de}"
 	"table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;"
-	"text-align:left;vertical-align:top}th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 3px}"
 	".banner{padding:14px 18px;border-radius:6px;font-size:20px;font-weight:600;border:2px solid}"
 	".b-pass{background:#dafbe1;border-color:#1a7f37}.b-fail{background:#ffebe9;border-color:#cf222e}"
@@ -455,6 +455,29 @@ static int lint_section(struct qg_buf *b, const struct rp_report *rp)
 	return err ? err : more(b, rp->rules_nr, i, "rules");
 }
 
+/* "sha256:0123456789ab" with the whole digest in a tooltip */
+static int short_digest(struct qg_buf *b, const char *d)
+{
+	int err;
+
+	if (!d || !*d)
+		return 0;
+	err = qg_buf_addstr(b, "<span title=\"");
+	if (!err)
+		err = rp_html_escape(b, d);
+	if (!err)
+		err = qg_buf_addstr(b, "\">");
+	if (!err) {
+		char *cut = qg_strndup(d, 19);
+
+		err = cut ? rp_html_escape(b, cut) : qg_error(QG_ENOMEM, "out of memory");
+		free(cut);
+	}
+	if (!err)
+		err = qg_buf_addstr(b, strlen(d) > 19 ? "&hellip;</span>" : "</span>");
+	return err;
+}
+
 static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 {
 	size_t i = 0;
@@ -482,7 +505,7 @@ static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = qg_buf_addstr(b, "</td><td><code>");
 		if (!err)
-			err = rp_html_escape(b, rp_str(m, "digest") ? rp_str(m, "digest") : rp_str(audit, "head"));
+			err = short_digest(b, rp_str(m, "digest") ? rp_str(m, "digest") : rp_str(audit, "head"));
 		if (!err)
 			err = qg_buf_addstr(b, "</code></td><td>");
 		if (!err && audit)

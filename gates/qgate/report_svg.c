@@ -38,7 +38,7 @@ int rp_svg_model(struct qg_buf *b, const struct rp_report *rp)
 {
 	double lo = 0, hi = 0, l, h;
 	size_t rows = 0;
-	const double x0 = 230, pw = 380;
+	const double x0 = 200, pw = 360;
 	int err = 0;
 
 	for (size_t i = 0; i < rp->model.nr && rows < RP_CHART_ROWS; i++) {
@@ -68,7 +68,7 @@ int rp_svg_model(struct qg_buf *b, const struct rp_report *rp)
 	}
 #define X(v) (x0 + ((v) - lo) / (hi - lo) * pw)
 	err = qg_buf_addf(b, "<figure><svg role=\"img\" id=\"model-chart\" "
-			     "viewBox=\"0 0 760 %zu\" width=\"760\" height=\"%zu\"><title>candidate minus champion, "
+			     "viewBox=\"0 0 860 %zu\" width=\"860\" height=\"%zu\"><title>candidate minus champion, "
 			     "with intervals</title>\n", rows * 24 + 44, rows * 24 + 44);
 	if (!err)
 		err = qg_buf_addf(b, "<line x1=\"%.1f\" y1=\"8\" x2=\"%.1f\" y2=\"%zu\" stroke=\"#57606a\" "
@@ -171,8 +171,11 @@ int rp_svg_drift_field(struct qg_buf *b, const struct qg_json *c)
 		err = qg_buf_addstr(b, "<line x1=\"10\" y1=\"120\" x2=\"330\" y2=\"120\" stroke=\"#1b1f24\"/>"
 				       "<rect x=\"10\" y=\"132\" width=\"10\" height=\"10\" fill=\"none\" stroke=\"#57606a\"/>"
 				       "<text x=\"24\" y=\"141\">baseline</text>"
-				       "<rect x=\"90\" y=\"132\" width=\"10\" height=\"10\" fill=\"#0969da\"/>"
-				       "<text x=\"104\" y=\"141\">current</text></svg><figcaption>");
+				       "<rect x=\"90\" y=\"132\" width=\"10\" height=\"10\" fill=\"");
+	if (!err)
+		err = qg_buf_addstr(b, st && strcmp(st, "pass") ? "#cf222e" : "#0969da");
+	if (!err)
+		err = qg_buf_addstr(b, "\"/><text x=\"104\" y=\"141\">current</text></svg><figcaption>");
 	if (!err)
 		err = qg_buf_addstr(b, st && !strcmp(st, "pass") ? "&#10004; " : "&#10008; ");
 	if (!err)
@@ -180,7 +183,9 @@ int rp_svg_drift_field(struct qg_buf *b, const struct qg_json *c)
 	if (!err)
 		err = esc(b, rp_check_id(c));
 	if (!err)
-		err = qg_buf_addf(b, "</code> PSI %.3g, KS %.3g (", rp_num(c, "psi"), rp_num(c, "ks"));
+		err = qg_buf_addf(b, "</code> PSI %.3g, %s %.3g (", rp_num(c, "psi"),
+				  isfinite(rp_num(c, "ks")) ? "KS" : "JS",
+				  isfinite(rp_num(c, "ks")) ? rp_num(c, "ks") : rp_num(c, "js"));
 	if (!err)
 		err = esc(b, st ? st : "?");
 	if (!err)
