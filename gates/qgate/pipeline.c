@@ -459,8 +459,13 @@ int run_pipeline_parse(struct run_stage *out, const char *text, size_t len, cons
 
 	memset(out, 0, sizeof(*out));
 	err = qg_json_parse(&doc, text, len, file);
-	if (err < 0)
-		return qg_error(QG_EUSAGE, "%s", qg_error_last());
+	if (err < 0) {
+		char *msg = qg_strdup(qg_error_last()); /* never format the slot into itself */
+
+		err = qg_error(QG_EUSAGE, "%s", msg ? msg : file);
+		free(msg);
+		return err;
+	}
 	err = run_pipeline_load(out, doc, file, stage);
 	qg_json_free(doc);
 	return err;

@@ -1300,11 +1300,11 @@ int front_cmd_run(int argc, const char **argv)
 	}
 	/* the pipeline, whole, before anything runs: every problem is exit 2 */
 	err = qg_json_parse_file(&doc, r.config);
-	if (err == QG_EPARSE) {
-		ret = die(qg_error(QG_EUSAGE, "%s", qg_error_last()));
-		goto done;
-	} else if (err < 0) {
-		ret = die(qg_error(QG_EUSAGE, "%s", qg_error_last()));
+	if (err < 0) { /* unreadable or not JSON: the configuration is wrong, 2 */
+		char *msg = qg_strdup(qg_error_last()); /* never format the slot into itself */
+
+		ret = die(qg_error(QG_EUSAGE, "%s", msg ? msg : r.config));
+		free(msg);
 		goto done;
 	}
 	if ((err = run_pipeline_load(&r.stage, doc, r.config, stage)) < 0 || (err = check_args(&r)) < 0) {
