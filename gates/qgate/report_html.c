@@ -21,7 +21,7 @@ static const char css[] =
 	"padding:16px;color:#1b1f24;background:#fff}"
 	"h1{font-size:22px;margin:0 0 8px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de}"
 	"table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;"
-	"text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"text-align:left;vertical-align:top}td:last-child{overflow-wrap:anywhere}th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 3px}"
 	".banner{padding:14px 18px;border-radius:6px;font-size:20px;font-weight:600;border:2px solid}"
 	".b-pass{background:#dafbe1;border-color:#1a7f37}.b-fail{background:#ffebe9;border-color:#cf222e}"
@@ -521,6 +521,31 @@ static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 	return err ? err : more(b, rp->deploy.nr, i, "deploy results");
 }
 
+/* In-page links to the sections the page has (fragments only, no address). */
+static int contents(struct qg_buf *b, const struct rp_report *rp)
+{
+	const struct {
+		int on;
+		const char *id, *title;
+	} sec[] = {
+		{ rp->run != NULL, "steps", "Steps" },
+		{ 1, "gates", "Gates" },
+		{ 1, "failing", "Failing checks" },
+		{ rp->model.nr > 0, "model", "Model" },
+		{ rp->drift.nr > 0, "drift", "Drift" },
+		{ rp->slow_nr || rp->flaky.nr, "tests", "Tests" },
+		{ rp->rules_nr > 0, "lint", "Lint" },
+		{ rp->deploy.nr > 0, "deploy", "Deploy" },
+	};
+	int err = qg_buf_addstr(b, "<nav><p>Sections:"), any = 0;
+
+	for (size_t i = 0; !err && i < QG_ARRAY_SIZE(sec); i++)
+		if (sec[i].on)
+			err = qg_buf_addf(b, "%s <a href=\"#%s\">%s</a>", any++ ? " &middot;" : "", sec[i].id,
+					  sec[i].title);
+	return err ? err : qg_buf_addstr(b, "</p></nav>\n");
+}
+
 int rp_html_render(struct qg_buf *b, const struct rp_report *rp)
 {
 	int err = qg_buf_addstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -533,6 +558,8 @@ int rp_html_render(struct qg_buf *b, const struct rp_report *rp)
 		err = qg_buf_addf(b, "</title><style>%s</style></head><body>\n<h1>qgate report</h1>\n", css);
 	if (!err)
 		err = banner(b, rp);
+	if (!err)
+		err = contents(b, rp);
 	if (!err && rp->run)
 		err = steps_table(b, rp);
 	if (!err)
