@@ -143,20 +143,6 @@ static int created_time(char out[32])
 
 /* ------------------------------------------------------------------ inputs */
 
-/* Re-record the last error as QG_EINPUT (a malformed input file is exit 3); the
- * message is copied first: qg_error_last() points into the slot being written. */
-static int as_input_error(int err)
-{
-	char *msg;
-
-	if (err == QG_ENOMEM)
-		return err;
-	msg = qg_strdup(qg_error_last());
-	err = qg_error(QG_EINPUT, "%s", msg ? msg : "unreadable input");
-	free(msg);
-	return err;
-}
-
 struct push_file {
 	const char *path;
 	const char *media_type;
@@ -165,103 +151,6 @@ struct push_file {
 	struct qg_file_stamp stamp;
 };
 
-struct evidence_file {
-	char *path;
-	char *name;
-};
-
-static int cmp_ev(const void *a, const void *b)
-{
-	return strcmp(((const struct evidence_file *)a)->name,
-		      ((const struct evidence_file *)b)->name);
-}
-
-/* Every entry of dir must be a regular *.json holding a qgate.result/v1; anything
- * else is refused by name (a stray file would be attached as if it were evidence). */
-static int read_evidence_dir(const char *dir, struct evidence_file **out, size_t *nr)
-{
-	struct qg_buf p = QG_BUF_INIT(QG_CAP_PATH);
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-	int err = 0;
-
-	*out = NULL;
-	*nr = 0;
-	if (!d)
-		return qg_error(QG_EINPUT,
-				"'%s': %s (expected a folder of qgate result JSON files)", dir,
-				strerror(errno));
-	while (!err && (e = readdir(d)) != NULL) {
-		struct qg_json *j = NULL;
-		struct evidence_file *grown;
-		const char *schema;
-		size_t n = strlen(e->d_name);
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		qg_buf_reset(&p);
-		if (qg_buf_addf(&p, "%s/%s", dir, e->d_name) < 0) {
-			err = qg_error(QG_ETOOBIG, "'%s': path too long", dir);
-			break;
-		}
-		if (lstat(p.buf, &st) < 0) {
-			err = qg_error(QG_EINPUT, "'%s': %s", p.buf, strerror(errno));
-			break;
-		}
-		if (!S_ISREG(st.st_mode) || n < 6 || strcmp(e->d_name + n - 5, ".json")) {
-			err = qg_error(
-				QG_EINPUT,
-				"'%s': not a qgate result (expected only regular *.json files with "
-				"\"schema\": \"qgate.result/v1\" in the evidence folder)",
-				p.buf);
-			break;
-		}
-		err = qg_json_parse_file(&j, p.buf);
-		if (err) {
-			err = as_input_error(err);
-			break;
-		}
-		schema = qg_json_string(qg_json_get(j, "schema"));
-		if (!schema || strcmp(schema, "qgate.result/v1"))
-			err = qg_error(QG_EINPUT,
-				       "'%s': \"schema\" is '%s' (expected \"qgate.result/v1\")",
-				       p.buf, schema ? schema : "(none)");
-		qg_json_free(j);
-		if (err)
-			break;
-		grown = realloc(*out, (*nr + 1) * sizeof(**out));
-		if (!grown) {
-			err = qg_error(QG_ENOMEM, "out of memory");
-			break;
-		}
-		*out = grown;
-		grown[*nr].path = qg_strdup(p.buf);
-		grown[*nr].name = qg_strdup(e->d_name);
-		(*nr)++;
-		if (!grown[*nr - 1].path || !grown[*nr - 1].name)
-			err = qg_error(QG_ENOMEM, "out of memory");
-	}
-	closedir(d);
-	qg_buf_release(&p);
-	if (!err && !*nr)
-		err = qg_error(QG_EINPUT, "'%s': no qgate result JSON files in the evidence folder",
-			       dir);
-	if (!err)
-		qsort(*out, *nr, sizeof(**out), cmp_ev);
-	return err;
-}
-
-static void evidence_free(struct evidence_file *ev, size_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		free(ev[i].path);
-		free(ev[i].name);
-	}
-	free(ev);
-}
 
 /* ------------------------------------------------------------------ storing */
 
@@ -492,7 +381,9 @@ static int put_referrer(struct push_state *ps, struct dp_manifest *m, const stru
 	return err;
 }
 
-static int push_evidence(struct push_state *ps, const struct evidence_file *ev, size_t nr,
+/* The results read by dp_evidence_read_dir() (the one evidence reader: promote's too),
+ * each uploaded from its file and refused when its bytes are no longer the ones judged. */
+static int push_evidence(struct push_state *ps, const struct dp_evidence_set *ev,
 			 const struct dp_desc *subject, struct dp_desc *out)
 {
 	struct dp_manifest m = { .artifact_type = NULL };
@@ -504,19 +395,24 @@ static int push_evidence(struct push_state *ps, const struct evidence_file *ev, 
 
 	m.artifact_type = qg_strdup(DP_AT_EVIDENCE);
 	m.media_type = qg_strdup(DP_MT_MANIFEST);
-	m.layers = calloc(nr, sizeof(*m.layers));
+	m.layers = calloc(ev->nr, sizeof(*m.layers));
 	if (!m.artifact_type || !m.media_type || !m.layers) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
 	err = set_empty_config(ps, &m);
-	for (i = 0; !err && i < nr; i++) {
+	for (i = 0; !err && i < ev->nr; i++) {
+		const char *path = ev->items[i].source, *slash = strrchr(path, '/');
+
 		m.nr_layers = i + 1;
-		err = put_file(ps, ev[i].path, &m.layers[i], &skipped, &size, hex, &stamp);
+		err = put_file(ps, path, &m.layers[i], &skipped, &size, hex, &stamp);
+		if (!err && strcmp(m.layers[i].digest, ev->items[i].digest))
+			err = qg_error(QG_EINPUT, "'%s': changed while being read (evidence %s, now %s)",
+				       path, ev->items[i].digest, m.layers[i].digest);
 		if (!err && !(m.layers[i].media_type = qg_strdup(DP_MT_RESULT)))
 			err = qg_error(QG_ENOMEM, "out of memory");
 		if (!err)
-			err = dp_desc_annotate(&m.layers[i], ANN_TITLE, ev[i].name);
+			err = dp_desc_annotate(&m.layers[i], ANN_TITLE, slash ? slash + 1 : path);
 	}
 	if (!err)
 		err = set_subject(&m, subject);
@@ -653,14 +549,14 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 				    .chunk_size = o->chunk_size,
 				    .create = 1 };
 	struct push_file *files = NULL;
-	struct evidence_file *ev = NULL;
+	struct dp_evidence_set ev = { 0 };
 	struct dp_material *mats = NULL;
 	struct dp_manifest m = { 0 };
 	struct dp_desc md = { 0 }, evd = { 0 }, provd = { 0 };
 	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE), store = QG_BUF_INIT(QG_CAP_URL),
 		      source = QG_BUF_INIT(QG_CAP_URL);
 	char started[32], finished[32], before[DP_DIGEST_SIZE] = "", check_digest[DP_DIGEST_SIZE];
-	size_t nr_ev = 0, i;
+	size_t i;
 	int err;
 	struct qg_check *c;
 
@@ -700,7 +596,7 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	if (!err)
 		err = created_time(ps.created);
 	if (!err && o->evidence)
-		err = read_evidence_dir(o->evidence, &ev, &nr_ev);
+		err = dp_evidence_read_dir(&ev, o->evidence);
 	for (i = 0; !err && i < o->materials.nr; i++) {
 		mats[i].path = o->materials.v[i];
 		err = qg_sha256_file(mats[i].sha256, &mats[i].bytes, mats[i].path);
@@ -815,12 +711,12 @@ int dp_push_run(struct dp_push_opts *o, struct qg_result *r, struct qg_strvec *o
 	}
 
 	/* referrers: evidence, provenance */
-	if (nr_ev) {
-		err = push_evidence(&ps, ev, nr_ev, &md, &evd);
+	if (ev.nr) {
+		err = push_evidence(&ps, &ev, &md, &evd);
 		if (err)
 			goto done;
 		c = qg_result_add_check(r, "push.evidence", QG_STATUS_PASS,
-					"%zu result files attached as %s", nr_ev, evd.digest);
+					"%zu result files attached as %s", ev.nr, evd.digest);
 		if (!c || qg_check_observed_string(c, evd.digest) < 0 ||
 		    qg_strvec_push(outputs, "evidence_digest") < 0 ||
 		    qg_strvec_push(outputs, evd.digest) < 0) {
@@ -945,7 +841,7 @@ done:
 	dp_desc_release(&md);
 	dp_desc_release(&evd);
 	dp_desc_release(&provd);
-	evidence_free(ev, nr_ev);
+	dp_evidence_release(&ev);
 	free(files);
 	free(mats);
 	qg_buf_release(&body);

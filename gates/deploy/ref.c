@@ -241,6 +241,19 @@ static int parse_s3(struct dp_ref *out, char *rest, const char *text)
 	return out->repo ? 0 : qg_error(QG_ENOMEM, "out of memory");
 }
 
+/* "oci://USER:PASS@HOST/..." or "s3://KEY:SECRET@BUCKET/...": an '@' in the part
+ * before the first '/' after the scheme (a digest's '@' comes after it). */
+static int has_userinfo(const char *text)
+{
+	const char *p = !strncmp(text, "oci://", 6) ? text + 6 : !strncmp(text, "s3://", 5) ? text + 5 : NULL;
+	const char *slash;
+
+	if (!p)
+		return 0;
+	slash = strchr(p, '/');
+	return memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p)) != NULL;
+}
+
 int dp_ref_parse(struct dp_ref *out, const char *text, int need_tag)
 {
 	char *copy = NULL;
@@ -258,6 +271,14 @@ int dp_ref_parse(struct dp_ref *out, const char *text, int need_tag)
 			err = qg_error(QG_EUSAGE, "'%s': control character in the target", text);
 			goto done;
 		}
+	if (has_userinfo(text)) {
+		/* never quoted: the part before '@' is a password */
+		err = qg_error(QG_EUSAGE,
+			       "a target with credentials in it (USER:PASSWORD@HOST) is refused: "
+			       "use QGATE_REGISTRY_USERNAME/QGATE_REGISTRY_PASSWORD, a docker "
+			       "config.json or AWS variables");
+		goto done;
+	}
 	if (!strncmp(text, "oci-layout:", 11)) {
 		out->kind = DP_LAYOUT;
 		copy = qg_strdup(text + 11);

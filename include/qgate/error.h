@@ -36,7 +36,9 @@ enum qg_exit {
 
 /* Record a printf-style message in the slot and return code, so callers can
  * write `return qg_error(QG_EINPUT, "'%s': %s", path, strerror(errno));`.
- * Messages are lowercase, without a trailing period. */
+ * Messages are lowercase, without a trailing period. An argument may be
+ * qg_error_last() itself: qg_error(QG_EINPUT, "%s", qg_error_last())
+ * re-records the message under another code. */
 int qg_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int qg_verror(int code, const char *fmt, va_list ap);
 

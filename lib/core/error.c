@@ -11,11 +11,16 @@
 static _Thread_local char slot_msg[QG_ERROR_MAX];
 static _Thread_local int slot_code;
 
+/* Formatted aside first, so an argument may be qg_error_last() itself
+ * (re-recording a message under another code). */
 int qg_verror(int code, const char *fmt, va_list ap)
 {
+	char msg[QG_ERROR_MAX];
+
 	if (code >= 0)
 		code = QG_ERROR;
-	vsnprintf(slot_msg, sizeof(slot_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(slot_msg, msg, strlen(msg) + 1);
 	slot_code = code;
 	return code;
 }

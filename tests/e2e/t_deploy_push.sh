@@ -213,15 +213,23 @@ expect_exit 2 "--annotation of the revision push records itself" \
 expect_grep "says why" "push sets org.opencontainers.image.revision" "$T/err"
 expect_exit 2 "no --to" $D push model/params.json
 expect_exit 2 "no file" $D push --to "oci-layout:$L:v9"
+expect_exit 2 "credentials inside the target" $D push --to "oci://u:S3cretPw@127.0.0.1:5000/team/m:v1" model/params.json
+expect_no_grep "the password is not on stdout" "S3cretPw" "$T/out"
+expect_no_grep "the password is not on stderr" "S3cretPw" "$T/err"
 expect_exit 2 "two files with one name" $D push --to "oci-layout:$L:v9" model/params.json "$T/scratch/../repo/model/params.json"
 expect_exit 2 "--media-type for a file not pushed" $D push --to "oci-layout:$L:v9" --media-type nope.bin=a/b model/params.json
 expect_exit 3 "missing file" $D push --to "oci-layout:$L:v9" model/params.json model/missing.onnx
 expect_grep "names the missing file" "model/missing.onnx" "$T/err"
 expect_exit 3 "a folder as FILE" $D push --to "oci-layout:$L:v9" model
-mkdir -p "$T/badev" && cp evidence/deploy-push.json "$T/badev/" && echo notes >"$T/badev/notes.txt"
-expect_exit 3 "a stray file in --evidence DIR" $D push --to "oci-layout:$L:v9" --evidence "$T/badev" model/params.json
-expect_grep "names the stray file" "notes.txt" "$T/err"
-rm "$T/badev/notes.txt" && echo '{"schema": "other/v1"}' >"$T/badev/x.json"
+# the folder --out writes: result JSON beside JUnit XML; only the JSON is evidence (promote
+# reads the same folder the same way)
+mkdir -p "$T/badev" && cp evidence/deploy-push.json "$T/badev/" && echo '<testsuites/>' >"$T/badev/deploy-push.xml"
+expect_exit 0 "an --out folder (JSON and XML) as --evidence" $D push --to "oci-layout:$T/evlayout:v1" --evidence "$T/badev" model/params.json
+expect_grep "one result attached" "1 result files attached" "$T/out"
+ln -s "$R/evidence/deploy-push.json" "$T/badev/link.json"
+expect_exit 3 "a link in --evidence DIR" $D push --to "oci-layout:$L:v9" --evidence "$T/badev" model/params.json
+expect_grep "names the link" "link.json" "$T/err"
+rm "$T/badev/link.json" && echo '{"schema": "other/v1"}' >"$T/badev/x.json"
 expect_exit 3 "a JSON that is not a qgate result" $D push --to "oci-layout:$L:v9" --evidence "$T/badev" model/params.json
 expect_grep "names it" "x.json" "$T/err"
 expect_no_grep "nothing was tagged v9" '"v9"' "$L/index.json"
