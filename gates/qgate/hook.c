@@ -18,12 +18,16 @@
  * found (the remote's commit is not here, no default branch) every step
  * runs, and the hook says so. A failing run blocks the push (its exit code),
  * after qgate run's summary. QGATE_SKIP=1 skips qgate's part and says so;
- * `git push --no-verify` is git's own skip. qgate run checks the work tree:
- * pushing a ref other than HEAD is checked as the work tree (the hook warns).
+ * `git push --no-verify` is git's own skip. qgate run checks a work tree:
+ * pushing HEAD checks the work tree as it is (uncommitted changes and
+ * untracked data included, as the user sees it); pushing another commit
+ * checks that commit in a temporary detached worktree (removed after; files
+ * git does not track are not there).
  *
  * Exit codes: install/uninstall 0 done, 2 a refusal (a foreign hook, a bare
  * repository, a bad stage), 3 the repository or a file could not be
- * read or written; status 0 installed, 1 not installed or a foreign hook.
+ * read or written; status 0 installed, 1 not installed, a foreign hook,
+ * or our hook naming a qgate that is no longer there ("broken").
  */
 #include "qgate/common.h"
 
@@ -98,6 +102,17 @@ static const char script_body[] =
 	"\treturn 1\n"
 	"}\n"
 	"head=$(git rev-parse -q --verify HEAD 2>/dev/null)\n"
+	"tmp=\n"
+	"cleanup() {\n"
+	"\tif [ -n \"$tmp\" ]; then\n"
+	"\t\tgit worktree remove --force \"$tmp/wt\" >/dev/null 2>&1\n"
+	"\t\trm -rf \"$tmp\"\n"
+	"\t\ttmp=\n"
+	"\tfi\n"
+	"}\n"
+	"trap cleanup EXIT\n"
+	"trap 'exit 130' INT\n"
+	"trap 'exit 143' TERM\n"
 	"while read -r local_ref local_sha remote_ref remote_sha; do\n"
 	"\t[ -n \"$local_sha\" ] || continue\n"
 	"\tif zero \"$local_sha\"; then\n"
@@ -118,15 +133,24 @@ static const char script_body[] =
 	"\telse\n"
 	"\t\techo \"qgate: $remote_ref's commit $remote_sha is not in this repository (fetch first?): checking every step\" >&2\n"
 	"\tfi\n"
+	"\tdir=.\n"
 	"\tif [ \"$local_sha\" != \"$head\" ]; then\n"
-	"\t\techo \"qgate: warning: pushing $local_ref ($local_sha) but checking the work tree at HEAD\" >&2\n"
+	"\t\tcleanup\n"
+	"\t\ttmp=$(mktemp -d \"${TMPDIR:-/tmp}/qgate-hook.XXXXXX\") || exit 3\n"
+	"\t\tdir=$tmp/wt\n"
+	"\t\techo \"qgate: $local_ref is not the checked-out HEAD: checking $local_sha in a temporary worktree\" >&2\n"
+	"\t\tif ! git -c core.hooksPath=/dev/null worktree add -q --detach \"$dir\" \"$local_sha\" >/dev/null 2>&1; then\n"
+	"\t\t\techo \"qgate: push of $local_ref blocked: cannot check out $local_sha to check it\" >&2\n"
+	"\t\t\texit 3\n"
+	"\t\tfi\n"
 	"\tfi\n"
 	"\tif [ -n \"$base\" ]; then\n"
-	"\t\t\"$qgate\" run --stage \"$stage\" --changed-since \"$base\" </dev/null\n"
+	"\t\t(cd \"$dir\" && exec \"$qgate\" run --stage \"$stage\" --changed-since \"$base\" </dev/null)\n"
 	"\telse\n"
-	"\t\t\"$qgate\" run --stage \"$stage\" </dev/null\n"
+	"\t\t(cd \"$dir\" && exec \"$qgate\" run --stage \"$stage\" </dev/null)\n"
 	"\tfi\n"
 	"\trc=$?\n"
+	"\tcleanup\n"
 	"\tif [ \"$rc\" -ne 0 ]; then\n"
 	"\t\techo \"qgate: push of $local_ref blocked: stage '$stage' exit $rc (QGATE_SKIP=1 or 'git push --no-verify' skips the hook)\" >&2\n"
 	"\t\texit \"$rc\"\n"
@@ -193,9 +217,35 @@ static int find_hooks(struct hook_where *w, int need_worktree)
 
 enum hook_kind { HOOK_NONE = 0, HOOK_OURS, HOOK_FOREIGN };
 
+/* The value of `name='...'` on a line of our script (sh_quote's quoting
+ * undone) into out; 0 when there is no such line. */
+static int script_value(const char *head, const char *name, struct qg_buf *out)
+{
+	struct qg_buf key = QG_BUF_INIT(QG_CAP_MESSAGE);
+	const char *s;
+	int err = qg_buf_addf(&key, "\n%s='", name);
+
+	qg_buf_reset(out);
+	s = err ? NULL : strstr(head, key.buf);
+	if (s)
+		for (s += key.len; !err && *s && *s != '\n'; s++) {
+			if (*s != '\'')
+				err = qg_buf_addch(out, *s);
+			else if (strncmp(s, "'\\''", 4))
+				break;
+			else {
+				err = qg_buf_addch(out, '\'');
+				s += 3;
+			}
+		}
+	qg_buf_release(&key);
+	return err;
+}
+
 /* What is at path: nothing, our hook (its first lines hold the marker), or
- * anything else. The stage our hook runs goes into stage (when given). */
-static int hook_kind(const char *path, enum hook_kind *out, struct qg_buf *stage)
+ * anything else. For our hook, the stage it runs and the qgate it names go
+ * into stage and qgate (when given). */
+static int hook_kind(const char *path, enum hook_kind *out, struct qg_buf *stage, struct qg_buf *qgate)
 {
 	char head[HEAD_MAX + 1];
 	struct stat st;
@@ -228,17 +278,10 @@ static int hook_kind(const char *path, enum hook_kind *out, struct qg_buf *stage
 			return 0;
 	}
 	*out = HOOK_OURS;
-	if (stage) {
-		char *s = strstr(head, "\nstage='");
-
-		if (s) {
-			s += 8;
-			qg_buf_reset(stage);
-			for (; *s && *s != '\'' && *s != '\n'; s++)
-				if (qg_buf_addch(stage, *s) < 0)
-					return QG_ENOMEM;
-		}
-	}
+	if (stage && script_value(head, "stage", stage) < 0)
+		return QG_ENOMEM;
+	if (qgate && script_value(head, "qgate", qgate) < 0)
+		return QG_ENOMEM;
 	return 0;
 }
 
@@ -307,11 +350,11 @@ static int cmd_install(const char *stage, int force)
 		ret = die(err);
 		goto done;
 	}
-	if (self.buf[0] != '/' || access(self.buf, X_OK) < 0) {
+	if (self.buf[0] != '/' || strchr(self.buf, '\n') || access(self.buf, X_OK) < 0) {
 		ret = die(qg_error(QG_EINPUT, "'%s': cannot find this qgate's own executable to name in the hook", self.buf));
 		goto done;
 	}
-	if ((err = hook_kind(w.path.buf, &kind, NULL)) < 0) {
+	if ((err = hook_kind(w.path.buf, &kind, NULL, NULL)) < 0) {
 		ret = die(err);
 		goto done;
 	}
@@ -377,7 +420,7 @@ static int cmd_uninstall(void)
 	enum hook_kind kind;
 	int ret = QG_EXIT_ERROR, err;
 
-	if ((err = find_hooks(&w, 0)) < 0 || (err = hook_kind(w.path.buf, &kind, NULL)) < 0) {
+	if ((err = find_hooks(&w, 0)) < 0 || (err = hook_kind(w.path.buf, &kind, NULL, NULL)) < 0) {
 		ret = die(err);
 		goto done;
 	}
@@ -416,17 +459,24 @@ done:
 static int cmd_status(void)
 {
 	struct hook_where w = { QG_BUF_INIT(QG_CAP_PATH), QG_BUF_INIT(QG_CAP_PATH), QG_BUF_INIT(QG_CAP_PATH), 0 };
-	struct qg_buf stage = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf stage = QG_BUF_INIT(QG_CAP_MESSAGE), qgate = QG_BUF_INIT(QG_CAP_PATH);
 	enum hook_kind kind;
 	int ret = QG_EXIT_ERROR, err;
 	const char *why;
 
-	if ((err = find_hooks(&w, 0)) < 0 || (err = hook_kind(w.path.buf, &kind, &stage)) < 0) {
+	if ((err = find_hooks(&w, 0)) < 0 || (err = hook_kind(w.path.buf, &kind, &stage, &qgate)) < 0) {
 		ret = die(err);
 		goto done;
 	}
 	why = w.from_config ? " (core.hooksPath)" : "";
 	if (kind == HOOK_OURS) {
+		if (qgate.buf[0] != '/' || access(qgate.buf, X_OK) < 0) {
+			/* a moved or removed qgate: every push would be blocked */
+			printf("broken: %s (stage '%s')%s runs '%s', which is not an executable; "
+			       "run 'qgate hook install' again\n", w.path.buf, stage.buf, why, qgate.buf);
+			ret = QG_EXIT_FAIL;
+			goto done;
+		}
 		printf("installed: %s (stage '%s')%s\n", w.path.buf, stage.buf, why);
 		if (access(w.saved.buf, X_OK) == 0)
 			printf("runs first: %s\n", w.saved.buf);
@@ -439,6 +489,7 @@ static int cmd_status(void)
 		ret = QG_EXIT_FAIL;
 	}
 done:
+	qg_buf_release(&qgate);
 	qg_buf_release(&stage);
 	where_release(&w);
 	return ret;

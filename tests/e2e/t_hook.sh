@@ -130,6 +130,26 @@ commit "data fixed"
 expect_exit 0 "a fixed push goes through" push origin main
 expect_eq "the remote has it" "$(remote_sha main)" "$(g rev-parse HEAD)"
 
+# ---- two refs in one push: each is checked ------------------------------
+g checkout -q -b two-good
+echo "two" >>"$W/README"
+commit "two-good readme"
+g checkout -q -b two-bad main
+cp "$DATA/batch-bad.csv" "$W/data.csv"
+commit "two-bad data"
+expect_exit 1 "a push of a good and a bad new branch is blocked" push origin two-good two-bad
+expect_grep "the bad one is named" "push of refs/heads/two-bad blocked" "$T/err"
+expect_grep "the good one (not HEAD) is checked in a temporary worktree" \
+	"refs/heads/two-good is not the checked-out HEAD: checking $(g rev-parse two-good) in a temporary worktree" "$T/err"
+expect_no_grep "and passes there although the work tree's CSV is bad" "push of refs/heads/two-good blocked" "$T/err"
+expect_eq "git pushed neither" "$(remote_sha two-good) $(remote_sha two-bad)" "none none"
+expect_eq "the temporary worktree is gone" "$(g worktree list | grep -c qgate-hook)" 0
+g checkout -q main
+cp "$DATA/batch-bad.csv" "$W/data.csv"
+expect_exit 0 "pushing a good branch that is not HEAD checks its commit, not the (bad) work tree" push origin two-good
+expect_eq "the remote has two-good" "$(remote_sha two-good)" "$(g rev-parse two-good)"
+g checkout -q -- data.csv
+
 # ---- new branches and a deleted branch ------------------------------------
 g checkout -q -b feature
 echo "feature" >>"$W/README"
@@ -205,6 +225,9 @@ g config core.hooksPath "$T/abs-hooks"
 expect_exit 0 "install with an absolute core.hooksPath" sh -c "cd '$W' && '$Q' hook install"
 expect_file "the hook is in that folder" "$T/abs-hooks/pre-push"
 expect_exit 1 "and git runs it" push origin main
+g config core.hooksPath "~/hooks"
+expect_exit 0 "install with core.hooksPath under ~/" sh -c "cd '$W' && '$Q' hook install"
+expect_file "the hook is in \$HOME/hooks" "$HOME/hooks/pre-push"
 g config --unset core.hooksPath
 expect_exit 1 "without core.hooksPath: not installed in .git/hooks" sh -c "cd '$W' && '$Q' hook status"
 
@@ -236,5 +259,9 @@ commit "bad via the quoted qgate"
 expect_exit 1 "that hook runs and blocks a bad push" push origin main
 expect_grep "through qgate run" "qgate run: stage 'pre-push': fail" "$(both)"
 expect_no_file "nothing ran the \$(touch pwned) in the path" "$W/pwned"
+rm -f "$Qd/qgate"
+expect_exit 1 "status: a hook whose qgate is gone is broken (exit 1)" sh -c "cd '$W' && '$Q' hook status"
+expect_grep "status says broken and what to do" "^broken: $W/.git/hooks/pre-push .* which is not an executable; run 'qgate hook install' again" "$T/out"
+expect_exit 1 "a push through that hook is blocked, not waved through" push origin main
 
 done_testing
