@@ -149,7 +149,7 @@ int dp_cmd_promote(int argc, const char **argv, const struct qg_gate *gate)
 			0, "insecure", &o.insecure,
 			"plain HTTP / unverified TLS for oci:// and --health (test servers only)"),
 		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
-			       "extra CA bundle for oci:// registries"),
+			       "CA bundle (PEM) for oci:// and s3:// (replaces the system one)"),
 		QG_OPT_FLAG_(0, "dry-run", &o.dry_run,
 			     "judge the evidence and verify the artifact, move nothing"),
 		QG_OPT_GROUP_("health options (watch after the move; unhealthy rolls back)"),
@@ -249,7 +249,7 @@ int dp_cmd_rollback(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_FLAG_(0, "insecure", &o.insecure,
 			     "plain HTTP / unverified TLS for oci:// (test registries only)"),
 		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
-			       "extra CA bundle for oci:// registries"),
+			       "CA bundle (PEM) for oci:// and s3:// (replaces the system one)"),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {

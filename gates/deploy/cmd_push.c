@@ -64,7 +64,7 @@ int dp_cmd_push(int argc, const char **argv, const struct qg_gate *gate)
 		QG_OPT_FLAG_(0, "insecure", &o.insecure,
 			     "plain HTTP / unverified TLS (test registries only)"),
 		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
-			       "extra CA bundle for the registry"),
+			       "CA bundle (PEM) for oci:// and s3:// (replaces the system one)"),
 		QG_OPT_INT_(0, "chunk-size", &o.chunk_size, "BYTES", 0, 5368709120.0,
 			    "upload part size (registry PATCH, S3 multipart); 0 = default"),
 		QG_OPT_END_(),
