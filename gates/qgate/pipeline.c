@@ -496,10 +496,34 @@ static int class_match(const char *p, char c, size_t *adv)
 	return fnmatch(pat, str, 0) == 0;
 }
 
-static int glob_at(const char *p, const char *s, int budget)
+/* The matcher proper, memoised on (pattern position, path position): a
+ * state that failed once fails again, so "*a*a*a*...b" is polynomial. */
+struct glob {
+	const char *p0, *s0;
+	size_t slen;
+	unsigned char *failed; /* (plen+1) x (slen+1) bits, NULL: no memo */
+};
+
+static int glob_at(struct glob *g, const char *p, const char *s);
+
+static int glob_try(struct glob *g, const char *p, const char *s)
 {
-	if (budget <= 0)
-		return 0;
+	size_t bit = 0;
+
+	if (g->failed) {
+		bit = (size_t)(p - g->p0) * (g->slen + 1) + (size_t)(s - g->s0);
+		if (g->failed[bit / 8] & (1u << (bit % 8)))
+			return 0;
+	}
+	if (glob_at(g, p, s))
+		return 1;
+	if (g->failed)
+		g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	return 0;
+}
+
+static int glob_at(struct glob *g, const char *p, const char *s)
+{
 	while (*p) {
 		if (p[0] == '*' && p[1] == '*') {
 			while (*p == '*')
@@ -508,14 +532,14 @@ static int glob_at(const char *p, const char *s, int budget)
 				/* "**\/": zero or more whole folders */
 				p++;
 				for (const char *t = s;; t++) {
-					if ((t == s || t[-1] == '/') && glob_at(p, t, budget - 1))
+					if ((t == s || t[-1] == '/') && glob_try(g, p, t))
 						return 1;
 					if (!*t)
 						return 0;
 				}
 			}
 			for (const char *t = s;; t++) {
-				if (glob_at(p, t, budget - 1))
+				if (glob_try(g, p, t))
 					return 1;
 				if (!*t)
 					return 0;
@@ -525,7 +549,7 @@ static int glob_at(const char *p, const char *s, int budget)
 			while (*p == '*')
 				p++;
 			for (const char *t = s;; t++) {
-				if (glob_at(p, t, budget - 1))
+				if (glob_try(g, p, t))
 					return 1;
 				if (!*t || *t == '/')
 					return 0;
@@ -563,5 +587,14 @@ static int glob_at(const char *p, const char *s, int budget)
 
 int run_glob_match(const char *pattern, const char *path)
 {
-	return glob_at(pattern, path, 100000);
+	size_t plen = strlen(pattern), slen = strlen(path);
+	struct glob g = { pattern, path, slen, NULL };
+	int m;
+
+	if (plen > 65536 || slen > 65536 || (plen + 1) * (slen + 1) > ((size_t)1 << 30))
+		return 0; /* no glob or path is that long: no match rather than the time */
+	g.failed = calloc(((plen + 1) * (slen + 1) + 7) / 8, 1);
+	m = glob_at(&g, pattern, path);
+	free(g.failed);
+	return m;
 }

@@ -302,14 +302,49 @@ static int check_args(const struct run_ctx *r)
 	return 0;
 }
 
-/* The files changed since the merge base of REF and HEAD (work tree), as
- * paths relative to the config file's folder; files outside it are left out. */
+/* `abs` (an absolute, normalised path) relative to the folder `from` (the
+ * same), with "../" where it lies outside: "/r/examples/data/x.csv" from
+ * "/r/examples/pipeline" is "../data/x.csv". */
+static int relative_to(struct qg_buf *out, const char *from, const char *abs)
+{
+	size_t common = 0, i = 0;
+	int err = 0;
+
+	/* the longest common prefix ending at a component boundary */
+	for (;; i++) {
+		int fend = !from[i] || from[i] == '/', aend = !abs[i] || abs[i] == '/';
+
+		if (fend && aend)
+			common = i;
+		if (!from[i] || !abs[i] || from[i] != abs[i])
+			break;
+	}
+	size_t fi = common, ai = common;
+
+	if (abs[ai] == '/')
+		ai++; /* the rest of abs, below the common folder */
+	for (const char *p = from + fi; !err && *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n)
+			err = qg_buf_addstr(out, "../");
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	if (!err)
+		err = qg_buf_addstr(out, abs + ai);
+	return err;
+}
+
+/* The files changed since the merge base of REF and HEAD (work tree, so
+ * uncommitted changes count; a rename under both names), as paths relative
+ * to the config file's folder ("../" for those outside it). */
 static int load_changed(struct run_ctx *r)
 {
 	struct qg_git_repo *repo = NULL;
 	struct qg_git_diff diff = { 0 };
-	const char *wd;
-	size_t wdlen, cdlen = strlen(r->config_dir);
+	char *cd = NULL, *wd = NULL;
 	int err;
 
 	err = qg_git_repo_open(&repo, r->config_dir);
@@ -321,27 +356,34 @@ static int load_changed(struct run_ctx *r)
 		err = qg_error_wrap("--changed-since '%s': ", r->changed_since);
 		goto done;
 	}
-	wd = qg_git_repo_workdir(repo);
-	wdlen = strlen(wd);
+	/* both through realpath, so a symlinked folder compares equal */
+	cd = realpath(r->config_dir, NULL);
+	wd = realpath(qg_git_repo_workdir(repo), NULL);
+	if (!cd || !wd) {
+		err = qg_error(QG_EINPUT, "--changed-since '%s': cannot resolve '%s': %s", r->changed_since,
+			       cd ? qg_git_repo_workdir(repo) : r->config_dir, strerror(errno));
+		goto done;
+	}
 	for (size_t i = 0; !err && i < diff.nr; i++) {
 		const char *names[2] = { diff.files[i].path, diff.files[i].old_path };
 
 		for (int k = 0; !err && k < 2; k++) {
-			struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH);
+			struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH), rel = QG_BUF_INIT(QG_CAP_PATH);
 
 			if (!names[k])
 				continue;
-			err = qg_buf_addf(&abs, "%s%s", wd, names[k]);
-			/* the work tree path may reach the config folder through a
-			 * symlink; compare both as given by libgit2 and getcwd */
-			if (!err && abs.len > cdlen && !strncmp(abs.buf, r->config_dir, cdlen) &&
-			    (abs.buf[cdlen] == '/' || !strcmp(r->config_dir, "/")))
-				err = qg_strvec_push(&r->changed, abs.buf + cdlen + (abs.buf[cdlen] == '/'));
+			err = qg_buf_addf(&abs, "%s%s%s", wd, strcmp(wd, "/") ? "/" : "", names[k]);
+			if (!err)
+				err = relative_to(&rel, cd, abs.buf);
+			if (!err)
+				err = qg_strvec_push(&r->changed, rel.buf);
 			qg_buf_release(&abs);
+			qg_buf_release(&rel);
 		}
 	}
-	(void)wdlen;
 done:
+	free(cd);
+	free(wd);
 	qg_git_diff_release(&diff);
 	qg_git_repo_free(repo);
 	return err;

@@ -228,6 +228,20 @@ GITHUB_STEP_SUMMARY=$T/summary.md expect_exit 1 "with GITHUB_STEP_SUMMARY" "$Q" 
 expect_grep "the step summary has the table" '^\| bad \| data \| .* fail \|' "$T/summary.md"
 expect_grep "the step summary has the verdict" '^### qgate run `ci`: fail \(exit 1' "$T/summary.md"
 
+# ---- the bundled example: examples/pipeline, stage ci ---------------------------
+if command -v cc >/dev/null 2>&1 && [ -f /usr/include/cmocka.h ]; then
+	expect_exit 1 "examples/pipeline ci (the lint example fails on purpose)" \
+		"$Q" run --config "$QG_ROOT/examples/pipeline/qgate.json" --stage ci -j 2 --out "$T/ex"
+	validate_run "example run.json" "$T/ex/run.json"
+	validate_junit "example run.xml" "$T/ex/run.xml"
+	expect_eq "example: every step's verdict" \
+		"$(json_get "$T/ex/run.json" '" ".join(s["name"] + "=" + s["status"] for s in d["steps"])')" \
+		"data=pass drift=pass model=pass test=pass lint=fail deploy-ready=skip"
+	for f in "$T"/ex/*/*.json; do validate_result "example step result ${f#$T/ex/}" "$f"; done
+else
+	skip "cc or cmocka missing: examples/pipeline NOT RUN"
+fi
+
 # ---- signals: every step group killed, no run.json, exit by the signal ------
 cat >"$W/slow.json" <<'EOF'
 {"pipeline": {"slow": [
