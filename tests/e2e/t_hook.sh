@@ -78,6 +78,13 @@ expect_grep "install says where" "^installed pre-push hook: $W/.git/hooks/pre-pu
 if [ -x "$W/.git/hooks/pre-push" ]; then ok "the hook is executable"; else not_ok "the hook is not executable"; fi
 expect_grep "the hook carries the marker" "^# qgate-hook: written by 'qgate hook install'" "$W/.git/hooks/pre-push"
 if sh -n "$W/.git/hooks/pre-push" 2>"$T/shn"; then ok "the hook is valid sh"; else not_ok "sh -n: $(cat "$T/shn")"; fi
+if ! command -v shellcheck >/dev/null 2>&1; then
+	skip "shellcheck is not installed: the hook script is not linted"
+elif shellcheck -s sh "$W/.git/hooks/pre-push" >"$T/sc" 2>&1; then
+	ok "shellcheck -s sh finds nothing in the hook"
+else
+	not_ok "shellcheck -s sh on the hook"; sed 's/^/#   /' "$T/sc" | head -20
+fi
 expect_exit 0 "status after install: exit 0" sh -c "cd '$W/.git' && '$Q' hook status"
 expect_grep "status says installed, where and the stage" "^installed: $W/.git/hooks/pre-push \\(stage 'pre-push'\\)\$" "$T/out"
 expect_exit 0 "install again updates our own hook" sh -c "cd '$W' && '$Q' hook install"
