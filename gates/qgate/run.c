@@ -677,7 +677,7 @@ static void live_paint(struct run_ctx *r)
 		if (!s->selected)
 			continue;
 		err = qg_buf_addstr(&b, "\r\033[2K");
-		step_line(&b, r, s, 1);
+		step_line(&b, r, s, !getenv("NO_COLOR"));
 		if (!err)
 			err = qg_buf_addch(&b, '\n');
 	}

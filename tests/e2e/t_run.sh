@@ -228,6 +228,27 @@ GITHUB_STEP_SUMMARY=$T/summary.md expect_exit 1 "with GITHUB_STEP_SUMMARY" "$Q" 
 expect_grep "the step summary has the table" '^\| bad \| data \| .* fail \|' "$T/summary.md"
 expect_grep "the step summary has the verdict" '^### qgate run `ci`: fail \(exit 1' "$T/summary.md"
 
+# ---- on a terminal: one line per step, redrawn in place ---------------------------
+if command -v script >/dev/null 2>&1; then
+	cat >"$W/live.json" <<'EOF'
+{"pipeline": {"s": [
+ {"name": "first", "gate": "test", "args": ["--", "sh", "-c", "sleep 0.3"]},
+ {"name": "second", "gate": "data", "args": ["validate", "--schema", "train.schema.json", "batch-bad.csv"], "needs": ["first"]},
+ {"name": "third", "gate": "test", "args": ["--", "true"], "needs": ["second"]}
+]}}
+EOF
+	(cd "$W" && TERM=xterm NO_COLOR=1 script -qc "env -u CI -u GITHUB_ACTIONS '$Q' run --config live.json --out '$T/live'" /dev/null) >"$T/live.txt" 2>&1
+	tr -d '\r' <"$T/live.txt" >"$T/live.plain"
+	expect_grep "live: the lines are redrawn (cursor up 3)" "$(printf '\033')\\[3A" "$T/live.plain"
+	expect_grep "live: a running step shows its elapsed time" 'running first +0\.[0-9]s' "$T/live.plain"
+	expect_grep "live: the final verdicts" "skip +third +needs 'second', which failed" "$T/live.plain"
+	expect_grep "live: the failing step's output follows" '^--- second \(fail\): .*/second/output.log' "$T/live.plain"
+	expect_eq "live: run.json as in plain mode" "$(json_get "$T/live/run.json" '[s["status"] for s in d["steps"]]')" \
+		'["pass", "fail", "skip"]'
+else
+	skip "script(1) missing: the live lines on a terminal NOT TESTED"
+fi
+
 # ---- the bundled example: examples/pipeline, stage ci ---------------------------
 if command -v cc >/dev/null 2>&1 && [ -f /usr/include/cmocka.h ]; then
 	expect_exit 1 "examples/pipeline ci (the lint example fails on purpose)" \
