@@ -2,15 +2,16 @@
  *
  * Reading appends; checking sorts. Appending a key and its line costs the
  * same at 1 M and at 1 G keys (no table to probe, nothing to rehash). A
- * full buffer becomes one run, bucketed by the key's top byte: kept in
- * memory while the set's share of --unique-memory allows, else written to a
- * temporary file. A finished piece's sets are absorbed into the run's
- * (data_uniq_absorb), so ten thousand files hold no more sets than one.
- * After the read
+ * full buffer becomes one run, bucketed by the key's top byte and packed
+ * (10-byte entries, see data_uniq_p10): kept in memory while the set's
+ * share of --unique-memory allows, else written to a temporary file. A
+ * finished piece's sets are absorbed into the run's (data_uniq_absorb), so
+ * ten thousand files hold no more sets than one. After the read
  * data_uniq_check() takes each of the 256 partitions in turn: the
- * partition's entries from every run and every buffer (a few MB at 50 M
- * keys), a radix pass on the next bits and insertion sorts, then one scan
- * for equal keys. Time is linear in the keys, memory is the cap plus one
+ * partition's keys from every run and every buffer (1.5 MB at 50 M keys),
+ * a counting pass and a scatter on the next bits, insertion sorts, one scan
+ * for equal keys, and only for the repeated keys a second look at the runs
+ * for their lines. Time is linear in the keys, memory is the cap plus one
  * partition.
  *
  * Intervals make the usual integer key column (1, 2, 3, ... possibly with
