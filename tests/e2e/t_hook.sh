@@ -87,6 +87,10 @@ else
 fi
 expect_exit 0 "status after install: exit 0" sh -c "cd '$W/.git' && '$Q' hook status"
 expect_grep "status says installed, where and the stage" "^installed: $W/.git/hooks/pre-push \\(stage 'pre-push'\\)\$" "$T/out"
+expect_exit 0 "install --stage ci" sh -c "cd '$W' && '$Q' hook install --stage ci"
+expect_grep "the hook runs stage ci" "^stage='ci'\$" "$W/.git/hooks/pre-push"
+expect_exit 0 "status names the stage" sh -c "cd '$W' && '$Q' hook status"
+expect_grep "status says stage ci" "\\(stage 'ci'\\)" "$T/out"
 expect_exit 0 "install again updates our own hook" sh -c "cd '$W' && '$Q' hook install"
 expect_grep "it says updated" "^updated pre-push hook" "$T/out"
 
@@ -171,6 +175,10 @@ cp "$DATA/batch-bad.csv" "$W/data.csv"
 commit "feature2 bad data"
 expect_exit 1 "a new branch with a bad CSV is blocked" push origin feature2
 expect_eq "the remote has no feature2" "$(remote_sha feature2)" none
+g checkout -q -b at-main main
+expect_exit 0 "a new branch at the default branch's commit: every step runs (and passes)" push origin at-main
+expect_grep "the hook says why" "refs/heads/at-main is a new branch with no commits of its own over refs/remotes/origin/HEAD: checking every step" "$T/err"
+expect_eq "run.json: no changed-since" "$(json_get "$W/build/qgate-run/run.json" '[d["changed_since"], [s["status"] for s in d["steps"]]]')" '[null, ["pass"]]'
 g checkout -q feature
 expect_exit 0 "deleting a branch on the remote" push origin --delete feature
 expect_grep "the hook skips the deleted branch and says so" "refs/heads/feature is being deleted: nothing to check" "$T/err"
