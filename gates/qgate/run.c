@@ -997,13 +997,13 @@ static int synthetic_suite(struct qg_buf *b, const struct run_ctx *r, const stru
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	err = qg_buf_addstr(b, "  <testsuite name=\"qgate.run.");
-	if (!err)
-		err = xml_put(b, r->stage.name);
-	if (!err)
-		err = qg_buf_addch(b, '.');
+	err = qg_buf_addstr(b, "  <testsuite name=\"");
 	if (!err)
 		err = xml_put(b, s->st->name);
+	if (!err)
+		err = qg_buf_addstr(b, "/qgate.run.");
+	if (!err)
+		err = xml_put(b, r->stage.name);
 	if (!err)
 		err = qg_buf_addf(b, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%lld.%03lld\" "
 				  "timestamp=\"%s\" hostname=\"", kind && !strcmp(kind, "failure"),
@@ -1065,7 +1065,7 @@ static const char *find_last(const char *p, const char *end, const char *s)
 
 /* Copy the <testsuite> elements of one JUnit file into b: 1 copied, 0 the
  * file is not JUnit (no testsuite root), QG_EINPUT when it does not parse. */
-static int copy_suites(struct qg_buf *b, const char *path, const char *name)
+static int copy_suites(struct qg_buf *b, const char *path, const char *name, const char *step)
 {
 	struct qg_buf f = QG_BUF_INIT(QG_CAP_FILE);
 	const struct qg_xml_handler h = { 0 };
@@ -1114,8 +1114,19 @@ static int copy_suites(struct qg_buf *b, const char *path, const char *name)
 	}
 	while (from < to && (*from == '\n' || *from == '\r'))
 		from++;
-	err = qg_buf_add(b, from, (size_t)(to - from));
-	if (!err && (to == from || to[-1] != '\n'))
+	/* each suite's name gets the step's in front ("bad/qgate.data"), so two
+	 * steps of one gate stay apart in a JUnit viewer */
+	while (!err && from < to) {
+		static const char tag[] = "<testsuite name=\"";
+		const char *at = memmem(from, (size_t)(to - from), tag, sizeof(tag) - 1);
+		const char *upto = at ? at + sizeof(tag) - 1 : to;
+
+		err = qg_buf_add(b, from, (size_t)(upto - from));
+		if (!err && at)
+			err = qg_buf_addf(b, "%s/", step);
+		from = upto;
+	}
+	if (!err && to[-1] != '\n')
 		err = qg_buf_addch(b, '\n');
 	if (!err)
 		err = 1;
@@ -1145,7 +1156,7 @@ static int write_junit(struct run_ctx *r)
 			qg_buf_reset(&path);
 			if ((err = qg_buf_addf(&path, "%s/%s", r->out_dir, s->reports.v[k])) < 0)
 				break;
-			c = copy_suites(&b, path.buf, path.buf);
+			c = copy_suites(&b, path.buf, path.buf, s->st->name);
 			if (c == QG_EINPUT || c == QG_EPARSE) {
 				/* a step whose JUnit is broken did not pass */
 				s->status = "error";

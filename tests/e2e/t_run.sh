@@ -88,7 +88,8 @@ print(len(suites), sum(len(s.findall("testcase")) for s in suites),
 print(" ".join(s.get("name") for s in suites))
 EOF
 expect_eq "run.xml: 5 suites, 55 cases, 2 skipped, 6 failures" "$(head -1 "$T/junit.txt")" "5 55 2 6"
-expect_grep "run.xml: a skipped step is a suite of its own" 'qgate\.run\.ci\.after-bad' "$T/junit.txt"
+expect_eq "run.xml: suites named by step (a skipped step is a suite of its own)" "$(sed -n 2p "$T/junit.txt")" \
+	"data/qgate.data bad/qgate.data after-bad/qgate.run.ci after-after/qgate.run.ci unit/qgate.test"
 
 # --only: only those steps; a need outside the list is taken as passed
 expect_exit 0 "--only after-bad runs it alone" "$Q" run --config "$W/qgate.json" --stage ci --only after-bad --out "$T/r2"
