@@ -127,6 +127,14 @@ void qg_gate_note(const char *prog, const char *fmt, ...) __attribute__((format(
 int qg_gate_start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_common_opts *c,
 		  int argc, const char **argv, struct qg_strvec *rest);
 
+/* Record the run's "invocation" in r (lib/core/gate_invocation.c):
+ * {"shard": the --shard value or null, "fingerprint": "sha256:<hex>" of the
+ * gate, command, argv[1..] and the --config section's arguments, without
+ * --shard/--out/--json/--junit/--format/--color/-q/-v}. qg_gate_run() calls
+ * it; `qgate merge` refuses shards whose fingerprints differ. 0 or QG_E*. */
+int qg_gate_invocation(struct qg_result *r, const struct qg_opts_ctx *ctx, const char *config, int argc,
+		       const char **argv);
+
 /* Print "qgate-<gate> X.Y.Z" and the versions of the libraries it uses. */
 int qg_version_print(const char *prog);
 

@@ -105,6 +105,10 @@ struct qg_result {
 	char *error_message; /* owned */
 	char *report_md;     /* owned Markdown block shown in text output and the step summary */
 	size_t report_md_len, report_md_alloc; /* appended in place: amortised growth */
+	/* owned object or NULL: the JSON's "invocation" ({"shard": "I/N" or null,
+	 * "fingerprint": "sha256:<hex>"}), set by qg_gate_run(); `qgate merge`
+	 * refuses shards whose fingerprints differ */
+	struct qg_json *invocation;
 };
 
 /* Start a run now. 0 or QG_ENOMEM. */

@@ -269,26 +269,24 @@ static int gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 	char gate_prog[64], prog[128], section[128];
 	struct qg_strvec outputs = QG_STRVEC_INIT;
 	struct qg_result r, held;
+	struct qg_opts_ctx ctx;
 	int ret, err;
 
 	snprintf(gate_prog, sizeof(gate_prog), "qgate-%s", gate);
 	snprintf(prog, sizeof(prog), "%s%s%s", gate_prog, cmd->name ? " " : "", cmd->name ? cmd->name : "");
 	snprintf(section, sizeof(section), "%s%s%s", gate, cmd->name ? "." : "", cmd->name ? cmd->name : "");
-	{
-		const struct qg_opts_ctx ctx = {
-			.prog = prog,
-			.config_section = section,
-			.usage = cmd->usage,
-			.description = cmd->description,
-			.options = cmd->options,
-			.flags = cmd->opts_flags,
-			.commands = cmd->gate ? cmd->gate->commands : NULL,
-		};
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.prog = prog;
+	ctx.config_section = section;
+	ctx.usage = cmd->usage;
+	ctx.description = cmd->description;
+	ctx.options = cmd->options;
+	ctx.flags = cmd->opts_flags;
+	ctx.commands = cmd->gate ? cmd->gate->commands : NULL;
 
-		/* a command without a result has no subject to look up */
-		if (start(&ret, &ctx, cmd->common, argc, argv, cmd->args, !(cmd->flags & QG_GATE_NO_RESULT)))
-			return ret;
-	}
+	/* a command without a result has no subject to look up */
+	if (start(&ret, &ctx, cmd->common, argc, argv, cmd->args, !(cmd->flags & QG_GATE_NO_RESULT)))
+		return ret;
 	if (cmd->fetch)
 		qg_http_set_fetch(cmd->fetch);
 	if ((cmd->flags & QG_GATE_NO_RESULT) && cmd->common && cmd->common->subject.nr)
@@ -309,6 +307,10 @@ static int gate_run(const struct qg_gate_cmd *cmd, int argc, const char **argv)
 	if (qg_result_init(&r, gate, QG_VERSION) < 0)
 		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
 	if (qg_result_set_command(&r, cmd->name) < 0) {
+		qg_result_release(&r);
+		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
+	}
+	if (qg_gate_invocation(&r, &ctx, cmd->common ? cmd->common->config : NULL, argc, argv) < 0) {
 		qg_result_release(&r);
 		return qg_gate_die(gate_prog, QG_EXIT_ERROR, NULL);
 	}

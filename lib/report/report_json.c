@@ -223,6 +223,9 @@ static int build(struct qg_json *root, const struct qg_result *r)
 		if ((err = build_check(checks, r->checks[i])))
 			return err;
 
+	if (qg_json_type(r->invocation) == QG_JSON_OBJECT &&
+	    (err = add_redacted_tree(root, "invocation", r->invocation, 0)))
+		return err;
 	if (qg_json_type(r->metrics) == QG_JSON_OBJECT)
 		return add_redacted_tree(root, "metrics", r->metrics, 0);
 	if (!qg_json_add_object(root, "metrics"))
@@ -546,6 +549,12 @@ static int read_result(const struct reader *rd, struct qg_result *out, const str
 			return QG_ENOMEM;
 		qg_json_free(out->metrics);
 		out->metrics = m;
+	}
+	if ((v = qg_json_get(root, "invocation")) && qg_json_type(v) != QG_JSON_NULL) {
+		if (qg_json_type(v) != QG_JSON_OBJECT)
+			return bad(rd, "invocation", "an object");
+		if (!(out->invocation = qg_json_dup(v)))
+			return QG_ENOMEM;
 	}
 	err_obj = qg_json_get(root, "error");
 	if (err_obj && qg_json_type(err_obj) != QG_JSON_NULL) {

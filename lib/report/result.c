@@ -108,6 +108,7 @@ void qg_result_release(struct qg_result *r)
 	free(r->subject.artifacts);
 	free(r->subject.ref);
 	qg_json_free(r->metrics);
+	qg_json_free(r->invocation);
 	free(r->gate);
 	free(r->command);
 	free(r->version);
