@@ -33,6 +33,7 @@ static const char *const usage[] = {
 	"qgate help <gate>",
 	"qgate run [--config FILE] [--stage NAME] [-j N] [--only STEP,...] [--changed-since REF] [--out DIR]",
 	"qgate hook install [--stage NAME] [--force] | uninstall | status",
+	"qgate merge --out DIR SHARD_DIR...",
 	"qgate report DIR [--html FILE] [--markdown FILE]",
 	"qgate --help | --version",
 	NULL,
