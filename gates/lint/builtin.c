@@ -202,11 +202,7 @@ struct worker {
 
 static void finding_free(struct lint_finding *f)
 {
-	free(f->tool);
-	free(f->rule);
-	free(f->file);
-	free(f->message);
-	free(f->help_uri);
+	lint_finding_release(f);
 }
 
 /* Checker i added out[before..]: keep what fits under LINT_KEEP_PER_FILE,
@@ -243,8 +239,7 @@ static int cap_end(struct worker *w, size_t i)
 	f->more += w->dropped[i];
 	if (qg_buf_addf(&msg, "%s (and %lld more in this file, counted but not listed)", f->message, f->more) < 0)
 		return QG_ENOMEM;
-	free(f->message);
-	f->message = qg_buf_detach(&msg, NULL);
+	lint_finding_set_message(f, qg_buf_detach(&msg, NULL));
 	return 0;
 }
 

@@ -76,6 +76,20 @@ static int scan_string(const struct js_doc *d, const char *name, size_t *pos, in
 
 	*esc = 0;
 	for (;;) {
+		/* 8 bytes at a time while none is '"', '\\' or a control byte
+		 * (most of a report is strings); the byte loop finds which */
+		while (n - i >= 8) {
+			const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+			uint64_t v, q, b, c;
+
+			memcpy(&v, s + i, 8);
+			q = v ^ (ones * '"');
+			b = v ^ (ones * '\\');
+			c = (v - ones * 0x20) & ~v;
+			if (((q - ones) & ~q) & high || ((b - ones) & ~b) & high || c & high)
+				break;
+			i += 8;
+		}
 		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
 			i++;
 		if (i >= n)
@@ -413,12 +427,16 @@ int js_str_eq(const struct js_doc *d, uint32_t i, const char *s)
 uint32_t js_get(const struct js_doc *d, uint32_t o, const char *key)
 {
 	uint32_t c, k;
+	size_t n;
 
 	if (o >= d->nr || d->n[o].type != JS_OBJ)
 		return 0;
+	n = strlen(key); /* once: a result asks ~20 keys of objects of ~5 members */
 	c = o + 1;
 	for (k = 0; k < d->n[o].len; k++) {
-		if (js_str_eq(d, c, key))
+		const struct js_node *kn = &d->n[c];
+
+		if (kn->esc ? js_str_eq(d, c, key) : kn->len == n && !memcmp(d->src + kn->off, key, n))
 			return c + 1;
 		c = d->n[c + 1].next;
 	}

@@ -35,6 +35,12 @@ enum lint_finding_flags {
 	LINT_F_FILTERED = 1 << 2,   /* hidden by --filter (not on a changed line / file) */
 	LINT_F_BASELINE = 1 << 3,   /* hidden by --baseline (an old finding) */
 	LINT_F_FIXED = 1 << 4,      /* repaired by --fix */
+	/* where the strings live (lint_findings_add_text): tool, rule and file
+	 * interned in the list's pool, the message and help_uri copied into it;
+	 * such strings are not freed one by one (lint_finding_release knows) */
+	LINT_F_POOL_NAMES = 1 << 8,
+	LINT_F_POOL_MESSAGE = 1 << 9,
+	LINT_F_POOL_HELP = 1 << 10,
 };
 #define LINT_F_HIDDEN (LINT_F_SUPPRESSED | LINT_F_FILTERED | LINT_F_BASELINE | LINT_F_FIXED)
 
@@ -57,10 +63,35 @@ struct lint_finding {
  * every line costs the memory of this many, not of 50 million. */
 #define LINT_KEEP_PER_FILE 10000
 
+struct lint_pool;
 struct lint_findings {
 	struct lint_finding *v;
 	size_t nr, alloc;
+	struct lint_pool *pool; /* the pooled findings' strings (NULL until one is added); moves with them */
 };
+/* Append a finding from a report: tool, rule and file interned in the
+ * list's pool (one copy per distinct name), msg (msglen bytes) folded to
+ * one line (control bytes to spaces, trailing blanks dropped; empty: the
+ * rule) and copied into the pool: no allocation of its own. NULL on
+ * ENOMEM (after qg_error). tool "" -> "lint", rule "" -> "finding". */
+struct lint_finding *lint_findings_add_text(struct lint_findings *fs, const char *tool, const char *rule,
+					    enum lint_level level, const char *file, long long line,
+					    long long column, const char *msg, size_t msglen);
+/* s interned in fs's pool: a string that lives as long as fs's findings
+ * (moves with them), NULL on ENOMEM. */
+const char *lint_findings_intern(struct lint_findings *fs, const char *s);
+/* lint_findings_add_text() with file already one lint_findings_intern()
+ * returned for fs (no lookup). */
+struct lint_finding *lint_findings_add_interned(struct lint_findings *fs, const char *tool, const char *rule,
+						enum lint_level level, const char *file, long long line,
+						long long column, const char *msg, size_t msglen);
+/* f->help_uri = a copy of uri in fs's pool (f one of fs's findings, its
+ * help_uri unset). 0 or QG_ENOMEM. */
+int lint_finding_set_help_pooled(struct lint_findings *fs, struct lint_finding *f, const char *uri);
+/* Replace f's message by msg (taken over: freed with the finding). */
+void lint_finding_set_message(struct lint_finding *f, char *msg);
+/* Free what f owns (the pooled strings stay with the list's pool). */
+void lint_finding_release(struct lint_finding *f);
 /* Append a finding (strings copied; message from fmt). Returns the new
  * finding or NULL on ENOMEM (after qg_error). */
 struct lint_finding *lint_findings_add(struct lint_findings *fs, const char *tool, const char *rule,

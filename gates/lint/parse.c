@@ -38,16 +38,21 @@ static int add_one_line(struct qg_buf *b, const char *s, size_t n)
 
 #define SEEN_MAX 65536 /* spellings remembered per report (then each is normalised anew) */
 
-/* file normalised (once per spelling of a report); *out borrowed from p or path. */
-static int normalise_seen(struct lint_parse *p, const char *file, struct qg_buf *path, const char **out, int *outside)
+/* file normalised (once per spelling of a report); *out borrowed from p or
+ * path; *interned when it is a name of p->out's pool (the findings' list). */
+static int normalise_seen(struct lint_parse *p, const char *file, struct qg_buf *path, const char **out, int *outside,
+			  int *interned)
 {
 	size_t n = strlen(file);
+	const char *norm;
 	long at;
 	int err;
 
+	*interned = 0;
 	if (p->seen && (at = qg_strmap_find(p->seen, file, n)) >= 0) {
 		*out = p->seen_v[at].norm;
 		*outside = p->seen_v[at].outside;
+		*interned = 1;
 		return 0;
 	}
 	if ((err = lint_path_normalise(p->ctx, file, path, outside)) < 0)
@@ -61,25 +66,20 @@ static int normalise_seen(struct lint_parse *p, const char *file, struct qg_buf 
 		qg_error_clear();
 		return 0;
 	}
-	{
-		char *norm = qg_strdup(path->buf);
-
-		if (!norm || (at = qg_strmap_add(p->seen, file, n)) < 0) {
-			free(norm);
-			qg_error_clear();
-			return 0;
-		}
-		p->seen_v[at].norm = norm;
-		p->seen_v[at].outside = *outside;
+	if (!(norm = lint_findings_intern(p->out, path->buf)) || (at = qg_strmap_add(p->seen, file, n)) < 0) {
+		qg_error_clear();
+		return 0;
 	}
+	p->seen_v[at].norm = norm;
+	p->seen_v[at].outside = *outside;
+	*out = norm;
+	*interned = 1;
 	return 0;
 }
 
 static void seen_release(struct lint_parse *p)
 {
 	if (p->seen) {
-		for (size_t i = 0; i < p->seen->nr; i++)
-			free(p->seen_v[i].norm);
 		qg_strmap_release(p->seen);
 		free(p->seen);
 	}
@@ -92,24 +92,22 @@ static void seen_release(struct lint_parse *p)
 struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, const char *rule, enum lint_level level,
 				    const char *file, long long line, long long col, const char *msg, size_t msglen)
 {
-	struct qg_buf m = QG_BUF_INIT(QG_CAP_MESSAGE), path = QG_BUF_INIT(QG_CAP_PATH);
+	struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
 	struct lint_finding *f = NULL;
 	struct lint_tool *t;
-	int outside = 0;
+	int outside = 0, interned = 0;
 
 	if (!tool || !*tool)
 		tool = p->tool && *p->tool ? p->tool : "lint";
 	if (!rule || !*rule)
 		rule = "finding";
-	if (add_one_line(&m, msg ? msg : "", msg ? msglen : 0) < 0)
+	if (file && p->ctx && normalise_seen(p, file, &path, &file, &outside, &interned) < 0)
 		goto done;
-	if (file && p->ctx && normalise_seen(p, file, &path, &file, &outside) < 0)
-		goto done;
-	if (line < 0)
-		line = 0;
-	if (col < 0)
-		col = 0;
-	f = lint_findings_add(p->out, tool, rule, level, file, line, col, "%s", m.len ? m.buf : rule);
+	/* tool, rule and file interned, the message folded into the list's pool */
+	if (interned)
+		f = lint_findings_add_interned(p->out, tool, rule, level, file, line, col, msg, msg ? msglen : 0);
+	else
+		f = lint_findings_add_text(p->out, tool, rule, level, file, line, col, msg, msg ? msglen : 0);
 	if (!f)
 		goto done;
 	if (outside)
@@ -122,7 +120,6 @@ struct lint_finding *lint_parse_add(struct lint_parse *p, const char *tool, cons
 		}
 	}
 done:
-	qg_buf_release(&m);
 	qg_buf_release(&path);
 	return f;
 }
@@ -141,9 +138,14 @@ int lint_parse_append(struct lint_finding *f, const char *sep, const char *text,
 		qg_buf_release(&b);
 		return err;
 	}
-	free(f->message);
-	f->message = qg_buf_detach(&b, NULL);
-	return f->message ? 0 : qg_error(QG_ENOMEM, "out of memory");
+	{
+		char *m = qg_buf_detach(&b, NULL);
+
+		if (!m)
+			return qg_error(QG_ENOMEM, "out of memory");
+		lint_finding_set_message(f, m);
+	}
+	return 0;
 }
 
 static const char *skip_space(const char *s, const char *e)

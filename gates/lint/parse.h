@@ -24,7 +24,7 @@ struct lint_parse {
 	 * files many times: lint_path_normalise once per spelling) */
 	struct qg_strmap *seen;
 	struct lint_path_seen {
-		char *norm;
+		const char *norm;   /* interned in out's pool (lives with the findings) */
 		int outside;
 	} *seen_v;                  /* parallel to seen's keys */
 	size_t alloc_seen;

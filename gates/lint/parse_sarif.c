@@ -1,7 +1,9 @@
 /* parse_sarif.c -- SARIF 2.1.0 logs into findings
  *
  * The log is read into a jsonscan tree (one pass, 16 bytes a value, strings
- * left in the mapped file), so a 100 MB log ingests in well under a second.
+ * left in the mapped file); a result costs no allocation (scratch buffers
+ * live in struct sarif, the finding's strings in the list's pool) and no
+ * formatting (JSON pointers for messages are made only on an error).
  * Counting follows the contract (§6 qgate-lint): a result's level is its
  * own, else its rule's defaultConfiguration.level, else warning (`none` is a
  * note); only kind "fail" (the default) is kept; a result is suppressed
@@ -26,6 +28,8 @@ struct sarif {
 	struct lint_parse *p;
 	struct js_doc d;
 	struct qg_buf s, t, ptr; /* scratch */
+	struct qg_buf rid, path, text, uri; /* one_result's, kept across results (no allocation each) */
+	struct qg_buf prefix, tmp;          /* resolve_uri's */
 	uint32_t run, driver, rules, exts, bases, artifacts;
 	struct lint_tool *tool;
 	char *tool_name;
@@ -80,6 +84,8 @@ static int level_of(struct sarif *x, uint32_t v, enum lint_level *out, const cha
 		*out = LINT_WARNING;
 	else if (js_str_eq(&x->d, v, "note") || js_str_eq(&x->d, v, "none"))
 		*out = LINT_NOTE;
+	else if (!at)
+		return 1; /* the caller names it (the pointer is made only then) */
 	else
 		return bad_type(x, "\"error\", \"warning\", \"note\" or \"none\"", "%s", at);
 	return 0;
@@ -134,7 +140,7 @@ static int is_absolute_uri(const char *u)
 /* Resolve uri against the uriBaseId chain into out (a raw URI). */
 static int resolve_uri(struct sarif *x, uint32_t art, struct qg_buf *out)
 {
-	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_PATH), tmp = QG_BUF_INIT(QG_CAP_PATH);
+	struct qg_buf *prefix = &x->prefix, *tmp = &x->tmp;
 	uint32_t uri = js_get(&x->d, art, "uri"), base = js_get(&x->d, art, "uriBaseId");
 	int err = 0, depth;
 
@@ -145,27 +151,25 @@ static int resolve_uri(struct sarif *x, uint32_t art, struct qg_buf *out)
 		return err;
 	for (depth = 0; depth < 8 && js_is(&x->d, base, JS_STR) && !is_absolute_uri(out->buf); depth++) {
 		uint32_t b;
-		if ((err = js_str(&x->d, base, &tmp)) < 0)
+		if ((err = js_str(&x->d, base, tmp)) < 0)
 			break;
-		b = js_get(&x->d, x->bases, tmp.buf);
+		b = js_get(&x->d, x->bases, tmp->buf);
 		if (!js_is(&x->d, b, JS_OBJ))
 			break;
 		uri = js_get(&x->d, b, "uri");
 		base = js_get(&x->d, b, "uriBaseId");
 		if (!js_is(&x->d, uri, JS_STR))
 			break;
-		if ((err = js_str(&x->d, uri, &prefix)) < 0)
+		if ((err = js_str(&x->d, uri, prefix)) < 0)
 			break;
-		if (prefix.len && prefix.buf[prefix.len - 1] != '/' && (err = qg_buf_addch(&prefix, '/')) < 0)
+		if (prefix->len && prefix->buf[prefix->len - 1] != '/' && (err = qg_buf_addch(prefix, '/')) < 0)
 			break;
-		if ((err = qg_buf_add(&prefix, out->buf, out->len)) < 0)
+		if ((err = qg_buf_add(prefix, out->buf, out->len)) < 0)
 			break;
 		qg_buf_reset(out);
-		if ((err = qg_buf_add(out, prefix.buf, prefix.len)) < 0)
+		if ((err = qg_buf_add(out, prefix->buf, prefix->len)) < 0)
 			break;
 	}
-	qg_buf_release(&prefix);
-	qg_buf_release(&tmp);
 	return err;
 }
 
@@ -373,19 +377,29 @@ static int check_invocations(struct sarif *x, size_t ri)
 	return 0;
 }
 
+/* The JSON pointer of result k of run ri (plus what), made only for a
+ * message: a log with no errors formats none. */
+static const char *res_at(char *at, size_t n, size_t ri, size_t k, const char *what)
+{
+	snprintf(at, n, "/runs/%zu/results/%zu%s", ri, k, what);
+	return at;
+}
+
 static int one_result(struct sarif *x, size_t ri, size_t k, uint32_t res)
 {
 	uint32_t rule_id, rule, v, msg, loc, pl, art, region, sup;
 	enum lint_level level = LINT_WARNING;
-	struct qg_buf rid = QG_BUF_INIT(QG_CAP_MESSAGE), path = QG_BUF_INIT(QG_CAP_PATH),
-		      text = QG_BUF_INIT(QG_CAP_MESSAGE), uri = QG_BUF_INIT(QG_CAP_PATH);
+	struct qg_buf *rid = &x->rid, *path = &x->path, *text = &x->text, *uri = &x->uri;
 	long long line = 0, col = 0, end_line = 0;
 	struct lint_finding *f;
 	int err = 0, ok, suppressed = 0;
 	size_t m;
-	char at[96];
+	char at[128];
 
-	snprintf(at, sizeof(at), "/runs/%zu/results/%zu", ri, k);
+	qg_buf_reset(rid);
+	qg_buf_reset(path);
+	qg_buf_reset(text);
+	qg_buf_reset(uri);
 	if (!js_is(&x->d, res, JS_OBJ))
 		return bad_type(x, "an object", "/runs/%zu/results/%zu", ri, k);
 	/* kind: only "fail" (the default) counts */
@@ -398,24 +412,28 @@ static int one_result(struct sarif *x, size_t ri, size_t k, uint32_t res)
 	rule = rule_of(x, res, rule_id);
 	if (!js_is(&x->d, rule_id, JS_STR))
 		rule_id = js_get(&x->d, rule, "id");
-	if (js_is(&x->d, rule_id, JS_STR) && (err = js_str(&x->d, rule_id, &rid)) < 0)
-		goto done;
+	if (js_is(&x->d, rule_id, JS_STR) && (err = js_str(&x->d, rule_id, rid)) < 0)
+		return err;
 	/* level */
 	v = js_get(&x->d, res, "level");
 	if (v) {
-		snprintf(at, sizeof(at), "/runs/%zu/results/%zu/level", ri, k);
-		if ((err = level_of(x, v, &level, at)) < 0)
-			goto done;
+		if ((err = level_of(x, v, &level, NULL)) > 0)
+			err = level_of(x, v, &level, res_at(at, sizeof(at), ri, k, "/level"));
+		if (err < 0)
+			return err;
 	} else {
 		v = js_get(&x->d, js_get(&x->d, rule, "defaultConfiguration"), "level");
-		snprintf(at, sizeof(at), "/runs/%zu/results/%zu (its rule's defaultConfiguration.level)", ri, k);
-		if (js_is(&x->d, v, JS_STR) && (err = level_of(x, v, &level, at)) < 0)
-			goto done;
-		snprintf(at, sizeof(at), "/runs/%zu/results/%zu", ri, k);
+		if (js_is(&x->d, v, JS_STR) && (err = level_of(x, v, &level, NULL)) > 0)
+			err = level_of(x, v, &level,
+				       res_at(at, sizeof(at), ri, k, " (its rule's defaultConfiguration.level)"));
+		if (err < 0)
+			return err;
 	}
 	/* suppressions */
-	if ((err = member(x, res, "suppressions", JS_ARR, &sup, at)) < 0)
-		goto done;
+	sup = js_get(&x->d, res, "suppressions");
+	if (sup && x->d.n[sup].type != JS_ARR &&
+	    (err = member(x, res, "suppressions", JS_ARR, &sup, res_at(at, sizeof(at), ri, k, ""))) < 0)
+		return err;
 	for (m = 0; sup && m < x->d.n[sup].len; m++) {
 		uint32_t s = js_at(&x->d, sup, m), st = js_get(&x->d, s, "status");
 		if (!st || x->d.n[st].type == JS_NULL || js_str_eq(&x->d, st, "accepted"))
@@ -430,29 +448,29 @@ static int one_result(struct sarif *x, size_t ri, size_t k, uint32_t res)
 		if (js_is(&x->d, id, JS_STR) && (err = js_str(&x->d, id, &x->t)) == 0)
 			v = js_get(&x->d, js_get(&x->d, ms, x->t.buf), "text");
 		if (err < 0)
-			goto done;
+			return err;
 	}
 	if (js_is(&x->d, v, JS_STR)) {
 		if ((err = js_str(&x->d, v, &x->s)) < 0)
-			goto done;
-		if ((err = format_message(x, x->s.buf, js_get(&x->d, msg, "arguments"), &text)) < 0)
-			goto done;
+			return err;
+		if ((err = format_message(x, x->s.buf, js_get(&x->d, msg, "arguments"), text)) < 0)
+			return err;
 	}
 	/* location */
 	loc = js_at(&x->d, js_get(&x->d, res, "locations"), 0);
 	pl = js_get(&x->d, loc, "physicalLocation");
 	art = js_get(&x->d, pl, "artifactLocation");
 	if (js_is(&x->d, art, JS_OBJ)) {
-		if ((err = resolve_uri(x, art, &uri)) < 0)
-			goto done;
-		if (!uri.len) {
+		if ((err = resolve_uri(x, art, uri)) < 0)
+			return err;
+		if (!uri->len) {
 			long long ai = js_int(&x->d, js_get(&x->d, art, "index"), &ok);
 			uint32_t a = ok && ai >= 0 ? js_at(&x->d, x->artifacts, (size_t)ai) : 0;
-			if (a && (err = resolve_uri(x, js_get(&x->d, a, "location"), &uri)) < 0)
-				goto done;
+			if (a && (err = resolve_uri(x, js_get(&x->d, a, "location"), uri)) < 0)
+				return err;
 		}
-		if (uri.len && (err = uri_to_path(uri.buf, &path)) < 0)
-			goto done;
+		if (uri->len && (err = uri_to_path(uri->buf, path)) < 0)
+			return err;
 	}
 	region = js_get(&x->d, pl, "region");
 	if (js_is(&x->d, region, JS_OBJ)) {
@@ -461,29 +479,23 @@ static int one_result(struct sarif *x, size_t ri, size_t k, uint32_t res)
 		end_line = js_int(&x->d, js_get(&x->d, region, "endLine"), &ok);
 	}
 	/* rules of the driver and extensions are registered already (register_rules) */
-	x->p->rule_known = rule && rid.len && js_str_eq(&x->d, js_get(&x->d, rule, "id"), rid.buf);
-	f = lint_parse_add(x->p, x->tool_name, rid.len ? rid.buf : NULL, level, path.len ? path.buf : NULL, line, col,
-			   text.buf, text.len);
+	x->p->rule_known = rule && rid->len && js_str_eq(&x->d, js_get(&x->d, rule, "id"), rid->buf);
+	f = lint_parse_add(x->p, x->tool_name, rid->len ? rid->buf : NULL, level, path->len ? path->buf : NULL, line,
+			   col, text->buf, text->len);
 	x->p->rule_known = 0;
-	if (!f) {
-		err = qg_error_code() < 0 ? qg_error_code() : QG_ENOMEM;
-		goto done;
-	}
+	if (!f)
+		return qg_error_code() < 0 ? qg_error_code() : QG_ENOMEM;
 	if (end_line > line)
 		f->end_line = end_line;
 	if (suppressed)
 		f->flags |= LINT_F_SUPPRESSED;
 	if (rule) {
 		v = js_get(&x->d, rule, "helpUri");
-		if (js_is(&x->d, v, JS_STR) && js_str(&x->d, v, &x->t) == 0 && !f->help_uri)
-			f->help_uri = qg_strdup(x->t.buf);
+		if (js_is(&x->d, v, JS_STR) && js_str(&x->d, v, &x->t) == 0 && !f->help_uri &&
+		    (err = lint_finding_set_help_pooled(x->p->out, f, x->t.buf)) < 0)
+			return err;
 	}
-done:
-	qg_buf_release(&rid);
-	qg_buf_release(&path);
-	qg_buf_release(&text);
-	qg_buf_release(&uri);
-	return err;
+	return 0;
 }
 
 static int one_run(struct sarif *x, size_t ri)
@@ -572,6 +584,12 @@ int lint_parse_sarif(struct lint_parse *p, const char *data, size_t len)
 	qg_buf_init(&x.s, QG_CAP_MESSAGE);
 	qg_buf_init(&x.t, QG_CAP_MESSAGE);
 	qg_buf_init(&x.ptr, QG_CAP_MESSAGE);
+	qg_buf_init(&x.rid, QG_CAP_MESSAGE);
+	qg_buf_init(&x.path, QG_CAP_PATH);
+	qg_buf_init(&x.text, QG_CAP_MESSAGE);
+	qg_buf_init(&x.uri, QG_CAP_PATH);
+	qg_buf_init(&x.prefix, QG_CAP_PATH);
+	qg_buf_init(&x.tmp, QG_CAP_PATH);
 	if (!len) {
 		err = qg_error(QG_EINPUT, "'%s': empty file, expected a SARIF log", p->name);
 		goto done;
@@ -607,5 +625,11 @@ done:
 	qg_buf_release(&x.s);
 	qg_buf_release(&x.t);
 	qg_buf_release(&x.ptr);
+	qg_buf_release(&x.rid);
+	qg_buf_release(&x.path);
+	qg_buf_release(&x.text);
+	qg_buf_release(&x.uri);
+	qg_buf_release(&x.prefix);
+	qg_buf_release(&x.tmp);
 	return err;
 }

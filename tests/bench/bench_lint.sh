@@ -18,7 +18,8 @@
 # headers have trailing whitespace and mixed endings); exit 3 is a failure.
 #
 # Usage: tests/bench/bench_lint.sh [BIN_DIR]   (OUT=file.md for the table)
-# Environment: SRCS ("/usr/include"), RUNS (3), BENCH_DIR (build/bench)
+# Environment: SRCS ("/usr/include"), RUNS (3), BENCH_DIR (build/bench),
+# ONLY=sarif (just the two SARIF ingests: no tree copied, read or linted)
 set -u
 BIN=${1:-build/bin}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,8 +31,11 @@ OUT=${OUT:-/dev/stdout}
 QL=$BIN/qgate-lint
 [ -x "$QL" ] || { echo "bench_lint: $QL not built" >&2; exit 3; }
 TREE=$DIR/lint-tree
+ONLY=${ONLY:-}
 mkdir -p "$DIR"
-if [ ! -d "$TREE/.git" ]; then
+if [ "$ONLY" = sarif ]; then
+	:
+elif [ ! -d "$TREE/.git" ]; then
 	rm -rf "$TREE" && mkdir -p "$TREE" || exit 3
 	for s in $SRCS; do
 		mkdir -p "$TREE/$(basename "$s")" && cp -R "$s/." "$TREE/$(basename "$s")/" 2>/dev/null
@@ -39,10 +43,12 @@ if [ ! -d "$TREE/.git" ]; then
 	(cd "$TREE" && git init -q . && git add -A . 2>/dev/null &&
 		git -c user.name=bench -c user.email=bench@example.com commit -q -m tree) || exit 3
 fi
-cd "$TREE" || exit 3
-files=$(git ls-files | wc -l)
-mb=$(git ls-files -z | xargs -0 cat 2>/dev/null | wc -c | awk '{ printf "%.0f", $1 / 1048576 }')
-git ls-files -z | xargs -0 cat >/dev/null 2>&1 # warm the cache
+if [ "$ONLY" != sarif ]; then
+	cd "$TREE" || exit 3
+	files=$(git ls-files | wc -l)
+	mb=$(git ls-files -z | xargs -0 cat 2>/dev/null | wc -c | awk '{ printf "%.0f", $1 / 1048576 }')
+	git ls-files -z | xargs -0 cat >/dev/null 2>&1 # warm the cache
+fi
 
 # best NAME CMD...: the fastest of RUNS, as "wall cpu rss_mb"
 best() {
@@ -63,11 +69,13 @@ best() {
 }
 
 # symbolic links to folders make cat complain: qgate-lint does not read links either
-read_t=$(best read sh -c 'git ls-files -z | xargs -0 cat >/dev/null 2>&1; exit 0')
-j1=$(best lint "$QL" --large-file-kib 1000000 -j 1 -q)
-j2=$(best lint "$QL" --large-file-kib 1000000 -j 2 -q)
-dc=$(best "git diff --check" git diff --check "$(git hash-object -t tree /dev/null)" HEAD)
-gr=$(best grep grep -rIlE --exclude-dir=.git '^(<<<<<<< |>>>>>>> )' .)
+if [ "$ONLY" != sarif ]; then
+	read_t=$(best read sh -c 'git ls-files -z | xargs -0 cat >/dev/null 2>&1; exit 0')
+	j1=$(best lint "$QL" --large-file-kib 1000000 -j 1 -q)
+	j2=$(best lint "$QL" --large-file-kib 1000000 -j 2 -q)
+	dc=$(best "git diff --check" git diff --check "$(git hash-object -t tree /dev/null)" HEAD)
+	gr=$(best grep grep -rIlE --exclude-dir=.git '^(<<<<<<< |>>>>>>> )' .)
+fi
 # the SARIF ingest: one generated report (~SARIF_MB MB), read once per run
 SARIF=$DIR/lint-big.sarif
 SARIF_MB=${SARIF_MB:-100}
@@ -131,11 +139,15 @@ w() { echo "$1" | awk '{ print $1 }'; }
 ratio() { awk -v a="$(w "$1")" -v b="$(w "$2")" 'BEGIN { printf "%.2f", a / b }'; }
 cratio() { awk -v a="$(echo "$1" | awk '{ print $2 }')" -v b="$(echo "$2" | awk '{ print $2 }')" 'BEGIN { printf "%.2f", a / b }'; }
 {
-	echo "# bench_lint: $files files, $mb MB ($SRCS), $(nproc) CPUs, best of $RUNS"
+	if [ "$ONLY" = sarif ]; then
+		echo "# bench_lint: the SARIF ingests only, $(nproc) CPUs, best of $RUNS"
+	else
+		echo "# bench_lint: $files files, $mb MB ($SRCS), $(nproc) CPUs, best of $RUNS"
+	fi
 	echo
 	echo "| case | wall s | cpu s | RSS MB | wall vs read | cpu vs read |"
 	echo "| --- | --- | --- | --- | --- | --- |"
-	for row in "read: git ls-files, xargs cat=$read_t" "qgate-lint -j 1, all default checks=$j1" \
+	[ "$ONLY" = sarif ] || for row in "read: git ls-files, xargs cat=$read_t" "qgate-lint -j 1, all default checks=$j1" \
 		"qgate-lint -j 2=$j2" "git diff --check, whitespace only=$dc" "grep -rIl, merge markers=$gr"; do
 		name=${row%%=*}; v=${row#*=}
 		echo "| $name | $(echo "$v" | awk '{ print $1 " | " $2 " | " $3 }') | $(ratio "$v" "$read_t") | $(cratio "$v" "$read_t") |"
@@ -143,7 +155,7 @@ cratio() { awk -v a="$(echo "$1" | awk '{ print $2 }')" -v b="$(echo "$2" | awk 
 	echo "| qgate-lint --input ${sarif_mb} MB SARIF | $(echo "$sa" | awk '{ print $1 " | " $2 " | " $3 }') | | |"
 	[ -n "$pa" ] && echo "| qgate-lint --input ${peer_mb} MB SARIF (a scanner's log repeated) | $(echo "$pa" | awk '{ print $1 " | " $2 " | " $3 }') | | |"
 	echo
-	echo "-j 2 speed-up over -j 1: $(ratio "$j1" "$j2")x (wall), CPU -j 1 $(echo "$j1" | awk '{ print $2 }') s, -j 2 $(echo "$j2" | awk '{ print $2 }') s"
+	[ "$ONLY" = sarif ] || echo "-j 2 speed-up over -j 1: $(ratio "$j1" "$j2")x (wall), CPU -j 1 $(echo "$j1" | awk '{ print $2 }') s, -j 2 $(echo "$j2" | awk '{ print $2 }') s"
 	echo "SARIF: RSS $(echo "$sa" | awk -v mb="$sarif_mb" '{ printf "%.2f", $3 / mb }')x the file (target under 4x), wall $(w "$sa") s (target under 1 s)"
 	[ -n "$pa" ] && echo "SARIF (scanner's): RSS $(echo "$pa" | awk -v mb="$peer_mb" '{ printf "%.2f", $3 / mb }')x the file, wall $(w "$pa") s"
 	echo "load when done: $(uptime | sed 's/.*load average: //')"
