@@ -126,6 +126,38 @@ validate_run "exit-2 run.json" "$T/c2/run.json"
 validate_junit "exit-2 run.xml" "$T/c2/run.xml"
 expect_eq "run.json: error, exit 2" "$(json_get "$T/c2/run.json" '[d["status"], d["exit_code"]]')" '["error", 2]'
 
+# ---- fail closed on what a step leaves: a broken JUnit, an exit code no gate uses --
+mkdir -p "$T/bin"
+cat >"$T/bin/qgate-fakegate" <<'EOF'
+#!/bin/sh
+# a gate of no release: writes what $FAKE_JUNIT says into --out DIR, exits $1
+code=$1; out=
+while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
+[ -n "$out" ] && [ "$code" = 0 ] && printf '%s' "$FAKE_JUNIT" >"$out/fake.xml"
+exit "$code"
+EOF
+chmod +x "$T/bin/qgate-fakegate"
+cat >"$W/fake.json" <<'EOF'
+{"pipeline": {"f": [
+  {"name": "broken", "gate": "fakegate", "args": ["0"]},
+  {"name": "seven", "gate": "fakegate", "args": ["7"]}
+]}}
+EOF
+FAKE_JUNIT='<testsuites><testsuite name="x" tests="1"><testcase name="a">' PATH=$T/bin:$PATH \
+	expect_exit 3 "a step whose JUnit does not parse, a step exiting 7: exit 3" "$Q" run --config "$W/fake.json" --out "$T/f"
+validate_run "fake-gate run.json" "$T/f/run.json"
+validate_junit "fake-gate run.xml" "$T/f/run.xml"
+expect_eq "the broken JUnit makes the passing step an error" \
+	"$(step_get "$T/f/run.json" broken '[s["status"], s["exit_code"], s["reason"].split(":")[0]]')" \
+	'["error", 3, "its JUnit report does not parse"]'
+expect_eq "exit 7 is an error with the reason" "$(step_get "$T/f/run.json" seven '[s["status"], s["exit_code"], s["reason"]]')" \
+	"[\"error\", 7, \"exited with 7 (not a gate's exit code)\"]"
+expect_exit 0 "qgate run --help" "$Q" run --help
+expect_eq "run's usage line is the one qgate --help shows" "$(sed -n 1p "$T/out" | sed 's/^usage: //')" \
+	"$("$Q" --help | sed -n 's/^   or: \(qgate run .*\)/\1/p')"
+expect_exit 0 "qgate help run" "$Q" help run
+expect_grep "qgate help run shows run's help" '^usage: qgate run ' "$T/out"
+
 # ---- bad pipelines: exit 2 naming the pointer, before anything runs ----------
 bad_pipeline() { # NAME JSON EXPECTED-MESSAGE-REGEX
 	printf '%s\n' "$2" >"$W/bad.json"
