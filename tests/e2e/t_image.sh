@@ -188,6 +188,29 @@ if [ "$(id -u)" -eq 0 ] && command -v chroot >/dev/null 2>&1; then
 			--schema /work/train.schema.json /work/train.csv >"$T/out" 2>"$T/err"
 		expect_eq "chroot as 65532: qgate data validate finds qgate-data beside it (exit 0)" "$?" "0"
 		expect_grep "... and passes" 'qgate-data: PASS' "$T/out"
+		# https:// from inside: libcurl, libcrypto and their dependencies load
+		# from the tree (dlopen); TLS is verified against the image's bundle
+		. "$QG_ROOT/tests/e2e/servers/nginx-tls.sh"
+		trap '[ -n "${NGX_PID:-}" ] && kill "$NGX_PID" 2>/dev/null; rm -rf "$T"' EXIT
+		mkdir -p "$T/www"
+		cp "$T/data/train.csv" "$T/www/"
+		nginx_tls_start "$T/ngx" "$T/www"
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			cp "$NGX_CERT" "$TREE/work/ca.pem"
+			chmod 0644 "$TREE/work/ca.pem"
+			$CHR /usr/local/bin/qgate data validate --schema /work/train.schema.json \
+				"https://127.0.0.1:$NGX_PORT/train.csv" >"$T/out" 2>"$T/err"
+			expect_eq "chroot: https:// with a certificate not in the image's CA bundle is exit 3" "$?" "3"
+			expect_grep "... a certificate failure (libcurl loaded, TLS verified)" "certificate" "$T/err"
+			env -i PATH=/usr/local/bin QG_CA_BUNDLE=/work/ca.pem "$(command -v chroot)" --userspec=65532:65532 "$TREE" \
+				/usr/local/bin/qgate data validate --schema /work/train.schema.json \
+				"https://127.0.0.1:$NGX_PORT/train.csv" >"$T/out" 2>"$T/err"
+			expect_eq "chroot: https:// with the CA given validates (exit 0)" "$?" "0"
+			sed 's/^/#   err: /' "$T/err" | head -5
+		else
+			skip "nginx/openssl missing or nginx failed (rc $rc): https:// inside the image NOT RUN"
+		fi
 	fi
 else
 	skip "not root (or no chroot): the tree as a root filesystem NOT RUN"
