@@ -46,6 +46,7 @@
 #include "qgate/version.h"
 
 #include "front.h"
+#include "merge_int.h"
 
 #define RESULT_TEXT_MAX ((size_t)512 << 20)
 
@@ -60,7 +61,7 @@ static const char *const summed[] = { "rows", "violations", "files", "bytes", "t
 
 struct shard {
 	const char *dir;           /* the folder named on the command line */
-	struct front_result *fr;   /* the document as loaded */
+	const struct qg_json *doc; /* the document as loaded (borrowed) */
 	struct qg_result r;        /* read back with the core's reader */
 	long long i, n;            /* I/N */
 	const char *fingerprint;
@@ -129,7 +130,7 @@ static int check_group(struct group *g)
 
 	for (size_t k = 0; k < g->nr; k++) {
 		struct shard *s = g->v[k];
-		const struct qg_json *inv = qg_json_get(s->fr->doc, "invocation");
+		const struct qg_json *inv = qg_json_get(s->doc, "invocation");
 
 		s->fingerprint = qg_json_string(qg_json_get(inv, "fingerprint"));
 		if (!s->fingerprint)
@@ -530,6 +531,63 @@ static int write_outputs(const char *dir, const struct qg_result *r, const char 
 	return err;
 }
 
+int merge_texts(struct qg_result *out, const char *const *texts, const size_t *lens, size_t n)
+{
+	struct shard *sh = calloc(n + 1, sizeof(*sh));
+	struct qg_json **docs = calloc(n + 1, sizeof(*docs));
+	struct group g;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&g, 0, sizeof(g));
+	if (!sh || !docs || !n) {
+		free(sh);
+		free(docs);
+		return n ? qg_error(QG_ENOMEM, "out of memory") : qg_error(QG_EUSAGE, "no shards");
+	}
+	for (size_t k = 0; !err && k < n; k++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "shard%zu.json", k + 1);
+		if (!(sh[k].file = qg_strdup(name))) {
+			err = qg_error(QG_ENOMEM, "out of memory");
+			break;
+		}
+		sh[k].dir = sh[k].file;
+		if ((err = qg_json_parse(&docs[k], texts[k], lens[k], name)) < 0 ||
+		    (err = qg_result_from_json(&sh[k].r, texts[k], lens[k], name)) < 0)
+			break;
+		sh[k].doc = docs[k];
+		if (!sh[k].r.gate || (k && (!same_str(sh[0].r.gate, sh[k].r.gate) ||
+					    !same_str(sh[0].r.command, sh[k].r.command))))
+			err = qg_error(QG_EUSAGE, "'%s': another gate or command", name);
+	}
+	if (!err) {
+		g.gate = sh[0].r.gate;
+		g.command = sh[0].r.command;
+		g.nr = g.alloc = n;
+		if (!(g.v = calloc(n, sizeof(*g.v))))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		for (size_t k = 0; !err && k < n; k++)
+			g.v[k] = &sh[k];
+	}
+	if (!err)
+		err = check_group(&g);
+	if (!err)
+		err = merge_generic(out, &g);
+	if (err < 0)
+		qg_result_release(out);
+	for (size_t k = 0; k < n; k++) {
+		qg_result_release(&sh[k].r);
+		free(sh[k].file);
+		qg_json_free(docs[k]);
+	}
+	free(g.v);
+	free(sh);
+	free(docs);
+	return err < 0 ? err : 0;
+}
+
 /* qgate-test --merge RESULT.json... --out DIR: it knows its tests */
 static int merge_tests(struct group *g, const char *out_dir, int *exit_out)
 {
@@ -573,13 +631,6 @@ static int merge_tests(struct group *g, const char *out_dir, int *exit_out)
 }
 
 /* ------------------------------------------------------------------ the command */
-
-static int key_cmp(const struct front_result *a, const struct front_result *b)
-{
-	int c = strcmp(a->gate, b->gate);
-
-	return c ? c : strcmp(a->command ? a->command : "", b->command ? b->command : "");
-}
 
 static int die(int err)
 {
@@ -656,7 +707,7 @@ int front_cmd_merge(int argc, const char **argv)
 			if (!fr->gate)
 				continue; /* a run summary: not a shard's result */
 			s->dir = rest.v[d];
-			s->fr = fr;
+			s->doc = fr->doc;
 			{
 				size_t len = strlen(rest.v[d]) + strlen(fr->path) + 2;
 
@@ -677,7 +728,7 @@ int front_cmd_merge(int argc, const char **argv)
 			}
 			kept++;
 			for (gi = 0; gi < ngroups; gi++)
-				if (!key_cmp(groups[gi].v[0]->fr, fr))
+				if (same_str(groups[gi].gate, fr->gate) && same_str(groups[gi].command, fr->command))
 					break;
 			if (gi == ngroups) {
 				groups[gi].gate = fr->gate;
