@@ -137,6 +137,20 @@ else
 	sed 's/^/#   /' "$T/run.log" | head -5
 fi
 
+# ---- slowest tests from qgate-test's case lines -------------------------------------------------
+mkdir -p "$T/slow"
+cat >"$T/slow/j.xml" <<'EOF'
+<testsuites><testsuite name="s" tests="3" failures="0"><testcase classname="pkg.A" name="fast" time="0.010"/><testcase classname="pkg.A" name="slow" time="2.5"/><testcase classname="pkg.B" name="mid" time="0.3"/></testsuite></testsuites>
+EOF
+expect_exit 0 "qgate-test reads a JUnit report with times" qgate-test --junit-in "$T/slow/j.xml" --out "$T/slow/out"
+validate_result "the timed test result" "$T/slow/out/test.json"
+expect_exit 0 "report over the timed tests" "$Q" report "$T/slow/out" --markdown "$T/slow.md" --html "$T/slow.html"
+expect_eq "Markdown: slowest tests, slowest first" \
+	"$(grep -E '^\| `test\.pkg' "$T/slow.md" | tr -d ' ' | tr '\n' ';')" \
+	'|`test.pkg.A.slow`|2500|;|`test.pkg.B.mid`|300|;|`test.pkg.A.fast`|10|;'
+expect_grep "HTML: the slowest tests table" '<h3>Slowest tests</h3>' "$T/slow.html"
+expect_grep "HTML: verdict PASS" 'id="verdict"[^>]*>&#10004; PASS' "$T/slow.html"
+
 # ---- bad input: exit 3 naming the file -------------------------------------------------------
 mkdir -p "$T/future"
 sed 's#"qgate.result/v1"#"qgate.result/v2"#' "$D/model-check.json" >"$T/future/model-check.json"
