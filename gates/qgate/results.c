@@ -194,11 +194,11 @@ int front_results_load_dir(struct front_results *set, const char *dir)
 	struct stat st;
 	int fd;
 
-	if (lstat(dir, &st) < 0)
+	/* what the command line names may itself be a link: the user chose it */
+	if (stat(dir, &st) < 0)
 		return qg_error(QG_EINPUT, "'%s': %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+	if (!S_ISDIR(st.st_mode))
 		return front_results_load_file(set, dir);
-	/* the folder named on the command line may itself be a link: the user chose it */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return qg_error(QG_EINPUT, "'%s': cannot open folder: %s", dir, strerror(errno));
