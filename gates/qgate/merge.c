@@ -1,7 +1,8 @@
 /* merge.c -- qgate merge: the results of N shards of one gate command into one
  *
  * `qgate merge --out DIR SHARD_DIR...` reads every qgate.result/v1 under each
- * folder (results.c), groups them by gate and command, and refuses (exit 2,
+ * folder (results.c; one folder may hold several shards, in subfolders),
+ * groups them by gate and command, and refuses (exit 2,
  * naming the two files and what differs) shards that are not parts of one
  * run: a different gate or command set per folder, a different "invocation"
  * fingerprint (arguments and --config section, lib/core/gate_invocation.c),
@@ -160,11 +161,15 @@ static int check_group(struct group *g)
 		for (size_t x = 0; x < a->nr_artifacts; x++)
 			for (size_t y = 0; y < b->nr_artifacts; y++)
 				if (!strcmp(a->artifacts[x].path, b->artifacts[y].path) &&
-				    strcmp(a->artifacts[x].sha256, b->artifacts[y].sha256))
-					return qg_error(QG_EUSAGE, "'%s' and '%s': input '%s' differs (sha256 %s and %s)",
+				    (strcmp(a->artifacts[x].sha256, b->artifacts[y].sha256) ||
+				     a->artifacts[x].bytes != b->artifacts[y].bytes))
+					return qg_error(QG_EUSAGE, "'%s' and '%s': input '%s' differs (sha256 %s, %lld bytes "
+								   "and sha256 %s, %lld bytes)",
 							first->file, s->file, a->artifacts[x].path,
 							a->artifacts[x].sha256[0] ? a->artifacts[x].sha256 : "null",
-							b->artifacts[y].sha256[0] ? b->artifacts[y].sha256 : "null");
+							a->artifacts[x].bytes,
+							b->artifacts[y].sha256[0] ? b->artifacts[y].sha256 : "null",
+							b->artifacts[y].bytes);
 	}
 	if (!(seen = calloc((size_t)first->n + 1, 1)))
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -735,13 +740,6 @@ int front_cmd_merge(int argc, const char **argv)
 				groups[gi].command = fr->command;
 				ngroups++;
 			}
-			for (size_t j = 0; j < groups[gi].nr; j++)
-				if (groups[gi].v[j]->dir == s->dir) {
-					ret = die(qg_error(QG_EUSAGE, "'%s' and '%s': two results of %s %s in one folder",
-							   groups[gi].v[j]->file, s->file, fr->gate,
-							   fr->command ? fr->command : ""));
-					goto done;
-				}
 			if (QG_ALLOC_GROW(groups[gi].v, groups[gi].nr + 1, groups[gi].alloc) < 0) {
 				ret = die(qg_error(QG_ENOMEM, "out of memory"));
 				goto done;

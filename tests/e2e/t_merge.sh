@@ -52,6 +52,9 @@ expect_eq "duration is the longest shard, each kept" \
 	"$(json_get m/data-validate.json 'd["duration_ms"] == max(d["metrics"]["shard_durations"]) and len(d["metrics"]["shard_durations"])')" 3
 expect_eq "merged invocation: no shard" "$(json_get m/data-validate.json 'd["invocation"]["shard"]')" null
 expect_eq "the merge's exit code is in its result" "$(json_get m/data-validate.json '[d["status"], d["exit_code"]]')" '["fail", 1]'
+mkdir -p all && cp -r s1 s2 s3 all/
+expect_exit 1 "one folder holding the shards in subfolders" qgate merge --out m2 all
+expect_eq "  the same merged checks" "$(json_get m2/data-validate.json "$CMP")" "$(json_get m/data-validate.json "$CMP")"
 
 # --- refusals
 expect_exit 3 "a missing shard" qgate merge --out x s1 s3
@@ -62,6 +65,11 @@ expect_grep "  named" "both are shard 1/3" "$T/err"
 $V --schema schema-b.json --shard 2/3 data.csv --out b2 -q >/dev/null 2>&1
 expect_exit 2 "a shard of another configuration (schema)" qgate merge --out x s1 b2 s3
 expect_grep "  says why, naming both" "'s1/data-validate.json' and 'b2/data-validate.json'.*different arguments or configuration" "$T/err"
+mkdir -p alt && cp schema.json alt/ && sed 's/^5,5,/5,55,/' data.csv >alt/data.csv
+(cd alt && $V --schema schema.json --shard 2/3 data.csv --out ../d2 -q >/dev/null 2>&1)
+# (a shard does not hash the whole input, sha256 is null: only a size change shows)
+expect_exit 2 "a shard run over another size of the same input" qgate merge --out x s1 d2 s3
+expect_grep "  names the input" "input 'data.csv' differs" "$T/err"
 cat >cfg1.json <<'S'
 {"data": {"validate": {"schema": "schema.json"}}}
 S
