@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -400,17 +401,33 @@ static int paths_match(const struct run_ctx *r, const struct run_step *st)
 
 /* ---- the step folders ---- */
 
-/* DIR/<step>/ exists and holds no files from an earlier run. */
+/* DIR/<step>/ exists and holds no files from an earlier run. Only a folder
+ * an earlier run made (it holds output.log) or an empty one is emptied: a
+ * --out pointing at a source tree must not cost anyone their files. */
 static int step_dir_prepare(const char *dir)
 {
 	DIR *d;
 	struct dirent *e;
-	int err = qg_file_mkdirs(dir, 0777);
+	struct qg_buf log = QG_BUF_INIT(QG_CAP_PATH);
+	int err = qg_file_mkdirs(dir, 0777), ours, empty = 1;
 
 	if (err < 0)
 		return err;
+	if ((err = qg_buf_addf(&log, "%s/output.log", dir)) < 0)
+		return err;
+	ours = qg_file_is_regular(log.buf);
+	qg_buf_release(&log);
 	if (!(d = opendir(dir)))
 		return qg_error(QG_EIO, "'%s': cannot open: %s", dir, strerror(errno));
+	while (!ours && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	if (!ours && !empty) {
+		closedir(d);
+		return qg_error(QG_EUSAGE, "'%s' holds files qgate run did not write (no output.log): "
+				"choose another --out", dir);
+	}
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		struct stat st;
 
@@ -726,6 +743,55 @@ static size_t count_state(const struct run_ctx *r, enum step_state st)
 	return n;
 }
 
+/* A gate that runs its own children in their own process groups (qgate-test
+ * does) takes them out of reach of a kill of the step's group; if it dies
+ * before it kills them, they are orphans. qgate run is their subreaper
+ * (PR_SET_CHILD_SUBREAPER, set before any step starts), so every orphan of a
+ * step becomes qgate run's child: on a stop, each child left is killed with
+ * its group and reaped, until none is left (the children of those come next). */
+static void kill_orphans(void)
+{
+	pid_t self = getpid();
+
+	for (int round = 0; round < 100; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		int found = 0;
+
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			char path[64], buf[512], *close_paren;
+			long long ppid = 0, pgid = 0;
+			pid_t pid;
+			FILE *f;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			pid = (pid_t)atoll(e->d_name);
+			snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+			if (!(f = fopen(path, "r")))
+				continue;
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = 0;
+			fclose(f);
+			/* "pid (comm) state ppid pgrp ...": comm may hold anything, so from the last ')' */
+			if (!(close_paren = strrchr(buf, ')')) ||
+			    sscanf(close_paren + 1, " %*c %lld %lld", &ppid, &pgid) != 2 || ppid != self)
+				continue;
+			found = 1;
+			if (pgid > 1 && pgid != getpgrp())
+				kill((pid_t)-pgid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		closedir(d);
+		if (!found)
+			return;
+	}
+}
+
 /* Stop every running step: SIGTERM to each group, a grace, SIGKILL, reap. */
 static void stop_all(struct run_ctx *r)
 {
@@ -764,7 +830,9 @@ static void stop_all(struct run_ctx *r)
 			step_finish(s, status);
 		}
 	}
+	kill_orphans();
 }
+
 
 static int run_loop(struct run_ctx *r)
 {
@@ -1421,6 +1489,8 @@ int front_cmd_run(int argc, const char **argv)
 		ret = die(err);
 		goto done;
 	}
+	/* orphans of a step become ours, so a stop can reach them (kill_orphans) */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	r.start_ns = now_ns();
 	if (!r.live)
 		printf("qgate run: stage '%s': %zu step%s, -j %lld\n", r.stage.name, r.nr_selected,

@@ -103,6 +103,12 @@ echo stale >"$T/r1/bad/stale.json"
 expect_exit 1 "a second run into the same folder" "$Q" run --config "$W/qgate.json" --stage ci --out "$T/r1"
 expect_no_file "an earlier run's files are removed from DIR/<step>/" "$T/r1/bad/stale.json"
 
+# a --out whose step folder holds someone's files: refused, nothing removed
+mkdir -p "$T/mine/data" && echo precious >"$T/mine/data/keep.txt"
+expect_exit 2 "--out over a folder qgate run did not write" "$Q" run --config "$W/qgate.json" --stage pre-push --out "$T/mine"
+expect_grep "the folder is named" "'$T/mine/data' holds files qgate run did not write \\(no output.log\\)" "$T/err"
+expect_file "its files are kept" "$T/mine/data/keep.txt"
+
 # ---- exit codes: a step's usage error is 2, a step that cannot evaluate 3 ----
 cat >"$W/codes.json" <<'EOF'
 {"pipeline": {
@@ -332,5 +338,34 @@ for sig in INT TERM; do
 	expect_grep "SIG$sig: says why" "^qgate: stopped by .*no summary written" "$T/k.err"
 	expect_no_grep "SIG$sig: the step that needed a stopped one never ran" never "$W/up-a"
 done
+
+# a gate that puts its child in a session of its own and ignores SIGTERM: the
+# step's group is killed after the grace, and the child, orphaned to qgate run
+# (its subreaper), is killed too
+cat >"$T/bin/qgate-stubborn" <<'EOF'
+#!/bin/sh
+trap '' TERM
+setsid sleep 3020 &
+echo up >>up-s
+wait
+EOF
+chmod +x "$T/bin/qgate-stubborn"
+printf '{"pipeline": {"s": [{"name": "s", "gate": "stubborn"}]}}\n' >"$W/stubborn.json"
+rm -f "$W/up-s"
+PATH=$T/bin:$PATH "$Q" run --config "$W/stubborn.json" --out "$T/st" >"$T/st.out" 2>&1 &
+waiter=$!
+i=0
+while [ ! -s "$W/up-s" ]; do i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1; done
+sleep 0.2
+kill -TERM "$waiter"
+wait $waiter
+expect_eq "a stubborn gate: qgate run still ends by SIGTERM" "$?" 143
+if pgrep -f 'sleep 3020' >/dev/null; then
+	not_ok "the stubborn gate's setsid child is left running"
+	for p in $(pgrep -f 'sleep 3020'); do kill "$p"; done
+else
+	ok "the stubborn gate's setsid child was killed (orphan of a step)"
+fi
+expect_no_file "a stubborn gate: no run.json" "$T/st/run.json"
 
 done_testing
