@@ -19,6 +19,8 @@
 # with the user qgate (65532:65532) it runs as, /tmp (1777) and /work (the
 # working folder; mount the data there).
 #
+# QG_IMAGE_REVISION=<commit id> adds org.opencontainers.image.revision.
+#
 # Reproducible: file times are SOURCE_DATE_EPOCH (default: the last commit's
 # time, else 0), owners 0:0 (the home folder 65532:65532), names sorted, gzip
 # without name or time; the same inputs give the same digests.
@@ -51,6 +53,13 @@ fi
 case $SOURCE_DATE_EPOCH in ''|*[!0-9]*) die 2 "SOURCE_DATE_EPOCH='$SOURCE_DATE_EPOCH': expected seconds since 1970" ;; esac
 export SOURCE_DATE_EPOCH
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+# QG_IMAGE_REVISION (a commit id, e.g. $GITHUB_SHA): the revision label and
+# annotation; not taken from git here, the programs may be from a dirty tree
+REV=""
+if [ -n "${QG_IMAGE_REVISION:-}" ]; then
+	case $QG_IMAGE_REVISION in *[!0-9a-f]*) die 2 "QG_IMAGE_REVISION='$QG_IMAGE_REVISION': expected a hex commit id" ;; esac
+	REV="\"org.opencontainers.image.revision\":\"$QG_IMAGE_REVISION\","
+fi
 VERSION=$(sed -n 's/^#define QG_VERSION "\([^"]*\)".*/\1/p' "$ROOT/include/qgate/version.h")
 [ -n "$VERSION" ] || die 3 "'$ROOT/include/qgate/version.h': no '#define QG_VERSION \"X.Y.Z\"'"
 
@@ -68,7 +77,8 @@ TREE=$OUT.rootfs
 mkdir -p "$(dirname "$OUT")"
 # beside OUTDIR, so the last step is two renames
 WORK=$(mktemp -d "$(dirname "$OUT")/.image.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
 R=$WORK/rootfs
 mkdir -p "$R/usr/local/bin" "$R/etc/ssl/certs" "$R/tmp" "$R/work" "$R/home/qgate"
 chmod 1777 "$R/tmp"
@@ -213,13 +223,13 @@ diff_id=$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)
 layer_size=$(size "$WORK/layer.tar.gz")
 layer=$(blob "$WORK/layer.tar.gz")
 
-printf '{"architecture":"%s","config":{"Entrypoint":["/usr/local/bin/qgate"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"Labels":{"org.opencontainers.image.title":"qgate","org.opencontainers.image.version":"%s"},"User":"65532:65532","WorkingDir":"/work"},"created":"%s","history":[{"created":"%s","created_by":"ci/image.sh"}],"os":"linux","rootfs":{"diff_ids":["sha256:%s"],"type":"layers"}}' \
-	"$ARCH" "$VERSION" "$CREATED" "$CREATED" "$diff_id" >"$WORK/config.json"
+printf '{"architecture":"%s","config":{"Entrypoint":["/usr/local/bin/qgate"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"Labels":{%s"org.opencontainers.image.title":"qgate","org.opencontainers.image.version":"%s"},"User":"65532:65532","WorkingDir":"/work"},"created":"%s","history":[{"created":"%s","created_by":"ci/image.sh"}],"os":"linux","rootfs":{"diff_ids":["sha256:%s"],"type":"layers"}}' \
+	"$ARCH" "$REV" "$VERSION" "$CREATED" "$CREATED" "$diff_id" >"$WORK/config.json"
 config_size=$(size "$WORK/config.json")
 config=$(blob "$WORK/config.json")
 
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}],"annotations":{"org.opencontainers.image.created":"%s","org.opencontainers.image.title":"qgate","org.opencontainers.image.version":"%s"}}' \
-	"$config" "$config_size" "$layer" "$layer_size" "$CREATED" "$VERSION" >"$WORK/manifest.json"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}],"annotations":{"org.opencontainers.image.created":"%s",%s"org.opencontainers.image.title":"qgate","org.opencontainers.image.version":"%s"}}' \
+	"$config" "$config_size" "$layer" "$layer_size" "$CREATED" "$REV" "$VERSION" >"$WORK/manifest.json"
 manifest_size=$(size "$WORK/manifest.json")
 manifest=$(blob "$WORK/manifest.json")
 

@@ -31,6 +31,8 @@ expect_exit 3 "a dlopen soname no program names is refused" \
 	env QG_LIBCURL_SONAME=libcurl.so.99 sh "$SH" "$BIN" "$T/x"
 expect_grep "... naming it" "QG_LIBCURL_SONAME='libcurl.so.99'" "$T/err"
 expect_no_file "... and nothing is written" "$T/x"
+left=$(find "$T" -maxdepth 1 -name '.image.*' | wc -l)
+expect_eq "... and no work folder is left" "$left" "0"
 
 # --- build ------------------------------------------------------------------------
 expect_exit 0 "ci/image.sh builds the image from $BIN" sh "$SH" "$BIN" "$IMG"
@@ -70,6 +72,7 @@ expect_eq "config: user 65532:65532" "$(json_get "$C" 'd["config"]["User"]')" "6
 expect_eq "config: entrypoint qgate" "$(json_get "$C" 'd["config"]["Entrypoint"]')" '["/usr/local/bin/qgate"]'
 expect_eq "config: working folder /work" "$(json_get "$C" 'd["config"]["WorkingDir"]')" "/work"
 expect_eq "config: created is SOURCE_DATE_EPOCH" "$(json_get "$C" 'd["created"]')" "2023-11-14T22:13:20Z"
+expect_eq "config: no revision label unless given" "$(json_get "$C" '"org.opencontainers.image.revision" in d["config"]["Labels"]')" "false"
 expect_eq "config: version label" "$(json_get "$C" 'd["config"]["Labels"]["org.opencontainers.image.version"]')" "$VER"
 
 # --- skopeo reads it -------------------------------------------------------------
@@ -118,6 +121,14 @@ expect_exit 0 "a second build" sh "$SH" "$BIN" "$T/img2"
 expect_eq "the same inputs give the same manifest digest" \
 	"$(json_get "$T/img2/index.json" 'd["manifests"][0]["digest"]')" "$mf"
 rm -rf "$T/img2" "$T/img2.rootfs"
+expect_exit 0 "QG_IMAGE_REVISION labels the revision" env QG_IMAGE_REVISION=0123abc sh "$SH" "$BIN" "$T/img3"
+m3=$(json_get "$T/img3/index.json" 'd["manifests"][0]["digest"]')
+M3=$T/img3/blobs/sha256/${m3#sha256:}
+expect_eq "... in the manifest's annotations" "$(json_get "$M3" 'd["annotations"]["org.opencontainers.image.revision"]')" "0123abc"
+c3=$(json_get "$M3" 'd["config"]["digest"]')
+expect_eq "... and the config's labels" "$(json_get "$T/img3/blobs/sha256/${c3#sha256:}" 'd["config"]["Labels"]["org.opencontainers.image.revision"]')" "0123abc"
+rm -rf "$T/img3" "$T/img3.rootfs"
+expect_exit 2 "a QG_IMAGE_REVISION that is not a commit id is refused" env QG_IMAGE_REVISION='x"y' sh "$SH" "$BIN" "$T/img3"
 
 # --- the tree resolves its own libraries ----------------------------------------------------
 interp=$(readelf -l "$BIN/qgate" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
