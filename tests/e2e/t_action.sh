@@ -335,6 +335,37 @@ sha256:????????????????????????????????????????????????????????????????) ok "dig
 esac
 if [ -n "$dg" ] && grep -q "\"${dg}\"" "$WS/registry/index.json"; then ok "the digest is in the layout's index"; else not_ok "the digest is not in the layout's index.json"; fi
 
+# shards.yml's commands: a matrix of --shard I/N runs, then gate: merge over
+# their folders. Row checks merge; uniqueness across shards cannot be decided
+# from results, so the shards' schema has no unique/primaryKey (with one, the
+# merge is an error: checked below).
+mkdir -p "$WS/big"
+cp "$WS/data/train.csv" "$WS/big/a.csv" && cp "$WS/data/train.csv" "$WS/big/b.csv"
+"$DEBIAN_PY" - "$WS/data/train.schema.json" "$WS/data/shard.schema.json" <<'EOP'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s.pop("primaryKey", None)
+for f in s["fields"]:
+    f.get("constraints", {}).pop("unique", None)
+json.dump(s, open(sys.argv[2], "w"))
+EOP
+for i in 1 2; do
+	sim "shards.yml: shard $i/2 (gate data, --shard)" 0 \
+		gate=data "args=validate\n--schema\ndata/shard.schema.json\n--shard\n$i/2\nbig/" out=shard-$i
+done
+sim "shards.yml: gate merge of the shard folders" 0 gate=merge "args=shard-1\nshard-2" out=merged
+expect_file "the merged result" "$WS/merged/data-validate.json"
+validate_result "the merged result" "$WS/merged/data-validate.json"
+expect_eq "the merged result counts every row of both files" \
+	"$(json_get "$WS/merged/data-validate.json" '[c["observed"] for c in d["checks"] if c["id"] == "table.rows"][0]')" \
+	"$(( 2 * ($(wc -l <"$WS/data/train.csv") - 1) ))"
+for i in 1 2; do
+	sim "shard $i/2 with a unique key" 0 \
+		gate=data "args=validate\n--schema\ndata/train.schema.json\n--shard\n$i/2\nbig/" out=ushard-$i
+done
+sim "merging shards of a schema with unique keys is an error (exit 3), never a pass" 3 \
+	gate=merge "args=ushard-1\nushard-2" out=umerged
+
 # bad inputs are refused before anything is installed
 sim "gate and stage together: refused (exit 2)" 2 gate=data stage=ci
 expect_grep "the message names both" 'give one' "$T/sim.out"
