@@ -43,14 +43,26 @@ struct front_result {
 	const char *shard;           /* "I/N" as the result records it, or NULL */
 };
 
+/* An audit log (qgate-deploy's qgate.audit/v1 JSON lines, *.jsonl) found among the results. */
+#define FRONT_AUDIT_TAIL 20
+struct front_audit_log {
+	char *path;                  /* as found (relative to the folder given) */
+	size_t entries;              /* its lines */
+	struct qg_json *tail;        /* array: its last FRONT_AUDIT_TAIL entries, oldest first (owned) */
+};
+
 struct front_results {
 	struct front_result *v;
 	size_t nr, alloc;
+	struct front_audit_log *logs; /* audit logs, in the same walk order (report) */
+	size_t logs_nr, logs_alloc;
 };
 
 /* Read every *.json under dir (recursively, in a stable order) that is a qgate document
  * (members "schema" starting "qgate."); other JSON files are skipped, a qgate document that
- * does not parse or names a future version (qgate.result/v2) is QG_EINPUT naming it. */
+ * does not parse or names a future version (qgate.result/v2) is QG_EINPUT naming it.
+ * *.jsonl files whose first line is a qgate.audit/v1 entry join set->logs (a later
+ * qgate.audit version is refused the same way; other JSON lines are skipped). */
 int front_results_load_dir(struct front_results *set, const char *dir);
 /* Read one file (same rules). */
 int front_results_load_file(struct front_results *set, const char *path);
