@@ -478,13 +478,60 @@ static int short_digest(struct qg_buf *b, const char *d)
 	return err;
 }
 
+static int audit_logs(struct qg_buf *b, const struct rp_report *rp)
+{
+	int err = 0;
+
+	for (size_t l = 0; !err && l < rp->set->logs_nr; l++) {
+		const struct front_audit_log *log = &rp->set->logs[l];
+
+		err = qg_buf_addstr(b, "<h3>Audit log <code>");
+		if (!err)
+			err = rp_html_escape(b, log->path);
+		if (!err)
+			err = qg_buf_addf(b, "</code></h3>\n<p>%zu entries%s.</p>\n<table class=\"audit\"><tr><th>seq</th>"
+					     "<th>time</th><th>actor</th><th>action</th><th>target</th><th>tag</th>"
+					     "<th>digest after</th><th>verdict</th></tr>\n",
+					  log->entries, log->entries > qg_json_size(log->tail) ? ", the last ones shown" : "");
+		for (const struct qg_json *e = qg_json_first(log->tail); !err && e; e = qg_json_next(e)) {
+			static const char *const cols[] = { "time", "actor", "action", "target", "tag" };
+
+			err = qg_buf_addstr(b, "<tr><td class=\"n\">");
+			if (!err)
+				err = num(b, rp_num(e, "seq"));
+			for (size_t k = 0; !err && k < QG_ARRAY_SIZE(cols); k++) {
+				err = qg_buf_addstr(b, "</td><td>");
+				if (!err)
+					err = rp_html_escape(b, rp_str(e, cols[k]));
+			}
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td><code>");
+			if (!err)
+				err = short_digest(b, rp_str(e, "digest_after"));
+			if (!err)
+				err = qg_buf_addstr(b, "</code></td><td>");
+			if (!err)
+				err = rp_str(e, "verdict") ? status_badge(b, rp_str(e, "verdict")) : 0;
+			if (!err)
+				err = qg_buf_addstr(b, "</td></tr>\n");
+		}
+		if (!err)
+			err = qg_buf_addstr(b, "</table>\n");
+	}
+	return err;
+}
+
 static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 {
 	size_t i = 0;
 	int err;
 
-	if (!rp->deploy.nr)
+	if (!rp->deploy.nr && !rp->set->logs_nr)
 		return 0;
+	if (!rp->deploy.nr) {
+		err = qg_buf_addstr(b, "<h2 id=\"deploy\">Deploy and audit history</h2>\n");
+		return err ? err : audit_logs(b, rp);
+	}
 	err = qg_buf_addstr(b, "<h2 id=\"deploy\">Deploy and audit history</h2>\n<table><tr><th>started</th>"
 			       "<th>command</th><th>status</th><th>digest</th><th>what happened</th></tr>\n");
 	for (; !err && i < rp->deploy.nr && i < RP_DEPLOY_SHOWN; i++) {
@@ -518,7 +565,9 @@ static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 	}
 	if (!err)
 		err = qg_buf_addstr(b, "</table>\n");
-	return err ? err : more(b, rp->deploy.nr, i, "deploy results");
+	if (!err)
+		err = more(b, rp->deploy.nr, i, "deploy results");
+	return err ? err : audit_logs(b, rp);
 }
 
 /* In-page links to the sections the page has (fragments only, no address). */
@@ -535,7 +584,7 @@ static int contents(struct qg_buf *b, const struct rp_report *rp)
 		{ rp->drift.nr > 0, "drift", "Drift" },
 		{ rp->slow_nr || rp->flaky.nr, "tests", "Tests" },
 		{ rp->rules_nr > 0, "lint", "Lint" },
-		{ rp->deploy.nr > 0, "deploy", "Deploy" },
+		{ rp->deploy.nr > 0 || rp->set->logs_nr > 0, "deploy", "Deploy" },
 	};
 	int err = qg_buf_addstr(b, "<nav><p>Sections:"), any = 0;
 

@@ -350,6 +350,37 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	}
 	if (!err)
 		err = more(b, rp->deploy.nr, i, "deploy results");
+	if (!err && rp->set->logs_nr && !rp->deploy.nr)
+		err = qg_buf_addstr(b, "\n## Deploy and audit history\n");
+	for (size_t l = 0; !err && l < rp->set->logs_nr; l++) {
+		const struct front_audit_log *log = &rp->set->logs[l];
+
+		err = qg_buf_addstr(b, "\n### Audit log ");
+		if (!err)
+			err = code(b, log->path);
+		if (!err)
+			err = qg_buf_addf(b, "\n\n%zu entries%s.\n\n| seq | time | actor | action | target | tag | digest after | verdict |\n"
+					     "|---:|---|---|---|---|---|---|---|\n",
+					  log->entries, log->entries > qg_json_size(log->tail) ? ", the last ones shown" : "");
+		for (const struct qg_json *e = qg_json_first(log->tail); !err && e; e = qg_json_next(e)) {
+			static const char *const cols[] = { "time", "actor", "action", "target", "tag" };
+
+			err = qg_buf_addstr(b, "| ");
+			if (!err)
+				err = num(b, rp_num(e, "seq"));
+			for (size_t k = 0; !err && k < QG_ARRAY_SIZE(cols); k++) {
+				err = qg_buf_addstr(b, " | ");
+				if (!err)
+					err = md(b, rp_str(e, cols[k]));
+			}
+			if (!err)
+				err = qg_buf_addstr(b, " | ");
+			if (!err && rp_str(e, "digest_after"))
+				err = code(b, rp_str(e, "digest_after"));
+			if (!err)
+				err = qg_buf_addf(b, " | %s |\n", rp_str(e, "verdict") ? word(rp_str(e, "verdict")) : "");
+		}
+	}
 	qg_buf_release(&tmp);
 	return err;
 }

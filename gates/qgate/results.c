@@ -112,15 +112,92 @@ static int add_document(struct front_results *set, const char *rel, const char *
 	return 0;
 }
 
+static int add_audit_log(struct front_results *set, const char *rel, const char *name,
+			 const char *text, size_t len);
+static int is_jsonl_name(const char *s);
+
 static int read_fd_doc(struct front_results *set, int fd, const char *rel, const char *name)
 {
 	struct qg_buf text = QG_BUF_INIT(RESULT_FILE_MAX);
 	int err = qg_buf_read_fd(&text, fd, name);
 
 	if (!err)
-		err = add_document(set, rel, name, text.buf, text.len);
+		err = is_jsonl_name(rel) ? add_audit_log(set, rel, name, text.buf, text.len)
+					 : add_document(set, rel, name, text.buf, text.len);
 	qg_buf_release(&text);
 	return err;
+}
+
+/* A *.jsonl file: kept when its first line is a qgate.audit/v1 entry. */
+static int add_audit_log(struct front_results *set, const char *rel, const char *name,
+			 const char *text, size_t len)
+{
+	const char *eol = memchr(text, '\n', len), *p, *schema;
+	size_t first = eol ? (size_t)(eol - text) : len, lines = 0, skip;
+	struct qg_json *doc = NULL, *tail = NULL;
+	struct front_audit_log *log;
+	int err;
+
+	if (qg_json_parse(&doc, text, first, name) < 0) {
+		qg_error_clear();
+		return 0; /* not JSON lines of ours */
+	}
+	schema = qg_json_string(qg_json_get(doc, "schema"));
+	if (!schema || strncmp(schema, "qgate.audit/", 12)) {
+		qg_json_free(doc);
+		return 0;
+	}
+	if (strcmp(schema, "qgate.audit/v1")) {
+		err = qg_error(QG_EPARSE, "'%s':1: schema '%s' is not one this qgate reads "
+			       "(expected qgate.audit/v1; written by a newer qgate?)", name, schema);
+		qg_json_free(doc);
+		return err;
+	}
+	qg_json_free(doc);
+	for (p = text; p < text + len; p++)
+		if (*p == '\n' || p == text + len - 1)
+			lines++;
+	skip = lines > FRONT_AUDIT_TAIL ? lines - FRONT_AUDIT_TAIL : 0;
+	if (!(tail = qg_json_new_array()))
+		return qg_error(QG_ENOMEM, "out of memory");
+	p = text;
+	for (size_t i = 0; i < lines && p < text + len; i++) {
+		const char *e = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(text + len - p);
+
+		if (i >= skip) {
+			if ((err = qg_json_parse(&doc, p, n, name)) < 0) {
+				qg_json_free(tail);
+				return qg_error_wrap("line %zu: ", i + 1);
+			}
+			if ((err = qg_json_attach(tail, NULL, doc)) < 0) {
+				qg_json_free(doc);
+				qg_json_free(tail);
+				return err;
+			}
+		}
+		p += n + 1;
+	}
+	if (QG_ALLOC_GROW(set->logs, set->logs_nr + 1, set->logs_alloc) < 0) {
+		qg_json_free(tail);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
+	log = &set->logs[set->logs_nr];
+	if (!(log->path = qg_strdup(rel))) {
+		qg_json_free(tail);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
+	log->entries = lines;
+	log->tail = tail;
+	set->logs_nr++;
+	return 0;
+}
+
+static int is_jsonl_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 6 && !strcmp(s + n - 6, ".jsonl");
 }
 
 static int is_json_name(const char *s)
@@ -167,7 +244,7 @@ static int walk(struct front_results *set, int dfd, const char *top, const char 
 					       strerror(errno));
 			else
 				err = walk(set, fd, top, rel.buf, depth + 1);
-		} else if (S_ISREG(st.st_mode) && is_json_name(names.v[i])) {
+		} else if (S_ISREG(st.st_mode) && (is_json_name(names.v[i]) || is_jsonl_name(names.v[i]))) {
 			struct qg_buf shown = QG_BUF_INIT(QG_CAP_PATH);
 
 			if ((err = qg_buf_addf(&shown, "%s/%s", top, rel.buf)) < 0)
@@ -232,4 +309,11 @@ void front_results_release(struct front_results *set)
 	free(set->v);
 	set->v = NULL;
 	set->nr = set->alloc = 0;
+	for (size_t i = 0; i < set->logs_nr; i++) {
+		free(set->logs[i].path);
+		qg_json_free(set->logs[i].tail);
+	}
+	free(set->logs);
+	set->logs = NULL;
+	set->logs_nr = set->logs_alloc = 0;
 }

@@ -73,6 +73,17 @@ expect_grep "Markdown: drift per field" 'drift.age.*FAIL' "$M"
 expect_grep "Markdown: lint by rule" 'lint.builtin.merge-conflict' "$M"
 expect_grep "Markdown: flaky tests" 'test.bin/test_flaky.gcd_under_load' "$M"
 
+if [ -f "$D/deploy-audit.jsonl" ]; then
+	expect_grep "Markdown: the audit log's entries" '^\| 1 \| .* \| push \| .*\| staging \|' "$M"
+	expect_grep "HTML: the audit log" '<h3>Audit log <code>deploy-audit.jsonl</code></h3>' "$H"
+	mkdir -p "$T/audit2"
+	sed 's#"qgate.audit/v1"#"qgate.audit/v2"#' "$D/deploy-audit.jsonl" >"$T/audit2/audit.jsonl"
+	expect_exit 3 "an audit log of a future schema is exit 3" "$Q" report "$T/audit2"
+	expect_grep "future audit log: named" "audit2/audit.jsonl':1: schema 'qgate.audit/v2'" "$T/err"
+else
+	skip "the deploy example wrote no audit log: audit history checks NOT RUN"
+fi
+
 if [ -x "$CHROMIUM" ]; then
 	timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --dump-dom "file://$H" >"$T/dom.html" 2>"$T/chromium.err"
 	expect_eq "chromium --dump-dom loads the report" "$?" 0

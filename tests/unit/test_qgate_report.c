@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "qgate/file.h"
+#include "qgate/json.h"
 #include "qgate/report_int.h"
 
 static void test_qgate_report_html_escape(void **state)
@@ -80,6 +81,8 @@ static void test_qgate_report_loader(void **state)
 	put(dir, "schema.json", "{\"fields\": []}");
 	put(dir, "profile.json", "{\"schema\": \"qgate.profile/v1\"}");
 	put(dir, "notes.txt", "not json");
+	put(dir, "audit.jsonl", "{\"schema\":\"qgate.audit/v1\",\"seq\":1}\n{\"schema\":\"qgate.audit/v1\",\"seq\":2}\n");
+	put(dir, "other.jsonl", "{\"a\":1}\n");
 	snprintf(outside, sizeof(outside), "%s.out.json", dir);
 	assert_int_equal(qg_file_write_atomic(outside, "{\"schema\": \"qgate.result/v2\"}", 29), 0);
 	snprintf(link, sizeof(link), "%s/z-link.json", dir);
@@ -93,6 +96,10 @@ static void test_qgate_report_loader(void **state)
 	assert_int_equal(set.v[1].exit_code, 1);
 	assert_string_equal(set.v[2].path, "run.json");
 	assert_null(set.v[2].gate);
+	assert_int_equal(set.logs_nr, 1);
+	assert_string_equal(set.logs[0].path, "audit.jsonl");
+	assert_int_equal(set.logs[0].entries, 2);
+	assert_int_equal(qg_json_size(set.logs[0].tail), 2);
 	front_results_release(&set);
 
 	/* a future schema, read directly, is refused naming it */
