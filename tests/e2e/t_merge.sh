@@ -23,6 +23,8 @@ with open("data.csv", "w") as f:
     f.write("id,age,email\n")
     for i in range(1, 3001):
         age = -5 if i in (17, 1500, 1501, 2999) else i % 100
+        if i % 97 == 0:
+            age = 200  # 30 over the maximum, in every shard: more than the 10 locations kept
         em = "bad" if i in (20, 2900) else "u%d@x.org" % i
         f.write("%d,%d,%s\n" % (i, age, em))
 P
@@ -47,6 +49,8 @@ expect_eq "merged checks: ids, statuses, counts and first locations equal the un
 expect_eq "merged rows and violations equal the unsharded run's" \
 	"$(json_get m/data-validate.json '[d["metrics"]["rows"], d["metrics"]["violations"], d["summary"]]')" \
 	"$(json_get full/data-validate.json '[d["metrics"]["rows"], d["metrics"]["violations"], d["summary"]]')"
+expect_eq "  (the maximum check has more violations than locations kept)" \
+	"$(json_get m/data-validate.json '[(c["count"], len(c["locations"])) for c in d["checks"] if c["id"]=="field.age.maximum"][0]')" "[30, 10]"
 expect_eq "table.rows observed is the sum" "$(json_get m/data-validate.json '[c["observed"] for c in d["checks"] if c["id"]=="table.rows"][0]')" 3000
 expect_eq "duration is the longest shard, each kept" \
 	"$(json_get m/data-validate.json 'd["duration_ms"] == max(d["metrics"]["shard_durations"]) and len(d["metrics"]["shard_durations"])')" 3
