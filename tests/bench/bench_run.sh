@@ -10,14 +10,16 @@
 # process groups, the logs, reading each step's JUnit into run.xml, run.json.
 #
 # Usage: tests/bench/bench_run.sh [BIN_DIR]
-# Environment: STEPS (20), RUNS (5), BENCH_DIR (build/bench)
+# Environment: STEPS (20), RUNS (5), BENCH_DIR (${TMPDIR:-/tmp}/qgate-bench)
 set -u
 BIN=${1:-build/bin}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN;; esac
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STEPS=${STEPS:-20}
 RUNS=${RUNS:-5}
-DIR=${BENCH_DIR:-$ROOT/build/bench}/run
+# outside any git repository: each gate looks up the repository it runs in
+# (commit, dirty state), which in a large work tree would drown what is measured
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/qgate-bench}/run
 PY=/usr/bin/python3
 [ -x "$BIN/qgate" ] && [ -x "$BIN/qgate-data" ] || { echo "bench_run: $BIN/qgate or qgate-data not built" >&2; exit 3; }
 rm -rf "$DIR" && mkdir -p "$DIR" || exit 3
