@@ -1023,7 +1023,9 @@ int data_uniq_check(struct data_uniq_pool *pool, struct qg_uniq *const *sets, si
 			for (size_t r = 0; r < act[s]->nr_runs; r++)
 				m += act[s]->runs[r].cum[p + 1] - act[s]->runs[r].cum[p];
 		}
-		if (m < 2)
+		/* one entry repeats nothing -- unless an interval holds its
+		 * value */
+		if (!m || (m < 2 && !(ints && nu)))
 			continue;
 		if (m > UINT32_MAX) {
 			ret = qg_error(QG_ENOMEM, "out of memory: a partition of the unique check holds %zu keys", m);

@@ -173,6 +173,37 @@ static void test_data_uniq_packed(void **state)
 	run_hash_at(256 << 10, 40, 5000, 100000, 9, 7, 1);
 }
 
+/* A lone entry in its partition whose value another set's interval holds
+ * is a repeat too (the check once skipped partitions of fewer than two
+ * entries). u: 4,097 isolated values (intervals), then 5, which may not
+ * open one in the middle: an entry, alone in its partition; w: [3, 7]. */
+static void test_data_uniq_lone_entry(void **state)
+{
+	struct data_uniq_pool pool;
+	struct qg_uniq u, w, *ptr[2] = { &u, &w };
+	struct seen s = { 0 };
+	long long dups = -1, ivd = -1;
+
+	(void)state;
+	assert_int_equal(data_uniq_pool_init(&pool, 64 << 20), 0);
+	data_uniq_init(&u, 1, &pool, 0, 0);
+	for (long long i = 0; i <= 4096; i++)
+		assert_int_equal(data_uniq_add_int(&u, i * 10, i + 2), 1);
+	assert_int_equal(data_uniq_add_int(&u, 5, 5000), 1);
+	assert_int_equal(u.nr, 1);
+	data_uniq_init(&w, 1, &pool, 1, 0);
+	for (long long i = 3; i <= 7; i++)
+		assert_int_equal(data_uniq_add_int(&w, i, i), 1);
+	assert_int_equal(data_uniq_check(&pool, ptr, 2, on_dup, &s, &dups, &ivd), 0);
+	assert_int_equal(ivd, 0);
+	assert_int_equal(dups, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.f[0].pos, DATA_UNIQ_POS(0, 5000));
+	assert_int_equal(s.f[0].first, UINT64_MAX);
+	free(s.f);
+	data_uniq_pool_release(&pool);
+}
+
 static void test_data_uniq_hash_memory(void **state)
 {
 	(void)state;
@@ -327,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_data_uniq_hash_memory),
 		cmocka_unit_test(test_data_uniq_hash_spill),
 		cmocka_unit_test(test_data_uniq_packed),
+		cmocka_unit_test(test_data_uniq_lone_entry),
 		cmocka_unit_test(test_data_uniq_ints),
 		cmocka_unit_test(test_data_uniq_spill_error),
 	};
