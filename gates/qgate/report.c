@@ -391,8 +391,19 @@ static int text_summary(struct qg_buf *b, const struct rp_report *rp, int hint)
 	return err;
 }
 
+/* The page's folder is made when missing (--html build/report/index.html). */
 static int write_out(const char *path, const struct qg_buf *b)
 {
+	const char *slash = strrchr(path, '/');
+
+	if (slash && slash != path && strcmp(path, "-")) {
+		char *dir = qg_strndup(path, (size_t)(slash - path));
+		int err = dir ? qg_file_mkdirs(dir, 0777) : qg_error(QG_ENOMEM, "out of memory");
+
+		free(dir);
+		if (err < 0)
+			return err;
+	}
 	return qg_file_write_atomic(path, b->buf, b->len);
 }
 

@@ -103,6 +103,10 @@ else
 	skip "$CHROMIUM is missing: headless Chromium checks NOT RUN (install the chromium package)"
 fi
 
+expect_exit 0 "the page's folder is made when missing" "$Q" report "$D" --html "$T/new/a/r.html" --markdown "$T/new/b/r.md"
+expect_file "--html into a new folder" "$T/new/a/r.html"
+expect_file "--markdown into a new folder" "$T/new/b/r.md"
+
 # ---- GitHub links -------------------------------------------------------------------------
 SHA=0123456789abcdef0123456789abcdef01234567
 GITHUB_SERVER_URL=https://github.com GITHUB_REPOSITORY=octo/repo GITHUB_SHA=$SHA \
