@@ -214,6 +214,7 @@ static int cmp_finding(const void *pa, const void *pb)
  * most comparisons end on the rank and the line, without a strcmp. */
 struct ranked {
 	size_t rank;
+	long long line, column; /* copied: most comparisons end here, without touching the finding */
 	const struct lint_finding *f;
 };
 
@@ -224,7 +225,7 @@ static int cmp_ranked(const void *pa, const void *pb)
 
 	if (a->rank != b->rank)
 		return a->rank < b->rank ? -1 : 1;
-	if ((c = cmp_ll(a->f->line, b->f->line)) || (c = cmp_ll(a->f->column, b->f->column)) ||
+	if ((c = cmp_ll(a->line, b->line)) || (c = cmp_ll(a->column, b->column)) ||
 	    (c = cmp_str(a->f->tool, b->f->tool)) || (c = cmp_str(a->f->rule, b->f->rule)))
 		return c;
 	return cmp_str(a->f->message, b->f->message);
@@ -293,6 +294,8 @@ static int sort_ranked(struct lint_findings *fs, size_t from)
 	for (size_t i = 0; i < n; i++) {
 		r[i].rank = slot[i] < 0 ? 0 : rank_of[slot[i]];
 		r[i].f = &fs->v[from + i];
+		r[i].line = r[i].f->line;
+		r[i].column = r[i].f->column;
 	}
 	qsort(r, n, sizeof(*r), cmp_ranked);
 	/* place i takes the finding r[i] points to: the permutation applied in
