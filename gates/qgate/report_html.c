@@ -118,7 +118,7 @@ static int steps_table(struct qg_buf *b, const struct rp_report *rp)
 		err = rp_html_escape(b, rp_str(rp->run->doc, "stage"));
 	if (!err)
 		err = qg_buf_addstr(b, "</code></p>\n<table><tr><th>step</th><th>gate</th><th>status</th>"
-				       "<th>exit</th><th>ms</th><th>reason</th></tr>\n");
+				       "<th>exit</th><th>ms</th><th>reports</th><th>reason</th></tr>\n");
 	for (const struct qg_json *s = qg_json_first(steps); !err && s && i < RP_RESULTS_SHOWN;
 	     s = qg_json_next(s), i++) {
 		err = qg_buf_addstr(b, "<tr><td>");
@@ -142,6 +142,16 @@ static int steps_table(struct qg_buf *b, const struct rp_report *rp)
 			err = num(b, rp_num(s, "duration_ms"));
 		if (!err)
 			err = qg_buf_addstr(b, "</td><td>");
+		if (!err)
+			err = qg_buf_addstr(b, "</td><td>");
+		for (const struct qg_json *x = qg_json_first(qg_json_get(s, "reports")); !err && x;
+		     x = qg_json_next(x)) {
+			err = qg_buf_addstr(b, "<code>");
+			if (!err)
+				err = rp_html_escape(b, qg_json_string(x));
+			if (!err)
+				err = qg_buf_addstr(b, "</code> ");
+		}
 		if (!err)
 			err = rp_html_escape(b, rp_str(s, "reason"));
 		if (!err)

@@ -39,7 +39,10 @@ int rp_svg_model(struct qg_buf *b, const struct rp_report *rp)
 	double lo = 0, hi = 0, l, h;
 	size_t rows = 0;
 	const double x0 = 200, pw = 360;
-	int err = 0;
+	int err = 0, several = 0;
+
+	for (size_t i = 1; i < rp->model.nr; i++)
+		several |= rp->model.v[i].res != rp->model.v[0].res;
 
 	for (size_t i = 0; i < rp->model.nr && rows < RP_CHART_ROWS; i++) {
 		const struct qg_json *c = rp->model.v[i].c;
@@ -95,6 +98,11 @@ int rp_svg_model(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = qg_buf_addf(b, ": delta %+.4g, interval [%.4g, %.4g]</title>"
 					     "<text x=\"4\" y=\"%.1f\">", d, l, h, y + 4);
+		if (!err && several) { /* rows of two model results: say whose */
+			err = esc(b, rp->model.v[i].res->path);
+			if (!err)
+				err = qg_buf_addstr(b, ": ");
+		}
 		if (!err)
 			err = esc(b, rp_check_id(c));
 		if (!err)

@@ -139,6 +139,7 @@ if [ -f "$T/run/run.json" ]; then
 	expect_eq "qgate run: exit 1 (a step failed)" "$rc" 1
 	expect_exit 0 "report over a qgate run folder" "$Q" report "$T/run" --html "$T/run.html" --markdown "$T/run.md"
 	expect_grep "run: the steps table" '<h2 id="steps">Steps</h2>' "$T/run.html"
+	expect_grep "run: a step's reports beside it" '<td>bad</td>.*<code>bad/data-validate.json</code>' "$T/run.html"
 	expect_grep "run: the skipped step with its reason" "after-bad .* skip .*needs .bad., which failed" "$T/run.md"
 	expect_grep "run: the failing step's checks" 'field.age.maximum' "$T/run.md"
 	expect_grep "run: a step report found as DIR/<step>/<gate>-<command>.json" 'bad/data-validate.json' "$T/run.md"
