@@ -64,7 +64,8 @@ const char *rp_result_name(const struct front_result *r, struct qg_buf *tmp)
 	qg_buf_reset(tmp);
 	if (!r->gate)
 		return "run";
-	if (qg_buf_addf(tmp, "%s%s%s", r->gate, r->command ? " " : "", r->command ? r->command : ""))
+	if (qg_buf_addf(tmp, "%s%s%s", r->gate, r->command ? " " : "",
+			r->command ? r->command : ""))
 		return r->gate;
 	return tmp->buf;
 }
@@ -147,8 +148,8 @@ static int cmp_rule(const void *a, const void *b)
 }
 
 /* Keep the RP_SLOW_SHOWN slowest tests seen (sorted, slowest first). */
-static int add_slow(struct rp_report *rp, const struct front_result *r, const char *name, size_t len,
-		    double ms)
+static int add_slow(struct rp_report *rp, const struct front_result *r, const char *name,
+		    size_t len, double ms)
 {
 	size_t at = rp->slow_nr;
 	char *copy;
@@ -238,8 +239,9 @@ static int gather_result(struct rp_report *rp, const struct front_result *r)
 			err = vec_push(&rp->model, r, c);
 		if (!err && !strcmp(r->gate, "data") && starts(id, "drift."))
 			err = vec_push(&rp->drift, r, c);
-		if (!err && is_test && (qg_json_bool(fl) == 1 ||
-					(rp_str(c, "outcome") && !strcmp(rp_str(c, "outcome"), "flaky"))))
+		if (!err && is_test &&
+		    (qg_json_bool(fl) == 1 ||
+		     (rp_str(c, "outcome") && !strcmp(rp_str(c, "outcome"), "flaky"))))
 			err = vec_push(&rp->flaky, r, c);
 		if (!err && is_test && rp_str(c, "cases"))
 			err = scan_cases(rp, r, rp_str(c, "cases"));
@@ -261,26 +263,31 @@ static int check_run_reports(const struct rp_report *rp, const struct front_resu
 	for (const struct qg_json *s = qg_json_first(steps); !err && s; s = qg_json_next(s)) {
 		const struct qg_json *reps = qg_json_get(s, "reports");
 
-		for (const struct qg_json *x = qg_json_first(reps); !err && x; x = qg_json_next(x)) {
+		for (const struct qg_json *x = qg_json_first(reps); !err && x;
+		     x = qg_json_next(x)) {
 			const char *rel = qg_json_string(x);
 			size_t n = rel ? strlen(rel) : 0, found = 0;
 
 			if (!rel || qg_path_check_inside(rel) < 0) {
 				qg_error_clear();
-				err = qg_error(QG_EINPUT, "'%s/%s': step report '%s' is outside the run folder",
+				err = qg_error(QG_EINPUT,
+					       "'%s/%s': step report '%s' is outside the run folder",
 					       rp->dir, run->path, rel ? rel : "(not a string)");
 				break;
 			}
 			if (n < 5 || strcmp(rel + n - 5, ".json"))
 				continue;
 			qg_buf_reset(&p);
-			if ((err = qg_buf_add(&p, run->path, base)) || (err = qg_buf_addstr(&p, rel)))
+			if ((err = qg_buf_add(&p, run->path, base)) ||
+			    (err = qg_buf_addstr(&p, rel)))
 				break;
 			for (size_t i = 0; i < rp->set->nr && !found; i++)
 				found = !strcmp(rp->set->v[i].path, p.buf);
 			if (!found)
-				err = qg_error(QG_EINPUT, "'%s/%s': step report '%s' is missing or not a qgate result",
-					       rp->dir, run->path, rel);
+				err = qg_error(
+					QG_EINPUT,
+					"'%s/%s': step report '%s' is missing or not a qgate result",
+					rp->dir, run->path, rel);
 		}
 	}
 	qg_buf_release(&p);
@@ -298,8 +305,8 @@ static int gh_base(struct rp_report *rp)
 		return 0;
 	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
 		return 0; /* not a web address: no links rather than broken ones */
-	err = qg_buf_addf(&b, "%s%s%s/blob/%s/", server, server[strlen(server) - 1] == '/' ? "" : "/",
-			  repo, sha);
+	err = qg_buf_addf(&b, "%s%s%s/blob/%s/", server,
+			  server[strlen(server) - 1] == '/' ? "" : "/", repo, sha);
 	if (!err && !(rp->gh_base = qg_buf_detach(&b, NULL)))
 		err = qg_error(QG_ENOMEM, "out of memory");
 	qg_buf_release(&b);
@@ -326,8 +333,10 @@ static int gather(struct rp_report *rp, const struct front_results *set, const c
 	if (err)
 		return err;
 	if (!set->nr)
-		return qg_error(QG_EINPUT, "'%s': no qgate results (qgate.result/v1 or qgate.run/v1 *.json) found",
-				dir);
+		return qg_error(
+			QG_EINPUT,
+			"'%s': no qgate results (qgate.result/v1 or qgate.run/v1 *.json) found",
+			dir);
 	/* the verdict: a run decides its own; else the worst result (error over fail over pass) */
 	if (rp->run) {
 		rp->verdict = rp->run->status;
@@ -366,27 +375,36 @@ static void rp_release(struct rp_report *rp)
 static int text_summary(struct qg_buf *b, const struct rp_report *rp, int hint)
 {
 	struct qg_buf tmp = QG_BUF_INIT(QG_CAP_MESSAGE);
-	int err = qg_buf_addf(b, "qgate report: %s: %s (exit %d): %zu result%s, %zu checks, %zu failed, %zu errors\n",
-			      rp->dir, !strcmp(rp->verdict, "pass") ? "PASS" : !strcmp(rp->verdict, "fail") ? "FAIL" : "ERROR",
-			      rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks, rp->failed,
-			      rp->errors);
+	int err = qg_buf_addf(
+		b,
+		"qgate report: %s: %s (exit %d): %zu result%s, %zu checks, %zu failed, %zu errors\n",
+		rp->dir,
+		!strcmp(rp->verdict, "pass") ? "PASS" :
+		!strcmp(rp->verdict, "fail") ? "FAIL" :
+					       "ERROR",
+		rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks, rp->failed,
+		rp->errors);
 	size_t shown = 0;
 
 	for (size_t i = 0; !err && i < rp->set->nr && shown < 20; i++, shown++) {
 		const struct front_result *r = &rp->set->v[i];
 
-		err = qg_buf_addf(b, "  %-5s %-16s %s\n", r->status, rp_result_name(r, &tmp), r->path);
+		err = qg_buf_addf(b, "  %-5s %-16s %s\n", r->status, rp_result_name(r, &tmp),
+				  r->path);
 	}
 	if (!err && rp->set->nr > shown)
 		err = qg_buf_addf(b, "  ... %zu more\n", rp->set->nr - shown);
 	for (size_t i = 0; !err && i < rp->failing.nr && i < 10; i++)
 		err = qg_buf_addf(b, "  %s %s: %s\n", rp_str(rp->failing.v[i].c, "status"),
-				  rp_check_id(rp->failing.v[i].c), rp_result_name(rp->failing.v[i].res, &tmp));
+				  rp_check_id(rp->failing.v[i].c),
+				  rp_result_name(rp->failing.v[i].res, &tmp));
 	if (!err && rp->failing.nr > 10)
 		err = qg_buf_addf(b, "  ... %zu more failing checks\n", rp->failing.nr - 10);
 	if (!err && hint)
-		err = qg_buf_addf(b, "for the page: qgate report %s --html report.html (or --markdown FILE)\n",
-				  rp->dir);
+		err = qg_buf_addf(
+			b,
+			"for the page: qgate report %s --html report.html (or --markdown FILE)\n",
+			rp->dir);
 	qg_buf_release(&tmp);
 	return err;
 }
@@ -416,8 +434,10 @@ int front_cmd_report(int argc, const char **argv)
 	struct rp_report rp = { 0 };
 	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	const struct qg_option options[] = {
-		QG_OPT_STRING_(0, "html", &html, "FILE", "write the self-contained HTML page to FILE"),
-		QG_OPT_STRING_(0, "markdown", &md, "FILE", "write GitHub-flavoured Markdown to FILE"),
+		QG_OPT_STRING_(0, "html", &html, "FILE",
+			       "write the self-contained HTML page to FILE"),
+		QG_OPT_STRING_(0, "markdown", &md, "FILE",
+			       "write GitHub-flavoured Markdown to FILE"),
 		QG_OPT_FLAG_('h', "help", &help, "show this help and exit 0"),
 		QG_OPT_END_(),
 	};
@@ -438,7 +458,8 @@ int front_cmd_report(int argc, const char **argv)
 	if (!err && !rest.nr)
 		err = qg_error(QG_EUSAGE, "no folder named (see 'qgate report --help')");
 	if (!err && rest.nr > 1)
-		err = qg_error(QG_EUSAGE, "expected one folder, got %zu arguments (see 'qgate report --help')",
+		err = qg_error(QG_EUSAGE,
+			       "expected one folder, got %zu arguments (see 'qgate report --help')",
 			       rest.nr);
 	if (!err && html && qg_file_check_output(html) < 0)
 		err = qg_error_wrap("--html: ");

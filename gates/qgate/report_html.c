@@ -47,13 +47,24 @@ int rp_html_escape(struct qg_buf *b, const char *s)
 		if (n >= RP_TEXT_MAX && (c & 0xC0) != 0x80)
 			return qg_buf_addstr(b, "&hellip;");
 		switch (c) {
-		case '<': err = qg_buf_addstr(b, "&lt;"); break;
-		case '>': err = qg_buf_addstr(b, "&gt;"); break;
-		case '&': err = qg_buf_addstr(b, "&amp;"); break;
-		case '"': err = qg_buf_addstr(b, "&quot;"); break;
-		case '\'': err = qg_buf_addstr(b, "&#39;"); break;
+		case '<':
+			err = qg_buf_addstr(b, "&lt;");
+			break;
+		case '>':
+			err = qg_buf_addstr(b, "&gt;");
+			break;
+		case '&':
+			err = qg_buf_addstr(b, "&amp;");
+			break;
+		case '"':
+			err = qg_buf_addstr(b, "&quot;");
+			break;
+		case '\'':
+			err = qg_buf_addstr(b, "&#39;");
+			break;
 		default:
-			err = (c < 0x20 && c != '\n' && c != '\t') ? qg_buf_addch(b, ' ') : qg_buf_addch(b, c);
+			err = (c < 0x20 && c != '\n' && c != '\t') ? qg_buf_addch(b, ' ') :
+								     qg_buf_addch(b, c);
 		}
 	}
 	return err;
@@ -85,7 +96,8 @@ static int more(struct qg_buf *b, size_t total, size_t shown, const char *what)
 {
 	if (total <= shown)
 		return 0;
-	return qg_buf_addf(b, "<p class=\"more\">&hellip; %zu more %s not shown</p>\n", total - shown, what);
+	return qg_buf_addf(b, "<p class=\"more\">&hellip; %zu more %s not shown</p>\n",
+			   total - shown, what);
 }
 
 static int banner(struct qg_buf *b, const struct rp_report *rp)
@@ -94,13 +106,17 @@ static int banner(struct qg_buf *b, const struct rp_report *rp)
 	int err = qg_buf_addf(b, "<div class=\"banner b-%s\" role=\"status\" id=\"verdict\">", v);
 
 	if (!err)
-		err = qg_buf_addstr(b, !strcmp(v, "pass") ? "&#10004; PASS &mdash; every gate passed"
-				       : !strcmp(v, "fail") ? "&#10008; FAIL &mdash; a gate blocked this change"
-							   : "&#9888; ERROR &mdash; a gate could not evaluate");
+		err = qg_buf_addstr(b, !strcmp(v, "pass") ?
+					       "&#10004; PASS &mdash; every gate passed" :
+				       !strcmp(v, "fail") ?
+					       "&#10008; FAIL &mdash; a gate blocked this change" :
+					       "&#9888; ERROR &mdash; a gate could not evaluate");
 	if (!err)
-		err = qg_buf_addf(b, " (exit %d)</div>\n<p>%zu result%s, %zu checks: %zu failed, %zu errors. Folder <code>",
-				  rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks, rp->failed,
-				  rp->errors);
+		err = qg_buf_addf(
+			b,
+			" (exit %d)</div>\n<p>%zu result%s, %zu checks: %zu failed, %zu errors. Folder <code>",
+			rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks,
+			rp->failed, rp->errors);
 	if (!err)
 		err = rp_html_escape(b, rp->dir);
 	if (!err)
@@ -117,8 +133,9 @@ static int steps_table(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = rp_html_escape(b, rp_str(rp->run->doc, "stage"));
 	if (!err)
-		err = qg_buf_addstr(b, "</code></p>\n<table><tr><th>step</th><th>gate</th><th>status</th>"
-				       "<th>exit</th><th>ms</th><th>reports</th><th>reason</th></tr>\n");
+		err = qg_buf_addstr(
+			b, "</code></p>\n<table><tr><th>step</th><th>gate</th><th>status</th>"
+			   "<th>exit</th><th>ms</th><th>reports</th><th>reason</th></tr>\n");
 	for (const struct qg_json *s = qg_json_first(steps); !err && s && i < RP_RESULTS_SHOWN;
 	     s = qg_json_next(s), i++) {
 		err = qg_buf_addstr(b, "<tr><td>");
@@ -166,8 +183,9 @@ static int gates_table(struct qg_buf *b, const struct rp_report *rp)
 {
 	struct qg_buf tmp = QG_BUF_INIT(QG_CAP_MESSAGE);
 	size_t shown = 0;
-	int err = qg_buf_addstr(b, "<h2 id=\"gates\">Gates</h2>\n<table><tr><th>gate</th><th>status</th>"
-				   "<th>checks</th><th>failed</th><th>errors</th><th>ms</th><th>file</th></tr>\n");
+	int err = qg_buf_addstr(
+		b, "<h2 id=\"gates\">Gates</h2>\n<table><tr><th>gate</th><th>status</th>"
+		   "<th>checks</th><th>failed</th><th>errors</th><th>ms</th><th>file</th></tr>\n");
 
 	for (size_t i = 0; !err && i < rp->set->nr && shown < RP_RESULTS_SHOWN; i++) {
 		const struct front_result *r = &rp->set->v[i];
@@ -255,10 +273,12 @@ static int failing_table(struct qg_buf *b, const struct rp_report *rp)
 	int err = qg_buf_addf(b, "<h2 id=\"failing\">Failing checks (%zu)</h2>\n", rp->failing.nr);
 
 	if (!err && !rp->failing.nr)
-		err = qg_buf_addstr(b, "<p>&#10004; None: every check passed or was skipped.</p>\n");
+		err = qg_buf_addstr(b,
+				    "<p>&#10004; None: every check passed or was skipped.</p>\n");
 	if (!err && rp->failing.nr)
-		err = qg_buf_addstr(b, "<table><tr><th>check</th><th>status</th><th>gate</th><th>count</th>"
-				       "<th>message and locations</th></tr>\n");
+		err = qg_buf_addstr(
+			b, "<table><tr><th>check</th><th>status</th><th>gate</th><th>count</th>"
+			   "<th>message and locations</th></tr>\n");
 	for (; !err && i < rp->failing.nr && i < RP_FAIL_SHOWN; i++) {
 		const struct rp_check *k = &rp->failing.v[i];
 		const struct qg_json *locs = qg_json_get(k->c, "locations");
@@ -292,7 +312,9 @@ static int failing_table(struct qg_buf *b, const struct rp_report *rp)
 				err = qg_buf_addstr(b, "</div>");
 		}
 		if (!err && nl > j)
-			err = qg_buf_addf(b, "<div class=\"more\">&hellip; %zu more locations</div>", nl - j);
+			err = qg_buf_addf(b,
+					  "<div class=\"more\">&hellip; %zu more locations</div>",
+					  nl - j);
 		if (!err)
 			err = qg_buf_addstr(b, "</td></tr>\n");
 	}
@@ -316,8 +338,10 @@ static int model_section(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = rp_svg_model(b, rp);
 	if (!err)
-		err = qg_buf_addstr(b, "<table><tr><th>rule</th><th>status</th><th>candidate</th><th>champion</th>"
-				       "<th>delta</th><th>interval</th><th>required</th></tr>\n");
+		err = qg_buf_addstr(
+			b,
+			"<table><tr><th>rule</th><th>status</th><th>candidate</th><th>champion</th>"
+			"<th>delta</th><th>interval</th><th>required</th></tr>\n");
 	for (; !err && i < rp->model.nr && i < RP_FAIL_SHOWN; i++) {
 		const struct qg_json *c = rp->model.v[i].c, *iv = qg_json_get(c, "interval");
 
@@ -401,7 +425,8 @@ static int tests_section(struct qg_buf *b, const struct rp_report *rp)
 		return 0;
 	err = qg_buf_addstr(b, "<h2 id=\"tests\">Tests</h2>\n");
 	if (!err && rp->slow_nr)
-		err = qg_buf_addstr(b, "<h3>Slowest tests</h3>\n<table><tr><th>test</th><th>ms</th></tr>\n");
+		err = qg_buf_addstr(
+			b, "<h3>Slowest tests</h3>\n<table><tr><th>test</th><th>ms</th></tr>\n");
 	for (size_t k = 0; !err && k < rp->slow_nr; k++) {
 		err = qg_buf_addstr(b, "<tr><td><code>");
 		if (!err)
@@ -416,8 +441,11 @@ static int tests_section(struct qg_buf *b, const struct rp_report *rp)
 	if (!err && rp->slow_nr)
 		err = qg_buf_addstr(b, "</table>\n");
 	if (!err && rp->flaky.nr)
-		err = qg_buf_addf(b, "<h3>Flaky tests (%zu)</h3>\n<table><tr><th>test</th><th>attempts</th>"
-				     "<th>message</th></tr>\n", rp->flaky.nr);
+		err = qg_buf_addf(
+			b,
+			"<h3>Flaky tests (%zu)</h3>\n<table><tr><th>test</th><th>attempts</th>"
+			"<th>message</th></tr>\n",
+			rp->flaky.nr);
 	for (; !err && i < rp->flaky.nr && i < RP_FLAKY_SHOWN; i++) {
 		const struct qg_json *c = rp->flaky.v[i].c;
 
@@ -447,8 +475,9 @@ static int lint_section(struct qg_buf *b, const struct rp_report *rp)
 
 	if (!rp->rules_nr)
 		return 0;
-	err = qg_buf_addstr(b, "<h2 id=\"lint\">Lint findings by rule</h2>\n<table><tr><th>rule</th>"
-			       "<th>level</th><th>findings</th></tr>\n");
+	err = qg_buf_addstr(b,
+			    "<h2 id=\"lint\">Lint findings by rule</h2>\n<table><tr><th>rule</th>"
+			    "<th>level</th><th>findings</th></tr>\n");
 	for (; !err && i < rp->rules_nr && i < RP_RULES_SHOWN; i++) {
 		err = qg_buf_addstr(b, "<tr><td><code>");
 		if (!err)
@@ -458,7 +487,8 @@ static int lint_section(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = rp_html_escape(b, rp->rules[i].level ? rp->rules[i].level : "");
 		if (!err)
-			err = qg_buf_addf(b, "</td><td class=\"n\">%.0f</td></tr>\n", rp->rules[i].count);
+			err = qg_buf_addf(b, "</td><td class=\"n\">%.0f</td></tr>\n",
+					  rp->rules[i].count);
 	}
 	if (!err)
 		err = qg_buf_addstr(b, "</table>\n");
@@ -499,12 +529,18 @@ static int audit_logs(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = rp_html_escape(b, log->path);
 		if (!err)
-			err = qg_buf_addf(b, "</code></h3>\n<p>%zu entries%s.</p>\n<table class=\"audit\"><tr><th>seq</th>"
-					     "<th>time</th><th>actor</th><th>action</th><th>target</th><th>tag</th>"
-					     "<th>digest after</th><th>verdict</th></tr>\n",
-					  log->entries, log->entries > qg_json_size(log->tail) ? ", the last ones shown" : "");
-		for (const struct qg_json *e = qg_json_first(log->tail); !err && e; e = qg_json_next(e)) {
-			static const char *const cols[] = { "time", "actor", "action", "target", "tag" };
+			err = qg_buf_addf(
+				b,
+				"</code></h3>\n<p>%zu entries%s.</p>\n<table class=\"audit\"><tr><th>seq</th>"
+				"<th>time</th><th>actor</th><th>action</th><th>target</th><th>tag</th>"
+				"<th>digest after</th><th>verdict</th></tr>\n",
+				log->entries,
+				log->entries > qg_json_size(log->tail) ? ", the last ones shown" :
+									 "");
+		for (const struct qg_json *e = qg_json_first(log->tail); !err && e;
+		     e = qg_json_next(e)) {
+			static const char *const cols[] = { "time", "actor", "action", "target",
+							    "tag" };
 
 			err = qg_buf_addstr(b, "<tr><td class=\"n\">");
 			if (!err)
@@ -521,7 +557,8 @@ static int audit_logs(struct qg_buf *b, const struct rp_report *rp)
 			if (!err)
 				err = qg_buf_addstr(b, "</code></td><td>");
 			if (!err)
-				err = rp_str(e, "verdict") ? status_badge(b, rp_str(e, "verdict")) : 0;
+				err = rp_str(e, "verdict") ? status_badge(b, rp_str(e, "verdict")) :
+							     0;
 			if (!err)
 				err = qg_buf_addstr(b, "</td></tr>\n");
 		}
@@ -542,11 +579,13 @@ static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 		err = qg_buf_addstr(b, "<h2 id=\"deploy\">Deploy and audit history</h2>\n");
 		return err ? err : audit_logs(b, rp);
 	}
-	err = qg_buf_addstr(b, "<h2 id=\"deploy\">Deploy and audit history</h2>\n<table><tr><th>started</th>"
-			       "<th>command</th><th>status</th><th>digest</th><th>what happened</th></tr>\n");
+	err = qg_buf_addstr(
+		b, "<h2 id=\"deploy\">Deploy and audit history</h2>\n<table><tr><th>started</th>"
+		   "<th>command</th><th>status</th><th>digest</th><th>what happened</th></tr>\n");
 	for (; !err && i < rp->deploy.nr && i < RP_DEPLOY_SHOWN; i++) {
 		const struct front_result *r = rp->deploy.v[i].res;
-		const struct qg_json *m = qg_json_get(r->doc, "metrics"), *audit = qg_json_get(m, "audit");
+		const struct qg_json *m = qg_json_get(r->doc, "metrics"),
+				     *audit = qg_json_get(m, "audit");
 
 		err = qg_buf_addstr(b, "<tr><td>");
 		if (!err)
@@ -562,12 +601,13 @@ static int deploy_section(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = qg_buf_addstr(b, "</td><td><code>");
 		if (!err)
-			err = short_digest(b, rp_str(m, "digest") ? rp_str(m, "digest") : rp_str(audit, "head"));
+			err = short_digest(b, rp_str(m, "digest") ? rp_str(m, "digest") :
+								    rp_str(audit, "head"));
 		if (!err)
 			err = qg_buf_addstr(b, "</code></td><td>");
 		if (!err && audit)
-			err = qg_buf_addf(b, "audit log: %.0f entries, %.0f signed. ", rp_num(audit, "entries"),
-					  rp_num(audit, "signed"));
+			err = qg_buf_addf(b, "audit log: %.0f entries, %.0f signed. ",
+					  rp_num(audit, "entries"), rp_num(audit, "signed"));
 		if (!err)
 			err = rp_html_escape(b, rp_str(rp->deploy.v[i].c, "message"));
 		if (!err)
@@ -600,21 +640,26 @@ static int contents(struct qg_buf *b, const struct rp_report *rp)
 
 	for (size_t i = 0; !err && i < QG_ARRAY_SIZE(sec); i++)
 		if (sec[i].on)
-			err = qg_buf_addf(b, "%s <a href=\"#%s\">%s</a>", any++ ? " &middot;" : "", sec[i].id,
-					  sec[i].title);
+			err = qg_buf_addf(b, "%s <a href=\"#%s\">%s</a>", any++ ? " &middot;" : "",
+					  sec[i].id, sec[i].title);
 	return err ? err : qg_buf_addstr(b, "</p></nav>\n");
 }
 
 int rp_html_render(struct qg_buf *b, const struct rp_report *rp)
 {
-	int err = qg_buf_addstr(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-				   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-				   "<title>qgate report: ");
+	int err = qg_buf_addstr(
+		b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+		   "<title>qgate report: ");
 
 	if (!err)
-		err = qg_buf_addstr(b, !strcmp(rp->verdict, "pass") ? "PASS" : !strcmp(rp->verdict, "fail") ? "FAIL" : "ERROR");
+		err = qg_buf_addstr(b, !strcmp(rp->verdict, "pass") ? "PASS" :
+				       !strcmp(rp->verdict, "fail") ? "FAIL" :
+								      "ERROR");
 	if (!err)
-		err = qg_buf_addf(b, "</title><style>%s</style></head><body>\n<h1>qgate report</h1>\n", css);
+		err = qg_buf_addf(b,
+				  "</title><style>%s</style></head><body>\n<h1>qgate report</h1>\n",
+				  css);
 	if (!err)
 		err = banner(b, rp);
 	if (!err)
@@ -636,7 +681,8 @@ int rp_html_render(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = deploy_section(b, rp);
 	if (!err)
-		err = qg_buf_addstr(b, "<p class=\"more\">Rendered by <code>qgate report</code>; "
-				       "every status is written out beside its colour.</p>\n</body></html>\n");
+		err = qg_buf_addstr(
+			b, "<p class=\"more\">Rendered by <code>qgate report</code>; "
+			   "every status is written out beside its colour.</p>\n</body></html>\n");
 	return err;
 }

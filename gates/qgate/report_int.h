@@ -31,7 +31,7 @@ struct rp_check {
 };
 
 struct rp_rule {
-	char *id;         /* lint.<tool>.<rule> */
+	char *id; /* lint.<tool>.<rule> */
 	const char *level;
 	double count;
 };
@@ -50,26 +50,26 @@ struct rp_vec {
 struct rp_report {
 	const char *dir;
 	const struct front_results *set;
-	const struct front_result *run;  /* the run summary, when there is one */
-	const char *verdict;             /* "pass", "fail", "error" */
+	const struct front_result *run; /* the run summary, when there is one */
+	const char *verdict;            /* "pass", "fail", "error" */
 	int exit_code;
 	size_t results, checks, failed, errors;
-	struct rp_vec failing;           /* every fail/error check, in file order */
-	struct rp_vec model;             /* metric.* checks of model results */
-	struct rp_vec drift;             /* drift.* checks */
-	struct rp_vec flaky;             /* tests that passed on a retry */
-	struct rp_vec deploy;            /* one per deploy result (c = its first check or NULL) */
+	struct rp_vec failing; /* every fail/error check, in file order */
+	struct rp_vec model;   /* metric.* checks of model results */
+	struct rp_vec drift;   /* drift.* checks */
+	struct rp_vec flaky;   /* tests that passed on a retry */
+	struct rp_vec deploy;  /* one per deploy result (c = its first check or NULL) */
 	struct rp_rule *rules;
 	size_t rules_nr, rules_alloc;
 	struct rp_slow slow[RP_SLOW_SHOWN];
 	size_t slow_nr;
-	char *gh_base;                   /* "https://github.com/O/R/blob/SHA/" or NULL */
+	char *gh_base; /* "https://github.com/O/R/blob/SHA/" or NULL */
 };
 
 /* report.c */
 const char *rp_check_id(const struct qg_json *c);
 const char *rp_str(const struct qg_json *obj, const char *key);
-double rp_num(const struct qg_json *obj, const char *key); /* NaN when absent */
+double rp_num(const struct qg_json *obj, const char *key);                    /* NaN when absent */
 const char *rp_result_name(const struct front_result *r, struct qg_buf *tmp); /* "data validate" */
 int rp_verdict_rank(const char *status);
 /* The GitHub link of file:line into url (empty when no GitHub env or no file). */

@@ -29,18 +29,35 @@ static int md(struct qg_buf *b, const char *s)
 		if (n >= RP_TEXT_MAX && (c & 0xC0) != 0x80)
 			return qg_buf_addstr(b, "…");
 		switch (c) {
-		case '|': err = qg_buf_addstr(b, "\\|"); break;
-		case '<': err = qg_buf_addstr(b, "&lt;"); break;
-		case '>': err = qg_buf_addstr(b, "&gt;"); break;
-		case '&': err = qg_buf_addstr(b, "&amp;"); break;
-		case '`': err = qg_buf_addstr(b, "'"); break;
-		case '*': case '_': case '[': case ']': case '\\':
+		case '|':
+			err = qg_buf_addstr(b, "\\|");
+			break;
+		case '<':
+			err = qg_buf_addstr(b, "&lt;");
+			break;
+		case '>':
+			err = qg_buf_addstr(b, "&gt;");
+			break;
+		case '&':
+			err = qg_buf_addstr(b, "&amp;");
+			break;
+		case '`':
+			err = qg_buf_addstr(b, "'");
+			break;
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+		case '\\':
 			err = qg_buf_addch(b, '\\');
 			if (!err)
 				err = qg_buf_addch(b, c);
 			break;
-		case '\n': err = qg_buf_addstr(b, "<br>"); break;
-		default: err = qg_buf_addch(b, c < 0x20 ? ' ' : c);
+		case '\n':
+			err = qg_buf_addstr(b, "<br>");
+			break;
+		default:
+			err = qg_buf_addch(b, c < 0x20 ? ' ' : c);
 		}
 	}
 	return err;
@@ -52,8 +69,9 @@ static int code(struct qg_buf *b, const char *s)
 	int err = qg_buf_addch(b, '`');
 
 	for (size_t n = 0; !err && s && *s && n < RP_TEXT_MAX; s++, n++)
-		err = qg_buf_addch(b, *s == '`' || *s == '\n' || (unsigned char)*s < 0x20 ? ' '
-				   : *s == '|' ? '/' : *s);
+		err = qg_buf_addch(b, *s == '`' || *s == '\n' || (unsigned char)*s < 0x20 ? ' ' :
+				      *s == '|'                                           ? '/' :
+											    *s);
 	return err ? err : qg_buf_addch(b, '`');
 }
 
@@ -79,7 +97,8 @@ static int num(struct qg_buf *b, double v)
 
 static int more(struct qg_buf *b, size_t total, size_t shown, const char *what)
 {
-	return total > shown ? qg_buf_addf(b, "\n… %zu more %s not shown\n", total - shown, what) : 0;
+	return total > shown ? qg_buf_addf(b, "\n… %zu more %s not shown\n", total - shown, what) :
+			       0;
 }
 
 static int failing(struct qg_buf *b, const struct rp_report *rp)
@@ -91,7 +110,9 @@ static int failing(struct qg_buf *b, const struct rp_report *rp)
 	if (!err && !rp->failing.nr)
 		err = qg_buf_addstr(b, "None: every check passed or was skipped.\n");
 	if (!err && rp->failing.nr)
-		err = qg_buf_addstr(b, "| check | status | gate | count | message and locations |\n|---|---|---|---:|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"| check | status | gate | count | message and locations |\n|---|---|---|---:|---|\n");
 	for (; !err && i < rp->failing.nr && i < RP_FAIL_SHOWN / 2; i++) {
 		const struct rp_check *k = &rp->failing.v[i];
 		const struct qg_json *locs = qg_json_get(k->c, "locations");
@@ -156,10 +177,12 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	if (rp->run) {
 		const struct qg_json *steps = qg_json_get(rp->run->doc, "steps");
 
-		err = qg_buf_addstr(b, "\n## Steps\n\n| step | gate | status | exit | ms | reason |\n|---|---|---|---:|---:|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Steps\n\n| step | gate | status | exit | ms | reason |\n|---|---|---|---:|---:|---|\n");
 		i = 0;
-		for (const struct qg_json *s = qg_json_first(steps); !err && s && i < RP_RESULTS_SHOWN;
-		     s = qg_json_next(s), i++) {
+		for (const struct qg_json *s = qg_json_first(steps);
+		     !err && s && i < RP_RESULTS_SHOWN; s = qg_json_next(s), i++) {
 			err = qg_buf_addstr(b, "| ");
 			if (!err)
 				err = md(b, rp_str(s, "name"));
@@ -186,7 +209,9 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 			err = more(b, qg_json_size(steps), i, "steps");
 	}
 	if (!err)
-		err = qg_buf_addstr(b, "\n## Gates\n\n| gate | status | checks | failed | errors | file |\n|---|---|---:|---:|---:|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Gates\n\n| gate | status | checks | failed | errors | file |\n|---|---|---:|---:|---:|---|\n");
 	for (i = 0; !err && i < rp->set->nr && shown < RP_RESULTS_SHOWN; i++) {
 		const struct front_result *r = &rp->set->v[i];
 		const struct qg_json *sum = qg_json_get(r->doc, "summary");
@@ -221,7 +246,9 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = failing(b, rp);
 	if (!err && rp->model.nr)
-		err = qg_buf_addstr(b, "\n## Model against the champion\n\n| rule | status | candidate | champion | delta | interval | required |\n|---|---|---:|---:|---:|---|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Model against the champion\n\n| rule | status | candidate | champion | delta | interval | required |\n|---|---|---:|---:|---:|---|---|\n");
 	for (i = 0; !err && i < rp->model.nr && i < RP_FAIL_SHOWN; i++) {
 		const struct qg_json *c = rp->model.v[i].c, *iv = qg_json_get(c, "interval");
 
@@ -255,9 +282,12 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = more(b, rp->model.nr, i < rp->model.nr ? i : rp->model.nr, "metric rules");
 	if (!err && rp->drift.nr)
-		err = qg_buf_addstr(b, "\n## Drift per field\n\n| field | status | PSI | KS | baseline → current (per bin) |\n|---|---|---:|---:|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Drift per field\n\n| field | status | PSI | KS | baseline → current (per bin) |\n|---|---|---:|---:|---|\n");
 	for (i = 0; !err && i < rp->drift.nr && i < RP_FAIL_SHOWN; i++) {
-		const struct qg_json *c = rp->drift.v[i].c, *bf = qg_json_get(c, "baseline_fractions"),
+		const struct qg_json *c = rp->drift.v[i].c,
+				     *bf = qg_json_get(c, "baseline_fractions"),
 				     *cf = qg_json_get(c, "current_fractions");
 
 		err = qg_buf_addstr(b, "| ");
@@ -274,7 +304,8 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = qg_buf_addstr(b, " | ");
 		for (size_t k = 0; !err && k < qg_json_size(bf) && k < 20; k++)
-			err = qg_buf_addf(b, "%s%.2f→%.2f", k ? " " : "", qg_json_number(qg_json_at(bf, k)),
+			err = qg_buf_addf(b, "%s%.2f→%.2f", k ? " " : "",
+					  qg_json_number(qg_json_at(bf, k)),
 					  qg_json_number(qg_json_at(cf, k)));
 		if (!err)
 			err = qg_buf_addstr(b, " |\n");
@@ -306,7 +337,9 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = more(b, rp->flaky.nr, i, "flaky tests");
 	if (!err && rp->rules_nr)
-		err = qg_buf_addstr(b, "\n## Lint findings by rule\n\n| rule | level | findings |\n|---|---|---:|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Lint findings by rule\n\n| rule | level | findings |\n|---|---|---:|\n");
 	for (i = 0; !err && i < rp->rules_nr && i < RP_RULES_SHOWN; i++) {
 		err = qg_buf_addstr(b, "| ");
 		if (!err)
@@ -321,10 +354,13 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	if (!err)
 		err = more(b, rp->rules_nr, i, "rules");
 	if (!err && rp->deploy.nr)
-		err = qg_buf_addstr(b, "\n## Deploy and audit history\n\n| started | command | status | digest | what happened |\n|---|---|---|---|---|\n");
+		err = qg_buf_addstr(
+			b,
+			"\n## Deploy and audit history\n\n| started | command | status | digest | what happened |\n|---|---|---|---|---|\n");
 	for (i = 0; !err && i < rp->deploy.nr && i < RP_DEPLOY_SHOWN; i++) {
 		const struct front_result *r = rp->deploy.v[i].res;
-		const struct qg_json *m = qg_json_get(r->doc, "metrics"), *audit = qg_json_get(m, "audit");
+		const struct qg_json *m = qg_json_get(r->doc, "metrics"),
+				     *audit = qg_json_get(m, "audit");
 		const char *dg = rp_str(m, "digest") ? rp_str(m, "digest") : rp_str(audit, "head");
 
 		err = qg_buf_addstr(b, "| ");
@@ -341,8 +377,8 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = qg_buf_addstr(b, " | ");
 		if (!err && audit)
-			err = qg_buf_addf(b, "audit log: %.0f entries, %.0f signed. ", rp_num(audit, "entries"),
-					  rp_num(audit, "signed"));
+			err = qg_buf_addf(b, "audit log: %.0f entries, %.0f signed. ",
+					  rp_num(audit, "entries"), rp_num(audit, "signed"));
 		if (!err)
 			err = md(b, rp_str(rp->deploy.v[i].c, "message"));
 		if (!err)
@@ -359,11 +395,17 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 		if (!err)
 			err = code(b, log->path);
 		if (!err)
-			err = qg_buf_addf(b, "\n\n%zu entries%s.\n\n| seq | time | actor | action | target | tag | digest after | verdict |\n"
-					     "|---:|---|---|---|---|---|---|---|\n",
-					  log->entries, log->entries > qg_json_size(log->tail) ? ", the last ones shown" : "");
-		for (const struct qg_json *e = qg_json_first(log->tail); !err && e; e = qg_json_next(e)) {
-			static const char *const cols[] = { "time", "actor", "action", "target", "tag" };
+			err = qg_buf_addf(
+				b,
+				"\n\n%zu entries%s.\n\n| seq | time | actor | action | target | tag | digest after | verdict |\n"
+				"|---:|---|---|---|---|---|---|---|\n",
+				log->entries,
+				log->entries > qg_json_size(log->tail) ? ", the last ones shown" :
+									 "");
+		for (const struct qg_json *e = qg_json_first(log->tail); !err && e;
+		     e = qg_json_next(e)) {
+			static const char *const cols[] = { "time", "actor", "action", "target",
+							    "tag" };
 
 			err = qg_buf_addstr(b, "| ");
 			if (!err)
@@ -378,7 +420,10 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 			if (!err && rp_str(e, "digest_after"))
 				err = code(b, rp_str(e, "digest_after"));
 			if (!err)
-				err = qg_buf_addf(b, " | %s |\n", rp_str(e, "verdict") ? word(rp_str(e, "verdict")) : "");
+				err = qg_buf_addf(b, " | %s |\n",
+						  rp_str(e, "verdict") ?
+							  word(rp_str(e, "verdict")) :
+							  "");
 		}
 	}
 	qg_buf_release(&tmp);
@@ -388,12 +433,17 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 int rp_md_render(struct qg_buf *b, const struct rp_report *rp)
 {
 	const char *v = rp->verdict;
-	int err = qg_buf_addf(b, "# qgate report: %s\n\n> **%s** (exit %d): %zu result%s, %zu checks, %zu failed, %zu errors\n",
-			      !strcmp(v, "pass") ? "✅ PASS" : !strcmp(v, "fail") ? "❌ FAIL" : "⚠️ ERROR",
-			      !strcmp(v, "pass") ? "every gate passed"
-			      : !strcmp(v, "fail") ? "a gate blocked this change" : "a gate could not evaluate",
-			      rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks, rp->failed,
-			      rp->errors);
+	int err = qg_buf_addf(
+		b,
+		"# qgate report: %s\n\n> **%s** (exit %d): %zu result%s, %zu checks, %zu failed, %zu errors\n",
+		!strcmp(v, "pass") ? "✅ PASS" :
+		!strcmp(v, "fail") ? "❌ FAIL" :
+				     "⚠️ ERROR",
+		!strcmp(v, "pass") ? "every gate passed" :
+		!strcmp(v, "fail") ? "a gate blocked this change" :
+				     "a gate could not evaluate",
+		rp->exit_code, rp->results, rp->results == 1 ? "" : "s", rp->checks, rp->failed,
+		rp->errors);
 
 	if (!err)
 		err = sections(b, rp);

@@ -74,13 +74,16 @@ static int add_document(struct front_results *set, const char *rel, const char *
 		return kind;
 	}
 	status = qg_json_string(qg_json_get(doc, "status"));
-	if (!status || (strcmp(status, "pass") && strcmp(status, "fail") && strcmp(status, "error"))) {
+	if (!status ||
+	    (strcmp(status, "pass") && strcmp(status, "fail") && strcmp(status, "error"))) {
 		qg_json_free(doc);
-		return qg_error(QG_EPARSE, "'%s': member 'status': expected \"pass\", \"fail\" or \"error\"",
+		return qg_error(QG_EPARSE,
+				"'%s': member 'status': expected \"pass\", \"fail\" or \"error\"",
 				name);
 	}
 	ec = qg_json_get(doc, "exit_code");
-	if (qg_json_type(ec) != QG_JSON_NUMBER || qg_json_number(ec) < 0 || qg_json_number(ec) > 3) {
+	if (qg_json_type(ec) != QG_JSON_NUMBER || qg_json_number(ec) < 0 ||
+	    qg_json_number(ec) > 3) {
 		qg_json_free(doc);
 		return qg_error(QG_EPARSE, "'%s': member 'exit_code': expected 0, 1, 2 or 3", name);
 	}
@@ -122,8 +125,8 @@ static int read_fd_doc(struct front_results *set, int fd, const char *rel, const
 	int err = qg_buf_read_fd(&text, fd, name);
 
 	if (!err)
-		err = is_jsonl_name(rel) ? add_audit_log(set, rel, name, text.buf, text.len)
-					 : add_document(set, rel, name, text.buf, text.len);
+		err = is_jsonl_name(rel) ? add_audit_log(set, rel, name, text.buf, text.len) :
+					   add_document(set, rel, name, text.buf, text.len);
 	qg_buf_release(&text);
 	return err;
 }
@@ -148,8 +151,10 @@ static int add_audit_log(struct front_results *set, const char *rel, const char 
 		return 0;
 	}
 	if (strcmp(schema, "qgate.audit/v1")) {
-		err = qg_error(QG_EPARSE, "'%s':1: schema '%s' is not one this qgate reads "
-			       "(expected qgate.audit/v1; written by a newer qgate?)", name, schema);
+		err = qg_error(QG_EPARSE,
+			       "'%s':1: schema '%s' is not one this qgate reads "
+			       "(expected qgate.audit/v1; written by a newer qgate?)",
+			       name, schema);
 		qg_json_free(doc);
 		return err;
 	}
@@ -217,7 +222,8 @@ static int walk(struct front_results *set, int dfd, const char *top, const char 
 
 	if (!d) {
 		close(dfd);
-		return qg_error(QG_EINPUT, "'%s/%s': cannot read folder: %s", top, prefix, strerror(errno));
+		return qg_error(QG_EINPUT, "'%s/%s': cannot read folder: %s", top, prefix,
+				strerror(errno));
 	}
 	while (!err && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
@@ -236,20 +242,22 @@ static int walk(struct front_results *set, int dfd, const char *top, const char 
 			/* a link may point anywhere: never followed */
 		} else if (S_ISDIR(st.st_mode)) {
 			if (depth >= WALK_DEPTH_MAX)
-				err = qg_error(QG_EINPUT, "'%s/%s': folders nested deeper than %d", top,
-					       rel.buf, WALK_DEPTH_MAX);
+				err = qg_error(QG_EINPUT, "'%s/%s': folders nested deeper than %d",
+					       top, rel.buf, WALK_DEPTH_MAX);
 			else if ((fd = openat(dirfd(d), names.v[i],
 					      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-				err = qg_error(QG_EINPUT, "'%s/%s': cannot open folder: %s", top, rel.buf,
-					       strerror(errno));
+				err = qg_error(QG_EINPUT, "'%s/%s': cannot open folder: %s", top,
+					       rel.buf, strerror(errno));
 			else
 				err = walk(set, fd, top, rel.buf, depth + 1);
-		} else if (S_ISREG(st.st_mode) && (is_json_name(names.v[i]) || is_jsonl_name(names.v[i]))) {
+		} else if (S_ISREG(st.st_mode) &&
+			   (is_json_name(names.v[i]) || is_jsonl_name(names.v[i]))) {
 			struct qg_buf shown = QG_BUF_INIT(QG_CAP_PATH);
 
 			if ((err = qg_buf_addf(&shown, "%s/%s", top, rel.buf)) < 0)
 				;
-			else if ((fd = openat(dirfd(d), names.v[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			else if ((fd = openat(dirfd(d), names.v[i],
+					      O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 				err = qg_error(QG_EINPUT, "'%s/%s': cannot open: %s", top, rel.buf,
 					       strerror(errno));
 			} else {

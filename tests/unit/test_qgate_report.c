@@ -25,7 +25,8 @@ static void test_qgate_report_html_escape(void **state)
 
 	(void)state;
 	assert_int_equal(rp_html_escape(&b, "<script>alert('x') & \"y\"</script>\x01"), 0);
-	assert_string_equal(b.buf, "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt; ");
+	assert_string_equal(b.buf,
+			    "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt; ");
 	qg_buf_reset(&b);
 	assert_int_equal(rp_html_escape(&b, NULL), 0);
 	assert_string_equal(b.buf, "");
@@ -77,11 +78,13 @@ static void test_qgate_report_loader(void **state)
 	assert_int_equal(qg_file_mkdirs(sub, 0755), 0);
 	put(dir, "a.json", RESULT("model", "pass", "0"));
 	put(sub, "data-validate.json", RESULT("data", "fail", "1"));
-	put(dir, "run.json", "{\"schema\": \"qgate.run/v1\", \"status\": \"fail\", \"exit_code\": 1, \"steps\": []}");
+	put(dir, "run.json",
+	    "{\"schema\": \"qgate.run/v1\", \"status\": \"fail\", \"exit_code\": 1, \"steps\": []}");
 	put(dir, "schema.json", "{\"fields\": []}");
 	put(dir, "profile.json", "{\"schema\": \"qgate.profile/v1\"}");
 	put(dir, "notes.txt", "not json");
-	put(dir, "audit.jsonl", "{\"schema\":\"qgate.audit/v1\",\"seq\":1}\n{\"schema\":\"qgate.audit/v1\",\"seq\":2}\n");
+	put(dir, "audit.jsonl",
+	    "{\"schema\":\"qgate.audit/v1\",\"seq\":1}\n{\"schema\":\"qgate.audit/v1\",\"seq\":2}\n");
 	put(dir, "other.jsonl", "{\"a\":1}\n");
 	snprintf(outside, sizeof(outside), "%s.out.json", dir);
 	assert_int_equal(qg_file_write_atomic(outside, "{\"schema\": \"qgate.result/v2\"}", 29), 0);
@@ -107,7 +110,8 @@ static void test_qgate_report_loader(void **state)
 	assert_non_null(strstr(qg_error_last(), "qgate.result/v2"));
 	assert_non_null(strstr(qg_error_last(), outside));
 	/* and inside the folder too */
-	put(dir, "c.json", "{\"schema\": \"qgate.result/v2\", \"status\": \"pass\", \"exit_code\": 0}");
+	put(dir, "c.json",
+	    "{\"schema\": \"qgate.result/v2\", \"status\": \"pass\", \"exit_code\": 0}");
 	assert_int_equal(front_results_load_dir(&set, dir), QG_EPARSE);
 	assert_non_null(strstr(qg_error_last(), "/c.json"));
 	front_results_release(&set);
