@@ -362,7 +362,7 @@ wait $waiter
 expect_eq "a stubborn gate: qgate run still ends by SIGTERM" "$?" 143
 if pgrep -f 'sleep 3020' >/dev/null; then
 	not_ok "the stubborn gate's setsid child is left running"
-	for p in $(pgrep -f 'sleep 3020'); do kill "$p"; done
+	for p in $(pgrep -f 'sleep 3020'); do kill -KILL "$p"; done
 else
 	ok "the stubborn gate's setsid child was killed (orphan of a step)"
 fi
