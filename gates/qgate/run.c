@@ -1432,6 +1432,11 @@ int front_cmd_run(int argc, const char **argv)
 		ret = die(err);
 		goto done;
 	}
+	if (!r.stage.nr) { /* nothing checked is not a pass */
+		ret = die(qg_error(QG_EUSAGE, "%s: /pipeline/%s: stage '%s' has no steps", r.config, r.stage.name,
+				   r.stage.name));
+		goto done;
+	}
 	r.runs = calloc(r.stage.nr + 1, sizeof(*r.runs));
 	if (!r.runs) {
 		ret = die(qg_error(QG_ENOMEM, "out of memory"));

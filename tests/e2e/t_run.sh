@@ -195,6 +195,7 @@ bad_pipeline "--out in args" '{"pipeline": {"ci": [{"name": "a", "gate": "data",
 	"/pipeline/ci/0/args/1: '--out' is set by qgate run"
 bad_pipeline "unknown stage" "{\"pipeline\": {\"cd\": [$S]}}" \
 	"bad.json: /pipeline: no stage 'ci' \\(did you mean 'cd'\\?\\)"
+bad_pipeline "an empty stage" '{"pipeline": {"ci": []}}' "bad.json: /pipeline/ci: stage 'ci' has no steps"
 bad_pipeline "no pipeline section" '{"data": {}}' 'bad.json: /: no "pipeline" section'
 bad_pipeline "not JSON" '{"pipeline": ' 'bad.json'
 bad_pipeline "missing gate" "{\"pipeline\": {\"ci\": [$S, {\"name\": \"x\", \"gate\": \"nosuchgate\"}]}}" \
