@@ -6,11 +6,13 @@
  *   part of saved profiles (HyperLogLog registers, top-k "hash"), so it
  *   never changes: tests/unit/test_data_sketch.c holds reference values.
  *   qg_hash64_inline()/qg_hash64_keys() are the same function for per-cell
- *   loops (the keys held in registers).
+ *   loops (the keys held in registers); the data gate's unique and primary
+ *   key checks hash string keys with qg_hash64_keys() (vd_hash_text()).
+ *   Distinct values collide in 64 bits with probability about n^2/2^65,
+ *   which the unique check states.
  * - qg_hash_bytes(): seeded word-at-a-time mixing with murmur3's fmix64
- *   finaliser, for in-memory tables and sets (string maps, the unique
- *   check). Distinct values collide in 64 bits with probability about
- *   n^2/2^65, which the unique check states. Nothing persists its values.
+ *   finaliser, for in-memory tables and sets (string maps). Nothing
+ *   persists its values.
  */
 #ifndef QGATE_HASH_H
 #define QGATE_HASH_H
