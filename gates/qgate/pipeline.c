@@ -52,8 +52,8 @@ static int safe_name(const char *s)
 	for (; s[n]; n++) {
 		char c = s[n];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
 	return n <= NAME_MAX_LEN;
@@ -163,7 +163,8 @@ long run_stage_find(const struct run_stage *s, const char *name)
 
 static const char *const step_keys[] = { "name", "gate", "args", "needs", "paths" };
 
-static int load_step(struct run_step *st, const struct qg_json *j, const char *file, struct qg_buf *ptr)
+static int load_step(struct run_step *st, const struct qg_json *j, const char *file,
+		     struct qg_buf *ptr)
 {
 	size_t base = ptr->len;
 	const struct qg_json *v;
@@ -175,8 +176,10 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 	if (!(st->pointer = qg_strdup(ptr->buf)))
 		return qg_error(QG_ENOMEM, "out of memory");
 	if (qg_json_type(j) != QG_JSON_OBJECT)
-		return bad(file, ptr, "expected a step object {\"name\", \"gate\", \"args\", \"needs\", \"paths\"}, found %s",
-			   qg_json_type_name(qg_json_type(j)));
+		return bad(
+			file, ptr,
+			"expected a step object {\"name\", \"gate\", \"args\", \"needs\", \"paths\"}, found %s",
+			qg_json_type_name(qg_json_type(j)));
 	for (const struct qg_json *m = qg_json_first(j); m; m = qg_json_next(m)) {
 		const char *key = qg_json_key(m);
 		size_t k = 0;
@@ -189,8 +192,11 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 			if ((err = ptr_add(ptr, key)) < 0)
 				return err;
 			if (near)
-				return bad(file, ptr, "unknown key '%s' (did you mean '%s'?)", key, near);
-			return bad(file, ptr, "unknown key '%s' (a step has name, gate, args, needs, paths)", key);
+				return bad(file, ptr, "unknown key '%s' (did you mean '%s'?)", key,
+					   near);
+			return bad(file, ptr,
+				   "unknown key '%s' (a step has name, gate, args, needs, paths)",
+				   key);
 		}
 	}
 	v = qg_json_get(j, "name");
@@ -199,10 +205,13 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 	if ((err = ptr_add(ptr, "name")) < 0)
 		return err;
 	if (qg_json_type(v) != QG_JSON_STRING)
-		return bad(file, ptr, "expected a string, found %s", qg_json_type_name(qg_json_type(v)));
+		return bad(file, ptr, "expected a string, found %s",
+			   qg_json_type_name(qg_json_type(v)));
 	if (!safe_name(qg_json_string(v)))
-		return bad(file, ptr, "step name '%s' is not a folder name (letters, digits, '.', '_', '-', "
-			   "not starting with '.', at most %d)", qg_json_string(v), NAME_MAX_LEN);
+		return bad(file, ptr,
+			   "step name '%s' is not a folder name (letters, digits, '.', '_', '-', "
+			   "not starting with '.', at most %d)",
+			   qg_json_string(v), NAME_MAX_LEN);
 	qg_buf_setlen(ptr, base);
 	if (!(st->name = qg_strdup(qg_json_string(v))))
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -213,10 +222,13 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 	if ((err = ptr_add(ptr, "gate")) < 0)
 		return err;
 	if (qg_json_type(v) != QG_JSON_STRING)
-		return bad(file, ptr, "expected a string, found %s", qg_json_type_name(qg_json_type(v)));
+		return bad(file, ptr, "expected a string, found %s",
+			   qg_json_type_name(qg_json_type(v)));
 	if (!gate_name(qg_json_string(v)))
-		return bad(file, ptr, "'%s' is not a gate name (lowercase letters only: data, model, lint, test, deploy)",
-			   qg_json_string(v));
+		return bad(
+			file, ptr,
+			"'%s' is not a gate name (lowercase letters only: data, model, lint, test, deploy)",
+			qg_json_string(v));
 	qg_buf_setlen(ptr, base);
 	if (!(st->gate = qg_strdup(qg_json_string(v))))
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -238,7 +250,8 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 		for (size_t i = 0; !err && i < st->paths.nr; i++)
 			if (!*st->paths.v[i] || st->paths.v[i][0] == '/') {
 				if (!(err = ptr_addi(ptr, i)))
-					err = bad(file, ptr, "'%s' is not a relative glob", st->paths.v[i]);
+					err = bad(file, ptr, "'%s' is not a relative glob",
+						  st->paths.v[i]);
 			}
 		qg_buf_setlen(ptr, base);
 	}
@@ -246,8 +259,8 @@ static int load_step(struct run_step *st, const struct qg_json *j, const char *f
 }
 
 /* Depth-first search for a cycle; state 0 new, 1 on the path, 2 done. */
-static int find_cycle(const struct run_stage *s, size_t i, unsigned char *state, size_t *path, size_t depth,
-		      size_t **order_end, const char *file)
+static int find_cycle(const struct run_stage *s, size_t i, unsigned char *state, size_t *path,
+		      size_t depth, size_t **order_end, const char *file)
 {
 	const struct run_step *st = &s->steps[i];
 
@@ -257,7 +270,8 @@ static int find_cycle(const struct run_stage *s, size_t i, unsigned char *state,
 		size_t n = st->need_idx[k];
 
 		if (state[n] == 1) {
-			struct qg_buf ptr = QG_BUF_INIT(QG_CAP_MESSAGE), cyc = QG_BUF_INIT(QG_CAP_MESSAGE);
+			struct qg_buf ptr = QG_BUF_INIT(QG_CAP_MESSAGE),
+				      cyc = QG_BUF_INIT(QG_CAP_MESSAGE);
 			size_t from = 0;
 			int err;
 
@@ -317,10 +331,13 @@ static int resolve_needs(struct run_stage *s, const char *file)
 
 				err = qg_buf_addf(&ptr, "%s/needs/%zu", st->pointer, k);
 				if (!err && near)
-					err = bad(file, &ptr, "unknown step '%s' (did you mean '%s'?)", st->needs.v[k], near);
+					err = bad(file, &ptr,
+						  "unknown step '%s' (did you mean '%s'?)",
+						  st->needs.v[k], near);
 				else if (!err)
-					err = bad(file, &ptr, "unknown step '%s' (not a step of stage '%s')", st->needs.v[k],
-						  s->name);
+					err = bad(file, &ptr,
+						  "unknown step '%s' (not a step of stage '%s')",
+						  st->needs.v[k], s->name);
 			}
 			qg_buf_release(&ptr);
 			if (!err)
@@ -338,8 +355,8 @@ done:
 	return err;
 }
 
-static int load_stage(struct run_stage *out, const struct qg_json *j, const char *name, const char *file,
-		      struct qg_buf *ptr)
+static int load_stage(struct run_stage *out, const struct qg_json *j, const char *name,
+		      const char *file, struct qg_buf *ptr)
 {
 	size_t base = ptr->len, i = 0;
 	int err = 0;
@@ -348,9 +365,12 @@ static int load_stage(struct run_stage *out, const struct qg_json *j, const char
 	if (!(out->name = qg_strdup(name)))
 		return qg_error(QG_ENOMEM, "out of memory");
 	if (!safe_name(name))
-		return bad(file, ptr, "stage name '%s' is not a plain name (letters, digits, '.', '_', '-')", name);
+		return bad(file, ptr,
+			   "stage name '%s' is not a plain name (letters, digits, '.', '_', '-')",
+			   name);
 	if (qg_json_type(j) != QG_JSON_ARRAY)
-		return bad(file, ptr, "expected an array of steps, found %s", qg_json_type_name(qg_json_type(j)));
+		return bad(file, ptr, "expected an array of steps, found %s",
+			   qg_json_type_name(qg_json_type(j)));
 	out->steps = calloc(qg_json_size(j) + 1, sizeof(*out->steps));
 	if (!out->steps)
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -364,8 +384,8 @@ static int load_stage(struct run_stage *out, const struct qg_json *j, const char
 		for (size_t k = 0; k + 1 < out->nr; k++)
 			if (!strcmp(out->steps[k].name, st->name)) {
 				if (!(err = ptr_add(ptr, "name")))
-					err = bad(file, ptr, "duplicate step '%s' (first at %s)", st->name,
-						  out->steps[k].pointer);
+					err = bad(file, ptr, "duplicate step '%s' (first at %s)",
+						  st->name, out->steps[k].pointer);
 				return err;
 			}
 		qg_buf_setlen(ptr, base);
@@ -373,7 +393,8 @@ static int load_stage(struct run_stage *out, const struct qg_json *j, const char
 	return resolve_needs(out, file);
 }
 
-int run_pipeline_load(struct run_stage *out, const struct qg_json *doc, const char *file, const char *stage)
+int run_pipeline_load(struct run_stage *out, const struct qg_json *doc, const char *file,
+		      const char *stage)
 {
 	struct qg_buf ptr = QG_BUF_INIT(QG_CAP_MESSAGE), list = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const struct qg_json *pipe = qg_json_get(doc, "pipeline");
@@ -383,13 +404,17 @@ int run_pipeline_load(struct run_stage *out, const struct qg_json *doc, const ch
 
 	memset(out, 0, sizeof(*out));
 	if (qg_json_type(doc) != QG_JSON_OBJECT)
-		return bad(file, &ptr, "expected an object, found %s", qg_json_type_name(qg_json_type(doc)));
+		return bad(file, &ptr, "expected an object, found %s",
+			   qg_json_type_name(qg_json_type(doc)));
 	if (!pipe)
-		return bad(file, &ptr, "no \"pipeline\" section (stages of steps: {\"pipeline\": {\"ci\": [...]}})");
+		return bad(
+			file, &ptr,
+			"no \"pipeline\" section (stages of steps: {\"pipeline\": {\"ci\": [...]}})");
 	if ((err = ptr_add(&ptr, "pipeline")) < 0)
 		goto done;
 	if (qg_json_type(pipe) != QG_JSON_OBJECT) {
-		err = bad(file, &ptr, "expected an object of stages, found %s", qg_json_type_name(qg_json_type(pipe)));
+		err = bad(file, &ptr, "expected an object of stages, found %s",
+			  qg_json_type_name(qg_json_type(pipe)));
 		goto done;
 	}
 	if (!qg_json_size(pipe)) {
@@ -452,7 +477,8 @@ done:
 	return err;
 }
 
-int run_pipeline_parse(struct run_stage *out, const char *text, size_t len, const char *file, const char *stage)
+int run_pipeline_parse(struct run_stage *out, const char *text, size_t len, const char *file,
+		       const char *stage)
 {
 	struct qg_json *doc = NULL;
 	int err;

@@ -75,12 +75,12 @@ struct step_run {
 	struct run_step *st;
 	enum step_state state;
 	int selected;
-	const char *status;      /* "pass", "fail", "error", "skip" */
-	int skip_failed;         /* skipped because a need did not pass (propagates) */
-	int exit_code;           /* -1: none (skipped) */
+	const char *status; /* "pass", "fail", "error", "skip" */
+	int skip_failed;    /* skipped because a need did not pass (propagates) */
+	int exit_code;      /* -1: none (skipped) */
 	char *reason;
 	char *gate_path;
-	char *dir;               /* DIR/<step> */
+	char *dir; /* DIR/<step> */
 	long long start_ns, duration_ms;
 	struct qg_child child;
 	int log_fd;
@@ -92,14 +92,14 @@ struct run_ctx {
 	struct step_run *runs;
 	size_t nr_selected;
 	const char *config;
-	char *config_dir;        /* absolute */
-	char *out_dir;           /* absolute */
+	char *config_dir; /* absolute */
+	char *out_dir;    /* absolute */
 	const char *out_arg;
 	const char *changed_since;
 	char base_oid[41];
 	long long jobs;
 	int live;
-	size_t live_lines;       /* lines painted last time */
+	size_t live_lines; /* lines painted last time */
 	long long start_ns;
 	struct qg_strvec changed; /* changed files, relative to the config folder */
 };
@@ -239,8 +239,10 @@ static int find_gates(struct run_ctx *r)
 			break;
 		err = qg_path_find(&path, name.buf, self.buf);
 		if (err == QG_ENOTFOUND) {
-			err = qg_error(QG_EUSAGE, "%s: %s/gate: gate '%s' is not installed (no %s next to qgate or on PATH)",
-				       r->config, s->st->pointer, s->st->gate, name.buf);
+			err = qg_error(
+				QG_EUSAGE,
+				"%s: %s/gate: gate '%s' is not installed (no %s next to qgate or on PATH)",
+				r->config, s->st->pointer, s->st->gate, name.buf);
 			break;
 		}
 		if (err < 0)
@@ -275,10 +277,12 @@ static int select_steps(struct run_ctx *r, const struct qg_strvec *only)
 			int err = 0;
 
 			for (size_t i = 0; !err && i < r->stage.nr; i++)
-				err = qg_buf_addf(&list, "%s%s", i ? ", " : "", r->stage.steps[i].name);
+				err = qg_buf_addf(&list, "%s%s", i ? ", " : "",
+						  r->stage.steps[i].name);
 			if (!err)
-				err = qg_error(QG_EUSAGE, "--only: unknown step '%s' (steps of stage '%s': %s)", only->v[k],
-					       r->stage.name, list.buf);
+				err = qg_error(QG_EUSAGE,
+					       "--only: unknown step '%s' (steps of stage '%s': %s)",
+					       only->v[k], r->stage.name, list.buf);
 			qg_buf_release(&list);
 			return err;
 		}
@@ -297,8 +301,10 @@ static int check_args(const struct run_ctx *r)
 
 		for (size_t k = 0; k < st->args.nr && strcmp(st->args.v[k], "--"); k++)
 			if (!strcmp(st->args.v[k], "--out") || !strncmp(st->args.v[k], "--out=", 6))
-				return qg_error(QG_EUSAGE, "%s: %s/args/%zu: '--out' is set by qgate run (DIR/%s/)", r->config,
-						st->pointer, k, st->name);
+				return qg_error(
+					QG_EUSAGE,
+					"%s: %s/args/%zu: '--out' is set by qgate run (DIR/%s/)",
+					r->config, st->pointer, k, st->name);
 	}
 	return 0;
 }
@@ -361,15 +367,17 @@ static int load_changed(struct run_ctx *r)
 	cd = realpath(r->config_dir, NULL);
 	wd = realpath(qg_git_repo_workdir(repo), NULL);
 	if (!cd || !wd) {
-		err = qg_error(QG_EINPUT, "--changed-since '%s': cannot resolve '%s': %s", r->changed_since,
-			       cd ? qg_git_repo_workdir(repo) : r->config_dir, strerror(errno));
+		err = qg_error(QG_EINPUT, "--changed-since '%s': cannot resolve '%s': %s",
+			       r->changed_since, cd ? qg_git_repo_workdir(repo) : r->config_dir,
+			       strerror(errno));
 		goto done;
 	}
 	for (size_t i = 0; !err && i < diff.nr; i++) {
 		const char *names[2] = { diff.files[i].path, diff.files[i].old_path };
 
 		for (int k = 0; !err && k < 2; k++) {
-			struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH), rel = QG_BUF_INIT(QG_CAP_PATH);
+			struct qg_buf abs = QG_BUF_INIT(QG_CAP_PATH),
+				      rel = QG_BUF_INIT(QG_CAP_PATH);
 
 			if (!names[k])
 				continue;
@@ -424,16 +432,19 @@ static int step_dir_prepare(const char *dir)
 			empty = 0;
 	if (!ours && !empty) {
 		closedir(d);
-		return qg_error(QG_EUSAGE, "'%s' holds files qgate run did not write (no output.log): "
-				"choose another --out", dir);
+		return qg_error(QG_EUSAGE,
+				"'%s' holds files qgate run did not write (no output.log): "
+				"choose another --out",
+				dir);
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
 		struct stat st;
 
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-		    unlinkat(dirfd(d), e->d_name, 0) < 0) {
-			err = qg_error(QG_EIO, "'%s/%s': cannot remove: %s", dir, e->d_name, strerror(errno));
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode) && unlinkat(dirfd(d), e->d_name, 0) < 0) {
+			err = qg_error(QG_EIO, "'%s/%s': cannot remove: %s", dir, e->d_name,
+				       strerror(errno));
 			break;
 		}
 	}
@@ -459,8 +470,8 @@ static int step_list_reports(struct step_run *s)
 	while (!err && (e = readdir(d))) {
 		struct stat st;
 
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-		    !strcmp(e->d_name, "output.log"))
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || !strcmp(e->d_name, "output.log"))
 			continue;
 		err = qg_strvec_pushf(&s->reports, "%s/%s", s->st->name, e->d_name);
 	}
@@ -477,7 +488,8 @@ static const char *verdict_of(int exit_code)
 	return exit_code == 0 ? "pass" : exit_code == 1 ? "fail" : "error";
 }
 
-static void set_reason(struct step_run *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct step_run *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void set_reason(struct step_run *s, const char *fmt, ...)
 {
 	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
@@ -592,13 +604,16 @@ static void step_finish(struct step_run *s, int status)
 		if (s->exit_code > 3)
 			set_reason(s, "exited with %d (not a gate's exit code)", s->exit_code);
 		else if (s->exit_code == 2)
-			set_reason(s, "usage or configuration error (exit 2): see %s/output.log", s->st->name);
+			set_reason(s, "usage or configuration error (exit 2): see %s/output.log",
+				   s->st->name);
 		else if (s->exit_code == 3)
-			set_reason(s, "could not evaluate (exit 3): see %s/output.log", s->st->name);
+			set_reason(s, "could not evaluate (exit 3): see %s/output.log",
+				   s->st->name);
 	} else if (WIFSIGNALED(status)) {
 		s->exit_code = 128 + WTERMSIG(status);
 		s->status = "error";
-		set_reason(s, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		set_reason(s, "killed by signal %d (%s)", WTERMSIG(status),
+			   strsignal(WTERMSIG(status)));
 	} else {
 		s->exit_code = 3;
 		s->status = "error";
@@ -656,7 +671,8 @@ static void fmt_elapsed(char *buf, size_t len, long long ms)
 		snprintf(buf, len, "%lldm%02llds", ms / 60000, (ms / 1000) % 60);
 }
 
-static void step_line(struct qg_buf *b, const struct run_ctx *r, const struct step_run *s, int color)
+static void step_line(struct qg_buf *b, const struct run_ctx *r, const struct step_run *s,
+		      int color)
 {
 	char el[32] = "";
 	const char *word = "waiting", *on = "", *off = "";
@@ -670,7 +686,9 @@ static void step_line(struct qg_buf *b, const struct run_ctx *r, const struct st
 		if (strcmp(s->status, "skip"))
 			fmt_elapsed(el, sizeof(el), s->duration_ms);
 		if (color)
-			on = !strcmp(word, "pass") ? "\033[32m" : !strcmp(word, "skip") ? "\033[33m" : "\033[31m";
+			on = !strcmp(word, "pass") ? "\033[32m" :
+			     !strcmp(word, "skip") ? "\033[33m" :
+						     "\033[31m";
 	}
 	if (*on)
 		off = "\033[0m";
@@ -715,8 +733,9 @@ static void plain_done(struct run_ctx *r, struct step_run *s)
 
 	step_line(&b, r, s, 0);
 	fprintf(stdout, "%s\n", b.buf);
-	if ((!strcmp(s->status, "fail") || !strcmp(s->status, "error")) && !qg_buf_addf(&path, "%s/output.log", s->dir) &&
-	    !qg_buf_read_file(&log, path.buf) && log.len) {
+	if ((!strcmp(s->status, "fail") || !strcmp(s->status, "error")) &&
+	    !qg_buf_addf(&path, "%s/output.log", s->dir) && !qg_buf_read_file(&log, path.buf) &&
+	    log.len) {
 		size_t from = log.len > LOG_SHOWN_MAX ? log.len - LOG_SHOWN_MAX : 0;
 
 		if (from)
@@ -777,7 +796,8 @@ static void kill_orphans(void)
 			fclose(f);
 			/* "pid (comm) state ppid pgrp ...": comm may hold anything, so from the last ')' */
 			if (!(close_paren = strrchr(buf, ')')) ||
-			    sscanf(close_paren + 1, " %*c %lld %lld", &ppid, &pgid) != 2 || ppid != self)
+			    sscanf(close_paren + 1, " %*c %lld %lld", &ppid, &pgid) != 2 ||
+			    ppid != self)
 				continue;
 			found = 1;
 			if (pgid > 1 && pgid != getpgrp())
@@ -833,7 +853,6 @@ static void stop_all(struct run_ctx *r)
 	kill_orphans();
 }
 
-
 static int run_loop(struct run_ctx *r)
 {
 	struct pollfd *fds = calloc(r->stage.nr + 1, sizeof(*fds));
@@ -868,10 +887,14 @@ static int run_loop(struct run_ctx *r)
 
 					err = qg_buf_addf(&log, "%s/output.log", s->dir);
 					if (!err) {
-						s->log_fd = open(log.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+						s->log_fd = open(log.buf,
+								 O_WRONLY | O_CREAT | O_TRUNC |
+									 O_CLOEXEC,
+								 0666);
 						if (s->log_fd < 0)
-							err = qg_error(QG_EIO, "'%s': cannot create: %s", log.buf,
-								       strerror(errno));
+							err = qg_error(QG_EIO,
+								       "'%s': cannot create: %s",
+								       log.buf, strerror(errno));
 					}
 					qg_buf_release(&log);
 					if (!err)
@@ -887,7 +910,8 @@ static int run_loop(struct run_ctx *r)
 		if (err)
 			break;
 		if (!running && count_state(r, S_DONE) < r->nr_selected) {
-			err = qg_error(QG_ERROR, "internal error: steps waiting with nothing running");
+			err = qg_error(QG_ERROR,
+				       "internal error: steps waiting with nothing running");
 			break;
 		}
 		if (!running)
@@ -895,7 +919,8 @@ static int run_loop(struct run_ctx *r)
 		fds[nfds++] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
 		for (size_t i = 0; i < r->stage.nr; i++)
 			if (r->runs[i].state == S_RUNNING && r->runs[i].child.out_fd >= 0)
-				fds[nfds++] = (struct pollfd){ .fd = r->runs[i].child.out_fd, .events = POLLIN };
+				fds[nfds++] = (struct pollfd){ .fd = r->runs[i].child.out_fd,
+							       .events = POLLIN };
 		if (poll(fds, nfds, r->live ? 100 : 1000) < 0 && errno != EINTR) {
 			err = qg_error(QG_EIO, "poll: %s", strerror(errno));
 			break;
@@ -952,7 +977,10 @@ static int worst_exit(const struct run_ctx *r)
 
 		if (!s->selected || !s->status || !strcmp(s->status, "skip"))
 			continue;
-		code = s->exit_code == 2 ? 2 : !strcmp(s->status, "pass") ? 0 : !strcmp(s->status, "fail") ? 1 : 3;
+		code = s->exit_code == 2          ? 2 :
+		       !strcmp(s->status, "pass") ? 0 :
+		       !strcmp(s->status, "fail") ? 1 :
+						    3;
 		if (rank[code] > rank[worst])
 			worst = code;
 	}
@@ -967,14 +995,18 @@ static int write_json(const struct run_ctx *r, int exit_code, long long total_ms
 
 	if (!root)
 		return QG_ENOMEM;
-	if (!qg_json_add_string(root, "schema", "qgate.run/v1") || !qg_json_add_string(root, "stage", r->stage.name) ||
+	if (!qg_json_add_string(root, "schema", "qgate.run/v1") ||
+	    !qg_json_add_string(root, "stage", r->stage.name) ||
 	    !qg_json_add_string(root, "config", r->config) ||
 	    !qg_json_add_string(root, "status", overall_status(exit_code)) ||
-	    !qg_json_add_number(root, "exit_code", exit_code) || !qg_json_add_number(root, "duration_ms", (double)total_ms) ||
-	    !(r->changed_since ? qg_json_add_string(root, "changed_since", r->changed_since)
-			       : qg_json_add_null(root, "changed_since")) ||
-	    !(r->changed_since ? qg_json_add_string(root, "base", r->base_oid) : qg_json_add_null(root, "base")) ||
-	    !qg_json_add_string(root, "junit", "run.xml") || !(steps = qg_json_add_array(root, "steps"))) {
+	    !qg_json_add_number(root, "exit_code", exit_code) ||
+	    !qg_json_add_number(root, "duration_ms", (double)total_ms) ||
+	    !(r->changed_since ? qg_json_add_string(root, "changed_since", r->changed_since) :
+				 qg_json_add_null(root, "changed_since")) ||
+	    !(r->changed_since ? qg_json_add_string(root, "base", r->base_oid) :
+				 qg_json_add_null(root, "base")) ||
+	    !qg_json_add_string(root, "junit", "run.xml") ||
+	    !(steps = qg_json_add_array(root, "steps"))) {
 		err = QG_ENOMEM;
 		goto done;
 	}
@@ -984,12 +1016,16 @@ static int write_json(const struct run_ctx *r, int exit_code, long long total_ms
 
 		if (!s->selected)
 			continue;
-		if (!(o = qg_json_add_object(steps, NULL)) || !qg_json_add_string(o, "name", s->st->name) ||
-		    !qg_json_add_string(o, "gate", s->st->gate) || !qg_json_add_string(o, "status", s->status) ||
-		    !(s->exit_code >= 0 ? qg_json_add_number(o, "exit_code", s->exit_code) : qg_json_add_null(o, "exit_code")) ||
+		if (!(o = qg_json_add_object(steps, NULL)) ||
+		    !qg_json_add_string(o, "name", s->st->name) ||
+		    !qg_json_add_string(o, "gate", s->st->gate) ||
+		    !qg_json_add_string(o, "status", s->status) ||
+		    !(s->exit_code >= 0 ? qg_json_add_number(o, "exit_code", s->exit_code) :
+					  qg_json_add_null(o, "exit_code")) ||
 		    !qg_json_add_number(o, "duration_ms", (double)s->duration_ms) ||
 		    !(rep = qg_json_add_array(o, "reports")) ||
-		    !(s->reason ? qg_json_add_string(o, "reason", s->reason) : qg_json_add_null(o, "reason")) ||
+		    !(s->reason ? qg_json_add_string(o, "reason", s->reason) :
+				  qg_json_add_null(o, "reason")) ||
 		    !(needs = qg_json_add_array(o, "needs"))) {
 			err = QG_ENOMEM;
 			break;
@@ -1050,10 +1086,13 @@ static int xml_put(struct qg_buf *b, const char *s)
 }
 
 /* One testsuite standing for a step that left no JUnit of its own. */
-static int synthetic_suite(struct qg_buf *b, const struct run_ctx *r, const struct step_run *s, size_t id)
+static int synthetic_suite(struct qg_buf *b, const struct run_ctx *r, const struct step_run *s,
+			   size_t id)
 {
-	const char *kind = !strcmp(s->status, "skip") ? "skipped" : !strcmp(s->status, "fail") ? "failure"
-								     : !strcmp(s->status, "error") ? "error" : NULL;
+	const char *kind = !strcmp(s->status, "skip")  ? "skipped" :
+			   !strcmp(s->status, "fail")  ? "failure" :
+			   !strcmp(s->status, "error") ? "error" :
+							 NULL;
 	char host[256] = "localhost", ts[32];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -1073,14 +1112,20 @@ static int synthetic_suite(struct qg_buf *b, const struct run_ctx *r, const stru
 	if (!err)
 		err = xml_put(b, r->stage.name);
 	if (!err)
-		err = qg_buf_addf(b, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%lld.%03lld\" "
-				  "timestamp=\"%s\" hostname=\"", kind && !strcmp(kind, "failure"),
-				  kind && !strcmp(kind, "error"), kind && !strcmp(kind, "skipped"), s->duration_ms / 1000,
-				  s->duration_ms % 1000, ts);
+		err = qg_buf_addf(
+			b,
+			"\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%lld.%03lld\" "
+			"timestamp=\"%s\" hostname=\"",
+			kind && !strcmp(kind, "failure"), kind && !strcmp(kind, "error"),
+			kind && !strcmp(kind, "skipped"), s->duration_ms / 1000,
+			s->duration_ms % 1000, ts);
 	if (!err)
 		err = xml_put(b, host);
 	if (!err)
-		err = qg_buf_addf(b, "\" id=\"%zu\" package=\"qgate.run\">\n    <properties/>\n    <testcase name=\"", id);
+		err = qg_buf_addf(
+			b,
+			"\" id=\"%zu\" package=\"qgate.run\">\n    <properties/>\n    <testcase name=\"",
+			id);
 	if (!err)
 		err = xml_put(b, s->st->name);
 	if (!err)
@@ -1088,7 +1133,8 @@ static int synthetic_suite(struct qg_buf *b, const struct run_ctx *r, const stru
 	if (!err)
 		err = xml_put(b, s->st->gate);
 	if (!err)
-		err = qg_buf_addf(b, "\" time=\"%lld.%03lld\"", s->duration_ms / 1000, s->duration_ms % 1000);
+		err = qg_buf_addf(b, "\" time=\"%lld.%03lld\"", s->duration_ms / 1000,
+				  s->duration_ms % 1000);
 	if (!err && kind) {
 		err = qg_buf_addf(b, ">\n      <%s message=\"", kind);
 		if (!err)
@@ -1113,7 +1159,8 @@ static const char *find_tag(const char *p, const char *end, const char *tag)
 		p = memmem(p, (size_t)(end - p), tag, n);
 		if (!p || p + n >= end)
 			return NULL;
-		if (p[n] == '>' || p[n] == ' ' || p[n] == '\t' || p[n] == '\n' || p[n] == '\r' || p[n] == '/')
+		if (p[n] == '>' || p[n] == ' ' || p[n] == '\t' || p[n] == '\n' || p[n] == '\r' ||
+		    p[n] == '/')
 			return p;
 	}
 	return NULL;
@@ -1145,7 +1192,8 @@ static int copy_suites(struct qg_buf *b, const char *path, const char *name, con
 	end = f.buf + f.len;
 	p = f.buf;
 	/* the root element: skip the declaration, comments and whitespace */
-	while ((p = memchr(p, '<', (size_t)(end - p))) && p + 1 < end && (p[1] == '?' || p[1] == '!'))
+	while ((p = memchr(p, '<', (size_t)(end - p))) && p + 1 < end &&
+	       (p[1] == '?' || p[1] == '!'))
 		p++;
 	if (!p || (!find_tag(p, end, "<testsuites") && !find_tag(p, end, "<testsuite"))) {
 		err = 0;
@@ -1230,7 +1278,8 @@ static int write_junit(struct run_ctx *r)
 				s->status = "error";
 				if (s->exit_code < 2)
 					s->exit_code = 3;
-				set_reason(s, "its JUnit report does not parse: %s", qg_error_last());
+				set_reason(s, "its JUnit report does not parse: %s",
+					   qg_error_last());
 				qg_error_clear();
 				continue;
 			}
@@ -1254,7 +1303,8 @@ static int write_junit(struct run_ctx *r)
 	return err;
 }
 
-static int summary_text(struct qg_buf *b, const struct run_ctx *r, int exit_code, long long total_ms)
+static int summary_text(struct qg_buf *b, const struct run_ctx *r, int exit_code,
+			long long total_ms)
 {
 	size_t n[4] = { 0 };
 	char el[32];
@@ -1265,28 +1315,40 @@ static int summary_text(struct qg_buf *b, const struct run_ctx *r, int exit_code
 
 		if (!s->selected)
 			continue;
-		n[!strcmp(s->status, "pass") ? 0 : !strcmp(s->status, "fail") ? 1 : !strcmp(s->status, "error") ? 2 : 3]++;
+		n[!strcmp(s->status, "pass")  ? 0 :
+		  !strcmp(s->status, "fail")  ? 1 :
+		  !strcmp(s->status, "error") ? 2 :
+						3]++;
 	}
 	fmt_elapsed(el, sizeof(el), total_ms);
-	err = qg_buf_addf(b, "qgate run: stage '%s': %s (exit %d): %zu passed, %zu failed, %zu errors, %zu skipped in %s\n",
-			  r->stage.name, overall_status(exit_code), exit_code, n[0], n[1], n[2], n[3], el);
+	err = qg_buf_addf(
+		b,
+		"qgate run: stage '%s': %s (exit %d): %zu passed, %zu failed, %zu errors, %zu skipped in %s\n",
+		r->stage.name, overall_status(exit_code), exit_code, n[0], n[1], n[2], n[3], el);
 	if (!err)
-		err = qg_buf_addf(b, "summary: %s/run.json, JUnit: %s/run.xml\n", r->out_arg, r->out_arg);
+		err = qg_buf_addf(b, "summary: %s/run.json, JUnit: %s/run.xml\n", r->out_arg,
+				  r->out_arg);
 	return err;
 }
 
-static int summary_markdown(struct qg_buf *b, const struct run_ctx *r, int exit_code, long long total_ms)
+static int summary_markdown(struct qg_buf *b, const struct run_ctx *r, int exit_code,
+			    long long total_ms)
 {
 	char el[32];
 	int err;
 
 	fmt_elapsed(el, sizeof(el), total_ms);
-	err = qg_buf_addf(b, "### qgate run `%s`: %s (exit %d, %s)\n\n| step | gate | verdict | time | note |\n"
-			  "|---|---|---|---|---|\n", r->stage.name, overall_status(exit_code), exit_code, el);
+	err = qg_buf_addf(
+		b,
+		"### qgate run `%s`: %s (exit %d, %s)\n\n| step | gate | verdict | time | note |\n"
+		"|---|---|---|---|---|\n",
+		r->stage.name, overall_status(exit_code), exit_code, el);
 	for (size_t i = 0; !err && i < r->stage.nr; i++) {
 		const struct step_run *s = &r->runs[i];
-		const char *mark = !strcmp(s->status, "pass") ? "✅ pass" : !strcmp(s->status, "fail") ? "❌ fail"
-				 : !strcmp(s->status, "error") ? "⛔ error" : "⏭️ skip";
+		const char *mark = !strcmp(s->status, "pass")  ? "✅ pass" :
+				   !strcmp(s->status, "fail")  ? "❌ fail" :
+				   !strcmp(s->status, "error") ? "⛔ error" :
+								 "⏭️ skip";
 
 		if (!s->selected)
 			continue;
@@ -1294,7 +1356,8 @@ static int summary_markdown(struct qg_buf *b, const struct run_ctx *r, int exit_
 		err = qg_buf_addf(b, "| %s | %s | %s | %s | ", s->st->name, s->st->gate, mark,
 				  strcmp(s->status, "skip") ? el : "");
 		for (const char *p = s->reason ? s->reason : ""; !err && *p; p++)
-			err = (*p == '|' || *p == '\n') ? qg_buf_addch(b, ' ') : qg_buf_addch(b, *p);
+			err = (*p == '|' || *p == '\n') ? qg_buf_addch(b, ' ') :
+							  qg_buf_addch(b, *p);
 		if (!err)
 			err = qg_buf_addstr(b, " |\n");
 	}
@@ -1308,12 +1371,14 @@ static void show_failed_logs(const struct run_ctx *r)
 		const struct step_run *s = &r->runs[i];
 		struct qg_buf log = QG_BUF_INIT(QG_CAP_FILE), path = QG_BUF_INIT(QG_CAP_PATH);
 
-		if (s->selected && s->status && (!strcmp(s->status, "fail") || !strcmp(s->status, "error")) &&
-		    !qg_buf_addf(&path, "%s/output.log", s->dir) && !qg_buf_read_file(&log, path.buf) && log.len) {
+		if (s->selected && s->status &&
+		    (!strcmp(s->status, "fail") || !strcmp(s->status, "error")) &&
+		    !qg_buf_addf(&path, "%s/output.log", s->dir) &&
+		    !qg_buf_read_file(&log, path.buf) && log.len) {
 			size_t from = log.len > LOG_SHOWN_MAX ? log.len - LOG_SHOWN_MAX : 0;
 
-			printf("\n--- %s (%s): %s/%s/output.log%s\n", s->st->name, s->status, r->out_arg, s->st->name,
-			       from ? " (its end)" : "");
+			printf("\n--- %s (%s): %s/%s/output.log%s\n", s->st->name, s->status,
+			       r->out_arg, s->st->name, from ? " (its end)" : "");
 			fwrite(log.buf + from, 1, log.len - from, stdout);
 			if (log.buf[log.len - 1] != '\n')
 				putchar('\n');
@@ -1374,13 +1439,20 @@ int front_cmd_run(int argc, const char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	const struct qg_option options[] = {
 		QG_OPT_FLAG_('h', "help", &help, "show this help and exit 0"),
-		QG_OPT_LIST_(0, "config", &configs, "FILE", "the qgate.json holding the pipeline (default ./qgate.json; the last given counts)"),
-		QG_OPT_STRING_(0, "stage", &stage, "NAME", "the stage to run (default: the only one)"),
-		QG_OPT_INT_('j', "jobs", &jobs, "N", 1, 1024, "run at most N steps at once (default: the CPU count)"),
-		QG_OPT_LIST_(0, "only", &only_raw, "STEP,...", "run only these steps (their needs are not run)"),
-		QG_OPT_STRING_(0, "changed-since", &r.changed_since, "REF",
-			       "skip steps whose paths match no file changed since the merge base with REF"),
-		QG_OPT_STRING_(0, "out", &r.out_arg, "DIR", "write the reports under DIR (default " DEFAULT_OUT ")"),
+		QG_OPT_LIST_(
+			0, "config", &configs, "FILE",
+			"the qgate.json holding the pipeline (default ./qgate.json; the last given counts)"),
+		QG_OPT_STRING_(0, "stage", &stage, "NAME",
+			       "the stage to run (default: the only one)"),
+		QG_OPT_INT_('j', "jobs", &jobs, "N", 1, 1024,
+			    "run at most N steps at once (default: the CPU count)"),
+		QG_OPT_LIST_(0, "only", &only_raw, "STEP,...",
+			     "run only these steps (their needs are not run)"),
+		QG_OPT_STRING_(
+			0, "changed-since", &r.changed_since, "REF",
+			"skip steps whose paths match no file changed since the merge base with REF"),
+		QG_OPT_STRING_(0, "out", &r.out_arg, "DIR",
+			       "write the reports under DIR (default " DEFAULT_OUT ")"),
 		QG_OPT_END_(),
 	};
 	const struct qg_opts_ctx ctx = {
@@ -1428,13 +1500,14 @@ int front_cmd_run(int argc, const char **argv)
 		free(msg);
 		goto done;
 	}
-	if ((err = run_pipeline_load(&r.stage, doc, r.config, stage)) < 0 || (err = check_args(&r)) < 0) {
+	if ((err = run_pipeline_load(&r.stage, doc, r.config, stage)) < 0 ||
+	    (err = check_args(&r)) < 0) {
 		ret = die(err);
 		goto done;
 	}
 	if (!r.stage.nr) { /* nothing checked is not a pass */
-		ret = die(qg_error(QG_EUSAGE, "%s: /pipeline/%s: stage '%s' has no steps", r.config, r.stage.name,
-				   r.stage.name));
+		ret = die(qg_error(QG_EUSAGE, "%s: /pipeline/%s: stage '%s' has no steps", r.config,
+				   r.stage.name, r.stage.name));
 		goto done;
 	}
 	r.runs = calloc(r.stage.nr + 1, sizeof(*r.runs));
@@ -1455,16 +1528,21 @@ int front_cmd_run(int argc, const char **argv)
 	}
 	{
 		const char *slash = strrchr(r.config, '/');
-		char *cfg_dir = slash ? qg_strndup(r.config, (size_t)(slash - r.config) + (slash == r.config)) : qg_strdup(".");
+		char *cfg_dir = slash ? qg_strndup(r.config, (size_t)(slash - r.config) +
+								     (slash == r.config)) :
+					qg_strdup(".");
 
 		r.config_dir = cfg_dir ? absolute(cfg_dir) : NULL;
 		free(cfg_dir);
 		r.out_dir = absolute(r.out_arg);
 		if (!r.config_dir || !r.out_dir) {
-			ret = die(*qg_error_last() ? qg_error_code() : qg_error(QG_ENOMEM, "out of memory"));
+			ret = die(*qg_error_last() ? qg_error_code() :
+						     qg_error(QG_ENOMEM, "out of memory"));
 			goto done;
 		}
-		if (!strcmp(r.config_dir, "/.") || (strlen(r.config_dir) > 2 && !strcmp(r.config_dir + strlen(r.config_dir) - 2, "/.")))
+		if (!strcmp(r.config_dir, "/.") ||
+		    (strlen(r.config_dir) > 2 &&
+		     !strcmp(r.config_dir + strlen(r.config_dir) - 2, "/.")))
 			r.config_dir[strlen(r.config_dir) - (strlen(r.config_dir) > 2 ? 2 : 1)] = 0;
 	}
 	if (r.changed_since && (err = load_changed(&r)) < 0) {
@@ -1478,7 +1556,8 @@ int front_cmd_run(int argc, const char **argv)
 
 		if (!s->selected)
 			continue;
-		if ((err = qg_buf_addf(&d, "%s/%s", r.out_dir, s->st->name)) < 0 || (err = step_dir_prepare(d.buf)) < 0) {
+		if ((err = qg_buf_addf(&d, "%s/%s", r.out_dir, s->st->name)) < 0 ||
+		    (err = step_dir_prepare(d.buf)) < 0) {
 			qg_buf_release(&d);
 			ret = die(err);
 			goto done;
@@ -1507,8 +1586,10 @@ int front_cmd_run(int argc, const char **argv)
 		int sig = stop_signal;
 
 		signals_restore();
-		fprintf(stderr, "qgate: stopped by %s: every running step's process group was killed; no summary "
-			"written\n", strsignal(sig));
+		fprintf(stderr,
+			"qgate: stopped by %s: every running step's process group was killed; no summary "
+			"written\n",
+			strsignal(sig));
 		fflush(stdout);
 		fflush(stderr);
 		ctx_release(&r);
@@ -1543,7 +1624,8 @@ int front_cmd_run(int argc, const char **argv)
 	if (!(err = summary_text(&text, &r, exit_code, total_ms)))
 		fputs(text.buf, stdout);
 	qg_buf_reset(&text);
-	if (!err && getenv("GITHUB_STEP_SUMMARY") && !(err = summary_markdown(&text, &r, exit_code, total_ms)))
+	if (!err && getenv("GITHUB_STEP_SUMMARY") &&
+	    !(err = summary_markdown(&text, &r, exit_code, total_ms)))
 		err = qg_github_append_env_file("GITHUB_STEP_SUMMARY", text.buf, text.len);
 	ret = err < 0 ? die(err) : exit_code;
 done:

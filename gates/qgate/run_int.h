@@ -27,18 +27,18 @@ struct run_step {
 	char *name;
 	char *gate;
 	struct qg_strvec args;
-	struct qg_strvec needs;  /* step names, as written */
-	struct qg_strvec paths;  /* globs, relative to the config file's folder */
-	int has_paths;           /* "paths" given (even empty: then never runs with --changed-since) */
-	size_t *need_idx;        /* needs resolved to indexes in the stage */
-	char *pointer;           /* "/pipeline/ci/2" */
+	struct qg_strvec needs; /* step names, as written */
+	struct qg_strvec paths; /* globs, relative to the config file's folder */
+	int has_paths;    /* "paths" given (even empty: then never runs with --changed-since) */
+	size_t *need_idx; /* needs resolved to indexes in the stage */
+	char *pointer;    /* "/pipeline/ci/2" */
 };
 
 struct run_stage {
 	char *name;
 	struct run_step *steps;
 	size_t nr;
-	size_t *order;           /* a topological order of steps (nr entries) */
+	size_t *order; /* a topological order of steps (nr entries) */
 };
 
 /* Load stage `stage` from the parsed qgate.json `doc` (`file` names it in

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t *pos;
 
 		if (err) {
-			if (err != QG_ENOMEM && (err != QG_EUSAGE || !strstr(qg_error_last(), "fuzz.json")))
+			if (err != QG_ENOMEM &&
+			    (err != QG_EUSAGE || !strstr(qg_error_last(), "fuzz.json")))
 				abort();
 			if (s.nr || s.steps)
 				abort(); /* nothing is left behind on failure */
@@ -39,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < s.nr; i++) {
 			const struct run_step *st = &s.steps[i];
 
-			if (!st->name || !*st->name || st->name[0] == '.' || strchr(st->name, '/') || !st->gate ||
+			if (!st->name || !*st->name || st->name[0] == '.' ||
+			    strchr(st->name, '/') || !st->gate ||
 			    strspn(st->gate, "abcdefghijklmnopqrstuvwxyz") != strlen(st->gate))
 				abort();
 			if (run_stage_find(&s, st->name) != (long)i)

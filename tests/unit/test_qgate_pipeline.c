@@ -28,11 +28,12 @@ static void expect_error(const char *text, const char *stage, const char *msg)
 static void test_qgate_pipeline_loads_a_stage_in_order(void **state)
 {
 	struct run_stage s;
-	const char *text = "{\"data\": {}, \"pipeline\": {\"ci\": ["
-			   "{\"name\": \"model\", \"gate\": \"model\", \"args\": [\"check\"], \"needs\": [\"data\", \"lint\"]},"
-			   "{\"name\": \"data\", \"gate\": \"data\", \"paths\": [\"data/**\"]},"
-			   "{\"name\": \"lint\", \"gate\": \"lint\", \"needs\": [\"data\"]}],"
-			   "\"pre-push\": [{\"name\": \"x\", \"gate\": \"test\"}]}}";
+	const char *text =
+		"{\"data\": {}, \"pipeline\": {\"ci\": ["
+		"{\"name\": \"model\", \"gate\": \"model\", \"args\": [\"check\"], \"needs\": [\"data\", \"lint\"]},"
+		"{\"name\": \"data\", \"gate\": \"data\", \"paths\": [\"data/**\"]},"
+		"{\"name\": \"lint\", \"gate\": \"lint\", \"needs\": [\"data\"]}],"
+		"\"pre-push\": [{\"name\": \"x\", \"gate\": \"test\"}]}}";
 	size_t pos[3];
 
 	(void)state;
@@ -63,7 +64,10 @@ static void test_qgate_pipeline_only_stage_is_the_default(void **state)
 	struct run_stage s;
 
 	(void)state;
-	assert_int_equal(load(&s, "{\"pipeline\": {\"pre-push\": [{\"name\": \"a\", \"gate\": \"data\"}]}}", NULL), 0);
+	assert_int_equal(
+		load(&s, "{\"pipeline\": {\"pre-push\": [{\"name\": \"a\", \"gate\": \"data\"}]}}",
+		     NULL),
+		0);
 	assert_string_equal(s.name, "pre-push");
 	run_stage_release(&s);
 	expect_error("{\"pipeline\": {\"a\": [], \"b\": []}}", NULL,
@@ -73,38 +77,57 @@ static void test_qgate_pipeline_only_stage_is_the_default(void **state)
 static void test_qgate_pipeline_errors_name_the_pointer(void **state)
 {
 	(void)state;
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"test\", \"gate\": \"test\"}, {\"name\": \"x\", \"gate\": \"data\", "
-		     "\"needs\": [\"test\", \"tset\"]}]}}", "ci",
-		     "qgate.json: /pipeline/ci/1/needs/1: unknown step 'tset' (did you mean 'test'?)");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"pahts\": []}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/pahts: unknown key 'pahts' (did you mean 'paths'?)");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"a/~b\": []}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/a~1~0b: unknown key 'a/~b' (a step has name, gate, args, needs, paths)");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"Data\"}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/gate: 'Data' is not a gate name (lowercase letters only: data, model, "
-		     "lint, test, deploy)");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\"}, {\"name\": \"a\", \"gate\": \"lint\"}]}}",
-		     "ci", "qgate.json: /pipeline/ci/1/name: duplicate step 'a' (first at /pipeline/ci/0)");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"needs\": [\"b\"]}, "
-		     "{\"name\": \"b\", \"gate\": \"data\", \"needs\": [\"a\"]}]}}", "ci",
-		     "qgate.json: /pipeline/ci/1/needs/0: cycle in needs: 'a' -> 'b' -> 'a'");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"paths\": [\"/etc/*\"]}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/paths/0: '/etc/*' is not a relative glob");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \".hidden\", \"gate\": \"data\"}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/name: step name '.hidden' is not a folder name (letters, digits, '.', "
-		     "'_', '-', not starting with '.', at most 128)");
-	expect_error("{\"pipeline\": {\"ci\": {}}}", "ci", "qgate.json: /pipeline/ci: expected an array of steps, found object");
-	expect_error("{\"pipeline\": {\"ci\": [3]}}", "ci",
-		     "qgate.json: /pipeline/ci/0: expected a step object {\"name\", \"gate\", \"args\", \"needs\", \"paths\"}, "
-		     "found number");
-	expect_error("{\"pipeline\": {\"ci\": [{\"gate\": \"data\"}]}}", "ci", "qgate.json: /pipeline/ci/0: a step needs a \"name\"");
-	expect_error("{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"needs\": \"b\"}]}}", "ci",
-		     "qgate.json: /pipeline/ci/0/needs: expected an array of strings, found string");
-	expect_error("{\"pipeline\": {\"ci\": []}}", "cd", "qgate.json: /pipeline: no stage 'cd' (did you mean 'ci'?)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"test\", \"gate\": \"test\"}, {\"name\": \"x\", \"gate\": \"data\", "
+		"\"needs\": [\"test\", \"tset\"]}]}}",
+		"ci",
+		"qgate.json: /pipeline/ci/1/needs/1: unknown step 'tset' (did you mean 'test'?)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"pahts\": []}]}}",
+		"ci",
+		"qgate.json: /pipeline/ci/0/pahts: unknown key 'pahts' (did you mean 'paths'?)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"a/~b\": []}]}}",
+		"ci",
+		"qgate.json: /pipeline/ci/0/a~1~0b: unknown key 'a/~b' (a step has name, gate, args, needs, paths)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"Data\"}]}}", "ci",
+		"qgate.json: /pipeline/ci/0/gate: 'Data' is not a gate name (lowercase letters only: data, model, "
+		"lint, test, deploy)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\"}, {\"name\": \"a\", \"gate\": \"lint\"}]}}",
+		"ci",
+		"qgate.json: /pipeline/ci/1/name: duplicate step 'a' (first at /pipeline/ci/0)");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"needs\": [\"b\"]}, "
+		"{\"name\": \"b\", \"gate\": \"data\", \"needs\": [\"a\"]}]}}",
+		"ci", "qgate.json: /pipeline/ci/1/needs/0: cycle in needs: 'a' -> 'b' -> 'a'");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"paths\": [\"/etc/*\"]}]}}",
+		"ci", "qgate.json: /pipeline/ci/0/paths/0: '/etc/*' is not a relative glob");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \".hidden\", \"gate\": \"data\"}]}}", "ci",
+		"qgate.json: /pipeline/ci/0/name: step name '.hidden' is not a folder name (letters, digits, '.', "
+		"'_', '-', not starting with '.', at most 128)");
+	expect_error("{\"pipeline\": {\"ci\": {}}}", "ci",
+		     "qgate.json: /pipeline/ci: expected an array of steps, found object");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [3]}}", "ci",
+		"qgate.json: /pipeline/ci/0: expected a step object {\"name\", \"gate\", \"args\", \"needs\", \"paths\"}, "
+		"found number");
+	expect_error("{\"pipeline\": {\"ci\": [{\"gate\": \"data\"}]}}", "ci",
+		     "qgate.json: /pipeline/ci/0: a step needs a \"name\"");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [{\"name\": \"a\", \"gate\": \"data\", \"needs\": \"b\"}]}}",
+		"ci",
+		"qgate.json: /pipeline/ci/0/needs: expected an array of strings, found string");
+	expect_error("{\"pipeline\": {\"ci\": []}}", "cd",
+		     "qgate.json: /pipeline: no stage 'cd' (did you mean 'ci'?)");
 	expect_error("{\"pipeline\": {}}", "ci", "qgate.json: /pipeline: no stage defined");
 	expect_error("[]", "ci", "qgate.json: /: expected an object, found array");
-	expect_error("{\"pipeline\": {\"ci\": [], \"x y\": []}}", "ci",
-		     "qgate.json: /pipeline/x y: stage name 'x y' is not a plain name (letters, digits, '.', '_', '-')");
+	expect_error(
+		"{\"pipeline\": {\"ci\": [], \"x y\": []}}", "ci",
+		"qgate.json: /pipeline/x y: stage name 'x y' is not a plain name (letters, digits, '.', '_', '-')");
 }
 
 static void test_qgate_pipeline_not_json_is_a_usage_error(void **state)
@@ -144,7 +167,8 @@ static void test_qgate_pipeline_globs(void **state)
 	assert_true(run_glob_match("**", "any/thing"));
 	assert_false(run_glob_match("*.csv", "data/a.csv"));
 	/* many stars do not take exponential time */
-	assert_false(run_glob_match("*a*a*a*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(run_glob_match("*a*a*a*a*a*a*a*a*a*a*a*b",
+				    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
 int main(void)
