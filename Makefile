@@ -12,6 +12,7 @@
 #   make fuzz       every libFuzzer target for a short run (FUZZ_SECONDS=20)
 #   make bench      benchmarks in tests/bench (slow; run by hand)
 #   make demo       run the gates on the bundled examples
+#   make image      an OCI image layout of the programs in $(B)/image (ci/image.sh)
 #
 # libgit2, libcurl and libcrypto are loaded on first use (dlopen of their
 # sonames), so `qgate-x --version` starts in about a millisecond; only their
@@ -74,7 +75,7 @@ PROGS := $(foreach g,$(GATE_DIRS),$(B)/bin/$(call prog_of,$(g)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
 
-.PHONY: all check check-build check-run unit e2e install uninstall cross cross-objs print-version print-public-headers coverage fuzz bench demo deps clean lint-workflows
+.PHONY: all check check-build check-run unit e2e install uninstall cross cross-objs print-version print-public-headers coverage fuzz bench demo deps clean lint-workflows image
 .DEFAULT_GOAL := all
 
 all: $(PROGS)
@@ -165,6 +166,13 @@ bench: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@examples/demo.sh build/bin
+
+# The OCI image (no base image): ci/image.sh, docs/image.md; `skopeo inspect oci:$(B)/image:qgate`
+image: all
+	QG_LIBGIT2_SONAME=$(call soname,libgit2,libgit2.so,libgit2.so.1.5) \
+	QG_LIBCURL_SONAME=$(call soname,libcurl,libcurl.so,libcurl.so.4) \
+	QG_LIBCRYPTO_SONAME=$(call soname,libcrypto,libcrypto.so,libcrypto.so.3) \
+	ci/image.sh $(B)/bin $(B)/image
 
 # Public headers: what a program linking libqgate.a needs to write a gate
 # (results and their reports, options and config, the gate skeleton and
