@@ -142,6 +142,17 @@ expect_exit 0 "pre-commit run qgate-data-validate --files good.csv (with the con
 	pre-commit run qgate-data-validate --files good.csv
 expect_exit 1 "pre-commit run qgate-data-validate --files bad.csv" \
 	pre-commit run qgate-data-validate --files bad.csv
+printf '{"id": 1, "age": 30}\n{"id": 2, "age": 40}\n' >good.jsonl
+printf '{"id": 1, "age": 30}\n{"id": 1, "age": 40}\n' >dup.jsonl
+expect_exit 0 "the data hook on a valid JSONL file" pre-commit run qgate-data-validate --files good.jsonl
+expect_exit 1 "the data hook on a JSONL file with a duplicate key" pre-commit run qgate-data-validate --files dup.jsonl
+expect_grep "it names the duplicate" 'dup\.jsonl.*(unique|primary|duplicate)' "$T/out"
+# require_serial: every file in one qgate-data run, so a key repeated across
+# two files is caught
+printf 'id,age\n7,30\n' >k1.csv
+printf 'id,age\n7,40\n' >k2.csv
+expect_exit 1 "the data hook sees a key repeated across two CSV files" pre-commit run qgate-data-validate --files k1.csv k2.csv
+expect_grep "it names the second file" 'k2\.csv' "$T/out"
 
 # The fix hook as installed: blocks once with the file repaired, then passes.
 cat >.pre-commit-config.yaml <<EOF
