@@ -39,9 +39,14 @@ printf '{"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": 
 } >qgate.json
 {
 	echo 'set -e'
+	# the folders in one mkdir (qgate run makes them without a process)
+	printf 'mkdir -p'
+	i=1
+	while [ $i -le "$STEPS" ]; do printf ' sh-out/s%d' $i; i=$((i + 1)); done
+	echo
 	i=1
 	while [ $i -le "$STEPS" ]; do
-		echo "mkdir -p sh-out/s$i && \"$BIN/qgate-data\" validate -q --schema s.json d.csv --out sh-out/s$i/ >sh-out/s$i/output.log 2>&1"
+		echo "\"$BIN/qgate-data\" validate -q --schema s.json d.csv --out sh-out/s$i/ >sh-out/s$i/output.log 2>&1"
 		i=$((i + 1))
 	done
 } >script.sh
@@ -66,3 +71,9 @@ echo "bench_run: $STEPS steps (qgate-data validate, one at a time), best of $RUN
 echo "  shell script:      $sh_ms ms"
 echo "  qgate run -j 1:    $run_ms ms"
 "$PY" -c "import sys; s, r, n = map(int, sys.argv[1:]); print('  overhead: %.2f ms a step (%+.1f%%)' % ((r - s) / n, 100.0 * (r - s) / s))" "$sh_ms" "$run_ms" "$STEPS"
+# the same from inside the last run: what qgate run spent between its steps
+"$PY" -c "
+import json, sys
+d = json.load(open(sys.argv[1])); n = len(d['steps']); s = sum(x['duration_ms'] for x in d['steps'])
+print('  last run: %d ms from first start to last end, %d ms in the steps: %.2f ms a step between steps' % (d['duration_ms'], s, (d['duration_ms'] - s) / n))
+" run-out/run.json
