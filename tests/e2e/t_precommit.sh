@@ -147,8 +147,9 @@ printf '{"id": 1, "age": 30}\n{"id": 1, "age": 40}\n' >dup.jsonl
 expect_exit 0 "the data hook on a valid JSONL file" pre-commit run qgate-data-validate --files good.jsonl
 expect_exit 1 "the data hook on a JSONL file with a duplicate key" pre-commit run qgate-data-validate --files dup.jsonl
 expect_grep "it names the duplicate" 'dup\.jsonl.*(unique|primary|duplicate)' "$T/out"
-# require_serial: every file in one qgate-data run, so a key repeated across
-# two files is caught
+# Two files go to one qgate-data run, so a key repeated across them is caught
+# (require_serial keeps a long list in one process too; pre-commit splits a
+# long list across CPUs without it -- not exercised here: it needs many files)
 printf 'id,age\n7,30\n' >k1.csv
 printf 'id,age\n7,40\n' >k2.csv
 expect_exit 1 "the data hook sees a key repeated across two CSV files" pre-commit run qgate-data-validate --files k1.csv k2.csv
