@@ -5,7 +5,7 @@
 #  - action.yml read with python3-yaml: every input is used, every output is
 #    a step output the action sets, no ${{ }} inside a run: script of the
 #    action or of an example (inputs reach scripts through env: only),
-#    shellcheck on each of the action's scripts, every `uses: ./`
+#    each of the action's scripts through shellcheck, every `uses: ./`
 #    step of the examples passes only inputs the action declares;
 #  - the action's own scripts run here the way the runner runs them (env from
 #    the expressions, $GITHUB_OUTPUT files, steps in order, the verdict after),

@@ -147,13 +147,24 @@ printf '{"id": 1, "age": 30}\n{"id": 1, "age": 40}\n' >dup.jsonl
 expect_exit 0 "the data hook on a valid JSONL file" pre-commit run qgate-data-validate --files good.jsonl
 expect_exit 1 "the data hook on a JSONL file with a duplicate key" pre-commit run qgate-data-validate --files dup.jsonl
 expect_grep "it names the duplicate" 'dup\.jsonl.*(unique|primary|duplicate)' "$T/out"
-# Two files go to one qgate-data run, so a key repeated across them is caught
-# (require_serial keeps a long list in one process too; pre-commit splits a
-# long list across CPUs without it -- not exercised here: it needs many files)
+# Two files go to one qgate-data run, so a key repeated across them is caught.
 printf 'id,age\n7,30\n' >k1.csv
 printf 'id,age\n7,40\n' >k2.csv
 expect_exit 1 "the data hook sees a key repeated across two CSV files" pre-commit run qgate-data-validate --files k1.csv k2.csv
 expect_grep "it names the second file" 'k2\.csv' "$T/out"
+# Ten files: without require_serial pre-commit splits them over its CPUs
+# (at least 4 files a process) and the repeated key in m0 and m9 slips through
+# (seen by hand on 2 CPUs: exit 0); with it, one run catches it.
+mf=""
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	printf 'id,age\n%s,30\n' $((i + 100)) >m$i.csv
+	mf="$mf m$i.csv"
+done
+printf 'id,age\n100,30\n' >m9.csv
+# shellcheck disable=SC2086 # a list of names without blanks
+expect_exit 1 "require_serial: a key repeated in the 1st and 10th of ten files is caught" \
+	pre-commit run qgate-data-validate --files $mf
+expect_grep "it names the 10th file" 'm9\.csv' "$T/out"
 
 # The fix hook as installed: blocks once with the file repaired, then passes.
 cat >.pre-commit-config.yaml <<EOF
