@@ -1345,13 +1345,15 @@ static int summary_markdown(struct qg_buf *b, const struct run_ctx *r, int exit_
 		r->stage.name, overall_status(exit_code), exit_code, el);
 	for (size_t i = 0; !err && i < r->stage.nr; i++) {
 		const struct step_run *s = &r->runs[i];
-		const char *mark = !strcmp(s->status, "pass")  ? "✅ pass" :
-				   !strcmp(s->status, "fail")  ? "❌ fail" :
-				   !strcmp(s->status, "error") ? "⛔ error" :
-								 "⏭️ skip";
+		const char *mark;
 
-		if (!s->selected)
+		/* a step left out by --only has no status */
+		if (!s->selected || !s->status)
 			continue;
+		mark = !strcmp(s->status, "pass")  ? "✅ pass" :
+		       !strcmp(s->status, "fail")  ? "❌ fail" :
+		       !strcmp(s->status, "error") ? "⛔ error" :
+						     "⏭️ skip";
 		fmt_elapsed(el, sizeof(el), s->duration_ms);
 		err = qg_buf_addf(b, "| %s | %s | %s | %s | ", s->st->name, s->st->gate, mark,
 				  strcmp(s->status, "skip") ? el : "");

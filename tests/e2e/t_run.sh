@@ -267,6 +267,10 @@ fi
 GITHUB_STEP_SUMMARY=$T/summary.md expect_exit 1 "with GITHUB_STEP_SUMMARY" "$Q" run --config "$W/qgate.json" --stage ci --out "$T/s1"
 expect_grep "the step summary has the table" '^\| bad \| data \| .* fail \|' "$T/summary.md"
 expect_grep "the step summary has the verdict" '^### qgate run `ci`: fail \(exit 1' "$T/summary.md"
+: >"$T/summary2.md"
+GITHUB_STEP_SUMMARY=$T/summary2.md expect_exit 0 "--only with GITHUB_STEP_SUMMARY (steps left out have no status)" "$Q" run --config "$W/qgate.json" --stage ci --only after-bad --out "$T/s2"
+expect_grep "the step summary lists the step run" '^\| after-bad \|' "$T/summary2.md"
+expect_no_grep "and not the steps left out" '^\| bad \|' "$T/summary2.md"
 
 # ---- on a terminal: one line per step, redrawn in place ---------------------------
 if command -v script >/dev/null 2>&1; then
