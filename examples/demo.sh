@@ -5,7 +5,8 @@
 # validate the data, check drift against the training baseline, then gate the
 # candidate model against the champion, lint the example tree (planted
 # problems), run the example C project's tests, and push, promote, health-check and roll
-# back the example model in an OCI layout (deploy/). Every report lands in build/demo/
+# back the example model in an OCI layout (deploy/), run the whole "ci" pipeline with
+# qgate run (pipeline/) and render every result with qgate report. Every report lands in build/demo/
 # (the same names --out gives: data-validate.json, model-check.json, ...) and
 # nothing is written into the source tree (tests/e2e/t_demo.sh checks both).
 # Usage: examples/demo.sh BIN_DIR
@@ -18,7 +19,7 @@ mkdir -p ../build/demo
 # absolute, so steps that cd into a project folder write here too
 OUT=$(cd ../build/demo && pwd)
 status=0
-for step in demo-data.sh demo-drift.sh demo-model.sh lint/demo.sh test/demo.sh deploy/demo.sh; do
+for step in demo-data.sh demo-drift.sh demo-model.sh lint/demo.sh test/demo.sh deploy/demo.sh pipeline/demo.sh; do
 	[ -f "$step" ] || continue
 	echo "== $step"
 	sh "./$step" "$BIN" "$OUT"
@@ -26,5 +27,11 @@ for step in demo-data.sh demo-drift.sh demo-model.sh lint/demo.sh test/demo.sh d
 	echo "== $step: exit $rc"
 	[ "$rc" -gt "$status" ] && status=$rc
 done
-echo "reports: build/demo/"
+# every result above on one page (qgate report reads the whole folder)
+echo "== qgate report"
+qgate report "$OUT" --html "$OUT/report.html" --markdown "$OUT/report.md"
+rc=$?
+echo "== qgate report: exit $rc"
+[ "$rc" -gt "$status" ] && status=$rc
+echo "reports: build/demo/ (the page: build/demo/report.html)"
 exit "$status"

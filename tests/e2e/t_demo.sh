@@ -31,6 +31,8 @@ expect_grep "the demo ran the model step" '^== demo-model.sh: exit 0$' "$T/out"
 expect_grep "the demo ran the lint step" '^== lint/demo.sh: exit 0$' "$T/out"
 expect_grep "the demo ran the test step" '^== test/demo.sh: exit 0$' "$T/out"
 expect_grep "the demo ran the deploy step" '^== deploy/demo.sh: exit 0$' "$T/out"
+expect_grep "the demo ran the pipeline" '^== pipeline/demo.sh: exit 0$' "$T/out"
+expect_grep "the demo rendered the report" '^== qgate report: exit 0$' "$T/out"
 
 git -C "$R" status --porcelain >"$T/after"
 if cmp -s "$T/before" "$T/after"; then ok "git status --porcelain unchanged after the demo"; else
@@ -57,5 +59,9 @@ for x in "$D"/*.xml; do
 	validate_junit "build/demo/$(basename "$x")" "$x"
 done
 expect_file "the inferred schema is under build/demo" "$D/train.inferred.json"
+expect_file "the run summary is under build/demo" "$D/run/run.json"
+expect_file "the HTML report is under build/demo" "$D/report.html"
+expect_file "the Markdown report is under build/demo" "$D/report.md"
+expect_grep "the report shows the run's verdict" 'fail' "$D/report.md"
 
 done_testing
