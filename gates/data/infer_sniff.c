@@ -235,4 +235,3 @@ int data_sniffable(const char *spec)
 
 	return qg_stream_is_url(spec) || (stat(spec, &sb) == 0 && S_ISREG(sb.st_mode));
 }
-

@@ -955,4 +955,3 @@ done:
 	data_schema_release(&S);
 	return err;
 }
-

@@ -468,4 +468,3 @@ void vd_check_cell(struct vrun *v, struct piece_state *ps, size_t fi, const stru
 	}
 #undef CCOL
 }
-
