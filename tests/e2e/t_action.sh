@@ -162,7 +162,8 @@ for p in qgate qgate-data qgate-lint qgate-deploy qgate-test; do
 done
 cat >"$T/sim.py" <<'EOP'
 # sim.py ACTION_YML WORKSPACE RESULT_JSON [input=value]...: run the action's
-# run: steps (not the uses: ones, not apt-get/build/PATH: qgate is on PATH)
+# run: steps (not the uses: ones, not those whose id is in SIM_SKIP: by
+# default apt-get, build, PATH, as qgate is on PATH here)
 # with the runner's expression rules for env:, working-directory: and if:.
 import json, os, re, subprocess, sys, yaml
 action, ws, result = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -215,9 +216,11 @@ def parse_output(path):
             k, v = l.split("=", 1); out[k] = v
         i += 1
     return out
-SKIP = ("install", "build", "path")   # apt-get, make install, GITHUB_PATH
+SKIP = os.environ.get("SIM_SKIP", "install build path").split()
 ran, codes = [], {}
 failed = False
+path_file = os.path.join(tmp, "github_path")
+open(path_file, "w").close()
 for i, s in enumerate(act["runs"]["steps"]):
     sid = s.get("id", f"step{i}")
     if "uses" in s or sid in SKIP: continue
@@ -228,8 +231,11 @@ for i, s in enumerate(act["runs"]["steps"]):
     env.update({k: subst(v) for k, v in (s.get("env") or {}).items()})
     outf = os.path.join(tmp, f"out.{sid}")
     open(outf, "w").close()
-    env.update(GITHUB_OUTPUT=outf, GITHUB_ACTIONS="true", RUNNER_TEMP=tmp,
+    env.update(GITHUB_OUTPUT=outf, GITHUB_ACTIONS="true", RUNNER_TEMP=tmp, GITHUB_PATH=path_file,
                GITHUB_STEP_SUMMARY=os.path.join(tmp, "summary.md"))
+    # the runner puts what earlier steps appended to $GITHUB_PATH first, newest first
+    added = [l for l in open(path_file).read().split("\n") if l]
+    env["PATH"] = os.pathsep.join(list(reversed(added)) + [env["PATH"]])
     cwd = os.path.join(ws, subst(s.get("working-directory", ".")))
     p = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", s["run"]], cwd=cwd, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -368,6 +374,26 @@ for i in 1 2; do
 done
 sim "merging shards of a schema with unique keys is an error (exit 3), never a pass" 3 \
 	gate=merge "args=ushard-1\nushard-2" out=umerged
+
+# The build and PATH steps for real (make install into ~/.cache/qgate-action,
+# a full build: minutes on two shared cores): opt-in with QG_ACTION_BUILD=1.
+if [ "${QG_ACTION_BUILD:-}" = 1 ]; then
+	mkdir -p "$T/home"
+	# no qgate on PATH: only the installed one can run the gate
+	_path=$PATH _home=$HOME
+	PATH=/usr/local/bin:/usr/bin:/bin HOME=$T/home SIM_SKIP=install
+	export PATH HOME SIM_SKIP
+	if command -v qgate >/dev/null 2>&1; then diag "a qgate outside the build is on PATH: $(command -v qgate)"; fi
+	sim "the build step builds and installs qgate, the gate runs from the install" 0 \
+		gate=data "args=validate --schema data/train.schema.json data/train.csv" out=rep-built
+	PATH=$_path HOME=$_home
+	unset SIM_SKIP
+	expect_grep "make install wrote into the cached prefix" "install -m 755 .*$T/home/.cache/qgate-action/[^ ]*/bin/" "$T/sim.out"
+	expect_grep "the PATH step ran the installed qgate --version" '^qgate [0-9]' "$T/sim.out"
+	expect_file "the installed gate wrote its result" "$WS/rep-built/data-validate.json"
+else
+	skip "the action's build step (make install, a full build) NOT run: QG_ACTION_BUILD=1 runs it"
+fi
 
 # bad inputs are refused before anything is installed
 sim "gate and stage together: refused (exit 2)" 2 gate=data stage=ci
