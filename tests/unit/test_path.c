@@ -117,7 +117,7 @@ static void test_path_find_order(void **state)
 	struct qg_buf out = QG_BUF_INIT(QG_CAP_REPORT);
 	const char *abc[] = { "a", "b", "c", NULL };
 	const char *cba[] = { "c", "b", "a", NULL };
-	char beside[128];
+	char beside[512]; /* in_root() returns up to 255 bytes */
 
 	put(fx, "b/qgate-data", 0755);
 	put(fx, "c/qgate-data", 0755);
