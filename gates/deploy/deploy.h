@@ -287,10 +287,21 @@ int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const str
  * with ,"key":"sha256:<hex of the raw public key>","sig":"<base64 Ed25519 signature>"}; the
  * signature is over the line with its ,"sig":... member removed (the bytes up to ,"sig" and
  * a closing brace). The copy kept with an oci-layout:DIR target is DIR/DP_AUDIT_LAYOUT_FILE
- * with its own seq and chain; remote stores keep no copy (the --audit-log file is the log). */
+ * with its own seq and chain (always); with an --audit-log, oci:// and s3:// targets keep theirs
+ * as an OCI artifact tagged
+ * DP_AUDIT_TAG in the target's repository/prefix (artifactType DP_AT_AUDIT, the empty config,
+ * one DP_MT_AUDIT layer = the whole log), appended by read-modify-write with a compare-and-swap
+ * of the tag (retried when another writer moved it). */
 #define DP_AUDIT_SCHEMA "qgate.audit/v1"
 #define DP_AUDIT_GENESIS "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define DP_AUDIT_LAYOUT_FILE "qgate-audit.jsonl"
+#define DP_AUDIT_TAG "qgate-audit"
+#define DP_AT_AUDIT "application/vnd.qgate.audit.v1"
+#define DP_MT_AUDIT "application/vnd.qgate.audit.v1+jsonl"
+
+/* The log kept in store s (its DP_AUDIT_TAG artifact) into out, its manifest digest into
+ * digest; QG_ENOTFOUND (no qg_error) when the store has none. */
+int dp_audit_store_read(struct dp_store *s, struct qg_buf *out, char digest[DP_DIGEST_SIZE]);
 
 enum dp_audit_kind { DP_AUDIT_CHAIN = 1, DP_AUDIT_SIGNATURE };
 
