@@ -50,6 +50,8 @@
 #define HEX 64
 #define LINE_MAX_BYTES ((size_t)1 << 20) /* an entry is a few hundred bytes */
 #define PROBLEMS_KEPT 1000               /* messages kept; all are counted */
+#define DP_AUDIT_STORE_MAX ((size_t)256 << 20) /* the copy kept in a store, read whole */
+#define DP_AUDIT_STORE_TRIES 8                 /* compare-and-swap rounds before giving up */
 
 /* ------------------------------------------------------------ one line */
 
@@ -569,14 +571,28 @@ static int read_full(int fd, char *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* The last line of a log (without its newline): its seq and its hash, what
+ * the next entry continues from. Shared by the file and the store copies. */
+static int next_link(const char *name, const char *line, size_t len, long long *seq, char prev[DP_DIGEST_SIZE])
+{
+	char why[160];
+	struct entry e;
+
+	if (parse_entry(&e, line, len, why, sizeof(why)) < 0)
+		return qg_error(QG_EINPUT, "'%s': the last line is not an audit entry (%s): check it with "
+				"'qgate-deploy audit verify'", name, why);
+	*seq = e.seq;
+	memcpy(prev, "sha256:", 7);
+	return qg_sha256_hex(prev + 7, line, len);
+}
+
 /* The last line of the log open on fd (size bytes, ending in '\n'): its
  * seq and its hash. */
 static int last_entry(const char *path, int fd, off_t size, long long *seq, char prev[DP_DIGEST_SIZE])
 {
 	struct qg_buf line = QG_BUF_INIT(LINE_MAX_BYTES + 1);
-	char chunk[4096], why[160];
+	char chunk[4096];
 	off_t end = size - 1, pos = end; /* end: the final '\n' */
-	struct entry e;
 	int err = 0;
 
 	/* back to the '\n' before the last line, or the start */
@@ -602,14 +618,7 @@ static int last_entry(const char *path, int fd, off_t size, long long *seq, char
 		goto done;
 	}
 	qg_buf_setlen(&line, (size_t)(end - pos));
-	if (parse_entry(&e, line.buf, line.len, why, sizeof(why)) < 0) {
-		err = qg_error(QG_EINPUT, "'%s': the last line is not an audit entry (%s): check it with "
-			       "'qgate-deploy audit verify'", path, why);
-		goto done;
-	}
-	*seq = e.seq;
-	memcpy(prev, "sha256:", 7);
-	err = qg_sha256_hex(prev + 7, line.buf, line.len);
+	err = next_link(path, line.buf, line.len, seq, prev);
 done:
 	qg_buf_release(&line);
 	return err;
@@ -691,6 +700,146 @@ done:
 	return err;
 }
 
+/* ------------------------------------------------------------ the copy kept in a store */
+
+/* The seq and hash the next entry continues from, for a whole log held in
+ * memory (`name` for messages): the genesis for an empty one. */
+static int log_tail(const char *name, const char *data, size_t len, long long *seq, char prev[DP_DIGEST_SIZE])
+{
+	const char *start, *nl;
+
+	*seq = 0;
+	snprintf(prev, DP_DIGEST_SIZE, "%s", DP_AUDIT_GENESIS);
+	if (!len)
+		return 0;
+	if (data[len - 1] != '\n')
+		return qg_error(QG_EINPUT, "'%s': the last entry is incomplete (no newline at the end): "
+				"check it with 'qgate-deploy audit verify'", name);
+	nl = len > 1 ? memrchr(data, '\n', len - 1) : NULL;
+	start = nl ? nl + 1 : data;
+	if ((size_t)(data + len - 1 - start) > LINE_MAX_BYTES)
+		return qg_error(QG_EINPUT, "'%s': the last line is longer than 1 MiB: not an audit entry", name);
+	return next_link(name, start, (size_t)(data + len - 1 - start), seq, prev);
+}
+
+/* Read the store's audit artifact (tag DP_AUDIT_TAG): the log into out, the
+ * manifest's digest into digest ("" when the tag does not exist yet). */
+int dp_audit_store_read(struct dp_store *s, struct qg_buf *out, char digest[DP_DIGEST_SIZE])
+{
+	struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE), name = QG_BUF_INIT(QG_CAP_URL);
+	struct dp_manifest m;
+	int err;
+
+	memset(&m, 0, sizeof(m));
+	digest[0] = '\0';
+	qg_buf_reset(out);
+	if ((err = dp_ref_format_store(&s->ref, &name)) < 0 || (err = qg_buf_addf(&name, ":%s", DP_AUDIT_TAG)) < 0)
+		goto done;
+	err = s->ops->manifest_get(s, DP_AUDIT_TAG, &body, digest, NULL);
+	if (err == QG_ENOTFOUND) {
+		digest[0] = '\0';
+		goto done; /* no log yet: QG_ENOTFOUND for the caller */
+	}
+	if (err < 0 || (err = dp_manifest_parse(&m, body.buf, body.len, name.buf)) < 0)
+		goto done;
+	if (m.is_index || !m.artifact_type || strcmp(m.artifact_type, DP_AT_AUDIT) || m.nr_layers != 1 ||
+	    !m.layers[0].media_type || strcmp(m.layers[0].media_type, DP_MT_AUDIT)) {
+		err = qg_error(QG_EINPUT, "'%s': not a qgate audit log artifact (expected artifactType %s with one "
+			       "%s layer)", name.buf, DP_AT_AUDIT, DP_MT_AUDIT);
+		goto done;
+	}
+	if (m.layers[0].size < 0 || (unsigned long long)m.layers[0].size > DP_AUDIT_STORE_MAX) {
+		err = qg_error(QG_ETOOBIG, "'%s': the audit log layer %s is %lld bytes, more than the %zu MiB kept "
+			       "with a target", name.buf, m.layers[0].digest, m.layers[0].size, DP_AUDIT_STORE_MAX >> 20);
+		goto done;
+	}
+	err = s->ops->blob_get(s, m.layers[0].digest, out, DP_AUDIT_STORE_MAX);
+	if (err == QG_ETOOBIG)
+		err = qg_error(QG_ETOOBIG, "'%s': the audit log layer %s is larger than %zu MiB", name.buf,
+			       m.layers[0].digest, DP_AUDIT_STORE_MAX >> 20);
+	else if (err == QG_ENOTFOUND)
+		err = qg_error(QG_EINPUT, "'%s': the audit log layer %s is missing", name.buf, m.layers[0].digest);
+done:
+	dp_manifest_release(&m);
+	qg_buf_release(&body);
+	qg_buf_release(&name);
+	return err;
+}
+
+/* Append to the audit artifact in store s: read, add the line, write the log
+ * and a new manifest, move the tag only if nobody moved it since the read
+ * (compare-and-swap); a lost race reads again. */
+static int append_store(struct dp_store *s, const struct fixed *f, const struct dp_audit_entry *e,
+			const struct qg_ed25519_key *key)
+{
+	struct qg_buf log = QG_BUF_INIT(DP_AUDIT_STORE_MAX + LINE_MAX_BYTES), body = QG_BUF_INIT(QG_CAP_FILE);
+	struct qg_buf name = QG_BUF_INIT(QG_CAP_URL);
+	int err = 0, attempt;
+
+	if ((err = dp_ref_format_store(&s->ref, &name)) < 0 || (err = qg_buf_addf(&name, ":%s", DP_AUDIT_TAG)) < 0)
+		goto done;
+	for (attempt = 0; attempt < DP_AUDIT_STORE_TRIES; attempt++) {
+		char old[DP_DIGEST_SIZE], prev[DP_DIGEST_SIZE];
+		struct dp_source src = { 0 };
+		struct dp_manifest m;
+		struct dp_desc layer;
+		long long seq;
+		int skipped;
+
+		memset(&m, 0, sizeof(m));
+		memset(&layer, 0, sizeof(layer));
+		err = dp_audit_store_read(s, &log, old);
+		if (err == QG_ENOTFOUND) {
+			qg_buf_reset(&log);
+			err = 0;
+		}
+		if (!err)
+			err = log_tail(name.buf, log.buf, log.len, &seq, prev);
+		if (!err)
+			err = entry_line(&log, f, e, seq + 1, prev, key);
+		if (!err)
+			err = qg_buf_addch(&log, '\n');
+		/* the log, then the empty config, then the manifest naming both */
+		src.data = log.buf;
+		src.len = log.len;
+		if (!err)
+			err = s->ops->blob_put(s, &src, NULL, &layer, &skipped);
+		if (!err) {
+			struct dp_source cfg = { NULL, "{}", 2 };
+
+			err = s->ops->blob_put(s, &cfg, NULL, &m.config, &skipped);
+		}
+		if (!err && (!(m.media_type = qg_strdup(DP_MT_MANIFEST)) || !(m.artifact_type = qg_strdup(DP_AT_AUDIT)) ||
+			     !(free(m.config.media_type), m.config.media_type = qg_strdup(DP_MT_EMPTY)) ||
+			     !(free(layer.media_type), layer.media_type = qg_strdup(DP_MT_AUDIT)) ||
+			     !(m.layers = calloc(1, sizeof(*m.layers)))))
+			err = qg_error(QG_ENOMEM, "out of memory");
+		if (!err) {
+			m.layers[0] = layer;
+			memset(&layer, 0, sizeof(layer));
+			m.nr_layers = 1;
+			err = dp_desc_annotate(&m.layers[0], "org.opencontainers.image.title", DP_AUDIT_LAYOUT_FILE);
+		}
+		qg_buf_reset(&body);
+		if (!err)
+			err = dp_manifest_write(&m, &body);
+		if (!err)
+			err = s->ops->manifest_put(s, DP_AUDIT_TAG, body.buf, body.len, DP_MT_MANIFEST, old);
+		dp_desc_release(&layer);
+		dp_manifest_release(&m);
+		if (err != QG_ECONFLICT)
+			break;
+	}
+	if (err == QG_ECONFLICT)
+		err = qg_error(QG_EIO, "'%s': the audit log moved under us %d times in a row (other writers); "
+			       "the entry was not kept with the target", name.buf, DP_AUDIT_STORE_TRIES);
+done:
+	qg_buf_release(&log);
+	qg_buf_release(&body);
+	qg_buf_release(&name);
+	return err;
+}
+
 int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const struct dp_audit_entry *e)
 {
 	struct qg_ed25519_key *key = NULL;
@@ -701,6 +850,8 @@ int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const str
 
 	if ((err = entry_valid(e)) < 0)
 		return err;
+	/* an oci-layout keeps its copy always (a file next to index.json); a remote
+	 * store keeps one when an --audit-log is kept (its writes are the cost) */
 	if (!(o && o->log) && !(s && s->ref.kind == DP_LAYOUT))
 		return 0; /* nowhere to write */
 	memset(&f, 0, sizeof(f));
@@ -722,7 +873,8 @@ int dp_audit_append(const struct dp_audit_opts *o, struct dp_store *s, const str
 		if (!err && !(o && o->log && !stat(o->log, &a) && !stat(copy.buf, &b) && a.st_dev == b.st_dev &&
 			      a.st_ino == b.st_ino))
 			err = append_to(copy.buf, &f, e, key);
-	}
+	} else if (!err && s && s->ref.kind != DP_LAYOUT && o && o->log)
+		err = append_store(s, &f, e, key);
 	qg_buf_release(&copy);
 	qg_ed25519_key_free(key);
 	return err;

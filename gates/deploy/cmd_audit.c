@@ -10,7 +10,9 @@
  * "audit.head" (the last line is the one whose hash was kept elsewhere: the
  * loss of the newest entries shows). Exit 0 intact, 1 tampered (each line
  * named), 2 usage, 3 not an audit log (a line that is not JSON or not a
- * qgate.audit/v1 entry, named file:line) or unreadable.
+ * qgate.audit/v1 entry, named file:line) or unreadable. For oci:// and s3://
+ * the log is the layer of the store's `qgate-audit` artifact (audit.c);
+ * a store without that tag is exit 3 "no audit log at TARGET".
  */
 #include "qgate/common.h"
 
@@ -32,10 +34,12 @@ struct audit_opts {
 	struct qg_strvec args; /* verify FILE */
 	struct qg_strvec pubkeys;
 	const char *head;
+	int insecure;
+	const char *ca_file;
 };
 
 static const char *const audit_usage[] = {
-	"qgate-deploy audit verify FILE|oci-layout:DIR [--pubkey FILE]... [--head sha256:...]",
+	"qgate-deploy audit verify FILE|oci-layout:DIR|oci://HOST[:PORT]/REPO|s3://BUCKET/PREFIX [--pubkey FILE]... [--head sha256:...]",
 	NULL,
 };
 
@@ -89,7 +93,9 @@ static int read_log(struct qg_buf *out, const char *path)
 	return err;
 }
 
-static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *outputs, const char *path)
+/* Check the log in data (read from path, or from a store when loaded); takes data. */
+static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *outputs, const char *path,
+		  struct qg_buf *loaded)
 {
 	struct qg_buf data = QG_BUF_INIT(QG_CAP_FILE);
 	struct qg_ed25519_key **keys = NULL;
@@ -100,14 +106,21 @@ static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *o
 	int err;
 
 	memset(&rep, 0, sizeof(rep));
-	if (o->head && !dp_digest_valid(o->head))
+	if (o->head && !dp_digest_valid(o->head)) {
+		if (loaded)
+			qg_buf_release(loaded);
 		return qg_error(QG_EUSAGE, "--head '%s': expected sha256:<64 lowercase hex>", o->head);
+	}
 	if (o->pubkeys.nr && !(keys = calloc(o->pubkeys.nr, sizeof(*keys))))
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (; nr_keys < o->pubkeys.nr; nr_keys++)
 		if ((err = qg_ed25519_key_load(&keys[nr_keys], o->pubkeys.v[nr_keys], 0)) < 0)
 			goto done;
-	if ((err = read_log(&data, path)) < 0 ||
+	if (loaded) {
+		data = *loaded;
+		*loaded = (struct qg_buf)QG_BUF_INIT(QG_CAP_FILE);
+	}
+	if ((!loaded && (err = read_log(&data, path)) < 0) ||
 	    (err = dp_audit_check_keys(&rep, data.buf, data.len, path, (const struct qg_ed25519_key *const *)keys,
 				       nr_keys)) < 0)
 		goto done;
@@ -221,15 +234,44 @@ static int audit_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		if (!err)
 			err = qg_buf_addf(&path, "%s/%s", ref.dir, DP_AUDIT_LAYOUT_FILE);
 		if (!err)
-			err = verify(o, r, outputs, path.buf);
+			err = verify(o, r, outputs, path.buf, NULL);
 		qg_buf_release(&path);
 		dp_ref_release(&ref);
 		return err;
 	}
-	if (strstr(o->args.v[1], "://"))
-		return qg_error(QG_EUSAGE, "'%s': remote stores keep no audit log copy; give the --audit-log FILE",
-				o->args.v[1]);
-	return verify(o, r, outputs, o->args.v[1]);
+	/* a remote target: the copy kept in it, its DP_AUDIT_TAG artifact */
+	if (strstr(o->args.v[1], "://")) {
+		struct dp_store_opts so = { .insecure = o->insecure, .ca_file = o->ca_file };
+		struct qg_buf log = QG_BUF_INIT(QG_CAP_FILE), name = QG_BUF_INIT(QG_CAP_URL);
+		struct dp_store *s = NULL;
+		char digest[DP_DIGEST_SIZE];
+		struct dp_ref ref;
+		int err = dp_ref_parse(&ref, o->args.v[1], 0);
+
+		if (err < 0)
+			return err;
+		if (ref.tag || ref.digest[0])
+			err = qg_error(QG_EUSAGE, "'%s': name the store without a tag or digest (the log is its '%s' tag)",
+				       o->args.v[1], DP_AUDIT_TAG);
+		if (!err)
+			err = qg_buf_addf(&name, "%s:%s", o->args.v[1], DP_AUDIT_TAG);
+		if (!err)
+			err = dp_store_open(&s, &ref, &so);
+		if (!err) {
+			err = dp_audit_store_read(s, &log, digest);
+			if (err == QG_ENOTFOUND)
+				err = qg_error(QG_EINPUT, "no audit log at %s (no '%s' tag)", o->args.v[1], DP_AUDIT_TAG);
+		}
+		if (!err)
+			err = verify(o, r, outputs, name.buf, &log);
+		if (s)
+			dp_store_close(s);
+		qg_buf_release(&log);
+		qg_buf_release(&name);
+		dp_ref_release(&ref);
+		return err;
+	}
+	return verify(o, r, outputs, o->args.v[1], NULL);
 }
 
 int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
@@ -242,14 +284,19 @@ int dp_cmd_audit(int argc, const char **argv, const struct qg_gate *gate)
 			     "Ed25519 public key (PEM): every entry must carry a valid signature by one of these keys"),
 		QG_OPT_STRING_(0, "head", &o.head, "DIGEST",
 			       "the hash of the last entry, kept elsewhere (catches entries removed from the end)"),
+		QG_OPT_GROUP_("store options (oci://, s3://)"),
+		QG_OPT_FLAG_(0, "insecure", &o.insecure, "plain HTTP / unverified TLS (test registries only)"),
+		QG_OPT_STRING_(0, "ca-file", &o.ca_file, "FILE",
+			       "CA bundle (PEM) for oci:// and s3:// (replaces the system one)"),
 		QG_OPT_END_(),
 	};
 	const struct qg_gate_cmd cmd = {
 		.gate = gate,
 		.name = "audit",
 		.usage = audit_usage,
-		.description = "Verify a hash-chained audit log (FILE, or oci-layout:DIR for the copy kept in the layout,\n"
-			       "DIR/qgate-audit.jsonl): every entry links to the one before it (an edited, removed,\n"
+		.description = "Verify a hash-chained audit log (FILE, or the copy kept with a target: oci-layout:DIR for\n"
+			       "DIR/qgate-audit.jsonl, oci://HOST/REPO or s3://BUCKET/PREFIX for the artifact tagged\n"
+			       "qgate-audit there): every entry links to the one before it (an edited, removed,\n"
 			       "reordered or inserted entry is named by line), and with --pubkey every entry's Ed25519\n"
 			       "signature. Exit 0 intact, 1 tampered, 3 not an audit log.",
 		.options = options,

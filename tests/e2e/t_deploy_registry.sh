@@ -382,4 +382,79 @@ if [ -x "$UNIT" ]; then
 else
 	skip "$UNIT not built (make unit): live store operations NOT RUN"
 fi
+# ---------------------------------------------------------------- 5. the audit log kept in the repository
+# push, push, promote with --audit-log: every entry also lands in the repository's
+# qgate-audit artifact (one layer = the whole log), which `audit verify oci://...` checks.
+AR=$T/arepo
+mkdir -p "$AR"
+(
+	cd "$AR" || exit 1
+	git init -q . && git config user.email t@example.com && git config user.name t
+	printf '{"fields": [{"name": "id", "type": "integer", "constraints": {"unique": true}}]}\n' >schema.json
+	printf 'id\n1\n2\n3\n' >train.csv
+	printf 'id,label,score\n1,0,0.1\n2,1,0.9\n3,0,0.3\n4,1,0.8\n' >preds.csv
+	head -c 5000 /dev/urandom >model.onnx
+	head -c 3000 /dev/urandom >model2.onnx
+	git add . && git commit -qm fixtures
+	mkdir ev
+	qgate-data validate --schema schema.json --subject model.onnx --json ev/data-validate.json -q train.csv
+	qgate-model check --predictions preds.csv --task binary --require 'roc_auc >= 0.5' --subject model.onnx \
+		--json ev/model-check.json -q
+) >"$T/agates.log" 2>&1
+A=oci://$R1/team/model
+expect_exit 0 "push with --audit-log to $A:staging" sh -c \
+	'cd "$1" && qgate-deploy push --to "$2:staging" --insecure --evidence ev --audit-log "$3" model.onnx' \
+	sh "$AR" "$A" "$T/audit.jsonl"
+expect_exit 0 "a second push with --audit-log to $A:later" sh -c \
+	'cd "$1" && qgate-deploy push --to "$2:later" --insecure --audit-log "$3" model2.onnx' sh "$AR" "$A" "$T/audit.jsonl"
+expect_exit 0 "promote staging -> production with --audit-log" sh -c \
+	'cd "$1" && qgate-deploy promote --from "$2:staging" --to "$2:production" --require data,model --insecure --audit-log "$3"' \
+	sh "$AR" "$A" "$T/audit.jsonl"
+expect_exit 0 "audit verify $A (the copy kept in the repository)" \
+	qgate-deploy audit verify "$A" --insecure --json "$T/averify.json"
+validate_result "audit verify oci:// result" "$T/averify.json"
+expect_eq "the copy holds 3 entries" "$(json_get "$T/averify.json" 'd["metrics"]["audit"]["entries"]')" "3"
+expect_eq "the --audit-log file holds as many" "$(wc -l <"$T/audit.jsonl" | tr -d ' ')" "3"
+expect_eq "the copy's head is the --audit-log file's last line" \
+	"$(json_get "$T/averify.json" 'd["metrics"]["audit"]["head"]')" "sha256:$(tail -n 1 "$T/audit.jsonl" | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+skopeo inspect --raw --tls-verify=false "docker://$R1/team/model:qgate-audit" >"$T/araw.json" 2>"$T/skopeo.err"
+expect_eq "skopeo reads the qgate-audit artifact: its artifactType" \
+	"$(json_get "$T/araw.json" 'd.get("artifactType")')" "application/vnd.qgate.audit.v1"
+expect_eq "one layer, the JSON Lines log" \
+	"$(json_get "$T/araw.json" '[l["mediaType"] for l in d["layers"]]')" '["application/vnd.qgate.audit.v1+jsonl"]'
+expect_exit 3 "a repository without the tag: exit 3" qgate-deploy audit verify "oci://$R1/team/bearer" --insecure
+expect_grep "it says there is no audit log there" "no audit log at oci://$R1/team/bearer" "$T/err"
+expect_exit 2 "a tag on the store: exit 2" qgate-deploy audit verify "$A:v1" --insecure
+# tampering: line 2 rewritten and pushed back as a new artifact under the same tag
+"$DEBIAN_PY" - "http://$R1/v2/team/model" >"$T/tamper.out" 2>&1 <<'PY'
+import hashlib, json, sys, urllib.request
+base = sys.argv[1]
+MT = "application/vnd.oci.image.manifest.v1+json"
+def req(method, url, data=None, headers=None):
+    r = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    return urllib.request.urlopen(r)
+man = json.load(req("GET", base + "/manifests/qgate-audit", headers={"Accept": MT}))
+log = req("GET", base + "/blobs/" + man["layers"][0]["digest"]).read()
+lines = log.split(b"\n")
+lines[1] = lines[1].replace(b'"action":"push"', b'"action":"pusH"')
+new = b"\n".join(lines)
+d = "sha256:" + hashlib.sha256(new).hexdigest()
+loc = req("POST", base + "/blobs/uploads/").headers["Location"]
+if loc.startswith("/"):
+    loc = base.split("/v2/")[0] + loc
+req("PUT", loc + ("&" if "?" in loc else "?") + "digest=" + d, data=new,
+    headers={"Content-Type": "application/octet-stream"})
+man["layers"][0]["digest"] = d
+man["layers"][0]["size"] = len(new)
+req("PUT", base + "/manifests/qgate-audit", data=json.dumps(man).encode(), headers={"Content-Type": MT})
+print("tampered", d)
+PY
+expect_grep "the registry took the rewritten log" "^tampered sha256:" "$T/tamper.out"
+expect_exit 1 "audit verify $A after line 2 was rewritten: exit 1" \
+	qgate-deploy audit verify "$A" --insecure --json "$T/averify2.json"
+cat "$T/out" "$T/err" >"$T/averify2.txt"
+expect_grep "the edited entry is named" "entry 2 was edited" "$T/averify2.txt"
+expect_eq "the failing check points at line 2" \
+	"$(json_get "$T/averify2.json" '[l["line"] for c in d["checks"] if c["id"]=="audit.chain" for l in c.get("locations",[])]')" "[2]"
+
 done_testing

@@ -527,4 +527,67 @@ else
 	not_ok "driver $DRIVER not built (make check builds it)"
 fi
 
+# ---- the audit log kept in the bucket prefix (its qgate-audit artifact) ----
+AP=s3://$BUCKET/audited
+: >"$T/s3audit.jsonl"
+expect_exit 0 "push with --audit-log to $AP:staging" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy push --to "$2:staging" --evidence ev --audit-log "$3" model.onnx' sh "$R" "$AP" "$T/s3audit.jsonl"
+expect_exit 0 "a second push with --audit-log to $AP:later" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy push --to "$2:later" --audit-log "$3" model2.onnx' sh "$R" "$AP" "$T/s3audit.jsonl"
+expect_exit 0 "promote staging -> production with --audit-log" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	sh -c 'cd "$1" && qgate-deploy promote --from "$2:staging" --to "$2:production" --require data --audit-log "$3"' \
+	sh "$R" "$AP" "$T/s3audit.jsonl"
+expect_exit 0 "audit verify $AP (the copy kept in the prefix)" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy audit verify "$AP" --json "$T/s3averify.json"
+validate_result "audit verify s3:// result" "$T/s3averify.json"
+expect_eq "the copy holds 3 entries" "$(json_get "$T/s3averify.json" 'd["metrics"]["audit"]["entries"]')" "3"
+expect_eq "the --audit-log file holds as many" "$(wc -l <"$T/s3audit.jsonl" | tr -d ' ')" "3"
+get audited/index.json "$T/aindex.json"
+AD=$(json_get "$T/aindex.json" "([m['digest'] for m in d['manifests'] if m.get('annotations',{}).get('org.opencontainers.image.ref.name')=='qgate-audit']+[''])[0]")
+get "audited/blobs/sha256/${AD#sha256:}" "$T/aman.json"
+expect_eq "the qgate-audit tag names an audit artifact" "$(json_get "$T/aman.json" 'd.get("artifactType")')" \
+	"application/vnd.qgate.audit.v1"
+expect_exit 3 "a prefix without the tag: exit 3" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy audit verify "s3://$BUCKET/promo"
+expect_grep "it says there is no audit log there" "no audit log at s3://$BUCKET/promo" "$T/err"
+# tampering: line 2 rewritten, stored as new blobs and the tag moved (curl's own SigV4)
+put() { # FILE KEY
+	curl -sS -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "S3RVER:$SECRET" \
+		-H "x-amz-content-sha256: $(sha "$1")" -T "$1" "$S3/$BUCKET/$2" >/dev/null 2>"$T/curl.err"
+}
+get "audited/blobs/sha256/$(json_get "$T/aman.json" 'd["layers"][0]["digest"][7:]')" "$T/alog"
+"$DEBIAN_PY" - "$T/alog" "$T/aman.json" "$T/aindex.json" "$T/tampered" <<'PY'
+import hashlib, json, os, sys
+log, man, idx, out = sys.argv[1:5]
+lines = open(log, "rb").read().split(b"\n")
+lines[1] = lines[1].replace(b'"action":"push"', b'"action":"pusH"')
+new = b"\n".join(lines)
+os.makedirs(out, exist_ok=True)
+h = hashlib.sha256(new).hexdigest()
+open(os.path.join(out, "log"), "wb").write(new)
+m = json.load(open(man))
+m["layers"][0]["digest"] = "sha256:" + h
+m["layers"][0]["size"] = len(new)
+mb = json.dumps(m, separators=(",", ":")).encode()
+open(os.path.join(out, "manifest"), "wb").write(mb)
+mh = hashlib.sha256(mb).hexdigest()
+i = json.load(open(idx))
+for e in i["manifests"]:
+    if e.get("annotations", {}).get("org.opencontainers.image.ref.name") == "qgate-audit":
+        e["digest"] = "sha256:" + mh
+        e["size"] = len(mb)
+open(os.path.join(out, "index.json"), "w").write(json.dumps(i))
+open(os.path.join(out, "names"), "w").write(h + " " + mh + "\n")
+PY
+read -r LH MH <"$T/tampered/names"
+if put "$T/tampered/log" "audited/blobs/sha256/$LH" && put "$T/tampered/manifest" "audited/blobs/sha256/$MH" &&
+	put "$T/tampered/index.json" "audited/index.json"; then ok "the rewritten log is stored in the bucket"
+else not_ok "storing the rewritten log failed"; sed 's/^/#   /' "$T/curl.err"; fi
+expect_exit 1 "audit verify $AP after line 2 was rewritten: exit 1" s3env AWS_SECRET_ACCESS_KEY=$SECRET \
+	qgate-deploy audit verify "$AP" --json "$T/s3averify2.json"
+cat "$T/out" "$T/err" >"$T/s3averify2.txt"
+expect_grep "the edited entry is named" "entry 2 was edited" "$T/s3averify2.txt"
+expect_eq "the failing check points at line 2" \
+	"$(json_get "$T/s3averify2.json" '[l["line"] for c in d["checks"] if c["id"]=="audit.chain" for l in c.get("locations",[])]')" "[2]"
+
 done_testing

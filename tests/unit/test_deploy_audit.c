@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "qgate/crypto.h"
+#include "qgate/sha256.h"
 #include "deploy/deploy.h"
 
 /* RFC 8032 7.1 TEST 1 as PEM (PKCS#8 and SPKI) */
@@ -359,6 +360,189 @@ static void test_deploy_audit_concurrent(void **state)
 	qg_buf_release(&b);
 }
 
+/* ------------------------------------------------------------ the copy kept in a remote store */
+
+/* A store in memory, enough for the audit artifact: blobs by digest, one tag,
+ * and `conflicts` compare-and-swaps lost on purpose (another writer). */
+#define MEM_BLOBS 64
+struct memstore {
+	struct dp_store base;
+	char digest[MEM_BLOBS][DP_DIGEST_SIZE];
+	struct qg_buf data[MEM_BLOBS];
+	int nr;
+	char tag[DP_DIGEST_SIZE]; /* "" = no qgate-audit tag */
+	int conflicts, puts, expect_empty;
+};
+
+static int mem_find(struct memstore *m, const char *digest)
+{
+	for (int i = 0; i < m->nr; i++)
+		if (!strcmp(m->digest[i], digest))
+			return i;
+	return -1;
+}
+
+static int mem_add(struct memstore *m, const void *p, size_t len, char out[DP_DIGEST_SIZE])
+{
+	char hex[QG_SHA256_HEX];
+	int i;
+
+	assert_int_equal(qg_sha256_hex(hex, p, len), 0);
+	snprintf(out, DP_DIGEST_SIZE, "sha256:%s", hex);
+	if (mem_find(m, out) >= 0)
+		return 1;
+	assert_true(m->nr < MEM_BLOBS);
+	i = m->nr++;
+	memcpy(m->digest[i], out, DP_DIGEST_SIZE);
+	m->data[i] = (struct qg_buf)QG_BUF_INIT(QG_CAP_FILE);
+	assert_int_equal(qg_buf_add(&m->data[i], p, len), 0);
+	return 0;
+}
+
+static int mem_blob_put(struct dp_store *s, const struct dp_source *src, const char *expect, struct dp_desc *out,
+			int *skipped)
+{
+	assert_null(src->path);
+	*skipped = mem_add((struct memstore *)s, src->data, src->len, out->digest);
+	out->size = (long long)src->len;
+	return 0;
+}
+
+static int mem_blob_get(struct dp_store *s, const char *digest, struct qg_buf *out, size_t max)
+{
+	struct memstore *m = (struct memstore *)s;
+	int i = mem_find(m, digest);
+
+	if (i < 0)
+		return QG_ENOTFOUND;
+	if (m->data[i].len > max)
+		return QG_ETOOBIG;
+	qg_buf_reset(out);
+	return qg_buf_add(out, m->data[i].buf, m->data[i].len);
+}
+
+static int mem_manifest_get(struct dp_store *s, const char *tag, struct qg_buf *body, char digest[DP_DIGEST_SIZE],
+			    struct qg_buf *media_type)
+{
+	struct memstore *m = (struct memstore *)s;
+
+	assert_string_equal(tag, DP_AUDIT_TAG);
+	if (!m->tag[0])
+		return QG_ENOTFOUND;
+	memcpy(digest, m->tag, DP_DIGEST_SIZE);
+	return body ? mem_blob_get(s, m->tag, body, QG_CAP_FILE) : 0;
+}
+
+static int mem_manifest_put(struct dp_store *s, const char *tag, const void *body, size_t len, const char *media_type,
+			    const char *expect_old)
+{
+	struct memstore *m = (struct memstore *)s;
+	char d[DP_DIGEST_SIZE];
+
+	assert_string_equal(tag, DP_AUDIT_TAG);
+	assert_string_equal(media_type, DP_MT_MANIFEST);
+	assert_non_null(expect_old);
+	m->puts++;
+	if (!m->tag[0])
+		m->expect_empty++;
+	if (strcmp(expect_old, m->tag))
+		return QG_ECONFLICT;
+	if (m->conflicts > 0) {
+		m->conflicts--;
+		return QG_ECONFLICT;
+	}
+	mem_add(m, body, len, d);
+	memcpy(m->tag, d, DP_DIGEST_SIZE);
+	return 0;
+}
+
+static const struct dp_store_ops mem_ops = {
+	.scheme = "oci",
+	.blob_put = mem_blob_put,
+	.blob_get = mem_blob_get,
+	.manifest_get = mem_manifest_get,
+	.manifest_put = mem_manifest_put,
+};
+
+static void mem_release(struct memstore *m)
+{
+	for (int i = 0; i < m->nr; i++)
+		qg_buf_release(&m->data[i]);
+	dp_ref_release(&m->base.ref);
+}
+
+static void test_deploy_audit_store_copy(void **state)
+{
+	struct fx *f = *state;
+	struct memstore *m = calloc(1, sizeof(*m));
+	struct dp_audit_opts o = { .log = f->log };
+	struct dp_audit_entry e = { .action = "push", .target = "oci://example.test/team/m", .tag = "v1" };
+	struct qg_buf log = QG_BUF_INIT(QG_CAP_FILE), file = QG_BUF_INIT(QG_CAP_FILE);
+	struct dp_audit_report rep;
+	struct dp_manifest man;
+	char digest[DP_DIGEST_SIZE];
+	int fd;
+
+	assert_non_null(m);
+	m->base.ops = &mem_ops;
+	assert_int_equal(dp_ref_parse(&m->base.ref, "oci://example.test/team/m", 0), 0);
+	/* no tag yet */
+	assert_int_equal(dp_audit_store_read(&m->base, &log, digest), QG_ENOTFOUND);
+	/* without --audit-log a remote store keeps nothing */
+	assert_int_equal(dp_audit_append(&(struct dp_audit_opts){ 0 }, &m->base, &e), 0);
+	assert_int_equal(m->puts, 0);
+	/* three appends: the first one creates the tag (expect_old "") */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dp_audit_append(&o, &m->base, &e), 0);
+	assert_int_equal(m->expect_empty, 1);
+	assert_int_equal(dp_audit_store_read(&m->base, &log, digest), 0);
+	assert_string_equal(digest, m->tag);
+	assert_int_equal(dp_audit_check(&rep, log.buf, log.len, "mem", NULL), 0);
+	assert_int_equal((int)rep.entries, 3);
+	assert_int_equal((int)rep.nr_problems, 0);
+	dp_audit_report_release(&rep);
+	/* the same entries as the --audit-log file (same time, actor, commit) */
+	fd = open(f->log, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(qg_buf_grow(&file, 65536), 0);
+	qg_buf_setlen(&file, (size_t)read(fd, file.buf, 65536));
+	close(fd);
+	assert_int_equal((int)file.len, (int)log.len);
+	/* the manifest: the audit artifact, the empty config, one layer */
+	{
+		struct qg_buf body = QG_BUF_INIT(QG_CAP_FILE);
+
+		assert_int_equal(mem_blob_get(&m->base, m->tag, &body, QG_CAP_FILE), 0);
+		assert_int_equal(dp_manifest_parse(&man, body.buf, body.len, "mem"), 0);
+		assert_string_equal(man.artifact_type, DP_AT_AUDIT);
+		assert_string_equal(man.config.media_type, DP_MT_EMPTY);
+		assert_int_equal(man.config.size, 2);
+		assert_int_equal((int)man.nr_layers, 1);
+		assert_string_equal(man.layers[0].media_type, DP_MT_AUDIT);
+		assert_int_equal(man.layers[0].size, (long long)log.len);
+		dp_manifest_release(&man);
+		qg_buf_release(&body);
+	}
+	/* another writer wins 7 times: the 8th round lands, the chain holds */
+	m->conflicts = 7;
+	m->puts = 0;
+	assert_int_equal(dp_audit_append(&o, &m->base, &e), 0);
+	assert_int_equal(m->puts, 8);
+	assert_int_equal(dp_audit_store_read(&m->base, &log, digest), 0);
+	assert_int_equal(dp_audit_check(&rep, log.buf, log.len, "mem", NULL), 0);
+	assert_int_equal((int)rep.entries, 4);
+	assert_int_equal((int)rep.nr_problems, 0);
+	dp_audit_report_release(&rep);
+	/* 8 lost in a row: refused, naming the target */
+	m->conflicts = 8;
+	assert_true(dp_audit_append(&o, &m->base, &e) < 0);
+	assert_non_null(strstr(qg_error_last(), "oci://example.test/team/m"));
+	qg_buf_release(&log);
+	qg_buf_release(&file);
+	mem_release(m);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_audit_copy_and_refusals, setup, teardown),
 		cmocka_unit_test(test_deploy_audit_not_a_log),
 		cmocka_unit_test_setup_teardown(test_deploy_audit_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_audit_store_copy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
