@@ -378,7 +378,12 @@ sim "merging shards of a schema with unique keys is an error (exit 3), never a p
 # The build and PATH steps for real (make install into ~/.cache/qgate-action,
 # a full build: minutes on two shared cores): opt-in with QG_ACTION_BUILD=1.
 if [ "${QG_ACTION_BUILD:-}" = 1 ]; then
-	mkdir -p "$T/home"
+	mkdir -p "$T/home" "$T/action"
+	# a snapshot of the sources: the cache key (a digest of them) must not
+	# move between the two uses while others edit a shared work tree
+	tar -C "$QG_ROOT" -cf - Makefile qgate.pc.in action.yml include lib gates docs | tar -C "$T/action" -xf -
+	_action=$ACTION
+	ACTION=$T/action/action.yml
 	# no qgate on PATH: only the installed one can run the gate
 	_path=$PATH _home=$HOME
 	PATH=/usr/local/bin:/usr/bin:/bin HOME=$T/home SIM_SKIP=install
@@ -386,11 +391,15 @@ if [ "${QG_ACTION_BUILD:-}" = 1 ]; then
 	if command -v qgate >/dev/null 2>&1; then diag "a qgate outside the build is on PATH: $(command -v qgate)"; fi
 	sim "the build step builds and installs qgate, the gate runs from the install" 0 \
 		gate=data "args=validate --schema data/train.schema.json data/train.csv" out=rep-built
-	PATH=$_path HOME=$_home
-	unset SIM_SKIP
 	expect_grep "make install wrote into the cached prefix" "install -m 755 .*$T/home/.cache/qgate-action/[^ ]*/bin/" "$T/sim.out"
 	expect_grep "the PATH step ran the installed qgate --version" '^qgate [0-9]' "$T/sim.out"
 	expect_file "the installed gate wrote its result" "$WS/rep-built/data-validate.json"
+	sim "a second use in the same job: the install is found, nothing is built" 0 \
+		gate=data "args=validate --schema data/train.schema.json data/train.csv" out=rep-built2
+	expect_grep "prep says already installed" 'already installed: true' "$T/sim.out"
+	expect_no_grep "the build step did not run" '^--- build' "$T/sim.out"
+	PATH=$_path HOME=$_home ACTION=$_action
+	unset SIM_SKIP
 else
 	skip "the action's build step (make install, a full build) NOT run: QG_ACTION_BUILD=1 runs it"
 fi
