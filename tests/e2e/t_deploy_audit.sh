@@ -51,8 +51,11 @@ expect_exit 0 "verify the copy in the layout" "$D" audit verify L/qgate-audit.js
 expect_exit 0 "... named by the target" "$D" audit verify oci-layout:L --pubkey pub.pem --json copy.json
 expect_eq "... five entries there too" "$(json_get copy.json 'd["metrics"]["audit"]["entries"]')" 5
 expect_exit 2 "... a target with a tag" "$D" audit verify oci-layout:L:v1
-expect_exit 2 "... a remote store" "$D" audit verify oci://127.0.0.1:5000/repo
-expect_grep "... says there is no copy" "remote stores keep no audit log copy" "$T/err"
+expect_exit 3 "... a remote store that does not answer: exit 3" "$D" audit verify oci://127.0.0.1:1/repo --insecure
+expect_grep "... names it" "127\.0\.0\.1:1" "$T/err"
+expect_exit 2 "... a remote store with a tag: exit 2" "$D" audit verify oci://127.0.0.1:1/repo:v1 --insecure
+expect_grep "... says to name the store alone" "without a tag or digest" "$T/err"
+expect_exit 2 "... an s3:// prefix with a tag: exit 2" "$D" audit verify s3://bucket/prefix:v1
 expect_exit 0 "verify without a key: signatures skipped" "$D" audit verify audit.jsonl --json nokey.json
 expect_eq "signatures skipped" "$(json_get nokey.json '[c["status"] for c in d["checks"] if c["id"] == "audit.signatures"]')" '["skip"]'
 
