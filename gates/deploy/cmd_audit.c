@@ -93,7 +93,8 @@ static int read_log(struct qg_buf *out, const char *path)
 	return err;
 }
 
-/* Check the log in data (read from path, or from a store when loaded); takes data. */
+/* Check the log read from path, or held in *loaded (read from a store; its bytes are taken,
+ * the caller still releases it). */
 static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *outputs, const char *path,
 		  struct qg_buf *loaded)
 {
@@ -106,11 +107,8 @@ static int verify(struct audit_opts *o, struct qg_result *r, struct qg_strvec *o
 	int err;
 
 	memset(&rep, 0, sizeof(rep));
-	if (o->head && !dp_digest_valid(o->head)) {
-		if (loaded)
-			qg_buf_release(loaded);
+	if (o->head && !dp_digest_valid(o->head))
 		return qg_error(QG_EUSAGE, "--head '%s': expected sha256:<64 lowercase hex>", o->head);
-	}
 	if (o->pubkeys.nr && !(keys = calloc(o->pubkeys.nr, sizeof(*keys))))
 		return qg_error(QG_ENOMEM, "out of memory");
 	for (; nr_keys < o->pubkeys.nr; nr_keys++)
