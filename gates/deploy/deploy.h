@@ -79,6 +79,10 @@ int dp_ref_same_store(const struct dp_ref *a, const struct dp_ref *b);
 int dp_ref_format_store(const struct dp_ref *r, struct qg_buf *out);
 /* 1 when s is "sha256:" + 64 lowercase hex. */
 int dp_digest_valid(const char *s);
+/* 1 when t follows the OCI tag grammar [A-Za-z0-9_][A-Za-z0-9._-]{0,127}. */
+int dp_tag_valid(const char *t);
+/* QG_EUSAGE naming d as not a digest. */
+int dp_bad_digest(const char *d);
 
 /* ------------------------------------------------------------------ descriptors and manifests (manifest.c) */
 
@@ -118,6 +122,18 @@ int dp_manifest_write(const struct dp_manifest *m, struct qg_buf *out);
  * descriptor without a valid digest or size, or JSON that does not parse is QG_EINPUT naming
  * `name` (a URL or file) and the JSON pointer. */
 int dp_manifest_parse(struct dp_manifest *out, const char *body, size_t len, const char *name);
+
+/* ------------------------------------------------------------------ the layout's index.json (layout_index.c) */
+
+#define DP_ANN_REF_NAME "org.opencontainers.image.ref.name"
+
+/* Shared by store_layout.c and store_s3.c, which keep the same layout. */
+void dp_index_remove(struct dp_manifest *idx, size_t i);
+int dp_index_append(struct dp_manifest *idx, const char *media_type, const char *artifact_type,
+		    const char *digest, long long size, const char *tag);
+/* The entry of `tag` in idx into *at (-1 when absent); two entries naming different
+ * manifests for one tag is a broken layout: QG_EINPUT naming `where`. */
+int dp_index_find_tag(const char *where, const struct dp_manifest *idx, const char *tag, long *at);
 
 /* ------------------------------------------------------------------ stores (store*.c) */
 

@@ -32,7 +32,7 @@ int dp_digest_valid(const char *s)
 }
 
 /* [A-Za-z0-9_][A-Za-z0-9._-]{0,127} */
-static int tag_valid(const char *t)
+int dp_tag_valid(const char *t)
 {
 	size_t i, n = strlen(t);
 
@@ -152,7 +152,7 @@ static int split_tag_digest(struct dp_ref *out, char *loc, const char *text)
 	slash = strrchr(loc, '/');
 	colon = strrchr(slash ? slash : loc, ':');
 	if (colon) {
-		if (!tag_valid(colon + 1))
+		if (!dp_tag_valid(colon + 1))
 			return qg_error(
 				QG_EUSAGE,
 				"'%s': malformed tag '%s' (expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127})",

@@ -48,7 +48,7 @@
 #include "deploy.h"
 #include "push.h"
 
-#define REF_NAME "org.opencontainers.image.ref.name"
+#define REF_NAME DP_ANN_REF_NAME
 #define MAX_MANIFEST ((size_t)4 << 20)
 #define MAX_INDEX ((size_t)256 << 20)
 #define CHUNK ((size_t)1 << 20)
@@ -75,28 +75,7 @@ static int blob_path(struct qg_buf *out, const struct layout *l, const char *dig
 	return 0;
 }
 
-static int bad_digest(const char *d)
-{
-	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)",
-			d ? d : "");
-}
 
-static int tag_ok(const char *t)
-{
-	size_t i, n = strlen(t);
-
-	if (n == 0 || n > 128 ||
-	    !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') ||
-	      ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
-		return 0;
-	for (i = 1; i < n; i++) {
-		char c = t[i];
-		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') ||
-		      ((c | 32) >= 'a' && (c | 32) <= 'z')))
-			return 0;
-	}
-	return 1;
-}
 
 /* ------------------------------------------------------------------ locking and index.json */
 
@@ -176,56 +155,8 @@ static int index_write(struct layout *l, const struct dp_manifest *idx)
 	return err;
 }
 
-static void index_remove(struct dp_manifest *idx, size_t i)
-{
-	dp_desc_release(&idx->layers[i]);
-	memmove(&idx->layers[i], &idx->layers[i + 1],
-		(idx->nr_layers - i - 1) * sizeof(*idx->layers));
-	idx->nr_layers--;
-}
 
-static int index_append(struct dp_manifest *idx, const char *media_type, const char *artifact_type,
-			const char *digest, long long size, const char *tag)
-{
-	struct dp_desc *grown = realloc(idx->layers, (idx->nr_layers + 1) * sizeof(*grown)), *d;
 
-	if (!grown)
-		return qg_error(QG_ENOMEM, "out of memory");
-	idx->layers = grown;
-	d = &grown[idx->nr_layers];
-	memset(d, 0, sizeof(*d));
-	idx->nr_layers++;
-	d->media_type = qg_strdup(media_type);
-	d->artifact_type = qg_strdup(artifact_type);
-	memcpy(d->digest, digest, DP_DIGEST_SIZE);
-	d->size = size;
-	if (!d->media_type || (artifact_type && !d->artifact_type))
-		return qg_error(QG_ENOMEM, "out of memory");
-	return tag ? dp_desc_annotate(d, REF_NAME, tag) : 0;
-}
-
-/* The entry of `tag` in idx: its index, -1 when absent; two entries naming
- * different manifests for one tag is a broken layout (QG_EINPUT). */
-static int index_find_tag(struct layout *l, const struct dp_manifest *idx, const char *tag,
-			  long *at)
-{
-	size_t i;
-
-	*at = -1;
-	for (i = 0; i < idx->nr_layers; i++) {
-		const char *name = dp_desc_annotation(&idx->layers[i], REF_NAME);
-		if (!name || strcmp(name, tag))
-			continue;
-		if (*at >= 0 && strcmp(idx->layers[*at].digest, idx->layers[i].digest))
-			return qg_error(QG_EINPUT,
-					"'%s/index.json': tag '%s' names two manifests (%s and %s)",
-					l->dir, tag, idx->layers[*at].digest,
-					idx->layers[i].digest);
-		if (*at < 0)
-			*at = (long)i;
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------------ opening */
 
@@ -430,7 +361,7 @@ static int layout_blob_has(struct dp_store *s, const char *digest, long long *si
 	int err;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = blob_path(&p, l, digest);
 	if (!err) {
 		if (lstat(p.buf, &st) < 0)
@@ -526,7 +457,7 @@ static int layout_blob_put(struct dp_store *s, const struct dp_source *src, cons
 
 	*skipped = 0;
 	if (expect && *expect && !dp_digest_valid(expect))
-		return bad_digest(expect);
+		return dp_bad_digest(expect);
 	if (src->path) {
 		in = open(src->path, O_RDONLY | O_CLOEXEC);
 		if (in < 0)
@@ -683,7 +614,7 @@ static int blob_read(struct layout *l, const char *digest, int fd, struct qg_buf
 	int in = -1, err;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = blob_path(&p, l, digest);
 	if (err)
 		goto done;
@@ -807,7 +738,7 @@ static int layout_manifest_get(struct dp_store *s, const char *tag_or_digest, st
 		return qg_error(QG_EUSAGE, "'%s': no tag or digest given", s->ref.text);
 	if (!strncmp(tag_or_digest, "sha256:", 7)) {
 		if (!dp_digest_valid(tag_or_digest))
-			return bad_digest(tag_or_digest);
+			return dp_bad_digest(tag_or_digest);
 		memcpy(d, tag_or_digest, DP_DIGEST_SIZE);
 		err = blob_read(l, d, -1, &b, MAX_MANIFEST); /* QG_ENOTFOUND: not there */
 		if (!err) {
@@ -819,11 +750,11 @@ static int layout_manifest_get(struct dp_store *s, const char *tag_or_digest, st
 		}
 		goto done;
 	}
-	if (!tag_ok(tag_or_digest))
+	if (!dp_tag_valid(tag_or_digest))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", s->ref.text, tag_or_digest);
 	err = index_read(l, &idx);
 	if (!err)
-		err = index_find_tag(l, &idx, tag_or_digest, &at);
+		err = dp_index_find_tag(l->dir, &idx, tag_or_digest, &at);
 	if (!err && at < 0)
 		err = QG_ENOTFOUND;
 	if (err)
@@ -882,10 +813,10 @@ static int layout_manifest_put(struct dp_store *s, const char *tag, const void *
 	long at = -1;
 	size_t i;
 
-	if (tag && !tag_ok(tag))
+	if (tag && !dp_tag_valid(tag))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", s->ref.text, tag);
 	if (expect_old && *expect_old && !dp_digest_valid(expect_old))
-		return bad_digest(expect_old);
+		return dp_bad_digest(expect_old);
 	err = qg_sha256_hex(hex, body, len);
 	if (err)
 		return err;
@@ -905,7 +836,7 @@ static int layout_manifest_put(struct dp_store *s, const char *tag, const void *
 	if (err)
 		goto done;
 	if (tag) {
-		err = index_find_tag(l, &idx, tag, &at);
+		err = dp_index_find_tag(l->dir, &idx, tag, &at);
 		if (err)
 			goto done;
 		if (expect_old &&
@@ -919,14 +850,14 @@ static int layout_manifest_put(struct dp_store *s, const char *tag, const void *
 			const char *name = dp_desc_annotation(&idx.layers[i], REF_NAME);
 			if ((name && !strcmp(name, tag)) ||
 			    (!name && !strcmp(idx.layers[i].digest, digest)))
-				index_remove(&idx, i);
+				dp_index_remove(&idx, i);
 		}
 	} else {
 		for (i = 0; i < idx.nr_layers; i++)
 			if (!strcmp(idx.layers[i].digest, digest))
 				goto done; /* listed already: reachable, nothing to write */
 	}
-	err = index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len, tag);
+	err = dp_index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len, tag);
 	if (!err)
 		err = index_write(l, &idx);
 done:
@@ -944,7 +875,7 @@ static int layout_tag_delete(struct dp_store *s, const char *tag)
 	int err, lock = -1, found = 0;
 	size_t i;
 
-	if (!tag_ok(tag))
+	if (!dp_tag_valid(tag))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", s->ref.text, tag);
 	err = lock_open(l, &lock);
 	if (!err)
@@ -952,7 +883,7 @@ static int layout_tag_delete(struct dp_store *s, const char *tag)
 	for (i = idx.nr_layers; !err && i-- > 0;) {
 		const char *name = dp_desc_annotation(&idx.layers[i], REF_NAME);
 		if (name && !strcmp(name, tag)) {
-			index_remove(&idx, i);
+			dp_index_remove(&idx, i);
 			found = 1;
 		}
 	}
@@ -976,7 +907,7 @@ static int layout_referrers(struct dp_store *s, const char *digest, const char *
 	int err;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = index_read(l, &idx);
 	for (i = 0; !err && i < idx.nr_layers; i++) {
 		const struct dp_desc *e = &idx.layers[i];

@@ -76,7 +76,7 @@
 
 #include "deploy.h"
 
-#define REF_NAME "org.opencontainers.image.ref.name"
+#define REF_NAME DP_ANN_REF_NAME
 #define MAX_MANIFEST ((size_t)4 << 20)
 #define MAX_INDEX ((size_t)64 << 20) /* lib/net/http.c's default body cap */
 #define DEFAULT_PART ((size_t)8 << 20)
@@ -113,29 +113,7 @@ static int blob_key(struct qg_buf *out, const struct s3store *s, const char *dig
 	return key_of(out, s, rel);
 }
 
-static int bad_digest(const char *d)
-{
-	return qg_error(QG_EUSAGE, "'%s': not a digest (expected sha256:<64 lowercase hex>)",
-			d ? d : "");
-}
 
-static int tag_ok(const char *t)
-{
-	size_t i, n = strlen(t);
-
-	if (n == 0 || n > 128 ||
-	    !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') ||
-	      ((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z')))
-		return 0;
-	for (i = 1; i < n; i++) {
-		char c = t[i];
-
-		if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') ||
-		      ((c | 32) >= 'a' && (c | 32) <= 'z')))
-			return 0;
-	}
-	return 1;
-}
 
 static void sleep_ms(long ms)
 {
@@ -425,7 +403,7 @@ static int s3_blob_has(struct dp_store *st, const char *digest, long long *size)
 	int err;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = blob_key(&key, s, digest);
 	if (!err)
 		err = s3_head(s, key.buf, &have, NULL);
@@ -788,7 +766,7 @@ static int s3_blob_put(struct dp_store *st, const struct dp_source *src, const c
 
 	*skipped = 0;
 	if (expect && *expect && !dp_digest_valid(expect))
-		return bad_digest(expect);
+		return dp_bad_digest(expect);
 	if (!src->path)
 		return put_memory(s, src->data, src->len, expect, name, out, skipped);
 	fd = open(src->path, O_RDONLY | O_CLOEXEC);
@@ -940,7 +918,7 @@ static int blob_read(struct s3store *s, const char *digest, int fd, struct qg_bu
 	int err, resumes = 0;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = blob_key(&key, s, digest);
 	if (!err && qg_buf_addf(&url, "s3://%s/%s", s->bucket, key.buf) < 0)
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -1102,55 +1080,8 @@ done:
 	return err;
 }
 
-static void index_remove(struct dp_manifest *idx, size_t i)
-{
-	dp_desc_release(&idx->layers[i]);
-	memmove(&idx->layers[i], &idx->layers[i + 1],
-		(idx->nr_layers - i - 1) * sizeof(*idx->layers));
-	idx->nr_layers--;
-}
 
-static int index_append(struct dp_manifest *idx, const char *media_type, const char *artifact_type,
-			const char *digest, long long size, const char *tag)
-{
-	struct dp_desc *grown = realloc(idx->layers, (idx->nr_layers + 1) * sizeof(*grown)), *d;
 
-	if (!grown)
-		return qg_error(QG_ENOMEM, "out of memory");
-	idx->layers = grown;
-	d = &grown[idx->nr_layers];
-	memset(d, 0, sizeof(*d));
-	idx->nr_layers++;
-	d->media_type = qg_strdup(media_type);
-	d->artifact_type = qg_strdup(artifact_type);
-	memcpy(d->digest, digest, DP_DIGEST_SIZE);
-	d->size = size;
-	if (!d->media_type || (artifact_type && !d->artifact_type))
-		return qg_error(QG_ENOMEM, "out of memory");
-	return tag ? dp_desc_annotate(d, REF_NAME, tag) : 0;
-}
-
-static int index_find_tag(struct s3store *s, const struct dp_manifest *idx, const char *tag,
-			  long *at)
-{
-	size_t i;
-
-	*at = -1;
-	for (i = 0; i < idx->nr_layers; i++) {
-		const char *name = dp_desc_annotation(&idx->layers[i], REF_NAME);
-
-		if (!name || strcmp(name, tag))
-			continue;
-		if (*at >= 0 && strcmp(idx->layers[*at].digest, idx->layers[i].digest))
-			return qg_error(QG_EINPUT,
-					"'%s': index.json: tag '%s' names two manifests (%s and %s)",
-					s->base.ref.text, tag, idx->layers[*at].digest,
-					idx->layers[i].digest);
-		if (*at < 0)
-			*at = (long)i;
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------------ manifests and tags */
 
@@ -1190,7 +1121,7 @@ static int s3_manifest_get(struct dp_store *st, const char *tag_or_digest, struc
 		return qg_error(QG_EUSAGE, "'%s': no tag or digest given", st->ref.text);
 	if (!strncmp(tag_or_digest, "sha256:", 7)) {
 		if (!dp_digest_valid(tag_or_digest))
-			return bad_digest(tag_or_digest);
+			return dp_bad_digest(tag_or_digest);
 		memcpy(d, tag_or_digest, DP_DIGEST_SIZE);
 		err = blob_read(s, d, -1, &b, MAX_MANIFEST); /* QG_ENOTFOUND: not there */
 		if (!err) {
@@ -1204,13 +1135,13 @@ static int s3_manifest_get(struct dp_store *st, const char *tag_or_digest, struc
 		}
 		goto done;
 	}
-	if (!tag_ok(tag_or_digest))
+	if (!dp_tag_valid(tag_or_digest))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", st->ref.text, tag_or_digest);
 	err = index_read(s, &idx, &etag);
 	if (err == QG_ENOTFOUND)
 		err = index_missing(s);
 	if (!err)
-		err = index_find_tag(s, &idx, tag_or_digest, &at);
+		err = dp_index_find_tag(s->base.ref.text, &idx, tag_or_digest, &at);
 	if (!err && at < 0)
 		err = QG_ENOTFOUND;
 	if (err)
@@ -1277,10 +1208,10 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 	long at = -1;
 	size_t i;
 
-	if (tag && !tag_ok(tag))
+	if (tag && !dp_tag_valid(tag))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", st->ref.text, tag);
 	if (expect_old && *expect_old && !dp_digest_valid(expect_old))
-		return bad_digest(expect_old);
+		return dp_bad_digest(expect_old);
 	if ((err = hash_hex(digest, body, len)) < 0)
 		return err;
 	if (qg_buf_addf(&name, "%s%s%s", st->ref.text, tag ? ":" : "@", tag ? tag : digest) < 0) {
@@ -1316,7 +1247,7 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 		if (err)
 			break;
 		if (tag) {
-			if ((err = index_find_tag(s, &idx, tag, &at)) < 0)
+			if ((err = dp_index_find_tag(s->base.ref.text, &idx, tag, &at)) < 0)
 				break;
 			if (expect_old && ((!*expect_old && at >= 0) ||
 					   (*expect_old && (at < 0 || strcmp(idx.layers[at].digest,
@@ -1331,7 +1262,7 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 				const char *n = dp_desc_annotation(&idx.layers[i], REF_NAME);
 
 				if (n && !strcmp(n, tag))
-					index_remove(&idx, i);
+					dp_index_remove(&idx, i);
 			}
 		} else {
 			for (i = 0; i < idx.nr_layers; i++)
@@ -1340,7 +1271,7 @@ static int s3_manifest_put(struct dp_store *st, const char *tag, const void *bod
 			if (i < idx.nr_layers)
 				break; /* listed already: reachable, nothing to write */
 		}
-		err = index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len,
+		err = dp_index_append(&idx, m.media_type, m.artifact_type, digest, (long long)len,
 				   tag);
 		if (!err)
 			err = index_write(s, &idx, exists ? etag.buf : NULL);
@@ -1366,7 +1297,7 @@ static int s3_tag_delete(struct dp_store *st, const char *tag)
 	int err = 0, attempt, found;
 	size_t i;
 
-	if (!tag_ok(tag))
+	if (!dp_tag_valid(tag))
 		return qg_error(QG_EUSAGE, "'%s': malformed tag '%s'", st->ref.text, tag);
 	for (attempt = 0; !err; attempt++) {
 		if (attempt == CAS_ATTEMPTS) {
@@ -1385,7 +1316,7 @@ static int s3_tag_delete(struct dp_store *st, const char *tag)
 			const char *n = dp_desc_annotation(&idx.layers[i], REF_NAME);
 
 			if (n && !strcmp(n, tag)) {
-				index_remove(&idx, i);
+				dp_index_remove(&idx, i);
 				found = 1;
 			}
 		}
@@ -1416,7 +1347,7 @@ static int s3_referrers(struct dp_store *st, const char *digest, const char *art
 	int err;
 
 	if (!dp_digest_valid(digest))
-		return bad_digest(digest);
+		return dp_bad_digest(digest);
 	err = index_read(s, &idx, &etag);
 	if (err == QG_ENOTFOUND)
 		err = index_missing(s);
