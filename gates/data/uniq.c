@@ -27,6 +27,10 @@
  * absorbing, the partitioned check and the foreign-key anti-join all walk
  * the same partitions and runs (in memory or spilled). The next seam is the
  * anti-join (uniq_fk.c), which needs only run_read() and bucket().
+ *
+ * Why one file of this length: the run format (packed 10/12/16-byte entries), spilling,
+ * absorbing finished pieces and the partition check all read and write the same entry
+ * layout; splitting them would put that layout's encoding in a header for four readers.
  */
 #include "qgate/common.h"
 

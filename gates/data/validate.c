@@ -49,6 +49,10 @@
  * share struct vrun and the per-piece state of validate_int.h; cells are in
  * validate_cell.c, merging in validate_merge.c, keys in validate_keys.c. The
  * next seam is setup (constraints to check slots) into validate_setup.c.
+ *
+ * Why this file is long: it is the driver (schema compile, pieces, -j, folding, the
+ * report); the per-cell, fast-path, key, locate and merge parts are already split out
+ * into validate_*.c along validate_int.h.
  */
 #include "qgate/common.h"
 

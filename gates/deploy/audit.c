@@ -24,6 +24,10 @@
  * given: a key rotation keeps verifying). Signatures cost what libcrypto's
  * Ed25519 costs (about 140 us each here, as in Python's cryptography): a
  * signed 100,000-entry log takes seconds, not the chain's fraction of one.
+ *
+ * Why one file of this length: writer, reader/checker and the store copy share the line
+ * format (member order, the signed bytes, the chain); keeping them together keeps the
+ * format in one place. The entry-to-next-link logic is one function for file and store.
  */
 #include "qgate/common.h"
 

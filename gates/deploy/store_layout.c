@@ -31,6 +31,10 @@
  *
  * Rewriting index.json keeps mediaType, artifactType, digest, size and annotations
  * of every entry; other members of an entry (platform, urls) are dropped.
+ *
+ * Why this file is long: it is one dp_store_ops backend (blobs, manifests, tags,
+ * referrers, locking, crash clean-up); the index.json helpers it shares with the S3
+ * store are in layout_index.c.
  */
 #include "qgate/common.h"
 
