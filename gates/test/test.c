@@ -141,7 +141,10 @@ static int compact_add(struct test_results *rs, const char *data, size_t len)
 	return 0;
 }
 
-int test_compact_escape(struct qg_buf *out, const char *s, size_t len)
+/* The compact escape (\\, \t, \n, \r), handed to `add` a run at a time: one
+ * loop for a buffer (test_compact_escape) and for the compact list itself. */
+static int escape_runs(const char *s, size_t len, int (*add)(void *ud, const char *p, size_t n),
+		       void *ud)
 {
 	int err = 0;
 
@@ -151,12 +154,22 @@ int test_compact_escape(struct qg_buf *out, const char *s, size_t len)
 		while (i < len && s[i] != '\\' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
 			i++;
 		if (i > start)
-			err = qg_buf_add(out, s + start, i - start);
+			err = add(ud, s + start, i - start);
 		if (err || i >= len)
 			break;
-		err = qg_buf_addstr(out, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r");
+		err = add(ud, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r", 2);
 	}
 	return err;
+}
+
+static int add_to_buf(void *ud, const char *p, size_t n)
+{
+	return qg_buf_add(ud, p, n);
+}
+
+int test_compact_escape(struct qg_buf *out, const char *s, size_t len)
+{
+	return escape_runs(s, len, add_to_buf, out);
 }
 
 int test_compact_unescape(struct qg_buf *out, const char *s, size_t len)
@@ -175,23 +188,15 @@ int test_compact_unescape(struct qg_buf *out, const char *s, size_t len)
 	return err;
 }
 
+static int add_to_compact(void *ud, const char *p, size_t n)
+{
+	return compact_add(ud, p, n);
+}
+
 /* s escaped straight into the compact list */
 static int compact_escaped(struct test_results *rs, const char *s, size_t len)
 {
-	int err = 0;
-
-	for (size_t i = 0; !err && i < len; i++) {
-		size_t start = i;
-
-		while (i < len && s[i] != '\\' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			i++;
-		if (i > start)
-			err = compact_add(rs, s + start, i - start);
-		if (err || i >= len)
-			break;
-		err = compact_add(rs, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r", 2);
-	}
-	return err;
+	return escape_runs(s, len, add_to_compact, rs);
 }
 
 /* The index of "test.<classname>." (escaped; "test." without a classname). */
