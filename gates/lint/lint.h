@@ -24,6 +24,7 @@ struct qg_git_repo;
 struct qg_git_diff;
 struct qg_result;
 struct lint_ctx;
+struct qg_shard;
 
 enum lint_level { LINT_NOTE = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
 const char *lint_level_name(enum lint_level l);          /* "note", "warning", "error" */
@@ -210,7 +211,15 @@ struct lint_ctx {
 	struct qg_strvec excludes;           /* exclude globs (qgate.json lint.exclude) */
 	struct qg_strvec excludes_for;       /* "ID:GLOB": excluded from one built-in check only */
 	const char *cwd;          /* absolute cwd with trailing '/' (PATHs and report paths are relative to it) */
+	const struct qg_shard *shard; /* --shard I/N, or NULL for the whole run */
 };
+
+/* --shard I/N (shard.c): a file (a finding's file, NULL = repository-wide)
+ * is shard (FNV-1a-64(file) mod N) + 1's, NULL is shard 1's. 1 when it is
+ * s's (always with s NULL or N = 1). */
+int lint_shard_owns(const struct qg_shard *s, const char *file);
+/* Drop (and release) the findings of fs that are not s's; how many went. */
+size_t lint_shard_filter(const struct qg_shard *s, struct lint_findings *fs);
 
 /* Reading a file's bytes, whichever its source (work tree or blob). */
 struct lint_reader;

@@ -23,6 +23,7 @@
 #include "qgate/opts.h"
 #include "qgate/result.h"
 #include "qgate/file.h"
+#include "qgate/shard.h"
 
 #include "lint.h"
 
@@ -35,7 +36,7 @@ struct pair {
 struct lint_opts {
 	struct qg_common_opts common;
 	struct qg_strvec builtin, run, input, parser, branch, exclude, args;
-	const char *changed_since, *filter, *baseline, *write_baseline, *sarif, *codequality;
+	const char *changed_since, *filter, *baseline, *write_baseline, *sarif, *codequality, *shard;
 	long long max_errors, max_warnings, jobs, large_kib;
 	double timeout;
 	int fix, staged, all_files;
@@ -48,7 +49,7 @@ static const char *const lint_usage[] = {
 	"qgate-lint [--builtin[=ID,...]] [--run 'CMD' --parser P]... [--input FILE --parser P]... "
 	"[--changed-since REF] [--filter added|diff-context|file|nofilter] [--baseline FILE] "
 	"[--write-baseline FILE] [--max-errors N] [--max-warnings N] [--sarif FILE] [--codequality FILE] "
-	"[--fix] [--staged] [--all-files] [-j N] [PATH...]",
+	"[--fix] [--staged] [--all-files] [--shard I/N] [-j N] [PATH...]",
 	NULL,
 };
 
@@ -101,6 +102,7 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	struct lint_checkset set = { 0 };
 	struct qg_git_diff diff = { 0 };
 	struct qg_buf cwd = QG_BUF_INIT(QG_CAP_MESSAGE), ref = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_shard shard = QG_SHARD_ALL;
 	enum lint_filter filter = LINT_FILTER_ADDED;
 	int have_diff = 0, builtins, err = 0;
 	char base[41] = { 0 };
@@ -120,6 +122,11 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		return qg_error(QG_EUSAGE, "--staged checks the index: --all-files walks the work tree; choose one");
 	if (o->fix && !builtins)
 		return qg_error(QG_EUSAGE, "--fix repairs built-in findings: add --builtin");
+	if (o->shard && (err = qg_shard_parse(&shard, o->shard)) < 0)
+		return err;
+	if (o->shard && shard.count > 1 && o->write_baseline)
+		return qg_error(QG_EUSAGE, "--write-baseline with --shard %s would record only this shard's findings: "
+				"write the baseline from an unsharded run", o->shard);
 	if (o->filter && lint_filter_parse(o->filter, &filter) < 0)
 		return qg_error(QG_EUSAGE, "--filter: '%s' is not added, diff-context, file or nofilter", o->filter);
 	{
@@ -142,6 +149,7 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 	ctx.jobs = o->jobs > 0 ? (int)o->jobs : cpu_count();
 	ctx.large_file_kib = o->large_kib;
 	ctx.staged = o->staged;
+	ctx.shard = o->shard ? &shard : NULL;
 	ctx.protected_branches = o->branch;
 	qg_strvec_init(&ctx.excludes);
 	qg_strvec_init(&ctx.excludes_for);
@@ -249,6 +257,8 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		if (err < 0)
 			goto out;
 	}
+	/* --shard: the findings of this shard's files only (shard.c), each finding in one shard */
+	lint_shard_filter(ctx.shard, &fs);
 	lint_findings_sort(&fs);
 	/* fingerprints re-read every line a finding is on: only for what
 	 * carries them (SARIF, Code Quality, the baseline) */
@@ -386,6 +396,9 @@ static int lint_cmd(int argc, const char **argv)
 		QG_OPT_INT_(0, "large-file-kib", &o.large_kib, "N", 1, 1e12, "large-file limit (default 500)"),
 		QG_OPT_LIST_(0, "branch", &o.branch, "NAME", "no-commit-to-branch: protected branch (default main, master)"),
 		QG_OPT_INT_('j', "jobs", &o.jobs, "N", 1, 256, "check files on N threads (default: the CPUs, at most 16)"),
+		QG_OPT_STRING_(0, "shard", &o.shard, "I/N",
+			       "only part I of N: the files (and findings) whose path's FNV-1a-64 hash mod N is I-1; "
+			       "`qgate merge` unites the N results"),
 		QG_OPT_FLAG_(0, "fix", &o.fix,
 			     "repair whitespace, end of file, line endings, BOM in place (exit 1 when changed)"),
 		QG_OPT_GROUP_("which findings count"),
