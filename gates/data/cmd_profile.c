@@ -17,6 +17,7 @@
 #include "qgate/json.h"
 #include "qgate/opts.h"
 #include "qgate/result.h"
+#include "qgate/sha256.h"
 #include "qgate/stream.h"
 #include "qgate/table.h"
 #include "qgate/version.h"
@@ -145,6 +146,19 @@ static int run_profile(struct profile_opts *o, const struct qg_strvec *args, str
 	if (o->input.shard && !qg_json_add_string(m, "shard", o->input.shard)) {
 		err = QG_ENOMEM;
 		goto done;
+	}
+	/* the bytes written: `qgate merge` merges a shard's profile only when
+	 * the file beside its result is still this one */
+	if (strcmp(o->profile_out, "-")) {
+		char hex[QG_SHA256_HEX];
+		long long n = 0;
+
+		if ((err = qg_sha256_file(hex, &n, o->profile_out)) < 0)
+			goto done;
+		if (!qg_json_add_string(m, "sha256", hex)) {
+			err = QG_ENOMEM;
+			goto done;
+		}
 	}
 	err = profile_markdown(r, &prof);
 done:
