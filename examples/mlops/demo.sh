@@ -16,7 +16,9 @@
 #      v2's exact digest, and v2 is promoted to production (rolled back by itself if unhealthy);
 #   6. the monitor: a production batch drifts, qgate-data drift fails (exit 1, checked) and
 #      the monitor writes retrain-trigger.json naming the drifted fields;
-#   7. v3 is retrained on fresh labelled data, gated against v2, promoted the same way, and the
+#   7. a hurried retrain (v3-rc1: deep trees on the drifted batch alone) is blocked by the model
+#      gate (exit 1, checked), and promote refuses it on that evidence (exit 1, checked);
+#      v3 is retrained on fresh labelled data, gated against v2, promoted the same way, and the
 #      monitor passes against v3's training profile;
 #   8. qgate-deploy audit verify checks the hash-chained log of every push, promote and health
 #      check (and refuses a copy with one line tampered: exit 1, checked);
@@ -219,6 +221,33 @@ with open(tmp, "w") as f:
 os.rename(tmp, sys.argv[3])
 print("    retrain trigger written: %s (drifted: %s)" % (sys.argv[3], ", ".join(fields)))
 EOF
+
+chapter "A hurried retrain: v3-rc1 (deep trees on the drifted batch alone) is gated against v2"
+if [ "$SK" -eq 1 ]; then
+	cp "$W/raw/batch-drifted.csv" "$W/data/train.csv"
+	cp "$W/raw/eval-recent.csv" "$W/data/eval.csv"
+	model_py train --algo gbm-deep --version v3-rc1 --seed 1 --out "$W/models/v3-rc1.pkl" "$W/data/train.csv"
+	cp "$W/models/v3-rc1.pkl" "$W/model/model.pkl" || exit 3
+	model_py predict --model "$W/model/model.pkl" --out "$W/model/eval-candidate.csv" "$W/data/eval.csv"
+	model_py predict --layout "$REGDIR" --tag production --out "$W/model/eval-champion.csv" "$W/data/eval.csv"
+	say "the model gate must block it (exit 1): worse than the champion, significantly"
+	run_stage 1 release v3-rc1-gates
+	ev=$TMP/evidence-v3-rc1
+	mkdir -p "$ev" && cp "$LAST_RUN/data/data-validate.json" "$LAST_RUN/model/model-check.json" "$ev/" || exit 3
+	say "pushed anyway (a push is a record, not a release), with the failing result as its evidence"
+	folder v3-rc1-push
+	(cd "$W" && expect 0 qgate-deploy push --to "$REG:v3-rc1" --evidence "$ev" --artifact-version v3-rc1 \
+		--material data/train.csv --audit-log "$AUDIT" --out "$F" model/model.pkl) || exit $?
+	before=$(digest_of staging)
+	say "promote refuses it on that evidence (exit 1); staging does not move"
+	folder v3-rc1-refused
+	expect 1 qgate-deploy promote --from "$REG:v3-rc1" --to "$REG:staging" --require data,model \
+		--audit-log "$AUDIT" --out "$F"
+	[ "$(digest_of staging)" = "$before" ] || { echo "mlops/demo.sh: staging moved to a blocked model" >&2; exit 1; }
+	say "staging is still $before"
+else
+	skipped "the hurried retrain v3-rc1 and its blocked promotion"
+fi
 
 chapter "Retrain on fresh labelled data: v3, gated against champion v2, promoted the same way"
 cp "$W/raw/train-recent.csv" "$W/data/train.csv"
