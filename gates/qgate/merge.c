@@ -12,7 +12,19 @@
  *
  * Test results are merged by qgate-test itself (`qgate-test --merge
  * RESULT.json... --out DIR`, looked up next to qgate, then on PATH), which
- * knows its tests. Other gates are merged here:
+ * knows its tests. Profile shards (qgate-data profile --shard) are merged
+ * by qgate-data (`qgate-data profile --merge P... --profile-out DIR/<name>
+ * --out DIR`), whose sketches merge: each shard's profile is the file its
+ * result names, found by base name beside the result (not a link) and
+ * checked against the SHA-256 the shard recorded. Lint shards (qgate-lint
+ * --shard: each finding in exactly one shard) are merged here the way
+ * gates/lint/report.c writes a run: the rules with findings sorted by tool
+ * and rule, count and fixed summed, the highest level, the first locations,
+ * the first finding's message; a passing rule or quiet tool only when no
+ * shard has findings of it; lint.max-errors/-warnings re-decided on the
+ * summed counts (and with them every rule's verdict); every metric summed.
+ * The merged run writes no SARIF or Code Quality file: each shard's
+ * lint.sarif holds its own findings. Other gates are merged here:
  *   - checks matched by id, in first-seen order; status the worst (skip <
  *     pass < fail < error); counts summed; locations of all shards ordered
  *     by file, line, column and capped at QG_LOCATIONS_MAX (each shard kept

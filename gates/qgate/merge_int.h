@@ -2,7 +2,8 @@
  *
  * merge_texts() reads n result documents (texts[k], lens[k] bytes; named
  * "shard<k+1>.json" in messages) as shards of one run and merges them as
- * `qgate merge` does for a gate other than test: the same refusals (QG_EUSAGE:
+ * `qgate merge` does for a gate other than test and data profile (lint
+ * included): the same refusals (QG_EUSAGE:
  * another gate, command, fingerprint, commit, total, input bytes, a shard twice
  * or none recorded; QG_EINPUT: shards missing; QG_EPARSE: not a result) and
  * the same merged result in *out (released by the caller on success; left
