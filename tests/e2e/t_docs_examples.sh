@@ -21,9 +21,12 @@
 # health endpoint this test serves on a free port (a folder with "healthz"
 # saying ok).
 #
-# The README's quick start and 30-second tour are checked against what they
-# name: the make targets, the action's inputs, the pre-commit hook ids, and
-# the pre-push hook `qgate hook install` writes in a scratch repository.
+# The README's ```console blocks run the same way, from a scratch tree that
+# holds a copy of examples/ (their paths say examples/...). Its quick start and
+# 30-second tour are checked against what they name: the make targets, the
+# action's inputs (every with: key of a `uses: OWNER/qgate@...` step), the
+# pre-commit hook ids, the report picture, and the pre-push hook its
+# `qgate hook install` wrote.
 . "$(dirname "$0")/lib.sh"
 cd "$QG_ROOT" || exit 3
 
@@ -35,7 +38,7 @@ import re, shlex, shutil, sys
 
 META = set('|&;<>()$`*?[~')
 
-def unroff(s):
+def troff(s):
     s = s.replace('\\-', '-').replace('\\(aq', "'").replace('\\(dq', '"')
     s = s.replace('\\&', '').replace('\\e', '\\')
     return re.sub(r'\\f[BIRP]', '', s)
@@ -86,6 +89,14 @@ def split(text):
 port = sys.argv[1]
 for page in sys.argv[2:]:
     lines = open(page, encoding='utf-8').read().split('\n')
+    unroff = troff
+    if page.endswith('.md'):
+        # Markdown: the "$ " lines of ```console blocks, no troff escapes,
+        # "<!-- not run: R -->" and "<!-- needs: P -->" for the troff comments
+        unroff = lambda t: t
+        lines = ['.SH EXAMPLES'] + [
+            '.EX' if l == '```console' else '.EE' if l.startswith('```') else
+            re.sub(r'^<!-- ((not run|needs): .*) -->$', r'.\\" \\1', l) for l in lines]
     on = ex = False
     skip = ''
     i = 0
@@ -155,7 +166,7 @@ expect_eq "the parser refuses an unquoted glob, a redirect and \$ in double quot
 expect_grep "it joins a continued line and reads '# exit 1'" \
 	"	1	-	qgate-data validate --schema s.json 'a b.csv' xy\$" "$T/bad.out"
 
-"$DEBIAN_PY" "$T/extract.py" "$PORT" docs/*.1 >"$T/cmds" 2>"$T/extract.err"
+"$DEBIAN_PY" "$T/extract.py" "$PORT" docs/*.1 README.md >"$T/cmds" 2>"$T/extract.err"
 expect_eq "the extractor reads every page" "$?" 0
 while IFS='	' read -r page line msg; do
 	[ "$page" = ERR ] || continue
@@ -177,11 +188,19 @@ cur=
 while IFS='	' read -r page line code why argv; do
 	[ "$page" = ERR ] && continue
 	if [ "$page" != "$cur" ]; then
+		# a man page's commands run in a copy of examples/; the README's at
+		# the top of a tree that holds one (its paths say examples/...)
 		cur=$page
-		W=$T/ex-$(basename "$page" .1)
+		W=$T/ex-$(basename "$page")
 		D=.
-		cp -R "$QG_ROOT/examples" "$W" && git -C "$W" init -q && git -C "$W" add -A &&
-			git -C "$W" commit -qm examples || { not_ok "$page: scratch copy of examples/"; continue; }
+		case $page in
+		*.md) mkdir "$W" && cp -R "$QG_ROOT/examples" "$W/examples" ;;
+		*) cp -R "$QG_ROOT/examples" "$W" ;;
+		esac
+		if ! { git -C "$W" init -q && git -C "$W" add -A && git -C "$W" commit -qm examples; }; then
+			not_ok "$page: scratch copy of examples/"
+			continue
+		fi
 	fi
 	if [ "$why" != - ]; then
 		skip "$page:$line: not run ($why): $argv"
@@ -202,5 +221,60 @@ while IFS='	' read -r page line code why argv; do
 	expect_exit "$code" "$page:$line: $argv" "$@" </dev/null
 	cd "$QG_ROOT" || exit 3
 done <"$T/cmds"
+
+# ---- the README's tour and quick start say what is true
+R=$T/ex-README.md
+expect_grep "README's 'qgate hook install' wrote qgate's pre-push hook" '^# qgate-hook:' "$R/.git/hooks/pre-push"
+for target in demo check; do
+	expect_grep "README's quick start: 'make $target' is a make target" "^$target:" Makefile
+	expect_grep "README's quick start shows 'make $target'" "^make $target +#" README.md
+done
+expect_grep "make demo names the page the README promises" 'build/demo/report\.html' examples/demo.sh
+expect_eq "docs/report-example.png is a PNG" \
+	"$(od -An -tx1 -N8 docs/report-example.png | tr -d ' \n')" 89504e470d0a1a0a
+# every `with:` key of a `uses: OWNER/qgate@...` step in the README is an
+# input of action.yml, and every pre-commit hook id it names is declared
+cat >"$T/tour.py" <<'EOF2'
+import re, sys, yaml
+readme, action, hooks = sys.argv[1:4]
+inputs = set((yaml.safe_load(open(action)) or {}).get('inputs') or {})
+ids = {h['id'] for h in yaml.safe_load(open(hooks))}
+text = open(readme, encoding='utf-8').read()
+uses = hookids = 0
+for block in re.findall(r'^```yaml\n(.*?)^```', text, re.S | re.M):
+    doc = yaml.safe_load(block)
+    steps = doc if isinstance(doc, list) else (doc or {}).get('steps') or []
+    for st in steps if isinstance(steps, list) else []:
+        if isinstance(st, dict) and str(st.get('uses', '')).startswith('OWNER/qgate@'):
+            uses += 1
+            for k in st.get('with') or {}:
+                print(('ok' if k in inputs else 'bad') + '\tinput ' + k + ' of action.yml')
+    for repo in (doc or {}).get('repos', []) if isinstance(doc, dict) else []:
+        for h in repo.get('hooks', []):
+            hookids += 1
+            print(('ok' if h['id'] in ids else 'bad') + '\thook ' + h['id'] + ' of .pre-commit-hooks.yaml')
+for i in sorted(ids):
+    print(('ok' if i in text else 'bad') + '\tthe tour names hook ' + i)
+print('uses\t%d' % uses)
+print('hookids\t%d' % hookids)
+EOF2
+# (the check can fail: a made-up input and hook id are caught)
+printf '%s\n' '```yaml' '- uses: OWNER/qgate@v0' '  with: {stage: ci, bogus: 1}' '```' \
+	'```yaml' 'repos:' '  - repo: x' '    hooks: [{id: qgate-nope}]' '```' >"$T/fake.md"
+"$DEBIAN_PY" "$T/tour.py" "$T/fake.md" action.yml .pre-commit-hooks.yaml >"$T/fake.out" 2>&1
+expect_eq "the tour check catches a made-up input and hook id" \
+	"$(grep -c -e '^bad	input bogus' -e '^bad	hook qgate-nope' "$T/fake.out")" 2
+if "$DEBIAN_PY" "$T/tour.py" README.md action.yml .pre-commit-hooks.yaml >"$T/tour" 2>"$T/tour.err"; then
+	while IFS='	' read -r verdict what; do
+		case $verdict in
+		ok) ok "README: $what" ;;
+		bad) not_ok "README: $what: not found" ;;
+		uses) expect_eq "README's tour shows the action's uses: step ($what)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
+		hookids) expect_eq "README's tour shows a pre-commit config ($what hooks)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
+		esac
+	done <"$T/tour"
+else
+	not_ok "README's yaml blocks do not parse"; sed 's/^/#   /' "$T/tour.err"
+fi
 
 done_testing
