@@ -232,8 +232,9 @@ done
 expect_grep "make demo names the page the README promises" 'build/demo/report\.html' examples/demo.sh
 expect_eq "docs/report-example.png is a PNG" \
 	"$(od -An -tx1 -N8 docs/report-example.png | tr -d ' \n')" 89504e470d0a1a0a
-# every `with:` key of a `uses: OWNER/qgate@...` step in the README is an
-# input of action.yml, and every pre-commit hook id it names is declared
+# every `with:` key of a `uses: OWNER/qgate@...` step in the README (and in
+# docs/ci.md) is an input of action.yml, every pre-commit hook id it names is
+# declared, and it names every hook declared
 cat >"$T/tour.py" <<'EOF2'
 import re, sys, yaml
 readme, action, hooks = sys.argv[1:4]
@@ -241,20 +242,27 @@ inputs = set((yaml.safe_load(open(action)) or {}).get('inputs') or {})
 ids = {h['id'] for h in yaml.safe_load(open(hooks))}
 text = open(readme, encoding='utf-8').read()
 uses = hookids = 0
+def walk(node):
+    """every mapping in a parsed YAML tree"""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
 for block in re.findall(r'^```yaml\n(.*?)^```', text, re.S | re.M):
-    doc = yaml.safe_load(block)
-    steps = doc if isinstance(doc, list) else (doc or {}).get('steps') or []
-    for st in steps if isinstance(steps, list) else []:
-        if isinstance(st, dict) and str(st.get('uses', '')).startswith('OWNER/qgate@'):
+    for m in walk(yaml.safe_load(block)):
+        if str(m.get('uses', '')).startswith('OWNER/qgate@'):
             uses += 1
-            for k in st.get('with') or {}:
+            for k in m.get('with') or {}:
                 print(('ok' if k in inputs else 'bad') + '\tinput ' + k + ' of action.yml')
-    for repo in (doc or {}).get('repos', []) if isinstance(doc, dict) else []:
-        for h in repo.get('hooks', []):
-            hookids += 1
-            print(('ok' if h['id'] in ids else 'bad') + '\thook ' + h['id'] + ' of .pre-commit-hooks.yaml')
+        if 'hooks' in m and 'repo' in m:
+            for h in m['hooks']:
+                hookids += 1
+                print(('ok' if h['id'] in ids else 'bad') + '\thook ' + h['id'] + ' of .pre-commit-hooks.yaml')
 for i in sorted(ids):
-    print(('ok' if i in text else 'bad') + '\tthe tour names hook ' + i)
+    print(('ok' if i in text else 'bad') + '\tnames hook ' + i)
 print('uses\t%d' % uses)
 print('hookids\t%d' % hookids)
 EOF2
@@ -264,17 +272,19 @@ printf '%s\n' '```yaml' '- uses: OWNER/qgate@v0' '  with: {stage: ci, bogus: 1}'
 "$DEBIAN_PY" "$T/tour.py" "$T/fake.md" action.yml .pre-commit-hooks.yaml >"$T/fake.out" 2>&1
 expect_eq "the tour check catches a made-up input and hook id" \
 	"$(grep -c -e '^bad	input bogus' -e '^bad	hook qgate-nope' "$T/fake.out")" 2
-if "$DEBIAN_PY" "$T/tour.py" README.md action.yml .pre-commit-hooks.yaml >"$T/tour" 2>"$T/tour.err"; then
-	while IFS='	' read -r verdict what; do
-		case $verdict in
-		ok) ok "README: $what" ;;
-		bad) not_ok "README: $what: not found" ;;
-		uses) expect_eq "README's tour shows the action's uses: step ($what)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
-		hookids) expect_eq "README's tour shows a pre-commit config ($what hooks)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
-		esac
-	done <"$T/tour"
-else
-	not_ok "README's yaml blocks do not parse"; sed 's/^/#   /' "$T/tour.err"
-fi
+for f in README.md docs/ci.md; do
+	if "$DEBIAN_PY" "$T/tour.py" "$f" action.yml .pre-commit-hooks.yaml >"$T/tour" 2>"$T/tour.err"; then
+		while IFS='	' read -r verdict what; do
+			case $verdict in
+			ok) ok "$f: $what" ;;
+			bad) not_ok "$f: $what: not found" ;;
+			uses) expect_eq "$f shows the action's uses: step ($what)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
+			hookids) expect_eq "$f shows a pre-commit config ($what hooks)" "$([ "$what" -ge 1 ] && echo yes)" yes ;;
+			esac
+		done <"$T/tour"
+	else
+		not_ok "$f: its yaml blocks do not parse"; sed 's/^/#   /' "$T/tour.err"
+	fi
+done
 
 done_testing
