@@ -175,4 +175,26 @@ int qg_value_format(struct qg_buf *out, const struct qg_value *v);
  * left out; the check's message when the location has none). Not redacted. */
 int qg_location_format(struct qg_buf *out, const struct qg_check *c, const struct qg_location *l);
 
+/* A writer's destination that need not hold the whole report: writers
+ * append to `buf`, and once it holds `flush_at` bytes (0: QG_SINK_CHUNK)
+ * they hand them to flush(ctx, data, len) at the next clean point and empty
+ * it. With flush NULL everything stays in buf (the in-memory writers).
+ * flush returns 0 or a negative QG_E* after qg_error(). */
+#define QG_SINK_CHUNK ((size_t)64 << 10)
+struct qg_sink {
+	struct qg_buf *buf;
+	size_t flush_at;
+	int (*flush)(void *ctx, const char *data, size_t len);
+	void *ctx;
+};
+/* Flush when buf is full enough; flush all of it. 0 or flush's error. */
+int qg_sink_check(struct qg_sink *s);
+int qg_sink_flush(struct qg_sink *s);
+/* The result JSON (the same bytes as report.h's qg_result_to_json()),
+ * written into the sink as it is produced and flushed at the end: memory is
+ * a chunk, not the document (a long string, qgate-test's "cases", is
+ * redacted and escaped a run of lines at a time). 0, QG_ENOMEM, or the
+ * flush's error. */
+int qg_result_write_json(struct qg_sink *out, const struct qg_result *r);
+
 #endif

@@ -3,9 +3,10 @@
  * qg_gate_finish() turns a struct qg_result into everything a gate owes its
  * caller: the report files (--junit, --json, --out), the stdout format, and
  * under GITHUB_ACTIONS=true the step summary and outputs. The final status
- * is decided before anything lands: every report is rendered in memory and
- * staged in a temp file first; if any output fails, every output that is
- * written says error and the gate exits 3, because a CI step that passes
+ * is decided before anything lands: every report is written into a temp
+ * file first, streamed (result.h's sink: a chunk at a time, so a report
+ * never has to fit in memory whole); if any output fails, every output that
+ * is written says error and the gate exits 3, because a CI step that passes
  * without its report is worse than one that fails. A fatal error is printed
  * here, once, on stderr, redacted and with control characters escaped, so
  * user data can never start a workflow-command line (qg_gate_die too).
@@ -21,6 +22,7 @@
 #include "qgate/file.h"
 #include "qgate/gate.h"
 #include "qgate/git.h"
+#include "qgate/junit.h"
 #include "qgate/report.h"
 #include "qgate/result.h"
 
@@ -204,6 +206,43 @@ static int write_stdout(const char *gate, const struct qg_buf *b)
 	return 0;
 }
 
+/* The result JSON streamed to stdout ("--json -", --format json). A write
+ * that fails is said by stdout_error(), once; *failed tells it from a
+ * rendering failure (ENOMEM), which report_error() says. */
+struct stdout_sink {
+	int failed;
+};
+
+static int stdout_flush(void *ctx, const char *data, size_t len)
+{
+	struct stdout_sink *ss = ctx;
+
+	if (len && fwrite(data, 1, len, stdout) != len) {
+		ss->failed = 1;
+		return qg_error(QG_EIO, "cannot write to stdout: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int json_to_stdout_stream(const char *gate, const struct qg_result *r, int *stdout_failed)
+{
+	struct qg_buf chunk = QG_BUF_INIT(QG_CAP_REPORT);
+	struct stdout_sink ss = { 0 };
+	struct qg_sink sink = { &chunk, 0, stdout_flush, &ss };
+	int err = qg_result_write_json(&sink, r);
+
+	qg_buf_release(&chunk);
+	if (!err && fflush(stdout) == EOF)
+		ss.failed = 1;
+	if (ss.failed) {
+		*stdout_failed = 1;
+		return stdout_error(gate);
+	}
+	if (err < 0)
+		report_error(gate, err);
+	return err;
+}
+
 /* ------------------------------------------------------------ the outputs
  *
  * Every output tells the same truth: the status is decided before anything
@@ -228,7 +267,8 @@ struct outputs {
 	const char *gate;
 	struct report_target t[QG_MAX_REPORTS];
 	size_t n;
-	struct qg_buf json, junit;
+	struct qg_buf chunk;       /* what a writer has made and not yet handed on */
+	int render_failed;         /* the last write_reports() failed rendering, not writing */
 	struct qg_strvec failures; /* messages of failed writes, printed once */
 	int env_fd[2];             /* GITHUB_STEP_SUMMARY, GITHUB_OUTPUT; -1 when unset */
 };
@@ -251,17 +291,63 @@ static void note_failure(struct outputs *o, int err)
 	o->r->error_exit = QG_EXIT_ERROR;
 }
 
-static int render_reports(struct outputs *o)
+/* Every chunk a writer hands on goes to each file of one kind (JSON or
+ * JUnit), as it is made. */
+struct fanout {
+	struct report_target *t[QG_MAX_REPORTS];
+	size_t n;
+	int write_failed; /* a file refused a write (not the rendering) */
+};
+
+static int fanout_flush(void *ctx, const char *data, size_t len)
 {
-	const struct qg_result *one[1] = { o->r };
+	struct fanout *fo = ctx;
 	int err;
 
-	qg_buf_reset(&o->json);
-	qg_buf_reset(&o->junit);
-	err = qg_result_to_json(&o->json, o->r);
-	if (!err && (o->c->junit || o->c->out_dir))
-		err = qg_junit_write(&o->junit, one, 1);
+	for (size_t i = 0; i < fo->n; i++) {
+		if (!strcmp(fo->t[i]->path, "-"))
+			err = qg_file_write_atomic("-", data, len); /* fflush(stdout), then write(2) */
+		else
+			err = qg_file_atomic_write(fo->t[i]->f, data, len);
+		if (err < 0) {
+			fo->write_failed = 1;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Write the reports of one kind (xml 1: JUnit, 0: the result JSON) into
+ * the targets `pick` selects (their temp files open, or "-"), streamed.
+ * o->render_failed tells a rendering failure (ENOMEM) from a write one. */
+static int write_kind(struct outputs *o, int xml, int (*pick)(const struct report_target *))
+{
+	const struct qg_result *one[1] = { o->r };
+	struct fanout fo = { { NULL }, 0, 0 };
+	struct qg_sink sink = { &o->chunk, 0, fanout_flush, &fo };
+	int err;
+
+	for (size_t i = 0; i < o->n; i++)
+		if (o->t[i].xml == xml && pick(&o->t[i]))
+			fo.t[fo.n++] = &o->t[i];
+	if (!fo.n)
+		return 0;
+	qg_buf_reset(&o->chunk);
+	err = xml ? qg_junit_write_sink(&sink, one, 1) : qg_result_write_json(&sink, o->r);
+	qg_buf_reset(&o->chunk);
+	if (err < 0 && !fo.write_failed)
+		o->render_failed = 1;
 	return err;
+}
+
+static int staged(const struct report_target *t)
+{
+	return t->f != NULL;
+}
+
+static int to_stdout(const struct report_target *t)
+{
+	return !strcmp(t->path, "-");
 }
 
 static int add_target(struct outputs *o, const char *path, int xml)
@@ -308,11 +394,6 @@ static int collect_targets(struct outputs *o)
 	return err;
 }
 
-static const struct qg_buf *target_data(const struct outputs *o, const struct report_target *t)
-{
-	return t->xml ? &o->junit : &o->json;
-}
-
 /* $GITHUB_STEP_SUMMARY and $GITHUB_OUTPUT, opened before any report is
  * placed (and even when a report failed: they will say error). */
 static int open_env_files(struct outputs *o)
@@ -331,21 +412,23 @@ static int open_env_files(struct outputs *o)
 	return err;
 }
 
-/* Create and fill every temp file, open the GitHub files: 0 when all could
- * be, else every temp is removed again (nothing renamed, nothing left). */
+/* Create every temp file and write the reports into them, streamed: 0
+ * when all could be, else every temp is removed again (nothing renamed,
+ * nothing left). */
 static int stage(struct outputs *o)
 {
 	int err = 0;
 
+	o->render_failed = 0;
 	for (size_t i = 0; !err && i < o->n; i++) {
-		const struct qg_buf *b = target_data(o, &o->t[i]);
-
 		if (!strcmp(o->t[i].path, "-"))
 			continue; /* stdout: written when the others are placed */
 		err = qg_file_atomic_open(&o->t[i].f, o->t[i].path);
-		if (!err && b->len)
-			err = qg_file_atomic_write(o->t[i].f, b->buf, b->len);
 	}
+	if (!err)
+		err = write_kind(o, 0, staged);
+	if (!err)
+		err = write_kind(o, 1, staged);
 	if (err)
 		for (size_t i = 0; i < o->n; i++) {
 			qg_file_atomic_abort(o->t[i].f);
@@ -360,10 +443,8 @@ static int place(struct outputs *o)
 	int err, failed = 0;
 
 	for (size_t i = 0; i < o->n; i++) {
-		const struct qg_buf *b = target_data(o, &o->t[i]);
-
 		if (!strcmp(o->t[i].path, "-"))
-			err = qg_file_write_atomic("-", b->buf, b->len);
+			err = write_kind(o, o->t[i].xml, to_stdout);
 		else
 			err = qg_file_atomic_commit(o->t[i].f);
 		o->t[i].f = NULL;
@@ -378,19 +459,28 @@ static int place(struct outputs *o)
 }
 
 /* A write failed after reports were placed: they said what the checks
- * said, so render them again with the error and rewrite them. */
+ * said, so write them again with the error. A report that cannot be
+ * rendered (ENOMEM) is not left saying pass either. */
 static void rewrite_placed(struct outputs *o)
 {
-	int err = render_reports(o);
+	int err = 0;
 
 	for (size_t i = 0; i < o->n; i++) {
-		const struct qg_buf *b = target_data(o, &o->t[i]);
+		struct report_target *t = &o->t[i];
 
-		if (!o->t[i].placed || !strcmp(o->t[i].path, "-"))
+		if (!t->placed || !strcmp(t->path, "-"))
 			continue;
-		if (!err)
-			err = qg_file_write_atomic(o->t[i].path, b->buf, b->len);
-		if (err < 0) {
+		if (!o->render_failed) {
+			err = qg_file_atomic_open(&t->f, t->path);
+			if (!err)
+				err = write_kind(o, t->xml, staged);
+			if (!err)
+				err = qg_file_atomic_commit(t->f);
+			else
+				qg_file_atomic_abort(t->f);
+			t->f = NULL;
+		}
+		if (err < 0 || o->render_failed) {
 			/* it cannot say error: do not leave it saying pass */
 			if (unlink(o->t[i].path) < 0 && errno != ENOENT)
 				note_failure(o, err);
@@ -484,8 +574,7 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	o.c = c;
 	o.r = r;
 	o.gate = gate;
-	qg_buf_init(&o.json, QG_CAP_REPORT);
-	qg_buf_init(&o.junit, QG_CAP_REPORT);
+	qg_buf_init(&o.chunk, QG_CAP_REPORT);
 	qg_strvec_init(&o.failures);
 	o.env_fd[0] = o.env_fd[1] = -1;
 	qg_result_finish(r);
@@ -494,12 +583,11 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	format = qg_gate_format(c);
 	had_error = r->error_exit && r->error_message;
 
-	/* Render everything in memory first: a rendering failure (ENOMEM)
-	 * then writes no report at all rather than a subset. Every name in
-	 * the result is redacted before anything sees it. */
+	/* Every report goes into its temp file first: a rendering failure
+	 * (ENOMEM) then removes them all and writes no report rather than a
+	 * subset. Every name in the result is redacted before anything sees
+	 * it. */
 	err = qg_result_redact(r);
-	if (!err)
-		err = render_reports(&o);
 	if (err < 0) {
 		report_error(gate, err);
 		code = QG_EXIT_ERROR;
@@ -508,6 +596,11 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	err = collect_targets(&o);
 	if (!err)
 		err = stage(&o);
+	if (err < 0 && o.render_failed) {
+		report_error(gate, err);
+		code = QG_EXIT_ERROR;
+		goto done;
+	}
 	if (err < 0)
 		note_failure(&o, err);
 	if ((err = open_env_files(&o)) < 0)
@@ -542,11 +635,7 @@ int qg_gate_finish(const struct qg_common_opts *c, struct qg_result *r, const ch
 	/* stdout: "--json -" makes stdout the result JSON alone, so that it
 	 * can be piped; otherwise --format decides. */
 	if (json_to_stdout || !strcmp(format, "json")) {
-		err = 0;
-		if (o.failures.nr && (err = render_reports(&o)) < 0)
-			report_error(gate, err);
-		if (!err && (err = write_stdout(gate, &o.json)) < 0)
-			stdout_failed = 1;
+		err = json_to_stdout_stream(gate, r, &stdout_failed);
 	} else {
 		if (c->quiet)
 			flags |= QG_TEXT_QUIET;
@@ -586,8 +675,7 @@ done:
 		if (o.env_fd[k] >= 0)
 			close(o.env_fd[k]);
 	qg_strvec_clear(&o.failures);
-	qg_buf_release(&o.json);
-	qg_buf_release(&o.junit);
+	qg_buf_release(&o.chunk);
 	qg_buf_release(&text);
 	return code;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "qgate/json.h"
+#include "qgate/junit.h"
 #include "qgate/report.h"
 #include "qgate/utf8.h"
 #include "qgate/result.h"
@@ -107,6 +108,17 @@ static int put(struct qg_buf *out, const char *s, int attr)
 		err = xml_escape(out, r.buf, r.len, attr);
 	qg_buf_release(&r);
 	return err;
+}
+
+/* put() through a scratch buffer the caller keeps (one per case list, not
+ * an allocation per string). */
+static int put_with(struct qg_buf *out, struct qg_buf *scratch, const char *s, int attr)
+{
+	int err;
+
+	qg_buf_reset(scratch);
+	err = qg_redact(scratch, s ? s : "");
+	return err ? err : xml_escape(out, scratch->buf, scratch->len, attr);
 }
 
 static int put_time(struct qg_buf *out, double seconds)
@@ -307,10 +319,12 @@ static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_
 	}
 }
 
-static int write_cases(struct qg_buf *out, const char *classname, const char *cases)
+static int write_cases(struct qg_sink *sink, const char *classname, const char *cases)
 {
 	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_MESSAGE), head = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf red = QG_BUF_INIT(QG_CAP_MESSAGE);
+	struct qg_buf *out = sink->buf;
 	struct case_line l;
 	int err;
 
@@ -336,7 +350,7 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 			if (!err)
 				err = qg_buf_add(out, head.buf, head.len);
 			if (!err)
-				err = put(out, name.buf, 1);
+				err = put_with(out, &red, name.buf, 1);
 			if (!err)
 				err = qg_buf_addstr(out, "\" time=\"");
 			if (!err)
@@ -346,7 +360,7 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 			} else if (!err && l.outcome == 's') {
 				err = qg_buf_addstr(out, "\">\n      <skipped message=\"");
 				if (!err)
-					err = put(out, msg.len ? msg.buf : "skipped", 1);
+					err = put_with(out, &red, msg.len ? msg.buf : "skipped", 1);
 				if (!err)
 					err = qg_buf_addstr(out, "\"/>\n    </testcase>\n");
 			} else if (!err) {
@@ -357,9 +371,12 @@ static int write_cases(struct qg_buf *out, const char *classname, const char *ca
 				if (!err)
 					err = qg_buf_addstr(out, "    </testcase>\n");
 			}
+			if (!err) /* the report goes out as it is made */
+				err = qg_sink_check(sink);
 		}
 		p += len + (p[len] ? 1 : 0);
 	}
+	qg_buf_release(&red);
 	qg_buf_release(&name);
 	qg_buf_release(&msg);
 	qg_buf_release(&prefix);
@@ -437,8 +454,9 @@ static int write_property(struct qg_buf *out, const char *name, const char *valu
 	return err;
 }
 
-static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id, const char *host)
+static int write_suite(struct qg_sink *sink, const struct qg_result *r, size_t id, const char *host)
 {
+	struct qg_buf *out = sink->buf;
 	struct qg_summary s;
 	struct qg_buf classname = QG_BUF_INIT(QG_CAP_MESSAGE);
 	const char *reason = NULL;
@@ -515,12 +533,14 @@ static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id,
 		const struct qg_json *att = failed_attempts(c);
 
 		if (cases) {
-			err = write_cases(out, classname.buf, cases);
+			err = write_cases(sink, classname.buf, cases);
 			continue;
 		}
 		err = write_testcase(out, classname.buf, c);
 		if (!err && att)
 			err = write_attempts(out, classname.buf, c, att);
+		if (!err)
+			err = qg_sink_check(sink);
 	}
 	if (!err && reason) {
 		err = qg_buf_addstr(out, "    <testcase classname=\"");
@@ -548,8 +568,9 @@ static int write_suite(struct qg_buf *out, const struct qg_result *r, size_t id,
 	return err;
 }
 
-int qg_junit_write(struct qg_buf *out, const struct qg_result *const *results, size_t nr)
+int qg_junit_write_sink(struct qg_sink *sink, const struct qg_result *const *results, size_t nr)
 {
+	struct qg_buf *out = sink->buf;
 	char host[256];
 	int err;
 
@@ -557,8 +578,15 @@ int qg_junit_write(struct qg_buf *out, const struct qg_result *const *results, s
 	err = qg_buf_addstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	for (size_t i = 0; !err && i < nr; i++)
 		if (results[i])
-			err = write_suite(out, results[i], i, host);
+			err = write_suite(sink, results[i], i, host);
 	if (!err)
 		err = qg_buf_addstr(out, "</testsuites>\n");
-	return err;
+	return err ? err : qg_sink_flush(sink);
+}
+
+int qg_junit_write(struct qg_buf *out, const struct qg_result *const *results, size_t nr)
+{
+	struct qg_sink sink = { out, 0, NULL, NULL };
+
+	return qg_junit_write_sink(&sink, results, nr);
 }
