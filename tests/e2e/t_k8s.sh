@@ -29,6 +29,10 @@
 # 4. `qgate-deploy pin` of deployment.yaml to the digest a real push printed:
 #    one line changed, still YAML, the dry run still passes; pinning the
 #    qgate image's placeholder in the Jobs changes exactly its lines.
+# 5. The project's image built from the programs under test (ci/image.sh, as
+#    `make image`): its config runs /usr/local/bin/qgate as 65532 (what the
+#    manifests assume); every manifest pinned to its digest passes the
+#    checks of 1 and the dry run.
 # Missing python3-yaml, kubectl, node (s3rver) or the AWS CLI skip their
 # parts loudly.
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +43,7 @@ S3PID='' APIPID=''
 cleanup() {
 	[ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null
 	[ -n "$APIPID" ] && kill "$APIPID" 2>/dev/null
+	chmod -R u+w "$T" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -297,7 +302,8 @@ cat >"$T/pod.py" <<'EOP'
 # (value with $(VAR) expanded, secretKeyRef from QG_K8S_SECRET_<KEY>,
 # fieldRef metadata.namespace), JOB_COMPLETION_INDEX for Indexed Jobs, command
 # and args expanded the kubelet's way, executed with argv (no shell of ours).
-# Volume mounts are folders PODDIR/<volume> (ConfigMaps written out, read-only);
+# Volume mounts are folders PODDIR/<volume> (ConfigMaps written out read-only,
+# each key a link through ..data as the kubelet makes them);
 # an argument or env value that is a mount path or under one is mapped there.
 # The qgate image's entrypoint is $QG_BIN/qgate; AWS_ENDPOINT_URL and PATH
 # come from our environment. Exits with the container's status.
@@ -344,10 +350,17 @@ for m in c.get("volumeMounts", []):
     if not os.path.isdir(d):
         os.makedirs(d)
         if "configMap" in vol:
+            # laid out as the kubelet does: the keys are links through ..data
+            # to a timestamped folder (swapped atomically on an update)
+            ts = os.path.join(d, "..2026_12_07_04_00_00.000000001")
+            os.makedirs(ts)
+            os.symlink(os.path.basename(ts), os.path.join(d, "..data"))
             for k, v in cm_docs[vol["configMap"]["name"]]["data"].items():
-                with open(os.path.join(d, k), "w") as f:
+                with open(os.path.join(ts, k), "w") as f:
                     f.write(v)
-                os.chmod(os.path.join(d, k), 0o444)
+                os.chmod(os.path.join(ts, k), 0o444)
+                os.symlink(os.path.join("..data", k), os.path.join(d, k))
+            os.chmod(ts, 0o555)
             os.chmod(d, 0o555)
     mounts[m["mountPath"]] = d
 def local(s):
@@ -550,4 +563,42 @@ for f in validate-job.yaml merge-job.yaml deployment.yaml; do
 done
 expect_exit 1 "pin of an image no manifest names is exit 1" qgate-deploy pin --file "$T/pin/merge-job.yaml" \
 	--image registry.example.com/ml/churn --digest "$DIG"
+
+# ---------------------------------------------------------------- 5. the project's image
+# `make image` (ci/image.sh) from the programs under test; every manifest
+# pinned to its digest, which names a manifest in the layout whose config
+# runs qgate as the uid the pods require (the Jobs give the qgate image
+# args only: its entrypoint must be qgate).
+BIN=${QG_FAULT_REL_BIN:-$QG_BIN}
+if ! sh "$QG_ROOT/ci/image.sh" "$BIN" "$T/image" >"$T/image.log" 2>&1; then
+	skip "ci/image.sh could not build the image here ($(tail -1 "$T/image.log")): PIN TO THE PROJECT'S IMAGE NOT RUN"
+	echo "WARNING: t_k8s: ci/image.sh failed: $(tail -1 "$T/image.log")" >&2
+else
+	IDIG=$(json_get "$T/image/index.json" 'd["manifests"][0]["digest"]')
+	echo "$IDIG" >"$T/idig"
+	expect_grep "ci/image.sh wrote the image's digest to index.json" '^sha256:[0-9a-f]{64}$' "$T/idig"
+	cat >"$T/imgcfg.py" <<'EOP'
+import json, sys
+lay, dig = sys.argv[1], sys.argv[2]
+blob = lambda d: json.load(open("%s/blobs/sha256/%s" % (lay, d.split(":")[1])))
+m = blob(dig)
+c = blob(m["config"]["digest"])["config"]
+print(json.dumps([c.get("User"), c.get("Entrypoint")]))
+EOP
+	expect_eq "the image's config: user 65532, entrypoint qgate" "$("$DEBIAN_PY" "$T/imgcfg.py" "$T/image" "$IDIG")" \
+		'["65532:65532", ["/usr/local/bin/qgate"]]'
+	mkdir -p "$T/img" && cp "$K8S"/*.yaml "$T/img/"
+	for f in validate-job.yaml merge-job.yaml deployment.yaml; do
+		expect_exit 0 "pin $f to the project's image" qgate-deploy pin --file "$T/img/$f" --image "$QGATE_REPO" --digest "$IDIG"
+	done
+	"$DEBIAN_PY" "$T/check.py" "$T/img" "$T/n2" "$T/common2.json" >"$T/check2.out" 2>&1
+	expect_eq "the pinned manifests pass the same checks" "$(grep -c '^not ok' "$T/check2.out")" 0
+	expect_eq "and name the image's digest: the 2 Jobs and the deployment's health hook" \
+		"$(cat "$T"/img/*.yaml | grep -c "image: $QGATE_REPO@$IDIG\$")" 3
+	if [ "$KUBECTL_OK" = 1 ]; then
+		for f in validate-job.yaml merge-job.yaml deployment.yaml; do
+			expect_exit 0 "dry run of $f pinned to the image" kdry "$T/img/$f"
+		done
+	fi
+fi
 done_testing
