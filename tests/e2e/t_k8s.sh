@@ -17,7 +17,9 @@
 #    discovery documents of v1, batch/v1 and apps/v1 on 127.0.0.1 and answers
 #    404 to every object (nothing exists: apply takes the create path);
 #    --validate=false, since the OpenAPI schemas are not served. A kind that
-#    does not exist is refused (the dry run can fail).
+#    does not exist is refused (the dry run can fail). The objects' field
+#    types, enums and required members are validated against the API's
+#    schemas as the npm package kubernetes-models compiles them.
 # 3. The Indexed Job's and the merge Job's containers run as the manifests
 #    say, for JOB_COMPLETION_INDEX=0..N-1: env and `$(VAR)` expanded the way
 #    the kubelet does, argv executed without a shell (the upload container's
@@ -293,6 +295,62 @@ if [ "$KUBECTL_OK" = 1 ]; then
 	sed 's/^kind: Job$/kind: Jobb/' "$K8S/merge-job.yaml" >"$T/badkind.yaml"
 	expect_exit 1 "the dry run refuses a kind the API does not have" kdry "$T/badkind.yaml"
 	expect_grep "naming it" 'no matches for kind "Jobb"' "$T/err"
+fi
+
+# The field types, enums and required members of every object: the API's
+# OpenAPI schemas as the npm package kubernetes-models compiles them (ajv).
+# They do not reject unknown members; the checks of part 1 cover ours.
+NPM_DIR=$QG_ROOT/build/npm-k8s
+KM_VERSION=4.5.1
+if [ ! -f "$NPM_DIR/node_modules/kubernetes-models/package.json" ] && command -v npm >/dev/null 2>&1; then
+	npm install --silent --no-audit --no-fund --prefix "$NPM_DIR" "kubernetes-models@$KM_VERSION" >"$T/npm.log" 2>&1
+fi
+if ! command -v node >/dev/null 2>&1 || [ ! -f "$NPM_DIR/node_modules/kubernetes-models/package.json" ]; then
+	skip "node or the npm package kubernetes-models@$KM_VERSION unavailable: SCHEMA VALIDATION OF THE OBJECTS NOT RUN"
+	echo "WARNING: t_k8s: kubernetes-models not installed: $(tail -1 "$T/npm.log" 2>/dev/null)" >&2
+else
+	cat >"$T/validate.cjs" <<'EOJ'
+// validate.cjs DOCS.json: [{file, doc}] -> "ok"/"not ok" lines, one a document
+'use strict'
+const fs = require('node:fs')
+for (const { file, doc } of JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))) {
+  const [group, version] = doc.apiVersion.includes('/') ? doc.apiVersion.split('/') : ['', doc.apiVersion]
+  const name = `${file}: ${doc.kind}/${doc.metadata.name}`
+  let Model
+  try {
+    Model = require(`kubernetes-models/${group ? group + '/' : ''}${version}/${doc.kind}`)[doc.kind]
+  } catch (e) {
+    console.log(`not ok ${name}: no schema for ${doc.apiVersion} ${doc.kind}`)
+    continue
+  }
+  try {
+    new Model(doc).validate()
+    console.log(`ok ${name} validates against the ${doc.apiVersion} ${doc.kind} schema`)
+  } catch (e) {
+    console.log(`not ok ${name}: ${String(e.message).replace(/\n/g, ' ').slice(0, 400)}`)
+  }
+}
+EOJ
+	"$DEBIAN_PY" - "$K8S" "$T/docs.json" "$T/bad.json" <<'EOP'
+import glob, json, os, sys, yaml
+docs = [{"file": os.path.basename(p), "doc": d} for p in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml")))
+        for d in yaml.safe_load_all(open(p)) if d]
+json.dump(docs, open(sys.argv[2], "w"))
+bad = [json.loads(json.dumps(x)) for x in docs if x["doc"]["metadata"]["name"] == "qgate-validate-clicks"]
+bad[0]["doc"]["spec"]["completions"] = "4"
+bad[0]["doc"]["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Sometimes"
+json.dump(bad, open(sys.argv[3], "w"))
+EOP
+	NODE_PATH=$NPM_DIR/node_modules node "$T/validate.cjs" "$T/docs.json" >"$T/km.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		*) not_ok "${line#not ok }" ;;
+		esac
+	done <"$T/km.out"
+	NODE_PATH=$NPM_DIR/node_modules node "$T/validate.cjs" "$T/bad.json" >"$T/km-bad.out" 2>&1
+	expect_grep "the schemas refuse completions as a string" 'spec/completions must be integer' "$T/km-bad.out"
+	expect_grep "and an imagePullPolicy that does not exist" 'imagePullPolicy must be equal to one of the allowed values' "$T/km-bad.out"
 fi
 
 # ---------------------------------------------------------------- 3. run the Jobs
