@@ -19,7 +19,8 @@
 #    --validate=false, since the OpenAPI schemas are not served. A kind that
 #    does not exist is refused (the dry run can fail). The objects' field
 #    types, enums and required members are validated against the API's
-#    schemas as the npm package kubernetes-models compiles them.
+#    schemas as the npm package kubernetes-models compiles them, and every
+#    member against the fields its interfaces declare (a typo is found).
 # 3. The Indexed Job's and the merge Job's containers run as the manifests
 #    say, for JOB_COMPLETION_INDEX=0..N-1: env and `$(VAR)` expanded the way
 #    the kubelet does, argv executed without a shell (the upload container's
@@ -339,6 +340,8 @@ json.dump(docs, open(sys.argv[2], "w"))
 bad = [json.loads(json.dumps(x)) for x in docs if x["doc"]["metadata"]["name"] == "qgate-validate-clicks"]
 bad[0]["doc"]["spec"]["completions"] = "4"
 bad[0]["doc"]["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Sometimes"
+bad[0]["doc"]["spec"]["podFailurePolicy"]["rules"][0]["onExitCodes"]["operatr"] = "In"
+bad[0]["doc"]["spec"]["template"]["spec"]["volumes"][0]["configMap"]["nam"] = "x"
 json.dump(bad, open(sys.argv[3], "w"))
 EOP
 	NODE_PATH=$NPM_DIR/node_modules node "$T/validate.cjs" "$T/docs.json" >"$T/km.out" 2>&1
@@ -351,6 +354,74 @@ EOP
 	NODE_PATH=$NPM_DIR/node_modules node "$T/validate.cjs" "$T/bad.json" >"$T/km-bad.out" 2>&1
 	expect_grep "the schemas refuse completions as a string" 'spec/completions must be integer' "$T/km-bad.out"
 	expect_grep "and an imagePullPolicy that does not exist" 'imagePullPolicy must be equal to one of the allowed values' "$T/km-bad.out"
+	# unknown members (a typo the API server's strict field validation would
+	# refuse): every key against the members the package's interfaces declare
+	cat >"$T/unknown.py" <<'EOP'
+# unknown.py MODELS_DIR DOCS.json: members no schema names (the API's field
+# names as kubernetes-models declares them in its .d.ts interfaces).
+import glob, json, os, re, sys
+root, docsfile = sys.argv[1], sys.argv[2]
+ifaces, kinds = {}, {}
+for p in glob.glob(os.path.join(root, "**", "*.d.ts"), recursive=True):
+    t = open(p, encoding="utf-8").read()
+    m = re.search(r"^export interface (I\w+)(?: extends ([\w, ]+))? \{\n(.*?)^\}", t, re.M | re.S)
+    if not m:
+        continue
+    body = re.sub(r"/\*\*.*?\*/", "", m.group(3), flags=re.S)
+    members = {}
+    for mm in re.finditer(r'^    "([^"]+)"\??: ', body, re.M):
+        i, depth = mm.end(), 0
+        while i < len(body) and not (body[i] == ";" and depth == 0):
+            depth += body[i] in "{<(" and 1 or body[i] in "}>)" and -1 or 0
+            i += 1
+        members[mm.group(1)] = " ".join(body[mm.end():i].split())
+    if m.group(2) and "TypeMeta" in m.group(2):
+        members.update({"apiVersion": "string", "kind": "string"})
+    names = [m.group(1)] + [a for a in re.findall(r"export \{ " + m.group(1) + r" as (\w+)", t)]
+    for n in names:
+        ifaces.setdefault(n, members)
+    rel = os.path.relpath(p, os.path.join(root, "kubernetes-models"))[:-len(".d.ts")]
+    kinds[rel] = members
+def check(x, ty, where, out):
+    ty = ty.strip()
+    a = re.match(r"^Array<(.*)>$", ty)
+    if a:
+        for i, v in enumerate(x if isinstance(x, list) else []):
+            check(v, a.group(1), "%s[%d]" % (where, i), out)
+        return
+    if ty in ifaces and isinstance(x, dict):
+        mem = ifaces[ty]
+        for k, v in x.items():
+            if k not in mem:
+                out.append("%s: unknown member '%s'" % (where, k))
+            else:
+                check(v, mem[k], where + "." + k, out)
+bad = 0
+for e in json.load(open(docsfile)):
+    d = e["doc"]
+    gv = d["apiVersion"].split("/")
+    key = os.path.join(*(gv if len(gv) == 2 else gv), d["kind"])
+    name = "%s: %s/%s" % (e["file"], d["kind"], d["metadata"]["name"])
+    if key not in kinds:
+        print("not ok %s: no schema for %s" % (name, key)); continue
+    out = []
+    for k, v in d.items():
+        if k not in kinds[key]:
+            out.append("unknown member '%s'" % k)
+        else:
+            check(v, kinds[key][k], k, out)
+    print(("ok %s: every member is one the API defines" % name) if not out else ("not ok %s: %s" % (name, "; ".join(out[:5]))))
+EOP
+	"$DEBIAN_PY" "$T/unknown.py" "$NPM_DIR/node_modules" "$T/docs.json" >"$T/unk.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		*) not_ok "${line#not ok }" ;;
+		esac
+	done <"$T/unk.out"
+	"$DEBIAN_PY" "$T/unknown.py" "$NPM_DIR/node_modules" "$T/bad.json" >"$T/unk-bad.out" 2>&1
+	expect_grep "a misspelt member deep in a pod is found" \
+		"podFailurePolicy.rules\\[0\\].onExitCodes: unknown member 'operatr'.*configMap: unknown member 'nam'" "$T/unk-bad.out"
 fi
 
 # ---------------------------------------------------------------- 3. run the Jobs
