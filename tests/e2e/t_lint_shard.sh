@@ -7,7 +7,7 @@
 # --run linter that reports over the whole tree (warnings and errors in gcc
 # format): the unsharded run against 3 shards merged by qgate merge gives the
 # same checks in the same order, statuses, counts, messages, first locations,
-# metrics and verdict; the same with --baseline (new findings only) and with
+# metrics and verdict; the same with --baseline and --changed-since (new findings only) and with
 # error and warning budgets each shard is within but the whole is not. Every
 # finding is in exactly one shard. Refused: a missing shard (exit 3), shards
 # of other arguments (exit 2), --write-baseline with --shard, a bad I/N (exit 2).
@@ -110,6 +110,12 @@ run base --baseline ../base.json
 expect_eq "with --baseline: only the new findings count" \
 	"$(json_get ../base/lint.json '[d["metrics"]["new"], d["metrics"]["baseline"]]')" "[25, 115]"
 same base "--baseline"
+
+# --- only what changed since the first commit (--changed-since, --filter added)
+run changed --changed-since HEAD~1
+expect_eq "with --changed-since: the findings on added lines only" \
+	"$(json_get ../changed/lint.json '[d["metrics"]["new"], d["metrics"]["filtered"] > 0]')" "[14, true]"
+same changed "--changed-since"
 
 # --- budgets each shard is within, the whole is not
 run budget --max-errors 60 --max-warnings 30
