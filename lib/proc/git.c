@@ -49,8 +49,6 @@ static void load_libgit2(void)
 	LOAD(h, version_fn, "git_libgit2_version");
 	LOAD(h, repository_open_ext, "git_repository_open_ext");
 	LOAD(h, repository_free, "git_repository_free");
-	LOAD(h, repository_head_detached, "git_repository_head_detached");
-	LOAD(h, repository_head, "git_repository_head");
 	LOAD(h, repository_is_bare, "git_repository_is_bare");
 	LOAD(h, reference_name_to_id, "git_reference_name_to_id");
 	LOAD(h, reference_name, "git_reference_name");
@@ -122,6 +120,9 @@ static void load_libgit2(void)
 	LOAD(h, repository_config_snapshot, "git_repository_config_snapshot");
 	LOAD(h, config_get_string, "git_config_get_string");
 	LOAD(h, config_free, "git_config_free");
+	LOAD(h, odb_open, "git_odb_open");
+	LOAD(h, odb_free, "git_odb_free");
+	LOAD(h, repository_set_odb, "git_repository_set_odb");
 	if (qg_lg.init() < 0)
 		return;
 	/* We read HEAD and the status and, for `qgate-deploy pin --commit`,
@@ -139,6 +140,44 @@ int qg_libgit2(void)
 {
 	pthread_once(&lg_once, load_libgit2);
 	return qg_lg.loaded;
+}
+
+/*
+ * libgit2 1.5 builds a repository's object database on first use, and when
+ * that fails half way (descriptors run out: ulimit -n in the fault tests)
+ * it frees an odb it has already made owned by the repository, which
+ * therefore is never freed -- about 500 bytes leaked, wherever the first
+ * lookup happens. git_odb_open() frees what it built on failure, so the
+ * database is opened here, before anything can ask for it, and handed to
+ * the repository (which takes its own reference).
+ */
+int qg_git_open_repository(git_repository **out, const char *dir)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct qg_buf objects = QG_BUF_INIT(QG_CAP_PATH);
+	int rc;
+
+	*out = NULL;
+	rc = qg_lg.repository_open_ext(&repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES"));
+	if (rc < 0)
+		return rc;
+	if (qg_buf_addf(&objects, "%sobjects", qg_lg.repository_commondir(repo)) < 0) {
+		qg_lg.repository_free(repo);
+		return -1;
+	}
+	rc = qg_lg.odb_open(&odb, objects.buf);
+	qg_buf_release(&objects);
+	if (rc == 0) {
+		rc = qg_lg.repository_set_odb(repo, odb);
+		qg_lg.odb_free(odb);
+	}
+	if (rc < 0) {
+		qg_lg.repository_free(repo);
+		return rc;
+	}
+	*out = repo;
+	return 0;
 }
 
 const char *qg_git_version(void)
@@ -234,8 +273,8 @@ static int subject_now(struct qg_subject *out, const char *dir)
 		return 0;
 	if (!qg_libgit2())
 		return 0;
-	if (qg_lg.repository_open_ext(&repo, dir ? dir : ".", 0, getenv("GIT_CEILING_DIRECTORIES")) < 0)
-		return 0; /* not in a repository */
+	if (qg_git_open_repository(&repo, dir ? dir : ".") < 0)
+		return 0; /* not in a repository (or its objects cannot be read) */
 	/* an unborn branch (no commit yet) has no subject to report */
 	if (qg_lg.reference_name_to_id(&oid, repo, "HEAD") < 0)
 		goto done;
@@ -243,13 +282,20 @@ static int subject_now(struct qg_subject *out, const char *dir)
 	if (strlen(hex) != 40)
 		goto done;
 	memcpy(out->commit, hex, 41);
-	if (qg_lg.repository_head_detached(repo) != 1 && qg_lg.repository_head(&head, repo) == 0) {
-		out->ref = qg_strdup(qg_lg.reference_name(head));
-		if (!out->ref) {
-			out->commit[0] = '\0';
-			qg_lg.reference_free(head);
-			qg_lg.repository_free(repo);
-			return QG_ENOMEM;
+	/* HEAD as a reference: symbolic on a branch, direct when detached. Not
+	 * git_repository_head_detached(): it opens the object database, and
+	 * libgit2 1.5 leaks the half-built one when descriptors run out there. */
+	if (qg_lg.reference_lookup(&head, repo, "HEAD") == 0) {
+		const char *target = qg_lg.reference_symbolic_target(head);
+
+		if (target) {
+			out->ref = qg_strdup(target);
+			if (!out->ref) {
+				out->commit[0] = '\0';
+				qg_lg.reference_free(head);
+				qg_lg.repository_free(repo);
+				return QG_ENOMEM;
+			}
 		}
 		qg_lg.reference_free(head);
 	}

@@ -21,8 +21,6 @@ struct qg_libgit2 {
 	int (*repository_open_ext)(git_repository **out, const char *path, unsigned int flags,
 				   const char *ceiling_dirs);
 	void (*repository_free)(git_repository *repo);
-	int (*repository_head_detached)(git_repository *repo);
-	int (*repository_head)(git_reference **out, git_repository *repo);
 	int (*repository_is_bare)(const git_repository *repo);
 	int (*reference_name_to_id)(git_oid *out, git_repository *repo, const char *name);
 	const char *(*reference_name)(const git_reference *ref);
@@ -103,12 +101,21 @@ struct qg_libgit2 {
 	int (*repository_config_snapshot)(git_config **out, git_repository *repo);
 	int (*config_get_string)(const char **out, const git_config *cfg, const char *name);
 	void (*config_free)(git_config *cfg);
+	/* the object database, attached at open (qg_git_open_repository) */
+	int (*odb_open)(git_odb **out, const char *objects_dir);
+	void (*odb_free)(git_odb *db);
+	int (*repository_set_odb)(git_repository *repo, git_odb *odb);
 };
 
 extern struct qg_libgit2 qg_lg;
 
 /* Load libgit2 once; 1 when its table is usable. */
 int qg_libgit2(void);
+
+/* git_repository_open_ext() at dir (no search past GIT_CEILING_DIRECTORIES)
+ * with its object database opened and attached at once; < 0 as libgit2
+ * returns it, *out NULL. Every repository in lib/proc/ is opened here. */
+int qg_git_open_repository(git_repository **out, const char *dir);
 
 #include <pthread.h>
 

@@ -41,8 +41,7 @@ static int read_branch(struct qg_git_repo *r)
 	git_reference *head = NULL;
 	const char *target;
 
-	if (qg_lg.repository_head_detached(r->repo) == 1)
-		return 0;
+	/* a detached HEAD is a direct reference: no symbolic target */
 	if (qg_lg.reference_lookup(&head, r->repo, "HEAD") < 0)
 		return 0;
 	target = qg_lg.reference_symbolic_target(head);
@@ -88,9 +87,16 @@ int qg_git_repo_open(struct qg_git_repo **out, const char *dir)
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (qg_lg.repository_open_ext(&r->repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES")) < 0) {
-		r->repo = NULL;
-		err = qg_error(QG_EINPUT, "'%s': not a git repository", dir);
+	if (qg_git_open_repository(&r->repo, dir) < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+			struct qg_buf what = QG_BUF_INIT(QG_CAP_MESSAGE);
+
+			err = qg_buf_addf(&what, "'%s': cannot open the git repository", dir);
+			err = err < 0 ? err : qg_git_fail(QG_EINPUT, what.buf);
+			qg_buf_release(&what);
+		} else {
+			err = qg_error(QG_EINPUT, "'%s': not a git repository", dir);
+		}
 		goto fail;
 	}
 	wd = qg_lg.repository_is_bare(r->repo) ? NULL : qg_lg.repository_workdir(r->repo);
