@@ -285,6 +285,54 @@ if [ "$SK" -eq 1 ]; then
 	say "production: $(digest_of production); trigger: $M/retrain-trigger.json"
 fi
 
+chapter "The story in numbers"
+"$PY" - "$M" <<'EOF' || exit 3
+import glob, json, os, sys
+m = sys.argv[1]
+def load(pattern):
+    found = sorted(glob.glob(os.path.join(m, pattern)))
+    return json.load(open(found[-1])) if found else None
+def rule(res, cid):
+    for c in res["checks"]:
+        if c["id"] == cid:
+            if c.get("baseline") is None:
+                return "%.3f" % c["observed"]
+            return "%.3f vs %.3f, delta in [%+.3f, %+.3f]" % (c["candidate"], c["baseline"],
+                                                            c["interval"][0], c["interval"][1])
+    return "-"
+def line(what, verdict):
+    print("    %-34s %s" % (what, verdict))
+for name, what in (("new-data-check", "new training set: schema, drift"),
+                   ("monitor", "monitor on the drifted batch"),
+                   ("monitor-after-retrain", "monitor after the retrain")):
+    run = load("[0-9][0-9]-%s/run.json" % name)
+    if run is None:
+        line(what, "SKIPPED")
+        continue
+    drift = load("[0-9][0-9]-%s/drift/data-drift.json" % name)
+    failed = [c["id"][6:] for c in (drift or {}).get("checks", []) if c["status"] == "fail"]
+    line(what, run["status"].upper() + (" (drift: %s)" % ", ".join(failed) if failed else ""))
+for ver in ("v1", "v2", "v3-rc1", "v3"):
+    res = load("[0-9][0-9]-%s-gates/model/model-check.json" % ver)
+    if res is None:
+        line("model gate " + ver, "SKIPPED")
+        continue
+    cid = "metric.roc_auc#2" if any(c["id"] == "metric.roc_auc#2" for c in res["checks"]) else "metric.roc_auc"
+    line("model gate " + ver, "%s (roc_auc %s)" % (res["status"].upper(), rule(res, cid)))
+refused = load("[0-9][0-9]-v3-rc1-refused/deploy-promote.json")
+if refused:
+    line("promote v3-rc1 -> staging", refused["status"].upper() + " (refused on its evidence)")
+prod = load("[0-9][0-9]-v3-production/deploy-promote.json")
+if prod:
+    line("production", "v3 = %s" % prod["metrics"]["digest"])
+audit = load("[0-9][0-9]-audit/deploy-audit.json")
+if audit:
+    n = sum(1 for _ in open(os.path.join(m, "audit.jsonl")))
+    line("audit log", "%s (%d entries verified)" % (audit["status"].upper(), n))
+if os.path.exists(os.path.join(m, "retrain-trigger.json")):
+    line("retrain trigger", "retrain-trigger.json")
+EOF
+
 if [ "$SKIPPED" -gt 0 ]; then
 	echo
 	echo "!!! INCOMPLETE: $SKIPPED part(s) of the loop were SKIPPED because scikit-learn is missing from $PY (exit 3)"

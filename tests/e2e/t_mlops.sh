@@ -196,6 +196,29 @@ print([(e["action"], e["verdict"]) for e in map(json.loads, open(sys.argv[1])) i
 	done <"$T/json.list"
 fi
 
+# an expected failure that does not happen stops the loop: a qgate-data whose drift limit is
+# lenient (--psi-max 100 appended; the last one wins) lets the drifted batch pass the monitor
+if "$DEBIAN_PY" -c 'import sklearn' 2>/dev/null; then
+	L=$T/bin-lenient
+	mkdir -p "$L"
+	for g in qgate-model qgate-deploy qgate-lint qgate-test; do ln -s "$QG_BIN/$g" "$L/$g"; done
+	cp "$QG_BIN/qgate" "$L/qgate" # qgate run finds gates beside the qgate it runs as
+	cat >"$L/qgate-data" <<EOF
+#!/bin/sh
+[ "\$1" = drift ] && exec "$QG_BIN/qgate-data" "\$@" --psi-max 100
+exec "$QG_BIN/qgate-data" "\$@"
+EOF
+	chmod +x "$L/qgate-data"
+	expect_exit 1 "a monitor that passes on the drifted batch stops the loop (exit 1)" \
+		env TMPDIR="$T/tmp" QG_MLOPS_PYTHON="$DEBIAN_PY" sh "$DEMO" "$L" "$T/o3"
+	expect_grep "it says which step surprised it" '^=> PASS \(exit 0, expected 1\): the loop stops here$' "$T/err"
+	expect_no_file "no retrain trigger is written" "$T/o3/mlops/retrain-trigger.json"
+	expect_no_grep "nothing after the monitor ran" 'v3-rc1' "$T/out"
+	expect_eq "TMPDIR is empty after the stopped loop" "$(ls -A "$T/tmp")" ""
+else
+	skip "$DEBIAN_PY cannot import sklearn: the stopped-loop check NOT RUN"
+fi
+
 # without scikit-learn: loud skips, the data stages and the monitor still run, exit 3
 cat >"$T/py-nosk" <<EOF
 #!/bin/sh
