@@ -585,6 +585,12 @@ EOP
 		not_ok "upload to s3rver failed"; sed 's/^/#   /' "$T/curl.out"; fi
 
 	export QG_BIN AWS_ENDPOINT_URL="$EP" QG_K8S_SECRET_AWS_ACCESS_KEY_ID=S3RVER QG_K8S_SECRET_AWS_SECRET_ACCESS_KEY=S3RVER
+	# the AWS CLI honours AWS_ENDPOINT_URL only from 1.29 / 2.13 (Debian 12
+	# ships 2.9): a shim first on the pods' PATH gives it as --endpoint-url
+	mkdir -p "$T/shim"
+	printf '#!/bin/sh\nexec %s --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n' "$(command -v aws)" >"$T/shim/aws"
+	chmod +x "$T/shim/aws"
+	PATH=$T/shim:$PATH
 	pod() { # MANIFEST KIND/NAME CONTAINER INDEX PODDIR
 		mkdir -p "$5" && "$DEBIAN_PY" "$T/pod.py" "$K8S/$1" "$2" "$3" "$4" "$5"
 	}
