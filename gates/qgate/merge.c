@@ -941,6 +941,9 @@ static int merge_profiles(struct group *g, const char *out_dir, int *exit_out)
 		err = qg_strvec_push(&args, "-q");
 	if (!err)
 		err = run_gate("data", &args, exit_out);
+	if (!err)
+		printf("qgate merge: data-profile: %zu shards -> %s/%s and %s/data-profile.json (exit %d)\n", g->nr,
+		       out_dir, first, out_dir, *exit_out);
 	qg_strvec_clear(&args);
 	qg_buf_release(&path);
 	return err;
