@@ -78,6 +78,7 @@ expect() {
 		return 0
 	fi
 	echo "=> $v (exit $rc, expected $want): the loop stops here" >&2
+	[ "$rc" -gt 3 ] && exit 3 # a crash, a signal, a program that would not start
 	[ "$rc" -ge 2 ] && exit "$rc"
 	exit 1
 }
@@ -93,6 +94,7 @@ run_stage() { # WANT STAGE NAME
 }
 gen() { "$PY" "$HERE/gen.py" "$@" || exit 3; }
 model_py() { "$PY" "$HERE/model.py" "$@" || exit 3; }
+status_of() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$1" 2>/dev/null; }
 digest_of() { # TAG: the manifest digest TAG names in the layout ("" when none)
 	"$PY" - "$REGDIR" "$1" <<'EOF'
 import json, sys
@@ -234,6 +236,9 @@ if [ "$SK" -eq 1 ]; then
 	model_py predict --layout "$REGDIR" --tag production --out "$W/model/eval-champion.csv" "$W/data/eval.csv"
 	say "the model gate must block it (exit 1): worse than the champion, significantly"
 	run_stage 1 release v3-rc1-gates
+	# blocked by the model step, not by something else failing on the way
+	[ "$(status_of "$LAST_RUN/data/data-validate.json") $(status_of "$LAST_RUN/model/model-check.json")" = "pass fail" ] ||
+		{ echo "mlops/demo.sh: v3-rc1 was not blocked by its model gate alone" >&2; exit 1; }
 	ev=$TMP/evidence-v3-rc1
 	mkdir -p "$ev" && cp "$LAST_RUN/data/data-validate.json" "$LAST_RUN/model/model-check.json" "$ev/" || exit 3
 	say "pushed anyway (a push is a record, not a release), with the failing result as its evidence"
