@@ -160,6 +160,12 @@ expect_eq "--out: exit 1 on planted problems" "$?" 1
 expect_eq "--out: lint.json, lint.sarif, lint.xml" "$(ls "$T/outdir" | tr '\n' ' ')" "lint.json lint.sarif lint.xml "
 schema_ok "--out lint.sarif" "$T/outdir/lint.sarif"
 expect_eq "--out: the same results as --sarif" "$(counts "$T/outdir/lint.sarif")" "$(counts "$T/b.sarif")"
+# --sarif and --codequality inside a fresh --out DIR: the folder is made first
+(cd "$R" && qgate-lint --builtin=all --branch nobranch --out "$T/fresh" --sarif "$T/fresh/x.sarif" \
+	--codequality "$T/fresh/cq.json") >"$T/out" 2>"$T/err"
+expect_eq "--sarif into a fresh --out DIR: exit 1 on planted problems" "$?" 1
+expect_eq "--sarif into a fresh --out DIR: every report written" "$(ls "$T/fresh" | tr '\n' ' ')" \
+	"cq.json lint.json lint.sarif lint.xml x.sarif "
 expect_eq "builtin: one run, tool builtin" "$(py "$T/b.sarif" '[r["tool"]["driver"]["name"] for r in d["runs"]]')" '["builtin"]'
 expect_eq "builtin: automationDetails" "$(py "$T/b.sarif" 'd["runs"][0]["automationDetails"]["id"]')" "qgate-lint/builtin/"
 expect_eq "builtin: %SRCROOT% is the work tree" \
