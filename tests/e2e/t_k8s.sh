@@ -396,11 +396,10 @@ def check(x, ty, where, out):
                 out.append("%s: unknown member '%s'" % (where, k))
             else:
                 check(v, mem[k], where + "." + k, out)
-bad = 0
 for e in json.load(open(docsfile)):
     d = e["doc"]
     gv = d["apiVersion"].split("/")
-    key = os.path.join(*(gv if len(gv) == 2 else gv), d["kind"])
+    key = os.path.join(*gv, d["kind"])
     name = "%s: %s/%s" % (e["file"], d["kind"], d["metadata"]["name"])
     if key not in kinds:
         print("not ok %s: no schema for %s" % (name, key)); continue
@@ -436,7 +435,7 @@ cat >"$T/pod.py" <<'EOP'
 # an argument or env value that is a mount path or under one is mapped there.
 # The qgate image's entrypoint is $QG_BIN/qgate; AWS_ENDPOINT_URL and PATH
 # come from our environment. Exits with the container's status.
-import os, stat, subprocess, sys
+import os, subprocess, sys
 import yaml
 
 manifest, ref, cname, index, poddir = sys.argv[1:6]
