@@ -1,9 +1,11 @@
 /* shard.c -- --shard I/N for --each/--list: which programs this run takes
  *
  * Every shard computes the same split from the same inputs, so the N runs
- * are disjoint and cover everything. Without timings a program goes to
- * shard (FNV-1a(name) mod N) + 1: stable when programs are added or
- * removed. With --timings RESULT.json (an earlier run's result) each
+ * are disjoint and cover everything. Without timings the programs are
+ * ordered by FNV-1a(name) (then name) and dealt out in turn, the K-th to
+ * shard (K mod N) + 1: counts differ by at most one, so no shard is empty
+ * while there are N programs (a plain hash mod N left one of two programs'
+ * shards empty, and an empty shard is "no test ran"). With --timings RESULT.json (an earlier run's result) each
  * program's duration is its check's duration_ms (or the sum over
  * the cases whose classname is the program: TAP files); programs the
  * timings do not know take the mean of those it does. Then the longest
@@ -33,7 +35,17 @@ struct item {
 	const char *name;
 	size_t index;
 	double ms;
+	unsigned long long hash;
 };
+
+static int cmp_hash(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
 
 static int cmp_item(const void *pa, const void *pb)
 {
@@ -151,9 +163,8 @@ int test_shard_pick(unsigned char *keep, const char *const *names, size_t n, con
 	double *load;
 	int err;
 
-	if (!timings || s->count == 1) {
-		for (size_t i = 0; i < n; i++)
-			keep[i] = s->count == 1 || (long long)(fnv1a(names[i]) % (unsigned long long)s->count) == s->index - 1;
+	if (s->count == 1) {
+		memset(keep, 1, n);
 		return 0;
 	}
 	items = calloc(n + 1, sizeof(*items));
@@ -166,9 +177,14 @@ int test_shard_pick(unsigned char *keep, const char *const *names, size_t n, con
 	for (size_t i = 0; i < n; i++) {
 		items[i].name = names[i];
 		items[i].index = i;
+		items[i].hash = fnv1a(names[i]);
 	}
-	err = load_timings(timings, names, n, items);
-	if (!err) {
+	if (!timings) {
+		qsort(items, n, sizeof(*items), cmp_hash);
+		for (size_t i = 0; i < n; i++)
+			keep[items[i].index] = (long long)(i % (size_t)s->count) == s->index - 1;
+		err = 0;
+	} else if (!(err = load_timings(timings, names, n, items))) {
 		qsort(items, n, sizeof(*items), cmp_item);
 		for (size_t i = 0; i < n; i++) {
 			long long best = 0;

@@ -208,6 +208,18 @@ EOF
 expect_eq "shards are disjoint and cover the whole" "$("$DEBIAN_PY" "$T/shards.py" "$T/all.json" "$T" | tr '\n' ' ')" \
 	'all 24 h True True w True True balanced True '
 validate_result "a shard's result" "$T/w2.json"
+# without timings the programs are dealt out in hash order: 24 into 3 is 8 each,
+# and 2 programs into 2 shards is one each (a bare hash mod N put both in one)
+for k in 1 2 3; do
+	expect_eq "hash shard $k/3 holds 8 of 24" "$(json_get "$T/h$k.json" 'd["metrics"]["tests"]')" 8
+done
+mkdir -p two
+mk "two/a.sh" "true"
+mk "two/b.sh" "true"
+for k in 1 2; do
+	expect_exit 0 "two programs, shard $k/2 runs one" $Q --each 'two/*.sh' --shard $k/2 --json "$T/two$k.json"
+	expect_eq "two programs, shard $k/2: one test" "$(json_get "$T/two$k.json" 'd["metrics"]["tests"]')" 1
+done
 # --- --merge: the shards' results united equal the whole run
 for p in h w; do
 	expect_exit 0 "--merge the $p shards" $Q --merge "$T/${p}1.json" --merge "$T/${p}2.json" --merge "$T/${p}3.json" \
