@@ -63,6 +63,12 @@ struct qg_check {
 	struct qg_location locations[QG_LOCATIONS_MAX];
 	size_t nr_locations;
 	struct qg_json *details; /* owned object merged into the check's JSON; may be NULL */
+	/* owned, may be NULL: a string member too long to hold (qgate-test's
+	 * "cases"), written after the details' members under spool_key by
+	 * qg_result_write_json() and qg_junit_write_sink() (qg_set_spool());
+	 * report.h's in-memory qg_result_to_json() does not read it */
+	struct qg_spool *spool;
+	char *spool_key;
 };
 
 struct qg_artifact {
@@ -196,5 +202,26 @@ int qg_sink_flush(struct qg_sink *s);
  * redacted and escaped a run of lines at a time). 0, QG_ENOMEM, or the
  * flush's error. */
 int qg_result_write_json(struct qg_sink *out, const struct qg_result *r);
+
+/* A spool: text too long to hold (a line a test, 200 MB for 6 million
+ * tests) in an unlinked temp file ($TMPDIR, else /tmp) that the kernel
+ * drops when the process ends, read back a piece of whole lines at a time.
+ * open: 0 or QG_EIO naming the folder; write (buffered): 0 or QG_EIO
+ * (a full disk); size: the bytes written. */
+struct qg_spool;
+int qg_spool_open(struct qg_spool **out);
+int qg_spool_write(struct qg_spool *s, const char *data, size_t len);
+size_t qg_spool_size(const struct qg_spool *s);
+/* Read from the start: after qg_spool_rewind(), qg_spool_next() appends
+ * the next piece (about QG_SINK_CHUNK bytes ending after a newline; the
+ * last may end without one) to out: 1 with a piece, 0 at the end, or a
+ * negative QG_E*. */
+int qg_spool_rewind(struct qg_spool *s);
+int qg_spool_next(struct qg_spool *s, struct qg_buf *out);
+void qg_spool_free(struct qg_spool *s); /* accepts NULL */
+/* Make s the check's string member `key` (written after its details; a
+ * details member of that name is dropped). The check owns s from then on,
+ * on error too. 0 or QG_ENOMEM. */
+int qg_check_set_spool(struct qg_check *c, const char *key, struct qg_spool *s);
 
 #endif

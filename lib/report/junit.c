@@ -250,6 +250,60 @@ static const char *check_cases(const struct qg_check *c)
 	return c->details ? qg_json_string(qg_json_get(c->details, "cases")) : NULL;
 }
 
+/* The cases of a check, a line at a time, from its details string or from
+ * its spool (result.h: a piece of whole lines at a time). */
+struct cases_src {
+	const char *p;          /* the next line of the text or of the piece */
+	const char *end;
+	struct qg_spool *spool; /* NULL: the text is all there is */
+	struct qg_buf piece;
+};
+
+static int has_cases(const struct qg_check *c)
+{
+	return (c->spool && c->spool_key && !strcmp(c->spool_key, "cases")) || check_cases(c);
+}
+
+static int cases_begin(struct cases_src *cs, const struct qg_check *c)
+{
+	const char *text = NULL;
+
+	qg_buf_init(&cs->piece, QG_CAP_REPORT);
+	cs->spool = c->spool && c->spool_key && !strcmp(c->spool_key, "cases") ? c->spool : NULL;
+	if (!cs->spool)
+		text = check_cases(c);
+	cs->p = text ? text : "";
+	cs->end = cs->p + strlen(cs->p);
+	return cs->spool ? qg_spool_rewind(cs->spool) : 0;
+}
+
+/* 1 and the next line (without its newline), 0 at the end, or an error. */
+static int cases_line(struct cases_src *cs, const char **line, size_t *len)
+{
+	const char *nl;
+	int more;
+
+	while (cs->p >= cs->end) {
+		if (!cs->spool)
+			return 0;
+		qg_buf_reset(&cs->piece);
+		if ((more = qg_spool_next(cs->spool, &cs->piece)) <= 0)
+			return more;
+		cs->p = cs->piece.buf;
+		cs->end = cs->piece.buf + cs->piece.len;
+	}
+	nl = memchr(cs->p, '\n', (size_t)(cs->end - cs->p));
+	*line = cs->p;
+	*len = nl ? (size_t)(nl - cs->p) : (size_t)(cs->end - cs->p);
+	cs->p += *len + (nl ? 1 : 0);
+	return 1;
+}
+
+static void cases_end(struct cases_src *cs)
+{
+	qg_buf_release(&cs->piece);
+}
+
 struct case_line {
 	char outcome;
 	double ms;
@@ -304,29 +358,36 @@ static int unescape_add(struct qg_buf *out, const char *s, size_t len)
 }
 
 /* Count a check's cases: every line, and the skipped/failed/errored ones. */
-static void count_cases(const char *cases, size_t *tests, size_t *skipped, size_t *failed, size_t *errors)
+static int count_cases(const struct qg_check *c, size_t *tests, size_t *skipped, size_t *failed, size_t *errors)
 {
-	for (const char *p = cases; *p;) {
-		size_t len = strcspn(p, "\n");
+	struct cases_src cs;
+	const char *p;
+	size_t len;
+	int err = cases_begin(&cs, c), more = 0;
 
+	while (!err && (more = cases_line(&cs, &p, &len)) > 0) {
 		if (len && *p != 'c') {
 			(*tests)++;
 			*skipped += *p == 's';
 			*failed += *p == 'f';
 			*errors += *p == 'e';
 		}
-		p += len + (p[len] ? 1 : 0);
 	}
+	cases_end(&cs);
+	return err ? err : more;
 }
 
-static int write_cases(struct qg_sink *sink, const char *classname, const char *cases)
+static int write_cases(struct qg_sink *sink, const char *classname, const struct qg_check *c)
 {
 	struct qg_buf name = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_buf prefix = QG_BUF_INIT(QG_CAP_MESSAGE), head = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_buf red = QG_BUF_INIT(QG_CAP_MESSAGE);
 	struct qg_buf *out = sink->buf;
+	struct cases_src cs;
 	struct case_line l;
-	int err;
+	const char *p;
+	size_t len;
+	int err, more = 0;
 
 	/* once for all the cases: the element's head, its classname escaped */
 	err = qg_buf_addstr(&head, "    <testcase classname=\"");
@@ -334,9 +395,11 @@ static int write_cases(struct qg_sink *sink, const char *classname, const char *
 		err = put(&head, classname, 1);
 	if (!err)
 		err = qg_buf_addstr(&head, "\" name=\"");
-	for (const char *p = cases; !err && *p;) {
-		size_t len = strcspn(p, "\n");
-
+	if (!err)
+		err = cases_begin(&cs, c);
+	else
+		qg_buf_init(&cs.piece, QG_CAP_REPORT);
+	while (!err && (more = cases_line(&cs, &p, &len)) > 0) {
 		if (len >= 2 && p[0] == 'c' && p[1] == '\t')
 			err = unescape(&prefix, p + 2, len - 2);
 		else if (len && case_parse(&l, p, len) < 0)
@@ -374,8 +437,10 @@ static int write_cases(struct qg_sink *sink, const char *classname, const char *
 			if (!err) /* the report goes out as it is made */
 				err = qg_sink_check(sink);
 		}
-		p += len + (p[len] ? 1 : 0);
 	}
+	if (!err && more < 0)
+		err = more;
+	cases_end(&cs);
 	qg_buf_release(&red);
 	qg_buf_release(&name);
 	qg_buf_release(&msg);
@@ -473,10 +538,9 @@ static int write_suite(struct qg_sink *sink, const struct qg_result *r, size_t i
 	 * one's failed attempts are testcases beside it */
 	for (size_t i = 0; i < r->nr_checks; i++) {
 		const struct qg_check *c = r->checks[i];
-		const char *cases = check_cases(c);
 		const struct qg_json *att = failed_attempts(c);
 
-		if (cases) {
+		if (has_cases(c)) {
 			s.checks--;
 			if (c->status == QG_STATUS_SKIP)
 				s.skipped--;
@@ -484,7 +548,8 @@ static int write_suite(struct qg_sink *sink, const struct qg_result *r, size_t i
 				s.failed--;
 			else if (c->status == QG_STATUS_ERROR)
 				s.errors--;
-			count_cases(cases, &s.checks, &s.skipped, &s.failed, &s.errors);
+			if ((err = count_cases(c, &s.checks, &s.skipped, &s.failed, &s.errors)) < 0)
+				return err;
 		} else if (att) {
 			s.checks += qg_json_size(att);
 			s.skipped += qg_json_size(att);
@@ -529,11 +594,10 @@ static int write_suite(struct qg_sink *sink, const struct qg_result *r, size_t i
 		err = qg_buf_addstr(out, "    </properties>\n");
 	for (size_t i = 0; !err && i < r->nr_checks; i++) {
 		const struct qg_check *c = r->checks[i];
-		const char *cases = check_cases(c);
 		const struct qg_json *att = failed_attempts(c);
 
-		if (cases) {
-			err = write_cases(sink, classname.buf, cases);
+		if (has_cases(c)) {
+			err = write_cases(sink, classname.buf, c);
 			continue;
 		}
 		err = write_testcase(out, classname.buf, c);

@@ -93,7 +93,25 @@ static void check_free(struct qg_check *c)
 		free(c->locations[i].message);
 	}
 	qg_json_free(c->details);
+	qg_spool_free(c->spool);
+	free(c->spool_key);
 	free(c);
+}
+
+int qg_check_set_spool(struct qg_check *c, const char *key, struct qg_spool *s)
+{
+	char *k = qg_strdup(key ? key : "");
+
+	if (!k) {
+		qg_spool_free(s);
+		return qg_error(QG_ENOMEM, "out of memory");
+	}
+	qg_spool_free(c->spool);
+	free(c->spool_key);
+	c->spool = s;
+	c->spool_key = k;
+	qg_json_remove(c->details, k); /* one member of that name */
+	return 0;
 }
 
 void qg_result_release(struct qg_result *r)

@@ -170,6 +170,33 @@ static int put_redacted(struct jw *w, const char *s)
 
 static int put_tree(struct jw *w, struct frame *parent, const char *key, const struct qg_json *j, int depth);
 
+/* A spooled member: its pieces are whole lines, so each is redacted as
+ * the whole text would be (the same rule as put_redacted()'s runs). */
+static int put_spool(struct jw *w, struct qg_spool *sp)
+{
+	int err = qg_spool_rewind(sp), more = 0;
+
+	if (!err)
+		err = qg_buf_addch(w->o, '"');
+	while (!err) {
+		qg_buf_reset(&w->piece);
+		if ((more = qg_spool_next(sp, &w->piece)) <= 0) {
+			err = more;
+			break;
+		}
+		qg_buf_reset(&w->red);
+		qg_buf_reset(&w->quoted);
+		err = qg_redact(&w->red, w->piece.buf);
+		if (!err)
+			err = qg_json_quote(&w->quoted, w->red.buf, w->red.len);
+		if (!err)
+			err = qg_buf_add(w->o, w->quoted.buf + 1, w->quoted.len - 2);
+		if (!err)
+			err = qg_sink_check(w->s);
+	}
+	return err ? err : qg_buf_addch(w->o, '"');
+}
+
 /* An object's members in order (a tree never holds a key twice: json.c
  * refuses one when parsing and replaces in place when building). */
 static int put_members(struct jw *w, struct frame *f, const struct qg_json *j, int depth)
@@ -311,6 +338,8 @@ static int put_check(struct jw *w, struct frame *arr, const struct qg_check *c)
 			qg_json_free(rest);
 		}
 	}
+	if (!err && c->spool && c->spool_key && !is_check_key(c->spool_key) && !(err = member(w, &o, c->spool_key)))
+		err = put_spool(w, c->spool);
 	return err ? err : close_c(w, &o, 1);
 }
 
