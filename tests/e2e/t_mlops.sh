@@ -58,6 +58,11 @@ else
 	expect_eq "monitor: drift fails on tenure_months and region" \
 		"$(json_get "$M/14-monitor/drift/data-drift.json" '[d["status"]] + sorted(c["id"] for c in d["checks"] if c["status"] == "fail" and c["id"] in ("drift.tenure_months", "drift.region"))')" \
 		'["fail", "drift.region", "drift.tenure_months"]'
+	expect_grep "monitor: the step's output names the drifted field" 'FAIL +drift\.tenure_months +drift: PSI' "$M/14-monitor/drift/output.log"
+	expect_grep "monitor: the run's JUnit fails drift.tenure_months" 'name="drift\.tenure_months"' "$M/14-monitor/run.xml"
+	expect_eq "monitor: in the run's JUnit, drift.tenure_months holds a failure" \
+		"$("$DEBIAN_PY" -c 'import sys, xml.etree.ElementTree as E
+print(sum(1 for t in E.parse(sys.argv[1]).iter("testcase") if t.get("name") == "drift.tenure_months" and t.find("failure") is not None))' "$M/14-monitor/run.xml")" 1
 	expect_eq "monitor: days_since_login did not drift" \
 		"$(json_get "$M/14-monitor/drift/data-drift.json" '[c["status"] for c in d["checks"] if c["id"] == "drift.days_since_login"]')" '["pass"]'
 	expect_file "the monitor wrote the retrain trigger" "$M/retrain-trigger.json"
