@@ -58,7 +58,8 @@ mkdir -p "$W/raw" "$W/data" "$W/baseline" "$W/model" "$W/models" || exit 3
 cp "$HERE/qgate.json" "$HERE/schema.json" "$W/" || exit 3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qgate-mlops.XXXXXX") || exit 3
 SRV=
-trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$TMP"' EXIT
+# wait: the server is gone when the demo has exited (a test probes its port afterwards)
+trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
