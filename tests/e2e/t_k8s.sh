@@ -175,6 +175,11 @@ check("the merge Job downloads where the shards upload", upenv.get("RESULTS_URL"
 mg = [c for c in mpod["containers"] if c["name"] == "merge"][0]
 want = ["merge", "--out", mg["args"][2]] + ["%s/shard-%d/validate" % (dlenv["SHARDS"], k) for k in range(n)]
 check("the merge container merges the %d shard folders" % n, mg["args"] == want, mg["args"])
+mup = [c for c in mpod["containers"] if c["name"] == "upload"][0]
+mupenv = {e["name"]: e.get("value") for e in mup["env"]}
+check("the merged result is uploaded beside the shards'", mupenv.get("RESULTS_URL") == dlenv.get("RESULTS_URL"), mupenv)
+check("the merge's upload waits for what qgate merge writes (%s)" % mupenv.get("RESULT"),
+      mupenv.get("MERGED") == mg["args"][2] and mupenv.get("RESULT") == "data-" + common[0], mupenv)
 pfp = js.get("podFailurePolicy", {}).get("rules", [])
 check("a verdict (exit 1, 2) fails the index without retries",
       any(r["action"] == "FailIndex" and r["onExitCodes"]["values"] == [1, 2] for r in pfp) and "backoffLimitPerIndex" in js)
@@ -623,6 +628,12 @@ EOP
 	M=$T/pod-merge/merged/data-validate.json
 	validate_result "the merged result" "$M"
 	validate_junit "the merged JUnit" "$T/pod-merge/merged/data-validate.xml"
+	expect_exit 0 "merge Job: the upload container" pod merge-job.yaml Job/qgate-merge-clicks upload 0 "$T/pod-merge"
+	expect_exit 0 "fetch the merged result from S3" env -u AWS_PROFILE HOME="$T" AWS_ACCESS_KEY_ID=S3RVER \
+		AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 aws s3 cp --only-show-errors \
+		s3://qgate-results/clicks/run-1/merged/data-validate.json "$T/merged-from-s3.json"
+	if cmp -s "$M" "$T/merged-from-s3.json"; then ok "S3 holds the merged result, byte for byte"; else
+		not_ok "the merged result in S3 differs from the pod's"; fi
 
 	# the unsharded run: the stages' arguments without --shard, in the config folder
 	expect_exit 1 "the unsharded run over the same s3:// prefix" env HOME="$T" AWS_ACCESS_KEY_ID=S3RVER \
