@@ -10,7 +10,7 @@
 # distinct count), quantiles within the KLL rank bound against the data's true
 # ranks, top values within their space-saving error; a drift check against it
 # gives the verdicts the unsharded baseline gives, on data that drifted and on
-# data that did not. Refused: a missing shard (3), a shard whose profile is
+# data that did not; the same over a folder of 5 files (one gzipped). Refused: a missing shard (3), a shard whose profile is
 # gone (3) or was rewritten since (3), a shard of another configuration (2).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
@@ -111,6 +111,33 @@ expect_eq "  PSI of x against both baselines within 0.02" \
 import json
 f = lambda p: [c["observed"] for c in json.load(open(p))["checks"] if c["id"] == "drift.x"][0]
 print(abs(f("m-drifted.csv.json") - f("full-drifted.csv.json")) < 0.02)')" True
+
+# --- a dataset of several files (each shard takes whole files), one of them gzipped
+mkdir -p parts
+"$DEBIAN_PY" - <<'P'
+import csv, gzip
+rows = list(csv.reader(open("data.csv")))
+head, body = rows[0], rows[1:]
+for k in range(5):
+    part = body[k * 12000:(k + 1) * 12000]
+    name = "parts/p%d.csv" % k + (".gz" if k == 3 else "")
+    f = gzip.open(name, "wt", newline="") if k == 3 else open(name, "w", newline="")
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(head)
+    w.writerows(part)
+    f.close()
+P
+expect_exit 0 "the unsharded profile of 5 files" qgate-data profile parts --profile-out fullp.json --out fullp -q
+for k in 1 2 3; do
+	mkdir -p o
+	qgate-data profile parts --shard $k/3 --profile-out o/profile.json --out o -q >/dev/null 2>&1
+	mv o p$k
+done
+expect_exit 0 "qgate merge of their 3 shards" qgate merge --out pm p1 p2 p3
+expect_eq "  exact statistics equal the unsharded profile's" \
+	"$(json_get pm/profile.json "$EXACT")" "$(json_get fullp.json "$EXACT")"
+expect_eq "  and the single file's (the same rows)" \
+	"$(json_get pm/profile.json "$EXACT")" "$(json_get full.json "$EXACT")"
 
 # --- refusals
 expect_exit 3 "a missing shard" qgate merge --out x s1 s3
