@@ -36,6 +36,9 @@
 #    `make image`): its config runs /usr/local/bin/qgate as 65532 (what the
 #    manifests assume); every manifest pinned to its digest passes the
 #    checks of 1 and the dry run.
+# 6. The qgate containers of 3 again, in that image with podman and runc
+#    under the pods' securityContext (read-only root, 65532, no
+#    capabilities): the merge of what they wrote equals the unsharded run.
 # Missing python3-yaml, kubectl, node (s3rver) or the AWS CLI skip their
 # parts loudly.
 . "$(dirname "$0")/lib.sh"
@@ -482,6 +485,8 @@ for m in c.get("volumeMounts", []):
     d = os.path.join(poddir, m["name"])
     if not os.path.isdir(d):
         os.makedirs(d)
+        if "emptyDir" in vol:
+            os.chmod(d, 0o777)  # as the kubelet makes an emptyDir
         if "configMap" in vol:
             # laid out as the kubelet does: the keys are links through ..data
             # to a timestamped folder (swapped atomically on an update)
@@ -502,6 +507,13 @@ def local(s):
             return d + s[len(mp):]
     return s
 
+# QG_K8S_PODMAN (a podman command) and QG_K8S_IMAGE (an image id): the
+# qgate image's containers run in that image with podman instead, as the pod
+# would run them: read-only root, the pod's uid and gid, no capabilities, no
+# new privileges, the volumes bound at their mount paths, env passed by name.
+in_podman = bool(os.environ.get("QG_K8S_PODMAN")) and c["image"].split("@")[0] == "registry.example.com/qgate/qgate"
+if in_podman:
+    local = lambda s: s
 env = {}
 if job["spec"].get("completionMode") == "Indexed":
     env["JOB_COMPLETION_INDEX"] = index
@@ -527,6 +539,23 @@ for k in ("PATH", "AWS_ENDPOINT_URL"):
         run_env[k] = os.environ[k]
 with open(os.path.join(poddir, cname + ".argv"), "w") as f:
     f.write("\n".join(argv + args) + "\n")
+if in_podman:
+    psc, sc = pod.get("securityContext", {}), c.get("securityContext", {})
+    user = "%d:%d" % (sc.get("runAsUser", psc["runAsUser"]), sc.get("runAsGroup", psc["runAsGroup"]))
+    pm = os.environ["QG_K8S_PODMAN"].split() + [
+        "run", "--rm", "--runtime", "runc", "--network", "host", "--user", user,
+        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+    if sc.get("readOnlyRootFilesystem"):
+        pm.append("--read-only")
+    if sc.get("capabilities", {}).get("drop") == ["ALL"]:
+        pm += ["--cap-drop", "ALL"]
+    if sc.get("allowPrivilegeEscalation") is False:
+        pm += ["--security-opt", "no-new-privileges"]
+    for m in c.get("volumeMounts", []):
+        pm += ["-v", "%s:%s%s" % (mounts[m["mountPath"]], m["mountPath"], ":ro" if m.get("readOnly") else "")]
+    for k in list(env) + ["AWS_ENDPOINT_URL"]:
+        pm += ["-e", k]
+    argv = pm + [os.environ["QG_K8S_IMAGE"]]
 sys.exit(subprocess.run(argv + args, env=run_env, cwd=poddir).returncode)
 EOP
 
@@ -744,6 +773,65 @@ EOP
 		for f in validate-job.yaml merge-job.yaml deployment.yaml; do
 			expect_exit 0 "dry run of $f pinned to the image" kdry "$T/img/$f"
 		done
+	fi
+	IMAGE_OK=1
+fi
+
+# ---------------------------------------------------------------- 6. the Jobs in the image
+# The qgate containers of part 3 again, now in the image of part 5 with
+# podman (runc), as the pods' securityContext says: read-only root, uid and
+# gid 65532, no capabilities, no new privileges; the AWS CLI containers run
+# here as before. The merge of what the image wrote equals the unsharded run.
+if [ "${IMAGE_OK:-0}" != 1 ] || [ -z "$port" ]; then
+	skip "no image or no s3rver: THE JOBS IN THE IMAGE NOT RUN"
+elif ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+	skip "podman or runc not installed (Debian: podman runc): THE JOBS IN THE IMAGE NOT RUN"
+	echo "WARNING: t_k8s: podman/runc missing, the Jobs did not run in the image" >&2
+else
+	PM="podman --root $T/pm/root --runroot $T/pm/run --storage-driver vfs"
+	# shellcheck disable=SC2086
+	# (a pull names the image after its folder, which must be lowercase: pull
+	# the relative path from $T)
+	if ! (cd "$T" && $PM pull -q "oci:image:qgate") >"$T/pm.pull" 2>&1; then
+		skip "podman cannot load the image ($(tail -1 "$T/pm.pull")): THE JOBS IN THE IMAGE NOT RUN"
+	else
+		# shellcheck disable=SC2086
+		IID=$($PM images -q | head -1)
+		# shellcheck disable=SC2086
+		$PM run --rm --runtime runc --network host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+			"$IID" --version >"$T/pm.out" 2>"$T/pm.err"
+		rc=$?
+		if [ "$rc" -ne 0 ] && grep -Eqi '^Error: .*(OCI|runtime|cgroup|namespace|newuidmap|setrlimit|permission denied|not permitted)' "$T/pm.err"; then
+			skip "podman cannot run containers here ($(head -1 "$T/pm.err")): THE JOBS IN THE IMAGE NOT RUN"
+		else
+			export QG_K8S_PODMAN="$PM" QG_K8S_IMAGE="$IID"
+			k=0
+			while [ "$k" -lt "$N" ]; do
+				want=0
+				{ [ "$k" -eq 1 ] || [ "$k" -eq 2 ]; } && want=1
+				expect_exit "$want" "in the image: index $k's validate container" \
+					pod validate-job.yaml Job/qgate-validate-clicks validate "$k" "$T/ipod-$k"
+				expect_eq "in the image: index $k's result written by uid 65532" \
+					"$(stat -c %u "$T/ipod-$k/results/validate/data-validate.json" 2>&1)" 65532
+				expect_exit 0 "in the image: index $k's upload container" \
+					pod validate-job.yaml Job/qgate-validate-clicks upload "$k" "$T/ipod-$k"
+				k=$((k + 1))
+			done
+			expect_exit 0 "in the image: the merge Job's download" pod merge-job.yaml Job/qgate-merge-clicks download 0 "$T/ipod-merge"
+			expect_exit 1 "in the image: qgate merge" pod merge-job.yaml Job/qgate-merge-clicks merge 0 "$T/ipod-merge"
+			validate_result "in the image: the merged result" "$T/ipod-merge/merged/data-validate.json"
+			"$DEBIAN_PY" "$T/same.py" "$T/unsharded.json" "$T/ipod-merge/merged/data-validate.json" >"$T/same2.out" 2>&1
+			while IFS= read -r line; do
+				case $line in
+				"ok figures"*) ;;
+				"ok "*) ok "in the image: ${line#ok }" ;;
+				*) not_ok "in the image: ${line#not ok }" ;;
+				esac
+			done <"$T/same2.out"
+			unset QG_K8S_PODMAN QG_K8S_IMAGE
+		fi
+		# shellcheck disable=SC2086
+		$PM rmi -a -f >/dev/null 2>&1 || :
 	fi
 fi
 done_testing
