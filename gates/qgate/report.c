@@ -323,8 +323,12 @@ static int gather(struct rp_report *rp, const struct front_results *set, const c
 		const struct front_result *r = &set->v[i];
 
 		if (!r->gate) {
-			if (!rp->run)
-				rp->run = r;
+			const struct front_result **v = realloc(rp->runs, (rp->runs_nr + 1) * sizeof(*v));
+
+			if (!v)
+				return qg_error(QG_ENOMEM, "out of memory");
+			rp->runs = v;
+			rp->runs[rp->runs_nr++] = r;
 			err = check_run_reports(rp, r);
 			continue;
 		}
@@ -337,19 +341,18 @@ static int gather(struct rp_report *rp, const struct front_results *set, const c
 			QG_EINPUT,
 			"'%s': no qgate results (qgate.result/v1 or qgate.run/v1 *.json) found",
 			dir);
-	/* the verdict: a run decides its own; else the worst result (error over fail over pass) */
-	if (rp->run) {
-		rp->verdict = rp->run->status;
-		rp->exit_code = rp->run->exit_code;
-	} else {
-		for (size_t i = 0; i < set->nr; i++) {
-			int rank = rp_verdict_rank(set->v[i].status);
+	/* the verdict: the worst of every run and every result under DIR (error
+	 * over fail over pass), so a folder holding several runs, or a run beside
+	 * single gates, can never show pass while one of them failed */
+	for (size_t i = 0; i < set->nr; i++) {
+		int rank = rp_verdict_rank(set->v[i].status);
 
-			if (rank > worst) {
-				worst = rank;
-				rp->verdict = set->v[i].status;
-				rp->exit_code = set->v[i].exit_code;
-			}
+		if (rank == 1)
+			rank = 0; /* a skipped gate blocks nothing: the page says pass */
+		if (rank > worst) {
+			worst = rank;
+			rp->verdict = rank ? set->v[i].status : "pass";
+			rp->exit_code = set->v[i].exit_code;
 		}
 	}
 	if (rp->rules_nr)
@@ -359,6 +362,7 @@ static int gather(struct rp_report *rp, const struct front_results *set, const c
 
 static void rp_release(struct rp_report *rp)
 {
+	free(rp->runs);
 	free(rp->failing.v);
 	free(rp->model.v);
 	free(rp->drift.v);

@@ -124,58 +124,75 @@ static int banner(struct qg_buf *b, const struct rp_report *rp)
 	return err;
 }
 
+/* One table per run under DIR (a stage each), rows capped over all of them. */
 static int steps_table(struct qg_buf *b, const struct rp_report *rp)
 {
-	const struct qg_json *steps = qg_json_get(rp->run->doc, "steps");
-	size_t n = qg_json_size(steps), i = 0;
-	int err = qg_buf_addstr(b, "<h2 id=\"steps\">Steps</h2>\n<p>Stage <code>");
+	size_t n = 0, i = 0;
+	int err = qg_buf_addstr(b, "<h2 id=\"steps\">Steps</h2>\n");
 
-	if (!err)
-		err = rp_html_escape(b, rp_str(rp->run->doc, "stage"));
-	if (!err)
-		err = qg_buf_addstr(
-			b, "</code></p>\n<table><tr><th>step</th><th>gate</th><th>status</th>"
-			   "<th>exit</th><th>ms</th><th>reports</th><th>reason</th></tr>\n");
-	for (const struct qg_json *s = qg_json_first(steps); !err && s && i < RP_RESULTS_SHOWN;
-	     s = qg_json_next(s), i++) {
-		err = qg_buf_addstr(b, "<tr><td>");
+	for (size_t k = 0; !err && k < rp->runs_nr; k++) {
+		const struct front_result *run = rp->runs[k];
+		const struct qg_json *steps = qg_json_get(run->doc, "steps");
+
+		n += qg_json_size(steps);
+		if (i >= RP_RESULTS_SHOWN)
+			continue;
+		err = qg_buf_addstr(b, "<p>Stage <code>");
 		if (!err)
-			err = rp_html_escape(b, rp_str(s, "name"));
+			err = rp_html_escape(b, rp_str(run->doc, "stage"));
 		if (!err)
-			err = qg_buf_addstr(b, "</td><td>");
+			err = qg_buf_addstr(b, "</code>: ");
 		if (!err)
-			err = rp_html_escape(b, rp_str(s, "gate"));
+			err = status_badge(b, run->status);
 		if (!err)
-			err = qg_buf_addstr(b, "</td><td>");
+			err = qg_buf_addstr(b, " <code>");
 		if (!err)
-			err = status_badge(b, rp_str(s, "status"));
+			err = rp_html_escape(b, run->path);
 		if (!err)
-			err = qg_buf_addstr(b, "</td><td class=\"n\">");
-		if (!err)
-			err = num(b, rp_num(s, "exit_code"));
-		if (!err)
-			err = qg_buf_addstr(b, "</td><td class=\"n\">");
-		if (!err)
-			err = num(b, rp_num(s, "duration_ms"));
-		if (!err)
-			err = qg_buf_addstr(b, "</td><td>");
-		if (!err)
-			err = qg_buf_addstr(b, "</td><td>");
-		for (const struct qg_json *x = qg_json_first(qg_json_get(s, "reports")); !err && x;
-		     x = qg_json_next(x)) {
-			err = qg_buf_addstr(b, "<code>");
+			err = qg_buf_addstr(
+				b, "</code></p>\n<table><tr><th>step</th><th>gate</th><th>status</th>"
+				   "<th>exit</th><th>ms</th><th>reports</th><th>reason</th></tr>\n");
+		for (const struct qg_json *s = qg_json_first(steps); !err && s && i < RP_RESULTS_SHOWN;
+		     s = qg_json_next(s), i++) {
+			err = qg_buf_addstr(b, "<tr><td>");
 			if (!err)
-				err = rp_html_escape(b, qg_json_string(x));
+				err = rp_html_escape(b, rp_str(s, "name"));
 			if (!err)
-				err = qg_buf_addstr(b, "</code> ");
+				err = qg_buf_addstr(b, "</td><td>");
+			if (!err)
+				err = rp_html_escape(b, rp_str(s, "gate"));
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td>");
+			if (!err)
+				err = status_badge(b, rp_str(s, "status"));
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td class=\"n\">");
+			if (!err)
+				err = num(b, rp_num(s, "exit_code"));
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td class=\"n\">");
+			if (!err)
+				err = num(b, rp_num(s, "duration_ms"));
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td>");
+			for (const struct qg_json *x = qg_json_first(qg_json_get(s, "reports")); !err && x;
+			     x = qg_json_next(x)) {
+				err = qg_buf_addstr(b, "<code>");
+				if (!err)
+					err = rp_html_escape(b, qg_json_string(x));
+				if (!err)
+					err = qg_buf_addstr(b, "</code> ");
+			}
+			if (!err)
+				err = qg_buf_addstr(b, "</td><td>");
+			if (!err)
+				err = rp_html_escape(b, rp_str(s, "reason"));
+			if (!err)
+				err = qg_buf_addstr(b, "</td></tr>\n");
 		}
 		if (!err)
-			err = rp_html_escape(b, rp_str(s, "reason"));
-		if (!err)
-			err = qg_buf_addstr(b, "</td></tr>\n");
+			err = qg_buf_addstr(b, "</table>\n");
 	}
-	if (!err)
-		err = qg_buf_addstr(b, "</table>\n");
 	return err ? err : more(b, n, i, "steps");
 }
 
@@ -627,7 +644,7 @@ static int contents(struct qg_buf *b, const struct rp_report *rp)
 		int on;
 		const char *id, *title;
 	} sec[] = {
-		{ rp->run != NULL, "steps", "Steps" },
+		{ rp->runs_nr > 0, "steps", "Steps" },
 		{ 1, "gates", "Gates" },
 		{ 1, "failing", "Failing checks" },
 		{ rp->model.nr > 0, "model", "Model" },
@@ -664,7 +681,7 @@ int rp_html_render(struct qg_buf *b, const struct rp_report *rp)
 		err = banner(b, rp);
 	if (!err)
 		err = contents(b, rp);
-	if (!err && rp->run)
+	if (!err && rp->runs_nr)
 		err = steps_table(b, rp);
 	if (!err)
 		err = gates_table(b, rp);

@@ -50,7 +50,8 @@ struct rp_vec {
 struct rp_report {
 	const char *dir;
 	const struct front_results *set;
-	const struct front_result *run; /* the run summary, when there is one */
+	const struct front_result **runs; /* every run summary (run.json), in path order */
+	size_t runs_nr;
 	const char *verdict;            /* "pass", "fail", "error" */
 	int exit_code;
 	size_t results, checks, failed, errors;

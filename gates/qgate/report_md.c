@@ -174,39 +174,54 @@ static int sections(struct qg_buf *b, const struct rp_report *rp)
 	size_t i, shown = 0;
 	int err = 0;
 
-	if (rp->run) {
-		const struct qg_json *steps = qg_json_get(rp->run->doc, "steps");
+	if (rp->runs_nr) {
+		size_t n = 0;
 
-		err = qg_buf_addstr(
-			b,
-			"\n## Steps\n\n| step | gate | status | exit | ms | reason |\n|---|---|---|---:|---:|---|\n");
+		err = qg_buf_addstr(b, "\n## Steps\n");
 		i = 0;
-		for (const struct qg_json *s = qg_json_first(steps);
-		     !err && s && i < RP_RESULTS_SHOWN; s = qg_json_next(s), i++) {
-			err = qg_buf_addstr(b, "| ");
+		for (size_t k = 0; !err && k < rp->runs_nr; k++) {
+			const struct qg_json *steps = qg_json_get(rp->runs[k]->doc, "steps");
+
+			n += qg_json_size(steps);
+			if (i >= RP_RESULTS_SHOWN)
+				continue;
+			err = qg_buf_addstr(b, "\nStage `");
 			if (!err)
-				err = md(b, rp_str(s, "name"));
+				err = md(b, rp_str(rp->runs[k]->doc, "stage"));
 			if (!err)
-				err = qg_buf_addstr(b, " | ");
+				err = qg_buf_addf(b, "`: %s (`", word(rp->runs[k]->status));
 			if (!err)
-				err = md(b, rp_str(s, "gate"));
+				err = md(b, rp->runs[k]->path);
 			if (!err)
-				err = qg_buf_addf(b, " | %s | ", word(rp_str(s, "status")));
-			if (!err)
-				err = num(b, rp_num(s, "exit_code"));
-			if (!err)
-				err = qg_buf_addstr(b, " | ");
-			if (!err)
-				err = num(b, rp_num(s, "duration_ms"));
-			if (!err)
-				err = qg_buf_addstr(b, " | ");
-			if (!err)
-				err = md(b, rp_str(s, "reason"));
-			if (!err)
-				err = qg_buf_addstr(b, " |\n");
+				err = qg_buf_addstr(b, "`)\n\n| step | gate | status | exit | ms | reason |\n"
+						       "|---|---|---|---:|---:|---|\n");
+			for (const struct qg_json *s = qg_json_first(steps);
+			     !err && s && i < RP_RESULTS_SHOWN; s = qg_json_next(s), i++) {
+				err = qg_buf_addstr(b, "| ");
+				if (!err)
+					err = md(b, rp_str(s, "name"));
+				if (!err)
+					err = qg_buf_addstr(b, " | ");
+				if (!err)
+					err = md(b, rp_str(s, "gate"));
+				if (!err)
+					err = qg_buf_addf(b, " | %s | ", word(rp_str(s, "status")));
+				if (!err)
+					err = num(b, rp_num(s, "exit_code"));
+				if (!err)
+					err = qg_buf_addstr(b, " | ");
+				if (!err)
+					err = num(b, rp_num(s, "duration_ms"));
+				if (!err)
+					err = qg_buf_addstr(b, " | ");
+				if (!err)
+					err = md(b, rp_str(s, "reason"));
+				if (!err)
+					err = qg_buf_addstr(b, " |\n");
+			}
 		}
 		if (!err)
-			err = more(b, qg_json_size(steps), i, "steps");
+			err = more(b, n, i, "steps");
 	}
 	if (!err)
 		err = qg_buf_addstr(

@@ -139,7 +139,8 @@ if [ -f "$T/run/run.json" ]; then
 	expect_eq "qgate run: exit 1 (a step failed)" "$rc" 1
 	expect_exit 0 "report over a qgate run folder" "$Q" report "$T/run" --html "$T/run.html" --markdown "$T/run.md"
 	expect_grep "run: the steps table" '<h2 id="steps">Steps</h2>' "$T/run.html"
-	expect_grep "run: a step's reports beside it" '<td>bad</td>.*<code>bad/data-validate.json</code>' "$T/run.html"
+	expect_grep "run: a step's reports in their own column" \
+		'<td>bad</td>.*<td><code>bad/data-validate.json</code> <code>bad/data-validate.xml</code> </td><td>[^<]*</td></tr>' "$T/run.html"
 	expect_grep "run: the skipped step with its reason" "after-bad .* skip .*needs .bad., which failed" "$T/run.md"
 	expect_grep "run: the failing step's checks" 'field.age.maximum' "$T/run.md"
 	expect_grep "run: a step report found as DIR/<step>/<gate>-<command>.json" 'bad/data-validate.json' "$T/run.md"
@@ -148,6 +149,19 @@ if [ -f "$T/run/run.json" ]; then
 	rm -f "$T/run2/bad/data-validate.json"
 	expect_exit 3 "a report run.json lists is missing: exit 3" "$Q" report "$T/run2"
 	expect_grep "missing step report: named" "bad/data-validate.json" "$T/err"
+	# two runs in one folder: the page's verdict is the worst of them, whatever
+	# their order, and each stage has its table
+	cat >"$W/pass.json" <<'EOF'
+{"pipeline": {"pre": [{"name": "ok", "gate": "data", "args": ["validate", "--schema", "train.schema.json", "train.csv"]}]}}
+EOF
+	(cd "$W" && "$Q" run --config pass.json --stage pre --out "$T/multi/a-first") >"$T/run.log" 2>&1
+	expect_eq "a passing run: exit 0" "$?" 0
+	cp -R "$T/run" "$T/multi/z-second"
+	expect_exit 0 "report over two runs" "$Q" report "$T/multi" --html "$T/multi.html" --markdown "$T/multi.md"
+	expect_grep "two runs: FAIL though the first one passed" '<title>qgate report: FAIL' "$T/multi.html"
+	expect_grep "two runs: the passing stage's table" 'Stage <code>pre</code>' "$T/multi.html"
+	expect_grep "two runs: the failing stage's table" 'Stage <code>ci</code>' "$T/multi.html"
+	expect_grep "two runs: both stages in the Markdown" 'Stage `ci`' "$T/multi.md"
 else
 	skip "qgate run wrote no run.json (exit $rc): run-folder checks NOT RUN"
 	sed 's/^/#   /' "$T/run.log" | head -5
