@@ -71,6 +71,11 @@ expect_file "the run summary is under build/demo" "$D/run/run.json"
 expect_file "the HTML report is under build/demo" "$D/report.html"
 expect_file "the Markdown report is under build/demo" "$D/report.md"
 expect_grep "the report shows the run's verdict" 'fail' "$D/report.md"
+# the examples hold planted failures (lint, the bad batch): the page's banner
+# is FAIL whichever run.json sorts first (mlops/02-* comes before run/)
+expect_grep "the page's verdict is FAIL" '<title>qgate report: FAIL' "$D/report.html"
+expect_grep "the MLOps page's verdict is FAIL (the drift and the blocked candidate)" \
+	'<title>qgate report: FAIL' "$D/mlops/report.html"
 expect_file "the MLOps loop's page is under build/demo/mlops" "$D/mlops/report.html"
 if [ "$mlops_rc" -eq 0 ]; then
 	expect_file "the MLOps loop's audit log is under build/demo/mlops" "$D/mlops/audit.jsonl"
