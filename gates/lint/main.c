@@ -273,10 +273,6 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		goto out;
 	if ((err = lint_report(&ctx, &tools, &fs, o->max_errors, o->max_warnings, r)) < 0)
 		goto out;
-	/* --out DIR exists before any report is written, so --sarif DIR/x.sarif
-	 * works on a fresh DIR as --json DIR/x.json does */
-	if (o->common.out_dir && (err = qg_file_mkdirs(o->common.out_dir, 0777)) < 0)
-		goto out;
 	if (o->sarif && (err = lint_sarif_write(o->sarif, &tools, &fs)) < 0)
 		goto out;
 	/* --out DIR writes DIR/lint.sarif beside lint.json and lint.xml (contract §2) */
@@ -284,6 +280,8 @@ static int lint_run(void *data, struct qg_result *r, struct qg_strvec *outputs)
 		struct qg_buf path = QG_BUF_INIT(QG_CAP_PATH);
 
 		err = qg_buf_addf(&path, "%s/lint.sarif", o->common.out_dir);
+		if (!err)
+			err = qg_file_mkdirs(o->common.out_dir, 0777);
 		if (!err)
 			err = lint_sarif_write(path.buf, &tools, &fs);
 		qg_buf_release(&path);

@@ -74,6 +74,13 @@ static int start(int *exit_out, const struct qg_opts_ctx *ctx, const struct qg_c
 		*exit_out = qg_gate_die(ctx->prog, QG_EXIT_USAGE, NULL);
 		return 1;
 	}
+	/* --out DIR is made now, so every report a gate writes into it (--json,
+	 * --sarif, --profile-out, --cobertura-out DIR/x) finds it; other paths'
+	 * folders must exist */
+	if (c->out_dir && qg_file_mkdirs(c->out_dir, 0777) < 0) {
+		*exit_out = qg_gate_die(ctx->prog, QG_EXIT_ERROR, NULL);
+		return 1;
+	}
 	/* the gate will run: look up the git subject meanwhile (see git.c) */
 	if (prefetch && qg_git_prefetch(NULL) < 0) {
 		*exit_out = qg_gate_die(ctx->prog, QG_EXIT_ERROR, NULL);

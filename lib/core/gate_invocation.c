@@ -4,8 +4,10 @@
  * they are parts of one run: the same gate and command over the same
  * arguments and configuration. The fingerprint is the SHA-256 of the gate,
  * the command, the command line without the flags that differ between
- * shards or only choose where reports go (--shard, --out, --json, --junit,
- * --format, -q/--quiet, -v/--verbose, --color), and, with --config FILE,
+ * shards, only choose where reports go or how many threads work (--shard,
+ * --out, --json, --junit, --format, --color, --profile-out, --sarif,
+ * --codequality, --cobertura-out, -j/--jobs, -q/--quiet, -v/--verbose: each
+ * CI machine may write its own paths), and, with --config FILE,
  * the arguments the file's section gives (the same flags left out). Every
  * string is hashed with its length in front, so no two lists collide by
  * where their words break.
@@ -22,7 +24,11 @@
 /* 0 keep, 1 drop this word, 2 drop it and the next (a value) */
 static int dropped(const char *a)
 {
-	static const char *const with_value[] = { "--shard", "--out", "--json", "--junit", "--format", "--color" };
+	static const char *const with_value[] = {
+		"--shard",       "--out",           "--json",        "--junit",
+		"--format",      "--color",         "--profile-out", "--sarif",
+		"--codequality", "--cobertura-out", "--jobs",        "-j",
+	};
 	static const char *const alone[] = { "-q", "--quiet", "-v", "--verbose" };
 
 	for (size_t i = 0; i < QG_ARRAY_SIZE(with_value); i++) {
@@ -38,6 +44,9 @@ static int dropped(const char *a)
 	for (size_t i = 0; i < QG_ARRAY_SIZE(alone); i++)
 		if (!strcmp(a, alone[i]))
 			return 1;
+	/* -j4 */
+	if (a[0] == '-' && a[1] == 'j' && a[2] && strspn(a + 2, "0123456789") == strlen(a + 2))
+		return 1;
 	/* -qv, -vq */
 	if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "qv") == strlen(a + 1))
 		return 1;

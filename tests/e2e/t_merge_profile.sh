@@ -155,4 +155,14 @@ expect_exit 2 "a shard of another configuration" qgate merge --out x s1 other s3
 expect_grep "  says why" "different arguments or configuration" "$T/err"
 expect_no_file "  nothing merged" x/profile.json
 
+# each CI machine may pick its own output paths and thread count: --profile-out,
+# --out and -j are not part of the fingerprint, and the fresh --out folder is made
+for k in 1 2 3; do
+	qgate-data profile data.csv --shard $k/3 --profile-out "own$k/p$k.json" --out "own$k" -j $k -q >/dev/null 2>&1
+	echo $? >rc$k
+done
+expect_eq "shards with their own paths and -j: profiled into fresh folders" "$(cat rc1 rc2 rc3 | tr '\n' ' ')" "0 0 0 "
+expect_exit 0 "shards with their own paths and -j: merged" qgate merge --out own own1 own2 own3
+expect_eq "  the merged profile has the unsharded one's rows" "$(json_get own/p1.json 'd["rows"]')" 60000
+
 done_testing
