@@ -931,8 +931,13 @@ int data_validate(const struct qg_data_opts *o, struct qg_result *r)
 		goto done;
 	}
 	err = vd_merge_results(&v, &plan, r);
-	if (!err && plan.shard_count > 1)
-		qg_json_add_string(r->metrics, "shard", o->input.shard);
+	if (!err && plan.shard_count > 1) {
+		/* normalised like invocation.shard: `0+1/4` ran shard "1/4" */
+		char sh[48];
+
+		snprintf(sh, sizeof(sh), "%lld/%lld", plan.shard_index, plan.shard_count);
+		qg_json_add_string(r->metrics, "shard", sh);
+	}
 done:
 	if (hashing)
 		data_hasher_finish(&hasher, NULL);

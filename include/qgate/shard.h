@@ -18,8 +18,9 @@ struct qg_shard {
 
 #define QG_SHARD_ALL { 1, 1 }
 
-/* Parse "I/N" (plain decimal digits, 1 <= I <= N <= 1000000) into out:
- * 0, or QG_EUSAGE naming the flag and the text (out untouched). */
+/* Parse "I/N" (plain decimal digits, 1 <= I <= N <= 1000000), or "K+1/N"
+ * (0 <= K < N: shard K+1, for CI systems numbering machines from 0) into
+ * out: 0, or QG_EUSAGE naming the flag and the text (out untouched). */
 int qg_shard_parse(struct qg_shard *out, const char *s);
 
 /* 1 when item k of a list belongs to this shard. */

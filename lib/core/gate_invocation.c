@@ -11,6 +11,11 @@
  * the arguments the file's section gives (the same flags left out). Every
  * string is hashed with its length in front, so no two lists collide by
  * where their words break.
+ *
+ * The shard is recorded normalised, "I/N" in plain decimal: `--shard 0+1/4`
+ * (a CI system counting from 0) records "1/4" and merges with a shard run
+ * as `--shard 1/4`. A value the parser refuses is recorded as given (the
+ * gate refuses it too, exit 2, with the parser's message).
  */
 #include "qgate/common.h"
 
@@ -19,6 +24,7 @@
 #include "qgate/json.h"
 #include "qgate/result.h"
 #include "qgate/sha256.h"
+#include "qgate/shard.h"
 #include "qgate/strvec.h"
 
 /* 0 keep, 1 drop this word, 2 drop it and the next (a value) */
@@ -95,7 +101,7 @@ int qg_gate_invocation(struct qg_result *r, const struct qg_opts_ctx *ctx, const
 		       const char **argv)
 {
 	struct qg_sha256 *h = NULL;
-	char hex[QG_SHA256_HEX], fp[8 + QG_SHA256_HEX];
+	char hex[QG_SHA256_HEX], fp[8 + QG_SHA256_HEX], norm[48];
 	const char *shard = NULL;
 	struct qg_json *inv;
 	int err;
@@ -132,6 +138,16 @@ int qg_gate_invocation(struct qg_result *r, const struct qg_opts_ctx *ctx, const
 	if (err < 0)
 		return err;
 	snprintf(fp, sizeof(fp), "sha256:%s", hex);
+	if (shard) {
+		struct qg_shard sh;
+
+		if (qg_shard_parse(&sh, shard) < 0) {
+			qg_error_clear(); /* the gate's own parse reports it */
+		} else {
+			snprintf(norm, sizeof(norm), "%lld/%lld", sh.index, sh.count);
+			shard = norm;
+		}
+	}
 	if (!(inv = qg_json_new_object()) ||
 	    !(shard ? qg_json_add_string(inv, "shard", shard) : qg_json_add_null(inv, "shard")) ||
 	    !qg_json_add_string(inv, "fingerprint", fp)) {

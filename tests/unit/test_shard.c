@@ -15,7 +15,11 @@ static void test_shard_parse_and_divide(void **state)
 {
 	struct qg_shard s = QG_SHARD_ALL, t;
 	static const char *const bad[] = { "0/4", "5/4", "1/", "/3", "1/3x", " 1/3", "1/ 3", "+1/3", "1/-3",
-					   "1/0", "1/1000001", "99999999999999999999/1", "1", "", "a/b", "1//3" };
+					   "1/0", "1/1000001", "99999999999999999999/1", "1", "", "a/b", "1//3",
+					   /* K+1/N: 0 <= K < N, the suffix exactly "+1" */
+					   "4+1/4", "1+2/4", "+1/4", "1+1+1/4", "0+1", "0+1/", "0+/4", "0+01/4",
+					   "0 +1/4", "0+ 1/4", "0+1 /4", "-1+1/4", "0+1/0", "0+1/4x", "+1+1/4",
+					   "0-1/4", "1+0/4", "0+1/+4", "1000000+1/1000000" };
 
 	(void)state;
 	assert_int_equal(qg_shard_parse(&s, "2/4"), 0);
@@ -23,6 +27,29 @@ static void test_shard_parse_and_divide(void **state)
 	assert_int_equal(s.count, 4);
 	assert_int_equal(qg_shard_parse(&s, "1/1"), 0);
 	assert_int_equal(qg_shard_parse(&s, "1000000/1000000"), 0);
+	/* a 0-based index K as K+1/N: shard K+1 */
+	for (long long n = 1; n <= 5; n++)
+		for (long long k = 0; k < n; k++) {
+			char text[64], plain[64];
+			struct qg_shard a = { 0, 0 }, b = { 0, 0 };
+
+			snprintf(text, sizeof(text), "%lld+1/%lld", k, n);
+			snprintf(plain, sizeof(plain), "%lld/%lld", k + 1, n);
+			assert_int_equal(qg_shard_parse(&a, text), 0);
+			assert_int_equal(qg_shard_parse(&b, plain), 0);
+			assert_int_equal(a.index, k + 1);
+			assert_int_equal(a.count, n);
+			assert_true(a.index == b.index && a.count == b.count);
+		}
+	assert_int_equal(qg_shard_parse(&s, "999999+1/1000000"), 0);
+	assert_int_equal(s.index, 1000000);
+	assert_int_equal(qg_shard_parse(&s, "00+1/04"), 0); /* leading zeros, as in I/N */
+	assert_int_equal(s.index, 1);
+	assert_int_equal(s.count, 4);
+	t.index = t.count = 77;
+	assert_int_equal(qg_shard_parse(&t, "4+1/4"), QG_EUSAGE);
+	assert_non_null(strstr(qg_error_last(), "K+1/N with 0 <= K < N"));
+	assert_non_null(strstr(qg_error_last(), "'4+1/4'"));
 	for (size_t i = 0; i < QG_ARRAY_SIZE(bad); i++) {
 		t.index = t.count = 77;
 		if (qg_shard_parse(&t, bad[i]) != QG_EUSAGE)
