@@ -634,6 +634,22 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			}
 
 			qg_check_observed_number(qc, (double)rows);
+			if (p->shard_count > 1) {
+				/* what `qgate merge` needs to decide the bounds and
+				 * the empty table over every shard's rows */
+				struct qg_json *d = qg_check_details(qc);
+
+				if (!d || !qg_json_add_number(d, "rows", (double)rows) ||
+				    !qg_json_add_number(d, "minRows", (double)S->min_rows) ||
+				    !qg_json_add_number(d, "maxRows", (double)S->max_rows) ||
+				    !qg_json_add_bool(d, "allowEmpty", v->o->allow_empty) ||
+				    !qg_json_add_number(d, "maxErrors", (double)v->o->max_errors) ||
+				    !qg_json_add_number(d, "counted", (double)atomic_load(&v->violations)) ||
+				    !qg_json_add_bool(d, "stopped", stopped)) {
+					err = qg_error(QG_ENOMEM, "out of memory");
+					goto done;
+				}
+			}
 			if (S->min_rows >= 0 && S->max_rows >= 0)
 				qg_check_expected_string(qc, "%lld..%lld rows", S->min_rows, S->max_rows);
 			else if (S->min_rows >= 0)
@@ -672,6 +688,10 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 				if (d) {
 					qg_json_add_number(d, "nulls", (double)nulls[fi]);
 					qg_json_add_number(d, "values", (double)present[fi]);
+					/* the bound exactly (expected is "<= %g"): `qgate
+					 * merge` decides the fraction of the summed counts */
+					if (p->shard_count > 1)
+						qg_json_add_number(d, "maxNullFraction", f->max_null_fraction);
 				}
 			}
 			continue;

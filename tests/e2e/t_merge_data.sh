@@ -1,0 +1,324 @@
+#!/bin/sh
+# t_merge_data.sh -- property test: a merged qgate-data validate equals the unsharded run
+#
+# Seeded random tables and schemas exercising every check that depends on more
+# than one row (minRows, maxRows, the empty table, --allow-empty,
+# maxNullFraction at the table and the field level, the extreme values shown as
+# "observed" by minimum/maximum/exclusive bounds, --max-errors) next to the per-cell
+# ones (type, required, enum, minLength, maxLength, pattern). Each table is
+# split into 2-4 shards twice: as several files (whole files per shard, some
+# with only a header, sometimes one without column c under fieldsMatch
+# superset) and as byte ranges of one file. `qgate merge` of the shards must
+# give the unsharded run's exit code, status, rows and violations, and per
+# check its status, count, observed, expected, message and first locations --
+# or be refused with exit 3 naming --max-errors, exactly when the unsharded
+# run stopped early (its counts are then lower bounds that depend on where it
+# stopped). Unique, primaryKey and foreignKeys are refused by the merge on
+# purpose (t_merge.sh). Debian's python3 drives the runs; every result it
+# reads is checked against result.schema.json, and a few go through
+# validate_result too. On the merge before this test (table.rows left
+# skipped, maxNullFraction judged per shard) 34 of 120 merges had another
+# exit code than the unsharded run.
+#
+# QG_MERGE_SEEDS (default 60) sets the number of tables.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+if ! "$DEBIAN_PY" -c 'import jsonschema' 2>/dev/null; then
+	skip "Debian's python3 with jsonschema is needed to drive the property test"
+	done_testing
+	exit $?
+fi
+
+# engineer K's two cases, by hand first
+mkdir k1 k2
+printf 'id,v\n1,a\n2,b\n3,c\n' >k1/a.csv
+printf 'id,v\n4,d\n5,e\n' >k1/b.csv
+printf '{"fields": [{"name": "id", "type": "integer"}, {"name": "v", "type": "string"}], "qgate": {"minRows": 100}}\n' >k1/s.json
+expect_exit 1 "minRows 100 over 5 rows in 2 files: the unsharded run fails" \
+	qgate-data validate --schema k1/s.json k1/a.csv k1/b.csv --out k1/full -q
+for i in 1 2; do qgate-data validate --schema k1/s.json --shard $i/2 k1/a.csv k1/b.csv --out k1/s$i -q >/dev/null 2>&1; done
+expect_eq "  each shard leaves the bounds to the merge" "$(json_get k1/s1/data-validate.json '[c["status"] for c in d["checks"] if c["id"]=="table.rows"]')" '["skip"]'
+expect_exit 1 "  and so does the merge of its 2 shards (it passed before)" qgate merge --out k1/m k1/s1 k1/s2
+ROWS='[(c["status"], c["message"], c.get("observed"), c.get("expected"), c.get("count")) for c in d["checks"] if c["id"]=="table.rows"]'
+expect_eq "  merged table.rows is the unsharded run's" "$(json_get k1/m/data-validate.json "$ROWS")" "$(json_get k1/full/data-validate.json "$ROWS")"
+validate_result "  merged result" k1/m/data-validate.json
+validate_junit "  merged JUnit" k1/m/data-validate.xml
+printf 'id,v\n1,\n2,\n' >k2/a.csv
+printf 'id,v\n3,x\n4,x\n5,x\n6,x\n7,x\n8,x\n' >k2/b.csv
+printf '{"fields": [{"name": "id", "type": "integer"}, {"name": "v", "type": "string", "qgate": {"maxNullFraction": 0.3}}]}\n' >k2/s.json
+expect_exit 0 "maxNullFraction 0.3 over 2 of 8 missing: the unsharded run passes" \
+	qgate-data validate --schema k2/s.json k2/a.csv k2/b.csv --out k2/full -q
+for i in 1 2; do qgate-data validate --schema k2/s.json --shard $i/2 k2/a.csv k2/b.csv --out k2/s$i -q >/dev/null 2>&1; done
+expect_exit 0 "  and so does the merge of its 2 shards (one has 2 of 2 missing; it failed before)" qgate merge --out k2/m k2/s1 k2/s2
+NF='[(c["status"], c["message"], c.get("observed"), c.get("expected"), c.get("count"), c.get("nulls"), c.get("values")) for c in d["checks"] if c["id"]=="field.v.maxNullFraction"]'
+expect_eq "  merged maxNullFraction is the unsharded run's" "$(json_get k2/m/data-validate.json "$NF")" "$(json_get k2/full/data-validate.json "$NF")"
+validate_result "  merged result" k2/m/data-validate.json
+# --max-errors: refused when the unsharded run would have stopped
+for i in 1 2; do qgate-data validate --schema k2/s.json --max-errors 1 --shard $i/2 k1/a.csv k1/b.csv --out k3/s$i -q >/dev/null 2>&1; done
+expect_exit 0 "--max-errors 1 with no violation merges" qgate merge --out k3/m k3/s1 k3/s2
+printf 'id,v\nx,1\n' >k1/bad.csv
+for i in 1 2; do qgate-data validate --schema k1/s.json --max-errors 1 --shard $i/2 k1/a.csv k1/bad.csv --out k4/s$i -q >/dev/null 2>&1; done
+expect_exit 3 "--max-errors 1 reached by a shard: the merge is refused" qgate merge --out k4/m k4/s1 k4/s2 2>"$T/err"
+expect_grep "  naming --max-errors" "max-errors 1: a shard stopped early" "$T/err"
+expect_no_file "  nothing written" k4/m/data-validate.json
+
+SEEDS=${QG_MERGE_SEEDS:-60}
+QG_ROOT="$QG_ROOT" SEEDS="$SEEDS" "$DEBIAN_PY" - >"$T/prop.out" 2>"$T/prop.err" <<'P'
+import json, os, random, subprocess, sys
+
+import jsonschema
+
+root = os.environ["QG_ROOT"]
+schema = json.load(open(os.path.join(root, "docs/result.schema.json")))
+V = jsonschema.Draft202012Validator(schema) if hasattr(jsonschema, "Draft202012Validator") else jsonschema.Draft7Validator(schema)
+seeds = int(os.environ["SEEDS"])
+stats = {"cases": 0, "equal": 0, "refused": 0, "bad": 0, "invalid": 0, "rows_fail": 0, "rows_pass_bounds": 0,
+         "empty_fail": 0, "nullfrac_fail": 0, "nullfrac_pass": 0, "nullfrac_shard_differs": 0,
+         "obs_extreme": 0, "stopped": 0, "absent_column": 0, "exit_differs": 0, "loc_differs": 0}
+bad_lines = []
+
+
+def run(args):
+    p = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return p.returncode, p.stderr
+
+
+def load(path):
+    d = json.load(open(path))
+    errs = list(V.iter_errors(d))
+    if errs:
+        stats["invalid"] += 1
+        bad_lines.append("%s: invalid result: %s" % (path, errs[0].message))
+    return d
+
+
+def gen(rng):
+    fields = [{"name": "id", "type": "integer"}]
+    a = {"name": "a", "type": "integer", "constraints": {}}
+    for k, lo, hi in (("minimum", -5, 5), ("maximum", 40, 60), ("exclusiveMinimum", -8, 2), ("exclusiveMaximum", 45, 70)):
+        if rng.random() < 0.5:
+            a["constraints"][k] = rng.randint(lo, hi)
+    if rng.random() < 0.3:
+        a["constraints"]["required"] = True
+    b = {"name": "b", "type": "string", "constraints": {}}
+    r = rng.random()
+    if r < 0.3:
+        b["constraints"]["enum"] = ["x", "yy", "zzz"]
+    elif r < 0.6:
+        b["constraints"]["pattern"] = "[xyz]+"
+    if rng.random() < 0.4:
+        b["constraints"]["minLength"] = 2
+    if rng.random() < 0.4:
+        b["constraints"]["maxLength"] = 3
+    c = {"name": "c", "type": "number", "constraints": {}}
+    if rng.random() < 0.5:
+        c["constraints"]["minimum"] = round(rng.uniform(-2, 0), 3)
+    if rng.random() < 0.5:
+        c["constraints"]["maximum"] = round(rng.uniform(5, 9), 3)
+    if rng.random() < 0.5:
+        c["qgate"] = {"maxNullFraction": rng.choice([0, 0.1, 0.25, 0.3, 1 / 3, 0.5, 0.9])}
+    for f in (a, b, c):
+        if not f["constraints"]:
+            del f["constraints"]
+    fields += [a, b, c]
+    s = {"fields": fields}
+    q = {}
+    if rng.random() < 0.5:
+        q["minRows"] = rng.choice([0, 1, 3, 5, 10, 30, 100])
+    if rng.random() < 0.4:
+        q["maxRows"] = max(q.get("minRows", 0), rng.choice([0, 2, 5, 10, 25, 60]))
+    if rng.random() < 0.5:
+        q["maxNullFraction"] = {rng.choice(["a", "b"]): rng.choice([0, 0.2, 0.25, 0.3, 0.5, 0.75])}
+    if q:
+        s["qgate"] = q
+    return s
+
+
+def cell(rng, kind, pnull):
+    if rng.random() < pnull:
+        return ""
+    if kind == "a":
+        return str(rng.randint(-10, 75)) if rng.random() < 0.95 else "n/a"
+    if kind == "b":
+        return rng.choice(["x", "yy", "zzz", "w", "xyzw", "y"])
+    return ("%.3f" % rng.uniform(-3, 10)) if rng.random() < 0.95 else "?"
+
+
+def table(rng):
+    n = rng.choice([0, 0, 0, 1, 2, 3, 5, 8, 13, 30, 60, 120])
+    pn = {k: rng.choice([0, 0, 0.1, 0.3, 0.6]) for k in "abc"}
+    rows = []
+    for i in range(n):
+        rows.append("%d,%s,%s,%s" % (i + 1, cell(rng, "a", pn["a"]), cell(rng, "b", pn["b"]), cell(rng, "c", pn["c"])))
+    return rows
+
+
+def key(d):
+    out = {}
+    for c in d["checks"]:
+        out[c["id"]] = c
+    return out
+
+
+def compare(tag, full, fcode, merged, mcode, nshards):
+    msgs = []
+    if fcode != mcode:
+        stats["exit_differs"] += 1
+        msgs.append("exit %s unsharded, %s merged" % (fcode, mcode))
+    if full["status"] != merged["status"]:
+        msgs.append("status %s unsharded, %s merged" % (full["status"], merged["status"]))
+    F, M = key(full), key(merged)
+    if [c["id"] for c in full["checks"]] != [c["id"] for c in merged["checks"]]:
+        msgs.append("check ids differ: %s / %s" % ([c["id"] for c in full["checks"]], [c["id"] for c in merged["checks"]]))
+    for cid, fc in F.items():
+        mc = M.get(cid)
+        if not mc:
+            continue
+        for k in ("status", "count", "observed", "expected"):
+            if fc.get(k) != mc.get(k):
+                msgs.append("%s.%s %r unsharded, %r merged" % (cid, k, fc.get(k), mc.get(k)))
+        if fc.get("message") != mc.get("message"):
+            msgs.append("%s.message %r unsharded, %r merged" % (cid, fc.get("message"), mc.get("message")))
+        fl = [(l.get("file"), l.get("line"), l.get("column"), l.get("message")) for l in fc.get("locations", [])]
+        ml = [(l.get("file"), l.get("line"), l.get("column"), l.get("message")) for l in mc.get("locations", [])]
+        if fl != ml:
+            stats["loc_differs"] += 1
+            msgs.append("%s.locations %r unsharded, %r merged" % (cid, fl[:3], ml[:3]))
+    if full["metrics"].get("rows") != merged["metrics"].get("rows"):
+        msgs.append("metrics.rows differ")
+    if full["metrics"].get("violations") != merged["metrics"].get("violations"):
+        msgs.append("metrics.violations %s unsharded, %s merged" % (full["metrics"].get("violations"), merged["metrics"].get("violations")))
+    for m in msgs:
+        bad_lines.append("%s: %s" % (tag, m))
+    return not msgs
+
+
+for seed in range(1, seeds + 1):
+    rng = random.Random(seed)
+    s = gen(rng)
+    rows = table(rng)
+    d = "case%d" % seed
+    os.makedirs(d + "/parts", exist_ok=True)
+    json.dump(s, open(d + "/schema.json", "w"))
+    hdr = "id,a,b,c\n"
+    with open(d + "/one.csv", "w") as f:
+        f.write(hdr + "".join(r + "\n" for r in rows))
+    nfiles = rng.randint(2, 5)
+    cuts = sorted(rng.randint(0, len(rows)) for _ in range(nfiles - 1))
+    files = []
+    # sometimes one file lacks column c (fieldsMatch superset allows it):
+    # its rows count as present for no check of c
+    drop = rng.randrange(nfiles) if rng.random() < 0.3 else -1
+    if drop >= 0:
+        s["fieldsMatch"] = "superset"
+        json.dump(s, open(d + "/schema.json", "w"))
+    for k, (lo, hi) in enumerate(zip([0] + cuts, cuts + [len(rows)])):
+        p = "%s/parts/p%d.csv" % (d, k)
+        with open(p, "w") as f:
+            if k == drop:
+                f.write("id,a,b\n" + "".join(r.rsplit(",", 1)[0] + "\n" for r in rows[lo:hi]))
+            else:
+                f.write(hdr + "".join(r + "\n" for r in rows[lo:hi]))
+        files.append(p)
+    extra = []
+    if rng.random() < 0.25:
+        extra.append("--allow-empty")
+    if rng.random() < 0.2:
+        extra.append("--max-errors=%d" % rng.choice([1, 3, 10, 40]))
+    for split, inputs in (("files", files), ("range", [d + "/one.csv"])):
+        nsh = rng.randint(2, 4)
+        tag = "seed %d %s %d shards %s" % (seed, split, nsh, " ".join(extra))
+        base = ["qgate-data", "validate", "--schema", d + "/schema.json", "-q"] + extra
+        fdir = "%s/%s-full" % (d, split)
+        fcode, ferr = run(base + ["--out", fdir] + inputs)
+        if fcode not in (0, 1):
+            bad_lines.append("%s: unsharded exit %d: %s" % (tag, fcode, ferr.strip()))
+            stats["bad"] += 1
+            continue
+        full = load(fdir + "/data-validate.json")
+        shard_dirs = []
+        for i in range(1, nsh + 1):
+            sd = "%s/%s-s%d" % (d, split, i)
+            code, err = run(base + ["--shard", "%d/%d" % (i, nsh), "--out", sd] + inputs)
+            if code not in (0, 1):
+                bad_lines.append("%s: shard %d exit %d: %s" % (tag, i, code, err.strip()))
+            shard_dirs.append(sd)
+        shards = [load(sd + "/data-validate.json") for sd in shard_dirs]
+        mdir = "%s/%s-merged" % (d, split)
+        mcode, merr = run(["qgate", "merge", "--out", mdir] + shard_dirs)
+        stats["cases"] += 1
+        stopped = any("Stopped early" in (x.get("markdown") or "") for x in [full]) or \
+            any(c["id"] == "table.rows" and "--max-errors stopped" in (c.get("message") or "") for c in full["checks"])
+        if stopped:
+            stats["stopped"] += 1
+        if mcode == 3 and "--max-errors" in merr:
+            if stopped:
+                stats["refused"] += 1
+            else:
+                stats["bad"] += 1
+                bad_lines.append("%s: refused (%s) but the unsharded run did not stop" % (tag, merr.strip()))
+            continue
+        if stopped:
+            stats["bad"] += 1
+            bad_lines.append("%s: the unsharded run stopped early (--max-errors) but the merge was not refused (exit %d)" % (tag, mcode))
+            continue
+        if mcode not in (0, 1) or not os.path.exists(mdir + "/data-validate.json"):
+            stats["bad"] += 1
+            bad_lines.append("%s: merge exit %d: %s" % (tag, mcode, merr.strip()))
+            continue
+        merged = load(mdir + "/data-validate.json")
+        if compare(tag, full, fcode, merged, mcode, nsh):
+            stats["equal"] += 1
+        else:
+            stats["bad"] += 1
+        F = key(full)
+        rc = F.get("table.rows")
+        if rc and rc["status"] == "fail":
+            stats["empty_fail" if "empty" in rc.get("message", "") else "rows_fail"] += 1
+        elif rc and rc["status"] == "pass" and "qgate" in s and ("minRows" in s["qgate"] or "maxRows" in s["qgate"]):
+            stats["rows_pass_bounds"] += 1
+        if any(c["status"] == "skip" and "not in the data" in (c.get("message") or "") for x in shards for c in x["checks"]):
+            stats["absent_column"] += 1
+        for cid, fc in F.items():
+            if cid.endswith(".maxNullFraction"):
+                stats["nullfrac_" + ("fail" if fc["status"] == "fail" else "pass")] += 1
+                ss = set(c["status"] for x in shards for c in x["checks"] if c["id"] == cid and x["metrics"].get("rows"))
+                if len(ss) > 1 or (ss and fc["status"] not in ss):
+                    stats["nullfrac_shard_differs"] += 1
+            if cid.split(".")[-1] in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and "observed" in fc:
+                vals = set(c.get("observed") for x in shards for c in x["checks"] if c["id"] == cid and "observed" in c)
+                if len(vals) > 1:
+                    stats["obs_extreme"] += 1
+
+print(json.dumps(stats))
+for l in bad_lines[:40]:
+    print("# " + l)
+P
+status=$?
+if [ $status -ne 0 ]; then
+	not_ok "the property driver ran (exit $status)"; sed 's/^/#   /' "$T/prop.err" | tail -20
+	done_testing
+	exit $?
+fi
+ok "the property driver ran $SEEDS tables"
+st() { "$DEBIAN_PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$T/prop.out" "$1"; }
+sed -n '2,$p' "$T/prop.out" >"$T/bad"
+cases=$(st cases)
+if [ "$(st bad)" -eq 0 ]; then
+	ok "no merge differs from its unsharded run ($(st equal) equal, $(st refused) refused)"
+else
+	not_ok "$(st bad) of $cases merges differ from their unsharded run"; cat "$T/bad"
+fi
+expect_eq "every result read validates against result.schema.json" "$(st invalid)" 0
+# the generator must exercise what the merge re-decides, or the test proves nothing
+for what in rows_fail rows_pass_bounds empty_fail nullfrac_fail nullfrac_pass nullfrac_shard_differs obs_extreme \
+	stopped absent_column; do
+	n=$(st $what)
+	if [ "$n" -gt 0 ]; then ok "the tables exercise $what ($n cases)"; else not_ok "no case exercised $what"; fi
+done
+echo "# merges with another exit code than the unsharded run: $(st exit_differs)"
+for r in case1/files-merged/data-validate.json case2/range-merged/data-validate.json case3/files-s1/data-validate.json; do
+	if [ -f "$r" ]; then validate_result "$r" "$r"; else skip "$r not written (refused merge)"; fi
+done
+done_testing
