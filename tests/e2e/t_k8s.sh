@@ -7,10 +7,11 @@
 #    lines alike); pods
 #    and containers run as non-root (runAsNonRoot, uid 65532, no privilege
 #    escalation, read-only root, no capabilities); no AWS secret is inline;
-#    the Indexed Job's completions and parallelism are the N of the stages'
-#    `--shard I/N` (stage shard-K runs K+1/N, the stages differing in --shard
-#    only), the merge Job names the N shard folders and reads where the
-#    upload writes.
+#    the Indexed Job's validate container runs `qgate data validate
+#    --shard $(JOB_COMPLETION_INDEX)+1/N` itself (no pipeline stages), N its
+#    completions and parallelism, in the ConfigMap's folder with its schema,
+#    --out where the upload reads; the merge Job names the N shard folders
+#    and reads where the upload writes.
 # 2. `kubectl apply --dry-run=client` of each file. kubectl needs the API
 #    server's discovery to map kinds to resources even for a client dry run
 #    (without a cluster it fails, shown below), so the test serves the
@@ -23,7 +24,9 @@
 #    member against the fields its interfaces declare (a typo is found).
 # 3. The Indexed Job's and the merge Job's containers run as the manifests
 #    say, for JOB_COMPLETION_INDEX=0..N-1: env and `$(VAR)` expanded the way
-#    the kubelet does, argv executed without a shell (the upload container's
+#    the kubelet does (`$(JOB_COMPLETION_INDEX)+1/N` becomes `K+1/N`: the
+#    pods' argv differ in that word only, each result records shard K+1/N),
+#    argv executed without a shell (the upload container's
 #    own `/bin/sh -c` script runs under /bin/sh, as in the pod), volume mount
 #    paths mapped to folders here, the qgate image's entrypoint mapped to
 #    $QG_BIN/qgate, AWS_ENDPOINT_URL pointed at s3rver. The merged verdict,
@@ -64,7 +67,8 @@ fi
 # ---------------------------------------------------------------- 1. static
 cat >"$T/check.py" <<'EOP'
 # Prints "ok NAME" / "not ok NAME: WHY" lines about examples/k8s; also writes
-# N to argv[2] and the shard step's args (without --shard) to argv[3].
+# N to argv[2] and the validate container's qgate-data args (without --shard
+# and --out) to argv[3].
 import json, re, sys, glob, os
 import yaml
 
@@ -129,7 +133,7 @@ for path in sorted(glob.glob(os.path.join(k8s, "*.yaml"))):
                     check("%s container %s: %s from a Secret, not inline" % (name, c["name"], e["name"]),
                           "value" not in e and "secretKeyRef" in e.get("valueFrom", {}), e)
 
-# the Indexed Job against the stages and the merge Job
+# the Indexed Job against the ConfigMap and the merge Job
 vbase, vjob = docs[("Job", "qgate-validate-clicks")]
 _, cm = docs[("ConfigMap", "qgate-shards")]
 _, mjob = docs[("Job", "qgate-merge-clicks")]
@@ -140,28 +144,21 @@ check("completions == parallelism (%s)" % n, isinstance(n, int) and n == js.get(
 pod = js["template"]["spec"]
 check("restartPolicy Never (podFailurePolicy needs it)", pod.get("restartPolicy") == "Never")
 val = [c for c in pod["containers"] if c["name"] == "validate"][0]
-check("validate container: qgate run --stage shard-$(JOB_COMPLETION_INDEX)",
-      val["image"].startswith("registry.example.com/qgate/qgate@") and
-      val["args"][:1] == ["run"] and "--stage" in val["args"] and
-      val["args"][val["args"].index("--stage") + 1] == "shard-$(JOB_COMPLETION_INDEX)", val["args"])
-cfgmount = [m for m in val["volumeMounts"] if m["name"] == "config"][0]["mountPath"]
-cfgarg = val["args"][val["args"].index("--config") + 1]
-check("--config names the ConfigMap's qgate.json", cfgarg == cfgmount + "/qgate.json", cfgarg)
+va = val.get("args", [])
+check("validate container: the qgate image's entrypoint with args data validate",
+      val["image"].startswith("registry.example.com/qgate/qgate@") and "command" not in val and va[:2] == ["data", "validate"],
+      (val.get("command"), va))
+sh = [va[i + 1] for i in range(len(va) - 1) if va[i] == "--shard"]
+check("validate container: --shard $(JOB_COMPLETION_INDEX)+1/%s, once" % n, sh == ["$(JOB_COMPLETION_INDEX)+1/%s" % n], sh)
+check("no pipeline stages: the ConfigMap holds no qgate.json", "qgate.json" not in cm["data"], sorted(cm["data"]))
+mounts = {m["name"]: m["mountPath"] for m in val["volumeMounts"]}
+check("validate container works in the ConfigMap's folder", val.get("workingDir") == mounts.get("config"),
+      (val.get("workingDir"), mounts))
 check("the config volume is the ConfigMap", [v for v in pod["volumes"] if v["name"] == "config"][0]["configMap"]["name"]
       == cm["metadata"]["name"])
-pipe = json.loads(cm["data"]["qgate.json"])["pipeline"]
-check("one stage per index: shard-0..shard-%d" % (n - 1), sorted(pipe) == sorted("shard-%d" % k for k in range(n)), sorted(pipe))
-common = None
-for k in range(n):
-    steps = pipe.get("shard-%d" % k, [])
-    a = steps[0]["args"] if len(steps) == 1 else []
-    sh = [a[i + 1] for i in range(len(a) - 1) if a[i] == "--shard"]
-    check("stage shard-%d runs qgate-data validate --shard %d/%d" % (k, k + 1, n),
-          len(steps) == 1 and steps[0]["gate"] == "data" and a[:1] == ["validate"] and sh == ["%d/%d" % (k + 1, n)], a)
-    rest = [x for i, x in enumerate(a) if x != "--shard" and (i == 0 or a[i - 1] != "--shard")]
-    if common is None:
-        common = rest
-    check("stage shard-%d: the arguments of shard-0 but --shard" % k, rest == common, rest)
+outs = [va[i + 1] for i in range(len(va) - 1) if va[i] == "--out"]
+check("validate container: --out is the results volume", outs == [mounts.get("results")], (outs, mounts))
+common = [x for i, x in enumerate(va[1:]) if x not in ("--shard", "--out") and va[i] not in ("--shard", "--out")]
 check("the shards read an s3:// prefix", any(x.startswith("s3://") and x.endswith("/") for x in common), common)
 check("the shards' schema is in the ConfigMap", common[common.index("--schema") + 1] in cm["data"])
 schema = json.loads(cm["data"][common[common.index("--schema") + 1]])
@@ -175,8 +172,10 @@ dl = mpod["initContainers"][0]
 dlenv = {e["name"]: e.get("value") for e in dl["env"]}
 check("the merge Job downloads where the shards upload", upenv.get("RESULTS_URL") == dlenv.get("RESULTS_URL"),
       (upenv.get("RESULTS_URL"), dlenv.get("RESULTS_URL")))
+check("the validate pod's upload waits for what qgate-data validate writes (%s)" % upenv.get("RESULT"),
+      upenv.get("RESULTS") == (outs or [None])[0] and upenv.get("RESULT") == "data-" + common[0], upenv)
 mg = [c for c in mpod["containers"] if c["name"] == "merge"][0]
-want = ["merge", "--out", mg["args"][2]] + ["%s/shard-%d/validate" % (dlenv["SHARDS"], k) for k in range(n)]
+want = ["merge", "--out", mg["args"][2]] + ["%s/shard-%d" % (dlenv["SHARDS"], k) for k in range(n)]
 check("the merge container merges the %d shard folders" % n, mg["args"] == want, mg["args"])
 mup = [c for c in mpod["containers"] if c["name"] == "upload"][0]
 mupenv = {e["name"]: e.get("value") for e in mup["env"]}
@@ -438,7 +437,7 @@ cat >"$T/pod.py" <<'EOP'
 # (value with $(VAR) expanded, secretKeyRef from QG_K8S_SECRET_<KEY>,
 # fieldRef metadata.namespace), JOB_COMPLETION_INDEX for Indexed Jobs, command
 # and args expanded the kubelet's way, executed with argv (no shell of ours).
-# Volume mounts are folders PODDIR/<volume> (ConfigMaps written out read-only,
+# workingDir is honoured (mapped like a mount path). Volume mounts are folders PODDIR/<volume> (ConfigMaps written out read-only,
 # each key a link through ..data as the kubelet makes them);
 # an argument or env value that is a mount path or under one is mapped there.
 # The qgate image's entrypoint is $QG_BIN/qgate; AWS_ENDPOINT_URL and PATH
@@ -555,8 +554,11 @@ if in_podman:
         pm += ["-v", "%s:%s%s" % (mounts[m["mountPath"]], m["mountPath"], ":ro" if m.get("readOnly") else "")]
     for k in list(env) + ["AWS_ENDPOINT_URL"]:
         pm += ["-e", k]
+    if c.get("workingDir"):
+        pm += ["-w", c["workingDir"]]
     argv = pm + [os.environ["QG_K8S_IMAGE"]]
-sys.exit(subprocess.run(argv + args, env=run_env, cwd=poddir).returncode)
+cwd = poddir if in_podman or not c.get("workingDir") else local(c["workingDir"])
+sys.exit(subprocess.run(argv + args, env=run_env, cwd=cwd).returncode)
 EOP
 
 port=
@@ -632,24 +634,32 @@ EOP
 		i=$((k + 1))
 		want=0
 		{ [ "$k" -eq 1 ] || [ "$k" -eq 2 ]; } && want=1
-		expect_exit "$want" "index $k: the validate container (qgate run --stage shard-$k: --shard $i/$N)" \
+		expect_exit "$want" "index $k: the validate container (qgate data validate --shard $k+1/$N)" \
 			pod validate-job.yaml Job/qgate-validate-clicks validate "$k" "$T/pod-$k"
-		expect_eq "index $k: argv as the kubelet makes it" "$(sed -n '2,4p' "$T/pod-$k/validate.argv" | tr '\n' ' ')" \
-			"run --config $T/pod-$k/config/qgate.json "
-		expect_grep "index $k: --stage shard-$k" "^shard-$k\$" "$T/pod-$k/validate.argv"
-		expect_file "index $k: run.json" "$T/pod-$k/results/run.json"
-		validate_result "index $k: the shard's result" "$T/pod-$k/results/validate/data-validate.json"
-		validate_junit "index $k: the shard's JUnit" "$T/pod-$k/results/validate/data-validate.xml"
-		expect_eq "index $k: the result says shard $i/$N" \
-			"$(json_get "$T/pod-$k/results/validate/data-validate.json" 'd["invocation"]["shard"]')" "$i/$N"
+		# the argv of every pod but index 0 against index 0's: --shard's value
+		# and the mapped --out folder differ, nothing else
+		sed -e "s|^$k+1/$N\$|K+1/N|" -e "s|^$T/pod-$k/|PODDIR/|" "$T/pod-$k/validate.argv" >"$T/argv-$k"
+		expect_eq "index $k: argv as the kubelet makes it" "$(sed -n '2,7p' "$T/pod-$k/validate.argv" | tr '\n' ' ')" \
+			"data validate --schema clicks.schema.json --shard $k+1/$N "
+		if [ "$k" -gt 0 ]; then
+			if cmp -s "$T/argv-0" "$T/argv-$k"; then
+				ok "index $k: the argv of index 0 but the --shard value"
+			else
+				not_ok "index $k: argv differs from index 0's beyond --shard"; diff "$T/argv-0" "$T/argv-$k" | sed 's/^/#   /'
+			fi
+		fi
+		validate_result "index $k: the shard's result" "$T/pod-$k/results/data-validate.json"
+		validate_junit "index $k: the shard's JUnit" "$T/pod-$k/results/data-validate.xml"
+		expect_eq "index $k: the result says shard $i/$N (invocation and metrics)" \
+			"$(json_get "$T/pod-$k/results/data-validate.json" '[d["invocation"]["shard"], d["metrics"]["shard"]]')" "[\"$i/$N\", \"$i/$N\"]"
 		expect_exit 0 "index $k: the upload container" pod validate-job.yaml Job/qgate-validate-clicks upload "$k" "$T/pod-$k"
 		k=$i
 	done
-	fps=$(for k in $(seq 0 $((N - 1))); do json_get "$T/pod-$k/results/validate/data-validate.json" 'd["invocation"]["fingerprint"]'; done | sort -u | wc -l)
+	fps=$(for k in $(seq 0 $((N - 1))); do json_get "$T/pod-$k/results/data-validate.json" 'd["invocation"]["fingerprint"]'; done | sort -u | wc -l)
 	expect_eq "the $N shards share one fingerprint" "$fps" 1
 	expect_exit 0 "list the uploaded results" env -u AWS_PROFILE HOME="$T" AWS_ACCESS_KEY_ID=S3RVER \
 		AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 aws s3 ls --recursive s3://qgate-results/clicks/run-1/
-	expect_eq "S3 holds the $N shards' results" "$(grep -c '/validate/data-validate.json$' "$T/out")" "$N"
+	expect_eq "S3 holds the $N shards' results" "$(grep -Ec '/shard-[0-9]+/data-validate.json$' "$T/out")" "$N"
 
 	expect_exit 0 "merge Job: the download init container" pod merge-job.yaml Job/qgate-merge-clicks download 0 "$T/pod-merge"
 	expect_exit 1 "merge Job: qgate merge of the $N shards fails (shards 2 and 3 did)" \
@@ -664,7 +674,8 @@ EOP
 	if cmp -s "$M" "$T/merged-from-s3.json"; then ok "S3 holds the merged result, byte for byte"; else
 		not_ok "the merged result in S3 differs from the pod's"; fi
 
-	# the unsharded run: the stages' arguments without --shard, in the config folder
+	# the unsharded run: the validate container's arguments without --shard
+	# and --out, in the config folder (its workingDir)
 	expect_exit 1 "the unsharded run over the same s3:// prefix" env HOME="$T" AWS_ACCESS_KEY_ID=S3RVER \
 		AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=eu-west-1 "$DEBIAN_PY" -c '
 import json, os, sys
@@ -707,7 +718,7 @@ EOP
 		AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 aws s3 rm --recursive --only-show-errors "s3://qgate-results/clicks/run-1/shard-$last/"
 	expect_exit 0 "merge Job again: download" pod merge-job.yaml Job/qgate-merge-clicks download 0 "$T/pod-merge2"
 	expect_exit 3 "merge Job again: a missing shard is exit 3" pod merge-job.yaml Job/qgate-merge-clicks merge 0 "$T/pod-merge2"
-	expect_grep "naming the missing shard's folder" "shard-$last/validate'" "$T/err"
+	expect_grep "naming the missing shard's folder" "shard-$last'" "$T/err"
 fi
 
 # ---------------------------------------------------------------- 4. pin
@@ -812,7 +823,7 @@ else
 				expect_exit "$want" "in the image: index $k's validate container" \
 					pod validate-job.yaml Job/qgate-validate-clicks validate "$k" "$T/ipod-$k"
 				expect_eq "in the image: index $k's result written by uid 65532" \
-					"$(stat -c %u "$T/ipod-$k/results/validate/data-validate.json" 2>&1)" 65532
+					"$(stat -c %u "$T/ipod-$k/results/data-validate.json" 2>&1)" 65532
 				expect_exit 0 "in the image: index $k's upload container" \
 					pod validate-job.yaml Job/qgate-validate-clicks upload "$k" "$T/ipod-$k"
 				k=$((k + 1))
