@@ -2,11 +2,15 @@
  *
  * Every reader (JUnit, TAP, go test -json) and the runner append their
  * results here; the list owns every string it holds. A case's identity is
- * classname + name (+ file/line), kept as the strings given.
+ * classname + name (+ file/line), kept as the strings given. Ordering the
+ * compact lines, and the runs a big list spills to temp files, are in
+ * sort.c.
  */
 #include "qgate/common.h"
 
 #include <stdint.h>
+
+#include "qgate/result.h"
 
 #include "test.h"
 
@@ -279,7 +283,7 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 		return err;
 	}
 	rs->nr_compact++;
-	return 0;
+	return test_results_maybe_spill(rs);
 }
 
 /* "<o>\t<ms|->\t" into l; the rest after it in *rest. */
@@ -294,9 +298,20 @@ static int parse_head(struct test_compact_line *l, const char *line, const char 
 	l->outcome = line[0];
 	l->ms = -1;
 	if (!(t1 - line == 3 && line[2] == '-')) {
-		l->ms = strtod(line + 2, &e);
-		if (e != t1 || !(l->ms >= 0))
-			return -1;
+		const char *p = line + 2;
+		unsigned long long v = 0;
+
+		/* nearly always whole milliseconds (put_uint()): read by hand,
+		 * exactly what strtod() gives for up to 15 digits */
+		while (p < t1 && *p >= '0' && *p <= '9' && p - line < 17)
+			v = v * 10 + (unsigned long long)(*p++ - '0');
+		if (p == t1 && p > line + 2) {
+			l->ms = (double)v;
+		} else {
+			l->ms = strtod(line + 2, &e);
+			if (e != t1 || !(l->ms >= 0))
+				return -1;
+		}
 	}
 	*rest = t1 + 1;
 	return 0;
@@ -304,16 +319,19 @@ static int parse_head(struct test_compact_line *l, const char *line, const char 
 
 int test_compact_parse(const struct test_results *rs, struct test_compact_line *out, const char *line, size_t len)
 {
-	const char *end = line + len, *p, *t2, *t3;
-	char *e;
-	unsigned long k;
+	const char *end = line + len, *p, *t2, *t3, *e;
+	unsigned long long k = 0;
 
 	if (parse_head(out, line, end, &p) < 0 || !(t2 = memchr(p, '\t', (size_t)(end - p))) ||
 	    !(t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1))) || memchr(t3 + 1, '\t', (size_t)(end - t3 - 1)))
 		return -1;
-	k = strtoul(p, &e, 10);
+	/* the index: digits only (this file wrote them) */
+	for (e = p; e < t2 && e - p < 12 && *e >= '0' && *e <= '9'; e++)
+		k = k * 10 + (unsigned long long)(*e - '0');
 	if (e != t2 || e == p || k >= rs->prefixes.nr)
 		return -1;
+	out->prefix_idx = (size_t)k;
+	out->head_len = (size_t)(p - line);
 	out->prefix = rs->prefixes.keys[k];
 	out->prefix_len = rs->prefixes.lens[k];
 	out->name = t2 + 1;
@@ -334,119 +352,29 @@ int test_compact_id(struct qg_buf *out, const struct test_compact_line *l)
 	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
 }
 
-/* Sorting: each line keyed by its prefix's rank (the prefixes sorted once)
- * and the offset of its name, 8 bytes a line; a line's start is found back
- * from its name (the lines are NUL-terminated in place while sorted). */
-struct sort_key {
-	uint32_t rank, name;
-};
-
-static const char *sort_base;
-static const struct qg_strmap *sort_prefixes;
-
-static int cmp_prefix(const void *pa, const void *pb)
+int test_compact_render_line(const struct test_results *rs, struct qg_buf *out, size_t *last, const char *line,
+			     size_t len)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	size_t la = sort_prefixes->lens[a], lb = sort_prefixes->lens[b];
-	int d = memcmp(sort_prefixes->keys[a], sort_prefixes->keys[b], la < lb ? la : lb);
-
-	return d ? d : (la > lb) - (la < lb);
-}
-
-static const char *line_of(const char *name)
-{
-	while (name > sort_base && name[-1])
-		name--;
-	return name;
-}
-
-static int cmp_key(const void *pa, const void *pb)
-{
-	const struct sort_key *ka = pa, *kb = pb;
-	const unsigned char *a, *b;
-
-	if (ka->rank != kb->rank)
-		return ka->rank < kb->rank ? -1 : 1;
-	/* names end at a tab (never inside one: escaped) */
-	a = (const unsigned char *)sort_base + ka->name, b = (const unsigned char *)sort_base + kb->name;
-	while (*a == *b && *a != '\t')
-		a++, b++;
-	if (*a != *b)
-		return *a == '\t' ? -1 : *b == '\t' ? 1 : *a < *b ? -1 : 1;
-	return strcmp(line_of(sort_base + ka->name), line_of(sort_base + kb->name));
-}
-
-int test_compact_sort(struct test_results *rs)
-{
-	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
-	struct sort_key *key;
-	uint32_t *order = NULL, *rank = NULL;
-	char *out = NULL, *buf = rs->compact;
+	struct test_compact_line l;
 	int err = 0;
 
-	if (nr < 2)
-		return 0;
-	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
-		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	key = malloc(nr * sizeof(*key));
-	order = malloc((np + 1) * sizeof(*order));
-	rank = malloc((np + 1) * sizeof(*rank));
-	if (!key || !order || !rank) {
-		err = qg_error(QG_ENOMEM, "out of memory");
-		goto done;
+	if (test_compact_parse(rs, &l, line, len) < 0)
+		return qg_error(QG_ERROR, "internal: a malformed compact test line");
+	if (l.prefix_idx != *last) {
+		*last = l.prefix_idx;
+		err = qg_buf_addstr(out, "c\t");
+		if (!err)
+			err = qg_buf_add(out, l.prefix, l.prefix_len);
+		if (!err)
+			err = qg_buf_addch(out, '\n');
 	}
-	for (size_t i = 0; i < np; i++)
-		order[i] = (uint32_t)i;
-	sort_prefixes = &rs->prefixes;
-	qsort(order, np, sizeof(*order), cmp_prefix);
-	for (size_t i = 0; i < np; i++)
-		rank[order[i]] = (uint32_t)i;
-	free(order);
-	order = NULL;
-	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
-		const char *p = strchr(strchr(buf + i, '\t') + 1, '\t') + 1;
-		char *e;
-		unsigned long idx = strtoul(p, &e, 10);
-
-		if (idx >= np || *e != '\t') {
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-			goto done;
-		}
-		key[k].rank = rank[idx];
-		key[k++].name = (uint32_t)(e + 1 - buf);
-		i += strcspn(buf + i, "\n");
-		buf[i] = '\0';
-	}
-	free(rank);
-	rank = NULL;
-	sort_base = buf;
-	qsort(key, k, sizeof(*key), cmp_key);
-	if (!(out = malloc(rs->compact_len + 1))) {
-		err = qg_error(QG_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < k; i++) {
-		const char *line = line_of(buf + key[i].name);
-		size_t l = strlen(line);
-
-		memcpy(out + n, line, l);
-		n += l;
-		out[n++] = '\n';
-	}
-	out[n] = '\0';
-	free(buf);
-	rs->compact = out;
-	rs->compact_len = n;
-	rs->compact_alloc = n + 1;
-done:
-	if (err) /* the lines again as they were */
-		for (size_t i = 0; i < rs->compact_len; i++)
-			if (!buf[i])
-				buf[i] = '\n';
-	free(key);
-	free(order);
-	free(rank);
-	return err;
+	if (!err)
+		err = qg_buf_add(out, line, l.head_len);
+	if (!err)
+		err = qg_buf_add(out, l.name, (size_t)(line + len - l.name));
+	if (!err)
+		err = qg_buf_addch(out, '\n');
+	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
 }
 
 char *test_compact_render(const struct test_results *rs)
@@ -544,6 +472,7 @@ int test_cases_next(struct test_cases_iter *it, struct test_compact_line *l)
 		l->name_len = (size_t)(t - rest);
 		l->msg = t + 1;
 		l->msg_len = (size_t)(end - t - 1);
+		l->prefix_idx = l->head_len = 0;
 		return 1;
 	}
 	return 0;
@@ -594,6 +523,64 @@ int test_results_move(struct test_results *dst, struct test_results *src)
 {
 	if (grow(dst, src->nr) < 0)
 		return QG_ENOMEM;
+	if (src->nr_runs && (!dst->compact_len && !dst->prefixes.nr && !dst->nr_runs)) {
+		/* dst is empty: it takes src's runs as they are (the prefixes
+		 * follow below) */
+		dst->runs = src->runs;
+		dst->nr_runs = src->nr_runs;
+		dst->nr_spilled = src->nr_spilled;
+		src->runs = NULL;
+		src->nr_runs = src->nr_spilled = 0;
+		if (!src->compact_len) {
+			struct qg_strmap t = dst->prefixes;
+
+			dst->prefixes = src->prefixes;
+			src->prefixes = t;
+		}
+	} else if (src->nr_runs) {
+		/* src's runs keep their numbers, mapped to dst's */
+		uint32_t *m = malloc((src->prefixes.nr + 1) * sizeof(*m));
+		struct test_run *runs = realloc(dst->runs, (dst->nr_runs + src->nr_runs) * sizeof(*runs));
+
+		if (runs)
+			dst->runs = runs;
+		if (!m || !runs) {
+			free(m);
+			return qg_error(QG_ENOMEM, "out of memory");
+		}
+		for (size_t j = 0; j < src->prefixes.nr; j++) {
+			long idx = qg_strmap_add(&dst->prefixes, src->prefixes.keys[j], src->prefixes.lens[j]);
+
+			if (idx < 0) {
+				free(m);
+				return qg_error(QG_ENOMEM, "out of memory");
+			}
+			m[j] = (uint32_t)idx;
+		}
+		for (size_t r = 0; r < src->nr_runs; r++) {
+			struct test_run *run = &src->runs[r];
+			size_t nm = run->map ? run->nmap : src->prefixes.nr;
+			uint32_t *map = malloc((nm + 1) * sizeof(*map));
+
+			if (!map) {
+				free(m);
+				return qg_error(QG_ENOMEM, "out of memory");
+			}
+			for (size_t j = 0; j < nm; j++)
+				map[j] = m[run->map ? run->map[j] : j];
+			free(run->map);
+			run->map = map;
+			run->nmap = nm;
+			dst->runs[dst->nr_runs++] = *run;
+			run->spool = NULL;
+			run->map = NULL;
+		}
+		free(m);
+		dst->nr_spilled += src->nr_spilled;
+		free(src->runs);
+		src->runs = NULL;
+		src->nr_runs = src->nr_spilled = 0;
+	}
 	if (src->compact_len) {
 		if (!dst->compact_len && !dst->prefixes.nr) {
 			struct qg_strmap t = dst->prefixes;
@@ -660,6 +647,7 @@ void test_results_release(struct test_results *rs)
 		case_release(&rs->v[i]);
 	free(rs->v);
 	free(rs->compact);
+	test_results_runs_free(rs);
 	qg_strmap_release(&rs->prefixes);
 	memset(rs, 0, sizeof(*rs));
 }
@@ -792,5 +780,5 @@ int test_results_add_line(struct test_results *dst, const struct test_compact_li
 		return err;
 	}
 	dst->nr_compact++;
-	return 0;
+	return test_results_maybe_spill(dst);
 }

@@ -13,11 +13,13 @@
 #define QGATE_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "qgate/strmap.h"
 
 struct qg_result;
 struct qg_buf;
+struct qg_spool;
 
 enum test_outcome { TEST_PASS = 0, TEST_SKIP, TEST_FAIL, TEST_ERROR }; /* ordered by severity */
 const char *test_outcome_name(enum test_outcome o); /* "passed", "skipped", "failed", "error" */
@@ -58,11 +60,38 @@ struct test_results {
 	size_t compact_len, compact_alloc, nr_compact;
 	struct qg_strmap prefixes;
 	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
+	/* test_compact_check() spools "cases" to a temp file (result.h) from
+	 * this many bytes of lines on: 0 means TEST_SPOOL_MIN, SIZE_MAX never */
+	size_t spool_min;
+	/* Runs: once the lines pass run_bytes (0: TEST_RUN_BYTES), the plain
+	 * passes and skips among them are sorted and spilled into a temp file,
+	 * a run (test.c), so a list of millions of tests holds a run in memory,
+	 * not the list; test_compact_walk_sorted() merges the runs. The failed
+	 * and errored lines stay in `compact` until they are half a run, then
+	 * go to runs of their own (split_failed_lines() reads them with
+	 * test_results_walk_failure_runs()). nr_compact counts the lines in
+	 * memory, nr_spilled those in runs. */
+	struct test_run *runs;
+	size_t nr_runs, nr_spilled, spill_next, run_bytes;
 };
 /* Append a case to the compact list (time_s < 0: unknown); outcome 'p',
  * 's', 'f' or 'e' (failed and errored cases beyond the verdict's first
  * TEST_FULL_MAX go to tests.failed so). */
 #define TEST_FULL_MAX 1000
+#define TEST_SPOOL_MIN ((size_t)1 << 20)
+#define TEST_RUN_BYTES (((size_t)8 << 20) - ((size_t)64 << 10)) /* below a power of two: the buffer never doubles past it */
+/* A run (sort.c): sorted lines in a temp file. */
+struct test_run {
+	struct qg_spool *spool;
+	uint32_t *map; /* the run's prefix index -> the list's; NULL: the same */
+	size_t nmap;
+	size_t lines;
+	int failures;  /* failed and errored lines (split_failed_lines() reads them) */
+};
+/* After a line is added: spill runs once the lines pass run_bytes (sort.c). */
+int test_results_maybe_spill(struct test_results *rs);
+/* Free the runs (test_results_release()). */
+void test_results_runs_free(struct test_results *rs);
 int test_results_compact(struct test_results *rs, enum test_outcome o, double time_s, const char *classname,
 			 const char *name, const char *message);
 /* Escape s for a compact line (backslash, tab, LF, CR as \\ \t \n \r); and back. */
@@ -75,6 +104,9 @@ struct test_compact_line {
 	double ms;             /* -1 unknown */
 	const char *prefix, *name, *msg;
 	size_t prefix_len, name_len, msg_len;
+	/* an internal line's (test_compact_parse()): its prefix's index and
+	 * the length of "<o>\t<ms>\t" before it; 0 for a "cases" line */
+	size_t prefix_idx, head_len;
 };
 /* An internal line of rs (above, without its "\n"): 0, or -1 when it is not one. */
 int test_compact_parse(const struct test_results *rs, struct test_compact_line *out, const char *line, size_t len);
@@ -82,6 +114,19 @@ int test_compact_parse(const struct test_results *rs, struct test_compact_line *
 int test_compact_id(struct qg_buf *out, const struct test_compact_line *l);
 /* Sort the internal lines by (prefix, name, the whole line), in place. */
 int test_compact_sort(struct test_results *rs);
+/* Walk the internal lines in the order test_compact_sort() gives, without
+ * a sorted copy (8 bytes a line), the spilled runs merged in: each(ctx,
+ * line, len) gets each line (without "\n"; not always NUL-terminated). The
+ * list is consumed: compact and the runs are freed afterwards (the
+ * prefixes stay until released). 0, or the first error of each(), the sort
+ * or a run's temp file. */
+int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, const char *line, size_t len),
+			     void *ctx);
+/* Append an internal line of rs as "cases" renders it, after a
+ * "c\t<prefix>" line when its prefix index differs from *last (updated;
+ * start with (size_t)-1). 0, QG_ENOMEM, or QG_ERROR on a malformed line. */
+int test_compact_render_line(const struct test_results *rs, struct qg_buf *out, size_t *last, const char *line,
+			     size_t len);
 /* The "cases" text of a result (what readers of results parse): the sorted
  * internal lines grouped, a line "c\t<prefix>" before each run of cases
  * sharing it, each case "<o>\t<ms|->\t<name>\t<message>" (its id is the
@@ -99,6 +144,12 @@ void test_cases_begin(struct test_cases_iter *it, const char *cases);
 int test_cases_next(struct test_cases_iter *it, struct test_compact_line *l);
 /* Append one case (from another list or a "cases" text) to dst's list. */
 int test_results_add_line(struct test_results *dst, const struct test_compact_line *l);
+/* The failed and errored lines a big list spilled into runs of their own
+ * (test.c), each handed to each(ctx, line, len) numbered as rs numbers its
+ * prefixes; those runs are freed. has: any such run? */
+int test_results_walk_failure_runs(struct test_results *rs, int (*each)(void *ctx, const char *line, size_t len),
+				   void *ctx);
+int test_results_has_failure_runs(const struct test_results *rs);
 /* Append a "cases" text's cases to rs's compact list (merging results). */
 int test_results_add_cases(struct test_results *rs, const char *cases, const char *name);
 /* Append a case (strings copied, NULL allowed where the struct says so). */

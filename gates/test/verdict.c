@@ -198,81 +198,104 @@ done:
  * id, counted into counts[] (p, s, f, e), listed in "cases"; every id goes
  * into `ids` when given. A check and its details for each test cost ~3.5
  * KB (633,900 cases of a 100 MB report took 2.3 GB); a line costs its
- * name. The list is released. */
+ * name. The lines are walked in order without a sorted copy and rendered
+ * as they come: into a spool (result.h, an unlinked temp file) once they
+ * pass rs->spool_min bytes, so "cases" is never held whole a second time,
+ * else into a string. The list is released. */
+struct compact_walk {
+	struct test_results *rs;
+	struct qg_check *ck;
+	struct qg_strmap *ids;
+	int failed;
+	long long n[4];
+	struct qg_buf id, msg, text;
+	size_t last;
+	struct qg_spool *spool;
+};
+
+static int compact_line(void *ctx, const char *line, size_t len)
+{
+	struct compact_walk *w = ctx;
+	struct test_compact_line l;
+	int err = 0;
+
+	if (!len)
+		return 0;
+	if (test_compact_parse(w->rs, &l, line, len) < 0)
+		return qg_error(QG_ERROR, "internal: a malformed compact test line");
+	w->n[l.outcome == 'p' ? 0 : l.outcome == 's' ? 1 : l.outcome == 'f' ? 2 : 3]++;
+	if ((w->ids || w->failed) && (err = test_compact_id(&w->id, &l)) < 0)
+		return err;
+	if (w->ids && qg_strmap_add(w->ids, w->id.buf, w->id.len) < 0)
+		return qg_error(QG_ENOMEM, "out of memory");
+	if (w->failed) {
+		qg_buf_reset(&w->msg);
+		if (test_compact_unescape(&w->msg, l.msg, l.msg_len) < 0 ||
+		    qg_check_add_location(w->ck, NULL, 0, 0, "%s: %s", w->id.buf + (w->id.len > 5 ? 5 : 0), w->msg.buf) < 0)
+			return qg_error(QG_ENOMEM, "out of memory");
+	}
+	if ((err = test_compact_render_line(w->rs, &w->text, &w->last, line, len)) < 0)
+		return err;
+	if (w->spool && w->text.len >= QG_SINK_CHUNK) {
+		err = qg_spool_write(w->spool, w->text.buf, w->text.len);
+		qg_buf_reset(&w->text);
+	}
+	return err;
+}
+
 int test_compact_check(struct qg_result *r, struct test_results *rs, int failed, struct qg_strmap *ids,
 		       long long counts[4])
 {
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct test_compact_line l;
-	long long n[4] = { 0 };
-	struct qg_check *ck;
+	struct compact_walk w = { rs, NULL, ids, failed, { 0 }, QG_BUF_INIT(QG_CAP_MESSAGE),
+				  QG_BUF_INIT(QG_CAP_MESSAGE), QG_BUF_INIT(QG_CAP_REPORT), (size_t)-1, NULL };
+	long long *n = w.n;
+	size_t spool_min = rs->spool_min ? rs->spool_min : TEST_SPOOL_MIN;
 	struct qg_json *d;
-	char *cases = NULL;
-	int err;
+	int err = 0;
 
-	if (!rs->nr_compact)
+	if (!rs->nr_compact && !rs->nr_runs)
 		return 0;
-	if ((err = test_compact_sort(rs)) < 0)
-		return err;
-	if (!(ck = qg_result_add_check(r, failed ? "tests.failed" : "tests.passed", QG_STATUS_PASS, NULL)))
+	if (!(w.ck = qg_result_add_check(r, failed ? "tests.failed" : "tests.passed", QG_STATUS_PASS, NULL)))
 		return QG_ENOMEM;
-	for (size_t i = 0; !err && i < rs->compact_len;) {
-		size_t len = strcspn(rs->compact + i, "\n");
-
-		if (!ids && !failed) { /* counting needs the outcome only */
-			char o = rs->compact[i];
-
-			n[o == 'p' ? 0 : o == 's' ? 1 : o == 'f' ? 2 : 3]++;
-			i += len + 1;
-			continue;
-		}
-		if (test_compact_parse(rs, &l, rs->compact + i, len) < 0) {
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-			break;
-		}
-		n[l.outcome == 'p' ? 0 : l.outcome == 's' ? 1 : l.outcome == 'f' ? 2 : 3]++;
-		if ((ids || failed) && (err = test_compact_id(&id, &l)) < 0)
-			break;
-		if (ids && qg_strmap_add(ids, id.buf, id.len) < 0)
-			err = qg_error(QG_ENOMEM, "out of memory");
-		if (!err && failed) {
-			qg_buf_reset(&msg);
-			if (test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
-			    qg_check_add_location(ck, NULL, 0, 0, "%s: %s", id.buf + (id.len > 5 ? 5 : 0), msg.buf) < 0)
-				err = qg_error(QG_ENOMEM, "out of memory");
-		}
-		i += len + 1;
-	}
-	qg_buf_release(&id);
-	qg_buf_release(&msg);
-	if (!err && !(cases = test_compact_render(rs)))
-		err = QG_ENOMEM;
-	/* the rendered text replaces the lines */
-	free(rs->compact);
-	rs->compact = NULL;
-	rs->compact_len = rs->compact_alloc = rs->nr_compact = 0;
+	/* a temp file that cannot be made: the list stays in memory, as small
+	 * runs keep it (its error is not the run's) */
+	if (spool_min != SIZE_MAX && (rs->compact_len >= spool_min || rs->nr_runs) && qg_spool_open(&w.spool) < 0)
+		w.spool = NULL;
+	err = test_compact_walk_sorted(rs, compact_line, &w);
+	if (!err && w.spool && w.text.len)
+		err = qg_spool_write(w.spool, w.text.buf, w.text.len);
+	qg_buf_release(&w.id);
+	qg_buf_release(&w.msg);
 	qg_strmap_release(&rs->prefixes);
-	if (err) {
-		free(cases);
-		return err;
-	}
+	if (err)
+		goto done;
 	if (failed) {
-		ck->status = n[3] ? QG_STATUS_ERROR : QG_STATUS_FAIL;
-		qg_check_set_count(ck, n[2] + n[3]);
-		err = qg_check_set_message(ck, "%lld more test(s) failed and %lld errored beyond the first %d, which "
-					       "have checks of their own (each one in \"cases\")", n[2], n[3],
+		w.ck->status = n[3] ? QG_STATUS_ERROR : QG_STATUS_FAIL;
+		qg_check_set_count(w.ck, n[2] + n[3]);
+		err = qg_check_set_message(w.ck, "%lld more test(s) failed and %lld errored beyond the first %d, which "
+						 "have checks of their own (each one in \"cases\")", n[2], n[3],
 					   TEST_FULL_MAX);
 	} else {
-		ck->status = n[0] ? QG_STATUS_PASS : QG_STATUS_SKIP;
-		err = qg_check_set_message(ck, "%lld test(s) passed, %lld skipped (each one in \"cases\")", n[0], n[1]);
+		w.ck->status = n[0] ? QG_STATUS_PASS : QG_STATUS_SKIP;
+		err = qg_check_set_message(w.ck, "%lld test(s) passed, %lld skipped (each one in \"cases\")", n[0],
+					   n[1]);
 	}
-	if (err < 0 || !(d = qg_check_details(ck)) ||
+	if (err < 0 || !(d = qg_check_details(w.ck)) ||
 	    !qg_json_add_number(d, failed ? "failed" : "passed", (double)n[failed ? 2 : 0]) ||
-	    !qg_json_add_number(d, failed ? "errors" : "skipped", (double)n[failed ? 3 : 1]) ||
-	    !qg_json_add_string(d, "cases", cases))
+	    !qg_json_add_number(d, failed ? "errors" : "skipped", (double)n[failed ? 3 : 1])) {
 		err = qg_error(QG_ENOMEM, "out of memory");
-	free(cases);
-	for (int k = 0; counts && k < 4; k++)
+		goto done;
+	}
+	if (w.spool) {
+		err = qg_check_set_spool(w.ck, "cases", w.spool); /* owned by the check now */
+		w.spool = NULL;
+	} else if (!qg_json_add_string(d, "cases", w.text.buf)) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+	}
+done:
+	qg_spool_free(w.spool);
+	qg_buf_release(&w.text);
+	for (int k = 0; !err && counts && k < 4; k++)
 		counts[k] += n[k];
 	return err < 0 ? err : 0;
 }
@@ -281,55 +304,81 @@ int test_compact_check(struct qg_result *r, struct test_results *rs, int failed,
  * none of them is among the first TEST_FULL_MAX) go to tests.failed, with
  * the plain passes and skips left in rs; a quarantined one comes back as a
  * case of `back`, to be judged as one. */
+struct split {
+	struct test_results *rs, *over, *back;
+	const struct test_quarantine *q;
+	struct counts *n;
+	struct qg_buf id, msg, cls, name;
+};
+
+/* A failed or errored line: back to a case when quarantined, else a line
+ * of tests.failed. */
+static int split_one(void *ctx, const char *line, size_t len)
+{
+	struct split *sp = ctx;
+	struct test_compact_line l;
+	int err;
+
+	if (test_compact_parse(sp->rs, &l, line, len) < 0)
+		return qg_error(QG_ERROR, "internal: a malformed compact test line");
+	if ((err = test_compact_id(&sp->id, &l)) < 0)
+		return err;
+	if (sp->q && sp->id.len > 5 && test_quarantine_find(sp->q, sp->id.buf + 5)) {
+		/* its classname and name again: the prefix is "test.<classname>." */
+		qg_buf_reset(&sp->msg);
+		qg_buf_reset(&sp->cls);
+		qg_buf_reset(&sp->name);
+		if (test_compact_unescape(&sp->msg, l.msg, l.msg_len) < 0 ||
+		    (l.prefix_len > 6 && test_compact_unescape(&sp->cls, l.prefix + 5, l.prefix_len - 6) < 0) ||
+		    test_compact_unescape(&sp->name, l.name, l.name_len) < 0 ||
+		    !test_results_add(sp->back, sp->cls.buf, sp->name.buf, l.outcome == 'f' ? TEST_FAIL : TEST_ERROR,
+				      sp->msg.buf, NULL))
+			return QG_ENOMEM;
+		sp->back->v[sp->back->nr - 1].time_s = l.ms >= 0 ? l.ms / 1000.0 : -1;
+		return 0;
+	}
+	sp->n->tests++;
+	*(l.outcome == 'f' ? &sp->n->failed : &sp->n->errors) += 1;
+	return test_results_add_line(sp->over, &l);
+}
+
 static int split_failed_lines(struct test_results *rs, struct test_results *over, struct test_results *back,
 			      const struct test_quarantine *q, struct counts *n)
 {
-	struct test_results keep = { 0 };
-	struct qg_buf id = QG_BUF_INIT(QG_CAP_MESSAGE), msg = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct qg_buf cls = QG_BUF_INIT(QG_CAP_MESSAGE), name = QG_BUF_INIT(QG_CAP_MESSAGE);
-	struct test_compact_line l;
+	struct split sp = { rs, over, back, q, n, QG_BUF_INIT(QG_CAP_MESSAGE), QG_BUF_INIT(QG_CAP_MESSAGE),
+			    QG_BUF_INIT(QG_CAP_MESSAGE), QG_BUF_INIT(QG_CAP_MESSAGE) };
+	size_t kept = 0, nr_kept = 0;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < rs->compact_len;) {
-		size_t len = strcspn(rs->compact + i, "\n");
+		const char *nl = memchr(rs->compact + i, '\n', rs->compact_len - i);
+		size_t len = nl ? (size_t)(nl - (rs->compact + i)) : rs->compact_len - i;
+		char o = rs->compact[i];
 
-		if (test_compact_parse(rs, &l, rs->compact + i, len) < 0)
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-		else if (l.outcome == 'p' || l.outcome == 's')
-			err = test_results_add_line(&keep, &l);
-		else if (!(err = test_compact_id(&id, &l)) && q && id.len > 5 && test_quarantine_find(q, id.buf + 5)) {
-			/* its classname and name again: the prefix is "test.<classname>." */
-			qg_buf_reset(&msg);
-			qg_buf_reset(&cls);
-			qg_buf_reset(&name);
-			if (test_compact_unescape(&msg, l.msg, l.msg_len) < 0 ||
-			    (l.prefix_len > 6 && test_compact_unescape(&cls, l.prefix + 5, l.prefix_len - 6) < 0) ||
-			    test_compact_unescape(&name, l.name, l.name_len) < 0 ||
-			    !test_results_add(back, cls.buf, name.buf, l.outcome == 'f' ? TEST_FAIL : TEST_ERROR, msg.buf, NULL))
-				err = QG_ENOMEM;
-			else
-				back->v[back->nr - 1].time_s = l.ms >= 0 ? l.ms / 1000.0 : -1;
-		} else if (!err) {
-			n->tests++;
-			*(l.outcome == 'f' ? &n->failed : &n->errors) += 1;
-			err = test_results_add_line(over, &l);
+		if (o == 'p' || o == 's') {
+			/* kept where they are, moved up over the lines taken out
+			 * (the list is never copied whole; checked when walked) */
+			if (kept != i)
+				memmove(rs->compact + kept, rs->compact + i, len + 1);
+			kept += len + 1;
+			nr_kept++;
+		} else {
+			err = split_one(&sp, rs->compact + i, len);
 		}
 		i += len + 1;
 	}
-	qg_buf_release(&id);
-	qg_buf_release(&msg);
-	qg_buf_release(&cls);
-	qg_buf_release(&name);
 	if (!err) {
-		free(rs->compact);
-		qg_strmap_release(&rs->prefixes);
-		rs->compact = keep.compact, rs->compact_len = keep.compact_len, rs->compact_alloc = keep.compact_alloc;
-		rs->nr_compact = keep.nr_compact;
-		rs->prefixes = keep.prefixes;
-		keep.compact = NULL;
-		memset(&keep.prefixes, 0, sizeof(keep.prefixes));
+		rs->compact_len = kept;
+		rs->nr_compact = nr_kept;
+		if (rs->compact)
+			rs->compact[kept] = '\0';
+		/* the failures a big report spilled (test.c's runs) */
+		err = test_results_walk_failure_runs(rs, split_one, &sp);
 	}
-	test_results_release(&keep);
+	qg_buf_release(&sp.id);
+	qg_buf_release(&sp.msg);
+	qg_buf_release(&sp.cls);
+	qg_buf_release(&sp.name);
 	return err;
 }
 
@@ -436,7 +485,7 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 
 	if (o->quarantine && (err = test_quarantine_load(&q, o->quarantine)) < 0)
 		goto done;
-	if (o->expect_tests && !rs->nr && !rs->nr_compact && !rs->suite_errors && !rs->declared_failures &&
+	if (o->expect_tests && !rs->nr && !rs->nr_compact && !rs->nr_runs && !rs->suite_errors && !rs->declared_failures &&
 	    !rs->declared_errors) {
 		if (info->command_run)
 			err = qg_error(QG_EINPUT, "no test ran: '%s' (%s) reported no test", info->command_name,
@@ -448,7 +497,8 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 			err = qg_error(QG_EINPUT, "no test ran: the reports hold no test case");
 		goto done;
 	}
-	if (rs->nr_compact && (err = split_failed_lines(rs, &over, &back, o->quarantine ? &q : NULL, &n)) < 0)
+	if ((rs->nr_compact || test_results_has_failure_runs(rs)) &&
+	    (err = split_failed_lines(rs, &over, &back, o->quarantine ? &q : NULL, &n)) < 0)
 		goto done;
 	if (back.nr && (err = test_results_move(rs, &back)) < 0)
 		goto done;
@@ -479,7 +529,7 @@ int test_verdict(const struct test_verdict_opts *o, const struct test_run_info *
 				err = QG_ENOMEM;
 		}
 	}
-	if (!err && rs->nr_compact) {
+	if (!err && (rs->nr_compact || rs->nr_runs)) {
 		long long k[4] = { 0 };
 
 		err = test_compact_check(r, rs, 0, o->baseline ? &ids : NULL, k);

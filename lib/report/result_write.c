@@ -53,7 +53,7 @@ int qg_sink_check(struct qg_sink *s)
 struct jw {
 	struct qg_sink *s;
 	struct qg_buf *o;
-	struct qg_buf red, quoted, piece; /* scratch, each at most a chunk or a line */
+	struct qg_buf red, piece; /* scratch, each at most a chunk or a line */
 };
 
 struct frame {
@@ -123,6 +123,20 @@ static int put_number(struct jw *w, double v)
 	return qg_buf_add(w->o, tmp, qg_dtoa(tmp, v, QG_DTOA_PLAIN_INT));
 }
 
+/* s escaped as a JSON string's inside (no quotes), straight into o: the
+ * pieces of a long string make one string. */
+static int quote_inner(struct qg_buf *o, const char *s, size_t len)
+{
+	size_t at = o->len;
+	int err = qg_json_quote(o, s, len);
+
+	if (err)
+		return err;
+	memmove(o->buf + at, o->buf + at + 1, o->len - at - 2);
+	qg_buf_setlen(o, o->len - 2);
+	return 0;
+}
+
 /* A string as-is (ids, statuses, the writer's own words). */
 static int put_plain(struct jw *w, const char *s)
 {
@@ -153,14 +167,11 @@ static int put_redacted(struct jw *w, const char *s)
 		}
 		qg_buf_reset(&w->piece);
 		qg_buf_reset(&w->red);
-		qg_buf_reset(&w->quoted);
 		err = qg_buf_add(&w->piece, s + i, end - i);
 		if (!err)
 			err = qg_redact(&w->red, w->piece.buf);
 		if (!err)
-			err = qg_json_quote(&w->quoted, w->red.buf, w->red.len);
-		if (!err) /* without its quotes: the pieces make one string */
-			err = qg_buf_add(w->o, w->quoted.buf + 1, w->quoted.len - 2);
+			err = quote_inner(w->o, w->red.buf, w->red.len);
 		if (!err)
 			err = qg_sink_check(w->s);
 		i = end;
@@ -185,12 +196,9 @@ static int put_spool(struct jw *w, struct qg_spool *sp)
 			break;
 		}
 		qg_buf_reset(&w->red);
-		qg_buf_reset(&w->quoted);
 		err = qg_redact(&w->red, w->piece.buf);
 		if (!err)
-			err = qg_json_quote(&w->quoted, w->red.buf, w->red.len);
-		if (!err)
-			err = qg_buf_add(w->o, w->quoted.buf + 1, w->quoted.len - 2);
+			err = quote_inner(w->o, w->red.buf, w->red.len);
 		if (!err)
 			err = qg_sink_check(w->s);
 	}
@@ -484,8 +492,7 @@ static int put_result(struct jw *w, const struct qg_result *r)
 
 int qg_result_write_json(struct qg_sink *out, const struct qg_result *r)
 {
-	struct jw w = { out, out->buf, QG_BUF_INIT(QG_CAP_MESSAGE), QG_BUF_INIT(QG_CAP_MESSAGE),
-			QG_BUF_INIT(QG_CAP_MESSAGE) };
+	struct jw w = { out, out->buf, QG_BUF_INIT(QG_CAP_MESSAGE), QG_BUF_INIT(QG_CAP_MESSAGE) };
 	int err = put_result(&w, r);
 
 	if (!err)
@@ -493,7 +500,6 @@ int qg_result_write_json(struct qg_sink *out, const struct qg_result *r)
 	if (err == QG_ENOMEM && !*qg_error_last())
 		qg_error(QG_ENOMEM, "out of memory writing the result JSON");
 	qg_buf_release(&w.red);
-	qg_buf_release(&w.quoted);
 	qg_buf_release(&w.piece);
 	return err;
 }

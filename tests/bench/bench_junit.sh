@@ -7,18 +7,19 @@
 #   qgate-test --junit-in F --json /dev/null      the whole gate: read, verdict, result JSON
 # Three shapes, because memory has two parts: the reader itself is flat in
 # the file's size (expat streaming, one open element's text, capped), and the
-# result grows with the cases, since it names every test (baselines, shard
-# timings and merges need them): a plain pass or skip is one line of the
-# tests.passed check (~20 bytes: time, name; its class once), a failure a
-# check of its own (the first 1000; then a line of tests.failed):
+# result names every test (baselines, shard timings and merges need them): a
+# plain pass or skip is one line of the tests.passed check (~30 bytes), sorted
+# 8 MiB at a time into temp files and merged into a spool (gates/test/sort.c),
+# and the result JSON and JUnit report are streamed into their files
+# (lib/report/result_write.c); failures beyond the first 2000 are lines
+# spilled the same way, so what stays in memory grows only with the distinct
+# classnames (each held once):
 #   flat-N.xml   ~1 MB of <system-out> per case: RSS is the reader's alone;
 #   out-N.xml    output-heavy: ~8 KiB of <system-out> per case (what big
-#                real reports are made of), so few cases per MB -- RSS shows
-#                the reader's flat memory;
+#                real reports are made of), so few cases per MB;
 #   cases-N.xml  many small cases (~160 bytes each: 5% failures with text,
-#                3% skipped, 20% with a line of output) -- RSS shows the
-#                per-case cost of the result (the case list, sorted, and the
-#                result JSON rendered in memory: ~100 bytes a case).
+#                3% skipped, 20% with a line of output, a class per ~14
+#                cases) -- the per-case and per-class costs.
 # Each case runs RUNS times and the run with the least CPU time is kept; MB/s
 # is of CPU time (user + sys), since the machine is shared. qgate-test's exit
 # is 1 (the generated reports hold failures), xmllint's 0.
