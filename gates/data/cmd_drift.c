@@ -21,6 +21,7 @@
 #include "qgate/json.h"
 #include "qgate/opts.h"
 #include "qgate/result.h"
+#include "qgate/shard.h"
 #include "qgate/version.h"
 #include "data.h"
 #include "drift.h"
@@ -113,9 +114,20 @@ static int run_drift(struct drift_cmd_opts *o, const struct qg_strvec *args, str
 	}
 	if ((err = data_drift_evaluate(r, &base, &cur, &o->drift, !o->current_profile)) < 0)
 		goto done;
-	if (o->input.shard && !qg_json_add_string(qg_json_add_object(r->metrics, "input"), "shard", o->input.shard)) {
-		err = QG_ENOMEM;
-		goto done;
+	if (o->input.shard) {
+		struct qg_shard sh;
+		char norm[48];
+
+		/* "K+1/N" recorded as the part it names, "I/N" (input.c parsed it already) */
+		if (qg_shard_parse(&sh, o->input.shard) == 0)
+			snprintf(norm, sizeof(norm), "%lld/%lld", sh.index, sh.count);
+		else
+			snprintf(norm, sizeof(norm), "%s", o->input.shard);
+		qg_error_clear();
+		if (!qg_json_add_string(qg_json_add_object(r->metrics, "input"), "shard", norm)) {
+			err = QG_ENOMEM;
+			goto done;
+		}
 	}
 	for (size_t i = 0; i < r->nr_checks; i++) {
 		struct qg_check *c = r->checks[i];

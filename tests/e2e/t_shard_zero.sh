@@ -63,6 +63,11 @@ for bad in 3+1/3 1+2/3 +1/3 1+1+1/3 0+1 0+1/3x; do
 	expect_grep "  with the expected forms" "--shard: expected I/N with 1 <= I <= N .*or K\\+1/N with 0 <= K < N.*found '$(printf '%s' "$bad" | sed 's/+/\\+/g')'" "$T/err"
 done
 expect_exit 0 "data profile: --shard 1+1/2 accepted" qgate-data profile data.csv --shard 1+1/2 --profile-out p.json -q
+qgate-data profile data.csv --profile-out whole.json -q >/dev/null 2>&1
+# (the sequential id column of half the rows drifts from the whole: exit 1)
+expect_exit 1 "data drift: --shard 0+1/2 accepted, the first half drifts on id" qgate-data drift --baseline whole.json data.csv --shard 0+1/2 --json dr.json -q
+expect_eq "  metrics.input.shard and invocation.shard say 1/2" \
+	"$(json_get dr.json '[d["metrics"]["input"]["shard"], d["invocation"]["shard"]]')" '["1/2", "1/2"]'
 
 # --- qgate-lint (named files, built-in checks)
 i=1
