@@ -713,6 +713,16 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 			qg_check_set_count(qc, rows);
 			qg_check_set_message(qc, "column '%s' is required but not in the data (%lld rows)",
 					     S->fields[fi].name, rows);
+			/* `qgate merge`: the unsharded run fails these rows only
+			 * when no shard has the column */
+			if (p->shard_count > 1) {
+				struct qg_json *d = qg_check_details(qc);
+
+				if (!d || !qg_json_add_bool(d, "columnAbsent", 1)) {
+					err = qg_error(QG_ENOMEM, "out of memory");
+					goto done;
+				}
+			}
 			continue;
 		}
 		describe(v, c, qc, n, stopped, &omin[fi], &omax[fi]);

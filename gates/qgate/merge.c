@@ -928,6 +928,48 @@ found:
 	return err;
 }
 
+/* field.<f>.required where some shards lack the column (a shard records
+ * details.columnAbsent): the unsharded run counts the missing values of the
+ * shards that have it, and fails every row only when no shard has it. */
+static int data_required(struct qg_check *c, struct group *g)
+{
+	long long count = 0;
+	double rows = 0;
+	int absent = 0, present = 0, err;
+	size_t nl = strlen(c->id) - strlen("field.") - strlen(".required");
+
+	for (size_t k = 0; k < g->nr; k++) {
+		const struct qg_check *p = qg_result_find_check(&g->v[k]->r, c->id);
+
+		if (!p)
+			continue;
+		rows += shard_rows(g->v[k]);
+		if (qg_json_bool(qg_json_get(p->details, "columnAbsent")) == 1)
+			absent = 1;
+		else {
+			present |= shard_rows(g->v[k]) > 0;
+			count += p->count;
+		}
+	}
+	if (!absent)
+		return 0;
+	qg_json_free(c->details);
+	c->details = NULL;
+	if (!present) {
+		c->status = QG_STATUS_FAIL;
+		qg_check_set_count(c, (long long)rows);
+		value_clear(&c->expected);
+		return qg_check_set_message(c, "column '%.*s' is required but not in the data (%.0f rows)", (int)nl,
+					    c->id + 6, rows);
+	}
+	c->status = count ? QG_STATUS_FAIL : QG_STATUS_PASS;
+	qg_check_set_count(c, count);
+	if ((err = qg_check_expected_string(c, "no missing values")) < 0)
+		return err;
+	return count ? qg_check_set_message(c, "%lld missing %s", count, count == 1 ? "value" : "values") :
+		       qg_check_set_message(c, "no missing values");
+}
+
 static int data_validate_redecide(struct qg_result *out, struct group *g)
 {
 	int err = data_rows(out, g);
@@ -943,6 +985,8 @@ static int data_validate_redecide(struct qg_result *out, struct group *g)
 			continue;
 		if (id_ends(c->id, ".maxNullFraction"))
 			err = data_null_fraction(c, g);
+		else if (id_ends(c->id, ".required"))
+			err = data_required(c, g);
 		else if (id_ends(c->id, ".minimum") || id_ends(c->id, ".exclusiveMinimum"))
 			data_extreme(c, g, 1);
 		else if (id_ends(c->id, ".maximum") || id_ends(c->id, ".exclusiveMaximum"))
