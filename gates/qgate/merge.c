@@ -29,9 +29,13 @@
  *     pass < fail < error); counts summed; locations of all shards ordered
  *     by file, line, column and capped at QG_LOCATIONS_MAX (each shard kept
  *     its first ones in file order, so these are the unsharded run's first);
- *   - "observed" summed for table.rows (a count), kept when every shard saw
- *     the same value, else dropped and the message says so; the message is
- *     kept when all shards agree, else it names the total and one shard's;
+ *   - "observed" kept when every shard saw the same value, else dropped and
+ *     the message says so; the message is kept when all shards agree, else
+ *     it names the total and one shard's;
+ *   - data validate's checks about the whole table decided again from the
+ *     counts its shards record (data_validate_redecide below: table.rows,
+ *     maxNullFraction, required, bounds' observed, count messages), so the
+ *     merged checks are the unsharded run's; --max-errors reached is refused;
  *   - fail closed on checks whose verdict needs all rows at once (ids ending
  *     .unique, table.primary-key, table.unique-keys, table.foreign-key): a
  *     pass in every shard is an error (exit 3) -- a duplicate or dangling key
