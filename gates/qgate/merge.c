@@ -36,6 +36,8 @@
  *     counts its shards record (data_validate_redecide below: table.rows,
  *     maxNullFraction, required, bounds' observed, count messages), so the
  *     merged checks are the unsharded run's; --max-errors reached is refused;
+ *   - data drift shards are refused (exit 3): the drift of the whole is not
+ *     a function of the parts' (profile shards merge; drift that profile);
  *   - fail closed on checks whose verdict needs all rows at once (ids ending
  *     .unique, table.primary-key, table.unique-keys, table.foreign-key): a
  *     pass in every shard is an error (exit 3) -- a duplicate or dangling key
@@ -1022,6 +1024,19 @@ static int merge_generic(struct qg_result *out, struct group *g)
 	out->duration_ms = dur;
 	if ((err = merge_subject(out, g)) < 0)
 		return err;
+	if (!strcmp(g->gate, "data") && same_str(g->command, "drift")) {
+		/* PSI, KS and Jensen-Shannon of the whole data are not functions of
+		 * each part's (KS needs the current side's sketch): a worst-of-shards
+		 * verdict would silently differ from the unsharded run's */
+		const struct qg_check *c0 = g->v[0]->r.nr_checks ? g->v[0]->r.checks[0] : NULL;
+
+		return qg_error(QG_EINPUT, "data drift: %s%s: the drift of the whole data cannot be decided from the "
+					   "shards' drift results (each shard's PSI, KS and JS are its own part's); "
+					   "profile the shards instead (qgate-data profile --shard I/N --profile-out "
+					   "SHARD_DIR/current.json --out SHARD_DIR), qgate merge those, and run "
+					   "qgate-data drift --current-profile on the merged profile",
+				c0 ? c0->id : "drift", g->v[0]->r.nr_checks > 1 ? " and the other checks" : "");
+	}
 	if (!strcmp(g->gate, "lint")) {
 		if ((err = merge_lint_checks(out, g)) < 0)
 			return err;

@@ -14,9 +14,9 @@
 # or be refused with exit 3 naming --max-errors, exactly when the unsharded
 # run stopped early (its counts are then lower bounds that depend on where it
 # stopped). Unique, primaryKey and foreignKeys are refused by the merge on
-# purpose (t_merge.sh). Debian's python3 drives the runs; every result it
-# reads is checked against result.schema.json, and a few go through
-# validate_result too. On the merge before this test (table.rows left
+# purpose (t_merge.sh), and so is data drift (checked here). Debian's python3
+# drives the runs; every result it reads is checked against result.schema.json,
+# and a few go through validate_result too. On the merge before this test (table.rows left
 # skipped, maxNullFraction judged per shard) 34 of 120 merges had another
 # exit code than the unsharded run.
 #
@@ -74,6 +74,28 @@ for i in 1 2; do qgate-data validate --schema k5/s.json --shard $i/2 k5/a.csv k5
 expect_exit 0 "  and so does the merge (shard 2 alone has no such column)" qgate merge --out k5/m k5/s1 k5/s2
 RQ='[(c["status"], c["message"], c.get("count"), c.get("expected")) for c in d["checks"] if c["id"]=="field.v.required"]'
 expect_eq "  merged field.v.required is the unsharded run's" "$(json_get k5/m/data-validate.json "$RQ")" "$(json_get k5/full/data-validate.json "$RQ")"
+
+# data drift: the drift of the whole is not the worst of the parts' (here the
+# second half shifted: shard 2 drifts, the whole does not). The merge refuses;
+# profile shards merge, and drift against that profile is the whole's verdict.
+mkdir dr
+"$DEBIAN_PY" -c '
+import random
+r = random.Random(1)
+open("dr/base.csv", "w").write("x\n" + "".join("%f\n" % r.gauss(0, 1) for _ in range(4000)))
+open("dr/cur.csv", "w").write("x\n" + "".join("%f\n" % (r.gauss(0, 1) if i < 2000 else r.gauss(0.6, 1)) for i in range(4000)))'
+qgate-data profile dr/base.csv --profile-out dr/base.json -q >/dev/null 2>&1
+expect_exit 0 "data drift of the whole: no drift" qgate-data drift --baseline dr/base.json dr/cur.csv --out dr/full -q
+qgate-data drift --baseline dr/base.json --shard 1/2 dr/cur.csv --out dr/s1 -q >/dev/null 2>&1
+expect_exit 1 "  its second half alone drifts" qgate-data drift --baseline dr/base.json --shard 2/2 dr/cur.csv --out dr/s2 -q
+expect_exit 3 "  the merge of the drift shards is refused (it said fail before)" qgate merge --out dr/m dr/s1 dr/s2 2>"$T/err"
+expect_grep "  naming the check and the way out" "drift.x: the drift of the whole data cannot be decided.*--current-profile" "$T/err"
+expect_no_file "  nothing written" dr/m/data-drift.json
+for i in 1 2; do qgate-data profile --shard $i/2 dr/cur.csv --profile-out dr/p$i/current.json --out dr/p$i -q >/dev/null 2>&1; done
+expect_exit 0 "  profile shards merge" qgate merge --out dr/pm dr/p1 dr/p2
+expect_exit 0 "  and drift against the merged profile is the whole's verdict" \
+	qgate-data drift --baseline dr/base.json --current-profile dr/pm/current.json --json dr/pm.json -q
+validate_result "  that drift result" dr/pm.json
 
 SEEDS=${QG_MERGE_SEEDS:-80}
 QG_ROOT="$QG_ROOT" SEEDS="$SEEDS" "$DEBIAN_PY" - >"$T/prop.out" 2>"$T/prop.err" <<'P'
