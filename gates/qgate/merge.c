@@ -377,6 +377,53 @@ static int json_equal(const struct qg_json *a, const struct qg_json *b)
 	return eq;
 }
 
+/* A Data Package run's metrics.resources: per resource, each count summed
+ * over the shards (rows, violations, ...), the shard's own "shard" left out:
+ * the unsharded run's. */
+static int merge_resources(struct qg_json *m, struct group *g)
+{
+	struct qg_json *res = qg_json_add_object(m, "resources");
+
+	if (!res)
+		return QG_ENOMEM;
+	for (size_t k = 0; k < g->nr; k++)
+		for (const struct qg_json *r = qg_json_first(qg_json_get(g->v[k]->r.metrics, "resources")); r;
+		     r = qg_json_next(r)) {
+			struct qg_json *o;
+
+			if (!qg_json_key(r) || qg_json_get(res, qg_json_key(r)))
+				continue;
+			if (!(o = qg_json_add_object(res, qg_json_key(r))))
+				return QG_ENOMEM;
+			for (size_t j = k; j < g->nr; j++)
+				for (const struct qg_json *e = qg_json_first(qg_json_get(qg_json_get(g->v[j]->r.metrics,
+												      "resources"),
+											qg_json_key(r)));
+				     e; e = qg_json_next(e)) {
+					const char *key = qg_json_key(e);
+					double sum = 0;
+					int all_num = 1;
+
+					if (!key || !strcmp(key, "shard") || qg_json_get(o, key))
+						continue;
+					for (size_t x = 0; x < g->nr; x++) {
+						const struct qg_json *v = qg_json_get(
+							qg_json_get(qg_json_get(g->v[x]->r.metrics, "resources"), qg_json_key(r)),
+							key);
+
+						if (v && qg_json_type(v) != QG_JSON_NUMBER)
+							all_num = 0;
+						else if (v)
+							sum += qg_json_number(v);
+					}
+					if (all_num ? !qg_json_add_number(o, key, sum) :
+						      qg_json_attach(o, key, qg_json_dup(e)) < 0)
+						return QG_ENOMEM;
+				}
+		}
+	return 0;
+}
+
 static int merge_metrics(struct qg_result *out, struct group *g)
 {
 	struct qg_json *m = qg_json_new_object(), *durs, *shards;
@@ -408,6 +455,12 @@ static int merge_metrics(struct qg_result *out, struct group *g)
 			if (!key || !strcmp(key, "shard") || !strcmp(key, "shards") || !strcmp(key, "shard_durations") ||
 			    qg_json_get(m, key))
 				continue;
+			if (!strcmp(g->gate, "data") && !strcmp(key, "resources") &&
+			    qg_json_type(e) == QG_JSON_OBJECT) {
+				if (merge_resources(m, g) < 0)
+					return QG_ENOMEM;
+				continue;
+			}
 			for (size_t j = 0; j < g->nr; j++) {
 				const struct qg_json *v = qg_json_get(g->v[j]->r.metrics, key);
 
@@ -714,9 +767,12 @@ static void value_clear(struct qg_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static double shard_rows(const struct shard *s)
+/* the rows a shard read: metrics.rows, or a Data Package resource's
+ * metrics.resources.<res>.rows */
+static double shard_rows(const struct shard *s, const char *res)
 {
-	double n = qg_json_number(qg_json_get(s->r.metrics, "rows"));
+	const struct qg_json *m = res ? qg_json_get(qg_json_get(s->r.metrics, "resources"), res) : s->r.metrics;
+	double n = qg_json_number(qg_json_get(m, "rows"));
 
 	return n == n ? n : 0;
 }
@@ -728,32 +784,31 @@ static int id_ends(const char *id, const char *tail)
 	return n > t && !strcmp(id + n - t, tail);
 }
 
-static int data_rows(struct qg_result *out, struct group *g)
+static int data_rows(struct qg_check *c, struct group *g)
 {
-	struct qg_check *c = qg_result_find_check(out, "table.rows");
 	const struct qg_json *d0 = NULL;
 	double rows = 0, counted = 0, min_rows, max_rows, max_errors;
 	int stopped = 0, allow_empty, bad, err;
 
 	for (size_t k = 0; k < g->nr; k++) {
-		const struct qg_check *p = qg_result_find_check(&g->v[k]->r, "table.rows");
+		const struct qg_check *p = qg_result_find_check(&g->v[k]->r, c->id);
 		const struct qg_json *d = p ? p->details : NULL;
 
 		if (!p)
 			continue; /* a shard that stopped with an error: the merge is an error */
 		for (size_t i = 0; i < QG_ARRAY_SIZE(rows_keys); i++)
 			if (!qg_json_get(d, rows_keys[i]))
-				return qg_error(QG_EINPUT, "'%s': table.rows records no \"%s\" in its details (written by "
+				return qg_error(QG_EINPUT, "'%s': %s records no \"%s\" in its details (written by "
 							   "an older qgate-data?): minRows, maxRows and the empty table "
 							   "cannot be decided over the shards; run the shards again",
-						g->v[k]->file, rows_keys[i]);
+						g->v[k]->file, c->id, rows_keys[i]);
 		if (!d0)
 			d0 = d;
 		rows += qg_json_number(qg_json_get(d, "rows"));
 		counted += qg_json_number(qg_json_get(d, "counted"));
 		stopped |= qg_json_bool(qg_json_get(d, "stopped")) == 1;
 	}
-	if (!c || !d0)
+	if (!d0)
 		return 0;
 	min_rows = qg_json_number(qg_json_get(d0, "minRows"));
 	max_rows = qg_json_number(qg_json_get(d0, "maxRows"));
@@ -861,7 +916,7 @@ static void data_extreme(struct qg_check *c, struct group *g, int low)
 
 /* a field check the shards that read rows all skipped (the column is in none
  * of them): skipped, with their message, as the unsharded run does */
-static int data_absent_column(struct qg_check *c, struct group *g)
+static int data_absent_column(struct qg_check *c, struct group *g, const char *res)
 {
 	const struct qg_check *skip = NULL;
 	double rows = 0;
@@ -871,8 +926,8 @@ static int data_absent_column(struct qg_check *c, struct group *g)
 	for (size_t k = 0; k < g->nr; k++) {
 		const struct qg_check *p = qg_result_find_check(&g->v[k]->r, c->id);
 
-		rows += shard_rows(g->v[k]);
-		if (!p || !shard_rows(g->v[k]))
+		rows += shard_rows(g->v[k], res);
+		if (!p || !shard_rows(g->v[k], res))
 			continue;
 		if (p->status != QG_STATUS_SKIP)
 			return 0;
@@ -937,23 +992,23 @@ found:
 /* field.<f>.required where some shards lack the column (a shard records
  * details.columnAbsent): the unsharded run counts the missing values of the
  * shards that have it, and fails every row only when no shard has it. */
-static int data_required(struct qg_check *c, struct group *g)
+static int data_required(struct qg_check *c, struct group *g, const char *res, const char *local)
 {
 	long long count = 0;
 	double rows = 0;
 	int absent = 0, present = 0, err;
-	size_t nl = strlen(c->id) - strlen("field.") - strlen(".required");
+	size_t nl = strlen(local) - strlen("field.") - strlen(".required");
 
 	for (size_t k = 0; k < g->nr; k++) {
 		const struct qg_check *p = qg_result_find_check(&g->v[k]->r, c->id);
 
 		if (!p)
 			continue;
-		rows += shard_rows(g->v[k]);
+		rows += shard_rows(g->v[k], res);
 		if (qg_json_bool(qg_json_get(p->details, "columnAbsent")) == 1)
 			absent = 1;
 		else {
-			present |= shard_rows(g->v[k]) > 0;
+			present |= shard_rows(g->v[k], res) > 0;
 			count += p->count;
 		}
 	}
@@ -966,7 +1021,7 @@ static int data_required(struct qg_check *c, struct group *g)
 		qg_check_set_count(c, (long long)rows);
 		value_clear(&c->expected);
 		return qg_check_set_message(c, "column '%.*s' is required but not in the data (%.0f rows)", (int)nl,
-					    c->id + 6, rows);
+					    local + 6, rows);
 	}
 	c->status = count ? QG_STATUS_FAIL : QG_STATUS_PASS;
 	qg_check_set_count(c, count);
@@ -976,31 +1031,47 @@ static int data_required(struct qg_check *c, struct group *g)
 		       qg_check_set_message(c, "no missing values");
 }
 
+/* Every check as the unsharded run decides it. A Data Package's checks are
+ * resource.<name>.<id>, its rows metrics.resources.<name>.rows. */
 static int data_validate_redecide(struct qg_result *out, struct group *g)
 {
-	int err = data_rows(out, g);
+	int err = 0;
 
 	for (size_t i = 0; !err && i < out->nr_checks; i++) {
 		struct qg_check *c = out->checks[i];
+		const char *local = c->id, *t, *f;
+		char *res = NULL;
 
-		if (!strcmp(c->id, "table.row-shape") || !strcmp(c->id, "table.encoding")) {
-			err = data_count_message(c, g);
-			continue;
+		if (!strncmp(c->id, "resource.", 9)) {
+			t = strstr(c->id + 9, ".table.");
+			f = strstr(c->id + 9, ".field.");
+			if (!t || (f && f < t))
+				t = f;
+			if (!t)
+				continue;
+			if (!(res = qg_strndup(c->id + 9, (size_t)(t - c->id - 9))))
+				return qg_error(QG_ENOMEM, "out of memory");
+			local = t + 1;
 		}
-		if (strncmp(c->id, "field.", 6))
-			continue;
-		if (id_ends(c->id, ".maxNullFraction"))
-			err = data_null_fraction(c, g);
-		else if (id_ends(c->id, ".required"))
-			err = data_required(c, g);
-		else if (id_ends(c->id, ".minimum") || id_ends(c->id, ".exclusiveMinimum"))
-			data_extreme(c, g, 1);
-		else if (id_ends(c->id, ".maximum") || id_ends(c->id, ".exclusiveMaximum"))
-			data_extreme(c, g, 0);
-		if (!err)
-			err = data_absent_column(c, g);
-		if (!err)
+		if (!strcmp(local, "table.rows"))
+			err = data_rows(c, g);
+		else if (!strcmp(local, "table.row-shape") || !strcmp(local, "table.encoding"))
 			err = data_count_message(c, g);
+		else if (!strncmp(local, "field.", 6)) {
+			if (id_ends(local, ".maxNullFraction"))
+				err = data_null_fraction(c, g);
+			else if (id_ends(local, ".required"))
+				err = data_required(c, g, res, local);
+			else if (id_ends(local, ".minimum") || id_ends(local, ".exclusiveMinimum"))
+				data_extreme(c, g, 1);
+			else if (id_ends(local, ".maximum") || id_ends(local, ".exclusiveMaximum"))
+				data_extreme(c, g, 0);
+			if (!err)
+				err = data_absent_column(c, g, res);
+			if (!err)
+				err = data_count_message(c, g);
+		}
+		free(res);
 	}
 	return err < 0 ? err : 0;
 }

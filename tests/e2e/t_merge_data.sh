@@ -75,6 +75,31 @@ expect_exit 0 "  and so does the merge (shard 2 alone has no such column)" qgate
 RQ='[(c["status"], c["message"], c.get("count"), c.get("expected")) for c in d["checks"] if c["id"]=="field.v.required"]'
 expect_eq "  merged field.v.required is the unsharded run's" "$(json_get k5/m/data-validate.json "$RQ")" "$(json_get k5/full/data-validate.json "$RQ")"
 
+# a Data Package: checks resource.<name>.*, rows under metrics.resources
+mkdir pk
+"$DEBIAN_PY" -c '
+import random
+r = random.Random(3)
+open("pk/a.csv", "w").write("id,v\n" + "".join("%d,%s\n" % (i, "" if r.random() < 0.3 else "x") for i in range(40)))
+open("pk/b.csv", "w").write("id,v\n" + "".join("%d,%s\n" % (i, "" if i < 10 else "y") for i in range(30)))'
+cat >pk/datapackage.json <<'E'
+{"name": "p", "resources": [
+ {"name": "r", "path": "a.csv", "profile": "tabular-data-resource", "schema": {"fields": [
+  {"name": "id", "type": "integer", "constraints": {"maximum": 30}},
+  {"name": "v", "type": "string", "qgate": {"maxNullFraction": 0.3}}], "qgate": {"minRows": 50}}},
+ {"name": "s.t", "path": "b.csv", "profile": "tabular-data-resource", "schema": {"fields": [
+  {"name": "id", "type": "integer"},
+  {"name": "v", "type": "string", "constraints": {"required": true}, "qgate": {"maxNullFraction": 0.34}}]}}]}
+E
+expect_exit 1 "a Data Package of two resources: the unsharded run fails (minRows)" \
+	qgate-data validate pk/datapackage.json --out pk/full -q
+for i in 1 2 3; do qgate-data validate pk/datapackage.json --shard $i/3 --out pk/s$i -q >/dev/null 2>&1; done
+expect_exit 1 "  and so does the merge of its 3 shards" qgate merge --out pk/m pk/s1 pk/s2 pk/s3
+ALL='[[c.get(k) for k in ("id", "status", "count", "message", "observed", "expected")] for c in d["checks"]] + [d["metrics"]["resources"]]'
+expect_eq "  every merged check and the resources' rows are the unsharded run's" \
+	"$(json_get pk/m/data-validate.json "$ALL")" "$(json_get pk/full/data-validate.json "$ALL")"
+validate_result "  merged result" pk/m/data-validate.json
+
 # data drift: the drift of the whole is not the worst of the parts' (here the
 # second half shifted: shard 2 drifts, the whole does not). The merge refuses;
 # profile shards merge, and drift against that profile is the whole's verdict.
