@@ -6,9 +6,10 @@
 # maxNullFraction at the table and the field level, the extreme values shown as
 # "observed" by minimum/maximum/exclusive bounds, --max-errors) next to the per-cell
 # ones (type, required, enum, minLength, maxLength, pattern). Each table is
-# split into 2-4 shards twice: as several files (whole files per shard, some
+# split into 2-4 shards three times: as several files (whole files per shard, some
 # with only a header, sometimes one without a column under fieldsMatch
-# superset) and as byte ranges of one file. `qgate merge` of the shards must
+# superset, partial, exact or equal), as byte ranges of one CSV file and of
+# the same table as one JSONL file. `qgate merge` of the shards must
 # give the unsharded run's exit code, status, rows and violations, and per
 # check its status, count, observed, expected, message and first locations --
 # or be refused with exit 3 naming --max-errors, exactly when the unsharded
@@ -134,7 +135,7 @@ V = jsonschema.Draft202012Validator(schema) if hasattr(jsonschema, "Draft202012V
 seeds = int(os.environ["SEEDS"])
 stats = {"cases": 0, "equal": 0, "refused": 0, "bad": 0, "invalid": 0, "rows_fail": 0, "rows_pass_bounds": 0,
          "empty_fail": 0, "nullfrac_fail": 0, "nullfrac_pass": 0, "nullfrac_shard_differs": 0,
-         "obs_extreme": 0, "stopped": 0, "absent_column": 0, "required_absent": 0, "exit_differs": 0, "loc_differs": 0}
+         "obs_extreme": 0, "stopped": 0, "absent_column": 0, "header_fail": 0, "jsonl": 0, "required_absent": 0, "exit_differs": 0, "loc_differs": 0}
 bad_lines = []
 
 
@@ -271,8 +272,23 @@ for seed in range(1, seeds + 1):
     drop = rng.randrange(nfiles) if rng.random() < 0.4 else -1
     dcol = 1 if rng.random() < 0.5 else rng.randrange(2, 4)
     if drop >= 0:
-        s["fieldsMatch"] = "superset"
+        # mostly allowed; exact and equal fail that file's header
+        s["fieldsMatch"] = rng.choice(["superset", "superset", "partial", "exact", "equal"])
         json.dump(s, open(d + "/schema.json", "w"))
+    # the same table as JSONL (a missing value is null; numbers as numbers)
+    def jv(x):
+        if x == "":
+            return None
+        try:
+            return int(x)
+        except ValueError:
+            try:
+                return float(x)
+            except ValueError:
+                return x
+    with open(d + "/one.jsonl", "w") as f:
+        for r in rows:
+            f.write(json.dumps(dict(zip(["id", "a", "b", "c"], [jv(x) for x in r.split(",")]))) + "\n")
     for k, (lo, hi) in enumerate(zip([0] + cuts, cuts + [len(rows)])):
         p = "%s/parts/p%d.csv" % (d, k)
         with open(p, "w") as f:
@@ -287,7 +303,7 @@ for seed in range(1, seeds + 1):
         extra.append("--allow-empty")
     if rng.random() < 0.2:
         extra.append("--max-errors=%d" % rng.choice([1, 3, 10, 40]))
-    for split, inputs in (("files", files), ("range", [d + "/one.csv"])):
+    for split, inputs in (("files", files), ("range", [d + "/one.csv"]), ("jsonl", [d + "/one.jsonl"])):
         nsh = rng.randint(2, 4)
         tag = "seed %d %s %d shards %s" % (seed, split, nsh, " ".join(extra))
         base = ["qgate-data", "validate", "--schema", d + "/schema.json", "-q"] + extra
@@ -335,6 +351,10 @@ for seed in range(1, seeds + 1):
         else:
             stats["bad"] += 1
         F = key(full)
+        if F.get("table.header", {}).get("status") == "fail":
+            stats["header_fail"] += 1
+        if split == "jsonl":
+            stats["jsonl"] += 1
         rc = F.get("table.rows")
         if rc and rc["status"] == "fail":
             stats["empty_fail" if "empty" in rc.get("message", "") else "rows_fail"] += 1
@@ -377,7 +397,7 @@ fi
 expect_eq "every result read validates against result.schema.json" "$(st invalid)" 0
 # the generator must exercise what the merge re-decides, or the test proves nothing
 for what in rows_fail rows_pass_bounds empty_fail nullfrac_fail nullfrac_pass nullfrac_shard_differs obs_extreme \
-	stopped absent_column required_absent; do
+	stopped absent_column required_absent header_fail jsonl; do
 	n=$(st $what)
 	if [ "$n" -gt 0 ]; then ok "the tables exercise $what ($n cases)"; else not_ok "no case exercised $what"; fi
 done
