@@ -767,6 +767,12 @@ static void value_clear(struct qg_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* a count read from a shard's details: a whole number from 0 to 2^53 */
+static int count_ok(double x)
+{
+	return x == x && x >= 0 && x <= 9007199254740992.0 && x == floor(x);
+}
+
 /* the rows a shard read: metrics.rows, or a Data Package resource's
  * metrics.resources.<res>.rows */
 static double shard_rows(const struct shard *s, const char *res)
@@ -774,7 +780,7 @@ static double shard_rows(const struct shard *s, const char *res)
 	const struct qg_json *m = res ? qg_json_get(qg_json_get(s->r.metrics, "resources"), res) : s->r.metrics;
 	double n = qg_json_number(qg_json_get(m, "rows"));
 
-	return n == n ? n : 0;
+	return count_ok(n) ? n : 0;
 }
 
 static int id_ends(const char *id, const char *tail)
@@ -802,6 +808,11 @@ static int data_rows(struct qg_check *c, struct group *g)
 							   "an older qgate-data?): minRows, maxRows and the empty table "
 							   "cannot be decided over the shards; run the shards again",
 						g->v[k]->file, c->id, rows_keys[i]);
+		if (!count_ok(qg_json_number(qg_json_get(d, "rows"))) ||
+		    !count_ok(qg_json_number(qg_json_get(d, "counted"))) ||
+		    !count_ok(qg_json_number(qg_json_get(d, "maxErrors"))))
+			return qg_error(QG_EINPUT, "'%s': %s: details rows, counted and maxErrors must be whole "
+						   "numbers of 0 or more", g->v[k]->file, c->id);
 		if (!d0)
 			d0 = d;
 		rows += qg_json_number(qg_json_get(d, "rows"));
@@ -863,9 +874,9 @@ static int data_null_fraction(struct qg_check *c, struct group *g)
 
 		if (!p)
 			continue;
-		if (n != n || v != v || b != b)
-			return qg_error(QG_EINPUT, "'%s': %s records no nulls, values and maxNullFraction in its details "
-						   "(written by an older qgate-data?): the fraction cannot be decided over "
+		if (!count_ok(n) || !count_ok(v) || n > v || !(b >= 0 && b <= 1))
+			return qg_error(QG_EINPUT, "'%s': %s records no nulls and values (whole numbers, nulls <= values) "
+						   "and maxNullFraction (0..1) in its details (written by an older qgate-data?): the fraction cannot be decided over "
 						   "the shards; run the shards again", g->v[k]->file, c->id);
 		nulls += n;
 		values += v;
@@ -873,6 +884,8 @@ static int data_null_fraction(struct qg_check *c, struct group *g)
 	}
 	if (bound != bound)
 		return 0;
+	if (!count_ok(values))
+		return qg_error(QG_EINPUT, "%s: %.0f values over the shards: more than a count can hold", c->id, values);
 	frac = values ? nulls / values : 0;
 	qg_check_observed_number(c, frac);
 	if ((err = qg_check_expected_string(c, "<= %g", bound)) < 0)
@@ -1014,6 +1027,8 @@ static int data_required(struct qg_check *c, struct group *g, const char *res, c
 	}
 	if (!absent)
 		return 0;
+	if (!count_ok(rows))
+		return qg_error(QG_EINPUT, "%s: %.0f rows over the shards: more than a count can hold", c->id, rows);
 	qg_json_free(c->details);
 	c->details = NULL;
 	if (!present) {
