@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rs.suite_errors < 0 || rs.declared_failures < 0 || rs.declared_errors < 0)
 		abort();
-	/* the plain passes and skips: one well-formed compact line each, and
+	/* the compact lines (passes and skips, and failures and errors once they
+	 * spill to runs): one well-formed line each, and
 	 * they sort and render as a result lists them */
 	{
 		struct test_compact_line l;
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < rs.compact_len; lines++) {
 			size_t len = strcspn(rs.compact + i, "\n");
 
-			if (test_compact_parse(&rs, &l, rs.compact + i, len) < 0 || (l.outcome != 'p' && l.outcome != 's') ||
+			if (test_compact_parse(&rs, &l, rs.compact + i, len) < 0 || !strchr("psfe", l.outcome) ||
 			    l.msg_len > 3 * 1024 + 16)
 				abort();
 			i += len + 1;
