@@ -108,12 +108,16 @@ static int status_rank(enum qg_status s)
 	}
 }
 
+/* A Data Package's checks are resource.<name>.<id>: <name> may hold dots,
+ * so the table checks are found by their ".table." */
 static int cross_row(const char *id)
 {
 	size_t n = strlen(id);
+	const char *t = !strncmp(id, "resource.", 9) ? strstr(id + 9, ".table.") : NULL;
+	const char *local = t ? t + 1 : id;
 
-	return (n > 7 && !strcmp(id + n - 7, ".unique")) || !strcmp(id, "table.primary-key") ||
-	       !strncmp(id, "table.unique-keys", 17) || !strncmp(id, "table.foreign-key", 17);
+	return (n > 7 && !strcmp(id + n - 7, ".unique")) || !strcmp(local, "table.primary-key") ||
+	       !strncmp(local, "table.unique-keys", 17) || !strncmp(local, "table.foreign-key", 17);
 }
 
 static int parse_shard(const char *s, long long *i, long long *n)

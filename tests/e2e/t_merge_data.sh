@@ -100,6 +100,21 @@ ALL='[[c.get(k) for k in ("id", "status", "count", "message", "observed", "expec
 expect_eq "  every merged check and the resources' rows are the unsharded run's" \
 	"$(json_get pk/m/data-validate.json "$ALL")" "$(json_get pk/full/data-validate.json "$ALL")"
 validate_result "  merged result" pk/m/data-validate.json
+# a package's primaryKey and uniqueKeys (resource.<name>.table.primary-key)
+# are refused like a table's: ids 0..29 then 0..9 again pass in each shard
+printf 'id,v\n' >pk/k.csv
+for i in $(seq 0 39); do echo "$((i % 30)),x"; done >>pk/k.csv
+cat >pk/keys.json <<'E'
+{"name": "p", "resources": [{"name": "r", "path": "k.csv", "profile": "tabular-data-resource", "schema": {
+ "fields": [{"name": "id", "type": "integer"}, {"name": "v", "type": "string"}],
+ "primaryKey": ["id"], "uniqueKeys": [["id", "v"]]}}]}
+E
+expect_exit 1 "a package with repeated keys: the unsharded run fails" qgate-data validate pk/keys.json -q
+for i in 1 2 3; do qgate-data validate pk/keys.json --shard $i/3 --out pk/k$i -q >/dev/null 2>&1; done
+expect_exit 3 "  its shards each pass, and the merge is an error (it passed before)" qgate merge --out pk/km pk/k1 pk/k2 pk/k3
+expect_eq "  both key checks say they cannot be proven by shards" \
+	"$(json_get pk/km/data-validate.json '[(c["id"], c["status"]) for c in d["checks"] if "key" in c["id"]]')" \
+	'[["resource.r.table.primary-key", "error"], ["resource.r.table.unique-keys", "error"]]'
 
 # data drift: the drift of the whole is not the worst of the parts' (here the
 # second half shifted: shard 2 drifts, the whole does not). The merge refuses;
