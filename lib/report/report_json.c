@@ -110,8 +110,10 @@ static int build_check(struct qg_json *arr, const struct qg_check *c)
 
 	if (!o)
 		return QG_ENOMEM;
-	if (!qg_json_add_string(o, "id", c->id) ||
-	    !qg_json_add_string(o, "status", qg_status_name(c->status)))
+	/* the id too: a test's name can carry a token ("login[ghp_...]") */
+	if ((err = add_redacted(o, "id", c->id)))
+		return err;
+	if (!qg_json_add_string(o, "status", qg_status_name(c->status)))
 		return QG_ENOMEM;
 	if ((err = add_redacted(o, "message", c->message)))
 		return err;

@@ -288,8 +288,9 @@ static int put_check(struct jw *w, struct frame *arr, const struct qg_check *c)
 	struct frame o, locs, lo;
 	int err = open_c(w, arr, NULL, 1, &o);
 
+	/* the id too: a test's name can carry a token ("login[ghp_...]") */
 	if (!err && !(err = member(w, &o, "id")))
-		err = put_plain(w, c->id);
+		err = put_redacted(w, c->id);
 	if (!err && !(err = member(w, &o, "status")))
 		err = put_plain(w, qg_status_name(c->status));
 	if (!err && !(err = member(w, &o, "message")))

@@ -141,4 +141,15 @@ expect_exit 1 "--merge of the result: exit 1" $Q --merge "$T/r.json" --json "$T/
 a=$(json_get "$T/r.json" '[c["cases"] for c in d["checks"] if c["id"] == "tests.passed"][0]' | cksum)
 b=$(json_get "$T/g.json" '[c["cases"] for c in d["checks"] if c["id"] == "tests.passed"][0]' | cksum)
 expect_eq "the merged result lists the same passed cases" "$b" "$a"
+
+# a failing test whose name carries a token: its check id is redacted in every output
+tok=ghp_$(printf 'abcdefghij%.0s' 1 2 3 4 | cut -c1-36)
+printf '<testsuite name="s" tests="1" failures="1"><testcase classname="c" name="login[%s]"><failure message="m">x</failure></testcase></testsuite>\n' \
+	"$tok" >"$T/tok.xml"
+expect_exit 1 "a failing test named with a token: exit 1" $Q --junit-in "$T/tok.xml" --json "$T/tok.json" --junit "$T/tok.out.xml" --format json
+expect_eq "  its check id is redacted in the result" \
+	"$(json_get "$T/tok.json" '[c["id"] for c in d["checks"] if c["status"] == "fail" and c["id"].startswith("test.")]')" \
+	'["test.c.login[[REDACTED]]"]'
+cat "$T/tok.json" "$T/tok.out.xml" "$T/out" "$T/err" >"$T/tok.all"
+expect_no_grep "  the token is in no output (result, JUnit, stdout, stderr)" "$tok" "$T/tok.all"
 done_testing
