@@ -1,15 +1,11 @@
 /* report_json.c -- the result JSON ("qgate.result/v1") both ways
  *
- * qg_result_to_json() builds the document of CONTRACT.md section 3 as a JSON
- * tree and prints it deterministically (member order fixed here, numbers in
- * shortest round-trip form). qg_result_from_json() reads it back for `qgate
- * merge` and `qgate report`; from_json(to_json(r)) prints identically, which
- * the unit tests check. Every string a result holds goes through qg_redact()
- * on the way out (messages, artifact paths, location files, the gate's
- * details and metrics), so no gate can print a secret by forgetting to.
- * A run that is an error without a gate-level error or an errored check
- * (no check evaluated) still gets a top-level "error" object, so every error
- * document says why.
+ * qg_result_to_json() renders the document of CONTRACT.md section 3 into a
+ * buffer through result_write.c's writer (member order fixed there, numbers
+ * in shortest round-trip form, every string redacted on the way out, and a
+ * top-level "error" object for every error document). qg_result_from_json()
+ * reads it back for `qgate merge` and `qgate report`; from_json(to_json(r))
+ * prints identically, which the unit tests check.
  */
 #include "qgate/common.h"
 
@@ -35,220 +31,13 @@ static int is_check_key(const char *k)
 	return 0;
 }
 
-static int add_redacted(struct qg_json *parent, const char *key, const char *s)
-{
-	struct qg_buf b = QG_BUF_INIT(QG_CAP_MESSAGE);
-	int err = qg_redact(&b, s ? s : "");
-
-	if (!err && !qg_json_add_string(parent, key, b.buf))
-		err = qg_error_code() ? qg_error_code() : QG_ENOMEM;
-	qg_buf_release(&b);
-	return err;
-}
-
-/* j copied under parent (key NULL in an array) with every string value
- * through qg_redact(): the gate's own members (details, metrics) may name
- * inputs too. Keys are kept (redacting one could collide with another). */
-static int add_redacted_tree(struct qg_json *parent, const char *key, const struct qg_json *j, int depth)
-{
-	struct qg_json *c;
-	int err = 0;
-
-	if (depth > 256)
-		return qg_error(QG_ERROR, "a report member nested too deeply");
-	switch (qg_json_type(j)) {
-	case QG_JSON_OBJECT:
-	case QG_JSON_ARRAY:
-		c = qg_json_type(j) == QG_JSON_OBJECT ? qg_json_add_object(parent, key) : qg_json_add_array(parent, key);
-		if (!c)
-			return QG_ENOMEM;
-		for (const struct qg_json *m = qg_json_first(j); m && !err; m = qg_json_next(m))
-			err = add_redacted_tree(c, qg_json_type(j) == QG_JSON_OBJECT ? qg_json_key(m) : NULL, m,
-						depth + 1);
-		return err;
-	case QG_JSON_STRING:
-		return add_redacted(parent, key, qg_json_string(j));
-	case QG_JSON_NUMBER:
-		return qg_json_add_number(parent, key, qg_json_number(j)) ? 0 : QG_ENOMEM;
-	case QG_JSON_BOOL:
-		return qg_json_add_bool(parent, key, qg_json_bool(j) > 0) ? 0 : QG_ENOMEM;
-	default:
-		return qg_json_add_null(parent, key) ? 0 : QG_ENOMEM;
-	}
-}
-
-static int add_value(struct qg_json *parent, const char *key, const struct qg_value *v)
-{
-	switch (v->kind) {
-	case QG_VALUE_NUMBER:
-		return qg_json_add_number(parent, key, v->number) ? 0 : QG_ENOMEM;
-	case QG_VALUE_STRING:
-		return add_redacted(parent, key, v->string);
-	case QG_VALUE_BOOL:
-		return qg_json_add_bool(parent, key, v->boolean) ? 0 : QG_ENOMEM;
-	default:
-		return 0;
-	}
-}
-
-static void format_time(char *out, size_t n, long long ms)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, n, "1970-01-01T00:00:00Z");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int build_check(struct qg_json *arr, const struct qg_check *c)
-{
-	struct qg_json *o = qg_json_add_object(arr, NULL), *locs;
-	int err;
-
-	if (!o)
-		return QG_ENOMEM;
-	/* the id too: a test's name can carry a token ("login[ghp_...]") */
-	if ((err = add_redacted(o, "id", c->id)))
-		return err;
-	if (!qg_json_add_string(o, "status", qg_status_name(c->status)))
-		return QG_ENOMEM;
-	if ((err = add_redacted(o, "message", c->message)))
-		return err;
-	if ((c->flags & QG_CHECK_HAS_COUNT) && !qg_json_add_number(o, "count", (double)c->count))
-		return QG_ENOMEM;
-	if ((err = add_value(o, "observed", &c->observed)) || (err = add_value(o, "expected", &c->expected)))
-		return err;
-	locs = qg_json_add_array(o, "locations");
-	if (!locs)
-		return QG_ENOMEM;
-	for (size_t i = 0; i < c->nr_locations && i < QG_LOCATIONS_MAX; i++) {
-		const struct qg_location *l = &c->locations[i];
-		struct qg_json *lo = qg_json_add_object(locs, NULL);
-
-		if (!lo)
-			return QG_ENOMEM;
-		if (l->file ? (err = add_redacted(lo, "file", l->file)) : !qg_json_add_null(lo, "file"))
-			return err ? err : QG_ENOMEM;
-		if (l->line > 0 && !qg_json_add_number(lo, "line", (double)l->line))
-			return QG_ENOMEM;
-		if (l->column > 0 && !qg_json_add_number(lo, "column", (double)l->column))
-			return QG_ENOMEM;
-		if (l->message && (err = add_redacted(lo, "message", l->message)))
-			return err;
-	}
-	/* gate-specific members; the standard ones cannot be overridden */
-	for (const struct qg_json *m = qg_json_first(c->details); m; m = qg_json_next(m)) {
-		const char *k = qg_json_key(m);
-
-		if (!k || is_check_key(k))
-			continue;
-		if ((err = add_redacted_tree(o, k, m, 0)))
-			return err;
-	}
-	return 0;
-}
-
-static int build(struct qg_json *root, const struct qg_result *r)
-{
-	struct qg_json *subj, *arts, *sum, *checks;
-	const struct qg_subject *s = &r->subject;
-	struct qg_summary su;
-	char ts[32];
-	int exit_code = qg_result_exit_code(r), err;
-	enum qg_status st = qg_result_status(r);
-
-	qg_result_summary(r, &su);
-	format_time(ts, sizeof(ts), r->started_at_ms);
-	if (!qg_json_add_string(root, "schema", SCHEMA_ID) ||
-	    !qg_json_add_string(root, "gate", r->gate ? r->gate : "") ||
-	    (r->command && !qg_json_add_string(root, "command", r->command)) ||
-	    !qg_json_add_string(root, "version", r->version ? r->version : "") ||
-	    !qg_json_add_string(root, "status", qg_status_name(st)) ||
-	    !qg_json_add_number(root, "exit_code", exit_code))
-		return QG_ENOMEM;
-	if (st == QG_STATUS_ERROR && (r->error_exit || !su.errors)) {
-		struct qg_json *e = qg_json_add_object(root, "error");
-
-		if (!e || !qg_json_add_number(e, "exit_code", exit_code))
-			return QG_ENOMEM;
-		if ((err = add_redacted(e, "message", qg_result_error_reason(r))))
-			return err;
-	}
-	if (!qg_json_add_string(root, "started_at", ts) ||
-	    !qg_json_add_number(root, "duration_ms", (double)(r->duration_ms > 0 ? r->duration_ms : 0)))
-		return QG_ENOMEM;
-
-	subj = qg_json_add_object(root, "subject");
-	if (!subj)
-		return QG_ENOMEM;
-	if (s->in_repo && s->commit[0]) {
-		if (!qg_json_add_string(subj, "commit", s->commit) ||
-		    !(s->ref ? qg_json_add_string(subj, "ref", s->ref) : qg_json_add_null(subj, "ref")) ||
-		    !qg_json_add_bool(subj, "dirty", s->dirty))
-			return QG_ENOMEM;
-	} else if (!qg_json_add_null(subj, "commit") || !qg_json_add_null(subj, "ref") ||
-		   !qg_json_add_null(subj, "dirty")) {
-		return QG_ENOMEM;
-	}
-	arts = qg_json_add_array(subj, "artifacts");
-	if (!arts)
-		return QG_ENOMEM;
-	for (size_t i = 0; i < s->nr_artifacts; i++) {
-		const struct qg_artifact *a = &s->artifacts[i];
-		struct qg_json *ao = qg_json_add_object(arts, NULL);
-
-		if (!ao)
-			return QG_ENOMEM;
-		if ((err = add_redacted(ao, "path", a->path)))
-			return err;
-		if (!(a->sha256[0] ? qg_json_add_string(ao, "sha256", a->sha256) : qg_json_add_null(ao, "sha256")))
-			return QG_ENOMEM;
-		if (!(a->bytes >= 0 ? qg_json_add_number(ao, "bytes", (double)a->bytes) : qg_json_add_null(ao, "bytes")))
-			return QG_ENOMEM;
-	}
-
-	sum = qg_json_add_object(root, "summary");
-	if (!sum || !qg_json_add_number(sum, "checks", (double)su.checks) ||
-	    !qg_json_add_number(sum, "passed", (double)su.passed) ||
-	    !qg_json_add_number(sum, "failed", (double)su.failed) ||
-	    !qg_json_add_number(sum, "errors", (double)su.errors) ||
-	    !qg_json_add_number(sum, "skipped", (double)su.skipped))
-		return QG_ENOMEM;
-
-	checks = qg_json_add_array(root, "checks");
-	if (!checks)
-		return QG_ENOMEM;
-	for (size_t i = 0; i < r->nr_checks; i++)
-		if ((err = build_check(checks, r->checks[i])))
-			return err;
-
-	if (qg_json_type(r->invocation) == QG_JSON_OBJECT &&
-	    (err = add_redacted_tree(root, "invocation", r->invocation, 0)))
-		return err;
-	if (qg_json_type(r->metrics) == QG_JSON_OBJECT)
-		return add_redacted_tree(root, "metrics", r->metrics, 0);
-	if (!qg_json_add_object(root, "metrics"))
-		return QG_ENOMEM;
-	return 0;
-}
-
+/* The in-memory document: result_write.c's streaming writer into a sink
+ * that never flushes, so there is one writer and both give the same bytes. */
 int qg_result_to_json(struct qg_buf *out, const struct qg_result *r)
 {
-	struct qg_json *root = qg_json_new_object();
-	int err;
+	struct qg_sink sink = { out, 0, NULL, NULL };
 
-	if (!root)
-		return QG_ENOMEM;
-	err = build(root, r);
-	if (err == QG_ENOMEM)
-		qg_error(QG_ENOMEM, "out of memory building the result JSON");
-	if (!err)
-		err = qg_json_print(out, root, 1);
-	qg_json_free(root);
-	return err;
+	return qg_result_write_json(&sink, r);
 }
 
 /* ---------------------------------------------------------------- reading */

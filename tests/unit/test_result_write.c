@@ -1,8 +1,10 @@
-/* test_result_write.c -- the streaming result writers against the in-memory ones
+/* test_result_write.c -- the streaming result writers, whatever their chunk size
  *
- * qg_result_write_json() must write exactly what qg_result_to_json() does,
- * and qg_junit_write_sink() what qg_junit_write() does, whatever the chunk
- * size of the sink: the oracle is the tree writer, on results holding every
+ * qg_result_write_json() flushing every 1, 7, 4096 or 64 Ki bytes must write
+ * exactly what it renders into one buffer (qg_result_to_json(), which was a
+ * separate cJSON tree writer until this writer had matched it byte for byte
+ * on these cases), and qg_junit_write_sink() what qg_junit_write() does:
+ * redaction and escaping may not depend on where chunks end. On results holding every
  * kind of member (values, locations, nested details, repeated keys from a
  * parsed document, secrets, long strings with secrets across many lines,
  * invalid UTF-8, control characters, deep nesting, a gate-level error).
@@ -35,7 +37,7 @@ static int collect_flush(void *ctx, const char *data, size_t len)
 }
 
 /* The streamed JSON of r with a sink flushing every `chunk` bytes, equal to
- * the tree writer's. */
+ * the one-buffer render. */
 static void assert_same_json(const struct qg_result *r, size_t chunk)
 {
 	struct qg_buf want = QG_BUF_INIT(QG_CAP_REPORT), part = QG_BUF_INIT(QG_CAP_REPORT);
