@@ -143,6 +143,10 @@ int qg_check_add_location(struct qg_check *c, const char *file, long long line, 
 			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The details object, created on first use. NULL on ENOMEM. */
 struct qg_json *qg_check_details(struct qg_check *c);
+/* 1 when key is one of a check's own members in the result JSON (id,
+ * status, message, count, observed, expected, locations): a details member
+ * by that name is not written, and not read back as a detail. */
+int qg_check_key_reserved(const char *key);
 
 /* Record that the gate could not evaluate (exit_code QG_EXIT_USAGE or
  * QG_EXIT_ERROR; anything else becomes QG_EXIT_ERROR). The first call wins. */

@@ -19,17 +19,6 @@
 
 #define SCHEMA_ID "qgate.result/v1"
 
-static const char *const check_keys[] = {
-	"id", "status", "message", "count", "observed", "expected", "locations",
-};
-
-static int is_check_key(const char *k)
-{
-	for (size_t i = 0; i < QG_ARRAY_SIZE(check_keys); i++)
-		if (!strcmp(k, check_keys[i]))
-			return 1;
-	return 0;
-}
 
 /* The in-memory document: result_write.c's streaming writer into a sink
  * that never flushes, so there is one writer and both give the same bytes. */
@@ -208,7 +197,7 @@ static int read_check(const struct reader *rd, struct qg_result *r, const struct
 		const char *k = qg_json_key(m);
 		struct qg_json *d, *details;
 
-		if (!k || is_check_key(k))
+		if (!k || qg_check_key_reserved(k))
 			continue;
 		details = qg_check_details(c);
 		d = qg_json_dup(m);

@@ -255,12 +255,12 @@ static int put_tree(struct jw *w, struct frame *parent, const char *key, const s
 	}
 }
 
-static const char *const check_keys[] = {
-	"id", "status", "message", "count", "observed", "expected", "locations",
-};
-
-static int is_check_key(const char *k)
+int qg_check_key_reserved(const char *k)
 {
+	static const char *const check_keys[] = {
+		"id", "status", "message", "count", "observed", "expected", "locations",
+	};
+
 	for (size_t i = 0; i < QG_ARRAY_SIZE(check_keys); i++)
 		if (!strcmp(k, check_keys[i]))
 			return 1;
@@ -326,7 +326,7 @@ static int put_check(struct jw *w, struct frame *arr, const struct qg_check *c)
 		size_t skip = 0;
 
 		for (const struct qg_json *m = qg_json_first(c->details); m; m = qg_json_next(m))
-			skip += !qg_json_key(m) || is_check_key(qg_json_key(m));
+			skip += !qg_json_key(m) || qg_check_key_reserved(qg_json_key(m));
 		if (!skip) {
 			err = put_members(w, &o, c->details, -1);
 		} else {
@@ -335,7 +335,7 @@ static int put_check(struct jw *w, struct frame *arr, const struct qg_check *c)
 				const char *k = qg_json_key(m);
 				struct qg_json *d;
 
-				if (!k || is_check_key(k))
+				if (!k || qg_check_key_reserved(k))
 					continue;
 				if (!rest && !(rest = qg_json_new_object()))
 					err = QG_ENOMEM;
@@ -347,7 +347,7 @@ static int put_check(struct jw *w, struct frame *arr, const struct qg_check *c)
 			qg_json_free(rest);
 		}
 	}
-	if (!err && c->spool && c->spool_key && !is_check_key(c->spool_key) && !(err = member(w, &o, c->spool_key)))
+	if (!err && c->spool && c->spool_key && !qg_check_key_reserved(c->spool_key) && !(err = member(w, &o, c->spool_key)))
 		err = put_spool(w, c->spool);
 	return err ? err : close_c(w, &o, 1);
 }
