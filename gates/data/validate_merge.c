@@ -730,9 +730,13 @@ int vd_merge_results(struct vrun *v, struct qg_data_plan *p, struct qg_result *r
 	}
 	qg_json_add_number(r->metrics, "rows", (double)rows);
 	qg_json_add_number(r->metrics, "violations", (double)total_violations);
-	if (stopped)
+	if (stopped) {
+		/* said in the JSON too (the markdown is not in it): counts are
+		 * lower bounds, and `qgate merge` refuses such a shard */
+		qg_json_add_bool(r->metrics, "stopped", 1);
 		qg_result_add_markdown(r, "Stopped early after %lld violations (--max-errors); counts are lower bounds.\n",
 				       v->o->max_errors);
+	}
 done:
 	free(nulls);
 	free(present);

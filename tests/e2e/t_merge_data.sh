@@ -341,9 +341,13 @@ for seed in range(1, seeds + 1):
         mdir = "%s/%s-merged" % (d, split)
         mcode, merr = run(["qgate", "merge", "--out", mdir] + shard_dirs)
         stats["cases"] += 1
-        # a stopped run says so in its messages: counts "at least N", bounds not checked
-        stopped = any((c.get("message") or "").startswith("at least ") or "--max-errors stopped" in (c.get("message") or "")
-                      for c in full["checks"])
+        # a stopped run says so in metrics.stopped and in its messages
+        # (counts "at least N", bounds not checked): both must agree
+        stopped = full["metrics"].get("stopped") is True
+        if stopped != any((c.get("message") or "").startswith("at least ") or
+                          "--max-errors stopped" in (c.get("message") or "") for c in full["checks"]):
+            stats["bad"] += 1
+            bad_lines.append("%s: metrics.stopped %s disagrees with the messages" % (tag, stopped))
         if stopped:
             stats["stopped"] += 1
         if mcode == 3 and "--max-errors" in merr:
