@@ -309,17 +309,23 @@ static int add_piece(struct qg_data_plan *p, size_t file, long long off, long lo
 	return 0;
 }
 
-int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out)
+/* The column names of the file at spec read as format (a CSV header, the
+ * first JSONL object's keys). */
+static int columns_of(const struct qg_data_plan *p, const char *spec, enum qg_table_format format,
+		      struct qg_strvec *out)
 {
 	struct qg_stream *s = NULL;
 	struct qg_table *t = NULL;
-	struct qg_table_opts o = data_plan_table_opts(p, file);
+	struct qg_table_opts o = p->table_opts;
 	const struct qg_cell *names;
 	size_t nr;
 	int err;
 
+	o.format = format;
+	if (!o.delimiter && o.format == QG_FORMAT_CSV)
+		o.delimiter = p->csv_delimiter;
 	o.no_header = 0;
-	if ((err = qg_stream_open(&s, p->files[file].spec, 0)) < 0)
+	if ((err = qg_stream_open(&s, spec, 0)) < 0)
 		return err;
 	if ((err = qg_table_open(&t, s, &o)) < 0)
 		return err;
@@ -331,6 +337,11 @@ int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strve
 	}
 	qg_table_free(t);
 	return err;
+}
+
+int data_read_columns(const struct qg_data_plan *p, size_t file, struct qg_strvec *out)
+{
+	return columns_of(p, p->files[file].spec, p->files[file].format, out);
 }
 
 /* Names of the file's columns, once, for the pieces that do not start at
@@ -476,17 +487,24 @@ int data_plan_build(struct qg_data_plan *p, const struct qg_data_input_opts *o, 
 		if (err < 0)
 			goto done;
 	}
-	/* a chunked table: every later CSV/TSV chunk has the first one's header */
-	if (o->chunked && !o->headerless && p->nr_files > 1 && p->files[0].format != QG_FORMAT_JSONL) {
-		if ((err = data_read_columns(p, 0, &p->files[1].columns)) < 0)
-			goto done;
-		for (size_t i = 1; i < p->nr_files && !err; i++) {
-			p->files[i].headerless = 1;
-			if (i > 1)
-				err = qg_strvec_pushv(&p->files[i].columns, p->files[1].columns.v);
+	/* a chunked table: every later CSV/TSV chunk has the first one's header,
+	 * also in a shard of whole chunks that does not hold the first one */
+	if (o->chunked && !o->headerless && files.nr > 1) {
+		int keeps_first = p->shard_count == 1 || qg_shard_has(&shard, 0);
+		size_t from = keeps_first ? 1 : 0;
+		enum qg_table_format first = fmt != QG_FORMAT_AUTO ? fmt : qg_table_format_of(files.v[0]);
+
+		if (first != QG_FORMAT_JSONL && from < p->nr_files) {
+			if ((err = columns_of(p, files.v[0], first, &p->files[from].columns)) < 0)
+				goto done;
+			for (size_t i = from; i < p->nr_files && !err; i++) {
+				p->files[i].headerless = 1;
+				if (i > from)
+					err = qg_strvec_pushv(&p->files[i].columns, p->files[from].columns.v);
+			}
+			if (err < 0)
+				goto done;
 		}
-		if (err < 0)
-			goto done;
 	}
 
 	/* --shard of a single input */

@@ -101,6 +101,26 @@ ALL='[[c.get(k) for k in ("id", "status", "count", "message", "observed", "expec
 expect_eq "  every merged check and the resources' rows are the unsharded run's" \
 	"$(json_get pk/m/data-validate.json "$ALL")" "$(json_get pk/full/data-validate.json "$ALL")"
 validate_result "  merged result" pk/m/data-validate.json
+# a resource whose path is chunks: the header is in the first chunk only, also
+# for a shard of whole chunks that does not hold the first one
+printf 'id,v\n1,a\n2,b\n3,c\n' >pk/c1.csv
+printf '4,d\nx,e\n' >pk/c2.csv
+printf '6,f\n7,g\n' >pk/c3.csv
+cat >pk/chunks.json <<'E'
+{"name": "p", "resources": [{"name": "t", "path": ["c1.csv", "c2.csv", "c3.csv"], "profile": "tabular-data-resource",
+ "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "v", "type": "string"}]}}]}
+E
+expect_exit 1 "chunks: the unsharded run fails on c2.csv:2 (x is not an integer)" \
+	qgate-data validate pk/chunks.json --out pk/cfull -q
+expect_exit 1 "  shard 2/3 (c2.csv alone) reads it headerless and fails the same way" \
+	qgate-data validate pk/chunks.json --shard 2/3 --out pk/c2 -q
+expect_exit 0 "  shard 3/3 (c3.csv alone) passes: its first line is a row" \
+	qgate-data validate pk/chunks.json --shard 3/3 --out pk/c3 -q
+qgate-data validate pk/chunks.json --shard 1/3 --out pk/c1 -q >/dev/null 2>&1
+expect_exit 1 "  the merge of the 3 shards fails" qgate merge --out pk/cm pk/c1 pk/c2 pk/c3
+CH='[[c.get(k) for k in ("id", "status", "count", "message", "observed", "locations")] for c in d["checks"]] + [d["metrics"]["resources"]]'
+expect_eq "  every merged check, location and row count is the unsharded run's" \
+	"$(json_get pk/cm/data-validate.json "$CH")" "$(json_get pk/cfull/data-validate.json "$CH")"
 # a package's primaryKey and uniqueKeys (resource.<name>.table.primary-key)
 # are refused like a table's: ids 0..29 then 0..9 again pass in each shard
 printf 'id,v\n' >pk/k.csv
