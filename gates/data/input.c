@@ -35,6 +35,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "qgate/json.h"
 #include "qgate/result.h"
 #include "qgate/pool.h"
 #include "qgate/sha256.h"
@@ -859,6 +860,40 @@ static int is_local_regular(const char *spec, long long *bytes)
 	return 1;
 }
 
+/* SHA-256 of "<size>\n", the first 64 KiB and the last 64 KiB of a file
+ * (the whole file when it is smaller): cheap to read in every shard. */
+#define SAMPLE_EDGE ((long long)64 << 10)
+static int sample_of(char out[65], const char *path, long long size)
+{
+	struct qg_sha256 *sh = NULL;
+	char head[32], *buf = malloc((size_t)SAMPLE_EDGE);
+	long long at[2] = { 0, size > 2 * SAMPLE_EDGE ? size - SAMPLE_EDGE : SAMPLE_EDGE };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (!buf || fd < 0 || qg_sha256_new(&sh) < 0) {
+		err = -1;
+		goto done;
+	}
+	snprintf(head, sizeof(head), "%lld\n", size);
+	err = qg_sha256_update(sh, head, strlen(head));
+	for (int k = 0; k < 2 && !err && at[k] < size; k++) {
+		long long want = size - at[k] < SAMPLE_EDGE ? size - at[k] : SAMPLE_EDGE;
+		ssize_t n = pread(fd, buf, (size_t)want, (off_t)at[k]);
+
+		err = n != (ssize_t)want ? -1 : qg_sha256_update(sh, buf, (size_t)n);
+	}
+	if (!err)
+		err = qg_sha256_final(sh, out);
+done:
+	qg_sha256_free(sh);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	if (err)
+		out[0] = '\0'; /* no sample: the merge compares sizes only */
+	return err;
+}
+
 static void *hasher_main(void *arg)
 {
 	struct qg_data_hasher *h = arg;
@@ -871,6 +906,8 @@ static void *hasher_main(void *arg)
 		if (!is_local_regular(h->paths.v[i], &bytes))
 			continue;
 		h->bytes[i] = bytes;
+		if (h->sample && i == 0)
+			sample_of(h->sample_hex, h->paths.v[i], bytes);
 		if (h->hash && qg_sha256_file_stamp(h->sha[i], &h->bytes[i], h->paths.v[i], &h->stamp[i]) < 0) {
 			h->err[i] = qg_error_code() ? qg_error_code() : QG_EIO;
 			/* the error slot is per thread: keep the reason (permission denied...) */
@@ -891,8 +928,10 @@ int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, in
 	/* --shard of one file reads a byte range: hashing the whole file would
 	 * read all of it in every shard, so the digest is not computed (the
 	 * artifact keeps its bytes, sha256 ""); a whole file per shard is hashed */
-	if (p->shard_count > 1 && p->nr_inputs == 1 && n == 1 && p->files[0].splittable)
+	if (p->shard_count > 1 && p->nr_inputs == 1 && n == 1 && p->files[0].splittable) {
+		h->sample = hash;
 		hash = 0;
+	}
 	h->hash = hash;
 	for (size_t i = 0; i < n && ok; i++)
 		ok = qg_strvec_push(&h->paths, p->files[i].spec) == 0;
@@ -942,6 +981,14 @@ int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r)
 		a->bytes = h->bytes[i];
 		a->stamp = h->stamp[i]; /* qg_result_check_artifacts: not rewritten since */
 		s->nr_artifacts++;
+		if (i == 0 && h->sample_hex[0]) {
+			struct qg_json *o = qg_json_add_object(r->metrics, "input_sample");
+
+			if (!o || !qg_json_add_string(o, "path", h->paths.v[0]) ||
+			    !qg_json_add_number(o, "bytes", (double)h->bytes[0]) ||
+			    !qg_json_add_string(o, "sha256", h->sample_hex))
+				err = qg_error(QG_ENOMEM, "out of memory");
+		}
 	}
 	qg_strvec_clear(&h->paths);
 	free(h->sha);

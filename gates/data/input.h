@@ -211,6 +211,11 @@ struct qg_data_hasher {
 	int *err;
 	char *errmsg;            /* the hashing thread's message for the first failure */
 	int hash, started;
+	/* a byte-range shard hashes no whole file: it records SHA-256 of the
+	 * size, the first and the last 64 KiB instead (metrics.input_sample),
+	 * so `qgate merge` can tell the shards read the same file */
+	int sample;
+	char sample_hex[65];
 	pthread_t thread;
 };
 int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);

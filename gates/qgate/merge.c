@@ -144,6 +144,35 @@ static int same_str(const char *a, const char *b)
 
 /* ------------------------------------------------------------------ checking */
 
+/* Byte-range shards of one file hash no whole file: each records a sample
+ * (metrics.input_sample: the size, the first and the last 64 KiB; a Data
+ * Package per resource), and two shards' samples of one path must agree. */
+static int same_sample(const struct shard *a, const struct shard *b, const struct qg_json *x,
+		       const struct qg_json *y)
+{
+	const char *xp = qg_json_string(qg_json_get(x, "path")), *yp = qg_json_string(qg_json_get(y, "path"));
+	const char *xs = qg_json_string(qg_json_get(x, "sha256")), *ys = qg_json_string(qg_json_get(y, "sha256"));
+
+	if (xp && yp && xs && ys && !strcmp(xp, yp) && strcmp(xs, ys))
+		return qg_error(QG_EUSAGE, "'%s' and '%s': input '%s' differs between the shards (its first and last "
+					   "64 KiB hash %.16s... and %.16s...): it changed between the shard runs",
+				a->file, b->file, xp, xs, ys);
+	return 0;
+}
+
+static int same_samples(const struct shard *a, const struct shard *b)
+{
+	const struct qg_json *rb = qg_json_get(b->r.metrics, "resources");
+	int err = same_sample(a, b, qg_json_get(a->r.metrics, "input_sample"), qg_json_get(b->r.metrics, "input_sample"));
+
+	for (const struct qg_json *r = qg_json_first(qg_json_get(a->r.metrics, "resources")); r && !err;
+	     r = qg_json_next(r))
+		if (qg_json_key(r))
+			err = same_sample(a, b, qg_json_get(r, "input_sample"),
+					  qg_json_get(qg_json_get(rb, qg_json_key(r)), "input_sample"));
+	return err;
+}
+
 static int check_group(struct group *g)
 {
 	struct shard *first = g->v[0];
@@ -193,6 +222,8 @@ static int check_group(struct group *g)
 							a->artifacts[x].bytes,
 							b->artifacts[y].sha256[0] ? b->artifacts[y].sha256 : "null",
 							b->artifacts[y].bytes);
+		if ((err = same_samples(first, s)) < 0)
+			return err;
 	}
 	if (!(seen = calloc((size_t)first->n + 1, 1)))
 		return qg_error(QG_ENOMEM, "out of memory");
@@ -408,7 +439,8 @@ static int merge_resources(struct qg_json *m, struct group *g)
 					double sum = 0;
 					int all_num = 1;
 
-					if (!key || !strcmp(key, "shard") || qg_json_get(o, key))
+					if (!key || !strcmp(key, "shard") || !strcmp(key, "input_sample") ||
+					    qg_json_get(o, key))
 						continue;
 					for (size_t x = 0; x < g->nr; x++) {
 						const struct qg_json *v = qg_json_get(
@@ -1144,6 +1176,7 @@ static int merge_generic(struct qg_result *out, struct group *g)
 	}
 	if ((err = merge_metrics(out, g)) < 0)
 		return err;
+	qg_json_remove(out->metrics, "input_sample"); /* compared above; the whole read the whole file */
 	/* a shard that could not evaluate leaves the whole unevaluated */
 	for (size_t k = 0; k < g->nr; k++)
 		if (g->v[k]->r.error_exit) {

@@ -447,4 +447,26 @@ for r in $(ls case*/files-merged/data-validate.json | head -2) $(ls case*/range-
 	case1/files-s1/data-validate.json; do
 	validate_result "$r" "$r"
 done
+
+# byte-range shards of one file hash no whole file; each records a sample (size,
+# first and last 64 KiB), so a file rewritten between shard runs at the same size
+# is refused, not merged
+mkdir ident
+"$DEBIAN_PY" -c '
+open("ident/t.csv", "w").write("id,v\n" + "".join("%d,%s\n" % (i, "ab"[i % 2]) for i in range(60000)))'
+printf '{"fields": [{"name": "id", "type": "integer"}, {"name": "v", "type": "string"}]}\n' >ident/s.json
+for i in 1 2 3; do qgate-data validate --schema ident/s.json ident/t.csv --shard $i/3 --out ident/s$i -q >/dev/null 2>&1; done
+expect_eq "a byte-range shard records its input's sample" \
+	"$(json_get ident/s2/data-validate.json '[d["metrics"]["input_sample"]["path"], len(d["metrics"]["input_sample"]["sha256"])]')" \
+	'["ident/t.csv", 64]'
+expect_exit 0 "  the 3 shards of the unchanged file merge" qgate merge --out ident/m ident/s1 ident/s2 ident/s3
+expect_eq "  the merged result carries no sample (it stands for the whole file)" \
+	"$(json_get ident/m/data-validate.json '"input_sample" in d["metrics"]')" false
+"$DEBIAN_PY" -c '
+p = "ident/t.csv"; b = open(p, "rb").read(); i = len(b) - 3
+open(p, "wb").write(b[:i] + (b"b" if b[i:i + 1] == b"a" else b"a") + b[i + 1:])'
+qgate-data validate --schema ident/s.json ident/t.csv --shard 3/3 --out ident/s3 -q >/dev/null 2>&1
+expect_exit 2 "  shard 3 rerun after the file changed at the same size: refused" \
+	qgate merge --out ident/m2 ident/s1 ident/s2 ident/s3
+expect_grep "  names the input and says it changed" "input 'ident/t.csv' differs between the shards.*changed between the shard runs" "$T/err"
 done_testing
