@@ -117,12 +117,16 @@ static void case_clear(struct junit_case *c)
 {
 	struct qg_buf store = c->store;
 
-	free(c->msg_error);
-	free(c->msg_failure);
-	free(c->msg_skipped);
-	free(c->text_error);
-	free(c->text_failure);
-	qg_strvec_clear(&c->attempts);
+	/* nearly every case held none of them */
+	if (c->msg_error || c->msg_failure || c->msg_skipped || c->text_error || c->text_failure) {
+		free(c->msg_error);
+		free(c->msg_failure);
+		free(c->msg_skipped);
+		free(c->text_error);
+		free(c->text_failure);
+	}
+	if (c->attempts.alloc || c->attempts.nr)
+		qg_strvec_clear(&c->attempts);
 	memset(c, 0, sizeof(*c));
 	c->store = store;
 }

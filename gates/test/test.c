@@ -124,7 +124,8 @@ int test_case_set(char **field, const char *value)
 	return 0;
 }
 
-static int compact_add(struct test_results *rs, const char *data, size_t len)
+/* Room for len more bytes and a NUL in the compact list. */
+static int compact_reserve(struct test_results *rs, size_t len)
 {
 	if (rs->compact_len + len + 1 > rs->compact_alloc) {
 		size_t n = rs->compact_alloc ? rs->compact_alloc : 4096;
@@ -139,6 +140,15 @@ static int compact_add(struct test_results *rs, const char *data, size_t len)
 		rs->compact = b;
 		rs->compact_alloc = n;
 	}
+	return 0;
+}
+
+static int compact_add(struct test_results *rs, const char *data, size_t len)
+{
+	int err = compact_reserve(rs, len);
+
+	if (err)
+		return err;
 	memcpy(rs->compact + rs->compact_len, data, len);
 	rs->compact_len += len;
 	rs->compact[rs->compact_len] = '\0';
@@ -203,6 +213,15 @@ static int compact_escaped(struct test_results *rs, const char *s, size_t len)
 	return escape_runs(s, len, add_to_compact, rs);
 }
 
+/* Whether s[0..len) holds a byte the compact escape changes. */
+static int needs_escape(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\\' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+			return 1;
+	return 0;
+}
+
 /* The index of "test.<classname>." (escaped; "test." without a classname). */
 static long intern_prefix(struct test_results *rs, const char *classname)
 {
@@ -212,12 +231,27 @@ static long intern_prefix(struct test_results *rs, const char *classname)
 	long k;
 
 	if (len + 7 < sizeof(small) && !strpbrk(classname ? classname : "", "\\\t\n\r")) {
+		size_t want = len ? len + 6 : 5;
+
+		/* "test.<classname>." as the map holds it: a recent one? */
+		for (size_t i = 0; i < QG_ARRAY_SIZE(rs->prefix_cache); i++) {
+			uint32_t e = rs->prefix_cache[i];
+			const char *key;
+
+			if (!e || e - 1 >= rs->prefixes.nr || rs->prefixes.lens[e - 1] != want)
+				continue;
+			key = rs->prefixes.keys[e - 1];
+			if (!memcmp(key, "test.", 5) && (!len || (!memcmp(key + 5, classname, len) && key[5 + len] == '.')))
+				return (long)(e - 1);
+		}
 		memcpy(small, "test.", 5);
 		if (len) {
 			memcpy(small + 5, classname, len);
 			small[5 + len++] = '.';
 		}
 		k = qg_strmap_add(&rs->prefixes, small, 5 + len);
+		if (k >= 0 && (unsigned long)k < UINT32_MAX)
+			rs->prefix_cache[rs->prefix_cache_next++ % QG_ARRAY_SIZE(rs->prefix_cache)] = (uint32_t)k + 1;
 	} else if (qg_buf_addstr(&b, "test.") < 0 || test_compact_escape(&b, classname, len) < 0 ||
 		   qg_buf_addch(&b, '.') < 0) {
 		k = QG_ENOMEM;
@@ -245,7 +279,7 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 			 const char *name, const char *message)
 {
 	char oc = o == TEST_PASS ? 'p' : o == TEST_SKIP ? 's' : o == TEST_FAIL ? 'f' : 'e';
-	size_t mark = rs->compact_len, n = 0;
+	size_t mark = rs->compact_len, n = 0, nlen, mlen = 0;
 	long k = intern_prefix(rs, classname);
 	char head[64];
 	int err;
@@ -262,18 +296,43 @@ int test_results_compact(struct test_results *rs, enum test_outcome o, double ti
 	head[n++] = '\t';
 	n += put_uint(head + n, (unsigned long long)k);
 	head[n++] = '\t';
+	nlen = name ? strlen(name) : 0;
+	if (message) {
+		size_t full = strlen(message);
+
+		mlen = full < 1024 ? full : 1024;
+		while (mlen && mlen < full && ((unsigned char)message[mlen] & 0xc0) == 0x80)
+			mlen--; /* cut on a character boundary */
+	}
+	if (!needs_escape(name, nlen) && !needs_escape(message, mlen)) {
+		/* nearly always: the line written in one go */
+		char *p;
+
+		if ((err = compact_reserve(rs, n + nlen + mlen + 2)))
+			return err;
+		p = rs->compact + rs->compact_len;
+		memcpy(p, head, n);
+		p += n;
+		if (nlen)
+			memcpy(p, name, nlen);
+		p += nlen;
+		*p++ = '\t';
+		if (mlen)
+			memcpy(p, message, mlen);
+		p += mlen;
+		*p++ = '\n';
+		*p = '\0';
+		rs->compact_len = (size_t)(p - rs->compact);
+		rs->nr_compact++;
+		return test_results_maybe_spill(rs);
+	}
 	err = compact_add(rs, head, n);
 	if (!err && name)
-		err = compact_escaped(rs, name, strlen(name));
+		err = compact_escaped(rs, name, nlen);
 	if (!err)
 		err = compact_add(rs, "\t", 1);
-	if (!err && message) {
-		size_t full = strlen(message), len = full < 1024 ? full : 1024;
-
-		while (len && len < full && ((unsigned char)message[len] & 0xc0) == 0x80)
-			len--; /* cut on a character boundary */
-		err = compact_escaped(rs, message, len);
-	}
+	if (!err && message)
+		err = compact_escaped(rs, message, mlen);
 	if (!err)
 		err = compact_add(rs, "\n", 1);
 	if (err) {

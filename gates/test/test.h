@@ -73,6 +73,12 @@ struct test_results {
 	 * memory, nr_spilled those in runs. */
 	struct test_run *runs;
 	size_t nr_runs, nr_spilled, spill_next, run_bytes;
+	/* the prefixes of the last classnames seen (index + 1, 0: none):
+	 * cases of a suite take turns among a few classes, and a hit costs a
+	 * compare where the map costs a hash and a probe into a big table.
+	 * Checked against `prefixes` on use, so a stale entry only misses. */
+	uint32_t prefix_cache[8];
+	unsigned prefix_cache_next;
 };
 /* Append a case to the compact list (time_s < 0: unknown); outcome 'p',
  * 's', 'f' or 'e' (failed and errored cases beyond the verdict's first

@@ -94,9 +94,12 @@ static size_t match_prefixed_token(const char *s)
 		return 0;
 	}
 	for (size_t i = 0; i < QG_ARRAY_SIZE(kinds); i++) {
-		size_t pl = strlen(kinds[i].prefix), n;
+		size_t pl, n;
 
-		if (s[0] != kinds[i].prefix[0] || strncmp(s, kinds[i].prefix, pl))
+		if (s[0] != kinds[i].prefix[0] || s[1] != kinds[i].prefix[1])
+			continue;
+		pl = strlen(kinds[i].prefix);
+		if (strncmp(s, kinds[i].prefix, pl))
 			continue;
 		n = run_len(s + pl, is_token_char);
 		if (n >= kinds[i].min)
@@ -191,45 +194,69 @@ static size_t value_len(const char *v)
 }
 
 
+/* s[*lit..upto) as it was (the bytes between redactions are copied a run
+ * at a time, not a byte at a time), then `mark` when given; *lit = upto. */
+static int flush_lit(struct qg_buf *out, const char *s, size_t *lit, size_t upto, const char *mark)
+{
+	int err = upto > *lit ? qg_buf_add(out, s + *lit, upto - *lit) : 0;
+
+	if (!err && mark)
+		err = qg_buf_addstr(out, mark);
+	*lit = upto;
+	return err;
+}
+
+static size_t ident_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && is_ident((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
 int qg_redact(struct qg_buf *out, const char *s)
 {
-	size_t i = 0;
+	size_t i = 0, lit = 0; /* s[lit..i) is copied as it is */
 	int err = 0;
 
 	if (!s)
 		return 0;
 	while (!err && s[i]) {
+		unsigned char c = (unsigned char)s[i];
 		int boundary = i == 0 || !is_alnum_((unsigned char)s[i - 1]);
 		size_t n;
 
 		if (boundary && (n = match_aws_key_id(s + i))) {
-			err = qg_buf_addstr(out, REDACTED);
+			err = flush_lit(out, s, &lit, i, REDACTED);
 			i += n;
+			lit = i;
 			continue;
 		}
 		if (boundary && (n = match_prefixed_token(s + i))) {
-			err = qg_buf_addstr(out, REDACTED);
+			err = flush_lit(out, s, &lit, i, REDACTED);
 			i += n;
+			lit = i;
 			continue;
 		}
 		/* scheme://userinfo@host: the whole userinfo, the user too (a
 		 * token is often the user: https://TOKEN@github.com/...) */
-		if (!strncmp(s + i, "://", 3)) {
+		if (c == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
 			size_t u = i + 3, at = 0;
 
 			for (size_t k = u; s[k] && !isspace((unsigned char)s[k]) && !strchr("/?#", s[k]); k++)
 				if (s[k] == '@')
 					at = k;
 			if (at > u) {
-				err = qg_buf_add(out, s + i, 3);
-				if (!err)
-					err = qg_buf_addstr(out, REDACTED);
+				err = flush_lit(out, s, &lit, i + 3, REDACTED);
 				i = at;
+				lit = i;
 				continue;
 			}
 		}
 		/* Bearer/Basic credentials */
-		if (boundary && (!strncasecmp(s + i, "bearer", 6) || !strncasecmp(s + i, "basic", 5))) {
+		if (boundary && (c == 'b' || c == 'B') &&
+		    (!strncasecmp(s + i, "bearer", 6) || !strncasecmp(s + i, "basic", 5))) {
 			size_t w = tolower((unsigned char)s[i]) == 'b' && tolower((unsigned char)s[i + 1]) == 'e' ? 6 : 5;
 			size_t sp = 0;
 
@@ -237,19 +264,22 @@ int qg_redact(struct qg_buf *out, const char *s)
 				sp++;
 			if (sp && (n = run_len(s + i + w + sp, is_token_char)) >= 8 &&
 			    strncmp(s + i + w + sp, REDACTED, strlen(REDACTED))) {
-				err = qg_buf_add(out, s + i, w + sp);
-				if (!err)
-					err = qg_buf_addstr(out, REDACTED);
+				err = flush_lit(out, s, &lit, i + w + sp, REDACTED);
 				i += w + sp + n;
+				lit = i;
 				continue;
 			}
 		}
 		/* key=value and key: value */
-		if (boundary && is_ident((unsigned char)s[i])) {
-			size_t k = run_len(s + i, is_ident), v, sep;
+		if (boundary && is_ident(c)) {
+			size_t k = ident_len(s + i), v, sep;
 			int hdr;
 
 			sep = i + k;
+			if (s[sep] != '=' && s[sep] != ':') {
+				i += k; /* a plain word (most of them) */
+				continue;
+			}
 			hdr = s[sep] == ':' ? secret_header(s + i, k) : HDR_NONE;
 			if (s[sep] == '=' || (s[sep] == ':' && (s[sep + 1] == ' ' || hdr))) {
 				v = sep + 1;
@@ -263,20 +293,19 @@ int qg_redact(struct qg_buf *out, const char *s)
 				else if (!hdr && !(s[sep] == '=' && sensitive_key(s + i, k)))
 					n = run_len(s + v, is_b64) == 40 && aws_secret_like(s + v, 40) ? 40 : 0;
 				if (n && strncmp(s + v, REDACTED, strlen(REDACTED))) {
-					err = qg_buf_add(out, s + i, v - i);
-					if (!err)
-						err = qg_buf_addstr(out, REDACTED);
+					err = flush_lit(out, s, &lit, v, REDACTED);
 					i = v + n;
+					lit = i;
 					continue;
 				}
 			}
-			err = qg_buf_add(out, s + i, k);
 			i += k;
 			continue;
 		}
-		err = qg_buf_addch(out, s[i]);
 		i++;
 	}
+	if (!err)
+		err = flush_lit(out, s, &lit, i, NULL);
 	return err;
 }
 

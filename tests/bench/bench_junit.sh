@@ -112,8 +112,10 @@ measure() {
 }
 
 {
-	echo "| file | MB | cases | tool | CPU s (user+sys) | wall s | MB/s (of CPU time) | max RSS (MB) | exit |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) on $(nproc 2>/dev/null) CPUs"
+	echo
+	echo "| file | MB | cases | tool | CPU s (user+sys) | wall s | MB/s (of CPU time) | MB/s (of wall time) | max RSS (MB) | exit |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$OUT"
 for mb in $SIZES_MB; do
 	for shape in $SHAPES; do
@@ -132,7 +134,7 @@ for mb in $SIZES_MB; do
 			m=$(measure "$@")
 			set -- $m
 			awk -v f="$(basename "$F")" -v b="$bytes" -v c="$cases" -v t="$tool" -v s="$1" -v w="$2" -v r="$3" -v rc="$4" \
-				'BEGIN { printf "| %s | %.0f | %d | %s | %.2f | %.2f | %.0f | %.1f | %s |\n", f, b / 1e6, c, t, s, w, (s > 0 ? b / 1e6 / s : 0), r / 1024, rc }' >>"$OUT"
+				'BEGIN { printf "| %s | %.0f | %d | %s | %.2f | %.2f | %.0f | %.0f | %.1f | %s |\n", f, b / 1e6, c, t, s, w, (s > 0 ? b / 1e6 / s : 0), (w > 0 ? b / 1e6 / w : 0), r / 1024, rc }' >>"$OUT"
 		done
 	done
 done
