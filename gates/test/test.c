@@ -411,29 +411,36 @@ int test_compact_id(struct qg_buf *out, const struct test_compact_line *l)
 	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
 }
 
-int test_compact_render_line(const struct test_results *rs, struct qg_buf *out, size_t *last, const char *line,
-			     size_t len)
+int test_compact_render_parsed(struct qg_buf *out, size_t *last, const struct test_compact_line *l,
+			       const char *line, size_t len)
 {
-	struct test_compact_line l;
 	int err = 0;
 
-	if (test_compact_parse(rs, &l, line, len) < 0)
-		return qg_error(QG_ERROR, "internal: a malformed compact test line");
-	if (l.prefix_idx != *last) {
-		*last = l.prefix_idx;
+	if (l->prefix_idx != *last) {
+		*last = l->prefix_idx;
 		err = qg_buf_addstr(out, "c\t");
 		if (!err)
-			err = qg_buf_add(out, l.prefix, l.prefix_len);
+			err = qg_buf_add(out, l->prefix, l->prefix_len);
 		if (!err)
 			err = qg_buf_addch(out, '\n');
 	}
 	if (!err)
-		err = qg_buf_add(out, line, l.head_len);
+		err = qg_buf_add(out, line, l->head_len);
 	if (!err)
-		err = qg_buf_add(out, l.name, (size_t)(line + len - l.name));
+		err = qg_buf_add(out, l->name, (size_t)(line + len - l->name));
 	if (!err)
 		err = qg_buf_addch(out, '\n');
 	return err < 0 ? qg_error(QG_ENOMEM, "out of memory") : 0;
+}
+
+int test_compact_render_line(const struct test_results *rs, struct qg_buf *out, size_t *last, const char *line,
+			     size_t len)
+{
+	struct test_compact_line l;
+
+	if (test_compact_parse(rs, &l, line, len) < 0)
+		return qg_error(QG_ERROR, "internal: a malformed compact test line");
+	return test_compact_render_parsed(out, last, &l, line, len);
 }
 
 char *test_compact_render(const struct test_results *rs)

@@ -133,6 +133,9 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
  * start with (size_t)-1). 0, QG_ENOMEM, or QG_ERROR on a malformed line. */
 int test_compact_render_line(const struct test_results *rs, struct qg_buf *out, size_t *last, const char *line,
 			     size_t len);
+/* The same for a line test_compact_parse() already took apart into l. */
+int test_compact_render_parsed(struct qg_buf *out, size_t *last, const struct test_compact_line *l,
+			       const char *line, size_t len);
 /* The "cases" text of a result (what readers of results parse): the sorted
  * internal lines grouped, a line "c\t<prefix>" before each run of cases
  * sharing it, each case "<o>\t<ms|->\t<name>\t<message>" (its id is the

@@ -234,7 +234,7 @@ static int compact_line(void *ctx, const char *line, size_t len)
 		    qg_check_add_location(w->ck, NULL, 0, 0, "%s: %s", w->id.buf + (w->id.len > 5 ? 5 : 0), w->msg.buf) < 0)
 			return qg_error(QG_ENOMEM, "out of memory");
 	}
-	if ((err = test_compact_render_line(w->rs, &w->text, &w->last, line, len)) < 0)
+	if ((err = test_compact_render_parsed(&w->text, &w->last, &l, line, len)) < 0)
 		return err;
 	if (w->spool && w->text.len >= QG_SINK_CHUNK) {
 		err = qg_spool_write(w->spool, w->text.buf, w->text.len);
