@@ -95,24 +95,17 @@ static void sort_keys(struct sort_key *key, size_t n, size_t nranks)
 	free(tmp);
 }
 
-int test_compact_sort(struct test_results *rs)
+/* Each class prefix's rank in the sorted prefixes (rank[index]), or NULL
+ * when memory runs out: lines sort by their prefix's rank first. */
+static uint32_t *prefix_ranks(const struct test_results *rs)
 {
-	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
-	struct sort_key *key;
-	uint32_t *order = NULL, *rank = NULL;
-	char *out = NULL, *buf = rs->compact;
-	int err = 0;
+	size_t np = rs->prefixes.nr;
+	uint32_t *order = malloc((np + 1) * sizeof(*order)), *rank = malloc((np + 1) * sizeof(*rank));
 
-	if (nr < 2)
-		return 0;
-	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
-		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	key = malloc(nr * sizeof(*key));
-	order = malloc((np + 1) * sizeof(*order));
-	rank = malloc((np + 1) * sizeof(*rank));
-	if (!key || !order || !rank) {
-		err = qg_error(QG_ENOMEM, "out of memory");
-		goto done;
+	if (!order || !rank) {
+		free(order);
+		free(rank);
+		return NULL;
 	}
 	for (size_t i = 0; i < np; i++)
 		order[i] = (uint32_t)i;
@@ -121,7 +114,27 @@ int test_compact_sort(struct test_results *rs)
 	for (size_t i = 0; i < np; i++)
 		rank[order[i]] = (uint32_t)i;
 	free(order);
-	order = NULL;
+	return rank;
+}
+
+int test_compact_sort(struct test_results *rs)
+{
+	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
+	struct sort_key *key;
+	uint32_t *rank = NULL;
+	char *out = NULL, *buf = rs->compact;
+	int err = 0;
+
+	if (nr < 2)
+		return 0;
+	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
+		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
+	key = malloc(nr * sizeof(*key));
+	rank = prefix_ranks(rs);
+	if (!key || !rank) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
 		const char *p = strchr(strchr(buf + i, '\t') + 1, '\t') + 1;
 		char *e;
@@ -163,7 +176,6 @@ done:
 			if (!buf[i])
 				buf[i] = '\n';
 	free(key);
-	free(order);
 	free(rank);
 	return err;
 }
@@ -571,7 +583,7 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 {
 	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0;
 	struct sort_key *key = NULL;
-	uint32_t *order = NULL, *rank = NULL;
+	uint32_t *rank = NULL;
 	char *buf = rs->compact;
 	int err = 0;
 
@@ -592,20 +604,11 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
 		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
 	key = malloc((nr ? nr : 1) * sizeof(*key));
-	order = malloc((np + 1) * sizeof(*order));
-	rank = malloc((np + 1) * sizeof(*rank));
-	if (!key || !order || !rank) {
+	rank = prefix_ranks(rs);
+	if (!key || !rank) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < np; i++)
-		order[i] = (uint32_t)i;
-	sort_prefixes = &rs->prefixes;
-	qsort(order, np, sizeof(*order), cmp_prefix);
-	for (size_t i = 0; i < np; i++)
-		rank[order[i]] = (uint32_t)i;
-	free(order);
-	order = NULL;
 	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
 		const char *t1 = strchr(buf + i, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		char *e;
@@ -631,7 +634,6 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 	}
 done:
 	free(key);
-	free(order);
 	free(rank);
 	/* consumed: the lines are NUL-terminated in place, the list is empty */
 	free(rs->compact);
