@@ -95,17 +95,20 @@ static void sort_keys(struct sort_key *key, size_t n, size_t nranks)
 	free(tmp);
 }
 
-/* Each class prefix's rank in the sorted prefixes (rank[index]), or NULL
- * when memory runs out: lines sort by their prefix's rank first. */
-static uint32_t *prefix_ranks(const struct test_results *rs)
+/* A key for each line of rs->compact (its class prefix's rank among the
+ * sorted prefixes, and where its name starts), each line cut at its
+ * newline; *key is malloc'ed (at least one entry), *nr_keys the lines. */
+static int line_keys(struct test_results *rs, struct sort_key **key, size_t *nr_keys)
 {
-	size_t np = rs->prefixes.nr;
+	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0;
 	uint32_t *order = malloc((np + 1) * sizeof(*order)), *rank = malloc((np + 1) * sizeof(*rank));
+	char *buf = rs->compact;
+	int err = 0;
 
-	if (!order || !rank) {
-		free(order);
-		free(rank);
-		return NULL;
+	*key = malloc((nr ? nr : 1) * sizeof(**key));
+	if (!order || !rank || !*key) {
+		err = qg_error(QG_ENOMEM, "out of memory");
+		goto done;
 	}
 	for (size_t i = 0; i < np; i++)
 		order[i] = (uint32_t)i;
@@ -113,15 +116,35 @@ static uint32_t *prefix_ranks(const struct test_results *rs)
 	qsort(order, np, sizeof(*order), cmp_prefix);
 	for (size_t i = 0; i < np; i++)
 		rank[order[i]] = (uint32_t)i;
+	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
+		const char *t1 = strchr(buf + i, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		char *e = NULL;
+		unsigned long idx = t2 ? strtoul(t2 + 1, &e, 10) : np;
+
+		if (idx >= np || *e != '\t') {
+			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
+			goto done;
+		}
+		(*key)[k].rank = rank[idx];
+		(*key)[k++].name = (uint32_t)(e + 1 - buf);
+		i += strcspn(buf + i, "\n");
+		buf[i] = '\0';
+	}
+done:
 	free(order);
-	return rank;
+	free(rank);
+	if (err) {
+		free(*key);
+		*key = NULL;
+	}
+	*nr_keys = k;
+	return err;
 }
 
 int test_compact_sort(struct test_results *rs)
 {
 	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
-	struct sort_key *key;
-	uint32_t *rank = NULL;
+	struct sort_key *key = NULL;
 	char *out = NULL, *buf = rs->compact;
 	int err = 0;
 
@@ -129,28 +152,8 @@ int test_compact_sort(struct test_results *rs)
 		return 0;
 	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
 		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	key = malloc(nr * sizeof(*key));
-	rank = prefix_ranks(rs);
-	if (!key || !rank) {
-		err = qg_error(QG_ENOMEM, "out of memory");
+	if ((err = line_keys(rs, &key, &k)) < 0)
 		goto done;
-	}
-	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
-		const char *p = strchr(strchr(buf + i, '\t') + 1, '\t') + 1;
-		char *e;
-		unsigned long idx = strtoul(p, &e, 10);
-
-		if (idx >= np || *e != '\t') {
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-			goto done;
-		}
-		key[k].rank = rank[idx];
-		key[k++].name = (uint32_t)(e + 1 - buf);
-		i += strcspn(buf + i, "\n");
-		buf[i] = '\0';
-	}
-	free(rank);
-	rank = NULL;
 	sort_base = buf;
 	sort_keys(key, k, np);
 	if (!(out = malloc(rs->compact_len + 1))) {
@@ -176,7 +179,6 @@ done:
 			if (!buf[i])
 				buf[i] = '\n';
 	free(key);
-	free(rank);
 	return err;
 }
 
@@ -581,9 +583,8 @@ done:
 int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, const char *line, size_t len),
 			     void *ctx)
 {
-	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0;
+	size_t np = rs->prefixes.nr, k = 0;
 	struct sort_key *key = NULL;
-	uint32_t *rank = NULL;
 	char *buf = rs->compact;
 	int err = 0;
 
@@ -603,28 +604,8 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 		return 0;
 	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
 		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	key = malloc((nr ? nr : 1) * sizeof(*key));
-	rank = prefix_ranks(rs);
-	if (!key || !rank) {
-		err = qg_error(QG_ENOMEM, "out of memory");
+	if ((err = line_keys(rs, &key, &k)) < 0)
 		goto done;
-	}
-	for (size_t i = 0; i < rs->compact_len && k < nr; i++) {
-		const char *t1 = strchr(buf + i, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		char *e;
-		unsigned long idx = t2 ? strtoul(t2 + 1, &e, 10) : np;
-
-		if (idx >= np || *e != '\t') {
-			err = qg_error(QG_ERROR, "internal: a malformed compact test line");
-			goto done;
-		}
-		key[k].rank = rank[idx];
-		key[k++].name = (uint32_t)(e + 1 - buf);
-		i += strcspn(buf + i, "\n");
-		buf[i] = '\0';
-	}
-	free(rank);
-	rank = NULL;
 	sort_base = buf;
 	qsort(key, k, sizeof(*key), cmp_key);
 	for (size_t i = 0; !err && i < k; i++) {
@@ -634,7 +615,6 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 	}
 done:
 	free(key);
-	free(rank);
 	/* consumed: the lines are NUL-terminated in place, the list is empty */
 	free(rs->compact);
 	rs->compact = NULL;
