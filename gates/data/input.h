@@ -218,6 +218,9 @@ struct qg_data_hasher {
 	char sample_hex[65];
 	pthread_t thread;
 };
+/* 1 for an https://, http:// or s3:// DATA argument (input.c) */
+int data_spec_is_remote(const char *spec);
+/* input_hash.c */
 int data_hasher_start(struct qg_data_hasher *h, const struct qg_data_plan *p, int hash);
 struct qg_result;
 int data_hasher_finish(struct qg_data_hasher *h, struct qg_result *r);
