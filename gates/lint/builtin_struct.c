@@ -689,7 +689,7 @@ static int yaml_file(const struct lint_ctx *ctx, const struct lint_file *f, stru
 /* xml */
 static int xml_file(const struct lint_ctx *ctx, const struct lint_file *f, struct lint_findings *out)
 {
-	struct qg_xml_handler h = { NULL, NULL, NULL, 1, 0 };
+	struct qg_xml_handler h = { .text_cap = 1 };
 	struct lint_reader *r;
 	struct qg_xml *x = NULL;
 	char *buf = NULL;

@@ -114,7 +114,7 @@ static int cs_end(void *ud, const char *name, const char *text, size_t len)
 int lint_parse_checkstyle(struct lint_parse *p, const char *data, size_t len)
 {
 	struct xrd x = { 0 };
-	struct qg_xml_handler h = { cs_start, cs_end, &x, 4096, 64 };
+	struct qg_xml_handler h = { .start = cs_start, .end = cs_end, .ud = &x, .text_cap = 4096, .max_depth = 64 };
 	int err;
 
 	x.p = p;
@@ -196,7 +196,7 @@ static int cc_end(void *ud, const char *name, const char *text, size_t len)
 int lint_parse_cppcheck(struct lint_parse *p, const char *data, size_t len)
 {
 	struct xrd x = { 0 };
-	struct qg_xml_handler h = { cc_start, cc_end, &x, 256, 64 };
+	struct qg_xml_handler h = { .start = cc_start, .end = cc_end, .ud = &x, .text_cap = 256, .max_depth = 64 };
 	int err;
 
 	x.p = p;

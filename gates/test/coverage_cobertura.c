@@ -183,7 +183,7 @@ static int on_end(void *ud, const char *name, const char *text, size_t len)
 static int run(struct cov_model *m, const char *name, const char *data, size_t len, const char *path)
 {
 	struct cob c = { m, name, QG_STRVEC_INIT, -1, 0, 0 };
-	struct qg_xml_handler h = { on_start, on_end, &c, (size_t)64 << 10, 64 };
+	struct qg_xml_handler h = { .start = on_start, .end = on_end, .ud = &c, .text_cap = (size_t)64 << 10, .max_depth = 64 };
 	struct qg_xml *x = NULL;
 	struct qg_stream *st = NULL;
 	int err;

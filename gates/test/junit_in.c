@@ -41,6 +41,9 @@
  */
 #include "qgate/common.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include "qgate/decimal.h"
 
 #include "qgate/xml.h"
@@ -51,7 +54,8 @@
 #define JUNIT_MAX_DEPTH 256u
 #define JUNIT_TEXT_BUDGET ((size_t)64 << 20) /* failure text kept over all the reports of a run */
 
-/* reports are read one after the other (reports.c) */
+/* reports are read one after the other (reports.c); a report's second
+ * piece (junit_split.c) counts its own and is added when it is taken */
 static size_t text_kept;
 
 enum junit_kind {
@@ -101,6 +105,13 @@ struct junit_reader {
 	/* declarations: the root's own, and the sum over the suites under it */
 	long long root_decl[4], sub_decl[4]; /* tests, failures, errors, skipped */
 	int root_has[4], sub_has[4];
+	size_t *text_kept;  /* failure text kept so far (JUNIT_TEXT_BUDGET) */
+	/* reading in two pieces (junit_split.c): where the open suites' start
+	 * tags are (the first levels), and, in the second piece, how many of
+	 * the first start tags are its prefix's copies of them */
+	long long tag_at[JUNIT_SPLIT_DEPTH], tag_len[JUNIT_SPLIT_DEPTH];
+	unsigned prefix_left;
+	struct junit_split *split;
 };
 
 static const char *const decl_keys[4] = { "tests", "failures", "errors", "skipped" };
@@ -385,7 +396,7 @@ static int case_end(struct junit_reader *jr)
 	tc->time_s = c->time_s;
 	if (c->file && !(tc->file = qg_strdup(c->file)))
 		err = qg_error(QG_ENOMEM, "out of memory");
-	if (text_kept >= JUNIT_TEXT_BUDGET) {
+	if (*jr->text_kept >= JUNIT_TEXT_BUDGET) {
 		/* a run where everything broke: the first failures keep their
 		 * text, the rest their message */
 		if ((text && *text) || ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len))
@@ -394,11 +405,11 @@ static int case_end(struct junit_reader *jr)
 	} else if (text && *text) {
 		tc->detail = text == c->text_error ? c->text_error : c->text_failure,
 		*(text == c->text_error ? &c->text_error : &c->text_failure) = NULL;
-		text_kept += strlen(tc->detail);
+		*jr->text_kept += strlen(tc->detail);
 	} else if ((o == TEST_FAIL || o == TEST_ERROR) && jr->output.len) {
 		if (!(tc->detail = qg_strndup(jr->output.buf, jr->output.len)))
 			err = qg_error(QG_ENOMEM, "out of memory");
-		text_kept += jr->output.len;
+		*jr->text_kept += jr->output.len;
 	}
 	qg_buf_reset(&jr->output);
 	for (size_t i = 0; !err && i < c->attempts.nr; i++)
@@ -434,7 +445,12 @@ static int j_start(void *ud, const char *qname, const char **attrs)
 	if (jr->depth >= JUNIT_MAX_DEPTH)
 		return junit_where(jr->path, "elements nested too deep");
 	jr->suite_names[jr->depth] = NULL;
-	if (jr->depth == 0) {
+	if (jr->prefix_left) {
+		/* the second piece's copy of a suite the first piece opened
+		 * (and declared): its name only */
+		jr->prefix_left--;
+		k = !strcmp(name, "testsuites") ? K_SUITES : K_SUITE;
+	} else if (jr->depth == 0) {
 		if (!strcmp(name, "testsuites"))
 			k = K_SUITES;
 		else if (!strcmp(name, "testsuite"))
@@ -481,6 +497,10 @@ static int j_start(void *ud, const char *qname, const char **attrs)
 	} else if (parent == K_SUITE && !strcmp(name, "error")) {
 		k = K_SUITE_ERROR;
 		jr->out->suite_errors++;
+	}
+	if (jr->depth < JUNIT_SPLIT_DEPTH && (k == K_SUITES || k == K_SUITE)) {
+		jr->tag_at[jr->depth] = qg_xml_tag_offset(qg_xml_current());
+		jr->tag_len[jr->depth] = qg_xml_tag_length(qg_xml_current());
 	}
 	if (!err && k == K_SUITE) {
 		const char *n = qg_xml_attr(attrs, "name");
@@ -574,24 +594,205 @@ static int add_declared(struct junit_reader *jr)
 	return 0;
 }
 
-int test_read_junit(const char *path, struct test_results *out)
+static struct junit_reader *reader_new(const char *path, struct test_results *out, size_t *kept)
 {
 	struct junit_reader *jr = calloc(1, sizeof(*jr));
-	struct test_results mine = { 0 };
+
+	if (!jr)
+		return NULL;
+	jr->path = path;
+	jr->out = out;
+	jr->text_kept = kept;
+	qg_buf_init(&jr->output, JUNIT_TEXT_CAP + 1);
+	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++)
+		qg_buf_init(&jr->cases[i].store, QG_CAP_MESSAGE);
+	return jr;
+}
+
+static void reader_free(struct junit_reader *jr)
+{
+	if (!jr)
+		return;
+	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++) {
+		case_clear(&jr->cases[i]);
+		qg_buf_release(&jr->cases[i].store);
+	}
+	for (unsigned d = 0; d < JUNIT_MAX_DEPTH + 2; d++)
+		free(jr->suite_names[d]);
+	qg_buf_release(&jr->output);
+	free(jr);
+}
+
+/* Two pieces at once (a big report on two CPUs). The second piece -- from
+ * the first <testcase> after the middle (junit_split.c) to the end -- is
+ * read on its own thread into its own results, while this thread reads the
+ * first; when the first parse meets that <testcase> (j_at_split()), the
+ * second is taken only if the two parses are one parse cut in two: the
+ * offset exact, no testcase open, the same suites open with their start
+ * tags at the offsets the prefix copied, its positions counted right, and
+ * the failure text budget not reached. Anything else and the first parse
+ * reads on alone, as it always could. So the result, the messages and the
+ * exit are those of one parse; the order the pieces' results arrive in
+ * does not matter (compact lines are sorted; failures past TEST_FULL_MAX
+ * are trimmed by identity at the end, test_read_junit()). */
+struct junit_split {
+	const char *path;
+	long long from;
+	struct junit_split_guess g;
+	int guessed;
+	struct junit_reader *jr;  /* the second piece's reader, results in res */
+	struct test_results res;
+	size_t text_kept;         /* its failure text */
+	struct qg_xml_piece pc;
+	int cancel;               /* set: the second piece is not needed */
+	int err;                  /* its outcome, and message */
+	char msg[2048];
+	pthread_t th;
+	int running, taken;
+	const char *why;          /* not taken: why (said with -v) */
+};
+
+static void *piece_main(void *arg)
+{
+	struct junit_split *sp = arg;
 	struct qg_xml_handler h = { .start = j_start, .end = j_end, .text_cap = JUNIT_TEXT_CAP,
 				    .max_depth = JUNIT_MAX_DEPTH };
+
+	if (!(sp->guessed = junit_split_guess(sp->path, sp->from, &sp->g)))
+		return NULL;
+	if (!(sp->jr = reader_new(sp->path, &sp->res, &sp->text_kept))) {
+		sp->err = QG_ENOMEM;
+		return NULL;
+	}
+	sp->jr->prefix_left = sp->g.depth;
+	sp->pc.from = sp->from;
+	sp->pc.prefix = sp->g.prefix.buf;
+	sp->pc.prefix_len = sp->g.prefix.len;
+	sp->pc.cancel = &sp->cancel;
+	h.ud = sp->jr;
+	if ((sp->err = qg_xml_parse_piece(sp->path, sp->path, &h, &sp->pc)) < 0)
+		snprintf(sp->msg, sizeof(sp->msg), "%s", qg_error_last());
+	return NULL;
+}
+
+static void split_join(struct junit_split *sp)
+{
+	if (sp->running) {
+		pthread_join(sp->th, NULL);
+		sp->running = 0;
+	}
+}
+
+/* Start the second piece; 0 when it cannot be (the report is read whole). */
+static int split_start(struct junit_split *sp, const char *path, long long from, int keep_cases)
+{
+	sigset_t all, old;
+	pthread_attr_t a;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->path = path;
+	sp->from = from;
+	sp->res.keep_cases = keep_cases;
+	if (pthread_attr_init(&a))
+		return 0;
+	/* the reader's deepest frame is a few KiB; signals stay with the
+	 * main thread */
+	pthread_attr_setstacksize(&a, (size_t)1 << 20);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	sp->running = pthread_create(&sp->th, &a, piece_main, sp) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	return sp->running;
+}
+
+static int j_at_split(void *ud, int exact)
+{
+	struct junit_reader *jr = ud;
+	struct junit_split *sp = jr->split;
+	const struct qg_xml *x = qg_xml_current();
+
+	sp->why = "the first parse did not meet an element start there (a comment, CDATA, a DOCTYPE or "
+		  "another encoding)";
+	if (!exact) {
+		__atomic_store_n(&sp->cancel, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	split_join(sp);
+	sp->why = "no suite start tag before it to reopen, or the second read failed";
+	if (!sp->guessed || !sp->jr || (sp->err < 0 && sp->err != QG_EINPUT))
+		return 0;
+	sp->why = "the elements open there are not the suites the second piece reopened";
+	if (jr->nr_cases || jr->depth != sp->g.depth)
+		return 0;
+	for (unsigned d = 0; d < jr->depth; d++)
+		if ((jr->kinds[d] != K_SUITES && jr->kinds[d] != K_SUITE) || jr->tag_at[d] != sp->g.tag_at[d] ||
+		    jr->tag_len[d] != sp->g.tag_len[d])
+			return 0;
+	sp->why = "the second piece's line and column count differ from the parser's";
+	if (sp->pc.counted && (qg_xml_line(x) != sp->pc.line || qg_xml_column(x) != sp->pc.column + 1))
+		return 0;
+	sp->why = "the failure text kept reaches its budget";
+	if (*jr->text_kept + sp->text_kept >= JUNIT_TEXT_BUDGET)
+		return 0;
+	sp->why = NULL;
+	sp->taken = 1;
+	return 1;
+}
+
+/* The second piece's reading, taken: its error, or its results added. */
+static int split_take(struct junit_reader *jr, struct junit_split *sp)
+{
+	struct junit_reader *b = sp->jr;
+
+	if (sp->err < 0)
+		return qg_error(sp->err, "%s", sp->msg);
+	jr->nr_testcases += b->nr_testcases;
+	for (int i = 0; i < 4; i++) {
+		jr->sub_decl[i] += b->sub_decl[i];
+		jr->sub_has[i] |= b->sub_has[i];
+	}
+	*jr->text_kept += sp->text_kept;
+	return test_results_move(jr->out, &sp->res);
+}
+
+static void split_end(struct junit_split *sp)
+{
+	__atomic_store_n(&sp->cancel, 1, __ATOMIC_RELAXED);
+	split_join(sp);
+	reader_free(sp->jr);
+	test_results_release(&sp->res);
+	qg_buf_release(&sp->g.prefix);
+}
+
+int test_read_junit(const char *path, struct test_results *out)
+{
+	struct test_results mine = { .keep_cases = out->keep_cases, .verbose = out->verbose };
+	struct junit_reader *jr = reader_new(path, &mine, &text_kept);
+	struct qg_xml_handler h = { .start = j_start, .end = j_end, .text_cap = JUNIT_TEXT_CAP,
+				    .max_depth = JUNIT_MAX_DEPTH };
+	struct junit_split split;
+	long long from = junit_split_plan(path);
 	int err;
 
 	if (!jr)
 		return qg_error(QG_ENOMEM, "out of memory");
-	jr->path = path;
-	qg_buf_init(&jr->output, JUNIT_TEXT_CAP + 1);
-	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++)
-		qg_buf_init(&jr->cases[i].store, QG_CAP_MESSAGE);
-	mine.keep_cases = out->keep_cases;
-	jr->out = &mine;
 	h.ud = jr;
+	if (from > 0 && split_start(&split, path, from, mine.keep_cases)) {
+		jr->split = &split;
+		h.at_split = j_at_split;
+		h.split_at = from;
+	}
 	err = qg_xml_parse_file(path, path, &h);
+	if (jr->split) {
+		if (!err && split.taken)
+			err = split_take(jr, &split);
+		if (!err && mine.verbose)
+			fprintf(stderr, "qgate-test: '%s': read as %s (split at byte %lld%s%s)\n", path,
+				split.taken ? "two pieces at once" : "one piece", from, split.taken ? "" : ": ",
+				split.taken ? "" : split.why ? split.why : "the parse ended before it");
+		split_end(&split);
+	}
 	if (!err && !jr->nr_testcases) {
 		err = add_declared(jr);
 	} else if (!err) {
@@ -603,14 +804,11 @@ int test_read_junit(const char *path, struct test_results *out)
 				mine.declared_errors += d;
 		}
 	}
-	for (unsigned i = 0; i < QG_ARRAY_SIZE(jr->cases); i++) {
-		case_clear(&jr->cases[i]);
-		qg_buf_release(&jr->cases[i].store);
-	}
-	for (unsigned d = 0; d < JUNIT_MAX_DEPTH + 2; d++)
-		free(jr->suite_names[d]);
-	qg_buf_release(&jr->output);
-	free(jr);
+	/* past TEST_FULL_MAX failures, the first TEST_FULL_MAX by identity
+	 * stay whole whatever order they came in (one piece or two) */
+	if (!err && !mine.keep_cases)
+		err = test_results_trim_failures(&mine);
+	reader_free(jr);
 	if (!err)
 		err = test_results_move(out, &mine);
 	test_results_release(&mine);

@@ -130,7 +130,7 @@ static int read_globs(const char *const *globs, size_t nr, int tap, long long no
 int test_read_reports(const char *const *junit_globs, size_t nr_junit, const char *const *tap_globs,
 		      size_t nr_tap, long long not_before_ms, struct test_results *out)
 {
-	struct test_results mine = { .keep_cases = out->keep_cases };
+	struct test_results mine = { .keep_cases = out->keep_cases, .verbose = out->verbose };
 	int err = read_globs(junit_globs, nr_junit, 0, not_before_ms, &mine);
 
 	if (!err)

@@ -967,6 +967,7 @@ int test_run(const struct test_run_opts *o, struct test_results *out, struct tes
 {
 	memset(info, 0, sizeof(*info));
 	info->command_exit = -1;
+	out->verbose = o->verbose;
 	if (o->nr_each || o->list)
 		return run_each(o, out, info);
 	if (o->nr_command)

@@ -190,6 +190,8 @@ int test_compact_unescape(struct qg_buf *out, const char *s, size_t len)
 {
 	int err = 0;
 
+	if (!memchr(s, '\\', len)) /* nearly always: nothing escaped */
+		return qg_buf_add(out, s, len);
 	for (size_t i = 0; !err && i < len; i++) {
 		char c = s[i];
 

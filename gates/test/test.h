@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qgate/buf.h"
 #include "qgate/strmap.h"
 
 struct qg_result;
@@ -60,6 +61,7 @@ struct test_results {
 	size_t compact_len, compact_alloc, nr_compact;
 	struct qg_strmap prefixes;
 	int keep_cases;  /* set by the caller: readers add every case as a test_case (unit tests) */
+	int verbose;     /* set by the caller: readers say on stderr how a big report was read */
 	/* test_compact_check() spools "cases" to a temp file (result.h) from
 	 * this many bytes of lines on: 0 means TEST_SPOOL_MIN, SIZE_MAX never */
 	size_t spool_min;
@@ -171,6 +173,22 @@ void test_results_release(struct test_results *rs);
  * malformed, truncated or foreign report (TRX, xUnit.net, NUnit are refused
  * by name), never a silent zero. */
 int test_read_junit(const char *path, struct test_results *out);
+
+/* junit_split.c: reading a big report as two pieces at once (junit_in.c
+ * decides; these only look at bytes). The offset of the candidate split
+ * (the first "<testcase" at or after the middle of a regular file of at
+ * least QG_JUNIT_SPLIT_MIN bytes, default 32 MiB, 0 = never, on two CPUs or
+ * more), or -1. */
+long long junit_split_plan(const char *path);
+#define JUNIT_SPLIT_DEPTH 2
+struct junit_split_guess {
+	unsigned depth;                     /* suites open at the candidate, 1 or 2 */
+	long long tag_at[JUNIT_SPLIT_DEPTH]; /* their start tags, outermost first */
+	long long tag_len[JUNIT_SPLIT_DEPTH];
+	struct qg_buf prefix;               /* the XML declaration, the tags, a line break */
+};
+/* 1 with *g filled (release g->prefix), 0 when nothing suite-like is open. */
+int junit_split_guess(const char *path, long long from, struct junit_split_guess *g);
 int test_read_gotest_json(const char *path, struct test_results *out);
 /* TAP 12/13/14 by push (a running test's stdout) or from a file. `name` is
  * what messages call the stream, `classname` goes into each result. */

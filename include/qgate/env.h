@@ -21,7 +21,8 @@ int qg_env_choice(const char *name, const char *const *values, size_t n, int *in
 int qg_env_long(const char *name, long min, long max, long *out);
 
 /* Check every QG_* variable qgate reads (QG_SIMD, QG_HTTP_CONNECT_TIMEOUT,
- * QG_HTTP_LOW_SPEED_TIME, QG_HTTP_TIMEOUT, QG_HTTP_ALLOW_UNFRAMED).
+ * QG_HTTP_LOW_SPEED_TIME, QG_HTTP_TIMEOUT, QG_HTTP_ALLOW_UNFRAMED,
+ * QG_JUNIT_SPLIT_MIN).
  * 0, or QG_EUSAGE for the first invalid one. */
 int qg_env_check(void);
 

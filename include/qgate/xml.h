@@ -27,7 +27,40 @@ struct qg_xml_handler {
 	void *ud;
 	size_t text_cap;      /* bytes of text kept per element, 0 = 64 KiB */
 	unsigned max_depth;   /* 0 = 256 */
+	/* A watch for reading one document in two pieces at once (the JUnit
+	 * reader's big files; see qg_xml_parse_piece()). When at_split is set,
+	 * it is called once, before start(), for the first element whose '<'
+	 * is at byte split_at or after it: exact = 1 when it is at split_at in
+	 * a UTF-8 document without a DOCTYPE (whose internal subset could give
+	 * the rest of the document attribute defaults), 0 otherwise; the parse
+	 * reaching its end first calls nothing. It returns 0 to go on (the
+	 * element is read as usual), 1 to end the parse there as a success
+	 * (the rest was read elsewhere), or a negative QG_E*. */
+	int (*at_split)(void *ud, int exact);
+	long long split_at;
 };
+
+/* The second piece of a document split at an element start (`from`, the
+ * '<' of a start tag the first parse's at_split confirms): a prefix that
+ * reopens the elements open at `from` (the XML declaration and their start
+ * tags, copied from the document, then a line break), then the file's
+ * bytes from `from` to its end. Positions in messages are the file's: the
+ * line and column of `from` are counted (as expat counts them) the first
+ * time a message needs one. `cancel`, when set (another thread), stops the
+ * read at the next block with QG_ECONFLICT. */
+struct qg_xml_piece {
+	long long from;
+	const char *prefix;
+	size_t prefix_len;
+	const int *cancel;     /* read with __atomic_load_n */
+	/* out: the line (1-based) and column (0-based) of `from`, once a
+	 * message needed them (counted = 1); the first piece's caller checks
+	 * them against its own parser at the split */
+	int counted;
+	long long line, column;
+};
+int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_handler *h,
+		       struct qg_xml_piece *pc);
 
 /* Parse `path` ("-" = stdin; gzip/zstd are not unwrapped here) with h.
  * `name` is what messages call the file (NULL = path). 0 or QG_E*. */
@@ -50,6 +83,10 @@ long long qg_xml_column(const struct qg_xml *x);
  * call qg_xml_line(qg_xml_current()) to name where an element starts. */
 const struct qg_xml *qg_xml_current(void);
 int qg_xml_text_truncated(const struct qg_xml *x);
+/* Inside start(): where the element's start tag begins in the input (bytes
+ * from its first byte) and how many bytes the tag takes. */
+long long qg_xml_tag_offset(const struct qg_xml *x);
+long long qg_xml_tag_length(const struct qg_xml *x);
 /* Find an attribute's value in attrs, NULL when absent. */
 const char *qg_xml_attr(const char **attrs, const char *name);
 

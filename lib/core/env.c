@@ -7,6 +7,8 @@
  */
 #include "qgate/common.h"
 
+#include <limits.h>
+
 #include "qgate/env.h"
 
 const char *const qg_env_simd_values[] = { "avx2", "sse2", "0", "scalar", "off", "general" };
@@ -89,6 +91,10 @@ int qg_env_check(void)
 	    (err = qg_env_long("QG_HTTP_LOW_SPEED_TIME", 1, 604800L, &l)) < 0)
 		return err;
 	if ((err = qg_env_long("QG_HTTP_TIMEOUT", 1, 604800L, &l)) < 0)
+		return err;
+	/* bytes: qgate-test reads a JUnit report this big as two pieces at
+	 * once (gates/test/junit_split.c); 0 = never */
+	if ((err = qg_env_long("QG_JUNIT_SPLIT_MIN", 0, LONG_MAX, &l)) < 0)
 		return err;
 	/* lib/net/http.c: "1" accepts close-delimited bodies */
 	{

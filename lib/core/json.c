@@ -698,69 +698,77 @@ static int print_number(struct qg_buf *out, double v)
 	return qg_buf_add(out, tmp, qg_dtoa(tmp, v, QG_DTOA_PLAIN_INT));
 }
 
+/* One byte, or the sequence at p[0..avail), escaped into o: the bytes
+ * written (at most 6 for a byte, 3 for U+FFFD, n for a valid sequence). */
+static size_t quote_one(unsigned char *o, const unsigned char *p, size_t avail, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = p[0];
+	size_t n;
+
+	*used = 1;
+	switch (c) {
+	case '"': o[0] = '\\', o[1] = '"'; return 2;
+	case '\\': o[0] = '\\', o[1] = '\\'; return 2;
+	case '\n': o[0] = '\\', o[1] = 'n'; return 2;
+	case '\r': o[0] = '\\', o[1] = 'r'; return 2;
+	case '\t': o[0] = '\\', o[1] = 't'; return 2;
+	case '\b': o[0] = '\\', o[1] = 'b'; return 2;
+	case '\f': o[0] = '\\', o[1] = 'f'; return 2;
+	default: break;
+	}
+	if (c < 0x20) {
+		memcpy(o, "\\u00", 4);
+		o[4] = (unsigned char)hex[c >> 4], o[5] = (unsigned char)hex[c & 15];
+		return 6;
+	}
+	if (c < 0x80) {
+		o[0] = c;
+		return 1;
+	}
+	if ((n = qg_utf8_decode(p, avail, NULL))) {
+		memcpy(o, p, n);
+		*used = n;
+		return n;
+	}
+	memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD, never dropped */
+	return 3;
+}
+
+/* Plain printable ASCII: copied as it is. */
+#define JSON_PLAIN(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+
 int qg_json_quote(struct qg_buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t i = 0, start;
+	size_t i = 0;
 	int err = qg_buf_addch(out, '"');
 
+	/* a block at a time into room reserved for its worst case (6 bytes a
+	 * byte); near the buffer's cap, a byte at a time, so the cap is met
+	 * exactly where the text reaches it */
 	while (!err && i < len) {
-		unsigned char c = p[i];
-		size_t n;
+		size_t seg = len - i < 4096 ? len - i : 4096, used;
+		unsigned char *o, *o0;
 
-		start = i;
-		while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
-			i++;
-		if (i > start && (err = qg_buf_add(out, p + start, i - start)))
-			break;
-		if (i >= len)
-			break;
-		c = p[i];
-		switch (c) {
-		case '"':
-			err = qg_buf_addstr(out, "\\\"");
-			i++;
-			continue;
-		case '\\':
-			err = qg_buf_addstr(out, "\\\\");
-			i++;
-			continue;
-		case '\n':
-			err = qg_buf_addstr(out, "\\n");
-			i++;
-			continue;
-		case '\r':
-			err = qg_buf_addstr(out, "\\r");
-			i++;
-			continue;
-		case '\t':
-			err = qg_buf_addstr(out, "\\t");
-			i++;
-			continue;
-		case '\b':
-			err = qg_buf_addstr(out, "\\b");
-			i++;
-			continue;
-		case '\f':
-			err = qg_buf_addstr(out, "\\f");
-			i++;
-			continue;
-		default:
-			break;
-		}
-		if (c < 0x20) {
-			err = qg_buf_addf(out, "\\u%04x", c);
-			i++;
+		if (out->cap - out->len < seg * 6 + 8 || qg_buf_grow(out, seg * 6 + 8)) {
+			unsigned char tmp[8];
+			size_t n = quote_one(tmp, p + i, len - i, &used);
+
+			err = qg_buf_add(out, tmp, n);
+			i += used;
 			continue;
 		}
-		n = qg_utf8_decode(p + i, len - i, NULL);
-		if (n) {
-			err = qg_buf_add(out, p + i, n);
-			i += n;
-		} else {
-			err = qg_buf_addstr(out, "\xef\xbf\xbd"); /* U+FFFD, never dropped */
-			i++;
+		o = o0 = (unsigned char *)out->buf + out->len;
+		for (size_t end = i + seg; i < end;) {
+			if (JSON_PLAIN(p[i])) {
+				*o++ = p[i++];
+				continue;
+			}
+			o += quote_one(o, p + i, len - i, &used);
+			i += used; /* a sequence may end past `end`: 6 bytes a byte still hold it */
 		}
+		qg_buf_setlen(out, out->len + (size_t)(o - o0));
 	}
 	return err ? err : qg_buf_addch(out, '"');
 }

@@ -23,14 +23,22 @@
 #define REDACTED QG_REDACTED
 
 
+/* ASCII character classes by arithmetic: the scan asks one to three of
+ * them at every byte of everything qgate prints (isalnum() is a call and
+ * a locale lookup; a secret's characters are ASCII by definition). */
+static int is_alnum(int c)
+{
+	return (unsigned)((c | 32) - 'a') < 26u || (unsigned)(c - '0') < 10u;
+}
+
 static int is_b64(int c)
 {
-	return isalnum(c) || c == '/' || c == '+' || c == '=';
+	return is_alnum(c) || c == '/' || c == '+' || c == '=';
 }
 
 static int is_ident(int c)
 {
-	return isalnum(c) || c == '_' || c == '-' || c == '.';
+	return is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
 static size_t run_len(const char *s, int (*pred)(int))
@@ -44,21 +52,19 @@ static size_t run_len(const char *s, int (*pred)(int))
 
 static int is_upper_alnum(int c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return (unsigned)(c - 'A') < 26u || (unsigned)(c - '0') < 10u;
 }
 
 static int is_token_char(int c)
 {
-	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
-	       c == '=';
+	return is_alnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 static int is_alnum_(int c)
 {
-	return isalnum(c) || c == '_';
+	return is_alnum(c) || c == '_';
 }
 
-/* AWS access key id at s: AKIA/ASIA/... + 16 upper-case alphanumerics. */
 static size_t match_aws_key_id(const char *s)
 {
 	static const char *const prefixes[] = { "AKIA", "ASIA", "AGPA", "AIDA", "AROA",
@@ -69,7 +75,7 @@ static size_t match_aws_key_id(const char *s)
 	for (size_t i = 0; i < QG_ARRAY_SIZE(prefixes); i++) {
 		if (strncmp(s, prefixes[i], 4))
 			continue;
-		if (run_len(s + 4, is_upper_alnum) == 16 && !isalnum((unsigned char)s[20]))
+		if (run_len(s + 4, is_upper_alnum) == 16 && !is_alnum((unsigned char)s[20]))
 			return 20;
 	}
 	return 0;

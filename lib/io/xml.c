@@ -14,11 +14,21 @@
  * and no external entity handler is installed, so nothing is ever loaded.
  * Nesting past max_depth stops the parse. Every error is QG_EINPUT and
  * starts with "'name':line:column:" (1-based, from expat's position).
+ *
+ * Two pieces at once (qg_xml_parse_piece(), the at_split watch): a second
+ * parser reads the file from an element start after a prefix that reopens
+ * the elements open there, while the first reads up to it; the first
+ * confirms the split when it meets that element (exact offset, UTF-8, no
+ * DOCTYPE) and its caller compares what is open. The piece's positions are
+ * mapped back to the file's (its base line and column counted as expat
+ * counts: CR, LF and CRLF are one break each, a column is a character),
+ * so a message from either piece is the one a single parse gives.
  */
 #include "qgate/common.h"
 
 #include <expat.h>
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +43,13 @@ struct xml_open {
 	int truncated; /* text beyond text_cap was dropped */
 };
 
+/* A piece's place in its file (qg_xml_parse_piece()): counted on demand. */
+struct xml_piece_pos {
+	struct qg_xml_piece *pc;
+	const char *path;
+	unsigned long prefix_lines; /* line breaks in the prefix: content starts on the next line */
+};
+
 struct qg_xml {
 	XML_Parser p;
 	struct qg_xml_handler h;
@@ -44,6 +61,9 @@ struct qg_xml {
 	int delivered_truncated;
 	int fed;                /* any byte seen */
 	int done;               /* final feed made */
+	/* the at_split watch */
+	int split_seen, split_ended, saw_doctype, not_utf8;
+	struct xml_piece_pos *piece; /* set when this parse reads a piece */
 };
 
 static __thread const struct qg_xml *xml_cur;
@@ -53,14 +73,88 @@ const struct qg_xml *qg_xml_current(void)
 	return xml_cur;
 }
 
+/* The line (1-based) and column (0-based) of the piece's first byte in
+ * its file, as expat counts them; counted once, when first needed. */
+static void piece_count(struct xml_piece_pos *pp)
+{
+	struct qg_xml_piece *pc = pp->pc;
+	unsigned char buf[1 << 16];
+	long long line = 1, col = 0, at = 0;
+	int fd, cr = 0;
+
+	if (pc->counted)
+		return;
+	pc->counted = 1;
+	fd = open(pp->path, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && at < pc->from) {
+		size_t want = pc->from - at < (long long)sizeof(buf) ? (size_t)(pc->from - at) : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			unsigned char b = buf[i];
+
+			if (at + i < 3 && b == "\xef\xbb\xbf"[at + i] && (at + i == 0 || line == 1))
+				continue; /* a UTF-8 byte order mark is not a character */
+			if (b == '\n') {
+				if (!cr)
+					line++, col = 0;
+			} else if (b == '\r') {
+				line++, col = 0;
+			} else if ((b & 0xc0) != 0x80) {
+				col++;
+			}
+			cr = b == '\r';
+		}
+		at += n;
+	}
+	if (fd >= 0)
+		close(fd);
+	pc->line = line;
+	pc->column = col;
+}
+
 long long qg_xml_line(const struct qg_xml *x)
 {
-	return x ? (long long)XML_GetCurrentLineNumber(x->p) : 0;
+	long long l;
+
+	if (!x)
+		return 0;
+	l = (long long)XML_GetCurrentLineNumber(x->p);
+	if (x->piece) {
+		long long first = (long long)x->piece->prefix_lines + 1;
+
+		piece_count(x->piece);
+		l = x->piece->pc->line + (l > first ? l - first : 0);
+	}
+	return l;
 }
 
 long long qg_xml_column(const struct qg_xml *x)
 {
-	return x ? (long long)XML_GetCurrentColumnNumber(x->p) + 1 : 0;
+	long long c;
+
+	if (!x)
+		return 0;
+	c = (long long)XML_GetCurrentColumnNumber(x->p) + 1;
+	if (x->piece && (long long)XML_GetCurrentLineNumber(x->p) <= (long long)x->piece->prefix_lines + 1) {
+		piece_count(x->piece);
+		c += x->piece->pc->column;
+	}
+	return c;
+}
+
+long long qg_xml_tag_offset(const struct qg_xml *x)
+{
+	return x ? (long long)XML_GetCurrentByteIndex(x->p) : -1;
+}
+
+long long qg_xml_tag_length(const struct qg_xml *x)
+{
+	return x ? (long long)XML_GetCurrentByteCount(x->p) : 0;
 }
 
 int qg_xml_text_truncated(const struct qg_xml *x)
@@ -94,6 +188,23 @@ static void XMLCALL xml_start(void *ud, const XML_Char *name, const XML_Char **a
 
 	if (x->err)
 		return;
+	if (x->h.at_split && !x->split_seen && XML_GetCurrentByteIndex(x->p) >= x->h.split_at) {
+		int exact = XML_GetCurrentByteIndex(x->p) == x->h.split_at && !x->saw_doctype && !x->not_utf8;
+
+		x->split_seen = 1;
+		xml_cur = x;
+		err = x->h.at_split(x->h.ud, exact);
+		xml_cur = saved;
+		if (err < 0) {
+			xml_stop(x, err);
+			return;
+		}
+		if (err == 1) { /* the rest was read as the other piece */
+			x->split_ended = 1;
+			XML_StopParser(x->p, XML_FALSE);
+			return;
+		}
+	}
 	if (x->depth >= x->h.max_depth) {
 		xml_stop(x, qg_error(QG_EINPUT, "'%s':%lld:%lld: elements nested deeper than %u levels are refused",
 				     x->name, qg_xml_line(x), qg_xml_column(x), x->h.max_depth));
@@ -168,6 +279,20 @@ static void XMLCALL xml_entity_decl(void *ud, const XML_Char *entity_name, int i
 			     x->name, qg_xml_line(x), qg_xml_column(x)));
 }
 
+static void XMLCALL xml_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+				int has_internal_subset)
+{
+	(void)name, (void)sysid, (void)pubid, (void)has_internal_subset;
+	((struct qg_xml *)ud)->saw_doctype = 1;
+}
+
+static void XMLCALL xml_decl(void *ud, const XML_Char *version, const XML_Char *encoding, int standalone)
+{
+	(void)version, (void)standalone;
+	if (encoding && strcasecmp(encoding, "UTF-8") && strcasecmp(encoding, "UTF8"))
+		((struct qg_xml *)ud)->not_utf8 = 1;
+}
+
 int qg_xml_new(struct qg_xml **out, const char *name, const struct qg_xml_handler *h)
 {
 	struct qg_xml *x = calloc(1, sizeof(*x));
@@ -194,6 +319,10 @@ int qg_xml_new(struct qg_xml **out, const char *name, const struct qg_xml_handle
 	XML_SetCharacterDataHandler(x->p, xml_chars);
 	XML_SetEntityDeclHandler(x->p, xml_entity_decl);
 	XML_SetParamEntityParsing(x->p, XML_PARAM_ENTITY_PARSING_NEVER);
+	if (x->h.at_split) {
+		XML_SetStartDoctypeDeclHandler(x->p, xml_doctype);
+		XML_SetXmlDeclHandler(x->p, xml_decl);
+	}
 	*out = x;
 	return 0;
 }
@@ -217,6 +346,8 @@ static int xml_failed(struct qg_xml *x)
 
 	if (x->err)
 		return x->err;
+	if (x->split_ended)
+		return 0; /* stopped at the split: the rest is the other piece's */
 	code = XML_GetErrorCode(x->p);
 	if (code == XML_ERROR_NO_MEMORY)
 		x->err = qg_error(QG_ENOMEM, "'%s': out of memory parsing XML", x->name);
@@ -317,6 +448,64 @@ int qg_xml_parse_file(const char *path, const char *name, const struct qg_xml_ha
 	}
 	if (!is_stdin)
 		close(fd);
+	qg_xml_free(x);
+	return err;
+}
+
+int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_handler *h, struct qg_xml_piece *pc)
+{
+	struct xml_piece_pos pos = { pc, path, 0 };
+	struct qg_xml *x;
+	long long at = pc->from;
+	int fd, err, cr = 0;
+
+	if (!name)
+		name = path;
+	pc->counted = 0;
+	for (size_t i = 0; i < pc->prefix_len; i++) { /* as expat counts breaks */
+		char b = pc->prefix[i];
+
+		pos.prefix_lines += b == '\r' || (b == '\n' && !cr);
+		cr = b == '\r';
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return qg_error(QG_EINPUT, "'%s': cannot open: %s", name, strerror(errno));
+	err = qg_xml_new(&x, name, h);
+	if (!err) {
+		x->piece = &pos;
+		x->fed = 1;
+		if (XML_Parse(x->p, pc->prefix, (int)pc->prefix_len, XML_FALSE) != XML_STATUS_OK)
+			err = xml_failed(x);
+	}
+	while (!err) {
+		void *buf;
+		ssize_t n;
+
+		if (pc->cancel && __atomic_load_n(pc->cancel, __ATOMIC_RELAXED)) {
+			err = qg_error(QG_ECONFLICT, "'%s': the second piece's read was cancelled", name);
+			break;
+		}
+		if (!(buf = XML_GetBuffer(x->p, (int)XML_BLOCK))) {
+			err = xml_failed(x);
+			break;
+		}
+		n = pread(fd, buf, XML_BLOCK, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = x->err = qg_error(QG_EINPUT, "'%s': cannot read: %s", name, strerror(errno));
+			break;
+		}
+		at += n;
+		if (XML_ParseBuffer(x->p, (int)n, n == 0) != XML_STATUS_OK) {
+			err = xml_failed(x);
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	close(fd);
 	qg_xml_free(x);
 	return err;
 }
