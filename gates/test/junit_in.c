@@ -41,8 +41,10 @@
  */
 #include "qgate/common.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "qgate/decimal.h"
 
@@ -637,6 +639,7 @@ static void reader_free(struct junit_reader *jr)
  * are trimmed by identity at the end, test_read_junit()). */
 struct junit_split {
 	const char *path;
+	int fd;                   /* the report, open once for both pieces */
 	long long from;
 	struct junit_split_guess g;
 	int guessed;
@@ -658,7 +661,7 @@ static void *piece_main(void *arg)
 	struct qg_xml_handler h = { .start = j_start, .end = j_end, .text_cap = JUNIT_TEXT_CAP,
 				    .max_depth = JUNIT_MAX_DEPTH };
 
-	if (!(sp->guessed = junit_split_guess(sp->path, sp->from, &sp->g)))
+	if (!(sp->guessed = junit_split_guess(sp->fd, sp->from, &sp->g)))
 		return NULL;
 	if (!(sp->jr = reader_new(sp->path, &sp->res, &sp->text_kept))) {
 		sp->err = QG_ENOMEM;
@@ -670,7 +673,7 @@ static void *piece_main(void *arg)
 	sp->pc.prefix_len = sp->g.prefix.len;
 	sp->pc.cancel = &sp->cancel;
 	h.ud = sp->jr;
-	if ((sp->err = qg_xml_parse_piece(sp->path, sp->path, &h, &sp->pc)) < 0)
+	if ((sp->err = qg_xml_parse_piece(sp->fd, sp->path, &h, &sp->pc)) < 0)
 		snprintf(sp->msg, sizeof(sp->msg), "%s", qg_error_last());
 	return NULL;
 }
@@ -684,13 +687,14 @@ static void split_join(struct junit_split *sp)
 }
 
 /* Start the second piece; 0 when it cannot be (the report is read whole). */
-static int split_start(struct junit_split *sp, const char *path, long long from, int keep_cases)
+static int split_start(struct junit_split *sp, const char *path, int fd, long long from, int keep_cases)
 {
 	sigset_t all, old;
 	pthread_attr_t a;
 
 	memset(sp, 0, sizeof(*sp));
 	sp->path = path;
+	sp->fd = fd;
 	sp->from = from;
 	sp->res.keep_cases = keep_cases;
 	if (pthread_attr_init(&a))
@@ -772,18 +776,31 @@ int test_read_junit(const char *path, struct test_results *out)
 	struct qg_xml_handler h = { .start = j_start, .end = j_end, .text_cap = JUNIT_TEXT_CAP,
 				    .max_depth = JUNIT_MAX_DEPTH };
 	struct junit_split split;
-	long long from = junit_split_plan(path);
+	/* both pieces read one open file: a path replaced meanwhile changes
+	 * neither */
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	long long from = fd >= 0 ? junit_split_plan(fd) : -1;
 	int err;
 
-	if (!jr)
+	if (!jr) {
+		if (fd >= 0)
+			close(fd);
 		return qg_error(QG_ENOMEM, "out of memory");
+	}
 	h.ud = jr;
-	if (from > 0 && split_start(&split, path, from, mine.keep_cases)) {
+	if (from > 0 && split_start(&split, path, fd, from, mine.keep_cases)) {
 		jr->split = &split;
 		h.at_split = j_at_split;
 		h.split_at = from;
 	}
-	err = qg_xml_parse_file(path, path, &h);
+	if (jr->split) { /* a regular file (junit_split_plan()) */
+		err = qg_xml_parse_fd(fd, path, &h);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		err = qg_xml_parse_file(path, path, &h);
+	}
 	if (jr->split) {
 		if (!err && split.taken)
 			err = split_take(jr, &split);
@@ -792,6 +809,7 @@ int test_read_junit(const char *path, struct test_results *out)
 				split.taken ? "two pieces at once" : "one piece", from, split.taken ? "" : ": ",
 				split.taken ? "" : split.why ? split.why : "the parse ended before it");
 		split_end(&split);
+		close(fd);
 	}
 	if (!err && !jr->nr_testcases) {
 		err = add_declared(jr);

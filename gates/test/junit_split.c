@@ -64,20 +64,16 @@ static ssize_t pread_all(int fd, char *buf, size_t len, long long at)
 	return (ssize_t)got;
 }
 
-long long junit_split_plan(const char *path)
+long long junit_split_plan(int fd)
 {
 	long min = SPLIT_MIN_DEFAULT;
 	struct stat st;
 	char *win = NULL, *hit;
 	long long at = -1, mid;
 	ssize_t n;
-	int fd;
 
 	/* checked at the gate's start (qg_env_check()): cannot fail here */
-	if (qg_env_long("QG_JUNIT_SPLIT_MIN", 0, LONG_MAX, &min) < 0 || min == 0 || !strcmp(path, "-") ||
-	    cpus() < 2)
-		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (qg_env_long("QG_JUNIT_SPLIT_MIN", 0, LONG_MAX, &min) < 0 || min == 0 || cpus() < 2)
 		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < min || st.st_size < 64 ||
 	    !(win = malloc(SPLIT_WINDOW + 1)))
@@ -98,7 +94,6 @@ long long junit_split_plan(const char *path)
 	}
 out:
 	free(win);
-	close(fd);
 	return at;
 }
 
@@ -166,16 +161,14 @@ static long long tag_length(int fd, long long at)
 	return len;
 }
 
-int junit_split_guess(const char *path, long long from, struct junit_split_guess *g)
+int junit_split_guess(int fd, long long from, struct junit_split_guess *g)
 {
 	long long at[2], len[2];
 	unsigned n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+	int ok = 0;
 
 	memset(g, 0, sizeof(*g));
 	qg_buf_init(&g->prefix, 2 * SPLIT_TAG_MAX + 256);
-	if (fd < 0)
-		return 0;
 	/* the suite around the candidate, then the document's <testsuites> */
 	at[0] = find_before(fd, from, 0);
 	if (at[0] >= 0 && (len[0] = tag_length(fd, at[0])) > 0 && at[0] + len[0] <= from) {
@@ -203,7 +196,6 @@ int junit_split_guess(const char *path, long long from, struct junit_split_guess
 		ok = ok && qg_buf_addch(&g->prefix, '\n') == 0;
 		g->depth = ok ? n : 0;
 	}
-	close(fd);
 	if (!ok)
 		qg_buf_release(&g->prefix);
 	return ok;

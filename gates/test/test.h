@@ -175,11 +175,11 @@ void test_results_release(struct test_results *rs);
 int test_read_junit(const char *path, struct test_results *out);
 
 /* junit_split.c: reading a big report as two pieces at once (junit_in.c
- * decides; these only look at bytes). The offset of the candidate split
- * (the first "<testcase" at or after the middle of a regular file of at
- * least QG_JUNIT_SPLIT_MIN bytes, default 32 MiB, 0 = never, on two CPUs or
- * more), or -1. */
-long long junit_split_plan(const char *path);
+ * decides; these only look at the open file's bytes, with pread()). The
+ * offset of the candidate split (the first "<testcase" at or after the
+ * middle of a regular file of at least QG_JUNIT_SPLIT_MIN bytes, default
+ * 32 MiB, 0 = never, on two CPUs or more), or -1. */
+long long junit_split_plan(int fd);
 #define JUNIT_SPLIT_DEPTH 2
 struct junit_split_guess {
 	unsigned depth;                     /* suites open at the candidate, 1 or 2 */
@@ -188,7 +188,7 @@ struct junit_split_guess {
 	struct qg_buf prefix;               /* the XML declaration, the tags, a line break */
 };
 /* 1 with *g filled (release g->prefix), 0 when nothing suite-like is open. */
-int junit_split_guess(const char *path, long long from, struct junit_split_guess *g);
+int junit_split_guess(int fd, long long from, struct junit_split_guess *g);
 int test_read_gotest_json(const char *path, struct test_results *out);
 /* TAP 12/13/14 by push (a running test's stdout) or from a file. `name` is
  * what messages call the stream, `classname` goes into each result. */

@@ -43,8 +43,10 @@ struct qg_xml_handler {
 /* The second piece of a document split at an element start (`from`, the
  * '<' of a start tag the first parse's at_split confirms): a prefix that
  * reopens the elements open at `from` (the XML declaration and their start
- * tags, copied from the document, then a line break), then the file's
- * bytes from `from` to its end. Positions in messages are the file's: the
+ * tags, copied from the document, then a line break), then the bytes of
+ * the open file fd from `from` to its end, read with pread() (fd may be the
+ * one the first piece reads with read(): the same file, whatever happens
+ * to its path meanwhile). Positions in messages are the file's: the
  * line and column of `from` are counted (as expat counts them) the first
  * time a message needs one. `cancel`, when set (another thread), stops the
  * read at the next block with QG_ECONFLICT. */
@@ -58,13 +60,15 @@ struct qg_xml_piece {
 	 * them against its own parser at the split */
 	int counted;
 	long long line, column;
+	int fd;                /* set by qg_xml_parse_piece() */
 };
-int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_handler *h,
-		       struct qg_xml_piece *pc);
+int qg_xml_parse_piece(int fd, const char *name, const struct qg_xml_handler *h, struct qg_xml_piece *pc);
 
 /* Parse `path` ("-" = stdin; gzip/zstd are not unwrapped here) with h.
  * `name` is what messages call the file (NULL = path). 0 or QG_E*. */
 int qg_xml_parse_file(const char *path, const char *name, const struct qg_xml_handler *h);
+/* The same on an open file, read from its offset (it stays open). */
+int qg_xml_parse_fd(int fd, const char *name, const struct qg_xml_handler *h);
 /* Parse an in-memory document (the lint gate's blobs). */
 int qg_xml_parse_buf(const char *data, size_t len, const char *name, const struct qg_xml_handler *h);
 

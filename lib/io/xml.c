@@ -46,7 +46,6 @@ struct xml_open {
 /* A piece's place in its file (qg_xml_parse_piece()): counted on demand. */
 struct xml_piece_pos {
 	struct qg_xml_piece *pc;
-	const char *path;
 	unsigned long prefix_lines; /* line breaks in the prefix: content starts on the next line */
 };
 
@@ -80,13 +79,12 @@ static void piece_count(struct xml_piece_pos *pp)
 	struct qg_xml_piece *pc = pp->pc;
 	unsigned char buf[1 << 16];
 	long long line = 1, col = 0, at = 0;
-	int fd, cr = 0;
+	int fd = pc->fd, cr = 0;
 
 	if (pc->counted)
 		return;
 	pc->counted = 1;
-	fd = open(pp->path, O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && at < pc->from) {
+	while (at < pc->from) {
 		size_t want = pc->from - at < (long long)sizeof(buf) ? (size_t)(pc->from - at) : sizeof(buf);
 		ssize_t n = pread(fd, buf, want, (off_t)at);
 
@@ -111,8 +109,6 @@ static void piece_count(struct xml_piece_pos *pp)
 		}
 		at += n;
 	}
-	if (fd >= 0)
-		close(fd);
 	pc->line = line;
 	pc->column = col;
 }
@@ -403,23 +399,11 @@ int qg_xml_parse_buf(const char *data, size_t len, const char *name, const struc
 	return err;
 }
 
-int qg_xml_parse_file(const char *path, const char *name, const struct qg_xml_handler *h)
+int qg_xml_parse_fd(int fd, const char *name, const struct qg_xml_handler *h)
 {
 	struct qg_xml *x;
-	struct stat st;
-	int fd, err, is_stdin = !strcmp(path, "-");
+	int err = qg_xml_new(&x, name, h);
 
-	if (!name)
-		name = is_stdin ? "<stdin>" : path;
-	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return qg_error(QG_EINPUT, "'%s': cannot open: %s", name, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (!is_stdin)
-			close(fd);
-		return qg_error(QG_EINPUT, "'%s': is a directory, expected an XML file", name);
-	}
-	err = qg_xml_new(&x, name, h);
 	while (!err) {
 		void *buf = XML_GetBuffer(x->p, (int)XML_BLOCK);
 		ssize_t n;
@@ -446,21 +430,37 @@ int qg_xml_parse_file(const char *path, const char *name, const struct qg_xml_ha
 		if (n == 0)
 			break;
 	}
-	if (!is_stdin)
-		close(fd);
 	qg_xml_free(x);
 	return err;
 }
 
-int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_handler *h, struct qg_xml_piece *pc)
+int qg_xml_parse_file(const char *path, const char *name, const struct qg_xml_handler *h)
 {
-	struct xml_piece_pos pos = { pc, path, 0 };
-	struct qg_xml *x;
-	long long at = pc->from;
-	int fd, err, cr = 0;
+	struct stat st;
+	int fd, err, is_stdin = !strcmp(path, "-");
 
 	if (!name)
-		name = path;
+		name = is_stdin ? "<stdin>" : path;
+	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return qg_error(QG_EINPUT, "'%s': cannot open: %s", name, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		err = qg_error(QG_EINPUT, "'%s': is a directory, expected an XML file", name);
+	else
+		err = qg_xml_parse_fd(fd, name, h);
+	if (!is_stdin)
+		close(fd);
+	return err;
+}
+
+int qg_xml_parse_piece(int fd, const char *name, const struct qg_xml_handler *h, struct qg_xml_piece *pc)
+{
+	struct xml_piece_pos pos = { pc, 0 };
+	struct qg_xml *x;
+	long long at = pc->from;
+	int err, cr = 0;
+
+	pc->fd = fd;
 	pc->counted = 0;
 	for (size_t i = 0; i < pc->prefix_len; i++) { /* as expat counts breaks */
 		char b = pc->prefix[i];
@@ -468,9 +468,6 @@ int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_h
 		pos.prefix_lines += b == '\r' || (b == '\n' && !cr);
 		cr = b == '\r';
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return qg_error(QG_EINPUT, "'%s': cannot open: %s", name, strerror(errno));
 	err = qg_xml_new(&x, name, h);
 	if (!err) {
 		x->piece = &pos;
@@ -505,7 +502,6 @@ int qg_xml_parse_piece(const char *path, const char *name, const struct qg_xml_h
 		if (n == 0)
 			break;
 	}
-	close(fd);
 	qg_xml_free(x);
 	return err;
 }
