@@ -8,7 +8,10 @@
  * message, failure text bounded). A 1 GB report of passing tests therefore
  * costs its names and nothing else. A failure with no
  * text of its own (ctest, jest) gets its case's <system-out>/<system-err>
- * (the first 64 KiB) as its detail.
+ * (the first 64 KiB) as its detail. A big report (QG_JUNIT_SPLIT_MIN) is
+ * read as two pieces at once on two CPUs, with the same result, messages
+ * and exit as one parse (junit_split.c finds the cut; "Two pieces at
+ * once" below decides whether the second piece is taken).
  *
  * Counting (CONTRACT.md §6, binding):
  * - every <testcase> at any depth is one test (nested suites flattened,
