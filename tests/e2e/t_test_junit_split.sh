@@ -81,7 +81,6 @@ elif kind in ("comment", "cdata"):
     lines = [decl, '<testsuites><testsuite name="s">'] + body_ + ['</testsuite></testsuites>']
     # put the traps at the middle: pad the head so the middle falls inside them
     text = nl.join(lines) + nl
-    mid = len(text.encode()) // 2
     first = text.find(trap)
     pad = max(0, 2 * (first + 200) - len(text.encode()))
     lines[1] = '<testsuites><!--' + ' ' * pad + '--><testsuite name="s">' if pad else lines[1]
@@ -150,7 +149,6 @@ expect_eq "failures: every failure counted" "$(json_get r1.json 'd["metrics"]["f
 expect_eq "failures: 1000 of them as checks" \
 	"$(json_get r1.json 'len([c for c in d["checks"] if c["id"].startswith("test.") and c["status"] in ("fail", "error")])')" 1000
 # declarations: the root's failures="999999" outweigh the cases, so failed + errors reach it
-gen plain plain.xml
 both "declared" two plain.xml
 expect_eq "declared: the root's failures= outweigh the cases" "$(json_get r1.json 'd["metrics"]["failed"] + d["metrics"]["errors"]')" 999999
 
@@ -187,7 +185,6 @@ for k in bad-tag bad-attr bad-deep bad-trunc bad-oneline bad-both; do
 	fi
 done
 # the error is in the second half (the piece met it): its line is past the middle
-L=$(sed -n "s/.*bad-tag.xml':\([0-9]*\):.*/\1/p" e1 2>/dev/null | head -1)
 QG_JUNIT_SPLIT_MIN=1 "$Q" --junit-in bad-tag.xml --json /dev/null >/dev/null 2>e.tag
 L=$(sed -n "s/.*bad-tag.xml':\([0-9]*\):.*/\1/p" e.tag | head -1)
 expect_eq "bad-tag: the error is past the middle (line $L of $(wc -l <bad-tag.xml))" \
