@@ -97,14 +97,21 @@ static void sort_keys(struct sort_key *key, size_t n, size_t nranks)
 
 /* A key for each line of rs->compact (its class prefix's rank among the
  * sorted prefixes, and where its name starts), each line cut at its
- * newline; *key is malloc'ed (at least one entry), *nr_keys the lines. */
-static int line_keys(struct test_results *rs, struct sort_key **key, size_t *nr_keys)
+ * newline, sorted (cmp_key's order, sort_base set to the list); *key is
+ * malloc'ed (at least one entry), *nr_keys the lines. */
+static int sorted_keys(struct test_results *rs, struct sort_key **key, size_t *nr_keys)
 {
 	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0;
-	uint32_t *order = malloc((np + 1) * sizeof(*order)), *rank = malloc((np + 1) * sizeof(*rank));
+	uint32_t *order, *rank;
 	char *buf = rs->compact;
 	int err = 0;
 
+	*key = NULL;
+	*nr_keys = 0;
+	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
+		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
+	order = malloc((np + 1) * sizeof(*order));
+	rank = malloc((np + 1) * sizeof(*rank));
 	*key = malloc((nr ? nr : 1) * sizeof(**key));
 	if (!order || !rank || !*key) {
 		err = qg_error(QG_ENOMEM, "out of memory");
@@ -136,26 +143,25 @@ done:
 	if (err) {
 		free(*key);
 		*key = NULL;
+		return err;
 	}
 	*nr_keys = k;
-	return err;
+	sort_base = buf;
+	sort_keys(*key, k, np);
+	return 0;
 }
 
 int test_compact_sort(struct test_results *rs)
 {
-	size_t nr = rs->nr_compact, np = rs->prefixes.nr, k = 0, n = 0;
+	size_t nr = rs->nr_compact, k = 0, n = 0;
 	struct sort_key *key = NULL;
 	char *out = NULL, *buf = rs->compact;
 	int err = 0;
 
 	if (nr < 2)
 		return 0;
-	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
-		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	if ((err = line_keys(rs, &key, &k)) < 0)
+	if ((err = sorted_keys(rs, &key, &k)) < 0)
 		goto done;
-	sort_base = buf;
-	sort_keys(key, k, np);
 	if (!(out = malloc(rs->compact_len + 1))) {
 		err = qg_error(QG_ENOMEM, "out of memory");
 		goto done;
@@ -592,7 +598,7 @@ done:
 int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, const char *line, size_t len),
 			     void *ctx)
 {
-	size_t np = rs->prefixes.nr, k = 0;
+	size_t k = 0;
 	struct sort_key *key = NULL;
 	char *buf = rs->compact;
 	int err = 0;
@@ -611,12 +617,8 @@ int test_compact_walk_sorted(struct test_results *rs, int (*each)(void *ctx, con
 	}
 	if (!buf || !rs->compact_len)
 		return 0;
-	if (rs->compact_len >= UINT32_MAX || np >= UINT32_MAX)
-		return qg_error(QG_ETOOBIG, "more than 4 GiB of test names");
-	if ((err = line_keys(rs, &key, &k)) < 0)
+	if ((err = sorted_keys(rs, &key, &k)) < 0)
 		goto done;
-	sort_base = buf;
-	qsort(key, k, sizeof(*key), cmp_key);
 	for (size_t i = 0; !err && i < k; i++) {
 		const char *line = line_of(buf + key[i].name);
 
