@@ -45,14 +45,12 @@
  * table's read. vd_merge_results() anti-joins them (data_uniq_antijoin);
  * validate_keys.c has the hashing rule (exact integers, else two hashes).
  *
- * Why one long file: the run's passes (header, pieces, setup, foreign keys)
- * share struct vrun and the per-piece state of validate_int.h; cells are in
- * validate_cell.c, merging in validate_merge.c, keys in validate_keys.c. The
- * next seam is setup (constraints to check slots) into validate_setup.c.
- *
- * Why this file is long: it is the driver (schema compile, pieces, -j, folding, the
- * report); the per-cell, fast-path, key, locate and merge parts are already split out
- * into validate_*.c along validate_int.h.
+ * Why one long file: it is the driver, and the run's passes (header,
+ * pieces, setup, foreign keys, folding, the report) share struct vrun and
+ * the per-piece state of validate_int.h; the per-cell, fast-path, key,
+ * locate and merge parts are already in validate_*.c along validate_int.h.
+ * The next seam is setup (constraints to check slots) into
+ * validate_setup.c.
  */
 #include "qgate/common.h"
 

@@ -13,6 +13,12 @@
  * and exit as one parse (junit_split.c finds the cut; "Two pieces at
  * once" below decides whether the second piece is taken).
  *
+ * Why one long file: deciding whether the second piece is taken compares
+ * the reader's own state (the elements open, their start tags' offsets, a
+ * case open or not) and adds the piece's counters to it, so it sits beside
+ * the handlers that keep that state; what only looks at bytes is in
+ * junit_split.c.
+ *
  * Counting (CONTRACT.md §6, binding):
  * - every <testcase> at any depth is one test (nested suites flattened,
  *   repeated runs of one test counted each time, unnamed cases kept);
@@ -47,6 +53,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qgate/decimal.h"
@@ -779,11 +786,21 @@ int test_read_junit(const char *path, struct test_results *out)
 	struct qg_xml_handler h = { .start = j_start, .end = j_end, .text_cap = JUNIT_TEXT_CAP,
 				    .max_depth = JUNIT_MAX_DEPTH };
 	struct junit_split split;
-	/* both pieces read one open file: a path replaced meanwhile changes
-	 * neither */
+	/* opened once and read through this descriptor (a pipe cannot be
+	 * opened twice; both pieces of a split read one file, whatever happens
+	 * to its path meanwhile); a folder, stdin or a path that does not open
+	 * goes to qg_xml_parse_file(), which says what it is */
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	long long from = fd >= 0 ? junit_split_plan(fd) : -1;
+	struct stat st;
+	long long from = -1;
 	int err;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && S_ISREG(st.st_mode))
+		from = junit_split_plan(fd);
 
 	if (!jr) {
 		if (fd >= 0)
@@ -796,14 +813,7 @@ int test_read_junit(const char *path, struct test_results *out)
 		h.at_split = j_at_split;
 		h.split_at = from;
 	}
-	if (jr->split) { /* a regular file (junit_split_plan()) */
-		err = qg_xml_parse_fd(fd, path, &h);
-	} else {
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-		err = qg_xml_parse_file(path, path, &h);
-	}
+	err = fd >= 0 ? qg_xml_parse_fd(fd, path, &h) : qg_xml_parse_file(path, path, &h);
 	if (jr->split) {
 		if (!err && split.taken)
 			err = split_take(jr, &split);
@@ -812,8 +822,9 @@ int test_read_junit(const char *path, struct test_results *out)
 				split.taken ? "two pieces at once" : "one piece", from, split.taken ? "" : ": ",
 				split.taken ? "" : split.why ? split.why : "the parse ended before it");
 		split_end(&split);
-		close(fd);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (!err && !jr->nr_testcases) {
 		err = add_declared(jr);
 	} else if (!err) {

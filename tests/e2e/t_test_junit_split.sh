@@ -190,6 +190,17 @@ L=$(sed -n "s/.*bad-tag.xml':\([0-9]*\):.*/\1/p" e.tag | head -1)
 expect_eq "bad-tag: the error is past the middle (line $L of $(wc -l <bad-tag.xml))" \
 	"$([ "${L:-0}" -gt "$(($(wc -l <bad-tag.xml) / 2))" ] && echo yes)" yes
 
+# a report through a pipe is opened once and read as a stream (the same counts as the file)
+mkfifo pipe.xml
+cat plain.xml >pipe.xml &
+QG_JUNIT_SPLIT_MIN=1 timeout 60 "$Q" --junit-in pipe.xml --json rp.json >/dev/null 2>ep
+_rc=$?
+wait
+"$Q" --junit-in plain.xml --json rfile.json >/dev/null 2>&1
+expect_eq "a pipe: read whole, as the file is (exit $_rc)" \
+	"$(json_get rp.json '"%s/%s" % (d["metrics"]["tests"], d["metrics"]["failed"])' 2>/dev/null)" \
+	"$(json_get rfile.json '"%s/%s" % (d["metrics"]["tests"], d["metrics"]["failed"])')"
+
 # the setting itself: a value that is not a byte count is exit 2 naming it
 expect_exit 2 "QG_JUNIT_SPLIT_MIN=lots is a usage error" env QG_JUNIT_SPLIT_MIN=lots "$Q" --junit-in plain.xml --json /dev/null
 expect_grep "the message names the variable" "QG_JUNIT_SPLIT_MIN" "$T/err"
